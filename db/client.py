@@ -1,0 +1,57 @@
+"""Client-only tables: the outbox of local changes, what the client last saw per record, and
+key/value sync state (cursor, HLC, device id). These never exist on the server."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, DateTime, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from db.base import NAMING
+
+
+class ClientBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class OutboxChange(ClientBase):
+    """One local change waiting to be pushed (state "pending") or refused by the server
+    ("rejected", with the server's code and message). A row is removed only in the transaction
+    that stores the server's acknowledgement. `device_seq` is this device's change counter (it goes
+    on the wire; it is not a record key)."""
+
+    __tablename__ = "outbox"
+
+    device_seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    change_id: Mapped[str] = mapped_column(String(36), unique=True)
+    entity: Mapped[str] = mapped_column(String(30))
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
+    op: Mapped[str] = mapped_column(String(10))
+    fields: Mapped[dict] = mapped_column(JSON)
+    base: Mapped[dict] = mapped_column(JSON)
+    hlc: Mapped[str] = mapped_column(String(40))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    reject_code: Mapped[str | None] = mapped_column(String(40))
+    reject_message: Mapped[str | None] = mapped_column(Text)
+
+
+class RecordSeen(ClientBase):
+    """The highest server_seq this client has applied for a record: the `base` of its next edit."""
+
+    __tablename__ = "record_seen"
+
+    entity: Mapped[str] = mapped_column(String(30), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SyncState(ClientBase):
+    """Small key/value facts about this client's sync: device id, pull cursor, persisted HLC, …"""
+
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

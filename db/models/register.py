@@ -1,0 +1,120 @@
+"""The household register: regions, households, persons, tag assignments and visits."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, SyncedMixin
+
+_DEFERRED = {"deferrable": True, "initially": "DEFERRED"}
+
+
+class Region(Base):
+    """统计用区划: reference data (province … village, plus 15-character grids). Keyed by its code,
+    imported on the server and shipped to clients; not edited through sync."""
+
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(15), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[int] = mapped_column(Integer)  # 1 province, 2 city, 3 county, 4 township, 5 village, 6 grid
+    parent_code: Mapped[str | None] = mapped_column(String(15), index=True)
+    urban_rural: Mapped[str | None] = mapped_column(String(3))  # 城乡分类代码, e.g. 111, 220
+
+
+class Household(SyncedMixin, Base):
+    """户: a household with its register number, address and head."""
+
+    __tablename__ = "households"
+    __sync_entity__ = "household"
+    __sync_kind__ = "record"
+
+    household_no: Mapped[str] = mapped_column(String(18), index=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    grid_code: Mapped[str | None] = mapped_column(String(15), index=True)
+    household_kind: Mapped[str] = mapped_column(String(1), default="1")  # 1 家庭户, 2 集体户
+    hukou_type: Mapped[str] = mapped_column(String(1), default="2")  # 1 非农业, 2 农业, 9 其他
+    address: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str | None] = mapped_column(String(30))
+    head_person_id: Mapped[str | None] = mapped_column(String(36))
+    last_visit_on: Mapped[dt.date | None] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    merged_into: Mapped[str | None] = mapped_column(String(36))
+
+
+class Person(SyncedMixin, Base):
+    """人员: a member of a household. `region_code`/`grid_code` follow the household so scope is a
+    prefix test on the row itself. The `search_*` columns are derived locally and never synced."""
+
+    __tablename__ = "persons"
+    __sync_entity__ = "person"
+    __sync_kind__ = "record"
+
+    household_id: Mapped[str | None] = mapped_column(
+        ForeignKey("households.id", **_DEFERRED), index=True
+    )
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    grid_code: Mapped[str | None] = mapped_column(String(15))
+    name: Mapped[str] = mapped_column(String(50))
+    id_type: Mapped[str] = mapped_column(String(2), default="01")  # 01 居民身份证 …
+    id_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    gender: Mapped[str | None] = mapped_column(String(1))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    ethnicity: Mapped[str | None] = mapped_column(String(2))
+    relation_to_head: Mapped[str | None] = mapped_column(String(2))
+    education: Mapped[str | None] = mapped_column(String(2))
+    political_status: Mapped[str | None] = mapped_column(String(2))
+    marital_status: Mapped[str | None] = mapped_column(String(2))
+    hukou_address: Mapped[str] = mapped_column(String(200), default="")
+    current_address: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str | None] = mapped_column(String(30))
+    residence_type: Mapped[str] = mapped_column(String(2), default="1")
+    status: Mapped[str] = mapped_column(String(2), default="1")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    merged_into: Mapped[str | None] = mapped_column(String(36))
+    # Derived search keys (kept in step by db.search_keys on every flush; never on the wire).
+    search_initials: Mapped[str] = mapped_column(String(60), default="", info={"sync": False})
+    search_id_rev: Mapped[str] = mapped_column(String(32), default="", info={"sync": False})
+    search_phone_rev: Mapped[str] = mapped_column(String(30), default="", info={"sync": False})
+
+    __table_args__ = (
+        Index("ix_persons_region_initials", "region_code", "search_initials"),
+        Index("ix_persons_search_id_rev", "search_id_rev"),
+        Index("ix_persons_search_phone_rev", "search_phone_rev"),
+    )
+
+
+class TagAssignment(SyncedMixin, Base):
+    """标签 on a person or household, with its validity dates. The id is derived from
+    (subject, tag) so concurrent adds of the same tag are the same record (set semantics);
+    removal is the tombstone."""
+
+    __tablename__ = "tag_assignments"
+    __sync_entity__ = "tag_assignment"
+    __sync_kind__ = "set_element"
+
+    subject_type: Mapped[str] = mapped_column(String(10))  # "person" | "household"
+    subject_id: Mapped[str] = mapped_column(String(36), index=True)
+    tag_code: Mapped[str] = mapped_column(String(20), index=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    start_on: Mapped[dt.date | None] = mapped_column(Date)
+    end_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Visit(SyncedMixin, Base):
+    """走访记录: append-only note of a visit to a household."""
+
+    __tablename__ = "visits"
+    __sync_entity__ = "visit"
+    __sync_kind__ = "append_only"
+
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id", **_DEFERRED), index=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    visited_on: Mapped[dt.date] = mapped_column(Date)
+    visitor: Mapped[str] = mapped_column(String(50))
+    kind: Mapped[str] = mapped_column(String(2), default="1")  # 1 入户, 2 电话, 3 集中
+    findings: Mapped[str] = mapped_column(Text, default="")
+    follow_up: Mapped[str] = mapped_column(Text, default="")

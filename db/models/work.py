@@ -1,0 +1,166 @@
+"""Tasks sent down by departments (条→块) and cases brought up by residents."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, SyncedMixin
+
+_DEFERRED = {"deferrable": True, "initially": "DEFERRED"}
+
+
+class Task(SyncedMixin, Base):
+    """任务 as issued by a department. `region_code` is the issuing scope (the township or village
+    code the task is aimed at, or the common prefix of its targets); per-target progress lives in
+    TaskTarget. `requested_fields` names register fields for a 一表通 data-verification task."""
+
+    __tablename__ = "tasks"
+    __sync_entity__ = "task"
+    __sync_kind__ = "record"
+
+    task_no: Mapped[str] = mapped_column(String(30), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    department_code: Mapped[str] = mapped_column(String(20), index=True)
+    kind: Mapped[str] = mapped_column(String(2), default="1")  # 1 走访巡查, 2 数据核采, 3 指令下达
+    priority: Mapped[int] = mapped_column(Integer, default=2)  # 1 紧急, 2 一般, 3 低
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    requested_fields: Mapped[list] = mapped_column(JSON, default=list)
+    issued_by: Mapped[str] = mapped_column(String(50), default="")
+
+
+class TaskTarget(SyncedMixin, Base):
+    """One township's or village's copy of a task: its status, assignee and progress."""
+
+    __tablename__ = "task_targets"
+    __sync_entity__ = "task_target"
+    __sync_kind__ = "record"
+
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", **_DEFERRED), index=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    status: Mapped[str] = mapped_column(String(2), default="10", info={"sync": "status"})
+    assigned_region_code: Mapped[str | None] = mapped_column(String(12))
+    assignee: Mapped[str | None] = mapped_column(String(50))
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    handled_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TaskLink(SyncedMixin, Base):
+    """A household linked to a task target (e.g. one of the 30 households to verify)."""
+
+    __tablename__ = "task_links"
+    __sync_entity__ = "task_link"
+    __sync_kind__ = "record"
+
+    target_id: Mapped[str] = mapped_column(ForeignKey("task_targets.id", **_DEFERRED), index=True)
+    household_id: Mapped[str] = mapped_column(String(36), index=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    handled: Mapped[bool] = mapped_column(Boolean, default=False)
+    handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    handled_by: Mapped[str | None] = mapped_column(String(50))
+
+
+class TaskFeedback(SyncedMixin, Base):
+    """反馈: append-only entry reported back up to the department."""
+
+    __tablename__ = "task_feedback"
+    __sync_entity__ = "task_feedback"
+    __sync_kind__ = "append_only"
+
+    target_id: Mapped[str] = mapped_column(ForeignKey("task_targets.id", **_DEFERRED), index=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    author: Mapped[str] = mapped_column(String(50))
+    text: Mapped[str] = mapped_column(Text, default="")
+    handled_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_count: Mapped[int] = mapped_column(Integer, default=0)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)  # 一表通 answers per household
+
+
+class Case(SyncedMixin, Base):
+    """事件/诉求 with its workflow status (codes of GLOSSARY.md, numeric so they sort)."""
+
+    __tablename__ = "cases"
+    __sync_entity__ = "case"
+    __sync_kind__ = "record"
+
+    case_no: Mapped[str] = mapped_column(String(30), index=True)
+    source: Mapped[str] = mapped_column(String(2))
+    request_type: Mapped[str] = mapped_column(String(2))
+    category_code: Mapped[str] = mapped_column(String(10), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    occurred_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    registered_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    grid_code: Mapped[str | None] = mapped_column(String(15))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    reporter_name: Mapped[str] = mapped_column(String(50), default="")
+    reporter_phone: Mapped[str | None] = mapped_column(String(30))
+    reporter_person_id: Mapped[str | None] = mapped_column(String(36))
+    deadline_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    status: Mapped[int] = mapped_column(Integer, default=10, index=True, info={"sync": "status"})
+    supervised: Mapped[bool] = mapped_column(Boolean, default=False)  # 督办
+    escalated_to: Mapped[str | None] = mapped_column(String(20), index=True)  # department code
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    satisfaction: Mapped[str | None] = mapped_column(String(1))  # 1 满意, 2 基本满意, 3 不满意
+    satisfaction_comment: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str | None] = mapped_column(String(20))
+    channel_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class CaseParty(SyncedMixin, Base):
+    """当事人: a party involved in a case."""
+
+    __tablename__ = "case_parties"
+    __sync_entity__ = "case_party"
+    __sync_kind__ = "record"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", **_DEFERRED), index=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    role: Mapped[str] = mapped_column(String(20), default="")
+    phone: Mapped[str | None] = mapped_column(String(30))
+    person_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class CaseLogEntry(SyncedMixin, Base):
+    """处置记录: append-only handling log (who, when, action, text)."""
+
+    __tablename__ = "case_log"
+    __sync_entity__ = "case_log"
+    __sync_kind__ = "append_only"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", **_DEFERRED), index=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(50))
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[int | None] = mapped_column(Integer)
+    to_status: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text, default="")
+
+
+class CaseWhistle(SyncedMixin, Base):
+    """吹哨报到: one department summoned to a case, its arrival and the township's evaluation."""
+
+    __tablename__ = "case_whistles"
+    __sync_entity__ = "case_whistle"
+    __sync_kind__ = "record"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", **_DEFERRED), index=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    department_code: Mapped[str] = mapped_column(String(20))
+    summoned_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    arrived_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    evaluation: Mapped[str | None] = mapped_column(String(1))  # 1 好, 2 较好, 3 一般, 4 差
+    comment: Mapped[str] = mapped_column(Text, default="")
