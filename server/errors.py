@@ -1,0 +1,106 @@
+"""One error path for the HTTP API: `ApiError(status, code, **params)` raised anywhere in a request
+becomes `{"error": {"code": ..., "message": ...}}` with the status, the message in Chinese by default
+or English when the request's Accept-Language prefers it. Messages live in one catalogue keyed by
+machine code (the server may not import app/, so it keeps its own small catalogue; the codes are the
+contract, clients translate them themselves). Framework errors (validation, 404, 405) are mapped
+into the same shape; unexpected exceptions become a 500 "internal" without details."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("server.errors")
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "bad_credentials": ("用户名或密码错误。", "Wrong username or password."),
+    "too_many_attempts": ("登录失败次数过多，请 {retry_after} 秒后再试。",
+                          "Too many failed logins; try again in {retry_after} s."),
+    "not_authenticated": ("请先登录。", "Please log in."),
+    "token_expired": ("登录已过期，请重新登录。", "Your login has expired; please log in again."),
+    "device_revoked": ("此设备已被停用，请联系管理员。", "This device has been revoked; contact your administrator."),
+    "user_disabled": ("账号已停用。", "This account is disabled."),
+    "forbidden": ("您无权进行此操作。", "You are not allowed to do this."),
+    "forbidden_scope": ("该记录不在您的管辖范围内。", "This record is outside your jurisdiction."),
+    "not_found": ("未找到。", "Not found."),
+    "method_not_allowed": ("不支持此请求方法。", "Method not allowed."),
+    "invalid_request": ("请求内容有误：{detail}", "Invalid request: {detail}"),
+    "malformed_json": ("请求内容不是有效的 JSON。", "The request body is not valid JSON."),
+    "body_too_large": ("请求内容过大（上限 {limit} 字节）。", "Request body too large (limit {limit} bytes)."),
+    "batch_too_large": ("一次最多提交 {limit} 条变更。", "At most {limit} changes per batch."),
+    "schema_version_missing": ("请求缺少 X-Schema-Version 头。", "The X-Schema-Version header is missing."),
+    "upgrade_required": ("客户端版本过旧（数据版本 {version}），请升级到支持数据版本 {min}–{max} 的版本。",
+                         "Client too old (schema {version}); upgrade to one supporting schema {min}–{max}."),
+    "invalid_id_number": ("身份证号码无效。", "Invalid resident ID number."),
+    "unknown_region": ("行政区划代码 {region} 不存在。", "Unknown region code {region}."),
+    "no_township": ("行政区划 {region} 不属于任何已导入的乡镇。", "Region {region} is in no known township."),
+    "bad_api_key": ("渠道密钥无效。", "Invalid channel API key."),
+    "username_taken": ("用户名已存在。", "Username already exists."),
+    "conflict": ("操作冲突：{detail}", "Conflict: {detail}"),
+    "review_closed": ("该待审事项已处理。", "This review item has already been resolved."),
+    "internal": ("服务器内部错误，请稍后再试。", "Internal server error; please try again later."),
+}
+
+
+def message(code: str, lang: str = "zh", **params: object) -> str:
+    zh, en = MESSAGES.get(code, (code, code))
+    template = en if lang == "en" else zh
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, headers: dict[str, str] | None = None, **params: object):
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.params = params
+        self.headers = headers or {}
+
+
+def request_lang(request: Request) -> str:
+    accept = request.headers.get("accept-language", "").lower()
+    first = accept.split(",")[0].strip()
+    return "en" if first.startswith("en") else "zh"
+
+
+def error_response(request: Request, status: int, code: str, headers: dict | None = None,
+                   **params: object) -> JSONResponse:
+    body = {"error": {"code": code, "message": message(code, request_lang(request), **params)}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _validation_detail(exc: RequestValidationError) -> tuple[str, str]:
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    if first.get("type") == "json_invalid":
+        return "malformed_json", ""
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+    return "invalid_request", f"{where}: {first.get('msg', '')}".strip(": ")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError):
+        return error_response(request, exc.status, exc.code, exc.headers, **exc.params)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        code, detail = _validation_detail(exc)
+        return error_response(request, 422 if code == "invalid_request" else 400, code, detail=detail)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "invalid_request")
+        return error_response(request, exc.status_code, code, detail=str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        log.error("unhandled error", exc_info=exc)
+        return error_response(request, 500, "internal")

@@ -1,0 +1,91 @@
+"""Accounts tables of the city server, on `db.server.ServerBase` beside the sync bookkeeping:
+
+- `User`: a person with a role (GLOSSARY.md roles), a region scope (a code prefix) and, for
+  department users, the department code; the password is kept only as an argon2 hash.
+- `Device`: one client installation (its id is made by the client). Holds the SHA-256/HMAC hash of
+  its current opaque token (never the token), the expiry, revocation and remote-wipe flags, the
+  public key its offline bundles are signed with, and when it was last seen.
+- `LoginFailure`: failed logins within the throttle window, per username and per address.
+- `ChannelKey`: an outside intake channel (12345 hotline platform, WeChat backend …) with its
+  hashed API key and the pseudo-device its cases are pushed as.
+- `ChannelSubmission`: (channel, channel_ref) → case, so a resubmission creates no second case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.ids import new_id
+from db.server import ServerBase
+
+ROLES = ("city_admin", "department", "township_admin", "township_staff", "village_cadre", "grid_worker")
+ROLE_LABELS = {
+    "city_admin": "市级管理员", "department": "部门用户", "township_admin": "乡镇管理员",
+    "township_staff": "乡镇工作人员", "village_cadre": "村（社区）干部", "grid_worker": "网格员",
+}
+
+
+class User(ServerBase):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(50), unique=True)
+    display_name: Mapped[str] = mapped_column(String(50), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    scope_prefix: Mapped[str] = mapped_column(String(15), default="")
+    department_code: Mapped[str | None] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Device(ServerBase):
+    __tablename__ = "devices"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    wipe: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_key: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class LoginFailure(ServerBase):
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(50), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class ChannelKey(ServerBase):
+    __tablename__ = "channel_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    channel: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    device_id: Mapped[str] = mapped_column(String(36), default=new_id)
+    source_code: Mapped[str] = mapped_column(String(2), default="1")  # case source 来源 code
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class ChannelSubmission(ServerBase):
+    __tablename__ = "channel_submissions"
+
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    channel_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_channel_submissions_case", "case_id", "channel"),)
