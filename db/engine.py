@@ -3,10 +3,17 @@
 Opening a local database: if the file exists and is behind the migrations, it is first copied
 aside (`<name>.<revision>.bak`), then upgraded to head with alembic; a new file is created at head.
 SQLite runs in WAL mode with foreign keys on (deferrable FKs let a sync batch arrive in any order
-within one transaction)."""
+within one transaction).
+
+Encryption at rest (SQLCipher): the key is 32 random bytes used as a raw key (`x'…'`, no KDF:
+it is never typed by a person, so stretching it only slows every connection). A file that is
+encrypted is never opened without its key, and a wrong key raises `DatabaseLocked` before anything
+touches the file, so a wrong key can never produce a new empty database."""
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
 from pathlib import Path
 
@@ -20,6 +27,90 @@ from sqlalchemy.orm import Session, sessionmaker
 import db.search_keys  # noqa: F401  (installs the search-key hook on every Session)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class DatabaseLocked(Exception):
+    """The local database is encrypted and the key is missing or wrong (`reason`: "no_key" or
+    "wrong_key"). The app layer turns this into a translated message."""
+
+    def __init__(self, reason: str, path: Path):
+        super().__init__(f"{reason}: {path}")
+        self.reason = reason
+        self.path = path
+
+
+def new_database_key() -> str:
+    """A fresh SQLCipher raw key in the form SQLCipher's PRAGMA key accepts."""
+    return f"x'{secrets.token_hex(32)}'"
+
+
+def is_encrypted(path: str | Path) -> bool:
+    """True when the file exists and is not a plain SQLite file (SQLCipher pages look random)."""
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    with path.open("rb") as fh:
+        return fh.read(16) != SQLITE_HEADER
+
+
+def _cipher_connect(path: Path, key: str | None):
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(str(path))
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    if key:
+        conn.execute(f'PRAGMA key = "{key}"')
+    return conn
+
+
+def check_key(path: str | Path, key: str | None) -> None:
+    """Raise DatabaseLocked unless `key` opens the (encrypted) file at `path`."""
+    path = Path(path)
+    if not is_encrypted(path):
+        return
+    if not key:
+        raise DatabaseLocked("no_key", path)
+    import sqlcipher3
+
+    conn = _cipher_connect(path, key)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError as exc:
+        raise DatabaseLocked("wrong_key", path) from exc
+    finally:
+        conn.close()
+
+
+def encrypt_in_place(path: str | Path, key: str) -> None:
+    """Convert a plain local database into an encrypted one without losing a record.
+
+    Exports into a new encrypted file beside it, compares every table's row count, then swaps the
+    files atomically; the plain original is removed only after the swap succeeded."""
+    path = Path(path)
+    if is_encrypted(path):
+        raise ValueError("already encrypted")
+    tmp = path.with_name(path.name + ".encrypting")
+    tmp.unlink(missing_ok=True)
+    conn = _cipher_connect(path, None)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute(f"ATTACH DATABASE ? AS encrypted KEY \"{key}\"", (str(tmp),))
+        conn.execute("SELECT sqlcipher_export('encrypted')")
+        conn.execute("PRAGMA encrypted.user_version = %d" % conn.execute("PRAGMA user_version").fetchone()[0])
+        tables = [r[0] for r in conn.execute("SELECT name FROM main.sqlite_master WHERE type='table'")]
+        for table in tables:
+            plain = conn.execute(f'SELECT count(*) FROM main."{table}"').fetchone()[0]
+            copied = conn.execute(f'SELECT count(*) FROM encrypted."{table}"').fetchone()[0]
+            if plain != copied:
+                raise RuntimeError(f"row count differs after export in {table}")
+        conn.commit()
+        conn.execute("DETACH DATABASE encrypted")
+    finally:
+        conn.close()
+    for suffix in ("-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    os.replace(tmp, path)
 
 
 def sqlite_url(path: str | Path, key: str | None = None) -> URL:
@@ -66,10 +157,14 @@ def upgrade(engine: Engine) -> None:
 
 def open_local(path: str | Path, key: str | None = None) -> Engine:
     """Open (creating if needed) a local database and bring it to the head revision, keeping a
-    copy of the previous file before any migration touches it."""
+    copy of the previous file before any migration touches it. With a `key`, a new file is created
+    encrypted and an existing plain file is converted in place first."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     existed = path.exists() and path.stat().st_size > 0
+    check_key(path, key)
+    if existed and key and not is_encrypted(path):
+        encrypt_in_place(path, key)
     engine = make_engine(path, key)
     current = current_revision(engine)
     if current != head_revision():
