@@ -1,0 +1,157 @@
+"""Paged, filtered lists of the register for the desktop lists: persons and households within the
+actor's region scope, one page at a time (the UI fetches further pages as the user scrolls), with
+ID numbers and phones masked. Typed search text goes to app/services/search.py; these queries
+serve browsing with filters (village, grid, tag, status)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from app.client.masks import mask_id, mask_phone
+from db.models import Household, Person, Region, TagAssignment
+
+
+@dataclass(frozen=True)
+class RegisterFilter:
+    """What the lists are narrowed to; empty strings mean "any"."""
+
+    village: str = ""
+    grid: str = ""
+    tag: str = ""
+    status: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    id: str
+    name: str
+    gender: str | None
+    birth_date: dt.date | None
+    id_masked: str
+    phone_masked: str
+    household_id: str | None
+    household_no: str
+    region_code: str
+    relation_to_head: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    id: str
+    household_no: str
+    head_name: str
+    address: str
+    region_code: str
+    grid_code: str | None
+    member_count: int
+    phone_masked: str
+    last_visit_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class RegionOption:
+    code: str
+    name: str
+
+
+def _tagged(subject_type: str, subject_id, tag: str):
+    return exists().where(
+        TagAssignment.subject_type == subject_type, TagAssignment.subject_id == subject_id,
+        TagAssignment.tag_code == tag, TagAssignment.deleted.is_(False))
+
+
+def person_rows(session: Session, scope: str, flt: RegisterFilter, offset: int, limit: int) -> list[PersonRow]:
+    """One page of persons in `scope`, ordered by village then pinyin initials (an index scan)."""
+    stmt: Select = (
+        select(Person, Household.household_no)
+        .outerjoin(Household, Household.id == Person.household_id)
+        .where(Person.region_code.startswith(scope), Person.deleted.is_(False),
+               Person.merged_into.is_(None))
+    )
+    if flt.village:
+        stmt = stmt.where(Person.region_code == flt.village)
+    if flt.grid:
+        stmt = stmt.where(Person.grid_code == flt.grid)
+    if flt.status:
+        stmt = stmt.where(Person.status == flt.status)
+    if flt.tag:
+        stmt = stmt.where(_tagged("person", Person.id, flt.tag))
+    if flt.text:
+        stmt = stmt.where(Person.name.contains(flt.text))
+    stmt = stmt.order_by(Person.region_code, Person.search_initials, Person.id).offset(offset).limit(limit)
+    return [_person_row(p, no) for p, no in session.execute(stmt)]
+
+
+def _person_row(person: Person, household_no: str | None) -> PersonRow:
+    return PersonRow(
+        id=person.id, name=person.name, gender=person.gender, birth_date=person.birth_date,
+        id_masked=mask_id(person.id_number), phone_masked=mask_phone(person.phone),
+        household_id=person.household_id, household_no=household_no or "",
+        region_code=person.region_code, relation_to_head=person.relation_to_head, status=person.status)
+
+
+def household_rows(session: Session, scope: str, flt: RegisterFilter, offset: int,
+                   limit: int) -> list[HouseholdRow]:
+    """One page of households in `scope`, ordered by household number."""
+    head = aliased(Person)
+    members = (select(func.count()).where(Person.household_id == Household.id, Person.deleted.is_(False),
+                                          Person.merged_into.is_(None))
+               .correlate(Household).scalar_subquery())
+    stmt: Select = (
+        select(Household, head.name, members)
+        .outerjoin(head, head.id == Household.head_person_id)
+        .where(Household.region_code.startswith(scope), Household.deleted.is_(False),
+               Household.merged_into.is_(None))
+    )
+    if flt.village:
+        stmt = stmt.where(Household.region_code == flt.village)
+    if flt.grid:
+        stmt = stmt.where(Household.grid_code == flt.grid)
+    if flt.tag:
+        member_tagged = exists().where(Person.household_id == Household.id, Person.deleted.is_(False),
+                                       _tagged("person", Person.id, flt.tag))
+        stmt = stmt.where(or_(_tagged("household", Household.id, flt.tag), member_tagged))
+    if flt.status:
+        stmt = stmt.where(exists().where(Person.household_id == Household.id, Person.deleted.is_(False),
+                                         Person.status == flt.status))
+    if flt.text:
+        stmt = stmt.where(or_(Household.household_no.contains(flt.text), Household.address.contains(flt.text),
+                              head.name.contains(flt.text)))
+    stmt = stmt.order_by(Household.household_no, Household.id).offset(offset).limit(limit)
+    return [
+        HouseholdRow(id=h.id, household_no=h.household_no, head_name=head_name or "", address=h.address,
+                     region_code=h.region_code, grid_code=h.grid_code, member_count=count or 0,
+                     phone_masked=mask_phone(h.phone), last_visit_on=h.last_visit_on)
+        for h, head_name, count in session.execute(stmt)
+    ]
+
+
+def villages(session: Session, scope: str) -> list[RegionOption]:
+    """Villages/communities (12-character codes) inside the scope, by code."""
+    rows = session.execute(select(Region.code, Region.name).where(
+        Region.code.startswith(scope), Region.level == 5).order_by(Region.code))
+    return [RegionOption(code, name) for code, name in rows]
+
+
+def grids(session: Session, village: str) -> list[RegionOption]:
+    """Grids of one village: from the region table, plus grid codes households use that it lacks."""
+    named = dict(session.execute(select(Region.code, Region.name).where(
+        Region.parent_code == village, Region.level == 6)).all())
+    used = session.scalars(select(Household.grid_code).distinct().where(
+        and_(Household.region_code == village, Household.grid_code.is_not(None)))).all()
+    for code in used:
+        named.setdefault(code, f"第{code[-3:]}网格")
+    return [RegionOption(code, named[code]) for code in sorted(named)]
+
+
+def region_names(session: Session, scope: str) -> dict[str, str]:
+    """Names of the regions inside the scope and its ancestors, for labels in lists."""
+    rows = session.execute(select(Region.code, Region.name).where(
+        or_(Region.code.startswith(scope), func.length(Region.code) <= len(scope))))
+    return dict(rows.all())

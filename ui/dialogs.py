@@ -1,0 +1,33 @@
+"""Modal questions and messages behind one small service, so page controllers ask "which reason?"
+or "are you sure?" through an object a test can replace with scripted answers instead of clicking
+through real message boxes."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
+
+
+class Dialogs:
+    """The real dialogs: Qt message boxes and input dialogs, parented to the calling widget."""
+
+    def error(self, parent: QWidget | None, title: str, text: str) -> None:
+        QMessageBox.warning(parent, title, text)
+
+    def info(self, parent: QWidget | None, title: str, text: str) -> None:
+        QMessageBox.information(parent, title, text)
+
+    def confirm(self, parent: QWidget | None, title: str, text: str) -> bool:
+        answer = QMessageBox.question(parent, title, text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def ask_text(self, parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
+        """A line of text, or None when the user cancels."""
+        value, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, text)
+        return value if ok else None
+
+    def choose(self, parent: QWidget | None, title: str, label: str, options: list[str]) -> int | None:
+        """The index of the option the user picked, or None when cancelled."""
+        if not options:
+            return None
+        value, ok = QInputDialog.getItem(parent, title, label, options, 0, False)
+        return options.index(value) if ok else None

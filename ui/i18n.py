@@ -1,0 +1,113 @@
+"""Translations of the desktop client. Source strings in the code are Simplified Chinese (the
+default language), so zh_CN needs no catalogue of ours; English lives in
+`resources/i18n/township_desk_en.ts`, extracted from ui/ with pyside6-lupdate and compiled to `.qm`
+with pyside6-lrelease at build time (`python -m ui.i18n compile`). When a `.qm` is missing or older
+than its `.ts` (a source checkout), it is compiled on the fly into a cache directory at startup.
+Messages of app/ services come from app/messages.py in the same language (decision 0002).
+
+    python -m ui.i18n update     # re-extract strings from ui/ into the .ts files
+    python -m ui.i18n compile    # .ts -> .qm next to them (the build step)
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+
+log = logging.getLogger(__name__)
+
+I18N_DIR = Path(__file__).resolve().parent.parent / "resources" / "i18n"
+UI_DIR = Path(__file__).resolve().parent
+CATALOGUE = "township_desk"
+TRANSLATED_LANGUAGES = ("en",)
+
+
+def ts_path(language: str) -> Path:
+    return I18N_DIR / f"{CATALOGUE}_{language}.ts"
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    # pip installs the PySide6 tool wrappers beside the interpreter even when PATH lacks them.
+    beside = Path(sys.executable).with_name(name)
+    if beside.exists():
+        return str(beside)
+    raise FileNotFoundError(f"{name} not found (it ships with PySide6-Essentials)")
+
+
+def compile_ts(ts: Path, qm: Path) -> Path:
+    qm.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([_tool("pyside6-lrelease"), "-silent", str(ts), "-qm", str(qm)], check=True)
+    return qm
+
+
+def qm_for(language: str, cache_dir: Path | None = None) -> Path | None:
+    """A compiled catalogue for `language`, compiling it into `cache_dir` when the shipped one is
+    missing or stale; None when the language needs none (zh_CN) or has no catalogue."""
+    ts = ts_path(language)
+    shipped = ts.with_suffix(".qm")
+    if language == "zh_CN" or not ts.exists() and not shipped.exists():
+        return None
+    if shipped.exists() and (not ts.exists() or shipped.stat().st_mtime >= ts.stat().st_mtime):
+        return shipped
+    cached = Path(cache_dir or Path(tempfile.gettempdir()) / "township-desk-i18n") / shipped.name
+    if cached.exists() and cached.stat().st_mtime >= ts.stat().st_mtime:
+        return cached
+    return compile_ts(ts, cached)
+
+
+def install(app: QCoreApplication, language: str, cache_dir: Path | None = None) -> list[QTranslator]:
+    """Install our catalogue and Qt's own (standard buttons) for `language`; returns the
+    translators so the caller keeps them alive and can remove them when the language changes."""
+    installed: list[QTranslator] = []
+    qt_translator = QTranslator(app)
+    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if qt_translator.load(QLocale(language), "qtbase", "_", qt_dir):
+        app.installTranslator(qt_translator)
+        installed.append(qt_translator)
+    qm = qm_for(language, cache_dir)
+    if qm is not None:
+        ours = QTranslator(app)
+        if ours.load(str(qm)):
+            app.installTranslator(ours)
+            installed.append(ours)
+        else:
+            log.warning("could not load translation catalogue %s", qm.name)
+    return installed
+
+
+def update() -> None:
+    """Re-extract every translatable string of ui/ into the .ts files, keeping translations."""
+    sources = sorted(str(p) for p in UI_DIR.rglob("*.py"))
+    for language in TRANSLATED_LANGUAGES:
+        subprocess.run([_tool("pyside6-lupdate"), "-silent", "-no-obsolete", *sources,
+                        "-source-language", "zh_CN", "-target-language", language,
+                        "-ts", str(ts_path(language))], check=True)
+
+
+def compile_all() -> list[Path]:
+    return [compile_ts(ts_path(lang), ts_path(lang).with_suffix(".qm")) for lang in TRANSLATED_LANGUAGES]
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["update"]:
+        update()
+    elif argv[:1] == ["compile"]:
+        for qm in compile_all():
+            print(qm)
+    else:
+        print("usage: python -m ui.i18n update|compile", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

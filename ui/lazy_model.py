@@ -1,0 +1,121 @@
+"""A read-only table model that loads its rows page by page through the task runner: the view asks
+for more (canFetchMore/fetchMore) as the user scrolls, so 40,000 persons never load at once. A new
+query bumps a generation number; pages arriving for an older query are dropped, so fast typing
+never shows stale results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+
+PageFetcher = Callable[[int, int], list[Any]]
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its header and how to show a row's value."""
+
+    header: str
+    text: Callable[[Any], str]
+    align_right: bool = False
+
+
+class LazyTableModel(QAbstractTableModel):
+    failed = Signal(object)  # the error a page load raised
+    page_loaded = Signal(int)  # rows now held
+
+    def __init__(self, columns: list[Column], runner, page_size: int = 200,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._columns = columns
+        self._runner = runner
+        self._page_size = page_size
+        self._rows: list[Any] = []
+        self._fetch: PageFetcher | None = None
+        self._generation = 0
+        self._loading = False
+        self._exhausted = True
+
+    # -- queries ---------------------------------------------------------------------------
+    def set_query(self, fetch: PageFetcher) -> None:
+        """Replace the query: clear the rows and load its first page."""
+        self._generation += 1
+        self.beginResetModel()
+        self._rows = []
+        self._fetch = fetch
+        self._exhausted = False
+        self._loading = False
+        self.endResetModel()
+        self._load_next_page()
+
+    def reload(self) -> None:
+        if self._fetch is not None:
+            self.set_query(self._fetch)
+
+    def row_at(self, row: int) -> Any:
+        return self._rows[row]
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    # -- Qt model interface ----------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        column = self._columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(self._rows[index.row()])
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self._columns[section].header
+        return None
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._exhausted and not self._loading
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if self.canFetchMore(parent):
+            self._load_next_page()
+
+    # -- loading ---------------------------------------------------------------------------
+    def _load_next_page(self) -> None:
+        if self._fetch is None:
+            return
+        fetch, offset, size, generation = self._fetch, len(self._rows), self._page_size, self._generation
+        self._loading = True
+        self._runner.run_db(lambda: fetch(offset, size),
+                            lambda rows, error: self._on_page(generation, rows, error))
+
+    def _on_page(self, generation: int, rows: list[Any] | None, error: BaseException | None) -> None:
+        if generation != self._generation:
+            return  # a page of a query the user has already replaced
+        self._loading = False
+        if error is not None:
+            self._exhausted = True
+            self.failed.emit(error)
+            return
+        rows = rows or []
+        if len(rows) < self._page_size:
+            self._exhausted = True
+        if rows:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+        self.page_loaded.emit(len(self._rows))

@@ -1,0 +1,97 @@
+"""The one task runner of the desktop client: database work runs on a single worker thread (SQLite
+prefers one writer and the services are not written for concurrent sessions), network work on its
+own small pool, and every result comes back to the GUI thread as one `on_done(result, error)` call,
+so widgets never block and never touch a worker thread's objects. Tests use `ImmediateTaskRunner`,
+which runs the job at once on the calling thread and calls the handler the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+Job = Callable[[], Any]
+DoneHandler = Callable[[Any, BaseException | None], None]
+
+
+class TaskRunner(QObject):
+    """Runs jobs off the GUI thread and hands `(result, error)` back to it.
+
+    A handler is called exactly once, on the thread that owns the runner (the GUI thread), with
+    either the job's result and `None`, or `None` and the exception the job raised."""
+
+    _finished = Signal(object, object, object)  # handler, result, error
+
+    def __init__(self, parent: QObject | None = None, network_workers: int = 2) -> None:
+        super().__init__(parent)
+        self._database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="td-db")
+        self._network = ThreadPoolExecutor(max_workers=network_workers, thread_name_prefix="td-net")
+        self._pending = 0
+        # Queued: the signal is emitted on a worker thread, the slot runs in this object's thread.
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    @property
+    def pending(self) -> int:
+        """Jobs submitted whose handler has not run yet."""
+        return self._pending
+
+    def run_db(self, job: Job, on_done: DoneHandler) -> Future:
+        """Run database work on the single database worker."""
+        return self._submit(self._database, job, on_done)
+
+    def run_network(self, job: Job, on_done: DoneHandler) -> Future:
+        """Run network work (sync, login) on the network pool, never queued behind a big query."""
+        return self._submit(self._network, job, on_done)
+
+    def shutdown(self) -> None:
+        """Finish the running jobs, drop the queued ones; handlers of dropped jobs never run."""
+        self._database.shutdown(wait=True, cancel_futures=True)
+        self._network.shutdown(wait=True, cancel_futures=True)
+
+    def _submit(self, pool: ThreadPoolExecutor, job: Job, on_done: DoneHandler) -> Future:
+        self._pending += 1
+        future = pool.submit(job)
+        future.add_done_callback(lambda f: self._emit_outcome(f, on_done))
+        return future
+
+    def _emit_outcome(self, future: Future, on_done: DoneHandler) -> None:
+        if future.cancelled():
+            return
+        error = future.exception()
+        self._finished.emit(on_done, None if error else future.result(), error)
+
+    def _deliver(self, on_done: DoneHandler, result: Any, error: BaseException | None) -> None:
+        self._pending -= 1
+        _call_handler(on_done, result, error)
+
+
+class ImmediateTaskRunner:
+    """The synchronous runner for tests: the job runs at once, the handler right after it."""
+
+    pending = 0
+
+    def run_db(self, job: Job, on_done: DoneHandler) -> None:
+        self._run(job, on_done)
+
+    def run_network(self, job: Job, on_done: DoneHandler) -> None:
+        self._run(job, on_done)
+
+    def shutdown(self) -> None:
+        """Nothing runs in the background, so nothing to stop."""
+
+    @staticmethod
+    def _run(job: Job, on_done: DoneHandler) -> None:
+        try:
+            result = job()
+        except Exception as error:  # handed to the handler exactly like the threaded runner does
+            _call_handler(on_done, None, error)
+            return
+        _call_handler(on_done, result, None)
+
+
+def _call_handler(on_done: DoneHandler, result: Any, error: BaseException | None) -> None:
+    # A handler that raises is a bug: it propagates (to the test, or to the application's
+    # excepthook, which logs it and shows the generic failure message).
+    on_done(result, error)
