@@ -97,7 +97,8 @@ def encrypt_in_place(path: str | Path, key: str) -> None:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.execute(f"ATTACH DATABASE ? AS encrypted KEY \"{key}\"", (str(tmp),))
         conn.execute("SELECT sqlcipher_export('encrypted')")
-        conn.execute("PRAGMA encrypted.user_version = %d" % conn.execute("PRAGMA user_version").fetchone()[0])
+        user_version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        conn.execute(f"PRAGMA encrypted.user_version = {user_version}")
         tables = [r[0] for r in conn.execute("SELECT name FROM main.sqlite_master WHERE type='table'")]
         for table in tables:
             plain = conn.execute(f'SELECT count(*) FROM main."{table}"').fetchone()[0]
