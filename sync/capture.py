@@ -1,0 +1,177 @@
+"""Change capture on the client: every ORM write to a synced table leaves one outbox row in the
+same transaction.
+
+`install_capture(session_factory, device_id)` hooks a sessionmaker. After each flush, every
+inserted or updated object whose class has `__sync_entity__` becomes one `OutboxChange`: inserts
+carry all synced columns, updates only the columns whose value changed; derived columns
+(`info={"sync": False}`) never appear. `base` gives each field the `RecordSeen.seq` of the record
+(0 when the server never sent it), `device_seq` counts up by one per change and the HLC ticks.
+
+Deletes are tombstones: set `deleted = True` (see `tombstone()` / `restore()`); a restore bumps
+`deletion_gen` automatically. A hard `session.delete()` of a synced record is refused with
+`CaptureError`, because a row that vanishes cannot be told apart from one never synced. Sessions
+applying pulled data enter `applying_pulled(session)`: nothing is recorded and evictions may
+remove rows physically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.base import synced_columns
+from db.client import OutboxChange, RecordSeen, SyncState
+from db.ids import new_id
+from sync.clock import HybridClock
+from sync.wire import SCHEMA_VERSION, encode_value
+
+APPLYING_KEY = "sync_applying_pulled"
+
+
+class CaptureError(RuntimeError):
+    """A write that sync cannot represent (a hard delete of a synced record)."""
+
+
+@contextlib.contextmanager
+def applying_pulled(session: Session) -> Iterator[Session]:
+    """Mark a session as applying server data: its writes are not captured."""
+    previous = session.info.get(APPLYING_KEY, False)
+    session.info[APPLYING_KEY] = True
+    try:
+        yield session
+    finally:
+        session.info[APPLYING_KEY] = previous
+
+
+def tombstone(obj: Any) -> None:
+    obj.deleted = True
+
+
+def restore(obj: Any) -> None:
+    obj.deleted = False  # the before-flush hook bumps deletion_gen
+
+
+def read_state(session: Session, key: str) -> str | None:
+    return session.execute(select(SyncState.value).where(SyncState.key == key)).scalar_one_or_none()
+
+
+def write_state(session: Session, key: str, value: str) -> None:
+    """Upsert one sync_state row through Core (usable inside the flush)."""
+    done = session.execute(update(SyncState).where(SyncState.key == key).values(value=value))
+    if done.rowcount == 0:
+        session.execute(insert(SyncState).values(key=key, value=value))
+
+
+def _is_synced(obj: Any) -> bool:
+    return bool(getattr(type(obj), "__sync_entity__", None))
+
+
+def _changed_fields(obj: Any) -> dict[str, Any]:
+    state = inspect(obj)
+    changed = {}
+    for name in synced_columns(type(obj)):
+        hist = state.attrs[name].history
+        if not hist.added:
+            continue
+        new, old = hist.added[0], (hist.deleted[0] if hist.deleted else None)
+        if hist.deleted and new == old:
+            continue
+        changed[name] = encode_value(getattr(obj, name))
+    return changed
+
+
+def _before_flush(session: Session, _ctx, _instances) -> None:
+    if session.info.get(APPLYING_KEY):
+        return
+    for obj in session.deleted:
+        if _is_synced(obj):
+            raise CaptureError(
+                f"{type(obj).__name__} 是同步数据，不能物理删除；请设置 deleted=True（墓碑）"
+            )
+    for obj in session.dirty:
+        if not _is_synced(obj):
+            continue
+        hist = inspect(obj).attrs["deleted"].history
+        gen_hist = inspect(obj).attrs["deletion_gen"].history
+        if hist.added == [False] and hist.deleted == [True] and not gen_hist.added:
+            obj.deletion_gen = (obj.deletion_gen or 0) + 1
+
+
+class _Recorder:
+    """Collects one flush's changes and writes them with one device_seq/HLC read and write."""
+
+    def __init__(self, session: Session, device_id: str) -> None:
+        self.session = session
+        self.device_id = device_id
+        stored_seq = read_state(session, "device_seq")
+        self.device_seq = int(stored_seq) if stored_seq else 0
+        self._hlc_text: str | None = None
+        self.clock = HybridClock(device_id, load=lambda: read_state(session, "hlc"), save=self._keep)
+        self.rows: list[dict[str, Any]] = []
+
+    def _keep(self, text: str) -> None:
+        self._hlc_text = text
+
+    def _base(self, entity: str, record_id: str, names: list[str]) -> dict[str, int]:
+        seen = self.session.execute(
+            select(RecordSeen.seq).where(RecordSeen.entity == entity, RecordSeen.record_id == record_id)
+        ).scalar_one_or_none()
+        return dict.fromkeys(names, seen or 0)
+
+    def record(self, obj: Any, fields: dict[str, Any]) -> None:
+        entity = type(obj).__sync_entity__
+        self.device_seq += 1
+        self.rows.append({
+            "device_seq": self.device_seq,
+            "change_id": new_id(),
+            "entity": entity,
+            "record_id": obj.id,
+            "op": "delete" if fields.get("deleted") is True else "upsert",
+            "fields": fields,
+            "base": self._base(entity, obj.id, sorted(fields)),
+            "hlc": str(self.clock.tick()),
+            "schema_version": SCHEMA_VERSION,
+            "created_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            "state": "pending",
+        })
+
+    def write(self) -> None:
+        if not self.rows:
+            return
+        self.session.execute(insert(OutboxChange), self.rows)
+        write_state(self.session, "device_seq", str(self.device_seq))
+        if self._hlc_text:
+            write_state(self.session, "hlc", self._hlc_text)
+
+
+def _after_flush(session: Session, device_id: str) -> None:
+    if session.info.get(APPLYING_KEY):
+        return
+    recorder: _Recorder | None = None
+    for obj in list(session.new) + list(session.dirty):
+        if not _is_synced(obj):
+            continue
+        if obj in session.new:
+            fields = {n: encode_value(getattr(obj, n)) for n in synced_columns(type(obj))}
+        else:
+            fields = _changed_fields(obj)
+        if not fields:
+            continue
+        if "deleted" in fields:  # a tombstone or restore always names the generation it acts on
+            fields["deletion_gen"] = obj.deletion_gen
+        recorder = recorder or _Recorder(session, device_id)
+        recorder.record(obj, fields)
+    if recorder:
+        recorder.write()
+
+
+def install_capture(factory: sessionmaker | type[Session], device_id: str) -> None:
+    """Capture every synced write made through sessions of `factory` (a sessionmaker or a Session
+    subclass) as outbox changes of device `device_id`."""
+    event.listen(factory, "before_flush", _before_flush)
+    event.listen(factory, "after_flush", lambda session, _ctx: _after_flush(session, device_id))
