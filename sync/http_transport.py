@@ -1,0 +1,313 @@
+"""The client's side of the wire over HTTP (requests): one `HttpTransport` per server, holding one
+`requests.Session` (connection reuse, proxies from the environment, TLS verification on by default
+with an optional CA bundle for a city's private CA). A slow link is not a dead link, so connecting
+has a short timeout and reading a longer one. Connection errors, 5xx and 429 are retried with
+exponential backoff and full jitter, honouring Retry-After; every sync request is idempotent on the
+server (by change id, cursor or chunk), so a retry never duplicates anything. Request bodies are
+gzip-compressed once the server has advertised that it accepts gzip (RFC 7694: `Accept-Encoding`
+on a response), and sent plain again if it answers 415. Failures surface as typed exceptions mapped
+from the server's `{"error": {"code", "message"}}` bodies: `Offline`, `AuthFailed`, `DeviceRevoked`,
+`UpgradeNeeded`, `ServerError`. The token is never logged; personal data is never logged.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import gzip
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+log = logging.getLogger("sync.http")
+
+API = "/api/v1"
+SCHEMA_HEADER = "X-Schema-Version"
+GZIP_MIN_BYTES = 1024  # below this, compressing costs more than it saves
+
+
+class TransportError(Exception):
+    """A request that did not get a usable answer. `code` is the server's machine code (or ours for
+    network failures), `message` the server's readable text when it sent one, `status` the HTTP
+    status (0 when no answer arrived)."""
+
+    def __init__(self, code: str, message: str = "", status: int = 0, retry_after: float | None = None):
+        super().__init__(code)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        return f"{self.code} (HTTP {self.status})" if self.status else self.code
+
+
+class Offline(TransportError):
+    """No answer from the server at all: no route, refused, DNS, TLS handshake or timeout."""
+
+
+class AuthFailed(TransportError):
+    """Wrong credentials, an expired or unknown token, or a disabled account: log in again."""
+
+
+class DeviceRevoked(TransportError):
+    """An administrator revoked this device: it must lock and stop syncing."""
+
+
+class UpgradeNeeded(TransportError):
+    """The server cannot serve this client's schema version (HTTP 426)."""
+
+
+class ServerError(TransportError):
+    """The server failed (5xx after retries) or refused the request as malformed (other 4xx)."""
+
+
+class TlsError(Offline):
+    """The server's certificate could not be verified (wrong CA bundle, or an intercepting proxy)."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to retry: `attempts` in total, delays doubling from `base_delay`
+    up to `max_delay` with full jitter; a Retry-After longer than `max_retry_after` is not waited for
+    (a login lock-out of 15 minutes is reported, not slept through)."""
+
+    attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+    max_retry_after: float = 60.0
+
+    def delay(self, attempt: int, retry_after: float | None, rng: Callable[[], float]) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.max_retry_after)
+        ceiling = min(self.max_delay, self.base_delay * (2 ** attempt))
+        return ceiling * rng()
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 5.0
+    read: float = 60.0
+
+
+def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds to wait from a Retry-After header (delta seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now())
+
+
+def _error_of(response: requests.Response) -> tuple[str, str]:
+    """The server's (code, message), or a code derived from the status when the body is not ours."""
+    try:
+        body = response.json()
+        error = body.get("error") if isinstance(body, dict) else None
+        if isinstance(error, dict) and error.get("code"):
+            return str(error["code"]), str(error.get("message", ""))
+        detail = body.get("detail") if isinstance(body, dict) else None
+        if isinstance(detail, dict) and detail.get("code"):  # FastAPI HTTPException(detail={...})
+            return str(detail["code"]), str(detail.get("message", ""))
+    except ValueError:
+        pass
+    return f"http_{response.status_code}", ""
+
+
+def error_from_response(response: requests.Response) -> TransportError:
+    """The typed exception for a non-2xx answer."""
+    status = response.status_code
+    code, message = _error_of(response)
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    if code == "device_revoked":
+        kind: type[TransportError] = DeviceRevoked
+    elif status == 426 or code in ("upgrade_required", "upgrade_needed"):
+        kind = UpgradeNeeded
+    elif status == 401 or code in ("bad_credentials", "user_disabled", "token_expired", "not_authenticated"):
+        kind = AuthFailed
+    else:
+        kind = ServerError
+    return kind(code, message, status, retry_after)
+
+
+def _retryable(status: int) -> bool:
+    return status == 429 or status >= 500
+
+
+class HttpTransport:
+    """Talks to one city server. `token` is the device token (set after enrolment); `schema_version`
+    goes on every request so the server can answer "upgrade needed". `session`, `sleep` and `rng`
+    are injectable so tests run without real waiting."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        schema_version: int,
+        token: str | None = None,
+        ca_bundle: str | None = None,
+        timeouts: Timeouts = Timeouts(),
+        retry: RetryPolicy = RetryPolicy(),
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+        lang: str = "zh-CN",
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.schema_version = schema_version
+        self.token = token
+        self.timeouts = timeouts
+        self.retry = retry
+        self._sleep = sleep
+        self._rng = rng
+        self.session = session or requests.Session()
+        # trust_env stays on: a township's proxy settings come from the environment.
+        self.session.verify = ca_bundle if ca_bundle else True
+        self.session.headers.update({"Accept": "application/json", "Accept-Language": lang,
+                                     "Accept-Encoding": "gzip", "User-Agent": "township-desk"})
+        self.server_accepts_gzip = False
+
+    def close(self) -> None:
+        self.session.close()
+
+    # --- the protocol calls ---------------------------------------------------------------------------
+
+    def login(self, username: str, password: str, *, device_id: str, device_name: str,
+              public_key: str) -> dict[str, Any]:
+        """Exchange credentials (and this device's public key) for a device token."""
+        body = {"username": username, "password": password, "device_id": device_id,
+                "device_name": device_name, "public_key": public_key}
+        return self.request("POST", "/login", json_body=body, auth=False)
+
+    def push(self, changes: list[dict[str, Any]]) -> dict[str, Any]:
+        """Send a batch of wire changes; the answer holds one result per change."""
+        return self.request("POST", "/sync/push", json_body={"changes": changes})
+
+    def pull(self, cursor: int, limit: int) -> dict[str, Any]:
+        """One page of in-scope changes after `cursor`."""
+        return self.request("GET", "/sync/pull", params={"cursor": cursor, "limit": limit})
+
+    def snapshot_chunk(self, index: int, snapshot_id: str | None = None) -> dict[str, Any]:
+        """One chunk of the snapshot (chunk 0 also names the snapshot and its cursor)."""
+        params: dict[str, Any] = {"chunk": index}
+        if snapshot_id:
+            params["snapshot_id"] = snapshot_id
+        return self.request("GET", "/sync/snapshot", params=params)
+
+    def relay_bundle(self, bundle: bytes) -> dict[str, Any]:
+        """Hand a signed USB bundle to the server, which applies it as the device that signed it."""
+        return self.request("POST", "/sync/bundle", raw_body=bundle, content_type="application/json")
+
+    # --- the machinery --------------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, *, json_body: Any = None, raw_body: bytes | None = None,
+                content_type: str = "application/json", params: dict[str, Any] | None = None,
+                auth: bool = True) -> dict[str, Any]:
+        """One API call with retries; returns the decoded JSON answer or raises a TransportError."""
+        body = raw_body if raw_body is not None else (
+            None if json_body is None else json.dumps(json_body, ensure_ascii=False).encode())
+        last_error: TransportError | None = None
+        for attempt in range(self.retry.attempts):
+            try:
+                response = self._send(method, path, body, content_type, params, auth)
+            except TlsError:
+                raise  # a certificate does not get better by asking again
+            except TransportError as exc:  # network failure: always worth another try
+                last_error = exc
+            else:
+                self._note_capabilities(response)
+                if response.status_code < 400:
+                    return self._decode(response)
+                last_error = error_from_response(response)
+                if not _retryable(response.status_code):
+                    raise last_error
+                if (last_error.retry_after or 0) > self.retry.max_retry_after:
+                    raise last_error
+            if attempt + 1 < self.retry.attempts:
+                wait = self.retry.delay(attempt, last_error.retry_after, self._rng)
+                log.info("retrying %s %s in %.1fs after %s", method, path, wait, last_error.code)
+                self._sleep(wait)
+        assert last_error is not None
+        raise last_error
+
+    def iter_stream(self, path: str, params: dict[str, Any] | None = None,
+                    chunk_size: int = 64 * 1024) -> Iterator[bytes]:
+        """Raw bytes of a streamed answer (no retry mid-stream: the caller resumes by position)."""
+        url = self.base_url + API + path
+        try:
+            response = self.session.get(url, params=params, headers=self._headers(True),
+                                        timeout=(self.timeouts.connect, self.timeouts.read), stream=True)
+        except requests.exceptions.SSLError as exc:
+            raise TlsError("tls_failed", type(exc).__name__) from exc
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            raise Offline("offline", type(exc).__name__) from exc
+        if response.status_code >= 400:
+            raise error_from_response(response)
+        try:
+            yield from response.iter_content(chunk_size)
+        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            raise Offline("offline", type(exc).__name__) from exc
+        finally:
+            response.close()
+
+    def _headers(self, auth: bool) -> dict[str, str]:
+        headers = {SCHEMA_HEADER: str(self.schema_version)}
+        if auth and self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return headers
+
+    def _send(self, method: str, path: str, body: bytes | None, content_type: str,
+              params: dict[str, Any] | None, auth: bool) -> requests.Response:
+        headers = self._headers(auth)
+        compressed = False
+        if body is not None:
+            headers["Content-Type"] = content_type
+            if self.server_accepts_gzip and len(body) >= GZIP_MIN_BYTES:
+                body_out = gzip.compress(body, compresslevel=5)
+                headers["Content-Encoding"] = "gzip"
+                compressed = True
+            else:
+                body_out = body
+        else:
+            body_out = None
+        response = self._call(method, path, body_out, headers, params)
+        if compressed and response.status_code == 415:
+            # The server stopped taking gzip (e.g. a proxy in front of it): send this one plain.
+            self.server_accepts_gzip = False
+            headers.pop("Content-Encoding")
+            response = self._call(method, path, body, headers, params)
+        return response
+
+    def _call(self, method: str, path: str, body: bytes | None, headers: dict[str, str],
+              params: dict[str, Any] | None) -> requests.Response:
+        try:
+            return self.session.request(method, self.base_url + API + path, data=body, params=params,
+                                        headers=headers, timeout=(self.timeouts.connect, self.timeouts.read))
+        except requests.exceptions.SSLError as exc:
+            raise TlsError("tls_failed", type(exc).__name__) from exc
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            raise Offline("offline", type(exc).__name__) from exc
+
+    def _note_capabilities(self, response: requests.Response) -> None:
+        accepted = response.headers.get("Accept-Encoding", "")
+        if "gzip" in accepted.lower():
+            self.server_accepts_gzip = True
+
+    @staticmethod
+    def _decode(response: requests.Response) -> dict[str, Any]:
+        if not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ServerError("bad_response", "", response.status_code) from exc

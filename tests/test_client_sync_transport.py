@@ -1,0 +1,217 @@
+"""The HTTP transport against a real loopback HTTP server with scripted answers: retries with backoff
+on 5xx/429/connection errors (Retry-After honoured), typed errors from the server's error bodies,
+gzip bodies once the server advertises them, schema version and token headers, timeouts."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from sync.http_transport import (
+    AuthFailed,
+    DeviceRevoked,
+    HttpTransport,
+    Offline,
+    RetryPolicy,
+    ServerError,
+    Timeouts,
+    UpgradeNeeded,
+    parse_retry_after,
+)
+
+
+class ScriptedServer:
+    """A loopback server answering from a queue of (status, body, headers); records each request."""
+
+    def __init__(self) -> None:
+        self.script: list[tuple[int, object, dict]] = []
+        self.requests: list[dict] = []
+        self.delay = 0.0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                outer.requests.append({"method": self.command, "path": self.path,
+                                       "headers": dict(self.headers), "raw": raw})
+                if outer.delay:
+                    threading.Event().wait(outer.delay)
+                status, body, headers = outer.script.pop(0) if outer.script else (200, {}, {})
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _serve
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    srv = ScriptedServer()
+    yield srv
+    srv.stop()
+
+
+def _transport(url: str, sleeps: list[float] | None = None, **kw) -> HttpTransport:
+    sleeps = sleeps if sleeps is not None else []
+    return HttpTransport(url, schema_version=3, token="tok", sleep=sleeps.append, rng=lambda: 1.0, **kw)
+
+
+def _error(code: str) -> dict:
+    return {"error": {"code": code, "message": "消息"}}
+
+
+def test_headers_carry_schema_version_and_token(server):
+    server.script = [(200, {"results": []}, {})]
+    assert _transport(server.url).push([]) == {"results": []}
+    headers = server.requests[0]["headers"]
+    assert headers["X-Schema-Version"] == "3"
+    assert headers["Authorization"] == "Bearer tok"
+    assert server.requests[0]["path"] == "/api/v1/sync/push"
+
+
+def test_pull_sends_cursor_and_limit(server):
+    server.script = [(200, {"changes": [], "next_cursor": 7, "has_more": False}, {})]
+    page = _transport(server.url).pull(5, 100)
+    assert page["next_cursor"] == 7
+    assert server.requests[0]["path"] == "/api/v1/sync/pull?cursor=5&limit=100"
+
+
+def test_login_sends_no_token(server):
+    server.script = [(200, {"token": "t2"}, {})]
+    _transport(server.url).login("u", "p", device_id="d", device_name="pc", public_key="k")
+    assert "Authorization" not in server.requests[0]["headers"]
+    assert json.loads(server.requests[0]["raw"])["public_key"] == "k"
+
+
+def test_5xx_is_retried_with_exponential_backoff(server):
+    sleeps: list[float] = []
+    server.script = [(503, _error("internal"), {}), (500, _error("internal"), {}), (200, {"ok": 1}, {})]
+    t = _transport(server.url, sleeps, retry=RetryPolicy(attempts=5, base_delay=0.5, max_delay=20))
+    assert t.pull(0, 10) == {"ok": 1}
+    assert sleeps == [0.5, 1.0]  # rng fixed at 1.0: the full ceiling each time
+
+
+def test_backoff_is_capped_and_jittered():
+    policy = RetryPolicy(base_delay=1, max_delay=8)
+    assert policy.delay(10, None, lambda: 1.0) == 8
+    assert policy.delay(2, None, lambda: 0.25) == 1.0
+    assert policy.delay(0, 3.0, lambda: 0.0) == 3.0  # Retry-After wins over jitter
+
+
+def test_429_honours_retry_after(server):
+    sleeps: list[float] = []
+    server.script = [(429, _error("busy"), {"Retry-After": "7"}), (200, {"ok": 1}, {})]
+    assert _transport(server.url, sleeps).pull(0, 1) == {"ok": 1}
+    assert sleeps == [7.0]
+
+
+def test_long_retry_after_is_reported_not_slept(server):
+    sleeps: list[float] = []
+    server.script = [(429, _error("too_many_attempts"), {"Retry-After": "900"})]
+    with pytest.raises(ServerError) as info:
+        _transport(server.url, sleeps).login("u", "p", device_id="d", device_name="n", public_key="k")
+    assert info.value.retry_after == 900 and sleeps == []
+
+
+def test_5xx_exhausted_raises_server_error(server):
+    server.script = [(500, _error("internal"), {})] * 3
+    with pytest.raises(ServerError) as info:
+        _transport(server.url, retry=RetryPolicy(attempts=3)).pull(0, 1)
+    assert info.value.code == "internal" and info.value.status == 500
+    assert len(server.requests) == 3
+
+
+@pytest.mark.parametrize(("status", "code", "kind"), [
+    (401, "token_expired", AuthFailed),
+    (401, "bad_credentials", AuthFailed),
+    (403, "device_revoked", DeviceRevoked),
+    (426, "upgrade_required", UpgradeNeeded),
+    (422, "invalid_request", ServerError),
+    (403, "forbidden", ServerError),
+])
+def test_error_bodies_map_to_typed_exceptions_without_retry(server, status, code, kind):
+    server.script = [(status, _error(code), {})]
+    with pytest.raises(kind) as info:
+        _transport(server.url).push([])
+    assert info.value.code == code and info.value.message == "消息"
+    assert len(server.requests) == 1
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_refused_connection_is_offline_after_retries():
+    sleeps: list[float] = []
+    t = _transport(f"http://127.0.0.1:{_closed_port()}", sleeps, retry=RetryPolicy(attempts=3))
+    with pytest.raises(Offline):
+        t.pull(0, 1)
+    assert len(sleeps) == 2
+
+
+def test_read_timeout_is_offline(server):
+    server.delay = 0.5
+    t = _transport(server.url, timeouts=Timeouts(connect=1, read=0.1), retry=RetryPolicy(attempts=1))
+    with pytest.raises(Offline):
+        t.pull(0, 1)
+
+
+def test_gzip_only_after_server_advertises_it(server):
+    big = [{"fields": {"notes": "走访记录" * 200}}]
+    server.script = [(200, {}, {}), (200, {}, {"Accept-Encoding": "gzip"}), (200, {}, {})]
+    t = _transport(server.url)
+    t.push(big)
+    assert "Content-Encoding" not in server.requests[0]["headers"]
+    t.push(big)  # this answer advertises gzip ...
+    t.push(big)  # ... so this request is compressed
+    third = server.requests[2]
+    assert third["headers"]["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(third["raw"]))["changes"] == big
+
+
+def test_415_falls_back_to_a_plain_body(server):
+    big = [{"fields": {"notes": "x" * 5000}}]
+    server.script = [(200, {}, {"Accept-Encoding": "gzip"}), (415, _error("unsupported"), {}), (200, {"ok": 1}, {})]
+    t = _transport(server.url)
+    t.push([])
+    assert t.push(big) == {"ok": 1}
+    assert "Content-Encoding" not in server.requests[2]["headers"]
+    assert not t.server_accepts_gzip
+
+
+def test_tls_verification_is_on_by_default_and_takes_a_ca_bundle(tmp_path):
+    assert HttpTransport("https://x", schema_version=1).session.verify is True
+    ca = tmp_path / "city-ca.pem"
+    ca.write_text("dummy")
+    assert HttpTransport("https://x", schema_version=1, ca_bundle=str(ca)).session.verify == str(ca)
+    assert HttpTransport("https://x", schema_version=1).session.trust_env  # proxies from the environment
+
+
+def test_retry_after_http_date():
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=lambda: 1445412480.0 - 30) == 30
+    assert parse_retry_after("soon") is None
