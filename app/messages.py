@@ -1,0 +1,103 @@
+"""The catalogue of user-facing messages, keyed by machine code, with Simplified Chinese (the
+default) and English texts. app/ has no Qt, and the same messages serve the desktop client, the
+command line and server error bodies, so they live here rather than in Qt .ts files (decision
+docs/decisions/0002-user-messages.md). Texts use `str.format` fields filled from the error's
+parameters; a missing parameter or an unknown code still yields a readable text, never an
+exception, because this runs inside error handling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_LANG = "zh_CN"
+
+# code: (zh_CN, en)
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # generic
+    "not_found": ("记录不存在或已删除（{entity}）", "The record does not exist or was deleted ({entity})"),
+    "out_of_scope": ("该记录不在您负责的区域内", "This record is outside your area of responsibility"),
+    "permission_denied": ("您的角色无权执行此操作：{action}", "Your role may not do this: {action}"),
+    "required": ("{label}不能为空", "{label} is required"),
+    "too_long": ("{label}不能超过{max}个字符", "{label} must be at most {max} characters"),
+    "bad_date": ("{label}不是有效日期", "{label} is not a valid date"),
+    "deleted_record": ("记录已删除，请先恢复", "The record is deleted; restore it first"),
+    "not_deleted": ("记录未被删除，无需恢复", "The record is not deleted; nothing to restore"),
+    # resident ID and other documents
+    "id_length": ("公民身份号码应为18位，当前为{length}位", "A resident ID number has 18 characters, not {length}"),
+    "id_chars": ("公民身份号码前17位应为数字，最后一位为数字或X",
+                 "A resident ID number is 17 digits followed by a digit or X"),
+    "id_birth_date": ("公民身份号码中的出生日期无效", "The birth date inside the ID number is not a real date"),
+    "id_birth_future": ("公民身份号码中的出生日期晚于今天", "The birth date inside the ID number is in the future"),
+    "id_checksum": ("公民身份号码校验位错误，请核对", "The ID number's check character is wrong; please re-check it"),
+    "id_type_unknown": ("未知的证件类型：{id_type}", "Unknown document type: {id_type}"),
+    "document_length": ("证件号码长度应为{min}至{max}个字符", "A document number has {min} to {max} characters"),
+    "document_chars": ("证件号码只能包含字母、数字和短横线", "A document number may hold letters, digits and hyphens only"),
+    # phones
+    "phone_invalid": ("联系电话格式不正确：手机为1开头的11位数字，固话可带区号和分机号",
+                      "Phone format: mobile is 11 digits starting with 1; landlines may carry "
+                      "an area code and extension"),
+    # regions and numbers
+    "region_code_invalid": ("区划代码应为12位数字", "A region code has 12 digits"),
+    "region_code_level": ("区划代码层级不正确：{detail}", "The region code's levels are wrong: {detail}"),
+    "grid_code_invalid": ("网格代码应为所属村（社区）代码加3位序号，共15位",
+                          "A grid code is its village code plus a 3-digit sequence (15 digits)"),
+    "grid_outside_region": ("网格不属于所选村（社区）", "The grid does not belong to the selected village"),
+    "household_no_invalid": ("户编号应为18位数字：12位区划代码+2位组号+4位序号",
+                             "A household number is 18 digits: region code (12) + group (2) + sequence (4)"),
+    "household_no_region": ("户编号前12位应与户所在区划代码一致",
+                            "The household number must start with the household's region code"),
+    "household_no_taken": ("户编号已被使用", "This household number is already in use"),
+    "code_unknown": ("{label}代码无效：{code}", "Invalid {label} code: {code}"),
+    # register
+    "person_not_in_household": ("该人员不属于此户", "This person is not a member of this household"),
+    "same_household": ("该人员已在此户中", "This person is already in this household"),
+    "tag_dates": ("标签结束日期不能早于开始日期", "A tag's end date cannot be before its start date"),
+    "tag_not_assigned": ("该标签未分配或已移除", "This tag is not assigned or was already removed"),
+    "household_has_members": ("户内仍有在册人员，不能删除", "The household still has members; it cannot be deleted"),
+    "visit_future": ("走访日期不能晚于今天", "A visit date cannot be in the future"),
+    # cases
+    "case_transition": ("当前状态“{status}”下不能执行“{action}”",
+                        "“{action}” is not allowed while the case is “{status}”"),
+    "case_action_unknown": ("未知的办理动作：{action}", "Unknown case action: {action}"),
+    "case_closed": ("事件已办结，不能再修改", "The case is closed and can no longer be changed"),
+    "deadline_required": ("批准延期需要新的办结期限", "Approving an extension needs a new deadline"),
+    "deadline_not_later": ("新的办结期限应晚于原期限", "The new deadline must be later than the current one"),
+    "satisfaction_invalid": ("回访评价应为满意、基本满意或不满意",
+                             "Satisfaction must be satisfied, fairly satisfied or dissatisfied"),
+    "department_required": ("请选择部门", "Please choose a department"),
+    "whistle_already_arrived": ("该部门已报到", "This department has already reported"),
+    "whistle_not_arrived": ("部门尚未报到，不能评价", "The department has not reported yet; it cannot be evaluated"),
+    "evaluation_invalid": ("评价应为好、较好、一般或差", "Evaluation must be good, fair, average or poor"),
+    "case_no_exhausted": ("当日事件编号已用尽", "No case numbers left for today"),
+    # tasks
+    "task_transition": ("任务当前状态“{status}”下不能执行“{action}”",
+                        "“{action}” is not allowed while the task is “{status}”"),
+    "task_action_unknown": ("未知的任务动作：{action}", "Unknown task action: {action}"),
+    "due_before_issue": ("完成期限不能早于下发时间", "The due time cannot be before the issue time"),
+    "task_no_targets": ("任务至少需要一个下发对象", "A task needs at least one target"),
+    "link_exists": ("该户已关联到此任务", "This household is already linked to this task"),
+    "link_region": ("该户不在任务下发范围内", "This household is outside the task's target area"),
+    "task_done": ("任务已完成，不能再修改", "The task is completed and can no longer be changed"),
+    "task_incomplete": ("还有{remaining}户未处理，不能完成任务",
+                        "{remaining} linked households are not handled yet; the task cannot be completed"),
+    "link_not_found": ("该户未关联到此任务", "This household is not linked to this task"),
+    "task_not_accepted": ("请先接收任务", "Accept the task first"),
+}
+
+_LANG_INDEX = {"zh_CN": 0, "zh": 0, "en": 1, "en_US": 1, "en_GB": 1}
+
+
+class _Lenient(dict):
+    """Leaves an unknown field visible as {name} instead of raising KeyError in error handling."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def text(code: str, lang: str = DEFAULT_LANG, **params: Any) -> str:
+    """The readable message for `code` in `lang` (zh_CN default, English), filled with `params`."""
+    entry = CATALOGUE.get(code)
+    if entry is None:
+        return code if lang.startswith("en") else f"操作失败（{code}）"
+    template = entry[_LANG_INDEX.get(lang, 0)]
+    return template.format_map(_Lenient(params))
