@@ -1,0 +1,162 @@
+"""Fonts for printed forms: the embedded CJK font, per-character fallback and correct text extraction.
+
+Every PDF embeds (as subsets) WenQuanYi Micro Hei for ordinary text and a bundled HanaMinA subset for
+what it lacks (CJK Ext-A, common Ext-B such as 𠮷); a full Ext-B font installed on the PC (SimSun-ExtB
+on Windows, HanaMinB on Linux) is used, loaded only on first need, for the remaining rare characters;
+a character no font has prints as a visible 〓 so a clerk knows to check that name by hand.
+Text is split into runs by the font that has each character (`font_runs`), for Paragraph markup
+(`para_markup`) and for direct canvas drawing (`draw_runs`).
+
+reportlab writes every ToUnicode entry with four hex digits, so a supplementary-plane character such
+as U+20BB7 is mapped to a wrong BMP code and pdftotext/search/copy give the wrong character. We
+replace reportlab's CMap builder with one that writes UTF-16 surrogate pairs (the PDF spec's form).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.pdfbase.ttfonts import TTFont
+
+from resources import resource_path
+
+MAIN_FONT = "TDMain"
+FALLBACK_FONT = "TDFallback"
+SYSTEM_FONT = "TDSystemExt"
+MISSING_MARK = "〓"  # the printer's traditional "missing type" mark (U+3013), present in the main font
+
+# Full-coverage fonts commonly installed, tried in order when a character is in neither bundled font.
+SYSTEM_FALLBACK_CANDIDATES = (
+    Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts" / "simsunb.ttf",
+    Path("/usr/share/fonts/truetype/hanazono/HanaMinB.ttf"),
+    Path("/usr/share/fonts/opentype/hanazono/HanaMinB.ttf"),
+)
+
+
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ToUnicode CMap with destination codes written as UTF-16BE (surrogate pairs beyond
+    the BMP), so text extraction returns the real character."""
+    entries = [f"<{i:02X}> <{chr(v).encode('utf-16-be', 'surrogatepass').hex().upper()}>"
+               for i, v in enumerate(subset)]
+    return "\n".join([
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
+        f"<< /Registry ({fontname})", f"/Ordering ({fontname})", "/Supplement 0", ">> def",
+        f"/CMapName /{fontname} def", "/CMapType 2 def", "1 begincodespacerange",
+        f"<00> <{len(subset) - 1:02X}>", "endcodespacerange", f"{len(subset)} beginbfchar",
+        *entries,
+        "endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end",
+    ])
+
+
+class FontChain:
+    """The ordered fonts a character is looked up in; registered with reportlab once per process.
+
+    `system_candidates` is a parameter so tests can run with and without an installed Ext-B font."""
+
+    def __init__(self, system_candidates: Iterable[Path] = SYSTEM_FALLBACK_CANDIDATES) -> None:
+        self._system_candidates = tuple(system_candidates)
+        self._lock = threading.Lock()
+        self._faces: list[tuple[str, dict]] = []
+        self._system_loaded = False
+        self._choice: dict[str, str | None] = {}
+
+    def ensure_registered(self) -> None:
+        with self._lock:
+            if self._faces:
+                return
+            ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+            main = _register(MAIN_FONT, resource_path("fonts", "wqy-microhei.ttc"), subfont_index=0)
+            fallback = _register(FALLBACK_FONT, resource_path("fonts", "HanaMinA-fallback.ttf"))
+            self._faces = [(MAIN_FONT, main.face.charToGlyph), (FALLBACK_FONT, fallback.face.charToGlyph)]
+
+    def _load_system_font(self) -> None:
+        """Loads the first installed full Ext-B font (tens of MB: only when a rare character needs it)."""
+        with self._lock:
+            if self._system_loaded:
+                return
+            self._system_loaded = True
+            for path in self._system_candidates:
+                if path.is_file():
+                    font = _register(SYSTEM_FONT, path)
+                    self._faces.append((SYSTEM_FONT, font.face.charToGlyph))
+                    return
+
+    def font_for(self, ch: str) -> str | None:
+        """The first font in the chain with a glyph for `ch`, or None when no font has one."""
+        if ch in self._choice:
+            return self._choice[ch]
+        self.ensure_registered()
+        code = ord(ch)
+        found = next((name for name, cmap in self._faces if code in cmap), None)
+        if found is None and not self._system_loaded:
+            self._load_system_font()
+            found = next((name for name, cmap in self._faces if code in cmap), None)
+        self._choice[ch] = found
+        return found
+
+    def font_runs(self, text: str) -> list[tuple[str, str]]:
+        """Splits text into (font name, run) pieces; characters no font has become MISSING_MARK."""
+        runs: list[tuple[str, str]] = []
+        for ch in text:
+            font = MAIN_FONT if ch.isspace() or ch < " " else self.font_for(ch)
+            if font is None:
+                font, ch = MAIN_FONT, MISSING_MARK
+            if runs and runs[-1][0] == font:
+                runs[-1] = (font, runs[-1][1] + ch)
+            else:
+                runs.append((font, ch))
+        return runs
+
+
+def _register(name: str, path: Path, subfont_index: int = 0) -> TTFont:
+    try:
+        return pdfmetrics.getFont(name)
+    except KeyError:
+        font = TTFont(name, str(path), subfontIndex=subfont_index)
+        pdfmetrics.registerFont(font)
+        return font
+
+
+FONTS = FontChain()
+
+
+def register_fonts() -> None:
+    """Registers the embedded fonts with reportlab (idempotent); call before building any PDF."""
+    FONTS.ensure_registered()
+
+
+def font_runs(text: str) -> list[tuple[str, str]]:
+    return FONTS.font_runs(text)
+
+
+def para_markup(text: str | None) -> str:
+    """Paragraph markup for plain text: escaped, line breaks kept, runs the main font lacks wrapped
+    in <font name=...> so rare characters print in the fallback font."""
+    lines = []
+    for line in (text or "").split("\n"):
+        parts = []
+        for font, run in font_runs(line):
+            piece = escape(run)
+            parts.append(piece if font == MAIN_FONT else f'<font name="{font}">{piece}</font>')
+        lines.append("".join(parts))
+    return "<br/>".join(lines)
+
+
+def text_width(text: str, size: float) -> float:
+    return sum(pdfmetrics.stringWidth(run, font, size) for font, run in font_runs(text))
+
+
+def draw_runs(canvas, x: float, y: float, text: str, size: float, anchor: str = "left") -> None:
+    """Draws one line on a canvas with per-character font switching; anchor left, centre or right."""
+    if anchor != "left":
+        width = text_width(text, size)
+        x -= width / 2 if anchor == "centre" else width
+    for font, run in font_runs(text):
+        canvas.setFont(font, size)
+        canvas.drawString(x, y, run)
+        x += pdfmetrics.stringWidth(run, font, size)
