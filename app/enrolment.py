@@ -170,7 +170,7 @@ def _enrolment_from_answer(server_url: str, username: str, device_id: str, answe
     return Enrolment(
         server_url=server_url, username=str(user.get("username") or username), device_id=device_id,
         role=str(user.get("role") or answer.get("role") or ""),
-        scope=str(user.get("scope") or user.get("region_scope") or answer.get("scope") or ""),
+        scope=str(user.get("scope_prefix") or user.get("scope") or ""),
         department_code=user.get("department_code") or answer.get("department_code"),
         display_name=str(user.get("display_name") or ""))
 

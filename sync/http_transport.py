@@ -36,8 +36,10 @@ class TransportError(Exception):
     network failures), `message` the server's readable text when it sent one, `status` the HTTP
     status (0 when no answer arrived)."""
 
-    def __init__(self, code: str, message: str = "", status: int = 0, retry_after: float | None = None):
+    def __init__(self, code: str, message: str = "", status: int = 0, retry_after: float | None = None,
+                 details: dict[str, Any] | None = None):
         super().__init__(code)
+        self.details = details or {}
         self.code = code
         self.message = message
         self.status = status
@@ -109,25 +111,24 @@ def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -
     return max(0.0, when.timestamp() - now())
 
 
-def _error_of(response: requests.Response) -> tuple[str, str]:
-    """The server's (code, message), or a code derived from the status when the body is not ours."""
+def _error_of(response: requests.Response) -> tuple[str, str, dict[str, Any]]:
+    """The server's (code, message, other keys of the error), or a code derived from the status when
+    the body is not ours (e.g. a proxy's HTML page)."""
     try:
         body = response.json()
-        error = body.get("error") if isinstance(body, dict) else None
-        if isinstance(error, dict) and error.get("code"):
-            return str(error["code"]), str(error.get("message", ""))
-        detail = body.get("detail") if isinstance(body, dict) else None
-        if isinstance(detail, dict) and detail.get("code"):  # FastAPI HTTPException(detail={...})
-            return str(detail["code"]), str(detail.get("message", ""))
     except ValueError:
-        pass
-    return f"http_{response.status_code}", ""
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and error.get("code"):
+        details = {k: v for k, v in error.items() if k not in ("code", "message")}
+        return str(error["code"]), str(error.get("message", "")), details
+    return f"http_{response.status_code}", "", {}
 
 
 def error_from_response(response: requests.Response) -> TransportError:
     """The typed exception for a non-2xx answer."""
     status = response.status_code
-    code, message = _error_of(response)
+    code, message, details = _error_of(response)
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     if code == "device_revoked":
         kind: type[TransportError] = DeviceRevoked
@@ -137,7 +138,7 @@ def error_from_response(response: requests.Response) -> TransportError:
         kind = AuthFailed
     else:
         kind = ServerError
-    return kind(code, message, status, retry_after)
+    return kind(code, message, status, retry_after, details)
 
 
 def _retryable(status: int) -> bool:

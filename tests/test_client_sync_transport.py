@@ -215,3 +215,17 @@ def test_tls_verification_is_on_by_default_and_takes_a_ca_bundle(tmp_path):
 def test_retry_after_http_date():
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=lambda: 1445412480.0 - 30) == 30
     assert parse_retry_after("soon") is None
+
+
+def test_revocation_carries_the_wipe_flag(server):
+    server.script = [(403, {"error": {"code": "device_revoked", "message": "停用", "wipe": True}}, {})]
+    with pytest.raises(DeviceRevoked) as info:
+        _transport(server.url).pull(0, 1)
+    assert info.value.details == {"wipe": True}
+
+
+def test_a_proxy_error_page_is_a_server_error(server):
+    server.script = [(502, "<html>bad gateway</html>", {})] * 2
+    with pytest.raises(ServerError) as info:
+        _transport(server.url, retry=RetryPolicy(attempts=2)).pull(0, 1)
+    assert info.value.code == "http_502"
