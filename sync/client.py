@@ -1,0 +1,215 @@
+"""The client side of sync, without HTTP: push the outbox, pull pages, apply snapshots.
+
+A `Transport` carries requests to the server (the HTTP client later, an in-process store in
+tests). The rules kept here:
+- an outbox row is removed only in the transaction that stores the server's acknowledgement;
+  a rejected row stays, marked "rejected" with the server's code and message;
+- a pulled page and its new cursor are stored in one transaction, with capture switched off; a
+  page that does not continue from the stored cursor (a late or repeated answer) is ignored;
+- pulled data never overwrites a field that has a pending local edit: the local value stays until
+  the server has merged it (after the next push the server's answer comes back in a pull);
+- an eviction removes the local copy once the record has no pending changes, else it waits;
+- foreign keys are not checked while applying server data: a child may be in scope while its
+  parent is not, and the server has already checked references.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.base import model_for_entity
+from db.client import OutboxChange, RecordSeen
+from sync.capture import applying_pulled, read_state, write_state
+from sync.merge import ChangeResult
+from sync.store_sql import Page, PulledRecord, SnapshotChunk
+from sync.wire import Change, decode_value
+
+PUSH_BATCH = 500
+PULL_LIMIT = 500
+
+
+class Transport(Protocol):
+    def push(self, changes: list[dict[str, Any]]) -> list[ChangeResult]: ...
+    def pull(self, cursor: int, limit: int) -> Page: ...
+    def snapshot(self) -> Iterable[SnapshotChunk]: ...
+
+
+def outbox_change(row: OutboxChange, device_id: str) -> Change:
+    return Change(row.change_id, device_id, row.device_seq, row.entity, row.record_id, row.op,
+                  dict(row.fields), dict(row.base), row.hlc, row.schema_version)
+
+
+class SyncClient:
+    """Runs push/pull for one local database of device `device_id` through `transport`."""
+
+    def __init__(self, engine: Engine, factory: sessionmaker, device_id: str, transport: Transport) -> None:
+        self.engine = engine
+        self.factory = factory
+        self.device_id = device_id
+        self.transport = transport
+
+    # -- push ---------------------------------------------------------------------------------
+    def push_batch(self, limit: int = PUSH_BATCH) -> list[Change]:
+        with self.factory() as session:
+            rows = session.scalars(select(OutboxChange).where(OutboxChange.state == "pending")
+                                   .order_by(OutboxChange.device_seq).limit(limit)).all()
+            return [outbox_change(r, self.device_id) for r in rows]
+
+    def apply_push_results(self, results: list[ChangeResult]) -> int:
+        """Store the server's answers; returns how many rows left the pending state."""
+        settled = 0
+        with self.factory() as session, session.begin():
+            for result in results:
+                if result.code == "device_seq_gap":
+                    break  # the rest of the batch was not looked at; send again from the gap
+                row = session.scalar(select(OutboxChange).where(OutboxChange.change_id == result.change_id))
+                if row is None or row.state != "pending":
+                    continue
+                settled += 1
+                if result.outcome == "rejected":
+                    row.state, row.reject_code, row.reject_message = "rejected", result.code, result.message
+                else:
+                    session.delete(row)
+        return settled
+
+    def push(self) -> int:
+        """Push until the outbox has nothing pending (or the server stops taking it)."""
+        total = 0
+        while True:
+            batch = self.push_batch()
+            if not batch:
+                return total
+            results = self.transport.push([c.to_json() for c in batch])
+            settled = self.apply_push_results(results)
+            total += settled
+            if settled == 0:
+                return total
+
+    # -- pull ---------------------------------------------------------------------------------
+    def cursor(self) -> int:
+        with self.factory() as session:
+            return int(read_state(session, "cursor") or 0)
+
+    @contextlib.contextmanager
+    def _applying(self) -> Iterator[Session]:
+        """A session that applies server data: no capture, no FK checks, committed as one unit."""
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+            try:
+                with self.factory(bind=conn) as session, applying_pulled(session):
+                    yield session
+                    session.commit()
+            finally:
+                conn.rollback()
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
+
+    def pull(self, limit: int = PULL_LIMIT) -> int:
+        """Pull pages until the server has no more; returns the number of records applied."""
+        applied = 0
+        while True:
+            page = self.transport.pull(self.cursor(), limit)
+            if not self.apply_page(page):
+                return applied
+            applied += len(page.records)
+            if not page.has_more:
+                return applied
+
+    def apply_page(self, page: Page) -> bool:
+        """Apply one page and its cursor in one transaction; False when the page is stale."""
+        with self._applying() as session:
+            if int(read_state(session, "cursor") or 0) != page.cursor:
+                return False
+            pending = _pending_fields(session)
+            for record in page.records:
+                _apply_record(session, record, pending.get((record.entity, record.record_id), set()))
+            _queue_evictions(session, page.evictions, {(r.entity, r.record_id) for r in page.records})
+            _apply_due_evictions(session)
+            write_state(session, "cursor", str(page.next_cursor))
+        return True
+
+    def apply_waiting_evictions(self) -> None:
+        with self._applying() as session:
+            _apply_due_evictions(session)
+
+    # -- snapshot -----------------------------------------------------------------------------
+    def load_snapshot(self, chunks: Iterable[SnapshotChunk] | None = None) -> int:
+        """First sync / recovery: apply every chunk; the cursor is stored with the last one."""
+        count = 0
+        for chunk in chunks if chunks is not None else self.transport.snapshot():
+            with self._applying() as session:
+                pending = _pending_fields(session)
+                for record in chunk.records:
+                    _apply_record(session, record, pending.get((record.entity, record.record_id), set()))
+                if chunk.last:
+                    write_state(session, "cursor", str(chunk.cursor))
+            count += len(chunk.records)
+        return count
+
+    def sync(self) -> None:
+        """One round: push first (DESIGN.md), then pull, then evictions that were waiting."""
+        self.push()
+        self.pull()
+        self.apply_waiting_evictions()
+
+
+def _pending_fields(session: Session) -> dict[tuple[str, str], set[str]]:
+    out: dict[tuple[str, str], set[str]] = {}
+    for entity, record_id, fields in session.execute(
+            select(OutboxChange.entity, OutboxChange.record_id, OutboxChange.fields)
+            .where(OutboxChange.state == "pending")):
+        out.setdefault((entity, record_id), set()).update(fields)
+    return out
+
+
+def _apply_record(session: Session, record: PulledRecord, pending: set[str]) -> None:
+    cls = model_for_entity(record.entity)
+    obj = session.get(cls, record.record_id)
+    if obj is None:
+        obj, pending = cls(id=record.record_id), set()
+        session.add(obj)
+    for name, value in record.fields.items():
+        if name in pending:
+            continue  # keep the local pending value; the server decides after the next push
+        setattr(obj, name, decode_value(cls, name, value))
+    seen = session.get(RecordSeen, (record.entity, record.record_id))
+    if seen is None:
+        session.add(RecordSeen(entity=record.entity, record_id=record.record_id, seq=record.seq))
+    else:
+        seen.seq = max(seen.seq, record.seq)
+
+
+def _queue_evictions(session: Session, evictions: list[tuple[str, str]], returned: set[tuple[str, str]]) -> None:
+    """Remember records to evict; a record the same page brought back into scope is kept."""
+    stored = read_state(session, "evictions")
+    if not evictions and not stored:
+        return
+    waiting = set(map(tuple, json.loads(stored or "[]")))
+    waiting.update((e, r) for e, r in evictions)
+    waiting -= returned
+    write_state(session, "evictions", json.dumps(sorted(waiting)))
+
+
+def _apply_due_evictions(session: Session) -> None:
+    waiting = [tuple(e) for e in json.loads(read_state(session, "evictions") or "[]")]
+    if not waiting:
+        return
+    busy = set(_pending_fields(session))
+    left = []
+    for entity, record_id in waiting:
+        if (entity, record_id) in busy:
+            left.append((entity, record_id))
+            continue
+        seen = session.get(RecordSeen, (entity, record_id))
+        cls = model_for_entity(entity)
+        session.execute(delete(cls).where(cls.id == record_id))
+        if seen is not None:
+            session.delete(seen)
+    write_state(session, "evictions", json.dumps(sorted(left)))
