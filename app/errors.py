@@ -18,7 +18,7 @@ class UserFacingError(Exception):
     Parameters are for the message only; never put ID numbers, phones or names into them, because
     errors end up in logs."""
 
-    def __init__(self, code: str, **params: Any) -> None:
+    def __init__(self, code: str, /, **params: Any) -> None:
         self.code = code
         self.params = params
         super().__init__(code)
@@ -34,7 +34,7 @@ class ValidationError(UserFacingError):
     """Bad input in one field: `field` names the attribute (e.g. "id_number") so a form can show the
     message next to it."""
 
-    def __init__(self, field: str, code: str, **params: Any) -> None:
+    def __init__(self, field: str, code: str, /, **params: Any) -> None:
         super().__init__(code, **params)
         self.field = field
 

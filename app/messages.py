@@ -47,7 +47,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "household_no_region": ("户编号前12位应与户所在区划代码一致",
                             "The household number must start with the household's region code"),
     "household_no_taken": ("户编号已被使用", "This household number is already in use"),
-    "code_unknown": ("{label}代码无效：{code}", "Invalid {label} code: {code}"),
+    "code_unknown": ("{label}代码无效：{value}", "Invalid {label} code: {value}"),
     # register
     "person_not_in_household": ("该人员不属于此户", "This person is not a member of this household"),
     "same_household": ("该人员已在此户中", "This person is already in this household"),

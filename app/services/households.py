@@ -1,0 +1,210 @@
+"""Households (户) in the register: create, edit (only changed fields), delete and restore
+(tombstones), record a visit (走访, append-only; keeps `last_visit_on` current), and read one
+household with its members, tags and visits as frozen dataclasses.
+
+A household's region is fixed once created: its number embeds the region code, and its visits
+(append-only records, never updated by sync) carry the region they were made in. Moving a family
+to another village means new household records; moving a person is `PersonService.move`.
+The grid may change within the village, and members' grid follows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import UserFacingError, ValidationError
+from app.rules.contact import normalise_phone
+from app.rules.regions import VILLAGE, validate_grid_code, validate_household_no, validate_region_code
+from app.services.context import REGISTER_WRITERS, ServiceBase, optional_text, require_text
+from app.services.persons import PersonView, person_view
+from app.services.tags import TagView, visible_tags
+from db.models import Household, Person, Visit
+
+HOUSEHOLD_KINDS = ("1", "2")  # 家庭户, 集体户
+HUKOU_TYPES = ("1", "2", "9")  # 非农业, 农业, 其他
+VISIT_KINDS = ("1", "2", "3")  # 入户, 电话, 集中
+EDITABLE_FIELDS = frozenset({"household_no", "grid_code", "household_kind", "hukou_type", "address",
+                             "phone", "notes"})
+
+
+@dataclass(frozen=True)
+class HouseholdView:
+    id: str
+    household_no: str
+    region_code: str
+    grid_code: str | None
+    household_kind: str
+    hukou_type: str
+    address: str
+    phone: str | None
+    head_person_id: str | None
+    last_visit_on: dt.date | None
+    notes: str
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class VisitView:
+    id: str
+    household_id: str
+    visited_on: dt.date
+    visitor: str
+    kind: str
+    findings: str
+    follow_up: str
+
+
+@dataclass(frozen=True)
+class HouseholdDetail:
+    """One household for its form: members (head first), tags visible to the actor, visits (newest
+    first)."""
+
+    household: HouseholdView
+    members: tuple[PersonView, ...]
+    tags: tuple[TagView, ...]
+    visits: tuple[VisitView, ...]
+
+
+def household_view(h: Household) -> HouseholdView:
+    return HouseholdView(
+        id=h.id, household_no=h.household_no, region_code=h.region_code, grid_code=h.grid_code,
+        household_kind=h.household_kind, hukou_type=h.hukou_type, address=h.address or "", phone=h.phone,
+        head_person_id=h.head_person_id, last_visit_on=h.last_visit_on, notes=h.notes or "",
+        deleted=h.deleted,
+    )
+
+
+def visit_view(v: Visit) -> VisitView:
+    return VisitView(id=v.id, household_id=v.household_id, visited_on=v.visited_on, visitor=v.visitor,
+                     kind=v.kind, findings=v.findings or "", follow_up=v.follow_up or "")
+
+
+def _clean_household_fields(fields: dict, region_code: str) -> dict:
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    clean = dict(fields)
+    if "household_no" in clean:
+        clean["household_no"] = validate_household_no(clean["household_no"], region_code)
+    if "grid_code" in clean:
+        clean["grid_code"] = validate_grid_code(clean["grid_code"], region_code)
+    if "household_kind" in clean and clean["household_kind"] not in HOUSEHOLD_KINDS:
+        raise ValidationError("household_kind", "code_unknown", label="户别", value=str(clean["household_kind"]))
+    if "hukou_type" in clean and clean["hukou_type"] not in HUKOU_TYPES:
+        raise ValidationError("hukou_type", "code_unknown", label="户口类型", value=str(clean["hukou_type"]))
+    if "address" in clean:
+        clean["address"] = optional_text(clean["address"], "address", "住址", 200)
+    if "notes" in clean:
+        clean["notes"] = optional_text(clean["notes"], "notes", "备注", 2000)
+    if "phone" in clean:
+        clean["phone"] = normalise_phone(clean["phone"])
+    return clean
+
+
+class HouseholdService(ServiceBase):
+    """Use cases on households. Every method is one transaction and checks role and scope."""
+
+    def create(self, household_no: str, region_code: str, **fields) -> HouseholdView:
+        """Register a new household in a village (region_code is a village-level code)."""
+        self._require_role(REGISTER_WRITERS, "create_household")
+        region_code = validate_region_code(region_code, level=VILLAGE)
+        clean = _clean_household_fields({"household_no": household_no, **fields}, region_code)
+        self._check_scope(region_code, clean.get("grid_code"))
+        with self._unit_of_work() as session:
+            self._ensure_number_free(session, clean["household_no"], None)
+            defaults = {"household_kind": "1", "hukou_type": "2", "address": "", "notes": ""}
+            household = Household(region_code=region_code, **{**defaults, **clean})
+            session.add(household)
+            session.flush()
+            return household_view(household)
+
+    def edit(self, household_id: str, **changes) -> HouseholdView:
+        """Change some fields; only those whose value differs are written. A new grid moves the
+        members' grid with it."""
+        self._require_role(REGISTER_WRITERS, "edit_household")
+        with self._unit_of_work() as session:
+            household = self._get(session, Household, household_id, "household")
+            clean = _clean_household_fields(changes, household.region_code)
+            if "household_no" in clean and clean["household_no"] != household.household_no:
+                self._ensure_number_free(session, clean["household_no"], household.id)
+            if "grid_code" in clean:
+                self._check_scope(household.region_code, clean["grid_code"])
+            for field, value in clean.items():
+                if getattr(household, field) != value:
+                    setattr(household, field, value)
+            if "grid_code" in clean:
+                for member in self._members(session, household.id):
+                    if member.grid_code != household.grid_code:
+                        member.grid_code = household.grid_code
+            session.flush()
+            return household_view(household)
+
+    def delete(self, household_id: str) -> None:
+        """Tombstone a household; refused while it still has (undeleted) members."""
+        self._require_role(REGISTER_WRITERS, "delete_household")
+        with self._unit_of_work() as session:
+            household = self._get(session, Household, household_id, "household")
+            if self._members(session, household.id):
+                raise UserFacingError("household_has_members")
+            household.deleted = True
+
+    def restore(self, household_id: str) -> HouseholdView:
+        self._require_role(REGISTER_WRITERS, "restore_household")
+        with self._unit_of_work() as session:
+            household = self._get(session, Household, household_id, "household", allow_deleted=True)
+            if not household.deleted:
+                raise UserFacingError("not_deleted")
+            household.deleted = False
+            household.deletion_gen = (household.deletion_gen or 0) + 1
+            session.flush()
+            return household_view(household)
+
+    def add_visit(self, household_id: str, visited_on: dt.date, kind: str = "1", findings: str = "",
+                  follow_up: str = "", visitor: str | None = None) -> VisitView:
+        """Record a visit (append-only) and move the household's last visit date forward."""
+        self._require_role(REGISTER_WRITERS, "add_visit")
+        if visited_on > self.today():
+            raise ValidationError("visited_on", "visit_future")
+        if kind not in VISIT_KINDS:
+            raise ValidationError("kind", "code_unknown", label="走访方式", value=str(kind))
+        visitor = require_text(visitor or self.actor.username, "visitor", "走访人", 50)
+        findings = optional_text(findings, "findings", "走访情况", 4000)
+        follow_up = optional_text(follow_up, "follow_up", "后续跟进", 4000)
+        with self._unit_of_work() as session:
+            household = self._get(session, Household, household_id, "household")
+            visit = Visit(household_id=household.id, region_code=household.region_code, visited_on=visited_on,
+                          visitor=visitor, kind=kind, findings=findings, follow_up=follow_up)
+            session.add(visit)
+            if household.last_visit_on is None or visited_on > household.last_visit_on:
+                household.last_visit_on = visited_on
+            session.flush()
+            return visit_view(visit)
+
+    def get(self, household_id: str) -> HouseholdDetail:
+        with self._read() as session:
+            household = self._get(session, Household, household_id, "household")
+            members = sorted(self._members(session, household.id),
+                             key=lambda p: (p.id != household.head_person_id, p.birth_date or dt.date.max))
+            visits = session.scalars(select(Visit).where(Visit.household_id == household.id, ~Visit.deleted)
+                                     .order_by(Visit.visited_on.desc(), Visit.id.desc()))
+            subjects = [("household", household.id)] + [("person", m.id) for m in members]
+            return HouseholdDetail(
+                household=household_view(household),
+                members=tuple(person_view(m, household.head_person_id) for m in members),
+                tags=visible_tags(session, self.actor, subjects, self.today()),
+                visits=tuple(visit_view(v) for v in visits),
+            )
+
+    @staticmethod
+    def _members(session: Session, household_id: str) -> list[Person]:
+        return list(session.scalars(select(Person).where(Person.household_id == household_id, ~Person.deleted)))
+
+    @staticmethod
+    def _ensure_number_free(session: Session, number: str, own_id: str | None) -> None:
+        clash = session.scalar(select(Household.id).where(Household.household_no == number, ~Household.deleted,
+                                                          Household.id != (own_id or "")))
+        if clash is not None:
+            raise ValidationError("household_no", "household_no_taken")
