@@ -81,7 +81,7 @@ def _households(session: Session) -> dict[str, object]:
 
 
 def _case(session: Session) -> Case:
-    case = Case(case_no="SJ20261120-0001", source="01", request_type="03", category_code="0101",
+    case = Case(case_no="SJ20261120-0001", source="1", request_type="3", category_code="0101",
                 title="邻里宅基地界线纠纷", description="两户因院墙界线发生争执，请求村委会调解。",
                 occurred_at=dt.datetime(2026, 11, 19, 9, 30), registered_at=dt.datetime(2026, 11, 20, 10, 0),
                 place="西屯村一组", region_code=VILLAGE, reporter_name="王建国", reporter_phone="13900001111",
@@ -102,15 +102,19 @@ def _case(session: Session) -> Case:
     session.add(CaseWhistle(case_id=case.id, region_code=VILLAGE, department_code="zz",
                             summoned_at=dt.datetime(2026, 11, 22, 10, 0),
                             arrived_at=dt.datetime(2026, 11, 22, 11, 30), evaluation="1", comment="到场及时"))
-    closed = Case(case_no="SJ20261101-0002", source="03", request_type="02", category_code="0301",
+    closed = Case(case_no="SJ20261101-0002", source="3", request_type="2", category_code="0301",
                   title="路灯损坏", registered_at=dt.datetime(2026, 11, 1, 9, 0), region_code=OTHER_VILLAGE,
                   reporter_name="赵大海", deadline_on=dt.date(2026, 11, 8), status=70,
                   closed_at=dt.datetime(2026, 11, 6, 17, 0))
-    late = Case(case_no="SJ20261102-0003", source="01", request_type="03", category_code="0101",
+    late = Case(case_no="SJ20261102-0003", source="1", request_type="3", category_code="0101",
                 title="噪音扰民", registered_at=dt.datetime(2026, 11, 2, 9, 0), region_code=VILLAGE,
                 reporter_name="李秀英", deadline_on=dt.date(2026, 11, 16), status=70,
                 closed_at=dt.datetime(2026, 11, 20, 17, 0))
-    session.add_all([closed, late])
+    stuck = Case(case_no="SJ20261105-0004", source="3", request_type="2", category_code="0201",
+                 title="废弃厂房消防隐患", registered_at=dt.datetime(2026, 11, 5, 9, 0), region_code=VILLAGE,
+                 reporter_name="孙丽华", reporter_phone="13655556666", deadline_on=dt.date(2026, 11, 12),
+                 status=30)
+    session.add_all([closed, late, stuck])
     return case
 
 

@@ -18,7 +18,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer, Table, TableStyle
 
 from app.reports.fonts import MAIN_FONT, draw_runs, font_runs, para_markup, register_fonts
 
@@ -61,9 +61,9 @@ def cell(text: object, style: ParagraphStyle = CELL, wrap_over: int = 0) -> obje
 
 
 def grid_table(rows: Sequence[Sequence[object]], widths: Sequence[float], header_rows: int = 1,
-               font_size: float = 9) -> Table:
+               font_size: float = 9, row_heights: Sequence[float | None] | None = None) -> Table:
     """A ruled table with a shaded header that repeats on every page it spans."""
-    table = Table(list(rows), colWidths=list(widths), repeatRows=header_rows)
+    table = Table(list(rows), colWidths=list(widths), repeatRows=header_rows, rowHeights=row_heights)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), MAIN_FONT, font_size, font_size + 3),
         ("GRID", (0, 0), (-1, -1), 0.6, GRID_COLOUR),
@@ -135,6 +135,28 @@ def section(text: str) -> Paragraph:
 
 def note(text: str) -> Paragraph:
     return Paragraph(para_markup(text), NOTE)
+
+
+class CheckBox(Flowable):
+    """A printed check box (the font's □ is too small to tick by pen), ticked when `checked`, with an
+    optional short text after it (the completion date)."""
+
+    SIDE = 3.6 * mm
+
+    def __init__(self, checked: bool, text: str = "") -> None:
+        super().__init__()
+        self.checked, self.text = checked, text
+        self.width, self.height = self.SIDE + (12 * mm if text else 0), self.SIDE
+
+    def draw(self) -> None:
+        c = self.canv
+        c.setLineWidth(0.7)
+        c.rect(0, 0, self.SIDE, self.SIDE)
+        if self.checked:
+            c.setLineWidth(1.1)
+            c.lines([(0.7 * mm, 1.9 * mm, 1.5 * mm, 0.8 * mm), (1.5 * mm, 0.8 * mm, 3.1 * mm, 3.0 * mm)])
+        if self.text:
+            draw_runs(c, self.SIDE + 1.2 * mm, 0.6 * mm, self.text, 8)
 
 
 def gap(height_mm: float) -> Spacer:

@@ -1,0 +1,89 @@
+"""统计汇总表: the inspection summary as inspectors from above read it: cases by village, category
+and status with the on-time rate, tasks by village, the register and its (non-sensitive) tag counts,
+and the overdue cases with reporters' names masked (张*). Names on this form are always masked."""
+
+from __future__ import annotations
+
+from reportlab.lib.units import mm
+
+from app.reports.layout import cell, gap, grid_table, note, section, title_block
+from app.reports.summary_data import InspectionSummary, RateRow
+from app.rules.masking import mask_name
+
+RATE_WIDTHS = [m * mm for m in (46, 20, 20, 20, 22, 24, 22)]
+
+
+def _rate_table(rows: tuple[RateRow, ...], first: str, open_label: str, finished_label: str,
+                on_time_label: str) -> object:
+    header = [first, "总数", open_label, finished_label, on_time_label, "超期未完成", "按期率"]
+    body = [[cell(r.label), r.total, r.open, r.finished, r.on_time, r.overdue_open, r.rate] for r in rows]
+    if not body:
+        body = [["（无数据）", "", "", "", "", "", ""]]
+    table = grid_table([header, *body], RATE_WIDTHS)
+    table.setStyle([("ALIGN", (1, 1), (-1, -1), "RIGHT")])
+    if len(rows) > 1 and rows[-1].label == "合计":
+        table.setStyle([("BACKGROUND", (0, -1), (-1, -1), (0.95, 0.95, 0.95))])
+    return table
+
+
+def _pairs_table(pairs: tuple[tuple[str, int], ...], first: str, second: str, per_row: int = 3) -> object:
+    """Label/count pairs laid out `per_row` to a line, so short lists do not waste a page."""
+    header = [first, second] * per_row
+    body = []
+    for start in range(0, len(pairs), per_row):
+        row: list[object] = []
+        for label, count in pairs[start:start + per_row]:
+            row += [cell(label), count]
+        body.append(row + ["", ""] * (per_row - len(row) // 2))
+    if not body:
+        body = [["（无）", ""] + ["", ""] * (per_row - 1)]
+    widths = [m * mm for m in (38, 20)] * per_row
+    table = grid_table([header, *body], widths)
+    table.setStyle([("ALIGN", (1, 1), (1, -1), "RIGHT"), ("ALIGN", (3, 1), (3, -1), "RIGHT"),
+                    ("ALIGN", (5, 1), (5, -1), "RIGHT")])
+    return table
+
+
+def _register(summary: InspectionSummary) -> list:
+    rows = [["村（社区）", "在册户数", "常住及外出人数"]]
+    rows += [[cell(v), h, p] for v, h, p in summary.register_by_village]
+    table = grid_table(rows, [m * mm for m in (70, 50, 54)])
+    table.setStyle([("ALIGN", (1, 1), (-1, -1), "RIGHT")])
+    return [section("五、登记在册情况"), table, gap(2),
+            _pairs_table(summary.tag_counts, "标签", "人（户）数")]
+
+
+def _overdue(summary: InspectionSummary) -> list:
+    rows = [["事件编号", "村（社区）", "事件分类", "反映人", "办结期限", "超期天数"]]
+    rows += [[o.case_no, cell(o.village), cell(o.category), cell(mask_name(o.reporter_name)), o.deadline_on.isoformat(),
+              o.days_over] for o in summary.overdue_cases]
+    if not summary.overdue_cases:
+        rows.append(["（无超期未办结事件）", "", "", "", "", ""])
+    return [section("六、超期未办结事件清单"), grid_table(rows, [m * mm for m in (36, 32, 36, 20, 28, 22)])]
+
+
+def _period_text(summary: InspectionSummary) -> str:
+    start, end = summary.period
+    if not start and not end:
+        return "全部时间"
+    return f"{start.isoformat() if start else '最早'} 至 {end.isoformat() if end else '今'}"
+
+
+def summary_story(summary: InspectionSummary) -> list:
+    subtitle = f"{summary.region_name}　　统计期间：{_period_text(summary)}　　统计时间：{summary.as_of:%Y-%m-%d %H:%M}"
+    return [
+        *title_block("基层治理工作统计汇总表", subtitle),
+        section("一、事件办理情况（按村、社区）"),
+        _rate_table(summary.cases_by_village, "村（社区）", "办理中", "已办结", "按期办结"),
+        section("二、事件办理情况（按分类）"),
+        _rate_table(summary.cases_by_category, "事件分类", "办理中", "已办结", "按期办结"),
+        section("三、事件状态分布"),
+        _pairs_table(summary.cases_by_status, "状态", "件数"),
+        section("四、任务完成情况（按村、社区）"),
+        _rate_table(summary.tasks_by_village, "村（社区）", "未完成", "已完成", "按期完成"),
+        *_register(summary),
+        *_overdue(summary),
+        gap(2),
+        note("说明：按期率 = 按期办结（完成）数 ÷（已办结（完成）数 + 超期未办结（完成）数）；"
+             "已退回的任务不计入。本表人员姓名已脱敏，不含重点人员等敏感标签信息。"),
+    ]

@@ -1,0 +1,147 @@
+"""事件处置单 (case handling form: registration, parties, the full handling log, summoned departments,
+closure and revisit, signature boxes) and 任务清单/反馈单 (a village's task sheet: the task, a
+check-box line per linked household to tick on the round, the feedback so far and blank lines for
+more, signature boxes). Phones are masked unless revealed."""
+
+from __future__ import annotations
+
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether
+
+from app.reports.context import Disclosure
+from app.reports.layout import (
+    CONTENT_WIDTH,
+    CheckBox,
+    cell,
+    field_table,
+    gap,
+    grid_table,
+    note,
+    section,
+    signature_boxes,
+    title_block,
+)
+from app.reports.work_data import CaseForm, TaskSheet
+
+BLANK_FEEDBACK_LINES = 3
+
+
+def _dt(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _date(value) -> str:
+    return value.isoformat() if value else ""
+
+
+def _case_particulars(form: CaseForm, d: Disclosure) -> list:
+    pairs = [
+        ("事件编号", form.case_no), ("当前状态", form.status),
+        ("事件来源", form.source), ("诉求类型", form.request_type),
+        ("事件分类", form.category), ("办结期限", _date(form.deadline_on)),
+        ("发生时间", _dt(form.occurred_at)), ("登记时间", _dt(form.registered_at)),
+        ("反映人", d.name(form.reporter_name)), ("联系电话", d.phone(form.reporter_phone)),
+        ("督办", "是" if form.supervised else "否"), ("上报部门", form.escalated_to or "无"),
+    ]
+    wide = [("事件标题", form.title), ("发生地点", form.place), ("事件描述", form.description)]
+    return [section("一、登记信息"), field_table(pairs), field_table(wide, columns=1, wrap_over=60)]
+
+
+def _case_parties(form: CaseForm, d: Disclosure) -> list:
+    rows = [["序号", "姓名", "身份", "联系电话"]]
+    rows += [[str(i), cell(d.name(name)), cell(role), d.phone(phone)]
+             for i, (name, role, phone) in enumerate(form.parties, start=1)]
+    if not form.parties:
+        rows.append(["", "（无）", "", ""])
+    widths = [m * mm for m in (12, 50, 62, 50)]
+    return [section("二、当事人"), grid_table(rows, widths)]
+
+
+def _case_log(form: CaseForm) -> list:
+    rows = [["时间", "处理人", "办理动作", "状态变化", "处理意见"]]
+    rows += [[_dt(e.at), cell(e.actor), e.action, e.status_change, cell(e.text, wrap_over=24)] for e in form.log]
+    if not form.log:
+        rows.append(["", "", "", "", "（暂无处置记录）"])
+    widths = [m * mm for m in (29, 20, 19, 36, 70)]
+    return [section("三、处置记录"), grid_table(rows, widths)]
+
+
+def _case_whistles(form: CaseForm) -> list:
+    if not form.whistles:
+        return []
+    rows = [["报到部门", "吹哨时间", "报到时间", "评价", "说明"]]
+    rows += [[cell(w.department), _dt(w.summoned_at), _dt(w.arrived_at) or "未报到", w.evaluation,
+              cell(w.comment, wrap_over=20)] for w in form.whistles]
+    widths = [m * mm for m in (28, 30, 30, 16, 70)]
+    return [section("四、吹哨报到"), grid_table(rows, widths)]
+
+
+def _case_closure(form: CaseForm) -> list:
+    pairs = [("办结时间", _dt(form.closed_at)), ("回访评价", form.satisfaction),
+             ("评价说明", form.satisfaction_comment), ("", "")]
+    result = grid_table([["处置结果（手写）"], [""]], [CONTENT_WIDTH], row_heights=[None, 22 * mm])
+    return [section("五、办结与回访"), field_table(pairs), gap(2), result]
+
+
+def case_form_story(form: CaseForm, d: Disclosure) -> list:
+    return [
+        *title_block("事件处置单", f"编号：{form.case_no}　　状态：{form.status}"),
+        *_case_particulars(form, d),
+        *_case_parties(form, d),
+        *_case_log(form),
+        *_case_whistles(form),
+        KeepTogether([*_case_closure(form), gap(3),
+                      signature_boxes(["承办人", "审核人", "分管领导"])]),
+    ]
+
+
+def _task_particulars(sheet: TaskSheet, village_name: str) -> list:
+    done = sum(1 for h in sheet.households if h.handled)
+    status = sheet.status + ("（已超期）" if sheet.overdue else "")
+    pairs = [
+        ("任务编号", sheet.task_no), ("下发部门", sheet.department),
+        ("任务类型", sheet.kind), ("优先级", sheet.priority),
+        ("下发时间", _dt(sheet.issued_at)), ("完成期限", _dt(sheet.due_at)),
+        ("下发人", sheet.issued_by), ("当前状态", status),
+        ("承办村", village_name), ("承办人", sheet.assignee),
+        ("完成进度", f"已完成 {done} 户，共 {len(sheet.households)} 户"), ("", ""),
+    ]
+    wide = [("任务名称", sheet.title), ("任务要求", sheet.description)]
+    if sheet.requested_fields:
+        wide.append(("核采字段", "、".join(sheet.requested_fields)))
+    return [section("一、任务信息"), field_table(pairs), field_table(wide, columns=1, wrap_over=60)]
+
+
+def _task_households(sheet: TaskSheet, d: Disclosure) -> list:
+    rows = [["序号", "完成", "户编号", "户主", "住址", "联系电话", "走访情况（手写）"]]
+    for i, h in enumerate(sheet.households, start=1):
+        mark = CheckBox(h.handled, f"{h.handled_at:%m-%d}" if h.handled and h.handled_at else "")
+        rows.append([str(i), mark, h.household_no, cell(d.name(h.head_name)), cell(h.address, wrap_over=10),
+                     d.phone(h.phone), ""])
+    if not sheet.households:
+        rows.append(["", "", "（本任务未关联到户）", "", "", "", ""])
+    widths = [m * mm for m in (9, 15, 37, 17, 33, 23, 40)]
+    table = grid_table(rows, widths, font_size=8.5)
+    table.setStyle([("TOPPADDING", (0, 1), (-1, -1), 5), ("BOTTOMPADDING", (0, 1), (-1, -1), 6)])
+    legend = note("已打勾：已完成（后附完成日期）；空框：未完成，走访后请打勾并填写走访情况。")
+    return [section("二、户清单（逐户打勾）"), table, gap(1), legend]
+
+
+def _task_feedback(sheet: TaskSheet) -> list:
+    rows = [["反馈时间", "反馈人", "进度", "反馈内容"]]
+    rows += [[_dt(at), cell(author), progress, cell(text, wrap_over=38)] for at, author, progress, text in sheet.feedback]
+    rows += [["", "", "", ""] for _ in range(BLANK_FEEDBACK_LINES)]
+    widths = [m * mm for m in (30, 22, 16, 106)]
+    table = grid_table(rows, widths)
+    table.setStyle([("TOPPADDING", (0, 1), (-1, -1), 5), ("BOTTOMPADDING", (0, 1), (-1, -1), 6)])
+    return [section("三、反馈记录"), table]
+
+
+def task_sheet_story(sheet: TaskSheet, village_name: str, d: Disclosure) -> list:
+    return [
+        *title_block("任务清单/反馈单", f"{village_name}　　任务编号：{sheet.task_no}"),
+        *_task_particulars(sheet, village_name),
+        *_task_households(sheet, d),
+        *_task_feedback(sheet),
+        KeepTogether([gap(4), signature_boxes(["走访人", "村（社区）负责人", "乡镇（街道）审核"])]),
+    ]
