@@ -1,0 +1,455 @@
+"""Sync orchestration on the client: one cycle pushes the outbox in batches, then pulls pages until
+caught up (the very first sync, or one the server sends back to the start, loads the snapshot chunk
+by chunk and resumes after an interruption without fetching finished chunks again). Progress is
+told through typed events (`SyncStarted`, `SyncProgress`, `SyncFinished`, `SyncFailed`) to plain
+callbacks, which the UI re-emits as Qt signals (STYLE.md #4). Cycles run on demand or periodically on
+a background thread and never block the caller; only one runs at a time.
+
+The local mechanics (building a batch from the outbox, applying push answers, applying a pulled page
+and its cursor in one transaction, evictions, snapshot chunks) belong to `sync.client`; this module
+decides what happens when, and turns the server's answers into what the user sees: offline, an
+expired login, an upgrade needed, or a revoked device, which locks sync for good (a local flag, so
+every later call says so without asking the server). Rejected changes stay visible with the
+server's reason until the user fixes and resubmits them or discards them (the discard is audited).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.errors import UserFacingError
+from app.services.context import beijing_now
+from db.base import model_for_entity
+from db.client import OutboxChange, RecordSeen, SyncState
+from db.ids import new_id
+from db.models import AuditEntry
+from sync.capture import read_state, write_state
+from sync.client import SyncClient
+from sync.clock import HybridClock
+from sync.http_transport import (
+    AuthFailed,
+    DeviceRevoked,
+    Offline,
+    ServerError,
+    TlsError,
+    TransportError,
+    UpgradeNeeded,
+)
+from sync.store_sql import SnapshotChunk
+from sync.wire import encode_value
+
+log = logging.getLogger("app.sync")
+
+LAST_SYNC_KEY = "last_sync_at"  # read by app.client.status for the status bar
+LOCK_KEY = "device_locked"
+SNAPSHOT_KEY = "snapshot_progress"  # a first sync interrupted half-way: where to resume
+
+
+# --- events -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncStarted:
+    manual: bool
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """`phase` is "push", "snapshot" or "pull"; `total` is 0 when not known in advance."""
+
+    phase: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class SyncFinished:
+    pushed: int
+    pulled: int
+    conflicts: int
+    rejected: int = 0
+    evicted: int = 0
+
+
+@dataclass(frozen=True)
+class SyncFailed:
+    """`reason` is the readable (Chinese) text; `code` the machine code to branch on."""
+
+    reason: str
+    code: str
+    offline: bool = False
+
+
+SyncEvent = SyncStarted | SyncProgress | SyncFinished | SyncFailed
+
+
+class DeviceLocked(UserFacingError):
+    """This device was revoked: sync stays locked until an administrator re-enrols it."""
+
+    def __init__(self) -> None:
+        super().__init__("device_revoked")
+
+
+# --- the service ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CycleLimits:
+    push_batch: int = 500
+    pull_page: int = 1000
+    max_push_rounds: int = 10_000  # a guard against a server that never acknowledges anything
+
+
+class SyncService:
+    """Runs sync cycles for one local database and tells subscribers how they go.
+    `transport_provider` returns a transport (sync.client.Transport) to the enrolled server, raising
+    `NotEnrolled` when there is none; `device_id` is this database's device."""
+
+    def __init__(self, engine: Engine, sessions: sessionmaker[Session], device_id: str,
+                 transport_provider: Callable[[], Any], limits: CycleLimits = CycleLimits(),
+                 clock: Callable[[], dt.datetime] = beijing_now) -> None:
+        self._engine = engine
+        self._sessions = sessions
+        self._device_id = device_id
+        self._transport_provider = transport_provider
+        self._limits = limits
+        self._clock = clock
+        self._subscribers: list[Callable[[SyncEvent], None]] = []
+        self._running = threading.Lock()
+        self._stop = threading.Event()
+        self._timer: threading.Thread | None = None
+        self.online: bool | None = None  # None until the first cycle has tried
+
+    # events
+
+    def subscribe(self, callback: Callable[[SyncEvent], None]) -> Callable[[], None]:
+        """Call `callback(event)` for every event (on the syncing thread); returns an unsubscriber."""
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
+
+    def _emit(self, event: SyncEvent) -> None:
+        for callback in list(self._subscribers):
+            try:
+                callback(event)
+            except Exception:  # a broken listener must not break sync
+                log.exception("sync event listener failed")
+
+    # running
+
+    def sync_now(self, manual: bool = True) -> SyncFinished:
+        """One full cycle on the calling thread; raises a UserFacingError when it fails."""
+        if not self._running.acquire(blocking=False):
+            raise UserFacingError("sync_running")
+        try:
+            return self._cycle(manual)
+        finally:
+            self._running.release()
+
+    def run_in_background(self, manual: bool = True) -> threading.Thread:
+        """Start one cycle on a new thread and return at once; the outcome arrives as events."""
+        thread = threading.Thread(target=self._quiet_cycle, args=(manual,), name="sync-cycle", daemon=True)
+        thread.start()
+        return thread
+
+    def _quiet_cycle(self, manual: bool) -> None:
+        try:
+            self.sync_now(manual)
+        except UserFacingError as exc:
+            if exc.code == "sync_running":
+                return
+            log.info("sync cycle failed: %s", exc.code)
+        except Exception:
+            log.exception("sync cycle crashed")
+
+    def start_periodic(self, interval: float, offline_interval: float | None = None) -> None:
+        """Sync every `interval` seconds in the background (sooner retries while offline are pointless,
+        so an offline device waits `offline_interval`, by default the same)."""
+        self.stop()
+        self._stop.clear()
+
+        def loop() -> None:
+            while not self._stop.wait(interval if self.online is not False else (offline_interval or interval)):
+                if self.is_locked():
+                    return
+                self._quiet_cycle(False)
+
+        self._timer = threading.Thread(target=loop, name="sync-periodic", daemon=True)
+        self._timer.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._timer is not None:
+            self._timer.join(timeout)
+            self._timer = None
+
+    # the cycle
+
+    def _cycle(self, manual: bool) -> SyncFinished:
+        if self.is_locked():
+            error = DeviceLocked()
+            self._emit(SyncFailed(error.message(), error.code))
+            raise error
+        self._emit(SyncStarted(manual))
+        try:
+            transport = self._transport_provider()
+            try:
+                client = SyncClient(self._engine, self._sessions, self._device_id, transport)
+                pushed, conflicts, rejected = self._push(client)
+                pulled, evicted = self._pull(client)
+            finally:
+                close = getattr(transport, "close", None)
+                if close:
+                    close()
+        except TransportError as exc:
+            error = self._user_error(exc)
+            self._emit(SyncFailed(error.message(), error.code, offline=isinstance(exc, Offline)))
+            raise error from exc
+        except UserFacingError as exc:
+            self._emit(SyncFailed(exc.message(), exc.code))
+            raise
+        self.online = True
+        finished = SyncFinished(pushed, pulled, conflicts, rejected, evicted)
+        with self._sessions.begin() as session:
+            session.merge(SyncState(key=LAST_SYNC_KEY, value=self._clock().isoformat()))
+        self._emit(finished)
+        return finished
+
+    def _push(self, client: SyncClient) -> tuple[int, int, int]:
+        """Push the outbox in batches until nothing is pending or the server stops taking any."""
+        total = self.pending_count()
+        accepted = conflicts = rejected = 0
+        self._emit(SyncProgress("push", 0, total))
+        for _round in range(self._limits.max_push_rounds):
+            batch = client.push_batch(self._limits.push_batch)
+            if not batch:
+                break
+            results = client.transport.push([c.to_json() for c in batch])
+            settled = client.apply_push_results(results)
+            for result in results:
+                if result.code == "device_seq_gap":
+                    break
+                accepted += result.outcome != "rejected"
+                conflicts += result.outcome == "merged_with_conflict"
+                rejected += result.outcome == "rejected"
+            self._emit(SyncProgress("push", min(total, accepted + rejected), total))
+            if settled == 0:
+                break  # nothing moved: the same batch again would get the same answer
+        return accepted, conflicts, rejected
+
+    def _pull(self, client: SyncClient) -> tuple[int, int]:
+        """Load the snapshot when there is no cursor yet (or one half-loaded), then pull pages."""
+        pulled = evicted = 0
+        with self._sessions() as session:
+            needs_snapshot = read_state(session, "cursor") is None or read_state(session, SNAPSHOT_KEY)
+        if needs_snapshot:
+            pulled += self._snapshot(client)
+        while True:
+            page = client.transport.pull(client.cursor(), self._limits.pull_page)
+            if not client.apply_page(page):
+                break  # a stale page (another cycle moved the cursor): the next cycle continues
+            pulled += len(page.records)
+            evicted += len(page.evictions)
+            self._emit(SyncProgress("pull", pulled, 0))
+            if not page.has_more:
+                break
+        client.apply_waiting_evictions()
+        return pulled, evicted
+
+    def _snapshot(self, client: SyncClient) -> int:
+        """Apply the snapshot chunk by chunk, remembering after each chunk where it got to and the
+        oldest cursor seen, so an interrupted first sync resumes after the last finished chunk (when
+        the transport can start from a position) and never ends on a cursor newer than data it holds."""
+        with self._sessions() as session:
+            raw = read_state(session, SNAPSHOT_KEY)
+        progress = json.loads(raw) if raw else {"cursor": None, "after": None, "records": 0}
+        resume = getattr(client.transport, "snapshot_from", None)
+        chunks = resume(progress["after"]) if resume and progress["after"] else client.transport.snapshot()
+        if not (resume and progress["after"]):
+            progress["records"] = 0
+        for chunk in chunks:
+            oldest = chunk.cursor if progress["cursor"] is None else min(progress["cursor"], chunk.cursor)
+            client.load_snapshot([SnapshotChunk(oldest, chunk.records, False)])
+            progress["cursor"] = oldest
+            progress["records"] += len(chunk.records)
+            if chunk.records:
+                progress["after"] = [chunk.records[-1].entity, chunk.records[-1].record_id]
+            self._save_snapshot_progress(progress, finished=chunk.last)
+            self._emit(SyncProgress("snapshot", progress["records"], 0))
+        return progress["records"]
+
+    def _save_snapshot_progress(self, progress: dict[str, Any], finished: bool) -> None:
+        with self._sessions.begin() as session:
+            if finished:
+                write_state(session, "cursor", str(progress["cursor"]))
+                session.execute(delete(SyncState).where(SyncState.key == SNAPSHOT_KEY))
+            else:
+                write_state(session, SNAPSHOT_KEY, json.dumps(progress))
+
+    def _user_error(self, exc: TransportError) -> UserFacingError:
+        if isinstance(exc, DeviceRevoked):
+            self._lock(exc)
+            return DeviceLocked()
+        if isinstance(exc, TlsError):
+            self.online = False
+            return UserFacingError("tls_failed")
+        if isinstance(exc, Offline):
+            self.online = False
+            return UserFacingError("server_unreachable")
+        self.online = True
+        if isinstance(exc, UpgradeNeeded):
+            return UserFacingError("upgrade_needed")
+        if isinstance(exc, AuthFailed):
+            return UserFacingError("auth_expired")
+        assert isinstance(exc, ServerError | TransportError)
+        return UserFacingError("sync_server_error", detail=exc.message or exc.code)
+
+    # the revocation lock
+
+    def _lock(self, exc: DeviceRevoked) -> None:
+        value = json.dumps({"at": self._clock().isoformat(), "wipe": bool(exc.details.get("wipe"))})
+        with self._sessions.begin() as session:
+            session.merge(SyncState(key=LOCK_KEY, value=value))
+        self.stop_async()
+
+    def stop_async(self) -> None:
+        """Stop periodic syncing without waiting (safe from the syncing thread itself)."""
+        self._stop.set()
+
+    def is_locked(self) -> bool:
+        with self._sessions() as session:
+            return session.get(SyncState, LOCK_KEY) is not None
+
+    def wipe_requested(self) -> bool:
+        with self._sessions() as session:
+            row = session.get(SyncState, LOCK_KEY)
+            return bool(row and json.loads(row.value).get("wipe"))
+
+    def pending_count(self) -> int:
+        with self._sessions() as session:
+            return session.scalar(select(func.count()).select_from(OutboxChange)
+                                  .where(OutboxChange.state == "pending")) or 0
+
+
+# --- rejected changes and per-record state ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RejectedChange:
+    """A local change the server refused, with its reason, until the user resubmits or discards it."""
+
+    device_seq: int
+    entity: str
+    record_id: str
+    op: str
+    field_names: tuple[str, ...]
+    code: str
+    message: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class RecordSyncState:
+    """`status` is "synced", "pending" (local edits not yet accepted) or "rejected" (wins over pending)."""
+
+    status: str
+    pending: int
+    rejected: tuple[RejectedChange, ...]
+
+
+def _rejected(row: OutboxChange) -> RejectedChange:
+    return RejectedChange(row.device_seq, row.entity, row.record_id, row.op, tuple(sorted(row.fields)),
+                          row.reject_code or "", row.reject_message or "", row.created_at)
+
+
+class OutboxReview:
+    """What the user sees and does about unsynced edits: per-record state, the list of rejected
+    changes, fix-and-resubmit, and audited discard. `actor` is the signed-in `Actor`."""
+
+    def __init__(self, sessions: sessionmaker[Session], actor: Any,
+                 clock: Callable[[], dt.datetime] = beijing_now) -> None:
+        self._sessions = sessions
+        self._actor = actor
+        self._clock = clock
+
+    def record_state(self, entity: str, record_id: str) -> RecordSyncState:
+        with self._sessions() as session:
+            rows = session.scalars(select(OutboxChange).where(
+                OutboxChange.entity == entity, OutboxChange.record_id == record_id)
+                .order_by(OutboxChange.device_seq)).all()
+        rejected = tuple(_rejected(r) for r in rows if r.state == "rejected")
+        pending = sum(1 for r in rows if r.state == "pending")
+        status = "rejected" if rejected else "pending" if pending else "synced"
+        return RecordSyncState(status, pending, rejected)
+
+    def rejected_changes(self) -> list[RejectedChange]:
+        with self._sessions() as session:
+            rows = session.scalars(select(OutboxChange).where(OutboxChange.state == "rejected")
+                                   .order_by(OutboxChange.device_seq)).all()
+        return [_rejected(r) for r in rows]
+
+    def _rejected_row(self, session: Session, device_seq: int) -> OutboxChange:
+        row = session.get(OutboxChange, device_seq)
+        if row is None or row.state != "rejected":
+            raise UserFacingError("change_not_rejected")
+        return row
+
+    def resubmit(self, device_seq: int) -> int:
+        """Queue a rejected change again, carrying the record's current local values for its fields
+        (so the user's fix goes with it). It becomes a new change (new id, next device_seq, fresh HLC
+        and base): the server answers a change id once and for all, so the old id cannot be reused.
+        Returns the new device_seq."""
+        with self._sessions.begin() as session:
+            row = self._rejected_row(session, device_seq)
+            fields = self._current_fields(session, row)
+            seq = int(read_state(session, "device_seq") or 0) + 1
+            kept: list[str] = []
+            clock = HybridClock(self._actor.device_id, load=lambda: read_state(session, "hlc"), save=kept.append)
+            base = _record_base(session, row.entity, row.record_id, list(fields))
+            session.delete(row)
+            session.flush()
+            session.add(OutboxChange(
+                device_seq=seq, change_id=new_id(), entity=row.entity, record_id=row.record_id,
+                op="delete" if fields.get("deleted") is True else "upsert",
+                fields={k: encode_value(v) for k, v in fields.items()}, base=base,
+                hlc=str(clock.tick()), schema_version=row.schema_version,
+                created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), state="pending"))
+            write_state(session, "device_seq", str(seq))
+            write_state(session, "hlc", kept[-1])
+        return seq
+
+    @staticmethod
+    def _current_fields(session: Session, row: OutboxChange) -> dict[str, Any]:
+        record = session.get(model_for_entity(row.entity), row.record_id)
+        if record is None:  # nothing local to take values from: resend what was refused
+            return dict(row.fields)
+        return {name: getattr(record, name) for name in row.fields}
+
+    def discard(self, device_seq: int, reason: str = "") -> None:
+        """Drop a rejected change for good; who dropped what, when and why goes to the audit log."""
+        with self._sessions.begin() as session:
+            row = self._rejected_row(session, device_seq)
+            record = session.get(model_for_entity(row.entity), row.record_id)
+            region = getattr(record, "region_code", "") or ""
+            if not region.startswith(self._actor.scope):
+                # A change refused as out of scope names a region the server will not take from
+                # this user; the audit entry is filed under the user's own area instead.
+                region = self._actor.scope
+            session.delete(row)
+            note = f"{row.reject_code or ''}; {reason}".strip("; ")
+            session.add(AuditEntry(at=self._clock(), username=self._actor.username,
+                                   device_id=self._actor.device_id, action="discard", entity=row.entity,
+                                   record_ids=[row.record_id], reason=note[:2000], region_code=region[:12]))
+
+
+def _record_base(session: Session, entity: str, record_id: str, names: list[str]) -> dict[str, int]:
+    seen = session.get(RecordSeen, (entity, record_id))
+    return dict.fromkeys(names, seen.seq if seen else 0)
