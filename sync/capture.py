@@ -9,7 +9,9 @@ carry all synced columns, updates only the columns whose value changed; derived 
 
 Deletes are tombstones: set `deleted = True` (see `tombstone()` / `restore()`); a restore bumps
 `deletion_gen` automatically. A hard `session.delete()` of a synced record is refused with
-`CaptureError`, because a row that vanishes cannot be told apart from one never synced. Sessions
+`CaptureError`, because a row that vanishes cannot be told apart from one never synced. Bulk ORM
+inserts (`session.execute(insert(Model), rows)`) are captured row by row; bulk UPDATE/DELETE
+statements on synced tables are refused (they cannot say which rows they touched). Sessions
 applying pulled data enter `applying_pulled(session)`: nothing is recorded and evictions may
 remove rows physically.
 """
@@ -123,17 +125,16 @@ class _Recorder:
         ).scalar_one_or_none()
         return dict.fromkeys(names, seen or 0)
 
-    def record(self, obj: Any, fields: dict[str, Any]) -> None:
-        entity = type(obj).__sync_entity__
+    def record(self, entity: str, record_id: str, fields: dict[str, Any]) -> None:
         self.device_seq += 1
         self.rows.append({
             "device_seq": self.device_seq,
             "change_id": new_id(),
             "entity": entity,
-            "record_id": obj.id,
+            "record_id": record_id,
             "op": "delete" if fields.get("deleted") is True else "upsert",
             "fields": fields,
-            "base": self._base(entity, obj.id, sorted(fields)),
+            "base": self._base(entity, record_id, sorted(fields)),
             "hlc": str(self.clock.tick()),
             "schema_version": SCHEMA_VERSION,
             "created_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
@@ -165,9 +166,47 @@ def _after_flush(session: Session, device_id: str) -> None:
         if "deleted" in fields:  # a tombstone or restore always names the generation it acts on
             fields["deletion_gen"] = obj.deletion_gen
         recorder = recorder or _Recorder(session, device_id)
-        recorder.record(obj, fields)
+        recorder.record(type(obj).__sync_entity__, obj.id, fields)
     if recorder:
         recorder.write()
+
+
+def _column_default(col) -> Any:
+    if col.default is None:
+        return None
+    arg = col.default.arg
+    return arg(None) if callable(arg) else arg
+
+
+def _bulk_insert_fields(cls: type, params: dict[str, Any]) -> dict[str, Any]:
+    fields = {}
+    for name in synced_columns(cls):
+        col = cls.__table__.columns[name]
+        fields[name] = encode_value(params[name] if name in params else _column_default(col))
+    return fields
+
+
+def _on_orm_execute(state, device_id: str) -> None:
+    """Bulk ORM statements: an `insert(Model)` with rows is captured row by row (each row must
+    carry its id); a bulk UPDATE or DELETE of a synced table cannot name its rows, so it is refused."""
+    session = state.session
+    mapper = state.bind_mapper
+    if session.info.get(APPLYING_KEY) or mapper is None or not getattr(mapper.class_, "__sync_entity__", None):
+        return
+    if state.is_update or state.is_delete:
+        raise CaptureError(f"不能对同步表 {mapper.class_.__tablename__} 做批量修改或删除；请逐条经 ORM 修改")
+    if not state.is_insert:
+        return
+    params = state.parameters
+    rows = params if isinstance(params, list) else [params] if params else []
+    if not rows or any("id" not in row for row in rows):
+        raise CaptureError(f"批量写入同步表 {mapper.class_.__tablename__} 时每行必须带 id")
+    recorder = _Recorder(session, device_id)
+    for row in rows:
+        recorder.record(mapper.class_.__sync_entity__, row["id"], _bulk_insert_fields(mapper.class_, row))
+    result = state.invoke_statement()
+    recorder.write()
+    return result
 
 
 def install_capture(factory: sessionmaker | type[Session], device_id: str) -> None:
@@ -175,3 +214,4 @@ def install_capture(factory: sessionmaker | type[Session], device_id: str) -> No
     subclass) as outbox changes of device `device_id`."""
     event.listen(factory, "before_flush", _before_flush)
     event.listen(factory, "after_flush", lambda session, _ctx: _after_flush(session, device_id))
+    event.listen(factory, "do_orm_execute", lambda state: _on_orm_execute(state, device_id))
