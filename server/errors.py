@@ -56,8 +56,10 @@ def message(code: str, lang: str = "zh", **params: object) -> str:
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, headers: dict[str, str] | None = None, **params: object):
+    def __init__(self, status: int, code: str, headers: dict[str, str] | None = None,
+                 extra: dict | None = None, **params: object):
         super().__init__(code)
+        self.extra = extra or {}
         self.status = status
         self.code = code
         self.params = params
@@ -71,8 +73,8 @@ def request_lang(request: Request) -> str:
 
 
 def error_response(request: Request, status: int, code: str, headers: dict | None = None,
-                   **params: object) -> JSONResponse:
-    body = {"error": {"code": code, "message": message(code, request_lang(request), **params)}}
+                   extra: dict | None = None, **params: object) -> JSONResponse:
+    body = {"error": {"code": code, "message": message(code, request_lang(request), **params), **(extra or {})}}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -88,7 +90,7 @@ def _validation_detail(exc: RequestValidationError) -> tuple[str, str]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError):
-        return error_response(request, exc.status, exc.code, exc.headers, **exc.params)
+        return error_response(request, exc.status, exc.code, exc.headers, exc.extra, **exc.params)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):

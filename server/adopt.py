@@ -1,0 +1,51 @@
+"""Adopting rows written outside sync: the city code tables seeded from resources and the demo
+township bulk-loaded by seed-demo are inserted with Core statements, so the sync store has no
+version for them yet. Adoption gives every such record a `server_seq` (one per record, in the
+entities' parent-first order) and a version head, after which pull and snapshot serve it like any
+record that arrived by push. Idempotent: records that already have a head are left alone."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from db.base import synced_models
+from db.server import RecordVersion, SyncCounter
+from sync.store_sql import init_store
+
+BATCH = 2000
+
+
+def _region_column(cls):
+    return cls.__table__.columns["scope_prefix" if cls.__sync_entity__ == "code_entry" else "region_code"]
+
+
+def adopt_unversioned(session: Session) -> int:
+    """Give every record without a version head one; returns how many were adopted. Takes the
+    sequence lock (the counter row) for the whole transaction, like a push."""
+    init_store(session)
+    session.execute(update(SyncCounter).where(SyncCounter.id == 1).values(last_seq=SyncCounter.last_seq))
+    counter = session.get(SyncCounter, 1)
+    seq = counter.last_seq
+    adopted = 0
+    for cls in synced_models():
+        entity = cls.__sync_entity__
+        known = select(RecordVersion.record_id).where(RecordVersion.entity == entity)
+        last_id = ""
+        while True:
+            rows = session.execute(
+                select(cls.id, _region_column(cls)).where(cls.id > last_id, cls.id.not_in(known))
+                .order_by(cls.id).limit(BATCH)).all()
+            if not rows:
+                break
+            last_id = rows[-1][0]
+            heads = []
+            for record_id, region in rows:
+                seq += 1
+                heads.append({"entity": entity, "record_id": record_id, "server_seq": seq,
+                              "region_code": region or "", "field_versions": {}})
+            session.execute(insert(RecordVersion), heads)
+            adopted += len(heads)
+    counter.last_seq = seq
+    session.flush()
+    return adopted

@@ -1,0 +1,34 @@
+"""The FastAPI application factory: settings → engine → routers under /api/v1, one error shape,
+request ids, the body size limit and gzip for large answers. `uvicorn --factory server.app:create_app`
+(or `township-server serve`) builds it from the environment."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+
+from server.config import Settings, load_settings
+from server.db import make_server_engine, session_factory
+from server.errors import install_error_handlers
+from server.logs import configure_logging
+from server.middleware import RequestMiddleware
+from server.routers import auth, department, intake, reference, review, sync
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+    engine = make_server_engine(settings.database_url)
+    app = FastAPI(title="Township Desk city server · 基层治理工作台市级服务", version="1",
+                  openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    for module in (auth, reference, review, department, sync, intake):
+        app.include_router(module.router, prefix=API_PREFIX)
+    install_error_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=4096)
+    app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes)
+    return app

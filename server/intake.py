@@ -1,0 +1,146 @@
+"""Cases from outside channels (12345 hotline platform, WeChat service backend …).
+
+A submission becomes an ordinary `case` change pushed through the sync store as the channel's own
+pseudo-device, so it gets a server_seq and reaches the township's clients by pull like any other
+case. The case is routed by region code to the township the region belongs to; the deadline
+follows the request type's working days from the code tables. (channel, channel_ref) is unique:
+a resubmission answers with the case made the first time. The status feed lists, after a cursor
+(the server_seq), the channel's cases whose state changed, with the outcome text once closed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from db.ids import new_id
+from db.models import Case, CaseLogEntry, CodeEntry, Person
+from db.server import ChangeLogEntry, DeviceSyncState
+from server.errors import ApiError
+from server.idcheck import valid_resident_id
+from server.models import ChannelKey, ChannelSubmission
+from server.regions import township_of
+from sync import store_sql
+from sync.wire import SCHEMA_VERSION
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+CLOSED_STATUSES = (70, 80, 90)
+
+
+def beijing_now() -> dt.datetime:
+    return dt.datetime.now(BEIJING).replace(tzinfo=None, microsecond=0)
+
+
+def add_workdays(start: dt.date, days: int) -> dt.date:
+    """Working days are Monday–Friday here; a city calendar of holidays is the client's concern."""
+    current = start
+    while days > 0:
+        current += dt.timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def _deadline_workdays(session: Session, request_type: str) -> int:
+    entry = session.scalar(select(CodeEntry).where(CodeEntry.table == "request_type", CodeEntry.code == request_type,
+                                                   CodeEntry.scope_prefix == ""))
+    return int((entry.attrs or {}).get("deadline_workdays", 10)) if entry else 10
+
+
+def _reporter_person(session: Session, township: str, id_number: str | None) -> str | None:
+    if not id_number:
+        return None
+    if not valid_resident_id(id_number):
+        raise ApiError(422, "invalid_id_number")
+    return session.scalar(select(Person.id).where(Person.id_number == id_number, Person.deleted.is_(False),
+                                                  Person.region_code.startswith(township)).limit(1))
+
+
+def _case_fields(session: Session, channel: ChannelKey, body: dict[str, Any], township: str) -> dict[str, Any]:
+    now = beijing_now()
+    deadline = add_workdays(now.date(), _deadline_workdays(session, body["request_type"]))
+    return {
+        "case_no": f"QD{now:%Y%m%d}{new_id()[-6:].upper()}", "source": channel.source_code,
+        "request_type": body["request_type"], "category_code": body["category_code"], "title": body["title"],
+        "description": body.get("description") or "", "occurred_at": body.get("occurred_at"),
+        "registered_at": now.isoformat(), "place": body.get("place") or "", "region_code": body["region_code"],
+        "grid_code": body.get("grid_code"), "reporter_name": body.get("reporter_name") or "",
+        "reporter_phone": body.get("reporter_phone"),
+        "reporter_person_id": _reporter_person(session, township, body.get("reporter_id_number")),
+        "deadline_on": deadline.isoformat(), "status": 10, "channel": channel.channel,
+        "channel_ref": body["channel_ref"],
+    }
+
+
+def _next_device_seq(session: Session, channel: ChannelKey) -> int:
+    # Touching the key row first serialises submissions of one key (row lock on PostgreSQL, the
+    # write lock on SQLite), so two of them never claim the same device_seq.
+    session.execute(update(ChannelKey).where(ChannelKey.id == channel.id).values(active=ChannelKey.active))
+    state = session.get(DeviceSyncState, channel.device_id)
+    return (state.last_device_seq if state else 0) + 1
+
+
+def submit_case(session: Session, channel: ChannelKey, body: dict[str, Any]) -> tuple[str, bool]:
+    """Create (or find) the case for a submission; returns (case_id, created). Commits."""
+    existing = session.get(ChannelSubmission, (channel.channel, body["channel_ref"]))
+    if existing is not None:
+        return existing.case_id, False
+    region = body["region_code"]
+    township = township_of(session, region)
+    if township is None:
+        raise ApiError(422, "unknown_region", region=region)
+    fields = _case_fields(session, channel, body, township.code[:9])
+    seq = _next_device_seq(session, channel)
+    record_id = new_id()
+    ms = int(time.time() * 1000)
+    change = {"change_id": new_id(), "device_id": channel.device_id, "device_seq": seq, "entity": "case",
+              "record_id": record_id, "op": "upsert", "fields": fields, "base": {},
+              "hlc": f"{ms:013d}-00000-{channel.device_id}", "schema_version": SCHEMA_VERSION}
+    [result] = store_sql.push(session, channel.device_id, f"channel:{channel.channel}", [change], ms)
+    if result.outcome == "rejected":
+        session.rollback()
+        raise ApiError(422, "invalid_request", detail=result.message or result.code)
+    session.add(ChannelSubmission(channel=channel.channel, channel_ref=body["channel_ref"], case_id=record_id,
+                                  created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None)))
+    try:
+        session.commit()
+    except IntegrityError:  # the same reference submitted concurrently through another key
+        session.rollback()
+        return session.get(ChannelSubmission, (channel.channel, body["channel_ref"])).case_id, False
+    return record_id, True
+
+
+def case_state(session: Session, case: Case) -> dict[str, Any]:
+    outcome = None
+    if case.status in CLOSED_STATUSES:
+        outcome = session.scalar(select(CaseLogEntry.text).where(CaseLogEntry.case_id == case.id)
+                                 .order_by(CaseLogEntry.at.desc()).limit(1))
+    return {"case_no": case.case_no, "status": case.status, "closed_at": case.closed_at,
+            "deadline_on": case.deadline_on, "satisfaction": case.satisfaction, "outcome": outcome}
+
+
+def status_feed(session: Session, channel: str, cursor: int, limit: int) -> dict[str, Any]:
+    """The channel's cases changed after `cursor`, each once with its current state."""
+    upper = store_sql.current_cursor(session)
+    rows = session.execute(
+        select(ChangeLogEntry.server_seq, ChangeLogEntry.record_id, ChannelSubmission.channel_ref)
+        .join(ChannelSubmission, ChannelSubmission.case_id == ChangeLogEntry.record_id)
+        .where(ChannelSubmission.channel == channel, ChangeLogEntry.entity == "case",
+               ChangeLogEntry.server_seq > cursor, ChangeLogEntry.server_seq <= upper)
+        .order_by(ChangeLogEntry.server_seq).limit(limit + 1)).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    latest: dict[str, tuple[int, str]] = {}
+    for seq, case_id, ref in rows:
+        latest[case_id] = (seq, ref)
+    items = []
+    for case_id, (seq, ref) in sorted(latest.items(), key=lambda kv: kv[1][0]):
+        case = session.get(Case, case_id)
+        if case is not None:
+            items.append({"seq": seq, "channel_ref": ref, **case_state(session, case)})
+    next_cursor = rows[-1][0] if has_more else max(upper, cursor)
+    return {"cursor": cursor, "next_cursor": next_cursor, "has_more": has_more, "items": items}

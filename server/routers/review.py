@@ -1,0 +1,81 @@
+"""The review queue: conflicts and possible duplicates the merge left for a person. Listing is
+limited to the caller's jurisdiction; resolving records the decision. The decision's effect (keep
+the winner, take the other value, merge two persons) travels as ordinary changes the reviewer's
+client pushes — resolving here only closes the item, so the change log stays the one history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.server import ReviewItem
+from server.accounts import utcnow
+from server.deps import Principal, db_session, require_roles
+from server.errors import ApiError
+
+router = APIRouter(prefix="/review", tags=["review"])
+REVIEWERS = ("city_admin", "township_admin", "township_staff")
+
+
+class ReviewInfo(BaseModel):
+    id: str
+    kind: str
+    state: str
+    entity: str
+    record_id: str
+    field: str | None
+    related_record_id: str | None
+    region_code: str
+    winner_value: object | None
+    winner_user: str | None
+    winner_hlc: str | None
+    loser_value: object | None
+    loser_user: str | None
+    loser_hlc: str | None
+    created_at: dt.datetime
+    resolved_by: str | None
+    resolved_at: dt.datetime | None
+    resolution: str | None
+
+
+class Resolution(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["keep_winner", "take_loser", "merged", "not_duplicate", "dismissed"]
+    note: str = Field(default="", max_length=500)
+
+
+def _info(item: ReviewItem) -> ReviewInfo:
+    return ReviewInfo.model_validate({k: getattr(item, k) for k in ReviewInfo.model_fields})
+
+
+@router.get("", response_model=list[ReviewInfo])
+def list_review_items(state: Literal["open", "resolved"] = "open",
+                      limit: int = Query(default=200, ge=1, le=1000),
+                      who: Principal = Depends(require_roles(*REVIEWERS)),
+                      session: Session = Depends(db_session)) -> list[ReviewInfo]:
+    query = (select(ReviewItem).where(ReviewItem.state == state,
+                                      ReviewItem.region_code.startswith(who.scope_prefix))
+             .order_by(ReviewItem.created_at, ReviewItem.id).limit(limit))
+    return [_info(item) for item in session.scalars(query)]
+
+
+@router.post("/{item_id}/resolve", response_model=ReviewInfo, responses={404: {}, 409: {}})
+def resolve_review_item(item_id: str, body: Resolution, who: Principal = Depends(require_roles(*REVIEWERS)),
+                        session: Session = Depends(db_session)) -> ReviewInfo:
+    item = session.get(ReviewItem, item_id, with_for_update=True)
+    if item is None or not (item.region_code or "").startswith(who.scope_prefix):
+        raise ApiError(404, "not_found")
+    if item.state != "open":
+        raise ApiError(409, "review_closed")
+    item.state = "resolved"
+    item.resolved_by = who.username
+    item.resolved_at = utcnow()
+    item.resolution = f"{body.decision}: {body.note}" if body.note else body.decision
+    session.commit()
+    return _info(item)

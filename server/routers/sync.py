@@ -1,0 +1,109 @@
+"""Sync endpoints (DESIGN.md "Sync protocol"): push a batch of changes, pull pages after a cursor,
+and stream a snapshot. All need a token and an X-Schema-Version the server can serve.
+
+The snapshot is newline-delimited JSON, one line per chunk ({"cursor", "records", "last"} — the
+shape of `sync.store_sql.SnapshotChunk`), gzip-compressed on the fly when the client accepts gzip.
+It is produced chunk by chunk from a keyset scan, so memory stays flat however large the township;
+on PostgreSQL it reads in one REPEATABLE READ transaction, exactly consistent with its cursor."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from server.deps import Principal, db_session, principal, schema_version, settings_of
+from server.errors import ApiError
+from server.sync_service import pull_page, push_batch, snapshot_chunks
+
+router = APIRouter(prefix="/sync", tags=["sync"], dependencies=[Depends(schema_version)])
+
+
+class PushRequest(BaseModel):
+    changes: list[dict[str, Any]] = Field(max_length=100_000)
+
+
+class ChangeAnswer(BaseModel):
+    change_id: str
+    outcome: str
+    server_seq: int | None = None
+    code: str | None = None
+    message: str | None = None
+    expected_seq: int | None = None
+
+
+class PushAnswer(BaseModel):
+    results: list[ChangeAnswer]
+
+
+class PulledRecordOut(BaseModel):
+    entity: str
+    record_id: str
+    seq: int
+    fields: dict[str, Any]
+
+
+class PageOut(BaseModel):
+    cursor: int
+    next_cursor: int
+    has_more: bool
+    records: list[PulledRecordOut]
+    evictions: list[list[str]]
+
+
+@router.post("/push", response_model=PushAnswer, response_model_exclude_none=True)
+def push(body: PushRequest, request: Request, who: Principal = Depends(principal),
+         session: Session = Depends(db_session)) -> dict:
+    limit = settings_of(request).max_batch
+    if len(body.changes) > limit:
+        raise ApiError(413, "batch_too_large", limit=limit)
+    results = push_batch(session, who, body.changes)
+    session.commit()
+    return {"results": [r.to_json() for r in results]}
+
+
+@router.get("/pull", response_model=PageOut)
+def pull(request: Request, cursor: int = Query(default=0, ge=0, le=2**62), limit: int = Query(default=500, ge=1),
+         who: Principal = Depends(principal), session: Session = Depends(db_session)) -> dict:
+    limit = min(limit, settings_of(request).max_pull_limit)
+    page = pull_page(session, who, cursor, limit)
+    session.rollback()  # read only
+    return page.to_json()
+
+
+def _chunk_lines(request: Request, who: Principal) -> Iterator[bytes]:
+    app = request.app
+    settings = settings_of(request)
+    engine = app.state.engine
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="REPEATABLE READ")
+    with Session(engine) as session:
+        for chunk in snapshot_chunks(session, who, settings.snapshot_chunk):
+            line = {"cursor": chunk.cursor, "records": [r.to_json() for r in chunk.records], "last": chunk.last}
+            yield json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        session.rollback()
+
+
+def _gzipped(lines: Iterator[bytes]) -> Iterator[bytes]:
+    packer = zlib.compressobj(6, zlib.DEFLATED, 31)  # wbits 31: a gzip member
+    for line in lines:
+        out = packer.compress(line)
+        if out:
+            yield out
+    yield packer.flush()
+
+
+@router.get("/snapshot", response_class=StreamingResponse,
+            responses={200: {"content": {"application/x-ndjson": {}}}})
+def snapshot(request: Request, who: Principal = Depends(principal)) -> StreamingResponse:
+    lines = _chunk_lines(request, who)
+    if "gzip" in request.headers.get("accept-encoding", "").lower():
+        return StreamingResponse(_gzipped(lines), media_type="application/x-ndjson",
+                                 headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+    return StreamingResponse(lines, media_type="application/x-ndjson")

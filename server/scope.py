@@ -1,0 +1,129 @@
+"""Who may read and write what (GLOSSARY.md roles), checked on every push, pull, snapshot and view.
+
+| role | reads | writes |
+|---|---|---|
+| city_admin | everything (prefix "") | everything; city-wide code entries |
+| township_admin | records whose region starts with its 9-digit prefix; city + own code entries | same records; local code entries with its own prefix |
+| township_staff | as township_admin | same records, no code entries |
+| village_cadre | its village (12-digit prefix) | its village's records, no tasks, no code entries |
+| grid_worker | its village (the first 12 characters of its grid scope) | as village_cadre |
+| department | tasks it issued with their targets, links and feedback; cases escalated or whistled to it with their log and whistles; city code entries — never the register | its own tasks and their targets; log entries and whistle arrivals on cases escalated to it |
+
+A record is in a region scope when its region code (code entries: their scope prefix) starts with
+the user's prefix; a write must be in scope both before (the stored record) and after (the change),
+so nobody can move a record into or out of their jurisdiction unseen. Department visibility is
+decided from the current rows, looked up in bulk per page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from db.models import Case, CaseLogEntry, CaseWhistle, Task, TaskFeedback, TaskLink, TaskTarget
+from server.deps import Principal
+
+REGION_ROLES = ("city_admin", "township_admin", "township_staff", "village_cadre", "grid_worker")
+REGISTER_WRITERS_NO_TASKS = ("village_cadre", "grid_worker")
+DEPARTMENT_TASK_ENTITIES = ("task", "task_target", "task_link", "task_feedback")
+DEPARTMENT_CASE_ENTITIES = ("case", "case_log", "case_whistle")
+
+
+def read_prefix(who: Principal) -> str | None:
+    """The region prefix a user reads by, or None for department users (visibility by relation)."""
+    if who.role == "department":
+        return None
+    if who.role == "grid_worker":
+        return who.scope_prefix[:12]
+    return who.scope_prefix
+
+
+def in_prefix(region_code: str | None, prefix: str) -> bool:
+    return (region_code or "").startswith(prefix)
+
+
+def code_entry_visible(who: Principal, scope_prefix: str) -> bool:
+    """City-wide entries for everyone; a township's local entries for users inside that township."""
+    if scope_prefix == "":
+        return True
+    if who.role == "department":
+        return False
+    return who.role == "city_admin" or (who.scope_prefix or "").startswith(scope_prefix)
+
+
+def may_write_region(who: Principal, entity: str, region_code: str | None) -> bool:
+    """Region rule for writes by the region roles (departments go through DepartmentView)."""
+    if who.role not in REGION_ROLES:
+        return False
+    region_code = region_code or ""
+    if entity == "code_entry":
+        if who.role == "city_admin":
+            return True
+        return who.role == "township_admin" and region_code == who.scope_prefix
+    if entity == "task" and who.role in REGISTER_WRITERS_NO_TASKS:
+        return False
+    prefix = read_prefix(who) or ""
+    return region_code.startswith(prefix)
+
+
+class DepartmentView:
+    """Visibility and write rights of one department user, answered from the current rows."""
+
+    def __init__(self, session: Session, department_code: str):
+        self.session = session
+        self.dept = department_code
+
+    def visible_ids(self, entity: str, record_ids: Iterable[str]) -> set[str]:
+        ids = list(set(record_ids))
+        if not ids:
+            return set()
+        if entity in DEPARTMENT_TASK_ENTITIES:
+            return self._task_family(entity, ids)
+        if entity in DEPARTMENT_CASE_ENTITIES:
+            return self._case_family(entity, ids)
+        return set()
+
+    def _task_family(self, entity: str, ids: list[str]) -> set[str]:
+        own_task = select(Task.id).where(Task.department_code == self.dept)
+        if entity == "task":
+            return set(self.session.scalars(select(Task.id).where(Task.id.in_(ids), Task.id.in_(own_task))))
+        own_target = select(TaskTarget.id).where(TaskTarget.task_id.in_(own_task))
+        if entity == "task_target":
+            return set(self.session.scalars(
+                select(TaskTarget.id).where(TaskTarget.id.in_(ids), TaskTarget.id.in_(own_target))))
+
+        model = TaskFeedback if entity == "task_feedback" else TaskLink
+        return set(self.session.scalars(
+            select(model.id).where(model.id.in_(ids), model.target_id.in_(own_target))))
+
+    def own_case_ids(self):
+        whistled = select(CaseWhistle.case_id).where(CaseWhistle.department_code == self.dept)
+        return select(Case.id).where(or_(Case.escalated_to == self.dept, Case.id.in_(whistled)))
+
+    def _case_family(self, entity: str, ids: list[str]) -> set[str]:
+        own = self.own_case_ids()
+        if entity == "case":
+            return set(self.session.scalars(select(Case.id).where(Case.id.in_(ids), Case.id.in_(own))))
+
+        model = CaseLogEntry if entity == "case_log" else CaseWhistle
+        return set(self.session.scalars(select(model.id).where(model.id.in_(ids), model.case_id.in_(own))))
+
+    def may_write(self, entity: str, record_id: str, fields: dict) -> bool:
+        """Departments issue tasks and targets, and report on cases escalated to them."""
+        if entity == "task":
+            existing = self.session.get(Task, record_id)
+            owner = existing.department_code if existing else fields.get("department_code")
+            return owner == self.dept and fields.get("department_code", self.dept) == self.dept
+        if entity == "task_target":
+            existing = self.session.get(TaskTarget, record_id)
+            task_id = existing.task_id if existing else fields.get("task_id")
+            task = self.session.get(Task, task_id) if task_id else None
+            # A target may arrive in the same batch as its task, before the task row exists.
+            return task is None or task.department_code == self.dept
+        if entity in ("case_log", "case_whistle"):
+            model = CaseLogEntry if entity == "case_log" else CaseWhistle
+            existing = self.session.get(model, record_id)
+            case_id = existing.case_id if existing else fields.get("case_id")
+            return bool(case_id) and case_id in self.visible_ids("case", [case_id])
+        return False
