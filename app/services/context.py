@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.codes import CodeBook
 from app.errors import NotFoundError, PermissionDenied, ScopeError, ValidationError
 from app.rules.regions import in_scope
 
@@ -111,6 +112,21 @@ def device_tag(device_id: str) -> str:
     value = int.from_bytes(hashlib.sha256(device_id.encode()).digest()[:4], "big") % 36**3
     digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     return "".join(digits[value // 36**i % 36] for i in (2, 1, 0))
+
+
+def code_book(session: Session, scope: str) -> CodeBook:
+    """The code tables visible in `scope`; the shipped resources when the local table is still empty
+    (a fresh client before its first sync)."""
+    book = CodeBook.load(session, scope)
+    return book if book.entries("request_type") or book.entries("tag") else CodeBook.from_resources()
+
+
+def check_code(book: CodeBook, table: str, code: str | None, field: str, label: str) -> str:
+    """`code` if it is an active entry of `table`; ValidationError on `field` otherwise."""
+    item = book.get(table, code or "")
+    if item is None or not item.active:
+        raise ValidationError(field, "code_unknown", label=label, value=str(code or ""))
+    return item.code
 
 
 def require_text(value: str | None, field: str, label: str, max_length: int) -> str:

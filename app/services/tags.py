@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.codes import CodeBook
 from app.errors import PermissionDenied, UserFacingError, ValidationError
-from app.services.context import REGISTER_WRITERS, SENSITIVE_TAG_ROLES, Actor, ServiceBase
+from app.services.context import REGISTER_WRITERS, SENSITIVE_TAG_ROLES, Actor, ServiceBase, code_book
 from db.ids import tag_assignment_id
 from db.models import Household, Person, TagAssignment
 
@@ -41,11 +41,6 @@ class TagView:
     active: bool  # within its validity dates today
 
 
-def _code_book(session: Session, scope: str) -> CodeBook:
-    book = CodeBook.load(session, scope)
-    return book if book.entries(TAG_TABLE) else CodeBook.from_resources()
-
-
 def _tag_view(tag: TagAssignment, book: CodeBook, today: dt.date) -> TagView:
     active = (tag.start_on is None or tag.start_on <= today) and (tag.end_on is None or today <= tag.end_on)
     return TagView(id=tag.id, subject_type=tag.subject_type, subject_id=tag.subject_id, tag_code=tag.tag_code,
@@ -60,7 +55,7 @@ def visible_tags(session: Session, actor: Actor, subjects: Iterable[tuple[str, s
     ids = [subject_id for _kind, subject_id in subjects]
     if not ids:
         return ()
-    book = _code_book(session, actor.scope)
+    book = code_book(session, actor.scope)
     rows = session.scalars(select(TagAssignment).where(TagAssignment.subject_id.in_(ids), ~TagAssignment.deleted)
                            .order_by(TagAssignment.subject_id, TagAssignment.tag_code))
     views = (_tag_view(row, book, today) for row in rows)
@@ -120,7 +115,7 @@ class TagService(ServiceBase):
         return self._get(session, model, subject_id, subject_type)
 
     def _check_tag(self, session: Session, tag_code: str) -> CodeBook:
-        book = _code_book(session, self.actor.scope)
+        book = code_book(session, self.actor.scope)
         item = book.get(TAG_TABLE, tag_code)
         if item is None:
             raise ValidationError("tag_code", "code_unknown", label="标签", value=tag_code)
