@@ -17,24 +17,23 @@ from ui.dialogs import Dialogs
 log = logging.getLogger("township_desk.ui")
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("errors", text)
+translate = QCoreApplication.translate
 
 
 def user_text(error: BaseException, language: str) -> str:
     """The text a user sees for `error` in `language` ("zh_CN" or "en")."""
     if isinstance(error, UserFacingError):
         return error.message(language)
-    return _tr("操作未能完成，发生了意外错误。详细信息已写入日志，请联系技术支持。")
+    return translate("errors", "操作未能完成，发生了意外错误。详细信息已写入日志，请联系技术支持。")
 
 
 def show_error(dialogs: Dialogs, parent: QWidget | None, error: BaseException, language: str) -> None:
     """Display `error`; unexpected errors are logged with their traceback first."""
     if isinstance(error, UserFacingError):
-        dialogs.error(parent, _tr("无法完成操作"), user_text(error, language))
+        dialogs.error(parent, translate("errors", "无法完成操作"), user_text(error, language))
         return
     log.error("unexpected error", exc_info=(type(error), error, error.__traceback__))
-    dialogs.error(parent, _tr("出错了"), user_text(error, language))
+    dialogs.error(parent, translate("errors", "出错了"), user_text(error, language))
 
 
 def install_excepthook(dialogs: Dialogs, language: str) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from app.client.masks import mask_id, mask_phone
+from app.rules.masking import mask_id, mask_phone
 from db.models import Household, Person, Region, TagAssignment
 
 
@@ -155,3 +155,29 @@ def region_names(session: Session, scope: str) -> dict[str, str]:
     rows = session.execute(select(Region.code, Region.name).where(
         or_(Region.code.startswith(scope), func.length(Region.code) <= len(scope))))
     return dict(rows.all())
+
+
+@dataclass(frozen=True)
+class RegisterSummary:
+    """Counts for the dashboard: the register at a glance within the actor's scope."""
+
+    households: int
+    persons: int
+    villages: int
+    never_visited: int
+    tagged_persons: int
+
+
+def register_summary(session: Session, scope: str) -> RegisterSummary:
+    live_h = (Household.region_code.startswith(scope), Household.deleted.is_(False), Household.merged_into.is_(None))
+    live_p = (Person.region_code.startswith(scope), Person.deleted.is_(False), Person.merged_into.is_(None))
+    households = session.scalar(select(func.count()).select_from(Household).where(*live_h)) or 0
+    persons = session.scalar(select(func.count()).select_from(Person).where(*live_p)) or 0
+    never = session.scalar(select(func.count()).select_from(Household).where(
+        *live_h, Household.last_visit_on.is_(None))) or 0
+    tagged = session.scalar(select(func.count(func.distinct(TagAssignment.subject_id))).where(
+        TagAssignment.subject_type == "person", TagAssignment.deleted.is_(False),
+        TagAssignment.region_code.startswith(scope))) or 0
+    village_count = session.scalar(select(func.count()).select_from(Region).where(
+        Region.code.startswith(scope), Region.level == 5)) or 0
+    return RegisterSummary(households, persons, village_count, never, tagged)

@@ -6,43 +6,21 @@ one short transaction on a fresh session, so it can run on the task runner's dat
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from app.services.context import REVEAL_ROLES, SENSITIVE_TAG_ROLES, Actor
+from app.services.households import HouseholdService
+from app.services.persons import PersonService
+from app.services.tags import TagService
 from db.engine import open_local, session_factory
+from db.models import Region
+from sync.capture import install_capture
 
 T = TypeVar("T")
-
-# Roles that may see full ID numbers and phones on an explicit, audited request (GLOSSARY.md
-# "Personal data rules"): township staff who handle the register, not village cadres or departments.
-REVEAL_ROLES = frozenset({"city_admin", "township_admin", "township_staff"})
-ROLE_LABELS = {
-    "city_admin": "市级管理员", "department": "部门用户", "township_admin": "乡镇管理员",
-    "township_staff": "乡镇工作人员", "village_cadre": "村（社区）干部", "grid_worker": "网格员",
-}
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is working: the signed-in user, their role and region scope (a code prefix)."""
-
-    username: str
-    role: str
-    scope: str
-    device_id: str = ""
-    display_name: str = ""
-
-    @property
-    def may_reveal(self) -> bool:
-        return self.role in REVEAL_ROLES
-
-    @property
-    def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
 
 
 class ClientContext:
@@ -52,13 +30,20 @@ class ClientContext:
         self.engine = engine
         self.actor = actor
         self._sessions = session_factory(engine)
-        _install_change_capture(self._sessions, actor)
+        self._scope_name: str | None = None
+        # Every local write must land in the outbox (DESIGN.md "Capture").
+        install_capture(self._sessions, actor.device_id)
         # Imported here: the facades import this module for ClientContext's type.
         from app.client.register import RegisterDesk
         from app.client.status import LocalStatus
+        from app.client.work import WorkDesk
 
         self.register = RegisterDesk(self)
         self.status = LocalStatus(self)
+        self.work = WorkDesk(self)
+        self.persons = PersonService(self._sessions, actor)
+        self.households = HouseholdService(self._sessions, actor)
+        self.tags = TagService(self._sessions, actor)
 
     @classmethod
     def open(cls, path: str | Path, actor: Actor, key: str | None = None) -> ClientContext:
@@ -75,14 +60,28 @@ class ClientContext:
         with self._sessions() as session:
             return operation(session)
 
+    @property
+    def sessions(self):
+        """The session factory, for the app/ services built on this context."""
+        return self._sessions
+
+    @property
+    def scope_name(self) -> str:
+        """The name of the region the actor works in (e.g. 林东镇), "" when unknown locally."""
+        if self._scope_name is None:
+            code = self.actor.scope
+            self._scope_name = self.read(lambda s: s.scalar(select(Region.name).where(Region.code == code))) or ""
+        return self._scope_name
+
+    @property
+    def may_reveal(self) -> bool:
+        """Whether the actor's role may see full ID numbers and phones (audited, with a reason)."""
+        return self.actor.role in REVEAL_ROLES
+
+    @property
+    def sees_sensitive_tags(self) -> bool:
+        return self.actor.role in SENSITIVE_TAG_ROLES
+
     def close(self) -> None:
         self.engine.dispose()
 
-
-def _install_change_capture(sessions, actor: Actor) -> None:
-    """Every local write must land in the outbox (DESIGN.md "Capture"); the hook lives in sync/."""
-    try:
-        from sync.capture import install_capture
-    except ImportError:  # sync/ not installed in this build stage: nothing to capture into
-        return
-    install_capture(sessions, actor.device_id)

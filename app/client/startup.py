@@ -1,0 +1,57 @@
+"""Opening the client at startup: the local database, who this device belongs to (its enrolment,
+kept in the local sync state so it is known offline), and the services the window is built from.
+A device that was never enrolled can still open, as a guest whose scope matches no region, so the
+user reaches the settings page to log in without seeing anyone's data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.client.context import ClientContext
+from app.enrolment import EnrolmentService, SecretStore, read_enrolment
+from app.services.context import GRID_WORKER, Actor
+from app.sync_service import OutboxReview
+from db.engine import open_local, session_factory
+from sync.http_transport import HttpTransport
+from sync.wire import SCHEMA_VERSION
+
+# A scope no region code starts with: a guest sees and may change nothing in the register.
+GUEST_SCOPE = "-"
+
+
+@dataclass(frozen=True)
+class ClientServices:
+    """What the window needs beyond the context; parts are None until the device is enrolled or
+    until the part exists (sync needs a server, the conflict list needs the review source)."""
+
+    context: ClientContext | None = None
+    sync: Any = None
+    outbox: OutboxReview | None = None
+    conflicts: Any = None
+    enrolment: EnrolmentService | None = None
+
+
+def _transport_factory(server_url: str) -> HttpTransport:
+    return HttpTransport(server_url, schema_version=SCHEMA_VERSION)
+
+
+def open_client(path: str | Path, key: str | None = None, allow_unenrolled: bool = False) -> ClientServices:
+    """Open the local database at `path` as its enrolled user; without an enrolment, return an empty
+    `ClientServices` unless `allow_unenrolled`, then open it as a guest."""
+    engine = open_local(path, key)
+    with session_factory(engine)() as session:
+        enrolment = read_enrolment(session)
+    if enrolment is None and not allow_unenrolled:
+        engine.dispose()
+        return ClientServices()
+    if enrolment is not None:
+        actor = Actor(enrolment.username, enrolment.role, enrolment.scope, enrolment.device_id,
+                      enrolment.department_code)
+    else:
+        actor = Actor("guest", GRID_WORKER, GUEST_SCOPE)
+    context = ClientContext(engine, actor)
+    enrolment_service = EnrolmentService(context.sessions, SecretStore(), _transport_factory)
+    return ClientServices(context=context, outbox=OutboxReview(context.sessions, actor),
+                          enrolment=enrolment_service)

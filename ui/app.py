@@ -1,0 +1,153 @@
+"""Launching the desktop client: `run(argv)` creates the QApplication, installs the chosen
+language, opens the local database (in the platformdirs user data directory unless configured),
+learns who this device belongs to from its enrolment, and shows the main window.
+`build_main_window` wires every page to the application context and the one task runner; the
+screenshot script and the tests build the same window with their own context and runner."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+from app import paths
+from app.client import ClientContext
+from app.client.startup import ClientServices, open_client
+from ui import i18n
+from ui import settings as opts
+from ui.dashboard.page import DashboardPage
+from ui.dialogs import Dialogs
+from ui.errors import install_excepthook, show_error
+from ui.main_window import MainWindow, PageEntry
+from ui.preferences.page import SettingsPage
+from ui.register.household_panel import HouseholdPanel
+from ui.register.page import RegisterPage
+from ui.register.small_forms import RegisterForms
+from ui.review.page import ReviewPage
+from ui.status_bar import SyncStatusBar
+from ui.tasks import TaskRunner
+from ui.work.pages import CasesPage, ReportsPage, TasksPage
+
+log = logging.getLogger(__name__)
+translate = QCoreApplication.translate
+_CJK_FAMILIES = ("Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei")
+
+
+@dataclass
+class Shell:
+    """Everything one window is built from; optional parts are absent before enrolment."""
+
+    context: ClientContext
+    runner: object
+    settings: opts.Settings
+    dialogs: Dialogs = field(default_factory=Dialogs)
+    forms: RegisterForms = field(default_factory=RegisterForms)
+    services: ClientServices | None = None
+
+
+def build_main_window(shell: Shell) -> MainWindow:
+    language = shell.settings.get(opts.LANGUAGE)
+    ctx, runner, dialogs = shell.context, shell.runner, shell.dialogs
+    services = shell.services or ClientServices()
+    window_ref: list[MainWindow] = []
+
+    def on_error(error: BaseException) -> None:
+        show_error(dialogs, window_ref[0] if window_ref else None, error, language)
+
+    status_bar = SyncStatusBar(ctx.status, runner, services.sync, on_error)
+    panel = HouseholdPanel(ctx, runner, dialogs, shell.forms, on_error, language)
+    register = RegisterPage(ctx.register, panel, runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS))
+    panel.changed.connect(status_bar.refresh)
+    account = _account_text(ctx)
+    pages = [
+        PageEntry("dashboard", translate("MainWindow", "工作台"),
+                  DashboardPage(ctx.register, ctx.status, runner, on_error, _greeting(ctx))),
+        PageEntry("register", translate("MainWindow", "户籍人口"), register),
+        PageEntry("tasks", translate("MainWindow", "任务"), TasksPage(ctx.work, runner, on_error)),
+        PageEntry("cases", translate("MainWindow", "事件"), CasesPage(ctx.work, runner, on_error)),
+        PageEntry("review", translate("MainWindow", "待审"),
+                  ReviewPage(services.outbox, services.conflicts, runner, dialogs, on_error, status_bar.refresh)),
+        PageEntry("reports", translate("MainWindow", "报表"), ReportsPage(ctx.work, runner, on_error)),
+        PageEntry("settings", translate("MainWindow", "设置"),
+                  SettingsPage(shell.settings, account, runner, dialogs, on_error, services.enrolment)),
+    ]
+    title = translate("MainWindow", "基层治理工作台") + f" — {account}"
+    window = MainWindow(pages, status_bar, title)
+    window_ref.append(window)
+    status_bar.sync_finished.connect(lambda _r: register.households.reload())
+    return window
+
+
+def role_label(role: str) -> str:
+    return {
+        "city_admin": translate("MainWindow", "市级管理员"), "department": translate("MainWindow", "部门用户"),
+        "township_admin": translate("MainWindow", "乡镇管理员"),
+        "township_staff": translate("MainWindow", "乡镇工作人员"),
+        "village_cadre": translate("MainWindow", "村（社区）干部"), "grid_worker": translate("MainWindow", "网格员"),
+    }.get(role, role)
+
+
+def _account_text(ctx: ClientContext) -> str:
+    return f"{ctx.actor.username}（{role_label(ctx.actor.role)}）"
+
+
+def _greeting(ctx: ClientContext) -> str:
+    name = ctx.scope_name or ctx.actor.scope
+    return translate("MainWindow", "%1 · 户籍人口概况").replace("%1", name)
+
+
+def use_cjk_font(app: QApplication) -> None:
+    """Prefer a proper CJK UI font over whatever the platform falls back to."""
+    families = set(QFontDatabase.families())
+    for family in _CJK_FAMILIES:
+        if family in families:
+            font = QFont(family)
+            font.setPointSize(10)
+            app.setFont(font)
+            return
+
+
+def create_application(argv: list[str], settings: opts.Settings | None = None) -> tuple[QApplication, opts.Settings]:
+    app = QApplication.instance() or QApplication(argv)
+    app.setOrganizationName(opts.ORGANISATION)
+    app.setApplicationName(opts.APPLICATION)
+    settings = settings or opts.Settings()
+    app._translators = i18n.install(app, settings.get(opts.LANGUAGE), paths.cache_dir() / "i18n")
+    use_cjk_font(app)
+    return app, settings
+
+
+def run(argv: list[str]) -> int:
+    """Open the client; returns the process exit code."""
+    app, settings = create_application(argv)
+    dialogs = Dialogs()
+    install_excepthook(dialogs, settings.get(opts.LANGUAGE))
+    path = Path(settings.get(opts.DATABASE_PATH) or paths.local_db_path())
+    services = open_client(path)
+    if services.context is None:
+        dialogs.info(None, translate("MainWindow", "基层治理工作台"),
+                     translate("MainWindow", "本机尚未绑定账号。请先运行演示（township-desk demo）或在设置中登录城市服务器。"))
+        services = open_client(path, allow_unenrolled=True)
+    runner = TaskRunner()
+    window = build_main_window(Shell(services.context, runner, settings, dialogs, services=services))
+    window.resize(1366, 740)
+    window.show()
+    if services.sync is not None:
+        minutes = settings.get(opts.AUTO_SYNC_MINUTES)
+        if minutes > 0:
+            services.sync.start_periodic(minutes * 60)
+    code = app.exec()
+    if services.sync is not None:
+        services.sync.stop()
+    runner.shutdown()
+    services.context.close()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(run(sys.argv))

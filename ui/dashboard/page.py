@@ -1,0 +1,65 @@
+"""工作台: the first page a clerk sees — the register at a glance (households, persons, villages,
+households never visited, persons with tags) and the local sync backlog. Figures load on the task
+runner each time the page is shown."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+
+
+class _Figure(QFrame):
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.setObjectName("figure")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setMinimumSize(200, 96)
+        self.value = QLabel("…")
+        self.value.setStyleSheet("font-size: 26px; font-weight: bold; color: #1f4e79;")
+        self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        caption = QLabel(title)
+        caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.value)
+        layout.addWidget(caption)
+
+
+class DashboardPage(QWidget):
+    def __init__(self, desk, status, runner, on_error, greeting: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._desk = desk
+        self._status = status
+        self._runner = runner
+        self._on_error = on_error
+        self.greeting = QLabel(greeting)
+        self.greeting.setStyleSheet("font-size: 18px; font-weight: bold;")
+        self.figures = {
+            "households": _Figure(self.tr("在册户数")), "persons": _Figure(self.tr("在册人口")),
+            "villages": _Figure(self.tr("村（社区）数")), "never_visited": _Figure(self.tr("从未走访的户")),
+            "tagged_persons": _Figure(self.tr("有标签的人员")), "pending": _Figure(self.tr("待上传的修改")),
+        }
+        grid = QGridLayout()
+        grid.setSpacing(12)
+        for i, figure in enumerate(self.figures.values()):
+            grid.addWidget(figure, i // 3, i % 3)
+        hint = QLabel(self.tr("快捷键：Ctrl+F 搜索 · Ctrl+N 新建 · Ctrl+S 保存 · F5 同步"))
+        hint.setStyleSheet("color: #666;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.addWidget(self.greeting)
+        layout.addSpacing(12)
+        layout.addLayout(grid)
+        layout.addStretch(1)
+        layout.addWidget(hint)
+
+    def activate(self) -> None:
+        self._runner.run_db(lambda: (self._desk.summary(), self._status.outbox_counts()), self._show)
+
+    def _show(self, result, error) -> None:
+        if error is not None:
+            self._on_error(error)
+            return
+        summary, counts = result
+        for key, figure in self.figures.items():
+            value = counts.pending if key == "pending" else getattr(summary, key)
+            figure.value.setText(f"{value:,}")

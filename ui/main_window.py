@@ -1,0 +1,96 @@
+"""The main window: a navigation list on the left, one feature page at a time on the right, and the
+sync status bar at the bottom. It only arranges pages and routes the global shortcuts (Ctrl+F
+search, Ctrl+N new, Ctrl+S save, F5 sync) to the page on screen; each feature lives in its own
+package under ui/ and knows nothing of the window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QWidget
+
+from ui.status_bar import SyncStatusBar
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    """One navigation entry: a stable key (for tests and settings), its title and its page."""
+
+    key: str
+    title: str
+    page: QWidget
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, pages: list[PageEntry], status_bar: SyncStatusBar, title: str) -> None:
+        super().__init__()
+        self.setWindowTitle(title)
+        self.setMinimumSize(QSize(1024, 640))
+        self._entries = pages
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setFixedWidth(132)
+        self.navigation.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.stack = QStackedWidget()
+        for entry in pages:
+            item = QListWidgetItem(entry.title)
+            item.setSizeHint(QSize(120, 40))
+            self.navigation.addItem(item)
+            self.stack.addWidget(entry.page)
+        self.navigation.currentRowChanged.connect(self._show_page)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.navigation)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.sync_bar = status_bar
+        self.setStatusBar(status_bar)
+        self._install_shortcuts()
+        self.navigation.setCurrentRow(0)
+
+    def show_page(self, key: str) -> QWidget:
+        """Switch to the page registered under `key` and return it."""
+        for row, entry in enumerate(self._entries):
+            if entry.key == key:
+                self.navigation.setCurrentRow(row)
+                return entry.page
+        raise KeyError(key)
+
+    def current_page(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    def _show_page(self, row: int) -> None:
+        if row < 0:
+            return
+        self.stack.setCurrentIndex(row)
+        page = self.stack.currentWidget()
+        activate = getattr(page, "activate", None)
+        if activate is not None:
+            activate()
+
+    def _install_shortcuts(self) -> None:
+        bindings = [
+            (QKeySequence.StandardKey.Find, "focus_search"),
+            (QKeySequence.StandardKey.New, "create_new"),
+            (QKeySequence.StandardKey.Save, "save"),
+        ]
+        self._shortcuts = []
+        for key, action in bindings:
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.activated.connect(lambda action=action: self.trigger_page_action(action))
+            self._shortcuts.append(shortcut)
+        sync = QShortcut(QKeySequence(Qt.Key.Key_F5), self)
+        sync.activated.connect(self.sync_bar.request_sync)
+        self._shortcuts.append(sync)
+
+    def trigger_page_action(self, action: str) -> bool:
+        """Call `action` on the page on screen if it offers it; returns whether it did."""
+        handler = getattr(self.current_page(), action, None)
+        if handler is None:
+            return False
+        handler()
+        return True

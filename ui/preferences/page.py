@@ -1,0 +1,109 @@
+"""设置: the interface language (applied at the next start, like most desktop programs), the city
+server and the signed-in account (logging in enrols this PC: the token goes to the OS keyring
+through app/, never into these settings), and preferences such as the automatic sync interval."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui import settings as opts
+
+
+class SettingsPage(QWidget):
+    def __init__(self, settings: opts.Settings, account_text: str, runner, dialogs, on_error,
+                 enrolment=None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self._runner = runner
+        self._dialogs = dialogs
+        self._on_error = on_error
+        self._enrolment = enrolment
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.addWidget(self._language_box())
+        layout.addWidget(self._server_box(account_text))
+        layout.addWidget(self._preferences_box())
+        layout.addStretch(1)
+
+    def _language_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("界面语言"))
+        self.language = QComboBox()
+        self.language.addItem("简体中文", "zh_CN")
+        self.language.addItem("English", "en")
+        self.language.setCurrentIndex(max(self.language.findData(self._settings.get(opts.LANGUAGE)), 0))
+        self.language.currentIndexChanged.connect(self._language_chosen)
+        form = QFormLayout(box)
+        form.addRow(self.tr("语言"), self.language)
+        form.addRow(QLabel(self.tr("更改语言后，重新启动程序生效。")))
+        return box
+
+    def _server_box(self, account_text: str) -> QGroupBox:
+        box = QGroupBox(self.tr("城市服务器与账号"))
+        self.account = QLabel(account_text)
+        self.server_url = QLineEdit(self._settings.get(opts.SERVER_URL))
+        self.server_url.setPlaceholderText("https://city.example.gov.cn")
+        self.username = QLineEdit(self._settings.get(opts.USERNAME))
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.login_button = QPushButton(self.tr("登录并绑定本机"))
+        self.login_button.clicked.connect(self.log_in)
+        self.login_button.setEnabled(self._enrolment is not None)
+        form = QFormLayout(box)
+        form.addRow(self.tr("当前账号"), self.account)
+        form.addRow(self.tr("服务器地址"), self.server_url)
+        form.addRow(self.tr("用户名"), self.username)
+        form.addRow(self.tr("密码"), self.password)
+        form.addRow("", self.login_button)
+        return box
+
+    def _preferences_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("偏好"))
+        self.auto_sync = QSpinBox()
+        self.auto_sync.setRange(0, 240)
+        self.auto_sync.setSuffix(self.tr(" 分钟"))
+        self.auto_sync.setSpecialValueText(self.tr("不自动同步"))
+        self.auto_sync.setValue(self._settings.get(opts.AUTO_SYNC_MINUTES))
+        self.auto_sync.valueChanged.connect(lambda v: self._settings.set(opts.AUTO_SYNC_MINUTES, int(v)))
+        self.debounce = QSpinBox()
+        self.debounce.setRange(50, 1000)
+        self.debounce.setSingleStep(50)
+        self.debounce.setSuffix(self.tr(" 毫秒"))
+        self.debounce.setValue(self._settings.get(opts.SEARCH_DEBOUNCE_MS))
+        self.debounce.valueChanged.connect(lambda v: self._settings.set(opts.SEARCH_DEBOUNCE_MS, int(v)))
+        form = QFormLayout(box)
+        form.addRow(self.tr("自动同步间隔"), self.auto_sync)
+        form.addRow(self.tr("搜索输入停顿"), self.debounce)
+        return box
+
+    def _language_chosen(self) -> None:
+        self._settings.set(opts.LANGUAGE, self.language.currentData())
+        self._dialogs.info(self, self.tr("界面语言"), self.tr("已保存。重新启动程序后使用新的界面语言。"))
+
+    def log_in(self) -> None:
+        url, user, password = self.server_url.text().strip(), self.username.text().strip(), self.password.text()
+        if not (url and user and password):
+            self._dialogs.info(self, self.tr("登录"), self.tr("请填写服务器地址、用户名和密码。"))
+            return
+        self._settings.set(opts.SERVER_URL, url)
+        self._settings.set(opts.USERNAME, user)
+        self.login_button.setEnabled(False)
+        self._runner.run_network(lambda: self._enrolment.enrol(url, user, password), self._logged_in)
+
+    def _logged_in(self, enrolment, error) -> None:
+        self.password.clear()
+        self.login_button.setEnabled(True)
+        if error is not None:
+            self._on_error(error)
+            return
+        self.account.setText(f"{enrolment.username}（{enrolment.role}，{enrolment.scope}）")
+        self._dialogs.info(self, self.tr("登录"), self.tr("登录成功，本机已绑定。重新启动程序后按新账号工作。"))

@@ -1,0 +1,1 @@
+"""户籍人口: the register feature (lists with filters and search, household form, person form)."""

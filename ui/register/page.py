@@ -1,0 +1,161 @@
+"""户籍人口: the register page. A filter bar over two lazily loaded lists (persons, households) on
+the left and the household form on the right; choosing a person or a household opens its
+household in the form. All data comes through the register desk and the services, on the task
+runner; the page only arranges widgets and reacts to results."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.client.browse import RegisterFilter
+from ui.lazy_model import LazyTableModel
+from ui.register.filters import FilterBar
+from ui.register.household_panel import HouseholdPanel
+from ui.register.lists import Labels, household_columns, person_columns
+
+
+def _table(model: LazyTableModel, name: str) -> QTableView:
+    view = QTableView()
+    view.setObjectName(name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(26)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+class RegisterPage(QWidget):
+    def __init__(self, desk, panel: HouseholdPanel, runner, on_error, debounce_ms: int = 200,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._desk = desk
+        self._runner = runner
+        self._on_error = on_error
+        self._loaded_reference = False
+        self.labels = Labels()
+        self.filters = FilterBar(debounce_ms)
+        self.persons = LazyTableModel(person_columns(self.labels), runner, parent=self)
+        self.households = LazyTableModel(household_columns(self.labels), runner, parent=self)
+        self.person_view = _table(self.persons, "person_list")
+        self.household_view = _table(self.households, "household_list")
+        self.panel = panel
+        self.count_label = QLabel()
+        self._build()
+        self._connect()
+
+    def _build(self) -> None:
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.person_view, self.tr("人员"))
+        self.tabs.addTab(self.household_view, self.tr("户"))
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.tabs, 1)
+        column.addWidget(self.count_label)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.panel)
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 4)
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.addWidget(self.filters)
+        layout.addWidget(splitter, 1)
+        self.setTabOrder(self.filters.search, self.filters.village)
+        self.setTabOrder(self.filters.status, self.tabs)
+
+    def _connect(self) -> None:
+        self.filters.changed.connect(self.apply_filter)
+        self.filters.village_changed.connect(self._load_grids)
+        self.filters.search.returnPressed.connect(self.filters.flush)
+        for model in (self.persons, self.households):
+            model.failed.connect(self._on_error)
+            model.page_loaded.connect(self._show_count)
+        self.tabs.currentChanged.connect(self._show_count)
+        self.person_view.selectionModel().currentRowChanged.connect(self._person_chosen)
+        self.household_view.selectionModel().currentRowChanged.connect(self._household_chosen)
+        self.panel.changed.connect(self._refresh_lists)
+
+    # -- page protocol (main window) --------------------------------------------------------
+    def activate(self) -> None:
+        if not self._loaded_reference:
+            self._loaded_reference = True
+            self._runner.run_db(self._load_reference, self._reference_loaded)
+            self.apply_filter(self.filters.current())
+
+    def focus_search(self) -> None:
+        self.filters.search.setFocus()
+        self.filters.search.selectAll()
+
+    def create_new(self) -> None:
+        self.panel.new_household(self.filters.current().village)
+
+    def save(self) -> None:
+        self.panel.save()
+
+    # -- queries ------------------------------------------------------------------------------
+    def apply_filter(self, flt: RegisterFilter) -> None:
+        # Typed text searches persons; the household list narrows by the same filters.
+        self.persons.set_query(lambda offset, limit: self._desk.persons_page(flt, offset, limit))
+        self.households.set_query(lambda offset, limit: self._desk.households_page(flt, offset, limit))
+        if flt.text:
+            self.tabs.setCurrentWidget(self.person_view)
+
+    def _refresh_lists(self) -> None:
+        self.persons.reload()
+        self.households.reload()
+
+    def _load_reference(self):
+        return self._desk.code_book(), self._desk.region_names(), self._desk.villages()
+
+    def _reference_loaded(self, result, error) -> None:
+        if error is not None:
+            self._on_error(error)
+            return
+        codes, regions, villages = result
+        self.labels.codes, self.labels.regions = codes, regions
+        self.filters.set_villages(villages)
+        self.filters.set_tags(self.labels.options("tag"))
+        self.filters.set_statuses(self.labels.options("person_status"))
+        self.panel.set_reference(self.labels, villages)
+        for view in (self.person_view, self.household_view):
+            view.viewport().update()
+
+    def _load_grids(self, village: str) -> None:
+        if not village:
+            self.filters.set_grids([])
+            return
+        self._runner.run_db(lambda: self._desk.grids(village),
+                            lambda grids, error: self._on_error(error) if error else self.filters.set_grids(grids))
+
+    # -- selection ----------------------------------------------------------------------------
+    def _person_chosen(self, current, _previous) -> None:
+        if current.isValid():
+            row = self.persons.row_at(current.row())
+            if row.household_id:
+                self.panel.open_household(row.household_id, focus_person=row.id)
+
+    def _household_chosen(self, current, _previous) -> None:
+        if current.isValid():
+            self.panel.open_household(self.households.row_at(current.row()).id)
+
+    def _show_count(self, *_args) -> None:
+        model = self.persons if self.tabs.currentWidget() is self.person_view else self.households
+        more = self.tr("（滚动加载更多）") if model.canFetchMore() else ""
+        self.count_label.setText(self.tr("已显示 %n 条", "", model.rowCount()) + more)

@@ -1,0 +1,159 @@
+"""The person form (add or edit a household member). Each field is checked as the user types with
+the same rules the services apply, and the message appears right under the field. ID numbers and
+phones of an existing person are never shown in full here: the masked value is the placeholder,
+and an empty box means "unchanged"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.register.lists import Labels
+
+Checker = Callable[[str, object, str], str]  # (field, value, id_type) -> message or ""
+_COMBOS = (("gender", "性别"), ("ethnicity", "民族"), ("relation_to_head", "与户主关系"),
+           ("residence_type", "人员类别"), ("status", "人员状态"), ("political_status", "政治面貌"),
+           ("marital_status", "婚姻状况"), ("education", "文化程度"))
+_CODE_TABLES = {"status": "person_status"}
+
+
+class PersonForm(QDialog):
+    def __init__(self, labels: Labels, check: Checker, person=None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("编辑人员") if person else self.tr("添加人员"))
+        self.setMinimumWidth(460)
+        self._check = check
+        self._person = person
+        self.errors: dict[str, QLabel] = {}
+        self.name = QLineEdit(person.name if person else "")
+        self.id_type = QComboBox()
+        for code, label in labels.options("id_type") or [("01", self.tr("居民身份证"))]:
+            self.id_type.addItem(label, code)
+        self.id_number = QLineEdit()
+        self.phone = QLineEdit()
+        self.birth_date = QDateEdit()
+        self.birth_date.setCalendarPopup(True)
+        self.birth_date.setDisplayFormat("yyyy-MM-dd")
+        self.current_address = QLineEdit(person.current_address if person else "")
+        self.combos = {field: self._combo(labels, field) for field, _ in _COMBOS}
+        self._fill_existing(person)
+        self._build()
+        self.name.textChanged.connect(lambda v: self._show("name", v))
+        self.id_number.textChanged.connect(self._id_changed)
+        self.id_type.currentIndexChanged.connect(lambda _i: self._id_changed(self.id_number.text()))
+        self.phone.textChanged.connect(lambda v: self._show("phone", v or None))
+        self.current_address.textChanged.connect(lambda v: self._show("current_address", v))
+        self._id_changed("")
+
+    def _combo(self, labels: Labels, field: str) -> QComboBox:
+        box = QComboBox()
+        box.addItem(self.tr("（未填）"), None)
+        for code, label in labels.options(_CODE_TABLES.get(field, field)):
+            box.addItem(label, code)
+        return box
+
+    def _fill_existing(self, person) -> None:
+        if person is None:
+            self.birth_date.setDate(QDate(1980, 1, 1))
+            return
+        self.id_type.setCurrentIndex(max(self.id_type.findData(person.id_type), 0))
+        self.id_number.setPlaceholderText(person.id_number_masked + self.tr("（不修改请留空）"))
+        self.phone.setPlaceholderText(person.phone_masked + self.tr("（不修改请留空）"))
+        if person.birth_date:
+            self.birth_date.setDate(QDate(person.birth_date))
+        for field, box in self.combos.items():
+            box.setCurrentIndex(max(box.findData(getattr(person, field)), 0))
+
+    def _build(self) -> None:
+        form = QFormLayout()
+        rows = [(self.tr("姓名"), self.name, "name"), (self.tr("证件类型"), self.id_type, None),
+                (self.tr("证件号码"), self.id_number, "id_number"), (self.tr("联系电话"), self.phone, "phone"),
+                (self.tr("出生日期"), self.birth_date, None), (self.tr("现住址"), self.current_address,
+                                                               "current_address")]
+        for label, widget, field in rows:
+            form.addRow(label, self._with_error(widget, field))
+        for (field, _label), title in zip(_COMBOS, self._combo_titles(), strict=True):
+            form.addRow(title, self.combos[field])
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+
+    def _combo_titles(self) -> list[str]:
+        return [self.tr("性别"), self.tr("民族"), self.tr("与户主关系"), self.tr("人员类别"), self.tr("人员状态"),
+                self.tr("政治面貌"), self.tr("婚姻状况"), self.tr("文化程度")]
+
+    def _with_error(self, widget: QWidget, field: str | None) -> QWidget:
+        if field is None:
+            return widget
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(1)
+        column.addWidget(widget)
+        error = QLabel()
+        error.setObjectName(f"error_{field}")
+        error.setStyleSheet("color: #c62828;")
+        error.setWordWrap(True)
+        error.setVisible(False)
+        column.addWidget(error)
+        self.errors[field] = error
+        return box
+
+    def _id_changed(self, text: str) -> None:
+        self._show("id_number", text.strip())
+        # A resident ID decides gender and birth date; the boxes follow it and stay read-only.
+        derived = self.id_type.currentData() == "01" and bool(text.strip())
+        self.combos["gender"].setEnabled(not derived)
+        self.birth_date.setEnabled(not derived)
+
+    def _show(self, field: str, value) -> None:
+        message = self._check(field, value, self.id_type.currentData() or "01")
+        self.errors[field].setText(message)
+        self.errors[field].setVisible(bool(message))
+        self._update_ok()
+
+    def _update_ok(self) -> None:
+        has_error = any(label.text() for label in self.errors.values())
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(not has_error and bool(self.name.text().strip()))
+
+    def show_error(self, field: str, message: str) -> bool:
+        """Show a service's validation message next to its field; False if the form has no such field."""
+        label = self.errors.get(field)
+        if label is None:
+            return False
+        label.setText(message)
+        label.setVisible(True)
+        self._update_ok()
+        return True
+
+    def values(self) -> dict:
+        """The fields to send: everything for a new person, only what changed for an existing one."""
+        values: dict = {"name": self.name.text().strip(), "id_type": self.id_type.currentData(),
+                        "current_address": self.current_address.text().strip()}
+        if self.id_number.text().strip():
+            values["id_number"] = self.id_number.text().strip()
+        if self.phone.text().strip():
+            values["phone"] = self.phone.text().strip()
+        for field, box in self.combos.items():
+            values[field] = box.currentData()
+        if self.birth_date.isEnabled():
+            values["birth_date"] = self.birth_date.date().toPython()
+        if self._person is None:
+            return values
+        return {k: v for k, v in values.items() if getattr(self._person, k, None) != v}

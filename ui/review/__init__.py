@@ -1,0 +1,1 @@
+"""待审: conflicts to review and local changes the server rejected."""

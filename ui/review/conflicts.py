@@ -1,0 +1,126 @@
+"""冲突与重复: the server's review items for this user's area — concurrent edits of one field, a
+delete racing an edit, branching status changes, and duplicate ID numbers. Each row shows the value
+that took effect and the other one, with who wrote each and when; the reviewer keeps the current
+value, takes the other, or types a new one.
+
+Data contract (the review source, built on the sync transport): `open_items()` returns objects with
+the server's review item fields (`id, kind, entity, record_id, field, winner_value, winner_user,
+winner_hlc, loser_value, loser_user, loser_hlc, created_at`), and `resolve(item_id, choice, value)`
+with `choice` one of "keep", "take_other", "edit" records the decision as an ordinary change."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+translate = QCoreApplication.translate
+
+
+def kind_label(kind: str) -> str:
+    return {
+        "conflict": translate("ConflictsTab", "同时修改"),
+        "delete_conflict": translate("ConflictsTab", "删除与修改冲突"),
+        "status_conflict": translate("ConflictsTab", "状态分歧"),
+        "duplicate_id": translate("ConflictsTab", "证件号码重复"),
+    }.get(kind, kind)
+
+
+def hlc_time(hlc: str | None) -> str:
+    """The wall-clock part of a hybrid logical clock stamp (`{ms:013d}-…`), as local time."""
+    try:
+        ms = int((hlc or "").split("-")[0])
+    except ValueError:
+        return ""
+    return dt.datetime.fromtimestamp(ms / 1000).strftime("%m-%d %H:%M")
+
+
+def _value(value) -> str:
+    if value is None:
+        return translate("ConflictsTab", "（空）")
+    return str(value)
+
+
+class ConflictsTab(QWidget):
+    def __init__(self, source, runner, dialogs, on_error) -> None:
+        super().__init__()
+        self._source = source
+        self._runner = runner
+        self._dialogs = dialogs
+        self._on_error = on_error
+        self.items: list = []
+        self.table = QTableWidget(0, 6)
+        self.table.setHorizontalHeaderLabels([self.tr("类型"), self.tr("记录"), self.tr("字段"),
+                                              self.tr("当前值（作者，时间）"), self.tr("另一值（作者，时间）"),
+                                              self.tr("发现时间")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.keep_button = QPushButton(self.tr("保留当前值"))
+        self.take_button = QPushButton(self.tr("采用另一值"))
+        self.edit_button = QPushButton(self.tr("改为新值…"))
+        self.keep_button.clicked.connect(lambda: self.resolve("keep"))
+        self.take_button.clicked.connect(lambda: self.resolve("take_other"))
+        self.edit_button.clicked.connect(lambda: self.resolve("edit"))
+        buttons = QHBoxLayout()
+        for button in (self.keep_button, self.take_button, self.edit_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self._show([], None)
+
+    def refresh(self) -> None:
+        if self._source is not None:
+            self._runner.run_network(self._source.open_items, self._show)
+
+    def _show(self, items, error) -> None:
+        if error is not None:
+            self._on_error(error)
+            items = []
+        self.items = list(items or [])
+        self.table.setRowCount(len(self.items))
+        for r, item in enumerate(self.items):
+            cells = [kind_label(item.kind), f"{item.entity} {item.record_id[:8]}", item.field or "",
+                     f"{_value(item.winner_value)}（{item.winner_user or '?'}，{hlc_time(item.winner_hlc)}）",
+                     f"{_value(item.loser_value)}（{item.loser_user or '?'}，{hlc_time(item.loser_hlc)}）",
+                     item.created_at.strftime("%m-%d %H:%M") if item.created_at else ""]
+            for c, text in enumerate(cells):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        if self._source is None:
+            self.message.setText(self.tr("登录城市服务器并同步后，这里会列出您负责区域内需要审核的冲突和重复人员。"))
+        elif not self.items:
+            self.message.setText(self.tr("没有待审核的冲突。"))
+        else:
+            self.message.setText(self.tr("请逐条审核：保留当前值、采用另一值，或改为新值。您的决定会像普通修改一样同步。"))
+        for button in (self.keep_button, self.take_button, self.edit_button):
+            button.setEnabled(bool(self.items))
+
+    def resolve(self, choice: str) -> None:
+        row = self.table.currentRow()
+        if not 0 <= row < len(self.items):
+            return
+        item = self.items[row]
+        value = None
+        if choice == "edit":
+            value = self._dialogs.ask_text(self, self.tr("改为新值"), self.tr("新值："), _value(item.winner_value))
+            if value is None:
+                return
+        self._runner.run_network(lambda: self._source.resolve(item.id, choice, value),
+                                 lambda _r, error: self._on_error(error) if error else self.refresh())

@@ -1,0 +1,133 @@
+"""待审: what needs a person's decision. "被退回的修改" lists local changes the city server refused,
+with its reason: each can be resubmitted (carrying the record's current values, i.e. after the
+user fixed it) or discarded with a reason (audited). "冲突与重复" lists the server's review items
+(concurrent edits, duplicate ID numbers) once a review source is connected; a decision is sent
+like any other edit."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.review.conflicts import ConflictsTab
+
+
+def entity_label(entity: str) -> str:
+    from PySide6.QtCore import QCoreApplication
+
+    translate = QCoreApplication.translate
+    labels = {
+        "household": translate("ReviewPage", "户"), "person": translate("ReviewPage", "人员"),
+        "tag_assignment": translate("ReviewPage", "标签"), "visit": translate("ReviewPage", "走访记录"),
+        "task": translate("ReviewPage", "任务"), "task_target": translate("ReviewPage", "任务进度"),
+        "task_link": translate("ReviewPage", "任务关联户"), "task_feedback": translate("ReviewPage", "任务反馈"),
+        "case": translate("ReviewPage", "事件"), "case_log": translate("ReviewPage", "事件处置记录"),
+        "case_party": translate("ReviewPage", "事件当事人"), "case_whistle": translate("ReviewPage", "吹哨报到"),
+        "audit_entry": translate("ReviewPage", "审计记录"), "code_entry": translate("ReviewPage", "代码表"),
+    }
+    return labels.get(entity, entity)
+
+
+class RejectedTab(QWidget):
+    """Local changes the server refused, with its reason; resubmit or discard each."""
+
+    def __init__(self, outbox, runner, dialogs, on_error, on_changed) -> None:
+        super().__init__()
+        self._outbox = outbox
+        self._runner = runner
+        self._dialogs = dialogs
+        self._on_error = on_error
+        self._on_changed = on_changed
+        self.rows: list = []
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels([self.tr("记录类型"), self.tr("修改的字段"), self.tr("服务器原因"),
+                                              self.tr("修改时间"), self.tr("代码")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.empty = QLabel(self.tr("没有被服务器退回的修改。"))
+        self.resubmit_button = QPushButton(self.tr("修正后重新提交"))
+        self.discard_button = QPushButton(self.tr("放弃此修改…"))
+        self.resubmit_button.clicked.connect(self.resubmit)
+        self.discard_button.clicked.connect(self.discard)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.resubmit_button)
+        buttons.addWidget(self.discard_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+
+    def refresh(self) -> None:
+        self._runner.run_db(self._outbox.rejected_changes, self._show)
+
+    def _show(self, rows, error) -> None:
+        if error is not None:
+            self._on_error(error)
+            return
+        self.rows = list(rows)
+        self.table.setRowCount(len(self.rows))
+        for r, change in enumerate(self.rows):
+            cells = [entity_label(change.entity), "、".join(change.field_names), change.message,
+                     change.created_at.strftime("%Y-%m-%d %H:%M") if change.created_at else "", change.code]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, change.device_seq)
+                self.table.setItem(r, c, item)
+        self.empty.setVisible(not self.rows)
+        for button in (self.resubmit_button, self.discard_button):
+            button.setEnabled(bool(self.rows))
+
+    def _selected(self):
+        row = self.table.currentRow()
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def resubmit(self) -> None:
+        change = self._selected()
+        if change is not None:
+            self._runner.run_db(lambda: self._outbox.resubmit(change.device_seq), self._done)
+
+    def discard(self) -> None:
+        change = self._selected()
+        if change is None:
+            return
+        reason = self._dialogs.ask_text(self, self.tr("放弃修改"), self.tr("请填写放弃原因（将记入审计日志）："))
+        if reason is not None and reason.strip():
+            self._runner.run_db(lambda: self._outbox.discard(change.device_seq, reason.strip()), self._done)
+
+    def _done(self, _result, error) -> None:
+        if error is not None:
+            self._on_error(error)
+        self.refresh()
+        self._on_changed()
+
+
+class ReviewPage(QWidget):
+    def __init__(self, outbox, conflicts, runner, dialogs, on_error, on_changed,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rejected = RejectedTab(outbox, runner, dialogs, on_error, on_changed)
+        self.conflicts = ConflictsTab(conflicts, runner, dialogs, on_error)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.conflicts, self.tr("冲突与重复"))
+        self.tabs.addTab(self.rejected, self.tr("被退回的修改"))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.addWidget(self.tabs)
+
+    def activate(self) -> None:
+        self.rejected.refresh()
+        self.conflicts.refresh()

@@ -1,0 +1,113 @@
+"""`python -m ui.screenshots DIR`: render every main screen of the client to PNG files in DIR, on a
+small demo township generated into a temporary database, so people can look at the screens the
+way a township clerk sees them (Chinese text, nothing clipped, nothing empty). Runs offscreen
+(QT_QPA_PLATFORM=offscreen) or under Xvfb; work runs on the synchronous task runner so each
+picture shows loaded data."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
+
+from app.client import Actor, ClientContext
+from app.client.startup import ClientServices
+from app.demo import generate_township
+from app.demo.regions import DEMO_TOWNSHIP
+from app.sync_service import OutboxReview
+from db.engine import open_local
+from ui import i18n
+from ui import settings as opts
+from ui.app import Shell, build_main_window, use_cjk_font
+from ui.register.household_panel import HouseholdPanel
+from ui.register.person_form import PersonForm
+from ui.tasks import ImmediateTaskRunner
+
+SIZE = (1366, 740)
+PAGES = ("dashboard", "register", "tasks", "cases", "review", "reports", "settings")
+
+
+def _settle(widget: QWidget) -> None:
+    for _ in range(3):
+        QCoreApplication.processEvents()
+    widget.repaint()
+
+
+def _save(widget: QWidget, path: Path) -> Path:
+    _settle(widget)
+    widget.grab().save(str(path))
+    print(path)
+    return path
+
+
+def demo_context(directory: Path, households: int = 300) -> ClientContext:
+    engine = open_local(directory / "screens.db")
+    generate_township(engine, seed=2026, households=households, tasks=40, cases=120)
+    actor = Actor("wang.clerk", "township_staff", DEMO_TOWNSHIP, "device-screens")
+    return ClientContext(engine, actor)
+
+
+def render_all(out: Path, language: str = "zh_CN") -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    use_cjk_font(app)
+    translators = i18n.install(app, language)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = opts.Settings.at_path(str(Path(tmp) / "settings.ini"))
+        settings.set(opts.LANGUAGE, language)
+        context = demo_context(Path(tmp))
+        services = ClientServices(context=context, outbox=OutboxReview(context.sessions, context.actor))
+        window = build_main_window(Shell(context, ImmediateTaskRunner(), settings, services=services))
+        window.resize(*SIZE)
+        window.show()
+        suffix = "" if language == "zh_CN" else f"_{language}"
+        saved = []
+        for number, key in enumerate(PAGES, start=1):
+            window.show_page(key)
+            saved.append(_save(window, out / f"{number:02d}_{key}{suffix}.png"))
+        saved += _register_views(window, out, suffix)
+        window.close()
+        context.close()
+    for translator in translators:
+        app.removeTranslator(translator)
+    return saved
+
+
+def _register_views(window, out: Path, suffix: str) -> list[Path]:
+    page = window.show_page("register")
+    page.households.fetchMore()
+    page.tabs.setCurrentWidget(page.household_view)
+    page.household_view.selectRow(0)
+    saved = [_save(window, out / f"20_register_household{suffix}.png")]
+    page.filters.search.setText("wj")
+    page.filters.flush()
+    page.person_view.selectRow(0)
+    saved.append(_save(window, out / f"21_register_search_initials{suffix}.png"))
+    panel: HouseholdPanel = page.panel
+    member = panel.members.members[0] if panel.members.members else None
+    form = PersonForm(panel.labels, panel.check_person, member, window)
+    form.id_number.setText("11010519491231002")
+    form.resize(480, form.sizeHint().height())
+    form.show()
+    saved.append(_save(form, out / f"22_person_form_validation{suffix}.png"))
+    form.done(QDialog.DialogCode.Rejected)
+    return saved
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print("usage: python -m ui.screenshots DIR", file=sys.stderr)
+        return 2
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    out = Path(argv[0])
+    render_all(out, "zh_CN")
+    render_all(out, "en")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,147 @@
+"""The status bar of the main window: online/offline, time of the last sync, pending and rejected
+local changes, a sync button and a progress bar. Sync runs on the network pool of the task runner;
+the sync engine speaks in typed events (started, progress, finished, failed) on its own thread,
+which `SyncEventBridge` re-emits as Qt signals so only the GUI thread touches widgets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
+
+from app.sync_service import SyncFailed, SyncFinished, SyncProgress, SyncStarted
+
+
+class SyncEventBridge(QObject):
+    """Turns sync events raised on a worker thread into queued Qt signals."""
+
+    progressed = Signal(int, int)  # done, total
+    started = Signal()
+    finished = Signal(object)  # SyncFinished
+    failed = Signal(object)  # SyncFailed
+
+    def __call__(self, event: Any) -> None:
+        if isinstance(event, SyncStarted):
+            self.started.emit()
+        elif isinstance(event, SyncProgress):
+            self.progressed.emit(int(event.done), int(event.total))
+        elif isinstance(event, SyncFinished):
+            self.finished.emit(event)
+        elif isinstance(event, SyncFailed):
+            self.failed.emit(event)
+
+
+class SyncStatusBar(QStatusBar):
+    """Shows local sync state and starts a sync on request (button or F5)."""
+
+    sync_finished = Signal(object)  # the sync result, after counts are refreshed
+
+    def __init__(self, status, runner, sync_service=None, on_error=None) -> None:
+        super().__init__()
+        self._status = status
+        self._runner = runner
+        self._sync = sync_service
+        self._on_error = on_error
+        self._syncing = False
+        self._online: bool | None = None
+        self.connection_label = QLabel()
+        self.last_sync_label = QLabel()
+        self.pending_label = QLabel()
+        self.rejected_label = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(160)
+        self.progress.setVisible(False)
+        self.sync_button = QPushButton(self.tr("立即同步 (F5)"))
+        self.sync_button.clicked.connect(self.request_sync)
+        for widget in (self.connection_label, self.last_sync_label, self.pending_label, self.rejected_label):
+            self.addWidget(widget)
+        self.addPermanentWidget(self.progress)
+        self.addPermanentWidget(self.sync_button)
+        self._bridge = SyncEventBridge()
+        self._bridge.progressed.connect(self._show_progress)
+        self._bridge.started.connect(lambda: self._show_progress(0, 0))
+        # Periodic syncs run on the sync service's own thread; their outcome updates the bar too.
+        self._bridge.finished.connect(lambda _event: self._background_outcome(True))
+        self._bridge.failed.connect(lambda event: self._background_outcome(not event.offline))
+        if sync_service is not None:
+            sync_service.subscribe(self._bridge)
+        self._show_connection()
+        self.refresh()
+
+    @property
+    def syncing(self) -> bool:
+        return self._syncing
+
+    def refresh(self) -> None:
+        """Re-read the outbox counts and the last sync time."""
+        self._runner.run_db(self._status.outbox_counts, self._show_counts)
+
+    def request_sync(self) -> None:
+        if self._syncing:
+            return
+        if self._sync is None:
+            self._online = False
+            self._show_connection()
+            self.showMessage(self.tr("尚未配置同步服务器，请在“设置”中填写服务器地址并登录。"), 8000)
+            return
+        self._syncing = True
+        self.sync_button.setEnabled(False)
+        self._show_progress(0, 0)
+        self._runner.run_network(self._sync.sync_now, self._sync_done)
+
+    def _sync_done(self, result: Any, error: BaseException | None) -> None:
+        self._syncing = False
+        self.sync_button.setEnabled(True)
+        self.progress.setVisible(False)
+        self._online = error is None
+        self._show_connection()
+        if error is not None:
+            self.showMessage(self.tr("同步失败，修改已保存在本机，稍后会重试。"), 8000)
+            if self._on_error is not None:
+                self._on_error(error)
+        else:
+            self.showMessage(self.tr("同步完成"), 5000)
+        self.refresh()
+        self.sync_finished.emit(result)
+
+    def _background_outcome(self, online: bool) -> None:
+        if self._syncing:
+            return  # a manual sync reports through _sync_done
+        self.progress.setVisible(False)
+        self._online = online
+        self._show_connection()
+        self.refresh()
+
+    def _show_progress(self, done: int, total: int) -> None:
+        self.progress.setVisible(True)
+        self.progress.setRange(0, max(total, 0))  # total 0 = busy indicator
+        self.progress.setValue(done)
+
+    def _show_connection(self) -> None:
+        if self._sync is None:
+            text = self.tr("● 未连接服务器")
+        elif self._online is None:
+            text = self.tr("● 未同步")
+        elif self._online:
+            text = self.tr("● 在线")
+        else:
+            text = self.tr("● 离线")
+        self.connection_label.setText(text)
+        color = "#2e7d32" if self._online else "#9e9e9e" if self._online is None else "#c62828"
+        self.connection_label.setStyleSheet(f"color: {color};")
+
+    def _show_counts(self, counts: Any, error: BaseException | None) -> None:
+        if error is not None:
+            if self._on_error is not None:
+                self._on_error(error)
+            return
+        self.pending_label.setText(self.tr("待上传 %n 条", "", counts.pending))
+        self.rejected_label.setText(self.tr("被退回 %n 条", "", counts.rejected))
+        self.rejected_label.setStyleSheet("color: #c62828;" if counts.rejected else "")
+        self.last_sync_label.setText(self.tr("上次同步：%1").replace("%1", _when(counts.last_sync_at, self.tr("从未"))))
+
+
+def _when(moment: dt.datetime | None, never: str) -> str:
+    return moment.strftime("%m-%d %H:%M") if moment else never

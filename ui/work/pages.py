@@ -1,0 +1,142 @@
+"""任务, 事件 and 报表 pages. The task inbox lists what departments sent down with progress counted
+in households handled and overdue / due-tomorrow flags; the case list shows each case's status and
+deadline; the reports page shows the figures an inspection asks for first. Lists load lazily
+through the task runner like the register."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.codes import CodeBook
+from app.rules import case_workflow, task_rules
+from ui.lazy_model import Column, LazyTableModel
+
+translate = QCoreApplication.translate
+_CODES = CodeBook.from_resources()
+
+
+def _flag(row) -> str:
+    if row.overdue:
+        return translate("WorkPages", "已超期")
+    if getattr(row, "due_soon", False):
+        return translate("WorkPages", "明天到期")
+    return ""
+
+
+def task_columns() -> list[Column]:
+    return [
+        Column(translate("WorkPages", "任务编号"), lambda r: r.task_no),
+        Column(translate("WorkPages", "标题"), lambda r: r.title),
+        Column(translate("WorkPages", "下发部门"), lambda r: _CODES.label("department", r.department_code,
+                                                                          r.department_code)),
+        Column(translate("WorkPages", "状态"), lambda r: task_rules.status_label(r.status)),
+        Column(translate("WorkPages", "截止时间"), lambda r: r.due_at.strftime("%Y-%m-%d %H:%M")),
+        Column(translate("WorkPages", "进度（户）"), lambda r: f"{r.handled}/{r.total}", align_right=True),
+        Column(translate("WorkPages", "提醒"), _flag),
+    ]
+
+
+def case_columns() -> list[Column]:
+    return [
+        Column(translate("WorkPages", "事件编号"), lambda r: r.case_no),
+        Column(translate("WorkPages", "标题"), lambda r: r.title),
+        Column(translate("WorkPages", "类别"), lambda r: _CODES.label("case_category", r.category_code,
+                                                                      r.category_code)),
+        Column(translate("WorkPages", "来源"), lambda r: _CODES.label("case_source", r.source, r.source)),
+        Column(translate("WorkPages", "状态"), lambda r: case_workflow.status_label(r.status)),
+        Column(translate("WorkPages", "登记时间"), lambda r: r.registered_at.strftime("%Y-%m-%d")),
+        Column(translate("WorkPages", "办理期限"), lambda r: r.deadline_on.isoformat() if r.deadline_on else ""),
+        Column(translate("WorkPages", "提醒"), _flag),
+    ]
+
+
+class _ListPage(QWidget):
+    def __init__(self, columns: list[Column], fetch, runner, on_error, heading: str) -> None:
+        super().__init__()
+        self.model = LazyTableModel(columns, runner, parent=self)
+        self.model.failed.connect(on_error)
+        self._fetch = fetch
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().setVisible(False)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        title = QLabel(heading)
+        title.setStyleSheet("font-size: 15px; font-weight: bold;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.addWidget(title)
+        layout.addWidget(self.view, 1)
+        self._loaded = False
+
+    def activate(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            self.model.set_query(self._fetch)
+            self.model.page_loaded.connect(self._fit_columns)
+
+    def _fit_columns(self, _count: int) -> None:
+        self.view.resizeColumnsToContents()
+        self.model.page_loaded.disconnect(self._fit_columns)
+
+
+class TasksPage(_ListPage):
+    def __init__(self, work, runner, on_error) -> None:
+        super().__init__(task_columns(), work.tasks_page, runner, on_error,
+                         translate("WorkPages", "任务收件箱：上级部门下发的任务（按状态和截止时间排列）"))
+
+
+class CasesPage(_ListPage):
+    def __init__(self, work, runner, on_error) -> None:
+        super().__init__(case_columns(), work.cases_page, runner, on_error,
+                         translate("WorkPages", "事件与诉求（按状态和办理期限排列）"))
+
+
+class ReportsPage(QWidget):
+    """The headline figures of the township's work, as an inspection asks for them."""
+
+    def __init__(self, work, runner, on_error) -> None:
+        super().__init__()
+        self._work = work
+        self._runner = runner
+        self._on_error = on_error
+        self.values: dict[str, QLabel] = {}
+        box = QGroupBox(self.tr("工作概况"))
+        grid = QGridLayout(box)
+        captions = [("open_tasks", self.tr("未完成任务")), ("overdue_tasks", self.tr("超期任务")),
+                    ("open_cases", self.tr("在办事件")), ("overdue_cases", self.tr("超期事件")),
+                    ("closed_cases", self.tr("已办结事件"))]
+        for row, (key, caption) in enumerate(captions):
+            grid.addWidget(QLabel(caption), row, 0)
+            value = QLabel("…")
+            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            value.setStyleSheet("font-size: 16px; font-weight: bold;")
+            grid.addWidget(value, row, 1)
+            self.values[key] = value
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.addWidget(box)
+        layout.addStretch(1)
+
+    def activate(self) -> None:
+        self._runner.run_db(self._work.summary, self._show)
+
+    def _show(self, summary, error) -> None:
+        if error is not None:
+            self._on_error(error)
+            return
+        for key, label in self.values.items():
+            label.setText(f"{getattr(summary, key):,}")
