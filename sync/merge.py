@@ -185,9 +185,6 @@ def _merge_field(change: Change, name: str, value: Any, state: RecordState, mine
 def _decide(change: Change, state: RecordState | None, mine: FieldVersion) -> Decision | ChangeResult:
     kind = _kind(change.entity)
     if state is None:
-        missing = _required_missing(change.entity, change.fields)
-        if missing:
-            return _rejected(change, "missing_fields", f"新记录缺少必填字段：{', '.join(missing)}")
         return Decision(written=dict(change.fields))
     if kind == "append_only":
         if all(state.fields.get(k) == v for k, v in change.fields.items()):
@@ -253,7 +250,11 @@ def apply_change(store: MergeStore, change: Change, ctx: PushContext) -> ChangeR
         store.flag_clock(change.device_id, clamped.skew_ms)
     mine = FieldVersion(0, str(clamped.timestamp), change.device_id, ctx.user)
     state = store.load(change.entity, change.record_id)
-    result = _check_scope(change, state, ctx)
+    missing = _required_missing(change.entity, change.fields) if state is None else []
+    if missing:
+        result = _rejected(change, "missing_fields", f"新记录缺少必填字段：{', '.join(missing)}")
+    else:
+        result = _check_scope(change, state, ctx)
     if result is None:
         result = _merge(store, change, state, mine, ctx)
     store.remember(change, result)
