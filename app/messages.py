@@ -106,6 +106,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                        "The bundle belongs to another township or device; refused: {detail}"),
     "bundle_replayed": ("该离线同步包已导入过，不会重复导入", "This bundle was already imported; not applied twice"),
     "bundle_empty": ("没有待同步的修改，无需导出", "There are no pending changes to export"),
+    # printing and Excel exchange
+    "import_file_changed": ("文件在预览后已被修改，请重新预览后再确认导入",
+                            "The file changed after the preview; preview it again before importing"),
+    "import_has_errors": ("花名册有{count}处错误，请按错误报告修改后重新导入",
+                          "The roster has {count} errors; fix them as reported and import again"),
 }
 
 _LANG_INDEX = {"zh_CN": 0, "zh": 0, "en": 1, "en_US": 1, "en_GB": 1}
