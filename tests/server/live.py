@@ -121,6 +121,21 @@ def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
     raise RuntimeError("server did not come up:\n" + log_path.read_text(errors="replace"))
 
 
+def _prepare(engine) -> None:
+    """What `township-server init-db && township-server import-regions` do."""
+    from resources import region_extract_file
+    from server.adopt import adopt_unversioned
+    from server.codes import seed_city_codes
+    from server.regions import import_regions, read_region_file
+
+    upgrade(engine)
+    with session_factory(engine)() as s:
+        seed_city_codes(s)
+        import_regions(s, read_region_file(region_extract_file()))
+        adopt_unversioned(s)
+        s.commit()
+
+
 @contextlib.contextmanager
 def live_server(database_url: str, tmp_path: Path, **env_overrides: str):
     """Migrate `database_url`, start uvicorn on it, yield a LiveServer, stop it by PID."""
@@ -130,7 +145,7 @@ def live_server(database_url: str, tmp_path: Path, **env_overrides: str):
     with _patched_environ(settings_env):
         settings = load_settings()
     engine = make_server_engine(database_url)
-    upgrade(engine)
+    _prepare(engine)
     port = free_port()
     log_path = tmp_path / f"server-{port}.log"
     with open(log_path, "wb") as log:
