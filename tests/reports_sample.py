@@ -65,9 +65,9 @@ def _households(session: Session) -> dict[str, object]:
     session.flush()
     head = _person(first, RARE_NAME, "02", HEAD_ID_NUMBER, "2", dt.date(1949, 12, 31), HEAD_PHONE)
     spouse = _person(first, "王建国", "10", "440524188001010014", "1", dt.date(1880, 1, 1), "13900001111")
-    son = _person(first, "王小明", "20", "110101201001010030", "1", dt.date(2010, 1, 1))
+    son = _person(first, "王小明", "20", "110101201001010031", "1", dt.date(2010, 1, 1))
     other_head = _person(second, "李秀英", "02", "110101198503070021", "2", dt.date(1985, 3, 7), "13712345678")
-    far_head = _person(third, "赵大海", "02", "110101197001010018", "1", dt.date(1970, 1, 1))
+    far_head = _person(third, "赵大海", "02", "110101197001010016", "1", dt.date(1970, 1, 1))
     session.add_all([head, spouse, son, other_head, far_head])
     session.flush()
     first.head_person_id, second.head_person_id, third.head_person_id = head.id, other_head.id, far_head.id

@@ -12,7 +12,18 @@ from sqlalchemy.orm import Session
 
 from app.codes import CodeBook
 from app.rules import case_workflow, task_rules
-from db.models import Case, CaseLogEntry, CaseParty, CaseWhistle, Household, Person, Task, TaskFeedback, TaskLink, TaskTarget
+from db.models import (
+    Case,
+    CaseLogEntry,
+    CaseParty,
+    CaseWhistle,
+    Household,
+    Person,
+    Task,
+    TaskFeedback,
+    TaskLink,
+    TaskTarget,
+)
 
 
 @dataclass(frozen=True)
