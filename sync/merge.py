@@ -52,6 +52,11 @@ class ChangeResult:
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> ChangeResult:
+        return cls(raw["change_id"], raw["outcome"], raw.get("server_seq"), raw.get("code"),
+                   raw.get("message"), raw.get("expected_seq"))
+
 
 @dataclass
 class Review:

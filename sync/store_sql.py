@@ -82,6 +82,13 @@ class SnapshotChunk:
     records: list[PulledRecord]
     last: bool
 
+    def to_json(self) -> dict[str, Any]:
+        return {"cursor": self.cursor, "records": [r.to_json() for r in self.records], "last": self.last}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> SnapshotChunk:
+        return cls(raw["cursor"], [PulledRecord(**r) for r in raw["records"]], raw["last"])
+
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
