@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.enrolment import EnrolmentService, SecretStore
 from app.errors import UserFacingError
 from app.services.context import beijing_now
 from db.base import model_for_entity
@@ -38,6 +39,7 @@ from sync.clock import HybridClock
 from sync.http_transport import (
     AuthFailed,
     DeviceRevoked,
+    HttpTransport,
     Offline,
     ServerError,
     TlsError,
@@ -45,7 +47,7 @@ from sync.http_transport import (
     UpgradeNeeded,
 )
 from sync.store_sql import SnapshotChunk
-from sync.wire import encode_value
+from sync.wire import SCHEMA_VERSION, encode_value
 
 log = logging.getLogger("app.sync")
 
@@ -453,3 +455,15 @@ class OutboxReview:
 def _record_base(session: Session, entity: str, record_id: str, names: list[str]) -> dict[str, int]:
     seen = session.get(RecordSeen, (entity, record_id))
     return dict.fromkeys(names, seen.seq if seen else 0)
+
+
+def client_sync(engine: Engine, sessions: sessionmaker[Session], secrets: Any = None,
+                ca_bundle: str | None = None) -> tuple[EnrolmentService, SyncService]:
+    """The enrolment and sync services of one local database, wired to the HTTP transport and the OS
+    keyring (or `secrets`, a `SecretStore`). The capture hook on `sessions` must use the same device
+    id (`EnrolmentService.device_id()`)."""
+    enrolment = EnrolmentService(
+        sessions, secrets or SecretStore(),
+        lambda url: HttpTransport(url, schema_version=SCHEMA_VERSION, ca_bundle=ca_bundle))
+    service = SyncService(engine, sessions, enrolment.device_id(), enrolment.transport)
+    return enrolment, service

@@ -24,11 +24,16 @@ from typing import Any
 
 import requests
 
+from db.models import SYNC_ORDER
+from sync.merge import ChangeResult
+from sync.store_sql import Page, PulledRecord, SnapshotChunk
+
 log = logging.getLogger("sync.http")
 
 API = "/api/v1"
 SCHEMA_HEADER = "X-Schema-Version"
 GZIP_MIN_BYTES = 1024  # below this, compressing costs more than it saves
+_RESULT_KEYS = ("change_id", "outcome", "server_seq", "code", "message", "expected_seq")
 
 
 class TransportError(Exception):
@@ -141,6 +146,12 @@ def error_from_response(response: requests.Response) -> TransportError:
     return kind(code, message, status, retry_after, details)
 
 
+def snapshot_position(entity: str, record_id: str) -> tuple[int, str]:
+    """Where a record comes in the snapshot: entities in sync order, then by record id."""
+    order = SYNC_ORDER.index(entity) if entity in SYNC_ORDER else len(SYNC_ORDER)
+    return order, record_id
+
+
 def _retryable(status: int) -> bool:
     return status == 429 or status >= 500
 
@@ -190,20 +201,31 @@ class HttpTransport:
                 "device_name": device_name, "public_key": public_key}
         return self.request("POST", "/login", json_body=body, auth=False)
 
-    def push(self, changes: list[dict[str, Any]]) -> dict[str, Any]:
-        """Send a batch of wire changes; the answer holds one result per change."""
-        return self.request("POST", "/sync/push", json_body={"changes": changes})
+    def push(self, changes: list[dict[str, Any]]) -> list[ChangeResult]:
+        """Send a batch of wire changes; one answer per change, in order."""
+        answer = self.request("POST", "/sync/push", json_body={"changes": changes})
+        return [ChangeResult(**{k: r.get(k) for k in _RESULT_KEYS}) for r in answer.get("results", [])]
 
-    def pull(self, cursor: int, limit: int) -> dict[str, Any]:
+    def pull(self, cursor: int, limit: int) -> Page:
         """One page of in-scope changes after `cursor`."""
-        return self.request("GET", "/sync/pull", params={"cursor": cursor, "limit": limit})
+        return Page.from_json(self.request("GET", "/sync/pull", params={"cursor": cursor, "limit": limit}))
 
-    def snapshot_chunk(self, index: int, snapshot_id: str | None = None) -> dict[str, Any]:
-        """One chunk of the snapshot (chunk 0 also names the snapshot and its cursor)."""
-        params: dict[str, Any] = {"chunk": index}
-        if snapshot_id:
-            params["snapshot_id"] = snapshot_id
-        return self.request("GET", "/sync/snapshot", params=params)
+    def snapshot(self) -> Iterator[SnapshotChunk]:
+        """The server's snapshot, chunk by chunk, from its NDJSON stream (gzip on the wire)."""
+        return self.snapshot_from(None)
+
+    def snapshot_from(self, after: list[str] | tuple[str, str] | None) -> Iterator[SnapshotChunk]:
+        """The snapshot from just after record `after` = (entity, record_id) in snapshot order. The
+        position goes to the server as `after=entity:record_id`; records at or before it are also
+        skipped here, so a server that cannot start mid-way still yields a correct resume."""
+        params = {"after": f"{after[0]}:{after[1]}"} if after else None
+        start = snapshot_position(after[0], after[1]) if after else None
+        for line in self.iter_lines("/sync/snapshot", params):
+            raw = json.loads(line)
+            records = [PulledRecord(**r) for r in raw["records"]]
+            if start is not None:
+                records = [r for r in records if snapshot_position(r.entity, r.record_id) > start]
+            yield SnapshotChunk(raw["cursor"], records, bool(raw["last"]))
 
     def relay_bundle(self, bundle: bytes) -> dict[str, Any]:
         """Hand a signed USB bundle to the server, which applies it as the device that signed it."""
@@ -241,9 +263,9 @@ class HttpTransport:
         assert last_error is not None
         raise last_error
 
-    def iter_stream(self, path: str, params: dict[str, Any] | None = None,
-                    chunk_size: int = 64 * 1024) -> Iterator[bytes]:
-        """Raw bytes of a streamed answer (no retry mid-stream: the caller resumes by position)."""
+    def iter_lines(self, path: str, params: dict[str, Any] | None = None) -> Iterator[bytes]:
+        """The lines of a streamed answer (NDJSON), decompressed. No retry mid-stream: the caller
+        resumes by position. A stream cut off before its end raises Offline."""
         url = self.base_url + API + path
         try:
             response = self.session.get(url, params=params, headers=self._headers(True),
@@ -252,11 +274,14 @@ class HttpTransport:
             raise TlsError("tls_failed", type(exc).__name__) from exc
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
             raise Offline("offline", type(exc).__name__) from exc
-        if response.status_code >= 400:
-            raise error_from_response(response)
         try:
-            yield from response.iter_content(chunk_size)
-        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            if response.status_code >= 400:
+                raise error_from_response(response)
+            for line in response.iter_lines(chunk_size=64 * 1024):
+                if line:
+                    yield line
+        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError) as exc:
             raise Offline("offline", type(exc).__name__) from exc
         finally:
             response.close()

@@ -4,6 +4,7 @@ gzip bodies once the server advertises them, schema version and token headers, t
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import socket
@@ -23,6 +24,7 @@ from sync.http_transport import (
     UpgradeNeeded,
     parse_retry_after,
 )
+from sync.store_sql import Page
 
 
 class ScriptedServer:
@@ -50,7 +52,8 @@ class ScriptedServer:
                 for key, value in headers.items():
                     self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(data)
+                with contextlib.suppress(BrokenPipeError):  # the client gave up (the timeout test)
+                    self.wfile.write(data)
 
             do_GET = do_POST = _serve
 
@@ -79,13 +82,17 @@ def _transport(url: str, sleeps: list[float] | None = None, **kw) -> HttpTranspo
     return HttpTransport(url, schema_version=3, token="tok", sleep=sleeps.append, rng=lambda: 1.0, **kw)
 
 
+PAGE = {"cursor": 0, "next_cursor": 0, "has_more": False, "records": [], "evictions": []}
+
+
 def _error(code: str) -> dict:
     return {"error": {"code": code, "message": "消息"}}
 
 
 def test_headers_carry_schema_version_and_token(server):
-    server.script = [(200, {"results": []}, {})]
-    assert _transport(server.url).push([]) == {"results": []}
+    server.script = [(200, {"results": [{"change_id": "c1", "outcome": "accepted", "server_seq": 4}]}, {})]
+    [result] = _transport(server.url).push([])
+    assert (result.change_id, result.outcome, result.server_seq) == ("c1", "accepted", 4)
     headers = server.requests[0]["headers"]
     assert headers["X-Schema-Version"] == "3"
     assert headers["Authorization"] == "Bearer tok"
@@ -93,9 +100,10 @@ def test_headers_carry_schema_version_and_token(server):
 
 
 def test_pull_sends_cursor_and_limit(server):
-    server.script = [(200, {"changes": [], "next_cursor": 7, "has_more": False}, {})]
+    server.script = [(200, dict(PAGE, cursor=5, next_cursor=7, records=[
+        {"entity": "household", "record_id": "r1", "seq": 6, "fields": {"notes": "𠮷"}}]), {})]
     page = _transport(server.url).pull(5, 100)
-    assert page["next_cursor"] == 7
+    assert page.next_cursor == 7 and page.records[0].fields == {"notes": "𠮷"}
     assert server.requests[0]["path"] == "/api/v1/sync/pull?cursor=5&limit=100"
 
 
@@ -108,9 +116,9 @@ def test_login_sends_no_token(server):
 
 def test_5xx_is_retried_with_exponential_backoff(server):
     sleeps: list[float] = []
-    server.script = [(503, _error("internal"), {}), (500, _error("internal"), {}), (200, {"ok": 1}, {})]
+    server.script = [(503, _error("internal"), {}), (500, _error("internal"), {}), (200, PAGE, {})]
     t = _transport(server.url, sleeps, retry=RetryPolicy(attempts=5, base_delay=0.5, max_delay=20))
-    assert t.pull(0, 10) == {"ok": 1}
+    assert t.pull(0, 10) == Page.from_json(PAGE)
     assert sleeps == [0.5, 1.0]  # rng fixed at 1.0: the full ceiling each time
 
 
@@ -123,8 +131,8 @@ def test_backoff_is_capped_and_jittered():
 
 def test_429_honours_retry_after(server):
     sleeps: list[float] = []
-    server.script = [(429, _error("busy"), {"Retry-After": "7"}), (200, {"ok": 1}, {})]
-    assert _transport(server.url, sleeps).pull(0, 1) == {"ok": 1}
+    server.script = [(429, _error("busy"), {"Retry-After": "7"}), (200, PAGE, {})]
+    assert _transport(server.url, sleeps).pull(0, 1) == Page.from_json(PAGE)
     assert sleeps == [7.0]
 
 
@@ -196,10 +204,10 @@ def test_gzip_only_after_server_advertises_it(server):
 
 def test_415_falls_back_to_a_plain_body(server):
     big = [{"fields": {"notes": "x" * 5000}}]
-    server.script = [(200, {}, {"Accept-Encoding": "gzip"}), (415, _error("unsupported"), {}), (200, {"ok": 1}, {})]
+    server.script = [(200, {}, {"Accept-Encoding": "gzip"}), (415, _error("unsupported"), {}), (200, PAGE, {})]
     t = _transport(server.url)
     t.push([])
-    assert t.push(big) == {"ok": 1}
+    assert t.push(big) == []
     assert "Content-Encoding" not in server.requests[2]["headers"]
     assert not t.server_accepts_gzip
 
