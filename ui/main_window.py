@@ -33,6 +33,11 @@ class MainWindow(QMainWindow):
         self.navigation.setObjectName("navigation")
         self.navigation.setFixedWidth(132)
         self.navigation.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.navigation.setStyleSheet(
+            "QListWidget#navigation { font-size: 15px; background: #f7f9fc; border: none;"
+            " border-right: 1px solid #d0d7e2; }"
+            "QListWidget#navigation::item { padding-left: 18px; }"
+            "QListWidget#navigation::item:selected { background: #1f6fb2; color: white; }")
         self.stack = QStackedWidget()
         for entry in pages:
             item = QListWidgetItem(entry.title)

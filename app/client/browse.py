@@ -1,7 +1,7 @@
 """Paged, filtered lists of the register for the desktop lists: persons and households within the
 actor's region scope, one page at a time (the UI fetches further pages as the user scrolls), with
 ID numbers and phones masked. Typed search text goes to app/services/search.py; these queries
-serve browsing with filters (village, grid, tag, status)."""
+serve browsing with filters (village, grid, tag, status) and narrow search results by them."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.rules.masking import mask_id, mask_phone
+from app.services.search import search_persons
 from db.models import Household, Person, Region, TagAssignment
 
 
@@ -82,8 +83,6 @@ def person_rows(session: Session, scope: str, flt: RegisterFilter, offset: int, 
         stmt = stmt.where(Person.status == flt.status)
     if flt.tag:
         stmt = stmt.where(_tagged("person", Person.id, flt.tag))
-    if flt.text:
-        stmt = stmt.where(Person.name.contains(flt.text))
     stmt = stmt.order_by(Person.region_code, Person.search_initials, Person.id).offset(offset).limit(limit)
     return [_person_row(p, no) for p, no in session.execute(stmt)]
 
@@ -181,3 +180,25 @@ def register_summary(session: Session, scope: str) -> RegisterSummary:
     village_count = session.scalar(select(func.count()).select_from(Region).where(
         Region.code.startswith(scope), Region.level == 5)) or 0
     return RegisterSummary(households, persons, village_count, never, tagged)
+
+
+def search_rows(session: Session, scope: str, flt: RegisterFilter, limit: int) -> list[PersonRow]:
+    """Typed search (name, pinyin initials, ID or phone tail) through app/services/search.py,
+    narrowed by the other filters; the search's own ranking is kept."""
+    hits = search_persons(session, flt.text, flt.village or scope, limit)
+    if flt.grid:
+        hits = [h for h in hits if h.grid_code == flt.grid]
+    if not hits:
+        return []
+    ids = [h.id for h in hits]
+    stmt = (select(Person.id, Person.status, Household.household_no)
+            .outerjoin(Household, Household.id == Person.household_id).where(Person.id.in_(ids)))
+    if flt.status:
+        stmt = stmt.where(Person.status == flt.status)
+    if flt.tag:
+        stmt = stmt.where(_tagged("person", Person.id, flt.tag))
+    extra = {pid: (status, number) for pid, status, number in session.execute(stmt)}
+    return [PersonRow(id=h.id, name=h.name, gender=h.gender, birth_date=h.birth_date, id_masked=h.id_masked,
+                      phone_masked=h.phone_masked, household_id=h.household_id, household_no=extra[h.id][1] or "",
+                      region_code=h.region_code, relation_to_head=h.relation_to_head, status=extra[h.id][0])
+            for h in hits if h.id in extra]

@@ -69,8 +69,10 @@ class ClientContext:
     def scope_name(self) -> str:
         """The name of the region the actor works in (e.g. 林东镇), "" when unknown locally."""
         if self._scope_name is None:
-            code = self.actor.scope
-            self._scope_name = self.read(lambda s: s.scalar(select(Region.name).where(Region.code == code))) or ""
+            # Region codes are stored at 12 characters: a 9-digit township scope is 150422100000.
+            codes = {self.actor.scope, self.actor.scope.ljust(12, "0")}
+            self._scope_name = self.read(
+                lambda s: s.scalar(select(Region.name).where(Region.code.in_(codes)))) or ""
         return self._scope_name
 
     @property

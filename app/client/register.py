@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from app.client.context import ClientContext
 
 SENSITIVE_LEVEL = 3
+SEARCH_LIMIT = 500
 
 
 class RegisterDesk:
@@ -43,7 +44,10 @@ class RegisterDesk:
         return self._context.read(lambda s: browse.household_rows(s, self.scope, flt, offset, limit))
 
     def _search_page(self, flt: RegisterFilter, offset: int, limit: int) -> list[PersonRow]:
-        return self._context.read(lambda s: browse.person_rows(s, self.scope, flt, offset, limit))
+        # The search ranks and caps its own results (SEARCH_LIMIT): they arrive as one page.
+        if offset > 0:
+            return []
+        return self._context.read(lambda s: browse.search_rows(s, self.scope, flt, SEARCH_LIMIT))
 
     def summary(self) -> browse.RegisterSummary:
         return self._context.read(lambda s: browse.register_summary(s, self.scope))

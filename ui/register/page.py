@@ -84,9 +84,10 @@ class RegisterPage(QWidget):
         self.filters.changed.connect(self.apply_filter)
         self.filters.village_changed.connect(self._load_grids)
         self.filters.search.returnPressed.connect(self.filters.flush)
-        for model in (self.persons, self.households):
+        for model, view in ((self.persons, self.person_view), (self.households, self.household_view)):
             model.failed.connect(self._on_error)
             model.page_loaded.connect(self._show_count)
+            model.page_loaded.connect(lambda rows, view=view: self._fit_columns(view, rows))
         self.tabs.currentChanged.connect(self._show_count)
         self.person_view.selectionModel().currentRowChanged.connect(self._person_chosen)
         self.household_view.selectionModel().currentRowChanged.connect(self._household_chosen)
@@ -154,6 +155,12 @@ class RegisterPage(QWidget):
     def _household_chosen(self, current, _previous) -> None:
         if current.isValid():
             self.panel.open_household(self.households.row_at(current.row()).id)
+
+    @staticmethod
+    def _fit_columns(view: QTableView, rows: int) -> None:
+        # Only on the first page: measuring thousands of loaded rows on every scroll would stutter.
+        if 0 < rows <= 200:
+            view.resizeColumnsToContents()
 
     def _show_count(self, *_args) -> None:
         model = self.persons if self.tabs.currentWidget() is self.person_view else self.households

@@ -117,7 +117,8 @@ class PersonForm(QDialog):
     def _id_changed(self, text: str) -> None:
         self._show("id_number", text.strip())
         # A resident ID decides gender and birth date; the boxes follow it and stay read-only.
-        derived = self.id_type.currentData() == "01" and bool(text.strip())
+        has_number = bool(text.strip()) or bool(self._person and self._person.id_number_masked)
+        derived = self.id_type.currentData() == "01" and has_number
         self.combos["gender"].setEnabled(not derived)
         self.birth_date.setEnabled(not derived)
 

@@ -1,0 +1,1265 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="zh_CN">
+<context>
+    <name>ConflictsTab</name>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="33"/>
+        <source>同时修改</source>
+        <translation>Concurrent edits</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="34"/>
+        <source>删除与修改冲突</source>
+        <translation>Delete vs. edit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="35"/>
+        <source>状态分歧</source>
+        <translation>Diverging status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="36"/>
+        <source>证件号码重复</source>
+        <translation>Duplicate ID number</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="51"/>
+        <source>（空）</source>
+        <translation>(empty)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="64"/>
+        <source>类型</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="64"/>
+        <source>记录</source>
+        <translation>Record</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="64"/>
+        <source>字段</source>
+        <translation>Field</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="65"/>
+        <source>当前值（作者，时间）</source>
+        <translation>Current value (author, time)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="65"/>
+        <source>另一值（作者，时间）</source>
+        <translation>Other value (author, time)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="66"/>
+        <source>发现时间</source>
+        <translation>Found at</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="73"/>
+        <source>保留当前值</source>
+        <translation>Keep current value</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="74"/>
+        <source>采用另一值</source>
+        <translation>Take other value</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="75"/>
+        <source>改为新值…</source>
+        <translation>Set new value…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="107"/>
+        <source>登录城市服务器并同步后，这里会列出您负责区域内需要审核的冲突和重复人员。</source>
+        <translation>After you log in to the city server and sync, conflicts and duplicate persons in your area that need review are listed here.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="109"/>
+        <source>没有待审核的冲突。</source>
+        <translation>No conflicts to review.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="111"/>
+        <source>请逐条审核：保留当前值、采用另一值，或改为新值。您的决定会像普通修改一样同步。</source>
+        <translation>Review each item: keep the current value, take the other one, or set a new value. Your decision syncs like any other edit.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="122"/>
+        <source>改为新值</source>
+        <translation>Set new value</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="122"/>
+        <source>新值：</source>
+        <translation>New value:</translation>
+    </message>
+</context>
+<context>
+    <name>DashboardPage</name>
+    <message>
+        <location filename="../../ui/dashboard/page.py" line="37"/>
+        <source>在册户数</source>
+        <translation>Registered households</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/page.py" line="37"/>
+        <source>在册人口</source>
+        <translation>Registered persons</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/page.py" line="38"/>
+        <source>村（社区）数</source>
+        <translation>Villages / communities</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/page.py" line="38"/>
+        <source>从未走访的户</source>
+        <translation>Households never visited</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/page.py" line="39"/>
+        <source>有标签的人员</source>
+        <translation>Persons with tags</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/page.py" line="39"/>
+        <source>待上传的修改</source>
+        <translation>Changes waiting to upload</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/page.py" line="45"/>
+        <source>快捷键：Ctrl+F 搜索 · Ctrl+N 新建 · Ctrl+S 保存 · F5 同步</source>
+        <translation>Shortcuts: Ctrl+F search · Ctrl+N new · Ctrl+S save · F5 sync</translation>
+    </message>
+</context>
+<context>
+    <name>FilterBar</name>
+    <message>
+        <location filename="../../ui/register/filters.py" line="21"/>
+        <source>搜索：姓名、拼音首字母、身份证或电话尾号 (Ctrl+F)</source>
+        <translation>Search: name, pinyin initials, ID or phone tail (Ctrl+F)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/filters.py" line="49"/>
+        <source>村（社区）</source>
+        <translation>Village</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/filters.py" line="49"/>
+        <source>网格</source>
+        <translation>Grid</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/filters.py" line="50"/>
+        <source>标签</source>
+        <translation>Tag</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/filters.py" line="50"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/filters.py" line="60"/>
+        <location filename="../../ui/register/filters.py" line="63"/>
+        <location filename="../../ui/register/filters.py" line="67"/>
+        <location filename="../../ui/register/filters.py" line="70"/>
+        <source>全部</source>
+        <translation>All</translation>
+    </message>
+</context>
+<context>
+    <name>HouseholdPanel</name>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="46"/>
+        <source>请选择左侧的户或人员，或按 Ctrl+N 新建户</source>
+        <translation>Choose a household or person on the left, or press Ctrl+N for a new household</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="54"/>
+        <source>成员</source>
+        <translation>Members</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="55"/>
+        <source>标签</source>
+        <translation>Tag</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="56"/>
+        <source>走访</source>
+        <translation>Visits</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="79"/>
+        <source>户编号</source>
+        <translation>Household no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="80"/>
+        <source>村（社区）</source>
+        <translation>Village</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="81"/>
+        <source>网格</source>
+        <translation>Grid</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="84"/>
+        <source>户口类型</source>
+        <translation>Hukou type</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="86"/>
+        <source>户别</source>
+        <translation>Household kind</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="87"/>
+        <source>住址</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="88"/>
+        <source>联系电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="89"/>
+        <source>保存户信息 (Ctrl+S)</source>
+        <translation>Save household (Ctrl+S)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="133"/>
+        <source>户情：%1</source>
+        <translation>Household: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="151"/>
+        <source>新建户</source>
+        <translation>New household</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="242"/>
+        <source>（未划分网格）</source>
+        <translation>(no grid)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="254"/>
+        <source>（不修改请留空）</source>
+        <translation> (leave empty to keep)</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../ui/app.py" line="68"/>
+        <source>工作台</source>
+        <translation>Dashboard</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="70"/>
+        <source>户籍人口</source>
+        <translation>Register</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="71"/>
+        <source>任务</source>
+        <translation>Tasks</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="72"/>
+        <source>事件</source>
+        <translation>Cases</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="73"/>
+        <source>待审</source>
+        <translation>Review</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="75"/>
+        <source>报表</source>
+        <translation>Reports</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="76"/>
+        <source>设置</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="79"/>
+        <location filename="../../ui/app.py" line="133"/>
+        <source>基层治理工作台</source>
+        <translation>Township Desk</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="88"/>
+        <source>市级管理员</source>
+        <translation>City administrator</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="88"/>
+        <source>部门用户</source>
+        <translation>Department user</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="89"/>
+        <source>乡镇管理员</source>
+        <translation>Township administrator</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="90"/>
+        <source>乡镇工作人员</source>
+        <translation>Township staff</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="91"/>
+        <source>村（社区）干部</source>
+        <translation>Village cadre</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="91"/>
+        <source>网格员</source>
+        <translation>Grid worker</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="101"/>
+        <source>%1 · 户籍人口概况</source>
+        <translation>%1 · register overview</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="134"/>
+        <source>本机尚未绑定账号。请先运行演示（township-desk demo）或在设置中登录城市服务器。</source>
+        <translation>This PC is not enrolled yet. Run the demo (township-desk demo) or log in to the city server in Settings.</translation>
+    </message>
+</context>
+<context>
+    <name>MembersTab</name>
+    <message>
+        <location filename="../../ui/register/members.py" line="80"/>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="80"/>
+        <source>与户主关系</source>
+        <translation>Relation to head</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="80"/>
+        <source>性别</source>
+        <translation>Gender</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="80"/>
+        <source>出生日期</source>
+        <translation>Birth date</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="81"/>
+        <source>公民身份号码</source>
+        <translation>Resident ID</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="81"/>
+        <source>联系电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="81"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="83"/>
+        <source>添加成员</source>
+        <translation>Add member</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="84"/>
+        <source>编辑</source>
+        <translation>Edit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="85"/>
+        <location filename="../../ui/register/members.py" line="128"/>
+        <location filename="../../ui/register/members.py" line="142"/>
+        <location filename="../../ui/register/members.py" line="145"/>
+        <source>迁至他户</source>
+        <translation>Move to household</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="86"/>
+        <source>设为户主</source>
+        <translation>Make head</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="87"/>
+        <location filename="../../ui/register/members.py" line="160"/>
+        <source>查看完整号码</source>
+        <translation>Show full numbers</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="94"/>
+        <source>（户主）</source>
+        <translation> (head)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="128"/>
+        <source>目标户的户编号或户主姓名：</source>
+        <translation>Household number or head name of the target household:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="142"/>
+        <source>没有找到符合条件的户。</source>
+        <translation>No matching household found.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="145"/>
+        <source>将 %1 迁至：</source>
+        <translation>Move %1 to:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="161"/>
+        <source>请填写查看原因（将记入审计日志）：</source>
+        <translation>Reason for viewing (recorded in the audit log):</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="169"/>
+        <source>姓名：%1
+证件号码：%2
+联系电话：%3</source>
+        <translation>Name: %1
+ID number: %2
+Phone: %3</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="171"/>
+        <source>完整号码（已记录审计）</source>
+        <translation>Full numbers (audited)</translation>
+    </message>
+</context>
+<context>
+    <name>PersonForm</name>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="35"/>
+        <source>编辑人员</source>
+        <translation>Edit person</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="35"/>
+        <source>添加人员</source>
+        <translation>Add person</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="42"/>
+        <source>居民身份证</source>
+        <translation>Resident ID card</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="62"/>
+        <source>（未填）</source>
+        <translation>(not set)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="72"/>
+        <location filename="../../ui/register/person_form.py" line="73"/>
+        <source>（不修改请留空）</source>
+        <translation> (leave empty to keep)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="81"/>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="81"/>
+        <source>证件类型</source>
+        <translation>Document type</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="82"/>
+        <source>证件号码</source>
+        <translation>Document number</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="82"/>
+        <source>联系电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="83"/>
+        <source>出生日期</source>
+        <translation>Birth date</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="83"/>
+        <source>现住址</source>
+        <translation>Current address</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="97"/>
+        <source>性别</source>
+        <translation>Gender</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="97"/>
+        <source>民族</source>
+        <translation>Ethnicity</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="97"/>
+        <source>与户主关系</source>
+        <translation>Relation to head</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="97"/>
+        <source>人员类别</source>
+        <translation>Residence type</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="97"/>
+        <source>人员状态</source>
+        <translation>Person status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="98"/>
+        <source>政治面貌</source>
+        <translation>Political status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="98"/>
+        <source>婚姻状况</source>
+        <translation>Marital status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="98"/>
+        <source>文化程度</source>
+        <translation>Education</translation>
+    </message>
+</context>
+<context>
+    <name>RegisterLists</name>
+    <message>
+        <location filename="../../ui/register/lists.py" line="34"/>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="35"/>
+        <source>性别</source>
+        <translation>Gender</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="36"/>
+        <source>出生日期</source>
+        <translation>Birth date</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="37"/>
+        <source>公民身份号码</source>
+        <translation>Resident ID</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="38"/>
+        <location filename="../../ui/register/lists.py" line="53"/>
+        <source>联系电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="39"/>
+        <source>与户主关系</source>
+        <translation>Relation to head</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="40"/>
+        <location filename="../../ui/register/lists.py" line="51"/>
+        <source>村（社区）</source>
+        <translation>Village</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="41"/>
+        <location filename="../../ui/register/lists.py" line="48"/>
+        <source>户编号</source>
+        <translation>Household no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="42"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="49"/>
+        <source>户主</source>
+        <translation>Head</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="50"/>
+        <source>人数</source>
+        <translation>Members</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="52"/>
+        <source>住址</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="54"/>
+        <source>上次走访</source>
+        <translation>Last visit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="54"/>
+        <source>未走访</source>
+        <translation>Never</translation>
+    </message>
+</context>
+<context>
+    <name>RegisterPage</name>
+    <message>
+        <location filename="../../ui/register/page.py" line="63"/>
+        <source>人员</source>
+        <translation>Persons</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/page.py" line="64"/>
+        <source>户</source>
+        <translation>Households</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/page.py" line="167"/>
+        <source>（滚动加载更多）</source>
+        <translation> (scroll for more)</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/register/page.py" line="168"/>
+        <source>已显示 %n 条</source>
+        <translation>
+            <numerusform>%n row shown</numerusform>
+            <numerusform>%n rows shown</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>RejectedTab</name>
+    <message>
+        <location filename="../../ui/review/page.py" line="54"/>
+        <source>记录类型</source>
+        <translation>Record type</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="54"/>
+        <source>修改的字段</source>
+        <translation>Changed fields</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="54"/>
+        <source>服务器原因</source>
+        <translation>Server reason</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="55"/>
+        <source>修改时间</source>
+        <translation>Changed at</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="55"/>
+        <source>代码</source>
+        <translation>Code</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="60"/>
+        <source>没有被服务器退回的修改。</source>
+        <translation>No changes were rejected by the server.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="61"/>
+        <source>修正后重新提交</source>
+        <translation>Resubmit after fixing</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="62"/>
+        <source>放弃此修改…</source>
+        <translation>Discard this change…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="107"/>
+        <source>放弃修改</source>
+        <translation>Discard change</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="107"/>
+        <source>请填写放弃原因（将记入审计日志）：</source>
+        <translation>Reason for discarding (recorded in the audit log):</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsPage</name>
+    <message>
+        <location filename="../../ui/work/pages.py" line="117"/>
+        <source>工作概况</source>
+        <translation>Work overview</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="119"/>
+        <source>未完成任务</source>
+        <translation>Open tasks</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="119"/>
+        <source>超期任务</source>
+        <translation>Overdue tasks</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="120"/>
+        <source>在办事件</source>
+        <translation>Open cases</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="120"/>
+        <source>超期事件</source>
+        <translation>Overdue cases</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="121"/>
+        <source>已办结事件</source>
+        <translation>Closed cases</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewPage</name>
+    <message>
+        <location filename="../../ui/review/page.py" line="31"/>
+        <source>户</source>
+        <translation>Households</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="31"/>
+        <source>人员</source>
+        <translation>Persons</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="32"/>
+        <source>标签</source>
+        <translation>Tag</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="32"/>
+        <source>走访记录</source>
+        <translation>Visit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="33"/>
+        <source>任务</source>
+        <translation>Tasks</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="33"/>
+        <source>任务进度</source>
+        <translation>Task progress</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="34"/>
+        <source>任务关联户</source>
+        <translation>Task household</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="34"/>
+        <source>任务反馈</source>
+        <translation>Task feedback</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="35"/>
+        <source>事件</source>
+        <translation>Cases</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="35"/>
+        <source>事件处置记录</source>
+        <translation>Case log entry</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="36"/>
+        <source>事件当事人</source>
+        <translation>Case party</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="36"/>
+        <source>吹哨报到</source>
+        <translation>Joint handling</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="37"/>
+        <source>审计记录</source>
+        <translation>Audit entry</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="37"/>
+        <source>代码表</source>
+        <translation>Code table</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="125"/>
+        <source>冲突与重复</source>
+        <translation>Conflicts and duplicates</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="126"/>
+        <source>被退回的修改</source>
+        <translation>Rejected changes</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPage</name>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="39"/>
+        <location filename="../../ui/preferences/page.py" line="90"/>
+        <source>界面语言</source>
+        <translation>Interface language</translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="46"/>
+        <source>语言</source>
+        <translation>Language</translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="47"/>
+        <source>更改语言后，重新启动程序生效。</source>
+        <translation>A new language takes effect after restarting the program.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="51"/>
+        <source>城市服务器与账号</source>
+        <translation>City server and account</translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="58"/>
+        <source>登录并绑定本机</source>
+        <translation>Log in and enrol this PC</translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="62"/>
+        <source>当前账号</source>
+        <translation>Current account</translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="63"/>
+        <source>服务器地址</source>
+        <translation>Server address</translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="64"/>
+        <source>用户名</source>
+        <translation>Username</translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="65"/>
+        <source>密码</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="70"/>
+        <source>偏好</source>
+        <translation>Preferences</translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="73"/>
+        <source> 分钟</source>
+        <translation> min</translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="74"/>
+        <source>不自动同步</source>
+        <translation>No automatic sync</translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="80"/>
+        <source> 毫秒</source>
+        <translation> ms</translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="84"/>
+        <source>自动同步间隔</source>
+        <translation>Automatic sync every</translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="85"/>
+        <source>搜索输入停顿</source>
+        <translation>Search typing pause</translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="90"/>
+        <source>已保存。重新启动程序后使用新的界面语言。</source>
+        <translation>Saved. The new interface language is used after restarting the program.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="95"/>
+        <location filename="../../ui/preferences/page.py" line="109"/>
+        <source>登录</source>
+        <translation>Log in</translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="95"/>
+        <source>请填写服务器地址、用户名和密码。</source>
+        <translation>Please enter the server address, username and password.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="109"/>
+        <source>登录成功，本机已绑定。重新启动程序后按新账号工作。</source>
+        <translation>Logged in; this PC is enrolled. Restart the program to work as the new account.</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatusBar</name>
+    <message>
+        <location filename="../../ui/status_bar.py" line="56"/>
+        <source>立即同步 (F5)</source>
+        <translation>Sync now (F5)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/status_bar.py" line="87"/>
+        <source>尚未配置同步服务器，请在“设置”中填写服务器地址并登录。</source>
+        <translation>No sync server is set up yet: enter the server address and log in under Settings.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/status_bar.py" line="101"/>
+        <source>同步失败，修改已保存在本机，稍后会重试。</source>
+        <translation>Sync failed; your changes are kept on this PC and will be retried.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/status_bar.py" line="105"/>
+        <source>同步完成</source>
+        <translation>Sync finished</translation>
+    </message>
+    <message>
+        <location filename="../../ui/status_bar.py" line="124"/>
+        <source>● 未连接服务器</source>
+        <translation>● No server</translation>
+    </message>
+    <message>
+        <location filename="../../ui/status_bar.py" line="126"/>
+        <source>● 未同步</source>
+        <translation>● Not synced yet</translation>
+    </message>
+    <message>
+        <location filename="../../ui/status_bar.py" line="128"/>
+        <source>● 在线</source>
+        <translation>● Online</translation>
+    </message>
+    <message>
+        <location filename="../../ui/status_bar.py" line="130"/>
+        <source>● 离线</source>
+        <translation>● Offline</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/status_bar.py" line="140"/>
+        <source>待上传 %n 条</source>
+        <translation>
+            <numerusform>%n to upload</numerusform>
+            <numerusform>%n to upload</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/status_bar.py" line="141"/>
+        <source>被退回 %n 条</source>
+        <translation>
+            <numerusform>%n rejected</numerusform>
+            <numerusform>%n rejected</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../ui/status_bar.py" line="143"/>
+        <source>上次同步：%1</source>
+        <translation>Last sync: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/status_bar.py" line="143"/>
+        <source>从未</source>
+        <translation>never</translation>
+    </message>
+</context>
+<context>
+    <name>TagForm</name>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="46"/>
+        <source>添加标签</source>
+        <translation>Add tag</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="51"/>
+        <source>有结束日期</source>
+        <translation>Has end date</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="56"/>
+        <source>标签</source>
+        <translation>Tag</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="57"/>
+        <source>开始日期</source>
+        <translation>Start date</translation>
+    </message>
+</context>
+<context>
+    <name>TagsTab</name>
+    <message>
+        <location filename="../../ui/register/members.py" line="178"/>
+        <source>标签</source>
+        <translation>Tag</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="178"/>
+        <source>对象</source>
+        <translation>Subject</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="178"/>
+        <source>开始日期</source>
+        <translation>Start date</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="178"/>
+        <source>结束日期</source>
+        <translation>End date</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="179"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="181"/>
+        <source>给户添加标签</source>
+        <translation>Tag household</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="182"/>
+        <source>给所选成员添加标签</source>
+        <translation>Tag selected member</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="183"/>
+        <location filename="../../ui/register/members.py" line="217"/>
+        <source>移除标签</source>
+        <translation>Remove tag</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="189"/>
+        <source>本户</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="191"/>
+        <source>有效</source>
+        <translation>Active</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="191"/>
+        <source>已过期</source>
+        <translation>Expired</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="203"/>
+        <source>添加标签</source>
+        <translation>Add tag</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="203"/>
+        <source>请先在“成员”页选择一位成员。</source>
+        <translation>Select a member on the Members tab first.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="217"/>
+        <source>确定移除标签“%1”？</source>
+        <translation>Remove the tag “%1”?</translation>
+    </message>
+</context>
+<context>
+    <name>VisitForm</name>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="73"/>
+        <source>添加走访记录</source>
+        <translation>Add visit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="78"/>
+        <source>入户</source>
+        <translation>Home visit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="78"/>
+        <source>电话</source>
+        <translation>Phone call</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="78"/>
+        <source>集中</source>
+        <translation>Group meeting</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="83"/>
+        <source>走访日期</source>
+        <translation>Visit date</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="84"/>
+        <source>走访方式</source>
+        <translation>Visit kind</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="85"/>
+        <source>走访情况</source>
+        <translation>Findings</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="86"/>
+        <source>后续跟进</source>
+        <translation>Follow-up</translation>
+    </message>
+</context>
+<context>
+    <name>VisitsTab</name>
+    <message>
+        <location filename="../../ui/register/members.py" line="223"/>
+        <source>走访日期</source>
+        <translation>Visit date</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="223"/>
+        <source>方式</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="223"/>
+        <source>走访人</source>
+        <translation>Visitor</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="223"/>
+        <source>走访情况</source>
+        <translation>Findings</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="224"/>
+        <source>后续跟进</source>
+        <translation>Follow-up</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="225"/>
+        <source>添加走访记录</source>
+        <translation>Add visit</translation>
+    </message>
+</context>
+<context>
+    <name>WorkPages</name>
+    <message>
+        <location filename="../../ui/work/pages.py" line="30"/>
+        <source>已超期</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="32"/>
+        <source>明天到期</source>
+        <translation>Due tomorrow</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="38"/>
+        <source>任务编号</source>
+        <translation>Task no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="39"/>
+        <location filename="../../ui/work/pages.py" line="52"/>
+        <source>标题</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="40"/>
+        <source>下发部门</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="42"/>
+        <location filename="../../ui/work/pages.py" line="56"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="43"/>
+        <source>截止时间</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="44"/>
+        <source>进度（户）</source>
+        <translation>Progress (households)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="45"/>
+        <location filename="../../ui/work/pages.py" line="59"/>
+        <source>提醒</source>
+        <translation>Alert</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="51"/>
+        <source>事件编号</source>
+        <translation>Case no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="53"/>
+        <source>类别</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="55"/>
+        <source>来源</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="57"/>
+        <source>登记时间</source>
+        <translation>Registered</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="58"/>
+        <source>办理期限</source>
+        <translation>Deadline</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="99"/>
+        <source>任务收件箱：上级部门下发的任务（按状态和截止时间排列）</source>
+        <translation>Task inbox: tasks sent down by departments (by status and due date)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="105"/>
+        <source>事件与诉求（按状态和办理期限排列）</source>
+        <translation>Cases and appeals (by status and deadline)</translation>
+    </message>
+</context>
+<context>
+    <name>errors</name>
+    <message>
+        <location filename="../../ui/errors.py" line="27"/>
+        <source>操作未能完成，发生了意外错误。详细信息已写入日志，请联系技术支持。</source>
+        <translation>The operation could not be completed because of an unexpected error. Details were written to the log; please contact support.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/errors.py" line="33"/>
+        <source>无法完成操作</source>
+        <translation>Cannot complete the action</translation>
+    </message>
+    <message>
+        <location filename="../../ui/errors.py" line="36"/>
+        <source>出错了</source>
+        <translation>Something went wrong</translation>
+    </message>
+</context>
+</TS>
