@@ -18,8 +18,9 @@ log = logging.getLogger("server.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(BaseException):  # noqa: N818
+    """Raised from inside the body stream. A BaseException on purpose: FastAPI turns any Exception
+    met while reading a body into a 400, and this must reach the middleware as itself."""
 
 
 def _header(scope, name: bytes) -> str | None:
