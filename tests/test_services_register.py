@@ -102,7 +102,9 @@ def test_invalid_inputs_name_their_field(staff, family):
     cases = [({"id_number": "110105194912310021"}, "id_number", "id_checksum"),
              ({"phone": "12345"}, "phone", "phone_invalid"),
              ({"name": "  "}, "name", "required"),
-             ({"ethnicity": "汉族"}, "ethnicity", "code_unknown")]
+             ({"ethnicity": "汉族"}, "ethnicity", "code_unknown"),
+             ({"ethnicity": "60"}, "ethnicity", "code_unknown"),
+             ({"status": "9"}, "status", "code_unknown")]
     for changes, field, code in cases:
         with pytest.raises(ValidationError) as info:
             staff.persons.edit(head.id, **changes)

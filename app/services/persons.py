@@ -19,7 +19,15 @@ from app.errors import UserFacingError, ValidationError
 from app.rules.contact import normalise_phone
 from app.rules.idnumber import RESIDENT_ID, normalise_document, parse_resident_id
 from app.rules.masking import mask_id, mask_phone
-from app.services.context import REGISTER_WRITERS, REVEAL_ROLES, ServiceBase, optional_text, require_text
+from app.services.context import (
+    REGISTER_WRITERS,
+    REVEAL_ROLES,
+    ServiceBase,
+    check_code,
+    code_book,
+    optional_text,
+    require_text,
+)
 from db.models import AuditEntry, Household, Person, TagAssignment
 
 HEAD = "02"  # GB/T 4761 与户主关系: 户主
@@ -29,6 +37,12 @@ _TEXT_FIELDS = {"hukou_address": ("户籍地", 200), "current_address": ("现住
 _CODE_FIELDS = {"ethnicity": "民族", "relation_to_head": "与户主关系", "education": "文化程度",
                 "political_status": "政治面貌", "marital_status": "婚姻状况",
                 "residence_type": "人员类别", "status": "人员状态"}
+# field: code table holding its legal values (tables of resources/codes, synced as code entries).
+_CODE_TABLES = {"ethnicity": "ethnicity", "relation_to_head": "relation_to_head", "education": "education",
+                "political_status": "political_status", "marital_status": "marital_status",
+                "residence_type": "residence_type", "status": "person_status", "gender": "gender",
+                "id_type": "id_type"}
+_CODE_LABELS = {**_CODE_FIELDS, "gender": "性别", "id_type": "证件类型"}
 EDITABLE_FIELDS = frozenset({"name", "id_type", "id_number", "gender", "birth_date", "phone",
                              *_TEXT_FIELDS, *_CODE_FIELDS})
 
@@ -123,6 +137,7 @@ class PersonService(ServiceBase):
         clean = clean_person_fields({"name": name, **fields}, self.today())
         with self._unit_of_work() as session:
             household = self._get(session, Household, household_id, "household")
+            self._check_codes(session, clean)
             person = Person(household_id=household.id, region_code=household.region_code,
                             grid_code=household.grid_code, id_type=RESIDENT_ID, name=clean["name"])
             self._apply(person, clean)
@@ -136,6 +151,7 @@ class PersonService(ServiceBase):
         clean = clean_person_fields(changes, self.today())
         with self._unit_of_work() as session:
             person = self._get(session, Person, person_id, "person")
+            self._check_codes(session, clean)
             self._apply(person, clean)
             session.flush()
             return person_view(person, self._head_of(session, person))
@@ -174,6 +190,7 @@ class PersonService(ServiceBase):
         with self._unit_of_work() as session:
             person = self._get(session, Person, person_id, "person")
             target = self._get(session, Household, to_household_id, "household")
+            self._check_codes(session, clean)
             if person.household_id == target.id:
                 raise ValidationError("household_id", "same_household")
             old = session.get(Household, person.household_id) if person.household_id else None
@@ -194,6 +211,7 @@ class PersonService(ServiceBase):
         clean = clean_person_fields({"relation_to_head": previous_head_relation}, self.today())
         with self._unit_of_work() as session:
             person = self._get(session, Person, person_id, "person")
+            self._check_codes(session, clean)
             if not person.household_id:
                 raise ValidationError("household_id", "person_not_in_household")
             household = self._get(session, Household, person.household_id, "household")
@@ -237,6 +255,13 @@ class PersonService(ServiceBase):
                                    action="reveal", entity="person", record_ids=[person.id], reason=reason,
                                    region_code=person.region_code))
             return RevealedContact(person_id=person.id, id_number=person.id_number, phone=person.phone)
+
+    def _check_codes(self, session: Session, clean: dict) -> None:
+        """Coded fields must be entries of their code table (when the table is present)."""
+        book = code_book(session, self.actor.scope)
+        for field, table in _CODE_TABLES.items():
+            if clean.get(field) is not None and book.entries(table):
+                check_code(book, table, clean[field], field, _CODE_LABELS[field])
 
     @staticmethod
     def _head_of(session: Session, person: Person) -> str | None:
