@@ -222,3 +222,15 @@ def test_revisit_needs_a_satisfaction(staff):
     assert info.value.code == "satisfaction_invalid"
     view = staff.transition(case.id, "revisit", "电话回访，群众认可", satisfaction="2")
     assert (view.status, view.satisfaction) == (80, "2")
+
+
+def test_deadline_follows_the_configured_request_type_table(engine, staff):
+    from app.codes import seed_code_entries
+    from db.models import CodeEntry
+
+    with session_factory(engine).begin() as s:
+        seed_code_entries(s)
+        entry = s.scalar(select(CodeEntry).where(CodeEntry.table == "request_type", CodeEntry.code == "3"))
+        entry.attrs = {"deadline_workdays": 3}
+    assert new_case(staff).deadline_on == dt.date(2026, 11, 26)  # 投诉 now 3 working days
+    assert new_case(staff, request_type="4").deadline_on == dt.date(2026, 12, 14)
