@@ -66,6 +66,7 @@ class Enrolment:
     scope: str
     department_code: str | None = None
     display_name: str = ""
+    server_public_key: str = ""  # base64 Ed25519 key the server signs answer bundles with
 
 
 def _backend_name(backend: keyring.backend.KeyringBackend) -> str:
@@ -172,7 +173,8 @@ def _enrolment_from_answer(server_url: str, username: str, device_id: str, answe
         role=str(user.get("role") or answer.get("role") or ""),
         scope=str(user.get("scope_prefix") or user.get("scope") or ""),
         department_code=user.get("department_code") or answer.get("department_code"),
-        display_name=str(user.get("display_name") or ""))
+        display_name=str(user.get("display_name") or ""),
+        server_public_key=str(answer.get("server_public_key") or ""))
 
 
 class EnrolmentService:
@@ -233,6 +235,13 @@ class EnrolmentService:
         if key is None:
             raise NotEnrolled()
         return key
+
+    def township(self) -> str:
+        """The township (9-digit prefix) this device works in, "" for city-wide users."""
+        enrolment = self.current()
+        if enrolment is None:
+            raise NotEnrolled()
+        return enrolment.scope[:9]
 
     def transport(self) -> HttpTransport:
         """A transport to the enrolled server carrying this device's token."""

@@ -227,9 +227,12 @@ class HttpTransport:
                 records = [r for r in records if snapshot_position(r.entity, r.record_id) > start]
             yield SnapshotChunk(raw["cursor"], records, bool(raw["last"]))
 
-    def relay_bundle(self, bundle: bytes) -> dict[str, Any]:
-        """Hand a signed USB bundle to the server, which applies it as the device that signed it."""
-        return self.request("POST", "/sync/bundle", raw_body=bundle, content_type="application/json")
+    def relay_bundle(self, bundle: bytes) -> bytes:
+        """Hand a signed USB bundle to the server, which applies it as the device that signed it and
+        answers with the answer bundle (returned as file bytes; its signature covers its payload
+        string, so re-encoding the envelope keeps it verifiable)."""
+        answer = self.request("POST", "/sync/bundle", raw_body=bundle, content_type="application/json")
+        return json.dumps(answer, indent=1).encode("utf-8")
 
     # --- the machinery --------------------------------------------------------------------------------
 
