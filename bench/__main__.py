@@ -1,0 +1,61 @@
+"""`python -m bench`: run the benchmark groups and print one line per figure,
+`name value unit | floor value | ratio` (the floor and ratio where the figure has a floor).
+
+Groups are modules of this package with a `run(cfg) -> Iterator[Figure]`, listed in `GROUPS` in the
+order they run; add a module and a line here to add figures. `--quick` uses small sizes so CI can
+check that every benchmark still runs (it never asserts speed); sizes and the seed are options."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import shutil
+import sys
+
+from bench.common import BenchConfig
+
+GROUPS = {
+    "generate": "bench.generate",  # demo township generation
+    "search": "bench.search",  # search-as-you-type over persons
+}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Township Desk benchmarks")
+    parser.add_argument("--quick", action="store_true", help="small sizes (CI: checks the benchmarks run)")
+    parser.add_argument("--only", action="append", choices=sorted(GROUPS), help="run only these groups")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--households", type=int, help="demo township size (default 12,000; quick 600)")
+    parser.add_argument("--tasks", type=int)
+    parser.add_argument("--cases", type=int)
+    parser.add_argument("--queries", type=int, help="sampled persons whose keystrokes the search replays")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (databases) afterwards")
+    return parser.parse_args(argv)
+
+
+def config_from(args: argparse.Namespace) -> BenchConfig:
+    cfg = BenchConfig.quick_sizes(seed=args.seed) if args.quick else BenchConfig(seed=args.seed)
+    for name in ("households", "tasks", "cases", "queries"):
+        if getattr(args, name) is not None:
+            setattr(cfg, name, getattr(args, name))
+    return cfg
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    cfg = config_from(args)
+    try:
+        for group in args.only or list(GROUPS):
+            module = importlib.import_module(GROUPS[group])
+            for figure in module.run(cfg):
+                print(figure.line(), flush=True)
+    finally:
+        if args.keep:
+            print(f"# work directory kept: {cfg.workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(cfg.workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
