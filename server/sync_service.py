@@ -20,6 +20,7 @@ from db.models import Person
 from server.deps import Principal
 from server.idcheck import RESIDENT_ID, valid_resident_id
 from server.scope import DepartmentView, code_entry_visible, may_write_region, read_prefix
+from server.snapshot import snapshot_from
 from sync import store_sql
 from sync.merge import ChangeResult
 from sync.store_sql import Page, PulledRecord, SqlMergeStore
@@ -117,9 +118,10 @@ def pull_page(session: Session, who: Principal, cursor: int, limit: int) -> Page
     return page
 
 
-def snapshot_chunks(session: Session, who: Principal, chunk_size: int) -> Iterator[store_sql.SnapshotChunk]:
+def snapshot_chunks(session: Session, who: Principal, chunk_size: int,
+                    after: tuple[str, str] | None = None) -> Iterator[store_sql.SnapshotChunk]:
     prefix = read_prefix(who)
-    for chunk in store_sql.snapshot_iter(session, prefix or "", chunk_size):
+    for chunk in snapshot_from(session, prefix or "", after, chunk_size):
         if prefix is None:
             chunk.records = _department_filter(session, who, chunk.records)
         else:

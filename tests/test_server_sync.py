@@ -118,6 +118,17 @@ def test_snapshot_streams_gzip_chunks_of_in_scope_records_with_a_cursor(server):
     assert any(rec["entity"] == "code_entry" for rec in records.values())  # city code tables included
     # Nothing after the snapshot's cursor is missing from an incremental pull.
     assert cadre.pull(cursors.pop()).status_code == 200
+    # A broken-off stream resumes just after the last record received.
+    order = sorted(records)
+    resume_at = [k for k in order if k[0] == "household"][1]
+    r = requests.get(server.api + "/sync/snapshot", headers=cadre.headers(),
+                     params={"after": f"{resume_at[0]}:{resume_at[1]}"})
+    rest = [(rec["entity"], rec["record_id"]) for line in r.text.splitlines()
+            for rec in json.loads(line)["records"]]
+    assert sorted(rest) == [k for k in order if k[0] == "household" and k > resume_at] + \
+        [k for k in order if k[0] not in ("household", "code_entry")]
+    bad = requests.get(server.api + "/sync/snapshot", headers=cadre.headers(), params={"after": "nonsense"})
+    assert bad.status_code == 422
 
 
 def test_concurrent_edits_reach_the_review_queue_and_are_resolved_once(server):

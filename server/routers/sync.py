@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from server.deps import Principal, db_session, principal, schema_version, settings_of
 from server.errors import ApiError
+from server.snapshot import parse_position
 from server.sync_service import pull_page, push_batch, snapshot_chunks
 
 router = APIRouter(prefix="/sync", tags=["sync"], dependencies=[Depends(schema_version)])
@@ -77,14 +78,14 @@ def pull(request: Request, cursor: int = Query(default=0, ge=0, le=2**62), limit
     return page.to_json()
 
 
-def _chunk_lines(request: Request, who: Principal) -> Iterator[bytes]:
+def _chunk_lines(request: Request, who: Principal, after: tuple[str, str] | None) -> Iterator[bytes]:
     app = request.app
     settings = settings_of(request)
     engine = app.state.engine
     if engine.dialect.name == "postgresql":
         engine = engine.execution_options(isolation_level="REPEATABLE READ")
     with Session(engine) as session:
-        for chunk in snapshot_chunks(session, who, settings.snapshot_chunk):
+        for chunk in snapshot_chunks(session, who, settings.snapshot_chunk, after):
             line = {"cursor": chunk.cursor, "records": [r.to_json() for r in chunk.records], "last": chunk.last}
             yield json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
         session.rollback()
@@ -101,8 +102,14 @@ def _gzipped(lines: Iterator[bytes]) -> Iterator[bytes]:
 
 @router.get("/snapshot", response_class=StreamingResponse,
             responses={200: {"content": {"application/x-ndjson": {}}}})
-def snapshot(request: Request, who: Principal = Depends(principal)) -> StreamingResponse:
-    lines = _chunk_lines(request, who)
+def snapshot(request: Request, after: str | None = Query(default=None, max_length=80),
+             who: Principal = Depends(principal)) -> StreamingResponse:
+    """The in-scope state; `after=entity:record_id` resumes a stream that broke off."""
+    try:
+        position = parse_position(after)
+    except ValueError:
+        raise ApiError(422, "invalid_request", detail="after") from None
+    lines = _chunk_lines(request, who, position)
     if "gzip" in request.headers.get("accept-encoding", "").lower():
         return StreamingResponse(_gzipped(lines), media_type="application/x-ndjson",
                                  headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})

@@ -1,0 +1,63 @@
+"""Snapshot iteration with a resume position: the current in-scope state, entity by entity in sync
+order (parents first) and by record id within an entity — the order `sync.http_transport`
+resumes in — starting just after `after = (entity, record_id)` when a stream broke off. A keyset
+scan over the version heads, one chunk of records loaded at a time, so memory does not grow with
+the township. The cursor is read first; the caller runs it in one REPEATABLE READ transaction on
+PostgreSQL so the state is exactly the state at that cursor (on SQLite, rows changed later are
+simply sent again by the next pull)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.base import synced_models
+from db.models import SYNC_ORDER
+from db.server import RecordVersion
+from sync.store_sql import PulledRecord, SnapshotChunk, current_cursor, in_scope
+from sync.wire import PUSH_ONLY_ENTITIES, record_fields
+
+
+def parse_position(raw: str | None) -> tuple[str, str] | None:
+    """`entity:record_id` → (entity, record_id); ValueError when it names no synced entity."""
+    if not raw:
+        return None
+    entity, sep, record_id = raw.partition(":")
+    if not sep or entity not in SYNC_ORDER or not 1 <= len(record_id) <= 36:
+        raise ValueError(raw)
+    return entity, record_id
+
+
+def _load(session: Session, cls: type, heads: list) -> list[PulledRecord]:
+    by_id = {obj.id: obj for obj in session.scalars(select(cls).where(cls.id.in_([h[0] for h in heads])))}
+    return [PulledRecord(cls.__sync_entity__, rid, seq, record_fields(by_id[rid]))
+            for rid, seq in heads if rid in by_id]
+
+
+def snapshot_from(session: Session, scope_prefix: str, after: tuple[str, str] | None,
+                  chunk_size: int) -> Iterator[SnapshotChunk]:
+    cursor = current_cursor(session)
+    start_rank = SYNC_ORDER.index(after[0]) if after else -1
+    pending: list[PulledRecord] = []
+    for cls in synced_models():
+        entity = cls.__sync_entity__
+        rank = SYNC_ORDER.index(entity)
+        if entity in PUSH_ONLY_ENTITIES or rank < start_rank:
+            continue
+        last_id = after[1] if after and rank == start_rank else ""
+        while True:
+            heads = session.execute(
+                select(RecordVersion.record_id, RecordVersion.server_seq)
+                .where(RecordVersion.entity == entity, RecordVersion.record_id > last_id,
+                       in_scope(RecordVersion.region_code, scope_prefix))
+                .order_by(RecordVersion.record_id).limit(chunk_size)).all()
+            if not heads:
+                break
+            last_id = heads[-1][0]
+            pending.extend(_load(session, cls, heads))
+            while len(pending) >= chunk_size:
+                yield SnapshotChunk(cursor, pending[:chunk_size], False)
+                pending = pending[chunk_size:]
+    yield SnapshotChunk(cursor, pending, True)
