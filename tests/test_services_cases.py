@@ -234,3 +234,20 @@ def test_deadline_follows_the_configured_request_type_table(engine, staff):
         entry.attrs = {"deadline_workdays": 3}
     assert new_case(staff).deadline_on == dt.date(2026, 11, 26)  # 投诉 now 3 working days
     assert new_case(staff, request_type="4").deadline_on == dt.date(2026, 12, 14)
+
+
+def test_edit_details_of_an_open_case(staff, engine):
+    case = new_case(staff)
+    view = staff.edit(case.id, title="楼上漏水严重", place="幸福小区3栋", reporter_phone="0476 8223456",
+                      category_code="0101")
+    assert (view.title, view.place, view.reporter_phone_masked) == ("楼上漏水严重", "幸福小区3栋", "0476-***3456")
+    assert staff.get(case.id).log[-1].text == "修改：标题、地点、联系电话"
+    with pytest.raises(ValidationError) as info:
+        staff.edit(case.id, grid_code="150402001002001")
+    assert info.value.code == "grid_outside_region"
+    with pytest.raises(ValueError):
+        staff.edit(case.id, status=70)
+    walk(staff, case.id, "self_handle", "close")
+    with pytest.raises(UserFacingError) as info:
+        staff.edit(case.id, title="x")
+    assert info.value.code == "case_closed"

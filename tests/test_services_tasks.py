@@ -202,3 +202,16 @@ def test_reach_of_departments_villages_and_outsiders(tasks_for):
     assert [t.id for t in cadre.inbox()] == [first.id]
     with pytest.raises(ScopeError):
         staff.get(second.id)
+
+
+def test_unlinking_a_household_lowers_the_total(tasks_for, households):
+    target = issue(tasks_for)[0]
+    staff = tasks_for(STAFF)
+    staff.transition(target.id, "accept")
+    staff.link_households(target.id, households)
+    staff.mark_handled(target.id, households[0])
+    assert staff.unlink_household(target.id, households[0]).label == "0/2"
+    with pytest.raises(ValidationError):
+        staff.unlink_household(target.id, households[0])
+    # Relinked: the same record comes back with its handled flag (the visit did happen).
+    assert staff.link_households(target.id, [households[0]]).label == "1/3"

@@ -54,6 +54,9 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "archive": _TOWNSHIP, "escalate": _TOWNSHIP, "supervise": frozenset({CITY_ADMIN, TOWNSHIP_ADMIN}),
     "whistle": _TOWNSHIP, "arrive": _HANDLERS, "evaluate": _TOWNSHIP, "add_party": _HANDLERS,
 }
+FIELD_LABELS = {"title": "标题", "description": "诉求内容", "category_code": "事件分类", "place": "地点",
+                "occurred_at": "发生时间", "reporter_name": "反映人", "reporter_phone": "联系电话", "grid_code": "网格"}
+EDITABLE_FIELDS = frozenset(FIELD_LABELS)
 SATISFACTION = {"1": "满意", "2": "基本满意", "3": "不满意"}
 WHISTLE_EVALUATION = {"1": "好", "2": "较好", "3": "一般", "4": "差"}
 
@@ -208,6 +211,44 @@ class CaseService(ServiceBase):
             if satisfaction not in SATISFACTION:
                 raise ValidationError("satisfaction", "satisfaction_invalid")
             case.satisfaction, case.satisfaction_comment = satisfaction, text
+
+    def edit(self, case_id: str, **changes) -> CaseView:
+        """Correct the details of an open case (only changed fields are written; the log names them)."""
+        self._require_action("register")
+        unknown = set(changes) - EDITABLE_FIELDS
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        with self._unit_of_work() as session:
+            case = self._load_open(session, case_id)
+            clean = self._clean_details(session, case, changes)
+            changed = [field for field, value in clean.items() if getattr(case, field) != value]
+            for field in changed:
+                setattr(case, field, clean[field])
+            if changed:
+                self._log(session, case, "edit", case.status, case.status, "修改：" + "、".join(
+                    FIELD_LABELS[field] for field in changed))
+            session.flush()
+            return case_view(case, self.today())
+
+    def _clean_details(self, session: Session, case: Case, changes: dict) -> dict:
+        clean = dict(changes)
+        texts = {"title": ("标题", 200, True), "description": ("诉求内容", 8000, False), "place": ("地点", 200, False),
+                 "reporter_name": ("反映人", 50, False)}
+        for field, (label, limit, required) in texts.items():
+            if field in clean:
+                check = require_text if required else optional_text
+                clean[field] = check(clean[field], field, label, limit)
+        if "category_code" in clean:
+            clean["category_code"] = check_code(code_book(session, self.actor.scope), "case_category",
+                                                clean["category_code"], "category_code", "事件分类")
+        if "reporter_phone" in clean:
+            clean["reporter_phone"] = normalise_phone(clean["reporter_phone"], "reporter_phone")
+        if "grid_code" in clean:
+            clean["grid_code"] = validate_grid_code(clean["grid_code"], case.region_code)
+            self._check_scope(case.region_code, clean["grid_code"])
+        if clean.get("occurred_at") is not None and clean["occurred_at"] > self.now():
+            raise ValidationError("occurred_at", "bad_date", label="发生时间")
+        return clean
 
     def escalate(self, case_id: str, department_code: str, text: str = "") -> CaseView:
         """Hand an open case to a department (it then sees the case); status is unchanged."""

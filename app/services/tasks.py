@@ -213,6 +213,18 @@ class TaskService(ServiceBase):
             session.flush()
             return self._recount(session, target)
 
+    def unlink_household(self, target_id: str, household_id: str) -> tr.Progress:
+        """Remove a household linked by mistake (tombstone); the counts follow."""
+        self._require_role(REGISTER_WRITERS, "link_households")
+        with self._unit_of_work() as session:
+            target, _task = self._load_active(session, target_id)
+            link = session.get(TaskLink, task_link_id(target.id, household_id))
+            if link is None or link.deleted:
+                raise ValidationError("household_id", "link_not_found")
+            link.deleted = True
+            session.flush()
+            return self._recount(session, target)
+
     def mark_handled(self, target_id: str, household_id: str, handled: bool = True) -> tr.Progress:
         """Mark one linked household handled (or not); the target's counts follow."""
         self._require_role(REGISTER_WRITERS, "mark_handled")
