@@ -1,0 +1,151 @@
+"""500 household cards to one PDF (DESIGN.md target: at most 1.5× a plain reportlab page loop of the
+same text). A seeded register of 500 households (1–6 members each, valid ID numbers, a visit each)
+is built in a fresh SQLite file; the cards are read once; then the timed part is laying out and
+writing all cards through the real form code (tables, fallback fonts, watermark, page numbers),
+against a floor that draws the same strings with `canvas.drawString`, one page per card, with the
+same embedded font. Reading the cards from the database is reported as its own figure.
+
+Runs as a group of `python -m bench` (`run(cfg)`) or alone: `python -m bench.bench_pdf [--quick]`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench.common import BenchConfig, Figure, median, timed
+
+CARDS, QUICK_CARDS = 500, 40
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂"
+RELATIONS = ["02", "10", "20", "30", "50", "40"]
+
+
+def _id_number(rng: random.Random, birth: dt.date, gender: str) -> str:
+    from stdnum.cn import ric
+
+    sequence = rng.randrange(0, 50) * 2 + (1 if gender == "1" else 0)
+    body = f"150402{birth:%Y%m%d}{sequence:03d}"
+    return body + ric.calc_check_digit(body)
+
+
+def build_register(path: Path, households: int, seed: int):
+    """A migrated SQLite file with `households` households of one village, seeded and deterministic."""
+    from app.codes import seed_code_entries
+    from db.engine import open_local, session_factory
+    from db.models import Household, Person, Region, Visit
+
+    rng = random.Random(seed)
+    engine = open_local(path)
+    with session_factory(engine)() as session:
+        seed_code_entries(session)
+        session.add(Region(code="150402001201", name="西屯村", level=5, parent_code="150402001000"))
+        for n in range(households):
+            household = Household(household_no=f"150402001201{n // 9999 + 1:02d}{n % 9999 + 1:04d}",
+                                  region_code="150402001201", address=f"西屯村{n % 9 + 1}组{n + 1}号",
+                                  phone=f"1380000{n:04d}", last_visit_on=dt.date(2026, 11, 1))
+            session.add(household)
+            session.flush()
+            for m in range(rng.randint(1, 6)):
+                gender = rng.choice("12")
+                birth = dt.date(rng.randint(1940, 2020), rng.randint(1, 12), rng.randint(1, 28))
+                person = Person(household_id=household.id, region_code=household.region_code,
+                                name=rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.randint(1, 2))),
+                                id_number=_id_number(rng, birth, gender), gender=gender, birth_date=birth,
+                                ethnicity="01", relation_to_head=RELATIONS[m], residence_type="1", status="1",
+                                education="61", political_status="13", marital_status="20",
+                                phone=f"1390000{n:04d}", current_address=household.address)
+                session.add(person)
+                session.flush()
+                if m == 0:
+                    household.head_person_id = person.id
+            session.add(Visit(household_id=household.id, region_code=household.region_code,
+                              visited_on=dt.date(2026, 11, 1), visitor="刘网格", kind="1",
+                              findings="家中情况正常，取暖设施完好", follow_up="下月回访"))
+        session.commit()
+    return engine
+
+
+def card_lines(card, d) -> list[str]:
+    """The strings one printed card shows, for the floor's plain page loop."""
+    lines = ["户情登记表", f"户编号：{card.household_no} {card.region_path}", "一、户基本信息",
+             f"户编号 {card.household_no} 户主 {card.head_name} 户别 {card.household_kind}",
+             f"户口类型 {card.hukou_type} 联系电话 {d.phone(card.phone)} 上次走访 {card.last_visit_on}",
+             f"住址 {card.address} 所属区域 {card.region_path}", "二、家庭成员", "序号 姓名 与户主关系 性别 出生日期 民族"]
+    for i, m in enumerate(card.members, start=1):
+        lines.append(f"{i} {m.name} {m.relation} {m.gender} {m.birth_date} {m.ethnicity} "
+                     f"{d.id_number(m.id_number)} {d.phone(m.phone)} {m.residence_type} {m.status}")
+        lines.append(f"{i} {m.name} {m.education} {m.political_status} {m.marital_status} {m.current_address}")
+    lines.append("三、近期走访记录")
+    lines += [f"{v.visited_on} {v.visitor} {v.kind} {v.findings} {v.follow_up}" for v in card.visits]
+    lines += ["四、核对确认", "户主或家庭成员（签字） 登记人（网格员）（签字） 村（社区）审核（签字）", d.watermark(),
+              "第 1 页 共 1 页"]
+    return lines
+
+
+def plain_page_loop(path: Path, cards, d) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    from app.reports.fonts import MAIN_FONT, register_fonts
+
+    register_fonts()
+    canvas = Canvas(str(path), pagesize=A4, initialFontName=MAIN_FONT)
+    for card in cards:
+        y = A4[1] - 60
+        for line in card_lines(card, d):
+            canvas.setFont(MAIN_FONT, 9)
+            canvas.drawString(50, y, line)
+            y -= 14
+        canvas.showPage()
+    canvas.save()
+
+
+def run(cfg: BenchConfig) -> Iterator[Figure]:
+    from reportlab.platypus import PageBreak
+
+    from app.codes import CodeBook
+    from app.reports.context import Disclosure
+    from app.reports.fonts import register_fonts
+    from app.reports.household_card import household_card_story
+    from app.reports.layout import PageMarks, build_pdf
+    from app.reports.register_data import household_card, village_household_ids
+    from db.engine import session_factory
+    from db.models import Household
+
+    count = QUICK_CARDS if cfg.quick else CARDS
+    engine = build_register(cfg.workdir / "pdf_register.db", count, cfg.seed)
+    d = Disclosure("bench", "基准测试", dt.datetime(2026, 11, 27, 9, 0))
+    with session_factory(engine)() as session:
+        codes = CodeBook.load(session)
+        ids = village_household_ids(session, "150402001201")
+        read_cards: list = []
+        read_seconds = timed(lambda: read_cards.extend(
+            household_card(session, session.get(Household, i), codes, dt.date(2026, 11, 27)) for i in ids))
+    engine.dispose()
+
+    def ours() -> None:
+        story: list = []
+        for card in read_cards:
+            story += ([PageBreak()] if story else []) + household_card_story(card, d)
+        build_pdf(str(cfg.workdir / "cards.pdf"), story, PageMarks("西屯村", "打印日期 2026-11-27", d.watermark()),
+                  "户情登记表", "bench")
+
+    register_fonts()  # font parsing is a once-per-process cost, not part of either loop
+    repeats = 1 if cfg.quick else 3
+    ours_s = median([timed(ours) for _ in range(repeats)])
+    floor_s = median([timed(lambda: plain_page_loop(cfg.workdir / "floor.pdf", read_cards, d))
+                      for _ in range(repeats)])
+    yield Figure(f"pdf_{count}_household_cards", ours_s, "s", floor_s)
+    yield Figure(f"pdf_read_{count}_household_cards", read_seconds, "s")
+    yield Figure("pdf_household_cards_size", (cfg.workdir / "cards.pdf").stat().st_size / 1e6, "MB")
+
+
+if __name__ == "__main__":
+    config = BenchConfig.quick_sizes() if "--quick" in sys.argv else BenchConfig()
+    config.workdir = Path(tempfile.mkdtemp(prefix="td-bench-pdf-"))
+    for figure in run(config):
+        print(figure.line(), flush=True)
