@@ -273,3 +273,22 @@ def test_with_change_capture_an_edit_sends_only_the_changed_fields(engine):
     with sessions() as s:
         changes = s.scalars(select(OutboxChange).where(OutboxChange.device_seq > before)).all()
     assert [(c.entity, c.record_id, sorted(c.fields)) for c in changes] == [("person", person.id, ["phone"])]
+
+
+def test_visits_due_follow_the_frequency_rules_without_disclosing_sensitive_tags(svc, staff, family):
+    home, head = family  # visited never: due at once
+    calm = staff.households.create("150402001001010005", VILLAGE)
+    staff.households.add_visit(calm.id, dt.date(2026, 10, 1))  # ordinary: due in 182 days
+    poor = staff.households.create("150402001001010006", VILLAGE)
+    staff.households.add_visit(poor.id, dt.date(2026, 10, 1))
+    staff.tags.tag("household", poor.id, "nclb")  # 困难家庭: monthly
+    admin = svc(Actor("li", "township_admin", "150402001"))
+    watched = staff.households.create("150402001001010007", VILLAGE)
+    person = staff.persons.create(watched.id, "赵六", gender="1")
+    staff.households.add_visit(watched.id, dt.date(2026, 10, 20))
+    admin.tags.tag("person", person.id, "sqjz")  # 社区矫正对象: monthly, a sensitive tag
+    due = staff.households.visits_due()
+    assert [d.household_id for d in due] == [home.id, poor.id, watched.id]
+    assert [(d.rule_label, d.interval_days, d.days_overdue) for d in due[1:]] == [
+        ("困难家庭", 30, 27), ("定期走访", 30, 8)]
+    assert admin.households.visits_due()[2].rule_label == "社区矫正对象"

@@ -9,6 +9,7 @@ The grid may change within the village, and members' grid follows."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -17,15 +18,30 @@ from sqlalchemy.orm import Session
 
 from app.errors import UserFacingError, ValidationError
 from app.rules.contact import normalise_phone
-from app.rules.regions import VILLAGE, validate_grid_code, validate_household_no, validate_region_code
-from app.services.context import REGISTER_WRITERS, ServiceBase, optional_text, require_text
+from app.rules.regions import (
+    VILLAGE,
+    in_scope,
+    validate_grid_code,
+    validate_household_no,
+    validate_region_code,
+)
+from app.rules.visits import applicable_rule, days_overdue, is_visit_overdue, next_visit_due, rule_from_entry
+from app.services.context import (
+    REGISTER_WRITERS,
+    SENSITIVE_TAG_ROLES,
+    ServiceBase,
+    code_book,
+    optional_text,
+    require_text,
+)
 from app.services.persons import PersonView, person_view
-from app.services.tags import TagView, visible_tags
-from db.models import Household, Person, Visit
+from app.services.tags import SENSITIVE_LEVEL, TAG_TABLE, TagView, visible_tags
+from db.models import Household, Person, TagAssignment, Visit
 
 HOUSEHOLD_KINDS = ("1", "2")  # 家庭户, 集体户
 HUKOU_TYPES = ("1", "2", "9")  # 非农业, 农业, 其他
 VISIT_KINDS = ("1", "2", "3")  # 入户, 电话, 集中
+NEUTRAL_RULE_LABEL = "定期走访"
 EDITABLE_FIELDS = frozenset({"household_no", "grid_code", "household_kind", "hukou_type", "address",
                              "phone", "notes"})
 
@@ -66,6 +82,21 @@ class HouseholdDetail:
     members: tuple[PersonView, ...]
     tags: tuple[TagView, ...]
     visits: tuple[VisitView, ...]
+
+
+@dataclass(frozen=True)
+class VisitDue:
+    """A household overdue for a visit, for the dashboard list."""
+
+    household_id: str
+    household_no: str
+    address: str
+    grid_code: str | None
+    last_visit_on: dt.date | None
+    rule_label: str
+    interval_days: int
+    due_on: dt.date
+    days_overdue: int
 
 
 def household_view(h: Household) -> HouseholdView:
@@ -197,6 +228,60 @@ class HouseholdService(ServiceBase):
                 tags=visible_tags(session, self.actor, subjects, self.today()),
                 visits=tuple(visit_view(v) for v in visits),
             )
+
+    def visits_due(self, limit: int = 500) -> list[VisitDue]:
+        """Households in scope overdue for a visit under the visit_frequency rules, most overdue
+        first (never visited ones first of all)."""
+        with self._read() as session:
+            book = code_book(session, self.actor.scope)
+            rules = self._visit_rules(book)
+            scope = self.actor.scope
+            households = session.execute(select(Household.id, Household.household_no, Household.address,
+                                                Household.grid_code, Household.last_visit_on, Household.region_code)
+                                         .where(~Household.deleted, Household.region_code.like(scope[:12] + "%")))
+            households = [h for h in households if in_scope(scope, h.region_code, h.grid_code)]
+            tags, kinds = self._household_markers(session, scope)
+            today, due = self.today(), []
+            for h in households:
+                rule = applicable_rule(rules, tags.get(h.id, ()), kinds.get(h.id, ()))
+                if is_visit_overdue(h.last_visit_on, rule, today):
+                    due.append(VisitDue(h.id, h.household_no, h.address or "", h.grid_code, h.last_visit_on,
+                                        rule.label, rule.interval_days, next_visit_due(h.last_visit_on, rule, today),
+                                        days_overdue(h.last_visit_on, rule, today)))
+            due.sort(key=lambda d: (d.last_visit_on is not None, -d.days_overdue, d.household_no))
+            return due[:limit]
+
+    def _visit_rules(self, book) -> list:
+        """The visit_frequency rules; a rule keyed on sensitive tags (社区矫正…) is shown under a
+        neutral label to roles that may not see those tags, so the list does not disclose them."""
+        sensitive = {i.code for i in book.entries(TAG_TABLE) if int(i.attrs.get("sensitivity", 1)) >= SENSITIVE_LEVEL}
+        hide = self.actor.role not in SENSITIVE_TAG_ROLES
+        rules = []
+        for item in book.entries("visit_frequency"):
+            rule = rule_from_entry(item.code, item.label_zh, item.attrs)
+            if hide and rule.tags & sensitive:
+                rule = dataclasses.replace(rule, label=NEUTRAL_RULE_LABEL)
+            rules.append(rule)
+        return rules
+
+    @staticmethod
+    def _household_markers(session: Session, scope: str) -> tuple[dict[str, set], dict[str, set]]:
+        """Live tags per household (its own and its members') and members' residence types."""
+        prefix = scope[:12] + "%"
+        member_of = dict(session.execute(select(Person.id, Person.household_id)
+                                         .where(~Person.deleted, Person.region_code.like(prefix))).all())
+        tags: dict[str, set] = {}
+        for subject_type, subject_id, code in session.execute(
+                select(TagAssignment.subject_type, TagAssignment.subject_id, TagAssignment.tag_code)
+                .where(~TagAssignment.deleted, TagAssignment.region_code.like(prefix))):
+            household_id = subject_id if subject_type == "household" else member_of.get(subject_id)
+            if household_id:
+                tags.setdefault(household_id, set()).add(code)
+        kinds: dict[str, set] = {}
+        for household_id, kind in session.execute(select(Person.household_id, Person.residence_type)
+                                                  .where(~Person.deleted, Person.region_code.like(prefix))):
+            kinds.setdefault(household_id, set()).add(kind)
+        return tags, kinds
 
     @staticmethod
     def _members(session: Session, household_id: str) -> list[Person]:
