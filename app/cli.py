@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         from app.errors import UserFacingError
 
         if isinstance(exc, UserFacingError):
-            print(f"错误：{exc}", file=sys.stderr)
+            print(f"错误：{exc.message()}", file=sys.stderr)
             return 2
         raise
 

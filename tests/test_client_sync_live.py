@@ -98,3 +98,50 @@ def test_wrong_password_is_refused(server, tmp_path):
         enrolment.enrol(server.url, user, "wrong password")
     assert info.value.code == "login_failed"
     assert requests.get(server.url + "/api/v1/health", timeout=5).status_code == 200
+
+
+@pytest.fixture
+def ring():
+    import keyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+def test_cli_login_sync_with_progress_bar(server, tmp_path, ring, monkeypatch, capsys):
+    import io
+
+    from app.cli import main
+
+    user = server.add_user("township_staff", TOWNSHIP)
+    db = str(tmp_path / "cli.db")
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["login", "--server", server.url, "--user", user, "--password-stdin", "--database", db]) == 0
+    assert "已登录" in capsys.readouterr().out
+    engine = open_local(db)
+    sessions = session_factory(engine)
+    enrolment, _ = client_sync(engine, sessions)
+    install_capture(sessions, enrolment.device_id())
+    with sessions.begin() as s:
+        for i in range(3):
+            s.add(Household(household_no=f"{VILLAGE_A}02{i:04d}", region_code=VILLAGE_A))
+    engine.dispose()
+    assert main(["sync", "--database", db]) == 0
+    err = capsys.readouterr().err
+    assert "上传" in err and "同步完成：上传 3 条" in err
+
+
+def test_cli_refuses_a_plaintext_keyring(server, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "app.cli", "login", "--server", server.url, "--user", "x", "--password-stdin",
+         "--database", str(tmp_path / "k.db")], input="pw\n", capture_output=True, text=True, env=env,
+        timeout=120)
+    assert proc.returncode == 2
+    assert "密钥存储" in proc.stderr
