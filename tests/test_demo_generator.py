@@ -165,3 +165,25 @@ def test_rare_characters_survive_the_database(engine):
 def _age(birth: dt.date) -> int:
     years = DEMO_AS_OF.year - birth.year
     return years - ((DEMO_AS_OF.month, DEMO_AS_OF.day) < (birth.month, birth.day))
+
+
+def test_sqlite_fast_path_stores_exactly_what_sqlalchemy_would(tmp_path, monkeypatch):
+    import sqlite3
+
+    import app.demo as demo
+    from db.engine import open_local
+
+    fast = open_local(tmp_path / "fast.db")
+    generate_township(fast, seed=3, households=40, tasks=8, cases=30)
+    fast.dispose()
+    monkeypatch.setattr(demo, "_insert_sqlite", lambda session, model, rows: session.execute(
+        demo.insert(model), rows))
+    core = open_local(tmp_path / "core.db")
+    generate_township(core, seed=3, households=40, tasks=8, cases=30)
+    core.dispose()
+    a, b = sqlite3.connect(tmp_path / "fast.db"), sqlite3.connect(tmp_path / "core.db")
+    for _name, model in demo._TABLES:
+        query = f"SELECT * FROM {model.__tablename__} ORDER BY id"
+        assert a.execute(query).fetchall() == b.execute(query).fetchall(), model.__tablename__
+    a.close()
+    b.close()
