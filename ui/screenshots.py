@@ -51,7 +51,7 @@ def demo_context(directory: Path, households: int = 300) -> ClientContext:
     return ClientContext(engine, actor)
 
 
-def render_all(out: Path, language: str = "zh_CN") -> list[Path]:
+def render_all(out: Path, language: str = "zh_CN", households: int = 300) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     use_cjk_font(app)
@@ -59,7 +59,7 @@ def render_all(out: Path, language: str = "zh_CN") -> list[Path]:
     with tempfile.TemporaryDirectory() as tmp:
         settings = opts.Settings.at_path(str(Path(tmp) / "settings.ini"))
         settings.set(opts.LANGUAGE, language)
-        context = demo_context(Path(tmp))
+        context = demo_context(Path(tmp), households)
         services = ClientServices(context=context, outbox=OutboxReview(context.sessions, context.actor))
         window = build_main_window(Shell(context, ImmediateTaskRunner(), settings, services=services))
         window.resize(*SIZE)

@@ -1,0 +1,277 @@
+"""The main window as a whole: navigation, keyboard shortcuts, the sync status bar (counts,
+progress, online/offline), the review page (rejected changes, conflicts), the settings page, the
+English translation, and the screenshot script."""
+
+# Fixtures come from tests/ui_support.py by import, which ruff reads as redefinition.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QImage
+from sqlalchemy import select
+
+from app.client.startup import ClientServices
+from app.errors import UserFacingError
+from app.sync_service import OutboxReview, SyncFinished, SyncProgress, SyncStarted
+from db.client import OutboxChange
+from db.models import AuditEntry, Household
+from tests.ui_support import ScriptedDialogs, ScriptedForms, context, demo_template, settings  # noqa: F401
+from ui import i18n
+from ui import settings as opts
+from ui.app import Shell, build_main_window
+from ui.tasks import ImmediateTaskRunner
+
+NAVIGATION = ["工作台", "户籍人口", "任务", "事件", "待审", "报表", "设置"]
+
+
+class FakeSync:
+    """A sync service that reports progress like the real one, succeeding or failing on demand."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.listeners = []
+        self.calls = 0
+
+    def subscribe(self, callback):
+        self.listeners.append(callback)
+        return lambda: self.listeners.remove(callback)
+
+    def sync_now(self):
+        self.calls += 1
+        for event in (SyncStarted(manual=True), SyncProgress("push", 1, 2)):
+            for listener in self.listeners:
+                listener(event)
+        if self.fail:
+            raise UserFacingError("out_of_scope")
+        return SyncFinished(pushed=1, pulled=0, conflicts=0)
+
+
+def _window(qtbot, context, settings, sync=None, conflicts=None, enrolment=None):
+    dialogs = ScriptedDialogs()
+    services = ClientServices(context=context, sync=sync, outbox=OutboxReview(context.sessions, context.actor),
+                              conflicts=conflicts, enrolment=enrolment)
+    window = build_main_window(Shell(context, ImmediateTaskRunner(), settings, dialogs, ScriptedForms(), services))
+    qtbot.addWidget(window)
+    window.resize(1366, 740)
+    return window, dialogs
+
+
+def test_navigation_lists_every_feature_and_switches_pages(qtbot, context, settings):
+    window, _ = _window(qtbot, context, settings)
+    titles = [window.navigation.item(i).text() for i in range(window.navigation.count())]
+    assert titles == NAVIGATION
+    dashboard = window.current_page()
+    assert dashboard.figures["households"].value.text() == "60"
+    assert window.show_page("register") is window.current_page()
+    assert window.current_page().persons.rowCount() > 0
+    for key in ("tasks", "cases"):
+        page = window.show_page(key)
+        assert page.model.rowCount() > 0
+    window.show_page("reports")
+    assert window.current_page().values["open_cases"].text() != "…"
+
+
+def test_keyboard_shortcuts_reach_the_page_on_screen(qtbot, context, settings):
+    window, _ = _window(qtbot, context, settings)
+    _show_active(qtbot, window)
+    register = window.show_page("register")
+    searched = []
+    register.focus_search = lambda: searched.append(True)  # the shortcut looks the action up on the page
+    qtbot.keyClick(register.person_view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert searched == [True]
+    del register.focus_search
+    register.filters.search.setText("wm")
+    register.focus_search()
+    assert register.filters.search.selectedText() == "wm"  # ready to type over
+    qtbot.keyClick(register.person_view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert register.panel.title.text() == "新建户" and register.panel.detail is None
+    assert window.trigger_page_action("save") is True
+    window.show_page("dashboard")
+    assert window.trigger_page_action("save") is False  # the dashboard has nothing to save
+
+
+def _show_active(qtbot, window) -> None:
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+
+
+def test_status_bar_counts_local_changes(qtbot, context, settings):
+    window, _ = _window(qtbot, context, settings)
+    bar = window.sync_bar
+    assert bar.pending_label.text() == "待上传 0 条" and "从未" in bar.last_sync_label.text()
+    with context.sessions() as s:
+        household_id = s.scalars(select(Household.id)).first()
+    register = window.show_page("register")
+    register.panel.open_household(household_id)
+    register.panel.address.setText("新址1号")
+    register.save()
+    assert bar.pending_label.text() == "待上传 1 条"
+
+
+def test_f5_without_a_server_explains_what_to_do(qtbot, context, settings):
+    window, _ = _window(qtbot, context, settings)
+    window.sync_bar.request_sync()
+    assert "设置" in window.sync_bar.currentMessage()
+    assert window.sync_bar.connection_label.text() == "● 未连接服务器"
+
+
+def test_sync_shows_progress_and_online_state(qtbot, context, settings):
+    sync = FakeSync()
+    window, dialogs = _window(qtbot, context, settings, sync=sync)
+    progress = []
+    window.sync_bar.progress.valueChanged.connect(progress.append)
+    _show_active(qtbot, window)
+    qtbot.keyClick(window.navigation, Qt.Key.Key_F5)
+    assert sync.calls == 1 and 1 in progress
+    assert window.sync_bar.connection_label.text() == "● 在线"
+    assert not window.sync_bar.progress.isVisible() and window.sync_bar.sync_button.isEnabled()
+    sync.fail = True
+    window.sync_bar.request_sync()
+    assert window.sync_bar.connection_label.text() == "● 离线"
+    assert dialogs.shown[-1][2] == UserFacingError("out_of_scope").message()
+
+
+def _reject_one_change(context) -> OutboxChange:
+    with context.sessions() as s:
+        household_id = s.scalars(select(Household.id)).first()
+    context.households.edit(household_id, address="被退回的地址")
+    with context.sessions.begin() as s:
+        row = s.scalars(select(OutboxChange)).one()
+        row.state, row.reject_code, row.reject_message = "rejected", "forbidden_scope", "该记录不在您的辖区"
+        return row
+
+
+def test_rejected_changes_are_listed_and_can_be_discarded_with_a_reason(qtbot, context, settings):
+    _reject_one_change(context)
+    window, dialogs = _window(qtbot, context, settings)
+    assert window.sync_bar.rejected_label.text() == "被退回 1 条"
+    review = window.show_page("review")
+    table = review.rejected.table
+    assert table.rowCount() == 1 and table.item(0, 0).text() == "户" and table.item(0, 2).text() == "该记录不在您的辖区"
+    table.selectRow(0)
+    dialogs.texts.append("地址录错，已另行更正")
+    review.rejected.discard()
+    assert table.rowCount() == 0 and not review.rejected.empty.isHidden()
+    with context.sessions() as s:
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "discard")).one()
+    assert "地址录错" in audit.reason
+    assert window.sync_bar.rejected_label.text() == "被退回 0 条"
+
+
+def test_a_rejected_change_can_be_resubmitted(qtbot, context, settings):
+    _reject_one_change(context)
+    window, _ = _window(qtbot, context, settings)
+    review = window.show_page("review")
+    review.rejected.table.selectRow(0)
+    review.rejected.resubmit()
+    with context.sessions() as s:
+        states = s.scalars(select(OutboxChange.state)).all()
+    assert states == ["pending"] and review.rejected.table.rowCount() == 0
+
+
+class FakeConflicts:
+    def __init__(self) -> None:
+        self.resolved = []
+        self.items = [SimpleNamespace(
+            id="r1", kind="conflict", entity="household", record_id="0190aaaa-bbbb", field="address",
+            winner_value="兴隆地村1组5号", winner_user="li", winner_hlc="1764230000000-00000-d1",
+            loser_value="兴隆地村1组6号", loser_user="wang", loser_hlc="1764229990000-00000-d2",
+            created_at=dt.datetime(2026, 11, 27, 9, 30))]
+
+    def open_items(self):
+        return [item for item in self.items if item.id not in {r[0] for r in self.resolved}]
+
+    def resolve(self, item_id, choice, value):
+        self.resolved.append((item_id, choice, value))
+
+
+def test_conflicts_show_both_values_and_send_the_decision(qtbot, context, settings):
+    source = FakeConflicts()
+    window, dialogs = _window(qtbot, context, settings, conflicts=source)
+    review = window.show_page("review")
+    table = review.conflicts.table
+    assert table.rowCount() == 1 and table.item(0, 0).text() == "同时修改"
+    assert "兴隆地村1组5号" in table.item(0, 3).text() and "li" in table.item(0, 3).text()
+    assert "兴隆地村1组6号" in table.item(0, 4).text() and "wang" in table.item(0, 4).text()
+    table.selectRow(0)
+    dialogs.texts.append("兴隆地村1组7号")
+    review.conflicts.resolve("edit")
+    assert source.resolved == [("r1", "edit", "兴隆地村1组7号")]
+    assert table.rowCount() == 0
+
+
+def test_settings_page_saves_language_and_logs_in(qtbot, context, settings):
+    calls = []
+    enrolment = SimpleNamespace(enrol=lambda url, user, pw: calls.append((url, user, pw)) or SimpleNamespace(
+        username=user, role="township_staff", scope="150422100"))
+    window, dialogs = _window(qtbot, context, settings, enrolment=enrolment)
+    page = window.show_page("settings")
+    page.language.setCurrentIndex(page.language.findData("en"))
+    assert settings.get(opts.LANGUAGE) == "en" and dialogs.shown[-1][0] == "info"
+    page.server_url.setText("https://city.example")
+    page.username.setText("li")
+    page.password.setText("secret")
+    page.log_in()
+    assert calls == [("https://city.example", "li", "secret")]
+    assert page.password.text() == "" and "li" in page.account.text()
+    assert settings.get(opts.SERVER_URL) == "https://city.example"
+
+
+def test_the_english_interface_is_complete(qtbot, context, settings, qapp):
+    translators = i18n.install(qapp, "en")
+    try:
+        window, _ = _window(qtbot, context, settings)
+        titles = [window.navigation.item(i).text() for i in range(window.navigation.count())]
+        assert titles == ["Dashboard", "Register", "Tasks", "Cases", "Review", "Reports", "Settings"]
+        assert window.sync_bar.sync_button.text() == "Sync now (F5)"
+        assert window.sync_bar.pending_label.text() == "0 to upload"
+    finally:
+        for translator in translators:
+            qapp.removeTranslator(translator)
+    assert QCoreApplication.translate("MainWindow", "工作台") == "工作台"
+
+
+def test_every_string_in_ui_is_in_the_catalogue_and_translated(tmp_path):
+    import subprocess
+    import xml.etree.ElementTree as ET
+
+    fresh = tmp_path / "fresh.ts"
+    sources = sorted(str(p) for p in i18n.UI_DIR.rglob("*.py"))
+    subprocess.run([i18n._tool("pyside6-lupdate"), "-silent", *sources, "-ts", str(fresh)], check=True)
+
+    def messages(path):
+        root = ET.parse(path).getroot()
+        return {(c.findtext("name"), m.findtext("source")): m.find("translation")
+                for c in root.iter("context") for m in c.iter("message")}
+
+    extracted, committed = messages(fresh), messages(i18n.ts_path("en"))
+    assert len(extracted) > 150
+    assert set(extracted) <= set(committed), "run: python -m ui.i18n update, then translate"
+    unfinished = [key for key, tr in committed.items()
+                  if tr.get("type") in ("unfinished", "vanished", "obsolete") or not (tr.text or list(tr))]
+    assert unfinished == []
+
+
+def test_translations_compile_on_the_fly_when_no_qm_is_shipped(tmp_path):
+    qm = i18n.qm_for("en", tmp_path)
+    assert qm is not None and qm.exists() and qm.stat().st_size > 1000
+    assert i18n.qm_for("zh_CN", tmp_path) is None
+
+
+@pytest.mark.slow
+def test_screenshot_script_renders_every_main_screen(tmp_path):
+    from ui.screenshots import PAGES, render_all
+
+    saved = render_all(tmp_path, "zh_CN", households=40)
+    assert len(saved) == len(PAGES) + 3
+    for path in saved:
+        image = QImage(str(path))
+        assert image.width() >= 400 and image.height() >= 300
+        sample = {image.pixel(x, y) for x in range(0, image.width(), 23) for y in range(0, image.height(), 19)}
+        assert len(sample) > 8, f"{path.name} looks blank"
