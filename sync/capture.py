@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select, update
@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.base import synced_columns
 from db.client import OutboxChange, RecordSeen, SyncState
 from db.ids import new_id
-from sync.clock import HybridClock
+from sync.clock import HybridClock, wall_ms
 from sync.wire import SCHEMA_VERSION, encode_value
 
 APPLYING_KEY = "sync_applying_pulled"
@@ -107,13 +107,14 @@ def _before_flush(session: Session, _ctx, _instances) -> None:
 class _Recorder:
     """Collects one flush's changes and writes them with one device_seq/HLC read and write."""
 
-    def __init__(self, session: Session, device_id: str) -> None:
+    def __init__(self, session: Session, device_id: str, now_ms: Callable[[], int] = wall_ms) -> None:
         self.session = session
         self.device_id = device_id
         stored_seq = read_state(session, "device_seq")
         self.device_seq = int(stored_seq) if stored_seq else 0
         self._hlc_text: str | None = None
-        self.clock = HybridClock(device_id, load=lambda: read_state(session, "hlc"), save=self._keep)
+        self.clock = HybridClock(device_id, load=lambda: read_state(session, "hlc"), save=self._keep,
+                                 now_ms=now_ms)
         self.rows: list[dict[str, Any]] = []
 
     def _keep(self, text: str) -> None:
@@ -150,7 +151,7 @@ class _Recorder:
             write_state(self.session, "hlc", self._hlc_text)
 
 
-def _after_flush(session: Session, device_id: str) -> None:
+def _after_flush(session: Session, device_id: str, now_ms: Callable[[], int]) -> None:
     if session.info.get(APPLYING_KEY):
         return
     recorder: _Recorder | None = None
@@ -165,7 +166,7 @@ def _after_flush(session: Session, device_id: str) -> None:
             continue
         if "deleted" in fields:  # a tombstone or restore always names the generation it acts on
             fields["deletion_gen"] = obj.deletion_gen
-        recorder = recorder or _Recorder(session, device_id)
+        recorder = recorder or _Recorder(session, device_id, now_ms)
         recorder.record(type(obj).__sync_entity__, obj.id, fields)
     if recorder:
         recorder.write()
@@ -186,7 +187,7 @@ def _bulk_insert_fields(cls: type, params: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _on_orm_execute(state, device_id: str) -> None:
+def _on_orm_execute(state, device_id: str, now_ms: Callable[[], int]) -> None:
     """Bulk ORM statements: an `insert(Model)` with rows is captured row by row (each row must
     carry its id); a bulk UPDATE or DELETE of a synced table cannot name its rows, so it is refused."""
     session = state.session
@@ -201,7 +202,7 @@ def _on_orm_execute(state, device_id: str) -> None:
     rows = params if isinstance(params, list) else [params] if params else []
     if not rows or any("id" not in row for row in rows):
         raise CaptureError(f"批量写入同步表 {mapper.class_.__tablename__} 时每行必须带 id")
-    recorder = _Recorder(session, device_id)
+    recorder = _Recorder(session, device_id, now_ms)
     for row in rows:
         recorder.record(mapper.class_.__sync_entity__, row["id"], _bulk_insert_fields(mapper.class_, row))
     result = state.invoke_statement()
@@ -209,9 +210,10 @@ def _on_orm_execute(state, device_id: str) -> None:
     return result
 
 
-def install_capture(factory: sessionmaker | type[Session], device_id: str) -> None:
+def install_capture(factory: sessionmaker | type[Session], device_id: str,
+                    now_ms: Callable[[], int] = wall_ms) -> None:
     """Capture every synced write made through sessions of `factory` (a sessionmaker or a Session
-    subclass) as outbox changes of device `device_id`."""
+    subclass) as outbox changes of device `device_id`; `now_ms` is the wall clock under the HLC."""
     event.listen(factory, "before_flush", _before_flush)
-    event.listen(factory, "after_flush", lambda session, _ctx: _after_flush(session, device_id))
-    event.listen(factory, "do_orm_execute", lambda state: _on_orm_execute(state, device_id))
+    event.listen(factory, "after_flush", lambda session, _ctx: _after_flush(session, device_id, now_ms))
+    event.listen(factory, "do_orm_execute", lambda state: _on_orm_execute(state, device_id, now_ms))

@@ -1,0 +1,425 @@
+"""Convergence simulation (issue 3, item 7): 3–8 clients, each a real SQLite file with the real
+models and the app services, sync with an in-process server store through a transport that loses
+requests and answers, delivers twice and reorders pages; clients are killed between applying a page
+and saving its cursor, the server restarts, and one client's clock may run days ahead.
+
+Actions: household edits, deletes and restores, tag changes, visit and case-log appends, case status
+moves (forward and explicit returns), new persons drawn from a small pool of ID numbers, households
+moved between villages, syncs with faults, kills and restarts.
+
+At quiescence (every fault off, every client synced until nothing moves) it asserts:
+1. every client equals the server for its scope;
+2. every acknowledged change id is in the data, the review queue or the rejection log;
+3. every log entry (visits, case log) exists exactly once on the server and in every client in scope;
+4. no status was ever seen moving backwards except through an explicit return;
+5. the review queue equals the oracle's list of same-field concurrent edits with different values,
+   and the server's values equal the oracle's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from sqlalchemy import select
+
+from app.errors import UserFacingError
+from app.services.context import Actor
+from app.services.households import HouseholdService
+from app.services.persons import PersonService
+from app.services.tags import TagService
+from db.base import synced_models
+from db.client import OutboxChange
+from db.models import Case, CaseLogEntry, Household, Person, TagAssignment, Visit
+from db.server import AppliedChange, ChangeLogEntry, RecordVersion, ReviewItem
+from sync.merge import scope_region
+from sync.store_sql import region_in_scope
+from sync.wire import PUSH_ONLY_ENTITIES, record_fields
+from tests.sim import conftest as sim_conftest
+from tests.sim.faults import FaultyTransport, KillableClient, Killed, Lost, Server
+from tests.sim.oracle import Oracle
+from tests.sim.world import TOWNSHIP, VILLAGES, make_device, pooled_engine, wipe
+
+START_MS = 1_800_000_000_000
+DAYS_AHEAD_MS = 3 * 86_400_000
+FORWARD = {10: 20, 20: 30, 30: 40, 40: 50, 50: 60, 60: 70, 70: 80, 80: 90}
+RETURNS = {40: 20, 60: 50, 70: 50}  # 退单 back to 受理, 回单驳回, reopen after 办结
+FAULTS = ("lose_request", "lose_answer", "duplicate", "reorder")
+
+
+def resident_id(area: str, birth: str, seq: str) -> str:
+    body = area + birth + seq
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+
+
+ID_POOL = [resident_id("320508", "19800101", "123"), resident_id("320508", "19751231", "246"),
+           resident_id("320508", "20010615", "357")]
+TAG_CODES = ("DB", "CJ")  # resolved against the shipped code table in __init__
+
+
+class SimClient:
+    def __init__(self, index: int, scope: str, device, transport: FaultyTransport) -> None:
+        self.index = index
+        self.scope = scope
+        self.device = device
+        self.transport = transport
+        self.seen_status: dict[str, int] = {}
+
+
+class SyncSimulation(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = START_MS
+        wipe(pooled_engine("server"), server=True)
+        self.server = Server(pooled_engine("server"), lambda: self.now)
+        self.oracle = Oracle()
+        self.clients: list[SimClient] = []
+        self.households: list[str] = []
+        self.cases: list[str] = []
+        self.log_entries: dict[str, str] = {}  # id -> entity
+        self.returns: set[str] = set()  # change ids of explicit status returns
+        self.acknowledged: set[str] = set()
+        self.counter = 0
+        self.tag_codes = _usable_tag_codes()
+        sim_conftest.RUN_COUNT["examples"] += 1
+
+    # -- set-up ---------------------------------------------------------------------------------
+    @initialize(scopes=st.lists(st.sampled_from([TOWNSHIP, TOWNSHIP, VILLAGES[0], VILLAGES[1]]),
+                                min_size=2, max_size=7),
+                fast_clock=st.booleans())
+    def start(self, scopes, fast_clock):
+        for index, scope in enumerate([TOWNSHIP, *scopes]):
+            offset = DAYS_AHEAD_MS if fast_clock and index == 1 else 0
+            self.clients.append(self._open_client(index, scope, offset))
+
+    def _open_client(self, index: int, scope: str, offset: int, device_id: str | None = None) -> SimClient:
+        holder = {}
+
+        def transport_for(dev_id: str) -> FaultyTransport:
+            holder["t"] = FaultyTransport(self.server, dev_id, scope, self._observe)
+            return holder["t"]
+
+        engine = pooled_engine("client", index)
+        if device_id is None:
+            wipe(engine, server=False)
+        device = make_device(engine, transport_for, device_id,
+                             now_ms=lambda: self.now + offset, client_class=KillableClient)
+        client = SimClient(index, scope, device, holder["t"])
+        client.offset = offset
+        return client
+
+    def _observe(self, changes, results, server_now):
+        for change, result in zip(changes, results, strict=True):
+            if result.server_seq is not None:
+                self.oracle.accept(change, result.server_seq, server_now)
+
+    def _client(self, pick: int) -> SimClient:
+        return self.clients[pick % len(self.clients)]
+
+    def _actor(self, client: SimClient) -> Actor:
+        return Actor(f"user{client.index}", "township_admin", client.scope, device_id=client.device.device_id)
+
+    def _next(self) -> int:
+        self.counter += 1
+        self.now += 1000
+        return self.counter
+
+    def _try(self, action):
+        try:
+            return action()
+        except (UserFacingError, ValueError):
+            return None  # not possible on this client right now (not synced yet, deleted, out of scope)
+
+    # -- register actions ---------------------------------------------------------------------
+    @rule(pick=st.integers(0, 99), village=st.sampled_from(VILLAGES[:2]))
+    def create_household(self, pick, village):
+        client = self._client(pick)
+        number = f"{village}01{self._next():04d}"
+        view = self._try(lambda: HouseholdService(client.device.factory, self._actor(client)).create(
+            number, village, address=f"{number[-4:]}号"))
+        if view is not None:
+            self.households.append(view.id)
+
+    @precondition(lambda self: self.households)
+    @rule(pick=st.integers(0, 99), which=st.integers(0, 999), field=st.sampled_from(["notes", "address"]))
+    def edit_household(self, pick, which, field):
+        client = self._client(pick)
+        hid = self.households[which % len(self.households)]
+        value = f"{field}-{client.index}-{self._next()}"
+        self._try(lambda: HouseholdService(client.device.factory, self._actor(client)).edit(hid, **{field: value}))
+
+    @precondition(lambda self: self.households)
+    @rule(pick=st.integers(0, 99), which=st.integers(0, 999), restore=st.booleans())
+    def delete_or_restore_household(self, pick, which, restore):
+        client = self._client(pick)
+        service = HouseholdService(client.device.factory, self._actor(client))
+        hid = self.households[which % len(self.households)]
+        self._next()
+        self._try(lambda: service.restore(hid) if restore else service.delete(hid))
+
+    @precondition(lambda self: self.households)
+    @rule(pick=st.integers(0, 99), which=st.integers(0, 999), village=st.sampled_from(VILLAGES[:3]))
+    def move_household(self, pick, which, village):
+        """Move a household (with its members and their tags) to another village."""
+        client = self._client(pick)
+        hid = self.households[which % len(self.households)]
+        self._next()
+        if not village.startswith(client.scope):
+            return
+        with client.device.factory.begin() as session:
+            household = session.get(Household, hid)
+            if household is None or household.deleted or not household.region_code.startswith(client.scope):
+                return
+            household.region_code = village
+            household.grid_code = None
+            members = session.scalars(select(Person).where(Person.household_id == hid)).all()
+            subjects = [hid, *(m.id for m in members)]
+            for member in members:
+                member.region_code, member.grid_code = village, None
+            for tag in session.scalars(select(TagAssignment).where(TagAssignment.subject_id.in_(subjects))):
+                tag.region_code = village
+
+    @precondition(lambda self: self.households)
+    @rule(pick=st.integers(0, 99), which=st.integers(0, 999), tag=st.integers(0, 1), add=st.booleans())
+    def change_tag(self, pick, which, tag, add):
+        client = self._client(pick)
+        service = TagService(client.device.factory, self._actor(client))
+        hid = self.households[which % len(self.households)]
+        code = self.tag_codes[tag % len(self.tag_codes)]
+        self._next()
+        self._try(lambda: service.tag("household", hid, code) if add else service.untag("household", hid, code))
+
+    @precondition(lambda self: self.households)
+    @rule(pick=st.integers(0, 99), which=st.integers(0, 999))
+    def add_visit(self, pick, which):
+        client = self._client(pick)
+        hid = self.households[which % len(self.households)]
+        n = self._next()
+        view = self._try(lambda: HouseholdService(client.device.factory, self._actor(client)).add_visit(
+            hid, dt.date(2026, 1, 1) + dt.timedelta(days=n % 200), findings=f"走访{n}"))
+        if view is not None:
+            self.log_entries[view.id] = "visit"
+
+    @precondition(lambda self: self.households)
+    @rule(pick=st.integers(0, 99), which=st.integers(0, 999), id_index=st.integers(0, len(ID_POOL) - 1))
+    def add_person(self, pick, which, id_index):
+        client = self._client(pick)
+        hid = self.households[which % len(self.households)]
+        n = self._next()
+        self._try(lambda: PersonService(client.device.factory, self._actor(client)).create(
+            hid, f"居民{n}", id_number=ID_POOL[id_index]))
+
+    # -- case actions -------------------------------------------------------------------------
+    @rule(pick=st.integers(0, 99), village=st.sampled_from(VILLAGES[:2]))
+    def create_case(self, pick, village):
+        client = self._client(pick)
+        n = self._next()
+        if not village.startswith(client.scope):
+            return
+        with client.device.factory.begin() as session:
+            case = Case(case_no=f"C{n:05d}", source="1", request_type="3", category_code="A1",
+                        title=f"诉求{n}", registered_at=dt.datetime(2026, 3, 1, 9, 0), region_code=village)
+            session.add(case)
+        self.cases.append(case.id)
+
+    @precondition(lambda self: self.cases)
+    @rule(pick=st.integers(0, 99), which=st.integers(0, 999), back=st.booleans())
+    def move_case(self, pick, which, back):
+        """A status move with its handling-log entry; a return is remembered as explicit."""
+        client = self._client(pick)
+        cid = self.cases[which % len(self.cases)]
+        n = self._next()
+        with client.device.factory.begin() as session:
+            case = session.get(Case, cid)
+            if case is None or case.deleted:
+                return
+            target = (RETURNS if back else FORWARD).get(case.status)
+            if target is None:
+                return
+            session.add(CaseLogEntry(case_id=cid, region_code=case.region_code, at=dt.datetime(2026, 3, 2),
+                                     actor=f"user{client.index}", action="return" if back else "advance",
+                                     from_status=case.status, to_status=target, text=f"处置{n}"))
+            case.status = target
+            session.flush()
+            if back:
+                change_id = session.scalar(select(OutboxChange.change_id).where(
+                    OutboxChange.record_id == cid).order_by(OutboxChange.device_seq.desc()).limit(1))
+                self.returns.add(change_id)
+        log_id = self._last_log_id(client, cid)
+        self.log_entries[log_id] = "case_log"
+
+    def _last_log_id(self, client: SimClient, cid: str) -> str:
+        with client.device.factory() as session:
+            return session.scalar(select(OutboxChange.record_id).where(OutboxChange.entity == "case_log")
+                                  .order_by(OutboxChange.device_seq.desc()).limit(1))
+
+    # -- sync, faults, kills, restarts --------------------------------------------------------
+    @rule(pick=st.integers(0, 99), faults=st.sets(st.sampled_from(FAULTS), max_size=2))
+    def sync(self, pick, faults):
+        client = self._client(pick)
+        self.now += 1000
+        client.transport.faults = set(faults)
+        with contextlib.suppress(Lost):
+            client.device.client.sync()
+        client.transport.faults.clear()
+        self._observe_statuses(client)
+
+    @rule(pick=st.integers(0, 99))
+    def kill_client_mid_pull(self, pick):
+        client = self._client(pick)
+        client.device.client.kill_next_apply = True
+        with contextlib.suppress(Killed):
+            client.device.client.pull()
+        client.device.dispose()
+        reopened = self._open_client(client.index, client.scope, client.offset, client.device.device_id)
+        client.device, client.transport = reopened.device, reopened.transport
+
+    @rule()
+    def restart_server(self):
+        self.server.restart()
+
+    def _observe_statuses(self, client: SimClient) -> None:
+        with client.device.factory() as session:
+            for cid, status in session.execute(select(Case.id, Case.status)):
+                before = client.seen_status.get(cid)
+                if before is not None and status < before:
+                    assert self._has_return(cid), f"case status went back {before}→{status} without a return"
+                client.seen_status[cid] = status
+
+    def _has_return(self, cid: str) -> bool:
+        with self.server.factory() as session:
+            ids = set(session.scalars(select(ChangeLogEntry.change_id).where(ChangeLogEntry.record_id == cid)))
+        return bool(ids & self.returns) or any(
+            c.device.client for c in self.clients if self._pending_return(c, cid))
+
+    def _pending_return(self, client: SimClient, cid: str) -> bool:
+        with client.device.factory() as session:
+            ids = set(session.scalars(select(OutboxChange.change_id).where(OutboxChange.record_id == cid)))
+        return bool(ids & self.returns)
+
+    @invariant()
+    def count_steps(self):
+        sim_conftest.RUN_COUNT["steps"] += 1
+
+    # -- quiescence -----------------------------------------------------------------------------
+    def teardown(self):
+        try:
+            if self.clients:
+                self._quiesce()
+                self._check_everything()
+        finally:
+            for client in self.clients:
+                client.device.dispose()
+            self.server.dispose()
+
+    def _quiesce(self) -> None:
+        for client in self.clients:
+            client.transport.faults.clear()
+        for _round in range(3):
+            for client in self.clients:
+                self.now += 1000
+                client.device.client.sync()
+                self._observe_statuses(client)
+        for client in self.clients:
+            with client.device.factory() as session:
+                assert not session.scalars(select(OutboxChange).where(OutboxChange.state == "pending")).first()
+
+    def _check_everything(self) -> None:
+        with self.server.factory() as session:
+            server_rows = _all_rows(session)
+            _tally(session, server_rows, self)
+            self._check_clients_equal_server(server_rows)
+            self._check_acknowledged(session)
+            self._check_log_entries(session, server_rows)
+            self._check_status_history(session)
+            self._check_reviews_and_values(session, server_rows)
+
+    def _check_clients_equal_server(self, server_rows) -> None:
+        for client in self.clients:
+            with client.device.factory() as session:
+                local = _all_rows(session)
+            for entity, rows in server_rows.items():
+                expected = {i: f for i, f in rows.items() if region_in_scope(scope_region(entity, f), client.scope)}
+                actual = {i: f for i, f in local.get(entity, {}).items()
+                          if region_in_scope(scope_region(entity, f), client.scope)}
+                assert actual == expected, f"client {client.index} ({client.scope}) differs from server on {entity}"
+
+    def _check_acknowledged(self, session) -> None:
+        answers = {a.change_id: a for a in session.scalars(select(AppliedChange))}
+        logged = {e.change_id: e for e in session.scalars(select(ChangeLogEntry))}
+        reviewed = set(session.scalars(select(ReviewItem.change_id)))
+        for change_id in self.oracle.applied.values():
+            answer = answers[change_id]
+            assert answer.outcome in ("accepted", "merged_with_conflict")
+            assert change_id in logged
+            if answer.outcome == "merged_with_conflict":
+                assert change_id in reviewed
+        for client in self.clients:
+            with client.device.factory() as local:
+                for row in local.scalars(select(OutboxChange).where(OutboxChange.state == "rejected")):
+                    assert answers[row.change_id].outcome == "rejected"
+                    assert answers[row.change_id].code == row.reject_code
+
+    def _check_log_entries(self, session, server_rows) -> None:
+        for log_id, entity in self.log_entries.items():
+            assert log_id in server_rows[entity], f"{entity} entry lost"
+        for entity in ("visit", "case_log"):
+            model = Visit if entity == "visit" else CaseLogEntry
+            assert len(session.scalars(select(model.id)).all()) == len(server_rows[entity])
+
+    def _check_status_history(self, session) -> None:
+        last: dict[str, int] = {}
+        for entry in session.scalars(select(ChangeLogEntry).where(ChangeLogEntry.entity == "case")
+                                     .order_by(ChangeLogEntry.server_seq)):
+            if "status" not in entry.fields:
+                continue
+            before = last.get(entry.record_id)
+            if before is not None and entry.fields["status"] < before:
+                assert entry.change_id in self.returns, "status moved back without an explicit return"
+            last[entry.record_id] = entry.fields["status"]
+
+    def _check_reviews_and_values(self, session, server_rows) -> None:
+        found = {(r.entity, r.record_id, r.field, r.change_id)
+                 for r in session.scalars(select(ReviewItem).where(ReviewItem.kind.in_(["conflict", "status_conflict"])))}
+        assert found == self.oracle.expected_reviews
+        for (entity, record_id, name), version in self.oracle.fields.items():
+            assert server_rows[entity][record_id][name] == version.value, f"{entity}.{name} differs from oracle"
+        versions = {(v.entity, v.record_id) for v in session.scalars(select(RecordVersion))}
+        assert versions == {(e, i) for e, rows in server_rows.items() for i in rows}
+
+
+def _tally(session, server_rows, sim) -> None:
+    """Counts of what the example exercised, summed over the run (printed in the summary)."""
+    stats = sim_conftest.RUN_COUNT.setdefault("tally", {})
+    for kind in session.scalars(select(ReviewItem.kind)):
+        stats[kind] = stats.get(kind, 0) + 1
+    for entity, rows in server_rows.items():
+        stats[entity] = stats.get(entity, 0) + len(rows)
+    stats["rejected"] = stats.get("rejected", 0) + len(session.scalars(
+        select(AppliedChange.change_id).where(AppliedChange.outcome == "rejected")).all())
+    stats["moved"] = stats.get("moved", 0) + len(session.scalars(
+        select(ChangeLogEntry.server_seq).where(ChangeLogEntry.old_region_code.is_not(None))).all())
+
+
+def _all_rows(session) -> dict[str, dict[str, dict]]:
+    out = {}
+    for cls in synced_models():
+        if cls.__sync_entity__ in PUSH_ONLY_ENTITIES:
+            continue
+        out[cls.__sync_entity__] = {obj.id: record_fields(obj) for obj in session.scalars(select(cls))}
+    return out
+
+
+def _usable_tag_codes() -> tuple[str, ...]:
+    from app.codes import CodeBook
+
+    entries = [e.code for e in CodeBook.from_resources().entries("tag") if int(e.attrs.get("sensitivity", 1)) < 3]
+    return tuple(entries[:2])
+
+
+SyncSimulation.TestCase.settings = settings(settings.get_profile("sync-sim"))
+TestSyncConvergence = SyncSimulation.TestCase
