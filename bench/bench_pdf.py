@@ -3,7 +3,8 @@ same text). A seeded register of 500 households (1–6 members each, valid ID nu
 is built in a fresh SQLite file; the cards are read once; then the timed part is laying out and
 writing all cards through the real form code (tables, fallback fonts, watermark, page numbers),
 against a floor that draws the same strings with `canvas.drawString`, one page per card, with the
-same embedded font. Reading the cards from the database is reported as its own figure.
+same embedded font (every string the card shows, each with one drawString, no tables, rules,
+fills or watermark transforms). Reading the cards from the database is reported as its own figure.
 
 Runs as a group of `python -m bench` (`run(cfg)`) or alone: `python -m bench.bench_pdf [--quick]`."""
 
@@ -69,24 +70,38 @@ def build_register(path: Path, households: int, seed: int):
     return engine
 
 
-def card_lines(card, d) -> list[str]:
-    """The strings one printed card shows, for the floor's plain page loop."""
-    lines = ["户情登记表", f"户编号：{card.household_no} {card.region_path}", "一、户基本信息",
-             f"户编号 {card.household_no} 户主 {card.head_name} 户别 {card.household_kind}",
-             f"户口类型 {card.hukou_type} 联系电话 {d.phone(card.phone)} 上次走访 {card.last_visit_on}",
-             f"住址 {card.address} 所属区域 {card.region_path}", "二、家庭成员", "序号 姓名 与户主关系 性别 出生日期 民族"]
+def card_strings(card, d) -> list[str]:
+    """Every string one printed card shows (each label, value and table cell, header, footer and
+    watermark), for the floor's plain page loop."""
+    strings = ["西屯村", "打印日期 2026-11-27", "户情登记表", f"户编号：{card.household_no}　　{card.region_path}",
+               "一、户基本信息"]
+    for label, value in (("户编号", card.household_no), ("户主", card.head_name), ("户别", card.household_kind),
+                         ("户口类型", card.hukou_type), ("联系电话", d.phone(card.phone)),
+                         ("上次走访", str(card.last_visit_on)), ("所属区域", card.region_path),
+                         ("户标签", "、".join(card.tags) or "无"), ("住址", card.address), ("备注", card.notes)):
+        strings += [label, value]
+    strings += [f"二、家庭成员（共 {len(card.members)} 人）", "序号", "姓名", "与户主关系", "性别", "出生日期", "民族",
+                "公民身份号码", "联系电话", "人员类别", "状态"]
     for i, m in enumerate(card.members, start=1):
-        lines.append(f"{i} {m.name} {m.relation} {m.gender} {m.birth_date} {m.ethnicity} "
-                     f"{d.id_number(m.id_number)} {d.phone(m.phone)} {m.residence_type} {m.status}")
-        lines.append(f"{i} {m.name} {m.education} {m.political_status} {m.marital_status} {m.current_address}")
-    lines.append("三、近期走访记录")
-    lines += [f"{v.visited_on} {v.visitor} {v.kind} {v.findings} {v.follow_up}" for v in card.visits]
-    lines += ["四、核对确认", "户主或家庭成员（签字） 登记人（网格员）（签字） 村（社区）审核（签字）", d.watermark(),
-              "第 1 页 共 1 页"]
-    return lines
+        strings += [str(i), m.name, m.relation, m.gender, str(m.birth_date), m.ethnicity, d.id_number(m.id_number),
+                    d.phone(m.phone), m.residence_type, m.status]
+    strings += ["序号", "姓名", "文化程度", "政治面貌", "婚姻状况", "现住址", "标签"]
+    for i, m in enumerate(card.members, start=1):
+        strings += [str(i), m.name, m.education, m.political_status, m.marital_status, m.current_address,
+                    "、".join(m.tags)]
+    strings += ["三、近期走访记录", "走访日期", "走访人", "方式", "走访情况", "后续跟进"]
+    for v in card.visits:
+        strings += [str(v.visited_on), v.visitor, v.kind, v.findings, v.follow_up]
+    strings += ["四、核对确认", "经核对，以上信息属实。如有变化请在空白处注明，由登记人更新系统。",
+                "户主或家庭成员（签字）：", "登记人（网格员）（签字）：", "村（社区）审核（签字）：",
+                "年　　月　　日", "年　　月　　日", "年　　月　　日", "证件号码、联系电话已按规定脱敏显示。",
+                d.watermark(), d.watermark(), d.watermark(), "第 1 页  共 1 页"]
+    return [text for text in strings if text]
 
 
 def plain_page_loop(path: Path, cards, d) -> None:
+    """The floor: each string drawn once with drawString in the embedded main font, one page per
+    card, strings stepped down and across the page; no tables, rules, fills or layout."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen.canvas import Canvas
 
@@ -95,11 +110,9 @@ def plain_page_loop(path: Path, cards, d) -> None:
     register_fonts()
     canvas = Canvas(str(path), pagesize=A4, initialFontName=MAIN_FONT)
     for card in cards:
-        y = A4[1] - 60
-        for line in card_lines(card, d):
-            canvas.setFont(MAIN_FONT, 9)
-            canvas.drawString(50, y, line)
-            y -= 14
+        canvas.setFont(MAIN_FONT, 9)
+        for n, text in enumerate(card_strings(card, d)):
+            canvas.drawString(50 + (n % 4) * 120, A4[1] - 60 - (n // 4) * 14, text)
         canvas.showPage()
     canvas.save()
 
