@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.errors import UserFacingError, ValidationError
@@ -25,7 +25,14 @@ from app.rules.regions import (
     validate_household_no,
     validate_region_code,
 )
-from app.rules.visits import applicable_rule, days_overdue, is_visit_overdue, next_visit_due, rule_from_entry
+from app.rules.visits import (
+    ORDINARY_INTERVAL_DAYS,
+    applicable_rule,
+    days_overdue,
+    is_visit_overdue,
+    next_visit_due,
+    rule_from_entry,
+)
 from app.services.context import (
     REGISTER_WRITERS,
     SENSITIVE_TAG_ROLES,
@@ -233,17 +240,28 @@ class HouseholdService(ServiceBase):
         """Households in scope overdue for a visit under the visit_frequency rules, most overdue
         first (never visited ones first of all)."""
         with self._read() as session:
-            book = code_book(session, self.actor.scope)
-            rules = self._visit_rules(book)
-            scope = self.actor.scope
-            households = session.execute(select(Household.id, Household.household_no, Household.address,
-                                                Household.grid_code, Household.last_visit_on, Household.region_code)
-                                         .where(~Household.deleted, Household.region_code.like(scope[:12] + "%")))
-            households = [h for h in households if in_scope(scope, h.region_code, h.grid_code)]
-            tags, kinds = self._household_markers(session, scope)
-            today, due = self.today(), []
+            rules = self._visit_rules(code_book(session, self.actor.scope))
+            today, scope = self.today(), self.actor.scope
+            # A household visited within the shortest interval cannot be overdue: skip it in SQL.
+            shortest = min([r.interval_days for r in rules] or [ORDINARY_INTERVAL_DAYS])
+            recent = today - dt.timedelta(days=shortest)
+            conn = session.connection()  # plain rows: this scans a whole township
+            households = conn.execute(
+                select(Household.id, Household.household_no, Household.address, Household.grid_code,
+                       Household.last_visit_on, Household.region_code)
+                .where(~Household.deleted, Household.region_code.like(scope[:12] + "%"),
+                       (Household.last_visit_on.is_(None)) | (Household.last_visit_on < recent))).all()
+            tags, kinds = self._household_markers(session, scope, rules)
+            ordinary = applicable_rule(rules, (), ())
+            ordinary_since = today - dt.timedelta(days=ordinary.interval_days)
+            due = []
             for h in households:
-                rule = applicable_rule(rules, tags.get(h.id, ()), kinds.get(h.id, ()))
+                marked = h.id in tags or h.id in kinds
+                if not marked and h.last_visit_on is not None and h.last_visit_on >= ordinary_since:
+                    continue  # unmarked households follow the ordinary rule: not due yet
+                if not in_scope(scope, h.region_code, h.grid_code):
+                    continue
+                rule = applicable_rule(rules, tags.get(h.id, ()), kinds.get(h.id, ())) if marked else ordinary
                 if is_visit_overdue(h.last_visit_on, rule, today):
                     due.append(VisitDue(h.id, h.household_no, h.address or "", h.grid_code, h.last_visit_on,
                                         rule.label, rule.interval_days, next_visit_due(h.last_visit_on, rule, today),
@@ -265,21 +283,27 @@ class HouseholdService(ServiceBase):
         return rules
 
     @staticmethod
-    def _household_markers(session: Session, scope: str) -> tuple[dict[str, set], dict[str, set]]:
-        """Live tags per household (its own and its members') and members' residence types."""
+    def _household_markers(session: Session, scope: str, rules: list) -> tuple[dict[str, set], dict[str, set]]:
+        """Per household, the live tags (its own and its members') and members' residence types
+        that some rule mentions; other tags and types cannot change the interval."""
         prefix = scope[:12] + "%"
-        member_of = dict(session.execute(select(Person.id, Person.household_id)
-                                         .where(~Person.deleted, Person.region_code.like(prefix))).all())
+        wanted_tags = sorted({t for r in rules for t in r.tags})
+        wanted_kinds = sorted({k for r in rules for k in r.residence_types})
+        conn = session.connection()
+        owner = func.coalesce(Person.household_id, TagAssignment.subject_id)
+        tag_rows = conn.execute(
+            select(owner, TagAssignment.tag_code)
+            .outerjoin(Person, (TagAssignment.subject_type == "person") & (Person.id == TagAssignment.subject_id))
+            .where(~TagAssignment.deleted, TagAssignment.region_code.like(prefix),
+                   TagAssignment.tag_code.in_(wanted_tags)))
         tags: dict[str, set] = {}
-        for subject_type, subject_id, code in session.execute(
-                select(TagAssignment.subject_type, TagAssignment.subject_id, TagAssignment.tag_code)
-                .where(~TagAssignment.deleted, TagAssignment.region_code.like(prefix))):
-            household_id = subject_id if subject_type == "household" else member_of.get(subject_id)
-            if household_id:
-                tags.setdefault(household_id, set()).add(code)
+        for household_id, code in tag_rows:
+            tags.setdefault(household_id, set()).add(code)
+        kind_rows = conn.execute(
+            select(Person.household_id, Person.residence_type).distinct()
+            .where(~Person.deleted, Person.region_code.like(prefix), Person.residence_type.in_(wanted_kinds)))
         kinds: dict[str, set] = {}
-        for household_id, kind in session.execute(select(Person.household_id, Person.residence_type)
-                                                  .where(~Person.deleted, Person.region_code.like(prefix))):
+        for household_id, kind in kind_rows:
             kinds.setdefault(household_id, set()).add(kind)
         return tags, kinds
 
