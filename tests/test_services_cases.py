@@ -157,6 +157,8 @@ def test_overdue_is_derived_from_today(staff, clock):
 def test_roles_and_departments(cases_for, staff):
     case = new_case(staff)
     grid = cases_for(Actor("sun", "grid_worker", "150402001001002"))
+    assert [c.id for c in grid.list_cases()] == [case.id]
+    assert cases_for(Actor("zhou", "grid_worker", "150402001001003")).list_cases() == []
     with pytest.raises(PermissionDenied):
         grid.transition(case.id, "accept")
     department = cases_for(Actor("mz1", "department", "1504", department_code="mz"))

@@ -306,7 +306,10 @@ class CaseService(ServiceBase):
     def list_cases(self, status: int | None = None, overdue_only: bool = False, limit: int = 200) -> list[CaseView]:
         """Cases the actor reaches (scope, or escalated to their department), newest first."""
         with self._read() as session:
-            query = select(Case).where(~Case.deleted, Case.region_code.like(self.actor.scope + "%"))
+            scope = self.actor.scope
+            query = select(Case).where(~Case.deleted, Case.region_code.like(scope[:12] + "%"))
+            if len(scope) > 12:
+                query = query.where(Case.grid_code.like(scope + "%"))
             if self.actor.role == DEPARTMENT:
                 query = query.where(Case.escalated_to == self.actor.department_code)
             if status is not None:
