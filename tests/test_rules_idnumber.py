@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from stdnum.cn import ric
 
 from app.errors import ValidationError
@@ -122,3 +124,30 @@ def test_messages_are_chinese_by_default_and_english_on_request():
     err = refused("110105194912310021", "id_checksum")
     assert "校验位" in err.message()
     assert "check character" in err.message("en")
+
+
+@st.composite
+def resident_ids(draw):
+    address = draw(st.sampled_from(["110105", "150422", "320508", "440524", "441900"]))
+    birth = draw(st.dates(min_value=dt.date(1900, 1, 1), max_value=TODAY))
+    sequence = draw(st.integers(min_value=0, max_value=999))
+    return with_check(f"{address}{birth:%Y%m%d}{sequence:03d}"), birth, sequence
+
+
+@given(resident_ids())
+def test_generated_ids_parse_and_agree_with_stdnum(drawn):
+    number, birth, sequence = drawn
+    info = parse_resident_id(number.lower(), TODAY)
+    assert info.number == number and info.birth_date == birth
+    assert info.gender == ("1" if sequence % 2 else "2")
+    assert ric.calc_check_digit(number) == number[-1]
+
+
+@given(resident_ids(), st.integers(min_value=0, max_value=17), st.integers(min_value=1, max_value=10))
+def test_any_single_character_change_is_caught(drawn, position, shift):
+    number = drawn[0]
+    alphabet = "0123456789X" if position == 17 else "0123456789"
+    current = alphabet.index(number[position])
+    changed = number[:position] + alphabet[(current + shift) % len(alphabet)] + number[position + 1:]
+    if changed != number:
+        assert not is_valid_resident_id(changed, TODAY)
