@@ -128,15 +128,16 @@ def run(argv: list[str]) -> int:
     dialogs = Dialogs()
     install_excepthook(dialogs, settings.get(opts.LANGUAGE))
     path = Path(settings.get(opts.DATABASE_PATH) or paths.local_db_path())
-    services = open_client(path)
-    if services.context is None:
-        dialogs.info(None, translate("MainWindow", "基层治理工作台"),
-                     translate("MainWindow", "本机尚未绑定账号。请先运行演示（township-desk demo）或在设置中登录城市服务器。"))
-        services = open_client(path, allow_unenrolled=True)
+    services = open_client(path, allow_unenrolled=True)
     runner = TaskRunner()
     window = build_main_window(Shell(services.context, runner, settings, dialogs, services=services))
     window.resize(1366, 740)
     window.show()
+    if services.enrolled is False:
+        # First run: straight to the login form, with the reason in the status bar (no modal box).
+        window.show_page("settings")
+        window.sync_bar.showMessage(translate(
+            "MainWindow", "本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。"))
     if services.sync is not None:
         minutes = settings.get(opts.AUTO_SYNC_MINUTES)
         if minutes > 0:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
 
 PageFetcher = Callable[[int, int], list[Any]]
 Index = QModelIndex | QPersistentModelIndex
@@ -22,6 +23,7 @@ class Column:
     header: str
     text: Callable[[Any], str]
     align_right: bool = False
+    color: Callable[[Any], str | None] | None = None  # a warning colour for the row's value, e.g. overdue
 
 
 class LazyTableModel(QAbstractTableModel):
@@ -78,6 +80,9 @@ class LazyTableModel(QAbstractTableModel):
             return column.text(self._rows[index.row()])
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and column.color is not None:
+            color = column.color(self._rows[index.row()])
+            return QColor(color) if color else None
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,

@@ -31,6 +31,7 @@ class ClientServices:
     outbox: OutboxReview | None = None
     conflicts: Any = None
     enrolment: EnrolmentService | None = None
+    enrolled: bool | None = None
 
 
 def _transport_factory(server_url: str) -> HttpTransport:
@@ -54,4 +55,4 @@ def open_client(path: str | Path, key: str | None = None, allow_unenrolled: bool
     context = ClientContext(engine, actor)
     enrolment_service = EnrolmentService(context.sessions, SecretStore(), _transport_factory)
     return ClientServices(context=context, outbox=OutboxReview(context.sessions, actor),
-                          enrolment=enrolment_service)
+                          enrolment=enrolment_service, enrolled=enrolment is not None)

@@ -30,9 +30,9 @@ class SettingsPage(QWidget):
         self._enrolment = enrolment
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 16)
-        layout.addWidget(self._language_box())
-        layout.addWidget(self._server_box(account_text))
-        layout.addWidget(self._preferences_box())
+        for box in (self._language_box(), self._server_box(account_text), self._preferences_box()):
+            box.setMaximumWidth(720)  # long empty fields across a 1366-pixel screen read badly
+            layout.addWidget(box)
         layout.addStretch(1)
 
     def _language_box(self) -> QGroupBox:

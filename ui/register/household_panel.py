@@ -64,6 +64,7 @@ class HouseholdPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.tabs, 1)
         self._set_enabled(False)
+        self.village.setEnabled(False)
 
     # -- building ---------------------------------------------------------------------------
     def _build_fields(self) -> None:

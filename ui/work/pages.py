@@ -33,6 +33,16 @@ def _flag(row) -> str:
     return ""
 
 
+def _alert_color(row) -> str | None:
+    if row.overdue:
+        return "#c62828"
+    return "#e65100" if getattr(row, "due_soon", False) else None
+
+
+def _progress(row) -> str:
+    return f"{row.handled}/{row.total}" if row.total else "—"
+
+
 def task_columns() -> list[Column]:
     return [
         Column(translate("WorkPages", "任务编号"), lambda r: r.task_no),
@@ -41,8 +51,8 @@ def task_columns() -> list[Column]:
                                                                           r.department_code)),
         Column(translate("WorkPages", "状态"), lambda r: task_rules.status_label(r.status)),
         Column(translate("WorkPages", "截止时间"), lambda r: r.due_at.strftime("%Y-%m-%d %H:%M")),
-        Column(translate("WorkPages", "进度（户）"), lambda r: f"{r.handled}/{r.total}", align_right=True),
-        Column(translate("WorkPages", "提醒"), _flag),
+        Column(translate("WorkPages", "进度（户）"), _progress, align_right=True),
+        Column(translate("WorkPages", "提醒"), _flag, color=_alert_color),
     ]
 
 
@@ -55,8 +65,9 @@ def case_columns() -> list[Column]:
         Column(translate("WorkPages", "来源"), lambda r: _CODES.label("case_source", r.source, r.source)),
         Column(translate("WorkPages", "状态"), lambda r: case_workflow.status_label(r.status)),
         Column(translate("WorkPages", "登记时间"), lambda r: r.registered_at.strftime("%Y-%m-%d")),
-        Column(translate("WorkPages", "办理期限"), lambda r: r.deadline_on.isoformat() if r.deadline_on else ""),
-        Column(translate("WorkPages", "提醒"), _flag),
+        Column(translate("WorkPages", "办理期限"), lambda r: r.deadline_on.isoformat() if r.deadline_on else "",
+               color=_alert_color),
+        Column(translate("WorkPages", "提醒"), _flag, color=_alert_color),
     ]
 
 
@@ -85,11 +96,14 @@ class _ListPage(QWidget):
     def activate(self) -> None:
         if not self._loaded:
             self._loaded = True
-            self.model.set_query(self._fetch)
             self.model.page_loaded.connect(self._fit_columns)
+            self.model.set_query(self._fetch)
 
     def _fit_columns(self, _count: int) -> None:
         self.view.resizeColumnsToContents()
+        for column in range(self.model.columnCount()):
+            # Long titles would push the alert column off screen; the tooltip-free cut is enough here.
+            self.view.setColumnWidth(column, min(self.view.columnWidth(column), 340))
         self.model.page_loaded.disconnect(self._fit_columns)
 
 
