@@ -196,62 +196,62 @@
         <translation>Visits</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="79"/>
+        <location filename="../../ui/register/household_panel.py" line="80"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="80"/>
+        <location filename="../../ui/register/household_panel.py" line="81"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="81"/>
+        <location filename="../../ui/register/household_panel.py" line="82"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="84"/>
+        <location filename="../../ui/register/household_panel.py" line="85"/>
         <source>户口类型</source>
         <translation>Hukou type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="86"/>
+        <location filename="../../ui/register/household_panel.py" line="87"/>
         <source>户别</source>
         <translation>Household kind</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="87"/>
+        <location filename="../../ui/register/household_panel.py" line="88"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="88"/>
+        <location filename="../../ui/register/household_panel.py" line="89"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="89"/>
+        <location filename="../../ui/register/household_panel.py" line="90"/>
         <source>保存户信息 (Ctrl+S)</source>
         <translation>Save household (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="133"/>
+        <location filename="../../ui/register/household_panel.py" line="134"/>
         <source>户情：%1</source>
         <translation>Household: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="151"/>
+        <location filename="../../ui/register/household_panel.py" line="152"/>
         <source>新建户</source>
         <translation>New household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="242"/>
+        <location filename="../../ui/register/household_panel.py" line="243"/>
         <source>（未划分网格）</source>
         <translation>(no grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="254"/>
+        <location filename="../../ui/register/household_panel.py" line="255"/>
         <source>（不修改请留空）</source>
         <translation> (leave empty to keep)</translation>
     </message>
@@ -295,7 +295,6 @@
     </message>
     <message>
         <location filename="../../ui/app.py" line="79"/>
-        <location filename="../../ui/app.py" line="133"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
@@ -335,9 +334,9 @@
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="134"/>
-        <source>本机尚未绑定账号。请先运行演示（township-desk demo）或在设置中登录城市服务器。</source>
-        <translation>This PC is not enrolled yet. Run the demo (township-desk demo) or log in to the city server in Settings.</translation>
+        <location filename="../../ui/app.py" line="139"/>
+        <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
+        <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
 </context>
 <context>
@@ -703,32 +702,32 @@ Phone: %3</translation>
 <context>
     <name>ReportsPage</name>
     <message>
-        <location filename="../../ui/work/pages.py" line="117"/>
+        <location filename="../../ui/work/pages.py" line="131"/>
         <source>工作概况</source>
         <translation>Work overview</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="119"/>
+        <location filename="../../ui/work/pages.py" line="133"/>
         <source>未完成任务</source>
         <translation>Open tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="119"/>
+        <location filename="../../ui/work/pages.py" line="133"/>
         <source>超期任务</source>
         <translation>Overdue tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="120"/>
+        <location filename="../../ui/work/pages.py" line="134"/>
         <source>在办事件</source>
         <translation>Open cases</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="120"/>
+        <location filename="../../ui/work/pages.py" line="134"/>
         <source>超期事件</source>
         <translation>Overdue cases</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="121"/>
+        <location filename="../../ui/work/pages.py" line="135"/>
         <source>已办结事件</source>
         <translation>Closed cases</translation>
     </message>
@@ -1171,75 +1170,75 @@ Phone: %3</translation>
         <translation>Due tomorrow</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="38"/>
+        <location filename="../../ui/work/pages.py" line="48"/>
         <source>任务编号</source>
         <translation>Task no.</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="39"/>
-        <location filename="../../ui/work/pages.py" line="52"/>
+        <location filename="../../ui/work/pages.py" line="49"/>
+        <location filename="../../ui/work/pages.py" line="62"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="40"/>
+        <location filename="../../ui/work/pages.py" line="50"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="42"/>
-        <location filename="../../ui/work/pages.py" line="56"/>
+        <location filename="../../ui/work/pages.py" line="52"/>
+        <location filename="../../ui/work/pages.py" line="66"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="43"/>
+        <location filename="../../ui/work/pages.py" line="53"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="44"/>
+        <location filename="../../ui/work/pages.py" line="54"/>
         <source>进度（户）</source>
         <translation>Progress (households)</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="45"/>
-        <location filename="../../ui/work/pages.py" line="59"/>
+        <location filename="../../ui/work/pages.py" line="55"/>
+        <location filename="../../ui/work/pages.py" line="70"/>
         <source>提醒</source>
         <translation>Alert</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="51"/>
+        <location filename="../../ui/work/pages.py" line="61"/>
         <source>事件编号</source>
         <translation>Case no.</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="53"/>
+        <location filename="../../ui/work/pages.py" line="63"/>
         <source>类别</source>
         <translation>Category</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="55"/>
+        <location filename="../../ui/work/pages.py" line="65"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="57"/>
+        <location filename="../../ui/work/pages.py" line="67"/>
         <source>登记时间</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="58"/>
+        <location filename="../../ui/work/pages.py" line="68"/>
         <source>办理期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="99"/>
+        <location filename="../../ui/work/pages.py" line="113"/>
         <source>任务收件箱：上级部门下发的任务（按状态和截止时间排列）</source>
         <translation>Task inbox: tasks sent down by departments (by status and due date)</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="105"/>
+        <location filename="../../ui/work/pages.py" line="119"/>
         <source>事件与诉求（按状态和办理期限排列）</source>
         <translation>Cases and appeals (by status and deadline)</translation>
     </message>
