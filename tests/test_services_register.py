@@ -292,3 +292,11 @@ def test_visits_due_follow_the_frequency_rules_without_disclosing_sensitive_tags
     assert [(d.rule_label, d.interval_days, d.days_overdue) for d in due[1:]] == [
         ("困难家庭", 30, 27), ("定期走访", 30, 8)]
     assert admin.households.visits_due()[2].rule_label == "社区矫正对象"
+
+
+def test_a_second_person_with_the_same_id_is_accepted_and_findable(staff, family):
+    home, head = family
+    twin = staff.persons.create(home.id, "张建国", id_number="11010519491231002X")
+    assert {p.id for p in staff.persons.same_id_number("11010519491231002x")} == {head.id, twin.id}
+    assert [p.id for p in staff.persons.same_id_number("11010519491231002X", exclude_person_id=twin.id)] == [head.id]
+    assert staff.persons.same_id_number("") == ()

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from app.errors import UserFacingError, ValidationError
 from app.rules.contact import normalise_phone
-from app.rules.idnumber import RESIDENT_ID, normalise_document, parse_resident_id
+from app.rules.idnumber import RESIDENT_ID, normalise_document, normalise_id_number, parse_resident_id
 from app.rules.masking import mask_id, mask_phone
+from app.rules.regions import in_scope
 from app.services.context import (
     REGISTER_WRITERS,
     REVEAL_ROLES,
@@ -243,6 +244,18 @@ class PersonService(ServiceBase):
             person.deletion_gen = (person.deletion_gen or 0) + 1
             session.flush()
             return person_view(person, self._head_of(session, person))
+
+    def same_id_number(self, id_number: str, exclude_person_id: str | None = None) -> tuple[PersonView, ...]:
+        """Live persons in scope already registered with this document number, so a form can warn
+        before saving. A duplicate is never refused (DESIGN.md: the server flags it for review)."""
+        number = normalise_id_number(id_number)
+        if not number:
+            return ()
+        with self._read() as session:
+            rows = session.scalars(select(Person).where(Person.id_number == number, ~Person.deleted,
+                                                        Person.id != (exclude_person_id or "")))
+            return tuple(person_view(p, self._head_of(session, p)) for p in rows
+                         if in_scope(self.actor.scope, p.region_code, p.grid_code))
 
     def reveal(self, person_id: str, reason: str) -> RevealedContact:
         """Full ID number and phone of one person for a role allowed to see them, with the reason
