@@ -12,10 +12,8 @@ from typing import Any
 from app.client.context import ClientContext
 from app.enrolment import EnrolmentService, SecretStore, read_enrolment
 from app.services.context import GRID_WORKER, Actor
-from app.sync_service import OutboxReview
+from app.sync_service import OutboxReview, SyncService, client_sync
 from db.engine import open_local, session_factory
-from sync.http_transport import HttpTransport
-from sync.wire import SCHEMA_VERSION
 
 # A scope no region code starts with: a guest sees and may change nothing in the register.
 GUEST_SCOPE = "-"
@@ -27,18 +25,15 @@ class ClientServices:
     until the part exists (sync needs a server, the conflict list needs the review source)."""
 
     context: ClientContext | None = None
-    sync: Any = None
+    sync: SyncService | Any = None
     outbox: OutboxReview | None = None
     conflicts: Any = None
     enrolment: EnrolmentService | None = None
     enrolled: bool | None = None
 
 
-def _transport_factory(server_url: str) -> HttpTransport:
-    return HttpTransport(server_url, schema_version=SCHEMA_VERSION)
-
-
-def open_client(path: str | Path, key: str | None = None, allow_unenrolled: bool = False) -> ClientServices:
+def open_client(path: str | Path, key: str | None = None, allow_unenrolled: bool = False,
+                secrets: SecretStore | None = None) -> ClientServices:
     """Open the local database at `path` as its enrolled user; without an enrolment, return an empty
     `ClientServices` unless `allow_unenrolled`, then open it as a guest."""
     engine = open_local(path, key)
@@ -53,6 +48,6 @@ def open_client(path: str | Path, key: str | None = None, allow_unenrolled: bool
     else:
         actor = Actor("guest", GRID_WORKER, GUEST_SCOPE)
     context = ClientContext(engine, actor)
-    enrolment_service = EnrolmentService(context.sessions, SecretStore(), _transport_factory)
-    return ClientServices(context=context, outbox=OutboxReview(context.sessions, actor),
+    enrolment_service, sync = client_sync(engine, context.sessions, secrets)
+    return ClientServices(context=context, sync=sync, outbox=OutboxReview(context.sessions, actor),
                           enrolment=enrolment_service, enrolled=enrolment is not None)
