@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import Select, func, literal, literal_column, select
+from sqlalchemy import Select, String, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.rules.masking import mask_id, mask_phone
@@ -66,103 +68,138 @@ def search_persons(session: Session, text: str, scope: str = "", limit: int = DE
     kind = query_kind(cleaned)
     if kind == "empty":
         return []
+    conn = session.connection()
     if kind == "initials":
-        return _run(session, _by_initials(session, cleaned.lower(), scope, limit), "initials", limit)
+        params = {"villages": _villages_in_scope(conn, scope), **_range("key", cleaned.lower()), **_grid(scope)}
+        return _run(conn, _initials_statement(_is_sqlite(conn), len(scope) > 12, limit), params, "initials")
     if kind == "name":
-        return sorted(_run(session, _by_name(cleaned, scope), "name", limit), key=_name_rank(cleaned))
-    hits = _run(session, _by_tail(Person.search_id_rev, cleaned, scope), "id_tail", limit)
+        params = {"needle": cleaned, **_scope_params(scope)}
+        hits = _run(conn, _name_statement(_scope_shape(scope), limit), params, "name")
+        return sorted(hits, key=_name_rank(cleaned))
+    tail = {**_range("key", reverse_digits(cleaned)), **_scope_params(scope)}
+    hits = _run(conn, _tail_statement("id", _scope_shape(scope), limit), tail, "id_tail")
     if not cleaned[-1].isdigit() or len(hits) >= limit:
         return hits
     seen = {hit.id for hit in hits}
-    phone_hits = _run(session, _by_tail(Person.search_phone_rev, cleaned, scope), "phone_tail", limit)
+    phone_hits = _run(conn, _tail_statement("phone", _scope_shape(scope), limit), tail, "phone_tail")
     return hits + [hit for hit in phone_hits if hit.id not in seen][: limit - len(hits)]
 
 
+# Statements are built once per shape with bound parameters (the values differ per keystroke, the
+# SQL does not), so typing costs one cached execution, not a fresh statement build and compile.
 _COLUMNS = (Person.id, Person.name, Person.gender, Person.birth_date, Person.id_number, Person.phone,
             Person.household_id, Person.region_code, Person.grid_code, Person.relation_to_head)
+_LIVE = (Person.deleted.is_(False), Person.merged_into.is_(None))
 
 
-def _live() -> tuple:
-    return (Person.deleted.is_(False), Person.merged_into.is_(None))
+def _range(name: str, prefix: str) -> dict[str, str]:
+    """Parameters for `column >= prefix AND column < prefix‖U+FFFF`: a prefix test as an index range."""
+    return {f"{name}_lo": prefix, f"{name}_hi": prefix + _TOP}
 
 
-def _scope_filter(scope: str) -> list:
-    """Scope as range conditions the region index can use (grid scopes also test the grid)."""
+def _between(column, name: str) -> tuple:
+    return (column >= bindparam(f"{name}_lo"), column < bindparam(f"{name}_hi"))
+
+
+def _scope_shape(scope: str) -> str:
+    return "all" if not scope else "region" if len(scope) <= 12 else "grid"
+
+
+def _scope_params(scope: str) -> dict[str, str]:
     if not scope:
-        return []
-    if len(scope) <= 12:
-        return [Person.region_code >= scope, Person.region_code < scope + _TOP]
-    return [Person.region_code == scope[:12], Person.grid_code >= scope, Person.grid_code < scope + _TOP]
+        return {}
+    return {**_range("scope", scope[:12]), "scope_exact": scope[:12], **_grid(scope)}
 
 
-def _prefix(column, value: str) -> list:
-    return [column >= value, column < value + _TOP]
+def _grid(scope: str) -> dict[str, str]:
+    return _range("grid", scope) if len(scope) > 12 else {}
 
 
-def _villages_in_scope(session: Session, scope: str) -> list[str]:
+def _scope_clause(shape: str, indexed: bool) -> tuple:
+    """The scope as a region range the index can use (`indexed`) or, for the name scan, as a plain
+    test so SQLite reads the table in order instead of looking every row up through the index."""
+    if shape == "all":
+        return ()
+    if indexed:
+        region = _between(Person.region_code, "scope")
+    else:
+        region = (func.substr(Person.region_code, 1, func.length(bindparam("scope_exact", type_=String)))
+                  == bindparam("scope_exact", type_=String),)
+    return region + (_between(Person.grid_code, "grid") if shape == "grid" else ())
+
+
+def _is_sqlite(conn) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
+@lru_cache(maxsize=64)
+def _initials_statement(sqlite: bool, grid: bool, limit: int) -> Select:
+    """Ranked inside the (region_code, search_initials) index: whole-name matches ("zsf" for 张三丰)
+    before longer names that merely start with the initials; only the winners are read from the
+    table. Tombstones are dropped after ranking, so a page may hold a few fewer than the limit.
+    SQLite's rowid is in every index entry, which keeps the ranking inside the covering index."""
+    key = literal_column("persons.rowid") if sqlite else Person.id
+    ranked = select(key).where(Person.region_code.in_(bindparam("villages", expanding=True)),
+                               *_between(Person.search_initials, "key"))
+    if grid:
+        ranked = ranked.where(*_between(Person.grid_code, "grid"))
+    ranked = ranked.order_by(func.length(Person.search_initials), Person.search_initials, key).limit(2 * limit)
+    return (select(*_COLUMNS).where(key.in_(ranked.scalar_subquery()), *_LIVE)
+            .order_by(func.length(Person.search_initials), Person.search_initials, Person.name, Person.id)
+            .limit(limit))
+
+
+@lru_cache(maxsize=64)
+def _name_statement(shape: str, limit: int) -> Select:
+    """Substring match needs every name in scope: one sequential scan of the table, stopping as
+    soon as `limit` names match. Ranking happens on those rows in Python (`_name_rank`): when more
+    persons match than the limit (a lone common surname), the page is not the best-ranked of all of
+    them, and typing one more character narrows it."""
+    return (select(*_COLUMNS)
+            .where(func.instr(Person.name, bindparam("needle", type_=String)) > 0, *_LIVE, *_scope_clause(shape, False))
+            .limit(limit))
+
+
+@lru_cache(maxsize=64)
+def _tail_statement(which: str, shape: str, limit: int) -> Select:
+    """ID or phone tail on the reversed column; index order puts the closest matches first."""
+    column = Person.search_id_rev if which == "id" else Person.search_phone_rev
+    return (select(*_COLUMNS).where(*_between(column, "key"), *_scope_clause(shape, True), *_LIVE)
+            .order_by(column).limit(limit))
+
+
+_VILLAGE_CACHE: dict[tuple[str, str], tuple[float, list[str]]] = {}
+_VILLAGE_TTL = 60.0  # regions are reference data; a minute-old list of villages is fine
+
+
+def _villages_in_scope(conn, scope: str) -> list[str]:
     """Region codes persons in `scope` can carry: the villages under it (from the regions table,
     or from the persons themselves on a database without regions)."""
     if len(scope) >= 12:
         return [scope[:12]]
-    stmt = select(Region.code).where(Region.level == 5, *_prefix(Region.code, scope)) if scope else \
-        select(Region.code).where(Region.level == 5)
-    codes = list(session.scalars(stmt))
+    cache_key = (str(conn.engine.url), scope)
+    cached = _VILLAGE_CACHE.get(cache_key)
+    if cached and time.monotonic() - cached[0] < _VILLAGE_TTL:
+        return cached[1]
+    in_scope = (Region.code >= scope, Region.code < scope + _TOP) if scope else ()
+    codes = list(conn.scalars(select(Region.code).where(Region.level == 5, *in_scope)))
     if not codes:
-        codes = list(session.scalars(select(Person.region_code).where(*_scope_filter(scope)).distinct()))
+        person_scope = (Person.region_code >= scope, Person.region_code < scope + _TOP) if scope else ()
+        codes = list(conn.scalars(select(Person.region_code).where(*person_scope).distinct()))
+    _VILLAGE_CACHE[cache_key] = (time.monotonic(), codes)
     return codes
-
-
-def _row_key(session: Session):
-    """SQLite's rowid (in every index entry, so ranking can stay inside a covering index); the
-    primary key elsewhere."""
-    return literal_column("persons.rowid") if session.get_bind().dialect.name == "sqlite" else Person.id
-
-
-def _by_initials(session: Session, initials: str, scope: str, limit: int = DEFAULT_LIMIT) -> Select:
-    """Ranked inside the (region_code, search_initials) index: whole-name matches ("zsf" for 张三丰)
-    before longer names that merely start with the initials; only the winners are read from the
-    table. Tombstones are dropped after ranking, so a page may hold a few fewer than the limit."""
-    key = _row_key(session)
-    ranked = select(key).where(Person.region_code.in_(_villages_in_scope(session, scope)),
-                               *_prefix(Person.search_initials, initials))
-    if len(scope) > 12:
-        ranked = ranked.where(*_prefix(Person.grid_code, scope))
-    ranked = ranked.order_by(func.length(Person.search_initials), Person.search_initials, key)
-    return select(*_COLUMNS).where(key.in_(ranked.limit(2 * limit).scalar_subquery()), *_live()) \
-        .order_by(func.length(Person.search_initials), Person.search_initials, Person.name, Person.id)
-
-
-def _by_name(name: str, scope: str) -> Select:
-    """Substring match needs every name in scope: one sequential scan of the table (the scope test
-    is written so SQLite does not walk the region index and look up each row), stopping as soon as
-    `limit` names match. Ranking happens on those rows in Python (`_name_rank`): when more persons
-    match than the limit (a lone common surname), the page is not the best-ranked of all of them,
-    and typing one more character narrows it."""
-    stmt = select(*_COLUMNS).where(func.instr(Person.name, literal(name)) > 0, *_live())
-    if scope:
-        stmt = stmt.where(func.substr(Person.region_code, 1, min(len(scope), 12)) == scope[:12])
-    if len(scope) > 12:
-        stmt = stmt.where(func.substr(Person.grid_code, 1, len(scope)) == scope)
-    return stmt
 
 
 def _name_rank(name: str):
     return lambda hit: (hit.name != name, not hit.name.startswith(name), len(hit.name), hit.name, hit.id)
 
 
-def _by_tail(column, tail: str, scope: str) -> Select:
-    reversed_tail = reverse_digits(tail)
-    # Index order of the reversed key: the closest (shortest) matches come first, no sort needed.
-    return select(*_COLUMNS).where(*_prefix(column, reversed_tail), *_scope_filter(scope), *_live()) \
-        .order_by(column)
-
-
-def _run(session: Session, stmt: Select, matched_by: str, limit: int) -> list[PersonHit]:
+def _run(conn, stmt: Select, params: dict, matched_by: str) -> list[PersonHit]:
     return [
         PersonHit(id=r.id, name=r.name, gender=r.gender, birth_date=r.birth_date, id_masked=mask_id(r.id_number),
                   phone_masked=mask_phone(r.phone), household_id=r.household_id, region_code=r.region_code,
                   grid_code=r.grid_code, relation_to_head=r.relation_to_head, matched_by=matched_by)
-        for r in session.execute(stmt.limit(limit))
+        for r in conn.execute(stmt, params)
     ]
 
 
@@ -182,11 +219,18 @@ def explain(session: Session, text: str, scope: str = "") -> list[str]:
     """SQLite's query plan for a search (for tests and the bench: proves index use)."""
     kind = query_kind(text)
     cleaned = _SEPARATORS.sub("", text)
-    stmt = {"initials": lambda: _by_initials(session, cleaned.lower(), scope),
-            "name": lambda: _by_name(cleaned, scope),
-            "digits": lambda: _by_tail(Person.search_id_rev, cleaned, scope)}[kind]()
-    compiled = stmt.limit(DEFAULT_LIMIT).compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-    return [row[-1] for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")]
+    conn = session.connection()
+    if kind == "initials":
+        stmt = _initials_statement(True, len(scope) > 12, DEFAULT_LIMIT)
+        params = {"villages": _villages_in_scope(conn, scope), **_range("key", cleaned.lower()), **_grid(scope)}
+    elif kind == "name":
+        stmt, params = _name_statement(_scope_shape(scope), DEFAULT_LIMIT), {"needle": cleaned,
+                                                                           **_scope_params(scope)}
+    else:
+        stmt = _tail_statement("id", _scope_shape(scope), DEFAULT_LIMIT)
+        params = {**_range("key", reverse_digits(cleaned)), **_scope_params(scope)}
+    compiled = stmt.params(**params).compile(conn, compile_kwargs={"literal_binds": True})
+    return [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")]
 
 
 __all__ = ["DEFAULT_LIMIT", "PersonHit", "PersonSearch", "explain", "query_kind", "search_persons"]
