@@ -52,7 +52,7 @@ def family(staff):
     home = staff.households.create("150402001001010001", VILLAGE, grid_code="150402001001001",
                                    address="幸福路1号", phone="0476-8223456")
     head = staff.persons.create(home.id, "张建国", id_number="11010519491231002x", relation_to_head="02")
-    staff.persons.set_head(head.id)
+    assert head.is_head
     return home, head
 
 

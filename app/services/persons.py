@@ -133,7 +133,8 @@ class PersonService(ServiceBase):
     """Use cases on persons. Every method is one transaction and checks role and scope."""
 
     def create(self, household_id: str, name: str, **fields) -> PersonView:
-        """Add a person to a household; `fields` are any of EDITABLE_FIELDS."""
+        """Add a person to a household; `fields` are any of EDITABLE_FIELDS. A person entered as
+        户主 (relation 02) becomes the head if the household has none; otherwise use `set_head`."""
         self._require_role(REGISTER_WRITERS, "create_person")
         clean = clean_person_fields({"name": name, **fields}, self.today())
         with self._unit_of_work() as session:
@@ -144,6 +145,8 @@ class PersonService(ServiceBase):
             self._apply(person, clean)
             session.add(person)
             session.flush()
+            if person.relation_to_head == HEAD and household.head_person_id is None:
+                household.head_person_id = person.id  # the first 户主 entered heads a headless household
             return person_view(person, household.head_person_id)
 
     def edit(self, person_id: str, **changes) -> PersonView:
