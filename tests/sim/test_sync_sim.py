@@ -95,6 +95,16 @@ class SyncSimulation(RuleBasedStateMachine):
         for index, scope in enumerate([TOWNSHIP, *scopes]):
             offset = DAYS_AHEAD_MS if fast_clock and index == 1 else 0
             self.clients.append(self._open_client(index, scope, offset))
+        self._seed()
+
+    def _seed(self) -> None:
+        """A few households and cases in two villages, made by the township client and synced to
+        everyone, so the actions have shared records to fight over from the first step."""
+        for village in (VILLAGES[0], VILLAGES[0], VILLAGES[1]):
+            self.create_household(0, village)
+            self.add_person(0, len(self.households) - 1, len(self.households) % len(ID_POOL))
+            self.create_case(0, village)
+        self.sync_everyone()
 
     def _open_client(self, index: int, scope: str, offset: int, device_id: str | None = None) -> SimClient:
         holder = {}
@@ -128,6 +138,14 @@ class SyncSimulation(RuleBasedStateMachine):
         self.now += 1000
         return self.counter
 
+    def _local(self, client: SimClient, model: type, which: int, deleted: bool = False) -> str | None:
+        """Pick a record the client holds in its scope: a live one, or a tombstone to restore."""
+        with client.device.factory() as session:
+            query = (select(model.id).where(model.region_code.startswith(client.scope), model.deleted.is_(deleted))
+                     .order_by(model.id))
+            ids = session.scalars(query).all()
+        return ids[which % len(ids)] if ids else None
+
     def _try(self, action):
         try:
             return action()
@@ -148,27 +166,31 @@ class SyncSimulation(RuleBasedStateMachine):
     @rule(pick=st.integers(0, 99), which=st.integers(0, 999), field=st.sampled_from(["notes", "address"]))
     def edit_household(self, pick, which, field):
         client = self._client(pick)
-        hid = self.households[which % len(self.households)]
+        hid = self._local(client, Household, which)
         value = f"{field}-{client.index}-{self._next()}"
         self._try(lambda: HouseholdService(client.device.factory, self._actor(client)).edit(hid, **{field: value}))
 
     @precondition(lambda self: self.households)
-    @rule(pick=st.integers(0, 99), which=st.integers(0, 999), restore=st.booleans())
-    def delete_or_restore_household(self, pick, which, restore):
+    @rule(pick=st.integers(0, 99), which=st.integers(0, 999), restore=st.booleans(), person=st.booleans())
+    def delete_or_restore(self, pick, which, restore, person):
+        """Tombstone or restore a person or a household (a household only once it has no members)."""
         client = self._client(pick)
-        service = HouseholdService(client.device.factory, self._actor(client))
-        hid = self.households[which % len(self.households)]
+        actor = self._actor(client)
+        service = PersonService(client.device.factory, actor) if person else HouseholdService(
+            client.device.factory, actor)
+        record_id = self._local(client, Person if person else Household, which, deleted=restore)
         self._next()
-        self._try(lambda: service.restore(hid) if restore else service.delete(hid))
+        if record_id is not None:
+            self._try(lambda: service.restore(record_id) if restore else service.delete(record_id))
 
     @precondition(lambda self: self.households)
     @rule(pick=st.integers(0, 99), which=st.integers(0, 999), village=st.sampled_from(VILLAGES[:3]))
     def move_household(self, pick, which, village):
         """Move a household (with its members and their tags) to another village."""
         client = self._client(pick)
-        hid = self.households[which % len(self.households)]
+        hid = self._local(client, Household, which)
         self._next()
-        if not village.startswith(client.scope):
+        if hid is None or not village.startswith(client.scope):
             return
         with client.device.factory.begin() as session:
             household = session.get(Household, hid)
@@ -188,7 +210,7 @@ class SyncSimulation(RuleBasedStateMachine):
     def change_tag(self, pick, which, tag, add):
         client = self._client(pick)
         service = TagService(client.device.factory, self._actor(client))
-        hid = self.households[which % len(self.households)]
+        hid = self._local(client, Household, which)
         code = self.tag_codes[tag % len(self.tag_codes)]
         self._next()
         self._try(lambda: service.tag("household", hid, code) if add else service.untag("household", hid, code))
@@ -197,7 +219,7 @@ class SyncSimulation(RuleBasedStateMachine):
     @rule(pick=st.integers(0, 99), which=st.integers(0, 999))
     def add_visit(self, pick, which):
         client = self._client(pick)
-        hid = self.households[which % len(self.households)]
+        hid = self._local(client, Household, which)
         n = self._next()
         view = self._try(lambda: HouseholdService(client.device.factory, self._actor(client)).add_visit(
             hid, dt.date(2026, 1, 1) + dt.timedelta(days=n % 200), findings=f"走访{n}"))
@@ -208,10 +230,25 @@ class SyncSimulation(RuleBasedStateMachine):
     @rule(pick=st.integers(0, 99), which=st.integers(0, 999), id_index=st.integers(0, len(ID_POOL) - 1))
     def add_person(self, pick, which, id_index):
         client = self._client(pick)
-        hid = self.households[which % len(self.households)]
+        hid = self._local(client, Household, which)
         n = self._next()
         self._try(lambda: PersonService(client.device.factory, self._actor(client)).create(
             hid, f"居民{n}", id_number=ID_POOL[id_index]))
+
+    @rule(picks=st.lists(st.integers(0, 99), min_size=2, max_size=3), which=st.integers(0, 999),
+          field=st.sampled_from(["notes", "address", "phone"]))
+    def concurrent_edits(self, picks, which, field):
+        """Several clients edit the same field of one household before any of them syncs."""
+        first = self._client(picks[0])
+        hid = self._local(first, Household, which)
+        if hid is None:
+            return
+        for pick in picks:
+            client = self._client(pick)
+            n = self._next()
+            value = f"139{n:08d}" if field == "phone" else f"{field}-{client.index}-{n}"
+            self._try(lambda c=client, v=value: HouseholdService(c.device.factory, self._actor(c)).edit(
+                hid, **{field: v}))
 
     # -- case actions -------------------------------------------------------------------------
     @rule(pick=st.integers(0, 99), village=st.sampled_from(VILLAGES[:2]))
@@ -227,11 +264,18 @@ class SyncSimulation(RuleBasedStateMachine):
         self.cases.append(case.id)
 
     @precondition(lambda self: self.cases)
-    @rule(pick=st.integers(0, 99), which=st.integers(0, 999), back=st.booleans())
-    def move_case(self, pick, which, back):
+    @rule(picks=st.lists(st.integers(0, 99), min_size=1, max_size=3), which=st.integers(0, 999),
+          backs=st.lists(st.booleans(), min_size=3, max_size=3))
+    def move_case(self, picks, which, backs):
+        """One case moved by one or more clients before they sync (forward or explicit return)."""
+        cid = self._local(self._client(picks[0]), Case, which)
+        if cid is None:
+            return
+        for pick, back in zip(picks, backs, strict=False):
+            self._move_case(self._client(pick), cid, back)
+
+    def _move_case(self, client: SimClient, cid: str, back: bool) -> None:
         """A status move with its handling-log entry; a return is remembered as explicit."""
-        client = self._client(pick)
-        cid = self.cases[which % len(self.cases)]
         n = self._next()
         with client.device.factory.begin() as session:
             case = session.get(Case, cid)
@@ -267,6 +311,13 @@ class SyncSimulation(RuleBasedStateMachine):
             client.device.client.sync()
         client.transport.faults.clear()
         self._observe_statuses(client)
+
+    @rule()
+    def sync_everyone(self):
+        for client in self.clients:
+            self.now += 1000
+            client.device.client.sync()
+            self._observe_statuses(client)
 
     @rule(pick=st.integers(0, 99))
     def kill_client_mid_pull(self, pick):
