@@ -16,7 +16,7 @@ from app.demo.regions import DEMO_TOWNSHIP
 from db.engine import open_local
 from ui import settings as opts
 
-DEVICE = "0190f0a0-0000-7000-8000-00000000test"
+DEVICE = "0190f0a0-0000-7000-8000-0000000000f1"
 
 
 @pytest.fixture(scope="session")
