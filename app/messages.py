@@ -50,6 +50,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "code_unknown": ("{label}代码无效：{value}", "Invalid {label} code: {value}"),
     # register
     "person_not_in_household": ("该人员不属于此户", "This person is not a member of this household"),
+    "head_exists": ("此户已有户主，如需更换请使用“设为户主”", "This household already has a head; use “set as head” to change it"),
     "same_household": ("该人员已在此户中", "This person is already in this household"),
     "tag_dates": ("标签结束日期不能早于开始日期", "A tag's end date cannot be before its start date"),
     "tag_not_assigned": ("该标签未分配或已移除", "This tag is not assigned or was already removed"),

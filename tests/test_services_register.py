@@ -145,7 +145,12 @@ def test_move_person_follows_the_new_household(staff, family, sessions):
 
 def test_set_head_updates_both_relations(staff, family, sessions):
     home, head = family
+    with pytest.raises(ValidationError) as info:
+        staff.persons.create(home.id, "张小军", relation_to_head="02", gender="1")
+    assert info.value.code == "head_exists"
     son = staff.persons.create(home.id, "张小军", relation_to_head="20", gender="1")
+    with pytest.raises(ValidationError):
+        staff.persons.edit(son.id, relation_to_head="02")
     view = staff.persons.set_head(son.id, previous_head_relation="50")
     assert view.is_head and view.relation_to_head == "02"
     with sessions() as s:

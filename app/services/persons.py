@@ -129,6 +129,16 @@ def _set_changed(obj, field: str, value) -> None:
         setattr(obj, field, value)
 
 
+def _claim_head(household: Household, person: Person) -> None:
+    """Keep one head per household: a person entered as 户主 heads a headless household; a second
+    户主 is refused (changing the head is `set_head`, which also re-relates the previous one)."""
+    if person.relation_to_head != HEAD or household.head_person_id == person.id:
+        return
+    if household.head_person_id is not None:
+        raise ValidationError("relation_to_head", "head_exists")
+    household.head_person_id = person.id
+
+
 class PersonService(ServiceBase):
     """Use cases on persons. Every method is one transaction and checks role and scope."""
 
@@ -145,8 +155,7 @@ class PersonService(ServiceBase):
             self._apply(person, clean)
             session.add(person)
             session.flush()
-            if person.relation_to_head == HEAD and household.head_person_id is None:
-                household.head_person_id = person.id  # the first 户主 entered heads a headless household
+            _claim_head(household, person)
             return person_view(person, household.head_person_id)
 
     def edit(self, person_id: str, **changes) -> PersonView:
@@ -157,8 +166,11 @@ class PersonService(ServiceBase):
             person = self._get(session, Person, person_id, "person")
             self._check_codes(session, clean)
             self._apply(person, clean)
+            household = session.get(Household, person.household_id) if person.household_id else None
+            if household is not None and "relation_to_head" in clean:
+                _claim_head(household, person)
             session.flush()
-            return person_view(person, self._head_of(session, person))
+            return person_view(person, household.head_person_id if household else None)
 
     def _apply(self, person: Person, clean: dict) -> None:
         """Write the cleaned fields. A stored ID is re-validated only when the document changes (so
