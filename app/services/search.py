@@ -74,7 +74,7 @@ def search_persons(session: Session, text: str, scope: str = "", limit: int = DE
         return _run(conn, _initials_statement(_is_sqlite(conn), len(scope) > 12, limit), params, "initials")
     if kind == "name":
         params = {"needle": cleaned, **_scope_params(scope)}
-        hits = _run(conn, _name_statement(_scope_shape(scope), limit), params, "name")
+        hits = _run(conn, _name_statement(_is_sqlite(conn), _scope_shape(scope), limit), params, "name")
         return sorted(hits, key=_name_rank(cleaned))
     tail = {**_range("key", reverse_digits(cleaned)), **_scope_params(scope)}
     hits = _run(conn, _tail_statement("id", _scope_shape(scope), limit), tail, "id_tail")
@@ -108,24 +108,18 @@ def _scope_shape(scope: str) -> str:
 def _scope_params(scope: str) -> dict[str, str]:
     if not scope:
         return {}
-    return {**_range("scope", scope[:12]), "scope_exact": scope[:12], **_grid(scope)}
+    return {**_range("scope", scope[:12]), **_grid(scope)}
 
 
 def _grid(scope: str) -> dict[str, str]:
     return _range("grid", scope) if len(scope) > 12 else {}
 
 
-def _scope_clause(shape: str, indexed: bool) -> tuple:
-    """The scope as a region range the index can use (`indexed`) or, for the name scan, as a plain
-    test so SQLite reads the table in order instead of looking every row up through the index."""
+def _scope_clause(shape: str) -> tuple:
+    """The scope as a region range the indexes can use (grid scopes also test the grid)."""
     if shape == "all":
         return ()
-    if indexed:
-        region = _between(Person.region_code, "scope")
-    else:
-        region = (func.substr(Person.region_code, 1, func.length(bindparam("scope_exact", type_=String)))
-                  == bindparam("scope_exact", type_=String),)
-    return region + (_between(Person.grid_code, "grid") if shape == "grid" else ())
+    return _between(Person.region_code, "scope") + (_between(Person.grid_code, "grid") if shape == "grid" else ())
 
 
 def _is_sqlite(conn) -> bool:
@@ -138,7 +132,7 @@ def _initials_statement(sqlite: bool, grid: bool, limit: int) -> Select:
     before longer names that merely start with the initials; only the winners are read from the
     table. Tombstones are dropped after ranking, so a page may hold a few fewer than the limit.
     SQLite's rowid is in every index entry, which keeps the ranking inside the covering index."""
-    key = literal_column("persons.rowid") if sqlite else Person.id
+    key = _row_key(sqlite)
     ranked = select(key).where(Person.region_code.in_(bindparam("villages", expanding=True)),
                                *_between(Person.search_initials, "key"))
     if grid:
@@ -150,21 +144,30 @@ def _initials_statement(sqlite: bool, grid: bool, limit: int) -> Select:
 
 
 @lru_cache(maxsize=64)
-def _name_statement(shape: str, limit: int) -> Select:
-    """Substring match needs every name in scope: one sequential scan of the table, stopping as
-    soon as `limit` names match. Ranking happens on those rows in Python (`_name_rank`): when more
+def _name_statement(sqlite: bool, shape: str, limit: int) -> Select:
+    """Substring match needs every name in scope: one pass over the (region_code, name) index, which
+    holds both columns, so the table itself is read only for the names that match; the pass stops
+    once enough names match. Ranking happens on those rows in Python (`_name_rank`): when more
     persons match than the limit (a lone common surname), the page is not the best-ranked of all of
     them, and typing one more character narrows it."""
-    return (select(*_COLUMNS)
-            .where(func.instr(Person.name, bindparam("needle", type_=String)) > 0, *_LIVE, *_scope_clause(shape, False))
-            .limit(limit))
+    key = _row_key(sqlite)
+    matching = (select(key).where(func.instr(Person.name, bindparam("needle", type_=String)) > 0,
+                                  *_scope_clause(shape))
+                .limit(2 * limit))
+    return select(*_COLUMNS).where(key.in_(matching.scalar_subquery()), *_LIVE).limit(limit)
+
+
+def _row_key(sqlite: bool):
+    """SQLite's rowid is in every index entry, so a pass can stay inside a covering index; other
+    databases use the primary key."""
+    return literal_column("persons.rowid") if sqlite else Person.id
 
 
 @lru_cache(maxsize=64)
 def _tail_statement(which: str, shape: str, limit: int) -> Select:
     """ID or phone tail on the reversed column; index order puts the closest matches first."""
     column = Person.search_id_rev if which == "id" else Person.search_phone_rev
-    return (select(*_COLUMNS).where(*_between(column, "key"), *_scope_clause(shape, True), *_LIVE)
+    return (select(*_COLUMNS).where(*_between(column, "key"), *_scope_clause(shape), *_LIVE)
             .order_by(column).limit(limit))
 
 
@@ -224,8 +227,8 @@ def explain(session: Session, text: str, scope: str = "") -> list[str]:
         stmt = _initials_statement(True, len(scope) > 12, DEFAULT_LIMIT)
         params = {"villages": _villages_in_scope(conn, scope), **_range("key", cleaned.lower()), **_grid(scope)}
     elif kind == "name":
-        stmt, params = _name_statement(_scope_shape(scope), DEFAULT_LIMIT), {"needle": cleaned,
-                                                                           **_scope_params(scope)}
+        stmt = _name_statement(True, _scope_shape(scope), DEFAULT_LIMIT)
+        params = {"needle": cleaned, **_scope_params(scope)}
     else:
         stmt = _tail_statement("id", _scope_shape(scope), DEFAULT_LIMIT)
         params = {**_range("key", reverse_digits(cleaned)), **_scope_params(scope)}

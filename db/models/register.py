@@ -82,6 +82,8 @@ class Person(SyncedMixin, Base):
 
     __table_args__ = (
         Index("ix_persons_region_initials", "region_code", "search_initials"),
+        # Covering index for name-substring search: scanned instead of the table (app/services/search.py).
+        Index("ix_persons_region_name", "region_code", "name"),
         Index("ix_persons_search_id_rev", "search_id_rev"),
         Index("ix_persons_search_phone_rev", "search_phone_rev"),
     )

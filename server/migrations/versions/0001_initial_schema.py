@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:39:55.947629
+Create Date: 2026-11-27 18:55:29.022354
 """
 
 from alembic import op
@@ -257,6 +257,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_persons_id_number'), ['id_number'], unique=False)
         batch_op.create_index(batch_op.f('ix_persons_region_code'), ['region_code'], unique=False)
         batch_op.create_index('ix_persons_region_initials', ['region_code', 'search_initials'], unique=False)
+        batch_op.create_index('ix_persons_region_name', ['region_code', 'name'], unique=False)
         batch_op.create_index('ix_persons_search_id_rev', ['search_id_rev'], unique=False)
         batch_op.create_index('ix_persons_search_phone_rev', ['search_phone_rev'], unique=False)
 
@@ -575,6 +576,7 @@ def downgrade() -> None:
     with op.batch_alter_table('persons', schema=None) as batch_op:
         batch_op.drop_index('ix_persons_search_phone_rev')
         batch_op.drop_index('ix_persons_search_id_rev')
+        batch_op.drop_index('ix_persons_region_name')
         batch_op.drop_index('ix_persons_region_initials')
         batch_op.drop_index(batch_op.f('ix_persons_region_code'))
         batch_op.drop_index(batch_op.f('ix_persons_id_number'))
