@@ -170,6 +170,10 @@ def test_roles_and_departments(cases_for, staff):
     assert [c.id for c in department.list_cases()] == [case.id]
     with pytest.raises(PermissionDenied):
         department.transition(case.id, "accept")
+    assert department.transition(case.id, "return", "不属于民政职责").status == 45
+    assert staff.transition(case.id, "accept").escalated_to is None
+    with pytest.raises(NotFoundError):
+        department.get(case.id)
 
 
 def test_escalate_supervise_and_parties(staff, cases_for):

@@ -207,6 +207,8 @@ class CaseService(ServiceBase):
             case.deadline_on = new_deadline
         elif action == "dispatch" and department_code:
             case.escalated_to = self._department(session, department_code)
+        elif action == "accept" and case.status == wf.CaseStatus.RETURNED:
+            case.escalated_to = None  # the department sent it back: the township has it again
         elif action == "revisit":
             if satisfaction not in SATISFACTION:
                 raise ValidationError("satisfaction", "satisfaction_invalid")
