@@ -257,3 +257,18 @@ def test_edit_details_of_an_open_case(staff, engine):
     with pytest.raises(UserFacingError) as info:
         staff.edit(case.id, title="x")
     assert info.value.code == "case_closed"
+
+
+def test_reporter_phone_is_revealed_only_with_a_reason_and_audited(staff, cases_for, engine):
+    from db.models import AuditEntry
+
+    case = new_case(staff)
+    revealed = staff.reveal_reporter(case.id, "回访")
+    assert (revealed.reporter_name, revealed.reporter_phone) == ("𠮷小明", "13812345678")
+    with session_factory(engine)() as s:
+        entry = s.scalar(select(AuditEntry))
+        assert (entry.entity, entry.record_ids, entry.reason) == ("case", [case.id], "回访")
+    with pytest.raises(ValidationError):
+        staff.reveal_reporter(case.id, "")
+    with pytest.raises(PermissionDenied):
+        cases_for(Actor("sun", "grid_worker", "150402001001002")).reveal_reporter(case.id, "回访")

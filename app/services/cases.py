@@ -28,6 +28,7 @@ from app.services.context import (
     CITY_ADMIN,
     DEPARTMENT,
     GRID_WORKER,
+    REVEAL_ROLES,
     TOWNSHIP_ADMIN,
     TOWNSHIP_STAFF,
     VILLAGE_CADRE,
@@ -39,7 +40,7 @@ from app.services.context import (
     require_text,
 )
 from db.ids import new_id
-from db.models import Case, CaseLogEntry, CaseParty, CaseWhistle
+from db.models import AuditEntry, Case, CaseLogEntry, CaseParty, CaseWhistle
 
 _TOWNSHIP = frozenset({CITY_ADMIN, TOWNSHIP_ADMIN, TOWNSHIP_STAFF})
 _FIELD = _TOWNSHIP | {VILLAGE_CADRE, GRID_WORKER}
@@ -87,6 +88,13 @@ class CaseView:
     satisfaction_comment: str
     overdue: bool
     allowed_actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RevealedReporter:
+    case_id: str
+    reporter_name: str
+    reporter_phone: str | None
 
 
 @dataclass(frozen=True)
@@ -286,6 +294,18 @@ class CaseService(ServiceBase):
             session.add(party)
             session.flush()
             return PartyView(party.id, party.name, party.role, mask_phone(party.phone), party.person_id)
+
+    def reveal_reporter(self, case_id: str, reason: str) -> RevealedReporter:
+        """The reporter's full phone (for the revisit call), for roles allowed to see it, with the
+        reason in the append-only audit log."""
+        self._require_role(REVEAL_ROLES, "reveal")
+        reason = require_text(reason, "reason", "查看原因", 500)
+        with self._unit_of_work() as session:
+            case = self._load(session, case_id)
+            session.add(AuditEntry(at=self.now(), username=self.actor.username, device_id=self.actor.device_id,
+                                   action="reveal", entity="case", record_ids=[case.id], reason=reason,
+                                   region_code=case.region_code))
+            return RevealedReporter(case.id, case.reporter_name or "", case.reporter_phone)
 
     def get(self, case_id: str) -> CaseDetail:
         with self._read() as session:
