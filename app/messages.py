@@ -100,6 +100,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                        "This client is too old for the server; upgrade before syncing"),
     "sync_running": ("同步正在进行中", "A sync is already running"),
     "change_not_rejected": ("该修改未被服务器退回，无需处理", "This change was not rejected; nothing to do"),
+    "review_value_invalid": ("新值不符合“{field}”字段的格式，请重新填写",
+                             "The new value does not fit the field “{field}”; please enter it again"),
     "bundle_malformed": ("文件不是有效的离线同步包：{detail}", "Not a valid offline sync bundle: {detail}"),
     "bundle_bad_signature": ("离线同步包签名无效，文件可能已被篡改，已拒绝导入",
                              "The bundle's signature is invalid (it may have been tampered with); refused"),

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from app.client.context import ClientContext
+from app.client.review import ReviewQueue
 from app.enrolment import EnrolmentService, SecretStore, read_enrolment
 from app.services.context import GRID_WORKER, Actor
 from app.sync_service import OutboxReview, SyncService, client_sync
@@ -49,5 +50,6 @@ def open_client(path: str | Path, key: str | None = None, allow_unenrolled: bool
         actor = Actor("guest", GRID_WORKER, GUEST_SCOPE)
     context = ClientContext(engine, actor)
     enrolment_service, sync = client_sync(engine, context.sessions, secrets)
+    conflicts = ReviewQueue(context, enrolment_service.transport) if enrolment is not None else None
     return ClientServices(context=context, sync=sync, outbox=OutboxReview(context.sessions, actor),
-                          enrolment=enrolment_service, enrolled=enrolment is not None)
+                          conflicts=conflicts, enrolment=enrolment_service, enrolled=enrolment is not None)

@@ -24,77 +24,147 @@
         <translation>Duplicate ID number</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="51"/>
+        <location filename="../../ui/review/conflicts.py" line="56"/>
+        <source>住址</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="56"/>
+        <source>联系电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="57"/>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="57"/>
+        <source>证件号码</source>
+        <translation>Document number</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="58"/>
+        <source>户编号</source>
+        <translation>Household no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="58"/>
+        <source>网格</source>
+        <translation>Grid</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="59"/>
+        <source>与户主关系</source>
+        <translation>Relation to head</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="59"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="60"/>
+        <source>现住址</source>
+        <translation>Current address</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="60"/>
+        <source>备注</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="61"/>
+        <source>删除</source>
+        <translation>Deleted</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="61"/>
+        <source>标题</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="62"/>
+        <source>所属户</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="62"/>
+        <source>户主</source>
+        <translation>Head</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="77"/>
         <source>（空）</source>
         <translation>(empty)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="64"/>
+        <location filename="../../ui/review/conflicts.py" line="90"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="64"/>
+        <location filename="../../ui/review/conflicts.py" line="90"/>
         <source>记录</source>
         <translation>Record</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="64"/>
+        <location filename="../../ui/review/conflicts.py" line="90"/>
         <source>字段</source>
         <translation>Field</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="65"/>
+        <location filename="../../ui/review/conflicts.py" line="91"/>
         <source>当前值（作者，时间）</source>
         <translation>Current value (author, time)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="65"/>
+        <location filename="../../ui/review/conflicts.py" line="91"/>
         <source>另一值（作者，时间）</source>
         <translation>Other value (author, time)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="66"/>
+        <location filename="../../ui/review/conflicts.py" line="92"/>
         <source>发现时间</source>
         <translation>Found at</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="73"/>
+        <location filename="../../ui/review/conflicts.py" line="99"/>
         <source>保留当前值</source>
         <translation>Keep current value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="74"/>
+        <location filename="../../ui/review/conflicts.py" line="100"/>
         <source>采用另一值</source>
         <translation>Take other value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="75"/>
+        <location filename="../../ui/review/conflicts.py" line="101"/>
         <source>改为新值…</source>
         <translation>Set new value…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="107"/>
+        <location filename="../../ui/review/conflicts.py" line="133"/>
         <source>登录城市服务器并同步后，这里会列出您负责区域内需要审核的冲突和重复人员。</source>
         <translation>After you log in to the city server and sync, conflicts and duplicate persons in your area that need review are listed here.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="109"/>
+        <location filename="../../ui/review/conflicts.py" line="135"/>
         <source>没有待审核的冲突。</source>
         <translation>No conflicts to review.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="111"/>
+        <location filename="../../ui/review/conflicts.py" line="137"/>
         <source>请逐条审核：保留当前值、采用另一值，或改为新值。您的决定会像普通修改一样同步。</source>
         <translation>Review each item: keep the current value, take the other one, or set a new value. Your decision syncs like any other edit.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="122"/>
+        <location filename="../../ui/review/conflicts.py" line="148"/>
         <source>改为新值</source>
         <translation>Set new value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="122"/>
+        <location filename="../../ui/review/conflicts.py" line="148"/>
         <source>新值：</source>
         <translation>New value:</translation>
     </message>
@@ -649,52 +719,52 @@ Phone: %3</translation>
 <context>
     <name>RejectedTab</name>
     <message>
-        <location filename="../../ui/review/page.py" line="54"/>
+        <location filename="../../ui/review/page.py" line="38"/>
         <source>记录类型</source>
         <translation>Record type</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="54"/>
+        <location filename="../../ui/review/page.py" line="38"/>
         <source>修改的字段</source>
         <translation>Changed fields</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="54"/>
+        <location filename="../../ui/review/page.py" line="38"/>
         <source>服务器原因</source>
         <translation>Server reason</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="55"/>
+        <location filename="../../ui/review/page.py" line="39"/>
         <source>修改时间</source>
         <translation>Changed at</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="55"/>
+        <location filename="../../ui/review/page.py" line="39"/>
         <source>代码</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="60"/>
+        <location filename="../../ui/review/page.py" line="44"/>
         <source>没有被服务器退回的修改。</source>
         <translation>No changes were rejected by the server.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="61"/>
+        <location filename="../../ui/review/page.py" line="45"/>
         <source>修正后重新提交</source>
         <translation>Resubmit after fixing</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="62"/>
+        <location filename="../../ui/review/page.py" line="46"/>
         <source>放弃此修改…</source>
         <translation>Discard this change…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="107"/>
+        <location filename="../../ui/review/page.py" line="91"/>
         <source>放弃修改</source>
         <translation>Discard change</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="107"/>
+        <location filename="../../ui/review/page.py" line="91"/>
         <source>请填写放弃原因（将记入审计日志）：</source>
         <translation>Reason for discarding (recorded in the audit log):</translation>
     </message>
@@ -735,82 +805,82 @@ Phone: %3</translation>
 <context>
     <name>ReviewPage</name>
     <message>
-        <location filename="../../ui/review/page.py" line="31"/>
+        <location filename="../../ui/review/conflicts.py" line="42"/>
         <source>户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="31"/>
+        <location filename="../../ui/review/conflicts.py" line="42"/>
         <source>人员</source>
         <translation>Persons</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="32"/>
+        <location filename="../../ui/review/conflicts.py" line="43"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="32"/>
+        <location filename="../../ui/review/conflicts.py" line="43"/>
         <source>走访记录</source>
         <translation>Visit</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="33"/>
+        <location filename="../../ui/review/conflicts.py" line="44"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="33"/>
+        <location filename="../../ui/review/conflicts.py" line="44"/>
         <source>任务进度</source>
         <translation>Task progress</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="34"/>
+        <location filename="../../ui/review/conflicts.py" line="45"/>
         <source>任务关联户</source>
         <translation>Task household</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="34"/>
+        <location filename="../../ui/review/conflicts.py" line="45"/>
         <source>任务反馈</source>
         <translation>Task feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="35"/>
+        <location filename="../../ui/review/conflicts.py" line="46"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="35"/>
+        <location filename="../../ui/review/conflicts.py" line="46"/>
         <source>事件处置记录</source>
         <translation>Case log entry</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="36"/>
+        <location filename="../../ui/review/conflicts.py" line="47"/>
         <source>事件当事人</source>
         <translation>Case party</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="36"/>
+        <location filename="../../ui/review/conflicts.py" line="47"/>
         <source>吹哨报到</source>
         <translation>Joint handling</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="37"/>
+        <location filename="../../ui/review/conflicts.py" line="48"/>
         <source>审计记录</source>
         <translation>Audit entry</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="37"/>
+        <location filename="../../ui/review/conflicts.py" line="48"/>
         <source>代码表</source>
         <translation>Code table</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="125"/>
+        <location filename="../../ui/review/page.py" line="109"/>
         <source>冲突与重复</source>
         <translation>Conflicts and duplicates</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="126"/>
+        <location filename="../../ui/review/page.py" line="110"/>
         <source>被退回的修改</source>
         <translation>Rejected changes</translation>
     </message>

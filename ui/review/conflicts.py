@@ -37,6 +37,32 @@ def kind_label(kind: str) -> str:
     }.get(kind, kind)
 
 
+def entity_label(entity: str) -> str:
+    return {
+        "household": translate("ReviewPage", "户"), "person": translate("ReviewPage", "人员"),
+        "tag_assignment": translate("ReviewPage", "标签"), "visit": translate("ReviewPage", "走访记录"),
+        "task": translate("ReviewPage", "任务"), "task_target": translate("ReviewPage", "任务进度"),
+        "task_link": translate("ReviewPage", "任务关联户"), "task_feedback": translate("ReviewPage", "任务反馈"),
+        "case": translate("ReviewPage", "事件"), "case_log": translate("ReviewPage", "事件处置记录"),
+        "case_party": translate("ReviewPage", "事件当事人"), "case_whistle": translate("ReviewPage", "吹哨报到"),
+        "audit_entry": translate("ReviewPage", "审计记录"), "code_entry": translate("ReviewPage", "代码表"),
+    }.get(entity, entity)
+
+
+def field_label(field: str | None) -> str:
+    if not field:
+        return ""
+    return {
+        "address": translate("ConflictsTab", "住址"), "phone": translate("ConflictsTab", "联系电话"),
+        "name": translate("ConflictsTab", "姓名"), "id_number": translate("ConflictsTab", "证件号码"),
+        "household_no": translate("ConflictsTab", "户编号"), "grid_code": translate("ConflictsTab", "网格"),
+        "relation_to_head": translate("ConflictsTab", "与户主关系"), "status": translate("ConflictsTab", "状态"),
+        "current_address": translate("ConflictsTab", "现住址"), "notes": translate("ConflictsTab", "备注"),
+        "deleted": translate("ConflictsTab", "删除"), "title": translate("ConflictsTab", "标题"),
+        "household_id": translate("ConflictsTab", "所属户"), "head_person_id": translate("ConflictsTab", "户主"),
+    }.get(field, field)
+
+
 def hlc_time(hlc: str | None) -> str:
     """The wall-clock part of a hybrid logical clock stamp (`{ms:013d}-…`), as local time."""
     try:
@@ -97,7 +123,7 @@ class ConflictsTab(QWidget):
         self.items = list(items or [])
         self.table.setRowCount(len(self.items))
         for r, item in enumerate(self.items):
-            cells = [kind_label(item.kind), f"{item.entity} {item.record_id[:8]}", item.field or "",
+            cells = [kind_label(item.kind), f"{entity_label(item.entity)} {item.record_id[:8]}", field_label(item.field),
                      f"{_value(item.winner_value)}（{item.winner_user or '?'}，{hlc_time(item.winner_hlc)}）",
                      f"{_value(item.loser_value)}（{item.loser_user or '?'}，{hlc_time(item.loser_hlc)}）",
                      item.created_at.strftime("%m-%d %H:%M") if item.created_at else ""]

@@ -20,23 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.review.conflicts import ConflictsTab
-
-
-def entity_label(entity: str) -> str:
-    from PySide6.QtCore import QCoreApplication
-
-    translate = QCoreApplication.translate
-    labels = {
-        "household": translate("ReviewPage", "户"), "person": translate("ReviewPage", "人员"),
-        "tag_assignment": translate("ReviewPage", "标签"), "visit": translate("ReviewPage", "走访记录"),
-        "task": translate("ReviewPage", "任务"), "task_target": translate("ReviewPage", "任务进度"),
-        "task_link": translate("ReviewPage", "任务关联户"), "task_feedback": translate("ReviewPage", "任务反馈"),
-        "case": translate("ReviewPage", "事件"), "case_log": translate("ReviewPage", "事件处置记录"),
-        "case_party": translate("ReviewPage", "事件当事人"), "case_whistle": translate("ReviewPage", "吹哨报到"),
-        "audit_entry": translate("ReviewPage", "审计记录"), "code_entry": translate("ReviewPage", "代码表"),
-    }
-    return labels.get(entity, entity)
+from ui.review.conflicts import ConflictsTab, entity_label
 
 
 class RejectedTab(QWidget):
