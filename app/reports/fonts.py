@@ -15,6 +15,7 @@ replace reportlab's CMap builder with one that writes UTF-16 surrogate pairs (th
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -64,6 +65,7 @@ class FontChain:
         self._faces: list[tuple[str, dict]] = []
         self._system_loaded = False
         self._choice: dict[str, str | None] = {}
+        self._main_only: re.Pattern[str] = re.compile("")
 
     def ensure_registered(self) -> None:
         with self._lock:
@@ -73,6 +75,7 @@ class FontChain:
             main = _register(MAIN_FONT, resource_path("fonts", "wqy-microhei.ttc"), subfont_index=0)
             fallback = _register(FALLBACK_FONT, resource_path("fonts", "HanaMinA-fallback.ttf"))
             self._faces = [(MAIN_FONT, main.face.charToGlyph), (FALLBACK_FONT, fallback.face.charToGlyph)]
+            self._main_only = _coverage_pattern(main.face.charToGlyph)
 
     def _load_system_font(self) -> None:
         """Loads the first installed full Ext-B font (tens of MB: only when a rare character needs it)."""
@@ -101,6 +104,9 @@ class FontChain:
 
     def font_runs(self, text: str) -> list[tuple[str, str]]:
         """Splits text into (font name, run) pieces; characters no font has become MISSING_MARK."""
+        self.ensure_registered()
+        if self._main_only.fullmatch(text):  # the common case, decided in C: one run in the main font
+            return [(MAIN_FONT, text)] if text else []
         runs: list[tuple[str, str]] = []
         for ch in text:
             font = MAIN_FONT if ch.isspace() or ch < " " else self.font_for(ch)
@@ -111,6 +117,19 @@ class FontChain:
             else:
                 runs.append((font, ch))
         return runs
+
+
+def _coverage_pattern(cmap: dict[int, int]) -> re.Pattern[str]:
+    """A regex matching strings made only of characters the font has (plus whitespace), built from
+    the font's code point ranges, so the per-character font check runs in the regex engine."""
+    codes = sorted(c for c in cmap if c > 0x20) + [0x110000]
+    ranges, start, previous = [], codes[0], codes[0]
+    for code in codes[1:]:
+        if code != previous + 1:
+            ranges.append(re.escape(chr(start)) + ("" if start == previous else "-" + re.escape(chr(previous))))
+            start = code
+        previous = code
+    return re.compile("[\\s" + "".join(ranges) + "]*")
 
 
 def _register(name: str, path: Path, subfont_index: int = 0) -> TTFont:
@@ -151,12 +170,18 @@ def text_width(text: str, size: float) -> float:
     return sum(pdfmetrics.stringWidth(run, font, size) for font, run in font_runs(text))
 
 
-def draw_runs(canvas, x: float, y: float, text: str, size: float, anchor: str = "left") -> None:
-    """Draws one line on a canvas with per-character font switching; anchor left, centre or right."""
+def draw_runs(canvas, x: float, y: float, text: str, size: float, anchor: str = "left",
+              width: float | None = None) -> None:
+    """Draws one line on a canvas with per-character font switching; anchor left, centre or right
+    (`width`: the line's width when the caller measured it already)."""
+    runs = font_runs(text)
     if anchor != "left":
-        width = text_width(text, size)
+        if width is None:
+            width = sum(pdfmetrics.stringWidth(run, font, size) for font, run in runs)
         x -= width / 2 if anchor == "centre" else width
-    for font, run in font_runs(text):
-        canvas.setFont(font, size)
+    for font, run in runs:
+        if canvas._fontname != font or canvas._fontsize != size:  # each setFont writes to the page
+            canvas.setFont(font, size)
         canvas.drawString(x, y, run)
-        x += pdfmetrics.stringWidth(run, font, size)
+        if len(runs) > 1:
+            x += pdfmetrics.stringWidth(run, font, size)

@@ -20,8 +20,8 @@ from app.reports.layout import (
 )
 from app.reports.register_data import HouseholdCard
 
-MEMBER_WIDTHS = [m * mm for m in (8, 19, 17, 9, 20, 14, 37, 24, 16, 10)]
-DETAIL_WIDTHS = [m * mm for m in (8, 19, 25, 24, 17, 45, 36)]
+MEMBER_WIDTHS = [m * mm for m in (9, 18, 18, 9, 20, 12, 36, 24, 17, 11)]
+DETAIL_WIDTHS = [m * mm for m in (9, 18, 25, 24, 17, 45, 36)]
 VISIT_WIDTHS = [m * mm for m in (21, 18, 13, 70, 52)]
 
 
@@ -51,9 +51,9 @@ def _members(card: HouseholdCard, d: Disclosure) -> list:
         rows.append(["", "（本户暂无在册成员）"] + [""] * 8)
     details = [["序号", "姓名", "文化程度", "政治面貌", "婚姻状况", "现住址", "标签"]]
     for number, m in enumerate(card.members, start=1):
-        details.append([str(number), cell(d.name(m.name)), cell(m.education, wrap_over=6),
-                        cell(m.political_status, wrap_over=6), m.marital_status,
-                        cell(m.current_address, wrap_over=15), cell("、".join(m.tags), wrap_over=11)])
+        details.append([str(number), cell(d.name(m.name)), cell(m.education),
+                        cell(m.political_status), m.marital_status,
+                        cell(m.current_address), cell("、".join(m.tags))])
     parts = [section(f"二、家庭成员（共 {len(card.members)} 人）"), grid_table(rows, MEMBER_WIDTHS, font_size=8.5)]
     if card.members:
         parts += [gap(2), grid_table(details, DETAIL_WIDTHS, font_size=8.5)]
@@ -63,8 +63,8 @@ def _members(card: HouseholdCard, d: Disclosure) -> list:
 def _visits(card: HouseholdCard) -> list:
     rows = [["走访日期", "走访人", "方式", "走访情况", "后续跟进"]]
     for v in card.visits:
-        rows.append([_date(v.visited_on), cell(v.visitor), v.kind, cell(v.findings, wrap_over=28),
-                     cell(v.follow_up, wrap_over=20)])
+        rows.append([_date(v.visited_on), cell(v.visitor), v.kind, cell(v.findings),
+                     cell(v.follow_up)])
     if not card.visits:
         rows.append(["", "", "", "（暂无走访记录）", ""])
     return [section("三、近期走访记录"), grid_table(rows, VISIT_WIDTHS, font_size=8.5)]

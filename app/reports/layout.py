@@ -1,11 +1,10 @@
 """Page layout shared by every printed form: A4 with margins office printers keep (18 mm sides,
 20 mm top and bottom), a header with the region and print date, a footer "第 x 页 共 y 页", and a
 watermark on every page naming the user, the print time and the purpose, so a stray copy can be
-traced. Also the paragraph styles and small table builders the forms are made of.
+traced. Also the small builders (titles, sections, notes, grids, signature boxes) forms are made of.
 
-Table cells are plain strings where the main font has every character (cheap to lay out: a 500-page
-batch must stay close to a plain page loop) and Paragraphs only where text wraps or needs the
-fallback font."""
+Tables are `Grid`s (app/reports/grid.py), drawn straight onto the canvas: a 500-page batch must stay
+close to a plain page loop."""
 
 from __future__ import annotations
 
@@ -13,41 +12,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    BaseDocTemplate,
-    Flowable,
-    Frame,
-    PageTemplate,
-    Paragraph,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Spacer
 
-from app.reports.fonts import MAIN_FONT, draw_runs, font_runs, para_markup, register_fonts
+from app.reports.fonts import MAIN_FONT, draw_runs, register_fonts
+from app.reports.grid import Grid, SignatureBoxes, TextBlock
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 SIDE_MARGIN = 18 * mm
 TOP_MARGIN = 20 * mm
 BOTTOM_MARGIN = 20 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * SIDE_MARGIN
-GRID_COLOUR = colors.black
-LABEL_FILL = colors.Color(0.93, 0.93, 0.93)
 WATERMARK_GREY = colors.Color(0.55, 0.55, 0.55)
-
-TITLE = ParagraphStyle("title", fontName=MAIN_FONT, fontSize=18, leading=26, alignment=TA_CENTER,
-                       spaceAfter=2 * mm)
-SUBTITLE = ParagraphStyle("subtitle", fontName=MAIN_FONT, fontSize=9.5, leading=13, alignment=TA_CENTER,
-                          spaceAfter=3 * mm)
-SECTION = ParagraphStyle("section", fontName=MAIN_FONT, fontSize=11.5, leading=16, spaceBefore=4 * mm,
-                         spaceAfter=1.5 * mm)
-CELL = ParagraphStyle("cell", fontName=MAIN_FONT, fontSize=9, leading=12)
-NOTE = ParagraphStyle("note", fontName=MAIN_FONT, fontSize=8.5, leading=12, textColor=colors.Color(.25, .25, .25))
 
 
 @dataclass(frozen=True)
@@ -59,91 +37,49 @@ class PageMarks:
     watermark: str  # "张科员 2026-11-27 18:40 用途：入户走访 仅限工作使用"
 
 
-def cell(text: object, style: ParagraphStyle = CELL, wrap_over: int = 0) -> object:
-    """A table cell: a plain string when the main font covers it and it is short, else a Paragraph
-    (fallback fonts, line breaks, long text). `wrap_over` = characters beyond which text wraps."""
-    value = "" if text is None else str(text)
-    plain = "\n" not in value and (not wrap_over or len(value) <= wrap_over)
-    if plain and all(font == MAIN_FONT for font, _ in font_runs(value)):
-        return value
-    return Paragraph(para_markup(value), style)
+def cell(text: object) -> str:
+    """A table cell's text (None prints blank); wrapping and fallback fonts are the Grid's job."""
+    return "" if text is None else str(text)
 
 
 def grid_table(rows: Sequence[Sequence[object]], widths: Sequence[float], header_rows: int = 1,
-               font_size: float = 9, row_heights: Sequence[float | None] | None = None) -> Table:
-    """A ruled table with a shaded header that repeats on every page it spans."""
-    table = Table(list(rows), colWidths=list(widths), repeatRows=header_rows, rowHeights=row_heights)
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), MAIN_FONT, font_size, font_size + 3),
-        ("GRID", (0, 0), (-1, -1), 0.6, GRID_COLOUR),
-        ("BACKGROUND", (0, 0), (-1, header_rows - 1), LABEL_FILL),
-        ("ALIGN", (0, 0), (-1, header_rows - 1), "CENTER"),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-    ]))
-    return table
+               font_size: float = 9, **options) -> Grid:
+    """A ruled table with a shaded header that repeats on every page it spans (options: see Grid)."""
+    return Grid(rows, widths, header_rows=header_rows, font_size=font_size, **options)
 
 
-def field_table(pairs: Sequence[tuple[str, object]], columns: int = 2, wrap_over: int = 22) -> Table:
-    """A label/value form grid: `columns` pairs per row, labels shaded, values wrapping when long."""
+def field_table(pairs: Sequence[tuple[str, object]], columns: int = 2) -> Grid:
+    """A label/value form grid: `columns` pairs per row, labels shaded, long values wrapping."""
     label_w = 24 * mm
     value_w = CONTENT_WIDTH / columns - label_w
-    rows, styles = [], []
+    rows = []
     for start in range(0, len(pairs), columns):
         row: list[object] = []
         for label, value in pairs[start:start + columns]:
-            row += [label, cell(value, wrap_over=wrap_over)]
-        row += [""] * (2 * columns - len(row))
-        rows.append(row)
-    for col in range(0, 2 * columns, 2):
-        styles.append(("BACKGROUND", (col, 0), (col, -1), LABEL_FILL))
-        styles.append(("ALIGN", (col, 0), (col, -1), "CENTER"))
-    table = Table(rows, colWidths=[label_w, value_w] * columns)
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), MAIN_FONT, 9.5, 13),
-        ("GRID", (0, 0), (-1, -1), 0.6, GRID_COLOUR),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 4),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-        *styles,
-    ]))
-    return table
+            row += [label, cell(value)]
+        rows.append(row + [""] * (2 * columns - len(row)))
+    return Grid(rows, [label_w, value_w] * columns, header_rows=0, font_size=9.5, padding=4.5,
+                shade_cols=range(0, 2 * columns, 2))
 
 
-def signature_boxes(labels: Sequence[str], height: float = 24 * mm) -> Table:
+def signature_boxes(labels: Sequence[str], height: float = 24 * mm) -> SignatureBoxes:
     """Boxes to sign by hand: each label above a blank space and a 年 月 日 line."""
-    width = CONTENT_WIDTH / len(labels)
-    top = [f"{label}（签字）：" for label in labels]
-    bottom = ["年　　月　　日"] * len(labels)
-    table = Table([top, [""] * len(labels), bottom], colWidths=[width] * len(labels),
-                  rowHeights=[8 * mm, height - 16 * mm, 8 * mm])
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), MAIN_FONT, 9.5, 13),
-        ("BOX", (0, 0), (-1, -1), 0.6, GRID_COLOUR),
-        ("LINEAFTER", (0, 0), (-2, -1), 0.6, GRID_COLOUR),
-        ("ALIGN", (0, 2), (-1, 2), "RIGHT"),
-        ("VALIGN", (0, 0), (-1, 0), "TOP"),
-        ("RIGHTPADDING", (0, 2), (-1, 2), 8 * mm),
-    ]))
-    return table
+    return SignatureBoxes(labels, CONTENT_WIDTH, height)
 
 
 def title_block(title: str, subtitle: str = "") -> list:
-    parts = [Paragraph(para_markup(title), TITLE)]
+    parts: list = [TextBlock(title, 18, leading=26, align="centre", space_after=2 * mm)]
     if subtitle:
-        parts.append(Paragraph(para_markup(subtitle), SUBTITLE))
+        parts.append(TextBlock(subtitle, 9.5, leading=13, align="centre", space_after=3 * mm))
     return parts
 
 
-def section(text: str) -> Paragraph:
-    return Paragraph(para_markup(text), SECTION)
+def section(text: str) -> TextBlock:
+    return TextBlock(text, 11.5, leading=16, space_before=4 * mm, space_after=1.5 * mm)
 
 
-def note(text: str) -> Paragraph:
-    return Paragraph(para_markup(text), NOTE)
+def note(text: str) -> TextBlock:
+    return TextBlock(text, 8.5, leading=12, grey=0.25)
 
 
 class CheckBox(Flowable):

@@ -19,11 +19,8 @@ def _rate_table(rows: tuple[RateRow, ...], first: str, open_label: str, finished
     body = [[cell(r.label), r.total, r.open, r.finished, r.on_time, r.overdue_open, r.rate] for r in rows]
     if not body:
         body = [["（无数据）", "", "", "", "", "", ""]]
-    table = grid_table([header, *body], RATE_WIDTHS)
-    table.setStyle([("ALIGN", (1, 1), (-1, -1), "RIGHT")])
-    if len(rows) > 1 and rows[-1].label == "合计":
-        table.setStyle([("BACKGROUND", (0, -1), (-1, -1), (0.95, 0.95, 0.95))])
-    return table
+    total = [-1] if len(rows) > 1 and rows[-1].label == "合计" else []
+    return grid_table([header, *body], RATE_WIDTHS, align=dict.fromkeys(range(1, 7), "right"), shade_rows=total)
 
 
 def _pairs_table(pairs: tuple[tuple[str, int], ...], first: str, second: str, per_row: int = 3) -> object:
@@ -38,17 +35,14 @@ def _pairs_table(pairs: tuple[tuple[str, int], ...], first: str, second: str, pe
     if not body:
         body = [["（无）", ""] + ["", ""] * (per_row - 1)]
     widths = [m * mm for m in (38, 20)] * per_row
-    table = grid_table([header, *body], widths)
-    table.setStyle([("ALIGN", (1, 1), (1, -1), "RIGHT"), ("ALIGN", (3, 1), (3, -1), "RIGHT"),
-                    ("ALIGN", (5, 1), (5, -1), "RIGHT")])
-    return table
+    return grid_table([header, *body], widths, align=dict.fromkeys(range(1, 2 * per_row, 2), "right"))
 
 
 def _register(summary: InspectionSummary) -> list:
     rows = [["村（社区）", "在册户数", "常住及外出人数"]]
     rows += [[cell(v), h, p] for v, h, p in summary.register_by_village]
-    table = grid_table(rows, [m * mm for m in (70, 50, 54)])
-    table.setStyle([("ALIGN", (1, 1), (-1, -1), "RIGHT")])
+    total = [-1] if len(rows) > 2 and rows[-1][0] == "合计" else []
+    table = grid_table(rows, [m * mm for m in (70, 50, 54)], align={1: "right", 2: "right"}, shade_rows=total)
     return [section("五、登记在册情况"), table, gap(2),
             _pairs_table(summary.tag_counts, "标签", "人（户）数")]
 

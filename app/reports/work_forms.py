@@ -44,7 +44,7 @@ def _case_particulars(form: CaseForm, d: Disclosure) -> list:
         ("督办", "是" if form.supervised else "否"), ("上报部门", form.escalated_to or "无"),
     ]
     wide = [("事件标题", form.title), ("发生地点", form.place), ("事件描述", form.description)]
-    return [section("一、登记信息"), field_table(pairs), field_table(wide, columns=1, wrap_over=60)]
+    return [section("一、登记信息"), field_table(pairs), field_table(wide, columns=1)]
 
 
 def _case_parties(form: CaseForm, d: Disclosure) -> list:
@@ -59,7 +59,7 @@ def _case_parties(form: CaseForm, d: Disclosure) -> list:
 
 def _case_log(form: CaseForm) -> list:
     rows = [["时间", "处理人", "办理动作", "状态变化", "处理意见"]]
-    rows += [[_dt(e.at), cell(e.actor), e.action, e.status_change, cell(e.text, wrap_over=24)] for e in form.log]
+    rows += [[_dt(e.at), cell(e.actor), e.action, e.status_change, cell(e.text)] for e in form.log]
     if not form.log:
         rows.append(["", "", "", "", "（暂无处置记录）"])
     widths = [m * mm for m in (29, 20, 19, 36, 70)]
@@ -71,7 +71,7 @@ def _case_whistles(form: CaseForm) -> list:
         return []
     rows = [["报到部门", "吹哨时间", "报到时间", "评价", "说明"]]
     rows += [[cell(w.department), _dt(w.summoned_at), _dt(w.arrived_at) or "未报到", w.evaluation,
-              cell(w.comment, wrap_over=20)] for w in form.whistles]
+              cell(w.comment)] for w in form.whistles]
     widths = [m * mm for m in (28, 30, 30, 16, 70)]
     return [section("四、吹哨报到"), grid_table(rows, widths)]
 
@@ -79,7 +79,7 @@ def _case_whistles(form: CaseForm) -> list:
 def _case_closure(form: CaseForm) -> list:
     pairs = [("办结时间", _dt(form.closed_at)), ("回访评价", form.satisfaction),
              ("评价说明", form.satisfaction_comment), ("", "")]
-    result = grid_table([["处置结果（手写）"], [""]], [CONTENT_WIDTH], row_heights=[None, 22 * mm])
+    result = grid_table([["处置结果（手写）"], [""]], [CONTENT_WIDTH], min_heights=[None, 22 * mm])
     return [section("五、办结与回访"), field_table(pairs), gap(2), result]
 
 
@@ -109,31 +109,29 @@ def _task_particulars(sheet: TaskSheet, village_name: str) -> list:
     wide = [("任务名称", sheet.title), ("任务要求", sheet.description)]
     if sheet.requested_fields:
         wide.append(("核采字段", "、".join(sheet.requested_fields)))
-    return [section("一、任务信息"), field_table(pairs), field_table(wide, columns=1, wrap_over=60)]
+    return [section("一、任务信息"), field_table(pairs), field_table(wide, columns=1)]
 
 
 def _task_households(sheet: TaskSheet, d: Disclosure) -> list:
     rows = [["序号", "完成", "户编号", "户主", "住址", "联系电话", "走访情况（手写）"]]
     for i, h in enumerate(sheet.households, start=1):
         mark = CheckBox(h.handled, f"{h.handled_at:%m-%d}" if h.handled and h.handled_at else "")
-        rows.append([str(i), mark, h.household_no, cell(d.name(h.head_name)), cell(h.address, wrap_over=10),
+        rows.append([str(i), mark, h.household_no, cell(d.name(h.head_name)), cell(h.address),
                      d.phone(h.phone), ""])
     if not sheet.households:
         rows.append(["", "", "（本任务未关联到户）", "", "", "", ""])
     widths = [m * mm for m in (9, 15, 37, 17, 33, 23, 40)]
-    table = grid_table(rows, widths, font_size=8.5)
-    table.setStyle([("TOPPADDING", (0, 1), (-1, -1), 5), ("BOTTOMPADDING", (0, 1), (-1, -1), 6)])
+    table = grid_table(rows, widths, font_size=8.5, padding=5.5)
     legend = note("已打勾：已完成（后附完成日期）；空框：未完成，走访后请打勾并填写走访情况。")
     return [section("二、户清单（逐户打勾）"), table, gap(1), legend]
 
 
 def _task_feedback(sheet: TaskSheet) -> list:
     rows = [["反馈时间", "反馈人", "进度", "反馈内容"]]
-    rows += [[_dt(at), cell(author), progress, cell(text, wrap_over=38)] for at, author, progress, text in sheet.feedback]
+    rows += [[_dt(at), cell(author), progress, cell(text)] for at, author, progress, text in sheet.feedback]
     rows += [["", "", "", ""] for _ in range(BLANK_FEEDBACK_LINES)]
     widths = [m * mm for m in (30, 22, 16, 106)]
-    table = grid_table(rows, widths)
-    table.setStyle([("TOPPADDING", (0, 1), (-1, -1), 5), ("BOTTOMPADDING", (0, 1), (-1, -1), 6)])
+    table = grid_table(rows, widths, padding=5.5)
     return [section("三、反馈记录"), table]
 
 

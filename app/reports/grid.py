@@ -1,0 +1,251 @@
+"""A ruled grid flowable for printed forms, drawn straight onto the canvas.
+
+reportlab's Table is general (spans, per-cell style commands, nested flowables) and costs several
+times the drawing of its text; a 500-card batch spent most of its time inside it. Our forms need
+much less: rows of text cells, a shaded header repeated on every page, shaded label columns or
+rows, per-column alignment, and text that wraps inside its column. `Grid` does exactly that: it
+measures each cell once, wraps CJK text at any character (Latin words at spaces where it can),
+switches to the fallback font per character through `draw_runs`, draws all rules as one path, and
+splits between rows across pages. A cell may also hold a small flowable (a check box)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable
+
+from app.reports.fonts import MAIN_FONT, draw_runs, font_runs
+
+LABEL_FILL = colors.Color(0.93, 0.93, 0.93)
+RULE_WIDTH = 0.6
+WIDEST_GLYPH_EM = 1.2  # WenQuanYi's widest glyph is 1.17 em, HanaMin's 1 em
+
+
+def text_width(text: str, size: float) -> float:
+    return sum(stringWidth(run, font, size) for font, run in font_runs(text))
+
+
+def wrap_text(text: str, width: float, size: float) -> list[str]:
+    """Greedy line breaking for Chinese text: break anywhere, but not inside a Latin word or number
+    when the line has an earlier place to break."""
+    return [line for line, _width in measured_lines(text, width, size)]
+
+
+def measured_lines(text: str, width: float, size: float) -> list[tuple[str, float | None]]:
+    """`wrap_text` with each line's width where it was measured (None: measure when drawing)."""
+    if "\n" not in text and len(text) * size * WIDEST_GLYPH_EM <= width:
+        return [(text, None)]  # fits even if every character were the widest glyph: no need to measure
+    lines: list[tuple[str, float | None]] = []
+    for paragraph in text.split("\n"):
+        full = text_width(paragraph, size)
+        if full <= width:
+            lines.append((paragraph, full))
+            continue
+        line = ""
+        for ch in paragraph:
+            if line and text_width(line + ch, size) > width:
+                cut = _latin_break(line)
+                done = line[:cut].rstrip()
+                lines.append((done, text_width(done, size)))
+                line = line[cut:].lstrip() + ch
+            else:
+                line += ch
+        lines.append((line, text_width(line, size)))
+    return lines
+
+
+def _latin_break(line: str) -> int:
+    """Where to cut a full line: before a trailing Latin word/number if one is running, else at the end."""
+    end = len(line)
+    cut = end
+    while cut > 0 and line[cut - 1].isascii() and line[cut - 1].isalnum():
+        cut -= 1
+    return cut if 0 < cut < end else end
+
+
+class Grid(Flowable):
+    """Rows of cells (text or a small flowable) in columns of fixed widths, ruled, with shading."""
+
+    def __init__(self, rows: Sequence[Sequence[object]], widths: Sequence[float], *, header_rows: int = 1,
+                 font_size: float = 9, padding: float = 3, shade_cols: Sequence[int] = (),
+                 shade_rows: Sequence[int] = (), align: dict[int, str] | None = None,
+                 min_heights: Sequence[float | None] | None = None) -> None:
+        super().__init__()
+        self.rows = [[c if isinstance(c, Flowable) else ("" if c is None else str(c)) for c in row]
+                     for row in rows]
+        self.widths = list(widths)
+        self.header_rows = header_rows
+        self.font_size, self.leading, self.padding = font_size, font_size * 1.3, padding
+        self.shade_cols = set(shade_cols)
+        self.shade_rows = {r % len(self.rows) for r in shade_rows} if self.rows else set()
+        self.align = align or {}
+        self.min_heights = list(min_heights or [])
+        self.width = sum(self.widths)
+        self._layout: list[tuple[float, list]] | None = None
+
+    def _measure(self) -> list[tuple[float, list]]:
+        """Per row: its height and each cell's lines (or flowable)."""
+        if self._layout is None:
+            self._layout = []
+            for index, row in enumerate(self.rows):
+                cells, height = [], 0.0
+                for value, width in zip(row, self.widths, strict=False):
+                    if isinstance(value, Flowable):
+                        _w, h = value.wrap(width - 2 * self.padding, 1000)
+                        cells.append(value)
+                        height = max(height, h)
+                    else:
+                        lines = measured_lines(value, width - 2 * self.padding, self.font_size) if value else []
+                        cells.append(lines)
+                        height = max(height, max(len(lines), 1) * self.leading)
+                height += 2 * self.padding
+                if index < len(self.min_heights) and self.min_heights[index]:
+                    height = max(height, self.min_heights[index])
+                self._layout.append((height, cells))
+        return self._layout
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.height = sum(h for h, _ in self._measure())
+        return self.width, self.height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        layout = self._measure()
+        used, fit = 0.0, 0
+        for height, _cells in layout:
+            if used + height > avail_height:
+                break
+            used += height
+            fit += 1
+        if fit <= self.header_rows or fit >= len(layout):
+            return []  # nothing useful fits here: let the frame move the grid to the next page
+        head = list(range(self.header_rows))
+        return [self._part(list(range(fit))), self._part(head + list(range(fit, len(self.rows))))]
+
+    def _part(self, indexes: list[int]) -> Grid:
+        """A piece of this grid (the given original rows) after a page break."""
+        mins = self.min_heights + [None] * (len(self.rows) - len(self.min_heights))
+        return Grid([self.rows[i] for i in indexes], self.widths, header_rows=self.header_rows,
+                    font_size=self.font_size, padding=self.padding, shade_cols=tuple(self.shade_cols),
+                    shade_rows=[n for n, i in enumerate(indexes) if i in self.shade_rows], align=self.align,
+                    min_heights=[mins[i] for i in indexes])
+
+    def draw(self) -> None:
+        layout = self._measure()
+        canvas = self.canv
+        tops, y = [], self.height
+        for height, _cells in layout:
+            tops.append(y)
+            y -= height
+        self._draw_fills(canvas, layout, tops)
+        for index, (height, cells) in enumerate(layout):
+            self._draw_row(canvas, index, tops[index], height, cells)
+        self._draw_rules(canvas, tops)
+
+    def _draw_fills(self, canvas, layout, tops) -> None:
+        canvas.saveState()
+        canvas.setFillColor(LABEL_FILL)
+        x_starts = [sum(self.widths[:i]) for i in range(len(self.widths))]
+        for index, (height, _cells) in enumerate(layout):
+            if index < self.header_rows or index in self.shade_rows:
+                canvas.rect(0, tops[index] - height, self.width, height, stroke=0, fill=1)
+                continue
+            for col in self.shade_cols:
+                canvas.rect(x_starts[col], tops[index] - height, self.widths[col], height, stroke=0, fill=1)
+        canvas.restoreState()
+
+    def _draw_row(self, canvas, index: int, top: float, height: float, cells: list) -> None:
+        x = 0.0
+        header = index < self.header_rows
+        for col, (cell, width) in enumerate(zip(cells, self.widths, strict=False)):
+            if isinstance(cell, Flowable):
+                _w, h = cell.wrap(width - 2 * self.padding, height)
+                cell.drawOn(canvas, x + self.padding, top - height / 2 - h / 2)
+            else:
+                align = "centre" if header or col in self.shade_cols else self.align.get(col, "left")
+                block = len(cell) * self.leading
+                baseline = top - (height - block) / 2 - self.font_size
+                anchor_x = {"left": x + self.padding, "centre": x + width / 2,
+                            "right": x + width - self.padding}[align]
+                for line, line_width in cell:
+                    if line:
+                        draw_runs(canvas, anchor_x, baseline, line, self.font_size, align, line_width)
+                    baseline -= self.leading
+            x += width
+
+    def _draw_rules(self, canvas, tops) -> None:
+        canvas.saveState()
+        canvas.setLineWidth(RULE_WIDTH)
+        canvas.setStrokeColor(colors.black)
+        path = canvas.beginPath()
+        bottom = tops[-1] - self._measure()[-1][0] if tops else 0
+        for y in [*tops, bottom]:
+            path.moveTo(0, y)
+            path.lineTo(self.width, y)
+        x = 0.0
+        for width in [0.0, *self.widths]:
+            x += width
+            path.moveTo(x, self.height)
+            path.lineTo(x, bottom)
+        canvas.drawPath(path, stroke=1, fill=0)
+        canvas.restoreState()
+
+
+class TextBlock(Flowable):
+    """A heading or note: plain text in one style, wrapped to the frame, drawn with `draw_runs` (no
+    markup parsing, which made Paragraph the slowest part of a batch of cards)."""
+
+    def __init__(self, text: str, size: float, *, leading: float | None = None, align: str = "left",
+                 space_before: float = 0, space_after: float = 0, grey: float = 0) -> None:
+        super().__init__()
+        self.text, self.size, self.leading = text, size, leading or size * 1.4
+        self.align, self.grey = align, grey
+        self.spaceBefore, self.spaceAfter = space_before, space_after
+        self.lines: list[str] = []
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = avail_width
+        self.lines = wrap_text(self.text, avail_width, self.size)
+        self.height = len(self.lines) * self.leading
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canvas = self.canv
+        canvas.saveState()
+        canvas.setFillGray(self.grey)
+        x = {"left": 0, "centre": self.width / 2, "right": self.width}[self.align]
+        baseline = self.height - self.size
+        for line in self.lines:
+            draw_runs(canvas, x, baseline, line, self.size, anchor=self.align)
+            baseline -= self.leading
+        canvas.restoreState()
+
+
+class SignatureBoxes(Flowable):
+    """Boxes to sign by hand: a label at the top of each, a 年 月 日 line at the bottom right."""
+
+    def __init__(self, labels: Sequence[str], width: float, height: float = 24 * mm, font_size: float = 9.5):
+        super().__init__()
+        self.labels, self.width, self.height, self.font_size = list(labels), width, height, font_size
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canvas, box = self.canv, self.width / len(self.labels)
+        canvas.saveState()
+        canvas.setLineWidth(RULE_WIDTH)
+        canvas.rect(0, 0, self.width, self.height)
+        for index, label in enumerate(self.labels):
+            x = index * box
+            if index:
+                canvas.line(x, 0, x, self.height)
+            draw_runs(canvas, x + 2 * mm, self.height - 2 * mm - self.font_size, f"{label}（签字）：", self.font_size)
+            draw_runs(canvas, x + box - 6 * mm, 2.5 * mm, "年　　月　　日", self.font_size, anchor="right")
+        canvas.restoreState()
+
+
+def main_font_only(text: str) -> bool:
+    return all(font == MAIN_FONT for font, _ in font_runs(text))
