@@ -7,7 +7,9 @@ Every query shape is an index range scan, not a table scan, so it stays fast on 
 (`region_code IN (…) AND search_initials >= q AND < q‖U+FFFF`); ID and phone tails use the reversed
 columns with the same range form (a LIKE would not use the index: SQLite's LIKE is case-insensitive
 unless `case_sensitive_like` is on). Only the name substring has to read every name in scope, which
-it does over the covering region index. The search keys themselves are kept by db.search_keys."""
+it does in the covering (region_code, name) index, never in the table; the matching rows alone are
+then read. The search keys themselves are kept by db.search_keys. (`persons.rowid` keeps the ranking
+inside the indexes on SQLite, the client's database; other databases use the primary key.)"""
 
 from __future__ import annotations
 
@@ -198,11 +200,12 @@ def _name_rank(name: str):
 
 
 def _run(conn, stmt: Select, params: dict, matched_by: str) -> list[PersonHit]:
+    # Rows unpacked as tuples (in _COLUMNS order): attribute access by name costs more per row here.
     return [
-        PersonHit(id=r.id, name=r.name, gender=r.gender, birth_date=r.birth_date, id_masked=mask_id(r.id_number),
-                  phone_masked=mask_phone(r.phone), household_id=r.household_id, region_code=r.region_code,
-                  grid_code=r.grid_code, relation_to_head=r.relation_to_head, matched_by=matched_by)
-        for r in conn.execute(stmt, params)
+        PersonHit(pid, name, gender, birth, mask_id(number), mask_phone(phone), household, region, grid, relation,
+                  matched_by)
+        for pid, name, gender, birth, number, phone, household, region, grid, relation
+        in conn.execute(stmt, params).all()
     ]
 
 
