@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import platform
 import shutil
+import sqlite3
 import sys
 
 from bench.common import BenchConfig
@@ -41,14 +44,23 @@ def config_from(args: argparse.Namespace) -> BenchConfig:
     return cfg
 
 
+def describe_machine() -> str:
+    """One comment line about where the figures were measured (stderr, so stdout stays figures)."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"# {platform.platform()} · {os.cpu_count()} CPUs · load {load:.1f} · Python {platform.python_version()}"
+            f" · SQLite {sqlite3.sqlite_version}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     cfg = config_from(args)
+    print(describe_machine(), file=sys.stderr, flush=True)
     try:
         for group in args.only or list(GROUPS):
             module = importlib.import_module(GROUPS[group])
             for figure in module.run(cfg):
                 print(figure.line(), flush=True)
+        print(describe_machine(), file=sys.stderr, flush=True)
     finally:
         if args.keep:
             print(f"# work directory kept: {cfg.workdir}", file=sys.stderr)
