@@ -77,10 +77,9 @@ def _case_whistles(form: CaseForm) -> list:
 
 
 def _case_closure(form: CaseForm) -> list:
-    pairs = [("办结时间", _dt(form.closed_at)), ("回访评价", form.satisfaction),
-             ("评价说明", form.satisfaction_comment), ("", "")]
-    result = grid_table([["处置结果（手写）"], [""]], [CONTENT_WIDTH], min_heights=[None, 22 * mm])
-    return [section("五、办结与回访"), field_table(pairs), gap(2), result]
+    pairs = [("办结时间", _dt(form.closed_at)), ("回访评价", form.satisfaction), ("评价说明", form.satisfaction_comment)]
+    result = grid_table([["处置结果（手写）"], [""]], [CONTENT_WIDTH], min_heights=[None, 15 * mm])
+    return [section("五、办结与回访"), field_table(pairs, columns=3), gap(1.5), result]
 
 
 def case_form_story(form: CaseForm, d: Disclosure) -> list:
@@ -90,8 +89,8 @@ def case_form_story(form: CaseForm, d: Disclosure) -> list:
         *_case_parties(form, d),
         *_case_log(form),
         *_case_whistles(form),
-        KeepTogether([*_case_closure(form), gap(3),
-                      signature_boxes(["承办人", "审核人", "分管领导"])]),
+        KeepTogether([*_case_closure(form), gap(2),
+                      signature_boxes(["承办人", "审核人", "分管领导"], height=20 * mm)]),
     ]
 
 
