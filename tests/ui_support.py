@@ -56,6 +56,8 @@ class ScriptedDialogs:
         self.confirms: deque = deque()
         self.shown: list[tuple[str, str, str]] = []  # (kind, title, text)
         self.asked: list[str] = []
+        self.paths: deque = deque()
+        self.opened: list[str] = []
 
     def error(self, parent, title, text) -> None:
         self.shown.append(("error", title, text))
@@ -75,6 +77,14 @@ class ScriptedDialogs:
         self.asked.append(label)
         self.offered = list(options)
         return self.choices.popleft() if self.choices else None
+
+
+    def save_path(self, parent, title, suggested, file_filter) -> str | None:
+        self.suggested = suggested
+        return self.paths.popleft() if self.paths else None
+
+    def open_file(self, path) -> None:
+        self.opened.append(path)
 
 
 class ScriptedForms:

@@ -25,13 +25,15 @@ from ui.dialogs import Dialogs
 from ui.errors import install_excepthook, show_error
 from ui.main_window import MainWindow, PageEntry
 from ui.preferences.page import SettingsPage
+from ui.printing import Printer
 from ui.register.household_panel import HouseholdPanel
 from ui.register.page import RegisterPage
 from ui.register.small_forms import RegisterForms
+from ui.reports.page import ReportsPage
 from ui.review.page import ReviewPage
 from ui.status_bar import SyncStatusBar
 from ui.tasks import TaskRunner
-from ui.work.pages import CasesPage, ReportsPage, TasksPage
+from ui.work.pages import CasesPage, TasksPage
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
@@ -48,6 +50,7 @@ class Shell:
     dialogs: Dialogs = field(default_factory=Dialogs)
     forms: RegisterForms = field(default_factory=RegisterForms)
     services: ClientServices | None = None
+    documents_dir: Path = field(default_factory=Path.home)
 
 
 def build_main_window(shell: Shell) -> MainWindow:
@@ -60,7 +63,8 @@ def build_main_window(shell: Shell) -> MainWindow:
         show_error(dialogs, window_ref[0] if window_ref else None, error, language)
 
     status_bar = SyncStatusBar(ctx.status, runner, services.sync, on_error)
-    panel = HouseholdPanel(ctx, runner, dialogs, shell.forms, on_error, language)
+    printer = Printer(runner, dialogs, on_error, shell.documents_dir)
+    panel = HouseholdPanel(ctx, runner, dialogs, shell.forms, on_error, language, printer)
     register = RegisterPage(ctx.register, panel, runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS))
     panel.changed.connect(status_bar.refresh)
     account = _account_text(ctx)
@@ -72,7 +76,7 @@ def build_main_window(shell: Shell) -> MainWindow:
         PageEntry("cases", translate("MainWindow", "事件"), CasesPage(ctx.work, runner, on_error)),
         PageEntry("review", translate("MainWindow", "待审"),
                   ReviewPage(services.outbox, services.conflicts, runner, dialogs, on_error, status_bar.refresh)),
-        PageEntry("reports", translate("MainWindow", "报表"), ReportsPage(ctx.work, runner, on_error)),
+        PageEntry("reports", translate("MainWindow", "报表"), ReportsPage(ctx, printer, runner, on_error)),
         PageEntry("settings", translate("MainWindow", "设置"),
                   SettingsPage(shell.settings, account, runner, dialogs, on_error, services.enrolment)),
     ]

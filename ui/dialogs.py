@@ -4,7 +4,9 @@ through real message boxes."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 
 class Dialogs:
@@ -31,3 +33,12 @@ class Dialogs:
             return None
         value, ok = QInputDialog.getItem(parent, title, label, options, 0, False)
         return options.index(value) if ok else None
+
+    def save_path(self, parent: QWidget | None, title: str, suggested: str, file_filter: str) -> str | None:
+        """Where to write a file (a PDF, a spreadsheet), or None when cancelled."""
+        path, _chosen = QFileDialog.getSaveFileName(parent, title, suggested, file_filter)
+        return path or None
+
+    def open_file(self, path: str) -> None:
+        """Show a written file in the system's viewer (the user prints from there)."""
+        QDesktopServices.openUrl(QUrl.fromLocalFile(path))

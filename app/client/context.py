@@ -12,6 +12,7 @@ from typing import TypeVar
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from app.reports.service import ReportService
 from app.services.context import REVEAL_ROLES, SENSITIVE_TAG_ROLES, Actor
 from app.services.households import HouseholdService
 from app.services.persons import PersonService
@@ -44,6 +45,7 @@ class ClientContext:
         self.persons = PersonService(self._sessions, actor)
         self.households = HouseholdService(self._sessions, actor)
         self.tags = TagService(self._sessions, actor)
+        self.reports = ReportService(self._sessions, actor)
 
     @classmethod
     def open(cls, path: str | Path, actor: Actor, key: str | None = None) -> ClientContext:

@@ -246,82 +246,88 @@
 <context>
     <name>HouseholdPanel</name>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="46"/>
+        <location filename="../../ui/register/household_panel.py" line="47"/>
         <source>请选择左侧的户或人员，或按 Ctrl+N 新建户</source>
         <translation>Choose a household or person on the left, or press Ctrl+N for a new household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="54"/>
+        <location filename="../../ui/register/household_panel.py" line="55"/>
         <source>成员</source>
         <translation>Members</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="55"/>
+        <location filename="../../ui/register/household_panel.py" line="56"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="56"/>
+        <location filename="../../ui/register/household_panel.py" line="57"/>
         <source>走访</source>
         <translation>Visits</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="80"/>
+        <location filename="../../ui/register/household_panel.py" line="82"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="81"/>
+        <location filename="../../ui/register/household_panel.py" line="83"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="82"/>
+        <location filename="../../ui/register/household_panel.py" line="84"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="85"/>
+        <location filename="../../ui/register/household_panel.py" line="87"/>
         <source>户口类型</source>
         <translation>Hukou type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="87"/>
+        <location filename="../../ui/register/household_panel.py" line="89"/>
         <source>户别</source>
         <translation>Household kind</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="88"/>
+        <location filename="../../ui/register/household_panel.py" line="90"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="89"/>
+        <location filename="../../ui/register/household_panel.py" line="91"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="90"/>
+        <location filename="../../ui/register/household_panel.py" line="92"/>
         <source>保存户信息 (Ctrl+S)</source>
         <translation>Save household (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="134"/>
+        <location filename="../../ui/register/household_panel.py" line="94"/>
+        <location filename="../../ui/register/household_panel.py" line="219"/>
+        <source>打印户情登记表</source>
+        <translation>Print household card</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="138"/>
         <source>户情：%1</source>
         <translation>Household: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="152"/>
+        <location filename="../../ui/register/household_panel.py" line="156"/>
         <source>新建户</source>
         <translation>New household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="243"/>
+        <location filename="../../ui/register/household_panel.py" line="255"/>
         <source>（未划分网格）</source>
         <translation>(no grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="255"/>
+        <location filename="../../ui/register/household_panel.py" line="267"/>
         <source>（不修改请留空）</source>
         <translation> (leave empty to keep)</translation>
     </message>
@@ -329,82 +335,82 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/app.py" line="68"/>
+        <location filename="../../ui/app.py" line="72"/>
         <source>工作台</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="70"/>
+        <location filename="../../ui/app.py" line="74"/>
         <source>户籍人口</source>
         <translation>Register</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="71"/>
+        <location filename="../../ui/app.py" line="75"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="72"/>
+        <location filename="../../ui/app.py" line="76"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="73"/>
+        <location filename="../../ui/app.py" line="77"/>
         <source>待审</source>
         <translation>Review</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="75"/>
+        <location filename="../../ui/app.py" line="79"/>
         <source>报表</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="76"/>
+        <location filename="../../ui/app.py" line="80"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="79"/>
+        <location filename="../../ui/app.py" line="83"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="88"/>
+        <location filename="../../ui/app.py" line="92"/>
         <source>市级管理员</source>
         <translation>City administrator</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="88"/>
+        <location filename="../../ui/app.py" line="92"/>
         <source>部门用户</source>
         <translation>Department user</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="89"/>
+        <location filename="../../ui/app.py" line="93"/>
         <source>乡镇管理员</source>
         <translation>Township administrator</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="90"/>
+        <location filename="../../ui/app.py" line="94"/>
         <source>乡镇工作人员</source>
         <translation>Township staff</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="91"/>
+        <location filename="../../ui/app.py" line="95"/>
         <source>村（社区）干部</source>
         <translation>Village cadre</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="91"/>
+        <location filename="../../ui/app.py" line="95"/>
         <source>网格员</source>
         <translation>Grid worker</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="101"/>
+        <location filename="../../ui/app.py" line="105"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="139"/>
+        <location filename="../../ui/app.py" line="143"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -615,6 +621,19 @@ Phone: %3</translation>
     </message>
 </context>
 <context>
+    <name>Printer</name>
+    <message>
+        <location filename="../../ui/printing.py" line="25"/>
+        <source>用途（印在水印上并记入审计日志）：</source>
+        <translation>Purpose (printed in the watermark and recorded in the audit log):</translation>
+    </message>
+    <message>
+        <location filename="../../ui/printing.py" line="40"/>
+        <source>已生成 %1 页（%2 条记录）：%3</source>
+        <translation>Wrote %1 pages (%2 records): %3</translation>
+    </message>
+</context>
+<context>
     <name>RegisterLists</name>
     <message>
         <location filename="../../ui/register/lists.py" line="34"/>
@@ -772,34 +791,69 @@ Phone: %3</translation>
 <context>
     <name>ReportsPage</name>
     <message>
-        <location filename="../../ui/work/pages.py" line="131"/>
+        <location filename="../../ui/reports/page.py" line="38"/>
         <source>工作概况</source>
         <translation>Work overview</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="133"/>
+        <location filename="../../ui/reports/page.py" line="40"/>
         <source>未完成任务</source>
         <translation>Open tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="133"/>
+        <location filename="../../ui/reports/page.py" line="40"/>
         <source>超期任务</source>
         <translation>Overdue tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="134"/>
+        <location filename="../../ui/reports/page.py" line="41"/>
         <source>在办事件</source>
         <translation>Open cases</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="134"/>
+        <location filename="../../ui/reports/page.py" line="41"/>
         <source>超期事件</source>
         <translation>Overdue cases</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="135"/>
+        <location filename="../../ui/reports/page.py" line="42"/>
         <source>已办结事件</source>
         <translation>Closed cases</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="53"/>
+        <source>打印</source>
+        <translation>Print</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="54"/>
+        <source>统计汇总表（本辖区，供上级检查）</source>
+        <translation>Inspection summary (your area)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="58"/>
+        <source>导出该村全部户情登记表</source>
+        <translation>Export all household cards of the village</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="65"/>
+        <source>村（社区）</source>
+        <translation>Village</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="66"/>
+        <source>打印件带有水印（用户、时间、用途），每次打印均记入审计日志。</source>
+        <translation>Prints carry a watermark (user, time, purpose); every print is recorded in the audit log.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="94"/>
+        <source>统计汇总表</source>
+        <translation>Inspection summary</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="102"/>
+        <source>导出户情登记表</source>
+        <translation>Export household cards</translation>
     </message>
 </context>
 <context>
@@ -1230,85 +1284,85 @@ Phone: %3</translation>
 <context>
     <name>WorkPages</name>
     <message>
-        <location filename="../../ui/work/pages.py" line="30"/>
+        <location filename="../../ui/work/pages.py" line="20"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="32"/>
+        <location filename="../../ui/work/pages.py" line="22"/>
         <source>明天到期</source>
         <translation>Due tomorrow</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="48"/>
+        <location filename="../../ui/work/pages.py" line="38"/>
         <source>任务编号</source>
         <translation>Task no.</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="49"/>
-        <location filename="../../ui/work/pages.py" line="62"/>
+        <location filename="../../ui/work/pages.py" line="39"/>
+        <location filename="../../ui/work/pages.py" line="52"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="50"/>
+        <location filename="../../ui/work/pages.py" line="40"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="52"/>
-        <location filename="../../ui/work/pages.py" line="66"/>
+        <location filename="../../ui/work/pages.py" line="42"/>
+        <location filename="../../ui/work/pages.py" line="56"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="53"/>
+        <location filename="../../ui/work/pages.py" line="43"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="54"/>
+        <location filename="../../ui/work/pages.py" line="44"/>
         <source>进度（户）</source>
         <translation>Progress (households)</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="55"/>
-        <location filename="../../ui/work/pages.py" line="70"/>
+        <location filename="../../ui/work/pages.py" line="45"/>
+        <location filename="../../ui/work/pages.py" line="60"/>
         <source>提醒</source>
         <translation>Alert</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="61"/>
+        <location filename="../../ui/work/pages.py" line="51"/>
         <source>事件编号</source>
         <translation>Case no.</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="63"/>
+        <location filename="../../ui/work/pages.py" line="53"/>
         <source>类别</source>
         <translation>Category</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="65"/>
+        <location filename="../../ui/work/pages.py" line="55"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="67"/>
+        <location filename="../../ui/work/pages.py" line="57"/>
         <source>登记时间</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="68"/>
+        <location filename="../../ui/work/pages.py" line="58"/>
         <source>办理期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="113"/>
+        <location filename="../../ui/work/pages.py" line="103"/>
         <source>任务收件箱：上级部门下发的任务（按状态和截止时间排列）</source>
         <translation>Task inbox: tasks sent down by departments (by status and due date)</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="119"/>
+        <location filename="../../ui/work/pages.py" line="109"/>
         <source>事件与诉求（按状态和办理期限排列）</source>
         <translation>Cases and appeals (by status and deadline)</translation>
     </message>

@@ -32,7 +32,7 @@ class HouseholdPanel(QWidget):
     changed = Signal()  # a household or member was saved: lists should reload
 
     def __init__(self, context, runner, dialogs, forms, on_error, language: str = "zh_CN",
-                 parent: QWidget | None = None) -> None:
+                 printer=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self.runner = runner
@@ -40,6 +40,7 @@ class HouseholdPanel(QWidget):
         self.forms = forms
         self._on_error = on_error
         self._language = language
+        self.printer = printer
         self.labels = Labels()
         self.detail = None  # the HouseholdDetail on screen, None for a new household
         self.errors: dict[str, QLabel] = {}
@@ -60,6 +61,7 @@ class HouseholdPanel(QWidget):
         layout.addLayout(self.form)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
+        buttons.addWidget(self.print_button)
         buttons.addWidget(self.save_button)
         layout.addLayout(buttons)
         layout.addWidget(self.tabs, 1)
@@ -89,6 +91,8 @@ class HouseholdPanel(QWidget):
         self.form.addRow(self.tr("联系电话"), self._with_error(self.phone, "phone"))
         self.save_button = QPushButton(self.tr("保存户信息 (Ctrl+S)"))
         self.save_button.clicked.connect(self.save)
+        self.print_button = QPushButton(self.tr("打印户情登记表"))
+        self.print_button.clicked.connect(self.print_card)
         self.household_no.textChanged.connect(lambda v: self._check("household_no", v))
         self.address.textChanged.connect(lambda v: self._check("address", v))
         self.phone.textChanged.connect(lambda v: self._check("phone", v))
@@ -208,6 +212,14 @@ class HouseholdPanel(QWidget):
             return
         self._on_error(error)
 
+    def print_card(self) -> None:
+        if self.detail is None or self.printer is None:
+            return
+        household = self.detail.household
+        self.printer.print_pdf(self, self.tr("打印户情登记表"), f"户情登记表_{household.household_no}.pdf",
+                               lambda path, purpose: self.context.reports.print_household_card(
+                                   household.id, path, purpose))
+
     # -- field checks -----------------------------------------------------------------------
     def _check(self, field: str, value: str) -> None:
         region = self.village.currentData() if self.detail is None else self.detail.household.region_code
@@ -258,6 +270,7 @@ class HouseholdPanel(QWidget):
         for widget in (self.household_no, self.grid, self.household_kind, self.hukou_type, self.address,
                        self.phone, self.save_button, self.tabs):
             widget.setEnabled(enabled)
+        self.print_button.setEnabled(enabled and self.detail is not None and self.printer is not None)
 
     def today(self):
         return beijing_now().date()

@@ -1,21 +1,11 @@
-"""任务, 事件 and 报表 pages. The task inbox lists what departments sent down with progress counted
-in households handled and overdue / due-tomorrow flags; the case list shows each case's status and
-deadline; the reports page shows the figures an inspection asks for first. Lists load lazily
-through the task runner like the register."""
+"""任务 and 事件 pages. The task inbox lists what departments sent down with progress counted in
+households handled and overdue / due-tomorrow flags; the case list shows each case's status and
+deadline. Lists load lazily through the task runner like the register."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QGridLayout,
-    QGroupBox,
-    QHeaderView,
-    QLabel,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from app.codes import CodeBook
 from app.rules import case_workflow, task_rules
@@ -117,40 +107,3 @@ class CasesPage(_ListPage):
     def __init__(self, work, runner, on_error) -> None:
         super().__init__(case_columns(), work.cases_page, runner, on_error,
                          translate("WorkPages", "事件与诉求（按状态和办理期限排列）"))
-
-
-class ReportsPage(QWidget):
-    """The headline figures of the township's work, as an inspection asks for them."""
-
-    def __init__(self, work, runner, on_error) -> None:
-        super().__init__()
-        self._work = work
-        self._runner = runner
-        self._on_error = on_error
-        self.values: dict[str, QLabel] = {}
-        box = QGroupBox(self.tr("工作概况"))
-        grid = QGridLayout(box)
-        captions = [("open_tasks", self.tr("未完成任务")), ("overdue_tasks", self.tr("超期任务")),
-                    ("open_cases", self.tr("在办事件")), ("overdue_cases", self.tr("超期事件")),
-                    ("closed_cases", self.tr("已办结事件"))]
-        for row, (key, caption) in enumerate(captions):
-            grid.addWidget(QLabel(caption), row, 0)
-            value = QLabel("…")
-            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            value.setStyleSheet("font-size: 16px; font-weight: bold;")
-            grid.addWidget(value, row, 1)
-            self.values[key] = value
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 16, 24, 16)
-        layout.addWidget(box)
-        layout.addStretch(1)
-
-    def activate(self) -> None:
-        self._runner.run_db(self._work.summary, self._show)
-
-    def _show(self, summary, error) -> None:
-        if error is not None:
-            self._on_error(error)
-            return
-        for key, label in self.values.items():
-            label.setText(f"{getattr(summary, key):,}")

@@ -1,0 +1,267 @@
+"""The task inbox (任务收件箱, 条→块) as the desktop client's task desk sees it: targets the actor
+reaches grouped by department, status, deadline or task, each with readable labels (department,
+village, kind); one target's card with its linked households (number, head, address, handled);
+the township's moves (accept, assign to a village, link households, mark handled, feedback,
+complete, return) and the department's (issue a task to townships/villages, reissue, reopen,
+follow each target's progress). Every call is one short transaction on the task runner's thread;
+the workflow itself is `app.services.tasks`' (this module only reads and delegates)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from app.client.browse import RegionOption
+from app.rules import task_rules as tr
+from app.services.context import DEPARTMENT, REGISTER_WRITERS, beijing_now
+from app.services.search import search_persons
+from app.services.tasks import TargetDetail, TargetView, TaskService, area_prefix
+from db.models import Household, Person, Region
+
+if TYPE_CHECKING:
+    from app.client.context import ClientContext
+
+GROUP_KEYS = ("department", "status", "deadline", "task")
+# Deadline buckets in the order a clerk works through them.
+DEADLINE_BUCKETS = ("已超期", "明天到期", "七天内到期", "更晚到期", "已结束")
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One target in the inbox with the labels a list shows."""
+
+    view: TargetView
+    department_label: str
+    region_name: str
+    assigned_name: str
+    kind_label: str
+
+
+@dataclass(frozen=True)
+class InboxGroup:
+    label: str
+    items: tuple[InboxItem, ...]
+
+    @property
+    def handled(self) -> int:
+        return sum(item.view.progress.handled for item in self.items)
+
+    @property
+    def total(self) -> int:
+        return sum(item.view.progress.total for item in self.items)
+
+
+@dataclass(frozen=True)
+class LinkedHousehold:
+    household_id: str
+    household_no: str
+    head_name: str
+    address: str
+    handled: bool
+
+
+@dataclass(frozen=True)
+class TaskCard:
+    """One target opened: the service's detail plus readable labels and the linked households."""
+
+    detail: TargetDetail
+    item: InboxItem
+    households: tuple[LinkedHousehold, ...]
+    field_labels: tuple[str, ...]
+    actions: tuple[str, ...]  # the transitions this actor may take now
+
+
+@dataclass(frozen=True)
+class HouseholdChoice:
+    household_id: str
+    household_no: str
+    head_name: str
+    address: str
+
+
+def deadline_bucket(view: TargetView, now: dt.datetime) -> str:
+    if view.status in (tr.COMPLETED, tr.RETURNED):
+        return DEADLINE_BUCKETS[4]
+    if view.overdue:
+        return DEADLINE_BUCKETS[0]
+    if view.due_soon:
+        return DEADLINE_BUCKETS[1]
+    return DEADLINE_BUCKETS[2] if view.due_at <= now + dt.timedelta(days=7) else DEADLINE_BUCKETS[3]
+
+
+def group_inbox(items: Iterable[InboxItem], by: str, now: dt.datetime) -> list[InboxGroup]:
+    """Items grouped for the inbox tree; groups in working order, items soonest due first."""
+    keys = {
+        "department": lambda i: i.department_label,
+        "status": lambda i: i.view.status_label,
+        "deadline": lambda i: deadline_bucket(i.view, now),
+        "task": lambda i: f"{i.view.task_no} {i.view.title}",
+    }
+    if by not in keys:
+        raise ValueError(f"unknown grouping {by!r}")
+    groups: dict[str, list[InboxItem]] = {}
+    for item in sorted(items, key=lambda i: (i.view.due_at, i.view.id)):
+        groups.setdefault(keys[by](item), []).append(item)
+    order = {
+        "status": lambda label: list(tr.STATUS_LABELS.values()).index(label),
+        "deadline": DEADLINE_BUCKETS.index,
+    }.get(by)
+    labels = sorted(groups, key=order) if order else list(groups)
+    return [InboxGroup(label, tuple(groups[label])) for label in labels]
+
+
+class TaskDesk:
+    """What the task page calls; built from the client context (constructor injection)."""
+
+    def __init__(self, context: ClientContext, clock=beijing_now) -> None:
+        self._context = context
+        self._clock = clock
+        self.tasks = TaskService(context.sessions, context.actor, clock)
+        self._labels: tuple[dict, dict] | None = None
+
+    @property
+    def actor(self):
+        return self._context.actor
+
+    @property
+    def is_department(self) -> bool:
+        return self.actor.role == DEPARTMENT
+
+    def now(self) -> dt.datetime:
+        return self._clock()
+
+    # -- reading ---------------------------------------------------------------------------
+    def inbox(self, include_done: bool = False) -> list[InboxItem]:
+        views = self.tasks.inbox(include_done=include_done)
+        return [self._item(view) for view in views]
+
+    def grouped(self, by: str, include_done: bool = False) -> list[InboxGroup]:
+        return group_inbox(self.inbox(include_done), by, self.now())
+
+    def card(self, target_id: str) -> TaskCard:
+        detail = self.tasks.get(target_id)
+        households = self._context.read(lambda s: _linked(s, detail))
+        labels = tuple(FIELD_LABELS.get(f, f) for f in detail.requested_fields)
+        return TaskCard(detail, self._item(detail.target), households, labels, self._actions(detail.target))
+
+    def _actions(self, view: TargetView) -> tuple[str, ...]:
+        legal = tr.allowed_actions(view.status)
+        if self.is_department:
+            return tuple(a for a in legal if a in tr.DEPARTMENT_ACTIONS)
+        if self.actor.role in REGISTER_WRITERS:
+            return tuple(a for a in legal if a not in tr.DEPARTMENT_ACTIONS)
+        return ()
+
+    def _item(self, view: TargetView) -> InboxItem:
+        departments, regions = self._label_maps()
+        kinds = {"1": "走访巡查", "2": "数据核采", "3": "指令下达"}
+        return InboxItem(view, departments.get(view.department_code, view.department_code),
+                         _region_label(regions, view.region_code),
+                         _region_label(regions, view.assigned_region_code) if view.assigned_region_code else "",
+                         kinds.get(view.kind, view.kind))
+
+    def _label_maps(self) -> tuple[dict, dict]:
+        if self._labels is None:
+            book = self._context.register.code_book()
+            departments = {e.code: e.label_zh for e in book.entries("department", include_inactive=True)}
+            regions = self._context.read(lambda s: dict(s.execute(select(Region.code, Region.name)).all()))
+            self._labels = (departments, regions)
+        return self._labels
+
+    def villages_of(self, target_id: str) -> list[RegionOption]:
+        """The villages a township target may be handed on to."""
+        detail = self.tasks.get(target_id)
+        prefix = area_prefix(detail.target.region_code)
+        return self._context.read(lambda s: [RegionOption(c, n) for c, n in s.execute(
+            select(Region.code, Region.name).where(Region.code.startswith(prefix), Region.level == 5)
+            .order_by(Region.code))])
+
+    def find_households(self, target_id: str, text: str, limit: int = 30) -> list[HouseholdChoice]:
+        """Households to link, found by household number prefix or a member's name / initials / ID tail."""
+        detail = self.tasks.get(target_id)
+        area = area_prefix(detail.target.assigned_region_code or detail.target.region_code)
+        return self._context.read(lambda s: _find_households(s, area, text.strip(), limit))
+
+    # -- the township's moves ------------------------------------------------------------------
+    def act(self, target_id: str, action: str, text: str = "") -> TargetView:
+        return self.tasks.transition(target_id, action, text)
+
+    def assign(self, target_id: str, village_code: str | None, assignee: str | None) -> TargetView:
+        return self.tasks.assign(target_id, village_code or None, assignee)
+
+    def link(self, target_id: str, household_ids: Iterable[str]) -> tr.Progress:
+        return self.tasks.link_households(target_id, household_ids)
+
+    def unlink(self, target_id: str, household_id: str) -> tr.Progress:
+        return self.tasks.unlink_household(target_id, household_id)
+
+    def mark_handled(self, target_id: str, household_id: str, handled: bool) -> tr.Progress:
+        return self.tasks.mark_handled(target_id, household_id, handled)
+
+    def feedback(self, target_id: str, text: str):
+        return self.tasks.add_feedback(target_id, text)
+
+    # -- the department's side -----------------------------------------------------------------
+    def issue_options(self) -> tuple[list[RegionOption], list[tuple[str, str]]]:
+        """Townships and villages a task may go to (in scope), and the departments one may issue for."""
+        scope = self.actor.scope
+        regions = self._context.read(lambda s: [RegionOption(c, n) for c, n in s.execute(
+            select(Region.code, Region.name).where(Region.code.startswith(scope), Region.level.in_((4, 5)))
+            .order_by(Region.code))])
+        book = self._context.register.code_book()
+        departments = [(e.code, e.label_zh) for e in book.entries("department")
+                       if not self.is_department or e.code == self.actor.department_code]
+        return regions, departments
+
+    def issue(self, *, title: str, department_code: str, due_at: dt.datetime, regions: list[str], kind: str,
+              priority: int = 2, description: str = "", requested_fields: Iterable[str] = ()) -> tuple[TargetView, ...]:
+        return self.tasks.create(title=title, department_code=department_code, due_at=due_at,
+                                 target_regions=regions, kind=kind, priority=priority, description=description,
+                                 requested_fields=requested_fields)
+
+
+# Register fields a data-verification task may request (一表通), with their labels.
+FIELD_LABELS = {"phone": "联系电话", "current_address": "现住址", "residence_type": "人员类别",
+                "id_number": "证件号码", "hukou_address": "户籍地", "political_status": "政治面貌",
+                "marital_status": "婚姻状况", "education": "文化程度"}
+
+
+def _region_label(regions: dict, code: str | None) -> str:
+    if not code:
+        return ""
+    return regions.get(code) or regions.get(code.ljust(12, "0")) or code
+
+
+def _linked(session, detail: TargetDetail) -> tuple[LinkedHousehold, ...]:
+    ids = [link.household_id for link in detail.links]
+    if not ids:
+        return ()
+    rows = session.execute(select(Household.id, Household.household_no, Household.address, Person.name)
+                           .outerjoin(Person, Person.id == Household.head_person_id).where(Household.id.in_(ids)))
+    found = {hid: (number, address or "", name or "") for hid, number, address, name in rows}
+    return tuple(LinkedHousehold(link.household_id, *_ordered(found.get(link.household_id)), link.handled)
+                 for link in sorted(detail.links, key=lambda k: found.get(k.household_id, ("",))[0]))
+
+
+def _ordered(found: tuple | None) -> tuple[str, str, str]:
+    number, address, name = found or ("", "", "")
+    return number, name, address
+
+
+def _find_households(session, area: str, text: str, limit: int) -> list[HouseholdChoice]:
+    if not text:
+        return []
+    query = (select(Household.id, Household.household_no, Household.address, Person.name)
+             .outerjoin(Person, Person.id == Household.head_person_id)
+             .where(Household.deleted.is_(False), Household.region_code.startswith(area)))
+    if text.isdigit() and len(text) >= 12:
+        query = query.where(Household.household_no.startswith(text))
+    else:
+        ids = {hit.household_id for hit in search_persons(session, text, area, 200) if hit.household_id}
+        query = query.where(Household.id.in_(ids))
+    rows = session.execute(query.order_by(Household.household_no).limit(limit))
+    return [HouseholdChoice(hid, number, name or "", address or "") for hid, number, address, name in rows]

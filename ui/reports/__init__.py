@@ -1,0 +1,1 @@
+"""报表: work figures and the printed reports (inspection summary, village household cards)."""
