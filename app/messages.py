@@ -83,6 +83,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                         "{remaining} linked households are not handled yet; the task cannot be completed"),
     "link_not_found": ("该户未关联到此任务", "This household is not linked to this task"),
     "task_not_accepted": ("请先接收任务", "Accept the task first"),
+    "one_form_no_head": ("该户没有户主，无法从户籍带出数据。请先在户籍人口中设置户主",
+                         "This household has no head, so nothing can be filled in from the register; set the head first"),
     # client sync, enrolment and USB bundles (app/enrolment.py, app/sync_service.py, app/bundle.py)
     "keyring_unavailable": ("本机没有安全的密钥存储（{backend}），无法保存登录凭据。请在系统凭据管理器可用的环境中登录",
                             "No secure keyring on this machine ({backend}); the login cannot be stored safely"),

@@ -1,0 +1,180 @@
+"""The case desk (事件与诉求) as the desktop client sees it: queues by status with their counts and
+an overdue queue; one case opened with its handling log, parties and 吹哨 records; the workflow
+actions this actor may take now (legal per `app.rules.case_workflow` AND allowed to the role per
+`app.services.cases.ACTION_ROLES`, so the page never offers a button that would be refused);
+registering a case with the reporter looked up in the register or typed; escalation, joint
+handling (summon, arrival, evaluation) and the revisit. The work itself is `CaseService`'s."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+
+from app.client.browse import RegionOption
+from app.rules import case_workflow as wf
+from app.services.cases import (
+    ACTION_ROLES,
+    SATISFACTION,
+    WHISTLE_EVALUATION,
+    CaseDetail,
+    CaseService,
+    CaseView,
+)
+from app.services.context import DEPARTMENT, beijing_now
+from app.services.search import PersonHit, search_persons
+from db.models import Case, Person
+
+if TYPE_CHECKING:
+    from app.client.context import ClientContext
+
+OVERDUE_QUEUE = -1  # the pseudo-status of the 已超期 queue
+# Actions outside the status workflow, offered beside its buttons when the role allows them.
+SIDE_ACTIONS = ("escalate", "whistle", "add_party")
+
+
+@dataclass(frozen=True)
+class Queue:
+    status: int | None  # None = every case, OVERDUE_QUEUE = overdue ones
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class CaseChoices:
+    """What the new-case form offers: code tables as (code, label) and the villages in scope."""
+
+    sources: tuple[tuple[str, str], ...]
+    request_types: tuple[tuple[str, str], ...]
+    categories: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]  # (code, label, children)
+    departments: tuple[tuple[str, str], ...]
+    villages: tuple[RegionOption, ...]
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """The new-case form's content; `reporter_person_id` set when picked from the register."""
+
+    source: str
+    request_type: str
+    category_code: str
+    title: str
+    region_code: str
+    grid_code: str | None = None
+    place: str = ""
+    description: str = ""
+    occurred_at: dt.datetime | None = None
+    reporter_name: str = ""
+    reporter_phone: str | None = None
+    reporter_person_id: str | None = None
+    parties: tuple[tuple[str, str], ...] = field(default=())  # (name, role)
+
+
+class CaseDesk:
+    def __init__(self, context: ClientContext, clock=beijing_now) -> None:
+        self._context = context
+        self.cases = CaseService(context.sessions, context.actor, clock)
+        self._clock = clock
+
+    @property
+    def role(self) -> str:
+        return self._context.actor.role
+
+    # -- reading ---------------------------------------------------------------------------
+    def queues(self) -> list[Queue]:
+        """Every status with cases in it (in workflow order), plus 全部 and 已超期."""
+        counts = self._context.read(lambda s: _status_counts(s, self._context.actor))
+        overdue = len(self.cases.list_cases(overdue_only=True, limit=10_000))
+        queues = [Queue(None, "全部", sum(counts.values())), Queue(OVERDUE_QUEUE, "已超期", overdue)]
+        queues += [Queue(status, wf.status_label(status), counts[status]) for status in wf.STATUSES
+                   if counts.get(status)]
+        return queues
+
+    def queue(self, status: int | None, limit: int = 300) -> list[CaseView]:
+        if status == OVERDUE_QUEUE:
+            return self.cases.list_cases(overdue_only=True, limit=limit)
+        return self.cases.list_cases(status=status, limit=limit)
+
+    def detail(self, case_id: str) -> CaseDetail:
+        return self.cases.get(case_id)
+
+    def actions_for(self, view: CaseView) -> tuple[str, ...]:
+        """Workflow actions legal from the case's status that this role may take."""
+        return tuple(a for a in view.allowed_actions if self.role in ACTION_ROLES.get(a, frozenset()))
+
+    def side_actions_for(self, view: CaseView) -> tuple[str, ...]:
+        if wf.is_finished(view.status):
+            return ()
+        return tuple(a for a in SIDE_ACTIONS if self.role in ACTION_ROLES[a])
+
+    def choices(self) -> CaseChoices:
+        book = self._context.register.code_book()
+
+        def pairs(table: str) -> tuple[tuple[str, str], ...]:
+            return tuple((e.code, e.label_zh) for e in book.entries(table))
+
+        top = [e for e in book.entries("case_category") if not e.parent_code]
+        categories = tuple((e.code, e.label_zh, tuple((c.code, c.label_zh) for c in book.children(
+            "case_category", e.code))) for e in top)
+        return CaseChoices(pairs("case_source"), pairs("request_type"), categories, pairs("department"),
+                           tuple(self._context.register.villages()))
+
+    def grids(self, village: str) -> list[RegionOption]:
+        return self._context.register.grids(village)
+
+    def find_reporter(self, text: str, limit: int = 20) -> list[PersonHit]:
+        """Residents matching typed text (name, initials, ID or phone tail), phones masked."""
+        scope = self._context.actor.scope
+        return self._context.read(lambda s: search_persons(s, text, scope, limit))
+
+    # -- writing ---------------------------------------------------------------------------
+    def register(self, form: NewCase) -> CaseView:
+        """Register the case; a reporter picked from the register brings their name and phone."""
+        name, phone = form.reporter_name, form.reporter_phone
+        if form.reporter_person_id:
+            found = self._context.read(lambda s: s.execute(select(Person.name, Person.phone).where(
+                Person.id == form.reporter_person_id)).first())
+            if found is not None:
+                name, phone = found[0], phone or found[1]
+        view = self.cases.create(
+            source=form.source, request_type=form.request_type, category_code=form.category_code,
+            title=form.title, region_code=form.region_code, grid_code=form.grid_code or None, place=form.place,
+            description=form.description, occurred_at=form.occurred_at, reporter_name=name,
+            reporter_phone=phone or None, reporter_person_id=form.reporter_person_id)
+        for party_name, party_role in form.parties:
+            if party_name.strip():
+                self.cases.add_party(view.id, party_name, party_role)
+        return view
+
+    def act(self, case_id: str, action: str, text: str = "", **extras) -> CaseView:
+        return self.cases.transition(case_id, action, text, **extras)
+
+    def escalate(self, case_id: str, department_code: str, text: str = "") -> CaseView:
+        return self.cases.escalate(case_id, department_code, text)
+
+    def whistle(self, case_id: str, department_codes: list[str], text: str = ""):
+        return self.cases.whistle(case_id, department_codes, text)
+
+    def arrive(self, whistle_id: str):
+        return self.cases.record_arrival(whistle_id)
+
+    def evaluate(self, whistle_id: str, evaluation: str, comment: str = ""):
+        return self.cases.evaluate_whistle(whistle_id, evaluation, comment)
+
+    def add_party(self, case_id: str, name: str, role: str = ""):
+        return self.cases.add_party(case_id, name, role)
+
+
+SATISFACTION_OPTIONS = tuple(SATISFACTION.items())
+EVALUATION_OPTIONS = tuple(WHISTLE_EVALUATION.items())
+
+
+def _status_counts(session, actor) -> dict[int, int]:
+    query = select(Case.status, func.count()).where(~Case.deleted, Case.region_code.like(actor.scope[:12] + "%"))
+    if len(actor.scope) > 12:
+        query = query.where(Case.grid_code.like(actor.scope + "%"))
+    if actor.role == DEPARTMENT:
+        query = query.where(Case.escalated_to == actor.department_code)
+    return {int(status): count for status, count in session.execute(query.group_by(Case.status))}
