@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.client.review import ReviewQueue
 from app.errors import UserFacingError
 from db.client import OutboxChange
-from db.models import Household
+from db.models import Household, Person, TagAssignment
 from tests.ui_support import context, demo_template  # noqa: F401
 
 
@@ -78,3 +78,67 @@ def test_an_edited_value_that_does_not_fit_the_field_is_refused(context, househo
     with context.sessions() as s:
         assert s.get(Household, household_id).last_visit_on.isoformat() == "2026-02-03"
     assert server.posted[0][1]["decision"] == "dismissed"
+
+
+def _duplicate(context):
+    """A second person with the first one's ID number, in another household (accepted, flagged)."""
+    with context.sessions() as s:
+        first = s.scalars(select(Person).where(Person.id_number.is_not(None)).order_by(Person.id)).first()
+        other = s.scalars(select(Household).where(Household.id != first.household_id)).first()
+        first_id, number, other_id = first.id, first.id_number, other.id
+    second = context.persons.create(other_id, "重复录入", id_type="01", id_number=number)
+    context.tags.tag("person", second.id, "dy")
+    return first_id, second.id
+
+
+def _duplicate_item(first_id, second_id):
+    return {**_item(second_id, field=None), "id": "d1", "kind": "duplicate_id", "entity": "person",
+            "related_record_id": first_id, "winner_value": None, "loser_value": None}
+
+
+def test_merging_duplicates_moves_tags_and_tombstones_the_loser(context):
+    first_id, second_id = _duplicate(context)
+    server = FakeServer([_duplicate_item(first_id, second_id)])
+    queue = ReviewQueue(context, lambda: server)
+    queue.open_items()
+    left, right = queue.duplicates("d1")
+    assert left.person.id == first_id and right.person.id == second_id and right.tags == ("dy",)
+    assert "*" in left.person.id_number_masked
+    queue.merge("d1", first_id)
+    with context.sessions() as s:
+        loser = s.get(Person, second_id)
+        tags = s.scalars(select(TagAssignment.tag_code).where(
+            TagAssignment.subject_id == first_id, TagAssignment.deleted.is_(False))).all()
+        entities = set(s.scalars(select(OutboxChange.entity)))
+    assert loser.deleted and loser.merged_into == first_id
+    assert "dy" in tags and {"person", "tag_assignment"} <= entities
+    assert server.posted[-1][1]["decision"] == "merged"
+
+
+def test_the_merge_view_in_the_review_page(qtbot, context):
+    from tests.ui_support import ScriptedDialogs
+    from ui.review.conflicts import ConflictsTab
+    from ui.review.merge import MergeDialog
+    from ui.tasks import ImmediateTaskRunner
+
+    first_id, second_id = _duplicate(context)
+    server = FakeServer([_duplicate_item(first_id, second_id)])
+    shown = []
+
+    def choose_first(parent, first, second):
+        dialog = MergeDialog(first, second, None, parent)
+        qtbot.addWidget(dialog)
+        shown.append(dialog.moves.text())
+        return dialog.survivor().person.id
+
+    errors = []
+    tab = ConflictsTab(ReviewQueue(context, lambda: server), ImmediateTaskRunner(), ScriptedDialogs(), errors.append,
+                       ask_survivor=choose_first)
+    qtbot.addWidget(tab)
+    tab.refresh()
+    tab.table.selectRow(0)
+    assert tab.merge_button.isEnabled() and not tab.take_button.isEnabled()
+    assert tab.table.item(0, 0).text() == "证件号码重复"
+    tab.merge()
+    assert errors == [] and "标签 1 个" in shown[0]
+    assert server.posted[-1][1]["decision"] == "merged"

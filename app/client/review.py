@@ -11,16 +11,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFoundError, UserFacingError
+from app.rules.regions import in_scope
+from app.services.persons import PersonView, person_view
 from db.base import model_for_entity
+from db.ids import tag_assignment_id
+from db.models import Case, CaseParty, Household, Person, TagAssignment
 from sync.wire import WireError, decode_value
 
 if TYPE_CHECKING:
     from app.client.context import ClientContext
 
-DECISIONS = {"keep": "keep_winner", "take_other": "take_loser", "edit": "dismissed"}
+DECISIONS = {"keep": "keep_winner", "take_other": "take_loser", "edit": "dismissed",
+             "not_duplicate": "not_duplicate"}
 
 
 @dataclass(frozen=True)
@@ -66,20 +72,45 @@ class ReviewQueue:
         self._items = {item.id: item for item in items}
         return items
 
-    def resolve(self, item_id: str, choice: str, value: Any = None) -> None:
-        """Record the decision: `choice` is "keep", "take_other" or "edit" (with `value`)."""
+    def duplicates(self, item_id: str) -> tuple[MergeSide, MergeSide]:
+        """Both persons of a duplicate-ID item, side by side, for the merge view."""
+        item = self._item(item_id)
+        scope = self._context.actor.scope
+        return self._context.read(lambda s: merge_sides(s, scope, item.related_record_id, item.record_id))
+
+    def merge(self, item_id: str, survivor_id: str) -> None:
+        """Merge a duplicate pair into `survivor_id` (a captured local edit) and close the item."""
+        item = self._item(item_id)
+        pair = {item.record_id, item.related_record_id}
+        if survivor_id not in pair:
+            raise NotFoundError("person", survivor_id)
+        (loser_id,) = pair - {survivor_id}
+        scope = self._context.actor.scope
+        self._context.write(lambda s: (merge_sides(s, scope, survivor_id, loser_id),
+                                       merge_person(s, survivor_id, loser_id)))
+        self._close(item, "merged", f"survivor {survivor_id}")
+
+    def _item(self, item_id: str) -> ReviewEntry:
         item = self._items.get(item_id)
-        if item is None or choice not in DECISIONS:
+        if item is None:
             raise NotFoundError("review_item", item_id)
-        if choice != "keep":
+        return item
+
+    def _close(self, item: ReviewEntry, decision: str, note: str = "") -> None:
+        self._transport().request("POST", f"/review/{item.id}/resolve", json_body={"decision": decision, "note": note})
+        self._items.pop(item.id, None)
+
+    def resolve(self, item_id: str, choice: str, value: Any = None) -> None:
+        """Record the decision: "keep", "take_other", "edit" (with `value`) or "not_duplicate"."""
+        item = self._item(item_id)
+        if choice not in DECISIONS:
+            raise NotFoundError("review_item", item_id)
+        if choice in ("take_other", "edit"):
             if not item.field:
                 raise UserFacingError("review_value_invalid", field="—")
             new_value = item.loser_value if choice == "take_other" else value
             self._context.write(lambda session: self._write_value(session, item, new_value))
-        note = "value edited by reviewer" if choice == "edit" else ""
-        self._transport().request("POST", f"/review/{item.id}/resolve",
-                                  json_body={"decision": DECISIONS[choice], "note": note})
-        self._items.pop(item.id, None)
+        self._close(item, DECISIONS[choice], "value edited by reviewer" if choice == "edit" else "")
 
     def _write_value(self, session: Session, item: ReviewEntry, value: Any) -> None:
         model = model_for_entity(item.entity)
@@ -92,3 +123,70 @@ class ReviewQueue:
             raise UserFacingError("review_value_invalid", field=item.field) from None
         if getattr(record, item.field) != decoded:
             setattr(record, item.field, decoded)  # captured into the outbox like any local edit
+
+
+@dataclass(frozen=True)
+class MergeSide:
+    """One of two persons flagged as duplicates, masked, with what would move if it were merged away."""
+
+    person: PersonView
+    household_no: str
+    tags: tuple[str, ...]
+    case_parties: int
+    reported_cases: int
+    is_head: bool
+
+
+def _merge_side(session: Session, person: Person) -> MergeSide:
+    household = session.get(Household, person.household_id) if person.household_id else None
+    tags = session.scalars(select(TagAssignment.tag_code).where(
+        TagAssignment.subject_type == "person", TagAssignment.subject_id == person.id,
+        TagAssignment.deleted.is_(False))).all()
+    parties = session.scalar(select(func.count()).select_from(CaseParty).where(
+        CaseParty.person_id == person.id, CaseParty.deleted.is_(False))) or 0
+    reported = session.scalar(select(func.count()).select_from(Case).where(
+        Case.reporter_person_id == person.id, Case.deleted.is_(False))) or 0
+    head = household is not None and household.head_person_id == person.id
+    return MergeSide(person_view(person, household.head_person_id if household else None),
+                     household.household_no if household else "", tuple(sorted(tags)), parties, reported, head)
+
+
+def merge_sides(session: Session, scope: str, first_id: str, second_id: str) -> tuple[MergeSide, MergeSide]:
+    sides = []
+    for person_id in (first_id, second_id):
+        person = session.get(Person, person_id)
+        if person is None or person.deleted or not in_scope(scope, person.region_code, person.grid_code):
+            raise NotFoundError("person", person_id)
+        sides.append(_merge_side(session, person))
+    return sides[0], sides[1]
+
+
+def merge_person(session: Session, survivor_id: str, loser_id: str) -> None:
+    """The loser becomes a tombstone pointing at the survivor; its tags, case parties and reported
+    cases move over, and a household it headed gets the survivor as head when they share it."""
+    survivor, loser = session.get(Person, survivor_id), session.get(Person, loser_id)
+    for tag in session.scalars(select(TagAssignment).where(
+            TagAssignment.subject_type == "person", TagAssignment.subject_id == loser.id,
+            TagAssignment.deleted.is_(False))).all():
+        _move_tag(session, tag, survivor)
+    for party in session.scalars(select(CaseParty).where(CaseParty.person_id == loser.id)).all():
+        party.person_id = survivor.id
+    for case in session.scalars(select(Case).where(Case.reporter_person_id == loser.id)).all():
+        case.reporter_person_id = survivor.id
+    household = session.get(Household, loser.household_id) if loser.household_id else None
+    if household is not None and household.head_person_id == loser.id:
+        household.head_person_id = survivor.id if survivor.household_id == household.id else None
+    loser.merged_into = survivor.id
+    loser.deleted = True
+
+
+def _move_tag(session: Session, tag: TagAssignment, survivor: Person) -> None:
+    record_id = tag_assignment_id(survivor.id, tag.tag_code)
+    kept = session.get(TagAssignment, record_id)
+    if kept is None:
+        session.add(TagAssignment(id=record_id, subject_type="person", subject_id=survivor.id, tag_code=tag.tag_code,
+                                  region_code=survivor.region_code, start_on=tag.start_on, end_on=tag.end_on))
+    elif kept.deleted:
+        kept.deleted = False
+        kept.deletion_gen = (kept.deletion_gen or 0) + 1
+    tag.deleted = True

@@ -4,167 +4,177 @@
 <context>
     <name>ConflictsTab</name>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="33"/>
+        <location filename="../../ui/review/conflicts.py" line="35"/>
         <source>同时修改</source>
         <translation>Concurrent edits</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="34"/>
+        <location filename="../../ui/review/conflicts.py" line="36"/>
         <source>删除与修改冲突</source>
         <translation>Delete vs. edit</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="35"/>
+        <location filename="../../ui/review/conflicts.py" line="37"/>
         <source>状态分歧</source>
         <translation>Diverging status</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="36"/>
+        <location filename="../../ui/review/conflicts.py" line="38"/>
         <source>证件号码重复</source>
         <translation>Duplicate ID number</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="56"/>
+        <location filename="../../ui/review/conflicts.py" line="58"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="56"/>
+        <location filename="../../ui/review/conflicts.py" line="58"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="57"/>
+        <location filename="../../ui/review/conflicts.py" line="59"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="57"/>
+        <location filename="../../ui/review/conflicts.py" line="59"/>
         <source>证件号码</source>
         <translation>Document number</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="58"/>
+        <location filename="../../ui/review/conflicts.py" line="60"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="58"/>
+        <location filename="../../ui/review/conflicts.py" line="60"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="59"/>
+        <location filename="../../ui/review/conflicts.py" line="61"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="59"/>
+        <location filename="../../ui/review/conflicts.py" line="61"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="60"/>
+        <location filename="../../ui/review/conflicts.py" line="62"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="60"/>
+        <location filename="../../ui/review/conflicts.py" line="62"/>
         <source>备注</source>
         <translation>Notes</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="61"/>
+        <location filename="../../ui/review/conflicts.py" line="63"/>
         <source>删除</source>
         <translation>Deleted</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="61"/>
+        <location filename="../../ui/review/conflicts.py" line="63"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="62"/>
+        <location filename="../../ui/review/conflicts.py" line="64"/>
         <source>所属户</source>
         <translation>Household</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="62"/>
+        <location filename="../../ui/review/conflicts.py" line="64"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="77"/>
+        <location filename="../../ui/review/conflicts.py" line="79"/>
         <source>（空）</source>
         <translation>(empty)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="90"/>
+        <location filename="../../ui/review/conflicts.py" line="93"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="90"/>
+        <location filename="../../ui/review/conflicts.py" line="93"/>
         <source>记录</source>
         <translation>Record</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="90"/>
+        <location filename="../../ui/review/conflicts.py" line="93"/>
         <source>字段</source>
         <translation>Field</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="91"/>
+        <location filename="../../ui/review/conflicts.py" line="94"/>
         <source>当前值（作者，时间）</source>
         <translation>Current value (author, time)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="91"/>
+        <location filename="../../ui/review/conflicts.py" line="94"/>
         <source>另一值（作者，时间）</source>
         <translation>Other value (author, time)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="92"/>
+        <location filename="../../ui/review/conflicts.py" line="95"/>
         <source>发现时间</source>
         <translation>Found at</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="99"/>
+        <location filename="../../ui/review/conflicts.py" line="102"/>
         <source>保留当前值</source>
         <translation>Keep current value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="100"/>
+        <location filename="../../ui/review/conflicts.py" line="103"/>
         <source>采用另一值</source>
         <translation>Take other value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="101"/>
+        <location filename="../../ui/review/conflicts.py" line="104"/>
         <source>改为新值…</source>
         <translation>Set new value…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="133"/>
+        <location filename="../../ui/review/conflicts.py" line="105"/>
+        <source>合并重复人员…</source>
+        <translation>Merge duplicates…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="106"/>
+        <source>不是同一人</source>
+        <translation>Not the same person</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="142"/>
         <source>登录城市服务器并同步后，这里会列出您负责区域内需要审核的冲突和重复人员。</source>
         <translation>After you log in to the city server and sync, conflicts and duplicate persons in your area that need review are listed here.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="135"/>
+        <location filename="../../ui/review/conflicts.py" line="144"/>
         <source>没有待审核的冲突。</source>
         <translation>No conflicts to review.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="137"/>
+        <location filename="../../ui/review/conflicts.py" line="146"/>
         <source>请逐条审核：保留当前值、采用另一值，或改为新值。您的决定会像普通修改一样同步。</source>
         <translation>Review each item: keep the current value, take the other one, or set a new value. Your decision syncs like any other edit.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="148"/>
+        <location filename="../../ui/review/conflicts.py" line="183"/>
         <source>改为新值</source>
         <translation>Set new value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="148"/>
+        <location filename="../../ui/review/conflicts.py" line="183"/>
         <source>新值：</source>
         <translation>New value:</translation>
     </message>
@@ -522,6 +532,84 @@ Phone: %3</translation>
     </message>
 </context>
 <context>
+    <name>MergeDialog</name>
+    <message>
+        <location filename="../../ui/review/merge.py" line="22"/>
+        <source>合并重复人员</source>
+        <translation>Merge duplicate persons</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/merge.py" line="28"/>
+        <source>保留此记录</source>
+        <translation>Keep this record</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/merge.py" line="38"/>
+        <source>合并</source>
+        <translation>Merge</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/merge.py" line="51"/>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/merge.py" line="52"/>
+        <source>证件号码</source>
+        <translation>Document number</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/merge.py" line="53"/>
+        <source>性别</source>
+        <translation>Gender</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/merge.py" line="54"/>
+        <source>出生日期</source>
+        <translation>Birth date</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/merge.py" line="55"/>
+        <source>户编号</source>
+        <translation>Household no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/merge.py" line="55"/>
+        <source>（户主）</source>
+        <translation> (head)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/merge.py" line="56"/>
+        <source>现住址</source>
+        <translation>Current address</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/merge.py" line="57"/>
+        <source>联系电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/merge.py" line="58"/>
+        <source>标签</source>
+        <translation>Tag</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/merge.py" line="59"/>
+        <source>事件当事人 / 报事</source>
+        <translation>Case parties / reported cases</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/merge.py" line="67"/>
+        <source>合并后，另一条记录将标记为已合并（不会物理删除），并移到保留的记录：标签 %1 个，事件当事人 %2 条，报事记录 %3 条。</source>
+        <translation>After merging, the other record is marked as merged (never physically removed) and moves to the kept one: %1 tags, %2 case parties, %3 reported cases.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/merge.py" line="71"/>
+        <source>另一条记录是户主：若两人同户，户主改为保留的记录，否则该户暂无户主。</source>
+        <translation> The other record is a household head: if both share the household, the kept record becomes head; otherwise the household has no head for now.</translation>
+    </message>
+</context>
+<context>
     <name>PersonForm</name>
     <message>
         <location filename="../../ui/register/person_form.py" line="35"/>
@@ -859,72 +947,72 @@ Phone: %3</translation>
 <context>
     <name>ReviewPage</name>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="42"/>
+        <location filename="../../ui/review/conflicts.py" line="44"/>
         <source>户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="42"/>
+        <location filename="../../ui/review/conflicts.py" line="44"/>
         <source>人员</source>
         <translation>Persons</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="43"/>
+        <location filename="../../ui/review/conflicts.py" line="45"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="43"/>
+        <location filename="../../ui/review/conflicts.py" line="45"/>
         <source>走访记录</source>
         <translation>Visit</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="44"/>
+        <location filename="../../ui/review/conflicts.py" line="46"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="44"/>
+        <location filename="../../ui/review/conflicts.py" line="46"/>
         <source>任务进度</source>
         <translation>Task progress</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="45"/>
+        <location filename="../../ui/review/conflicts.py" line="47"/>
         <source>任务关联户</source>
         <translation>Task household</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="45"/>
+        <location filename="../../ui/review/conflicts.py" line="47"/>
         <source>任务反馈</source>
         <translation>Task feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="46"/>
+        <location filename="../../ui/review/conflicts.py" line="48"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="46"/>
+        <location filename="../../ui/review/conflicts.py" line="48"/>
         <source>事件处置记录</source>
         <translation>Case log entry</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="47"/>
+        <location filename="../../ui/review/conflicts.py" line="49"/>
         <source>事件当事人</source>
         <translation>Case party</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="47"/>
+        <location filename="../../ui/review/conflicts.py" line="49"/>
         <source>吹哨报到</source>
         <translation>Joint handling</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="48"/>
+        <location filename="../../ui/review/conflicts.py" line="50"/>
         <source>审计记录</source>
         <translation>Audit entry</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="48"/>
+        <location filename="../../ui/review/conflicts.py" line="50"/>
         <source>代码表</source>
         <translation>Code table</translation>
     </message>

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.review.merge import ask_survivor
+
 translate = QCoreApplication.translate
 
 
@@ -79,9 +81,10 @@ def _value(value) -> str:
 
 
 class ConflictsTab(QWidget):
-    def __init__(self, source, runner, dialogs, on_error) -> None:
+    def __init__(self, source, runner, dialogs, on_error, ask_survivor=ask_survivor) -> None:
         super().__init__()
         self._source = source
+        self._ask_survivor = ask_survivor
         self._runner = runner
         self._dialogs = dialogs
         self._on_error = on_error
@@ -99,11 +102,17 @@ class ConflictsTab(QWidget):
         self.keep_button = QPushButton(self.tr("保留当前值"))
         self.take_button = QPushButton(self.tr("采用另一值"))
         self.edit_button = QPushButton(self.tr("改为新值…"))
+        self.merge_button = QPushButton(self.tr("合并重复人员…"))
+        self.distinct_button = QPushButton(self.tr("不是同一人"))
         self.keep_button.clicked.connect(lambda: self.resolve("keep"))
         self.take_button.clicked.connect(lambda: self.resolve("take_other"))
         self.edit_button.clicked.connect(lambda: self.resolve("edit"))
+        self.merge_button.clicked.connect(self.merge)
+        self.distinct_button.clicked.connect(lambda: self.resolve("not_duplicate"))
+        self.table.itemSelectionChanged.connect(self._enable_buttons)
         buttons = QHBoxLayout()
-        for button in (self.keep_button, self.take_button, self.edit_button):
+        for button in (self.keep_button, self.take_button, self.edit_button, self.merge_button,
+                       self.distinct_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -135,14 +144,40 @@ class ConflictsTab(QWidget):
             self.message.setText(self.tr("没有待审核的冲突。"))
         else:
             self.message.setText(self.tr("请逐条审核：保留当前值、采用另一值，或改为新值。您的决定会像普通修改一样同步。"))
+        self._enable_buttons()
+
+    def _selected(self):
+        row = self.table.currentRow()
+        return self.items[row] if 0 <= row < len(self.items) else None
+
+    def _enable_buttons(self) -> None:
+        item = self._selected()
+        duplicate = item is not None and item.kind == "duplicate_id"
         for button in (self.keep_button, self.take_button, self.edit_button):
-            button.setEnabled(bool(self.items))
+            button.setEnabled(item is not None and not duplicate)
+        for button in (self.merge_button, self.distinct_button):
+            button.setEnabled(duplicate)
+
+    def merge(self) -> None:
+        item = self._selected()
+        if item is None or item.kind != "duplicate_id":
+            return
+        self._runner.run_db(lambda: self._source.duplicates(item.id),
+                            lambda sides, error: self._merge_chosen(item, sides, error))
+
+    def _merge_chosen(self, item, sides, error) -> None:
+        if error is not None:
+            self._on_error(error)
+            return
+        survivor = self._ask_survivor(self, *sides)
+        if survivor is not None:
+            self._runner.run_network(lambda: self._source.merge(item.id, survivor),
+                                     lambda _r, err: self._on_error(err) if err else self.refresh())
 
     def resolve(self, choice: str) -> None:
-        row = self.table.currentRow()
-        if not 0 <= row < len(self.items):
+        item = self._selected()
+        if item is None:
             return
-        item = self.items[row]
         value = None
         if choice == "edit":
             value = self._dialogs.ask_text(self, self.tr("改为新值"), self.tr("新值："), _value(item.winner_value))
