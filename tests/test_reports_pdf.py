@@ -80,6 +80,8 @@ def test_reveal_is_audited_and_limited_to_allowed_roles(sample, tmp_path):
     with pytest.raises(PermissionDenied):
         service(sessions, role="grid_worker", scope=VILLAGE).print_household_card(
             ids["first"], tmp_path / "x.pdf", "走访", reveal=True)
+    with pytest.raises(PermissionDenied):  # departments (条) never see the register
+        service(sessions, role="department", scope="").print_household_card(ids["first"], tmp_path / "x.pdf", "核查")
 
 
 def test_purpose_and_scope_are_required(sample, tmp_path):

@@ -21,6 +21,8 @@ from app.reports.fonts import MAIN_FONT, draw_runs, font_runs
 
 LABEL_FILL = colors.Color(0.93, 0.93, 0.93)
 RULE_WIDTH = 0.6
+# Punctuation a Chinese line must not start with (避头点): it stays on the previous line instead.
+NO_LINE_START = frozenset("，。、；：？！）》」』”’%·…,.;:?!)]")
 WIDEST_GLYPH_EM = 1.2  # WenQuanYi's widest glyph is 1.17 em, HanaMin's 1 em
 
 
@@ -46,7 +48,7 @@ def measured_lines(text: str, width: float, size: float) -> list[tuple[str, floa
             continue
         line = ""
         for ch in paragraph:
-            if line and text_width(line + ch, size) > width:
+            if line and ch not in NO_LINE_START and text_width(line + ch, size) > width:
                 cut = _latin_break(line)
                 done = line[:cut].rstrip()
                 lines.append((done, text_width(done, size)))

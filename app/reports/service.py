@@ -28,7 +28,13 @@ from app.reports.summary_data import inspection_summary
 from app.reports.summary_form import summary_story
 from app.reports.work_data import case_form, task_sheet
 from app.reports.work_forms import case_form_story, task_sheet_story
-from app.services.context import REVEAL_ROLES, SENSITIVE_TAG_ROLES, ServiceBase, require_text
+from app.services.context import (
+    REGISTER_WRITERS,
+    REVEAL_ROLES,
+    SENSITIVE_TAG_ROLES,
+    ServiceBase,
+    require_text,
+)
 from db.models import Case, Household, Task
 
 Progress = Callable[[int, int], None]
@@ -88,6 +94,7 @@ class ReportService(ServiceBase):
 
     def print_household_card(self, household_id: str, output: Path, purpose: str,
                              reveal: bool = False) -> PrintResult:
+        self._require_role(REGISTER_WRITERS, "打印户情登记表")  # departments do not see the register
         d = self._disclosure(purpose, reveal)
         with self._unit_of_work() as session:
             household = self._get(session, Household, household_id, "household")
@@ -135,6 +142,7 @@ class ReportService(ServiceBase):
                              progress: Progress | None = None) -> PrintResult:
         """Every household of a village (or grid) in one PDF, one card after another, with running page
         numbers; `progress(done, total)` is called as layout reaches each household (worker thread)."""
+        self._require_role(REGISTER_WRITERS, "批量打印户情登记表")
         d = self._disclosure(purpose, reveal)
         self._check_scope(village_code[:12], village_code if len(village_code) == 15 else None)
         with self._unit_of_work() as session:

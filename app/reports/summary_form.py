@@ -14,8 +14,8 @@ RATE_WIDTHS = [m * mm for m in (46, 20, 20, 20, 22, 24, 22)]
 
 
 def _rate_table(rows: tuple[RateRow, ...], first: str, open_label: str, finished_label: str,
-                on_time_label: str) -> object:
-    header = [first, "总数", open_label, finished_label, on_time_label, "超期未完成", "按期率"]
+                on_time_label: str, overdue_label: str) -> object:
+    header = [first, "总数", open_label, finished_label, on_time_label, overdue_label, "按期率"]
     body = [[cell(r.label), r.total, r.open, r.finished, r.on_time, r.overdue_open, r.rate] for r in rows]
     if not body:
         body = [["（无数据）", "", "", "", "", "", ""]]
@@ -53,7 +53,8 @@ def _overdue(summary: InspectionSummary) -> list:
               o.days_over] for o in summary.overdue_cases]
     if not summary.overdue_cases:
         rows.append(["（无超期未办结事件）", "", "", "", "", ""])
-    return [section("六、超期未办结事件清单"), grid_table(rows, [m * mm for m in (36, 32, 36, 20, 28, 22)])]
+    return [section("六、超期未办结事件清单"),
+            grid_table(rows, [m * mm for m in (36, 32, 36, 20, 28, 22)], align={5: "right"})]
 
 
 def _period_text(summary: InspectionSummary) -> str:
@@ -68,13 +69,13 @@ def summary_story(summary: InspectionSummary) -> list:
     return [
         *title_block("基层治理工作统计汇总表", subtitle),
         section("一、事件办理情况（按村、社区）"),
-        _rate_table(summary.cases_by_village, "村（社区）", "办理中", "已办结", "按期办结"),
+        _rate_table(summary.cases_by_village, "村（社区）", "办理中", "已办结", "按期办结", "超期未办结"),
         section("二、事件办理情况（按分类）"),
-        _rate_table(summary.cases_by_category, "事件分类", "办理中", "已办结", "按期办结"),
+        _rate_table(summary.cases_by_category, "事件分类", "办理中", "已办结", "按期办结", "超期未办结"),
         section("三、事件状态分布"),
         _pairs_table(summary.cases_by_status, "状态", "件数"),
         section("四、任务完成情况（按村、社区）"),
-        _rate_table(summary.tasks_by_village, "村（社区）", "未完成", "已完成", "按期完成"),
+        _rate_table(summary.tasks_by_village, "村（社区）", "未完成", "已完成", "按期完成", "超期未完成"),
         *_register(summary),
         *_overdue(summary),
         gap(2),
