@@ -20,8 +20,10 @@ from collections.abc import Iterable
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from db.models import Case, CaseLogEntry, CaseWhistle, Task, TaskFeedback, TaskLink, TaskTarget
+from db.server import RecordVersion
 from server.deps import Principal
 
 REGION_ROLES = ("city_admin", "township_admin", "township_staff", "village_cadre", "grid_worker")
@@ -127,3 +129,14 @@ class DepartmentView:
             case_id = existing.case_id if existing else fields.get("case_id")
             return bool(case_id) and case_id in self.visible_ids("case", [case_id])
         return False
+
+
+def assigned_targets_condition(entity: str, prefix: str) -> ColumnElement | None:
+    """For a village (or grid) reader: township-level task targets the township assigned to its
+    village, and their feedback, are in its scope although their region is the township's."""
+    if len(prefix) < 12 or entity not in ("task_target", "task_feedback"):
+        return None
+    assigned = select(TaskTarget.id).where(TaskTarget.assigned_region_code.startswith(prefix[:12]))
+    if entity == "task_target":
+        return RecordVersion.record_id.in_(assigned)
+    return RecordVersion.record_id.in_(select(TaskFeedback.id).where(TaskFeedback.target_id.in_(assigned)))

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from db.base import synced_models
 from db.models import SYNC_ORDER
 from db.server import RecordVersion
+from server.scope import assigned_targets_condition
 from sync.store_sql import PulledRecord, SnapshotChunk, current_cursor, in_scope
 from sync.wire import PUSH_ONLY_ENTITIES, record_fields
 
@@ -30,7 +31,7 @@ def parse_position(raw: str | None) -> tuple[str, str] | None:
     return entity, record_id
 
 
-def _load(session: Session, cls: type, heads: list) -> list[PulledRecord]:
+def load_records(session: Session, cls: type, heads: list) -> list[PulledRecord]:
     by_id = {obj.id: obj for obj in session.scalars(select(cls).where(cls.id.in_([h[0] for h in heads])))}
     return [PulledRecord(cls.__sync_entity__, rid, seq, record_fields(by_id[rid]))
             for rid, seq in heads if rid in by_id]
@@ -38,6 +39,8 @@ def _load(session: Session, cls: type, heads: list) -> list[PulledRecord]:
 
 def snapshot_from(session: Session, scope_prefix: str, after: tuple[str, str] | None,
                   chunk_size: int) -> Iterator[SnapshotChunk]:
+    """Chunks of in-scope records (see the module docstring); `scope_prefix` also brings in the
+    township targets assigned to a village reader (server.scope.assigned_targets_condition)."""
     cursor = current_cursor(session)
     start_rank = SYNC_ORDER.index(after[0]) if after else -1
     pending: list[PulledRecord] = []
@@ -47,16 +50,19 @@ def snapshot_from(session: Session, scope_prefix: str, after: tuple[str, str] | 
         if entity in PUSH_ONLY_ENTITIES or rank < start_rank:
             continue
         last_id = after[1] if after and rank == start_rank else ""
+        extra = assigned_targets_condition(entity, scope_prefix)
+        scoped = in_scope(RecordVersion.region_code, scope_prefix)
+        scoped = scoped if extra is None else or_(scoped, extra)
         while True:
             heads = session.execute(
                 select(RecordVersion.record_id, RecordVersion.server_seq)
                 .where(RecordVersion.entity == entity, RecordVersion.record_id > last_id,
-                       in_scope(RecordVersion.region_code, scope_prefix))
+                       scoped)
                 .order_by(RecordVersion.record_id).limit(chunk_size)).all()
             if not heads:
                 break
             last_id = heads[-1][0]
-            pending.extend(_load(session, cls, heads))
+            pending.extend(load_records(session, cls, heads))
             while len(pending) >= chunk_size:
                 yield SnapshotChunk(cursor, pending[:chunk_size], False)
                 pending = pending[chunk_size:]

@@ -14,19 +14,28 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Person
+from db.models import Person, TaskFeedback, TaskTarget
+from db.server import RecordVersion
 from server.deps import Principal
 from server.idcheck import RESIDENT_ID, valid_resident_id
-from server.scope import DepartmentView, code_entry_visible, may_write_region, read_prefix
-from server.snapshot import snapshot_from
+from server.scope import (
+    DepartmentView,
+    assigned_targets_condition,
+    code_entry_visible,
+    may_write_region,
+    read_prefix,
+)
+from server.snapshot import load_records, snapshot_from
 from sync import store_sql
 from sync.merge import ChangeResult
 from sync.store_sql import Page, PulledRecord, SqlMergeStore
 from sync.wire import Change, WireError, parse_change
 
 DEPARTMENT_EVICTABLE = ("task", "case")
+VILLAGE_ROLES = ("village_cadre", "grid_worker")
 
 
 def _refusal(session: Session, change: Change, code: str, message: str) -> ChangeResult | None:
@@ -43,8 +52,6 @@ def _refusal(session: Session, change: Change, code: str, message: str) -> Chang
 
 
 def _id_number_problem(session: Session, change: Change, decoded: dict[str, Any]) -> bool:
-    if change.entity != "person" or decoded.get("id_number") is None:
-        return False
     id_type = decoded.get("id_type")
     if id_type is None:
         existing = session.get(Person, change.record_id)
@@ -52,37 +59,93 @@ def _id_number_problem(session: Session, change: Change, decoded: dict[str, Any]
     return id_type == RESIDENT_ID and not valid_resident_id(decoded["id_number"])
 
 
-def _server_check(session: Session, who: Principal, raw: Any) -> ChangeResult | None:
-    try:
-        change, decoded = parse_change(raw)
-    except WireError:
-        return None  # the store answers malformed changes itself, with the wire's code
-    if change.device_id != who.device_id:
-        return None
-    if _id_number_problem(session, change, decoded):
-        return _refusal(session, change, "invalid_id_number", "身份证号码无效（校验位或出生日期不对）")
-    if who.role == "department":
-        view = DepartmentView(session, who.department_code or "")
-        if not view.may_write(change.entity, change.record_id, decoded):
-            return _refusal(session, change, "forbidden_scope", "部门用户只能处理本部门下发的任务和交办给本部门的事件")
-    return None
+def _assigned_target(session: Session, who: Principal, change: Change, decoded: dict[str, Any]) -> bool:
+    """A village's part in a township-level task target the township assigned to it: the village may
+    report progress on the target and add feedback, not re-target or re-assign it."""
+    prefix = read_prefix(who) or ""
+    if change.entity == "task_target":
+        target = session.get(TaskTarget, change.record_id)
+        return (target is not None and (target.assigned_region_code or "").startswith(prefix)
+                and not {"region_code", "assigned_region_code", "task_id"} & decoded.keys())
+    existing = session.get(TaskFeedback, change.record_id)
+    target = session.get(TaskTarget, decoded.get("target_id") or (existing.target_id if existing else ""))
+    return (target is not None and (target.assigned_region_code or "").startswith(prefix)
+            and decoded.get("region_code", target.region_code) == target.region_code)
+
+
+class _Batch:
+    """Runs of ordinary changes go to the store together; a change that needs a check of its own
+    first flushes the run (so the check sees every earlier change of the batch) and goes alone."""
+
+    def __init__(self, session: Session, who: Principal):
+        self.session, self.who = session, who
+        self.results: list[ChangeResult] = []
+        self.run: list[Any] = []
+
+    def region_rule(self, entity: str, region: str) -> bool:
+        return may_write_region(self.who, entity, region)
+
+    def flush(self) -> None:
+        if self.run:
+            self.send(self.run, self.region_rule)
+            self.run = []
+
+    def send(self, raws: list[Any], may_write) -> None:
+        now_ms = int(time.time() * 1000)
+        self.results.extend(store_sql.push(self.session, self.who.device_id, self.who.username, raws, now_ms,
+                                           may_write=may_write))
+
+    def refuse_or_send(self, raw: Any, change: Change, refusal: tuple[str, str] | None, may_write) -> None:
+        answer = _refusal(self.session, change, *refusal) if refusal else None
+        if answer is not None:
+            self.results.append(answer)
+        else:
+            self.send([raw], may_write)
+
+    def add(self, raw: Any) -> None:
+        try:
+            change, decoded = parse_change(raw)
+        except WireError:
+            change = None  # the store answers malformed changes itself, with the wire's code
+        if change is None or change.device_id != self.who.device_id:
+            self.run.append(raw)
+            return
+        special = (self.who.role == "department"
+                   or (change.entity == "person" and decoded.get("id_number") is not None)
+                   or (change.entity in ("task_target", "task_feedback") and self.who.role in VILLAGE_ROLES))
+        if not special:
+            self.run.append(raw)
+            return
+        self.flush()
+        self.special(raw, change, decoded)
+
+    def special(self, raw: Any, change: Change, decoded: dict[str, Any]) -> None:
+        session, who = self.session, self.who
+        if change.entity == "person" and decoded.get("id_number") is not None \
+                and _id_number_problem(session, change, decoded):
+            self.refuse_or_send(raw, change, ("invalid_id_number", "身份证号码无效（校验位或出生日期不对）"),
+                                self.region_rule)
+            return
+        if who.role == "department":
+            allowed = DepartmentView(session, who.department_code or "").may_write(
+                change.entity, change.record_id, decoded)
+            refusal = None if allowed else ("forbidden_scope", "部门用户只能处理本部门下发的任务和交办给本部门的事件")
+            self.refuse_or_send(raw, change, refusal, lambda _e, _r: allowed)
+            return
+        if change.entity in ("task_target", "task_feedback") and who.role in VILLAGE_ROLES:
+            assigned = _assigned_target(session, who, change, decoded)
+            self.send([raw], lambda e, r: assigned or self.region_rule(e, r))
+            return
+        self.send([raw], self.region_rule)
 
 
 def push_batch(session: Session, who: Principal, changes: list[Any]) -> list[ChangeResult]:
-    """Answer every change of a batch; the caller commits once for the whole batch."""
-
-    def may_write(entity: str, region: str) -> bool:
-        return who.role == "department" or may_write_region(who, entity, region)
-
-    results = []
+    """Answer every change of a batch, in order; the caller commits once for the whole batch."""
+    batch = _Batch(session, who)
     for raw in changes:
-        refused = _server_check(session, who, raw)
-        if refused is not None:
-            results.append(refused)
-            continue
-        now_ms = int(time.time() * 1000)
-        results.extend(store_sql.push(session, who.device_id, who.username, [raw], now_ms, may_write=may_write))
-    return results
+        batch.add(raw)
+    batch.flush()
+    return batch.results
 
 
 def _department_filter(session: Session, who: Principal, records: list[PulledRecord]) -> list[PulledRecord]:
@@ -102,11 +165,27 @@ def _local_codes_filter(who: Principal, records: list[PulledRecord]) -> list[Pul
             or code_entry_visible(who, r.fields.get("scope_prefix") or "")]
 
 
+def _assigned_extras(session: Session, prefix: str, page: Page) -> list[PulledRecord]:
+    """Township targets assigned to the reader's village (and their feedback) changed within the
+    page's range, which the store's region scope does not see."""
+    have = {(r.entity, r.record_id) for r in page.records}
+    extras: list[PulledRecord] = []
+    for entity, cls in (("task_target", TaskTarget), ("task_feedback", TaskFeedback)):
+        condition = assigned_targets_condition(entity, prefix)
+        if condition is None or page.next_cursor <= page.cursor:
+            continue
+        heads = session.execute(select(RecordVersion.record_id, RecordVersion.server_seq).where(
+            RecordVersion.entity == entity, RecordVersion.server_seq > page.cursor,
+            RecordVersion.server_seq <= page.next_cursor, condition)).all()
+        extras += [r for r in load_records(session, cls, heads) if (r.entity, r.record_id) not in have]
+    return extras
+
+
 def pull_page(session: Session, who: Principal, cursor: int, limit: int) -> Page:
     prefix = read_prefix(who)
     if prefix is not None:
         page = store_sql.pull(session, prefix, cursor, limit)
-        page.records = _local_codes_filter(who, page.records)
+        page.records = _local_codes_filter(who, page.records) + _assigned_extras(session, prefix, page)
         return page
     page = store_sql.pull(session, "", cursor, limit)
     visible = _department_filter(session, who, page.records)
