@@ -3,6 +3,10 @@ secure, and a plaintext stand-in that does not."""
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
 import keyring.backend
 
 
@@ -29,3 +33,32 @@ class PlaintextLikeKeyring(MemoryKeyring):
     """Ranks itself as keyring ranks plaintext file backends (below 1): must be refused."""
 
     priority = 0.5
+
+
+class FileKeyring(MemoryKeyring):
+    """Secrets in a JSON file named by TD_TEST_KEYRING_FILE, so separate test processes (the kill
+    tests' client drivers) share one keyring. Test use only: it stores secrets in the clear."""
+
+    priority = 1
+
+    def _path(self) -> Path:
+        return Path(os.environ["TD_TEST_KEYRING_FILE"])
+
+    def _load(self) -> dict:
+        path = self._path()
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def get_password(self, service, username):
+        return self._load().get(f"{service}|{username}")
+
+    def set_password(self, service, username, password):
+        data = self._load()
+        data[f"{service}|{username}"] = password
+        tmp = self._path().with_suffix(".tmp")
+        tmp.write_text(json.dumps(data))
+        tmp.replace(self._path())
+
+    def delete_password(self, service, username):
+        data = self._load()
+        data.pop(f"{service}|{username}", None)
+        self._path().write_text(json.dumps(data))
