@@ -1,0 +1,144 @@
+"""一表通 panel: one row per linked household with the fields the task requests, pre-filled from the
+register (ID numbers and phones masked). Staff look at a row, correct a value where the register is
+wrong (coded fields offer their code table), and confirm it: the correction is written to the
+register once and the household counts as handled. "发送反馈" sends the answer to the department."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+_FIXED = 2  # 户编号, 户主 before the requested fields
+
+
+class OneFormPanel(QWidget):
+    changed = Signal()  # a household was confirmed or the answer sent: the task's counts moved
+
+    def __init__(self, desk, runner, dialogs, on_error, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._desk = desk
+        self._runner = runner
+        self._dialogs = dialogs
+        self._on_error = on_error
+        self.form = None
+        self.hint = QLabel(self.tr("数据已从户籍带出：核对无误直接确认；有误时在表中改正后确认，改正会写回户籍。"))
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: #555;")
+        self.table = QTableWidget()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.progress = QLabel()
+        self.confirm_button = QPushButton(self.tr("确认所选户"))
+        self.confirm_button.clicked.connect(self.confirm_selected)
+        self.send_button = QPushButton(self.tr("发送反馈给部门"))
+        self.send_button.clicked.connect(self.send_answer)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.progress)
+        buttons.addStretch(1)
+        buttons.addWidget(self.confirm_button)
+        buttons.addWidget(self.send_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+
+    def load(self, target_id: str) -> None:
+        self._runner.run_db(lambda: self._desk.load(target_id), self._show)
+
+    def _show(self, form, error) -> None:
+        if error is not None:
+            self._on_error(error)
+            return
+        self.form = form
+        headers = [self.tr("户编号"), self.tr("户主")] + [spec.label for spec in form.fields] + [self.tr("状态")]
+        self.table.clear()
+        self.table.setColumnCount(len(headers))
+        self.table.setHorizontalHeaderLabels(headers)
+        self.table.setRowCount(len(form.rows))
+        for r, row in enumerate(form.rows):
+            self._fill_row(r, row)
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.progress.setText(self.tr("已核 %1 户，共 %2 户").replace("%1", str(form.handled))
+                              .replace("%2", str(len(form.rows))))
+        self.confirm_button.setEnabled(form.editable and bool(form.rows))
+        self.send_button.setEnabled(form.handled > 0)
+
+    def _fill_row(self, r: int, row) -> None:
+        for column, text in enumerate((row.household_no, row.person_name)):
+            item = QTableWidgetItem(text)
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.table.setItem(r, column, item)
+        for i, (spec, value) in enumerate(zip(self.form.fields, row.values, strict=True)):
+            if spec.options:
+                combo = QComboBox()
+                for code, label in spec.options:
+                    combo.addItem(label, code)
+                combo.setCurrentIndex(max(0, combo.findData(value)))
+                combo.setEnabled(self.form.editable)
+                self.table.setCellWidget(r, _FIXED + i, combo)
+            else:
+                item = QTableWidgetItem(value)
+                if not self.form.editable:
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                self.table.setItem(r, _FIXED + i, item)
+        status = QTableWidgetItem(self.tr("已核") if row.handled else self.tr("待核"))
+        status.setFlags(status.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        status.setForeground(QColor("#2e7d32" if row.handled else "#e65100"))
+        self.table.setItem(r, _FIXED + len(self.form.fields), status)
+
+    def entered(self, r: int) -> dict[str, str]:
+        """The values on screen in row `r`, by field name."""
+        values = {}
+        for i, spec in enumerate(self.form.fields):
+            widget = self.table.cellWidget(r, _FIXED + i)
+            if isinstance(widget, QComboBox):
+                values[spec.name] = widget.currentData() or ""
+            else:
+                item = self.table.item(r, _FIXED + i)
+                values[spec.name] = item.text() if item else ""
+        return values
+
+    def confirm_selected(self) -> None:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        if self.form is None or not rows:
+            return
+        target_id = self.form.target_id
+        work = [(self.form.rows[r].household_id, self.entered(r)) for r in rows]
+
+        def job():
+            for household_id, values in work:
+                self._desk.confirm(target_id, household_id, values)
+            return len(work)
+
+        self._runner.run_db(job, self._after_change)
+
+    def send_answer(self) -> None:
+        if self.form is None:
+            return
+        note = self._dialogs.ask_text(self, self.tr("发送反馈"), self.tr("反馈说明（可不填，默认写明已核户数）"))
+        if note is None:
+            return
+        target_id = self.form.target_id
+        self._runner.run_db(lambda: self._desk.send_answer(target_id, note), self._after_change)
+
+    def _after_change(self, _result, error) -> None:
+        if error is not None:
+            self._on_error(error)
+        if self.form is not None:
+            self.load(self.form.target_id)
+        self.changed.emit()

@@ -1,0 +1,303 @@
+"""One task target opened in the inbox: what the department asked (department, kind, deadline,
+description, requested fields), the buttons for the moves legal now (accept, complete, return; a
+department's reissue and reopen), hand-on to a village, the linked households with their handled
+flags (progress counted in households), the feedback entries with a box to report back, and the
+一表通 tab for data-verification tasks."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.rules import task_rules as tr
+from ui.oneform.panel import OneFormPanel
+
+
+class TaskDetailPanel(QWidget):
+    changed = Signal()  # the target moved: the inbox should reload
+
+    def __init__(self, desk, one_form, runner, dialogs, on_error, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
+        self.card = None
+        self.title = QLabel(self.tr("请在左侧选择一项任务"))
+        self.title.setWordWrap(True)
+        self.title.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.meta = QLabel()
+        self.meta.setWordWrap(True)
+        self.meta.setTextFormat(Qt.TextFormat.RichText)
+        self.actions_row = QHBoxLayout()
+        self.action_buttons: dict[str, QPushButton] = {}
+        self.assign_button = QPushButton(self.tr("指派到村…"))
+        self.assign_button.clicked.connect(self.assign)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._build_households(), self.tr("关联户"))
+        self.tabs.addTab(self._build_feedback(), self.tr("反馈"))
+        self.one_form = OneFormPanel(one_form, runner, dialogs, on_error)
+        self.one_form.changed.connect(self._reload_after_form)
+        self.tabs.addTab(self.one_form, self.tr("一表通"))
+        self.description = QPlainTextEdit()
+        self.description.setReadOnly(True)
+        self.tabs.addTab(self.description, self.tr("任务说明"))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.meta)
+        layout.addLayout(self.actions_row)
+        layout.addWidget(self.tabs, 1)
+        self.setEnabled(False)
+
+    def _build_households(self) -> QWidget:
+        self.households = QTableWidget(0, 4)
+        self.households.setHorizontalHeaderLabels([self.tr("户编号"), self.tr("户主"), self.tr("住址"), self.tr("已处理")])
+        self.households.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.households.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.households.verticalHeader().setVisible(False)
+        self.households.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.households.itemChanged.connect(self._handled_toggled)
+        self.link_search = QLineEdit()
+        self.link_search.setPlaceholderText(self.tr("户编号、户内人员姓名或拼音首字母"))
+        self.link_search.returnPressed.connect(self.link)
+        self.link_button = QPushButton(self.tr("关联户"))
+        self.link_button.clicked.connect(self.link)
+        self.unlink_button = QPushButton(self.tr("取消关联"))
+        self.unlink_button.clicked.connect(self.unlink)
+        row = QHBoxLayout()
+        row.addWidget(self.link_search, 1)
+        row.addWidget(self.link_button)
+        row.addWidget(self.unlink_button)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.households, 1)
+        layout.addLayout(row)
+        return page
+
+    def _build_feedback(self) -> QWidget:
+        self.feedback = QListWidget()
+        self.feedback.setWordWrap(True)
+        self.feedback_text = QPlainTextEdit()
+        self.feedback_text.setPlaceholderText(self.tr("向下发部门报告进展，例如：已入户核实28户，2户外出已电话联系。"))
+        self.feedback_text.setMaximumHeight(70)
+        self.feedback_button = QPushButton(self.tr("发送反馈"))
+        self.feedback_button.clicked.connect(self.send_feedback)
+        row = QHBoxLayout()
+        row.addWidget(self.feedback_text, 1)
+        row.addWidget(self.feedback_button)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.feedback, 1)
+        layout.addLayout(row)
+        return page
+
+    # -- showing ---------------------------------------------------------------------------------
+    def open(self, target_id: str) -> None:
+        self._runner.run_db(lambda: self._desk.card(target_id), self._show)
+
+    def clear(self) -> None:
+        self.card = None
+        self.title.setText(self.tr("请在左侧选择一项任务"))
+        self.meta.clear()
+        self.setEnabled(False)
+
+    def _show(self, card, error) -> None:
+        if error is not None:
+            self._on_error(error)
+            return
+        self.card = card
+        view = card.detail.target
+        self.setEnabled(True)
+        self.title.setText(f"{view.task_no}　{view.title}")
+        self.meta.setText(self._meta_html(card))
+        self.description.setPlainText(card.detail.description)
+        self._show_actions(card)
+        self._show_households(card)
+        self.feedback.clear()
+        for entry in reversed(card.detail.feedback):
+            self.feedback.addItem(f"{entry.at:%Y-%m-%d %H:%M}　{entry.author}　"
+                                  f"（{entry.handled_count}/{entry.total_count}）\n{entry.text}")
+        working = view.status == tr.IN_PROGRESS and not self._desk.is_department
+        for widget in (self.link_search, self.link_button, self.unlink_button):
+            widget.setEnabled(working)
+        self.feedback_button.setEnabled(not self._desk.is_department and view.status != tr.RETURNED)
+        has_form = bool(card.detail.requested_fields) and not self._desk.is_department
+        self.tabs.setTabEnabled(2, has_form)
+        if has_form:
+            self.one_form.load(view.id)
+
+    def _meta_html(self, card) -> str:
+        view, item = card.detail.target, card.item
+        flag = ""
+        if view.overdue:
+            flag = f"　<span style='color:#c62828;font-weight:bold'>{self.tr('已超期')}</span>"
+        elif view.due_soon:
+            flag = f"　<span style='color:#e65100;font-weight:bold'>{self.tr('明天到期')}</span>"
+        lines = [
+            f"{self.tr('下发部门')}：{item.department_label}　{self.tr('类型')}：{item.kind_label}　"
+            f"{self.tr('下发对象')}：{item.region_name}",
+            f"{self.tr('截止时间')}：{view.due_at:%Y-%m-%d %H:%M}{flag}　{self.tr('状态')}：{view.status_label}　"
+            f"{self.tr('进度')}：{view.progress.handled}/{view.progress.total} {self.tr('户')}",
+        ]
+        if item.assigned_name or view.assignee:
+            lines.append(f"{self.tr('指派')}：{item.assigned_name or '—'}　{self.tr('责任人')}：{view.assignee or '—'}")
+        if card.field_labels:
+            lines.append(f"{self.tr('需核对的户籍字段')}：{'、'.join(card.field_labels)}")
+        return "<br>".join(lines)
+
+    def _show_actions(self, card) -> None:
+        while self.actions_row.count():
+            widget = self.actions_row.takeAt(0).widget()
+            if widget is not None and widget is not self.assign_button:
+                widget.deleteLater()
+        self.action_buttons = {}
+        for action in card.actions:
+            button = QPushButton(tr.ACTION_LABELS[action])
+            button.clicked.connect(lambda _checked=False, a=action: self.take(a))
+            self.actions_row.addWidget(button)
+            self.action_buttons[action] = button
+        view = card.detail.target
+        show_assign = (view.status == tr.IN_PROGRESS and not self._desk.is_department
+                       and len(self._desk.actor.scope) <= 9)
+        self.assign_button.setVisible(show_assign)
+        if show_assign:
+            self.actions_row.addWidget(self.assign_button)
+        self.actions_row.addStretch(1)
+
+    def _show_households(self, card) -> None:
+        table = self.households
+        table.blockSignals(True)
+        table.setRowCount(len(card.households))
+        editable = card.detail.target.status == tr.IN_PROGRESS and not self._desk.is_department
+        for r, household in enumerate(card.households):
+            for c, text in enumerate((household.household_no, household.head_name, household.address)):
+                table.setItem(r, c, QTableWidgetItem(text))
+            check = QTableWidgetItem(self.tr("已处理") if household.handled else self.tr("未处理"))
+            check.setData(Qt.ItemDataRole.UserRole, household.household_id)
+            flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            check.setFlags(flags | Qt.ItemFlag.ItemIsUserCheckable if editable else flags)
+            check.setCheckState(Qt.CheckState.Checked if household.handled else Qt.CheckState.Unchecked)
+            check.setForeground(QColor("#2e7d32" if household.handled else "#e65100"))
+            table.setItem(r, 3, check)
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        table.blockSignals(False)
+
+    # -- moves -----------------------------------------------------------------------------------
+    def take(self, action: str) -> None:
+        """One workflow move; returning a task asks why (the reason goes to the department)."""
+        text = ""
+        if action == "return":
+            text = self._dialogs.ask_text(self, tr.ACTION_LABELS[action], self.tr("退回原因"))
+            if not text:
+                return
+        target_id = self.card.detail.target.id
+        self._run(lambda: self._desk.act(target_id, action, text))
+
+    def assign(self) -> None:
+        target_id = self.card.detail.target.id
+
+        def chosen(villages, error) -> None:
+            if error is not None:
+                self._on_error(error)
+                return
+            index = self._dialogs.choose(self, self.tr("指派到村"), self.tr("交给哪个村（社区）办理"),
+                                         [v.name for v in villages])
+            if index is None:
+                return
+            person = self._dialogs.ask_text(self, self.tr("指派到村"), self.tr("责任人（可不填）"))
+            code = villages[index].code
+            self._run(lambda: self._desk.assign(target_id, code, person or None))
+
+        self._runner.run_db(lambda: self._desk.villages_of(target_id), chosen)
+
+    def link(self) -> None:
+        text = self.link_search.text().strip()
+        if self.card is None or not text:
+            return
+        target_id = self.card.detail.target.id
+
+        def found(choices, error) -> None:
+            if error is not None:
+                self._on_error(error)
+                return
+            if not choices:
+                self._dialogs.info(self, self.tr("关联户"), self.tr("在任务范围内没有找到匹配的户"))
+                return
+            labels = [f"{c.household_no}　{c.head_name}　{c.address}" for c in choices]
+            index = self._dialogs.choose(self, self.tr("关联户"), self.tr("选择要关联的户"), labels)
+            if index is not None:
+                household_id = choices[index].household_id
+                self.link_search.clear()
+                self._run(lambda: self._desk.link(target_id, [household_id]))
+
+        self._runner.run_db(lambda: self._desk.find_households(target_id, text), found)
+
+    def unlink(self) -> None:
+        rows = self.households.selectionModel().selectedRows()
+        if self.card is None or not rows:
+            return
+        household_id = self.households.item(rows[0].row(), 3).data(Qt.ItemDataRole.UserRole)
+        target_id = self.card.detail.target.id
+        self._run(lambda: self._desk.unlink(target_id, household_id))
+
+    def _handled_toggled(self, item: QTableWidgetItem) -> None:
+        if item.column() != 3 or self.card is None:
+            return
+        household_id = item.data(Qt.ItemDataRole.UserRole)
+        handled = item.checkState() == Qt.CheckState.Checked
+        target_id = self.card.detail.target.id
+        self._run(lambda: self._desk.mark_handled(target_id, household_id, handled))
+
+    def send_feedback(self) -> None:
+        text = self.feedback_text.toPlainText().strip()
+        if self.card is None or not text:
+            return
+        target_id = self.card.detail.target.id
+
+        def done(result, error) -> None:
+            if error is None:
+                self.feedback_text.clear()
+            self._after(result, error)
+
+        self._runner.run_db(lambda: self._desk.feedback(target_id, text), done)
+
+    def _run(self, job) -> None:
+        self._runner.run_db(job, self._after)
+
+    def _after(self, _result, error) -> None:
+        if error is not None:
+            self._on_error(error)
+        if self.card is not None:
+            self.open(self.card.detail.target.id)
+        self.changed.emit()
+
+    def _reload_after_form(self) -> None:
+        if self.card is not None:
+            self._runner.run_db(lambda: self._desk.card(self.card.detail.target.id), self._show_quietly)
+        self.changed.emit()
+
+    def _show_quietly(self, card, error) -> None:
+        """Refresh the card after a 一表通 change without reloading the form under the user."""
+        if error is not None:
+            self._on_error(error)
+            return
+        self.card = card
+        self.meta.setText(self._meta_html(card))
+        self._show_households(card)
+        self._show_actions(card)

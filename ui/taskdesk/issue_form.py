@@ -1,0 +1,119 @@
+"""The department's new-task form (下发任务): title, issuing department, kind, priority, deadline,
+the townships/villages it goes to, and for a data-verification task (数据核采) the register fields
+the answer must carry (一表通). `TaskForms` opens it, so the page asks `forms.issue_input(...)` and
+a test answers instead of a person clicking."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.client.task_desk import FIELD_LABELS
+
+KINDS = (("1", "走访巡查"), ("2", "数据核采"), ("3", "指令下达"))
+VERIFICATION = "2"
+
+
+class IssueTaskForm(QDialog):
+    def __init__(self, regions, departments, now: dt.datetime, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("下发任务"))
+        self.title = QLineEdit()
+        self.department = QComboBox()
+        for code, label in departments:
+            self.department.addItem(label, code)
+        self.kind = QComboBox()
+        for code, label in KINDS:
+            self.kind.addItem(label, code)
+        self.priority = QComboBox()
+        for value, label in ((1, self.tr("紧急")), (2, self.tr("一般")), (3, self.tr("较低"))):
+            self.priority.addItem(label, value)
+        self.priority.setCurrentIndex(1)
+        self.due_at = QDateTimeEdit(QDateTime(now + dt.timedelta(days=7)))
+        self.due_at.setCalendarPopup(True)
+        self.due_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.regions = _checklist([(r.code, r.name if len(r.code.rstrip("0")) > 9 else f"{r.name}（{self.tr('全乡镇')}）")
+                                   for r in regions])
+        self.fields = _checklist(list(FIELD_LABELS.items()))
+        self.description = QPlainTextEdit()
+        self.description.setMaximumHeight(80)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        form = QFormLayout()
+        form.addRow(self.tr("标题"), self.title)
+        form.addRow(self.tr("下发部门"), self.department)
+        form.addRow(self.tr("任务类型"), self.kind)
+        form.addRow(self.tr("优先级"), self.priority)
+        form.addRow(self.tr("截止时间"), self.due_at)
+        form.addRow(self.tr("下发对象"), self.regions)
+        form.addRow(self.tr("需核对的户籍字段"), self.fields)
+        form.addRow(self.tr("任务说明"), self.description)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.resize(560, 620)
+        self._kind_changed()
+
+    def _kind_changed(self) -> None:
+        self.fields.setEnabled(self.kind.currentData() == VERIFICATION)
+
+    def values(self) -> dict:
+        """The form's content as keyword arguments of `TaskDesk.issue`."""
+        kind = self.kind.currentData()
+        return {
+            "title": self.title.text(), "department_code": self.department.currentData(),
+            "kind": kind, "priority": self.priority.currentData(),
+            "due_at": self.due_at.dateTime().toPython().replace(second=0, microsecond=0),
+            "regions": _checked(self.regions),
+            "requested_fields": _checked(self.fields) if kind == VERIFICATION else [],
+            "description": self.description.toPlainText(),
+        }
+
+
+def _checklist(options: list[tuple[str, str]]) -> QListWidget:
+    widget = QListWidget()
+    for code, label in options:
+        item = QListWidgetItem(label)
+        item.setData(Qt.ItemDataRole.UserRole, code)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Unchecked)
+        widget.addItem(item)
+    widget.setMaximumHeight(130)
+    return widget
+
+
+def _checked(widget: QListWidget) -> list[str]:
+    return [widget.item(i).data(Qt.ItemDataRole.UserRole) for i in range(widget.count())
+            if widget.item(i).checkState() == Qt.CheckState.Checked]
+
+
+def check_items(widget: QListWidget, codes: list[str]) -> None:
+    """Tick the entries with these codes (used by the page's tests and by callers pre-selecting)."""
+    for i in range(widget.count()):
+        item = widget.item(i)
+        if item.data(Qt.ItemDataRole.UserRole) in codes:
+            item.setCheckState(Qt.CheckState.Checked)
+
+
+class TaskForms:
+    """Opens the task dialogs; tests replace it with scripted answers."""
+
+    def issue_input(self, parent, regions, departments, now: dt.datetime) -> dict | None:
+        form = IssueTaskForm(regions, departments, now, parent)
+        return form.values() if form.exec() == QDialog.DialogCode.Accepted else None
