@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="township-desk",
         description="基层治理工作台 Township Desk — 乡镇/村社区桌面客户端。不带子命令时打开客户端。",
     )
+    parser.add_argument("--self-test", action="store_true",
+                        help="自检：新建数据库、迁移、打印一张 PDF 后退出 / smoke-test this installation and exit")
     sub = parser.add_subparsers(dest="command", metavar="command")
     sub.add_parser("open", help="打开桌面客户端 / open the desktop client").set_defaults(func=_cmd_open)
 
@@ -67,6 +69,10 @@ def _add_optional_commands(sub) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:
+        from app import selftest
+
+        return selftest.run()
     func = getattr(args, "func", _cmd_open)
     try:
         return func(args) or 0
