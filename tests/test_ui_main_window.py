@@ -269,7 +269,7 @@ def test_screenshot_script_renders_every_main_screen(tmp_path):
     from ui.screenshots import PAGES, render_all
 
     saved = render_all(tmp_path, "zh_CN", households=40)
-    assert len(saved) == len(PAGES) + 3
+    assert len(saved) == len(PAGES) + 4
     for path in saved:
         image = QImage(str(path))
         assert image.width() >= 400 and image.height() >= 300

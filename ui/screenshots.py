@@ -15,6 +15,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from app.client import Actor, ClientContext
+from app.client.browse import RegisterFilter
 from app.client.startup import ClientServices
 from app.demo import generate_township
 from app.demo.regions import DEMO_TOWNSHIP
@@ -25,6 +26,7 @@ from ui import settings as opts
 from ui.app import Shell, build_main_window, use_cjk_font
 from ui.register.household_panel import HouseholdPanel
 from ui.register.person_form import PersonForm
+from ui.review.merge import MergeDialog
 from ui.tasks import ImmediateTaskRunner
 
 SIZE = (1366, 740)
@@ -95,6 +97,23 @@ def _register_views(window, out: Path, suffix: str) -> list[Path]:
     form.show()
     saved.append(_save(form, out / f"22_person_form_validation{suffix}.png"))
     form.done(QDialog.DialogCode.Rejected)
+    saved.append(_merge_view(window, panel, out / f"23_merge_duplicates{suffix}.png"))
+    return saved
+
+
+def _merge_view(window, panel: HouseholdPanel, path: Path) -> Path:
+    """A second person typed with an existing person's ID number (the register accepts it and the
+    server flags it), shown in the merge view a reviewer gets."""
+    context = panel.context
+    first = panel.members.members[0]
+    revealed = context.persons.reveal(first.id, "截图：演示重复人员合并")
+    other = context.register.households_page(RegisterFilter(), 1, 1)[0]
+    second = context.persons.create(other.id, first.name, id_type="01", id_number=revealed.id_number)
+    sides = context.register.duplicate_pair(first.id, second.id)
+    dialog = MergeDialog(*sides, panel.labels, window)
+    dialog.show()
+    saved = _save(dialog, path)
+    dialog.done(QDialog.DialogCode.Rejected)
     return saved
 
 

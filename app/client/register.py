@@ -49,6 +49,12 @@ class RegisterDesk:
             return []
         return self._context.read(lambda s: browse.search_rows(s, self.scope, flt, SEARCH_LIMIT))
 
+    def duplicate_pair(self, first_id: str, second_id: str):
+        """Two persons side by side for the merge view (masked), with what each would carry over."""
+        from app.client.review import merge_sides
+
+        return self._context.read(lambda s: merge_sides(s, self.scope, first_id, second_id))
+
     def summary(self) -> browse.RegisterSummary:
         return self._context.read(lambda s: browse.register_summary(s, self.scope))
 

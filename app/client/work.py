@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.rules.case_workflow import is_finished
 from app.rules.task_rules import is_due_soon, is_overdue
 from app.services.context import beijing_now
-from db.models import Case, Task, TaskTarget
+from db.models import Case, Region, Task, TaskTarget
 
 if TYPE_CHECKING:
     from app.client.context import ClientContext
@@ -28,6 +28,7 @@ class TaskRow:
     title: str
     department_code: str
     region_code: str
+    region_name: str
     status: str
     due_at: dt.datetime
     handled: int
@@ -44,6 +45,7 @@ class CaseRow:
     category_code: str
     source: str
     region_code: str
+    region_name: str
     status: int
     registered_at: dt.datetime
     deadline_on: dt.date | None
@@ -78,21 +80,24 @@ class WorkDesk:
 
 
 def _task_rows(session: Session, scope: str, offset: int, limit: int, now: dt.datetime) -> list[TaskRow]:
-    stmt = (select(TaskTarget, Task).join(Task, Task.id == TaskTarget.task_id)
+    stmt = (select(TaskTarget, Task, Region.name).join(Task, Task.id == TaskTarget.task_id)
+            .outerjoin(Region, Region.code == TaskTarget.region_code)
             .where(TaskTarget.region_code.startswith(scope), TaskTarget.deleted.is_(False), Task.deleted.is_(False))
             .order_by(TaskTarget.status, Task.due_at, TaskTarget.id).offset(offset).limit(limit))
-    return [TaskRow(t.id, task.task_no, task.title, task.department_code, t.region_code, t.status, task.due_at,
-                    t.handled_count, t.total_count, is_overdue(t.status, task.due_at, now),
+    return [TaskRow(t.id, task.task_no, task.title, task.department_code, t.region_code, name or t.region_code,
+                    t.status, task.due_at, t.handled_count, t.total_count, is_overdue(t.status, task.due_at, now),
                     is_due_soon(t.status, task.due_at, now))
-            for t, task in session.execute(stmt)]
+            for t, task, name in session.execute(stmt)]
 
 
 def _case_rows(session: Session, scope: str, offset: int, limit: int, today: dt.date) -> list[CaseRow]:
-    stmt = (select(Case).where(Case.region_code.startswith(scope), Case.deleted.is_(False))
+    stmt = (select(Case, Region.name).outerjoin(Region, Region.code == Case.region_code)
+            .where(Case.region_code.startswith(scope), Case.deleted.is_(False))
             .order_by(Case.status, Case.deadline_on, Case.id).offset(offset).limit(limit))
-    return [CaseRow(c.id, c.case_no, c.title, c.category_code, c.source, c.region_code, c.status, c.registered_at,
-                    c.deadline_on, bool(c.deadline_on and today > c.deadline_on and not is_finished(c.status)))
-            for c in session.scalars(stmt)]
+    return [CaseRow(c.id, c.case_no, c.title, c.category_code, c.source, c.region_code, name or c.region_code,
+                    c.status, c.registered_at, c.deadline_on,
+                    bool(c.deadline_on and today > c.deadline_on and not is_finished(c.status)))
+            for c, name in session.execute(stmt)]
 
 
 def _summary(session: Session, scope: str, now: dt.datetime) -> WorkSummary:

@@ -1388,7 +1388,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/work/pages.py" line="39"/>
-        <location filename="../../ui/work/pages.py" line="52"/>
+        <location filename="../../ui/work/pages.py" line="53"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
@@ -1399,58 +1399,64 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/work/pages.py" line="42"/>
-        <location filename="../../ui/work/pages.py" line="56"/>
+        <location filename="../../ui/work/pages.py" line="57"/>
+        <source>村（社区）</source>
+        <translation>Village</translation>
+    </message>
+    <message>
+        <location filename="../../ui/work/pages.py" line="43"/>
+        <location filename="../../ui/work/pages.py" line="58"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="43"/>
+        <location filename="../../ui/work/pages.py" line="44"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="44"/>
+        <location filename="../../ui/work/pages.py" line="45"/>
         <source>进度（户）</source>
         <translation>Progress (households)</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="45"/>
-        <location filename="../../ui/work/pages.py" line="60"/>
+        <location filename="../../ui/work/pages.py" line="46"/>
+        <location filename="../../ui/work/pages.py" line="62"/>
         <source>提醒</source>
         <translation>Alert</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="51"/>
+        <location filename="../../ui/work/pages.py" line="52"/>
         <source>事件编号</source>
         <translation>Case no.</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="53"/>
+        <location filename="../../ui/work/pages.py" line="54"/>
         <source>类别</source>
         <translation>Category</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="55"/>
+        <location filename="../../ui/work/pages.py" line="56"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="57"/>
+        <location filename="../../ui/work/pages.py" line="59"/>
         <source>登记时间</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="58"/>
+        <location filename="../../ui/work/pages.py" line="60"/>
         <source>办理期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="103"/>
+        <location filename="../../ui/work/pages.py" line="105"/>
         <source>任务收件箱：上级部门下发的任务（按状态和截止时间排列）</source>
         <translation>Task inbox: tasks sent down by departments (by status and due date)</translation>
     </message>
     <message>
-        <location filename="../../ui/work/pages.py" line="109"/>
+        <location filename="../../ui/work/pages.py" line="111"/>
         <source>事件与诉求（按状态和办理期限排列）</source>
         <translation>Cases and appeals (by status and deadline)</translation>
     </message>
