@@ -82,6 +82,10 @@ class CaseDesk:
     def role(self) -> str:
         return self._context.actor.role
 
+    @property
+    def may_register(self) -> bool:
+        return self.role in ACTION_ROLES["register"]
+
     # -- reading ---------------------------------------------------------------------------
     def queues(self) -> list[Queue]:
         """Every status with cases in it (in workflow order), plus 全部 and 已超期."""

@@ -1,0 +1,214 @@
+"""事件 flows on a fresh demo township per test: the new-case form with the reporter looked up in the
+register, a complaint sent through its whole workflow to 回访 and 归档 by clicking only the buttons
+the desk offers (and checking at every status that exactly the legal, role-allowed moves are
+offered), a village cadre's narrower buttons, escalation to a department that then sees the case,
+and 吹哨报到 (summon, arrival, evaluation). Synchronous task runner, scripted dialogs."""
+# Fixtures come from tests/ui_support.py by import, which ruff reads as redefinition.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtWidgets import QTableWidgetItem
+from sqlalchemy import select
+
+from app.client import Actor, ClientContext
+from app.client.case_desk import CaseDesk, NewCase
+from app.errors import WorkflowError
+from app.rules import case_workflow as wf
+from app.services.cases import ACTION_ROLES
+from db.engine import open_local
+from db.models import Case, CaseParty
+from tests.ui_support import ScriptedDialogs, context, demo_template, open_context  # noqa: F401
+from ui.casedesk.case_form import NewCaseForm
+from ui.casedesk.page import CaseDeskPage
+from ui.tasks import ImmediateTaskRunner
+
+VILLAGE = "150422100201"
+
+
+class ScriptedCaseForms:
+    def __init__(self, form: NewCase | None) -> None:
+        self.form = form
+
+    def new_case(self, parent, desk, runner, on_error, choices):
+        return self.form
+
+
+def _page(qtbot, ctx, form=None):
+    dialogs, errors = ScriptedDialogs(), []
+    page = CaseDeskPage(CaseDesk(ctx), ImmediateTaskRunner(), dialogs, errors.append, ScriptedCaseForms(form))
+    qtbot.addWidget(page)
+    page.resize(1234, 700)
+    page.activate()
+    return page, dialogs, errors
+
+
+def _complaint(**overrides) -> NewCase:
+    values = dict(source="1", request_type="3", category_code="0301", title="垃圾多日未清运", region_code=VILLAGE,
+                  place="福山地村2组路口", description="路口垃圾堆放一周无人清运，气味很大。",
+                  reporter_name="赵女士", reporter_phone="13800001111", parties=(("李某", "保洁承包人"),))
+    values.update(overrides)
+    return NewCase(**values)
+
+
+def _offered(page) -> set[str]:
+    return set(page.detail.action_buttons)
+
+
+def _expected(status: int, role: str, side: set[str]) -> set[str]:
+    legal = {a for a in wf.allowed_actions(status) if role in ACTION_ROLES[a]}
+    return legal | (side if not wf.is_finished(status) else set())
+
+
+def test_new_case_form_looks_the_reporter_up_in_the_register(qtbot, context):
+    desk = CaseDesk(context)
+    form = NewCaseForm(desk, ImmediateTaskRunner(), lambda e: (_ for _ in ()).throw(e), desk.choices())
+    qtbot.addWidget(form)
+    assert form.category.currentText() == "矛盾纠纷" and form.subcategory.currentText() == "邻里纠纷"
+    form.category.setCurrentIndex(form.category.findData("03"))
+    assert [form.subcategory.itemText(i) for i in range(form.subcategory.count())][:2] == ["垃圾清运", "污水排放"]
+    form.reporter_search.setText("王")
+    form.find_reporter()
+    assert form.reporter_hits.count() >= 1 and "****" in form.reporter_hits.item(0).text()
+    form.reporter_hits.setCurrentRow(0)
+    hit = form.hits[0]
+    assert form.reporter_name.text() == hit.name and not form.reporter_phone.isEnabled()
+    assert form.village.currentData() == hit.region_code[:12] and form.grid.count() >= 2
+    form.title.setText("邻居装修噪音")
+    form.parties.setItem(0, 0, _item("孙某"))
+    values = form.values()
+    assert values.reporter_person_id == hit.id and values.reporter_phone is None
+    assert values.category_code == "0301" and values.parties == (("孙某", ""),)
+    view = desk.register(values)
+    assert view.reporter_name == hit.name and view.reporter_phone_masked == hit.phone_masked
+    form.reporter_name.setText("张先生")
+    form._typed_reporter()
+    assert form.values().reporter_person_id is None and form.reporter_phone.isEnabled()
+
+
+def _item(text):
+    return QTableWidgetItem(text)
+
+
+def test_a_complaint_goes_through_the_whole_workflow_with_only_legal_buttons(qtbot, context):
+    page, dialogs, errors = _page(qtbot, context, _complaint())
+    page.create_new()
+    case = page.detail.detail.case
+    assert errors == [] and case.status == 10 and case.reporter_phone_masked == "138****1111"
+    assert case.deadline_on is not None  # complaints: working days from the request type
+    side = {"escalate", "add_party"}
+    path = [("accept", []), ("dispatch", ["choice:0"]), ("sign", []), ("handle", []), ("extend", []),
+            ("approve_extension", ["text:" + (case.deadline_on + dt.timedelta(days=5)).isoformat()]),
+            ("submit", []), ("rework", []), ("submit", []), ("approve", []),
+            ("revisit", ["choice:0"]), ("archive", [])]
+    for action, answers in path:
+        status = page.detail.detail.case.status
+        assert _offered(page) == _expected(status, "township_staff", side), status
+        for answer in answers:
+            kind, value = answer.split(":", 1)
+            (dialogs.choices if kind == "choice" else dialogs.texts).append(int(value) if kind == "choice" else value)
+        dialogs.texts.append("居民表示满意，垃圾已清运。" if action == "revisit" else f"{action} 意见")
+        page.detail.action_buttons[action].click()
+        assert errors == [], (action, errors)
+        assert page.detail.detail.case.status == wf.next_status(status, action)
+    final = page.detail.detail
+    assert final.case.status == 90 and _offered(page) == set()
+    assert final.case.satisfaction == "1" and final.case.satisfaction_comment == "居民表示满意，垃圾已清运。"
+    assert final.case.deadline_on == case.deadline_on + dt.timedelta(days=5)
+    actions = [page.detail.log.item(r, 2).text() for r in range(page.detail.log.rowCount())]
+    assert actions[0] == "登记" and actions[-2:] == ["回访", "归档"] and len(actions) == 13
+    assert page.detail.log.item(page.detail.log.rowCount() - 1, 3).text() == "已回访→归档"
+    assert final.parties[0].name == "李某"
+    assert page.show_queue("归档") and any(c.id == case.id for c in page.cases)
+
+
+def test_cancelled_questions_change_nothing_and_illegal_moves_are_refused_by_the_service(qtbot, context):
+    page, dialogs, errors = _page(qtbot, context, _complaint())
+    page.create_new()
+    case_id = page.detail.detail.case.id
+    assert "approve" not in page.detail.action_buttons and "revisit" not in page.detail.action_buttons
+    page.detail.action_buttons["accept"].click()  # the comment question is cancelled (no scripted answer)
+    assert page.detail.detail.case.status == 10
+    with pytest.raises(WorkflowError):
+        CaseDesk(context).act(case_id, "approve")  # what the desk does not offer, the service refuses
+    assert errors == []
+
+
+def test_a_village_cadre_is_offered_only_the_moves_of_the_role(qtbot, demo_template, tmp_path):
+    ctx = open_context(demo_template, tmp_path, role="village_cadre", scope=VILLAGE)
+    try:
+        view = CaseDesk(ctx).register(_complaint())
+        page, dialogs, errors = _page(qtbot, ctx)
+        page.show_queue("登记")
+        assert page.select_case(view.id)
+        assert _offered(page) == {"self_handle", "add_party"}  # 受理 and 转交 belong to the township
+        dialogs.texts.append("已现场协调清运")
+        page.detail.action_buttons["self_handle"].click()
+        assert _offered(page) == {"close", "add_party"}
+        dialogs.texts.append("")
+        page.detail.action_buttons["close"].click()
+        assert page.detail.detail.case.status == 70 and _offered(page) == {"revisit"} and errors == []
+    finally:
+        ctx.close()
+
+
+def test_escalation_reaches_the_department_and_joint_handling_is_recorded(qtbot, context):
+    page, dialogs, errors = _page(qtbot, context, _complaint(category_code="0201", title="沿街商铺消防通道堵塞"))
+    page.create_new()
+    case_id = page.detail.detail.case.id
+    dialogs.choices.append(page.choices.departments.index(("yj", "应急管理")))
+    dialogs.texts.append("请应急管理部门处置")
+    page.detail.action_buttons["escalate"].click()
+    assert page.detail.detail.case.escalated_to == "yj" and "应急管理" in page.detail.meta.text()
+
+    page.detail.tabs.setCurrentIndex(1)
+    for i in range(page.detail.summon_list.count()):
+        if page.detail.summon_list.item(i).text() in ("应急管理", "住建"):
+            page.detail.summon_list.item(i).setCheckState(page.detail.summon_list.item(i).checkState().Checked)
+    page.detail.whistle()
+    assert page.detail.whistles.rowCount() == 2
+    assert {page.detail.whistles.item(r, 2).text() for r in range(2)} == {"未报到"}
+    page.detail.whistles.selectRow(0)
+    page.detail.record_arrival()
+    assert page.detail.whistles.item(0, 2).text() != "未报到"
+    page.detail.whistles.selectRow(0)
+    dialogs.choices.append(0)
+    dialogs.texts.append("30分钟内到场")
+    page.detail.evaluate()
+    assert page.detail.whistles.item(0, 3).text() == "好（30分钟内到场）" and errors == []
+    log = [page.detail.log.item(r, 2).text() for r in range(page.detail.log.rowCount())]
+    assert log == ["登记", "转交部门", "吹哨", "报到", "评价"]
+
+    department = ClientContext(open_local(context.engine.url.database),
+                               Actor("yj.wu", "department", "150422", "0190f0a0-0000-7000-8000-0000000000d2",
+                                     department_code="yj"))
+    try:
+        dept_page, _d, dept_errors = _page(qtbot, department)
+        assert [c.id for c in dept_page.cases] == [case_id] and dept_errors == []
+        assert dept_page.new_button.isHidden()
+        dept_page.select_case(case_id)
+        assert _offered(dept_page) == {"add_party"}  # 登记: nothing for a department to move yet
+    finally:
+        department.close()
+    with context.sessions() as s:
+        assert s.get(Case, case_id).escalated_to == "yj"
+        assert s.scalars(select(CaseParty).where(CaseParty.case_id == case_id)).all()
+
+
+def test_queues_count_by_status_and_flag_overdue(qtbot, context):
+    desk = CaseDesk(context)
+    view = desk.register(_complaint())
+    with context.sessions.begin() as s:
+        s.get(Case, view.id).deadline_on = dt.date(2020, 1, 1)
+    page, _dialogs, _errors = _page(qtbot, context)
+    labels = [page.queues.item(i).text() for i in range(page.queues.count())]
+    assert labels[0].startswith("全部") and labels[1] == "已超期（1）" and "登记（1）" in labels
+    assert page.queues.item(1).foreground().color().name() == "#c62828"
+    page.show_queue("已超期")
+    assert [c.id for c in page.cases] == [view.id]
+    assert page.table.item(0, 3).text().endswith("超期") and page.table.item(0, 3).foreground().color().name() == "#c62828"
+    page.select_case(view.id)
+    assert "已超期" in page.detail.meta.text()

@@ -1,0 +1,295 @@
+"""One case opened on the case desk: its particulars and deadline (red when overdue), a button for
+each workflow move that is legal now AND allowed to the user's role (an illegal move is never
+offered), escalation to a department, the append-only handling log, 吹哨报到 joint handling
+(summon departments, record each arrival, evaluate it) and the parties. Moves that need more than
+a comment ask through the dialog service: dispatch (to whom), extension approval (the new
+deadline), revisit (the resident's satisfaction and comment)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.client.case_desk import EVALUATION_OPTIONS, SATISFACTION_OPTIONS
+from app.rules import case_workflow as wf
+
+SIDE_LABELS = {"escalate": "转交部门", "whistle": "吹哨", "add_party": "添加当事人", "supervise": "督办"}
+LOG_LABELS = {**wf.ACTION_LABELS, "register": "登记", "edit": "修改", "escalate": "转交部门", "whistle": "吹哨",
+              "arrive": "报到", "evaluate": "评价", "supervise": "督办", "unsupervise": "取消督办"}
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setWordWrap(True)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(text))
+    table.resizeColumnsToContents()
+    table.horizontalHeader().setStretchLastSection(True)
+
+
+class CaseDetailPanel(QWidget):
+    changed = Signal()  # the case moved: queues and list should reload
+
+    def __init__(self, desk, runner, dialogs, on_error, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
+        self.detail = None
+        self._departments: list[tuple[str, str]] = []
+        self.title = QLabel(self.tr("请在左侧选择一件事件"))
+        self.title.setWordWrap(True)
+        self.title.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.meta = QLabel()
+        self.meta.setWordWrap(True)
+        self.meta.setTextFormat(Qt.TextFormat.RichText)
+        self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.actions_row = QHBoxLayout()
+        self.action_buttons: dict[str, QPushButton] = {}
+        self.log = _table([self.tr("时间"), self.tr("人员"), self.tr("动作"), self.tr("状态"), self.tr("意见")])
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.log, self.tr("办理记录"))
+        self.tabs.addTab(self._build_whistles(), self.tr("吹哨报到"))
+        self.parties = _table([self.tr("姓名"), self.tr("身份"), self.tr("电话")])
+        self.tabs.addTab(self.parties, self.tr("当事人"))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.meta)
+        layout.addLayout(self.actions_row)
+        layout.addWidget(self.tabs, 1)
+        self.setEnabled(False)
+
+    def _build_whistles(self) -> QWidget:
+        self.whistles = _table([self.tr("部门"), self.tr("吹哨时间"), self.tr("报到时间"), self.tr("评价")])
+        self.summon_list = QListWidget()
+        self.summon_list.setMaximumWidth(150)
+        self.whistle_button = QPushButton(self.tr("吹哨（召集所选部门）"))
+        self.whistle_button.clicked.connect(self.whistle)
+        self.arrive_button = QPushButton(self.tr("记录报到"))
+        self.arrive_button.clicked.connect(self.record_arrival)
+        self.evaluate_button = QPushButton(self.tr("评价"))
+        self.evaluate_button.clicked.connect(self.evaluate)
+        side = QVBoxLayout()
+        side.addWidget(QLabel(self.tr("召集部门")))
+        side.addWidget(self.summon_list, 1)
+        side.addWidget(self.whistle_button)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.arrive_button)
+        buttons.addWidget(self.evaluate_button)
+        main = QVBoxLayout()
+        main.addWidget(self.whistles, 1)
+        main.addLayout(buttons)
+        page = QWidget()
+        layout = QHBoxLayout(page)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(main, 1)
+        layout.addLayout(side)
+        return page
+
+    def set_departments(self, departments: list[tuple[str, str]]) -> None:
+        self._departments = list(departments)
+        self.summon_list.clear()
+        for code, label in departments:
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, code)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.summon_list.addItem(item)
+
+    # -- showing ---------------------------------------------------------------------------------
+    def open(self, case_id: str) -> None:
+        self._runner.run_db(lambda: self._desk.detail(case_id), self._show)
+
+    def _show(self, detail, error) -> None:
+        if error is not None:
+            self._on_error(error)
+            return
+        self.detail = detail
+        case = detail.case
+        self.setEnabled(True)
+        self.title.setText(f"{case.title}　（{case.status_label}）")
+        self.meta.setText(self._meta_html(case))
+        self._show_actions(case)
+        departments = dict(self._departments)
+        _fill(self.log, [[f"{e.at:%m-%d %H:%M}", e.actor, LOG_LABELS.get(e.action, e.action),
+                          _status_move(e.from_status, e.to_status), e.text] for e in detail.log])
+        self.log.scrollToBottom()
+        evaluations = dict(EVALUATION_OPTIONS)
+        _fill(self.whistles, [[departments.get(w.department_code, w.department_code), f"{w.summoned_at:%m-%d %H:%M}",
+                               f"{w.arrived_at:%m-%d %H:%M}" if w.arrived_at else self.tr("未报到"),
+                               evaluations.get(w.evaluation or "", "") + (f"（{w.comment}）" if w.comment else "")]
+                              for w in detail.whistles])
+        _fill(self.parties, [[p.name, p.role, p.phone_masked] for p in detail.parties])
+        open_case = not wf.is_finished(case.status)
+        may_whistle = "whistle" in self._desk.side_actions_for(case)
+        self.whistle_button.setEnabled(open_case and may_whistle)
+        self.summon_list.setEnabled(open_case and may_whistle)
+        self.arrive_button.setEnabled(open_case and bool(detail.whistles))
+        self.evaluate_button.setEnabled(open_case and may_whistle and bool(detail.whistles))
+
+    def _meta_html(self, case) -> str:
+        choices = dict(self._departments)
+        deadline = case.deadline_on.isoformat() if case.deadline_on else "—"
+        if case.overdue:
+            deadline = f"<span style='color:#c62828;font-weight:bold'>{deadline} {self.tr('已超期')}</span>"
+        satisfaction = dict(SATISFACTION_OPTIONS).get(case.satisfaction or "", "")
+        lines = [
+            f"{self.tr('编号')}：{case.case_no}　{self.tr('登记')}：{case.registered_at:%Y-%m-%d %H:%M}　"
+            f"{self.tr('办理期限')}：{deadline}",
+            f"{self.tr('反映人')}：{case.reporter_name or '—'} {case.reporter_phone_masked}　"
+            f"{self.tr('地点')}：{case.place or '—'}",
+        ]
+        if case.escalated_to or case.supervised:
+            lines.append(f"{self.tr('转交部门')}：{choices.get(case.escalated_to or '', case.escalated_to or '—')}"
+                         + (f"　<b>{self.tr('督办')}</b>" if case.supervised else ""))
+        if satisfaction:
+            lines.append(f"{self.tr('回访评价')}：{satisfaction}　{case.satisfaction_comment}")
+        lines.append(f"{self.tr('诉求内容')}：{case.description or '—'}")
+        return "<br>".join(lines)
+
+    def _show_actions(self, case) -> None:
+        while self.actions_row.count():
+            widget = self.actions_row.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+        self.action_buttons = {}
+        for action in self._desk.actions_for(case):
+            self._add_button(action, wf.action_label(action))
+        for action in self._desk.side_actions_for(case):
+            if action in ("escalate", "add_party"):
+                self._add_button(action, SIDE_LABELS[action])
+        self.actions_row.addStretch(1)
+
+    def _add_button(self, action: str, label: str) -> None:
+        button = QPushButton(label)
+        button.clicked.connect(lambda _checked=False, a=action: self.take(a))
+        self.actions_row.addWidget(button)
+        self.action_buttons[action] = button
+
+    # -- moves -----------------------------------------------------------------------------------
+    def take(self, action: str) -> None:
+        case_id = self.detail.case.id
+        if action == "escalate":
+            self._escalate(case_id)
+            return
+        if action == "add_party":
+            self._add_party(case_id)
+            return
+        extras = self._extras(action)
+        if extras is None:
+            return
+        prompt = self.tr("回访情况说明（居民的意见）") if action == "revisit" else self.tr("办理意见（可不填）")
+        text = self._dialogs.ask_text(self, wf.action_label(action), prompt)
+        if text is None:
+            return
+        self._run(lambda: self._desk.act(case_id, action, text, **extras))
+
+    def _extras(self, action: str) -> dict | None:
+        """What a move needs besides its comment; None when the user cancelled."""
+        if action == "dispatch":
+            options = [self.tr("本乡镇（村、网格）处置")] + [label for _code, label in self._departments]
+            index = self._dialogs.choose(self, wf.action_label(action), self.tr("分派给"), options)
+            if index is None:
+                return None
+            return {"department_code": self._departments[index - 1][0]} if index else {}
+        if action == "approve_extension":
+            text = self._dialogs.ask_text(self, wf.action_label(action), self.tr("新的办理期限（年-月-日）"))
+            try:
+                return {"new_deadline": dt.date.fromisoformat((text or "").strip())} if text else None
+            except ValueError:
+                self._dialogs.error(self, wf.action_label(action), self.tr("日期格式应为 2026-12-31"))
+                return None
+        if action == "revisit":
+            index = self._dialogs.choose(self, wf.action_label(action), self.tr("居民满意度"),
+                                         [label for _code, label in SATISFACTION_OPTIONS])
+            return None if index is None else {"satisfaction": SATISFACTION_OPTIONS[index][0]}
+        return {}
+
+    def _escalate(self, case_id: str) -> None:
+        index = self._dialogs.choose(self, self.tr("转交部门"), self.tr("转交给哪个部门办理"),
+                                     [label for _code, label in self._departments])
+        if index is None:
+            return
+        text = self._dialogs.ask_text(self, self.tr("转交部门"), self.tr("转交说明（可不填）"))
+        if text is None:
+            return
+        code = self._departments[index][0]
+        self._run(lambda: self._desk.escalate(case_id, code, text))
+
+    def _add_party(self, case_id: str) -> None:
+        name = self._dialogs.ask_text(self, self.tr("添加当事人"), self.tr("姓名"))
+        if not name:
+            return
+        role = self._dialogs.ask_text(self, self.tr("添加当事人"), self.tr("身份（如：被反映人、邻居）")) or ""
+        self._run(lambda: self._desk.add_party(case_id, name, role))
+
+    def whistle(self) -> None:
+        codes = [self.summon_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.summon_list.count())
+                 if self.summon_list.item(i).checkState() == Qt.CheckState.Checked]
+        if self.detail is None or not codes:
+            return
+        case_id = self.detail.case.id
+        self._run(lambda: self._desk.whistle(case_id, codes))
+
+    def _selected_whistle(self):
+        rows = self.whistles.selectionModel().selectedRows()
+        return self.detail.whistles[rows[0].row()] if rows and self.detail else None
+
+    def record_arrival(self) -> None:
+        whistle = self._selected_whistle()
+        if whistle is not None:
+            self._run(lambda: self._desk.arrive(whistle.id))
+
+    def evaluate(self) -> None:
+        whistle = self._selected_whistle()
+        if whistle is None:
+            return
+        index = self._dialogs.choose(self, self.tr("评价"), self.tr("部门到场处置情况"),
+                                     [label for _code, label in EVALUATION_OPTIONS])
+        if index is None:
+            return
+        comment = self._dialogs.ask_text(self, self.tr("评价"), self.tr("评价说明（可不填）")) or ""
+        self._run(lambda: self._desk.evaluate(whistle.id, EVALUATION_OPTIONS[index][0], comment))
+
+    def _run(self, job) -> None:
+        self._runner.run_db(job, self._after)
+
+    def _after(self, _result, error) -> None:
+        if error is not None:
+            self._on_error(error)
+        if self.detail is not None:
+            self.open(self.detail.case.id)
+        self.changed.emit()
+
+
+def _status_move(before, after) -> str:
+    if before is None and after is not None:
+        return wf.status_label(after)
+    if before is None or after is None or before == after:
+        return ""
+    return f"{wf.status_label(before)}→{wf.status_label(after)}"

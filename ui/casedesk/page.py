@@ -1,0 +1,184 @@
+"""事件 page: the case desk. On the left the queues by status with their counts (全部, 已超期 and
+each status that holds cases), in the middle the cases of the chosen queue (overdue deadlines in
+red), on the right the case opened with its workflow buttons. "登记事件" (Ctrl+N) opens the
+new-case form; after registering, the new case is opened."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.casedesk.case_form import CaseForms
+from ui.casedesk.detail import CaseDetailPanel
+
+OVERDUE = "#c62828"
+
+
+class CaseDeskPage(QWidget):
+    def __init__(self, desk, runner, dialogs, on_error, forms: CaseForms | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
+        self._forms = forms or CaseForms()
+        self.choices = None
+        self.cases = []
+        heading = QLabel(self.tr("事件与诉求"))
+        heading.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.new_button = QPushButton(self.tr("登记事件…"))
+        self.new_button.clicked.connect(self.create_new)
+        self.new_button.setVisible(desk.may_register)
+        self.queues = QListWidget()
+        self.queues.setFixedWidth(128)
+        self.queues.currentRowChanged.connect(self._queue_chosen)
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels([self.tr("标题"), self.tr("类别"), self.tr("状态"), self.tr("期限"),
+                                              self.tr("来源")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._case_chosen)
+        self.detail = CaseDetailPanel(desk, runner, dialogs, on_error)
+        self.detail.changed.connect(self.reload)
+        bar = QHBoxLayout()
+        bar.addWidget(heading)
+        bar.addStretch(1)
+        bar.addWidget(self.new_button)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setSizes([470, 620])
+        body = QHBoxLayout()
+        body.addWidget(self.queues)
+        body.addWidget(splitter, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.addLayout(bar)
+        layout.addLayout(body, 1)
+
+    def activate(self) -> None:
+        if self.choices is None:
+            self._runner.run_db(self._desk.choices, self._got_choices)
+        self.reload()
+
+    def _got_choices(self, choices, error) -> None:
+        if error is not None:
+            self._on_error(error)
+            return
+        self.choices = choices
+        self.detail.set_departments(list(choices.departments))
+        self._categories = {code: label for code, label, children in choices.categories}
+        for _code, _label, children in choices.categories:
+            self._categories.update(dict(children))
+
+    def reload(self) -> None:
+        self._runner.run_db(self._desk.queues, self._show_queues)
+
+    def _show_queues(self, queues, error) -> None:
+        if error is not None:
+            self._on_error(error)
+            return
+        chosen = self.current_queue()
+        self.queues.blockSignals(True)
+        self.queues.clear()
+        row = 0
+        for i, queue in enumerate(queues):
+            item = QListWidgetItem(f"{queue.label}（{queue.count}）")
+            item.setData(Qt.ItemDataRole.UserRole, queue.status)
+            if queue.status == -1 and queue.count:
+                item.setForeground(QColor(OVERDUE))
+            self.queues.addItem(item)
+            if queue.status == chosen:
+                row = i
+        self.queues.blockSignals(False)
+        self.queues.setCurrentRow(row)
+        self._queue_chosen(row)
+
+    def current_queue(self):
+        item = self.queues.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def show_queue(self, label: str) -> bool:
+        """Choose the queue whose label starts with `label` (e.g. "回单待审")."""
+        for i in range(self.queues.count()):
+            if self.queues.item(i).text().startswith(label):
+                self.queues.setCurrentRow(i)
+                return True
+        return False
+
+    def _queue_chosen(self, row: int) -> None:
+        if row < 0:
+            return
+        status = self.queues.item(row).data(Qt.ItemDataRole.UserRole)
+        self._runner.run_db(lambda: self._desk.queue(status), self._show_cases)
+
+    def _show_cases(self, cases, error) -> None:
+        if error is not None:
+            self._on_error(error)
+            return
+        current = self.detail.detail.case.id if self.detail.detail else None
+        self.cases = cases
+        categories = getattr(self, "_categories", {})
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(cases))
+        for r, case in enumerate(cases):
+            deadline = case.deadline_on.isoformat() if case.deadline_on else ""
+            texts = [case.title, categories.get(case.category_code, case.category_code), case.status_label,
+                     deadline + (" " + self.tr("超期") if case.overdue else ""),
+                     dict(self.choices.sources).get(case.source, case.source) if self.choices else case.source]
+            for c, text in enumerate(texts):
+                item = QTableWidgetItem(text)
+                if c == 3 and case.overdue:
+                    item.setForeground(QColor(OVERDUE))
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(0, min(self.table.columnWidth(0), 220))
+        self.table.blockSignals(False)
+        if current:
+            self.select_case(current)
+
+    def select_case(self, case_id: str) -> bool:
+        for r, case in enumerate(self.cases):
+            if case.id == case_id:
+                self.table.selectRow(r)
+                return True
+        return False
+
+    def _case_chosen(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            self.detail.open(self.cases[rows[0].row()].id)
+
+    # -- registering ---------------------------------------------------------------------------
+    def create_new(self) -> None:
+        """Ctrl+N: register a case through the new-case form."""
+        if self.choices is None or not self._desk.may_register:
+            return
+        form = self._forms.new_case(self, self._desk, self._runner, self._on_error, self.choices)
+        if form is None:
+            return
+
+        def registered(view, error) -> None:
+            if error is not None:
+                self._on_error(error)
+                return
+            self.queues.setCurrentRow(0)
+            self.detail.open(view.id)
+            self.reload()
+
+        self._runner.run_db(lambda: self._desk.register(form), registered)
