@@ -32,6 +32,7 @@ _TOP = "\uffff"  # sorts after every character of a key: key >= q AND key < q + 
 _DIGITS = re.compile(r"^[0-9]+[xX]?$")
 _LETTERS = re.compile(r"^[a-zA-Z]+$")
 _SEPARATORS = re.compile(r"[\s\-]+")
+_RANK_WINDOW = 5  # initials: index entries ranked per result wanted (see _initials_statement)
 
 
 @dataclass(frozen=True)
@@ -132,14 +133,18 @@ def _is_sqlite(conn) -> bool:
 def _initials_statement(sqlite: bool, grid: bool, limit: int) -> Select:
     """Ranked inside the (region_code, search_initials) index: whole-name matches ("zsf" for 张三丰)
     before longer names that merely start with the initials; only the winners are read from the
-    table. Tombstones are dropped after ranking, so a page may hold a few fewer than the limit.
-    SQLite's rowid is in every index entry, which keeps the ranking inside the covering index."""
+    table. At most `_RANK_WINDOW × limit` index entries are ranked: a single letter matches
+    thousands of people, and ranking all of them would cost more than it tells the user (who types
+    on); two or more letters match fewer than that. Tombstones are dropped after ranking, so a
+    page may hold a few fewer than the limit."""
     key = _row_key(sqlite)
-    ranked = select(key).where(Person.region_code.in_(bindparam("villages", expanding=True)),
-                               *_between(Person.search_initials, "key"))
+    candidates = select(key.label("row_key"), Person.search_initials.label("initials")).where(
+        Person.region_code.in_(bindparam("villages", expanding=True)), *_between(Person.search_initials, "key"))
     if grid:
-        ranked = ranked.where(*_between(Person.grid_code, "grid"))
-    ranked = ranked.order_by(func.length(Person.search_initials), Person.search_initials, key).limit(2 * limit)
+        candidates = candidates.where(*_between(Person.grid_code, "grid"))
+    window = candidates.limit(_RANK_WINDOW * limit).subquery()
+    ranked = (select(window.c.row_key)
+              .order_by(func.length(window.c.initials), window.c.initials, window.c.row_key).limit(2 * limit))
     return (select(*_COLUMNS).where(key.in_(ranked.scalar_subquery()), *_LIVE)
             .order_by(func.length(Person.search_initials), Person.search_initials, Person.name, Person.id)
             .limit(limit))
