@@ -12,7 +12,6 @@ from typing import TypeVar
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from app.reports.service import ReportService
 from app.services.context import REVEAL_ROLES, SENSITIVE_TAG_ROLES, Actor
 from app.services.households import HouseholdService
 from app.services.persons import PersonService
@@ -45,7 +44,7 @@ class ClientContext:
         self.persons = PersonService(self._sessions, actor)
         self.households = HouseholdService(self._sessions, actor)
         self.tags = TagService(self._sessions, actor)
-        self.reports = ReportService(self._sessions, actor)
+        self._reports = None
 
     @classmethod
     def open(cls, path: str | Path, actor: Actor, key: str | None = None) -> ClientContext:
@@ -66,6 +65,16 @@ class ClientContext:
     def sessions(self):
         """The session factory, for the app/ services built on this context."""
         return self._sessions
+
+    @property
+    def reports(self):
+        """The printing service, built on first use: reportlab and the fonts cost a noticeable
+        part of a cold start and most sessions print nothing."""
+        if self._reports is None:
+            from app.reports.service import ReportService
+
+            self._reports = ReportService(self._sessions, self.actor)
+        return self._reports
 
     @property
     def scope_name(self) -> str:
