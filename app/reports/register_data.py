@@ -7,6 +7,7 @@ form is drawn, under the print's `Disclosure`, so one read serves a masked and a
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -126,20 +127,45 @@ def _member_row(p: Person, codes: CodeBook, tags: tuple[str, ...]) -> MemberRow:
 def household_card(session: Session, household: Household, codes: CodeBook, today: dt.date,
                    show_sensitive: bool = False) -> HouseholdCard:
     """Everything the 户情登记表 prints for one household (members that are not deleted)."""
-    people = session.scalars(
-        select(Person).where(Person.household_id == household.id, Person.deleted.is_(False))
-    ).all()
-    people = sorted(people, key=lambda p: _member_sort_key(p, household.head_person_id))
-    tags = live_tags(session, [household.id, *(p.id for p in people)], today)
-    visits = session.scalars(
-        select(Visit).where(Visit.household_id == household.id, Visit.deleted.is_(False))
-        .order_by(Visit.visited_on.desc()).limit(RECENT_VISITS)
-    ).all()
+    return household_cards(session, [household], codes, today, show_sensitive)[0]
+
+
+def household_cards(session: Session, households: list[Household], codes: CodeBook, today: dt.date,
+                    show_sensitive: bool = False) -> list[HouseholdCard]:
+    """Cards for many households with one query per table (a village batch reads 500 households in
+    four queries instead of two thousand)."""
+    ids = [h.id for h in households]
+    people_by: dict[str, list[Person]] = defaultdict(list)
+    visits_by: dict[str, list[Visit]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        for person in session.scalars(select(Person).where(Person.household_id.in_(chunk),
+                                                           Person.deleted.is_(False))):
+            people_by[person.household_id].append(person)
+        for visit in session.scalars(select(Visit).where(Visit.household_id.in_(chunk), Visit.deleted.is_(False))
+                                     .order_by(Visit.visited_on.desc(), Visit.id.desc())):
+            if len(visits_by[visit.household_id]) < RECENT_VISITS:
+                visits_by[visit.household_id].append(visit)
+    subjects = ids + [p.id for people in people_by.values() for p in people]
+    tags: dict[str, list[str]] = {}
+    for chunk in _chunks(subjects):
+        tags.update(live_tags(session, chunk, today))
+    paths = {code: region_path(session, code) for code in {h.grid_code or h.region_code for h in households}}
+    return [_card(h, sorted(people_by[h.id], key=lambda p, h=h: _member_sort_key(p, h.head_person_id)),
+                  visits_by[h.id], tags, paths[h.grid_code or h.region_code], codes, show_sensitive)
+            for h in households]
+
+
+def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
+    """Slices for IN lists: SQLite allows a limited number of bound parameters per statement."""
+    return [values[i:i + size] for i in range(0, len(values), size)]
+
+
+def _card(household: Household, people: list[Person], visits: list[Visit], tags: dict[str, list[str]],
+          path: str, codes: CodeBook, show_sensitive: bool) -> HouseholdCard:
     head = next((p for p in people if p.id == household.head_person_id), None)
     return HouseholdCard(
         household_id=household.id, household_no=household.household_no,
-        region_code=household.region_code, region_path=region_path(session, household.grid_code or household.region_code),
-        grid_code=household.grid_code,
+        region_code=household.region_code, region_path=path, grid_code=household.grid_code,
         household_kind=codes.label("household_kind", household.household_kind),
         hukou_type=codes.label("hukou_type", household.hukou_type), address=household.address or "",
         phone=household.phone, head_name=head.name if head else "", last_visit_on=household.last_visit_on,
@@ -152,11 +178,11 @@ def household_card(session: Session, household: Household, codes: CodeBook, toda
     )
 
 
-def village_household_ids(session: Session, village_code: str) -> list[str]:
-    """Ids of the live households of a village (or grid, by a 15-character code), by household number."""
+def village_households(session: Session, village_code: str) -> list[Household]:
+    """The live households of a village (or grid, by a 15-character code), by household number."""
     column = Household.grid_code if len(village_code) == 15 else Household.region_code
     return list(session.scalars(
-        select(Household.id).where(column == village_code, Household.deleted.is_(False),
-                                   Household.merged_into.is_(None))
+        select(Household).where(column == village_code, Household.deleted.is_(False),
+                                Household.merged_into.is_(None))
         .order_by(Household.household_no)
     ))

@@ -23,7 +23,7 @@ from app.errors import NotFoundError, ScopeError, ValidationError
 from app.reports.context import Disclosure, record_audit
 from app.reports.household_card import household_card_story
 from app.reports.layout import PageMarks, build_pdf
-from app.reports.register_data import household_card, region_path, village_household_ids
+from app.reports.register_data import household_card, household_cards, region_path, village_households
 from app.reports.summary_data import inspection_summary
 from app.reports.summary_form import summary_story
 from app.reports.work_data import case_form, task_sheet
@@ -148,10 +148,11 @@ class ReportService(ServiceBase):
         with self._unit_of_work() as session:
             codes, today = self._codes(session), self.today()
             show_sensitive = self.actor.role in SENSITIVE_TAG_ROLES
-            ids = village_household_ids(session, village_code)
+            households = village_households(session, village_code)
+            ids = [h.id for h in households]
+            cards = household_cards(session, households, codes, today, show_sensitive)
             story: list = []
-            for done, household_id in enumerate(ids, start=1):
-                card = household_card(session, session.get(Household, household_id), codes, today, show_sensitive)
+            for done, card in enumerate(cards, start=1):
                 if story:
                     story.append(PageBreak())
                 story += household_card_story(card, d)
