@@ -126,13 +126,14 @@ def create_application(argv: list[str], settings: opts.Settings | None = None) -
     return app, settings
 
 
-def run(argv: list[str]) -> int:
-    """Open the client; returns the process exit code."""
+def run(argv: list[str], database_path: Path | None = None, secrets=None) -> int:
+    """Open the client; returns the process exit code. `database_path` and `secrets` (a SecretStore)
+    override the configured database and the OS keyring (the one-command demo uses both)."""
     app, settings = create_application(argv)
     dialogs = Dialogs()
     install_excepthook(dialogs, settings.get(opts.LANGUAGE))
-    path = Path(settings.get(opts.DATABASE_PATH) or paths.local_db_path())
-    services = open_client(path, allow_unenrolled=True)
+    path = Path(database_path or settings.get(opts.DATABASE_PATH) or paths.local_db_path())
+    services = open_client(path, allow_unenrolled=True, secrets=secrets)
     runner = TaskRunner()
     window = build_main_window(Shell(services.context, runner, settings, dialogs, services=services))
     window.resize(1366, 740)
