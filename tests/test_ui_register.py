@@ -301,3 +301,17 @@ def test_editing_sends_only_changed_person_fields(qtbot, ui, context):
     assert member.id_number_masked in form.id_number.placeholderText() and form.id_number.text() == ""
     form.current_address.setText("新地址1号")
     assert form.values() == {"current_address": "新地址1号"}
+
+
+def test_deleting_a_member_asks_first_and_leaves_a_tombstone(ui, context):
+    household = _first_household(context)
+    ui.panel.open_household(household.id)
+    member = next(m for m in ui.panel.members.members if not m.is_head)
+    ui.panel.members.table.selectRow([m.id for m in ui.panel.members.members].index(member.id))
+    ui.dialogs.confirms.append(False)
+    ui.panel.members.delete_member()
+    assert member.id in [m.id for m in ui.panel.members.members]
+    ui.panel.members.delete_member()  # the scripted dialog now answers yes
+    assert member.id not in [m.id for m in ui.panel.members.members]
+    with context.sessions() as s:
+        assert s.get(Person, member.id).deleted is True

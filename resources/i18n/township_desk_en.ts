@@ -268,7 +268,7 @@
     <message>
         <location filename="../../ui/register/household_panel.py" line="56"/>
         <source>标签</source>
-        <translation>Tag</translation>
+        <translation>Tags</translation>
     </message>
     <message>
         <location filename="../../ui/register/household_panel.py" line="57"/>
@@ -420,7 +420,7 @@
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="143"/>
+        <location filename="../../ui/app.py" line="144"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -474,9 +474,9 @@
     </message>
     <message>
         <location filename="../../ui/register/members.py" line="85"/>
-        <location filename="../../ui/register/members.py" line="128"/>
-        <location filename="../../ui/register/members.py" line="142"/>
-        <location filename="../../ui/register/members.py" line="145"/>
+        <location filename="../../ui/register/members.py" line="129"/>
+        <location filename="../../ui/register/members.py" line="143"/>
+        <location filename="../../ui/register/members.py" line="146"/>
         <source>迁至他户</source>
         <translation>Move to household</translation>
     </message>
@@ -487,37 +487,52 @@
     </message>
     <message>
         <location filename="../../ui/register/members.py" line="87"/>
-        <location filename="../../ui/register/members.py" line="160"/>
+        <source>删除</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="88"/>
+        <location filename="../../ui/register/members.py" line="171"/>
         <source>查看完整号码</source>
         <translation>Show full numbers</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="94"/>
+        <location filename="../../ui/register/members.py" line="95"/>
         <source>（户主）</source>
         <translation> (head)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="128"/>
+        <location filename="../../ui/register/members.py" line="129"/>
         <source>目标户的户编号或户主姓名：</source>
         <translation>Household number or head name of the target household:</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="142"/>
+        <location filename="../../ui/register/members.py" line="143"/>
         <source>没有找到符合条件的户。</source>
         <translation>No matching household found.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="145"/>
+        <location filename="../../ui/register/members.py" line="146"/>
         <source>将 %1 迁至：</source>
         <translation>Move %1 to:</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="161"/>
+        <location filename="../../ui/register/members.py" line="162"/>
+        <source>确定删除“%1”？仅用于录入错误；迁出、死亡请修改人员状态。</source>
+        <translation>Delete “%1”? Only for entry mistakes; for people who moved away or died, change their status instead.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="163"/>
+        <source>删除人员</source>
+        <translation>Delete person</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="172"/>
         <source>请填写查看原因（将记入审计日志）：</source>
         <translation>Reason for viewing (recorded in the audit log):</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="169"/>
+        <location filename="../../ui/register/members.py" line="180"/>
         <source>姓名：%1
 证件号码：%2
 联系电话：%3</source>
@@ -526,7 +541,7 @@ ID number: %2
 Phone: %3</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="171"/>
+        <location filename="../../ui/register/members.py" line="182"/>
         <source>完整号码（已记录审计）</source>
         <translation>Full numbers (audited)</translation>
     </message>
@@ -1222,73 +1237,73 @@ Phone: %3</translation>
 <context>
     <name>TagsTab</name>
     <message>
-        <location filename="../../ui/register/members.py" line="178"/>
+        <location filename="../../ui/register/members.py" line="189"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="178"/>
+        <location filename="../../ui/register/members.py" line="189"/>
         <source>对象</source>
         <translation>Subject</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="178"/>
+        <location filename="../../ui/register/members.py" line="189"/>
         <source>开始日期</source>
         <translation>Start date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="178"/>
+        <location filename="../../ui/register/members.py" line="189"/>
         <source>结束日期</source>
         <translation>End date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="179"/>
+        <location filename="../../ui/register/members.py" line="190"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="181"/>
+        <location filename="../../ui/register/members.py" line="192"/>
         <source>给户添加标签</source>
         <translation>Tag household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="182"/>
+        <location filename="../../ui/register/members.py" line="193"/>
         <source>给所选成员添加标签</source>
         <translation>Tag selected member</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="183"/>
-        <location filename="../../ui/register/members.py" line="217"/>
+        <location filename="../../ui/register/members.py" line="194"/>
+        <location filename="../../ui/register/members.py" line="228"/>
         <source>移除标签</source>
         <translation>Remove tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="189"/>
+        <location filename="../../ui/register/members.py" line="200"/>
         <source>本户</source>
         <translation>Household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="191"/>
+        <location filename="../../ui/register/members.py" line="202"/>
         <source>有效</source>
         <translation>Active</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="191"/>
+        <location filename="../../ui/register/members.py" line="202"/>
         <source>已过期</source>
         <translation>Expired</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="203"/>
+        <location filename="../../ui/register/members.py" line="214"/>
         <source>添加标签</source>
         <translation>Add tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="203"/>
+        <location filename="../../ui/register/members.py" line="214"/>
         <source>请先在“成员”页选择一位成员。</source>
         <translation>Select a member on the Members tab first.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="217"/>
+        <location filename="../../ui/register/members.py" line="228"/>
         <source>确定移除标签“%1”？</source>
         <translation>Remove the tag “%1”?</translation>
     </message>
@@ -1339,32 +1354,32 @@ Phone: %3</translation>
 <context>
     <name>VisitsTab</name>
     <message>
-        <location filename="../../ui/register/members.py" line="223"/>
+        <location filename="../../ui/register/members.py" line="234"/>
         <source>走访日期</source>
         <translation>Visit date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="223"/>
+        <location filename="../../ui/register/members.py" line="234"/>
         <source>方式</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="223"/>
+        <location filename="../../ui/register/members.py" line="234"/>
         <source>走访人</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="223"/>
+        <location filename="../../ui/register/members.py" line="234"/>
         <source>走访情况</source>
         <translation>Findings</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="224"/>
+        <location filename="../../ui/register/members.py" line="235"/>
         <source>后续跟进</source>
         <translation>Follow-up</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="225"/>
+        <location filename="../../ui/register/members.py" line="236"/>
         <source>添加走访记录</source>
         <translation>Add visit</translation>
     </message>

@@ -84,6 +84,7 @@ class MembersTab(_Tab):
         self.edit_button = self._button(self.tr("编辑"), self.edit_member)
         self.move_button = self._button(self.tr("迁至他户"), self.move_member)
         self.head_button = self._button(self.tr("设为户主"), self.set_head)
+        self.delete_button = self._button(self.tr("删除"), self.delete_member)
         self.reveal_button = self._button(self.tr("查看完整号码"), self.reveal)
         self.reveal_button.setVisible(panel.context.may_reveal)
         self.buttons.addStretch(1)
@@ -151,6 +152,16 @@ class MembersTab(_Tab):
         member = self.selected()
         if member is not None and not member.is_head:
             self._run(lambda: self.panel.context.persons.set_head(member.id))
+
+    def delete_member(self) -> None:
+        """A wrong entry or a duplicate typed by mistake: the record becomes a tombstone (it syncs and
+        can be restored); people who moved away or died keep their record with a status instead."""
+        member = self.selected()
+        if member is None:
+            return
+        question = self.tr("确定删除“%1”？仅用于录入错误；迁出、死亡请修改人员状态。").replace("%1", member.name)
+        if self.panel.dialogs.confirm(self, self.tr("删除人员"), question):
+            self._run(lambda: self.panel.context.persons.delete(member.id))
 
     def reveal(self) -> None:
         member = self.selected()
