@@ -62,7 +62,7 @@ class CaseDeskPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
-        splitter.setSizes([470, 620])
+        splitter.setSizes([540, 560])
         body = QHBoxLayout()
         body.addWidget(self.queues)
         body.addWidget(splitter, 1)
@@ -147,7 +147,7 @@ class CaseDeskPage(QWidget):
                     item.setForeground(QColor(OVERDUE))
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
-        self.table.setColumnWidth(0, min(self.table.columnWidth(0), 220))
+        self.table.setColumnWidth(0, min(self.table.columnWidth(0), 190))
         self.table.blockSignals(False)
         if current:
             self.select_case(current)

@@ -70,7 +70,7 @@ class TaskDeskPage(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 5)
         self.splitter.setStretchFactor(1, 6)
-        self.splitter.setSizes([560, 660])
+        self.splitter.setSizes([620, 600])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addLayout(bar)
@@ -102,7 +102,7 @@ class TaskDeskPage(QWidget):
             for item in group.items:
                 parent.addChild(self._row(item))
             parent.setExpanded(True)
-        for column, width in enumerate((300, 110, 120, 80)):
+        for column, width in enumerate((250, 104, 118, 64)):
             self.tree.setColumnWidth(column, width)
         self.tree.blockSignals(False)
         if current:
@@ -110,7 +110,8 @@ class TaskDeskPage(QWidget):
 
     def _row(self, item) -> QTreeWidgetItem:
         view = item.view
-        place = item.region_name + (f"→{item.assigned_name}" if item.assigned_name else "")
+        assigned = item.assigned_name if item.assigned_name not in ("", item.region_name) else ""
+        place = item.region_name + (f"→{assigned}" if assigned else "")
         flag, color = "", None
         if view.overdue:
             flag, color = self.tr("已超期"), OVERDUE
