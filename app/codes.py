@@ -19,14 +19,15 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from app.errors import UserFacingError
 from db.models import CodeEntry
 from resources import code_table_files
 
 CODE_NAMESPACE = uuid.UUID("0d7f6c2a-8b1e-4c55-9a3e-2f41b7e6c9d0")
 
 
-class CodeTableError(ValueError):
-    """A local code entry that cannot be added (unknown table, clash, bad scope)."""
+class CodeTableError(UserFacingError):
+    """A code-table request that cannot be met (unknown table, clash, bad scope)."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def resource_entries(table: str) -> tuple[CodeItem, ...]:
     try:
         return _resource_tables()[table]
     except KeyError:
-        raise CodeTableError(f"未知的代码表：{table}") from None
+        raise CodeTableError("code_table_unknown", table=table) from None
 
 
 def resource_label(table: str, code: str) -> str:
@@ -179,16 +180,16 @@ def add_local_entry(session: Session, *, table: str, code: str, label_zh: str, s
     """A township's (or village's) own entry, e.g. a local case sub-category. It reaches only users
     whose scope lies inside `scope_prefix`. Added through the ORM so it is synced like any edit."""
     if table not in _resource_tables():
-        raise CodeTableError(f"未知的代码表：{table}")
+        raise CodeTableError("code_table_unknown", table=table)
     if not (scope_prefix.isdigit() and len(scope_prefix) in (6, 9, 12, 15)):
-        raise CodeTableError("本地代码项必须属于一个县、乡镇、村或网格（区划代码前缀）")
+        raise CodeTableError("code_local_scope")
     if not code or not label_zh.strip():
-        raise CodeTableError("代码和名称不能为空")
+        raise CodeTableError("required", label="代码和名称")
     if any(item.code == code for item in _resource_tables()[table]):
-        raise CodeTableError(f"代码 {code} 已是全市统一代码，不能作为本地代码重复添加")
+        raise CodeTableError("code_is_city_wide", entry=code)
     entry_id = code_entry_id(table, code, scope_prefix)
     if session.get(CodeEntry, entry_id) is not None:
-        raise CodeTableError(f"本地代码 {code} 已存在")
+        raise CodeTableError("code_local_exists", entry=code)
     entry = CodeEntry(id=entry_id, table=table, code=code, label_zh=label_zh.strip(), label_en="",
                       parent_code=parent_code, scope_prefix=scope_prefix, attrs=dict(attrs or {}),
                       sort_order=10_000, active=True)

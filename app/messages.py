@@ -116,6 +116,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                             "The file changed after the preview; preview it again before importing"),
     "import_has_errors": ("花名册有{count}处错误，请按错误报告修改后重新导入",
                           "The roster has {count} errors; fix them as reported and import again"),
+    # code tables and demo data
+    "code_table_unknown": ("未知的代码表：{table}", "Unknown code table: {table}"),
+    "code_local_scope": ("本地代码项必须属于一个县、乡镇、村或网格（区划代码前缀）",
+                         "A local code entry must belong to a county, township, village or grid (region prefix)"),
+    "code_is_city_wide": ("代码 {entry} 已是全市统一代码，不能作为本地代码重复添加",
+                          "Code {entry} is already a city-wide code; it cannot be added as a local one"),
+    "code_local_exists": ("本地代码 {entry} 已存在", "The local code {entry} already exists"),
+    "demo_township_exists": ("数据库中已有演示乡镇（{township}）的数据，未重复生成",
+                             "The database already holds the demo township ({township}); nothing generated"),
 }
 
 _LANG_INDEX = {"zh_CN": 0, "zh": 0, "en": 1, "en_US": 1, "en_GB": 1}

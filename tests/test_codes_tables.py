@@ -100,20 +100,22 @@ def test_local_entry_reaches_only_its_township(session):
     assert session.scalar(select(func.count()).select_from(CodeEntry).where(CodeEntry.scope_prefix != "")) == 1
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"table": "nonsense"}, "未知的代码表"),
-    ({"scope_prefix": ""}, "区划代码前缀"),
-    ({"code": "0101"}, "全市统一代码"),
-    ({"label_zh": " "}, "不能为空"),
+@pytest.mark.parametrize("kwargs, code, message", [
+    ({"table": "nonsense"}, "code_table_unknown", "未知的代码表"),
+    ({"scope_prefix": ""}, "code_local_scope", "区划代码前缀"),
+    ({"code": "0101"}, "code_is_city_wide", "全市统一代码"),
+    ({"label_zh": " "}, "required", "不能为空"),
 ])
-def test_local_entry_refusals(session, kwargs, message):
+def test_local_entry_refusals(session, kwargs, code, message):
     args = {"table": "case_category", "code": "0198", "label_zh": "本地", "scope_prefix": "150422100"}
-    with pytest.raises(CodeTableError, match=message):
+    with pytest.raises(CodeTableError) as refused:
         add_local_entry(session, **{**args, **kwargs})
+    assert refused.value.code == code and message in refused.value.message()
 
 
 def test_duplicate_local_entry_is_refused(session):
     args = {"table": "case_category", "code": "0198", "label_zh": "本地", "scope_prefix": "150422100"}
     add_local_entry(session, **args)
-    with pytest.raises(CodeTableError, match="已存在"):
+    with pytest.raises(CodeTableError) as refused:
         add_local_entry(session, **args)
+    assert refused.value.code == "code_local_exists" and "已存在" in refused.value.message()

@@ -187,3 +187,14 @@ def test_sqlite_fast_path_stores_exactly_what_sqlalchemy_would(tmp_path, monkeyp
         assert a.execute(query).fetchall() == b.execute(query).fetchall(), model.__tablename__
     a.close()
     b.close()
+
+
+def test_a_second_township_on_top_is_refused(engine):
+    from app.errors import UserFacingError
+
+    generate_township(engine, seed=8, households=10, tasks=1, cases=2)
+    with pytest.raises(UserFacingError) as refused:
+        generate_township(engine, seed=9, households=10, tasks=1, cases=2)
+    assert refused.value.code == "demo_township_exists" and "150422100" in refused.value.message()
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Household)) == 10

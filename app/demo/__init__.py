@@ -4,9 +4,10 @@ households and feedback, 8,000 cases with their handling logs, visits and tags �
 a seed, in well under a minute.
 
 This data is the city server's seed, not a user's edits: it is written with Core bulk inserts
-(`session.execute(insert(Model), rows)`), which bypass ORM events on purpose. So the generator fills
-the derived person search keys itself (db.search_keys.person_search_keys), and no change is
-captured into a client outbox — a client gets the township by syncing from the server that holds it.
+(`session.execute(insert(Model), rows)`; on SQLite the DBAPI's executemany with the values already
+in SQLAlchemy's storage format), which bypass ORM events on purpose. So the generator fills the
+derived person search keys itself (db.search_keys.person_search_keys), and no change is captured
+into a client outbox — a client gets the township by syncing from the server that holds it.
 Code tables are seeded alongside (app.codes) and regions come from the shipped extract plus
 generated grids."""
 
@@ -34,6 +35,7 @@ from app.demo.regions import (
 )
 from app.demo.register import build_register
 from app.demo.tasks import build_tasks
+from app.errors import UserFacingError
 from db.models import (
     Case,
     CaseLogEntry,
@@ -84,13 +86,11 @@ def generate_township(target: Engine | Session, seed: int = 2026, *, scale: floa
     households = households if households is not None else max(1, round(FULL_HOUSEHOLDS * scale))
     tasks = tasks if tasks is not None else round(FULL_TASKS * scale)
     cases = cases if cases is not None else round(FULL_CASES * scale)
-    ctx = build_rows(seed, households, tasks, cases, township, as_of)
-    regions = region_rows(read_extract(), ctx.villages)
     if isinstance(target, Session):
-        _write(target, ctx, regions)
+        ctx = _generate_into(target, seed, households, tasks, cases, township, as_of)
     else:
         with Session(target) as session, session.begin():
-            _write(session, ctx, regions)
+            ctx = _generate_into(session, seed, households, tasks, cases, township, as_of)
     counts = {name: len(ctx.rows[name]) for name, _model in _TABLES}
     return DemoSummary(township, ctx.township_name, seed, counts, time.perf_counter() - started)
 
@@ -106,6 +106,18 @@ def build_rows(seed: int, households: int, tasks: int, cases: int, township: str
     build_register(ctx)
     build_tasks(ctx, tasks)
     build_cases(ctx, cases)
+    return ctx
+
+
+def _generate_into(session: Session, seed: int, households: int, tasks: int, cases: int, township: str,
+                   as_of: dt.date) -> DemoContext:
+    """Refuse a second township on top of the first (its ids would collide), then build and write."""
+    existing = session.scalar(select(Household.id).where(Household.region_code >= township,
+                                                         Household.region_code < township + "\uffff").limit(1))
+    if existing is not None:
+        raise UserFacingError("demo_township_exists", township=township)
+    ctx = build_rows(seed, households, tasks, cases, township, as_of)
+    _write(session, ctx, region_rows(read_extract(), ctx.villages))
     return ctx
 
 
