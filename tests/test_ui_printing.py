@@ -64,3 +64,9 @@ def test_reports_page_prints_the_summary_and_a_village_of_cards(qtbot, context, 
     assert (tmp_path / "summary.pdf").exists() and (tmp_path / "village.pdf").exists()
     assert [kind for kind, *_ in dialogs.shown] == ["info", "info"]
     assert len(_audits(context)) == 2
+
+
+def test_work_figures_are_consistent(context):
+    summary = context.work.summary()
+    assert 0 <= summary.overdue_tasks <= summary.open_tasks
+    assert 0 <= summary.overdue_cases <= summary.open_cases

@@ -20,6 +20,8 @@ from db.models import Case, Region, Task, TaskTarget
 if TYPE_CHECKING:
     from app.client.context import ClientContext
 
+OPEN_TASK_STATUSES = ("10", "20")  # 未接收, 进行中 (30 已完成 and 40 已退回 are no longer being worked)
+
 
 @dataclass(frozen=True)
 class TaskRow:
@@ -103,8 +105,9 @@ def _case_rows(session: Session, scope: str, offset: int, limit: int, today: dt.
 def _summary(session: Session, scope: str, now: dt.datetime) -> WorkSummary:
     targets = session.execute(select(TaskTarget.status, Task.due_at).join(Task, Task.id == TaskTarget.task_id)
                               .where(TaskTarget.region_code.startswith(scope), TaskTarget.deleted.is_(False))).all()
-    open_tasks = sum(1 for status, _due in targets if status in ("10", "20"))
-    overdue_tasks = sum(1 for status, due in targets if is_overdue(status, due, now))
+    open_targets = [(status, due) for status, due in targets if status in OPEN_TASK_STATUSES]
+    open_tasks = len(open_targets)
+    overdue_tasks = sum(1 for status, due in open_targets if is_overdue(status, due, now))
     live = (Case.region_code.startswith(scope), Case.deleted.is_(False))
     open_cases = session.scalar(select(func.count()).select_from(Case).where(*live, Case.status < 70)) or 0
     closed = session.scalar(select(func.count()).select_from(Case).where(*live, Case.status >= 70)) or 0
