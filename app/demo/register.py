@@ -39,7 +39,11 @@ def _weighted(ctx: DemoContext, table: dict[str, int]) -> str:
 
 
 def _birth_date(ctx: DemoContext, age: int) -> dt.date:
-    anniversary = ctx.as_of.replace(year=ctx.as_of.year - age)
+    """A birth date making the person exactly `age` on the reference date."""
+    day = ctx.as_of
+    if (day.month, day.day) == (2, 29):  # the anniversary must exist in every year
+        day = day - dt.timedelta(days=1)
+    anniversary = day.replace(year=day.year - age)
     return anniversary - dt.timedelta(days=ctx.rng.randrange(365))
 
 
