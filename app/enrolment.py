@@ -252,6 +252,10 @@ class EnrolmentService:
         transport.token = self.token()
         return transport
 
+    def forget_device(self) -> None:
+        """Remove both secrets of this device from the keyring (remote wipe)."""
+        self._secrets.forget(self.device_id())
+
     def log_out(self) -> None:
         """Forget the token (the signing key stays: bundles already written must stay verifiable)."""
         enrolment = self.current()

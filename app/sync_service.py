@@ -29,11 +29,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.enrolment import EnrolmentService, SecretStore
 from app.errors import UserFacingError
 from app.services.context import beijing_now
-from db.base import model_for_entity
+from db.base import model_for_entity, synced_models
 from db.client import OutboxChange, RecordSeen, SyncState
 from db.ids import new_id
 from db.models import AuditEntry
-from sync.capture import read_state, write_state
+from sync.capture import applying_pulled, read_state, write_state
 from sync.client import SyncClient
 from sync.clock import HybridClock
 from sync.http_transport import (
@@ -118,8 +118,10 @@ class SyncService:
 
     def __init__(self, engine: Engine, sessions: sessionmaker[Session], device_id: str,
                  transport_provider: Callable[[], Any], limits: CycleLimits = CycleLimits(),
-                 clock: Callable[[], dt.datetime] = beijing_now) -> None:
+                 clock: Callable[[], dt.datetime] = beijing_now,
+                 forget_secrets: Callable[[], None] | None = None) -> None:
         self._engine = engine
+        self._forget_secrets = forget_secrets
         self._sessions = sessions
         self._device_id = device_id
         self._transport_provider = transport_provider
@@ -317,10 +319,29 @@ class SyncService:
     # the revocation lock
 
     def _lock(self, exc: DeviceRevoked) -> None:
-        value = json.dumps({"at": self._clock().isoformat(), "wipe": bool(exc.details.get("wipe"))})
+        wipe = bool(exc.details.get("wipe"))
+        value = json.dumps({"at": self._clock().isoformat(), "wipe": wipe})
         with self._sessions.begin() as session:
             session.merge(SyncState(key=LOCK_KEY, value=value))
         self.stop_async()
+        if wipe:
+            log.warning("device revoked with remote wipe: removing local data")
+            self.wipe_local_data()
+
+    def wipe_local_data(self) -> None:
+        """Remote wipe of a lost or stolen PC: every synced record, the outbox, what was seen and the
+        enrolment go, the file is compacted so freed pages keep no personal data, and the device's
+        secrets leave the keyring. The lock stays, so the client keeps saying why."""
+        with self._sessions.begin() as session, applying_pulled(session):  # a wipe is no change to sync
+            for cls in reversed(synced_models()):
+                session.execute(delete(cls))
+            session.execute(delete(OutboxChange))
+            session.execute(delete(RecordSeen))
+            session.execute(delete(SyncState).where(SyncState.key.not_in([LOCK_KEY, "device_id"])))
+        with self._engine.connect() as conn:
+            conn.exec_driver_sql("VACUUM")
+        if self._forget_secrets is not None:
+            self._forget_secrets()
 
     def stop_async(self) -> None:
         """Stop periodic syncing without waiting (safe from the syncing thread itself)."""
@@ -465,5 +486,6 @@ def client_sync(engine: Engine, sessions: sessionmaker[Session], secrets: Any = 
     enrolment = EnrolmentService(
         sessions, secrets or SecretStore(),
         lambda url: HttpTransport(url, schema_version=SCHEMA_VERSION, ca_bundle=ca_bundle))
-    service = SyncService(engine, sessions, enrolment.device_id(), enrolment.transport)
+    service = SyncService(engine, sessions, enrolment.device_id(), enrolment.transport,
+                          forget_secrets=enrolment.forget_device)
     return enrolment, service

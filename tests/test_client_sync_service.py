@@ -156,10 +156,10 @@ def test_offline_is_reported_and_edits_stay(tmp_path, server):
 
 def test_revoked_device_locks_for_good(tmp_path, server):
     a, sa, transport, events = _device(tmp_path, server, "a")
-    transport.fail = DeviceRevoked("device_revoked", "停用", 403, details={"wipe": True})
+    transport.fail = DeviceRevoked("device_revoked", "停用", 403)
     with pytest.raises(DeviceLocked):
         sa.sync_now()
-    assert sa.is_locked() and sa.wipe_requested()
+    assert sa.is_locked() and not sa.wipe_requested()
     transport.fail = None
     calls = len(transport.calls)
     with pytest.raises(DeviceLocked) as info:
@@ -285,3 +285,22 @@ def test_eviction_removes_local_copy(tmp_path, server):
     sa.sync_now()
     finished = sv.sync_now()
     assert finished.evicted == 1 and _notes(v, hid) is None
+
+
+def test_revocation_with_remote_wipe_removes_local_data_and_secrets(tmp_path, server):
+    a, _, transport, _ = _device(tmp_path, server, "a")
+    forgotten = []
+    service = SyncService(a.engine, a.factory, a.device_id, lambda: transport,
+                          forget_secrets=lambda: forgotten.append(True))
+    _add_household(a, notes="个人信息")
+    service.sync_now()
+    _add_household(a, notes="未同步")
+    transport.fail = DeviceRevoked("device_revoked", "停用", 403, details={"wipe": True})
+    with pytest.raises(DeviceLocked):
+        service.sync_now()
+    assert service.is_locked() and service.wipe_requested() and forgotten == [True]
+    with a.factory() as s:
+        assert s.scalars(select(Household)).all() == []
+        assert s.scalars(select(OutboxChange)).all() == []
+    a.engine.dispose()
+    assert b"\xe4\xb8\xaa\xe4\xba\xba" not in (tmp_path / "a.db").read_bytes()  # 个人 is gone from the file
