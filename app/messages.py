@@ -116,6 +116,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                             "The file changed after the preview; preview it again before importing"),
     "import_has_errors": ("花名册有{count}处错误，请按错误报告修改后重新导入",
                           "The roster has {count} errors; fix them as reported and import again"),
+    "import_not_xlsx": ("无法读取该文件，请选择用导入模板填写的 Excel（.xlsx）文件",
+                        "The file cannot be read; choose an Excel (.xlsx) file filled from the template"),
     # code tables and demo data
     "code_table_unknown": ("未知的代码表：{table}", "Unknown code table: {table}"),
     "code_local_scope": ("本地代码项必须属于一个县、乡镇、村或网格（区划代码前缀）",

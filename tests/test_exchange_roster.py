@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.codes import seed_code_entries
 from app.exchange.list_export import ExportColumn
-from app.exchange.roster_columns import ROSTER_COLUMNS, SHEET_NAME
+from app.exchange.roster_columns import ROSTER_COLUMNS, SHEET_NAME, UnreadableRoster
 from app.exchange.service import ExchangeService, ImportRefused
 from app.services.context import Actor
 from db.client import OutboxChange
@@ -103,6 +103,14 @@ def test_roster_with_errors_is_reported_row_by_row_and_nothing_is_written(desk, 
     with pytest.raises(ImportRefused):
         desk.confirm_roster(tmp_path / "bad.xlsx", preview.digest)
     assert count(sessions, Person) == 0 and count(sessions, OutboxChange) == outbox_before
+
+
+def test_a_file_that_is_not_xlsx_is_refused_clearly(desk, tmp_path):
+    path = tmp_path / "roster.xlsx"
+    path.write_text("户编号,姓名\n", encoding="utf-8")
+    with pytest.raises(UnreadableRoster) as refused:
+        desk.preview_roster(path)
+    assert "Excel" in refused.value.message()
 
 
 def test_file_level_rules(desk, tmp_path):

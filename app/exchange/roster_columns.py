@@ -11,13 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.codes import CodeBook
+from app.errors import UserFacingError
 
 SHEET_NAME = "户籍花名册"
 CODES_SHEET = "代码表"
@@ -54,6 +57,13 @@ ROSTER_COLUMNS: tuple[RosterColumn, ...] = (
     RosterColumn("备注", "notes", False, width=20),
 )
 COLUMN_BY_HEADER = {c.header: c for c in ROSTER_COLUMNS}
+
+
+class UnreadableRoster(UserFacingError):
+    """The chosen file is not an xlsx workbook (a .xls, a CSV, a damaged download)."""
+
+    def __init__(self) -> None:
+        super().__init__("import_not_xlsx")
 
 
 @dataclass(frozen=True)
@@ -138,7 +148,10 @@ class RosterSheet:
 def read_roster(path: Path) -> RosterSheet:
     """Reads the roster sheet (or the first sheet). Blank rows are skipped; rows keep their sheet
     row number for the error report."""
-    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, BadZipFile, KeyError, OSError) as error:
+        raise UnreadableRoster() from error
     try:
         sheet = wb[SHEET_NAME] if SHEET_NAME in wb.sheetnames else wb.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
