@@ -20,6 +20,7 @@ from bench.common import BenchConfig
 GROUPS = {
     "generate": "bench.generate",  # demo township generation
     "search": "bench.search",  # search-as-you-type over persons
+    "pdf": "bench.bench_pdf",  # household cards to PDF (app/reports)
 }
 
 
