@@ -1494,4 +1494,839 @@ Phone: %3</translation>
         <translation>Something went wrong</translation>
     </message>
 </context>
+<context>
+    <name>BarChart</name>
+    <message>
+        <location filename="../../ui/dashboard/charts.py" line="47"/>
+        <source>暂无数据</source>
+        <translation>No data yet</translation>
+    </message>
+</context>
+<context>
+    <name>CaseDeskPage</name>
+    <message>
+        <location filename="../../ui/casedesk/page.py" line="38"/>
+        <source>事件与诉求</source>
+        <translation>Cases and requests</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/page.py" line="40"/>
+        <source>登记事件…</source>
+        <translation>Register a case…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/page.py" line="47"/>
+        <source>标题</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/page.py" line="47"/>
+        <source>类别</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/page.py" line="47"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/page.py" line="47"/>
+        <source>期限</source>
+        <translation>Deadline</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/page.py" line="48"/>
+        <source>来源</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/page.py" line="142"/>
+        <source>超期</source>
+        <translation>overdue</translation>
+    </message>
+</context>
+<context>
+    <name>CaseDetailPanel</name>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="64"/>
+        <source>请在左侧选择一件事件</source>
+        <translation>Choose a case on the left</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="73"/>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="73"/>
+        <source>人员</source>
+        <translation>By</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="73"/>
+        <source>动作</source>
+        <translation>Action</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="73"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="73"/>
+        <source>意见</source>
+        <translation>Comment</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="75"/>
+        <source>办理记录</source>
+        <translation>Handling log</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="76"/>
+        <source>吹哨报到</source>
+        <translation>Joint handling</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="77"/>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="77"/>
+        <source>身份</source>
+        <translation>Role</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="77"/>
+        <source>电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="78"/>
+        <source>当事人</source>
+        <translation>Parties</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="88"/>
+        <source>部门</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="88"/>
+        <source>吹哨时间</source>
+        <translation>Summoned at</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="88"/>
+        <source>报到时间</source>
+        <translation>Arrived at</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="88"/>
+        <source>评价</source>
+        <translation>Evaluation</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="91"/>
+        <source>吹哨（召集所选部门）</source>
+        <translation>Whistle (summon the ticked departments)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="93"/>
+        <source>记录报到</source>
+        <translation>Record arrival</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="98"/>
+        <source>召集部门</source>
+        <translation>Departments to summon</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="145"/>
+        <source>未报到</source>
+        <translation>Not arrived</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="160"/>
+        <source>已超期</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="162"/>
+        <source>编号</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="162"/>
+        <source>登记</source>
+        <translation>Registered</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="162"/>
+        <source>办理期限</source>
+        <translation>Deadline</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="163"/>
+        <source>反映人</source>
+        <translation>Reporter</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="163"/>
+        <source>地点</source>
+        <translation>Place</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="163"/>
+        <source>诉求内容</source>
+        <translation>Request</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="169"/>
+        <source>督办</source>
+        <translation>Supervised</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="174"/>
+        <source>回访评价</source>
+        <translation>Revisit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="210"/>
+        <source>回访情况说明（居民的意见）</source>
+        <translation>Revisit notes (the resident's opinion)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="210"/>
+        <source>办理意见（可不填）</source>
+        <translation>Comment (optional)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="219"/>
+        <source>本乡镇（村、网格）处置</source>
+        <translation>Handled by the township (village, grid)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="220"/>
+        <source>分派给</source>
+        <translation>Dispatch to</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="225"/>
+        <source>新的办理期限（年-月-日）</source>
+        <translation>New deadline (YYYY-MM-DD)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="229"/>
+        <source>日期格式应为 2026-12-31</source>
+        <translation>Dates look like 2026-12-31</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="232"/>
+        <source>居民满意度</source>
+        <translation>Resident's satisfaction</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="169"/>
+        <source>转交部门</source>
+        <translation>Escalated to</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="238"/>
+        <source>转交给哪个部门办理</source>
+        <translation>Which department takes the case over</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="242"/>
+        <source>转交说明（可不填）</source>
+        <translation>Note for the department (optional)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="249"/>
+        <source>添加当事人</source>
+        <translation>Add a party</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="252"/>
+        <source>身份（如：被反映人、邻居）</source>
+        <translation>Role (e.g. the person complained about, a neighbour)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="276"/>
+        <source>部门到场处置情况</source>
+        <translation>How did the department respond on site</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="280"/>
+        <source>评价说明（可不填）</source>
+        <translation>Evaluation notes (optional)</translation>
+    </message>
+</context>
+<context>
+    <name>IssueTaskForm</name>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="34"/>
+        <source>下发任务</source>
+        <translation>Issue a task</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="43"/>
+        <source>紧急</source>
+        <translation>Urgent</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="43"/>
+        <source>一般</source>
+        <translation>Normal</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="43"/>
+        <source>较低</source>
+        <translation>Low</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="49"/>
+        <source>全乡镇</source>
+        <translation>whole township</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="57"/>
+        <source>标题</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="58"/>
+        <source>下发部门</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="59"/>
+        <source>任务类型</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="60"/>
+        <source>优先级</source>
+        <translation>Priority</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="61"/>
+        <source>截止时间</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="62"/>
+        <source>下发对象</source>
+        <translation>Sent to</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="63"/>
+        <source>需核对的户籍字段</source>
+        <translation>Register fields to verify</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="64"/>
+        <source>任务说明</source>
+        <translation>Description</translation>
+    </message>
+</context>
+<context>
+    <name>NewCaseForm</name>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="30"/>
+        <source>登记事件</source>
+        <translation>Register a case</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="49"/>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="49"/>
+        <source>身份（如：被反映人、邻居）</source>
+        <translation>Role (e.g. the person complained about, a neighbour)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="53"/>
+        <source>来源</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="54"/>
+        <source>诉求类型</source>
+        <translation>Request type</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="58"/>
+        <source>事件分类</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="59"/>
+        <source>标题</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="60"/>
+        <source>反映人</source>
+        <translation>Reporter</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="65"/>
+        <source>村（社区）/网格/地点</source>
+        <translation>Village / grid / place</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="66"/>
+        <source>诉求内容</source>
+        <translation>Request</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="67"/>
+        <source>当事人</source>
+        <translation>Parties</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="80"/>
+        <source>在户籍中查找：姓名、拼音首字母、证件或手机号尾号</source>
+        <translation>Find in the register: name, pinyin initials, ID or phone tail</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="82"/>
+        <source>查找</source>
+        <translation>Find</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="88"/>
+        <source>姓名（不在户籍中时直接填写）</source>
+        <translation>Name (type it if not in the register)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="91"/>
+        <source>联系电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="116"/>
+        <source>（不指定网格）</source>
+        <translation>(no grid)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="141"/>
+        <source>户籍中没有找到，请直接填写姓名和电话</source>
+        <translation>Not found in the register; type the name and phone</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="151"/>
+        <source>已关联户籍人员，电话取自户籍</source>
+        <translation>Linked to a registered person; the phone comes from the register</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="162"/>
+        <source>手工填写的反映人</source>
+        <translation>Reporter typed by hand</translation>
+    </message>
+</context>
+<context>
+    <name>OneFormPanel</name>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="36"/>
+        <source>数据已从户籍带出：核对无误直接确认；有误时在表中改正后确认，改正会写回户籍。</source>
+        <translation>Values come from the register: confirm them if right; if wrong, correct them in the table and confirm — the correction is written to the register.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="44"/>
+        <source>确认所选户</source>
+        <translation>Confirm selected households</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="46"/>
+        <source>发送反馈给部门</source>
+        <translation>Send the answer to the department</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="67"/>
+        <source>户编号</source>
+        <translation>Household no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="67"/>
+        <source>户主</source>
+        <translation>Head</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="67"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="76"/>
+        <source>已核 %1 户，共 %2 户</source>
+        <translation>%1 of %2 households checked</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="99"/>
+        <source>已核</source>
+        <translation>Checked</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="99"/>
+        <source>待核</source>
+        <translation>To check</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="133"/>
+        <source>发送反馈</source>
+        <translation>Send feedback</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="133"/>
+        <source>反馈说明（可不填，默认写明已核户数）</source>
+        <translation>Note (optional; by default the number of households checked)</translation>
+    </message>
+</context>
+<context>
+    <name>RateRing</name>
+    <message>
+        <location filename="../../ui/dashboard/charts.py" line="121"/>
+        <source>暂无已办结的记录</source>
+        <translation>Nothing finished yet</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/charts.py" line="122"/>
+        <source>按期 %1 / 共 %2</source>
+        <translation>%1 of %2 on time</translation>
+    </message>
+</context>
+<context>
+    <name>TaskDeskPage</name>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="38"/>
+        <source>任务收件箱：上级部门下发的任务</source>
+        <translation>Task inbox: tasks sent down by the departments</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="39"/>
+        <source>本部门下发的任务及各乡镇（村）办理进度</source>
+        <translation>Tasks issued by this department and each township's (village's) progress</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="42"/>
+        <source>按部门</source>
+        <translation>By department</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="42"/>
+        <source>按状态</source>
+        <translation>By status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="43"/>
+        <source>按截止时间</source>
+        <translation>By deadline</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="43"/>
+        <source>按任务</source>
+        <translation>By task</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="47"/>
+        <source>含已完成、已退回</source>
+        <translation>Include completed and returned</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="50"/>
+        <source>下发新任务…</source>
+        <translation>Issue a task…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="54"/>
+        <source>任务</source>
+        <translation>Task</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="54"/>
+        <source>下发对象</source>
+        <translation>Sent to</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="54"/>
+        <source>截止时间</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="54"/>
+        <source>进度（户）</source>
+        <translation>Progress (households)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="55"/>
+        <source>提醒</source>
+        <translation>Alert</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="64"/>
+        <source>分组</source>
+        <translation>Group by</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="117"/>
+        <source>已超期</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="119"/>
+        <source>明天到期</source>
+        <translation>Due tomorrow</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="169"/>
+        <source>下发任务</source>
+        <translation>Issue a task</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="169"/>
+        <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
+        <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
+    </message>
+</context>
+<context>
+    <name>TaskDetailPanel</name>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="38"/>
+        <source>请在左侧选择一项任务</source>
+        <translation>Choose a task on the left</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="46"/>
+        <source>指派到村…</source>
+        <translation>Assign to a village…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="49"/>
+        <source>关联户</source>
+        <translation>Households</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="50"/>
+        <source>反馈</source>
+        <translation>Feedback</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="53"/>
+        <source>一表通</source>
+        <translation>One form</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="56"/>
+        <source>任务说明</source>
+        <translation>Description</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="67"/>
+        <source>户编号</source>
+        <translation>Household no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="67"/>
+        <source>户主</source>
+        <translation>Head</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="67"/>
+        <source>住址</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="67"/>
+        <source>已处理</source>
+        <translation>Handled</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="74"/>
+        <source>户编号、户内人员姓名或拼音首字母</source>
+        <translation>Household number, a member's name or pinyin initials</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="78"/>
+        <source>取消关联</source>
+        <translation>Unlink</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="95"/>
+        <source>向下发部门报告进展，例如：已入户核实28户，2户外出已电话联系。</source>
+        <translation>Report progress to the department, e.g. 28 households visited, 2 away and reached by phone.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="97"/>
+        <source>发送反馈</source>
+        <translation>Send</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="148"/>
+        <source>已超期</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="148"/>
+        <source>明天到期</source>
+        <translation>Due tomorrow</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="150"/>
+        <source>下发部门</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="150"/>
+        <source>类型</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="150"/>
+        <source>下发对象</source>
+        <translation>Sent to</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="151"/>
+        <source>截止时间</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="151"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="151"/>
+        <source>进度</source>
+        <translation>Progress</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="151"/>
+        <source>户</source>
+        <translation>households</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="158"/>
+        <source>指派</source>
+        <translation>Assigned</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="158"/>
+        <source>责任人</source>
+        <translation>Person in charge</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="161"/>
+        <source>需核对的户籍字段</source>
+        <translation>Register fields to verify</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="192"/>
+        <source>未处理</source>
+        <translation>Not handled</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="208"/>
+        <source>退回原因</source>
+        <translation>Why is the task returned</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="221"/>
+        <source>指派到村</source>
+        <translation>Assign to a village</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="221"/>
+        <source>交给哪个村（社区）办理</source>
+        <translation>Which village (community) handles it</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="225"/>
+        <source>责任人（可不填）</source>
+        <translation>Person in charge (optional)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="242"/>
+        <source>在任务范围内没有找到匹配的户</source>
+        <translation>No matching household within the task's area</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="245"/>
+        <source>选择要关联的户</source>
+        <translation>Choose the household to link</translation>
+    </message>
+</context>
+<context>
+    <name>WorkChartsPanel</name>
+    <message>
+        <location filename="../../ui/dashboard/charts.py" line="172"/>
+        <source>今日到期任务</source>
+        <translation>tasks due today</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/charts.py" line="173"/>
+        <source>已超期任务</source>
+        <translation>overdue tasks</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/charts.py" line="174"/>
+        <source>应走访未走访的户</source>
+        <translation>households overdue for a visit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/charts.py" line="175"/>
+        <source>事件按类别</source>
+        <translation>Cases by category</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/charts.py" line="175"/>
+        <source>办理中</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/charts.py" line="175"/>
+        <source>已办结</source>
+        <translation>Closed</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/charts.py" line="176"/>
+        <source>事件按状态</source>
+        <translation>Cases by status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/charts.py" line="176"/>
+        <source>件数</source>
+        <translation>Cases</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/charts.py" line="177"/>
+        <source>任务按部门</source>
+        <translation>Tasks by department</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/charts.py" line="177"/>
+        <source>已完成</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/charts.py" line="178"/>
+        <source>已超期</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/charts.py" line="179"/>
+        <source>任务按期完成率</source>
+        <translation>Tasks completed on time</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/charts.py" line="180"/>
+        <source>事件按期办结率</source>
+        <translation>Cases closed on time</translation>
+    </message>
+</context>
 </TS>

@@ -157,20 +157,23 @@ class CaseDetailPanel(QWidget):
         choices = dict(self._departments)
         deadline = case.deadline_on.isoformat() if case.deadline_on else "—"
         if case.overdue:
-            deadline = f"<span style='color:#c62828;font-weight:bold'>{deadline} {self.tr('已超期')}</span>"
-        satisfaction = dict(SATISFACTION_OPTIONS).get(case.satisfaction or "", "")
+            overdue = self.tr("已超期")
+            deadline = f"<span style='color:#c62828;font-weight:bold'>{deadline} {overdue}</span>"
+        number, registered, limit = self.tr("编号"), self.tr("登记"), self.tr("办理期限")
+        reporter, place, content = self.tr("反映人"), self.tr("地点"), self.tr("诉求内容")
         lines = [
-            f"{self.tr('编号')}：{case.case_no}　{self.tr('登记')}：{case.registered_at:%Y-%m-%d %H:%M}　"
-            f"{self.tr('办理期限')}：{deadline}",
-            f"{self.tr('反映人')}：{case.reporter_name or '—'} {case.reporter_phone_masked}　"
-            f"{self.tr('地点')}：{case.place or '—'}",
+            f"{number}：{case.case_no}　{registered}：{case.registered_at:%Y-%m-%d %H:%M}　{limit}：{deadline}",
+            f"{reporter}：{case.reporter_name or '—'} {case.reporter_phone_masked}　{place}：{case.place or '—'}",
         ]
         if case.escalated_to or case.supervised:
-            lines.append(f"{self.tr('转交部门')}：{choices.get(case.escalated_to or '', case.escalated_to or '—')}"
-                         + (f"　<b>{self.tr('督办')}</b>" if case.supervised else ""))
+            escalated, supervised = self.tr("转交部门"), self.tr("督办")
+            lines.append(f"{escalated}：{choices.get(case.escalated_to or '', case.escalated_to or '—')}"
+                         + (f"　<b>{supervised}</b>" if case.supervised else ""))
+        satisfaction = dict(SATISFACTION_OPTIONS).get(case.satisfaction or "", "")
         if satisfaction:
-            lines.append(f"{self.tr('回访评价')}：{satisfaction}　{case.satisfaction_comment}")
-        lines.append(f"{self.tr('诉求内容')}：{case.description or '—'}")
+            revisit = self.tr("回访评价")
+            lines.append(f"{revisit}：{satisfaction}　{case.satisfaction_comment}")
+        lines.append(f"{content}：{case.description or '—'}")
         return "<br>".join(lines)
 
     def _show_actions(self, case) -> None:

@@ -144,20 +144,22 @@ class TaskDetailPanel(QWidget):
     def _meta_html(self, card) -> str:
         view, item = card.detail.target, card.item
         flag = ""
-        if view.overdue:
-            flag = f"　<span style='color:#c62828;font-weight:bold'>{self.tr('已超期')}</span>"
-        elif view.due_soon:
-            flag = f"　<span style='color:#e65100;font-weight:bold'>{self.tr('明天到期')}</span>"
+        if view.overdue or view.due_soon:
+            colour, text = ("#c62828", self.tr("已超期")) if view.overdue else ("#e65100", self.tr("明天到期"))
+            flag = f"　<span style='color:{colour};font-weight:bold'>{text}</span>"
+        department, kind, target = self.tr("下发部门"), self.tr("类型"), self.tr("下发对象")
+        due, status, progress, households = self.tr("截止时间"), self.tr("状态"), self.tr("进度"), self.tr("户")
         lines = [
-            f"{self.tr('下发部门')}：{item.department_label}　{self.tr('类型')}：{item.kind_label}　"
-            f"{self.tr('下发对象')}：{item.region_name}",
-            f"{self.tr('截止时间')}：{view.due_at:%Y-%m-%d %H:%M}{flag}　{self.tr('状态')}：{view.status_label}　"
-            f"{self.tr('进度')}：{view.progress.handled}/{view.progress.total} {self.tr('户')}",
+            f"{department}：{item.department_label}　{kind}：{item.kind_label}　{target}：{item.region_name}",
+            f"{due}：{view.due_at:%Y-%m-%d %H:%M}{flag}　{status}：{view.status_label}　"
+            f"{progress}：{view.progress.handled}/{view.progress.total} {households}",
         ]
         if item.assigned_name or view.assignee:
-            lines.append(f"{self.tr('指派')}：{item.assigned_name or '—'}　{self.tr('责任人')}：{view.assignee or '—'}")
+            assigned, person = self.tr("指派"), self.tr("责任人")
+            lines.append(f"{assigned}：{item.assigned_name or '—'}　{person}：{view.assignee or '—'}")
         if card.field_labels:
-            lines.append(f"{self.tr('需核对的户籍字段')}：{'、'.join(card.field_labels)}")
+            fields = self.tr("需核对的户籍字段")
+            lines.append(f"{fields}：{'、'.join(card.field_labels)}")
         return "<br>".join(lines)
 
     def _show_actions(self, card) -> None:
