@@ -17,9 +17,15 @@ from PySide6.QtWidgets import QApplication
 
 from app import paths
 from app.client import ClientContext
+from app.client.case_desk import CaseDesk
+from app.client.one_form import OneFormDesk
 from app.client.startup import ClientServices, open_client
+from app.client.task_desk import TaskDesk
+from app.client.work_charts import WorkChartsDesk
 from ui import i18n
 from ui import settings as opts
+from ui.casedesk.page import CaseDeskPage
+from ui.dashboard.charts import WorkChartsPanel
 from ui.dashboard.page import DashboardPage
 from ui.dialogs import Dialogs
 from ui.errors import install_excepthook, show_error
@@ -32,8 +38,8 @@ from ui.register.small_forms import RegisterForms
 from ui.reports.page import ReportsPage
 from ui.review.page import ReviewPage
 from ui.status_bar import SyncStatusBar
+from ui.taskdesk.page import TaskDeskPage
 from ui.tasks import TaskRunner
-from ui.work.pages import CasesPage, TasksPage
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
@@ -70,10 +76,12 @@ def build_main_window(shell: Shell) -> MainWindow:
     account = _account_text(ctx)
     pages = [
         PageEntry("dashboard", translate("MainWindow", "工作台"),
-                  DashboardPage(ctx.register, ctx.status, runner, on_error, _greeting(ctx))),
+                  DashboardPage(ctx.register, ctx.status, runner, on_error, _greeting(ctx),
+                                charts=WorkChartsPanel(WorkChartsDesk(ctx), runner, on_error))),
         PageEntry("register", translate("MainWindow", "户籍人口"), register),
-        PageEntry("tasks", translate("MainWindow", "任务"), TasksPage(ctx.work, runner, on_error)),
-        PageEntry("cases", translate("MainWindow", "事件"), CasesPage(ctx.work, runner, on_error)),
+        PageEntry("tasks", translate("MainWindow", "任务"),
+                  TaskDeskPage(TaskDesk(ctx), OneFormDesk(ctx), runner, dialogs, on_error)),
+        PageEntry("cases", translate("MainWindow", "事件"), CaseDeskPage(CaseDesk(ctx), runner, dialogs, on_error)),
         PageEntry("review", translate("MainWindow", "待审"),
                   ReviewPage(services.outbox, services.conflicts, runner, dialogs, on_error, status_bar.refresh)),
         PageEntry("reports", translate("MainWindow", "报表"), ReportsPage(ctx, printer, runner, on_error)),

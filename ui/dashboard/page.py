@@ -25,8 +25,10 @@ class _Figure(QFrame):
 
 
 class DashboardPage(QWidget):
-    def __init__(self, desk, status, runner, on_error, greeting: str, parent: QWidget | None = None) -> None:
+    def __init__(self, desk, status, runner, on_error, greeting: str, parent: QWidget | None = None,
+                 charts: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.charts = charts  # the work charts (ui/dashboard/charts.py), loaded with the figures
         self._desk = desk
         self._status = status
         self._runner = runner
@@ -49,11 +51,16 @@ class DashboardPage(QWidget):
         layout.addWidget(self.greeting)
         layout.addSpacing(12)
         layout.addLayout(grid)
+        if charts is not None:
+            layout.addSpacing(12)
+            layout.addWidget(charts, 1)
         layout.addStretch(1)
         layout.addWidget(hint)
 
     def activate(self) -> None:
         self._runner.run_db(lambda: (self._desk.summary(), self._status.outbox_counts()), self._show)
+        if self.charts is not None:
+            self.charts.activate()
 
     def _show(self, result, error) -> None:
         if error is not None:
