@@ -116,7 +116,7 @@ def test_status_bar_counts_local_changes(qtbot, context, settings):
 def test_f5_without_a_server_explains_what_to_do(qtbot, context, settings):
     window, _ = _window(qtbot, context, settings)
     window.sync_bar.request_sync()
-    assert "设置" in window.sync_bar.currentMessage()
+    assert "设置" in window.sync_bar.notice.text()
     assert window.sync_bar.connection_label.text() == "● 未连接服务器"
 
 
@@ -268,7 +268,7 @@ def test_screenshot_script_renders_every_main_screen(tmp_path):
     from ui.screenshots import PAGES, render_all
 
     saved = render_all(tmp_path, "zh_CN", households=40)
-    assert len(saved) == len(PAGES) + 4
+    assert len(saved) == len(PAGES) + 4 + 6  # + the task and case desk screens
     for path in saved:
         image = QImage(str(path))
         assert image.width() >= 400 and image.height() >= 300

@@ -149,8 +149,8 @@ def run(argv: list[str], database_path: Path | None = None, secrets=None) -> int
     if services.enrolled is False:
         # First run: straight to the login form, with the reason in the status bar (no modal box).
         window.show_page("settings")
-        window.sync_bar.showMessage(translate(
-            "MainWindow", "本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。"))
+        window.sync_bar.show_notice(translate(
+            "MainWindow", "本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。"), 600_000)
     if services.sync is not None:
         minutes = settings.get(opts.AUTO_SYNC_MINUTES)
         if minutes > 0:

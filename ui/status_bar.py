@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
 from app.sync_service import SyncFailed, SyncFinished, SyncProgress, SyncStarted
@@ -50,6 +50,11 @@ class SyncStatusBar(QStatusBar):
         self.last_sync_label = QLabel()
         self.pending_label = QLabel()
         self.rejected_label = QLabel()
+        self.notice = QLabel()
+        self.notice.setStyleSheet("color: #555;")
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.timeout.connect(self.notice.clear)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(160)
         self.progress.setVisible(False)
@@ -57,6 +62,8 @@ class SyncStatusBar(QStatusBar):
         self.sync_button.clicked.connect(self.request_sync)
         for widget in (self.connection_label, self.last_sync_label, self.pending_label, self.rejected_label):
             self.addWidget(widget)
+        # Notices go in a label of their own: QStatusBar.showMessage would hide the counts meanwhile.
+        self.addWidget(self.notice, 1)
         self.addPermanentWidget(self.progress)
         self.addPermanentWidget(self.sync_button)
         self._bridge = SyncEventBridge()
@@ -69,6 +76,10 @@ class SyncStatusBar(QStatusBar):
             sync_service.subscribe(self._bridge)
         self._show_connection()
         self.refresh()
+
+    def show_notice(self, text: str, milliseconds: int = 8000) -> None:
+        self.notice.setText(text)
+        self._notice_timer.start(milliseconds)
 
     @property
     def syncing(self) -> bool:
@@ -84,7 +95,7 @@ class SyncStatusBar(QStatusBar):
         if self._sync is None:
             self._online = False
             self._show_connection()
-            self.showMessage(self.tr("尚未配置同步服务器，请在“设置”中填写服务器地址并登录。"), 8000)
+            self.show_notice(self.tr("尚未配置同步服务器，请在“设置”中填写服务器地址并登录。"), 8000)
             return
         self._syncing = True
         self.sync_button.setEnabled(False)
@@ -98,11 +109,11 @@ class SyncStatusBar(QStatusBar):
         self._online = error is None
         self._show_connection()
         if error is not None:
-            self.showMessage(self.tr("同步失败，修改已保存在本机，稍后会重试。"), 8000)
+            self.show_notice(self.tr("同步失败，修改已保存在本机，稍后会重试。"), 8000)
             if self._on_error is not None:
                 self._on_error(error)
         else:
-            self.showMessage(self.tr("同步完成"), 5000)
+            self.show_notice(self.tr("同步完成"), 5000)
         self.refresh()
         self.sync_finished.emit(result)
 
