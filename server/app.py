@@ -9,7 +9,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from server.config import Settings, load_settings
 from server.db import make_server_engine, session_factory
-from server.errors import install_error_handlers
+from server.errors import ERROR_RESPONSES, install_error_handlers
 from server.logs import configure_logging
 from server.middleware import RequestMiddleware
 from server.routers import auth, department, intake, reference, review, sync
@@ -22,7 +22,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings.log_level)
     engine = make_server_engine(settings.database_url)
     app = FastAPI(title="Township Desk city server · 基层治理工作台市级服务", version="1",
-                  openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None)
+                  openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None,
+                  responses=ERROR_RESPONSES)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)

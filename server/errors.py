@@ -12,6 +12,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("server.errors")
@@ -44,6 +45,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review_closed": ("该待审事项已处理。", "This review item has already been resolved."),
     "internal": ("服务器内部错误，请稍后再试。", "Internal server error; please try again later."),
 }
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")  # e.g. "wipe" on device_revoked
+
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The shape of every error answer (documented for all 4xx in the OpenAPI schema)."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES = {"4XX": {"model": ErrorBody, "description": "请求被拒绝：error.code 为机器代码，error.message 为说明"}}
 
 
 def message(code: str, lang: str = "zh", **params: object) -> str:

@@ -16,6 +16,7 @@ from server.accounts import utcnow
 from server.deps import Principal, db_session, principal, settings_of
 from server.errors import ApiError
 from server.models import ROLE_LABELS, Device, User
+from server.timefmt import UtcTime
 from sync.wire import ACCEPTED_SCHEMA_VERSIONS, SCHEMA_VERSION
 
 router = APIRouter(tags=["accounts"])
@@ -47,10 +48,10 @@ class UserInfo(BaseModel):
 
 class TokenAnswer(BaseModel):
     token: str
-    expires_at: dt.datetime
+    expires_at: UtcTime
     device_id: str
     user: UserInfo
-    server_time: dt.datetime
+    server_time: UtcTime
     schema_version: int
     accepted_schema_versions: list[int]
 
@@ -61,9 +62,9 @@ class DeviceInfo(BaseModel):
     username: str
     revoked: bool
     wipe: bool
-    created_at: dt.datetime
-    last_seen_at: dt.datetime | None
-    token_expires_at: dt.datetime | None
+    created_at: UtcTime
+    last_seen_at: UtcTime | None
+    token_expires_at: UtcTime | None
     has_public_key: bool
 
 
@@ -85,7 +86,7 @@ def _answer(issued: accounts.IssuedToken, now: dt.datetime) -> TokenAnswer:
                        accepted_schema_versions=list(ACCEPTED_SCHEMA_VERSIONS))
 
 
-@router.post("/login", response_model=TokenAnswer, responses={401: {}, 403: {}, 429: {}})
+@router.post("/login", response_model=TokenAnswer)
 def login(body: LoginRequest, request: Request, session: Session = Depends(db_session)) -> TokenAnswer:
     now = utcnow()
     address = request.client.host if request.client else "-"
@@ -145,7 +146,7 @@ def list_devices(who: Principal = Depends(principal), session: Session = Depends
     return [_device_info(d, name) for d, name in session.execute(_manageable(session, who))]
 
 
-@router.post("/devices/{device_id}/revoke", response_model=DeviceInfo, responses={404: {}})
+@router.post("/devices/{device_id}/revoke", response_model=DeviceInfo)
 def revoke_device(device_id: str, body: RevokeRequest, who: Principal = Depends(principal),
                   session: Session = Depends(db_session)) -> DeviceInfo:
     row = session.execute(_manageable(session, who).where(Device.id == device_id)).first()

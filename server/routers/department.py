@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from db.models import Case, Task, TaskFeedback, TaskTarget
 from server.deps import Principal, db_session, require_roles
 from server.scope import DepartmentView
+from server.timefmt import BeijingTime
 
 router = APIRouter(prefix="/department", tags=["department"])
 
@@ -28,7 +29,7 @@ class TargetProgress(BaseModel):
     handled_count: int
     total_count: int
     feedback_count: int
-    last_feedback_at: dt.datetime | None
+    last_feedback_at: BeijingTime | None
     last_feedback_text: str | None
 
 
@@ -38,8 +39,8 @@ class IssuedTask(BaseModel):
     title: str
     kind: str
     priority: int
-    issued_at: dt.datetime
-    due_at: dt.datetime
+    issued_at: BeijingTime
+    due_at: BeijingTime
     region_code: str
     targets: list[TargetProgress]
 
@@ -52,7 +53,7 @@ class EscalatedCase(BaseModel):
     request_type: str
     status: int
     region_code: str
-    registered_at: dt.datetime
+    registered_at: BeijingTime
     deadline_on: dt.date | None
     escalated_to: str | None
     supervised: bool

@@ -15,6 +15,7 @@ from server.errors import ApiError
 from server.intake import case_state, status_feed, submit_case
 from server.intake_keys import channel_for_key
 from server.models import ChannelKey, ChannelSubmission
+from server.timefmt import BeijingTime, to_beijing_naive
 
 router = APIRouter(prefix="/intake", tags=["intake"])
 
@@ -53,7 +54,7 @@ class CaseStateOut(BaseModel):
     channel_ref: str | None = None
     case_no: str
     status: int
-    closed_at: dt.datetime | None
+    closed_at: BeijingTime | None
     deadline_on: dt.date | None
     satisfaction: str | None
     outcome: str | None
@@ -70,21 +71,21 @@ class Feed(BaseModel):
     items: list[FeedItem]
 
 
-@router.post("/cases", response_model=SubmissionAnswer, responses={401: {}, 422: {}})
+@router.post("/cases", response_model=SubmissionAnswer)
 def submit(body: Submission, key: ChannelKey = Depends(channel),
            session: Session = Depends(db_session)) -> SubmissionAnswer:
     if body.grid_code and not body.grid_code.startswith(body.region_code):
         raise ApiError(422, "invalid_request", detail="grid_code")
     payload = body.model_dump()
     if body.occurred_at is not None:
-        payload["occurred_at"] = body.occurred_at.replace(tzinfo=None).isoformat()
+        payload["occurred_at"] = to_beijing_naive(body.occurred_at).isoformat()
     case_id, created = submit_case(session, key, payload)
     case = session.get(Case, case_id)
     return SubmissionAnswer(case_id=case_id, case_no=case.case_no, created=created, status=case.status,
                             deadline_on=case.deadline_on)
 
 
-@router.get("/cases/{channel_ref}", response_model=CaseStateOut, responses={404: {}})
+@router.get("/cases/{channel_ref}", response_model=CaseStateOut)
 def one_case(channel_ref: str, key: ChannelKey = Depends(channel),
              session: Session = Depends(db_session)) -> dict:
     found = session.get(ChannelSubmission, (key.channel, channel_ref))

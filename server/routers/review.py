@@ -5,7 +5,6 @@ client pushes — resolving here only closes the item, so the change log stays t
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -17,6 +16,7 @@ from db.server import ReviewItem
 from server.accounts import utcnow
 from server.deps import Principal, db_session, require_roles
 from server.errors import ApiError
+from server.timefmt import UtcTime
 
 router = APIRouter(prefix="/review", tags=["review"])
 REVIEWERS = ("city_admin", "township_admin", "township_staff")
@@ -37,9 +37,9 @@ class ReviewInfo(BaseModel):
     loser_value: object | None
     loser_user: str | None
     loser_hlc: str | None
-    created_at: dt.datetime
+    created_at: UtcTime
     resolved_by: str | None
-    resolved_at: dt.datetime | None
+    resolved_at: UtcTime | None
     resolution: str | None
 
 
@@ -65,7 +65,7 @@ def list_review_items(state: Literal["open", "resolved"] = "open",
     return [_info(item) for item in session.scalars(query)]
 
 
-@router.post("/{item_id}/resolve", response_model=ReviewInfo, responses={404: {}, 409: {}})
+@router.post("/{item_id}/resolve", response_model=ReviewInfo)
 def resolve_review_item(item_id: str, body: Resolution, who: Principal = Depends(require_roles(*REVIEWERS)),
                         session: Session = Depends(db_session)) -> ReviewInfo:
     item = session.get(ReviewItem, item_id, with_for_update=True)
