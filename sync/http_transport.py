@@ -220,12 +220,20 @@ class HttpTransport:
         skipped here, so a server that cannot start mid-way still yields a correct resume."""
         params = {"after": f"{after[0]}:{after[1]}"} if after else None
         start = snapshot_position(after[0], after[1]) if after else None
+        finished = False
         for line in self.iter_lines("/sync/snapshot", params):
-            raw = json.loads(line)
-            records = [PulledRecord(**r) for r in raw["records"]]
+            try:
+                raw = json.loads(line)
+                records = [PulledRecord(**r) for r in raw["records"]]
+                chunk = SnapshotChunk(int(raw["cursor"]), records, bool(raw["last"]))
+            except (ValueError, KeyError, TypeError) as exc:  # a line cut off mid-way
+                raise Offline("snapshot_incomplete", type(exc).__name__) from exc
             if start is not None:
-                records = [r for r in records if snapshot_position(r.entity, r.record_id) > start]
-            yield SnapshotChunk(raw["cursor"], records, bool(raw["last"]))
+                chunk.records = [r for r in records if snapshot_position(r.entity, r.record_id) > start]
+            finished = chunk.last
+            yield chunk
+        if not finished:  # the stream ended early (a proxy or the server gave up)
+            raise Offline("snapshot_incomplete")
 
     def relay_bundle(self, bundle: bytes) -> bytes:
         """Hand a signed USB bundle to the server, which applies it as the device that signed it and

@@ -45,7 +45,7 @@ class ScriptedServer:
                 if outer.delay:
                     threading.Event().wait(outer.delay)
                 status, body, headers = outer.script.pop(0) if outer.script else (200, {}, {})
-                data = json.dumps(body).encode()
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -237,3 +237,33 @@ def test_a_proxy_error_page_is_a_server_error(server):
     with pytest.raises(ServerError) as info:
         _transport(server.url, retry=RetryPolicy(attempts=2)).pull(0, 1)
     assert info.value.code == "http_502"
+
+
+def _ndjson_snapshot(gzipped: bool) -> bytes:
+    rows = [("household", "a1"), ("household", "b2"), ("person", "a0"), ("visit", "z9")]
+    lines = [json.dumps({"cursor": 42, "last": i == 1, "records": [
+        {"entity": e, "record_id": r, "seq": 40, "fields": {"notes": "𠮷"}} for e, r in rows[2 * i:2 * i + 2]]})
+        for i in range(2)]
+    raw = ("\n".join(lines) + "\n").encode()
+    return gzip.compress(raw) if gzipped else raw
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_snapshot_streams_ndjson_chunks(server, gzipped):
+    server.script = [(200, _ndjson_snapshot(gzipped), {"Content-Encoding": "gzip"} if gzipped else {})]
+    chunks = list(_transport(server.url).snapshot())
+    assert [len(c.records) for c in chunks] == [2, 2] and chunks[-1].last and chunks[0].cursor == 42
+    assert chunks[0].records[0].fields == {"notes": "𠮷"}
+
+
+def test_snapshot_resume_sends_the_position_and_skips_what_is_loaded(server):
+    server.script = [(200, _ndjson_snapshot(False), {})]  # a server that ignores the position
+    chunks = list(_transport(server.url).snapshot_from(["household", "b2"]))
+    assert "after=household%3Ab2" in server.requests[0]["path"]
+    assert [(r.entity, r.record_id) for c in chunks for r in c.records] == [("person", "a0"), ("visit", "z9")]
+
+
+def test_snapshot_cut_off_mid_stream_is_offline(server):
+    server.script = [(200, _ndjson_snapshot(True)[:40], {"Content-Encoding": "gzip"})]
+    with pytest.raises(Offline):
+        list(_transport(server.url).snapshot())

@@ -24,10 +24,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.client import OutboxChange
+from db.client import OutboxChange, SyncState
 from db.engine import open_local
 from db.models import Household, Visit
-from db.server import AppliedChange, ChangeLogEntry, ReviewItem
+from db.server import AppliedChange, ChangeLogEntry, DeviceSyncState, ReviewItem
 from server.db import make_server_engine
 from tests.server.live import PASSWORD, ROOT, TEST_ENV, _wait_until_up, live_server
 
@@ -144,6 +144,15 @@ def _client_state(client) -> tuple[dict, set, int]:
     return households, visits, outbox
 
 
+def _device_id(client) -> str:
+    engine = open_local(client.db)
+    try:
+        with Session(engine) as s:
+            return s.get(SyncState, "device_id").value
+    finally:
+        engine.dispose()
+
+
 def _check_nothing_lost_or_doubled(server_url: str, clients) -> None:
     journal = _journal(clients)
     engine = make_server_engine(server_url)
@@ -156,6 +165,7 @@ def _check_nothing_lost_or_doubled(server_url: str, clients) -> None:
                   for r in s.scalars(select(ReviewItem).where(ReviewItem.field == "notes"))}
         notes_writes = [(e.record_id, e.server_seq) for e in s.scalars(select(ChangeLogEntry))
                         if "notes" in (e.fields or {})]
+        flagged = {d.device_id for d in s.scalars(select(DeviceSyncState)) if d.clock_flagged_at is not None}
     engine.dispose()
     assert not [cid for cid, n in logged.items() if n > 1], "a change was applied twice"
     for entry in journal:
@@ -173,6 +183,7 @@ def _check_nothing_lost_or_doubled(server_url: str, clients) -> None:
         overwritten = any(r == rid and s > seq for r, s in notes_writes)
         lost_conflict = (rid, json.dumps(entry["value"], ensure_ascii=False)) in losers
         assert final or overwritten or lost_conflict, f"an accepted edit vanished ({entry['op']})"
+    assert flagged == {_device_id(clients[2])}  # the fast clock was noticed, and only that one
     for client in clients:
         local, local_visits, outbox = _client_state(client)
         assert outbox == 0
