@@ -185,3 +185,21 @@ def draw_runs(canvas, x: float, y: float, text: str, size: float, anchor: str = 
         canvas.drawString(x, y, run)
         if len(runs) > 1:
             x += pdfmetrics.stringWidth(run, font, size)
+
+
+def text_runs(text_object, x: float, y: float, text: str, size: float, anchor: str = "left",
+              width: float | None = None) -> None:
+    """`draw_runs` into an open reportlab text object: a grid puts all its cells into one text
+    object (one BT…ET block) instead of one per string, which is what makes drawString costly."""
+    runs = font_runs(text)
+    if anchor != "left":
+        if width is None:
+            width = sum(pdfmetrics.stringWidth(run, font, size) for font, run in runs)
+        x -= width / 2 if anchor == "centre" else width
+    for font, run in runs:
+        if text_object._fontname != font or text_object._fontsize != size:
+            text_object.setFont(font, size)
+        text_object.setTextOrigin(x, y)
+        text_object.textOut(run)
+        if len(runs) > 1:
+            x += pdfmetrics.stringWidth(run, font, size)

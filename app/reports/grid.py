@@ -17,7 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
-from app.reports.fonts import MAIN_FONT, draw_runs, font_runs
+from app.reports.fonts import MAIN_FONT, draw_runs, font_runs, text_runs
 
 LABEL_FILL = colors.Color(0.93, 0.93, 0.93)
 RULE_WIDTH = 0.6
@@ -72,7 +72,8 @@ class Grid(Flowable):
     """Rows of cells (text or a small flowable) in columns of fixed widths, ruled, with shading."""
 
     def __init__(self, rows: Sequence[Sequence[object]], widths: Sequence[float], *, header_rows: int = 1,
-                 font_size: float = 9, padding: float = 3, shade_cols: Sequence[int] = (),
+                 font_size: float = 9, padding: float = 3, vpadding: float | None = None,
+                 shade_cols: Sequence[int] = (),
                  shade_rows: Sequence[int] = (), align: dict[int, str] | None = None,
                  min_heights: Sequence[float | None] | None = None) -> None:
         super().__init__()
@@ -81,6 +82,7 @@ class Grid(Flowable):
         self.widths = list(widths)
         self.header_rows = header_rows
         self.font_size, self.leading, self.padding = font_size, font_size * 1.3, padding
+        self.vpadding = padding if vpadding is None else vpadding
         self.shade_cols = set(shade_cols)
         self.shade_rows = {r % len(self.rows) for r in shade_rows} if self.rows else set()
         self.align = align or {}
@@ -103,7 +105,7 @@ class Grid(Flowable):
                         lines = measured_lines(value, width - 2 * self.padding, self.font_size) if value else []
                         cells.append(lines)
                         height = max(height, max(len(lines), 1) * self.leading)
-                height += 2 * self.padding
+                height += 2 * self.vpadding
                 if index < len(self.min_heights) and self.min_heights[index]:
                     height = max(height, self.min_heights[index])
                 self._layout.append((height, cells))
@@ -130,7 +132,8 @@ class Grid(Flowable):
         """A piece of this grid (the given original rows) after a page break."""
         mins = self.min_heights + [None] * (len(self.rows) - len(self.min_heights))
         return Grid([self.rows[i] for i in indexes], self.widths, header_rows=self.header_rows,
-                    font_size=self.font_size, padding=self.padding, shade_cols=tuple(self.shade_cols),
+                    font_size=self.font_size, padding=self.padding, vpadding=self.vpadding,
+                    shade_cols=tuple(self.shade_cols),
                     shade_rows=[n for n, i in enumerate(indexes) if i in self.shade_rows], align=self.align,
                     min_heights=[mins[i] for i in indexes])
 
@@ -142,8 +145,10 @@ class Grid(Flowable):
             tops.append(y)
             y -= height
         self._draw_fills(canvas, layout, tops)
+        text = canvas.beginText()
         for index, (height, cells) in enumerate(layout):
-            self._draw_row(canvas, index, tops[index], height, cells)
+            self._draw_row(canvas, text, index, tops[index], height, cells)
+        canvas.drawText(text)
         self._draw_rules(canvas, tops)
 
     def _draw_fills(self, canvas, layout, tops) -> None:
@@ -158,7 +163,7 @@ class Grid(Flowable):
                 canvas.rect(x_starts[col], tops[index] - height, self.widths[col], height, stroke=0, fill=1)
         canvas.restoreState()
 
-    def _draw_row(self, canvas, index: int, top: float, height: float, cells: list) -> None:
+    def _draw_row(self, canvas, text, index: int, top: float, height: float, cells: list) -> None:
         x = 0.0
         header = index < self.header_rows
         for col, (cell, width) in enumerate(zip(cells, self.widths, strict=False)):
@@ -173,7 +178,7 @@ class Grid(Flowable):
                             "right": x + width - self.padding}[align]
                 for line, line_width in cell:
                     if line:
-                        draw_runs(canvas, anchor_x, baseline, line, self.font_size, align, line_width)
+                        text_runs(text, anchor_x, baseline, line, self.font_size, align, line_width)
                     baseline -= self.leading
             x += width
 
@@ -219,9 +224,11 @@ class TextBlock(Flowable):
         canvas.setFillGray(self.grey)
         x = {"left": 0, "centre": self.width / 2, "right": self.width}[self.align]
         baseline = self.height - self.size
+        text = canvas.beginText()
         for line in self.lines:
-            draw_runs(canvas, x, baseline, line, self.size, anchor=self.align)
+            text_runs(text, x, baseline, line, self.size, anchor=self.align)
             baseline -= self.leading
+        canvas.drawText(text)
         canvas.restoreState()
 
 

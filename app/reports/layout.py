@@ -58,7 +58,7 @@ def field_table(pairs: Sequence[tuple[str, object]], columns: int = 2) -> Grid:
         for label, value in pairs[start:start + columns]:
             row += [label, cell(value)]
         rows.append(row + [""] * (2 * columns - len(row)))
-    return Grid(rows, [label_w, value_w] * columns, header_rows=0, font_size=9.5, padding=4.5,
+    return Grid(rows, [label_w, value_w] * columns, header_rows=0, font_size=9.5, vpadding=4.5,
                 shade_cols=range(0, 2 * columns, 2))
 
 

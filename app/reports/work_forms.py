@@ -120,7 +120,7 @@ def _task_households(sheet: TaskSheet, d: Disclosure) -> list:
     if not sheet.households:
         rows.append(["", "", "（本任务未关联到户）", "", "", "", ""])
     widths = [m * mm for m in (9, 15, 37, 17, 33, 23, 40)]
-    table = grid_table(rows, widths, font_size=8.5, padding=5.5)
+    table = grid_table(rows, widths, font_size=8.5, vpadding=5.5)
     legend = note("已打勾：已完成（后附完成日期）；空框：未完成，走访后请打勾并填写走访情况。")
     return [section("二、户清单（逐户打勾）"), table, gap(1), legend]
 
@@ -130,7 +130,7 @@ def _task_feedback(sheet: TaskSheet) -> list:
     rows += [[_dt(at), cell(author), progress, cell(text)] for at, author, progress, text in sheet.feedback]
     rows += [["", "", "", ""] for _ in range(BLANK_FEEDBACK_LINES)]
     widths = [m * mm for m in (30, 22, 16, 106)]
-    table = grid_table(rows, widths, padding=5.5)
+    table = grid_table(rows, widths, vpadding=5.5)
     return [section("三、反馈记录"), table]
 
 
