@@ -181,6 +181,8 @@ def test_escalation_reaches_the_department_and_joint_handling_is_recorded(qtbot,
     assert page.detail.whistles.item(0, 3).text() == "好（30分钟内到场）" and errors == []
     log = [page.detail.log.item(r, 2).text() for r in range(page.detail.log.rowCount())]
     assert log == ["登记", "转交部门", "吹哨", "报到", "评价"]
+    assert page.detail.log.item(3, 4).text() in ("应急管理", "住建")  # department names, not codes
+    assert page.detail.log.item(4, 4).text().endswith("：好")
 
     department = ClientContext(open_local(context.engine.url.database),
                                Actor("yj.wu", "department", "150422", "0190f0a0-0000-7000-8000-0000000000d2",

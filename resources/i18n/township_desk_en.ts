@@ -1932,57 +1932,57 @@ Phone: %3</translation>
 <context>
     <name>OneFormPanel</name>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="36"/>
+        <location filename="../../ui/oneform/panel.py" line="35"/>
         <source>数据已从户籍带出：核对无误直接确认；有误时在表中改正后确认，改正会写回户籍。</source>
         <translation>Values come from the register: confirm them if right; if wrong, correct them in the table and confirm — the correction is written to the register.</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="44"/>
+        <location filename="../../ui/oneform/panel.py" line="43"/>
         <source>确认所选户</source>
         <translation>Confirm selected households</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="46"/>
+        <location filename="../../ui/oneform/panel.py" line="45"/>
         <source>发送反馈给部门</source>
         <translation>Send the answer to the department</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="67"/>
+        <location filename="../../ui/oneform/panel.py" line="66"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="67"/>
+        <location filename="../../ui/oneform/panel.py" line="66"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="67"/>
+        <location filename="../../ui/oneform/panel.py" line="66"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="76"/>
+        <location filename="../../ui/oneform/panel.py" line="77"/>
         <source>已核 %1 户，共 %2 户</source>
         <translation>%1 of %2 households checked</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="99"/>
+        <location filename="../../ui/oneform/panel.py" line="100"/>
         <source>已核</source>
         <translation>Checked</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="99"/>
+        <location filename="../../ui/oneform/panel.py" line="100"/>
         <source>待核</source>
         <translation>To check</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="133"/>
+        <location filename="../../ui/oneform/panel.py" line="134"/>
         <source>发送反馈</source>
         <translation>Send feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="133"/>
+        <location filename="../../ui/oneform/panel.py" line="134"/>
         <source>反馈说明（可不填，默认写明已核户数）</source>
         <translation>Note (optional; by default the number of households checked)</translation>
     </message>
@@ -2073,22 +2073,27 @@ Phone: %3</translation>
         <translation>Group by</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="117"/>
+        <location filename="../../ui/taskdesk/page.py" line="97"/>
+        <source>已处理 %1/%2 户</source>
+        <translation>%1/%2 households handled</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="118"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="119"/>
+        <location filename="../../ui/taskdesk/page.py" line="120"/>
         <source>明天到期</source>
         <translation>Due tomorrow</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="169"/>
+        <location filename="../../ui/taskdesk/page.py" line="170"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="169"/>
+        <location filename="../../ui/taskdesk/page.py" line="170"/>
         <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
         <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
     </message>

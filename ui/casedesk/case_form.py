@@ -71,7 +71,7 @@ class NewCaseForm(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
-        self.resize(640, 680)
+        self.resize(640, self.sizeHint().height())
         self._category_changed()
         self._village_changed()
 

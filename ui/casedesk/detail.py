@@ -138,7 +138,7 @@ class CaseDetailPanel(QWidget):
         self._show_actions(case)
         departments = dict(self._departments)
         _fill(self.log, [[f"{e.at:%m-%d %H:%M}", e.actor, LOG_LABELS.get(e.action, e.action),
-                          _status_move(e.from_status, e.to_status), e.text] for e in detail.log])
+                          _status_move(e.from_status, e.to_status), _log_text(e, departments)] for e in detail.log])
         self.log.scrollToBottom()
         evaluations = dict(EVALUATION_OPTIONS)
         _fill(self.whistles, [[departments.get(w.department_code, w.department_code), f"{w.summoned_at:%m-%d %H:%M}",
@@ -297,3 +297,13 @@ def _status_move(before, after) -> str:
     if before is None or after is None or before == after:
         return ""
     return f"{wf.status_label(before)}→{wf.status_label(after)}"
+
+
+def _log_text(entry, departments: dict[str, str]) -> str:
+    """The log's text, with the department codes the service records for 吹哨 moves shown by name."""
+    if entry.action in ("arrive", "evaluate", "whistle"):
+        head, sep, rest = entry.text.partition("：")
+        if entry.action == "whistle" and not sep:
+            return "、".join(departments.get(code, code) for code in entry.text.split("、"))
+        return departments.get(head, head) + sep + rest
+    return entry.text

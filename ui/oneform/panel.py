@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -20,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-_FIXED = 2  # 户编号, 户主 before the requested fields
+_FIXED = 3  # 户编号, 户主, 状态 before the requested fields
 
 
 class OneFormPanel(QWidget):
@@ -64,7 +63,7 @@ class OneFormPanel(QWidget):
             self._on_error(error)
             return
         self.form = form
-        headers = [self.tr("户编号"), self.tr("户主")] + [spec.label for spec in form.fields] + [self.tr("状态")]
+        headers = [self.tr("户编号"), self.tr("户主"), self.tr("状态")] + [spec.label for spec in form.fields]
         self.table.clear()
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)
@@ -72,7 +71,9 @@ class OneFormPanel(QWidget):
         for r, row in enumerate(form.rows):
             self._fill_row(r, row)
         self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        for column in range(_FIXED, self.table.columnCount()):
+            # An address can be long; the cell shows the start, editing shows all of it.
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 240))
         self.progress.setText(self.tr("已核 %1 户，共 %2 户").replace("%1", str(form.handled))
                               .replace("%2", str(len(form.rows))))
         self.confirm_button.setEnabled(form.editable and bool(form.rows))
@@ -99,7 +100,7 @@ class OneFormPanel(QWidget):
         status = QTableWidgetItem(self.tr("已核") if row.handled else self.tr("待核"))
         status.setFlags(status.flags() & ~Qt.ItemFlag.ItemIsEditable)
         status.setForeground(QColor("#2e7d32" if row.handled else "#e65100"))
-        self.table.setItem(r, _FIXED + len(self.form.fields), status)
+        self.table.setItem(r, 2, status)
 
     def entered(self, r: int) -> dict[str, str]:
         """The values on screen in row `r`, by field name."""

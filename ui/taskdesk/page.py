@@ -94,11 +94,12 @@ class TaskDeskPage(QWidget):
         bold = QFont()
         bold.setBold(True)
         for group in groups:
-            parent = QTreeWidgetItem([f"{group.label}（{len(group.items)}）", "", "",
-                                      f"{group.handled}/{group.total}" if group.total else "—", ""])
+            progress = self.tr("已处理 %1/%2 户").replace("%1", str(group.handled)).replace("%2", str(group.total))
+            parent = QTreeWidgetItem([f"{group.label}（{len(group.items)}）　{progress if group.total else ''}"])
             parent.setFont(0, bold)
             parent.setFlags(parent.flags() & ~Qt.ItemFlag.ItemIsSelectable)
             self.tree.addTopLevelItem(parent)
+            parent.setFirstColumnSpanned(True)  # a long task title reads in full across the columns
             for item in group.items:
                 parent.addChild(self._row(item))
             parent.setExpanded(True)
