@@ -24,9 +24,11 @@ from db.engine import open_local
 from ui import i18n
 from ui import settings as opts
 from ui.app import Shell, build_main_window, use_cjk_font
+from ui.casedesk.screens import case_screens
 from ui.register.household_panel import HouseholdPanel
 from ui.register.person_form import PersonForm
 from ui.review.merge import MergeDialog
+from ui.taskdesk.screens import task_screens
 from ui.tasks import ImmediateTaskRunner
 
 SIZE = (1366, 740)
@@ -72,6 +74,8 @@ def render_all(out: Path, language: str = "zh_CN", households: int = 300) -> lis
             window.show_page(key)
             saved.append(_save(window, out / f"{number:02d}_{key}{suffix}.png"))
         saved += _register_views(window, out, suffix)
+        for screens in (task_screens, case_screens):  # the work desks (ui/taskdesk, ui/casedesk)
+            saved += screens(window, context, lambda widget, name: _save(widget, out / f"{name}{suffix}.png"))
         window.close()
         context.close()
     for translator in translators:
