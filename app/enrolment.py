@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
+import datetime as dt
 import json
 import socket
 from collections.abc import Callable
@@ -32,6 +34,7 @@ from sync.http_transport import AuthFailed, HttpTransport, Offline, TransportErr
 KEYRING_SERVICE = "township-desk"
 DEVICE_ID_KEY = "device_id"
 ENROLMENT_KEY = "enrolment"
+RENEW_AHEAD = dt.timedelta(days=7)
 # Backends that do not protect a secret: keyring's own "no backend" stand-ins and plaintext files.
 _INSECURE_BACKENDS = {
     "keyring.backends.fail.Keyring",
@@ -67,6 +70,7 @@ class Enrolment:
     department_code: str | None = None
     display_name: str = ""
     server_public_key: str = ""  # base64 Ed25519 key the server signs answer bundles with
+    token_expires_at: str = ""  # ISO time from the server; renewed ahead of time while online
 
 
 def _backend_name(backend: keyring.backend.KeyringBackend) -> str:
@@ -174,14 +178,29 @@ def _enrolment_from_answer(server_url: str, username: str, device_id: str, answe
         scope=str(user.get("scope_prefix") or user.get("scope") or ""),
         department_code=user.get("department_code") or answer.get("department_code"),
         display_name=str(user.get("display_name") or ""),
-        server_public_key=str(answer.get("server_public_key") or ""))
+        server_public_key=str(answer.get("server_public_key") or ""),
+        token_expires_at=str(answer.get("expires_at") or ""))
+
+
+def _due_for_renewal(expires_at: str, now: dt.datetime) -> bool:
+    if not expires_at:
+        return False
+    try:
+        when = dt.datetime.fromisoformat(expires_at.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)  # the server answers in UTC
+    return now < when < now + RENEW_AHEAD
 
 
 class EnrolmentService:
     """Log this device in, keep its token and signing key, and hand out a ready transport."""
 
     def __init__(self, sessions: sessionmaker[Session], secrets: SecretStore,
-                 transport_factory: Callable[[str], HttpTransport]) -> None:
+                 transport_factory: Callable[[str], HttpTransport],
+                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
+        self._now = now
         self._sessions = sessions
         self._secrets = secrets
         self._transport_factory = transport_factory
@@ -244,13 +263,30 @@ class EnrolmentService:
         return enrolment.scope[:9]
 
     def transport(self) -> HttpTransport:
-        """A transport to the enrolled server carrying this device's token."""
+        """A transport to the enrolled server carrying this device's token (renewed first when it
+        expires within RENEW_AHEAD, so a laptop that syncs now and then never finds it expired)."""
         enrolment = self.current()
         if enrolment is None:
             raise NotEnrolled()
         transport = self._transport_factory(enrolment.server_url)
         transport.token = self.token()
+        if _due_for_renewal(enrolment.token_expires_at, self._now()):
+            self._renew(transport, enrolment)
         return transport
+
+    def _renew(self, transport: HttpTransport, enrolment: Enrolment) -> None:
+        try:
+            answer = transport.renew()
+        except TransportError:
+            return  # offline or refused: the sync cycle itself reports what is wrong
+        token = answer.get("token")
+        if not token:
+            return
+        self._secrets.store_token(enrolment.device_id, str(token))
+        transport.token = str(token)
+        renewed = dataclasses.replace(enrolment, token_expires_at=str(answer.get("expires_at") or ""))
+        with self._sessions.begin() as session:
+            session.merge(SyncState(key=ENROLMENT_KEY, value=json.dumps(renewed.__dict__, ensure_ascii=False)))
 
     def forget_device(self) -> None:
         """Remove both secrets of this device from the keyring (remote wipe)."""

@@ -201,6 +201,10 @@ class HttpTransport:
                 "device_name": device_name, "public_key": public_key}
         return self.request("POST", "/login", json_body=body, auth=False)
 
+    def renew(self) -> dict[str, Any]:
+        """A fresh token for this device (the old one stops working at once)."""
+        return self.request("POST", "/renew")
+
     def push(self, changes: list[dict[str, Any]]) -> list[ChangeResult]:
         """Send a batch of wire changes; one answer per change, in order."""
         answer = self.request("POST", "/sync/push", json_body={"changes": changes})

@@ -26,17 +26,23 @@ from tests.client_sync_support import MemoryKeyring, PlaintextLikeKeyring
 class LoginTransport:
     """Answers login like the server: records what was sent."""
 
-    def __init__(self, fail_with: Exception | None = None) -> None:
+    def __init__(self, fail_with: Exception | None = None, expires_at: str = "2026-12-20T00:00:00") -> None:
         self.sent: dict = {}
         self.token = None
         self.fail_with = fail_with
+        self.expires_at = expires_at
+        self.renewals = 0
+
+    def renew(self):
+        self.renewals += 1
+        return {"token": f"renewed-{self.renewals}", "expires_at": "2027-01-30T00:00:00"}
 
     def login(self, username, password, *, device_id, device_name, public_key):
         if self.fail_with:
             raise self.fail_with
         self.sent = {"username": username, "password": password, "device_id": device_id,
                      "public_key": public_key}
-        return {"token": "secret-token", "device_id": device_id,
+        return {"token": "secret-token", "device_id": device_id, "expires_at": self.expires_at,
                 "user": {"username": username, "role": "township_staff", "scope": "150402100"}}
 
     def close(self):
@@ -132,3 +138,32 @@ def test_transport_carries_token_and_log_out_forgets_it(engine, ring):
     with pytest.raises(NotEnrolled):
         service.transport()
     service.signing_key()  # the key survives a log-out
+
+
+def test_token_is_renewed_a_week_before_it_expires(engine, ring):
+    import datetime as dt
+
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    transport = LoginTransport(expires_at="2026-12-20T00:00:00")
+    service = EnrolmentService(session_factory(engine), SecretStore(ring), lambda url: transport, now=lambda: now)
+    service.enrol("https://c", "zhang", "pw")
+    assert service.transport().token == "secret-token" and transport.renewals == 0  # 19 days left
+    now = dt.datetime(2026, 12, 15, tzinfo=dt.UTC)  # 5 days left
+    assert service.transport().token == "renewed-1"
+    assert service.token() == "renewed-1" and service.current().token_expires_at == "2027-01-30T00:00:00"
+    assert service.transport().token == "renewed-1" and transport.renewals == 1
+
+
+def test_failed_renewal_keeps_the_old_token(engine, ring):
+    import datetime as dt
+
+    transport = LoginTransport(expires_at="2026-12-20T00:00:00")
+    service = EnrolmentService(session_factory(engine), SecretStore(ring), lambda url: transport,
+                               now=lambda: dt.datetime(2026, 12, 18, tzinfo=dt.UTC))
+    service.enrol("https://c", "zhang", "pw")
+
+    def offline():
+        raise Offline("offline")
+
+    transport.renew = offline
+    assert service.transport().token == "secret-token"
