@@ -198,3 +198,17 @@ def test_a_second_township_on_top_is_refused(engine):
     assert refused.value.code == "demo_township_exists" and "150422100" in refused.value.message()
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Household)) == 10
+
+
+def test_one_form_answers_come_from_the_register(rows):
+    """一表通: a data-verification task's last feedback carries the requested fields of each handled
+    household, taken from the register (the head's current values), never typed again."""
+    tasks = {t["id"]: t for t in rows["tasks"]}
+    targets = {t["id"]: t for t in rows["task_targets"]}
+    heads = {p["household_id"]: p for p in rows["persons"] if p["relation_to_head"] == "02"}
+    answered = [f for f in rows["task_feedback"] if f["answers"]]
+    assert answered
+    for feedback in answered:
+        fields = tasks[targets[feedback["target_id"]]["task_id"]]["requested_fields"]
+        for household_id, answer in feedback["answers"].items():
+            assert answer == {f: heads[household_id][f] for f in fields}

@@ -116,3 +116,15 @@ def test_every_query_shape_uses_an_index_range(sessions):
                    for step in explain(s, "zs", "150422100"))
         assert any("USING INDEX ix_persons_search_id_rev (search_id_rev>? AND search_id_rev<?)" in step
                    for step in explain(s, "1234", "150422100"))
+
+
+def test_initials_without_a_regions_table(engine):
+    """A client that has persons but no region rows yet still finds by initials."""
+    factory = session_factory(engine)
+    with factory() as s:
+        household = Household(household_no=VILLAGE_A + "010001", region_code=VILLAGE_A)
+        s.add(household)
+        s.flush()
+        s.add(Person(household_id=household.id, region_code=VILLAGE_A, name="赵六", id_number=None))
+        s.commit()
+        assert names(search_persons(s, "zl", scope="150422")) == ["赵六"]
