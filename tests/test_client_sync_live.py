@@ -145,3 +145,39 @@ def test_cli_refuses_a_plaintext_keyring(server, tmp_path):
         timeout=120)
     assert proc.returncode == 2
     assert "密钥存储" in proc.stderr
+
+
+def test_usb_bundle_relayed_through_the_real_server_applies_once(server, tmp_path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from sqlalchemy import func, select
+
+    from app.bundle import BundleService
+    from db.server import ChangeLogEntry
+    from sync.bundle_format import open_bundle, seal
+
+    village = Client(tmp_path / "v.db", server, server.add_user("village_cadre", VILLAGE_A))
+    village.sync.sync_now()
+    hids = [village.add_household(VILLAGE_A, 500 + i, f"离线{i}") for i in range(3)]
+    stick = tmp_path / "stick.tdbundle"
+    BundleService(village.engine, village.sessions, village.enrolment).export(stick)
+
+    office = Client(tmp_path / "o.db", server, server.add_user("township_staff", TOWNSHIP))
+    relayed = BundleService(office.engine, office.sessions, office.enrolment).relay(stick)
+    assert relayed.accepted == 3
+    imported = BundleService(village.engine, village.sessions, village.enrolment).import_file(relayed.answer_path)
+    assert imported.settled == 3 and village.sync.pending_count() == 0
+
+    second = Client(tmp_path / "o2.db", server, server.add_user("township_staff", TOWNSHIP))
+    assert BundleService(second.engine, second.sessions, second.enrolment).relay(
+        stick, tmp_path / "again.tdbundle").accepted == 3  # same answers ...
+    with server.session() as s:  # ... and applied once
+        for hid in hids:
+            assert s.scalar(select(func.count()).select_from(ChangeLogEntry)
+                            .where(ChangeLogEntry.record_id == hid)) == 1
+
+    opened = open_bundle(stick.read_bytes())
+    forged = tmp_path / "forged.tdbundle"
+    forged.write_bytes(seal({**opened.header, "bundle_id": "x"}, opened.body, Ed25519PrivateKey.generate()))
+    with pytest.raises(UserFacingError) as info:
+        BundleService(office.engine, office.sessions, office.enrolment).relay(forged)
+    assert info.value.code == "bundle_bad_signature"
