@@ -31,5 +31,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix=API_PREFIX)
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=4096)
-    app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes,
+                       larger_bodies={f"{API_PREFIX}/sync/bundle": settings.max_bundle_bytes})
     return app

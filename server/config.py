@@ -30,6 +30,8 @@ class Settings:
     secret_key: str = ""
     token_lifetime_hours: int = 24 * 30  # a village laptop may stay offline for weeks
     max_body_bytes: int = 8 * 1024 * 1024
+    max_bundle_bytes: int = 64 * 1024 * 1024  # a USB bundle may carry weeks of village work
+    signing_key_file: str = ""  # Ed25519 key answer bundles are signed with; default: in the data dir
     max_batch: int = 500
     max_pull_limit: int = 2000
     snapshot_chunk: int = 2000

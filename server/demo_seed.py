@@ -3,7 +3,7 @@ of every role, for trying the product out.
 
 The generator lives in app/demo (the client's package) and is imported lazily here, only by this
 developer/demo command — never by the service path, which keeps server → {sync, db}. The reason is
-written down in docs/decisions/0003-server-seed-demo.md. Generated rows are bulk-inserted (not
+written down in docs/decisions/0004-server-seed-demo.md. Generated rows are bulk-inserted (not
 pushed), then adopted by the sync store so pull and snapshot serve them."""
 
 from __future__ import annotations

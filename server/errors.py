@@ -43,6 +43,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "username_taken": ("用户名已存在。", "Username already exists."),
     "conflict": ("操作冲突：{detail}", "Conflict: {detail}"),
     "review_closed": ("该待审事项已处理。", "This review item has already been resolved."),
+    "bundle_malformed": ("文件不是有效的离线同步包。", "The file is not a valid offline bundle."),
+    "bundle_bad_signature": ("离线同步包签名无效。", "The offline bundle's signature is invalid."),
+    "bundle_foreign": ("离线同步包不属于本乡镇或本设备。", "The offline bundle belongs to another township or device."),
     "internal": ("服务器内部错误，请稍后再试。", "Internal server error; please try again later."),
 }
 

@@ -44,9 +44,10 @@ async def _send_error(send, scope, status: int, code: str, request_id: str, **pa
 
 
 class RequestMiddleware:
-    def __init__(self, app, max_body_bytes: int):
+    def __init__(self, app, max_body_bytes: int, larger_bodies: dict[str, int] | None = None):
         self.app = app
-        self.max_body = max_body_bytes
+        self.default_max_body = max_body_bytes
+        self.larger_bodies = larger_bodies or {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -68,10 +69,11 @@ class RequestMiddleware:
             request_id_var.reset(token)
 
     async def _serve(self, scope, receive, send, request_id, status_box) -> None:
+        self_max = self.larger_bodies.get(scope.get("path", ""), self.default_max_body)
         declared = _header(scope, b"content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_body:
+        if declared and declared.isdigit() and int(declared) > self_max:
             status_box["status"] = 413
-            await _send_error(send, scope, 413, "body_too_large", request_id, limit=self.max_body)
+            await _send_error(send, scope, 413, "body_too_large", request_id, limit=self_max)
             return
         received = 0
         started_response = False
@@ -81,7 +83,7 @@ class RequestMiddleware:
             event = await receive()
             if event["type"] == "http.request":
                 received += len(event.get("body", b""))
-                if received > self.max_body:
+                if received > self_max:
                     raise BodyTooLarge()
             return event
 
@@ -99,7 +101,7 @@ class RequestMiddleware:
         except BodyTooLarge:
             if not started_response:
                 status_box["status"] = 413
-                await _send_error(send, scope, 413, "body_too_large", request_id, limit=self.max_body)
+                await _send_error(send, scope, 413, "body_too_large", request_id, limit=self_max)
 
 
 def _route_path(scope) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from server import accounts
 from server.accounts import utcnow
+from server.bundles import server_public_key
 from server.deps import Principal, db_session, principal, settings_of
 from server.errors import ApiError
 from server.models import ROLE_LABELS, Device, User
@@ -54,6 +55,7 @@ class TokenAnswer(BaseModel):
     server_time: UtcTime
     schema_version: int
     accepted_schema_versions: list[int]
+    server_public_key: str  # base64 Ed25519: the signer of answer bundles (USB sync)
 
 
 class DeviceInfo(BaseModel):
@@ -80,10 +82,11 @@ def _user_info(user: User) -> UserInfo:
                     department_code=user.department_code)
 
 
-def _answer(issued: accounts.IssuedToken, now: dt.datetime) -> TokenAnswer:
+def _answer(issued: accounts.IssuedToken, now: dt.datetime, settings) -> TokenAnswer:
     return TokenAnswer(token=issued.token, expires_at=issued.expires_at, device_id=issued.device.id,
                        user=_user_info(issued.user), server_time=now, schema_version=SCHEMA_VERSION,
-                       accepted_schema_versions=list(ACCEPTED_SCHEMA_VERSIONS))
+                       accepted_schema_versions=list(ACCEPTED_SCHEMA_VERSIONS),
+                       server_public_key=server_public_key(settings))
 
 
 @router.post("/login", response_model=TokenAnswer)
@@ -99,7 +102,7 @@ def login(body: LoginRequest, request: Request, session: Session = Depends(db_se
             session.commit()  # the failure must be remembered for throttling
         raise
     session.commit()
-    return _answer(issued, now)
+    return _answer(issued, now, settings_of(request))
 
 
 @router.post("/logout", status_code=204)
@@ -116,7 +119,7 @@ def renew(request: Request, who: Principal = Depends(principal),
     issued = accounts.renew(settings_of(request), session.get(User, who.user_id),
                             session.get(Device, who.device_id), now)
     session.commit()
-    return _answer(issued, now)
+    return _answer(issued, now, settings_of(request))
 
 
 @router.get("/me", response_model=UserInfo)

@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from server import bundles
 from server.deps import Principal, db_session, principal, schema_version, settings_of
 from server.errors import ApiError
 from server.snapshot import parse_position
@@ -114,3 +116,20 @@ def snapshot(request: Request, after: str | None = Query(default=None, max_lengt
         return StreamingResponse(_gzipped(lines), media_type="application/x-ndjson",
                                  headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
     return StreamingResponse(lines, media_type="application/x-ndjson")
+
+
+@router.post("/bundle", response_class=Response,
+             responses={200: {"content": {"application/json": {}}, "description": "签名的应答包"}},
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                 "schema": {"type": "object"}}}}})
+async def relay_bundle(request: Request, who: Principal = Depends(principal)) -> Response:
+    """A village device's signed outbox, relayed by an online PC of its township (the caller)."""
+    data = await request.body()
+    settings = settings_of(request)
+
+    def work() -> bytes:
+        with request.app.state.sessions() as session:
+            return bundles.relay(session, settings, who, data)
+
+    answer = await run_in_threadpool(work)
+    return Response(answer, media_type="application/json")

@@ -1,0 +1,101 @@
+"""USB bundles through the real server: a village laptop's signed outbox, relayed by a township PC,
+is applied as that laptop (once, however often it is relayed) and answered with a bundle signed by
+the server key announced at login; forged, tampered, foreign and revoked bundles are refused."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import uuid
+
+import pytest
+import requests
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from db.ids import new_id
+from sync.bundle_format import open_bundle, public_key_b64, seal
+from tests.server.fixtures import server_fixture  # noqa: F401
+from tests.server.live import PASSWORD, Client
+
+TOWNSHIP = "150422100"
+VILLAGE = "150422100208"
+
+
+class Laptop:
+    """A village device with its Ed25519 key, enrolled once (while it had a signal)."""
+
+    def __init__(self, server, scope: str = VILLAGE):
+        self.key = Ed25519PrivateKey.generate()
+        self.device_id = str(uuid.uuid4())
+        username = server.add_user("village_cadre", scope)
+        r = requests.post(server.api + "/login", json={
+            "username": username, "password": PASSWORD, "device_id": self.device_id,
+            "device_name": "村委笔记本", "public_key": public_key_b64(self.key)})
+        assert r.status_code == 200, r.text
+        self.server_key = r.json()["server_public_key"]
+        self.client = Client(server, r.json()["token"], self.device_id)
+        self.username = username
+
+    def bundle(self, changes: list[dict], cursor: int = 0, key=None, township: str = TOWNSHIP) -> bytes:
+        header = {"kind": "outbox", "bundle_id": new_id(), "device_id": self.device_id, "username": self.username,
+                  "township": township, "created_at": dt.datetime.now(dt.UTC).isoformat(), "cursor": cursor,
+                  "first_device_seq": changes[0]["device_seq"], "last_device_seq": changes[-1]["device_seq"],
+                  "count": len(changes)}
+        return seal(header, {"changes": changes}, key or self.key)
+
+
+def relay(client: Client, data: bytes) -> requests.Response:
+    return requests.post(client.server.api + "/sync/bundle", data=data,
+                         headers={**client.headers(), "Content-Type": "application/json"})
+
+
+@pytest.fixture(scope="module")
+def relay_pc(server):
+    return server.user_client("township_staff", TOWNSHIP)
+
+
+def test_a_relayed_bundle_is_applied_once_and_answered_with_a_signed_bundle(server, relay_pc):
+    laptop = Laptop(server)
+    hid = new_id()
+    data = laptop.bundle([laptop.client.change("household", hid, {
+        "household_no": VILLAGE + "010001", "region_code": VILLAGE, "address": "离线录入"})])
+    r = relay(relay_pc, data)
+    assert r.status_code == 200, r.text
+    answer = open_bundle(r.content, expected_public_key=laptop.server_key)
+    assert answer.header["kind"] == "answer" and answer.header["device_id"] == laptop.device_id
+    [result] = answer.body["results"]
+    assert result["outcome"] == "accepted"
+    pulled = {(rec["entity"], rec["record_id"]) for page in answer.body["pages"] for rec in page["records"]}
+    assert ("household", hid) in pulled
+    again = open_bundle(relay(relay_pc, data).content, expected_public_key=laptop.server_key)
+    assert again.body["results"] == answer.body["results"]  # idempotent by change id
+
+
+def test_forged_tampered_and_malformed_bundles_are_refused(server, relay_pc):
+    laptop = Laptop(server)
+    change = laptop.client.change("household", new_id(), {"household_no": VILLAGE + "010002",
+                                                          "region_code": VILLAGE})
+    forged = relay(relay_pc, laptop.bundle([change], key=Ed25519PrivateKey.generate()))
+    assert forged.status_code == 400 and forged.json()["error"]["code"] == "bundle_bad_signature"
+    envelope = json.loads(laptop.bundle([change]))
+    payload = json.loads(base64.b64decode(envelope["payload"]))
+    payload["body"]["changes"][0]["fields"]["region_code"] = "150422100201"
+    envelope["payload"] = base64.b64encode(json.dumps(payload).encode()).decode()
+    tampered = relay(relay_pc, json.dumps(envelope).encode())
+    assert tampered.status_code == 400 and tampered.json()["error"]["code"] == "bundle_bad_signature"
+    junk = relay(relay_pc, b'{"format": "something else"}')
+    assert junk.status_code == 400 and junk.json()["error"]["code"] == "bundle_malformed"
+
+
+def test_bundles_of_another_township_or_a_revoked_device_are_refused(server, relay_pc):
+    laptop = Laptop(server)
+    change = laptop.client.change("household", new_id(), {"household_no": VILLAGE + "010003",
+                                                          "region_code": VILLAGE})
+    other_pc = server.user_client("township_staff", "150422101")
+    foreign = relay(other_pc, laptop.bundle([change]))
+    assert foreign.status_code == 403 and foreign.json()["error"]["code"] == "bundle_foreign"
+    admin = server.user_client("township_admin", TOWNSHIP)
+    admin.post(f"/devices/{laptop.device_id}/revoke", json={"wipe": True})
+    revoked = relay(relay_pc, laptop.bundle([change]))
+    assert revoked.status_code == 403 and revoked.json()["error"]["code"] == "device_revoked"
