@@ -101,6 +101,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "upgrade_needed": ("客户端版本过旧，服务器不再接受此版本的数据，请升级后再同步",
                        "This client is too old for the server; upgrade before syncing"),
     "sync_running": ("同步正在进行中", "A sync is already running"),
+    "sync_internal_error": ("同步时发生内部错误，详情已记入日志；未同步的修改仍保存在本机",
+                            "Sync failed with an internal error (logged); unsynced edits are kept locally"),
     "change_not_rejected": ("该修改未被服务器退回，无需处理", "This change was not rejected; nothing to do"),
     "review_value_invalid": ("新值不符合“{field}”字段的格式，请重新填写",
                              "The new value does not fit the field “{field}”; please enter it again"),

@@ -175,8 +175,8 @@ class SyncService:
             log.exception("sync cycle crashed")
 
     def start_periodic(self, interval: float, offline_interval: float | None = None) -> None:
-        """Sync every `interval` seconds in the background (sooner retries while offline are pointless,
-        so an offline device waits `offline_interval`, by default the same)."""
+        """Sync every `interval` seconds on a background thread until `stop()`; after a cycle found
+        the server unreachable, wait `offline_interval` (default: `interval`) before the next try."""
         self.stop()
         self._stop.clear()
 
@@ -219,6 +219,13 @@ class SyncService:
             raise error from exc
         except UserFacingError as exc:
             self._emit(SyncFailed(exc.message(), exc.code))
+            raise
+        except Exception:
+            # A bug or a broken local database: the traceback goes to the log, the user gets a
+            # generic failure (and the UI its "finished" signal), local edits stay in the outbox.
+            log.exception("sync cycle crashed")
+            error = UserFacingError("sync_internal_error")
+            self._emit(SyncFailed(error.message(), error.code))
             raise
         self.online = True
         finished = SyncFinished(pushed, pulled, conflicts, rejected, evicted)

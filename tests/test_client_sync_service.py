@@ -304,3 +304,17 @@ def test_revocation_with_remote_wipe_removes_local_data_and_secrets(tmp_path, se
         assert s.scalars(select(OutboxChange)).all() == []
     a.engine.dispose()
     assert b"\xe4\xb8\xaa\xe4\xba\xba" not in (tmp_path / "a.db").read_bytes()  # 个人 is gone from the file
+
+
+def test_an_unexpected_failure_still_ends_with_a_failed_event(tmp_path, server):
+    a, sa, transport, events = _device(tmp_path, server, "a")
+    _add_household(a)
+
+    def broken(changes):
+        raise RuntimeError("bug")
+
+    transport.push = broken
+    with pytest.raises(RuntimeError):
+        sa.sync_now()
+    assert isinstance(events[-1], SyncFailed) and events[-1].code == "sync_internal_error"
+    assert sa.pending_count() == 1
