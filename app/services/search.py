@@ -183,8 +183,9 @@ _VILLAGE_TTL = 60.0  # regions are reference data; a minute-old list of villages
 
 
 def _villages_in_scope(conn, scope: str) -> list[str]:
-    """Region codes persons in `scope` can carry: the villages under it (from the regions table,
-    or from the persons themselves on a database without regions)."""
+    """Region codes persons in `scope` can carry: the villages under it in the regions table and
+    every code persons in scope actually have (a client may hold persons of a village its regions
+    table does not list yet), cached for a minute per database and scope."""
     if len(scope) >= 12:
         return [scope[:12]]
     cache_key = (str(conn.engine.url), scope)
@@ -192,12 +193,24 @@ def _villages_in_scope(conn, scope: str) -> list[str]:
     if cached and time.monotonic() - cached[0] < _VILLAGE_TTL:
         return cached[1]
     in_scope = (Region.code >= scope, Region.code < scope + _TOP) if scope else ()
-    codes = list(conn.scalars(select(Region.code).where(Region.level == 5, *in_scope)))
-    if not codes:
-        person_scope = (Person.region_code >= scope, Person.region_code < scope + _TOP) if scope else ()
-        codes = list(conn.scalars(select(Person.region_code).where(*person_scope).distinct()))
-    _VILLAGE_CACHE[cache_key] = (time.monotonic(), codes)
-    return codes
+    codes = set(conn.scalars(select(Region.code).where(Region.level == 5, *in_scope)))
+    codes.update(_person_region_codes(conn, scope))
+    _VILLAGE_CACHE[cache_key] = (time.monotonic(), sorted(codes))
+    return _VILLAGE_CACHE[cache_key][1]
+
+
+_NEXT_REGION = select(func.min(Person.region_code)).where(
+    Person.region_code > bindparam("after", type_=String), Person.region_code < bindparam("before", type_=String))
+
+
+def _person_region_codes(conn, scope: str) -> list[str]:
+    """The distinct region codes of persons in scope, one index seek per code (a skip scan):
+    a few dozen seeks instead of reading 40,000 index entries."""
+    found, after, before = [], scope, scope + _TOP
+    while (code := conn.scalar(_NEXT_REGION, {"after": after, "before": before})) is not None:
+        found.append(code)
+        after = code
+    return found
 
 
 def _name_rank(name: str):
