@@ -8,6 +8,7 @@ the workflow itself is `app.services.tasks`' (this module only reads and delegat
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from app.services.context import DEPARTMENT, REGISTER_WRITERS, beijing_now
 from app.services.search import search_persons
 from app.services.tasks import TargetDetail, TargetView, TaskService, area_prefix
 from db.models import Household, Person, Region
+from resources import region_extract_file
 
 if TYPE_CHECKING:
     from app.client.context import ClientContext
@@ -168,9 +170,19 @@ class TaskDesk:
         if self._labels is None:
             book = self._context.register.code_book()
             departments = {e.code: e.label_zh for e in book.entries("department", include_inactive=True)}
-            regions = self._context.read(lambda s: dict(s.execute(select(Region.code, Region.name)).all()))
+            regions = {code: name for code, name, _level in self._regions()}
             self._labels = (departments, regions)
         return self._labels
+
+    def _regions(self) -> list[tuple[str, str, int]]:
+        """(code, name, level) of every region known locally; a department user's client holds no
+        region rows (it never receives the register), so it reads the shipped division extract."""
+        rows = self._context.read(lambda s: [tuple(r) for r in s.execute(
+            select(Region.code, Region.name, Region.level).order_by(Region.code))])
+        if rows:
+            return rows
+        with region_extract_file().open(encoding="utf-8", newline="") as fh:
+            return [(r["code"], r["name"], int(r["level"])) for r in csv.DictReader(fh)]
 
     def villages_of(self, target_id: str) -> list[RegionOption]:
         """The villages a township target may be handed on to."""
@@ -209,9 +221,8 @@ class TaskDesk:
     def issue_options(self) -> tuple[list[RegionOption], list[tuple[str, str]]]:
         """Townships and villages a task may go to (in scope), and the departments one may issue for."""
         scope = self.actor.scope
-        regions = self._context.read(lambda s: [RegionOption(c, n) for c, n in s.execute(
-            select(Region.code, Region.name).where(Region.code.startswith(scope), Region.level.in_((4, 5)))
-            .order_by(Region.code))])
+        regions = [RegionOption(code, name) for code, name, level in self._regions()
+                   if code.startswith(scope) and level in (4, 5)]
         book = self._context.register.code_book()
         departments = [(e.code, e.label_zh) for e in book.entries("department")
                        if not self.is_department or e.code == self.actor.department_code]

@@ -1,0 +1,132 @@
+"""A department-to-village task round trip through a real city server (uvicorn on loopback, the
+real sync service over HTTP): a clerk's household reaches the server; the 民政 department issues a
+data-verification task to the village from its task desk; after sync the clerk's inbox shows it, the
+clerk accepts it, links the household, answers the 一表通 from the register (correcting the head's
+phone once) and completes it; after the department's sync its task desk shows the target completed
+1/1 with the answer in the feedback, and the register correction reached the server."""
+# Fixtures come from tests/ui_support.py by import, which ruff reads as redefinition.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from app.client.one_form import OneFormDesk
+from app.client.startup import open_client
+from app.client.task_desk import TaskDesk
+from app.enrolment import SecretStore
+from app.services.context import beijing_now
+from app.sync_service import client_sync
+from db.engine import open_local, session_factory
+from db.models import Person, TaskFeedback
+from tests.client_sync_support import MemoryKeyring
+from tests.server.live import PASSWORD, live_server
+from tests.ui_support import ScriptedDialogs
+from ui.taskdesk.issue_form import IssueTaskForm, check_items
+from ui.taskdesk.page import TaskDeskPage
+from ui.tasks import ImmediateTaskRunner
+
+TOWNSHIP, VILLAGE = "150422100", "150422100201"
+HOUSEHOLD_NO = VILLAGE + "010777"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("taskdesk-live")
+    with live_server(f"sqlite:///{tmp / 'city.db'}", tmp) as live:
+        yield live
+
+
+def _client(path, server, username):
+    """Enrol a fresh PC with the server, then open it the way the desktop client does."""
+    store = SecretStore(MemoryKeyring())
+    engine = open_local(path)
+    enrolment, _sync = client_sync(engine, session_factory(engine), store)
+    enrolment.enrol(server.url, username, PASSWORD, device_name="测试电脑")
+    engine.dispose()
+    services = open_client(path, secrets=store)
+    services.sync.sync_now()
+    return services
+
+
+class Desk:
+    def __init__(self, qtbot, services) -> None:
+        self.services, self.context, self.dialogs, self.errors = services, services.context, ScriptedDialogs(), []
+        self.page = TaskDeskPage(TaskDesk(self.context), OneFormDesk(self.context), ImmediateTaskRunner(),
+                                 self.dialogs, self.errors.append, _Forms())
+        qtbot.addWidget(self.page)
+        self.page.activate()
+
+    def sync(self) -> None:
+        self.services.sync.sync_now()
+        self.page.reload()
+
+
+class _Forms:
+    values = None
+
+    def issue_input(self, parent, regions, departments, now):
+        return self.values
+
+
+def test_department_to_village_task_round_trip_over_http(qtbot, server, tmp_path):
+    clerk_services = _client(tmp_path / "clerk.db", server, server.add_user("township_staff", TOWNSHIP))
+    ctx = clerk_services.context
+    household = ctx.households.create(HOUSEHOLD_NO, VILLAGE, address="福山地村7组7号")
+    head = ctx.persons.create(household.id, "𠮷祥", id_number="11010519491231002X", phone="13700000001",
+                              relation_to_head="02", residence_type="1")
+    clerk_services.sync.sync_now()
+
+    dept_services = _client(tmp_path / "dept.db", server, server.add_user("department", "", "mz"))
+    dept = Desk(qtbot, dept_services)
+    form = IssueTaskForm(*TaskDesk(dept.context).issue_options(), beijing_now())
+    qtbot.addWidget(form)
+    form.title.setText("低保对象联系方式核查")
+    form.kind.setCurrentIndex(form.kind.findData("2"))
+    check_items(form.regions, [VILLAGE])
+    check_items(form.fields, ["phone", "residence_type"])
+    dept.page._forms.values = {**form.values(), "due_at": beijing_now() + dt.timedelta(days=5)}
+    dept.page.create_new()
+    assert dept.errors == [] and dept.dialogs.shown[-1][0] == "info"
+    dept.sync()
+
+    clerk = Desk(qtbot, clerk_services)
+    clerk.sync()
+    target_id = next(item.view.id for group in clerk.page.groups for item in group.items
+                     if item.view.title == "低保对象联系方式核查")
+    clerk.page.select_target(target_id)
+    detail = clerk.page.detail
+    assert set(detail.action_buttons) == {"accept", "return"}
+    detail.action_buttons["accept"].click()
+    detail.link_search.setText(HOUSEHOLD_NO)
+    clerk.dialogs.choices.append(0)
+    detail.link()
+    one_form = detail.one_form
+    assert one_form.table.rowCount() == 1 and one_form.table.item(0, 1).text() == "𠮷祥"
+    one_form.table.item(0, 3).setText("13700000002")
+    one_form.table.selectRow(0)
+    one_form.confirm_selected()
+    clerk.dialogs.texts.append("已入户核对，电话已更正。")
+    one_form.send_answer()
+    detail.action_buttons["complete"].click()
+    assert clerk.errors == [] and "已完成" in detail.meta.text()
+    clerk.sync()
+    assert clerk.services.context.status.outbox_counts().pending == 0
+
+    dept.sync()
+    dept.page.include_done.setChecked(True)
+    assert dept.page.select_target(target_id)
+    assert dept.page.tree.currentItem().text(3) == "1/1" and "已完成" in dept.page.tree.currentItem().text(0)
+    feedback = [dept.page.detail.feedback.item(i).text() for i in range(dept.page.detail.feedback.count())]
+    assert any("已入户核对，电话已更正。" in text for text in feedback), feedback
+    with dept.context.sessions() as s:
+        answer = s.scalars(select(TaskFeedback).where(TaskFeedback.target_id == target_id,
+                                                      TaskFeedback.text == "已入户核对，电话已更正。")).one()
+        assert answer.answers["households"][HOUSEHOLD_NO]["phone"] == "13700000002"
+        assert s.get(Person, head.id) is None  # a department never receives the register itself
+    with server.session() as s:
+        assert s.get(Person, head.id).phone == "13700000002"
+    assert dept.errors == [] and clerk.errors == []
