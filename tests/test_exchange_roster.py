@@ -105,6 +105,14 @@ def test_roster_with_errors_is_reported_row_by_row_and_nothing_is_written(desk, 
     assert count(sessions, Person) == 0 and count(sessions, OutboxChange) == outbox_before
 
 
+def test_id_numbers_excel_turned_into_numbers_are_reported(desk, tmp_path):
+    row = list(GOOD_ROWS[0])
+    row[0], row[4] = int(NEW_HOUSEHOLD), 110101195502140000  # what Excel keeps of a number typed as a number
+    preview = desk.preview_roster(write_roster(tmp_path / "numbers.xlsx", [row]))
+    assert {(e.row, e.column) for e in preview.errors} == {(2, "户编号"), (2, "公民身份号码")}
+    assert all("被Excel存成了数字" in e.message for e in preview.errors)
+
+
 def test_a_file_that_is_not_xlsx_is_refused_clearly(desk, tmp_path):
     path = tmp_path / "roster.xlsx"
     path.write_text("户编号,姓名\n", encoding="utf-8")

@@ -72,6 +72,7 @@ class RawRow:
 
     row: int
     values: dict[str, str]
+    numeric: frozenset[str] = frozenset()  # headers whose cell Excel stored as a number
 
 
 def _code_list_sheet(wb: Workbook, codes: CodeBook) -> dict[str, str]:
@@ -160,9 +161,11 @@ def read_roster(path: Path) -> RosterSheet:
         ignored = tuple(h for h in headers if h and h not in COLUMN_BY_HEADER)
         found = []
         for number, values in enumerate(rows, start=HEADER_ROW + 1):
-            texts = {h: _cell_text(v) for h, v in zip(headers, values, strict=False) if h in COLUMN_BY_HEADER}
+            known = [(h, v) for h, v in zip(headers, values, strict=False) if h in COLUMN_BY_HEADER]
+            texts = {h: _cell_text(v) for h, v in known}
             if any(texts.values()):
-                found.append(RawRow(number, texts))
+                numeric = frozenset(h for h, v in known if isinstance(v, int | float))
+                found.append(RawRow(number, texts, numeric))
         return RosterSheet(missing, ignored, tuple(found))
     finally:
         wb.close()

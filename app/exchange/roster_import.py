@@ -30,6 +30,7 @@ from db.ids import new_id
 from db.models import Household, Person
 
 HEAD_RELATION = "02"
+EXCEL_EXACT_DIGITS = 15  # Excel keeps 15 significant digits: an 18-digit number typed as a number is damaged
 MAX_LENGTH = {"name": 50, "head_name": 50, "current_address": 200, "hukou_address": 200, "notes": 1000}
 PERSON_FIELDS = ("name", "id_number", "gender", "birth_date", "ethnicity", "relation_to_head", "phone",
                  "current_address", "residence_type", "education", "political_status", "marital_status",
@@ -116,6 +117,10 @@ class _RowChecker:
             if not text:
                 if column.required:
                     fail(column.header, f"{column.header}不能为空")
+                continue
+            if column.text and column.header in raw.numeric and len(text) > EXCEL_EXACT_DIGITS:
+                fail(column.header, f"{column.header}被Excel存成了数字，超过15位的末尾数字已丢失；"
+                                    "请把该列设为文本格式后重新录入")
                 continue
             self._check_cell(column.field, column.header, text, values, fail)
         self._cross_check_id(values, fail)
