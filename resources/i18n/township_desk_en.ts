@@ -2,6 +2,282 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="zh_CN">
 <context>
+    <name>BarChart</name>
+    <message>
+        <location filename="../../ui/dashboard/charts.py" line="47"/>
+        <source>暂无数据</source>
+        <translation>No data yet</translation>
+    </message>
+</context>
+<context>
+    <name>CaseDeskPage</name>
+    <message>
+        <location filename="../../ui/casedesk/page.py" line="38"/>
+        <source>事件与诉求</source>
+        <translation>Cases and requests</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/page.py" line="40"/>
+        <source>登记事件…</source>
+        <translation>Register a case…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/page.py" line="47"/>
+        <source>标题</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/page.py" line="47"/>
+        <source>类别</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/page.py" line="47"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/page.py" line="47"/>
+        <source>期限</source>
+        <translation>Deadline</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/page.py" line="48"/>
+        <source>来源</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/page.py" line="142"/>
+        <source>超期</source>
+        <translation>overdue</translation>
+    </message>
+</context>
+<context>
+    <name>CaseDetailPanel</name>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="64"/>
+        <source>请在左侧选择一件事件</source>
+        <translation>Choose a case on the left</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="73"/>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="73"/>
+        <source>人员</source>
+        <translation>By</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="73"/>
+        <source>动作</source>
+        <translation>Action</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="73"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="73"/>
+        <source>意见</source>
+        <translation>Comment</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="75"/>
+        <source>办理记录</source>
+        <translation>Handling log</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="76"/>
+        <source>吹哨报到</source>
+        <translation>Joint handling</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="77"/>
+        <location filename="../../ui/casedesk/detail.py" line="249"/>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="77"/>
+        <source>身份</source>
+        <translation>Role</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="77"/>
+        <source>电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="78"/>
+        <source>当事人</source>
+        <translation>Parties</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="88"/>
+        <source>部门</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="88"/>
+        <source>吹哨时间</source>
+        <translation>Summoned at</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="88"/>
+        <source>报到时间</source>
+        <translation>Arrived at</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="88"/>
+        <location filename="../../ui/casedesk/detail.py" line="95"/>
+        <location filename="../../ui/casedesk/detail.py" line="276"/>
+        <location filename="../../ui/casedesk/detail.py" line="280"/>
+        <source>评价</source>
+        <translation>Evaluation</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="91"/>
+        <source>吹哨（召集所选部门）</source>
+        <translation>Whistle (summon the ticked departments)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="93"/>
+        <source>记录报到</source>
+        <translation>Record arrival</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="98"/>
+        <source>召集部门</source>
+        <translation>Departments to summon</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="145"/>
+        <source>未报到</source>
+        <translation>Not arrived</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="160"/>
+        <source>已超期</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="162"/>
+        <source>编号</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="162"/>
+        <source>登记</source>
+        <translation>Registered</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="162"/>
+        <source>办理期限</source>
+        <translation>Deadline</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="163"/>
+        <source>反映人</source>
+        <translation>Reporter</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="163"/>
+        <source>地点</source>
+        <translation>Place</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="163"/>
+        <source>诉求内容</source>
+        <translation>Request</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="169"/>
+        <source>督办</source>
+        <translation>Supervised</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="174"/>
+        <source>回访评价</source>
+        <translation>Revisit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="210"/>
+        <source>回访情况说明（居民的意见）</source>
+        <translation>Revisit notes (the resident&apos;s opinion)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="210"/>
+        <source>办理意见（可不填）</source>
+        <translation>Comment (optional)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="219"/>
+        <source>本乡镇（村、网格）处置</source>
+        <translation>Handled by the township (village, grid)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="220"/>
+        <source>分派给</source>
+        <translation>Dispatch to</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="225"/>
+        <source>新的办理期限（年-月-日）</source>
+        <translation>New deadline (YYYY-MM-DD)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="229"/>
+        <source>日期格式应为 2026-12-31</source>
+        <translation>Dates look like 2026-12-31</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="232"/>
+        <source>居民满意度</source>
+        <translation>Resident&apos;s satisfaction</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="169"/>
+        <location filename="../../ui/casedesk/detail.py" line="238"/>
+        <location filename="../../ui/casedesk/detail.py" line="242"/>
+        <source>转交部门</source>
+        <translation>Escalated to</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="238"/>
+        <source>转交给哪个部门办理</source>
+        <translation>Which department takes the case over</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="242"/>
+        <source>转交说明（可不填）</source>
+        <translation>Note for the department (optional)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="249"/>
+        <location filename="../../ui/casedesk/detail.py" line="252"/>
+        <source>添加当事人</source>
+        <translation>Add a party</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="252"/>
+        <source>身份（如：被反映人、邻居）</source>
+        <translation>Role (e.g. the person complained about, a neighbour)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="276"/>
+        <source>部门到场处置情况</source>
+        <translation>How did the department respond on site</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="280"/>
+        <source>评价说明（可不填）</source>
+        <translation>Evaluation notes (optional)</translation>
+    </message>
+</context>
+<context>
     <name>ConflictsTab</name>
     <message>
         <location filename="../../ui/review/conflicts.py" line="35"/>
@@ -182,37 +458,37 @@
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="37"/>
+        <location filename="../../ui/dashboard/page.py" line="39"/>
         <source>在册户数</source>
         <translation>Registered households</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="37"/>
+        <location filename="../../ui/dashboard/page.py" line="39"/>
         <source>在册人口</source>
         <translation>Registered persons</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="38"/>
+        <location filename="../../ui/dashboard/page.py" line="40"/>
         <source>村（社区）数</source>
         <translation>Villages / communities</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="38"/>
+        <location filename="../../ui/dashboard/page.py" line="40"/>
         <source>从未走访的户</source>
         <translation>Households never visited</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="39"/>
+        <location filename="../../ui/dashboard/page.py" line="41"/>
         <source>有标签的人员</source>
         <translation>Persons with tags</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="39"/>
+        <location filename="../../ui/dashboard/page.py" line="41"/>
         <source>待上传的修改</source>
         <translation>Changes waiting to upload</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="45"/>
+        <location filename="../../ui/dashboard/page.py" line="47"/>
         <source>快捷键：Ctrl+F 搜索 · Ctrl+N 新建 · Ctrl+S 保存 · F5 同步</source>
         <translation>Shortcuts: Ctrl+F search · Ctrl+N new · Ctrl+S save · F5 sync</translation>
     </message>
@@ -343,84 +619,152 @@
     </message>
 </context>
 <context>
+    <name>IssueTaskForm</name>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="34"/>
+        <source>下发任务</source>
+        <translation>Issue a task</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="43"/>
+        <source>紧急</source>
+        <translation>Urgent</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="43"/>
+        <source>一般</source>
+        <translation>Normal</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="43"/>
+        <source>较低</source>
+        <translation>Low</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="49"/>
+        <source>全乡镇</source>
+        <translation>whole township</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="57"/>
+        <source>标题</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="58"/>
+        <source>下发部门</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="59"/>
+        <source>任务类型</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="60"/>
+        <source>优先级</source>
+        <translation>Priority</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="61"/>
+        <source>截止时间</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="62"/>
+        <source>下发对象</source>
+        <translation>Sent to</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="63"/>
+        <source>需核对的户籍字段</source>
+        <translation>Register fields to verify</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="64"/>
+        <source>任务说明</source>
+        <translation>Description</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/app.py" line="72"/>
+        <location filename="../../ui/app.py" line="78"/>
         <source>工作台</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="74"/>
+        <location filename="../../ui/app.py" line="81"/>
         <source>户籍人口</source>
         <translation>Register</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="75"/>
+        <location filename="../../ui/app.py" line="82"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="76"/>
+        <location filename="../../ui/app.py" line="84"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="77"/>
+        <location filename="../../ui/app.py" line="85"/>
         <source>待审</source>
         <translation>Review</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="79"/>
+        <location filename="../../ui/app.py" line="87"/>
         <source>报表</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="80"/>
+        <location filename="../../ui/app.py" line="88"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="83"/>
+        <location filename="../../ui/app.py" line="91"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="92"/>
+        <location filename="../../ui/app.py" line="100"/>
         <source>市级管理员</source>
         <translation>City administrator</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="92"/>
+        <location filename="../../ui/app.py" line="100"/>
         <source>部门用户</source>
         <translation>Department user</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="93"/>
+        <location filename="../../ui/app.py" line="101"/>
         <source>乡镇管理员</source>
         <translation>Township administrator</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="94"/>
+        <location filename="../../ui/app.py" line="102"/>
         <source>乡镇工作人员</source>
         <translation>Township staff</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="95"/>
+        <location filename="../../ui/app.py" line="103"/>
         <source>村（社区）干部</source>
         <translation>Village cadre</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="95"/>
+        <location filename="../../ui/app.py" line="103"/>
         <source>网格员</source>
         <translation>Grid worker</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="105"/>
+        <location filename="../../ui/app.py" line="113"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="144"/>
+        <location filename="../../ui/app.py" line="152"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -625,6 +969,162 @@ Phone: %3</translation>
     </message>
 </context>
 <context>
+    <name>NewCaseForm</name>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="30"/>
+        <source>登记事件</source>
+        <translation>Register a case</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="49"/>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="49"/>
+        <source>身份（如：被反映人、邻居）</source>
+        <translation>Role (e.g. the person complained about, a neighbour)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="53"/>
+        <source>来源</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="54"/>
+        <source>诉求类型</source>
+        <translation>Request type</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="58"/>
+        <source>事件分类</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="59"/>
+        <source>标题</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="60"/>
+        <source>反映人</source>
+        <translation>Reporter</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="65"/>
+        <source>村（社区）/网格/地点</source>
+        <translation>Village / grid / place</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="66"/>
+        <source>诉求内容</source>
+        <translation>Request</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="67"/>
+        <source>当事人</source>
+        <translation>Parties</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="80"/>
+        <source>在户籍中查找：姓名、拼音首字母、证件或手机号尾号</source>
+        <translation>Find in the register: name, pinyin initials, ID or phone tail</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="82"/>
+        <source>查找</source>
+        <translation>Find</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="88"/>
+        <source>姓名（不在户籍中时直接填写）</source>
+        <translation>Name (type it if not in the register)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="91"/>
+        <source>联系电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="116"/>
+        <source>（不指定网格）</source>
+        <translation>(no grid)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="141"/>
+        <source>户籍中没有找到，请直接填写姓名和电话</source>
+        <translation>Not found in the register; type the name and phone</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="151"/>
+        <source>已关联户籍人员，电话取自户籍</source>
+        <translation>Linked to a registered person; the phone comes from the register</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="162"/>
+        <source>手工填写的反映人</source>
+        <translation>Reporter typed by hand</translation>
+    </message>
+</context>
+<context>
+    <name>OneFormPanel</name>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="35"/>
+        <source>数据已从户籍带出：核对无误直接确认；有误时在表中改正后确认，改正会写回户籍。</source>
+        <translation>Values come from the register: confirm them if right; if wrong, correct them in the table and confirm — the correction is written to the register.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="43"/>
+        <source>确认所选户</source>
+        <translation>Confirm selected households</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="45"/>
+        <source>发送反馈给部门</source>
+        <translation>Send the answer to the department</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="66"/>
+        <source>户编号</source>
+        <translation>Household no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="66"/>
+        <source>户主</source>
+        <translation>Head</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="66"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="77"/>
+        <source>已核 %1 户，共 %2 户</source>
+        <translation>%1 of %2 households checked</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="100"/>
+        <source>已核</source>
+        <translation>Checked</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="100"/>
+        <source>待核</source>
+        <translation>To check</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="134"/>
+        <source>发送反馈</source>
+        <translation>Send feedback</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="134"/>
+        <source>反馈说明（可不填，默认写明已核户数）</source>
+        <translation>Note (optional; by default the number of households checked)</translation>
+    </message>
+</context>
+<context>
     <name>PersonForm</name>
     <message>
         <location filename="../../ui/register/person_form.py" line="35"/>
@@ -734,6 +1234,19 @@ Phone: %3</translation>
         <location filename="../../ui/printing.py" line="40"/>
         <source>已生成 %1 页（%2 条记录）：%3</source>
         <translation>Wrote %1 pages (%2 records): %3</translation>
+    </message>
+</context>
+<context>
+    <name>RateRing</name>
+    <message>
+        <location filename="../../ui/dashboard/charts.py" line="121"/>
+        <source>暂无已办结的记录</source>
+        <translation>Nothing finished yet</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/charts.py" line="122"/>
+        <source>按期 %1 / 共 %2</source>
+        <translation>%1 of %2 on time</translation>
     </message>
 </context>
 <context>
@@ -1145,47 +1658,47 @@ Phone: %3</translation>
 <context>
     <name>SyncStatusBar</name>
     <message>
-        <location filename="../../ui/status_bar.py" line="56"/>
+        <location filename="../../ui/status_bar.py" line="61"/>
         <source>立即同步 (F5)</source>
         <translation>Sync now (F5)</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="87"/>
+        <location filename="../../ui/status_bar.py" line="98"/>
         <source>尚未配置同步服务器，请在“设置”中填写服务器地址并登录。</source>
         <translation>No sync server is set up yet: enter the server address and log in under Settings.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="101"/>
+        <location filename="../../ui/status_bar.py" line="112"/>
         <source>同步失败，修改已保存在本机，稍后会重试。</source>
         <translation>Sync failed; your changes are kept on this PC and will be retried.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="105"/>
+        <location filename="../../ui/status_bar.py" line="116"/>
         <source>同步完成</source>
         <translation>Sync finished</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="124"/>
+        <location filename="../../ui/status_bar.py" line="135"/>
         <source>● 未连接服务器</source>
         <translation>● No server</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="126"/>
+        <location filename="../../ui/status_bar.py" line="137"/>
         <source>● 未同步</source>
         <translation>● Not synced yet</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="128"/>
+        <location filename="../../ui/status_bar.py" line="139"/>
         <source>● 在线</source>
         <translation>● Online</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="130"/>
+        <location filename="../../ui/status_bar.py" line="141"/>
         <source>● 离线</source>
         <translation>● Offline</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="140"/>
+        <location filename="../../ui/status_bar.py" line="151"/>
         <source>待上传 %n 条</source>
         <translation>
             <numerusform>%n to upload</numerusform>
@@ -1193,7 +1706,7 @@ Phone: %3</translation>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="141"/>
+        <location filename="../../ui/status_bar.py" line="152"/>
         <source>被退回 %n 条</source>
         <translation>
             <numerusform>%n rejected</numerusform>
@@ -1201,12 +1714,12 @@ Phone: %3</translation>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="143"/>
+        <location filename="../../ui/status_bar.py" line="154"/>
         <source>上次同步：%1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="143"/>
+        <location filename="../../ui/status_bar.py" line="154"/>
         <source>从未</source>
         <translation>never</translation>
     </message>
@@ -1309,698 +1822,6 @@ Phone: %3</translation>
     </message>
 </context>
 <context>
-    <name>VisitForm</name>
-    <message>
-        <location filename="../../ui/register/small_forms.py" line="73"/>
-        <source>添加走访记录</source>
-        <translation>Add visit</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register/small_forms.py" line="78"/>
-        <source>入户</source>
-        <translation>Home visit</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register/small_forms.py" line="78"/>
-        <source>电话</source>
-        <translation>Phone call</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register/small_forms.py" line="78"/>
-        <source>集中</source>
-        <translation>Group meeting</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register/small_forms.py" line="83"/>
-        <source>走访日期</source>
-        <translation>Visit date</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register/small_forms.py" line="84"/>
-        <source>走访方式</source>
-        <translation>Visit kind</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register/small_forms.py" line="85"/>
-        <source>走访情况</source>
-        <translation>Findings</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register/small_forms.py" line="86"/>
-        <source>后续跟进</source>
-        <translation>Follow-up</translation>
-    </message>
-</context>
-<context>
-    <name>VisitsTab</name>
-    <message>
-        <location filename="../../ui/register/members.py" line="234"/>
-        <source>走访日期</source>
-        <translation>Visit date</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register/members.py" line="234"/>
-        <source>方式</source>
-        <translation>Kind</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register/members.py" line="234"/>
-        <source>走访人</source>
-        <translation>Visitor</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register/members.py" line="234"/>
-        <source>走访情况</source>
-        <translation>Findings</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register/members.py" line="235"/>
-        <source>后续跟进</source>
-        <translation>Follow-up</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register/members.py" line="236"/>
-        <source>添加走访记录</source>
-        <translation>Add visit</translation>
-    </message>
-</context>
-<context>
-    <name>WorkPages</name>
-    <message>
-        <location filename="../../ui/work/pages.py" line="20"/>
-        <source>已超期</source>
-        <translation>Overdue</translation>
-    </message>
-    <message>
-        <location filename="../../ui/work/pages.py" line="22"/>
-        <source>明天到期</source>
-        <translation>Due tomorrow</translation>
-    </message>
-    <message>
-        <location filename="../../ui/work/pages.py" line="38"/>
-        <source>任务编号</source>
-        <translation>Task no.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/work/pages.py" line="39"/>
-        <location filename="../../ui/work/pages.py" line="53"/>
-        <source>标题</source>
-        <translation>Title</translation>
-    </message>
-    <message>
-        <location filename="../../ui/work/pages.py" line="40"/>
-        <source>下发部门</source>
-        <translation>Department</translation>
-    </message>
-    <message>
-        <location filename="../../ui/work/pages.py" line="42"/>
-        <location filename="../../ui/work/pages.py" line="57"/>
-        <source>村（社区）</source>
-        <translation>Village</translation>
-    </message>
-    <message>
-        <location filename="../../ui/work/pages.py" line="43"/>
-        <location filename="../../ui/work/pages.py" line="58"/>
-        <source>状态</source>
-        <translation>Status</translation>
-    </message>
-    <message>
-        <location filename="../../ui/work/pages.py" line="44"/>
-        <source>截止时间</source>
-        <translation>Due</translation>
-    </message>
-    <message>
-        <location filename="../../ui/work/pages.py" line="45"/>
-        <source>进度（户）</source>
-        <translation>Progress (households)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/work/pages.py" line="46"/>
-        <location filename="../../ui/work/pages.py" line="62"/>
-        <source>提醒</source>
-        <translation>Alert</translation>
-    </message>
-    <message>
-        <location filename="../../ui/work/pages.py" line="52"/>
-        <source>事件编号</source>
-        <translation>Case no.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/work/pages.py" line="54"/>
-        <source>类别</source>
-        <translation>Category</translation>
-    </message>
-    <message>
-        <location filename="../../ui/work/pages.py" line="56"/>
-        <source>来源</source>
-        <translation>Source</translation>
-    </message>
-    <message>
-        <location filename="../../ui/work/pages.py" line="59"/>
-        <source>登记时间</source>
-        <translation>Registered</translation>
-    </message>
-    <message>
-        <location filename="../../ui/work/pages.py" line="60"/>
-        <source>办理期限</source>
-        <translation>Deadline</translation>
-    </message>
-    <message>
-        <location filename="../../ui/work/pages.py" line="105"/>
-        <source>任务收件箱：上级部门下发的任务（按状态和截止时间排列）</source>
-        <translation>Task inbox: tasks sent down by departments (by status and due date)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/work/pages.py" line="111"/>
-        <source>事件与诉求（按状态和办理期限排列）</source>
-        <translation>Cases and appeals (by status and deadline)</translation>
-    </message>
-</context>
-<context>
-    <name>errors</name>
-    <message>
-        <location filename="../../ui/errors.py" line="27"/>
-        <source>操作未能完成，发生了意外错误。详细信息已写入日志，请联系技术支持。</source>
-        <translation>The operation could not be completed because of an unexpected error. Details were written to the log; please contact support.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/errors.py" line="33"/>
-        <source>无法完成操作</source>
-        <translation>Cannot complete the action</translation>
-    </message>
-    <message>
-        <location filename="../../ui/errors.py" line="36"/>
-        <source>出错了</source>
-        <translation>Something went wrong</translation>
-    </message>
-</context>
-<context>
-    <name>BarChart</name>
-    <message>
-        <location filename="../../ui/dashboard/charts.py" line="47"/>
-        <source>暂无数据</source>
-        <translation>No data yet</translation>
-    </message>
-</context>
-<context>
-    <name>CaseDeskPage</name>
-    <message>
-        <location filename="../../ui/casedesk/page.py" line="38"/>
-        <source>事件与诉求</source>
-        <translation>Cases and requests</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/page.py" line="40"/>
-        <source>登记事件…</source>
-        <translation>Register a case…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/page.py" line="47"/>
-        <source>标题</source>
-        <translation>Title</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/page.py" line="47"/>
-        <source>类别</source>
-        <translation>Category</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/page.py" line="47"/>
-        <source>状态</source>
-        <translation>Status</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/page.py" line="47"/>
-        <source>期限</source>
-        <translation>Deadline</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/page.py" line="48"/>
-        <source>来源</source>
-        <translation>Source</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/page.py" line="142"/>
-        <source>超期</source>
-        <translation>overdue</translation>
-    </message>
-</context>
-<context>
-    <name>CaseDetailPanel</name>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="64"/>
-        <source>请在左侧选择一件事件</source>
-        <translation>Choose a case on the left</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="73"/>
-        <source>时间</source>
-        <translation>Time</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="73"/>
-        <source>人员</source>
-        <translation>By</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="73"/>
-        <source>动作</source>
-        <translation>Action</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="73"/>
-        <source>状态</source>
-        <translation>Status</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="73"/>
-        <source>意见</source>
-        <translation>Comment</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="75"/>
-        <source>办理记录</source>
-        <translation>Handling log</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="76"/>
-        <source>吹哨报到</source>
-        <translation>Joint handling</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="77"/>
-        <source>姓名</source>
-        <translation>Name</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="77"/>
-        <source>身份</source>
-        <translation>Role</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="77"/>
-        <source>电话</source>
-        <translation>Phone</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="78"/>
-        <source>当事人</source>
-        <translation>Parties</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="88"/>
-        <source>部门</source>
-        <translation>Department</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="88"/>
-        <source>吹哨时间</source>
-        <translation>Summoned at</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="88"/>
-        <source>报到时间</source>
-        <translation>Arrived at</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="88"/>
-        <source>评价</source>
-        <translation>Evaluation</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="91"/>
-        <source>吹哨（召集所选部门）</source>
-        <translation>Whistle (summon the ticked departments)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="93"/>
-        <source>记录报到</source>
-        <translation>Record arrival</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="98"/>
-        <source>召集部门</source>
-        <translation>Departments to summon</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="145"/>
-        <source>未报到</source>
-        <translation>Not arrived</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="160"/>
-        <source>已超期</source>
-        <translation>Overdue</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="162"/>
-        <source>编号</source>
-        <translation>No.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="162"/>
-        <source>登记</source>
-        <translation>Registered</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="162"/>
-        <source>办理期限</source>
-        <translation>Deadline</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="163"/>
-        <source>反映人</source>
-        <translation>Reporter</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="163"/>
-        <source>地点</source>
-        <translation>Place</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="163"/>
-        <source>诉求内容</source>
-        <translation>Request</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="169"/>
-        <source>督办</source>
-        <translation>Supervised</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="174"/>
-        <source>回访评价</source>
-        <translation>Revisit</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="210"/>
-        <source>回访情况说明（居民的意见）</source>
-        <translation>Revisit notes (the resident's opinion)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="210"/>
-        <source>办理意见（可不填）</source>
-        <translation>Comment (optional)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="219"/>
-        <source>本乡镇（村、网格）处置</source>
-        <translation>Handled by the township (village, grid)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="220"/>
-        <source>分派给</source>
-        <translation>Dispatch to</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="225"/>
-        <source>新的办理期限（年-月-日）</source>
-        <translation>New deadline (YYYY-MM-DD)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="229"/>
-        <source>日期格式应为 2026-12-31</source>
-        <translation>Dates look like 2026-12-31</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="232"/>
-        <source>居民满意度</source>
-        <translation>Resident's satisfaction</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="169"/>
-        <source>转交部门</source>
-        <translation>Escalated to</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="238"/>
-        <source>转交给哪个部门办理</source>
-        <translation>Which department takes the case over</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="242"/>
-        <source>转交说明（可不填）</source>
-        <translation>Note for the department (optional)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="249"/>
-        <source>添加当事人</source>
-        <translation>Add a party</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="252"/>
-        <source>身份（如：被反映人、邻居）</source>
-        <translation>Role (e.g. the person complained about, a neighbour)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="276"/>
-        <source>部门到场处置情况</source>
-        <translation>How did the department respond on site</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="280"/>
-        <source>评价说明（可不填）</source>
-        <translation>Evaluation notes (optional)</translation>
-    </message>
-</context>
-<context>
-    <name>IssueTaskForm</name>
-    <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="34"/>
-        <source>下发任务</source>
-        <translation>Issue a task</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="43"/>
-        <source>紧急</source>
-        <translation>Urgent</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="43"/>
-        <source>一般</source>
-        <translation>Normal</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="43"/>
-        <source>较低</source>
-        <translation>Low</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="49"/>
-        <source>全乡镇</source>
-        <translation>whole township</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="57"/>
-        <source>标题</source>
-        <translation>Title</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="58"/>
-        <source>下发部门</source>
-        <translation>Department</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="59"/>
-        <source>任务类型</source>
-        <translation>Kind</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="60"/>
-        <source>优先级</source>
-        <translation>Priority</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="61"/>
-        <source>截止时间</source>
-        <translation>Due</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="62"/>
-        <source>下发对象</source>
-        <translation>Sent to</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="63"/>
-        <source>需核对的户籍字段</source>
-        <translation>Register fields to verify</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="64"/>
-        <source>任务说明</source>
-        <translation>Description</translation>
-    </message>
-</context>
-<context>
-    <name>NewCaseForm</name>
-    <message>
-        <location filename="../../ui/casedesk/case_form.py" line="30"/>
-        <source>登记事件</source>
-        <translation>Register a case</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/case_form.py" line="49"/>
-        <source>姓名</source>
-        <translation>Name</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/case_form.py" line="49"/>
-        <source>身份（如：被反映人、邻居）</source>
-        <translation>Role (e.g. the person complained about, a neighbour)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/case_form.py" line="53"/>
-        <source>来源</source>
-        <translation>Source</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/case_form.py" line="54"/>
-        <source>诉求类型</source>
-        <translation>Request type</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/case_form.py" line="58"/>
-        <source>事件分类</source>
-        <translation>Category</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/case_form.py" line="59"/>
-        <source>标题</source>
-        <translation>Title</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/case_form.py" line="60"/>
-        <source>反映人</source>
-        <translation>Reporter</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/case_form.py" line="65"/>
-        <source>村（社区）/网格/地点</source>
-        <translation>Village / grid / place</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/case_form.py" line="66"/>
-        <source>诉求内容</source>
-        <translation>Request</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/case_form.py" line="67"/>
-        <source>当事人</source>
-        <translation>Parties</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/case_form.py" line="80"/>
-        <source>在户籍中查找：姓名、拼音首字母、证件或手机号尾号</source>
-        <translation>Find in the register: name, pinyin initials, ID or phone tail</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/case_form.py" line="82"/>
-        <source>查找</source>
-        <translation>Find</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/case_form.py" line="88"/>
-        <source>姓名（不在户籍中时直接填写）</source>
-        <translation>Name (type it if not in the register)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/case_form.py" line="91"/>
-        <source>联系电话</source>
-        <translation>Phone</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/case_form.py" line="116"/>
-        <source>（不指定网格）</source>
-        <translation>(no grid)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/case_form.py" line="141"/>
-        <source>户籍中没有找到，请直接填写姓名和电话</source>
-        <translation>Not found in the register; type the name and phone</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/case_form.py" line="151"/>
-        <source>已关联户籍人员，电话取自户籍</source>
-        <translation>Linked to a registered person; the phone comes from the register</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/case_form.py" line="162"/>
-        <source>手工填写的反映人</source>
-        <translation>Reporter typed by hand</translation>
-    </message>
-</context>
-<context>
-    <name>OneFormPanel</name>
-    <message>
-        <location filename="../../ui/oneform/panel.py" line="35"/>
-        <source>数据已从户籍带出：核对无误直接确认；有误时在表中改正后确认，改正会写回户籍。</source>
-        <translation>Values come from the register: confirm them if right; if wrong, correct them in the table and confirm — the correction is written to the register.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/oneform/panel.py" line="43"/>
-        <source>确认所选户</source>
-        <translation>Confirm selected households</translation>
-    </message>
-    <message>
-        <location filename="../../ui/oneform/panel.py" line="45"/>
-        <source>发送反馈给部门</source>
-        <translation>Send the answer to the department</translation>
-    </message>
-    <message>
-        <location filename="../../ui/oneform/panel.py" line="66"/>
-        <source>户编号</source>
-        <translation>Household no.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/oneform/panel.py" line="66"/>
-        <source>户主</source>
-        <translation>Head</translation>
-    </message>
-    <message>
-        <location filename="../../ui/oneform/panel.py" line="66"/>
-        <source>状态</source>
-        <translation>Status</translation>
-    </message>
-    <message>
-        <location filename="../../ui/oneform/panel.py" line="77"/>
-        <source>已核 %1 户，共 %2 户</source>
-        <translation>%1 of %2 households checked</translation>
-    </message>
-    <message>
-        <location filename="../../ui/oneform/panel.py" line="100"/>
-        <source>已核</source>
-        <translation>Checked</translation>
-    </message>
-    <message>
-        <location filename="../../ui/oneform/panel.py" line="100"/>
-        <source>待核</source>
-        <translation>To check</translation>
-    </message>
-    <message>
-        <location filename="../../ui/oneform/panel.py" line="134"/>
-        <source>发送反馈</source>
-        <translation>Send feedback</translation>
-    </message>
-    <message>
-        <location filename="../../ui/oneform/panel.py" line="134"/>
-        <source>反馈说明（可不填，默认写明已核户数）</source>
-        <translation>Note (optional; by default the number of households checked)</translation>
-    </message>
-</context>
-<context>
-    <name>RateRing</name>
-    <message>
-        <location filename="../../ui/dashboard/charts.py" line="121"/>
-        <source>暂无已办结的记录</source>
-        <translation>Nothing finished yet</translation>
-    </message>
-    <message>
-        <location filename="../../ui/dashboard/charts.py" line="122"/>
-        <source>按期 %1 / 共 %2</source>
-        <translation>%1 of %2 on time</translation>
-    </message>
-</context>
-<context>
     <name>TaskDeskPage</name>
     <message>
         <location filename="../../ui/taskdesk/page.py" line="38"/>
@@ -2010,7 +1831,7 @@ Phone: %3</translation>
     <message>
         <location filename="../../ui/taskdesk/page.py" line="39"/>
         <source>本部门下发的任务及各乡镇（村）办理进度</source>
-        <translation>Tasks issued by this department and each township's (village's) progress</translation>
+        <translation>Tasks issued by this department and each township&apos;s (village&apos;s) progress</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/page.py" line="42"/>
@@ -2102,6 +1923,7 @@ Phone: %3</translation>
     <name>TaskDetailPanel</name>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="38"/>
+        <location filename="../../ui/taskdesk/detail.py" line="115"/>
         <source>请在左侧选择一项任务</source>
         <translation>Choose a task on the left</translation>
     </message>
@@ -2112,6 +1934,9 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="49"/>
+        <location filename="../../ui/taskdesk/detail.py" line="76"/>
+        <location filename="../../ui/taskdesk/detail.py" line="242"/>
+        <location filename="../../ui/taskdesk/detail.py" line="245"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
@@ -2147,13 +1972,14 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="67"/>
+        <location filename="../../ui/taskdesk/detail.py" line="192"/>
         <source>已处理</source>
         <translation>Handled</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="74"/>
         <source>户编号、户内人员姓名或拼音首字母</source>
-        <translation>Household number, a member's name or pinyin initials</translation>
+        <translation>Household number, a member&apos;s name or pinyin initials</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="78"/>
@@ -2242,6 +2068,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="221"/>
+        <location filename="../../ui/taskdesk/detail.py" line="225"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
@@ -2258,12 +2085,88 @@ Phone: %3</translation>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="242"/>
         <source>在任务范围内没有找到匹配的户</source>
-        <translation>No matching household within the task's area</translation>
+        <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="245"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
+    </message>
+</context>
+<context>
+    <name>VisitForm</name>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="73"/>
+        <source>添加走访记录</source>
+        <translation>Add visit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="78"/>
+        <source>入户</source>
+        <translation>Home visit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="78"/>
+        <source>电话</source>
+        <translation>Phone call</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="78"/>
+        <source>集中</source>
+        <translation>Group meeting</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="83"/>
+        <source>走访日期</source>
+        <translation>Visit date</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="84"/>
+        <source>走访方式</source>
+        <translation>Visit kind</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="85"/>
+        <source>走访情况</source>
+        <translation>Findings</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/small_forms.py" line="86"/>
+        <source>后续跟进</source>
+        <translation>Follow-up</translation>
+    </message>
+</context>
+<context>
+    <name>VisitsTab</name>
+    <message>
+        <location filename="../../ui/register/members.py" line="234"/>
+        <source>走访日期</source>
+        <translation>Visit date</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="234"/>
+        <source>方式</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="234"/>
+        <source>走访人</source>
+        <translation>Visitor</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="234"/>
+        <source>走访情况</source>
+        <translation>Findings</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="235"/>
+        <source>后续跟进</source>
+        <translation>Follow-up</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/members.py" line="236"/>
+        <source>添加走访记录</source>
+        <translation>Add visit</translation>
     </message>
 </context>
 <context>
@@ -2290,6 +2193,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/dashboard/charts.py" line="175"/>
+        <location filename="../../ui/dashboard/charts.py" line="177"/>
         <source>办理中</source>
         <translation>Open</translation>
     </message>
@@ -2332,6 +2236,24 @@ Phone: %3</translation>
         <location filename="../../ui/dashboard/charts.py" line="180"/>
         <source>事件按期办结率</source>
         <translation>Cases closed on time</translation>
+    </message>
+</context>
+<context>
+    <name>errors</name>
+    <message>
+        <location filename="../../ui/errors.py" line="27"/>
+        <source>操作未能完成，发生了意外错误。详细信息已写入日志，请联系技术支持。</source>
+        <translation>The operation could not be completed because of an unexpected error. Details were written to the log; please contact support.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/errors.py" line="33"/>
+        <source>无法完成操作</source>
+        <translation>Cannot complete the action</translation>
+    </message>
+    <message>
+        <location filename="../../ui/errors.py" line="36"/>
+        <source>出错了</source>
+        <translation>Something went wrong</translation>
     </message>
 </context>
 </TS>
