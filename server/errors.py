@@ -32,6 +32,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_request": ("请求内容有误：{detail}", "Invalid request: {detail}"),
     "malformed_json": ("请求内容不是有效的 JSON。", "The request body is not valid JSON."),
     "body_too_large": ("请求内容过大（上限 {limit} 字节）。", "Request body too large (limit {limit} bytes)."),
+    "unsupported_encoding": ("不支持的请求内容编码（仅支持 gzip）。", "Unsupported Content-Encoding (gzip only)."),
+    "bad_encoding": ("请求内容无法解压。", "The request body could not be decompressed."),
     "batch_too_large": ("一次最多提交 {limit} 条变更。", "At most {limit} changes per batch."),
     "schema_version_missing": ("请求缺少 X-Schema-Version 头。", "The X-Schema-Version header is missing."),
     "upgrade_required": ("客户端版本过旧（数据版本 {version}），请升级到支持数据版本 {min}–{max} 的版本。",

@@ -1,7 +1,9 @@
 """ASGI middleware around every request: a request id (taken from a well-formed X-Request-Id or made
 fresh, echoed in the response), the access log line, and the body size limit — a declared
 Content-Length over the limit is refused before the body is read, and a streamed body is cut off
-with 413 as soon as it passes the limit, so an oversized upload never reaches a handler."""
+with 413 as soon as it passes the limit, so an oversized upload never reaches a handler. Request
+bodies may be gzip-compressed (Content-Encoding: gzip, advertised by `Accept-Encoding: gzip` on every
+answer): they are inflated on the fly, the limit applying to the inflated size."""
 
 from __future__ import annotations
 
@@ -10,12 +12,17 @@ import logging
 import re
 import time
 import uuid
+import zlib
 
 from server.errors import message
 from server.logs import request_id_var
 
 log = logging.getLogger("server.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class BadBodyEncoding(BaseException):  # noqa: N818
+    """A gzip body that does not inflate (see BodyTooLarge for why a BaseException)."""
 
 
 class BodyTooLarge(BaseException):  # noqa: N818
@@ -69,23 +76,23 @@ class RequestMiddleware:
             request_id_var.reset(token)
 
     async def _serve(self, scope, receive, send, request_id, status_box) -> None:
-        self_max = self.larger_bodies.get(scope.get("path", ""), self.default_max_body)
+        limit = self.larger_bodies.get(scope.get("path", ""), self.default_max_body)
         declared = _header(scope, b"content-length")
-        if declared and declared.isdigit() and int(declared) > self_max:
-            status_box["status"] = 413
-            await _send_error(send, scope, 413, "body_too_large", request_id, limit=self_max)
+        encoding = (_header(scope, b"content-encoding") or "identity").strip().lower()
+        refusal = None
+        if declared and declared.isdigit() and int(declared) > limit:
+            refusal = (413, "body_too_large")
+        elif encoding not in ("identity", "gzip"):
+            refusal = (415, "unsupported_encoding")
+        if refusal:
+            status_box["status"] = refusal[0]
+            await _send_error(send, scope, *refusal, request_id, limit=limit)
             return
-        received = 0
+        gate = _BodyGate(receive, limit, gzipped=encoding == "gzip")
+        if gate.gzipped:  # the app sees the inflated body; its length is no longer the declared one
+            scope = {**scope, "headers": [(k, v) for k, v in scope["headers"]
+                                          if k not in (b"content-encoding", b"content-length")]}
         started_response = False
-
-        async def limited_receive():
-            nonlocal received
-            event = await receive()
-            if event["type"] == "http.request":
-                received += len(event.get("body", b""))
-                if received > self_max:
-                    raise BodyTooLarge()
-            return event
 
         async def tagged_send(event):
             nonlocal started_response
@@ -93,15 +100,53 @@ class RequestMiddleware:
                 started_response = True
                 status_box["status"] = event["status"]
                 event = dict(event)
-                event["headers"] = [*event.get("headers", []), (b"x-request-id", request_id.encode())]
+                event["headers"] = [*event.get("headers", []), (b"x-request-id", request_id.encode()),
+                                    (b"accept-encoding", b"gzip")]  # request bodies may be gzipped
             await send(event)
 
         try:
-            await self.app(scope, limited_receive, tagged_send)
-        except BodyTooLarge:
+            await self.app(scope, gate.receive, tagged_send)
+        except (BodyTooLarge, BadBodyEncoding) as exc:
             if not started_response:
-                status_box["status"] = 413
-                await _send_error(send, scope, 413, "body_too_large", request_id, limit=self_max)
+                status, code = (413, "body_too_large") if isinstance(exc, BodyTooLarge) else (400, "bad_encoding")
+                status_box["status"] = status
+                await _send_error(send, scope, status, code, request_id, limit=limit)
+
+
+class _BodyGate:
+    """The request body as the app reads it: counted against the limit and, for a gzip body,
+    inflated piece by piece with the limit applied to the inflated size (no zip bombs)."""
+
+    def __init__(self, receive, limit: int, gzipped: bool):
+        self._receive = receive
+        self.limit = limit
+        self.gzipped = gzipped
+        self._inflater = zlib.decompressobj(31) if gzipped else None
+        self.received = 0
+
+    async def receive(self):
+        event = await self._receive()
+        if event["type"] != "http.request":
+            return event
+        body = event.get("body", b"")
+        if self._inflater is not None:
+            body = self._inflate(body, final=not event.get("more_body", False))
+            event = {**event, "body": body}
+        self.received += len(body)
+        if self.received > self.limit:
+            raise BodyTooLarge()
+        return event
+
+    def _inflate(self, chunk: bytes, final: bool) -> bytes:
+        try:
+            out = self._inflater.decompress(chunk, self.limit - self.received + 1)
+        except zlib.error:
+            raise BadBodyEncoding() from None
+        if self._inflater.unconsumed_tail:
+            raise BodyTooLarge()
+        if final and not self._inflater.eof:
+            raise BadBodyEncoding()
+        return out
 
 
 def _route_path(scope) -> str:

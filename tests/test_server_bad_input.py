@@ -4,6 +4,7 @@ scope, invalid ID numbers, missing or unsupported schema versions, missing/expir
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import pytest
@@ -100,6 +101,28 @@ def test_oversized_body_is_413_before_it_is_read(server, staff):
     streamed = requests.post(staff.server.api + "/sync/push", data=chunks(), headers={
         **staff.headers(), "Content-Type": "application/json"})
     assert streamed.status_code == 413 and error_of(streamed) == "body_too_large"
+    assert log_size(server) == before
+
+
+def test_gzip_bodies_are_inflated_within_the_limit(server, staff):
+    hid = new_id()
+    body = json.dumps({"changes": [staff.change("household", hid, {"household_no": VILLAGE + "010013",
+                                                                 "region_code": VILLAGE})]}).encode()
+    r = staff.post("/sync/push", data=gzip.compress(body),
+                   headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    assert r.status_code == 200 and r.json()["results"][0]["outcome"] == "accepted"
+    assert "gzip" in r.headers["Accept-Encoding"]
+    before = log_size(server)
+    bomb = gzip.compress(b" " * (server.settings.max_body_bytes + 1024))  # small on the wire, huge inflated
+    assert len(bomb) < server.settings.max_body_bytes // 100
+    r = staff.post("/sync/push", data=bomb, headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    assert r.status_code == 413 and error_of(r) == "body_too_large"
+    broken = staff.post("/sync/push", data=gzip.compress(body)[:-12],
+                        headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    assert broken.status_code == 400 and error_of(broken) == "bad_encoding"
+    brotli = staff.post("/sync/push", data=body, headers={"Content-Type": "application/json",
+                                                        "Content-Encoding": "br"})
+    assert brotli.status_code == 415 and error_of(brotli) == "unsupported_encoding"
     assert log_size(server) == before
 
 
