@@ -315,3 +315,19 @@ def test_deleting_a_member_asks_first_and_leaves_a_tombstone(ui, context):
     assert member.id not in [m.id for m in ui.panel.members.members]
     with context.sessions() as s:
         assert s.get(Person, member.id).deleted is True
+
+
+def test_a_field_the_service_refuses_reopens_the_form_at_that_field(qtbot, ui, context):
+    household = _first_household(context)
+    ui.panel.open_household(household.id)
+    typed = {"name": "赵六", "id_type": "01", "phone": "12345"}
+    ui.forms.person.extend([typed, {**typed, "phone": "13812345678"}])
+    ui.panel.members.add_member()
+    assert ui.errors == []
+    values, field, message = ui.forms.retries[1]
+    assert (values, field) == (typed, "phone") and "电话" in message
+    assert "赵六" in [m.name for m in ui.panel.members.members]
+    form = PersonForm(ui.panel.labels, ui.panel.check_person)
+    qtbot.addWidget(form)
+    form.restore(values, field, message)
+    assert form.name.text() == "赵六" and form.errors["phone"].text() == message

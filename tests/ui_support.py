@@ -94,8 +94,10 @@ class ScriptedForms:
         self.person: deque = deque()
         self.tag: deque = deque()
         self.visit: deque = deque()
+        self.retries: list = []
 
-    def person_input(self, parent, labels, check, person=None):
+    def person_input(self, parent, labels, check, person=None, retry=None):
+        self.retries.append(retry)
         return self.person.popleft() if self.person else None
 
     def tag_input(self, parent, options, today):

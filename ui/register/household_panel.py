@@ -39,7 +39,7 @@ class HouseholdPanel(QWidget):
         self.dialogs = dialogs
         self.forms = forms
         self._on_error = on_error
-        self._language = language
+        self.language = language
         self.printer = printer
         self.labels = Labels()
         self.detail = None  # the HouseholdDetail on screen, None for a new household
@@ -208,7 +208,7 @@ class HouseholdPanel(QWidget):
     def report(self, error: BaseException) -> None:
         """A validation error goes next to its field when the form has one; the rest to show_error."""
         if isinstance(error, ValidationError) and error.field in self.errors:
-            self._show_error(error.field, error.message(self._language))
+            self._show_error(error.field, error.message(self.language))
             return
         self._on_error(error)
 
@@ -223,10 +223,10 @@ class HouseholdPanel(QWidget):
     # -- field checks -----------------------------------------------------------------------
     def _check(self, field: str, value: str) -> None:
         region = self.village.currentData() if self.detail is None else self.detail.household.region_code
-        self._show_error(field, check_household_field(field, value, region, self._language) if value else "")
+        self._show_error(field, check_household_field(field, value, region, self.language) if value else "")
 
     def check_person(self, field: str, value, id_type: str) -> str:
-        return check_person_field(field, value, id_type, self._language)
+        return check_person_field(field, value, id_type, self.language)
 
     def _show_error(self, field: str, message: str) -> None:
         self.errors[field].setText(message)

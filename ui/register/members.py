@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.client.browse import RegisterFilter
+from app.errors import ValidationError
+from ui.register.person_form import FIELDS_WITH_MESSAGES as PERSON_FORM_FIELDS
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -104,22 +106,37 @@ class MembersTab(_Tab):
         key = _selected_key(self.table)
         return next((m for m in self.members if m.id == key), None)
 
-    def add_member(self) -> None:
+    def add_member(self, retry=None) -> None:
         detail = self.panel.detail
         if detail is None:
             return
-        values = self.panel.forms.person_input(self, self.panel.labels, self.panel.check_person)
+        values = self.panel.forms.person_input(self, self.panel.labels, self.panel.check_person, retry=retry)
         if values:
-            name = values.pop("name")
-            self._run(lambda: self.panel.context.persons.create(detail.household.id, name, **values))
+            fields = {k: v for k, v in values.items() if k != "name"}
+            self._run_form(lambda: self.panel.context.persons.create(detail.household.id, values["name"], **fields),
+                           values, self.add_member)
 
-    def edit_member(self, *_args) -> None:
+    def edit_member(self, *_args, retry=None) -> None:
         member = self.selected()
         if member is None:
             return
-        values = self.panel.forms.person_input(self, self.panel.labels, self.panel.check_person, member)
+        values = self.panel.forms.person_input(self, self.panel.labels, self.panel.check_person, member, retry)
         if values:
-            self._run(lambda: self.panel.context.persons.edit(member.id, **values))
+            self._run_form(lambda: self.panel.context.persons.edit(member.id, **values), values,
+                           lambda retry: self.edit_member(retry=retry))
+
+    def _run_form(self, job, values: dict, reopen) -> None:
+        """Run a person form's save; a field the service refuses reopens the form at that field."""
+        def done(_result, error) -> None:
+            if isinstance(error, ValidationError) and error.field in PERSON_FORM_FIELDS:
+                reopen((values, error.field, error.message(self.panel.language)))
+                return
+            if error is not None:
+                self.panel.report(error)
+                return
+            self.panel.reload()
+
+        self.panel.runner.run_db(job, done)
 
     def move_member(self) -> None:
         member = self.selected()

@@ -27,6 +27,7 @@ _COMBOS = (("gender", "性别"), ("ethnicity", "民族"), ("relation_to_head", "
            ("residence_type", "人员类别"), ("status", "人员状态"), ("political_status", "政治面貌"),
            ("marital_status", "婚姻状况"), ("education", "文化程度"))
 _CODE_TABLES = {"status": "person_status"}
+FIELDS_WITH_MESSAGES = ("name", "id_number", "phone", "current_address")  # shown under their field
 
 
 class PersonForm(QDialog):
@@ -142,6 +143,22 @@ class PersonForm(QDialog):
         label.setVisible(True)
         self._update_ok()
         return True
+
+    def restore(self, values: dict, field: str, message: str) -> None:
+        """Fill the form again with what the user typed and show the service's message next to the
+        field it concerns (the form was closed while the service checked it)."""
+        for name, edit in (("name", self.name), ("id_number", self.id_number), ("phone", self.phone),
+                           ("current_address", self.current_address)):
+            if name in values:
+                edit.setText(values[name] or "")
+        if "id_type" in values:
+            self.id_type.setCurrentIndex(max(self.id_type.findData(values["id_type"]), 0))
+        for name, box in self.combos.items():
+            if name in values:
+                box.setCurrentIndex(max(box.findData(values[name]), 0))
+        if values.get("birth_date"):
+            self.birth_date.setDate(QDate(values["birth_date"]))
+        self.show_error(field, message)
 
     def values(self) -> dict:
         """The fields to send: everything for a new person, only what changed for an existing one."""

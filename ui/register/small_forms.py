@@ -96,8 +96,12 @@ class VisitForm(QDialog):
 class RegisterForms:
     """Opens the register's dialogs modally and returns what the user entered (None = cancelled)."""
 
-    def person_input(self, parent: QWidget, labels: Labels, check, person=None) -> dict | None:
+    def person_input(self, parent: QWidget, labels: Labels, check, person=None, retry=None) -> dict | None:
+        """`retry` = (values, field, message) reopens the form as the user left it, with the message
+        the service gave next to its field."""
         form = PersonForm(labels, check, person, parent)
+        if retry is not None:
+            form.restore(*retry)
         return form.values() if form.exec() == QDialog.DialogCode.Accepted else None
 
     def tag_input(self, parent: QWidget, options: list[tuple[str, str]], today: dt.date):
