@@ -15,8 +15,9 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Spacer
+from reportlab.platypus import Flowable, Spacer
 
+from app.reports.flow import PageFlow
 from app.reports.fonts import MAIN_FONT, draw_runs, register_fonts
 from app.reports.grid import Grid, SignatureBoxes, TextBlock
 
@@ -161,13 +162,14 @@ def build_pdf(target, story: list, marks: PageMarks, title: str, author: str) ->
     """Lays out `story` on A4 pages with header, footer and watermark into `target` (a path or a
     binary file object); returns the number of pages."""
     register_fonts()
-    doc = BaseDocTemplate(target, pagesize=A4, leftMargin=SIDE_MARGIN, rightMargin=SIDE_MARGIN,
-                          topMargin=TOP_MARGIN, bottomMargin=BOTTOM_MARGIN, title=title, author=author,
-                          creator="基层治理工作台", initialFontName=MAIN_FONT)
-    frame = Frame(SIDE_MARGIN, BOTTOM_MARGIN, CONTENT_WIDTH, PAGE_HEIGHT - TOP_MARGIN - BOTTOM_MARGIN,
-                  id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-    doc.addPageTemplates([PageTemplate(id="form", frames=[frame],
-                                       onPage=lambda canvas, _doc: _draw_header(canvas, marks))])
-    canvas_class = type("FormCanvas", (_NumberedCanvas,), {"marks": marks})
-    doc.build(story, canvasmaker=canvas_class)
-    return doc.page
+    canvas = _NumberedCanvas(target, pagesize=A4, initialFontName=MAIN_FONT)
+    canvas.marks = marks
+    canvas.setTitle(title)
+    canvas.setAuthor(author)
+    canvas.setCreator("基层治理工作台")
+    frame = (SIDE_MARGIN, BOTTOM_MARGIN, CONTENT_WIDTH, PAGE_HEIGHT - TOP_MARGIN - BOTTOM_MARGIN)
+    flow = PageFlow(canvas, frame, lambda c: _draw_header(c, marks))
+    flow.add_all(story)
+    canvas.showPage()
+    canvas.save()
+    return flow.pages
