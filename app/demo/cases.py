@@ -16,12 +16,12 @@ from app.rules.deadlines import add_workdays, deadline_workdays
 
 _SELF = ("self_handle", "close")
 _MAIN = ("accept", "dispatch", "sign", "handle", "submit", "approve")
-_PATHS = (  # (weight, actions up to 办结)
-    (60, _SELF),
-    (28, _MAIN),
-    (4, ("accept", "dispatch", "return", "accept", "dispatch", "sign", "handle", "submit", "approve")),
-    (4, ("accept", "dispatch", "sign", "handle", "extend", "approve_extension", "submit", "approve")),
-    (4, ("accept", "dispatch", "sign", "handle", "submit", "rework", "submit", "approve")),
+_PATHS = (  # (weight, actions up to 办结): most small matters are settled in the grid (小事不出网格)
+    (78, _SELF),
+    (15, _MAIN),
+    (2.5, ("accept", "dispatch", "return", "accept", "dispatch", "sign", "handle", "submit", "approve")),
+    (2.5, ("accept", "dispatch", "sign", "handle", "extend", "approve_extension", "submit", "approve")),
+    (2, ("accept", "dispatch", "sign", "handle", "submit", "rework", "submit", "approve")),
 )
 _HOURS = {"accept": (1, 24), "self_handle": (0, 4), "dispatch": (1, 24), "sign": (1, 48), "return": (2, 48),
           "handle": (1, 24), "extend": (24, 120), "approve_extension": (2, 48), "submit": (24, 200),
@@ -109,7 +109,7 @@ def _walk(ctx: DemoContext, case: dict, path: tuple[str, ...]) -> None:
     at = case["registered_at"]
     grid_worker = ctx.grid_workers[case["grid_code"]]
     _log(ctx, case, at, grid_worker, "register", None, 10)
-    tail = ("revisit", "archive") if rng.random() < 0.6 else ("archive",) if rng.random() < 0.6 else ()
+    tail = _tail(rng.random(), path is _SELF)
     for action in path + tail:
         low, high = _HOURS[action]
         step_at = at + dt.timedelta(hours=rng.uniform(low, high))
@@ -120,6 +120,15 @@ def _walk(ctx: DemoContext, case: dict, path: tuple[str, ...]) -> None:
         _log(ctx, case, step_at, actor, action, case["status"], to_status)
         _apply(ctx, case, action, step_at, to_status)
         at = step_at
+
+
+def _tail(roll: float, on_the_spot: bool) -> tuple[str, ...]:
+    """After 办结: dispatched cases are mostly revisited and archived; most matters settled on the
+    spot by the grid worker stay closed without a formal revisit."""
+    revisit, archive_only = (0.15, 0.15) if on_the_spot else (0.6, 0.24)
+    if roll < revisit:
+        return ("revisit", "archive")
+    return ("archive",) if roll < revisit + archive_only else ()
 
 
 def _apply(ctx: DemoContext, case: dict, action: str, at: dt.datetime, to_status: int) -> None:
