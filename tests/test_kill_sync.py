@@ -212,10 +212,13 @@ def test_kill_clients_and_server_mid_sync(tmp_path):
             assert clients[1].run(10, 2, kill_on="snapshot", enrol=True) in ("killed", "done")
             assert clients[2].run(10, 3, enrol=True) == "done"
             client_kills, server_kills, rounds = Counter(), 0, 0
-            while (sum(client_kills.values()) < CLIENT_KILLS or server_kills < SERVER_KILLS) and rounds < 60:
+            def clients_pending() -> bool:
+                return sum(client_kills.values()) < CLIENT_KILLS or min(client_kills["push"], client_kills["pull"]) < 5
+
+            while (clients_pending() or server_kills < SERVER_KILLS) and rounds < 60:
                 rounds += 1
                 seed = 100 * rounds
-                if server_kills < SERVER_KILLS and (rounds % 2 == 0 or sum(client_kills.values()) >= CLIENT_KILLS):
+                if server_kills < SERVER_KILLS and (rounds % 2 == 0 or not clients_pending()):
                     victim = clients[rounds % 3]
                     outcome = victim.run(25, seed, kill_on="push", delay=rng.uniform(0, 0.03),
                                          on_phase=server.kill9)
@@ -228,7 +231,7 @@ def test_kill_clients_and_server_mid_sync(tmp_path):
                         c.run(25 if p == "push" else 5, s, kill_on=p, delay=d) for c, p in zip(clients, phases, strict=True)]
                 for phase, outcome in zip(phases, _parallel(jobs), strict=True):
                     client_kills[phase] += outcome == "killed"
-            assert sum(client_kills.values()) >= CLIENT_KILLS and min(client_kills.values()) >= 5, client_kills
+            assert not clients_pending(), client_kills
             assert server_kills >= SERVER_KILLS
             if server.process.poll() is not None:
                 server.start()
