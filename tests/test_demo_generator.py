@@ -78,7 +78,22 @@ def test_family_ages_are_plausible(rows):
             if person["relation_to_head"] in ("20", "30"):
                 assert 18 <= gap <= 50
             if person["relation_to_head"] in ("51", "52"):
-                assert gap <= -18
+                assert gap <= -20
+
+
+def test_marital_status_fits_the_household(rows):
+    members = defaultdict(list)
+    for person in rows["persons"]:
+        members[person["household_id"]].append(person)
+    for people in members.values():
+        relations = {p["relation_to_head"] for p in people}
+        for person in people:
+            if person["relation_to_head"] in ("02", "10") and "10" in relations:
+                assert person["marital_status"] == "20"
+            if person["relation_to_head"] in ("51", "52"):
+                assert person["marital_status"] == ("20" if {"51", "52"} <= relations else "30")
+            if _age(person["birth_date"]) < 18:
+                assert person["marital_status"] == "10"
 
 
 def test_household_numbers_follow_the_glossary(rows):

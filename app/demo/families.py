@@ -80,7 +80,7 @@ def _add_parents(rng: random.Random, members: list[Member], size: int, head_age:
     if len(members) >= size or head_age > 58:
         return
     father_age = head_age + rng.randint(22, 34)
-    mother_age = father_age - rng.randint(0, 4)
+    mother_age = max(head_age + 20, father_age - rng.randint(0, 4))
     if mother_age <= 95:
         members.append(Member(MOTHER, "2", mother_age))
     if len(members) < size and father_age <= 92 and rng.random() < 0.7:

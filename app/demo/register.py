@@ -66,11 +66,14 @@ def _political(ctx: DemoContext, age: int, gender: str) -> str:
     return "13"
 
 
-def _marital(ctx: DemoContext, member: fam.Member, has_spouse: bool) -> str:
-    if member.relation in (fam.HEAD, fam.SPOUSE) and has_spouse:
+def _marital(ctx: DemoContext, member: fam.Member, relations: frozenset[str]) -> str:
+    """GB/T 2261.2 status consistent with who else lives in the household."""
+    if member.relation in (fam.HEAD, fam.SPOUSE) and fam.SPOUSE in relations:
         return "20"
-    if member.relation in (fam.DAUGHTER_IN_LAW,):
+    if member.relation == fam.DAUGHTER_IN_LAW:
         return "20"
+    if member.relation in (fam.FATHER, fam.MOTHER):
+        return "20" if {fam.FATHER, fam.MOTHER} <= relations else "30"
     if member.age < 20:
         return "10"
     if member.age >= 60:
@@ -117,7 +120,7 @@ def _build_members(ctx: DemoContext, members: list[fam.Member], household_id: st
     surname = ctx.names.surname()
     spouse_surname = ctx.names.surname()
     base_ethnicity = _weighted(ctx, _ETHNICITY)
-    has_spouse = any(m.relation == fam.SPOUSE for m in members)
+    relations = frozenset(m.relation for m in members)
     rows = []
     for member in members:
         if member.relation in _FAMILY_NAME_RELATIONS:
@@ -128,12 +131,12 @@ def _build_members(ctx: DemoContext, members: list[fam.Member], household_id: st
             name = ctx.names.full(member.gender)
         rows.append(_person_row(ctx, member, name, household_id, village, grid, address,
                                 base_ethnicity if rng.random() < 0.9 else _weighted(ctx, _ETHNICITY),
-                                has_spouse, away and member.relation in (fam.HEAD, fam.SPOUSE)))
+                                relations, away and member.relation in (fam.HEAD, fam.SPOUSE)))
     return rows
 
 
 def _person_row(ctx: DemoContext, member: fam.Member, name: str, household_id: str, village: Village,
-                grid: str, address: str, ethnicity: str, has_spouse: bool, away: bool) -> dict:
+                grid: str, address: str, ethnicity: str, relations: frozenset[str], away: bool) -> dict:
     rng = ctx.rng
     birth = _birth_date(ctx, member.age)
     id_number = ctx.resident_ids.new(birth, member.gender)
@@ -147,7 +150,7 @@ def _person_row(ctx: DemoContext, member: fam.Member, name: str, household_id: s
         "birth_date": birth, "ethnicity": ethnicity, "relation_to_head": member.relation,
         "education": _education(ctx, member.age, birth.year),
         "political_status": _political(ctx, member.age, member.gender),
-        "marital_status": _marital(ctx, member, has_spouse),
+        "marital_status": _marital(ctx, member, relations),
         "hukou_address": hukou_address,
         "current_address": f"{rng.choice(_MIGRANT_PLACES)}（务工）" if migrant else hukou_address,
         "phone": phone, "residence_type": "4" if migrant else ("3" if rng.random() < 0.03 else "1"),
