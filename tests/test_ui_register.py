@@ -7,12 +7,19 @@ new household), members (add, move, set head), tags, visits, and the audited rev
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.client.browse import RegisterFilter
 from db.client import OutboxChange
-from db.models import AuditEntry, Household, Person
-from tests.ui_support import ScriptedDialogs, ScriptedForms, context, demo_template, open_context  # noqa: F401
+from db.models import AuditEntry, Household, Person, TagAssignment
+from tests.ui_support import (  # noqa: F401
+    ScriptedDialogs,
+    ScriptedForms,
+    context,
+    demo_template,
+    open_context,
+    unique_person,
+)
 from ui.lazy_model import Column, LazyTableModel
 from ui.register.household_panel import HouseholdPanel
 from ui.register.lists import Labels, person_columns
@@ -60,7 +67,9 @@ def test_person_list_loads_page_by_page(context):
     while model.canFetchMore():
         model.fetchMore()
     ids = {model.row_at(i).id for i in range(model.rowCount())}
-    assert model.rowCount() == len(ids) == 215
+    with context.sessions() as s:
+        total = s.scalar(select(func.count()).select_from(Person).where(Person.deleted.is_(False)))
+    assert total > 150 and model.rowCount() == len(ids) == total
     assert all("*" in model.row_at(i).id_masked for i in range(model.rowCount()))
 
 
@@ -89,50 +98,65 @@ def test_pages_of_a_replaced_query_are_dropped():
 
 
 def test_search_by_pinyin_initials_and_id_tail(ui, context):
-    ui.search("wm")
-    names = ui.person_names()
-    assert "王明" in names and all(n for n in names)
-    with context.sessions() as s:
-        person = s.scalars(select(Person).where(Person.name == "唐敏畅")).one()
-    ui.search(person.id_number[-6:])
+    person_id, name, initials, id_number = unique_person(context)
+    ui.search(initials[:2])
+    assert name in ui.person_names()
+    ui.search(initials)
+    assert ui.person_names() == [name]
+    ui.search(id_number[-6:])
     rows = [ui.page.persons.row_at(i) for i in range(ui.page.persons.rowCount())]
-    assert [r.name for r in rows] == ["唐敏畅"]
-    assert rows[0].id_masked == person.id_number[:6] + "********" + person.id_number[-4:]
+    assert person_id in [r.id for r in rows]
+    row = next(r for r in rows if r.id == person_id)
+    assert row.id_masked == id_number[:6] + "********" + id_number[-4:]
     assert ui.page.tabs.currentWidget() is ui.page.person_view
 
 
 def test_typing_is_debounced_then_searched(qtbot, context):
+    _id, name, initials, _number = unique_person(context)
     ui = Page(qtbot, context, debounce_ms=80)
     before = ui.page.persons.rowCount()
-    for text in ("t", "tm", "tmc"):
-        ui.page.filters.search.setText(text)
+    for end in range(1, len(initials) + 1):
+        ui.page.filters.search.setText(initials[:end])
     assert ui.page.persons.rowCount() == before  # nothing queried while the user is typing
-    qtbot.waitUntil(lambda: ui.person_names() == ["唐敏畅"], timeout=3000)
+    qtbot.waitUntil(lambda: ui.person_names() == [name], timeout=3000)
 
 
 def test_filters_by_village_tag_and_status(ui, context):
+    live = (Person.deleted.is_(False), Person.merged_into.is_(None))
+    with context.sessions() as s:
+        village = s.scalars(select(Household.region_code).order_by(Household.household_no)).first()
+        households = s.scalar(select(func.count()).select_from(Household).where(Household.region_code == village))
+        party = s.scalar(select(func.count()).select_from(Person).join(
+            TagAssignment, TagAssignment.subject_id == Person.id).where(
+            *live, TagAssignment.tag_code == "dy", TagAssignment.deleted.is_(False)))
+        away = s.scalar(select(func.count()).select_from(Person).where(*live, Person.status == "2"))
+    assert households and party and away
     combo = ui.page.filters.village
-    combo.setCurrentIndex(combo.findData("150422100203"))
+    combo.setCurrentIndex(combo.findData(village))
     rows = [ui.page.persons.row_at(i) for i in range(ui.page.persons.rowCount())]
-    assert rows and {r.region_code for r in rows} == {"150422100203"}
-    assert ui.page.households.rowCount() == 3
+    assert rows and {r.region_code for r in rows} == {village}
+    assert ui.page.households.rowCount() == households
     combo.setCurrentIndex(0)
     tag = ui.page.filters.tag
     tag.setCurrentIndex(tag.findData("dy"))
-    assert ui.page.persons.rowCount() == 22
+    assert ui.page.persons.rowCount() == party
     tag.setCurrentIndex(0)
     status = ui.page.filters.status
     status.setCurrentIndex(status.findData("2"))
-    assert ui.page.persons.rowCount() == 16 and ui.page.persons.row_at(0).status == "2"
+    assert ui.page.persons.rowCount() == away and ui.page.persons.row_at(0).status == "2"
 
 
-def test_choosing_a_person_opens_their_household(ui):
-    ui.search("tmc")
+def test_choosing_a_person_opens_their_household_and_double_click_edits_them(ui, context):
+    _id, name, initials, _number = unique_person(context)
+    ui.search(initials)
     ui.page.person_view.selectRow(0)
     panel = ui.panel
     assert panel.detail is not None
-    assert "唐敏畅" in [m.name for m in panel.members.members]
-    assert panel.members.selected().name == "唐敏畅"
+    assert name in [m.name for m in panel.members.members]
+    assert panel.members.selected().name == name
+    ui.forms.person.append({"current_address": "新地址2号"})
+    ui.page.person_view.doubleClicked.emit(ui.page.persons.index(0, 0))
+    assert context.persons.get(panel.members.selected().id).current_address == "新地址2号"
 
 
 def test_editing_a_household_saves_only_the_change_and_reaches_the_outbox(ui, context):
@@ -162,7 +186,7 @@ def test_validation_messages_appear_next_to_the_field_as_the_user_types(ui, cont
 
 def test_a_new_household_is_created_in_the_chosen_village(ui, context):
     ui.page.filters.village.setCurrentIndex(ui.page.filters.village.findData("150422100203"))
-    ui.page.create_new()
+    ui.panel.new_button.click()
     assert ui.panel.household_no.text() == "150422100203"
     ui.panel.household_no.setText("150422100203" + "09" + "0001")
     ui.panel.address.setText("兴隆地村9组1号")
@@ -331,3 +355,17 @@ def test_a_field_the_service_refuses_reopens_the_form_at_that_field(qtbot, ui, c
     qtbot.addWidget(form)
     form.restore(values, field, message)
     assert form.name.text() == "赵六" and form.errors["phone"].text() == message
+
+
+def test_an_id_number_already_registered_is_a_warning_not_a_refusal(qtbot, ui, context):
+    with context.sessions() as s:
+        existing = s.scalars(select(Person).where(Person.id_number.is_not(None)).order_by(Person.id)).first()
+        number, name = existing.id_number, existing.name
+    form = PersonForm(ui.panel.labels, ui.panel.check_person, same_id=ui.panel.same_id)
+    qtbot.addWidget(form)
+    form.name.setText("新登记")
+    form.id_number.setText(number)
+    assert not form.same_id_warning.isHidden() and name in form.same_id_warning.text()
+    assert form.buttons.button(form.buttons.StandardButton.Ok).isEnabled()
+    form.id_number.setText(VALID_ID)
+    assert form.same_id_warning.isHidden()

@@ -18,7 +18,14 @@ from db.base import Base
 from db.models import Household
 from db.server import ServerBase
 from sync.inprocess import StoreTransport
-from tests.ui_support import ScriptedDialogs, ScriptedForms, context, demo_template, settings  # noqa: F401
+from tests.ui_support import (  # noqa: F401
+    ScriptedDialogs,
+    ScriptedForms,
+    context,
+    demo_template,
+    settings,
+    unique_person,
+)
 from ui.app import Shell, build_main_window
 from ui.tasks import ImmediateTaskRunner
 
@@ -42,10 +49,11 @@ def test_find_by_initials_fix_household_and_sync(qtbot, context, settings, tmp_p
     window = build_main_window(Shell(context, ImmediateTaskRunner(), settings, dialogs, ScriptedForms(), services))
     qtbot.addWidget(window)
 
+    _id, name, initials, _number = unique_person(context)
     register = window.show_page("register")
-    register.filters.search.setText("tmc")
+    register.filters.search.setText(initials)
     register.filters.flush()
-    assert register.persons.row_at(0).name == "唐敏畅"
+    assert register.persons.row_at(0).name == name
     register.person_view.selectRow(0)
     panel = register.panel
     household_id = panel.detail.household.id

@@ -35,6 +35,21 @@ def open_context(template: Path, directory: Path, role: str = "township_staff",
     return ClientContext(open_local(target), Actor("clerk.li", role, scope, DEVICE))
 
 
+def unique_person(ctx: ClientContext):
+    """A person whose pinyin initials (3+ letters) nobody else in the township shares, so tests do
+    not depend on the generator's exact names: (id, name, initials, id_number)."""
+    from sqlalchemy import func, select
+
+    from db.models import Person
+
+    with ctx.sessions() as s:
+        initials = s.scalars(select(Person.search_initials).where(func.length(Person.search_initials) >= 3)
+                             .group_by(Person.search_initials).having(func.count() == 1)
+                             .order_by(Person.search_initials)).first()
+        person = s.scalars(select(Person).where(Person.search_initials == initials)).one()
+        return person.id, person.name, initials, person.id_number
+
+
 @pytest.fixture
 def context(demo_template, tmp_path):
     ctx = open_context(demo_template, tmp_path)
@@ -96,7 +111,7 @@ class ScriptedForms:
         self.visit: deque = deque()
         self.retries: list = []
 
-    def person_input(self, parent, labels, check, person=None, retry=None):
+    def person_input(self, parent, labels, check, person=None, retry=None, same_id=None):
         self.retries.append(retry)
         return self.person.popleft() if self.person else None
 

@@ -2,6 +2,25 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="zh_CN">
 <context>
+    <name>AnswersPanel</name>
+    <message>
+        <location filename="../../ui/oneform/answers.py" line="14"/>
+        <location filename="../../ui/oneform/answers.py" line="34"/>
+        <source>尚未收到一表通数据</source>
+        <translation>No one-form data received yet</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/answers.py" line="38"/>
+        <source>%1 于 %2 反馈，共 %3 户</source>
+        <translation>Sent by %1 at %2, %3 households</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/answers.py" line="40"/>
+        <source>户编号</source>
+        <translation>Household no.</translation>
+    </message>
+</context>
+<context>
     <name>BarChart</name>
     <message>
         <location filename="../../ui/dashboard/charts.py" line="47"/>
@@ -552,68 +571,73 @@
         <translation>Visits</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="82"/>
+        <location filename="../../ui/register/household_panel.py" line="83"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="83"/>
+        <location filename="../../ui/register/household_panel.py" line="84"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="84"/>
+        <location filename="../../ui/register/household_panel.py" line="85"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="87"/>
+        <location filename="../../ui/register/household_panel.py" line="88"/>
         <source>户口类型</source>
         <translation>Hukou type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="89"/>
+        <location filename="../../ui/register/household_panel.py" line="90"/>
         <source>户别</source>
         <translation>Household kind</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="90"/>
+        <location filename="../../ui/register/household_panel.py" line="91"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="91"/>
+        <location filename="../../ui/register/household_panel.py" line="92"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="92"/>
+        <location filename="../../ui/register/household_panel.py" line="93"/>
         <source>保存户信息 (Ctrl+S)</source>
         <translation>Save household (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="94"/>
-        <location filename="../../ui/register/household_panel.py" line="219"/>
+        <location filename="../../ui/register/household_panel.py" line="95"/>
+        <source>新建户 (Ctrl+N)</source>
+        <translation>New household (Ctrl+N)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="96"/>
+        <location filename="../../ui/register/household_panel.py" line="221"/>
         <source>打印户情登记表</source>
         <translation>Print household card</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="138"/>
+        <location filename="../../ui/register/household_panel.py" line="140"/>
         <source>户情：%1</source>
         <translation>Household: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="156"/>
+        <location filename="../../ui/register/household_panel.py" line="158"/>
         <source>新建户</source>
         <translation>New household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="255"/>
+        <location filename="../../ui/register/household_panel.py" line="262"/>
         <source>（未划分网格）</source>
         <translation>(no grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="267"/>
+        <location filename="../../ui/register/household_panel.py" line="274"/>
         <source>（不修改请留空）</source>
         <translation> (leave empty to keep)</translation>
     </message>
@@ -772,111 +796,111 @@
 <context>
     <name>MembersTab</name>
     <message>
-        <location filename="../../ui/register/members.py" line="80"/>
+        <location filename="../../ui/register/members.py" line="82"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="80"/>
+        <location filename="../../ui/register/members.py" line="82"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="80"/>
+        <location filename="../../ui/register/members.py" line="82"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="80"/>
+        <location filename="../../ui/register/members.py" line="82"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="81"/>
+        <location filename="../../ui/register/members.py" line="83"/>
         <source>公民身份号码</source>
         <translation>Resident ID</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="81"/>
+        <location filename="../../ui/register/members.py" line="83"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="81"/>
+        <location filename="../../ui/register/members.py" line="83"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="83"/>
+        <location filename="../../ui/register/members.py" line="85"/>
         <source>添加成员</source>
         <translation>Add member</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="84"/>
+        <location filename="../../ui/register/members.py" line="86"/>
         <source>编辑</source>
         <translation>Edit</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="85"/>
-        <location filename="../../ui/register/members.py" line="129"/>
-        <location filename="../../ui/register/members.py" line="143"/>
-        <location filename="../../ui/register/members.py" line="146"/>
+        <location filename="../../ui/register/members.py" line="87"/>
+        <location filename="../../ui/register/members.py" line="148"/>
+        <location filename="../../ui/register/members.py" line="162"/>
+        <location filename="../../ui/register/members.py" line="165"/>
         <source>迁至他户</source>
         <translation>Move to household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="86"/>
+        <location filename="../../ui/register/members.py" line="88"/>
         <source>设为户主</source>
         <translation>Make head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="87"/>
+        <location filename="../../ui/register/members.py" line="89"/>
         <source>删除</source>
         <translation>Delete</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="88"/>
-        <location filename="../../ui/register/members.py" line="171"/>
+        <location filename="../../ui/register/members.py" line="90"/>
+        <location filename="../../ui/register/members.py" line="190"/>
         <source>查看完整号码</source>
         <translation>Show full numbers</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="95"/>
+        <location filename="../../ui/register/members.py" line="97"/>
         <source>（户主）</source>
         <translation> (head)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="129"/>
+        <location filename="../../ui/register/members.py" line="148"/>
         <source>目标户的户编号或户主姓名：</source>
         <translation>Household number or head name of the target household:</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="143"/>
+        <location filename="../../ui/register/members.py" line="162"/>
         <source>没有找到符合条件的户。</source>
         <translation>No matching household found.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="146"/>
+        <location filename="../../ui/register/members.py" line="165"/>
         <source>将 %1 迁至：</source>
         <translation>Move %1 to:</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="162"/>
+        <location filename="../../ui/register/members.py" line="181"/>
         <source>确定删除“%1”？仅用于录入错误；迁出、死亡请修改人员状态。</source>
         <translation>Delete “%1”? Only for entry mistakes; for people who moved away or died, change their status instead.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="163"/>
+        <location filename="../../ui/register/members.py" line="182"/>
         <source>删除人员</source>
         <translation>Delete person</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="172"/>
+        <location filename="../../ui/register/members.py" line="191"/>
         <source>请填写查看原因（将记入审计日志）：</source>
         <translation>Reason for viewing (recorded in the audit log):</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="180"/>
+        <location filename="../../ui/register/members.py" line="199"/>
         <source>姓名：%1
 证件号码：%2
 联系电话：%3</source>
@@ -885,7 +909,7 @@ ID number: %2
 Phone: %3</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="182"/>
+        <location filename="../../ui/register/members.py" line="201"/>
         <source>完整号码（已记录审计）</source>
         <translation>Full numbers (audited)</translation>
     </message>
@@ -1127,100 +1151,105 @@ Phone: %3</translation>
 <context>
     <name>PersonForm</name>
     <message>
-        <location filename="../../ui/register/person_form.py" line="35"/>
+        <location filename="../../ui/register/person_form.py" line="40"/>
         <source>编辑人员</source>
         <translation>Edit person</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="35"/>
+        <location filename="../../ui/register/person_form.py" line="40"/>
         <source>添加人员</source>
         <translation>Add person</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="42"/>
+        <location filename="../../ui/register/person_form.py" line="47"/>
         <source>居民身份证</source>
         <translation>Resident ID card</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="62"/>
+        <location filename="../../ui/register/person_form.py" line="67"/>
         <source>（未填）</source>
         <translation>(not set)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="72"/>
-        <location filename="../../ui/register/person_form.py" line="73"/>
+        <location filename="../../ui/register/person_form.py" line="77"/>
+        <location filename="../../ui/register/person_form.py" line="78"/>
         <source>（不修改请留空）</source>
         <translation> (leave empty to keep)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="81"/>
+        <location filename="../../ui/register/person_form.py" line="86"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="81"/>
+        <location filename="../../ui/register/person_form.py" line="86"/>
         <source>证件类型</source>
         <translation>Document type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="82"/>
+        <location filename="../../ui/register/person_form.py" line="87"/>
         <source>证件号码</source>
         <translation>Document number</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="82"/>
+        <location filename="../../ui/register/person_form.py" line="87"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="83"/>
+        <location filename="../../ui/register/person_form.py" line="88"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="83"/>
+        <location filename="../../ui/register/person_form.py" line="88"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="97"/>
+        <location filename="../../ui/register/person_form.py" line="102"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="97"/>
+        <location filename="../../ui/register/person_form.py" line="102"/>
         <source>民族</source>
         <translation>Ethnicity</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="97"/>
+        <location filename="../../ui/register/person_form.py" line="102"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="97"/>
+        <location filename="../../ui/register/person_form.py" line="102"/>
         <source>人员类别</source>
         <translation>Residence type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="97"/>
+        <location filename="../../ui/register/person_form.py" line="102"/>
         <source>人员状态</source>
         <translation>Person status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="98"/>
+        <location filename="../../ui/register/person_form.py" line="103"/>
         <source>政治面貌</source>
         <translation>Political status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="98"/>
+        <location filename="../../ui/register/person_form.py" line="103"/>
         <source>婚姻状况</source>
         <translation>Marital status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="98"/>
+        <location filename="../../ui/register/person_form.py" line="103"/>
         <source>文化程度</source>
         <translation>Education</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="149"/>
+        <source>注意：该证件号码已登记给 %1。仍可保存，将提交审核合并。</source>
+        <translation>Note: this ID number is already registered to %1. You can still save; the pair goes to review for merging.</translation>
     </message>
 </context>
 <context>
@@ -1338,12 +1367,12 @@ Phone: %3</translation>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="167"/>
+        <location filename="../../ui/register/page.py" line="176"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/register/page.py" line="168"/>
+        <location filename="../../ui/register/page.py" line="177"/>
         <source>已显示 %n 条</source>
         <translation>
             <numerusform>%n row shown</numerusform>
@@ -1750,73 +1779,73 @@ Phone: %3</translation>
 <context>
     <name>TagsTab</name>
     <message>
-        <location filename="../../ui/register/members.py" line="189"/>
+        <location filename="../../ui/register/members.py" line="208"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="189"/>
+        <location filename="../../ui/register/members.py" line="208"/>
         <source>对象</source>
         <translation>Subject</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="189"/>
+        <location filename="../../ui/register/members.py" line="208"/>
         <source>开始日期</source>
         <translation>Start date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="189"/>
+        <location filename="../../ui/register/members.py" line="208"/>
         <source>结束日期</source>
         <translation>End date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="190"/>
+        <location filename="../../ui/register/members.py" line="209"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="192"/>
+        <location filename="../../ui/register/members.py" line="211"/>
         <source>给户添加标签</source>
         <translation>Tag household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="193"/>
+        <location filename="../../ui/register/members.py" line="212"/>
         <source>给所选成员添加标签</source>
         <translation>Tag selected member</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="194"/>
-        <location filename="../../ui/register/members.py" line="228"/>
+        <location filename="../../ui/register/members.py" line="213"/>
+        <location filename="../../ui/register/members.py" line="247"/>
         <source>移除标签</source>
         <translation>Remove tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="200"/>
+        <location filename="../../ui/register/members.py" line="219"/>
         <source>本户</source>
         <translation>Household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="202"/>
+        <location filename="../../ui/register/members.py" line="221"/>
         <source>有效</source>
         <translation>Active</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="202"/>
+        <location filename="../../ui/register/members.py" line="221"/>
         <source>已过期</source>
         <translation>Expired</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="214"/>
+        <location filename="../../ui/register/members.py" line="233"/>
         <source>添加标签</source>
         <translation>Add tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="214"/>
+        <location filename="../../ui/register/members.py" line="233"/>
         <source>请先在“成员”页选择一位成员。</source>
         <translation>Select a member on the Members tab first.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="228"/>
+        <location filename="../../ui/register/members.py" line="247"/>
         <source>确定移除标签“%1”？</source>
         <translation>Remove the tag “%1”?</translation>
     </message>
@@ -1922,173 +1951,178 @@ Phone: %3</translation>
 <context>
     <name>TaskDetailPanel</name>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="38"/>
-        <location filename="../../ui/taskdesk/detail.py" line="115"/>
+        <location filename="../../ui/taskdesk/detail.py" line="39"/>
+        <location filename="../../ui/taskdesk/detail.py" line="118"/>
         <source>请在左侧选择一项任务</source>
         <translation>Choose a task on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="46"/>
+        <location filename="../../ui/taskdesk/detail.py" line="47"/>
         <source>指派到村…</source>
         <translation>Assign to a village…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="49"/>
-        <location filename="../../ui/taskdesk/detail.py" line="76"/>
-        <location filename="../../ui/taskdesk/detail.py" line="242"/>
-        <location filename="../../ui/taskdesk/detail.py" line="245"/>
+        <location filename="../../ui/taskdesk/detail.py" line="50"/>
+        <location filename="../../ui/taskdesk/detail.py" line="79"/>
+        <location filename="../../ui/taskdesk/detail.py" line="250"/>
+        <location filename="../../ui/taskdesk/detail.py" line="253"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="50"/>
+        <location filename="../../ui/taskdesk/detail.py" line="51"/>
         <source>反馈</source>
         <translation>Feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="53"/>
+        <location filename="../../ui/taskdesk/detail.py" line="54"/>
         <source>一表通</source>
         <translation>One form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="56"/>
+        <location filename="../../ui/taskdesk/detail.py" line="57"/>
         <source>任务说明</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="67"/>
+        <location filename="../../ui/taskdesk/detail.py" line="59"/>
+        <source>收到的数据</source>
+        <translation>Data received</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="70"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="67"/>
+        <location filename="../../ui/taskdesk/detail.py" line="70"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="67"/>
+        <location filename="../../ui/taskdesk/detail.py" line="70"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="67"/>
-        <location filename="../../ui/taskdesk/detail.py" line="192"/>
+        <location filename="../../ui/taskdesk/detail.py" line="70"/>
+        <location filename="../../ui/taskdesk/detail.py" line="200"/>
         <source>已处理</source>
         <translation>Handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="74"/>
+        <location filename="../../ui/taskdesk/detail.py" line="77"/>
         <source>户编号、户内人员姓名或拼音首字母</source>
         <translation>Household number, a member&apos;s name or pinyin initials</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="78"/>
+        <location filename="../../ui/taskdesk/detail.py" line="81"/>
         <source>取消关联</source>
         <translation>Unlink</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="95"/>
+        <location filename="../../ui/taskdesk/detail.py" line="98"/>
         <source>向下发部门报告进展，例如：已入户核实28户，2户外出已电话联系。</source>
         <translation>Report progress to the department, e.g. 28 households visited, 2 away and reached by phone.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="97"/>
+        <location filename="../../ui/taskdesk/detail.py" line="100"/>
         <source>发送反馈</source>
         <translation>Send</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="148"/>
+        <location filename="../../ui/taskdesk/detail.py" line="156"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="148"/>
+        <location filename="../../ui/taskdesk/detail.py" line="156"/>
         <source>明天到期</source>
         <translation>Due tomorrow</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="150"/>
+        <location filename="../../ui/taskdesk/detail.py" line="158"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="150"/>
+        <location filename="../../ui/taskdesk/detail.py" line="158"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="150"/>
+        <location filename="../../ui/taskdesk/detail.py" line="158"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="151"/>
+        <location filename="../../ui/taskdesk/detail.py" line="159"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="151"/>
+        <location filename="../../ui/taskdesk/detail.py" line="159"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="151"/>
+        <location filename="../../ui/taskdesk/detail.py" line="159"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="151"/>
+        <location filename="../../ui/taskdesk/detail.py" line="159"/>
         <source>户</source>
         <translation>households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="158"/>
+        <location filename="../../ui/taskdesk/detail.py" line="166"/>
         <source>指派</source>
         <translation>Assigned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="158"/>
+        <location filename="../../ui/taskdesk/detail.py" line="166"/>
         <source>责任人</source>
         <translation>Person in charge</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="161"/>
+        <location filename="../../ui/taskdesk/detail.py" line="169"/>
         <source>需核对的户籍字段</source>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="192"/>
+        <location filename="../../ui/taskdesk/detail.py" line="200"/>
         <source>未处理</source>
         <translation>Not handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="208"/>
+        <location filename="../../ui/taskdesk/detail.py" line="216"/>
         <source>退回原因</source>
         <translation>Why is the task returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="221"/>
-        <location filename="../../ui/taskdesk/detail.py" line="225"/>
+        <location filename="../../ui/taskdesk/detail.py" line="229"/>
+        <location filename="../../ui/taskdesk/detail.py" line="233"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="221"/>
+        <location filename="../../ui/taskdesk/detail.py" line="229"/>
         <source>交给哪个村（社区）办理</source>
         <translation>Which village (community) handles it</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="225"/>
+        <location filename="../../ui/taskdesk/detail.py" line="233"/>
         <source>责任人（可不填）</source>
         <translation>Person in charge (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="242"/>
+        <location filename="../../ui/taskdesk/detail.py" line="250"/>
         <source>在任务范围内没有找到匹配的户</source>
         <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="245"/>
+        <location filename="../../ui/taskdesk/detail.py" line="253"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
     </message>
@@ -2139,32 +2173,32 @@ Phone: %3</translation>
 <context>
     <name>VisitsTab</name>
     <message>
-        <location filename="../../ui/register/members.py" line="234"/>
+        <location filename="../../ui/register/members.py" line="253"/>
         <source>走访日期</source>
         <translation>Visit date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="234"/>
+        <location filename="../../ui/register/members.py" line="253"/>
         <source>方式</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="234"/>
+        <location filename="../../ui/register/members.py" line="253"/>
         <source>走访人</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="234"/>
+        <location filename="../../ui/register/members.py" line="253"/>
         <source>走访情况</source>
         <translation>Findings</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="235"/>
+        <location filename="../../ui/register/members.py" line="254"/>
         <source>后续跟进</source>
         <translation>Follow-up</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="236"/>
+        <location filename="../../ui/register/members.py" line="255"/>
         <source>添加走访记录</source>
         <translation>Add visit</translation>
     </message>

@@ -60,6 +60,7 @@ class HouseholdPanel(QWidget):
         layout.addWidget(self.title)
         layout.addLayout(self.form)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
         buttons.addStretch(1)
         buttons.addWidget(self.print_button)
         buttons.addWidget(self.save_button)
@@ -91,6 +92,7 @@ class HouseholdPanel(QWidget):
         self.form.addRow(self.tr("联系电话"), self._with_error(self.phone, "phone"))
         self.save_button = QPushButton(self.tr("保存户信息 (Ctrl+S)"))
         self.save_button.clicked.connect(self.save)
+        self.new_button = QPushButton(self.tr("新建户 (Ctrl+N)"))
         self.print_button = QPushButton(self.tr("打印户情登记表"))
         self.print_button.clicked.connect(self.print_card)
         self.household_no.textChanged.connect(lambda v: self._check("household_no", v))
@@ -227,6 +229,11 @@ class HouseholdPanel(QWidget):
 
     def check_person(self, field: str, value, id_type: str) -> str:
         return check_person_field(field, value, id_type, self.language)
+
+    def same_id(self, number: str, exclude_id: str | None, on_result) -> None:
+        """Persons already registered with `number` (for the person form's warning), off the GUI thread."""
+        self.runner.run_db(lambda: self.context.persons.same_id_number(number, exclude_id),
+                           lambda found, error: on_result(found if error is None else ()))
 
     def _show_error(self, field: str, message: str) -> None:
         self.errors[field].setText(message)

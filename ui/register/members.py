@@ -110,7 +110,8 @@ class MembersTab(_Tab):
         detail = self.panel.detail
         if detail is None:
             return
-        values = self.panel.forms.person_input(self, self.panel.labels, self.panel.check_person, retry=retry)
+        values = self.panel.forms.person_input(self, self.panel.labels, self.panel.check_person, retry=retry,
+                                               same_id=self.panel.same_id)
         if values:
             fields = {k: v for k, v in values.items() if k != "name"}
             self._run_form(lambda: self.panel.context.persons.create(detail.household.id, values["name"], **fields),
@@ -120,7 +121,8 @@ class MembersTab(_Tab):
         member = self.selected()
         if member is None:
             return
-        values = self.panel.forms.person_input(self, self.panel.labels, self.panel.check_person, member, retry)
+        values = self.panel.forms.person_input(self, self.panel.labels, self.panel.check_person, member, retry,
+                                               same_id=self.panel.same_id)
         if values:
             self._run_form(lambda: self.panel.context.persons.edit(member.id, **values), values,
                            lambda retry: self.edit_member(retry=retry))

@@ -92,6 +92,8 @@ class RegisterPage(QWidget):
         self.person_view.selectionModel().currentRowChanged.connect(self._person_chosen)
         self.household_view.selectionModel().currentRowChanged.connect(self._household_chosen)
         self.panel.changed.connect(self._refresh_lists)
+        self.panel.new_button.clicked.connect(self.create_new)
+        self.person_view.doubleClicked.connect(self._edit_person)
 
     # -- page protocol (main window) --------------------------------------------------------
     def activate(self) -> None:
@@ -151,6 +153,13 @@ class RegisterPage(QWidget):
             row = self.persons.row_at(current.row())
             if row.household_id:
                 self.panel.open_household(row.household_id, focus_person=row.id)
+
+    def _edit_person(self, index) -> None:
+        """Double-click on a person: their household is open (selection did that); edit them there."""
+        row = self.persons.row_at(index.row())
+        member = self.panel.members.selected()
+        if member is not None and member.id == row.id:
+            self.panel.members.edit_member()
 
     def _household_chosen(self, current, _previous) -> None:
         if current.isValid():

@@ -31,8 +31,12 @@ FIELDS_WITH_MESSAGES = ("name", "id_number", "phone", "current_address")  # show
 
 
 class PersonForm(QDialog):
-    def __init__(self, labels: Labels, check: Checker, person=None, parent: QWidget | None = None) -> None:
+    def __init__(self, labels: Labels, check: Checker, person=None, parent: QWidget | None = None,
+                 same_id=None) -> None:
         super().__init__(parent)
+        # same_id(number, exclude_id, on_result): looks up persons already registered with the number
+        # (on the task runner); a duplicate is allowed, so it is a warning, never a blocked OK button.
+        self._same_id = same_id
         self.setWindowTitle(self.tr("编辑人员") if person else self.tr("添加人员"))
         self.setMinimumWidth(460)
         self._check = check
@@ -113,15 +117,37 @@ class PersonForm(QDialog):
         error.setVisible(False)
         column.addWidget(error)
         self.errors[field] = error
+        if field == "id_number":
+            self.same_id_warning = QLabel()
+            self.same_id_warning.setObjectName("warning_same_id")
+            self.same_id_warning.setStyleSheet("color: #e65100;")
+            self.same_id_warning.setWordWrap(True)
+            self.same_id_warning.setVisible(False)
+            column.addWidget(self.same_id_warning)
         return box
 
     def _id_changed(self, text: str) -> None:
         self._show("id_number", text.strip())
+        self._warn_same_id(text.strip())
         # A resident ID decides gender and birth date; the boxes follow it and stay read-only.
         has_number = bool(text.strip()) or bool(self._person and self._person.id_number_masked)
         derived = self.id_type.currentData() == "01" and has_number
         self.combos["gender"].setEnabled(not derived)
         self.birth_date.setEnabled(not derived)
+
+    def _warn_same_id(self, number: str) -> None:
+        self.same_id_warning.setVisible(False)
+        if self._same_id is None or not number or self.errors["id_number"].text() or len(number) < 15:
+            return
+        exclude = self._person.id if self._person else None
+        self._same_id(number, exclude, lambda found: self._show_same_id(number, found))
+
+    def _show_same_id(self, number: str, found) -> None:
+        if number != self.id_number.text().strip() or not found:
+            return  # the user has typed on, or nobody has this number
+        names = "、".join(p.name for p in found[:3])
+        self.same_id_warning.setText(self.tr("注意：该证件号码已登记给 %1。仍可保存，将提交审核合并。").replace("%1", names))
+        self.same_id_warning.setVisible(True)
 
     def _show(self, field: str, value) -> None:
         message = self._check(field, value, self.id_type.currentData() or "01")

@@ -96,10 +96,11 @@ class VisitForm(QDialog):
 class RegisterForms:
     """Opens the register's dialogs modally and returns what the user entered (None = cancelled)."""
 
-    def person_input(self, parent: QWidget, labels: Labels, check, person=None, retry=None) -> dict | None:
+    def person_input(self, parent: QWidget, labels: Labels, check, person=None, retry=None,
+                     same_id=None) -> dict | None:
         """`retry` = (values, field, message) reopens the form as the user left it, with the message
-        the service gave next to its field."""
-        form = PersonForm(labels, check, person, parent)
+        the service gave next to its field; `same_id` warns about an ID number already registered."""
+        form = PersonForm(labels, check, person, parent, same_id)
         if retry is not None:
             form.restore(*retry)
         return form.values() if form.exec() == QDialog.DialogCode.Accepted else None
