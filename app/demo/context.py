@@ -44,7 +44,7 @@ class DemoContext:
         base = dt.datetime.combine(as_of - dt.timedelta(days=1200), dt.time())
         ctx = cls(rng=rng, ids=DemoIds(random.Random(seed + 1), base),
                   resident_ids=ResidentIds(random.Random(seed + 2), balinzuoqi_area),
-                  names=NameMaker(random.Random(seed + 3), seed), as_of=as_of, township=township,
+                  names=NameMaker(random.Random(seed + 3)), as_of=as_of, township=township,
                   township_name=township_name, address_prefix=address_prefix, villages=villages)
         ctx.staff = ctx.names.staff(30)
         for village in villages:

@@ -1,6 +1,7 @@
 """Names and phone numbers for the demo township: surnames weighted by their frequency in China
-(from Faker's zh_CN provider, which carries the published frequencies), given names of one or two
-characters from Faker's lists, seeded so the same seed gives the same people. A handful of names
+(Faker's zh_CN person data, which carries the published frequencies), given names of one or two
+characters from Faker's lists, drawn with the generator's seeded random source (not Faker's own, so
+the same seed gives the same people whatever Faker's internal state). A handful of names
 use a character outside the Basic Multilingual Plane (𠮷, 𡈽) on purpose: they must survive the
 database, the wire, search and printing."""
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 import itertools
 import random
 
-from faker import Faker
 from faker.providers.person.zh_CN import Provider as _ZhPerson
 
 # Characters common in given names in northern China, to widen Faker's short lists.
@@ -19,11 +19,8 @@ RARE_NAMES = ("𠮷祥", "𠮷庆", "𡈽山")  # Ext-B given names; paired with
 
 
 class NameMaker:
-    def __init__(self, rng: random.Random, seed: int):
+    def __init__(self, rng: random.Random):
         self._rng = rng
-        faker = Faker("zh_CN")
-        faker.seed_instance(seed)
-        self._faker = faker
         surnames = list(_ZhPerson.last_names.items())
         self._surnames = [name for name, _w in surnames]
         self._cum = list(itertools.accumulate(weight for _n, weight in surnames))
