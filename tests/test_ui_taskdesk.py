@@ -97,9 +97,12 @@ def test_inbox_groups_flags_and_offers_only_legal_moves(qtbot, context, departme
     assert "进行中" in page.detail.meta.text()
 
 
-def test_overdue_tasks_are_red_in_their_own_group(qtbot, context):
+def test_overdue_tasks_are_red_in_their_own_group(qtbot, context, department):
+    issued_last_week = beijing_now() - dt.timedelta(days=7)
+    TaskDesk(department, clock=lambda: issued_last_week).issue(
+        title="冬季取暖安全检查", department_code="mz", due_at=issued_last_week + dt.timedelta(days=3),
+        regions=[VILLAGE], kind="1")
     page, _dialogs, _errors = _page(qtbot, context)
-    page.include_done.setChecked(True)
     overdue = [page.tree.topLevelItem(i) for i in range(page.tree.topLevelItemCount())
                if page.tree.topLevelItem(i).text(0).startswith("已超期")]
     assert overdue and overdue[0].childCount() >= 1
@@ -167,7 +170,12 @@ def test_one_form_round_trip_from_register_to_department(qtbot, context, departm
     assert _buttons(dept_page) == ["重新打开"]  # the department's own move only
     feedback = [dept_page.detail.feedback.item(i).text() for i in range(dept_page.detail.feedback.count())]
     assert any("一表通核对" in text for text in feedback) and dept_errors == []
-    assert not dept_page.detail.tabs.isTabEnabled(2)
+    assert not dept_page.detail.tabs.isTabVisible(2) and dept_page.detail.tabs.isTabVisible(4)
+    answers = dept_page.detail.answers.table
+    assert answers.rowCount() == 2 and answers.horizontalHeaderItem(1).text() == "联系电话"
+    phones = {answers.item(r, 1).text() for r in range(2)}
+    assert "139****5678" in phones  # the corrected value, masked on the department's screen
+    assert not page.detail.tabs.isTabVisible(4)
 
 
 def test_assign_to_village_and_feedback(qtbot, context, department):
@@ -219,6 +227,7 @@ def test_clerks_do_not_see_the_issue_button(qtbot, context):
     page, _dialogs, _errors = _page(qtbot, context)
     assert page.issue_button.isHidden()
     page.create_new()  # Ctrl+N does nothing for a township clerk
+    page.include_done.setChecked(True)
     assert page.tree.topLevelItemCount() >= 1
     assert page.tree.headerItem().text(3) == "进度（户）"
     assert page.detail.households.horizontalHeaderItem(3).text() == "已处理"

@@ -18,10 +18,11 @@ from sqlalchemy import select
 
 from app.client.browse import RegionOption
 from app.rules import task_rules as tr
+from app.rules.masking import mask_id, mask_phone
 from app.services.context import DEPARTMENT, REGISTER_WRITERS, beijing_now
 from app.services.search import search_persons
 from app.services.tasks import TargetDetail, TargetView, TaskService, area_prefix
-from db.models import Household, Person, Region
+from db.models import Household, Person, Region, TaskFeedback
 from resources import region_extract_file
 
 if TYPE_CHECKING:
@@ -75,6 +76,17 @@ class TaskCard:
     households: tuple[LinkedHousehold, ...]
     field_labels: tuple[str, ...]
     actions: tuple[str, ...]  # the transitions this actor may take now
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The latest 一表通 answer on a target: values per household, ID numbers and phones masked
+    (the screen shows the minimum; nobody's role here reveals them)."""
+
+    at: dt.datetime
+    author: str
+    field_labels: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[str, ...]], ...]  # (household number, values in field order)
 
 
 @dataclass(frozen=True)
@@ -184,6 +196,20 @@ class TaskDesk:
         with region_extract_file().open(encoding="utf-8", newline="") as fh:
             return [(r["code"], r["name"], int(r["level"])) for r in csv.DictReader(fh)]
 
+    def latest_answer(self, target_id: str) -> Answer | None:
+        """The newest feedback entry of the target that carries 一表通 answers, if any."""
+        self.tasks.get(target_id)  # scope and visibility checks
+        entries = self._context.read(lambda s: [(f.at, f.author, f.answers) for f in s.scalars(
+            select(TaskFeedback).where(TaskFeedback.target_id == target_id)
+            .order_by(TaskFeedback.at.desc(), TaskFeedback.id.desc()))])
+        for at, author, answers in entries:
+            if answers and answers.get("households"):
+                names = list(answers.get("fields") or [])
+                rows = tuple((number, tuple(_masked(name, values.get(name, "")) for name in names))
+                             for number, values in sorted(answers["households"].items()))
+                return Answer(at, author, tuple(FIELD_LABELS.get(n, n) for n in names), rows)
+        return None
+
     def villages_of(self, target_id: str) -> list[RegionOption]:
         """The villages a township target may be handed on to."""
         detail = self.tasks.get(target_id)
@@ -239,6 +265,12 @@ class TaskDesk:
 FIELD_LABELS = {"phone": "联系电话", "current_address": "现住址", "residence_type": "人员类别",
                 "id_number": "证件号码", "hukou_address": "户籍地", "political_status": "政治面貌",
                 "marital_status": "婚姻状况", "education": "文化程度"}
+
+
+def _masked(name: str, value: str) -> str:
+    if name == "id_number":
+        return mask_id(value)
+    return mask_phone(value) if name == "phone" else str(value)
 
 
 def _region_label(regions: dict, code: str | None) -> str:

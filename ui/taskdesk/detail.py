@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.rules import task_rules as tr
+from ui.oneform.answers import AnswersPanel
 from ui.oneform.panel import OneFormPanel
 
 
@@ -54,6 +55,8 @@ class TaskDetailPanel(QWidget):
         self.description = QPlainTextEdit()
         self.description.setReadOnly(True)
         self.tabs.addTab(self.description, self.tr("任务说明"))
+        self.answers = AnswersPanel(desk, runner, on_error)
+        self.tabs.addTab(self.answers, self.tr("收到的数据"))  # a department's view of 一表通 answers
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 0, 0, 0)
         layout.addWidget(self.title)
@@ -140,6 +143,11 @@ class TaskDetailPanel(QWidget):
         self.tabs.setTabEnabled(2, has_form)
         if has_form:
             self.one_form.load(view.id)
+        receives = bool(card.detail.requested_fields) and self._desk.is_department
+        self.tabs.setTabVisible(2, not self._desk.is_department)
+        self.tabs.setTabVisible(4, receives)
+        if receives:
+            self.answers.load(view.id)
 
     def _meta_html(self, card) -> str:
         view, item = card.detail.target, card.item
