@@ -276,3 +276,14 @@ def test_screenshot_script_renders_every_main_screen(tmp_path):
         assert image.width() >= 400 and image.height() >= 300
         sample = {image.pixel(x, y) for x in range(0, image.width(), 23) for y in range(0, image.height(), 19)}
         assert len(sample) > 8, f"{path.name} looks blank"
+
+
+def test_a_background_sync_failure_shows_its_reason_and_offline(qtbot, context, settings):
+    from app.sync_service import SyncFailed
+
+    sync = FakeSync()
+    window, dialogs = _window(qtbot, context, settings, sync=sync)
+    for listener in sync.listeners:  # a periodic sync on the service's own thread
+        listener(SyncFailed(reason="无法连接城市服务器", code="offline", offline=True))
+    qtbot.waitUntil(lambda: window.sync_bar.connection_label.text() == "● 离线", timeout=2000)
+    assert window.sync_bar.notice.text() == "无法连接城市服务器" and dialogs.shown == []

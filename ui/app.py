@@ -151,7 +151,7 @@ def run(argv: list[str], database_path: Path | None = None, secrets=None) -> int
         window.show_page("settings")
         window.sync_bar.show_notice(translate(
             "MainWindow", "本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。"), 600_000)
-    if services.sync is not None:
+    if services.sync is not None and services.enrolled:
         minutes = settings.get(opts.AUTO_SYNC_MINUTES)
         if minutes > 0:
             services.sync.start_periodic(minutes * 60)

@@ -71,7 +71,7 @@ class SyncStatusBar(QStatusBar):
         self._bridge.started.connect(lambda: self._show_progress(0, 0))
         # Periodic syncs run on the sync service's own thread; their outcome updates the bar too.
         self._bridge.finished.connect(lambda _event: self._background_outcome(True))
-        self._bridge.failed.connect(lambda event: self._background_outcome(not event.offline))
+        self._bridge.failed.connect(self._background_failure)
         if sync_service is not None:
             sync_service.subscribe(self._bridge)
         self._show_connection()
@@ -116,6 +116,11 @@ class SyncStatusBar(QStatusBar):
             self.show_notice(self.tr("同步完成"), 5000)
         self.refresh()
         self.sync_finished.emit(result)
+
+    def _background_failure(self, event: Any) -> None:
+        if not self._syncing:
+            self.show_notice(event.reason)  # the sync service's readable reason (offline, login expired…)
+        self._background_outcome(False)
 
     def _background_outcome(self, online: bool) -> None:
         if self._syncing:
