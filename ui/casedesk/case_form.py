@@ -49,6 +49,12 @@ class NewCaseForm(QDialog):
         self.parties.setHorizontalHeaderLabels([self.tr("姓名"), self.tr("身份（如：被反映人、邻居）")])
         self.parties.horizontalHeader().setStretchLastSection(True)
         self.parties.setMaximumHeight(110)
+        self._lay_out()
+        self.resize(640, self.sizeHint().height())
+        self._category_changed()
+        self._village_changed()
+
+    def _lay_out(self) -> None:
         form = QFormLayout()
         form.addRow(self.tr("来源"), self.source)
         form.addRow(self.tr("诉求类型"), self.request_type)
@@ -71,9 +77,6 @@ class NewCaseForm(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
-        self.resize(640, self.sizeHint().height())
-        self._category_changed()
-        self._village_changed()
 
     def _build_reporter(self) -> None:
         self.reporter_search = QLineEdit()

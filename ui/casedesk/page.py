@@ -43,16 +43,7 @@ class CaseDeskPage(QWidget):
         self.queues = QListWidget()
         self.queues.setFixedWidth(128)
         self.queues.currentRowChanged.connect(self._queue_chosen)
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels([self.tr("标题"), self.tr("类别"), self.tr("状态"), self.tr("期限"),
-                                              self.tr("来源")])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.itemSelectionChanged.connect(self._case_chosen)
+        self.table = self._build_table()
         self.detail = CaseDetailPanel(desk, runner, dialogs, on_error)
         self.detail.changed.connect(self.reload)
         bar = QHBoxLayout()
@@ -70,6 +61,19 @@ class CaseDeskPage(QWidget):
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addLayout(bar)
         layout.addLayout(body, 1)
+
+    def _build_table(self) -> QTableWidget:
+        table = QTableWidget(0, 5)
+        table.setHorizontalHeaderLabels([self.tr("标题"), self.tr("类别"), self.tr("状态"), self.tr("期限"),
+                                         self.tr("来源")])
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        table.setAlternatingRowColors(True)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.itemSelectionChanged.connect(self._case_chosen)
+        return table
 
     def activate(self) -> None:
         if self.choices is None:

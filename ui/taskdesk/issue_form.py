@@ -53,6 +53,11 @@ class IssueTaskForm(QDialog):
         self.description = QPlainTextEdit()
         self.description.setMaximumHeight(80)
         self.kind.currentIndexChanged.connect(self._kind_changed)
+        self._lay_out()
+        self.resize(560, 620)
+        self._kind_changed()
+
+    def _lay_out(self) -> None:
         form = QFormLayout()
         form.addRow(self.tr("标题"), self.title)
         form.addRow(self.tr("下发部门"), self.department)
@@ -68,8 +73,6 @@ class IssueTaskForm(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
-        self.resize(560, 620)
-        self._kind_changed()
 
     def _kind_changed(self) -> None:
         self.fields.setEnabled(self.kind.currentData() == VERIFICATION)

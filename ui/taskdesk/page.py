@@ -50,12 +50,7 @@ class TaskDeskPage(QWidget):
         self.issue_button = QPushButton(self.tr("下发新任务…"))
         self.issue_button.clicked.connect(self.create_new)
         self.issue_button.setVisible(desk.actor.role in (DEPARTMENT, CITY_ADMIN))
-        self.tree = QTreeWidget()
-        self.tree.setHeaderLabels([self.tr("任务"), self.tr("下发对象"), self.tr("截止时间"), self.tr("进度（户）"),
-                                   self.tr("提醒")])
-        self.tree.setRootIsDecorated(True)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.currentItemChanged.connect(self._selected)
+        self.tree = self._build_tree()
         self.detail = TaskDetailPanel(desk, one_form, runner, dialogs, on_error)
         self.detail.changed.connect(self.reload)
         bar = QHBoxLayout()
@@ -75,6 +70,15 @@ class TaskDeskPage(QWidget):
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addLayout(bar)
         layout.addWidget(self.splitter, 1)
+
+    def _build_tree(self) -> QTreeWidget:
+        tree = QTreeWidget()
+        tree.setHeaderLabels([self.tr("任务"), self.tr("下发对象"), self.tr("截止时间"), self.tr("进度（户）"),
+                              self.tr("提醒")])
+        tree.setRootIsDecorated(True)
+        tree.setAlternatingRowColors(True)
+        tree.currentItemChanged.connect(self._selected)
+        return tree
 
     def activate(self) -> None:
         self.reload()
