@@ -149,9 +149,8 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
     engine.dispose()
 
     def ours() -> None:
-        story: list = []
-        for card in read_cards:
-            story += ([PageBreak()] if story else []) + household_card_story(card, d)
+        story = (f for n, card in enumerate(read_cards)
+                 for f in ([PageBreak()] if n else []) + household_card_story(card, d))
         build_pdf(str(cfg.workdir / "cards.pdf"), story, PageMarks("西屯村", "打印日期 2026-11-27", d.watermark()),
                   "户情登记表", "bench")
 

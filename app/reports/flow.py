@@ -9,7 +9,7 @@ a whole page that cannot split is drawn anyway, clipped by the paper, rather tha
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, PageBreak
@@ -38,7 +38,7 @@ class PageFlow:
     def room(self) -> float:
         return self.y - self.bottom
 
-    def add_all(self, story: list) -> None:
+    def add_all(self, story: Iterable[Flowable]) -> None:
         for flowable in story:
             self.add(flowable)
 

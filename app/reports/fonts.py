@@ -68,6 +68,8 @@ class FontChain:
         self._main_only: re.Pattern[str] = re.compile("")
 
     def ensure_registered(self) -> None:
+        if self._faces:  # registered: no lock on this path, it runs for every string drawn
+            return
         with self._lock:
             if self._faces:
                 return

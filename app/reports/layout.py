@@ -8,7 +8,7 @@ close to a plain page loop."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from reportlab.lib import colors
@@ -158,8 +158,8 @@ def _draw_header(canvas: Canvas, marks: PageMarks) -> None:
     canvas.restoreState()
 
 
-def build_pdf(target, story: list, marks: PageMarks, title: str, author: str) -> int:
-    """Lays out `story` on A4 pages with header, footer and watermark into `target` (a path or a
+def build_pdf(target, story: Iterable, marks: PageMarks, title: str, author: str) -> int:
+    """Lays out `story` (a list, or a generator for long batches) on A4 pages with header, footer and watermark into `target` (a path or a
     binary file object); returns the number of pages."""
     register_fonts()
     canvas = _NumberedCanvas(target, pagesize=A4, initialFontName=MAIN_FONT)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +60,17 @@ class _ProgressMark(Flowable):
         self.progress(self.done, self.total)
 
 
+def _batch_story(cards: list, d: Disclosure, progress: Progress | None) -> Iterator:
+    """The batch's flowables made card by card as layout consumes them, so a 500-card batch never
+    holds 500 cards of flowables at once (memory, and the garbage collector's time)."""
+    for done, card in enumerate(cards, start=1):
+        if done > 1:
+            yield PageBreak()
+        yield from household_card_story(card, d)
+        if progress is not None:
+            yield _ProgressMark(progress, done, len(cards))
+
+
 class ReportService(ServiceBase):
     """Printed forms for the signed-in actor (constructor: sessionmaker, Actor, optional clock)."""
 
@@ -73,7 +84,7 @@ class ReportService(ServiceBase):
     def _codes(self, session: Session) -> CodeBook:
         return CodeBook.load(session, self.actor.scope)
 
-    def _write(self, session: Session, output: Path, story: list, header: str, title: str,
+    def _write(self, session: Session, output: Path, story: Iterable, header: str, title: str,
                d: Disclosure) -> int:
         output = Path(output)
         partial = output.with_name(output.name + ".part")
@@ -85,7 +96,7 @@ class ReportService(ServiceBase):
             partial.unlink(missing_ok=True)
         return pages
 
-    def _finish(self, session: Session, output: Path, story: list, header: str, title: str, d: Disclosure,
+    def _finish(self, session: Session, output: Path, story: Iterable, header: str, title: str, d: Disclosure,
                 entity: str, record_ids: list[str], region_code: str, action: str = "print") -> PrintResult:
         pages = self._write(session, output, story, header, title, d)
         entry = record_audit(session, d, action, entity, record_ids, region_code)
@@ -151,15 +162,9 @@ class ReportService(ServiceBase):
             households = village_households(session, village_code)
             ids = [h.id for h in households]
             cards = household_cards(session, households, codes, today, show_sensitive)
-            story: list = []
-            for done, card in enumerate(cards, start=1):
-                if story:
-                    story.append(PageBreak())
-                story += household_card_story(card, d)
-                if progress is not None:
-                    story.append(_ProgressMark(progress, done, len(ids)))
-            if not story:
+            if not cards:
                 raise ValidationError("village_code", "not_found", entity="该村（社区）的户")
             header = region_path(session, village_code)
+            story = _batch_story(cards, d, progress)
             return self._finish(session, output, story, header, "户情登记表（批量）", d, "household", ids,
                                 village_code[:12], action="export")
