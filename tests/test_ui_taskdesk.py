@@ -175,6 +175,7 @@ def test_one_form_round_trip_from_register_to_department(qtbot, context, departm
     assert answers.rowCount() == 2 and answers.horizontalHeaderItem(1).text() == "联系电话"
     phones = {answers.item(r, 1).text() for r in range(2)}
     assert "139****5678" in phones  # the corrected value, masked on the department's screen
+    assert {answers.item(r, 2).text() for r in range(2)} <= {"户籍常住", "流动人口", "人户分离", "外出"}
     assert not page.detail.tabs.isTabVisible(4)
 
 

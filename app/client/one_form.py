@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from app.client.task_desk import FIELD_LABELS
+from app.client.task_desk import CODED_FIELDS, FIELD_LABELS
 from app.errors import UserFacingError, ValidationError
 from app.rules import task_rules as tr
 from app.rules.masking import mask_id, mask_phone
@@ -29,8 +29,6 @@ if TYPE_CHECKING:
     from app.client.context import ClientContext
 
 MASKED_FIELDS = {"id_number": mask_id, "phone": mask_phone}
-CODED_FIELDS = {"residence_type": "residence_type", "political_status": "political_status",
-                "marital_status": "marital_status", "education": "education"}
 
 
 @dataclass(frozen=True)

@@ -202,10 +202,11 @@ class TaskDesk:
         entries = self._context.read(lambda s: [(f.at, f.author, f.answers) for f in s.scalars(
             select(TaskFeedback).where(TaskFeedback.target_id == target_id)
             .order_by(TaskFeedback.at.desc(), TaskFeedback.id.desc()))])
+        book = self._context.register.code_book()
         for at, author, answers in entries:
             if answers and answers.get("households"):
                 names = list(answers.get("fields") or [])
-                rows = tuple((number, tuple(_masked(name, values.get(name, "")) for name in names))
+                rows = tuple((number, tuple(_shown_answer(book, name, values.get(name, "")) for name in names))
                              for number, values in sorted(answers["households"].items()))
                 return Answer(at, author, tuple(FIELD_LABELS.get(n, n) for n in names), rows)
         return None
@@ -265,6 +266,17 @@ class TaskDesk:
 FIELD_LABELS = {"phone": "联系电话", "current_address": "现住址", "residence_type": "人员类别",
                 "id_number": "证件号码", "hukou_address": "户籍地", "political_status": "政治面貌",
                 "marital_status": "婚姻状况", "education": "文化程度"}
+
+
+# Requested fields holding a code, and the code table that names it.
+CODED_FIELDS = {"residence_type": "residence_type", "political_status": "political_status",
+                "marital_status": "marital_status", "education": "education"}
+
+
+def _shown_answer(book, name: str, value: str) -> str:
+    if name in CODED_FIELDS:
+        return book.label(CODED_FIELDS[name], value, value)
+    return _masked(name, value)
 
 
 def _masked(name: str, value: str) -> str:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.rules import task_rules as tr
 from app.services.context import CITY_ADMIN, DEPARTMENT
 from ui.taskdesk.detail import TaskDetailPanel
 from ui.taskdesk.issue_form import TaskForms
@@ -118,7 +119,9 @@ class TaskDeskPage(QWidget):
         assigned = item.assigned_name if item.assigned_name not in ("", item.region_name) else ""
         place = item.region_name + (f"→{assigned}" if assigned else "")
         flag, color = "", None
-        if view.overdue:
+        if view.status in (tr.COMPLETED, tr.RETURNED):
+            pass  # finished one way or the other: a past deadline is no longer a warning
+        elif view.overdue:
             flag, color = self.tr("已超期"), OVERDUE
         elif view.due_soon:
             flag, color = self.tr("明天到期"), DUE_SOON

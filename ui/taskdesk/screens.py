@@ -35,6 +35,7 @@ def _prepare_verification(context: ClientContext, department: ClientContext) -> 
     form = OneFormDesk(context)
     for row in form.load(target.id).rows[:2]:
         form.confirm(target.id, row.household_id, {})
+    form.send_answer(target.id, "已核对前两户，其余户本周内完成。")
     return target.id
 
 
@@ -53,6 +54,7 @@ def task_screens(window, context: ClientContext, save: Save) -> list[Path]:
     view.resize(window.stack.size())
     view.activate()
     view.select_target(target_id)
+    view.detail.tabs.setCurrentWidget(view.detail.answers)
     view.show()
     saved.append(save(view, "32_tasks_department"))
     view.close()
