@@ -227,3 +227,17 @@ def test_one_form_answers_come_from_the_register(rows):
         fields = tasks[targets[feedback["target_id"]]["task_id"]]["requested_fields"]
         for household_id, answer in feedback["answers"].items():
             assert answer == {f: heads[household_id][f] for f in fields}
+
+
+def test_demo_ids_are_time_ordered_uuid7_and_check_characters_match_the_glossary():
+    import random
+    import uuid
+
+    from app.demo.ids import DemoIds, check_character
+
+    ids = DemoIds(random.Random(1), dt.datetime(2024, 1, 1))
+    made = [ids.new() for _ in range(10_000)]
+    assert all(uuid.UUID(i).version == 7 and str(uuid.UUID(i)) == i for i in made)
+    assert made == sorted(made) and len(set(made)) == len(made)
+    assert check_character("11010519491231002") == "X"
+    assert check_character("44052418800101001") == "4"
