@@ -183,8 +183,11 @@ class HttpTransport:
         self._sleep = sleep
         self._rng = rng
         self.session = session or requests.Session()
-        # trust_env stays on: a township's proxy settings come from the environment.
-        self.session.verify = ca_bundle if ca_bundle else True
+        # trust_env stays on: a township's proxy settings come from the environment. The CA bundle
+        # goes with every request, because requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override
+        # a session-level `verify` and the city's CA would silently stop counting.
+        self.verify: bool | str = ca_bundle if ca_bundle else True
+        self.session.verify = self.verify
         self.session.headers.update({"Accept": "application/json", "Accept-Language": lang,
                                      "Accept-Encoding": "gzip", "User-Agent": "township-desk"})
         self.server_accepts_gzip = False
@@ -283,7 +286,7 @@ class HttpTransport:
         resumes by position. A stream cut off before its end raises Offline."""
         url = self.base_url + API + path
         try:
-            response = self.session.get(url, params=params, headers=self._headers(True),
+            response = self.session.get(url, params=params, headers=self._headers(True), verify=self.verify,
                                         timeout=(self.timeouts.connect, self.timeouts.read), stream=True)
         except requests.exceptions.SSLError as exc:
             raise TlsError("tls_failed", type(exc).__name__) from exc
@@ -333,7 +336,8 @@ class HttpTransport:
               params: dict[str, Any] | None) -> requests.Response:
         try:
             return self.session.request(method, self.base_url + API + path, data=body, params=params,
-                                        headers=headers, timeout=(self.timeouts.connect, self.timeouts.read))
+                                        headers=headers, verify=self.verify,
+                                        timeout=(self.timeouts.connect, self.timeouts.read))
         except requests.exceptions.SSLError as exc:
             raise TlsError("tls_failed", type(exc).__name__) from exc
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:

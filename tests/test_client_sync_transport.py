@@ -267,3 +267,58 @@ def test_snapshot_cut_off_mid_stream_is_offline(server):
     server.script = [(200, _ndjson_snapshot(True)[:40], {"Content-Encoding": "gzip"})]
     with pytest.raises(Offline):
         list(_transport(server.url).snapshot())
+
+
+def _city_ca_and_server_cert(tmp_path):
+    """A private city CA and a certificate for 127.0.0.1 signed by it (PEM files)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(cn):
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    now = dt.datetime.now(dt.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("赤峰市政务 CA")).issuer_name(name("赤峰市政务 CA"))
+          .public_key(ca_key.public_key()).serial_number(1).not_valid_before(now - dt.timedelta(days=1))
+          .not_valid_after(now + dt.timedelta(days=30))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder().subject_name(name("127.0.0.1")).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(2).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    paths = {n: tmp_path / f"{n}.pem" for n in ("ca", "cert", "key")}
+    paths["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths["cert"].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths["key"].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+    return paths
+
+
+def test_tls_with_a_private_city_ca(tmp_path):
+    import ssl
+
+    from sync.http_transport import TlsError
+
+    pem = _city_ca_and_server_cert(tmp_path)
+    srv = ScriptedServer()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pem["cert"], pem["key"])
+    srv.httpd.socket = context.wrap_socket(srv.httpd.socket, server_side=True)
+    url = srv.url.replace("http://", "https://")
+    try:
+        srv.script = [(200, PAGE, {})]
+        with pytest.raises(TlsError):  # verification is on: an unknown CA is refused, not retried
+            _transport(url).pull(0, 1)
+        srv.script = [(200, PAGE, {})]
+        assert _transport(url, ca_bundle=str(pem["ca"])).pull(0, 1) == Page.from_json(PAGE)
+    finally:
+        srv.stop()
