@@ -214,3 +214,31 @@ def test_queues_count_by_status_and_flag_overdue(qtbot, context):
     assert page.table.item(0, 3).text().endswith("超期") and page.table.item(0, 3).foreground().color().name() == "#c62828"
     page.select_case(view.id)
     assert "已超期" in page.detail.meta.text()
+
+
+class HeldRunner:
+    """Keeps jobs until the test releases them, in any order (a slow load finishing late)."""
+
+    def __init__(self) -> None:
+        self.held = []
+
+    def run_db(self, job, on_done) -> None:
+        self.held.append((job, on_done))
+
+    def release(self, index: int) -> None:
+        job, on_done = self.held.pop(index)
+        on_done(job(), None)
+
+
+def test_a_late_detail_never_replaces_the_case_chosen_last(qtbot, context):
+    desk = CaseDesk(context)
+    first, second = desk.register(_complaint(title="第一件")), desk.register(_complaint(title="第二件"))
+    runner = HeldRunner()
+    page = CaseDeskPage(desk, runner, ScriptedDialogs(), lambda e: None)
+    qtbot.addWidget(page)
+    panel = page.detail
+    panel.open(first.id)
+    panel.open(second.id)
+    runner.release(1)
+    runner.release(0)  # the first choice's load arrives last
+    assert panel.detail.case.id == second.id and "第二件" in panel.title.text()

@@ -124,11 +124,14 @@ class CaseDetailPanel(QWidget):
 
     # -- showing ---------------------------------------------------------------------------------
     def open(self, case_id: str) -> None:
+        self._opening = case_id  # a slower load of an earlier choice must not replace this one
         self._runner.run_db(lambda: self._desk.detail(case_id), self._show)
 
     def _show(self, detail, error) -> None:
         if error is not None:
             self._on_error(error)
+            return
+        if detail.case.id != getattr(self, "_opening", detail.case.id):
             return
         self.detail = detail
         case = detail.case

@@ -111,6 +111,7 @@ class TaskDetailPanel(QWidget):
 
     # -- showing ---------------------------------------------------------------------------------
     def open(self, target_id: str) -> None:
+        self._opening = target_id  # a slower load of an earlier choice must not replace this one
         self._runner.run_db(lambda: self._desk.card(target_id), self._show)
 
     def clear(self) -> None:
@@ -122,6 +123,8 @@ class TaskDetailPanel(QWidget):
     def _show(self, card, error) -> None:
         if error is not None:
             self._on_error(error)
+            return
+        if card.detail.target.id != getattr(self, "_opening", card.detail.target.id):
             return
         self.card = card
         view = card.detail.target
