@@ -181,3 +181,36 @@ def test_usb_bundle_relayed_through_the_real_server_applies_once(server, tmp_pat
     with pytest.raises(UserFacingError) as info:
         BundleService(office.engine, office.sessions, office.enrolment).relay(forged)
     assert info.value.code == "bundle_bad_signature"
+
+
+def test_cli_bundle_export_relay_and_import(server, tmp_path, ring, monkeypatch, capsys):
+    import io
+
+    from app.cli import main
+
+    def login(db, user):
+        monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+        assert main(["login", "--server", server.url, "--user", user, "--password-stdin", "--database", db]) == 0
+
+    village_db, office_db = str(tmp_path / "village.db"), str(tmp_path / "office.db")
+    login(village_db, server.add_user("village_cadre", VILLAGE_A))
+    login(office_db, server.add_user("township_staff", TOWNSHIP))
+    engine = open_local(village_db)
+    sessions = session_factory(engine)
+    enrolment, _ = client_sync(engine, sessions)
+    install_capture(sessions, enrolment.device_id())
+    with sessions.begin() as s:
+        s.add(Household(household_no=f"{VILLAGE_A}070001", region_code=VILLAGE_A, notes="U盘带来的"))
+    engine.dispose()
+    stick = tmp_path / "村委会.tdbundle"
+    capsys.readouterr()
+    assert main(["bundle", "export", str(stick), "--database", village_db]) == 0
+    assert "已导出 1 条" in capsys.readouterr().out
+    assert main(["bundle", "import", str(stick), "--database", office_db]) == 0
+    out = capsys.readouterr().out
+    assert "接受 1 条" in out
+    answer = tmp_path / "村委会.answer.tdbundle"
+    assert main(["bundle", "import", str(answer), "--database", village_db]) == 0
+    assert "确认 1 条" in capsys.readouterr().out
+    assert main(["bundle", "import", str(stick), "--database", office_db]) == 2  # not twice
+    assert "已导入过" in capsys.readouterr().err
