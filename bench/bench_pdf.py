@@ -4,7 +4,7 @@ is built in a fresh SQLite file; the cards are read once; then the timed part is
 writing all cards through the real form code (tables, fallback fonts, watermark, page numbers),
 against a floor that draws the same strings with `canvas.drawString`, one page per card, with the
 same embedded font (every string the card shows, each with one drawString, no tables, rules,
-fills or watermark transforms). Both are measured in CPU seconds (median of 3) because benchmarks
+fills or watermark transforms). Both are measured in CPU seconds (median of 5 interleaved runs) because benchmarks
 run on a shared machine. Reading the cards from the database is reported as its own figure.
 
 Runs as a group of `python -m bench` (`run(cfg)`) or alone: `python -m bench.bench_pdf [--quick]`."""
@@ -155,10 +155,12 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
                   "户情登记表", "bench")
 
     register_fonts()  # font parsing is a once-per-process cost, not part of either loop
-    repeats = 1 if cfg.quick else 3
-    ours_s = median([cpu_timed(ours) for _ in range(repeats)])
-    floor_s = median([cpu_timed(lambda: plain_page_loop(cfg.workdir / "floor.pdf", read_cards, d))
-                      for _ in range(repeats)])
+    repeats = 1 if cfg.quick else 5
+    ours_runs, floor_runs = [], []
+    for _ in range(repeats):  # interleaved, so a busy neighbour slows both sides alike
+        ours_runs.append(cpu_timed(ours))
+        floor_runs.append(cpu_timed(lambda: plain_page_loop(cfg.workdir / "floor.pdf", read_cards, d)))
+    ours_s, floor_s = median(ours_runs), median(floor_runs)
     yield Figure(f"pdf_{count}_household_cards_cpu", ours_s, "s", floor_s)
     yield Figure(f"pdf_read_{count}_household_cards", read_seconds, "s")
     yield Figure("pdf_household_cards_size", (cfg.workdir / "cards.pdf").stat().st_size / 1e6, "MB")
