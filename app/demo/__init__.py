@@ -5,7 +5,7 @@ a seed, in well under a minute.
 
 This data is the city server's seed, not a user's edits: it is written with Core bulk inserts
 (`session.execute(insert(Model), rows)`; on SQLite the DBAPI's executemany with the values already
-in SQLAlchemy's storage format), which bypass ORM events on purpose. So the generator fills the
+in SQLAlchemy's storage format, on PostgreSQL a COPY), which bypass ORM events on purpose. So the generator fills the
 derived person search keys itself (db.search_keys.person_search_keys), and no change is captured
 into a client outbox — a client gets the township by syncing from the server that holds it.
 Code tables are seeded alongside (app.codes) and regions come from the shipped extract plus
@@ -127,11 +127,11 @@ def _write(session: Session, ctx: DemoContext, regions: list[dict]) -> None:
     new_regions = [r for r in regions if r["code"] not in known]
     if new_regions:
         session.execute(insert(Region), new_regions)
-    sqlite = session.get_bind().dialect.name == "sqlite"
+    fast = {"sqlite": _insert_sqlite, "postgresql": _insert_postgresql}.get(session.get_bind().dialect.name)
     for name, model in _TABLES:
         rows = ctx.rows[name]
-        if sqlite and rows:
-            _insert_sqlite(session, model, rows)
+        if fast and rows:
+            fast(session, model, rows)
             continue
         for start in range(0, len(rows), _CHUNK):
             session.execute(insert(model), rows[start:start + _CHUNK])
@@ -148,6 +148,20 @@ def _insert_sqlite(session: Session, model, rows: list[dict]) -> None:
     params = [tuple(conv(row[k]) if conv and row[k] is not None else row[k]
                     for k, conv in zip(keys, converters, strict=True)) for row in rows]
     session.connection().exec_driver_sql(sql, params)
+
+
+def _insert_postgresql(session: Session, model, rows: list[dict]) -> None:
+    """PostgreSQL fast path (the city server's seed): COPY through psycopg, which adapts dates,
+    times and booleans itself; JSON columns go in as their text."""
+    columns = [c for c in model.__table__.columns if c.key in rows[0]]
+    keys = [c.key for c in columns]
+    as_json = [isinstance(c.type, JSON) for c in columns]
+    driver = session.connection().connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(
+            f"COPY {model.__tablename__} ({', '.join(c.name for c in columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[k]) if j and row[k] is not None else row[k]
+                            for k, j in zip(keys, as_json, strict=True)])
 
 
 def _sqlite_converter(column_type):

@@ -158,7 +158,8 @@ def _name_statement(sqlite: bool, shape: str, limit: int) -> Select:
     persons match than the limit (a lone common surname), the page is not the best-ranked of all of
     them, and typing one more character narrows it."""
     key = _row_key(sqlite)
-    matching = (select(key).where(func.instr(Person.name, bindparam("needle", type_=String)) > 0,
+    position = func.instr if sqlite else func.strpos  # PostgreSQL spells SQLite's instr() strpos()
+    matching = (select(key).where(position(Person.name, bindparam("needle", type_=String)) > 0,
                                   *_scope_clause(shape))
                 .limit(2 * limit))
     return select(*_COLUMNS).where(key.in_(matching.scalar_subquery()), *_LIVE).limit(limit)
