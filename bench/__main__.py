@@ -34,6 +34,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cases", type=int)
     parser.add_argument("--queries", type=int, help="sampled persons whose keystrokes the search replays")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (databases) afterwards")
+    parser.add_argument("--list", action="store_true", help="list the figure groups and exit")
     return parser.parse_args(argv)
 
 
@@ -54,6 +55,10 @@ def describe_machine() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.list:
+        for group, module in GROUPS.items():
+            print(f"{group}\t{module}")
+        return 0
     cfg = config_from(args)
     print(describe_machine(), file=sys.stderr, flush=True)
     try:
