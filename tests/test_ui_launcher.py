@@ -3,10 +3,10 @@ on the login form; `run()` shows the main window and returns when the applicatio
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
-
-from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QApplication
+from pathlib import Path
 
 from app.client.startup import GUEST_SCOPE, open_client
 
@@ -22,28 +22,33 @@ def test_an_unenrolled_device_opens_as_a_guest(tmp_path):
         services.context.close()
 
 
-def test_run_shows_the_window_on_the_login_page_and_returns(qapp, tmp_path, monkeypatch):
-    from ui.app import run
+LAUNCH = """
+import sys
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, sys.argv[2])
+app = QApplication(sys.argv[:1])
 
-    monkeypatch.setenv("TD_DATA_DIR", str(tmp_path))
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run() installs its own; restore it after
-    seen = {}
+def look():
+    window = next(w for w in QApplication.topLevelWidgets() if type(w).__name__ == "MainWindow")
+    print("PAGE", type(window.current_page()).__name__)
+    print("NOTICE", window.sync_bar.notice.text())
+    window.close()
+    app.quit()
 
-    def look() -> None:
-        window = next(w for w in QApplication.topLevelWidgets() if type(w).__name__ == "MainWindow")
-        seen["page"] = type(window.current_page()).__name__
-        seen["notice"] = window.sync_bar.notice.text()
-        window.close()
-        qapp.quit()
+QTimer.singleShot(300, look)
+from ui.app import run
+print("EXIT", run(sys.argv[:1], database_path=sys.argv[1]))
+"""
 
-    QTimer.singleShot(200, look)
-    try:
-        assert run(["township-desk"], database_path=tmp_path / "client.db") == 0
-    finally:
-        for translator in getattr(qapp, "_translators", []):
-            qapp.removeTranslator(translator)
-        QSettings.setDefaultFormat(QSettings.Format.NativeFormat)
-    assert seen["page"] == "SettingsPage" and "登录" in seen["notice"]
+
+def test_run_shows_the_window_on_the_login_page_and_returns(tmp_path):
+    # Its own process: run() ends with QApplication.exit(), which would stop later tests' event loops.
+    env = {**os.environ, "TD_DATA_DIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", LAUNCH, str(tmp_path / "client.db"), str(tmp_path / "settings")],
+                          env=env, capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent)
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines() if " " in line)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert lines["PAGE"] == "SettingsPage" and "登录" in lines["NOTICE"] and lines["EXIT"] == "0"
     assert (tmp_path / "client.db").exists()
