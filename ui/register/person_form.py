@@ -74,8 +74,11 @@ class PersonForm(QDialog):
             self.birth_date.setDate(QDate(1980, 1, 1))
             return
         self.id_type.setCurrentIndex(max(self.id_type.findData(person.id_type), 0))
-        self.id_number.setPlaceholderText(person.id_number_masked + self.tr("（不修改请留空）"))
-        self.phone.setPlaceholderText(person.phone_masked + self.tr("（不修改请留空）"))
+        keep = self.tr("（不修改请留空）")
+        if person.id_number_masked:
+            self.id_number.setPlaceholderText(person.id_number_masked + keep)
+        if person.phone_masked:
+            self.phone.setPlaceholderText(person.phone_masked + keep)
         if person.birth_date:
             self.birth_date.setDate(QDate(person.birth_date))
         for field, box in self.combos.items():
