@@ -287,3 +287,41 @@ def test_a_background_sync_failure_shows_its_reason_and_offline(qtbot, context, 
         listener(SyncFailed(reason="无法连接城市服务器", code="offline", offline=True))
     qtbot.waitUntil(lambda: window.sync_bar.connection_label.text() == "● 离线", timeout=2000)
     assert window.sync_bar.notice.text() == "无法连接城市服务器" and dialogs.shown == []
+
+
+def test_the_window_keeps_responding_during_a_long_sync(qtbot, context, settings):
+    """Issue 6: a 1.5 s sync on the real task runner; a 50 ms timer keeps firing and the progress
+    events reach the bar while it runs."""
+    import threading
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    from ui.status_bar import SyncStatusBar
+    from ui.tasks import TaskRunner
+
+    class SlowSync(FakeSync):
+        def sync_now(self):
+            for listener in self.listeners:
+                listener(SyncProgress("pull", 1, 3))
+            threading.Event().wait(1.5)
+            return super().sync_now()
+
+    runner = TaskRunner()
+    try:
+        bar = SyncStatusBar(context.status, runner, SlowSync())
+        qtbot.addWidget(bar)
+        qtbot.waitUntil(lambda: bar.pending_label.text() != "", timeout=3000)
+        ticks = []
+        timer = QTimer()
+        timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+        timer.start(50)
+        bar.request_sync()
+        qtbot.waitUntil(lambda: bar.progress.maximum() == 3, timeout=3000)
+        assert bar.syncing and not bar.sync_button.isEnabled()
+        qtbot.waitUntil(lambda: not bar.syncing, timeout=5000)
+        timer.stop()
+        assert bar.connection_label.text() == "● 在线"
+        assert len(ticks) >= 15 and max(b - a for a, b in zip(ticks, ticks[1:], strict=False)) < 0.5
+    finally:
+        runner.shutdown()
