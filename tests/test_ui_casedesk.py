@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidgetItem
 from sqlalchemy import select
 
@@ -214,6 +215,15 @@ def test_queues_count_by_status_and_flag_overdue(qtbot, context):
     assert page.table.item(0, 3).text().endswith("超期") and page.table.item(0, 3).foreground().color().name() == "#c62828"
     page.select_case(view.id)
     assert "已超期" in page.detail.meta.text()
+    assert len(desk.queue(-1)) == 1 == desk.queues()[1].count  # the count agrees with the list
+    assert page.shown_note.text() == ""  # every case of the queue is listed
+
+
+def test_a_long_queue_says_how_many_it_shows(qtbot, context):
+    page, _dialogs, _errors = _page(qtbot, context)
+    total = page.queues.item(0).data(Qt.ItemDataRole.UserRole + 1)
+    page._runner.run_db(lambda: page._desk.queue(None, limit=5), page._show_cases)
+    assert page.table.rowCount() == 5 and page.shown_note.text() == f"显示最近登记的 5 件，共 {total} 件"
 
 
 class HeldRunner:

@@ -89,8 +89,8 @@ class CaseDesk:
     # -- reading ---------------------------------------------------------------------------
     def queues(self) -> list[Queue]:
         """Every status with cases in it (in workflow order), plus 全部 and 已超期."""
-        counts = self._context.read(lambda s: _status_counts(s, self._context.actor))
-        overdue = len(self.cases.list_cases(overdue_only=True, limit=10_000))
+        today = self._clock().date()
+        counts, overdue = self._context.read(lambda s: _queue_counts(s, self._context.actor, today))
         queues = [Queue(None, "全部", sum(counts.values())), Queue(OVERDUE_QUEUE, "已超期", overdue)]
         queues += [Queue(status, wf.status_label(status), counts[status]) for status in wf.STATUSES
                    if counts.get(status)]
@@ -175,10 +175,16 @@ SATISFACTION_OPTIONS = tuple(SATISFACTION.items())
 EVALUATION_OPTIONS = tuple(WHISTLE_EVALUATION.items())
 
 
-def _status_counts(session, actor) -> dict[int, int]:
-    query = select(Case.status, func.count()).where(~Case.deleted, Case.region_code.like(actor.scope[:12] + "%"))
+def _queue_counts(session, actor, today: dt.date) -> tuple[dict[int, int], int]:
+    """Cases per status and open cases past their deadline, under the same visibility rules as
+    `CaseService.list_cases` (scope, grid, a department's escalated cases)."""
+    reach = [~Case.deleted, Case.region_code.like(actor.scope[:12] + "%")]
     if len(actor.scope) > 12:
-        query = query.where(Case.grid_code.like(actor.scope + "%"))
+        reach.append(Case.grid_code.like(actor.scope + "%"))
     if actor.role == DEPARTMENT:
-        query = query.where(Case.escalated_to == actor.department_code)
-    return {int(status): count for status, count in session.execute(query.group_by(Case.status))}
+        reach.append(Case.escalated_to == actor.department_code)
+    counts = {int(status): count for status, count in session.execute(
+        select(Case.status, func.count()).where(*reach).group_by(Case.status))}
+    overdue = session.scalar(select(func.count()).select_from(Case).where(
+        *reach, Case.deadline_on < today, Case.status < int(wf.FINISHED_FROM))) or 0
+    return counts, overdue

@@ -51,7 +51,14 @@ class CaseDeskPage(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.new_button)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.table)
+        self.shown_note = QLabel()
+        self.shown_note.setStyleSheet("color: #666;")
+        listing = QWidget()
+        column = QVBoxLayout(listing)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.table, 1)
+        column.addWidget(self.shown_note)
+        splitter.addWidget(listing)
         splitter.addWidget(self.detail)
         splitter.setSizes([540, 560])
         body = QHBoxLayout()
@@ -104,6 +111,7 @@ class CaseDeskPage(QWidget):
         for i, queue in enumerate(queues):
             item = QListWidgetItem(f"{queue.label}（{queue.count}）")
             item.setData(Qt.ItemDataRole.UserRole, queue.status)
+            item.setData(Qt.ItemDataRole.UserRole + 1, queue.count)
             if queue.status == -1 and queue.count:
                 item.setForeground(QColor(OVERDUE))
             self.queues.addItem(item)
@@ -137,6 +145,7 @@ class CaseDeskPage(QWidget):
             return
         current = self.detail.detail.case.id if self.detail.detail else None
         self.cases = cases
+        self._note_shown(len(cases))
         categories = getattr(self, "_categories", {})
         self.table.blockSignals(True)
         self.table.setRowCount(len(cases))
@@ -155,6 +164,12 @@ class CaseDeskPage(QWidget):
         self.table.blockSignals(False)
         if current:
             self.select_case(current)
+
+    def _note_shown(self, shown: int) -> None:
+        item = self.queues.currentItem()
+        total = item.data(Qt.ItemDataRole.UserRole + 1) if item is not None else shown
+        self.shown_note.setText(self.tr("显示最近登记的 %1 件，共 %2 件").replace("%1", str(shown))
+                                .replace("%2", str(total)) if total and total > shown else "")
 
     def select_case(self, case_id: str) -> bool:
         for r, case in enumerate(self.cases):
