@@ -24,7 +24,8 @@ VILLAGE_A, VILLAGE_B = "150422100201", "150422100202"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("client-sync-live")
-    with live_server(f"sqlite:///{tmp / 'city.db'}", tmp) as live:
+    # small snapshot chunks so a first sync spans many of them (the resume test breaks one off)
+    with live_server(f"sqlite:///{tmp / 'city.db'}", tmp, TD_SNAPSHOT_CHUNK="7") as live:
         yield live
 
 
@@ -214,3 +215,69 @@ def test_cli_bundle_export_relay_and_import(server, tmp_path, ring, monkeypatch,
     assert "确认 1 条" in capsys.readouterr().out
     assert main(["bundle", "import", str(stick), "--database", office_db]) == 2  # not twice
     assert "已导入过" in capsys.readouterr().err
+
+
+class BreakingTransport:
+    """The real HTTP transport, but the snapshot stream breaks off after `break_after` chunks;
+    counts the records that actually came over the wire."""
+
+    def __init__(self, inner, break_after=None) -> None:
+        self.inner = inner
+        self.break_after = break_after
+        self.wire_records = 0
+        self.positions = []
+        original = inner.iter_lines
+
+        def counting(path, params=None):
+            import json
+
+            for line in original(path, params):
+                self.wire_records += len(json.loads(line)["records"])
+                yield line
+
+        inner.iter_lines = counting
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def snapshot(self):
+        return self.snapshot_from(None)
+
+    def snapshot_from(self, after):
+        from sync.http_transport import Offline
+
+        self.positions.append(after)
+        for i, chunk in enumerate(self.inner.snapshot_from(after)):
+            if self.break_after is not None and i == self.break_after:
+                raise Offline("offline")
+            yield chunk
+
+
+def test_interrupted_first_sync_resumes_without_downloading_finished_chunks(server, tmp_path):
+    from sqlalchemy import select
+
+    from app.sync_service import SyncService
+
+    user = server.add_user("township_staff", TOWNSHIP)
+    a = Client(tmp_path / "a.db", server, user)
+    for i in range(1, 40):
+        a.add_household(VILLAGE_A, 600 + i, f"户{i}")
+    a.sync.sync_now()
+    b = Client(tmp_path / "b.db", server, user)
+    runs = []
+
+    def provider():
+        runs.append(BreakingTransport(b.enrolment.transport(), break_after=3 if not runs else None))
+        return runs[-1]
+
+    service = SyncService(b.engine, b.sessions, b.enrolment.device_id(), provider)
+    with pytest.raises(UserFacingError):
+        service.sync_now()
+    assert runs[0].wire_records >= 21  # three chunks of 7 were applied before the break
+    done = service.sync_now()
+    assert runs[1].positions[0] is not None  # the second run asked to start after the last record
+    full = sum(len(chunk.records) for chunk in b.enrolment.transport().snapshot())
+    assert runs[1].wire_records == full - 21  # the three finished chunks were not sent again
+    assert done.pulled == full - 21
+    with a.sessions() as sa, b.sessions() as sb:
+        assert sorted(sa.scalars(select(Household.id))) == sorted(sb.scalars(select(Household.id)))
