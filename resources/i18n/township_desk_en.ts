@@ -41,34 +41,39 @@
         <translation>Register a case…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="47"/>
+        <location filename="../../ui/casedesk/page.py" line="74"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="47"/>
+        <location filename="../../ui/casedesk/page.py" line="74"/>
         <source>类别</source>
         <translation>Category</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="47"/>
+        <location filename="../../ui/casedesk/page.py" line="74"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="47"/>
+        <location filename="../../ui/casedesk/page.py" line="74"/>
         <source>期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="48"/>
+        <location filename="../../ui/casedesk/page.py" line="75"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="142"/>
+        <location filename="../../ui/casedesk/page.py" line="155"/>
         <source>超期</source>
         <translation>overdue</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/page.py" line="171"/>
+        <source>显示最近登记的 %1 件，共 %2 件</source>
+        <translation>Showing the %1 most recently registered of %2 cases</translation>
     </message>
 </context>
 <context>
@@ -115,7 +120,7 @@
     </message>
     <message>
         <location filename="../../ui/casedesk/detail.py" line="77"/>
-        <location filename="../../ui/casedesk/detail.py" line="249"/>
+        <location filename="../../ui/casedesk/detail.py" line="252"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
@@ -152,8 +157,8 @@
     <message>
         <location filename="../../ui/casedesk/detail.py" line="88"/>
         <location filename="../../ui/casedesk/detail.py" line="95"/>
-        <location filename="../../ui/casedesk/detail.py" line="276"/>
-        <location filename="../../ui/casedesk/detail.py" line="280"/>
+        <location filename="../../ui/casedesk/detail.py" line="279"/>
+        <location filename="../../ui/casedesk/detail.py" line="283"/>
         <source>评价</source>
         <translation>Evaluation</translation>
     </message>
@@ -173,125 +178,125 @@
         <translation>Departments to summon</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="145"/>
+        <location filename="../../ui/casedesk/detail.py" line="148"/>
         <source>未报到</source>
         <translation>Not arrived</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="160"/>
+        <location filename="../../ui/casedesk/detail.py" line="163"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="162"/>
+        <location filename="../../ui/casedesk/detail.py" line="165"/>
         <source>编号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="162"/>
+        <location filename="../../ui/casedesk/detail.py" line="165"/>
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="162"/>
+        <location filename="../../ui/casedesk/detail.py" line="165"/>
         <source>办理期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="163"/>
+        <location filename="../../ui/casedesk/detail.py" line="166"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="163"/>
+        <location filename="../../ui/casedesk/detail.py" line="166"/>
         <source>地点</source>
         <translation>Place</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="163"/>
+        <location filename="../../ui/casedesk/detail.py" line="166"/>
         <source>诉求内容</source>
         <translation>Request</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="169"/>
+        <location filename="../../ui/casedesk/detail.py" line="172"/>
         <source>督办</source>
         <translation>Supervised</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="174"/>
+        <location filename="../../ui/casedesk/detail.py" line="177"/>
         <source>回访评价</source>
         <translation>Revisit</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="210"/>
+        <location filename="../../ui/casedesk/detail.py" line="213"/>
         <source>回访情况说明（居民的意见）</source>
         <translation>Revisit notes (the resident&apos;s opinion)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="210"/>
+        <location filename="../../ui/casedesk/detail.py" line="213"/>
         <source>办理意见（可不填）</source>
         <translation>Comment (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="219"/>
+        <location filename="../../ui/casedesk/detail.py" line="222"/>
         <source>本乡镇（村、网格）处置</source>
         <translation>Handled by the township (village, grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="220"/>
+        <location filename="../../ui/casedesk/detail.py" line="223"/>
         <source>分派给</source>
         <translation>Dispatch to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="225"/>
+        <location filename="../../ui/casedesk/detail.py" line="228"/>
         <source>新的办理期限（年-月-日）</source>
         <translation>New deadline (YYYY-MM-DD)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="229"/>
+        <location filename="../../ui/casedesk/detail.py" line="232"/>
         <source>日期格式应为 2026-12-31</source>
         <translation>Dates look like 2026-12-31</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="232"/>
+        <location filename="../../ui/casedesk/detail.py" line="235"/>
         <source>居民满意度</source>
         <translation>Resident&apos;s satisfaction</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="169"/>
-        <location filename="../../ui/casedesk/detail.py" line="238"/>
-        <location filename="../../ui/casedesk/detail.py" line="242"/>
+        <location filename="../../ui/casedesk/detail.py" line="172"/>
+        <location filename="../../ui/casedesk/detail.py" line="241"/>
+        <location filename="../../ui/casedesk/detail.py" line="245"/>
         <source>转交部门</source>
         <translation>Escalated to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="238"/>
+        <location filename="../../ui/casedesk/detail.py" line="241"/>
         <source>转交给哪个部门办理</source>
         <translation>Which department takes the case over</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="242"/>
+        <location filename="../../ui/casedesk/detail.py" line="245"/>
         <source>转交说明（可不填）</source>
         <translation>Note for the department (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="249"/>
         <location filename="../../ui/casedesk/detail.py" line="252"/>
+        <location filename="../../ui/casedesk/detail.py" line="255"/>
         <source>添加当事人</source>
         <translation>Add a party</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="252"/>
+        <location filename="../../ui/casedesk/detail.py" line="255"/>
         <source>身份（如：被反映人、邻居）</source>
         <translation>Role (e.g. the person complained about, a neighbour)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="276"/>
+        <location filename="../../ui/casedesk/detail.py" line="279"/>
         <source>部门到场处置情况</source>
         <translation>How did the department respond on site</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="280"/>
+        <location filename="../../ui/casedesk/detail.py" line="283"/>
         <source>评价说明（可不填）</source>
         <translation>Evaluation notes (optional)</translation>
     </message>
@@ -670,42 +675,42 @@
         <translation>whole township</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="57"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="62"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="58"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="63"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="59"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="64"/>
         <source>任务类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="60"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="65"/>
         <source>优先级</source>
         <translation>Priority</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="61"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="66"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="62"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="67"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="63"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="68"/>
         <source>需核对的户籍字段</source>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="64"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="69"/>
         <source>任务说明</source>
         <translation>Description</translation>
     </message>
@@ -738,57 +743,57 @@
         <translation>Review</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="87"/>
+        <location filename="../../ui/app.py" line="88"/>
         <source>报表</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="88"/>
+        <location filename="../../ui/app.py" line="89"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="91"/>
+        <location filename="../../ui/app.py" line="92"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="100"/>
+        <location filename="../../ui/app.py" line="110"/>
         <source>市级管理员</source>
         <translation>City administrator</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="100"/>
+        <location filename="../../ui/app.py" line="110"/>
         <source>部门用户</source>
         <translation>Department user</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="101"/>
+        <location filename="../../ui/app.py" line="111"/>
         <source>乡镇管理员</source>
         <translation>Township administrator</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="102"/>
+        <location filename="../../ui/app.py" line="112"/>
         <source>乡镇工作人员</source>
         <translation>Township staff</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="103"/>
+        <location filename="../../ui/app.py" line="113"/>
         <source>村（社区）干部</source>
         <translation>Village cadre</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="103"/>
+        <location filename="../../ui/app.py" line="113"/>
         <source>网格员</source>
         <translation>Grid worker</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="113"/>
+        <location filename="../../ui/app.py" line="123"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="152"/>
+        <location filename="../../ui/app.py" line="162"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -1010,82 +1015,82 @@ Phone: %3</translation>
         <translation>Role (e.g. the person complained about, a neighbour)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="53"/>
+        <location filename="../../ui/casedesk/case_form.py" line="59"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="54"/>
+        <location filename="../../ui/casedesk/case_form.py" line="60"/>
         <source>诉求类型</source>
         <translation>Request type</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="58"/>
+        <location filename="../../ui/casedesk/case_form.py" line="64"/>
         <source>事件分类</source>
         <translation>Category</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="59"/>
+        <location filename="../../ui/casedesk/case_form.py" line="65"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="60"/>
+        <location filename="../../ui/casedesk/case_form.py" line="66"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="65"/>
+        <location filename="../../ui/casedesk/case_form.py" line="71"/>
         <source>村（社区）/网格/地点</source>
         <translation>Village / grid / place</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="66"/>
+        <location filename="../../ui/casedesk/case_form.py" line="72"/>
         <source>诉求内容</source>
         <translation>Request</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="67"/>
+        <location filename="../../ui/casedesk/case_form.py" line="73"/>
         <source>当事人</source>
         <translation>Parties</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="80"/>
+        <location filename="../../ui/casedesk/case_form.py" line="83"/>
         <source>在户籍中查找：姓名、拼音首字母、证件或手机号尾号</source>
         <translation>Find in the register: name, pinyin initials, ID or phone tail</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="82"/>
+        <location filename="../../ui/casedesk/case_form.py" line="85"/>
         <source>查找</source>
         <translation>Find</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="88"/>
+        <location filename="../../ui/casedesk/case_form.py" line="91"/>
         <source>姓名（不在户籍中时直接填写）</source>
         <translation>Name (type it if not in the register)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="91"/>
+        <location filename="../../ui/casedesk/case_form.py" line="94"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="116"/>
+        <location filename="../../ui/casedesk/case_form.py" line="119"/>
         <source>（不指定网格）</source>
         <translation>(no grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="141"/>
+        <location filename="../../ui/casedesk/case_form.py" line="144"/>
         <source>户籍中没有找到，请直接填写姓名和电话</source>
         <translation>Not found in the register; type the name and phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="151"/>
+        <location filename="../../ui/casedesk/case_form.py" line="154"/>
         <source>已关联户籍人员，电话取自户籍</source>
         <translation>Linked to a registered person; the phone comes from the register</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="162"/>
+        <location filename="../../ui/casedesk/case_form.py" line="165"/>
         <source>手工填写的反映人</source>
         <translation>Reporter typed by hand</translation>
     </message>
@@ -1172,82 +1177,81 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/register/person_form.py" line="77"/>
-        <location filename="../../ui/register/person_form.py" line="78"/>
         <source>（不修改请留空）</source>
         <translation> (leave empty to keep)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="86"/>
+        <location filename="../../ui/register/person_form.py" line="89"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="86"/>
+        <location filename="../../ui/register/person_form.py" line="89"/>
         <source>证件类型</source>
         <translation>Document type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="87"/>
+        <location filename="../../ui/register/person_form.py" line="90"/>
         <source>证件号码</source>
         <translation>Document number</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="87"/>
+        <location filename="../../ui/register/person_form.py" line="90"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="88"/>
+        <location filename="../../ui/register/person_form.py" line="91"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="88"/>
+        <location filename="../../ui/register/person_form.py" line="91"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="102"/>
+        <location filename="../../ui/register/person_form.py" line="105"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="102"/>
+        <location filename="../../ui/register/person_form.py" line="105"/>
         <source>民族</source>
         <translation>Ethnicity</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="102"/>
+        <location filename="../../ui/register/person_form.py" line="105"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="102"/>
+        <location filename="../../ui/register/person_form.py" line="105"/>
         <source>人员类别</source>
         <translation>Residence type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="102"/>
+        <location filename="../../ui/register/person_form.py" line="105"/>
         <source>人员状态</source>
         <translation>Person status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="103"/>
+        <location filename="../../ui/register/person_form.py" line="106"/>
         <source>政治面貌</source>
         <translation>Political status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="103"/>
+        <location filename="../../ui/register/person_form.py" line="106"/>
         <source>婚姻状况</source>
         <translation>Marital status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="103"/>
+        <location filename="../../ui/register/person_form.py" line="106"/>
         <source>文化程度</source>
         <translation>Education</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="149"/>
+        <location filename="../../ui/register/person_form.py" line="152"/>
         <source>注意：该证件号码已登记给 %1。仍可保存，将提交审核合并。</source>
         <translation>Note: this ID number is already registered to %1. You can still save; the pair goes to review for merging.</translation>
     </message>
@@ -1367,12 +1371,12 @@ Phone: %3</translation>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="176"/>
+        <location filename="../../ui/register/page.py" line="185"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/register/page.py" line="177"/>
+        <location filename="../../ui/register/page.py" line="186"/>
         <source>已显示 %n 条</source>
         <translation>
             <numerusform>%n row shown</numerusform>
@@ -1383,52 +1387,67 @@ Phone: %3</translation>
 <context>
     <name>RejectedTab</name>
     <message>
-        <location filename="../../ui/review/page.py" line="38"/>
+        <location filename="../../ui/review/page.py" line="39"/>
         <source>记录类型</source>
         <translation>Record type</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="38"/>
+        <location filename="../../ui/review/page.py" line="39"/>
         <source>修改的字段</source>
         <translation>Changed fields</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="38"/>
+        <location filename="../../ui/review/page.py" line="39"/>
         <source>服务器原因</source>
         <translation>Server reason</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="39"/>
+        <location filename="../../ui/review/page.py" line="40"/>
         <source>修改时间</source>
         <translation>Changed at</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="39"/>
+        <location filename="../../ui/review/page.py" line="40"/>
         <source>代码</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="44"/>
+        <location filename="../../ui/review/page.py" line="45"/>
         <source>没有被服务器退回的修改。</source>
         <translation>No changes were rejected by the server.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="45"/>
+        <location filename="../../ui/review/page.py" line="46"/>
         <source>修正后重新提交</source>
         <translation>Resubmit after fixing</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="46"/>
+        <location filename="../../ui/review/page.py" line="47"/>
         <source>放弃此修改…</source>
         <translation>Discard this change…</translation>
     </message>
     <message>
+        <location filename="../../ui/review/page.py" line="48"/>
+        <source>打开记录修正</source>
+        <translation>Open record to fix</translation>
+    </message>
+    <message>
         <location filename="../../ui/review/page.py" line="91"/>
+        <source>打开记录</source>
+        <translation>Open record</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="91"/>
+        <source>这类记录请在其所在页面修正后，回到这里重新提交。</source>
+        <translation>Fix this kind of record on its own page, then come back here and resubmit.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="102"/>
         <source>放弃修改</source>
         <translation>Discard change</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="91"/>
+        <location filename="../../ui/review/page.py" line="102"/>
         <source>请填写放弃原因（将记入审计日志）：</source>
         <translation>Reason for discarding (recorded in the audit log):</translation>
     </message>
@@ -1574,12 +1593,12 @@ Phone: %3</translation>
         <translation>Code table</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="109"/>
+        <location filename="../../ui/review/page.py" line="120"/>
         <source>冲突与重复</source>
         <translation>Conflicts and duplicates</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="110"/>
+        <location filename="../../ui/review/page.py" line="121"/>
         <source>被退回的修改</source>
         <translation>Rejected changes</translation>
     </message>
@@ -1707,27 +1726,27 @@ Phone: %3</translation>
         <translation>Sync finished</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="135"/>
+        <location filename="../../ui/status_bar.py" line="140"/>
         <source>● 未连接服务器</source>
         <translation>● No server</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="137"/>
+        <location filename="../../ui/status_bar.py" line="142"/>
         <source>● 未同步</source>
         <translation>● Not synced yet</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="139"/>
+        <location filename="../../ui/status_bar.py" line="144"/>
         <source>● 在线</source>
         <translation>● Online</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="141"/>
+        <location filename="../../ui/status_bar.py" line="146"/>
         <source>● 离线</source>
         <translation>● Offline</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="151"/>
+        <location filename="../../ui/status_bar.py" line="156"/>
         <source>待上传 %n 条</source>
         <translation>
             <numerusform>%n to upload</numerusform>
@@ -1735,7 +1754,7 @@ Phone: %3</translation>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="152"/>
+        <location filename="../../ui/status_bar.py" line="157"/>
         <source>被退回 %n 条</source>
         <translation>
             <numerusform>%n rejected</numerusform>
@@ -1743,12 +1762,12 @@ Phone: %3</translation>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="154"/>
+        <location filename="../../ui/status_bar.py" line="159"/>
         <source>上次同步：%1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="154"/>
+        <location filename="../../ui/status_bar.py" line="159"/>
         <source>从未</source>
         <translation>never</translation>
     </message>
@@ -1853,97 +1872,97 @@ Phone: %3</translation>
 <context>
     <name>TaskDeskPage</name>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="38"/>
+        <location filename="../../ui/taskdesk/page.py" line="39"/>
         <source>任务收件箱：上级部门下发的任务</source>
         <translation>Task inbox: tasks sent down by the departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="39"/>
+        <location filename="../../ui/taskdesk/page.py" line="40"/>
         <source>本部门下发的任务及各乡镇（村）办理进度</source>
         <translation>Tasks issued by this department and each township&apos;s (village&apos;s) progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="42"/>
+        <location filename="../../ui/taskdesk/page.py" line="43"/>
         <source>按部门</source>
         <translation>By department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="42"/>
+        <location filename="../../ui/taskdesk/page.py" line="43"/>
         <source>按状态</source>
         <translation>By status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="43"/>
+        <location filename="../../ui/taskdesk/page.py" line="44"/>
         <source>按截止时间</source>
         <translation>By deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="43"/>
+        <location filename="../../ui/taskdesk/page.py" line="44"/>
         <source>按任务</source>
         <translation>By task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="47"/>
+        <location filename="../../ui/taskdesk/page.py" line="48"/>
         <source>含已完成、已退回</source>
         <translation>Include completed and returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="50"/>
+        <location filename="../../ui/taskdesk/page.py" line="51"/>
         <source>下发新任务…</source>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="54"/>
+        <location filename="../../ui/taskdesk/page.py" line="77"/>
         <source>任务</source>
         <translation>Task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="54"/>
+        <location filename="../../ui/taskdesk/page.py" line="77"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="54"/>
+        <location filename="../../ui/taskdesk/page.py" line="77"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="54"/>
+        <location filename="../../ui/taskdesk/page.py" line="77"/>
         <source>进度（户）</source>
         <translation>Progress (households)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="55"/>
+        <location filename="../../ui/taskdesk/page.py" line="78"/>
         <source>提醒</source>
         <translation>Alert</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="64"/>
+        <location filename="../../ui/taskdesk/page.py" line="60"/>
         <source>分组</source>
         <translation>Group by</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="97"/>
+        <location filename="../../ui/taskdesk/page.py" line="102"/>
         <source>已处理 %1/%2 户</source>
         <translation>%1/%2 households handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="118"/>
+        <location filename="../../ui/taskdesk/page.py" line="125"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="120"/>
+        <location filename="../../ui/taskdesk/page.py" line="127"/>
         <source>明天到期</source>
         <translation>Due tomorrow</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="170"/>
+        <location filename="../../ui/taskdesk/page.py" line="177"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="170"/>
+        <location filename="../../ui/taskdesk/page.py" line="177"/>
         <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
         <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
     </message>
@@ -1952,7 +1971,7 @@ Phone: %3</translation>
     <name>TaskDetailPanel</name>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="39"/>
-        <location filename="../../ui/taskdesk/detail.py" line="118"/>
+        <location filename="../../ui/taskdesk/detail.py" line="119"/>
         <source>请在左侧选择一项任务</source>
         <translation>Choose a task on the left</translation>
     </message>
@@ -1964,8 +1983,8 @@ Phone: %3</translation>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="50"/>
         <location filename="../../ui/taskdesk/detail.py" line="79"/>
-        <location filename="../../ui/taskdesk/detail.py" line="250"/>
         <location filename="../../ui/taskdesk/detail.py" line="253"/>
+        <location filename="../../ui/taskdesk/detail.py" line="256"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
@@ -2006,7 +2025,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="70"/>
-        <location filename="../../ui/taskdesk/detail.py" line="200"/>
+        <location filename="../../ui/taskdesk/detail.py" line="203"/>
         <source>已处理</source>
         <translation>Handled</translation>
     </message>
@@ -2031,98 +2050,98 @@ Phone: %3</translation>
         <translation>Send</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="156"/>
+        <location filename="../../ui/taskdesk/detail.py" line="159"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="156"/>
+        <location filename="../../ui/taskdesk/detail.py" line="159"/>
         <source>明天到期</source>
         <translation>Due tomorrow</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="158"/>
+        <location filename="../../ui/taskdesk/detail.py" line="161"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="158"/>
+        <location filename="../../ui/taskdesk/detail.py" line="161"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="158"/>
+        <location filename="../../ui/taskdesk/detail.py" line="161"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="159"/>
+        <location filename="../../ui/taskdesk/detail.py" line="162"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="159"/>
+        <location filename="../../ui/taskdesk/detail.py" line="162"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="159"/>
+        <location filename="../../ui/taskdesk/detail.py" line="162"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="159"/>
+        <location filename="../../ui/taskdesk/detail.py" line="162"/>
         <source>户</source>
         <translation>households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="166"/>
+        <location filename="../../ui/taskdesk/detail.py" line="169"/>
         <source>指派</source>
         <translation>Assigned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="166"/>
+        <location filename="../../ui/taskdesk/detail.py" line="169"/>
         <source>责任人</source>
         <translation>Person in charge</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="169"/>
+        <location filename="../../ui/taskdesk/detail.py" line="172"/>
         <source>需核对的户籍字段</source>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="200"/>
+        <location filename="../../ui/taskdesk/detail.py" line="203"/>
         <source>未处理</source>
         <translation>Not handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="216"/>
+        <location filename="../../ui/taskdesk/detail.py" line="219"/>
         <source>退回原因</source>
         <translation>Why is the task returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="229"/>
-        <location filename="../../ui/taskdesk/detail.py" line="233"/>
+        <location filename="../../ui/taskdesk/detail.py" line="232"/>
+        <location filename="../../ui/taskdesk/detail.py" line="236"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="229"/>
+        <location filename="../../ui/taskdesk/detail.py" line="232"/>
         <source>交给哪个村（社区）办理</source>
         <translation>Which village (community) handles it</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="233"/>
+        <location filename="../../ui/taskdesk/detail.py" line="236"/>
         <source>责任人（可不填）</source>
         <translation>Person in charge (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="250"/>
+        <location filename="../../ui/taskdesk/detail.py" line="253"/>
         <source>在任务范围内没有找到匹配的户</source>
         <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="253"/>
+        <location filename="../../ui/taskdesk/detail.py" line="256"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
     </message>
