@@ -165,15 +165,22 @@ def test_rejected_changes_are_listed_and_can_be_discarded_with_a_reason(qtbot, c
     assert window.sync_bar.rejected_label.text() == "被退回 0 条"
 
 
-def test_a_rejected_change_can_be_resubmitted(qtbot, context, settings):
-    _reject_one_change(context)
+def test_a_rejected_change_opens_for_fixing_and_can_be_resubmitted(qtbot, context, settings):
+    row = _reject_one_change(context)
     window, _ = _window(qtbot, context, settings)
+    review = window.show_page("review")
+    review.rejected.table.selectRow(0)
+    review.rejected.open_selected()
+    register = window.current_page()
+    assert register is window.show_page("register") and register.panel.detail.household.id == row.record_id
+    register.panel.address.setText("更正后的地址")
+    register.save()
     review = window.show_page("review")
     review.rejected.table.selectRow(0)
     review.rejected.resubmit()
     with context.sessions() as s:
         states = s.scalars(select(OutboxChange.state)).all()
-    assert states == ["pending"] and review.rejected.table.rowCount() == 0
+    assert sorted(states) == ["pending", "pending"] and review.rejected.table.rowCount() == 0
 
 
 class FakeConflicts:

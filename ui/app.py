@@ -83,7 +83,8 @@ def build_main_window(shell: Shell) -> MainWindow:
                   TaskDeskPage(TaskDesk(ctx), OneFormDesk(ctx), runner, dialogs, on_error)),
         PageEntry("cases", translate("MainWindow", "事件"), CaseDeskPage(CaseDesk(ctx), runner, dialogs, on_error)),
         PageEntry("review", translate("MainWindow", "待审"),
-                  ReviewPage(services.outbox, services.conflicts, runner, dialogs, on_error, status_bar.refresh)),
+                  ReviewPage(services.outbox, services.conflicts, runner, dialogs, on_error, status_bar.refresh,
+                             lambda entity, record_id: open_record(entity, record_id))),
         PageEntry("reports", translate("MainWindow", "报表"), ReportsPage(ctx, printer, runner, on_error)),
         PageEntry("settings", translate("MainWindow", "设置"),
                   SettingsPage(shell.settings, account, runner, dialogs, on_error, services.enrolment)),
@@ -91,6 +92,15 @@ def build_main_window(shell: Shell) -> MainWindow:
     title = translate("MainWindow", "基层治理工作台") + f" — {account}"
     window = MainWindow(pages, status_bar, title)
     window_ref.append(window)
+
+    def open_record(entity: str, record_id: str) -> bool:
+        """Show a household or person (e.g. a rejected change) in the register for fixing."""
+        if entity not in ("household", "person"):
+            return False
+        window.show_page("register")
+        register.open_record(entity, record_id)
+        return True
+
     status_bar.sync_finished.connect(lambda _r: register.households.reload())
     return window
 

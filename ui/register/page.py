@@ -112,6 +112,15 @@ class RegisterPage(QWidget):
     def save(self) -> None:
         self.panel.save()
 
+    def open_record(self, entity: str, record_id: str) -> None:
+        """Open a household, or a person's household with the person chosen."""
+        if entity == "household":
+            self.panel.open_household(record_id)
+            return
+        self._runner.run_db(lambda: self.panel.context.persons.get(record_id),
+                            lambda person, error: self._on_error(error) if error else
+                            self.panel.open_household(person.household_id, focus_person=person.id))
+
     # -- queries ------------------------------------------------------------------------------
     def apply_filter(self, flt: RegisterFilter) -> None:
         # Typed text searches persons; the household list narrows by the same filters.

@@ -26,8 +26,9 @@ from ui.review.conflicts import ConflictsTab, entity_label
 class RejectedTab(QWidget):
     """Local changes the server refused, with its reason; resubmit or discard each."""
 
-    def __init__(self, outbox, runner, dialogs, on_error, on_changed) -> None:
+    def __init__(self, outbox, runner, dialogs, on_error, on_changed, open_record=None) -> None:
         super().__init__()
+        self._open_record = open_record  # open_record(entity, record_id) -> bool: shows it for fixing
         self._outbox = outbox
         self._runner = runner
         self._dialogs = dialogs
@@ -44,9 +45,12 @@ class RejectedTab(QWidget):
         self.empty = QLabel(self.tr("没有被服务器退回的修改。"))
         self.resubmit_button = QPushButton(self.tr("修正后重新提交"))
         self.discard_button = QPushButton(self.tr("放弃此修改…"))
+        self.open_button = QPushButton(self.tr("打开记录修正"))
         self.resubmit_button.clicked.connect(self.resubmit)
         self.discard_button.clicked.connect(self.discard)
+        self.open_button.clicked.connect(self.open_selected)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
         buttons.addWidget(self.resubmit_button)
         buttons.addWidget(self.discard_button)
         buttons.addStretch(1)
@@ -72,12 +76,19 @@ class RejectedTab(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, change.device_seq)
                 self.table.setItem(r, c, item)
         self.empty.setVisible(not self.rows)
-        for button in (self.resubmit_button, self.discard_button):
+        for button in (self.resubmit_button, self.discard_button, self.open_button):
             button.setEnabled(bool(self.rows))
 
     def _selected(self):
         row = self.table.currentRow()
         return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def open_selected(self) -> None:
+        change = self._selected()
+        if change is None or self._open_record is None:
+            return
+        if not self._open_record(change.entity, change.record_id):
+            self._dialogs.info(self, self.tr("打开记录"), self.tr("这类记录请在其所在页面修正后，回到这里重新提交。"))
 
     def resubmit(self) -> None:
         change = self._selected()
@@ -100,10 +111,10 @@ class RejectedTab(QWidget):
 
 
 class ReviewPage(QWidget):
-    def __init__(self, outbox, conflicts, runner, dialogs, on_error, on_changed,
+    def __init__(self, outbox, conflicts, runner, dialogs, on_error, on_changed, open_record=None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.rejected = RejectedTab(outbox, runner, dialogs, on_error, on_changed)
+        self.rejected = RejectedTab(outbox, runner, dialogs, on_error, on_changed, open_record)
         self.conflicts = ConflictsTab(conflicts, runner, dialogs, on_error)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.conflicts, self.tr("冲突与重复"))
