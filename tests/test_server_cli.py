@@ -3,6 +3,8 @@ create-channel, seed-demo (small) and serve — then the demo users log in and p
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import subprocess
@@ -11,14 +13,27 @@ import uuid
 
 import requests
 
+from server.cli import main
 from tests.server.live import ROOT, TEST_ENV, _wait_until_up, free_port
 
 
 def cli(env: dict, *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    """One `township-server` command, run in-process (main() exactly as the entry point calls it)."""
+    out = io.StringIO()
+    with _environ(env), contextlib.redirect_stdout(out):
+        assert main(list(args)) == 0
+    return out.getvalue()
+
+
+@contextlib.contextmanager
+def _environ(values: dict):
+    saved = dict(os.environ)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def test_operator_commands_give_a_working_service(tmp_path):

@@ -12,7 +12,7 @@ from db.ids import new_id
 from tests.server.fixtures import server_fixture  # noqa: F401
 
 VILLAGE = "150422100203"
-PUSHERS, BATCHES, BATCH_SIZE = 4, 10, 20
+PUSHERS, BATCHES, BATCH_SIZE = 4, 8, 15
 
 
 def _pusher(client, created: list, errors: list) -> None:
