@@ -252,3 +252,35 @@ def test_a_late_detail_never_replaces_the_case_chosen_last(qtbot, context):
     runner.release(1)
     runner.release(0)  # the first choice's load arrives last
     assert panel.detail.case.id == second.id and "第二件" in panel.title.text()
+
+
+def test_a_case_dispatched_to_a_department_is_handled_there_and_approved_by_the_township(qtbot, context):
+    page, dialogs, errors = _page(qtbot, context, _complaint(category_code="0601", title="村道塌陷"))
+    page.create_new()
+    case_id = page.detail.detail.case.id
+    dialogs.texts.append("")
+    page.detail.action_buttons["accept"].click()
+    dialogs.choices.append(1 + page.choices.departments.index(("zj", "住建")))  # 0 = the township itself
+    dialogs.texts.append("请住建部门处置")
+    page.detail.action_buttons["dispatch"].click()
+    assert page.detail.detail.case.escalated_to == "zj" and errors == []
+
+    department = ClientContext(open_local(context.engine.url.database),
+                               Actor("zj.he", "department", "150422", "0190f0a0-0000-7000-8000-0000000000d3",
+                                     department_code="zj"))
+    try:
+        dept_page, dept_dialogs, dept_errors = _page(qtbot, department)
+        dept_page.select_case(case_id)
+        assert _offered(dept_page) == {"sign", "return", "add_party"}
+        for action in ("sign", "handle", "submit"):
+            dept_dialogs.texts.append(f"{action} 住建")
+            dept_page.detail.action_buttons[action].click()
+        assert dept_page.detail.detail.case.status == 60 and dept_errors == []
+        assert _offered(dept_page) == {"add_party"}  # approving is the township's
+    finally:
+        department.close()
+    page.detail.open(case_id)
+    assert _offered(page) >= {"approve", "rework"}
+    dialogs.texts.append("同意办结")
+    page.detail.action_buttons["approve"].click()
+    assert page.detail.detail.case.status == 70 and errors == []
