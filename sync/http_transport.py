@@ -190,7 +190,21 @@ class HttpTransport:
         self.session.verify = self.verify
         self.session.headers.update({"Accept": "application/json", "Accept-Language": lang,
                                      "Accept-Encoding": "gzip", "User-Agent": "township-desk"})
-        self.server_accepts_gzip = False
+
+    # Servers known (in this process) to take gzip bodies, so a fresh transport for the next cycle
+    # compresses its very first push too instead of learning it again.
+    _gzip_servers: set[str] = set()
+
+    @property
+    def server_accepts_gzip(self) -> bool:
+        return self.base_url in self._gzip_servers
+
+    @server_accepts_gzip.setter
+    def server_accepts_gzip(self, value: bool) -> None:
+        if value:
+            self._gzip_servers.add(self.base_url)
+        else:
+            self._gzip_servers.discard(self.base_url)
 
     def close(self) -> None:
         self.session.close()

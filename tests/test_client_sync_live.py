@@ -281,3 +281,20 @@ def test_interrupted_first_sync_resumes_without_downloading_finished_chunks(serv
     assert done.pulled == full - 21
     with a.sessions() as sa, b.sessions() as sb:
         assert sorted(sa.scalars(select(Household.id))) == sorted(sb.scalars(select(Household.id)))
+
+
+def test_pushes_are_gzipped_once_the_server_says_it_takes_gzip(server, tmp_path, monkeypatch):
+    sent = []
+    original = HttpTransport._call
+
+    def spy(self, method, path, body, headers, params):
+        response = original(self, method, path, body, headers, params)
+        sent.append((path, headers.get("Content-Encoding"), response.status_code))
+        return response
+
+    monkeypatch.setattr(HttpTransport, "_call", spy)
+    a = Client(tmp_path / "a.db", server, server.add_user("township_staff", TOWNSHIP))
+    for i in range(1, 30):
+        a.add_household(VILLAGE_B, 800 + i, "走访记录" * 20)
+    assert a.sync.sync_now().pushed == 29
+    assert ("/sync/push", "gzip", 200) in sent

@@ -70,6 +70,13 @@ class ScriptedServer:
         self.httpd.server_close()
 
 
+@pytest.fixture(autouse=True)
+def _forget_gzip_servers():
+    HttpTransport._gzip_servers.clear()  # a port reused by another test's server starts unknown
+    yield
+    HttpTransport._gzip_servers.clear()
+
+
 @pytest.fixture
 def server():
     srv = ScriptedServer()
@@ -322,3 +329,11 @@ def test_tls_with_a_private_city_ca(tmp_path):
         assert _transport(url, ca_bundle=str(pem["ca"])).pull(0, 1) == Page.from_json(PAGE)
     finally:
         srv.stop()
+
+
+def test_gzip_support_is_remembered_for_the_next_transport(server):
+    big = [{"fields": {"notes": "走访" * 600}}]
+    server.script = [(200, {}, {"Accept-Encoding": "gzip"}), (200, {}, {})]
+    _transport(server.url).push([])
+    _transport(server.url).push(big)  # a new transport, as each sync cycle makes
+    assert server.requests[1]["headers"]["Content-Encoding"] == "gzip"
