@@ -49,3 +49,18 @@ def adopt_unversioned(session: Session) -> int:
     counter.last_seq = seq
     session.flush()
     return adopted
+
+
+def bump_versions(session: Session, entity: str, record_ids: list[str]) -> None:
+    """Give records rewritten outside sync (a re-seeded code entry) a new server_seq, so clients pull
+    the new values; records without a version head are left to `adopt_unversioned`."""
+    if not record_ids:
+        return
+    init_store(session)
+    session.execute(update(SyncCounter).where(SyncCounter.id == 1).values(last_seq=SyncCounter.last_seq))
+    counter = session.get(SyncCounter, 1)
+    for head in session.scalars(select(RecordVersion).where(RecordVersion.entity == entity,
+                                                            RecordVersion.record_id.in_(record_ids))):
+        counter.last_seq += 1
+        head.server_seq = counter.last_seq
+    session.flush()

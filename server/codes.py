@@ -1,7 +1,8 @@
 """City-wide code tables on the server: seeded from the shipped resources/codes/*.json with the
 same stable ids clients use (uuid5 of table, code and scope, namespace shared with app/codes.py —
 the server may not import app/, so the namespace is repeated here and a test keeps the two equal).
-Seeding is reference data written with Core statements; later edits by the city admin and local
+Seeding is reference data written with Core statements (then adopted by the sync store, and a
+re-seeded entry gets a new server_seq so clients pull it); later edits by the city admin and local
 additions by township admins arrive as ordinary sync changes."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.models import CodeEntry
 from resources import code_table_files
+from server.adopt import bump_versions
 
 CODE_NAMESPACE = uuid.UUID("0d7f6c2a-8b1e-4c55-9a3e-2f41b7e6c9d0")
 _COMPARED = ("label_zh", "parent_code", "attrs", "sort_order")
@@ -49,4 +51,5 @@ def seed_city_codes(session: Session) -> tuple[int, int]:
     for row in changed:
         session.execute(update(CodeEntry).where(CodeEntry.id == row["id"]).values(
             **{c: row[c] for c in _COMPARED}))
+    bump_versions(session, "code_entry", [row["id"] for row in changed])
     return len(new_rows), len(changed)

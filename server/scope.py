@@ -7,7 +7,7 @@
 | township_staff | as township_admin | same records, no code entries |
 | village_cadre | its village (12-digit prefix) | its village's records, no tasks, no code entries |
 | grid_worker | its village (the first 12 characters of its grid scope) | as village_cadre |
-| department | tasks it issued with their targets, links and feedback; cases escalated or whistled to it with their log and whistles; city code entries — never the register | its own tasks and their targets; log entries and whistle arrivals on cases escalated to it |
+| department | tasks it issued with their targets, links and feedback; cases escalated or whistled to it with their log and whistles; city code entries — never the register | its own tasks and their targets, aimed inside its region scope; log entries and whistle arrivals on cases escalated to it |
 
 A record is in a region scope when its region code (code entries: their scope prefix) starts with
 the user's prefix; a write must be in scope both before (the stored record) and after (the change),
@@ -72,9 +72,10 @@ def may_write_region(who: Principal, entity: str, region_code: str | None) -> bo
 class DepartmentView:
     """Visibility and write rights of one department user, answered from the current rows."""
 
-    def __init__(self, session: Session, department_code: str):
+    def __init__(self, session: Session, department_code: str, scope_prefix: str = ""):
         self.session = session
         self.dept = department_code
+        self.scope_prefix = scope_prefix  # where its tasks may be aimed (a county department: 6 digits)
 
     def visible_ids(self, entity: str, record_ids: Iterable[str]) -> set[str]:
         ids = list(set(record_ids))
@@ -113,6 +114,9 @@ class DepartmentView:
 
     def may_write(self, entity: str, record_id: str, fields: dict) -> bool:
         """Departments issue tasks and targets, and report on cases escalated to them."""
+        if entity in ("task", "task_target") and not in_prefix(
+                fields.get("region_code", self.scope_prefix), self.scope_prefix):
+            return False
         if entity == "task":
             existing = self.session.get(Task, record_id)
             owner = existing.department_code if existing else fields.get("department_code")

@@ -127,7 +127,7 @@ class _Batch:
                                 self.region_rule)
             return
         if who.role == "department":
-            allowed = DepartmentView(session, who.department_code or "").may_write(
+            allowed = DepartmentView(session, who.department_code or "", who.scope_prefix).may_write(
                 change.entity, change.record_id, decoded)
             refusal = None if allowed else ("forbidden_scope", "部门用户只能处理本部门下发的任务和交办给本部门的事件")
             self.refuse_or_send(raw, change, refusal, lambda _e, _r: allowed)

@@ -54,6 +54,8 @@ def test_a_task_travels_from_department_to_village_and_feedback_comes_back(serve
         "task_id": task, "region_code": TOWNSHIP_CODE, "status": "10"}))["outcome"] == "accepted"
     # A department issues only in its own name and never writes the register.
     assert outcome(dept, dept.change("task", new_id(), task_fields("ga")))["code"] == "forbidden_scope"
+    elsewhere = {**task_fields("mz"), "region_code": "150403"}  # another county than its own
+    assert outcome(dept, dept.change("task", new_id(), elsewhere))["code"] == "forbidden_scope"
     assert outcome(dept, dept.change("household", new_id(), {
         "household_no": VILLAGE_A + "010001", "region_code": VILLAGE_A}))["code"] == "forbidden_scope"
     assert outcome(other_dept, other_dept.change("task_target", target, {"status": "40"}))["code"] == \
