@@ -21,7 +21,7 @@ from app.errors import WorkflowError
 from app.rules import case_workflow as wf
 from app.services.cases import ACTION_ROLES
 from db.engine import open_local
-from db.models import Case, CaseParty
+from db.models import AuditEntry, Case, CaseParty
 from tests.ui_support import ScriptedDialogs, context, demo_template, open_context  # noqa: F401
 from ui.casedesk.case_form import NewCaseForm
 from ui.casedesk.page import CaseDeskPage
@@ -61,7 +61,7 @@ def _offered(page) -> set[str]:
 
 def _expected(status: int, role: str, side: set[str]) -> set[str]:
     legal = {a for a in wf.allowed_actions(status) if role in ACTION_ROLES[a]}
-    return legal | (side if not wf.is_finished(status) else set())
+    return legal | (side if not wf.is_finished(status) else set()) | {"reveal"}  # the audited phone reveal
 
 
 def test_new_case_form_looks_the_reporter_up_in_the_register(qtbot, context):
@@ -116,7 +116,7 @@ def test_a_complaint_goes_through_the_whole_workflow_with_only_legal_buttons(qtb
         assert errors == [], (action, errors)
         assert page.detail.detail.case.status == wf.next_status(status, action)
     final = page.detail.detail
-    assert final.case.status == 90 and _offered(page) == set()
+    assert final.case.status == 90 and _offered(page) == {"reveal"}
     assert final.case.satisfaction == "1" and final.case.satisfaction_comment == "居民表示满意，垃圾已清运。"
     assert final.case.deadline_on == case.deadline_on + dt.timedelta(days=5)
     actions = [page.detail.log.item(r, 2).text() for r in range(page.detail.log.rowCount())]
@@ -145,13 +145,13 @@ def test_a_village_cadre_is_offered_only_the_moves_of_the_role(qtbot, demo_templ
         page, dialogs, errors = _page(qtbot, ctx)
         page.show_queue("登记")
         assert page.select_case(view.id)
-        assert _offered(page) == {"self_handle", "add_party"}  # 受理 and 转交 belong to the township
+        assert _offered(page) == {"self_handle", "add_party", "reveal"}  # 受理 and 转交 belong to the township
         dialogs.texts.append("已现场协调清运")
         page.detail.action_buttons["self_handle"].click()
-        assert _offered(page) == {"close", "add_party"}
+        assert _offered(page) == {"close", "add_party", "reveal"}
         dialogs.texts.append("")
         page.detail.action_buttons["close"].click()
-        assert page.detail.detail.case.status == 70 and _offered(page) == {"revisit"} and errors == []
+        assert page.detail.detail.case.status == 70 and _offered(page) == {"revisit", "reveal"} and errors == []
     finally:
         ctx.close()
 
@@ -284,3 +284,26 @@ def test_a_case_dispatched_to_a_department_is_handled_there_and_approved_by_the_
     dialogs.texts.append("同意办结")
     page.detail.action_buttons["approve"].click()
     assert page.detail.detail.case.status == 70 and errors == []
+
+
+def test_revealing_the_reporters_phone_asks_why_and_is_audited_and_admins_supervise(qtbot, demo_template, tmp_path):
+    ctx = open_context(demo_template, tmp_path, role="township_admin")
+    try:
+        page, dialogs, errors = _page(qtbot, ctx, _complaint())
+        page.create_new()
+        case_id = page.detail.detail.case.id
+        assert {"supervise", "reveal", "escalate"} <= _offered(page)
+        page.detail.action_buttons["reveal"].click()  # no reason given: nothing is shown
+        assert [kind for kind, _t, _x in dialogs.shown] == []
+        dialogs.texts.append("回访需要联系反映人")
+        page.detail.action_buttons["reveal"].click()
+        assert dialogs.shown[-1] == ("info", "反映人电话", "赵女士：13800001111")
+        with ctx.sessions() as s:
+            audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "reveal")).one()
+        assert audit.record_ids == [case_id] and audit.reason == "回访需要联系反映人"
+        dialogs.texts.append("请加快处置")
+        page.detail.action_buttons["supervise"].click()
+        assert page.detail.detail.case.supervised and "督办" in page.detail.meta.text()
+        assert page.detail.action_buttons["supervise"].text() == "取消督办" and errors == []
+    finally:
+        ctx.close()

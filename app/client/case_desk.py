@@ -23,7 +23,7 @@ from app.services.cases import (
     CaseService,
     CaseView,
 )
-from app.services.context import DEPARTMENT, beijing_now
+from app.services.context import DEPARTMENT, REVEAL_ROLES, beijing_now
 from app.services.search import PersonHit, search_persons
 from db.models import Case, Person
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 OVERDUE_QUEUE = -1  # the pseudo-status of the 已超期 queue
 # Actions outside the status workflow, offered beside its buttons when the role allows them.
-SIDE_ACTIONS = ("escalate", "whistle", "add_party")
+SIDE_ACTIONS = ("escalate", "supervise", "whistle", "add_party")
 
 
 @dataclass(frozen=True)
@@ -109,9 +109,10 @@ class CaseDesk:
         return tuple(a for a in view.allowed_actions if self.role in ACTION_ROLES.get(a, frozenset()))
 
     def side_actions_for(self, view: CaseView) -> tuple[str, ...]:
-        if wf.is_finished(view.status):
-            return ()
-        return tuple(a for a in SIDE_ACTIONS if self.role in ACTION_ROLES[a])
+        """Moves beside the workflow this role may take on the case; the reporter's phone may be
+        revealed (audited) at any status, for the revisit call."""
+        side = () if wf.is_finished(view.status) else tuple(a for a in SIDE_ACTIONS if self.role in ACTION_ROLES[a])
+        return side + (("reveal",) if self.role in REVEAL_ROLES and view.reporter_phone_masked else ())
 
     def choices(self) -> CaseChoices:
         book = self._context.register.code_book()
@@ -166,6 +167,12 @@ class CaseDesk:
 
     def evaluate(self, whistle_id: str, evaluation: str, comment: str = ""):
         return self.cases.evaluate_whistle(whistle_id, evaluation, comment)
+
+    def supervise(self, case_id: str, supervised: bool, text: str = "") -> CaseView:
+        return self.cases.supervise(case_id, supervised, text)
+
+    def reveal_reporter(self, case_id: str, reason: str):
+        return self.cases.reveal_reporter(case_id, reason)
 
     def add_party(self, case_id: str, name: str, role: str = ""):
         return self.cases.add_party(case_id, name, role)

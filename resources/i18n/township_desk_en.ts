@@ -79,224 +79,251 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="64"/>
+        <location filename="../../ui/casedesk/detail.py" line="65"/>
         <source>请在左侧选择一件事件</source>
         <translation>Choose a case on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="73"/>
+        <location filename="../../ui/casedesk/detail.py" line="74"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="73"/>
+        <location filename="../../ui/casedesk/detail.py" line="74"/>
         <source>人员</source>
         <translation>By</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="73"/>
+        <location filename="../../ui/casedesk/detail.py" line="74"/>
         <source>动作</source>
         <translation>Action</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="73"/>
+        <location filename="../../ui/casedesk/detail.py" line="74"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="73"/>
+        <location filename="../../ui/casedesk/detail.py" line="74"/>
         <source>意见</source>
         <translation>Comment</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="75"/>
+        <location filename="../../ui/casedesk/detail.py" line="76"/>
         <source>办理记录</source>
         <translation>Handling log</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="76"/>
+        <location filename="../../ui/casedesk/detail.py" line="77"/>
         <source>吹哨报到</source>
         <translation>Joint handling</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="77"/>
-        <location filename="../../ui/casedesk/detail.py" line="252"/>
+        <location filename="../../ui/casedesk/detail.py" line="78"/>
+        <location filename="../../ui/casedesk/detail.py" line="278"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="77"/>
+        <location filename="../../ui/casedesk/detail.py" line="78"/>
         <source>身份</source>
         <translation>Role</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="77"/>
+        <location filename="../../ui/casedesk/detail.py" line="78"/>
         <source>电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="78"/>
+        <location filename="../../ui/casedesk/detail.py" line="79"/>
         <source>当事人</source>
         <translation>Parties</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="88"/>
+        <location filename="../../ui/casedesk/detail.py" line="89"/>
         <source>部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="88"/>
+        <location filename="../../ui/casedesk/detail.py" line="89"/>
         <source>吹哨时间</source>
         <translation>Summoned at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="88"/>
+        <location filename="../../ui/casedesk/detail.py" line="89"/>
         <source>报到时间</source>
         <translation>Arrived at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="88"/>
-        <location filename="../../ui/casedesk/detail.py" line="95"/>
-        <location filename="../../ui/casedesk/detail.py" line="279"/>
-        <location filename="../../ui/casedesk/detail.py" line="283"/>
+        <location filename="../../ui/casedesk/detail.py" line="89"/>
+        <location filename="../../ui/casedesk/detail.py" line="96"/>
+        <location filename="../../ui/casedesk/detail.py" line="305"/>
+        <location filename="../../ui/casedesk/detail.py" line="309"/>
         <source>评价</source>
         <translation>Evaluation</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="91"/>
+        <location filename="../../ui/casedesk/detail.py" line="92"/>
         <source>吹哨（召集所选部门）</source>
         <translation>Whistle (summon the ticked departments)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="93"/>
+        <location filename="../../ui/casedesk/detail.py" line="94"/>
         <source>记录报到</source>
         <translation>Record arrival</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="98"/>
+        <location filename="../../ui/casedesk/detail.py" line="99"/>
         <source>召集部门</source>
         <translation>Departments to summon</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="148"/>
+        <location filename="../../ui/casedesk/detail.py" line="149"/>
         <source>未报到</source>
         <translation>Not arrived</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="163"/>
+        <location filename="../../ui/casedesk/detail.py" line="164"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="165"/>
+        <location filename="../../ui/casedesk/detail.py" line="166"/>
         <source>编号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="165"/>
+        <location filename="../../ui/casedesk/detail.py" line="166"/>
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="165"/>
+        <location filename="../../ui/casedesk/detail.py" line="166"/>
         <source>办理期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="166"/>
+        <location filename="../../ui/casedesk/detail.py" line="167"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="166"/>
+        <location filename="../../ui/casedesk/detail.py" line="167"/>
         <source>地点</source>
         <translation>Place</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="166"/>
+        <location filename="../../ui/casedesk/detail.py" line="167"/>
         <source>诉求内容</source>
         <translation>Request</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="172"/>
+        <location filename="../../ui/casedesk/detail.py" line="173"/>
+        <location filename="../../ui/casedesk/detail.py" line="193"/>
+        <location filename="../../ui/casedesk/detail.py" line="259"/>
         <source>督办</source>
         <translation>Supervised</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="177"/>
+        <location filename="../../ui/casedesk/detail.py" line="178"/>
         <source>回访评价</source>
         <translation>Revisit</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="213"/>
+        <location filename="../../ui/casedesk/detail.py" line="193"/>
+        <source>取消督办</source>
+        <translation>End supervision</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="219"/>
         <source>回访情况说明（居民的意见）</source>
         <translation>Revisit notes (the resident&apos;s opinion)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="213"/>
+        <location filename="../../ui/casedesk/detail.py" line="219"/>
         <source>办理意见（可不填）</source>
         <translation>Comment (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="222"/>
+        <location filename="../../ui/casedesk/detail.py" line="228"/>
         <source>本乡镇（村、网格）处置</source>
         <translation>Handled by the township (village, grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="223"/>
+        <location filename="../../ui/casedesk/detail.py" line="229"/>
         <source>分派给</source>
         <translation>Dispatch to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="228"/>
+        <location filename="../../ui/casedesk/detail.py" line="234"/>
         <source>新的办理期限（年-月-日）</source>
         <translation>New deadline (YYYY-MM-DD)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="232"/>
+        <location filename="../../ui/casedesk/detail.py" line="238"/>
         <source>日期格式应为 2026-12-31</source>
         <translation>Dates look like 2026-12-31</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="235"/>
+        <location filename="../../ui/casedesk/detail.py" line="241"/>
         <source>居民满意度</source>
         <translation>Resident&apos;s satisfaction</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="172"/>
-        <location filename="../../ui/casedesk/detail.py" line="241"/>
-        <location filename="../../ui/casedesk/detail.py" line="245"/>
+        <location filename="../../ui/casedesk/detail.py" line="173"/>
+        <location filename="../../ui/casedesk/detail.py" line="247"/>
+        <location filename="../../ui/casedesk/detail.py" line="251"/>
         <source>转交部门</source>
         <translation>Escalated to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="241"/>
+        <location filename="../../ui/casedesk/detail.py" line="247"/>
         <source>转交给哪个部门办理</source>
         <translation>Which department takes the case over</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="245"/>
+        <location filename="../../ui/casedesk/detail.py" line="251"/>
         <source>转交说明（可不填）</source>
         <translation>Note for the department (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="252"/>
-        <location filename="../../ui/casedesk/detail.py" line="255"/>
+        <location filename="../../ui/casedesk/detail.py" line="259"/>
+        <source>督办意见（可不填）</source>
+        <translation>Supervision note (optional)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="265"/>
+        <source>查看电话</source>
+        <translation>Show phone</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="265"/>
+        <source>查看原因（将记入审计日志）</source>
+        <translation>Why (recorded in the audit log)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="273"/>
+        <source>反映人电话</source>
+        <translation>Reporter's phone</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="278"/>
+        <location filename="../../ui/casedesk/detail.py" line="281"/>
         <source>添加当事人</source>
         <translation>Add a party</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="255"/>
+        <location filename="../../ui/casedesk/detail.py" line="281"/>
         <source>身份（如：被反映人、邻居）</source>
         <translation>Role (e.g. the person complained about, a neighbour)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="279"/>
+        <location filename="../../ui/casedesk/detail.py" line="305"/>
         <source>部门到场处置情况</source>
         <translation>How did the department respond on site</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="283"/>
+        <location filename="../../ui/casedesk/detail.py" line="309"/>
         <source>评价说明（可不填）</source>
         <translation>Evaluation notes (optional)</translation>
     </message>

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 from app.client.case_desk import EVALUATION_OPTIONS, SATISFACTION_OPTIONS
 from app.rules import case_workflow as wf
 
-SIDE_LABELS = {"escalate": "转交部门", "whistle": "吹哨", "add_party": "添加当事人", "supervise": "督办"}
+SIDE_LABELS = {"escalate": "转交部门", "whistle": "吹哨", "add_party": "添加当事人", "supervise": "督办",
+               "reveal": "查看电话"}
 LOG_LABELS = {**wf.ACTION_LABELS, "register": "登记", "edit": "修改", "escalate": "转交部门", "whistle": "吹哨",
               "arrive": "报到", "evaluate": "评价", "supervise": "督办", "unsupervise": "取消督办"}
 
@@ -188,7 +189,9 @@ class CaseDetailPanel(QWidget):
         for action in self._desk.actions_for(case):
             self._add_button(action, wf.action_label(action))
         for action in self._desk.side_actions_for(case):
-            if action in ("escalate", "add_party"):
+            if action == "supervise":
+                self._add_button(action, self.tr("取消督办") if case.supervised else self.tr("督办"))
+            elif action in ("escalate", "add_party", "reveal"):
                 self._add_button(action, SIDE_LABELS[action])
         self.actions_row.addStretch(1)
 
@@ -206,6 +209,9 @@ class CaseDetailPanel(QWidget):
             return
         if action == "add_party":
             self._add_party(case_id)
+            return
+        if action in ("supervise", "reveal"):
+            (self._supervise if action == "supervise" else self._reveal)(case_id)
             return
         extras = self._extras(action)
         if extras is None:
@@ -247,6 +253,26 @@ class CaseDetailPanel(QWidget):
             return
         code = self._departments[index][0]
         self._run(lambda: self._desk.escalate(case_id, code, text))
+
+    def _supervise(self, case_id: str) -> None:
+        supervised = not self.detail.case.supervised
+        text = self._dialogs.ask_text(self, self.tr("督办"), self.tr("督办意见（可不填）"))
+        if text is not None:
+            self._run(lambda: self._desk.supervise(case_id, supervised, text))
+
+    def _reveal(self, case_id: str) -> None:
+        """The reporter's full phone for the revisit call: asks why, and the service audits it."""
+        reason = self._dialogs.ask_text(self, self.tr("查看电话"), self.tr("查看原因（将记入审计日志）"))
+        if not reason:
+            return
+
+        def shown(revealed, error) -> None:
+            if error is not None:
+                self._on_error(error)
+                return
+            self._dialogs.info(self, self.tr("反映人电话"), f"{revealed.reporter_name}：{revealed.reporter_phone or '—'}")
+
+        self._runner.run_db(lambda: self._desk.reveal_reporter(case_id, reason), shown)
 
     def _add_party(self, case_id: str) -> None:
         name = self._dialogs.ask_text(self, self.tr("添加当事人"), self.tr("姓名"))
