@@ -29,49 +29,187 @@
     </message>
 </context>
 <context>
+    <name>CaseActions</name>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="10"/>
+        <source>受理</source>
+        <translation>Accept</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="10"/>
+        <source>网格自办</source>
+        <translation>Handle in the grid</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="11"/>
+        <source>分派</source>
+        <translation>Dispatch</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="11"/>
+        <source>签收</source>
+        <translation>Sign for it</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="12"/>
+        <source>退单</source>
+        <translation>Send back</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="12"/>
+        <source>开始处置</source>
+        <translation>Start handling</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="13"/>
+        <source>申请延期</source>
+        <translation>Ask for more time</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="14"/>
+        <source>批准延期</source>
+        <translation>Grant more time</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="15"/>
+        <source>驳回延期</source>
+        <translation>Refuse more time</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="15"/>
+        <source>回单</source>
+        <translation>Report back</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="16"/>
+        <source>审核通过</source>
+        <translation>Approve</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="16"/>
+        <source>退回重办</source>
+        <translation>Send back for rework</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="17"/>
+        <source>办结</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="17"/>
+        <source>回访</source>
+        <translation>Revisit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="18"/>
+        <source>归档</source>
+        <translation>Archive</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="20"/>
+        <source>转交部门</source>
+        <translation>Escalate to department</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="20"/>
+        <source>吹哨</source>
+        <translation>Whistle</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="21"/>
+        <source>添加当事人</source>
+        <translation>Add a party</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="21"/>
+        <source>督办</source>
+        <translation>Supervise</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="22"/>
+        <source>取消督办</source>
+        <translation>End supervision</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="22"/>
+        <source>查看电话</source>
+        <translation>Show phone</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="23"/>
+        <source>登记</source>
+        <translation>Register</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="23"/>
+        <source>修改</source>
+        <translation>Edit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="24"/>
+        <source>报到</source>
+        <translation>Arrival</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="24"/>
+        <source>评价</source>
+        <translation>Evaluation</translation>
+    </message>
+</context>
+<context>
     <name>CaseDeskPage</name>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="38"/>
+        <location filename="../../ui/casedesk/page.py" line="39"/>
         <source>事件与诉求</source>
         <translation>Cases and requests</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="40"/>
+        <location filename="../../ui/casedesk/page.py" line="41"/>
         <source>登记事件…</source>
         <translation>Register a case…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="74"/>
+        <location filename="../../ui/casedesk/page.py" line="75"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="74"/>
+        <location filename="../../ui/casedesk/page.py" line="75"/>
         <source>类别</source>
         <translation>Category</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="74"/>
+        <location filename="../../ui/casedesk/page.py" line="75"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="74"/>
+        <location filename="../../ui/casedesk/page.py" line="75"/>
         <source>期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="75"/>
+        <location filename="../../ui/casedesk/page.py" line="76"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="155"/>
+        <location filename="../../ui/casedesk/page.py" line="127"/>
+        <source>全部</source>
+        <translation>All</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/page.py" line="128"/>
+        <source>已超期</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/page.py" line="161"/>
         <source>超期</source>
         <translation>overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="171"/>
+        <location filename="../../ui/casedesk/page.py" line="177"/>
         <source>显示最近登记的 %1 件，共 %2 件</source>
         <translation>Showing the %1 most recently registered of %2 cases</translation>
     </message>
@@ -79,253 +217,316 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="65"/>
+        <location filename="../../ui/casedesk/detail.py" line="61"/>
         <source>请在左侧选择一件事件</source>
         <translation>Choose a case on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="74"/>
+        <location filename="../../ui/casedesk/detail.py" line="70"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="74"/>
+        <location filename="../../ui/casedesk/detail.py" line="70"/>
         <source>人员</source>
         <translation>By</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="74"/>
+        <location filename="../../ui/casedesk/detail.py" line="70"/>
         <source>动作</source>
         <translation>Action</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="74"/>
+        <location filename="../../ui/casedesk/detail.py" line="70"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="74"/>
+        <location filename="../../ui/casedesk/detail.py" line="70"/>
         <source>意见</source>
         <translation>Comment</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="76"/>
+        <location filename="../../ui/casedesk/detail.py" line="72"/>
         <source>办理记录</source>
         <translation>Handling log</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="77"/>
+        <location filename="../../ui/casedesk/detail.py" line="73"/>
         <source>吹哨报到</source>
         <translation>Joint handling</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="78"/>
-        <location filename="../../ui/casedesk/detail.py" line="278"/>
+        <location filename="../../ui/casedesk/detail.py" line="74"/>
+        <location filename="../../ui/casedesk/detail.py" line="274"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="78"/>
+        <location filename="../../ui/casedesk/detail.py" line="74"/>
         <source>身份</source>
         <translation>Role</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="78"/>
+        <location filename="../../ui/casedesk/detail.py" line="74"/>
         <source>电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="79"/>
+        <location filename="../../ui/casedesk/detail.py" line="75"/>
         <source>当事人</source>
         <translation>Parties</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="89"/>
+        <location filename="../../ui/casedesk/detail.py" line="85"/>
         <source>部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="89"/>
+        <location filename="../../ui/casedesk/detail.py" line="85"/>
         <source>吹哨时间</source>
         <translation>Summoned at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="89"/>
+        <location filename="../../ui/casedesk/detail.py" line="85"/>
         <source>报到时间</source>
         <translation>Arrived at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="89"/>
-        <location filename="../../ui/casedesk/detail.py" line="96"/>
+        <location filename="../../ui/casedesk/detail.py" line="85"/>
+        <location filename="../../ui/casedesk/detail.py" line="92"/>
+        <location filename="../../ui/casedesk/detail.py" line="301"/>
         <location filename="../../ui/casedesk/detail.py" line="305"/>
-        <location filename="../../ui/casedesk/detail.py" line="309"/>
         <source>评价</source>
         <translation>Evaluation</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="92"/>
+        <location filename="../../ui/casedesk/detail.py" line="88"/>
         <source>吹哨（召集所选部门）</source>
         <translation>Whistle (summon the ticked departments)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="94"/>
+        <location filename="../../ui/casedesk/detail.py" line="90"/>
         <source>记录报到</source>
         <translation>Record arrival</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="99"/>
+        <location filename="../../ui/casedesk/detail.py" line="95"/>
         <source>召集部门</source>
         <translation>Departments to summon</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="149"/>
+        <location filename="../../ui/casedesk/detail.py" line="145"/>
         <source>未报到</source>
         <translation>Not arrived</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="164"/>
+        <location filename="../../ui/casedesk/detail.py" line="160"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="166"/>
+        <location filename="../../ui/casedesk/detail.py" line="162"/>
         <source>编号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="166"/>
+        <location filename="../../ui/casedesk/detail.py" line="162"/>
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="166"/>
+        <location filename="../../ui/casedesk/detail.py" line="162"/>
         <source>办理期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="167"/>
+        <location filename="../../ui/casedesk/detail.py" line="163"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="167"/>
+        <location filename="../../ui/casedesk/detail.py" line="163"/>
         <source>地点</source>
         <translation>Place</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="167"/>
+        <location filename="../../ui/casedesk/detail.py" line="163"/>
         <source>诉求内容</source>
         <translation>Request</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="173"/>
-        <location filename="../../ui/casedesk/detail.py" line="193"/>
-        <location filename="../../ui/casedesk/detail.py" line="259"/>
+        <location filename="../../ui/casedesk/detail.py" line="169"/>
+        <location filename="../../ui/casedesk/detail.py" line="189"/>
+        <location filename="../../ui/casedesk/detail.py" line="255"/>
         <source>督办</source>
         <translation>Supervised</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="178"/>
+        <location filename="../../ui/casedesk/detail.py" line="174"/>
         <source>回访评价</source>
         <translation>Revisit</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="193"/>
+        <location filename="../../ui/casedesk/detail.py" line="189"/>
         <source>取消督办</source>
         <translation>End supervision</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="219"/>
+        <location filename="../../ui/casedesk/detail.py" line="215"/>
         <source>回访情况说明（居民的意见）</source>
         <translation>Revisit notes (the resident&apos;s opinion)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="219"/>
+        <location filename="../../ui/casedesk/detail.py" line="215"/>
         <source>办理意见（可不填）</source>
         <translation>Comment (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="228"/>
+        <location filename="../../ui/casedesk/detail.py" line="224"/>
         <source>本乡镇（村、网格）处置</source>
         <translation>Handled by the township (village, grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="229"/>
+        <location filename="../../ui/casedesk/detail.py" line="225"/>
         <source>分派给</source>
         <translation>Dispatch to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="234"/>
+        <location filename="../../ui/casedesk/detail.py" line="230"/>
         <source>新的办理期限（年-月-日）</source>
         <translation>New deadline (YYYY-MM-DD)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="238"/>
+        <location filename="../../ui/casedesk/detail.py" line="234"/>
         <source>日期格式应为 2026-12-31</source>
         <translation>Dates look like 2026-12-31</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="241"/>
+        <location filename="../../ui/casedesk/detail.py" line="237"/>
         <source>居民满意度</source>
         <translation>Resident&apos;s satisfaction</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="173"/>
+        <location filename="../../ui/casedesk/detail.py" line="169"/>
+        <location filename="../../ui/casedesk/detail.py" line="243"/>
         <location filename="../../ui/casedesk/detail.py" line="247"/>
-        <location filename="../../ui/casedesk/detail.py" line="251"/>
         <source>转交部门</source>
         <translation>Escalated to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="247"/>
+        <location filename="../../ui/casedesk/detail.py" line="243"/>
         <source>转交给哪个部门办理</source>
         <translation>Which department takes the case over</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="251"/>
+        <location filename="../../ui/casedesk/detail.py" line="247"/>
         <source>转交说明（可不填）</source>
         <translation>Note for the department (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="259"/>
+        <location filename="../../ui/casedesk/detail.py" line="255"/>
         <source>督办意见（可不填）</source>
         <translation>Supervision note (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="265"/>
+        <location filename="../../ui/casedesk/detail.py" line="261"/>
         <source>查看电话</source>
         <translation>Show phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="265"/>
+        <location filename="../../ui/casedesk/detail.py" line="261"/>
         <source>查看原因（将记入审计日志）</source>
         <translation>Why (recorded in the audit log)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="273"/>
+        <location filename="../../ui/casedesk/detail.py" line="269"/>
         <source>反映人电话</source>
-        <translation>Reporter's phone</translation>
+        <translation>Reporter&apos;s phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="278"/>
-        <location filename="../../ui/casedesk/detail.py" line="281"/>
+        <location filename="../../ui/casedesk/detail.py" line="274"/>
+        <location filename="../../ui/casedesk/detail.py" line="277"/>
         <source>添加当事人</source>
         <translation>Add a party</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="281"/>
+        <location filename="../../ui/casedesk/detail.py" line="277"/>
         <source>身份（如：被反映人、邻居）</source>
         <translation>Role (e.g. the person complained about, a neighbour)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="305"/>
+        <location filename="../../ui/casedesk/detail.py" line="301"/>
         <source>部门到场处置情况</source>
         <translation>How did the department respond on site</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="309"/>
+        <location filename="../../ui/casedesk/detail.py" line="305"/>
         <source>评价说明（可不填）</source>
         <translation>Evaluation notes (optional)</translation>
+    </message>
+</context>
+<context>
+    <name>CaseStatuses</name>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="27"/>
+        <source>登记</source>
+        <translation>Registered</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="27"/>
+        <source>受理</source>
+        <translation>Accepted</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="28"/>
+        <source>网格自办</source>
+        <translation>Handled in the grid</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="28"/>
+        <source>分派</source>
+        <translation>Dispatched</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="29"/>
+        <source>签收</source>
+        <translation>Signed for</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="29"/>
+        <source>退单</source>
+        <translation>Sent back</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="30"/>
+        <source>处置中</source>
+        <translation>In handling</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="30"/>
+        <source>延期申请</source>
+        <translation>More time asked</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="31"/>
+        <source>回单待审</source>
+        <translation>Report under review</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="31"/>
+        <source>办结</source>
+        <translation>Closed</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="32"/>
+        <source>已回访</source>
+        <translation>Revisited</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="32"/>
+        <source>归档</source>
+        <translation>Archived</translation>
     </message>
 </context>
 <context>
@@ -1897,99 +2098,127 @@ Phone: %3</translation>
     </message>
 </context>
 <context>
+    <name>TaskActions</name>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="10"/>
+        <source>接收</source>
+        <translation>Accept</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="10"/>
+        <source>完成</source>
+        <translation>Complete</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="11"/>
+        <source>退回</source>
+        <translation>Return</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="11"/>
+        <source>重新下发</source>
+        <translation>Reissue</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="12"/>
+        <source>重新打开</source>
+        <translation>Reopen</translation>
+    </message>
+</context>
+<context>
     <name>TaskDeskPage</name>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="39"/>
+        <location filename="../../ui/taskdesk/page.py" line="40"/>
         <source>任务收件箱：上级部门下发的任务</source>
         <translation>Task inbox: tasks sent down by the departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="40"/>
+        <location filename="../../ui/taskdesk/page.py" line="41"/>
         <source>本部门下发的任务及各乡镇（村）办理进度</source>
         <translation>Tasks issued by this department and each township&apos;s (village&apos;s) progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="43"/>
+        <location filename="../../ui/taskdesk/page.py" line="44"/>
         <source>按部门</source>
         <translation>By department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="43"/>
+        <location filename="../../ui/taskdesk/page.py" line="44"/>
         <source>按状态</source>
         <translation>By status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="44"/>
+        <location filename="../../ui/taskdesk/page.py" line="45"/>
         <source>按截止时间</source>
         <translation>By deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="44"/>
+        <location filename="../../ui/taskdesk/page.py" line="45"/>
         <source>按任务</source>
         <translation>By task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="48"/>
+        <location filename="../../ui/taskdesk/page.py" line="49"/>
         <source>含已完成、已退回</source>
         <translation>Include completed and returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="51"/>
+        <location filename="../../ui/taskdesk/page.py" line="52"/>
         <source>下发新任务…</source>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="77"/>
+        <location filename="../../ui/taskdesk/page.py" line="78"/>
         <source>任务</source>
         <translation>Task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="77"/>
+        <location filename="../../ui/taskdesk/page.py" line="78"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="77"/>
+        <location filename="../../ui/taskdesk/page.py" line="78"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="77"/>
+        <location filename="../../ui/taskdesk/page.py" line="78"/>
         <source>进度（户）</source>
         <translation>Progress (households)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="78"/>
+        <location filename="../../ui/taskdesk/page.py" line="79"/>
         <source>提醒</source>
         <translation>Alert</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="60"/>
+        <location filename="../../ui/taskdesk/page.py" line="61"/>
         <source>分组</source>
         <translation>Group by</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="102"/>
+        <location filename="../../ui/taskdesk/page.py" line="104"/>
         <source>已处理 %1/%2 户</source>
         <translation>%1/%2 households handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="125"/>
+        <location filename="../../ui/taskdesk/page.py" line="128"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="127"/>
+        <location filename="../../ui/taskdesk/page.py" line="130"/>
         <source>明天到期</source>
         <translation>Due tomorrow</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="177"/>
+        <location filename="../../ui/taskdesk/page.py" line="180"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="177"/>
+        <location filename="../../ui/taskdesk/page.py" line="180"/>
         <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
         <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
     </message>
@@ -1997,180 +2226,249 @@ Phone: %3</translation>
 <context>
     <name>TaskDetailPanel</name>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="39"/>
-        <location filename="../../ui/taskdesk/detail.py" line="119"/>
+        <location filename="../../ui/taskdesk/detail.py" line="40"/>
+        <location filename="../../ui/taskdesk/detail.py" line="120"/>
         <source>请在左侧选择一项任务</source>
         <translation>Choose a task on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="47"/>
+        <location filename="../../ui/taskdesk/detail.py" line="48"/>
         <source>指派到村…</source>
         <translation>Assign to a village…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="50"/>
-        <location filename="../../ui/taskdesk/detail.py" line="79"/>
-        <location filename="../../ui/taskdesk/detail.py" line="253"/>
-        <location filename="../../ui/taskdesk/detail.py" line="256"/>
+        <location filename="../../ui/taskdesk/detail.py" line="51"/>
+        <location filename="../../ui/taskdesk/detail.py" line="80"/>
+        <location filename="../../ui/taskdesk/detail.py" line="255"/>
+        <location filename="../../ui/taskdesk/detail.py" line="258"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="51"/>
+        <location filename="../../ui/taskdesk/detail.py" line="52"/>
         <source>反馈</source>
         <translation>Feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="54"/>
+        <location filename="../../ui/taskdesk/detail.py" line="55"/>
         <source>一表通</source>
         <translation>One form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="57"/>
+        <location filename="../../ui/taskdesk/detail.py" line="58"/>
         <source>任务说明</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="59"/>
+        <location filename="../../ui/taskdesk/detail.py" line="60"/>
         <source>收到的数据</source>
         <translation>Data received</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="70"/>
+        <location filename="../../ui/taskdesk/detail.py" line="71"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="70"/>
+        <location filename="../../ui/taskdesk/detail.py" line="71"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="70"/>
+        <location filename="../../ui/taskdesk/detail.py" line="71"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="70"/>
-        <location filename="../../ui/taskdesk/detail.py" line="203"/>
+        <location filename="../../ui/taskdesk/detail.py" line="71"/>
+        <location filename="../../ui/taskdesk/detail.py" line="205"/>
         <source>已处理</source>
         <translation>Handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="77"/>
+        <location filename="../../ui/taskdesk/detail.py" line="78"/>
         <source>户编号、户内人员姓名或拼音首字母</source>
         <translation>Household number, a member&apos;s name or pinyin initials</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="81"/>
+        <location filename="../../ui/taskdesk/detail.py" line="82"/>
         <source>取消关联</source>
         <translation>Unlink</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="98"/>
+        <location filename="../../ui/taskdesk/detail.py" line="99"/>
         <source>向下发部门报告进展，例如：已入户核实28户，2户外出已电话联系。</source>
         <translation>Report progress to the department, e.g. 28 households visited, 2 away and reached by phone.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="100"/>
+        <location filename="../../ui/taskdesk/detail.py" line="101"/>
         <source>发送反馈</source>
         <translation>Send</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="159"/>
+        <location filename="../../ui/taskdesk/detail.py" line="160"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="159"/>
+        <location filename="../../ui/taskdesk/detail.py" line="160"/>
         <source>明天到期</source>
         <translation>Due tomorrow</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="161"/>
+        <location filename="../../ui/taskdesk/detail.py" line="162"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="161"/>
+        <location filename="../../ui/taskdesk/detail.py" line="162"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="161"/>
+        <location filename="../../ui/taskdesk/detail.py" line="162"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="162"/>
+        <location filename="../../ui/taskdesk/detail.py" line="163"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="162"/>
+        <location filename="../../ui/taskdesk/detail.py" line="163"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="162"/>
+        <location filename="../../ui/taskdesk/detail.py" line="163"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="162"/>
+        <location filename="../../ui/taskdesk/detail.py" line="163"/>
         <source>户</source>
         <translation>households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="169"/>
+        <location filename="../../ui/taskdesk/detail.py" line="171"/>
         <source>指派</source>
         <translation>Assigned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="169"/>
+        <location filename="../../ui/taskdesk/detail.py" line="171"/>
         <source>责任人</source>
         <translation>Person in charge</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="172"/>
+        <location filename="../../ui/taskdesk/detail.py" line="174"/>
         <source>需核对的户籍字段</source>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="203"/>
+        <location filename="../../ui/taskdesk/detail.py" line="205"/>
         <source>未处理</source>
         <translation>Not handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="219"/>
+        <location filename="../../ui/taskdesk/detail.py" line="221"/>
         <source>退回原因</source>
         <translation>Why is the task returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="232"/>
-        <location filename="../../ui/taskdesk/detail.py" line="236"/>
+        <location filename="../../ui/taskdesk/detail.py" line="234"/>
+        <location filename="../../ui/taskdesk/detail.py" line="238"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="232"/>
+        <location filename="../../ui/taskdesk/detail.py" line="234"/>
         <source>交给哪个村（社区）办理</source>
         <translation>Which village (community) handles it</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="236"/>
+        <location filename="../../ui/taskdesk/detail.py" line="238"/>
         <source>责任人（可不填）</source>
         <translation>Person in charge (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="253"/>
+        <location filename="../../ui/taskdesk/detail.py" line="255"/>
         <source>在任务范围内没有找到匹配的户</source>
         <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="256"/>
+        <location filename="../../ui/taskdesk/detail.py" line="258"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
+    </message>
+</context>
+<context>
+    <name>TaskGroups</name>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="21"/>
+        <source>已超期</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="21"/>
+        <source>明天到期</source>
+        <translation>Due tomorrow</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="22"/>
+        <source>七天内到期</source>
+        <translation>Due within 7 days</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="22"/>
+        <source>更晚到期</source>
+        <translation>Due later</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="23"/>
+        <source>已结束</source>
+        <translation>Finished</translation>
+    </message>
+</context>
+<context>
+    <name>TaskKinds</name>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="18"/>
+        <source>走访巡查</source>
+        <translation>Visit / inspection</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="18"/>
+        <source>数据核采</source>
+        <translation>Data verification</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="19"/>
+        <source>指令下达</source>
+        <translation>Instruction</translation>
+    </message>
+</context>
+<context>
+    <name>TaskStatuses</name>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="15"/>
+        <source>未接收</source>
+        <translation>Not accepted</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="15"/>
+        <source>进行中</source>
+        <translation>In progress</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="16"/>
+        <source>已完成</source>
+        <translation>Completed</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="16"/>
+        <source>已退回</source>
+        <translation>Returned</translation>
     </message>
 </context>
 <context>

@@ -27,11 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.client.case_desk import EVALUATION_OPTIONS, SATISFACTION_OPTIONS
 from app.rules import case_workflow as wf
-
-SIDE_LABELS = {"escalate": "转交部门", "whistle": "吹哨", "add_party": "添加当事人", "supervise": "督办",
-               "reveal": "查看电话"}
-LOG_LABELS = {**wf.ACTION_LABELS, "register": "登记", "edit": "修改", "escalate": "转交部门", "whistle": "吹哨",
-              "arrive": "报到", "evaluate": "评价", "supervise": "督办", "unsupervise": "取消督办"}
+from ui.casedesk.labels import action_text, status_text
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -137,11 +133,11 @@ class CaseDetailPanel(QWidget):
         self.detail = detail
         case = detail.case
         self.setEnabled(True)
-        self.title.setText(f"{case.title}　（{case.status_label}）")
+        self.title.setText(f"{case.title}　（{status_text(case.status)}）")
         self.meta.setText(self._meta_html(case))
         self._show_actions(case)
         departments = dict(self._departments)
-        _fill(self.log, [[f"{e.at:%m-%d %H:%M}", e.actor, LOG_LABELS.get(e.action, e.action),
+        _fill(self.log, [[f"{e.at:%m-%d %H:%M}", e.actor, action_text(e.action),
                           _status_move(e.from_status, e.to_status), _log_text(e, departments)] for e in detail.log])
         self.log.scrollToBottom()
         evaluations = dict(EVALUATION_OPTIONS)
@@ -187,12 +183,12 @@ class CaseDetailPanel(QWidget):
                 widget.deleteLater()
         self.action_buttons = {}
         for action in self._desk.actions_for(case):
-            self._add_button(action, wf.action_label(action))
+            self._add_button(action, action_text(action))
         for action in self._desk.side_actions_for(case):
             if action == "supervise":
                 self._add_button(action, self.tr("取消督办") if case.supervised else self.tr("督办"))
             elif action in ("escalate", "add_party", "reveal"):
-                self._add_button(action, SIDE_LABELS[action])
+                self._add_button(action, action_text(action))
         self.actions_row.addStretch(1)
 
     def _add_button(self, action: str, label: str) -> None:
@@ -217,7 +213,7 @@ class CaseDetailPanel(QWidget):
         if extras is None:
             return
         prompt = self.tr("回访情况说明（居民的意见）") if action == "revisit" else self.tr("办理意见（可不填）")
-        text = self._dialogs.ask_text(self, wf.action_label(action), prompt)
+        text = self._dialogs.ask_text(self, action_text(action), prompt)
         if text is None:
             return
         self._run(lambda: self._desk.act(case_id, action, text, **extras))
@@ -226,19 +222,19 @@ class CaseDetailPanel(QWidget):
         """What a move needs besides its comment; None when the user cancelled."""
         if action == "dispatch":
             options = [self.tr("本乡镇（村、网格）处置")] + [label for _code, label in self._departments]
-            index = self._dialogs.choose(self, wf.action_label(action), self.tr("分派给"), options)
+            index = self._dialogs.choose(self, action_text(action), self.tr("分派给"), options)
             if index is None:
                 return None
             return {"department_code": self._departments[index - 1][0]} if index else {}
         if action == "approve_extension":
-            text = self._dialogs.ask_text(self, wf.action_label(action), self.tr("新的办理期限（年-月-日）"))
+            text = self._dialogs.ask_text(self, action_text(action), self.tr("新的办理期限（年-月-日）"))
             try:
                 return {"new_deadline": dt.date.fromisoformat((text or "").strip())} if text else None
             except ValueError:
-                self._dialogs.error(self, wf.action_label(action), self.tr("日期格式应为 2026-12-31"))
+                self._dialogs.error(self, action_text(action), self.tr("日期格式应为 2026-12-31"))
                 return None
         if action == "revisit":
-            index = self._dialogs.choose(self, wf.action_label(action), self.tr("居民满意度"),
+            index = self._dialogs.choose(self, action_text(action), self.tr("居民满意度"),
                                          [label for _code, label in SATISFACTION_OPTIONS])
             return None if index is None else {"satisfaction": SATISFACTION_OPTIONS[index][0]}
         return {}
@@ -322,10 +318,10 @@ class CaseDetailPanel(QWidget):
 
 def _status_move(before, after) -> str:
     if before is None and after is not None:
-        return wf.status_label(after)
+        return status_text(after)
     if before is None or after is None or before == after:
         return ""
-    return f"{wf.status_label(before)}→{wf.status_label(after)}"
+    return f"{status_text(before)}→{status_text(after)}"
 
 
 def _log_text(entry, departments: dict[str, str]) -> str:

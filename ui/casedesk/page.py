@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ui.casedesk.case_form import CaseForms
 from ui.casedesk.detail import CaseDetailPanel
+from ui.casedesk.labels import status_text
 
 OVERDUE = "#c62828"
 
@@ -109,7 +110,7 @@ class CaseDeskPage(QWidget):
         self.queues.clear()
         row = 0
         for i, queue in enumerate(queues):
-            item = QListWidgetItem(f"{queue.label}（{queue.count}）")
+            item = QListWidgetItem(f"{self._queue_label(queue.status)}（{queue.count}）")
             item.setData(Qt.ItemDataRole.UserRole, queue.status)
             item.setData(Qt.ItemDataRole.UserRole + 1, queue.count)
             if queue.status == -1 and queue.count:
@@ -120,6 +121,11 @@ class CaseDeskPage(QWidget):
         self.queues.blockSignals(False)
         self.queues.setCurrentRow(row)
         self._queue_chosen(row)
+
+    def _queue_label(self, status: int | None) -> str:
+        if status is None:
+            return self.tr("全部")
+        return self.tr("已超期") if status == -1 else status_text(status)
 
     def current_queue(self):
         item = self.queues.currentItem()
@@ -151,7 +157,7 @@ class CaseDeskPage(QWidget):
         self.table.setRowCount(len(cases))
         for r, case in enumerate(cases):
             deadline = case.deadline_on.isoformat() if case.deadline_on else ""
-            texts = [case.title, categories.get(case.category_code, case.category_code), case.status_label,
+            texts = [case.title, categories.get(case.category_code, case.category_code), status_text(case.status),
                      deadline + (" " + self.tr("超期") if case.overdue else ""),
                      dict(self.choices.sources).get(case.source, case.source) if self.choices else case.source]
             for c, text in enumerate(texts):

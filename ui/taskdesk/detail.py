@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from app.rules import task_rules as tr
 from ui.oneform.answers import AnswersPanel
 from ui.oneform.panel import OneFormPanel
+from ui.taskdesk.labels import action_text, kind_text, status_text
 
 
 class TaskDetailPanel(QWidget):
@@ -161,8 +162,9 @@ class TaskDetailPanel(QWidget):
         department, kind, target = self.tr("下发部门"), self.tr("类型"), self.tr("下发对象")
         due, status, progress, households = self.tr("截止时间"), self.tr("状态"), self.tr("进度"), self.tr("户")
         lines = [
-            f"{department}：{item.department_label}　{kind}：{item.kind_label}　{target}：{item.region_name}",
-            f"{due}：{view.due_at:%Y-%m-%d %H:%M}{flag}　{status}：{view.status_label}　"
+            f"{department}：{item.department_label}　{kind}：{kind_text(item.kind_label)}　"
+            f"{target}：{item.region_name}",
+            f"{due}：{view.due_at:%Y-%m-%d %H:%M}{flag}　{status}：{status_text(view.status)}　"
             f"{progress}：{view.progress.handled}/{view.progress.total} {households}",
         ]
         if item.assigned_name or view.assignee:
@@ -180,7 +182,7 @@ class TaskDetailPanel(QWidget):
                 widget.deleteLater()
         self.action_buttons = {}
         for action in card.actions:
-            button = QPushButton(tr.ACTION_LABELS[action])
+            button = QPushButton(action_text(action))
             button.clicked.connect(lambda _checked=False, a=action: self.take(a))
             self.actions_row.addWidget(button)
             self.action_buttons[action] = button
@@ -216,7 +218,7 @@ class TaskDetailPanel(QWidget):
         """One workflow move; returning a task asks why (the reason goes to the department)."""
         text = ""
         if action == "return":
-            text = self._dialogs.ask_text(self, tr.ACTION_LABELS[action], self.tr("退回原因"))
+            text = self._dialogs.ask_text(self, action_text(action), self.tr("退回原因"))
             if not text:
                 return
         target_id = self.card.detail.target.id

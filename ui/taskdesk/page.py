@@ -25,6 +25,7 @@ from app.rules import task_rules as tr
 from app.services.context import CITY_ADMIN, DEPARTMENT
 from ui.taskdesk.detail import TaskDetailPanel
 from ui.taskdesk.issue_form import TaskForms
+from ui.taskdesk.labels import group_text, kind_text, status_text
 
 OVERDUE, DUE_SOON = "#c62828", "#e65100"
 
@@ -93,6 +94,7 @@ class TaskDeskPage(QWidget):
             self._on_error(error)
             return
         current = self.current_target_id()
+        by = self.group_by.currentData()
         self.groups = groups
         self.tree.blockSignals(True)
         self.tree.clear()
@@ -100,7 +102,8 @@ class TaskDeskPage(QWidget):
         bold.setBold(True)
         for group in groups:
             progress = self.tr("已处理 %1/%2 户").replace("%1", str(group.handled)).replace("%2", str(group.total))
-            parent = QTreeWidgetItem([f"{group.label}（{len(group.items)}）　{progress if group.total else ''}"])
+            label = group_text(by, group.label)
+            parent = QTreeWidgetItem([f"{label}（{len(group.items)}）　{progress if group.total else ''}"])
             parent.setFont(0, bold)
             parent.setFlags(parent.flags() & ~Qt.ItemFlag.ItemIsSelectable)
             self.tree.addTopLevelItem(parent)
@@ -126,10 +129,10 @@ class TaskDeskPage(QWidget):
         elif view.due_soon:
             flag, color = self.tr("明天到期"), DUE_SOON
         progress = view.progress.label if view.progress.total else "—"
-        row = QTreeWidgetItem([f"{view.title}（{view.status_label}）", place, f"{view.due_at:%Y-%m-%d %H:%M}",
+        row = QTreeWidgetItem([f"{view.title}（{status_text(view.status)}）", place, f"{view.due_at:%Y-%m-%d %H:%M}",
                                progress, flag])
         row.setData(0, Qt.ItemDataRole.UserRole, view.id)
-        row.setToolTip(0, f"{view.task_no} {item.department_label} {item.kind_label}")
+        row.setToolTip(0, f"{view.task_no} {item.department_label} {kind_text(item.kind_label)}")
         if color:
             for column in (2, 4):
                 row.setForeground(column, QBrush(QColor(color)))

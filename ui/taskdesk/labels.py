@@ -1,0 +1,47 @@
+"""Translatable names of the task workflow's actions and statuses, the task kinds and the inbox's
+deadline groups. The Chinese texts are those of `app.rules.task_rules` and `app.client.task_desk`
+(a test keeps them equal); listed literally so lupdate extracts them for the English catalogue."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+ACTIONS = {
+    "accept": QT_TRANSLATE_NOOP("TaskActions", "接收"), "complete": QT_TRANSLATE_NOOP("TaskActions", "完成"),
+    "return": QT_TRANSLATE_NOOP("TaskActions", "退回"), "reissue": QT_TRANSLATE_NOOP("TaskActions", "重新下发"),
+    "reopen": QT_TRANSLATE_NOOP("TaskActions", "重新打开"),
+}
+STATUSES = {
+    "10": QT_TRANSLATE_NOOP("TaskStatuses", "未接收"), "20": QT_TRANSLATE_NOOP("TaskStatuses", "进行中"),
+    "30": QT_TRANSLATE_NOOP("TaskStatuses", "已完成"), "40": QT_TRANSLATE_NOOP("TaskStatuses", "已退回"),
+}
+KINDS = {"走访巡查": QT_TRANSLATE_NOOP("TaskKinds", "走访巡查"), "数据核采": QT_TRANSLATE_NOOP("TaskKinds", "数据核采"),
+         "指令下达": QT_TRANSLATE_NOOP("TaskKinds", "指令下达")}
+DEADLINE_GROUPS = {
+    "已超期": QT_TRANSLATE_NOOP("TaskGroups", "已超期"), "明天到期": QT_TRANSLATE_NOOP("TaskGroups", "明天到期"),
+    "七天内到期": QT_TRANSLATE_NOOP("TaskGroups", "七天内到期"), "更晚到期": QT_TRANSLATE_NOOP("TaskGroups", "更晚到期"),
+    "已结束": QT_TRANSLATE_NOOP("TaskGroups", "已结束"),
+}
+
+
+def action_text(action: str) -> str:
+    return QCoreApplication.translate("TaskActions", ACTIONS.get(action, action))
+
+
+def status_text(status: str) -> str:
+    return QCoreApplication.translate("TaskStatuses", STATUSES.get(status, status))
+
+
+def kind_text(label: str) -> str:
+    return QCoreApplication.translate("TaskKinds", KINDS.get(label, label))
+
+
+def group_text(by: str, label: str) -> str:
+    """A group's heading: deadline buckets and statuses are translated; departments and task titles
+    are data and shown as they are."""
+    if by == "deadline":
+        return QCoreApplication.translate("TaskGroups", DEADLINE_GROUPS.get(label, label))
+    if by == "status":
+        code = next((c for c, text in STATUSES.items() if text == label), None)
+        return status_text(code) if code else label
+    return label
