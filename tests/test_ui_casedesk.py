@@ -210,7 +210,7 @@ def test_queues_count_by_status_and_flag_overdue(qtbot, context):
     labels = [page.queues.item(i).text() for i in range(page.queues.count())]
     assert labels[0].startswith("全部") and labels[1] == "已超期（1）" and "登记（1）" in labels
     assert page.queues.item(1).foreground().color().name() == "#c62828"
-    page.show_queue("已超期")
+    assert page.select_queue(-1)
     assert [c.id for c in page.cases] == [view.id]
     assert page.table.item(0, 3).text().endswith("超期") and page.table.item(0, 3).foreground().color().name() == "#c62828"
     page.select_case(view.id)

@@ -139,6 +139,14 @@ class CaseDeskPage(QWidget):
                 return True
         return False
 
+    def select_queue(self, status: int | None) -> bool:
+        """Choose the queue of a status (None = all, -1 = overdue), whatever the language."""
+        for i in range(self.queues.count()):
+            if self.queues.item(i).data(Qt.ItemDataRole.UserRole) == status:
+                self.queues.setCurrentRow(i)
+                return True
+        return False
+
     def _queue_chosen(self, row: int) -> None:
         if row < 0:
             return

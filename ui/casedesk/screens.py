@@ -39,7 +39,7 @@ def _prepare_case(context: ClientContext) -> str:
 def case_screens(window, context: ClientContext, save: Save) -> list[Path]:
     case_id = _prepare_case(context)
     page = window.show_page("cases")
-    page.show_queue("处置中")
+    page.select_queue(50)  # 处置中
     page.select_case(case_id)
     saved = [save(window, "33_case_detail")]
     page.detail.tabs.setCurrentIndex(1)
