@@ -310,7 +310,7 @@ def test_revealing_the_reporters_phone_asks_why_and_is_audited_and_admins_superv
 
 
 def test_translatable_labels_match_the_workflow_rules():
-    from app.client.task_desk import DEADLINE_BUCKETS
+    from app.client.task_desk import DEADLINE_BUCKETS, FIELD_LABELS
     from app.rules import task_rules
     from ui.casedesk import labels as case_labels
     from ui.taskdesk import labels as task_labels
@@ -319,3 +319,4 @@ def test_translatable_labels_match_the_workflow_rules():
     assert case_labels.STATUSES == wf.STATUS_LABELS
     assert task_labels.ACTIONS == task_rules.ACTION_LABELS and task_labels.STATUSES == task_rules.STATUS_LABELS
     assert list(task_labels.DEADLINE_GROUPS) == list(DEADLINE_BUCKETS)
+    assert task_labels.FIELDS == FIELD_LABELS

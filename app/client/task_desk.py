@@ -85,6 +85,7 @@ class Answer:
 
     at: dt.datetime
     author: str
+    field_names: tuple[str, ...]
     field_labels: tuple[str, ...]
     rows: tuple[tuple[str, tuple[str, ...]], ...]  # (household number, values in field order)
 
@@ -208,7 +209,7 @@ class TaskDesk:
                 names = list(answers.get("fields") or [])
                 rows = tuple((number, tuple(_shown_answer(book, name, values.get(name, "")) for name in names))
                              for number, values in sorted(answers["households"].items()))
-                return Answer(at, author, tuple(FIELD_LABELS.get(n, n) for n in names), rows)
+                return Answer(at, author, tuple(names), tuple(FIELD_LABELS.get(n, n) for n in names), rows)
         return None
 
     def villages_of(self, target_id: str) -> list[RegionOption]:

@@ -4,18 +4,18 @@
 <context>
     <name>AnswersPanel</name>
     <message>
-        <location filename="../../ui/oneform/answers.py" line="14"/>
-        <location filename="../../ui/oneform/answers.py" line="34"/>
+        <location filename="../../ui/oneform/answers.py" line="16"/>
+        <location filename="../../ui/oneform/answers.py" line="36"/>
         <source>尚未收到一表通数据</source>
         <translation>No one-form data received yet</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/answers.py" line="38"/>
+        <location filename="../../ui/oneform/answers.py" line="40"/>
         <source>%1 于 %2 反馈，共 %3 户</source>
         <translation>Sent by %1 at %2, %3 households</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/answers.py" line="40"/>
+        <location filename="../../ui/oneform/answers.py" line="42"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
@@ -204,12 +204,12 @@
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="161"/>
+        <location filename="../../ui/casedesk/page.py" line="169"/>
         <source>超期</source>
         <translation>overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="177"/>
+        <location filename="../../ui/casedesk/page.py" line="185"/>
         <source>显示最近登记的 %1 件，共 %2 件</source>
         <translation>Showing the %1 most recently registered of %2 cases</translation>
     </message>
@@ -878,67 +878,67 @@
 <context>
     <name>IssueTaskForm</name>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="34"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="35"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="43"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="44"/>
         <source>紧急</source>
         <translation>Urgent</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="43"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="44"/>
         <source>一般</source>
         <translation>Normal</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="43"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="44"/>
         <source>较低</source>
         <translation>Low</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="49"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="50"/>
         <source>全乡镇</source>
         <translation>whole township</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="62"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="63"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="63"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="64"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="64"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="65"/>
         <source>任务类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="65"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="66"/>
         <source>优先级</source>
         <translation>Priority</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="66"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="67"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="67"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="68"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="68"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="69"/>
         <source>需核对的户籍字段</source>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="69"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="70"/>
         <source>任务说明</source>
         <translation>Description</translation>
     </message>
@@ -1326,57 +1326,57 @@ Phone: %3</translation>
 <context>
     <name>OneFormPanel</name>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="35"/>
+        <location filename="../../ui/oneform/panel.py" line="37"/>
         <source>数据已从户籍带出：核对无误直接确认；有误时在表中改正后确认，改正会写回户籍。</source>
         <translation>Values come from the register: confirm them if right; if wrong, correct them in the table and confirm — the correction is written to the register.</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="43"/>
+        <location filename="../../ui/oneform/panel.py" line="45"/>
         <source>确认所选户</source>
         <translation>Confirm selected households</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="45"/>
+        <location filename="../../ui/oneform/panel.py" line="47"/>
         <source>发送反馈给部门</source>
         <translation>Send the answer to the department</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="66"/>
+        <location filename="../../ui/oneform/panel.py" line="68"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="66"/>
+        <location filename="../../ui/oneform/panel.py" line="68"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="66"/>
+        <location filename="../../ui/oneform/panel.py" line="68"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="77"/>
+        <location filename="../../ui/oneform/panel.py" line="79"/>
         <source>已核 %1 户，共 %2 户</source>
         <translation>%1 of %2 households checked</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="100"/>
+        <location filename="../../ui/oneform/panel.py" line="102"/>
         <source>已核</source>
         <translation>Checked</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="100"/>
+        <location filename="../../ui/oneform/panel.py" line="102"/>
         <source>待核</source>
         <translation>To check</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="134"/>
+        <location filename="../../ui/oneform/panel.py" line="136"/>
         <source>发送反馈</source>
         <translation>Send feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="134"/>
+        <location filename="../../ui/oneform/panel.py" line="136"/>
         <source>反馈说明（可不填，默认写明已核户数）</source>
         <translation>Note (optional; by default the number of households checked)</translation>
     </message>
@@ -1934,47 +1934,47 @@ Phone: %3</translation>
 <context>
     <name>SyncStatusBar</name>
     <message>
-        <location filename="../../ui/status_bar.py" line="61"/>
+        <location filename="../../ui/status_bar.py" line="84"/>
         <source>立即同步 (F5)</source>
         <translation>Sync now (F5)</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="98"/>
+        <location filename="../../ui/status_bar.py" line="121"/>
         <source>尚未配置同步服务器，请在“设置”中填写服务器地址并登录。</source>
         <translation>No sync server is set up yet: enter the server address and log in under Settings.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="112"/>
+        <location filename="../../ui/status_bar.py" line="136"/>
         <source>同步失败，修改已保存在本机，稍后会重试。</source>
         <translation>Sync failed; your changes are kept on this PC and will be retried.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="116"/>
+        <location filename="../../ui/status_bar.py" line="140"/>
         <source>同步完成</source>
         <translation>Sync finished</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="140"/>
+        <location filename="../../ui/status_bar.py" line="164"/>
         <source>● 未连接服务器</source>
         <translation>● No server</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="142"/>
+        <location filename="../../ui/status_bar.py" line="166"/>
         <source>● 未同步</source>
         <translation>● Not synced yet</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="144"/>
+        <location filename="../../ui/status_bar.py" line="168"/>
         <source>● 在线</source>
         <translation>● Online</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="146"/>
+        <location filename="../../ui/status_bar.py" line="170"/>
         <source>● 离线</source>
         <translation>● Offline</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="156"/>
+        <location filename="../../ui/status_bar.py" line="180"/>
         <source>待上传 %n 条</source>
         <translation>
             <numerusform>%n to upload</numerusform>
@@ -1982,7 +1982,7 @@ Phone: %3</translation>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="157"/>
+        <location filename="../../ui/status_bar.py" line="181"/>
         <source>被退回 %n 条</source>
         <translation>
             <numerusform>%n rejected</numerusform>
@@ -1990,12 +1990,12 @@ Phone: %3</translation>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="159"/>
+        <location filename="../../ui/status_bar.py" line="183"/>
         <source>上次同步：%1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="159"/>
+        <location filename="../../ui/status_bar.py" line="183"/>
         <source>从未</source>
         <translation>never</translation>
     </message>
@@ -2400,6 +2400,49 @@ Phone: %3</translation>
         <location filename="../../ui/taskdesk/detail.py" line="258"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
+    </message>
+</context>
+<context>
+    <name>TaskFields</name>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="28"/>
+        <source>联系电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="28"/>
+        <source>现住址</source>
+        <translation>Current address</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="29"/>
+        <source>人员类别</source>
+        <translation>Residence type</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="29"/>
+        <source>证件号码</source>
+        <translation>ID number</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="30"/>
+        <source>户籍地</source>
+        <translation>Registered residence</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="30"/>
+        <source>政治面貌</source>
+        <translation>Political status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="31"/>
+        <source>婚姻状况</source>
+        <translation>Marital status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="31"/>
+        <source>文化程度</source>
+        <translation>Education</translation>
     </message>
 </context>
 <context>

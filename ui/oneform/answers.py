@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
+from ui.taskdesk.labels import field_text
+
 
 class AnswersPanel(QWidget):
     def __init__(self, desk, runner, on_error, parent: QWidget | None = None) -> None:
@@ -37,7 +39,7 @@ class AnswersPanel(QWidget):
             return
         self.caption.setText(self.tr("%1 于 %2 反馈，共 %3 户").replace("%1", answer.author)
                              .replace("%2", f"{answer.at:%Y-%m-%d %H:%M}").replace("%3", str(len(answer.rows))))
-        headers = [self.tr("户编号"), *answer.field_labels]
+        headers = [self.tr("户编号"), *(field_text(name) for name in answer.field_names)]
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)
         self.table.setRowCount(len(answer.rows))

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.taskdesk.labels import field_text
+
 _FIXED = 3  # 户编号, 户主, 状态 before the requested fields
 
 
@@ -63,7 +65,7 @@ class OneFormPanel(QWidget):
             self._on_error(error)
             return
         self.form = form
-        headers = [self.tr("户编号"), self.tr("户主"), self.tr("状态")] + [spec.label for spec in form.fields]
+        headers = [self.tr("户编号"), self.tr("户主"), self.tr("状态")] + [field_text(spec.name) for spec in form.fields]
         self.table.clear()
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)

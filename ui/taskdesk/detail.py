@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from app.rules import task_rules as tr
 from ui.oneform.answers import AnswersPanel
 from ui.oneform.panel import OneFormPanel
-from ui.taskdesk.labels import action_text, kind_text, status_text
+from ui.taskdesk.labels import action_text, field_text, kind_text, status_text
 
 
 class TaskDetailPanel(QWidget):
@@ -170,9 +170,9 @@ class TaskDetailPanel(QWidget):
         if item.assigned_name or view.assignee:
             assigned, person = self.tr("指派"), self.tr("责任人")
             lines.append(f"{assigned}：{item.assigned_name or '—'}　{person}：{view.assignee or '—'}")
-        if card.field_labels:
+        if card.detail.requested_fields:
             fields = self.tr("需核对的户籍字段")
-            lines.append(f"{fields}：{'、'.join(card.field_labels)}")
+            lines.append(f"{fields}：{'、'.join(field_text(name) for name in card.detail.requested_fields)}")
         return "<br>".join(lines)
 
     def _show_actions(self, card) -> None:

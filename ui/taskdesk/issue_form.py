@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.client.task_desk import FIELD_LABELS
+from ui.taskdesk.labels import field_text
 
 KINDS = (("1", "走访巡查"), ("2", "数据核采"), ("3", "指令下达"))
 VERIFICATION = "2"
@@ -49,7 +50,7 @@ class IssueTaskForm(QDialog):
         whole = self.tr("全乡镇")
         self.regions = _checklist([(r.code, r.name if len(r.code.rstrip("0")) > 9 else f"{r.name}（{whole}）")
                                    for r in regions])
-        self.fields = _checklist(list(FIELD_LABELS.items()))
+        self.fields = _checklist([(name, field_text(name)) for name in FIELD_LABELS])
         self.description = QPlainTextEdit()
         self.description.setMaximumHeight(80)
         self.kind.currentIndexChanged.connect(self._kind_changed)

@@ -23,6 +23,18 @@ DEADLINE_GROUPS = {
     "已结束": QT_TRANSLATE_NOOP("TaskGroups", "已结束"),
 }
 
+# Register fields a data-verification task may request (app.client.task_desk.FIELD_LABELS).
+FIELDS = {
+    "phone": QT_TRANSLATE_NOOP("TaskFields", "联系电话"), "current_address": QT_TRANSLATE_NOOP("TaskFields", "现住址"),
+    "residence_type": QT_TRANSLATE_NOOP("TaskFields", "人员类别"), "id_number": QT_TRANSLATE_NOOP("TaskFields", "证件号码"),
+    "hukou_address": QT_TRANSLATE_NOOP("TaskFields", "户籍地"), "political_status": QT_TRANSLATE_NOOP("TaskFields", "政治面貌"),
+    "marital_status": QT_TRANSLATE_NOOP("TaskFields", "婚姻状况"), "education": QT_TRANSLATE_NOOP("TaskFields", "文化程度"),
+}
+
+
+def field_text(name: str) -> str:
+    return QCoreApplication.translate("TaskFields", FIELDS[name]) if name in FIELDS else name
+
 
 def action_text(action: str) -> str:
     return QCoreApplication.translate("TaskActions", ACTIONS.get(action, action))
