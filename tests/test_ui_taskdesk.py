@@ -233,3 +233,23 @@ def test_clerks_do_not_see_the_issue_button(qtbot, context):
     assert page.tree.headerItem().text(3) == "进度（户）"
     assert page.detail.households.horizontalHeaderItem(3).text() == "已处理"
     assert Qt.ItemFlag.ItemIsSelectable not in page.tree.topLevelItem(0).flags()
+
+
+def test_the_desks_work_on_the_threaded_runner(qtbot, context, department):
+    from ui.tasks import TaskRunner
+
+    target_id = _issue_verification(department)
+    runner = TaskRunner()
+    errors = []
+    page = TaskDeskPage(TaskDesk(context), OneFormDesk(context), runner, ScriptedDialogs(), errors.append)
+    qtbot.addWidget(page)
+    try:
+        page.activate()
+        qtbot.waitUntil(lambda: page.tree.topLevelItemCount() > 0, timeout=5000)
+        assert page.select_target(target_id)
+        qtbot.waitUntil(lambda: "accept" in page.detail.action_buttons, timeout=5000)
+        page.detail.action_buttons["accept"].click()
+        qtbot.waitUntil(lambda: "complete" in page.detail.action_buttons and runner.pending == 0, timeout=5000)
+        assert errors == [] and page.detail.card.detail.target.status == "20"
+    finally:
+        runner.shutdown()

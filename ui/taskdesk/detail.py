@@ -304,7 +304,8 @@ class TaskDetailPanel(QWidget):
 
     def _reload_after_form(self) -> None:
         if self.card is not None:
-            self._runner.run_db(lambda: self._desk.card(self.card.detail.target.id), self._show_quietly)
+            target_id = self.card.detail.target.id  # read here: the job runs on the database thread
+            self._runner.run_db(lambda: self._desk.card(target_id), self._show_quietly)
         self.changed.emit()
 
     def _show_quietly(self, card, error) -> None:
