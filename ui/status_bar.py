@@ -6,6 +6,7 @@ which `SyncEventBridge` re-emits as Qt signals so only the GUI thread touches wi
 from __future__ import annotations
 
 import datetime as dt
+import queue
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -15,14 +16,36 @@ from app.sync_service import SyncFailed, SyncFinished, SyncProgress, SyncStarted
 
 
 class SyncEventBridge(QObject):
-    """Turns sync events raised on a worker thread into queued Qt signals."""
+    """Turns sync events raised on the sync thread into Qt signals on the GUI thread. The sync
+    thread only puts events in a Python queue (no Qt call off the GUI thread: see ui/tasks.py);
+    a GUI-thread timer drains it and emits the signals."""
 
     progressed = Signal(int, int)  # done, total
     started = Signal()
     finished = Signal(object)  # SyncFinished
     failed = Signal(object)  # SyncFailed
+    POLL_MS = 50
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._events: queue.SimpleQueue = queue.SimpleQueue()
+        self._poll = QTimer(self)
+        self._poll.setInterval(self.POLL_MS)
+        self._poll.timeout.connect(self.drain)
+        self._poll.start()
 
     def __call__(self, event: Any) -> None:
+        self._events.put(event)  # any thread
+
+    def drain(self) -> None:
+        while True:
+            try:
+                event = self._events.get_nowait()
+            except queue.Empty:
+                return
+            self._dispatch(event)
+
+    def _dispatch(self, event: Any) -> None:
         if isinstance(event, SyncStarted):
             self.started.emit()
         elif isinstance(event, SyncProgress):
@@ -66,7 +89,7 @@ class SyncStatusBar(QStatusBar):
         self.addWidget(self.notice, 1)
         self.addPermanentWidget(self.progress)
         self.addPermanentWidget(self.sync_button)
-        self._bridge = SyncEventBridge()
+        self._bridge = SyncEventBridge(self)
         self._bridge.progressed.connect(self._show_progress)
         self._bridge.started.connect(lambda: self._show_progress(0, 0))
         # Periodic syncs run on the sync service's own thread; their outcome updates the bar too.
@@ -103,6 +126,7 @@ class SyncStatusBar(QStatusBar):
         self._runner.run_network(self._sync.sync_now, self._sync_done)
 
     def _sync_done(self, result: Any, error: BaseException | None) -> None:
+        self._bridge.drain()  # progress events still queued belong to this sync, not to a later one
         self._syncing = False
         self.sync_button.setEnabled(True)
         self.progress.setVisible(False)

@@ -2,18 +2,33 @@
 prefers one writer and the services are not written for concurrent sessions), network work on its
 own small pool, and every result comes back to the GUI thread as one `on_done(result, error)` call,
 so widgets never block and never touch a worker thread's objects. Tests use `ImmediateTaskRunner`,
-which runs the job at once on the calling thread and calls the handler the same way."""
+which runs the job at once on the calling thread and calls the handler the same way.
+
+Results cross threads through a plain Python queue that a GUI-thread timer drains while jobs are
+outstanding, not through a Qt signal emitted on the worker: PySide6 6.12 on Python 3.11 corrupts
+reference counts of None/True when signals are emitted from Python threads (the interpreter aborts
+after a few thousand results), and a queue keeps worker threads free of any Qt call."""
 
 from __future__ import annotations
 
+import queue
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QTimer
 
 Job = Callable[[], Any]
 DoneHandler = Callable[[Any, BaseException | None], None]
+
+
+class _Outcome:
+    """What a finished job hands to the GUI thread."""
+
+    __slots__ = ("error", "on_done", "result")
+
+    def __init__(self, on_done: DoneHandler, result: Any, error: BaseException | None) -> None:
+        self.on_done, self.result, self.error = on_done, result, error
 
 
 class TaskRunner(QObject):
@@ -22,15 +37,17 @@ class TaskRunner(QObject):
     A handler is called exactly once, on the thread that owns the runner (the GUI thread), with
     either the job's result and `None`, or `None` and the exception the job raised."""
 
-    _finished = Signal(object, object, object)  # handler, result, error
+    POLL_MS = 10
 
     def __init__(self, parent: QObject | None = None, network_workers: int = 2) -> None:
         super().__init__(parent)
         self._database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="td-db")
         self._network = ThreadPoolExecutor(max_workers=network_workers, thread_name_prefix="td-net")
         self._pending = 0
-        # Queued: the signal is emitted on a worker thread, the slot runs in this object's thread.
-        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._outcomes: queue.SimpleQueue[_Outcome] = queue.SimpleQueue()
+        self._poll = QTimer(self)
+        self._poll.setInterval(self.POLL_MS)
+        self._poll.timeout.connect(self._drain)
 
     @property
     def pending(self) -> int:
@@ -47,24 +64,35 @@ class TaskRunner(QObject):
 
     def shutdown(self) -> None:
         """Finish the running jobs, drop the queued ones; handlers of dropped jobs never run."""
+        self._poll.stop()
         self._database.shutdown(wait=True, cancel_futures=True)
         self._network.shutdown(wait=True, cancel_futures=True)
 
     def _submit(self, pool: ThreadPoolExecutor, job: Job, on_done: DoneHandler) -> Future:
         self._pending += 1
+        if not self._poll.isActive():
+            self._poll.start()
         future = pool.submit(job)
         future.add_done_callback(lambda f: self._emit_outcome(f, on_done))
         return future
 
     def _emit_outcome(self, future: Future, on_done: DoneHandler) -> None:
+        # Runs on the worker thread: pure Python only.
         if future.cancelled():
             return
         error = future.exception()
-        self._finished.emit(on_done, None if error else future.result(), error)
+        self._outcomes.put(_Outcome(on_done, None if error else future.result(), error))
 
-    def _deliver(self, on_done: DoneHandler, result: Any, error: BaseException | None) -> None:
-        self._pending -= 1
-        _call_handler(on_done, result, error)
+    def _drain(self) -> None:
+        while True:
+            try:
+                outcome = self._outcomes.get_nowait()
+            except queue.Empty:
+                break
+            self._pending -= 1
+            _call_handler(outcome.on_done, outcome.result, outcome.error)
+        if self._pending <= 0:
+            self._poll.stop()
 
 
 class ImmediateTaskRunner:
