@@ -239,11 +239,18 @@ class SyncService:
         total = self.pending_count()
         accepted = conflicts = rejected = 0
         self._emit(SyncProgress("push", 0, total))
+        size = self._limits.push_batch
         for _round in range(self._limits.max_push_rounds):
-            batch = client.push_batch(self._limits.push_batch)
+            batch = client.push_batch(size)
             if not batch:
                 break
-            results = client.transport.push([c.to_json() for c in batch])
+            try:
+                results = client.transport.push([c.to_json() for c in batch])
+            except ServerError as exc:
+                if exc.status != 413 or len(batch) == 1:
+                    raise
+                size = max(1, len(batch) // 2)  # too big for the server's body or batch limit: halve it
+                continue
             settled = client.apply_push_results(results)
             for result in results:
                 if result.code == "device_seq_gap":

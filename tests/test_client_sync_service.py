@@ -318,3 +318,22 @@ def test_an_unexpected_failure_still_ends_with_a_failed_event(tmp_path, server):
         sa.sync_now()
     assert isinstance(events[-1], SyncFailed) and events[-1].code == "sync_internal_error"
     assert sa.pending_count() == 1
+
+
+def test_a_batch_too_big_for_the_server_is_split(tmp_path, server):
+    from sync.http_transport import ServerError
+
+    a, sa, transport, _ = _device(tmp_path, server, "a")
+    for i in range(6):
+        _add_household(a, notes=str(i))
+    original, sizes = transport.push, []
+
+    def limited(changes):
+        sizes.append(len(changes))
+        if len(changes) > 2:
+            raise ServerError("batch_too_large", "一次最多提交 2 条变更。", 413)
+        return original(changes)
+
+    transport.push = limited
+    assert sa.sync_now().pushed == 6
+    assert sizes[:3] == [6, 3, 1] and sa.pending_count() == 0  # halved until the server takes it
