@@ -149,3 +149,39 @@ def test_unexpected_errors_are_logged_with_traceback_and_shown_generically(qtbot
     kind, _title, text = dialogs.shown[0]
     assert kind == "error" and "意外错误" in text and "missing" not in text
     assert caplog.records and caplog.records[0].exc_info[0] is KeyError
+
+
+def test_emitting_signals_does_not_leak_references_to_true():
+    """PySide6 6.12 on Python 3.11 hands emit()'s bool back without a reference; ui/__init__.py
+    compensates (otherwise the interpreter aborts after a few thousand emits)."""
+    import sys
+
+    from PySide6.QtCore import QObject, Signal
+
+    class Source(QObject):
+        changed = Signal(object)
+
+    source = Source()
+    source.changed.connect(lambda _value: None)
+    before = sys.getrefcount(True)
+    for n in range(20000):
+        source.changed.emit(n)
+    assert abs(sys.getrefcount(True) - before) < 50
+
+
+def test_thousands_of_results_keep_none_and_true_intact(qtbot, runner):
+    import sys
+
+    done, wrong = [0], [0]
+
+    def handler(result, error) -> None:
+        done[0] += 1
+        if result is not None or error is not None:
+            wrong[0] += 1
+
+    before = (sys.getrefcount(None), sys.getrefcount(True))
+    for _ in range(3000):
+        runner.run_db(lambda: None, handler)
+    qtbot.waitUntil(lambda: done[0] == 3000, timeout=20000)
+    after = (sys.getrefcount(None), sys.getrefcount(True))
+    assert wrong[0] == 0 and abs(after[0] - before[0]) < 200 and abs(after[1] - before[1]) < 200
