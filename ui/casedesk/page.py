@@ -176,8 +176,8 @@ class CaseDeskPage(QWidget):
         self.table.resizeColumnsToContents()
         self.table.setColumnWidth(0, min(self.table.columnWidth(0), 190))
         self.table.blockSignals(False)
-        if current:
-            self.select_case(current)
+        if not (current and self.select_case(current)) and cases:
+            self.table.selectRow(0)  # open the first case rather than leave the right half empty
 
     def _note_shown(self, shown: int) -> None:
         item = self.queues.currentItem()

@@ -114,8 +114,8 @@ class TaskDeskPage(QWidget):
         for column, width in enumerate((250, 104, 118, 64)):
             self.tree.setColumnWidth(column, width)
         self.tree.blockSignals(False)
-        if current:
-            self.select_target(current)
+        if not (current and self.select_target(current)) and groups:
+            self.tree.setCurrentItem(self.tree.topLevelItem(0).child(0))  # open the first, not an empty panel
 
     def _row(self, item) -> QTreeWidgetItem:
         view = item.view
