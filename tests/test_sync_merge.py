@@ -4,14 +4,18 @@ duplicate ID numbers, idempotency, device sequences, clock clamping, scope, pull
 
 from __future__ import annotations
 
+import os
+import threading
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import sessionmaker
 
+from db.base import Base
 from db.ids import new_id, tag_assignment_id
 from db.models import Case, Household, Person, TagAssignment
-from db.server import DeviceSyncState, ReviewItem
-from sync.store_sql import pull, push, snapshot_iter
+from db.server import DeviceSyncState, ReviewItem, ServerBase
+from sync.store_sql import init_store, pull, push, snapshot_iter
 from sync.wire import SCHEMA_VERSION
 from tests.sim.world import server_engine
 
@@ -19,9 +23,38 @@ NOW = 1_800_000_000_000
 V1, V2 = "320508019001", "320508019002"
 
 
-@pytest.fixture
-def server(tmp_path):
-    engine = server_engine(tmp_path / "server.db")
+PG_URL = os.environ.get("TD_TEST_PG_URL")
+
+
+_pg_ready: list[bool] = []
+
+
+def fresh_pg_engine():
+    """The PostgreSQL store, emptied: tables made once per run, then truncated per test."""
+    engine = create_engine(PG_URL, pool_size=8)
+    if not _pg_ready:
+        for metadata in (ServerBase.metadata, Base.metadata):
+            metadata.drop_all(engine)
+        Base.metadata.create_all(engine)
+        ServerBase.metadata.create_all(engine)
+        _pg_ready.append(True)
+    names = ", ".join(t.name for m in (Base.metadata, ServerBase.metadata) for t in m.sorted_tables)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {names}")
+    with sessionmaker(engine)() as session:
+        init_store(session)
+        session.commit()
+    return engine
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def server(request, tmp_path):
+    if request.param == "postgres":
+        if not PG_URL:
+            pytest.skip("TD_TEST_PG_URL not set")
+        engine = fresh_pg_engine()
+    else:
+        engine = server_engine(tmp_path / "server.db")
     yield sessionmaker(engine, expire_on_commit=False)
     engine.dispose()
 
@@ -116,7 +149,8 @@ def test_status_keeps_the_further_state_and_a_stale_return_goes_to_review(server
     assert load(server, Case, cid).status == 50
     assert {r.kind for r in reviews(server)} == {"status_conflict"}
     # a return based on the current status applies.
-    current = pull(server(), "", 0).records[-1].seq
+    with server() as s:
+        current = pull(s, "", 0).records[-1].seq
     assert a.push(a.change("case", cid, {"status": 20}, {"status": current}))[0].outcome == "accepted"
     assert load(server, Case, cid).status == 20
 
@@ -271,3 +305,40 @@ def test_snapshot_streams_the_scope_in_chunks_with_one_cursor(server):
     assert [len(c.records) for c in chunks] == [2, 2, 0] and chunks[-1].last
     assert {c.cursor for c in chunks} == {7}
     assert all(r.fields["region_code"] == V2 for c in chunks for r in c.records)
+
+
+def test_concurrent_pushes_never_make_a_puller_skip_a_change(server):
+    """Writers push in parallel while a reader pulls small pages: every record must reach the
+    reader, i.e. the cursor never passes a sequence number that commits later."""
+    writers = [Dev(server) for _ in range(3)]
+    created: set[str] = set()
+    received: dict[str, int] = {}
+    done = threading.Event()
+
+    def write(dev):
+        for _ in range(15):
+            hid = new_id()
+            created.add(hid)
+            dev.push(dev.change("household", hid, household()))
+
+    def read():
+        cursor = 0
+        while True:
+            finished = done.is_set()
+            with server() as s:
+                page = pull(s, "", cursor, limit=4)
+            received.update((r.record_id, r.seq) for r in page.records)
+            cursor = page.next_cursor
+            if finished and not page.has_more:
+                return
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    threads = [threading.Thread(target=write, args=(d,)) for d in writers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    done.set()
+    reader.join()
+    assert set(received) == created

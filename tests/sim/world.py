@@ -4,6 +4,7 @@ Migrated empty databases are made once per process and copied, so a new client c
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -31,7 +32,10 @@ VILLAGES = ("320508019001", "320508019002", "320508019003")
 
 @lru_cache(maxsize=1)
 def _templates() -> tuple[Path, Path]:
-    folder = Path(tempfile.mkdtemp(prefix="td-sync-templates-"))
+    # in memory-backed /dev/shm where there is one: the simulation commits thousands of times
+    shm = Path("/dev/shm")
+    folder = Path(tempfile.mkdtemp(prefix="td-sync-", dir=shm if shm.is_dir() else None))
+    atexit.register(shutil.rmtree, folder, True)
     client = open_local(folder / "client.db")
     client.dispose()
     server = _sqlite_engine(folder / "server.db")
