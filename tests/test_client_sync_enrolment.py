@@ -167,3 +167,10 @@ def test_failed_renewal_keeps_the_old_token(engine, ring):
 
     transport.renew = offline
     assert service.transport().token == "secret-token"
+
+
+def test_cli_sync_before_login_says_to_log_in(tmp_path, ring, capsys):
+    from app.cli import main
+
+    assert main(["sync", "--database", str(tmp_path / "fresh.db")]) == 2
+    assert "尚未登录" in capsys.readouterr().err
