@@ -151,37 +151,49 @@ def test_unexpected_errors_are_logged_with_traceback_and_shown_generically(qtbot
     assert caplog.records and caplog.records[0].exc_info[0] is KeyError
 
 
-def test_emitting_signals_does_not_leak_references_to_true():
-    """PySide6 6.12 on Python 3.11 hands emit()'s bool back without a reference; ui/__init__.py
-    compensates (otherwise the interpreter aborts after a few thousand emits)."""
+HAMMER = """
+import sys
+import ui
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication, QLabel
+app = QApplication(sys.argv[:1])
+label = QLabel()
+
+class Source(QObject):
+    changed = Signal(object)
+
+source = Source()
+source.changed.connect(lambda _value: None)
+for n in range(150000):
+    label.setText("x")
+    source.changed.emit(n)
+print("survived", ui.SINGLETONS_IMMORTALISED)
+"""
+
+
+def test_the_bindings_survive_a_long_session_of_calls():
+    """PySide6 6.12 on Python 3.11 drops a reference to None (void methods) or True (emit) on
+    every call; without ui/__init__.py's headroom this process aborts long before 150,000 calls."""
+    import os
+    import subprocess
     import sys
 
-    from PySide6.QtCore import QObject, Signal
-
-    class Source(QObject):
-        changed = Signal(object)
-
-    source = Source()
-    source.changed.connect(lambda _value: None)
-    before = sys.getrefcount(True)
-    for n in range(20000):
-        source.changed.emit(n)
-    assert abs(sys.getrefcount(True) - before) < 50
+    done = subprocess.run([sys.executable, "-c", HAMMER], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, cwd=UI_DIR.parent)
+    assert done.returncode == 0, done.stderr[-1500:]
+    assert done.stdout.startswith("survived")
 
 
-def test_thousands_of_results_keep_none_and_true_intact(qtbot, runner):
-    import sys
-
+def test_thousands_of_results_all_arrive_on_the_gui_thread(qtbot, runner):
+    gui = threading.get_ident()
     done, wrong = [0], [0]
 
     def handler(result, error) -> None:
         done[0] += 1
-        if result is not None or error is not None:
+        if result is not None or error is not None or threading.get_ident() != gui:
             wrong[0] += 1
 
-    before = (sys.getrefcount(None), sys.getrefcount(True))
     for _ in range(3000):
         runner.run_db(lambda: None, handler)
     qtbot.waitUntil(lambda: done[0] == 3000, timeout=20000)
-    after = (sys.getrefcount(None), sys.getrefcount(True))
-    assert wrong[0] == 0 and abs(after[0] - before[0]) < 200 and abs(after[1] - before[1]) < 200
+    assert wrong[0] == 0 and runner.pending == 0
