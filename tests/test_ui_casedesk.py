@@ -78,6 +78,8 @@ def test_new_case_form_looks_the_reporter_up_in_the_register(qtbot, context):
     hit = form.hits[0]
     assert form.reporter_name.text() == hit.name and not form.reporter_phone.isEnabled()
     assert form.village.currentData() == hit.region_code[:12] and form.grid.count() >= 2
+    form.accept()
+    assert form.problem.text() == "请填写标题"
     form.title.setText("邻居装修噪音")
     form.parties.setItem(0, 0, _item("孙某"))
     values = form.values()

@@ -206,7 +206,11 @@ def test_department_issues_a_task_from_the_form(qtbot, context, department):
     due = (beijing_now() + dt.timedelta(days=10)).replace(second=0)
     form = IssueTaskForm(*_options(department), beijing_now())
     qtbot.addWidget(form)
+    form.accept()  # nothing filled in: the dialog stays open and says why
+    assert form.problem.text() == "请填写标题" and form.result() != form.DialogCode.Accepted
     form.title.setText("退役军人信息采集")
+    form.accept()
+    assert form.problem.text() == "请至少选择一个下发对象"
     form.kind.setCurrentIndex(form.kind.findData("2"))
     check_items(form.regions, [VILLAGE, "150422100202"])
     check_items(form.fields, ["phone", "current_address"])

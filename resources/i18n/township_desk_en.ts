@@ -878,69 +878,79 @@
 <context>
     <name>IssueTaskForm</name>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="35"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="36"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="44"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="45"/>
         <source>紧急</source>
         <translation>Urgent</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="44"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="45"/>
         <source>一般</source>
         <translation>Normal</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="44"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="45"/>
         <source>较低</source>
         <translation>Low</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="50"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="51"/>
         <source>全乡镇</source>
         <translation>whole township</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="63"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="64"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="64"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="65"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="65"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="66"/>
         <source>任务类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="66"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="67"/>
         <source>优先级</source>
         <translation>Priority</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="67"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="68"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="68"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="69"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="69"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="70"/>
         <source>需核对的户籍字段</source>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="70"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="71"/>
         <source>任务说明</source>
         <translation>Description</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="88"/>
+        <source>请填写标题</source>
+        <translation>Please fill in the title</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="89"/>
+        <source>请至少选择一个下发对象</source>
+        <translation>Choose at least one township or village</translation>
     </message>
 </context>
 <context>
@@ -1283,44 +1293,54 @@ Phone: %3</translation>
         <translation>Parties</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="83"/>
+        <location filename="../../ui/casedesk/case_form.py" line="86"/>
         <source>在户籍中查找：姓名、拼音首字母、证件或手机号尾号</source>
         <translation>Find in the register: name, pinyin initials, ID or phone tail</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="85"/>
+        <location filename="../../ui/casedesk/case_form.py" line="88"/>
         <source>查找</source>
         <translation>Find</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="91"/>
+        <location filename="../../ui/casedesk/case_form.py" line="94"/>
         <source>姓名（不在户籍中时直接填写）</source>
         <translation>Name (type it if not in the register)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="94"/>
+        <location filename="../../ui/casedesk/case_form.py" line="97"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="119"/>
+        <location filename="../../ui/casedesk/case_form.py" line="122"/>
         <source>（不指定网格）</source>
         <translation>(no grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="144"/>
+        <location filename="../../ui/casedesk/case_form.py" line="147"/>
         <source>户籍中没有找到，请直接填写姓名和电话</source>
         <translation>Not found in the register; type the name and phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="154"/>
+        <location filename="../../ui/casedesk/case_form.py" line="157"/>
         <source>已关联户籍人员，电话取自户籍</source>
         <translation>Linked to a registered person; the phone comes from the register</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="165"/>
+        <location filename="../../ui/casedesk/case_form.py" line="168"/>
         <source>手工填写的反映人</source>
         <translation>Reporter typed by hand</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="173"/>
+        <source>请填写标题</source>
+        <translation>Please fill in the title</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="174"/>
+        <source>请选择村（社区）</source>
+        <translation>Choose the village (community)</translation>
     </message>
 </context>
 <context>

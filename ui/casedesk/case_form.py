@@ -76,6 +76,9 @@ class NewCaseForm(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #c62828;")
+        layout.addWidget(self.problem)
         layout.addWidget(buttons)
 
     def _build_reporter(self) -> None:
@@ -163,6 +166,18 @@ class NewCaseForm(QDialog):
             self.reporter_phone.clear()
             self.reporter_phone.setEnabled(True)
             self.reporter_note.setText(self.tr("手工填写的反映人"))
+
+    def missing(self) -> str:
+        """What must still be filled in before the case can be registered ("" when nothing)."""
+        if not self.title.text().strip():
+            return self.tr("请填写标题")
+        return "" if self.village.currentData() else self.tr("请选择村（社区）")
+
+    def accept(self) -> None:
+        # Checked here so the dialog stays open with what was typed; the service checks again.
+        self.problem.setText(self.missing())
+        if not self.problem.text():
+            super().accept()
 
     def values(self) -> NewCase:
         parties = tuple((self._cell(r, 0), self._cell(r, 1)) for r in range(self.parties.rowCount())

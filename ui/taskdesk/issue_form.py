@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -73,10 +74,25 @@ class IssueTaskForm(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #c62828;")
+        layout.addWidget(self.problem)
         layout.addWidget(buttons)
 
     def _kind_changed(self) -> None:
         self.fields.setEnabled(self.kind.currentData() == VERIFICATION)
+
+    def missing(self) -> str:
+        """What must still be filled in before the task can go out ("" when nothing)."""
+        if not self.title.text().strip():
+            return self.tr("请填写标题")
+        return "" if _checked(self.regions) else self.tr("请至少选择一个下发对象")
+
+    def accept(self) -> None:
+        # Checked here so the dialog stays open with what was typed; the service checks again.
+        self.problem.setText(self.missing())
+        if not self.problem.text():
+            super().accept()
 
     def values(self) -> dict:
         """The form's content as keyword arguments of `TaskDesk.issue`."""
