@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from db.base import synced_models
+from db.base import synced_columns, synced_models
 from db.models import SYNC_ORDER
 from db.server import RecordVersion
 from server.scope import assigned_targets_condition
 from sync.store_sql import PulledRecord, SnapshotChunk, current_cursor, in_scope
-from sync.wire import PUSH_ONLY_ENTITIES, record_fields
+from sync.wire import PUSH_ONLY_ENTITIES, encode_value
 
 
 def parse_position(raw: str | None) -> tuple[str, str] | None:
@@ -32,9 +32,20 @@ def parse_position(raw: str | None) -> tuple[str, str] | None:
 
 
 def load_records(session: Session, cls: type, heads: list) -> list[PulledRecord]:
-    by_id = {obj.id: obj for obj in session.scalars(select(cls).where(cls.id.in_([h[0] for h in heads])))}
-    return [PulledRecord(cls.__sync_entity__, rid, seq, record_fields(by_id[rid]))
-            for rid, seq in heads if rid in by_id]
+    """The synced fields of the records named by `heads` [(record_id, seq)], read as plain rows
+    (no ORM objects: a snapshot reads hundreds of thousands of them)."""
+    names = synced_columns(cls)
+    table = cls.__table__
+    columns = [table.c.id, *(table.c[n] for n in names)]
+    rows = {row[0]: row for row in session.execute(select(*columns).where(table.c.id.in_([h[0] for h in heads])))}
+    entity = cls.__sync_entity__
+    out = []
+    for record_id, seq in heads:
+        row = rows.get(record_id)
+        if row is not None:
+            out.append(PulledRecord(entity, record_id, seq,
+                                    {n: encode_value(v) for n, v in zip(names, row[1:], strict=True)}))
+    return out
 
 
 def snapshot_from(session: Session, scope_prefix: str, after: tuple[str, str] | None,
