@@ -150,3 +150,30 @@ def test_throttle_per_address_counts_every_username(tmp_path):
         # Once the failures leave the window the address may try again.
         check_throttle(s, settings, "fresh", "10.0.0.7", now + dt.timedelta(seconds=settings.login_window_seconds + 1))
     engine.dispose()
+
+
+def test_admins_manage_users_within_their_scope(server):
+    city = server.user_client("city_admin", "")
+    township = server.user_client("township_admin", "150402003")
+    cadre_name = "cadre_" + uuid.uuid4().hex[:6]
+    r = township.post("/users", json={"username": cadre_name, "password": "long enough 1",
+                                      "role": "village_cadre", "scope_prefix": "150402003001"})
+    assert r.status_code == 201 and r.json()["role_label"] == "村（社区）干部"
+    assert _login(server, cadre_name, "long enough 1").status_code == 200
+    for body in ({"username": "x_" + uuid.uuid4().hex[:6], "password": "long enough 1", "role": "township_admin",
+                  "scope_prefix": "150402003"},
+                 {"username": "y_" + uuid.uuid4().hex[:6], "password": "long enough 1", "role": "village_cadre",
+                  "scope_prefix": "150402004001"}):
+        assert township.post("/users", json=body).status_code == 403
+    short = township.post("/users", json={"username": "z_short", "password": "short", "role": "village_cadre",
+                                          "scope_prefix": "150402003001"})
+    assert short.status_code == 422
+    assert cadre_name in {u["username"] for u in township.get("/users").json()}
+    dup = city.post("/users", json={"username": cadre_name, "password": "long enough 1", "role": "village_cadre",
+                                    "scope_prefix": "150402003001"})
+    assert dup.status_code == 409 and dup.json()["error"]["code"] == "username_taken"
+    cadre = server.login(cadre_name, "long enough 1")
+    assert township.post(f"/users/{cadre_name}/disable").json()["active"] is False
+    refused = cadre.get("/me")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "user_disabled"
+    assert cadre.get("/users").status_code == 403

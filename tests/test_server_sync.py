@@ -181,3 +181,14 @@ def test_region_tree_is_limited_to_the_callers_jurisdiction(server):
     villages = staff.get("/regions", params={"parent": "150422100000"}).json()
     assert VILLAGE_A in {r["code"] for r in villages} and all(r["level"] == 5 for r in villages)
     assert staff.get("/regions", params={"parent": "999999999999"}).status_code == 404
+
+
+def test_a_device_clock_far_ahead_is_clamped_and_shown_to_the_admin(server):
+    admin = server.user_client("township_admin", TOWNSHIP)
+    staff = server.user_client("township_staff", TOWNSHIP)
+    change = staff.change("household", new_id(), household(VILLAGE_A))
+    days_ahead = int(change["hlc"][:13]) + 3 * 86_400_000
+    change["hlc"] = f"{days_ahead:013d}" + change["hlc"][13:]
+    assert staff.push([change]).json()["results"][0]["outcome"] == "accepted"
+    [device] = [d for d in admin.get("/devices").json() if d["id"] == staff.device_id]
+    assert device["clock_flagged_at"] is not None

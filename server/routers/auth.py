@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.server import DeviceSyncState
 from server import accounts
 from server.accounts import utcnow
 from server.bundles import server_public_key
@@ -68,6 +69,7 @@ class DeviceInfo(BaseModel):
     last_seen_at: UtcTime | None
     token_expires_at: UtcTime | None
     has_public_key: bool
+    clock_flagged_at: UtcTime | None = None  # the device's clock ran > 5 min ahead (HLC clamped)
 
 
 class RevokeRequest(BaseModel):
@@ -138,15 +140,17 @@ def _manageable(session: Session, who: Principal):
     return query.where(Device.user_id == who.user_id)
 
 
-def _device_info(device: Device, username: str) -> DeviceInfo:
+def _device_info(device: Device, username: str, session: Session) -> DeviceInfo:
+    sync_state = session.get(DeviceSyncState, device.id)
     return DeviceInfo(id=device.id, name=device.name, username=username, revoked=device.revoked,
                       wipe=device.wipe, created_at=device.created_at, last_seen_at=device.last_seen_at,
-                      token_expires_at=device.token_expires_at, has_public_key=bool(device.public_key))
+                      token_expires_at=device.token_expires_at, has_public_key=bool(device.public_key),
+                      clock_flagged_at=sync_state.clock_flagged_at if sync_state else None)
 
 
 @router.get("/devices", response_model=list[DeviceInfo])
 def list_devices(who: Principal = Depends(principal), session: Session = Depends(db_session)) -> list[DeviceInfo]:
-    return [_device_info(d, name) for d, name in session.execute(_manageable(session, who))]
+    return [_device_info(d, name, session) for d, name in session.execute(_manageable(session, who))]
 
 
 @router.post("/devices/{device_id}/revoke", response_model=DeviceInfo)
@@ -158,4 +162,4 @@ def revoke_device(device_id: str, body: RevokeRequest, who: Principal = Depends(
     device, username = row
     accounts.revoke_device(device, body.wipe, utcnow())
     session.commit()
-    return _device_info(device, username)
+    return _device_info(device, username, session)
