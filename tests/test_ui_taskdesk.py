@@ -257,3 +257,25 @@ def test_the_desks_work_on_the_threaded_runner(qtbot, context, department):
         assert errors == [] and page.detail.card.detail.target.status == "20"
     finally:
         runner.shutdown()
+
+
+def test_an_empty_coded_value_is_shown_empty_and_not_guessed(qtbot, context, department):
+    target_id = TaskDesk(department).issue(
+        title="党员信息核对", department_code="mz", due_at=beijing_now() + dt.timedelta(days=5), regions=[VILLAGE],
+        kind="2", requested_fields=["political_status"])[0].id
+    desk, form_desk = TaskDesk(context), OneFormDesk(context)
+    desk.act(target_id, "accept")
+    household = desk.find_households(target_id, VILLAGE, limit=1)[0]
+    desk.link(target_id, [household.household_id])
+    person_id = form_desk.load(target_id).rows[0].person_id
+    with context.sessions.begin() as s:
+        s.get(Person, person_id).political_status = None
+    page, _dialogs, errors = _page(qtbot, context)
+    page.select_target(target_id)
+    table = page.detail.one_form.table
+    assert table.cellWidget(0, 3).currentText() == "（未填）"
+    table.selectRow(0)
+    page.detail.one_form.confirm_selected()
+    with context.sessions() as s:
+        assert s.get(Person, person_id).political_status is None  # confirmed as it is, nothing invented
+    assert page.detail.one_form.progress.text() == "已核 1 户，共 1 户" and errors == []

@@ -98,8 +98,9 @@ class OneFormDesk:
         if row.person_id is None:
             raise UserFacingError("one_form_no_head")
         shown = dict(zip((spec.name for spec in form.fields), row.values, strict=True))
+        coded = {spec.name for spec in form.fields if spec.options}
         changes = {name: value.strip() for name, value in entered.items()
-                   if name in shown and value.strip() != shown[name]}
+                   if name in shown and value.strip() != shown[name] and not (name in coded and not value.strip())}
         if changes:
             self.persons.edit(row.person_id, **changes)
         return self.tasks.mark_handled(target_id, household_id, True)

@@ -1381,22 +1381,27 @@ Phone: %3</translation>
         <translation>%1 of %2 households checked</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="102"/>
+        <location filename="../../ui/oneform/panel.py" line="92"/>
+        <source>（未填）</source>
+        <translation>(not filled in)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="103"/>
         <source>已核</source>
         <translation>Checked</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="102"/>
+        <location filename="../../ui/oneform/panel.py" line="103"/>
         <source>待核</source>
         <translation>To check</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="136"/>
+        <location filename="../../ui/oneform/panel.py" line="137"/>
         <source>发送反馈</source>
         <translation>Send feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="136"/>
+        <location filename="../../ui/oneform/panel.py" line="137"/>
         <source>反馈说明（可不填，默认写明已核户数）</source>
         <translation>Note (optional; by default the number of households checked)</translation>
     </message>
@@ -1609,22 +1614,22 @@ Phone: %3</translation>
 <context>
     <name>RegisterPage</name>
     <message>
-        <location filename="../../ui/register/page.py" line="63"/>
+        <location filename="../../ui/register/page.py" line="65"/>
         <source>人员</source>
         <translation>Persons</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="64"/>
+        <location filename="../../ui/register/page.py" line="66"/>
         <source>户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="185"/>
+        <location filename="../../ui/register/page.py" line="200"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/register/page.py" line="186"/>
+        <location filename="../../ui/register/page.py" line="201"/>
         <source>已显示 %n 条</source>
         <translation>
             <numerusform>%n row shown</numerusform>

@@ -89,6 +89,7 @@ class OneFormPanel(QWidget):
         for i, (spec, value) in enumerate(zip(self.form.fields, row.values, strict=True)):
             if spec.options:
                 combo = QComboBox()
+                combo.addItem(self.tr("（未填）"), "")  # an empty register value is shown as such, not as a guess
                 for code, label in spec.options:
                     combo.addItem(label, code)
                 combo.setCurrentIndex(max(0, combo.findData(value)))
