@@ -135,7 +135,10 @@ def test_filters_by_village_tag_and_status(ui, context):
     combo.setCurrentIndex(combo.findData(village))
     rows = [ui.page.persons.row_at(i) for i in range(ui.page.persons.rowCount())]
     assert rows and {r.region_code for r in rows} == {village}
+    assert ui.page.households.rowCount() == 0  # the hidden list waits until it is shown
+    ui.page.tabs.setCurrentWidget(ui.page.household_view)
     assert ui.page.households.rowCount() == households
+    ui.page.tabs.setCurrentWidget(ui.page.person_view)
     combo.setCurrentIndex(0)
     tag = ui.page.filters.tag
     tag.setCurrentIndex(tag.findData("dy"))

@@ -55,6 +55,8 @@ class RegisterPage(QWidget):
         self.household_view = _table(self.households, "household_list")
         self.panel = panel
         self.count_label = QLabel()
+        self._queries: dict = {}
+        self._stale: set = set()
         self._build()
         self._connect()
 
@@ -88,6 +90,7 @@ class RegisterPage(QWidget):
             model.failed.connect(self._on_error)
             model.page_loaded.connect(self._show_count)
             model.page_loaded.connect(lambda rows, view=view: self._fit_columns(view, rows))
+        self.tabs.currentChanged.connect(self._query_visible)
         self.tabs.currentChanged.connect(self._show_count)
         self.person_view.selectionModel().currentRowChanged.connect(self._person_chosen)
         self.household_view.selectionModel().currentRowChanged.connect(self._household_chosen)
@@ -123,15 +126,27 @@ class RegisterPage(QWidget):
 
     # -- queries ------------------------------------------------------------------------------
     def apply_filter(self, flt: RegisterFilter) -> None:
-        # Typed text searches persons; the household list narrows by the same filters.
-        self.persons.set_query(lambda offset, limit: self._desk.persons_page(flt, offset, limit))
-        self.households.set_query(lambda offset, limit: self._desk.households_page(flt, offset, limit))
+        # Typed text searches persons; the household list narrows by the same filters. Only the list
+        # on screen is queried now (every keystroke would otherwise cost two queries); the other
+        # one is queried when its tab is shown.
+        self._queries = {
+            self.persons: lambda offset, limit: self._desk.persons_page(flt, offset, limit),
+            self.households: lambda offset, limit: self._desk.households_page(flt, offset, limit),
+        }
+        self._stale = {self.persons, self.households}
         if flt.text:
             self.tabs.setCurrentWidget(self.person_view)
+        self._query_visible()
+
+    def _query_visible(self, *_args) -> None:
+        model = self.persons if self.tabs.currentWidget() is self.person_view else self.households
+        if model in self._stale:
+            self._stale.discard(model)
+            model.set_query(self._queries[model])
 
     def _refresh_lists(self) -> None:
-        self.persons.reload()
-        self.households.reload()
+        self._stale = {self.persons, self.households}
+        self._query_visible()
 
     def _load_reference(self):
         return self._desk.code_book(), self._desk.region_names(), self._desk.villages()
