@@ -90,3 +90,19 @@ def test_an_empty_chart_says_so(qtbot):
     chart.set_bars([Bar("矛盾纠纷", (0,))])
     assert len(_drawn_colours(chart)) > 1  # title and the "暂无数据" text, no bars
     assert ring.caption() == "暂无已办结的记录"
+
+
+def test_the_dashboard_of_the_main_window_shows_the_charts(qtbot, context, tmp_path):
+    from app.client.startup import ClientServices
+    from ui import settings as opts
+    from ui.app import Shell, build_main_window
+
+    settings = opts.Settings.at_path(str(tmp_path / "settings.ini"))
+    window = build_main_window(Shell(context, ImmediateTaskRunner(), settings, services=ClientServices(context=context)))
+    qtbot.addWidget(window)
+    window.resize(1366, 740)
+    window.show()
+    dashboard = window.show_page("dashboard")
+    assert isinstance(dashboard.charts, WorkChartsPanel)
+    assert dashboard.charts.by_status.bars and dashboard.charts.today["visits"].value.text() != "…"
+    assert dashboard.charts.by_category.height() >= 200  # room for the bars under the register figures
