@@ -5,7 +5,7 @@ and saving its cursor, the server restarts, and one client's clock may run days 
 
 Actions: household edits, deletes and restores, tag changes, visit and case-log appends, case status
 moves (forward and explicit returns), new persons drawn from a small pool of ID numbers, households
-moved between villages, syncs with faults, kills and restarts.
+moved between villages, syncs with faults, kills and restarts, recovery from a snapshot.
 
 At quiescence (every fault off, every client synced until nothing moves) it asserts:
 1. every client equals the server for its scope;
@@ -32,7 +32,7 @@ from app.services.households import HouseholdService
 from app.services.persons import PersonService
 from app.services.tags import TagService
 from db.base import synced_models
-from db.client import OutboxChange
+from db.client import OutboxChange, RecordSeen, SyncState
 from db.models import Case, CaseLogEntry, Household, Person, TagAssignment, Visit
 from db.server import AppliedChange, ChangeLogEntry, RecordVersion, ReviewItem
 from sync.merge import scope_region
@@ -328,6 +328,25 @@ class SyncSimulation(RuleBasedStateMachine):
         client.device.dispose()
         reopened = self._open_client(client.index, client.scope, client.offset, client.device.device_id)
         client.device, client.transport = reopened.device, reopened.transport
+
+    @rule(pick=st.integers(0, 99))
+    def recover_from_snapshot(self, pick):
+        """A client whose outbox is pushed throws its copy away and reloads it from a snapshot
+        (recovery); its device sequence and clock survive, as they live beside the data."""
+        client = self._client(pick)
+        with contextlib.suppress(Lost):
+            client.device.client.push()
+        with client.device.factory() as session:
+            if session.scalars(select(OutboxChange).where(OutboxChange.state == "pending")).first():
+                return
+        with client.device.engine.begin() as conn:
+            for cls in synced_models():
+                conn.execute(cls.__table__.delete())
+            conn.execute(RecordSeen.__table__.delete())
+            conn.execute(SyncState.__table__.delete().where(SyncState.key.in_(["cursor", "evictions"])))
+        client.device.client.load_snapshot()
+        # a fresh copy: local edits the server refused are gone, so start observing anew
+        client.seen_status.clear()
 
     @rule()
     def restart_server(self):
