@@ -372,3 +372,21 @@ def test_an_id_number_already_registered_is_a_warning_not_a_refusal(qtbot, ui, c
     assert form.buttons.button(form.buttons.StandardButton.Ok).isEnabled()
     form.id_number.setText(VALID_ID)
     assert form.same_id_warning.isHidden()
+
+
+def test_sensitive_tags_are_offered_only_to_roles_that_need_them(context, demo_template, tmp_path):
+    def tag_codes(role: str, scope: str) -> dict:
+        folder = tmp_path / role
+        folder.mkdir()
+        ctx = open_context(demo_template, folder, role=role, scope=scope)
+        try:
+            return {item.code: item.attrs.get("sensitivity", 0) for item in ctx.register.code_book().entries("tag")}
+        finally:
+            ctx.close()
+
+    admin = tag_codes("township_admin", "150422100")
+    sensitive = {code for code, level in admin.items() if level >= 3}
+    staff = {item.code for item in context.register.code_book().entries("tag")}
+    cadre = tag_codes("village_cadre", "150422100201")
+    assert sensitive and staff and cadre
+    assert not (staff & sensitive) and not (set(cadre) & sensitive)
