@@ -68,6 +68,10 @@ class HouseholdPanel(QWidget):
         layout.addWidget(self.tabs, 1)
         self._set_enabled(False)
         self.village.setEnabled(False)
+        chain = (self.household_no, self.village, self.grid, self.household_kind, self.hukou_type, self.address,
+                 self.phone, self.save_button, self.tabs)
+        for first, second in zip(chain, chain[1:], strict=False):
+            self.setTabOrder(first, second)  # the order a clerk fills a paper 户情登记表 in
 
     # -- building ---------------------------------------------------------------------------
     def _build_fields(self) -> None:
