@@ -33,6 +33,14 @@ log = logging.getLogger("sync.http")
 API = "/api/v1"
 SCHEMA_HEADER = "X-Schema-Version"
 GZIP_MIN_BYTES = 1024  # below this, compressing costs more than it saves
+# A body this large is worth one small request to learn whether the server takes gzip, when nothing
+# has told this process yet: at 64 kbit/s a round trip of 0.8 s carries ~6 KB, compression saves more.
+GZIP_PROBE_BYTES = 8192
+# A first sync starts with small snapshot chunks, so a weak link that breaks loses at most one of them;
+# when one arrives faster than SNAPSHOT_FAST_RATE (bytes of JSON a second, i.e. a LAN, not a mobile
+# link), the server's own chunk size is used from there on.
+SNAPSHOT_FIRST_CHUNK = 200
+SNAPSHOT_FAST_RATE = 1_000_000
 _RESULT_KEYS = ("change_id", "outcome", "server_seq", "code", "message", "expected_seq")
 
 
@@ -183,6 +191,7 @@ class HttpTransport:
         self._sleep = sleep
         self._rng = rng
         self.session = session or requests.Session()
+        self._probed = False
         # trust_env stays on: a township's proxy settings come from the environment. The CA bundle
         # goes with every request, because requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override
         # a session-level `verify` and the city's CA would silently stop counting.
@@ -238,11 +247,44 @@ class HttpTransport:
     def snapshot_from(self, after: list[str] | tuple[str, str] | None) -> Iterator[SnapshotChunk]:
         """The snapshot from just after record `after` = (entity, record_id) in snapshot order. The
         position goes to the server as `after=entity:record_id`; records at or before it are also
-        skipped here, so a server that cannot start mid-way still yields a correct resume."""
-        params = {"after": f"{after[0]}:{after[1]}"} if after else None
+        skipped here, so a server that cannot start mid-way still yields a correct resume. A stream
+        that breaks after delivering chunks is reopened after the last one at once (a weak link, not a
+        dead one); a stream that breaks before delivering anything raises Offline."""
+        position = (after[0], after[1]) if after else None
+        chunk_size: int | None = SNAPSHOT_FIRST_CHUNK
+        while True:
+            delivered = False
+            try:
+                for chunk, rate in self._snapshot_stream(position, chunk_size):
+                    delivered = True
+                    if chunk.records:
+                        position = (chunk.records[-1].entity, chunk.records[-1].record_id)
+                    yield chunk
+                    if chunk.last:
+                        return
+                    if chunk_size and rate > SNAPSHOT_FAST_RATE and len(chunk.records) >= chunk_size:
+                        chunk_size = None  # a fast link: the server's full chunks, from here on
+                        break
+            except TlsError:
+                raise
+            except Offline:
+                if not delivered:
+                    raise
+                log.info("snapshot stream broke off; resuming after the last whole chunk")
+
+    def _snapshot_stream(self, after: tuple[str, str] | None,
+                         chunk_size: int | None) -> Iterator[tuple[SnapshotChunk, float]]:
+        """One snapshot request: its chunks, each with the rate its line arrived at (bytes a second)."""
+        params: dict[str, Any] = {"after": f"{after[0]}:{after[1]}"} if after else {}
+        if chunk_size:
+            params["chunk"] = chunk_size
         start = snapshot_position(after[0], after[1]) if after else None
-        finished = False
-        for line in self.iter_lines("/sync/snapshot", params):
+        lines = iter(self.iter_lines("/sync/snapshot", params or None))
+        while True:
+            began = time.monotonic()
+            line = next(lines, None)
+            if line is None:  # the stream ended before its last chunk (a proxy or the server gave up)
+                raise Offline("snapshot_incomplete")
             try:
                 raw = json.loads(line)
                 records = [PulledRecord(**r) for r in raw["records"]]
@@ -251,10 +293,9 @@ class HttpTransport:
                 raise Offline("snapshot_incomplete", type(exc).__name__) from exc
             if start is not None:
                 chunk.records = [r for r in records if snapshot_position(r.entity, r.record_id) > start]
-            finished = chunk.last
-            yield chunk
-        if not finished:  # the stream ended early (a proxy or the server gave up)
-            raise Offline("snapshot_incomplete")
+            yield chunk, len(line) / max(time.monotonic() - began, 1e-6)
+            if chunk.last:
+                return
 
     def relay_bundle(self, bundle: bytes) -> bytes:
         """Hand a signed USB bundle to the server, which applies it as the device that signed it and
@@ -328,6 +369,8 @@ class HttpTransport:
               params: dict[str, Any] | None, auth: bool) -> requests.Response:
         headers = self._headers(auth)
         compressed = False
+        if body is not None and len(body) >= GZIP_PROBE_BYTES and not self.server_accepts_gzip:
+            self._probe_gzip()
         if body is not None:
             headers["Content-Type"] = content_type
             if self.server_accepts_gzip and len(body) >= GZIP_MIN_BYTES:
@@ -356,6 +399,18 @@ class HttpTransport:
             raise TlsError("tls_failed", type(exc).__name__) from exc
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
             raise Offline("offline", type(exc).__name__) from exc
+
+    def _probe_gzip(self) -> None:
+        """Ask the health endpoint once per transport; its answer says whether gzip bodies are taken."""
+        if self._probed:
+            return
+        self._probed = True
+        try:
+            response = self.session.get(self.base_url + API + "/health", verify=self.verify,
+                                        timeout=(self.timeouts.connect, self.timeouts.read))
+        except requests.exceptions.RequestException:
+            return  # the real request will find out what is wrong and say so
+        self._note_capabilities(response)
 
     def _note_capabilities(self, response: requests.Response) -> None:
         accepted = response.headers.get("Accept-Encoding", "")
