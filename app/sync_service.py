@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -109,6 +110,25 @@ class CycleLimits:
     push_batch: int = 500
     pull_page: int = 1000
     max_push_rounds: int = 10_000  # a guard against a server that never acknowledges anything
+
+
+@dataclass
+class LinkPace:
+    """A batch size that follows the link (issue 10): a batch that took longer than `target` seconds
+    (a slow or stalling mobile link, where a break loses the whole batch) makes the next one
+    proportionally smaller; one that took under a quarter of it lets the size double back up to
+    `ceiling`."""
+
+    size: int
+    ceiling: int
+    floor: int = 25
+    target: float = 8.0
+
+    def after(self, count: int, seconds: float) -> None:
+        if seconds > self.target and count > self.floor:
+            self.size = min(self.ceiling, max(self.floor, int(count * self.target / seconds)))
+        elif seconds < self.target / 4 and count >= self.size:
+            self.size = min(self.ceiling, self.size * 2)
 
 
 class SyncService:
@@ -239,18 +259,21 @@ class SyncService:
         total = self.pending_count()
         accepted = conflicts = rejected = 0
         self._emit(SyncProgress("push", 0, total))
-        size = self._limits.push_batch
+        pace = LinkPace(self._limits.push_batch, self._limits.push_batch)
         for _round in range(self._limits.max_push_rounds):
-            batch = client.push_batch(size)
+            batch = client.push_batch(pace.size)
             if not batch:
                 break
+            started = time.monotonic()
             try:
                 results = client.transport.push([c.to_json() for c in batch])
             except ServerError as exc:
                 if exc.status != 413 or len(batch) == 1:
                     raise
-                size = max(1, len(batch) // 2)  # too big for the server's body or batch limit: halve it
+                # too big for the server's body or batch limit: halve it, and never grow past that again
+                pace.size = pace.ceiling = max(1, len(batch) // 2)
                 continue
+            pace.after(len(batch), time.monotonic() - started)
             settled = client.apply_push_results(results)
             for result in results:
                 if result.code == "device_seq_gap":
@@ -270,8 +293,11 @@ class SyncService:
             needs_snapshot = read_state(session, "cursor") is None or read_state(session, SNAPSHOT_KEY)
         if needs_snapshot:
             pulled += self._snapshot(client)
+        pace = LinkPace(self._limits.pull_page, self._limits.pull_page)
         while True:
-            page = client.transport.pull(client.cursor(), self._limits.pull_page)
+            started = time.monotonic()
+            page = client.transport.pull(client.cursor(), pace.size)
+            pace.after(len(page.records), time.monotonic() - started)
             if not client.apply_page(page):
                 break  # a stale page (another cycle moved the cursor): the next cycle continues
             pulled += len(page.records)
