@@ -1,0 +1,113 @@
+"""The client side of a link-lab run, started inside the client's namespace: a village cadre's PC with
+its own SQLite file and a per-run file keyring (tests.client_sync_support.FileKeyring). `first-sync`
+enrols and syncs until the first sync is complete, retrying a failed cycle after a pause as the
+desktop's periodic sync would; `edits N` changes one field (the household notes) on N households
+through the app's household service and syncs them up. Each prints one JSON line: wall seconds,
+cycles, failures, records held, and every progress event (so the lab can check progress only ever
+moves forward)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from sqlalchemy import func, select
+
+from app.enrolment import EnrolmentService, SecretStore
+from app.errors import UserFacingError
+from app.services.context import Actor
+from app.services.households import HouseholdService
+from app.sync_service import SyncFailed, SyncProgress, SyncService
+from db.base import synced_models
+from db.engine import open_local, session_factory
+from db.models import Household
+from sync.capture import install_capture
+from sync.http_transport import HttpTransport
+from sync.wire import SCHEMA_VERSION
+
+RETRY_PAUSE = 2.0  # seconds between a failed cycle and the next (the desktop's offline interval is longer)
+
+
+class Driver:
+    def __init__(self, db: str, url: str) -> None:
+        self.url = url
+        self.engine = open_local(db)
+        self.sessions = session_factory(self.engine)
+        self.enrolment = EnrolmentService(
+            self.sessions, SecretStore(), lambda u: HttpTransport(u, schema_version=SCHEMA_VERSION))
+        self.device_id = self.enrolment.device_id()
+        install_capture(self.sessions, self.device_id)
+        self.service = SyncService(self.engine, self.sessions, self.device_id, self.enrolment.transport)
+        self.started = time.monotonic()
+        self.progress: list[list] = []
+        self.failures: list[str] = []
+        self.service.subscribe(self._note)
+
+    def _note(self, event) -> None:
+        at = round(time.monotonic() - self.started, 2)
+        if isinstance(event, SyncProgress):
+            self.progress.append([at, event.phase, event.done, event.total])
+        elif isinstance(event, SyncFailed):
+            self.failures.append(event.code)
+
+    def sync_until_done(self, deadline: float) -> int:
+        """Cycles until one finishes; returns how many were run."""
+        cycles = 0
+        while True:
+            cycles += 1
+            try:
+                self.service.sync_now()
+                return cycles
+            except UserFacingError as exc:
+                if exc.code != "server_unreachable" or time.monotonic() > deadline:
+                    raise
+                time.sleep(RETRY_PAUSE)
+
+    def records(self) -> int:
+        with self.sessions() as session:
+            return sum(session.scalar(select(func.count()).select_from(cls)) for cls in synced_models())
+
+    def edit_notes(self, count: int, actor: Actor) -> int:
+        households = HouseholdService(self.sessions, actor)
+        with self.sessions() as session:
+            ids = list(session.scalars(select(Household.id).where(Household.region_code.startswith(actor.scope))
+                                       .order_by(Household.id).limit(count)))
+        for n, record_id in enumerate(ids):
+            households.edit(record_id, notes=f"实验室第{n}次走访后更新")
+        return len(ids)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.linklab.client_run")
+    parser.add_argument("command", choices=("first-sync", "edits"))
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--user", required=True)
+    parser.add_argument("--scope", required=True)
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--deadline", type=float, default=900.0)
+    args = parser.parse_args(argv)
+    driver = Driver(args.db, args.url)
+    deadline = time.monotonic() + args.deadline
+    result: dict = {"command": args.command}
+    if args.command == "first-sync":
+        driver.enrolment.enrol(args.url, args.user, os.environ["TD_LAB_PASSWORD"], device_name="村委会电脑")
+        driver.started = time.monotonic()  # the figure is the sync, not the login
+        result["cycles"] = driver.sync_until_done(deadline)
+    else:
+        actor = Actor(args.user, "village_cadre", args.scope, driver.device_id)
+        result["edited"] = driver.edit_notes(args.count, actor)
+        driver.started = time.monotonic()
+        result["cycles"] = driver.sync_until_done(deadline)
+        result["pending"] = driver.service.pending_count()
+    result.update(seconds=round(time.monotonic() - driver.started, 2), records=driver.records(),
+                  failures=driver.failures, progress=driver.progress)
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
