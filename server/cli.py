@@ -114,8 +114,17 @@ def cmd_serve(args) -> int:
     import uvicorn
 
     from server.app import create_app
+    from server.db import current_revision, head_revision, make_server_engine
 
-    app = create_app(_settings(args))
+    settings = _settings(args)
+    engine = make_server_engine(settings.database_url)
+    revision = current_revision(engine)
+    engine.dispose()
+    if revision != head_revision():
+        print(f"数据库版本 {revision or '（空）'} 不是最新版本，请先运行 township-server init-db 或 upgrade。",
+              file=sys.stderr)
+        return 2
+    app = create_app(settings)
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None,
                 proxy_headers=args.proxy_headers, forwarded_allow_ips=args.forwarded_allow_ips)
     return 0

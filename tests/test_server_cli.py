@@ -39,6 +39,9 @@ def _environ(values: dict):
 def test_operator_commands_give_a_working_service(tmp_path):
     env = {**os.environ, **TEST_ENV, "TD_SERVER_DATA_DIR": str(tmp_path / "data"),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'city.db'}"}
+    unmigrated = subprocess.run([sys.executable, "-m", "server.cli", "serve"], cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=120)
+    assert unmigrated.returncode == 2 and "init-db" in unmigrated.stderr  # refuses an empty database
     assert "代码表" in cli(env, "init-db")
     assert "行政区划" in cli(env, "import-regions")
     cli(env, "create-user", "li_si", "--role", "township_staff", "--scope", "150422100", "--password", "s3cret-pass")
