@@ -214,18 +214,35 @@ def test_queues_count_by_status_and_flag_overdue(qtbot, context):
     assert page.queues.item(1).foreground().color().name() == "#c62828"
     assert page.select_queue(-1)
     assert [c.id for c in page.cases] == [view.id]
-    assert page.table.item(0, 3).text().endswith("超期") and page.table.item(0, 3).foreground().color().name() == "#c62828"
+    deadline = page.list.model.index(0, 3)
+    assert deadline.data().endswith("超期") and deadline.data(Qt.ItemDataRole.ForegroundRole).name() == "#c62828"
     page.select_case(view.id)
     assert "已超期" in page.detail.meta.text()
     assert len(desk.queue(-1)) == 1 == desk.queues()[1].count  # the count agrees with the list
-    assert page.shown_note.text() == ""  # every case of the queue is listed
 
 
-def test_a_long_queue_says_how_many_it_shows(qtbot, context):
-    page, _dialogs, _errors = _page(qtbot, context)
-    total = page.queues.item(0).data(Qt.ItemDataRole.UserRole + 1)
-    page._runner.run_db(lambda: page._desk.queue(None, limit=5), page._show_cases)
-    assert page.table.rowCount() == 5 and page.shown_note.text() == f"显示最近登记的 5 件，共 {total} 件"
+def test_the_case_list_loads_as_it_scrolls_and_narrows_as_one_types(qtbot, context):
+    desk = CaseDesk(context)
+    for n in range(3):
+        desk.register(_complaint(title=f"垃圾清运不及时{n}号"))
+    total = len(desk.queue(None, limit=10_000))
+    page = CaseDeskPage(desk, ImmediateTaskRunner(), ScriptedDialogs(), lambda e: None, page_size=5)
+    qtbot.addWidget(page)
+    page.activate()
+    assert len(page.cases) == 5 and page.cases[0].title == "垃圾清运不及时2号"  # newest first
+    assert page.detail.detail.case.id == page.cases[0].id  # the first case is opened
+    while page.list.model.canFetchMore():
+        page.list.model.fetchMore()
+    assert len({c.id for c in page.cases}) == total
+    page.list.search.setText("垃圾清运不及时")
+    page.list.flush()
+    assert [c.title for c in page.cases] == [f"垃圾清运不及时{n}号" for n in (2, 1, 0)]
+    page.list.search.setText(page.cases[2].case_no[-6:])
+    page.list.flush()
+    assert [c.title for c in page.cases] == ["垃圾清运不及时0号"]
+    page.list.search.setText("100%_")  # LIKE wildcards are searched for literally
+    page.list.flush()
+    assert page.cases == []
 
 
 class HeldRunner:

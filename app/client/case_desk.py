@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.client.browse import RegionOption
 from app.rules import case_workflow as wf
@@ -22,6 +22,7 @@ from app.services.cases import (
     CaseDetail,
     CaseService,
     CaseView,
+    case_view,
 )
 from app.services.context import DEPARTMENT, REVEAL_ROLES, beijing_now
 from app.services.search import PersonHit, search_persons
@@ -97,9 +98,25 @@ class CaseDesk:
         return queues
 
     def queue(self, status: int | None, limit: int = 300) -> list[CaseView]:
+        return self.page(status, "", 0, limit)
+
+    def page(self, status: int | None, text: str, offset: int, limit: int) -> list[CaseView]:
+        """One page of a queue for the lazy list, newest first, optionally narrowed to cases whose
+        title, number or place contains `text`. The visibility rules are `CaseService.list_cases`'
+        (which has no paging): scope, grid, a department's escalated cases."""
+        actor, today = self._context.actor, self._clock().date()
+        query = select(Case).where(*_reach(actor))
         if status == OVERDUE_QUEUE:
-            return self.cases.list_cases(overdue_only=True, limit=limit)
-        return self.cases.list_cases(status=status, limit=limit)
+            query = query.where(Case.deadline_on < today, Case.status < int(wf.FINISHED_FROM))
+        elif status is not None:
+            query = query.where(Case.status == int(status))
+        text = text.strip()
+        if text:
+            query = query.where(or_(Case.title.contains(text, autoescape=True),
+                                    Case.case_no.contains(text, autoescape=True),
+                                    Case.place.contains(text, autoescape=True)))
+        query = query.order_by(Case.registered_at.desc(), Case.id.desc()).offset(offset).limit(limit)
+        return self._context.read(lambda s: [case_view(c, today) for c in s.scalars(query)])
 
     def detail(self, case_id: str) -> CaseDetail:
         return self.cases.get(case_id)
@@ -182,14 +199,19 @@ SATISFACTION_OPTIONS = tuple(SATISFACTION.items())
 EVALUATION_OPTIONS = tuple(WHISTLE_EVALUATION.items())
 
 
-def _queue_counts(session, actor, today: dt.date) -> tuple[dict[int, int], int]:
-    """Cases per status and open cases past their deadline, under the same visibility rules as
-    `CaseService.list_cases` (scope, grid, a department's escalated cases)."""
+def _reach(actor) -> list:
+    """The cases an actor reaches, as `CaseService.list_cases` decides it."""
     reach = [~Case.deleted, Case.region_code.like(actor.scope[:12] + "%")]
     if len(actor.scope) > 12:
         reach.append(Case.grid_code.like(actor.scope + "%"))
     if actor.role == DEPARTMENT:
         reach.append(Case.escalated_to == actor.department_code)
+    return reach
+
+
+def _queue_counts(session, actor, today: dt.date) -> tuple[dict[int, int], int]:
+    """Cases per status and open cases past their deadline."""
+    reach = _reach(actor)
     counts = {int(status): count for status, count in session.execute(
         select(Case.status, func.count()).where(*reach).group_by(Case.status))}
     overdue = session.scalar(select(func.count()).select_from(Case).where(

@@ -159,59 +159,24 @@
 <context>
     <name>CaseDeskPage</name>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="39"/>
+        <location filename="../../ui/casedesk/page.py" line="36"/>
         <source>事件与诉求</source>
         <translation>Cases and requests</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="41"/>
+        <location filename="../../ui/casedesk/page.py" line="38"/>
         <source>登记事件…</source>
         <translation>Register a case…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="75"/>
-        <source>标题</source>
-        <translation>Title</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/page.py" line="75"/>
-        <source>类别</source>
-        <translation>Category</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/page.py" line="75"/>
-        <source>状态</source>
-        <translation>Status</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/page.py" line="75"/>
-        <source>期限</source>
-        <translation>Deadline</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/page.py" line="76"/>
-        <source>来源</source>
-        <translation>Source</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/page.py" line="127"/>
+        <location filename="../../ui/casedesk/page.py" line="106"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="128"/>
+        <location filename="../../ui/casedesk/page.py" line="107"/>
         <source>已超期</source>
         <translation>Overdue</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/page.py" line="169"/>
-        <source>超期</source>
-        <translation>overdue</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/page.py" line="185"/>
-        <source>显示最近登记的 %1 件，共 %2 件</source>
-        <translation>Showing the %1 most recently registered of %2 cases</translation>
     </message>
 </context>
 <context>
@@ -464,6 +429,39 @@
         <location filename="../../ui/casedesk/detail.py" line="305"/>
         <source>评价说明（可不填）</source>
         <translation>Evaluation notes (optional)</translation>
+    </message>
+</context>
+<context>
+    <name>CaseList</name>
+    <message>
+        <location filename="../../ui/casedesk/case_list.py" line="28"/>
+        <source>按标题、事件编号或地点查找</source>
+        <translation>Find by title, case number or place</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_list.py" line="62"/>
+        <source>标题</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_list.py" line="63"/>
+        <source>类别</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_list.py" line="64"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_list.py" line="65"/>
+        <source>期限</source>
+        <translation>Deadline</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_list.py" line="66"/>
+        <source>来源</source>
+        <translation>Source</translation>
     </message>
 </context>
 <context>
@@ -804,73 +802,73 @@
         <translation>Visits</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="83"/>
+        <location filename="../../ui/register/household_panel.py" line="87"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="84"/>
+        <location filename="../../ui/register/household_panel.py" line="88"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="85"/>
+        <location filename="../../ui/register/household_panel.py" line="89"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="88"/>
+        <location filename="../../ui/register/household_panel.py" line="92"/>
         <source>户口类型</source>
         <translation>Hukou type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="90"/>
+        <location filename="../../ui/register/household_panel.py" line="94"/>
         <source>户别</source>
         <translation>Household kind</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="91"/>
+        <location filename="../../ui/register/household_panel.py" line="95"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="92"/>
+        <location filename="../../ui/register/household_panel.py" line="96"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="93"/>
+        <location filename="../../ui/register/household_panel.py" line="97"/>
         <source>保存户信息 (Ctrl+S)</source>
         <translation>Save household (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="95"/>
+        <location filename="../../ui/register/household_panel.py" line="99"/>
         <source>新建户 (Ctrl+N)</source>
         <translation>New household (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="96"/>
-        <location filename="../../ui/register/household_panel.py" line="221"/>
+        <location filename="../../ui/register/household_panel.py" line="100"/>
+        <location filename="../../ui/register/household_panel.py" line="225"/>
         <source>打印户情登记表</source>
         <translation>Print household card</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="140"/>
+        <location filename="../../ui/register/household_panel.py" line="144"/>
         <source>户情：%1</source>
         <translation>Household: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="158"/>
+        <location filename="../../ui/register/household_panel.py" line="162"/>
         <source>新建户</source>
         <translation>New household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="262"/>
+        <location filename="../../ui/register/household_panel.py" line="266"/>
         <source>（未划分网格）</source>
         <translation>(no grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="274"/>
+        <location filename="../../ui/register/household_panel.py" line="278"/>
         <source>（不修改请留空）</source>
         <translation> (leave empty to keep)</translation>
     </message>

@@ -1,6 +1,6 @@
 """事件 page: the case desk. On the left the queues by status with their counts (全部, 已超期 and
-each status that holds cases), in the middle the cases of the chosen queue (overdue deadlines in
-red), on the right the case opened with its workflow buttons. "登记事件" (Ctrl+N) opens the
+each status that holds cases), in the middle the cases of the chosen queue (ui/casedesk/case_list.py:
+loaded as the user scrolls, searchable), on the right the case opened with its workflow buttons. "登记事件" (Ctrl+N) opens the
 new-case form; after registering, the new case is opened."""
 
 from __future__ import annotations
@@ -8,20 +8,18 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from ui.casedesk.case_form import CaseForms
+from ui.casedesk.case_list import CaseList
 from ui.casedesk.detail import CaseDetailPanel
 from ui.casedesk.labels import status_text
 
@@ -30,12 +28,11 @@ OVERDUE = "#c62828"
 
 class CaseDeskPage(QWidget):
     def __init__(self, desk, runner, dialogs, on_error, forms: CaseForms | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, page_size: int = 100) -> None:
         super().__init__(parent)
         self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
         self._forms = forms or CaseForms()
         self.choices = None
-        self.cases = []
         heading = QLabel(self.tr("事件与诉求"))
         heading.setStyleSheet("font-size: 15px; font-weight: bold;")
         self.new_button = QPushButton(self.tr("登记事件…"))
@@ -44,7 +41,9 @@ class CaseDeskPage(QWidget):
         self.queues = QListWidget()
         self.queues.setFixedWidth(128)
         self.queues.currentRowChanged.connect(self._queue_chosen)
-        self.table = self._build_table()
+        self.list = CaseList(desk, runner, on_error, page_size)
+        self.list.chosen.connect(lambda case_id: self.detail.open(case_id))
+        self.table = self.list.view
         self.detail = CaseDetailPanel(desk, runner, dialogs, on_error)
         self.detail.changed.connect(self.reload)
         bar = QHBoxLayout()
@@ -52,14 +51,7 @@ class CaseDeskPage(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.new_button)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.shown_note = QLabel()
-        self.shown_note.setStyleSheet("color: #666;")
-        listing = QWidget()
-        column = QVBoxLayout(listing)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.table, 1)
-        column.addWidget(self.shown_note)
-        splitter.addWidget(listing)
+        splitter.addWidget(self.list)
         splitter.addWidget(self.detail)
         splitter.setSizes([540, 560])
         body = QHBoxLayout()
@@ -69,19 +61,6 @@ class CaseDeskPage(QWidget):
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addLayout(bar)
         layout.addLayout(body, 1)
-
-    def _build_table(self) -> QTableWidget:
-        table = QTableWidget(0, 5)
-        table.setHorizontalHeaderLabels([self.tr("标题"), self.tr("类别"), self.tr("状态"), self.tr("期限"),
-                                         self.tr("来源")])
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.verticalHeader().setVisible(False)
-        table.setAlternatingRowColors(True)
-        table.horizontalHeader().setStretchLastSection(True)
-        table.itemSelectionChanged.connect(self._case_chosen)
-        return table
 
     def activate(self) -> None:
         if self.choices is None:
@@ -97,6 +76,7 @@ class CaseDeskPage(QWidget):
         self._categories = {code: label for code, label, children in choices.categories}
         for _code, _label, children in choices.categories:
             self._categories.update(dict(children))
+        self.list.categories, self.list.sources = self._categories, dict(choices.sources)
 
     def reload(self) -> None:
         self._runner.run_db(self._desk.queues, self._show_queues)
@@ -112,7 +92,6 @@ class CaseDeskPage(QWidget):
         for i, queue in enumerate(queues):
             item = QListWidgetItem(f"{self._queue_label(queue.status)}（{queue.count}）")
             item.setData(Qt.ItemDataRole.UserRole, queue.status)
-            item.setData(Qt.ItemDataRole.UserRole + 1, queue.count)
             if queue.status == -1 and queue.count:
                 item.setForeground(QColor(OVERDUE))
             self.queues.addItem(item)
@@ -151,51 +130,15 @@ class CaseDeskPage(QWidget):
         if row < 0:
             return
         status = self.queues.item(row).data(Qt.ItemDataRole.UserRole)
-        self._runner.run_db(lambda: self._desk.queue(status), self._show_cases)
+        self.list.show_status(status, keep=self.detail.detail.case.id if self.detail.detail else None)
 
-    def _show_cases(self, cases, error) -> None:
-        if error is not None:
-            self._on_error(error)
-            return
-        current = self.detail.detail.case.id if self.detail.detail else None
-        self.cases = cases
-        self._note_shown(len(cases))
-        categories = getattr(self, "_categories", {})
-        self.table.blockSignals(True)
-        self.table.setRowCount(len(cases))
-        for r, case in enumerate(cases):
-            deadline = case.deadline_on.isoformat() if case.deadline_on else ""
-            texts = [case.title, categories.get(case.category_code, case.category_code), status_text(case.status),
-                     deadline + (" " + self.tr("超期") if case.overdue else ""),
-                     dict(self.choices.sources).get(case.source, case.source) if self.choices else case.source]
-            for c, text in enumerate(texts):
-                item = QTableWidgetItem(text)
-                if c == 3 and case.overdue:
-                    item.setForeground(QColor(OVERDUE))
-                self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
-        self.table.setColumnWidth(0, min(self.table.columnWidth(0), 190))
-        self.table.blockSignals(False)
-        if not (current and self.select_case(current)) and cases:
-            self.table.selectRow(0)  # open the first case rather than leave the right half empty
-
-    def _note_shown(self, shown: int) -> None:
-        item = self.queues.currentItem()
-        total = item.data(Qt.ItemDataRole.UserRole + 1) if item is not None else shown
-        self.shown_note.setText(self.tr("显示最近登记的 %1 件，共 %2 件").replace("%1", str(shown))
-                                .replace("%2", str(total)) if total and total > shown else "")
+    @property
+    def cases(self) -> list:
+        """The cases listed (loaded so far)."""
+        return self.list.rows
 
     def select_case(self, case_id: str) -> bool:
-        for r, case in enumerate(self.cases):
-            if case.id == case_id:
-                self.table.selectRow(r)
-                return True
-        return False
-
-    def _case_chosen(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        if rows:
-            self.detail.open(self.cases[rows[0].row()].id)
+        return self.list.select(case_id)
 
     # -- registering ---------------------------------------------------------------------------
     def create_new(self) -> None:

@@ -1,0 +1,108 @@
+"""The case list of the case desk: one queue's cases, newest first, loaded page by page as the user
+scrolls (a full township holds 8,000 cases), narrowed as the user types a title, case number or
+place; overdue deadlines in red. Choosing a row announces the case; after a reload the case that
+was open stays chosen if it is loaded, and a fresh list opens its first case."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget
+
+from ui.casedesk.labels import status_text
+from ui.lazy_model import Column, LazyTableModel
+
+OVERDUE = "#c62828"
+
+
+class CaseList(QWidget):
+    chosen = Signal(str)  # the id of the case the user chose
+
+    def __init__(self, desk, runner, on_error, page_size: int = 100, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._desk = desk
+        self._status = None
+        self._want: str | None = None  # after a reload: the case to choose ("" = the first)
+        self.categories: dict[str, str] = {}
+        self.sources: dict[str, str] = {}
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.tr("按标题、事件编号或地点查找"))
+        self.search.setClearButtonEnabled(True)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(lambda: self.reload(""))
+        self.search.textChanged.connect(lambda _text: self._debounce.start())
+        self.model = LazyTableModel(self._columns(), runner, page_size, parent=self)
+        self.model.failed.connect(on_error)
+        self.model.page_loaded.connect(self._page_loaded)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().setVisible(False)
+        header = self.view.horizontalHeader()
+        header.setStretchLastSection(True)
+        for column, width in enumerate((190, 84, 64, 118)):
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.selectionModel().selectionChanged.connect(self._selection_changed)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search)
+        layout.addWidget(self.view, 1)
+
+    def _columns(self) -> list[Column]:
+        def deadline(case) -> str:
+            text = case.deadline_on.isoformat() if case.deadline_on else ""
+            return f"{text} {self.tr('超期')}" if case.overdue else text
+
+        return [
+            Column(self.tr("标题"), lambda c: c.title),
+            Column(self.tr("类别"), lambda c: self.categories.get(c.category_code, c.category_code)),
+            Column(self.tr("状态"), lambda c: status_text(c.status)),
+            Column(self.tr("期限"), deadline, color=lambda c: OVERDUE if c.overdue else None),
+            Column(self.tr("来源"), lambda c: self.sources.get(c.source, c.source)),
+        ]
+
+    @property
+    def rows(self) -> list:
+        return [self.model.row_at(i) for i in range(self.model.rowCount())]
+
+    def show_status(self, status, keep: str | None = None) -> None:
+        """List the queue of `status` (None = all, -1 = overdue), keeping `keep` chosen if loaded."""
+        self._status = status
+        self.reload(keep or "")
+
+    def reload(self, keep: str = "") -> None:
+        status, text = self._status, self.search.text()
+        self._want = keep
+        self.model.set_query(lambda offset, limit: self._desk.page(status, text, offset, limit))
+
+    def flush(self) -> None:
+        """Run a pending search now (tests, and Enter)."""
+        if self._debounce.isActive():
+            self._debounce.stop()
+            self.reload("")
+
+    def select(self, case_id: str) -> bool:
+        for row in range(self.model.rowCount()):
+            if self.model.row_at(row).id == case_id:
+                self.view.selectRow(row)
+                return True
+        return False
+
+    def _page_loaded(self, count: int) -> None:
+        if self._want is None:
+            return
+        want, self._want = self._want, None
+        if want:
+            self.select(want)  # not loaded (further down): leave the open case as it is
+        elif count:
+            self.view.selectRow(0)  # open the first case rather than leave the right half empty
+
+    def _selection_changed(self, *_args) -> None:
+        rows = self.view.selectionModel().selectedRows()
+        if rows:
+            self.chosen.emit(self.model.row_at(rows[0].row()).id)
