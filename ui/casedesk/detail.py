@@ -180,6 +180,7 @@ class CaseDetailPanel(QWidget):
         while self.actions_row.count():
             widget = self.actions_row.takeAt(0).widget()
             if widget is not None:
+                widget.hide()  # at once: deleteLater waits for the event loop
                 widget.deleteLater()
         self.action_buttons = {}
         for action in self._desk.actions_for(case):

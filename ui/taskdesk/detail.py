@@ -179,6 +179,7 @@ class TaskDetailPanel(QWidget):
         while self.actions_row.count():
             widget = self.actions_row.takeAt(0).widget()
             if widget is not None and widget is not self.assign_button:
+                widget.hide()  # at once: deleteLater waits for the event loop
                 widget.deleteLater()
         self.action_buttons = {}
         for action in card.actions:
