@@ -21,6 +21,7 @@ GROUPS = {
     "generate": "bench.generate",  # demo township generation
     "search": "bench.search",  # search-as-you-type over persons
     "pdf": "bench.bench_pdf",  # household cards to PDF (app/reports)
+    "link": "bench.bench_link",  # sync over emulated weak links (root, network namespaces; not in --quick)
 }
 
 

@@ -62,6 +62,7 @@ class Transfer:
 class Lab:
     workdir: Path
     households: int
+    snapshot_chunk: int | None = None  # the server's TD_SNAPSHOT_CHUNK (CI scales it down with its data)
     pair: LinkPair | None = None
     scope: str = ""
     clients: int = 0
@@ -71,6 +72,8 @@ class Lab:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.env = {**os.environ, **_ENV, "TD_SERVER_DATA_DIR": str(self.workdir / "server"),
                     "DATABASE_URL": f"sqlite:///{self.workdir / 'city.db'}", "TD_LAB_PASSWORD": PASSWORD}
+        if self.snapshot_chunk:
+            self.env["TD_SNAPSHOT_CHUNK"] = str(self.snapshot_chunk)
 
     def seed(self) -> None:
         """init-db, import-regions and seed-demo, as an operator would (host side, no network)."""

@@ -1,0 +1,127 @@
+"""Sync over emulated weak mobile links (issue 10), measured in the link lab (tests/linklab): a city
+server seeded with the demo township in one network namespace, a village cadre's client in another,
+joined by a veth pair shaped to 64 kbit/s with tbf, behind a proxy adding an 800 ms round trip and a
+0.4 s stall about every 4 s ("weak"), or additionally cutting the link for 20 s half-way through the
+transfer ("drop"). The cadre looks after the township's largest village.
+
+Figures: the first sync of the village over "weak"; 200 one-field edits pushed over "weak"; the same
+first sync over "drop" and the bytes it had to fetch again (its bytes towards the client minus those
+of the undisturbed first sync, as a share of the latter); bytes on the wire per changed field; the
+longest wait between two progress events. Floors: the time the same bytes need at the nominal 64
+kbit/s with no latency, stalls or cut; for bytes per field, the gzip of just the record ids and new
+values. Needs root (network namespaces); skipped in `--quick` and where namespaces are not allowed.
+Runs as a group of `python -m bench` (`--only link`) or alone: `python -m bench.bench_link`."""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.common import BenchConfig, Figure
+from tests.linklab.lab import WEAK, Lab, Transfer, drop_profile
+from tests.linklab.netns import unavailable_reason
+
+LINK_BITS_PER_S = 64_000
+EDITS = 200
+CUT_SECONDS = 20.0
+
+
+@dataclass
+class LinkRun:
+    first: Transfer  # first sync over "weak"
+    dropped: Transfer  # first sync of another PC over "drop"
+    edits: Transfer  # EDITS one-field edits pushed over "weak"
+    cut_seconds: float
+
+    @property
+    def resent_share(self) -> float:
+        return max(0, self.dropped.down - self.first.down) / self.first.down
+
+
+def wire_seconds(transfer: Transfer) -> float:
+    """How long the transfer's bytes take at the nominal link rate, without latency or stalls."""
+    return (transfer.up + transfer.down) * 8 / LINK_BITS_PER_S
+
+
+def measure(workdir: Path, households: int, edits: int = EDITS, cut_seconds: float = CUT_SECONDS,
+            log=print) -> LinkRun:
+    lab = Lab(workdir, households)
+    log(f"# link: seeding a demo township of {households} households")
+    lab.seed()
+    with lab.running():
+        log(f"# link: first sync of village {lab.scope} over weak")
+        first = lab.transfer("first-sync", WEAK, client="pc1")
+        log(f"# link: first sync over drop (cut {cut_seconds:g} s after {first.down // 2} bytes)")
+        dropped = lab.transfer("first-sync", drop_profile(first.down // 2, cut_seconds), client="pc2")
+        log(f"# link: {edits} edits pushed over weak")
+        pushed = lab.transfer("edits", WEAK, client="pc1", count=edits)
+    return LinkRun(first, dropped, pushed, cut_seconds)
+
+
+def _field_floor(edits: int) -> float:
+    """Bytes per field of the plainest compact message: record ids and new values, gzipped."""
+    plain = [[f"0190a1b2-c3d4-7e5f-8a9b-{n:012x}", f"实验室第{n}次走访后更新"] for n in range(edits)]
+    return len(gzip.compress(json.dumps(plain, ensure_ascii=False).encode())) / edits
+
+
+def progress_gap(transfer: Transfer) -> float:
+    """The longest time the user saw no progress during the transfer (from its start to the end)."""
+    times = [0.0, *(p[0] for p in transfer.report["progress"]), transfer.seconds]
+    return max(b - a for a, b in zip(times, times[1:], strict=False))
+
+
+def figures(run: LinkRun) -> Iterator[Figure]:
+    first, dropped, edits = run.first, run.dropped, run.edits
+    yield Figure("link_weak_first_sync", first.seconds, "s", wire_seconds(first))
+    yield Figure("link_weak_first_sync_records", first.report["records"], "records")
+    yield Figure("link_weak_first_sync_bytes_per_record", first.down / first.report["records"], "B")
+    yield Figure("link_weak_first_sync_longest_silence", progress_gap(first), "s")
+    yield Figure("link_weak_push_edits", edits.seconds, "s", wire_seconds(edits))
+    yield Figure("link_weak_pushed_changes", edits.report["pushed"], "changes")
+    count = max(1, edits.report["edited"])
+    yield Figure("link_bytes_per_changed_field_up", edits.up / count, "B", _field_floor(count))
+    yield Figure("link_bytes_per_changed_field_both_ways", (edits.up + edits.down) / count, "B")
+    yield Figure("link_drop_first_sync", dropped.seconds, "s", first.seconds + run.cut_seconds)
+    yield Figure("link_drop_cycles", dropped.report["cycles"], "cycles")
+    yield Figure("link_drop_resent", 100 * run.resent_share, "%")
+    yield Figure("link_drop_bytes_whole_transfer", first.down, "B")
+
+
+def run(cfg: BenchConfig) -> Iterator[Figure]:
+    if cfg.quick:
+        print("# link: not in --quick (minutes over 64 kbit/s, needs root); CI runs tests/test_linklab.py",
+              file=sys.stderr)
+        return
+    reason = unavailable_reason()
+    if reason:
+        print(f"# link: skipped: {reason}", file=sys.stderr)
+        return
+    log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    yield from figures(measure(cfg.workdir / "link", cfg.households, log=log))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_link", description=__doc__.split("\n")[0])
+    parser.add_argument("--households", type=int, default=12_000, help="demo township size (default 12,000)")
+    parser.add_argument("--edits", type=int, default=EDITS)
+    parser.add_argument("--cut", type=float, default=CUT_SECONDS, help="seconds the drop cuts the link")
+    args = parser.parse_args(argv)
+    reason = unavailable_reason()
+    if reason:
+        print(f"link lab unavailable: {reason}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="td-link-") as tmp:
+        log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+        for figure in figures(measure(Path(tmp), args.households, args.edits, args.cut, log)):
+            print(figure.line(), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
