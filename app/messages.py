@@ -98,6 +98,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync_server_error": ("服务器出错：{detail}，请稍后再试", "Server error: {detail}; please try again later"),
     "device_revoked": ("此设备已被管理员停用，同步已锁定，请联系管理员",
                        "This device was revoked by an administrator; sync is locked"),
+    # local database protection (app/protection.py)
+    "database_key_missing": ("本机数据库（{file}）已加密，但系统凭据管理器中找不到它的密钥。数据未被改动；"
+                             "请联系乡镇管理员从城市服务器取回密钥（township-server release-key）",
+                             "The local database ({file}) is encrypted but its key is not in the keyring. Nothing "
+                             "was changed; ask your township admin to release the key from the city server"),
+    "database_key_wrong": ("本机数据库（{file}）的密钥不正确，无法打开。数据未被改动；"
+                           "请联系乡镇管理员从城市服务器取回正确的密钥",
+                           "The key of the local database ({file}) is wrong; it cannot be opened. Nothing was "
+                           "changed; ask your township admin to release the right key from the city server"),
+    "escrow_failed": ("数据库密钥未能托管到城市服务器（{detail}），请联网后重新登录",
+                      "The database key could not be escrowed with the city server ({detail}); log in again online"),
+    "local_data_erased": ("管理员已要求清除本机数据，本机数据库和密钥已删除",
+                          "An administrator asked for this PC's data to be erased; the local database and its "
+                          "keys were deleted"),
     "upgrade_needed": ("客户端版本过旧，服务器不再接受此版本的数据，请升级后再同步",
                        "This client is too old for the server; upgrade before syncing"),
     "sync_running": ("同步正在进行中", "A sync is already running"),

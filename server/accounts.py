@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from server.config import Settings
 from server.errors import ApiError
 from server.models import ROLES, Device, LoginFailure, User
+from server.password_policy import check_password
 
 
 def password_hasher(settings: Settings) -> PasswordHasher:
@@ -43,6 +44,7 @@ def create_user(session: Session, settings: Settings, username: str, password: s
                 display_name: str = "") -> User:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    check_password(username, password)  # the password policy (server/password_policy.py)
     if role == "department" and not department_code:
         raise ValueError("a department user needs a department code")
     if session.scalar(select(User).where(User.username == username)):

@@ -12,7 +12,7 @@ from server.db import make_server_engine, session_factory
 from server.errors import ERROR_RESPONSES, install_error_handlers
 from server.logs import configure_logging
 from server.middleware import RequestMiddleware
-from server.routers import auth, department, intake, reference, review, sync, users
+from server.routers import audit, auth, department, intake, reference, review, sync, users
 
 API_PREFIX = "/api/v1"
 
@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
-    for module in (auth, users, reference, review, department, sync, intake):
+    for module in (auth, users, reference, review, department, sync, intake, audit):
         app.include_router(module.router, prefix=API_PREFIX)
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=4096)

@@ -48,6 +48,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bundle_malformed": ("文件不是有效的离线同步包。", "The file is not a valid offline bundle."),
     "bundle_bad_signature": ("离线同步包签名无效。", "The offline bundle's signature is invalid."),
     "bundle_foreign": ("离线同步包不属于本乡镇或本设备。", "The offline bundle belongs to another township or device."),
+    "weak_password": ("密码不符合要求：{detail}", "The password does not meet the policy: {detail}"),
+    "reason_required": ("请填写事由。", "A reason is required."),
     "internal": ("服务器内部错误，请稍后再试。", "Internal server error; please try again later."),
 }
 

@@ -28,6 +28,7 @@ from server.scope import (
     may_write_region,
     read_prefix,
 )
+from server.sensitive import hide_sensitive_tags
 from server.snapshot import load_records, snapshot_from
 from sync import store_sql
 from sync.merge import ChangeResult
@@ -186,6 +187,7 @@ def pull_page(session: Session, who: Principal, cursor: int, limit: int) -> Page
     if prefix is not None:
         page = store_sql.pull(session, prefix, cursor, limit)
         page.records = _local_codes_filter(who, page.records) + _assigned_extras(session, prefix, page)
+        page.records = hide_sensitive_tags(session, who, page.records)
         return page
     page = store_sql.pull(session, "", cursor, limit)
     visible = _department_filter(session, who, page.records)
@@ -204,5 +206,5 @@ def snapshot_chunks(session: Session, who: Principal, chunk_size: int,
         if prefix is None:
             chunk.records = _department_filter(session, who, chunk.records)
         else:
-            chunk.records = _local_codes_filter(who, chunk.records)
+            chunk.records = hide_sensitive_tags(session, who, _local_codes_filter(who, chunk.records))
         yield chunk
