@@ -1,6 +1,6 @@
 """Reference data the client keeps beside the synced records: the region tree of its jurisdiction
 (names of villages and grids for lists, filters and report headers). Regions are not edited through
-sync; the server's `/api/v1/regions` is their source, and the client refreshes its copy when a sync
+sync; the server's `/api/v1/regions` (through the transport, which adds the /api/v1 prefix) is their source, and the client refreshes its copy when a sync
 cycle succeeds, replacing what it held in one transaction."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def store_regions(sessions: sessionmaker[Session], rows: list[dict]) -> int:
 
 def refresh_regions(transport: Any, sessions: sessionmaker[Session]) -> int:
     """Fetch the caller's region tree from the server and store it; returns how many regions."""
-    answer = transport.request("GET", "/api/v1/regions")
+    answer = transport.request("GET", "/regions")
     rows = answer if isinstance(answer, list) else []
     count = store_regions(sessions, rows)
     log.info("region tree refreshed: %d regions", count)

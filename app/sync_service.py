@@ -32,9 +32,11 @@ from app.errors import UserFacingError
 
 # Re-exported: callers written before the review service moved import it from here.
 from app.outbox_review import OutboxReview, RecordSyncState, RejectedChange  # noqa: F401
+from app.reference_data import refresh_regions
 from app.services.context import beijing_now
 from db.base import synced_models
 from db.client import OutboxChange, RecordSeen, SyncState
+from db.models import Region
 from sync.capture import applying_pulled, read_state, write_state
 from sync.client import SyncClient
 from sync.http_transport import (
@@ -229,6 +231,7 @@ class SyncService:
                 client = SyncClient(self._engine, self._sessions, self._device_id, transport)
                 pushed, conflicts, rejected = self._push(client)
                 pulled, evicted = self._pull(client)
+                self._refresh_reference(transport)
             finally:
                 close = getattr(transport, "close", None)
                 if close:
@@ -253,6 +256,16 @@ class SyncService:
             session.merge(SyncState(key=LAST_SYNC_KEY, value=self._clock().isoformat()))
         self._emit(finished)
         return finished
+
+    def _refresh_reference(self, transport: Any) -> None:
+        """Fetch the region tree when this database has none yet (first sync, or an older client
+        database); later cycles keep it, so a no-op sync stays one push and one pull."""
+        if not hasattr(transport, "request"):
+            return  # an in-process transport (tests) has no reference endpoints
+        with self._sessions() as session:
+            if session.scalar(select(func.count()).select_from(Region)):
+                return
+        refresh_regions(transport, self._sessions)
 
     def _push(self, client: SyncClient) -> tuple[int, int, int]:
         """Push the outbox in batches until nothing is pending or the server stops taking any."""

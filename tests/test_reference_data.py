@@ -14,7 +14,7 @@ class _Transport:
         self.rows = rows
 
     def request(self, method, path, **_):
-        assert (method, path) == ("GET", "/api/v1/regions")
+        assert (method, path) == ("GET", "/regions")
         return self.rows
 
 
