@@ -112,6 +112,25 @@ class DepartmentView:
         model = CaseLogEntry if entity == "case_log" else CaseWhistle
         return set(self.session.scalars(select(model.id).where(model.id.in_(ids), model.case_id.in_(own))))
 
+    def snapshot_condition(self, entity: str) -> ColumnElement | None:
+        """SQL over the version heads selecting what the department sees of `entity` (None: none),
+        so its snapshot never reads the register at all."""
+        own_task = select(Task.id).where(Task.department_code == self.dept)
+        own_target = select(TaskTarget.id).where(TaskTarget.task_id.in_(own_task))
+        own_case = self.own_case_ids()
+        ids = {
+            "task": own_task,
+            "task_target": own_target,
+            "task_link": select(TaskLink.id).where(TaskLink.target_id.in_(own_target)),
+            "task_feedback": select(TaskFeedback.id).where(TaskFeedback.target_id.in_(own_target)),
+            "case": own_case,
+            "case_log": select(CaseLogEntry.id).where(CaseLogEntry.case_id.in_(own_case)),
+            "case_whistle": select(CaseWhistle.id).where(CaseWhistle.case_id.in_(own_case)),
+        }
+        if entity == "code_entry":
+            return RecordVersion.region_code == ""
+        return RecordVersion.record_id.in_(ids[entity]) if entity in ids else None
+
     def may_write(self, entity: str, record_id: str, fields: dict) -> bool:
         """Departments issue tasks and targets, and report on cases escalated to them."""
         if entity in ("task", "task_target") and not in_prefix(

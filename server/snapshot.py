@@ -8,10 +8,11 @@ simply sent again by the next pull)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from db.base import synced_columns, synced_models
 from db.models import SYNC_ORDER
@@ -48,10 +49,22 @@ def load_records(session: Session, cls: type, heads: list) -> list[PulledRecord]
     return out
 
 
-def snapshot_from(session: Session, scope_prefix: str, after: tuple[str, str] | None,
+def region_scope(scope_prefix: str) -> Callable[[str], ColumnElement | None]:
+    """The snapshot scope of a region reader: its prefix, plus the township targets assigned to its
+    village (server.scope.assigned_targets_condition)."""
+
+    def condition(entity: str) -> ColumnElement:
+        scoped = in_scope(RecordVersion.region_code, scope_prefix)
+        extra = assigned_targets_condition(entity, scope_prefix)
+        return scoped if extra is None else or_(scoped, extra)
+
+    return condition
+
+
+def snapshot_from(session: Session, scope: Callable[[str], ColumnElement | None], after: tuple[str, str] | None,
                   chunk_size: int) -> Iterator[SnapshotChunk]:
-    """Chunks of in-scope records (see the module docstring); `scope_prefix` also brings in the
-    township targets assigned to a village reader (server.scope.assigned_targets_condition)."""
+    """Chunks of the records `scope(entity)` selects among the version heads (None: none of that
+    entity), in snapshot order, from just after `after`."""
     cursor = current_cursor(session)
     start_rank = SYNC_ORDER.index(after[0]) if after else -1
     pending: list[PulledRecord] = []
@@ -60,10 +73,10 @@ def snapshot_from(session: Session, scope_prefix: str, after: tuple[str, str] | 
         rank = SYNC_ORDER.index(entity)
         if entity in PUSH_ONLY_ENTITIES or rank < start_rank:
             continue
+        scoped = scope(entity)
+        if scoped is None:
+            continue
         last_id = after[1] if after and rank == start_rank else ""
-        extra = assigned_targets_condition(entity, scope_prefix)
-        scoped = in_scope(RecordVersion.region_code, scope_prefix)
-        scoped = scoped if extra is None else or_(scoped, extra)
         while True:
             heads = session.execute(
                 select(RecordVersion.record_id, RecordVersion.server_seq)

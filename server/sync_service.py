@@ -29,7 +29,7 @@ from server.scope import (
     read_prefix,
 )
 from server.sensitive import hide_sensitive_tags
-from server.snapshot import load_records, snapshot_from
+from server.snapshot import load_records, region_scope, snapshot_from
 from sync import store_sql
 from sync.merge import ChangeResult
 from sync.store_sql import Page, PulledRecord, SqlMergeStore
@@ -202,9 +202,10 @@ def pull_page(session: Session, who: Principal, cursor: int, limit: int) -> Page
 def snapshot_chunks(session: Session, who: Principal, chunk_size: int,
                     after: tuple[str, str] | None = None) -> Iterator[store_sql.SnapshotChunk]:
     prefix = read_prefix(who)
-    for chunk in snapshot_from(session, prefix or "", after, chunk_size):
-        if prefix is None:
-            chunk.records = _department_filter(session, who, chunk.records)
-        else:
-            chunk.records = hide_sensitive_tags(session, who, _local_codes_filter(who, chunk.records))
+    if prefix is None:
+        view = DepartmentView(session, who.department_code or "", who.scope_prefix)
+        yield from snapshot_from(session, view.snapshot_condition, after, chunk_size)
+        return
+    for chunk in snapshot_from(session, region_scope(prefix), after, chunk_size):
+        chunk.records = hide_sensitive_tags(session, who, _local_codes_filter(who, chunk.records))
         yield chunk

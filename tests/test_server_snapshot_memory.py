@@ -8,7 +8,7 @@ import tracemalloc
 from app.demo import generate_township
 from server.adopt import adopt_unversioned
 from server.db import make_server_engine, session_factory, upgrade
-from server.snapshot import snapshot_from
+from server.snapshot import region_scope, snapshot_from
 
 TOWNSHIP, VILLAGE = "150422100", "150422100201"
 
@@ -16,7 +16,7 @@ TOWNSHIP, VILLAGE = "150422100", "150422100201"
 def _peak(session, prefix: str) -> tuple[int, int]:
     tracemalloc.start()
     records = 0
-    for chunk in snapshot_from(session, prefix, None, 500):
+    for chunk in snapshot_from(session, region_scope(prefix), None, 500):
         records += len(chunk.records)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()

@@ -5,6 +5,10 @@ leave it again when the escalation is withdrawn."""
 
 from __future__ import annotations
 
+import json
+
+import requests
+
 from db.ids import new_id
 from tests.server.fixtures import server_fixture  # noqa: F401
 from tests.test_server_sync import pulled
@@ -91,6 +95,13 @@ def test_a_task_travels_from_department_to_village_and_feedback_comes_back(serve
     assert {("task", task), ("task_target", target), ("task_feedback", fb)} <= set(dept_seen)
     assert not {e for e, _ in dept_seen} & {"household", "person", "visit", "tag_assignment"}
     assert not {k for k in pulled(other_dept)[0]["records"] if k[0].startswith("task")}
+    snapshot = requests.get(server.api + "/sync/snapshot", headers=dept.headers())
+    in_snapshot = {(r["entity"], r["record_id"]) for line in snapshot.text.splitlines()
+                   for r in json.loads(line)["records"]}
+    assert {("task", task), ("task_target", target), ("task_feedback", fb)} <= in_snapshot
+    assert {e for e, _ in in_snapshot} <= {"code_entry", "task", "task_target", "task_link", "task_feedback",
+                                           "case", "case_log", "case_whistle"}
+    assert not {k for k in in_snapshot if k[0] == "task" and k != ("task", task)} - set(dept_seen)
     # Township staff see the feedback of their township's target.
     assert ("task_feedback", fb) in pulled(admin)[0]["records"]
 
