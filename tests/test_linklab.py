@@ -101,3 +101,20 @@ def test_edits_pushed_over_a_weak_link(lab, first):
     pushed = lab.transfer("edits", WEAK, client="pc1", count=30, deadline=240)
     assert pushed.report["pushed"] == 30 and pushed.report["pending"] == 0
     assert pushed.up < 30 * 400  # compressed: well under the raw JSON of 30 changes
+
+
+def test_batch_sizes_follow_the_link():
+    from app.sync_service import LinkPace
+
+    pace = LinkPace(500, 500)
+    pace.after(500, 40.0)  # 40 s for 500 changes: a weak link; aim for 8 s batches
+    assert pace.size == 100
+    pace.after(100, 400.0)  # even slower: never below the floor
+    assert pace.size == 25
+    pace.after(25, 0.5)  # the signal came back: double up again, never past the ceiling
+    assert pace.size == 50
+    for _ in range(10):
+        pace.after(pace.size, 0.1)
+    assert pace.size == 500
+    pace.after(120, 0.1)  # a short last batch says nothing about the link
+    assert pace.size == 500

@@ -123,6 +123,8 @@ class LinkProxy:
             await asyncio.gather(self._pipe(client_reader, server_writer, up=True),
                                  self._pipe(server_reader, client_writer, up=False),
                                  return_exceptions=True)
+        except asyncio.CancelledError:
+            pass  # the proxy is shutting down; the connections close below
         finally:
             for writer in (client_writer, server_writer):
                 self._writers.discard(writer)
