@@ -131,7 +131,8 @@ def _set_sqlite_pragmas(dbapi_conn, _record) -> None:
 
 def make_engine(path: str | Path, key: str | None = None) -> Engine:
     """An engine on a local SQLite (or SQLCipher when `key` is given) file, pragmas applied."""
-    engine = create_engine(sqlite_url(path, key))
+    # hide_parameters: SQL errors must not carry ID numbers or phones into logs and dialogs.
+    engine = create_engine(sqlite_url(path, key), hide_parameters=True)
     event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from app import paths
 from app.client import ClientContext
+from app.logs import configure_client_logging
 from app.client.case_desk import CaseDesk
 from app.client.one_form import OneFormDesk
 from app.client.startup import ClientServices, open_client
@@ -147,6 +148,7 @@ def create_application(argv: list[str], settings: opts.Settings | None = None) -
 def run(argv: list[str], database_path: Path | None = None, secrets=None) -> int:
     """Open the client; returns the process exit code. `database_path` and `secrets` (a SecretStore)
     override the configured database and the OS keyring (the one-command demo uses both)."""
+    configure_client_logging()
     app, settings = create_application(argv)
     dialogs = Dialogs()
     install_excepthook(dialogs, settings.get(opts.LANGUAGE))

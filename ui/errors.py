@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QWidget
 
 from app.errors import UserFacingError
+from app.logs import log_file
 from ui.dialogs import Dialogs
 
 log = logging.getLogger("township_desk.ui")
@@ -24,7 +25,8 @@ def user_text(error: BaseException, language: str) -> str:
     """The text a user sees for `error` in `language` ("zh_CN" or "en")."""
     if isinstance(error, UserFacingError):
         return error.message(language)
-    return translate("errors", "操作未能完成，发生了意外错误。详细信息已写入日志，请联系技术支持。")
+    where = translate("errors", "日志文件：%1").replace("%1", str(log_file()))
+    return translate("errors", "操作未能完成，发生了意外错误。详细信息已写入日志，请联系技术支持。") + "\n" + where
 
 
 def show_error(dialogs: Dialogs, parent: QWidget | None, error: BaseException, language: str) -> None:

@@ -223,7 +223,7 @@
     </message>
     <message>
         <location filename="../../ui/casedesk/detail.py" line="74"/>
-        <location filename="../../ui/casedesk/detail.py" line="274"/>
+        <location filename="../../ui/casedesk/detail.py" line="275"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
@@ -260,8 +260,8 @@
     <message>
         <location filename="../../ui/casedesk/detail.py" line="85"/>
         <location filename="../../ui/casedesk/detail.py" line="92"/>
-        <location filename="../../ui/casedesk/detail.py" line="301"/>
-        <location filename="../../ui/casedesk/detail.py" line="305"/>
+        <location filename="../../ui/casedesk/detail.py" line="302"/>
+        <location filename="../../ui/casedesk/detail.py" line="306"/>
         <source>评价</source>
         <translation>Evaluation</translation>
     </message>
@@ -322,8 +322,8 @@
     </message>
     <message>
         <location filename="../../ui/casedesk/detail.py" line="169"/>
-        <location filename="../../ui/casedesk/detail.py" line="189"/>
-        <location filename="../../ui/casedesk/detail.py" line="255"/>
+        <location filename="../../ui/casedesk/detail.py" line="190"/>
+        <location filename="../../ui/casedesk/detail.py" line="256"/>
         <source>督办</source>
         <translation>Supervised</translation>
     </message>
@@ -333,100 +333,100 @@
         <translation>Revisit</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="189"/>
+        <location filename="../../ui/casedesk/detail.py" line="190"/>
         <source>取消督办</source>
         <translation>End supervision</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="215"/>
+        <location filename="../../ui/casedesk/detail.py" line="216"/>
         <source>回访情况说明（居民的意见）</source>
         <translation>Revisit notes (the resident&apos;s opinion)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="215"/>
+        <location filename="../../ui/casedesk/detail.py" line="216"/>
         <source>办理意见（可不填）</source>
         <translation>Comment (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="224"/>
+        <location filename="../../ui/casedesk/detail.py" line="225"/>
         <source>本乡镇（村、网格）处置</source>
         <translation>Handled by the township (village, grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="225"/>
+        <location filename="../../ui/casedesk/detail.py" line="226"/>
         <source>分派给</source>
         <translation>Dispatch to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="230"/>
+        <location filename="../../ui/casedesk/detail.py" line="231"/>
         <source>新的办理期限（年-月-日）</source>
         <translation>New deadline (YYYY-MM-DD)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="234"/>
+        <location filename="../../ui/casedesk/detail.py" line="235"/>
         <source>日期格式应为 2026-12-31</source>
         <translation>Dates look like 2026-12-31</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="237"/>
+        <location filename="../../ui/casedesk/detail.py" line="238"/>
         <source>居民满意度</source>
         <translation>Resident&apos;s satisfaction</translation>
     </message>
     <message>
         <location filename="../../ui/casedesk/detail.py" line="169"/>
-        <location filename="../../ui/casedesk/detail.py" line="243"/>
-        <location filename="../../ui/casedesk/detail.py" line="247"/>
+        <location filename="../../ui/casedesk/detail.py" line="244"/>
+        <location filename="../../ui/casedesk/detail.py" line="248"/>
         <source>转交部门</source>
         <translation>Escalated to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="243"/>
+        <location filename="../../ui/casedesk/detail.py" line="244"/>
         <source>转交给哪个部门办理</source>
         <translation>Which department takes the case over</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="247"/>
+        <location filename="../../ui/casedesk/detail.py" line="248"/>
         <source>转交说明（可不填）</source>
         <translation>Note for the department (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="255"/>
+        <location filename="../../ui/casedesk/detail.py" line="256"/>
         <source>督办意见（可不填）</source>
         <translation>Supervision note (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="261"/>
+        <location filename="../../ui/casedesk/detail.py" line="262"/>
         <source>查看电话</source>
         <translation>Show phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="261"/>
+        <location filename="../../ui/casedesk/detail.py" line="262"/>
         <source>查看原因（将记入审计日志）</source>
         <translation>Why (recorded in the audit log)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="269"/>
+        <location filename="../../ui/casedesk/detail.py" line="270"/>
         <source>反映人电话</source>
         <translation>Reporter&apos;s phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="274"/>
-        <location filename="../../ui/casedesk/detail.py" line="277"/>
+        <location filename="../../ui/casedesk/detail.py" line="275"/>
+        <location filename="../../ui/casedesk/detail.py" line="278"/>
         <source>添加当事人</source>
         <translation>Add a party</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="277"/>
+        <location filename="../../ui/casedesk/detail.py" line="278"/>
         <source>身份（如：被反映人、邻居）</source>
         <translation>Role (e.g. the person complained about, a neighbour)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="301"/>
+        <location filename="../../ui/casedesk/detail.py" line="302"/>
         <source>部门到场处置情况</source>
         <translation>How did the department respond on site</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="305"/>
+        <location filename="../../ui/casedesk/detail.py" line="306"/>
         <source>评价说明（可不填）</source>
         <translation>Evaluation notes (optional)</translation>
     </message>
@@ -954,82 +954,82 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/app.py" line="78"/>
+        <location filename="../../ui/app.py" line="79"/>
         <source>工作台</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="81"/>
+        <location filename="../../ui/app.py" line="82"/>
         <source>户籍人口</source>
         <translation>Register</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="82"/>
+        <location filename="../../ui/app.py" line="83"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="84"/>
+        <location filename="../../ui/app.py" line="85"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="85"/>
+        <location filename="../../ui/app.py" line="86"/>
         <source>待审</source>
         <translation>Review</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="88"/>
+        <location filename="../../ui/app.py" line="89"/>
         <source>报表</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="89"/>
+        <location filename="../../ui/app.py" line="90"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="92"/>
+        <location filename="../../ui/app.py" line="93"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="110"/>
+        <location filename="../../ui/app.py" line="111"/>
         <source>市级管理员</source>
         <translation>City administrator</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="110"/>
+        <location filename="../../ui/app.py" line="111"/>
         <source>部门用户</source>
         <translation>Department user</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="111"/>
+        <location filename="../../ui/app.py" line="112"/>
         <source>乡镇管理员</source>
         <translation>Township administrator</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="112"/>
+        <location filename="../../ui/app.py" line="113"/>
         <source>乡镇工作人员</source>
         <translation>Township staff</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="113"/>
+        <location filename="../../ui/app.py" line="114"/>
         <source>村（社区）干部</source>
         <translation>Village cadre</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="113"/>
+        <location filename="../../ui/app.py" line="114"/>
         <source>网格员</source>
         <translation>Grid worker</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="123"/>
+        <location filename="../../ui/app.py" line="124"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="162"/>
+        <location filename="../../ui/app.py" line="164"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -2262,8 +2262,8 @@ Phone: %3</translation>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="51"/>
         <location filename="../../ui/taskdesk/detail.py" line="80"/>
-        <location filename="../../ui/taskdesk/detail.py" line="255"/>
-        <location filename="../../ui/taskdesk/detail.py" line="258"/>
+        <location filename="../../ui/taskdesk/detail.py" line="256"/>
+        <location filename="../../ui/taskdesk/detail.py" line="259"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
@@ -2304,7 +2304,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="71"/>
-        <location filename="../../ui/taskdesk/detail.py" line="205"/>
+        <location filename="../../ui/taskdesk/detail.py" line="206"/>
         <source>已处理</source>
         <translation>Handled</translation>
     </message>
@@ -2389,38 +2389,38 @@ Phone: %3</translation>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="205"/>
+        <location filename="../../ui/taskdesk/detail.py" line="206"/>
         <source>未处理</source>
         <translation>Not handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="221"/>
+        <location filename="../../ui/taskdesk/detail.py" line="222"/>
         <source>退回原因</source>
         <translation>Why is the task returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="234"/>
-        <location filename="../../ui/taskdesk/detail.py" line="238"/>
+        <location filename="../../ui/taskdesk/detail.py" line="235"/>
+        <location filename="../../ui/taskdesk/detail.py" line="239"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="234"/>
+        <location filename="../../ui/taskdesk/detail.py" line="235"/>
         <source>交给哪个村（社区）办理</source>
         <translation>Which village (community) handles it</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="238"/>
+        <location filename="../../ui/taskdesk/detail.py" line="239"/>
         <source>责任人（可不填）</source>
         <translation>Person in charge (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="255"/>
+        <location filename="../../ui/taskdesk/detail.py" line="256"/>
         <source>在任务范围内没有找到匹配的户</source>
         <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="258"/>
+        <location filename="../../ui/taskdesk/detail.py" line="259"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
     </message>
@@ -2685,17 +2685,22 @@ Phone: %3</translation>
 <context>
     <name>errors</name>
     <message>
-        <location filename="../../ui/errors.py" line="27"/>
+        <location filename="../../ui/errors.py" line="28"/>
+        <source>日志文件：%1</source>
+        <translation>Log file: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/errors.py" line="29"/>
         <source>操作未能完成，发生了意外错误。详细信息已写入日志，请联系技术支持。</source>
         <translation>The operation could not be completed because of an unexpected error. Details were written to the log; please contact support.</translation>
     </message>
     <message>
-        <location filename="../../ui/errors.py" line="33"/>
+        <location filename="../../ui/errors.py" line="35"/>
         <source>无法完成操作</source>
         <translation>Cannot complete the action</translation>
     </message>
     <message>
-        <location filename="../../ui/errors.py" line="36"/>
+        <location filename="../../ui/errors.py" line="38"/>
         <source>出错了</source>
         <translation>Something went wrong</translation>
     </message>
