@@ -69,6 +69,9 @@ def _add_optional_commands(sub) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from app.logs import configure_client_logging
+
+    configure_client_logging()
     if args.self_test:
         from app import selftest
 
