@@ -7,6 +7,8 @@
     township-server import-regions [FILE]   (default: the shipped demo-city extract)
     township-server seed-demo          demo township, regions, channel and one user of every role
     township-server serve [--host 127.0.0.1 --port 8765]
+    township-server release-key DEVICE_ID --by ADMIN --reason …   (escrowed database key, audited)
+    township-server audit [--user …] [--action …] [--region …] [--since …]
 
 Every command takes --config FILE (TOML) and --database-url; see docs/SERVER.md."""
 
@@ -17,6 +19,7 @@ import getpass
 import sys
 
 from server.config import Settings, load_settings
+from server.security_cli import add_commands as add_security_commands
 
 
 def _settings(args) -> Settings:
@@ -163,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-For from the proxy")
     p.add_argument("--forwarded-allow-ips", default="127.0.0.1")
     p.set_defaults(func=cmd_serve)
+    add_security_commands(sub)  # release-key, audit (server/security_cli.py)
     return parser
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -23,7 +26,7 @@ from db.engine import is_encrypted, open_local, session_factory
 from db.models import AuditEntry, Household, Person, TagAssignment
 from sync.capture import install_capture
 from tests.client_sync_support import MemoryKeyring
-from tests.server.live import PASSWORD, live_server
+from tests.server.live import PASSWORD, ROOT, TEST_ENV, live_server
 
 TOWNSHIP, OTHER_TOWNSHIP = "150422100", "150422101"
 VILLAGE = "150422100201"
@@ -45,6 +48,7 @@ def server(tmp_path_factory):
     root.setLevel(logging.DEBUG)  # everything the client code logs, at any level, goes to the file
     with live_server(f"sqlite:///{tmp / 'city.db'}", tmp, TD_LOG_LEVEL="DEBUG") as live:
         live.client_log = log_path
+        live.data_dir = tmp / "data"
         yield live
     root.removeHandler(handler)
     root.setLevel(level)
@@ -120,6 +124,28 @@ def test_cadre_database_is_encrypted_and_its_key_released_only_to_its_township(s
     city = server.user_client("city_admin")
     rows = city.get("/audit", params={"action": "key_release", "record_id": device}).json()
     assert [(r["reason"], r["region_code"]) for r in rows] == [("重装系统后恢复数据", VILLAGE)]
+
+
+def _server_cli(server, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, **TEST_ENV, "DATABASE_URL": server.database_url, "TD_SERVER_DATA_DIR": str(server.data_dir)}
+    return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_release_key_and_audit_from_the_command_line(server, tmp_path):
+    cadre = Pc(tmp_path / "cli.db", server, server.add_user("grid_worker", VILLAGE + "002"), encrypt=True)
+    device, key = cadre.enrolment.device_id(), cadre.keys.get(tmp_path / "cli.db")
+    cadre.close()
+    outsider = server.add_user("township_admin", OTHER_TOWNSHIP)
+    refused = _server_cli(server, "release-key", device, "--by", outsider, "--reason", "试试看")
+    assert refused.returncode == 2 and key not in refused.stdout + refused.stderr
+    admin = server.add_user("township_admin", TOWNSHIP)
+    done = _server_cli(server, "release-key", device, "--by", admin, "--reason", "硬盘更换")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == key
+    listed = _server_cli(server, "audit", "--action", "key_release", "--user", admin)
+    assert listed.returncode == 0 and device in listed.stdout and "硬盘更换" in listed.stdout
+    assert len(listed.stdout.strip().splitlines()) == 1
 
 
 def test_audit_entries_reach_the_city_and_only_the_city_admin_queries_them(server, tmp_path):
