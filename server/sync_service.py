@@ -14,9 +14,10 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from db.base import synced_models
 from db.models import Person, TaskFeedback, TaskTarget
 from db.server import RecordVersion
 from server.deps import Principal
@@ -149,16 +150,6 @@ def push_batch(session: Session, who: Principal, changes: list[Any]) -> list[Cha
     return batch.results
 
 
-def _department_filter(session: Session, who: Principal, records: list[PulledRecord]) -> list[PulledRecord]:
-    view = DepartmentView(session, who.department_code or "")
-    by_entity: dict[str, list[str]] = {}
-    for r in records:
-        by_entity.setdefault(r.entity, []).append(r.record_id)
-    visible = {(e, rid) for e, ids in by_entity.items() for rid in view.visible_ids(e, ids)}
-    return [r for r in records if (r.entity, r.record_id) in visible
-            or (r.entity == "code_entry" and code_entry_visible(who, r.fields.get("scope_prefix") or ""))]
-
-
 def _local_codes_filter(who: Principal, records: list[PulledRecord]) -> list[PulledRecord]:
     """The store's scope test lets a township's users see wider regions' rows; code entries are
     further limited to city-wide ones and those of regions enclosing the user (not a sibling's)."""
@@ -189,14 +180,34 @@ def pull_page(session: Session, who: Principal, cursor: int, limit: int) -> Page
         page.records = _local_codes_filter(who, page.records) + _assigned_extras(session, prefix, page)
         page.records = hide_sensitive_tags(session, who, page.records)
         return page
-    page = store_sql.pull(session, "", cursor, limit)
-    visible = _department_filter(session, who, page.records)
-    shown = {(r.entity, r.record_id) for r in visible}
-    # A case no longer escalated to the department (or a task moved away) leaves its desk.
-    page.evictions = sorted({(r.entity, r.record_id) for r in page.records
-                             if r.entity in DEPARTMENT_EVICTABLE and (r.entity, r.record_id) not in shown})
-    page.records = visible
-    return page
+    return _department_page(session, who, cursor, limit)
+
+
+def _department_page(session: Session, who: Principal, cursor: int, limit: int) -> Page:
+    """A department's pull page, selected in SQL from the version heads like its snapshot, so the
+    register is never read; cases (and tasks) that left its desk in the page's range are evicted."""
+    view = DepartmentView(session, who.department_code or "", who.scope_prefix)
+    upper = store_sql.current_cursor(session)
+    conditions = [and_(RecordVersion.entity == cls.__sync_entity__, condition) for cls in synced_models()
+                  if (condition := view.snapshot_condition(cls.__sync_entity__)) is not None]
+    heads = session.execute(
+        select(RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq)
+        .where(RecordVersion.server_seq > cursor, RecordVersion.server_seq <= upper, or_(*conditions))
+        .order_by(RecordVersion.server_seq).limit(limit + 1)).all()
+    has_more = len(heads) > limit
+    heads = heads[:limit]
+    page_end = heads[-1][2] if has_more else max(upper, cursor)
+    records: list[PulledRecord] = []
+    for cls in synced_models():
+        mine = [(rid, seq) for entity, rid, seq in heads if entity == cls.__sync_entity__]
+        if mine:
+            records += load_records(session, cls, mine)
+    records.sort(key=lambda r: r.seq)
+    left = session.execute(
+        select(RecordVersion.entity, RecordVersion.record_id).where(
+            RecordVersion.server_seq > cursor, RecordVersion.server_seq <= page_end,
+            or_(*[and_(RecordVersion.entity == e, ~view.snapshot_condition(e)) for e in DEPARTMENT_EVICTABLE]))).all()
+    return Page(cursor, page_end, has_more, records, sorted((e, r) for e, r in left))
 
 
 def snapshot_chunks(session: Session, who: Principal, chunk_size: int,
