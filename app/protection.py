@@ -12,21 +12,29 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import keyring.backend
 from keyring.errors import KeyringError
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.enrolment import KEYRING_SERVICE, KeyringUnavailable, SecretStore, check_secure_keyring
 from app.errors import UserFacingError
 from db.engine import DatabaseLocked, check_key, encrypt_in_place, is_encrypted, new_database_key, open_local
+from sync.capture import read_state, write_state
 from sync.http_transport import HttpTransport, TransportError
 
 # Roles whose laptops go to the villages: their register is encrypted whatever the setting says.
 ENCRYPTED_ROLES = frozenset({"village_cadre", "grid_worker"})
 ESCROW_PATH = "/escrow/key"
+# Local sync-state row: "pending" while the key of this (encrypted) database is not yet escrowed.
+ESCROW_STATE = "database_key_escrow"
+log = logging.getLogger(__name__)
 
 
 def encryption_required(role: str, setting: bool = False) -> bool:
@@ -152,3 +160,47 @@ def erase_local_database(path: str | Path, keys: DatabaseKeys) -> list[Path]:
             removed.append(candidate)
     keys.forget(path)
     return removed
+
+
+def protect_on_open(path: str | Path, engine: Engine, role: str, keys: DatabaseKeys,
+                    setting: bool = False) -> Engine:
+    """At startup, for an enrolled device: when its role (or the setting) wants encryption and the
+    file is still plain (enrolled earlier, or converted by no one yet), convert it now, before any
+    window shows its data, and mark the key as waiting for escrow. Returns the engine to use."""
+    if not encryption_required(role, setting) or is_encrypted(path):
+        return engine
+    protect(path, keys, engine)
+    engine = open_protected(path, keys)
+    with sessionmaker(engine).begin() as session:
+        write_state(session, ESCROW_STATE, "pending")
+    log.info("local database encrypted at rest; key escrow pending")
+    return engine
+
+
+def escrow_if_pending(path: str | Path, sessions: sessionmaker[Session], keys: DatabaseKeys,
+                      transport: Callable[[], HttpTransport]) -> bool:
+    """Send the key when escrow is pending; True once it is escrowed. Failures (offline, an expired
+    login) leave it pending for the next start: the key is safe in the keyring meanwhile."""
+    with sessions() as session:
+        if read_state(session, ESCROW_STATE) != "pending":
+            return True
+    key = keys.get(path)
+    if key is None:
+        return False
+    try:
+        escrow_key(transport(), key)
+    except UserFacingError as exc:
+        log.warning("database key escrow postponed: %s", exc.code)
+        return False
+    with sessions.begin() as session:
+        write_state(session, ESCROW_STATE, "done")
+    return True
+
+
+def start_escrow(path: str | Path, sessions: sessionmaker[Session], keys: DatabaseKeys,
+                 transport: Callable[[], HttpTransport]) -> threading.Thread:
+    """`escrow_if_pending` on a daemon thread, so an offline start is not slowed by the network."""
+    thread = threading.Thread(target=escrow_if_pending, args=(path, sessions, keys, transport),
+                              name="key-escrow", daemon=True)
+    thread.start()
+    return thread

@@ -157,3 +157,50 @@ def test_escrowed_keys_are_sealed_and_bound_to_their_device(tmp_path, monkeypatc
     (tmp_path / "escrow" / f"{other}.key").write_bytes(sealed)
     with pytest.raises(InvalidTag):
         escrow._unseal(settings, other)  # a sealed key copied to another device id
+
+
+def _enrol_offline(path, role: str, village: str = "150422100201") -> None:
+    """Write the enrolment a login would leave (no server here: escrow stays pending)."""
+    import json
+
+    from app.enrolment import ENROLMENT_KEY, Enrolment
+    from db.client import SyncState
+
+    engine = open_local(path)
+    _fill(engine, 5)
+    enrolment = Enrolment(server_url="http://127.0.0.1:9", username="cadre", device_id="d" * 36, role=role,
+                          scope=village)
+    with session_factory(engine).begin() as s:
+        s.add(SyncState(key=ENROLMENT_KEY, value=json.dumps(enrolment.__dict__)))
+    engine.dispose()
+
+
+def test_startup_encrypts_a_village_laptop_and_refuses_to_open_without_its_key(tmp_path):
+    from app.client.startup import open_client
+    from app.protection import ESCROW_STATE, escrow_if_pending
+    from sync.capture import read_state
+
+    ring = MemoryKeyring()
+    path = tmp_path / "township.db"
+    _enrol_offline(path, "village_cadre")
+    services = open_client(path, secrets=SecretStore(ring))
+    assert is_encrypted(path) and _persons(services.context.engine) == 5
+    keys = DatabaseKeys(SecretStore(ring))
+    offline = escrow_if_pending(path, services.context.sessions, keys, services.enrolment.transport)
+    with services.context.sessions() as s:
+        assert not offline and read_state(s, ESCROW_STATE) == "pending"  # retried at the next start
+    services.context.close()
+    with pytest.raises(UserFacingError) as info:
+        open_client(path, secrets=SecretStore(MemoryKeyring()))  # another profile: no key
+    assert info.value.code == "database_key_missing"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".db") == ["township.db"]
+
+
+def test_startup_leaves_an_office_pc_plain_unless_asked(tmp_path):
+    from app.client.startup import open_client
+
+    path = tmp_path / "township.db"
+    _enrol_offline(path, "township_staff", "150422100")
+    services = open_client(path, secrets=SecretStore(MemoryKeyring()))
+    services.context.close()
+    assert not is_encrypted(path)

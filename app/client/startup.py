@@ -12,6 +12,7 @@ from typing import Any
 from app.client.context import ClientContext
 from app.client.review import ReviewQueue
 from app.enrolment import EnrolmentService, SecretStore, read_enrolment
+from app.protection import DatabaseKeys, open_protected, protect_on_open, start_escrow
 from app.services.context import GRID_WORKER, Actor
 from app.sync_service import OutboxReview, SyncService, client_sync
 from db.engine import open_local, session_factory
@@ -37,9 +38,13 @@ def open_client(path: str | Path, key: str | None = None, allow_unenrolled: bool
                 secrets: SecretStore | None = None) -> ClientServices:
     """Open the local database at `path` as its enrolled user; without an enrolment, return an empty
     `ClientServices` unless `allow_unenrolled`, then open it as a guest."""
-    engine = open_local(path, key)
+    keys = DatabaseKeys(secrets)
+    # The key comes from the keyring; a missing or wrong one is a UserFacingError, never a new database.
+    engine = open_local(path, key) if key else open_protected(path, keys)
     with session_factory(engine)() as session:
         enrolment = read_enrolment(session)
+    if enrolment is not None:  # village laptops are encrypted before any data is shown (app/protection.py)
+        engine = protect_on_open(path, engine, enrolment.role, keys)
     if enrolment is None and not allow_unenrolled:
         engine.dispose()
         return ClientServices()
@@ -50,6 +55,8 @@ def open_client(path: str | Path, key: str | None = None, allow_unenrolled: bool
         actor = Actor("guest", GRID_WORKER, GUEST_SCOPE)
     context = ClientContext(engine, actor)
     enrolment_service, sync = client_sync(engine, context.sessions, secrets)
+    if enrolment is not None:
+        start_escrow(path, context.sessions, keys, enrolment_service.transport)
     conflicts = ReviewQueue(context, enrolment_service.transport) if enrolment is not None else None
     return ClientServices(context=context, sync=sync, outbox=OutboxReview(context.sessions, actor),
                           conflicts=conflicts, enrolment=enrolment_service, enrolled=enrolment is not None)
