@@ -14,7 +14,7 @@ RUN_COUNT = {"examples": 0, "steps": 0}
 settings.register_profile(
     "sync-sim",
     max_examples=EXAMPLES,
-    stateful_step_count=int(os.environ.get("TD_SIM_STEPS", "30")),
+    stateful_step_count=int(os.environ.get("TD_SIM_STEPS", "25")),
     derandomize=os.environ.get("TD_SIM_RANDOM") != "1",
     deadline=None,
     database=None,
