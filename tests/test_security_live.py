@@ -248,11 +248,29 @@ def test_revoked_device_locks_and_keeps_its_data_encrypted_then_wipe_erases_it(s
 
 
 def test_no_personal_data_in_any_log(server, tmp_path):
-    """Runs last: a refused bad ID number on top of everything above, then every log is searched."""
-    pc = Pc(tmp_path / "bad.db", server, server.add_user("township_staff", TOWNSHIP))
+    """Runs last: on top of everything above, a reveal, a printed card and an exported roster with
+    full values (their audit entries must reach the city) and a bad ID number the server refuses;
+    then every log is searched."""
+    from app.exchange.service import ExchangeService
+    from app.reports.service import ReportService
+    from app.services.context import Actor
+    from app.services.persons import PersonService
+
+    name = server.add_user("township_staff", TOWNSHIP)
+    pc = Pc(tmp_path / "flows.db", server, name)
+    pid = pc.add_person(VILLAGE, 8, PEOPLE[0])
+    with pc.sessions() as s:
+        hid = s.get(Person, pid).household_id
+    actor = Actor(name, "township_staff", TOWNSHIP, pc.enrolment.device_id())
+    assert PersonService(pc.sessions, actor).reveal(pid, "核对联系方式").id_number == PEOPLE[0][1]
+    ReportService(pc.sessions, actor).print_household_card(hid, tmp_path / "card.pdf", "入户核查", reveal=True)
+    ExchangeService(pc.sessions, actor).export_roster(VILLAGE, tmp_path / "roster.xlsx", "低保复核", reveal=True)
     pc.add_person(VILLAGE, 7, ("上官婉儿", BAD_ID, "13700001111"))
     pc.sync.sync_now()  # the server refuses the person (invalid ID): the refusal must not carry it either
     pc.close()
+    city = server.user_client("city_admin")
+    actions = {row["action"] for row in city.get("/audit", params={"username": name}).json()}
+    assert {"reveal", "print", "export"} <= actions
     logs = {"server": server.log_text(), "client": server.client_log.read_text(encoding="utf-8")}
     assert logs["server"].strip() and logs["client"].strip()  # both actually logged something
     secrets = [value for person in PEOPLE for value in person] + ["上官婉儿", BAD_ID, "13700001111"]
