@@ -109,6 +109,9 @@ def protect(path: str | Path, keys: DatabaseKeys, engine: Engine | None = None) 
     keys.store(path, key)
     if path.exists() and path.stat().st_size > 0:
         encrypt_in_place(path, key)
+    for copy in path.parent.glob(f"{path.name}.*.bak"):  # copies kept before migrations hold the data too
+        if copy.stat().st_size > 0 and not is_encrypted(copy):
+            encrypt_in_place(copy, key)
     return key
 
 

@@ -56,7 +56,11 @@ def test_protect_converts_a_plain_database_in_place_and_keeps_every_record(tmp_p
     path = tmp_path / "township.db"
     engine = open_local(path)
     _fill(engine)
+    engine.dispose()
+    copy = tmp_path / "township.db.0001.bak"  # as open_local leaves before a migration
+    copy.write_bytes(path.read_bytes())
     key = protect(path, keys, engine)
+    assert is_encrypted(copy) and ID_NUMBER.encode() not in copy.read_bytes()
     assert is_encrypted(path) and keys.get(path) == key
     raw = path.read_bytes()
     assert ID_NUMBER.encode() not in raw and "赵建国".encode() not in raw
