@@ -57,8 +57,11 @@ def measure(workdir: Path, households: int, edits: int = EDITS, cut_seconds: flo
     with lab.running():
         log(f"# link: first sync of village {lab.scope} over weak")
         first = lab.transfer("first-sync", WEAK, client="pc1")
+        log(f"# link: progress events (s, phase, done, total): {first.report['progress']}")
         log(f"# link: first sync over drop (cut {cut_seconds:g} s after {first.down // 2} bytes)")
         dropped = lab.transfer("first-sync", drop_profile(first.down // 2, cut_seconds), client="pc2")
+        log(f"# link: drop at {dropped.cut_started:.1f}-{dropped.cut_ended:.1f} s (proxy clock); "
+            f"failures {dropped.report['failures']}; progress {dropped.report['progress']}")
         log(f"# link: {edits} edits pushed over weak")
         pushed = lab.transfer("edits", WEAK, client="pc1", count=edits)
     return LinkRun(first, dropped, pushed, cut_seconds)
