@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.enrolment import KEYRING_SERVICE, KeyringUnavailable, SecretStore, check_secure_keyring
 from app.errors import UserFacingError
+from app.sync_service import LOCK_KEY
 from db.engine import DatabaseLocked, check_key, encrypt_in_place, is_encrypted, new_database_key, open_local
 from sync.capture import read_state, write_state
 from sync.http_transport import HttpTransport, TransportError
@@ -207,3 +209,17 @@ def start_escrow(path: str | Path, sessions: sessionmaker[Session], keys: Databa
                               name="key-escrow", daemon=True)
     thread.start()
     return thread
+
+
+def finish_remote_wipe(path: str | Path, engine: Engine, keys: DatabaseKeys) -> None:
+    """At startup, after a remote wipe emptied the database (app/sync_service.py): delete the file
+    itself, its journal, the pre-migration copies and the key, then tell the user. The next start
+    finds no database and offers the login, as on a new PC."""
+    with sessionmaker(engine)() as session:
+        lock = read_state(session, LOCK_KEY)  # {"at", "wipe"} once the device was revoked
+    if lock is None or not json.loads(lock).get("wipe"):
+        return
+    engine.dispose()
+    erase_local_database(path, keys)
+    log.warning("remote wipe completed: local database and its key deleted")
+    raise UserFacingError("local_data_erased")

@@ -18,6 +18,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from app.client.startup import open_client
 from app.enrolment import SecretStore
 from app.errors import UserFacingError
 from app.protection import DatabaseKeys, open_protected, restore_key, secure_after_enrolment
@@ -245,6 +246,11 @@ def test_revoked_device_locks_and_keeps_its_data_encrypted_then_wipe_erases_it(s
         assert s.scalar(select(Person.id)) is None and s.scalar(select(Household.id)) is None
     assert not any(key[1].startswith(("token:", "signing-key:")) for key in thief.ring.secrets)
     thief.close()
+    with pytest.raises(UserFacingError) as erased:  # the next start deletes the file and key and says so
+        open_client(tmp_path / "stolen.db", secrets=SecretStore(thief.ring))
+    assert erased.value.code == "local_data_erased" and "已删除" in erased.value.message()
+    assert not (tmp_path / "stolen.db").exists() and thief.keys.get(tmp_path / "stolen.db") is None
+    assert open_client(tmp_path / "stolen.db", secrets=SecretStore(thief.ring)).enrolled is None  # a new PC
 
 
 def test_no_personal_data_in_any_log(server, tmp_path):

@@ -12,7 +12,7 @@ from typing import Any
 from app.client.context import ClientContext
 from app.client.review import ReviewQueue
 from app.enrolment import EnrolmentService, SecretStore, read_enrolment
-from app.protection import DatabaseKeys, open_protected, protect_on_open, start_escrow
+from app.protection import DatabaseKeys, finish_remote_wipe, open_protected, protect_on_open, start_escrow
 from app.services.context import GRID_WORKER, Actor
 from app.sync_service import OutboxReview, SyncService, client_sync
 from db.engine import open_local, session_factory
@@ -43,6 +43,8 @@ def open_client(path: str | Path, key: str | None = None, allow_unenrolled: bool
     engine = open_local(path, key) if key else open_protected(path, keys)
     with session_factory(engine)() as session:
         enrolment = read_enrolment(session)
+    if enrolment is None:
+        finish_remote_wipe(path, engine, keys)  # a wiped device: the file and its key go, the user is told
     if enrolment is not None:  # village laptops are encrypted before any data is shown (app/protection.py)
         engine = protect_on_open(path, engine, enrolment.role, keys)
     if enrolment is None and not allow_unenrolled:
