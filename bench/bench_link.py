@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import BenchConfig, Figure
+from db.ids import new_id
 from tests.linklab.lab import WEAK, Lab, Transfer, drop_profile
 from tests.linklab.netns import unavailable_reason
 
@@ -68,8 +69,9 @@ def measure(workdir: Path, households: int, edits: int = EDITS, cut_seconds: flo
 
 
 def _field_floor(edits: int) -> float:
-    """Bytes per field of the plainest compact message: record ids and new values, gzipped."""
-    plain = [[f"0190a1b2-c3d4-7e5f-8a9b-{n:012x}", f"实验室第{n}次走访后更新"] for n in range(edits)]
+    """Bytes per field of the plainest compact message: record ids (UUIDv7, as the register's) and the
+    new values, gzipped — nothing to merge by (no change id, clock or base)."""
+    plain = [[new_id(), f"实验室第{n}次走访后更新"] for n in range(edits)]
     return len(gzip.compress(json.dumps(plain, ensure_ascii=False).encode())) / edits
 
 
