@@ -203,8 +203,12 @@ def escrow_if_pending(path: str | Path, sessions: sessionmaker[Session], keys: D
 
 
 def start_escrow(path: str | Path, sessions: sessionmaker[Session], keys: DatabaseKeys,
-                 transport: Callable[[], HttpTransport]) -> threading.Thread:
-    """`escrow_if_pending` on a daemon thread, so an offline start is not slowed by the network."""
+                 transport: Callable[[], HttpTransport]) -> threading.Thread | None:
+    """`escrow_if_pending` on a daemon thread when a key waits for escrow (None otherwise), so an
+    offline start is not slowed by the network."""
+    with sessions() as session:
+        if read_state(session, ESCROW_STATE) != "pending":
+            return None
     thread = threading.Thread(target=escrow_if_pending, args=(path, sessions, keys, transport),
                               name="key-escrow", daemon=True)
     thread.start()
