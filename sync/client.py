@@ -127,9 +127,7 @@ class SyncClient:
         with self._applying() as session:
             if int(read_state(session, "cursor") or 0) != page.cursor:
                 return False
-            pending = _pending_fields(session)
-            for record in page.records:
-                _apply_record(session, record, pending.get((record.entity, record.record_id), set()))
+            _apply_records(session, page.records, _pending_fields(session))
             _queue_evictions(session, page.evictions, {(r.entity, r.record_id) for r in page.records})
             _apply_due_evictions(session)
             write_state(session, "cursor", str(page.next_cursor))
@@ -145,9 +143,7 @@ class SyncClient:
         count = 0
         for chunk in chunks if chunks is not None else self.transport.snapshot():
             with self._applying() as session:
-                pending = _pending_fields(session)
-                for record in chunk.records:
-                    _apply_record(session, record, pending.get((record.entity, record.record_id), set()))
+                _apply_records(session, chunk.records, _pending_fields(session))
                 if chunk.last:
                     write_state(session, "cursor", str(chunk.cursor))
             count += len(chunk.records)
@@ -169,21 +165,52 @@ def _pending_fields(session: Session) -> dict[tuple[str, str], set[str]]:
     return out
 
 
-def _apply_record(session: Session, record: PulledRecord, pending: set[str]) -> None:
-    cls = model_for_entity(record.entity)
-    obj = session.get(cls, record.record_id)
+def _apply_records(session: Session, records: list[PulledRecord],
+                   pending: dict[tuple[str, str], set[str]]) -> None:
+    """Apply a page or chunk: the records already held and their RecordSeen rows are read with one
+    IN query per entity and batch, and nothing is flushed until the end (one executemany per table).
+    A first sync used to spend 80 % of its time in a SELECT, an autoflush and an INSERT per record."""
+    by_entity: dict[str, list[str]] = {}
+    for record in records:
+        by_entity.setdefault(record.entity, []).append(record.record_id)
+    classes = {entity: model_for_entity(entity) for entity in by_entity}
+    held: dict[tuple[str, str], Any] = {}
+    seen: dict[tuple[str, str], RecordSeen] = {}
+    with session.no_autoflush:
+        for entity, ids in by_entity.items():
+            cls = classes[entity]
+            for start in range(0, len(ids), _IN_BATCH):
+                batch = ids[start:start + _IN_BATCH]
+                held.update(((entity, obj.id), obj) for obj in session.scalars(select(cls).where(cls.id.in_(batch))))
+                seen.update(((entity, row.record_id), row) for row in session.scalars(
+                    select(RecordSeen).where(RecordSeen.entity == entity, RecordSeen.record_id.in_(batch))))
+        for record in records:
+            key = (record.entity, record.record_id)
+            _apply_record(session, classes[record.entity], record, held, seen, pending.get(key, set()))
+    session.flush()
+
+
+_IN_BATCH = 500  # ids per IN (...) query: below SQLite's bound-parameter limit on old builds
+
+
+def _apply_record(session: Session, cls: type, record: PulledRecord, held: dict, seen: dict,
+                  pending: set[str]) -> None:
+    key = (record.entity, record.record_id)
+    obj = held.get(key)
     if obj is None:
         obj, pending = cls(id=record.record_id), set()
         session.add(obj)
+        held[key] = obj  # the same record twice in one page: the second updates the first
     for name, value in record.fields.items():
         if name in pending:
             continue  # keep the local pending value; the server decides after the next push
         setattr(obj, name, decode_value(cls, name, value))
-    seen = session.get(RecordSeen, (record.entity, record.record_id))
-    if seen is None:
-        session.add(RecordSeen(entity=record.entity, record_id=record.record_id, seq=record.seq))
+    row = seen.get(key)
+    if row is None:
+        seen[key] = RecordSeen(entity=record.entity, record_id=record.record_id, seq=record.seq)
+        session.add(seen[key])
     else:
-        seen.seq = max(seen.seq, record.seq)
+        row.seq = max(row.seq, record.seq)
 
 
 def _queue_evictions(session: Session, evictions: list[tuple[str, str]], returned: set[tuple[str, str]]) -> None:
