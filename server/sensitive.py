@@ -30,3 +30,11 @@ def hide_sensitive_tags(session: Session, who: Principal, records: list[PulledRe
         return records
     hidden = sensitive_tag_codes(session)
     return [r for r in records if r.entity != "tag_assignment" or r.fields.get("tag_code") not in hidden]
+
+
+def sensitive_write(session: Session, who: Principal, entity: str, fields: dict) -> bool:
+    """True when `who` tries to set a sensitive tag it may not see (a forged or outdated client: the
+    desktop client already refuses it, app/services/tags.py); the push answers it "forbidden"."""
+    if entity != "tag_assignment" or who.role in SEES_SENSITIVE_TAGS or not fields.get("tag_code"):
+        return False
+    return fields["tag_code"] in sensitive_tag_codes(session)

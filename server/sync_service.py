@@ -29,7 +29,7 @@ from server.scope import (
     may_write_region,
     read_prefix,
 )
-from server.sensitive import hide_sensitive_tags
+from server.sensitive import hide_sensitive_tags, sensitive_write
 from server.snapshot import load_records, region_scope, snapshot_from
 from sync import store_sql
 from sync.merge import ChangeResult
@@ -114,7 +114,8 @@ class _Batch:
             return
         special = (self.who.role == "department"
                    or (change.entity == "person" and decoded.get("id_number") is not None)
-                   or (change.entity in ("task_target", "task_feedback") and self.who.role in VILLAGE_ROLES))
+                   or (change.entity in ("task_target", "task_feedback") and self.who.role in VILLAGE_ROLES)
+                   or sensitive_write(self.session, self.who, change.entity, decoded))
         if not special:
             self.run.append(raw)
             return
@@ -123,6 +124,10 @@ class _Batch:
 
     def special(self, raw: Any, change: Change, decoded: dict[str, Any]) -> None:
         session, who = self.session, self.who
+        if sensitive_write(session, who, change.entity, decoded):
+            self.refuse_or_send(raw, change, ("forbidden", "只有市、乡镇管理员可以设置重点人员等敏感标签"),
+                                self.region_rule)
+            return
         if change.entity == "person" and decoded.get("id_number") is not None \
                 and _id_number_problem(session, change, decoded):
             self.refuse_or_send(raw, change, ("invalid_id_number", "身份证号码无效（校验位或出生日期不对）"),

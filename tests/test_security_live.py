@@ -194,6 +194,20 @@ def test_sensitive_tags_reach_only_the_roles_that_need_them(server, tmp_path):
         pc.close()
 
 
+@pytest.mark.parametrize(("role", "scope"), [("village_cadre", VILLAGE), ("grid_worker", VILLAGE + "001"),
+                                             ("township_staff", TOWNSHIP)])
+def test_a_forged_client_cannot_set_a_sensitive_tag(server, role, scope):
+    forger = server.user_client(role, scope)
+    subject = str(uuid.uuid4())
+    tags = {code: forger.change("tag_assignment", str(uuid.uuid4()), {
+        "subject_type": "person", "subject_id": subject, "tag_code": code, "region_code": VILLAGE})
+        for code in ("xd", "nclb")}
+    results = forger.push(list(tags.values())).json()["results"]
+    assert [(r["outcome"], r.get("code")) for r in results] == [("rejected", "forbidden"), ("accepted", None)]
+    with server.session() as s:
+        assert s.get(TagAssignment, tags["xd"]["record_id"]) is None
+
+
 def test_password_policy_renewal_and_throttling_over_http(server):
     admin = server.user_client("township_admin", TOWNSHIP)
     for password, rule in (("short-123", "short"), ("1381234567890", "digits"), ("wang_wu-2026!", "username")):
