@@ -187,7 +187,9 @@ def register_summary(session: Session, scope: str) -> RegisterSummary:
 def search_rows(session: Session, scope: str, flt: RegisterFilter, limit: int) -> list[PersonRow]:
     """Typed search (name, pinyin initials, ID or phone tail) through app/services/search.py,
     narrowed by the other filters; the search's own ranking is kept."""
-    hits = search_persons(session, flt.text, flt.village or scope, limit)
+    # A village filter may only narrow the actor's scope, never widen it.
+    narrowed = flt.village if flt.village and flt.village.startswith(scope) else scope
+    hits = search_persons(session, flt.text, narrowed, limit)
     if flt.grid:
         hits = [h for h in hits if h.grid_code == flt.grid]
     if not hits:
