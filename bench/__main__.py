@@ -21,6 +21,10 @@ GROUPS = {
     "generate": "bench.generate",  # demo township generation
     "search": "bench.search",  # search-as-you-type over persons
     "pdf": "bench.bench_pdf",  # household cards to PDF (app/reports)
+    "sync": "bench.bench_sync",  # first sync, 1,000 edits each way, no-op round trip (HTTP on loopback)
+    "pouchdb": "bench.bench_pouchdb",  # peer: PouchDB replicating the same records (npm, not in --quick)
+    "client": "bench.bench_client",  # cold start to the main window, peak RSS (offscreen)
+    "server_load": "bench.bench_server_load",  # 100 concurrent syncing clients on PostgreSQL (not in --quick)
     "link": "bench.bench_link",  # sync over emulated weak links (root, network namespaces; not in --quick)
 }
 
