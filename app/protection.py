@@ -24,18 +24,26 @@ from keyring.errors import KeyringError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.enrolment import KEYRING_SERVICE, KeyringUnavailable, SecretStore, check_secure_keyring
+from app.enrolment import (
+    KEYRING_SERVICE,
+    EnrolmentService,
+    KeyringUnavailable,
+    SecretStore,
+    check_secure_keyring,
+)
 from app.errors import UserFacingError
 from app.sync_service import LOCK_KEY
 from db.engine import DatabaseLocked, check_key, encrypt_in_place, is_encrypted, new_database_key, open_local
 from sync.capture import read_state, write_state
 from sync.http_transport import HttpTransport, TransportError
+from sync.wire import SCHEMA_VERSION
 
 # Roles whose laptops go to the villages: their register is encrypted whatever the setting says.
 ENCRYPTED_ROLES = frozenset({"village_cadre", "grid_worker"})
 ESCROW_PATH = "/escrow/key"
 # Local sync-state row: "pending" while the key of this (encrypted) database is not yet escrowed.
 ESCROW_STATE = "database_key_escrow"
+ENCRYPT_SETTING = "encrypt_database"  # local sync-state row: "1" when a user asked for encryption
 log = logging.getLogger(__name__)
 
 
@@ -167,12 +175,24 @@ def erase_local_database(path: str | Path, keys: DatabaseKeys) -> list[Path]:
     return removed
 
 
+def request_encryption(sessions: sessionmaker[Session]) -> None:
+    """The optional setting for roles not encrypted by default (an office PC that holds the township's
+    register): kept in the database itself, honoured at the next start by `protect_on_open`."""
+    with sessions.begin() as session:
+        write_state(session, ENCRYPT_SETTING, "1")
+
+
 def protect_on_open(path: str | Path, engine: Engine, role: str, keys: DatabaseKeys,
                     setting: bool = False) -> Engine:
-    """At startup, for an enrolled device: when its role (or the setting) wants encryption and the
-    file is still plain (enrolled earlier, or converted by no one yet), convert it now, before any
+    """At startup, for an enrolled device: when its role (or the setting, given or stored by
+    `request_encryption`) wants encryption and the file is still plain, convert it now, before any
     window shows its data, and mark the key as waiting for escrow. Returns the engine to use."""
-    if not encryption_required(role, setting) or is_encrypted(path):
+    if is_encrypted(path):
+        return engine
+    if not setting:
+        with sessionmaker(engine)() as session:
+            setting = read_state(session, ENCRYPT_SETTING) == "1"
+    if not encryption_required(role, setting):
         return engine
     protect(path, keys, engine)
     engine = open_protected(path, keys)
@@ -203,14 +223,34 @@ def escrow_if_pending(path: str | Path, sessions: sessionmaker[Session], keys: D
 
 
 def start_escrow(path: str | Path, sessions: sessionmaker[Session], keys: DatabaseKeys,
-                 transport: Callable[[], HttpTransport]) -> threading.Thread | None:
-    """`escrow_if_pending` on a daemon thread when a key waits for escrow (None otherwise), so an
-    offline start is not slowed by the network."""
+                 enrolment: EnrolmentService) -> threading.Thread | None:
+    """Send a key waiting for escrow on a daemon thread (None when nothing waits), so an offline
+    start is not slowed by the network. Everything that reads the database (the state, the key, the
+    token) is read here first: the thread only talks to the server, and writes once on success."""
     with sessions() as session:
         if read_state(session, ESCROW_STATE) != "pending":
             return None
-    thread = threading.Thread(target=escrow_if_pending, args=(path, sessions, keys, transport),
-                              name="key-escrow", daemon=True)
+    current, key = enrolment.current(), keys.get(path)
+    try:
+        token = enrolment.token()
+    except UserFacingError:
+        return None  # logged out: escrow waits for the next login
+    if current is None or key is None:
+        return None
+    transport = HttpTransport(current.server_url, schema_version=SCHEMA_VERSION, token=token)
+
+    def send() -> None:
+        try:
+            escrow_key(transport, key)
+        except UserFacingError as exc:
+            log.warning("database key escrow postponed: %s", exc.code)
+            return
+        finally:
+            transport.close()
+        with sessions.begin() as session:
+            write_state(session, ESCROW_STATE, "done")
+
+    thread = threading.Thread(target=send, name="key-escrow", daemon=True)
     thread.start()
     return thread
 

@@ -149,6 +149,33 @@ def test_release_key_and_audit_from_the_command_line(server, tmp_path):
     assert len(listed.stdout.strip().splitlines()) == 1
 
 
+def test_a_cadre_enrolled_with_a_plain_database_is_encrypted_and_escrowed_at_the_next_start(server, tmp_path):
+    import time
+
+    from app.protection import ESCROW_STATE
+    from sync.capture import read_state
+
+    name = server.add_user("village_cadre", VILLAGE)
+    pc = Pc(tmp_path / "later.db", server, name)  # logged in from the settings page: still plain
+    pc.add_person(VILLAGE, 9, PEOPLE[1])
+    device = pc.enrolment.device_id()
+    pc.close()
+    services = open_client(tmp_path / "later.db", secrets=SecretStore(pc.ring))
+    assert is_encrypted(tmp_path / "later.db")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the escrow runs on its own thread
+        with services.context.sessions() as s:
+            if read_state(s, ESCROW_STATE) == "done":
+                break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the key was not escrowed")
+    services.context.close()
+    admin = server.user_client("township_admin", TOWNSHIP)
+    released = admin.post(f"/escrow/{device}/release", json={"reason": "例行抽查"}).json()
+    assert released["key"] == pc.keys.get(tmp_path / "later.db")
+
+
 def test_audit_entries_reach_the_city_and_only_the_city_admin_queries_them(server, tmp_path):
     name = server.add_user("township_staff", TOWNSHIP)
     pc = Pc(tmp_path / "staff.db", server, name)

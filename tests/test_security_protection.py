@@ -205,6 +205,13 @@ def test_startup_leaves_an_office_pc_plain_unless_asked(tmp_path):
 
     path = tmp_path / "township.db"
     _enrol_offline(path, "township_staff", "150422100")
-    services = open_client(path, secrets=SecretStore(MemoryKeyring()))
-    services.context.close()
+    ring = MemoryKeyring()
+    services = open_client(path, secrets=SecretStore(ring))
     assert not is_encrypted(path)
+    from app.protection import request_encryption
+
+    request_encryption(services.context.sessions)  # the office asks for it: honoured at the next start
+    services.context.close()
+    services = open_client(path, secrets=SecretStore(ring))
+    assert is_encrypted(path) and _persons(services.context.engine) == 5
+    services.context.close()

@@ -58,7 +58,7 @@ def open_client(path: str | Path, key: str | None = None, allow_unenrolled: bool
     context = ClientContext(engine, actor)
     enrolment_service, sync = client_sync(engine, context.sessions, secrets)
     if enrolment is not None:
-        start_escrow(path, context.sessions, keys, enrolment_service.transport)
+        start_escrow(path, context.sessions, keys, enrolment_service)
     conflicts = ReviewQueue(context, enrolment_service.transport) if enrolment is not None else None
     return ClientServices(context=context, sync=sync, outbox=OutboxReview(context.sessions, actor),
                           conflicts=conflicts, enrolment=enrolment_service, enrolled=enrolment is not None)
