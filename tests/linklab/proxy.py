@@ -26,6 +26,7 @@ from pathlib import Path
 
 READ_SIZE = 8192
 QUEUE_PIECES = 8  # pieces held per direction while they wait out the delay (keeps back-pressure)
+SEND_BUFFER = 4096  # bytes the kernel and asyncio may hold towards the client (the kernel doubles it)
 
 
 @dataclass
@@ -108,6 +109,7 @@ class LinkProxy:
 
     async def handle(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         self.stats.connections += 1
+        self._hold_little(client_writer)
         self._writers.add(client_writer)
         try:
             await self._open.wait()  # a connection made during a cut hears nothing until it is reset
@@ -131,6 +133,15 @@ class LinkProxy:
                 with contextlib.suppress(Exception):
                     writer.transport.abort() if self._cut_active() else writer.close()
             self.save()
+
+    @staticmethod
+    def _hold_little(writer: asyncio.StreamWriter) -> None:
+        """Keep only a few kB between the proxy and the shaped link: bytes queued in large buffers
+        would keep flowing through a stall or a cut and be counted as delivered when they were not."""
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+        writer.transport.set_write_buffer_limits(high=SEND_BUFFER)
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: bool) -> None:
         """Read pieces, let each wait out the one-way delay, then write it when the link is open."""
@@ -174,8 +185,6 @@ class LinkProxy:
 
 async def serve(listen: tuple[str, int], proxy: LinkProxy, ready: Path | None) -> None:
     server = await asyncio.start_server(proxy.handle, *listen, reuse_address=True)
-    for sock in server.sockets:  # a small send buffer: bytes "sent" are bytes on their way, not parked
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 32 * 1024)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
