@@ -215,3 +215,36 @@ def test_startup_leaves_an_office_pc_plain_unless_asked(tmp_path):
     services = open_client(path, secrets=SecretStore(ring))
     assert is_encrypted(path) and _persons(services.context.engine) == 5
     services.context.close()
+
+
+LOCKED_START = r"""
+import sys
+from PySide6.QtCore import QSettings
+QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, sys.argv[2])
+from app.enrolment import SecretStore
+from app.protection import DatabaseKeys, protect
+from db.engine import open_local
+from tests.client_sync_support import MemoryKeyring
+import ui.app
+
+path = sys.argv[1]
+protect(path, DatabaseKeys(SecretStore(MemoryKeyring())), open_local(path))  # its key is on another PC
+ui.app.Dialogs.error = lambda self, parent, title, text: print("SHOWN", text.replace("\n", " "))
+print("EXIT", ui.app.run(sys.argv[:1], database_path=path, secrets=SecretStore(MemoryKeyring())))
+"""
+
+
+def test_the_desktop_client_started_without_the_key_says_why_and_exits(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "TD_DATA_DIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    path = tmp_path / "client.db"
+    done = subprocess.run([sys.executable, "-c", LOCKED_START, str(path), str(tmp_path / "settings")], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent)
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines() if " " in line)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert lines["EXIT"] == "2" and "密钥" in lines["SHOWN"] and "client.db" in lines["SHOWN"]
+    assert is_encrypted(path) and sorted(p.name for p in tmp_path.glob("*.db")) == ["client.db"]

@@ -23,6 +23,7 @@ from app.client.one_form import OneFormDesk
 from app.client.startup import ClientServices, open_client
 from app.client.task_desk import TaskDesk
 from app.client.work_charts import WorkChartsDesk
+from app.errors import UserFacingError
 from ui import i18n
 from ui import settings as opts
 from ui.casedesk.page import CaseDeskPage
@@ -153,7 +154,11 @@ def run(argv: list[str], database_path: Path | None = None, secrets=None) -> int
     dialogs = Dialogs()
     install_excepthook(dialogs, settings.get(opts.LANGUAGE))
     path = Path(database_path or settings.get(opts.DATABASE_PATH) or paths.local_db_path())
-    services = open_client(path, allow_unenrolled=True, secrets=secrets)
+    try:
+        services = open_client(path, allow_unenrolled=True, secrets=secrets)
+    except UserFacingError as exc:  # the database key is missing or wrong, or a remote wipe just finished
+        show_error(dialogs, None, exc, settings.get(opts.LANGUAGE))
+        return 2
     runner = TaskRunner()
     window = build_main_window(Shell(services.context, runner, settings, dialogs, services=services))
     window.resize(1366, 740)
