@@ -160,7 +160,8 @@ def query_audit(session: Session, f: AuditFilter) -> list[dict]:
         query = query.where(AuditEntry.at < f.until)
     rows = [{"at": e.at, "username": e.username, "device_id": e.device_id, "action": e.action,
              "entity": e.entity, "record_ids": list(e.record_ids or []), "reason": e.reason,
-             "region_code": e.region_code} for e in session.scalars(query.limit(f.limit * 2))]
+             "region_code": e.region_code} for e in session.scalars(query if f.record_id else query.limit(f.limit))]
+    # record ids are a JSON list: matched here, so with a record filter the SQL is not limited
     rows = [r for r in rows if _matches(r, f)] + [r for r in _releases() if _matches(r, f)]
     rows.sort(key=lambda r: r["at"], reverse=True)
     return rows[:f.limit]
