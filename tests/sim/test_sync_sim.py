@@ -265,14 +265,17 @@ class SyncSimulation(RuleBasedStateMachine):
 
     @precondition(lambda self: self.cases)
     @rule(picks=st.lists(st.integers(0, 99), min_size=1, max_size=3), which=st.integers(0, 999),
-          backs=st.lists(st.booleans(), min_size=3, max_size=3))
-    def move_case(self, picks, which, backs):
-        """One case moved by one or more clients before they sync (forward or explicit return)."""
+          moves=st.lists(st.tuples(st.booleans(), st.integers(1, 3)), min_size=3, max_size=3))
+    def move_case(self, picks, which, moves):
+        """One case moved by one or more clients before they sync: each client returns it (when
+        its status allows) or advances it one to three steps, so the branches differ."""
         cid = self._local(self._client(picks[0]), Case, which)
         if cid is None:
             return
-        for pick, back in zip(picks, backs, strict=False):
-            self._move_case(self._client(pick), cid, back)
+        for pick, (back, steps) in zip(picks, moves, strict=False):
+            client = self._client(pick)
+            for _step in range(1 if back else steps):
+                self._move_case(client, cid, back)
 
     def _move_case(self, client: SimClient, cid: str, back: bool) -> None:
         """A status move with its handling-log entry; a return is remembered as explicit."""
