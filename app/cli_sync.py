@@ -15,8 +15,9 @@ from typing import TextIO
 from app import paths
 from app.bundle import BundleService, ExportSummary, ImportSummary, RelaySummary
 from app.enrolment import EnrolmentService
+from app.protection import DatabaseKeys, open_protected
 from app.sync_service import SyncEvent, SyncFailed, SyncFinished, SyncProgress, SyncService, client_sync
-from db.engine import open_local, session_factory
+from db.engine import session_factory
 from sync.capture import install_capture
 
 PHASES = {"push": "上传", "snapshot": "首次下载", "pull": "下载"}
@@ -59,7 +60,7 @@ class ProgressBar:
 
 def _open(args: argparse.Namespace) -> tuple[object, object, EnrolmentService, SyncService]:
     path = Path(args.database) if args.database else paths.local_db_path()
-    engine = open_local(path)
+    engine = open_protected(path, DatabaseKeys())  # an encrypted database opens with its keyring key
     sessions = session_factory(engine)
     enrolment, sync = client_sync(engine, sessions, ca_bundle=args.ca_bundle)
     install_capture(sessions, enrolment.device_id())

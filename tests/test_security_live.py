@@ -324,3 +324,34 @@ def test_no_personal_data_in_any_log(server, tmp_path):
     for source, text in logs.items():
         leaked = [value for value in secrets if value in text]
         assert not leaked, f"{source} log holds personal data: {leaked}"
+
+
+def test_command_line_encrypt_sync_and_restore_a_released_key(server, tmp_path, monkeypatch, capsys):
+    import io
+
+    import keyring
+
+    from app.cli import main
+
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    try:
+        db = str(tmp_path / "office.db")
+        monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+        assert main(["login", "--server", server.url, "--user", server.add_user("township_staff", TOWNSHIP),
+                     "--password-stdin", "--database", db]) == 0
+        assert main(["encrypt", "--database", db]) == 0 and is_encrypted(db)
+        assert main(["sync", "--database", db]) == 0  # the CLI opens the encrypted file with its key
+        key = DatabaseKeys().get(db)
+        DatabaseKeys().forget(db)
+        capsys.readouterr()
+        assert main(["sync", "--database", db]) == 2
+        assert "密钥" in capsys.readouterr().err
+        monkeypatch.setattr(sys, "stdin", io.StringIO("x'" + "33" * 32 + "'\n"))
+        assert main(["restore-key", "--database", db]) == 2 and DatabaseKeys().get(db) is None
+        monkeypatch.setattr(sys, "stdin", io.StringIO(key + "\n"))
+        assert main(["restore-key", "--database", db]) == 0
+        assert main(["sync", "--database", db]) == 0
+    finally:
+        keyring.set_keyring(previous)
