@@ -119,9 +119,47 @@ class SqlMergeStore:
         self.session = session
         self.now = now
         self._device_state: dict[str, DeviceSyncState] = {}
+        # Rows read ahead for a whole batch (`prefetch`); a key present with None is known absent.
+        self._applied: dict[str, AppliedChange | None] = {}
+        self._records: dict[tuple[str, str], Any] = {}
+        self._versions: dict[tuple[str, str], RecordVersion | None] = {}
+
+    def prefetch(self, changes: list[Change]) -> None:
+        """Read the batch's answered changes, records and versions with one IN query per kind and
+        500 ids, so the per-change lookups below hit dicts (a SELECT per lookup made a push of 500
+        changes take seconds)."""
+        ids = [c.change_id for c in changes]
+        for part in _chunks(ids):
+            self._applied.update(dict.fromkeys(part))
+            self._applied.update((r.change_id, r) for r in self.session.scalars(
+                select(AppliedChange).where(AppliedChange.change_id.in_(part))))
+        by_entity: dict[str, list[str]] = {}
+        for change in changes:
+            by_entity.setdefault(change.entity, []).append(change.record_id)
+        for entity, record_ids in by_entity.items():
+            cls = model_for_entity(entity)
+            for part in _chunks(list(dict.fromkeys(record_ids))):
+                self._records.update(((entity, rid), None) for rid in part)
+                self._records.update(((entity, o.id), o) for o in self.session.scalars(
+                    select(cls).where(cls.id.in_(part))))
+                self._versions.update(((entity, rid), None) for rid in part)
+                self._versions.update(((entity, v.record_id), v) for v in self.session.scalars(
+                    select(RecordVersion).where(RecordVersion.entity == entity, RecordVersion.record_id.in_(part))))
+
+    def _record(self, cls: type, entity: str, record_id: str) -> Any:
+        key = (entity, record_id)
+        if key not in self._records:
+            self._records[key] = self.session.get(cls, record_id)
+        return self._records[key]
+
+    def _version(self, entity: str, record_id: str) -> RecordVersion | None:
+        key = (entity, record_id)
+        if key not in self._versions:
+            self._versions[key] = self.session.get(RecordVersion, key)
+        return self._versions[key]
 
     def answered(self, change_id: str) -> tuple[str, ChangeResult] | None:
-        row = self.session.get(AppliedChange, change_id)
+        row = self._applied[change_id] if change_id in self._applied else self.session.get(AppliedChange, change_id)
         if row is None:
             return None
         result = ChangeResult(row.change_id, row.outcome, row.server_seq, row.code, row.message)
@@ -139,10 +177,10 @@ class SqlMergeStore:
         return self._device(device_id).last_device_seq or 0
 
     def load(self, entity: str, record_id: str) -> RecordState | None:
-        obj = self.session.get(model_for_entity(entity), record_id)
+        obj = self._record(model_for_entity(entity), entity, record_id)
         if obj is None:
             return None
-        version = self.session.get(RecordVersion, (entity, record_id))
+        version = self._version(entity, record_id)
         raw = version.field_versions if version else {}
         versions = {name: FieldVersion(*v) for name, v in raw.items()}
         return RecordState(record_fields(obj), versions, version.server_seq if version else 0)
@@ -183,10 +221,11 @@ class SqlMergeStore:
                       state: RecordState | None) -> int:
         seq = self._next_seq()
         cls = model_for_entity(change.entity)
-        obj = self.session.get(cls, change.record_id)
+        obj = self._record(cls, change.entity, change.record_id)
         if obj is None:
             obj = cls(id=change.record_id)
             self.session.add(obj)
+            self._records[(change.entity, change.record_id)] = obj
         for name, value in decision.written.items():
             setattr(obj, name, decode_value(cls, name, value))
         old_region = scope_region(change.entity, state.fields) if state else None
@@ -203,10 +242,11 @@ class SqlMergeStore:
         return seq
 
     def _bump_version(self, change: Change, mine: FieldVersion, decision: Decision, region: str) -> None:
-        version = self.session.get(RecordVersion, (change.entity, change.record_id))
+        version = self._version(change.entity, change.record_id)
         if version is None:
             version = RecordVersion(entity=change.entity, record_id=change.record_id, field_versions={})
             self.session.add(version)
+            self._versions[(change.entity, change.record_id)] = version
         versions = dict(version.field_versions or {})
         for name in decision.written:
             versions[name] = [mine.seq, mine.hlc, mine.device, mine.user]
@@ -215,10 +255,12 @@ class SqlMergeStore:
         version.region_code = region
 
     def remember(self, change: Change, result: ChangeResult) -> None:
-        self.session.add(AppliedChange(
+        row = AppliedChange(
             change_id=change.change_id, device_id=change.device_id, device_seq=change.device_seq,
             payload_hash=change.payload_hash(), outcome=result.outcome, server_seq=result.server_seq,
-            code=result.code, message=result.message, applied_at=self.now))
+            code=result.code, message=result.message, applied_at=self.now)
+        self.session.add(row)
+        self._applied[change.change_id] = row
         state = self._device(change.device_id)
         state.last_device_seq = max(state.last_device_seq or 0, change.device_seq)
         state.last_push_at = self.now
@@ -273,18 +315,29 @@ def push(session: Session, device_id: str, user: str, changes: list[dict[str, An
     _lock_counter(session)
     store = SqlMergeStore(session, dt.datetime.fromtimestamp(now_ms / 1000, dt.UTC).replace(tzinfo=None))
     ctx = PushContext(user=user, now_ms=now_ms, may_write=may_write)
-    results = []
+    parsed: list[Change | WireError] = []
     for raw in changes:
         try:
             change, _decoded = parse_change(raw)
             if change.device_id != device_id:
                 raise WireError("wrong_device", "变更的设备号与登录设备不符")
+            parsed.append(change)
         except WireError as error:
-            results.append(_remember_invalid(store, raw, device_id, error))
+            parsed.append(error)
+    store.prefetch([c for c in parsed if isinstance(c, Change)])
+    results = []
+    for raw, change in zip(changes, parsed, strict=True):
+        if isinstance(change, WireError):
+            results.append(_remember_invalid(store, raw, device_id, change))
             continue
         results.append(apply_change(store, change, ctx))
-        session.flush()
+    session.flush()
     return results
+
+
+def _chunks(ids: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
 
 
 def current_cursor(session: Session) -> int:
