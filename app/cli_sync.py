@@ -27,9 +27,9 @@ BAR_WIDTH = 30
 class ProgressBar:
     """Draws sync events as one self-rewriting terminal line (plain lines when not a terminal)."""
 
-    def __init__(self, out: TextIO = sys.stderr) -> None:
-        self.out = out
-        self.tty = out.isatty()
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stderr  # looked up per bar: sys.stderr may be replaced after import
+        self.tty = self.out.isatty()
         self._last = ""
 
     def __call__(self, event: SyncEvent) -> None:
