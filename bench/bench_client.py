@@ -77,8 +77,18 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
 # --- the child process --------------------------------------------------------------------------------
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak RSS. /proc's VmHWM, not getrusage: Linux carries ru_maxrss across exec, so
+    a child of a large benchmark process would report its parent's peak."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _report(imports: float) -> None:
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = _peak_rss_mb()
     print(json.dumps({"ready_at": time.perf_counter(), "imports": imports, "rss_mb": rss_mb}), flush=True)
 
 

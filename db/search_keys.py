@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -33,6 +32,9 @@ def name_initials(name: str) -> str:
         if name.startswith(surname):
             prefix, name = initials, name[len(surname):]
             break
+    # imported here: pypinyin's phrase tables take ~0.3 s to load and the client's start needs none
+    from pypinyin import Style, lazy_pinyin
+
     letters = lazy_pinyin(name, style=Style.FIRST_LETTER, errors=_latin_only)
     return (prefix + "".join(letters)).lower()
 

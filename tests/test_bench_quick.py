@@ -30,7 +30,7 @@ def test_percentile_nearest_rank():
 def test_quick_bench_prints_every_figure():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--households", "300", "--queries", "5"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     parsed = {m["name"]: m for m in map(LINE.match, lines) if m}
@@ -40,3 +40,5 @@ def test_quick_bench_prints_every_figure():
             assert parsed[f"search_{kind}_{pct}"]["floor"] is not None
     assert parsed["demo_generate_township"]["unit"] == "s"
     assert float(parsed["search_persons_in_db"]["value"]) > 900
+    assert parsed["sync_first_sync"]["floor"] is not None and float(parsed["sync_first_sync_records"]["value"]) > 0
+    assert parsed["client_cold_start_main_window"]["floor"] is not None
