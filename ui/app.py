@@ -12,18 +12,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication
 
 from app import paths
 from app.client import ClientContext
-from app.logs import configure_client_logging
 from app.client.case_desk import CaseDesk
 from app.client.one_form import OneFormDesk
 from app.client.startup import ClientServices, open_client
 from app.client.task_desk import TaskDesk
 from app.client.work_charts import WorkChartsDesk
 from app.errors import UserFacingError
+from app.logs import configure_client_logging
+from resources import RESOURCES_DIR
 from ui import i18n
 from ui import settings as opts
 from ui.casedesk.page import CaseDeskPage
@@ -82,8 +83,10 @@ def build_main_window(shell: Shell) -> MainWindow:
                                 charts=WorkChartsPanel(WorkChartsDesk(ctx), runner, on_error))),
         PageEntry("register", translate("MainWindow", "户籍人口"), register),
         PageEntry("tasks", translate("MainWindow", "任务"),
-                  TaskDeskPage(TaskDesk(ctx), OneFormDesk(ctx), runner, dialogs, on_error)),
-        PageEntry("cases", translate("MainWindow", "事件"), CaseDeskPage(CaseDesk(ctx), runner, dialogs, on_error)),
+                  TaskDeskPage(TaskDesk(ctx), OneFormDesk(ctx), runner, dialogs, on_error,
+                               printer=printer, reports=lambda: ctx.reports)),
+        PageEntry("cases", translate("MainWindow", "事件"),
+                  CaseDeskPage(CaseDesk(ctx), runner, dialogs, on_error, printer=printer, reports=lambda: ctx.reports)),
         PageEntry("review", translate("MainWindow", "待审"),
                   ReviewPage(services.outbox, services.conflicts, runner, dialogs, on_error, status_bar.refresh,
                              lambda entity, record_id: open_record(entity, record_id))),
@@ -143,6 +146,9 @@ def create_application(argv: list[str], settings: opts.Settings | None = None) -
     settings = settings or opts.Settings()
     app._translators = i18n.install(app, settings.get(opts.LANGUAGE), paths.cache_dir() / "i18n")
     use_cjk_font(app)
+    icon = RESOURCES_DIR / "icons" / "township-desk.png"  # drawn by scripts/make_icon.py
+    if icon.exists():  # a bundle without icons still starts
+        app.setWindowIcon(QIcon(str(icon)))
     return app, settings
 
 

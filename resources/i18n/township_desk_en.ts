@@ -182,251 +182,261 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="61"/>
+        <location filename="../../ui/casedesk/detail.py" line="64"/>
         <source>请在左侧选择一件事件</source>
         <translation>Choose a case on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="70"/>
+        <location filename="../../ui/casedesk/detail.py" line="67"/>
+        <source>打印事件处置单…</source>
+        <translation>Print case handling form…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="76"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="70"/>
+        <location filename="../../ui/casedesk/detail.py" line="76"/>
         <source>人员</source>
         <translation>By</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="70"/>
+        <location filename="../../ui/casedesk/detail.py" line="76"/>
         <source>动作</source>
         <translation>Action</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="70"/>
+        <location filename="../../ui/casedesk/detail.py" line="76"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="70"/>
+        <location filename="../../ui/casedesk/detail.py" line="76"/>
         <source>意见</source>
         <translation>Comment</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="72"/>
+        <location filename="../../ui/casedesk/detail.py" line="78"/>
         <source>办理记录</source>
         <translation>Handling log</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="73"/>
+        <location filename="../../ui/casedesk/detail.py" line="79"/>
         <source>吹哨报到</source>
         <translation>Joint handling</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="74"/>
-        <location filename="../../ui/casedesk/detail.py" line="275"/>
+        <location filename="../../ui/casedesk/detail.py" line="80"/>
+        <location filename="../../ui/casedesk/detail.py" line="284"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="74"/>
+        <location filename="../../ui/casedesk/detail.py" line="80"/>
         <source>身份</source>
         <translation>Role</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="74"/>
+        <location filename="../../ui/casedesk/detail.py" line="80"/>
         <source>电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="75"/>
+        <location filename="../../ui/casedesk/detail.py" line="81"/>
         <source>当事人</source>
         <translation>Parties</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="85"/>
+        <location filename="../../ui/casedesk/detail.py" line="94"/>
         <source>部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="85"/>
+        <location filename="../../ui/casedesk/detail.py" line="94"/>
         <source>吹哨时间</source>
         <translation>Summoned at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="85"/>
+        <location filename="../../ui/casedesk/detail.py" line="94"/>
         <source>报到时间</source>
         <translation>Arrived at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="85"/>
-        <location filename="../../ui/casedesk/detail.py" line="92"/>
-        <location filename="../../ui/casedesk/detail.py" line="302"/>
-        <location filename="../../ui/casedesk/detail.py" line="306"/>
+        <location filename="../../ui/casedesk/detail.py" line="94"/>
+        <location filename="../../ui/casedesk/detail.py" line="101"/>
+        <location filename="../../ui/casedesk/detail.py" line="311"/>
+        <location filename="../../ui/casedesk/detail.py" line="315"/>
         <source>评价</source>
         <translation>Evaluation</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="88"/>
+        <location filename="../../ui/casedesk/detail.py" line="97"/>
         <source>吹哨（召集所选部门）</source>
         <translation>Whistle (summon the ticked departments)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="90"/>
+        <location filename="../../ui/casedesk/detail.py" line="99"/>
         <source>记录报到</source>
         <translation>Record arrival</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="95"/>
+        <location filename="../../ui/casedesk/detail.py" line="104"/>
         <source>召集部门</source>
         <translation>Departments to summon</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="145"/>
+        <location filename="../../ui/casedesk/detail.py" line="154"/>
         <source>未报到</source>
         <translation>Not arrived</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="160"/>
+        <location filename="../../ui/casedesk/detail.py" line="169"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="162"/>
+        <location filename="../../ui/casedesk/detail.py" line="171"/>
         <source>编号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="162"/>
+        <location filename="../../ui/casedesk/detail.py" line="171"/>
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="162"/>
+        <location filename="../../ui/casedesk/detail.py" line="171"/>
         <source>办理期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="163"/>
+        <location filename="../../ui/casedesk/detail.py" line="172"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="163"/>
+        <location filename="../../ui/casedesk/detail.py" line="172"/>
         <source>地点</source>
         <translation>Place</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="163"/>
+        <location filename="../../ui/casedesk/detail.py" line="172"/>
         <source>诉求内容</source>
         <translation>Request</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="169"/>
-        <location filename="../../ui/casedesk/detail.py" line="190"/>
-        <location filename="../../ui/casedesk/detail.py" line="256"/>
+        <location filename="../../ui/casedesk/detail.py" line="178"/>
+        <location filename="../../ui/casedesk/detail.py" line="199"/>
+        <location filename="../../ui/casedesk/detail.py" line="265"/>
         <source>督办</source>
         <translation>Supervised</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="174"/>
+        <location filename="../../ui/casedesk/detail.py" line="183"/>
         <source>回访评价</source>
         <translation>Revisit</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="190"/>
+        <location filename="../../ui/casedesk/detail.py" line="199"/>
         <source>取消督办</source>
         <translation>End supervision</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="216"/>
+        <location filename="../../ui/casedesk/detail.py" line="225"/>
         <source>回访情况说明（居民的意见）</source>
         <translation>Revisit notes (the resident&apos;s opinion)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="216"/>
+        <location filename="../../ui/casedesk/detail.py" line="225"/>
         <source>办理意见（可不填）</source>
         <translation>Comment (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="225"/>
+        <location filename="../../ui/casedesk/detail.py" line="234"/>
         <source>本乡镇（村、网格）处置</source>
         <translation>Handled by the township (village, grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="226"/>
+        <location filename="../../ui/casedesk/detail.py" line="235"/>
         <source>分派给</source>
         <translation>Dispatch to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="231"/>
+        <location filename="../../ui/casedesk/detail.py" line="240"/>
         <source>新的办理期限（年-月-日）</source>
         <translation>New deadline (YYYY-MM-DD)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="235"/>
+        <location filename="../../ui/casedesk/detail.py" line="244"/>
         <source>日期格式应为 2026-12-31</source>
         <translation>Dates look like 2026-12-31</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="238"/>
+        <location filename="../../ui/casedesk/detail.py" line="247"/>
         <source>居民满意度</source>
         <translation>Resident&apos;s satisfaction</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="169"/>
-        <location filename="../../ui/casedesk/detail.py" line="244"/>
-        <location filename="../../ui/casedesk/detail.py" line="248"/>
+        <location filename="../../ui/casedesk/detail.py" line="324"/>
+        <source>打印事件处置单</source>
+        <translation>Print case handling form</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="178"/>
+        <location filename="../../ui/casedesk/detail.py" line="253"/>
+        <location filename="../../ui/casedesk/detail.py" line="257"/>
         <source>转交部门</source>
         <translation>Escalated to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="244"/>
+        <location filename="../../ui/casedesk/detail.py" line="253"/>
         <source>转交给哪个部门办理</source>
         <translation>Which department takes the case over</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="248"/>
+        <location filename="../../ui/casedesk/detail.py" line="257"/>
         <source>转交说明（可不填）</source>
         <translation>Note for the department (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="256"/>
+        <location filename="../../ui/casedesk/detail.py" line="265"/>
         <source>督办意见（可不填）</source>
         <translation>Supervision note (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="262"/>
+        <location filename="../../ui/casedesk/detail.py" line="271"/>
         <source>查看电话</source>
         <translation>Show phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="262"/>
+        <location filename="../../ui/casedesk/detail.py" line="271"/>
         <source>查看原因（将记入审计日志）</source>
         <translation>Why (recorded in the audit log)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="270"/>
+        <location filename="../../ui/casedesk/detail.py" line="279"/>
         <source>反映人电话</source>
         <translation>Reporter&apos;s phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="275"/>
-        <location filename="../../ui/casedesk/detail.py" line="278"/>
+        <location filename="../../ui/casedesk/detail.py" line="284"/>
+        <location filename="../../ui/casedesk/detail.py" line="287"/>
         <source>添加当事人</source>
         <translation>Add a party</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="278"/>
+        <location filename="../../ui/casedesk/detail.py" line="287"/>
         <source>身份（如：被反映人、邻居）</source>
         <translation>Role (e.g. the person complained about, a neighbour)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="302"/>
+        <location filename="../../ui/casedesk/detail.py" line="311"/>
         <source>部门到场处置情况</source>
         <translation>How did the department respond on site</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="306"/>
+        <location filename="../../ui/casedesk/detail.py" line="315"/>
         <source>评价说明（可不填）</source>
         <translation>Evaluation notes (optional)</translation>
     </message>
@@ -954,82 +964,82 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/app.py" line="79"/>
+        <location filename="../../ui/app.py" line="81"/>
         <source>工作台</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="82"/>
+        <location filename="../../ui/app.py" line="84"/>
         <source>户籍人口</source>
         <translation>Register</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="83"/>
+        <location filename="../../ui/app.py" line="85"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="85"/>
+        <location filename="../../ui/app.py" line="88"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="86"/>
+        <location filename="../../ui/app.py" line="90"/>
         <source>待审</source>
         <translation>Review</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="89"/>
+        <location filename="../../ui/app.py" line="93"/>
         <source>报表</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="90"/>
+        <location filename="../../ui/app.py" line="94"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="93"/>
+        <location filename="../../ui/app.py" line="97"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="111"/>
+        <location filename="../../ui/app.py" line="115"/>
         <source>市级管理员</source>
         <translation>City administrator</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="111"/>
+        <location filename="../../ui/app.py" line="115"/>
         <source>部门用户</source>
         <translation>Department user</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="112"/>
+        <location filename="../../ui/app.py" line="116"/>
         <source>乡镇管理员</source>
         <translation>Township administrator</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="113"/>
+        <location filename="../../ui/app.py" line="117"/>
         <source>乡镇工作人员</source>
         <translation>Township staff</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="114"/>
+        <location filename="../../ui/app.py" line="118"/>
         <source>村（社区）干部</source>
         <translation>Village cadre</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="114"/>
+        <location filename="../../ui/app.py" line="118"/>
         <source>网格员</source>
         <translation>Grid worker</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="124"/>
+        <location filename="../../ui/app.py" line="128"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="164"/>
+        <location filename="../../ui/app.py" line="175"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -2249,180 +2259,196 @@ Phone: %3</translation>
 <context>
     <name>TaskDetailPanel</name>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="40"/>
-        <location filename="../../ui/taskdesk/detail.py" line="120"/>
+        <location filename="../../ui/taskdesk/detail.py" line="43"/>
+        <location filename="../../ui/taskdesk/detail.py" line="129"/>
         <source>请在左侧选择一项任务</source>
         <translation>Choose a task on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="48"/>
+        <location filename="../../ui/taskdesk/detail.py" line="46"/>
+        <source>打印任务清单/反馈单…</source>
+        <translation>Print task sheet / feedback form…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="54"/>
         <source>指派到村…</source>
         <translation>Assign to a village…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="51"/>
-        <location filename="../../ui/taskdesk/detail.py" line="80"/>
-        <location filename="../../ui/taskdesk/detail.py" line="256"/>
-        <location filename="../../ui/taskdesk/detail.py" line="259"/>
+        <location filename="../../ui/taskdesk/detail.py" line="57"/>
+        <location filename="../../ui/taskdesk/detail.py" line="89"/>
+        <location filename="../../ui/taskdesk/detail.py" line="265"/>
+        <location filename="../../ui/taskdesk/detail.py" line="268"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="52"/>
+        <location filename="../../ui/taskdesk/detail.py" line="58"/>
         <source>反馈</source>
         <translation>Feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="55"/>
+        <location filename="../../ui/taskdesk/detail.py" line="61"/>
         <source>一表通</source>
         <translation>One form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="58"/>
+        <location filename="../../ui/taskdesk/detail.py" line="64"/>
         <source>任务说明</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="60"/>
+        <location filename="../../ui/taskdesk/detail.py" line="66"/>
         <source>收到的数据</source>
         <translation>Data received</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="71"/>
+        <location filename="../../ui/taskdesk/detail.py" line="80"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="71"/>
+        <location filename="../../ui/taskdesk/detail.py" line="80"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="71"/>
+        <location filename="../../ui/taskdesk/detail.py" line="80"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="71"/>
-        <location filename="../../ui/taskdesk/detail.py" line="206"/>
+        <location filename="../../ui/taskdesk/detail.py" line="80"/>
+        <location filename="../../ui/taskdesk/detail.py" line="215"/>
         <source>已处理</source>
         <translation>Handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="78"/>
+        <location filename="../../ui/taskdesk/detail.py" line="87"/>
         <source>户编号、户内人员姓名或拼音首字母</source>
         <translation>Household number, a member&apos;s name or pinyin initials</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="82"/>
+        <location filename="../../ui/taskdesk/detail.py" line="91"/>
         <source>取消关联</source>
         <translation>Unlink</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="99"/>
+        <location filename="../../ui/taskdesk/detail.py" line="108"/>
         <source>向下发部门报告进展，例如：已入户核实28户，2户外出已电话联系。</source>
         <translation>Report progress to the department, e.g. 28 households visited, 2 away and reached by phone.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="101"/>
+        <location filename="../../ui/taskdesk/detail.py" line="110"/>
         <source>发送反馈</source>
         <translation>Send</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="160"/>
+        <location filename="../../ui/taskdesk/detail.py" line="169"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="160"/>
+        <location filename="../../ui/taskdesk/detail.py" line="169"/>
         <source>明天到期</source>
         <translation>Due tomorrow</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="162"/>
+        <location filename="../../ui/taskdesk/detail.py" line="171"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="162"/>
+        <location filename="../../ui/taskdesk/detail.py" line="171"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="162"/>
+        <location filename="../../ui/taskdesk/detail.py" line="171"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="163"/>
+        <location filename="../../ui/taskdesk/detail.py" line="172"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="163"/>
+        <location filename="../../ui/taskdesk/detail.py" line="172"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="163"/>
+        <location filename="../../ui/taskdesk/detail.py" line="172"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="163"/>
+        <location filename="../../ui/taskdesk/detail.py" line="172"/>
         <source>户</source>
         <translation>households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="171"/>
+        <location filename="../../ui/taskdesk/detail.py" line="180"/>
         <source>指派</source>
         <translation>Assigned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="171"/>
+        <location filename="../../ui/taskdesk/detail.py" line="180"/>
         <source>责任人</source>
         <translation>Person in charge</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="174"/>
+        <location filename="../../ui/taskdesk/detail.py" line="183"/>
         <source>需核对的户籍字段</source>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="206"/>
+        <location filename="../../ui/taskdesk/detail.py" line="215"/>
         <source>未处理</source>
         <translation>Not handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="222"/>
+        <location filename="../../ui/taskdesk/detail.py" line="231"/>
         <source>退回原因</source>
         <translation>Why is the task returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="235"/>
-        <location filename="../../ui/taskdesk/detail.py" line="239"/>
+        <location filename="../../ui/taskdesk/detail.py" line="244"/>
+        <location filename="../../ui/taskdesk/detail.py" line="248"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="235"/>
+        <location filename="../../ui/taskdesk/detail.py" line="244"/>
         <source>交给哪个村（社区）办理</source>
         <translation>Which village (community) handles it</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="239"/>
+        <location filename="../../ui/taskdesk/detail.py" line="248"/>
         <source>责任人（可不填）</source>
         <translation>Person in charge (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="256"/>
+        <location filename="../../ui/taskdesk/detail.py" line="265"/>
         <source>在任务范围内没有找到匹配的户</source>
         <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="259"/>
+        <location filename="../../ui/taskdesk/detail.py" line="268"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="320"/>
+        <location filename="../../ui/taskdesk/detail.py" line="330"/>
+        <source>打印任务清单/反馈单</source>
+        <translation>Print task sheet / feedback form</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="320"/>
+        <source>打印哪个村（社区）的清单</source>
+        <translation>Print the sheet of which village (community)</translation>
     </message>
 </context>
 <context>

@@ -53,14 +53,20 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
 class CaseDetailPanel(QWidget):
     changed = Signal()  # the case moved: queues and list should reload
 
-    def __init__(self, desk, runner, dialogs, on_error, parent: QWidget | None = None) -> None:
+    def __init__(self, desk, runner, dialogs, on_error, parent: QWidget | None = None, printer=None,
+                 reports=None) -> None:
         super().__init__(parent)
         self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
+        # ui.printing.Printer, and a callable giving the ReportService (reportlab loads at the first print)
+        self._printer, self._reports = printer, reports
         self.detail = None
         self._departments: list[tuple[str, str]] = []
         self.title = QLabel(self.tr("请在左侧选择一件事件"))
         self.title.setWordWrap(True)
         self.title.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.print_button = QPushButton(self.tr("打印事件处置单…"))
+        self.print_button.clicked.connect(self.print_form)
+        self.print_button.setVisible(printer is not None and reports is not None)
         self.meta = QLabel()
         self.meta.setWordWrap(True)
         self.meta.setTextFormat(Qt.TextFormat.RichText)
@@ -75,7 +81,10 @@ class CaseDetailPanel(QWidget):
         self.tabs.addTab(self.parties, self.tr("当事人"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 0, 0, 0)
-        layout.addWidget(self.title)
+        heading = QHBoxLayout()
+        heading.addWidget(self.title, 1)
+        heading.addWidget(self.print_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(heading)
         layout.addWidget(self.meta)
         layout.addLayout(self.actions_row)
         layout.addWidget(self.tabs, 1)
@@ -305,6 +314,15 @@ class CaseDetailPanel(QWidget):
             return
         comment = self._dialogs.ask_text(self, self.tr("评价"), self.tr("评价说明（可不填）")) or ""
         self._run(lambda: self._desk.evaluate(whistle.id, EVALUATION_OPTIONS[index][0], comment))
+
+    def print_form(self) -> None:
+        """事件处置单 of the open case, with its log and signature boxes; phones masked (the service
+        checks, watermarks and audits)."""
+        if self.detail is None or self._printer is None or self._reports is None:
+            return
+        case, reports = self.detail.case, self._reports()
+        self._printer.print_pdf(self, self.tr("打印事件处置单"), f"事件处置单_{case.case_no}.pdf",
+                                lambda path, purpose: reports.print_case_form(case.id, path, purpose))
 
     def _run(self, job) -> None:
         self._runner.run_db(job, self._after)

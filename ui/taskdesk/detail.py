@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.rules import task_rules as tr
+from app.rules.regions import VILLAGE, region_level
 from ui.oneform.answers import AnswersPanel
 from ui.oneform.panel import OneFormPanel
 from ui.taskdesk.labels import action_text, field_text, kind_text, status_text
@@ -33,13 +34,19 @@ from ui.taskdesk.labels import action_text, field_text, kind_text, status_text
 class TaskDetailPanel(QWidget):
     changed = Signal()  # the target moved: the inbox should reload
 
-    def __init__(self, desk, one_form, runner, dialogs, on_error, parent: QWidget | None = None) -> None:
+    def __init__(self, desk, one_form, runner, dialogs, on_error, parent: QWidget | None = None, printer=None,
+                 reports=None) -> None:
         super().__init__(parent)
         self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
+        # ui.printing.Printer, and a callable giving the ReportService (reportlab loads at the first print)
+        self._printer, self._reports = printer, reports
         self.card = None
         self.title = QLabel(self.tr("请在左侧选择一项任务"))
         self.title.setWordWrap(True)
         self.title.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.print_button = QPushButton(self.tr("打印任务清单/反馈单…"))
+        self.print_button.clicked.connect(self.print_sheet)
+        self.print_button.setVisible(printer is not None and reports is not None)
         self.meta = QLabel()
         self.meta.setWordWrap(True)
         self.meta.setTextFormat(Qt.TextFormat.RichText)
@@ -60,7 +67,10 @@ class TaskDetailPanel(QWidget):
         self.tabs.addTab(self.answers, self.tr("收到的数据"))  # a department's view of 一表通 answers
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 0, 0, 0)
-        layout.addWidget(self.title)
+        heading = QHBoxLayout()
+        heading.addWidget(self.title, 1)
+        heading.addWidget(self.print_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(heading)
         layout.addWidget(self.meta)
         layout.addLayout(self.actions_row)
         layout.addWidget(self.tabs, 1)
@@ -292,6 +302,35 @@ class TaskDetailPanel(QWidget):
             self._after(result, error)
 
         self._runner.run_db(lambda: self._desk.feedback(target_id, text), done)
+
+    def print_sheet(self) -> None:
+        """任务清单/反馈单 of the open target for one village: the target's own village (or the one it
+        was handed on to); a township-wide target asks which village's households to list."""
+        if self.card is None or self._printer is None or self._reports is None:
+            return
+        view = self.card.detail.target
+        code = view.assigned_region_code or view.region_code
+        if region_level(code) >= VILLAGE:
+            self._print_sheet(view, code[:12])
+            return
+
+        def chosen(villages, error) -> None:
+            if error is not None:
+                self._on_error(error)
+                return
+            index = self._dialogs.choose(self, self.tr("打印任务清单/反馈单"), self.tr("打印哪个村（社区）的清单"),
+                                         [v.name for v in villages])
+            if index is not None:
+                self._print_sheet(view, villages[index].code)
+
+        target_id = view.id
+        self._runner.run_db(lambda: self._desk.villages_of(target_id), chosen)
+
+    def _print_sheet(self, view, village_code: str) -> None:
+        reports = self._reports()
+        self._printer.print_pdf(self, self.tr("打印任务清单/反馈单"), f"任务清单_{view.task_no}_{village_code}.pdf",
+                                lambda path, purpose: reports.print_task_sheet(view.task_id, village_code, path,
+                                                                               purpose))
 
     def _run(self, job) -> None:
         self._runner.run_db(job, self._after)

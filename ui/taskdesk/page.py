@@ -32,7 +32,7 @@ OVERDUE, DUE_SOON = "#c62828", "#e65100"
 
 class TaskDeskPage(QWidget):
     def __init__(self, desk, one_form, runner, dialogs, on_error, forms: TaskForms | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, printer=None, reports=None) -> None:
         super().__init__(parent)
         self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
         self._forms = forms or TaskForms()
@@ -53,7 +53,7 @@ class TaskDeskPage(QWidget):
         self.issue_button.clicked.connect(self.create_new)
         self.issue_button.setVisible(desk.actor.role in (DEPARTMENT, CITY_ADMIN))
         self.tree = self._build_tree()
-        self.detail = TaskDetailPanel(desk, one_form, runner, dialogs, on_error)
+        self.detail = TaskDetailPanel(desk, one_form, runner, dialogs, on_error, printer=printer, reports=reports)
         self.detail.changed.connect(self.reload)
         bar = QHBoxLayout()
         bar.addWidget(heading)
