@@ -2259,194 +2259,194 @@ Phone: %3</translation>
 <context>
     <name>TaskDetailPanel</name>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="43"/>
-        <location filename="../../ui/taskdesk/detail.py" line="129"/>
+        <location filename="../../ui/taskdesk/detail.py" line="44"/>
+        <location filename="../../ui/taskdesk/detail.py" line="130"/>
         <source>请在左侧选择一项任务</source>
         <translation>Choose a task on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="46"/>
+        <location filename="../../ui/taskdesk/detail.py" line="47"/>
         <source>打印任务清单/反馈单…</source>
         <translation>Print task sheet / feedback form…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="54"/>
+        <location filename="../../ui/taskdesk/detail.py" line="55"/>
         <source>指派到村…</source>
         <translation>Assign to a village…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="57"/>
-        <location filename="../../ui/taskdesk/detail.py" line="89"/>
-        <location filename="../../ui/taskdesk/detail.py" line="265"/>
-        <location filename="../../ui/taskdesk/detail.py" line="268"/>
+        <location filename="../../ui/taskdesk/detail.py" line="58"/>
+        <location filename="../../ui/taskdesk/detail.py" line="90"/>
+        <location filename="../../ui/taskdesk/detail.py" line="266"/>
+        <location filename="../../ui/taskdesk/detail.py" line="269"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="58"/>
+        <location filename="../../ui/taskdesk/detail.py" line="59"/>
         <source>反馈</source>
         <translation>Feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="61"/>
+        <location filename="../../ui/taskdesk/detail.py" line="62"/>
         <source>一表通</source>
         <translation>One form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="64"/>
+        <location filename="../../ui/taskdesk/detail.py" line="65"/>
         <source>任务说明</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="66"/>
+        <location filename="../../ui/taskdesk/detail.py" line="67"/>
         <source>收到的数据</source>
         <translation>Data received</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="80"/>
+        <location filename="../../ui/taskdesk/detail.py" line="81"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="80"/>
+        <location filename="../../ui/taskdesk/detail.py" line="81"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="80"/>
+        <location filename="../../ui/taskdesk/detail.py" line="81"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="80"/>
-        <location filename="../../ui/taskdesk/detail.py" line="215"/>
+        <location filename="../../ui/taskdesk/detail.py" line="81"/>
+        <location filename="../../ui/taskdesk/detail.py" line="216"/>
         <source>已处理</source>
         <translation>Handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="87"/>
+        <location filename="../../ui/taskdesk/detail.py" line="88"/>
         <source>户编号、户内人员姓名或拼音首字母</source>
         <translation>Household number, a member&apos;s name or pinyin initials</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="91"/>
+        <location filename="../../ui/taskdesk/detail.py" line="92"/>
         <source>取消关联</source>
         <translation>Unlink</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="108"/>
+        <location filename="../../ui/taskdesk/detail.py" line="109"/>
         <source>向下发部门报告进展，例如：已入户核实28户，2户外出已电话联系。</source>
         <translation>Report progress to the department, e.g. 28 households visited, 2 away and reached by phone.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="110"/>
+        <location filename="../../ui/taskdesk/detail.py" line="111"/>
         <source>发送反馈</source>
         <translation>Send</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="169"/>
+        <location filename="../../ui/taskdesk/detail.py" line="170"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="169"/>
+        <location filename="../../ui/taskdesk/detail.py" line="170"/>
         <source>明天到期</source>
         <translation>Due tomorrow</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="171"/>
+        <location filename="../../ui/taskdesk/detail.py" line="172"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="171"/>
+        <location filename="../../ui/taskdesk/detail.py" line="172"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="171"/>
+        <location filename="../../ui/taskdesk/detail.py" line="172"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="172"/>
+        <location filename="../../ui/taskdesk/detail.py" line="173"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="172"/>
+        <location filename="../../ui/taskdesk/detail.py" line="173"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="172"/>
+        <location filename="../../ui/taskdesk/detail.py" line="173"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="172"/>
+        <location filename="../../ui/taskdesk/detail.py" line="173"/>
         <source>户</source>
         <translation>households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="180"/>
+        <location filename="../../ui/taskdesk/detail.py" line="181"/>
         <source>指派</source>
         <translation>Assigned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="180"/>
+        <location filename="../../ui/taskdesk/detail.py" line="181"/>
         <source>责任人</source>
         <translation>Person in charge</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="183"/>
+        <location filename="../../ui/taskdesk/detail.py" line="184"/>
         <source>需核对的户籍字段</source>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="215"/>
+        <location filename="../../ui/taskdesk/detail.py" line="216"/>
         <source>未处理</source>
         <translation>Not handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="231"/>
+        <location filename="../../ui/taskdesk/detail.py" line="232"/>
         <source>退回原因</source>
         <translation>Why is the task returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="244"/>
-        <location filename="../../ui/taskdesk/detail.py" line="248"/>
+        <location filename="../../ui/taskdesk/detail.py" line="245"/>
+        <location filename="../../ui/taskdesk/detail.py" line="249"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="244"/>
+        <location filename="../../ui/taskdesk/detail.py" line="245"/>
         <source>交给哪个村（社区）办理</source>
         <translation>Which village (community) handles it</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="248"/>
+        <location filename="../../ui/taskdesk/detail.py" line="249"/>
         <source>责任人（可不填）</source>
         <translation>Person in charge (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="265"/>
+        <location filename="../../ui/taskdesk/detail.py" line="266"/>
         <source>在任务范围内没有找到匹配的户</source>
         <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="268"/>
+        <location filename="../../ui/taskdesk/detail.py" line="269"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="320"/>
-        <location filename="../../ui/taskdesk/detail.py" line="330"/>
+        <location filename="../../ui/taskdesk/detail.py" line="321"/>
+        <location filename="../../ui/taskdesk/detail.py" line="331"/>
         <source>打印任务清单/反馈单</source>
         <translation>Print task sheet / feedback form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="320"/>
+        <location filename="../../ui/taskdesk/detail.py" line="321"/>
         <source>打印哪个村（社区）的清单</source>
         <translation>Print the sheet of which village (community)</translation>
     </message>
