@@ -20,11 +20,13 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.base import model_for_entity
 from db.client import OutboxChange, RecordSeen
+from db.models import Person
+from db.search_keys import person_search_keys
 from sync.capture import applying_pulled, read_state, write_state
 from sync.merge import ChangeResult
 from sync.store_sql import Page, PulledRecord, SnapshotChunk
@@ -62,20 +64,36 @@ class SyncClient:
             return [outbox_change(r, self.device_id) for r in rows]
 
     def apply_push_results(self, results: list[ChangeResult]) -> int:
-        """Store the server's answers; returns how many rows left the pending state."""
+        """Store the server's answers; returns how many rows left the pending state. The batch's rows
+        are read with one IN query per 500 and the settled ones deleted with one statement (a SELECT,
+        an autoflush and a DELETE per change took ~1 s per 500 answers)."""
+        answered: list[ChangeResult] = []
+        for result in results:
+            if result.code == "device_seq_gap":
+                break  # the rest of the batch was not looked at; send again from the gap
+            answered.append(result)
         settled = 0
         with self.factory() as session, session.begin():
-            for result in results:
-                if result.code == "device_seq_gap":
-                    break  # the rest of the batch was not looked at; send again from the gap
-                row = session.scalar(select(OutboxChange).where(OutboxChange.change_id == result.change_id))
-                if row is None or row.state != "pending":
+            rows: dict[str, OutboxChange] = {}
+            ids = [r.change_id for r in answered]
+            for start in range(0, len(ids), 500):
+                rows.update((row.change_id, row) for row in session.scalars(
+                    select(OutboxChange).where(OutboxChange.change_id.in_(ids[start:start + 500]))))
+            done: dict[str, None] = {}  # settled ids in answer order (a repeated answer counts once)
+            for result in answered:
+                row = rows.get(result.change_id)
+                if row is None or row.state != "pending" or result.change_id in done:
                     continue
                 settled += 1
                 if result.outcome == "rejected":
                     row.state, row.reject_code, row.reject_message = "rejected", result.code, result.message
                 else:
-                    session.delete(row)
+                    done[result.change_id] = None
+            session.flush()
+            done_ids = list(done)
+            for start in range(0, len(done_ids), 500):
+                session.execute(delete(OutboxChange).where(OutboxChange.change_id.in_(done_ids[start:start + 500])),
+                                execution_options={"synchronize_session": False})
         return settled
 
     def push(self) -> int:
@@ -184,10 +202,43 @@ def _apply_records(session: Session, records: list[PulledRecord],
                 held.update(((entity, obj.id), obj) for obj in session.scalars(select(cls).where(cls.id.in_(batch))))
                 seen.update(((entity, row.record_id), row) for row in session.scalars(
                     select(RecordSeen).where(RecordSeen.entity == entity, RecordSeen.record_id.in_(batch))))
+        fresh: dict[str, dict[str, dict[str, Any]]] = {}  # entity -> id -> row of records new here
+        fresh_seen: dict[tuple[str, str], dict[str, Any]] = {}
         for record in records:
             key = (record.entity, record.record_id)
-            _apply_record(session, classes[record.entity], record, held, seen, pending.get(key, set()))
+            cls = classes[record.entity]
+            if key in held:
+                _apply_record(session, cls, record, held, seen, pending.get(key, set()))
+                continue
+            row = fresh.setdefault(record.entity, {}).setdefault(record.record_id, {"id": record.record_id})
+            row.update((name, decode_value(cls, name, value)) for name, value in record.fields.items())
+            _seen_row(session, record, seen, fresh_seen)
+        _insert_fresh(session, classes, fresh, fresh_seen)
     session.flush()
+
+
+def _seen_row(session: Session, record: PulledRecord, seen: dict, fresh_seen: dict) -> None:
+    key = (record.entity, record.record_id)
+    row = seen.get(key)
+    if row is not None:
+        row.seq = max(row.seq, record.seq)
+        return
+    new = fresh_seen.setdefault(key, {"entity": record.entity, "record_id": record.record_id, "seq": record.seq})
+    new["seq"] = max(new["seq"], record.seq)
+
+
+def _insert_fresh(session: Session, classes: dict[str, type], fresh: dict, fresh_seen: dict) -> None:
+    """Records not held yet go in as ORM bulk INSERTs (executemany, no object per row): building an
+    ORM object per record was half of a first sync. The flush hook that keeps a person's search keys
+    does not see bulk rows, so they are computed here the same way."""
+    for entity, rows in fresh.items():
+        cls = classes[entity]
+        if cls is Person:
+            for row in rows.values():
+                row.update(person_search_keys(row.get("name") or "", row.get("id_number"), row.get("phone")))
+        session.execute(insert(cls), list(rows.values()))
+    if fresh_seen:
+        session.execute(insert(RecordSeen), list(fresh_seen.values()))
 
 
 _IN_BATCH = 500  # ids per IN (...) query: below SQLite's bound-parameter limit on old builds
