@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text
@@ -55,11 +55,14 @@ class Change:
     schema_version: int = SCHEMA_VERSION
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # not dataclasses.asdict: its deep copy of every value was a quarter of a 600-change push
+        return {"change_id": self.change_id, "device_id": self.device_id, "device_seq": self.device_seq,
+                "entity": self.entity, "record_id": self.record_id, "op": self.op, "fields": dict(self.fields),
+                "base": dict(self.base), "hlc": self.hlc, "schema_version": self.schema_version}
 
     def payload_hash(self) -> str:
         """Hash of everything the sender decided (not the change id), to spot a reused id."""
-        body = {k: v for k, v in asdict(self).items() if k != "change_id"}
+        body = {k: v for k, v in self.to_json().items() if k != "change_id"}
         raw = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
