@@ -1,4 +1,4 @@
-"""`python -m app` is `township-desk` (also the PyInstaller entry script)."""
+"""`python -m app`: the client command line without the desktop window (headless machines)."""
 
 import sys
 

@@ -1,6 +1,10 @@
 """`township-desk`: the client's command line. Without a subcommand it opens the desktop client;
 subcommands cover the one-command demo, headless sync, USB bundles and demo data generation.
 
+app/ never imports ui/ (arrows point down): the desktop window and the self-test's widget check
+are handed in by the entry point `ui.cli.main` as `open_window` and `self_checks`. Run headless
+(`python -m app`), the same commands work and opening a window says there is none.
+
 Each command's implementation is imported lazily so `township-desk --help` answers fast and a
 missing optional part (e.g. no display) only affects the command that needs it."""
 
@@ -9,15 +13,18 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app import paths
 
 
 def _cmd_open(args: argparse.Namespace) -> int:
-    from ui.app import run
+    if args.open_window is None:
+        from app.errors import UserFacingError
 
-    return run(sys.argv[:1])
+        raise UserFacingError("no_desktop")
+    return args.open_window()
 
 
 def _cmd_generate_demo(args: argparse.Namespace) -> int:
@@ -66,16 +73,20 @@ def _add_optional_commands(sub) -> None:
         module.add_commands(sub)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, open_window: Callable[..., int] | None = None,
+         self_checks: Sequence[tuple[str, Callable[[], None]]] = ()) -> int:
+    """Run one command. `open_window(database_path=None, secrets=None) -> exit code` shows the
+    desktop client; `self_checks` are extra (label, check) pairs for `--self-test`."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.open_window = open_window
     from app.logs import configure_client_logging
 
     configure_client_logging()
     if args.self_test:
         from app import selftest
 
-        return selftest.run()
+        return selftest.run(self_checks)
     func = getattr(args, "func", _cmd_open)
     try:
         return func(args) or 0

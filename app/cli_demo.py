@@ -126,9 +126,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(f"演示服务器 {url}；演示账号 {DEMO_USER} / {DEMO_PASSWORD}", flush=True)
         if args.no_window:
             return 0
-        from ui.app import run
+        if args.open_window is None:
+            from app.errors import UserFacingError
 
-        return run(sys.argv[:1], database_path=path, secrets=secrets)
+            raise UserFacingError("no_desktop")
+        return args.open_window(database_path=path, secrets=secrets)
     finally:
         server.terminate()
         try:

@@ -85,6 +85,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "task_not_accepted": ("请先接收任务", "Accept the task first"),
     "one_form_no_head": ("该户没有户主，无法从户籍带出数据。请先在户籍人口中设置户主",
                          "This household has no head, so nothing can be filled in from the register; set the head first"),
+    # command line (app/cli.py)
+    "no_desktop": ("这个入口没有图形界面。请用 township-desk 命令打开客户端。",
+                   "This entry point has no desktop window. Open the client with the township-desk command."),
     # client sync, enrolment and USB bundles (app/enrolment.py, app/sync_service.py, app/bundle.py)
     "keyring_unavailable": ("本机没有安全的密钥存储（{backend}），无法保存登录凭据。请在系统凭据管理器可用的环境中登录",
                             "No secure keyring on this machine ({backend}); the login cannot be stored safely"),

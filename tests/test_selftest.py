@@ -9,7 +9,7 @@ import sys
 
 def test_self_test_passes_from_source(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TD_DATA_DIR=str(tmp_path))
-    proc = subprocess.run([sys.executable, "-m", "app", "--self-test"], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "ui.cli", "--self-test"], capture_output=True, text=True,
                           env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "self-test passed" in proc.stdout

@@ -1,0 +1,38 @@
+"""The `township-desk` entry point: the client's command line (`app.cli`) with the desktop window
+plugged in, so app/ never imports ui/. Also the PyInstaller entry script."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def open_window(database_path: Path | None = None, secrets=None) -> int:
+    from ui.app import run
+
+    return run(sys.argv[:1], database_path=database_path, secrets=secrets)
+
+
+def check_widgets() -> None:
+    """Self-test: Qt loads its platform plugin and renders a CJK (and Ext-B) label."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    label = QLabel("基层治理工作台 𠮷")
+    label.show()
+    app.processEvents()
+    if label.grab().isNull():
+        raise RuntimeError("Qt could not render a widget")
+    label.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from app.cli import main as app_main
+
+    return app_main(argv, open_window=open_window, self_checks=[("Qt 界面 widgets", check_widgets)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
