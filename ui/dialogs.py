@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+    QWidget,
+)
 
 
 class Dialogs:
@@ -42,3 +50,11 @@ class Dialogs:
     def open_file(self, path: str) -> None:
         """Show a written file in the system's viewer (the user prints from there)."""
         QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+
+def ok_cancel_buttons(dialog: QDialog) -> QDialogButtonBox:
+    """The OK/Cancel row every form dialog ends with, wired to accept/reject."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons

@@ -8,7 +8,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.client.case_desk import NewCase
+from ui.dialogs import ok_cancel_buttons
 
 
 class NewCaseForm(QDialog):
@@ -71,9 +71,7 @@ class NewCaseForm(QDialog):
         form.addRow(self.tr("村（社区）/网格/地点"), place_row)
         form.addRow(self.tr("诉求内容"), self.description)
         form.addRow(self.tr("当事人"), self.parties)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         self.problem = QLabel()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.dialogs import ok_cancel_buttons
 from ui.register.lists import Labels
 
 Checker = Callable[[str, object, str], str]  # (field, value, id_type) -> message or ""
@@ -94,9 +95,7 @@ class PersonForm(QDialog):
             form.addRow(label, self._with_error(widget, field))
         for (field, _label), title in zip(_COMBOS, self._combo_titles(), strict=True):
             form.addRow(title, self.combos[field])
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.buttons)

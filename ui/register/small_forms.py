@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLineEdit,
     QPlainTextEdit,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.dialogs import ok_cancel_buttons
 from ui.register.lists import Labels
 from ui.register.person_form import PersonForm
 
@@ -29,13 +29,6 @@ def _date_edit(value: dt.date) -> QDateEdit:
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy-MM-dd")
     return edit
-
-
-def _buttons(dialog: QDialog) -> QDialogButtonBox:
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-    buttons.accepted.connect(dialog.accept)
-    buttons.rejected.connect(dialog.reject)
-    return buttons
 
 
 class TagForm(QDialog):
@@ -58,7 +51,7 @@ class TagForm(QDialog):
         form.addRow(self.has_end, self.end_on)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(_buttons(self))
+        layout.addWidget(ok_cancel_buttons(self))
 
     def values(self) -> tuple[str, dt.date, dt.date | None]:
         end = self.end_on.date().toPython() if self.has_end.isChecked() else None
@@ -86,7 +79,7 @@ class VisitForm(QDialog):
         form.addRow(self.tr("后续跟进"), self.follow_up)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(_buttons(self))
+        layout.addWidget(ok_cancel_buttons(self))
 
     def values(self) -> dict:
         return {"visited_on": self.visited_on.date().toPython(), "kind": self.kind.currentData(),

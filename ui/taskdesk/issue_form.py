@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.client.task_desk import FIELD_LABELS
+from ui.dialogs import ok_cancel_buttons
 from ui.taskdesk.labels import field_text
 
 KINDS = (("1", "走访巡查"), ("2", "数据核采"), ("3", "指令下达"))
@@ -69,9 +69,7 @@ class IssueTaskForm(QDialog):
         form.addRow(self.tr("下发对象"), self.regions)
         form.addRow(self.tr("需核对的户籍字段"), self.fields)
         form.addRow(self.tr("任务说明"), self.description)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         self.problem = QLabel()
