@@ -24,7 +24,7 @@ from sync.capture import read_state, write_state
 from sync.client import SyncClient
 from sync.http_transport import Offline, TransportError
 from sync.merge import ChangeResult
-from sync.store_sql import Page
+from sync.pages import Page
 
 RELAYED_KEY = "bundles_relayed"
 IMPORTED_KEY = "bundles_imported"

@@ -49,7 +49,7 @@ from sync.http_transport import (
     TransportError,
     UpgradeNeeded,
 )
-from sync.store_sql import SnapshotChunk
+from sync.pages import SnapshotChunk
 from sync.wire import SCHEMA_VERSION
 
 log = logging.getLogger("app.sync")

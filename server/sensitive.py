@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from db.models import CodeEntry
 from server.deps import Principal
-from sync.store_sql import PulledRecord
+from sync.pages import PulledRecord
 
 SENSITIVE_LEVEL = 3
 SEES_SENSITIVE_TAGS = frozenset({"city_admin", "township_admin"})

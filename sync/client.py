@@ -29,7 +29,7 @@ from db.models import Person
 from db.search_keys import person_search_keys
 from sync.capture import applying_pulled, read_state, write_state
 from sync.merge import ChangeResult
-from sync.store_sql import Page, PulledRecord, SnapshotChunk
+from sync.pages import Page, PulledRecord, SnapshotChunk
 from sync.wire import Change, decode_value
 
 PUSH_BATCH = 500

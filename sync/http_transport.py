@@ -26,7 +26,7 @@ import requests
 
 from db.models import SYNC_ORDER
 from sync.merge import ChangeResult
-from sync.store_sql import Page, PulledRecord, SnapshotChunk
+from sync.pages import Page, PulledRecord, SnapshotChunk
 
 log = logging.getLogger("sync.http")
 
