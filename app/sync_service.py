@@ -335,12 +335,12 @@ class SyncService:
         applied = 0  # in this cycle; progress["records"] counts since the snapshot began
         for chunk in chunks:
             oldest = chunk.cursor if progress["cursor"] is None else min(progress["cursor"], chunk.cursor)
-            client.load_snapshot([SnapshotChunk(oldest, chunk.records, False)])
+            client.load_snapshot([SnapshotChunk(oldest, chunk.records, False, chunk.table)])
             progress["cursor"] = oldest
-            progress["records"] += len(chunk.records)
-            applied += len(chunk.records)
-            if chunk.records:
-                progress["after"] = [chunk.records[-1].entity, chunk.records[-1].record_id]
+            progress["records"] += chunk.size
+            applied += chunk.size
+            if chunk.position:
+                progress["after"] = list(chunk.position)
             self._save_snapshot_progress(progress, finished=chunk.last)
             self._emit(SyncProgress("snapshot", progress["records"], 0))
         return applied
