@@ -202,6 +202,6 @@ def text_runs(text_object, x: float, y: float, text: str, size: float, anchor: s
         if text_object._fontname != font or text_object._fontsize != size:
             text_object.setFont(font, size)
         text_object.setTextOrigin(x, y)
-        text_object.textOut(run)
+        text_object._textOut(run)  # every run sets its origin: textOut's cursor advance is a wasted stringWidth
         if len(runs) > 1:
             x += pdfmetrics.stringWidth(run, font, size)
