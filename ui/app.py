@@ -8,41 +8,35 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app import paths
 from app.client import ClientContext
-from app.client.case_desk import CaseDesk
-from app.client.one_form import OneFormDesk
 from app.client.startup import ClientServices, open_client
-from app.client.task_desk import TaskDesk
 from app.client.work_charts import WorkChartsDesk
 from app.errors import UserFacingError
 from app.logs import configure_client_logging
 from resources import RESOURCES_DIR
 from ui import i18n
 from ui import settings as opts
-from ui.casedesk.page import CaseDeskPage
 from ui.dashboard.charts import WorkChartsPanel
 from ui.dashboard.page import DashboardPage
 from ui.dialogs import Dialogs
 from ui.errors import install_excepthook, show_error
 from ui.main_window import MainWindow, PageEntry
-from ui.preferences.page import SettingsPage
 from ui.printing import Printer
-from ui.register.household_panel import HouseholdPanel
-from ui.register.page import RegisterPage
-from ui.register.small_forms import RegisterForms
-from ui.reports.page import ReportsPage
-from ui.review.page import ReviewPage
 from ui.status_bar import SyncStatusBar
-from ui.taskdesk.page import TaskDeskPage
 from ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from ui.register.small_forms import RegisterForms
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
@@ -57,12 +51,14 @@ class Shell:
     runner: object
     settings: opts.Settings
     dialogs: Dialogs = field(default_factory=Dialogs)
-    forms: RegisterForms = field(default_factory=RegisterForms)
+    forms: RegisterForms | None = None  # the register's small forms; None: the real ones
     services: ClientServices | None = None
     documents_dir: Path = field(default_factory=Path.home)
 
 
 def build_main_window(shell: Shell) -> MainWindow:
+    """The window with its dashboard built and loading; every other page is built (and its package
+    imported) the first time it is shown — see ui/main_window.py."""
     language = shell.settings.get(opts.LANGUAGE)
     ctx, runner, dialogs = shell.context, shell.runner, shell.dialogs
     services = shell.services or ClientServices()
@@ -73,26 +69,21 @@ def build_main_window(shell: Shell) -> MainWindow:
 
     status_bar = SyncStatusBar(ctx.status, runner, services.sync, on_error)
     printer = Printer(runner, dialogs, on_error, shell.documents_dir)
-    panel = HouseholdPanel(ctx, runner, dialogs, shell.forms, on_error, language, printer)
-    register = RegisterPage(ctx.register, panel, runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS))
-    panel.changed.connect(status_bar.refresh)
     account = _account_text(ctx)
     pages = [
         PageEntry("dashboard", translate("MainWindow", "工作台"),
                   DashboardPage(ctx.register, ctx.status, runner, on_error, _greeting(ctx),
                                 charts=WorkChartsPanel(WorkChartsDesk(ctx), runner, on_error))),
-        PageEntry("register", translate("MainWindow", "户籍人口"), register),
-        PageEntry("tasks", translate("MainWindow", "任务"),
-                  TaskDeskPage(TaskDesk(ctx), OneFormDesk(ctx), runner, dialogs, on_error,
-                               printer=printer, reports=lambda: ctx.reports)),
-        PageEntry("cases", translate("MainWindow", "事件"),
-                  CaseDeskPage(CaseDesk(ctx), runner, dialogs, on_error, printer=printer, reports=lambda: ctx.reports)),
+        PageEntry("register", translate("MainWindow", "户籍人口"),
+                  lambda: _register_page(shell, status_bar, printer, on_error, language)),
+        PageEntry("tasks", translate("MainWindow", "任务"), lambda: _task_page(shell, printer, on_error)),
+        PageEntry("cases", translate("MainWindow", "事件"), lambda: _case_page(shell, printer, on_error)),
         PageEntry("review", translate("MainWindow", "待审"),
-                  ReviewPage(services.outbox, services.conflicts, runner, dialogs, on_error, status_bar.refresh,
-                             lambda entity, record_id: open_record(entity, record_id))),
-        PageEntry("reports", translate("MainWindow", "报表"), ReportsPage(ctx, printer, runner, on_error)),
+                  lambda: _review_page(shell, services, status_bar, on_error,
+                                       lambda entity, record_id: open_record(entity, record_id))),
+        PageEntry("reports", translate("MainWindow", "报表"), lambda: _reports_page(shell, printer, on_error)),
         PageEntry("settings", translate("MainWindow", "设置"),
-                  SettingsPage(shell.settings, account, runner, dialogs, on_error, services.enrolment)),
+                  lambda: _settings_page(shell, account, services, on_error)),
     ]
     title = translate("MainWindow", "基层治理工作台") + f" — {account}"
     window = MainWindow(pages, status_bar, title)
@@ -102,12 +93,71 @@ def build_main_window(shell: Shell) -> MainWindow:
         """Show a household or person (e.g. a rejected change) in the register for fixing."""
         if entity not in ("household", "person"):
             return False
-        window.show_page("register")
-        register.open_record(entity, record_id)
+        window.show_page("register").open_record(entity, record_id)
         return True
 
-    status_bar.sync_finished.connect(lambda _r: register.households.reload())
+    def reload_register(_result) -> None:  # a register never shown has nothing to reload
+        register = window.built_page("register")
+        if register is not None:
+            register.households.reload()
+
+    status_bar.sync_finished.connect(reload_register)
     return window
+
+
+# Each page's package is imported by its builder, when the page is first shown.
+
+
+def _register_page(shell: Shell, status_bar: SyncStatusBar, printer: Printer, on_error: Callable,
+                   language: str) -> QWidget:
+    from ui.register.household_panel import HouseholdPanel
+    from ui.register.page import RegisterPage
+    from ui.register.small_forms import RegisterForms
+
+    ctx, runner = shell.context, shell.runner
+    panel = HouseholdPanel(ctx, runner, shell.dialogs, shell.forms or RegisterForms(), on_error, language, printer)
+    register = RegisterPage(ctx.register, panel, runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS))
+    panel.changed.connect(status_bar.refresh)
+    return register
+
+
+def _task_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
+    from app.client.one_form import OneFormDesk
+    from app.client.task_desk import TaskDesk
+    from ui.taskdesk.page import TaskDeskPage
+
+    ctx = shell.context
+    return TaskDeskPage(TaskDesk(ctx), OneFormDesk(ctx), shell.runner, shell.dialogs, on_error,
+                        printer=printer, reports=lambda: ctx.reports)
+
+
+def _case_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
+    from app.client.case_desk import CaseDesk
+    from ui.casedesk.page import CaseDeskPage
+
+    ctx = shell.context
+    return CaseDeskPage(CaseDesk(ctx), shell.runner, shell.dialogs, on_error, printer=printer,
+                        reports=lambda: ctx.reports)
+
+
+def _review_page(shell: Shell, services: ClientServices, status_bar: SyncStatusBar, on_error: Callable,
+                 open_record: Callable[[str, str], bool]) -> QWidget:
+    from ui.review.page import ReviewPage
+
+    return ReviewPage(services.outbox, services.conflicts, shell.runner, shell.dialogs, on_error,
+                      status_bar.refresh, open_record)
+
+
+def _reports_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
+    from ui.reports.page import ReportsPage
+
+    return ReportsPage(shell.context, printer, shell.runner, on_error)
+
+
+def _settings_page(shell: Shell, account: str, services: ClientServices, on_error: Callable) -> QWidget:
+    from ui.preferences.page import SettingsPage
+
+    return SettingsPage(shell.settings, account, shell.runner, shell.dialogs, on_error, services.enrolment)
 
 
 def role_label(role: str) -> str:

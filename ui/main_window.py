@@ -1,10 +1,15 @@
 """The main window: a navigation list on the left, one feature page at a time on the right, and the
 sync status bar at the bottom. It only arranges pages and routes the global shortcuts (Ctrl+F
 search, Ctrl+N new, Ctrl+S save, F5 sync) to the page on screen; each feature lives in its own
-package under ui/ and knows nothing of the window."""
+package under ui/ and knows nothing of the window.
+
+A page can be given as a function that builds it: it is built (and its package imported) the first
+time it is shown, so a cold start pays only for the first page (the task, case, register and
+report desks cost a noticeable part of a start and a clerk may open only one of them)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, Qt
@@ -16,11 +21,12 @@ from ui.status_bar import SyncStatusBar
 
 @dataclass(frozen=True)
 class PageEntry:
-    """One navigation entry: a stable key (for tests and settings), its title and its page."""
+    """One navigation entry: a stable key (for tests and settings), its title and its page, or a
+    function building the page when it is first shown."""
 
     key: str
     title: str
-    page: QWidget
+    page: QWidget | Callable[[], QWidget]
 
 
 class MainWindow(QMainWindow):
@@ -29,6 +35,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(title)
         self.setMinimumSize(QSize(1024, 640))
         self._entries = pages
+        self._built: dict[int, QWidget] = {}
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
         self.navigation.setFixedWidth(132)
@@ -39,11 +46,15 @@ class MainWindow(QMainWindow):
             "QListWidget#navigation::item { padding-left: 18px; }"
             "QListWidget#navigation::item:selected { background: #1f6fb2; color: white; }")
         self.stack = QStackedWidget()
-        for entry in pages:
+        for row, entry in enumerate(pages):
             item = QListWidgetItem(entry.title)
             item.setSizeHint(QSize(120, 40))
             self.navigation.addItem(item)
-            self.stack.addWidget(entry.page)
+            if isinstance(entry.page, QWidget):
+                self._built[row] = entry.page
+                self.stack.addWidget(entry.page)
+            else:
+                self.stack.addWidget(QWidget())  # stands in until the page is first shown
         self.navigation.currentRowChanged.connect(self._show_page)
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -62,7 +73,14 @@ class MainWindow(QMainWindow):
         for row, entry in enumerate(self._entries):
             if entry.key == key:
                 self.navigation.setCurrentRow(row)
-                return entry.page
+                return self._page(row)
+        raise KeyError(key)
+
+    def built_page(self, key: str) -> QWidget | None:
+        """The page registered under `key` if it has been built, else None."""
+        for row, entry in enumerate(self._entries):
+            if entry.key == key:
+                return self._built.get(row)
         raise KeyError(key)
 
     def current_page(self) -> QWidget:
@@ -71,11 +89,22 @@ class MainWindow(QMainWindow):
     def _show_page(self, row: int) -> None:
         if row < 0:
             return
+        page = self._page(row)
         self.stack.setCurrentIndex(row)
-        page = self.stack.currentWidget()
         activate = getattr(page, "activate", None)
         if activate is not None:
             activate()
+
+    def _page(self, row: int) -> QWidget:
+        """The page of `row`, built now if it is shown for the first time."""
+        page = self._built.get(row)
+        if page is None:
+            page = self._built[row] = self._entries[row].page()
+            stand_in = self.stack.widget(row)
+            self.stack.insertWidget(row, page)
+            self.stack.removeWidget(stand_in)
+            stand_in.deleteLater()
+        return page
 
     def _install_shortcuts(self) -> None:
         bindings = [
