@@ -5,9 +5,11 @@ line breaking, and a household too large for one page splitting with its header 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import subprocess
 
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 
 from app.reports.context import Disclosure
 from app.reports.fonts import (
@@ -18,6 +20,8 @@ from app.reports.fonts import (
     _to_unicode_cmap,
     font_runs,
     para_markup,
+    register_fonts,
+    show_text,
 )
 from app.reports.grid import Grid, wrap_text
 from app.reports.household_card import household_card_story
@@ -44,6 +48,28 @@ def test_to_unicode_cmap_writes_surrogate_pairs_beyond_the_bmp():
     assert "<00> <0041>" in cmap and "<01> <5F20>" in cmap
     assert "<02> <D842DFB7>" in cmap  # U+20BB7 𠮷 as UTF-16BE, not the truncated <20BB7>
     assert "3 beginbfchar" in cmap and "<00> <02>" in cmap
+
+
+def test_show_text_writes_what_reportlab_writes_with_each_string_encoded_once():
+    """show_text caches each string's encoding per document; the page must not change by a byte,
+    including subset switches (more than 256 distinct characters), escaping and the fallback font."""
+    register_fonts()
+    many = "".join(chr(0x4E00 + n) for n in range(300))  # spills into a second 256-code subset
+    texts = [("张三(1)\\", MAIN_FONT), (many, MAIN_FONT), ("张三(1)\\", MAIN_FONT), ("𠮷", FALLBACK_FONT),
+             ("户主", MAIN_FONT), (many[::-1], MAIN_FONT), ("户主", MAIN_FONT), ("𠮷", FALLBACK_FONT)]
+
+    def page(show) -> list[str]:
+        canvas = Canvas(io.BytesIO())
+        text_object = canvas.beginText()
+        for size in (9, 8.5):
+            for text, font in texts:
+                if text_object._fontname != font or text_object._fontsize != size:
+                    text_object.setFont(font, size)
+                text_object.setTextOrigin(10, 20)
+                show(text_object, text)
+        return text_object.getCode().split()
+
+    assert page(show_text) == page(lambda text_object, text: text_object._textOut(text))
 
 
 def test_markup_escapes_text_and_wraps_fallback_runs():
