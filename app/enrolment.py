@@ -17,12 +17,10 @@ import json
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import keyring
 import keyring.backend
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from keyring.errors import KeyringError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,6 +28,9 @@ from app.errors import UserFacingError
 from db.client import SyncState
 from db.ids import new_id
 from sync.http_transport import AuthFailed, HttpTransport, Offline, TransportError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 KEYRING_SERVICE = "township-desk"
 DEVICE_ID_KEY = "device_id"
@@ -135,6 +136,8 @@ class SecretStore:
         self._set("token", device_id, token)
 
     def signing_key(self, device_id: str) -> Ed25519PrivateKey | None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # not at client start
+
         raw = self._get("signing-key", device_id)
         return Ed25519PrivateKey.from_private_bytes(base64.b64decode(raw)) if raw else None
 
@@ -152,6 +155,8 @@ class SecretStore:
 
 def public_key_text(key: Ed25519PrivateKey) -> str:
     """The public half as sent to the server: base64 of the 32 raw bytes."""
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
     return base64.b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode("ascii")
 
 
@@ -217,6 +222,8 @@ class EnrolmentService:
         """Exchange credentials for a device token; the password is sent once and never kept."""
         check_secure_keyring(self._secrets.backend)  # refuse before anything leaves the machine
         server_url = server_url.strip().rstrip("/")
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         device_id = self.device_id()
         key = self._secrets.signing_key(device_id) or Ed25519PrivateKey.generate()
         transport = self._transport_factory(server_url)

@@ -77,6 +77,33 @@ def test_navigation_lists_every_feature_and_switches_pages(qtbot, context, setti
     assert window.current_page().values["open_cases"].text() != "…"
 
 
+def test_pages_other_than_the_dashboard_are_built_when_first_shown(qtbot, context, settings):
+    window, _ = _window(qtbot, context, settings)
+    assert window.built_page("dashboard") is window.current_page()
+    assert all(window.built_page(key) is None for key in ("register", "tasks", "cases", "review", "reports",
+                                                           "settings"))
+    cases = window.show_page("cases")
+    assert window.built_page("cases") is cases is window.current_page() and len(cases.cases) > 0
+    window.show_page("dashboard")
+    assert window.show_page("cases") is cases  # built once
+    assert window.stack.count() == len(NAVIGATION)
+
+
+def test_a_cold_start_imports_no_feature_desk_nor_what_only_they_need():
+    """Cold start (issue 12): the window module brings in the dashboard only; each other page's
+    package, and reportlab/openpyxl/cryptography, load when first needed."""
+    import subprocess
+    import sys
+
+    lazy = ("ui.register", "ui.taskdesk", "ui.casedesk", "ui.review", "ui.reports", "ui.preferences",
+            "app.client.task_desk", "app.client.case_desk", "app.client.one_form", "app.reports", "reportlab",
+            "openpyxl", "cryptography", "alembic", "pypinyin")
+    code = ("import sys; import ui.app, app.client.startup; "
+            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {lazy!r} or m.startswith({lazy!r})))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_keyboard_shortcuts_reach_the_page_on_screen(qtbot, context, settings):
     window, _ = _window(qtbot, context, settings)
     _show_active(qtbot, window)
