@@ -3,7 +3,13 @@ window with the demo township loaded — from the process start to the window sh
 page's queries answered (the task runner idle) — and the client's peak RSS then. The database is a
 copy of the generated demo township enrolled as the township staff member (an unreachable server
 address: the start must not wait for the network). Floor: a bare PySide6 process showing an empty
-main window, the least any Qt client pays. Run alone: `python -m bench.bench_client DB`."""
+main window, the least any Qt client pays. Run alone: `python -m bench.bench_client DB`.
+
+The children may keep compiled bytecode (in the bench's own directory, PYTHONPYCACHEPREFIX) even when
+the environment says PYTHONDONTWRITEBYTECODE: an installed client always has its bytecode (pip
+compiles it at install, a PyInstaller build holds nothing else), so a start that compiled every
+module of the project from source (~0.3 s here) would measure the working tree, not the client.
+The warm-up start writes it, as it fills the OS file cache."""
 
 from __future__ import annotations
 
@@ -41,9 +47,11 @@ def enrol_copy(source: Path, target: Path) -> Path:
 
 
 def _child_env(workdir: Path) -> dict:
-    return {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT),
-            "XDG_CONFIG_HOME": str(workdir / "config"), "XDG_DATA_HOME": str(workdir / "data"),
-            "XDG_CACHE_HOME": str(workdir / "cache")}
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT),
+           "XDG_CONFIG_HOME": str(workdir / "config"), "XDG_DATA_HOME": str(workdir / "data"),
+           "XDG_CACHE_HOME": str(workdir / "cache"), "PYTHONPYCACHEPREFIX": str(workdir / "bytecode")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: see the module docstring
+    return env
 
 
 def start_once(mode: str, database: Path, workdir: Path) -> dict:
