@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import keyring.backend
-import requests
 
 from app import paths
 
@@ -75,6 +74,8 @@ def prepare_server(folder: Path, households: int | None) -> None:
 
 
 def start_server(folder: Path) -> tuple[subprocess.Popen, str]:
+    import requests  # only the demo command polls the server; not imported when the parser is built
+
     port = _free_port()
     log = (folder / "server.log").open("ab")
     proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1",

@@ -10,15 +10,16 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from app import paths
-from app.bundle import BundleService, ExportSummary, ImportSummary, RelaySummary
-from app.enrolment import EnrolmentService
-from app.protection import DatabaseKeys, open_protected
-from app.sync_service import SyncEvent, SyncFailed, SyncFinished, SyncProgress, SyncService, client_sync
-from db.engine import session_factory
-from sync.capture import install_capture
+
+if TYPE_CHECKING:
+    from app.enrolment import EnrolmentService
+    from app.sync_service import SyncEvent, SyncProgress, SyncService
+
+# The sync stack (and app.bundle with cryptography) is imported by the commands that run, not when
+# `township-desk` builds its parser: opening the window needs none of the bundle code.
 
 PHASES = {"push": "上传", "snapshot": "首次下载", "pull": "下载"}
 BAR_WIDTH = 30
@@ -33,6 +34,8 @@ class ProgressBar:
         self._last = ""
 
     def __call__(self, event: SyncEvent) -> None:
+        from app.sync_service import SyncFailed, SyncFinished, SyncProgress
+
         if isinstance(event, SyncProgress):
             self._draw(self._line(event))
         elif isinstance(event, SyncFinished):
@@ -59,6 +62,11 @@ class ProgressBar:
 
 
 def _open(args: argparse.Namespace) -> tuple[object, object, EnrolmentService, SyncService]:
+    from app.protection import DatabaseKeys, open_protected
+    from app.sync_service import client_sync
+    from db.engine import session_factory
+    from sync.capture import install_capture
+
     path = Path(args.database) if args.database else paths.local_db_path()
     engine = open_protected(path, DatabaseKeys())  # an encrypted database opens with its keyring key
     sessions = session_factory(engine)
@@ -89,6 +97,8 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
 
 def _cmd_bundle(args: argparse.Namespace) -> int:
+    from app.bundle import BundleService, ExportSummary, ImportSummary, RelaySummary
+
     engine, sessions, enrolment, _sync = _open(args)
     try:
         bundles = BundleService(engine, sessions, enrolment)
