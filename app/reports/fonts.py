@@ -18,6 +18,7 @@ import os
 import re
 import threading
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from weakref import WeakKeyDictionary
 from xml.sax.saxutils import escape
@@ -170,8 +171,16 @@ def para_markup(text: str | None) -> str:
     return "<br/>".join(lines)
 
 
-def text_width(text: str, size: float) -> float:
+def measure_width(text: str, size: float) -> float:
+    """The printed width of `text` with per-character font fallback."""
     return sum(pdfmetrics.stringWidth(run, font, size) for font, run in font_runs(text))
+
+
+@lru_cache(maxsize=16384)
+def text_width(text: str, size: float) -> float:
+    """`measure_width`, remembered: forms measure the same labels, codes and dates on every page
+    (centred header and label cells, wrapped values). Fonts never change once registered."""
+    return measure_width(text, size)
 
 
 def draw_runs(canvas, x: float, y: float, text: str, size: float, anchor: str = "left",
@@ -181,7 +190,7 @@ def draw_runs(canvas, x: float, y: float, text: str, size: float, anchor: str = 
     runs = font_runs(text)
     if anchor != "left":
         if width is None:
-            width = sum(pdfmetrics.stringWidth(run, font, size) for font, run in runs)
+            width = text_width(text, size)
         x -= width / 2 if anchor == "centre" else width
     for font, run in runs:
         if canvas._fontname != font or canvas._fontsize != size:  # each setFont writes to the page
@@ -198,7 +207,7 @@ def text_runs(text_object, x: float, y: float, text: str, size: float, anchor: s
     runs = font_runs(text)
     if anchor != "left":
         if width is None:
-            width = sum(pdfmetrics.stringWidth(run, font, size) for font, run in runs)
+            width = text_width(text, size)
         x -= width / 2 if anchor == "centre" else width
     for font, run in runs:
         if text_object._fontname != font or text_object._fontsize != size:
@@ -231,8 +240,10 @@ def show_text(text_object, text: str) -> None:
         return
     pieces = shown.get((font_name, text))
     if pieces is None:
-        pieces = shown[font_name, text] = [(subset, f"({canvas._escape(codes)}) Tj")
-                                           for subset, codes in font.splitString(text, doc)]
+        # a tuple of (int, str) tuples: the collector stops tracking it, so thousands of cached
+        # strings do not bring on full collections of the whole process during a batch
+        pieces = shown[font_name, text] = tuple((subset, f"({canvas._escape(codes)}) Tj")
+                                                for subset, codes in font.splitString(text, doc))
     code = text_object._code
     for subset, operator in pieces:
         if subset != text_object._curSubset:  # as _formatText: select the subset font when it changes

@@ -14,20 +14,15 @@ from collections.abc import Sequence
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
-from app.reports.fonts import MAIN_FONT, draw_runs, font_runs, text_runs
+from app.reports.fonts import MAIN_FONT, draw_runs, font_runs, measure_width, text_runs, text_width
 
 LABEL_FILL = colors.Color(0.93, 0.93, 0.93)
 RULE_WIDTH = 0.6
 # Punctuation a Chinese line must not start with (避头点): it stays on the previous line instead.
 NO_LINE_START = frozenset("，。、；：？！）》」』”’%·…,.;:?!)]")
 WIDEST_GLYPH_EM = 1.2  # WenQuanYi's widest glyph is 1.17 em, HanaMin's 1 em
-
-
-def text_width(text: str, size: float) -> float:
-    return sum(stringWidth(run, font, size) for font, run in font_runs(text))
 
 
 def wrap_text(text: str, width: float, size: float) -> list[str]:
@@ -48,7 +43,7 @@ def measured_lines(text: str, width: float, size: float) -> list[tuple[str, floa
             continue
         line = ""
         for ch in paragraph:
-            if line and ch not in NO_LINE_START and text_width(line + ch, size) > width:
+            if line and ch not in NO_LINE_START and measure_width(line + ch, size) > width:
                 cut = _latin_break(line)
                 done = line[:cut].rstrip()
                 lines.append((done, text_width(done, size)))
