@@ -333,25 +333,24 @@ class SyncService:
         if not (resume and progress["after"]):
             progress["records"] = 0
         applied = 0  # in this cycle; progress["records"] counts since the snapshot began
-        for chunk in chunks:
-            oldest = chunk.cursor if progress["cursor"] is None else min(progress["cursor"], chunk.cursor)
-            client.load_snapshot([SnapshotChunk(oldest, chunk.records, False, chunk.table)])
-            progress["cursor"] = oldest
+
+        def note(session: Session, chunk: SnapshotChunk) -> None:
+            """In the transaction that applied `chunk`: where the snapshot got to."""
+            nonlocal applied
+            progress["cursor"] = chunk.cursor if progress["cursor"] is None else min(progress["cursor"], chunk.cursor)
             progress["records"] += chunk.size
             applied += chunk.size
             if chunk.position:
                 progress["after"] = list(chunk.position)
-            self._save_snapshot_progress(progress, finished=chunk.last)
-            self._emit(SyncProgress("snapshot", progress["records"], 0))
-        return applied
-
-    def _save_snapshot_progress(self, progress: dict[str, Any], finished: bool) -> None:
-        with self._sessions.begin() as session:
-            if finished:
+            if chunk.last:
                 write_state(session, "cursor", str(progress["cursor"]))
                 session.execute(delete(SyncState).where(SyncState.key == SNAPSHOT_KEY))
             else:
                 write_state(session, SNAPSHOT_KEY, json.dumps(progress))
+            self._emit(SyncProgress("snapshot", progress["records"], 0))
+
+        client.load_snapshot(chunks, progress=note)
+        return applied
 
     def _user_error(self, exc: TransportError) -> UserFacingError:
         if isinstance(exc, DeviceRevoked):

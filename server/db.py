@@ -16,6 +16,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# The search-key hook on every Session: the server keeps a person's derived search keys the way a
+# client does, because the snapshot sends rows whole (server.snapshot.rows_from) and the client stores
+# them as they come.
+import db.search_keys  # noqa: F401
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 

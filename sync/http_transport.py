@@ -26,7 +26,7 @@ import requests
 
 from db.models import SYNC_ORDER
 from sync.merge import ChangeResult
-from sync.pages import Page, PulledRecord, SnapshotChunk
+from sync.pages import Page, SnapshotChunk, SnapshotImage
 
 log = logging.getLogger("sync.http")
 
@@ -160,6 +160,77 @@ def snapshot_position(entity: str, record_id: str) -> tuple[int, str]:
     return order, record_id
 
 
+def _frames(pieces: Iterator[bytes]) -> Iterator[tuple[dict[str, Any], bytes]]:
+    """(header, payload) frames of a "sqlite" snapshot stream: a JSON header line, then its
+    `bytes` bytes. A stream that ends inside a frame ends the iteration with ValueError."""
+    buffer = bytearray()
+    stream = iter(pieces)
+    while True:
+        while (end := buffer.find(b"\n")) < 0:
+            piece = next(stream, None)
+            if piece is None:
+                if buffer:
+                    raise ValueError("a frame header cut off")
+                return
+            buffer += piece
+        header = json.loads(bytes(buffer[:end]))
+        size = int(header["bytes"])
+        while len(buffer) < end + 1 + size:
+            piece = next(stream, None)
+            if piece is None:
+                raise ValueError("a frame cut off")
+            buffer += piece
+        data = bytes(buffer[end + 1:end + 1 + size])
+        del buffer[:end + 1 + size]
+        yield header, data
+
+
+def _image_chunk(header: dict[str, Any], data: bytes) -> SnapshotChunk:
+    image = None
+    if header.get("entity"):
+        columns = header["columns"]
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            raise ValueError("snapshot columns")
+        image = SnapshotImage(str(header["entity"]), columns, int(header["count"]), str(header["last_id"]), data)
+    return SnapshotChunk(int(header["cursor"]), [], bool(header["last"]), image=image)
+
+
+def _drop_up_to(chunk: SnapshotChunk, start: tuple[int, str]) -> None:
+    """Remove what lies at or before `start` in snapshot order (a server that cannot resume mid-way
+    sends it again)."""
+    chunk.records = [r for r in chunk.records if snapshot_position(r.entity, r.record_id) > start]
+    image = chunk.image
+    if image and image.count and snapshot_position(image.entity, image.last_id) <= start:
+        chunk.image = None
+    elif image and snapshot_position(image.entity, "")[0] == start[0]:
+        image.after_id = start[1]  # the rows after the resume position only
+    table = chunk.table
+    if table and table.rows and snapshot_position(table.entity, table.rows[0][0]) <= start:
+        kept = [(row, seq) for row, seq in zip(table.rows, table.seqs, strict=True)
+                if snapshot_position(table.entity, row[0]) > start]
+        table.rows, table.seqs = [k[0] for k in kept], [k[1] for k in kept]
+
+
+def _split_lines(pieces: Iterator[bytes]) -> Iterator[bytes]:
+    """Non-empty lines of a byte stream. A snapshot line is a chunk of thousands of records (hundreds
+    of kilobytes); requests' iter_lines re-joins and re-splits the pending tail on every piece."""
+    tail: list[bytes] = []
+    for piece in pieces:
+        start = 0
+        while (end := piece.find(b"\n", start)) >= 0:
+            tail.append(piece[start:end])
+            line = b"".join(tail)
+            tail = []
+            if line:
+                yield line
+            start = end + 1
+        if start < len(piece):
+            tail.append(piece[start:])
+    line = b"".join(tail)
+    if line:
+        yield line
+
+
 def _retryable(status: int) -> bool:
     return status == 429 or status >= 500
 
@@ -257,12 +328,11 @@ class HttpTransport:
             try:
                 for chunk, rate in self._snapshot_stream(position, chunk_size):
                     failures = 0
-                    if chunk.records:
-                        position = (chunk.records[-1].entity, chunk.records[-1].record_id)
+                    position = chunk.position or position
                     yield chunk
                     if chunk.last:
                         return
-                    if chunk_size and rate > SNAPSHOT_FAST_RATE and len(chunk.records) >= chunk_size:
+                    if chunk_size and rate > SNAPSHOT_FAST_RATE and chunk.size >= chunk_size:
                         chunk_size = None  # a fast link: the server's full chunks, from here on
                         break
             except TlsError:
@@ -280,25 +350,25 @@ class HttpTransport:
                          chunk_size: int | None) -> Iterator[tuple[SnapshotChunk, float]]:
         """One snapshot request: its chunks, each with the rate (bytes of JSON a second, counted from
         the request) the stream has delivered so far — lines read in one burst do not look fast."""
-        params: dict[str, Any] = {"after": f"{after[0]}:{after[1]}"} if after else {}
+        params: dict[str, Any] = {"format": "sqlite"}
+        if after:
+            params["after"] = f"{after[0]}:{after[1]}"
         if chunk_size:
             params["chunk"] = chunk_size
         start = snapshot_position(after[0], after[1]) if after else None
         began, received = time.monotonic(), 0
-        lines = iter(self.iter_lines("/sync/snapshot", params or None))
+        frames = _frames(self.iter_pieces("/sync/snapshot", params))
         while True:
-            line = next(lines, None)
-            if line is None:  # the stream ended before its last chunk (a proxy or the server gave up)
-                raise Offline("snapshot_incomplete")
-            received += len(line)
             try:
-                raw = json.loads(line)
-                records = [PulledRecord(**r) for r in raw["records"]]
-                chunk = SnapshotChunk(int(raw["cursor"]), records, bool(raw["last"]))
-            except (ValueError, KeyError, TypeError) as exc:  # a line cut off mid-way
+                header, data = next(frames)
+                chunk = _image_chunk(header, data)
+            except StopIteration:  # the stream ended before its last chunk (a proxy or the server gave up)
+                raise Offline("snapshot_incomplete") from None
+            except (ValueError, KeyError, TypeError) as exc:  # a frame cut off mid-way
                 raise Offline("snapshot_incomplete", type(exc).__name__) from exc
+            received += len(data) + 200
             if start is not None:
-                chunk.records = [r for r in records if snapshot_position(r.entity, r.record_id) > start]
+                _drop_up_to(chunk, start)
             yield chunk, received / max(time.monotonic() - began, 1e-6)
             if chunk.last:
                 return
@@ -343,8 +413,12 @@ class HttpTransport:
         raise last_error
 
     def iter_lines(self, path: str, params: dict[str, Any] | None = None) -> Iterator[bytes]:
-        """The lines of a streamed answer (NDJSON), decompressed. No retry mid-stream: the caller
-        resumes by position. A stream cut off before its end raises Offline."""
+        """The lines of a streamed answer (NDJSON), decompressed."""
+        return _split_lines(self.iter_pieces(path, params))
+
+    def iter_pieces(self, path: str, params: dict[str, Any] | None = None) -> Iterator[bytes]:
+        """A streamed answer as it arrives, decompressed. No retry mid-stream: the caller resumes by
+        position. A stream cut off before its end raises Offline."""
         url = self.base_url + API + path
         try:
             response = self.session.get(url, params=params, headers=self._headers(True), verify=self.verify,
@@ -356,9 +430,7 @@ class HttpTransport:
         try:
             if response.status_code >= 400:
                 raise error_from_response(response)
-            for line in response.iter_lines(chunk_size=64 * 1024):
-                if line:
-                    yield line
+            yield from response.iter_content(chunk_size=256 * 1024)
         except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError) as exc:
             raise Offline("offline", type(exc).__name__) from exc

@@ -39,14 +39,69 @@ class Page:
 
 
 @dataclass
+class SnapshotRows:
+    """Records of one entity as table rows: `columns` are the client table's column names ("id"
+    first), each row holds their values in the SQLite storage format (db.storage), `seqs` the
+    server_seq of each row's record. A snapshot sends these instead of per-field JSON records, so the
+    client inserts them as they come (DESIGN.md: "a smarter snapshot than row-by-row JSON")."""
+    entity: str
+    columns: list[str]
+    rows: list[list[Any]]
+    seqs: list[int]
+
+
+@dataclass
+class SnapshotImage:
+    """Records of one entity as a SQLite database image (the "sqlite" snapshot format): its table
+    "rows" holds the client table's `columns` (values in the storage format) and "_seq", in id order.
+    The client attaches the image and copies the rows with one INSERT … SELECT, so no value passes
+    through Python. Only rows with an id after `after_id` count (a resumed stream's overlap)."""
+    entity: str
+    columns: list[str]
+    count: int
+    last_id: str
+    data: bytes
+    after_id: str = ""
+
+
+@dataclass
 class SnapshotChunk:
     cursor: int  # the cursor the whole snapshot is consistent with
     records: list[PulledRecord]
     last: bool
+    table: SnapshotRows | None = None  # rows instead of records (the "rows" snapshot format)
+    image: SnapshotImage | None = None  # a database image instead (the "sqlite" snapshot format)
+
+    @property
+    def size(self) -> int:
+        return len(self.records) + (len(self.table.rows) if self.table else 0) + (
+            self.image.count if self.image else 0)
+
+    @property
+    def position(self) -> tuple[str, str] | None:
+        """(entity, record_id) of the chunk's last record in snapshot order; None when empty."""
+        if self.image and self.image.count:
+            return self.image.entity, self.image.last_id
+        if self.table and self.table.rows:
+            return self.table.entity, self.table.rows[-1][0]
+        if self.records:
+            return self.records[-1].entity, self.records[-1].record_id
+        return None
 
     def to_json(self) -> dict[str, Any]:
-        return {"cursor": self.cursor, "records": [r.to_json() for r in self.records], "last": self.last}
+        out: dict[str, Any] = {"cursor": self.cursor, "records": [r.to_json() for r in self.records],
+                               "last": self.last}
+        if self.table:
+            out.update(entity=self.table.entity, columns=self.table.columns, rows=self.table.rows,
+                       seqs=self.table.seqs)
+        return out
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> SnapshotChunk:
-        return cls(raw["cursor"], [PulledRecord(**r) for r in raw["records"]], raw["last"])
+        table = None
+        if "rows" in raw:
+            table = SnapshotRows(str(raw["entity"]), list(raw["columns"]), raw["rows"], raw["seqs"])
+            if not all(isinstance(c, str) for c in table.columns) or len(table.seqs) != len(table.rows):
+                raise ValueError("snapshot rows")
+        return cls(int(raw["cursor"]), [PulledRecord(**r) for r in raw.get("records", ())], bool(raw["last"]),
+                   table)

@@ -246,34 +246,57 @@ def test_a_proxy_error_page_is_a_server_error(server):
     assert info.value.code == "http_502"
 
 
-def _ndjson_snapshot(gzipped: bool) -> bytes:
-    rows = [("household", "a1"), ("household", "b2"), ("person", "a0"), ("visit", "z9")]
-    lines = [json.dumps({"cursor": 42, "last": i == 1, "records": [
-        {"entity": e, "record_id": r, "seq": 40, "fields": {"notes": "𠮷"}} for e, r in rows[2 * i:2 * i + 2]]})
-        for i in range(2)]
-    raw = ("\n".join(lines) + "\n").encode()
-    return gzip.compress(raw) if gzipped else raw
+def _image_snapshot(gzipped: bool) -> bytes:
+    """A "sqlite" snapshot stream: a frame per entity (JSON header line + database image), then the
+    last frame."""
+    from server.snapshot import pack_image
+
+    frames = b""
+    for entity, ids in (("household", ["a1", "b2"]), ("person", ["a0"]), ("visit", ["z9"])):
+        data = pack_image(["id", "notes"], [(i, "𠮷", 40) for i in ids])
+        header = {"cursor": 42, "entity": entity, "columns": ["id", "notes"], "count": len(ids),
+                  "last_id": ids[-1], "bytes": len(data), "last": False}
+        frames += json.dumps(header).encode() + b"\n" + data
+    frames += json.dumps({"cursor": 42, "bytes": 0, "last": True}).encode() + b"\n"
+    return gzip.compress(frames) if gzipped else frames
+
+
+def _image_ids(chunk) -> list[tuple[str, str]]:
+    from sync.client import _image_rows
+
+    rows = _image_rows(chunk.image)
+    return [(rows.entity, row[0]) for row in rows.rows]
 
 
 @pytest.mark.parametrize("gzipped", [False, True])
-def test_snapshot_streams_ndjson_chunks(server, gzipped):
-    server.script = [(200, _ndjson_snapshot(gzipped), {"Content-Encoding": "gzip"} if gzipped else {})]
+def test_snapshot_streams_database_images(server, gzipped):
+    server.script = [(200, _image_snapshot(gzipped), {"Content-Encoding": "gzip"} if gzipped else {})]
     chunks = list(_transport(server.url).snapshot())
-    assert [len(c.records) for c in chunks] == [2, 2] and chunks[-1].last and chunks[0].cursor == 42
-    assert chunks[0].records[0].fields == {"notes": "𠮷"}
+    assert "format=sqlite" in server.requests[0]["path"]
+    assert [c.size for c in chunks] == [2, 1, 1, 0] and chunks[-1].last and chunks[0].cursor == 42
+    assert chunks[0].position == ("household", "b2")
+    from sync.client import _image_rows
+
+    assert _image_rows(chunks[0].image).rows == [["a1", "𠮷"], ["b2", "𠮷"]]
 
 
 def test_snapshot_resume_sends_the_position_and_skips_what_is_loaded(server):
-    server.script = [(200, _ndjson_snapshot(False), {})]  # a server that ignores the position
+    server.script = [(200, _image_snapshot(False), {})]  # a server that ignores the position
+    chunks = list(_transport(server.url).snapshot_from(["household", "a1"]))
+    assert "after=household%3Aa1" in server.requests[0]["path"]
+    assert [i for c in chunks if c.image for i in _image_ids(c)] == [
+        ("household", "b2"), ("person", "a0"), ("visit", "z9")]
+    server.script = [(200, _image_snapshot(False), {})]
     chunks = list(_transport(server.url).snapshot_from(["household", "b2"]))
-    assert "after=household%3Ab2" in server.requests[0]["path"]
-    assert [(r.entity, r.record_id) for c in chunks for r in c.records] == [("person", "a0"), ("visit", "z9")]
+    assert [i for c in chunks if c.image for i in _image_ids(c)] == [("person", "a0"), ("visit", "z9")]
 
 
 def test_snapshot_cut_off_mid_stream_is_offline(server):
-    server.script = [(200, _ndjson_snapshot(True)[:40], {"Content-Encoding": "gzip"})]
-    with pytest.raises(Offline):
-        list(_transport(server.url).snapshot())
+    whole = _image_snapshot(False)
+    for cut in (40, len(whole) // 2, len(whole) - 5):
+        server.script = [(200, whole[:cut], {})]
+        with pytest.raises(Offline):
+            list(_transport(server.url).snapshot())
 
 
 def _city_ca_and_server_cert(tmp_path):

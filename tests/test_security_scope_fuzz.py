@@ -7,7 +7,6 @@ the module; HYPOTHESIS_PROFILE=ci fixes the seed."""
 
 from __future__ import annotations
 
-import gzip
 import itertools
 import json
 
@@ -86,11 +85,20 @@ def _all_pulled(client) -> list[dict]:
             return records
 
 
-def _snapshot(client) -> list[dict]:
-    r = requests.get(client.server.api + "/sync/snapshot", headers=client.headers(), timeout=60)
+def _snapshot(client, rows: bool = False) -> list[dict]:
+    """The user's snapshot as records ({"entity", "record_id", "fields"}), in either format (requests
+    undoes the gzip of the stream itself)."""
+    params = {"format": "rows"} if rows else None
+    r = requests.get(client.server.api + "/sync/snapshot", headers=client.headers(), params=params, timeout=60)
     assert r.status_code == 200, r.text
-    body = r.content if r.headers.get("content-encoding") != "gzip" else gzip.decompress(r.content)
-    return [rec for line in body.splitlines() if line.strip() for rec in json.loads(line)["records"]]
+    out = []
+    for line in r.content.splitlines():
+        chunk = json.loads(line)
+        out += chunk["records"]
+        if rows and chunk.get("rows"):
+            out += [{"entity": chunk["entity"], "record_id": row[0], "fields": dict(zip(chunk["columns"], row, strict=True))}
+                    for row in chunk["rows"]]
+    return out
 
 
 def _check_reads(role: str, scope: str, records: list[dict]) -> None:
@@ -168,3 +176,18 @@ def _check_write(world, client, role: str, scope: str, target: str, action: str)
             assert s.get(Household, hid).address == before
         elif result["outcome"] == "accepted":
             assert s.get(Household, hid).address == address
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_snapshot_in_both_formats_stays_in_scope(world, role):
+    """Every role's snapshot, per-field records and table rows alike, holds only its jurisdiction (no
+    sensitive tags below township admins), and the two formats carry the same records."""
+    for township, village in ((0, 0), (1, 1)):
+        scope = _scope(role, township, village)
+        client = _user(world, role, scope)
+        records, rows = _snapshot(client), _snapshot(client, rows=True)
+        _check_reads(role, scope, records)
+        _check_reads(role, scope, rows)
+        assert sorted((r["entity"], r["record_id"]) for r in records) == \
+            sorted((r["entity"], r["record_id"]) for r in rows)
+        assert records, (role, scope)

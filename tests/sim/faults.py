@@ -105,8 +105,8 @@ class KillableClient(SyncClient):
     kill_next_apply = False
 
     @contextlib.contextmanager
-    def _applying(self):
-        with super()._applying() as session:
+    def _applying(self, attach_snapshot: bool = False):
+        with super()._applying(attach_snapshot) as session:
             yield session
             if self.kill_next_apply:
                 self.kill_next_apply = False
