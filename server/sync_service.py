@@ -9,7 +9,6 @@ gets the same answers and the device's sequence stays contiguous."""
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -34,7 +33,7 @@ from server.snapshot import load_records, region_scope, snapshot_from
 from sync import store_sql
 from sync.merge import ChangeResult
 from sync.store_sql import Page, PulledRecord, SqlMergeStore
-from sync.wire import Change, WireError, parse_change
+from sync.wire import Change, WireError
 
 DEPARTMENT_EVICTABLE = ("task", "case")
 VILLAGE_ROLES = ("village_cadre", "grid_worker")
@@ -43,7 +42,7 @@ VILLAGE_ROLES = ("village_cadre", "grid_worker")
 def _refusal(session: Session, change: Change, code: str, message: str) -> ChangeResult | None:
     """Answer `change` with a rejection and remember it — unless the store would answer it otherwise
     (a retry of an answered id, a sequence gap), in which case None lets the store decide."""
-    store = SqlMergeStore(session, dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    store = SqlMergeStore.of(session)
     if store.answered(change.change_id) is not None:
         return None
     if change.device_seq != store.last_device_seq(change.device_id) + 1:
@@ -77,12 +76,13 @@ def _assigned_target(session: Session, who: Principal, change: Change, decoded: 
 
 class _Batch:
     """Runs of ordinary changes go to the store together; a change that needs a check of its own
-    first flushes the run (so the check sees every earlier change of the batch) and goes alone."""
+    first flushes the run (so the check sees every earlier change of the batch) and goes alone.
+    Each change is parsed once: `run` holds (raw, parsed change or its error)."""
 
     def __init__(self, session: Session, who: Principal):
         self.session, self.who = session, who
         self.results: list[ChangeResult] = []
-        self.run: list[Any] = []
+        self.run: list[tuple[Any, Change | WireError]] = []
 
     def region_rule(self, entity: str, region: str) -> bool:
         return may_write_region(self.who, entity, region)
@@ -92,32 +92,29 @@ class _Batch:
             self.send(self.run, self.region_rule)
             self.run = []
 
-    def send(self, raws: list[Any], may_write) -> None:
+    def send(self, items: list[tuple[Any, Change | WireError]], may_write) -> None:
         now_ms = int(time.time() * 1000)
-        self.results.extend(store_sql.push(self.session, self.who.device_id, self.who.username, raws, now_ms,
-                                           may_write=may_write))
+        self.results.extend(store_sql.push(
+            self.session, self.who.device_id, self.who.username, [raw for raw, _ in items], now_ms,
+            may_write=may_write, parsed=[parsed for _, parsed in items], finish=False))
 
     def refuse_or_send(self, raw: Any, change: Change, refusal: tuple[str, str] | None, may_write) -> None:
         answer = _refusal(self.session, change, *refusal) if refusal else None
         if answer is not None:
             self.results.append(answer)
         else:
-            self.send([raw], may_write)
+            self.send([(raw, change)], may_write)
 
-    def add(self, raw: Any) -> None:
-        try:
-            change, decoded = parse_change(raw)
-        except WireError:
-            change = None  # the store answers malformed changes itself, with the wire's code
-        if change is None or change.device_id != self.who.device_id:
-            self.run.append(raw)
+    def add(self, raw: Any, change: Change | WireError, decoded: dict[str, Any] | None) -> None:
+        if isinstance(change, WireError):  # the store answers it itself, with the wire's code
+            self.run.append((raw, change))
             return
         special = (self.who.role == "department"
                    or (change.entity == "person" and decoded.get("id_number") is not None)
                    or (change.entity in ("task_target", "task_feedback") and self.who.role in VILLAGE_ROLES)
                    or sensitive_write(self.session, self.who, change.entity, decoded))
         if not special:
-            self.run.append(raw)
+            self.run.append((raw, change))
             return
         self.flush()
         self.special(raw, change, decoded)
@@ -141,18 +138,24 @@ class _Batch:
             return
         if change.entity in ("task_target", "task_feedback") and who.role in VILLAGE_ROLES:
             assigned = _assigned_target(session, who, change, decoded)
-            self.send([raw], lambda e, r: assigned or self.region_rule(e, r))
+            self.send([(raw, change)], lambda e, r: assigned or self.region_rule(e, r))
             return
-        self.send([raw], self.region_rule)
+        self.send([(raw, change)], self.region_rule)
 
 
 def push_batch(session: Session, who: Principal, changes: list[Any]) -> list[ChangeResult]:
-    """Answer every change of a batch, in order; the caller commits once for the whole batch."""
+    """Answer every change of a batch, in order; the caller commits once for the whole batch.
+    The locks the merge needs are taken first for the whole batch, the sequence numbers last
+    (`sync.store_sql`), so the batch's own checks and runs never wait on the sequence lock."""
+    parsed = [store_sql.parse_one(raw, who.device_id) for raw in changes]
+    store = SqlMergeStore.of(session)
+    store.begin(who.device_id, [change for change, _ in parsed if isinstance(change, Change)])
     batch = _Batch(session, who)
-    for raw in changes:
-        batch.add(raw)
+    for raw, (change, decoded) in zip(changes, parsed, strict=True):
+        batch.add(raw, change, decoded)
     batch.flush()
-    return batch.results
+    final = store.finish()
+    return [final(result) for result in batch.results]
 
 
 def _local_codes_filter(who: Principal, records: list[PulledRecord]) -> list[PulledRecord]:

@@ -9,13 +9,16 @@ id. It does no I/O of its own, so the policies can be read (and tested) without 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from db.base import model_for_entity
+from db.base import model_for_entity as _lookup_model
 from sync.clock import clamp
 from sync.wire import Change
+
+model_for_entity = functools.cache(_lookup_model)  # the lookup scans every mapper; the merge asks per field
 
 # Workflow status ranks: a concurrent edit keeps the state further along the workflow. Case codes
 # are numeric in workflow order (GLOSSARY.md), side states sort where they happen (45 退单 after

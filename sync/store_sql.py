@@ -1,12 +1,23 @@
 """The server's sync store over SQLAlchemy: push, pull and snapshot on the entity tables (`Base`)
 plus the bookkeeping tables of `db.server` (`ServerBase`). Works on SQLite and PostgreSQL.
 
-Pull never skips a change: a push transaction starts by touching the one-row `sync_counter`
-(`UPDATE … SET last_seq = last_seq`), which holds PostgreSQL's row lock (SQLite's write lock) until
-commit. Pushes therefore hand out `server_seq` one transaction at a time in commit order, and a
-puller, which only serves up to the committed counter, can never pass a sequence number that a
-slower transaction commits later. `push()` does not commit: the caller commits (or rolls back) the
-whole batch, so the lock is released exactly when the answers become durable.
+A push transaction merges first and numbers last (docs/decisions/0007-late-sequence-lock.md):
+- it locks what the merge reads — the device's `sync_device_state` row and the version heads of the
+  batch's records (`SELECT … FOR UPDATE`, in one global order: entity, record id), and an advisory
+  lock per resident ID number a person change checks for duplicates — so two pushes touching the
+  same record or device merge one after the other, while pushes to different records run side by side;
+- the merge (Python, per change) writes entity rows and hands out provisional sequence numbers
+  (-1, -2, …) that stay in this store's buffer;
+- `SqlMergeStore.finish()` then takes the sequence lock (`UPDATE sync_counter SET last_seq = last_seq
+  + n`, held until commit), turns the provisional numbers into `last_seq + 1 … + n` and writes the
+  change log, the answers, the review items and the version heads with one executemany each.
+
+Pull never skips a change: sequence numbers are handed out under the counter's row lock, so they are
+committed in order, and a puller serves only up to the committed counter — a number a slower
+transaction commits later is always above it. The lock is now held for the final writes and the
+commit only, not for the merge. On SQLite, whose writers are serialised by the database anyway, a
+push still touches the counter first (taking the write lock before it reads, so it never merges on
+a stale snapshot). `push()` does not commit: the caller commits (or rolls back) the whole batch.
 
 Pull serves records, not raw log entries: each in-scope record whose latest `server_seq` is past the
 cursor comes once with all its synced fields (so a record moving into scope arrives whole), plus
@@ -15,14 +26,16 @@ EVICTIONS for records whose region moved out of scope within the page's range.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from db.base import model_for_entity, synced_models
+from db.base import model_for_entity, synced_columns, synced_models
 from db.ids import new_id
 from db.models import Person
 from db.server import (
@@ -43,7 +56,11 @@ from sync.merge import (
     scope_region,
 )
 from sync.pages import Page, PulledRecord, SnapshotChunk
-from sync.wire import PUSH_ONLY_ENTITIES, Change, WireError, decode_value, parse_change, record_fields
+from sync.wire import PUSH_ONLY_ENTITIES, Change, WireError, decode_value, encode_value, parse_change
+
+_STORE_KEY = "td_merge_store"  # the open push's store, in `Session.info`
+_model = functools.cache(model_for_entity)  # db.base looks the class up by a scan of every mapper
+_names = functools.cache(lambda cls: tuple(synced_columns(cls)))
 
 
 def _utcnow() -> dt.datetime:
@@ -68,39 +85,110 @@ def init_store(session: Session) -> None:
         session.flush()
 
 
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _fields_of(obj: Any) -> dict[str, Any]:
+    return {name: encode_value(getattr(obj, name)) for name in _names(type(obj))}
+
+
+@dataclasses.dataclass
+class _Head:
+    """A record's version head as the push sees it: read once (locked), written once by `finish`."""
+
+    seq: int
+    region: str
+    versions: dict[str, list]  # {field: [server_seq, hlc, device_id, user]}
+    new: bool = False
+    dirty: bool = False
+
+
 class SqlMergeStore:
-    """`sync.merge.MergeStore` on one SQLAlchemy session (one push transaction)."""
+    """`sync.merge.MergeStore` on one SQLAlchemy session: one per push transaction (`of`), which
+    buffers what the merge decided until `finish` numbers and writes it."""
 
     def __init__(self, session: Session, now: dt.datetime) -> None:
         self.session = session
         self.now = now
+        self.postgres = _is_postgres(session)
+        self._transaction = session.get_transaction()
         self._device_state: dict[str, DeviceSyncState] = {}
-        # Rows read ahead for a whole batch (`prefetch`); a key present with None is known absent.
-        self._applied: dict[str, AppliedChange | None] = {}
+        # Read ahead for a whole batch (`prefetch`); a key present with None is known absent.
+        self._applied: dict[str, tuple[str, ChangeResult] | None] = {}
         self._records: dict[tuple[str, str], Any] = {}
-        self._versions: dict[tuple[str, str], RecordVersion | None] = {}
+        self._heads: dict[tuple[str, str], _Head | None] = {}
+        # Written by `finish`, with provisional sequence numbers -1, -2, … until then.
+        self._taken = 0
+        self._log: list[dict[str, Any]] = []
+        self._answers: list[dict[str, Any]] = []
+        self._reviews: list[dict[str, Any]] = []
+
+    @classmethod
+    def of(cls, session: Session, now: dt.datetime | None = None) -> SqlMergeStore:
+        """The store of the push open in `session`'s transaction, or a new one."""
+        session.connection()  # begins the transaction, so the store can tell it from the next one
+        store = session.info.get(_STORE_KEY)
+        if store is None or store._transaction is not session.get_transaction():
+            store = cls(session, now or _utcnow())
+            session.info[_STORE_KEY] = store
+        return store
+
+    def begin(self, device_id: str, changes: list[Change]) -> None:
+        """Take the locks the merge of `changes` needs and read what it will look up."""
+        if self.postgres:
+            self._lock_device(device_id)
+        else:
+            _touch_counter(self.session)  # SQLite: the write lock before the first read
+        self.prefetch(changes)
+
+    def _lock_device(self, device_id: str) -> None:
+        if device_id in self._device_state:
+            return
+        query = (select(DeviceSyncState).where(DeviceSyncState.device_id == device_id).with_for_update()
+                 .execution_options(populate_existing=True))
+        state = self.session.scalars(query).one_or_none()
+        if state is None:
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            self.session.execute(pg_insert(DeviceSyncState).values(device_id=device_id, last_device_seq=0)
+                                 .on_conflict_do_nothing())
+            state = self.session.scalars(query).one()
+        self._device_state[device_id] = state
 
     def prefetch(self, changes: list[Change]) -> None:
-        """Read the batch's answered changes, records and versions with one IN query per kind and
-        500 ids, so the per-change lookups below hit dicts (a SELECT per lookup made a push of 500
-        changes take seconds)."""
-        ids = [c.change_id for c in changes]
+        """Read (and on PostgreSQL lock) the batch's answered changes, version heads and records with
+        one IN query per kind and 500 ids; keys already read are skipped. Heads are locked before
+        the records are read, in (entity, record id) order, so concurrent pushes cannot deadlock."""
+        session = self.session
+        ids = list(dict.fromkeys(c.change_id for c in changes if c.change_id not in self._applied))
         for part in _chunks(ids):
             self._applied.update(dict.fromkeys(part))
-            self._applied.update((r.change_id, r) for r in self.session.scalars(
-                select(AppliedChange).where(AppliedChange.change_id.in_(part))))
-        by_entity: dict[str, list[str]] = {}
+            self._applied.update((row[0], (row[1], ChangeResult(row[0], *row[2:]))) for row in session.execute(
+                select(AppliedChange.change_id, AppliedChange.payload_hash, AppliedChange.outcome,
+                       AppliedChange.server_seq, AppliedChange.code, AppliedChange.message)
+                .where(AppliedChange.change_id.in_(part))))
+        by_entity: dict[str, set[str]] = {}
         for change in changes:
-            by_entity.setdefault(change.entity, []).append(change.record_id)
-        for entity, record_ids in by_entity.items():
-            cls = model_for_entity(entity)
-            for part in _chunks(list(dict.fromkeys(record_ids))):
-                self._records.update(((entity, rid), None) for rid in part)
-                self._records.update(((entity, o.id), o) for o in self.session.scalars(
-                    select(cls).where(cls.id.in_(part))))
-                self._versions.update(((entity, rid), None) for rid in part)
-                self._versions.update(((entity, v.record_id), v) for v in self.session.scalars(
-                    select(RecordVersion).where(RecordVersion.entity == entity, RecordVersion.record_id.in_(part))))
+            if (change.entity, change.record_id) not in self._heads:
+                by_entity.setdefault(change.entity, set()).add(change.record_id)
+        for entity in sorted(by_entity):
+            for part in _chunks(sorted(by_entity[entity])):
+                self._read_records(entity, part)
+
+    def _read_records(self, entity: str, record_ids: list[str]) -> None:
+        session, cls = self.session, _model(entity)
+        heads = (select(RecordVersion.record_id, RecordVersion.server_seq, RecordVersion.region_code,
+                        RecordVersion.field_versions)
+                 .where(RecordVersion.entity == entity, RecordVersion.record_id.in_(record_ids)))
+        if self.postgres:
+            heads = heads.order_by(RecordVersion.record_id).with_for_update()
+        self._heads.update(((entity, rid), None) for rid in record_ids)
+        self._heads.update(((entity, rid), _Head(seq, region, dict(versions or {})))
+                           for rid, seq, region, versions in session.execute(heads))
+        self._records.update(((entity, rid), None) for rid in record_ids)
+        self._records.update(((entity, o.id), o) for o in session.scalars(
+            select(cls).where(cls.id.in_(record_ids)).execution_options(populate_existing=True)))
 
     def _record(self, cls: type, entity: str, record_id: str) -> Any:
         key = (entity, record_id)
@@ -108,18 +196,18 @@ class SqlMergeStore:
             self._records[key] = self.session.get(cls, record_id)
         return self._records[key]
 
-    def _version(self, entity: str, record_id: str) -> RecordVersion | None:
+    def _head(self, entity: str, record_id: str) -> _Head | None:
         key = (entity, record_id)
-        if key not in self._versions:
-            self._versions[key] = self.session.get(RecordVersion, key)
-        return self._versions[key]
+        if key not in self._heads:
+            self._read_records(entity, [record_id])
+        return self._heads[key]
 
     def answered(self, change_id: str) -> tuple[str, ChangeResult] | None:
-        row = self._applied[change_id] if change_id in self._applied else self.session.get(AppliedChange, change_id)
-        if row is None:
-            return None
-        result = ChangeResult(row.change_id, row.outcome, row.server_seq, row.code, row.message)
-        return row.payload_hash, result
+        if change_id not in self._applied:
+            row = self.session.get(AppliedChange, change_id)
+            self._applied[change_id] = None if row is None else (row.payload_hash, ChangeResult(
+                row.change_id, row.outcome, row.server_seq, row.code, row.message))
+        return self._applied[change_id]
 
     def _device(self, device_id: str) -> DeviceSyncState:
         state = self._device_state.get(device_id) or self.session.get(DeviceSyncState, device_id)
@@ -133,16 +221,17 @@ class SqlMergeStore:
         return self._device(device_id).last_device_seq or 0
 
     def load(self, entity: str, record_id: str) -> RecordState | None:
-        obj = self._record(model_for_entity(entity), entity, record_id)
+        obj = self._record(_model(entity), entity, record_id)
         if obj is None:
             return None
-        version = self._version(entity, record_id)
-        raw = version.field_versions if version else {}
-        versions = {name: FieldVersion(*v) for name, v in raw.items()}
-        return RecordState(record_fields(obj), versions, version.server_seq if version else 0)
+        head = self._head(entity, record_id)
+        if head is None:
+            return RecordState(_fields_of(obj), {}, 0)
+        versions = {name: FieldVersion(*v) for name, v in head.versions.items()}
+        return RecordState(_fields_of(obj), versions, head.seq)
 
     def missing_parent(self, entity: str, fields: dict[str, Any]) -> str | None:
-        cls = model_for_entity(entity)
+        cls = _model(entity)
         for col in cls.__table__.columns:
             value = fields.get(col.key)
             for fk in col.foreign_keys if value else ():
@@ -152,6 +241,8 @@ class SqlMergeStore:
         return None
 
     def active_duplicates(self, record_id: str, id_number: str) -> list[str]:
+        if self.postgres:  # one transaction at a time checks (and creates) persons with this number
+            self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(id_number))))
         others = self.session.scalars(select(Person.id).where(
             Person.id_number == id_number, Person.id_type == "01", Person.id != record_id,
             Person.deleted.is_(False), Person.merged_into.is_(None))).all()
@@ -161,6 +252,8 @@ class SqlMergeStore:
             ReviewItem.kind == "duplicate_id",
             or_(ReviewItem.record_id == record_id, ReviewItem.related_record_id == record_id))).all()
         pairs = {frozenset(p) for p in flagged}
+        pairs |= {frozenset((r["record_id"], r["related_record_id"])) for r in self._reviews
+                  if r["kind"] == "duplicate_id"}
         return [o for o in others if frozenset((record_id, o)) not in pairs]
 
     def flag_clock(self, device_id: str, skew_ms: int) -> None:
@@ -168,70 +261,91 @@ class SqlMergeStore:
         state.clock_flagged_at = self.now
         state.clock_skew_ms = skew_ms
 
-    def _next_seq(self) -> int:
-        counter = self.session.get(SyncCounter, 1)
-        counter.last_seq += 1
-        return counter.last_seq
-
     def commit_change(self, change: Change, user: str, hlc: str, decision: Decision,
                       state: RecordState | None) -> int:
-        seq = self._next_seq()
-        cls = model_for_entity(change.entity)
-        obj = self._record(cls, change.entity, change.record_id)
+        self._taken += 1
+        seq = -self._taken  # provisional: `finish` numbers it
+        cls = _model(change.entity)
+        key = (change.entity, change.record_id)
+        obj = self._record(cls, *key)
         if obj is None:
             obj = cls(id=change.record_id)
             self.session.add(obj)
-            self._records[(change.entity, change.record_id)] = obj
+            self._records[key] = obj
         for name, value in decision.written.items():
             setattr(obj, name, decode_value(cls, name, value))
         old_region = scope_region(change.entity, state.fields) if state else None
         new_region = scope_region(change.entity, {**(state.fields if state else {}), **decision.written})
-        self._bump_version(change, FieldVersion(seq, hlc, change.device_id, user), decision, new_region)
-        self.session.add(ChangeLogEntry(
+        head = self._heads.get(key)
+        if head is None:
+            head = self._heads[key] = _Head(0, "", {}, new=True)
+        for name in decision.written:
+            head.versions[name] = [seq, hlc, change.device_id, user]
+        head.seq, head.region, head.dirty = seq, new_region, True
+        self._log.append(dict(
             server_seq=seq, change_id=change.change_id, device_id=change.device_id, username=user,
             entity=change.entity, record_id=change.record_id, op=change.op, fields=decision.written,
             hlc=hlc, region_code=new_region,
             old_region_code=old_region if old_region is not None and old_region != new_region else None,
             recorded_at=self.now))
-        for review in decision.reviews:
-            self.session.add(_review_row(review, change, seq, new_region, self.now))
+        self._reviews += [_review_row(review, change, seq, new_region, self.now) for review in decision.reviews]
         return seq
 
-    def _bump_version(self, change: Change, mine: FieldVersion, decision: Decision, region: str) -> None:
-        version = self._version(change.entity, change.record_id)
-        if version is None:
-            version = RecordVersion(entity=change.entity, record_id=change.record_id, field_versions={})
-            self.session.add(version)
-            self._versions[(change.entity, change.record_id)] = version
-        versions = dict(version.field_versions or {})
-        for name in decision.written:
-            versions[name] = [mine.seq, mine.hlc, mine.device, mine.user]
-        version.field_versions = versions
-        version.server_seq = mine.seq
-        version.region_code = region
-
     def remember(self, change: Change, result: ChangeResult) -> None:
-        row = AppliedChange(
+        payload_hash = change.payload_hash()
+        self._answers.append(dict(
             change_id=change.change_id, device_id=change.device_id, device_seq=change.device_seq,
-            payload_hash=change.payload_hash(), outcome=result.outcome, server_seq=result.server_seq,
-            code=result.code, message=result.message, applied_at=self.now)
-        self.session.add(row)
-        self._applied[change.change_id] = row
+            payload_hash=payload_hash, outcome=result.outcome, server_seq=result.server_seq,
+            code=result.code, message=result.message, applied_at=self.now))
+        self._applied[change.change_id] = (payload_hash, result)
         state = self._device(change.device_id)
         state.last_device_seq = max(state.last_device_seq or 0, change.device_seq)
         state.last_push_at = self.now
 
+    def finish(self) -> Callable[[ChangeResult], ChangeResult]:
+        """Number this push's changes and write the bookkeeping; returns the function that gives an
+        answer of the push its final `server_seq`. Entity rows are flushed before the sequence lock
+        is taken, so the lock covers only these writes and the caller's commit."""
+        session = self.session
+        if session.info.get(_STORE_KEY) is self:
+            del session.info[_STORE_KEY]
+        session.flush()
+        base = _allocate(session, self._taken) if self._taken else 0
 
-def _review_row(review, change: Change, seq: int, region: str, now: dt.datetime) -> ReviewItem:
+        def final(seq: int | None) -> int | None:
+            return base - seq if seq is not None and seq < 0 else seq
+
+        for rows in (self._log, self._answers, self._reviews):
+            for row in rows:
+                row["server_seq"] = final(row["server_seq"])
+        new, changed = [], []
+        for (entity, record_id), head in self._heads.items():
+            if head is not None and head.dirty:
+                versions = {n: [final(v[0]), *v[1:]] for n, v in head.versions.items()}
+                row = dict(entity=entity, record_id=record_id, server_seq=final(head.seq),
+                           region_code=head.region, field_versions=versions)
+                (new if head.new else changed).append(row)
+                head.seq, head.versions, head.new, head.dirty = row["server_seq"], versions, False, False
+        for model, rows in ((ChangeLogEntry, self._log), (AppliedChange, self._answers),
+                            (ReviewItem, self._reviews), (RecordVersion, new)):
+            if rows:
+                session.execute(insert(model), rows)
+        if changed:
+            session.execute(update(RecordVersion), changed)
+        return lambda r: dataclasses.replace(r, server_seq=final(r.server_seq)) if (r.server_seq or 0) < 0 else r
+
+
+def _review_row(review, change: Change, seq: int, region: str, now: dt.datetime) -> dict[str, Any]:
     winner, loser = review.winner, review.loser
-    return ReviewItem(
+    return dict(
         id=new_id(), kind=review.kind, state="open", entity=change.entity, record_id=change.record_id,
         field=review.field, related_record_id=review.related_record_id, region_code=region,
         change_id=change.change_id, server_seq=seq, winner_value=review.winner_value,
         winner_device=winner.device if winner else None, winner_user=winner.user if winner else None,
         winner_hlc=winner.hlc if winner else None, loser_value=review.loser_value,
         loser_device=loser.device if loser else None, loser_user=loser.user if loser else None,
-        loser_hlc=loser.hlc if loser else None, created_at=now)
+        loser_hlc=loser.hlc if loser else None, created_at=now, resolved_by=None, resolved_at=None,
+        resolution=None)
 
 
 def _class_for_table(table_name: str) -> type | None:
@@ -241,12 +355,26 @@ def _class_for_table(table_name: str) -> type | None:
     return None
 
 
-def _lock_counter(session: Session) -> None:
-    """Take the sequence lock for the rest of this transaction (see the module docstring)."""
+def _touch_counter(session: Session) -> None:
+    """Take the sequence lock for the rest of this transaction (SQLite: the database's write lock)."""
     done = session.execute(update(SyncCounter).where(SyncCounter.id == 1)
-                           .values(last_seq=SyncCounter.last_seq))
+                           .values(last_seq=SyncCounter.last_seq).execution_options(synchronize_session=False))
     if done.rowcount == 0:
         init_store(session)
+
+
+def _allocate(session: Session, count: int) -> int:
+    """Take the sequence lock (held until commit) and `count` numbers; returns the last one before them."""
+    raise_by = (update(SyncCounter).where(SyncCounter.id == 1).values(last_seq=SyncCounter.last_seq + count)
+                .returning(SyncCounter.last_seq).execution_options(synchronize_session=False))
+    last = session.execute(raise_by).scalar_one_or_none()
+    if last is None:
+        init_store(session)
+        last = session.execute(raise_by).scalar_one()
+    counter = session.identity_map.get(session.identity_key(SyncCounter, 1))
+    if counter is not None:
+        session.expire(counter)
+    return last - count
 
 
 def _remember_invalid(store: SqlMergeStore, raw: Any, device_id: str, error: WireError) -> ChangeResult:
@@ -264,31 +392,39 @@ def _remember_invalid(store: SqlMergeStore, raw: Any, device_id: str, error: Wir
     return result
 
 
+def parse_one(raw: Any, device_id: str) -> tuple[Change | WireError, dict[str, Any] | None]:
+    """A wire change parsed (with its fields decoded), or the error that refuses it (a change
+    claiming another device: "wrong_device")."""
+    try:
+        change, decoded = parse_change(raw)
+    except WireError as error:
+        return error, None
+    if change.device_id != device_id:
+        return WireError("wrong_device", "变更的设备号与登录设备不符"), None
+    return change, decoded
+
+
 def push(session: Session, device_id: str, user: str, changes: list[dict[str, Any]], now_ms: int,
-         may_write: Callable[[str, str], bool] = lambda _e, _r: True) -> list[ChangeResult]:
+         may_write: Callable[[str, str], bool] = lambda _e, _r: True, *,
+         parsed: list[Change | WireError] | None = None, finish: bool = True) -> list[ChangeResult]:
     """Merge a batch of wire changes from `device_id` (authenticated as `user`) and answer each.
-    The caller commits. A change claiming another device is rejected ("wrong_device")."""
-    _lock_counter(session)
-    store = SqlMergeStore(session, dt.datetime.fromtimestamp(now_ms / 1000, dt.UTC).replace(tzinfo=None))
+    The caller commits. With `finish=False` the answers carry provisional sequence numbers until the
+    caller's `SqlMergeStore.of(session).finish()` (several pushes in one transaction, numbered once)."""
+    store = SqlMergeStore.of(session, dt.datetime.fromtimestamp(now_ms / 1000, dt.UTC).replace(tzinfo=None))
     ctx = PushContext(user=user, now_ms=now_ms, may_write=may_write)
-    parsed: list[Change | WireError] = []
-    for raw in changes:
-        try:
-            change, _decoded = parse_change(raw)
-            if change.device_id != device_id:
-                raise WireError("wrong_device", "变更的设备号与登录设备不符")
-            parsed.append(change)
-        except WireError as error:
-            parsed.append(error)
-    store.prefetch([c for c in parsed if isinstance(c, Change)])
+    if parsed is None:
+        parsed = [parse_one(raw, device_id)[0] for raw in changes]
+    store.begin(device_id, [c for c in parsed if isinstance(c, Change)])
     results = []
     for raw, change in zip(changes, parsed, strict=True):
         if isinstance(change, WireError):
             results.append(_remember_invalid(store, raw, device_id, change))
             continue
         results.append(apply_change(store, change, ctx))
-    session.flush()
-    return results
+    if not finish:
+        return results
+    final = store.finish()
+    return [final(r) for r in results]
 
 
 def _chunks(ids: list[str], size: int = 500) -> Iterator[list[str]]:
@@ -297,20 +433,24 @@ def _chunks(ids: list[str], size: int = 500) -> Iterator[list[str]]:
 
 
 def current_cursor(session: Session) -> int:
-    counter = session.get(SyncCounter, 1)
-    return counter.last_seq if counter else 0
+    """The last committed sequence number (read afresh: the counter moves under other sessions)."""
+    return session.scalar(select(SyncCounter.last_seq).where(SyncCounter.id == 1)) or 0
 
 
 def _load_records(session: Session, heads: list[tuple[str, str, int]]) -> list[PulledRecord]:
+    """The synced fields of the records named by `heads` [(entity, record_id, seq)], read as plain
+    rows (an ORM object per record cost more than the query)."""
     by_entity: dict[str, list[str]] = {}
     for entity, record_id, _seq in heads:
         by_entity.setdefault(entity, []).append(record_id)
     loaded: dict[tuple[str, str], dict[str, Any]] = {}
     for entity, ids in by_entity.items():
-        cls = model_for_entity(entity)
+        table = _model(entity).__table__
+        names = _names(_model(entity))
+        columns = [table.c.id, *(table.c[n] for n in names)]
         for start in range(0, len(ids), 500):
-            for obj in session.scalars(select(cls).where(cls.id.in_(ids[start:start + 500]))):
-                loaded[(entity, obj.id)] = record_fields(obj)
+            for row in session.execute(select(*columns).where(table.c.id.in_(ids[start:start + 500]))):
+                loaded[(entity, row[0])] = {n: encode_value(v) for n, v in zip(names, row[1:], strict=True)}
     return [PulledRecord(e, r, s, loaded[(e, r)]) for e, r, s in heads if (e, r) in loaded]
 
 
