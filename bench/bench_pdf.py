@@ -4,14 +4,16 @@ is built in a fresh SQLite file; the cards are read once; then the timed part is
 writing all cards through the real form code (tables, fallback fonts, watermark, page numbers),
 against a floor that draws the same strings with `canvas.drawString`, one page per card, with the
 same embedded font (every string the card shows, each with one drawString, no tables, rules,
-fills or watermark transforms). Both are measured in CPU seconds (median of 5 interleaved runs) because benchmarks
-run on a shared machine. Reading the cards from the database is reported as its own figure.
+fills or watermark transforms). Both are measured in CPU seconds (median of 9 interleaved runs, each
+from a collected heap) because benchmarks run on a shared machine. Reading the cards from the
+database is reported as its own figure.
 
 Runs as a group of `python -m bench` (`run(cfg)`) or alone: `python -m bench.bench_pdf [--quick]`."""
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import random
 import sys
 import tempfile
@@ -24,7 +26,10 @@ from bench.common import BenchConfig, Figure, median, timed
 
 def cpu_timed(fn) -> float:
     """CPU seconds of this (single-threaded) process: stable on a machine shared with other work,
-    where wall time measures the neighbours as much as us."""
+    where wall time measures the neighbours as much as us. The heap is collected first, untimed: a
+    full collection owed to the allocations of earlier runs (~0.1 s here) would otherwise be billed
+    to whichever side happens to trip it; the collections a run's own work causes are still timed."""
+    gc.collect()
     started = time.process_time()
     fn()
     return time.process_time() - started
@@ -155,7 +160,7 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
                   "户情登记表", "bench")
 
     register_fonts()  # font parsing is a once-per-process cost, not part of either loop
-    repeats = 1 if cfg.quick else 5
+    repeats = 1 if cfg.quick else 9  # at load 4-12 on 2 cores single runs vary by +-40 %
     ours_runs, floor_runs = [], []
     for _ in range(repeats):  # interleaved, so a busy neighbour slows both sides alike
         ours_runs.append(cpu_timed(ours))
