@@ -29,10 +29,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from db.base import model_for_entity, synced_columns, synced_models
@@ -305,13 +306,30 @@ class SqlMergeStore:
     def finish(self) -> Callable[[ChangeResult], ChangeResult]:
         """Number this push's changes and write the bookkeeping; returns the function that gives an
         answer of the push its final `server_seq`. Entity rows are flushed before the sequence lock
-        is taken, so the lock covers only these writes and the caller's commit."""
+        is taken, so the lock covers only these writes and the caller's commit. On PostgreSQL the
+        lock, the numbering and every write are one statement (`_NUMBER_AND_WRITE`): a single round
+        trip, so the lock holder never waits for its own process (GIL) between statements."""
         session = self.session
         if session.info.get(_STORE_KEY) is self:
             del session.info[_STORE_KEY]
         session.flush()
-        base = _allocate(session, self._taken) if self._taken else 0
+        heads = [(key, head) for key, head in self._heads.items() if head is not None and head.dirty]
+        if self.postgres and self._taken:
+            base = _number_and_write(session, self._taken, self._log, self._answers, self._reviews, heads, self.now)
+        else:
+            base = _allocate(session, self._taken) if self._taken else 0
+            self._write(heads, base)
 
+        def final(seq: int | None) -> int | None:
+            return base - seq if seq is not None and seq < 0 else seq
+
+        for _key, head in heads:
+            head.seq, head.new, head.dirty = final(head.seq), False, False
+            head.versions = {n: [final(v[0]), *v[1:]] for n, v in head.versions.items()}
+        return lambda r: dataclasses.replace(r, server_seq=final(r.server_seq)) if (r.server_seq or 0) < 0 else r
+
+    def _write(self, heads: list[tuple[tuple[str, str], _Head]], base: int) -> None:
+        """The bookkeeping rows numbered from `base`, one executemany per table (the SQLite path)."""
         def final(seq: int | None) -> int | None:
             return base - seq if seq is not None and seq < 0 else seq
 
@@ -319,20 +337,87 @@ class SqlMergeStore:
             for row in rows:
                 row["server_seq"] = final(row["server_seq"])
         new, changed = [], []
-        for (entity, record_id), head in self._heads.items():
-            if head is not None and head.dirty:
-                versions = {n: [final(v[0]), *v[1:]] for n, v in head.versions.items()}
-                row = dict(entity=entity, record_id=record_id, server_seq=final(head.seq),
-                           region_code=head.region, field_versions=versions)
-                (new if head.new else changed).append(row)
-                head.seq, head.versions, head.new, head.dirty = row["server_seq"], versions, False, False
+        for (entity, record_id), head in heads:
+            versions = {n: [final(v[0]), *v[1:]] for n, v in head.versions.items()}
+            (new if head.new else changed).append(dict(entity=entity, record_id=record_id, server_seq=final(head.seq),
+                                                       region_code=head.region, field_versions=versions))
         for model, rows in ((ChangeLogEntry, self._log), (AppliedChange, self._answers),
                             (ReviewItem, self._reviews), (RecordVersion, new)):
             if rows:
-                session.execute(insert(model), rows)
+                self.session.execute(insert(model), rows)
         if changed:
-            session.execute(update(RecordVersion), changed)
-        return lambda r: dataclasses.replace(r, server_seq=final(r.server_seq)) if (r.server_seq or 0) < 0 else r
+            self.session.execute(update(RecordVersion), changed)
+
+
+# One statement on PostgreSQL: take the sequence lock and `n` numbers (c.base + 1 … c.base + n), then
+# write the change log, the answers, the review items and the version heads with provisional numbers
+# (-k) replaced by c.base + k — also inside each head's field versions {field: [seq, hlc, device, user]}.
+_VERSIONS = """COALESCE((SELECT json_object_agg(e.key, CASE WHEN (e.value->>0)::bigint < 0
+        THEN json_build_array(c.base - (e.value->>0)::bigint, e.value->1, e.value->2, e.value->3) ELSE e.value END)
+    FROM json_each(r.versions) AS e), '{}'::json)"""
+_HEAD_ROWS = "json_to_recordset(CAST(:{} AS json)) AS r(entity text, record_id text, seq bigint, region text, versions json)"
+_NUMBER_AND_WRITE = text(f"""
+WITH c AS (
+    UPDATE sync_counter SET last_seq = last_seq + :n WHERE id = 1 RETURNING last_seq - :n AS base
+), log AS (
+    INSERT INTO sync_change_log (server_seq, change_id, device_id, username, entity, record_id, op, fields, hlc,
+                                 region_code, old_region_code, recorded_at)
+    SELECT c.base - r.server_seq, r.change_id, r.device_id, r.username, r.entity, r.record_id, r.op, r.fields,
+           r.hlc, r.region_code, r.old_region_code, :now
+    FROM c, json_to_recordset(CAST(:log AS json)) AS r(server_seq bigint, change_id text, device_id text,
+        username text, entity text, record_id text, op text, fields json, hlc text, region_code text,
+        old_region_code text)
+), answers AS (
+    INSERT INTO sync_applied_changes (change_id, device_id, device_seq, payload_hash, outcome, server_seq, code,
+                                      message, applied_at)
+    SELECT r.change_id, r.device_id, r.device_seq, r.payload_hash, r.outcome,
+           CASE WHEN r.server_seq < 0 THEN c.base - r.server_seq ELSE r.server_seq END, r.code, r.message, :now
+    FROM c, json_to_recordset(CAST(:answers AS json)) AS r(change_id text, device_id text, device_seq bigint,
+        payload_hash text, outcome text, server_seq bigint, code text, message text)
+), reviews AS (
+    INSERT INTO sync_review_items (id, kind, state, entity, record_id, field, related_record_id, region_code,
+        change_id, server_seq, winner_value, winner_device, winner_user, winner_hlc, loser_value, loser_device,
+        loser_user, loser_hlc, created_at)
+    SELECT r.id, r.kind, r.state, r.entity, r.record_id, r.field, r.related_record_id, r.region_code, r.change_id,
+           c.base - r.server_seq, r.winner_value, r.winner_device, r.winner_user, r.winner_hlc, r.loser_value,
+           r.loser_device, r.loser_user, r.loser_hlc, :now
+    FROM c, json_to_recordset(CAST(:reviews AS json)) AS r(id text, kind text, state text, entity text,
+        record_id text, field text, related_record_id text, region_code text, change_id text, server_seq bigint,
+        winner_value json, winner_device text, winner_user text, winner_hlc text, loser_value json,
+        loser_device text, loser_user text, loser_hlc text)
+), new_heads AS (
+    INSERT INTO sync_record_versions (entity, record_id, server_seq, region_code, field_versions)
+    SELECT r.entity, r.record_id, c.base - r.seq, r.region, {_VERSIONS}
+    FROM c, {_HEAD_ROWS.format("new_heads")}
+), heads AS (
+    UPDATE sync_record_versions v SET server_seq = c.base - r.seq, region_code = r.region, field_versions = {_VERSIONS}
+    FROM c, {_HEAD_ROWS.format("heads")}
+    WHERE v.entity = r.entity AND v.record_id = r.record_id
+)
+SELECT base FROM c""")
+
+
+def _number_and_write(session: Session, count: int, log: list[dict], answers: list[dict], reviews: list[dict],
+                      heads: list[tuple[tuple[str, str], _Head]], now: dt.datetime) -> int:
+    """`_NUMBER_AND_WRITE` for this push; returns the number before the push's first one."""
+    def rows(items: list[dict], drop: tuple[str, ...]) -> str:
+        return json.dumps([{k: v for k, v in item.items() if k not in drop} for item in items])
+
+    def head_rows(new: bool) -> str:
+        return json.dumps([{"entity": e, "record_id": r, "seq": h.seq, "region": h.region, "versions": h.versions}
+                           for (e, r), h in heads if h.new is new])
+
+    params = {"n": count, "now": now, "log": rows(log, ("recorded_at",)), "answers": rows(answers, ("applied_at",)),
+              "reviews": rows(reviews, ("created_at", "resolved_by", "resolved_at", "resolution")),
+              "new_heads": head_rows(True), "heads": head_rows(False)}
+    base = session.execute(_NUMBER_AND_WRITE, params).scalar_one_or_none()
+    if base is None:  # no counter row yet
+        init_store(session)
+        base = session.execute(_NUMBER_AND_WRITE, params).scalar_one()
+    counter = session.identity_map.get(session.identity_key(SyncCounter, 1))
+    if counter is not None:
+        session.expire(counter)
+    return base
 
 
 def _review_row(review, change: Change, seq: int, region: str, now: dt.datetime) -> dict[str, Any]:
