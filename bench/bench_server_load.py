@@ -5,11 +5,21 @@ log in as their own device and then, until the time is up, push a batch of one-f
 and pull from their cursor — the traffic of 100 PCs syncing at once. Figures: request latency
 p50/p95/p99 (push and pull together, and push alone), accepted changes per second, errors, and a
 check that nothing was lost: every change the server accepted is in its change log exactly once,
-with distinct sequence numbers. Skipped in `--quick` and without PostgreSQL (the reason is printed)."""
+with distinct sequence numbers. Skipped in `--quick` and without PostgreSQL (the reason is printed).
+
+Two mixes run one after the other on the same server, each for SECONDS:
+- `server_100_clients_*` — the worst case: all 100 devices are the SAME township staff member, so
+  every pull carries every other device's edits (100 readers of one scope);
+- `server_100_mixed_*` — the realistic mix the target is judged on (docs/decisions/0007): 90 village
+  devices (a village cadre account per village of the township, several devices per village, each
+  editing and pulling its own village) and 10 township staff devices editing across the township.
+For each mix the CPU seconds of the load generator (this process), the server (uvicorn's process tree)
+and PostgreSQL are printed too, so a generator that starves the server can be seen."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -29,6 +39,7 @@ from bench.common import BenchConfig, Figure, percentile
 CLIENTS = 100
 SECONDS = 30.0
 BATCH = 10  # edits per push: a PC's worth of work between two syncs
+STAFF_IN_MIX = 10  # township staff devices in the realistic mix; the rest are village devices
 
 
 @contextlib.contextmanager
@@ -75,11 +86,24 @@ def _throwaway_cluster(name: str) -> Iterator[str]:
         subprocess.run(["psql", "-h", root, "-p", str(port), "-U", "postgres", "-qc",
                         "CREATE ROLE city LOGIN PASSWORD 'citypw'", "-c", f'CREATE DATABASE "{name}" OWNER city'],
                        check=True, capture_output=True)
+        _CLUSTER["data"] = f"{root}/data"
         yield f"postgresql+psycopg://city:citypw@127.0.0.1:{port}/{name}"
     finally:
+        _CLUSTER.pop("data", None)
         subprocess.run([*as_pg, f"{pg_bin}/pg_ctl", "-D", f"{root}/data", "-m", "immediate", "stop"],
                        capture_output=True, check=False)
         shutil.rmtree(root, ignore_errors=True)
+
+
+_CLUSTER: dict[str, str] = {}  # the throwaway cluster's data directory, for its CPU time
+
+
+@dataclass(frozen=True)
+class Device:
+    """One syncing PC of the load: who logs in and which households it edits."""
+
+    username: str
+    households: list[str]
 
 
 @dataclass
@@ -91,21 +115,21 @@ class Load:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _client(url: str, households: list[str], cursor: int, stop_at: float, load: Load, n: int) -> None:
+def _client(url: str, who: Device, cursor: int, stop_at: float, load: Load, n: int) -> None:
     from db.ids import new_id
     from sync.wire import SCHEMA_VERSION
 
     http, device = requests.Session(), str(uuid.uuid4())
     try:
-        r = http.post(url + "/api/v1/login", json={"username": STAFF, "password": PASSWORD, "device_id": device,
-                                                   "device_name": f"负载{n}"}, timeout=120)
+        r = http.post(url + "/api/v1/login", json={"username": who.username, "password": PASSWORD,
+                                                   "device_id": device, "device_name": f"负载{n}"}, timeout=120)
         r.raise_for_status()
     except requests.RequestException:
         with load.lock:
             load.errors += 1
         return
     http.headers.update({"Authorization": f"Bearer {r.json()['token']}", "X-Schema-Version": str(SCHEMA_VERSION)})
-    seq, mine = 0, households[n::CLIENTS] or households
+    seq, mine = 0, who.households
     while time.monotonic() < stop_at:
         changes = []
         for k in range(BATCH):
@@ -149,17 +173,58 @@ def _round(http: requests.Session, url: str, changes: list[dict], cursor: int, l
     return cursor
 
 
-def _township_state(lab: ServerLab) -> tuple[list[str], int]:
-    out = lab.python("from sqlalchemy import select\n"
+def _township_state(lab: ServerLab) -> tuple[dict[str, list[str]], int]:
+    """({village code: its households' ids (at most 400)}, the current cursor)."""
+    out = lab.python("import json\nfrom sqlalchemy import select\n"
                      "from db.models import Household\nfrom server.config import load_settings\n"
                      "from server.db import make_server_engine, session_factory\n"
                      "from sync.store_sql import current_cursor\n"
                      "e = make_server_engine(load_settings().database_url)\n"
+                     "villages = {}\n"
                      "with session_factory(e)() as s:\n"
-                     "    print(current_cursor(s))\n"
-                     "    print(*s.scalars(select(Household.id).order_by(Household.id).limit(5000)), sep='\\n')\n")
-    lines = out.split()
-    return lines[1:], int(lines[0])
+                     "    cursor = current_cursor(s)\n"
+                     "    for hid, region in s.execute(select(Household.id, Household.region_code)"
+                     ".order_by(Household.id)):\n"
+                     "        ids = villages.setdefault(region[:12], [])\n"
+                     "        if len(ids) < 400:\n"
+                     "            ids.append(hid)\n"
+                     "print(json.dumps({'cursor': cursor, 'villages': villages}))\n")
+    state = json.loads(out)
+    return state["villages"], state["cursor"]
+
+
+def _village_users(lab: ServerLab, villages: list[str]) -> list[str]:
+    """A village cadre account per village (created here: the demo seed has one village's only)."""
+    names = [f"load_cadre_{v}" for v in villages]
+    lab.python("from server.accounts import create_user\nfrom server.config import load_settings\n"
+               "from server.db import make_server_engine, session_factory\n"
+               "settings = load_settings()\ne = make_server_engine(settings.database_url)\n"
+               "with session_factory(e)() as s:\n"
+               f"    for name, village in {list(zip(names, villages, strict=True))!r}:\n"
+               f"        create_user(s, settings, name, {PASSWORD!r}, 'village_cadre', village)\n"
+               "    s.commit()\n")
+    return names
+
+
+def worst_case_devices(villages: dict[str, list[str]]) -> list[Device]:
+    """100 devices of the one township staff member, each editing its own share of the households."""
+    households = [h for ids in villages.values() for h in ids][:5000]
+    return [Device(STAFF, households[n::CLIENTS] or households) for n in range(CLIENTS)]
+
+
+def mixed_devices(villages: dict[str, list[str]], cadres: list[str]) -> list[Device]:
+    """Village devices spread evenly over the villages (each edits a share of its village), plus
+    STAFF_IN_MIX township staff devices editing across the township."""
+    codes = sorted(villages)
+    village_devices = CLIENTS - STAFF_IN_MIX
+    per_village = [codes[n % len(codes)] for n in range(village_devices)]
+    devices = []
+    for n, code in enumerate(per_village):
+        share, of = per_village[:n].count(code), per_village.count(code)
+        devices.append(Device(cadres[codes.index(code)], villages[code][share::of] or villages[code]))
+    everywhere = [h for code in codes for h in villages[code][-40:]]
+    devices += [Device(STAFF, everywhere[n::STAFF_IN_MIX]) for n in range(STAFF_IN_MIX)]
+    return devices
 
 
 def _lost(lab: ServerLab, accepted: list[str]) -> tuple[int, int]:
@@ -192,31 +257,95 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
         lab = ServerLab(cfg.workdir / "server-load", url, workers=4)
         log(f"# server_load: seeding PostgreSQL with {cfg.households} households")
         lab.seed(cfg.households)
-        households, cursor = _township_state(lab)
+        villages, _cursor_after_seed = _township_state(lab)
+        cadres = _village_users(lab, sorted(villages))
+        mixes = (("clients", "worst case: 100 devices of one township staff member, one scope",
+                  worst_case_devices(villages)),
+                 ("mixed", f"realistic mix: {CLIENTS - STAFF_IN_MIX} village devices over {len(villages)} "
+                           f"villages + {STAFF_IN_MIX} township staff", mixed_devices(villages, cadres)))
         with lab.serving():
-            load = Load()
-            stop_at = time.monotonic() + SECONDS
-            threads = [threading.Thread(target=_client, args=(lab.url, households, cursor, stop_at, load, n))
-                       for n in range(CLIENTS)]
-            started = time.perf_counter()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(SECONDS + 300)
-            elapsed = time.perf_counter() - started
-        missing, duplicates = _lost(lab, load.accepted)
-    yield from _figures(load, elapsed, missing, duplicates)
+            for label, description, devices in mixes:
+                log(f"# server_load {label}: {description}, {SECONDS:.0f} s")
+                cursor = _cursor(lab)
+                yield from _run_mix(lab, label, devices, cursor)
 
 
-def _figures(load: Load, elapsed: float, missing: int, duplicates: int) -> Iterator[Figure]:
+def _cursor(lab: ServerLab) -> int:
+    return int(lab.python("from server.config import load_settings\n"
+                          "from server.db import make_server_engine, session_factory\n"
+                          "from sync.store_sql import current_cursor\n"
+                          "with session_factory(make_server_engine(load_settings().database_url))() as s:\n"
+                          "    print(current_cursor(s))\n"))
+
+
+def _run_mix(lab: ServerLab, label: str, devices: list[Device], cursor: int) -> Iterator[Figure]:
+    load = Load()
+    stop_at = time.monotonic() + SECONDS
+    threads = [threading.Thread(target=_client, args=(lab.url, who, cursor, stop_at, load, n))
+               for n, who in enumerate(devices)]
+    cpu_before = (time.process_time(), _tree_cpu(lab.process.pid), _postgres_cpu())
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(SECONDS + 300)
+    elapsed = time.perf_counter() - started
+    cpu_after = (time.process_time(), _tree_cpu(lab.process.pid), _postgres_cpu())
+    missing, duplicates = _lost(lab, load.accepted)
+    yield from _figures(label, load, elapsed, missing, duplicates)
+    generator, server, postgres = (after - before for after, before in zip(cpu_after, cpu_before, strict=True))
+    yield Figure(f"server_{CLIENTS}_{label}_cpu_load_generator", generator, "s")
+    yield Figure(f"server_{CLIENTS}_{label}_cpu_load_generator_per_request",
+                 generator / max(len(load.latencies), 1) * 1000, "ms")
+    yield Figure(f"server_{CLIENTS}_{label}_cpu_server", server, "s")
+    if postgres:
+        yield Figure(f"server_{CLIENTS}_{label}_cpu_postgres", postgres, "s")
+
+
+def _proc_cpu(pid: int) -> tuple[float, int]:
+    """(CPU seconds of the process and its reaped children, parent pid); (0, 0) when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0, 0
+    ticks = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK"), int(fields[1])
+
+
+def _tree_cpu(root: int) -> float:
+    """CPU seconds of `root` and every live descendant (uvicorn's workers, PostgreSQL's backends)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            parents[int(entry.name)] = _proc_cpu(int(entry.name))
+    total, frontier = 0.0, {root}
+    while frontier:
+        total += sum(parents.get(pid, (0.0, 0))[0] for pid in frontier)
+        frontier = {pid for pid, (_cpu, ppid) in parents.items() if ppid in frontier}
+    return total
+
+
+def _postgres_cpu() -> float:
+    """The throwaway cluster's CPU seconds (0 when the server is someone else's)."""
+    data = _CLUSTER.get("data")
+    if not data:
+        return 0.0
+    try:
+        return _tree_cpu(int(Path(data, "postmaster.pid").read_text().split()[0]))
+    except (OSError, ValueError):
+        return 0.0
+
+
+def _figures(label: str, load: Load, elapsed: float, missing: int, duplicates: int) -> Iterator[Figure]:
+    name = f"server_{CLIENTS}_{label}"
     if load.latencies:
         for pct in (50, 95, 99):
-            yield Figure(f"server_{CLIENTS}_clients_request_p{pct}", percentile(load.latencies, pct), "ms")
-        yield Figure(f"server_{CLIENTS}_clients_push_p95", percentile(load.push_latencies, 95), "ms")
-    yield Figure(f"server_{CLIENTS}_clients_changes_per_s", len(load.accepted) / elapsed, "changes/s")
-    yield Figure(f"server_{CLIENTS}_clients_requests", len(load.latencies), "requests")
-    yield Figure(f"server_{CLIENTS}_clients_errors", load.errors, "errors")
-    yield Figure(f"server_{CLIENTS}_clients_lost_changes", missing + duplicates, "changes")
+            yield Figure(f"{name}_request_p{pct}", percentile(load.latencies, pct), "ms")
+        yield Figure(f"{name}_push_p95", percentile(load.push_latencies, 95), "ms")
+    yield Figure(f"{name}_changes_per_s", len(load.accepted) / elapsed, "changes/s")
+    yield Figure(f"{name}_requests", len(load.latencies), "requests")
+    yield Figure(f"{name}_errors", load.errors, "errors")
+    yield Figure(f"{name}_lost_changes", missing + duplicates, "changes")
 
 
 if __name__ == "__main__":
