@@ -37,10 +37,11 @@ GZIP_MIN_BYTES = 1024  # below this, compressing costs more than it saves
 # has told this process yet: at 64 kbit/s a round trip of 0.8 s carries ~6 KB, compression saves more.
 GZIP_PROBE_BYTES = 8192
 # A first sync starts with small snapshot chunks, so a weak link that breaks loses at most one of them;
-# when the stream runs faster than SNAPSHOT_FAST_RATE (bytes of JSON a second: ~2 Mbit/s of gzip, a LAN
-# or a good line, not a mobile link), the server's own chunk size is used from there on.
+# when the stream runs faster than SNAPSHOT_FAST_RATE (bytes of JSON rows a second, ~600 records/s:
+# ~2 Mbit/s of gzip, a LAN or a good line, not a mobile link), the server's own chunk size is used
+# from there on.
 SNAPSHOT_FIRST_CHUNK = 200
-SNAPSHOT_FAST_RATE = 250_000
+SNAPSHOT_FAST_RATE = 150_000
 _RESULT_KEYS = ("change_id", "outcome", "server_seq", "code", "message", "expected_seq")
 
 
@@ -350,23 +351,27 @@ class HttpTransport:
                          chunk_size: int | None) -> Iterator[tuple[SnapshotChunk, float]]:
         """One snapshot request: its chunks, each with the rate (bytes of JSON a second, counted from
         the request) the stream has delivered so far — lines read in one burst do not look fast."""
-        params: dict[str, Any] = {"format": "sqlite"}
+        # Small chunks (a slow or untried link) come as JSON rows, which gzip ~15 % smaller than
+        # database images of 200 records; full chunks (a fast link) as images, which cost the client
+        # a fraction of the CPU (docs/decisions/0008-snapshot-as-database-images.md).
+        params: dict[str, Any] = {"format": "rows" if chunk_size else "sqlite"}
         if after:
             params["after"] = f"{after[0]}:{after[1]}"
         if chunk_size:
             params["chunk"] = chunk_size
         start = snapshot_position(after[0], after[1]) if after else None
         began, received = time.monotonic(), 0
-        frames = _frames(self.iter_pieces("/sync/snapshot", params))
+        pieces = self.iter_pieces("/sync/snapshot", params)
+        frames = _frames(pieces) if not chunk_size else ((None, line) for line in _split_lines(pieces))
         while True:
             try:
                 header, data = next(frames)
-                chunk = _image_chunk(header, data)
+                chunk = _image_chunk(header, data) if header else SnapshotChunk.from_json(json.loads(data))
             except StopIteration:  # the stream ended before its last chunk (a proxy or the server gave up)
                 raise Offline("snapshot_incomplete") from None
-            except (ValueError, KeyError, TypeError) as exc:  # a frame cut off mid-way
+            except (ValueError, KeyError, TypeError) as exc:  # a line or frame cut off mid-way
                 raise Offline("snapshot_incomplete", type(exc).__name__) from exc
-            received += len(data) + 200
+            received += len(data)
             if start is not None:
                 _drop_up_to(chunk, start)
             yield chunk, received / max(time.monotonic() - began, 1e-6)

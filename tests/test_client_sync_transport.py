@@ -246,13 +246,25 @@ def test_a_proxy_error_page_is_a_server_error(server):
     assert info.value.code == "http_502"
 
 
+SNAPSHOT_IDS = (("household", ["a1", "b2"]), ("person", ["a0"]), ("visit", ["z9"]))
+
+
+def _rows_snapshot() -> bytes:
+    """A "rows" snapshot stream (what a first sync asks for while its chunks are small): a JSON line
+    of one entity's rows per chunk, then the last line."""
+    lines = [json.dumps({"cursor": 42, "records": [], "last": False, "entity": entity, "columns": ["id", "notes"],
+                         "rows": [[i, "𠮷"] for i in ids], "seqs": [40] * len(ids)}, ensure_ascii=False)
+             for entity, ids in SNAPSHOT_IDS]
+    return ("\n".join([*lines, json.dumps({"cursor": 42, "records": [], "last": True})]) + "\n").encode()
+
+
 def _image_snapshot(gzipped: bool) -> bytes:
-    """A "sqlite" snapshot stream: a frame per entity (JSON header line + database image), then the
-    last frame."""
+    """A "sqlite" snapshot stream (full chunks, a fast link): a frame per entity (JSON header line +
+    database image), then the last frame."""
     from server.snapshot import pack_image
 
     frames = b""
-    for entity, ids in (("household", ["a1", "b2"]), ("person", ["a0"]), ("visit", ["z9"])):
+    for entity, ids in SNAPSHOT_IDS:
         data = pack_image(["id", "notes"], [(i, "𠮷", 40) for i in ids])
         header = {"cursor": 42, "entity": entity, "columns": ["id", "notes"], "count": len(ids),
                   "last_id": ids[-1], "bytes": len(data), "last": False}
@@ -261,42 +273,56 @@ def _image_snapshot(gzipped: bool) -> bytes:
     return gzip.compress(frames) if gzipped else frames
 
 
-def _image_ids(chunk) -> list[tuple[str, str]]:
+def _ids(chunks) -> list[tuple[str, str]]:
     from sync.client import _image_rows
 
-    rows = _image_rows(chunk.image)
-    return [(rows.entity, row[0]) for row in rows.rows]
+    out = []
+    for chunk in chunks:
+        table = _image_rows(chunk.image) if chunk.image else chunk.table
+        out += [(table.entity, row[0]) for row in table.rows] if table else []
+    return out
+
+
+def test_a_first_sync_starts_with_small_chunks_of_json_rows(server):
+    server.script = [(200, gzip.compress(_rows_snapshot()), {"Content-Encoding": "gzip"})]
+    chunks = list(_transport(server.url).snapshot())
+    assert "format=rows" in server.requests[0]["path"] and "chunk=200" in server.requests[0]["path"]
+    assert [c.size for c in chunks] == [2, 1, 1, 0] and chunks[-1].last and chunks[0].cursor == 42
+    assert chunks[0].position == ("household", "b2") and chunks[0].table.rows == [["a1", "𠮷"], ["b2", "𠮷"]]
 
 
 @pytest.mark.parametrize("gzipped", [False, True])
-def test_snapshot_streams_database_images(server, gzipped):
+def test_full_chunks_come_as_database_images(server, gzipped):
     server.script = [(200, _image_snapshot(gzipped), {"Content-Encoding": "gzip"} if gzipped else {})]
-    chunks = list(_transport(server.url).snapshot())
-    assert "format=sqlite" in server.requests[0]["path"]
+    chunks = [chunk for chunk, _rate in _transport(server.url)._snapshot_stream(None, None)]
+    assert "format=sqlite" in server.requests[0]["path"] and "chunk=" not in server.requests[0]["path"]
     assert [c.size for c in chunks] == [2, 1, 1, 0] and chunks[-1].last and chunks[0].cursor == 42
     assert chunks[0].position == ("household", "b2")
-    from sync.client import _image_rows
-
-    assert _image_rows(chunks[0].image).rows == [["a1", "𠮷"], ["b2", "𠮷"]]
+    assert _ids(chunks) == [("household", "a1"), ("household", "b2"), ("person", "a0"), ("visit", "z9")]
 
 
-def test_snapshot_resume_sends_the_position_and_skips_what_is_loaded(server):
-    server.script = [(200, _image_snapshot(False), {})]  # a server that ignores the position
-    chunks = list(_transport(server.url).snapshot_from(["household", "a1"]))
-    assert "after=household%3Aa1" in server.requests[0]["path"]
-    assert [i for c in chunks if c.image for i in _image_ids(c)] == [
-        ("household", "b2"), ("person", "a0"), ("visit", "z9")]
-    server.script = [(200, _image_snapshot(False), {})]
-    chunks = list(_transport(server.url).snapshot_from(["household", "b2"]))
-    assert [i for c in chunks if c.image for i in _image_ids(c)] == [("person", "a0"), ("visit", "z9")]
+@pytest.mark.parametrize("images", [False, True])
+def test_snapshot_resume_sends_the_position_and_skips_what_is_loaded(server, images):
+    """A server that ignores the position sends everything again; the client keeps what follows."""
+    body = _image_snapshot(False) if images else _rows_snapshot()
+    for after, want in ((("household", "a1"), [("household", "b2"), ("person", "a0"), ("visit", "z9")]),
+                        (("household", "b2"), [("person", "a0"), ("visit", "z9")])):
+        server.script = [(200, body, {})]
+        transport = _transport(server.url)
+        chunks = ([c for c, _ in transport._snapshot_stream(after, None)] if images
+                  else list(transport.snapshot_from(list(after))))
+        assert f"after={after[0]}%3A{after[1]}" in server.requests[-1]["path"]
+        assert _ids(chunks) == want
 
 
-def test_snapshot_cut_off_mid_stream_is_offline(server):
-    whole = _image_snapshot(False)
+@pytest.mark.parametrize("images", [False, True])
+def test_snapshot_cut_off_mid_stream_is_offline(server, images):
+    whole = _image_snapshot(False) if images else _rows_snapshot()
     for cut in (40, len(whole) // 2, len(whole) - 5):
         server.script = [(200, whole[:cut], {})]
         with pytest.raises(Offline):
-            list(_transport(server.url).snapshot())
+            transport = _transport(server.url, retry=RetryPolicy(attempts=1))
+            list(transport._snapshot_stream(None, None if images else 200))
 
 
 def _city_ca_and_server_cert(tmp_path):

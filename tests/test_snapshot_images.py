@@ -72,8 +72,17 @@ def _contents(engine) -> dict[str, list[tuple]]:
 
 
 @pytest.mark.parametrize("username", ["demo_staff", "demo_cadre"])
-def test_images_load_exactly_what_records_load(server, tmp_path, username):
+def test_images_load_exactly_what_records_load(server, tmp_path, username, monkeypatch):
+    import sync.client
+
+    applied = {"rows": 0, "images": 0}  # the first chunks come as JSON rows, the rest as images
+    for name, kind in (("_apply_rows", "rows"), ("_apply_image", "images")):
+        def counted(*args, _real=getattr(sync.client, name), _kind=kind):
+            applied[_kind] += 1
+            return _real(*args)
+        monkeypatch.setattr(sync.client, name, counted)
     images, _, _ = _from_images(tmp_path / "images.db", server, username)
+    assert applied["rows"] and applied["images"], applied
     records = _from_records(tmp_path / "records.db", server, username)
     got, want = _contents(images), _contents(records)
     assert sum(len(rows) for rows in want.values()) > 300
