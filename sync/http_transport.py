@@ -20,13 +20,16 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from db.models import SYNC_ORDER
 from sync.merge import ChangeResult
 from sync.pages import Page, SnapshotChunk, SnapshotImage
+
+if TYPE_CHECKING:
+    import requests
+# requests (with urllib3, charset_normalizer and every codec it loads: ~210 modules) is imported where a
+# request is made, not with this module: the desktop imports this module at start and syncs later.
 
 log = logging.getLogger("sync.http")
 
@@ -262,7 +265,11 @@ class HttpTransport:
         self.retry = retry
         self._sleep = sleep
         self._rng = rng
-        self.session = session or requests.Session()
+        if session is None:
+            import requests
+
+            session = requests.Session()
+        self.session = session
         self._probed = False
         # trust_env stays on: a township's proxy settings come from the environment. The CA bundle
         # goes with every request, because requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override
@@ -424,6 +431,8 @@ class HttpTransport:
     def iter_pieces(self, path: str, params: dict[str, Any] | None = None) -> Iterator[bytes]:
         """A streamed answer as it arrives, decompressed. No retry mid-stream: the caller resumes by
         position. A stream cut off before its end raises Offline."""
+        import requests
+
         url = self.base_url + API + path
         try:
             response = self.session.get(url, params=params, headers=self._headers(True), verify=self.verify,
@@ -474,6 +483,8 @@ class HttpTransport:
 
     def _call(self, method: str, path: str, body: bytes | None, headers: dict[str, str],
               params: dict[str, Any] | None) -> requests.Response:
+        import requests
+
         try:
             return self.session.request(method, self.base_url + API + path, data=body, params=params,
                                         headers=headers, verify=self.verify,
@@ -488,6 +499,8 @@ class HttpTransport:
         if self._probed:
             return
         self._probed = True
+        import requests
+
         try:
             response = self.session.get(self.base_url + API + "/health", verify=self.verify,
                                         timeout=(self.timeouts.connect, self.timeouts.read))
