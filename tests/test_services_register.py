@@ -297,6 +297,7 @@ def test_visits_due_follow_the_frequency_rules_without_disclosing_sensitive_tags
     assert [(d.rule_label, d.interval_days, d.days_overdue) for d in due[1:]] == [
         ("困难家庭", 30, 27), ("定期走访", 30, 8)]
     assert admin.households.visits_due()[2].rule_label == "社区矫正对象"
+    assert staff.households.visits_overdue_count() == admin.households.visits_overdue_count() == 3
 
 
 def test_a_second_person_with_the_same_id_is_accepted_and_findable(staff, family):

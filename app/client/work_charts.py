@@ -79,7 +79,7 @@ class WorkChartsDesk:
         actor = self._context.actor
         if actor.role not in REGISTER_WRITERS:
             return 0
-        return len(HouseholdService(self._context.sessions, actor, self._clock).visits_due(limit=1_000_000))
+        return HouseholdService(self._context.sessions, actor, self._clock).visits_overdue_count()
 
 
 def _case_reach(actor) -> list:

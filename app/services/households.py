@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -27,6 +29,7 @@ from app.rules.regions import (
 )
 from app.rules.visits import (
     ORDINARY_INTERVAL_DAYS,
+    VisitRule,
     applicable_rule,
     days_overdue,
     is_visit_overdue,
@@ -240,34 +243,44 @@ class HouseholdService(ServiceBase):
         """Households in scope overdue for a visit under the visit_frequency rules, most overdue
         first (never visited ones first of all)."""
         with self._read() as session:
-            rules = self._visit_rules(code_book(session, self.actor.scope))
-            today, scope = self.today(), self.actor.scope
-            # A household visited within the shortest interval cannot be overdue: skip it in SQL.
-            shortest = min([r.interval_days for r in rules] or [ORDINARY_INTERVAL_DAYS])
-            recent = today - dt.timedelta(days=shortest)
-            conn = session.connection()  # plain rows: this scans a whole township
-            households = conn.execute(
-                select(Household.id, Household.household_no, Household.address, Household.grid_code,
-                       Household.last_visit_on, Household.region_code)
-                .where(~Household.deleted, Household.region_code.like(scope[:12] + "%"),
-                       (Household.last_visit_on.is_(None)) | (Household.last_visit_on < recent))).all()
-            tags, kinds = self._household_markers(session, scope, rules)
-            ordinary = applicable_rule(rules, (), ())
-            ordinary_since = today - dt.timedelta(days=ordinary.interval_days)
-            due = []
-            for h in households:
-                marked = h.id in tags or h.id in kinds
-                if not marked and h.last_visit_on is not None and h.last_visit_on >= ordinary_since:
-                    continue  # unmarked households follow the ordinary rule: not due yet
-                if not in_scope(scope, h.region_code, h.grid_code):
-                    continue
-                rule = applicable_rule(rules, tags.get(h.id, ()), kinds.get(h.id, ())) if marked else ordinary
-                if is_visit_overdue(h.last_visit_on, rule, today):
-                    due.append(VisitDue(h.id, h.household_no, h.address or "", h.grid_code, h.last_visit_on,
-                                        rule.label, rule.interval_days, next_visit_due(h.last_visit_on, rule, today),
-                                        days_overdue(h.last_visit_on, rule, today)))
+            today = self.today()
+            due = [VisitDue(h.id, h.household_no, h.address or "", h.grid_code, h.last_visit_on, rule.label,
+                            rule.interval_days, next_visit_due(h.last_visit_on, rule, today),
+                            days_overdue(h.last_visit_on, rule, today))
+                   for h, rule in self._overdue(session, today, Household.household_no, Household.address)]
             due.sort(key=lambda d: (d.last_visit_on is not None, -d.days_overdue, d.household_no))
             return due[:limit]
+
+    def visits_overdue_count(self) -> int:
+        """How many households `visits_due` would list (the dashboard's figure): the same rule,
+        without building, scheduling and sorting the list."""
+        with self._read() as session:
+            return sum(1 for _ in self._overdue(session, self.today()))
+
+    def _overdue(self, session: Session, today: dt.date, *extra) -> Iterator[tuple[Any, VisitRule]]:
+        """(household row, its rule) for every household in scope overdue for a visit; a row holds
+        id, grid_code, last_visit_on, region_code and the `extra` columns."""
+        rules = self._visit_rules(code_book(session, self.actor.scope))
+        scope = self.actor.scope
+        # A household visited within the shortest interval cannot be overdue: skip it in SQL.
+        shortest = min([r.interval_days for r in rules] or [ORDINARY_INTERVAL_DAYS])
+        recent = today - dt.timedelta(days=shortest)
+        households = session.connection().execute(  # plain rows: this scans a whole township
+            select(Household.id, Household.grid_code, Household.last_visit_on, Household.region_code, *extra)
+            .where(~Household.deleted, Household.region_code.like(scope[:12] + "%"),
+                   (Household.last_visit_on.is_(None)) | (Household.last_visit_on < recent))).all()
+        tags, kinds = self._household_markers(session, scope, rules)
+        ordinary = applicable_rule(rules, (), ())
+        ordinary_since = today - dt.timedelta(days=ordinary.interval_days)
+        for h in households:
+            marked = h.id in tags or h.id in kinds
+            if not marked and h.last_visit_on is not None and h.last_visit_on >= ordinary_since:
+                continue  # unmarked households follow the ordinary rule: not due yet
+            if not in_scope(scope, h.region_code, h.grid_code):
+                continue
+            rule = applicable_rule(rules, tags.get(h.id, ()), kinds.get(h.id, ())) if marked else ordinary
+            if is_visit_overdue(h.last_visit_on, rule, today):
+                yield h, rule
 
     def _visit_rules(self, book) -> list:
         """The visit_frequency rules; a rule keyed on sensitive tags (社区矫正…) is shown under a
