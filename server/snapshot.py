@@ -101,9 +101,6 @@ def snapshot_from(session: Session, scope: Callable[[str], ColumnElement | None]
 
 # -- table rows in the client's storage format: the "rows" and "sqlite" formats ----------------
 
-Chunk = tuple[str, list[str], Select]  # entity, column names, the chunk's query (names…, "_seq")
-
-
 def snapshot_rows(session: Session, who: Principal, chunk_size: int,
                   after: tuple[str, str] | None = None) -> Iterator[SnapshotChunk]:
     """`who`'s snapshot as table rows (sync.pages.SnapshotRows), with the same scope and the same
