@@ -91,13 +91,14 @@ def test_pages_other_than_the_dashboard_are_built_when_first_shown(qtbot, contex
 
 def test_a_cold_start_imports_no_feature_desk_nor_what_only_they_need():
     """Cold start (issue 12): the window module brings in the dashboard only; each other page's
-    package, and reportlab/openpyxl/cryptography, load when first needed."""
+    package, reportlab/openpyxl/cryptography, and requests (with urllib3 and charset_normalizer's
+    codecs, ~200 modules) load when first needed."""
     import subprocess
     import sys
 
     lazy = ("ui.register", "ui.taskdesk", "ui.casedesk", "ui.review", "ui.reports", "ui.preferences",
             "app.client.task_desk", "app.client.case_desk", "app.client.one_form", "app.reports", "reportlab",
-            "openpyxl", "cryptography", "alembic", "pypinyin")
+            "openpyxl", "cryptography", "alembic", "pypinyin", "requests", "urllib3", "charset_normalizer")
     code = ("import sys; import ui.app, app.client.startup; "
             f"print(sorted(m for m in sys.modules if m.split('.')[0] in {lazy!r} or m.startswith({lazy!r})))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
