@@ -16,6 +16,8 @@ Sync metadata on models (read by `sync/`):
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import Boolean, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -48,18 +50,25 @@ class SyncedMixin:
 
 def synced_models() -> list[type]:
     """Every mapped entity class that takes part in sync, in a stable order (parents first)."""
+    return list(_sync_registry()[0])
+
+
+def model_for_entity(entity: str) -> type:
+    """The mapped class of a synced entity name; KeyError when there is none."""
+    return _sync_registry()[1][entity]
+
+
+@functools.cache
+def _sync_registry() -> tuple[tuple[type, ...], dict[str, type]]:
+    """The synced classes in order and by entity name, worked out once (all of them are declared in
+    db.models): sync looks a class up for every change and record, and scanning the mapper registry
+    each time was most of parsing a pushed change."""
     import db.models  # noqa: F401  (registers the mappers)
 
     found = [m.class_ for m in Base.registry.mappers if getattr(m.class_, "__sync_entity__", None)]
     order = {name: i for i, name in enumerate(db.models.SYNC_ORDER)}
-    return sorted(found, key=lambda cls: order.get(cls.__sync_entity__, 999))
-
-
-def model_for_entity(entity: str) -> type:
-    for cls in synced_models():
-        if cls.__sync_entity__ == entity:
-            return cls
-    raise KeyError(entity)
+    ordered = tuple(sorted(found, key=lambda cls: order.get(cls.__sync_entity__, 999)))
+    return ordered, {cls.__sync_entity__: cls for cls in ordered}
 
 
 def synced_columns(cls: type) -> list[str]:
