@@ -129,3 +129,33 @@ def test_the_server_keeps_search_keys_of_a_renamed_person(server, tmp_path):
     engine, _, _ = _from_images(tmp_path / "pc.db", server, "demo_staff")
     with session_factory(engine)() as s:
         assert s.get(Person, pid).search_initials == "oyx"
+
+
+def test_the_upgrade_fills_in_search_keys_written_before_the_server_kept_them(tmp_path):
+    """Persons written by a server before it kept search keys carry empty ones; `upgrade` (revision
+    0002) computes them, so a snapshot never hands a client a person its searches cannot find."""
+    from alembic import command
+
+    from server.db import alembic_config, make_server_engine, upgrade
+    from server.db import session_factory as server_sessions
+
+    engine = make_server_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine)
+    with server_sessions(engine)() as s:
+        household = Household(household_no="150422100201010001", region_code="150422100201")
+        s.add(household)
+        s.flush()
+        person = Person(household_id=household.id, region_code="150422100201", name="欧阳修",
+                        id_number="11010519491231002X", phone="13800138000")
+        s.add(person)
+        s.commit()
+        s.execute(text("UPDATE persons SET search_initials = '', search_id_rev = '', search_phone_rev = ''"))
+        s.commit()
+        pid = person.id
+    command.downgrade(alembic_config(engine), "0001")
+    upgrade(engine)
+    with server_sessions(engine)() as s:
+        keys = s.execute(text("SELECT search_initials, search_id_rev, search_phone_rev FROM persons WHERE id = :i"),
+                         {"i": pid}).one()
+    assert tuple(keys) == ("oyx", "11010519491231002X"[::-1], "13800138000"[::-1])
+    engine.dispose()
