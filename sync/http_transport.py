@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import email.utils
 import gzip
+import itertools
 import json
 import logging
 import random
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -44,6 +46,10 @@ GZIP_PROBE_BYTES = 8192
 # ~2 Mbit/s of gzip, a LAN or a good line, not a mobile link), the server's own chunk size is used
 # from there on.
 SNAPSHOT_FIRST_CHUNK = 200
+IMAGE_TYPE = "application/octet-stream"  # a snapshot of database images (docs/decisions/0008)
+# Full chunks come as database images when this Python's sqlite3 can open one (3.11 built against
+# SQLite ≥ 3.36 can); otherwise as JSON rows.
+IMAGES_READABLE = hasattr(sqlite3.Connection, "deserialize")
 SNAPSHOT_FAST_RATE = 150_000
 _RESULT_KEYS = ("change_id", "outcome", "server_seq", "code", "message", "expected_seq")
 
@@ -271,6 +277,7 @@ class HttpTransport:
             session = requests.Session()
         self.session = session
         self._probed = False
+        self._stream_type = ""  # the Content-Type of the streamed answer being read
         # trust_env stays on: a township's proxy settings come from the environment. The CA bundle
         # goes with every request, because requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override
         # a session-level `verify` and the city's CA would silently stop counting.
@@ -361,7 +368,7 @@ class HttpTransport:
         # Small chunks (a slow or untried link) come as JSON rows, which gzip ~15 % smaller than
         # database images of 200 records; full chunks (a fast link) as images, which cost the client
         # a fraction of the CPU (docs/decisions/0008-snapshot-as-database-images.md).
-        params: dict[str, Any] = {"format": "rows" if chunk_size else "sqlite"}
+        params: dict[str, Any] = {"format": "rows" if chunk_size or not IMAGES_READABLE else "sqlite"}
         if after:
             params["after"] = f"{after[0]}:{after[1]}"
         if chunk_size:
@@ -369,7 +376,13 @@ class HttpTransport:
         start = snapshot_position(after[0], after[1]) if after else None
         began, received = time.monotonic(), 0
         pieces = self.iter_pieces("/sync/snapshot", params)
-        frames = _frames(pieces) if not chunk_size else ((None, line) for line in _split_lines(pieces))
+        first = next(pieces, b"")  # sends the request: the answer's type says how to read it
+        # A server older than the image format ignores `format` and answers NDJSON records.
+        pieces = itertools.chain([first], pieces)
+        if self._stream_type.startswith(IMAGE_TYPE):
+            frames = _frames(pieces)
+        else:
+            frames = ((None, line) for line in _split_lines(pieces))
         while True:
             try:
                 header, data = next(frames)
@@ -444,6 +457,7 @@ class HttpTransport:
         try:
             if response.status_code >= 400:
                 raise error_from_response(response)
+            self._stream_type = response.headers.get("Content-Type", "")
             yield from response.iter_content(chunk_size=256 * 1024)
         except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError) as exc:

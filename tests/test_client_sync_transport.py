@@ -47,7 +47,8 @@ class ScriptedServer:
                 status, body, headers = outer.script.pop(0) if outer.script else (200, {}, {})
                 data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                if "Content-Type" not in headers:
+                    self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 for key, value in headers.items():
                     self.send_header(key, value)
@@ -291,9 +292,12 @@ def test_a_first_sync_starts_with_small_chunks_of_json_rows(server):
     assert chunks[0].position == ("household", "b2") and chunks[0].table.rows == [["a1", "𠮷"], ["b2", "𠮷"]]
 
 
+IMAGES = {"Content-Type": "application/octet-stream"}
+
+
 @pytest.mark.parametrize("gzipped", [False, True])
 def test_full_chunks_come_as_database_images(server, gzipped):
-    server.script = [(200, _image_snapshot(gzipped), {"Content-Encoding": "gzip"} if gzipped else {})]
+    server.script = [(200, _image_snapshot(gzipped), {**IMAGES, "Content-Encoding": "gzip"} if gzipped else IMAGES)]
     chunks = [chunk for chunk, _rate in _transport(server.url)._snapshot_stream(None, None)]
     assert "format=sqlite" in server.requests[0]["path"] and "chunk=" not in server.requests[0]["path"]
     assert [c.size for c in chunks] == [2, 1, 1, 0] and chunks[-1].last and chunks[0].cursor == 42
@@ -304,10 +308,10 @@ def test_full_chunks_come_as_database_images(server, gzipped):
 @pytest.mark.parametrize("images", [False, True])
 def test_snapshot_resume_sends_the_position_and_skips_what_is_loaded(server, images):
     """A server that ignores the position sends everything again; the client keeps what follows."""
-    body = _image_snapshot(False) if images else _rows_snapshot()
+    body, headers = (_image_snapshot(False), IMAGES) if images else (_rows_snapshot(), {})
     for after, want in ((("household", "a1"), [("household", "b2"), ("person", "a0"), ("visit", "z9")]),
                         (("household", "b2"), [("person", "a0"), ("visit", "z9")])):
-        server.script = [(200, body, {})]
+        server.script = [(200, body, headers)]
         transport = _transport(server.url)
         chunks = ([c for c, _ in transport._snapshot_stream(after, None)] if images
                   else list(transport.snapshot_from(list(after))))
@@ -317,12 +321,23 @@ def test_snapshot_resume_sends_the_position_and_skips_what_is_loaded(server, ima
 
 @pytest.mark.parametrize("images", [False, True])
 def test_snapshot_cut_off_mid_stream_is_offline(server, images):
-    whole = _image_snapshot(False) if images else _rows_snapshot()
+    whole, headers = (_image_snapshot(False), IMAGES) if images else (_rows_snapshot(), {})
     for cut in (40, len(whole) // 2, len(whole) - 5):
-        server.script = [(200, whole[:cut], {})]
+        server.script = [(200, whole[:cut], headers)]
         with pytest.raises(Offline):
             transport = _transport(server.url, retry=RetryPolicy(attempts=1))
             list(transport._snapshot_stream(None, None if images else 200))
+
+
+def test_a_server_without_images_answers_records_and_the_client_reads_them(server):
+    """A city server older than the image format ignores `format=sqlite` and streams NDJSON records."""
+    records = [json.dumps({"cursor": 42, "last": last, "records": [
+        {"entity": "household", "record_id": rid, "seq": 40, "fields": {"notes": "𠮷"}}]}) for rid, last in
+        (("a1", False), ("b2", True))]
+    server.script = [(200, ("\n".join(records) + "\n").encode(), {"Content-Type": "application/x-ndjson"})]
+    chunks = [chunk for chunk, _rate in _transport(server.url)._snapshot_stream(None, None)]
+    assert "format=sqlite" in server.requests[0]["path"]
+    assert [r.record_id for c in chunks for r in c.records] == ["a1", "b2"] and chunks[-1].last
 
 
 def _city_ca_and_server_cert(tmp_path):
