@@ -167,6 +167,7 @@ def _images_in_sqlite(session: Session, scope: ScopeOf, after: tuple[str, str] |
                 last_id = raw.execute("SELECT id FROM img.rows ORDER BY rowid DESC LIMIT 1").fetchone()[0]
                 yield entity, names, count, last_id, raw.serialize(name="img")
             finally:
+                raw.rollback()  # after a failed INSERT the driver's transaction is still open
                 raw.execute("DETACH DATABASE img")
 
 

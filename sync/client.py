@@ -176,8 +176,9 @@ class SyncClient:
         the network may be slow) into batches of about SNAPSHOT_BATCH_RECORDS records, each applied in
         one transaction — a commit per small chunk cost more than the rows. `progress(session, chunk)`
         runs inside that transaction after each chunk, so a resume position is stored with the data it
-        describes; without it, the cursor is stored with the last chunk."""
-        count = 0
+        describes; without it, the oldest cursor of all chunks is stored with the last one (a
+        stream reopened part-way answers with a newer cursor; what changed between stays to pull)."""
+        count, oldest = 0, None
         for batch in _batches(chunks if chunks is not None else self.transport.snapshot()):
             with self._applying(attach_snapshot=any(c.image for c in batch)) as session:
                 if count == 0 and _holds_nothing(session):
@@ -191,10 +192,11 @@ class SyncClient:
                         _apply_image(session, chunk.image, pending)
                     if chunk.last:
                         restore_indexes(session)
+                    oldest = chunk.cursor if oldest is None else min(oldest, chunk.cursor)
                     if progress is not None:
                         progress(session, chunk)
                     elif chunk.last:
-                        write_state(session, "cursor", str(chunk.cursor))
+                        write_state(session, "cursor", str(oldest))
                     count += chunk.size
         return count
 
