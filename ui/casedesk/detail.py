@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.client.case_desk import EVALUATION_OPTIONS, SATISFACTION_OPTIONS
 from app.rules import case_workflow as wf
 from ui.casedesk.labels import action_text, status_text
+from ui.detail_layout import stack_detail
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -79,15 +80,7 @@ class CaseDetailPanel(QWidget):
         self.tabs.addTab(self._build_whistles(), self.tr("吹哨报到"))
         self.parties = _table([self.tr("姓名"), self.tr("身份"), self.tr("电话")])
         self.tabs.addTab(self.parties, self.tr("当事人"))
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 0, 0, 0)
-        heading = QHBoxLayout()
-        heading.addWidget(self.title, 1)
-        heading.addWidget(self.print_button, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(heading)
-        layout.addWidget(self.meta)
-        layout.addLayout(self.actions_row)
-        layout.addWidget(self.tabs, 1)
+        stack_detail(self, self.title, self.print_button, self.meta, self.actions_row, self.tabs)
         self.setEnabled(False)
 
     def _build_whistles(self) -> QWidget:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.rules import task_rules as tr
 from app.rules.regions import VILLAGE, region_level
+from ui.detail_layout import stack_detail
 from ui.oneform.answers import AnswersPanel
 from ui.oneform.panel import OneFormPanel
 from ui.taskdesk.labels import action_text, field_text, kind_text, status_text
@@ -65,15 +66,7 @@ class TaskDetailPanel(QWidget):
         self.tabs.addTab(self.description, self.tr("任务说明"))
         self.answers = AnswersPanel(desk, runner, on_error)
         self.tabs.addTab(self.answers, self.tr("收到的数据"))  # a department's view of 一表通 answers
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 0, 0, 0)
-        heading = QHBoxLayout()
-        heading.addWidget(self.title, 1)
-        heading.addWidget(self.print_button, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(heading)
-        layout.addWidget(self.meta)
-        layout.addLayout(self.actions_row)
-        layout.addWidget(self.tabs, 1)
+        stack_detail(self, self.title, self.print_button, self.meta, self.actions_row, self.tabs)
         self.setEnabled(False)
 
     def _build_households(self) -> QWidget:
