@@ -264,9 +264,7 @@ class TaskDesk:
 
 
 # Register fields a data-verification task may request (一表通), with their labels.
-FIELD_LABELS = {"phone": "联系电话", "current_address": "现住址", "residence_type": "人员类别",
-                "id_number": "证件号码", "hukou_address": "户籍地", "political_status": "政治面貌",
-                "marital_status": "婚姻状况", "education": "文化程度"}
+FIELD_LABELS = tr.REQUESTED_FIELD_LABELS
 
 
 # Requested fields holding a code, and the code table that names it.

@@ -88,3 +88,10 @@ class Progress:
 def progress(handled_flags: list[bool] | tuple[bool, ...]) -> Progress:
     """Progress from the handled flags of the linked households."""
     return Progress(handled=sum(1 for flag in handled_flags if flag), total=len(handled_flags))
+
+
+# Register fields a data-verification task may request (一表通), with their labels: the task desk
+# shows and the task sheet prints these, never the field codes.
+REQUESTED_FIELD_LABELS = {"phone": "联系电话", "current_address": "现住址", "residence_type": "人员类别",
+                          "id_number": "证件号码", "hukou_address": "户籍地", "political_status": "政治面貌",
+                          "marital_status": "婚姻状况", "education": "文化程度"}
