@@ -1,7 +1,7 @@
 """records scoped by their grid
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-06 02:40:00
 
 Households, persons and cases are now scoped by their grid (15 characters) when they have one, so a
@@ -11,8 +11,8 @@ village code; this sets each head's scope code to the record's grid.
 
 from alembic import op
 
-revision = '0003'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
