@@ -16,8 +16,8 @@ from app.demo import generate_township
 from app.sync_service import OutboxReview, SyncService
 from db.base import Base
 from db.models import Household
-from db.server import ServerBase
-from sync.inprocess import StoreTransport
+from server.store.inprocess import StoreTransport
+from server.store.tables import ServerBase
 from tests.ui_support import (  # noqa: F401
     ScriptedDialogs,
     ScriptedForms,
