@@ -3,7 +3,7 @@ code), and "not signed in" for a PC that was never enrolled (it opens as a guest
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from app.client.startup import GUEST_SCOPE
 

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
 from app.sync_service import SyncFailed, SyncFinished, SyncProgress, SyncStarted
 
-
 OUTBOX_CHANGED = object()  # the bridge's event for "a commit changed the outbox"
 
 
