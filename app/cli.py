@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_optional_commands(sub) -> None:
     """Commands owned by other modules register themselves here (sync, bundles, demo)."""
-    for module_name in ("app.cli_sync", "app.cli_demo", "app.cli_protection"):
+    for module_name in ("app.cli_sync", "app.cli_demo", "app.cli_protection", "app.cli_update"):
         try:
             module = __import__(module_name, fromlist=["add_commands"])
         except ModuleNotFoundError as exc:
