@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
+from server.auth_cache import PrincipalCache
 from server.config import Settings, load_settings
 from server.db import make_server_engine, session_factory
 from server.errors import ERROR_RESPONSES, install_error_handlers
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.principals = PrincipalCache(settings.auth_cache_seconds)
     for module in (auth, users, reference, review, department, sync, intake, audit, updates):
         app.include_router(module.router, prefix=API_PREFIX)
     install_landing_pages(app, API_PREFIX)

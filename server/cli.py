@@ -109,7 +109,7 @@ def cmd_import_regions(args) -> int:
 
 
 def cmd_seed_demo(args) -> int:
-    from server.demo_seed import seed_demo
+    from demo.seed import seed_demo  # the demo package, only for this developer command (decision 0004)
 
     return seed_demo(_settings(args), households=args.households, password=args.password)
 
