@@ -41,6 +41,7 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     clock_skew_seconds: int = 300
+    auth_cache_seconds: int = 5  # how long a process trusts a token it checked (server.auth_cache)
     log_level: str = "INFO"
 
     @property

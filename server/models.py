@@ -1,4 +1,4 @@
-"""Accounts tables of the city server, on `db.server.ServerBase` beside the sync bookkeeping:
+"""Accounts tables of the city server, on `server.store.tables.ServerBase` beside the sync bookkeeping:
 
 - `User`: a person with a role (GLOSSARY.md roles), a region scope (a code prefix) and, for
   department users, the department code; the password is kept only as an argon2 hash.
@@ -19,7 +19,7 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Te
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.ids import new_id
-from db.server import ServerBase
+from server.store.tables import ServerBase
 
 ROLES = ("city_admin", "department", "township_admin", "township_staff", "village_cadre", "grid_worker")
 ROLE_LABELS = {
