@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -202,6 +202,20 @@ def create_application(argv: list[str], settings: opts.Settings | None = None) -
     return app, settings
 
 
+def quit_on_signals(app: QApplication) -> QTimer:
+    """SIGTERM and SIGINT (Ctrl+C in the terminal) close the client as the window's close button does,
+    so `run`'s callers still clean up (the demo stops its server). Python runs signal handlers only when
+    it gets control, which Qt's event loop does not give it: a short idle timer does."""
+    import signal
+
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: app.quit())
+    timer = QTimer()
+    timer.start(300)
+    timer.timeout.connect(lambda: None)
+    return timer
+
+
 def run(argv: list[str], database_path: Path | None = None, secrets=None) -> int:
     """Open the client; returns the process exit code. `database_path` and `secrets` (a SecretStore)
     override the configured database and the OS keyring (the one-command demo uses both)."""
@@ -228,7 +242,9 @@ def run(argv: list[str], database_path: Path | None = None, secrets=None) -> int
         minutes = settings.get(opts.AUTO_SYNC_MINUTES)
         if minutes > 0:
             services.sync.start_periodic(minutes * 60)
+    signal_timer = quit_on_signals(app)
     code = app.exec()
+    signal_timer.stop()
     if services.sync is not None:
         services.sync.stop()
     runner.shutdown()
