@@ -31,8 +31,8 @@ FLOOR_SEARCH = "AND (k.title LIKE :text OR k.task_no LIKE :text)"
 
 
 def desks_database(cfg: BenchConfig) -> Path:
-    from app.demo import generate_township
     from db.engine import open_local
+    from demo import generate_township
 
     path = cfg.workdir / "desks.db"
     if not path.exists():
@@ -52,9 +52,9 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
 def task_inbox(cfg: BenchConfig, path: Path) -> Iterator[Figure]:
     from app.client import Actor, ClientContext
     from app.client.task_desk import TaskDesk
-    from app.demo.regions import DEMO_TOWNSHIP
     from app.services.task_inbox import OPEN, InboxQuery
     from db.engine import open_local
+    from demo.regions import DEMO_TOWNSHIP
 
     context = ClientContext(open_local(path), Actor("bench", "township_staff", DEMO_TOWNSHIP, "bench-device"))
     desk = TaskDesk(context)

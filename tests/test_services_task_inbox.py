@@ -9,14 +9,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from app.demo import generate_township
-from app.demo.context import DEMO_AS_OF
-from app.demo.regions import DEMO_TOWNSHIP
 from app.rules import task_rules as tr
 from app.services.context import Actor
 from app.services.task_inbox import ALL, DONE, DUE_TODAY, GROUPS, OPEN, OVERDUE, InboxQuery, TaskInbox
 from db.engine import open_local, session_factory
 from db.models import Task, TaskTarget
+from demo import generate_township
+from demo.context import DEMO_AS_OF
+from demo.regions import DEMO_TOWNSHIP
 
 NOW = dt.datetime.combine(DEMO_AS_OF, dt.time(10))
 STAFF = Actor("clerk", "township_staff", DEMO_TOWNSHIP, "dev")
