@@ -32,6 +32,7 @@ from ui.dialogs import Dialogs
 from ui.errors import install_excepthook, show_error
 from ui.main_window import MainWindow, PageEntry
 from ui.printing import Printer
+from ui.roles import account_text
 from ui.status_bar import SyncStatusBar
 from ui.tasks import TaskRunner
 
@@ -68,6 +69,7 @@ def build_main_window(shell: Shell) -> MainWindow:
         show_error(dialogs, window_ref[0] if window_ref else None, error, language)
 
     status_bar = SyncStatusBar(ctx.status, runner, services.sync, on_error)
+    ctx.on_outbox_changed(status_bar.outbox_listener)
     printer = Printer(runner, dialogs, on_error, shell.documents_dir)
     account = _account_text(ctx)
     pages = [
@@ -117,7 +119,6 @@ def _register_page(shell: Shell, status_bar: SyncStatusBar, printer: Printer, on
     ctx, runner = shell.context, shell.runner
     panel = HouseholdPanel(ctx, runner, shell.dialogs, shell.forms or RegisterForms(), on_error, language, printer)
     register = RegisterPage(ctx.register, panel, runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS))
-    panel.changed.connect(status_bar.refresh)
     return register
 
 
@@ -160,17 +161,8 @@ def _settings_page(shell: Shell, account: str, services: ClientServices, on_erro
     return SettingsPage(shell.settings, account, shell.runner, shell.dialogs, on_error, services.enrolment)
 
 
-def role_label(role: str) -> str:
-    return {
-        "city_admin": translate("MainWindow", "市级管理员"), "department": translate("MainWindow", "部门用户"),
-        "township_admin": translate("MainWindow", "乡镇管理员"),
-        "township_staff": translate("MainWindow", "乡镇工作人员"),
-        "village_cadre": translate("MainWindow", "村（社区）干部"), "grid_worker": translate("MainWindow", "网格员"),
-    }.get(role, role)
-
-
 def _account_text(ctx: ClientContext) -> str:
-    return f"{ctx.actor.username}（{role_label(ctx.actor.role)}）"
+    return account_text(ctx.actor.username, ctx.actor.role, ctx.actor.scope, ctx.scope_name)
 
 
 def _greeting(ctx: ClientContext) -> str:

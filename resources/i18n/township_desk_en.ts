@@ -964,82 +964,52 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/app.py" line="74"/>
+        <location filename="../../ui/app.py" line="76"/>
         <source>工作台</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="77"/>
+        <location filename="../../ui/app.py" line="79"/>
         <source>户籍人口</source>
         <translation>Register</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="79"/>
+        <location filename="../../ui/app.py" line="81"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="80"/>
+        <location filename="../../ui/app.py" line="82"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="81"/>
+        <location filename="../../ui/app.py" line="83"/>
         <source>待审</source>
         <translation>Review</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="84"/>
+        <location filename="../../ui/app.py" line="86"/>
         <source>报表</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="85"/>
+        <location filename="../../ui/app.py" line="87"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="88"/>
+        <location filename="../../ui/app.py" line="90"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="165"/>
-        <source>市级管理员</source>
-        <translation>City administrator</translation>
-    </message>
-    <message>
-        <location filename="../../ui/app.py" line="165"/>
-        <source>部门用户</source>
-        <translation>Department user</translation>
-    </message>
-    <message>
-        <location filename="../../ui/app.py" line="166"/>
-        <source>乡镇管理员</source>
-        <translation>Township administrator</translation>
-    </message>
-    <message>
-        <location filename="../../ui/app.py" line="167"/>
-        <source>乡镇工作人员</source>
-        <translation>Township staff</translation>
-    </message>
-    <message>
-        <location filename="../../ui/app.py" line="168"/>
-        <source>村（社区）干部</source>
-        <translation>Village cadre</translation>
-    </message>
-    <message>
-        <location filename="../../ui/app.py" line="168"/>
-        <source>网格员</source>
-        <translation>Grid worker</translation>
-    </message>
-    <message>
-        <location filename="../../ui/app.py" line="178"/>
+        <location filename="../../ui/app.py" line="170"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="239"/>
+        <location filename="../../ui/app.py" line="231"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -1865,101 +1835,139 @@ Phone: %3</translation>
     </message>
 </context>
 <context>
+    <name>Roles</name>
+    <message>
+        <location filename="../../ui/roles.py" line="11"/>
+        <source>市级管理员</source>
+        <translation>City administrator</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roles.py" line="12"/>
+        <source>部门用户</source>
+        <translation>Department user</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roles.py" line="13"/>
+        <source>乡镇管理员</source>
+        <translation>Township administrator</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roles.py" line="14"/>
+        <source>乡镇工作人员</source>
+        <translation>Township staff</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roles.py" line="15"/>
+        <source>村（社区）干部</source>
+        <translation>Village cadre</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roles.py" line="16"/>
+        <source>网格员</source>
+        <translation>Grid worker</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roles.py" line="28"/>
+        <source>未登录（请在“设置”中登录）</source>
+        <translation>Not signed in (sign in under Settings)</translation>
+    </message>
+</context>
+<context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../ui/preferences/page.py" line="39"/>
-        <location filename="../../ui/preferences/page.py" line="90"/>
+        <location filename="../../ui/preferences/page.py" line="40"/>
+        <location filename="../../ui/preferences/page.py" line="91"/>
         <source>界面语言</source>
         <translation>Interface language</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="46"/>
+        <location filename="../../ui/preferences/page.py" line="47"/>
         <source>语言</source>
         <translation>Language</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="47"/>
+        <location filename="../../ui/preferences/page.py" line="48"/>
         <source>更改语言后，重新启动程序生效。</source>
         <translation>A new language takes effect after restarting the program.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="51"/>
+        <location filename="../../ui/preferences/page.py" line="52"/>
         <source>城市服务器与账号</source>
         <translation>City server and account</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="58"/>
+        <location filename="../../ui/preferences/page.py" line="59"/>
         <source>登录并绑定本机</source>
         <translation>Log in and enrol this PC</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="62"/>
+        <location filename="../../ui/preferences/page.py" line="63"/>
         <source>当前账号</source>
         <translation>Current account</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="63"/>
+        <location filename="../../ui/preferences/page.py" line="64"/>
         <source>服务器地址</source>
         <translation>Server address</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="64"/>
+        <location filename="../../ui/preferences/page.py" line="65"/>
         <source>用户名</source>
         <translation>Username</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="65"/>
+        <location filename="../../ui/preferences/page.py" line="66"/>
         <source>密码</source>
         <translation>Password</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="70"/>
+        <location filename="../../ui/preferences/page.py" line="71"/>
         <source>偏好</source>
         <translation>Preferences</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="73"/>
+        <location filename="../../ui/preferences/page.py" line="74"/>
         <source> 分钟</source>
         <translation> min</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="74"/>
+        <location filename="../../ui/preferences/page.py" line="75"/>
         <source>不自动同步</source>
         <translation>No automatic sync</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="80"/>
+        <location filename="../../ui/preferences/page.py" line="81"/>
         <source> 毫秒</source>
         <translation> ms</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="84"/>
+        <location filename="../../ui/preferences/page.py" line="85"/>
         <source>自动同步间隔</source>
         <translation>Automatic sync every</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="85"/>
+        <location filename="../../ui/preferences/page.py" line="86"/>
         <source>搜索输入停顿</source>
         <translation>Search typing pause</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="90"/>
+        <location filename="../../ui/preferences/page.py" line="91"/>
         <source>已保存。重新启动程序后使用新的界面语言。</source>
         <translation>Saved. The new interface language is used after restarting the program.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="95"/>
-        <location filename="../../ui/preferences/page.py" line="109"/>
+        <location filename="../../ui/preferences/page.py" line="96"/>
+        <location filename="../../ui/preferences/page.py" line="110"/>
         <source>登录</source>
         <translation>Log in</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="95"/>
+        <location filename="../../ui/preferences/page.py" line="96"/>
         <source>请填写服务器地址、用户名和密码。</source>
         <translation>Please enter the server address, username and password.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="109"/>
+        <location filename="../../ui/preferences/page.py" line="110"/>
         <source>登录成功，本机已绑定。重新启动程序后按新账号工作。</source>
         <translation>Logged in; this PC is enrolled. Restart the program to work as the new account.</translation>
     </message>
@@ -1967,47 +1975,52 @@ Phone: %3</translation>
 <context>
     <name>SyncStatusBar</name>
     <message>
-        <location filename="../../ui/status_bar.py" line="84"/>
+        <location filename="../../ui/status_bar.py" line="91"/>
         <source>立即同步 (F5)</source>
         <translation>Sync now (F5)</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="121"/>
+        <location filename="../../ui/status_bar.py" line="139"/>
         <source>尚未配置同步服务器，请在“设置”中填写服务器地址并登录。</source>
         <translation>No sync server is set up yet: enter the server address and log in under Settings.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="136"/>
+        <location filename="../../ui/status_bar.py" line="154"/>
         <source>同步失败，修改已保存在本机，稍后会重试。</source>
         <translation>Sync failed; your changes are kept on this PC and will be retried.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="140"/>
+        <location filename="../../ui/status_bar.py" line="158"/>
         <source>同步完成</source>
         <translation>Sync finished</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="164"/>
+        <location filename="../../ui/status_bar.py" line="182"/>
         <source>● 未连接服务器</source>
         <translation>● No server</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="166"/>
+        <location filename="../../ui/status_bar.py" line="186"/>
+        <source>● 已同步 %1</source>
+        <translation>● Synced %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/status_bar.py" line="190"/>
         <source>● 未同步</source>
         <translation>● Not synced yet</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="168"/>
+        <location filename="../../ui/status_bar.py" line="188"/>
         <source>● 在线</source>
         <translation>● Online</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="170"/>
+        <location filename="../../ui/status_bar.py" line="184"/>
         <source>● 离线</source>
         <translation>● Offline</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="180"/>
+        <location filename="../../ui/status_bar.py" line="200"/>
         <source>待上传 %n 条</source>
         <translation>
             <numerusform>%n to upload</numerusform>
@@ -2015,7 +2028,7 @@ Phone: %3</translation>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="181"/>
+        <location filename="../../ui/status_bar.py" line="201"/>
         <source>被退回 %n 条</source>
         <translation>
             <numerusform>%n rejected</numerusform>
@@ -2023,12 +2036,12 @@ Phone: %3</translation>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="183"/>
+        <location filename="../../ui/status_bar.py" line="203"/>
         <source>上次同步：%1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="183"/>
+        <location filename="../../ui/status_bar.py" line="203"/>
         <source>从未</source>
         <translation>never</translation>
     </message>
