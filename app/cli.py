@@ -74,12 +74,16 @@ def _add_optional_commands(sub) -> None:
 
 
 def main(argv: list[str] | None = None, open_window: Callable[..., int] | None = None,
-         self_checks: Sequence[tuple[str, Callable[[], None]]] = ()) -> int:
+         self_checks: Sequence[tuple[str, Callable[[], None]]] = (),
+         display_problem: Callable[[], str | None] = lambda: None) -> int:
     """Run one command. `open_window(database_path=None, secrets=None) -> exit code` shows the
-    desktop client; `self_checks` are extra (label, check) pairs for `--self-test`."""
+    desktop client; `self_checks` are extra (label, check) pairs for `--self-test`;
+    `display_problem()` says why no window can be shown here (None when one can), so a command that
+    will open one refuses before it starts anything."""
     parser = build_parser()
     args = parser.parse_args(argv)
     args.open_window = open_window
+    args.display_problem = display_problem
     from app.logs import configure_client_logging
 
     configure_client_logging()

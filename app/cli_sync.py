@@ -75,10 +75,32 @@ def _open(args: argparse.Namespace) -> tuple[object, object, EnrolmentService, S
     return engine, sessions, enrolment, sync
 
 
+def _read_password(from_stdin: bool) -> str:
+    """The password from standard input (--password-stdin) or typed at the terminal. No terminal, or
+    end of input (Ctrl+D) at the prompt, is a clear refusal rather than a traceback."""
+    from app.errors import UserFacingError
+
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise UserFacingError("password_not_given")
+        return line.rstrip("\n")
+    if not sys.stdin or not sys.stdin.isatty():
+        raise UserFacingError("password_needs_terminal")
+    try:
+        password = getpass.getpass("密码：")
+    except EOFError:
+        print(file=sys.stderr)
+        raise UserFacingError("password_not_given") from None
+    if not password:
+        raise UserFacingError("password_not_given")
+    return password
+
+
 def _cmd_login(args: argparse.Namespace) -> int:
+    password = _read_password(args.password_stdin)  # asked before anything is opened or written
     engine, _sessions, enrolment, _sync = _open(args)
     try:
-        password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("密码：")
         done = enrolment.enrol(args.server, args.user, password)
         print(f"已登录 {done.server_url}（用户 {done.username}，设备 {done.device_id}）")
         return 0

@@ -86,6 +86,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "one_form_no_head": ("该户没有户主，无法从户籍带出数据。请先在户籍人口中设置户主",
                          "This household has no head, so nothing can be filled in from the register; set the head first"),
     # command line (app/cli.py)
+    "password_needs_terminal": ("没有可输入密码的终端。请在终端中运行，或用 --password-stdin 从标准输入读取密码",
+                                "No terminal to type the password in; run it in a terminal, or pass --password-stdin"),
+    "password_not_given": ("没有输入密码，未登录", "No password was entered; not logged in"),
+    "no_display": ("没有可用的图形显示（{detail}）。请在桌面会话中运行；Linux 服务器上可用 xvfb-run township-desk，"
+                   "或 township-desk demo --no-window 只准备和同步数据",
+                   "No graphical display is available ({detail}). Run it in a desktop session; on a Linux server use "
+                   "xvfb-run township-desk, or township-desk demo --no-window to prepare and sync only"),
     "no_desktop": ("这个入口没有图形界面。请用 township-desk 命令打开客户端。",
                    "This entry point has no desktop window. Open the client with the township-desk command."),
     # client sync, enrolment and USB bundles (app/enrolment.py, app/sync_service.py, app/bundle.py)

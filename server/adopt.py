@@ -6,10 +6,10 @@ record that arrived by push. Idempotent: records that already have a head are le
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from db.base import synced_models
+from db.base import scope_columns, synced_models
 from db.server import RecordVersion, SyncCounter
 from sync.store_sql import init_store
 
@@ -17,7 +17,9 @@ BATCH = 2000
 
 
 def _region_column(cls):
-    return cls.__table__.columns["scope_prefix" if cls.__sync_entity__ == "code_entry" else "region_code"]
+    """The record's scope code in SQL: the first of its scope columns that is set."""
+    columns = [func.nullif(cls.__table__.columns[name], "") for name in scope_columns(cls.__sync_entity__)]
+    return columns[0] if len(columns) == 1 else func.coalesce(*columns)
 
 
 def adopt_unversioned(session: Session) -> int:

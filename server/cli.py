@@ -113,6 +113,13 @@ def cmd_seed_demo(args) -> int:
     return seed_demo(_settings(args), households=args.households, password=args.password)
 
 
+def describe_database(url: str) -> str:
+    """The database URL as an operator may see it: the password is never printed."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
@@ -128,6 +135,9 @@ def cmd_serve(args) -> int:
               file=sys.stderr)
         return 2
     app = create_app(settings)
+    print(f"数据库 Database: {describe_database(settings.database_url)}")
+    print(f"接口文档 API docs: http://{args.host}:{args.port}/api/v1/docs   运行状态 health: /api/v1/health")
+    sys.stdout.flush()
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None,
                 proxy_headers=args.proxy_headers, forwarded_allow_ips=args.forwarded_allow_ips)
     return 0

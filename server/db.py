@@ -64,8 +64,8 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine) -> None:
-    command.upgrade(alembic_config(engine), "head")
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    command.upgrade(alembic_config(engine), revision)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -63,7 +63,7 @@ class RegisterDesk:
         return self._context.read(lambda s: browse.villages(s, self.scope))
 
     def grids(self, village: str) -> list[RegionOption]:
-        return self._context.read(lambda s: browse.grids(s, village))
+        return self._context.read(lambda s: browse.grids(s, village, self.scope))
 
     def region_names(self) -> dict[str, str]:
         return self._context.read(lambda s: browse.region_names(s, self.scope))
