@@ -125,6 +125,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "village": ("村（社区）", "Village"), "tasks_per_week": ("任务/周", "Tasks/week"),
     "requests_per_week": ("数据报送/周", "Data requests/week"), "weeks": ("统计周数", "Weeks counted"),
     "overdue_cases": ("逾期事件", "Overdue cases"), "deadline": ("办理期限", "Deadline"), "registered_at": ("登记时间", "Registered"),
+    "cs_10": ("登记", "Registered"), "cs_20": ("受理", "Accepted"), "cs_25": ("网格自办", "Handled by grid"),
+    "cs_30": ("分派", "Dispatched"), "cs_40": ("签收", "Signed"), "cs_45": ("退单", "Returned"),
+    "cs_50": ("处置中", "Handling"), "cs_55": ("延期申请", "Extension asked"), "cs_60": ("回单待审", "Submitted"),
+    "cs_70": ("办结", "Closed"), "cs_80": ("已回访", "Revisited"), "cs_90": ("归档", "Archived"),
     "case_status": ("事件状态", "Case status"), "no_login_counting": ("只统计结果，不统计登录或录入次数。",
                                                                      "Outcomes only: logins and entries are not counted."),
 }
