@@ -154,23 +154,6 @@ def logout(device: Device) -> None:
     device.token_expires_at = None
 
 
-def authenticate(session: Session, settings: Settings, token: str, now: dt.datetime) -> tuple[User, Device]:
-    """The user and device a bearer token belongs to, or the reason it is refused."""
-    device = session.scalar(select(Device).where(Device.token_hash == token_hash(settings, token)))
-    if device is None:
-        raise ApiError(401, "not_authenticated")
-    if device.revoked:
-        raise ApiError(403, "device_revoked", extra={"wipe": device.wipe})
-    if device.token_expires_at is None or device.token_expires_at <= now:
-        raise ApiError(401, "token_expired")
-    user = session.get(User, device.user_id)
-    if user is None or not user.active:
-        raise ApiError(403, "user_disabled")
-    if device.last_seen_at is None or now - device.last_seen_at > dt.timedelta(minutes=1):
-        device.last_seen_at = now  # at most one write a minute per device, not one per request
-    return user, device
-
-
 def revoke_device(device: Device, wipe: bool, now: dt.datetime) -> None:
     device.revoked = True
     device.revoked_at = now

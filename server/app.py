@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
+from server.auth_cache import PrincipalCache
 from server.config import Settings, load_settings
 from server.console import mount as mount_console
 from server.db import make_server_engine, session_factory
@@ -14,7 +15,7 @@ from server.errors import ERROR_RESPONSES, install_error_handlers
 from server.landing import install_landing_pages
 from server.logs import configure_logging
 from server.middleware import RequestMiddleware
-from server.routers import audit, auth, department, intake, reference, review, sync, users
+from server.routers import audit, auth, department, intake, reference, review, sync, updates, users
 
 API_PREFIX = "/api/v1"
 
@@ -29,7 +30,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
-    for module in (auth, users, reference, review, department, sync, intake, audit):
+    app.state.principals = PrincipalCache(settings.auth_cache_seconds)
+    for module in (auth, users, reference, review, department, sync, intake, audit, updates):
         app.include_router(module.router, prefix=API_PREFIX)
     mount_console(app)
     install_landing_pages(app, API_PREFIX)

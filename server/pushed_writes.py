@@ -19,9 +19,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from db.ids import new_id
-from db.server import DeviceSyncState, RecordVersion
 from server.deps import Principal
 from server.models import User
+from server.store.tables import DeviceSyncState, RecordVersion
 from server.sync_service import push_batch
 from sync.wire import SCHEMA_VERSION
 

@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
@@ -68,24 +69,31 @@ class PageOut(BaseModel):
     evictions: list[list[str]]
 
 
+def _json(content: Any) -> Response:
+    """An answer serialised by orjson, not validated against its declared model: the models above
+    document the shape (OpenAPI) and the tests check it; re-validating every pulled record cost
+    ~6 ms of CPU per 1,000-record page against 0.3 ms for orjson (docs/PERFORMANCE.md)."""
+    return Response(orjson.dumps(content), media_type="application/json")
+
+
 @router.post("/push", response_model=PushAnswer, response_model_exclude_none=True)
 def push(body: PushRequest, request: Request, who: Principal = Depends(principal),
-         session: Session = Depends(db_session)) -> dict:
+         session: Session = Depends(db_session)) -> Response:
     limit = settings_of(request).max_batch
     if len(body.changes) > limit:
         raise ApiError(413, "batch_too_large", limit=limit)
     results = push_batch(session, who, body.changes)
     session.commit()
-    return {"results": [r.to_json() for r in results]}
+    return _json({"results": [r.to_json() for r in results]})
 
 
 @router.get("/pull", response_model=PageOut)
 def pull(request: Request, cursor: int = Query(default=0, ge=0, le=2**62), limit: int = Query(default=500, ge=1),
-         who: Principal = Depends(principal), session: Session = Depends(db_session)) -> dict:
+         who: Principal = Depends(principal), session: Session = Depends(db_session)) -> Response:
     limit = min(limit, settings_of(request).max_pull_limit)
     page = pull_page(session, who, cursor, limit)
     session.rollback()  # read only
-    return page.to_json()
+    return _json(page.to_json())
 
 
 SQLITE_CHUNK_FACTOR = 10  # a database image carries per-table overhead: fewer, larger chunks

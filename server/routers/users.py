@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.accounts import create_user
-from server.deps import Principal, db_session, require_roles, settings_of
+from server.deps import Principal, db_session, forget_principals, require_roles, settings_of
 from server.errors import ApiError
 from server.models import ROLE_LABELS, ROLES, User
 from server.timefmt import UtcTime
@@ -76,7 +76,7 @@ def add_user(body: NewUser, request: Request, who: Principal = Depends(require_r
 
 
 @router.post("/{username}/disable", response_model=UserOut)
-def disable_user(username: str, who: Principal = Depends(require_roles(*ADMINS)),
+def disable_user(request: Request, username: str, who: Principal = Depends(require_roles(*ADMINS)),
                  session: Session = Depends(db_session)) -> UserOut:
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not _may_manage(who, user.role, user.scope_prefix):
@@ -85,4 +85,5 @@ def disable_user(username: str, who: Principal = Depends(require_roles(*ADMINS))
         raise ApiError(409, "conflict", detail="不能停用自己的账号")
     user.active = False
     session.commit()
+    forget_principals(request, user_id=user.id)
     return _out(user)

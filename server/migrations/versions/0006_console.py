@@ -1,7 +1,7 @@
 """city console: browser sessions and the department request catalogue
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-06 02:40:00
 
 `console_sessions` keeps browser logins to the city console (cookie HMAC, CSRF token, expiry);
@@ -12,8 +12,8 @@ down, proposed by the department and approved or refused by the city admin.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
