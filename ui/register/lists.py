@@ -46,7 +46,7 @@ class Labels:
         return short
 
     def options(self, table: str) -> list[tuple[str, str]]:
-        return [(item.code, item.label_zh) for item in self.codes.entries(table)]
+        return [(item.code, item.label) for item in self.codes.entries(table)]
 
 
 # Person columns by key, in their default order; those in PERSON_HIDDEN start hidden (the user shows,
