@@ -93,6 +93,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                    "或 township-desk demo --no-window 只准备和同步数据",
                    "No graphical display is available ({detail}). Run it in a desktop session; on a Linux server use "
                    "xvfb-run township-desk, or township-desk demo --no-window to prepare and sync only"),
+    # update channel (app/updates.py)
+    "update_bad_signature": ("新版本 {version} 的签名校验失败，已拒绝并删除该文件，此事已记录",
+                             "Version {version} failed signature verification; it was refused, deleted and the "
+                             "refusal recorded"),
+    "update_file_unreadable": ("无法读取更新文件或其签名文件（.sig.json）", "The update file or its .sig.json cannot be read"),
+    "update_wrong_platform": ("该更新是给 {platform} 平台的，不适用于本机", "This update is for {platform}, not this computer"),
     "no_desktop": ("这个入口没有图形界面。请用 township-desk 命令打开客户端。",
                    "This entry point has no desktop window. Open the client with the township-desk command."),
     # client sync, enrolment and USB bundles (app/enrolment.py, app/sync_service.py, app/bundle.py)

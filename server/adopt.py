@@ -10,8 +10,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.base import scope_columns, synced_models
-from db.server import RecordVersion, SyncCounter
-from sync.store_sql import init_store
+from server.store import init_store
+from server.store.tables import RecordVersion, SyncCounter
 
 BATCH = 2000
 

@@ -14,7 +14,7 @@ from server.errors import ERROR_RESPONSES, install_error_handlers
 from server.landing import install_landing_pages
 from server.logs import configure_logging
 from server.middleware import RequestMiddleware
-from server.routers import audit, auth, department, intake, reference, review, sync, users
+from server.routers import audit, auth, department, intake, reference, review, sync, updates, users
 
 API_PREFIX = "/api/v1"
 
@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.principals = PrincipalCache(settings.auth_cache_seconds)
-    for module in (auth, users, reference, review, department, sync, intake, audit):
+    for module in (auth, users, reference, review, department, sync, intake, audit, updates):
         app.include_router(module.router, prefix=API_PREFIX)
     install_landing_pages(app, API_PREFIX)
     install_error_handlers(app)

@@ -19,6 +19,7 @@ import getpass
 import sys
 
 from server.config import Settings, load_settings
+from server.release_cli import add_commands as add_release_commands
 from server.security_cli import add_commands as add_security_commands
 
 
@@ -108,7 +109,7 @@ def cmd_import_regions(args) -> int:
 
 
 def cmd_seed_demo(args) -> int:
-    from server.demo_seed import seed_demo
+    from demo.seed import seed_demo  # the demo package, only for this developer command (decision 0004)
 
     return seed_demo(_settings(args), households=args.households, password=args.password)
 
@@ -177,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--forwarded-allow-ips", default="127.0.0.1")
     p.set_defaults(func=cmd_serve)
     add_security_commands(sub)  # release-key, audit (server/security_cli.py)
+    add_release_commands(sub)  # release keys, signed client builds (server/release_cli.py)
     return parser
 
 

@@ -1,6 +1,6 @@
 """The server's database: engine construction for SQLite (embedded) and PostgreSQL (psycopg 3),
 sessions, and the alembic setup in server/migrations, whose target is the shared entity tables
-(`db.base.Base`) plus the server-only tables (`db.server.ServerBase`: sync bookkeeping and accounts).
+(`db.base.Base`) plus the server-only tables (`server.store.tables.ServerBase`: sync bookkeeping and accounts).
 
 SQLite gets the same pragmas as the client (WAL, foreign keys, busy timeout) so deferred foreign keys
 behave the same on both databases."""

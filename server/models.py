@@ -1,4 +1,4 @@
-"""Accounts tables of the city server, on `db.server.ServerBase` beside the sync bookkeeping:
+"""Accounts tables of the city server, on `server.store.tables.ServerBase` beside the sync bookkeeping:
 
 - `User`: a person with a role (GLOSSARY.md roles), a region scope (a code prefix) and, for
   department users, the department code; the password is kept only as an argon2 hash.
@@ -19,7 +19,7 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Te
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.ids import new_id
-from db.server import ServerBase
+from server.store.tables import ServerBase
 
 ROLES = ("city_admin", "department", "township_admin", "township_staff", "village_cadre", "grid_worker")
 ROLE_LABELS = {
@@ -89,3 +89,25 @@ class ChannelSubmission(ServerBase):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
     __table_args__ = (Index("ix_channel_submissions_case", "case_id", "channel"),)
+
+
+class ClientBuild(ServerBase):
+    """A desktop client build on the update channel (server/updates.py): its signed manifest (version,
+    platform, SHA-256, size) and the release-key signature; the file itself lives in the builds
+    directory under its SHA-256, outside the database."""
+
+    __tablename__ = "client_builds"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    version: Mapped[str] = mapped_column(String(20))
+    platform: Mapped[str] = mapped_column(String(40), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    signature: Mapped[str] = mapped_column(String(200))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    published_by: Mapped[str] = mapped_column(String(50))
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_client_builds_platform_version", "platform", "version", unique=True),)

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from db.models import Case, CaseLogEntry, CaseWhistle, Task, TaskFeedback, TaskLink, TaskTarget
-from db.server import RecordVersion
 from server.deps import Principal
+from server.store.tables import RecordVersion
 
 REGION_ROLES = ("city_admin", "township_admin", "township_staff", "village_cadre", "grid_worker")
 REGISTER_WRITERS_NO_TASKS = ("village_cadre", "grid_worker")

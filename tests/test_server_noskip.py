@@ -102,12 +102,12 @@ def _editor(client, households: list[str], name: str, rounds: int, answers: list
 
 
 def test_concurrent_pushers_editing_the_same_records_keep_every_version(server):
-    """Pushes merge side by side and take the sequence lock only at the end (sync.store_sql): the
+    """Pushes merge side by side and take the sequence lock only at the end (server.store): the
     version heads they share are locked row by row, so no push overwrites a head another one wrote
     (each editor writes its own field: a head merged from a stale read would lose another's version)."""
     from sqlalchemy import select
 
-    from db.server import ChangeLogEntry, RecordVersion
+    from server.store.tables import ChangeLogEntry, RecordVersion
 
     owner = server.user_client("township_staff", "150422100")
     households = [new_id() for _ in range(6)]

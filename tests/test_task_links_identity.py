@@ -13,13 +13,13 @@ from sqlalchemy import select
 from app.client import Actor, ClientContext
 from app.client.one_form import OneFormDesk
 from app.client.task_desk import TaskDesk
-from app.demo import generate_township
-from app.demo.regions import DEMO_TOWNSHIP
 from app.errors import UserFacingError, ValidationError
 from app.rules import task_rules as tr
 from db.engine import open_local
 from db.link_repair import repair_task_links, task_link_id
 from db.models import Person, Task, TaskLink, TaskTarget
+from demo import generate_township
+from demo.regions import DEMO_TOWNSHIP
 from tests.ui_support import DEVICE
 
 
@@ -120,7 +120,7 @@ def test_a_household_linked_twice_counts_once_and_the_repair_folds_it(context):
 
 
 def test_server_migration_repairs_links_like_the_client(tmp_path):
-    from app.demo import generate_township
+    from demo import generate_township
     from server.db import make_server_engine, upgrade
 
     url = f"sqlite:///{tmp_path / 'city.db'}"

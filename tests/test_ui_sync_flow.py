@@ -12,12 +12,12 @@ from sqlalchemy.orm import sessionmaker
 
 import db.models  # noqa: F401  (registers every entity table)
 from app.client.startup import ClientServices
-from app.demo import generate_township
 from app.sync_service import OutboxReview, SyncService
 from db.base import Base
 from db.models import Household
-from db.server import ServerBase
-from sync.inprocess import StoreTransport
+from demo import generate_township
+from server.store.inprocess import StoreTransport
+from server.store.tables import ServerBase
 from tests.ui_support import (  # noqa: F401
     ScriptedDialogs,
     ScriptedForms,

@@ -1,5 +1,6 @@
 """The `township-desk` entry point: the client's command line (`app.cli`) with the desktop window
-plugged in, so app/ never imports ui/. Also the PyInstaller entry script."""
+and the demo's commands (`demo.cli`) plugged in, so app/ never imports ui/ or the demo. Also the
+PyInstaller entry script."""
 
 from __future__ import annotations
 
@@ -47,9 +48,10 @@ def check_widgets() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     from app.cli import main as app_main
+    from demo.cli import add_commands as demo_commands
 
     return app_main(argv, open_window=open_window, self_checks=[("Qt 界面 widgets", check_widgets)],
-                    display_problem=display_problem)
+                    display_problem=display_problem, commands=[demo_commands])
 
 
 if __name__ == "__main__":

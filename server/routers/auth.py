@@ -11,13 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.server import DeviceSyncState
 from server import accounts
 from server.accounts import utcnow
 from server.bundles import server_public_key
 from server.deps import Principal, db_session, forget_principals, principal, settings_of
 from server.errors import ApiError
 from server.models import ROLE_LABELS, Device, User
+from server.store.tables import DeviceSyncState
 from server.timefmt import UtcTime
 from sync.wire import ACCEPTED_SCHEMA_VERSIONS, SCHEMA_VERSION
 

@@ -23,18 +23,6 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Engine, insert, select
 from sqlalchemy.orm import Session
 
 from app.codes import seed_code_entries
-from app.demo.cases import build_cases
-from app.demo.context import DEMO_AS_OF, DemoContext
-from app.demo.regions import (
-    DEMO_TOWNSHIP,
-    county_name,
-    plan_villages,
-    read_extract,
-    region_rows,
-    township_name,
-)
-from app.demo.register import build_register
-from app.demo.tasks import build_tasks
 from app.errors import UserFacingError
 from db.models import (
     Case,
@@ -51,6 +39,18 @@ from db.models import (
     TaskTarget,
     Visit,
 )
+from demo.cases import build_cases
+from demo.context import DEMO_AS_OF, DemoContext
+from demo.regions import (
+    DEMO_TOWNSHIP,
+    county_name,
+    plan_villages,
+    read_extract,
+    region_rows,
+    township_name,
+)
+from demo.register import build_register
+from demo.tasks import build_tasks
 
 FULL_HOUSEHOLDS, FULL_TASKS, FULL_CASES = 12_000, 2_000, 8_000
 

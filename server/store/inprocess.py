@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
+from server.store import Page, SnapshotChunk, pull, push, snapshot_iter
 from sync.clock import wall_ms
 from sync.merge import ChangeResult
-from sync.store_sql import Page, SnapshotChunk, pull, push, snapshot_iter
 
 
 class StoreTransport:

@@ -1,5 +1,5 @@
 """Server-only tables: the declarative base the city server's own tables hang on (`ServerBase`) and
-the sync bookkeeping the store in `sync/store_sql.py` keeps beside the entity tables.
+the sync bookkeeping the store in `server/store/` keeps beside the entity tables.
 
 - `SyncCounter`: one row holding the last `server_seq`; the push transaction locks it (SELECT … FOR
   UPDATE on PostgreSQL) so sequence numbers are handed out in commit order and a puller never skips.

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.demo import families as fam
-from app.demo.context import DemoContext
-from app.demo.names import landline, mobile
-from app.demo.regions import Village
 from db.ids import tag_assignment_id
 from db.search_keys import person_search_keys
+from demo import families as fam
+from demo.context import DemoContext
+from demo.names import landline, mobile
+from demo.regions import Village
 
 _ETHNICITY = {"01": 82, "02": 15, "11": 2, "03": 1}  # 汉, 蒙古, 满, 回: 巴林左旗 is mostly Han
 _EDUCATION = (  # (born before, {GB/T 4658 code: weight})

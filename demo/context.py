@@ -9,9 +9,9 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from app.demo.ids import DemoIds, ResidentIds
-from app.demo.names import NameMaker
-from app.demo.regions import Village
+from demo.ids import DemoIds, ResidentIds
+from demo.names import NameMaker
+from demo.regions import Village
 
 # The data describes the township as of this day (fixed, so a seed always gives the same data).
 DEMO_AS_OF = dt.date(2026, 11, 20)

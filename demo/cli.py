@@ -1,4 +1,7 @@
-"""`township-desk demo`: the one-command demo. It starts an embedded city server (SQLite, loopback,
+"""The demo's commands: `township-desk demo` (the one-command demo) and `generate-demo` (the demo
+township into a local database).
+
+`township-desk demo`: the one-command demo. It starts an embedded city server (SQLite, loopback,
 a free port) in a child process, seeds the demo township and the demo users on first use (cached in
 the demo folder afterwards), logs this client in as the demo township staff user, runs the first
 sync with a progress line, and opens the desktop client on that local database. Closing the window
@@ -6,7 +9,9 @@ stops the server.
 
 Secrets: the demo token and device key live in an in-memory keyring for this process only, so the
 demo works on a machine without an OS keyring and never writes a secret to a file; the client logs
-in again (with the published demo password) at each start. Real enrolment uses the OS keyring."""
+in again (with the published demo password) at each start. That keyring is handed to the demo's
+client explicitly and is never offered to `keyring`'s backend discovery: real enrolment uses the OS
+keyring, and on a machine without one it is refused rather than kept in memory and lost."""
 
 from __future__ import annotations
 
@@ -27,9 +32,15 @@ DEMO_PASSWORD = "demo-pass-2024"
 
 
 class ProcessKeyring(keyring.backend.KeyringBackend):
-    """Secrets held in this process's memory only (the demo's stand-in for an OS keyring)."""
+    """Secrets held in this process's memory only (the demo's stand-in for an OS keyring).
 
-    priority = 1  # type: ignore[assignment]
+    Every subclass of `KeyringBackend` joins keyring's list of candidates on definition; a priority
+    that raises makes this one never viable there, so `keyring.get_keyring()` keeps choosing the OS
+    keyring (or its fail backend) whether or not this module was imported."""
+
+    @keyring.backend.properties.classproperty
+    def priority(cls) -> float:  # noqa: N805 - keyring's class property
+        raise RuntimeError("the demo's in-memory keyring is used only when handed over explicitly")
 
     def __init__(self) -> None:
         super().__init__()
@@ -140,9 +151,29 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             server.kill()
 
 
+def _cmd_generate_demo(args: argparse.Namespace) -> int:
+    from db.engine import open_local
+    from demo import generate_township
+
+    target = Path(args.database) if args.database else paths.local_db_path()
+    engine = open_local(target)
+    started = time.perf_counter()
+    summary = generate_township(engine, seed=args.seed, scale=args.scale)
+    print(f"生成完成 / generated in {time.perf_counter() - started:.1f} s → {target}")
+    if summary is not None:
+        print(summary)
+    return 0
+
+
 def add_commands(sub) -> None:
     demo = sub.add_parser("demo", help="本机演示：启动内置城市服务器和演示乡镇并打开客户端 / one-command demo")
     demo.add_argument("--folder", help="demo data folder (default: <user data>/demo)")
     demo.add_argument("--households", type=int, help="smaller demo township (default: full size, ~12,000)")
     demo.add_argument("--no-window", action="store_true", help="prepare and sync only, do not open the window")
     demo.set_defaults(func=_cmd_demo)
+
+    gen = sub.add_parser("generate-demo", help="生成演示乡镇数据 / generate the demo township into a local db")
+    gen.add_argument("--database", help="SQLite file (default: the local database)")
+    gen.add_argument("--seed", type=int, default=2026)
+    gen.add_argument("--scale", type=float, default=1.0, help="1.0 = about 12,000 households")
+    gen.set_defaults(func=_cmd_generate_demo)

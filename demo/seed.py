@@ -1,10 +1,10 @@
 """`township-server seed-demo`: the demo township, its regions, an intake channel and one demo user
 of every role, for trying the product out.
 
-The generator lives in app/demo (the client's package) and is imported lazily here, only by this
-developer/demo command — never by the service path, which keeps server → {sync, db}. The reason is
-written down in docs/decisions/0004-server-seed-demo.md. Generated rows are bulk-inserted (not
-pushed), then adopted by the sync store so pull and snapshot serve them."""
+Lives in the demo package beside the generator; the server's command line imports it lazily, only
+in its `seed-demo` command, so the service path never loads the demo (or the client's app/ it
+uses). Generated rows are bulk-inserted (not pushed), then adopted by the sync store so pull and
+snapshot serve them."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import dataclasses
 from sqlalchemy import select
 
 from db.models import Region
+from demo import DEMO_TOWNSHIP, generate_township
 from server.accounts import create_user
 from server.adopt import adopt_unversioned
 from server.config import Settings
@@ -47,8 +48,6 @@ def _first_code(session, prefix: str, level: int) -> str:
 
 
 def seed_demo(settings: Settings, households: int | None = None, password: str = "demo-pass-2024") -> int:
-    from app.demo import DEMO_TOWNSHIP, generate_township  # demo-only import, see module docstring
-
     engine = make_server_engine(settings.database_url)
     upgrade(engine)
     with session_factory(engine)() as session:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 
 from app.codes import resource_entries
-from app.demo.context import DemoContext
-from app.demo.names import mobile
 from app.rules import case_workflow as wf
 from app.rules.deadlines import add_workdays, deadline_workdays
+from demo.context import DemoContext
+from demo.names import mobile
 
 _SELF = ("self_handle", "close")
 _MAIN = ("accept", "dispatch", "sign", "handle", "submit", "approve")

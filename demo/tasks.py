@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.demo.context import DemoContext
-from app.demo.regions import Village
 from app.rules import task_rules as tr
+from demo.context import DemoContext
+from demo.regions import Village
 
 # department code → (kind, title, requested register fields for 一表通 data verification)
 _TEMPLATES: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {

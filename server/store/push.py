@@ -1,5 +1,5 @@
-"""The server's sync store over SQLAlchemy: push, pull and snapshot on the entity tables (`Base`)
-plus the bookkeeping tables of `db.server` (`ServerBase`). Works on SQLite and PostgreSQL.
+"""The push half of the server's sync store: `SqlMergeStore` (the merge's store over one
+SQLAlchemy session) and `push`.
 
 A push transaction merges first and numbers last (docs/decisions/0007-late-sequence-lock.md):
 - it locks what the merge reads — the device's `sync_device_state` row and the version heads of the
@@ -11,35 +11,24 @@ A push transaction merges first and numbers last (docs/decisions/0007-late-seque
 - `SqlMergeStore.finish()` then takes the sequence lock (`UPDATE sync_counter SET last_seq = last_seq
   + n`, held until commit), turns the provisional numbers into `last_seq + 1 … + n` and writes the
   change log, the answers, the review items and the version heads with one executemany each.
-
-Pull never skips a change: sequence numbers are handed out under the counter's row lock, so they are
-committed in order, and a puller serves only up to the committed counter — a number a slower
-transaction commits later is always above it. The lock is now held for the final writes and the
-commit only, not for the merge. On SQLite, whose writers are serialised by the database anyway, a
-push still touches the counter first (taking the write lock before it reads, so it never merges on
-a stale snapshot). `push()` does not commit: the caller commits (or rolls back) the whole batch.
-
-Pull serves records, not raw log entries: each in-scope record whose latest `server_seq` is past the
-cursor comes once with all its synced fields (so a record moving into scope arrives whole), plus
-EVICTIONS for records whose region moved out of scope within the page's range.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, text, update
+from sqlalchemy import func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from db.base import model_for_entity, synced_columns, synced_models
+from db.base import synced_models
 from db.ids import new_id
 from db.models import Person
-from db.server import (
+from server.store.common import _STORE_KEY, _chunks, _fields_of, _is_postgres, _model, _utcnow, init_store
+from server.store.tables import (
     AppliedChange,
     ChangeLogEntry,
     DeviceSyncState,
@@ -56,42 +45,7 @@ from sync.merge import (
     apply_change,
     scope_region,
 )
-from sync.pages import Page, PulledRecord, SnapshotChunk
-from sync.wire import PUSH_ONLY_ENTITIES, Change, WireError, decode_value, encode_value, parse_change
-
-_STORE_KEY = "td_merge_store"  # the open push's store, in `Session.info`
-_model = functools.cache(model_for_entity)  # db.base looks the class up by a scan of every mapper
-_names = functools.cache(lambda cls: tuple(synced_columns(cls)))
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def in_scope(column, scope_prefix: str):
-    """SQL test: the record's region lies under the scope, or is a wider region above it (a task
-    aimed at the whole township, a city-wide code entry)."""
-    wider = [scope_prefix[:n] for n in range(len(scope_prefix) + 1)]
-    return or_(column.like(f"{scope_prefix}%"), column.in_(wider))
-
-
-def region_in_scope(region: str, scope_prefix: str) -> bool:
-    return region.startswith(scope_prefix) or scope_prefix.startswith(region)
-
-
-def init_store(session: Session) -> None:
-    """Create the counter row if missing (call once after creating the tables)."""
-    if session.get(SyncCounter, 1) is None:
-        session.add(SyncCounter(id=1, last_seq=0))
-        session.flush()
-
-
-def _is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _fields_of(obj: Any) -> dict[str, Any]:
-    return {name: encode_value(getattr(obj, name)) for name in _names(type(obj))}
+from sync.wire import Change, WireError, decode_value, parse_change
 
 
 @dataclasses.dataclass
@@ -510,103 +464,3 @@ def push(session: Session, device_id: str, user: str, changes: list[dict[str, An
         return results
     final = store.finish()
     return [final(r) for r in results]
-
-
-def _chunks(ids: list[str], size: int = 500) -> Iterator[list[str]]:
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
-
-
-def current_cursor(session: Session) -> int:
-    """The last committed sequence number (read afresh: the counter moves under other sessions)."""
-    return session.scalar(select(SyncCounter.last_seq).where(SyncCounter.id == 1)) or 0
-
-
-def _load_records(session: Session, heads: list[tuple[str, str, int]]) -> list[PulledRecord]:
-    """The synced fields of the records named by `heads` [(entity, record_id, seq)], read as plain
-    rows (an ORM object per record cost more than the query)."""
-    by_entity: dict[str, list[str]] = {}
-    for entity, record_id, _seq in heads:
-        by_entity.setdefault(entity, []).append(record_id)
-    loaded: dict[tuple[str, str], dict[str, Any]] = {}
-    for entity, ids in by_entity.items():
-        table = _model(entity).__table__
-        names = _names(_model(entity))
-        columns = [table.c.id, *(table.c[n] for n in names)]
-        for start in range(0, len(ids), 500):
-            for row in session.execute(select(*columns).where(table.c.id.in_(ids[start:start + 500]))):
-                loaded[(entity, row[0])] = {n: encode_value(v) for n, v in zip(names, row[1:], strict=True)}
-    return [PulledRecord(e, r, s, loaded[(e, r)]) for e, r, s in heads if (e, r) in loaded]
-
-
-def _evictions(session: Session, scope_prefix: str, cursor: int, upper: int) -> list[tuple[str, str]]:
-    moved = session.execute(select(ChangeLogEntry.entity, ChangeLogEntry.record_id).where(
-        ChangeLogEntry.server_seq > cursor, ChangeLogEntry.server_seq <= upper,
-        ChangeLogEntry.old_region_code.is_not(None), in_scope(ChangeLogEntry.old_region_code, scope_prefix),
-    ).distinct()).all()
-    out = []
-    for entity, record_id in moved:
-        head = session.get(RecordVersion, (entity, record_id))
-        if head is not None and not region_in_scope(head.region_code, scope_prefix):
-            out.append((entity, record_id))
-    return sorted(out)
-
-
-def pull(session: Session, scope_prefix: str, cursor: int, limit: int = 500) -> Page:
-    """The in-scope records changed after `cursor`, oldest first, at most `limit` of them."""
-    upper = current_cursor(session)
-    rows = session.execute(
-        select(RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq)
-        .where(RecordVersion.server_seq > cursor, RecordVersion.server_seq <= upper,
-               in_scope(RecordVersion.region_code, scope_prefix),
-               RecordVersion.entity.not_in(PUSH_ONLY_ENTITIES))
-        .order_by(RecordVersion.server_seq).limit(limit + 1)).all()
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    page_end = rows[-1][2] if has_more else upper
-    records = _load_records(session, [tuple(r) for r in rows])
-    evictions = _evictions(session, scope_prefix, cursor, page_end) if page_end > cursor else []
-    return Page(cursor, max(page_end, cursor), has_more, records, evictions)
-
-
-def snapshot_iter(session: Session, scope_prefix: str, chunk_size: int = 2000) -> Iterator[SnapshotChunk]:
-    """The current in-scope state in chunks (parents' entities first), never all in memory. Run it
-    in one read transaction (REPEATABLE READ on PostgreSQL) to be exactly consistent with the
-    cursor; rows changed after it are sent again by the next pull, which is harmless."""
-    cursor = current_cursor(session)
-    pending: list[PulledRecord] = []
-    for cls in synced_models():
-        entity = cls.__sync_entity__
-        if entity in PUSH_ONLY_ENTITIES:
-            continue
-        last_id = ""
-        while True:
-            heads = session.execute(
-                select(RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq)
-                .where(RecordVersion.entity == entity, RecordVersion.record_id > last_id,
-                       in_scope(RecordVersion.region_code, scope_prefix))
-                .order_by(RecordVersion.record_id).limit(chunk_size)).all()
-            if not heads:
-                break
-            last_id = heads[-1][1]
-            pending.extend(_load_records(session, [tuple(h) for h in heads]))
-            while len(pending) >= chunk_size:
-                yield SnapshotChunk(cursor, pending[:chunk_size], False)
-                pending = pending[chunk_size:]
-    yield SnapshotChunk(cursor, pending, True)
-
-
-def open_reviews(session: Session, scope_prefix: str = "") -> list[ReviewItem]:
-    return list(session.scalars(select(ReviewItem).where(
-        ReviewItem.state == "open", in_scope(ReviewItem.region_code, scope_prefix))
-        .order_by(ReviewItem.created_at, ReviewItem.id)))
-
-
-def resolve_review(session: Session, review_id: str, user: str, resolution: str, now: dt.datetime) -> None:
-    """Close a review item. The decision itself (keep or switch a value) travels as a new change."""
-    session.execute(update(ReviewItem).where(and_(ReviewItem.id == review_id, ReviewItem.state == "open"))
-                    .values(state="resolved", resolved_by=user, resolved_at=now, resolution=resolution))
-
-
-__all__ = ["Page", "PulledRecord", "SnapshotChunk", "current_cursor", "init_store", "open_reviews",
-           "pull", "push", "resolve_review", "snapshot_iter"]
