@@ -89,8 +89,10 @@ def start_server(folder: Path) -> tuple[subprocess.Popen, str]:
 
     port = _free_port()
     log = (folder / "server.log").open("ab")
+    # --exit-with-parent: the server ends with this process however it ends (closed, SIGTERM, killed, crashed)
     proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port)], env=_server_env(folder), stdout=log, stderr=log)
+                             "--port", str(port), "--exit-with-parent", str(os.getpid())],
+                            env=_server_env(folder), stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -128,6 +130,11 @@ def enrol_and_sync(folder: Path, url: str, secrets) -> Path:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from app.enrolment import SecretStore
 
+    problem = None if args.no_window else args.display_problem()
+    if problem:  # before anything starts: Qt would abort the process and leave the server behind
+        from app.errors import UserFacingError
+
+        raise UserFacingError("no_display", detail=problem)
     folder = Path(args.folder) if args.folder else paths.data_dir() / "demo"
     folder.mkdir(parents=True, exist_ok=True)
     prepare_server(folder, args.households)

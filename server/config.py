@@ -42,6 +42,8 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     clock_skew_seconds: int = 300
+    console_idle_minutes: int = 30  # a console session ends after this long without a request
+    console_session_hours: int = 10  # and in any case this long after login (a working day)
     auth_cache_seconds: int = 5  # how long a process trusts a token it checked (server.auth_cache)
     log_level: str = "INFO"
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -21,6 +21,7 @@ from app import paths
 from app.client import ClientContext
 from app.client.startup import ClientServices, open_client
 from app.client.work_charts import WorkChartsDesk
+from app.codes import set_display_language
 from app.errors import UserFacingError
 from app.logs import configure_client_logging
 from resources import RESOURCES_DIR
@@ -32,6 +33,7 @@ from ui.dialogs import Dialogs
 from ui.errors import install_excepthook, show_error
 from ui.main_window import MainWindow, PageEntry
 from ui.printing import Printer
+from ui.roles import account_text
 from ui.status_bar import SyncStatusBar
 from ui.tasks import TaskRunner
 
@@ -68,6 +70,7 @@ def build_main_window(shell: Shell) -> MainWindow:
         show_error(dialogs, window_ref[0] if window_ref else None, error, language)
 
     status_bar = SyncStatusBar(ctx.status, runner, services.sync, on_error)
+    ctx.on_outbox_changed(status_bar.outbox_listener)
     printer = Printer(runner, dialogs, on_error, shell.documents_dir)
     account = _account_text(ctx)
     pages = [
@@ -117,7 +120,6 @@ def _register_page(shell: Shell, status_bar: SyncStatusBar, printer: Printer, on
     ctx, runner = shell.context, shell.runner
     panel = HouseholdPanel(ctx, runner, shell.dialogs, shell.forms or RegisterForms(), on_error, language, printer)
     register = RegisterPage(ctx.register, panel, runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS))
-    panel.changed.connect(status_bar.refresh)
     return register
 
 
@@ -160,17 +162,8 @@ def _settings_page(shell: Shell, account: str, services: ClientServices, on_erro
     return SettingsPage(shell.settings, account, shell.runner, shell.dialogs, on_error, services.enrolment)
 
 
-def role_label(role: str) -> str:
-    return {
-        "city_admin": translate("MainWindow", "市级管理员"), "department": translate("MainWindow", "部门用户"),
-        "township_admin": translate("MainWindow", "乡镇管理员"),
-        "township_staff": translate("MainWindow", "乡镇工作人员"),
-        "village_cadre": translate("MainWindow", "村（社区）干部"), "grid_worker": translate("MainWindow", "网格员"),
-    }.get(role, role)
-
-
 def _account_text(ctx: ClientContext) -> str:
-    return f"{ctx.actor.username}（{role_label(ctx.actor.role)}）"
+    return account_text(ctx.actor.username, ctx.actor.role, ctx.actor.scope, ctx.scope_name)
 
 
 def _greeting(ctx: ClientContext) -> str:
@@ -195,11 +188,26 @@ def create_application(argv: list[str], settings: opts.Settings | None = None) -
     app.setApplicationName(opts.APPLICATION)
     settings = settings or opts.Settings()
     app._translators = i18n.install(app, settings.get(opts.LANGUAGE), paths.cache_dir() / "i18n")
+    set_display_language(settings.get(opts.LANGUAGE))  # code-table labels follow the interface language
     use_cjk_font(app)
     icon = RESOURCES_DIR / "icons" / "township-desk.png"  # drawn by scripts/make_icon.py
     if icon.exists():  # a bundle without icons still starts
         app.setWindowIcon(QIcon(str(icon)))
     return app, settings
+
+
+def quit_on_signals(app: QApplication) -> QTimer:
+    """SIGTERM and SIGINT (Ctrl+C in the terminal) close the client as the window's close button does,
+    so `run`'s callers still clean up (the demo stops its server). Python runs signal handlers only when
+    it gets control, which Qt's event loop does not give it: a short idle timer does."""
+    import signal
+
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: app.quit())
+    timer = QTimer()
+    timer.start(300)
+    timer.timeout.connect(lambda: None)
+    return timer
 
 
 def run(argv: list[str], database_path: Path | None = None, secrets=None) -> int:
@@ -228,7 +236,9 @@ def run(argv: list[str], database_path: Path | None = None, secrets=None) -> int
         minutes = settings.get(opts.AUTO_SYNC_MINUTES)
         if minutes > 0:
             services.sync.start_periodic(minutes * 60)
+    signal_timer = quit_on_signals(app)
     code = app.exec()
+    signal_timer.stop()
     if services.sync is not None:
         services.sync.stop()
     runner.shutdown()
