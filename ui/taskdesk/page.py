@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.rules import task_rules as tr
 from app.services.context import CITY_ADMIN, DEPARTMENT
+from ui.roster.export_action import in_memory
 from ui.taskdesk.detail import TaskDetailPanel
 from ui.taskdesk.issue_form import TaskForms
 from ui.taskdesk.labels import group_text, kind_text, status_text
@@ -32,7 +33,7 @@ OVERDUE, DUE_SOON = "#c62828", "#e65100"
 
 class TaskDeskPage(QWidget):
     def __init__(self, desk, one_form, runner, dialogs, on_error, forms: TaskForms | None = None,
-                 parent: QWidget | None = None, printer=None, reports=None) -> None:
+                 parent: QWidget | None = None, printer=None, reports=None, exporter=None) -> None:
         super().__init__(parent)
         self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
         self._forms = forms or TaskForms()
@@ -62,6 +63,9 @@ class TaskDeskPage(QWidget):
         bar.addWidget(self.group_by)
         bar.addWidget(self.include_done)
         bar.addWidget(self.issue_button)
+        if exporter is not None:  # 导出: the targets listed now (grouping and 含已完成 as chosen)
+            bar.addWidget(exporter.button(self, lambda: ("tasks", in_memory(
+                [item for group in self.groups for item in group.items]))))
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.tree)
         self.splitter.addWidget(self.detail)
