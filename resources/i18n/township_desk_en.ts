@@ -992,52 +992,52 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/app.py" line="76"/>
+        <location filename="../../ui/app.py" line="77"/>
         <source>工作台</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="79"/>
+        <location filename="../../ui/app.py" line="80"/>
         <source>户籍人口</source>
         <translation>Register</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="81"/>
+        <location filename="../../ui/app.py" line="82"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="82"/>
+        <location filename="../../ui/app.py" line="83"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="83"/>
+        <location filename="../../ui/app.py" line="84"/>
         <source>待审</source>
         <translation>Review</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="86"/>
+        <location filename="../../ui/app.py" line="87"/>
         <source>报表</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="87"/>
+        <location filename="../../ui/app.py" line="88"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="90"/>
+        <location filename="../../ui/app.py" line="91"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="179"/>
+        <location filename="../../ui/app.py" line="180"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="240"/>
+        <location filename="../../ui/app.py" line="242"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -2404,97 +2404,67 @@ Phone: %3</translation>
 <context>
     <name>TaskDeskPage</name>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="41"/>
+        <location filename="../../ui/taskdesk/page.py" line="45"/>
         <source>任务收件箱：上级部门下发的任务</source>
         <translation>Task inbox: tasks sent down by the departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="42"/>
+        <location filename="../../ui/taskdesk/page.py" line="46"/>
         <source>本部门下发的任务及各乡镇（村）办理进度</source>
         <translation>Tasks issued by this department and each township&apos;s (village&apos;s) progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="45"/>
-        <source>按部门</source>
-        <translation>By department</translation>
+        <location filename="../../ui/taskdesk/page.py" line="49"/>
+        <source>搜索标题、任务编号或部门</source>
+        <translation>Search title, task number or department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="45"/>
-        <source>按状态</source>
-        <translation>By status</translation>
+        <location filename="../../ui/taskdesk/page.py" line="58"/>
+        <source>全部部门</source>
+        <translation>All departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="46"/>
-        <source>按截止时间</source>
-        <translation>By deadline</translation>
+        <location filename="../../ui/taskdesk/page.py" line="58"/>
+        <source>全部村（社区）</source>
+        <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="46"/>
-        <source>按任务</source>
-        <translation>By task</translation>
+        <location filename="../../ui/taskdesk/page.py" line="59"/>
+        <source>全部状态</source>
+        <translation>All statuses</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="50"/>
-        <source>含已完成、已退回</source>
-        <translation>Include completed and returned</translation>
+        <location filename="../../ui/taskdesk/page.py" line="59"/>
+        <source>全部类型</source>
+        <translation>All kinds</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="53"/>
+        <location filename="../../ui/taskdesk/page.py" line="106"/>
+        <source>筛选</source>
+        <translation>Filter</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="185"/>
+        <source>（滚动加载更多）</source>
+        <translation> (scroll for more)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="186"/>
+        <source>本组 %1 项，已显示 %2 项</source>
+        <translation>%1 in this group, %2 shown</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="54"/>
         <source>下发新任务…</source>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="82"/>
-        <source>任务</source>
-        <translation>Task</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="82"/>
-        <source>下发对象</source>
-        <translation>Sent to</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="82"/>
-        <source>截止时间</source>
-        <translation>Due</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="82"/>
-        <source>进度（户）</source>
-        <translation>Progress (households)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="83"/>
-        <source>提醒</source>
-        <translation>Alert</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="62"/>
-        <source>分组</source>
-        <translation>Group by</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="108"/>
-        <source>已处理 %1/%2 户</source>
-        <translation>%1/%2 households handled</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="132"/>
-        <source>已超期</source>
-        <translation>Overdue</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="134"/>
-        <source>明天到期</source>
-        <translation>Due tomorrow</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="184"/>
+        <location filename="../../ui/taskdesk/page.py" line="267"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="184"/>
+        <location filename="../../ui/taskdesk/page.py" line="267"/>
         <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
         <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
     </message>
@@ -2697,42 +2667,42 @@ Phone: %3</translation>
 <context>
     <name>TaskFields</name>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="28"/>
+        <location filename="../../ui/taskdesk/labels.py" line="22"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="28"/>
+        <location filename="../../ui/taskdesk/labels.py" line="22"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="29"/>
+        <location filename="../../ui/taskdesk/labels.py" line="23"/>
         <source>人员类别</source>
         <translation>Residence type</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="29"/>
+        <location filename="../../ui/taskdesk/labels.py" line="23"/>
         <source>证件号码</source>
         <translation>ID number</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="30"/>
+        <location filename="../../ui/taskdesk/labels.py" line="24"/>
         <source>户籍地</source>
         <translation>Registered residence</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="30"/>
+        <location filename="../../ui/taskdesk/labels.py" line="24"/>
         <source>政治面貌</source>
         <translation>Political status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="31"/>
+        <location filename="../../ui/taskdesk/labels.py" line="25"/>
         <source>婚姻状况</source>
         <translation>Marital status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="31"/>
+        <location filename="../../ui/taskdesk/labels.py" line="25"/>
         <source>文化程度</source>
         <translation>Education</translation>
     </message>
@@ -2740,29 +2710,72 @@ Phone: %3</translation>
 <context>
     <name>TaskGroups</name>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="21"/>
+        <location filename="../../ui/taskdesk/inbox.py" line="18"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="21"/>
+        <location filename="../../ui/taskdesk/inbox.py" line="18"/>
+        <source>今日到期</source>
+        <translation>Due today</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="19"/>
+        <source>进行中</source>
+        <translation>In progress</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="19"/>
+        <source>已完成</source>
+        <translation>Completed</translation>
+    </message>
+</context>
+<context>
+    <name>TaskInbox</name>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="24"/>
+        <source>任务</source>
+        <translation>Task</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="24"/>
+        <source>下发对象</source>
+        <translation>Sent to</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="25"/>
+        <source>截止时间</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="25"/>
+        <source>进度（户）</source>
+        <translation>Progress (households)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="26"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="26"/>
+        <source>部门</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="27"/>
+        <source>任务编号</source>
+        <translation>Task no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="27"/>
+        <source>已超期</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="28"/>
         <source>明天到期</source>
         <translation>Due tomorrow</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/labels.py" line="22"/>
-        <source>七天内到期</source>
-        <translation>Due within 7 days</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/labels.py" line="22"/>
-        <source>更晚到期</source>
-        <translation>Due later</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/labels.py" line="23"/>
-        <source>已结束</source>
-        <translation>Finished</translation>
     </message>
 </context>
 <context>
