@@ -31,6 +31,7 @@ from ui.dashboard.charts import WorkChartsPanel
 from ui.dashboard.page import DashboardPage
 from ui.dialogs import Dialogs
 from ui.errors import install_excepthook, show_error
+from ui.global_search import GlobalSearch
 from ui.main_window import MainWindow, PageEntry
 from ui.printing import Printer
 from ui.roles import account_text
@@ -89,8 +90,17 @@ def build_main_window(shell: Shell) -> MainWindow:
                   lambda: _settings_page(shell, account, services, on_error)),
     ]
     title = translate("MainWindow", "基层治理工作台") + f" — {account}"
-    window = MainWindow(pages, status_bar, title)
+    search = GlobalSearch(ctx.register.search_everything, lambda kind, record_id: open_hit(kind, record_id),
+                          runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS))
+    window = MainWindow(pages, status_bar, title, search)
     window_ref.append(window)
+
+    def open_hit(kind: str, record_id: str) -> None:
+        """A global search hit on its own page."""
+        if kind in ("household", "person"):
+            open_record(kind, record_id)
+        else:
+            window.show_page("cases" if kind == "case" else "tasks").detail.open(record_id)
 
     def open_record(entity: str, record_id: str) -> bool:
         """Show a household or person (e.g. a rejected change) in the register for fixing."""
@@ -121,7 +131,7 @@ def _register_page(shell: Shell, status_bar: SyncStatusBar, printer: Printer, on
     panel = HouseholdPanel(ctx, runner, shell.dialogs, shell.forms or RegisterForms(), on_error, language, printer)
     roster = _roster_tools(shell, on_error, lambda _result: status_bar.refresh())
     register = RegisterPage(ctx.register, panel, runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS),
-                            roster=roster)
+                            settings=shell.settings, roster=roster)
     return register
 
 

@@ -49,6 +49,12 @@ class RegisterDesk:
             return []
         return self._context.read(lambda s: browse.search_rows(s, self.scope, flt, SEARCH_LIMIT))
 
+    def search_everything(self, text: str):
+        """The window's global search: persons, households, cases and tasks matching `text`."""
+        from app.client.global_search import search_everything
+
+        return self._context.read(lambda s: search_everything(s, self.scope, text))
+
     def duplicate_pair(self, first_id: str, second_id: str):
         """Two persons side by side for the merge view (masked), with what each would carry over."""
         from app.client.review import merge_sides

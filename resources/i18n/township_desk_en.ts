@@ -21,6 +21,14 @@
     </message>
 </context>
 <context>
+    <name>ArrangeableColumns</name>
+    <message>
+        <location filename="../../ui/table_header.py" line="55"/>
+        <source>恢复默认列</source>
+        <translation>Default columns</translation>
+    </message>
+</context>
+<context>
     <name>BarChart</name>
     <message>
         <location filename="../../ui/dashboard/charts.py" line="47"/>
@@ -790,6 +798,44 @@
     </message>
 </context>
 <context>
+    <name>GlobalSearch</name>
+    <message>
+        <location filename="../../ui/global_search.py" line="13"/>
+        <source>人员</source>
+        <translation>Person</translation>
+    </message>
+    <message>
+        <location filename="../../ui/global_search.py" line="13"/>
+        <source>户</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <location filename="../../ui/global_search.py" line="14"/>
+        <source>事件</source>
+        <translation>Case</translation>
+    </message>
+    <message>
+        <location filename="../../ui/global_search.py" line="14"/>
+        <source>任务</source>
+        <translation>Task</translation>
+    </message>
+    <message>
+        <location filename="../../ui/global_search.py" line="26"/>
+        <source>搜索 Ctrl+F</source>
+        <translation>Search Ctrl+F</translation>
+    </message>
+    <message>
+        <location filename="../../ui/global_search.py" line="28"/>
+        <source>人员、户、事件、任务：姓名、拼音首字母、身份证或电话尾号、户编号、事件或任务编号</source>
+        <translation>Persons, households, cases, tasks: name, pinyin initials, ID or phone tail, household number, case or task number</translation>
+    </message>
+    <message>
+        <location filename="../../ui/global_search.py" line="81"/>
+        <source>没有找到</source>
+        <translation>Nothing found</translation>
+    </message>
+</context>
+<context>
     <name>HouseholdPanel</name>
     <message>
         <location filename="../../ui/register/household_panel.py" line="47"/>
@@ -992,52 +1038,52 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/app.py" line="77"/>
+        <location filename="../../ui/app.py" line="78"/>
         <source>工作台</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="80"/>
+        <location filename="../../ui/app.py" line="81"/>
         <source>户籍人口</source>
         <translation>Register</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="82"/>
+        <location filename="../../ui/app.py" line="83"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="83"/>
+        <location filename="../../ui/app.py" line="84"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="84"/>
+        <location filename="../../ui/app.py" line="85"/>
         <source>待审</source>
         <translation>Review</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="87"/>
+        <location filename="../../ui/app.py" line="88"/>
         <source>报表</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="88"/>
+        <location filename="../../ui/app.py" line="89"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="91"/>
+        <location filename="../../ui/app.py" line="92"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="180"/>
+        <location filename="../../ui/app.py" line="190"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="242"/>
+        <location filename="../../ui/app.py" line="252"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -1615,75 +1661,76 @@ Phone: %3</translation>
 <context>
     <name>RegisterLists</name>
     <message>
-        <location filename="../../ui/register/lists.py" line="34"/>
+        <location filename="../../ui/register/lists.py" line="59"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="35"/>
+        <location filename="../../ui/register/lists.py" line="60"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="36"/>
+        <location filename="../../ui/register/lists.py" line="61"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="37"/>
+        <location filename="../../ui/register/lists.py" line="63"/>
+        <location filename="../../ui/register/lists.py" line="81"/>
+        <source>村/网格</source>
+        <translation>Village/grid</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="66"/>
         <source>公民身份号码</source>
         <translation>Resident ID</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="38"/>
-        <location filename="../../ui/register/lists.py" line="53"/>
+        <location filename="../../ui/register/lists.py" line="67"/>
+        <location filename="../../ui/register/lists.py" line="83"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="39"/>
+        <location filename="../../ui/register/lists.py" line="62"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="40"/>
-        <location filename="../../ui/register/lists.py" line="51"/>
-        <source>村（社区）</source>
-        <translation>Village</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register/lists.py" line="41"/>
-        <location filename="../../ui/register/lists.py" line="48"/>
+        <location filename="../../ui/register/lists.py" line="64"/>
+        <location filename="../../ui/register/lists.py" line="78"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="42"/>
+        <location filename="../../ui/register/lists.py" line="68"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="49"/>
+        <location filename="../../ui/register/lists.py" line="79"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="50"/>
+        <location filename="../../ui/register/lists.py" line="80"/>
         <source>人数</source>
         <translation>Members</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="52"/>
+        <location filename="../../ui/register/lists.py" line="65"/>
+        <location filename="../../ui/register/lists.py" line="82"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="54"/>
+        <location filename="../../ui/register/lists.py" line="84"/>
         <source>上次走访</source>
         <translation>Last visit</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="54"/>
+        <location filename="../../ui/register/lists.py" line="84"/>
         <source>未走访</source>
         <translation>Never</translation>
     </message>
@@ -1691,27 +1738,27 @@ Phone: %3</translation>
 <context>
     <name>RegisterPage</name>
     <message>
-        <location filename="../../ui/register/page.py" line="68"/>
+        <location filename="../../ui/register/page.py" line="79"/>
         <source>人员</source>
         <translation>Persons</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="69"/>
+        <location filename="../../ui/register/page.py" line="80"/>
         <source>户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="86"/>
+        <location filename="../../ui/register/page.py" line="98"/>
         <source>导入花名册…</source>
         <translation>Import roster…</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="220"/>
+        <location filename="../../ui/register/page.py" line="262"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/register/page.py" line="221"/>
+        <location filename="../../ui/register/page.py" line="263"/>
         <source>已显示 %n 条</source>
         <translation>
             <numerusform>%n row shown</numerusform>
