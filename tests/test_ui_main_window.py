@@ -396,3 +396,30 @@ def test_ctrl_f_searches_everything_from_any_page(qtbot, context, settings):
     qtbot.keyClick(search.box, Qt.Key.Key_Return)
     cases = window.current_page()
     assert cases is window.built_page("cases") and cases.detail.detail.case.id == case.id
+
+
+def test_dashboard_tiles_open_the_list_behind_the_figure(qtbot, context, settings):
+    window, _ = _window(qtbot, context, settings)
+    dashboard = window.current_page()
+    never = int(dashboard.figures["never_visited"].value.text())
+    dashboard.figures["never_visited"].clicked.emit()
+    register = window.current_page()
+    assert register is window.built_page("register") and register.tabs.currentWidget() is register.household_view
+    assert register.households.rowCount() == never > 0
+    assert all(register.households.row_at(i).last_visit_on is None for i in range(never))
+    assert register.filters.visit_chip.isVisible() or not register.isVisible()
+    window.show_page("dashboard")
+    tagged = int(dashboard.figures["tagged_persons"].value.text())
+    dashboard.figures["tagged_persons"].clicked.emit()
+    while register.persons.canFetchMore():
+        register.persons.fetchMore()
+    assert register.tabs.currentWidget() is register.person_view and register.persons.rowCount() == tagged
+    window.show_page("dashboard")
+    dashboard.figures["pending"].clicked.emit()
+    assert window.current_page() is window.built_page("review")
+    window.show_page("dashboard")
+    dashboard.charts.today["visits"].clicked.emit()
+    due = int(dashboard.charts.today["visits"].value.text().replace(",", ""))
+    while register.households.canFetchMore():
+        register.households.fetchMore()
+    assert register.households.rowCount() == due

@@ -77,7 +77,8 @@ def build_main_window(shell: Shell) -> MainWindow:
     pages = [
         PageEntry("dashboard", translate("MainWindow", "工作台"),
                   DashboardPage(ctx.register, ctx.status, runner, on_error, _greeting(ctx),
-                                charts=WorkChartsPanel(WorkChartsDesk(ctx), runner, on_error))),
+                                charts=WorkChartsPanel(WorkChartsDesk(ctx), runner, on_error),
+                                open_list=lambda key: open_list(key))),
         PageEntry("register", translate("MainWindow", "户籍人口"),
                   lambda: _register_page(shell, status_bar, printer, on_error, language)),
         PageEntry("tasks", translate("MainWindow", "任务"), lambda: _task_page(shell, printer, on_error)),
@@ -94,6 +95,15 @@ def build_main_window(shell: Shell) -> MainWindow:
                           runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS))
     window = MainWindow(pages, status_bar, title, search)
     window_ref.append(window)
+
+    def open_list(key: str) -> None:
+        """A dashboard tile: the list behind its figure."""
+        if key == "pending":
+            window.show_page("review")
+        elif key in ("due_today", "overdue"):
+            window.show_page("tasks")
+        else:
+            window.show_page("register").show_list(key)
 
     def open_hit(kind: str, record_id: str) -> None:
         """A global search hit on its own page."""

@@ -726,37 +726,42 @@
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="39"/>
+        <location filename="../../ui/dashboard/page.py" line="44"/>
         <source>在册户数</source>
         <translation>Registered households</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="39"/>
+        <location filename="../../ui/dashboard/page.py" line="44"/>
         <source>在册人口</source>
         <translation>Registered persons</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="40"/>
+        <location filename="../../ui/dashboard/page.py" line="45"/>
         <source>村（社区）数</source>
         <translation>Villages / communities</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="40"/>
+        <location filename="../../ui/dashboard/page.py" line="45"/>
         <source>从未走访的户</source>
         <translation>Households never visited</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="41"/>
+        <location filename="../../ui/dashboard/page.py" line="46"/>
         <source>有标签的人员</source>
         <translation>Persons with tags</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="41"/>
+        <location filename="../../ui/dashboard/page.py" line="46"/>
         <source>待上传的修改</source>
         <translation>Changes waiting to upload</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="47"/>
+        <location filename="../../ui/dashboard/page.py" line="56"/>
+        <source>点击打开列表</source>
+        <translation>Click to open the list</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/page.py" line="59"/>
         <source>快捷键：Ctrl+F 搜索 · Ctrl+N 新建 · Ctrl+S 保存 · F5 同步</source>
         <translation>Shortcuts: Ctrl+F search · Ctrl+N new · Ctrl+S save · F5 sync</translation>
     </message>
@@ -769,32 +774,47 @@
         <translation>Search: name, pinyin initials, ID or phone tail (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="49"/>
+        <location filename="../../ui/register/filters.py" line="55"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="49"/>
+        <location filename="../../ui/register/filters.py" line="55"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="50"/>
+        <location filename="../../ui/register/filters.py" line="56"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="50"/>
+        <location filename="../../ui/register/filters.py" line="56"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="60"/>
-        <location filename="../../ui/register/filters.py" line="63"/>
-        <location filename="../../ui/register/filters.py" line="67"/>
-        <location filename="../../ui/register/filters.py" line="70"/>
+        <location filename="../../ui/register/filters.py" line="69"/>
+        <source>从未走访 ✕</source>
+        <translation>Never visited ✕</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/filters.py" line="69"/>
+        <source>应走访未走访 ✕</source>
+        <translation>Visit overdue ✕</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/filters.py" line="89"/>
+        <location filename="../../ui/register/filters.py" line="92"/>
+        <location filename="../../ui/register/filters.py" line="96"/>
+        <location filename="../../ui/register/filters.py" line="102"/>
         <source>全部</source>
         <translation>All</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/filters.py" line="96"/>
+        <source>任意标签</source>
+        <translation>Any tag</translation>
     </message>
 </context>
 <context>
@@ -1043,47 +1063,47 @@
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="81"/>
+        <location filename="../../ui/app.py" line="82"/>
         <source>户籍人口</source>
         <translation>Register</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="83"/>
+        <location filename="../../ui/app.py" line="84"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="84"/>
+        <location filename="../../ui/app.py" line="85"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="85"/>
+        <location filename="../../ui/app.py" line="86"/>
         <source>待审</source>
         <translation>Review</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="88"/>
+        <location filename="../../ui/app.py" line="89"/>
         <source>报表</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="89"/>
+        <location filename="../../ui/app.py" line="90"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="92"/>
+        <location filename="../../ui/app.py" line="93"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="190"/>
+        <location filename="../../ui/app.py" line="200"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="252"/>
+        <location filename="../../ui/app.py" line="262"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -1648,12 +1668,12 @@ Phone: %3</translation>
 <context>
     <name>RateRing</name>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="121"/>
+        <location filename="../../ui/dashboard/charts.py" line="126"/>
         <source>暂无已办结的记录</source>
         <translation>Nothing finished yet</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="122"/>
+        <location filename="../../ui/dashboard/charts.py" line="127"/>
         <source>按期 %1 / 共 %2</source>
         <translation>%1 of %2 on time</translation>
     </message>
@@ -1738,27 +1758,27 @@ Phone: %3</translation>
 <context>
     <name>RegisterPage</name>
     <message>
-        <location filename="../../ui/register/page.py" line="79"/>
+        <location filename="../../ui/register/page.py" line="75"/>
         <source>人员</source>
         <translation>Persons</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="80"/>
+        <location filename="../../ui/register/page.py" line="76"/>
         <source>户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="98"/>
+        <location filename="../../ui/register/page.py" line="94"/>
         <source>导入花名册…</source>
         <translation>Import roster…</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="262"/>
+        <location filename="../../ui/register/page.py" line="267"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/register/page.py" line="263"/>
+        <location filename="../../ui/register/page.py" line="268"/>
         <source>已显示 %n 条</source>
         <translation>
             <numerusform>%n row shown</numerusform>
@@ -2945,68 +2965,68 @@ Phone: %3</translation>
 <context>
     <name>WorkChartsPanel</name>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="172"/>
+        <location filename="../../ui/dashboard/charts.py" line="200"/>
         <source>今日到期任务</source>
         <translation>tasks due today</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="173"/>
+        <location filename="../../ui/dashboard/charts.py" line="201"/>
         <source>已超期任务</source>
         <translation>overdue tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="174"/>
+        <location filename="../../ui/dashboard/charts.py" line="202"/>
         <source>应走访未走访的户</source>
         <translation>households overdue for a visit</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="175"/>
+        <location filename="../../ui/dashboard/charts.py" line="203"/>
         <source>事件按类别</source>
         <translation>Cases by category</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="175"/>
-        <location filename="../../ui/dashboard/charts.py" line="177"/>
+        <location filename="../../ui/dashboard/charts.py" line="203"/>
+        <location filename="../../ui/dashboard/charts.py" line="205"/>
         <source>办理中</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="175"/>
+        <location filename="../../ui/dashboard/charts.py" line="203"/>
         <source>已办结</source>
         <translation>Closed</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="176"/>
+        <location filename="../../ui/dashboard/charts.py" line="204"/>
         <source>事件按状态</source>
         <translation>Cases by status</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="176"/>
+        <location filename="../../ui/dashboard/charts.py" line="204"/>
         <source>件数</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="177"/>
+        <location filename="../../ui/dashboard/charts.py" line="205"/>
         <source>任务按部门</source>
         <translation>Tasks by department</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="177"/>
+        <location filename="../../ui/dashboard/charts.py" line="205"/>
         <source>已完成</source>
         <translation>Done</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="178"/>
+        <location filename="../../ui/dashboard/charts.py" line="206"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="179"/>
+        <location filename="../../ui/dashboard/charts.py" line="207"/>
         <source>任务按期完成率</source>
         <translation>Tasks completed on time</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="180"/>
+        <location filename="../../ui/dashboard/charts.py" line="208"/>
         <source>事件按期办结率</source>
         <translation>Cases closed on time</translation>
     </message>

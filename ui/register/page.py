@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.client.browse import RegisterFilter
+from app.client.browse import ANY_TAG, RegisterFilter
 from ui import settings as opts
 from ui.lazy_model import LazyTableModel
 from ui.register.filters import FilterBar
@@ -125,6 +125,17 @@ class RegisterPage(QWidget):
             self._loaded_reference = True
             self._runner.run_db(self._load_reference, self._reference_loaded)
             self.apply_filter(self.filters.current())
+
+    def show_list(self, key: str) -> None:
+        """Open the list behind a dashboard figure: households or persons, never visited households,
+        households overdue for a visit, persons with any tag."""
+        self.activate()
+        self.filters.reset()
+        households = key in ("households", "villages", "never_visited", "visits")
+        self.tabs.setCurrentWidget(self.household_view if households else self.person_view)
+        if key == "tagged_persons":
+            self.filters.choose_tag(ANY_TAG)
+        self.filters.set_visit({"never_visited": "never", "visits": "overdue"}.get(key, ""))
 
     def focus_search(self) -> None:
         self.filters.search.setFocus()
