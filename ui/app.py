@@ -139,9 +139,16 @@ def _register_page(shell: Shell, status_bar: SyncStatusBar, printer: Printer, on
 
     ctx, runner = shell.context, shell.runner
     panel = HouseholdPanel(ctx, runner, shell.dialogs, shell.forms or RegisterForms(), on_error, language, printer)
+    roster = _roster_tools(shell, on_error, lambda _result: status_bar.refresh())
     register = RegisterPage(ctx.register, panel, runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS),
-                            settings=shell.settings)
+                            settings=shell.settings, roster=roster)
     return register
+
+
+def _roster_tools(shell: Shell, on_error: Callable, on_imported: Callable | None = None):
+    from ui.roster.tools import RosterTools
+
+    return RosterTools(shell.context, shell.runner, shell.dialogs, on_error, shell.documents_dir, on_imported)
 
 
 def _task_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
@@ -151,7 +158,8 @@ def _task_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
 
     ctx = shell.context
     return TaskDeskPage(TaskDesk(ctx), OneFormDesk(ctx), shell.runner, shell.dialogs, on_error,
-                        printer=printer, reports=lambda: ctx.reports)
+                        printer=printer, reports=lambda: ctx.reports,
+                        exporter=_roster_tools(shell, on_error).exporter)
 
 
 def _case_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
@@ -160,7 +168,7 @@ def _case_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
 
     ctx = shell.context
     return CaseDeskPage(CaseDesk(ctx), shell.runner, shell.dialogs, on_error, printer=printer,
-                        reports=lambda: ctx.reports)
+                        reports=lambda: ctx.reports, exporter=_roster_tools(shell, on_error).exporter)
 
 
 def _review_page(shell: Shell, services: ClientServices, status_bar: SyncStatusBar, on_error: Callable,
@@ -168,7 +176,7 @@ def _review_page(shell: Shell, services: ClientServices, status_bar: SyncStatusB
     from ui.review.page import ReviewPage
 
     return ReviewPage(services.outbox, services.conflicts, shell.runner, shell.dialogs, on_error,
-                      status_bar.refresh, open_record)
+                      status_bar.refresh, open_record, exporter=_roster_tools(shell, on_error).exporter)
 
 
 def _reports_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:

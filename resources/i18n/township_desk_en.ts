@@ -167,22 +167,22 @@
 <context>
     <name>CaseDeskPage</name>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="36"/>
+        <location filename="../../ui/casedesk/page.py" line="37"/>
         <source>事件与诉求</source>
         <translation>Cases and requests</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="38"/>
+        <location filename="../../ui/casedesk/page.py" line="39"/>
         <source>登记事件…</source>
         <translation>Register a case…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="106"/>
+        <location filename="../../ui/casedesk/page.py" line="109"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="107"/>
+        <location filename="../../ui/casedesk/page.py" line="110"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
@@ -1028,6 +1028,34 @@
     </message>
 </context>
 <context>
+    <name>ListExporter</name>
+    <message>
+        <location filename="../../ui/roster/export_action.py" line="32"/>
+        <source>导出…</source>
+        <translation>Export…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/export_action.py" line="34"/>
+        <source>把当前列表（按当前筛选条件）导出为 Excel，证件号码和电话脱敏</source>
+        <translation>Export the list as shown (current filters) to Excel, ID numbers and phones masked</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/export_action.py" line="39"/>
+        <source>导出列表</source>
+        <translation>Export list</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/export_action.py" line="40"/>
+        <source>导出用途（记入审计日志）：</source>
+        <translation>Purpose of the export (kept in the audit log):</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/export_action.py" line="56"/>
+        <source>已导出 %1 行到 %2（证件号码和电话已脱敏，导出已留痕）</source>
+        <translation>Exported %1 rows to %2 (ID numbers and phones masked, export audited)</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <location filename="../../ui/app.py" line="78"/>
@@ -1070,14 +1098,32 @@
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="192"/>
+        <location filename="../../ui/app.py" line="200"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="254"/>
+        <location filename="../../ui/app.py" line="262"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
+    </message>
+</context>
+<context>
+    <name>MappingTable</name>
+    <message>
+        <location filename="../../ui/roster/views.py" line="29"/>
+        <source>文件中的列</source>
+        <translation>Column in the file</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="29"/>
+        <source>导入为</source>
+        <translation>Import as</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="45"/>
+        <source>（不导入）</source>
+        <translation>(not imported)</translation>
     </message>
 </context>
 <context>
@@ -1554,6 +1600,59 @@ Phone: %3</translation>
     </message>
 </context>
 <context>
+    <name>PreviewTable</name>
+    <message>
+        <location filename="../../ui/roster/views.py" line="76"/>
+        <source>行号</source>
+        <translation>Row</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="76"/>
+        <source>结果</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="76"/>
+        <source>户编号</source>
+        <translation>Household no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="76"/>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="77"/>
+        <source>变化或问题</source>
+        <translation>Changes or problems</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="87"/>
+        <source>户</source>
+        <translation>Household </translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="91"/>
+        <source>新增</source>
+        <translation>new</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="91"/>
+        <source>更新</source>
+        <translation>changed</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="91"/>
+        <source>无变化</source>
+        <translation>unchanged</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="92"/>
+        <source>错误</source>
+        <translation>error</translation>
+    </message>
+</context>
+<context>
     <name>Printer</name>
     <message>
         <location filename="../../ui/printing.py" line="25"/>
@@ -1659,22 +1758,27 @@ Phone: %3</translation>
 <context>
     <name>RegisterPage</name>
     <message>
-        <location filename="../../ui/register/page.py" line="72"/>
+        <location filename="../../ui/register/page.py" line="75"/>
         <source>人员</source>
         <translation>Persons</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="73"/>
+        <location filename="../../ui/register/page.py" line="76"/>
         <source>户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="247"/>
+        <location filename="../../ui/register/page.py" line="94"/>
+        <source>导入花名册…</source>
+        <translation>Import roster…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/page.py" line="267"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/register/page.py" line="248"/>
+        <location filename="../../ui/register/page.py" line="268"/>
         <source>已显示 %n 条</source>
         <translation>
             <numerusform>%n row shown</numerusform>
@@ -1685,67 +1789,67 @@ Phone: %3</translation>
 <context>
     <name>RejectedTab</name>
     <message>
-        <location filename="../../ui/review/page.py" line="39"/>
+        <location filename="../../ui/review/page.py" line="40"/>
         <source>记录类型</source>
         <translation>Record type</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="39"/>
+        <location filename="../../ui/review/page.py" line="40"/>
         <source>修改的字段</source>
         <translation>Changed fields</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="39"/>
+        <location filename="../../ui/review/page.py" line="40"/>
         <source>服务器原因</source>
         <translation>Server reason</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="40"/>
+        <location filename="../../ui/review/page.py" line="41"/>
         <source>修改时间</source>
         <translation>Changed at</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="40"/>
+        <location filename="../../ui/review/page.py" line="41"/>
         <source>代码</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="45"/>
+        <location filename="../../ui/review/page.py" line="46"/>
         <source>没有被服务器退回的修改。</source>
         <translation>No changes were rejected by the server.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="46"/>
+        <location filename="../../ui/review/page.py" line="47"/>
         <source>修正后重新提交</source>
         <translation>Resubmit after fixing</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="47"/>
+        <location filename="../../ui/review/page.py" line="48"/>
         <source>放弃此修改…</source>
         <translation>Discard this change…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="48"/>
+        <location filename="../../ui/review/page.py" line="49"/>
         <source>打开记录修正</source>
         <translation>Open record to fix</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="91"/>
+        <location filename="../../ui/review/page.py" line="92"/>
         <source>打开记录</source>
         <translation>Open record</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="91"/>
+        <location filename="../../ui/review/page.py" line="92"/>
         <source>这类记录请在其所在页面修正后，回到这里重新提交。</source>
         <translation>Fix this kind of record on its own page, then come back here and resubmit.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="102"/>
+        <location filename="../../ui/review/page.py" line="103"/>
         <source>放弃修改</source>
         <translation>Discard change</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="102"/>
+        <location filename="../../ui/review/page.py" line="103"/>
         <source>请填写放弃原因（将记入审计日志）：</source>
         <translation>Reason for discarding (recorded in the audit log):</translation>
     </message>
@@ -1891,12 +1995,12 @@ Phone: %3</translation>
         <translation>Code table</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="120"/>
+        <location filename="../../ui/review/page.py" line="121"/>
         <source>冲突与重复</source>
         <translation>Conflicts and duplicates</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="121"/>
+        <location filename="../../ui/review/page.py" line="122"/>
         <source>被退回的修改</source>
         <translation>Rejected changes</translation>
     </message>
@@ -1937,6 +2041,132 @@ Phone: %3</translation>
         <location filename="../../ui/roles.py" line="28"/>
         <source>未登录（请在“设置”中登录）</source>
         <translation>Not signed in (sign in under Settings)</translation>
+    </message>
+</context>
+<context>
+    <name>RosterImportWizard</name>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="49"/>
+        <source>导入花名册</source>
+        <translation>Import roster</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="74"/>
+        <source>上一步</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="75"/>
+        <location filename="../../ui/roster/wizard.py" line="151"/>
+        <source>下一步</source>
+        <translation>Next</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="76"/>
+        <source>导入</source>
+        <translation>Import</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="77"/>
+        <location filename="../../ui/roster/wizard.py" line="153"/>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="93"/>
+        <source>请选择村（社区）的花名册：Excel（xlsx、xls）、WPS 另存的 xlsx、ods 或 CSV 文件。表格上方的标题行、合并的户号单元格、表尾的合计和制表人都可以保留。</source>
+        <translation>Choose a village's roster: Excel (xlsx, xls), an xlsx saved from WPS, ods or CSV. Title rows above the table, merged household cells and footer lines (totals, compiled by) may stay.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="96"/>
+        <source>选择文件…</source>
+        <translation>Choose file…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="126"/>
+        <source>全部导入（仍有问题时不导入）</source>
+        <translation>Import everything (not while problems remain)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="127"/>
+        <source>只导入没有问题的户，其余保存为问题行工作簿</source>
+        <translation>Import only households without problems; save the rest as a workbook to fix</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="133"/>
+        <source>保存问题行…</source>
+        <translation>Save rows with problems…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="151"/>
+        <source>预览</source>
+        <translation>Preview</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="153"/>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="193"/>
+        <source>选择花名册</source>
+        <translation>Choose a roster</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="199"/>
+        <source>正在读取 %1 …</source>
+        <translation>Reading %1 …</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="205"/>
+        <source>%1：工作表“%2”，表头在第 %3 行。</source>
+        <translation>%1: sheet “%2”, header in row %3.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="212"/>
+        <source>已按上次确认的对应关系填好。</source>
+        <translation>Filled in with the mapping you confirmed last time.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="213"/>
+        <source>已按列名自动对应，请核对；不导入的列选“（不导入）”。</source>
+        <translation>Matched by column names; please check. Choose “(not imported)” for columns to leave out.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="215"/>
+        <source>未导入的列：%1。</source>
+        <translation> Columns not imported: %1.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="240"/>
+        <source>新增 %1 户、%2 人；更新 %3 人；无变化 %4 条；问题 %5 处。</source>
+        <translation>New: %1 households, %2 persons; changed: %3 persons; unchanged: %4; problems: %5.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="245"/>
+        <source>无法对应的%1“%2”：第 %3 行</source>
+        <translation>%1 value “%2” not recognised: rows %3</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="260"/>
+        <location filename="../../ui/roster/wizard.py" line="265"/>
+        <source>保存问题行</source>
+        <translation>Save rows with problems</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="266"/>
+        <source>已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。</source>
+        <translation>Saved %1 rows to %2. Fix them in Excel and import that file again.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="277"/>
+        <source>导入完成：新增 %1 户、%2 人，更新 %3 人，写入 %4 条记录。</source>
+        <translation>Imported: %1 new households, %2 new persons, %3 persons changed, %4 records written.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="281"/>
+        <source>有问题的 %1 户未导入，请保存问题行改正后再导入。</source>
+        <translation> %1 households with problems were not imported; save the rows with problems, fix and import them.</translation>
     </message>
 </context>
 <context>
@@ -2241,67 +2471,67 @@ Phone: %3</translation>
 <context>
     <name>TaskDeskPage</name>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="43"/>
+        <location filename="../../ui/taskdesk/page.py" line="45"/>
         <source>任务收件箱：上级部门下发的任务</source>
         <translation>Task inbox: tasks sent down by the departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="44"/>
+        <location filename="../../ui/taskdesk/page.py" line="46"/>
         <source>本部门下发的任务及各乡镇（村）办理进度</source>
         <translation>Tasks issued by this department and each township&apos;s (village&apos;s) progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="47"/>
+        <location filename="../../ui/taskdesk/page.py" line="49"/>
         <source>搜索标题、任务编号或部门</source>
         <translation>Search title, task number or department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="56"/>
+        <location filename="../../ui/taskdesk/page.py" line="58"/>
         <source>全部部门</source>
         <translation>All departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="56"/>
+        <location filename="../../ui/taskdesk/page.py" line="58"/>
         <source>全部村（社区）</source>
         <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="57"/>
+        <location filename="../../ui/taskdesk/page.py" line="59"/>
         <source>全部状态</source>
         <translation>All statuses</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="57"/>
+        <location filename="../../ui/taskdesk/page.py" line="59"/>
         <source>全部类型</source>
         <translation>All kinds</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="102"/>
+        <location filename="../../ui/taskdesk/page.py" line="106"/>
         <source>筛选</source>
         <translation>Filter</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="177"/>
+        <location filename="../../ui/taskdesk/page.py" line="185"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="178"/>
+        <location filename="../../ui/taskdesk/page.py" line="186"/>
         <source>本组 %1 项，已显示 %2 项</source>
         <translation>%1 in this group, %2 shown</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="52"/>
+        <location filename="../../ui/taskdesk/page.py" line="54"/>
         <source>下发新任务…</source>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="259"/>
+        <location filename="../../ui/taskdesk/page.py" line="267"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="259"/>
+        <location filename="../../ui/taskdesk/page.py" line="267"/>
         <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
         <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
     </message>

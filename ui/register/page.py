@@ -8,8 +8,10 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -43,9 +45,10 @@ def _table(model: LazyTableModel, name: str) -> QTableView:
 
 class RegisterPage(QWidget):
     def __init__(self, desk, panel: HouseholdPanel, runner, on_error, debounce_ms: int = 200,
-                 parent: QWidget | None = None, settings: opts.Settings | None = None) -> None:
+                 parent: QWidget | None = None, settings: opts.Settings | None = None, roster=None) -> None:
         super().__init__(parent)
         self._desk = desk
+        self._roster = roster  # ui.roster.tools.RosterTools: 导入花名册 and 导出 (None: not offered)
         self._runner = runner
         self._on_error = on_error
         self._loaded_reference = False
@@ -85,7 +88,14 @@ class RegisterPage(QWidget):
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
-        layout.addWidget(self.filters)
+        top = QHBoxLayout()
+        top.addWidget(self.filters, 1)
+        if self._roster is not None:
+            self.import_button = QPushButton(self.tr("导入花名册…"))
+            self.import_button.clicked.connect(self.import_roster)
+            top.addWidget(self.import_button)
+            top.addWidget(self._roster.exporter.button(self, self._export_source))
+        layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self.setTabOrder(self.filters.search, self.filters.village)
         self.setTabOrder(self.filters.status, self.tabs)
@@ -145,6 +155,16 @@ class RegisterPage(QWidget):
         self._runner.run_db(lambda: self.panel.context.persons.get(record_id),
                             lambda person, error: self._on_error(error) if error else
                             self.panel.open_household(person.household_id, focus_person=person.id))
+
+    def import_roster(self):
+        wizard = self._roster.open_import(self)
+        wizard.imported.connect(lambda _result: self._refresh_lists())
+        return wizard
+
+    def _export_source(self):
+        """The list on screen, with the filters applied: what 导出 writes."""
+        model = self.persons if self.tabs.currentWidget() is self.person_view else self.households
+        return ("persons" if model is self.persons else "households"), self._queries[model]
 
     # -- keyboard: Enter opens the first hit, ↓ moves into the list -----------------------------
     def _search_entered(self) -> None:
