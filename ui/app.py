@@ -21,6 +21,7 @@ from app import paths
 from app.client import ClientContext
 from app.client.startup import ClientServices, open_client
 from app.client.work_charts import WorkChartsDesk
+from app.codes import set_display_language
 from app.errors import UserFacingError
 from app.logs import configure_client_logging
 from resources import RESOURCES_DIR
@@ -30,6 +31,7 @@ from ui.dashboard.charts import WorkChartsPanel
 from ui.dashboard.page import DashboardPage
 from ui.dialogs import Dialogs
 from ui.errors import install_excepthook, show_error
+from ui.global_search import GlobalSearch
 from ui.main_window import MainWindow, PageEntry
 from ui.printing import Printer
 from ui.roles import account_text
@@ -75,7 +77,8 @@ def build_main_window(shell: Shell) -> MainWindow:
     pages = [
         PageEntry("dashboard", translate("MainWindow", "工作台"),
                   DashboardPage(ctx.register, ctx.status, runner, on_error, _greeting(ctx),
-                                charts=WorkChartsPanel(WorkChartsDesk(ctx), runner, on_error))),
+                                charts=WorkChartsPanel(WorkChartsDesk(ctx), runner, on_error),
+                                open_list=lambda key: open_list(key))),
         PageEntry("register", translate("MainWindow", "户籍人口"),
                   lambda: _register_page(shell, status_bar, printer, on_error, language)),
         PageEntry("tasks", translate("MainWindow", "任务"), lambda: _task_page(shell, printer, on_error)),
@@ -88,8 +91,26 @@ def build_main_window(shell: Shell) -> MainWindow:
                   lambda: _settings_page(shell, account, services, on_error)),
     ]
     title = translate("MainWindow", "基层治理工作台") + f" — {account}"
-    window = MainWindow(pages, status_bar, title)
+    search = GlobalSearch(ctx.register.search_everything, lambda kind, record_id: open_hit(kind, record_id),
+                          runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS))
+    window = MainWindow(pages, status_bar, title, search)
     window_ref.append(window)
+
+    def open_list(key: str) -> None:
+        """A dashboard tile: the list behind its figure."""
+        if key == "pending":
+            window.show_page("review")
+        elif key in ("due_today", "overdue"):
+            window.show_page("tasks")
+        else:
+            window.show_page("register").show_list(key)
+
+    def open_hit(kind: str, record_id: str) -> None:
+        """A global search hit on its own page."""
+        if kind in ("household", "person"):
+            open_record(kind, record_id)
+        else:
+            window.show_page("cases" if kind == "case" else "tasks").detail.open(record_id)
 
     def open_record(entity: str, record_id: str) -> bool:
         """Show a household or person (e.g. a rejected change) in the register for fixing."""
@@ -118,8 +139,16 @@ def _register_page(shell: Shell, status_bar: SyncStatusBar, printer: Printer, on
 
     ctx, runner = shell.context, shell.runner
     panel = HouseholdPanel(ctx, runner, shell.dialogs, shell.forms or RegisterForms(), on_error, language, printer)
-    register = RegisterPage(ctx.register, panel, runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS))
+    roster = _roster_tools(shell, on_error, lambda _result: status_bar.refresh())
+    register = RegisterPage(ctx.register, panel, runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS),
+                            settings=shell.settings, roster=roster)
     return register
+
+
+def _roster_tools(shell: Shell, on_error: Callable, on_imported: Callable | None = None):
+    from ui.roster.tools import RosterTools
+
+    return RosterTools(shell.context, shell.runner, shell.dialogs, on_error, shell.documents_dir, on_imported)
 
 
 def _task_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
@@ -129,7 +158,8 @@ def _task_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
 
     ctx = shell.context
     return TaskDeskPage(TaskDesk(ctx), OneFormDesk(ctx), shell.runner, shell.dialogs, on_error,
-                        printer=printer, reports=lambda: ctx.reports)
+                        printer=printer, reports=lambda: ctx.reports,
+                        exporter=_roster_tools(shell, on_error).exporter)
 
 
 def _case_page(shell: Shell, printer: Printer, on_error: Callable, language: str = "zh_CN") -> QWidget:
@@ -138,7 +168,8 @@ def _case_page(shell: Shell, printer: Printer, on_error: Callable, language: str
 
     ctx = shell.context
     return CaseDeskPage(CaseDesk(ctx), shell.runner, shell.dialogs, on_error, printer=printer,
-                        reports=lambda: ctx.reports, language=language)
+                        reports=lambda: ctx.reports, exporter=_roster_tools(shell, on_error).exporter,
+                        language=language)
 
 
 def _review_page(shell: Shell, services: ClientServices, status_bar: SyncStatusBar, on_error: Callable,
@@ -146,7 +177,7 @@ def _review_page(shell: Shell, services: ClientServices, status_bar: SyncStatusB
     from ui.review.page import ReviewPage
 
     return ReviewPage(services.outbox, services.conflicts, shell.runner, shell.dialogs, on_error,
-                      status_bar.refresh, open_record)
+                      status_bar.refresh, open_record, exporter=_roster_tools(shell, on_error).exporter)
 
 
 def _reports_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
@@ -187,6 +218,7 @@ def create_application(argv: list[str], settings: opts.Settings | None = None) -
     app.setApplicationName(opts.APPLICATION)
     settings = settings or opts.Settings()
     app._translators = i18n.install(app, settings.get(opts.LANGUAGE), paths.cache_dir() / "i18n")
+    set_display_language(settings.get(opts.LANGUAGE))  # code-table labels follow the interface language
     use_cjk_font(app)
     icon = RESOURCES_DIR / "icons" / "township-desk.png"  # drawn by scripts/make_icon.py
     if icon.exists():  # a bundle without icons still starts

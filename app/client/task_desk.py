@@ -158,7 +158,7 @@ class TaskDesk:
     def _label_maps(self) -> tuple[dict, dict]:
         if self._labels is None:
             book = self._context.register.code_book()
-            departments = {e.code: e.label_zh for e in book.entries("department", include_inactive=True)}
+            departments = {e.code: e.label for e in book.entries("department", include_inactive=True)}
             regions = {code: name for code, name, _level in self._regions()}
             self._labels = (departments, regions)
         return self._labels
@@ -228,7 +228,7 @@ class TaskDesk:
         regions = [RegionOption(code, name) for code, name, level in self._regions()
                    if code.startswith(scope) and level in (4, 5)]
         book = self._context.register.code_book()
-        departments = [(e.code, e.label_zh) for e in book.entries("department")
+        departments = [(e.code, e.label) for e in book.entries("department")
                        if not self.is_department or e.code == self.actor.department_code]
         return regions, departments
 
