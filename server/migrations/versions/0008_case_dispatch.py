@@ -1,7 +1,7 @@
 """cases: dispatched to a named village, grid or person; repeat appeals
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-06 02:45:00
 
 分派 names where a case went (`dispatched_to`: a village or grid code in scope) and to whom
@@ -11,8 +11,8 @@ Create Date: 2026-12-06 02:45:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
