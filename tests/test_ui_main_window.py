@@ -70,8 +70,7 @@ def test_navigation_lists_every_feature_and_switches_pages(qtbot, context, setti
     assert window.show_page("register") is window.current_page()
     assert window.current_page().persons.rowCount() > 0
     tasks = window.show_page("tasks")
-    tasks.include_done.setChecked(True)  # the small demo's tasks may all be done
-    assert tasks.tree.topLevelItemCount() > 0
+    assert sum(tasks.counts.values()) > 0 and tasks.model.rowCount() > 0  # opens on a group with work in it
     assert len(window.show_page("cases").cases) > 0
     window.show_page("reports")
     assert window.current_page().values["open_cases"].text() != "…"

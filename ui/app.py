@@ -21,6 +21,7 @@ from app import paths
 from app.client import ClientContext
 from app.client.startup import ClientServices, open_client
 from app.client.work_charts import WorkChartsDesk
+from app.codes import set_display_language
 from app.errors import UserFacingError
 from app.logs import configure_client_logging
 from resources import RESOURCES_DIR
@@ -187,6 +188,7 @@ def create_application(argv: list[str], settings: opts.Settings | None = None) -
     app.setApplicationName(opts.APPLICATION)
     settings = settings or opts.Settings()
     app._translators = i18n.install(app, settings.get(opts.LANGUAGE), paths.cache_dir() / "i18n")
+    set_display_language(settings.get(opts.LANGUAGE))  # code-table labels follow the interface language
     use_cjk_font(app)
     icon = RESOURCES_DIR / "icons" / "township-desk.png"  # drawn by scripts/make_icon.py
     if icon.exists():  # a bundle without icons still starts

@@ -282,20 +282,6 @@ class TaskService(ServiceBase):
                 feedback=tuple(_feedback_view(f) for f in feedback),
             )
 
-    def inbox(self, include_done: bool = False, limit: int = 500) -> list[TargetView]:
-        """Targets the actor reaches, soonest due first (a department: every target of its tasks)."""
-        with self._read() as session:
-            query = select(TaskTarget, Task).join(Task, Task.id == TaskTarget.task_id).where(~TaskTarget.deleted)
-            if self.actor.role == DEPARTMENT:
-                query = query.where(Task.department_code == self.actor.department_code)
-            else:
-                query = query.where(TaskTarget.region_code.like(self.actor.scope[:12] + "%")
-                                    | TaskTarget.assigned_region_code.like(self.actor.scope[:12] + "%"))
-            if not include_done:
-                query = query.where(TaskTarget.status.in_([tr.NOT_ACCEPTED, tr.IN_PROGRESS]))
-            rows = session.execute(query.order_by(Task.due_at, TaskTarget.id).limit(limit)).all()
-            return [target_view(target, task, self.now()) for target, task in rows]
-
     # -- helpers ------------------------------------------------------------------------------
     def _target_region(self, code: str) -> str:
         code = validate_region_code(code, "target_regions")

@@ -1009,7 +1009,7 @@
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="217"/>
+        <location filename="../../ui/app.py" line="231"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -1975,52 +1975,52 @@ Phone: %3</translation>
 <context>
     <name>SyncStatusBar</name>
     <message>
-        <location filename="../../ui/status_bar.py" line="92"/>
+        <location filename="../../ui/status_bar.py" line="91"/>
         <source>立即同步 (F5)</source>
         <translation>Sync now (F5)</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="140"/>
+        <location filename="../../ui/status_bar.py" line="139"/>
         <source>尚未配置同步服务器，请在“设置”中填写服务器地址并登录。</source>
         <translation>No sync server is set up yet: enter the server address and log in under Settings.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="155"/>
+        <location filename="../../ui/status_bar.py" line="154"/>
         <source>同步失败，修改已保存在本机，稍后会重试。</source>
         <translation>Sync failed; your changes are kept on this PC and will be retried.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="159"/>
+        <location filename="../../ui/status_bar.py" line="158"/>
         <source>同步完成</source>
         <translation>Sync finished</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="183"/>
+        <location filename="../../ui/status_bar.py" line="182"/>
         <source>● 未连接服务器</source>
         <translation>● No server</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="187"/>
+        <location filename="../../ui/status_bar.py" line="186"/>
         <source>● 已同步 %1</source>
         <translation>● Synced %1</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="191"/>
+        <location filename="../../ui/status_bar.py" line="190"/>
         <source>● 未同步</source>
         <translation>● Not synced yet</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="189"/>
+        <location filename="../../ui/status_bar.py" line="188"/>
         <source>● 在线</source>
         <translation>● Online</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="185"/>
+        <location filename="../../ui/status_bar.py" line="184"/>
         <source>● 离线</source>
         <translation>● Offline</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="201"/>
+        <location filename="../../ui/status_bar.py" line="200"/>
         <source>待上传 %n 条</source>
         <translation>
             <numerusform>%n to upload</numerusform>
@@ -2028,7 +2028,7 @@ Phone: %3</translation>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="202"/>
+        <location filename="../../ui/status_bar.py" line="201"/>
         <source>被退回 %n 条</source>
         <translation>
             <numerusform>%n rejected</numerusform>
@@ -2036,12 +2036,12 @@ Phone: %3</translation>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="204"/>
+        <location filename="../../ui/status_bar.py" line="203"/>
         <source>上次同步：%1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="204"/>
+        <location filename="../../ui/status_bar.py" line="203"/>
         <source>从未</source>
         <translation>never</translation>
     </message>
@@ -2174,39 +2174,54 @@ Phone: %3</translation>
 <context>
     <name>TaskDeskPage</name>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="40"/>
+        <location filename="../../ui/taskdesk/page.py" line="43"/>
         <source>任务收件箱：上级部门下发的任务</source>
         <translation>Task inbox: tasks sent down by the departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="41"/>
+        <location filename="../../ui/taskdesk/page.py" line="44"/>
         <source>本部门下发的任务及各乡镇（村）办理进度</source>
         <translation>Tasks issued by this department and each township&apos;s (village&apos;s) progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="44"/>
-        <source>按部门</source>
-        <translation>By department</translation>
+        <location filename="../../ui/taskdesk/page.py" line="47"/>
+        <source>搜索标题、任务编号或部门</source>
+        <translation>Search title, task number or department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="44"/>
-        <source>按状态</source>
-        <translation>By status</translation>
+        <location filename="../../ui/taskdesk/page.py" line="56"/>
+        <source>全部部门</source>
+        <translation>All departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="45"/>
-        <source>按截止时间</source>
-        <translation>By deadline</translation>
+        <location filename="../../ui/taskdesk/page.py" line="56"/>
+        <source>全部村（社区）</source>
+        <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="45"/>
-        <source>按任务</source>
-        <translation>By task</translation>
+        <location filename="../../ui/taskdesk/page.py" line="57"/>
+        <source>全部状态</source>
+        <translation>All statuses</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="49"/>
-        <source>含已完成、已退回</source>
-        <translation>Include completed and returned</translation>
+        <location filename="../../ui/taskdesk/page.py" line="57"/>
+        <source>全部类型</source>
+        <translation>All kinds</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="102"/>
+        <source>筛选</source>
+        <translation>Filter</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="177"/>
+        <source>（滚动加载更多）</source>
+        <translation> (scroll for more)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="178"/>
+        <source>本组 %1 项，已显示 %2 项</source>
+        <translation>%1 in this group, %2 shown</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/page.py" line="52"/>
@@ -2214,57 +2229,12 @@ Phone: %3</translation>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="78"/>
-        <source>任务</source>
-        <translation>Task</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="78"/>
-        <source>下发对象</source>
-        <translation>Sent to</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="78"/>
-        <source>截止时间</source>
-        <translation>Due</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="78"/>
-        <source>进度（户）</source>
-        <translation>Progress (households)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="79"/>
-        <source>提醒</source>
-        <translation>Alert</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="61"/>
-        <source>分组</source>
-        <translation>Group by</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="104"/>
-        <source>已处理 %1/%2 户</source>
-        <translation>%1/%2 households handled</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="128"/>
-        <source>已超期</source>
-        <translation>Overdue</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="130"/>
-        <source>明天到期</source>
-        <translation>Due tomorrow</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="180"/>
+        <location filename="../../ui/taskdesk/page.py" line="259"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="180"/>
+        <location filename="../../ui/taskdesk/page.py" line="259"/>
         <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
         <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
     </message>
@@ -2467,42 +2437,42 @@ Phone: %3</translation>
 <context>
     <name>TaskFields</name>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="28"/>
+        <location filename="../../ui/taskdesk/labels.py" line="22"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="28"/>
+        <location filename="../../ui/taskdesk/labels.py" line="22"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="29"/>
+        <location filename="../../ui/taskdesk/labels.py" line="23"/>
         <source>人员类别</source>
         <translation>Residence type</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="29"/>
+        <location filename="../../ui/taskdesk/labels.py" line="23"/>
         <source>证件号码</source>
         <translation>ID number</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="30"/>
+        <location filename="../../ui/taskdesk/labels.py" line="24"/>
         <source>户籍地</source>
         <translation>Registered residence</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="30"/>
+        <location filename="../../ui/taskdesk/labels.py" line="24"/>
         <source>政治面貌</source>
         <translation>Political status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="31"/>
+        <location filename="../../ui/taskdesk/labels.py" line="25"/>
         <source>婚姻状况</source>
         <translation>Marital status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="31"/>
+        <location filename="../../ui/taskdesk/labels.py" line="25"/>
         <source>文化程度</source>
         <translation>Education</translation>
     </message>
@@ -2510,29 +2480,72 @@ Phone: %3</translation>
 <context>
     <name>TaskGroups</name>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="21"/>
+        <location filename="../../ui/taskdesk/inbox.py" line="18"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="21"/>
+        <location filename="../../ui/taskdesk/inbox.py" line="18"/>
+        <source>今日到期</source>
+        <translation>Due today</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="19"/>
+        <source>进行中</source>
+        <translation>In progress</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="19"/>
+        <source>已完成</source>
+        <translation>Completed</translation>
+    </message>
+</context>
+<context>
+    <name>TaskInbox</name>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="24"/>
+        <source>任务</source>
+        <translation>Task</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="24"/>
+        <source>下发对象</source>
+        <translation>Sent to</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="25"/>
+        <source>截止时间</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="25"/>
+        <source>进度（户）</source>
+        <translation>Progress (households)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="26"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="26"/>
+        <source>部门</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="27"/>
+        <source>任务编号</source>
+        <translation>Task no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="27"/>
+        <source>已超期</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="28"/>
         <source>明天到期</source>
         <translation>Due tomorrow</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/labels.py" line="22"/>
-        <source>七天内到期</source>
-        <translation>Due within 7 days</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/labels.py" line="22"/>
-        <source>更晚到期</source>
-        <translation>Due later</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/labels.py" line="23"/>
-        <source>已结束</source>
-        <translation>Finished</translation>
     </message>
 </context>
 <context>

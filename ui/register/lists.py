@@ -26,7 +26,7 @@ class Labels:
         return self.regions.get(code or "", code or "")
 
     def options(self, table: str) -> list[tuple[str, str]]:
-        return [(item.code, item.label_zh) for item in self.codes.entries(table)]
+        return [(item.code, item.label) for item in self.codes.entries(table)]
 
 
 def person_columns(labels: Labels) -> list[Column]:
