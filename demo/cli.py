@@ -36,7 +36,10 @@ class ProcessKeyring(keyring.backend.KeyringBackend):
 
     Every subclass of `KeyringBackend` joins keyring's list of candidates on definition; a priority
     that raises makes this one never viable there, so `keyring.get_keyring()` keeps choosing the OS
-    keyring (or its fail backend) whether or not this module was imported."""
+    keyring (or its fail backend) whether or not this module was imported. `memory_only` tells the
+    client's keyring check that nothing is written anywhere, so it is accepted when handed over."""
+
+    memory_only = True
 
     @keyring.backend.properties.classproperty
     def priority(cls) -> float:  # noqa: N805 - keyring's class property

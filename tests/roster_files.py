@@ -32,6 +32,11 @@ MEMBERS = [
 ]
 
 
+def members_in(village: str, members=MEMBERS) -> list[tuple]:
+    """The same families registered in another village (its 12-digit code)."""
+    return [(village + "98" + m[0][14:], *m[1:]) for m in members]  # group 98: no demo household has it
+
+
 def _row(number: int, member: tuple, full_width: bool = False) -> list:
     household, head, name, relation, gender, ethnicity, id_number, born, education, phone, address = member
     if full_width:

@@ -80,3 +80,35 @@ def test_embedded_server_dies_with_a_killed_parent(tmp_path):
     while time.monotonic() < deadline and _alive(server_pid):
         time.sleep(0.2)
     assert not _alive(server_pid), "the demo's server outlived the client that started it"
+
+
+def test_the_one_command_demo_end_to_end(tmp_path):
+    """`township-desk demo` as a new user runs it (a small township): seeds its server, logs in with the
+    demo's own in-memory keyring on a machine without an OS keyring, syncs, opens the window; SIGTERM
+    closes it and the embedded server stops with it."""
+    demo = subprocess.Popen([sys.executable, "-m", "ui.cli", "demo", "--households", "40"], cwd=ROOT,
+                            env=_env(tmp_path, QT_QPA_PLATFORM="offscreen",
+                                     PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring"),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = []
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        line = demo.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if line.startswith("演示服务器"):
+            break
+    assert seen and seen[-1].startswith("演示服务器 http://127.0.0.1:"), "".join(seen)
+    import re
+
+    import requests
+
+    url = re.search(r"http://127\.0\.0\.1:\d+", seen[-1]).group(0)
+    assert requests.get(url + "/api/v1/health", timeout=5).ok
+    time.sleep(2)  # the window opens
+    demo.send_signal(signal.SIGTERM)
+    rest, _ = demo.communicate(timeout=60)
+    assert demo.returncode == 0, "".join(seen) + rest
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url + "/api/v1/health", timeout=5)

@@ -19,7 +19,7 @@ from app.client.startup import ClientServices
 from app.errors import UserFacingError
 from app.sync_service import OutboxReview, SyncFinished, SyncProgress, SyncStarted
 from db.client import OutboxChange
-from db.models import AuditEntry, Household
+from db.models import AuditEntry, Case, Household, Person
 from tests.ui_support import ScriptedDialogs, ScriptedForms, context, demo_template, settings  # noqa: F401
 from ui import i18n
 from ui import settings as opts
@@ -108,11 +108,9 @@ def test_keyboard_shortcuts_reach_the_page_on_screen(qtbot, context, settings):
     window, _ = _window(qtbot, context, settings)
     _show_active(qtbot, window)
     register = window.show_page("register")
-    searched = []
-    register.focus_search = lambda: searched.append(True)  # the shortcut looks the action up on the page
+    window.search.box.setText("wm")
     qtbot.keyClick(register.person_view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    assert searched == [True]
-    del register.focus_search
+    assert window.focusWidget() is window.search.box and window.search.box.selectedText() == "wm"
     register.filters.search.setText("wm")
     register.focus_search()
     assert register.filters.search.selectedText() == "wm"  # ready to type over
@@ -373,3 +371,55 @@ def test_pending_count_follows_the_outbox_whoever_writes(qtbot, context, setting
     context.households.edit(household_id, address="新址2号")
     # The visit, the household's last-visit date it sets, and the address.
     qtbot.waitUntil(lambda: bar.pending_label.text() == "待上传 3 条", timeout=3000)
+
+
+def test_ctrl_f_searches_everything_from_any_page(qtbot, context, settings):
+    """From the task desk, Ctrl+F then a person's initials: the hits list persons (with their
+    village and masked ID), Enter opens the first on the register; a case number opens the case."""
+    window, _ = _window(qtbot, context, settings)
+    _show_active(qtbot, window)
+    tasks = window.show_page("tasks")
+    qtbot.keyClick(tasks, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    search = window.search
+    assert window.focusWidget() is search.box
+    with context.sessions() as s:
+        person = s.scalars(select(Person).where(Person.search_initials != "").order_by(Person.id)).first()
+        case = s.scalars(select(Case).order_by(Case.case_no)).first()
+    search.box.setText(person.search_initials)
+    search.flush()
+    labels = [search.hits.item(i).text() for i in range(search.hits.count())]
+    assert labels and all(label.startswith("[人员]") for label in labels[:1]) and "*" in labels[0]
+    qtbot.keyClick(search.box, Qt.Key.Key_Return)
+    register = window.current_page()
+    assert register is window.built_page("register") and register.panel.detail is not None
+    search.box.setText(case.case_no)
+    qtbot.keyClick(search.box, Qt.Key.Key_Return)
+    cases = window.current_page()
+    assert cases is window.built_page("cases") and cases.detail.detail.case.id == case.id
+
+
+def test_dashboard_tiles_open_the_list_behind_the_figure(qtbot, context, settings):
+    window, _ = _window(qtbot, context, settings)
+    dashboard = window.current_page()
+    never = int(dashboard.figures["never_visited"].value.text())
+    dashboard.figures["never_visited"].clicked.emit()
+    register = window.current_page()
+    assert register is window.built_page("register") and register.tabs.currentWidget() is register.household_view
+    assert register.households.rowCount() == never > 0
+    assert all(register.households.row_at(i).last_visit_on is None for i in range(never))
+    assert register.filters.visit_chip.isVisible() or not register.isVisible()
+    window.show_page("dashboard")
+    tagged = int(dashboard.figures["tagged_persons"].value.text())
+    dashboard.figures["tagged_persons"].clicked.emit()
+    while register.persons.canFetchMore():
+        register.persons.fetchMore()
+    assert register.tabs.currentWidget() is register.person_view and register.persons.rowCount() == tagged
+    window.show_page("dashboard")
+    dashboard.figures["pending"].clicked.emit()
+    assert window.current_page() is window.built_page("review")
+    window.show_page("dashboard")
+    dashboard.charts.today["visits"].clicked.emit()
+    due = int(dashboard.charts.today["visits"].value.text().replace(",", ""))
+    while register.households.canFetchMore():
+        register.households.fetchMore()
+    assert register.households.rowCount() == due

@@ -31,6 +31,7 @@ from ui.dashboard.charts import WorkChartsPanel
 from ui.dashboard.page import DashboardPage
 from ui.dialogs import Dialogs
 from ui.errors import install_excepthook, show_error
+from ui.global_search import GlobalSearch
 from ui.main_window import MainWindow, PageEntry
 from ui.printing import Printer
 from ui.roles import account_text
@@ -76,7 +77,8 @@ def build_main_window(shell: Shell) -> MainWindow:
     pages = [
         PageEntry("dashboard", translate("MainWindow", "工作台"),
                   DashboardPage(ctx.register, ctx.status, runner, on_error, _greeting(ctx),
-                                charts=WorkChartsPanel(WorkChartsDesk(ctx), runner, on_error))),
+                                charts=WorkChartsPanel(WorkChartsDesk(ctx), runner, on_error),
+                                open_list=lambda key: open_list(key))),
         PageEntry("register", translate("MainWindow", "户籍人口"),
                   lambda: _register_page(shell, status_bar, printer, on_error, language)),
         PageEntry("tasks", translate("MainWindow", "任务"), lambda: _task_page(shell, printer, on_error)),
@@ -89,8 +91,26 @@ def build_main_window(shell: Shell) -> MainWindow:
                   lambda: _settings_page(shell, account, services, on_error)),
     ]
     title = translate("MainWindow", "基层治理工作台") + f" — {account}"
-    window = MainWindow(pages, status_bar, title)
+    search = GlobalSearch(ctx.register.search_everything, lambda kind, record_id: open_hit(kind, record_id),
+                          runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS))
+    window = MainWindow(pages, status_bar, title, search)
     window_ref.append(window)
+
+    def open_list(key: str) -> None:
+        """A dashboard tile: the list behind its figure."""
+        if key == "pending":
+            window.show_page("review")
+        elif key in ("due_today", "overdue"):
+            window.show_page("tasks")
+        else:
+            window.show_page("register").show_list(key)
+
+    def open_hit(kind: str, record_id: str) -> None:
+        """A global search hit on its own page."""
+        if kind in ("household", "person"):
+            open_record(kind, record_id)
+        else:
+            window.show_page("cases" if kind == "case" else "tasks").detail.open(record_id)
 
     def open_record(entity: str, record_id: str) -> bool:
         """Show a household or person (e.g. a rejected change) in the register for fixing."""
@@ -119,8 +139,16 @@ def _register_page(shell: Shell, status_bar: SyncStatusBar, printer: Printer, on
 
     ctx, runner = shell.context, shell.runner
     panel = HouseholdPanel(ctx, runner, shell.dialogs, shell.forms or RegisterForms(), on_error, language, printer)
-    register = RegisterPage(ctx.register, panel, runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS))
+    roster = _roster_tools(shell, on_error, lambda _result: status_bar.refresh())
+    register = RegisterPage(ctx.register, panel, runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS),
+                            settings=shell.settings, roster=roster)
     return register
+
+
+def _roster_tools(shell: Shell, on_error: Callable, on_imported: Callable | None = None):
+    from ui.roster.tools import RosterTools
+
+    return RosterTools(shell.context, shell.runner, shell.dialogs, on_error, shell.documents_dir, on_imported)
 
 
 def _task_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
@@ -130,7 +158,8 @@ def _task_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
 
     ctx = shell.context
     return TaskDeskPage(TaskDesk(ctx), OneFormDesk(ctx), shell.runner, shell.dialogs, on_error,
-                        printer=printer, reports=lambda: ctx.reports)
+                        printer=printer, reports=lambda: ctx.reports,
+                        exporter=_roster_tools(shell, on_error).exporter)
 
 
 def _case_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
@@ -139,7 +168,7 @@ def _case_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
 
     ctx = shell.context
     return CaseDeskPage(CaseDesk(ctx), shell.runner, shell.dialogs, on_error, printer=printer,
-                        reports=lambda: ctx.reports)
+                        reports=lambda: ctx.reports, exporter=_roster_tools(shell, on_error).exporter)
 
 
 def _review_page(shell: Shell, services: ClientServices, status_bar: SyncStatusBar, on_error: Callable,
@@ -147,7 +176,7 @@ def _review_page(shell: Shell, services: ClientServices, status_bar: SyncStatusB
     from ui.review.page import ReviewPage
 
     return ReviewPage(services.outbox, services.conflicts, shell.runner, shell.dialogs, on_error,
-                      status_bar.refresh, open_record)
+                      status_bar.refresh, open_record, exporter=_roster_tools(shell, on_error).exporter)
 
 
 def _reports_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:

@@ -71,9 +71,11 @@ class ListExports:
             return lambda offset, limit: cases.page(None, flt.text, offset, limit)
         if name == "tasks":
             from app.client.task_desk import TaskDesk
+            from app.services.task_inbox import InboxQuery
 
-            items = TaskDesk(self._context).inbox(include_done=True)
-        elif name == "review" and review is not None:
+            tasks, query = TaskDesk(self._context), InboxQuery(text=flt.text, village_code=flt.village or None)
+            return lambda offset, limit: tasks.inbox_page(query, offset, limit)
+        if name == "review" and review is not None:
             items = review.open_items()
         else:
             raise UserFacingError("export_unknown_list", name=name, names="、".join(LIST_NAMES))

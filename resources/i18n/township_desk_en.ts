@@ -21,6 +21,14 @@
     </message>
 </context>
 <context>
+    <name>ArrangeableColumns</name>
+    <message>
+        <location filename="../../ui/table_header.py" line="55"/>
+        <source>恢复默认列</source>
+        <translation>Default columns</translation>
+    </message>
+</context>
+<context>
     <name>BarChart</name>
     <message>
         <location filename="../../ui/dashboard/charts.py" line="47"/>
@@ -159,22 +167,22 @@
 <context>
     <name>CaseDeskPage</name>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="36"/>
+        <location filename="../../ui/casedesk/page.py" line="37"/>
         <source>事件与诉求</source>
         <translation>Cases and requests</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="38"/>
+        <location filename="../../ui/casedesk/page.py" line="39"/>
         <source>登记事件…</source>
         <translation>Register a case…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="106"/>
+        <location filename="../../ui/casedesk/page.py" line="109"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="107"/>
+        <location filename="../../ui/casedesk/page.py" line="110"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
@@ -718,37 +726,42 @@
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="39"/>
+        <location filename="../../ui/dashboard/page.py" line="44"/>
         <source>在册户数</source>
         <translation>Registered households</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="39"/>
+        <location filename="../../ui/dashboard/page.py" line="44"/>
         <source>在册人口</source>
         <translation>Registered persons</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="40"/>
+        <location filename="../../ui/dashboard/page.py" line="45"/>
         <source>村（社区）数</source>
         <translation>Villages / communities</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="40"/>
+        <location filename="../../ui/dashboard/page.py" line="45"/>
         <source>从未走访的户</source>
         <translation>Households never visited</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="41"/>
+        <location filename="../../ui/dashboard/page.py" line="46"/>
         <source>有标签的人员</source>
         <translation>Persons with tags</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="41"/>
+        <location filename="../../ui/dashboard/page.py" line="46"/>
         <source>待上传的修改</source>
         <translation>Changes waiting to upload</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="47"/>
+        <location filename="../../ui/dashboard/page.py" line="56"/>
+        <source>点击打开列表</source>
+        <translation>Click to open the list</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/page.py" line="59"/>
         <source>快捷键：Ctrl+F 搜索 · Ctrl+N 新建 · Ctrl+S 保存 · F5 同步</source>
         <translation>Shortcuts: Ctrl+F search · Ctrl+N new · Ctrl+S save · F5 sync</translation>
     </message>
@@ -761,32 +774,85 @@
         <translation>Search: name, pinyin initials, ID or phone tail (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="49"/>
+        <location filename="../../ui/register/filters.py" line="55"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="49"/>
+        <location filename="../../ui/register/filters.py" line="55"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="50"/>
+        <location filename="../../ui/register/filters.py" line="56"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="50"/>
+        <location filename="../../ui/register/filters.py" line="56"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="60"/>
-        <location filename="../../ui/register/filters.py" line="63"/>
-        <location filename="../../ui/register/filters.py" line="67"/>
-        <location filename="../../ui/register/filters.py" line="70"/>
+        <location filename="../../ui/register/filters.py" line="69"/>
+        <source>从未走访 ✕</source>
+        <translation>Never visited ✕</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/filters.py" line="69"/>
+        <source>应走访未走访 ✕</source>
+        <translation>Visit overdue ✕</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/filters.py" line="89"/>
+        <location filename="../../ui/register/filters.py" line="92"/>
+        <location filename="../../ui/register/filters.py" line="96"/>
+        <location filename="../../ui/register/filters.py" line="102"/>
         <source>全部</source>
         <translation>All</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/filters.py" line="96"/>
+        <source>任意标签</source>
+        <translation>Any tag</translation>
+    </message>
+</context>
+<context>
+    <name>GlobalSearch</name>
+    <message>
+        <location filename="../../ui/global_search.py" line="13"/>
+        <source>人员</source>
+        <translation>Person</translation>
+    </message>
+    <message>
+        <location filename="../../ui/global_search.py" line="13"/>
+        <source>户</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <location filename="../../ui/global_search.py" line="14"/>
+        <source>事件</source>
+        <translation>Case</translation>
+    </message>
+    <message>
+        <location filename="../../ui/global_search.py" line="14"/>
+        <source>任务</source>
+        <translation>Task</translation>
+    </message>
+    <message>
+        <location filename="../../ui/global_search.py" line="26"/>
+        <source>搜索 Ctrl+F</source>
+        <translation>Search Ctrl+F</translation>
+    </message>
+    <message>
+        <location filename="../../ui/global_search.py" line="28"/>
+        <source>人员、户、事件、任务：姓名、拼音首字母、身份证或电话尾号、户编号、事件或任务编号</source>
+        <translation>Persons, households, cases, tasks: name, pinyin initials, ID or phone tail, household number, case or task number</translation>
+    </message>
+    <message>
+        <location filename="../../ui/global_search.py" line="81"/>
+        <source>没有找到</source>
+        <translation>Nothing found</translation>
     </message>
 </context>
 <context>
@@ -962,56 +1028,102 @@
     </message>
 </context>
 <context>
+    <name>ListExporter</name>
+    <message>
+        <location filename="../../ui/roster/export_action.py" line="32"/>
+        <source>导出…</source>
+        <translation>Export…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/export_action.py" line="34"/>
+        <source>把当前列表（按当前筛选条件）导出为 Excel，证件号码和电话脱敏</source>
+        <translation>Export the list as shown (current filters) to Excel, ID numbers and phones masked</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/export_action.py" line="39"/>
+        <source>导出列表</source>
+        <translation>Export list</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/export_action.py" line="40"/>
+        <source>导出用途（记入审计日志）：</source>
+        <translation>Purpose of the export (kept in the audit log):</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/export_action.py" line="56"/>
+        <source>已导出 %1 行到 %2（证件号码和电话已脱敏，导出已留痕）</source>
+        <translation>Exported %1 rows to %2 (ID numbers and phones masked, export audited)</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/app.py" line="76"/>
+        <location filename="../../ui/app.py" line="78"/>
         <source>工作台</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="79"/>
+        <location filename="../../ui/app.py" line="82"/>
         <source>户籍人口</source>
         <translation>Register</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="81"/>
+        <location filename="../../ui/app.py" line="84"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="82"/>
+        <location filename="../../ui/app.py" line="85"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="83"/>
+        <location filename="../../ui/app.py" line="86"/>
         <source>待审</source>
         <translation>Review</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="86"/>
+        <location filename="../../ui/app.py" line="89"/>
         <source>报表</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="87"/>
+        <location filename="../../ui/app.py" line="90"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="90"/>
+        <location filename="../../ui/app.py" line="93"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="170"/>
+        <location filename="../../ui/app.py" line="200"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="231"/>
+        <location filename="../../ui/app.py" line="262"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
+    </message>
+</context>
+<context>
+    <name>MappingTable</name>
+    <message>
+        <location filename="../../ui/roster/views.py" line="29"/>
+        <source>文件中的列</source>
+        <translation>Column in the file</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="29"/>
+        <source>导入为</source>
+        <translation>Import as</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="45"/>
+        <source>（不导入）</source>
+        <translation>(not imported)</translation>
     </message>
 </context>
 <context>
@@ -1488,6 +1600,59 @@ Phone: %3</translation>
     </message>
 </context>
 <context>
+    <name>PreviewTable</name>
+    <message>
+        <location filename="../../ui/roster/views.py" line="76"/>
+        <source>行号</source>
+        <translation>Row</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="76"/>
+        <source>结果</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="76"/>
+        <source>户编号</source>
+        <translation>Household no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="76"/>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="77"/>
+        <source>变化或问题</source>
+        <translation>Changes or problems</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="87"/>
+        <source>户</source>
+        <translation>Household </translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="91"/>
+        <source>新增</source>
+        <translation>new</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="91"/>
+        <source>更新</source>
+        <translation>changed</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="91"/>
+        <source>无变化</source>
+        <translation>unchanged</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="92"/>
+        <source>错误</source>
+        <translation>error</translation>
+    </message>
+</context>
+<context>
     <name>Printer</name>
     <message>
         <location filename="../../ui/printing.py" line="25"/>
@@ -1503,12 +1668,12 @@ Phone: %3</translation>
 <context>
     <name>RateRing</name>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="121"/>
+        <location filename="../../ui/dashboard/charts.py" line="126"/>
         <source>暂无已办结的记录</source>
         <translation>Nothing finished yet</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="122"/>
+        <location filename="../../ui/dashboard/charts.py" line="127"/>
         <source>按期 %1 / 共 %2</source>
         <translation>%1 of %2 on time</translation>
     </message>
@@ -1516,75 +1681,76 @@ Phone: %3</translation>
 <context>
     <name>RegisterLists</name>
     <message>
-        <location filename="../../ui/register/lists.py" line="34"/>
+        <location filename="../../ui/register/lists.py" line="59"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="35"/>
+        <location filename="../../ui/register/lists.py" line="60"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="36"/>
+        <location filename="../../ui/register/lists.py" line="61"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="37"/>
+        <location filename="../../ui/register/lists.py" line="63"/>
+        <location filename="../../ui/register/lists.py" line="81"/>
+        <source>村/网格</source>
+        <translation>Village/grid</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="66"/>
         <source>公民身份号码</source>
         <translation>Resident ID</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="38"/>
-        <location filename="../../ui/register/lists.py" line="53"/>
+        <location filename="../../ui/register/lists.py" line="67"/>
+        <location filename="../../ui/register/lists.py" line="83"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="39"/>
+        <location filename="../../ui/register/lists.py" line="62"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="40"/>
-        <location filename="../../ui/register/lists.py" line="51"/>
-        <source>村（社区）</source>
-        <translation>Village</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register/lists.py" line="41"/>
-        <location filename="../../ui/register/lists.py" line="48"/>
+        <location filename="../../ui/register/lists.py" line="64"/>
+        <location filename="../../ui/register/lists.py" line="78"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="42"/>
+        <location filename="../../ui/register/lists.py" line="68"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="49"/>
+        <location filename="../../ui/register/lists.py" line="79"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="50"/>
+        <location filename="../../ui/register/lists.py" line="80"/>
         <source>人数</source>
         <translation>Members</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="52"/>
+        <location filename="../../ui/register/lists.py" line="65"/>
+        <location filename="../../ui/register/lists.py" line="82"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="54"/>
+        <location filename="../../ui/register/lists.py" line="84"/>
         <source>上次走访</source>
         <translation>Last visit</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="54"/>
+        <location filename="../../ui/register/lists.py" line="84"/>
         <source>未走访</source>
         <translation>Never</translation>
     </message>
@@ -1592,22 +1758,27 @@ Phone: %3</translation>
 <context>
     <name>RegisterPage</name>
     <message>
-        <location filename="../../ui/register/page.py" line="65"/>
+        <location filename="../../ui/register/page.py" line="75"/>
         <source>人员</source>
         <translation>Persons</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="66"/>
+        <location filename="../../ui/register/page.py" line="76"/>
         <source>户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="200"/>
+        <location filename="../../ui/register/page.py" line="94"/>
+        <source>导入花名册…</source>
+        <translation>Import roster…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/page.py" line="267"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/register/page.py" line="201"/>
+        <location filename="../../ui/register/page.py" line="268"/>
         <source>已显示 %n 条</source>
         <translation>
             <numerusform>%n row shown</numerusform>
@@ -1618,67 +1789,67 @@ Phone: %3</translation>
 <context>
     <name>RejectedTab</name>
     <message>
-        <location filename="../../ui/review/page.py" line="39"/>
+        <location filename="../../ui/review/page.py" line="40"/>
         <source>记录类型</source>
         <translation>Record type</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="39"/>
+        <location filename="../../ui/review/page.py" line="40"/>
         <source>修改的字段</source>
         <translation>Changed fields</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="39"/>
+        <location filename="../../ui/review/page.py" line="40"/>
         <source>服务器原因</source>
         <translation>Server reason</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="40"/>
+        <location filename="../../ui/review/page.py" line="41"/>
         <source>修改时间</source>
         <translation>Changed at</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="40"/>
+        <location filename="../../ui/review/page.py" line="41"/>
         <source>代码</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="45"/>
+        <location filename="../../ui/review/page.py" line="46"/>
         <source>没有被服务器退回的修改。</source>
         <translation>No changes were rejected by the server.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="46"/>
+        <location filename="../../ui/review/page.py" line="47"/>
         <source>修正后重新提交</source>
         <translation>Resubmit after fixing</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="47"/>
+        <location filename="../../ui/review/page.py" line="48"/>
         <source>放弃此修改…</source>
         <translation>Discard this change…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="48"/>
+        <location filename="../../ui/review/page.py" line="49"/>
         <source>打开记录修正</source>
         <translation>Open record to fix</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="91"/>
+        <location filename="../../ui/review/page.py" line="92"/>
         <source>打开记录</source>
         <translation>Open record</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="91"/>
+        <location filename="../../ui/review/page.py" line="92"/>
         <source>这类记录请在其所在页面修正后，回到这里重新提交。</source>
         <translation>Fix this kind of record on its own page, then come back here and resubmit.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="102"/>
+        <location filename="../../ui/review/page.py" line="103"/>
         <source>放弃修改</source>
         <translation>Discard change</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="102"/>
+        <location filename="../../ui/review/page.py" line="103"/>
         <source>请填写放弃原因（将记入审计日志）：</source>
         <translation>Reason for discarding (recorded in the audit log):</translation>
     </message>
@@ -1824,12 +1995,12 @@ Phone: %3</translation>
         <translation>Code table</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="120"/>
+        <location filename="../../ui/review/page.py" line="121"/>
         <source>冲突与重复</source>
         <translation>Conflicts and duplicates</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="121"/>
+        <location filename="../../ui/review/page.py" line="122"/>
         <source>被退回的修改</source>
         <translation>Rejected changes</translation>
     </message>
@@ -1870,6 +2041,132 @@ Phone: %3</translation>
         <location filename="../../ui/roles.py" line="28"/>
         <source>未登录（请在“设置”中登录）</source>
         <translation>Not signed in (sign in under Settings)</translation>
+    </message>
+</context>
+<context>
+    <name>RosterImportWizard</name>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="49"/>
+        <source>导入花名册</source>
+        <translation>Import roster</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="74"/>
+        <source>上一步</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="75"/>
+        <location filename="../../ui/roster/wizard.py" line="151"/>
+        <source>下一步</source>
+        <translation>Next</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="76"/>
+        <source>导入</source>
+        <translation>Import</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="77"/>
+        <location filename="../../ui/roster/wizard.py" line="153"/>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="93"/>
+        <source>请选择村（社区）的花名册：Excel（xlsx、xls）、WPS 另存的 xlsx、ods 或 CSV 文件。表格上方的标题行、合并的户号单元格、表尾的合计和制表人都可以保留。</source>
+        <translation>Choose a village's roster: Excel (xlsx, xls), an xlsx saved from WPS, ods or CSV. Title rows above the table, merged household cells and footer lines (totals, compiled by) may stay.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="96"/>
+        <source>选择文件…</source>
+        <translation>Choose file…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="126"/>
+        <source>全部导入（仍有问题时不导入）</source>
+        <translation>Import everything (not while problems remain)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="127"/>
+        <source>只导入没有问题的户，其余保存为问题行工作簿</source>
+        <translation>Import only households without problems; save the rest as a workbook to fix</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="133"/>
+        <source>保存问题行…</source>
+        <translation>Save rows with problems…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="151"/>
+        <source>预览</source>
+        <translation>Preview</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="153"/>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="193"/>
+        <source>选择花名册</source>
+        <translation>Choose a roster</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="199"/>
+        <source>正在读取 %1 …</source>
+        <translation>Reading %1 …</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="205"/>
+        <source>%1：工作表“%2”，表头在第 %3 行。</source>
+        <translation>%1: sheet “%2”, header in row %3.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="212"/>
+        <source>已按上次确认的对应关系填好。</source>
+        <translation>Filled in with the mapping you confirmed last time.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="213"/>
+        <source>已按列名自动对应，请核对；不导入的列选“（不导入）”。</source>
+        <translation>Matched by column names; please check. Choose “(not imported)” for columns to leave out.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="215"/>
+        <source>未导入的列：%1。</source>
+        <translation> Columns not imported: %1.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="240"/>
+        <source>新增 %1 户、%2 人；更新 %3 人；无变化 %4 条；问题 %5 处。</source>
+        <translation>New: %1 households, %2 persons; changed: %3 persons; unchanged: %4; problems: %5.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="245"/>
+        <source>无法对应的%1“%2”：第 %3 行</source>
+        <translation>%1 value “%2” not recognised: rows %3</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="260"/>
+        <location filename="../../ui/roster/wizard.py" line="265"/>
+        <source>保存问题行</source>
+        <translation>Save rows with problems</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="266"/>
+        <source>已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。</source>
+        <translation>Saved %1 rows to %2. Fix them in Excel and import that file again.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="277"/>
+        <source>导入完成：新增 %1 户、%2 人，更新 %3 人，写入 %4 条记录。</source>
+        <translation>Imported: %1 new households, %2 new persons, %3 persons changed, %4 records written.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="281"/>
+        <source>有问题的 %1 户未导入，请保存问题行改正后再导入。</source>
+        <translation> %1 households with problems were not imported; save the rows with problems, fix and import them.</translation>
     </message>
 </context>
 <context>
@@ -2174,67 +2471,67 @@ Phone: %3</translation>
 <context>
     <name>TaskDeskPage</name>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="43"/>
+        <location filename="../../ui/taskdesk/page.py" line="45"/>
         <source>任务收件箱：上级部门下发的任务</source>
         <translation>Task inbox: tasks sent down by the departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="44"/>
+        <location filename="../../ui/taskdesk/page.py" line="46"/>
         <source>本部门下发的任务及各乡镇（村）办理进度</source>
         <translation>Tasks issued by this department and each township&apos;s (village&apos;s) progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="47"/>
+        <location filename="../../ui/taskdesk/page.py" line="49"/>
         <source>搜索标题、任务编号或部门</source>
         <translation>Search title, task number or department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="56"/>
+        <location filename="../../ui/taskdesk/page.py" line="58"/>
         <source>全部部门</source>
         <translation>All departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="56"/>
+        <location filename="../../ui/taskdesk/page.py" line="58"/>
         <source>全部村（社区）</source>
         <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="57"/>
+        <location filename="../../ui/taskdesk/page.py" line="59"/>
         <source>全部状态</source>
         <translation>All statuses</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="57"/>
+        <location filename="../../ui/taskdesk/page.py" line="59"/>
         <source>全部类型</source>
         <translation>All kinds</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="102"/>
+        <location filename="../../ui/taskdesk/page.py" line="106"/>
         <source>筛选</source>
         <translation>Filter</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="177"/>
+        <location filename="../../ui/taskdesk/page.py" line="185"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="178"/>
+        <location filename="../../ui/taskdesk/page.py" line="186"/>
         <source>本组 %1 项，已显示 %2 项</source>
         <translation>%1 in this group, %2 shown</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="52"/>
+        <location filename="../../ui/taskdesk/page.py" line="54"/>
         <source>下发新任务…</source>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="259"/>
+        <location filename="../../ui/taskdesk/page.py" line="267"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="259"/>
+        <location filename="../../ui/taskdesk/page.py" line="267"/>
         <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
         <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
     </message>
@@ -2668,68 +2965,68 @@ Phone: %3</translation>
 <context>
     <name>WorkChartsPanel</name>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="172"/>
+        <location filename="../../ui/dashboard/charts.py" line="200"/>
         <source>今日到期任务</source>
         <translation>tasks due today</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="173"/>
+        <location filename="../../ui/dashboard/charts.py" line="201"/>
         <source>已超期任务</source>
         <translation>overdue tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="174"/>
+        <location filename="../../ui/dashboard/charts.py" line="202"/>
         <source>应走访未走访的户</source>
         <translation>households overdue for a visit</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="175"/>
+        <location filename="../../ui/dashboard/charts.py" line="203"/>
         <source>事件按类别</source>
         <translation>Cases by category</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="175"/>
-        <location filename="../../ui/dashboard/charts.py" line="177"/>
+        <location filename="../../ui/dashboard/charts.py" line="203"/>
+        <location filename="../../ui/dashboard/charts.py" line="205"/>
         <source>办理中</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="175"/>
+        <location filename="../../ui/dashboard/charts.py" line="203"/>
         <source>已办结</source>
         <translation>Closed</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="176"/>
+        <location filename="../../ui/dashboard/charts.py" line="204"/>
         <source>事件按状态</source>
         <translation>Cases by status</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="176"/>
+        <location filename="../../ui/dashboard/charts.py" line="204"/>
         <source>件数</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="177"/>
+        <location filename="../../ui/dashboard/charts.py" line="205"/>
         <source>任务按部门</source>
         <translation>Tasks by department</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="177"/>
+        <location filename="../../ui/dashboard/charts.py" line="205"/>
         <source>已完成</source>
         <translation>Done</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="178"/>
+        <location filename="../../ui/dashboard/charts.py" line="206"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="179"/>
+        <location filename="../../ui/dashboard/charts.py" line="207"/>
         <source>任务按期完成率</source>
         <translation>Tasks completed on time</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="180"/>
+        <location filename="../../ui/dashboard/charts.py" line="208"/>
         <source>事件按期办结率</source>
         <translation>Cases closed on time</translation>
     </message>

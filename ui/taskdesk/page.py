@@ -34,9 +34,11 @@ PAGE_SIZE = 100
 
 class TaskDeskPage(QWidget):
     def __init__(self, desk, one_form, runner, dialogs, on_error, forms: TaskForms | None = None,
-                 parent: QWidget | None = None, printer=None, reports=None, debounce_ms: int = 200) -> None:
+                 parent: QWidget | None = None, printer=None, reports=None, debounce_ms: int = 200,
+                 exporter=None) -> None:
         super().__init__(parent)
         self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
+        self._exporter = exporter  # the shared 导出 action (ui/roster), None: not offered
         self._forms = forms or TaskForms()
         self.counts: dict[str, int] = {}
         self._first_load, self._pending_select = True, None
@@ -98,6 +100,8 @@ class TaskDeskPage(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.search, 2)
         bar.addWidget(self.issue_button)
+        if self._exporter is not None:  # 导出: the group, search and filters on screen
+            bar.addWidget(self._exporter.button(self, self._export_source))
         filters = QHBoxLayout()
         filters.addWidget(QLabel(self.tr("筛选")))
         for box in self.filters.values():
@@ -120,6 +124,10 @@ class TaskDeskPage(QWidget):
         layout.addLayout(bar)
         layout.addLayout(filters)
         layout.addWidget(self.splitter, 1)
+
+    def _export_source(self):
+        query = self.query()
+        return "tasks", lambda offset, limit: self._desk.inbox_page(query, offset, limit)
 
     # -- loading -------------------------------------------------------------------------------
     def activate(self) -> None:
