@@ -1,7 +1,7 @@
 """server epochs: restores announced to devices
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-06 03:00:00
 
 The installation id and the epoch of the database (server/identity.py). The first epoch is made on
@@ -11,8 +11,8 @@ the first start after this migration.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
