@@ -25,6 +25,7 @@ GROUPS = {
     "sync": "bench.bench_sync",  # first sync, 1,000 edits each way, no-op round trip (HTTP on loopback)
     "pouchdb": "bench.bench_pouchdb",  # peer: PouchDB replicating the same records (npm, not in --quick)
     "client": "bench.bench_client",  # cold start to the main window, peak RSS (offscreen)
+    "first_run": "bench.bench_first_run",  # township-desk demo on a fresh data directory to the first window
     "server_load": "bench.bench_server_load",  # 100 concurrent syncing clients on PostgreSQL (not in --quick)
     "city_day": "bench.bench_city_day",  # open-loop city day beside the closed-loop mix (PostgreSQL; not in --quick)
     "link": "bench.bench_link",  # sync over emulated weak links (root, network namespaces; not in --quick)

@@ -100,9 +100,14 @@ def _repeats(session: Session, scope: str) -> dict[tuple[str, str], int]:
     return found
 
 
-def category_labels(session: Session) -> dict[str, str]:
+def code_labels(session: Session, table: str) -> dict[str, str]:
+    """City-wide labels of a code table (case categories, departments)."""
     return dict(session.execute(select(CodeEntry.code, CodeEntry.label_zh).where(
-        CodeEntry.table == "case_category", CodeEntry.scope_prefix == "")).all())
+        CodeEntry.table == table, CodeEntry.scope_prefix == "")).all())
+
+
+def category_labels(session: Session) -> dict[str, str]:
+    return code_labels(session, "case_category")
 
 
 @dataclass

@@ -27,6 +27,7 @@ def overview(request: Request, who: ConsoleUser = Depends(readers), session: Ses
     towns, categories = outcomes.outcomes(session, who.scope, today)
     return render(request, "leader_overview.html", who, towns=towns, categories=categories, pct=_pct,
                   whistles=outcomes.whistle_response(session, who.scope),
+                  departments=outcomes.code_labels(session, "department"),
                   months=outcomes.monthly(session, who.scope, today))
 
 
@@ -35,6 +36,7 @@ def burden(request: Request, who: ConsoleUser = Depends(readers), session: Sessi
            weeks: int = 12):
     weeks = min(max(weeks, 1), 52)
     return render(request, "leader_burden.html", who, weeks=weeks,
+                  departments=outcomes.code_labels(session, "department"),
                   rows=outcomes.burden(session, who.scope, beijing_now().date(), weeks))
 
 

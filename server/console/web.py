@@ -138,9 +138,14 @@ def listed(form: dict, key: str) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+def beijing(value: dt.datetime | None) -> str:
+    """A server bookkeeping time (naive UTC) as Beijing time for the page."""
+    return "—" if value is None else (value + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+
+
 def render(request: Request, name: str, who: ConsoleUser | None, status: int = 200, **context) -> HTMLResponse:
     lang = request_lang(request)
     nav = NAV.get(who.role, ()) if who else ()
     return templates.TemplateResponse(request, name, {
         "t": translator(lang), "lang": lang, "who": who, "csrf": who.csrf if who else "", "nav": nav,
-        "prefix": PREFIX, "path": request.url.path, **context}, status_code=status)
+        "prefix": PREFIX, "path": request.url.path, "beijing": beijing, **context}, status_code=status)
