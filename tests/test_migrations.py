@@ -58,7 +58,7 @@ def test_life_events_migration_maps_the_abolished_codes(tmp_path):
     from db.engine import alembic_config
 
     engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    command.upgrade(alembic_config(engine), "0002")
+    command.upgrade(alembic_config(engine), "0003")
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO households (id, deleted, deletion_gen, household_no, region_code, household_kind,"
                           " hukou_type, address, notes) VALUES ('h1', 0, 0, '150422100201010001', '150422100201',"
