@@ -21,6 +21,7 @@ GROUPS = {
     "generate": "bench.generate",  # demo township generation
     "search": "bench.search",  # search-as-you-type over persons
     "desks": "bench.bench_desks",  # task inbox over 20,000 tasks, case search by reporter over 8,000 cases
+    "roster": "bench.bench_roster",  # 5,000-row roster preview and apply, the township's persons exported
     "pdf": "bench.bench_pdf",  # household cards to PDF (app/reports)
     "sync": "bench.bench_sync",  # first sync, 1,000 edits each way, no-op round trip (HTTP on loopback)
     "pouchdb": "bench.bench_pouchdb",  # peer: PouchDB replicating the same records (npm, not in --quick)
