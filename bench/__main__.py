@@ -27,6 +27,7 @@ GROUPS = {
     "client": "bench.bench_client",  # cold start to the main window, peak RSS (offscreen)
     "server_load": "bench.bench_server_load",  # 100 concurrent syncing clients on PostgreSQL (not in --quick)
     "city_day": "bench.bench_city_day",  # open-loop city day beside the closed-loop mix (PostgreSQL; not in --quick)
+    "console": "bench.bench_console",  # city console: progress page over 200,000 targets, leader overview
     "link": "bench.bench_link",  # sync over emulated weak links (root, network namespaces; not in --quick)
 }
 
