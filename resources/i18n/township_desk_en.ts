@@ -41,7 +41,7 @@
     <message>
         <location filename="../../ui/casedesk/action_bar.py" line="30"/>
         <source>办理意见（可多行；退单须写明理由，回访写明居民意见）。Ctrl+Enter 执行突出显示的操作</source>
-        <translation>Comment (several lines; a send-back needs its reason, a revisit the resident's opinion). Ctrl+Enter runs the highlighted step</translation>
+        <translation>Comment (several lines; a send-back needs its reason, a revisit the resident&apos;s opinion). Ctrl+Enter runs the highlighted step</translation>
     </message>
 </context>
 <context>
@@ -254,7 +254,7 @@
     </message>
     <message>
         <location filename="../../ui/casedesk/detail.py" line="92"/>
-        <location filename="../../ui/casedesk/detail.py" line="288"/>
+        <location filename="../../ui/casedesk/detail.py" line="291"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
@@ -291,8 +291,8 @@
     <message>
         <location filename="../../ui/casedesk/detail.py" line="103"/>
         <location filename="../../ui/casedesk/detail.py" line="110"/>
-        <location filename="../../ui/casedesk/detail.py" line="315"/>
-        <location filename="../../ui/casedesk/detail.py" line="319"/>
+        <location filename="../../ui/casedesk/detail.py" line="318"/>
+        <location filename="../../ui/casedesk/detail.py" line="322"/>
         <source>评价</source>
         <translation>Evaluation</translation>
     </message>
@@ -322,155 +322,160 @@
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="181"/>
+        <location filename="../../ui/casedesk/detail.py" line="182"/>
+        <source>临期（下一个工作日前到期）</source>
+        <translation>due by the next working day</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="184"/>
         <source>编号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="181"/>
+        <location filename="../../ui/casedesk/detail.py" line="184"/>
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="181"/>
+        <location filename="../../ui/casedesk/detail.py" line="184"/>
         <source>办理期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="182"/>
+        <location filename="../../ui/casedesk/detail.py" line="185"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="182"/>
+        <location filename="../../ui/casedesk/detail.py" line="185"/>
         <source>地点</source>
         <translation>Place</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="182"/>
+        <location filename="../../ui/casedesk/detail.py" line="185"/>
         <source>诉求内容</source>
         <translation>Request</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="187"/>
+        <location filename="../../ui/casedesk/detail.py" line="190"/>
         <source>工单号</source>
         <translation>Ticket no.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="187"/>
+        <location filename="../../ui/casedesk/detail.py" line="190"/>
         <source>分派至</source>
         <translation>Dispatched to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="187"/>
+        <location filename="../../ui/casedesk/detail.py" line="190"/>
         <source>重复诉求</source>
         <translation>Repeat appeal</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="187"/>
+        <location filename="../../ui/casedesk/detail.py" line="190"/>
         <source>原诉求</source>
         <translation>original</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="197"/>
+        <location filename="../../ui/casedesk/detail.py" line="200"/>
         <source>疑似重复诉求</source>
         <translation>Possible repeat of</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="200"/>
-        <location filename="../../ui/casedesk/detail.py" line="213"/>
+        <location filename="../../ui/casedesk/detail.py" line="203"/>
+        <location filename="../../ui/casedesk/detail.py" line="216"/>
         <source>督办</source>
         <translation>Supervised</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="205"/>
+        <location filename="../../ui/casedesk/detail.py" line="208"/>
         <source>回访评价</source>
         <translation>Revisit</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="213"/>
+        <location filename="../../ui/casedesk/detail.py" line="216"/>
         <source>取消督办</source>
         <translation>End supervision</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="238"/>
+        <location filename="../../ui/casedesk/detail.py" line="241"/>
         <source>新的办理期限（年-月-日）</source>
         <translation>New deadline (YYYY-MM-DD)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="242"/>
+        <location filename="../../ui/casedesk/detail.py" line="245"/>
         <source>日期格式应为 2026-12-31</source>
         <translation>Dates look like 2026-12-31</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="246"/>
+        <location filename="../../ui/casedesk/detail.py" line="249"/>
         <source>请在意见栏写明回访情况（居民的意见）</source>
         <translation>Write what the resident said in the comment box</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="248"/>
+        <location filename="../../ui/casedesk/detail.py" line="251"/>
         <source>居民满意度</source>
         <translation>Resident&apos;s satisfaction</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="256"/>
+        <location filename="../../ui/casedesk/detail.py" line="259"/>
         <source>关联重复诉求</source>
         <translation>Link repeat appeal</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="256"/>
+        <location filename="../../ui/casedesk/detail.py" line="259"/>
         <source>本件重复以下哪件诉求？</source>
         <translation>Which earlier case does this one repeat?</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="328"/>
+        <location filename="../../ui/casedesk/detail.py" line="331"/>
         <source>打印事件处置单</source>
         <translation>Print case handling form</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="200"/>
-        <location filename="../../ui/casedesk/detail.py" line="262"/>
+        <location filename="../../ui/casedesk/detail.py" line="203"/>
+        <location filename="../../ui/casedesk/detail.py" line="265"/>
         <source>转交部门</source>
         <translation>Escalated to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="262"/>
+        <location filename="../../ui/casedesk/detail.py" line="265"/>
         <source>转交给哪个部门办理</source>
         <translation>Which department takes the case over</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="275"/>
+        <location filename="../../ui/casedesk/detail.py" line="278"/>
         <source>查看电话</source>
         <translation>Show phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="275"/>
+        <location filename="../../ui/casedesk/detail.py" line="278"/>
         <source>查看原因（将记入审计日志）</source>
         <translation>Why (recorded in the audit log)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="283"/>
+        <location filename="../../ui/casedesk/detail.py" line="286"/>
         <source>反映人电话</source>
         <translation>Reporter&apos;s phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="288"/>
         <location filename="../../ui/casedesk/detail.py" line="291"/>
+        <location filename="../../ui/casedesk/detail.py" line="294"/>
         <source>添加当事人</source>
         <translation>Add a party</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="291"/>
+        <location filename="../../ui/casedesk/detail.py" line="294"/>
         <source>身份（如：被反映人、邻居）</source>
         <translation>Role (e.g. the person complained about, a neighbour)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="315"/>
+        <location filename="../../ui/casedesk/detail.py" line="318"/>
         <source>部门到场处置情况</source>
         <translation>How did the department respond on site</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="319"/>
+        <location filename="../../ui/casedesk/detail.py" line="322"/>
         <source>评价说明（可不填）</source>
         <translation>Evaluation notes (optional)</translation>
     </message>
@@ -483,37 +488,47 @@
         <translation>Search title, case no., 12345 ticket, place, reporter name or phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="62"/>
+        <location filename="../../ui/casedesk/case_list.py" line="57"/>
+        <source>超期</source>
+        <translation>overdue</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_list.py" line="57"/>
+        <source>临期</source>
+        <translation>due soon</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_list.py" line="64"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="63"/>
+        <location filename="../../ui/casedesk/case_list.py" line="65"/>
         <source>类别</source>
         <translation>Category</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="64"/>
+        <location filename="../../ui/casedesk/case_list.py" line="66"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="65"/>
+        <location filename="../../ui/casedesk/case_list.py" line="67"/>
         <source>期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="66"/>
+        <location filename="../../ui/casedesk/case_list.py" line="68"/>
         <source>工单号</source>
         <translation>Ticket no.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="67"/>
+        <location filename="../../ui/casedesk/case_list.py" line="69"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="68"/>
+        <location filename="../../ui/casedesk/case_list.py" line="70"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
@@ -837,7 +852,7 @@
     <message>
         <location filename="../../ui/casedesk/dispatch.py" line="36"/>
         <source>办理意见取自事件面板的意见栏。</source>
-        <translation>The comment is taken from the case panel's comment box.</translation>
+        <translation>The comment is taken from the case panel&apos;s comment box.</translation>
     </message>
 </context>
 <context>
@@ -2704,8 +2719,8 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="163"/>
-        <source>明天到期</source>
-        <translation>Due tomorrow</translation>
+        <source>即将到期</source>
+        <translation>Due soon</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="165"/>
@@ -2915,8 +2930,8 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/inbox.py" line="28"/>
-        <source>明天到期</source>
-        <translation>Due tomorrow</translation>
+        <source>即将到期</source>
+        <translation>Due soon</translation>
     </message>
 </context>
 <context>
