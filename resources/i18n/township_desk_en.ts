@@ -1588,102 +1588,132 @@ Phone: %3</translation>
 <context>
     <name>PersonForm</name>
     <message>
-        <location filename="../../ui/register/person_form.py" line="41"/>
+        <location filename="../../ui/register/person_form.py" line="49"/>
         <source>编辑人员</source>
         <translation>Edit person</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="41"/>
+        <location filename="../../ui/register/person_form.py" line="49"/>
         <source>添加人员</source>
         <translation>Add person</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="48"/>
+        <location filename="../../ui/register/person_form.py" line="56"/>
         <source>居民身份证</source>
         <translation>Resident ID card</translation>
     </message>
     <message>
         <location filename="../../ui/register/person_form.py" line="68"/>
+        <source>迁往的省市县（区）或详细地址</source>
+        <translation>Province, city, county (district) or full address moved to</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="86"/>
         <source>（未填）</source>
         <translation>(not set)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="78"/>
+        <location filename="../../ui/register/person_form.py" line="123"/>
         <source>（不修改请留空）</source>
         <translation> (leave empty to keep)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="90"/>
+        <location filename="../../ui/register/person_form.py" line="135"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="90"/>
+        <location filename="../../ui/register/person_form.py" line="135"/>
         <source>证件类型</source>
         <translation>Document type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="91"/>
+        <location filename="../../ui/register/person_form.py" line="136"/>
         <source>证件号码</source>
         <translation>Document number</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="91"/>
+        <location filename="../../ui/register/person_form.py" line="136"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="92"/>
+        <location filename="../../ui/register/person_form.py" line="137"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="92"/>
+        <location filename="../../ui/register/person_form.py" line="137"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="104"/>
+        <location filename="../../ui/register/person_form.py" line="153"/>
+        <source>迁入日期</source>
+        <translation>Moved in on</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="153"/>
+        <source>迁入自</source>
+        <translation>From</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="154"/>
+        <source>迁出日期</source>
+        <translation>Moved out on</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="154"/>
+        <source>迁往</source>
+        <translation>To</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="162"/>
+        <source>死亡日期</source>
+        <translation>Date of death</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="165"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="104"/>
+        <location filename="../../ui/register/person_form.py" line="165"/>
         <source>民族</source>
         <translation>Ethnicity</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="104"/>
+        <location filename="../../ui/register/person_form.py" line="165"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="104"/>
+        <location filename="../../ui/register/person_form.py" line="165"/>
         <source>人员类别</source>
         <translation>Residence type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="104"/>
+        <location filename="../../ui/register/person_form.py" line="165"/>
         <source>人员状态</source>
         <translation>Person status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="105"/>
+        <location filename="../../ui/register/person_form.py" line="166"/>
         <source>政治面貌</source>
         <translation>Political status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="105"/>
+        <location filename="../../ui/register/person_form.py" line="166"/>
         <source>婚姻状况</source>
         <translation>Marital status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="105"/>
+        <location filename="../../ui/register/person_form.py" line="166"/>
         <source>文化程度</source>
         <translation>Education</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="151"/>
+        <location filename="../../ui/register/person_form.py" line="215"/>
         <source>注意：该证件号码已登记给 %1。仍可保存，将提交审核合并。</source>
         <translation>Note: this ID number is already registered to %1. You can still save; the pair goes to review for merging.</translation>
     </message>
@@ -2366,47 +2396,52 @@ Phone: %3</translation>
         <translation>Sync now (F5)</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="139"/>
+        <location filename="../../ui/status_bar.py" line="146"/>
         <source>尚未配置同步服务器，请在“设置”中填写服务器地址并登录。</source>
         <translation>No sync server is set up yet: enter the server address and log in under Settings.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="154"/>
+        <location filename="../../ui/status_bar.py" line="161"/>
         <source>同步失败，修改已保存在本机，稍后会重试。</source>
         <translation>Sync failed; your changes are kept on this PC and will be retried.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="158"/>
+        <location filename="../../ui/status_bar.py" line="165"/>
         <source>同步完成</source>
         <translation>Sync finished</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="182"/>
+        <location filename="../../ui/status_bar.py" line="189"/>
         <source>● 未连接服务器</source>
         <translation>● No server</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="186"/>
+        <location filename="../../ui/status_bar.py" line="193"/>
         <source>● 已同步 %1</source>
         <translation>● Synced %1</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="190"/>
+        <location filename="../../ui/status_bar.py" line="197"/>
         <source>● 未同步</source>
         <translation>● Not synced yet</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="188"/>
+        <location filename="../../ui/status_bar.py" line="216"/>
+        <source>首次同步：正在从城市服务器下载本辖区数据…</source>
+        <translation>First sync: downloading your area's data from the city server…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/status_bar.py" line="195"/>
         <source>● 在线</source>
         <translation>● Online</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="184"/>
+        <location filename="../../ui/status_bar.py" line="191"/>
         <source>● 离线</source>
         <translation>● Offline</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="200"/>
+        <location filename="../../ui/status_bar.py" line="207"/>
         <source>待上传 %n 条</source>
         <translation>
             <numerusform>%n to upload</numerusform>
@@ -2414,7 +2449,7 @@ Phone: %3</translation>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="201"/>
+        <location filename="../../ui/status_bar.py" line="208"/>
         <source>被退回 %n 条</source>
         <translation>
             <numerusform>%n rejected</numerusform>
@@ -2422,12 +2457,12 @@ Phone: %3</translation>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="203"/>
+        <location filename="../../ui/status_bar.py" line="210"/>
         <source>上次同步：%1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="203"/>
+        <location filename="../../ui/status_bar.py" line="210"/>
         <source>从未</source>
         <translation>never</translation>
     </message>
