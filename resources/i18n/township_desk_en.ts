@@ -2428,7 +2428,7 @@ Phone: %3</translation>
     <message>
         <location filename="../../ui/status_bar.py" line="216"/>
         <source>首次同步：正在从城市服务器下载本辖区数据…</source>
-        <translation>First sync: downloading your area's data from the city server…</translation>
+        <translation>First sync: downloading your area&apos;s data from the city server…</translation>
     </message>
     <message>
         <location filename="../../ui/status_bar.py" line="195"/>
