@@ -29,6 +29,7 @@ GROUPS = {
     "first_run": "bench.bench_first_run",  # township-desk demo on a fresh data directory to the first window
     "server_load": "bench.bench_server_load",  # 100 concurrent syncing clients on PostgreSQL (not in --quick)
     "city_day": "bench.bench_city_day",  # open-loop city day beside the closed-loop mix (PostgreSQL; not in --quick)
+    "console": "bench.bench_console",  # city console: progress page over 200,000 targets, leader overview
     "link": "bench.bench_link",  # sync over emulated weak links (root, network namespaces; not in --quick)
 }
 
