@@ -263,6 +263,7 @@ def run(argv: list[str], database_path: Path | None = None, secrets=None) -> int
         window.sync_bar.show_notice(translate(
             "MainWindow", "本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。"), 600_000)
     if services.sync is not None and services.enrolled:
+        window.sync_bar.sync_if_never_synced()  # a just-enrolled device fetches its scope while the window shows
         minutes = settings.get(opts.AUTO_SYNC_MINUTES)
         if minutes > 0:
             services.sync.start_periodic(minutes * 60)

@@ -41,7 +41,7 @@
     <message>
         <location filename="../../ui/casedesk/action_bar.py" line="30"/>
         <source>办理意见（可多行；退单须写明理由，回访写明居民意见）。Ctrl+Enter 执行突出显示的操作</source>
-        <translation>Comment (several lines; a send-back needs its reason, a revisit the resident's opinion). Ctrl+Enter runs the highlighted step</translation>
+        <translation>Comment (several lines; a send-back needs its reason, a revisit the resident&apos;s opinion). Ctrl+Enter runs the highlighted step</translation>
     </message>
 </context>
 <context>
@@ -837,7 +837,7 @@
     <message>
         <location filename="../../ui/casedesk/dispatch.py" line="36"/>
         <source>办理意见取自事件面板的意见栏。</source>
-        <translation>The comment is taken from the case panel's comment box.</translation>
+        <translation>The comment is taken from the case panel&apos;s comment box.</translation>
     </message>
 </context>
 <context>
@@ -2381,47 +2381,52 @@ Phone: %3</translation>
         <translation>Sync now (F5)</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="139"/>
+        <location filename="../../ui/status_bar.py" line="146"/>
         <source>尚未配置同步服务器，请在“设置”中填写服务器地址并登录。</source>
         <translation>No sync server is set up yet: enter the server address and log in under Settings.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="154"/>
+        <location filename="../../ui/status_bar.py" line="161"/>
         <source>同步失败，修改已保存在本机，稍后会重试。</source>
         <translation>Sync failed; your changes are kept on this PC and will be retried.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="158"/>
+        <location filename="../../ui/status_bar.py" line="165"/>
         <source>同步完成</source>
         <translation>Sync finished</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="182"/>
+        <location filename="../../ui/status_bar.py" line="189"/>
         <source>● 未连接服务器</source>
         <translation>● No server</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="186"/>
+        <location filename="../../ui/status_bar.py" line="193"/>
         <source>● 已同步 %1</source>
         <translation>● Synced %1</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="190"/>
+        <location filename="../../ui/status_bar.py" line="197"/>
         <source>● 未同步</source>
         <translation>● Not synced yet</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="188"/>
+        <location filename="../../ui/status_bar.py" line="216"/>
+        <source>首次同步：正在从城市服务器下载本辖区数据…</source>
+        <translation>First sync: downloading your area's data from the city server…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/status_bar.py" line="195"/>
         <source>● 在线</source>
         <translation>● Online</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="184"/>
+        <location filename="../../ui/status_bar.py" line="191"/>
         <source>● 离线</source>
         <translation>● Offline</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="200"/>
+        <location filename="../../ui/status_bar.py" line="207"/>
         <source>待上传 %n 条</source>
         <translation>
             <numerusform>%n to upload</numerusform>
@@ -2429,7 +2434,7 @@ Phone: %3</translation>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="201"/>
+        <location filename="../../ui/status_bar.py" line="208"/>
         <source>被退回 %n 条</source>
         <translation>
             <numerusform>%n rejected</numerusform>
@@ -2437,12 +2442,12 @@ Phone: %3</translation>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="203"/>
+        <location filename="../../ui/status_bar.py" line="210"/>
         <source>上次同步：%1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="203"/>
+        <location filename="../../ui/status_bar.py" line="210"/>
         <source>从未</source>
         <translation>never</translation>
     </message>
