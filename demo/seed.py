@@ -40,6 +40,7 @@ def demo_users(township: str, village: str, grid: str) -> list[DemoUser]:
         DemoUser("demo_staff", "township_staff", township),
         DemoUser("demo_cadre", "village_cadre", village),
         DemoUser("demo_grid", "grid_worker", grid),
+        DemoUser("demo_leader", "leader", ""),  # the city console's read-only outcome pages
     ]
 
 
