@@ -12,6 +12,7 @@ import dataclasses
 
 from sqlalchemy import select
 
+from app.services.context import beijing_now
 from db.models import Region
 from demo import DEMO_TOWNSHIP, generate_township
 from server.accounts import create_user
@@ -39,6 +40,7 @@ def demo_users(township: str, village: str, grid: str) -> list[DemoUser]:
         DemoUser("demo_staff", "township_staff", township),
         DemoUser("demo_cadre", "village_cadre", village),
         DemoUser("demo_grid", "grid_worker", grid),
+        DemoUser("demo_leader", "leader", ""),  # the city console's read-only outcome pages
     ]
 
 
@@ -46,6 +48,10 @@ def _first_code(session, prefix: str, level: int) -> str:
     code = session.scalar(select(Region.code).where(Region.code.startswith(prefix), Region.level == level)
                           .order_by(Region.code).limit(1))
     return code or prefix
+
+
+def beijing_today():
+    return beijing_now().date()
 
 
 def seed_demo(settings: Settings, households: int | None = None, password: str = "demo-pass-2024") -> int:
@@ -58,7 +64,8 @@ def seed_demo(settings: Settings, households: int | None = None, password: str =
         inserted, _updated = seed_city_codes(session)  # what init-db does, in the same process
         if inserted:
             print(f"代码表：新增 {inserted} 项。")
-        summary = generate_township(session, households=households,
+        # As of today (Beijing): the demo inbox then holds work due today, upcoming, overdue and done.
+        summary = generate_township(session, households=households, as_of=beijing_today(),
                                     scale=1.0 if households is None else households / 12_000)
         adopted = adopt_unversioned(session)
         village = _first_code(session, DEMO_TOWNSHIP, 5)
