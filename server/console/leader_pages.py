@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from server import outcomes
 from server.console.web import ConsoleUser, render, require
-from server.deps import db_session
+from server.deps import db_session, settings_of
 from server.intake import beijing_now
 
 router = APIRouter(prefix="/leader", include_in_schema=False)
@@ -23,10 +23,10 @@ def _pct(value: float | None) -> str:
 
 @router.get("")
 def overview(request: Request, who: ConsoleUser = Depends(readers), session: Session = Depends(db_session)):
-    today = beijing_now().date()
-    figures = outcomes.overview(session, who.scope, today)
+    figures = outcomes.cached_overview(session, who.scope, beijing_now(),
+                                       settings_of(request).console_outcomes_seconds)
     return render(request, "leader_overview.html", who, towns=figures.towns, categories=figures.categories, pct=_pct,
-                  whistles=outcomes.whistle_response(session, who.scope),
+                  whistles=figures.whistles, computed_at=figures.computed_at,
                   departments=outcomes.code_labels(session, "department"),
                   months=figures.months)
 
