@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from server import outcomes
 from server.console.web import ConsoleUser, render, require
+from server.department_work import region_names
 from server.deps import db_session, settings_of
 from server.intake import beijing_now
 
@@ -46,5 +47,7 @@ def cases(request: Request, who: ConsoleUser = Depends(readers), session: Sessio
     f = outcomes.CaseFilter(township if township.isdigit() else "", category[:10], month[:7],
                             which if which in ("all", "overdue") else "all")
     rows = outcomes.case_list(session, who.scope, f, beijing_now().date())
+    town = region_names(session, {f.township}).get(f.township, f.township) if f.township else ""
     return render(request, "leader_cases.html", who, rows=rows, f=f, labels=outcomes.category_labels(session),
+                  town=town,
                   today=beijing_now().date())
