@@ -27,7 +27,7 @@ def _id_number(rng: random.Random, born: dt.date, male: bool) -> str:
     from stdnum.cn import ric
 
     sequence = rng.randrange(0, 99) * 10 + rng.choice((1, 3, 5, 7, 9) if male else (0, 2, 4, 6, 8))
-    body = f"150422{born:%Y%m%d}{sequence:03d}"
+    body = f"469027{born:%Y%m%d}{sequence:03d}"  # an address code the demo township never issues
     return body + ric.calc_check_digit(body + "0")  # stdnum reads the first 17 of 18 characters
 
 

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.codes import seed_code_entries
+from app.errors import ScopeError
 from app.exchange import readers
 from app.exchange.readers import RosterFileError
 from app.exchange.roster_import import FieldChange
@@ -251,3 +252,18 @@ def test_every_code_synonym_points_at_a_label_the_code_tables_have():
         assert labels, table
         missing = {word: label for word, label in words.items() if label not in labels}
         assert missing == {}, f"{table}: {missing}"
+
+
+def test_a_village_numbering_households_1_2_3_imports_into_the_chosen_village(desk, sessions, tmp_path):
+    members = [("3-1" if m[0] == rf.HOUSEHOLD_A else "3组2号", *m[1:]) for m in rf.MEMBERS]
+    path = rf.village_roster_xlsx(tmp_path / "local.xlsx", members)
+    refused = desk.preview_roster(path)
+    assert {(e.row, e.column) for e in refused.errors} >= {(4, "户号"), (6, "户号")}
+    assert "请选择所属村（社区）" in refused.errors[0].message
+    preview = desk.preview_roster(path, village=rf.VILLAGE)
+    assert preview.ok, preview.errors
+    desk.confirm_roster(path, preview.digest, village=rf.VILLAGE)
+    with sessions() as session:
+        assert set(session.scalars(select(Household.household_no))) == {rf.HOUSEHOLD_A, rf.HOUSEHOLD_B}
+    with pytest.raises(ScopeError):
+        desk.preview_roster(path, village="150402002201")  # a village of another township
