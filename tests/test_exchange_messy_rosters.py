@@ -85,10 +85,12 @@ def test_a_village_roster_imports_as_it_is(desk, sessions, tmp_path):
     assert desk.open_roster(path).remembered  # the confirmed mapping is kept for this layout
 
 
-@pytest.mark.parametrize("kind", ["gbk", "gb18030", "utf-8-sig", "utf-8", "xls", "two-row"])
+@pytest.mark.parametrize("kind", ["gbk", "gb18030", "utf-8-sig", "utf-8", "xls", "ods", "two-row"])
 def test_other_formats_and_layouts_read_the_same(desk, tmp_path, kind):
     if kind == "xls":
         path = rf.xls_roster(tmp_path / "roster.xls")
+    elif kind == "ods":
+        path = rf.ods_roster(tmp_path / "roster.ods")
     elif kind == "two-row":
         path = rf.two_row_header_xlsx(tmp_path / "two.xlsx")
     else:
