@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from app.client.startup import ClientServices, open_client
+from app.codes import set_display_language
 from app.enrolment import SecretStore
 from app.sync_service import client_sync
 from db.engine import open_local, session_factory
@@ -53,9 +54,13 @@ class Township:
             return list(s.scalars(select(Household.household_no).where(
                 Household.grid_code == grid, Household.deleted.is_(False)).order_by(Household.household_no)))
 
-    def person(self, **where) -> Person:
+    def person(self, head: bool | None = None, **where) -> Person:
+        """A live person with an ID number matching `where` (head: only heads / never heads)."""
         with self.server.session() as s:
-            query = select(Person).where(Person.deleted.is_(False), Person.id_number.is_not(None))
+            query = select(Person).where(Person.deleted.is_(False), Person.id_number.is_not(None),
+                                         Person.merged_into.is_(None))
+            if head is not None:
+                query = query.where((Person.relation_to_head == "02") if head else (Person.relation_to_head != "02"))
             for field, value in where.items():
                 query = query.where(getattr(Person, field) == value)
             person = s.scalars(query.order_by(Person.id)).first()
@@ -107,6 +112,7 @@ class Desktop:
         self.settings = opts.Settings.at_path(str(shots.parent / f"{self.username}.ini"))
         self.settings.set(opts.LANGUAGE, language)
         self._translators = i18n.install(QApplication.instance(), language) if language != "zh_CN" else []
+        set_display_language(language)  # code labels, as ui.app.run does at start
         use_cjk_font(QApplication.instance())
         self.window = build_main_window(Shell(self.context, ImmediateTaskRunner(), self.settings, self.dialogs,
                                               self.forms, self.services, documents_dir=shots.parent))
@@ -159,9 +165,21 @@ class Desktop:
         register.filters.flush()
         return register
 
+    def households_listed(self) -> list[str]:
+        """The household numbers the register's household list shows (every page), unfiltered."""
+        register = self.page("register")
+        register.filters.reset()
+        register.tabs.setCurrentWidget(register.household_view)
+        register.apply_filter(register.filters.current())
+        model = register.households
+        while model.canFetchMore():
+            model.fetchMore()
+        return sorted(model.row_at(i).household_no for i in range(model.rowCount()))
+
     def close(self) -> None:
         for translator in self._translators:
             QCoreApplication.removeTranslator(translator)
+        set_display_language("zh_CN")
         self.window.close()
         self.context.close()
 
