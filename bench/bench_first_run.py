@@ -2,7 +2,9 @@
 user types it — seed the demo township into the embedded server, start it, log in, first sync — and
 then the window's cold start on the database that produced. Printed per phase (wall seconds, the
 time a user waits, timed from the lines the demo prints as it goes) and as their sum
-`demo_first_window`, the time from the command to the first window (target: 20 s at full size).
+`demo_first_window`, the time from the command to the first window (target: 20 s at full size): with a window the demo opens
+it right after logging in and the first sync streams the township in meanwhile, so the sum is seed and
+login plus the window's start; `demo_first_window_synced` adds the first sync.
 CPU seconds of the demo's process tree are printed beside, since on a shared machine wall time
 includes the neighbours. No floor: the phases are the figure."""
 
@@ -20,7 +22,7 @@ from bench.bench_client import ROOT, start_once
 from bench.common import BenchConfig, Figure
 
 # (phase name, the first words of the demo's line that ends it)
-PHASES = (("seed", "正在同步演示数据"), ("sync", "演示服务器"))
+PHASES = (("seed_and_login", "已登录演示账号"), ("sync", "演示服务器"))
 
 
 def _children_cpu() -> float:
@@ -60,4 +62,6 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
     yield Figure("demo_first_run_cpu", cpu, "s")
     window = start_once("window", client_db, workdir)["wall"]
     yield Figure("demo_first_run_window", window, "s")
-    yield Figure("demo_first_window", sum(phases.values()) + window, "s")
+    # With a window the demo opens it right after the login; the first sync then runs inside it.
+    yield Figure("demo_first_window", phases["seed_and_login"] + window, "s")
+    yield Figure("demo_first_window_synced", sum(phases.values()) + window, "s")

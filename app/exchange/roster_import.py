@@ -185,13 +185,14 @@ class _Planner:
 
 
 def plan_import(session: Session, rows: list[RawRow], codes: CodeBook, today: dt.date, scope: str,
-                labels: dict[str, str] | None = None) -> ImportPlan:
+                labels: dict[str, str] | None = None, village: str | None = None) -> ImportPlan:
     """Check every row, apply the household rules to the whole file, compare with the register;
-    nothing is written. `labels`: field → the clerk's header, for naming columns in problems."""
+    nothing is written. `labels`: field → the clerk's header, for naming columns in problems;
+    `village`: the village a roster with the village's own short 户号 (12, 3-12) belongs to."""
     labels = {**FIELD_HEADERS, **(labels or {})}
     if not rows:
         return ImportPlan((RowError(0, "", "表中没有数据行"),), (), ())
-    checker = RowChecker(codes, today, scope, labels)
+    checker = RowChecker(codes, today, scope, labels, village)
     drafts = [checker.check(raw) for raw in rows]
     for d in drafts:
         if d.values.get("relation_to_head") == "01":

@@ -24,11 +24,11 @@ def _pct(value: float | None) -> str:
 @router.get("")
 def overview(request: Request, who: ConsoleUser = Depends(readers), session: Session = Depends(db_session)):
     today = beijing_now().date()
-    towns, categories = outcomes.outcomes(session, who.scope, today)
-    return render(request, "leader_overview.html", who, towns=towns, categories=categories, pct=_pct,
+    figures = outcomes.overview(session, who.scope, today)
+    return render(request, "leader_overview.html", who, towns=figures.towns, categories=figures.categories, pct=_pct,
                   whistles=outcomes.whistle_response(session, who.scope),
                   departments=outcomes.code_labels(session, "department"),
-                  months=outcomes.monthly(session, who.scope, today))
+                  months=figures.months)
 
 
 @router.get("/burden")
