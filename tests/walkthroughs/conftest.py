@@ -10,6 +10,7 @@ a second grid (…002) so grid scope has something to tell apart."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from app.codes import set_display_language
 from app.enrolment import SecretStore
 from app.sync_service import client_sync
 from db.engine import open_local, session_factory
-from db.models import Household, Person, Region
+from db.models import Household, Person, Region, Task, TaskTarget
 from demo import DEMO_TOWNSHIP, generate_township
 from server.adopt import adopt_unversioned
 from tests.client_sync_support import MemoryKeyring
@@ -83,6 +84,13 @@ def township(tmp_path_factory) -> Township:
                 household.grid_code = village + "002"
                 for person in s.scalars(select(Person).where(Person.household_id == household.id)):
                     person.grid_code = village + "002"
+            task = Task(task_no="RW2026120600001", title="核实独居老人住房安全", department_code="mz", kind="1",
+                        priority=2, issued_at=dt.datetime(2026, 12, 1, 9), due_at=dt.datetime(2026, 12, 31, 17),
+                        region_code=DEMO_TOWNSHIP + "000", requested_fields=[], issued_by="民政局")
+            s.add(task)
+            s.flush()
+            s.add(TaskTarget(task_id=task.id, region_code=DEMO_TOWNSHIP + "000", status="20", handled_count=0,
+                             total_count=0))
             s.commit()
             adopt_unversioned(s)
             s.commit()
