@@ -140,7 +140,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cs_30": ("分派", "Dispatched"), "cs_40": ("签收", "Signed"), "cs_45": ("退单", "Returned"),
     "cs_50": ("处置中", "Handling"), "cs_55": ("延期申请", "Extension asked"), "cs_60": ("回单待审", "Submitted"),
     "cs_70": ("办结", "Closed"), "cs_80": ("已回访", "Revisited"), "cs_90": ("归档", "Archived"),
-    "case_status": ("事件状态", "Case status"), "no_login_counting": ("只统计结果，不统计登录或录入次数。",
+    "case_status": ("事件状态", "Case status"),
+    "as_of": ("数据截至 {time}（每 5 分钟更新；明细列表为实时）。", "Figures as of {time} (refreshed every 5 minutes; the lists are live)."), "no_login_counting": ("只统计结果，不统计登录或录入次数。",
                                                                      "Outcomes only: logins and entries are not counted."),
 }
 
