@@ -41,8 +41,8 @@ def build_parser(commands: Sequence[Callable[[Any], None]] = ()) -> argparse.Arg
 
 
 def _add_optional_commands(sub) -> None:
-    """Commands owned by other modules of app/ register themselves here (sync, bundles, protection)."""
-    for module_name in ("app.cli_sync", "app.cli_protection"):
+    """Commands owned by other modules of app/ register themselves here (sync, bundles, protection, updates)."""
+    for module_name in ("app.cli_sync", "app.cli_protection", "app.cli_update", "app.cli_exchange"):
         try:
             module = __import__(module_name, fromlist=["add_commands"])
         except ModuleNotFoundError as exc:

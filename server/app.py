@@ -9,12 +9,14 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from server.auth_cache import PrincipalCache
 from server.config import Settings, load_settings
+from server.console import mount as mount_console
 from server.db import make_server_engine, session_factory
 from server.errors import ERROR_RESPONSES, install_error_handlers
+from server.identity import IdentityCache, IdentityMiddleware
 from server.landing import install_landing_pages
 from server.logs import configure_logging
 from server.middleware import RequestMiddleware
-from server.routers import audit, auth, department, intake, reference, review, sync, users
+from server.routers import audit, auth, department, intake, reference, review, sync, updates, users
 
 API_PREFIX = "/api/v1"
 
@@ -30,12 +32,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.principals = PrincipalCache(settings.auth_cache_seconds)
-    for module in (auth, users, reference, review, department, sync, intake, audit):
+    for module in (auth, users, reference, review, department, sync, intake, audit, updates):
         app.include_router(module.router, prefix=API_PREFIX)
+    mount_console(app)
     install_landing_pages(app, API_PREFIX)
     install_error_handlers(app)
     # Level 6, not starlette's 9: a 1,000-record pull page (410 kB) compresses in 4.4 ms instead of 16.7 ms
     # for 6 % more bytes (51 kB vs 48 kB), measured on the demo township.
+    app.state.identity = IdentityCache(app.state.sessions)
+    app.add_middleware(IdentityMiddleware, cache_of=lambda: app.state.identity, api_prefix=API_PREFIX)
     app.add_middleware(GZipMiddleware, minimum_size=4096, compresslevel=6)
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes,
                        larger_bodies={f"{API_PREFIX}/sync/bundle": settings.max_bundle_bytes})

@@ -41,6 +41,7 @@ def fresh_pg_engine():
     names = ", ".join(t.name for m in (Base.metadata, ServerBase.metadata) for t in m.sorted_tables)
     with engine.begin() as conn:
         conn.exec_driver_sql(f"TRUNCATE {names}")
+        conn.exec_driver_sql("ALTER SEQUENCE sync_seq RESTART")  # numbers from 1 again (server.store.numbering)
     with sessionmaker(engine)() as session:
         init_store(session)
         session.commit()

@@ -98,6 +98,10 @@ class ScriptedDialogs:
         self.suggested = suggested
         return self.paths.popleft() if self.paths else None
 
+    def open_path(self, parent, title, file_filter) -> str | None:
+        self.asked.append(title)
+        return self.paths.popleft() if self.paths else None
+
     def open_file(self, path) -> None:
         self.opened.append(path)
 

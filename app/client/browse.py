@@ -29,6 +29,10 @@ class RegisterFilter:
     tag: str = ""
     status: str = ""
     text: str = ""
+    visit: str = ""  # "never": never visited; "overdue": overdue under the visit rules (household_ids)
+    household_ids: tuple[str, ...] | None = None  # only these households (worked out by the desk)
+
+ANY_TAG = "*"  # the tag filter's "any tag"
 
 
 @dataclass(frozen=True)
@@ -77,9 +81,9 @@ def scoped(model, scope: str):
 def _tagged(subject_type: str, subject_id, tag: str):
     # An IN over the (indexed) tag code is evaluated once; a correlated EXISTS per row took seconds
     # on a full township.
+    which = () if tag == ANY_TAG else (TagAssignment.tag_code == tag,)
     return subject_id.in_(select(TagAssignment.subject_id).where(
-        TagAssignment.tag_code == tag, TagAssignment.subject_type == subject_type,
-        TagAssignment.deleted.is_(False)))
+        *which, TagAssignment.subject_type == subject_type, TagAssignment.deleted.is_(False)))
 
 
 def person_rows(session: Session, scope: str, flt: RegisterFilter, offset: int, limit: int) -> list[PersonRow]:
@@ -137,6 +141,10 @@ def household_rows(session: Session, scope: str, flt: RegisterFilter, offset: in
     if flt.text:
         stmt = stmt.where(or_(Household.household_no.contains(flt.text), Household.address.contains(flt.text),
                               head.name.contains(flt.text)))
+    if flt.visit == "never":
+        stmt = stmt.where(Household.last_visit_on.is_(None))
+    if flt.household_ids is not None:
+        stmt = stmt.where(Household.id.in_(flt.household_ids))
     stmt = stmt.order_by(Household.household_no, Household.id).offset(offset).limit(limit)
     return [
         HouseholdRow(id=h.id, household_no=h.household_no, head_name=head_name or "", address=h.address,

@@ -76,7 +76,7 @@ class OneFormDesk:
         detail = self.tasks.get(target_id)
         book = self._context.register.code_book()
         fields = tuple(FieldSpec(name, FIELD_LABELS.get(name, name),
-                                 tuple((e.code, e.label_zh) for e in book.entries(CODED_FIELDS[name]))
+                                 tuple((e.code, e.label) for e in book.entries(CODED_FIELDS[name]))
                                  if name in CODED_FIELDS else ())
                        for name in detail.requested_fields)
         handled = {link.household_id: link.handled for link in detail.links}

@@ -8,7 +8,6 @@ import uuid
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server import accounts
@@ -19,6 +18,7 @@ from server.errors import ApiError
 from server.models import ROLE_LABELS, Device, User
 from server.store.tables import DeviceSyncState
 from server.timefmt import UtcTime
+from server.user_admin import managed_devices
 from sync.wire import ACCEPTED_SCHEMA_VERSIONS, SCHEMA_VERSION
 
 router = APIRouter(tags=["accounts"])
@@ -132,14 +132,8 @@ def me(who: Principal = Depends(principal), session: Session = Depends(db_sessio
 
 
 def _manageable(session: Session, who: Principal):
-    """Devices a caller may see and revoke: their own; a township admin also those of users inside
-    its scope; the city admin all."""
-    query = select(Device, User.username).join(User, User.id == Device.user_id).order_by(Device.created_at)
-    if who.role == "city_admin":
-        return query
-    if who.role == "township_admin":
-        return query.where(User.scope_prefix.startswith(who.scope_prefix))
-    return query.where(Device.user_id == who.user_id)
+    """Devices a caller may see and revoke (server.user_admin.managed_devices)."""
+    return managed_devices(who.role, who.scope_prefix, who.user_id)
 
 
 def _device_info(device: Device, username: str, session: Session) -> DeviceInfo:

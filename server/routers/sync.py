@@ -32,6 +32,7 @@ from server import bundles
 from server.deps import Principal, db_session, principal, schema_version, settings_of
 from server.errors import ApiError
 from server.snapshot import parse_position, snapshot_images, snapshot_rows
+from server.store.numbering import CURSOR_KEY, current_cursor
 from server.sync_service import pull_page, push_batch, snapshot_chunks
 
 router = APIRouter(prefix="/sync", tags=["sync"], dependencies=[Depends(schema_version)])
@@ -103,10 +104,15 @@ def _chunk_lines(request: Request, who: Principal, after: tuple[str, str] | None
                  chunk_size: int, form: str) -> Iterator[bytes]:
     app = request.app
     engine = app.state.engine
+    info = {}
     if engine.dialect.name == "postgresql":
+        # The cursor first, in a transaction of its own: every number up to it is committed before
+        # the snapshot's transaction starts, so the snapshot holds them all (server.store.numbering).
+        with Session(engine) as first:
+            info[CURSOR_KEY] = current_cursor(first)
         engine = engine.execution_options(isolation_level="REPEATABLE READ")
     chunks = {"records": snapshot_chunks, "rows": snapshot_rows, "sqlite": snapshot_images}[form]
-    with Session(engine) as session:
+    with Session(engine, info=info) as session:
         for chunk in chunks(session, who, chunk_size, after):
             image = chunk.image
             if form != "sqlite":

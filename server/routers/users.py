@@ -17,10 +17,10 @@ from server.deps import Principal, db_session, forget_principals, require_roles,
 from server.errors import ApiError
 from server.models import ROLE_LABELS, ROLES, User
 from server.timefmt import UtcTime
+from server.user_admin import managed_users, may_manage
 
 router = APIRouter(prefix="/users", tags=["accounts"])
 ADMINS = ("city_admin", "township_admin")
-TOWNSHIP_MANAGED = ("township_staff", "village_cadre", "grid_worker")
 
 
 class UserOut(BaseModel):
@@ -53,18 +53,13 @@ def _out(user: User) -> UserOut:
 
 
 def _may_manage(who: Principal, role: str, scope_prefix: str) -> bool:
-    if who.role == "city_admin":
-        return True
-    return role in TOWNSHIP_MANAGED and bool(scope_prefix) and scope_prefix.startswith(who.scope_prefix)
+    return may_manage(who.role, who.scope_prefix, role, scope_prefix)
 
 
 @router.get("", response_model=list[UserOut])
 def list_users(who: Principal = Depends(require_roles(*ADMINS)),
                session: Session = Depends(db_session)) -> list[UserOut]:
-    query = select(User).order_by(User.username)
-    if who.role != "city_admin":
-        query = query.where(User.scope_prefix.startswith(who.scope_prefix), User.role.in_(TOWNSHIP_MANAGED))
-    return [_out(u) for u in session.scalars(query)]
+    return [_out(u) for u in session.scalars(managed_users(who.role, who.scope_prefix))]
 
 
 @router.post("", response_model=UserOut, status_code=201)

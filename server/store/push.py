@@ -8,9 +8,9 @@ A push transaction merges first and numbers last (docs/decisions/0007-late-seque
   same record or device merge one after the other, while pushes to different records run side by side;
 - the merge (Python, per change) writes entity rows and hands out provisional sequence numbers
   (-1, -2, …) that stay in this store's buffer;
-- `SqlMergeStore.finish()` then takes the sequence lock (`UPDATE sync_counter SET last_seq = last_seq
-  + n`, held until commit), turns the provisional numbers into `last_seq + 1 … + n` and writes the
-  change log, the answers, the review items and the version heads with one executemany each.
+- `SqlMergeStore.finish()` then takes the real numbers (`server.store.numbering`: on PostgreSQL from
+  a sequence, no lock held to commit — decision 0009; on SQLite from the counter row) and writes the
+  change log, the answers, the review items and the version heads, provisional numbers replaced.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from db.base import synced_models
 from db.ids import new_id
 from server.store.common import _STORE_KEY, _chunks, _fields_of, _is_postgres, _model, _utcnow, init_store
+from server.store.numbering import publish, take_numbers
 from server.store.tables import (
     AppliedChange,
     ChangeLogEntry,
@@ -272,23 +273,24 @@ class SqlMergeStore:
         session.flush()
         heads = [(key, head) for key, head in self._heads.items() if head is not None and head.dirty]
         if self.postgres and self._taken:
-            base = _number_and_write(session, self._taken, self._log, self._answers, self._reviews, heads, self.now)
+            numbers = _number_and_write(session, self._taken, self._log, self._answers, self._reviews, heads,
+                                        self.now)
         else:
-            base = _allocate(session, self._taken) if self._taken else 0
-            self._write(heads, base)
+            numbers = take_numbers(session, self._taken)
+            self._write(heads, numbers)
 
         def final(seq: int | None) -> int | None:
-            return base - seq if seq is not None and seq < 0 else seq
+            return numbers[-seq - 1] if seq is not None and seq < 0 else seq
 
         for _key, head in heads:
             head.seq, head.new, head.dirty = final(head.seq), False, False
             head.versions = {n: [final(v[0]), *v[1:]] for n, v in head.versions.items()}
         return lambda r: dataclasses.replace(r, server_seq=final(r.server_seq)) if (r.server_seq or 0) < 0 else r
 
-    def _write(self, heads: list[tuple[tuple[str, str], _Head]], base: int) -> None:
-        """The bookkeeping rows numbered from `base`, one executemany per table (the SQLite path)."""
+    def _write(self, heads: list[tuple[tuple[str, str], _Head]], numbers: list[int]) -> None:
+        """The bookkeeping rows with their `numbers`, one executemany per table (the SQLite path)."""
         def final(seq: int | None) -> int | None:
-            return base - seq if seq is not None and seq < 0 else seq
+            return numbers[-seq - 1] if seq is not None and seq < 0 else seq
 
         for rows in (self._log, self._answers, self._reviews):
             for row in rows:
@@ -306,20 +308,20 @@ class SqlMergeStore:
             self.session.execute(update(RecordVersion), changed)
 
 
-# One statement on PostgreSQL: take the sequence lock and `n` numbers (c.base + 1 … c.base + n), then
-# write the change log, the answers, the review items and the version heads with provisional numbers
-# (-k) replaced by c.base + k — also inside each head's field versions {field: [seq, hlc, device, user]}.
+# One statement on PostgreSQL, after `publish`: take `n` numbers from the sequence (c.nums, increasing),
+# then write the change log, the answers, the review items and the version heads with provisional
+# numbers (-k) replaced by c.nums[k] — also inside each head's field versions {field: [seq, hlc, device, user]}.
 _VERSIONS = """COALESCE((SELECT json_object_agg(e.key, CASE WHEN (e.value->>0)::bigint < 0
-        THEN json_build_array(c.base - (e.value->>0)::bigint, e.value->1, e.value->2, e.value->3) ELSE e.value END)
+        THEN json_build_array(c.nums[-(e.value->>0)::int], e.value->1, e.value->2, e.value->3) ELSE e.value END)
     FROM json_each(r.versions) AS e), '{}'::json)"""
 _HEAD_ROWS = "json_to_recordset(CAST(:{} AS json)) AS r(entity text, record_id text, seq bigint, region text, versions json)"
 _NUMBER_AND_WRITE = text(f"""
 WITH c AS (
-    UPDATE sync_counter SET last_seq = last_seq + :n WHERE id = 1 RETURNING last_seq - :n AS base
+    SELECT array_agg(s.n ORDER BY s.n) AS nums FROM (SELECT nextval('sync_seq') AS n FROM generate_series(1, :n)) s
 ), log AS (
     INSERT INTO sync_change_log (server_seq, change_id, device_id, username, entity, record_id, op, fields, hlc,
                                  region_code, old_region_code, recorded_at)
-    SELECT c.base - r.server_seq, r.change_id, r.device_id, r.username, r.entity, r.record_id, r.op, r.fields,
+    SELECT c.nums[-r.server_seq], r.change_id, r.device_id, r.username, r.entity, r.record_id, r.op, r.fields,
            r.hlc, r.region_code, r.old_region_code, :now
     FROM c, json_to_recordset(CAST(:log AS json)) AS r(server_seq bigint, change_id text, device_id text,
         username text, entity text, record_id text, op text, fields json, hlc text, region_code text,
@@ -328,7 +330,7 @@ WITH c AS (
     INSERT INTO sync_applied_changes (change_id, device_id, device_seq, payload_hash, outcome, server_seq, code,
                                       message, applied_at)
     SELECT r.change_id, r.device_id, r.device_seq, r.payload_hash, r.outcome,
-           CASE WHEN r.server_seq < 0 THEN c.base - r.server_seq ELSE r.server_seq END, r.code, r.message, :now
+           CASE WHEN r.server_seq < 0 THEN c.nums[-r.server_seq] ELSE r.server_seq END, r.code, r.message, :now
     FROM c, json_to_recordset(CAST(:answers AS json)) AS r(change_id text, device_id text, device_seq bigint,
         payload_hash text, outcome text, server_seq bigint, code text, message text)
 ), reviews AS (
@@ -336,7 +338,7 @@ WITH c AS (
         change_id, server_seq, winner_value, winner_device, winner_user, winner_hlc, loser_value, loser_device,
         loser_user, loser_hlc, created_at)
     SELECT r.id, r.kind, r.state, r.entity, r.record_id, r.field, r.related_record_id, r.region_code, r.change_id,
-           c.base - r.server_seq, r.winner_value, r.winner_device, r.winner_user, r.winner_hlc, r.loser_value,
+           c.nums[-r.server_seq], r.winner_value, r.winner_device, r.winner_user, r.winner_hlc, r.loser_value,
            r.loser_device, r.loser_user, r.loser_hlc, :now
     FROM c, json_to_recordset(CAST(:reviews AS json)) AS r(id text, kind text, state text, entity text,
         record_id text, field text, related_record_id text, region_code text, change_id text, server_seq bigint,
@@ -344,19 +346,19 @@ WITH c AS (
         loser_device text, loser_user text, loser_hlc text)
 ), new_heads AS (
     INSERT INTO sync_record_versions (entity, record_id, server_seq, region_code, field_versions)
-    SELECT r.entity, r.record_id, c.base - r.seq, r.region, {_VERSIONS}
+    SELECT r.entity, r.record_id, c.nums[-r.seq], r.region, {_VERSIONS}
     FROM c, {_HEAD_ROWS.format("new_heads")}
 ), heads AS (
-    UPDATE sync_record_versions v SET server_seq = c.base - r.seq, region_code = r.region, field_versions = {_VERSIONS}
+    UPDATE sync_record_versions v SET server_seq = c.nums[-r.seq], region_code = r.region, field_versions = {_VERSIONS}
     FROM c, {_HEAD_ROWS.format("heads")}
     WHERE v.entity = r.entity AND v.record_id = r.record_id
 )
-SELECT base FROM c""")
+SELECT nums FROM c""")
 
 
 def _number_and_write(session: Session, count: int, log: list[dict], answers: list[dict], reviews: list[dict],
-                      heads: list[tuple[tuple[str, str], _Head]], now: dt.datetime) -> int:
-    """`_NUMBER_AND_WRITE` for this push; returns the number before the push's first one."""
+                      heads: list[tuple[tuple[str, str], _Head]], now: dt.datetime) -> list[int]:
+    """`_NUMBER_AND_WRITE` for this push (published first); returns the numbers it took, in order."""
     def rows(items: list[dict], drop: tuple[str, ...]) -> str:
         return json.dumps([{k: v for k, v in item.items() if k not in drop} for item in items])
 
@@ -367,14 +369,8 @@ def _number_and_write(session: Session, count: int, log: list[dict], answers: li
     params = {"n": count, "now": now, "log": rows(log, ("recorded_at",)), "answers": rows(answers, ("applied_at",)),
               "reviews": rows(reviews, ("created_at", "resolved_by", "resolved_at", "resolution")),
               "new_heads": head_rows(True), "heads": head_rows(False)}
-    base = session.execute(_NUMBER_AND_WRITE, params).scalar_one_or_none()
-    if base is None:  # no counter row yet
-        init_store(session)
-        base = session.execute(_NUMBER_AND_WRITE, params).scalar_one()
-    counter = session.identity_map.get(session.identity_key(SyncCounter, 1))
-    if counter is not None:
-        session.expire(counter)
-    return base
+    publish(session)
+    return list(session.execute(_NUMBER_AND_WRITE, params).scalar_one())
 
 
 def _review_row(review, change: Change, seq: int, region: str, now: dt.datetime) -> dict[str, Any]:
@@ -403,20 +399,6 @@ def _touch_counter(session: Session) -> None:
                            .values(last_seq=SyncCounter.last_seq).execution_options(synchronize_session=False))
     if done.rowcount == 0:
         init_store(session)
-
-
-def _allocate(session: Session, count: int) -> int:
-    """Take the sequence lock (held until commit) and `count` numbers; returns the last one before them."""
-    raise_by = (update(SyncCounter).where(SyncCounter.id == 1).values(last_seq=SyncCounter.last_seq + count)
-                .returning(SyncCounter.last_seq).execution_options(synchronize_session=False))
-    last = session.execute(raise_by).scalar_one_or_none()
-    if last is None:
-        init_store(session)
-        last = session.execute(raise_by).scalar_one()
-    counter = session.identity_map.get(session.identity_key(SyncCounter, 1))
-    if counter is not None:
-        session.expire(counter)
-    return last - count
 
 
 def _remember_invalid(store: SqlMergeStore, raw: Any, device_id: str, error: WireError) -> ChangeResult:

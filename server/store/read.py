@@ -1,4 +1,4 @@
-"""The read half of the server's sync store: the committed cursor, pull (records past a cursor in
+"""The read half of the server's sync store: pull (records past a cursor in
 a scope, plus evictions) and the snapshot, and the open review items.
 
 Pull serves records, not raw log entries: each in-scope record whose latest `server_seq` is past the
@@ -17,14 +17,10 @@ from sqlalchemy.orm import Session
 
 from db.base import synced_models
 from server.store.common import _model, _names, in_scope, region_in_scope
-from server.store.tables import ChangeLogEntry, RecordVersion, ReviewItem, SyncCounter
+from server.store.numbering import current_cursor
+from server.store.tables import ChangeLogEntry, RecordVersion, ReviewItem
 from sync.pages import Page, PulledRecord, SnapshotChunk
 from sync.wire import PUSH_ONLY_ENTITIES, encode_value
-
-
-def current_cursor(session: Session) -> int:
-    """The last committed sequence number (read afresh: the counter moves under other sessions)."""
-    return session.scalar(select(SyncCounter.last_seq).where(SyncCounter.id == 1)) or 0
 
 
 def _load_records(session: Session, heads: list[tuple[str, str, int]]) -> list[PulledRecord]:

@@ -1,8 +1,9 @@
 """Server-only tables: the declarative base the city server's own tables hang on (`ServerBase`) and
 the sync bookkeeping the store in `server/store/` keeps beside the entity tables.
 
-- `SyncCounter`: one row holding the last `server_seq`; the push transaction locks it (SELECT … FOR
-  UPDATE on PostgreSQL) so sequence numbers are handed out in commit order and a puller never skips.
+- `SyncCounter`: on SQLite, one row holding the last `server_seq` (the push transaction takes it
+  with the database's write lock). On PostgreSQL the numbers come from the sequence `sync_seq`
+  instead, and pulls serve below the oldest number in flight (server.store.numbering).
 - `ChangeLogEntry`: every accepted change, as applied (the fields that actually took effect), with a
   strictly increasing `server_seq`, the record's region before and after (scope and evictions).
 - `RecordVersion`: per record, its latest `server_seq`, current region and the per-field versions
