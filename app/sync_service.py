@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +26,7 @@ from app.errors import UserFacingError
 
 # Re-exported: callers written before the review service moved import it from here.
 from app.outbox_review import OutboxReview, RecordSyncState, RejectedChange  # noqa: F401
-from app.reference_data import refresh_regions
+from app.reference_data import refresh_people, refresh_regions
 from app.services.context import beijing_now
 from db.client import SyncState
 from db.models import Region
@@ -196,10 +197,11 @@ class SyncService:
 
     def _refresh_reference(self, transport: Transport) -> None:
         """Fetch the region tree when this database has none yet (first sync, or an older client
-        database) and the transport reaches the reference endpoints; later cycles keep it, so a
-        no-op sync stays one push and one pull."""
+        database) and the people directory when it is due, when the transport reaches the reference
+        endpoints; later cycles keep the tree, so a no-op sync stays one push and one pull."""
         if REFERENCE_DATA not in transport.capabilities:
             return
+        refresh_people(transport, self._sessions, time.time())
         with self._sessions() as session:
             if session.scalar(select(func.count()).select_from(Region)):
                 return
