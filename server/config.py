@@ -41,6 +41,8 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     clock_skew_seconds: int = 300
+    # A device creating this many persons a day whose ID number is held outside its scope: an audit alarm.
+    duplicate_alarm_per_day: int = 10
     log_level: str = "INFO"
 
     @property

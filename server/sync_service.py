@@ -21,6 +21,7 @@ from db.models import Person, TaskFeedback, TaskTarget
 from db.server import RecordVersion
 from server.deps import Principal
 from server.idcheck import RESIDENT_ID, valid_resident_id
+from server.references import DUPLICATE_ALARM_PER_DAY, EdgeChecks, raise_duplicate_alarm
 from server.scope import (
     DepartmentView,
     assigned_targets_condition,
@@ -31,7 +32,7 @@ from server.scope import (
 from server.sensitive import hide_sensitive_tags, sensitive_write
 from server.snapshot import load_records, region_scope, snapshot_from
 from sync import store_sql
-from sync.merge import ChangeResult
+from sync.merge import ChangeResult, PushContext
 from sync.store_sql import Page, PulledRecord, SqlMergeStore
 from sync.wire import Change, WireError
 
@@ -81,6 +82,8 @@ class _Batch:
 
     def __init__(self, session: Session, who: Principal):
         self.session, self.who = session, who
+        self.edge = EdgeChecks(session, who)
+        self.context = PushContext(who.username, 0, vet=self.edge, placement=self.edge.placement)
         self.results: list[ChangeResult] = []
         self.run: list[tuple[Any, Change | WireError]] = []
 
@@ -96,7 +99,7 @@ class _Batch:
         now_ms = int(time.time() * 1000)
         self.results.extend(store_sql.push(
             self.session, self.who.device_id, self.who.username, [raw for raw, _ in items], now_ms,
-            may_write=may_write, parsed=[parsed for _, parsed in items], finish=False))
+            may_write=may_write, parsed=[parsed for _, parsed in items], finish=False, context=self.context))
 
     def refuse_or_send(self, raw: Any, change: Change, refusal: tuple[str, str] | None, may_write) -> None:
         answer = _refusal(self.session, change, *refusal) if refusal else None
@@ -143,10 +146,12 @@ class _Batch:
         self.send([(raw, change)], self.region_rule)
 
 
-def push_batch(session: Session, who: Principal, changes: list[Any]) -> list[ChangeResult]:
+def push_batch(session: Session, who: Principal, changes: list[Any],
+               duplicate_alarm_per_day: int = DUPLICATE_ALARM_PER_DAY) -> list[ChangeResult]:
     """Answer every change of a batch, in order; the caller commits once for the whole batch.
     The locks the merge needs are taken first for the whole batch, the sequence numbers last
-    (`sync.store_sql`), so the batch's own checks and runs never wait on the sequence lock."""
+    (`sync.store_sql`), so the batch's own checks and runs never wait on the sequence lock.
+    Values are checked at the edge (sync.wire, server.references) before anything merges."""
     parsed = [store_sql.parse_one(raw, who.device_id) for raw in changes]
     store = SqlMergeStore.of(session)
     store.begin(who.device_id, [change for change, _ in parsed if isinstance(change, Change)])
@@ -155,6 +160,8 @@ def push_batch(session: Session, who: Principal, changes: list[Any]) -> list[Cha
         batch.add(raw, change, decoded)
     batch.flush()
     final = store.finish()
+    if batch.edge.hidden_duplicates:
+        raise_duplicate_alarm(session, who, store.now, duplicate_alarm_per_day)
     return [final(result) for result in batch.results]
 
 
