@@ -61,25 +61,65 @@ class ProgressBar:
         self.out.flush()
 
 
+def _database_path(args: argparse.Namespace) -> Path:
+    return Path(args.database) if args.database else paths.local_db_path()
+
+
 def _open(args: argparse.Namespace) -> tuple[object, object, EnrolmentService, SyncService]:
-    from app.protection import DatabaseKeys, open_protected
+    """The local database as the window opens it: with its keyring key when encrypted, and encrypted
+    now (before a sync writes anything) when the enrolled role requires it and it is still plain."""
+    from app.enrolment import read_enrolment
+    from app.protection import DatabaseKeys, escrow_if_pending, open_protected, protect_on_open
     from app.sync_service import client_sync
     from db.engine import session_factory
     from sync.capture import install_capture
 
-    path = Path(args.database) if args.database else paths.local_db_path()
-    engine = open_protected(path, DatabaseKeys())  # an encrypted database opens with its keyring key
+    path, keys = _database_path(args), DatabaseKeys()
+    engine = open_protected(path, keys)  # an encrypted database opens with its keyring key
+    with session_factory(engine)() as session:
+        enrolled = read_enrolment(session)
+    if enrolled is not None:
+        engine = protect_on_open(path, engine, enrolled.role, keys)
     sessions = session_factory(engine)
     enrolment, sync = client_sync(engine, sessions, ca_bundle=args.ca_bundle)
     install_capture(sessions, enrolment.device_id())
+    if enrolled is not None:
+        escrow_if_pending(path, sessions, keys, enrolment.transport)
     return engine, sessions, enrolment, sync
 
 
+def _read_password(from_stdin: bool) -> str:
+    """The password from standard input (--password-stdin) or typed at the terminal. No terminal, or
+    end of input (Ctrl+D) at the prompt, is a clear refusal rather than a traceback."""
+    from app.errors import UserFacingError
+
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise UserFacingError("password_not_given")
+        return line.rstrip("\n")
+    if not sys.stdin or not sys.stdin.isatty():
+        raise UserFacingError("password_needs_terminal")
+    try:
+        password = getpass.getpass("密码：")
+    except EOFError:
+        print(file=sys.stderr)
+        raise UserFacingError("password_not_given") from None
+    if not password:
+        raise UserFacingError("password_not_given")
+    return password
+
+
 def _cmd_login(args: argparse.Namespace) -> int:
+    password = _read_password(args.password_stdin)  # asked before anything is opened or written
     engine, _sessions, enrolment, _sync = _open(args)
     try:
-        password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("密码：")
         done = enrolment.enrol(args.server, args.user, password)
+        # A village laptop is encrypted from its first login on, before any sync brings data down.
+        from app.protection import DatabaseKeys, secure_after_enrolment
+
+        engine = secure_after_enrolment(_database_path(args), done.role, DatabaseKeys(), enrolment.transport(),
+                                        engine)
         print(f"已登录 {done.server_url}（用户 {done.username}，设备 {done.device_id}）")
         return 0
     finally:

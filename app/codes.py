@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import UserFacingError
 from db.models import CodeEntry
-from resources import code_table_files
+from resources import code_labels_en, code_table_files
 
 CODE_NAMESPACE = uuid.UUID("0d7f6c2a-8b1e-4c55-9a3e-2f41b7e6c9d0")
 
@@ -42,6 +42,22 @@ class CodeItem:
     scope_prefix: str = ""
     sort_order: int = 0
     active: bool = True
+    label_en: str = ""
+
+    @property
+    def label(self) -> str:
+        """The label in the interface language: English when the interface is English and the entry has an
+        English label, Chinese otherwise (a township's local entry may have only a Chinese one)."""
+        return self.label_en if _DISPLAY["english"] and self.label_en else self.label_zh
+
+
+_DISPLAY = {"english": False}
+
+
+def set_display_language(lang: str) -> None:
+    """The interface language code labels are shown in (the desktop sets it from its language setting at
+    start; printed forms keep their Chinese labels through `label_zh`)."""
+    _DISPLAY["english"] = lang.lower().startswith("en")
 
 
 def code_entry_id(table: str, code: str, scope_prefix: str = "") -> str:
@@ -52,14 +68,16 @@ def code_entry_id(table: str, code: str, scope_prefix: str = "") -> str:
 @lru_cache(maxsize=1)
 def _resource_tables() -> dict[str, tuple[CodeItem, ...]]:
     tables: dict[str, tuple[CodeItem, ...]] = {}
+    english = code_labels_en()
     for path in code_table_files():
         data = json.loads(path.read_text(encoding="utf-8"))
         for name, table in data["tables"].items():
             if name in tables:
                 raise ValueError(f"code table {name} defined twice (second in {path.name})")
+            labels_en = english.get(name, {})
             tables[name] = tuple(
                 CodeItem(name, e["code"], e["label_zh"], e.get("parent"),
-                         MappingProxyType(dict(e.get("attrs", {}))), "", i * 10)
+                         MappingProxyType(dict(e.get("attrs", {}))), "", i * 10, True, labels_en.get(e["code"], ""))
                 for i, e in enumerate(table["entries"])
             )
     return tables
@@ -87,14 +105,14 @@ def resource_label(table: str, code: str) -> str:
 def _row_for(item: CodeItem) -> dict[str, Any]:
     return {
         "id": code_entry_id(item.table, item.code, item.scope_prefix),
-        "table": item.table, "code": item.code, "label_zh": item.label_zh, "label_en": "",
+        "table": item.table, "code": item.code, "label_zh": item.label_zh, "label_en": item.label_en,
         "parent_code": item.parent_code, "scope_prefix": item.scope_prefix,
         "attrs": dict(item.attrs), "sort_order": item.sort_order, "active": True,
         "deleted": False, "deletion_gen": 0,
     }
 
 
-_COMPARED = ("label_zh", "parent_code", "attrs", "sort_order")
+_COMPARED = ("label_zh", "label_en", "parent_code", "attrs", "sort_order")
 
 
 def seed_code_entries(session: Session) -> tuple[int, int]:
@@ -148,7 +166,7 @@ class CodeBook:
         rows = session.scalars(select(CodeEntry).where(CodeEntry.deleted.is_(False))).all()
         items = [
             CodeItem(r.table, r.code, r.label_zh, r.parent_code, MappingProxyType(dict(r.attrs or {})),
-                     r.scope_prefix or "", r.sort_order or 0, bool(r.active))
+                     r.scope_prefix or "", r.sort_order or 0, bool(r.active), r.label_en or "")
             for r in rows if visible_to(r.scope_prefix or "", scope_prefix)
         ]
         return cls(items)
@@ -165,7 +183,7 @@ class CodeBook:
 
     def label(self, table: str, code: str | None, default: str = "") -> str:
         item = self._by_key.get((table, code or ""))
-        return item.label_zh if item else default
+        return item.label if item else default
 
     def attr(self, table: str, code: str, name: str, default: Any = None) -> Any:
         item = self._by_key.get((table, code))

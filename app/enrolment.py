@@ -84,6 +84,10 @@ def check_secure_keyring(backend: keyring.backend.KeyringBackend | None = None) 
     keyring itself ranks a backend with priority below 1 as not recommended; a chainer is secure when
     it has at least one secure member."""
     backend = backend or keyring.get_keyring()
+    if getattr(backend, "memory_only", False):
+        # Keeps secrets in this process's memory and writes nothing anywhere (the demo's keyring, which
+        # discovery never offers: it is only ever handed over explicitly). Nothing to leak; lost at exit.
+        return
     members = getattr(backend, "backends", None)
     if members is not None:
         for member in members:

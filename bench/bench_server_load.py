@@ -178,7 +178,7 @@ def _township_state(lab: ServerLab) -> tuple[dict[str, list[str]], int]:
     out = lab.python("import json\nfrom sqlalchemy import select\n"
                      "from db.models import Household\nfrom server.config import load_settings\n"
                      "from server.db import make_server_engine, session_factory\n"
-                     "from sync.store_sql import current_cursor\n"
+                     "from server.store import current_cursor\n"
                      "e = make_server_engine(load_settings().database_url)\n"
                      "villages = {}\n"
                      "with session_factory(e)() as s:\n"
@@ -231,7 +231,7 @@ def _lost(lab: ServerLab, accepted: list[str]) -> tuple[int, int]:
     """(accepted changes missing from the change log, duplicate log entries or sequence numbers)."""
     ids = lab.workdir / "accepted.txt"
     ids.write_text("\n".join(accepted))
-    out = lab.python("from sqlalchemy import select\nfrom db.server import ChangeLogEntry\n"
+    out = lab.python("from sqlalchemy import select\nfrom server.store.tables import ChangeLogEntry\n"
                      "from server.config import load_settings\n"
                      "from server.db import make_server_engine, session_factory\n"
                      f"wanted = set(open({str(ids)!r}).read().split())\n"
@@ -273,7 +273,7 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
 def _cursor(lab: ServerLab) -> int:
     return int(lab.python("from server.config import load_settings\n"
                           "from server.db import make_server_engine, session_factory\n"
-                          "from sync.store_sql import current_cursor\n"
+                          "from server.store import current_cursor\n"
                           "with session_factory(make_server_engine(load_settings().database_url))() as s:\n"
                           "    print(current_cursor(s))\n"))
 

@@ -58,8 +58,8 @@ class BenchConfig:
     def demo_database(self) -> Path:
         """The demo township in a fresh migrated SQLite file, generated on first use."""
         if self._demo_db is None:
-            from app.demo import generate_township
             from db.engine import open_local
+            from demo import generate_township
 
             path = self.workdir / "township.db"
             engine = open_local(path)

@@ -14,8 +14,8 @@ from bench.common import BenchConfig, Figure, timed, timed_both
 
 
 def run(cfg: BenchConfig) -> Iterator[Figure]:
-    from app.demo import _TABLES, build_rows
     from db.engine import open_local
+    from demo import _TABLES, build_rows
 
     seconds = cfg.demo_seconds
     ctx = build_rows(cfg.seed, cfg.households, cfg.tasks, cfg.cases)

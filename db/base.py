@@ -79,3 +79,15 @@ def synced_columns(cls: type) -> list[str]:
             continue
         names.append(col.key)
     return names
+
+
+@functools.cache
+def scope_columns(entity: str) -> tuple[str, ...]:
+    """The columns a record of `entity` is scoped by, most specific first: a grid (15 characters)
+    when the model has one, then its region (12); code entries by their scope prefix. A record's
+    scope code is the first of them that is set (sync.merge.scope_region), so a grid worker's
+    households, persons and cases are told apart from the rest of the village."""
+    if entity == "code_entry":
+        return ("scope_prefix",)
+    columns = model_for_entity(entity).__table__.columns
+    return tuple(name for name in ("grid_code", "region_code") if name in columns)

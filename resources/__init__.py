@@ -26,3 +26,10 @@ def code_table_files() -> list[Path]:
 def region_extract_file() -> Path:
     """The CSV extract of statistical division codes for the demo city."""
     return resource_path("regions", "chifeng_150400.csv")
+
+
+def code_labels_en() -> dict[str, dict[str, str]]:
+    """English labels of the shipped code tables, {table: {code: label}} (resources/codes/en/labels.json)."""
+    import json
+
+    return json.loads(resource_path("codes", "en", "labels.json").read_text(encoding="utf-8"))["labels"]

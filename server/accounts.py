@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from server.config import Settings
 from server.errors import ApiError
-from server.models import ROLES, Device, LoginFailure, User
+from server.models import CONSOLE_ONLY_ROLES, ROLES, Device, LoginFailure, User
 from server.password_policy import check_password
 
 
@@ -98,12 +98,10 @@ def check_throttle(session: Session, settings: Settings, username: str, address:
             raise ApiError(429, "too_many_attempts", headers={"Retry-After": str(retry)}, retry_after=retry)
 
 
-def login(session: Session, settings: Settings, *, username: str, password: str, device_id: str,
-          device_name: str, public_key: str | None, address: str, now: dt.datetime) -> IssuedToken:
-    """Check the password and issue a fresh token for the device; the caller commits.
-
-    A failed attempt is recorded even though the request answers 401, so the caller must commit
-    on ApiError("bad_credentials") too (see routers/auth.py)."""
+def check_credentials(session: Session, settings: Settings, username: str, password: str, address: str,
+                      now: dt.datetime) -> User:
+    """The active user with this username and password, under the login throttle; the one check
+    behind a device's login and a console login. A failure is recorded (the caller commits it)."""
     check_throttle(session, settings, username, address, now)
     user = session.scalar(select(User).where(User.username == username))
     if not _verify(settings, user, password):
@@ -113,6 +111,18 @@ def login(session: Session, settings: Settings, *, username: str, password: str,
     if not user.active:
         raise ApiError(403, "user_disabled")
     session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    return user
+
+
+def login(session: Session, settings: Settings, *, username: str, password: str, device_id: str,
+          device_name: str, public_key: str | None, address: str, now: dt.datetime) -> IssuedToken:
+    """Check the password and issue a fresh token for the device; the caller commits.
+
+    A failed attempt is recorded even though the request answers 401, so the caller must commit
+    on ApiError("bad_credentials") too (see routers/auth.py)."""
+    user = check_credentials(session, settings, username, password, address, now)
+    if user.role in CONSOLE_ONLY_ROLES:
+        raise ApiError(403, "console_only")
     device = session.get(Device, device_id)
     if device is not None and device.revoked:
         raise ApiError(403, "device_revoked")
@@ -142,23 +152,6 @@ def renew(settings: Settings, user: User, device: Device, now: dt.datetime) -> I
 def logout(device: Device) -> None:
     device.token_hash = None
     device.token_expires_at = None
-
-
-def authenticate(session: Session, settings: Settings, token: str, now: dt.datetime) -> tuple[User, Device]:
-    """The user and device a bearer token belongs to, or the reason it is refused."""
-    device = session.scalar(select(Device).where(Device.token_hash == token_hash(settings, token)))
-    if device is None:
-        raise ApiError(401, "not_authenticated")
-    if device.revoked:
-        raise ApiError(403, "device_revoked", extra={"wipe": device.wipe})
-    if device.token_expires_at is None or device.token_expires_at <= now:
-        raise ApiError(401, "token_expired")
-    user = session.get(User, device.user_id)
-    if user is None or not user.active:
-        raise ApiError(403, "user_disabled")
-    if device.last_seen_at is None or now - device.last_seen_at > dt.timedelta(minutes=1):
-        device.last_seen_at = now  # at most one write a minute per device, not one per request
-    return user, device
 
 
 def revoke_device(device: Device, wipe: bool, now: dt.datetime) -> None:

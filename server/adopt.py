@@ -6,27 +6,27 @@ record that arrived by push. Idempotent: records that already have a head are le
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from db.base import synced_models
-from db.server import RecordVersion, SyncCounter
-from sync.store_sql import init_store
+from db.base import scope_columns, synced_models
+from server.store import init_store
+from server.store.numbering import take_numbers
+from server.store.tables import RecordVersion
 
 BATCH = 2000
 
 
 def _region_column(cls):
-    return cls.__table__.columns["scope_prefix" if cls.__sync_entity__ == "code_entry" else "region_code"]
+    """The record's scope code in SQL: the first of its scope columns that is set."""
+    columns = [func.nullif(cls.__table__.columns[name], "") for name in scope_columns(cls.__sync_entity__)]
+    return columns[0] if len(columns) == 1 else func.coalesce(*columns)
 
 
 def adopt_unversioned(session: Session) -> int:
-    """Give every record without a version head one; returns how many were adopted. Takes the
-    sequence lock (the counter row) for the whole transaction, like a push."""
+    """Give every record without a version head one; returns how many were adopted. Numbers are
+    taken like a push's (server.store.numbering)."""
     init_store(session)
-    session.execute(update(SyncCounter).where(SyncCounter.id == 1).values(last_seq=SyncCounter.last_seq))
-    counter = session.get(SyncCounter, 1)
-    seq = counter.last_seq
     adopted = 0
     for cls in synced_models():
         entity = cls.__sync_entity__
@@ -39,14 +39,11 @@ def adopt_unversioned(session: Session) -> int:
             if not rows:
                 break
             last_id = rows[-1][0]
-            heads = []
-            for record_id, region in rows:
-                seq += 1
-                heads.append({"entity": entity, "record_id": record_id, "server_seq": seq,
-                              "region_code": region or "", "field_versions": {}})
+            heads = [{"entity": entity, "record_id": record_id, "server_seq": seq, "region_code": region or "",
+                      "field_versions": {}} for (record_id, region), seq in zip(rows, take_numbers(session, len(rows)),
+                                                                                strict=True)]
             session.execute(insert(RecordVersion), heads)
             adopted += len(heads)
-    counter.last_seq = seq
     session.flush()
     return adopted
 
@@ -57,10 +54,8 @@ def bump_versions(session: Session, entity: str, record_ids: list[str]) -> None:
     if not record_ids:
         return
     init_store(session)
-    session.execute(update(SyncCounter).where(SyncCounter.id == 1).values(last_seq=SyncCounter.last_seq))
-    counter = session.get(SyncCounter, 1)
-    for head in session.scalars(select(RecordVersion).where(RecordVersion.entity == entity,
-                                                            RecordVersion.record_id.in_(record_ids))):
-        counter.last_seq += 1
-        head.server_seq = counter.last_seq
+    heads = list(session.scalars(select(RecordVersion).where(RecordVersion.entity == entity,
+                                                             RecordVersion.record_id.in_(record_ids))))
+    for head, seq in zip(heads, take_numbers(session, len(heads)), strict=True):
+        head.server_seq = seq
     session.flush()

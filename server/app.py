@@ -7,12 +7,15 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
+from server.auth_cache import PrincipalCache
 from server.config import Settings, load_settings
+from server.console import mount as mount_console
 from server.db import make_server_engine, session_factory
 from server.errors import ERROR_RESPONSES, install_error_handlers
+from server.landing import install_landing_pages
 from server.logs import configure_logging
 from server.middleware import RequestMiddleware
-from server.routers import audit, auth, department, intake, reference, review, sync, users
+from server.routers import audit, auth, department, intake, reference, review, sync, updates, users
 
 API_PREFIX = "/api/v1"
 
@@ -22,13 +25,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings.log_level)
     engine = make_server_engine(settings.database_url)
     app = FastAPI(title="Township Desk city server · 基层治理工作台市级服务", version="1",
-                  openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None,
+                  openapi_url=f"{API_PREFIX}/openapi.json", docs_url=None, redoc_url=None,
                   responses=ERROR_RESPONSES)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
-    for module in (auth, users, reference, review, department, sync, intake, audit):
+    app.state.principals = PrincipalCache(settings.auth_cache_seconds)
+    for module in (auth, users, reference, review, department, sync, intake, audit, updates):
         app.include_router(module.router, prefix=API_PREFIX)
+    mount_console(app)
+    install_landing_pages(app, API_PREFIX)
     install_error_handlers(app)
     # Level 6, not starlette's 9: a 1,000-record pull page (410 kB) compresses in 4.4 ms instead of 16.7 ms
     # for 6 % more bytes (51 kB vs 48 kB), measured on the demo township.

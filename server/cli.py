@@ -19,6 +19,7 @@ import getpass
 import sys
 
 from server.config import Settings, load_settings
+from server.release_cli import add_commands as add_release_commands
 from server.security_cli import add_commands as add_security_commands
 
 
@@ -108,9 +109,45 @@ def cmd_import_regions(args) -> int:
 
 
 def cmd_seed_demo(args) -> int:
-    from server.demo_seed import seed_demo
+    from demo.seed import seed_demo  # the demo package, only for this developer command (decision 0004)
 
     return seed_demo(_settings(args), households=args.households, password=args.password)
+
+
+def exit_with_parent(parent_pid: int) -> None:
+    """Stop this server (as SIGTERM would, gracefully) once the process that started it is gone, however
+    it ended: closed, killed, crashed. The desktop demo starts its embedded server this way."""
+    import os
+    import signal
+    import threading
+
+    def parent_alive() -> bool:
+        if sys.platform == "win32":
+            import ctypes
+
+            synchronize, wait_timeout = 0x00100000, 0x102
+            handle = ctypes.windll.kernel32.OpenProcess(synchronize, False, parent_pid)
+            if not handle:
+                return False
+            try:
+                return ctypes.windll.kernel32.WaitForSingleObject(handle, 0) == wait_timeout
+            finally:
+                ctypes.windll.kernel32.CloseHandle(handle)
+        return os.getppid() == parent_pid  # an orphan is re-parented (to init or a subreaper)
+
+    def watch() -> None:
+        while parent_alive():
+            threading.Event().wait(0.5)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def describe_database(url: str) -> str:
+    """The database URL as an operator may see it: the password is never printed."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def cmd_serve(args) -> int:
@@ -128,6 +165,11 @@ def cmd_serve(args) -> int:
               file=sys.stderr)
         return 2
     app = create_app(settings)
+    if args.exit_with_parent:
+        exit_with_parent(args.exit_with_parent)
+    print(f"数据库 Database: {describe_database(settings.database_url)}")
+    print(f"接口文档 API docs: http://{args.host}:{args.port}/api/v1/docs   运行状态 health: /api/v1/health")
+    sys.stdout.flush()
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None,
                 proxy_headers=args.proxy_headers, forwarded_allow_ips=args.forwarded_allow_ips)
     return 0
@@ -165,8 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-For from the proxy")
     p.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    p.add_argument("--exit-with-parent", type=int, metavar="PID", help="stop when process PID ends (embedded use)")
     p.set_defaults(func=cmd_serve)
     add_security_commands(sub)  # release-key, audit (server/security_cli.py)
+    add_release_commands(sub)  # release keys, signed client builds (server/release_cli.py)
     return parser
 
 

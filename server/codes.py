@@ -14,11 +14,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import CodeEntry
-from resources import code_table_files
+from resources import code_labels_en, code_table_files
 from server.adopt import bump_versions
 
 CODE_NAMESPACE = uuid.UUID("0d7f6c2a-8b1e-4c55-9a3e-2f41b7e6c9d0")
-_COMPARED = ("label_zh", "parent_code", "attrs", "sort_order")
+_COMPARED = ("label_zh", "label_en", "parent_code", "attrs", "sort_order")
 
 
 def code_entry_id(table: str, code: str, scope_prefix: str = "") -> str:
@@ -27,12 +27,14 @@ def code_entry_id(table: str, code: str, scope_prefix: str = "") -> str:
 
 def shipped_rows() -> list[dict]:
     rows = []
+    english = code_labels_en()
     for path in code_table_files():
         for name, table in json.loads(path.read_text(encoding="utf-8"))["tables"].items():
             for i, entry in enumerate(table["entries"]):
                 rows.append({
                     "id": code_entry_id(name, entry["code"]), "table": name, "code": entry["code"],
-                    "label_zh": entry["label_zh"], "label_en": "", "parent_code": entry.get("parent"),
+                    "label_zh": entry["label_zh"], "label_en": english.get(name, {}).get(entry["code"], ""),
+                    "parent_code": entry.get("parent"),
                     "scope_prefix": "", "attrs": dict(entry.get("attrs", {})), "sort_order": i * 10,
                     "active": True, "deleted": False, "deletion_gen": 0})
     return rows

@@ -31,6 +31,7 @@ class Settings:
     token_lifetime_hours: int = 24 * 30  # a village laptop may stay offline for weeks
     max_body_bytes: int = 8 * 1024 * 1024
     max_bundle_bytes: int = 64 * 1024 * 1024  # a USB bundle may carry weeks of village work
+    builds_dir: str = ""  # published client builds (update channel); default: "builds" in the data dir
     signing_key_file: str = ""  # Ed25519 key answer bundles are signed with; default: in the data dir
     max_batch: int = 500
     max_pull_limit: int = 2000
@@ -43,6 +44,9 @@ class Settings:
     clock_skew_seconds: int = 300
     # A device creating this many persons a day whose ID number is held outside its scope: an audit alarm.
     duplicate_alarm_per_day: int = 10
+    console_idle_minutes: int = 30  # a console session ends after this long without a request
+    console_session_hours: int = 10  # and in any case this long after login (a working day)
+    auth_cache_seconds: int = 5  # how long a process trusts a token it checked (server.auth_cache)
     log_level: str = "INFO"
 
     @property

@@ -1,6 +1,6 @@
 """The server's database: engine construction for SQLite (embedded) and PostgreSQL (psycopg 3),
 sessions, and the alembic setup in server/migrations, whose target is the shared entity tables
-(`db.base.Base`) plus the server-only tables (`db.server.ServerBase`: sync bookkeeping and accounts).
+(`db.base.Base`) plus the server-only tables (`server.store.tables.ServerBase`: sync bookkeeping and accounts).
 
 SQLite gets the same pragmas as the client (WAL, foreign keys, busy timeout) so deferred foreign keys
 behave the same on both databases."""
@@ -64,8 +64,8 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine) -> None:
-    command.upgrade(alembic_config(engine), "head")
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    command.upgrade(alembic_config(engine), revision)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -1,33 +1,20 @@
 """Request dependencies shared by the routers: the settings, one database session per request
 (committed by the handler, rolled back on any error), the authenticated principal taken from the
-bearer token, role checks and the schema-version negotiation (X-Schema-Version)."""
+bearer token (server.auth_cache: no database round trip on most requests), role checks and the schema-version negotiation (X-Schema-Version)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from server.accounts import authenticate, utcnow
+from server.auth_cache import Principal, authenticate_cached
 from server.config import Settings
 from server.errors import ApiError
 from sync.wire import ACCEPTED_SCHEMA_VERSIONS
 
 SCHEMA_HEADER = "x-schema-version"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: the user (from the token, never from a payload) and their device."""
-
-    user_id: str
-    username: str
-    role: str
-    scope_prefix: str
-    department_code: str | None
-    device_id: str
 
 
 def settings_of(request: Request) -> Settings:
@@ -53,15 +40,16 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def principal(request: Request, session: Session = Depends(db_session)) -> Principal:
-    settings = settings_of(request)
-    token = _bearer(request)
-    try:
-        user, device = authenticate(session, settings, token, utcnow())
-    finally:
-        session.commit()  # keeps last_seen_at; nothing else is written by authentication
-    request.scope.setdefault("state", {}).update(user_id=user.id, device_id=device.id)
-    return Principal(user.id, user.username, user.role, user.scope_prefix, user.department_code, device.id)
+def principal(request: Request) -> Principal:
+    app = request.app
+    who = authenticate_cached(app.state.principals, app.state.sessions, app.state.settings, _bearer(request))
+    request.scope.setdefault("state", {}).update(user_id=who.user_id, device_id=who.device_id)
+    return who
+
+
+def forget_principals(request: Request, *, device_id: str | None = None, user_id: str | None = None) -> None:
+    """Make this process refuse a device's (or a user's devices') cached token at once."""
+    request.app.state.principals.forget(device_id=device_id, user_id=user_id)
 
 
 def require_roles(*roles: str):

@@ -25,6 +25,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "token_expired": ("登录已过期，请重新登录。", "Your login has expired; please log in again."),
     "device_revoked": ("此设备已被停用，请联系管理员。", "This device has been revoked; contact your administrator."),
     "user_disabled": ("账号已停用。", "This account is disabled."),
+    "console_only": ("此账号只能在市级控制台（浏览器）中使用。", "This account works only in the city console (browser)."),
     "forbidden": ("您无权进行此操作。", "You are not allowed to do this."),
     "forbidden_scope": ("该记录不在您的管辖范围内。", "This record is outside your jurisdiction."),
     "not_found": ("未找到。", "Not found."),

@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from db.ids import new_id
 from db.models import Case, CaseLogEntry, CodeEntry, Person
-from db.server import ChangeLogEntry, DeviceSyncState
+from server import store as sync_store
 from server.errors import ApiError
 from server.idcheck import valid_resident_id
 from server.models import ChannelKey, ChannelSubmission
 from server.regions import township_of
-from sync import store_sql
+from server.store.tables import ChangeLogEntry, DeviceSyncState
 from sync.wire import SCHEMA_VERSION
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -100,7 +100,7 @@ def submit_case(session: Session, channel: ChannelKey, body: dict[str, Any]) -> 
     change = {"change_id": new_id(), "device_id": channel.device_id, "device_seq": seq, "entity": "case",
               "record_id": record_id, "op": "upsert", "fields": fields, "base": {},
               "hlc": f"{ms:013d}-00000-{channel.device_id}", "schema_version": SCHEMA_VERSION}
-    [result] = store_sql.push(session, channel.device_id, f"channel:{channel.channel}", [change], ms)
+    [result] = sync_store.push(session, channel.device_id, f"channel:{channel.channel}", [change], ms)
     if result.outcome == "rejected":
         session.rollback()
         raise ApiError(422, "invalid_request", detail=result.message or result.code)
@@ -125,7 +125,7 @@ def case_state(session: Session, case: Case) -> dict[str, Any]:
 
 def status_feed(session: Session, channel: str, cursor: int, limit: int) -> dict[str, Any]:
     """The channel's cases changed after `cursor`, each once with its current state."""
-    upper = store_sql.current_cursor(session)
+    upper = sync_store.current_cursor(session)
     rows = session.execute(
         select(ChangeLogEntry.server_seq, ChangeLogEntry.record_id, ChannelSubmission.channel_ref)
         .join(ChannelSubmission, ChannelSubmission.case_id == ChangeLogEntry.record_id)

@@ -1,4 +1,4 @@
-"""Accounts tables of the city server, on `db.server.ServerBase` beside the sync bookkeeping:
+"""Accounts tables of the city server, on `server.store.tables.ServerBase` beside the sync bookkeeping:
 
 - `User`: a person with a role (GLOSSARY.md roles), a region scope (a code prefix) and, for
   department users, the department code; the password is kept only as an argon2 hash.
@@ -9,23 +9,32 @@
 - `ChannelKey`: an outside intake channel (12345 hotline platform, WeChat backend …) with its
   hashed API key and the pseudo-device its cases are pushed as.
 - `ChannelSubmission`: (channel, channel_ref) → case, so a resubmission creates no second case.
+- `ConsoleSession`: a browser login to the city console (server/console): the HMAC of its cookie
+  value, its CSRF token and its idle and absolute expiry. Device tokens are never console sessions.
+- `RequestCatalogueEntry`: 报表准入, one data request a department may send down (its name and the
+  register fields it may ask for), proposed by the department and approved or refused by the city
+  admin. A data-verification task may request only the fields of an approved entry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.ids import new_id
-from db.server import ServerBase
+from server.store.tables import ServerBase
 
-ROLES = ("city_admin", "department", "township_admin", "township_staff", "village_cadre", "grid_worker")
+ROLES = ("city_admin", "department", "township_admin", "township_staff", "village_cadre", "grid_worker",
+         "leader")
 ROLE_LABELS = {
     "city_admin": "市级管理员", "department": "部门用户", "township_admin": "乡镇管理员",
     "township_staff": "乡镇工作人员", "village_cadre": "村（社区）干部", "grid_worker": "网格员",
+    "leader": "领导",
 }
+# Roles that work only in the city console (read-only outcome screens): they never enrol a device.
+CONSOLE_ONLY_ROLES = ("leader",)
 
 
 class User(ServerBase):
@@ -89,3 +98,53 @@ class ChannelSubmission(ServerBase):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
     __table_args__ = (Index("ix_channel_submissions_case", "case_id", "channel"),)
+
+
+class ConsoleSession(ServerBase):
+    __tablename__ = "console_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # HMAC of the cookie value
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+
+class RequestCatalogueEntry(ServerBase):
+    __tablename__ = "request_catalogue"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    department_code: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    fields: Mapped[list] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending, approved, refused
+    proposed_by: Mapped[str] = mapped_column(String(50), default="")
+    proposed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(50))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ClientBuild(ServerBase):
+    """A desktop client build on the update channel (server/updates.py): its signed manifest (version,
+    platform, SHA-256, size) and the release-key signature; the file itself lives in the builds
+    directory under its SHA-256, outside the database."""
+
+    __tablename__ = "client_builds"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    version: Mapped[str] = mapped_column(String(20))
+    platform: Mapped[str] = mapped_column(String(40), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    signature: Mapped[str] = mapped_column(String(200))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    published_by: Mapped[str] = mapped_column(String(50))
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_client_builds_platform_version", "platform", "version", unique=True),)

@@ -27,12 +27,12 @@ from db.base import model_for_entity
 from db.fields import Ref, references, specs
 from db.ids import new_id
 from db.models import AuditEntry, Person, Region
-from db.server import ReviewItem
 from server.deps import Principal
 from server.scope import DepartmentView, may_write_region, read_prefix
+from server.store import region_in_scope
+from server.store.tables import ReviewItem
 from sync.merge import ChangeResult, scope_region
 from sync.messages import change_message
-from sync.store_sql import region_in_scope
 from sync.wire import Change
 
 REGION_FORMATS = ("village", "region")

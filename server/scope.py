@@ -6,11 +6,13 @@
 | township_admin | records whose region starts with its 9-digit prefix; city + own code entries | same records; local code entries with its own prefix |
 | township_staff | as township_admin | same records, no code entries |
 | village_cadre | its village (12-digit prefix) | its village's records, no tasks, no code entries |
-| grid_worker | its village (the first 12 characters of its grid scope) | as village_cadre |
+| grid_worker | its grid (15-digit prefix): its households, persons and cases, plus the village-level records above it | records of its grid, and its village's records that belong to no grid (visits, tags, case log) |
 | department | tasks it issued with their targets, links and feedback; cases escalated or whistled to it with their log and whistles; city code entries — never the register | its own tasks and their targets, aimed inside its region scope; log entries and whistle arrivals on cases escalated to it |
 
-A record is in a region scope when its region code (code entries: their scope prefix) starts with
-the user's prefix; a write must be in scope both before (the stored record) and after (the change),
+A record is in a region scope when its scope code starts with the user's prefix. The scope code is
+the record's grid code when it has one (households, persons, cases), else its region code (code
+entries: their scope prefix) — see db.base.scope_columns. A grid code outside the record's own
+village is refused; a write must be in scope both before (the stored record) and after (the change),
 so nobody can move a record into or out of their jurisdiction unseen. Department visibility is
 decided from the current rows, looked up in bulk per page."""
 
@@ -23,8 +25,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from db.models import Case, CaseLogEntry, CaseWhistle, Task, TaskFeedback, TaskLink, TaskTarget
-from db.server import RecordVersion
 from server.deps import Principal
+from server.store.tables import RecordVersion
 
 REGION_ROLES = ("city_admin", "township_admin", "township_staff", "village_cadre", "grid_worker")
 REGISTER_WRITERS_NO_TASKS = ("village_cadre", "grid_worker")
@@ -36,8 +38,6 @@ def read_prefix(who: Principal) -> str | None:
     """The region prefix a user reads by, or None for department users (visibility by relation)."""
     if who.role == "department":
         return None
-    if who.role == "grid_worker":
-        return who.scope_prefix[:12]
     return who.scope_prefix
 
 
@@ -66,7 +66,10 @@ def may_write_region(who: Principal, entity: str, region_code: str | None) -> bo
     if entity == "task" and who.role in REGISTER_WRITERS_NO_TASKS:
         return False
     prefix = read_prefix(who) or ""
-    return region_code.startswith(prefix)
+    if region_code.startswith(prefix):
+        return True
+    # Records without a grid level (visits, tags, case log entries) carry their village's code.
+    return who.role == "grid_worker" and region_code == prefix[:12]
 
 
 class DepartmentView:

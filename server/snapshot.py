@@ -19,12 +19,12 @@ from sqlalchemy.types import NULLTYPE
 from db import storage
 from db.base import model_for_entity, synced_columns, synced_models
 from db.models import SYNC_ORDER
-from db.server import RecordVersion
 from server.deps import Principal
 from server.scope import DepartmentView, assigned_targets_condition, read_prefix
 from server.sensitive import SEES_SENSITIVE_TAGS, sensitive_tag_codes
+from server.store import current_cursor, in_scope
+from server.store.tables import RecordVersion
 from sync.pages import PulledRecord, SnapshotChunk, SnapshotImage, SnapshotRows
-from sync.store_sql import current_cursor, in_scope
 from sync.wire import PUSH_ONLY_ENTITIES, encode_value
 
 

@@ -1,4 +1,4 @@
-"""Push, pull and snapshot as the server serves them: the sync store (`sync.store_sql`) does the
+"""Push, pull and snapshot as the server serves them: the sync store (`server.store`) does the
 merging and the bookkeeping; this module adds who may do what (server.scope) and the server's own
 checks on pushed values (resident ID numbers).
 
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from db.base import synced_models
 from db.models import Person, TaskFeedback, TaskTarget
-from db.server import RecordVersion
+from server import store as sync_store
 from server.deps import Principal
 from server.idcheck import RESIDENT_ID, valid_resident_id
 from server.references import DUPLICATE_ALARM_PER_DAY, EdgeChecks, raise_duplicate_alarm
@@ -31,9 +31,9 @@ from server.scope import (
 )
 from server.sensitive import hide_sensitive_tags, sensitive_write
 from server.snapshot import load_records, region_scope, snapshot_from
-from sync import store_sql
+from server.store import Page, PulledRecord, SqlMergeStore
+from server.store.tables import RecordVersion
 from sync.merge import ChangeResult, PushContext
-from sync.store_sql import Page, PulledRecord, SqlMergeStore
 from sync.wire import Change, WireError
 
 DEPARTMENT_EVICTABLE = ("task", "case")
@@ -97,7 +97,7 @@ class _Batch:
 
     def send(self, items: list[tuple[Any, Change | WireError]], may_write) -> None:
         now_ms = int(time.time() * 1000)
-        self.results.extend(store_sql.push(
+        self.results.extend(sync_store.push(
             self.session, self.who.device_id, self.who.username, [raw for raw, _ in items], now_ms,
             may_write=may_write, parsed=[parsed for _, parsed in items], finish=False, context=self.context))
 
@@ -150,9 +150,9 @@ def push_batch(session: Session, who: Principal, changes: list[Any],
                duplicate_alarm_per_day: int = DUPLICATE_ALARM_PER_DAY) -> list[ChangeResult]:
     """Answer every change of a batch, in order; the caller commits once for the whole batch.
     The locks the merge needs are taken first for the whole batch, the sequence numbers last
-    (`sync.store_sql`), so the batch's own checks and runs never wait on the sequence lock.
+    (`server.store`), so the batch's own checks and runs never wait on the sequence lock.
     Values are checked at the edge (sync.wire, server.references) before anything merges."""
-    parsed = [store_sql.parse_one(raw, who.device_id) for raw in changes]
+    parsed = [sync_store.parse_one(raw, who.device_id) for raw in changes]
     store = SqlMergeStore.of(session)
     store.begin(who.device_id, [change for change, _ in parsed if isinstance(change, Change)])
     batch = _Batch(session, who)
@@ -191,7 +191,7 @@ def _assigned_extras(session: Session, prefix: str, page: Page) -> list[PulledRe
 def pull_page(session: Session, who: Principal, cursor: int, limit: int) -> Page:
     prefix = read_prefix(who)
     if prefix is not None:
-        page = store_sql.pull(session, prefix, cursor, limit)
+        page = sync_store.pull(session, prefix, cursor, limit)
         page.records = _local_codes_filter(who, page.records) + _assigned_extras(session, prefix, page)
         page.records = hide_sensitive_tags(session, who, page.records)
         return page
@@ -202,7 +202,7 @@ def _department_page(session: Session, who: Principal, cursor: int, limit: int) 
     """A department's pull page, selected in SQL from the version heads like its snapshot, so the
     register is never read; cases (and tasks) that left its desk in the page's range are evicted."""
     view = DepartmentView(session, who.department_code or "", who.scope_prefix)
-    upper = store_sql.current_cursor(session)
+    upper = sync_store.current_cursor(session)
     conditions = [and_(RecordVersion.entity == cls.__sync_entity__, condition) for cls in synced_models()
                   if (condition := view.snapshot_condition(cls.__sync_entity__)) is not None]
     heads = session.execute(
@@ -226,7 +226,7 @@ def _department_page(session: Session, who: Principal, cursor: int, limit: int) 
 
 
 def snapshot_chunks(session: Session, who: Principal, chunk_size: int,
-                    after: tuple[str, str] | None = None) -> Iterator[store_sql.SnapshotChunk]:
+                    after: tuple[str, str] | None = None) -> Iterator[sync_store.SnapshotChunk]:
     prefix = read_prefix(who)
     if prefix is None:
         view = DepartmentView(session, who.department_code or "", who.scope_prefix)

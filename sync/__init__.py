@@ -2,9 +2,9 @@
 client side of push/pull (no Qt, no HTTP). DESIGN.md "Sync protocol" is the contract.
 
 Modules: `clock` (HLC), `wire` (Change, validation), `capture` (outbox on every ORM write),
-`merge` (pure merge decisions over a store protocol), `store_sql` (the server store: push, pull,
-snapshot), `client` (outbox push, page apply, evictions, snapshot), `inprocess` (a transport calling
-the store directly).
+`merge` (pure merge decisions over a store protocol), `pages` (what a pull or a snapshot carries),
+`client` (outbox push, page apply, evictions, snapshot). The server's store (push, pull, snapshot
+over SQL) is `server.store`, which also holds the in-process transport tests use.
 
 Merge policy per field kind (server side, `sync.merge`). "Concurrent" means: the field's current
 server version is newer than the change's `base` for that field and was written by another device.

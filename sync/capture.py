@@ -33,6 +33,7 @@ from sync.clock import HybridClock, wall_ms
 from sync.wire import SCHEMA_VERSION, encode_value
 
 APPLYING_KEY = "sync_applying_pulled"
+OUTBOX_TOUCHED = "sync_outbox_touched"  # set on a session whose transaction changed the outbox
 
 
 class CaptureError(RuntimeError):
@@ -146,12 +147,15 @@ class _Recorder:
         if not self.rows:
             return
         self.session.execute(insert(OutboxChange), self.rows)
+        self.session.info[OUTBOX_TOUCHED] = True
         write_state(self.session, "device_seq", str(self.device_seq))
         if self._hlc_text:
             write_state(self.session, "hlc", self._hlc_text)
 
 
 def _after_flush(session: Session, device_id: str, now_ms: Callable[[], int]) -> None:
+    if any(isinstance(obj, OutboxChange) for obj in (*session.deleted, *session.dirty)):
+        session.info[OUTBOX_TOUCHED] = True  # a change discarded or fixed by hand
     if session.info.get(APPLYING_KEY):
         return
     recorder: _Recorder | None = None
@@ -211,9 +215,19 @@ def _on_orm_execute(state, device_id: str, now_ms: Callable[[], int]) -> None:
 
 
 def install_capture(factory: sessionmaker | type[Session], device_id: str,
-                    now_ms: Callable[[], int] = wall_ms) -> None:
+                    now_ms: Callable[[], int] = wall_ms,
+                    on_outbox_changed: Callable[[], None] | None = None) -> None:
     """Capture every synced write made through sessions of `factory` (a sessionmaker or a Session
-    subclass) as outbox changes of device `device_id`; `now_ms` is the wall clock under the HLC."""
+    subclass) as outbox changes of device `device_id`; `now_ms` is the wall clock under the HLC.
+    `on_outbox_changed` is called (on the committing thread) after every commit that added to or
+    took from the outbox, whichever service wrote: the one place the pending counts learn of it."""
+    if on_outbox_changed is not None:
+        def committed(session: Session) -> None:
+            if session.info.pop(OUTBOX_TOUCHED, False):
+                on_outbox_changed()
+
+        event.listen(factory, "after_commit", committed)
+        event.listen(factory, "after_soft_rollback", lambda session, _tx: session.info.pop(OUTBOX_TOUCHED, None))
     event.listen(factory, "before_flush", _before_flush)
     event.listen(factory, "after_flush", lambda session, _ctx: _after_flush(session, device_id, now_ms))
     event.listen(factory, "do_orm_execute", lambda state: _on_orm_execute(state, device_id, now_ms))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from db.base import model_for_entity as _lookup_model
+from db.base import scope_columns
 from sync.clock import clamp
 from sync.wire import Change
 
@@ -122,10 +123,19 @@ class MergeStore(Protocol):
 
 
 def scope_region(entity: str, fields: dict[str, Any]) -> str:
-    """The region code a record is scoped by (code entries: their scope prefix)."""
-    if entity == "code_entry":
-        return fields.get("scope_prefix") or ""
-    return fields.get("region_code") or ""
+    """The code a record is scoped by: its grid when it has one, else its region (code entries:
+    their scope prefix) — db.base.scope_columns."""
+    for name in scope_columns(entity):
+        if fields.get(name):
+            return fields[name]
+    return ""
+
+
+def grid_outside_region(entity: str, fields: dict[str, Any]) -> bool:
+    """A grid code must lie in the record's own village: otherwise the record would be scoped by
+    one village's grid while claiming another village."""
+    grid, region = fields.get("grid_code"), fields.get("region_code")
+    return bool(grid) and "grid_code" in scope_columns(entity) and not grid.startswith(region or "\0")
 
 
 def _kind(entity: str) -> str:
@@ -251,6 +261,8 @@ def _duplicate_reviews(store: MergeStore, change: Change, merged: dict[str, Any]
 def _check_scope(change: Change, state: RecordState | None, ctx: PushContext) -> ChangeResult | None:
     before = scope_region(change.entity, state.fields) if state else None
     after = scope_region(change.entity, {**(state.fields if state else {}), **change.fields})
+    if grid_outside_region(change.entity, {**(state.fields if state else {}), **change.fields}):
+        return _rejected(change, "grid_outside_region", "网格不属于该记录所在的村（社区）")
     for region in {before, after} - {None}:
         if not ctx.may_write(change.entity, region):
             return _rejected(change, "forbidden_scope", f"无权修改区划 {region or '（全市）'} 的 {change.entity} 数据",

@@ -1,6 +1,6 @@
 """What a pull or a snapshot carries from the server to a client: records with their synced fields
 as JSON values, pages of them after a cursor, and snapshot chunks. Plain data classes, kept apart
-from the server's store (`sync.store_sql`) so the client imports them without the server's tables."""
+from the server's store (`server.store`) so the client imports them without the server's tables."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """USB bundles (app/bundle.py, sync/bundle_format.py): an offline device's outbox travels on a file,
 an online PC of the same township relays it, the answer comes back and applies once and only once.
 The server side here is a reference implementation of the contract in
-docs/decisions/0003-usb-bundles.md over the real server store (sync.inprocess)."""
+docs/decisions/0003-usb-bundles.md over the real server store (server.store.inprocess)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,11 @@ from db.client import OutboxChange
 from db.engine import open_local, session_factory
 from db.ids import new_id
 from db.models import Household
-from db.server import ChangeLogEntry
+from server.store.inprocess import StoreTransport
+from server.store.tables import ChangeLogEntry
 from sync.bundle_format import KIND_ANSWER, BundleError, open_bundle, public_key_b64, seal
 from sync.capture import install_capture
 from sync.http_transport import ServerError
-from sync.inprocess import StoreTransport
 from tests.client_sync_support import MemoryKeyring
 from tests.sim.world import TOWNSHIP, VILLAGES, server_engine
 

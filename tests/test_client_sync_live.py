@@ -153,7 +153,7 @@ def test_usb_bundle_relayed_through_the_real_server_applies_once(server, tmp_pat
     from sqlalchemy import func, select
 
     from app.bundle import BundleService
-    from db.server import ChangeLogEntry
+    from server.store.tables import ChangeLogEntry
     from sync.bundle_format import open_bundle, seal
 
     village = Client(tmp_path / "v.db", server, server.add_user("village_cadre", VILLAGE_A))

@@ -1,4 +1,4 @@
-"""The sync cycle (app/sync_service.py) against the real server store in process (sync.inprocess):
+"""The sync cycle (app/sync_service.py) against the real server store in process (server.store.inprocess):
 convergence of two offline devices, events, offline/revoked/upgrade answers, background and
 periodic runs, a resumable first sync, rejected changes (fix + resubmit, audited discard) and
 evictions."""
@@ -25,8 +25,8 @@ from app.sync_service import (
 )
 from db.client import OutboxChange, SyncState
 from db.models import AuditEntry, Household
+from server.store import snapshot_iter
 from sync.http_transport import DeviceRevoked, Offline, UpgradeNeeded
-from sync.store_sql import snapshot_iter
 from tests.sim.world import TOWNSHIP, VILLAGES, make_device, server_engine, store_transport
 
 

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from server.store import Page
 from sync.http_transport import (
     AuthFailed,
     DeviceRevoked,
@@ -24,7 +25,6 @@ from sync.http_transport import (
     UpgradeNeeded,
     parse_retry_after,
 )
-from sync.store_sql import Page
 
 
 class ScriptedServer:

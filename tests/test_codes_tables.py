@@ -119,3 +119,41 @@ def test_duplicate_local_entry_is_refused(session):
     with pytest.raises(CodeTableError) as refused:
         add_local_entry(session, **args)
     assert refused.value.code == "code_local_exists" and "已存在" in refused.value.message()
+
+
+@pytest.fixture(name="english")
+def english_interface():
+    from app.codes import set_display_language
+
+    set_display_language("en")
+    yield
+    set_display_language("zh_CN")
+
+
+def test_every_shipped_entry_has_an_english_label():
+    missing = [(t, e.code) for t in table_names() for e in resource_entries(t) if not e.label_en.strip()]
+    assert not missing, missing
+
+
+def test_labels_follow_the_interface_language(session, english):
+    seed_code_entries(session)
+    session.commit()
+    book = CodeBook.load(session)
+    assert book.label("relation_to_head", "02") == "Head of household"
+    assert book.label("case_status", "25") == "Handled by grid" and book.get("case_status", "25").label_zh == "网格自办"
+    assert [e.label for e in book.entries("gender")][:3] == ["Unknown", "Male", "Female"]
+    add_local_entry(session, table="case_category", code="0199", label_zh="草场边界纠纷", scope_prefix="150422100",
+                    parent_code="01")
+    session.commit()
+    assert CodeBook.load(session, "150422100").label("case_category", "0199") == "草场边界纠纷"  # no English: Chinese
+
+
+def test_english_labels_reach_an_older_database_and_the_server(session):
+    from server.codes import shipped_rows
+
+    seed_code_entries(session)
+    entry = session.get(CodeEntry, code_entry_id("gender", "1"))
+    entry.label_en = ""  # seeded before English labels existed
+    session.commit()
+    assert seed_code_entries(session) == (0, 1)
+    assert {r["label_en"] for r in shipped_rows() if r["table"] == "gender" and r["code"] == "1"} == {"Male"}

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import func, select
 from stdnum.cn import ric
 
-from app.demo import build_rows, generate_township
-from app.demo.context import DEMO_AS_OF
 from app.rules import case_workflow as wf
 from app.rules.deadlines import add_workdays, deadline_workdays
 from db.models import Case, CaseLogEntry, CodeEntry, Household, Person, Region, TaskTarget
 from db.search_keys import person_search_keys
+from demo import build_rows, generate_township
+from demo.context import DEMO_AS_OF
 
 SMALL = {"households": 150, "tasks": 20, "cases": 80}
 
@@ -166,7 +166,7 @@ def test_generate_into_database(engine):
 
 
 def test_rare_characters_survive_the_database(engine):
-    from app.demo.names import RARE_NAMES
+    from demo.names import RARE_NAMES
 
     expected = sorted(p["name"] for p in build_rows(1, 3000, 0, 0).rows["persons"]
                       if any(ord(c) > 0xFFFF for c in p["name"]))
@@ -185,7 +185,7 @@ def _age(birth: dt.date) -> int:
 def test_sqlite_fast_path_stores_exactly_what_sqlalchemy_would(tmp_path, monkeypatch):
     import sqlite3
 
-    import app.demo as demo
+    import demo
     from db.engine import open_local
 
     fast = open_local(tmp_path / "fast.db")
@@ -233,7 +233,7 @@ def test_demo_ids_are_time_ordered_uuid7_and_check_characters_match_the_glossary
     import random
     import uuid
 
-    from app.demo.ids import DemoIds, check_character
+    from demo.ids import DemoIds, check_character
 
     ids = DemoIds(random.Random(1), dt.datetime(2024, 1, 1))
     made = [ids.new() for _ in range(10_000)]

@@ -15,7 +15,7 @@ SIZES = {"households": 40, "tasks": 8, "cases": 30}
 
 
 def _generate(url: str) -> dict[str, list]:
-    import app.demo as demo
+    import demo
     from server.db import make_server_engine, upgrade
 
     engine = make_server_engine(url)
@@ -31,7 +31,7 @@ def _generate(url: str) -> dict[str, list]:
 
 
 def test_copy_path_stores_what_the_core_path_would(tmp_path, monkeypatch):
-    import app.demo as demo
+    import demo
 
     with fresh_database("postgresql", tmp_path) as url:
         fast = _generate(url)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from app.demo.regions import DEMO_TOWNSHIP, plan_villages, read_extract, region_rows
 from app.rules.regions import validate_region_code
+from demo.regions import DEMO_TOWNSHIP, plan_villages, read_extract, region_rows
 
 
 def test_extract_is_a_consistent_tree():

@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 
 from app.codes import seed_code_entries
 from app.exchange.list_export import ExportColumn
-from app.exchange.roster_columns import ROSTER_COLUMNS, SHEET_NAME, UnreadableRoster
+from app.exchange.readers import RosterFileError
+from app.exchange.roster_columns import ROSTER_COLUMNS, SHEET_NAME
+from app.exchange.roster_import import FieldChange
 from app.exchange.service import ExchangeService, ImportRefused
 from app.services.context import Actor
 from db.client import OutboxChange
@@ -79,7 +81,7 @@ def test_roster_with_errors_is_reported_row_by_row_and_nothing_is_written(desk, 
     bad = [
         [NEW_HOUSEHOLD, "周桂兰", "周桂兰", "户主", "110101195502140024", "女", "", "汉族", "1380000", "", "", "", "",
          "", "", ""],
-        [NEW_HOUSEHOLD, "周桂兰", "马小军", "儿子", "110101198001010010", "女", "1980-02-01", "汉族", "", "", "",
+        [NEW_HOUSEHOLD, "周桂兰", "马小军", "邻居", "110101198001010010", "女", "1980-02-01", "汉族", "", "", "",
          "", "", "", "", ""],
         [NEW_HOUSEHOLD, "周桂芳", "", "子", "110101198001010010", "", "", "", "", "", "", "", "", "", "", ""],
         ["1504020012", "李四", "李四", "户主", "110101198503070021", "", "", "", "", "", "", "", "", "", "", ""],
@@ -91,14 +93,17 @@ def test_roster_with_errors_is_reported_row_by_row_and_nothing_is_written(desk, 
     assert report == {
         (2, "公民身份号码"): "公民身份号码校验位错误，请核对",
         (2, "联系电话"): "联系电话格式不正确：手机为1开头的11位数字，固话可带区号和分机号",
-        (3, "与户主关系"): "“儿子”不是有效的与户主关系，请从代码表中选择",
+        (3, "与户主关系"): "“邻居”不是有效的与户主关系，请从代码表中选择",
         (3, "性别"): "性别与公民身份号码不符",
         (3, "出生日期"): "出生日期与公民身份号码不符",
         (4, "姓名"): "姓名不能为空",
+        (4, "公民身份号码"): "与第3行的公民身份号码重复",  # every problem of a row, also beside another one
+        (4, "户主姓名"): "同一户的户主姓名不一致（第2行户主为“周桂兰”）",
         (5, "户编号"): "户编号应为18位数字：12位区划代码+2位组号+4位序号",
         (6, "户编号"): "户编号不在您负责的区域内",
     }
-    assert not preview.ok and preview.changes == ()
+    assert not preview.ok and {c.action for c in preview.changes} == {"错误"}  # every row shown, none applicable
+    assert preview.error_rows == (2, 3, 4, 5, 6) and preview.applicable == 0
     outbox_before = count(sessions, OutboxChange)  # the seeded code tables
     with pytest.raises(ImportRefused):
         desk.confirm_roster(tmp_path / "bad.xlsx", preview.digest)
@@ -116,21 +121,25 @@ def test_id_numbers_excel_turned_into_numbers_are_reported(desk, tmp_path):
 def test_a_file_that_is_not_xlsx_is_refused_clearly(desk, tmp_path):
     path = tmp_path / "roster.xlsx"
     path.write_text("户编号,姓名\n", encoding="utf-8")
-    with pytest.raises(UnreadableRoster) as refused:
+    with pytest.raises(RosterFileError) as refused:
         desk.preview_roster(path)
-    assert "Excel" in refused.value.message()
+    assert refused.value.code == "roster_damaged" and "损坏" in refused.value.message()
 
 
 def test_file_level_rules(desk, tmp_path):
     rows = [GOOD_ROWS[0], [*GOOD_ROWS[1][:1], "周桂芬", *GOOD_ROWS[1][2:]], GOOD_ROWS[1], GOOD_ROWS[0]]
     preview = desk.preview_roster(write_roster(tmp_path / "dup.xlsx", rows))
     messages = {(e.row, e.column): e.message for e in preview.errors}
-    assert messages[(3, "户主姓名")] == "同一户的户主姓名不一致（第2行为“周桂兰”）"
+    assert messages[(3, "户主姓名")] == "同一户的户主姓名不一致（第2行户主为“周桂兰”）"
     assert messages[(4, "公民身份号码")] == "与第3行的公民身份号码重复"
     assert messages[(5, "公民身份号码")] == "与第2行的公民身份号码重复"
     assert messages[(5, "与户主关系")] == "同一户只能有一位户主（第2行已是户主）"
-    missing = desk.preview_roster(write_roster(tmp_path / "cols.xlsx", [["x"]], headers=["姓名"]))
-    assert {e.column for e in missing.errors} >= {"户编号", "公民身份号码"}
+    with pytest.raises(RosterFileError) as no_header:
+        desk.preview_roster(write_roster(tmp_path / "cols.xlsx", [["x"]], headers=["姓名"]))
+    assert no_header.value.code == "roster_no_header"
+    with pytest.raises(ImportRefused) as incomplete:
+        desk.preview_roster(write_roster(tmp_path / "cols2.xlsx", [["x", "子"]], headers=["姓名", "关系"]))
+    assert incomplete.value.code == "roster_mapping_incomplete" and "户编号" in incomplete.value.message()
 
 
 def test_clean_roster_imports_on_confirm_and_reimport_changes_nothing(desk, sessions, tmp_path):
@@ -176,7 +185,7 @@ def test_changed_cells_update_only_those_fields(desk, sessions, tmp_path):
     path2 = write_roster(tmp_path / "edited.xlsx", edited)
     preview = desk.preview_roster(path2)
     updated = [c for c in preview.changes if c.action == "更新"]
-    assert [(c.name, c.fields) for c in updated] == [("马小军", ("联系电话",))]
+    assert [(c.name, c.fields) for c in updated] == [("马小军", (FieldChange("联系电话", "", "139****2222"),))]
     desk.confirm_roster(path2, preview.digest)
     with sessions() as session:
         son = session.scalar(select(Person).where(Person.id_number == "110101198001010010"))

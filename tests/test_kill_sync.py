@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from db.client import OutboxChange, SyncState
 from db.engine import open_local
 from db.models import Household, Visit
-from db.server import AppliedChange, ChangeLogEntry, DeviceSyncState, ReviewItem
 from server.db import make_server_engine
+from server.store.tables import AppliedChange, ChangeLogEntry, DeviceSyncState, ReviewItem
 from tests.server.live import PASSWORD, ROOT, TEST_ENV, _wait_until_up, live_server
 
 TOWNSHIP = "150422100"

@@ -361,3 +361,28 @@ def test_command_line_encrypt_sync_and_restore_a_released_key(server, tmp_path, 
         assert main(["sync", "--database", db]) == 0
     finally:
         keyring.set_keyring(previous)
+
+
+def test_a_cadre_logging_in_from_the_command_line_is_encrypted_before_the_first_sync(server, tmp_path, monkeypatch):
+    """`township-desk login` as a village cadre encrypts the database at once and escrows its key, so the
+    first `township-desk sync` writes the village's register into an encrypted file only."""
+    import io
+
+    import keyring
+
+    from app.cli import main
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        db = tmp_path / "village.db"
+        escrowed = server.log_path.parent / "data" / "escrow"
+        before = set(escrowed.glob("*.key")) if escrowed.exists() else set()
+        monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+        cadre = server.add_user("village_cadre", VILLAGE)
+        assert main(["login", "--server", server.url, "--user", cadre, "--password-stdin", "--database", str(db)]) == 0
+        assert is_encrypted(db), "encrypted at login, not at some later start"
+        assert main(["sync", "--database", str(db)]) == 0 and is_encrypted(db)
+        assert len(set(escrowed.glob("*.key")) - before) == 1, "the key was escrowed at login"
+    finally:
+        keyring.set_keyring(previous)

@@ -1,9 +1,10 @@
-"""Scope fuzz (issue 9): hypothesis draws users of every role in two townships and their villages,
-and records in random villages, and tries reads and writes through the real API — pull, snapshot,
+"""Scope fuzz: hypothesis draws users of every role in two townships, their villages and the
+villages' grids, and records in random grids, and tries reads and writes through the real API — pull, snapshot,
 push (creating and editing households, persons and tags), the review queue, department views, the
 audit query and key release. Whatever is drawn, nobody reads or changes anything outside their
-jurisdiction or role, and sensitive tags reach only city and township admins. One server process for
-the module; HYPOTHESIS_PROFILE=ci fixes the seed."""
+jurisdiction or role (a grid worker: its grid), and sensitive tags reach only city and township
+admins. One server process per database (SQLite, and PostgreSQL when TD_TEST_PG_URL is set);
+HYPOTHESIS_PROFILE=ci fixes the seed."""
 
 from __future__ import annotations
 
@@ -17,49 +18,53 @@ from hypothesis import strategies as st
 
 from db.ids import new_id
 from db.models import Household
+from tests.server.databases import BACKENDS, fresh_database
 from tests.server.live import live_server
 
 TOWNSHIPS = ("150422100", "150422101")
 VILLAGES = ("150422100201", "150422100202", "150422101201", "150422101202")
+GRIDS = tuple(village + grid for village in VILLAGES for grid in ("001", "002"))
 ROLES = ("city_admin", "department", "township_admin", "township_staff", "village_cadre", "grid_worker")
 SENSITIVE = {"sqjz", "xd", "zdry"}
 REGION_ENTITIES = {"household", "person", "tag_assignment", "visit"}
 _numbers = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    """The server, a cache of logged-in users, and seeded households (one per village) with a
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(request, tmp_path_factory):
+    """The server, a cache of logged-in users, and seeded households (one per grid) with a
     sensitive and an ordinary tag on a member."""
     tmp = tmp_path_factory.mktemp("scope-fuzz")
-    with live_server(f"sqlite:///{tmp / 'city.db'}", tmp) as server:
+    with fresh_database(request.param, tmp) as url, live_server(url, tmp) as server:
         city = server.user_client("city_admin")
         seeded = {}
-        for village in VILLAGES:
+        for grid in GRIDS:
+            village = grid[:12]
             hid, pid = new_id(), new_id()
-            changes = [city.change("household", hid, _household(village)),
-                       city.change("person", pid, {"household_id": hid, "region_code": village, "name": "测试",
-                                                   "id_type": "01"})]
+            changes = [city.change("household", hid, _household(grid)),
+                       city.change("person", pid, {"household_id": hid, "region_code": village, "grid_code": grid,
+                                                   "name": "测试", "id_type": "01"})]
             changes += [city.change("tag_assignment", new_id(), {"subject_type": "person", "subject_id": pid,
                                                                  "tag_code": tag, "region_code": village})
                         for tag in ("sqjz", "nclb")]
             r = city.push(changes)
             assert {x["outcome"] for x in r.json()["results"]} == {"accepted"}, r.text
-            seeded[village] = hid
+            seeded[grid] = hid
         yield {"server": server, "users": {}, "households": seeded}
 
 
-def _household(village: str) -> dict:
-    return {"household_no": f"{village}03{next(_numbers):04d}", "region_code": village, "address": "幸福路"}
+def _household(grid: str) -> dict:
+    return {"household_no": f"{grid[:12]}03{next(_numbers):04d}", "region_code": grid[:12], "grid_code": grid,
+            "address": "幸福路"}
 
 
-def _scope(role: str, township: int, village: int) -> str:
+def _scope(role: str, township: int, village: int, grid: int = 0) -> str:
     if role in ("city_admin", "department"):
         return ""
     if role in ("township_admin", "township_staff"):
         return TOWNSHIPS[township]
     place = VILLAGES[2 * township + village]
-    return place + "001" if role == "grid_worker" else place
+    return place + ("001", "002")[grid] if role == "grid_worker" else place
 
 
 def _user(world, role: str, scope: str):
@@ -70,9 +75,12 @@ def _user(world, role: str, scope: str):
 
 
 def _read_prefix(role: str, scope: str) -> str | None:
-    if role == "department":
-        return None
-    return scope[:12] if role == "grid_worker" else scope
+    return None if role == "department" else scope
+
+
+def _scope_code(fields: dict) -> str:
+    """What a record is scoped by: its grid when it has one, else its region."""
+    return fields.get("grid_code") or fields.get("region_code") or ""
 
 
 def _all_pulled(client) -> list[dict]:
@@ -107,7 +115,10 @@ def _check_reads(role: str, scope: str, records: list[dict]) -> None:
         if rec["entity"] not in REGION_ENTITIES:
             continue
         assert prefix is not None, f"a department user received {rec['entity']}"
-        assert (rec["fields"].get("region_code") or "").startswith(prefix), (role, scope, rec["entity"])
+        code = _scope_code(rec["fields"])
+        # A grid worker also reads the records of its village that belong to no grid (tags, visits).
+        village_level = role == "grid_worker" and code == prefix[:12] and not rec["fields"].get("grid_code")
+        assert code.startswith(prefix) or village_level, (role, scope, rec["entity"], code)
         if rec["entity"] == "tag_assignment" and role not in ("city_admin", "township_admin"):
             assert rec["fields"].get("tag_code") not in SENSITIVE, (role, rec["fields"].get("tag_code"))
 
@@ -122,9 +133,9 @@ ACTIONS = ("pull", "snapshot", "create", "edit", "review", "department", "audit"
 
 @settings(max_examples=40)
 @given(role=st.sampled_from(ROLES), township=st.integers(0, 1), village=st.integers(0, 1),
-       target=st.sampled_from(VILLAGES), action=st.sampled_from(ACTIONS))
-def test_no_access_outside_jurisdiction_or_role(world, role, township, village, target, action):
-    scope = _scope(role, township, village)
+       grid=st.integers(0, 1), target=st.sampled_from(GRIDS), action=st.sampled_from(ACTIONS))
+def test_no_access_outside_jurisdiction_or_role(world, role, township, village, grid, target, action):
+    scope = _scope(role, township, village, grid)
     client = _user(world, role, scope)
     if action == "pull":
         _check_reads(role, scope, _all_pulled(client))
@@ -143,7 +154,7 @@ def test_no_access_outside_jurisdiction_or_role(world, role, township, village, 
     elif action == "audit":
         assert client.get("/audit").status_code == (200 if role == "city_admin" else 403)
     else:
-        victim = _user(world, "village_cadre", target)
+        victim = _user(world, "village_cadre", target[:12])
         r = client.post(f"/escrow/{victim.device_id}/release", json={"reason": "模糊测试"})
         if role not in ("city_admin", "township_admin"):
             assert r.status_code == 403
@@ -191,3 +202,36 @@ def test_snapshot_in_both_formats_stays_in_scope(world, role):
         assert sorted((r["entity"], r["record_id"]) for r in records) == \
             sorted((r["entity"], r["record_id"]) for r in rows)
         assert records, (role, scope)
+
+
+def test_a_household_moved_to_another_grid_leaves_the_first_grid_worker(world):
+    """Moving a household between grids is an ordinary edit by the village: the grid worker who
+    loses it is told to evict it (with its members), the other one receives it; neither grid worker
+    may move a household out of, or write into, a grid that is not theirs."""
+    village = VILLAGES[0]
+    first, second = (_user(world, "grid_worker", village + g) for g in ("001", "002"))
+    cadre = _user(world, "village_cadre", village)
+    hid, pid = new_id(), new_id()
+    r = cadre.push([cadre.change("household", hid, _household(village + "001")),
+                    cadre.change("person", pid, {"household_id": hid, "region_code": village,
+                                                 "grid_code": village + "001", "name": "搬家", "id_type": "01"})])
+    assert {x["outcome"] for x in r.json()["results"]} == {"accepted"}, r.text
+    cursor = first.pull(0, 5000).json()["next_cursor"]
+    assert hid in {rec["record_id"] for rec in _all_pulled(first)}
+    assert hid not in {rec["record_id"] for rec in _all_pulled(second)}
+
+    moved = first.push([first.change("household", hid, {"grid_code": village + "002"})]).json()["results"][0]
+    assert (moved["outcome"], moved["code"]) == ("rejected", "forbidden_scope")
+    foreign = first.push([first.change("household", world["households"][village + "002"],
+                                       {"address": "越界"})]).json()["results"][0]
+    assert foreign["outcome"] == "rejected"
+    astray = cadre.push([cadre.change("household", hid, {"grid_code": VILLAGES[1] + "001"})]).json()["results"][0]
+    assert (astray["outcome"], astray["code"]) == ("rejected", "grid_outside_region")
+
+    r = cadre.push([cadre.change("household", hid, {"grid_code": village + "002"}),
+                    cadre.change("person", pid, {"grid_code": village + "002"})])
+    assert {x["outcome"] for x in r.json()["results"]} == {"accepted"}, r.text
+    page = first.pull(cursor, 5000).json()
+    assert {("household", hid), ("person", pid)} <= {tuple(e) for e in page["evictions"]}
+    assert hid in {rec["record_id"] for rec in _all_pulled(second)}
+    assert hid not in {rec["record_id"] for rec in _snapshot(first)}

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from db.ids import new_id
 from db.models import Person
-from db.server import ChangeLogEntry
+from server.store.tables import ChangeLogEntry
 from tests.server.fixtures import server_fixture  # noqa: F401
 
 TOWNSHIP = "150422100"

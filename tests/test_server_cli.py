@@ -70,6 +70,10 @@ def test_operator_commands_give_a_working_service(tmp_path):
         assert re.fullmatch(r"tdk_[\w-]+", key)
         feed = requests.get(base + "/api/v1/intake/status", headers={"X-Api-Key": key})
         assert feed.status_code == 200
+        announced = (tmp_path / "serve.log").read_text(encoding="utf-8")
+        assert f"sqlite:///{tmp_path / 'city.db'}" in announced and "/api/v1/docs" in announced
+        docs = requests.get(base + "/docs")  # follows the redirect to the offline Swagger UI
+        assert docs.url.endswith("/api/v1/docs") and "/api/v1/docs-assets/swagger-ui-bundle.js" in docs.text
     finally:
         server.terminate()
         server.wait(timeout=10)

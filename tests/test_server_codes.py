@@ -8,11 +8,11 @@ from sqlalchemy import select, update
 import app.codes
 import server.codes
 from db.models import CodeEntry
-from db.server import RecordVersion
 from server.adopt import adopt_unversioned
 from server.codes import code_entry_id, seed_city_codes
 from server.db import make_server_engine, session_factory, upgrade
-from sync.store_sql import current_cursor, pull
+from server.store import current_cursor, pull
+from server.store.tables import RecordVersion
 
 
 def test_server_and_client_make_the_same_code_entry_ids():

@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 
 from db.ids import new_id, tag_assignment_id
 from db.models import CaseLogEntry, Person, TagAssignment, Visit
-from db.server import ChangeLogEntry
+from server.store.tables import ChangeLogEntry
 from tests.server.fixtures import server_fixture  # noqa: F401
 
-TOWNSHIP = "150422100"
-VILLAGE_A, VILLAGE_B = "150422100201", "150422100202"
-OTHER_VILLAGE = "150422101201"  # another township
+TOWNSHIP = "150422102"  # townships no other test writes in
+VILLAGE_A, VILLAGE_B = "150422102201", "150422102202"
+OTHER_VILLAGE = "150422103201"  # another township
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _serial = iter(range(1, 10**6))
 
@@ -219,7 +219,7 @@ def _hostile(client, name: str) -> tuple[dict, dict, str, str]:
         "below int64": ({"deletion_gen": -(2**63) - 1}, "out_of_range", "deletion_gen"),
         "lone surrogate": ({"address": "李\ud800四"}, "bad_chars", "address"),
         "NUL": ({"notes": "a\x00b"}, "bad_chars", "notes"),
-        "unknown village": ({"region_code": "150422100999"}, "unknown_region", "region_code"),
+        "unknown village": ({"region_code": "150422102999"}, "unknown_region", "region_code"),
         "household number ABC": ({"household_no": "ABC"}, "bad_format", "household_no"),
         "nested object": ({"address": {"street": ["幸福路"]}}, "bad_type", "address"),
         "huge JSON int": (None, "out_of_range", "attrs"),

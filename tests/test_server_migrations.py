@@ -10,8 +10,8 @@ from sqlalchemy import inspect
 import db.models  # noqa: F401
 import server.models  # noqa: F401
 from db.base import Base
-from db.server import ServerBase
 from server.db import current_revision, head_revision, make_server_engine, upgrade
+from server.store.tables import ServerBase
 from tests.server.databases import BACKENDS, fresh_database
 
 

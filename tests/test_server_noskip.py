@@ -102,12 +102,12 @@ def _editor(client, households: list[str], name: str, rounds: int, answers: list
 
 
 def test_concurrent_pushers_editing_the_same_records_keep_every_version(server):
-    """Pushes merge side by side and take the sequence lock only at the end (sync.store_sql): the
+    """Pushes merge side by side and take the sequence lock only at the end (server.store): the
     version heads they share are locked row by row, so no push overwrites a head another one wrote
     (each editor writes its own field: a head merged from a stale read would lose another's version)."""
     from sqlalchemy import select
 
-    from db.server import ChangeLogEntry, RecordVersion
+    from server.store.tables import ChangeLogEntry, RecordVersion
 
     owner = server.user_client("township_staff", "150422100")
     households = [new_id() for _ in range(6)]
@@ -137,3 +137,63 @@ def test_concurrent_pushers_editing_the_same_records_keep_every_version(server):
             assert head.server_seq == max(r[1] for r in mine)
             for name in set(EDITED_FIELDS):
                 assert head.field_versions[name][0] == max(r[1] for r in mine if name in r[3]), name
+
+
+CROWD = 8  # pushers and, beside them, continuous pullers
+CROWD_VILLAGE = "150422100205"
+
+
+def test_eight_pushers_and_eight_pullers_see_every_change_once_and_nothing_twice(server):
+    """Black box, as many devices sync at once: eight devices push new households of one village
+    while eight other devices of that village pull continuously from where they began. Every puller
+    ends up with every accepted household exactly once, its cursor never goes back, and every
+    accepted change has its own sequence number. On PostgreSQL the pushes take numbers from a
+    sequence side by side and the pulls serve only below the oldest push in flight."""
+    pushers = [server.user_client("township_staff", "150422100") for _ in range(CROWD)]
+    pullers = [server.user_client("village_cadre", CROWD_VILLAGE) for _ in range(CROWD)]
+    starts = [_drain(p, 0)[1] for p in pullers]
+    created: list[str] = []
+    errors: list[BaseException] = []
+    answers: list[dict] = []
+    seen = [collections.Counter() for _ in pullers]
+    ends: list[int] = [0] * CROWD
+    stop = threading.Event()
+
+    def push(client) -> None:
+        try:
+            for b in range(BATCHES):
+                batch = [client.change("household", new_id(), {
+                    "household_no": f"{CROWD_VILLAGE}{b:02d}{i:04d}", "region_code": CROWD_VILLAGE})
+                    for i in range(10)]
+                r = client.push(batch)
+                assert r.status_code == 200, r.text
+                answers.extend(r.json()["results"])
+                created.extend(c["record_id"] for c in batch)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    def pull(n: int) -> None:
+        try:
+            ends[n] = _pull_until(pullers[n], starts[n], seen[n], stop)
+        except BaseException as exc:
+            errors.append(exc)
+
+    pulling = [threading.Thread(target=pull, args=(n,)) for n in range(CROWD)]
+    pushing = [threading.Thread(target=push, args=(c,)) for c in pushers]
+    for t in pulling + pushing:
+        t.start()
+    for t in pushing:
+        t.join()
+    stop.set()
+    for t in pulling:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert len(created) == CROWD * BATCHES * 10
+    assert {a["outcome"] for a in answers} == {"accepted"}
+    seqs = [a["server_seq"] for a in answers]
+    assert len(set(seqs)) == len(seqs)
+    for n, puller in enumerate(pullers):
+        assert set(seen[n]) == set(created), f"puller {n} missed {len(set(created) - set(seen[n]))}"
+        assert max(seen[n].values()) == 1, f"puller {n} got a record twice"
+        late, _ = _drain(puller, ends[n])
+        assert not late, f"{len(late)} changes appeared behind puller {n}'s cursor"

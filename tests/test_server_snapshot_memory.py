@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tracemalloc
 
-from app.demo import generate_township
+from demo import generate_township
 from server.adopt import adopt_unversioned
 from server.db import make_server_engine, session_factory, upgrade
 from server.snapshot import region_scope, snapshot_from

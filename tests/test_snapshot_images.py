@@ -18,8 +18,8 @@ from app.sync_service import client_sync
 from db.base import synced_models
 from db.engine import open_local, session_factory
 from db.models import Household, Person
+from demo.seed import seed_demo
 from server.config import load_settings
-from server.demo_seed import seed_demo
 from sync.capture import install_capture
 from sync.client import SyncClient
 from sync.pages import SnapshotChunk

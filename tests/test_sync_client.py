@@ -9,10 +9,10 @@ from sqlalchemy.orm import sessionmaker
 
 from db.client import OutboxChange, RecordSeen
 from db.models import Household, Visit
+from server.store import Page
+from server.store.inprocess import StoreTransport
 from sync.capture import read_state
-from sync.inprocess import StoreTransport
 from sync.merge import ChangeResult
-from sync.store_sql import Page
 from tests.sim.world import TOWNSHIP, VILLAGES, make_device, server_engine, store_transport
 
 V1, V2 = VILLAGES[:2]

@@ -14,8 +14,8 @@ from sqlalchemy.orm import sessionmaker
 from db.base import Base
 from db.ids import new_id, tag_assignment_id
 from db.models import Case, Household, Person, TagAssignment
-from db.server import DeviceSyncState, ReviewItem, ServerBase
-from sync.store_sql import init_store, pull, push, snapshot_iter
+from server.store import init_store, pull, push, snapshot_iter
+from server.store.tables import DeviceSyncState, ReviewItem, ServerBase
 from sync.wire import SCHEMA_VERSION
 from tests.sim.world import server_engine
 
@@ -41,6 +41,7 @@ def fresh_pg_engine():
     names = ", ".join(t.name for m in (Base.metadata, ServerBase.metadata) for t in m.sorted_tables)
     with engine.begin() as conn:
         conn.exec_driver_sql(f"TRUNCATE {names}")
+        conn.exec_driver_sql("ALTER SEQUENCE sync_seq RESTART")  # numbers from 1 again (server.store.numbering)
     with sessionmaker(engine)() as session:
         init_store(session)
         session.commit()

@@ -329,13 +329,15 @@ def test_revealing_the_reporters_phone_asks_why_and_is_audited_and_admins_superv
 
 
 def test_translatable_labels_match_the_workflow_rules():
-    from app.client.task_desk import DEADLINE_BUCKETS, FIELD_LABELS
+    from app.client.task_desk import FIELD_LABELS
     from app.rules import task_rules
+    from app.services.task_inbox import GROUP_LABELS, GROUPS
     from ui.casedesk import labels as case_labels
+    from ui.taskdesk import inbox as task_inbox
     from ui.taskdesk import labels as task_labels
 
     assert {a: case_labels.ACTIONS[a] for a in wf.ACTION_LABELS} == wf.ACTION_LABELS
     assert case_labels.STATUSES == wf.STATUS_LABELS
     assert task_labels.ACTIONS == task_rules.ACTION_LABELS and task_labels.STATUSES == task_rules.STATUS_LABELS
-    assert list(task_labels.DEADLINE_GROUPS) == list(DEADLINE_BUCKETS)
+    assert {g: task_inbox.GROUPS[g] for g in GROUPS} == {g: GROUP_LABELS[g] for g in GROUPS}
     assert task_labels.FIELDS == FIELD_LABELS

@@ -390,3 +390,67 @@ def test_sensitive_tags_are_offered_only_to_roles_that_need_them(context, demo_t
     cadre = tag_codes("village_cadre", "150422100201")
     assert sensitive and staff and cadre
     assert not (staff & sensitive) and not (set(cadre) & sensitive)
+
+
+def _namesakes(ctx) -> tuple[str, str]:
+    """Pinyin initials several persons share, and one of their names."""
+    with ctx.sessions() as s:
+        initials, count = s.execute(select(Person.search_initials, func.count()).group_by(Person.search_initials)
+                                    .order_by(func.count().desc())).first()
+        name = s.scalar(select(Person.name).where(Person.search_initials == initials))
+    assert count > 1
+    return initials, name
+
+
+def test_namesakes_are_told_apart_at_1366x768(qtbot, context, tmp_path):
+    """Village and grid, household number, short address and relation show without scrolling; the
+    phone and status columns start hidden, and hiding or moving columns is remembered."""
+    from ui import settings as opts
+
+    settings = opts.Settings.at_path(str(tmp_path / "settings.ini"))
+    runner = ImmediateTaskRunner()
+    panel = HouseholdPanel(context, runner, ScriptedDialogs(), ScriptedForms(), print)
+    page = RegisterPage(context.register, panel, runner, print, 0, settings=settings)
+    qtbot.addWidget(page)
+    page.resize(1366 - 132, 700)
+    page.show()
+    page.activate()
+    initials, _name = _namesakes(context)
+    page.filters.search.setText(initials)
+    page.filters.flush()
+    shown = page.person_columns.visible_headers()
+    assert shown[:7] == ["姓名", "性别", "出生日期", "与户主关系", "村/网格", "户编号", "住址"]
+    assert "联系电话" not in shown and "状态" not in shown
+    header, view = page.person_view.horizontalHeader(), page.person_view
+    for column in (3, 4, 5, 6):  # fully inside the list, unscrolled
+        assert header.sectionViewportPosition(column) + header.sectionSize(column) <= view.viewport().width()
+    row = page.persons.row_at(0)
+    place, address = (page.persons.index(0, c).data() for c in (4, 6))
+    assert place.endswith("网格") and "·" in place and row.household_no
+    assert "内蒙古" not in address and address
+    page.person_columns.set_hidden(1, True)  # 性别 away
+    header.moveSection(header.visualIndex(6), 1)  # 住址 next to the name
+    again = RegisterPage(context.register, panel, runner, print, 0, settings=settings)
+    qtbot.addWidget(again)
+    again.activate()
+    assert again.person_columns.visible_headers()[:3] == ["姓名", "住址", "出生日期"]
+
+
+def test_enter_opens_the_first_hit_and_down_moves_into_the_list(qtbot, ui):
+    from PySide6.QtCore import Qt
+
+    initials, _name = _namesakes(ui.panel.context)
+    search = ui.page.filters.search
+    ui.page.show()
+    search.setFocus()
+    search.setText(initials)
+    qtbot.keyClick(search, Qt.Key.Key_Return)
+    first = ui.page.persons.row_at(0)
+    assert ui.panel.detail is not None and ui.panel.detail.household.id == first.household_id
+    assert ui.panel.members.selected().id == first.id
+    search.setFocus()
+    qtbot.keyClick(search, Qt.Key.Key_Down)
+    assert ui.page.focusWidget() is ui.page.person_view
+    qtbot.keyClick(ui.page.person_view, Qt.Key.Key_Down)
+    second = ui.page.persons.row_at(1)
+    assert ui.panel.members.selected().id == second.id

@@ -12,12 +12,12 @@ from sqlalchemy.orm import sessionmaker
 
 import db.models  # noqa: F401  (registers every entity table)
 from app.client.startup import ClientServices
-from app.demo import generate_township
 from app.sync_service import OutboxReview, SyncService
 from db.base import Base
 from db.models import Household
-from db.server import ServerBase
-from sync.inprocess import StoreTransport
+from demo import generate_township
+from server.store.inprocess import StoreTransport
+from server.store.tables import ServerBase
 from tests.ui_support import (  # noqa: F401
     ScriptedDialogs,
     ScriptedForms,
@@ -59,13 +59,13 @@ def test_find_by_initials_fix_household_and_sync(qtbot, context, settings, tmp_p
     household_id = panel.detail.household.id
     panel.address.setText("福山地村1组门牌更正为18号")
     register.save()
-    assert window.sync_bar.pending_label.text() == "待上传 1 条"
+    qtbot.waitUntil(lambda: window.sync_bar.pending_label.text() == "待上传 1 条", timeout=3000)
 
     window.sync_bar.request_sync()
     assert dialogs.shown == []
     assert window.sync_bar.pending_label.text() == "待上传 0 条"
     assert window.sync_bar.rejected_label.text() == "被退回 0 条"
-    assert window.sync_bar.connection_label.text() == "● 在线"
+    assert window.sync_bar.connection_label.text().startswith("● 已同步 ")
     assert "从未" not in window.sync_bar.last_sync_label.text()
     with server() as session:
         assert session.get(Household, household_id).address == "福山地村1组门牌更正为18号"

@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 
 from app.client import Actor, ClientContext
 from app.client.one_form import OneFormDesk
-from app.client.task_desk import TaskDesk, group_inbox
+from app.client.task_desk import TaskDesk
 from app.services.context import beijing_now
+from app.services.task_inbox import GROUPS
 from db.client import OutboxChange
 from db.engine import open_local
 from db.models import AuditEntry, Person, TaskFeedback
@@ -61,11 +62,13 @@ def _issue_verification(dept_ctx, due_in=dt.timedelta(hours=20)) -> str:
     return targets[0].id
 
 
-def _row_texts(page) -> dict[str, list[str]]:
-    tree = page.tree
-    return {tree.topLevelItem(i).text(0): [tree.topLevelItem(i).child(j).text(0)
-                                          for j in range(tree.topLevelItem(i).childCount())]
-            for i in range(tree.topLevelItemCount())}
+def _titles(page) -> list[str]:
+    """The titles listed in the page's current group (loaded rows)."""
+    return [page.model.index(r, 0).data() for r in range(page.model.rowCount())]
+
+
+def _show_group(page, group: str) -> None:
+    page.group_tabs.setCurrentIndex(list(GROUPS).index(group))
 
 
 def _buttons(page) -> list[str]:
@@ -80,21 +83,25 @@ def department(context):
 
 
 def test_inbox_groups_flags_and_offers_only_legal_moves(qtbot, context, department):
-    target_id = _issue_verification(department)
+    target_id = _issue_verification(department, dt.timedelta(minutes=30))
     page, _dialogs, errors = _page(qtbot, context)
-    groups = _row_texts(page)
-    soon = [label for label in groups if label.startswith("明天到期")]
-    assert soon and any("低保对象联系方式核查" in row for row in groups[soon[0]])
+    counts = TaskDesk(context).inbox_counts(page.query())
+    assert [page.group_tabs.tabText(i) for i in range(4)] == [
+        f"今日到期（{counts['due_today']}）", f"已超期（{counts['overdue']}）", f"进行中（{counts['open']}）",
+        f"已完成（{counts['done']}）"]
+    assert counts["due_today"] >= 1
+    _show_group(page, "due_today")
+    assert "低保对象联系方式核查" in _titles(page)
     assert page.select_target(target_id)
     assert _buttons(page) == ["接收", "退回"]  # not 完成 (not accepted yet), not 重新下发 (the department's)
     assert "明天到期" in page.detail.meta.text() and "联系电话、人员类别" in page.detail.meta.text()
-    item = page.tree.currentItem()
-    assert item.text(4) == "明天到期" and item.foreground(4).color().name() == "#e65100"
-    page.group_by.setCurrentIndex(page.group_by.findData("department"))
-    assert any(label.startswith("民政") for label in _row_texts(page))
+    row = page.list.currentIndex().row()
+    status = page.model.index(row, 3)
+    assert status.data() == "明天到期" and status.data(Qt.ItemDataRole.ForegroundRole).name() == "#e65100"
+    assert "低保对象联系方式核查" in page.model.index(row, 0).data(Qt.ItemDataRole.ToolTipRole)
     page.detail.action_buttons["accept"].click()
     assert _buttons(page) == ["完成", "退回"] and errors == []
-    assert "进行中" in page.detail.meta.text()
+    assert "进行中" in page.detail.meta.text() and page.current_target_id() == target_id
 
 
 def test_overdue_tasks_are_red_in_their_own_group(qtbot, context, department):
@@ -103,21 +110,34 @@ def test_overdue_tasks_are_red_in_their_own_group(qtbot, context, department):
         title="冬季取暖安全检查", department_code="mz", due_at=issued_last_week + dt.timedelta(days=3),
         regions=[VILLAGE], kind="1")
     page, _dialogs, _errors = _page(qtbot, context)
-    overdue = [page.tree.topLevelItem(i) for i in range(page.tree.topLevelItemCount())
-               if page.tree.topLevelItem(i).text(0).startswith("已超期")]
-    assert overdue and overdue[0].childCount() >= 1
-    row = overdue[0].child(0)
-    assert row.text(4) == "已超期" and row.foreground(2).color().name() == "#c62828"
+    _show_group(page, "overdue")
+    assert page.counts["overdue"] == page.model.rowCount() >= 1
+    row = _titles(page).index("冬季取暖安全检查")
+    assert page.model.index(row, 3).data() == "已超期"
+    assert page.model.index(row, 1).data(Qt.ItemDataRole.ForegroundRole).name() == "#c62828"
 
 
-def test_group_inbox_orders_deadline_buckets(context):
-    desk = TaskDesk(context)
-    groups = group_inbox(desk.inbox(include_done=True), "deadline", beijing_now())
-    labels = [g.label for g in groups]
-    assert labels == sorted(labels, key=["已超期", "明天到期", "七天内到期", "更晚到期", "已结束"].index)
-    assert sum(len(g.items) for g in groups) == len(desk.inbox(include_done=True))
-    with pytest.raises(ValueError):
-        group_inbox([], "colour", beijing_now())
+def test_search_and_filters_narrow_every_group(qtbot, context, department):
+    target_id = _issue_verification(department, dt.timedelta(days=3))
+    page, _dialogs, errors = _page(qtbot, context)
+    task_no = TaskDesk(context).card(target_id).item.view.task_no
+    for text in ("联系方式核查", task_no[-6:], "民政"):
+        page.search.setText(text)
+        page.reload()
+        _show_group(page, "open")
+        assert "低保对象联系方式核查" in _titles(page), text
+    page.search.setText("没有这样的任务")
+    page.reload()
+    assert sum(page.counts[g] for g in GROUPS) == 0 and page.model.rowCount() == 0
+    page.search.clear()
+    kind = page.filters["kind"]
+    kind.setCurrentIndex(kind.findData("3"))  # 指令下达: the verification task is not one
+    _show_group(page, "open")
+    assert "低保对象联系方式核查" not in _titles(page)
+    kind.setCurrentIndex(kind.findData("2"))
+    village = page.filters["village"]
+    village.setCurrentIndex(village.findData(VILLAGE))
+    assert "低保对象联系方式核查" in _titles(page) and errors == []
 
 
 def test_one_form_round_trip_from_register_to_department(qtbot, context, department):
@@ -164,9 +184,9 @@ def test_one_form_round_trip_from_register_to_department(qtbot, context, departm
     assert "已完成" in page.detail.meta.text() and _buttons(page) == []
 
     dept_page, _d, dept_errors = _page(qtbot, department)
-    assert dept_page.group_by.currentData() == "task" and not dept_page.issue_button.isHidden()
-    assert dept_page.select_target(target_id)
-    assert "2/2" in dept_page.tree.currentItem().text(3)
+    assert not dept_page.issue_button.isHidden()
+    assert dept_page.select_target(target_id) and dept_page.group == "done"
+    assert dept_page.current_item().view.progress.label == "2/2"
     assert _buttons(dept_page) == ["重新打开"]  # the department's own move only
     feedback = [dept_page.detail.feedback.item(i).text() for i in range(dept_page.detail.feedback.count())]
     assert any("一表通核对" in text for text in feedback) and dept_errors == []
@@ -221,7 +241,8 @@ def test_department_issues_a_task_from_the_form(qtbot, context, department):
     page.create_new()
     assert errors == [] and dialogs.shown[-1][0] == "info" and "2 个" in dialogs.shown[-1][2]
     assert [label for label, _code in [(d[1], d[0]) for d in forms.offered[1]]] == ["民政"]
-    assert any("退役军人信息采集" in label for label in _row_texts(page))
+    _show_group(page, "open")
+    assert "退役军人信息采集" in _titles(page)
 
 
 def _options(ctx):
@@ -232,11 +253,10 @@ def test_clerks_do_not_see_the_issue_button(qtbot, context):
     page, _dialogs, _errors = _page(qtbot, context)
     assert page.issue_button.isHidden()
     page.create_new()  # Ctrl+N does nothing for a township clerk
-    page.include_done.setChecked(True)
-    assert page.tree.topLevelItemCount() >= 1
-    assert page.tree.headerItem().text(3) == "进度（户）"
+    _show_group(page, "done")
+    assert page.model.rowCount() >= 1
+    assert page.model.headerData(2, Qt.Orientation.Horizontal) == "进度（户）"
     assert page.detail.households.horizontalHeaderItem(3).text() == "已处理"
-    assert Qt.ItemFlag.ItemIsSelectable not in page.tree.topLevelItem(0).flags()
 
 
 def test_the_desks_work_on_the_threaded_runner(qtbot, context, department):
@@ -249,8 +269,9 @@ def test_the_desks_work_on_the_threaded_runner(qtbot, context, department):
     qtbot.addWidget(page)
     try:
         page.activate()
-        qtbot.waitUntil(lambda: page.tree.topLevelItemCount() > 0, timeout=5000)
-        assert page.select_target(target_id)
+        qtbot.waitUntil(lambda: bool(page.counts) and not page.model.loading, timeout=5000)
+        page.select_target(target_id)
+        qtbot.waitUntil(lambda: page.current_target_id() == target_id, timeout=5000)
         qtbot.waitUntil(lambda: "accept" in page.detail.action_buttons, timeout=5000)
         page.detail.action_buttons["accept"].click()
         qtbot.waitUntil(lambda: "complete" in page.detail.action_buttons and runner.pending == 0, timeout=5000)

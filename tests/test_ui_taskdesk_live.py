@@ -95,9 +95,11 @@ def test_department_to_village_task_round_trip_over_http(qtbot, server, tmp_path
 
     clerk = Desk(qtbot, clerk_services)
     clerk.sync()
-    target_id = next(item.view.id for group in clerk.page.groups for item in group.items
-                     if item.view.title == "低保对象联系方式核查")
-    clerk.page.select_target(target_id)
+    clerk.page.search.setText("低保对象联系方式核查")
+    clerk.page.reload()
+    clerk.page.group_tabs.setCurrentIndex(2)  # 进行中: due in five days
+    [target_id] = [clerk.page.model.row_at(r).view.id for r in range(clerk.page.model.rowCount())]
+    assert clerk.page.select_target(target_id)
     detail = clerk.page.detail
     assert set(detail.action_buttons) == {"accept", "return"}
     detail.action_buttons["accept"].click()
@@ -117,9 +119,9 @@ def test_department_to_village_task_round_trip_over_http(qtbot, server, tmp_path
     assert clerk.services.context.status.outbox_counts().pending == 0
 
     dept.sync()
-    dept.page.include_done.setChecked(True)
-    assert dept.page.select_target(target_id)
-    assert dept.page.tree.currentItem().text(3) == "1/1" and "已完成" in dept.page.tree.currentItem().text(0)
+    assert dept.page.select_target(target_id) and dept.page.group == "done"
+    row = dept.page.list.currentIndex().row()
+    assert dept.page.model.index(row, 2).data() == "1/1" and dept.page.model.index(row, 3).data() == "已完成"
     feedback = [dept.page.detail.feedback.item(i).text() for i in range(dept.page.detail.feedback.count())]
     assert any("已入户核对，电话已更正。" in text for text in feedback), feedback
     with dept.context.sessions() as s:

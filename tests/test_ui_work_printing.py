@@ -22,11 +22,11 @@ from sqlalchemy import select
 from app.client import Actor, ClientContext
 from app.client.startup import ClientServices
 from app.client.task_desk import TaskDesk
-from app.demo.regions import DEMO_TOWNSHIP
 from app.services.context import beijing_now
 from app.sync_service import OutboxReview
 from db.engine import open_local
 from db.models import AuditEntry
+from demo.regions import DEMO_TOWNSHIP
 from resources import RESOURCES_DIR
 from tests.ui_support import ScriptedDialogs, ScriptedForms, context, demo_template, settings  # noqa: F401
 from ui.app import Shell, build_main_window

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from app.client import Actor, ClientContext
-from app.demo import generate_township
-from app.demo.regions import DEMO_TOWNSHIP
 from db.engine import open_local
+from demo import generate_township
+from demo.regions import DEMO_TOWNSHIP
 from ui import settings as opts
 
 DEVICE = "0190f0a0-0000-7000-8000-0000000000f1"
@@ -96,6 +96,10 @@ class ScriptedDialogs:
 
     def save_path(self, parent, title, suggested, file_filter) -> str | None:
         self.suggested = suggested
+        return self.paths.popleft() if self.paths else None
+
+    def open_path(self, parent, title, file_filter) -> str | None:
+        self.asked.append(title)
         return self.paths.popleft() if self.paths else None
 
     def open_file(self, path) -> None:

@@ -47,6 +47,11 @@ class Dialogs:
         path, _chosen = QFileDialog.getSaveFileName(parent, title, suggested, file_filter)
         return path or None
 
+    def open_path(self, parent: QWidget | None, title: str, file_filter: str) -> str | None:
+        """A file to read (a roster to import), or None when cancelled."""
+        path, _chosen = QFileDialog.getOpenFileName(parent, title, "", file_filter)
+        return path or None
+
     def open_file(self, path: str) -> None:
         """Show a written file in the system's viewer (the user prints from there)."""
         QDesktopServices.openUrl(QUrl.fromLocalFile(path))

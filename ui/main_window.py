@@ -3,6 +3,9 @@ sync status bar at the bottom. It only arranges pages and routes the global shor
 search, Ctrl+N new, Ctrl+S save, F5 sync) to the page on screen; each feature lives in its own
 package under ui/ and knows nothing of the window.
 
+Ctrl+F focuses the window's global search (persons, households, cases, tasks) from any page when
+one is given; pages without it keep their own `focus_search`.
+
 A page can be given as a function that builds it: it is built (and its package imported) the first
 time it is shown, so a cold start pays only for the first page (the task, case, register and
 report desks cost a noticeable part of a start and a clerk may open only one of them)."""
@@ -14,7 +17,15 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui.status_bar import SyncStatusBar
 
@@ -30,8 +41,10 @@ class PageEntry:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, pages: list[PageEntry], status_bar: SyncStatusBar, title: str) -> None:
+    def __init__(self, pages: list[PageEntry], status_bar: SyncStatusBar, title: str,
+                 search: QWidget | None = None) -> None:
         super().__init__()
+        self.search = search
         self.setWindowTitle(title)
         self.setMinimumSize(QSize(1024, 640))
         self._entries = pages
@@ -60,7 +73,16 @@ class MainWindow(QMainWindow):
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.navigation)
+        side = QWidget()
+        side.setFixedWidth(132)
+        side.setStyleSheet("background: #f7f9fc;")
+        column = QVBoxLayout(side)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        if search is not None:
+            column.addWidget(search)
+        column.addWidget(self.navigation, 1)
+        layout.addWidget(side)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.sync_bar = status_bar
@@ -122,7 +144,11 @@ class MainWindow(QMainWindow):
         self._shortcuts.append(sync)
 
     def trigger_page_action(self, action: str) -> bool:
-        """Call `action` on the page on screen if it offers it; returns whether it did."""
+        """Call `action` on the page on screen if it offers it; returns whether it did. Searching
+        goes to the global search when the window has one."""
+        if action == "focus_search" and self.search is not None:
+            self.search.focus()
+            return True
         handler = getattr(self.current_page(), action, None)
         if handler is None:
             return False

@@ -14,13 +14,10 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
-from app.client import Actor, ClientContext
 from app.client.browse import RegisterFilter
 from app.client.startup import ClientServices
-from app.demo import generate_township
-from app.demo.regions import DEMO_TOWNSHIP
 from app.sync_service import OutboxReview
-from db.engine import open_local
+from demo.client import demo_context
 from ui import i18n
 from ui import settings as opts
 from ui.app import Shell, build_main_window, use_cjk_font
@@ -46,13 +43,6 @@ def _save(widget: QWidget, path: Path) -> Path:
     widget.grab().save(str(path))
     print(path)
     return path
-
-
-def demo_context(directory: Path, households: int = 300) -> ClientContext:
-    engine = open_local(directory / "screens.db")
-    generate_township(engine, seed=2026, households=households, tasks=40, cases=120)
-    actor = Actor("wang.clerk", "township_staff", DEMO_TOWNSHIP, "device-screens")
-    return ClientContext(engine, actor)
 
 
 def render_all(out: Path, language: str = "zh_CN", households: int = 300) -> list[Path]:

@@ -31,9 +31,11 @@ AUTO_SYNC_MINUTES: Setting[int] = Setting("sync/auto_minutes", int, 15)
 SEARCH_DEBOUNCE_MS: Setting[int] = Setting("ui/search_debounce_ms", int, 200)
 WINDOW_GEOMETRY: Setting[bytes] = Setting("ui/window_geometry", bytes, b"")
 DATABASE_PATH: Setting[str] = Setting("data/database_path", str, "")
+PERSON_LIST_COLUMNS: Setting[bytes] = Setting("ui/person_list_columns", bytes, b"")
+HOUSEHOLD_LIST_COLUMNS: Setting[bytes] = Setting("ui/household_list_columns", bytes, b"")
 
 ALL_SETTINGS = (LANGUAGE, SERVER_URL, USERNAME, AUTO_SYNC_MINUTES, SEARCH_DEBOUNCE_MS,
-                WINDOW_GEOMETRY, DATABASE_PATH)
+                WINDOW_GEOMETRY, DATABASE_PATH, PERSON_LIST_COLUMNS, HOUSEHOLD_LIST_COLUMNS)
 LANGUAGES = ("zh_CN", "en")
 
 

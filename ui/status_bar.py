@@ -1,5 +1,7 @@
 """The status bar of the main window: online/offline, time of the last sync, pending and rejected
-local changes, a sync button and a progress bar. Sync runs on the network pool of the task runner;
+local changes, a sync button and a progress bar. The counts come from one source, the outbox: they
+are re-read after every commit that changed it, whichever page or import wrote (`outbox_listener`,
+hooked on the context by the window), and after every sync. Sync runs on the network pool of the task runner;
 the sync engine speaks in typed events (started, progress, finished, failed) on its own thread,
 which `SyncEventBridge` re-emits as Qt signals so only the GUI thread touches widgets."""
 
@@ -14,6 +16,8 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
 from app.sync_service import SyncFailed, SyncFinished, SyncProgress, SyncStarted
 
+OUTBOX_CHANGED = object()  # the bridge's event for "a commit changed the outbox"
+
 
 class SyncEventBridge(QObject):
     """Turns sync events raised on the sync thread into Qt signals on the GUI thread. The sync
@@ -24,6 +28,7 @@ class SyncEventBridge(QObject):
     started = Signal()
     finished = Signal(object)  # SyncFinished
     failed = Signal(object)  # SyncFailed
+    outbox_changed = Signal()
     POLL_MS = 50
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -46,7 +51,9 @@ class SyncEventBridge(QObject):
             self._dispatch(event)
 
     def _dispatch(self, event: Any) -> None:
-        if isinstance(event, SyncStarted):
+        if event is OUTBOX_CHANGED:
+            self.outbox_changed.emit()
+        elif isinstance(event, SyncStarted):
             self.started.emit()
         elif isinstance(event, SyncProgress):
             self.progressed.emit(int(event.done), int(event.total))
@@ -97,8 +104,19 @@ class SyncStatusBar(QStatusBar):
         self._bridge.failed.connect(self._background_failure)
         if sync_service is not None:
             sync_service.subscribe(self._bridge)
+        # Many commits in a row (an import, a batch of visits) cost one re-read of the counts.
+        self._recount = QTimer(self)
+        self._recount.setSingleShot(True)
+        self._recount.setInterval(150)
+        self._recount.timeout.connect(self.refresh)
+        self._bridge.outbox_changed.connect(self._recount.start)
+        self._last_sync_at: dt.datetime | None = None
         self._show_connection()
         self.refresh()
+
+    def outbox_listener(self) -> None:
+        """Tell the bar the outbox changed; safe to call from any thread (the database thread)."""
+        self._bridge(OUTBOX_CHANGED)
 
     def show_notice(self, text: str, milliseconds: int = 8000) -> None:
         self.notice.setText(text)
@@ -162,12 +180,14 @@ class SyncStatusBar(QStatusBar):
     def _show_connection(self) -> None:
         if self._sync is None:
             text = self.tr("● 未连接服务器")
-        elif self._online is None:
-            text = self.tr("● 未同步")
+        elif self._online is False:
+            text = self.tr("● 离线")
+        elif self._last_sync_at is not None:
+            text = self.tr("● 已同步 %1").replace("%1", self._last_sync_at.strftime("%H:%M"))
         elif self._online:
             text = self.tr("● 在线")
         else:
-            text = self.tr("● 离线")
+            text = self.tr("● 未同步")
         self.connection_label.setText(text)
         color = "#2e7d32" if self._online else "#9e9e9e" if self._online is None else "#c62828"
         self.connection_label.setStyleSheet(f"color: {color};")
@@ -181,6 +201,8 @@ class SyncStatusBar(QStatusBar):
         self.rejected_label.setText(self.tr("被退回 %n 条", "", counts.rejected))
         self.rejected_label.setStyleSheet("color: #c62828;" if counts.rejected else "")
         self.last_sync_label.setText(self.tr("上次同步：%1").replace("%1", _when(counts.last_sync_at, self.tr("从未"))))
+        self._last_sync_at = counts.last_sync_at  # naive Beijing time, as every business time
+        self._show_connection()
 
 
 def _when(moment: dt.datetime | None, never: str) -> str:

@@ -1,7 +1,11 @@
 """Paged, filtered lists of the register for the desktop lists: persons and households within the
 actor's region scope, one page at a time (the UI fetches further pages as the user scrolls), with
 ID numbers and phones masked. Typed search text goes to app/services/search.py; these queries
-serve browsing with filters (village, grid, tag, status) and narrow search results by them."""
+serve browsing with filters (village, grid, tag, status) and narrow search results by them.
+
+A grid worker's scope is its 15-character grid: records with a grid column are tested against the
+grid, the others (visits, tags) against the village it lies in (`scoped`, the SQL form of
+app.rules.regions.in_scope)."""
 
 from __future__ import annotations
 
@@ -25,6 +29,10 @@ class RegisterFilter:
     tag: str = ""
     status: str = ""
     text: str = ""
+    visit: str = ""  # "never": never visited; "overdue": overdue under the visit rules (household_ids)
+    household_ids: tuple[str, ...] | None = None  # only these households (worked out by the desk)
+
+ANY_TAG = "*"  # the tag filter's "any tag"
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,8 @@ class PersonRow:
     region_code: str
     relation_to_head: str | None
     status: str
+    grid_code: str | None = None
+    address: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,12 +71,19 @@ class RegionOption:
     name: str
 
 
+def scoped(model, scope: str):
+    """SQL test: the row lies in the actor's scope (a grid scope tests the grid where there is one)."""
+    if len(scope) > 12 and "grid_code" in model.__table__.columns:
+        return model.grid_code.startswith(scope)
+    return model.region_code.startswith(scope[:12])
+
+
 def _tagged(subject_type: str, subject_id, tag: str):
     # An IN over the (indexed) tag code is evaluated once; a correlated EXISTS per row took seconds
     # on a full township.
+    which = () if tag == ANY_TAG else (TagAssignment.tag_code == tag,)
     return subject_id.in_(select(TagAssignment.subject_id).where(
-        TagAssignment.tag_code == tag, TagAssignment.subject_type == subject_type,
-        TagAssignment.deleted.is_(False)))
+        *which, TagAssignment.subject_type == subject_type, TagAssignment.deleted.is_(False)))
 
 
 def person_rows(session: Session, scope: str, flt: RegisterFilter, offset: int, limit: int) -> list[PersonRow]:
@@ -74,7 +91,7 @@ def person_rows(session: Session, scope: str, flt: RegisterFilter, offset: int, 
     stmt: Select = (
         select(Person, Household.household_no)
         .outerjoin(Household, Household.id == Person.household_id)
-        .where(Person.region_code.startswith(scope), Person.deleted.is_(False),
+        .where(scoped(Person, scope), Person.deleted.is_(False),
                Person.merged_into.is_(None))
     )
     if flt.village:
@@ -94,7 +111,8 @@ def _person_row(person: Person, household_no: str | None) -> PersonRow:
         id=person.id, name=person.name, gender=person.gender, birth_date=person.birth_date,
         id_masked=mask_id(person.id_number), phone_masked=mask_phone(person.phone),
         household_id=person.household_id, household_no=household_no or "",
-        region_code=person.region_code, relation_to_head=person.relation_to_head, status=person.status)
+        region_code=person.region_code, relation_to_head=person.relation_to_head, status=person.status,
+        grid_code=person.grid_code, address=person.current_address or person.hukou_address or "")
 
 
 def household_rows(session: Session, scope: str, flt: RegisterFilter, offset: int,
@@ -107,8 +125,7 @@ def household_rows(session: Session, scope: str, flt: RegisterFilter, offset: in
     stmt: Select = (
         select(Household, head.name, members)
         .outerjoin(head, head.id == Household.head_person_id)
-        .where(Household.region_code.startswith(scope), Household.deleted.is_(False),
-               Household.merged_into.is_(None))
+        .where(scoped(Household, scope), Household.deleted.is_(False), Household.merged_into.is_(None))
     )
     if flt.village:
         stmt = stmt.where(Household.region_code == flt.village)
@@ -124,6 +141,10 @@ def household_rows(session: Session, scope: str, flt: RegisterFilter, offset: in
     if flt.text:
         stmt = stmt.where(or_(Household.household_no.contains(flt.text), Household.address.contains(flt.text),
                               head.name.contains(flt.text)))
+    if flt.visit == "never":
+        stmt = stmt.where(Household.last_visit_on.is_(None))
+    if flt.household_ids is not None:
+        stmt = stmt.where(Household.id.in_(flt.household_ids))
     stmt = stmt.order_by(Household.household_no, Household.id).offset(offset).limit(limit)
     return [
         HouseholdRow(id=h.id, household_no=h.household_no, head_name=head_name or "", address=h.address,
@@ -134,21 +155,22 @@ def household_rows(session: Session, scope: str, flt: RegisterFilter, offset: in
 
 
 def villages(session: Session, scope: str) -> list[RegionOption]:
-    """Villages/communities (12-character codes) inside the scope, by code."""
+    """Villages/communities (12-character codes) inside the scope (a grid's: its own), by code."""
     rows = session.execute(select(Region.code, Region.name).where(
-        Region.code.startswith(scope), Region.level == 5).order_by(Region.code))
+        Region.code.startswith(scope[:12]), Region.level == 5).order_by(Region.code))
     return [RegionOption(code, name) for code, name in rows]
 
 
-def grids(session: Session, village: str) -> list[RegionOption]:
-    """Grids of one village: from the region table, plus grid codes households use that it lacks."""
+def grids(session: Session, village: str, scope: str = "") -> list[RegionOption]:
+    """Grids of one village within the scope: from the region table, plus grid codes households use
+    that it lacks."""
     named = dict(session.execute(select(Region.code, Region.name).where(
         Region.parent_code == village, Region.level == 6)).all())
     used = session.scalars(select(Household.grid_code).distinct().where(
         and_(Household.region_code == village, Household.grid_code.is_not(None)))).all()
     for code in used:
         named.setdefault(code, f"第{code[-3:]}网格")
-    return [RegionOption(code, named[code]) for code in sorted(named)]
+    return [RegionOption(code, named[code]) for code in sorted(named) if code.startswith(scope)]
 
 
 def region_names(session: Session, scope: str) -> dict[str, str]:
@@ -170,17 +192,17 @@ class RegisterSummary:
 
 
 def register_summary(session: Session, scope: str) -> RegisterSummary:
-    live_h = (Household.region_code.startswith(scope), Household.deleted.is_(False), Household.merged_into.is_(None))
-    live_p = (Person.region_code.startswith(scope), Person.deleted.is_(False), Person.merged_into.is_(None))
+    live_h = (scoped(Household, scope), Household.deleted.is_(False), Household.merged_into.is_(None))
+    live_p = (scoped(Person, scope), Person.deleted.is_(False), Person.merged_into.is_(None))
     households = session.scalar(select(func.count()).select_from(Household).where(*live_h)) or 0
     persons = session.scalar(select(func.count()).select_from(Person).where(*live_p)) or 0
     never = session.scalar(select(func.count()).select_from(Household).where(
         *live_h, Household.last_visit_on.is_(None))) or 0
     tagged = session.scalar(select(func.count(func.distinct(TagAssignment.subject_id))).where(
         TagAssignment.subject_type == "person", TagAssignment.deleted.is_(False),
-        TagAssignment.region_code.startswith(scope))) or 0
+        scoped(TagAssignment, scope), TagAssignment.subject_id.in_(select(Person.id).where(*live_p)))) or 0
     village_count = session.scalar(select(func.count()).select_from(Region).where(
-        Region.code.startswith(scope), Region.level == 5)) or 0
+        Region.code.startswith(scope[:12]), Region.level == 5)) or 0
     return RegisterSummary(households, persons, village_count, never, tagged)
 
 
@@ -195,14 +217,16 @@ def search_rows(session: Session, scope: str, flt: RegisterFilter, limit: int) -
     if not hits:
         return []
     ids = [h.id for h in hits]
-    stmt = (select(Person.id, Person.status, Household.household_no)
+    stmt = (select(Person.id, Person.status, Household.household_no, Person.current_address, Person.hukou_address)
             .outerjoin(Household, Household.id == Person.household_id).where(Person.id.in_(ids)))
     if flt.status:
         stmt = stmt.where(Person.status == flt.status)
     if flt.tag:
         stmt = stmt.where(_tagged("person", Person.id, flt.tag))
-    extra = {pid: (status, number) for pid, status, number in session.execute(stmt)}
+    extra = {pid: (status, number, current or hukou or "")
+             for pid, status, number, current, hukou in session.execute(stmt)}
     return [PersonRow(id=h.id, name=h.name, gender=h.gender, birth_date=h.birth_date, id_masked=h.id_masked,
                       phone_masked=h.phone_masked, household_id=h.household_id, household_no=extra[h.id][1] or "",
-                      region_code=h.region_code, relation_to_head=h.relation_to_head, status=extra[h.id][0])
+                      region_code=h.region_code, relation_to_head=h.relation_to_head, status=extra[h.id][0],
+                      grid_code=h.grid_code, address=extra[h.id][2])
             for h in hits if h.id in extra]

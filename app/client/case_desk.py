@@ -135,10 +135,10 @@ class CaseDesk:
         book = self._context.register.code_book()
 
         def pairs(table: str) -> tuple[tuple[str, str], ...]:
-            return tuple((e.code, e.label_zh) for e in book.entries(table))
+            return tuple((e.code, e.label) for e in book.entries(table))
 
         top = [e for e in book.entries("case_category") if not e.parent_code]
-        categories = tuple((e.code, e.label_zh, tuple((c.code, c.label_zh) for c in book.children(
+        categories = tuple((e.code, e.label, tuple((c.code, c.label) for c in book.children(
             "case_category", e.code))) for e in top)
         return CaseChoices(pairs("case_source"), pairs("request_type"), categories, pairs("department"),
                            tuple(self._context.register.villages()))

@@ -31,8 +31,10 @@ class ClientContext:
         self.actor = actor
         self._sessions = session_factory(engine)
         self._scope_name: str | None = None
-        # Every local write must land in the outbox (DESIGN.md "Capture").
-        install_capture(self._sessions, actor.device_id)
+        self._outbox_listeners: list[Callable[[], None]] = []
+        # Every local write must land in the outbox (DESIGN.md "Capture"); whoever shows the
+        # pending counts hears of every commit that changed it.
+        install_capture(self._sessions, actor.device_id, on_outbox_changed=self._outbox_changed)
         # Imported here: the facades import this module for ClientContext's type.
         from app.client.register import RegisterDesk
         from app.client.status import LocalStatus
@@ -50,6 +52,14 @@ class ClientContext:
     def open(cls, path: str | Path, actor: Actor, key: str | None = None) -> ClientContext:
         """Open (creating and migrating if needed) the local database at `path`."""
         return cls(open_local(path, key), actor)
+
+    def on_outbox_changed(self, listener: Callable[[], None]) -> None:
+        """Call `listener` (on the committing thread) after every commit that changed the outbox."""
+        self._outbox_listeners.append(listener)
+
+    def _outbox_changed(self) -> None:
+        for listener in list(self._outbox_listeners):
+            listener()
 
     def write(self, operation: Callable[[Session], T]) -> T:
         """Run `operation` in one transaction, committed when it returns."""

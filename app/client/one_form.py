@@ -2,7 +2,7 @@
 from the register for the head of each linked household, so staff only confirm or correct and
 nobody types the same data twice. A correction edits the register itself, once, through
 `PersonService.edit` (validated, captured for sync like any edit); confirming a household marks it
-handled on the task. The answer goes back to the department as one feedback entry whose `answers`
+handled on the task in the same transaction, so a refused correction leaves both untouched. The answer goes back to the department as one feedback entry whose `answers`
 carry the requested values per household — the department asked for exactly those fields, so this
 is the minimum necessary; sending them is recorded in the audit log as an export.
 
@@ -20,7 +20,7 @@ from app.client.task_desk import CODED_FIELDS, FIELD_LABELS
 from app.errors import UserFacingError, ValidationError
 from app.rules import task_rules as tr
 from app.rules.masking import mask_id, mask_phone
-from app.services.context import beijing_now
+from app.services.context import atomic, beijing_now
 from app.services.persons import PersonService
 from app.services.tasks import TaskService
 from db.models import AuditEntry, Household, Person
@@ -76,7 +76,7 @@ class OneFormDesk:
         detail = self.tasks.get(target_id)
         book = self._context.register.code_book()
         fields = tuple(FieldSpec(name, FIELD_LABELS.get(name, name),
-                                 tuple((e.code, e.label_zh) for e in book.entries(CODED_FIELDS[name]))
+                                 tuple((e.code, e.label) for e in book.entries(CODED_FIELDS[name]))
                                  if name in CODED_FIELDS else ())
                        for name in detail.requested_fields)
         handled = {link.household_id: link.handled for link in detail.links}
@@ -101,9 +101,10 @@ class OneFormDesk:
         coded = {spec.name for spec in form.fields if spec.options}
         changes = {name: value.strip() for name, value in entered.items()
                    if name in shown and value.strip() != shown[name] and not (name in coded and not value.strip())}
-        if changes:
-            self.persons.edit(row.person_id, **changes)
-        return self.tasks.mark_handled(target_id, household_id, True)
+        with atomic(self._context.sessions):
+            if changes:
+                self.persons.edit(row.person_id, **changes)
+            return self.tasks.mark_handled(target_id, household_id, True)
 
     def send_answer(self, target_id: str, note: str = ""):
         """The answer to the department: the requested values of every handled household, as one

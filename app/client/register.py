@@ -5,6 +5,7 @@ context builds on the same session factory and actor."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from app.client import browse
@@ -41,6 +42,10 @@ class RegisterDesk:
         return self._context.read(lambda s: browse.person_rows(s, self.scope, flt, offset, limit))
 
     def households_page(self, flt: RegisterFilter, offset: int, limit: int) -> list[HouseholdRow]:
+        if flt.visit == "overdue" and flt.household_ids is None:
+            # The visit rules (tags, kinds, intervals) live in the household service: it names them.
+            due = self._context.households.visits_due(limit=100_000)
+            flt = dataclasses.replace(flt, household_ids=tuple(v.household_id for v in due))
         return self._context.read(lambda s: browse.household_rows(s, self.scope, flt, offset, limit))
 
     def _search_page(self, flt: RegisterFilter, offset: int, limit: int) -> list[PersonRow]:
@@ -48,6 +53,12 @@ class RegisterDesk:
         if offset > 0:
             return []
         return self._context.read(lambda s: browse.search_rows(s, self.scope, flt, SEARCH_LIMIT))
+
+    def search_everything(self, text: str):
+        """The window's global search: persons, households, cases and tasks matching `text`."""
+        from app.client.global_search import search_everything
+
+        return self._context.read(lambda s: search_everything(s, self.scope, text))
 
     def duplicate_pair(self, first_id: str, second_id: str):
         """Two persons side by side for the merge view (masked), with what each would carry over."""
@@ -63,7 +74,7 @@ class RegisterDesk:
         return self._context.read(lambda s: browse.villages(s, self.scope))
 
     def grids(self, village: str) -> list[RegionOption]:
-        return self._context.read(lambda s: browse.grids(s, village))
+        return self._context.read(lambda s: browse.grids(s, village, self.scope))
 
     def region_names(self) -> dict[str, str]:
         return self._context.read(lambda s: browse.region_names(s, self.scope))

@@ -1,6 +1,6 @@
-"""The task inbox (任务收件箱, 条→块) as the desktop client's task desk sees it: targets the actor
-reaches grouped by department, status, deadline or task, each with readable labels (department,
-village, kind); one target's card with its linked households (number, head, address, handled);
+"""The task inbox (任务收件箱, 条→块) as the desktop client's task desk sees it: every target the
+actor reaches, counted and paged per group (今日到期 / 已超期 / 进行中 / 已完成, app.services.task_inbox),
+searched and filtered, each with readable labels (department, village, kind); one target's card with its linked households (number, head, address, handled);
 the township's moves (accept, assign to a village, link households, mark handled, feedback,
 complete, return) and the department's (issue a task to townships/villages, reissue, reopen,
 follow each target's progress). Every call is one short transaction on the task runner's thread;
@@ -21,17 +21,13 @@ from app.rules import task_rules as tr
 from app.rules.masking import mask_id, mask_phone
 from app.services.context import DEPARTMENT, REGISTER_WRITERS, beijing_now
 from app.services.search import search_persons
+from app.services.task_inbox import InboxQuery, TaskInbox
 from app.services.tasks import TargetDetail, TargetView, TaskService, area_prefix
 from db.models import Household, Person, Region, TaskFeedback
 from resources import region_extract_file
 
 if TYPE_CHECKING:
     from app.client.context import ClientContext
-
-GROUP_KEYS = ("department", "status", "deadline", "task")
-# Deadline buckets in the order a clerk works through them.
-DEADLINE_BUCKETS = ("已超期", "明天到期", "七天内到期", "更晚到期", "已结束")
-
 
 @dataclass(frozen=True)
 class InboxItem:
@@ -45,17 +41,13 @@ class InboxItem:
 
 
 @dataclass(frozen=True)
-class InboxGroup:
-    label: str
-    items: tuple[InboxItem, ...]
+class InboxFilters:
+    """(code, label) choices of the inbox's filters."""
 
-    @property
-    def handled(self) -> int:
-        return sum(item.view.progress.handled for item in self.items)
-
-    @property
-    def total(self) -> int:
-        return sum(item.view.progress.total for item in self.items)
+    departments: tuple[tuple[str, str], ...]
+    villages: tuple[tuple[str, str], ...]
+    statuses: tuple[tuple[str, str], ...]
+    kinds: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -98,37 +90,6 @@ class HouseholdChoice:
     address: str
 
 
-def deadline_bucket(view: TargetView, now: dt.datetime) -> str:
-    if view.status in (tr.COMPLETED, tr.RETURNED):
-        return DEADLINE_BUCKETS[4]
-    if view.overdue:
-        return DEADLINE_BUCKETS[0]
-    if view.due_soon:
-        return DEADLINE_BUCKETS[1]
-    return DEADLINE_BUCKETS[2] if view.due_at <= now + dt.timedelta(days=7) else DEADLINE_BUCKETS[3]
-
-
-def group_inbox(items: Iterable[InboxItem], by: str, now: dt.datetime) -> list[InboxGroup]:
-    """Items grouped for the inbox tree; groups in working order, items soonest due first."""
-    keys = {
-        "department": lambda i: i.department_label,
-        "status": lambda i: i.view.status_label,
-        "deadline": lambda i: deadline_bucket(i.view, now),
-        "task": lambda i: f"{i.view.task_no} {i.view.title}",
-    }
-    if by not in keys:
-        raise ValueError(f"unknown grouping {by!r}")
-    groups: dict[str, list[InboxItem]] = {}
-    for item in sorted(items, key=lambda i: (i.view.due_at, i.view.id)):
-        groups.setdefault(keys[by](item), []).append(item)
-    order = {
-        "status": lambda label: list(tr.STATUS_LABELS.values()).index(label),
-        "deadline": DEADLINE_BUCKETS.index,
-    }.get(by)
-    labels = sorted(groups, key=order) if order else list(groups)
-    return [InboxGroup(label, tuple(groups[label])) for label in labels]
-
-
 class TaskDesk:
     """What the task page calls; built from the client context (constructor injection)."""
 
@@ -136,6 +97,7 @@ class TaskDesk:
         self._context = context
         self._clock = clock
         self.tasks = TaskService(context.sessions, context.actor, clock)
+        self.inbox = TaskInbox(context.sessions, context.actor, clock)
         self._labels: tuple[dict, dict] | None = None
 
     @property
@@ -150,12 +112,26 @@ class TaskDesk:
         return self._clock()
 
     # -- reading ---------------------------------------------------------------------------
-    def inbox(self, include_done: bool = False) -> list[InboxItem]:
-        views = self.tasks.inbox(include_done=include_done)
-        return [self._item(view) for view in views]
+    def inbox_counts(self, query: InboxQuery) -> dict[str, int]:
+        """Targets per inbox group (今日到期 / 已超期 / 进行中 / 已完成) under the search and filters."""
+        return self.inbox.counts(query)
 
-    def grouped(self, by: str, include_done: bool = False) -> list[InboxGroup]:
-        return group_inbox(self.inbox(include_done), by, self.now())
+    def inbox_page(self, query: InboxQuery, offset: int, limit: int) -> list[InboxItem]:
+        """One page of the inbox group, nearest deadline first, with the labels a list shows."""
+        return [self._item(view) for view in self.inbox.page(query, offset, limit)]
+
+    def inbox_group_of(self, target_id: str) -> str:
+        """The inbox group a target is listed in now."""
+        return self.inbox.group_of(self.tasks.get(target_id).target)
+
+    def inbox_filters(self) -> InboxFilters:
+        """What the inbox filters offer: departments, villages in scope, statuses and kinds."""
+        departments, regions = self._label_maps()
+        scope = self.actor.scope[:12]
+        villages = tuple((code, name) for code, name, level in self._regions()
+                         if level == 5 and code.startswith(scope))
+        return InboxFilters(tuple(sorted(departments.items())), villages, tuple(tr.STATUS_LABELS.items()),
+                            tuple(KIND_LABELS.items()))
 
     def card(self, target_id: str) -> TaskCard:
         detail = self.tasks.get(target_id)
@@ -173,7 +149,7 @@ class TaskDesk:
 
     def _item(self, view: TargetView) -> InboxItem:
         departments, regions = self._label_maps()
-        kinds = {"1": "走访巡查", "2": "数据核采", "3": "指令下达"}
+        kinds = KIND_LABELS
         return InboxItem(view, departments.get(view.department_code, view.department_code),
                          _region_label(regions, view.region_code),
                          _region_label(regions, view.assigned_region_code) if view.assigned_region_code else "",
@@ -182,7 +158,7 @@ class TaskDesk:
     def _label_maps(self) -> tuple[dict, dict]:
         if self._labels is None:
             book = self._context.register.code_book()
-            departments = {e.code: e.label_zh for e in book.entries("department", include_inactive=True)}
+            departments = {e.code: e.label for e in book.entries("department", include_inactive=True)}
             regions = {code: name for code, name, _level in self._regions()}
             self._labels = (departments, regions)
         return self._labels
@@ -252,7 +228,7 @@ class TaskDesk:
         regions = [RegionOption(code, name) for code, name, level in self._regions()
                    if code.startswith(scope) and level in (4, 5)]
         book = self._context.register.code_book()
-        departments = [(e.code, e.label_zh) for e in book.entries("department")
+        departments = [(e.code, e.label) for e in book.entries("department")
                        if not self.is_department or e.code == self.actor.department_code]
         return regions, departments
 
@@ -262,6 +238,8 @@ class TaskDesk:
                                  target_regions=regions, kind=kind, priority=priority, description=description,
                                  requested_fields=requested_fields)
 
+
+KIND_LABELS = {"1": "走访巡查", "2": "数据核采", "3": "指令下达"}
 
 # Register fields a data-verification task may request (一表通), with their labels.
 FIELD_LABELS = {"phone": "联系电话", "current_address": "现住址", "residence_type": "人员类别",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.client.browse import scoped
 from app.rules.task_rules import is_overdue
 from app.services.context import beijing_now
 from db.models import Case, Task, TaskTarget
@@ -44,11 +45,11 @@ class WorkDesk:
 
 def _summary(session: Session, scope: str, now: dt.datetime) -> WorkSummary:
     targets = session.execute(select(TaskTarget.status, Task.due_at).join(Task, Task.id == TaskTarget.task_id)
-                              .where(TaskTarget.region_code.startswith(scope), TaskTarget.deleted.is_(False))).all()
+                              .where(scoped(TaskTarget, scope), TaskTarget.deleted.is_(False))).all()
     open_targets = [(status, due) for status, due in targets if status in OPEN_TASK_STATUSES]
     open_tasks = len(open_targets)
     overdue_tasks = sum(1 for status, due in open_targets if is_overdue(status, due, now))
-    live = (Case.region_code.startswith(scope), Case.deleted.is_(False))
+    live = (scoped(Case, scope), Case.deleted.is_(False))
     open_cases = session.scalar(select(func.count()).select_from(Case).where(*live, Case.status < 70)) or 0
     closed = session.scalar(select(func.count()).select_from(Case).where(*live, Case.status >= 70)) or 0
     overdue_cases = session.scalar(select(func.count()).select_from(Case).where(

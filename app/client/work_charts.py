@@ -62,8 +62,8 @@ class WorkChartsDesk:
         """Every figure but the visits, counted in SQL (a full township has 8,000 cases)."""
         actor, now = self._context.actor, self._clock()
         book = self._context.register.code_book()
-        categories = {e.code: e.label_zh for e in book.entries("case_category", include_inactive=True)}
-        departments = {e.code: e.label_zh for e in book.entries("department", include_inactive=True)}
+        categories = {e.code: e.label for e in book.entries("case_category", include_inactive=True)}
+        departments = {e.code: e.label for e in book.entries("department", include_inactive=True)}
         cases = self._context.read(lambda s: _case_figures(s, actor))
         targets = self._context.read(lambda s: _target_figures(s, actor, now))
         return WorkCharts(

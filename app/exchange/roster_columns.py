@@ -1,5 +1,6 @@
 """The household roster (花名册) as villages keep it in Excel: its columns, the blank template we
-offer for download, and reading a filled sheet back into raw rows.
+offer for download. Reading a filled sheet (ours or a village's own layout) is app.exchange.readers
+and app.exchange.layout.
 
 One row per person; household columns (户编号, 户主姓名) repeat on every member's row. Coded columns
 take the Chinese label (男, 户主, 汉族, 户籍常住 …) or the code; the template lists the allowed labels
@@ -8,19 +9,15 @@ neither rounds an 18-digit number nor drops a leading zero."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from zipfile import BadZipFile
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.codes import CodeBook
-from app.errors import UserFacingError
 
 SHEET_NAME = "户籍花名册"
 CODES_SHEET = "代码表"
@@ -57,22 +54,6 @@ ROSTER_COLUMNS: tuple[RosterColumn, ...] = (
     RosterColumn("备注", "notes", False, width=20),
 )
 COLUMN_BY_HEADER = {c.header: c for c in ROSTER_COLUMNS}
-
-
-class UnreadableRoster(UserFacingError):
-    """The chosen file is not an xlsx workbook (a .xls, a CSV, a damaged download)."""
-
-    def __init__(self) -> None:
-        super().__init__("import_not_xlsx")
-
-
-@dataclass(frozen=True)
-class RawRow:
-    """One sheet row as typed: header → cell text (dates as ISO text), with its sheet row number."""
-
-    row: int
-    values: dict[str, str]
-    numeric: frozenset[str] = frozenset()  # headers whose cell Excel stored as a number
 
 
 def _code_list_sheet(wb: Workbook, codes: CodeBook) -> dict[str, str]:
@@ -125,47 +106,3 @@ def write_template(path: Path, codes: CodeBook, example_rows: int = 500) -> Path
     notes.append(["", "重复导入同一文件不会重复登记：按公民身份号码匹配人员，按户编号匹配户。"])
     wb.save(path)
     return Path(path)
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a number typed into a general cell: 13812345678.0 → "13812345678"
-    return str(value).strip()
-
-
-@dataclass(frozen=True)
-class RosterSheet:
-    missing_columns: tuple[str, ...]  # required headers not found: nothing can be imported
-    ignored_columns: tuple[str, ...]  # headers we do not know: reported, their cells skipped
-    rows: tuple[RawRow, ...]
-
-
-def read_roster(path: Path) -> RosterSheet:
-    """Reads the roster sheet (or the first sheet). Blank rows are skipped; rows keep their sheet
-    row number for the error report."""
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, KeyError, OSError) as error:
-        raise UnreadableRoster() from error
-    try:
-        sheet = wb[SHEET_NAME] if SHEET_NAME in wb.sheetnames else wb.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        headers = [_cell_text(h) for h in next(rows, ())]
-        missing = tuple(c.header for c in ROSTER_COLUMNS if c.required and c.header not in headers)
-        ignored = tuple(h for h in headers if h and h not in COLUMN_BY_HEADER)
-        found = []
-        for number, values in enumerate(rows, start=HEADER_ROW + 1):
-            known = [(h, v) for h, v in zip(headers, values, strict=False) if h in COLUMN_BY_HEADER]
-            texts = {h: _cell_text(v) for h, v in known}
-            if any(texts.values()):
-                numeric = frozenset(h for h, v in known if isinstance(v, int | float))
-                found.append(RawRow(number, texts, numeric))
-        return RosterSheet(missing, ignored, tuple(found))
-    finally:
-        wb.close()

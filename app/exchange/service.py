@@ -1,29 +1,67 @@
-"""`ExchangeService`: Excel in and out for the UI. Roster import is two calls: `preview_roster`
-(validate, compare, write nothing; returns the error report and the preview with the file's digest)
-and `confirm_roster` (re-reads the same file, refuses it if it changed since the preview, re-plans in
-the write transaction and applies). Exports of lists and rosters are masked by default, audited,
-and written to a temporary name first so a failed export never leaves half a file."""
+"""`ExchangeService`: Excel in and out for the desktop client and the command line.
+
+Roster import: `open_roster` reads the file and proposes the column mapping (the one remembered for
+this source layout, else the synonyms' guess); `preview_roster` checks and compares with the mapping
+the clerk confirmed and writes nothing; `confirm_roster` re-reads the same file (refused if it changed
+since the preview), re-plans inside the write transaction and applies either everything (refused
+while any problem remains) or only the households without problems — one transaction, captured into
+the outbox, one audit entry — and remembers the mapping. `write_error_workbook` saves the rows that
+were not imported with a 问题说明 column, for fixing in Excel.
+
+Exports of lists and rosters are masked by default, audited, and written to a temporary name first
+so a failed export never leaves half a file."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.codes import CodeBook
 from app.errors import UserFacingError
+from app.exchange.error_workbook import write_error_workbook
+from app.exchange.layout import (
+    FIELD_HEADERS,
+    MappingCheck,
+    RosterLayout,
+    check_mapping,
+    data_rows,
+    mapping_from_labels,
+    mapping_labels,
+    propose_layout,
+)
 from app.exchange.list_export import ROSTER_EXPORT_COLUMNS, ExportColumn, export_rows, roster_rows
-from app.exchange.roster_columns import SHEET_NAME, read_roster, write_template
-from app.exchange.roster_import import ImportPlan, PlannedChange, RowError, apply_plan, plan_import
+from app.exchange.readers import RosterFileError, SheetGrid, read_grid
+from app.exchange.roster_checks import RowError
+from app.exchange.roster_columns import SHEET_NAME, write_template
+from app.exchange.roster_import import ImportPlan, PlannedChange, apply_plan, plan_import
 from app.reports.context import Disclosure, record_audit
 from app.services.context import REGISTER_WRITERS, REVEAL_ROLES, ServiceBase, require_text
+
+MAPPING_KEY = "roster_mapping:"
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+
+@dataclass(frozen=True)
+class RosterSource:
+    """The file as read, for the mapping step: its layout and the proposed column → field mapping."""
+
+    path: Path
+    digest: str
+    layout: RosterLayout
+    mapping: dict[int, str]
+    remembered: bool  # the mapping is the one confirmed for this layout before
+    check: MappingCheck
+    fields: tuple[tuple[str, str], ...] = tuple(FIELD_HEADERS.items())  # (field, header) to choose from
 
 
 @dataclass(frozen=True)
 class ImportPreview:
     digest: str  # pass back to confirm_roster: the file confirmed is the file previewed
+    mapping: dict[int, str]
     errors: tuple[RowError, ...]
     warnings: tuple[str, ...]
     changes: tuple[PlannedChange, ...]
@@ -32,10 +70,18 @@ class ImportPreview:
     persons_new: int
     persons_updated: int
     unchanged: int
+    unknown_values: tuple[tuple[str, str, tuple[int, ...]], ...] = ()
+    skipped_households: tuple[str, ...] = ()
+    error_rows: tuple[int, ...] = field(default=())  # every row of a household that cannot be imported
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def applicable(self) -> int:
+        """Records a "valid households only" apply would write or keep."""
+        return sum(1 for c in self.changes if c.action != "错误")
 
 
 @dataclass(frozen=True)
@@ -45,6 +91,7 @@ class ImportResult:
     persons_new: int
     persons_updated: int
     records_written: int
+    skipped_households: int = 0
 
 
 @dataclass(frozen=True)
@@ -59,15 +106,24 @@ class ImportRefused(UserFacingError):
 
 
 def file_digest(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError as error:
+        raise RosterFileError("roster_unreadable") from error
 
 
-def _preview(digest: str, plan: ImportPlan) -> ImportPreview:
+def _preview(digest: str, mapping: dict[int, str], plan: ImportPlan, warnings: tuple[str, ...]) -> ImportPreview:
+    error_rows = tuple(sorted(c.row for c in plan.changes if c.action == "错误"))
     return ImportPreview(
-        digest, plan.errors, plan.warnings, plan.changes,
+        digest, mapping, plan.errors, warnings + plan.warnings, plan.changes,
         plan.count("household", "新增"), plan.count("household", "更新"),
         plan.count("person", "新增"), plan.count("person", "更新"),
-        sum(1 for c in plan.changes if c.action == "无变化"))
+        sum(1 for c in plan.changes if c.action == "无变化"), plan.unknown_values,
+        plan.skipped_households, error_rows)
+
+
+def _no_progress(_phase: str, _done: int, _total: int) -> None:
+    """Callers that show no progress."""
 
 
 class ExchangeService(ServiceBase):
@@ -77,33 +133,98 @@ class ExchangeService(ServiceBase):
         with self._read() as session:
             return write_template(output, CodeBook.load(session, self.actor.scope))
 
-    def preview_roster(self, path: Path) -> ImportPreview:
+    # -- roster import -------------------------------------------------------------------------
+    def open_roster(self, path: Path, sheet: str | None = None) -> RosterSource:
+        """Read the file and propose the mapping; refuses (one clear message) a file that cannot be
+        read or whose header cannot be found."""
         self._require_role(REGISTER_WRITERS, "导入花名册")
         digest = file_digest(path)
-        sheet = read_roster(path)
-        with self._read() as session:
-            plan = plan_import(session, sheet, CodeBook.load(session, self.actor.scope), self.today(),
-                               self.actor.scope)
-        return _preview(digest, plan)
+        grid = read_grid(path, sheet)
+        layout = self._layout(grid)
+        remembered = self._remembered(layout)
+        mapping = mapping_from_labels(layout, remembered or {})
+        return RosterSource(Path(path), digest, layout, mapping, remembered is not None,
+                            check_mapping(layout, mapping))
 
-    def confirm_roster(self, path: Path, digest: str) -> ImportResult:
+    @staticmethod
+    def _layout(grid: SheetGrid) -> RosterLayout:
+        layout = propose_layout(grid)
+        if not layout.header_rows:
+            raise RosterFileError("roster_no_header", words="户号、姓名、身份证号、与户主关系")
+        return layout
+
+    def _remembered(self, layout: RosterLayout) -> dict | None:
+        from sync.capture import read_state
+
+        with self._read() as session:
+            stored = read_state(session, MAPPING_KEY + layout.signature)
+        return json.loads(stored) if stored else None
+
+    def _plan(self, session, path: Path, mapping: dict[int, str] | None, sheet: str | None,
+              progress: Progress) -> tuple[ImportPlan, dict[int, str], tuple[str, ...], RosterLayout]:
+        progress("read", 0, 3)
+        grid = read_grid(path, sheet)
+        layout = self._layout(grid)
+        if mapping is None:
+            mapping = mapping_from_labels(layout, self._remembered(layout) or {})
+        check = check_mapping(layout, mapping)
+        if check.missing or check.doubled:
+            raise ImportRefused("roster_mapping_incomplete", missing="、".join(check.missing + check.doubled))
+        progress("check", 1, 3)
+        rows, footers = data_rows(grid, layout, mapping)
+        labels = {name: layout.columns[index].label for index, name in mapping.items()}
+        plan = plan_import(session, rows, CodeBook.load(session, self.actor.scope), self.today(),
+                           self.actor.scope, labels)
+        progress("compare", 2, 3)
+        warnings = _warnings(grid, footers, rows)
+        return plan, mapping, warnings, layout
+
+    def preview_roster(self, path: Path, mapping: dict[int, str] | None = None, sheet: str | None = None,
+                       progress: Progress = _no_progress) -> ImportPreview:
+        """Check and compare with the mapping (default: remembered or proposed); writes nothing."""
+        self._require_role(REGISTER_WRITERS, "导入花名册")
+        digest = file_digest(path)
+        with self._read() as session:
+            plan, mapping, warnings, _layout = self._plan(session, path, mapping, sheet, progress)
+        progress("done", 3, 3)
+        return _preview(digest, mapping, plan, warnings)
+
+    def confirm_roster(self, path: Path, digest: str, mapping: dict[int, str] | None = None,
+                       sheet: str | None = None, valid_only: bool = False) -> ImportResult:
+        """Apply in one transaction: everything (refused while any problem remains) or, with
+        `valid_only`, the households without problems. One audit entry; the mapping is remembered."""
         self._require_role(REGISTER_WRITERS, "导入花名册")
         if file_digest(path) != digest:
             raise ImportRefused("import_file_changed")
-        sheet = read_roster(path)
         with self._unit_of_work() as session:
-            plan = plan_import(session, sheet, CodeBook.load(session, self.actor.scope), self.today(),
-                               self.actor.scope)
-            if not plan.ok:
+            plan, mapping, _warnings, layout = self._plan(session, path, mapping, sheet, _no_progress)
+            if not plan.ok and not valid_only:
                 raise ImportRefused("import_has_errors", count=len(plan.errors))
             written = apply_plan(session, plan)
             if written:
                 d = Disclosure(self.actor.username, f"导入花名册 {Path(path).name}", self.now(),
                                device_id=self.actor.device_id)
                 record_audit(session, d, "import", "person", written, self.actor.scope[:12])
-        preview = _preview(digest, plan)
+            self._remember(session, layout, mapping)
+        preview = _preview(digest, mapping, plan, ())
         return ImportResult(preview.households_new, preview.households_updated, preview.persons_new,
-                            preview.persons_updated, len(written))
+                            preview.persons_updated, len(written), len(plan.skipped_households))
+
+    @staticmethod
+    def _remember(session, layout: RosterLayout, mapping: dict[int, str]) -> None:
+        from sync.capture import write_state
+
+        write_state(session, MAPPING_KEY + layout.signature,
+                    json.dumps(mapping_labels(layout, mapping), ensure_ascii=False))
+
+    def write_error_workbook(self, path: Path, preview: ImportPreview, output: Path,
+                             sheet: str | None = None) -> int:
+        """The rows not imported, as the clerk typed them, with a 问题说明 column and red cells."""
+        if file_digest(path) != preview.digest:
+            raise ImportRefused("import_file_changed")
+        grid = read_grid(path, sheet)
+        return write_error_workbook(Path(output), grid, self._layout(grid), list(preview.error_rows),
+                                    list(preview.errors))
 
     def _disclosure(self, purpose: str, reveal: bool, mask_names: bool) -> Disclosure:
         purpose = require_text(purpose, "purpose", "导出用途", 60)
@@ -138,3 +259,15 @@ class ExchangeService(ServiceBase):
             rows = roster_rows(session, region_code, CodeBook.load(session, self.actor.scope))
         return self.export_list(output, "户籍花名册", ROSTER_EXPORT_COLUMNS, rows, purpose, "person",
                                 [row["_id"] for row in rows], reveal=reveal, sheet_name=SHEET_NAME)
+
+
+def _warnings(grid: SheetGrid, footers: int, rows) -> tuple[str, ...]:
+    out = []
+    if grid.encoding:
+        out.append(f"按 {grid.encoding} 编码读取")
+    if footers:
+        out.append(f"已跳过表尾{footers}行（合计、制表人、填报日期等）")
+    filled = sum(1 for r in rows if r.filled)
+    if filled:
+        out.append(f"{filled}行的户编号/户主姓名按同户上一行（或合并单元格）补齐")
+    return tuple(out)

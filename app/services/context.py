@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,6 +38,24 @@ REVEAL_ROLES = frozenset({CITY_ADMIN, TOWNSHIP_ADMIN, TOWNSHIP_STAFF, VILLAGE_CA
 # Who may see sensitive tags (重点人员: sensitivity level 3).
 SENSITIVE_TAG_ROLES = frozenset({CITY_ADMIN, TOWNSHIP_ADMIN})
 BEIJING = dt.timezone(dt.timedelta(hours=8))
+# The transaction `atomic` opened on this thread, with the sessionmaker it came from.
+_ATOMIC: ContextVar[tuple[sessionmaker, Session] | None] = ContextVar("atomic_unit_of_work", default=None)
+
+
+@contextmanager
+def atomic(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction around several service calls: every service built on the same `sessions`
+    joins it (its own unit of work only flushes), so the calls commit together or not at all."""
+    outer = _ATOMIC.get()
+    if outer is not None and outer[0] is sessions:
+        yield outer[1]
+        return
+    with sessions.begin() as session:
+        token = _ATOMIC.set((sessions, session))
+        try:
+            yield session
+        finally:
+            _ATOMIC.reset(token)
 
 
 def beijing_now() -> dt.datetime:
@@ -77,12 +96,17 @@ class ServiceBase:
 
     @contextmanager
     def _unit_of_work(self) -> Iterator[Session]:
-        """One user action = one transaction: committed on success, rolled back on any error."""
-        with self._sessions.begin() as session:
+        """One user action = one transaction: committed on success, rolled back on any error
+        (inside `atomic`, the enclosing transaction decides)."""
+        with atomic(self._sessions) as session:
             yield session
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
+        outer = _ATOMIC.get()
+        if outer is not None and outer[0] is self._sessions:
+            yield outer[1]
+            return
         with self._sessions() as session:
             yield session
 

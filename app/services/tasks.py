@@ -4,15 +4,16 @@ households it concerns, mark each one handled, report back with append-only feed
 or return it; the department may reissue a returned task or reopen a completed one.
 
 Progress is counted in records: `handled_count` / `total_count` are recomputed from the linked
-households every time a link changes, never typed as a percentage. A link's id is derived from
-(target, household), so two devices linking the same household make one record.
+households every time a link changes, never typed as a percentage. A link is found by what it
+joins — (target, household) — whatever its row id: links written by the seed or an older client
+carry other ids. A new link's id is derived from the pair, so two devices linking the same
+household make one record; `db.link_repair` folds pairs linked twice into one.
 Department users reach only the tasks their department issued; everyone else reaches targets
 inside their region scope."""
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -34,10 +35,10 @@ from app.services.context import (
     require_text,
 )
 from db.ids import new_id
+from db.link_repair import task_link_id
 from db.models import Household, Task, TaskFeedback, TaskLink, TaskTarget
 
 ISSUERS = frozenset({CITY_ADMIN, DEPARTMENT})
-LINK_NAMESPACE = uuid.UUID("9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d")
 _LEVEL_PREFIXES = sorted(PREFIX_LENGTH[level] for level in PREFIX_LENGTH if level <= VILLAGE)
 
 
@@ -92,8 +93,23 @@ class TargetDetail:
     feedback: tuple[FeedbackView, ...]  # oldest first
 
 
-def task_link_id(target_id: str, household_id: str) -> str:
-    return str(uuid.uuid5(LINK_NAMESPACE, f"{target_id}:{household_id}"))
+def find_link(session: Session, target_id: str, household_id: str, *,
+              include_deleted: bool = False) -> TaskLink | None:
+    """The link of a household to a target, whatever its id: a live one first, then (to revive
+    on relinking) a tombstone; the derived id wins among equals."""
+    query = select(TaskLink).where(TaskLink.target_id == target_id, TaskLink.household_id == household_id)
+    if not include_deleted:
+        query = query.where(~TaskLink.deleted)
+    links = session.scalars(query).all()
+    preferred = task_link_id(target_id, household_id)
+    return min(links, key=lambda k: (bool(k.deleted), k.id != preferred, k.id), default=None)
+
+
+def live_links(session: Session, target_id: str, household_id: str) -> list[TaskLink]:
+    """Every live link of the pair (more than one only when two writers linked it under different
+    ids): marking or unlinking treats them as one."""
+    return list(session.scalars(select(TaskLink).where(
+        TaskLink.target_id == target_id, TaskLink.household_id == household_id, ~TaskLink.deleted)))
 
 
 def target_view(target: TaskTarget, task: Task, now: dt.datetime) -> TargetView:
@@ -204,7 +220,7 @@ class TaskService(ServiceBase):
                 household = self._get(session, Household, household_id, "household")
                 if not household.region_code.startswith(area):
                     raise ValidationError("household_id", "link_region")
-                link = session.get(TaskLink, task_link_id(target.id, household.id))
+                link = find_link(session, target.id, household.id, include_deleted=True)
                 if link is None:
                     session.add(TaskLink(id=task_link_id(target.id, household.id), target_id=target.id,
                                          household_id=household.id, region_code=household.region_code, handled=False))
@@ -218,10 +234,11 @@ class TaskService(ServiceBase):
         self._require_role(REGISTER_WRITERS, "link_households")
         with self._unit_of_work() as session:
             target, _task = self._load_active(session, target_id)
-            link = session.get(TaskLink, task_link_id(target.id, household_id))
-            if link is None or link.deleted:
+            links = live_links(session, target.id, household_id)
+            if not links:
                 raise ValidationError("household_id", "link_not_found")
-            link.deleted = True
+            for link in links:
+                link.deleted = True
             session.flush()
             return self._recount(session, target)
 
@@ -230,13 +247,14 @@ class TaskService(ServiceBase):
         self._require_role(REGISTER_WRITERS, "mark_handled")
         with self._unit_of_work() as session:
             target, _task = self._load_active(session, target_id)
-            link = session.get(TaskLink, task_link_id(target.id, household_id))
-            if link is None or link.deleted:
+            links = live_links(session, target.id, household_id)
+            if not links:
                 raise ValidationError("household_id", "link_not_found")
-            if link.handled != handled:
-                link.handled = handled
-                link.handled_at = self.now() if handled else None
-                link.handled_by = self.actor.username if handled else None
+            for link in links:
+                if link.handled != handled:
+                    link.handled = handled
+                    link.handled_at = self.now() if handled else None
+                    link.handled_by = self.actor.username if handled else None
             session.flush()
             return self._recount(session, target)
 
@@ -252,8 +270,9 @@ class TaskService(ServiceBase):
     def get(self, target_id: str) -> TargetDetail:
         with self._read() as session:
             target, task = self._load(session, target_id)
-            links = session.scalars(select(TaskLink).where(TaskLink.target_id == target.id, ~TaskLink.deleted)
-                                    .order_by(TaskLink.household_id))
+            links = _one_per_household(session.scalars(
+                select(TaskLink).where(TaskLink.target_id == target.id, ~TaskLink.deleted)
+                .order_by(TaskLink.household_id)))
             feedback = session.scalars(select(TaskFeedback).where(TaskFeedback.target_id == target.id)
                                        .order_by(TaskFeedback.at, TaskFeedback.id))
             return TargetDetail(
@@ -262,20 +281,6 @@ class TaskService(ServiceBase):
                 links=tuple(LinkView(k.id, k.household_id, bool(k.handled), k.handled_at, k.handled_by) for k in links),
                 feedback=tuple(_feedback_view(f) for f in feedback),
             )
-
-    def inbox(self, include_done: bool = False, limit: int = 500) -> list[TargetView]:
-        """Targets the actor reaches, soonest due first (a department: every target of its tasks)."""
-        with self._read() as session:
-            query = select(TaskTarget, Task).join(Task, Task.id == TaskTarget.task_id).where(~TaskTarget.deleted)
-            if self.actor.role == DEPARTMENT:
-                query = query.where(Task.department_code == self.actor.department_code)
-            else:
-                query = query.where(TaskTarget.region_code.like(self.actor.scope[:12] + "%")
-                                    | TaskTarget.assigned_region_code.like(self.actor.scope[:12] + "%"))
-            if not include_done:
-                query = query.where(TaskTarget.status.in_([tr.NOT_ACCEPTED, tr.IN_PROGRESS]))
-            rows = session.execute(query.order_by(Task.due_at, TaskTarget.id).limit(limit)).all()
-            return [target_view(target, task, self.now()) for target, task in rows]
 
     # -- helpers ------------------------------------------------------------------------------
     def _target_region(self, code: str) -> str:
@@ -309,8 +314,7 @@ class TaskService(ServiceBase):
         return target, task
 
     def _recount(self, session: Session, target: TaskTarget) -> tr.Progress:
-        flags = session.scalars(select(TaskLink.handled).where(TaskLink.target_id == target.id, ~TaskLink.deleted))
-        progress = tr.progress([bool(flag) for flag in flags])
+        progress = tr.progress(list(_handled_by_household(session, target.id).values()))
         if (target.handled_count, target.total_count) != (progress.handled, progress.total):
             target.handled_count, target.total_count = progress.handled, progress.total
         return progress
@@ -327,6 +331,25 @@ class TaskService(ServiceBase):
         last = session.scalar(select(Task.task_no).where(Task.task_no.like(prefix + "%"))
                               .order_by(Task.task_no.desc()).limit(1))
         return f"{prefix}{(int(last[len(prefix):]) + 1 if last else 1):04d}"
+
+
+def _handled_by_household(session: Session, target_id: str) -> dict[str, bool]:
+    """Handled or not per linked household: a household counts once however many links it has."""
+    flags: dict[str, bool] = {}
+    for household_id, handled in session.execute(select(TaskLink.household_id, TaskLink.handled)
+                                                  .where(TaskLink.target_id == target_id, ~TaskLink.deleted)):
+        flags[household_id] = flags.get(household_id, False) or bool(handled)
+    return flags
+
+
+def _one_per_household(links: Iterable[TaskLink]) -> list[TaskLink]:
+    """One link per household (the handled one if any), in the order given."""
+    chosen: dict[str, TaskLink] = {}
+    for link in links:
+        kept = chosen.get(link.household_id)
+        if kept is None or (link.handled and not kept.handled):
+            chosen[link.household_id] = link
+    return list(chosen.values())
 
 
 def _feedback_view(f: TaskFeedback) -> FeedbackView:

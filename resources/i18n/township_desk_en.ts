@@ -21,6 +21,14 @@
     </message>
 </context>
 <context>
+    <name>ArrangeableColumns</name>
+    <message>
+        <location filename="../../ui/table_header.py" line="55"/>
+        <source>恢复默认列</source>
+        <translation>Default columns</translation>
+    </message>
+</context>
+<context>
     <name>BarChart</name>
     <message>
         <location filename="../../ui/dashboard/charts.py" line="47"/>
@@ -159,22 +167,22 @@
 <context>
     <name>CaseDeskPage</name>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="36"/>
+        <location filename="../../ui/casedesk/page.py" line="37"/>
         <source>事件与诉求</source>
         <translation>Cases and requests</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="38"/>
+        <location filename="../../ui/casedesk/page.py" line="39"/>
         <source>登记事件…</source>
         <translation>Register a case…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="106"/>
+        <location filename="../../ui/casedesk/page.py" line="109"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="107"/>
+        <location filename="../../ui/casedesk/page.py" line="110"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
@@ -182,261 +190,261 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="64"/>
+        <location filename="../../ui/casedesk/detail.py" line="65"/>
         <source>请在左侧选择一件事件</source>
         <translation>Choose a case on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="67"/>
+        <location filename="../../ui/casedesk/detail.py" line="68"/>
         <source>打印事件处置单…</source>
         <translation>Print case handling form…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="76"/>
+        <location filename="../../ui/casedesk/detail.py" line="77"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="76"/>
+        <location filename="../../ui/casedesk/detail.py" line="77"/>
         <source>人员</source>
         <translation>By</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="76"/>
+        <location filename="../../ui/casedesk/detail.py" line="77"/>
         <source>动作</source>
         <translation>Action</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="76"/>
+        <location filename="../../ui/casedesk/detail.py" line="77"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="76"/>
+        <location filename="../../ui/casedesk/detail.py" line="77"/>
         <source>意见</source>
         <translation>Comment</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="78"/>
+        <location filename="../../ui/casedesk/detail.py" line="79"/>
         <source>办理记录</source>
         <translation>Handling log</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="79"/>
+        <location filename="../../ui/casedesk/detail.py" line="80"/>
         <source>吹哨报到</source>
         <translation>Joint handling</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="80"/>
-        <location filename="../../ui/casedesk/detail.py" line="284"/>
+        <location filename="../../ui/casedesk/detail.py" line="81"/>
+        <location filename="../../ui/casedesk/detail.py" line="277"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="80"/>
+        <location filename="../../ui/casedesk/detail.py" line="81"/>
         <source>身份</source>
         <translation>Role</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="80"/>
+        <location filename="../../ui/casedesk/detail.py" line="81"/>
         <source>电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="81"/>
+        <location filename="../../ui/casedesk/detail.py" line="82"/>
         <source>当事人</source>
         <translation>Parties</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="94"/>
+        <location filename="../../ui/casedesk/detail.py" line="87"/>
         <source>部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="94"/>
+        <location filename="../../ui/casedesk/detail.py" line="87"/>
         <source>吹哨时间</source>
         <translation>Summoned at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="94"/>
+        <location filename="../../ui/casedesk/detail.py" line="87"/>
         <source>报到时间</source>
         <translation>Arrived at</translation>
     </message>
     <message>
+        <location filename="../../ui/casedesk/detail.py" line="87"/>
         <location filename="../../ui/casedesk/detail.py" line="94"/>
-        <location filename="../../ui/casedesk/detail.py" line="101"/>
-        <location filename="../../ui/casedesk/detail.py" line="311"/>
-        <location filename="../../ui/casedesk/detail.py" line="315"/>
+        <location filename="../../ui/casedesk/detail.py" line="304"/>
+        <location filename="../../ui/casedesk/detail.py" line="308"/>
         <source>评价</source>
         <translation>Evaluation</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="97"/>
+        <location filename="../../ui/casedesk/detail.py" line="90"/>
         <source>吹哨（召集所选部门）</source>
         <translation>Whistle (summon the ticked departments)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="99"/>
+        <location filename="../../ui/casedesk/detail.py" line="92"/>
         <source>记录报到</source>
         <translation>Record arrival</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="104"/>
+        <location filename="../../ui/casedesk/detail.py" line="97"/>
         <source>召集部门</source>
         <translation>Departments to summon</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="154"/>
+        <location filename="../../ui/casedesk/detail.py" line="147"/>
         <source>未报到</source>
         <translation>Not arrived</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="169"/>
+        <location filename="../../ui/casedesk/detail.py" line="162"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="171"/>
+        <location filename="../../ui/casedesk/detail.py" line="164"/>
         <source>编号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="171"/>
+        <location filename="../../ui/casedesk/detail.py" line="164"/>
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="171"/>
+        <location filename="../../ui/casedesk/detail.py" line="164"/>
         <source>办理期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="172"/>
+        <location filename="../../ui/casedesk/detail.py" line="165"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="172"/>
+        <location filename="../../ui/casedesk/detail.py" line="165"/>
         <source>地点</source>
         <translation>Place</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="172"/>
+        <location filename="../../ui/casedesk/detail.py" line="165"/>
         <source>诉求内容</source>
         <translation>Request</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="178"/>
-        <location filename="../../ui/casedesk/detail.py" line="199"/>
-        <location filename="../../ui/casedesk/detail.py" line="265"/>
+        <location filename="../../ui/casedesk/detail.py" line="171"/>
+        <location filename="../../ui/casedesk/detail.py" line="192"/>
+        <location filename="../../ui/casedesk/detail.py" line="258"/>
         <source>督办</source>
         <translation>Supervised</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="183"/>
+        <location filename="../../ui/casedesk/detail.py" line="176"/>
         <source>回访评价</source>
         <translation>Revisit</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="199"/>
+        <location filename="../../ui/casedesk/detail.py" line="192"/>
         <source>取消督办</source>
         <translation>End supervision</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="225"/>
+        <location filename="../../ui/casedesk/detail.py" line="218"/>
         <source>回访情况说明（居民的意见）</source>
         <translation>Revisit notes (the resident&apos;s opinion)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="225"/>
+        <location filename="../../ui/casedesk/detail.py" line="218"/>
         <source>办理意见（可不填）</source>
         <translation>Comment (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="234"/>
+        <location filename="../../ui/casedesk/detail.py" line="227"/>
         <source>本乡镇（村、网格）处置</source>
         <translation>Handled by the township (village, grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="235"/>
+        <location filename="../../ui/casedesk/detail.py" line="228"/>
         <source>分派给</source>
         <translation>Dispatch to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="240"/>
+        <location filename="../../ui/casedesk/detail.py" line="233"/>
         <source>新的办理期限（年-月-日）</source>
         <translation>New deadline (YYYY-MM-DD)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="244"/>
+        <location filename="../../ui/casedesk/detail.py" line="237"/>
         <source>日期格式应为 2026-12-31</source>
         <translation>Dates look like 2026-12-31</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="247"/>
+        <location filename="../../ui/casedesk/detail.py" line="240"/>
         <source>居民满意度</source>
         <translation>Resident&apos;s satisfaction</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="324"/>
+        <location filename="../../ui/casedesk/detail.py" line="317"/>
         <source>打印事件处置单</source>
         <translation>Print case handling form</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="178"/>
-        <location filename="../../ui/casedesk/detail.py" line="253"/>
-        <location filename="../../ui/casedesk/detail.py" line="257"/>
+        <location filename="../../ui/casedesk/detail.py" line="171"/>
+        <location filename="../../ui/casedesk/detail.py" line="246"/>
+        <location filename="../../ui/casedesk/detail.py" line="250"/>
         <source>转交部门</source>
         <translation>Escalated to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="253"/>
+        <location filename="../../ui/casedesk/detail.py" line="246"/>
         <source>转交给哪个部门办理</source>
         <translation>Which department takes the case over</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="257"/>
+        <location filename="../../ui/casedesk/detail.py" line="250"/>
         <source>转交说明（可不填）</source>
         <translation>Note for the department (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="265"/>
+        <location filename="../../ui/casedesk/detail.py" line="258"/>
         <source>督办意见（可不填）</source>
         <translation>Supervision note (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="271"/>
+        <location filename="../../ui/casedesk/detail.py" line="264"/>
         <source>查看电话</source>
         <translation>Show phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="271"/>
+        <location filename="../../ui/casedesk/detail.py" line="264"/>
         <source>查看原因（将记入审计日志）</source>
         <translation>Why (recorded in the audit log)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="279"/>
+        <location filename="../../ui/casedesk/detail.py" line="272"/>
         <source>反映人电话</source>
         <translation>Reporter&apos;s phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="284"/>
-        <location filename="../../ui/casedesk/detail.py" line="287"/>
+        <location filename="../../ui/casedesk/detail.py" line="277"/>
+        <location filename="../../ui/casedesk/detail.py" line="280"/>
         <source>添加当事人</source>
         <translation>Add a party</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="287"/>
+        <location filename="../../ui/casedesk/detail.py" line="280"/>
         <source>身份（如：被反映人、邻居）</source>
         <translation>Role (e.g. the person complained about, a neighbour)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="311"/>
+        <location filename="../../ui/casedesk/detail.py" line="304"/>
         <source>部门到场处置情况</source>
         <translation>How did the department respond on site</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="315"/>
+        <location filename="../../ui/casedesk/detail.py" line="308"/>
         <source>评价说明（可不填）</source>
         <translation>Evaluation notes (optional)</translation>
     </message>
@@ -718,37 +726,42 @@
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="39"/>
+        <location filename="../../ui/dashboard/page.py" line="44"/>
         <source>在册户数</source>
         <translation>Registered households</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="39"/>
+        <location filename="../../ui/dashboard/page.py" line="44"/>
         <source>在册人口</source>
         <translation>Registered persons</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="40"/>
+        <location filename="../../ui/dashboard/page.py" line="45"/>
         <source>村（社区）数</source>
         <translation>Villages / communities</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="40"/>
+        <location filename="../../ui/dashboard/page.py" line="45"/>
         <source>从未走访的户</source>
         <translation>Households never visited</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="41"/>
+        <location filename="../../ui/dashboard/page.py" line="46"/>
         <source>有标签的人员</source>
         <translation>Persons with tags</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="41"/>
+        <location filename="../../ui/dashboard/page.py" line="46"/>
         <source>待上传的修改</source>
         <translation>Changes waiting to upload</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="47"/>
+        <location filename="../../ui/dashboard/page.py" line="56"/>
+        <source>点击打开列表</source>
+        <translation>Click to open the list</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dashboard/page.py" line="59"/>
         <source>快捷键：Ctrl+F 搜索 · Ctrl+N 新建 · Ctrl+S 保存 · F5 同步</source>
         <translation>Shortcuts: Ctrl+F search · Ctrl+N new · Ctrl+S save · F5 sync</translation>
     </message>
@@ -761,32 +774,85 @@
         <translation>Search: name, pinyin initials, ID or phone tail (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="49"/>
+        <location filename="../../ui/register/filters.py" line="55"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="49"/>
+        <location filename="../../ui/register/filters.py" line="55"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="50"/>
+        <location filename="../../ui/register/filters.py" line="56"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="50"/>
+        <location filename="../../ui/register/filters.py" line="56"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="60"/>
-        <location filename="../../ui/register/filters.py" line="63"/>
-        <location filename="../../ui/register/filters.py" line="67"/>
-        <location filename="../../ui/register/filters.py" line="70"/>
+        <location filename="../../ui/register/filters.py" line="69"/>
+        <source>从未走访 ✕</source>
+        <translation>Never visited ✕</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/filters.py" line="69"/>
+        <source>应走访未走访 ✕</source>
+        <translation>Visit overdue ✕</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/filters.py" line="89"/>
+        <location filename="../../ui/register/filters.py" line="92"/>
+        <location filename="../../ui/register/filters.py" line="96"/>
+        <location filename="../../ui/register/filters.py" line="102"/>
         <source>全部</source>
         <translation>All</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/filters.py" line="96"/>
+        <source>任意标签</source>
+        <translation>Any tag</translation>
+    </message>
+</context>
+<context>
+    <name>GlobalSearch</name>
+    <message>
+        <location filename="../../ui/global_search.py" line="13"/>
+        <source>人员</source>
+        <translation>Person</translation>
+    </message>
+    <message>
+        <location filename="../../ui/global_search.py" line="13"/>
+        <source>户</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <location filename="../../ui/global_search.py" line="14"/>
+        <source>事件</source>
+        <translation>Case</translation>
+    </message>
+    <message>
+        <location filename="../../ui/global_search.py" line="14"/>
+        <source>任务</source>
+        <translation>Task</translation>
+    </message>
+    <message>
+        <location filename="../../ui/global_search.py" line="26"/>
+        <source>搜索 Ctrl+F</source>
+        <translation>Search Ctrl+F</translation>
+    </message>
+    <message>
+        <location filename="../../ui/global_search.py" line="28"/>
+        <source>人员、户、事件、任务：姓名、拼音首字母、身份证或电话尾号、户编号、事件或任务编号</source>
+        <translation>Persons, households, cases, tasks: name, pinyin initials, ID or phone tail, household number, case or task number</translation>
+    </message>
+    <message>
+        <location filename="../../ui/global_search.py" line="81"/>
+        <source>没有找到</source>
+        <translation>Nothing found</translation>
     </message>
 </context>
 <context>
@@ -951,97 +1017,113 @@
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="88"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="86"/>
         <source>请填写标题</source>
         <translation>Please fill in the title</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="89"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="87"/>
         <source>请至少选择一个下发对象</source>
         <translation>Choose at least one township or village</translation>
     </message>
 </context>
 <context>
+    <name>ListExporter</name>
+    <message>
+        <location filename="../../ui/roster/export_action.py" line="32"/>
+        <source>导出…</source>
+        <translation>Export…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/export_action.py" line="34"/>
+        <source>把当前列表（按当前筛选条件）导出为 Excel，证件号码和电话脱敏</source>
+        <translation>Export the list as shown (current filters) to Excel, ID numbers and phones masked</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/export_action.py" line="39"/>
+        <source>导出列表</source>
+        <translation>Export list</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/export_action.py" line="40"/>
+        <source>导出用途（记入审计日志）：</source>
+        <translation>Purpose of the export (kept in the audit log):</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/export_action.py" line="56"/>
+        <source>已导出 %1 行到 %2（证件号码和电话已脱敏，导出已留痕）</source>
+        <translation>Exported %1 rows to %2 (ID numbers and phones masked, export audited)</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/app.py" line="81"/>
+        <location filename="../../ui/app.py" line="78"/>
         <source>工作台</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="84"/>
+        <location filename="../../ui/app.py" line="82"/>
         <source>户籍人口</source>
         <translation>Register</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="85"/>
+        <location filename="../../ui/app.py" line="84"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="88"/>
+        <location filename="../../ui/app.py" line="85"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="90"/>
+        <location filename="../../ui/app.py" line="86"/>
         <source>待审</source>
         <translation>Review</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="93"/>
+        <location filename="../../ui/app.py" line="89"/>
         <source>报表</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="94"/>
+        <location filename="../../ui/app.py" line="90"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="97"/>
+        <location filename="../../ui/app.py" line="93"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="115"/>
-        <source>市级管理员</source>
-        <translation>City administrator</translation>
-    </message>
-    <message>
-        <location filename="../../ui/app.py" line="115"/>
-        <source>部门用户</source>
-        <translation>Department user</translation>
-    </message>
-    <message>
-        <location filename="../../ui/app.py" line="116"/>
-        <source>乡镇管理员</source>
-        <translation>Township administrator</translation>
-    </message>
-    <message>
-        <location filename="../../ui/app.py" line="117"/>
-        <source>乡镇工作人员</source>
-        <translation>Township staff</translation>
-    </message>
-    <message>
-        <location filename="../../ui/app.py" line="118"/>
-        <source>村（社区）干部</source>
-        <translation>Village cadre</translation>
-    </message>
-    <message>
-        <location filename="../../ui/app.py" line="118"/>
-        <source>网格员</source>
-        <translation>Grid worker</translation>
-    </message>
-    <message>
-        <location filename="../../ui/app.py" line="128"/>
+        <location filename="../../ui/app.py" line="200"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="175"/>
+        <location filename="../../ui/app.py" line="262"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
+    </message>
+</context>
+<context>
+    <name>MappingTable</name>
+    <message>
+        <location filename="../../ui/roster/views.py" line="29"/>
+        <source>文件中的列</source>
+        <translation>Column in the file</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="29"/>
+        <source>导入为</source>
+        <translation>Import as</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="45"/>
+        <source>（不导入）</source>
+        <translation>(not imported)</translation>
     </message>
 </context>
 <context>
@@ -1301,52 +1383,52 @@ Phone: %3</translation>
         <translation>Parties</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="86"/>
+        <location filename="../../ui/casedesk/case_form.py" line="84"/>
         <source>在户籍中查找：姓名、拼音首字母、证件或手机号尾号</source>
         <translation>Find in the register: name, pinyin initials, ID or phone tail</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="88"/>
+        <location filename="../../ui/casedesk/case_form.py" line="86"/>
         <source>查找</source>
         <translation>Find</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="94"/>
+        <location filename="../../ui/casedesk/case_form.py" line="92"/>
         <source>姓名（不在户籍中时直接填写）</source>
         <translation>Name (type it if not in the register)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="97"/>
+        <location filename="../../ui/casedesk/case_form.py" line="95"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="122"/>
+        <location filename="../../ui/casedesk/case_form.py" line="120"/>
         <source>（不指定网格）</source>
         <translation>(no grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="147"/>
+        <location filename="../../ui/casedesk/case_form.py" line="145"/>
         <source>户籍中没有找到，请直接填写姓名和电话</source>
         <translation>Not found in the register; type the name and phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="157"/>
+        <location filename="../../ui/casedesk/case_form.py" line="155"/>
         <source>已关联户籍人员，电话取自户籍</source>
         <translation>Linked to a registered person; the phone comes from the register</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="168"/>
+        <location filename="../../ui/casedesk/case_form.py" line="166"/>
         <source>手工填写的反映人</source>
         <translation>Reporter typed by hand</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="173"/>
+        <location filename="../../ui/casedesk/case_form.py" line="171"/>
         <source>请填写标题</source>
         <translation>Please fill in the title</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="174"/>
+        <location filename="../../ui/casedesk/case_form.py" line="172"/>
         <source>请选择村（社区）</source>
         <translation>Choose the village (community)</translation>
     </message>
@@ -1417,104 +1499,157 @@ Phone: %3</translation>
 <context>
     <name>PersonForm</name>
     <message>
-        <location filename="../../ui/register/person_form.py" line="40"/>
+        <location filename="../../ui/register/person_form.py" line="41"/>
         <source>编辑人员</source>
         <translation>Edit person</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="40"/>
+        <location filename="../../ui/register/person_form.py" line="41"/>
         <source>添加人员</source>
         <translation>Add person</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="47"/>
+        <location filename="../../ui/register/person_form.py" line="48"/>
         <source>居民身份证</source>
         <translation>Resident ID card</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="67"/>
+        <location filename="../../ui/register/person_form.py" line="68"/>
         <source>（未填）</source>
         <translation>(not set)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="77"/>
+        <location filename="../../ui/register/person_form.py" line="78"/>
         <source>（不修改请留空）</source>
         <translation> (leave empty to keep)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="89"/>
+        <location filename="../../ui/register/person_form.py" line="90"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="89"/>
+        <location filename="../../ui/register/person_form.py" line="90"/>
         <source>证件类型</source>
         <translation>Document type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="90"/>
+        <location filename="../../ui/register/person_form.py" line="91"/>
         <source>证件号码</source>
         <translation>Document number</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="90"/>
+        <location filename="../../ui/register/person_form.py" line="91"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="91"/>
+        <location filename="../../ui/register/person_form.py" line="92"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="91"/>
+        <location filename="../../ui/register/person_form.py" line="92"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="105"/>
+        <location filename="../../ui/register/person_form.py" line="104"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="105"/>
+        <location filename="../../ui/register/person_form.py" line="104"/>
         <source>民族</source>
         <translation>Ethnicity</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="105"/>
+        <location filename="../../ui/register/person_form.py" line="104"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="105"/>
+        <location filename="../../ui/register/person_form.py" line="104"/>
         <source>人员类别</source>
         <translation>Residence type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="105"/>
+        <location filename="../../ui/register/person_form.py" line="104"/>
         <source>人员状态</source>
         <translation>Person status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="106"/>
+        <location filename="../../ui/register/person_form.py" line="105"/>
         <source>政治面貌</source>
         <translation>Political status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="106"/>
+        <location filename="../../ui/register/person_form.py" line="105"/>
         <source>婚姻状况</source>
         <translation>Marital status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="106"/>
+        <location filename="../../ui/register/person_form.py" line="105"/>
         <source>文化程度</source>
         <translation>Education</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="152"/>
+        <location filename="../../ui/register/person_form.py" line="151"/>
         <source>注意：该证件号码已登记给 %1。仍可保存，将提交审核合并。</source>
         <translation>Note: this ID number is already registered to %1. You can still save; the pair goes to review for merging.</translation>
+    </message>
+</context>
+<context>
+    <name>PreviewTable</name>
+    <message>
+        <location filename="../../ui/roster/views.py" line="76"/>
+        <source>行号</source>
+        <translation>Row</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="76"/>
+        <source>结果</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="76"/>
+        <source>户编号</source>
+        <translation>Household no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="76"/>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="77"/>
+        <source>变化或问题</source>
+        <translation>Changes or problems</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="87"/>
+        <source>户</source>
+        <translation>Household </translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="91"/>
+        <source>新增</source>
+        <translation>new</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="91"/>
+        <source>更新</source>
+        <translation>changed</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="91"/>
+        <source>无变化</source>
+        <translation>unchanged</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="92"/>
+        <source>错误</source>
+        <translation>error</translation>
     </message>
 </context>
 <context>
@@ -1533,12 +1668,12 @@ Phone: %3</translation>
 <context>
     <name>RateRing</name>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="121"/>
+        <location filename="../../ui/dashboard/charts.py" line="126"/>
         <source>暂无已办结的记录</source>
         <translation>Nothing finished yet</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="122"/>
+        <location filename="../../ui/dashboard/charts.py" line="127"/>
         <source>按期 %1 / 共 %2</source>
         <translation>%1 of %2 on time</translation>
     </message>
@@ -1546,75 +1681,76 @@ Phone: %3</translation>
 <context>
     <name>RegisterLists</name>
     <message>
-        <location filename="../../ui/register/lists.py" line="34"/>
+        <location filename="../../ui/register/lists.py" line="59"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="35"/>
+        <location filename="../../ui/register/lists.py" line="60"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="36"/>
+        <location filename="../../ui/register/lists.py" line="61"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="37"/>
+        <location filename="../../ui/register/lists.py" line="63"/>
+        <location filename="../../ui/register/lists.py" line="81"/>
+        <source>村/网格</source>
+        <translation>Village/grid</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="66"/>
         <source>公民身份号码</source>
         <translation>Resident ID</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="38"/>
-        <location filename="../../ui/register/lists.py" line="53"/>
+        <location filename="../../ui/register/lists.py" line="67"/>
+        <location filename="../../ui/register/lists.py" line="83"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="39"/>
+        <location filename="../../ui/register/lists.py" line="62"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="40"/>
-        <location filename="../../ui/register/lists.py" line="51"/>
-        <source>村（社区）</source>
-        <translation>Village</translation>
-    </message>
-    <message>
-        <location filename="../../ui/register/lists.py" line="41"/>
-        <location filename="../../ui/register/lists.py" line="48"/>
+        <location filename="../../ui/register/lists.py" line="64"/>
+        <location filename="../../ui/register/lists.py" line="78"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="42"/>
+        <location filename="../../ui/register/lists.py" line="68"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="49"/>
+        <location filename="../../ui/register/lists.py" line="79"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="50"/>
+        <location filename="../../ui/register/lists.py" line="80"/>
         <source>人数</source>
         <translation>Members</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="52"/>
+        <location filename="../../ui/register/lists.py" line="65"/>
+        <location filename="../../ui/register/lists.py" line="82"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="54"/>
+        <location filename="../../ui/register/lists.py" line="84"/>
         <source>上次走访</source>
         <translation>Last visit</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="54"/>
+        <location filename="../../ui/register/lists.py" line="84"/>
         <source>未走访</source>
         <translation>Never</translation>
     </message>
@@ -1622,22 +1758,27 @@ Phone: %3</translation>
 <context>
     <name>RegisterPage</name>
     <message>
-        <location filename="../../ui/register/page.py" line="65"/>
+        <location filename="../../ui/register/page.py" line="75"/>
         <source>人员</source>
         <translation>Persons</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="66"/>
+        <location filename="../../ui/register/page.py" line="76"/>
         <source>户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="200"/>
+        <location filename="../../ui/register/page.py" line="94"/>
+        <source>导入花名册…</source>
+        <translation>Import roster…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/page.py" line="267"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/register/page.py" line="201"/>
+        <location filename="../../ui/register/page.py" line="268"/>
         <source>已显示 %n 条</source>
         <translation>
             <numerusform>%n row shown</numerusform>
@@ -1648,67 +1789,67 @@ Phone: %3</translation>
 <context>
     <name>RejectedTab</name>
     <message>
-        <location filename="../../ui/review/page.py" line="39"/>
+        <location filename="../../ui/review/page.py" line="40"/>
         <source>记录类型</source>
         <translation>Record type</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="39"/>
+        <location filename="../../ui/review/page.py" line="40"/>
         <source>修改的字段</source>
         <translation>Changed fields</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="39"/>
+        <location filename="../../ui/review/page.py" line="40"/>
         <source>服务器原因</source>
         <translation>Server reason</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="40"/>
+        <location filename="../../ui/review/page.py" line="41"/>
         <source>修改时间</source>
         <translation>Changed at</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="40"/>
+        <location filename="../../ui/review/page.py" line="41"/>
         <source>代码</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="45"/>
+        <location filename="../../ui/review/page.py" line="46"/>
         <source>没有被服务器退回的修改。</source>
         <translation>No changes were rejected by the server.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="46"/>
+        <location filename="../../ui/review/page.py" line="47"/>
         <source>修正后重新提交</source>
         <translation>Resubmit after fixing</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="47"/>
+        <location filename="../../ui/review/page.py" line="48"/>
         <source>放弃此修改…</source>
         <translation>Discard this change…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="48"/>
+        <location filename="../../ui/review/page.py" line="49"/>
         <source>打开记录修正</source>
         <translation>Open record to fix</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="91"/>
+        <location filename="../../ui/review/page.py" line="92"/>
         <source>打开记录</source>
         <translation>Open record</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="91"/>
+        <location filename="../../ui/review/page.py" line="92"/>
         <source>这类记录请在其所在页面修正后，回到这里重新提交。</source>
         <translation>Fix this kind of record on its own page, then come back here and resubmit.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="102"/>
+        <location filename="../../ui/review/page.py" line="103"/>
         <source>放弃修改</source>
         <translation>Discard change</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="102"/>
+        <location filename="../../ui/review/page.py" line="103"/>
         <source>请填写放弃原因（将记入审计日志）：</source>
         <translation>Reason for discarding (recorded in the audit log):</translation>
     </message>
@@ -1854,112 +1995,276 @@ Phone: %3</translation>
         <translation>Code table</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="120"/>
+        <location filename="../../ui/review/page.py" line="121"/>
         <source>冲突与重复</source>
         <translation>Conflicts and duplicates</translation>
     </message>
     <message>
-        <location filename="../../ui/review/page.py" line="121"/>
+        <location filename="../../ui/review/page.py" line="122"/>
         <source>被退回的修改</source>
         <translation>Rejected changes</translation>
     </message>
 </context>
 <context>
+    <name>Roles</name>
+    <message>
+        <location filename="../../ui/roles.py" line="11"/>
+        <source>市级管理员</source>
+        <translation>City administrator</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roles.py" line="12"/>
+        <source>部门用户</source>
+        <translation>Department user</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roles.py" line="13"/>
+        <source>乡镇管理员</source>
+        <translation>Township administrator</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roles.py" line="14"/>
+        <source>乡镇工作人员</source>
+        <translation>Township staff</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roles.py" line="15"/>
+        <source>村（社区）干部</source>
+        <translation>Village cadre</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roles.py" line="16"/>
+        <source>网格员</source>
+        <translation>Grid worker</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roles.py" line="28"/>
+        <source>未登录（请在“设置”中登录）</source>
+        <translation>Not signed in (sign in under Settings)</translation>
+    </message>
+</context>
+<context>
+    <name>RosterImportWizard</name>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="49"/>
+        <source>导入花名册</source>
+        <translation>Import roster</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="74"/>
+        <source>上一步</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="75"/>
+        <location filename="../../ui/roster/wizard.py" line="151"/>
+        <source>下一步</source>
+        <translation>Next</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="76"/>
+        <source>导入</source>
+        <translation>Import</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="77"/>
+        <location filename="../../ui/roster/wizard.py" line="153"/>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="93"/>
+        <source>请选择村（社区）的花名册：Excel（xlsx、xls）、WPS 另存的 xlsx、ods 或 CSV 文件。表格上方的标题行、合并的户号单元格、表尾的合计和制表人都可以保留。</source>
+        <translation>Choose a village's roster: Excel (xlsx, xls), an xlsx saved from WPS, ods or CSV. Title rows above the table, merged household cells and footer lines (totals, compiled by) may stay.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="96"/>
+        <source>选择文件…</source>
+        <translation>Choose file…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="126"/>
+        <source>全部导入（仍有问题时不导入）</source>
+        <translation>Import everything (not while problems remain)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="127"/>
+        <source>只导入没有问题的户，其余保存为问题行工作簿</source>
+        <translation>Import only households without problems; save the rest as a workbook to fix</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="133"/>
+        <source>保存问题行…</source>
+        <translation>Save rows with problems…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="151"/>
+        <source>预览</source>
+        <translation>Preview</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="153"/>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="193"/>
+        <source>选择花名册</source>
+        <translation>Choose a roster</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="199"/>
+        <source>正在读取 %1 …</source>
+        <translation>Reading %1 …</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="205"/>
+        <source>%1：工作表“%2”，表头在第 %3 行。</source>
+        <translation>%1: sheet “%2”, header in row %3.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="212"/>
+        <source>已按上次确认的对应关系填好。</source>
+        <translation>Filled in with the mapping you confirmed last time.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="213"/>
+        <source>已按列名自动对应，请核对；不导入的列选“（不导入）”。</source>
+        <translation>Matched by column names; please check. Choose “(not imported)” for columns to leave out.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="215"/>
+        <source>未导入的列：%1。</source>
+        <translation> Columns not imported: %1.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="240"/>
+        <source>新增 %1 户、%2 人；更新 %3 人；无变化 %4 条；问题 %5 处。</source>
+        <translation>New: %1 households, %2 persons; changed: %3 persons; unchanged: %4; problems: %5.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="245"/>
+        <source>无法对应的%1“%2”：第 %3 行</source>
+        <translation>%1 value “%2” not recognised: rows %3</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="260"/>
+        <location filename="../../ui/roster/wizard.py" line="265"/>
+        <source>保存问题行</source>
+        <translation>Save rows with problems</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="266"/>
+        <source>已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。</source>
+        <translation>Saved %1 rows to %2. Fix them in Excel and import that file again.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="277"/>
+        <source>导入完成：新增 %1 户、%2 人，更新 %3 人，写入 %4 条记录。</source>
+        <translation>Imported: %1 new households, %2 new persons, %3 persons changed, %4 records written.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="281"/>
+        <source>有问题的 %1 户未导入，请保存问题行改正后再导入。</source>
+        <translation> %1 households with problems were not imported; save the rows with problems, fix and import them.</translation>
+    </message>
+</context>
+<context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../ui/preferences/page.py" line="39"/>
-        <location filename="../../ui/preferences/page.py" line="90"/>
+        <location filename="../../ui/preferences/page.py" line="40"/>
+        <location filename="../../ui/preferences/page.py" line="91"/>
         <source>界面语言</source>
         <translation>Interface language</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="46"/>
+        <location filename="../../ui/preferences/page.py" line="47"/>
         <source>语言</source>
         <translation>Language</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="47"/>
+        <location filename="../../ui/preferences/page.py" line="48"/>
         <source>更改语言后，重新启动程序生效。</source>
         <translation>A new language takes effect after restarting the program.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="51"/>
+        <location filename="../../ui/preferences/page.py" line="52"/>
         <source>城市服务器与账号</source>
         <translation>City server and account</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="58"/>
+        <location filename="../../ui/preferences/page.py" line="59"/>
         <source>登录并绑定本机</source>
         <translation>Log in and enrol this PC</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="62"/>
+        <location filename="../../ui/preferences/page.py" line="63"/>
         <source>当前账号</source>
         <translation>Current account</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="63"/>
+        <location filename="../../ui/preferences/page.py" line="64"/>
         <source>服务器地址</source>
         <translation>Server address</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="64"/>
+        <location filename="../../ui/preferences/page.py" line="65"/>
         <source>用户名</source>
         <translation>Username</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="65"/>
+        <location filename="../../ui/preferences/page.py" line="66"/>
         <source>密码</source>
         <translation>Password</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="70"/>
+        <location filename="../../ui/preferences/page.py" line="71"/>
         <source>偏好</source>
         <translation>Preferences</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="73"/>
+        <location filename="../../ui/preferences/page.py" line="74"/>
         <source> 分钟</source>
         <translation> min</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="74"/>
+        <location filename="../../ui/preferences/page.py" line="75"/>
         <source>不自动同步</source>
         <translation>No automatic sync</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="80"/>
+        <location filename="../../ui/preferences/page.py" line="81"/>
         <source> 毫秒</source>
         <translation> ms</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="84"/>
+        <location filename="../../ui/preferences/page.py" line="85"/>
         <source>自动同步间隔</source>
         <translation>Automatic sync every</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="85"/>
+        <location filename="../../ui/preferences/page.py" line="86"/>
         <source>搜索输入停顿</source>
         <translation>Search typing pause</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="90"/>
+        <location filename="../../ui/preferences/page.py" line="91"/>
         <source>已保存。重新启动程序后使用新的界面语言。</source>
         <translation>Saved. The new interface language is used after restarting the program.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="95"/>
-        <location filename="../../ui/preferences/page.py" line="109"/>
+        <location filename="../../ui/preferences/page.py" line="96"/>
+        <location filename="../../ui/preferences/page.py" line="110"/>
         <source>登录</source>
         <translation>Log in</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="95"/>
+        <location filename="../../ui/preferences/page.py" line="96"/>
         <source>请填写服务器地址、用户名和密码。</source>
         <translation>Please enter the server address, username and password.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="109"/>
+        <location filename="../../ui/preferences/page.py" line="110"/>
         <source>登录成功，本机已绑定。重新启动程序后按新账号工作。</source>
         <translation>Logged in; this PC is enrolled. Restart the program to work as the new account.</translation>
     </message>
@@ -1967,47 +2272,52 @@ Phone: %3</translation>
 <context>
     <name>SyncStatusBar</name>
     <message>
-        <location filename="../../ui/status_bar.py" line="84"/>
+        <location filename="../../ui/status_bar.py" line="91"/>
         <source>立即同步 (F5)</source>
         <translation>Sync now (F5)</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="121"/>
+        <location filename="../../ui/status_bar.py" line="139"/>
         <source>尚未配置同步服务器，请在“设置”中填写服务器地址并登录。</source>
         <translation>No sync server is set up yet: enter the server address and log in under Settings.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="136"/>
+        <location filename="../../ui/status_bar.py" line="154"/>
         <source>同步失败，修改已保存在本机，稍后会重试。</source>
         <translation>Sync failed; your changes are kept on this PC and will be retried.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="140"/>
+        <location filename="../../ui/status_bar.py" line="158"/>
         <source>同步完成</source>
         <translation>Sync finished</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="164"/>
+        <location filename="../../ui/status_bar.py" line="182"/>
         <source>● 未连接服务器</source>
         <translation>● No server</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="166"/>
+        <location filename="../../ui/status_bar.py" line="186"/>
+        <source>● 已同步 %1</source>
+        <translation>● Synced %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/status_bar.py" line="190"/>
         <source>● 未同步</source>
         <translation>● Not synced yet</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="168"/>
+        <location filename="../../ui/status_bar.py" line="188"/>
         <source>● 在线</source>
         <translation>● Online</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="170"/>
+        <location filename="../../ui/status_bar.py" line="184"/>
         <source>● 离线</source>
         <translation>● Offline</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="180"/>
+        <location filename="../../ui/status_bar.py" line="200"/>
         <source>待上传 %n 条</source>
         <translation>
             <numerusform>%n to upload</numerusform>
@@ -2015,7 +2325,7 @@ Phone: %3</translation>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="181"/>
+        <location filename="../../ui/status_bar.py" line="201"/>
         <source>被退回 %n 条</source>
         <translation>
             <numerusform>%n rejected</numerusform>
@@ -2023,12 +2333,12 @@ Phone: %3</translation>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="183"/>
+        <location filename="../../ui/status_bar.py" line="203"/>
         <source>上次同步：%1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="183"/>
+        <location filename="../../ui/status_bar.py" line="203"/>
         <source>从未</source>
         <translation>never</translation>
     </message>
@@ -2036,22 +2346,22 @@ Phone: %3</translation>
 <context>
     <name>TagForm</name>
     <message>
-        <location filename="../../ui/register/small_forms.py" line="46"/>
+        <location filename="../../ui/register/small_forms.py" line="39"/>
         <source>添加标签</source>
         <translation>Add tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/small_forms.py" line="51"/>
+        <location filename="../../ui/register/small_forms.py" line="44"/>
         <source>有结束日期</source>
         <translation>Has end date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/small_forms.py" line="56"/>
+        <location filename="../../ui/register/small_forms.py" line="49"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/small_forms.py" line="57"/>
+        <location filename="../../ui/register/small_forms.py" line="50"/>
         <source>开始日期</source>
         <translation>Start date</translation>
     </message>
@@ -2161,97 +2471,67 @@ Phone: %3</translation>
 <context>
     <name>TaskDeskPage</name>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="40"/>
+        <location filename="../../ui/taskdesk/page.py" line="45"/>
         <source>任务收件箱：上级部门下发的任务</source>
         <translation>Task inbox: tasks sent down by the departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="41"/>
+        <location filename="../../ui/taskdesk/page.py" line="46"/>
         <source>本部门下发的任务及各乡镇（村）办理进度</source>
         <translation>Tasks issued by this department and each township&apos;s (village&apos;s) progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="44"/>
-        <source>按部门</source>
-        <translation>By department</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="44"/>
-        <source>按状态</source>
-        <translation>By status</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="45"/>
-        <source>按截止时间</source>
-        <translation>By deadline</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="45"/>
-        <source>按任务</source>
-        <translation>By task</translation>
-    </message>
-    <message>
         <location filename="../../ui/taskdesk/page.py" line="49"/>
-        <source>含已完成、已退回</source>
-        <translation>Include completed and returned</translation>
+        <source>搜索标题、任务编号或部门</source>
+        <translation>Search title, task number or department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="52"/>
+        <location filename="../../ui/taskdesk/page.py" line="58"/>
+        <source>全部部门</source>
+        <translation>All departments</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="58"/>
+        <source>全部村（社区）</source>
+        <translation>All villages</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="59"/>
+        <source>全部状态</source>
+        <translation>All statuses</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="59"/>
+        <source>全部类型</source>
+        <translation>All kinds</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="106"/>
+        <source>筛选</source>
+        <translation>Filter</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="185"/>
+        <source>（滚动加载更多）</source>
+        <translation> (scroll for more)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="186"/>
+        <source>本组 %1 项，已显示 %2 项</source>
+        <translation>%1 in this group, %2 shown</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="54"/>
         <source>下发新任务…</source>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="78"/>
-        <source>任务</source>
-        <translation>Task</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="78"/>
-        <source>下发对象</source>
-        <translation>Sent to</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="78"/>
-        <source>截止时间</source>
-        <translation>Due</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="78"/>
-        <source>进度（户）</source>
-        <translation>Progress (households)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="79"/>
-        <source>提醒</source>
-        <translation>Alert</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="61"/>
-        <source>分组</source>
-        <translation>Group by</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="104"/>
-        <source>已处理 %1/%2 户</source>
-        <translation>%1/%2 households handled</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="128"/>
-        <source>已超期</source>
-        <translation>Overdue</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="130"/>
-        <source>明天到期</source>
-        <translation>Due tomorrow</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="180"/>
+        <location filename="../../ui/taskdesk/page.py" line="267"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="180"/>
+        <location filename="../../ui/taskdesk/page.py" line="267"/>
         <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
         <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
     </message>
@@ -2259,194 +2539,194 @@ Phone: %3</translation>
 <context>
     <name>TaskDetailPanel</name>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="44"/>
-        <location filename="../../ui/taskdesk/detail.py" line="130"/>
+        <location filename="../../ui/taskdesk/detail.py" line="45"/>
+        <location filename="../../ui/taskdesk/detail.py" line="123"/>
         <source>请在左侧选择一项任务</source>
         <translation>Choose a task on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="47"/>
+        <location filename="../../ui/taskdesk/detail.py" line="48"/>
         <source>打印任务清单/反馈单…</source>
         <translation>Print task sheet / feedback form…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="55"/>
+        <location filename="../../ui/taskdesk/detail.py" line="56"/>
         <source>指派到村…</source>
         <translation>Assign to a village…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="58"/>
-        <location filename="../../ui/taskdesk/detail.py" line="90"/>
-        <location filename="../../ui/taskdesk/detail.py" line="266"/>
-        <location filename="../../ui/taskdesk/detail.py" line="269"/>
+        <location filename="../../ui/taskdesk/detail.py" line="59"/>
+        <location filename="../../ui/taskdesk/detail.py" line="83"/>
+        <location filename="../../ui/taskdesk/detail.py" line="259"/>
+        <location filename="../../ui/taskdesk/detail.py" line="262"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="59"/>
+        <location filename="../../ui/taskdesk/detail.py" line="60"/>
         <source>反馈</source>
         <translation>Feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="62"/>
+        <location filename="../../ui/taskdesk/detail.py" line="63"/>
         <source>一表通</source>
         <translation>One form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="65"/>
+        <location filename="../../ui/taskdesk/detail.py" line="66"/>
         <source>任务说明</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="67"/>
+        <location filename="../../ui/taskdesk/detail.py" line="68"/>
         <source>收到的数据</source>
         <translation>Data received</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="81"/>
+        <location filename="../../ui/taskdesk/detail.py" line="74"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="81"/>
+        <location filename="../../ui/taskdesk/detail.py" line="74"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="81"/>
+        <location filename="../../ui/taskdesk/detail.py" line="74"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="81"/>
-        <location filename="../../ui/taskdesk/detail.py" line="216"/>
+        <location filename="../../ui/taskdesk/detail.py" line="74"/>
+        <location filename="../../ui/taskdesk/detail.py" line="209"/>
         <source>已处理</source>
         <translation>Handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="88"/>
+        <location filename="../../ui/taskdesk/detail.py" line="81"/>
         <source>户编号、户内人员姓名或拼音首字母</source>
         <translation>Household number, a member&apos;s name or pinyin initials</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="92"/>
+        <location filename="../../ui/taskdesk/detail.py" line="85"/>
         <source>取消关联</source>
         <translation>Unlink</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="109"/>
+        <location filename="../../ui/taskdesk/detail.py" line="102"/>
         <source>向下发部门报告进展，例如：已入户核实28户，2户外出已电话联系。</source>
         <translation>Report progress to the department, e.g. 28 households visited, 2 away and reached by phone.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="111"/>
+        <location filename="../../ui/taskdesk/detail.py" line="104"/>
         <source>发送反馈</source>
         <translation>Send</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="170"/>
+        <location filename="../../ui/taskdesk/detail.py" line="163"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="170"/>
+        <location filename="../../ui/taskdesk/detail.py" line="163"/>
         <source>明天到期</source>
         <translation>Due tomorrow</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="172"/>
+        <location filename="../../ui/taskdesk/detail.py" line="165"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="172"/>
+        <location filename="../../ui/taskdesk/detail.py" line="165"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="172"/>
+        <location filename="../../ui/taskdesk/detail.py" line="165"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="173"/>
+        <location filename="../../ui/taskdesk/detail.py" line="166"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="173"/>
+        <location filename="../../ui/taskdesk/detail.py" line="166"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="173"/>
+        <location filename="../../ui/taskdesk/detail.py" line="166"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="173"/>
+        <location filename="../../ui/taskdesk/detail.py" line="166"/>
         <source>户</source>
         <translation>households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="181"/>
+        <location filename="../../ui/taskdesk/detail.py" line="174"/>
         <source>指派</source>
         <translation>Assigned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="181"/>
+        <location filename="../../ui/taskdesk/detail.py" line="174"/>
         <source>责任人</source>
         <translation>Person in charge</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="184"/>
+        <location filename="../../ui/taskdesk/detail.py" line="177"/>
         <source>需核对的户籍字段</source>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="216"/>
+        <location filename="../../ui/taskdesk/detail.py" line="209"/>
         <source>未处理</source>
         <translation>Not handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="232"/>
+        <location filename="../../ui/taskdesk/detail.py" line="225"/>
         <source>退回原因</source>
         <translation>Why is the task returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="245"/>
-        <location filename="../../ui/taskdesk/detail.py" line="249"/>
+        <location filename="../../ui/taskdesk/detail.py" line="238"/>
+        <location filename="../../ui/taskdesk/detail.py" line="242"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="245"/>
+        <location filename="../../ui/taskdesk/detail.py" line="238"/>
         <source>交给哪个村（社区）办理</source>
         <translation>Which village (community) handles it</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="249"/>
+        <location filename="../../ui/taskdesk/detail.py" line="242"/>
         <source>责任人（可不填）</source>
         <translation>Person in charge (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="266"/>
+        <location filename="../../ui/taskdesk/detail.py" line="259"/>
         <source>在任务范围内没有找到匹配的户</source>
         <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="269"/>
+        <location filename="../../ui/taskdesk/detail.py" line="262"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="321"/>
-        <location filename="../../ui/taskdesk/detail.py" line="331"/>
+        <location filename="../../ui/taskdesk/detail.py" line="314"/>
+        <location filename="../../ui/taskdesk/detail.py" line="324"/>
         <source>打印任务清单/反馈单</source>
         <translation>Print task sheet / feedback form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="321"/>
+        <location filename="../../ui/taskdesk/detail.py" line="314"/>
         <source>打印哪个村（社区）的清单</source>
         <translation>Print the sheet of which village (community)</translation>
     </message>
@@ -2454,42 +2734,42 @@ Phone: %3</translation>
 <context>
     <name>TaskFields</name>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="28"/>
+        <location filename="../../ui/taskdesk/labels.py" line="22"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="28"/>
+        <location filename="../../ui/taskdesk/labels.py" line="22"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="29"/>
+        <location filename="../../ui/taskdesk/labels.py" line="23"/>
         <source>人员类别</source>
         <translation>Residence type</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="29"/>
+        <location filename="../../ui/taskdesk/labels.py" line="23"/>
         <source>证件号码</source>
         <translation>ID number</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="30"/>
+        <location filename="../../ui/taskdesk/labels.py" line="24"/>
         <source>户籍地</source>
         <translation>Registered residence</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="30"/>
+        <location filename="../../ui/taskdesk/labels.py" line="24"/>
         <source>政治面貌</source>
         <translation>Political status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="31"/>
+        <location filename="../../ui/taskdesk/labels.py" line="25"/>
         <source>婚姻状况</source>
         <translation>Marital status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="31"/>
+        <location filename="../../ui/taskdesk/labels.py" line="25"/>
         <source>文化程度</source>
         <translation>Education</translation>
     </message>
@@ -2497,29 +2777,72 @@ Phone: %3</translation>
 <context>
     <name>TaskGroups</name>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="21"/>
+        <location filename="../../ui/taskdesk/inbox.py" line="18"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/labels.py" line="21"/>
+        <location filename="../../ui/taskdesk/inbox.py" line="18"/>
+        <source>今日到期</source>
+        <translation>Due today</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="19"/>
+        <source>进行中</source>
+        <translation>In progress</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="19"/>
+        <source>已完成</source>
+        <translation>Completed</translation>
+    </message>
+</context>
+<context>
+    <name>TaskInbox</name>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="24"/>
+        <source>任务</source>
+        <translation>Task</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="24"/>
+        <source>下发对象</source>
+        <translation>Sent to</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="25"/>
+        <source>截止时间</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="25"/>
+        <source>进度（户）</source>
+        <translation>Progress (households)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="26"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="26"/>
+        <source>部门</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="27"/>
+        <source>任务编号</source>
+        <translation>Task no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="27"/>
+        <source>已超期</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/inbox.py" line="28"/>
         <source>明天到期</source>
         <translation>Due tomorrow</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/labels.py" line="22"/>
-        <source>七天内到期</source>
-        <translation>Due within 7 days</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/labels.py" line="22"/>
-        <source>更晚到期</source>
-        <translation>Due later</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/labels.py" line="23"/>
-        <source>已结束</source>
-        <translation>Finished</translation>
     </message>
 </context>
 <context>
@@ -2566,42 +2889,42 @@ Phone: %3</translation>
 <context>
     <name>VisitForm</name>
     <message>
-        <location filename="../../ui/register/small_forms.py" line="73"/>
+        <location filename="../../ui/register/small_forms.py" line="66"/>
         <source>添加走访记录</source>
         <translation>Add visit</translation>
     </message>
     <message>
-        <location filename="../../ui/register/small_forms.py" line="78"/>
+        <location filename="../../ui/register/small_forms.py" line="71"/>
         <source>入户</source>
         <translation>Home visit</translation>
     </message>
     <message>
-        <location filename="../../ui/register/small_forms.py" line="78"/>
+        <location filename="../../ui/register/small_forms.py" line="71"/>
         <source>电话</source>
         <translation>Phone call</translation>
     </message>
     <message>
-        <location filename="../../ui/register/small_forms.py" line="78"/>
+        <location filename="../../ui/register/small_forms.py" line="71"/>
         <source>集中</source>
         <translation>Group meeting</translation>
     </message>
     <message>
-        <location filename="../../ui/register/small_forms.py" line="83"/>
+        <location filename="../../ui/register/small_forms.py" line="76"/>
         <source>走访日期</source>
         <translation>Visit date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/small_forms.py" line="84"/>
+        <location filename="../../ui/register/small_forms.py" line="77"/>
         <source>走访方式</source>
         <translation>Visit kind</translation>
     </message>
     <message>
-        <location filename="../../ui/register/small_forms.py" line="85"/>
+        <location filename="../../ui/register/small_forms.py" line="78"/>
         <source>走访情况</source>
         <translation>Findings</translation>
     </message>
     <message>
-        <location filename="../../ui/register/small_forms.py" line="86"/>
+        <location filename="../../ui/register/small_forms.py" line="79"/>
         <source>后续跟进</source>
         <translation>Follow-up</translation>
     </message>
@@ -2642,68 +2965,68 @@ Phone: %3</translation>
 <context>
     <name>WorkChartsPanel</name>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="172"/>
+        <location filename="../../ui/dashboard/charts.py" line="200"/>
         <source>今日到期任务</source>
         <translation>tasks due today</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="173"/>
+        <location filename="../../ui/dashboard/charts.py" line="201"/>
         <source>已超期任务</source>
         <translation>overdue tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="174"/>
+        <location filename="../../ui/dashboard/charts.py" line="202"/>
         <source>应走访未走访的户</source>
         <translation>households overdue for a visit</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="175"/>
+        <location filename="../../ui/dashboard/charts.py" line="203"/>
         <source>事件按类别</source>
         <translation>Cases by category</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="175"/>
-        <location filename="../../ui/dashboard/charts.py" line="177"/>
+        <location filename="../../ui/dashboard/charts.py" line="203"/>
+        <location filename="../../ui/dashboard/charts.py" line="205"/>
         <source>办理中</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="175"/>
+        <location filename="../../ui/dashboard/charts.py" line="203"/>
         <source>已办结</source>
         <translation>Closed</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="176"/>
+        <location filename="../../ui/dashboard/charts.py" line="204"/>
         <source>事件按状态</source>
         <translation>Cases by status</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="176"/>
+        <location filename="../../ui/dashboard/charts.py" line="204"/>
         <source>件数</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="177"/>
+        <location filename="../../ui/dashboard/charts.py" line="205"/>
         <source>任务按部门</source>
         <translation>Tasks by department</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="177"/>
+        <location filename="../../ui/dashboard/charts.py" line="205"/>
         <source>已完成</source>
         <translation>Done</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="178"/>
+        <location filename="../../ui/dashboard/charts.py" line="206"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="179"/>
+        <location filename="../../ui/dashboard/charts.py" line="207"/>
         <source>任务按期完成率</source>
         <translation>Tasks completed on time</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="180"/>
+        <location filename="../../ui/dashboard/charts.py" line="208"/>
         <source>事件按期办结率</source>
         <translation>Cases closed on time</translation>
     </message>

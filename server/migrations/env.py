@@ -1,12 +1,12 @@
 """Alembic environment for the city server: entity tables plus server-only tables (sync bookkeeping
-from db.server, accounts from server.models), on SQLite or PostgreSQL."""
+from server.store.tables, accounts from server.models), on SQLite or PostgreSQL."""
 
 from alembic import context
 
 import db.models  # noqa: F401
 import server.models  # noqa: F401  (registers accounts tables on ServerBase)
 from db.base import Base
-from db.server import ServerBase
+from server.store.tables import ServerBase
 
 target_metadata = [Base.metadata, ServerBase.metadata]
 

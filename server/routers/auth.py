@@ -8,17 +8,17 @@ import uuid
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.server import DeviceSyncState
 from server import accounts
 from server.accounts import utcnow
 from server.bundles import server_public_key
-from server.deps import Principal, db_session, principal, settings_of
+from server.deps import Principal, db_session, forget_principals, principal, settings_of
 from server.errors import ApiError
 from server.models import ROLE_LABELS, Device, User
+from server.store.tables import DeviceSyncState
 from server.timefmt import UtcTime
+from server.user_admin import managed_devices
 from sync.wire import ACCEPTED_SCHEMA_VERSIONS, SCHEMA_VERSION
 
 router = APIRouter(tags=["accounts"])
@@ -108,10 +108,11 @@ def login(body: LoginRequest, request: Request, session: Session = Depends(db_se
 
 
 @router.post("/logout", status_code=204)
-def logout(who: Principal = Depends(principal), session: Session = Depends(db_session)) -> None:
+def logout(request: Request, who: Principal = Depends(principal), session: Session = Depends(db_session)) -> None:
     device = session.get(Device, who.device_id)
     accounts.logout(device)
     session.commit()
+    forget_principals(request, device_id=who.device_id)
 
 
 @router.post("/renew", response_model=TokenAnswer)
@@ -121,6 +122,7 @@ def renew(request: Request, who: Principal = Depends(principal),
     issued = accounts.renew(settings_of(request), session.get(User, who.user_id),
                             session.get(Device, who.device_id), now)
     session.commit()
+    forget_principals(request, device_id=who.device_id)
     return _answer(issued, now, settings_of(request))
 
 
@@ -130,14 +132,8 @@ def me(who: Principal = Depends(principal), session: Session = Depends(db_sessio
 
 
 def _manageable(session: Session, who: Principal):
-    """Devices a caller may see and revoke: their own; a township admin also those of users inside
-    its scope; the city admin all."""
-    query = select(Device, User.username).join(User, User.id == Device.user_id).order_by(Device.created_at)
-    if who.role == "city_admin":
-        return query
-    if who.role == "township_admin":
-        return query.where(User.scope_prefix.startswith(who.scope_prefix))
-    return query.where(Device.user_id == who.user_id)
+    """Devices a caller may see and revoke (server.user_admin.managed_devices)."""
+    return managed_devices(who.role, who.scope_prefix, who.user_id)
 
 
 def _device_info(device: Device, username: str, session: Session) -> DeviceInfo:
@@ -154,7 +150,7 @@ def list_devices(who: Principal = Depends(principal), session: Session = Depends
 
 
 @router.post("/devices/{device_id}/revoke", response_model=DeviceInfo)
-def revoke_device(device_id: str, body: RevokeRequest, who: Principal = Depends(principal),
+def revoke_device(request: Request, device_id: str, body: RevokeRequest, who: Principal = Depends(principal),
                   session: Session = Depends(db_session)) -> DeviceInfo:
     row = session.execute(_manageable(session, who).where(Device.id == device_id)).first()
     if row is None:
@@ -162,4 +158,5 @@ def revoke_device(device_id: str, body: RevokeRequest, who: Principal = Depends(
     device, username = row
     accounts.revoke_device(device, body.wipe, utcnow())
     session.commit()
+    forget_principals(request, device_id=device_id)
     return _device_info(device, username, session)

@@ -12,7 +12,8 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Case, Task, TaskFeedback, TaskTarget
+from db.models import Case, Task, TaskTarget
+from server.department_work import FeedbackSummary, feedback_summaries
 from server.deps import Principal, db_session, require_roles
 from server.scope import DepartmentView
 from server.timefmt import BeijingTime
@@ -63,17 +64,13 @@ def _targets(session: Session, task_ids: list[str]) -> dict[str, list[TargetProg
     by_task: dict[str, list[TargetProgress]] = {tid: [] for tid in task_ids}
     targets = list(session.scalars(select(TaskTarget).where(TaskTarget.task_id.in_(task_ids),
                                                             TaskTarget.deleted.is_(False))))
-    feedback: dict[str, list[TaskFeedback]] = {}
-    for fb in session.scalars(select(TaskFeedback).where(TaskFeedback.target_id.in_([t.id for t in targets]))
-                              .order_by(TaskFeedback.at)):
-        feedback.setdefault(fb.target_id, []).append(fb)
+    feedback = feedback_summaries(session, [t.id for t in targets])
     for t in targets:
-        entries = feedback.get(t.id, [])
+        fb = feedback.get(t.id, FeedbackSummary())
         by_task[t.task_id].append(TargetProgress(
             id=t.id, region_code=t.region_code, status=t.status, assigned_region_code=t.assigned_region_code,
             assignee=t.assignee, handled_count=t.handled_count or 0, total_count=t.total_count or 0,
-            feedback_count=len(entries), last_feedback_at=entries[-1].at if entries else None,
-            last_feedback_text=entries[-1].text if entries else None))
+            feedback_count=fb.count, last_feedback_at=fb.last_at, last_feedback_text=fb.last_text))
     return by_task
 
 

@@ -12,10 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.server import ReviewItem
 from server.accounts import utcnow
 from server.deps import Principal, db_session, require_roles
 from server.errors import ApiError
+from server.store.tables import ReviewItem
 from server.timefmt import UtcTime
 
 router = APIRouter(prefix="/review", tags=["review"])

@@ -13,14 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.accounts import create_user
-from server.deps import Principal, db_session, require_roles, settings_of
+from server.deps import Principal, db_session, forget_principals, require_roles, settings_of
 from server.errors import ApiError
 from server.models import ROLE_LABELS, ROLES, User
 from server.timefmt import UtcTime
+from server.user_admin import managed_users, may_manage
 
 router = APIRouter(prefix="/users", tags=["accounts"])
 ADMINS = ("city_admin", "township_admin")
-TOWNSHIP_MANAGED = ("township_staff", "village_cadre", "grid_worker")
 
 
 class UserOut(BaseModel):
@@ -53,18 +53,13 @@ def _out(user: User) -> UserOut:
 
 
 def _may_manage(who: Principal, role: str, scope_prefix: str) -> bool:
-    if who.role == "city_admin":
-        return True
-    return role in TOWNSHIP_MANAGED and bool(scope_prefix) and scope_prefix.startswith(who.scope_prefix)
+    return may_manage(who.role, who.scope_prefix, role, scope_prefix)
 
 
 @router.get("", response_model=list[UserOut])
 def list_users(who: Principal = Depends(require_roles(*ADMINS)),
                session: Session = Depends(db_session)) -> list[UserOut]:
-    query = select(User).order_by(User.username)
-    if who.role != "city_admin":
-        query = query.where(User.scope_prefix.startswith(who.scope_prefix), User.role.in_(TOWNSHIP_MANAGED))
-    return [_out(u) for u in session.scalars(query)]
+    return [_out(u) for u in session.scalars(managed_users(who.role, who.scope_prefix))]
 
 
 @router.post("", response_model=UserOut, status_code=201)
@@ -81,7 +76,7 @@ def add_user(body: NewUser, request: Request, who: Principal = Depends(require_r
 
 
 @router.post("/{username}/disable", response_model=UserOut)
-def disable_user(username: str, who: Principal = Depends(require_roles(*ADMINS)),
+def disable_user(request: Request, username: str, who: Principal = Depends(require_roles(*ADMINS)),
                  session: Session = Depends(db_session)) -> UserOut:
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not _may_manage(who, user.role, user.scope_prefix):
@@ -90,4 +85,5 @@ def disable_user(username: str, who: Principal = Depends(require_roles(*ADMINS))
         raise ApiError(409, "conflict", detail="不能停用自己的账号")
     user.active = False
     session.commit()
+    forget_principals(request, user_id=user.id)
     return _out(user)

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
+from server.store import Page, pull, push, snapshot_iter
 from sync.client import SyncClient
 from sync.merge import ChangeResult
-from sync.store_sql import Page, pull, push, snapshot_iter
 
 
 class Lost(ConnectionError):

@@ -34,9 +34,9 @@ from app.services.tags import TagService
 from db.base import synced_models
 from db.client import OutboxChange, RecordSeen, SyncState
 from db.models import Case, CaseLogEntry, Household, Person, TagAssignment, Visit
-from db.server import AppliedChange, ChangeLogEntry, RecordVersion, ReviewItem
+from server.store import region_in_scope
+from server.store.tables import AppliedChange, ChangeLogEntry, RecordVersion, ReviewItem
 from sync.merge import scope_region
-from sync.store_sql import region_in_scope
 from sync.wire import PUSH_ONLY_ENTITIES, record_fields
 from tests.sim import conftest as sim_conftest
 from tests.sim.faults import FaultyTransport, KillableClient, Killed, Lost, Server

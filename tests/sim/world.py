@@ -19,12 +19,12 @@ import db.models  # noqa: F401  (registers the entity mappers)
 from db.base import Base
 from db.engine import _set_sqlite_pragmas, open_local, session_factory
 from db.ids import new_id
-from db.server import ServerBase
+from server.store import init_store
+from server.store.inprocess import StoreTransport
+from server.store.tables import ServerBase
 from sync.capture import install_capture
 from sync.client import SyncClient, Transport
 from sync.clock import wall_ms
-from sync.inprocess import StoreTransport
-from sync.store_sql import init_store
 
 TOWNSHIP = "320508019"
 VILLAGES = ("320508019001", "320508019002", "320508019003")

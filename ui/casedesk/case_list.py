@@ -76,9 +76,13 @@ class CaseList(QWidget):
         self.reload(keep or "")
 
     def reload(self, keep: str = "") -> None:
-        status, text = self._status, self.search.text()
         self._want = keep
-        self.model.set_query(lambda offset, limit: self._desk.page(status, text, offset, limit))
+        self.model.set_query(self.query())
+
+    def query(self):
+        """The paged query of the queue and search on screen (the list, and 导出, run it)."""
+        status, text = self._status, self.search.text()
+        return lambda offset, limit: self._desk.page(status, text, offset, limit)
 
     def flush(self) -> None:
         """Run a pending search now (tests, and Enter)."""

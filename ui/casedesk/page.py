@@ -28,7 +28,8 @@ OVERDUE = "#c62828"
 
 class CaseDeskPage(QWidget):
     def __init__(self, desk, runner, dialogs, on_error, forms: CaseForms | None = None,
-                 parent: QWidget | None = None, page_size: int = 100, printer=None, reports=None) -> None:
+                 parent: QWidget | None = None, page_size: int = 100, printer=None, reports=None,
+                 exporter=None) -> None:
         super().__init__(parent)
         self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
         self._forms = forms or CaseForms()
@@ -50,6 +51,8 @@ class CaseDeskPage(QWidget):
         bar.addWidget(heading)
         bar.addStretch(1)
         bar.addWidget(self.new_button)
+        if exporter is not None:  # 导出: the queue and search on screen
+            bar.addWidget(exporter.button(self, lambda: ("cases", self.list.query())))
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.list)
         splitter.addWidget(self.detail)

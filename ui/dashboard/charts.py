@@ -7,7 +7,7 @@ each time the dashboard is shown."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -90,7 +90,11 @@ class BarChart(QWidget):
         label_height = metrics.height() + 4
         top = max(b.total for b in bars)
         column = body.width() / len(bars)
-        plot = body.adjusted(0, label_height, 0, -label_height)
+        # A label wider than its column (办理中, 已回访 side by side; English words) wraps onto up to
+        # three lines under its bar instead of being cut to "办…".
+        widest = max(metrics.horizontalAdvance(b.label) for b in bars)
+        lines = min(3, int(widest // max(column - 4, 1)) + 1)
+        plot = body.adjusted(0, label_height, 0, -label_height * lines)
         for i, bar in enumerate(bars):
             x = body.left() + i * column
             height = plot.height() * bar.total / top
@@ -99,8 +103,9 @@ class BarChart(QWidget):
             painter.setPen(TEXT)
             painter.drawText(QRectF(x, plot.bottom() - height - label_height, column, label_height),
                              Qt.AlignmentFlag.AlignCenter, str(bar.total))
-            painter.drawText(QRectF(x, plot.bottom() + 2, column, label_height), Qt.AlignmentFlag.AlignCenter,
-                             metrics.elidedText(bar.label, Qt.TextElideMode.ElideRight, int(column)))
+            painter.drawText(QRectF(x + 1, plot.bottom() + 2, column - 2, label_height * lines),
+                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWrapAnywhere,
+                             bar.label)
 
 
 class RateRing(QWidget):
@@ -150,7 +155,30 @@ class RateRing(QWidget):
                          self.caption())
 
 
-class _TodayFigure(QFrame):
+class ClickableFrame(QFrame):
+    """A dashboard tile that opens the list behind its figure when clicked (or Enter/Space when
+    focused with Tab)."""
+
+    clicked = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.clicked.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class _TodayFigure(ClickableFrame):
     def __init__(self, title: str, colour: str) -> None:
         super().__init__()
         self.setFrameShape(QFrame.Shape.StyledPanel)

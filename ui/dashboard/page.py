@@ -1,14 +1,19 @@
 """工作台: the first page a clerk sees — the register at a glance (households, persons, villages,
 households never visited, persons with tags) and the local sync backlog. Figures load on the task
-runner each time the page is shown."""
+runner each time the page is shown. Every tile opens the list behind its figure through
+`open_list(key)` (the window routes it to the register, the task desk or the review page)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from ui.dashboard.charts import ClickableFrame
 
-class _Figure(QFrame):
+
+class _Figure(ClickableFrame):
     def __init__(self, title: str) -> None:
         super().__init__()
         self.setObjectName("figure")
@@ -26,7 +31,7 @@ class _Figure(QFrame):
 
 class DashboardPage(QWidget):
     def __init__(self, desk, status, runner, on_error, greeting: str, parent: QWidget | None = None,
-                 charts: QWidget | None = None) -> None:
+                 charts: QWidget | None = None, open_list: Callable[[str], None] | None = None) -> None:
         super().__init__(parent)
         self.charts = charts  # the work charts (ui/dashboard/charts.py), loaded with the figures
         self._desk = desk
@@ -44,6 +49,13 @@ class DashboardPage(QWidget):
         grid.setSpacing(12)
         for i, figure in enumerate(self.figures.values()):
             grid.addWidget(figure, i // 3, i % 3)
+        tiles = dict(self.figures)
+        if charts is not None:
+            tiles.update(getattr(charts, "today", {}))
+        for key, tile in tiles.items():
+            tile.setToolTip(self.tr("点击打开列表"))
+            if open_list is not None:
+                tile.clicked.connect(lambda key=key: open_list(key))
         hint = QLabel(self.tr("快捷键：Ctrl+F 搜索 · Ctrl+N 新建 · Ctrl+S 保存 · F5 同步"))
         hint.setStyleSheet("color: #666;")
         layout = QVBoxLayout(self)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui import settings as opts
+from ui.roles import account_text
 
 
 class SettingsPage(QWidget):
@@ -105,5 +106,5 @@ class SettingsPage(QWidget):
         if error is not None:
             self._on_error(error)
             return
-        self.account.setText(f"{enrolment.username}（{enrolment.role}，{enrolment.scope}）")
+        self.account.setText(account_text(enrolment.username, enrolment.role, enrolment.scope))
         self._dialogs.info(self, self.tr("登录"), self.tr("登录成功，本机已绑定。重新启动程序后按新账号工作。"))

@@ -5,9 +5,9 @@ It only collects what the user chose; the page turns that into a query."""
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from app.client.browse import RegionOption, RegisterFilter
+from app.client.browse import ANY_TAG, RegionOption, RegisterFilter
 
 
 class FilterBar(QWidget):
@@ -32,6 +32,12 @@ class FilterBar(QWidget):
         self._debounce.setInterval(debounce_ms)
         self._debounce.timeout.connect(self._emit)
         self._filling = False
+        self._wanted_tag = ""
+        self._visit = ""  # a dashboard tile's filter, shown as a chip that clears it when clicked
+        self.visit_chip = QPushButton()
+        self.visit_chip.setObjectName("visit_filter")
+        self.visit_chip.setVisible(False)
+        self.visit_chip.clicked.connect(lambda: self.set_visit(""))
         self._layout()
         self.set_villages([])
         self.set_grids([])
@@ -50,11 +56,34 @@ class FilterBar(QWidget):
                            (self.tr("标签"), self.tag), (self.tr("状态"), self.status)):
             row.addWidget(QLabel(label))
             row.addWidget(box, 1)
+        row.addWidget(self.visit_chip)
 
     def current(self) -> RegisterFilter:
         return RegisterFilter(village=self.village.currentData() or "", grid=self.grid.currentData() or "",
                               tag=self.tag.currentData() or "", status=self.status.currentData() or "",
-                              text=self.search.text().strip())
+                              text=self.search.text().strip(), visit=self._visit)
+
+    def set_visit(self, visit: str) -> None:
+        """Narrow the households to those never visited ("never") or overdue for a visit ("overdue")."""
+        self._visit = visit
+        labels = {"never": self.tr("从未走访 ✕"), "overdue": self.tr("应走访未走访 ✕")}
+        self.visit_chip.setText(labels.get(visit, ""))
+        self.visit_chip.setVisible(bool(visit))
+        self._emit()
+
+    def reset(self) -> None:
+        """Every filter back to "all" and the search emptied, without a query per box."""
+        self._filling = True
+        self.search.clear()
+        for box in (self.village, self.grid, self.tag, self.status):
+            box.setCurrentIndex(0)
+        self._filling = False
+        self._visit = self._wanted_tag = ""
+        self.visit_chip.setVisible(False)
+
+    def choose_tag(self, code: str) -> None:
+        self._wanted_tag = code  # kept for set_tags when the code tables are still loading
+        self.tag.setCurrentIndex(max(self.tag.findData(code), 0))
 
     def set_villages(self, options: list[RegionOption]) -> None:
         self._fill(self.village, self.tr("全部"), [(o.code, o.name) for o in options])
@@ -64,7 +93,10 @@ class FilterBar(QWidget):
         self.grid.setEnabled(bool(options))
 
     def set_tags(self, options: list[tuple[str, str]]) -> None:
-        self._fill(self.tag, self.tr("全部"), options)
+        self._fill(self.tag, self.tr("全部"), [(ANY_TAG, self.tr("任意标签")), *options])
+        if self._wanted_tag and self.tag.findData(self._wanted_tag) > 0:
+            self.tag.setCurrentIndex(self.tag.findData(self._wanted_tag))
+            self._wanted_tag = ""
 
     def set_statuses(self, options: list[tuple[str, str]]) -> None:
         self._fill(self.status, self.tr("全部"), options)

@@ -5,11 +5,13 @@ runner; the page only arranges widgets and reacts to results."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -17,11 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.client.browse import RegisterFilter
+from app.client.browse import ANY_TAG, RegisterFilter
+from ui import settings as opts
 from ui.lazy_model import LazyTableModel
 from ui.register.filters import FilterBar
 from ui.register.household_panel import HouseholdPanel
-from ui.register.lists import Labels, household_columns, person_columns
+from ui.register.lists import PERSON_HIDDEN, PERSON_KEYS, Labels, household_columns, person_columns
+from ui.table_header import ArrangeableColumns
 
 
 def _table(model: LazyTableModel, name: str) -> QTableView:
@@ -41,9 +45,10 @@ def _table(model: LazyTableModel, name: str) -> QTableView:
 
 class RegisterPage(QWidget):
     def __init__(self, desk, panel: HouseholdPanel, runner, on_error, debounce_ms: int = 200,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, settings: opts.Settings | None = None, roster=None) -> None:
         super().__init__(parent)
         self._desk = desk
+        self._roster = roster  # ui.roster.tools.RosterTools: 导入花名册 and 导出 (None: not offered)
         self._runner = runner
         self._on_error = on_error
         self._loaded_reference = False
@@ -57,6 +62,11 @@ class RegisterPage(QWidget):
         self.count_label = QLabel()
         self._queries: dict = {}
         self._stale: set = set()
+        self._open_first = False  # Enter in the search: open the first hit once it has arrived
+        self.person_columns = ArrangeableColumns(
+            self.person_view, tuple(PERSON_KEYS.index(key) for key in PERSON_HIDDEN), settings,
+            opts.PERSON_LIST_COLUMNS)
+        self.household_columns = ArrangeableColumns(self.household_view, (), settings, opts.HOUSEHOLD_LIST_COLUMNS)
         self._build()
         self._connect()
 
@@ -72,12 +82,20 @@ class RegisterPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.panel)
-        splitter.setStretchFactor(0, 5)
-        splitter.setStretchFactor(1, 4)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([760, 460])  # at 1366×768 the list shows 村/网格, 户编号 and 住址 unscrolled
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
-        layout.addWidget(self.filters)
+        top = QHBoxLayout()
+        top.addWidget(self.filters, 1)
+        if self._roster is not None:
+            self.import_button = QPushButton(self.tr("导入花名册…"))
+            self.import_button.clicked.connect(self.import_roster)
+            top.addWidget(self.import_button)
+            top.addWidget(self._roster.exporter.button(self, self._export_source))
+        layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self.setTabOrder(self.filters.search, self.filters.village)
         self.setTabOrder(self.filters.status, self.tabs)
@@ -85,7 +103,10 @@ class RegisterPage(QWidget):
     def _connect(self) -> None:
         self.filters.changed.connect(self.apply_filter)
         self.filters.village_changed.connect(self._load_grids)
-        self.filters.search.returnPressed.connect(self.filters.flush)
+        self.filters.search.returnPressed.connect(self._search_entered)
+        self._keys = _SearchKeys(self)
+        self.filters.search.installEventFilter(self._keys)
+        self.persons.page_loaded.connect(self._maybe_open_first)
         for model, view in ((self.persons, self.person_view), (self.households, self.household_view)):
             model.failed.connect(self._on_error)
             model.page_loaded.connect(self._show_count)
@@ -105,6 +126,17 @@ class RegisterPage(QWidget):
             self._runner.run_db(self._load_reference, self._reference_loaded)
             self.apply_filter(self.filters.current())
 
+    def show_list(self, key: str) -> None:
+        """Open the list behind a dashboard figure: households or persons, never visited households,
+        households overdue for a visit, persons with any tag."""
+        self.activate()
+        self.filters.reset()
+        households = key in ("households", "villages", "never_visited", "visits")
+        self.tabs.setCurrentWidget(self.household_view if households else self.person_view)
+        if key == "tagged_persons":
+            self.filters.choose_tag(ANY_TAG)
+        self.filters.set_visit({"never_visited": "never", "visits": "overdue"}.get(key, ""))
+
     def focus_search(self) -> None:
         self.filters.search.setFocus()
         self.filters.search.selectAll()
@@ -123,6 +155,37 @@ class RegisterPage(QWidget):
         self._runner.run_db(lambda: self.panel.context.persons.get(record_id),
                             lambda person, error: self._on_error(error) if error else
                             self.panel.open_household(person.household_id, focus_person=person.id))
+
+    def import_roster(self):
+        wizard = self._roster.open_import(self)
+        wizard.imported.connect(lambda _result: self._refresh_lists())
+        return wizard
+
+    def _export_source(self):
+        """The list on screen, with the filters applied: what 导出 writes."""
+        model = self.persons if self.tabs.currentWidget() is self.person_view else self.households
+        return ("persons" if model is self.persons else "households"), self._queries[model]
+
+    # -- keyboard: Enter opens the first hit, ↓ moves into the list -----------------------------
+    def _search_entered(self) -> None:
+        self._open_first = True
+        self.filters.flush()
+        self._maybe_open_first()
+
+    def _maybe_open_first(self, *_args) -> None:
+        if not self._open_first or self.persons.loading or self.tabs.currentWidget() is not self.person_view:
+            return
+        self._open_first = False
+        if self.persons.rowCount():
+            self.person_view.selectRow(0)
+
+    def enter_list(self) -> None:
+        """↓ in the search box: the list on screen takes the keyboard, on its first row."""
+        view = self.person_view if self.tabs.currentWidget() is self.person_view else self.household_view
+        if view.model().rowCount():
+            if not view.selectionModel().currentIndex().isValid():
+                view.selectRow(0)
+            view.setFocus()
 
     # -- queries ------------------------------------------------------------------------------
     def apply_filter(self, flt: RegisterFilter) -> None:
@@ -192,10 +255,28 @@ class RegisterPage(QWidget):
     @staticmethod
     def _fit_columns(view: QTableView, rows: int) -> None:
         # Only on the first page: measuring thousands of loaded rows on every scroll would stutter.
+        # A long label (孙子、孙女或外孙子、外孙女) is elided rather than pushing the rest off screen.
         if 0 < rows <= 200:
             view.resizeColumnsToContents()
+            header = view.horizontalHeader()
+            for column in range(header.count()):
+                header.resizeSection(column, min(header.sectionSize(column), 120 if column == 3 else 140))
 
     def _show_count(self, *_args) -> None:
         model = self.persons if self.tabs.currentWidget() is self.person_view else self.households
         more = self.tr("（滚动加载更多）") if model.canFetchMore() else ""
         self.count_label.setText(self.tr("已显示 %n 条", "", model.rowCount()) + more)
+
+
+class _SearchKeys(QObject):
+    """↓ in the search box moves into the list (typing stays in the box)."""
+
+    def __init__(self, page: RegisterPage) -> None:
+        super().__init__(page)
+        self._page = page
+
+    def eventFilter(self, _watched, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down:
+            self._page.enter_list()
+            return True
+        return False

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.review.conflicts import ConflictsTab, entity_label
+from ui.roster.export_action import in_memory
 
 
 class RejectedTab(QWidget):
@@ -112,7 +113,7 @@ class RejectedTab(QWidget):
 
 class ReviewPage(QWidget):
     def __init__(self, outbox, conflicts, runner, dialogs, on_error, on_changed, open_record=None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, exporter=None) -> None:
         super().__init__(parent)
         self.rejected = RejectedTab(outbox, runner, dialogs, on_error, on_changed, open_record)
         self.conflicts = ConflictsTab(conflicts, runner, dialogs, on_error)
@@ -122,6 +123,8 @@ class ReviewPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addWidget(self.tabs)
+        if exporter is not None:  # 导出: the review items listed (conflicts and duplicates)
+            self.tabs.setCornerWidget(exporter.button(self, lambda: ("review", in_memory(self.conflicts.items))))
 
     def activate(self) -> None:
         self.rejected.refresh()

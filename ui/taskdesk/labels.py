@@ -1,6 +1,6 @@
-"""Translatable names of the task workflow's actions and statuses, the task kinds and the inbox's
-deadline groups. The Chinese texts are those of `app.rules.task_rules` and `app.client.task_desk`
-(a test keeps them equal); listed literally so lupdate extracts them for the English catalogue."""
+"""Translatable names of the task workflow's actions and statuses and of the task kinds. The Chinese
+texts are those of `app.rules.task_rules` and `app.client.task_desk` (a test keeps them equal);
+listed literally so lupdate extracts them for the English catalogue."""
 
 from __future__ import annotations
 
@@ -17,12 +17,6 @@ STATUSES = {
 }
 KINDS = {"走访巡查": QT_TRANSLATE_NOOP("TaskKinds", "走访巡查"), "数据核采": QT_TRANSLATE_NOOP("TaskKinds", "数据核采"),
          "指令下达": QT_TRANSLATE_NOOP("TaskKinds", "指令下达")}
-DEADLINE_GROUPS = {
-    "已超期": QT_TRANSLATE_NOOP("TaskGroups", "已超期"), "明天到期": QT_TRANSLATE_NOOP("TaskGroups", "明天到期"),
-    "七天内到期": QT_TRANSLATE_NOOP("TaskGroups", "七天内到期"), "更晚到期": QT_TRANSLATE_NOOP("TaskGroups", "更晚到期"),
-    "已结束": QT_TRANSLATE_NOOP("TaskGroups", "已结束"),
-}
-
 # Register fields a data-verification task may request (app.client.task_desk.FIELD_LABELS).
 FIELDS = {
     "phone": QT_TRANSLATE_NOOP("TaskFields", "联系电话"), "current_address": QT_TRANSLATE_NOOP("TaskFields", "现住址"),
@@ -46,14 +40,3 @@ def status_text(status: str) -> str:
 
 def kind_text(label: str) -> str:
     return QCoreApplication.translate("TaskKinds", KINDS.get(label, label))
-
-
-def group_text(by: str, label: str) -> str:
-    """A group's heading: deadline buckets and statuses are translated; departments and task titles
-    are data and shown as they are."""
-    if by == "deadline":
-        return QCoreApplication.translate("TaskGroups", DEADLINE_GROUPS.get(label, label))
-    if by == "status":
-        code = next((c for c, text in STATUSES.items() if text == label), None)
-        return status_text(code) if code else label
-    return label

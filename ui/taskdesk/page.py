@@ -1,69 +1,120 @@
-"""任务 page: the task inbox (条→块). The tree groups the targets the actor reaches by department,
-status, deadline or task (a department user follows its tasks across townships grouped by task);
-overdue ones are red, the ones due within a day orange; each group shows its progress counted in
-households. Selecting a target opens it in the detail panel on the right. Department users (and the
-city admin) issue new tasks from here (Ctrl+N)."""
+"""任务 page: the task inbox (条→块). Four tabs — 今日到期, 已超期, 进行中, 已完成 — each with the true
+count of targets the actor reaches; below them a paged list (loaded as it scrolls) nearest deadline
+first, overdue red and due within a day orange; a search box (title, task number, department) and
+filters by department, village, status and kind. Selecting a target opens it in the detail panel
+on the right. Department users (and the city admin) issue new tasks from here (Ctrl+N)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QCheckBox,
+    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSplitter,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTabBar,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from app.rules import task_rules as tr
 from app.services.context import CITY_ADMIN, DEPARTMENT
+from app.services.task_inbox import GROUPS, InboxQuery
 from ui.taskdesk.detail import TaskDetailPanel
+from ui.taskdesk.inbox import InboxModel, group_text, inbox_columns
 from ui.taskdesk.issue_form import TaskForms
-from ui.taskdesk.labels import group_text, kind_text, status_text
+from ui.taskdesk.labels import kind_text, status_text
 
-OVERDUE, DUE_SOON = "#c62828", "#e65100"
+PAGE_SIZE = 100
 
 
 class TaskDeskPage(QWidget):
     def __init__(self, desk, one_form, runner, dialogs, on_error, forms: TaskForms | None = None,
-                 parent: QWidget | None = None, printer=None, reports=None) -> None:
+                 parent: QWidget | None = None, printer=None, reports=None, debounce_ms: int = 200,
+                 exporter=None) -> None:
         super().__init__(parent)
         self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
+        self._exporter = exporter  # the shared 导出 action (ui/roster), None: not offered
         self._forms = forms or TaskForms()
-        self.groups = []
+        self.counts: dict[str, int] = {}
+        self._first_load, self._pending_select = True, None
         heading = QLabel(self.tr("任务收件箱：上级部门下发的任务") if not desk.is_department
                          else self.tr("本部门下发的任务及各乡镇（村）办理进度"))
         heading.setStyleSheet("font-size: 15px; font-weight: bold;")
-        self.group_by = QComboBox()
-        for key, label in (("department", self.tr("按部门")), ("status", self.tr("按状态")),
-                           ("deadline", self.tr("按截止时间")), ("task", self.tr("按任务"))):
-            self.group_by.addItem(label, key)
-        self.group_by.setCurrentIndex(3 if desk.is_department else 2)
-        self.group_by.currentIndexChanged.connect(self.reload)
-        self.include_done = QCheckBox(self.tr("含已完成、已退回"))
-        self.include_done.setChecked(desk.is_department)
-        self.include_done.toggled.connect(self.reload)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.tr("搜索标题、任务编号或部门"))
+        self.search.setClearButtonEnabled(True)
+        self._debounce = QTimer(self, singleShot=True, interval=debounce_ms)
+        self._debounce.timeout.connect(self.reload)
+        self.search.textChanged.connect(self._debounce.start)
         self.issue_button = QPushButton(self.tr("下发新任务…"))
         self.issue_button.clicked.connect(self.create_new)
         self.issue_button.setVisible(desk.actor.role in (DEPARTMENT, CITY_ADMIN))
-        self.tree = self._build_tree()
+        self.filters = {name: self._filter_box(label) for name, label in (
+            ("department", self.tr("全部部门")), ("village", self.tr("全部村（社区）")),
+            ("status", self.tr("全部状态")), ("kind", self.tr("全部类型")))}
+        self.group_tabs = QTabBar()
+        for group in GROUPS:
+            self.group_tabs.addTab(group_text(group))
+        self.group_tabs.currentChanged.connect(self._group_changed)
+        self.model = InboxModel(inbox_columns(), runner, page_size=PAGE_SIZE, parent=self)
+        self.model.page_loaded.connect(self._page_loaded)
+        self.model.failed.connect(on_error)
+        self.list = self._build_list()
+        self.count_label = QLabel()
         self.detail = TaskDetailPanel(desk, one_form, runner, dialogs, on_error, printer=printer, reports=reports)
         self.detail.changed.connect(self.reload)
+        self._lay_out(heading)
+
+    # -- building ------------------------------------------------------------------------------
+    def _filter_box(self, everything: str) -> QComboBox:
+        box = QComboBox()
+        box.addItem(everything, None)
+        box.currentIndexChanged.connect(self.reload)
+        return box
+
+    def _build_list(self) -> QTableView:
+        view = QTableView()
+        view.setModel(self.model)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.setAlternatingRowColors(True)
+        view.setWordWrap(True)  # a long title reads in full on two lines (and in its tooltip)
+        view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        view.verticalHeader().setVisible(False)
+        view.verticalHeader().setDefaultSectionSize(44)
+        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate((250, 118, 72, 72, 100, 80, 160)):
+            view.setColumnWidth(column, width)
+        view.selectionModel().currentRowChanged.connect(self._selected)
+        return view
+
+    def _lay_out(self, heading: QLabel) -> None:
         bar = QHBoxLayout()
         bar.addWidget(heading)
         bar.addStretch(1)
-        bar.addWidget(QLabel(self.tr("分组")))
-        bar.addWidget(self.group_by)
-        bar.addWidget(self.include_done)
+        bar.addWidget(self.search, 2)
         bar.addWidget(self.issue_button)
+        if self._exporter is not None:  # 导出: the group, search and filters on screen
+            bar.addWidget(self._exporter.button(self, self._export_source))
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel(self.tr("筛选")))
+        for box in self.filters.values():
+            filters.addWidget(box)
+        filters.addStretch(1)
+        filters.addWidget(self.count_label)
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.group_tabs)
+        column.addWidget(self.list, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.tree)
+        self.splitter.addWidget(left)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 5)
         self.splitter.setStretchFactor(1, 6)
@@ -71,91 +122,127 @@ class TaskDeskPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addLayout(bar)
+        layout.addLayout(filters)
         layout.addWidget(self.splitter, 1)
 
-    def _build_tree(self) -> QTreeWidget:
-        tree = QTreeWidget()
-        tree.setHeaderLabels([self.tr("任务"), self.tr("下发对象"), self.tr("截止时间"), self.tr("进度（户）"),
-                              self.tr("提醒")])
-        tree.setRootIsDecorated(True)
-        tree.setAlternatingRowColors(True)
-        tree.currentItemChanged.connect(self._selected)
-        return tree
+    def _export_source(self):
+        query = self.query()
+        return "tasks", lambda offset, limit: self._desk.inbox_page(query, offset, limit)
 
+    # -- loading -------------------------------------------------------------------------------
     def activate(self) -> None:
+        if self.filters["department"].count() == 1:
+            self._runner.run_db(self._desk.inbox_filters, self._fill_filters)
         self.reload()
 
-    def reload(self) -> None:
-        by, include_done = self.group_by.currentData(), self.include_done.isChecked()
-        self._runner.run_db(lambda: self._desk.grouped(by, include_done), self._show)
-
-    def _show(self, groups, error) -> None:
+    def _fill_filters(self, options, error) -> None:
         if error is not None:
             self._on_error(error)
             return
-        current = self.current_target_id()
-        by = self.group_by.currentData()
-        self.groups = groups
-        self.tree.blockSignals(True)
-        self.tree.clear()
-        bold = QFont()
-        bold.setBold(True)
-        for group in groups:
-            progress = self.tr("已处理 %1/%2 户").replace("%1", str(group.handled)).replace("%2", str(group.total))
-            label = group_text(by, group.label)
-            parent = QTreeWidgetItem([f"{label}（{len(group.items)}）　{progress if group.total else ''}"])
-            parent.setFont(0, bold)
-            parent.setFlags(parent.flags() & ~Qt.ItemFlag.ItemIsSelectable)
-            self.tree.addTopLevelItem(parent)
-            parent.setFirstColumnSpanned(True)  # a long task title reads in full across the columns
-            for item in group.items:
-                parent.addChild(self._row(item))
-            parent.setExpanded(True)
-        for column, width in enumerate((250, 104, 118, 64)):
-            self.tree.setColumnWidth(column, width)
-        self.tree.blockSignals(False)
-        if not (current and self.select_target(current)) and groups:
-            self.tree.setCurrentItem(self.tree.topLevelItem(0).child(0))  # open the first, not an empty panel
+        choices = {"department": options.departments, "village": options.villages,
+                   "status": [(code, status_text(code)) for code, _label in options.statuses],
+                   "kind": [(code, kind_text(label)) for code, label in options.kinds]}
+        for name, items in choices.items():
+            box = self.filters[name]
+            box.blockSignals(True)
+            for code, label in items:
+                box.addItem(label, code)
+            box.blockSignals(False)
 
-    def _row(self, item) -> QTreeWidgetItem:
-        view = item.view
-        assigned = item.assigned_name if item.assigned_name not in ("", item.region_name) else ""
-        place = item.region_name + (f"→{assigned}" if assigned else "")
-        flag, color = "", None
-        if view.status in (tr.COMPLETED, tr.RETURNED):
-            pass  # finished one way or the other: a past deadline is no longer a warning
-        elif view.overdue:
-            flag, color = self.tr("已超期"), OVERDUE
-        elif view.due_soon:
-            flag, color = self.tr("明天到期"), DUE_SOON
-        progress = view.progress.label if view.progress.total else "—"
-        row = QTreeWidgetItem([f"{view.title}（{status_text(view.status)}）", place, f"{view.due_at:%Y-%m-%d %H:%M}",
-                               progress, flag])
-        row.setData(0, Qt.ItemDataRole.UserRole, view.id)
-        row.setToolTip(0, f"{view.task_no} {item.department_label} {kind_text(item.kind_label)}")
-        if color:
-            for column in (2, 4):
-                row.setForeground(column, QBrush(QColor(color)))
-        return row
+    def query(self, group: str | None = None) -> InboxQuery:
+        value = {name: box.currentData() for name, box in self.filters.items()}
+        return InboxQuery(group or self.group, self.search.text().strip(), value["department"], value["village"],
+                          value["status"], value["kind"])
+
+    @property
+    def group(self) -> str:
+        return GROUPS[max(self.group_tabs.currentIndex(), 0)]
+
+    def reload(self) -> None:
+        """Counts of every group, then the current group's first page (the open target stays open)."""
+        self._debounce.stop()
+        query = self.query()
+        self.model.set_query(lambda offset, size: self._desk.inbox_page(query, offset, size))
+        self._runner.run_db(lambda: self._desk.inbox_counts(query), self._show_counts)
+
+    def _show_counts(self, counts, error) -> None:
+        if error is not None:
+            self._on_error(error)
+            return
+        self.counts = counts
+        for index, group in enumerate(GROUPS):
+            self.group_tabs.setTabText(index, f"{group_text(group)}（{counts.get(group, 0)}）")
+        if self._first_load and self._pending_select is None:
+            self._first_load = False
+            if not counts.get(self.group):  # open on the first group with work in it
+                first = next((i for i, g in enumerate(GROUPS) if counts.get(g)), self.group_tabs.currentIndex())
+                self.group_tabs.setCurrentIndex(first)
+
+    def _group_changed(self, _index: int) -> None:
+        self.reload()
+
+    def _page_loaded(self, rows: int) -> None:
+        more = self.tr("（滚动加载更多）") if self.model.canFetchMore() else ""
+        self.count_label.setText(self.tr("本组 %1 项，已显示 %2 项").replace("%1", str(self.counts.get(self.group, rows)))
+                                 .replace("%2", str(rows)) + more)
+        wanted = self._pending_select or self.detail_target_id()
+        row = self.model.row_of(wanted) if wanted else None
+        if row is not None:
+            self._pending_select = None
+            self._set_current_row(row)
+        elif self._pending_select and self.model.canFetchMore():
+            self.model.fetchMore()  # keep looking for the target asked for
+        elif self.detail_target_id() is None and rows:
+            self._set_current_row(0)  # open the first, not an empty panel
+
+    def _set_current_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        if self.list.currentIndex().row() != row:
+            self.list.setCurrentIndex(index)
+        self.list.scrollTo(index)
+
+    # -- selection -----------------------------------------------------------------------------
+    def detail_target_id(self) -> str | None:
+        card = self.detail.card
+        return card.detail.target.id if card is not None else None
 
     def current_target_id(self) -> str | None:
-        item = self.tree.currentItem()
-        return item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+        index = self.list.currentIndex()
+        return self.model.row_at(index.row()).view.id if index.isValid() else None
+
+    def current_item(self):
+        index = self.list.currentIndex()
+        return self.model.row_at(index.row()) if index.isValid() else None
 
     def select_target(self, target_id: str) -> bool:
-        """Select (and open) the row of a target; returns whether it is in the tree."""
-        for i in range(self.tree.topLevelItemCount()):
-            group = self.tree.topLevelItem(i)
-            for j in range(group.childCount()):
-                if group.child(j).data(0, Qt.ItemDataRole.UserRole) == target_id:
-                    self.tree.setCurrentItem(group.child(j))
-                    return True
-        return False
+        """Select (and open) a target: in the list if loaded, else in its group with the search and
+        filters cleared. Returns whether it is selected now (at once with a synchronous runner)."""
+        row = self.model.row_of(target_id)
+        if row is not None:
+            self._set_current_row(row)
+            return True
+        self._pending_select = target_id
+        self._runner.run_db(lambda: self._desk.inbox_group_of(target_id), self._go_to_group)
+        return self.current_target_id() == target_id
 
-    def _selected(self, item, _previous) -> None:
-        target_id = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
-        if target_id:
-            self.detail.open(target_id)
+    def _go_to_group(self, group, error) -> None:
+        if error is not None:
+            self._pending_select = None
+            self._on_error(error)
+            return
+        for widget in (self.search, self.group_tabs, *self.filters.values()):
+            widget.blockSignals(True)
+        self.search.clear()
+        for box in self.filters.values():
+            box.setCurrentIndex(0)
+        self.group_tabs.setCurrentIndex(GROUPS.index(group))
+        for widget in (self.search, self.group_tabs, *self.filters.values()):
+            widget.blockSignals(False)
+        self.reload()
+
+    def _selected(self, current, _previous) -> None:
+        if current.isValid():
+            self.detail.open(self.model.row_at(current.row()).view.id)
 
     # -- the department's side ---------------------------------------------------------------
     def create_new(self) -> None:

@@ -1,0 +1,77 @@
+"""The window's global search (Ctrl+F from any page): one typed text looked up at once among
+persons (name, pinyin initials, ID or phone tail — app/services/search.py), households (number,
+head, address), cases (number, title) and tasks (number, title), within the actor's scope, a few
+of each, masked. Each hit names the page and record it opens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, aliased
+
+from app.client.browse import scoped
+from app.services.search import search_persons
+from db.models import Case, Household, Person, Region, Task, TaskTarget
+
+PER_KIND = 5
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One hit: `kind` is person, household, case or task; `record_id` what the page opens (a task
+    hit opens the scope's target of the task)."""
+
+    kind: str
+    record_id: str
+    title: str
+    detail: str
+
+
+def search_everything(session: Session, scope: str, text: str, per_kind: int = PER_KIND) -> list[Hit]:
+    text = (text or "").strip()
+    if not text:
+        return []
+    names = dict(session.execute(select(Region.code, Region.name).where(
+        Region.code.startswith(scope[:12]), Region.level >= 5)).all())
+    return (_persons(session, scope, text, per_kind, names) + _households(session, scope, text, per_kind, names)
+            + _cases(session, scope, text, per_kind) + _tasks(session, scope, text, per_kind))
+
+
+def _persons(session: Session, scope: str, text: str, limit: int, names: dict) -> list[Hit]:
+    return [Hit("person", h.id, h.name, " · ".join(filter(None, (
+        names.get(h.grid_code or "", "") or names.get(h.region_code, ""), h.id_masked))))
+        for h in search_persons(session, text, scope, limit)]
+
+
+def _households(session: Session, scope: str, text: str, limit: int, names: dict) -> list[Hit]:
+    head = aliased(Person)
+    rows = session.execute(
+        select(Household.id, Household.household_no, Household.address, Household.region_code, head.name)
+        .outerjoin(head, head.id == Household.head_person_id)
+        .where(scoped(Household, scope), Household.deleted.is_(False), Household.merged_into.is_(None),
+               or_(Household.household_no.contains(text), Household.address.contains(text), head.name == text))
+        .order_by(Household.household_no).limit(limit)).all()
+    return [Hit("household", hid, f"{number} {head_name or ''}".strip(),
+                " · ".join(filter(None, (names.get(region, ""), address))))
+            for hid, number, address, region, head_name in rows]
+
+
+def _cases(session: Session, scope: str, text: str, limit: int) -> list[Hit]:
+    rows = session.execute(
+        select(Case.id, Case.case_no, Case.title)
+        .where(scoped(Case, scope), Case.deleted.is_(False),
+               or_(Case.case_no.contains(text), Case.title.contains(text)))
+        .order_by(Case.registered_at.desc()).limit(limit)).all()
+    return [Hit("case", cid, title, number) for cid, number, title in rows]
+
+
+def _tasks(session: Session, scope: str, text: str, limit: int) -> list[Hit]:
+    rows = session.execute(
+        select(TaskTarget.id, Task.task_no, Task.title)
+        .join(Task, Task.id == TaskTarget.task_id)
+        .where(or_(scoped(TaskTarget, scope), TaskTarget.assigned_region_code.startswith(scope[:12])),
+               TaskTarget.deleted.is_(False), Task.deleted.is_(False),
+               or_(Task.task_no.contains(text), Task.title.contains(text)))
+        .order_by(Task.due_at.desc()).limit(limit)).all()
+    return [Hit("task", tid, title, number) for tid, number, title in rows]

@@ -1,0 +1,211 @@
+"""Checking a roster's rows: each cell on its own (`RowChecker`, every problem of a row, not only
+the first), then the household rules over the whole file (`check_households`: exactly one head
+for a new household, head names consistent with the head's own row, an ID number only once in the
+file). Problems name the row number Excel shows and the column as the clerk headed it.
+
+Coded columns take what villages type (labels, codes, 汉 for 汉族, 初中 for 初中毕业 through
+`app.exchange.synonyms`); a value no synonym explains is reported, and listed once per distinct
+value in the preview's summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from app.codes import CodeBook
+from app.errors import ValidationError
+from app.exchange.layout import EXCEL_EXACT_DIGITS, FIELD_HEADERS, RawRow
+from app.exchange.synonyms import resolve_code
+from app.rules.contact import normalise_phone
+from app.rules.idnumber import parse_resident_id
+from app.rules.regions import in_scope, validate_household_no
+
+HEAD_RELATIONS = ("02", "01")  # 户主, and 本人 as villages write on the head's own row
+HEAD_RELATION = "02"
+CODED = {"gender": "gender", "ethnicity": "ethnicity", "relation_to_head": "relation_to_head",
+         "education": "education", "political_status": "political_status",
+         "marital_status": "marital_status", "residence_type": "residence_type"}
+MAX_LENGTH = {"name": 50, "head_name": 50, "current_address": 200, "hukou_address": 200, "notes": 1000}
+REQUIRED = ("household_no", "name", "relation_to_head", "id_number")
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the row number Excel shows; 0 for a problem with the whole file
+    column: str  # the column as the clerk headed it
+    message: str
+
+
+@dataclass
+class Draft:
+    """A row's values as far as they could be read; `errors` lists everything wrong with it."""
+
+    row: int
+    household_no: str
+    head_name: str
+    values: dict
+    errors: list[RowError]
+
+    @property
+    def is_head(self) -> bool:
+        return self.values.get("relation_to_head") in HEAD_RELATIONS
+
+
+def parse_date(text: str) -> dt.date | None:
+    match = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?", text)
+    if not match:
+        return None
+    try:
+        return dt.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
+
+
+def _year_month(text: str) -> tuple[int, int] | None:
+    match = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})月?", text)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+class RowChecker:
+    """Turns a raw row into a Draft, collecting every problem of the row."""
+
+    def __init__(self, codes: CodeBook, today: dt.date, scope: str, labels: dict[str, str]) -> None:
+        self.codes, self.today, self.scope = codes, today, scope
+        self.labels = {**FIELD_HEADERS, **labels}
+        self.unknown_values: dict[tuple[str, str], list[int]] = defaultdict(list)
+
+    def check(self, raw: RawRow) -> Draft:
+        errors: list[RowError] = []
+        values: dict = {}
+
+        def fail(name: str, message: str) -> None:
+            errors.append(RowError(raw.row, self.labels[name], message))
+
+        for name in REQUIRED:
+            if name in raw.values and not raw.values[name]:
+                fail(name, f"{self.labels[name]}不能为空")
+        for name, text in raw.values.items():
+            if not text:
+                continue
+            if name in ("id_number", "household_no", "phone") and name in raw.numeric \
+                    and len(text) > EXCEL_EXACT_DIGITS:
+                fail(name, f"{self.labels[name]}被Excel存成了数字，只保留了前15位（{text[:15]}…），"
+                           "末尾数字已丢失；请把该列设为文本格式后重新录入完整号码")
+                continue
+            self._check_cell(name, text, values, raw.row, fail)
+        self._cross_check_id(values, raw.values, fail)
+        return Draft(raw.row, values.pop("household_no", raw.values.get("household_no", "")),
+                     raw.values.get("head_name", ""), values, errors)
+
+    def _check_cell(self, name: str, text: str, values: dict, row: int, fail) -> None:
+        label = self.labels[name]
+        if name in CODED:
+            code = resolve_code(self.codes, CODED[name], text)
+            if code is None:
+                self.unknown_values[(label, text)].append(row)
+                fail(name, f"“{text}”不是有效的{label}，请从代码表中选择")
+            values[name] = code
+        elif name == "id_number":
+            self._check_id(text, label, values, fail)
+        elif name == "household_no":
+            try:
+                values[name] = validate_household_no(text)
+            except ValidationError as error:
+                fail(name, error.message())
+                return
+            if not in_scope(self.scope, values[name][:12]):
+                fail(name, "户编号不在您负责的区域内")
+        elif name == "phone":
+            self._check_phone(text, label, values, fail)
+        elif name == "birth_date":
+            values["_birth_text"] = text
+        elif name == "grid_code":
+            values[name] = text
+        elif name == "head_name":
+            return
+        elif len(text) > MAX_LENGTH.get(name, 200):
+            fail(name, f"{label}不能超过{MAX_LENGTH.get(name, 200)}个字符")
+        else:
+            values[name] = text
+
+    @staticmethod
+    def _check_phone(text: str, label: str, values: dict, fail) -> None:
+        if "*" in text:
+            fail("phone", f"{label}为脱敏值（含*），请填写完整号码")
+            return
+        try:
+            values["phone"] = normalise_phone(text)
+        except ValidationError as error:
+            fail("phone", error.message())
+
+    def _check_id(self, text: str, label: str, values: dict, fail) -> None:
+        if "*" in text:
+            fail("id_number", f"{label}为脱敏值（含*），请填写完整号码")
+            return
+        values["_id_text"] = re.sub(r"\s+", "", text).upper()
+        try:
+            resident = parse_resident_id(text, self.today)
+        except ValidationError as error:
+            fail("id_number", error.message())
+            return
+        values["id_number"] = resident.number
+        values["_resident"] = resident
+
+    def _cross_check_id(self, values: dict, raw: dict, fail) -> None:
+        resident = values.pop("_resident", None)
+        birth_text = values.pop("_birth_text", "")
+        birth = parse_date(birth_text) if birth_text else None
+        if birth_text and birth is None and _year_month(birth_text) is None:
+            fail("birth_date", f"“{birth_text}”不是有效日期，请写成 1980-01-31")
+        if resident is None:
+            return
+        if values.get("gender") in ("1", "2") and values["gender"] != resident.gender:
+            fail("gender", f"{self.labels['gender']}与{self.labels['id_number']}不符")
+        month = _year_month(birth_text) if birth_text and birth is None else None
+        if (birth and birth != resident.birth_date) or \
+                (month and month != (resident.birth_date.year, resident.birth_date.month)):
+            fail("birth_date", f"{self.labels['birth_date']}与{self.labels['id_number']}不符")
+        values["gender"] = values.get("gender") or resident.gender
+        values["birth_date"] = resident.birth_date
+
+
+def check_households(drafts: list[Draft], labels: dict[str, str], existing_heads: dict[str, str]) -> None:
+    """The rules over the whole file, on every row (also rows with other problems), adding problems
+    to the drafts. `existing_heads`: household number → the head's name for households the register
+    already has (a roster updating some members of one need not repeat its head)."""
+    labels = {**FIELD_HEADERS, **labels}
+    seen_ids: dict[str, int] = {}
+    households: dict[str, list[Draft]] = defaultdict(list)
+    for d in drafts:
+        number = d.values.get("id_number") or d.values.get("_id_text")
+        if number:
+            if number in seen_ids:
+                d.errors.append(RowError(d.row, labels["id_number"],
+                                         f"与第{seen_ids[number]}行的{labels['id_number']}重复"))
+            seen_ids.setdefault(number, d.row)
+        if d.household_no:
+            households[d.household_no].append(d)
+    for number, members in households.items():
+        _check_one_household(members, labels, existing_heads.get(number))
+
+
+def _check_one_household(members: list[Draft], labels: dict[str, str], registered_head: str | None) -> None:
+    heads = [d for d in members if d.is_head]
+    first = members[0]
+    if not heads and registered_head is None:
+        first.errors.append(RowError(first.row, labels["relation_to_head"],
+                                     "该户没有户主：同一户应有一人的与户主关系为“户主”"))
+    for extra in heads[1:]:
+        extra.errors.append(RowError(extra.row, labels["relation_to_head"],
+                                     f"同一户只能有一位户主（第{heads[0].row}行已是户主）"))
+    head_name = heads[0].values.get("name") if heads else registered_head
+    if head_name is None:
+        named = [d for d in members if d.head_name]
+        if named:
+            head_name = named[0].head_name
+    for d in members:
+        if d.head_name and head_name and d.head_name != head_name:
+            where = f"第{heads[0].row}行户主为" if heads else "系统中户主为"
+            d.errors.append(RowError(d.row, labels["head_name"], f"同一户的户主姓名不一致（{where}“{head_name}”）"))

@@ -1,0 +1,319 @@
+"""A city day, compressed, against the city server on PostgreSQL: an open-loop load (requests arrive
+on a schedule whether or not earlier ones have been answered, as thousands of independent PCs do)
+beside the closed-loop 100-client mix of `bench_server_load`, in one run on one server.
+
+The load generator is one asyncio process (aiohttp, orjson), so it costs the machine little. Every
+device of the day is a logged-in PC of the seeded township (village cadre accounts over its villages
+plus township staff); at each arrival rate it runs for SECONDS:
+- **syncs** arrive as a Poisson stream at the rate; each picks an idle device, which pushes a few
+  household edits (EDIT_SHARE of syncs carry 1–5 edits, the rest none) and pulls to the head;
+- **first syncs**: a new device of a village logs in and streams the village's snapshot
+  (`format=sqlite`, the desktop's) every FIRST_SYNC_EVERY seconds;
+- **12345 intake**: an appeal submitted every INTAKE_EVERY seconds.
+Printed per rate: request p50/p95/p99 per kind (push, pull, snapshot, intake), accepted changes/s,
+records pulled/s, server (uvicorn tree) + PostgreSQL CPU per accepted change and per pulled record,
+errors, and at the end lost changes (accepted but not in the change log exactly once) and the highest
+rate whose p95 over every request stayed ≤ 250 ms. A cache-hit rate is printed when a caching proxy
+stands in front of the server (the `X-Cache-Status` answer header), else nothing is claimed."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from bench import bench_server_load as closed
+from bench.bench_sync import PASSWORD, STAFF, ServerLab, log
+from bench.common import BenchConfig, Figure, percentile
+
+RATES = (10.0, 20.0, 40.0, 80.0)  # syncs arriving per second (a city of 10,000 PCs syncing every
+SECONDS = 20.0                     # 5 minutes is ~33 syncs/s; the rates bracket it)
+DEVICES = 600  # logged-in PCs the syncs are spread over (scaled to what one township seeds)
+EDIT_SHARE = 0.3  # syncs that carry edits (most PCs sync with nothing new)
+FIRST_SYNC_EVERY = 5.0
+INTAKE_EVERY = 1.0
+P95_TARGET_MS = 250.0
+# Round 1 of the closed-loop mix (docs/PERFORMANCE.md, 2026-11-27, same machine): printed as floors.
+ROUND1 = {"request_p95": 3533.0, "changes_per_s": 264.0, "cpu_per_change_ms": 8.1}
+
+
+@dataclass
+class Day:
+    """What one rate's run measured."""
+
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    accepted: list[str] = field(default_factory=list)
+    pulled: int = 0
+    errors: int = 0
+    cache_hits: int = 0
+    cache_looked: int = 0
+    skipped: int = 0  # arrivals that found no idle device
+
+
+@dataclass
+class Pc:
+    username: str
+    households: list[str]
+    device: str = ""
+    token: str = ""
+    cursor: int = 0
+    seq: int = 0
+    busy: bool = False
+
+
+def _headers(pc: Pc) -> dict[str, str]:
+    from sync.wire import SCHEMA_VERSION
+
+    return {"Authorization": f"Bearer {pc.token}", "X-Schema-Version": str(SCHEMA_VERSION)}
+
+
+async def _login(http, url: str, pc: Pc) -> None:
+    pc.device = str(uuid.uuid4())
+    async with http.post(url + "/api/v1/login", json={"username": pc.username, "password": PASSWORD,
+                                                      "device_id": pc.device, "device_name": "城市负载"}) as r:
+        r.raise_for_status()
+        pc.token = (await r.json())["token"]
+
+
+async def _timed(day: Day, kind: str, call) -> object:
+    started = time.perf_counter()
+    try:
+        answer = await call()
+    except Exception:  # noqa: BLE001 — any failure of the request counts as an error of the day
+        day.errors += 1
+        return None
+    day.latencies[kind].append((time.perf_counter() - started) * 1000)
+    return answer
+
+
+def _edits(pc: Pc, count: int) -> list[dict]:
+    from db.ids import new_id
+    from sync.wire import SCHEMA_VERSION
+
+    out = []
+    for _ in range(count):
+        pc.seq += 1
+        ms = int(time.time() * 1000)
+        out.append({"change_id": new_id(), "device_id": pc.device, "device_seq": pc.seq, "entity": "household",
+                    "record_id": random.choice(pc.households), "op": "upsert",
+                    "fields": {"notes": f"城市日{pc.seq}"}, "base": {},
+                    "hlc": f"{ms:013d}-{0:05d}-{pc.device}", "schema_version": SCHEMA_VERSION})
+    return out
+
+
+async def _sync(http, url: str, pc: Pc, day: Day) -> None:
+    import orjson
+
+    pc.busy = True
+    try:
+        edits = _edits(pc, random.randint(1, 5)) if random.random() < EDIT_SHARE else []
+        if edits:
+            async def push():
+                async with http.post(url + "/api/v1/sync/push", data=orjson.dumps({"changes": edits}),
+                                     headers={**_headers(pc), "Content-Type": "application/json"}) as r:
+                    r.raise_for_status()
+                    return orjson.loads(await r.read())
+            answer = await _timed(day, "push", push)
+            if answer is None:
+                return
+            day.accepted += [a["change_id"] for a in answer["results"] if a["outcome"] != "rejected"]
+        while True:
+            async def pull():
+                async with http.get(url + "/api/v1/sync/pull", params={"cursor": pc.cursor, "limit": 1000},
+                                    headers=_headers(pc)) as r:
+                    r.raise_for_status()
+                    status = r.headers.get("X-Cache-Status")
+                    if status:
+                        day.cache_looked += 1
+                        day.cache_hits += status == "HIT"
+                    return orjson.loads(await r.read())
+            page = await _timed(day, "pull", pull)
+            if page is None:
+                return
+            day.pulled += len(page["records"])
+            pc.cursor = page["next_cursor"]
+            if not page["has_more"]:
+                return
+    finally:
+        pc.busy = False
+
+
+async def _first_sync(http, url: str, username: str, day: Day) -> None:
+    pc = Pc(username, [])
+    try:
+        await _login(http, url, pc)
+    except Exception:  # noqa: BLE001
+        day.errors += 1
+        return
+
+    async def stream():
+        async with http.get(url + "/api/v1/sync/snapshot", params={"format": "sqlite"}, headers=_headers(pc)) as r:
+            r.raise_for_status()
+            async for _chunk in r.content.iter_chunked(1 << 16):
+                pass
+    await _timed(day, "snapshot", stream)
+
+
+async def _intake(http, url: str, key: str, village: str, day: Day) -> None:
+    body = {"channel_ref": uuid.uuid4().hex[:20], "request_type": "3", "category_code": "0301",
+            "title": "小区垃圾清运不及时", "description": "三号楼旁垃圾已堆放一周", "region_code": village,
+            "reporter_name": "王女士", "reporter_phone": "13800001234"}
+
+    async def post():
+        async with http.post(url + "/api/v1/intake/cases", json=body, headers={"X-Api-Key": key}) as r:
+            r.raise_for_status()
+            await r.read()
+    await _timed(day, "intake", post)
+
+
+async def _every(period: float, until: float, make) -> None:
+    tasks = []
+    while time.monotonic() < until:
+        tasks.append(asyncio.ensure_future(make()))
+        await asyncio.sleep(period)
+    await asyncio.gather(*tasks)
+
+
+async def _arrivals(rate: float, until: float, pcs: list[Pc], make) -> int:
+    """A Poisson stream of syncs at `rate`/s, each on a random idle PC; returns the arrivals that
+    found every sampled PC busy (counted, not queued: an open loop does not wait)."""
+    tasks, skipped = [], 0
+    while time.monotonic() < until:
+        await asyncio.sleep(random.expovariate(rate))
+        for _ in range(8):
+            pc = random.choice(pcs)
+            if not pc.busy:
+                tasks.append(asyncio.ensure_future(make(pc)))
+                break
+        else:
+            skipped += 1
+    await asyncio.gather(*tasks)
+    return skipped
+
+
+async def _run_rate(url: str, rate: float, pcs: list[Pc], new_users: list[str], key: str,
+                    villages: list[str]) -> Day:
+    import aiohttp
+
+    day = Day()
+    until = time.monotonic() + SECONDS
+    connector = aiohttp.TCPConnector(limit=400)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120)) as http:
+        day.skipped, *_ = await asyncio.gather(
+            _arrivals(rate, until, pcs, lambda pc: _sync(http, url, pc, day)),
+            _every(FIRST_SYNC_EVERY, until, lambda: _first_sync(http, url, random.choice(new_users), day)),
+            _every(INTAKE_EVERY, until, lambda: _intake(http, url, key, random.choice(villages), day)))
+    return day
+
+
+async def _log_in_all(url: str, pcs: list[Pc]) -> None:
+    import aiohttp
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=20)) as http:
+        await asyncio.gather(*(_login(http, url, pc) for pc in pcs))
+
+
+def _channel_key(lab: ServerLab) -> str:
+    return lab.python("from server.config import load_settings\n"
+                      "from server.db import make_server_engine, session_factory\n"
+                      "from server.intake_keys import create_channel_key\n"
+                      "settings = load_settings()\n"
+                      "with session_factory(make_server_engine(settings.database_url))() as s:\n"
+                      "    key = create_channel_key(s, settings, '12345', '12345 城市日', '1')\n"
+                      "    s.commit()\n"
+                      "print(key)\n").strip()
+
+
+def _pcs(villages: dict[str, list[str]], cadres: list[str]) -> list[Pc]:
+    """DEVICES PCs: nine in ten a village's (spread over the villages), one in ten township staff."""
+    codes = sorted(villages)
+    everywhere = [h for code in codes for h in villages[code][:40]]
+    return [Pc(STAFF, everywhere) if n % 10 == 9 else Pc(cadres[n % len(codes)], villages[codes[n % len(codes)]])
+            for n in range(DEVICES)]
+
+
+def run(cfg: BenchConfig) -> Iterator[Figure]:
+    if cfg.quick:
+        log("# city_day: not in --quick (PostgreSQL, hundreds of devices, ~3 minutes)")
+        return
+    reason = closed.unavailable_reason()
+    if reason:
+        log(f"# city_day: skipped: {reason}")
+        return
+    with closed.postgres_database() as url:
+        lab = ServerLab(cfg.workdir / "city-day", url, workers=4)
+        log(f"# city_day: seeding PostgreSQL with {cfg.households} households")
+        lab.seed(cfg.households)
+        villages, _ = closed._township_state(lab)
+        cadres = closed._village_users(lab, sorted(villages))
+        key = _channel_key(lab)
+        with lab.serving():
+            log("# city_day: closed loop first (100 clients, realistic mix), as round 1 measured it")
+            closed_figures = list(closed._run_mix(lab, "mixed", closed.mixed_devices(villages, cadres),
+                                                  closed._cursor(lab)))
+            yield from _beside_round1(closed_figures)
+            pcs = _pcs(villages, cadres)
+            asyncio.run(_log_in_all(lab.url, pcs))
+            accepted: list[str] = []
+            best = 0.0
+            for rate in RATES:
+                start = closed._cursor(lab)
+                for pc in pcs:
+                    pc.cursor = start  # every PC synced up to now (the day's earlier hours)
+                log(f"# city_day: {rate:.0f} syncs/s arriving for {SECONDS:.0f} s over {len(pcs)} PCs")
+                before = (closed._tree_cpu(lab.process.pid), closed._postgres_cpu(), time.process_time())
+                started = time.perf_counter()
+                day = asyncio.run(_run_rate(lab.url, rate, pcs, cadres, key, sorted(villages)))
+                elapsed = time.perf_counter() - started
+                cpu = closed._tree_cpu(lab.process.pid) - before[0] + closed._postgres_cpu() - before[1]
+                accepted += day.accepted
+                yield Figure(f"city_day_{rate:.0f}_cpu_load_generator", time.process_time() - before[2], "s")
+                yield from _day_figures(f"city_day_{rate:.0f}", day, elapsed, cpu)
+                every = [ms for kind in day.latencies.values() for ms in kind]
+                if every and percentile(every, 95) <= P95_TARGET_MS and not day.errors:
+                    best = rate
+        missing, duplicates = closed._lost(lab, accepted)
+        yield Figure("city_day_lost_changes", missing + duplicates, "changes")
+        yield Figure("city_day_highest_rate_p95_within_250ms", best, "syncs/s")
+
+
+def _beside_round1(figures: list[Figure]) -> Iterator[Figure]:
+    """The closed-loop figures, the three that round 1 reported with its value as the floor."""
+    by_name = {f.name.removeprefix(f"server_{closed.CLIENTS}_mixed_"): f for f in figures}
+    for figure in figures:
+        short = figure.name.removeprefix(f"server_{closed.CLIENTS}_mixed_")
+        yield Figure(figure.name, figure.value, figure.unit, ROUND1.get(short))
+    server, postgres = by_name.get("cpu_server"), by_name.get("cpu_postgres")
+    rate = by_name.get("changes_per_s")
+    if server and rate and rate.value:
+        total = server.value + (postgres.value if postgres else 0.0)
+        per_change = total / (rate.value * closed.SECONDS) * 1000
+        yield Figure(f"server_{closed.CLIENTS}_mixed_cpu_per_change", per_change, "ms",
+                     ROUND1["cpu_per_change_ms"])
+
+
+def _day_figures(name: str, day: Day, elapsed: float, cpu: float) -> Iterator[Figure]:
+    for kind in ("push", "pull", "snapshot", "intake"):
+        samples = day.latencies.get(kind) or []
+        if samples:
+            for pct in (50, 95, 99):
+                yield Figure(f"{name}_{kind}_p{pct}", percentile(samples, pct), "ms")
+    every = [ms for samples in day.latencies.values() for ms in samples]
+    if every:
+        yield Figure(f"{name}_request_p95", percentile(every, 95), "ms")
+    yield Figure(f"{name}_requests_per_s", len(every) / elapsed, "requests/s")
+    yield Figure(f"{name}_changes_per_s", len(day.accepted) / elapsed, "changes/s")
+    yield Figure(f"{name}_records_pulled_per_s", day.pulled / elapsed, "records/s")
+    yield Figure(f"{name}_cpu_server_and_db", cpu, "s")
+    if day.accepted:
+        yield Figure(f"{name}_cpu_per_accepted_change", cpu / len(day.accepted) * 1000, "ms")
+    if day.pulled:
+        yield Figure(f"{name}_cpu_per_pulled_record", cpu / day.pulled * 1000, "ms")
+    if day.cache_looked:
+        yield Figure(f"{name}_cache_hit_rate", day.cache_hits / day.cache_looked * 100, "%")
+    yield Figure(f"{name}_errors", day.errors, "errors")
+    yield Figure(f"{name}_arrivals_without_an_idle_pc", day.skipped, "syncs")

@@ -1,0 +1,189 @@
+"""The demo's commands: `township-desk demo` (the one-command demo) and `generate-demo` (the demo
+township into a local database).
+
+`township-desk demo`: the one-command demo. It starts an embedded city server (SQLite, loopback,
+a free port) in a child process, seeds the demo township and the demo users on first use (cached in
+the demo folder afterwards), logs this client in as the demo township staff user, runs the first
+sync with a progress line, and opens the desktop client on that local database. Closing the window
+stops the server.
+
+Secrets: the demo token and device key live in an in-memory keyring for this process only, so the
+demo works on a machine without an OS keyring and never writes a secret to a file; the client logs
+in again (with the published demo password) at each start. That keyring is handed to the demo's
+client explicitly and is never offered to `keyring`'s backend discovery: real enrolment uses the OS
+keyring, and on a machine without one it is refused rather than kept in memory and lost."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import keyring.backend
+
+from app import paths
+
+DEMO_USER = "demo_staff"
+DEMO_PASSWORD = "demo-pass-2024"
+
+
+class ProcessKeyring(keyring.backend.KeyringBackend):
+    """Secrets held in this process's memory only (the demo's stand-in for an OS keyring).
+
+    Every subclass of `KeyringBackend` joins keyring's list of candidates on definition; a priority
+    that raises makes this one never viable there, so `keyring.get_keyring()` keeps choosing the OS
+    keyring (or its fail backend) whether or not this module was imported. `memory_only` tells the
+    client's keyring check that nothing is written anywhere, so it is accepted when handed over."""
+
+    memory_only = True
+
+    @keyring.backend.properties.classproperty
+    def priority(cls) -> float:  # noqa: N805 - keyring's class property
+        raise RuntimeError("the demo's in-memory keyring is used only when handed over explicitly")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._values: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._values.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._values[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._values.pop((service, username), None)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_env(folder: Path) -> dict[str, str]:
+    return dict(os.environ, DATABASE_URL=f"sqlite:///{folder / 'server.db'}",
+                TD_SERVER_DATA_DIR=str(folder / "server"), TD_SECRET_KEY="township-desk-demo-only")
+
+
+def _server_cli(folder: Path, *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "server.cli", *args], env=_server_env(folder), check=True)
+
+
+def prepare_server(folder: Path, households: int | None) -> None:
+    """Create and seed the demo server database once; a marker file records a finished seed."""
+    marker = folder / "seeded"
+    if marker.exists():
+        return
+    (folder / "server.db").unlink(missing_ok=True)
+    print("首次运行：正在生成演示乡镇（约一分钟）… / first run: generating the demo township…", flush=True)
+    _server_cli(folder, "init-db")
+    extra = ["--households", str(households)] if households else []
+    _server_cli(folder, "seed-demo", "--password", DEMO_PASSWORD, *extra)
+    marker.write_text(time.strftime("%Y-%m-%d %H:%M:%S"))
+
+
+def start_server(folder: Path) -> tuple[subprocess.Popen, str]:
+    import requests  # only the demo command polls the server; not imported when the parser is built
+
+    port = _free_port()
+    log = (folder / "server.log").open("ab")
+    # --exit-with-parent: the server ends with this process however it ends (closed, SIGTERM, killed, crashed)
+    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1",
+                             "--port", str(port), "--exit-with-parent", str(os.getpid())],
+                            env=_server_env(folder), stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"演示服务器启动失败，见 {folder / 'server.log'}")
+        try:
+            if requests.get(f"{url}/api/v1/health", timeout=1).ok:
+                return proc, url
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise SystemExit("演示服务器在 60 秒内没有响应")
+
+
+def enrol_and_sync(folder: Path, url: str, secrets) -> Path:
+    """Log the demo client in and bring its local database up to date; returns its path."""
+    from app.cli_sync import ProgressBar
+    from app.sync_service import client_sync
+    from db.engine import open_local, session_factory
+    from sync.capture import install_capture
+
+    path = folder / "client.db"
+    engine = open_local(path)
+    sessions = session_factory(engine)
+    enrolment, sync = client_sync(engine, sessions, secrets)
+    install_capture(sessions, enrolment.device_id())
+    enrolment.enrol(url, DEMO_USER, DEMO_PASSWORD, device_name="demo")
+    print("正在同步演示数据… / syncing the demo township…", flush=True)
+    sync.subscribe(ProgressBar())
+    sync.sync_now()
+    engine.dispose()
+    return path
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from app.enrolment import SecretStore
+
+    problem = None if args.no_window else args.display_problem()
+    if problem:  # before anything starts: Qt would abort the process and leave the server behind
+        from app.errors import UserFacingError
+
+        raise UserFacingError("no_display", detail=problem)
+    folder = Path(args.folder) if args.folder else paths.data_dir() / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    prepare_server(folder, args.households)
+    server, url = start_server(folder)
+    try:
+        secrets = SecretStore(ProcessKeyring())
+        path = enrol_and_sync(folder, url, secrets)
+        print(f"演示服务器 {url}；演示账号 {DEMO_USER} / {DEMO_PASSWORD}", flush=True)
+        if args.no_window:
+            return 0
+        if args.open_window is None:
+            from app.errors import UserFacingError
+
+            raise UserFacingError("no_desktop")
+        return args.open_window(database_path=path, secrets=secrets)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def _cmd_generate_demo(args: argparse.Namespace) -> int:
+    from db.engine import open_local
+    from demo import generate_township
+
+    target = Path(args.database) if args.database else paths.local_db_path()
+    engine = open_local(target)
+    started = time.perf_counter()
+    summary = generate_township(engine, seed=args.seed, scale=args.scale)
+    print(f"生成完成 / generated in {time.perf_counter() - started:.1f} s → {target}")
+    if summary is not None:
+        print(summary)
+    return 0
+
+
+def add_commands(sub) -> None:
+    demo = sub.add_parser("demo", help="本机演示：启动内置城市服务器和演示乡镇并打开客户端 / one-command demo")
+    demo.add_argument("--folder", help="demo data folder (default: <user data>/demo)")
+    demo.add_argument("--households", type=int, help="smaller demo township (default: full size, ~12,000)")
+    demo.add_argument("--no-window", action="store_true", help="prepare and sync only, do not open the window")
+    demo.set_defaults(func=_cmd_demo)
+
+    gen = sub.add_parser("generate-demo", help="生成演示乡镇数据 / generate the demo township into a local db")
+    gen.add_argument("--database", help="SQLite file (default: the local database)")
+    gen.add_argument("--seed", type=int, default=2026)
+    gen.add_argument("--scale", type=float, default=1.0, help="1.0 = about 12,000 households")
+    gen.set_defaults(func=_cmd_generate_demo)

@@ -1,0 +1,107 @@
+"""Bearer-token authentication without a database round trip per request: a short-lived cache, per
+server process, of who a token hash belongs to.
+
+A hit costs one HMAC and a dict look-up; a miss reads the device and its user in one query on a
+session of its own (never the request's: on SQLite that read would open the WAL snapshot a push's
+write then fails to upgrade) and writes `last_seen_at` at most once a minute per device. An entry is
+trusted for `Settings.auth_cache_seconds` (default 5 s); the token's own expiry is checked on every
+hit. Revoking a device, disabling a user, logging out and renewing take effect at once in the worker
+that served them (the entries are dropped) and in every other worker and host within the cache's
+lifetime — a revocation honoured "within seconds", as the accounts rules allow."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from server.accounts import token_hash, utcnow
+from server.config import Settings
+from server.errors import ApiError
+from server.models import Device, User
+
+MAX_ENTRIES = 100_000  # ~10 MB; past it the cache starts again empty (a burst of new tokens)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the user (from the token, never from a payload) and their device."""
+
+    user_id: str
+    username: str
+    role: str
+    scope_prefix: str
+    department_code: str | None
+    device_id: str
+
+
+@dataclass(frozen=True)
+class _Entry:
+    who: Principal
+    token_expires_at: dt.datetime
+    fetched: float  # time.monotonic() when read from the database
+
+
+class PrincipalCache:
+    """Token hash → principal, each entry trusted for `ttl` seconds. Thread-safe (sync handlers run
+    in a thread pool)."""
+
+    def __init__(self, ttl: float):
+        self.ttl = ttl
+        self._entries: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> _Entry | None:
+        entry = self._entries.get(key)
+        if entry is None or time.monotonic() - entry.fetched >= self.ttl:
+            return None
+        return entry
+
+    def put(self, key: str, who: Principal, expires_at: dt.datetime) -> None:
+        if self.ttl <= 0:
+            return
+        with self._lock:
+            if len(self._entries) >= MAX_ENTRIES:
+                self._entries.clear()
+            self._entries[key] = _Entry(who, expires_at, time.monotonic())
+
+    def forget(self, *, device_id: str | None = None, user_id: str | None = None) -> None:
+        """Drop the entries of a device or of every device of a user (revoked, logged out, renewed,
+        disabled), so this process refuses the old token at once."""
+        with self._lock:
+            for key in [k for k, e in self._entries.items()
+                        if e.who.device_id == device_id or e.who.user_id == user_id]:
+                del self._entries[key]
+
+
+def authenticate_cached(cache: PrincipalCache, sessions, settings: Settings, token: str) -> Principal:
+    """The principal of a bearer token, from the cache or from the database (see the module doc)."""
+    key = token_hash(settings, token)
+    now = utcnow()
+    entry = cache.get(key)
+    if entry is not None:
+        if entry.token_expires_at <= now:
+            raise ApiError(401, "token_expired")
+        return entry.who
+    with sessions() as session:
+        row = session.execute(select(Device, User).join(User, User.id == Device.user_id)
+                              .where(Device.token_hash == key)).first()
+        if row is None:
+            raise ApiError(401, "not_authenticated")
+        device, user = row
+        if device.revoked:
+            raise ApiError(403, "device_revoked", extra={"wipe": device.wipe})
+        if device.token_expires_at is None or device.token_expires_at <= now:
+            raise ApiError(401, "token_expired")
+        if not user.active:
+            raise ApiError(403, "user_disabled")
+        if device.last_seen_at is None or now - device.last_seen_at > dt.timedelta(minutes=1):
+            device.last_seen_at = now  # at most one write a minute per device
+            session.commit()
+        who = Principal(user.id, user.username, user.role, user.scope_prefix, user.department_code, device.id)
+        expires_at = device.token_expires_at
+    cache.put(key, who, expires_at)
+    return who

@@ -1,0 +1,101 @@
+"""报表准入, the department request catalogue: the data requests a department may send down to
+townships and villages, each naming the register fields it asks for. A department proposes an entry;
+the city admin approves or refuses it with a note. A data-verification (一表通) task may request only
+fields of one of its department's approved entries — the console checks it when a task is issued,
+and `approved_fields` is the one answer to "may this department ask for these fields".
+
+The requestable fields are the household head's register fields the desktop's 一表通 form fills in
+(a test keeps this list equal to the client's)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.models import RequestCatalogueEntry
+
+REQUESTABLE_FIELDS: dict[str, tuple[str, str]] = {
+    "phone": ("联系电话", "Phone"), "current_address": ("现住址", "Current address"),
+    "residence_type": ("人员类别", "Residence type"), "id_number": ("证件号码", "ID number"),
+    "hukou_address": ("户籍地", "Household registration"), "political_status": ("政治面貌", "Political status"),
+    "marital_status": ("婚姻状况", "Marital status"), "education": ("文化程度", "Education"),
+}
+STATES = ("pending", "approved", "refused")
+
+
+class CatalogueError(ValueError):
+    """A refused proposal or decision: `field` names the form field, `code` the message key."""
+
+    def __init__(self, field: str, code: str):
+        super().__init__(code)
+        self.field, self.code = field, code
+
+
+@dataclass(frozen=True)
+class Proposal:
+    name: str
+    purpose: str
+    fields: tuple[str, ...]
+
+
+def check_proposal(proposal: Proposal) -> None:
+    name = proposal.name.strip()
+    if not name or len(name) > 100:
+        raise CatalogueError("name", "name_required")
+    if not proposal.fields:
+        raise CatalogueError("fields", "fields_required")
+    if any(f not in REQUESTABLE_FIELDS for f in proposal.fields):
+        raise CatalogueError("fields", "field_unknown")
+    if len(proposal.purpose) > 2000:
+        raise CatalogueError("purpose", "too_long")
+
+
+def propose(session: Session, department_code: str, username: str, proposal: Proposal,
+            now: dt.datetime) -> RequestCatalogueEntry:
+    check_proposal(proposal)
+    entry = RequestCatalogueEntry(department_code=department_code, name=proposal.name.strip(),
+                                  purpose=proposal.purpose.strip(), fields=list(dict.fromkeys(proposal.fields)),
+                                  state="pending", proposed_by=username, proposed_at=now)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def decide(session: Session, entry_id: str, approve: bool, username: str, note: str,
+           now: dt.datetime) -> RequestCatalogueEntry:
+    """Approve or refuse a pending entry (a refusal needs a note); an approved entry may later be
+    withdrawn (refused) too, which stops new tasks asking for its fields."""
+    entry = session.get(RequestCatalogueEntry, entry_id)
+    if entry is None:
+        raise CatalogueError("entry", "not_found")
+    if not approve and not note.strip():
+        raise CatalogueError("note", "reason_required")
+    if len(note) > 2000:
+        raise CatalogueError("note", "too_long")
+    entry.state = "approved" if approve else "refused"
+    entry.decided_by, entry.decided_at, entry.decision_note = username, now, note.strip()
+    session.flush()
+    return entry
+
+
+def entries(session: Session, department_code: str | None = None,
+            state: str | None = None) -> list[RequestCatalogueEntry]:
+    query = select(RequestCatalogueEntry).order_by(RequestCatalogueEntry.proposed_at.desc(),
+                                                   RequestCatalogueEntry.id)
+    if department_code is not None:
+        query = query.where(RequestCatalogueEntry.department_code == department_code)
+    if state is not None:
+        query = query.where(RequestCatalogueEntry.state == state)
+    return list(session.scalars(query))
+
+
+def approved_fields(session: Session, department_code: str, entry_id: str) -> tuple[str, ...]:
+    """The fields the department may request under `entry_id`, or () when that entry is not its own
+    approved one."""
+    entry = session.get(RequestCatalogueEntry, entry_id)
+    if entry is None or entry.department_code != department_code or entry.state != "approved":
+        return ()
+    return tuple(entry.fields or ())

@@ -1,0 +1,242 @@
+"""The city admin's and township admins' pages: users (create, disable, enable, new password),
+devices (revoke, revoke with remote wipe, release an escrowed database key with a reason), the
+department request catalogue's approvals (city admin), township code additions (approve or withdraw,
+city admin; a township admin sees its own) and the audit search with its export. Rights come from
+server.user_admin, the same rules the API applies; a township admin sees only its township."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, StreamingResponse
+from openpyxl import Workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import CodeEntry
+from server import catalogue, escrow
+from server.accounts import create_user, revoke_device, utcnow
+from server.console.i18n import request_lang, translator
+from server.console.web import PREFIX, ConsoleUser, Denied, form_of, render, require
+from server.deps import db_session, settings_of
+from server.errors import ApiError
+from server.intake import beijing_now
+from server.models import ROLES, Device
+from server.pushed_writes import Edit, PushRefused, audit, console_device_id, push_edits
+from server.user_admin import managed_devices, managed_user, managed_users, may_manage, set_password
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+admins = require("city_admin", "township_admin")
+city_admin = require("city_admin")
+USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,50}$")
+SCOPE = re.compile(r"^(\d{6}|\d{9}|\d{12}|\d{15})?$")
+
+
+def _users_page(request: Request, who: ConsoleUser, session: Session, status: int = 200, **extra):
+    return render(request, "admin_users.html", who, status=status,
+                  users=list(session.scalars(managed_users(who.role, who.scope))),
+                  roles=ROLES if who.role == "city_admin" else ("township_staff", "village_cadre", "grid_worker"),
+                  **{"errors": {}, "values": {}, **extra})
+
+
+@router.get("/users")
+def users_page(request: Request, who: ConsoleUser = Depends(admins), session: Session = Depends(db_session),
+               saved: str = ""):
+    return _users_page(request, who, session, message=translator(request_lang(request))("saved") if saved else "")
+
+
+def _new_user_errors(who: ConsoleUser, form: dict) -> dict[str, str]:
+    errors = {}
+    if not USERNAME.match(str(form.get("username", ""))):
+        errors["username"] = "username_invalid"
+    if not SCOPE.match(str(form.get("scope", ""))):
+        errors["scope"] = "scope_invalid"
+    role = str(form.get("role", ""))
+    if role not in ROLES or not may_manage(who.role, who.scope, role, str(form.get("scope", ""))):
+        errors["role"] = "role_not_allowed"
+    if role == "department" and not str(form.get("department_code", "")).strip():
+        errors["department_code"] = "department_required"
+    if len(str(form.get("display_name", ""))) > 50:
+        errors["display_name"] = "too_long"
+    return errors
+
+
+@router.post("/users")
+async def add_user(request: Request, who: ConsoleUser = Depends(admins), session: Session = Depends(db_session)):
+    form = await form_of(request, who)
+    t = translator(request_lang(request))
+    errors = {k: t(v) for k, v in _new_user_errors(who, form).items()}
+    if not errors:
+        role = str(form["role"])
+        try:
+            create_user(session, settings_of(request), str(form["username"]), str(form.get("password", "")), role,
+                        str(form.get("scope", "")), str(form.get("department_code", "")).strip() or None
+                        if role == "department" else None, str(form.get("display_name", "")).strip())
+        except ApiError as exc:
+            session.rollback()
+            field = "password" if exc.code == "weak_password" else "username"
+            errors[field] = t(exc.code, detail=str(exc.params.get("detail", "")))
+    if errors:
+        return _users_page(request, who, session, status=422, errors=errors,
+                           values={k: v for k, v in form.items() if k != "password"}, error=t("field_errors"))
+    session.commit()
+    return RedirectResponse(f"{PREFIX}/admin/users?saved=1", status_code=303)
+
+
+@router.post("/users/{username}/{action}")
+async def user_action(username: str, action: str, request: Request, who: ConsoleUser = Depends(admins),
+                      session: Session = Depends(db_session)):
+    form = await form_of(request, who)
+    t = translator(request_lang(request))
+    try:
+        user = managed_user(session, who.role, who.scope, username)
+    except ApiError as exc:
+        raise Denied(404) from exc
+    if action in ("disable", "enable"):
+        if user.id == who.user.id:
+            return _users_page(request, who, session, status=409, error=t("cannot_disable_self"))
+        user.active = action == "enable"
+    elif action == "password":
+        try:
+            set_password(settings_of(request), user, str(form.get("password", "")))
+        except ApiError as exc:
+            session.rollback()
+            return _users_page(request, who, session, status=422,
+                               error=f"{user.username}：{t('weak_password', detail=exc.params.get('detail', ''))}")
+    else:
+        raise Denied(404)
+    session.commit()
+    return RedirectResponse(f"{PREFIX}/admin/users?saved=1", status_code=303)
+
+
+def _devices_page(request: Request, who: ConsoleUser, session: Session, status: int = 200, **extra):
+    rows = session.execute(managed_devices(who.role, who.scope, who.user.id)).all()
+    return render(request, "admin_devices.html", who, status=status, rows=rows, has_key=escrow.has_key, **extra)
+
+
+@router.get("/devices")
+def devices_page(request: Request, who: ConsoleUser = Depends(admins), session: Session = Depends(db_session),
+                 saved: str = ""):
+    return _devices_page(request, who, session, message=translator(request_lang(request))("saved") if saved else "")
+
+
+@router.post("/devices/{device_id}/{action}")
+async def device_action(device_id: str, action: str, request: Request, who: ConsoleUser = Depends(admins),
+                        session: Session = Depends(db_session)):
+    form = await form_of(request, who)
+    t = translator(request_lang(request))
+    row = session.execute(managed_devices(who.role, who.scope, who.user.id).where(Device.id == device_id)).first()
+    if row is None or action not in ("revoke", "wipe", "release"):
+        raise Denied(404)
+    device = row[0]
+    if action == "release":
+        reason = str(form.get("reason", "")).strip()
+        if not reason:
+            return _devices_page(request, who, session, status=422, error=t("reason_required"))
+        releaser = escrow.Releaser(who.user.username, who.role, who.scope, console_device_id(who.user.id))
+        try:
+            key, _region = escrow.release_key(session, settings_of(request), releaser, device.id, reason[:500],
+                                              beijing_now())
+        except ApiError:
+            return _devices_page(request, who, session, status=404, error=t("no_key"))
+        return _devices_page(request, who, session, released=(device.id, key))
+    revoke_device(device, action == "wipe", utcnow())
+    session.commit()
+    return RedirectResponse(f"{PREFIX}/admin/devices?saved=1", status_code=303)
+
+
+@router.get("/catalogue")
+def catalogue_review(request: Request, who: ConsoleUser = Depends(city_admin), session: Session = Depends(db_session),
+                     saved: str = ""):
+    t = translator(request_lang(request))
+    return render(request, "admin_catalogue.html", who, rows=catalogue.entries(session),
+                  fields=catalogue.REQUESTABLE_FIELDS, message=t("saved") if saved else "")
+
+
+@router.post("/catalogue/{entry_id}")
+async def catalogue_decide(entry_id: str, request: Request, who: ConsoleUser = Depends(city_admin),
+                           session: Session = Depends(db_session)):
+    form = await form_of(request, who)
+    t = translator(request_lang(request))
+    try:
+        catalogue.decide(session, entry_id, form.get("decision") == "approve", who.user.username,
+                         str(form.get("note", "")), beijing_now())
+    except catalogue.CatalogueError as exc:
+        session.rollback()
+        return render(request, "admin_catalogue.html", who, status=422, rows=catalogue.entries(session),
+                      fields=catalogue.REQUESTABLE_FIELDS, error=t(exc.code))
+    session.commit()
+    return RedirectResponse(f"{PREFIX}/admin/catalogue?saved=1", status_code=303)
+
+
+def _local_codes(session: Session, who: ConsoleUser) -> list[CodeEntry]:
+    query = select(CodeEntry).where(CodeEntry.scope_prefix != "", CodeEntry.deleted.is_(False))
+    if who.role != "city_admin":
+        query = query.where(CodeEntry.scope_prefix.startswith(who.scope))
+    return list(session.scalars(query.order_by(CodeEntry.scope_prefix, CodeEntry.table, CodeEntry.code)))
+
+
+@router.get("/codes")
+def codes_page(request: Request, who: ConsoleUser = Depends(admins), session: Session = Depends(db_session),
+               saved: str = ""):
+    t = translator(request_lang(request))
+    return render(request, "admin_codes.html", who, rows=_local_codes(session, who), message=t(saved) if saved else "")
+
+
+@router.post("/codes/{entry_id}/{decision}")
+async def code_decide(entry_id: str, decision: str, request: Request, who: ConsoleUser = Depends(city_admin),
+                      session: Session = Depends(db_session)):
+    await form_of(request, who)
+    t = translator(request_lang(request))
+    entry = session.get(CodeEntry, entry_id)
+    if entry is None or not entry.scope_prefix or decision not in ("approve", "refuse"):
+        raise Denied(404)
+    attrs = {**(entry.attrs or {}), "city_review": decision, "city_reviewer": who.user.username}
+    fields = {"attrs": attrs} if decision == "approve" else {"attrs": attrs, "active": False}
+    try:
+        push_edits(session, who.user, [Edit("code_entry", entry.id, fields)])
+    except PushRefused as exc:
+        return render(request, "admin_codes.html", who, status=422, rows=_local_codes(session, who),
+                      error=t("refused_by_server", message=exc.message))
+    session.commit()
+    return RedirectResponse(f"{PREFIX}/admin/codes?saved=code_{decision}d", status_code=303)
+
+
+def _audit_filter(who: ConsoleUser, username: str, action: str, since: str, until: str, limit: int):
+    def day(value: str):
+        try:
+            return dt.datetime.fromisoformat(value) if value else None
+        except ValueError:
+            return None
+
+    return escrow.AuditFilter(username or None, action or None, None, day(since), day(until), None, limit)
+
+
+@router.get("/audit")
+def audit_page(request: Request, who: ConsoleUser = Depends(city_admin), session: Session = Depends(db_session),
+               username: str = "", action: str = "", since: str = "", until: str = ""):
+    rows = escrow.query_audit(session, _audit_filter(who, username, action, since, until, 500))
+    return render(request, "admin_audit.html", who, rows=rows,
+                  f={"username": username, "action": action, "since": since, "until": until})
+
+
+@router.get("/audit.xlsx")
+def audit_export(request: Request, who: ConsoleUser = Depends(city_admin), session: Session = Depends(db_session),
+                 username: str = "", action: str = "", since: str = "", until: str = ""):
+    t = translator(request_lang(request))
+    rows = escrow.query_audit(session, _audit_filter(who, username, action, since, until, 20_000))
+    book = Workbook()
+    sheet = book.active
+    sheet.append([t("time"), t("who"), t("action"), t("entity"), t("region"), t("reason")])
+    for r in rows:
+        sheet.append([r["at"].strftime("%Y-%m-%d %H:%M:%S"), r["username"], r["action"], r["entity"],
+                      r["region_code"], r["reason"]])
+    out = io.BytesIO()
+    book.save(out)
+    audit(session, who.user, "export", "audit_entry", [], f"控制台导出审计记录 {len(rows)} 条", "", beijing_now())
+    session.commit()
+    return StreamingResponse(iter([out.getvalue()]), headers={"Content-Disposition": 'attachment; filename="audit.xlsx"'},
+                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

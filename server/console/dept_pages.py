@@ -1,0 +1,216 @@
+"""The department's pages (条): its request catalogue, issuing a task from the region tree, progress
+across every target (township × status, overdue first) with drill-down to a target's feedback and
+the requested answer fields (personal values masked), extending a deadline, and the progress export
+to Excel (audited). Every query is limited to the signed-in department's own tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, StreamingResponse
+from openpyxl import Workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Region
+from server import catalogue, whistles
+from server.console.i18n import request_lang, translator
+from server.console.masking import mask_value
+from server.console.web import PREFIX, ConsoleUser, Denied, form_of, listed, render, require
+from server.department_work import (
+    STATUSES,
+    TargetFilter,
+    own_target,
+    progress_grid,
+    target_feedback,
+    target_rows,
+)
+from server.deps import db_session
+from server.intake import beijing_now
+from server.pushed_writes import PushRefused, audit
+from server.task_issue import FormErrors, IssueForm, extend_task, issue_task
+
+router = APIRouter(prefix="/dept", include_in_schema=False)
+department = require("department")
+
+
+@router.get("/catalogue")
+def catalogue_page(request: Request, who: ConsoleUser = Depends(department), session: Session = Depends(db_session),
+                   saved: str = ""):
+    t = translator(request_lang(request))
+    return render(request, "dept_catalogue.html", who, rows=catalogue.entries(session, who.user.department_code),
+                  fields=catalogue.REQUESTABLE_FIELDS, errors={}, values={}, message=t("saved") if saved else "")
+
+
+@router.post("/catalogue")
+async def propose_entry(request: Request, who: ConsoleUser = Depends(department),
+                        session: Session = Depends(db_session)):
+    form = await form_of(request, who)
+    t = translator(request_lang(request))
+    proposal = catalogue.Proposal(str(form.get("name", "")), str(form.get("purpose", "")),
+                                  tuple(listed(form, "fields")))
+    try:
+        catalogue.propose(session, who.user.department_code or "", who.user.username, proposal, beijing_now())
+    except catalogue.CatalogueError as exc:
+        session.rollback()
+        return render(request, "dept_catalogue.html", who, status=422,
+                      rows=catalogue.entries(session, who.user.department_code), fields=catalogue.REQUESTABLE_FIELDS,
+                      errors={exc.field: t(exc.code)}, values=form, error=t("field_errors"))
+    session.commit()
+    return RedirectResponse(f"{PREFIX}/dept/catalogue?saved=1", status_code=303)
+
+
+def _region_tree(session: Session, scope: str) -> list[tuple[Region, list[Region]]]:
+    rows = session.scalars(select(Region).where(Region.code.startswith(scope), Region.level.in_((4, 5)))
+                           .order_by(Region.code))
+    tree: dict[str, tuple[Region, list[Region]]] = {}
+    for region in rows:
+        if region.level == 4:
+            tree[region.code] = (region, [])
+        elif region.parent_code in tree:
+            tree[region.parent_code][1].append(region)
+    return list(tree.values())
+
+
+def _issue_page(request: Request, who: ConsoleUser, session: Session, status: int = 200, **extra):
+    approved = catalogue.entries(session, who.user.department_code, "approved")
+    return render(request, "dept_issue.html", who, status=status, tree=_region_tree(session, who.scope),
+                  approved=approved, field_labels=catalogue.REQUESTABLE_FIELDS,
+                  **{"errors": {}, "values": {"kind": "1", "priority": "2", "workdays": "5"}, **extra})
+
+
+@router.get("/issue")
+def issue_page(request: Request, who: ConsoleUser = Depends(department), session: Session = Depends(db_session)):
+    return _issue_page(request, who, session)
+
+
+@router.post("/issue")
+async def issue(request: Request, who: ConsoleUser = Depends(department), session: Session = Depends(db_session)):
+    form = await form_of(request, who)
+    t = translator(request_lang(request))
+    values = IssueForm(str(form.get("title", "")), str(form.get("description", "")), str(form.get("kind", "")),
+                       str(form.get("priority", "")), str(form.get("workdays", "")),
+                       tuple(r[3:] if r.startswith("rg-") else r for r in listed(form, "regions")),
+                       str(form.get("catalogue_id", "")), tuple(listed(form, "fields")))
+    try:
+        issued = issue_task(session, who.user, values)
+    except FormErrors as exc:
+        session.rollback()
+        return _issue_page(request, who, session, status=422, errors={k: t(v) for k, v in exc.errors.items()},
+                           values={**form, "regions": values.regions, "fields": values.fields},
+                           error=t("field_errors"))
+    except PushRefused as exc:
+        return _issue_page(request, who, session, status=422, values=form,
+                           error=t("refused_by_server", message=exc.message))
+    session.commit()
+    return RedirectResponse(f"{PREFIX}/dept/progress?task={issued.task_id}&issued={len(issued.target_ids)}",
+                            status_code=303)
+
+
+def _filter(township: str, status: str, overdue: str, task: str, offset: int = 0, limit: int = 200) -> TargetFilter:
+    return TargetFilter(township=township if township.isdigit() else None,
+                        status=status if status in STATUSES else None, overdue_only=overdue == "1",
+                        task_id=task or None, limit=limit, offset=max(0, offset))
+
+
+@router.get("/progress")
+def progress(request: Request, who: ConsoleUser = Depends(department), session: Session = Depends(db_session),
+             township: str = "", status: str = "", overdue: str = "", task: str = "", offset: int = 0,
+             issued: str = ""):
+    now = beijing_now()
+    dept = who.user.department_code or ""
+    t = translator(request_lang(request))
+    rows = target_rows(session, dept, _filter(township, status, overdue, task, offset), now)
+    return render(request, "dept_progress.html", who, grid=progress_grid(session, dept, now), rows=rows,
+                  statuses=STATUSES, f={"township": township, "status": status, "overdue": overdue, "task": task},
+                  offset=offset, message=t("issued", n=issued) if issued.isdigit() else "")
+
+
+@router.get("/targets/{target_id}")
+def target_page(target_id: str, request: Request, who: ConsoleUser = Depends(department),
+                session: Session = Depends(db_session), saved: str = ""):
+    found = own_target(session, who.user.department_code or "", target_id)
+    if found is None:
+        raise Denied(404)
+    target, task = found
+    t = translator(request_lang(request))
+    entries = target_feedback(session, target, task)
+    return render(request, "dept_target.html", who, target=target, task=task, entries=entries,
+                  fields=list(task.requested_fields or ()), labels=catalogue.REQUESTABLE_FIELDS,
+                  mask=mask_value, now=beijing_now(), errors={}, message=t("saved") if saved else "")
+
+
+@router.post("/tasks/{task_id}/extend")
+async def extend(task_id: str, request: Request, who: ConsoleUser = Depends(department),
+                 session: Session = Depends(db_session)):
+    form = await form_of(request, who)
+    back = str(form.get("back", ""))
+    back = back if back.startswith(PREFIX + "/dept/") else f"{PREFIX}/dept/progress"
+    t = translator(request_lang(request))
+    try:
+        extend_task(session, who.user, task_id, dt.date.fromisoformat(str(form.get("due", ""))))
+    except ValueError as exc:  # a bad date or FormErrors
+        session.rollback()
+        key = next(iter(exc.errors.values())) if isinstance(exc, FormErrors) else "required"
+        return render(request, "error_inline.html", who, status=422, error=t(key), back=back)
+    except PushRefused as exc:
+        return render(request, "error_inline.html", who, status=422, error=t("refused_by_server", message=exc.message),
+                      back=back)
+    session.commit()
+    return RedirectResponse(back + ("&" if "?" in back else "?") + "saved=1", status_code=303)
+
+
+@router.get("/progress.xlsx")
+def export_progress(request: Request, who: ConsoleUser = Depends(department), session: Session = Depends(db_session),
+                    township: str = "", status: str = "", overdue: str = "", task: str = ""):
+    now = beijing_now()
+    dept = who.user.department_code or ""
+    t = translator(request_lang(request))
+    rows = target_rows(session, dept, _filter(township, status, overdue, task, limit=50_000), now)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = t("progress")
+    sheet.append([t("task_no"), t("title"), t("region"), t("state"), t("progress"), t("due_at"), t("overdue")])
+    for row in rows:
+        sheet.append([row.task.task_no, row.task.title, f"{row.region_name} {row.target.region_code}",
+                      t("status_" + row.target.status), f"{row.target.handled_count or 0}/{row.target.total_count or 0}",
+                      row.task.due_at.strftime("%Y-%m-%d %H:%M"), t("overdue") if row.overdue else ""])
+    out = io.BytesIO()
+    book.save(out)
+    audit(session, who.user, "export", "task_target", [r.target.id for r in rows],
+          f"控制台导出任务进度 {len(rows)} 条", township if township.isdigit() else "", now)
+    session.commit()
+    name = f"progress-{now:%Y%m%d-%H%M}.xlsx"
+    return StreamingResponse(iter([out.getvalue()]), headers={"Content-Disposition": f'attachment; filename="{name}"'},
+                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@router.get("/whistles")
+def whistles_page(request: Request, who: ConsoleUser = Depends(department), session: Session = Depends(db_session),
+                  saved: str = ""):
+    t = translator(request_lang(request))
+    return render(request, "dept_whistles.html", who, rows=whistles.inbox(session, who.user.department_code or ""),
+                  message=t("whistle_done") if saved else "")
+
+
+@router.post("/whistles/{whistle_id}/{step}")
+async def whistle_step(whistle_id: str, step: str, request: Request, who: ConsoleUser = Depends(department),
+                       session: Session = Depends(db_session)):
+    form = await form_of(request, who)
+    t = translator(request_lang(request))
+    try:
+        whistles.take_step(session, who.user, whistle_id, step, str(form.get("text", "")), beijing_now())
+    except whistles.StepRefused as exc:
+        session.rollback()
+        if exc.code == "not_found":
+            raise Denied(404) from exc
+        return render(request, "dept_whistles.html", who, status=422,
+                      rows=whistles.inbox(session, who.user.department_code or ""), error=t(exc.code))
+    except PushRefused as exc:
+        return render(request, "dept_whistles.html", who, status=422,
+                      rows=whistles.inbox(session, who.user.department_code or ""),
+                      error=t("refused_by_server", message=exc.message))
+    session.commit()
+    return RedirectResponse(f"{PREFIX}/dept/whistles?saved=1", status_code=303)

@@ -1,0 +1,48 @@
+"""The leader's read-only pages (also the city admin's, and a township admin's for its own
+township): outcomes by township and category, 吹哨 response by department, trends by month, the
+village burden, and the case lists behind each figure. The scope is the user's region prefix,
+applied in every query (server.outcomes)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.orm import Session
+
+from server import outcomes
+from server.console.web import ConsoleUser, render, require
+from server.deps import db_session
+from server.intake import beijing_now
+
+router = APIRouter(prefix="/leader", include_in_schema=False)
+readers = require("leader", "city_admin", "township_admin")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+@router.get("")
+def overview(request: Request, who: ConsoleUser = Depends(readers), session: Session = Depends(db_session)):
+    today = beijing_now().date()
+    towns, categories = outcomes.outcomes(session, who.scope, today)
+    return render(request, "leader_overview.html", who, towns=towns, categories=categories, pct=_pct,
+                  whistles=outcomes.whistle_response(session, who.scope),
+                  months=outcomes.monthly(session, who.scope, today))
+
+
+@router.get("/burden")
+def burden(request: Request, who: ConsoleUser = Depends(readers), session: Session = Depends(db_session),
+           weeks: int = 12):
+    weeks = min(max(weeks, 1), 52)
+    return render(request, "leader_burden.html", who, weeks=weeks,
+                  rows=outcomes.burden(session, who.scope, beijing_now().date(), weeks))
+
+
+@router.get("/cases")
+def cases(request: Request, who: ConsoleUser = Depends(readers), session: Session = Depends(db_session),
+          township: str = "", category: str = "", month: str = "", which: str = "all"):
+    f = outcomes.CaseFilter(township if township.isdigit() else "", category[:10], month[:7],
+                            which if which in ("all", "overdue") else "all")
+    rows = outcomes.case_list(session, who.scope, f, beijing_now().date())
+    return render(request, "leader_cases.html", who, rows=rows, f=f, labels=outcomes.category_labels(session),
+                  today=beijing_now().date())

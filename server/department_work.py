@@ -1,0 +1,147 @@
+"""What a department (条) follows of the work it sent down, read for its API desk and its console:
+each task's targets with their progress and last feedback; the township × status grid across all
+its targets (overdue counted apart); a filtered list of targets, overdue first; one target's
+feedback with the 一表通 answers limited to the fields the task requested. Only rows of the
+department's own tasks are read — never the register."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from db.models import Region, Task, TaskFeedback, TaskTarget
+
+STATUSES = ("10", "20", "30", "40")  # 未接收, 进行中, 已完成, 已退回
+COMPLETED = "30"
+TOWNSHIP_DIGITS = 9
+
+
+@dataclass(frozen=True)
+class FeedbackSummary:
+    count: int = 0
+    last_at: dt.datetime | None = None
+    last_text: str | None = None
+
+
+def feedback_summaries(session: Session, target_ids: list[str]) -> dict[str, FeedbackSummary]:
+    """Per target: how many feedback entries, and the latest one's time and text."""
+    found: dict[str, FeedbackSummary] = {}
+    if not target_ids:
+        return found
+    for fb in session.scalars(select(TaskFeedback).where(TaskFeedback.target_id.in_(target_ids))
+                              .order_by(TaskFeedback.at)):
+        before = found.get(fb.target_id, FeedbackSummary())
+        found[fb.target_id] = FeedbackSummary(before.count + 1, fb.at, fb.text)
+    return found
+
+
+def region_names(session: Session, codes: set[str]) -> dict[str, str]:
+    """Names of 9-digit township and 12-digit village codes (regions are keyed by 12 or 15 digits)."""
+    padded = {code: code.ljust(12, "0") for code in codes if code}
+    if not padded:
+        return {}
+    names = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(set(padded.values())))).all())
+    return {code: names.get(full, code) for code, full in padded.items()}
+
+
+@dataclass
+class GridRow:
+    township: str
+    name: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0
+    total: int = 0
+
+
+def _own_targets(department_code: str):
+    return and_(TaskTarget.task_id == Task.id, Task.department_code == department_code,
+                Task.deleted.is_(False), TaskTarget.deleted.is_(False))
+
+
+def progress_grid(session: Session, department_code: str, now: dt.datetime) -> list[GridRow]:
+    """One row per township with the department's targets there: counts by status and overdue
+    (not completed, past due), the townships with most overdue first."""
+    township = func.substr(TaskTarget.region_code, 1, TOWNSHIP_DIGITS)
+    overdue = func.sum(case((and_(TaskTarget.status != COMPLETED, Task.due_at < now), 1), else_=0))
+    rows: dict[str, GridRow] = {}
+    for code, status, count, late in session.execute(
+            select(township, TaskTarget.status, func.count(), overdue).select_from(TaskTarget)
+            .join(Task, _own_targets(department_code)).group_by(township, TaskTarget.status)):
+        row = rows.setdefault(code, GridRow(code))
+        row.counts[status] = row.counts.get(status, 0) + count
+        row.overdue += int(late or 0)
+        row.total += count
+    names = region_names(session, set(rows))
+    for row in rows.values():
+        row.name = names.get(row.township, row.township)
+    return sorted(rows.values(), key=lambda r: (-r.overdue, r.township))
+
+
+@dataclass(frozen=True)
+class TargetFilter:
+    township: str | None = None
+    status: str | None = None
+    overdue_only: bool = False
+    task_id: str | None = None
+    limit: int = 200
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    target: TaskTarget
+    task: Task
+    overdue: bool
+    region_name: str
+
+
+def target_rows(session: Session, department_code: str, f: TargetFilter, now: dt.datetime) -> list[TargetRow]:
+    """The department's targets matching `f`, overdue first, then by due time."""
+    late = and_(TaskTarget.status != COMPLETED, Task.due_at < now)
+    query = select(TaskTarget, Task).join(Task, _own_targets(department_code))
+    if f.township:
+        query = query.where(TaskTarget.region_code.startswith(f.township))
+    if f.status:
+        query = query.where(TaskTarget.status == f.status)
+    if f.overdue_only:
+        query = query.where(late)
+    if f.task_id:
+        query = query.where(Task.id == f.task_id)
+    query = query.order_by(case((late, 0), else_=1), Task.due_at, TaskTarget.region_code, TaskTarget.id)
+    pairs = session.execute(query.limit(f.limit).offset(f.offset)).all()
+    names = region_names(session, {t.region_code for t, _ in pairs})
+    return [TargetRow(t, task, t.status != COMPLETED and task.due_at < now, names.get(t.region_code, t.region_code))
+            for t, task in pairs]
+
+
+@dataclass(frozen=True)
+class FeedbackEntry:
+    at: dt.datetime
+    author: str
+    text: str
+    handled: int
+    total: int
+    answers: dict[str, dict[str, str]]  # household number → {requested field: value}
+
+
+def own_target(session: Session, department_code: str, target_id: str) -> tuple[TaskTarget, Task] | None:
+    row = session.execute(select(TaskTarget, Task).join(Task, _own_targets(department_code))
+                          .where(TaskTarget.id == target_id)).first()
+    return (row[0], row[1]) if row else None
+
+
+def target_feedback(session: Session, target: TaskTarget, task: Task) -> list[FeedbackEntry]:
+    """The target's feedback, newest first; answers keep only the fields the task requested."""
+    wanted = list(task.requested_fields or ())
+    entries = []
+    for fb in session.scalars(select(TaskFeedback).where(TaskFeedback.target_id == target.id)
+                              .order_by(TaskFeedback.at.desc())):
+        households = (fb.answers or {}).get("households") or {}
+        answers = {str(no): {name: str((values or {}).get(name) or "") for name in wanted}
+                   for no, values in sorted(households.items()) if isinstance(values, dict)}
+        entries.append(FeedbackEntry(fb.at, fb.author, fb.text or "", fb.handled_count or 0,
+                                     fb.total_count or 0, answers))
+    return entries

@@ -1,0 +1,192 @@
+"""Outcomes a leader reads (and a township admin for its own township): per township and per case
+category the share of cases closed on time, residents' satisfaction and repeat appeals; how fast each
+department answers a 吹哨 call; the burden a village carries (tasks and data requests received per
+week, per department — the 减负 indicator); month-by-month trends; and the case lists behind each
+figure. Only outcomes of the work itself are counted — never logins or entries.
+
+Definitions: a case is closed at status 70/80/90; closed on time when it closed on or before its
+deadline day (a case without a deadline counts as on time); overdue when open past its deadline.
+The on-time rate is closed-on-time over (closed + open overdue). Satisfaction is 满意 or 基本满意
+over the rated cases. A repeat appeal is a case after the first from the same phone number in the
+same category and township."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import String, and_, case, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from db.models import Case, CaseWhistle, CodeEntry, Task, TaskTarget
+from server.department_work import region_names
+
+CLOSED = (70, 80, 90)
+TOWNSHIP_DIGITS = 9
+
+
+@dataclass
+class Outcome:
+    key: str
+    label: str = ""
+    cases: int = 0
+    closed: int = 0
+    on_time: int = 0
+    overdue_open: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    repeats: int = 0
+
+    def add(self, other: Outcome) -> None:
+        for name in ("cases", "closed", "on_time", "overdue_open", "rated", "satisfied", "repeats"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def on_time_rate(self) -> float | None:
+        late_or_closed = self.closed + self.overdue_open
+        return self.on_time / late_or_closed if late_or_closed else None
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return self.satisfied / self.rated if self.rated else None
+
+
+def _flags(today: dt.date):
+    closed = Case.status.in_(CLOSED)
+    on_time = and_(closed, or_(Case.deadline_on.is_(None), func.date(Case.closed_at) <= Case.deadline_on))
+    overdue_open = and_(~closed, Case.deadline_on < today)
+    return closed, on_time, overdue_open
+
+
+def _count(condition):
+    return func.sum(case((condition, 1), else_=0))
+
+
+def outcomes(session: Session, scope: str, today: dt.date) -> tuple[list[Outcome], list[Outcome]]:
+    """(per township, per category) within the scope prefix."""
+    closed, on_time, overdue_open = _flags(today)
+    township = func.substr(Case.region_code, 1, TOWNSHIP_DIGITS)
+    rows = session.execute(
+        select(township, Case.category_code, func.count(), _count(closed), _count(on_time), _count(overdue_open),
+               _count(Case.satisfaction.is_not(None)), _count(Case.satisfaction.in_(("1", "2"))))
+        .where(Case.deleted.is_(False), Case.region_code.startswith(scope))
+        .group_by(township, Case.category_code)).all()
+    repeats = _repeats(session, scope)
+    by_town: dict[str, Outcome] = {}
+    by_cat: dict[str, Outcome] = {}
+    for town, cat, *numbers in rows:
+        part = Outcome(f"{town}/{cat}", "", *[int(n or 0) for n in numbers], repeats.get((town, cat), 0))
+        by_town.setdefault(town, Outcome(town)).add(part)
+        by_cat.setdefault(cat, Outcome(cat)).add(part)
+    names = region_names(session, set(by_town))
+    for key, row in by_town.items():
+        row.label = names.get(key, key)
+    labels = category_labels(session)
+    for key, row in by_cat.items():
+        row.label = labels.get(key, key)
+    return (sorted(by_town.values(), key=lambda o: (o.on_time_rate if o.on_time_rate is not None else 2, o.key)),
+            sorted(by_cat.values(), key=lambda o: -o.cases))
+
+
+def _repeats(session: Session, scope: str) -> dict[tuple[str, str], int]:
+    township = func.substr(Case.region_code, 1, TOWNSHIP_DIGITS)
+    found: dict[tuple[str, str], int] = {}
+    for town, cat, n in session.execute(
+            select(township, Case.category_code, func.count()).where(
+                Case.deleted.is_(False), Case.region_code.startswith(scope), Case.reporter_phone.is_not(None),
+                Case.reporter_phone != "").group_by(township, Case.category_code, Case.reporter_phone)
+            .having(func.count() > 1)):
+        found[(town, cat)] = found.get((town, cat), 0) + n - 1
+    return found
+
+
+def category_labels(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(CodeEntry.code, CodeEntry.label_zh).where(
+        CodeEntry.table == "case_category", CodeEntry.scope_prefix == "")).all())
+
+
+@dataclass
+class WhistleFigure:
+    department: str
+    calls: int = 0
+    arrived: int = 0
+    hours: list[float] = field(default_factory=list)
+
+    @property
+    def mean_hours(self) -> float | None:
+        return sum(self.hours) / len(self.hours) if self.hours else None
+
+
+def whistle_response(session: Session, scope: str) -> list[WhistleFigure]:
+    figures: dict[str, WhistleFigure] = {}
+    for dept, summoned, arrived in session.execute(
+            select(CaseWhistle.department_code, CaseWhistle.summoned_at, CaseWhistle.arrived_at).where(
+                CaseWhistle.deleted.is_(False), CaseWhistle.region_code.startswith(scope))):
+        fig = figures.setdefault(dept, WhistleFigure(dept))
+        fig.calls += 1
+        if arrived is not None:
+            fig.arrived += 1
+            fig.hours.append(max(0.0, (arrived - summoned).total_seconds() / 3600))
+    return sorted(figures.values(), key=lambda f: (-(f.mean_hours or 0), f.department))
+
+
+@dataclass(frozen=True)
+class Burden:
+    region: str
+    label: str
+    department: str
+    tasks_per_week: float
+    requests_per_week: float
+
+
+def burden(session: Session, scope: str, today: dt.date, weeks: int = 12) -> list[Burden]:
+    """Targets received per week over the last `weeks` weeks, by region (the village a township
+    handed the target to, else the target's own region) and issuing department."""
+    since = dt.datetime.combine(today - dt.timedelta(weeks=weeks), dt.time())
+    region = func.coalesce(TaskTarget.assigned_region_code, TaskTarget.region_code)
+    counts: dict[tuple[str, str], list[int]] = {}
+    for code, dept, kind, n in session.execute(
+            select(region, Task.department_code, Task.kind, func.count()).join(Task, Task.id == TaskTarget.task_id)
+            .where(TaskTarget.deleted.is_(False), Task.deleted.is_(False), Task.issued_at >= since,
+                   region.startswith(scope)).group_by(region, Task.department_code, Task.kind)):
+        pair = counts.setdefault((code, dept), [0, 0])
+        pair[1 if kind == "2" else 0] += n
+    names = region_names(session, {code for code, _ in counts})
+    rows = [Burden(code, names.get(code, code), dept, (n[0] + n[1]) / weeks, n[1] / weeks)
+            for (code, dept), n in counts.items()]
+    return sorted(rows, key=lambda b: (-b.tasks_per_week, b.region, b.department))
+
+
+def monthly(session: Session, scope: str, today: dt.date, months: int = 12) -> list[Outcome]:
+    """Per registration month (newest first): cases, closed, on time, overdue open, satisfaction."""
+    closed, on_time, overdue_open = _flags(today)
+    month = func.substr(cast(Case.registered_at, String), 1, 7)
+    rows = session.execute(
+        select(month, func.count(), _count(closed), _count(on_time), _count(overdue_open),
+               _count(Case.satisfaction.is_not(None)), _count(Case.satisfaction.in_(("1", "2"))))
+        .where(Case.deleted.is_(False), Case.region_code.startswith(scope))
+        .group_by(month).order_by(month.desc()).limit(months)).all()
+    return [Outcome(m, m, *[int(n or 0) for n in numbers]) for m, *numbers in rows]
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    township: str = ""
+    category: str = ""
+    month: str = ""
+    which: str = "all"  # all, overdue (open past deadline or closed late), repeat
+    limit: int = 500
+
+
+def case_list(session: Session, scope: str, f: CaseFilter, today: dt.date) -> list[Case]:
+    closed, on_time, overdue_open = _flags(today)
+    query = select(Case).where(Case.deleted.is_(False), Case.region_code.startswith(scope))
+    if f.township:
+        query = query.where(Case.region_code.startswith(f.township))
+    if f.category:
+        query = query.where(Case.category_code == f.category)
+    if f.month:
+        query = query.where(func.substr(cast(Case.registered_at, String), 1, 7) == f.month)
+    if f.which == "overdue":
+        query = query.where(or_(overdue_open, and_(closed, ~on_time)))
+    return list(session.scalars(query.order_by(Case.deadline_on, Case.registered_at).limit(f.limit)))

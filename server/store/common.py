@@ -1,0 +1,57 @@
+"""What the server store's push and read halves share: the entity class and synced column names
+per entity (cached), the scope test in SQL and in Python, the counter row's creation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import or_
+from sqlalchemy.orm import Session
+
+from db.base import model_for_entity, synced_columns
+from server.store.tables import SyncCounter
+from sync.wire import encode_value
+
+_STORE_KEY = "td_merge_store"  # the open push's store, in `Session.info`
+_model = functools.cache(model_for_entity)  # db.base looks the class up by a scan of every mapper
+_names = functools.cache(lambda cls: tuple(synced_columns(cls)))
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def in_scope(column, scope_prefix: str):
+    """SQL test: the record's region lies under the scope, or is a wider region above it (a task
+    aimed at the whole township, a city-wide code entry)."""
+    wider = [scope_prefix[:n] for n in range(len(scope_prefix) + 1)]
+    return or_(column.like(f"{scope_prefix}%"), column.in_(wider))
+
+
+def region_in_scope(region: str, scope_prefix: str) -> bool:
+    return region.startswith(scope_prefix) or scope_prefix.startswith(region)
+
+
+def init_store(session: Session) -> None:
+    """Create the counter row if missing (call once after creating the tables)."""
+    if session.get(SyncCounter, 1) is None:
+        session.add(SyncCounter(id=1, last_seq=0))
+        session.flush()
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _fields_of(obj: Any) -> dict[str, Any]:
+    return {name: encode_value(getattr(obj, name)) for name in _names(type(obj))}
+
+
+
+def _chunks(ids: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+

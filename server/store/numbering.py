@@ -1,0 +1,87 @@
+"""Sequence numbers (`server_seq`) and the committed cursor a pull may serve up to.
+
+PostgreSQL: numbers come from the sequence `sync_seq`, with no lock held to commit. A transaction
+about to take numbers first PUBLISHES a lower bound of them — a shared transaction-level advisory
+lock on IN_FLIGHT_BASE + (the sequence's next value), visible in `pg_locks` at once and released
+only after the transaction's commit (or rollback) is visible to new snapshots — and then calls
+`nextval`. The cursor a pull serves up to (`td_sync_upper()`, one round trip) is the last number
+handed out, read BEFORE the published bounds, lowered to just below the oldest bound still held.
+So every number at or below it belongs to a transaction that has ended, and a pull reading rows in
+a later snapshot sees all of them: pull never skips a number a slower transaction commits later.
+Pushes number side by side; pulls wait on nothing and serve below the oldest push in flight.
+(docs/decisions/0009-sequence-and-in-flight-watermark.md)
+
+SQLite: one writer at a time anyway; numbers come from the `sync_counter` row under the database's
+write lock, and the cursor is that row.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import DDL, event, select, text, update
+from sqlalchemy.orm import Session
+
+from server.store.common import _is_postgres, init_store
+from server.store.tables import SyncCounter
+
+IN_FLIGHT_CLASS = 32000  # pg_locks.classid of the published bounds: keys IN_FLIGHT_BASE + n, n < 2**40
+IN_FLIGHT_BASE = IN_FLIGHT_CLASS << 32
+CURSOR_KEY = "td_cursor"  # Session.info: a cursor computed before the session's snapshot (snapshots)
+
+SEQUENCE_DDL = "CREATE SEQUENCE IF NOT EXISTS sync_seq"
+UPPER_DDL = f"""
+CREATE OR REPLACE FUNCTION td_sync_upper() RETURNS bigint LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+    handed_out bigint;
+    oldest bigint;
+BEGIN
+    SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END INTO handed_out FROM sync_seq;
+    SELECT min((classid::bigint << 32) + objid::bigint) - {IN_FLIGHT_BASE} INTO oldest FROM pg_locks
+     WHERE locktype = 'advisory' AND objsubid = 1
+       AND classid >= {IN_FLIGHT_CLASS} AND classid < {IN_FLIGHT_CLASS + 256};
+    RETURN CASE WHEN oldest IS NULL THEN handed_out ELSE LEAST(handed_out, oldest - 1) END;
+END
+$fn$"""
+_PUBLISH = text(f"SELECT pg_advisory_xact_lock_shared({IN_FLIGHT_BASE} + CASE WHEN is_called THEN last_value + 1 "
+                "ELSE last_value END) FROM sync_seq")
+_TAKE = text("SELECT nextval('sync_seq') FROM generate_series(1, :n)")
+
+# Tables made from the metadata (tests, the simulation) get the sequence and the function too; the
+# migrations (server/migrations, 0007) make them on an existing database.
+for _ddl in (SEQUENCE_DDL, UPPER_DDL):
+    event.listen(SyncCounter.__table__, "after_create", DDL(_ddl).execute_if(dialect="postgresql"))
+
+
+def publish(session: Session) -> None:
+    """PostgreSQL: mark this transaction as about to take numbers (see the module doc)."""
+    session.execute(_PUBLISH)
+
+
+def take_numbers(session: Session, count: int) -> list[int]:
+    """`count` new increasing sequence numbers for this transaction (not necessarily consecutive on
+    PostgreSQL). On SQLite this takes the counter row, i.e. the write lock, until commit."""
+    if count <= 0:
+        return []
+    if _is_postgres(session):
+        publish(session)
+        return sorted(session.scalars(_TAKE, {"n": count}))
+    raise_by = (update(SyncCounter).where(SyncCounter.id == 1).values(last_seq=SyncCounter.last_seq + count)
+                .returning(SyncCounter.last_seq).execution_options(synchronize_session=False))
+    last = session.execute(raise_by).scalar_one_or_none()
+    if last is None:
+        init_store(session)
+        last = session.execute(raise_by).scalar_one()
+    counter = session.identity_map.get(session.identity_key(SyncCounter, 1))
+    if counter is not None:
+        session.expire(counter)
+    return list(range(last - count + 1, last + 1))
+
+
+def current_cursor(session: Session) -> int:
+    """The highest number a read may serve: every number at or below it is committed (or was never
+    used). A session whose snapshot was opened after computing it carries it in `info[CURSOR_KEY]`."""
+    pinned = session.info.get(CURSOR_KEY)
+    if pinned is not None:
+        return pinned
+    if _is_postgres(session):
+        return max(session.scalar(text("SELECT td_sync_upper()")) or 0, 0)
+    return session.scalar(select(SyncCounter.last_seq).where(SyncCounter.id == 1)) or 0

@@ -1,0 +1,111 @@
+"""The read half of the server's sync store: pull (records past a cursor in
+a scope, plus evictions) and the snapshot, and the open review items.
+
+Pull serves records, not raw log entries: each in-scope record whose latest `server_seq` is past the
+cursor comes once with all its synced fields (so a record moving into scope arrives whole), plus
+EVICTIONS for records whose region moved out of scope within the page's range.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.orm import Session
+
+from db.base import synced_models
+from server.store.common import _model, _names, in_scope, region_in_scope
+from server.store.numbering import current_cursor
+from server.store.tables import ChangeLogEntry, RecordVersion, ReviewItem
+from sync.pages import Page, PulledRecord, SnapshotChunk
+from sync.wire import PUSH_ONLY_ENTITIES, encode_value
+
+
+def _load_records(session: Session, heads: list[tuple[str, str, int]]) -> list[PulledRecord]:
+    """The synced fields of the records named by `heads` [(entity, record_id, seq)], read as plain
+    rows (an ORM object per record cost more than the query)."""
+    by_entity: dict[str, list[str]] = {}
+    for entity, record_id, _seq in heads:
+        by_entity.setdefault(entity, []).append(record_id)
+    loaded: dict[tuple[str, str], dict[str, Any]] = {}
+    for entity, ids in by_entity.items():
+        table = _model(entity).__table__
+        names = _names(_model(entity))
+        columns = [table.c.id, *(table.c[n] for n in names)]
+        for start in range(0, len(ids), 500):
+            for row in session.execute(select(*columns).where(table.c.id.in_(ids[start:start + 500]))):
+                loaded[(entity, row[0])] = {n: encode_value(v) for n, v in zip(names, row[1:], strict=True)}
+    return [PulledRecord(e, r, s, loaded[(e, r)]) for e, r, s in heads if (e, r) in loaded]
+
+
+def _evictions(session: Session, scope_prefix: str, cursor: int, upper: int) -> list[tuple[str, str]]:
+    moved = session.execute(select(ChangeLogEntry.entity, ChangeLogEntry.record_id).where(
+        ChangeLogEntry.server_seq > cursor, ChangeLogEntry.server_seq <= upper,
+        ChangeLogEntry.old_region_code.is_not(None), in_scope(ChangeLogEntry.old_region_code, scope_prefix),
+    ).distinct()).all()
+    out = []
+    for entity, record_id in moved:
+        head = session.get(RecordVersion, (entity, record_id))
+        if head is not None and not region_in_scope(head.region_code, scope_prefix):
+            out.append((entity, record_id))
+    return sorted(out)
+
+
+def pull(session: Session, scope_prefix: str, cursor: int, limit: int = 500) -> Page:
+    """The in-scope records changed after `cursor`, oldest first, at most `limit` of them."""
+    upper = current_cursor(session)
+    rows = session.execute(
+        select(RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq)
+        .where(RecordVersion.server_seq > cursor, RecordVersion.server_seq <= upper,
+               in_scope(RecordVersion.region_code, scope_prefix),
+               RecordVersion.entity.not_in(PUSH_ONLY_ENTITIES))
+        .order_by(RecordVersion.server_seq).limit(limit + 1)).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    page_end = rows[-1][2] if has_more else upper
+    records = _load_records(session, [tuple(r) for r in rows])
+    evictions = _evictions(session, scope_prefix, cursor, page_end) if page_end > cursor else []
+    return Page(cursor, max(page_end, cursor), has_more, records, evictions)
+
+
+def snapshot_iter(session: Session, scope_prefix: str, chunk_size: int = 2000) -> Iterator[SnapshotChunk]:
+    """The current in-scope state in chunks (parents' entities first), never all in memory. Run it
+    in one read transaction (REPEATABLE READ on PostgreSQL) to be exactly consistent with the
+    cursor; rows changed after it are sent again by the next pull, which is harmless."""
+    cursor = current_cursor(session)
+    pending: list[PulledRecord] = []
+    for cls in synced_models():
+        entity = cls.__sync_entity__
+        if entity in PUSH_ONLY_ENTITIES:
+            continue
+        last_id = ""
+        while True:
+            heads = session.execute(
+                select(RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq)
+                .where(RecordVersion.entity == entity, RecordVersion.record_id > last_id,
+                       in_scope(RecordVersion.region_code, scope_prefix))
+                .order_by(RecordVersion.record_id).limit(chunk_size)).all()
+            if not heads:
+                break
+            last_id = heads[-1][1]
+            pending.extend(_load_records(session, [tuple(h) for h in heads]))
+            while len(pending) >= chunk_size:
+                yield SnapshotChunk(cursor, pending[:chunk_size], False)
+                pending = pending[chunk_size:]
+    yield SnapshotChunk(cursor, pending, True)
+
+
+def open_reviews(session: Session, scope_prefix: str = "") -> list[ReviewItem]:
+    return list(session.scalars(select(ReviewItem).where(
+        ReviewItem.state == "open", in_scope(ReviewItem.region_code, scope_prefix))
+        .order_by(ReviewItem.created_at, ReviewItem.id)))
+
+
+def resolve_review(session: Session, review_id: str, user: str, resolution: str, now: dt.datetime) -> None:
+    """Close a review item. The decision itself (keep or switch a value) travels as a new change."""
+    session.execute(update(ReviewItem).where(and_(ReviewItem.id == review_id, ReviewItem.state == "open"))
+                    .values(state="resolved", resolved_by=user, resolved_at=now, resolution=resolution))
+
+

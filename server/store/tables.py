@@ -1,0 +1,137 @@
+"""Server-only tables: the declarative base the city server's own tables hang on (`ServerBase`) and
+the sync bookkeeping the store in `server/store/` keeps beside the entity tables.
+
+- `SyncCounter`: on SQLite, one row holding the last `server_seq` (the push transaction takes it
+  with the database's write lock). On PostgreSQL the numbers come from the sequence `sync_seq`
+  instead, and pulls serve below the oldest number in flight (server.store.numbering).
+- `ChangeLogEntry`: every accepted change, as applied (the fields that actually took effect), with a
+  strictly increasing `server_seq`, the record's region before and after (scope and evictions).
+- `RecordVersion`: per record, its latest `server_seq`, current region and the per-field versions
+  {field: [server_seq, hlc, device_id]} that the merge rules compare a change's `base` with. One row
+  per record (fields as JSON) so a change costs one read and one write, not one per field.
+- `ReviewItem`: conflicts and possible duplicates with both values, authors and times, for a reviewer.
+- `AppliedChange`: every change id the server has answered, with its outcome and a hash of the
+  payload, so a retried change gets the same answer and a reused id with a new payload is refused.
+- `DeviceSyncState`: per device, the last `device_seq` received and clock-skew flags.
+
+Accounts (users, devices, api keys) are defined by the server in `server/models.py` on the same base.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from db.base import NAMING
+
+
+class ServerBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class SyncCounter(ServerBase):
+    """The single row (id 1) holding the last server_seq handed out."""
+
+    __tablename__ = "sync_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ChangeLogEntry(ServerBase):
+    """One accepted change as it took effect. `fields` holds only the values written (a field that
+    lost last-writer-wins is absent); `old_region_code` is set when the change moved the record."""
+
+    __tablename__ = "sync_change_log"
+
+    server_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    change_id: Mapped[str] = mapped_column(String(36), index=True)
+    device_id: Mapped[str] = mapped_column(String(36))
+    username: Mapped[str] = mapped_column(String(50), default="")
+    entity: Mapped[str] = mapped_column(String(30))
+    record_id: Mapped[str] = mapped_column(String(36))
+    op: Mapped[str] = mapped_column(String(10))
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    hlc: Mapped[str] = mapped_column(String(60))
+    region_code: Mapped[str] = mapped_column(String(15), default="", index=True)
+    old_region_code: Mapped[str | None] = mapped_column(String(15), index=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_sync_change_log_record", "entity", "record_id"),)
+
+
+class RecordVersion(ServerBase):
+    """Latest version of one synced record: what pull serves and what merge compares against."""
+
+    __tablename__ = "sync_record_versions"
+
+    entity: Mapped[str] = mapped_column(String(30), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    server_seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    region_code: Mapped[str] = mapped_column(String(15), default="", index=True)
+    field_versions: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ReviewItem(ServerBase):
+    """Something a person must look at: `kind` is "conflict" (concurrent edits of one field with
+    different values), "delete_conflict" (a delete racing an update), "status_conflict" (a return or
+    reopen whose base status was no longer current) or "duplicate_id" (a second active person with
+    the same ID number; `related_record_id` is the first). `winner_*` took effect, `loser_*` did not
+    (for duplicates both are kept). A decision is an ordinary new change; `state` records it."""
+
+    __tablename__ = "sync_review_items"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    state: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    entity: Mapped[str] = mapped_column(String(30))
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
+    field: Mapped[str | None] = mapped_column(String(50))
+    related_record_id: Mapped[str | None] = mapped_column(String(36))
+    region_code: Mapped[str] = mapped_column(String(15), default="", index=True)
+    change_id: Mapped[str] = mapped_column(String(36), index=True)
+    server_seq: Mapped[int | None] = mapped_column(BigInteger)
+    winner_value: Mapped[object | None] = mapped_column(JSON)
+    winner_device: Mapped[str | None] = mapped_column(String(36))
+    winner_user: Mapped[str | None] = mapped_column(String(50))
+    winner_hlc: Mapped[str | None] = mapped_column(String(60))
+    loser_value: Mapped[object | None] = mapped_column(JSON)
+    loser_device: Mapped[str | None] = mapped_column(String(36))
+    loser_user: Mapped[str | None] = mapped_column(String(50))
+    loser_hlc: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(50))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class AppliedChange(ServerBase):
+    """The server's answer to one change id, kept so a retry gets the same answer."""
+
+    __tablename__ = "sync_applied_changes"
+
+    change_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(36), index=True)
+    device_seq: Mapped[int] = mapped_column(BigInteger)
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(25))  # accepted | merged_with_conflict | rejected
+    server_seq: Mapped[int | None] = mapped_column(BigInteger)
+    code: Mapped[str | None] = mapped_column(String(40))
+    message: Mapped[str | None] = mapped_column(Text)
+    applied_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_sync_applied_changes_device_seq", "device_id", "device_seq"),)
+
+
+class DeviceSyncState(ServerBase):
+    """Per device: the highest device_seq answered (gap/duplicate detection) and clock flags."""
+
+    __tablename__ = "sync_device_state"
+
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    last_device_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    clock_flagged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    clock_skew_ms: Mapped[int | None] = mapped_column(BigInteger)
+    last_push_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

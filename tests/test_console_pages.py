@@ -1,0 +1,235 @@
+"""The city console over HTTP against a live server (SQLite, and PostgreSQL when configured), as a
+person at the forms would use it: signing in (CSRF, lockout, expiry, roles that may not), the
+department's request catalogue approved by the city admin, a 一表通 task issued only with approved
+fields, its progress and the answers (only requested fields, masked), the export (audited), 吹哨
+steps, scope (another department, another township, a leader on a department page), escaping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import uuid
+
+from openpyxl import load_workbook
+from sqlalchemy import select, update
+
+from db.ids import new_id
+from db.models import AuditEntry, Case, CaseWhistle, Task, TaskFeedback, TaskTarget
+from server.models import ConsoleSession, RequestCatalogueEntry
+from tests.console_support import ConsoleClient, signed_in, texts
+from tests.server.fixtures import server_fixture  # noqa: F401
+
+TOWNSHIP, OTHER_TOWNSHIP = "150422100", "150422101"
+VILLAGE = "150422100203"
+
+
+def dept_code() -> str:
+    return "d" + uuid.uuid4().hex[:6]
+
+
+def approved_entry(server, dept_client: ConsoleClient, admin: ConsoleClient, name: str, fields: list[str]) -> str:
+    dept_client.get("/dept/catalogue")
+    r = dept_client.post("/dept/catalogue", {"name": name, "fields[]": fields, "purpose": "核查"})
+    assert r.status_code == 200 and "已保存" in r.text
+    with server.session() as s:
+        entry_id = s.scalars(select(RequestCatalogueEntry.id).where(RequestCatalogueEntry.name == name)).one()
+    admin.get("/admin/catalogue")
+    r = admin.post(f"/admin/catalogue/{entry_id}", {"decision": "approve", "note": ""})
+    assert r.status_code == 200, r.text[:300]
+    return entry_id
+
+
+def test_login_csrf_lockout_expiry_and_roles(server):
+    username = server.add_user("leader", "", None)
+    person = ConsoleClient(server)
+    assert person.get("/leader").url.endswith("/console/login?next=/console/leader")
+    person.get("/login")
+    r = person.post("/login", {"username": username, "password": "correct horse 9", "next": "/console/"}, csrf="forged")
+    assert r.status_code == 400 and "/login" in r.url
+    for _ in range(5):
+        person.get("/login")
+        r = person.post("/login", {"username": username, "password": "wrong password 1", "next": ""})
+        assert r.status_code == 401 and "用户名或密码错误" in r.text
+    person.get("/login")
+    r = person.post("/login", {"username": username, "password": "correct horse 9", "next": ""})
+    assert r.status_code == 429 and "登录失败次数过多" in r.text  # the API's lockout, not a second one
+
+    staff = ConsoleClient(server)
+    r = staff.login(server.add_user("township_staff", TOWNSHIP))
+    assert r.status_code == 403 and "客户端" in r.text
+
+    leader = signed_in(server, "leader")
+    assert leader.get("/leader").status_code == 200
+    assert leader.get("/dept/progress").status_code == 403 and leader.get("/admin/users").status_code == 403
+    leader.get("/leader")
+    r = leader.post("/logout", {})
+    assert "/login" in r.url and leader.get("/leader").url.endswith("/console/login?next=/console/leader")
+
+    idle = signed_in(server, "leader")
+    with server.session() as s:
+        s.execute(update(ConsoleSession).values(last_seen_at=dt.datetime(2020, 1, 1)))
+        s.commit()
+    r = idle.get("/leader")
+    assert "expired=1" in r.url and "登录已过期" in r.text
+    assert leader.http.post(server.api + "/login", json={
+        "username": username, "password": "x", "device_id": str(uuid.uuid4())}).status_code in (401, 429)
+
+
+def test_department_data_request_progress_answers_and_export(server):
+    dept = dept_code()
+    admin = signed_in(server, "city_admin")
+    clerk = signed_in(server, "department", "150422", dept)
+    name = "<script>alert('低保')</script>"
+    entry = approved_entry(server, clerk, admin, name, ["phone", "residence_type"])
+    page = clerk.get("/dept/catalogue").text
+    assert "&lt;script&gt;alert(" in page and "<script>alert(" not in page  # shown as text
+
+    clerk.get("/dept/issue")
+    bad = clerk.post("/dept/issue", {"title": "", "kind": "2", "priority": "2", "workdays": "0",
+                                     "catalogue_id": entry, "fields[]": ["phone", "id_number"]})
+    assert bad.status_code == 422
+    errors = texts(bad.text, "field-error")
+    assert {"必填。", "请填写 1–60 的整数。", "请至少选择一个乡镇或村。", "所选字段超出已批准的范围。"} <= set(errors)
+    with server.session() as s:
+        assert not s.scalars(select(Task).where(Task.department_code == dept)).all()  # nothing half-saved
+
+    r = clerk.post("/dept/issue", {"title": "低保户联系方式核查", "kind": "2", "priority": "1", "workdays": "3",
+                                   "catalogue_id": entry, "fields[]": ["phone"],
+                                   "regions[]": [f"rg-{VILLAGE}", f"rg-{OTHER_TOWNSHIP}"]})
+    assert r.status_code == 200 and "任务已下发：2 个对象" in r.text, r.text[:400]
+    with server.session() as s:
+        task = s.scalars(select(Task).where(Task.department_code == dept)).one()
+        assert task.requested_fields == ["phone"] and task.kind == "2"
+        target = s.scalars(select(TaskTarget).where(TaskTarget.task_id == task.id,
+                                                    TaskTarget.region_code == VILLAGE)).one()
+
+    cadre = server.user_client("village_cadre", VILLAGE)
+    answer = {"target_id": target.id, "region_code": VILLAGE, "at": "2026-12-06T10:00:00", "author": "村干部",
+              "text": "已核 1 户", "handled_count": 1, "total_count": 1,
+              "answers": {"fields": ["phone"], "households": {
+                  VILLAGE + "010001": {"phone": "13812345678", "id_number": "11010519491231002X"}}}}
+    assert cadre.push([cadre.change("task_feedback", new_id(), answer),
+                       cadre.change("task_target", target.id, {"status": "30", "handled_count": 1,
+                                                               "total_count": 1})]).status_code == 200
+
+    grid = clerk.get("/dept/progress").text
+    assert "林东镇" in grid and "隆昌镇" in grid
+    detail = clerk.get(f"/dept/targets/{target.id}").text
+    assert "138****5678" in detail and "13812345678" not in detail
+    assert "11010519491231002X" not in detail and "110105" not in detail  # an unrequested field never shows
+    other = signed_in(server, "department", "150422", dept_code())
+    assert other.get(f"/dept/targets/{target.id}").status_code == 404
+    assert task.title not in other.get("/dept/progress").text
+
+    r = clerk.get(f"/dept/progress.xlsx?task={task.id}")
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "任务编号" and len(rows) == 3 and {row[3] for row in rows[1:]} == {"已完成", "未接收"}
+    with server.session() as s:
+        logged = s.scalars(select(AuditEntry).where(AuditEntry.username == clerk_name(clerk),
+                                                    AuditEntry.action == "export")).all()
+        assert logged and set(logged[-1].record_ids) == {t.id for t in s.scalars(
+            select(TaskTarget).where(TaskTarget.task_id == task.id))}
+
+
+def clerk_name(client: ConsoleClient) -> str:
+    return re.search(r"当前用户：([^（]+)（", client.get("/dept/progress").text).group(1)
+
+
+def test_whistle_steps_and_evaluation_visible(server):
+    dept = dept_code()
+    clerk = signed_in(server, "department", "150422", dept)
+    staff = server.user_client("township_staff", TOWNSHIP)
+    case_id, whistle_id = new_id(), new_id()
+    fields = {"case_no": "AJ" + case_id[-8:], "source": "1", "request_type": "1", "category_code": "01",
+              "title": "河道垃圾堆积", "registered_at": "2026-12-01T09:00:00", "region_code": VILLAGE, "status": 20}
+    whistle = {"case_id": case_id, "region_code": VILLAGE, "department_code": dept,
+               "summoned_at": "2026-12-01T10:00:00"}
+    results = staff.push([staff.change("case", case_id, fields), staff.change("case_whistle", whistle_id, whistle)])
+    assert all(x["outcome"] == "accepted" for x in results.json()["results"]), results.text
+    page = clerk.get("/dept/whistles").text
+    assert "河道垃圾堆积" in page
+    assert clerk.post(f"/dept/whistles/{whistle_id}/sign").status_code == 200
+    assert clerk.post(f"/dept/whistles/{whistle_id}/sign").status_code == 422  # once only
+    clerk.get("/dept/whistles")
+    assert clerk.post(f"/dept/whistles/{whistle_id}/handle", {"text": ""}).status_code == 422
+    clerk.get("/dept/whistles")
+    assert clerk.post(f"/dept/whistles/{whistle_id}/arrive").status_code == 200
+    assert clerk.post(f"/dept/whistles/{whistle_id}/handle", {"text": "已清理"}).status_code == 200
+    with server.session() as s:
+        assert s.get(CaseWhistle, whistle_id).arrived_at is not None
+    base = {"evaluation": 0}
+    r = staff.push([staff.change("case_whistle", whistle_id, {"evaluation": "1", "comment": "响应及时"}, base=base)])
+    assert r.json()["results"][0]["outcome"] in ("accepted", "merged_with_conflict"), r.text
+    page = clerk.get("/dept/whistles").text
+    assert "好：响应及时" in page
+
+
+def test_admin_users_devices_and_township_scope(server):
+    admin = signed_in(server, "township_admin", TOWNSHIP)
+    admin.get("/admin/users")
+    r = admin.post("/admin/users", {"username": "x", "password": "123", "role": "city_admin", "scope": "12"})
+    assert r.status_code == 422
+    assert {"用户名只能用字母、数字、下划线、点和连字符（2–50 位）。", "管辖范围须为 6、9、12 或 15 位区划代码。",
+            "不能创建该角色或该范围的用户。"} <= set(texts(r.text, "field-error"))
+    username = "cadre_" + uuid.uuid4().hex[:6]
+    r = admin.post("/admin/users", {"username": username, "password": "short", "role": "village_cadre",
+                                    "scope": VILLAGE, "display_name": "<b>王</b>"})
+    assert r.status_code == 422 and "密码不符合要求" in r.text
+    r = admin.post("/admin/users", {"username": username, "password": "correct horse 9", "role": "village_cadre",
+                                    "scope": VILLAGE, "display_name": "<b>王</b>"})
+    assert r.status_code == 200 and "&lt;b&gt;王&lt;/b&gt;" in r.text
+    outsider = server.add_user("village_cadre", "150422101201")
+    assert outsider not in admin.get("/admin/users").text
+    assert admin.post(f"/admin/users/{outsider}/disable").status_code == 404
+
+    device = server.login(username)
+    admin.get("/admin/devices")
+    assert device.device_id in admin.page
+    assert admin.post(f"/admin/devices/{device.device_id}/wipe").status_code == 200
+    r = device.pull()
+    assert r.status_code == 403 and r.json()["error"]["wipe"] is True
+    assert admin.get("/admin/catalogue").status_code == 403 and admin.get("/admin/audit").status_code == 403
+
+
+def test_leader_outcomes_drill_to_overdue_cases(server):
+    staff = server.user_client("township_staff", OTHER_TOWNSHIP)
+    village = OTHER_TOWNSHIP + "202"
+    today = dt.date.today()
+    made = {}
+    for name, deadline, status, closed in (("按期办结", today - dt.timedelta(days=5), 70, today - dt.timedelta(days=6)),
+                                           ("超期未办", today - dt.timedelta(days=2), 50, None),
+                                           ("超期办结", today - dt.timedelta(days=9), 70, today - dt.timedelta(days=3))):
+        case_id = new_id()
+        made[name] = case_id
+        fields = {"case_no": "LD" + case_id[-10:], "source": "1", "request_type": "1", "category_code": "01",
+                  "title": f"{name}{case_id[-4:]}", "registered_at": f"{today - dt.timedelta(days=20)}T09:00:00",
+                  "region_code": village, "status": status, "deadline_on": deadline.isoformat(),
+                  "closed_at": f"{closed}T12:00:00" if closed else None}
+        assert staff.push([staff.change("case", case_id, fields)]).json()["results"][0]["outcome"] == "accepted"
+    leader = signed_in(server, "leader")
+    page = leader.get("/leader").text
+    assert "隆昌镇" in page and "治理成效" in page
+    link = re.search(rf'href="(/console/leader/cases\?township={OTHER_TOWNSHIP}&which=overdue)"', page)
+    overdue = leader.get(link.group(1).removeprefix("/console")).text
+    with server.session() as s:
+        titles = {n: s.get(Case, i).title for n, i in made.items()}
+    assert titles["超期未办"] in overdue and titles["超期办结"] in overdue and titles["按期办结"] not in overdue
+    township_admin = signed_in(server, "township_admin", TOWNSHIP)
+    assert titles["超期未办"] not in township_admin.get(f"/leader/cases?township={OTHER_TOWNSHIP}").text
+
+
+def test_feedback_answers_keep_only_requested_fields(server):
+    """The service itself, on the rows: an answer carrying more than was asked shows only the asked."""
+    from server.department_work import target_feedback
+
+    task = Task(id=new_id(), requested_fields=["phone"])
+    target = TaskTarget(id=new_id())
+    with server.session() as s:
+        s.add(TaskFeedback(id=new_id(), target_id=target.id, region_code=VILLAGE, at=dt.datetime(2026, 12, 1),
+                           author="x", answers={"households": {"1": {"phone": "1", "id_number": "2"}}}))
+        s.flush()
+        [entry] = target_feedback(s, target, task)
+        s.rollback()
+    assert entry.answers == {"1": {"phone": "1"}}

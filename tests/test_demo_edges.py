@@ -1,0 +1,114 @@
+"""How the client and the demo end: SIGTERM closes the window like its close button (exit 0), the
+demo refuses to start without a display before it starts its server, and the demo's embedded server
+stops when the process that started it is killed outright."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env(tmp_path: Path, **extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env.update(TD_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT), **extra)
+    return env
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie waiting for its (dead) parent's reaper counts as gone
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def test_sigterm_closes_the_window_cleanly(tmp_path):
+    client = subprocess.Popen([sys.executable, "-m", "ui.cli"], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=_env(tmp_path, QT_QPA_PLATFORM="offscreen"))
+    time.sleep(1)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not (tmp_path / "data" / "township.db").exists():
+        time.sleep(0.2)
+    time.sleep(2)  # the window is up once the database is opened and the event loop runs
+    client.send_signal(signal.SIGTERM)
+    _out, err = client.communicate(timeout=30)
+    assert client.returncode == 0, err
+    assert "Traceback" not in err
+
+
+def test_demo_without_a_display_starts_nothing(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "ui.cli", "demo", "--households", "40"], cwd=ROOT,
+                          env=_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "没有可用的图形显示" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "data" / "demo" / "server.db").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="re-parenting checked on Linux")
+def test_embedded_server_dies_with_a_killed_parent(tmp_path):
+    launcher = textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        from demo.cli import _server_cli, start_server
+        folder = Path({str(tmp_path / 'demo')!r}); folder.mkdir()
+        _server_cli(folder, "init-db")
+        server, url = start_server(folder)
+        print("PID", server.pid, flush=True)
+        import time; time.sleep(600)
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", launcher], cwd=ROOT, env=_env(tmp_path),
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = parent.stdout.readline()
+    while line and not line.startswith("PID "):
+        line = parent.stdout.readline()
+    server_pid = int(line.split()[1])
+    assert _alive(server_pid)
+    parent.kill()  # SIGKILL: no finally, no handler runs in the parent
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _alive(server_pid):
+        time.sleep(0.2)
+    assert not _alive(server_pid), "the demo's server outlived the client that started it"
+
+
+def test_the_one_command_demo_end_to_end(tmp_path):
+    """`township-desk demo` as a new user runs it (a small township): seeds its server, logs in with the
+    demo's own in-memory keyring on a machine without an OS keyring, syncs, opens the window; SIGTERM
+    closes it and the embedded server stops with it."""
+    demo = subprocess.Popen([sys.executable, "-m", "ui.cli", "demo", "--households", "40"], cwd=ROOT,
+                            env=_env(tmp_path, QT_QPA_PLATFORM="offscreen",
+                                     PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring"),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = []
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        line = demo.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if line.startswith("演示服务器"):
+            break
+    assert seen and seen[-1].startswith("演示服务器 http://127.0.0.1:"), "".join(seen)
+    import re
+
+    import requests
+
+    url = re.search(r"http://127\.0\.0\.1:\d+", seen[-1]).group(0)
+    assert requests.get(url + "/api/v1/health", timeout=5).ok
+    time.sleep(2)  # the window opens
+    demo.send_signal(signal.SIGTERM)
+    rest, _ = demo.communicate(timeout=60)
+    assert demo.returncode == 0, "".join(seen) + rest
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url + "/api/v1/health", timeout=5)

@@ -1,0 +1,240 @@
+"""Rosters as villages really keep them, through the exchange service: title rows, merged household
+cells, footers, full-width digits, apostrophes, padded names, the village's own header words, code
+values as villages write them, GBK and UTF-8 CSV, .xls; every problem at the row it is on, the error
+workbook fixed in Excel and imported again, "valid households only", field-by-field updates, grid
+moves; and every kind of unreadable file refused with one message, nothing written."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from app.codes import seed_code_entries
+from app.exchange import readers
+from app.exchange.readers import RosterFileError
+from app.exchange.roster_import import FieldChange
+from app.exchange.service import ExchangeService, ImportRefused
+from app.services.context import Actor
+from db.client import OutboxChange
+from db.engine import session_factory
+from db.models import AuditEntry, Household, Person
+from sync.capture import install_capture
+from tests import roster_files as rf
+
+NOW = dt.datetime(2026, 11, 27, 18, 40)
+
+
+@pytest.fixture
+def sessions(engine):
+    factory = session_factory(engine)
+    install_capture(factory, "device-test")
+    with factory() as session:
+        seed_code_entries(session)
+        session.commit()
+    return factory
+
+
+@pytest.fixture
+def desk(sessions):
+    return ExchangeService(sessions, Actor("陈科员", "township_staff", rf.TOWNSHIP), clock=lambda: NOW)
+
+
+def count(sessions, model) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def person(sessions, id_number: str) -> Person:
+    with sessions() as session:
+        return session.scalar(select(Person).where(Person.id_number == id_number))
+
+
+def test_a_village_roster_imports_as_it_is(desk, sessions, tmp_path):
+    path = rf.village_roster_xlsx(tmp_path / "西屯村花名册.xlsx")
+    source = desk.open_roster(path)
+    fields = {c.label: c.field for c in source.layout.columns}
+    assert fields["户号"] == "household_no" and fields["身份证号码"] == "id_number" and fields["手机号"] == "phone"
+    assert fields["家庭住址"] == "current_address" and fields["出生年月"] == "birth_date" and fields["序号"] is None
+    assert source.check.unmapped == ("序号",) and not source.check.missing and not source.remembered
+    preview = desk.preview_roster(path)
+    assert preview.ok, preview.errors
+    assert (preview.households_new, preview.persons_new) == (2, 4)
+    assert any("表尾2行" in w for w in preview.warnings)  # 合计 and 制表人 are not data
+    result = desk.confirm_roster(path, preview.digest)
+    assert result.records_written == 6
+    son, wife = person(sessions, "110101198001010010"), person(sessions, "110101197203040029")
+    head = person(sessions, "110101195502140020")
+    assert son is not None and son.current_address == "西屯村三组1号"  # merged cell filled down
+    assert (son.relation_to_head, son.ethnicity, son.education) == ("20", "03", "61")  # 儿子, 回族, 高中
+    assert (head.ethnicity, head.education, head.phone) == ("01", "71", "13800001234")  # 汉, 初中, phone kept
+    assert person(sessions, "110101197001010016").name == "李明"  # "李 明" padded to line up
+    assert wife.education == "90" and wife.gender == "2"  # 文盲 → 其他; gender written 2
+    with sessions() as session:
+        numbers = set(session.scalars(select(Household.household_no)))
+    assert numbers == {rf.HOUSEHOLD_A, rf.HOUSEHOLD_B}  # the full-width 户号 normalised
+
+    again = desk.preview_roster(path)
+    assert (again.persons_new, again.persons_updated, again.unchanged) == (0, 0, 6)
+    outbox = count(sessions, OutboxChange)
+    assert desk.confirm_roster(path, again.digest).records_written == 0
+    assert count(sessions, OutboxChange) == outbox
+    assert desk.open_roster(path).remembered  # the confirmed mapping is kept for this layout
+
+
+@pytest.mark.parametrize("kind", ["gbk", "gb18030", "utf-8-sig", "utf-8", "xls", "two-row"])
+def test_other_formats_and_layouts_read_the_same(desk, tmp_path, kind):
+    if kind == "xls":
+        path = rf.xls_roster(tmp_path / "roster.xls")
+    elif kind == "two-row":
+        path = rf.two_row_header_xlsx(tmp_path / "two.xlsx")
+    else:
+        path = rf.csv_roster(tmp_path / "roster.csv", kind)
+    preview = desk.preview_roster(path)
+    assert preview.ok, preview.errors
+    assert preview.persons_new == (2 if kind == "two-row" else 4)
+    encoding = {"gbk": "GBK/GB18030", "gb18030": "GBK/GB18030", "utf-8-sig": "UTF-8", "utf-8": "UTF-8"}
+    if kind in encoding:
+        assert f"按 {encoding[kind]} 编码读取" in preview.warnings  # shown, never guessed silently
+
+
+def test_every_problem_is_reported_at_its_row(desk, sessions, tmp_path):
+    members = [list(m) for m in rf.MEMBERS]
+    members[0][6] = "110101195502140024"  # bad check digit on the head's row …
+    members[0][9] = "1380000"  # … and a bad phone on the same row
+    members[1][3] = "户主"  # a second head in household A
+    members[2][5] = "藏"  # 藏 → 藏族: fine; the gender is the problem of this row
+    members[2][4] = "2"  # 李明 is a man by his ID number
+    members[3][8] = "邻居"  # an education nobody can map
+    members.append([*members[3][:6], "110101197203040029", "", "邻居", "", ""])  # same ID twice, same bad value
+    path = rf.village_roster_xlsx(tmp_path / "bad.xlsx", [tuple(m) for m in members], merge=False)
+    preview = desk.preview_roster(path)
+    found = {(e.row, e.column, e.message) for e in preview.errors}
+    assert (4, "身份证号码", "公民身份号码校验位错误，请核对") in found
+    assert any(r == 4 and c == "手机号" for r, c, _m in found)
+    assert (5, "与户主关系", "同一户只能有一位户主（第4行已是户主）") in found
+    assert (6, "性别", "性别与身份证号码不符") in found
+    assert (8, "身份证号码", "与第7行的身份证号码重复") in found
+    assert [(c, v, rows) for c, v, rows in preview.unknown_values] == [("文化程度", "邻居", (7, 8))]  # once per value
+    kinds = {c.row: c.action for c in preview.changes if c.entity == "person"}
+    assert set(kinds.values()) == {"错误"} and sorted(kinds) == [4, 5, 6, 7, 8]
+    with pytest.raises(ImportRefused):
+        desk.confirm_roster(path, preview.digest)
+    assert count(sessions, Person) == 0
+
+
+def test_a_household_without_head_and_a_lost_id_are_explained(desk, tmp_path):
+    members = [list(m) for m in rf.MEMBERS[2:]]
+    members[0][3] = "兄"
+    path = rf.village_roster_xlsx(tmp_path / "nohead.xlsx", [tuple(m) for m in members], merge=False)
+    wb = load_workbook(path)
+    wb.active["H5"] = 110101197203040029  # typed as a number: Excel keeps 15 digits
+    wb.save(path)
+    messages = {(e.row, e.column): e.message for e in desk.preview_roster(path).errors}
+    assert messages[(4, "与户主关系")] == "该户没有户主：同一户应有一人的与户主关系为“户主”"
+    assert messages[(5, "身份证号码")].startswith("身份证号码被Excel存成了数字，只保留了前15位（110101197203040")
+
+
+def test_error_workbook_is_fixed_in_excel_and_imported_again(desk, sessions, tmp_path):
+    members = [list(m) for m in rf.MEMBERS]
+    members[3][6] = "110101197203040028"  # household B's wife: bad check digit
+    path = rf.village_roster_xlsx(tmp_path / "part.xlsx", [tuple(m) for m in members])
+    preview = desk.preview_roster(path)
+    assert preview.skipped_households == (rf.HOUSEHOLD_B,) and preview.error_rows == (6, 7)
+    errors_path = tmp_path / "问题行.xlsx"
+    assert desk.write_error_workbook(path, preview, errors_path) == 2
+    sheet = load_workbook(errors_path).active
+    header = [c.value for c in sheet[1]]
+    assert header[-1] == "问题说明" and sheet.max_row == 3
+    id_col = header.index("身份证号码") + 1
+    assert sheet.cell(3, id_col).value == "110101197203040028" and sheet.cell(3, id_col).fill.fgColor.rgb.endswith("FFC7CE")
+    assert "校验位错误" in sheet.cell(3, len(header)).value and "同户" in sheet.cell(2, len(header)).value
+
+    result = desk.confirm_roster(path, preview.digest, valid_only=True)  # the rest now, B later
+    assert (result.households_new, result.persons_new, result.skipped_households) == (1, 2, 1)
+    with sessions() as session:
+        assert session.scalars(select(AuditEntry.action)).all() == ["import"]  # one entry per apply
+
+    wb = load_workbook(errors_path)
+    wb.active.cell(3, id_col).value = "110101197203040029"  # the clerk fixes the cell in Excel
+    wb.save(errors_path)
+    fixed = desk.preview_roster(errors_path)
+    assert fixed.ok, fixed.errors
+    assert desk.confirm_roster(errors_path, fixed.digest).persons_new == 2
+    assert count(sessions, Person) == 4
+
+
+def test_a_roster_of_existing_households_updates_field_by_field(desk, sessions, tmp_path):
+    path = rf.village_roster_xlsx(tmp_path / "first.xlsx")
+    desk.confirm_roster(path, desk.preview_roster(path).digest)
+    members = [list(m) for m in rf.MEMBERS]
+    members[1][9] = "13700009999"  # the son got a phone
+    members[3][10] = "西屯村五组8号"  # the wife moved
+    path2 = rf.village_roster_xlsx(tmp_path / "update.xlsx", [tuple(m) for m in members], merge=False)
+    preview = desk.preview_roster(path2)
+    changed = {c.name: c.fields for c in preview.changes if c.action == "更新"}
+    assert changed == {"马小军": (FieldChange("手机号", "", "137****9999"),),
+                       "王秀英": (FieldChange("家庭住址", "西屯村三组2号", "西屯村五组8号"),)}
+    desk.confirm_roster(path2, preview.digest)
+    assert person(sessions, "110101198001010010").phone == "13700009999"
+    assert person(sessions, "110101197203040029").current_address == "西屯村五组8号"
+
+
+def test_the_clerk_changes_the_mapping_and_it_is_remembered(desk, sessions, tmp_path):
+    path = rf.village_roster_xlsx(tmp_path / "map.xlsx")
+    source = desk.open_roster(path)
+    mapping = dict(source.mapping)
+    notes = next(c.index for c in source.layout.columns if c.label == "备注")
+    address = next(c.index for c in source.layout.columns if c.label == "家庭住址")
+    mapping.pop(address)  # the clerk does not want addresses from this file
+    mapping[notes] = "hukou_address"
+    preview = desk.preview_roster(path, mapping)
+    desk.confirm_roster(path, preview.digest, mapping)
+    assert person(sessions, "110101195502140020").current_address == ""
+    again = desk.open_roster(rf.village_roster_xlsx(tmp_path / "next-month.xlsx"))
+    assert again.remembered and again.mapping == mapping
+
+
+@pytest.mark.parametrize("damage", ["truncated", "zlib", "encrypted", "et", "text-as-xlsx", "empty", "huge",
+                                    "latin1-csv", "png"])
+def test_unreadable_files_get_one_clear_message_and_nothing_is_written(desk, sessions, tmp_path, damage,
+                                                                       monkeypatch):
+    good = rf.village_roster_xlsx(tmp_path / "good.xlsx")
+    path = tmp_path / "bad.xlsx"
+    expected = "roster_damaged"
+    if damage == "truncated":
+        rf.truncated_xml_xlsx(good, path)
+    elif damage == "zlib":
+        rf.bad_zlib_xlsx(good, path)
+    elif damage == "encrypted":
+        rf.encrypted_xlsx(path)
+        expected = "roster_encrypted"
+    elif damage == "et":
+        path = tmp_path / "roster.et"
+        path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1000))
+        expected = "roster_wps_format"
+    elif damage == "text-as-xlsx":
+        path.write_text("户号,姓名\n", encoding="utf-8")
+    elif damage == "empty":
+        path.write_bytes(b"")
+        expected = "roster_empty"
+    elif damage == "huge":
+        monkeypatch.setattr(readers, "MAX_BYTES", 1000)
+        path = good
+        expected = "roster_too_big"
+    elif damage == "latin1-csv":
+        path = tmp_path / "roster.csv"
+        path.write_bytes("Nom,Prénom,Adresse\nMüller,Zoë,Straße\n".encode("latin-1"))
+        expected = "roster_encoding_unknown"
+    elif damage == "png":
+        path = tmp_path / "photo.png"
+        path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+        expected = "roster_unknown_kind"
+    outbox = count(sessions, OutboxChange)
+    with pytest.raises(RosterFileError) as refused:
+        desk.open_roster(path)
+    assert refused.value.code == expected
+    assert refused.value.message() and refused.value.message("en") != refused.value.message()
+    assert count(sessions, Person) == 0 and count(sessions, OutboxChange) == outbox

@@ -1,0 +1,112 @@
+"""Token authentication from a short-lived cache: repeated requests with one token do not read or
+write the accounts tables, while revocation, disabling, logout, renewal and expiry are still
+honoured — at once in the worker that served them, within the cache's lifetime when another worker
+or an operator wrote them straight to the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+
+from sqlalchemy import event
+
+from server.models import Device, User
+from tests.server.fixtures import server_fixture  # noqa: F401
+
+VILLAGE = "150422100201"
+
+
+def _refused_within(client, seconds: float) -> tuple[float, dict]:
+    """Seconds until the client's token is refused, polling /me; fails past `seconds`."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        r = client.get("/me")
+        if r.status_code != 200:
+            return time.monotonic() - started, {"status": r.status_code, **r.json()["error"]}
+        time.sleep(0.2)
+    raise AssertionError(f"token still accepted after {seconds} s")
+
+
+def test_a_revocation_written_by_another_worker_is_honoured_within_the_cache_lifetime(server):
+    client = server.user_client("village_cadre", VILLAGE)
+    assert client.pull().status_code == 200  # the token is now cached
+    with server.session() as s:  # what another worker, host or the security CLI does
+        s.get(Device, client.device_id).revoked = True
+        s.commit()
+    took, error = _refused_within(client, server.settings.auth_cache_seconds + 2)
+    assert error["status"] == 403 and error["code"] == "device_revoked"
+    assert took <= server.settings.auth_cache_seconds + 1
+
+
+def test_a_user_disabled_in_the_database_and_an_expired_token_are_refused_within_seconds(server):
+    disabled = server.user_client("village_cadre", VILLAGE)
+    expired = server.user_client("village_cadre", VILLAGE)
+    assert disabled.get("/me").status_code == 200 and expired.get("/me").status_code == 200
+    with server.session() as s:
+        s.get(User, s.get(Device, disabled.device_id).user_id).active = False
+        s.get(Device, expired.device_id).token_expires_at = dt.datetime(2020, 1, 1)
+        s.commit()
+    limit = server.settings.auth_cache_seconds + 2
+    assert _refused_within(disabled, limit)[1]["code"] == "user_disabled"
+    assert _refused_within(expired, limit)[1]["code"] == "token_expired"
+
+
+def test_revoke_logout_and_renew_through_the_api_take_effect_at_once(server):
+    admin = server.user_client("township_admin", "150422100")
+    cadre = server.login(server.add_user("village_cadre", VILLAGE))
+    assert cadre.get("/me").status_code == 200
+    assert admin.post(f"/devices/{cadre.device_id}/revoke", json={"wipe": False}).status_code == 200
+    r = cadre.get("/me")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "device_revoked"
+
+    leaving = server.user_client("village_cadre", VILLAGE)
+    assert leaving.get("/me").status_code == 200
+    assert leaving.post("/logout").status_code == 204
+    assert leaving.get("/me").status_code == 401
+
+    renewing = server.user_client("village_cadre", VILLAGE)
+    assert renewing.get("/me").status_code == 200
+    old = renewing.token
+    renewing.token = renewing.post("/renew").json()["token"]
+    assert renewing.get("/me").status_code == 200
+    renewing.token = old
+    assert renewing.get("/me").status_code == 401
+
+
+def test_cached_requests_do_not_touch_the_accounts_tables(tmp_path, monkeypatch):
+    """In-process app on SQLite: after the first request, a token's further requests run no
+    statement on `devices` or `users` and commit nothing for authentication."""
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+    from server.config import load_settings
+    from sync.wire import SCHEMA_VERSION
+    from tests.server.live import TEST_ENV, LiveServer, _prepare
+
+    for key, value in TEST_ENV.items():
+        monkeypatch.setenv(key, value)
+    url = f"sqlite:///{tmp_path / 'city.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("TD_SERVER_DATA_DIR", str(tmp_path / "data"))
+    app = create_app(load_settings())
+    _prepare(app.state.engine)
+    lab = LiveServer("", url, app.state.settings, None, tmp_path / "log", app.state.engine)  # type: ignore[arg-type]
+    username = lab.add_user("village_cadre", VILLAGE)
+    statements: list[str] = []
+    commits: list[int] = []
+    event.listen(app.state.engine, "before_cursor_execute",
+                 lambda _c, _cur, sql, *_a: statements.append(sql.lower()))
+    event.listen(app.state.engine, "commit", lambda _c: commits.append(1))
+    with TestClient(app) as http:
+        login = http.post("/api/v1/login", json={"username": username, "password": "correct horse 9",
+                                                 "device_id": str(uuid.uuid4()), "device_name": "x"})
+        headers = {"Authorization": f"Bearer {login.json()['token']}", "X-Schema-Version": str(SCHEMA_VERSION)}
+        assert http.get("/api/v1/me", headers=headers).status_code == 200
+        statements.clear()
+        commits.clear()
+        for _ in range(10):
+            assert http.get("/api/v1/sync/pull", headers=headers).status_code == 200
+    assert statements, "the pulls ran"
+    assert not [s for s in statements if "devices" in s or "from users" in s]
+    assert not commits

@@ -1,0 +1,140 @@
+"""Task links found by (target, household) whatever their row id: on a township generated the way
+the demo generates it (links under random ids), a clerk walks a 数据核采 task through 一表通 to
+完成; a refused correction leaves the register and the task untouched; a household linked twice
+under different ids counts once and the migration's repair folds it on the client and the server."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from sqlalchemy import select
+
+from app.client import Actor, ClientContext
+from app.client.one_form import OneFormDesk
+from app.client.task_desk import TaskDesk
+from app.errors import UserFacingError, ValidationError
+from app.rules import task_rules as tr
+from db.engine import open_local
+from db.link_repair import repair_task_links, task_link_id
+from db.models import Person, Task, TaskLink, TaskTarget
+from demo import generate_township
+from demo.regions import DEMO_TOWNSHIP
+from tests.ui_support import DEVICE
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("links") / "template.db"
+    engine = open_local(path)
+    generate_township(engine, seed=17, households=80, tasks=40, cases=0)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def context(template, tmp_path):
+    shutil.copy(template, tmp_path / "local.db")
+    ctx = ClientContext(open_local(tmp_path / "local.db"), Actor("clerk.li", "township_staff", DEMO_TOWNSHIP, DEVICE))
+    yield ctx
+    ctx.close()
+
+
+def _open_verification_target(ctx) -> tuple[str, list[str]]:
+    """An in-progress 数据核采 target with unhandled links, and its linked household ids."""
+    with ctx.sessions() as s:
+        rows = s.execute(select(TaskTarget.id, TaskLink.household_id).join(Task, Task.id == TaskTarget.task_id)
+                         .join(TaskLink, TaskLink.target_id == TaskTarget.id)
+                         .where(Task.kind == "2", TaskTarget.status == tr.IN_PROGRESS, ~TaskLink.deleted,
+                                TaskTarget.handled_count < TaskTarget.total_count)).all()
+        assert rows, "the demo generator gave no open verification target"
+        target_id = rows[0][0]
+        linked = [hid for tid, hid in rows if tid == target_id]
+        assert all(s.scalar(select(TaskLink.id).where(TaskLink.target_id == target_id,
+                                                      TaskLink.household_id == hid)) != task_link_id(target_id, hid)
+                   for hid in linked), "the demo's links were expected under their own ids"
+        return target_id, linked
+
+
+def test_seeded_links_walk_through_one_form_to_completed(context):
+    target_id, linked = _open_verification_target(context)
+    desk, one_form = TaskDesk(context), OneFormDesk(context)
+    form = one_form.load(target_id)
+    assert {row.household_id for row in form.rows} == set(linked) and form.editable
+    for row in form.rows:
+        if not row.handled:
+            one_form.confirm(target_id, row.household_id, dict(zip((f.name for f in form.fields), row.values,
+                                                                  strict=True)))
+    one_form.send_answer(target_id, "已逐户核对。")
+    view = desk.act(target_id, "complete")
+    assert view.status == tr.COMPLETED and view.progress.handled == view.progress.total == len(set(linked))
+    card = desk.card(target_id)
+    assert all(h.handled for h in card.households) and len(card.households) == len(set(linked))
+
+
+def test_a_refused_correction_changes_neither_register_nor_task(context):
+    target_id, _linked = _open_verification_target(context)
+    one_form = OneFormDesk(context)
+    form = one_form.load(target_id)
+    row = next(r for r in form.rows if not r.handled and r.person_id)
+    names = [f.name for f in form.fields]
+    with context.sessions() as s:
+        before = {name: getattr(s.get(Person, row.person_id), name) for name in names}
+    entered = dict(zip(names, row.values, strict=True))
+    entered[names[0]] = "不是一个有效的值" * 40  # too long for any register field
+    with pytest.raises(ValidationError):
+        one_form.confirm(target_id, row.household_id, entered)
+    with context.sessions() as s:
+        assert {name: getattr(s.get(Person, row.person_id), name) for name in names} == before
+    after = one_form.load(target_id)
+    assert next(r for r in after.rows if r.household_id == row.household_id).handled is False
+    # A valid correction on a target returned meanwhile: refused as a whole, the register unchanged.
+    TaskDesk(context).act(target_id, "return", "不属于本村")
+    field = next(name for name in ("phone", "current_address") if name in names)
+    entered = dict(zip(names, row.values, strict=True)) | {field: "13900000009" if field == "phone" else "新地址1号"}
+    with pytest.raises(UserFacingError):
+        one_form.confirm(target_id, row.household_id, entered)
+    with context.sessions() as s:
+        assert {name: getattr(s.get(Person, row.person_id), name) for name in names} == before
+
+
+def test_a_household_linked_twice_counts_once_and_the_repair_folds_it(context):
+    target_id, linked = _open_verification_target(context)
+    desk = TaskDesk(context)
+    before = desk.card(target_id).detail.target.progress
+    # An older client relinked the first household under the derived id: a second live row.
+    with context.sessions.begin() as s:
+        region = s.scalar(select(TaskLink.region_code).where(TaskLink.target_id == target_id))
+        s.add(TaskLink(id=task_link_id(target_id, linked[0]), target_id=target_id, household_id=linked[0],
+                       region_code=region, handled=False))
+    desk.mark_handled(target_id, linked[0], True)
+    progress = desk.card(target_id).detail.target.progress
+    assert progress.total == before.total and len(desk.card(target_id).households) == before.total
+    with context.engine.begin() as conn:
+        assert repair_task_links(conn) == 1
+    with context.sessions() as s:
+        live = s.scalars(select(TaskLink).where(TaskLink.target_id == target_id,
+                                                TaskLink.household_id == linked[0], ~TaskLink.deleted)).all()
+        assert [k.id for k in live] == [task_link_id(target_id, linked[0])] and live[0].handled
+        assert s.get(TaskTarget, target_id).total_count == before.total
+
+
+def test_server_migration_repairs_links_like_the_client(tmp_path):
+    from demo import generate_township
+    from server.db import make_server_engine, upgrade
+
+    url = f"sqlite:///{tmp_path / 'city.db'}"
+    engine = make_server_engine(url)
+    upgrade(engine, "0002")
+    generate_township(engine, seed=3, households=40, tasks=6, cases=0)
+    with engine.begin() as conn:
+        link = conn.execute(select(TaskLink.__table__)).mappings().first()
+        conn.execute(TaskLink.__table__.insert().values(
+            {**link, "id": task_link_id(link["target_id"], link["household_id"]), "handled": True}))
+    upgrade(engine)
+    with engine.connect() as conn:
+        live = conn.execute(select(TaskLink.id, TaskLink.handled).where(
+            TaskLink.target_id == link["target_id"], TaskLink.household_id == link["household_id"],
+            ~TaskLink.deleted)).all()
+        assert live == [(task_link_id(link["target_id"], link["household_id"]), True)]
+    engine.dispose()

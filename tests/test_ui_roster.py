@@ -1,0 +1,182 @@
+"""导入花名册 and 导出 in the real main window on a demo township: a village's messy roster through
+the wizard (file, mapping, preview, apply), the rows with problems saved and the valid households
+imported, a damaged file refused with nothing written, Cancel before apply writing nothing, the
+wizard on the threaded task runner keeping the window responsive, and 导出 on every list page with
+its filters applied, masked and audited."""
+# Fixtures come from tests/ui_support.py by import, which ruff reads as redefinition.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+from openpyxl import load_workbook
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QPushButton
+from sqlalchemy import func, select
+
+from app.client.startup import ClientServices
+from app.sync_service import OutboxReview
+from db.models import AuditEntry, Household, Person
+from tests import roster_files as rf
+from tests.ui_support import ScriptedDialogs, ScriptedForms, context, demo_template, settings  # noqa: F401
+from ui.app import Shell, build_main_window
+from ui.tasks import ImmediateTaskRunner, TaskRunner
+
+
+class FakeConflicts:
+    items = [SimpleNamespace(id="r1", kind="conflict", entity="person", record_id="0190aaaa", field="phone",
+                             winner_value="13812345678", winner_user="li", winner_hlc="", loser_value="13900001111",
+                             loser_user="wang", loser_hlc="", created_at=dt.datetime(2026, 11, 27, 9, 30))]
+
+    def open_items(self):
+        return list(self.items)
+
+
+def open_window(qtbot, context, settings, tmp_path, runner=None):
+    dialogs = ScriptedDialogs()
+    services = ClientServices(context=context, outbox=OutboxReview(context.sessions, context.actor),
+                              conflicts=FakeConflicts())
+    window = build_main_window(Shell(context, runner or ImmediateTaskRunner(), settings, dialogs, ScriptedForms(),
+                                     services, documents_dir=tmp_path))
+    qtbot.addWidget(window)
+    return window, dialogs
+
+
+def village_of(context) -> str:
+    return context.register.villages()[0].code
+
+
+def wizard_of(window):
+    return window.findChild(QDialog, "roster_wizard")
+
+
+def count(context, model, *where) -> int:
+    with context.sessions() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def start_wizard(qtbot, context, settings, tmp_path, roster, runner=None):
+    window, dialogs = open_window(qtbot, context, settings, tmp_path, runner)
+    register = window.show_page("register")
+    dialogs.paths.append(str(roster))
+    qtbot.mouseClick(register.import_button, Qt.MouseButton.LeftButton)
+    wizard = wizard_of(window)
+    assert wizard is not None and wizard.isVisible()
+    qtbot.mouseClick(wizard.choose_button, Qt.MouseButton.LeftButton)
+    return window, dialogs, register, wizard
+
+
+def test_a_village_roster_imports_through_the_wizard(qtbot, context, settings, tmp_path):
+    village = village_of(context)
+    roster = rf.village_roster_xlsx(tmp_path / "花名册.xlsx", rf.members_in(village))
+    before = count(context, Person)
+    window, dialogs, register, wizard = start_wizard(qtbot, context, settings, tmp_path, roster)
+    assert wizard.steps.currentIndex() == 1, dialogs.shown
+    mapping = {wizard.mapping_table.item(r, 0).text(): wizard.mapping_table.cellWidget(r, 1).currentText()
+               for r in range(wizard.mapping_table.rowCount())}
+    assert mapping["户号"] == "户编号" and mapping["手机号"] == "联系电话" and mapping["序号"] == "（不导入）"
+    assert "序号" in wizard.mapping_note.text()  # the unmapped column is shown, not hidden
+    qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+    assert wizard.steps.currentIndex() == 2
+    rows = wizard.preview_table.rows()
+    assert [r[1] for r in rows].count("新增") == 4 and rows[0][:2] == ("4", "户新增")
+    assert "表尾2行" in wizard.summary.text() and wizard.apply_button.isEnabled()
+    qtbot.mouseClick(wizard.apply_button, Qt.MouseButton.LeftButton)
+    assert wizard.steps.currentIndex() == 3 and "新增 2 户、4 人" in wizard.done_label.text()
+    assert count(context, Person) == before + 4
+    with context.sessions() as session:
+        assert session.scalars(select(AuditEntry.action).where(AuditEntry.action == "import")).all() == ["import"]
+    register.filters.search.setText("马小军")
+    register.filters.flush()
+    assert any(register.persons.row_at(i).name == "马小军" for i in range(register.persons.rowCount()))
+
+
+def test_rows_with_problems_are_saved_and_the_valid_households_imported(qtbot, context, settings, tmp_path):
+    members = [list(m) for m in rf.members_in(village_of(context))]
+    members[3][6] = "110101197203040028"
+    roster = rf.village_roster_xlsx(tmp_path / "花名册.xlsx", [tuple(m) for m in members])
+    before = count(context, Person)
+    _window, dialogs, _register, wizard = start_wizard(qtbot, context, settings, tmp_path, roster)
+    qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+    errors = [r for r in wizard.preview_table.rows() if r[1] == "错误"]
+    assert [r[0] for r in errors] == ["6", "7"] and "校验位错误" in errors[1][4]
+    assert not wizard.apply_button.isEnabled()  # all-or-nothing: not while a problem remains
+    saved = tmp_path / "问题行.xlsx"
+    dialogs.paths.append(str(saved))
+    qtbot.mouseClick(wizard.errors_button, Qt.MouseButton.LeftButton)
+    assert load_workbook(saved).active.max_row == 3
+    wizard.valid_only.setChecked(True)
+    assert wizard.apply_button.isEnabled()
+    qtbot.mouseClick(wizard.apply_button, Qt.MouseButton.LeftButton)
+    assert "有问题的 1 户未导入" in wizard.done_label.text()
+    assert count(context, Person) == before + 2
+
+
+@pytest.mark.parametrize("how", ["damaged", "cancel"])
+def test_nothing_is_written_on_a_refusal_or_a_cancel(qtbot, context, settings, tmp_path, how):
+    good = rf.village_roster_xlsx(tmp_path / "good.xlsx", rf.members_in(village_of(context)))
+    roster = rf.bad_zlib_xlsx(good, tmp_path / "bad.xlsx") if how == "damaged" else good
+    before = (count(context, Person), count(context, Household))
+    _window, dialogs, _register, wizard = start_wizard(qtbot, context, settings, tmp_path, roster)
+    if how == "damaged":
+        assert wizard.steps.currentIndex() == 0
+        assert [kind for kind, _t, _x in dialogs.shown] == ["error"] and "损坏" in dialogs.shown[0][2]
+    else:
+        qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(wizard.cancel_button, Qt.MouseButton.LeftButton)
+        assert not wizard.isVisible()
+    assert (count(context, Person), count(context, Household)) == before
+
+
+def test_the_wizard_runs_on_the_task_runner_without_blocking(qtbot, context, settings, tmp_path):
+    roster = rf.xls_roster(tmp_path / "花名册.xls", rf.members_in(village_of(context)))
+    runner = TaskRunner()
+    try:
+        _window, _dialogs, _register, wizard = start_wizard(qtbot, context, settings, tmp_path, roster, runner)
+        assert wizard.busy and not wizard.next_button.isEnabled()  # the read runs on the worker
+        qtbot.waitUntil(lambda: wizard.steps.currentIndex() == 1, timeout=10_000)
+        qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+        assert wizard.bar.isVisible()
+        qtbot.waitUntil(lambda: wizard.steps.currentIndex() == 2, timeout=10_000)
+        assert not wizard.busy and wizard.apply_button.isEnabled()
+    finally:
+        runner.shutdown()
+
+
+def _export(qtbot, page, dialogs, path, purpose="年度核对"):
+    dialogs.texts.append(purpose)
+    dialogs.paths.append(str(path))
+    button = next(b for b in page.findChildren(QPushButton) if b.objectName() == "export_button")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert dialogs.shown[-1][0] == "info", dialogs.shown
+    return list(load_workbook(path).active.iter_rows(values_only=True))
+
+
+def test_every_list_exports_with_its_filters_masked_and_audited(qtbot, context, settings, tmp_path):
+    window, dialogs = open_window(qtbot, context, settings, tmp_path)
+    register = window.show_page("register")
+    village = village_of(context)
+    register.filters.village.setCurrentIndex(register.filters.village.findData(village))
+    register.filters.flush()
+    persons = _export(qtbot, register, dialogs, tmp_path / "persons.xlsx")
+    assert len(persons) - 1 == count(context, Person, Person.region_code == village, Person.deleted.is_(False))
+    assert all("*" in row[3] for row in persons[1:] if row[3])  # ID numbers masked
+    register.tabs.setCurrentWidget(register.household_view)
+    households = _export(qtbot, register, dialogs, tmp_path / "households.xlsx")
+    assert households[0][0] == "户编号" and {str(r[0])[:12] for r in households[1:]} == {village}
+    task_page = window.show_page("tasks")  # the group and filters on screen
+    while task_page.model.canFetchMore():
+        task_page.model.fetchMore()
+    shown = task_page.model.rowCount()
+    tasks = _export(qtbot, task_page, dialogs, tmp_path / "tasks.xlsx")
+    assert tasks[0][0] == "任务编号" and len(tasks) - 1 == shown > 0
+    cases = _export(qtbot, window.show_page("cases"), dialogs, tmp_path / "cases.xlsx")
+    assert cases[0][0] == "事件编号" and len(cases) > 1
+    review = _export(qtbot, window.show_page("review"), dialogs, tmp_path / "review.xlsx")
+    assert review[1][3] == "138****5678" and review[1][5] == "139****1111"
+    with context.sessions() as session:
+        entities = session.scalars(select(AuditEntry.entity).where(AuditEntry.action == "export")).all()
+    assert sorted(entities) == ["case", "household", "person", "review", "task"]

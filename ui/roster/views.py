@@ -1,0 +1,99 @@
+"""The two tables of the roster wizard: the column mapping the clerk confirms (every column of the
+file, each with a 导入为 choice, unmapped ones visible as 不导入) and the preview, one line per row of
+the file with its Excel row number, what importing does (新增 / 更新 old → new / 无变化 / 错误) and
+every problem of the row."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QTableWidget, QTableWidgetItem
+
+ACTION_COLORS = {"新增": "#e8f5e9", "更新": "#fff8e1", "错误": "#ffebee"}
+
+
+def _item(text: str, color: str | None = None) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+    if color:
+        item.setBackground(QColor(color))
+    return item
+
+
+class MappingTable(QTableWidget):
+    """表头 | 导入为: one row per column of the file."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(0, 2, parent)
+        self.setObjectName("mapping_table")
+        self.setHorizontalHeaderLabels([self.tr("文件中的列"), self.tr("导入为")])
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.verticalHeader().setVisible(False)
+        self._indexes: list[int] = []
+
+    def show_source(self, columns, fields, mapping: dict[int, str]) -> None:
+        """`columns`: the layout's SourceColumns; `fields`: (field, header) choices."""
+        self.setRowCount(0)
+        self._indexes = []
+        for column in columns:
+            if not column.label:
+                continue
+            row = self.rowCount()
+            self.insertRow(row)
+            self.setItem(row, 0, _item(column.label))
+            choice = QComboBox()
+            choice.addItem(self.tr("（不导入）"), "")
+            for name, header in fields:
+                choice.addItem(header, name)
+            choice.setCurrentIndex(max(0, choice.findData(mapping.get(column.index, ""))))
+            self.setCellWidget(row, 1, choice)
+            self._indexes.append(column.index)
+
+    def choose(self, label: str, field: str) -> None:
+        """Set the column headed `label` to `field` ("" = not imported), as the clerk would."""
+        for row in range(self.rowCount()):
+            if self.item(row, 0).text() == label:
+                box = self.cellWidget(row, 1)
+                box.setCurrentIndex(box.findData(field))
+                return
+        raise KeyError(label)
+
+    def mapping(self) -> dict[int, str]:
+        out = {}
+        for row, index in enumerate(self._indexes):
+            field = self.cellWidget(row, 1).currentData()
+            if field:
+                out[index] = field
+        return out
+
+
+class PreviewTable(QTableWidget):
+    """行号 | 结果 | 户编号 | 姓名 | 变化或问题."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(0, 5, parent)
+        self.setObjectName("preview_table")
+        self.setHorizontalHeaderLabels([self.tr("行号"), self.tr("结果"), self.tr("户编号"), self.tr("姓名"),
+                                        self.tr("变化或问题")])
+        self.horizontalHeader().setStretchLastSection(True)
+        self.verticalHeader().setVisible(False)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setWordWrap(True)
+
+    def show_changes(self, changes) -> None:
+        shown = sorted(changes, key=lambda c: (c.row, c.entity != "household"))
+        self.setRowCount(len(shown))
+        for row, change in enumerate(shown):
+            what = self.tr("户") if change.entity == "household" else ""
+            detail = "；".join(change.problems) if change.problems else \
+                "；".join(f"{f.label}：{f.old or self.tr('（空）')} → {f.new}" for f in change.fields)
+            color = ACTION_COLORS.get(change.action)
+            action = {"新增": self.tr("新增"), "更新": self.tr("更新"), "无变化": self.tr("无变化"),
+                      "错误": self.tr("错误")}.get(change.action, change.action)
+            for column, text in enumerate((str(change.row), what + action, change.household_no,
+                                           change.name, detail)):
+                self.setItem(row, column, _item(text, color))
+        self.resizeColumnsToContents()
+
+    def rows(self) -> list[tuple[str, ...]]:
+        return [tuple(self.item(r, c).text() for c in range(self.columnCount())) for r in range(self.rowCount())]
