@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.base import model_for_entity
+from db.base import model_for_entity, scope_columns
 from db.fields import Ref, references, specs
 from db.ids import new_id
 from db.models import AuditEntry, Person, Region
@@ -88,8 +88,7 @@ class EdgeChecks:
             return ref.forward
         if self._department is not None:
             return value in self._department.visible_ids(entity, [value])
-        region = scope_region(entity, {"region_code": getattr(target, "region_code", None),
-                                       "scope_prefix": getattr(target, "scope_prefix", None)})
+        region = scope_region(entity, {name: getattr(target, name) for name in scope_columns(entity)})
         if ref.scope == "write":
             return may_write_region(self.who, entity, region)
         return self._may_read(entity, target, region)
@@ -105,7 +104,7 @@ class EdgeChecks:
     # -- placement: (entity, other record id, own region) -> (writer sees it, review region)
     def placement(self, entity: str, other_id: str, region: str) -> tuple[bool, str]:
         other = self.session.get(Person, other_id) if entity == "person" else None
-        other_region = other.region_code if other is not None else ""
+        other_region = scope_region(entity, {n: getattr(other, n) for n in scope_columns(entity)}) if other else ""
         prefix = read_prefix(self.who)
         if prefix is not None and region_in_scope(other_region, prefix):
             return True, region
