@@ -70,6 +70,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "whistle_not_arrived": ("部门尚未报到，不能评价", "The department has not reported yet; it cannot be evaluated"),
     "evaluation_invalid": ("评价应为好、较好、一般或差", "Evaluation must be good, fair, average or poor"),
     "case_no_exhausted": ("当日事件编号已用尽", "No case numbers left for today"),
+    "dispatch_outside": ("分派对象应为事件所在村（社区）或其网格", "Dispatch to the case's own village or one of its grids"),
+    "repeat_self": ("不能把事件关联为自身的重复诉求", "A case cannot repeat itself"),
+    "repeat_chain": ("原诉求本身是重复诉求，请关联最早的那一件", "The original is itself a repeat; link the first case"),
     # tasks
     "task_transition": ("任务当前状态“{status}”下不能执行“{action}”",
                         "“{action}” is not allowed while the task is “{status}”"),

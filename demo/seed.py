@@ -16,6 +16,7 @@ from db.models import Region
 from demo import DEMO_TOWNSHIP, generate_township
 from server.accounts import create_user
 from server.adopt import adopt_unversioned
+from server.codes import seed_city_codes
 from server.config import Settings
 from server.db import make_server_engine, session_factory, upgrade
 from server.intake_keys import create_channel_key
@@ -38,6 +39,7 @@ def demo_users(township: str, village: str, grid: str) -> list[DemoUser]:
         DemoUser("demo_staff", "township_staff", township),
         DemoUser("demo_cadre", "village_cadre", village),
         DemoUser("demo_grid", "grid_worker", grid),
+        DemoUser("demo_leader", "leader", ""),  # the city console's read-only outcome pages
     ]
 
 
@@ -54,6 +56,9 @@ def seed_demo(settings: Settings, households: int | None = None, password: str =
         if session.scalar(select(User).where(User.username == "demo_admin")) is not None:
             print("演示数据已存在，未重复生成。")
             return 0
+        inserted, _updated = seed_city_codes(session)  # what init-db does, in the same process
+        if inserted:
+            print(f"代码表：新增 {inserted} 项。")
         summary = generate_township(session, households=households,
                                     scale=1.0 if households is None else households / 12_000)
         adopted = adopt_unversioned(session)

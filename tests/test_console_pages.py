@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from db.ids import new_id
 from db.models import AuditEntry, Case, CaseWhistle, Task, TaskFeedback, TaskTarget
-from server.models import ConsoleSession, RequestCatalogueEntry
+from server.models import ChannelKey, ConsoleSession, RequestCatalogueEntry
 from tests.console_support import ConsoleClient, signed_in, texts
 from tests.server.fixtures import server_fixture  # noqa: F401
 
@@ -233,3 +233,25 @@ def test_feedback_answers_keep_only_requested_fields(server):
         [entry] = target_feedback(s, target, task)
         s.rollback()
     assert entry.answers == {"1": {"phone": "1"}}
+
+
+def test_channel_keys_are_created_and_rotated_and_builds_listed(server):
+    admin = signed_in(server, "city_admin")
+    channel = "wx" + uuid.uuid4().hex[:6]
+    admin.get("/admin/channels")
+    assert admin.post("/admin/channels", {"channel": "", "name": "x", "source": "4"}).status_code == 422
+    r = admin.post("/admin/channels", {"channel": channel, "name": "微信公众号", "source": "4"})
+    first = re.search(r'<strong class="mono">(tdk_[^<]+)</strong>', r.text).group(1)
+
+    def status(key: str) -> int:
+        return admin.http.get(server.api + "/intake/status", params={"cursor": 0},
+                              headers={"X-Api-Key": key}).status_code
+
+    assert status(first) == 200
+    with server.session() as s:
+        key_id = s.scalars(select(ChannelKey.id).where(ChannelKey.channel == channel)).one()
+    r = admin.post(f"/admin/channels/{key_id}/rotate")
+    second = re.search(r'<strong class="mono">(tdk_[^<]+)</strong>', r.text).group(1)
+    assert second != first and status(first) == 401 and status(second) == 200
+    assert admin.get("/admin/builds").status_code == 200
+    assert signed_in(server, "township_admin", TOWNSHIP).get("/admin/channels").status_code == 403

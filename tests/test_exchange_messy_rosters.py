@@ -238,3 +238,16 @@ def test_unreadable_files_get_one_clear_message_and_nothing_is_written(desk, ses
     assert refused.value.code == expected
     assert refused.value.message() and refused.value.message("en") != refused.value.message()
     assert count(sessions, Person) == 0 and count(sessions, OutboxChange) == outbox
+
+
+def test_every_code_synonym_points_at_a_label_the_code_tables_have():
+    """Synonyms name labels, not codes: when a code table changes, this names the synonym to fix."""
+    from app.codes import CodeBook
+    from app.exchange.synonyms import VALUE_SYNONYMS
+
+    book = CodeBook.from_resources()
+    for table, words in VALUE_SYNONYMS.items():
+        labels = {item.label_zh for item in book.entries(table)}
+        assert labels, table
+        missing = {word: label for word, label in words.items() if label not in labels}
+        assert missing == {}, f"{table}: {missing}"

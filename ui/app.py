@@ -82,7 +82,7 @@ def build_main_window(shell: Shell) -> MainWindow:
         PageEntry("register", translate("MainWindow", "户籍人口"),
                   lambda: _register_page(shell, status_bar, printer, on_error, language)),
         PageEntry("tasks", translate("MainWindow", "任务"), lambda: _task_page(shell, printer, on_error)),
-        PageEntry("cases", translate("MainWindow", "事件"), lambda: _case_page(shell, printer, on_error)),
+        PageEntry("cases", translate("MainWindow", "事件"), lambda: _case_page(shell, printer, on_error, language)),
         PageEntry("review", translate("MainWindow", "待审"),
                   lambda: _review_page(shell, services, status_bar, on_error,
                                        lambda entity, record_id: open_record(entity, record_id))),
@@ -162,13 +162,14 @@ def _task_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
                         exporter=_roster_tools(shell, on_error).exporter)
 
 
-def _case_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
+def _case_page(shell: Shell, printer: Printer, on_error: Callable, language: str = "zh_CN") -> QWidget:
     from app.client.case_desk import CaseDesk
     from ui.casedesk.page import CaseDeskPage
 
     ctx = shell.context
     return CaseDeskPage(CaseDesk(ctx), shell.runner, shell.dialogs, on_error, printer=printer,
-                        reports=lambda: ctx.reports, exporter=_roster_tools(shell, on_error).exporter)
+                        reports=lambda: ctx.reports, exporter=_roster_tools(shell, on_error).exporter,
+                        language=language)
 
 
 def _review_page(shell: Shell, services: ClientServices, status_bar: SyncStatusBar, on_error: Callable,
@@ -262,6 +263,7 @@ def run(argv: list[str], database_path: Path | None = None, secrets=None) -> int
         window.sync_bar.show_notice(translate(
             "MainWindow", "本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。"), 600_000)
     if services.sync is not None and services.enrolled:
+        window.sync_bar.sync_if_never_synced()  # a just-enrolled device fetches its scope while the window shows
         minutes = settings.get(opts.AUTO_SYNC_MINUTES)
         if minutes > 0:
             services.sync.start_periodic(minutes * 60)

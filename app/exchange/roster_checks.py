@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from app.codes import CodeBook
 from app.errors import ValidationError
 from app.exchange.layout import EXCEL_EXACT_DIGITS, FIELD_HEADERS, RawRow
-from app.exchange.synonyms import resolve_code
+from app.exchange.synonyms import CodeResolver
 from app.rules.contact import normalise_phone
 from app.rules.idnumber import parse_resident_id
 from app.rules.regions import in_scope, validate_household_no
@@ -54,7 +54,9 @@ class Draft:
 
 
 def parse_date(text: str) -> dt.date | None:
-    match = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?", text)
+    """1980-01-31, 1980/1/31, 1980.01.31, 1980年1月31日 or 19800131 (a date as Excel shows it)."""
+    match = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text) or \
+        re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text)
     if not match:
         return None
     try:
@@ -64,7 +66,8 @@ def parse_date(text: str) -> dt.date | None:
 
 
 def _year_month(text: str) -> tuple[int, int] | None:
-    match = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})月?", text)
+    """出生年月 as villages keep it: 1980.01, 1980-1, 1980年1月, 198001."""
+    match = re.fullmatch(r"(\d{4})(\d{2})", text) or re.fullmatch(r"(\d{4})[-/.年](\d{1,2})月?", text)
     return (int(match[1]), int(match[2])) if match else None
 
 
@@ -73,6 +76,7 @@ class RowChecker:
 
     def __init__(self, codes: CodeBook, today: dt.date, scope: str, labels: dict[str, str]) -> None:
         self.codes, self.today, self.scope = codes, today, scope
+        self.resolver = CodeResolver(codes)
         self.labels = {**FIELD_HEADERS, **labels}
         self.unknown_values: dict[tuple[str, str], list[int]] = defaultdict(list)
 
@@ -102,7 +106,7 @@ class RowChecker:
     def _check_cell(self, name: str, text: str, values: dict, row: int, fail) -> None:
         label = self.labels[name]
         if name in CODED:
-            code = resolve_code(self.codes, CODED[name], text)
+            code = self.resolver.resolve(CODED[name], text)
             if code is None:
                 self.unknown_values[(label, text)].append(row)
                 fail(name, f"“{text}”不是有效的{label}，请从代码表中选择")

@@ -85,15 +85,30 @@ def field_for_header(text: object) -> str | None:
     return _header_index().get(header_key(text))
 
 
+class CodeResolver:
+    """A code from what a village typed: a label, the code itself, 民族 without 族, or a synonym.
+    Built once per import: an index per table (a roster checks thousands of cells)."""
+
+    def __init__(self, codes: CodeBook) -> None:
+        self._codes = codes
+        self._index: dict[str, dict[str, str]] = {}
+
+    def resolve(self, table: str, text: str) -> str | None:
+        index = self._index.get(table)
+        if index is None:
+            index = self._index[table] = self._build(table)
+        return index.get(text) or index.get(VALUE_SYNONYMS.get(table, {}).get(text, "\x00"))
+
+    def _build(self, table: str) -> dict[str, str]:
+        index: dict[str, str] = {}
+        for item in self._codes.entries(table):
+            index.setdefault(item.code, item.code)
+            index.setdefault(item.label_zh, item.code)
+            if table == "ethnicity" and item.label_zh.endswith("族"):
+                index.setdefault(item.label_zh[:-1], item.code)
+        return index
+
+
 def resolve_code(codes: CodeBook, table: str, text: str) -> str | None:
-    """A code from what a village typed: a label, the code itself, 民族 without 族, or a synonym."""
-    entries = codes.entries(table)
-    for candidate in (text, VALUE_SYNONYMS.get(table, {}).get(text)):
-        if not candidate:
-            continue
-        for item in entries:
-            if candidate in (item.label_zh, item.code):
-                return item.code
-            if table == "ethnicity" and candidate + "族" == item.label_zh:
-                return item.code
-    return None
+    """One value resolved (`CodeResolver` for many)."""
+    return CodeResolver(codes).resolve(table, text)

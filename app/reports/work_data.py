@@ -102,7 +102,9 @@ def case_form(session: Session, case: Case, codes: CodeBook) -> CaseForm:
                                .order_by(CaseWhistle.summoned_at)).all()
     return CaseForm(
         case_id=case.id, case_no=case.case_no, region_code=case.region_code, title=case.title,
-        description=case.description or "", source=codes.label("case_source", case.source, case.source),
+        description=case.description or "",
+        source=codes.label("case_source", case.source, case.source)
+        + (f"（工单号 {case.channel_ref}）" if case.channel_ref else ""),
         request_type=codes.label("request_type", case.request_type, case.request_type),
         category=category_path(codes, case.category_code), status=case_workflow.status_label(case.status),
         occurred_at=case.occurred_at, registered_at=case.registered_at, deadline_on=case.deadline_on,
@@ -169,9 +171,12 @@ def _task_households(session: Session, target_ids: list[str], village_code: str)
                Household.region_code.startswith(village_code))
         .order_by(Household.household_no)
     ).all()
-    heads = dict(session.execute(select(Person.id, Person.name).where(
-        Person.id.in_([h.head_person_id for _, h in rows if h.head_person_id]))).all())
-    return [TaskHouseholdRow(h.household_no, heads.get(h.head_person_id, ""), h.address or "", h.phone,
+    head_ids = [h.head_person_id for _, h in rows if h.head_person_id]
+    heads = {pid: (name, phone) for pid, name, phone in session.execute(
+        select(Person.id, Person.name, Person.phone).where(Person.id.in_(head_ids)))}
+    # The head's own phone (what 一表通 verifies and corrects), the household's when the head has none.
+    return [TaskHouseholdRow(h.household_no, heads.get(h.head_person_id, ("", None))[0], h.address or "",
+                             heads.get(h.head_person_id, ("", None))[1] or h.phone,
                              bool(link.handled), link.handled_at, link.handled_by or "") for link, h in rows]
 
 
@@ -191,7 +196,7 @@ def task_sheet(session: Session, task: Task, village_code: str, codes: CodeBook,
         status=task_rules.status_label(status),
         assignee="、".join(sorted({t.assignee for t in targets if t.assignee})),
         overdue=task_rules.is_overdue(status, task.due_at, now),
-        requested_fields=tuple(task.requested_fields or ()),
+        requested_fields=tuple(task_rules.FIELD_LABELS.get(f, f) for f in task.requested_fields or ()),
         households=tuple(households),
         feedback=tuple((f.at, f.author, f"{f.handled_count}/{f.total_count}", f.text or "") for f in feedback),
     )

@@ -37,6 +37,15 @@ DEPARTMENT_ACTIONS = frozenset({"reissue", "reopen"})
 
 DUE_SOON = dt.timedelta(days=1)
 
+# Register fields a data-verification task (一表通) may request, with their labels: the one list the
+# task desk, the issue form and the printed sheet all read.
+FIELD_LABELS = {"phone": "联系电话", "current_address": "现住址", "residence_type": "人员类别",
+                "id_number": "证件号码", "hukou_address": "户籍地", "political_status": "政治面貌",
+                "marital_status": "婚姻状况", "education": "文化程度"}
+# Requested fields holding a code, and the code table that names it.
+CODED_FIELDS = {"residence_type": "residence_type", "political_status": "political_status",
+                "marital_status": "marital_status", "education": "education"}
+
 
 def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)

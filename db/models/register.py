@@ -37,7 +37,9 @@ class Household(SyncedMixin, Base):
     region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="village"))
     grid_code: Mapped[str | None] = mapped_column(String(15), index=True, info=declare(format="grid"))
     household_kind: Mapped[str] = mapped_column(String(1), default="1")  # 1 家庭户, 2 集体户
-    hukou_type: Mapped[str] = mapped_column(String(1), default="2")  # 1 非农业, 2 农业, 9 其他
+    # 户口类型 since the 2014 户籍 reform: 3 居民户口 (9 其他); the abolished 1 非农业 / 2 农业 stay
+    # in the code table, inactive, for old printouts (client and server migrations map them to 3).
+    hukou_type: Mapped[str] = mapped_column(String(1), default="3")
     address: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str | None] = mapped_column(String(30))
     head_person_id: Mapped[str | None] = mapped_column(String(36), info=refers("person", forward=True))
@@ -72,8 +74,14 @@ class Person(SyncedMixin, Base):
     hukou_address: Mapped[str] = mapped_column(String(200), default="")
     current_address: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str | None] = mapped_column(String(30))
-    residence_type: Mapped[str] = mapped_column(String(2), default="1")
-    status: Mapped[str] = mapped_column(String(2), default="1")
+    residence_type: Mapped[str] = mapped_column(String(2), default="1")  # 人员类别, 4 外出 among them
+    status: Mapped[str] = mapped_column(String(2), default="1")  # 人员状态: 1 在册, 3 迁出, 4 死亡
+    # Life events: 迁入 (from where, when), 迁出 (when, to which region or place), 死亡 (when).
+    moved_in_on: Mapped[dt.date | None] = mapped_column(Date)
+    moved_in_from: Mapped[str] = mapped_column(String(100), default="")
+    moved_out_on: Mapped[dt.date | None] = mapped_column(Date)
+    moved_out_to: Mapped[str] = mapped_column(String(100), default="")
+    died_on: Mapped[dt.date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
     merged_into: Mapped[str | None] = mapped_column(String(36), info=refers("person"))
     # Derived search keys (kept in step by db.search_keys on every flush; never on the wire).

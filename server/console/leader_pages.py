@@ -24,10 +24,11 @@ def _pct(value: float | None) -> str:
 @router.get("")
 def overview(request: Request, who: ConsoleUser = Depends(readers), session: Session = Depends(db_session)):
     today = beijing_now().date()
-    towns, categories = outcomes.outcomes(session, who.scope, today)
-    return render(request, "leader_overview.html", who, towns=towns, categories=categories, pct=_pct,
+    figures = outcomes.overview(session, who.scope, today)
+    return render(request, "leader_overview.html", who, towns=figures.towns, categories=figures.categories, pct=_pct,
                   whistles=outcomes.whistle_response(session, who.scope),
-                  months=outcomes.monthly(session, who.scope, today))
+                  departments=outcomes.code_labels(session, "department"),
+                  months=figures.months)
 
 
 @router.get("/burden")
@@ -35,6 +36,7 @@ def burden(request: Request, who: ConsoleUser = Depends(readers), session: Sessi
            weeks: int = 12):
     weeks = min(max(weeks, 1), 52)
     return render(request, "leader_burden.html", who, weeks=weeks,
+                  departments=outcomes.code_labels(session, "department"),
                   rows=outcomes.burden(session, who.scope, beijing_now().date(), weeks))
 
 
