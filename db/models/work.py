@@ -124,7 +124,8 @@ class Case(SyncedMixin, Base):
     # 分派: the village (12) or grid (15) the case was dispatched to, and the named person there.
     dispatched_to: Mapped[str | None] = mapped_column(String(15))
     assignee: Mapped[str | None] = mapped_column(String(50))
-    repeat_of: Mapped[str | None] = mapped_column(String(36), index=True)  # 重复诉求: the original case
+    repeat_of: Mapped[str | None] = mapped_column(String(36), index=True,  # 重复诉求: the original case
+                                                     info=refers("case", scope="read"))
 
 
 class CaseParty(SyncedMixin, Base):
