@@ -12,6 +12,7 @@ import dataclasses
 
 from sqlalchemy import select
 
+from app.services.context import beijing_now
 from db.models import Region
 from demo import DEMO_TOWNSHIP, generate_township
 from server.accounts import create_user
@@ -49,6 +50,10 @@ def _first_code(session, prefix: str, level: int) -> str:
     return code or prefix
 
 
+def beijing_today():
+    return beijing_now().date()
+
+
 def seed_demo(settings: Settings, households: int | None = None, password: str = "demo-pass-2024") -> int:
     engine = make_server_engine(settings.database_url)
     upgrade(engine)
@@ -59,7 +64,8 @@ def seed_demo(settings: Settings, households: int | None = None, password: str =
         inserted, _updated = seed_city_codes(session)  # what init-db does, in the same process
         if inserted:
             print(f"代码表：新增 {inserted} 项。")
-        summary = generate_township(session, households=households,
+        # As of today (Beijing): the demo inbox then holds work due today, upcoming, overdue and done.
+        summary = generate_township(session, households=households, as_of=beijing_today(),
                                     scale=1.0 if households is None else households / 12_000)
         adopted = adopt_unversioned(session)
         village = _first_code(session, DEMO_TOWNSHIP, 5)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from db.base import model_for_entity, scope_columns
 from db.fields import Ref, references, specs
 from db.ids import new_id
-from db.models import AuditEntry, Person, Region
+from db.models import AuditEntry, Region
 from server.deps import Principal
 from server.scope import DepartmentView, may_write_region, read_prefix
 from server.store import region_in_scope
@@ -103,7 +103,7 @@ class EdgeChecks:
 
     # -- placement: (entity, other record id, own region) -> (writer sees it, review region)
     def placement(self, entity: str, other_id: str, region: str) -> tuple[bool, str]:
-        other = self.session.get(Person, other_id) if entity == "person" else None
+        other = self.session.get(model_for_entity(entity), other_id)
         other_region = scope_region(entity, {n: getattr(other, n) for n in scope_columns(entity)}) if other else ""
         prefix = read_prefix(self.who)
         if prefix is not None and region_in_scope(other_region, prefix):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from db.ids import new_id
 from db.models import Region, Task
 from server.catalogue import approved_fields
-from server.intake import add_workdays, beijing_now
+from server.intake import add_workdays, beijing_now, work_calendar
 from server.models import User
 from server.pushed_writes import Edit, push_edits
 
@@ -112,7 +112,8 @@ def issue_task(session: Session, user: User, form: IssueForm) -> Issued:
     if errors:
         raise FormErrors(errors)
     now = beijing_now()
-    due = dt.datetime.combine(add_workdays(now.date(), int(form.workdays)), dt.time(23, 59, 59))
+    due = dt.datetime.combine(add_workdays(now.date(), int(form.workdays), work_calendar(session)),
+                              dt.time(23, 59, 59))
     regions = list(dict.fromkeys(form.regions))
     task_id, task_no = new_id(), _task_no(session, user, now)
     edits = [Edit("task", task_id, {

@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from db.base import model_for_entity, synced_columns
+from db.base import model_for_entity, push_only_entities, synced_columns
 from db.fields import FieldProblem, check, id_versions, specs
 from sync.clock import Timestamp
 from sync.messages import change_message
@@ -32,8 +32,8 @@ ACCEPTED_SCHEMA_VERSIONS = range(1, SCHEMA_VERSION + 1)
 OPS = ("upsert", "delete")
 MAX_SEQ = 2**63 - 1  # device_seq and base sequence numbers: a BIGINT column
 MAX_HLC_CHARS = 60  # the change log's hlc column; a device id is 36 characters
-# Pushed up, never served down: the audit log belongs to the server once it has arrived.
-PUSH_ONLY_ENTITIES = frozenset({"audit_entry"})
+# Pushed up, never served down (models declare it: `__sync_push_only__`).
+PUSH_ONLY_ENTITIES = push_only_entities()
 
 
 class WireError(ValueError):

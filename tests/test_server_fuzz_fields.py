@@ -130,6 +130,10 @@ def _valid(entity: str, ids: dict) -> dict:
         "case_whistle": {**base, "case_id": ids.get("case"), "department_code": "mz",
                          "summoned_at": "2026-03-02T10:00:00"},
         "audit_entry": {**base, "at": "2026-03-02T10:00:00", "username": "fuzz", "action": "reveal"},
+        "attachment": {**base, "owner_entity": "household", "owner_id": ids.get("household"), "sha256": "ab" * 32,
+                       "size": 2048, "mime": "image/jpeg", "added_at": "2026-03-02T10:00:00"},
+        "print_snapshot": {**base, "entity": "household", "record_id": ids.get("household"),
+                           "printed_at": "2026-03-02T10:00:00", "fields": {"户主": "模糊"}},
     }[entity]
 
 

@@ -15,13 +15,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFoundError, PermissionDenied, UserFacingError, ValidationError
 from app.rules import case_workflow as wf
 from app.rules.contact import normalise_phone
-from app.rules.deadlines import REQUEST_TYPE_TABLE, case_deadline, is_case_overdue
+from app.rules.deadlines import (
+    REQUEST_TYPE_TABLE,
+    WEEKENDS_ONLY,
+    WorkCalendar,
+    case_deadline,
+    is_case_due_soon,
+    is_case_overdue,
+)
 from app.rules.masking import mask_phone
 from app.rules.regions import validate_grid_code, validate_region_code
 from app.services.context import (
@@ -89,6 +96,7 @@ class CaseView:
     satisfaction_comment: str
     overdue: bool
     allowed_actions: tuple[str, ...]
+    due_soon: bool = False  # due today or on the next working day
     channel_ref: str | None = None  # the 12345 / WeChat ticket number
     dispatched_to: str | None = None  # the village or grid it was dispatched to
     assignee: str | None = None
@@ -142,7 +150,7 @@ class CaseDetail:
     dispatched_name: str = ""  # the village or grid it was dispatched to, by name
 
 
-def case_view(case: Case, today: dt.date) -> CaseView:
+def case_view(case: Case, today: dt.date, calendar: WorkCalendar = WEEKENDS_ONLY) -> CaseView:
     return CaseView(
         id=case.id, case_no=case.case_no, source=case.source, request_type=case.request_type,
         category_code=case.category_code, title=case.title, description=case.description or "",
@@ -154,6 +162,7 @@ def case_view(case: Case, today: dt.date) -> CaseView:
         satisfaction_comment=case.satisfaction_comment or "",
         overdue=is_case_overdue(case.status, case.deadline_on, today),
         allowed_actions=tuple(wf.allowed_actions(case.status)),
+        due_soon=is_case_due_soon(case.status, case.deadline_on, today, calendar),
         channel_ref=case.channel_ref, dispatched_to=case.dispatched_to, assignee=case.assignee,
         repeat_of=case.repeat_of,
     )
@@ -191,7 +200,8 @@ class CaseService(ServiceBase):
                 reporter_phone=normalise_phone(reporter_phone, "reporter_phone"),
                 reporter_person_id=reporter_person_id, supervised=False, satisfaction_comment="",
             )
-            case.deadline_on = case_deadline(self.today(), case.request_type, configured)
+            case.deadline_on = case_deadline(self.today(), case.request_type, configured,
+                                             WorkCalendar.from_book(book))
             session.add(case)
             self._log(session, case, "register", None, case.status, "")
             session.flush()
@@ -225,12 +235,9 @@ class CaseService(ServiceBase):
                       department_code: str | None, satisfaction: str | None,
                       dispatch: tuple[str | None, str | None]) -> str | None:
         """Apply what the move carries; returns the log text when it says more than `text`."""
-        if action == "approve_extension":
-            if new_deadline is None:
-                raise ValidationError("deadline_on", "deadline_required")
-            if case.deadline_on is not None and new_deadline <= case.deadline_on:
-                raise ValidationError("deadline_on", "deadline_not_later")
-            case.deadline_on = new_deadline
+        if action in ("approve_extension", "refuse_extension"):
+            self._resume_clock(session, case, new_deadline if action == "approve_extension" else None,
+                               required=action == "approve_extension")
         elif action == "dispatch":
             return self._dispatch(session, case, department_code, *dispatch, text)
         elif action == "accept" and case.status == wf.CaseStatus.RETURNED:
@@ -240,6 +247,21 @@ class CaseService(ServiceBase):
                 raise ValidationError("satisfaction", "satisfaction_invalid")
             case.satisfaction, case.satisfaction_comment = satisfaction, text
         return None
+
+    def _resume_clock(self, session: Session, case: Case, new_deadline: dt.date | None, required: bool) -> None:
+        """The clock stood still while the extension request waited: the deadline moves on by the
+        working days it waited; an approval sets the new deadline (at least that late)."""
+        if required and new_deadline is None:
+            raise ValidationError("deadline_on", "deadline_required")
+        if required and case.deadline_on is not None and new_deadline <= case.deadline_on:
+            raise ValidationError("deadline_on", "deadline_not_later")
+        asked = session.scalar(select(func.max(CaseLogEntry.at)).where(CaseLogEntry.case_id == case.id,
+                                                                        CaseLogEntry.action == "extend"))
+        paused = case.deadline_on
+        if case.deadline_on is not None and asked is not None:
+            calendar = WorkCalendar.from_book(code_book(session, self.actor.scope))
+            paused = calendar.add_workdays(case.deadline_on, calendar.workdays_between(asked.date(), self.today()))
+        case.deadline_on = max(d for d in (new_deadline, paused) if d is not None) if (new_deadline or paused) else None
 
     def _dispatch(self, session: Session, case: Case, department_code: str | None, place: str | None,
                   assignee: str | None, text: str) -> str:

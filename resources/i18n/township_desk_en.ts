@@ -254,7 +254,7 @@
     </message>
     <message>
         <location filename="../../ui/casedesk/detail.py" line="92"/>
-        <location filename="../../ui/casedesk/detail.py" line="288"/>
+        <location filename="../../ui/casedesk/detail.py" line="291"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
@@ -291,8 +291,8 @@
     <message>
         <location filename="../../ui/casedesk/detail.py" line="103"/>
         <location filename="../../ui/casedesk/detail.py" line="110"/>
-        <location filename="../../ui/casedesk/detail.py" line="315"/>
-        <location filename="../../ui/casedesk/detail.py" line="319"/>
+        <location filename="../../ui/casedesk/detail.py" line="318"/>
+        <location filename="../../ui/casedesk/detail.py" line="322"/>
         <source>评价</source>
         <translation>Evaluation</translation>
     </message>
@@ -322,155 +322,160 @@
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="181"/>
+        <location filename="../../ui/casedesk/detail.py" line="182"/>
+        <source>临期（下一个工作日前到期）</source>
+        <translation>due by the next working day</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="184"/>
         <source>编号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="181"/>
+        <location filename="../../ui/casedesk/detail.py" line="184"/>
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="181"/>
+        <location filename="../../ui/casedesk/detail.py" line="184"/>
         <source>办理期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="182"/>
+        <location filename="../../ui/casedesk/detail.py" line="185"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="182"/>
+        <location filename="../../ui/casedesk/detail.py" line="185"/>
         <source>地点</source>
         <translation>Place</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="182"/>
+        <location filename="../../ui/casedesk/detail.py" line="185"/>
         <source>诉求内容</source>
         <translation>Request</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="187"/>
+        <location filename="../../ui/casedesk/detail.py" line="190"/>
         <source>工单号</source>
         <translation>Ticket no.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="187"/>
+        <location filename="../../ui/casedesk/detail.py" line="190"/>
         <source>分派至</source>
         <translation>Dispatched to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="187"/>
+        <location filename="../../ui/casedesk/detail.py" line="190"/>
         <source>重复诉求</source>
         <translation>Repeat appeal</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="187"/>
+        <location filename="../../ui/casedesk/detail.py" line="190"/>
         <source>原诉求</source>
         <translation>original</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="197"/>
+        <location filename="../../ui/casedesk/detail.py" line="200"/>
         <source>疑似重复诉求</source>
         <translation>Possible repeat of</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="200"/>
-        <location filename="../../ui/casedesk/detail.py" line="213"/>
+        <location filename="../../ui/casedesk/detail.py" line="203"/>
+        <location filename="../../ui/casedesk/detail.py" line="216"/>
         <source>督办</source>
         <translation>Supervised</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="205"/>
+        <location filename="../../ui/casedesk/detail.py" line="208"/>
         <source>回访评价</source>
         <translation>Revisit</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="213"/>
+        <location filename="../../ui/casedesk/detail.py" line="216"/>
         <source>取消督办</source>
         <translation>End supervision</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="238"/>
+        <location filename="../../ui/casedesk/detail.py" line="241"/>
         <source>新的办理期限（年-月-日）</source>
         <translation>New deadline (YYYY-MM-DD)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="242"/>
+        <location filename="../../ui/casedesk/detail.py" line="245"/>
         <source>日期格式应为 2026-12-31</source>
         <translation>Dates look like 2026-12-31</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="246"/>
+        <location filename="../../ui/casedesk/detail.py" line="249"/>
         <source>请在意见栏写明回访情况（居民的意见）</source>
         <translation>Write what the resident said in the comment box</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="248"/>
+        <location filename="../../ui/casedesk/detail.py" line="251"/>
         <source>居民满意度</source>
         <translation>Resident&apos;s satisfaction</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="256"/>
+        <location filename="../../ui/casedesk/detail.py" line="259"/>
         <source>关联重复诉求</source>
         <translation>Link repeat appeal</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="256"/>
+        <location filename="../../ui/casedesk/detail.py" line="259"/>
         <source>本件重复以下哪件诉求？</source>
         <translation>Which earlier case does this one repeat?</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="328"/>
+        <location filename="../../ui/casedesk/detail.py" line="331"/>
         <source>打印事件处置单</source>
         <translation>Print case handling form</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="200"/>
-        <location filename="../../ui/casedesk/detail.py" line="262"/>
+        <location filename="../../ui/casedesk/detail.py" line="203"/>
+        <location filename="../../ui/casedesk/detail.py" line="265"/>
         <source>转交部门</source>
         <translation>Escalated to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="262"/>
+        <location filename="../../ui/casedesk/detail.py" line="265"/>
         <source>转交给哪个部门办理</source>
         <translation>Which department takes the case over</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="275"/>
+        <location filename="../../ui/casedesk/detail.py" line="278"/>
         <source>查看电话</source>
         <translation>Show phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="275"/>
+        <location filename="../../ui/casedesk/detail.py" line="278"/>
         <source>查看原因（将记入审计日志）</source>
         <translation>Why (recorded in the audit log)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="283"/>
+        <location filename="../../ui/casedesk/detail.py" line="286"/>
         <source>反映人电话</source>
         <translation>Reporter&apos;s phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="288"/>
         <location filename="../../ui/casedesk/detail.py" line="291"/>
+        <location filename="../../ui/casedesk/detail.py" line="294"/>
         <source>添加当事人</source>
         <translation>Add a party</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="291"/>
+        <location filename="../../ui/casedesk/detail.py" line="294"/>
         <source>身份（如：被反映人、邻居）</source>
         <translation>Role (e.g. the person complained about, a neighbour)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="315"/>
+        <location filename="../../ui/casedesk/detail.py" line="318"/>
         <source>部门到场处置情况</source>
         <translation>How did the department respond on site</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="319"/>
+        <location filename="../../ui/casedesk/detail.py" line="322"/>
         <source>评价说明（可不填）</source>
         <translation>Evaluation notes (optional)</translation>
     </message>
@@ -483,37 +488,47 @@
         <translation>Search title, case no., 12345 ticket, place, reporter name or phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="62"/>
+        <location filename="../../ui/casedesk/case_list.py" line="57"/>
+        <source>超期</source>
+        <translation>overdue</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_list.py" line="57"/>
+        <source>临期</source>
+        <translation>due soon</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_list.py" line="64"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="63"/>
+        <location filename="../../ui/casedesk/case_list.py" line="65"/>
         <source>类别</source>
         <translation>Category</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="64"/>
+        <location filename="../../ui/casedesk/case_list.py" line="66"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="65"/>
+        <location filename="../../ui/casedesk/case_list.py" line="67"/>
         <source>期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="66"/>
+        <location filename="../../ui/casedesk/case_list.py" line="68"/>
         <source>工单号</source>
         <translation>Ticket no.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="67"/>
+        <location filename="../../ui/casedesk/case_list.py" line="69"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="68"/>
+        <location filename="../../ui/casedesk/case_list.py" line="70"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
@@ -1177,7 +1192,7 @@
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="263"/>
+        <location filename="../../ui/app.py" line="275"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -2150,125 +2165,135 @@ Phone: %3</translation>
 <context>
     <name>RosterImportWizard</name>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="49"/>
+        <location filename="../../ui/roster/wizard.py" line="50"/>
         <source>导入花名册</source>
         <translation>Import roster</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="74"/>
+        <location filename="../../ui/roster/wizard.py" line="76"/>
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="75"/>
-        <location filename="../../ui/roster/wizard.py" line="151"/>
+        <location filename="../../ui/roster/wizard.py" line="77"/>
+        <location filename="../../ui/roster/wizard.py" line="160"/>
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="76"/>
+        <location filename="../../ui/roster/wizard.py" line="78"/>
         <source>导入</source>
         <translation>Import</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="77"/>
-        <location filename="../../ui/roster/wizard.py" line="153"/>
+        <location filename="../../ui/roster/wizard.py" line="79"/>
+        <location filename="../../ui/roster/wizard.py" line="162"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="93"/>
+        <location filename="../../ui/roster/wizard.py" line="95"/>
         <source>请选择村（社区）的花名册：Excel（xlsx、xls）、WPS 另存的 xlsx、ods 或 CSV 文件。表格上方的标题行、合并的户号单元格、表尾的合计和制表人都可以保留。</source>
         <translation>Choose a village&apos;s roster: Excel (xlsx, xls), an xlsx saved from WPS, ods or CSV. Title rows above the table, merged household cells and footer lines (totals, compiled by) may stay.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="96"/>
+        <location filename="../../ui/roster/wizard.py" line="98"/>
         <source>选择文件…</source>
         <translation>Choose file…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="126"/>
+        <location filename="../../ui/roster/wizard.py" line="119"/>
+        <source>（户号已是18位户编号）</source>
+        <translation>(household numbers are already 18-digit)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="121"/>
+        <source>户号只是村里的编号（如 12、3-12）时，所属村（社区）：</source>
+        <translation>If household numbers are the village's own (like 12, 3-12), the village:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="135"/>
         <source>全部导入（仍有问题时不导入）</source>
         <translation>Import everything (not while problems remain)</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="127"/>
+        <location filename="../../ui/roster/wizard.py" line="136"/>
         <source>只导入没有问题的户，其余保存为问题行工作簿</source>
         <translation>Import only households without problems; save the rest as a workbook to fix</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="133"/>
+        <location filename="../../ui/roster/wizard.py" line="142"/>
         <source>保存问题行…</source>
         <translation>Save rows with problems…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="151"/>
+        <location filename="../../ui/roster/wizard.py" line="160"/>
         <source>预览</source>
         <translation>Preview</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="153"/>
+        <location filename="../../ui/roster/wizard.py" line="162"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="193"/>
+        <location filename="../../ui/roster/wizard.py" line="202"/>
         <source>选择花名册</source>
         <translation>Choose a roster</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="199"/>
+        <location filename="../../ui/roster/wizard.py" line="208"/>
         <source>正在读取 %1 …</source>
         <translation>Reading %1 …</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="205"/>
+        <location filename="../../ui/roster/wizard.py" line="219"/>
         <source>%1：工作表“%2”，表头在第 %3 行。</source>
         <translation>%1: sheet “%2”, header in row %3.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="212"/>
+        <location filename="../../ui/roster/wizard.py" line="226"/>
         <source>已按上次确认的对应关系填好。</source>
         <translation>Filled in with the mapping you confirmed last time.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="213"/>
+        <location filename="../../ui/roster/wizard.py" line="227"/>
         <source>已按列名自动对应，请核对；不导入的列选“（不导入）”。</source>
         <translation>Matched by column names; please check. Choose “(not imported)” for columns to leave out.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="215"/>
+        <location filename="../../ui/roster/wizard.py" line="229"/>
         <source>未导入的列：%1。</source>
         <translation> Columns not imported: %1.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="240"/>
+        <location filename="../../ui/roster/wizard.py" line="256"/>
         <source>新增 %1 户、%2 人；更新 %3 人；无变化 %4 条；问题 %5 处。</source>
         <translation>New: %1 households, %2 persons; changed: %3 persons; unchanged: %4; problems: %5.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="245"/>
+        <location filename="../../ui/roster/wizard.py" line="261"/>
         <source>无法对应的%1“%2”：第 %3 行</source>
         <translation>%1 value “%2” not recognised: rows %3</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="260"/>
-        <location filename="../../ui/roster/wizard.py" line="265"/>
+        <location filename="../../ui/roster/wizard.py" line="276"/>
+        <location filename="../../ui/roster/wizard.py" line="281"/>
         <source>保存问题行</source>
         <translation>Save rows with problems</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="266"/>
+        <location filename="../../ui/roster/wizard.py" line="282"/>
         <source>已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。</source>
         <translation>Saved %1 rows to %2. Fix them in Excel and import that file again.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="277"/>
+        <location filename="../../ui/roster/wizard.py" line="294"/>
         <source>导入完成：新增 %1 户、%2 人，更新 %3 人，写入 %4 条记录。</source>
         <translation>Imported: %1 new households, %2 new persons, %3 persons changed, %4 records written.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="281"/>
+        <location filename="../../ui/roster/wizard.py" line="298"/>
         <source>有问题的 %1 户未导入，请保存问题行改正后再导入。</source>
         <translation> %1 households with problems were not imported; save the rows with problems, fix and import them.</translation>
     </message>
@@ -2413,7 +2438,7 @@ Phone: %3</translation>
     <message>
         <location filename="../../ui/status_bar.py" line="216"/>
         <source>首次同步：正在从城市服务器下载本辖区数据…</source>
-        <translation>First sync: downloading your area's data from the city server…</translation>
+        <translation>First sync: downloading your area&apos;s data from the city server…</translation>
     </message>
     <message>
         <location filename="../../ui/status_bar.py" line="195"/>
@@ -2739,8 +2764,8 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="163"/>
-        <source>明天到期</source>
-        <translation>Due tomorrow</translation>
+        <source>即将到期</source>
+        <translation>Due soon</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="165"/>
@@ -2950,8 +2975,8 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/inbox.py" line="28"/>
-        <source>明天到期</source>
-        <translation>Due tomorrow</translation>
+        <source>即将到期</source>
+        <translation>Due soon</translation>
     </message>
 </context>
 <context>
@@ -2993,6 +3018,37 @@ Phone: %3</translation>
         <location filename="../../ui/taskdesk/labels.py" line="16"/>
         <source>已退回</source>
         <translation>Returned</translation>
+    </message>
+</context>
+<context>
+    <name>UpdateOffer</name>
+    <message>
+        <location filename="../../ui/update_offer.py" line="53"/>
+        <location filename="../../ui/update_offer.py" line="64"/>
+        <location filename="../../ui/update_offer.py" line="67"/>
+        <location filename="../../ui/update_offer.py" line="80"/>
+        <source>软件更新</source>
+        <translation>Software update</translation>
+    </message>
+    <message>
+        <location filename="../../ui/update_offer.py" line="53"/>
+        <source>新版本 %1 已下载并通过签名校验，下次启动时可以安装。</source>
+        <translation>Version %1 has been downloaded and its signature verified; it can be installed at the next start.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/update_offer.py" line="63"/>
+        <source>新版本 %1 已下载并通过签名校验。现在安装吗？</source>
+        <translation>Version %1 has been downloaded and its signature verified. Install it now?</translation>
+    </message>
+    <message>
+        <location filename="../../ui/update_offer.py" line="67"/>
+        <source>这是开发环境，不能自动安装。安装文件：%1</source>
+        <translation>This is a development installation and cannot install automatically. The build file: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/update_offer.py" line="80"/>
+        <source>新版本已安装到 %1，请从那里启动。</source>
+        <translation>The new version is installed in %1; start it from there.</translation>
     </message>
 </context>
 <context>

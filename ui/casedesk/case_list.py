@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableV
 from ui.casedesk.labels import status_text
 from ui.lazy_model import Column, LazyTableModel
 
-OVERDUE = "#c62828"
+OVERDUE, DUE_SOON = "#c62828", "#e65100"
 
 
 class CaseList(QWidget):
@@ -54,15 +54,17 @@ class CaseList(QWidget):
         layout.addWidget(self.view, 1)
 
     def _columns(self) -> list[Column]:
+        overdue, soon = self.tr("超期"), self.tr("临期")
+
         def deadline(case) -> str:
             text = case.deadline_on.isoformat() if case.deadline_on else ""
-            return f"{text} {self.tr('超期')}" if case.overdue else text
+            return f"{text} {overdue}" if case.overdue else f"{text} {soon}" if case.due_soon else text
 
         return [
             Column(self.tr("标题"), lambda c: c.title),
             Column(self.tr("类别"), lambda c: self.categories.get(c.category_code, c.category_code)),
             Column(self.tr("状态"), lambda c: status_text(c.status)),
-            Column(self.tr("期限"), deadline, color=lambda c: OVERDUE if c.overdue else None),
+            Column(self.tr("期限"), deadline, color=lambda c: OVERDUE if c.overdue else DUE_SOON if c.due_soon else None),
             Column(self.tr("工单号"), lambda c: c.channel_ref or ""),
             Column(self.tr("反映人"), lambda c: f"{c.reporter_name} {c.reporter_phone_masked}".strip()),
             Column(self.tr("来源"), lambda c: self.sources.get(c.source, c.source)),

@@ -178,6 +178,9 @@ class CaseDetailPanel(QWidget):
         if case.overdue:
             overdue = self.tr("已超期")
             deadline = f"<span style='color:#c62828;font-weight:bold'>{deadline} {overdue}</span>"
+        elif case.due_soon:
+            soon = self.tr("临期（下一个工作日前到期）")
+            deadline = f"<span style='color:#e65100;font-weight:bold'>{deadline} {soon}</span>"
         number, registered, limit = self.tr("编号"), self.tr("登记"), self.tr("办理期限")
         reporter, place, content = self.tr("反映人"), self.tr("地点"), self.tr("诉求内容")
         lines = [
