@@ -14,6 +14,17 @@ DEFAULT_LANG = "zh_CN"
 # code: (zh_CN, en)
 CATALOGUE: dict[str, tuple[str, str]] = {
     # generic
+    # printed forms and attachments
+    "period_invalid": ("统计期间无效：开始日期不能晚于结束日期", "The period is invalid: it must start on or before its end"),
+    "attachment_too_large": ("附件过大（{size_mb} MB），单个附件不能超过 {max_mb} MB",
+                             "The file is too large ({size_mb} MB); an attachment may be at most {max_mb} MB"),
+    "attachment_type": ("不支持的附件类型：{kind}（可添加 JPEG、PNG 照片和 PDF 扫描件）",
+                        "Unsupported file type: {kind} (photos as JPEG or PNG, scans as PDF)"),
+    "attachment_unreadable": ("附件无法读取：{name}", "The file cannot be read: {name}"),
+    "attachment_owner": ("附件只能添加到事件、处置记录、任务反馈、户或人员", "Files attach to cases, case log entries, task feedback, households or persons"),
+    "attachment_missing": ("附件内容尚未下载，请联网同步后再打开", "The file has not been downloaded yet; sync online, then open it"),
+    "scan_no_code": ("扫描件上没有识别到表单二维码，请输入表单上的编号", "No form QR code was found on the scan; type the number printed on the form"),
+    "scan_unknown_record": ("找不到编号为 {number} 的记录", "No record numbered {number}"),
     "not_found": ("记录不存在或已删除（{entity}）", "The record does not exist or was deleted ({entity})"),
     "out_of_scope": ("该记录不在您负责的区域内", "This record is outside your area of responsibility"),
     "permission_denied": ("您的角色无权执行此操作：{action}", "Your role may not do this: {action}"),

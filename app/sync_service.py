@@ -32,7 +32,7 @@ from app.errors import UserFacingError
 
 # Re-exported: callers written before the review service moved import it from here.
 from app.outbox_review import OutboxReview, RecordSyncState, RejectedChange  # noqa: F401
-from app.reference_data import refresh_regions
+from app.reference_data import refresh_people, refresh_regions
 from app.services.context import beijing_now
 from db.base import synced_models
 from db.client import OutboxChange, RecordSeen, SyncState
@@ -262,6 +262,7 @@ class SyncService:
         database); later cycles keep it, so a no-op sync stays one push and one pull."""
         if not hasattr(transport, "request"):
             return  # an in-process transport (tests) has no reference endpoints
+        refresh_people(transport, self._sessions, time.time())
         with self._sessions() as session:
             if session.scalar(select(func.count()).select_from(Region)):
                 return

@@ -13,6 +13,7 @@ same category and township."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import String, and_, case, cast, func, or_, select
@@ -65,13 +66,6 @@ def _in_scope(column, scope: str):
 
 def _count(condition):
     return func.sum(case((condition, 1), else_=0))
-
-
-@dataclass(frozen=True)
-class Overview:
-    towns: list[Outcome]
-    categories: list[Outcome]
-    months: list[Outcome]
 
 
 def overview(session: Session, scope: str, today: dt.date, months: int = 12) -> Overview:
@@ -154,6 +148,38 @@ def whistle_response(session: Session, scope: str) -> list[WhistleFigure]:
             fig.arrived += 1
             fig.hours.append(max(0.0, (arrived - summoned).total_seconds() / 3600))
     return sorted(figures.values(), key=lambda f: (-(f.mean_hours or 0), f.department))
+
+
+@dataclass(frozen=True)
+class Overview:
+    towns: list[Outcome]
+    categories: list[Outcome]
+    months: list[Outcome]
+    whistles: list[WhistleFigure] = field(default_factory=list)
+    computed_at: dt.datetime | None = None
+
+
+# Outcome indicators are read as of a recent moment, not live: each scope's overview is computed at
+# most once per `max_age` seconds per server process (Settings.console_outcomes_seconds, 300 by
+# default); the case lists behind the figures are live.
+_overviews: dict[tuple[str, dt.date], Overview] = {}
+_overviews_lock = threading.Lock()
+
+
+def cached_overview(session: Session, scope: str, now: dt.datetime, max_age: int) -> Overview:
+    """The scope's overview with its whistle figures, computed again when older than `max_age` s."""
+    key = (scope, now.date())
+    with _overviews_lock:
+        found = _overviews.get(key)
+    if found is not None and found.computed_at and (now - found.computed_at).total_seconds() < max_age:
+        return found
+    fresh = overview(session, scope, now.date())
+    fresh = Overview(fresh.towns, fresh.categories, fresh.months, whistle_response(session, scope), now)
+    with _overviews_lock:
+        if len(_overviews) > 1000:
+            _overviews.clear()
+        _overviews[key] = fresh
+    return fresh
 
 
 @dataclass(frozen=True)

@@ -261,7 +261,7 @@ def test_leader_drills_from_on_time_rate_to_overdue_cases(person, server):
 
 def test_every_console_page_fits_1366_and_switches_to_english(person, server):
     for role, scope, dept, pages in (
-            ("city_admin", "", None, ["/admin/users", "/admin/devices", "/admin/catalogue", "/admin/codes",
+            ("city_admin", "", None, ["/admin/users", "/admin/devices", "/admin/catalogue", "/admin/codes", "/admin/code-tables",
                                       "/admin/audit", "/admin/channels", "/admin/builds"]),
             ("township_admin", TOWNSHIP, None, ["/admin/users", "/leader"]),
             ("department", "150422", "mz", ["/dept/issue", "/dept/catalogue"])):

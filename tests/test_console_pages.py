@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from db.ids import new_id
 from db.models import AuditEntry, Case, CaseWhistle, Task, TaskFeedback, TaskTarget
+from server.codes import code_entry_id
 from server.models import ChannelKey, ConsoleSession, RequestCatalogueEntry
 from tests.console_support import ConsoleClient, signed_in, texts
 from tests.server.fixtures import server_fixture  # noqa: F401
@@ -255,3 +256,41 @@ def test_channel_keys_are_created_and_rotated_and_builds_listed(server):
     assert second != first and status(first) == 401 and status(second) == 200
     assert admin.get("/admin/builds").status_code == 200
     assert signed_in(server, "township_admin", TOWNSHIP).get("/admin/channels").status_code == 403
+
+
+def _pulled_codes(client) -> dict[str, dict]:
+    found, cursor = {}, 0
+    while True:
+        page = client.pull(cursor, 2000).json()
+        found.update({r["record_id"]: r["fields"] for r in page["records"] if r["entity"] == "code_entry"})
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            return found
+
+
+def test_city_code_tables_and_local_additions_reach_the_clients(server):
+    admin = signed_in(server, "city_admin")
+    admin.get("/admin/code-tables?table=case_category")
+    entry = code_entry_id("case_category", "0101")
+    assert admin.post(f"/admin/code-tables/{entry}", {"label_zh": "", "label_en": ""}).status_code == 422
+    r = admin.post(f"/admin/code-tables/{entry}", {"label_zh": "邻里纠纷（含噪音）", "label_en": "Neighbour disputes",
+                                                    "active": "1"})
+    assert r.status_code == 200 and "已保存" in r.text
+    code = "99" + uuid.uuid4().hex[:4]
+    assert admin.post("/admin/code-tables", {"table": "case_category", "code": "0101", "label_zh": "x"}).status_code == 422
+    assert admin.post("/admin/code-tables", {"table": "case_category", "code": code, "label_zh": "<i>新类</i>",
+                                             "parent_code": "01"}).status_code == 200
+    township_admin = server.user_client("township_admin", TOWNSHIP)
+    local = new_id()
+    pushed = township_admin.push([township_admin.change("code_entry", local, {
+        "table": "case_category", "code": "L" + local[-4:], "label_zh": "本镇特色分类", "scope_prefix": TOWNSHIP,
+        "parent_code": "01", "attrs": {}, "sort_order": 999, "active": True})])
+    assert pushed.json()["results"][0]["outcome"] == "accepted", pushed.text
+    admin.get("/admin/codes")
+    assert "本镇特色分类" in admin.page
+    assert admin.post(f"/admin/codes/{local}/refuse").status_code == 200
+    codes = _pulled_codes(server.user_client("township_staff", TOWNSHIP))
+    assert codes[entry]["label_zh"] == "邻里纠纷（含噪音）"
+    assert codes[code_entry_id("case_category", code)]["label_zh"] == "<i>新类</i>"
+    assert codes[local]["active"] is False and codes[local]["attrs"]["city_review"] == "refuse"
+    assert "&lt;i&gt;新类&lt;/i&gt;" in admin.get("/admin/code-tables?table=case_category").text

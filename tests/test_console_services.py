@@ -84,3 +84,13 @@ def test_outcome_definitions(session):
     assert {o.key for o in outcomes.overview(session, "150422101", NOW.date()).towns} == {"150422101"}
     late = outcomes.case_list(session, "", outcomes.CaseFilter(township="150422100", which="overdue"), NOW.date())
     assert len(late) == 2
+
+
+def test_the_overview_is_reused_until_it_is_older_than_its_max_age(session):
+    first = outcomes.cached_overview(session, "150499", NOW, 300)
+    session.add(Case(id=new_id(), case_no="X1", source="1", request_type="1", category_code="01", title="c",
+                     registered_at=NOW, region_code="150499101201", status=10))
+    session.flush()
+    assert outcomes.cached_overview(session, "150499", NOW + dt.timedelta(seconds=299), 300) is first
+    later = outcomes.cached_overview(session, "150499", NOW + dt.timedelta(seconds=300), 300)
+    assert later is not first and [o.cases for o in later.towns] == [1] and later.computed_at > first.computed_at

@@ -58,7 +58,7 @@ def test_a_village_roster_imports_as_it_is(desk, sessions, tmp_path):
     source = desk.open_roster(path)
     fields = {c.label: c.field for c in source.layout.columns}
     assert fields["户号"] == "household_no" and fields["身份证号码"] == "id_number" and fields["手机号"] == "phone"
-    assert fields["家庭住址"] == "current_address" and fields["出生年月"] == "birth_date" and fields["序号"] is None
+    assert fields["家庭住址"] == "household_address" and fields["出生年月"] == "birth_date" and fields["序号"] is None
     assert source.check.unmapped == ("序号",) and not source.check.missing and not source.remembered
     preview = desk.preview_roster(path)
     assert preview.ok, preview.errors
@@ -85,10 +85,12 @@ def test_a_village_roster_imports_as_it_is(desk, sessions, tmp_path):
     assert desk.open_roster(path).remembered  # the confirmed mapping is kept for this layout
 
 
-@pytest.mark.parametrize("kind", ["gbk", "gb18030", "utf-8-sig", "utf-8", "xls", "two-row"])
+@pytest.mark.parametrize("kind", ["gbk", "gb18030", "utf-8-sig", "utf-8", "xls", "ods", "two-row"])
 def test_other_formats_and_layouts_read_the_same(desk, tmp_path, kind):
     if kind == "xls":
         path = rf.xls_roster(tmp_path / "roster.xls")
+    elif kind == "ods":
+        path = rf.ods_roster(tmp_path / "roster.ods")
     elif kind == "two-row":
         path = rf.two_row_header_xlsx(tmp_path / "two.xlsx")
     else:
@@ -172,15 +174,21 @@ def test_a_roster_of_existing_households_updates_field_by_field(desk, sessions, 
     desk.confirm_roster(path, desk.preview_roster(path).digest)
     members = [list(m) for m in rf.MEMBERS]
     members[1][9] = "13700009999"  # the son got a phone
-    members[3][10] = "西屯村五组8号"  # the wife moved
+    members[3][10] = "西屯村五组8号"  # household B's address corrected on one row only …
+    path2 = rf.village_roster_xlsx(tmp_path / "update.xlsx", [tuple(m) for m in members], merge=False)
+    messages = {(e.row, e.column): e.message for e in desk.preview_roster(path2).errors}
+    assert messages == {(7, "家庭住址"): "同一户的家庭住址不一致（第6行为“西屯村三组2号”）"}
+    members[2][10] = "西屯村五组8号"  # … and on both
     path2 = rf.village_roster_xlsx(tmp_path / "update.xlsx", [tuple(m) for m in members], merge=False)
     preview = desk.preview_roster(path2)
-    changed = {c.name: c.fields for c in preview.changes if c.action == "更新"}
-    assert changed == {"马小军": (FieldChange("手机号", "", "137****9999"),),
-                       "王秀英": (FieldChange("家庭住址", "西屯村三组2号", "西屯村五组8号"),)}
+    changed = {(c.entity, c.name): c.fields for c in preview.changes if c.action == "更新"}
+    assert changed == {("person", "马小军"): (FieldChange("手机号", "", "137****9999"),),
+                       ("household", "李明"): (FieldChange("家庭住址", "西屯村三组2号", "西屯村五组8号"),)}
     desk.confirm_roster(path2, preview.digest)
     assert person(sessions, "110101198001010010").phone == "13700009999"
-    assert person(sessions, "110101197203040029").current_address == "西屯村五组8号"
+    with sessions() as session:
+        assert session.scalar(select(Household.address).where(Household.household_no == rf.HOUSEHOLD_B)) \
+            == "西屯村五组8号"
 
 
 def test_the_clerk_changes_the_mapping_and_it_is_remembered(desk, sessions, tmp_path):

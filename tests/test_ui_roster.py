@@ -192,3 +192,16 @@ def test_short_household_numbers_take_the_village_chosen_in_the_wizard(qtbot, co
     assert "GBK" in wizard.summary.text() and wizard.preview.ok, wizard.preview.errors
     qtbot.mouseClick(wizard.apply_button, Qt.MouseButton.LeftButton)
     assert count(context, Household, Household.household_no.in_([village + "980001", village + "980002"])) == 2
+
+
+def test_cancel_while_the_roster_is_read_drops_the_result(qtbot, context, settings, tmp_path):
+    roster = rf.village_roster_xlsx(tmp_path / "花名册.xlsx", rf.members_in(village_of(context)))
+    runner = TaskRunner()
+    try:
+        _window, _dialogs, _register, wizard = start_wizard(qtbot, context, settings, tmp_path, roster, runner)
+        qtbot.mouseClick(wizard.cancel_button, Qt.MouseButton.LeftButton)  # while the worker reads
+        assert not wizard.isVisible()
+        qtbot.waitUntil(lambda: runner.pending == 0, timeout=10_000)
+        assert wizard.source is None and wizard.steps.currentIndex() == 0  # the late result was dropped
+    finally:
+        runner.shutdown()

@@ -226,6 +226,18 @@ def create_application(argv: list[str], settings: opts.Settings | None = None) -
     return app, settings
 
 
+def _update_offer(services: ClientServices, runner, dialogs: Dialogs, window: QWidget, language: str):
+    """The window's update offer, on the app's UpdateService (app/updates.py)."""
+    from app.updates import client_update_service
+    from ui.update_offer import UpdateOffer
+
+    def make_service(online: bool):
+        return client_update_service(services.context, services.enrolment if online else None)
+
+    return UpdateOffer(make_service, runner, dialogs, window,
+                       lambda error: show_error(dialogs, window, error, language))
+
+
 def quit_on_signals(app: QApplication) -> QTimer:
     """SIGTERM and SIGINT (Ctrl+C in the terminal) close the client as the window's close button does,
     so `run`'s callers still clean up (the demo stops its server). Python runs signal handlers only when
@@ -262,7 +274,10 @@ def run(argv: list[str], database_path: Path | None = None, secrets=None) -> int
         window.show_page("settings")
         window.sync_bar.show_notice(translate(
             "MainWindow", "本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。"), 600_000)
+    offer = _update_offer(services, runner, dialogs, window, settings.get(opts.LANGUAGE))
+    offer.offer_waiting()
     if services.sync is not None and services.enrolled:
+        window.sync_bar.sync_finished.connect(offer.after_sync)
         window.sync_bar.sync_if_never_synced()  # a just-enrolled device fetches its scope while the window shows
         minutes = settings.get(opts.AUTO_SYNC_MINUTES)
         if minutes > 0:

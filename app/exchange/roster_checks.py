@@ -27,7 +27,8 @@ HEAD_RELATION = "02"
 CODED = {"gender": "gender", "ethnicity": "ethnicity", "relation_to_head": "relation_to_head",
          "education": "education", "political_status": "political_status",
          "marital_status": "marital_status", "residence_type": "residence_type"}
-MAX_LENGTH = {"name": 50, "head_name": 50, "current_address": 200, "hukou_address": 200, "notes": 1000}
+MAX_LENGTH = {"name": 50, "head_name": 50, "current_address": 200, "household_address": 200, "hukou_address": 200,
+              "notes": 1000}
 REQUIRED = ("household_no", "name", "relation_to_head", "id_number")
 
 
@@ -215,6 +216,11 @@ def _check_one_household(members: list[Draft], labels: dict[str, str], registere
     for extra in heads[1:]:
         extra.errors.append(RowError(extra.row, labels["relation_to_head"],
                                      f"同一户只能有一位户主（第{heads[0].row}行已是户主）"))
+    addressed = [d for d in members if d.values.get("household_address")]
+    for d in addressed[1:]:
+        if d.values["household_address"] != addressed[0].values["household_address"]:
+            d.errors.append(RowError(d.row, labels["household_address"], f"同一户的{labels['household_address']}不一致"
+                                     f"（第{addressed[0].row}行为“{addressed[0].values['household_address']}”）"))
     head_name = heads[0].values.get("name") if heads else registered_head
     if head_name is None:
         named = [d for d in members if d.head_name]

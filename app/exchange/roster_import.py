@@ -151,19 +151,23 @@ class _Planner:
     def _changes(self, existing: object | None, diff: dict) -> tuple[FieldChange, ...]:
         if existing is None:
             return ()
-        return tuple(FieldChange(self.labels.get(k, FIELD_HEADERS.get(k, k)), self.shown(k, getattr(existing, k)),
-                                 self.shown(k, v)) for k, v in diff.items())
+        source = {"address": "household_address"} if isinstance(existing, Household) else {}
+        return tuple(FieldChange(self.labels.get(source.get(k, k), FIELD_HEADERS.get(source.get(k, k), k)),
+                                 self.shown(k, getattr(existing, k)), self.shown(k, v)) for k, v in diff.items())
 
     def household(self, number: str, members: list[Draft]) -> tuple[tuple, PlannedChange]:
         head = next((d for d in members if d.is_head), None)
         existing = self.register.households.get(number)
         wanted: dict = {}
         grid = next((d.values["grid_code"] for d in members if d.values.get("grid_code")), None)
+        address = next((d.values["household_address"] for d in members if d.values.get("household_address")), None)
         if existing is None:
             wanted = {"household_no": number, "region_code": number[:12]}
             if head is not None:
                 wanted.update({k: head.values[s] for k, s in (("address", "current_address"), ("phone", "phone"))
                                if head.values.get(s)})
+        if address:  # a 家庭住址 column is the household's address: new, or corrected in bulk
+            wanted["address"] = address
         if grid:
             wanted["grid_code"] = grid
         diff = _diff(existing, wanted)
@@ -175,6 +179,8 @@ class _Planner:
     def person(self, d: Draft) -> tuple[tuple, PlannedChange]:
         existing = self.register.persons.get(d.values["id_number"])
         wanted = {k: v for k, v in d.values.items() if k in PERSON_FIELDS and v is not None}
+        if existing is None and "current_address" not in wanted and d.values.get("household_address"):
+            wanted["current_address"] = d.values["household_address"]  # a new member lives at the household
         if existing is not None and existing.relation_to_head == HEAD_RELATION and wanted.get("relation_to_head") == "01":
             wanted.pop("relation_to_head")  # 本人 on the head's row is how villages write 户主
         diff = _diff(existing, wanted)

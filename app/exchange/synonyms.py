@@ -28,8 +28,8 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "birth_date": ("出生日期", "出生年月", "出生年月日", "生日", "出生时间"),
     "ethnicity": ("民族",),
     "phone": ("联系电话", "手机号", "手机号码", "手机", "电话", "电话号码", "联系方式", "联系电话(手机)"),
-    "current_address": ("现住址", "家庭住址", "住址", "居住地址", "现居住地址", "家庭地址", "地址", "现住地址",
-                        "居住地"),
+    "current_address": ("现住址", "住址", "居住地址", "现居住地址", "地址", "现住地址", "居住地"),
+    "household_address": ("家庭住址", "家庭地址", "户住址", "户地址"),  # the household's, shown in the 户 list
     "residence_type": ("人员类别", "人口类型", "居住类型", "居住状态", "人员类型"),
     "education": ("文化程度", "学历", "受教育程度"),
     "political_status": ("政治面貌",),

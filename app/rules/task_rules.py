@@ -100,3 +100,4 @@ class Progress:
 def progress(handled_flags: list[bool] | tuple[bool, ...]) -> Progress:
     """Progress from the handled flags of the linked households."""
     return Progress(handled=sum(1 for flag in handled_flags if flag), total=len(handled_flags))
+

@@ -1192,7 +1192,7 @@
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="263"/>
+        <location filename="../../ui/app.py" line="275"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -3018,6 +3018,37 @@ Phone: %3</translation>
         <location filename="../../ui/taskdesk/labels.py" line="16"/>
         <source>已退回</source>
         <translation>Returned</translation>
+    </message>
+</context>
+<context>
+    <name>UpdateOffer</name>
+    <message>
+        <location filename="../../ui/update_offer.py" line="53"/>
+        <location filename="../../ui/update_offer.py" line="64"/>
+        <location filename="../../ui/update_offer.py" line="67"/>
+        <location filename="../../ui/update_offer.py" line="80"/>
+        <source>软件更新</source>
+        <translation>Software update</translation>
+    </message>
+    <message>
+        <location filename="../../ui/update_offer.py" line="53"/>
+        <source>新版本 %1 已下载并通过签名校验，下次启动时可以安装。</source>
+        <translation>Version %1 has been downloaded and its signature verified; it can be installed at the next start.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/update_offer.py" line="63"/>
+        <source>新版本 %1 已下载并通过签名校验。现在安装吗？</source>
+        <translation>Version %1 has been downloaded and its signature verified. Install it now?</translation>
+    </message>
+    <message>
+        <location filename="../../ui/update_offer.py" line="67"/>
+        <source>这是开发环境，不能自动安装。安装文件：%1</source>
+        <translation>This is a development installation and cannot install automatically. The build file: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/update_offer.py" line="80"/>
+        <source>新版本已安装到 %1，请从那里启动。</source>
+        <translation>The new version is installed in %1; start it from there.</translation>
     </message>
 </context>
 <context>

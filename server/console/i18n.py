@@ -123,6 +123,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "Builds are signed and published with the release key from the command line; withdraw or reinstate them here."),
     "platform": ("平台", "Platform"), "version": ("版本", "Version"), "file": ("文件", "File"), "size_mb": ("大小（MB）", "Size (MB)"),
     "withdrawn": ("已撤回", "Withdrawn"), "withdraw": ("撤回", "Withdraw"), "reinstate": ("恢复", "Reinstate"),
+    "nav_code_tables": ("市级代码表", "City code tables"), "code_tables_title": ("市级代码表（修改后随同步下发）", "City code tables (published by sync)"),
+    "label_zh": ("中文名称", "Chinese label"), "label_en": ("英文名称", "English label"),
+    "add_code": ("新增代码", "Add a code"), "parent_code": ("上级代码", "Parent code"), "code_exists": ("该代码已存在。", "This code already exists."),
     # leader
     "nav_overview": ("治理成效", "Outcomes"), "nav_burden": ("基层减负", "Village burden"),
     "overview_title": ("治理成效（按乡镇）", "Outcomes by township"),
@@ -140,7 +143,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cs_30": ("分派", "Dispatched"), "cs_40": ("签收", "Signed"), "cs_45": ("退单", "Returned"),
     "cs_50": ("处置中", "Handling"), "cs_55": ("延期申请", "Extension asked"), "cs_60": ("回单待审", "Submitted"),
     "cs_70": ("办结", "Closed"), "cs_80": ("已回访", "Revisited"), "cs_90": ("归档", "Archived"),
-    "case_status": ("事件状态", "Case status"), "no_login_counting": ("只统计结果，不统计登录或录入次数。",
+    "case_status": ("事件状态", "Case status"),
+    "as_of": ("数据截至 {time}（每 5 分钟更新；明细列表为实时）。", "Figures as of {time} (refreshed every 5 minutes; the lists are live)."), "no_login_counting": ("只统计结果，不统计登录或录入次数。",
                                                                      "Outcomes only: logins and entries are not counted."),
 }
 

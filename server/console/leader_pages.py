@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from server import outcomes
 from server.console.web import ConsoleUser, render, require
-from server.deps import db_session
+from server.department_work import region_names
+from server.deps import db_session, settings_of
 from server.intake import beijing_now
 
 router = APIRouter(prefix="/leader", include_in_schema=False)
@@ -23,10 +24,10 @@ def _pct(value: float | None) -> str:
 
 @router.get("")
 def overview(request: Request, who: ConsoleUser = Depends(readers), session: Session = Depends(db_session)):
-    today = beijing_now().date()
-    figures = outcomes.overview(session, who.scope, today)
+    figures = outcomes.cached_overview(session, who.scope, beijing_now(),
+                                       settings_of(request).console_outcomes_seconds)
     return render(request, "leader_overview.html", who, towns=figures.towns, categories=figures.categories, pct=_pct,
-                  whistles=outcomes.whistle_response(session, who.scope),
+                  whistles=figures.whistles, computed_at=figures.computed_at,
                   departments=outcomes.code_labels(session, "department"),
                   months=figures.months)
 
@@ -46,5 +47,7 @@ def cases(request: Request, who: ConsoleUser = Depends(readers), session: Sessio
     f = outcomes.CaseFilter(township if township.isdigit() else "", category[:10], month[:7],
                             which if which in ("all", "overdue") else "all")
     rows = outcomes.case_list(session, who.scope, f, beijing_now().date())
+    town = region_names(session, {f.township}).get(f.township, f.township) if f.township else ""
     return render(request, "leader_cases.html", who, rows=rows, f=f, labels=outcomes.category_labels(session),
+                  town=town,
                   today=beijing_now().date())
