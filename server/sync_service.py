@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from db.base import synced_models
-from db.models import Person, TaskFeedback, TaskTarget
+from db.models import Person, Task, TaskFeedback, TaskTarget
 from server import store as sync_store
 from server.deps import Principal
 from server.idcheck import RESIDENT_ID, valid_resident_id
@@ -185,6 +185,13 @@ def _assigned_extras(session: Session, prefix: str, page: Page) -> list[PulledRe
             RecordVersion.entity == entity, RecordVersion.server_seq > page.cursor,
             RecordVersion.server_seq <= page.next_cursor, condition)).all()
         extras += [r for r in load_records(session, cls, heads) if (r.entity, r.record_id) not in have]
+    # A target newly assigned to the village brings its task, whenever the task itself last changed.
+    task_ids = {r.fields.get("task_id") for r in extras if r.entity == "task_target"} - {None}
+    if task_ids:
+        heads = session.execute(select(RecordVersion.record_id, RecordVersion.server_seq).where(
+            RecordVersion.entity == "task", RecordVersion.record_id.in_(task_ids),
+            RecordVersion.server_seq <= page.next_cursor)).all()
+        extras += [r for r in load_records(session, Task, heads) if ("task", r.record_id) not in have]
     return extras
 
 
