@@ -275,3 +275,31 @@ def test_a_village_numbering_households_1_2_3_imports_into_the_chosen_village(de
         assert set(session.scalars(select(Household.household_no))) == {rf.HOUSEHOLD_A, rf.HOUSEHOLD_B}
     with pytest.raises(ScopeError):
         desk.preview_roster(path, village="150402002201")  # a village of another township
+
+
+def test_households_move_to_another_grid_through_the_same_preview(desk, sessions, tmp_path):
+    from db.models import Region
+
+    with sessions() as session:
+        session.add_all([Region(code=rf.VILLAGE + "001", name="一网格", level=6, parent_code=rf.VILLAGE),
+                         Region(code=rf.VILLAGE + "002", name="二网格", level=6, parent_code=rf.VILLAGE)])
+        session.commit()
+    path = rf.village_roster_xlsx(tmp_path / "first.xlsx")
+    desk.confirm_roster(path, desk.preview_roster(path).digest)
+    wb = load_workbook(path)
+    sheet = wb.active
+    sheet.cell(3, 14).value = "网格"
+    for row, grid in ((4, "二网格"), (5, "二网格"), (6, rf.VILLAGE + "001"), (7, rf.VILLAGE + "001")):
+        sheet.cell(row, 14).value = grid
+    sheet.cell(8, 14).value = None
+    wb.save(tmp_path / "moves.xlsx")
+    preview = desk.preview_roster(tmp_path / "moves.xlsx")
+    moves = {c.household_no: c.fields for c in preview.changes if c.entity == "household" and c.action == "更新"}
+    assert moves == {rf.HOUSEHOLD_A: (FieldChange("网格", "", "二网格"),),
+                     rf.HOUSEHOLD_B: (FieldChange("网格", "", "一网格"),)}
+    desk.confirm_roster(tmp_path / "moves.xlsx", preview.digest)
+    assert person(sessions, "110101198001010010").grid_code == rf.VILLAGE + "002"  # members move along
+    sheet.cell(4, 14).value = "三网格"
+    wb.save(tmp_path / "bad-grid.xlsx")
+    messages = {(e.row, e.column): e.message for e in desk.preview_roster(tmp_path / "bad-grid.xlsx").errors}
+    assert messages == {(4, "网格"): "“三网格”不是本村（社区）的网格"}
