@@ -63,7 +63,7 @@ def test_a_village_roster_imports_as_it_is(desk, sessions, tmp_path):
     preview = desk.preview_roster(path)
     assert preview.ok, preview.errors
     assert (preview.households_new, preview.persons_new) == (2, 4)
-    assert any("表尾2行" in w for w in preview.warnings)  # 合计 and 制表人 are not data
+    assert any("表尾2行" in w.message for w in preview.warnings)  # 合计 and 制表人 are not data
     result = desk.confirm_roster(path, preview.digest)
     assert result.records_written == 6
     son, wife = person(sessions, "110101198001010010"), person(sessions, "110101197203040029")
@@ -100,7 +100,7 @@ def test_other_formats_and_layouts_read_the_same(desk, tmp_path, kind):
     assert preview.persons_new == (2 if kind == "two-row" else 4)
     encoding = {"gbk": "GBK/GB18030", "gb18030": "GBK/GB18030", "utf-8-sig": "UTF-8", "utf-8": "UTF-8"}
     if kind in encoding:
-        assert f"按 {encoding[kind]} 编码读取" in preview.warnings  # shown, never guessed silently
+        assert f"按 {encoding[kind]} 编码读取" in [w.message for w in preview.warnings]  # shown, never guessed
 
 
 def test_every_problem_is_reported_at_its_row(desk, sessions, tmp_path):
@@ -303,3 +303,15 @@ def test_households_move_to_another_grid_through_the_same_preview(desk, sessions
     wb.save(tmp_path / "bad-grid.xlsx")
     messages = {(e.row, e.column): e.message for e in desk.preview_roster(tmp_path / "bad-grid.xlsx").errors}
     assert messages == {(4, "网格"): "“三网格”不是本村（社区）的网格"}
+
+
+def test_problems_read_in_english_too(desk, tmp_path):
+    members = [list(m) for m in rf.MEMBERS]
+    members[0][6] = "110101195502140024"
+    members[1][3] = "户主"
+    path = rf.village_roster_xlsx(tmp_path / "en.xlsx", [tuple(m) for m in members])
+    preview = desk.preview_roster(path)
+    english = {(e.row, e.text("en")) for e in preview.errors}
+    assert (4, "The ID number's check character is wrong; please re-check it") in english
+    assert (5, "A household has one head only (row 4 is the head already)") in english
+    assert all(not any("\u4e00" <= ch <= "\u9fff" for ch in w.text("en")) for w in preview.warnings)
