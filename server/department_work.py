@@ -7,12 +7,14 @@ department's own tasks are read — never the register."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from db.models import Region, Task, TaskFeedback, TaskTarget
+from server import store as sync_store
 
 STATUSES = ("10", "20", "30", "40")  # 未接收, 进行中, 已完成, 已退回
 COMPLETED = "30"
@@ -57,6 +59,36 @@ class GridRow:
     counts: dict[str, int] = field(default_factory=dict)
     overdue: int = 0
     total: int = 0
+
+
+# The grid of a department as last computed, with the key it was computed under: the store's
+# committed cursor (every sync change, anywhere, moves it) and how many of the department's tasks
+# are past due (a task crossing its deadline changes the overdue counts). While both are unchanged
+# the grid cannot have changed, so it is served again without scanning the targets.
+_grids: dict[str, tuple[tuple[int, int], list[GridRow]]] = {}
+_grids_lock = threading.Lock()
+
+
+def forget_grids() -> None:
+    with _grids_lock:
+        _grids.clear()
+
+
+def current_progress_grid(session: Session, department_code: str, now: dt.datetime) -> list[GridRow]:
+    """`progress_grid`, computed again only when a sync change or a passed deadline may have changed it."""
+    past_due = session.scalar(select(func.count()).select_from(Task).where(
+        Task.department_code == department_code, Task.deleted.is_(False), Task.due_at < now)) or 0
+    key = (sync_store.current_cursor(session), past_due)
+    with _grids_lock:
+        found = _grids.get(department_code)
+    if found is not None and found[0] == key:
+        return found[1]
+    grid = progress_grid(session, department_code, now)
+    with _grids_lock:
+        if len(_grids) > 500:
+            _grids.clear()
+        _grids[department_code] = (key, grid)
+    return grid
 
 
 def _own_targets(department_code: str):

@@ -13,7 +13,8 @@ from app.sync_service import DeviceLocked, client_sync
 from db.engine import open_local, session_factory
 from db.models import Household
 from sync.capture import install_capture
-from sync.http_transport import HttpTransport, UpgradeNeeded
+from sync.http_transport import HttpTransport
+from sync.transport import UpgradeNeeded
 from tests.client_sync_support import MemoryKeyring
 from tests.server.live import PASSWORD, live_server
 
@@ -239,14 +240,11 @@ class BreakingTransport:
     def __getattr__(self, name):
         return getattr(self.inner, name)
 
-    def snapshot(self):
-        return self.snapshot_from(None)
-
-    def snapshot_from(self, after):
-        from sync.http_transport import Offline
+    def snapshot(self, after=None):
+        from sync.transport import Offline
 
         self.positions.append(after)
-        for i, chunk in enumerate(self.inner.snapshot_from(after)):
+        for i, chunk in enumerate(self.inner.snapshot(after)):
             if self.break_after is not None and i == self.break_after:
                 raise Offline("offline")
             self.handed_on += chunk.size

@@ -14,7 +14,15 @@ from db.ids import new_id
 from db.models import Case, Task, TaskTarget
 from server import outcomes
 from server.db import make_server_engine, session_factory, upgrade
-from server.department_work import TargetFilter, progress_grid, target_rows
+from server.department_work import (
+    TargetFilter,
+    current_progress_grid,
+    forget_grids,
+    progress_grid,
+    target_rows,
+)
+from server.store import init_store
+from server.store.tables import SyncCounter
 
 NOW = dt.datetime(2026, 12, 6, 10, 0)
 
@@ -94,3 +102,18 @@ def test_the_overview_is_reused_until_it_is_older_than_its_max_age(session):
     assert outcomes.cached_overview(session, "150499", NOW + dt.timedelta(seconds=299), 300) is first
     later = outcomes.cached_overview(session, "150499", NOW + dt.timedelta(seconds=300), 300)
     assert later is not first and [o.cases for o in later.towns] == [1] and later.computed_at > first.computed_at
+
+
+def test_the_grid_is_served_again_until_a_sync_change_or_a_deadline_passes(session):
+    forget_grids()
+    init_store(session)
+    task = _task(session, "wj", 2, {"150422100": "10"})
+    first = current_progress_grid(session, "wj", NOW)
+    assert current_progress_grid(session, "wj", NOW) is first and first[0].overdue == 0
+    session.add(TaskTarget(id=new_id(), task_id=task.id, region_code="150422101", status="10"))
+    session.get(SyncCounter, 1).last_seq += 1  # what every sync change does
+    session.flush()
+    second = current_progress_grid(session, "wj", NOW)
+    assert second is not first and sum(row.total for row in second) == 2
+    later = current_progress_grid(session, "wj", NOW + dt.timedelta(days=3))  # the task is now past due
+    assert later is not second and sum(row.overdue for row in later) == 2

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, SyncedMixin
+from db.base import Base, DuplicateKey, SyncedMixin
 
 _DEFERRED = {"deferrable": True, "initially": "DEFERRED"}
 
@@ -47,6 +47,13 @@ class Household(SyncedMixin, Base):
     merged_into: Mapped[str | None] = mapped_column(String(36))
 
 
+def _person_search_keys(row: dict) -> dict[str, str]:
+    """A person row's derived search keys (db.search_keys), for loads that bypass the flush hook."""
+    from db.search_keys import person_search_keys  # db.search_keys imports this module
+
+    return person_search_keys(row.get("name") or "", row.get("id_number"), row.get("phone"))
+
+
 class Person(SyncedMixin, Base):
     """人员: a member of a household. `region_code`/`grid_code` follow the household so scope is a
     prefix test on the row itself. The `search_*` columns are derived locally and never synced."""
@@ -54,6 +61,9 @@ class Person(SyncedMixin, Base):
     __tablename__ = "persons"
     __sync_entity__ = "person"
     __sync_kind__ = "record"
+    # a second live person with the same resident ID number is flagged for review, never refused
+    __sync_duplicate_key__ = DuplicateKey("id_number", {"id_type": "01"}, "duplicate_id")
+    __sync_derive__ = staticmethod(_person_search_keys)
 
     household_id: Mapped[str | None] = mapped_column(
         ForeignKey("households.id", **_DEFERRED), index=True

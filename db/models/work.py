@@ -40,6 +40,8 @@ class TaskTarget(SyncedMixin, Base):
     __tablename__ = "task_targets"
     __sync_entity__ = "task_target"
     __sync_kind__ = "record"
+    # 10 未接收, 20 进行中, 30 已完成, 40 已退回: 已退回 ranks with 已完成 (both end the township's part)
+    __sync_status_rank__ = {"10": 1, "20": 2, "30": 3, "40": 3}
 
     task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", **_DEFERRED), index=True)
     region_code: Mapped[str] = mapped_column(String(12), index=True)
