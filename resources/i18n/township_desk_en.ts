@@ -1976,67 +1976,97 @@ Phone: %3</translation>
 <context>
     <name>ReportsPage</name>
     <message>
-        <location filename="../../ui/reports/page.py" line="38"/>
+        <location filename="../../ui/reports/page.py" line="43"/>
         <source>工作概况</source>
         <translation>Work overview</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="40"/>
+        <location filename="../../ui/reports/page.py" line="45"/>
         <source>未完成任务</source>
         <translation>Open tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="40"/>
+        <location filename="../../ui/reports/page.py" line="45"/>
         <source>超期任务</source>
         <translation>Overdue tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="41"/>
+        <location filename="../../ui/reports/page.py" line="46"/>
         <source>在办事件</source>
         <translation>Open cases</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="41"/>
+        <location filename="../../ui/reports/page.py" line="46"/>
         <source>超期事件</source>
         <translation>Overdue cases</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="42"/>
+        <location filename="../../ui/reports/page.py" line="47"/>
         <source>已办结事件</source>
         <translation>Closed cases</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="53"/>
+        <location filename="../../ui/reports/page.py" line="60"/>
+        <source>本月</source>
+        <translation>This month</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="60"/>
+        <source>上月</source>
+        <translation>Last month</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="61"/>
+        <source>本季度</source>
+        <translation>This quarter</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="61"/>
+        <source>全部时间</source>
+        <translation>All time</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="62"/>
+        <source>自定义</source>
+        <translation>Custom</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="83"/>
         <source>打印</source>
         <translation>Print</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="54"/>
+        <location filename="../../ui/reports/page.py" line="84"/>
         <source>统计汇总表（本辖区，供上级检查）</source>
         <translation>Inspection summary (your area)</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="58"/>
+        <location filename="../../ui/reports/page.py" line="88"/>
         <source>导出该村全部户情登记表</source>
         <translation>Export all household cards of the village</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="65"/>
+        <location filename="../../ui/reports/page.py" line="94"/>
+        <source>统计期间</source>
+        <translation>Period</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="96"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="66"/>
+        <location filename="../../ui/reports/page.py" line="97"/>
         <source>打印件带有水印（用户、时间、用途），每次打印均记入审计日志。</source>
         <translation>Prints carry a watermark (user, time, purpose); every print is recorded in the audit log.</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="94"/>
+        <location filename="../../ui/reports/page.py" line="127"/>
         <source>统计汇总表</source>
         <translation>Inspection summary</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="102"/>
+        <location filename="../../ui/reports/page.py" line="136"/>
         <source>导出户情登记表</source>
         <translation>Export household cards</translation>
     </message>
@@ -2209,7 +2239,7 @@ Phone: %3</translation>
     <message>
         <location filename="../../ui/roster/wizard.py" line="121"/>
         <source>户号只是村里的编号（如 12、3-12）时，所属村（社区）：</source>
-        <translation>If household numbers are the village's own (like 12, 3-12), the village:</translation>
+        <translation>If household numbers are the village&apos;s own (like 12, 3-12), the village:</translation>
     </message>
     <message>
         <location filename="../../ui/roster/wizard.py" line="135"/>
