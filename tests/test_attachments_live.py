@@ -102,9 +102,19 @@ def added_sha(desk: Desk, case_id: str) -> str:
         return s.scalar(select(Attachment.sha256).where(Attachment.owner_id == case_id))
 
 
+def _pushed_case(client, region: str) -> str:
+    case_id = new_id()
+    fields = {"case_no": f"SJ20261126-{case_id[-4:]}", "source": "1", "request_type": "3", "category_code": "0201",
+              "title": "消防通道被杂物堵塞", "registered_at": "2026-11-26T09:00:00", "region_code": region,
+              "status": 10}
+    r = client.push([client.change("case", case_id, fields)])
+    assert r.status_code == 200 and r.json()["results"][0]["outcome"] == "accepted", r.text
+    return case_id
+
+
 def _pushed_attachment(client, region: str, data: bytes, mime: str = "image/jpeg", size: int | None = None) -> str:
     sha = hashlib.sha256(data).hexdigest()
-    fields = {"owner_entity": "case", "owner_id": new_id(), "region_code": region, "grid_code": None, "sha256": sha,
+    fields = {"owner_entity": "case", "owner_id": _pushed_case(client, region), "region_code": region, "grid_code": None, "sha256": sha,
               "size": len(data) if size is None else size, "mime": mime, "filename": "x.jpg", "caption": "",
               "thumb_sha256": None, "taken_at": None, "added_by": "t", "added_at": "2026-11-26T09:00:00",
               "printed_version": None}
