@@ -195,6 +195,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "roster_excel_number": ("{label}被Excel存成了数字，只保留了前15位（{kept}…），末尾数字已丢失；请把该列设为文本格式后重新录入完整号码",
                             "{label} was stored by Excel as a number: only the first 15 digits ({kept}…) are left; "
                             "format the column as text and type the full number again"),
+    "roster_excel_scientific": ("{label}为“{shown}”：Excel把号码存成了数字并显示为科学计数法，末尾数字已丢失；"
+                                "请把该列设为文本格式后重新录入完整号码",
+                                "{label} reads “{shown}”: Excel stored the number as a number in scientific notation "
+                                "and lost its last digits; format the column as text and type the full number again"),
     "roster_unknown_value": ("“{value}”不是有效的{label}，请从代码表中选择",
                              "“{value}” is not a valid {label}; choose one from the code table"),
     "roster_local_household_no": ("{label}“{value}”是村里的户号：导入时请选择所属村（社区），按村代码补全为18位户编号",
