@@ -143,16 +143,17 @@ def _register_page(shell: Shell, status_bar: SyncStatusBar, printer: Printer, on
     transport = shell.services.enrolment.transport if shell.services and shell.services.enrolled else None
     panel = HouseholdPanel(ctx, runner, shell.dialogs, shell.forms or RegisterForms(), on_error, language, printer,
                            history=HistoryDesk(ctx, transport))
-    roster = _roster_tools(shell, on_error, lambda _result: status_bar.refresh())
+    roster = _roster_tools(shell, on_error, lambda _result: status_bar.refresh(), language)
     register = RegisterPage(ctx.register, panel, runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS),
                             settings=shell.settings, roster=roster)
     return register
 
 
-def _roster_tools(shell: Shell, on_error: Callable, on_imported: Callable | None = None):
+def _roster_tools(shell: Shell, on_error: Callable, on_imported: Callable | None = None, language: str = "zh_CN"):
     from ui.roster.tools import RosterTools
 
-    return RosterTools(shell.context, shell.runner, shell.dialogs, on_error, shell.documents_dir, on_imported)
+    return RosterTools(shell.context, shell.runner, shell.dialogs, on_error, shell.documents_dir, on_imported,
+                       language)
 
 
 def _task_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
