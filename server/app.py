@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix=API_PREFIX)
     mount_console(app)
     install_landing_pages(app, API_PREFIX)
+    app.include_router(sync.proxy_router, prefix=API_PREFIX)
     install_error_handlers(app)
     # Level 6, not starlette's 9: a 1,000-record pull page (410 kB) compresses in 4.4 ms instead of 16.7 ms
     # for 6 % more bytes (51 kB vs 48 kB), measured on the demo township.
