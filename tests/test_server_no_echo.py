@@ -21,11 +21,13 @@ def _cursor(client) -> int:
             return cursor
 
 
-def _new_households(client, count: int) -> list[str]:
+def _new_households(client, count: int, seqs: dict | None = None) -> list[str]:
     ids = [new_id() for _ in range(count)]
     r = client.push([client.change("household", hid, {"household_no": f"{VILLAGE}{int(hid[-6:], 16) % 10**6:06d}",
                                                       "region_code": VILLAGE}) for hid in ids])
     assert r.status_code == 200 and {a["outcome"] for a in r.json()["results"]} == {"accepted"}, r.text
+    if seqs is not None:
+        seqs.update(zip(ids, (a["server_seq"] for a in r.json()["results"]), strict=True))
     return ids
 
 
@@ -39,8 +41,11 @@ def test_own_changes_come_back_as_echoes_and_to_everyone_else_as_records(server)
     mine = server.user_client("village_cadre", VILLAGE)
     other = server.user_client("village_cadre", VILLAGE)
     start = _cursor(mine)
-    created = _new_households(mine, 3)
-    answers = mine.push([mine.change("household", created[0], {"notes": "我改的"})]).json()["results"]
+    seqs: dict[str, int] = {}
+    created = _new_households(mine, 3, seqs)
+    # an edit based on the version the device holds (its base reaches the head)
+    answers = mine.push([mine.change("household", created[0], {"notes": "我改的"},
+                                     base={"notes": seqs[created[0]]})]).json()["results"]
     page = _page(mine, start)
     assert not {r["record_id"] for r in page["records"]} & set(created)
     echoes = {e[1]: e[2] for e in page["echoes"]}
@@ -63,6 +68,23 @@ def test_a_record_another_device_also_changed_comes_back_whole(server):
     [record] = [r for r in page["records"] if r["record_id"] == hid]
     assert record["fields"]["address"] == "他填的地址" and record["fields"]["notes"] == "我的备注"
     assert hid not in {e[1] for e in page.get("echoes", [])}
+
+
+def test_an_edit_not_based_on_the_latest_version_comes_back_whole(server):
+    """Another device changed the record after the version this device's edit was based on: the
+    device may never have received that change (a pull serves a record once, at its latest
+    version), so its own later edit does not make the record an echo."""
+    mine = server.user_client("village_cadre", VILLAGE)
+    other = server.user_client("village_cadre", VILLAGE)
+    seqs: dict[str, int] = {}
+    [hid] = _new_households(mine, 1, seqs)
+    assert other.push([other.change("household", hid, {"address": "他填的地址"})]).status_code == 200
+    between = _cursor(other)  # past the other device's change, as a pull that never carried the record
+    r = mine.push([mine.change("household", hid, {"notes": "我的备注"}, base={"notes": seqs[hid]})])
+    assert r.json()["results"][0]["outcome"] == "accepted"
+    page = _page(mine, between)
+    [record] = [r for r in page["records"] if r["record_id"] == hid]
+    assert record["fields"]["address"] == "他填的地址"
 
 
 def test_a_merge_that_kept_another_value_comes_back_whole(server):

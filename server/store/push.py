@@ -243,7 +243,7 @@ class SqlMergeStore:
             entity=change.entity, record_id=change.record_id, op=change.op, fields=decision.written,
             hlc=hlc, region_code=new_region,
             old_region_code=old_region if old_region is not None and old_region != new_region else None,
-            recorded_at=self.now, echo=_echo(change, decision, old_region, new_region)))
+            recorded_at=self.now, echo=_echo(change, decision, state, old_region, new_region)))
         self._reviews += [_review_row(review, change, seq, new_region, self.now) for review in decision.reviews]
         return seq
 
@@ -370,9 +370,15 @@ def _number_and_write(session: Session, count: int, log: list[dict], answers: li
     return list(session.execute(_NUMBER_AND_WRITE, params).scalar_one())
 
 
-def _echo(change: Change, decision: Decision, old_region: str | None, new_region: str) -> bool:
-    """Whether the pushing device already holds what this change wrote (ChangeLogEntry.echo)."""
-    return (decision.written == change.fields and not decision.reviews
+def _echo(change: Change, decision: Decision, state: RecordState | None, old_region: str | None,
+          new_region: str) -> bool:
+    """Whether the pushing device holds exactly what the record is after this change
+    (ChangeLogEntry.echo): the change was based on the record's latest version (its `base` reaches
+    the head it was merged onto: the device had everything before it) and took effect as sent —
+    every field written with the value sent, no review, no move. A record whose every change after a
+    pull's cursor is such an echo of the pulling device is not sent back to it."""
+    based_on_head = state is None or min((change.base.get(n, 0) for n in change.fields), default=0) >= state.seq
+    return (based_on_head and decision.written == change.fields and not decision.reviews
             and (old_region is None or old_region == new_region))
 
 
