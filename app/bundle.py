@@ -21,10 +21,10 @@ from app.errors import UserFacingError
 from db.ids import new_id
 from sync.bundle_format import KIND_ANSWER, KIND_OUTBOX, BundleError, OpenedBundle, open_bundle, seal
 from sync.capture import read_state, write_state
-from sync.client import SyncClient
-from sync.http_transport import Offline, TransportError
 from sync.merge import ChangeResult
 from sync.pages import Page
+from sync.replica import LocalReplica
+from sync.transport import Offline, TransportError
 
 RELAYED_KEY = "bundles_relayed"
 IMPORTED_KEY = "bundles_imported"
@@ -83,8 +83,8 @@ class BundleService:
         self._enrolment = enrolment
         self._clock = clock
 
-    def _client(self, transport=None) -> SyncClient:
-        return SyncClient(self._engine, self._sessions, self._enrolment.device_id(), transport)
+    def _client(self) -> LocalReplica:
+        return LocalReplica(self._engine, self._sessions, self._enrolment.device_id())
 
     # --- the offline device ----------------------------------------------------------------------
 

@@ -71,7 +71,7 @@ def _cmd_roster_import(args: argparse.Namespace) -> int:
         from app.exchange.service import ExchangeService
 
         desk = ExchangeService(context.sessions, context.actor)
-        preview = desk.preview_roster(Path(args.file), sheet=args.sheet)
+        preview = desk.preview_roster(Path(args.file), sheet=args.sheet, village=args.village)
         _print_preview(preview, sys.stdout)
         if args.errors and preview.error_rows:
             written = desk.write_error_workbook(Path(args.file), preview, Path(args.errors), args.sheet)
@@ -83,7 +83,7 @@ def _cmd_roster_import(args: argparse.Namespace) -> int:
             print("有问题未改正，未导入任何数据（改正后重新导入，或用 --valid-only 先导入没有问题的户）")
             return 1
         result = desk.confirm_roster(Path(args.file), preview.digest, preview.mapping, args.sheet,
-                                     valid_only=args.valid_only)
+                                     valid_only=args.valid_only, village=args.village)
         print(f"已导入：新增户 {result.households_new}，新增人员 {result.persons_new}，更新人员 "
               f"{result.persons_updated}，写入 {result.records_written} 条" +
               (f"；{result.skipped_households} 户有问题未导入" if result.skipped_households else ""))
@@ -119,6 +119,8 @@ def add_commands(sub) -> None:
     importing.add_argument("--errors", metavar="OUT.xlsx", help="保存问题行工作簿 / save the rows with problems")
     importing.add_argument("--valid-only", action="store_true",
                            help="只导入没有问题的户 / import the households without problems")
+    importing.add_argument("--village", metavar="CODE",
+                           help="户号只是村里的编号（12、3-12）时，所属村（社区）的12位代码 / village of short 户号")
     importing.add_argument("--database", help="本地数据库文件 / local database file")
     importing.set_defaults(func=_cmd_roster_import)
 

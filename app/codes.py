@@ -77,7 +77,8 @@ def _resource_tables() -> dict[str, tuple[CodeItem, ...]]:
             labels_en = english.get(name, {})
             tables[name] = tuple(
                 CodeItem(name, e["code"], e["label_zh"], e.get("parent"),
-                         MappingProxyType(dict(e.get("attrs", {}))), "", i * 10, True, labels_en.get(e["code"], ""))
+                         MappingProxyType(dict(e.get("attrs", {}))), "", i * 10, e.get("active", True),
+                         labels_en.get(e["code"], ""))
                 for i, e in enumerate(table["entries"])
             )
     return tables
@@ -107,7 +108,7 @@ def _row_for(item: CodeItem) -> dict[str, Any]:
         "id": code_entry_id(item.table, item.code, item.scope_prefix),
         "table": item.table, "code": item.code, "label_zh": item.label_zh, "label_en": item.label_en,
         "parent_code": item.parent_code, "scope_prefix": item.scope_prefix,
-        "attrs": dict(item.attrs), "sort_order": item.sort_order, "active": True,
+        "attrs": dict(item.attrs), "sort_order": item.sort_order, "active": item.active,
         "deleted": False, "deletion_gen": 0,
     }
 

@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.errors import UserFacingError
 from db.client import SyncState
 from db.ids import new_id
-from sync.http_transport import AuthFailed, HttpTransport, Offline, TransportError
+from sync.http_transport import HttpTransport
+from sync.transport import AuthFailed, Offline, TransportError
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

@@ -14,6 +14,17 @@ DEFAULT_LANG = "zh_CN"
 # code: (zh_CN, en)
 CATALOGUE: dict[str, tuple[str, str]] = {
     # generic
+    # printed forms and attachments
+    "period_invalid": ("统计期间无效：开始日期不能晚于结束日期", "The period is invalid: it must start on or before its end"),
+    "attachment_too_large": ("附件过大（{size_mb} MB），单个附件不能超过 {max_mb} MB",
+                             "The file is too large ({size_mb} MB); an attachment may be at most {max_mb} MB"),
+    "attachment_type": ("不支持的附件类型：{kind}（可添加 JPEG、PNG 照片和 PDF 扫描件）",
+                        "Unsupported file type: {kind} (photos as JPEG or PNG, scans as PDF)"),
+    "attachment_unreadable": ("附件无法读取：{name}", "The file cannot be read: {name}"),
+    "attachment_owner": ("附件只能添加到事件、处置记录、任务反馈、户或人员", "Files attach to cases, case log entries, task feedback, households or persons"),
+    "attachment_missing": ("附件内容尚未下载，请联网同步后再打开", "The file has not been downloaded yet; sync online, then open it"),
+    "scan_no_code": ("扫描件上没有识别到表单二维码，请输入表单上的编号", "No form QR code was found on the scan; type the number printed on the form"),
+    "scan_unknown_record": ("找不到编号为 {number} 的记录", "No record numbered {number}"),
     "not_found": ("记录不存在或已删除（{entity}）", "The record does not exist or was deleted ({entity})"),
     "out_of_scope": ("该记录不在您负责的区域内", "This record is outside your area of responsibility"),
     "permission_denied": ("您的角色无权执行此操作：{action}", "Your role may not do this: {action}"),
@@ -70,6 +81,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "whistle_not_arrived": ("部门尚未报到，不能评价", "The department has not reported yet; it cannot be evaluated"),
     "evaluation_invalid": ("评价应为好、较好、一般或差", "Evaluation must be good, fair, average or poor"),
     "case_no_exhausted": ("当日事件编号已用尽", "No case numbers left for today"),
+    "dispatch_outside": ("分派对象应为事件所在村（社区）或其网格", "Dispatch to the case's own village or one of its grids"),
+    "repeat_self": ("不能把事件关联为自身的重复诉求", "A case cannot repeat itself"),
+    "repeat_chain": ("原诉求本身是重复诉求，请关联最早的那一件", "The original is itself a repeat; link the first case"),
     # tasks
     "task_transition": ("任务当前状态“{status}”下不能执行“{action}”",
                         "“{action}” is not allowed while the task is “{status}”"),

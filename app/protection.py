@@ -35,7 +35,8 @@ from app.errors import UserFacingError
 from app.sync_service import LOCK_KEY
 from db.engine import DatabaseLocked, check_key, encrypt_in_place, is_encrypted, new_database_key, open_local
 from sync.capture import read_state, write_state
-from sync.http_transport import HttpTransport, TransportError
+from sync.http_transport import HttpTransport
+from sync.transport import TransportError
 from sync.wire import SCHEMA_VERSION
 
 # Roles whose laptops go to the villages: their register is encrypted whatever the setting says.

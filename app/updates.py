@@ -213,3 +213,29 @@ class UpdateService:
 def _read_staged(meta_file: Path) -> StagedBuild:
     meta = json.loads(meta_file.read_text(encoding="utf-8"))
     return StagedBuild(**{**meta, "path": meta_file.parent / meta["path"]})
+
+
+def refusal_recorder(context) -> Callable[[str, str], None]:
+    """`on_refused` for a desktop client: each refused build becomes an audit entry (action
+    update_refused) that syncs to the city, so a forged or damaged build is seen there too."""
+    from app.services.context import beijing_now
+    from db.models import AuditEntry
+
+    actor = context.actor
+
+    def record(version: str, reason: str) -> None:
+        context.write(lambda session: session.add(AuditEntry(
+            at=beijing_now(), username=actor.username, device_id=actor.device_id, action="update_refused",
+            entity="client_build", record_ids=[], reason=f"{version}: {reason}"[:500],
+            region_code=actor.scope[:12])))
+
+    return record
+
+
+def client_update_service(context, enrolment=None) -> UpdateService:
+    """The desktop's UpdateService: builds kept in the data directory, refusals audited; with an
+    `enrolment` (app.enrolment.EnrolmentService) it can ask the city server, else it works offline."""
+    from app import paths
+
+    channel = UpdateChannel(enrolment.transport()) if enrolment is not None else None
+    return UpdateService(paths.data_dir() / "updates", channel=channel, on_refused=refusal_recorder(context))

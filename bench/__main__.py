@@ -21,12 +21,15 @@ GROUPS = {
     "generate": "bench.generate",  # demo township generation
     "search": "bench.search",  # search-as-you-type over persons
     "desks": "bench.bench_desks",  # task inbox over 20,000 tasks, case search by reporter over 8,000 cases
+    "roster": "bench.bench_roster",  # 5,000-row roster preview and apply, the township's persons exported
     "pdf": "bench.bench_pdf",  # household cards to PDF (app/reports)
     "sync": "bench.bench_sync",  # first sync, 1,000 edits each way, no-op round trip (HTTP on loopback)
     "pouchdb": "bench.bench_pouchdb",  # peer: PouchDB replicating the same records (npm, not in --quick)
     "client": "bench.bench_client",  # cold start to the main window, peak RSS (offscreen)
+    "first_run": "bench.bench_first_run",  # township-desk demo on a fresh data directory to the first window
     "server_load": "bench.bench_server_load",  # 100 concurrent syncing clients on PostgreSQL (not in --quick)
     "city_day": "bench.bench_city_day",  # open-loop city day beside the closed-loop mix (PostgreSQL; not in --quick)
+    "console": "bench.bench_console",  # city console: progress page over 200,000 targets, leader overview
     "link": "bench.bench_link",  # sync over emulated weak links (root, network namespaces; not in --quick)
 }
 

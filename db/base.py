@@ -4,7 +4,7 @@ Three metadata collections live side by side:
 - `Base.metadata`: the entity tables (regions, households, persons, tasks, cases, …), identical on
   client and server;
 - `db.client.ClientBase.metadata`: client-only tables (outbox, sync state);
-- `server.models.ServerBase.metadata`: server-only tables (users, devices, change log, …).
+- `server.store.tables.ServerBase.metadata`: server-only tables (users, devices, change log, …).
 
 Sync metadata on models (read by `sync/`):
 - `__sync_entity__`: the entity name on the wire (e.g. "person"); absent = not synced.
@@ -17,6 +17,8 @@ Sync metadata on models (read by `sync/`):
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Boolean, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -36,12 +38,44 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+@dataclass(frozen=True)
+class DuplicateKey:
+    """A field two live records should not share (a person's resident ID number): a second record
+    with the same value is accepted and raised for review as `review_kind`, never refused. Only
+    records whose fields match `when` are compared (e.g. the ID type of a resident ID)."""
+
+    field: str
+    when: dict[str, Any]
+    review_kind: str
+
+
 class SyncedMixin:
     """Columns every synced record has: a UUIDv7 id made locally and a tombstone.
 
     `deleted` is the tombstone (records are never physically removed by sync); `deletion_gen`
     counts delete/restore generations so a restore can be told from a stale delete.
+
+    What sync needs to know of an entity is declared on its model, so sync/ holds no rule about a
+    particular entity:
+    - `__sync_entity__`, `__sync_kind__` ("record", "append_only", "set_element");
+    - `__sync_scope_columns__`: the columns the record is scoped by, most specific first (default:
+      `grid_code` then `region_code`, whichever the table has);
+    - `__sync_status_rank__`: for a status column (`info={"sync": "status"}`) whose codes do not
+      sort in workflow order, the rank of each code (default: numeric codes rank themselves);
+    - `__sync_duplicate_key__`: a `DuplicateKey`, or None;
+    - `__sync_push_only__`: pushed up, never served down (the audit log);
+    - `__sync_derive__(row)`: derived local columns of a row of synced values (search keys), for
+      bulk loads that bypass the ORM's flush hooks; None when there are none.
+    References: every foreign key of a synced table points at its parent's table (`ForeignKey`),
+    which the server resolves per change.
     """
+
+    # plain class attributes (no annotations: the declarative scan must not take them for columns)
+    __sync_scope_columns__ = None
+    __sync_status_rank__ = None
+    __sync_duplicate_key__ = None
+    __sync_push_only__ = False
+    __sync_derive__ = None
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, server_default="0")
@@ -87,7 +121,13 @@ def scope_columns(entity: str) -> tuple[str, ...]:
     when the model has one, then its region (12); code entries by their scope prefix. A record's
     scope code is the first of them that is set (sync.merge.scope_region), so a grid worker's
     households, persons and cases are told apart from the rest of the village."""
-    if entity == "code_entry":
-        return ("scope_prefix",)
-    columns = model_for_entity(entity).__table__.columns
-    return tuple(name for name in ("grid_code", "region_code") if name in columns)
+    cls = model_for_entity(entity)
+    if cls.__sync_scope_columns__ is not None:
+        return cls.__sync_scope_columns__
+    return tuple(name for name in ("grid_code", "region_code") if name in cls.__table__.columns)
+
+
+@functools.cache
+def push_only_entities() -> frozenset[str]:
+    """Entities pushed up and never served down (`__sync_push_only__`)."""
+    return frozenset(cls.__sync_entity__ for cls in synced_models() if cls.__sync_push_only__)

@@ -55,3 +55,28 @@ class SyncState(ClientBase):
 
     key: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class AccountName(ClientBase):
+    """People's names by login name (陈晓燕 for demo_staff), from the server's account directory
+    within this client's jurisdiction: what forms print for 处理人 and the watermark."""
+
+    __tablename__ = "account_names"
+
+    username: Mapped[str] = mapped_column(String(50), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(50), default="")
+
+
+class BlobTransfer(ClientBase):
+    """Where an attachment's bytes are on this client: "pending" (held here, not yet on the
+    server), "uploading" (`done` bytes acknowledged), "uploaded", "thumb" (only the preview is
+    here), "full" (fetched from the server). Keyed by the attachment record."""
+
+    __tablename__ = "blob_transfers"
+
+    attachment_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)

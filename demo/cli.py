@@ -3,9 +3,10 @@ township into a local database).
 
 `township-desk demo`: the one-command demo. It starts an embedded city server (SQLite, loopback,
 a free port) in a child process, seeds the demo township and the demo users on first use (cached in
-the demo folder afterwards), logs this client in as the demo township staff user, runs the first
-sync with a progress line, and opens the desktop client on that local database. Closing the window
-stops the server.
+the demo folder afterwards), logs this client in as the demo township staff user and opens the
+desktop client on that local database, whose first sync then streams the township in with progress
+in the status bar (`--no-window` syncs here instead, with a progress line). Closing the window, a
+signal, or the client's death stops the server.
 
 Secrets: the demo token and device key live in an in-memory keyring for this process only, so the
 demo works on a machine without an OS keyring and never writes a secret to a file; the client logs
@@ -81,7 +82,6 @@ def prepare_server(folder: Path, households: int | None) -> None:
         return
     (folder / "server.db").unlink(missing_ok=True)
     print("首次运行：正在生成演示乡镇（约一分钟）… / first run: generating the demo township…", flush=True)
-    _server_cli(folder, "init-db")
     extra = ["--households", str(households)] if households else []
     _server_cli(folder, "seed-demo", "--password", DEMO_PASSWORD, *extra)
     marker.write_text(time.strftime("%Y-%m-%d %H:%M:%S"))
@@ -110,8 +110,10 @@ def start_server(folder: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("演示服务器在 60 秒内没有响应")
 
 
-def enrol_and_sync(folder: Path, url: str, secrets) -> Path:
-    """Log the demo client in and bring its local database up to date; returns its path."""
+def enrol_and_sync(folder: Path, url: str, secrets, sync_now: bool = True) -> Path:
+    """Log the demo client in and (with `sync_now`) bring its local database up to date; returns its
+    path. Without it the window's own first sync fetches the township, with progress in its status bar,
+    so the window shows without waiting for it."""
     from app.cli_sync import ProgressBar
     from app.sync_service import client_sync
     from db.engine import open_local, session_factory
@@ -123,9 +125,11 @@ def enrol_and_sync(folder: Path, url: str, secrets) -> Path:
     enrolment, sync = client_sync(engine, sessions, secrets)
     install_capture(sessions, enrolment.device_id())
     enrolment.enrol(url, DEMO_USER, DEMO_PASSWORD, device_name="demo")
-    print("正在同步演示数据… / syncing the demo township…", flush=True)
-    sync.subscribe(ProgressBar())
-    sync.sync_now()
+    print(f"已登录演示账号 {DEMO_USER} / logged in", flush=True)
+    if sync_now:
+        print("正在同步演示数据… / syncing the demo township…", flush=True)
+        sync.subscribe(ProgressBar())
+        sync.sync_now()
     engine.dispose()
     return path
 
@@ -144,7 +148,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     server, url = start_server(folder)
     try:
         secrets = SecretStore(ProcessKeyring())
-        path = enrol_and_sync(folder, url, secrets)
+        path = enrol_and_sync(folder, url, secrets, sync_now=args.no_window)
         print(f"演示服务器 {url}；演示账号 {DEMO_USER} / {DEMO_PASSWORD}", flush=True)
         if args.no_window:
             return 0

@@ -106,7 +106,9 @@ def _build_household(ctx: DemoContext, village: Village, group: int, seq: int, g
     ctx.rows["households"].append({
         "id": household_id, "household_no": f"{village.code}{group:02d}{seq:04d}",
         "region_code": village.code, "grid_code": grid, "household_kind": "2" if collective else "1",
-        "hukou_type": "2" if rng.random() < 0.9 else "1", "address": address,
+        # 居民户口 since the 2014 reform; the draw that once chose 农业/非农业 stays, so the rest of
+        # the township is generated as before.
+        "hukou_type": "3" if rng.random() < 1.0 else "9", "address": address,
         "phone": head["phone"] or (landline(rng) if rng.random() < 0.3 else None),
         "head_person_id": head["id"], "last_visit_on": last_visit, "notes": "", "merged_into": None,
         "deleted": False, "deletion_gen": 0,
@@ -154,7 +156,7 @@ def _person_row(ctx: DemoContext, member: fam.Member, name: str, household_id: s
         "hukou_address": hukou_address,
         "current_address": f"{rng.choice(_MIGRANT_PLACES)}（务工）" if migrant else hukou_address,
         "phone": phone, "residence_type": "4" if migrant else ("3" if rng.random() < 0.03 else "1"),
-        "status": "2" if migrant else "1", "notes": "", "merged_into": None,
+        "status": "1", "notes": "", "merged_into": None,
         "deleted": False, "deletion_gen": 0,
     }
     row.update(person_search_keys(name, id_number, phone))

@@ -12,10 +12,12 @@ import dataclasses
 
 from sqlalchemy import select
 
+from app.services.context import beijing_now
 from db.models import Region
 from demo import DEMO_TOWNSHIP, generate_township
 from server.accounts import create_user
 from server.adopt import adopt_unversioned
+from server.codes import seed_city_codes
 from server.config import Settings
 from server.db import make_server_engine, session_factory, upgrade
 from server.intake_keys import create_channel_key
@@ -38,6 +40,7 @@ def demo_users(township: str, village: str, grid: str) -> list[DemoUser]:
         DemoUser("demo_staff", "township_staff", township),
         DemoUser("demo_cadre", "village_cadre", village),
         DemoUser("demo_grid", "grid_worker", grid),
+        DemoUser("demo_leader", "leader", ""),  # the city console's read-only outcome pages
     ]
 
 
@@ -47,6 +50,10 @@ def _first_code(session, prefix: str, level: int) -> str:
     return code or prefix
 
 
+def beijing_today():
+    return beijing_now().date()
+
+
 def seed_demo(settings: Settings, households: int | None = None, password: str = "demo-pass-2024") -> int:
     engine = make_server_engine(settings.database_url)
     upgrade(engine)
@@ -54,7 +61,11 @@ def seed_demo(settings: Settings, households: int | None = None, password: str =
         if session.scalar(select(User).where(User.username == "demo_admin")) is not None:
             print("演示数据已存在，未重复生成。")
             return 0
-        summary = generate_township(session, households=households,
+        inserted, _updated = seed_city_codes(session)  # what init-db does, in the same process
+        if inserted:
+            print(f"代码表：新增 {inserted} 项。")
+        # As of today (Beijing): the demo inbox then holds work due today, upcoming, overdue and done.
+        summary = generate_township(session, households=households, as_of=beijing_today(),
                                     scale=1.0 if households is None else households / 12_000)
         adopted = adopt_unversioned(session)
         village = _first_code(session, DEMO_TOWNSHIP, 5)

@@ -1,7 +1,10 @@
 """Demo tasks sent down by city departments (条→块): each aimed at some or all villages of the
 township, one target per village with its own status, assignee and progress counted in households
 handled, linked households for visit and data-verification tasks, and append-only feedback. Statuses
-follow app.rules.task_rules and the timeline: old tasks are mostly done, recent ones still open."""
+follow app.rules.task_rules and the timeline: old tasks are done or returned, a share of what went
+overdue in the last three weeks is still open, later ones are mostly in progress, and some recent
+tasks fall due on the reference day itself, so an inbox holds due-today, upcoming, overdue and done
+work."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ _TEMPLATES: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
     "rs": (("2", "外出务工人员信息核实", ("phone", "current_address", "residence_type")),
            ("3", "城乡居民养老保险缴费动员", ())),
     "tyjr": (("2", "退役军人信息采集", ("phone", "current_address")), ("1", "退役军人节日走访", ())),
-    "nync": (("1", "防返贫监测户走访", ()), ("2", "耕地种植情况核查", ("phone",))),
+    "nync": (("1", "防返贫监测户走访", ()), ("2", "耕地种植情况核查", ("phone", "current_address", "residence_type"))),
     "cl": (("2", "持证残疾人状况核查", ("phone", "residence_type")),),
 }
 _FEEDBACK = ("已按要求完成入户。", "部分农户外出，已电话联系。", "信息已核实并更新。", "已完成，无异常情况。",
@@ -41,7 +44,7 @@ def build_tasks(ctx: DemoContext, count: int) -> None:
         kind, title, fields = rng.choice(_TEMPLATES[department])
         issued_at = ctx.moment(issued_on)
         priority = rng.choices((1, 2, 3), weights=(15, 70, 15), k=1)[0]
-        due_at = issued_at + dt.timedelta(days=rng.randint(1, 3) if priority == 1 else rng.randint(5, 30))
+        due_at = _due_at(ctx, issued_at, priority)
         villages = ctx.villages if rng.random() < 0.05 else rng.sample(ctx.villages, rng.randint(1, 6))
         task_id = ctx.ids.new()
         ctx.rows["tasks"].append({
@@ -57,6 +60,16 @@ def build_tasks(ctx: DemoContext, count: int) -> None:
             _build_target(ctx, task_id, kind, fields, issued_at, due_at, village, heads_by_village)
 
 
+def _due_at(ctx: DemoContext, issued_at: dt.datetime, priority: int) -> dt.datetime:
+    """Urgent tasks in 1-3 days, others in 5-30; of the tasks issued in the last month about one in
+    eight is due on the reference day itself (at 17:30), so an inbox opens on work due today."""
+    rng = ctx.rng
+    due_at = issued_at + dt.timedelta(days=rng.randint(1, 3) if priority == 1 else rng.randint(5, 30))
+    if (ctx.as_of - issued_at.date()).days <= 30 and rng.random() < 0.12:
+        due_at = dt.datetime.combine(ctx.as_of, dt.time(17, 30))
+    return due_at
+
+
 def _heads_by_village(ctx: DemoContext) -> dict[str, list[tuple[str, dict]]]:
     heads = {p["id"]: p for p in ctx.rows["persons"] if p["relation_to_head"] == "02"}
     by_village: dict[str, list[tuple[str, dict]]] = {}
@@ -67,13 +80,17 @@ def _heads_by_village(ctx: DemoContext) -> dict[str, list[tuple[str, dict]]]:
 
 
 def _target_status(ctx: DemoContext, issued_at: dt.datetime, due_at: dt.datetime) -> str:
-    now = dt.datetime.combine(ctx.as_of, dt.time(18))
+    """Old work is done (or was returned); what went overdue lately is partly still open; what is
+    due later is mostly in progress, a fresh one often not accepted yet, some finished early."""
+    now = dt.datetime.combine(ctx.as_of, dt.time(9))
     roll = ctx.rng.random()
     if due_at < now:
-        return tr.COMPLETED if roll < 0.88 else tr.RETURNED if roll < 0.92 else tr.IN_PROGRESS
-    if issued_at > now - dt.timedelta(days=2) and roll < 0.5:
-        return tr.NOT_ACCEPTED
-    return tr.IN_PROGRESS if roll < 0.85 else tr.NOT_ACCEPTED
+        if now - due_at > dt.timedelta(days=21):
+            return tr.COMPLETED if roll < 0.95 else tr.RETURNED
+        return tr.COMPLETED if roll < 0.65 else tr.RETURNED if roll < 0.70 else tr.IN_PROGRESS
+    if issued_at > now - dt.timedelta(days=2):
+        return tr.NOT_ACCEPTED if roll < 0.5 else tr.IN_PROGRESS if roll < 0.95 else tr.COMPLETED
+    return tr.IN_PROGRESS if roll < 0.75 else tr.COMPLETED if roll < 0.95 else tr.NOT_ACCEPTED
 
 
 def _build_target(ctx: DemoContext, task_id: str, kind: str, fields: tuple[str, ...],
@@ -81,12 +98,16 @@ def _build_target(ctx: DemoContext, task_id: str, kind: str, fields: tuple[str, 
                   heads_by_village: dict[str, list[tuple[str, dict]]]) -> None:
     rng = ctx.rng
     status = _target_status(ctx, issued_at, due_at)
-    accepted_at = None if status == tr.NOT_ACCEPTED else issued_at + dt.timedelta(hours=rng.randint(1, 48))
+    latest = max(issued_at + dt.timedelta(minutes=30), dt.datetime.combine(ctx.as_of, dt.time(9)))
+    accepted_at = None if status == tr.NOT_ACCEPTED else \
+        min(issued_at + dt.timedelta(hours=rng.randint(1, 48)), latest)
     completed_at = None
     if status == tr.COMPLETED:
+        now = dt.datetime.combine(ctx.as_of, dt.time(9))
         late = rng.random() < 0.1
         completed_at = due_at + dt.timedelta(hours=rng.randint(1, 72)) if late else \
-            accepted_at + (due_at - accepted_at) * rng.uniform(0.2, 0.95)
+            accepted_at + (min(due_at, now) - accepted_at) * rng.uniform(0.2, 0.95)
+        completed_at = max(min(completed_at, now), accepted_at)
     target_id = ctx.ids.new()
     candidates = heads_by_village.get(village.code, [])
     linked = rng.sample(candidates, min(len(candidates), rng.randint(2, 12))) if kind in ("1", "2") else []

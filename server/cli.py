@@ -18,6 +18,7 @@ import argparse
 import getpass
 import sys
 
+from server.backup_cli import add_commands as add_backup_commands
 from server.config import Settings, load_settings
 from server.release_cli import add_commands as add_release_commands
 from server.security_cli import add_commands as add_security_commands
@@ -211,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
     add_security_commands(sub)  # release-key, audit (server/security_cli.py)
     add_release_commands(sub)  # release keys, signed client builds (server/release_cli.py)
+    add_backup_commands(sub)  # backup, backup-check, restored, epochs (server/backup_cli.py)
     return parser
 
 

@@ -18,7 +18,7 @@ from resources import code_labels_en, code_table_files
 from server.adopt import bump_versions
 
 CODE_NAMESPACE = uuid.UUID("0d7f6c2a-8b1e-4c55-9a3e-2f41b7e6c9d0")
-_COMPARED = ("label_zh", "label_en", "parent_code", "attrs", "sort_order")
+_COMPARED = ("label_zh", "label_en", "parent_code", "attrs", "sort_order", "active")
 
 
 def code_entry_id(table: str, code: str, scope_prefix: str = "") -> str:

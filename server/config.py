@@ -44,6 +44,7 @@ class Settings:
     clock_skew_seconds: int = 300
     console_idle_minutes: int = 30  # a console session ends after this long without a request
     console_session_hours: int = 10  # and in any case this long after login (a working day)
+    console_outcomes_seconds: int = 300  # the leader's outcome figures are recomputed at most this often
     auth_cache_seconds: int = 5  # how long a process trusts a token it checked (server.auth_cache)
     log_level: str = "INFO"
 

@@ -7,16 +7,21 @@ department's own tasks are read — never the register."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from db.models import Region, Task, TaskFeedback, TaskTarget
+from server import store as sync_store
 
 STATUSES = ("10", "20", "30", "40")  # 未接收, 进行中, 已完成, 已退回
 COMPLETED = "30"
 TOWNSHIP_DIGITS = 9
+# Tasks per look-up when a page walks the department's tasks in due order: a few first (a task sent
+# to every township fills a page alone), doubling while the page is not full.
+FIRST_CHUNK, MAX_CHUNK = 4, 256
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,36 @@ class GridRow:
     counts: dict[str, int] = field(default_factory=dict)
     overdue: int = 0
     total: int = 0
+
+
+# The grid of a department as last computed, with the key it was computed under: the store's
+# committed cursor (every sync change, anywhere, moves it) and how many of the department's tasks
+# are past due (a task crossing its deadline changes the overdue counts). While both are unchanged
+# the grid cannot have changed, so it is served again without scanning the targets.
+_grids: dict[str, tuple[tuple[int, int], list[GridRow]]] = {}
+_grids_lock = threading.Lock()
+
+
+def forget_grids() -> None:
+    with _grids_lock:
+        _grids.clear()
+
+
+def current_progress_grid(session: Session, department_code: str, now: dt.datetime) -> list[GridRow]:
+    """`progress_grid`, computed again only when a sync change or a passed deadline may have changed it."""
+    past_due = session.scalar(select(func.count()).select_from(Task).where(
+        Task.department_code == department_code, Task.deleted.is_(False), Task.due_at < now)) or 0
+    key = (sync_store.current_cursor(session), past_due)
+    with _grids_lock:
+        found = _grids.get(department_code)
+    if found is not None and found[0] == key:
+        return found[1]
+    grid = progress_grid(session, department_code, now)
+    with _grids_lock:
+        if len(_grids) > 500:
+            _grids.clear()
+        _grids[department_code] = (key, grid)
+    return grid
 
 
 def _own_targets(department_code: str):
@@ -98,20 +133,45 @@ class TargetRow:
     region_name: str
 
 
+def _walk(session: Session, query, tasks: list[str], skip: int, want: int) -> tuple[list, int]:
+    """Rows of `query` for `tasks` taken in their order, a chunk of tasks at a time, skipping `skip`
+    rows and stopping once `want` are found; returns (rows, rows skipped)."""
+    found: list = []
+    start, size = 0, FIRST_CHUNK
+    while start < len(tasks):
+        chunk = tasks[start:start + size]
+        start, size = start + size, min(size * 2, MAX_CHUNK)
+        order = {tid: i for i, tid in enumerate(chunk)}
+        rows = sorted(session.execute(query.where(Task.id.in_(chunk))).all(),
+                      key=lambda r: (order[r[1].id], r[0].region_code, r[0].id))
+        taken = min(skip, len(rows))
+        skip -= taken
+        found += rows[taken:]
+        if len(found) >= want:
+            break
+    return found[:want], skip
+
+
 def target_rows(session: Session, department_code: str, f: TargetFilter, now: dt.datetime) -> list[TargetRow]:
-    """The department's targets matching `f`, overdue first, then by due time."""
-    late = and_(TaskTarget.status != COMPLETED, Task.due_at < now)
+    """The department's targets matching `f`: the open ones by due time (so the overdue come first),
+    then the completed ones, latest due first. Tasks are walked in due order (the department's tasks
+    are few, its targets many), so a page never sorts every target of the department."""
+    tasks = select(Task.id).where(Task.department_code == department_code, Task.deleted.is_(False))
+    if f.task_id:
+        tasks = tasks.where(Task.id == f.task_id)
+    if f.overdue_only:
+        tasks = tasks.where(Task.due_at < now)
     query = select(TaskTarget, Task).join(Task, _own_targets(department_code))
     if f.township:
         query = query.where(TaskTarget.region_code.startswith(f.township))
     if f.status:
         query = query.where(TaskTarget.status == f.status)
-    if f.overdue_only:
-        query = query.where(late)
-    if f.task_id:
-        query = query.where(Task.id == f.task_id)
-    query = query.order_by(case((late, 0), else_=1), Task.due_at, TaskTarget.region_code, TaskTarget.id)
-    pairs = session.execute(query.limit(f.limit).offset(f.offset)).all()
+    by_due = list(session.scalars(tasks.order_by(Task.due_at, Task.id)))
+    pairs, skip = _walk(session, query.where(TaskTarget.status != COMPLETED), by_due, f.offset, f.limit)
+    if len(pairs) < f.limit and not f.overdue_only:
+        more, _ = _walk(session, query.where(TaskTarget.status == COMPLETED), by_due[::-1], skip,
+                        f.limit - len(pairs))
+        pairs += more
     names = region_names(session, {t.region_code for t, _ in pairs})
     return [TargetRow(t, task, t.status != COMPLETED and task.due_at < now, names.get(t.region_code, t.region_code))
             for t, task in pairs]

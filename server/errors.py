@@ -51,6 +51,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bundle_foreign": ("离线同步包不属于本乡镇或本设备。", "The offline bundle belongs to another township or device."),
     "weak_password": ("密码不符合要求：{detail}", "The password does not meet the policy: {detail}"),
     "reason_required": ("请填写事由。", "A reason is required."),
+    "foreign_installation": ("此设备登记在另一个城市服务器上，不能与本服务器同步。请联系管理员确认服务器地址。",
+                             "This device is enrolled with another city server and cannot sync with this one; "
+                             "check the server address with your administrator."),
     "internal": ("服务器内部错误，请稍后再试。", "Internal server error; please try again later."),
 }
 

@@ -35,12 +35,34 @@ def beijing_now() -> dt.datetime:
     return dt.datetime.now(BEIJING).replace(tzinfo=None, microsecond=0)
 
 
-def add_workdays(start: dt.date, days: int) -> dt.date:
-    """Working days are Monday–Friday here; a city calendar of holidays is the client's concern."""
+def work_calendar(session: Session) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+    """(days off, make-up working days) of the city's `work_calendar` code table — the table the
+    clients' app.rules.deadlines reads, with the same meaning: attrs.workday false = a holiday."""
+    off, work = set(), set()
+    for code, attrs in session.execute(select(CodeEntry.code, CodeEntry.attrs).where(
+            CodeEntry.table == "work_calendar", CodeEntry.scope_prefix == "", CodeEntry.deleted.is_(False),
+            CodeEntry.active.is_(True))):
+        try:
+            (work if (attrs or {}).get("workday") else off).add(dt.date.fromisoformat(code))
+        except ValueError:
+            continue
+    return frozenset(off), frozenset(work)
+
+
+def add_workdays(start: dt.date, days: int, calendar: tuple[frozenset, frozenset] = (frozenset(), frozenset())) -> dt.date:
+    """`days` working days after `start`: Monday–Friday except the calendar's holidays, plus its
+    make-up working weekends."""
+    off, work = calendar
+
+    def working(day: dt.date) -> bool:
+        return day in work or (day.weekday() < 5 and day not in off)
+
     current = start
+    while not working(current):
+        current += dt.timedelta(days=1)
     while days > 0:
         current += dt.timedelta(days=1)
-        if current.weekday() < 5:
+        if working(current):
             days -= 1
     return current
 
@@ -62,7 +84,7 @@ def _reporter_person(session: Session, township: str, id_number: str | None) -> 
 
 def _case_fields(session: Session, channel: ChannelKey, body: dict[str, Any], township: str) -> dict[str, Any]:
     now = beijing_now()
-    deadline = add_workdays(now.date(), _deadline_workdays(session, body["request_type"]))
+    deadline = add_workdays(now.date(), _deadline_workdays(session, body["request_type"]), work_calendar(session))
     return {
         "case_no": f"QD{now:%Y%m%d}{new_id()[-6:].upper()}", "source": channel.source_code,
         "request_type": body["request_type"], "category_code": body["category_code"], "title": body["title"],

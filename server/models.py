@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.ids import new_id
@@ -148,3 +148,20 @@ class ClientBuild(ServerBase):
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (Index("ix_client_builds_platform_version", "platform", "version", unique=True),)
+
+
+class ServerEpoch(ServerBase):
+    """One epoch of this server's database (server/identity.py): a restore from a backup starts a new one,
+    so devices learn that accepted changes after `head_at_start` may have been lost and offer them again.
+    The newest row is the current epoch; the rows are the audit trail of restores (who, why, when).
+    `installation_id` is the same in every row: it tells this city's server from any other."""
+
+    __tablename__ = "server_epochs"
+
+    epoch: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    installation_id: Mapped[str] = mapped_column(String(36))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    started_by: Mapped[str] = mapped_column(String(50), default="")
+    head_at_start: Mapped[int] = mapped_column(BigInteger, default=0)
+    pg_timeline: Mapped[int | None] = mapped_column(Integer)

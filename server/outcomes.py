@@ -13,6 +13,7 @@ same category and township."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import String, and_, case, cast, func, or_, select
@@ -58,34 +59,48 @@ def _flags(today: dt.date):
     return closed, on_time, overdue_open
 
 
+def _in_scope(column, scope: str):
+    """The region condition; none at all for the city-wide scope (a LIKE on every row costs)."""
+    return column.startswith(scope) if scope else column.is_not(None)
+
+
 def _count(condition):
     return func.sum(case((condition, 1), else_=0))
 
 
-def outcomes(session: Session, scope: str, today: dt.date) -> tuple[list[Outcome], list[Outcome]]:
-    """(per township, per category) within the scope prefix."""
+def overview(session: Session, scope: str, today: dt.date, months: int = 12) -> Overview:
+    """Per township, per category and per registration month (newest first), within the scope
+    prefix — one pass over the cases grouped by all three, folded here."""
     closed, on_time, overdue_open = _flags(today)
     township = func.substr(Case.region_code, 1, TOWNSHIP_DIGITS)
+    month = func.substr(cast(Case.registered_at, String), 1, 7)
     rows = session.execute(
-        select(township, Case.category_code, func.count(), _count(closed), _count(on_time), _count(overdue_open),
-               _count(Case.satisfaction.is_not(None)), _count(Case.satisfaction.in_(("1", "2"))))
-        .where(Case.deleted.is_(False), Case.region_code.startswith(scope))
-        .group_by(township, Case.category_code)).all()
+        select(township, Case.category_code, month, func.count(), _count(closed), _count(on_time),
+               _count(overdue_open), _count(Case.satisfaction.is_not(None)),
+               _count(Case.satisfaction.in_(("1", "2"))))
+        .where(Case.deleted.is_(False), _in_scope(Case.region_code, scope))
+        .group_by(township, Case.category_code, month)).all()
     repeats = _repeats(session, scope)
     by_town: dict[str, Outcome] = {}
     by_cat: dict[str, Outcome] = {}
-    for town, cat, *numbers in rows:
-        part = Outcome(f"{town}/{cat}", "", *[int(n or 0) for n in numbers], repeats.get((town, cat), 0))
-        by_town.setdefault(town, Outcome(town)).add(part)
-        by_cat.setdefault(cat, Outcome(cat)).add(part)
+    by_month: dict[str, Outcome] = {}
+    for town, cat, when, *numbers in rows:
+        part = Outcome("", "", *[int(n or 0) for n in numbers])
+        for key, table in ((town, by_town), (cat, by_cat), (when, by_month)):
+            table.setdefault(key, Outcome(key, key)).add(part)
+    for (town, cat), n in repeats.items():
+        for key, table in ((town, by_town), (cat, by_cat)):
+            if key in table:
+                table[key].repeats += n
     names = region_names(session, set(by_town))
     for key, row in by_town.items():
         row.label = names.get(key, key)
     labels = category_labels(session)
     for key, row in by_cat.items():
         row.label = labels.get(key, key)
-    return (sorted(by_town.values(), key=lambda o: (o.on_time_rate if o.on_time_rate is not None else 2, o.key)),
-            sorted(by_cat.values(), key=lambda o: -o.cases))
+    return Overview(sorted(by_town.values(), key=lambda o: (o.on_time_rate if o.on_time_rate is not None else 2, o.key)),
+                    sorted(by_cat.values(), key=lambda o: -o.cases),
+                    sorted(by_month.values(), key=lambda o: o.key, reverse=True)[:months])
 
 
 def _repeats(session: Session, scope: str) -> dict[tuple[str, str], int]:
@@ -93,16 +108,21 @@ def _repeats(session: Session, scope: str) -> dict[tuple[str, str], int]:
     found: dict[tuple[str, str], int] = {}
     for town, cat, n in session.execute(
             select(township, Case.category_code, func.count()).where(
-                Case.deleted.is_(False), Case.region_code.startswith(scope), Case.reporter_phone.is_not(None),
+                Case.deleted.is_(False), _in_scope(Case.region_code, scope), Case.reporter_phone.is_not(None),
                 Case.reporter_phone != "").group_by(township, Case.category_code, Case.reporter_phone)
             .having(func.count() > 1)):
         found[(town, cat)] = found.get((town, cat), 0) + n - 1
     return found
 
 
-def category_labels(session: Session) -> dict[str, str]:
+def code_labels(session: Session, table: str) -> dict[str, str]:
+    """City-wide labels of a code table (case categories, departments)."""
     return dict(session.execute(select(CodeEntry.code, CodeEntry.label_zh).where(
-        CodeEntry.table == "case_category", CodeEntry.scope_prefix == "")).all())
+        CodeEntry.table == table, CodeEntry.scope_prefix == "")).all())
+
+
+def category_labels(session: Session) -> dict[str, str]:
+    return code_labels(session, "case_category")
 
 
 @dataclass
@@ -121,13 +141,45 @@ def whistle_response(session: Session, scope: str) -> list[WhistleFigure]:
     figures: dict[str, WhistleFigure] = {}
     for dept, summoned, arrived in session.execute(
             select(CaseWhistle.department_code, CaseWhistle.summoned_at, CaseWhistle.arrived_at).where(
-                CaseWhistle.deleted.is_(False), CaseWhistle.region_code.startswith(scope))):
+                CaseWhistle.deleted.is_(False), _in_scope(CaseWhistle.region_code, scope))):
         fig = figures.setdefault(dept, WhistleFigure(dept))
         fig.calls += 1
         if arrived is not None:
             fig.arrived += 1
             fig.hours.append(max(0.0, (arrived - summoned).total_seconds() / 3600))
     return sorted(figures.values(), key=lambda f: (-(f.mean_hours or 0), f.department))
+
+
+@dataclass(frozen=True)
+class Overview:
+    towns: list[Outcome]
+    categories: list[Outcome]
+    months: list[Outcome]
+    whistles: list[WhistleFigure] = field(default_factory=list)
+    computed_at: dt.datetime | None = None
+
+
+# Outcome indicators are read as of a recent moment, not live: each scope's overview is computed at
+# most once per `max_age` seconds per server process (Settings.console_outcomes_seconds, 300 by
+# default); the case lists behind the figures are live.
+_overviews: dict[tuple[str, dt.date], Overview] = {}
+_overviews_lock = threading.Lock()
+
+
+def cached_overview(session: Session, scope: str, now: dt.datetime, max_age: int) -> Overview:
+    """The scope's overview with its whistle figures, computed again when older than `max_age` s."""
+    key = (scope, now.date())
+    with _overviews_lock:
+        found = _overviews.get(key)
+    if found is not None and found.computed_at and (now - found.computed_at).total_seconds() < max_age:
+        return found
+    fresh = overview(session, scope, now.date())
+    fresh = Overview(fresh.towns, fresh.categories, fresh.months, whistle_response(session, scope), now)
+    with _overviews_lock:
+        if len(_overviews) > 1000:
+            _overviews.clear()
+        _overviews[key] = fresh
+    return fresh
 
 
 @dataclass(frozen=True)
@@ -148,25 +200,13 @@ def burden(session: Session, scope: str, today: dt.date, weeks: int = 12) -> lis
     for code, dept, kind, n in session.execute(
             select(region, Task.department_code, Task.kind, func.count()).join(Task, Task.id == TaskTarget.task_id)
             .where(TaskTarget.deleted.is_(False), Task.deleted.is_(False), Task.issued_at >= since,
-                   region.startswith(scope)).group_by(region, Task.department_code, Task.kind)):
+                   _in_scope(region, scope)).group_by(region, Task.department_code, Task.kind)):
         pair = counts.setdefault((code, dept), [0, 0])
         pair[1 if kind == "2" else 0] += n
     names = region_names(session, {code for code, _ in counts})
     rows = [Burden(code, names.get(code, code), dept, (n[0] + n[1]) / weeks, n[1] / weeks)
             for (code, dept), n in counts.items()]
     return sorted(rows, key=lambda b: (-b.tasks_per_week, b.region, b.department))
-
-
-def monthly(session: Session, scope: str, today: dt.date, months: int = 12) -> list[Outcome]:
-    """Per registration month (newest first): cases, closed, on time, overdue open, satisfaction."""
-    closed, on_time, overdue_open = _flags(today)
-    month = func.substr(cast(Case.registered_at, String), 1, 7)
-    rows = session.execute(
-        select(month, func.count(), _count(closed), _count(on_time), _count(overdue_open),
-               _count(Case.satisfaction.is_not(None)), _count(Case.satisfaction.in_(("1", "2"))))
-        .where(Case.deleted.is_(False), Case.region_code.startswith(scope))
-        .group_by(month).order_by(month.desc()).limit(months)).all()
-    return [Outcome(m, m, *[int(n or 0) for n in numbers]) for m, *numbers in rows]
 
 
 @dataclass(frozen=True)
@@ -180,7 +220,7 @@ class CaseFilter:
 
 def case_list(session: Session, scope: str, f: CaseFilter, today: dt.date) -> list[Case]:
     closed, on_time, overdue_open = _flags(today)
-    query = select(Case).where(Case.deleted.is_(False), Case.region_code.startswith(scope))
+    query = select(Case).where(Case.deleted.is_(False), _in_scope(Case.region_code, scope))
     if f.township:
         query = query.where(Case.region_code.startswith(f.township))
     if f.category:

@@ -1,9 +1,13 @@
-"""Sync core: wire format, hybrid logical clock, change capture, merge rules, server store and the
-client side of push/pull (no Qt, no HTTP). DESIGN.md "Sync protocol" is the contract.
+"""Sync core: wire format, hybrid logical clock, change capture, merge rules and the client's side
+of push, pull and snapshot (no Qt; HTTP only in `http_transport`). The contract is written down in
+docs/ARCHITECTURE.md ("The sync contract").
 
 Modules: `clock` (HLC), `wire` (Change, validation), `capture` (outbox on every ORM write),
 `merge` (pure merge decisions over a store protocol), `pages` (what a pull or a snapshot carries),
-`client` (outbox push, page apply, evictions, snapshot). The server's store (push, pull, snapshot
+`transport` (what the client asks of a transport, its declared capabilities, its failures),
+`http_transport` (+ `snapshot_stream`: the transport over HTTP), `events` (what a cycle reports),
+`replica` (+ `snapshot_apply`: the local steps: outbox batch, answers, pages, evictions, snapshot
+chunks) and `client` (the one sync loop everybody runs). The server's store (push, pull, snapshot
 over SQL) is `server.store`, which also holds the in-process transport tests use.
 
 Merge policy per field kind (server side, `sync.merge`). "Concurrent" means: the field's current

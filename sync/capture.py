@@ -127,7 +127,17 @@ class _Recorder:
         ).scalar_one_or_none()
         return dict.fromkeys(names, seen or 0)
 
-    def record(self, entity: str, record_id: str, fields: dict[str, Any]) -> None:
+    def seen(self, records: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """The RecordSeen of many records in a few queries (a flush of thousands of edits)."""
+        out: dict[tuple[str, str], int] = {}
+        ids = sorted({record_id for _entity, record_id in records})
+        for start in range(0, len(ids), 500):
+            out.update(((e, r), q) for e, r, q in self.session.execute(
+                select(RecordSeen.entity, RecordSeen.record_id, RecordSeen.seq)
+                .where(RecordSeen.record_id.in_(ids[start:start + 500]))))
+        return out
+
+    def record(self, entity: str, record_id: str, fields: dict[str, Any], seen: int | None = None) -> None:
         self.device_seq += 1
         self.rows.append({
             "device_seq": self.device_seq,
@@ -136,7 +146,8 @@ class _Recorder:
             "record_id": record_id,
             "op": "delete" if fields.get("deleted") is True else "upsert",
             "fields": fields,
-            "base": self._base(entity, record_id, sorted(fields)),
+            "base": dict.fromkeys(sorted(fields), seen or 0) if seen is not None
+            else self._base(entity, record_id, sorted(fields)),
             "hlc": str(self.clock.tick()),
             "schema_version": SCHEMA_VERSION,
             "created_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
@@ -158,22 +169,29 @@ def _after_flush(session: Session, device_id: str, now_ms: Callable[[], int]) ->
         session.info[OUTBOX_TOUCHED] = True  # a change discarded or fixed by hand
     if session.info.get(APPLYING_KEY):
         return
-    recorder: _Recorder | None = None
-    for obj in list(session.new) + list(session.dirty):
+    # session.new and .dirty build a fresh set on every access: taken once, not once per object
+    # (a roster import flushes thousands of records at once).
+    new, dirty = session.new, session.dirty
+    changes = []
+    for obj in (*new, *dirty):
         if not _is_synced(obj):
             continue
-        if obj in session.new:
-            fields = {n: encode_value(getattr(obj, n)) for n in synced_columns(type(obj))}
-        else:
-            fields = _changed_fields(obj)
+        is_new = obj in new
+        fields = {n: encode_value(getattr(obj, n)) for n in synced_columns(type(obj))} if is_new \
+            else _changed_fields(obj)
         if not fields:
             continue
         if "deleted" in fields:  # a tombstone or restore always names the generation it acts on
             fields["deletion_gen"] = obj.deletion_gen
-        recorder = recorder or _Recorder(session, device_id, now_ms)
-        recorder.record(type(obj).__sync_entity__, obj.id, fields)
-    if recorder:
-        recorder.write()
+        changes.append((type(obj).__sync_entity__, obj.id, fields, is_new))
+    if not changes:
+        return
+    recorder = _Recorder(session, device_id, now_ms)
+    seen = recorder.seen([(entity, record_id) for entity, record_id, _f, is_new in changes if not is_new])
+    for entity, record_id, fields, is_new in changes:
+        # A record made in this flush was never seen from the server: its base is 0.
+        recorder.record(entity, record_id, fields, 0 if is_new else seen.get((entity, record_id), 0))
+    recorder.write()
 
 
 def _column_default(col) -> Any:

@@ -24,9 +24,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from db.models import SYNC_ORDER
 from sync.merge import ChangeResult
-from sync.pages import Page, SnapshotChunk, SnapshotImage
+from sync.pages import Page, SnapshotChunk
+from sync.snapshot_stream import drop_up_to, image_chunk, snapshot_position, split_lines
+from sync.snapshot_stream import frames as image_frames
+from sync.transport import (
+    BUNDLE_RELAY,
+    REFERENCE_DATA,
+    RESUMABLE_SNAPSHOT,
+    AuthFailed,
+    DeviceRevoked,
+    Offline,
+    ServerError,
+    TlsError,
+    TransportError,
+    UpgradeNeeded,
+)
 
 if TYPE_CHECKING:
     import requests
@@ -52,48 +65,6 @@ IMAGE_TYPE = "application/octet-stream"  # a snapshot of database images (docs/d
 IMAGES_READABLE = hasattr(sqlite3.Connection, "deserialize")
 SNAPSHOT_FAST_RATE = 150_000
 _RESULT_KEYS = ("change_id", "outcome", "server_seq", "code", "message", "expected_seq")
-
-
-class TransportError(Exception):
-    """A request that did not get a usable answer. `code` is the server's machine code (or ours for
-    network failures), `message` the server's readable text when it sent one, `status` the HTTP
-    status (0 when no answer arrived)."""
-
-    def __init__(self, code: str, message: str = "", status: int = 0, retry_after: float | None = None,
-                 details: dict[str, Any] | None = None):
-        super().__init__(code)
-        self.details = details or {}
-        self.code = code
-        self.message = message
-        self.status = status
-        self.retry_after = retry_after
-
-    def __str__(self) -> str:
-        return f"{self.code} (HTTP {self.status})" if self.status else self.code
-
-
-class Offline(TransportError):
-    """No answer from the server at all: no route, refused, DNS, TLS handshake or timeout."""
-
-
-class AuthFailed(TransportError):
-    """Wrong credentials, an expired or unknown token, or a disabled account: log in again."""
-
-
-class DeviceRevoked(TransportError):
-    """An administrator revoked this device: it must lock and stop syncing."""
-
-
-class UpgradeNeeded(TransportError):
-    """The server cannot serve this client's schema version (HTTP 426)."""
-
-
-class ServerError(TransportError):
-    """The server failed (5xx after retries) or refused the request as malformed (other 4xx)."""
-
-
-class TlsError(Offline):
-    """The server's certificate could not be verified (wrong CA bundle, or an intercepting proxy)."""
 
 
 @dataclass(frozen=True)
@@ -164,83 +135,6 @@ def error_from_response(response: requests.Response) -> TransportError:
     return kind(code, message, status, retry_after, details)
 
 
-def snapshot_position(entity: str, record_id: str) -> tuple[int, str]:
-    """Where a record comes in the snapshot: entities in sync order, then by record id."""
-    order = SYNC_ORDER.index(entity) if entity in SYNC_ORDER else len(SYNC_ORDER)
-    return order, record_id
-
-
-def _frames(pieces: Iterator[bytes]) -> Iterator[tuple[dict[str, Any], bytes]]:
-    """(header, payload) frames of a "sqlite" snapshot stream: a JSON header line, then its
-    `bytes` bytes. A stream that ends inside a frame ends the iteration with ValueError."""
-    buffer = bytearray()
-    stream = iter(pieces)
-    while True:
-        while (end := buffer.find(b"\n")) < 0:
-            piece = next(stream, None)
-            if piece is None:
-                if buffer:
-                    raise ValueError("a frame header cut off")
-                return
-            buffer += piece
-        header = json.loads(bytes(buffer[:end]))
-        size = int(header["bytes"])
-        while len(buffer) < end + 1 + size:
-            piece = next(stream, None)
-            if piece is None:
-                raise ValueError("a frame cut off")
-            buffer += piece
-        data = bytes(buffer[end + 1:end + 1 + size])
-        del buffer[:end + 1 + size]
-        yield header, data
-
-
-def _image_chunk(header: dict[str, Any], data: bytes) -> SnapshotChunk:
-    image = None
-    if header.get("entity"):
-        columns = header["columns"]
-        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
-            raise ValueError("snapshot columns")
-        image = SnapshotImage(str(header["entity"]), columns, int(header["count"]), str(header["last_id"]), data)
-    return SnapshotChunk(int(header["cursor"]), [], bool(header["last"]), image=image)
-
-
-def _drop_up_to(chunk: SnapshotChunk, start: tuple[int, str]) -> None:
-    """Remove what lies at or before `start` in snapshot order (a server that cannot resume mid-way
-    sends it again)."""
-    chunk.records = [r for r in chunk.records if snapshot_position(r.entity, r.record_id) > start]
-    image = chunk.image
-    if image and image.count and snapshot_position(image.entity, image.last_id) <= start:
-        chunk.image = None
-    elif image and snapshot_position(image.entity, "")[0] == start[0]:
-        image.after_id = start[1]  # the rows after the resume position only
-    table = chunk.table
-    if table and table.rows and snapshot_position(table.entity, table.rows[0][0]) <= start:
-        kept = [(row, seq) for row, seq in zip(table.rows, table.seqs, strict=True)
-                if snapshot_position(table.entity, row[0]) > start]
-        table.rows, table.seqs = [k[0] for k in kept], [k[1] for k in kept]
-
-
-def _split_lines(pieces: Iterator[bytes]) -> Iterator[bytes]:
-    """Non-empty lines of a byte stream. A snapshot line is a chunk of thousands of records (hundreds
-    of kilobytes); requests' iter_lines re-joins and re-splits the pending tail on every piece."""
-    tail: list[bytes] = []
-    for piece in pieces:
-        start = 0
-        while (end := piece.find(b"\n", start)) >= 0:
-            tail.append(piece[start:end])
-            line = b"".join(tail)
-            tail = []
-            if line:
-                yield line
-            start = end + 1
-        if start < len(piece):
-            tail.append(piece[start:])
-    line = b"".join(tail)
-    if line:
-        yield line
-
-
 def _retryable(status: int) -> bool:
     return status == 429 or status >= 500
 
@@ -249,6 +143,8 @@ class HttpTransport:
     """Talks to one city server. `token` is the device token (set after enrolment); `schema_version`
     goes on every request so the server can answer "upgrade needed". `session`, `sleep` and `rng`
     are injectable so tests run without real waiting."""
+
+    capabilities = frozenset({RESUMABLE_SNAPSHOT, REFERENCE_DATA, BUNDLE_RELAY})
 
     def __init__(
         self,
@@ -326,12 +222,9 @@ class HttpTransport:
         """One page of in-scope changes after `cursor`."""
         return Page.from_json(self.request("GET", "/sync/pull", params={"cursor": cursor, "limit": limit}))
 
-    def snapshot(self) -> Iterator[SnapshotChunk]:
-        """The server's snapshot, chunk by chunk, from its NDJSON stream (gzip on the wire)."""
-        return self.snapshot_from(None)
-
-    def snapshot_from(self, after: list[str] | tuple[str, str] | None) -> Iterator[SnapshotChunk]:
-        """The snapshot from just after record `after` = (entity, record_id) in snapshot order. The
+    def snapshot(self, after: list[str] | tuple[str, str] | None = None) -> Iterator[SnapshotChunk]:
+        """The server's snapshot, chunk by chunk, from just after record `after` = (entity,
+        record_id) in snapshot order (from the start without it). The
         position goes to the server as `after=entity:record_id`; records at or before it are also
         skipped here, so a server that cannot start mid-way still yields a correct resume. A stream
         that breaks is reopened after the last whole chunk, in the same call (a weak link is not a
@@ -380,20 +273,20 @@ class HttpTransport:
         # A server older than the image format ignores `format` and answers NDJSON records.
         pieces = itertools.chain([first], pieces)
         if self._stream_type.startswith(IMAGE_TYPE):
-            frames = _frames(pieces)
+            frames = image_frames(pieces)
         else:
-            frames = ((None, line) for line in _split_lines(pieces))
+            frames = ((None, line) for line in split_lines(pieces))
         while True:
             try:
                 header, data = next(frames)
-                chunk = _image_chunk(header, data) if header else SnapshotChunk.from_json(json.loads(data))
+                chunk = image_chunk(header, data) if header else SnapshotChunk.from_json(json.loads(data))
             except StopIteration:  # the stream ended before its last chunk (a proxy or the server gave up)
                 raise Offline("snapshot_incomplete") from None
             except (ValueError, KeyError, TypeError) as exc:  # a line or frame cut off mid-way
                 raise Offline("snapshot_incomplete", type(exc).__name__) from exc
             received += len(data)
             if start is not None:
-                _drop_up_to(chunk, start)
+                drop_up_to(chunk, start)
             yield chunk, received / max(time.monotonic() - began, 1e-6)
             if chunk.last:
                 return
@@ -439,7 +332,7 @@ class HttpTransport:
 
     def iter_lines(self, path: str, params: dict[str, Any] | None = None) -> Iterator[bytes]:
         """The lines of a streamed answer (NDJSON), decompressed."""
-        return _split_lines(self.iter_pieces(path, params))
+        return split_lines(self.iter_pieces(path, params))
 
     def iter_pieces(self, path: str, params: dict[str, Any] | None = None) -> Iterator[bytes]:
         """A streamed answer as it arrives, decompressed. No retry mid-stream: the caller resumes by

@@ -21,11 +21,10 @@ from sync.wire import Change
 
 model_for_entity = functools.cache(_lookup_model)  # the lookup scans every mapper; the merge asks per field
 
-# Workflow status ranks: a concurrent edit keeps the state further along the workflow. Case codes
-# are numeric in workflow order (GLOSSARY.md), side states sort where they happen (45 退单 after
-# 40 签收, 55 延期申请 after 50 处置中). Task targets: 40 已退回 ranks with 30 已完成 (both end
-# the township's part); equal ranks fall back to the HLC.
-TASK_TARGET_RANK = {"10": 1, "20": 2, "30": 3, "40": 3}
+# Workflow status ranks: a concurrent edit keeps the state further along the workflow; equal ranks
+# fall back to the HLC. Numeric codes rank themselves (case codes are in workflow order, side states
+# sort where they happen: 45 退单 after 40 签收, 55 延期申请 after 50 处置中); a model whose codes do
+# not sort declares `__sync_status_rank__` (task targets).
 LIFECYCLE = ("deleted", "deletion_gen")
 
 
@@ -93,7 +92,9 @@ class MergeStore(Protocol):
     def last_device_seq(self, device_id: str) -> int: ...
     def load(self, entity: str, record_id: str) -> RecordState | None: ...
     def missing_parent(self, entity: str, fields: dict[str, Any]) -> str | None: ...
-    def active_duplicates(self, record_id: str, id_number: str) -> list[str]: ...
+    def active_duplicates(self, entity: str, record_id: str, value: Any) -> list[str]:
+        """Live records of `entity` other than `record_id` holding `value` in the entity's
+        duplicate key (`__sync_duplicate_key__`), not yet raised for review with it."""
     def flag_clock(self, device_id: str, skew_ms: int) -> None: ...
     def commit_change(self, change: Change, user: str, hlc: str, decision: Decision,
                       state: RecordState | None) -> int: ...
@@ -126,8 +127,9 @@ def _is_status(entity: str, name: str) -> bool:
 
 
 def status_rank(entity: str, value: Any) -> int:
-    if entity == "task_target":
-        return TASK_TARGET_RANK.get(value, 0)
+    ranks = model_for_entity(entity).__sync_status_rank__
+    if ranks is not None:
+        return ranks.get(value, 0)
     return int(value) if isinstance(value, int) else 0
 
 
@@ -220,13 +222,16 @@ def _decide(change: Change, state: RecordState | None, mine: FieldVersion) -> De
 
 def _duplicate_reviews(store: MergeStore, change: Change, merged: dict[str, Any], mine: FieldVersion,
                        decision: Decision) -> None:
-    touched = {"id_number", "id_type", "deleted", "merged_into"} & decision.written.keys()
-    id_number = merged.get("id_number")
-    if (change.entity != "person" or not touched or merged.get("id_type") != "01" or not id_number
+    key = model_for_entity(change.entity).__sync_duplicate_key__
+    if key is None:
+        return
+    touched = {key.field, *key.when, "deleted", "merged_into"} & decision.written.keys()
+    value = merged.get(key.field)
+    if (not touched or not value or any(merged.get(k) != v for k, v in key.when.items())
             or merged.get("deleted") or merged.get("merged_into")):
         return
-    for other in store.active_duplicates(change.record_id, id_number):
-        decision.reviews.append(Review("duplicate_id", "id_number", id_number, mine, id_number, None,
+    for other in store.active_duplicates(change.entity, change.record_id, value):
+        decision.reviews.append(Review(key.review_kind, key.field, value, mine, value, None,
                                        related_record_id=other))
 
 

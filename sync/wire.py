@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text
 
-from db.base import model_for_entity, synced_columns
+from db.base import model_for_entity, push_only_entities, synced_columns
 from sync.clock import Timestamp
 
 SCHEMA_VERSION = 1
@@ -28,8 +28,8 @@ ACCEPTED_SCHEMA_VERSIONS = range(1, SCHEMA_VERSION + 1)
 OPS = ("upsert", "delete")
 MAX_TEXT_CHARS = 20_000
 MAX_JSON_BYTES = 64_000
-# Pushed up, never served down: the audit log belongs to the server once it has arrived.
-PUSH_ONLY_ENTITIES = frozenset({"audit_entry"})
+# Pushed up, never served down (models declare it: `__sync_push_only__`).
+PUSH_ONLY_ENTITIES = push_only_entities()
 
 
 class WireError(ValueError):

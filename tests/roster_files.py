@@ -130,6 +130,26 @@ def xls_roster(path: Path, members=MEMBERS) -> Path:
     return Path(path)
 
 
+def ods_roster(path: Path, members=MEMBERS) -> Path:
+    """An .ods as LibreOffice saves it (written with odfpy), IDs as text cells."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    table = Table(name="花名册")
+    for values in [["西屯村花名册"], HEADER] + [_row(i, m) for i, m in enumerate(members, start=1)]:
+        row = TableRow()
+        for value in values:
+            cell = TableCell(valuetype="string")
+            cell.addElement(P(text=str(value)))
+            row.addElement(cell)
+        table.addElement(row)
+    document.spreadsheet.addElement(table)
+    document.save(str(path))
+    return Path(path)
+
+
 def truncated_xml_xlsx(source: Path, path: Path) -> Path:
     """The roster with its sheet XML cut off half way (a download that stopped)."""
     with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as damaged:

@@ -24,7 +24,7 @@ from server.store.inprocess import StoreTransport
 from server.store.tables import ChangeLogEntry
 from sync.bundle_format import KIND_ANSWER, BundleError, open_bundle, public_key_b64, seal
 from sync.capture import install_capture
-from sync.http_transport import ServerError
+from sync.transport import ServerError
 from tests.client_sync_support import MemoryKeyring
 from tests.sim.world import TOWNSHIP, VILLAGES, server_engine
 
@@ -230,6 +230,6 @@ def test_reverse_bundle_carries_the_pull(tmp_path, city, village, office):
 
 
 def _pending(pc: Pc) -> list[dict]:
-    from sync.client import SyncClient
+    from sync.replica import LocalReplica
 
-    return [c.to_json() for c in SyncClient(pc.engine, pc.sessions, pc.enrolment.device_id(), None).push_batch()]
+    return [c.to_json() for c in LocalReplica(pc.engine, pc.sessions, pc.enrolment.device_id()).push_batch()]

@@ -19,7 +19,7 @@ from app.enrolment import (
 )
 from app.errors import UserFacingError
 from db.engine import session_factory
-from sync.http_transport import AuthFailed, Offline
+from sync.transport import AuthFailed, Offline
 from tests.client_sync_support import MemoryKeyring, PlaintextLikeKeyring
 
 

@@ -13,7 +13,8 @@ from app.sync_service import DeviceLocked, client_sync
 from db.engine import open_local, session_factory
 from db.models import Household
 from sync.capture import install_capture
-from sync.http_transport import HttpTransport, UpgradeNeeded
+from sync.http_transport import HttpTransport
+from sync.transport import UpgradeNeeded
 from tests.client_sync_support import MemoryKeyring
 from tests.server.live import PASSWORD, live_server
 
@@ -196,7 +197,9 @@ def test_cli_bundle_export_relay_and_import(server, tmp_path, ring, monkeypatch,
     village_db, office_db = str(tmp_path / "village.db"), str(tmp_path / "office.db")
     login(village_db, server.add_user("village_cadre", VILLAGE_A))
     login(office_db, server.add_user("township_staff", TOWNSHIP))
-    engine = open_local(village_db)
+    from app.protection import DatabaseKeys, open_protected
+
+    engine = open_protected(village_db, DatabaseKeys())  # a village laptop is encrypted from its login on
     sessions = session_factory(engine)
     enrolment, _ = client_sync(engine, sessions)
     install_capture(sessions, enrolment.device_id())
@@ -239,14 +242,11 @@ class BreakingTransport:
     def __getattr__(self, name):
         return getattr(self.inner, name)
 
-    def snapshot(self):
-        return self.snapshot_from(None)
-
-    def snapshot_from(self, after):
-        from sync.http_transport import Offline
+    def snapshot(self, after=None):
+        from sync.transport import Offline
 
         self.positions.append(after)
-        for i, chunk in enumerate(self.inner.snapshot_from(after)):
+        for i, chunk in enumerate(self.inner.snapshot(after)):
             if self.break_after is not None and i == self.break_after:
                 raise Offline("offline")
             self.handed_on += chunk.size

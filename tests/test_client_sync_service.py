@@ -26,7 +26,7 @@ from app.sync_service import (
 from db.client import OutboxChange, SyncState
 from db.models import AuditEntry, Household
 from server.store import snapshot_iter
-from sync.http_transport import DeviceRevoked, Offline, UpgradeNeeded
+from sync.transport import RESUMABLE_SNAPSHOT, DeviceRevoked, Offline, UpgradeNeeded
 from tests.sim.world import TOWNSHIP, VILLAGES, make_device, server_engine, store_transport
 
 
@@ -67,10 +67,9 @@ class Wrapped:
                     chunk.records = [r for r in chunk.records if _position(r) > _position_of(after)]
                 yield chunk
 
-    def snapshot(self):
-        return self.snapshot_from(None)
+    capabilities = frozenset({RESUMABLE_SNAPSHOT})
 
-    def snapshot_from(self, after):
+    def snapshot(self, after=None):
         self._check("snapshot")
         for i, chunk in enumerate(self._chunks(after)):
             if self.snapshot_fail_after is not None and i == self.snapshot_fail_after:
@@ -321,7 +320,7 @@ def test_an_unexpected_failure_still_ends_with_a_failed_event(tmp_path, server):
 
 
 def test_a_batch_too_big_for_the_server_is_split(tmp_path, server):
-    from sync.http_transport import ServerError
+    from sync.transport import ServerError
 
     a, sa, transport, _ = _device(tmp_path, server, "a")
     for i in range(6):

@@ -14,17 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from server.store import Page
-from sync.http_transport import (
-    AuthFailed,
-    DeviceRevoked,
-    HttpTransport,
-    Offline,
-    RetryPolicy,
-    ServerError,
-    Timeouts,
-    UpgradeNeeded,
-    parse_retry_after,
-)
+from sync.http_transport import HttpTransport, RetryPolicy, Timeouts, parse_retry_after
+from sync.transport import AuthFailed, DeviceRevoked, Offline, ServerError, UpgradeNeeded
 
 
 class ScriptedServer:
@@ -275,7 +266,7 @@ def _image_snapshot(gzipped: bool) -> bytes:
 
 
 def _ids(chunks) -> list[tuple[str, str]]:
-    from sync.client import _image_rows
+    from sync.snapshot_apply import _image_rows
 
     out = []
     for chunk in chunks:
@@ -314,7 +305,7 @@ def test_snapshot_resume_sends_the_position_and_skips_what_is_loaded(server, ima
         server.script = [(200, body, headers)]
         transport = _transport(server.url)
         chunks = ([c for c, _ in transport._snapshot_stream(after, None)] if images
-                  else list(transport.snapshot_from(list(after))))
+                  else list(transport.snapshot(list(after))))
         assert f"after={after[0]}%3A{after[1]}" in server.requests[-1]["path"]
         assert _ids(chunks) == want
 
@@ -377,7 +368,7 @@ def _city_ca_and_server_cert(tmp_path):
 def test_tls_with_a_private_city_ca(tmp_path):
     import ssl
 
-    from sync.http_transport import TlsError
+    from sync.transport import TlsError
 
     pem = _city_ca_and_server_cert(tmp_path)
     srv = ScriptedServer()

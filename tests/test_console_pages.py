@@ -16,7 +16,8 @@ from sqlalchemy import select, update
 
 from db.ids import new_id
 from db.models import AuditEntry, Case, CaseWhistle, Task, TaskFeedback, TaskTarget
-from server.models import ConsoleSession, RequestCatalogueEntry
+from server.codes import code_entry_id
+from server.models import ChannelKey, ConsoleSession, RequestCatalogueEntry
 from tests.console_support import ConsoleClient, signed_in, texts
 from tests.server.fixtures import server_fixture  # noqa: F401
 
@@ -233,3 +234,85 @@ def test_feedback_answers_keep_only_requested_fields(server):
         [entry] = target_feedback(s, target, task)
         s.rollback()
     assert entry.answers == {"1": {"phone": "1"}}
+
+
+def test_channel_keys_are_created_and_rotated_and_builds_listed(server):
+    admin = signed_in(server, "city_admin")
+    channel = "wx" + uuid.uuid4().hex[:6]
+    admin.get("/admin/channels")
+    assert admin.post("/admin/channels", {"channel": "", "name": "x", "source": "4"}).status_code == 422
+    r = admin.post("/admin/channels", {"channel": channel, "name": "微信公众号", "source": "4"})
+    first = re.search(r'<strong class="mono">(tdk_[^<]+)</strong>', r.text).group(1)
+
+    def status(key: str) -> int:
+        return admin.http.get(server.api + "/intake/status", params={"cursor": 0},
+                              headers={"X-Api-Key": key}).status_code
+
+    assert status(first) == 200
+    with server.session() as s:
+        key_id = s.scalars(select(ChannelKey.id).where(ChannelKey.channel == channel)).one()
+    r = admin.post(f"/admin/channels/{key_id}/rotate")
+    second = re.search(r'<strong class="mono">(tdk_[^<]+)</strong>', r.text).group(1)
+    assert second != first and status(first) == 401 and status(second) == 200
+    assert admin.get("/admin/builds").status_code == 200
+    assert signed_in(server, "township_admin", TOWNSHIP).get("/admin/channels").status_code == 403
+
+
+def _pulled_codes(client) -> dict[str, dict]:
+    found, cursor = {}, 0
+    while True:
+        page = client.pull(cursor, 2000).json()
+        found.update({r["record_id"]: r["fields"] for r in page["records"] if r["entity"] == "code_entry"})
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            return found
+
+
+def test_city_code_tables_and_local_additions_reach_the_clients(server):
+    admin = signed_in(server, "city_admin")
+    admin.get("/admin/code-tables?table=case_category")
+    entry = code_entry_id("case_category", "0101")
+    assert admin.post(f"/admin/code-tables/{entry}", {"label_zh": "", "label_en": ""}).status_code == 422
+    r = admin.post(f"/admin/code-tables/{entry}", {"label_zh": "邻里纠纷（含噪音）", "label_en": "Neighbour disputes",
+                                                    "active": "1"})
+    assert r.status_code == 200 and "已保存" in r.text
+    code = "99" + uuid.uuid4().hex[:4]
+    assert admin.post("/admin/code-tables", {"table": "case_category", "code": "0101", "label_zh": "x"}).status_code == 422
+    assert admin.post("/admin/code-tables", {"table": "case_category", "code": code, "label_zh": "<i>新类</i>",
+                                             "parent_code": "01"}).status_code == 200
+    township_admin = server.user_client("township_admin", TOWNSHIP)
+    local = new_id()
+    pushed = township_admin.push([township_admin.change("code_entry", local, {
+        "table": "case_category", "code": "L" + local[-4:], "label_zh": "本镇特色分类", "scope_prefix": TOWNSHIP,
+        "parent_code": "01", "attrs": {}, "sort_order": 999, "active": True})])
+    assert pushed.json()["results"][0]["outcome"] == "accepted", pushed.text
+    admin.get("/admin/codes")
+    assert "本镇特色分类" in admin.page
+    assert admin.post(f"/admin/codes/{local}/refuse").status_code == 200
+    codes = _pulled_codes(server.user_client("township_staff", TOWNSHIP))
+    assert codes[entry]["label_zh"] == "邻里纠纷（含噪音）"
+    assert codes[code_entry_id("case_category", code)]["label_zh"] == "<i>新类</i>"
+    assert codes[local]["active"] is False and codes[local]["attrs"]["city_review"] == "refuse"
+    assert "&lt;i&gt;新类&lt;/i&gt;" in admin.get("/admin/code-tables?table=case_category").text
+
+
+def test_department_reissues_a_returned_target_and_reopens_a_completed_one(server):
+    clerk = signed_in(server, "department", "150422", dept_code())
+    clerk.get("/dept/issue")
+    r = clerk.post("/dept/issue", {"title": "秸秆禁烧巡查", "kind": "1", "priority": "2", "workdays": "2",
+                                   "regions[]": [f"rg-{VILLAGE}"]})
+    assert r.status_code == 200
+    with server.session() as s:
+        target = s.scalars(select(TaskTarget).join(Task, Task.id == TaskTarget.task_id)
+                           .where(Task.title == "秸秆禁烧巡查", TaskTarget.region_code == VILLAGE)).first()
+    cadre = server.user_client("village_cadre", VILLAGE)
+    seq = {r["record_id"]: r["seq"] for r in cadre.pull(0, 2000).json()["records"]}
+    back = cadre.push([cadre.change("task_target", target.id, {"status": "40"}, base={"status": seq.get(target.id, 0)})])
+    assert back.json()["results"][0]["outcome"] == "accepted", back.text
+    clerk.get(f"/dept/targets/{target.id}")
+    assert "重新下发" in clerk.page
+    assert clerk.post(f"/dept/targets/{target.id}/reopen").status_code == 409  # not completed
+    clerk.get(f"/dept/targets/{target.id}")
+    assert clerk.post(f"/dept/targets/{target.id}/reissue").status_code == 200
+    with server.session() as s:
+        assert s.get(TaskTarget, target.id).status == "10"

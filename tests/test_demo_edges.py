@@ -4,6 +4,7 @@ stops when the process that started it is killed outright."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -84,8 +85,8 @@ def test_embedded_server_dies_with_a_killed_parent(tmp_path):
 
 def test_the_one_command_demo_end_to_end(tmp_path):
     """`township-desk demo` as a new user runs it (a small township): seeds its server, logs in with the
-    demo's own in-memory keyring on a machine without an OS keyring, syncs, opens the window; SIGTERM
-    closes it and the embedded server stops with it."""
+    demo's own in-memory keyring on a machine without an OS keyring, opens the window, whose first sync
+    brings the township in; SIGTERM closes it and the embedded server stops with it."""
     demo = subprocess.Popen([sys.executable, "-m", "ui.cli", "demo", "--households", "40"], cwd=ROOT,
                             env=_env(tmp_path, QT_QPA_PLATFORM="offscreen",
                                      PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring"),
@@ -106,9 +107,23 @@ def test_the_one_command_demo_end_to_end(tmp_path):
 
     url = re.search(r"http://127\.0\.0\.1:\d+", seen[-1]).group(0)
     assert requests.get(url + "/api/v1/health", timeout=5).ok
-    time.sleep(2)  # the window opens
+    client_db = tmp_path / "data" / "demo" / "client.db"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and _households_in(client_db) == 0:
+        time.sleep(0.5)  # the window's own first sync streams the township in
+    assert _households_in(client_db) == 40
     demo.send_signal(signal.SIGTERM)
     rest, _ = demo.communicate(timeout=60)
     assert demo.returncode == 0, "".join(seen) + rest
     with pytest.raises(requests.ConnectionError):
         requests.get(url + "/api/v1/health", timeout=5)
+
+
+def _households_in(path: Path) -> int:
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)) as db:
+            return db.execute("SELECT count(*) FROM households").fetchone()[0]
+    except sqlite3.Error:
+        return 0

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.codes import seed_code_entries
+from app.errors import ScopeError
 from app.exchange import readers
 from app.exchange.readers import RosterFileError
 from app.exchange.roster_import import FieldChange
@@ -57,7 +58,7 @@ def test_a_village_roster_imports_as_it_is(desk, sessions, tmp_path):
     source = desk.open_roster(path)
     fields = {c.label: c.field for c in source.layout.columns}
     assert fields["户号"] == "household_no" and fields["身份证号码"] == "id_number" and fields["手机号"] == "phone"
-    assert fields["家庭住址"] == "current_address" and fields["出生年月"] == "birth_date" and fields["序号"] is None
+    assert fields["家庭住址"] == "household_address" and fields["出生年月"] == "birth_date" and fields["序号"] is None
     assert source.check.unmapped == ("序号",) and not source.check.missing and not source.remembered
     preview = desk.preview_roster(path)
     assert preview.ok, preview.errors
@@ -84,10 +85,12 @@ def test_a_village_roster_imports_as_it_is(desk, sessions, tmp_path):
     assert desk.open_roster(path).remembered  # the confirmed mapping is kept for this layout
 
 
-@pytest.mark.parametrize("kind", ["gbk", "gb18030", "utf-8-sig", "utf-8", "xls", "two-row"])
+@pytest.mark.parametrize("kind", ["gbk", "gb18030", "utf-8-sig", "utf-8", "xls", "ods", "two-row"])
 def test_other_formats_and_layouts_read_the_same(desk, tmp_path, kind):
     if kind == "xls":
         path = rf.xls_roster(tmp_path / "roster.xls")
+    elif kind == "ods":
+        path = rf.ods_roster(tmp_path / "roster.ods")
     elif kind == "two-row":
         path = rf.two_row_header_xlsx(tmp_path / "two.xlsx")
     else:
@@ -171,15 +174,21 @@ def test_a_roster_of_existing_households_updates_field_by_field(desk, sessions, 
     desk.confirm_roster(path, desk.preview_roster(path).digest)
     members = [list(m) for m in rf.MEMBERS]
     members[1][9] = "13700009999"  # the son got a phone
-    members[3][10] = "西屯村五组8号"  # the wife moved
+    members[3][10] = "西屯村五组8号"  # household B's address corrected on one row only …
+    path2 = rf.village_roster_xlsx(tmp_path / "update.xlsx", [tuple(m) for m in members], merge=False)
+    messages = {(e.row, e.column): e.message for e in desk.preview_roster(path2).errors}
+    assert messages == {(7, "家庭住址"): "同一户的家庭住址不一致（第6行为“西屯村三组2号”）"}
+    members[2][10] = "西屯村五组8号"  # … and on both
     path2 = rf.village_roster_xlsx(tmp_path / "update.xlsx", [tuple(m) for m in members], merge=False)
     preview = desk.preview_roster(path2)
-    changed = {c.name: c.fields for c in preview.changes if c.action == "更新"}
-    assert changed == {"马小军": (FieldChange("手机号", "", "137****9999"),),
-                       "王秀英": (FieldChange("家庭住址", "西屯村三组2号", "西屯村五组8号"),)}
+    changed = {(c.entity, c.name): c.fields for c in preview.changes if c.action == "更新"}
+    assert changed == {("person", "马小军"): (FieldChange("手机号", "", "137****9999"),),
+                       ("household", "李明"): (FieldChange("家庭住址", "西屯村三组2号", "西屯村五组8号"),)}
     desk.confirm_roster(path2, preview.digest)
     assert person(sessions, "110101198001010010").phone == "13700009999"
-    assert person(sessions, "110101197203040029").current_address == "西屯村五组8号"
+    with sessions() as session:
+        assert session.scalar(select(Household.address).where(Household.household_no == rf.HOUSEHOLD_B)) \
+            == "西屯村五组8号"
 
 
 def test_the_clerk_changes_the_mapping_and_it_is_remembered(desk, sessions, tmp_path):
@@ -238,3 +247,31 @@ def test_unreadable_files_get_one_clear_message_and_nothing_is_written(desk, ses
     assert refused.value.code == expected
     assert refused.value.message() and refused.value.message("en") != refused.value.message()
     assert count(sessions, Person) == 0 and count(sessions, OutboxChange) == outbox
+
+
+def test_every_code_synonym_points_at_a_label_the_code_tables_have():
+    """Synonyms name labels, not codes: when a code table changes, this names the synonym to fix."""
+    from app.codes import CodeBook
+    from app.exchange.synonyms import VALUE_SYNONYMS
+
+    book = CodeBook.from_resources()
+    for table, words in VALUE_SYNONYMS.items():
+        labels = {item.label_zh for item in book.entries(table)}
+        assert labels, table
+        missing = {word: label for word, label in words.items() if label not in labels}
+        assert missing == {}, f"{table}: {missing}"
+
+
+def test_a_village_numbering_households_1_2_3_imports_into_the_chosen_village(desk, sessions, tmp_path):
+    members = [("3-1" if m[0] == rf.HOUSEHOLD_A else "3组2号", *m[1:]) for m in rf.MEMBERS]
+    path = rf.village_roster_xlsx(tmp_path / "local.xlsx", members)
+    refused = desk.preview_roster(path)
+    assert {(e.row, e.column) for e in refused.errors} >= {(4, "户号"), (6, "户号")}
+    assert "请选择所属村（社区）" in refused.errors[0].message
+    preview = desk.preview_roster(path, village=rf.VILLAGE)
+    assert preview.ok, preview.errors
+    desk.confirm_roster(path, preview.digest, village=rf.VILLAGE)
+    with sessions() as session:
+        assert set(session.scalars(select(Household.household_no))) == {rf.HOUSEHOLD_A, rf.HOUSEHOLD_B}
+    with pytest.raises(ScopeError):
+        desk.preview_roster(path, village="150402002201")  # a village of another township

@@ -16,6 +16,7 @@ from app.reports.fonts import (
     FALLBACK_FONT,
     MAIN_FONT,
     MISSING_MARK,
+    SANS_FONT,
     FontChain,
     _to_unicode_cmap,
     font_runs,
@@ -34,7 +35,8 @@ UNASSIGNED_IN_ALL_FONTS = "\U00030000"  # CJK Ext-G: newer than every font we sh
 def test_runs_switch_font_only_for_characters_the_main_font_lacks():
     assert font_runs("张三 ABC 123") == [(MAIN_FONT, "张三 ABC 123")]
     assert font_runs("𠮷祥") == [(FALLBACK_FONT, "𠮷"), (MAIN_FONT, "祥")]
-    assert font_runs("王䶮") == [(MAIN_FONT, "王"), (FALLBACK_FONT, "䶮")]  # Ext-A, missing from WenQuanYi
+    assert font_runs("王㐀") == [(MAIN_FONT, "王"), (FALLBACK_FONT, "㐀")]  # Ext-A, missing from UMing and WenQuanYi
+    assert font_runs("王刏") == [(MAIN_FONT, "王"), (SANS_FONT, "刏")]  # a basic ideograph UMing CN lacks
     assert font_runs("") == []
 
 

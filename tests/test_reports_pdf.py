@@ -102,7 +102,7 @@ def test_every_pdf_embeds_its_fonts(sample, tmp_path):
                            text=True).stdout.splitlines()[2:]
     assert lines, "no fonts listed"
     names = [line.split()[0] for line in lines]
-    assert any("WenQuanYi" in n for n in names) and any("HanaMin" in n for n in names)
+    assert any("UMing" in n for n in names) and any("HanaMin" in n for n in names)
     for line in lines:  # columns: name type encoding emb sub uni …
         assert line.split()[-5] == "yes", line
 
@@ -152,7 +152,8 @@ def test_batch_export_of_a_village(sample, tmp_path):
     text = flat_text(result.path)
     assert result.records == 2 and result.pages == 2
     assert seen == [(1, 2), (2, 2)]
-    assert "第1页共2页" in text and "第2页共2页" in text
+    # each card counts its own pages; the batch's running page number is printed beside it
+    assert text.count("第1页/共1页") == 2 and "本批第1页/共2页" in text and "本批第2页/共2页" in text
     assert "西屯街道西屯村" in text and "打印日期2026-11-27" in text
     assert "150402001201010001" in text and "150402001201010002" in text and "东郊村二组" not in text
     with sessions() as session:

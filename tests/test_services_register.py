@@ -306,3 +306,34 @@ def test_a_second_person_with_the_same_id_is_accepted_and_findable(staff, family
     assert {p.id for p in staff.persons.same_id_number("11010519491231002x")} == {head.id, twin.id}
     assert [p.id for p in staff.persons.same_id_number("11010519491231002X", exclude_person_id=twin.id)] == [head.id]
     assert staff.persons.same_id_number("") == ()
+
+
+def test_moving_out_and_dying_need_their_dates_and_destination(staff, family):
+    """迁出 records when and where to, 死亡 when; a missing part is refused on its field, and the
+    abolished codes (户口类型 农业, 人员状态 外出) are no longer accepted."""
+    import datetime as dt
+
+    from app.errors import ValidationError
+
+    services, (home, head) = staff, family
+    person_id, household_id = head.id, home.id
+    with pytest.raises(ValidationError) as refused:
+        services.persons.edit(person_id, status="3")
+    assert refused.value.field == "moved_out_on"
+    with pytest.raises(ValidationError) as refused:
+        services.persons.edit(person_id, status="3", moved_out_on=dt.date(2026, 10, 1))
+    assert refused.value.field == "moved_out_to"
+    view = services.persons.edit(person_id, status="3", moved_out_on=dt.date(2026, 10, 1), moved_out_to="赤峰市红山区")
+    assert (view.status, view.moved_out_on, view.moved_out_to) == ("3", dt.date(2026, 10, 1), "赤峰市红山区")
+    with pytest.raises(ValidationError) as refused:
+        services.persons.edit(person_id, status="4")
+    assert refused.value.field == "died_on"
+    with pytest.raises(ValidationError):
+        services.persons.edit(person_id, died_on=dt.date(2999, 1, 1))
+    with pytest.raises(ValidationError) as refused:
+        services.persons.edit(person_id, status="2")
+    assert refused.value.field == "status"
+    with pytest.raises(ValidationError) as refused:
+        services.households.edit(household_id, hukou_type="2")
+    assert refused.value.field == "hukou_type"
+    assert services.households.edit(household_id, hukou_type="3").hukou_type == "3"

@@ -23,6 +23,7 @@ from server.config import load_settings
 from sync.capture import install_capture
 from sync.client import SyncClient
 from sync.pages import SnapshotChunk
+from sync.replica import LocalReplica
 from tests.client_sync_support import MemoryKeyring
 from tests.server.databases import BACKENDS, fresh_database
 from tests.server.live import PASSWORD, _patched_environ, live_server
@@ -62,7 +63,7 @@ def _from_records(path, server, username):
     r = live.get("/sync/snapshot")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
     chunks = [SnapshotChunk.from_json(json.loads(line)) for line in r.content.splitlines()]
-    SyncClient(engine, session_factory(engine), "records-device", None).load_snapshot(chunks)
+    LocalReplica(engine, session_factory(engine), "records-device").apply_snapshot(chunks)
     return engine
 
 
@@ -73,14 +74,14 @@ def _contents(engine) -> dict[str, list[tuple]]:
 
 @pytest.mark.parametrize("username", ["demo_staff", "demo_cadre"])
 def test_images_load_exactly_what_records_load(server, tmp_path, username, monkeypatch):
-    import sync.client
+    import sync.replica
 
     applied = {"rows": 0, "images": 0}  # the first chunks come as JSON rows, the rest as images
-    for name, kind in (("_apply_rows", "rows"), ("_apply_image", "images")):
-        def counted(*args, _real=getattr(sync.client, name), _kind=kind):
+    for name, kind in (("apply_rows", "rows"), ("apply_image", "images")):
+        def counted(*args, _real=getattr(sync.replica, name), _kind=kind):
             applied[_kind] += 1
             return _real(*args)
-        monkeypatch.setattr(sync.client, name, counted)
+        monkeypatch.setattr(sync.replica, name, counted)
     images, _, _ = _from_images(tmp_path / "images.db", server, username)
     assert applied["rows"] and applied["images"], applied
     records = _from_records(tmp_path / "records.db", server, username)

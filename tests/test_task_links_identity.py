@@ -27,7 +27,7 @@ from tests.ui_support import DEVICE
 def template(tmp_path_factory):
     path = tmp_path_factory.mktemp("links") / "template.db"
     engine = open_local(path)
-    generate_township(engine, seed=17, households=80, tasks=40, cases=0)
+    generate_township(engine, seed=17, households=80, tasks=200, cases=0)
     engine.dispose()
     return path
 

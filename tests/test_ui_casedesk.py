@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.client import Actor, ClientContext
 from app.client.case_desk import CaseDesk, NewCase
-from app.errors import WorkflowError
+from app.errors import ValidationError, WorkflowError
 from app.rules import case_workflow as wf
 from app.services.cases import ACTION_ROLES
 from db.engine import open_local
@@ -33,9 +33,15 @@ VILLAGE = "150422100201"
 class ScriptedCaseForms:
     def __init__(self, form: NewCase | None) -> None:
         self.form = form
+        self.dispatch_values: dict | None = None  # None: the case's own place, no named person
+        self.dispatch_offered = None
 
     def new_case(self, parent, desk, runner, on_error, choices):
         return self.form
+
+    def dispatch(self, parent, options):
+        self.dispatch_offered = options
+        return self.dispatch_values if self.dispatch_values is not None else {"dispatched_to": options.default_place}
 
 
 def _page(qtbot, ctx, form=None):
@@ -103,7 +109,7 @@ def test_a_complaint_goes_through_the_whole_workflow_with_only_legal_buttons(qtb
     assert errors == [] and case.status == 10 and case.reporter_phone_masked == "138****1111"
     assert case.deadline_on is not None  # complaints: working days from the request type
     side = {"escalate", "add_party"}
-    path = [("accept", []), ("dispatch", ["choice:0"]), ("sign", []), ("handle", []), ("extend", []),
+    path = [("accept", []), ("dispatch", []), ("sign", []), ("handle", []), ("extend", []),
             ("approve_extension", ["text:" + (case.deadline_on + dt.timedelta(days=5)).isoformat()]),
             ("submit", []), ("rework", []), ("submit", []), ("approve", []),
             ("revisit", ["choice:0"]), ("archive", [])]
@@ -113,9 +119,11 @@ def test_a_complaint_goes_through_the_whole_workflow_with_only_legal_buttons(qtb
         for answer in answers:
             kind, value = answer.split(":", 1)
             (dialogs.choices if kind == "choice" else dialogs.texts).append(int(value) if kind == "choice" else value)
-        dialogs.texts.append("居民表示满意，垃圾已清运。" if action == "revisit" else f"{action} 意见")
+        page.detail.bar.opinion.setPlainText("居民表示满意，垃圾已清运。" if action == "revisit" else f"{action} 意见")
+        assert page.detail.bar.default in page.detail.action_buttons  # the next step is highlighted
         page.detail.action_buttons[action].click()
         assert errors == [], (action, errors)
+        assert page.detail.bar.opinion.toPlainText() == ""  # used, then cleared
         assert page.detail.detail.case.status == wf.next_status(status, action)
     final = page.detail.detail
     assert final.case.status == 90 and _offered(page) == {"reveal"}
@@ -128,16 +136,29 @@ def test_a_complaint_goes_through_the_whole_workflow_with_only_legal_buttons(qtb
     assert page.show_queue("归档") and any(c.id == case.id for c in page.cases)
 
 
-def test_cancelled_questions_change_nothing_and_illegal_moves_are_refused_by_the_service(qtbot, context):
+def test_refusals_show_at_the_opinion_box_and_change_nothing(qtbot, context):
     page, dialogs, errors = _page(qtbot, context, _complaint())
     page.create_new()
     case_id = page.detail.detail.case.id
-    assert "approve" not in page.detail.action_buttons and "revisit" not in page.detail.action_buttons
-    page.detail.action_buttons["accept"].click()  # the comment question is cancelled (no scripted answer)
-    assert page.detail.detail.case.status == 10
+    bar = page.detail.bar
+    slots = list(bar.buttons)
+    assert not bar.buttons["approve"].isEnabled() and not bar.buttons["revisit"].isEnabled()  # kept in place
+    assert bar.default == "accept" and "border" in bar.buttons["accept"].styleSheet()
+    bar.opinion.setPlainText("先受理")
+    bar.run_default()  # Ctrl+Enter: the highlighted next step
+    assert page.detail.detail.case.status == 20 and list(bar.buttons) == slots and bar.default == "dispatch"
+    forms = page._forms
+    forms.dispatch_values = {}
+    bar.buttons["dispatch"].click()
+    bar.buttons["sign"].click()
+    bar.buttons["return"].click()  # no reason in the 意见 box: refused at the box
+    assert bar.problem.text() == "退单理由不能为空" and not bar.problem.isHidden()
+    assert page.detail.detail.case.status == 40 and errors == []
     with pytest.raises(WorkflowError):
         CaseDesk(context).act(case_id, "approve")  # what the desk does not offer, the service refuses
-    assert errors == []
+    bar.opinion.setPlainText("非本单位职责")
+    bar.buttons["return"].click()
+    assert page.detail.detail.case.status == 45 and bar.problem.isHidden() and errors == []
 
 
 def test_a_village_cadre_is_offered_only_the_moves_of_the_role(qtbot, demo_template, tmp_path):
@@ -148,10 +169,9 @@ def test_a_village_cadre_is_offered_only_the_moves_of_the_role(qtbot, demo_templ
         page.show_queue("登记")
         assert page.select_case(view.id)
         assert _offered(page) == {"self_handle", "add_party", "reveal"}  # 受理 and 转交 belong to the township
-        dialogs.texts.append("已现场协调清运")
+        page.detail.bar.opinion.setPlainText("已现场协调清运")
         page.detail.action_buttons["self_handle"].click()
         assert _offered(page) == {"close", "add_party", "reveal"}
-        dialogs.texts.append("")
         page.detail.action_buttons["close"].click()
         assert page.detail.detail.case.status == 70 and _offered(page) == {"revisit", "reveal"} and errors == []
     finally:
@@ -163,7 +183,7 @@ def test_escalation_reaches_the_department_and_joint_handling_is_recorded(qtbot,
     page.create_new()
     case_id = page.detail.detail.case.id
     dialogs.choices.append(page.choices.departments.index(("yj", "应急管理")))
-    dialogs.texts.append("请应急管理部门处置")
+    page.detail.bar.opinion.setPlainText("请应急管理部门处置")
     page.detail.action_buttons["escalate"].click()
     assert page.detail.detail.case.escalated_to == "yj" and "应急管理" in page.detail.meta.text()
 
@@ -277,12 +297,12 @@ def test_a_case_dispatched_to_a_department_is_handled_there_and_approved_by_the_
     page, dialogs, errors = _page(qtbot, context, _complaint(category_code="0601", title="村道塌陷"))
     page.create_new()
     case_id = page.detail.detail.case.id
-    dialogs.texts.append("")
     page.detail.action_buttons["accept"].click()
-    dialogs.choices.append(1 + page.choices.departments.index(("zj", "住建")))  # 0 = the township itself
-    dialogs.texts.append("请住建部门处置")
+    page._forms.dispatch_values = {"department_code": "zj", "assignee": None}
+    page.detail.bar.opinion.setPlainText("请住建部门处置")
     page.detail.action_buttons["dispatch"].click()
     assert page.detail.detail.case.escalated_to == "zj" and errors == []
+    assert ("zj", "住建") in page._forms.dispatch_offered.departments
 
     department = ClientContext(open_local(context.engine.url.database),
                                Actor("zj.he", "department", "150422", "0190f0a0-0000-7000-8000-0000000000d3",
@@ -292,7 +312,7 @@ def test_a_case_dispatched_to_a_department_is_handled_there_and_approved_by_the_
         dept_page.select_case(case_id)
         assert _offered(dept_page) == {"sign", "return", "add_party"}
         for action in ("sign", "handle", "submit"):
-            dept_dialogs.texts.append(f"{action} 住建")
+            dept_page.detail.bar.opinion.setPlainText(f"{action} 住建")
             dept_page.detail.action_buttons[action].click()
         assert dept_page.detail.detail.case.status == 60 and dept_errors == []
         assert _offered(dept_page) == {"add_party"}  # approving is the township's
@@ -300,7 +320,7 @@ def test_a_case_dispatched_to_a_department_is_handled_there_and_approved_by_the_
         department.close()
     page.detail.open(case_id)
     assert _offered(page) >= {"approve", "rework"}
-    dialogs.texts.append("同意办结")
+    page.detail.bar.opinion.setPlainText("同意办结")
     page.detail.action_buttons["approve"].click()
     assert page.detail.detail.case.status == 70 and errors == []
 
@@ -320,7 +340,7 @@ def test_revealing_the_reporters_phone_asks_why_and_is_audited_and_admins_superv
         with ctx.sessions() as s:
             audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "reveal")).one()
         assert audit.record_ids == [case_id] and audit.reason == "回访需要联系反映人"
-        dialogs.texts.append("请加快处置")
+        page.detail.bar.opinion.setPlainText("请加快处置")
         page.detail.action_buttons["supervise"].click()
         assert page.detail.detail.case.supervised and "督办" in page.detail.meta.text()
         assert page.detail.action_buttons["supervise"].text() == "取消督办" and errors == []
@@ -341,3 +361,55 @@ def test_translatable_labels_match_the_workflow_rules():
     assert task_labels.ACTIONS == task_rules.ACTION_LABELS and task_labels.STATUSES == task_rules.STATUS_LABELS
     assert {g: task_inbox.GROUPS[g] for g in GROUPS} == {g: GROUP_LABELS[g] for g in GROUPS}
     assert task_labels.FIELDS == FIELD_LABELS
+
+
+def test_dispatch_to_a_named_grid_and_person_and_find_it_by_ticket_and_reporter(qtbot, context):
+    page, _dialogs, errors = _page(qtbot, context, _complaint())
+    page.create_new()
+    case_id = page.detail.detail.case.id
+    with context.sessions.begin() as s:
+        s.get(Case, case_id).channel_ref = "12345-20261206-00042"
+    page.detail.open(case_id)
+    assert "12345-20261206-00042" in page.detail.meta.text()
+    page.detail.action_buttons["accept"].click()
+    options = CaseDesk(context).dispatch_options(case_id)
+    grid_code, grid_name = next((c, n) for c, n in options.places if len(c) == 15)
+    assert options.default_place == VILLAGE and all(c.startswith(VILLAGE) for c, _n in options.places)
+    page._forms.dispatch_values = {"dispatched_to": grid_code, "assignee": "刘网格员"}
+    page.detail.bar.opinion.setPlainText("请网格员上门核实")
+    page.detail.action_buttons["dispatch"].click()
+    case = page.detail.detail.case
+    assert errors == [] and (case.dispatched_to, case.grid_code, case.assignee) == (grid_code, grid_code, "刘网格员")
+    assert f"{grid_name}（刘网格员）" in page.detail.meta.text()
+    assert page.detail.log.item(page.detail.log.rowCount() - 1, 4).text() == f"分派至{grid_name}（刘网格员）：请网格员上门核实"
+    for text, column, shown in (("00042", 4, "12345-20261206-00042"), ("赵女士", 5, "赵女士 138****1111"),
+                                ("00001111", 5, "赵女士 138****1111")):
+        page.list.search.setText(text)
+        page.list.flush()
+        assert [c.id for c in page.cases] == [case_id], text
+        assert page.list.model.index(0, column).data() == shown
+    with pytest.raises(ValidationError):
+        CaseDesk(context).act(case_id, "return", "")  # a 退单 needs its reason
+    other = CaseDesk(context).register(_complaint(title="另一件"))
+    CaseDesk(context).act(other.id, "accept")
+    with pytest.raises(ValidationError) as refused:
+        CaseDesk(context).act(other.id, "dispatch", dispatched_to="150422100202")  # another village's case
+    assert refused.value.field == "dispatched_to" and CaseDesk(context).detail(other.id).case.status == 20
+
+
+def test_a_repeat_appeal_is_suggested_and_linked_once_the_clerk_confirms(qtbot, context):
+    desk = CaseDesk(context)
+    first = desk.register(_complaint(title="垃圾又没人清运"))
+    page, dialogs, errors = _page(qtbot, context, _complaint(title="垃圾还是没有清运", place="另一个地方"))
+    page.create_new()
+    case_id = page.detail.detail.case.id
+    assert [c.id for c in page.detail.repeats] == [first.id] and "疑似重复诉求" in page.detail.meta.text()
+    assert "repeat" in _offered(page) and page.detail.detail.case.repeat_of is None  # suggested, not linked
+    dialogs.choices.append(0)
+    page.detail.action_buttons["repeat"].click()
+    assert page.detail.detail.case.repeat_of == first.id and errors == []
+    assert f"原诉求 {first.case_no}" in page.detail.meta.text() and "repeat" not in _offered(page)
+    original_log = [e.text for e in desk.detail(first.id).log]
+    assert original_log[-1] == f"收到重复诉求 {page.detail.detail.case.case_no}"
+    with pytest.raises(ValidationError):
+        desk.link_repeat(first.id, case_id)  # the original cannot repeat its own repeat

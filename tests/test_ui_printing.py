@@ -7,9 +7,13 @@ app/reports (audited) and open it; cancelling at either question prints nothing.
 
 from __future__ import annotations
 
+import datetime as dt
+import subprocess
+
 from sqlalchemy import select
 
 from app.client.startup import ClientServices
+from app.reports.periods import period_for
 from app.sync_service import OutboxReview
 from db.models import AuditEntry, Household
 from tests.ui_support import ScriptedDialogs, ScriptedForms, context, demo_template, settings  # noqa: F401
@@ -58,7 +62,13 @@ def test_reports_page_prints_the_summary_and_a_village_of_cards(qtbot, context, 
     assert page.values["open_tasks"].text() != "…" and page.village.count() > 0
     dialogs.texts.extend(["上级检查", "存档"])
     dialogs.paths.extend([str(tmp_path / "summary"), str(tmp_path / "village.pdf")])
+    page.period.setCurrentIndex(page.period.findData("last_month"))
+    assert not page.period_start.isEnabled()
     page.print_summary()
+    start, end = period_for("last_month", dt.date.today())
+    text = subprocess.run(["pdftotext", str(tmp_path / "summary.pdf"), "-"], capture_output=True, text=True).stdout
+    assert f"统计期间：{start.isoformat()} 至 {end.isoformat()}" in text
+    assert "制表人" in text and "单位（盖章）" in text
     page.village.setCurrentIndex(page.village.findData("150422100203"))
     page.export_village_cards()
     assert (tmp_path / "summary.pdf").exists() and (tmp_path / "village.pdf").exists()

@@ -6,6 +6,8 @@ new household), members (add, move, set head), tags, visits, and the audited rev
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import func, select
 
@@ -129,8 +131,9 @@ def test_filters_by_village_tag_and_status(ui, context):
         party = s.scalar(select(func.count()).select_from(Person).join(
             TagAssignment, TagAssignment.subject_id == Person.id).where(
             *live, TagAssignment.tag_code == "dy", TagAssignment.deleted.is_(False)))
-        away = s.scalar(select(func.count()).select_from(Person).where(*live, Person.status == "2"))
-    assert households and party and away
+        leaver = s.scalars(select(Person.id).where(*live).order_by(Person.id)).first()
+    context.persons.edit(leaver, status="3", moved_out_on=dt.date(2026, 11, 2), moved_out_to="呼和浩特市新城区")
+    assert households and party
     combo = ui.page.filters.village
     combo.setCurrentIndex(combo.findData(village))
     rows = [ui.page.persons.row_at(i) for i in range(ui.page.persons.rowCount())]
@@ -145,8 +148,9 @@ def test_filters_by_village_tag_and_status(ui, context):
     assert ui.page.persons.rowCount() == party
     tag.setCurrentIndex(0)
     status = ui.page.filters.status
-    status.setCurrentIndex(status.findData("2"))
-    assert ui.page.persons.rowCount() == away and ui.page.persons.row_at(0).status == "2"
+    assert status.findData("2") == -1  # 外出 is a 人员类别, no longer a status
+    status.setCurrentIndex(status.findData("3"))
+    assert ui.page.persons.rowCount() == 1 and ui.page.persons.row_at(0).id == leaver
 
 
 def test_choosing_a_person_opens_their_household_and_double_click_edits_them(ui, context):
@@ -454,3 +458,27 @@ def test_enter_opens_the_first_hit_and_down_moves_into_the_list(qtbot, ui):
     qtbot.keyClick(ui.page.person_view, Qt.Key.Key_Down)
     second = ui.page.persons.row_at(1)
     assert ui.panel.members.selected().id == second.id
+
+
+def test_person_form_records_moving_out_and_keeps_messages_readable(qtbot, ui):
+    """迁出 opens its date (today) and destination; the phone message takes its own line and
+    pushes the next field down instead of being cut or running over it."""
+    form = PersonForm(ui.panel.labels, ui.panel.check_person)
+    qtbot.addWidget(form)
+    form.show()
+    form.name.setText("李四")
+    assert not form.dates["moved_out_on"].isEnabled() and not form.moved_out_to.isEnabled()
+    form.combos["status"].setCurrentIndex(form.combos["status"].findData("3"))
+    assert form.dates["moved_out_on"].isEnabled() and form.moved_out_to.isEnabled()
+    assert not form.dates["died_on"].isEnabled()
+    form.moved_out_to.setText("赤峰市红山区")
+    values = form.values()
+    assert values["status"] == "3" and values["moved_out_to"] == "赤峰市红山区" and values["moved_out_on"]
+    assert values["died_on"] is None and values["moved_in_on"] is None
+    form.phone.setText("1381234")
+    qtbot.waitUntil(lambda: form.errors["phone"].isVisible())
+    message = form.errors["phone"]
+    bottom = message.mapTo(form, message.rect().bottomLeft()).y()
+    below = form.birth_date.mapTo(form, form.birth_date.rect().topLeft()).y()
+    assert message.height() >= message.sizeHint().height() and bottom <= below
+    assert form.height() <= 700  # fits a 768-pixel screen with the title bar and taskbar

@@ -180,3 +180,28 @@ def test_every_list_exports_with_its_filters_masked_and_audited(qtbot, context, 
     with context.sessions() as session:
         entities = session.scalars(select(AuditEntry.entity).where(AuditEntry.action == "export")).all()
     assert sorted(entities) == ["case", "household", "person", "review", "task"]
+
+
+def test_short_household_numbers_take_the_village_chosen_in_the_wizard(qtbot, context, settings, tmp_path):
+    village = village_of(context)
+    members = [("98-1" if m[0] == rf.HOUSEHOLD_A else "98-2", *m[1:]) for m in rf.MEMBERS]
+    roster = rf.csv_roster(tmp_path / "花名册.csv", "gbk", members)
+    _window, _dialogs, _register, wizard = start_wizard(qtbot, context, settings, tmp_path, roster)
+    wizard.village_box.setCurrentIndex(wizard.village_box.findData(village))
+    qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+    assert "GBK" in wizard.summary.text() and wizard.preview.ok, wizard.preview.errors
+    qtbot.mouseClick(wizard.apply_button, Qt.MouseButton.LeftButton)
+    assert count(context, Household, Household.household_no.in_([village + "980001", village + "980002"])) == 2
+
+
+def test_cancel_while_the_roster_is_read_drops_the_result(qtbot, context, settings, tmp_path):
+    roster = rf.village_roster_xlsx(tmp_path / "花名册.xlsx", rf.members_in(village_of(context)))
+    runner = TaskRunner()
+    try:
+        _window, _dialogs, _register, wizard = start_wizard(qtbot, context, settings, tmp_path, roster, runner)
+        qtbot.mouseClick(wizard.cancel_button, Qt.MouseButton.LeftButton)  # while the worker reads
+        assert not wizard.isVisible()
+        qtbot.waitUntil(lambda: runner.pending == 0, timeout=10_000)
+        assert wizard.source is None and wizard.steps.currentIndex() == 0  # the late result was dropped
+    finally:
+        runner.shutdown()

@@ -94,10 +94,10 @@ def test_inbox_groups_flags_and_offers_only_legal_moves(qtbot, context, departme
     assert "低保对象联系方式核查" in _titles(page)
     assert page.select_target(target_id)
     assert _buttons(page) == ["接收", "退回"]  # not 完成 (not accepted yet), not 重新下发 (the department's)
-    assert "明天到期" in page.detail.meta.text() and "联系电话、人员类别" in page.detail.meta.text()
+    assert "即将到期" in page.detail.meta.text() and "联系电话、人员类别" in page.detail.meta.text()
     row = page.list.currentIndex().row()
     status = page.model.index(row, 3)
-    assert status.data() == "明天到期" and status.data(Qt.ItemDataRole.ForegroundRole).name() == "#e65100"
+    assert status.data() == "即将到期" and status.data(Qt.ItemDataRole.ForegroundRole).name() == "#e65100"
     assert "低保对象联系方式核查" in page.model.index(row, 0).data(Qt.ItemDataRole.ToolTipRole)
     page.detail.action_buttons["accept"].click()
     assert _buttons(page) == ["完成", "退回"] and errors == []

@@ -82,7 +82,7 @@ def build_main_window(shell: Shell) -> MainWindow:
         PageEntry("register", translate("MainWindow", "户籍人口"),
                   lambda: _register_page(shell, status_bar, printer, on_error, language)),
         PageEntry("tasks", translate("MainWindow", "任务"), lambda: _task_page(shell, printer, on_error)),
-        PageEntry("cases", translate("MainWindow", "事件"), lambda: _case_page(shell, printer, on_error)),
+        PageEntry("cases", translate("MainWindow", "事件"), lambda: _case_page(shell, printer, on_error, language)),
         PageEntry("review", translate("MainWindow", "待审"),
                   lambda: _review_page(shell, services, status_bar, on_error,
                                        lambda entity, record_id: open_record(entity, record_id))),
@@ -162,13 +162,14 @@ def _task_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
                         exporter=_roster_tools(shell, on_error).exporter)
 
 
-def _case_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
+def _case_page(shell: Shell, printer: Printer, on_error: Callable, language: str = "zh_CN") -> QWidget:
     from app.client.case_desk import CaseDesk
     from ui.casedesk.page import CaseDeskPage
 
     ctx = shell.context
     return CaseDeskPage(CaseDesk(ctx), shell.runner, shell.dialogs, on_error, printer=printer,
-                        reports=lambda: ctx.reports, exporter=_roster_tools(shell, on_error).exporter)
+                        reports=lambda: ctx.reports, exporter=_roster_tools(shell, on_error).exporter,
+                        language=language)
 
 
 def _review_page(shell: Shell, services: ClientServices, status_bar: SyncStatusBar, on_error: Callable,
@@ -225,6 +226,18 @@ def create_application(argv: list[str], settings: opts.Settings | None = None) -
     return app, settings
 
 
+def _update_offer(services: ClientServices, runner, dialogs: Dialogs, window: QWidget, language: str):
+    """The window's update offer, on the app's UpdateService (app/updates.py)."""
+    from app.updates import client_update_service
+    from ui.update_offer import UpdateOffer
+
+    def make_service(online: bool):
+        return client_update_service(services.context, services.enrolment if online else None)
+
+    return UpdateOffer(make_service, runner, dialogs, window,
+                       lambda error: show_error(dialogs, window, error, language))
+
+
 def quit_on_signals(app: QApplication) -> QTimer:
     """SIGTERM and SIGINT (Ctrl+C in the terminal) close the client as the window's close button does,
     so `run`'s callers still clean up (the demo stops its server). Python runs signal handlers only when
@@ -261,7 +274,11 @@ def run(argv: list[str], database_path: Path | None = None, secrets=None) -> int
         window.show_page("settings")
         window.sync_bar.show_notice(translate(
             "MainWindow", "本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。"), 600_000)
+    offer = _update_offer(services, runner, dialogs, window, settings.get(opts.LANGUAGE))
+    offer.offer_waiting()
     if services.sync is not None and services.enrolled:
+        window.sync_bar.sync_finished.connect(offer.after_sync)
+        window.sync_bar.sync_if_never_synced()  # a just-enrolled device fetches its scope while the window shows
         minutes = settings.get(opts.AUTO_SYNC_MINUTES)
         if minutes > 0:
             services.sync.start_periodic(minutes * 60)

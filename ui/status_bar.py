@@ -111,7 +111,14 @@ class SyncStatusBar(QStatusBar):
         self._recount.timeout.connect(self.refresh)
         self._bridge.outbox_changed.connect(self._recount.start)
         self._last_sync_at: dt.datetime | None = None
+        self._first_sync_pending = False
         self._show_connection()
+        self.refresh()
+
+    def sync_if_never_synced(self) -> None:
+        """Start the first sync as soon as the counts show this device has never synced (a device that
+        was just enrolled: the window opens at once and the township streams in meanwhile)."""
+        self._first_sync_pending = True
         self.refresh()
 
     def outbox_listener(self) -> None:
@@ -203,6 +210,11 @@ class SyncStatusBar(QStatusBar):
         self.last_sync_label.setText(self.tr("上次同步：%1").replace("%1", _when(counts.last_sync_at, self.tr("从未"))))
         self._last_sync_at = counts.last_sync_at  # naive Beijing time, as every business time
         self._show_connection()
+        if self._first_sync_pending:
+            self._first_sync_pending = False
+            if counts.last_sync_at is None:
+                self.show_notice(self.tr("首次同步：正在从城市服务器下载本辖区数据…"), 60_000)
+                self.request_sync()
 
 
 def _when(moment: dt.datetime | None, never: str) -> str:

@@ -8,13 +8,15 @@ handling (summon, arrival, evaluation) and the revisit. The work itself is `Case
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
 
 from app.client.browse import RegionOption
 from app.rules import case_workflow as wf
+from app.rules.regions import in_scope
+from app.services.case_repeats import RepeatAppeals
 from app.services.cases import (
     ACTION_ROLES,
     SATISFACTION,
@@ -26,14 +28,14 @@ from app.services.cases import (
 )
 from app.services.context import DEPARTMENT, REVEAL_ROLES, beijing_now
 from app.services.search import PersonHit, search_persons
-from db.models import Case, Person
+from db.models import Case, Household, Person, Region, Visit
 
 if TYPE_CHECKING:
     from app.client.context import ClientContext
 
 OVERDUE_QUEUE = -1  # the pseudo-status of the 已超期 queue
 # Actions outside the status workflow, offered beside its buttons when the role allows them.
-SIDE_ACTIONS = ("escalate", "supervise", "whistle", "add_party")
+SIDE_ACTIONS = ("escalate", "supervise", "whistle", "add_party", "repeat")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,17 @@ class CaseChoices:
     categories: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]  # (code, label, children)
     departments: tuple[tuple[str, str], ...]
     villages: tuple[RegionOption, ...]
+
+
+@dataclass(frozen=True)
+class DispatchOptions:
+    """The dispatch form's choices: places (villages, then grids) as (code, name), the people known
+    to work in the case's village (visits recorded) and the departments."""
+
+    places: tuple[tuple[str, str], ...]
+    default_place: str
+    people: tuple[str, ...]
+    departments: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,7 @@ class CaseDesk:
     def __init__(self, context: ClientContext, clock=beijing_now) -> None:
         self._context = context
         self.cases = CaseService(context.sessions, context.actor, clock)
+        self.repeats = RepeatAppeals(context.sessions, context.actor, clock)
         self._clock = clock
 
     @property
@@ -102,7 +116,8 @@ class CaseDesk:
 
     def page(self, status: int | None, text: str, offset: int, limit: int) -> list[CaseView]:
         """One page of a queue for the lazy list, newest first, optionally narrowed to cases whose
-        title, number or place contains `text`. The visibility rules are `CaseService.list_cases`'
+        title, number, 12345 ticket number, place or reporter's name contains `text` (digits: also
+        the reporter's phone; the list shows it masked). The visibility rules are `CaseService.list_cases`'
         (which has no paging): scope, grid, a department's escalated cases."""
         actor, today = self._context.actor, self._clock().date()
         query = select(Case).where(*_reach(actor))
@@ -112,14 +127,27 @@ class CaseDesk:
             query = query.where(Case.status == int(status))
         text = text.strip()
         if text:
-            query = query.where(or_(Case.title.contains(text, autoescape=True),
-                                    Case.case_no.contains(text, autoescape=True),
-                                    Case.place.contains(text, autoescape=True)))
+            query = query.where(_matching(text))
         query = query.order_by(Case.registered_at.desc(), Case.id.desc()).offset(offset).limit(limit)
         return self._context.read(lambda s: [case_view(c, today) for c in s.scalars(query)])
 
     def detail(self, case_id: str) -> CaseDetail:
-        return self.cases.get(case_id)
+        """The case with its log, parties and 吹哨 records, the names a panel shows for where it was
+        dispatched and what it repeats, and (while open and unlinked) suggested originals."""
+        detail = self.cases.get(case_id)
+        case = detail.case
+        repeats = ()
+        if "repeat" in self.side_actions_for(case):
+            repeats = tuple(self.repeats.candidates(case_id))
+        names = self._context.read(lambda s: _names(s, case))
+        return replace(detail, repeats=repeats, original_no=names[0], dispatched_name=names[1])
+
+    def slots(self, side: tuple[str, ...]) -> list[str]:
+        """Every move this role can ever take, in workflow order, then the side moves it may take:
+        the fixed places of the action bar."""
+        workflow = [a for a in wf.ACTIONS if self.role in ACTION_ROLES.get(a, frozenset())]
+        extra = [a for a in side if self.role in ACTION_ROLES.get(a, REVEAL_ROLES if a == "reveal" else frozenset())]
+        return workflow + extra
 
     def actions_for(self, view: CaseView) -> tuple[str, ...]:
         """Workflow actions legal from the case's status that this role may take."""
@@ -129,6 +157,8 @@ class CaseDesk:
         """Moves beside the workflow this role may take on the case; the reporter's phone may be
         revealed (audited) at any status, for the revisit call."""
         side = () if wf.is_finished(view.status) else tuple(a for a in SIDE_ACTIONS if self.role in ACTION_ROLES[a])
+        if view.repeat_of:
+            side = tuple(a for a in side if a != "repeat")
         return side + (("reveal",) if self.role in REVEAL_ROLES and view.reporter_phone_masked else ())
 
     def choices(self) -> CaseChoices:
@@ -150,6 +180,21 @@ class CaseDesk:
         """Residents matching typed text (name, initials, ID or phone tail), phones masked."""
         scope = self._context.actor.scope
         return self._context.read(lambda s: search_persons(s, text, scope, limit))
+
+    def dispatch_options(self, case_id: str) -> DispatchOptions:
+        """Where the case may be dispatched: its village (or, for a township-level case, every
+        village) and their grids in scope, the people who work there, and the departments."""
+        view = self.cases.get(case_id).case
+        book = self._context.register.code_book()
+        departments = tuple((e.code, e.label_zh) for e in book.entries("department"))
+        return self._context.read(lambda s: _dispatch_options(s, view, self._context.actor.scope, departments))
+
+    def repeat_candidates(self, case_id: str) -> list[CaseView]:
+        """Earlier cases that look like the same appeal (the clerk decides)."""
+        return self.repeats.candidates(case_id)
+
+    def link_repeat(self, case_id: str, original_id: str) -> CaseView:
+        return self.repeats.link(case_id, original_id)
 
     # -- writing ---------------------------------------------------------------------------
     def register(self, form: NewCase) -> CaseView:
@@ -209,6 +254,15 @@ def _reach(actor) -> list:
     return reach
 
 
+def _matching(text: str):
+    """Cases whose title, case number, ticket number, place or reporter name contains `text`; four or
+    more digits also match inside the reporter's phone."""
+    fields = [Case.title, Case.case_no, Case.channel_ref, Case.place, Case.reporter_name]
+    if text.isdigit() and len(text) >= 4:
+        fields.append(Case.reporter_phone)
+    return or_(*(field.contains(text, autoescape=True) for field in fields))
+
+
 def _queue_counts(session, actor, today: dt.date) -> tuple[dict[int, int], int]:
     """Cases per status and open cases past their deadline."""
     reach = _reach(actor)
@@ -217,3 +271,28 @@ def _queue_counts(session, actor, today: dt.date) -> tuple[dict[int, int], int]:
     overdue = session.scalar(select(func.count()).select_from(Case).where(
         *reach, Case.deadline_on < today, Case.status < int(wf.FINISHED_FROM))) or 0
     return counts, overdue
+
+
+def _names(session, case: CaseView) -> tuple[str, str]:
+    """(the original's case number, the name of where it was dispatched), "" when none."""
+    original = session.scalar(select(Case.case_no).where(Case.id == case.repeat_of)) if case.repeat_of else ""
+    place = session.scalar(select(Region.name).where(Region.code == case.dispatched_to)) if case.dispatched_to else ""
+    return original or "", place or (case.dispatched_to or "")
+
+
+def _dispatch_options(session, view: CaseView, scope: str, departments) -> DispatchOptions:
+    village = view.region_code
+    township_level = village.endswith("000")
+    prefix = village[:9] if township_level else village
+    rows = session.execute(select(Region.code, Region.name, Region.level).where(
+        Region.code.startswith(prefix), Region.level.in_((5, 6))).order_by(Region.level, Region.code)).all()
+    places = tuple((code, name) for code, name, level in rows
+                   if in_scope(scope, code[:12], code if level == 6 else None)
+                   and (township_level or level == 6 or code == village))
+    people = tuple(name for (name,) in session.execute(
+        select(Visit.visitor).join(Household, Household.id == Visit.household_id)
+        .where(Visit.region_code.startswith(prefix), ~Visit.deleted,
+               *([Household.grid_code == view.grid_code] if view.grid_code else []))
+        .group_by(Visit.visitor).order_by(func.count().desc()).limit(20)) if name)
+    default = view.dispatched_to or view.grid_code or village
+    return DispatchOptions(places, default, people, departments)

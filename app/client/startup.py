@@ -52,7 +52,7 @@ def open_client(path: str | Path, key: str | None = None, allow_unenrolled: bool
         return ClientServices()
     if enrolment is not None:
         actor = Actor(enrolment.username, enrolment.role, enrolment.scope, enrolment.device_id,
-                      enrolment.department_code)
+                      enrolment.department_code, display_name=enrolment.display_name)
     else:
         actor = Actor("guest", GRID_WORKER, GUEST_SCOPE)
     context = ClientContext(engine, actor)

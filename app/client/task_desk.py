@@ -241,15 +241,8 @@ class TaskDesk:
 
 KIND_LABELS = {"1": "走访巡查", "2": "数据核采", "3": "指令下达"}
 
-# Register fields a data-verification task may request (一表通), with their labels.
-FIELD_LABELS = {"phone": "联系电话", "current_address": "现住址", "residence_type": "人员类别",
-                "id_number": "证件号码", "hukou_address": "户籍地", "political_status": "政治面貌",
-                "marital_status": "婚姻状况", "education": "文化程度"}
-
-
-# Requested fields holding a code, and the code table that names it.
-CODED_FIELDS = {"residence_type": "residence_type", "political_status": "political_status",
-                "marital_status": "marital_status", "education": "education"}
+# Register fields a data-verification task may request (一表通), and the coded ones among them.
+FIELD_LABELS, CODED_FIELDS = tr.FIELD_LABELS, tr.CODED_FIELDS
 
 
 def _shown_answer(book, name: str, value: str) -> str:

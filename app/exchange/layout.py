@@ -75,7 +75,9 @@ class RosterLayout:
 def normalise_text(value: object) -> str:
     """A cell as text the rules can read: full-width → half-width, no stray apostrophe, trimmed;
     numbers Excel stored as numbers written without '.0', dates as ISO dates."""
-    if value is None or value == "":
+    if type(value) is str:  # most cells: the fast path first
+        return value.translate(_FULL_WIDTH).strip().lstrip("'‘’`").strip() if value else ""
+    if value is None:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
@@ -208,8 +210,13 @@ def data_rows(grid: SheetGrid, layout: RosterLayout, mapping: Mapping[int, str])
             continue
         values, numeric, filled = {}, set(), set()
         for c, name in mapping.items():
-            raw = fill.get((r, c), cells[c] if c < len(cells) else "")
-            text = normalise_text(raw)
+            if (r, c) in fill:
+                raw = fill[(r, c)]
+                text = normalise_text(raw)
+            elif c < len(cells):
+                raw, text = cells[c], texts[c]
+            else:
+                raw, text = "", ""
             if name in ("name", "head_name"):
                 text = _clean_name(text)
             if isinstance(raw, int | float) and not isinstance(raw, bool):

@@ -17,17 +17,18 @@ from dataclasses import dataclass
 from app.codes import CodeBook
 from app.errors import ValidationError
 from app.exchange.layout import EXCEL_EXACT_DIGITS, FIELD_HEADERS, RawRow
-from app.exchange.synonyms import resolve_code
+from app.exchange.synonyms import CodeResolver
 from app.rules.contact import normalise_phone
 from app.rules.idnumber import parse_resident_id
-from app.rules.regions import in_scope, validate_household_no
+from app.rules.regions import household_no, in_scope, validate_household_no
 
 HEAD_RELATIONS = ("02", "01")  # 户主, and 本人 as villages write on the head's own row
 HEAD_RELATION = "02"
 CODED = {"gender": "gender", "ethnicity": "ethnicity", "relation_to_head": "relation_to_head",
          "education": "education", "political_status": "political_status",
          "marital_status": "marital_status", "residence_type": "residence_type"}
-MAX_LENGTH = {"name": 50, "head_name": 50, "current_address": 200, "hukou_address": 200, "notes": 1000}
+MAX_LENGTH = {"name": 50, "head_name": 50, "current_address": 200, "household_address": 200, "hukou_address": 200,
+              "notes": 1000}
 REQUIRED = ("household_no", "name", "relation_to_head", "id_number")
 
 
@@ -54,7 +55,9 @@ class Draft:
 
 
 def parse_date(text: str) -> dt.date | None:
-    match = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?", text)
+    """1980-01-31, 1980/1/31, 1980.01.31, 1980年1月31日 or 19800131 (a date as Excel shows it)."""
+    match = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text) or \
+        re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text)
     if not match:
         return None
     try:
@@ -63,16 +66,25 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
+def _local_number(text: str) -> tuple[int, int] | None:
+    """A village's own 户号 — 12, 3-12, 3组12号, 030012 — as (group, sequence), or None."""
+    match = re.fullmatch(r"(?:(\d{1,2})(?:组|-|—|/))?(\d{1,4})号?", text) or re.fullmatch(r"(\d{2})(\d{4})", text)
+    return (int(match[1] or 0), int(match[2])) if match and int(match[2]) > 0 else None
+
+
 def _year_month(text: str) -> tuple[int, int] | None:
-    match = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})月?", text)
+    """出生年月 as villages keep it: 1980.01, 1980-1, 1980年1月, 198001."""
+    match = re.fullmatch(r"(\d{4})(\d{2})", text) or re.fullmatch(r"(\d{4})[-/.年](\d{1,2})月?", text)
     return (int(match[1]), int(match[2])) if match else None
 
 
 class RowChecker:
     """Turns a raw row into a Draft, collecting every problem of the row."""
 
-    def __init__(self, codes: CodeBook, today: dt.date, scope: str, labels: dict[str, str]) -> None:
-        self.codes, self.today, self.scope = codes, today, scope
+    def __init__(self, codes: CodeBook, today: dt.date, scope: str, labels: dict[str, str],
+                 village: str | None = None) -> None:
+        self.codes, self.today, self.scope, self.village = codes, today, scope, village
+        self.resolver = CodeResolver(codes)
         self.labels = {**FIELD_HEADERS, **labels}
         self.unknown_values: dict[tuple[str, str], list[int]] = defaultdict(list)
 
@@ -102,7 +114,7 @@ class RowChecker:
     def _check_cell(self, name: str, text: str, values: dict, row: int, fail) -> None:
         label = self.labels[name]
         if name in CODED:
-            code = resolve_code(self.codes, CODED[name], text)
+            code = self.resolver.resolve(CODED[name], text)
             if code is None:
                 self.unknown_values[(label, text)].append(row)
                 fail(name, f"“{text}”不是有效的{label}，请从代码表中选择")
@@ -110,8 +122,12 @@ class RowChecker:
         elif name == "id_number":
             self._check_id(text, label, values, fail)
         elif name == "household_no":
+            local = _local_number(text)
+            if local is not None and self.village is None:
+                fail(name, f"{label}“{text}”是村里的户号：导入时请选择所属村（社区），按村代码补全为18位户编号")
+                return
             try:
-                values[name] = validate_household_no(text)
+                values[name] = household_no(self.village, *local) if local else validate_household_no(text)
             except ValidationError as error:
                 fail(name, error.message())
                 return
@@ -200,6 +216,11 @@ def _check_one_household(members: list[Draft], labels: dict[str, str], registere
     for extra in heads[1:]:
         extra.errors.append(RowError(extra.row, labels["relation_to_head"],
                                      f"同一户只能有一位户主（第{heads[0].row}行已是户主）"))
+    addressed = [d for d in members if d.values.get("household_address")]
+    for d in addressed[1:]:
+        if d.values["household_address"] != addressed[0].values["household_address"]:
+            d.errors.append(RowError(d.row, labels["household_address"], f"同一户的{labels['household_address']}不一致"
+                                     f"（第{addressed[0].row}行为“{addressed[0].values['household_address']}”）"))
     head_name = heads[0].values.get("name") if heads else registered_head
     if head_name is None:
         named = [d for d in members if d.head_name]

@@ -151,19 +151,23 @@ class _Planner:
     def _changes(self, existing: object | None, diff: dict) -> tuple[FieldChange, ...]:
         if existing is None:
             return ()
-        return tuple(FieldChange(self.labels.get(k, FIELD_HEADERS.get(k, k)), self.shown(k, getattr(existing, k)),
-                                 self.shown(k, v)) for k, v in diff.items())
+        source = {"address": "household_address"} if isinstance(existing, Household) else {}
+        return tuple(FieldChange(self.labels.get(source.get(k, k), FIELD_HEADERS.get(source.get(k, k), k)),
+                                 self.shown(k, getattr(existing, k)), self.shown(k, v)) for k, v in diff.items())
 
     def household(self, number: str, members: list[Draft]) -> tuple[tuple, PlannedChange]:
         head = next((d for d in members if d.is_head), None)
         existing = self.register.households.get(number)
         wanted: dict = {}
         grid = next((d.values["grid_code"] for d in members if d.values.get("grid_code")), None)
+        address = next((d.values["household_address"] for d in members if d.values.get("household_address")), None)
         if existing is None:
             wanted = {"household_no": number, "region_code": number[:12]}
             if head is not None:
                 wanted.update({k: head.values[s] for k, s in (("address", "current_address"), ("phone", "phone"))
                                if head.values.get(s)})
+        if address:  # a 家庭住址 column is the household's address: new, or corrected in bulk
+            wanted["address"] = address
         if grid:
             wanted["grid_code"] = grid
         diff = _diff(existing, wanted)
@@ -175,6 +179,8 @@ class _Planner:
     def person(self, d: Draft) -> tuple[tuple, PlannedChange]:
         existing = self.register.persons.get(d.values["id_number"])
         wanted = {k: v for k, v in d.values.items() if k in PERSON_FIELDS and v is not None}
+        if existing is None and "current_address" not in wanted and d.values.get("household_address"):
+            wanted["current_address"] = d.values["household_address"]  # a new member lives at the household
         if existing is not None and existing.relation_to_head == HEAD_RELATION and wanted.get("relation_to_head") == "01":
             wanted.pop("relation_to_head")  # 本人 on the head's row is how villages write 户主
         diff = _diff(existing, wanted)
@@ -185,13 +191,14 @@ class _Planner:
 
 
 def plan_import(session: Session, rows: list[RawRow], codes: CodeBook, today: dt.date, scope: str,
-                labels: dict[str, str] | None = None) -> ImportPlan:
+                labels: dict[str, str] | None = None, village: str | None = None) -> ImportPlan:
     """Check every row, apply the household rules to the whole file, compare with the register;
-    nothing is written. `labels`: field → the clerk's header, for naming columns in problems."""
+    nothing is written. `labels`: field → the clerk's header, for naming columns in problems;
+    `village`: the village a roster with the village's own short 户号 (12, 3-12) belongs to."""
     labels = {**FIELD_HEADERS, **(labels or {})}
     if not rows:
         return ImportPlan((RowError(0, "", "表中没有数据行"),), (), ())
-    checker = RowChecker(codes, today, scope, labels)
+    checker = RowChecker(codes, today, scope, labels, village)
     drafts = [checker.check(raw) for raw in rows]
     for d in drafts:
         if d.values.get("relation_to_head") == "01":

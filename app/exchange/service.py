@@ -161,7 +161,10 @@ class ExchangeService(ServiceBase):
         return json.loads(stored) if stored else None
 
     def _plan(self, session, path: Path, mapping: dict[int, str] | None, sheet: str | None,
-              progress: Progress) -> tuple[ImportPlan, dict[int, str], tuple[str, ...], RosterLayout]:
+              progress: Progress, village: str | None = None
+              ) -> tuple[ImportPlan, dict[int, str], tuple[str, ...], RosterLayout]:
+        if village is not None:
+            self._check_scope(village)
         progress("read", 0, 3)
         grid = read_grid(path, sheet)
         layout = self._layout(grid)
@@ -174,30 +177,32 @@ class ExchangeService(ServiceBase):
         rows, footers = data_rows(grid, layout, mapping)
         labels = {name: layout.columns[index].label for index, name in mapping.items()}
         plan = plan_import(session, rows, CodeBook.load(session, self.actor.scope), self.today(),
-                           self.actor.scope, labels)
+                           self.actor.scope, labels, village)
         progress("compare", 2, 3)
         warnings = _warnings(grid, footers, rows)
         return plan, mapping, warnings, layout
 
     def preview_roster(self, path: Path, mapping: dict[int, str] | None = None, sheet: str | None = None,
-                       progress: Progress = _no_progress) -> ImportPreview:
-        """Check and compare with the mapping (default: remembered or proposed); writes nothing."""
+                       progress: Progress = _no_progress, village: str | None = None) -> ImportPreview:
+        """Check and compare with the mapping (default: remembered or proposed); writes nothing.
+        `village`: the village whose code completes the village's own short 户号 (12, 3-12)."""
         self._require_role(REGISTER_WRITERS, "导入花名册")
         digest = file_digest(path)
         with self._read() as session:
-            plan, mapping, warnings, _layout = self._plan(session, path, mapping, sheet, progress)
+            plan, mapping, warnings, _layout = self._plan(session, path, mapping, sheet, progress, village)
         progress("done", 3, 3)
         return _preview(digest, mapping, plan, warnings)
 
     def confirm_roster(self, path: Path, digest: str, mapping: dict[int, str] | None = None,
-                       sheet: str | None = None, valid_only: bool = False) -> ImportResult:
+                       sheet: str | None = None, valid_only: bool = False, village: str | None = None
+                       ) -> ImportResult:
         """Apply in one transaction: everything (refused while any problem remains) or, with
         `valid_only`, the households without problems. One audit entry; the mapping is remembered."""
         self._require_role(REGISTER_WRITERS, "导入花名册")
         if file_digest(path) != digest:
             raise ImportRefused("import_file_changed")
         with self._unit_of_work() as session:
-            plan, mapping, _warnings, layout = self._plan(session, path, mapping, sheet, _no_progress)
+            plan, mapping, _warnings, layout = self._plan(session, path, mapping, sheet, _no_progress, village)
             if not plan.ok and not valid_only:
                 raise ImportRefused("import_has_errors", count=len(plan.errors))
             written = apply_plan(session, plan)

@@ -28,8 +28,8 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "birth_date": ("出生日期", "出生年月", "出生年月日", "生日", "出生时间"),
     "ethnicity": ("民族",),
     "phone": ("联系电话", "手机号", "手机号码", "手机", "电话", "电话号码", "联系方式", "联系电话(手机)"),
-    "current_address": ("现住址", "家庭住址", "住址", "居住地址", "现居住地址", "家庭地址", "地址", "现住地址",
-                        "居住地"),
+    "current_address": ("现住址", "住址", "居住地址", "现居住地址", "地址", "现住地址", "居住地"),
+    "household_address": ("家庭住址", "家庭地址", "户住址", "户地址"),  # the household's, shown in the 户 list
     "residence_type": ("人员类别", "人口类型", "居住类型", "居住状态", "人员类型"),
     "education": ("文化程度", "学历", "受教育程度"),
     "political_status": ("政治面貌",),
@@ -85,15 +85,30 @@ def field_for_header(text: object) -> str | None:
     return _header_index().get(header_key(text))
 
 
+class CodeResolver:
+    """A code from what a village typed: a label, the code itself, 民族 without 族, or a synonym.
+    Built once per import: an index per table (a roster checks thousands of cells)."""
+
+    def __init__(self, codes: CodeBook) -> None:
+        self._codes = codes
+        self._index: dict[str, dict[str, str]] = {}
+
+    def resolve(self, table: str, text: str) -> str | None:
+        index = self._index.get(table)
+        if index is None:
+            index = self._index[table] = self._build(table)
+        return index.get(text) or index.get(VALUE_SYNONYMS.get(table, {}).get(text, "\x00"))
+
+    def _build(self, table: str) -> dict[str, str]:
+        index: dict[str, str] = {}
+        for item in self._codes.entries(table):
+            index.setdefault(item.code, item.code)
+            index.setdefault(item.label_zh, item.code)
+            if table == "ethnicity" and item.label_zh.endswith("族"):
+                index.setdefault(item.label_zh[:-1], item.code)
+        return index
+
+
 def resolve_code(codes: CodeBook, table: str, text: str) -> str | None:
-    """A code from what a village typed: a label, the code itself, 民族 without 族, or a synonym."""
-    entries = codes.entries(table)
-    for candidate in (text, VALUE_SYNONYMS.get(table, {}).get(text)):
-        if not candidate:
-            continue
-        for item in entries:
-            if candidate in (item.label_zh, item.code):
-                return item.code
-            if table == "ethnicity" and candidate + "族" == item.label_zh:
-                return item.code
-    return None
+    """One value resolved (`CodeResolver` for many)."""
+    return CodeResolver(codes).resolve(table, text)

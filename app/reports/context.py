@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.rules.masking import mask_id, mask_name, mask_phone
@@ -29,6 +30,7 @@ class Disclosure:
     reveal: bool = False
     mask_names: bool = False
     device_id: str = ""
+    display_name: str = ""  # the person's name; the login name prints when there is none
 
     def id_number(self, value: str | None) -> str:
         if not value:
@@ -46,11 +48,19 @@ class Disclosure:
         return mask_name(value) if self.mask_names else value
 
     def watermark(self) -> str:
-        return f"{self.username}  {self.at:%Y-%m-%d %H:%M}  用途：{self.purpose}  仅限工作使用 请勿外传"
+        return f"{self.display_name or self.username}  {self.at:%Y-%m-%d %H:%M}  用途：{self.purpose}  仅限工作使用 请勿外传"
 
     def audit_reason(self) -> str:
         shown = "含完整证件号码和电话" if self.reveal else "证件号码和电话已脱敏"
         return f"{self.purpose}（{shown}）"
+
+
+def people_names(session: Session) -> dict[str, str]:
+    """Login name -> the person's name, from the account directory the client keeps (db.client
+    AccountName); forms print names, never login names, where the directory has one."""
+    from db.client import AccountName
+
+    return {u: n for u, n in session.execute(select(AccountName.username, AccountName.display_name)) if n}
 
 
 def record_audit(session: Session, disclosure: Disclosure, action: str, entity: str,

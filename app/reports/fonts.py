@@ -1,8 +1,10 @@
 """Fonts for printed forms: the embedded CJK font, per-character fallback and correct text extraction.
 
-Every PDF embeds (as subsets) WenQuanYi Micro Hei for ordinary text and a bundled HanaMinA subset for
-what it lacks (CJK Ext-A, common Ext-B such as 𠮷); a full Ext-B font installed on the PC (SimSun-ExtB
-on Windows, HanaMinB on Linux) is used, loaded only on first need, for the remaining rare characters;
+Every PDF embeds (as subsets) AR PL UMing CN, a 明体/宋体-style serif as township forms are set, for
+ordinary text; WenQuanYi Micro Hei for the ~2,200 basic ideographs, Cyrillic and symbols UMing lacks;
+a bundled HanaMinA subset for what both lack (CJK Ext-A, common Ext-B such as 𠮷); a full Ext-B font
+installed on the PC (SimSun-ExtB on Windows, HanaMinB on Linux) is used, loaded only on first need,
+for the remaining rare characters;
 a character no font has prints as a visible 〓 so a clerk knows to check that name by hand.
 Text is split into runs by the font that has each character (`font_runs`), for Paragraph markup
 (`para_markup`) and for direct canvas drawing (`draw_runs`).
@@ -30,6 +32,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from resources import resource_path
 
 MAIN_FONT = "TDMain"
+SANS_FONT = "TDSans"
 FALLBACK_FONT = "TDFallback"
 SYSTEM_FONT = "TDSystemExt"
 MISSING_MARK = "〓"  # the printer's traditional "missing type" mark (U+3013), present in the main font
@@ -77,9 +80,11 @@ class FontChain:
             if self._faces:
                 return
             ttfonts.makeToUnicodeCMap = _to_unicode_cmap
-            main = _register(MAIN_FONT, resource_path("fonts", "wqy-microhei.ttc"), subfont_index=0)
+            main = _register(MAIN_FONT, resource_path("fonts", "uming.ttc"), subfont_index=0)  # UMing CN
+            sans = _register(SANS_FONT, resource_path("fonts", "wqy-microhei.ttc"), subfont_index=0)
             fallback = _register(FALLBACK_FONT, resource_path("fonts", "HanaMinA-fallback.ttf"))
-            self._faces = [(MAIN_FONT, main.face.charToGlyph), (FALLBACK_FONT, fallback.face.charToGlyph)]
+            self._faces = [(MAIN_FONT, main.face.charToGlyph), (SANS_FONT, sans.face.charToGlyph),
+                           (FALLBACK_FONT, fallback.face.charToGlyph)]
             self._main_only = _coverage_pattern(main.face.charToGlyph)
 
     def _load_system_font(self) -> None:

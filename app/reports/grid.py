@@ -22,7 +22,7 @@ LABEL_FILL = colors.Color(0.93, 0.93, 0.93)
 RULE_WIDTH = 0.6
 # Punctuation a Chinese line must not start with (避头点): it stays on the previous line instead.
 NO_LINE_START = frozenset("，。、；：？！）》」』”’%·…,.;:?!)]")
-WIDEST_GLYPH_EM = 1.2  # WenQuanYi's widest glyph is 1.17 em, HanaMin's 1 em
+WIDEST_GLYPH_EM = 1.2  # WenQuanYi's widest glyph is 1.17 em, UMing's and HanaMin's 1 em
 
 
 def wrap_text(text: str, width: float, size: float) -> list[str]:
@@ -110,7 +110,16 @@ class Grid(Flowable):
         self.height = sum(h for h, _ in self._measure())
         return self.width, self.height
 
+    def start_height(self) -> float:
+        """The header rows and the first row: what must fit under a heading that keeps with the grid."""
+        return sum(h for h, _ in self._measure()[:self.header_rows + 1])
+
     def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        return self.split_leaving(avail_height, 0)
+
+    def split_leaving(self, avail_height: float, keep: int) -> list[Flowable]:
+        """Splits between rows so the first part fits `avail_height` and at least `keep` body rows go
+        to the second part (with the header repeated); [] when no such split exists."""
         layout = self._measure()
         used, fit = 0.0, 0
         for height, _cells in layout:
@@ -118,6 +127,7 @@ class Grid(Flowable):
                 break
             used += height
             fit += 1
+        fit = min(fit, len(layout) - keep)
         if fit <= self.header_rows or fit >= len(layout):
             return []  # nothing useful fits here: let the frame move the grid to the next page
         head = list(range(self.header_rows))
@@ -200,8 +210,10 @@ class TextBlock(Flowable):
     markup parsing, which made Paragraph the slowest part of a batch of cards)."""
 
     def __init__(self, text: str, size: float, *, leading: float | None = None, align: str = "left",
-                 space_before: float = 0, space_after: float = 0, grey: float = 0) -> None:
+                 space_before: float = 0, space_after: float = 0, grey: float = 0,
+                 keep_with_next: bool = False) -> None:
         super().__init__()
+        self.keepWithNext = keep_with_next
         self.text, self.size, self.leading = text, size, leading or size * 1.4
         self.align, self.grey = align, grey
         self.spaceBefore, self.spaceAfter = space_before, space_after
@@ -228,26 +240,37 @@ class TextBlock(Flowable):
 
 
 class SignatureBoxes(Flowable):
-    """Boxes to sign by hand: a label at the top of each, a 年 月 日 line at the bottom right."""
+    """Boxes to sign by hand: a label at the top of each, a 年 月 日 line at the bottom right. A label
+    ending in （盖章） marks a box for a unit's seal: it is made at least STAMP_BOX wide and the row at
+    least as tall, so a 42 mm 公章 fits over its date line as seals are placed."""
+
+    STAMP_BOX = 48 * mm
 
     def __init__(self, labels: Sequence[str], width: float, height: float = 24 * mm, font_size: float = 9.5):
         super().__init__()
-        self.labels, self.width, self.height, self.font_size = list(labels), width, height, font_size
+        self.labels, self.width, self.font_size = list(labels), width, font_size
+        stamps = [label.endswith("（盖章）") for label in self.labels]
+        self.height = max(height, self.STAMP_BOX) if any(stamps) else height
+        stamp_width = max(self.STAMP_BOX, width / len(self.labels))
+        other = (width - stamp_width * sum(stamps)) / max(1, len(self.labels) - sum(stamps))
+        self.box_widths = [stamp_width if stamp else other for stamp in stamps]
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         return self.width, self.height
 
     def draw(self) -> None:
-        canvas, box = self.canv, self.width / len(self.labels)
+        canvas = self.canv
         canvas.saveState()
         canvas.setLineWidth(RULE_WIDTH)
         canvas.rect(0, 0, self.width, self.height)
-        for index, label in enumerate(self.labels):
-            x = index * box
+        x = 0.0
+        for index, (label, box) in enumerate(zip(self.labels, self.box_widths, strict=True)):
             if index:
                 canvas.line(x, 0, x, self.height)
-            draw_runs(canvas, x + 2 * mm, self.height - 2 * mm - self.font_size, f"{label}（签字）：", self.font_size)
+            caption = label if label.endswith("（盖章）") else f"{label}（签字）"
+            draw_runs(canvas, x + 2 * mm, self.height - 2 * mm - self.font_size, f"{caption}：", self.font_size)
             draw_runs(canvas, x + box - 6 * mm, 2.5 * mm, "年　　月　　日", self.font_size, anchor="right")
+            x += box
         canvas.restoreState()
 
 

@@ -5,10 +5,11 @@ latest visits, and boxes for the signatures of the household, the registrar and 
 from __future__ import annotations
 
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether
 
 from app.reports.context import Disclosure
 from app.reports.layout import (
+    KeepWithTail,
+    RecordMark,
     cell,
     field_table,
     gap,
@@ -70,16 +71,17 @@ def _visits(card: HouseholdCard) -> list:
     return [section("三、近期走访记录"), grid_table(rows, VISIT_WIDTHS, font_size=8.5)]
 
 
-def household_card_story(card: HouseholdCard, d: Disclosure) -> list:
-    """The flowables of one household card (one or more pages)."""
+def household_card_story(card: HouseholdCard, d: Disclosure, code=None) -> list:
+    """The flowables of one household card (one or more pages); the confirmation and signature
+    block goes over with the visits when it does not fit under them."""
     masked = "证件号码、联系电话已按规定脱敏显示。" if not d.reveal else "本表含完整证件号码和联系电话，请妥善保管。"
     return [
+        RecordMark(f"户编号：{card.household_no}", code),
         *title_block("户情登记表", f"户编号：{card.household_no}　　{card.region_path}"),
         *_particulars(card, d),
         *_members(card, d),
-        *_visits(card),
-        KeepTogether([section("四、核对确认"),
-                      note("经核对，以上信息属实。如有变化请在空白处注明，由登记人更新系统。"),
-                      gap(1.5), signature_boxes(["户主或家庭成员", "登记人（网格员）", "村（社区）审核"]),
-                      gap(2), note(masked)]),
+        KeepWithTail(_visits(card), [
+            section("四、核对确认"), note("经核对，以上信息属实。如有变化请在空白处注明，由登记人更新系统。"),
+            gap(1.5), signature_boxes(["户主或家庭成员", "登记人（网格员）", "村（社区）审核（盖章）"]),
+            gap(2), note(masked)]),
     ]

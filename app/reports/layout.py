@@ -1,7 +1,11 @@
 """Page layout shared by every printed form: A4 with margins office printers keep (18 mm sides,
-20 mm top and bottom), a header with the region and print date, a footer "第 x 页 共 y 页", and a
-watermark on every page naming the user, the print time and the purpose, so a stray copy can be
-traced. Also the small builders (titles, sections, notes, grids, signature boxes) forms are made of.
+20 mm top, 24 mm bottom), a header with the region and print date, a footer with the record's number
+and "第 x 页/共 y 页" counted within the record (a batch counts each household's card on its own and
+its running page at the right) and the record's QR code (app/reports/qr.py), and a watermark on
+every page naming the person, the print time and the purpose, so a stray copy can be traced. Also
+the small builders (titles, sections, notes, grids, signature and seal boxes) forms are made of.
+
+A form says which record its pages belong to with a `RecordMark` at the start of its story.
 
 Tables are `Grid`s (app/reports/grid.py), drawn straight onto the canvas: a 500-page batch must stay
 close to a plain page loop."""
@@ -17,14 +21,16 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Spacer
 
-from app.reports.flow import PageFlow
+from app.reports import qr
+from app.reports.flow import KeepWithTail, PageFlow  # noqa: F401  (KeepWithTail: for the forms)
 from app.reports.fonts import MAIN_FONT, draw_runs, register_fonts
 from app.reports.grid import Grid, SignatureBoxes, TextBlock
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 SIDE_MARGIN = 18 * mm
 TOP_MARGIN = 20 * mm
-BOTTOM_MARGIN = 20 * mm
+BOTTOM_MARGIN = 24 * mm
+QR_SIZE = 17 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * SIDE_MARGIN
 WATERMARK_GREY = colors.Color(0.55, 0.55, 0.55)
 HEADER_FORM, WATERMARK_FORM = "tdPageHeader", "tdWatermark"
@@ -37,6 +43,20 @@ class PageMarks:
     header_left: str  # e.g. the region path "某某镇 · 某某村"
     header_right: str  # e.g. "打印日期 2026-11-27"
     watermark: str  # "张科员 2026-11-27 18:40 用途：入户走访 仅限工作使用"
+
+
+class RecordMark(Flowable):
+    """Zero-size mark at the start of a record's pages: its number for the footer ("事件编号
+    SJ…") and its QR code. Pages up to the next mark belong to this record."""
+
+    def __init__(self, number: str, code: qr.FormCode | None = None) -> None:
+        super().__init__()
+        self.number, self.code = number, code
+        self.width = self.height = 0
+
+    def draw(self) -> None:
+        canvas = self.canv
+        canvas.td_record = (canvas.td_record[0] + 1, self.number, self.code)
 
 
 def cell(text: object) -> str:
@@ -77,7 +97,8 @@ def title_block(title: str, subtitle: str = "") -> list:
 
 
 def section(text: str) -> TextBlock:
-    return TextBlock(text, 11.5, leading=16, space_before=4 * mm, space_after=1.5 * mm)
+    """A section heading: kept on the page of what follows it."""
+    return TextBlock(text, 11.5, leading=16, space_before=4 * mm, space_after=1.5 * mm, keep_with_next=True)
 
 
 def note(text: str) -> TextBlock:
@@ -111,7 +132,7 @@ def gap(height_mm: float) -> Spacer:
 
 
 class _NumberedCanvas(Canvas):
-    """Holds pages back until the end so each footer can say how many pages there are in total, then
+    """Holds pages back until the end so each footer can say how many pages its record has, then
     lays the watermark over each finished page (over, not under: shaded table cells would hide it)."""
 
     marks: PageMarks | None = None
@@ -119,23 +140,50 @@ class _NumberedCanvas(Canvas):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._saved_pages: list[dict] = []
+        self.td_record: tuple[int, str, qr.FormCode | None] = (0, "", None)  # (mark count, number, code)
 
     def showPage(self) -> None:  # noqa: N802  (reportlab's name)
         self._saved_pages.append(dict(self.__dict__))
         self._startPage()
 
     def save(self) -> None:
-        total = len(self._saved_pages)
         if self.marks is not None:  # the same on every page: drawn once, placed on each page by reference
             _define_form(self, WATERMARK_FORM, lambda: _draw_watermark(self, self.marks.watermark))
+        records = [state["td_record"] for state in self._saved_pages]
+        per_record = {record[0]: sum(1 for r in records if r[0] == record[0]) for record in records}
+        batch = len({r[0] for r in records}) > 1
+        seen: dict[int, int] = {}
         for number, state in enumerate(self._saved_pages, start=1):
             self.__dict__.update(state)
-            draw_runs(self, PAGE_WIDTH / 2, BOTTOM_MARGIN - 10 * mm, f"第 {number} 页  共 {total} 页", 8.5,
-                      anchor="centre")
+            key, record_no, code = state["td_record"]
+            seen[key] = seen.get(key, 0) + 1
+            _draw_footer(self, record_no, code, seen[key], per_record[key],
+                         f"本批第 {number} 页/共 {len(records)} 页" if batch else "")
             if self.marks is not None:
                 _place_watermark(self)
             super().showPage()
         super().save()
+
+
+def _draw_footer(canvas: Canvas, record_no: str, code: qr.FormCode | None, page: int, pages: int,
+                 batch: str) -> None:
+    """Record number at the left, 第 x 页/共 y 页 in the middle, the QR code at the right."""
+    y = BOTTOM_MARGIN - 9 * mm
+    draw_runs(canvas, PAGE_WIDTH / 2, y, f"第 {page} 页/共 {pages} 页", 9, anchor="centre")
+    if record_no:
+        draw_runs(canvas, SIDE_MARGIN, y, record_no, 8.5)
+    if batch:
+        draw_runs(canvas, PAGE_WIDTH - SIDE_MARGIN - QR_SIZE - 3 * mm, y, batch, 7.5, anchor="right")
+    if code is not None:
+        payload = code.payload()
+        name = "tdQR" + payload.replace(":", "_")
+        if name not in canvas.td_qr_forms:
+            canvas.td_qr_forms.add(name)
+            qr.define_form(canvas, name, payload, QR_SIZE)
+        canvas.saveState()
+        canvas.translate(PAGE_WIDTH - SIDE_MARGIN - QR_SIZE, BOTTOM_MARGIN - QR_SIZE - 3 * mm)
+        canvas.doForm(name)
+        canvas.restoreState()
 
 
 def _define_form(canvas: Canvas, name: str, draw: Callable[[], None]) -> None:
@@ -184,6 +232,7 @@ def build_pdf(target, story: Iterable, marks: PageMarks, title: str, author: str
     register_fonts()
     canvas = _NumberedCanvas(target, pagesize=A4, initialFontName=MAIN_FONT)
     canvas.marks = marks
+    canvas.td_qr_forms = set()
     canvas.setTitle(title)
     canvas.setAuthor(author)
     canvas.setCreator("基层治理工作台")

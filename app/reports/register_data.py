@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.codes import CodeBook
-from app.reports.context import SENSITIVE_LEVEL
+from app.reports.context import SENSITIVE_LEVEL, people_names
 from db.models import Household, Person, Region, TagAssignment, Visit
 
 RECENT_VISITS = 6  # the card shows the latest visits; the full history stays on screen
@@ -150,8 +150,9 @@ def household_cards(session: Session, households: list[Household], codes: CodeBo
     for chunk in _chunks(subjects):
         tags.update(live_tags(session, chunk, today))
     paths = {code: region_path(session, code) for code in {h.grid_code or h.region_code for h in households}}
+    names = people_names(session)
     return [_card(h, sorted(people_by[h.id], key=lambda p, h=h: _member_sort_key(p, h.head_person_id)),
-                  visits_by[h.id], tags, paths[h.grid_code or h.region_code], codes, show_sensitive)
+                  visits_by[h.id], tags, paths[h.grid_code or h.region_code], codes, show_sensitive, names)
             for h in households]
 
 
@@ -161,7 +162,7 @@ def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
 
 
 def _card(household: Household, people: list[Person], visits: list[Visit], tags: dict[str, list[str]],
-          path: str, codes: CodeBook, show_sensitive: bool) -> HouseholdCard:
+          path: str, codes: CodeBook, show_sensitive: bool, names: dict[str, str]) -> HouseholdCard:
     head = next((p for p in people if p.id == household.head_person_id), None)
     return HouseholdCard(
         household_id=household.id, household_no=household.household_no,
@@ -173,7 +174,7 @@ def _card(household: Household, people: list[Person], visits: list[Visit], tags:
         tags=_tag_labels(codes, tags.get(household.id, []), show_sensitive),
         members=tuple(_member_row(p, codes, _tag_labels(codes, tags.get(p.id, []), show_sensitive))
                       for p in people),
-        visits=tuple(VisitRow(v.visited_on, v.visitor, codes.label("visit_kind", v.kind), v.findings or "",
+        visits=tuple(VisitRow(v.visited_on, names.get(v.visitor, v.visitor), codes.label("visit_kind", v.kind), v.findings or "",
                               v.follow_up or "") for v in visits),
     )
 

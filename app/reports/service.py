@@ -20,9 +20,11 @@ from sqlalchemy.orm import Session
 
 from app.codes import CodeBook
 from app.errors import NotFoundError, ScopeError, ValidationError
+from app.reports import snapshots
 from app.reports.context import Disclosure, record_audit
 from app.reports.household_card import household_card_story
 from app.reports.layout import PageMarks, build_pdf
+from app.reports.qr import FormCode
 from app.reports.register_data import household_card, household_cards, region_path, village_households
 from app.reports.summary_data import inspection_summary
 from app.reports.summary_form import summary_story
@@ -60,13 +62,13 @@ class _ProgressMark(Flowable):
         self.progress(self.done, self.total)
 
 
-def _batch_story(cards: list, d: Disclosure, progress: Progress | None) -> Iterator:
+def _batch_story(cards: list, codes: list[FormCode], d: Disclosure, progress: Progress | None) -> Iterator:
     """The batch's flowables made card by card as layout consumes them, so a 500-card batch never
     holds 500 cards of flowables at once (memory, and the garbage collector's time)."""
-    for done, card in enumerate(cards, start=1):
+    for done, (card, code) in enumerate(zip(cards, codes, strict=True), start=1):
         if done > 1:
             yield PageBreak()
-        yield from household_card_story(card, d)
+        yield from household_card_story(card, d, code)
         if progress is not None:
             yield _ProgressMark(progress, done, len(cards))
 
@@ -79,7 +81,7 @@ class ReportService(ServiceBase):
         if reveal:
             self._require_role(REVEAL_ROLES, "打印完整证件号码和电话")
         return Disclosure(self.actor.username, purpose, self.now(), reveal=reveal, mask_names=mask_names,
-                          device_id=self.actor.device_id)
+                          device_id=self.actor.device_id, display_name=self.actor.display_name)
 
     def _codes(self, session: Session) -> CodeBook:
         return CodeBook.load(session, self.actor.scope)
@@ -111,7 +113,10 @@ class ReportService(ServiceBase):
             household = self._get(session, Household, household_id, "household")
             card = household_card(session, household, self._codes(session), self.today(),
                                   show_sensitive=self.actor.role in SENSITIVE_TAG_ROLES)
-            return self._finish(session, output, household_card_story(card, d), card.region_path, "户情登记表",
+            snap = snapshots.take(session, "household", household.id, household.region_code,
+                                  snapshots.household_fields(card, d), d)
+            story = household_card_story(card, d, FormCode("household", household.id, snap.id))
+            return self._finish(session, output, story, card.region_path, "户情登记表",
                                 d, "household", [household.id], household.region_code)
 
     def print_case_form(self, case_id: str, output: Path, purpose: str, reveal: bool = False) -> PrintResult:
@@ -120,7 +125,9 @@ class ReportService(ServiceBase):
             case = self._get(session, Case, case_id, "case")
             form = case_form(session, case, self._codes(session))
             header = region_path(session, case.grid_code or case.region_code)
-            return self._finish(session, output, case_form_story(form, d), header, "事件处置单", d, "case",
+            snap = snapshots.take(session, "case", case.id, case.region_code, snapshots.case_fields(form, d), d)
+            story = case_form_story(form, d, FormCode("case", case.id, snap.id))
+            return self._finish(session, output, story, header, "事件处置单", d, "case",
                                 [case.id], case.region_code)
 
     def print_task_sheet(self, task_id: str, village_code: str, output: Path, purpose: str,
@@ -136,7 +143,10 @@ class ReportService(ServiceBase):
                 raise ScopeError()
             header = region_path(session, village_code)
             village_name = header.split(" ")[-1]
-            return self._finish(session, output, task_sheet_story(sheet, village_name, d), header,
+            snap = snapshots.take(session, "task_target", sheet.target_ids[0], village_code,
+                                  snapshots.task_fields(sheet), d)
+            story = task_sheet_story(sheet, village_name, d, FormCode("task_target", sheet.target_ids[0], snap.id))
+            return self._finish(session, output, story, header,
                                 "任务清单/反馈单", d, "task_target", list(sheet.target_ids), village_code)
 
     def print_inspection_summary(self, region_code: str, output: Path, purpose: str,
@@ -146,7 +156,7 @@ class ReportService(ServiceBase):
         with self._unit_of_work() as session:
             summary = inspection_summary(session, region_code, self._codes(session), self.now(), period)
             header = region_path(session, region_code)
-            return self._finish(session, output, summary_story(summary), header, "统计汇总表", d,
+            return self._finish(session, output, summary_story(summary, d), header, "统计汇总表", d,
                                 "summary", [region_code], region_code)
 
     def export_village_cards(self, village_code: str, output: Path, purpose: str, reveal: bool = False,
@@ -165,6 +175,9 @@ class ReportService(ServiceBase):
             if not cards:
                 raise ValidationError("village_code", "not_found", entity="该村（社区）的户")
             header = region_path(session, village_code)
-            story = _batch_story(cards, d, progress)
+            marks = [FormCode("household", card.household_id, snapshots.take(
+                session, "household", card.household_id, card.region_code,
+                snapshots.household_fields(card, d), d).id) for card in cards]
+            story = _batch_story(cards, marks, d, progress)
             return self._finish(session, output, story, header, "户情登记表（批量）", d, "household", ids,
                                 village_code[:12], action="export")

@@ -1,12 +1,25 @@
 """统计汇总表: the inspection summary as inspectors from above read it: cases by village, category
 and status with the on-time rate, tasks by village, the register and its (non-sensitive) tag counts,
-and the overdue cases with reporters' names masked (张*). Names on this form are always masked."""
+and the overdue cases with reporters' names masked (张*), closed by the 制表人 / 审核人 / 单位（盖章）
+block. Names on this form are always masked."""
 
 from __future__ import annotations
 
 from reportlab.lib.units import mm
 
-from app.reports.layout import cell, gap, grid_table, note, section, title_block
+from app.reports.context import Disclosure
+from app.reports.layout import (
+    KeepWithTail,
+    RecordMark,
+    cell,
+    gap,
+    grid_table,
+    note,
+    section,
+    signature_boxes,
+    title_block,
+)
+from app.reports.qr import FormCode
 from app.reports.summary_data import InspectionSummary, RateRow
 from app.rules.masking import mask_name
 
@@ -64,9 +77,13 @@ def _period_text(summary: InspectionSummary) -> str:
     return f"{start.isoformat() if start else '最早'} 至 {end.isoformat() if end else '今'}"
 
 
-def summary_story(summary: InspectionSummary) -> list:
+def summary_story(summary: InspectionSummary, d: Disclosure | None = None) -> list:
+    """The summary; the overdue list's last rows go over with the 制表人/审核人/单位（盖章） block."""
     subtitle = f"{summary.region_name}　　统计期间：{_period_text(summary)}　　统计时间：{summary.as_of:%Y-%m-%d %H:%M}"
+    code = FormCode("summary", summary.region_code, f"{summary.as_of:%Y%m%d%H%M}")
+    maker = f"制表人：{d.display_name or d.username}　　" if d else ""
     return [
+        RecordMark(f"统计区域：{summary.region_name}", code),
         *title_block("基层治理工作统计汇总表", subtitle),
         section("一、事件办理情况（按村、社区）"),
         _rate_table(summary.cases_by_village, "村（社区）", "办理中", "已办结", "按期办结", "超期未办结"),
@@ -77,8 +94,10 @@ def summary_story(summary: InspectionSummary) -> list:
         section("四、任务完成情况（按村、社区）"),
         _rate_table(summary.tasks_by_village, "村（社区）", "未完成", "已完成", "按期完成", "超期未完成"),
         *_register(summary),
-        *_overdue(summary),
-        gap(2),
-        note("说明：按期率 = 按期办结（完成）数 ÷（已办结（完成）数 + 超期未办结（完成）数）；"
-             "已退回的任务不计入。本表人员姓名已脱敏，不含重点人员等敏感标签信息。"),
+        KeepWithTail(_overdue(summary), [
+            gap(2),
+            note("说明：按期率 = 按期办结（完成）数 ÷（已办结（完成）数 + 超期未办结（完成）数）；"
+                 "已退回的任务不计入。本表人员姓名已脱敏，不含重点人员等敏感标签信息。"),
+            gap(2), note(f"{maker}制表日期：{summary.as_of:%Y-%m-%d}"), gap(1),
+            signature_boxes(["制表人", "审核人", "单位（盖章）"], height=22 * mm)]),
     ]

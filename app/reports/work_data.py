@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.codes import CodeBook
+from app.reports.context import people_names
 from app.rules import case_workflow, task_rules
 from db.models import (
     Case,
@@ -93,6 +94,7 @@ def _log_action(action: str) -> str:
 
 
 def case_form(session: Session, case: Case, codes: CodeBook) -> CaseForm:
+    names = people_names(session)
     parties = session.scalars(select(CaseParty).where(CaseParty.case_id == case.id, CaseParty.deleted.is_(False))
                               .order_by(CaseParty.id)).all()
     log = session.scalars(select(CaseLogEntry).where(CaseLogEntry.case_id == case.id)
@@ -102,7 +104,9 @@ def case_form(session: Session, case: Case, codes: CodeBook) -> CaseForm:
                                .order_by(CaseWhistle.summoned_at)).all()
     return CaseForm(
         case_id=case.id, case_no=case.case_no, region_code=case.region_code, title=case.title,
-        description=case.description or "", source=codes.label("case_source", case.source, case.source),
+        description=case.description or "",
+        source=codes.label("case_source", case.source, case.source)
+        + (f"（工单号 {case.channel_ref}）" if case.channel_ref else ""),
         request_type=codes.label("request_type", case.request_type, case.request_type),
         category=category_path(codes, case.category_code), status=case_workflow.status_label(case.status),
         occurred_at=case.occurred_at, registered_at=case.registered_at, deadline_on=case.deadline_on,
@@ -112,7 +116,7 @@ def case_form(session: Session, case: Case, codes: CodeBook) -> CaseForm:
         satisfaction=codes.label("satisfaction", case.satisfaction),
         satisfaction_comment=case.satisfaction_comment or "",
         parties=tuple((p.name, p.role or "", p.phone) for p in parties),
-        log=tuple(CaseLogRow(e.at, e.actor, _log_action(e.action), _status_change(e.from_status, e.to_status),
+        log=tuple(CaseLogRow(e.at, names.get(e.actor, e.actor), _log_action(e.action), _status_change(e.from_status, e.to_status),
                              e.text or "") for e in log),
         whistles=tuple(WhistleRow(codes.label("department", w.department_code, w.department_code), w.summoned_at,
                                   w.arrived_at, codes.label("whistle_evaluation", w.evaluation), w.comment or "")
@@ -169,9 +173,12 @@ def _task_households(session: Session, target_ids: list[str], village_code: str)
                Household.region_code.startswith(village_code))
         .order_by(Household.household_no)
     ).all()
-    heads = dict(session.execute(select(Person.id, Person.name).where(
-        Person.id.in_([h.head_person_id for _, h in rows if h.head_person_id]))).all())
-    return [TaskHouseholdRow(h.household_no, heads.get(h.head_person_id, ""), h.address or "", h.phone,
+    head_ids = [h.head_person_id for _, h in rows if h.head_person_id]
+    heads = {pid: (name, phone) for pid, name, phone in session.execute(
+        select(Person.id, Person.name, Person.phone).where(Person.id.in_(head_ids)))}
+    # The head's own phone (what 一表通 verifies and corrects), the household's when the head has none.
+    return [TaskHouseholdRow(h.household_no, heads.get(h.head_person_id, ("", None))[0], h.address or "",
+                             heads.get(h.head_person_id, ("", None))[1] or h.phone,
                              bool(link.handled), link.handled_at, link.handled_by or "") for link, h in rows]
 
 
@@ -182,16 +189,17 @@ def task_sheet(session: Session, task: Task, village_code: str, codes: CodeBook,
     feedback = session.scalars(select(TaskFeedback).where(TaskFeedback.target_id.in_(target_ids))
                                .order_by(TaskFeedback.at)).all()
     status = targets[0].status if targets else task_rules.NOT_ACCEPTED
+    names = people_names(session)
     return TaskSheet(
         task_id=task.id, target_ids=tuple(target_ids), village_code=village_code, task_no=task.task_no,
         title=task.title, description=task.description or "",
         department=codes.label("department", task.department_code, task.department_code),
         kind=codes.label("task_kind", task.kind), priority=codes.label("task_priority", str(task.priority)),
-        issued_at=task.issued_at, due_at=task.due_at, issued_by=task.issued_by or "",
+        issued_at=task.issued_at, due_at=task.due_at, issued_by=names.get(task.issued_by, task.issued_by or ""),
         status=task_rules.status_label(status),
-        assignee="、".join(sorted({t.assignee for t in targets if t.assignee})),
+        assignee="、".join(sorted({names.get(t.assignee, t.assignee) for t in targets if t.assignee})),
         overdue=task_rules.is_overdue(status, task.due_at, now),
-        requested_fields=tuple(task.requested_fields or ()),
+        requested_fields=tuple(task_rules.FIELD_LABELS.get(f, f) for f in task.requested_fields or ()),
         households=tuple(households),
-        feedback=tuple((f.at, f.author, f"{f.handled_count}/{f.total_count}", f.text or "") for f in feedback),
+        feedback=tuple((f.at, names.get(f.author, f.author), f"{f.handled_count}/{f.total_count}", f.text or "") for f in feedback),
     )

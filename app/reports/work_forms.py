@@ -6,12 +6,13 @@ more, signature boxes). Phones are masked unless revealed."""
 from __future__ import annotations
 
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether
 
 from app.reports.context import Disclosure
 from app.reports.layout import (
     CONTENT_WIDTH,
     CheckBox,
+    KeepWithTail,
+    RecordMark,
     cell,
     field_table,
     gap,
@@ -82,15 +83,16 @@ def _case_closure(form: CaseForm) -> list:
     return [section("五、办结与回访"), field_table(pairs, columns=3), gap(1.5), result]
 
 
-def case_form_story(form: CaseForm, d: Disclosure) -> list:
+def case_form_story(form: CaseForm, d: Disclosure, code=None) -> list:
+    """The case form; the handling log's last rows go over with the closure and signature block
+    when that block does not fit under them."""
     return [
+        RecordMark(f"事件编号：{form.case_no}", code),
         *title_block("事件处置单", f"编号：{form.case_no}　　状态：{form.status}"),
         *_case_particulars(form, d),
         *_case_parties(form, d),
-        *_case_log(form),
-        *_case_whistles(form),
-        KeepTogether([*_case_closure(form), gap(2),
-                      signature_boxes(["承办人", "审核人", "分管领导"], height=20 * mm)]),
+        KeepWithTail(_case_log(form), [*_case_whistles(form), *_case_closure(form), gap(2),
+                                       signature_boxes(["承办人", "审核人", "单位（盖章）"], height=20 * mm)]),
     ]
 
 
@@ -134,11 +136,13 @@ def _task_feedback(sheet: TaskSheet) -> list:
     return [section("三、反馈记录"), table]
 
 
-def task_sheet_story(sheet: TaskSheet, village_name: str, d: Disclosure) -> list:
+def task_sheet_story(sheet: TaskSheet, village_name: str, d: Disclosure, code=None) -> list:
+    """The task sheet; feedback rows go over with the signature block when it does not fit under them."""
     return [
+        RecordMark(f"任务编号：{sheet.task_no}", code),
         *title_block("任务清单/反馈单", f"{village_name}　　任务编号：{sheet.task_no}"),
         *_task_particulars(sheet, village_name),
         *_task_households(sheet, d),
-        *_task_feedback(sheet),
-        KeepTogether([gap(4), signature_boxes(["走访人", "村（社区）负责人", "乡镇（街道）审核"])]),
+        KeepWithTail(_task_feedback(sheet),
+                     [gap(4), signature_boxes(["走访人", "村（社区）负责人", "乡镇（街道）审核（盖章）"])]),
     ]

@@ -6,7 +6,8 @@ Statuses (TaskTarget.status is a 2-character string): 10 未接收, 20 进行中
 Moves: accept 10 → 20; complete 20 → 30 (only once every linked household is handled);
 return (退回, the task is not this township's or cannot be done) 10/20 → 40; the issuing
 department may reissue a returned task (40 → 10) or reopen a completed one (30 → 20).
-Overdue: now > due_at and not completed. Due soon: not completed, not overdue, due within a day."""
+Overdue: now > due_at and not completed. Due soon: not completed, not overdue, due by the end of the
+next working day (app.rules.deadlines)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from app.errors import WorkflowError
+from app.rules.deadlines import WEEKENDS_ONLY, WorkCalendar, task_due_soon
 
 NOT_ACCEPTED, IN_PROGRESS, COMPLETED, RETURNED = "10", "20", "30", "40"
 
@@ -36,6 +38,15 @@ ACTIONS = tuple(dict.fromkeys(action for action, _s, _t in TRANSITIONS))
 DEPARTMENT_ACTIONS = frozenset({"reissue", "reopen"})
 
 DUE_SOON = dt.timedelta(days=1)
+
+# Register fields a data-verification task (一表通) may request, with their labels: the one list the
+# task desk, the issue form and the printed sheet all read.
+FIELD_LABELS = {"phone": "联系电话", "current_address": "现住址", "residence_type": "人员类别",
+                "id_number": "证件号码", "hukou_address": "户籍地", "political_status": "政治面貌",
+                "marital_status": "婚姻状况", "education": "文化程度"}
+# Requested fields holding a code, and the code table that names it.
+CODED_FIELDS = {"residence_type": "residence_type", "political_status": "political_status",
+                "marital_status": "marital_status", "education": "education"}
 
 
 def status_label(status: str) -> str:
@@ -60,9 +71,10 @@ def is_overdue(status: str, due_at: dt.datetime, now: dt.datetime) -> bool:
     return status != COMPLETED and now > due_at
 
 
-def is_due_soon(status: str, due_at: dt.datetime, now: dt.datetime) -> bool:
-    """Warn a day ahead: not completed, not yet overdue, and due within the next 24 hours."""
-    return status != COMPLETED and now <= due_at <= now + DUE_SOON
+def is_due_soon(status: str, due_at: dt.datetime, now: dt.datetime, calendar: WorkCalendar = WEEKENDS_ONLY) -> bool:
+    """Warn a working day ahead: not completed, not yet overdue, and due by the end of the next
+    working day on the city's calendar."""
+    return status != COMPLETED and task_due_soon(due_at, now, calendar)
 
 
 @dataclass(frozen=True)
@@ -88,3 +100,4 @@ class Progress:
 def progress(handled_flags: list[bool] | tuple[bool, ...]) -> Progress:
     """Progress from the handled flags of the linked households."""
     return Progress(handled=sum(1 for flag in handled_flags if flag), total=len(handled_flags))
+

@@ -15,13 +15,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFoundError, PermissionDenied, UserFacingError, ValidationError
 from app.rules import case_workflow as wf
 from app.rules.contact import normalise_phone
-from app.rules.deadlines import REQUEST_TYPE_TABLE, case_deadline, is_case_overdue
+from app.rules.deadlines import (
+    REQUEST_TYPE_TABLE,
+    WEEKENDS_ONLY,
+    WorkCalendar,
+    case_deadline,
+    is_case_due_soon,
+    is_case_overdue,
+)
 from app.rules.masking import mask_phone
 from app.rules.regions import validate_grid_code, validate_region_code
 from app.services.context import (
@@ -40,7 +47,7 @@ from app.services.context import (
     require_text,
 )
 from db.ids import new_id
-from db.models import AuditEntry, Case, CaseLogEntry, CaseParty, CaseWhistle
+from db.models import AuditEntry, Case, CaseLogEntry, CaseParty, CaseWhistle, Region
 
 _TOWNSHIP = frozenset({CITY_ADMIN, TOWNSHIP_ADMIN, TOWNSHIP_STAFF})
 _FIELD = _TOWNSHIP | {VILLAGE_CADRE, GRID_WORKER}
@@ -54,6 +61,7 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "submit": _HANDLERS, "approve": _TOWNSHIP, "rework": _TOWNSHIP, "revisit": _TOWNSHIP | {VILLAGE_CADRE},
     "archive": _TOWNSHIP, "escalate": _TOWNSHIP, "supervise": frozenset({CITY_ADMIN, TOWNSHIP_ADMIN}),
     "whistle": _TOWNSHIP, "arrive": _HANDLERS, "evaluate": _TOWNSHIP, "add_party": _HANDLERS,
+    "repeat": _FIELD,
 }
 FIELD_LABELS = {"title": "标题", "description": "诉求内容", "category_code": "事件分类", "place": "地点",
                 "occurred_at": "发生时间", "reporter_name": "反映人", "reporter_phone": "联系电话", "grid_code": "网格"}
@@ -88,6 +96,11 @@ class CaseView:
     satisfaction_comment: str
     overdue: bool
     allowed_actions: tuple[str, ...]
+    due_soon: bool = False  # due today or on the next working day
+    channel_ref: str | None = None  # the 12345 / WeChat ticket number
+    dispatched_to: str | None = None  # the village or grid it was dispatched to
+    assignee: str | None = None
+    repeat_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,9 +145,12 @@ class CaseDetail:
     log: tuple[CaseLogView, ...]  # oldest first
     parties: tuple[PartyView, ...]
     whistles: tuple[WhistleView, ...]
+    repeats: tuple[CaseView, ...] = ()  # suggested originals of a repeat appeal (the desk fills them)
+    original_no: str = ""  # the case number of the original, for a confirmed repeat
+    dispatched_name: str = ""  # the village or grid it was dispatched to, by name
 
 
-def case_view(case: Case, today: dt.date) -> CaseView:
+def case_view(case: Case, today: dt.date, calendar: WorkCalendar = WEEKENDS_ONLY) -> CaseView:
     return CaseView(
         id=case.id, case_no=case.case_no, source=case.source, request_type=case.request_type,
         category_code=case.category_code, title=case.title, description=case.description or "",
@@ -146,6 +162,9 @@ def case_view(case: Case, today: dt.date) -> CaseView:
         satisfaction_comment=case.satisfaction_comment or "",
         overdue=is_case_overdue(case.status, case.deadline_on, today),
         allowed_actions=tuple(wf.allowed_actions(case.status)),
+        due_soon=is_case_due_soon(case.status, case.deadline_on, today, calendar),
+        channel_ref=case.channel_ref, dispatched_to=case.dispatched_to, assignee=case.assignee,
+        repeat_of=case.repeat_of,
     )
 
 
@@ -181,46 +200,97 @@ class CaseService(ServiceBase):
                 reporter_phone=normalise_phone(reporter_phone, "reporter_phone"),
                 reporter_person_id=reporter_person_id, supervised=False, satisfaction_comment="",
             )
-            case.deadline_on = case_deadline(self.today(), case.request_type, configured)
+            case.deadline_on = case_deadline(self.today(), case.request_type, configured,
+                                             WorkCalendar.from_book(book))
             session.add(case)
             self._log(session, case, "register", None, case.status, "")
             session.flush()
             return case_view(case, self.today())
 
     def transition(self, case_id: str, action: str, text: str = "", *, new_deadline: dt.date | None = None,
-                   department_code: str | None = None, satisfaction: str | None = None) -> CaseView:
-        """Take a workflow action. Extras: `new_deadline` for approve_extension; `department_code`
-        for dispatch to a department; `satisfaction` (1/2/3) for revisit, with `text` as comment."""
+                   department_code: str | None = None, satisfaction: str | None = None,
+                   dispatched_to: str | None = None, assignee: str | None = None) -> CaseView:
+        """Take a workflow action. Extras: `new_deadline` for approve_extension; for dispatch either
+        `department_code` (a department) or `dispatched_to` (a village or grid in scope, by default
+        the case's own) and/or a named `assignee`; `satisfaction` (1/2/3) for revisit, with `text`
+        as comment. A 退单 needs its reason in `text`."""
         self._require_action(action)
         text = optional_text(text, "text", "办理意见", 4000)
+        if action == "return" and not text:
+            raise ValidationError("text", "required", label="退单理由")
         with self._unit_of_work() as session:
             case = self._load(session, case_id)
             before = case.status
             after = wf.next_status(before, action)
-            self._apply_extras(session, case, action, text, new_deadline, department_code, satisfaction)
+            note = self._apply_extras(session, case, action, text, new_deadline, department_code, satisfaction,
+                                      (dispatched_to, assignee))
             case.status = after
             if after == wf.CaseStatus.CLOSED:
                 case.closed_at = self.now()
-            self._log(session, case, action, before, after, text)
+            self._log(session, case, action, before, after, note or text)
             session.flush()
             return case_view(case, self.today())
 
     def _apply_extras(self, session: Session, case: Case, action: str, text: str, new_deadline: dt.date | None,
-                      department_code: str | None, satisfaction: str | None) -> None:
-        if action == "approve_extension":
-            if new_deadline is None:
-                raise ValidationError("deadline_on", "deadline_required")
-            if case.deadline_on is not None and new_deadline <= case.deadline_on:
-                raise ValidationError("deadline_on", "deadline_not_later")
-            case.deadline_on = new_deadline
-        elif action == "dispatch" and department_code:
-            case.escalated_to = self._department(session, department_code)
+                      department_code: str | None, satisfaction: str | None,
+                      dispatch: tuple[str | None, str | None]) -> str | None:
+        """Apply what the move carries; returns the log text when it says more than `text`."""
+        if action in ("approve_extension", "refuse_extension"):
+            self._resume_clock(session, case, new_deadline if action == "approve_extension" else None,
+                               required=action == "approve_extension")
+        elif action == "dispatch":
+            return self._dispatch(session, case, department_code, *dispatch, text)
         elif action == "accept" and case.status == wf.CaseStatus.RETURNED:
             case.escalated_to = None  # the department sent it back: the township has it again
         elif action == "revisit":
             if satisfaction not in SATISFACTION:
                 raise ValidationError("satisfaction", "satisfaction_invalid")
             case.satisfaction, case.satisfaction_comment = satisfaction, text
+        return None
+
+    def _resume_clock(self, session: Session, case: Case, new_deadline: dt.date | None, required: bool) -> None:
+        """The clock stood still while the extension request waited: the deadline moves on by the
+        working days it waited; an approval sets the new deadline (at least that late)."""
+        if required and new_deadline is None:
+            raise ValidationError("deadline_on", "deadline_required")
+        if required and case.deadline_on is not None and new_deadline <= case.deadline_on:
+            raise ValidationError("deadline_on", "deadline_not_later")
+        asked = session.scalar(select(func.max(CaseLogEntry.at)).where(CaseLogEntry.case_id == case.id,
+                                                                        CaseLogEntry.action == "extend"))
+        paused = case.deadline_on
+        if case.deadline_on is not None and asked is not None:
+            calendar = WorkCalendar.from_book(code_book(session, self.actor.scope))
+            paused = calendar.add_workdays(case.deadline_on, calendar.workdays_between(asked.date(), self.today()))
+        case.deadline_on = max(d for d in (new_deadline, paused) if d is not None) if (new_deadline or paused) else None
+
+    def _dispatch(self, session: Session, case: Case, department_code: str | None, place: str | None,
+                  assignee: str | None, text: str) -> str:
+        """分派 to a department, or to a named village or grid (the case's own by default) and person."""
+        assignee = optional_text(assignee, "assignee", "责任人", 50) or None
+        if department_code:
+            case.escalated_to = self._department(session, department_code)
+            case.dispatched_to, case.assignee = None, assignee
+            target = _region_name(session, case.escalated_to, department=True)
+        else:
+            place = self._dispatch_place(case, (place or "").strip() or case.grid_code or case.region_code)
+            case.dispatched_to, case.assignee = place, assignee
+            if len(place) == 15:
+                case.grid_code = place  # the grid's worker reaches the case from now on
+            target = _region_name(session, place)
+        who = f"（{assignee}）" if assignee else ""
+        return f"分派至{target}{who}" + (f"：{text}" if text else "")
+
+    def _dispatch_place(self, case: Case, place: str) -> str:
+        """A village of the case's township, or a grid of the case's village, inside the actor's scope."""
+        if len(place) == 15:
+            validate_grid_code(place, case.region_code, "dispatched_to")
+        else:
+            place = validate_region_code(place, "dispatched_to")
+            if place != case.region_code and not (place.startswith(case.region_code[:9])
+                                                   and case.region_code.endswith("000")):
+                raise ValidationError("dispatched_to", "dispatch_outside")
+        self._check_scope(place[:12], place if len(place) == 15 else None)
+        return place
 
     def edit(self, case_id: str, **changes) -> CaseView:
         """Correct the details of an open case (only changed fields are written; the log names them)."""
@@ -440,6 +510,13 @@ class CaseService(ServiceBase):
         if sequence > 9999:
             raise UserFacingError("case_no_exhausted")
         return f"{prefix}{sequence:04d}"
+
+
+def _region_name(session: Session, code: str | None, department: bool = False) -> str:
+    """A region's (or department's) name for the handling log, the code when unknown locally."""
+    if department:
+        return code_book(session, "").label("department", code, code or "")
+    return session.scalar(select(Region.name).where(Region.code == code)) or (code or "")
 
 
 def _whistle_view(w: CaseWhistle) -> WhistleView:

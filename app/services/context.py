@@ -73,6 +73,7 @@ class Actor:
     scope: str
     device_id: str = ""
     department_code: str | None = None
+    display_name: str = ""  # the person's name (陈晓燕) for forms and watermarks; username when unset
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:

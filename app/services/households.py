@@ -49,7 +49,7 @@ from app.services.tags import SENSITIVE_LEVEL, TAG_TABLE, TagView, visible_tags
 from db.models import Household, Person, TagAssignment, Visit
 
 HOUSEHOLD_KINDS = ("1", "2")  # 家庭户, 集体户
-HUKOU_TYPES = ("1", "2", "9")  # 非农业, 农业, 其他
+HUKOU_TYPES = ("3", "9")  # 居民户口, 其他 (农业/非农业 were abolished in 2014; migrations map them to 3)
 VISIT_KINDS = ("1", "2", "3")  # 入户, 电话, 集中
 NEUTRAL_RULE_LABEL = "定期走访"
 EDITABLE_FIELDS = frozenset({"household_no", "grid_code", "household_kind", "hukou_type", "address",
@@ -156,7 +156,7 @@ class HouseholdService(ServiceBase):
         self._check_scope(region_code, clean.get("grid_code"))
         with self._unit_of_work() as session:
             self._ensure_number_free(session, clean["household_no"], None)
-            defaults = {"household_kind": "1", "hukou_type": "2", "address": "", "notes": ""}
+            defaults = {"household_kind": "1", "hukou_type": "3", "address": "", "notes": ""}
             household = Household(region_code=region_code, **{**defaults, **clean})
             session.add(household)
             session.flush()

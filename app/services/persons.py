@@ -34,7 +34,10 @@ from db.models import AuditEntry, Household, Person, TagAssignment
 HEAD = "02"  # GB/T 4761 与户主关系: 户主
 
 # field: (label, max length) for free-text fields; code fields are checked by shape below.
-_TEXT_FIELDS = {"hukou_address": ("户籍地", 200), "current_address": ("现住址", 200), "notes": ("备注", 2000)}
+_TEXT_FIELDS = {"hukou_address": ("户籍地", 200), "current_address": ("现住址", 200), "notes": ("备注", 2000),
+                "moved_in_from": ("迁入自", 100), "moved_out_to": ("迁往", 100)}
+_DATE_FIELDS = {"birth_date": "出生日期", "moved_in_on": "迁入日期", "moved_out_on": "迁出日期", "died_on": "死亡日期"}
+MOVED_OUT, DECEASED = "3", "4"
 _CODE_FIELDS = {"ethnicity": "民族", "relation_to_head": "与户主关系", "education": "文化程度",
                 "political_status": "政治面貌", "marital_status": "婚姻状况",
                 "residence_type": "人员类别", "status": "人员状态"}
@@ -44,8 +47,8 @@ _CODE_TABLES = {"ethnicity": "ethnicity", "relation_to_head": "relation_to_head"
                 "residence_type": "residence_type", "status": "person_status", "gender": "gender",
                 "id_type": "id_type"}
 _CODE_LABELS = {**_CODE_FIELDS, "gender": "性别", "id_type": "证件类型"}
-EDITABLE_FIELDS = frozenset({"name", "id_type", "id_number", "gender", "birth_date", "phone",
-                             *_TEXT_FIELDS, *_CODE_FIELDS})
+EDITABLE_FIELDS = frozenset({"name", "id_type", "id_number", "gender", "phone",
+                             *_TEXT_FIELDS, *_CODE_FIELDS, *_DATE_FIELDS})
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,11 @@ class PersonView:
     notes: str
     is_head: bool
     deleted: bool
+    moved_in_on: dt.date | None = None
+    moved_in_from: str = ""
+    moved_out_on: dt.date | None = None
+    moved_out_to: str = ""
+    died_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,8 @@ def person_view(person: Person, head_id: str | None = None) -> PersonView:
         hukou_address=person.hukou_address or "", current_address=person.current_address or "",
         phone_masked=mask_phone(person.phone), residence_type=person.residence_type, status=person.status,
         notes=person.notes or "", is_head=head_id is not None and head_id == person.id,
-        deleted=person.deleted,
+        deleted=person.deleted, moved_in_on=person.moved_in_on, moved_in_from=person.moved_in_from or "",
+        moved_out_on=person.moved_out_on, moved_out_to=person.moved_out_to or "", died_on=person.died_on,
     )
 
 
@@ -118,9 +127,25 @@ def clean_person_fields(fields: dict, today: dt.date) -> dict:
         raise ValidationError("gender", "code_unknown", label="性别", value=str(clean["gender"]))
     if "phone" in clean:
         clean["phone"] = normalise_phone(clean["phone"])
-    if "birth_date" in clean and clean["birth_date"] is not None and clean["birth_date"] > today:
-        raise ValidationError("birth_date", "bad_date", label="出生日期")
+    for field, label in _DATE_FIELDS.items():
+        if clean.get(field) is not None and clean[field] > today:
+            raise ValidationError(field, "bad_date", label=label)
     return clean
+
+
+def check_life_events(person: Person) -> None:
+    """迁出 needs its date and destination, 死亡 its date; no event before the person was born."""
+    if person.status == MOVED_OUT:
+        if person.moved_out_on is None:
+            raise ValidationError("moved_out_on", "required", label="迁出日期")
+        if not (person.moved_out_to or "").strip():
+            raise ValidationError("moved_out_to", "required", label="迁往")
+    if person.status == DECEASED and person.died_on is None:
+        raise ValidationError("died_on", "required", label="死亡日期")
+    for field in ("moved_in_on", "moved_out_on", "died_on"):
+        event = getattr(person, field)
+        if event is not None and person.birth_date is not None and event < person.birth_date:
+            raise ValidationError(field, "bad_date", label=_DATE_FIELDS[field])
 
 
 def _set_changed(obj, field: str, value) -> None:
@@ -153,6 +178,7 @@ class PersonService(ServiceBase):
             person = Person(household_id=household.id, region_code=household.region_code,
                             grid_code=household.grid_code, id_type=RESIDENT_ID, name=clean["name"])
             self._apply(person, clean)
+            check_life_events(person)
             session.add(person)
             session.flush()
             _claim_head(household, person)
@@ -166,6 +192,7 @@ class PersonService(ServiceBase):
             person = self._get(session, Person, person_id, "person")
             self._check_codes(session, clean)
             self._apply(person, clean)
+            check_life_events(person)
             household = session.get(Household, person.household_id) if person.household_id else None
             if household is not None and "relation_to_head" in clean:
                 _claim_head(household, person)

@@ -16,8 +16,8 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.rules import task_rules as tr
-from app.services.context import DEPARTMENT, ServiceBase, code_book
-from app.services.tasks import TargetView, target_view
+from app.services.context import DEPARTMENT, code_book
+from app.services.tasks import TargetView, TaskService, target_view
 from db.models import Task, TaskTarget
 
 DUE_TODAY, OVERDUE, OPEN, DONE, ALL = "due_today", "overdue", "open", "done", "all"
@@ -42,7 +42,7 @@ class InboxQuery:
         return replace(self, group=group)
 
 
-class TaskInbox(ServiceBase):
+class TaskInbox(TaskService):
     """Counts and pages of the targets the actor reaches (a department: every target of its tasks)."""
 
     _departments: dict[str, str] | None = None
@@ -76,7 +76,8 @@ class TaskInbox(ServiceBase):
             rows = session.execute(select(TaskTarget, Task).join(Task, Task.id == TaskTarget.task_id).where(*where)
                                    .order_by(*order, TaskTarget.id).offset(offset).limit(limit)).all()
             now = self.now()
-            return [target_view(target, task, now) for target, task in rows]
+            calendar = self.calendar(session)
+            return [target_view(target, task, now, calendar) for target, task in rows]
 
     def group_of(self, view: TargetView) -> str:
         """The group a target is listed in now."""

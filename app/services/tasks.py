@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFoundError, PermissionDenied, ScopeError, UserFacingError, ValidationError
 from app.rules import task_rules as tr
+from app.rules.deadlines import WEEKENDS_ONLY, WorkCalendar
 from app.rules.regions import PREFIX_LENGTH, TOWNSHIP, VILLAGE, region_level, validate_region_code
 from app.services.context import (
     CITY_ADMIN,
@@ -112,14 +113,16 @@ def live_links(session: Session, target_id: str, household_id: str) -> list[Task
         TaskLink.target_id == target_id, TaskLink.household_id == household_id, ~TaskLink.deleted)))
 
 
-def target_view(target: TaskTarget, task: Task, now: dt.datetime) -> TargetView:
+def target_view(target: TaskTarget, task: Task, now: dt.datetime,
+                calendar: WorkCalendar = WEEKENDS_ONLY) -> TargetView:
     return TargetView(
         id=target.id, task_id=task.id, task_no=task.task_no, title=task.title, department_code=task.department_code,
         kind=task.kind, priority=task.priority, due_at=task.due_at, region_code=target.region_code,
         status=target.status, status_label=tr.status_label(target.status),
         assigned_region_code=target.assigned_region_code, assignee=target.assignee, accepted_at=target.accepted_at,
         completed_at=target.completed_at, progress=tr.Progress(target.handled_count or 0, target.total_count or 0),
-        overdue=tr.is_overdue(target.status, task.due_at, now), due_soon=tr.is_due_soon(target.status, task.due_at, now),
+        overdue=tr.is_overdue(target.status, task.due_at, now),
+        due_soon=tr.is_due_soon(target.status, task.due_at, now, calendar),
         allowed_actions=tuple(tr.allowed_actions(target.status)),
     )
 
@@ -143,6 +146,8 @@ def common_region(codes: Iterable[str]) -> str:
 
 class TaskService(ServiceBase):
     """Use cases on tasks and their per-region targets."""
+
+    _calendar: WorkCalendar | None = None
 
     def create(self, *, title: str, department_code: str, due_at: dt.datetime, target_regions: list[str],
                kind: str = "1", priority: int = 2, description: str = "",
@@ -171,7 +176,7 @@ class TaskService(ServiceBase):
                                   handled_count=0, total_count=0) for code in regions]
             session.add_all(targets)
             session.flush()
-            return tuple(target_view(t, task, self.now()) for t in targets)
+            return tuple(target_view(t, task, self.now(), self.calendar(session)) for t in targets)
 
     def transition(self, target_id: str, action: str, text: str = "") -> TargetView:
         """accept / complete / return (the township side) or reissue / reopen (the department)."""
@@ -193,7 +198,7 @@ class TaskService(ServiceBase):
             if text or action in ("complete", "return"):
                 self._feedback(session, target, f"【{tr.ACTION_LABELS[action]}】{text}".strip())
             session.flush()
-            return target_view(target, task, self.now())
+            return target_view(target, task, self.now(), self.calendar(session))
 
     def assign(self, target_id: str, village_code: str | None = None, assignee: str | None = None) -> TargetView:
         """Hand an accepted township target on to one of its villages and/or a named person."""
@@ -208,7 +213,7 @@ class TaskService(ServiceBase):
             if assignee is not None:
                 target.assignee = optional_text(assignee, "assignee", "责任人", 50) or None
             session.flush()
-            return target_view(target, task, self.now())
+            return target_view(target, task, self.now(), self.calendar(session))
 
     def link_households(self, target_id: str, household_ids: Iterable[str]) -> tr.Progress:
         """Link households to the target (already linked ones are left as they are)."""
@@ -276,11 +281,18 @@ class TaskService(ServiceBase):
             feedback = session.scalars(select(TaskFeedback).where(TaskFeedback.target_id == target.id)
                                        .order_by(TaskFeedback.at, TaskFeedback.id))
             return TargetDetail(
-                target=target_view(target, task, self.now()), description=task.description or "",
+                target=target_view(target, task, self.now(), self.calendar(session)),
+                description=task.description or "",
                 requested_fields=tuple(task.requested_fields or ()),
                 links=tuple(LinkView(k.id, k.household_id, bool(k.handled), k.handled_at, k.handled_by) for k in links),
                 feedback=tuple(_feedback_view(f) for f in feedback),
             )
+
+    def calendar(self, session: Session) -> WorkCalendar:
+        """The city's working-day calendar (read once per service: it changes once a year)."""
+        if self._calendar is None:
+            self._calendar = WorkCalendar.from_book(code_book(session, self.actor.scope))
+        return self._calendar
 
     # -- helpers ------------------------------------------------------------------------------
     def _target_region(self, code: str) -> str:

@@ -1,5 +1,6 @@
 """All entity models; importing this package registers every mapper on `db.base.Base`."""
 
+from db.models.attachments import ATTACHMENT_OWNERS, Attachment, PrintSnapshot
 from db.models.reference import AuditEntry, CodeEntry
 from db.models.register import Household, Person, Region, TagAssignment, Visit
 from db.models.work import (
@@ -28,10 +29,13 @@ SYNC_ORDER = [
     "case_party",
     "case_log",
     "case_whistle",
+    "attachment",
+    "print_snapshot",
     "audit_entry",
 ]
 
 __all__ = [
+    "ATTACHMENT_OWNERS", "Attachment", "PrintSnapshot",
     "AuditEntry", "Case", "CaseLogEntry", "CaseParty", "CaseWhistle", "CodeEntry", "Household",
     "Person", "Region", "SYNC_ORDER", "TagAssignment", "Task", "TaskFeedback", "TaskLink",
     "TaskTarget", "Visit",

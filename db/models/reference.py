@@ -19,6 +19,7 @@ class CodeEntry(SyncedMixin, Base):
     __tablename__ = "code_entries"
     __sync_entity__ = "code_entry"
     __sync_kind__ = "record"
+    __sync_scope_columns__ = ("scope_prefix",)
 
     table: Mapped[str] = mapped_column(String(30))
     code: Mapped[str] = mapped_column(String(20))
@@ -39,6 +40,7 @@ class AuditEntry(SyncedMixin, Base):
     __tablename__ = "audit_entries"
     __sync_entity__ = "audit_entry"
     __sync_kind__ = "append_only"
+    __sync_push_only__ = True  # the audit log belongs to the server once it has arrived
 
     at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     username: Mapped[str] = mapped_column(String(50), index=True)

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, SyncedMixin
+from db.base import Base, DuplicateKey, SyncedMixin
 
 _DEFERRED = {"deferrable": True, "initially": "DEFERRED"}
 
@@ -36,13 +36,22 @@ class Household(SyncedMixin, Base):
     region_code: Mapped[str] = mapped_column(String(12), index=True)
     grid_code: Mapped[str | None] = mapped_column(String(15), index=True)
     household_kind: Mapped[str] = mapped_column(String(1), default="1")  # 1 家庭户, 2 集体户
-    hukou_type: Mapped[str] = mapped_column(String(1), default="2")  # 1 非农业, 2 农业, 9 其他
+    # 户口类型 since the 2014 户籍 reform: 3 居民户口 (9 其他); the abolished 1 非农业 / 2 农业 stay
+    # in the code table, inactive, for old printouts (client and server migrations map them to 3).
+    hukou_type: Mapped[str] = mapped_column(String(1), default="3")
     address: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str | None] = mapped_column(String(30))
     head_person_id: Mapped[str | None] = mapped_column(String(36))
     last_visit_on: Mapped[dt.date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
     merged_into: Mapped[str | None] = mapped_column(String(36))
+
+
+def _person_search_keys(row: dict) -> dict[str, str]:
+    """A person row's derived search keys (db.search_keys), for loads that bypass the flush hook."""
+    from db.search_keys import person_search_keys  # db.search_keys imports this module
+
+    return person_search_keys(row.get("name") or "", row.get("id_number"), row.get("phone"))
 
 
 class Person(SyncedMixin, Base):
@@ -52,6 +61,9 @@ class Person(SyncedMixin, Base):
     __tablename__ = "persons"
     __sync_entity__ = "person"
     __sync_kind__ = "record"
+    # a second live person with the same resident ID number is flagged for review, never refused
+    __sync_duplicate_key__ = DuplicateKey("id_number", {"id_type": "01"}, "duplicate_id")
+    __sync_derive__ = staticmethod(_person_search_keys)
 
     household_id: Mapped[str | None] = mapped_column(
         ForeignKey("households.id", **_DEFERRED), index=True
@@ -71,8 +83,14 @@ class Person(SyncedMixin, Base):
     hukou_address: Mapped[str] = mapped_column(String(200), default="")
     current_address: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str | None] = mapped_column(String(30))
-    residence_type: Mapped[str] = mapped_column(String(2), default="1")
-    status: Mapped[str] = mapped_column(String(2), default="1")
+    residence_type: Mapped[str] = mapped_column(String(2), default="1")  # 人员类别, 4 外出 among them
+    status: Mapped[str] = mapped_column(String(2), default="1")  # 人员状态: 1 在册, 3 迁出, 4 死亡
+    # Life events: 迁入 (from where, when), 迁出 (when, to which region or place), 死亡 (when).
+    moved_in_on: Mapped[dt.date | None] = mapped_column(Date)
+    moved_in_from: Mapped[str] = mapped_column(String(100), default="")
+    moved_out_on: Mapped[dt.date | None] = mapped_column(Date)
+    moved_out_to: Mapped[str] = mapped_column(String(100), default="")
+    died_on: Mapped[dt.date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
     merged_into: Mapped[str | None] = mapped_column(String(36))
     # Derived search keys (kept in step by db.search_keys on every flush; never on the wire).

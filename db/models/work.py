@@ -40,6 +40,8 @@ class TaskTarget(SyncedMixin, Base):
     __tablename__ = "task_targets"
     __sync_entity__ = "task_target"
     __sync_kind__ = "record"
+    # 10 未接收, 20 进行中, 30 已完成, 40 已退回: 已退回 ranks with 已完成 (both end the township's part)
+    __sync_status_rank__ = {"10": 1, "20": 2, "30": 3, "40": 3}
 
     task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", **_DEFERRED), index=True)
     region_code: Mapped[str] = mapped_column(String(12), index=True)
@@ -115,7 +117,11 @@ class Case(SyncedMixin, Base):
     satisfaction: Mapped[str | None] = mapped_column(String(1))  # 1 满意, 2 基本满意, 3 不满意
     satisfaction_comment: Mapped[str] = mapped_column(Text, default="")
     channel: Mapped[str | None] = mapped_column(String(20))
-    channel_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    channel_ref: Mapped[str | None] = mapped_column(String(64), index=True)  # 12345 / WeChat ticket number
+    # 分派: the village (12) or grid (15) the case was dispatched to, and the named person there.
+    dispatched_to: Mapped[str | None] = mapped_column(String(15))
+    assignee: Mapped[str | None] = mapped_column(String(50))
+    repeat_of: Mapped[str | None] = mapped_column(String(36), index=True)  # 重复诉求: the original case
 
 
 class CaseParty(SyncedMixin, Base):

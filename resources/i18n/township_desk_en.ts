@@ -37,6 +37,14 @@
     </message>
 </context>
 <context>
+    <name>CaseActionBar</name>
+    <message>
+        <location filename="../../ui/casedesk/action_bar.py" line="30"/>
+        <source>办理意见（可多行；退单须写明理由，回访写明居民意见）。Ctrl+Enter 执行突出显示的操作</source>
+        <translation>Comment (several lines; a send-back needs its reason, a revisit the resident&apos;s opinion). Ctrl+Enter runs the highlighted step</translation>
+    </message>
+</context>
+<context>
     <name>CaseActions</name>
     <message>
         <location filename="../../ui/casedesk/labels.py" line="10"/>
@@ -163,6 +171,16 @@
         <source>评价</source>
         <translation>Evaluation</translation>
     </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="25"/>
+        <source>重复诉求</source>
+        <translation>Repeat appeal</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/labels.py" line="25"/>
+        <source>重新办理</source>
+        <translation>Reopened</translation>
+    </message>
 </context>
 <context>
     <name>CaseDeskPage</name>
@@ -177,12 +195,12 @@
         <translation>Register a case…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="109"/>
+        <location filename="../../ui/casedesk/page.py" line="110"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="110"/>
+        <location filename="../../ui/casedesk/page.py" line="111"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
@@ -190,261 +208,274 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="65"/>
+        <location filename="../../ui/casedesk/detail.py" line="74"/>
         <source>请在左侧选择一件事件</source>
         <translation>Choose a case on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="68"/>
+        <location filename="../../ui/casedesk/detail.py" line="77"/>
         <source>打印事件处置单…</source>
         <translation>Print case handling form…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="77"/>
+        <location filename="../../ui/casedesk/detail.py" line="88"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="77"/>
+        <location filename="../../ui/casedesk/detail.py" line="88"/>
         <source>人员</source>
         <translation>By</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="77"/>
+        <location filename="../../ui/casedesk/detail.py" line="88"/>
         <source>动作</source>
         <translation>Action</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="77"/>
+        <location filename="../../ui/casedesk/detail.py" line="88"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="77"/>
+        <location filename="../../ui/casedesk/detail.py" line="88"/>
         <source>意见</source>
         <translation>Comment</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="79"/>
+        <location filename="../../ui/casedesk/detail.py" line="90"/>
         <source>办理记录</source>
         <translation>Handling log</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="80"/>
+        <location filename="../../ui/casedesk/detail.py" line="91"/>
         <source>吹哨报到</source>
         <translation>Joint handling</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="81"/>
-        <location filename="../../ui/casedesk/detail.py" line="277"/>
+        <location filename="../../ui/casedesk/detail.py" line="92"/>
+        <location filename="../../ui/casedesk/detail.py" line="291"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="81"/>
+        <location filename="../../ui/casedesk/detail.py" line="92"/>
         <source>身份</source>
         <translation>Role</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="81"/>
+        <location filename="../../ui/casedesk/detail.py" line="92"/>
         <source>电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="82"/>
+        <location filename="../../ui/casedesk/detail.py" line="93"/>
         <source>当事人</source>
         <translation>Parties</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="87"/>
+        <location filename="../../ui/casedesk/detail.py" line="103"/>
         <source>部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="87"/>
+        <location filename="../../ui/casedesk/detail.py" line="103"/>
         <source>吹哨时间</source>
         <translation>Summoned at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="87"/>
+        <location filename="../../ui/casedesk/detail.py" line="103"/>
         <source>报到时间</source>
         <translation>Arrived at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="87"/>
-        <location filename="../../ui/casedesk/detail.py" line="94"/>
-        <location filename="../../ui/casedesk/detail.py" line="304"/>
-        <location filename="../../ui/casedesk/detail.py" line="308"/>
+        <location filename="../../ui/casedesk/detail.py" line="103"/>
+        <location filename="../../ui/casedesk/detail.py" line="110"/>
+        <location filename="../../ui/casedesk/detail.py" line="318"/>
+        <location filename="../../ui/casedesk/detail.py" line="322"/>
         <source>评价</source>
         <translation>Evaluation</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="90"/>
+        <location filename="../../ui/casedesk/detail.py" line="106"/>
         <source>吹哨（召集所选部门）</source>
         <translation>Whistle (summon the ticked departments)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="92"/>
+        <location filename="../../ui/casedesk/detail.py" line="108"/>
         <source>记录报到</source>
         <translation>Record arrival</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="97"/>
+        <location filename="../../ui/casedesk/detail.py" line="113"/>
         <source>召集部门</source>
         <translation>Departments to summon</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="147"/>
+        <location filename="../../ui/casedesk/detail.py" line="164"/>
         <source>未报到</source>
         <translation>Not arrived</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="162"/>
+        <location filename="../../ui/casedesk/detail.py" line="179"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="164"/>
+        <location filename="../../ui/casedesk/detail.py" line="182"/>
+        <source>临期（下一个工作日前到期）</source>
+        <translation>due by the next working day</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="184"/>
         <source>编号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="164"/>
+        <location filename="../../ui/casedesk/detail.py" line="184"/>
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="164"/>
+        <location filename="../../ui/casedesk/detail.py" line="184"/>
         <source>办理期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="165"/>
+        <location filename="../../ui/casedesk/detail.py" line="185"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="165"/>
+        <location filename="../../ui/casedesk/detail.py" line="185"/>
         <source>地点</source>
         <translation>Place</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="165"/>
+        <location filename="../../ui/casedesk/detail.py" line="185"/>
         <source>诉求内容</source>
         <translation>Request</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="171"/>
-        <location filename="../../ui/casedesk/detail.py" line="192"/>
-        <location filename="../../ui/casedesk/detail.py" line="258"/>
+        <location filename="../../ui/casedesk/detail.py" line="190"/>
+        <source>工单号</source>
+        <translation>Ticket no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="190"/>
+        <source>分派至</source>
+        <translation>Dispatched to</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="190"/>
+        <source>重复诉求</source>
+        <translation>Repeat appeal</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="190"/>
+        <source>原诉求</source>
+        <translation>original</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="200"/>
+        <source>疑似重复诉求</source>
+        <translation>Possible repeat of</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="203"/>
+        <location filename="../../ui/casedesk/detail.py" line="216"/>
         <source>督办</source>
         <translation>Supervised</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="176"/>
+        <location filename="../../ui/casedesk/detail.py" line="208"/>
         <source>回访评价</source>
         <translation>Revisit</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="192"/>
+        <location filename="../../ui/casedesk/detail.py" line="216"/>
         <source>取消督办</source>
         <translation>End supervision</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="218"/>
-        <source>回访情况说明（居民的意见）</source>
-        <translation>Revisit notes (the resident&apos;s opinion)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="218"/>
-        <source>办理意见（可不填）</source>
-        <translation>Comment (optional)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="227"/>
-        <source>本乡镇（村、网格）处置</source>
-        <translation>Handled by the township (village, grid)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="228"/>
-        <source>分派给</source>
-        <translation>Dispatch to</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="233"/>
+        <location filename="../../ui/casedesk/detail.py" line="241"/>
         <source>新的办理期限（年-月-日）</source>
         <translation>New deadline (YYYY-MM-DD)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="237"/>
+        <location filename="../../ui/casedesk/detail.py" line="245"/>
         <source>日期格式应为 2026-12-31</source>
         <translation>Dates look like 2026-12-31</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="240"/>
+        <location filename="../../ui/casedesk/detail.py" line="249"/>
+        <source>请在意见栏写明回访情况（居民的意见）</source>
+        <translation>Write what the resident said in the comment box</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="251"/>
         <source>居民满意度</source>
         <translation>Resident&apos;s satisfaction</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="317"/>
+        <location filename="../../ui/casedesk/detail.py" line="259"/>
+        <source>关联重复诉求</source>
+        <translation>Link repeat appeal</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="259"/>
+        <source>本件重复以下哪件诉求？</source>
+        <translation>Which earlier case does this one repeat?</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="331"/>
         <source>打印事件处置单</source>
         <translation>Print case handling form</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="171"/>
-        <location filename="../../ui/casedesk/detail.py" line="246"/>
-        <location filename="../../ui/casedesk/detail.py" line="250"/>
+        <location filename="../../ui/casedesk/detail.py" line="203"/>
+        <location filename="../../ui/casedesk/detail.py" line="265"/>
         <source>转交部门</source>
         <translation>Escalated to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="246"/>
+        <location filename="../../ui/casedesk/detail.py" line="265"/>
         <source>转交给哪个部门办理</source>
         <translation>Which department takes the case over</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="250"/>
-        <source>转交说明（可不填）</source>
-        <translation>Note for the department (optional)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="258"/>
-        <source>督办意见（可不填）</source>
-        <translation>Supervision note (optional)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/casedesk/detail.py" line="264"/>
+        <location filename="../../ui/casedesk/detail.py" line="278"/>
         <source>查看电话</source>
         <translation>Show phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="264"/>
+        <location filename="../../ui/casedesk/detail.py" line="278"/>
         <source>查看原因（将记入审计日志）</source>
         <translation>Why (recorded in the audit log)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="272"/>
+        <location filename="../../ui/casedesk/detail.py" line="286"/>
         <source>反映人电话</source>
         <translation>Reporter&apos;s phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="277"/>
-        <location filename="../../ui/casedesk/detail.py" line="280"/>
+        <location filename="../../ui/casedesk/detail.py" line="291"/>
+        <location filename="../../ui/casedesk/detail.py" line="294"/>
         <source>添加当事人</source>
         <translation>Add a party</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="280"/>
+        <location filename="../../ui/casedesk/detail.py" line="294"/>
         <source>身份（如：被反映人、邻居）</source>
         <translation>Role (e.g. the person complained about, a neighbour)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="304"/>
+        <location filename="../../ui/casedesk/detail.py" line="318"/>
         <source>部门到场处置情况</source>
         <translation>How did the department respond on site</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="308"/>
+        <location filename="../../ui/casedesk/detail.py" line="322"/>
         <source>评价说明（可不填）</source>
         <translation>Evaluation notes (optional)</translation>
     </message>
@@ -453,31 +484,51 @@
     <name>CaseList</name>
     <message>
         <location filename="../../ui/casedesk/case_list.py" line="28"/>
-        <source>按标题、事件编号或地点查找</source>
-        <translation>Find by title, case number or place</translation>
+        <source>按标题、事件编号、12345工单号、地点或反映人姓名、电话查找</source>
+        <translation>Search title, case no., 12345 ticket, place, reporter name or phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="62"/>
+        <location filename="../../ui/casedesk/case_list.py" line="57"/>
+        <source>超期</source>
+        <translation>overdue</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_list.py" line="57"/>
+        <source>临期</source>
+        <translation>due soon</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_list.py" line="64"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="63"/>
+        <location filename="../../ui/casedesk/case_list.py" line="65"/>
         <source>类别</source>
         <translation>Category</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="64"/>
+        <location filename="../../ui/casedesk/case_list.py" line="66"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="65"/>
+        <location filename="../../ui/casedesk/case_list.py" line="67"/>
         <source>期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="66"/>
+        <location filename="../../ui/casedesk/case_list.py" line="68"/>
+        <source>工单号</source>
+        <translation>Ticket no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_list.py" line="69"/>
+        <source>反映人</source>
+        <translation>Reporter</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_list.py" line="70"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
@@ -485,62 +536,62 @@
 <context>
     <name>CaseStatuses</name>
     <message>
-        <location filename="../../ui/casedesk/labels.py" line="27"/>
+        <location filename="../../ui/casedesk/labels.py" line="28"/>
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/labels.py" line="27"/>
+        <location filename="../../ui/casedesk/labels.py" line="28"/>
         <source>受理</source>
         <translation>Accepted</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/labels.py" line="28"/>
+        <location filename="../../ui/casedesk/labels.py" line="29"/>
         <source>网格自办</source>
         <translation>Handled in the grid</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/labels.py" line="28"/>
+        <location filename="../../ui/casedesk/labels.py" line="29"/>
         <source>分派</source>
         <translation>Dispatched</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/labels.py" line="29"/>
+        <location filename="../../ui/casedesk/labels.py" line="30"/>
         <source>签收</source>
         <translation>Signed for</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/labels.py" line="29"/>
+        <location filename="../../ui/casedesk/labels.py" line="30"/>
         <source>退单</source>
         <translation>Sent back</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/labels.py" line="30"/>
+        <location filename="../../ui/casedesk/labels.py" line="31"/>
         <source>处置中</source>
         <translation>In handling</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/labels.py" line="30"/>
+        <location filename="../../ui/casedesk/labels.py" line="31"/>
         <source>延期申请</source>
         <translation>More time asked</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/labels.py" line="31"/>
+        <location filename="../../ui/casedesk/labels.py" line="32"/>
         <source>回单待审</source>
         <translation>Report under review</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/labels.py" line="31"/>
+        <location filename="../../ui/casedesk/labels.py" line="32"/>
         <source>办结</source>
         <translation>Closed</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/labels.py" line="32"/>
+        <location filename="../../ui/casedesk/labels.py" line="33"/>
         <source>已回访</source>
         <translation>Revisited</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/labels.py" line="32"/>
+        <location filename="../../ui/casedesk/labels.py" line="33"/>
         <source>归档</source>
         <translation>Archived</translation>
     </message>
@@ -764,6 +815,44 @@
         <location filename="../../ui/dashboard/page.py" line="59"/>
         <source>快捷键：Ctrl+F 搜索 · Ctrl+N 新建 · Ctrl+S 保存 · F5 同步</source>
         <translation>Shortcuts: Ctrl+F search · Ctrl+N new · Ctrl+S save · F5 sync</translation>
+    </message>
+</context>
+<context>
+    <name>DispatchForm</name>
+    <message>
+        <location filename="../../ui/casedesk/dispatch.py" line="14"/>
+        <source>分派</source>
+        <translation>Dispatch</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/dispatch.py" line="23"/>
+        <source>责任人姓名（可不填）</source>
+        <translation>Person responsible (optional)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/dispatch.py" line="25"/>
+        <source>（不转部门，由上面的村、网格处置）</source>
+        <translation>(no department: the village or grid above handles it)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/dispatch.py" line="29"/>
+        <source>分派到村（社区）/网格</source>
+        <translation>Dispatch to village / grid</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/dispatch.py" line="30"/>
+        <source>责任人</source>
+        <translation>Responsible</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/dispatch.py" line="31"/>
+        <source>或分派给部门</source>
+        <translation>Or dispatch to a department</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/dispatch.py" line="36"/>
+        <source>办理意见取自事件面板的意见栏。</source>
+        <translation>The comment is taken from the case panel&apos;s comment box.</translation>
     </message>
 </context>
 <context>
@@ -1098,12 +1187,12 @@
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="200"/>
+        <location filename="../../ui/app.py" line="201"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="262"/>
+        <location filename="../../ui/app.py" line="275"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -1499,102 +1588,132 @@ Phone: %3</translation>
 <context>
     <name>PersonForm</name>
     <message>
-        <location filename="../../ui/register/person_form.py" line="41"/>
+        <location filename="../../ui/register/person_form.py" line="49"/>
         <source>编辑人员</source>
         <translation>Edit person</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="41"/>
+        <location filename="../../ui/register/person_form.py" line="49"/>
         <source>添加人员</source>
         <translation>Add person</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="48"/>
+        <location filename="../../ui/register/person_form.py" line="56"/>
         <source>居民身份证</source>
         <translation>Resident ID card</translation>
     </message>
     <message>
         <location filename="../../ui/register/person_form.py" line="68"/>
+        <source>迁往的省市县（区）或详细地址</source>
+        <translation>Province, city, county (district) or full address moved to</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="86"/>
         <source>（未填）</source>
         <translation>(not set)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="78"/>
+        <location filename="../../ui/register/person_form.py" line="123"/>
         <source>（不修改请留空）</source>
         <translation> (leave empty to keep)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="90"/>
+        <location filename="../../ui/register/person_form.py" line="135"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="90"/>
+        <location filename="../../ui/register/person_form.py" line="135"/>
         <source>证件类型</source>
         <translation>Document type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="91"/>
+        <location filename="../../ui/register/person_form.py" line="136"/>
         <source>证件号码</source>
         <translation>Document number</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="91"/>
+        <location filename="../../ui/register/person_form.py" line="136"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="92"/>
+        <location filename="../../ui/register/person_form.py" line="137"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="92"/>
+        <location filename="../../ui/register/person_form.py" line="137"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="104"/>
+        <location filename="../../ui/register/person_form.py" line="153"/>
+        <source>迁入日期</source>
+        <translation>Moved in on</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="153"/>
+        <source>迁入自</source>
+        <translation>From</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="154"/>
+        <source>迁出日期</source>
+        <translation>Moved out on</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="154"/>
+        <source>迁往</source>
+        <translation>To</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="162"/>
+        <source>死亡日期</source>
+        <translation>Date of death</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/person_form.py" line="165"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="104"/>
+        <location filename="../../ui/register/person_form.py" line="165"/>
         <source>民族</source>
         <translation>Ethnicity</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="104"/>
+        <location filename="../../ui/register/person_form.py" line="165"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="104"/>
+        <location filename="../../ui/register/person_form.py" line="165"/>
         <source>人员类别</source>
         <translation>Residence type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="104"/>
+        <location filename="../../ui/register/person_form.py" line="165"/>
         <source>人员状态</source>
         <translation>Person status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="105"/>
+        <location filename="../../ui/register/person_form.py" line="166"/>
         <source>政治面貌</source>
         <translation>Political status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="105"/>
+        <location filename="../../ui/register/person_form.py" line="166"/>
         <source>婚姻状况</source>
         <translation>Marital status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="105"/>
+        <location filename="../../ui/register/person_form.py" line="166"/>
         <source>文化程度</source>
         <translation>Education</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="151"/>
+        <location filename="../../ui/register/person_form.py" line="215"/>
         <source>注意：该证件号码已登记给 %1。仍可保存，将提交审核合并。</source>
         <translation>Note: this ID number is already registered to %1. You can still save; the pair goes to review for merging.</translation>
     </message>
@@ -1857,67 +1976,97 @@ Phone: %3</translation>
 <context>
     <name>ReportsPage</name>
     <message>
-        <location filename="../../ui/reports/page.py" line="38"/>
+        <location filename="../../ui/reports/page.py" line="43"/>
         <source>工作概况</source>
         <translation>Work overview</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="40"/>
+        <location filename="../../ui/reports/page.py" line="45"/>
         <source>未完成任务</source>
         <translation>Open tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="40"/>
+        <location filename="../../ui/reports/page.py" line="45"/>
         <source>超期任务</source>
         <translation>Overdue tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="41"/>
+        <location filename="../../ui/reports/page.py" line="46"/>
         <source>在办事件</source>
         <translation>Open cases</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="41"/>
+        <location filename="../../ui/reports/page.py" line="46"/>
         <source>超期事件</source>
         <translation>Overdue cases</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="42"/>
+        <location filename="../../ui/reports/page.py" line="47"/>
         <source>已办结事件</source>
         <translation>Closed cases</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="53"/>
+        <location filename="../../ui/reports/page.py" line="60"/>
+        <source>本月</source>
+        <translation>This month</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="60"/>
+        <source>上月</source>
+        <translation>Last month</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="61"/>
+        <source>本季度</source>
+        <translation>This quarter</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="61"/>
+        <source>全部时间</source>
+        <translation>All time</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="62"/>
+        <source>自定义</source>
+        <translation>Custom</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="83"/>
         <source>打印</source>
         <translation>Print</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="54"/>
+        <location filename="../../ui/reports/page.py" line="84"/>
         <source>统计汇总表（本辖区，供上级检查）</source>
         <translation>Inspection summary (your area)</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="58"/>
+        <location filename="../../ui/reports/page.py" line="88"/>
         <source>导出该村全部户情登记表</source>
         <translation>Export all household cards of the village</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="65"/>
+        <location filename="../../ui/reports/page.py" line="94"/>
+        <source>统计期间</source>
+        <translation>Period</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="96"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="66"/>
+        <location filename="../../ui/reports/page.py" line="97"/>
         <source>打印件带有水印（用户、时间、用途），每次打印均记入审计日志。</source>
         <translation>Prints carry a watermark (user, time, purpose); every print is recorded in the audit log.</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="94"/>
+        <location filename="../../ui/reports/page.py" line="127"/>
         <source>统计汇总表</source>
         <translation>Inspection summary</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="102"/>
+        <location filename="../../ui/reports/page.py" line="136"/>
         <source>导出户情登记表</source>
         <translation>Export household cards</translation>
     </message>
@@ -2046,125 +2195,135 @@ Phone: %3</translation>
 <context>
     <name>RosterImportWizard</name>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="49"/>
+        <location filename="../../ui/roster/wizard.py" line="50"/>
         <source>导入花名册</source>
         <translation>Import roster</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="74"/>
+        <location filename="../../ui/roster/wizard.py" line="76"/>
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="75"/>
-        <location filename="../../ui/roster/wizard.py" line="151"/>
+        <location filename="../../ui/roster/wizard.py" line="77"/>
+        <location filename="../../ui/roster/wizard.py" line="160"/>
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="76"/>
+        <location filename="../../ui/roster/wizard.py" line="78"/>
         <source>导入</source>
         <translation>Import</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="77"/>
-        <location filename="../../ui/roster/wizard.py" line="153"/>
+        <location filename="../../ui/roster/wizard.py" line="79"/>
+        <location filename="../../ui/roster/wizard.py" line="162"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="93"/>
+        <location filename="../../ui/roster/wizard.py" line="95"/>
         <source>请选择村（社区）的花名册：Excel（xlsx、xls）、WPS 另存的 xlsx、ods 或 CSV 文件。表格上方的标题行、合并的户号单元格、表尾的合计和制表人都可以保留。</source>
-        <translation>Choose a village's roster: Excel (xlsx, xls), an xlsx saved from WPS, ods or CSV. Title rows above the table, merged household cells and footer lines (totals, compiled by) may stay.</translation>
+        <translation>Choose a village&apos;s roster: Excel (xlsx, xls), an xlsx saved from WPS, ods or CSV. Title rows above the table, merged household cells and footer lines (totals, compiled by) may stay.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="96"/>
+        <location filename="../../ui/roster/wizard.py" line="98"/>
         <source>选择文件…</source>
         <translation>Choose file…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="126"/>
+        <location filename="../../ui/roster/wizard.py" line="119"/>
+        <source>（户号已是18位户编号）</source>
+        <translation>(household numbers are already 18-digit)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="121"/>
+        <source>户号只是村里的编号（如 12、3-12）时，所属村（社区）：</source>
+        <translation>If household numbers are the village&apos;s own (like 12, 3-12), the village:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="135"/>
         <source>全部导入（仍有问题时不导入）</source>
         <translation>Import everything (not while problems remain)</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="127"/>
+        <location filename="../../ui/roster/wizard.py" line="136"/>
         <source>只导入没有问题的户，其余保存为问题行工作簿</source>
         <translation>Import only households without problems; save the rest as a workbook to fix</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="133"/>
+        <location filename="../../ui/roster/wizard.py" line="142"/>
         <source>保存问题行…</source>
         <translation>Save rows with problems…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="151"/>
+        <location filename="../../ui/roster/wizard.py" line="160"/>
         <source>预览</source>
         <translation>Preview</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="153"/>
+        <location filename="../../ui/roster/wizard.py" line="162"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="193"/>
+        <location filename="../../ui/roster/wizard.py" line="202"/>
         <source>选择花名册</source>
         <translation>Choose a roster</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="199"/>
+        <location filename="../../ui/roster/wizard.py" line="208"/>
         <source>正在读取 %1 …</source>
         <translation>Reading %1 …</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="205"/>
+        <location filename="../../ui/roster/wizard.py" line="219"/>
         <source>%1：工作表“%2”，表头在第 %3 行。</source>
         <translation>%1: sheet “%2”, header in row %3.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="212"/>
+        <location filename="../../ui/roster/wizard.py" line="226"/>
         <source>已按上次确认的对应关系填好。</source>
         <translation>Filled in with the mapping you confirmed last time.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="213"/>
+        <location filename="../../ui/roster/wizard.py" line="227"/>
         <source>已按列名自动对应，请核对；不导入的列选“（不导入）”。</source>
         <translation>Matched by column names; please check. Choose “(not imported)” for columns to leave out.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="215"/>
+        <location filename="../../ui/roster/wizard.py" line="229"/>
         <source>未导入的列：%1。</source>
         <translation> Columns not imported: %1.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="240"/>
+        <location filename="../../ui/roster/wizard.py" line="256"/>
         <source>新增 %1 户、%2 人；更新 %3 人；无变化 %4 条；问题 %5 处。</source>
         <translation>New: %1 households, %2 persons; changed: %3 persons; unchanged: %4; problems: %5.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="245"/>
+        <location filename="../../ui/roster/wizard.py" line="261"/>
         <source>无法对应的%1“%2”：第 %3 行</source>
         <translation>%1 value “%2” not recognised: rows %3</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="260"/>
-        <location filename="../../ui/roster/wizard.py" line="265"/>
+        <location filename="../../ui/roster/wizard.py" line="276"/>
+        <location filename="../../ui/roster/wizard.py" line="281"/>
         <source>保存问题行</source>
         <translation>Save rows with problems</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="266"/>
+        <location filename="../../ui/roster/wizard.py" line="282"/>
         <source>已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。</source>
         <translation>Saved %1 rows to %2. Fix them in Excel and import that file again.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="277"/>
+        <location filename="../../ui/roster/wizard.py" line="294"/>
         <source>导入完成：新增 %1 户、%2 人，更新 %3 人，写入 %4 条记录。</source>
         <translation>Imported: %1 new households, %2 new persons, %3 persons changed, %4 records written.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="281"/>
+        <location filename="../../ui/roster/wizard.py" line="298"/>
         <source>有问题的 %1 户未导入，请保存问题行改正后再导入。</source>
         <translation> %1 households with problems were not imported; save the rows with problems, fix and import them.</translation>
     </message>
@@ -2277,47 +2436,52 @@ Phone: %3</translation>
         <translation>Sync now (F5)</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="139"/>
+        <location filename="../../ui/status_bar.py" line="146"/>
         <source>尚未配置同步服务器，请在“设置”中填写服务器地址并登录。</source>
         <translation>No sync server is set up yet: enter the server address and log in under Settings.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="154"/>
+        <location filename="../../ui/status_bar.py" line="161"/>
         <source>同步失败，修改已保存在本机，稍后会重试。</source>
         <translation>Sync failed; your changes are kept on this PC and will be retried.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="158"/>
+        <location filename="../../ui/status_bar.py" line="165"/>
         <source>同步完成</source>
         <translation>Sync finished</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="182"/>
+        <location filename="../../ui/status_bar.py" line="189"/>
         <source>● 未连接服务器</source>
         <translation>● No server</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="186"/>
+        <location filename="../../ui/status_bar.py" line="193"/>
         <source>● 已同步 %1</source>
         <translation>● Synced %1</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="190"/>
+        <location filename="../../ui/status_bar.py" line="197"/>
         <source>● 未同步</source>
         <translation>● Not synced yet</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="188"/>
+        <location filename="../../ui/status_bar.py" line="216"/>
+        <source>首次同步：正在从城市服务器下载本辖区数据…</source>
+        <translation>First sync: downloading your area&apos;s data from the city server…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/status_bar.py" line="195"/>
         <source>● 在线</source>
         <translation>● Online</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="184"/>
+        <location filename="../../ui/status_bar.py" line="191"/>
         <source>● 离线</source>
         <translation>● Offline</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="200"/>
+        <location filename="../../ui/status_bar.py" line="207"/>
         <source>待上传 %n 条</source>
         <translation>
             <numerusform>%n to upload</numerusform>
@@ -2325,7 +2489,7 @@ Phone: %3</translation>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="201"/>
+        <location filename="../../ui/status_bar.py" line="208"/>
         <source>被退回 %n 条</source>
         <translation>
             <numerusform>%n rejected</numerusform>
@@ -2333,12 +2497,12 @@ Phone: %3</translation>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="203"/>
+        <location filename="../../ui/status_bar.py" line="210"/>
         <source>上次同步：%1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="203"/>
+        <location filename="../../ui/status_bar.py" line="210"/>
         <source>从未</source>
         <translation>never</translation>
     </message>
@@ -2630,8 +2794,8 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="163"/>
-        <source>明天到期</source>
-        <translation>Due tomorrow</translation>
+        <source>即将到期</source>
+        <translation>Due soon</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="165"/>
@@ -2841,8 +3005,8 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/inbox.py" line="28"/>
-        <source>明天到期</source>
-        <translation>Due tomorrow</translation>
+        <source>即将到期</source>
+        <translation>Due soon</translation>
     </message>
 </context>
 <context>
@@ -2884,6 +3048,37 @@ Phone: %3</translation>
         <location filename="../../ui/taskdesk/labels.py" line="16"/>
         <source>已退回</source>
         <translation>Returned</translation>
+    </message>
+</context>
+<context>
+    <name>UpdateOffer</name>
+    <message>
+        <location filename="../../ui/update_offer.py" line="53"/>
+        <location filename="../../ui/update_offer.py" line="64"/>
+        <location filename="../../ui/update_offer.py" line="67"/>
+        <location filename="../../ui/update_offer.py" line="80"/>
+        <source>软件更新</source>
+        <translation>Software update</translation>
+    </message>
+    <message>
+        <location filename="../../ui/update_offer.py" line="53"/>
+        <source>新版本 %1 已下载并通过签名校验，下次启动时可以安装。</source>
+        <translation>Version %1 has been downloaded and its signature verified; it can be installed at the next start.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/update_offer.py" line="63"/>
+        <source>新版本 %1 已下载并通过签名校验。现在安装吗？</source>
+        <translation>Version %1 has been downloaded and its signature verified. Install it now?</translation>
+    </message>
+    <message>
+        <location filename="../../ui/update_offer.py" line="67"/>
+        <source>这是开发环境，不能自动安装。安装文件：%1</source>
+        <translation>This is a development installation and cannot install automatically. The build file: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/update_offer.py" line="80"/>
+        <source>新版本已安装到 %1，请从那里启动。</source>
+        <translation>The new version is installed in %1; start it from there.</translation>
     </message>
 </context>
 <context>

@@ -12,12 +12,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from server.console import admin_pages, auth_pages, dept_pages, leader_pages
+from server.console import admin_pages, auth_pages, channel_pages, code_pages, dept_pages, leader_pages
 from server.console.web import PREFIX, Denied, LoginRequired, render
 
 
 def mount(app: FastAPI) -> None:
-    for module in (auth_pages, dept_pages, admin_pages, leader_pages):
+    for module in (auth_pages, dept_pages, admin_pages, code_pages, channel_pages, leader_pages):
         app.include_router(module.router, prefix=PREFIX)
     app.mount(PREFIX + "/static", StaticFiles(directory=Path(__file__).parent / "static"), name="console-static")
 

@@ -21,7 +21,7 @@ from server import catalogue, escrow
 from server.accounts import create_user, revoke_device, utcnow
 from server.console.i18n import request_lang, translator
 from server.console.web import PREFIX, ConsoleUser, Denied, form_of, render, require
-from server.deps import db_session, settings_of
+from server.deps import db_session, forget_principals, settings_of
 from server.errors import ApiError
 from server.intake import beijing_now
 from server.models import ROLES, Device
@@ -109,6 +109,7 @@ async def user_action(username: str, action: str, request: Request, who: Console
     else:
         raise Denied(404)
     session.commit()
+    forget_principals(request, user_id=user.id)  # a disabled account stops at its devices' next request
     return RedirectResponse(f"{PREFIX}/admin/users?saved=1", status_code=303)
 
 
@@ -145,6 +146,7 @@ async def device_action(device_id: str, action: str, request: Request, who: Cons
         return _devices_page(request, who, session, released=(device.id, key))
     revoke_device(device, action == "wipe", utcnow())
     session.commit()
+    forget_principals(request, device_id=device.id)
     return RedirectResponse(f"{PREFIX}/admin/devices?saved=1", status_code=303)
 
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from server import outcomes
 from server.console.web import ConsoleUser, render, require
-from server.deps import db_session
+from server.department_work import region_names
+from server.deps import db_session, settings_of
 from server.intake import beijing_now
 
 router = APIRouter(prefix="/leader", include_in_schema=False)
@@ -23,11 +24,12 @@ def _pct(value: float | None) -> str:
 
 @router.get("")
 def overview(request: Request, who: ConsoleUser = Depends(readers), session: Session = Depends(db_session)):
-    today = beijing_now().date()
-    towns, categories = outcomes.outcomes(session, who.scope, today)
-    return render(request, "leader_overview.html", who, towns=towns, categories=categories, pct=_pct,
-                  whistles=outcomes.whistle_response(session, who.scope),
-                  months=outcomes.monthly(session, who.scope, today))
+    figures = outcomes.cached_overview(session, who.scope, beijing_now(),
+                                       settings_of(request).console_outcomes_seconds)
+    return render(request, "leader_overview.html", who, towns=figures.towns, categories=figures.categories, pct=_pct,
+                  whistles=figures.whistles, computed_at=figures.computed_at,
+                  departments=outcomes.code_labels(session, "department"),
+                  months=figures.months)
 
 
 @router.get("/burden")
@@ -35,6 +37,7 @@ def burden(request: Request, who: ConsoleUser = Depends(readers), session: Sessi
            weeks: int = 12):
     weeks = min(max(weeks, 1), 52)
     return render(request, "leader_burden.html", who, weeks=weeks,
+                  departments=outcomes.code_labels(session, "department"),
                   rows=outcomes.burden(session, who.scope, beijing_now().date(), weeks))
 
 
@@ -44,5 +47,7 @@ def cases(request: Request, who: ConsoleUser = Depends(readers), session: Sessio
     f = outcomes.CaseFilter(township if township.isdigit() else "", category[:10], month[:7],
                             which if which in ("all", "overdue") else "all")
     rows = outcomes.case_list(session, who.scope, f, beijing_now().date())
+    town = region_names(session, {f.township}).get(f.township, f.township) if f.township else ""
     return render(request, "leader_cases.html", who, rows=rows, f=f, labels=outcomes.category_labels(session),
+                  town=town,
                   today=beijing_now().date())

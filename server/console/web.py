@@ -33,8 +33,10 @@ NAV = {
     "department": (("nav_progress", "/dept/progress"), ("nav_issue", "/dept/issue"),
                    ("nav_whistles", "/dept/whistles"), ("nav_catalogue", "/dept/catalogue")),
     "city_admin": (("nav_users", "/admin/users"), ("nav_devices", "/admin/devices"),
-                   ("nav_catalogue_review", "/admin/catalogue"), ("nav_codes", "/admin/codes"),
-                   ("nav_audit", "/admin/audit"), ("nav_overview", "/leader"), ("nav_burden", "/leader/burden")),
+                   ("nav_catalogue_review", "/admin/catalogue"), ("nav_code_tables", "/admin/code-tables"),
+                   ("nav_codes", "/admin/codes"),
+                   ("nav_audit", "/admin/audit"), ("nav_channels", "/admin/channels"), ("nav_builds", "/admin/builds"),
+                   ("nav_overview", "/leader"), ("nav_burden", "/leader/burden")),
     "township_admin": (("nav_users", "/admin/users"), ("nav_devices", "/admin/devices"),
                        ("nav_codes", "/admin/codes"), ("nav_overview", "/leader"), ("nav_burden", "/leader/burden")),
     "leader": (("nav_overview", "/leader"), ("nav_burden", "/leader/burden")),
@@ -138,9 +140,14 @@ def listed(form: dict, key: str) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+def beijing(value: dt.datetime | None) -> str:
+    """A server bookkeeping time (naive UTC) as Beijing time for the page."""
+    return "—" if value is None else (value + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+
+
 def render(request: Request, name: str, who: ConsoleUser | None, status: int = 200, **context) -> HTMLResponse:
     lang = request_lang(request)
     nav = NAV.get(who.role, ()) if who else ()
     return templates.TemplateResponse(request, name, {
         "t": translator(lang), "lang": lang, "who": who, "csrf": who.csrf if who else "", "nav": nav,
-        "prefix": PREFIX, "path": request.url.path, **context}, status_code=status)
+        "prefix": PREFIX, "path": request.url.path, "beijing": beijing, **context}, status_code=status)

@@ -1,5 +1,6 @@
-"""Reference data and liveness: health, the region tree within the caller's scope, and the code
-tables (city-wide entries plus the caller's township's local additions)."""
+"""Reference data and liveness: health, the region tree within the caller's scope, people's names
+for the accounts within it, and the code tables (city-wide entries plus the caller's township's
+local additions)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from db.models import CodeEntry, Region
 from server import regions
 from server.deps import Principal, db_session, principal
 from server.errors import ApiError
+from server.models import User
 from server.scope import code_entry_visible, read_prefix
 from sync.wire import ACCEPTED_SCHEMA_VERSIONS, SCHEMA_VERSION
 
@@ -23,6 +25,11 @@ class RegionInfo(BaseModel):
     name: str
     level: int
     parent_code: str | None
+
+
+class PersonName(BaseModel):
+    username: str
+    display_name: str
 
 
 class CodeInfo(BaseModel):
@@ -55,6 +62,18 @@ def region_tree(parent: str | None = Query(default=None, max_length=15, pattern=
     if session.get(Region, parent) is None:
         raise ApiError(404, "unknown_region", region=parent)
     return [regions.as_dict(r) for r in regions.children(session, parent) if r.code.startswith(prefix)]
+
+
+@router.get("/people", response_model=list[PersonName], tags=["reference"])
+def people(who: Principal = Depends(principal), session: Session = Depends(db_session)) -> list[dict]:
+    """People's names for the accounts a client meets in its records (handlers, authors): active
+    accounts whose scope lies within the caller's jurisdiction or above it, and department accounts
+    (they act on tasks and cases everywhere). Names only: no roles, scopes or anything else."""
+    prefix = read_prefix(who) or ""
+    rows = session.execute(select(User.username, User.display_name, User.scope_prefix, User.role)
+                           .where(User.active.is_(True)))
+    return [{"username": u, "display_name": n or u} for u, n, scope, role in rows
+            if role == "department" or (scope or "").startswith(prefix) or prefix.startswith(scope or "")]
 
 
 @router.get("/codes", response_model=list[CodeInfo], tags=["reference"])

@@ -11,10 +11,13 @@ from sqlalchemy.orm import sessionmaker
 from server.store import Page, SnapshotChunk, pull, push, snapshot_iter
 from sync.clock import wall_ms
 from sync.merge import ChangeResult
+from sync.transport import RESUMABLE_SNAPSHOT
 
 
 class StoreTransport:
     """Speaks to a server store as device `device_id`, user `user`, scope `scope_prefix`."""
+
+    capabilities = frozenset({RESUMABLE_SNAPSHOT})
 
     def __init__(self, server_factory: sessionmaker, device_id: str, user: str, scope_prefix: str,
                  may_write: Callable[[str, str], bool] | None = None,
@@ -36,6 +39,9 @@ class StoreTransport:
         with self.server_factory() as session:
             return pull(session, self.scope_prefix, cursor, limit)
 
-    def snapshot(self) -> Iterator[SnapshotChunk]:
+    def snapshot(self, after: tuple[str, str] | None = None) -> Iterator[SnapshotChunk]:
         with self.server_factory() as session:
-            yield from snapshot_iter(session, self.scope_prefix)
+            yield from snapshot_iter(session, self.scope_prefix, after=after)
+
+    def close(self) -> None:
+        """Nothing to free: each call opens and closes its own server session."""

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 
 from db.base import synced_models
 from db.ids import new_id
-from db.models import Person
 from server.store.common import _STORE_KEY, _chunks, _fields_of, _is_postgres, _model, _utcnow, init_store
 from server.store.numbering import publish, take_numbers
 from server.store.tables import (
@@ -196,20 +195,24 @@ class SqlMergeStore:
                     return value
         return None
 
-    def active_duplicates(self, record_id: str, id_number: str) -> list[str]:
-        if self.postgres:  # one transaction at a time checks (and creates) persons with this number
-            self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(id_number))))
-        others = self.session.scalars(select(Person.id).where(
-            Person.id_number == id_number, Person.id_type == "01", Person.id != record_id,
-            Person.deleted.is_(False), Person.merged_into.is_(None))).all()
+    def active_duplicates(self, entity: str, record_id: str, value: Any) -> list[str]:
+        cls = _model(entity)
+        key = cls.__sync_duplicate_key__
+        if self.postgres:  # one transaction at a time checks (and creates) records with this value
+            self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"{entity}:{value}"))))
+        live = [getattr(cls, key.field) == value, cls.id != record_id, cls.deleted.is_(False),
+                *(getattr(cls, name) == wanted for name, wanted in key.when.items())]
+        if "merged_into" in cls.__table__.columns:
+            live.append(cls.merged_into.is_(None))
+        others = self.session.scalars(select(cls.id).where(*live)).all()
         if not others:
             return []
         flagged = self.session.execute(select(ReviewItem.record_id, ReviewItem.related_record_id).where(
-            ReviewItem.kind == "duplicate_id",
+            ReviewItem.kind == key.review_kind,
             or_(ReviewItem.record_id == record_id, ReviewItem.related_record_id == record_id))).all()
         pairs = {frozenset(p) for p in flagged}
         pairs |= {frozenset((r["record_id"], r["related_record_id"])) for r in self._reviews
-                  if r["kind"] == "duplicate_id"}
+                  if r["kind"] == key.review_kind}
         return [o for o in others if frozenset((record_id, o)) not in pairs]
 
     def flag_clock(self, device_id: str, skew_ms: int) -> None:

@@ -114,17 +114,19 @@ def _echoes(session: Session, device_id: str, cursor: int, page_end: int,
     return found
 
 
-def snapshot_iter(session: Session, scope_prefix: str, chunk_size: int = 2000) -> Iterator[SnapshotChunk]:
-    """The current in-scope state in chunks (parents' entities first), never all in memory. Run it
+def snapshot_iter(session: Session, scope_prefix: str, chunk_size: int = 2000,
+                  after: tuple[str, str] | None = None) -> Iterator[SnapshotChunk]:
+    """The current in-scope state in chunks (parents' entities first), never all in memory; with
+    `after` = (entity, record_id), only what comes after that record (a resumed snapshot). Run it
     in one read transaction (REPEATABLE READ on PostgreSQL) to be exactly consistent with the
     cursor; rows changed after it are sent again by the next pull, which is harmless."""
     cursor = current_cursor(session)
     pending: list[PulledRecord] = []
-    for cls in synced_models():
-        entity = cls.__sync_entity__
-        if entity in PUSH_ONLY_ENTITIES:
-            continue
-        last_id = ""
+    entities = [cls.__sync_entity__ for cls in synced_models() if cls.__sync_entity__ not in PUSH_ONLY_ENTITIES]
+    if after is not None and after[0] in entities:
+        entities = entities[entities.index(after[0]):]
+    for entity in entities:
+        last_id = after[1] if after is not None and entity == after[0] else ""
         while True:
             heads = session.execute(
                 select(RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq)

@@ -1,7 +1,8 @@
 """Fault injection for the simulation: a server that can restart, a transport that loses requests
-and answers, delivers twice and reorders pages, and a client that can be killed between applying a
-page and saving its cursor. Every answer the server committed is reported to an observer (the
-oracle), whether or not it reached the client."""
+and answers, delivers twice, reorders pages, refuses a batch as too big (HTTP 413) and breaks a
+snapshot stream off part-way, and a client that can be killed between applying a page and saving
+its cursor. Every answer the server committed is reported to an observer (the oracle), whether or
+not it reached the client. The client is the production sync loop (`sync.client.SyncClient`)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,14 @@ from sqlalchemy.orm import sessionmaker
 from server.store import Page, pull, push, snapshot_iter
 from sync.client import SyncClient
 from sync.merge import ChangeResult
+from sync.transport import RESUMABLE_SNAPSHOT, Offline, ServerError
 
 
-class Lost(ConnectionError):
+class Lost(Offline):
     """A request or an answer that never arrived."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__("offline", what)
 
 
 class Killed(RuntimeError):
@@ -44,7 +49,11 @@ class Server:
 
 class FaultyTransport:
     """Speaks to `server` for one device; `faults` is a set the simulation fills before a sync:
-    "lose_request", "lose_answer", "duplicate", "reorder". Each fault fires once."""
+    "lose_request", "lose_answer", "duplicate", "reorder", "too_big" (a push of more than one change
+    is refused with HTTP 413), "break_snapshot" (the stream ends after its first chunk). Each fault
+    fires once."""
+
+    capabilities = frozenset({RESUMABLE_SNAPSHOT})
 
     def __init__(self, server: Server, device_id: str, scope: str, observe: Callable) -> None:
         self.server = server
@@ -73,6 +82,8 @@ class FaultyTransport:
     def push(self, changes: list[dict[str, Any]]) -> list[ChangeResult]:
         if self._fire("lose_request"):
             raise Lost("push request lost")
+        if len(changes) > 1 and self._fire("too_big"):
+            raise ServerError("payload_too_large", "batch too big", 413)
         results = self._push_once(changes)
         if self._fire("duplicate"):
             results = self._push_once(changes)
@@ -94,9 +105,15 @@ class FaultyTransport:
             raise Lost("pull answer lost")
         return page
 
-    def snapshot(self) -> Iterator:
+    def snapshot(self, after: tuple[str, str] | None = None) -> Iterator:
         with self.server.factory() as session:
-            yield from snapshot_iter(session, self.scope, chunk_size=7)
+            for number, chunk in enumerate(snapshot_iter(session, self.scope, chunk_size=7, after=after)):
+                if number == 1 and self._fire("break_snapshot"):
+                    raise Lost("snapshot stream broke off")
+                yield chunk
+
+    def close(self) -> None:
+        pass
 
 
 class KillableClient(SyncClient):

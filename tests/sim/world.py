@@ -23,8 +23,10 @@ from server.store import init_store
 from server.store.inprocess import StoreTransport
 from server.store.tables import ServerBase
 from sync.capture import install_capture
-from sync.client import SyncClient, Transport
+from sync.client import SyncClient
 from sync.clock import wall_ms
+from sync.events import CycleLimits
+from sync.transport import Transport
 
 TOWNSHIP = "320508019"
 VILLAGES = ("320508019001", "320508019002", "320508019003")
@@ -75,7 +77,8 @@ class Device:
 
 
 def make_device(path: Path | Engine, transport_for: Callable[[str], Transport], device_id: str | None = None,
-                now_ms: Callable[[], int] = wall_ms, client_class: type[SyncClient] = SyncClient) -> Device:
+                now_ms: Callable[[], int] = wall_ms, client_class: type[SyncClient] = SyncClient,
+                limits: CycleLimits = CycleLimits()) -> Device:
     """A client database at `path` (a copy of the migrated template when new), or on an already
     open engine, with capture on; `transport_for(device_id)` makes its transport."""
     device_id = device_id or new_id()
@@ -87,7 +90,7 @@ def make_device(path: Path | Engine, transport_for: Callable[[str], Transport], 
         engine = open_local(path)
     factory = session_factory(engine)
     install_capture(factory, device_id, now_ms)
-    client = client_class(engine, factory, device_id, transport_for(device_id))
+    client = client_class(engine, factory, device_id, transport_for(device_id), limits)
     return Device(engine, factory, device_id, client, path)
 
 

@@ -207,3 +207,9 @@ class CaseForms:
     def new_case(self, parent, desk, runner, on_error, choices) -> NewCase | None:
         form = NewCaseForm(desk, runner, on_error, choices, parent)
         return form.values() if form.exec() == QDialog.DialogCode.Accepted else None
+
+    def dispatch(self, parent, options) -> dict | None:
+        """分派: where to (a village, grid or department) and to whom; None when cancelled."""
+        from ui.casedesk.dispatch import ask_dispatch
+
+        return ask_dispatch(parent, options)

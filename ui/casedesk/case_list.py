@@ -1,6 +1,6 @@
 """The case list of the case desk: one queue's cases, newest first, loaded page by page as the user
-scrolls (a full township holds 8,000 cases), narrowed as the user types a title, case number or
-place; overdue deadlines in red. Choosing a row announces the case; after a reload the case that
+scrolls (a full township holds 8,000 cases), narrowed as the user types a title, case number,
+12345 ticket number, place or the reporter's name or phone (shown masked); overdue deadlines in red. Choosing a row announces the case; after a reload the case that
 was open stays chosen if it is loaded, and a fresh list opens its first case."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableV
 from ui.casedesk.labels import status_text
 from ui.lazy_model import Column, LazyTableModel
 
-OVERDUE = "#c62828"
+OVERDUE, DUE_SOON = "#c62828", "#e65100"
 
 
 class CaseList(QWidget):
@@ -25,7 +25,7 @@ class CaseList(QWidget):
         self.categories: dict[str, str] = {}
         self.sources: dict[str, str] = {}
         self.search = QLineEdit()
-        self.search.setPlaceholderText(self.tr("按标题、事件编号或地点查找"))
+        self.search.setPlaceholderText(self.tr("按标题、事件编号、12345工单号、地点或反映人姓名、电话查找"))
         self.search.setClearButtonEnabled(True)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -44,7 +44,7 @@ class CaseList(QWidget):
         self.view.verticalHeader().setVisible(False)
         header = self.view.horizontalHeader()
         header.setStretchLastSection(True)
-        for column, width in enumerate((190, 84, 64, 118)):
+        for column, width in enumerate((190, 84, 64, 118, 150, 150)):
             header.resizeSection(column, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -54,15 +54,19 @@ class CaseList(QWidget):
         layout.addWidget(self.view, 1)
 
     def _columns(self) -> list[Column]:
+        overdue, soon = self.tr("超期"), self.tr("临期")
+
         def deadline(case) -> str:
             text = case.deadline_on.isoformat() if case.deadline_on else ""
-            return f"{text} {self.tr('超期')}" if case.overdue else text
+            return f"{text} {overdue}" if case.overdue else f"{text} {soon}" if case.due_soon else text
 
         return [
             Column(self.tr("标题"), lambda c: c.title),
             Column(self.tr("类别"), lambda c: self.categories.get(c.category_code, c.category_code)),
             Column(self.tr("状态"), lambda c: status_text(c.status)),
-            Column(self.tr("期限"), deadline, color=lambda c: OVERDUE if c.overdue else None),
+            Column(self.tr("期限"), deadline, color=lambda c: OVERDUE if c.overdue else DUE_SOON if c.due_soon else None),
+            Column(self.tr("工单号"), lambda c: c.channel_ref or ""),
+            Column(self.tr("反映人"), lambda c: f"{c.reporter_name} {c.reporter_phone_masked}".strip()),
             Column(self.tr("来源"), lambda c: self.sources.get(c.source, c.source)),
         ]
 

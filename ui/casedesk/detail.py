@@ -1,9 +1,10 @@
-"""One case opened on the case desk: its particulars and deadline (red when overdue), a button for
-each workflow move that is legal now AND allowed to the user's role (an illegal move is never
-offered), escalation to a department, the append-only handling log, 吹哨报到 joint handling
-(summon departments, record each arrival, evaluate it) and the parties. Moves that need more than
-a comment ask through the dialog service: dispatch (to whom), extension approval (the new
-deadline), revisit (the resident's satisfaction and comment)."""
+"""One case opened on the case desk: its particulars, 12345 ticket number and deadline (red when
+overdue), the fixed action bar (ui/casedesk/action_bar.py: the 意见 box and one button per move of
+the user's role, enabled only when legal now AND allowed to the role, the next step highlighted),
+escalation to a department, suggested repeat appeals to confirm, the append-only handling log,
+吹哨报到 joint handling (summon departments, record each arrival, evaluate it) and the parties.
+A move asks at most one question beyond the 意见 box: dispatch (to which village, grid, person
+or department), extension approval (the new deadline), revisit (the resident's satisfaction)."""
 
 from __future__ import annotations
 
@@ -26,9 +27,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.client.case_desk import EVALUATION_OPTIONS, SATISFACTION_OPTIONS
+from app.errors import ValidationError
 from app.rules import case_workflow as wf
+from ui.casedesk.action_bar import CaseActionBar
+from ui.casedesk.dispatch import ask_dispatch
 from ui.casedesk.labels import action_text, status_text
 from ui.detail_layout import stack_detail
+
+# Moves beside the workflow, after its buttons in the bar.
+SIDE_SLOTS = ("escalate", "supervise", "add_party", "repeat", "reveal")
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -55,12 +62,14 @@ class CaseDetailPanel(QWidget):
     changed = Signal()  # the case moved: queues and list should reload
 
     def __init__(self, desk, runner, dialogs, on_error, parent: QWidget | None = None, printer=None,
-                 reports=None) -> None:
+                 reports=None, language: str = "zh_CN", dispatch_input=ask_dispatch) -> None:
         super().__init__(parent)
         self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
         # ui.printing.Printer, and a callable giving the ReportService (reportlab loads at the first print)
         self._printer, self._reports = printer, reports
+        self._language, self._dispatch_input = language, dispatch_input
         self.detail = None
+        self.repeats: list = []
         self._departments: list[tuple[str, str]] = []
         self.title = QLabel(self.tr("请在左侧选择一件事件"))
         self.title.setWordWrap(True)
@@ -72,8 +81,10 @@ class CaseDetailPanel(QWidget):
         self.meta.setWordWrap(True)
         self.meta.setTextFormat(Qt.TextFormat.RichText)
         self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.bar = CaseActionBar([(a, action_text(a)) for a in desk.slots(SIDE_SLOTS)])
+        self.bar.triggered.connect(self.take)
         self.actions_row = QHBoxLayout()
-        self.action_buttons: dict[str, QPushButton] = {}
+        self.actions_row.addWidget(self.bar)
         self.log = _table([self.tr("时间"), self.tr("人员"), self.tr("动作"), self.tr("状态"), self.tr("意见")])
         self.tabs = QTabWidget()
         self.tabs.addTab(self.log, self.tr("办理记录"))
@@ -82,6 +93,11 @@ class CaseDetailPanel(QWidget):
         self.tabs.addTab(self.parties, self.tr("当事人"))
         stack_detail(self, self.title, self.print_button, self.meta, self.actions_row, self.tabs)
         self.setEnabled(False)
+
+    @property
+    def action_buttons(self) -> dict[str, QPushButton]:
+        """The moves offered now (enabled buttons of the fixed bar)."""
+        return self.bar.enabled()
 
     def _build_whistles(self) -> QWidget:
         self.whistles = _table([self.tr("部门"), self.tr("吹哨时间"), self.tr("报到时间"), self.tr("评价")])
@@ -136,6 +152,7 @@ class CaseDetailPanel(QWidget):
         case = detail.case
         self.setEnabled(True)
         self.title.setText(f"{case.title}　（{status_text(case.status)}）")
+        self.repeats = list(detail.repeats)
         self.meta.setText(self._meta_html(case))
         self._show_actions(case)
         departments = dict(self._departments)
@@ -161,12 +178,27 @@ class CaseDetailPanel(QWidget):
         if case.overdue:
             overdue = self.tr("已超期")
             deadline = f"<span style='color:#c62828;font-weight:bold'>{deadline} {overdue}</span>"
+        elif case.due_soon:
+            soon = self.tr("临期（下一个工作日前到期）")
+            deadline = f"<span style='color:#e65100;font-weight:bold'>{deadline} {soon}</span>"
         number, registered, limit = self.tr("编号"), self.tr("登记"), self.tr("办理期限")
         reporter, place, content = self.tr("反映人"), self.tr("地点"), self.tr("诉求内容")
         lines = [
             f"{number}：{case.case_no}　{registered}：{case.registered_at:%Y-%m-%d %H:%M}　{limit}：{deadline}",
             f"{reporter}：{case.reporter_name or '—'} {case.reporter_phone_masked}　{place}：{case.place or '—'}",
         ]
+        ticket, sent, repeat, original = self.tr("工单号"), self.tr("分派至"), self.tr("重复诉求"), self.tr("原诉求")
+        if case.channel_ref:
+            lines[0] = f"{ticket}：<b>{case.channel_ref}</b>　" + lines[0]
+        detail = self.detail
+        if case.dispatched_to or case.assignee:
+            where = detail.dispatched_name if detail is not None else case.dispatched_to
+            lines.append(f"{sent}：{where or '—'}" + (f"（{case.assignee}）" if case.assignee else ""))
+        if detail is not None and detail.original_no:
+            lines.append(f"<b>{repeat}</b>：{original} {detail.original_no}")
+        elif self.repeats:
+            maybe = self.tr("疑似重复诉求")
+            lines.append(f"<span style='color:#e65100'>{maybe}：</span>" + "、".join(c.case_no for c in self.repeats[:3]))
         if case.escalated_to or case.supervised:
             escalated, supervised = self.tr("转交部门"), self.tr("督办")
             lines.append(f"{escalated}：{choices.get(case.escalated_to or '', case.escalated_to or '—')}"
@@ -179,85 +211,67 @@ class CaseDetailPanel(QWidget):
         return "<br>".join(lines)
 
     def _show_actions(self, case) -> None:
-        while self.actions_row.count():
-            widget = self.actions_row.takeAt(0).widget()
-            if widget is not None:
-                widget.hide()  # at once: deleteLater waits for the event loop
-                widget.deleteLater()
-        self.action_buttons = {}
-        for action in self._desk.actions_for(case):
-            self._add_button(action, action_text(action))
-        for action in self._desk.side_actions_for(case):
-            if action == "supervise":
-                self._add_button(action, self.tr("取消督办") if case.supervised else self.tr("督办"))
-            elif action in ("escalate", "add_party", "reveal"):
-                self._add_button(action, action_text(action))
-        self.actions_row.addStretch(1)
-
-    def _add_button(self, action: str, label: str) -> None:
-        button = QPushButton(label)
-        button.clicked.connect(lambda _checked=False, a=action: self.take(a))
-        self.actions_row.addWidget(button)
-        self.action_buttons[action] = button
+        enabled = list(self._desk.actions_for(case)) + [
+            a for a in self._desk.side_actions_for(case) if a != "repeat" or self.repeats]
+        supervise = self.tr("取消督办") if case.supervised else self.tr("督办")
+        self.bar.show_moves(enabled, {"supervise": supervise})
 
     # -- moves -----------------------------------------------------------------------------------
     def take(self, action: str) -> None:
-        case_id = self.detail.case.id
-        if action == "escalate":
-            self._escalate(case_id)
+        """Run a move with the 意见 box's text, asking at most one question first."""
+        if self.detail is None:
             return
-        if action == "add_party":
-            self._add_party(case_id)
-            return
-        if action in ("supervise", "reveal"):
-            (self._supervise if action == "supervise" else self._reveal)(case_id)
+        case_id, text = self.detail.case.id, self.bar.text()
+        side = {"escalate": self._escalate, "add_party": self._add_party, "supervise": self._supervise,
+                "reveal": self._reveal, "repeat": self._link_repeat}
+        if action in side:
+            side[action](case_id)
             return
         extras = self._extras(action)
         if extras is None:
             return
-        prompt = self.tr("回访情况说明（居民的意见）") if action == "revisit" else self.tr("办理意见（可不填）")
-        text = self._dialogs.ask_text(self, action_text(action), prompt)
-        if text is None:
-            return
         self._run(lambda: self._desk.act(case_id, action, text, **extras))
 
     def _extras(self, action: str) -> dict | None:
-        """What a move needs besides its comment; None when the user cancelled."""
+        """What a move needs besides its 意见; None when the user cancelled."""
         if action == "dispatch":
-            options = [self.tr("本乡镇（村、网格）处置")] + [label for _code, label in self._departments]
-            index = self._dialogs.choose(self, action_text(action), self.tr("分派给"), options)
-            if index is None:
-                return None
-            return {"department_code": self._departments[index - 1][0]} if index else {}
+            options = self._desk.dispatch_options(self.detail.case.id)
+            return self._dispatch_input(self, options)
         if action == "approve_extension":
             text = self._dialogs.ask_text(self, action_text(action), self.tr("新的办理期限（年-月-日）"))
             try:
                 return {"new_deadline": dt.date.fromisoformat((text or "").strip())} if text else None
             except ValueError:
-                self._dialogs.error(self, action_text(action), self.tr("日期格式应为 2026-12-31"))
+                self.bar.show_problem(self.tr("日期格式应为 2026-12-31"))
                 return None
         if action == "revisit":
+            if not self.bar.text():
+                self.bar.show_problem(self.tr("请在意见栏写明回访情况（居民的意见）"))
+                return None
             index = self._dialogs.choose(self, action_text(action), self.tr("居民满意度"),
                                          [label for _code, label in SATISFACTION_OPTIONS])
             return None if index is None else {"satisfaction": SATISFACTION_OPTIONS[index][0]}
         return {}
+
+    def _link_repeat(self, case_id: str) -> None:
+        """The clerk confirms which suggested earlier case this one repeats."""
+        options = [f"{c.case_no} {c.title}（{c.registered_at:%Y-%m-%d}）" for c in self.repeats]
+        index = self._dialogs.choose(self, self.tr("关联重复诉求"), self.tr("本件重复以下哪件诉求？"), options)
+        if index is not None:
+            original = self.repeats[index].id
+            self._run(lambda: self._desk.link_repeat(case_id, original))
 
     def _escalate(self, case_id: str) -> None:
         index = self._dialogs.choose(self, self.tr("转交部门"), self.tr("转交给哪个部门办理"),
                                      [label for _code, label in self._departments])
         if index is None:
             return
-        text = self._dialogs.ask_text(self, self.tr("转交部门"), self.tr("转交说明（可不填）"))
-        if text is None:
-            return
-        code = self._departments[index][0]
+        text, code = self.bar.text(), self._departments[index][0]
         self._run(lambda: self._desk.escalate(case_id, code, text))
 
     def _supervise(self, case_id: str) -> None:
-        supervised = not self.detail.case.supervised
-        text = self._dialogs.ask_text(self, self.tr("督办"), self.tr("督办意见（可不填）"))
-        if text is not None:
-            self._run(lambda: self._desk.supervise(case_id, supervised, text))
+        supervised, text = not self.detail.case.supervised, self.bar.text()
+        self._run(lambda: self._desk.supervise(case_id, supervised, text))
 
     def _reveal(self, case_id: str) -> None:
         """The reporter's full phone for the revisit call: asks why, and the service audits it."""
@@ -321,8 +335,13 @@ class CaseDetailPanel(QWidget):
         self._runner.run_db(job, self._after)
 
     def _after(self, _result, error) -> None:
+        if isinstance(error, ValidationError) and error.field == "text":
+            self.bar.show_problem(error.message(self._language))  # at the 意见 box; nothing changed
+            return
         if error is not None:
             self._on_error(error)
+        else:
+            self.bar.opinion.clear()
         if self.detail is not None:
             self.open(self.detail.case.id)
         self.changed.emit()

@@ -22,6 +22,7 @@ ACTIONS = {
     "unsupervise": QT_TRANSLATE_NOOP("CaseActions", "取消督办"), "reveal": QT_TRANSLATE_NOOP("CaseActions", "查看电话"),
     "register": QT_TRANSLATE_NOOP("CaseActions", "登记"), "edit": QT_TRANSLATE_NOOP("CaseActions", "修改"),
     "arrive": QT_TRANSLATE_NOOP("CaseActions", "报到"), "evaluate": QT_TRANSLATE_NOOP("CaseActions", "评价"),
+    "repeat": QT_TRANSLATE_NOOP("CaseActions", "重复诉求"), "reopen": QT_TRANSLATE_NOOP("CaseActions", "重新办理"),
 }
 STATUSES = {
     10: QT_TRANSLATE_NOOP("CaseStatuses", "登记"), 20: QT_TRANSLATE_NOOP("CaseStatuses", "受理"),

@@ -1,7 +1,7 @@
 """事件 page: the case desk. On the left the queues by status with their counts (全部, 已超期 and
 each status that holds cases), in the middle the cases of the chosen queue (ui/casedesk/case_list.py:
-loaded as the user scrolls, searchable), on the right the case opened with its workflow buttons. "登记事件" (Ctrl+N) opens the
-new-case form; after registering, the new case is opened."""
+loaded as the user scrolls, searchable), on the right the case opened with its fixed action bar.
+"登记事件" (Ctrl+N) opens the new-case form; after registering, the new case is opened."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ OVERDUE = "#c62828"
 class CaseDeskPage(QWidget):
     def __init__(self, desk, runner, dialogs, on_error, forms: CaseForms | None = None,
                  parent: QWidget | None = None, page_size: int = 100, printer=None, reports=None,
-                 exporter=None) -> None:
+                 exporter=None, language: str = "zh_CN") -> None:
         super().__init__(parent)
         self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
         self._forms = forms or CaseForms()
@@ -45,7 +45,8 @@ class CaseDeskPage(QWidget):
         self.list = CaseList(desk, runner, on_error, page_size)
         self.list.chosen.connect(lambda case_id: self.detail.open(case_id))
         self.table = self.list.view
-        self.detail = CaseDetailPanel(desk, runner, dialogs, on_error, printer=printer, reports=reports)
+        self.detail = CaseDetailPanel(desk, runner, dialogs, on_error, printer=printer, reports=reports,
+                                      language=language, dispatch_input=self._forms.dispatch)
         self.detail.changed.connect(self.reload)
         bar = QHBoxLayout()
         bar.addWidget(heading)

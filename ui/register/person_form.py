@@ -1,7 +1,9 @@
 """The person form (add or edit a household member). Each field is checked as the user types with
 the same rules the services apply, and the message appears right under the field. ID numbers and
 phones of an existing person are never shown in full here: the masked value is the placeholder,
-and an empty box means "unchanged"."""
+and an empty box means "unchanged". Life events sit under the status: 迁入 (date, from where) at
+any time, 迁出 (date, to where) when the status is 迁出, 死亡 (date) when it is 死亡; an empty date
+box shows blank."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +32,11 @@ _COMBOS = (("gender", "性别"), ("ethnicity", "民族"), ("relation_to_head", "
            ("residence_type", "人员类别"), ("status", "人员状态"), ("political_status", "政治面貌"),
            ("marital_status", "婚姻状况"), ("education", "文化程度"))
 _CODE_TABLES = {"status": "person_status"}
-FIELDS_WITH_MESSAGES = ("name", "id_number", "phone", "current_address")  # shown under their field
+FIELDS_WITH_MESSAGES = ("name", "id_number", "phone", "current_address", "moved_in_on", "moved_in_from",
+                        "moved_out_on", "moved_out_to", "died_on")  # shown under their field
+_EVENT_DATES = ("moved_in_on", "moved_out_on", "died_on")
+_NO_DATE = QDate(1900, 1, 1)  # an event date box at this value is empty (shown blank)
+MOVED_OUT, DECEASED = "3", "4"
 
 
 class PersonForm(QDialog):
@@ -54,8 +62,18 @@ class PersonForm(QDialog):
         self.birth_date.setDisplayFormat("yyyy-MM-dd")
         self.current_address = QLineEdit(person.current_address if person else "")
         self.combos = {field: self._combo(labels, field) for field, _ in _COMBOS}
+        self.dates = {field: self._event_date() for field in _EVENT_DATES}
+        self.moved_in_from = QLineEdit(person.moved_in_from if person else "")
+        self.moved_out_to = QLineEdit(person.moved_out_to if person else "")
+        self.moved_out_to.setPlaceholderText(self.tr("迁往的省市县（区）或详细地址"))
         self._fill_existing(person)
         self._build()
+        self.combos["status"].currentIndexChanged.connect(self._status_changed)
+        for field, edit in (("moved_in_from", self.moved_in_from), ("moved_out_to", self.moved_out_to)):
+            edit.textChanged.connect(lambda _v, field=field: self._clear_error(field))
+        for field, box in self.dates.items():
+            box.dateChanged.connect(lambda _d, field=field: self._clear_error(field))
+        self._status_changed()
         self.name.textChanged.connect(lambda v: self._show("name", v))
         self.id_number.textChanged.connect(self._id_changed)
         self.id_type.currentIndexChanged.connect(lambda _i: self._id_changed(self.id_number.text()))
@@ -70,10 +88,37 @@ class PersonForm(QDialog):
             box.addItem(label, code)
         return box
 
+    def _event_date(self) -> QDateEdit:
+        box = QDateEdit()
+        box.setCalendarPopup(True)
+        box.setDisplayFormat("yyyy-MM-dd")
+        box.setMinimumDate(_NO_DATE)
+        box.setSpecialValueText(" ")
+        box.setDate(_NO_DATE)
+        return box
+
+    def _status_changed(self, *_args) -> None:
+        status = self.combos["status"].currentData()
+        for widget in (self.dates["moved_out_on"], self.moved_out_to):
+            widget.setEnabled(status == MOVED_OUT)
+        self.dates["died_on"].setEnabled(status == DECEASED)
+        for field, box in self.dates.items():
+            if box.isEnabled() and box.date() == _NO_DATE and field != "moved_in_on":
+                box.setDate(QDate.currentDate())  # the usual case: it happened today
+
+    def _clear_error(self, field: str) -> None:
+        if field in self.errors and self.errors[field].text():
+            self.errors[field].setText("")
+            self.errors[field].setVisible(False)
+            self._update_ok()
+
     def _fill_existing(self, person) -> None:
         if person is None:
             self.birth_date.setDate(QDate(1980, 1, 1))
             return
+        for field, box in self.dates.items():
+            if getattr(person, field, None):
+                box.setDate(QDate(getattr(person, field)))
         self.id_type.setCurrentIndex(max(self.id_type.findData(person.id_type), 0))
         keep = self.tr("（不修改请留空）")
         if person.id_number_masked:
@@ -95,10 +140,26 @@ class PersonForm(QDialog):
             form.addRow(label, self._with_error(widget, field))
         for (field, _label), title in zip(_COMBOS, self._combo_titles(), strict=True):
             form.addRow(title, self.combos[field])
+            if field == "status":
+                self._event_rows(form)
         self.buttons = ok_cancel_buttons(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
+
+    def _event_rows(self, form: QFormLayout) -> None:
+        """Date and place of one event on one line, so the form fits a 768-pixel-high screen."""
+        for title, date_field, place_title, place, place_field in (
+                (self.tr("迁入日期"), "moved_in_on", self.tr("迁入自"), self.moved_in_from, "moved_in_from"),
+                (self.tr("迁出日期"), "moved_out_on", self.tr("迁往"), self.moved_out_to, "moved_out_to")):
+            line = QWidget()
+            row = QHBoxLayout(line)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.addWidget(self._with_error(self.dates[date_field], date_field), 2)
+            row.addWidget(QLabel(place_title))
+            row.addWidget(self._with_error(place, place_field), 3)
+            form.addRow(title, line)
+        form.addRow(self.tr("死亡日期"), self._with_error(self.dates["died_on"], "died_on"))
 
     def _combo_titles(self) -> list[str]:
         return [self.tr("性别"), self.tr("民族"), self.tr("与户主关系"), self.tr("人员类别"), self.tr("人员状态"),
@@ -117,6 +178,9 @@ class PersonForm(QDialog):
         error.setStyleSheet("color: #c62828;")
         error.setWordWrap(True)
         error.setVisible(False)
+        # A message of two lines must push the next field down, not run over it (the label's
+        # height follows its width only when the layout asks it: heightForWidth).
+        error.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding)
         column.addWidget(error)
         self.errors[field] = error
         if field == "id_number":
@@ -155,7 +219,16 @@ class PersonForm(QDialog):
         message = self._check(field, value, self.id_type.currentData() or "01")
         self.errors[field].setText(message)
         self.errors[field].setVisible(bool(message))
+        self._grow()
         self._update_ok()
+
+    def _grow(self) -> None:
+        """Make room for a message that appeared: the dialog grows instead of squeezing rows."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+            self.resize(self.width(), max(self.height(), layout.totalHeightForWidth(self.width())
+                                          if layout.hasHeightForWidth() else self.sizeHint().height()))
 
     def _update_ok(self) -> None:
         has_error = any(label.text() for label in self.errors.values())
@@ -169,6 +242,7 @@ class PersonForm(QDialog):
             return False
         label.setText(message)
         label.setVisible(True)
+        self._grow()
         self._update_ok()
         return True
 
@@ -186,6 +260,12 @@ class PersonForm(QDialog):
                 box.setCurrentIndex(max(box.findData(values[name]), 0))
         if values.get("birth_date"):
             self.birth_date.setDate(QDate(values["birth_date"]))
+        for name, box in self.dates.items():
+            if values.get(name):
+                box.setDate(QDate(values[name]))
+        for name, edit in (("moved_in_from", self.moved_in_from), ("moved_out_to", self.moved_out_to)):
+            if name in values:
+                edit.setText(values[name] or "")
         self.show_error(field, message)
 
     def values(self) -> dict:
@@ -200,6 +280,10 @@ class PersonForm(QDialog):
             values[field] = box.currentData()
         if self.birth_date.isEnabled():
             values["birth_date"] = self.birth_date.date().toPython()
+        for field, box in self.dates.items():
+            values[field] = box.date().toPython() if box.isEnabled() and box.date() != _NO_DATE else None
+        values["moved_in_from"] = self.moved_in_from.text().strip()
+        values["moved_out_to"] = self.moved_out_to.text().strip() if self.moved_out_to.isEnabled() else ""
         if self._person is None:
             return values
         return {k: v for k, v in values.items() if getattr(self._person, k, None) != v}

@@ -4,9 +4,12 @@ every household card of one village in one PDF, both through app/reports with pu
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import datetime as dt
+
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QDateEdit,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -16,6 +19,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from app.reports.periods import period_for
 
 
 class ReportsPage(QWidget):
@@ -49,6 +54,31 @@ class ReportsPage(QWidget):
             self.values[key] = value
         return box
 
+    def _period_row(self) -> QHBoxLayout:
+        """统计期间: 本月, 上月, 本季度, 全部时间 or 自定义 with two dates (app/reports/periods.py)."""
+        self.period = QComboBox()
+        for kind, label in (("this_month", self.tr("本月")), ("last_month", self.tr("上月")),
+                            ("this_quarter", self.tr("本季度")), ("all", self.tr("全部时间")),
+                            ("custom", self.tr("自定义"))):
+            self.period.addItem(label, kind)
+        today = QDate.currentDate()
+        self.period_start, self.period_end = QDateEdit(today.addDays(1 - today.day())), QDateEdit(today)
+        row = QHBoxLayout()
+        row.addWidget(self.period)
+        for edit in (self.period_start, self.period_end):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            row.addWidget(edit)
+        self.period.currentIndexChanged.connect(self._period_changed)
+        self._period_changed()
+        row.addStretch(1)
+        return row
+
+    def _period_changed(self) -> None:
+        custom = self.period.currentData() == "custom"
+        self.period_start.setEnabled(custom)
+        self.period_end.setEnabled(custom)
+
     def _print_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("打印"))
         self.summary_button = QPushButton(self.tr("统计汇总表（本辖区，供上级检查）"))
@@ -61,6 +91,7 @@ class ReportsPage(QWidget):
         row.addWidget(self.village, 1)
         row.addWidget(self.cards_button)
         form = QFormLayout(box)
+        form.addRow(self.tr("统计期间"), self._period_row())
         form.addRow(self.summary_button)
         form.addRow(self.tr("村（社区）"), row)
         form.addRow(QLabel(self.tr("打印件带有水印（用户、时间、用途），每次打印均记入审计日志。")))
@@ -91,8 +122,11 @@ class ReportsPage(QWidget):
     def print_summary(self) -> None:
         scope = self._context.actor.scope
         reports = self._context.reports
+        kind = self.period.currentData()
+        start, end = (self.period_start.date().toPython(), self.period_end.date().toPython())
         self._printer.print_pdf(self, self.tr("统计汇总表"), f"统计汇总表_{scope}.pdf",
-                                lambda path, purpose: reports.print_inspection_summary(scope, path, purpose))
+                                lambda path, purpose: reports.print_inspection_summary(
+                                    scope, path, purpose, period=period_for(kind, dt.date.today(), start, end)))
 
     def export_village_cards(self) -> None:
         code, name = self.village.currentData(), self.village.currentText()

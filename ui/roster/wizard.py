@@ -43,13 +43,15 @@ class Progress:
 class RosterImportWizard(QDialog):
     imported = Signal(object)  # the ImportResult, after a successful apply
 
-    def __init__(self, service, runner, dialogs, on_error, documents_dir: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, service, runner, dialogs, on_error, documents_dir: Path, parent: QWidget | None = None,
+                 villages=None) -> None:
         super().__init__(parent)
         self.setObjectName("roster_wizard")
         self.setWindowTitle(self.tr("导入花名册"))
         self.resize(980, 620)
         self._service, self._runner, self._dialogs, self._on_error = service, runner, dialogs, on_error
         self._documents_dir = documents_dir
+        self._villages = villages  # () -> [RegionOption]: for rosters numbering households 1, 2, 3-12 …
         self._job = 0  # results of older jobs (or of a cancelled wizard) are dropped
         self.path: Path | None = None
         self.source = None
@@ -113,9 +115,16 @@ class RosterImportWizard(QDialog):
         self.mapping_note = QLabel()
         self.mapping_note.setWordWrap(True)
         self.mapping_table = MappingTable()
+        self.village_box = QComboBox()
+        self.village_box.addItem(self.tr("（户号已是18位户编号）"), None)
+        village_row = QHBoxLayout()
+        village_row.addWidget(QLabel(self.tr("户号只是村里的编号（如 12、3-12）时，所属村（社区）：")))
+        village_row.addWidget(self.village_box)
+        village_row.addStretch(1)
         layout = QVBoxLayout(page)
         layout.addWidget(self.mapping_note)
         layout.addWidget(self.mapping_table, 1)
+        layout.addLayout(village_row)
         return page
 
     def _preview_step(self) -> QWidget:
@@ -197,9 +206,14 @@ class RosterImportWizard(QDialog):
     def load(self, path: Path, sheet: str | None = None) -> None:
         self.path, self.source = Path(path), None
         self.file_label.setText(self.tr("正在读取 %1 …").replace("%1", self.path.name))
-        self._start(lambda _p: self._service.open_roster(self.path, sheet), self._opened)
+        villages = self._villages if self.village_box.count() == 1 else None
+        self._start(lambda _p: (self._service.open_roster(self.path, sheet), villages() if villages else None),
+                    self._opened)
 
-    def _opened(self, source) -> None:
+    def _opened(self, result) -> None:
+        source, villages = result
+        for option in villages or ():
+            self.village_box.addItem(f"{option.name}（{option.code}）", option.code)
         self.source = source
         layout = source.layout
         self.file_label.setText(self.tr("%1：工作表“%2”，表头在第 %3 行。").replace("%1", self.path.name)
@@ -224,7 +238,9 @@ class RosterImportWizard(QDialog):
                 self._show_step(MAPPING)
             return
         mapping, path, sheet = self.mapping_table.mapping(), self.path, self.source.layout.sheet
-        self._start(lambda progress: self._service.preview_roster(path, mapping, sheet, progress), self._previewed)
+        village = self.village_box.currentData()
+        self._start(lambda progress: self._service.preview_roster(path, mapping, sheet, progress, village),
+                    self._previewed)
 
     def back(self) -> None:
         self._show_step(max(FILE, self.steps.currentIndex() - 1))
@@ -268,10 +284,11 @@ class RosterImportWizard(QDialog):
 
     def apply(self) -> None:
         preview, path, sheet = self.preview, self.path, self.source.layout.sheet
-        valid_only = self.valid_only.isChecked()
+        valid_only, village = self.valid_only.isChecked(), self.village_box.currentData()
         self.cancel_button.setEnabled(False)  # an apply in progress is one transaction: it finishes or not at all
         self._start(lambda _p: self._service.confirm_roster(path, preview.digest, preview.mapping, sheet,
-                                                            valid_only=valid_only), self._applied)
+                                                            valid_only=valid_only, village=village),
+                    self._applied)
 
     def _applied(self, result) -> None:
         text = self.tr("导入完成：新增 %1 户、%2 人，更新 %3 人，写入 %4 条记录。").replace("%1", str(result.households_new)) \

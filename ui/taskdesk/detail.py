@@ -160,7 +160,7 @@ class TaskDetailPanel(QWidget):
         view, item = card.detail.target, card.item
         flag = ""
         if view.overdue or view.due_soon:
-            colour, text = ("#c62828", self.tr("已超期")) if view.overdue else ("#e65100", self.tr("明天到期"))
+            colour, text = ("#c62828", self.tr("已超期")) if view.overdue else ("#e65100", self.tr("即将到期"))
             flag = f"　<span style='color:{colour};font-weight:bold'>{text}</span>"
         department, kind, target = self.tr("下发部门"), self.tr("类型"), self.tr("下发对象")
         due, status, progress, households = self.tr("截止时间"), self.tr("状态"), self.tr("进度"), self.tr("户")

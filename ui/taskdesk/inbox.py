@@ -25,7 +25,7 @@ TEXTS = (QT_TRANSLATE_NOOP("TaskInbox", "任务"), QT_TRANSLATE_NOOP("TaskInbox"
          QT_TRANSLATE_NOOP("TaskInbox", "截止时间"), QT_TRANSLATE_NOOP("TaskInbox", "进度（户）"),
          QT_TRANSLATE_NOOP("TaskInbox", "状态"), QT_TRANSLATE_NOOP("TaskInbox", "部门"),
          QT_TRANSLATE_NOOP("TaskInbox", "任务编号"), QT_TRANSLATE_NOOP("TaskInbox", "已超期"),
-         QT_TRANSLATE_NOOP("TaskInbox", "明天到期"))
+         QT_TRANSLATE_NOOP("TaskInbox", "即将到期"))
 
 
 def group_text(group: str) -> str:
@@ -47,7 +47,7 @@ def _flag(item) -> str:
         return status_text(view.status)  # finished one way or the other: no deadline warning
     if view.overdue:
         return _tr("已超期")
-    return _tr("明天到期") if view.due_soon else status_text(view.status)
+    return _tr("即将到期") if view.due_soon else status_text(view.status)
 
 
 def _color(item) -> str | None:

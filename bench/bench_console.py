@@ -1,0 +1,157 @@
+"""The city console's heaviest pages on a city-sized server database: a department's progress page
+across 100 townships × 2,000 tasks (200,000 targets: the township × status grid and the first page
+of targets, overdue first) and the leader's overview (outcomes by township and category, 吹哨
+response, trends) over 100,000 cases — each fetched as a signed-in browser would, through the app
+(in-process ASGI client), p95 of repeated loads. Both pages are printed twice: computed on every load
+(as right after a sync change for the progress grid), and as served when nothing changed (the grid
+is kept until a sync change or a passed deadline; the leader's figures are recomputed at most every
+5 minutes per scope). The floor is the database
+work alone: the same GROUP BY the page needs, run as plain SQL on the same database in the same run.
+
+The database is a migrated SQLite server file filled with Core inserts (records need no sync
+versions to be read); `TD_BENCH_PG_URL` (an empty PostgreSQL database) runs the same on PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import random
+import re
+from collections.abc import Iterator
+
+from sqlalchemy import insert, text
+
+from bench.common import BenchConfig, Figure, percentile, timed
+
+TOWNSHIPS, TASKS, CASES = 100, 2_000, 100_000
+QUICK = (10, 100, 2_000)
+PASSWORD = "bench horse 9 staple"
+
+
+def _fill(engine, townships: int, tasks: int, cases: int, seed: int) -> None:
+    from db.ids import new_id
+    from db.models import Case, CaseWhistle, Region, Task, TaskTarget
+
+    rnd = random.Random(seed)
+    now = dt.datetime(2026, 12, 6, 10, 0)
+    towns = [f"150499{i + 100:03d}" for i in range(townships)]
+    with engine.begin() as conn:
+        conn.execute(insert(Region), [{"code": "150499000000", "name": "基准县", "level": 3,
+                                       "parent_code": "150400000000"}] + [
+            {"code": t + "000", "name": f"基准{i}镇", "level": 4, "parent_code": "150499000000"}
+            for i, t in enumerate(towns)])
+        base = {"deleted": False, "deletion_gen": 0}
+        for start in range(0, tasks, 200):
+            task_rows, target_rows = [], []
+            for n in range(start, min(tasks, start + 200)):
+                tid, issued = new_id(), now - dt.timedelta(days=rnd.randint(0, 120))
+                task_rows.append({**base, "id": tid, "task_no": f"RW{n:06d}", "title": f"基准任务{n}", "description": "",
+                                  "department_code": "mz", "kind": rnd.choice("123"), "priority": 2,
+                                  "issued_at": issued, "due_at": issued + dt.timedelta(days=rnd.randint(3, 40)),
+                                  "region_code": "150499", "requested_fields": [], "issued_by": "bench"})
+                target_rows += [{**base, "id": new_id(), "task_id": tid, "region_code": t,
+                                 "status": rnd.choice(("10", "20", "30", "30", "30", "40")),
+                                 "handled_count": 0, "total_count": 0} for t in towns]
+            conn.execute(insert(Task), task_rows)
+            conn.execute(insert(TaskTarget), target_rows)
+        for start in range(0, cases, 5_000):
+            case_rows, whistles = [], []
+            for n in range(start, min(cases, start + 5_000)):
+                cid, registered = new_id(), now - dt.timedelta(days=rnd.randint(0, 360))
+                closed = rnd.random() < 0.8
+                deadline = registered.date() + dt.timedelta(days=10)
+                case_rows.append({**base, "id": cid, "case_no": f"AJ{n:08d}", "source": "1", "request_type": "1",
+                                  "category_code": rnd.choice(("01", "02", "03", "04", "05")), "title": f"事件{n}",
+                                  "description": "", "registered_at": registered, "place": "",
+                                  "region_code": rnd.choice(towns) + f"{rnd.randint(201, 220)}",
+                                  "reporter_name": "", "reporter_phone": f"138{rnd.randint(0, 99_999):08d}",
+                                  "deadline_on": deadline, "status": 70 if closed else 50, "supervised": False,
+                                  "closed_at": registered + dt.timedelta(days=rnd.randint(1, 14)) if closed else None,
+                                  "satisfaction": rnd.choice(("1", "2", "3", None)) if closed else None,
+                                  "satisfaction_comment": ""})
+                if rnd.random() < 0.05:
+                    whistles.append({**base, "id": new_id(), "case_id": cid, "region_code": case_rows[-1]["region_code"],
+                                     "department_code": rnd.choice(("mz", "ga", "zj", "yj")), "summoned_at": registered,
+                                     "arrived_at": registered + dt.timedelta(hours=rnd.randint(1, 48)), "comment": ""})
+            conn.execute(insert(Case), case_rows)
+            if whistles:
+                conn.execute(insert(CaseWhistle), whistles)
+
+
+def _signed_in(app, username: str):
+    from fastapi.testclient import TestClient
+
+    client = TestClient(app)
+    page = client.get("/console/login").text
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    answer = client.post("/console/login", data={"csrf": token, "username": username, "password": PASSWORD,
+                                                 "next": "/console/"})
+    assert answer.status_code == 200, answer.text[:200]
+    return client
+
+
+def _p95(fn, repeats: int) -> float:
+    fn()  # warm caches (first statement compilation, SQLite page cache)
+    return percentile([timed(fn) for _ in range(repeats)], 95) * 1000
+
+
+def _floors(engine, repeats: int) -> tuple[float, float]:
+    grid = text("SELECT substr(t.region_code, 1, 9), t.status, count(*) FROM task_targets t "
+                "JOIN tasks k ON k.id = t.task_id WHERE k.department_code = 'mz' GROUP BY 1, 2")
+    cases = text("SELECT substr(region_code, 1, 9), category_code, count(*), sum(CASE WHEN status >= 70 THEN 1 ELSE 0 END) "
+                 "FROM cases GROUP BY 1, 2")
+
+    def run(statement):
+        with engine.connect() as conn:
+            conn.execute(statement).all()
+
+    return _p95(lambda: run(grid), repeats), _p95(lambda: run(cases), repeats)
+
+
+def run(cfg: BenchConfig) -> Iterator[Figure]:
+    from server.accounts import create_user
+    from server.app import create_app
+    from server.config import load_settings
+    from server.db import make_server_engine, session_factory, upgrade
+    from server.department_work import forget_grids
+
+    townships, tasks, cases = QUICK if cfg.quick else (TOWNSHIPS, TASKS, CASES)
+    url = os.environ.get("TD_BENCH_PG_URL") or f"sqlite:///{cfg.workdir / 'console-city.db'}"
+    settings = load_settings(database_url=url, secret_key="bench-secret-key-console", argon2_time_cost=1,
+                             argon2_memory_kib=1024, log_level="WARNING")
+    engine = make_server_engine(url)
+    upgrade(engine)
+    _fill(engine, townships, tasks, cases, cfg.seed)
+    with session_factory(engine)() as s:
+        create_user(s, settings, "bench_mz", PASSWORD, "department", "150499", "mz")
+        create_user(s, settings, "bench_leader", PASSWORD, "leader", "")
+        s.commit()
+    app = create_app(settings)
+    live_app = create_app(dataclasses.replace(settings, console_outcomes_seconds=0))  # figures computed per load
+    dept, leader, cold_leader = (_signed_in(app, "bench_mz"), _signed_in(app, "bench_leader"),
+                                 _signed_in(live_app, "bench_leader"))
+    repeats = 5 if cfg.quick else 30
+    floor_grid, floor_cases = _floors(engine, repeats)
+    suffix = "_pg" if url.startswith("postgresql") else ""
+
+    def page(client, path):
+        answer = client.get(path)
+        assert answer.status_code == 200, answer.text[:200]
+
+    def computed(path):
+        forget_grids()  # as after a sync change: the township × status grid is scanned again
+        page(dept, path)
+
+    yield Figure(f"console_progress_{townships}x{tasks}_computed_p95{suffix}",
+                 _p95(lambda: computed("/console/dept/progress"), repeats), "ms", floor_grid)
+    yield Figure(f"console_progress_{townships}x{tasks}_p95{suffix}", _p95(lambda: page(dept, "/console/dept/progress"),
+                                                                         repeats), "ms", floor_grid)
+    yield Figure(f"console_progress_overdue_township_computed_p95{suffix}", _p95(
+        lambda: computed("/console/dept/progress?township=150499107&overdue=1"), repeats), "ms", floor_grid)
+    yield Figure(f"console_leader_overview_{cases}_cases_computed_p95{suffix}",
+                 _p95(lambda: page(cold_leader, "/console/leader"), repeats), "ms", floor_cases)
+    yield Figure(f"console_leader_overview_{cases}_cases_p95{suffix}", _p95(lambda: page(leader, "/console/leader"),
+                                                                            repeats), "ms", floor_cases)
+    for made in (engine, app.state.engine, live_app.state.engine):
+        made.dispose()

@@ -1,0 +1,56 @@
+"""Attachments (photos, PDF scans) and print snapshots as synced records.
+
+An `Attachment` is the metadata of one file on a case, case log entry, task feedback, household or
+person: it syncs like any record (captured, merged per field, scoped by `region_code`, copied from
+its owner, deleted by tombstone), while its bytes are content-addressed by SHA-256 and move
+separately (sync/attachments.py). `thumb_sha256` names a small JPEG preview that is fetched first.
+
+A `PrintSnapshot` is what a printed form showed of a record (append-only): the version a form's QR
+code names, so a signed page that comes back as a scan can show what changed since it was printed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, SyncedMixin
+
+# The records a file may be attached to (entity name on the wire -> what the UI calls it).
+ATTACHMENT_OWNERS = ("case", "case_log", "task_feedback", "household", "person")
+
+
+class Attachment(SyncedMixin, Base):
+    __tablename__ = "attachments"
+    __sync_entity__ = "attachment"
+    __sync_kind__ = "record"
+
+    owner_entity: Mapped[str] = mapped_column(String(30))
+    owner_id: Mapped[str] = mapped_column(String(36))
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    mime: Mapped[str] = mapped_column(String(60))
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    caption: Mapped[str] = mapped_column(Text, default="")
+    thumb_sha256: Mapped[str | None] = mapped_column(String(64))
+    taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    added_by: Mapped[str] = mapped_column(String(50), default="")
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    printed_version: Mapped[str | None] = mapped_column(String(36))  # a scan of a printed form: its snapshot
+
+    __table_args__ = (Index("ix_attachments_owner", "owner_entity", "owner_id"),)
+
+
+class PrintSnapshot(SyncedMixin, Base):
+    __tablename__ = "print_snapshots"
+    __sync_entity__ = "print_snapshot"
+    __sync_kind__ = "append_only"
+
+    entity: Mapped[str] = mapped_column(String(30))
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    printed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    printed_by: Mapped[str] = mapped_column(String(50), default="")
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)  # label -> printed text, as on the form
