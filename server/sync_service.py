@@ -17,10 +17,11 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from db.base import synced_models
-from db.models import Person, TaskFeedback, TaskTarget
+from db.models import Person, Task, TaskFeedback, TaskTarget
 from server import store as sync_store
 from server.deps import Principal
 from server.idcheck import RESIDENT_ID, valid_resident_id
+from server.references import DUPLICATE_ALARM_PER_DAY, EdgeChecks, raise_duplicate_alarm
 from server.scope import (
     DepartmentView,
     assigned_targets_condition,
@@ -32,7 +33,7 @@ from server.sensitive import hide_sensitive_tags, sensitive_write
 from server.snapshot import load_records, region_scope, snapshot_from
 from server.store import Page, PulledRecord, SqlMergeStore
 from server.store.tables import RecordVersion
-from sync.merge import ChangeResult
+from sync.merge import ChangeResult, PushContext
 from sync.wire import Change, WireError
 
 DEPARTMENT_EVICTABLE = ("task", "case")
@@ -81,6 +82,8 @@ class _Batch:
 
     def __init__(self, session: Session, who: Principal):
         self.session, self.who = session, who
+        self.edge = EdgeChecks(session, who)
+        self.context = PushContext(who.username, 0, vet=self.edge, placement=self.edge.placement)
         self.results: list[ChangeResult] = []
         self.run: list[tuple[Any, Change | WireError]] = []
 
@@ -96,7 +99,7 @@ class _Batch:
         now_ms = int(time.time() * 1000)
         self.results.extend(sync_store.push(
             self.session, self.who.device_id, self.who.username, [raw for raw, _ in items], now_ms,
-            may_write=may_write, parsed=[parsed for _, parsed in items], finish=False))
+            may_write=may_write, parsed=[parsed for _, parsed in items], finish=False, context=self.context))
 
     def refuse_or_send(self, raw: Any, change: Change, refusal: tuple[str, str] | None, may_write) -> None:
         answer = _refusal(self.session, change, *refusal) if refusal else None
@@ -143,10 +146,12 @@ class _Batch:
         self.send([(raw, change)], self.region_rule)
 
 
-def push_batch(session: Session, who: Principal, changes: list[Any]) -> list[ChangeResult]:
+def push_batch(session: Session, who: Principal, changes: list[Any],
+               duplicate_alarm_per_day: int = DUPLICATE_ALARM_PER_DAY) -> list[ChangeResult]:
     """Answer every change of a batch, in order; the caller commits once for the whole batch.
     The locks the merge needs are taken first for the whole batch, the sequence numbers last
-    (`server.store`), so the batch's own checks and runs never wait on the sequence lock."""
+    (`server.store`), so the batch's own checks and runs never wait on the sequence lock.
+    Values are checked at the edge (sync.wire, server.references) before anything merges."""
     parsed = [sync_store.parse_one(raw, who.device_id) for raw in changes]
     store = SqlMergeStore.of(session)
     store.begin(who.device_id, [change for change, _ in parsed if isinstance(change, Change)])
@@ -155,6 +160,8 @@ def push_batch(session: Session, who: Principal, changes: list[Any]) -> list[Cha
         batch.add(raw, change, decoded)
     batch.flush()
     final = store.finish()
+    if batch.edge.hidden_duplicates:
+        raise_duplicate_alarm(session, who, store.now, duplicate_alarm_per_day)
     return [final(result) for result in batch.results]
 
 
@@ -178,6 +185,13 @@ def _assigned_extras(session: Session, prefix: str, page: Page) -> list[PulledRe
             RecordVersion.entity == entity, RecordVersion.server_seq > page.cursor,
             RecordVersion.server_seq <= page.next_cursor, condition)).all()
         extras += [r for r in load_records(session, cls, heads) if (r.entity, r.record_id) not in have]
+    # A target newly assigned to the village brings its task, whenever the task itself last changed.
+    task_ids = {r.fields.get("task_id") for r in extras if r.entity == "task_target"} - {None}
+    if task_ids:
+        heads = session.execute(select(RecordVersion.record_id, RecordVersion.server_seq).where(
+            RecordVersion.entity == "task", RecordVersion.record_id.in_(task_ids),
+            RecordVersion.server_seq <= page.next_cursor)).all()
+        extras += [r for r in load_records(session, Task, heads) if ("task", r.record_id) not in have]
     return extras
 
 

@@ -104,10 +104,11 @@ class StepFailed(AssertionError):
 class Desktop:
     """One enrolled PC and its main window, driven like a user; `step(name)` wraps each step."""
 
-    def __init__(self, qtbot, township: Township, role: str, scope: str, shots: Path, language: str = "zh_CN"):
+    def __init__(self, qtbot, township: Township, role: str, scope: str, shots: Path, language: str = "zh_CN",
+                 department: str | None = None):
         self.qtbot, self.township, self.shots, self.language = qtbot, township, shots, language
         shots.mkdir(parents=True, exist_ok=True)
-        self.username = township.server.add_user(role, scope)
+        self.username = township.server.add_user(role, scope, department)
         path = shots.parent / f"{self.username}.db"
         store = SecretStore(MemoryKeyring())
         engine = open_local(path)
@@ -194,11 +195,12 @@ class Desktop:
 
 @pytest.fixture
 def desktop(qtbot, township, tmp_path):
-    """desktop(role, scope, language="zh_CN") -> a Desktop; closed after the test."""
+    """desktop(role, scope, language="zh_CN", name=None, department=None) -> a Desktop; closed after the test."""
     opened: list[Desktop] = []
 
-    def open_desktop(role: str, scope: str, language: str = "zh_CN", name: str | None = None) -> Desktop:
-        pc = Desktop(qtbot, township, role, scope, tmp_path / (name or role), language)
+    def open_desktop(role: str, scope: str, language: str = "zh_CN", name: str | None = None,
+                     department: str | None = None) -> Desktop:
+        pc = Desktop(qtbot, township, role, scope, tmp_path / (name or role), language, department)
         opened.append(pc)
         return pc
 
