@@ -1,7 +1,7 @@
 """change log: echo flag
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06 03:00:00
 
 `sync_change_log.echo`: the change took effect exactly as its device sent it, so that device's pull
@@ -11,8 +11,8 @@ does not send the record back (server.store.read.pull). Existing entries are not
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
