@@ -31,6 +31,7 @@ CODED = {"gender": "gender", "ethnicity": "ethnicity", "relation_to_head": "rela
 MAX_LENGTH = {"name": 50, "head_name": 50, "current_address": 200, "household_address": 200, "hukou_address": 200,
               "notes": 1000}
 REQUIRED = ("household_no", "name", "relation_to_head", "id_number")
+_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+?\d{1,2}")
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,10 @@ class RowChecker:
             if name in ("id_number", "household_no", "phone") and name in raw.numeric \
                     and len(text) > EXCEL_EXACT_DIGITS:
                 fail(name, "roster_excel_number", label=self.labels[name], kept=text[:15])
+                continue
+            if name in ("id_number", "household_no", "phone") and _SCIENTIFIC.fullmatch(text):
+                # A CSV saved from Excel keeps what the cell showed: 1.10101E+17
+                fail(name, "roster_excel_scientific", label=self.labels[name], shown=text)
                 continue
             self._check_cell(name, text, values, raw.row, fail)
         self._cross_check_id(values, raw.values, fail)
