@@ -16,7 +16,19 @@ from server.identity import IdentityCache, IdentityMiddleware
 from server.landing import install_landing_pages
 from server.logs import configure_logging
 from server.middleware import RequestMiddleware
-from server.routers import audit, auth, blobs, department, history, intake, reference, review, sync, updates, users
+from server.routers import (
+    audit,
+    auth,
+    blobs,
+    department,
+    history,
+    intake,
+    reference,
+    review,
+    sync,
+    updates,
+    users,
+)
 
 API_PREFIX = "/api/v1"
 

@@ -1,7 +1,7 @@
 """record history kept on the client
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-06 03:30:00
 
 The lines of each record's history this PC wrote (recorded by capture with the change) or fetched
@@ -11,8 +11,8 @@ from the city server's change log, so a household's or person's history reads of
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
