@@ -87,6 +87,14 @@ class ClientContext:
         return self._reports
 
     @property
+    def attachments(self):
+        """Files on records (app/attachments/service.py), kept beside the local database."""
+        from app.attachments.service import AttachmentService
+        from sync.attachments import blob_dir_for
+
+        return AttachmentService(self._sessions, self.actor, blob_dir_for(self.engine))
+
+    @property
     def scope_name(self) -> str:
         """The name of the region the actor works in (e.g. 林东镇), "" when unknown locally."""
         if self._scope_name is None:
