@@ -23,6 +23,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "attachment_unreadable": ("附件无法读取：{name}", "The file cannot be read: {name}"),
     "attachment_owner": ("附件只能添加到事件、处置记录、任务反馈、户或人员", "Files attach to cases, case log entries, task feedback, households or persons"),
     "attachment_missing": ("附件内容尚未下载，请联网同步后再打开", "The file has not been downloaded yet; sync online, then open it"),
+    "blob_offset": ("附件续传位置不一致，将从服务器已收到的 {expected} 字节处继续", "The upload resumes from the {expected} bytes the server holds"),
+    "blob_hash_mismatch": ("附件内容校验失败（SHA-256 不符），将重新上传", "The file's SHA-256 does not match; it will be sent again"),
+    "blob_size": ("附件大小与登记不符（应为 {expected} 字节）", "The file's size does not match its record ({expected} bytes)"),
     "scan_no_code": ("扫描件上没有识别到表单二维码，请输入表单上的编号", "No form QR code was found on the scan; type the number printed on the form"),
     "scan_unknown_record": ("找不到编号为 {number} 的记录", "No record numbered {number}"),
     "not_found": ("记录不存在或已删除（{entity}）", "The record does not exist or was deleted ({entity})"),
@@ -192,6 +195,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "roster_excel_number": ("{label}被Excel存成了数字，只保留了前15位（{kept}…），末尾数字已丢失；请把该列设为文本格式后重新录入完整号码",
                             "{label} was stored by Excel as a number: only the first 15 digits ({kept}…) are left; "
                             "format the column as text and type the full number again"),
+    "roster_excel_scientific": ("{label}为“{shown}”：Excel把号码存成了数字并显示为科学计数法，末尾数字已丢失；"
+                                "请把该列设为文本格式后重新录入完整号码",
+                                "{label} reads “{shown}”: Excel stored the number as a number in scientific notation "
+                                "and lost its last digits; format the column as text and type the full number again"),
     "roster_unknown_value": ("“{value}”不是有效的{label}，请从代码表中选择",
                              "“{value}” is not a valid {label}; choose one from the code table"),
     "roster_local_household_no": ("{label}“{value}”是村里的户号：导入时请选择所属村（社区），按村代码补全为18位户编号",

@@ -31,6 +31,7 @@ CODED = {"gender": "gender", "ethnicity": "ethnicity", "relation_to_head": "rela
 MAX_LENGTH = {"name": 50, "head_name": 50, "current_address": 200, "household_address": 200, "hukou_address": 200,
               "notes": 1000}
 REQUIRED = ("household_no", "name", "relation_to_head", "id_number")
+_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+?\d{1,2}")
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,10 @@ class RowChecker:
                     and len(text) > EXCEL_EXACT_DIGITS:
                 fail(name, "roster_excel_number", label=self.labels[name], kept=text[:15])
                 continue
+            if name in ("id_number", "household_no", "phone") and _SCIENTIFIC.fullmatch(text):
+                # A CSV saved from Excel keeps what the cell showed: 1.10101E+17
+                fail(name, "roster_excel_scientific", label=self.labels[name], shown=text)
+                continue
             self._check_cell(name, text, values, raw.row, fail)
         self._cross_check_id(values, raw.values, fail)
         return Draft(raw.row, values.pop("household_no", raw.values.get("household_no", "")),
@@ -143,7 +148,7 @@ class RowChecker:
             except ValidationError as error:
                 fail(name, error.code, **error.params)
                 return
-            if not in_scope(self.scope, values[name][:12]):
+            if not in_scope(self.scope[:12], values[name][:12]):  # a grid worker: the grid is checked per household
                 fail(name, "roster_household_out_of_scope", label=label)
         elif name == "phone":
             self._check_phone(text, label, values, fail)
