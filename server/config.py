@@ -33,6 +33,7 @@ class Settings:
     max_bundle_bytes: int = 64 * 1024 * 1024  # a USB bundle may carry weeks of village work
     builds_dir: str = ""  # published client builds (update channel); default: "builds" in the data dir
     signing_key_file: str = ""  # Ed25519 key answer bundles are signed with; default: in the data dir
+    min_schema_version: int = 1  # clients below this schema version are told to upgrade (HTTP 426)
     max_batch: int = 500
     max_pull_limit: int = 2000
     snapshot_chunk: int = 2000

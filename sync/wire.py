@@ -21,10 +21,10 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Te
 
 from db.base import model_for_entity, push_only_entities, synced_columns
 from sync.clock import Timestamp
+from sync.versions import current_version
 
-SCHEMA_VERSION = 1
-# The oldest and newest client schema versions this code can merge; outside it: "upgrade needed".
-ACCEPTED_SCHEMA_VERSIONS = range(1, SCHEMA_VERSION + 1)
+# This code's schema version: the highest `since` declared on a synced field or entity (sync.versions).
+SCHEMA_VERSION = current_version()
 OPS = ("upsert", "delete")
 MAX_TEXT_CHARS = 20_000
 MAX_JSON_BYTES = 64_000
@@ -165,7 +165,7 @@ def _check_envelope(raw: dict[str, Any]) -> None:
     if missing or extra:
         raise WireError("bad_change", f"变更字段不符：缺少 {sorted(missing)}，多余 {sorted(extra)}")
     version = raw["schema_version"]
-    if isinstance(version, bool) or not isinstance(version, int) or version not in ACCEPTED_SCHEMA_VERSIONS:
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= current_version():
         raise WireError("schema_version", f"客户端数据版本 {version} 不受支持，请升级客户端")
     seq = raw["device_seq"]
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
