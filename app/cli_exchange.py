@@ -52,7 +52,7 @@ def _print_preview(preview, out) -> None:
     print(f"新增户 {preview.households_new}，更新户 {preview.households_updated}，新增人员 {preview.persons_new}，"
           f"更新人员 {preview.persons_updated}，无变化 {preview.unchanged}，问题 {len(preview.errors)} 处", file=out)
     for warning in preview.warnings:
-        print(f"提示：{warning}", file=out)
+        print(f"提示：{warning.message}", file=out)
     for column, value, rows in preview.unknown_values:
         shown = "、".join(str(r) for r in rows[:10]) + ("…" if len(rows) > 10 else "")
         print(f"无法对应的{column}：“{value}”（第{shown}行）", file=out)

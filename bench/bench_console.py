@@ -30,53 +30,70 @@ PASSWORD = "bench horse 9 staple"
 
 
 def _fill(engine, townships: int, tasks: int, cases: int, seed: int) -> None:
-    from db.ids import new_id
-    from db.models import Case, CaseWhistle, Region, Task, TaskTarget
+    from db.models import Region
 
     rnd = random.Random(seed)
-    now = dt.datetime(2026, 12, 6, 10, 0)
     towns = [f"150499{i + 100:03d}" for i in range(townships)]
     with engine.begin() as conn:
         conn.execute(insert(Region), [{"code": "150499000000", "name": "基准县", "level": 3,
                                        "parent_code": "150400000000"}] + [
             {"code": t + "000", "name": f"基准{i}镇", "level": 4, "parent_code": "150499000000"}
             for i, t in enumerate(towns)])
-        base = {"deleted": False, "deletion_gen": 0}
-        for start in range(0, tasks, 200):
-            task_rows, target_rows = [], []
-            for n in range(start, min(tasks, start + 200)):
-                tid, issued = new_id(), now - dt.timedelta(days=rnd.randint(0, 120))
-                task_rows.append({**base, "id": tid, "task_no": f"RW{n:06d}", "title": f"基准任务{n}", "description": "",
-                                  "department_code": "mz", "kind": rnd.choice("123"), "priority": 2,
-                                  "issued_at": issued, "due_at": issued + dt.timedelta(days=rnd.randint(3, 40)),
-                                  "region_code": "150499", "requested_fields": [], "issued_by": "bench"})
-                target_rows += [{**base, "id": new_id(), "task_id": tid, "region_code": t,
-                                 "status": rnd.choice(("10", "20", "30", "30", "30", "40")),
-                                 "handled_count": 0, "total_count": 0} for t in towns]
-            conn.execute(insert(Task), task_rows)
-            conn.execute(insert(TaskTarget), target_rows)
-        for start in range(0, cases, 5_000):
-            case_rows, whistles = [], []
-            for n in range(start, min(cases, start + 5_000)):
-                cid, registered = new_id(), now - dt.timedelta(days=rnd.randint(0, 360))
-                closed = rnd.random() < 0.8
-                deadline = registered.date() + dt.timedelta(days=10)
-                case_rows.append({**base, "id": cid, "case_no": f"AJ{n:08d}", "source": "1", "request_type": "1",
-                                  "category_code": rnd.choice(("01", "02", "03", "04", "05")), "title": f"事件{n}",
-                                  "description": "", "registered_at": registered, "place": "",
-                                  "region_code": rnd.choice(towns) + f"{rnd.randint(201, 220)}",
-                                  "reporter_name": "", "reporter_phone": f"138{rnd.randint(0, 99_999):08d}",
-                                  "deadline_on": deadline, "status": 70 if closed else 50, "supervised": False,
-                                  "closed_at": registered + dt.timedelta(days=rnd.randint(1, 14)) if closed else None,
-                                  "satisfaction": rnd.choice(("1", "2", "3", None)) if closed else None,
-                                  "satisfaction_comment": ""})
-                if rnd.random() < 0.05:
-                    whistles.append({**base, "id": new_id(), "case_id": cid, "region_code": case_rows[-1]["region_code"],
-                                     "department_code": rnd.choice(("mz", "ga", "zj", "yj")), "summoned_at": registered,
-                                     "arrived_at": registered + dt.timedelta(hours=rnd.randint(1, 48)), "comment": ""})
-            conn.execute(insert(Case), case_rows)
-            if whistles:
-                conn.execute(insert(CaseWhistle), whistles)
+        _fill_tasks(conn, rnd, towns, tasks)
+        _fill_cases(conn, rnd, towns, cases)
+
+
+NOW = dt.datetime(2026, 12, 6, 10, 0)
+BASE = {"deleted": False, "deletion_gen": 0}
+
+
+def _fill_tasks(conn, rnd: random.Random, towns: list[str], tasks: int) -> None:
+    """`tasks` tasks of the department mz, each sent to every township."""
+    from db.ids import new_id
+    from db.models import Task, TaskTarget
+
+    for start in range(0, tasks, 200):
+        task_rows, target_rows = [], []
+        for n in range(start, min(tasks, start + 200)):
+            tid, issued = new_id(), NOW - dt.timedelta(days=rnd.randint(0, 120))
+            task_rows.append({**BASE, "id": tid, "task_no": f"RW{n:06d}", "title": f"基准任务{n}", "description": "",
+                              "department_code": "mz", "kind": rnd.choice("123"), "priority": 2,
+                              "issued_at": issued, "due_at": issued + dt.timedelta(days=rnd.randint(3, 40)),
+                              "region_code": "150499", "requested_fields": [], "issued_by": "bench"})
+            target_rows += [{**BASE, "id": new_id(), "task_id": tid, "region_code": t,
+                             "status": rnd.choice(("10", "20", "30", "30", "30", "40")),
+                             "handled_count": 0, "total_count": 0} for t in towns]
+        conn.execute(insert(Task), task_rows)
+        conn.execute(insert(TaskTarget), target_rows)
+
+
+def _fill_cases(conn, rnd: random.Random, towns: list[str], cases: int) -> None:
+    """`cases` cases over the townships' villages in the last year, 80 % closed, 5 % whistled."""
+    from db.ids import new_id
+    from db.models import Case, CaseWhistle
+
+    for start in range(0, cases, 5_000):
+        case_rows, whistles = [], []
+        for n in range(start, min(cases, start + 5_000)):
+            cid, registered = new_id(), NOW - dt.timedelta(days=rnd.randint(0, 360))
+            closed = rnd.random() < 0.8
+            case_rows.append({**BASE, "id": cid, "case_no": f"AJ{n:08d}", "source": "1", "request_type": "1",
+                              "category_code": rnd.choice(("01", "02", "03", "04", "05")), "title": f"事件{n}",
+                              "description": "", "registered_at": registered, "place": "",
+                              "region_code": rnd.choice(towns) + f"{rnd.randint(201, 220)}",
+                              "reporter_name": "", "reporter_phone": f"138{rnd.randint(0, 99_999):08d}",
+                              "deadline_on": registered.date() + dt.timedelta(days=10),
+                              "status": 70 if closed else 50, "supervised": False,
+                              "closed_at": registered + dt.timedelta(days=rnd.randint(1, 14)) if closed else None,
+                              "satisfaction": rnd.choice(("1", "2", "3", None)) if closed else None,
+                              "satisfaction_comment": ""})
+            if rnd.random() < 0.05:
+                whistles.append({**BASE, "id": new_id(), "case_id": cid, "region_code": case_rows[-1]["region_code"],
+                                 "department_code": rnd.choice(("mz", "ga", "zj", "yj")), "summoned_at": registered,
+                                 "arrived_at": registered + dt.timedelta(hours=rnd.randint(1, 48)), "comment": ""})
+        conn.execute(insert(Case), case_rows)
+        if whistles:
+            conn.execute(insert(CaseWhistle), whistles)
 
 
 def _signed_in(app, username: str):
@@ -109,11 +126,20 @@ def _floors(engine, repeats: int) -> tuple[float, float]:
     return _p95(lambda: run(grid), repeats), _p95(lambda: run(cases), repeats)
 
 
-def run(cfg: BenchConfig) -> Iterator[Figure]:
+def _users(engine, settings) -> None:
     from server.accounts import create_user
+    from server.db import session_factory
+
+    with session_factory(engine)() as s:
+        create_user(s, settings, "bench_mz", PASSWORD, "department", "150499", "mz")
+        create_user(s, settings, "bench_leader", PASSWORD, "leader", "")
+        s.commit()
+
+
+def run(cfg: BenchConfig) -> Iterator[Figure]:
     from server.app import create_app
     from server.config import load_settings
-    from server.db import make_server_engine, session_factory, upgrade
+    from server.db import make_server_engine, upgrade
     from server.department_work import forget_grids
 
     townships, tasks, cases = QUICK if cfg.quick else (TOWNSHIPS, TASKS, CASES)
@@ -123,10 +149,7 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
     engine = make_server_engine(url)
     upgrade(engine)
     _fill(engine, townships, tasks, cases, cfg.seed)
-    with session_factory(engine)() as s:
-        create_user(s, settings, "bench_mz", PASSWORD, "department", "150499", "mz")
-        create_user(s, settings, "bench_leader", PASSWORD, "leader", "")
-        s.commit()
+    _users(engine, settings)
     app = create_app(settings)
     live_app = create_app(dataclasses.replace(settings, console_outcomes_seconds=0))  # figures computed per load
     dept, leader, cold_leader = (_signed_in(app, "bench_mz"), _signed_in(app, "bench_leader"),

@@ -31,6 +31,7 @@ FLOOR_SEARCH = "AND (k.title LIKE :text OR k.task_no LIKE :text)"
 
 
 def desks_database(cfg: BenchConfig) -> Path:
+    from app.services.context import beijing_now
     from db.engine import open_local
     from demo import generate_township
 
@@ -39,7 +40,8 @@ def desks_database(cfg: BenchConfig) -> Path:
         engine = open_local(path)
         quick = cfg.quick
         generate_township(engine, seed=cfg.seed, households=QUICK_HOUSEHOLDS if quick else HOUSEHOLDS,
-                          tasks=QUICK_TASKS if quick else TASKS, cases=QUICK_CASES if quick else CASES)
+                          tasks=QUICK_TASKS if quick else TASKS, cases=QUICK_CASES if quick else CASES,
+                          as_of=beijing_now().date())  # the inbox's groups are relative to now
         engine.dispose()
     return path
 
@@ -47,6 +49,46 @@ def desks_database(cfg: BenchConfig) -> Path:
 def run(cfg: BenchConfig) -> Iterator[Figure]:
     path = desks_database(cfg)
     yield from task_inbox(cfg, path)
+    yield from case_search(cfg, path)
+
+
+def case_search(cfg: BenchConfig, path: Path) -> Iterator[Figure]:
+    """Case search by reporter: names typed a character at a time and phone tails of 4 to 8 digits,
+    each keystroke one page (100) of the 全部 queue through CaseDesk.page, phones masked in the rows."""
+    from app.client import Actor, ClientContext
+    from app.client.case_desk import CaseDesk
+    from db.engine import open_local
+    from demo.regions import DEMO_TOWNSHIP
+
+    conn = sqlite3.connect(path)
+    reporters = conn.execute("SELECT reporter_name, reporter_phone FROM cases WHERE reporter_phone IS NOT NULL "
+                             "ORDER BY id").fetchall()
+    cases = conn.execute("SELECT count(*) FROM cases").fetchone()[0]
+    conn.close()
+    typed: list[str] = []
+    for name, phone in random.Random(cfg.seed).sample(reporters, min(len(reporters), 10 if cfg.quick else 40)):
+        typed += [name[:n] for n in range(1, len(name) + 1)] + [phone[-n:] for n in (4, 6, 8)]
+    context = ClientContext(open_local(path), Actor("bench", "township_staff", DEMO_TOWNSHIP, "bench-device"))
+    desk = CaseDesk(context)
+    desk.page(None, typed[0], 0, PAGE)  # warm like an open session
+    ours = [best_of(lambda t=t: desk.page(None, t, 0, PAGE)) for t in typed]
+    context.close()
+    conn = sqlite3.connect(path)
+    fields = ("title", "case_no", "channel_ref", "place", "reporter_name")
+
+    def plain(text: str) -> None:
+        where = " OR ".join(f"instr({f}, ?) > 0" for f in fields + (("reporter_phone",) if text.isdigit() else ()))
+        values = [text] * (len(fields) + text.isdigit())
+        conn.execute(f"SELECT * FROM cases WHERE deleted = 0 AND ({where}) ORDER BY registered_at DESC LIMIT 100",
+                     values).fetchall()
+
+    floors = [best_of(lambda t=t: plain(t)) for t in typed]
+    conn.close()
+    yield Figure("case_search_cases", cases, "cases")
+    for clock, suffix in ((0, ""), (1, "_cpu")):
+        for pct in (50, 95):
+            yield Figure(f"case_search_reporter{suffix}_p{pct}", percentile([s[clock] for s in ours], pct), "ms",
+                         percentile([s[clock] for s in floors], pct))
 
 
 def task_inbox(cfg: BenchConfig, path: Path) -> Iterator[Figure]:

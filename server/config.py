@@ -43,6 +43,8 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     clock_skew_seconds: int = 300
+    # A device creating this many persons a day whose ID number is held outside its scope: an audit alarm.
+    duplicate_alarm_per_day: int = 10
     console_idle_minutes: int = 30  # a console session ends after this long without a request
     console_session_hours: int = 10  # and in any case this long after login (a working day)
     console_outcomes_seconds: int = 300  # the leader's outcome figures are recomputed at most this often

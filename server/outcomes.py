@@ -68,30 +68,30 @@ def _count(condition):
     return func.sum(case((condition, 1), else_=0))
 
 
+def _figures(closed, on_time, overdue_open) -> list:
+    return [func.count(), _count(closed), _count(on_time), _count(overdue_open),
+            _count(Case.satisfaction.is_not(None)), _count(Case.satisfaction.in_(("1", "2")))]
+
+
 def overview(session: Session, scope: str, today: dt.date, months: int = 12) -> Overview:
-    """Per township, per category and per registration month (newest first), within the scope
-    prefix — one pass over the cases grouped by all three, folded here."""
+    """Per township, per category (one pass grouped by both, repeat appeals counted in it as phone
+    numbers seen more than once) and per registration month (newest first), within the scope."""
     closed, on_time, overdue_open = _flags(today)
     township = func.substr(Case.region_code, 1, TOWNSHIP_DIGITS)
-    month = func.substr(cast(Case.registered_at, String), 1, 7)
-    rows = session.execute(
-        select(township, Case.category_code, month, func.count(), _count(closed), _count(on_time),
-               _count(overdue_open), _count(Case.satisfaction.is_not(None)),
-               _count(Case.satisfaction.in_(("1", "2"))))
-        .where(Case.deleted.is_(False), _in_scope(Case.region_code, scope))
-        .group_by(township, Case.category_code, month)).all()
-    repeats = _repeats(session, scope)
+    phone = func.nullif(Case.reporter_phone, "")
+    where = (Case.deleted.is_(False), _in_scope(Case.region_code, scope))
     by_town: dict[str, Outcome] = {}
     by_cat: dict[str, Outcome] = {}
-    by_month: dict[str, Outcome] = {}
-    for town, cat, when, *numbers in rows:
-        part = Outcome("", "", *[int(n or 0) for n in numbers])
-        for key, table in ((town, by_town), (cat, by_cat), (when, by_month)):
-            table.setdefault(key, Outcome(key, key)).add(part)
-    for (town, cat), n in repeats.items():
-        for key, table in ((town, by_town), (cat, by_cat)):
-            if key in table:
-                table[key].repeats += n
+    for town, cat, *numbers, phones, distinct in session.execute(
+            select(township, Case.category_code, *_figures(closed, on_time, overdue_open), func.count(phone),
+                   func.count(phone.distinct())).where(*where).group_by(township, Case.category_code)):
+        part = Outcome("", "", *[int(n or 0) for n in numbers], int(phones or 0) - int(distinct or 0))
+        by_town.setdefault(town, Outcome(town)).add(part)
+        by_cat.setdefault(cat, Outcome(cat)).add(part)
+    month = func.substr(cast(Case.registered_at, String), 1, 7)
+    by_month = [Outcome(m, m, *[int(n or 0) for n in numbers]) for m, *numbers in session.execute(
+        select(month, *_figures(closed, on_time, overdue_open)).where(*where).group_by(month)
+        .order_by(month.desc()).limit(months))]
     names = region_names(session, set(by_town))
     for key, row in by_town.items():
         row.label = names.get(key, key)
@@ -99,20 +99,7 @@ def overview(session: Session, scope: str, today: dt.date, months: int = 12) -> 
     for key, row in by_cat.items():
         row.label = labels.get(key, key)
     return Overview(sorted(by_town.values(), key=lambda o: (o.on_time_rate if o.on_time_rate is not None else 2, o.key)),
-                    sorted(by_cat.values(), key=lambda o: -o.cases),
-                    sorted(by_month.values(), key=lambda o: o.key, reverse=True)[:months])
-
-
-def _repeats(session: Session, scope: str) -> dict[tuple[str, str], int]:
-    township = func.substr(Case.region_code, 1, TOWNSHIP_DIGITS)
-    found: dict[tuple[str, str], int] = {}
-    for town, cat, n in session.execute(
-            select(township, Case.category_code, func.count()).where(
-                Case.deleted.is_(False), _in_scope(Case.region_code, scope), Case.reporter_phone.is_not(None),
-                Case.reporter_phone != "").group_by(township, Case.category_code, Case.reporter_phone)
-            .having(func.count() > 1)):
-        found[(town, cat)] = found.get((town, cat), 0) + n - 1
-    return found
+                    sorted(by_cat.values(), key=lambda o: -o.cases), by_month)
 
 
 def code_labels(session: Session, table: str) -> dict[str, str]:

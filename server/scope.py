@@ -157,12 +157,19 @@ class DepartmentView:
         return False
 
 
+ASSIGNED_ENTITIES = ("task", "task_target", "task_feedback")
+
+
 def assigned_targets_condition(entity: str, prefix: str) -> ColumnElement | None:
     """For a village (or grid) reader: township-level task targets the township assigned to its
-    village, and their feedback, are in its scope although their region is the township's."""
-    if len(prefix) < 12 or entity not in ("task_target", "task_feedback"):
+    village, their tasks and their feedback, are in its scope although their region is the
+    township's."""
+    if len(prefix) < 12 or entity not in ASSIGNED_ENTITIES:
         return None
     assigned = select(TaskTarget.id).where(TaskTarget.assigned_region_code.startswith(prefix[:12]))
+    if entity == "task":
+        return RecordVersion.record_id.in_(
+            select(TaskTarget.task_id).where(TaskTarget.assigned_region_code.startswith(prefix[:12])))
     if entity == "task_target":
         return RecordVersion.record_id.in_(assigned)
     return RecordVersion.record_id.in_(select(TaskFeedback.id).where(TaskFeedback.target_id.in_(assigned)))

@@ -17,10 +17,11 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from db.base import synced_models
-from db.models import Person, TaskFeedback, TaskTarget
+from db.models import Person, Task, TaskFeedback, TaskTarget
 from server import store as sync_store
 from server.deps import Principal
 from server.idcheck import RESIDENT_ID, valid_resident_id
+from server.references import DUPLICATE_ALARM_PER_DAY, EdgeChecks, raise_duplicate_alarm
 from server.scope import (
     DepartmentView,
     assigned_targets_condition,
@@ -33,7 +34,7 @@ from server.snapshot import load_records, region_scope, snapshot_from
 from server.store import Page, PulledRecord, SqlMergeStore
 from server.store.tables import RecordVersion
 from sync import versions
-from sync.merge import ChangeResult
+from sync.merge import ChangeResult, PushContext
 from sync.wire import Change, WireError
 
 DEPARTMENT_EVICTABLE = ("task", "case")
@@ -82,6 +83,8 @@ class _Batch:
 
     def __init__(self, session: Session, who: Principal):
         self.session, self.who = session, who
+        self.edge = EdgeChecks(session, who)
+        self.context = PushContext(who.username, 0, vet=self.edge, placement=self.edge.placement)
         self.results: list[ChangeResult] = []
         self.run: list[tuple[Any, Change | WireError]] = []
 
@@ -97,7 +100,7 @@ class _Batch:
         now_ms = int(time.time() * 1000)
         self.results.extend(sync_store.push(
             self.session, self.who.device_id, self.who.username, [raw for raw, _ in items], now_ms,
-            may_write=may_write, parsed=[parsed for _, parsed in items], finish=False))
+            may_write=may_write, parsed=[parsed for _, parsed in items], finish=False, context=self.context))
 
     def refuse_or_send(self, raw: Any, change: Change, refusal: tuple[str, str] | None, may_write) -> None:
         answer = _refusal(self.session, change, *refusal) if refusal else None
@@ -154,16 +157,19 @@ def _in_version(parsed: tuple[Change | WireError, Any], version: int) -> tuple[C
         return WireError("unknown_entity", f"数据版本 {version} 没有 {change.entity} 这类记录"), None
     newer = versions.newer_fields(change.entity, change.fields, version)
     if newer:
-        return WireError("unknown_field", f"数据版本 {version} 的 {change.entity} 没有字段 {newer[0]!r}"), None
+        return WireError("unknown_field", f"数据版本 {version} 的 {change.entity} 没有字段 {newer[0]!r}",
+                         field=newer[0]), None
     return parsed
 
 
 def push_batch(session: Session, who: Principal, changes: list[Any],
+               duplicate_alarm_per_day: int = DUPLICATE_ALARM_PER_DAY,
                version: int | None = None) -> list[ChangeResult]:
     """Answer every change of a batch, in order; the caller commits once for the whole batch.
     The locks the merge needs are taken first for the whole batch, the sequence numbers last
     (`server.store`), so the batch's own checks and runs never wait on the sequence lock.
-    `version`: the client's schema version (None: this server's own)."""
+    Values are checked at the edge (sync.wire, server.references) before anything merges, and
+    against the client's schema `version` (None: this server's own)."""
     parsed = [sync_store.parse_one(raw, who.device_id) for raw in changes]
     if version is not None and version < versions.current_version():
         parsed = [_in_version(p, version) for p in parsed]
@@ -174,6 +180,8 @@ def push_batch(session: Session, who: Principal, changes: list[Any],
         batch.add(raw, change, decoded)
     batch.flush()
     final = store.finish()
+    if batch.edge.hidden_duplicates:
+        raise_duplicate_alarm(session, who, store.now, duplicate_alarm_per_day)
     return [final(result) for result in batch.results]
 
 
@@ -197,6 +205,13 @@ def _assigned_extras(session: Session, prefix: str, page: Page) -> list[PulledRe
             RecordVersion.entity == entity, RecordVersion.server_seq > page.cursor,
             RecordVersion.server_seq <= page.next_cursor, condition)).all()
         extras += [r for r in load_records(session, cls, heads) if (r.entity, r.record_id) not in have]
+    # A target newly assigned to the village brings its task, whenever the task itself last changed.
+    task_ids = {r.fields.get("task_id") for r in extras if r.entity == "task_target"} - {None}
+    if task_ids:
+        heads = session.execute(select(RecordVersion.record_id, RecordVersion.server_seq).where(
+            RecordVersion.entity == "task", RecordVersion.record_id.in_(task_ids),
+            RecordVersion.server_seq <= page.next_cursor)).all()
+        extras += [r for r in load_records(session, Task, heads) if ("task", r.record_id) not in have]
     return extras
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from db.ids import new_id
 from db.models import Region, Task
 from server.catalogue import approved_fields
+from server.department_work import own_target
 from server.intake import add_workdays, beijing_now, work_calendar
 from server.models import User
 from server.pushed_writes import Edit, push_edits
@@ -138,3 +139,20 @@ def extend_task(session: Session, user: User, task_id: str, new_due: dt.date) ->
     if due <= task.due_at:
         raise FormErrors({"due": "extend_not_later"})
     push_edits(session, user, [Edit("task", task.id, {"due_at": due})])
+
+
+# The department's own moves on one target (the township's are accept, complete, return): a returned
+# target is sent again, a completed one reopened.
+TARGET_ACTIONS = {"reissue": ("40", "10"), "reopen": ("30", "20")}
+
+
+def target_action(session: Session, user: User, target_id: str, action: str) -> None:
+    """Reissue a returned target or reopen a completed one; raises FormErrors or PushRefused."""
+    found = own_target(session, user.department_code or "", target_id)
+    if found is None or action not in TARGET_ACTIONS:
+        raise FormErrors({"target": "not_found"})
+    target, _task = found
+    source, destination = TARGET_ACTIONS[action]
+    if target.status != source:
+        raise FormErrors({"target": "step_not_possible"})
+    push_edits(session, user, [Edit("task_target", target.id, {"status": destination})])

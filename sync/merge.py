@@ -52,14 +52,18 @@ class ChangeResult:
     code: str | None = None
     message: str | None = None
     expected_seq: int | None = None  # on a device_seq gap: the sequence the server expects next
+    # What fills the message of `code` (sync.messages) in another language; not sent, not stored.
+    params: dict[str, Any] | None = field(default=None, compare=False)
+    field: str | None = None  # the field a rejection is about (declared after `params`: it shadows
+    # dataclasses.field in this class body)
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        return {k: v for k, v in self.__dict__.items() if v is not None and k != "params"}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> ChangeResult:
         return cls(raw["change_id"], raw["outcome"], raw.get("server_seq"), raw.get("code"),
-                   raw.get("message"), raw.get("expected_seq"))
+                   raw.get("message"), raw.get("expected_seq"), field=raw.get("field"))
 
 
 @dataclass
@@ -71,6 +75,8 @@ class Review:
     loser_value: Any
     loser: FieldVersion | None
     related_record_id: str | None = None
+    region_code: str | None = None  # where the item is reviewed when not at the record's own region
+    silent: bool = False  # raised for a reviewer, not shown in the writer's answer (no oracle)
 
 
 @dataclass
@@ -81,11 +87,27 @@ class Decision:
     reviews: list[Review] = field(default_factory=list)
 
 
+def _no_objection(_change: Change, _merged: dict[str, Any]) -> ChangeResult | None:
+    return None
+
+
+def _seen_here(_entity: str, _other: str, region: str) -> tuple[bool, str]:
+    return True, region
+
+
 @dataclass(frozen=True)
 class PushContext:
+    """Who pushes, and the checks the server plugs in (defaults: none)."""
+
     user: str
     now_ms: int
     may_write: Callable[[str, str], bool] = lambda _entity, _region: True
+    # The checks that need the database and the writer (region codes exist, references in scope):
+    # (change, the record's fields after the merge) -> a rejection, or None.
+    vet: Callable[[Change, dict[str, Any]], ChangeResult | None] = _no_objection
+    # For a record `other` of `entity` found as a duplicate: whether the writer sees it, and the
+    # region code the review is raised at (the level that sees both records).
+    placement: Callable[[str, str, str], tuple[bool, str]] = _seen_here
 
 
 class MergeStore(Protocol):
@@ -224,7 +246,10 @@ def _decide(change: Change, state: RecordState | None, mine: FieldVersion) -> De
 
 
 def _duplicate_reviews(store: MergeStore, change: Change, merged: dict[str, Any], mine: FieldVersion,
-                       decision: Decision) -> None:
+                       decision: Decision, ctx: PushContext) -> None:
+    """A record sharing its duplicate key with another live record is kept and raised for review. A
+    duplicate the writer cannot see is raised at the level that sees both and leaves the answer as
+    for any new record: the answer never tells whether a value is registered elsewhere."""
     key = model_for_entity(change.entity).__sync_duplicate_key__
     if key is None:
         return
@@ -233,9 +258,12 @@ def _duplicate_reviews(store: MergeStore, change: Change, merged: dict[str, Any]
     if (not touched or not value or any(merged.get(k) != v for k, v in key.when.items())
             or merged.get("deleted") or merged.get("merged_into")):
         return
+    region = scope_region(change.entity, merged)
     for other in store.active_duplicates(change.entity, change.record_id, value):
+        seen, level = ctx.placement(change.entity, other, region)
         decision.reviews.append(Review(key.review_kind, key.field, value, mine, value, None,
-                                       related_record_id=other))
+                                       related_record_id=other, region_code=None if seen else level,
+                                       silent=not seen))
 
 
 def _check_scope(change: Change, state: RecordState | None, ctx: PushContext) -> ChangeResult | None:
@@ -245,7 +273,8 @@ def _check_scope(change: Change, state: RecordState | None, ctx: PushContext) ->
         return _rejected(change, "grid_outside_region", "网格不属于该记录所在的村（社区）")
     for region in {before, after} - {None}:
         if not ctx.may_write(change.entity, region):
-            return _rejected(change, "forbidden_scope", f"无权修改区划 {region or '（全市）'} 的 {change.entity} 数据")
+            return _rejected(change, "forbidden_scope", f"无权修改区划 {region or '（全市）'} 的 {change.entity} 数据",
+                             params={"region": region or "-", "entity": change.entity})
     return None
 
 
@@ -260,7 +289,7 @@ def _precheck(store: MergeStore, change: Change) -> tuple[ChangeResult | None, b
     expected = store.last_device_seq(change.device_id) + 1
     if change.device_seq > expected:
         return _rejected(change, "device_seq_gap", f"缺少序号 {expected} 起的变更，请按顺序重发",
-                         expected_seq=expected), False
+                         expected_seq=expected, params={"expected": expected}), False
     if change.device_seq < expected:
         return _rejected(change, "device_seq_reused", f"设备变更序号 {change.device_seq} 已用过"), True
     return None, True
@@ -280,7 +309,8 @@ def apply_change(store: MergeStore, change: Change, ctx: PushContext) -> ChangeR
     state = store.load(change.entity, change.record_id)
     missing = _required_missing(change.entity, change.fields, change.schema_version) if state is None else []
     if missing:
-        result = _rejected(change, "missing_fields", f"新记录缺少必填字段：{', '.join(missing)}")
+        result = _rejected(change, "missing_fields", f"新记录缺少必填字段：{', '.join(missing)}",
+                           params={"fields": ", ".join(missing)})
     else:
         result = _check_scope(change, state, ctx)
     if result is None:
@@ -295,10 +325,13 @@ def _merge(store: MergeStore, change: Change, state: RecordState | None, mine: F
     if isinstance(decision, ChangeResult):
         return decision
     merged = {**(state.fields if state else {}), **decision.written}
+    objection = ctx.vet(change, merged)
+    if objection is not None:
+        return objection
     missing = store.missing_parent(change.entity, merged) if decision.written else None
     if missing:
         return _rejected(change, "missing_parent", f"引用的上级记录 {missing} 不存在")
-    _duplicate_reviews(store, change, merged, mine, decision)
+    _duplicate_reviews(store, change, merged, mine, decision, ctx)
     seq = store.commit_change(change, ctx.user, mine.hlc, decision, state)
-    outcome = "merged_with_conflict" if decision.reviews else "accepted"
+    outcome = "merged_with_conflict" if any(not r.silent for r in decision.reviews) else "accepted"
     return ChangeResult(change.change_id, outcome, server_seq=seq)

@@ -1,7 +1,8 @@
 """Schema versions: which synced entities and fields a client of a given version knows.
 
-Read from the one declaration of each field and entity: a column's `info["since"]` (written with
-`db.fields.declare(since=N)`; absent means 1) and a model's `__sync_since__` (absent means 1). The
+Read from the one declaration of each field and entity: a field's `since` in its declaration
+(`db.fields.declare(since=N)`, read back by `db.fields.specs`; absent means 1) and a model's
+`__sync_since__` (absent means 1). The
 code's own version is the highest `since` declared, so adding a field with `since=N` is what makes
 this code version N — no separate number to bump.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from db import fields
 from db.base import model_for_entity, synced_columns, synced_models
 from sync.pages import Page, PulledRecord, SnapshotChunk
 
@@ -28,7 +30,7 @@ def entity_since(entity: str) -> int:
 
 
 def field_since(entity: str, name: str) -> int:
-    return model_for_entity(entity).__table__.columns[name].info.get("since", FIRST_VERSION)
+    return fields.specs(model_for_entity(entity))[name].since
 
 
 @functools.cache
@@ -106,3 +108,4 @@ def clear_caches() -> None:
     """Forget what was worked out from the declarations (a test that changes one)."""
     current_version.cache_clear()
     known_fields.cache_clear()
+    fields.specs.cache_clear()

@@ -4,8 +4,12 @@ A `Change` carries only the fields it changed, as JSON values: dates as "YYYY-MM
 as ISO 8601 without zone (business times are naive Beijing time), JSON columns as they are. `base`
 maps each field to the `server_seq` of the value the device last saw (0: never seen). Validation
 turns anything malformed into a `WireError` with a machine code (`unknown_entity`, `unknown_field`,
-`bad_type`, `bad_id`, `bad_op`, `too_long`, `derived_field`, `bad_change`, `bad_hlc`,
-`schema_version`) and a readable Chinese message; it never touches a database.
+`bad_type`, `bad_id`, `bad_op`, `too_long`, `out_of_range`, `not_finite`, `bad_chars`, `bad_format`,
+`derived_field`, `bad_change`, `bad_hlc`, `schema_version`), the field it is about and a readable
+message (sync.messages); it never touches a database. Each value is checked against its field's one
+declaration (db.fields): type, the database column's range and length, no NUL or lone surrogates,
+finite numbers, JSON that any database stores, coded identifiers' formats. Record ids are UUIDv7
+(or v5 where derived from content); the clock stamp's device part is the change's own device.
 """
 
 from __future__ import annotations
@@ -17,28 +21,32 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text
-
 from db.base import model_for_entity, push_only_entities, synced_columns
+from db.fields import FieldProblem, check, id_versions, specs
 from sync.clock import Timestamp
+from sync.messages import change_message
 from sync.versions import current_version
 
 # This code's schema version: the highest `since` declared on a synced field or entity (sync.versions).
 SCHEMA_VERSION = current_version()
 OPS = ("upsert", "delete")
-MAX_TEXT_CHARS = 20_000
-MAX_JSON_BYTES = 64_000
+MAX_SEQ = 2**63 - 1  # device_seq and base sequence numbers: a BIGINT column
+MAX_HLC_CHARS = 60  # the change log's hlc column; a device id is 36 characters
 # Pushed up, never served down (models declare it: `__sync_push_only__`).
 PUSH_ONLY_ENTITIES = push_only_entities()
 
 
 class WireError(ValueError):
-    """A malformed change. `code` is for machines, `message` for people."""
+    """A malformed change. `code` is for machines, `message` for people (Chinese; the server
+    answers in the request's language from `code`, `field` and `params`, see sync.messages)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
+    def __init__(self, code: str, message: str | None = None, *, field: str | None = None,
+                 **params: Any) -> None:
         self.code = code
-        self.message = message
+        self.field = field
+        self.params = {"field": field, **params} if field else params
+        self.message = message or change_message(code, "zh", **self.params) or code
+        super().__init__(f"{code}: {self.message}")
 
 
 @dataclass
@@ -64,11 +72,7 @@ class Change:
         """Hash of everything the sender decided (not the change id), to spot a reused id."""
         body = {k: v for k, v in self.to_json().items() if k != "change_id"}
         raw = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
-
-
-def _column(cls: type, name: str):
-    return cls.__table__.columns[name]
+        return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def encode_value(value: Any) -> Any:
@@ -80,104 +84,64 @@ def encode_value(value: Any) -> Any:
     return value
 
 
-def _decode_date(value: Any) -> dt.date:
-    if not isinstance(value, str):
-        raise TypeError
-    return dt.date.fromisoformat(value)
-
-
-def _decode_datetime(value: Any) -> dt.datetime:
-    if not isinstance(value, str):
-        raise TypeError
-    parsed = dt.datetime.fromisoformat(value)
-    if parsed.tzinfo is not None:  # stored naive: business times are Beijing time by convention
-        parsed = parsed.astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
-    return parsed
-
-
-def _check_scalar(col_type, value: Any) -> Any:
-    if isinstance(col_type, Boolean):
-        if not isinstance(value, bool):
-            raise TypeError
-        return value
-    if isinstance(col_type, Integer):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError
-        return value
-    if isinstance(col_type, Float):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise TypeError
-        return float(value)
-    if isinstance(col_type, String | Text):
-        if not isinstance(value, str):
-            raise TypeError
-        return value
-    raise TypeError
-
-
 def decode_value(cls: type, name: str, value: Any) -> Any:
-    """A JSON value as the Python value for column `name` of `cls`; WireError when it does not fit."""
-    col = _column(cls, name)
-    if value is None:
-        if not col.nullable:
-            raise WireError("bad_type", f"字段 {name} 不能为空")
-        return None
-    col_type = col.type
+    """A JSON value as the Python value for column `name` of `cls` (checked against the field's
+    declaration, db.fields); WireError with the field's name when it does not fit."""
     try:
-        if isinstance(col_type, DateTime):
-            return _decode_datetime(value)
-        if isinstance(col_type, Date):
-            return _decode_date(value)
-        if isinstance(col_type, JSON):
-            size = len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
-            if size > MAX_JSON_BYTES:
-                raise WireError("too_long", f"字段 {name} 过大（{size} 字节）")
-            return value
-        checked = _check_scalar(col_type, value)
-    except (TypeError, ValueError) as exc:
-        if isinstance(exc, WireError):
-            raise
-        raise WireError("bad_type", f"字段 {name} 的值类型不对") from None
-    limit = getattr(col_type, "length", None) or (MAX_TEXT_CHARS if isinstance(col_type, Text) else None)
-    if isinstance(checked, str) and limit and len(checked) > limit:
-        raise WireError("too_long", f"字段 {name} 超长（最多 {limit} 个字符）")
-    return checked
+        return check(specs(cls)[name], value)
+    except FieldProblem as problem:
+        raise WireError(problem.code, field=name, **problem.params) from None
 
 
-def _check_uuid(value: Any, what: str) -> None:
+def _short(value: Any) -> str:
+    """A value for a message: its repr, cut short (an unknown name may be anything a client sent)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _check_uuid(value: Any, what: str, versions: tuple[int, ...] | None = None) -> None:
     if not isinstance(value, str) or len(value) != 36:
-        raise WireError("bad_id", f"{what} 不是有效的 UUID")
+        raise WireError("bad_id", f"{what} 不是有效的 UUID", field=what)
     try:
         parsed = uuid.UUID(value)
     except ValueError:
-        raise WireError("bad_id", f"{what} 不是有效的 UUID") from None
+        raise WireError("bad_id", f"{what} 不是有效的 UUID", field=what) from None
     if str(parsed) != value:
-        raise WireError("bad_id", f"{what} 必须是小写标准格式的 UUID")
+        raise WireError("bad_id", f"{what} 必须是小写标准格式的 UUID", field=what)
+    if versions is not None and (parsed.version not in versions or parsed.variant != uuid.RFC_4122):
+        raise WireError("bad_id", field=what)
+
+
+def _int_in(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def _check_envelope(raw: dict[str, Any]) -> None:
     expected = {"change_id", "device_id", "device_seq", "entity", "record_id", "op", "fields", "base",
                 "hlc", "schema_version"}
     if not isinstance(raw, dict):
-        raise WireError("bad_change", "变更必须是 JSON 对象")
+        raise WireError("bad_change", "变更必须是 JSON 对象", detail="JSON")
     missing = expected - raw.keys()
     extra = raw.keys() - expected
     if missing or extra:
-        raise WireError("bad_change", f"变更字段不符：缺少 {sorted(missing)}，多余 {sorted(extra)}")
+        detail = f"缺少 {sorted(missing)}，多余 {_short(sorted(extra))}"
+        raise WireError("bad_change", f"变更字段不符：{detail}", detail=detail)
     version = raw["schema_version"]
     if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= current_version():
-        raise WireError("schema_version", f"客户端数据版本 {version} 不受支持，请升级客户端")
-    seq = raw["device_seq"]
-    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
-        raise WireError("bad_change", "device_seq 必须是正整数")
+        raise WireError("schema_version", f"客户端数据版本 {_short(version)} 不受支持，请升级客户端")
+    if not _int_in(raw["device_seq"], 1, MAX_SEQ):
+        raise WireError("bad_change", "device_seq 必须是正整数", detail="device_seq")
     if raw["op"] not in OPS:
-        raise WireError("bad_op", f"未知操作 {raw['op']!r}（只允许 upsert 或 delete）")
+        raise WireError("bad_op", f"未知操作 {_short(raw['op'])}（只允许 upsert 或 delete）")
     if not isinstance(raw["fields"], dict) or not isinstance(raw["base"], dict):
-        raise WireError("bad_change", "fields 和 base 必须是对象")
+        raise WireError("bad_change", "fields 和 base 必须是对象", detail="fields, base")
+    hlc = raw["hlc"] if isinstance(raw["hlc"], str) and len(raw["hlc"]) <= MAX_HLC_CHARS else ""
     try:
-        Timestamp.parse(raw["hlc"] if isinstance(raw["hlc"], str) else "")
+        stamp = Timestamp.parse(hlc)
     except ValueError:
-        raise WireError("bad_hlc", "hlc 时间戳格式不对") from None
+        raise WireError("bad_hlc", "hlc 时间戳格式不对", field="hlc") from None
+    if stamp.device != raw["device_id"]:  # the tie-break of equal clocks must not be forgeable
+        raise WireError("bad_hlc", "hlc 时间戳的设备部分不是本设备", field="hlc")
 
 
 def _check_fields(cls: type, entity: str, fields: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
@@ -187,14 +151,15 @@ def _check_fields(cls: type, entity: str, fields: dict[str, Any], base: dict[str
     for name, value in fields.items():
         if name not in allowed:
             if name in all_columns and name != "id":
-                raise WireError("derived_field", f"字段 {name} 由本地计算，不能同步")
-            raise WireError("unknown_field", f"{entity} 没有字段 {name!r}")
+                raise WireError("derived_field", field=name)
+            raise WireError("unknown_field", field=_short(name), entity=entity)
         decoded[name] = decode_value(cls, name, value)
     for name, seq in base.items():
         if name not in allowed:
-            raise WireError("unknown_field", f"base 中的字段 {name!r} 不属于 {entity}")
-        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
-            raise WireError("bad_change", f"base 中字段 {name} 的序号必须是非负整数")
+            raise WireError("unknown_field", f"base 中的字段 {_short(name)} 不属于 {entity}",
+                            field=_short(name), entity=entity)
+        if not _int_in(seq, 0, MAX_SEQ):
+            raise WireError("bad_change", f"base 中字段 {name} 的序号必须是非负整数", detail=f"base.{name}")
     return decoded
 
 
@@ -207,13 +172,13 @@ def parse_change(raw: dict[str, Any]) -> tuple[Change, dict[str, Any]]:
     except KeyError:
         cls = None
     if cls is None:
-        raise WireError("unknown_entity", f"未知的数据类型 {entity!r}")
+        raise WireError("unknown_entity", entity=_short(entity))
     _check_uuid(raw["change_id"], "change_id")
     _check_uuid(raw["device_id"], "device_id")
-    _check_uuid(raw["record_id"], "record_id")
+    _check_uuid(raw["record_id"], "record_id", id_versions(cls))
     decoded = _check_fields(cls, entity, raw["fields"], raw["base"])
     if raw["op"] == "delete" and raw["fields"].get("deleted") is not True:
-        raise WireError("bad_change", "delete 变更必须带 deleted: true")
+        raise WireError("bad_change", "delete 变更必须带 deleted: true", detail="deleted")
     return Change(**raw), decoded
 
 

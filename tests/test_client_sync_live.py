@@ -197,7 +197,9 @@ def test_cli_bundle_export_relay_and_import(server, tmp_path, ring, monkeypatch,
     village_db, office_db = str(tmp_path / "village.db"), str(tmp_path / "office.db")
     login(village_db, server.add_user("village_cadre", VILLAGE_A))
     login(office_db, server.add_user("township_staff", TOWNSHIP))
-    engine = open_local(village_db)
+    from app.protection import DatabaseKeys, open_protected
+
+    engine = open_protected(village_db, DatabaseKeys())  # a village laptop is encrypted from its login on
     sessions = session_factory(engine)
     enrolment, _ = client_sync(engine, sessions)
     install_capture(sessions, enrolment.device_id())

@@ -180,6 +180,12 @@ def test_department_one_form_task_reaches_the_village_and_the_answer_comes_back(
     person.open("/dept/progress")
     assert "已完成" in person.text()
     person.shot("dept-progress")
+    page = person.chrome.find_element(By.TAG_NAME, "html")
+    person.chrome.find_element(By.CSS_SELECTOR, f"#main table a[href='?township={TOWNSHIP}&status=30']").click()
+    WebDriverWait(person.chrome, 20).until(lambda c: f"township={TOWNSHIP}" in c.current_url)
+    WebDriverWait(person.chrome, 20).until(lambda c: "十三敖包镇" in Select(c.find_element(By.ID, "f-township"))
+                                           .first_selected_option.text)
+    assert page.is_displayed()  # the list was swapped in place by htmx, the page itself was not reloaded
     person.go(xpath=f"//a[normalize-space()='{title}']")
     page = person.text()
     assert "已入户核对，电话已更正。" in page and household_no in page

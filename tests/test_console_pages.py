@@ -294,3 +294,25 @@ def test_city_code_tables_and_local_additions_reach_the_clients(server):
     assert codes[code_entry_id("case_category", code)]["label_zh"] == "<i>新类</i>"
     assert codes[local]["active"] is False and codes[local]["attrs"]["city_review"] == "refuse"
     assert "&lt;i&gt;新类&lt;/i&gt;" in admin.get("/admin/code-tables?table=case_category").text
+
+
+def test_department_reissues_a_returned_target_and_reopens_a_completed_one(server):
+    clerk = signed_in(server, "department", "150422", dept_code())
+    clerk.get("/dept/issue")
+    r = clerk.post("/dept/issue", {"title": "秸秆禁烧巡查", "kind": "1", "priority": "2", "workdays": "2",
+                                   "regions[]": [f"rg-{VILLAGE}"]})
+    assert r.status_code == 200
+    with server.session() as s:
+        target = s.scalars(select(TaskTarget).join(Task, Task.id == TaskTarget.task_id)
+                           .where(Task.title == "秸秆禁烧巡查", TaskTarget.region_code == VILLAGE)).first()
+    cadre = server.user_client("village_cadre", VILLAGE)
+    seq = {r["record_id"]: r["seq"] for r in cadre.pull(0, 2000).json()["records"]}
+    back = cadre.push([cadre.change("task_target", target.id, {"status": "40"}, base={"status": seq.get(target.id, 0)})])
+    assert back.json()["results"][0]["outcome"] == "accepted", back.text
+    clerk.get(f"/dept/targets/{target.id}")
+    assert "重新下发" in clerk.page
+    assert clerk.post(f"/dept/targets/{target.id}/reopen").status_code == 409  # not completed
+    clerk.get(f"/dept/targets/{target.id}")
+    assert clerk.post(f"/dept/targets/{target.id}/reissue").status_code == 200
+    with server.session() as s:
+        assert s.get(TaskTarget, target.id).status == "10"

@@ -63,7 +63,7 @@ def test_a_village_roster_imports_as_it_is(desk, sessions, tmp_path):
     preview = desk.preview_roster(path)
     assert preview.ok, preview.errors
     assert (preview.households_new, preview.persons_new) == (2, 4)
-    assert any("表尾2行" in w for w in preview.warnings)  # 合计 and 制表人 are not data
+    assert any("表尾2行" in w.message for w in preview.warnings)  # 合计 and 制表人 are not data
     result = desk.confirm_roster(path, preview.digest)
     assert result.records_written == 6
     son, wife = person(sessions, "110101198001010010"), person(sessions, "110101197203040029")
@@ -100,7 +100,7 @@ def test_other_formats_and_layouts_read_the_same(desk, tmp_path, kind):
     assert preview.persons_new == (2 if kind == "two-row" else 4)
     encoding = {"gbk": "GBK/GB18030", "gb18030": "GBK/GB18030", "utf-8-sig": "UTF-8", "utf-8": "UTF-8"}
     if kind in encoding:
-        assert f"按 {encoding[kind]} 编码读取" in preview.warnings  # shown, never guessed silently
+        assert f"按 {encoding[kind]} 编码读取" in [w.message for w in preview.warnings]  # shown, never guessed
 
 
 def test_every_problem_is_reported_at_its_row(desk, sessions, tmp_path):
@@ -275,3 +275,51 @@ def test_a_village_numbering_households_1_2_3_imports_into_the_chosen_village(de
         assert set(session.scalars(select(Household.household_no))) == {rf.HOUSEHOLD_A, rf.HOUSEHOLD_B}
     with pytest.raises(ScopeError):
         desk.preview_roster(path, village="150402002201")  # a village of another township
+
+
+def test_households_move_to_another_grid_through_the_same_preview(desk, sessions, tmp_path):
+    from db.models import Region
+
+    with sessions() as session:
+        session.add_all([Region(code=rf.VILLAGE + "001", name="一网格", level=6, parent_code=rf.VILLAGE),
+                         Region(code=rf.VILLAGE + "002", name="二网格", level=6, parent_code=rf.VILLAGE)])
+        session.commit()
+    path = rf.village_roster_xlsx(tmp_path / "first.xlsx")
+    desk.confirm_roster(path, desk.preview_roster(path).digest)
+    wb = load_workbook(path)
+    sheet = wb.active
+    sheet.cell(3, 14).value = "网格"
+    for row, grid in ((4, "二网格"), (5, "二网格"), (6, rf.VILLAGE + "001"), (7, rf.VILLAGE + "001")):
+        sheet.cell(row, 14).value = grid
+    sheet.cell(8, 14).value = None
+    wb.save(tmp_path / "moves.xlsx")
+    preview = desk.preview_roster(tmp_path / "moves.xlsx")
+    moves = {c.household_no: c.fields for c in preview.changes if c.entity == "household" and c.action == "更新"}
+    assert moves == {rf.HOUSEHOLD_A: (FieldChange("网格", "", "二网格"),),
+                     rf.HOUSEHOLD_B: (FieldChange("网格", "", "一网格"),)}
+    desk.confirm_roster(tmp_path / "moves.xlsx", preview.digest)
+    assert person(sessions, "110101198001010010").grid_code == rf.VILLAGE + "002"  # members move along
+    sheet.cell(4, 14).value = "三网格"
+    wb.save(tmp_path / "bad-grid.xlsx")
+    messages = {(e.row, e.column): e.message for e in desk.preview_roster(tmp_path / "bad-grid.xlsx").errors}
+    assert messages == {(4, "网格"): "“三网格”不是本村（社区）的网格"}
+
+
+def test_problems_read_in_english_too(desk, tmp_path):
+    members = [list(m) for m in rf.MEMBERS]
+    members[0][6] = "110101195502140024"
+    members[1][3] = "户主"
+    path = rf.village_roster_xlsx(tmp_path / "en.xlsx", [tuple(m) for m in members])
+    preview = desk.preview_roster(path)
+    english = {(e.row, e.text("en")) for e in preview.errors}
+    assert (4, "The ID number's check character is wrong; please re-check it") in english
+    assert (5, "A household has one head only (row 4 is the head already)") in english
+    assert all(not any("\u4e00" <= ch <= "\u9fff" for ch in w.text("en")) for w in preview.warnings)
+
+
+def test_a_csv_saved_from_excel_with_ids_shown_as_1_10101e17_is_explained(desk, tmp_path):
+    members = [list(m) for m in rf.MEMBERS]
+    members[1][6] = "1.10101E+17"  # what Excel writes to CSV for an ID typed as a number
+    path = rf.csv_roster(tmp_path / "roster.csv", "gbk", [tuple(m) for m in members])
+    messages = {(e.row, e.column): e.message for e in desk.preview_roster(path).errors}
+    assert messages[(3, "身份证号码")].startswith("身份证号码为“1.10101E+17”：Excel把号码存成了数字")

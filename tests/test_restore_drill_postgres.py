@@ -16,8 +16,7 @@ from db.ids import new_id
 from tests import pg_cluster
 from tests.server.live import live_server
 
-pytestmark = [
-              pytest.mark.skipif(not pg_cluster.available(), reason="needs PostgreSQL binaries and root")]
+pytestmark = pytest.mark.skipif(not pg_cluster.available(), reason="needs PostgreSQL binaries and root")
 VILLAGE = "150422100201"
 
 

@@ -24,6 +24,7 @@ from app.errors import UserFacingError
 from app.protection import DatabaseKeys, open_protected, restore_key, secure_after_enrolment
 from app.sync_service import DeviceLocked, client_sync
 from db.engine import is_encrypted, open_local, session_factory
+from db.ids import new_id, tag_assignment_id
 from db.models import AuditEntry, Household, Person, TagAssignment
 from sync.capture import install_capture
 from tests.client_sync_support import MemoryKeyring
@@ -225,8 +226,13 @@ def test_sensitive_tags_reach_only_the_roles_that_need_them(server, tmp_path):
                                              ("township_staff", TOWNSHIP)])
 def test_a_forged_client_cannot_set_a_sensitive_tag(server, role, scope):
     forger = server.user_client(role, scope)
-    subject = str(uuid.uuid4())
-    tags = {code: forger.change("tag_assignment", str(uuid.uuid4()), {
+    subject, household = new_id(), new_id()
+    city = server.user_client("city_admin")
+    made = city.push([city.change("household", household, {"household_no": VILLAGE + "090001", "region_code": VILLAGE}),
+                      city.change("person", subject, {"household_id": household, "region_code": VILLAGE,
+                                                      "name": "对象", "id_type": "01"})]).json()["results"]
+    assert {r["outcome"] for r in made} == {"accepted"}, made
+    tags = {code: forger.change("tag_assignment", tag_assignment_id(subject, code), {
         "subject_type": "person", "subject_id": subject, "tag_code": code, "region_code": VILLAGE})
         for code in ("xd", "nclb")}
     results = forger.push(list(tags.values())).json()["results"]

@@ -1,7 +1,8 @@
 """Scope fuzz: hypothesis draws users of every role in two townships, their villages and the
 villages' grids, and records in random grids, and tries reads and writes through the real API — pull, snapshot,
-push (creating and editing households, persons and tags), the review queue, department views, the
-audit query and key release. Whatever is drawn, nobody reads or changes anything outside their
+push (creating and editing households, persons and tags; child records — visits, case log entries,
+case parties, tags, a person's household — pointing at records anywhere in the city), the review
+queue, department views, the audit query and key release. Whatever is drawn, nobody reads or changes anything outside their
 jurisdiction or role (a grid worker: its grid), and sensitive tags reach only city and township
 admins. One server process per database (SQLite, and PostgreSQL when TD_TEST_PG_URL is set);
 HYPOTHESIS_PROFILE=ci fixes the seed."""
@@ -16,8 +17,8 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from db.ids import new_id
-from db.models import Household
+from db.ids import new_id, tag_assignment_id
+from db.models import CaseLogEntry, CaseParty, Household, Person, TagAssignment, Visit
 from tests.server.databases import BACKENDS, fresh_database
 from tests.server.live import live_server
 
@@ -37,7 +38,7 @@ def world(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("scope-fuzz")
     with fresh_database(request.param, tmp) as url, live_server(url, tmp) as server:
         city = server.user_client("city_admin")
-        seeded = {}
+        seeded, persons, cases = {}, {}, {}
         for grid in GRIDS:
             village = grid[:12]
             hid, pid = new_id(), new_id()
@@ -47,10 +48,15 @@ def world(request, tmp_path_factory):
             changes += [city.change("tag_assignment", new_id(), {"subject_type": "person", "subject_id": pid,
                                                                  "tag_code": tag, "region_code": village})
                         for tag in ("sqjz", "nclb")]
+            cid = new_id()
+            changes.append(city.change("case", cid, {
+                "case_no": f"SJ{next(_numbers):06d}", "source": "1", "request_type": "1", "category_code": "01",
+                "title": "路灯不亮", "region_code": village, "grid_code": grid, "registered_at": "2026-03-01T09:30:00"}))
             r = city.push(changes)
             assert {x["outcome"] for x in r.json()["results"]} == {"accepted"}, r.text
             seeded[grid] = hid
-        yield {"server": server, "users": {}, "households": seeded}
+            persons[grid], cases[grid] = pid, cid
+        yield {"server": server, "users": {}, "households": seeded, "persons": persons, "cases": cases}
 
 
 def _household(grid: str) -> dict:
@@ -235,3 +241,60 @@ def test_a_household_moved_to_another_grid_leaves_the_first_grid_worker(world):
     assert {("household", hid), ("person", pid)} <= {tuple(e) for e in page["evictions"]}
     assert hid in {rec["record_id"] for rec in _all_pulled(second)}
     assert hid not in {rec["record_id"] for rec in _snapshot(first)}
+
+
+CHILDREN = ("visit", "case_log", "case_party", "tag", "move")
+
+
+def _writable(role: str, scope: str, code: str) -> bool:
+    """A region role writes records scoped under its prefix; a grid worker also its village's records
+    that belong to no grid (visits, tags, case log entries carry the village's code)."""
+    prefix = _read_prefix(role, scope)
+    return prefix is not None and (code.startswith(prefix) or (role == "grid_worker" and code == prefix[:12]))
+
+
+def _child(world, child: str, own: str, parent: str) -> tuple[str, str, dict]:
+    """(entity, record id, fields) of a record in `own`'s village pointing at `parent`'s records."""
+    village = own[:12]
+    if child == "visit":
+        return "visit", new_id(), {"household_id": world["households"][parent], "region_code": village,
+                                   "visited_on": "2026-03-02", "visitor": "走访人"}
+    if child == "case_log":
+        return "case_log", new_id(), {"case_id": world["cases"][parent], "region_code": village,
+                                      "at": "2026-03-02T10:00:00", "actor": "处置人", "action": "note"}
+    if child == "case_party":
+        return "case_party", new_id(), {"case_id": world["cases"][parent], "region_code": village, "name": "当事人",
+                                        "person_id": world["persons"][parent]}
+    if child == "tag":
+        subject, tag = world["persons"][parent], f"t{next(_numbers)}"
+        return "tag_assignment", tag_assignment_id(subject, tag), {
+            "subject_type": "person", "subject_id": subject, "tag_code": tag, "region_code": village}
+    return "person", world["persons"][own], {"household_id": world["households"][parent]}
+
+
+@settings(max_examples=40)
+@given(role=st.sampled_from(ROLES), township=st.integers(0, 1), village=st.integers(0, 1), grid=st.integers(0, 1),
+       child=st.sampled_from(CHILDREN), own=st.sampled_from(GRIDS), parent=st.sampled_from(GRIDS))
+def test_references_never_reach_outside_the_writers_scope(world, role, township, village, grid, child, own, parent):
+    """Every role pushes child records whose own place is `own` and which point at records of
+    `parent` anywhere in the city: accepted exactly when the writer may write both the child and the
+    record it points at; a refusal writes nothing."""
+    scope = _scope(role, township, village, grid)
+    client = _user(world, role, scope)
+    entity, record_id, fields = _child(world, child, own, parent)
+    child_code = own if child == "move" else own[:12]
+    allowed = role != "department" and _writable(role, scope, child_code) and _writable(role, scope, parent)
+    with world["server"].session() as s:
+        household_before = s.get(Person, record_id).household_id if child == "move" else None
+    [result] = client.push([client.change(entity, record_id, fields)]).json()["results"]
+    assert (result["outcome"] != "rejected") == allowed, (role, scope, child, own, parent, result)
+    if allowed:
+        return
+    assert result["code"] in ("bad_reference", "forbidden_scope"), result
+    with world["server"].session() as s:
+        if child == "move":
+            assert s.get(Person, record_id).household_id == household_before
+        else:
+            model = {"visit": Visit, "case_log": CaseLogEntry, "case_party": CaseParty,
+                     "tag_assignment": TagAssignment}[entity]
+            assert s.get(model, record_id) is None

@@ -12,12 +12,13 @@ from sync.wire import SCHEMA_VERSION, WireError, decode_value, encode_value, par
 
 
 def change(**overrides):
+    device = new_id()
     raw = {
-        "change_id": new_id(), "device_id": new_id(), "device_seq": 1, "entity": "case",
+        "change_id": new_id(), "device_id": device, "device_seq": 1, "entity": "case",
         "record_id": new_id(), "op": "upsert",
         "fields": {"title": "路灯不亮", "status": 20, "registered_at": "2026-03-01T09:30:00",
                    "deadline_on": "2026-03-15", "latitude": 31.3, "supervised": True},
-        "base": {"title": 0, "status": 4}, "hlc": "1700000000000-00000-dev", "schema_version": SCHEMA_VERSION,
+        "base": {"title": 0, "status": 4}, "hlc": f"1700000000000-00000-{device}", "schema_version": SCHEMA_VERSION,
     }
     raw.update(overrides)
     return raw

@@ -139,16 +139,17 @@ def _register_page(shell: Shell, status_bar: SyncStatusBar, printer: Printer, on
 
     ctx, runner = shell.context, shell.runner
     panel = HouseholdPanel(ctx, runner, shell.dialogs, shell.forms or RegisterForms(), on_error, language, printer)
-    roster = _roster_tools(shell, on_error, lambda _result: status_bar.refresh())
+    roster = _roster_tools(shell, on_error, lambda _result: status_bar.refresh(), language)
     register = RegisterPage(ctx.register, panel, runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS),
                             settings=shell.settings, roster=roster)
     return register
 
 
-def _roster_tools(shell: Shell, on_error: Callable, on_imported: Callable | None = None):
+def _roster_tools(shell: Shell, on_error: Callable, on_imported: Callable | None = None, language: str = "zh_CN"):
     from ui.roster.tools import RosterTools
 
-    return RosterTools(shell.context, shell.runner, shell.dialogs, on_error, shell.documents_dir, on_imported)
+    return RosterTools(shell.context, shell.runner, shell.dialogs, on_error, shell.documents_dir, on_imported,
+                       language)
 
 
 def _task_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.codes import CodeBook
 from app.errors import ValidationError
 from app.exchange.layout import EXCEL_EXACT_DIGITS, FIELD_HEADERS, RawRow
 from app.exchange.synonyms import CodeResolver
+from app.messages import text as catalogue_text
 from app.rules.contact import normalise_phone
 from app.rules.idnumber import parse_resident_id
 from app.rules.regions import household_no, in_scope, validate_household_no
@@ -30,13 +31,26 @@ CODED = {"gender": "gender", "ethnicity": "ethnicity", "relation_to_head": "rela
 MAX_LENGTH = {"name": 50, "head_name": 50, "current_address": 200, "household_address": 200, "hukou_address": 200,
               "notes": 1000}
 REQUIRED = ("household_no", "name", "relation_to_head", "id_number")
+_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+?\d{1,2}")
 
 
 @dataclass(frozen=True)
 class RowError:
+    """A problem at a row: a catalogue code and its parameters (app.messages), so the preview reads
+    in the user's language; the column is named as the clerk headed it."""
+
     row: int  # the row number Excel shows; 0 for a problem with the whole file
-    column: str  # the column as the clerk headed it
-    message: str
+    column: str
+    code: str
+    params: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def message(self) -> str:
+        """In Chinese: the error workbook goes back to the village."""
+        return catalogue_text(self.code, "zh_CN", **self.params)
+
+    def text(self, lang: str) -> str:
+        return catalogue_text(self.code, lang, **self.params)
 
 
 @dataclass
@@ -92,19 +106,22 @@ class RowChecker:
         errors: list[RowError] = []
         values: dict = {}
 
-        def fail(name: str, message: str) -> None:
-            errors.append(RowError(raw.row, self.labels[name], message))
+        def fail(name: str, code: str, **params) -> None:
+            errors.append(RowError(raw.row, self.labels[name], code, params))
 
         for name in REQUIRED:
             if name in raw.values and not raw.values[name]:
-                fail(name, f"{self.labels[name]}不能为空")
+                fail(name, "required", label=self.labels[name])
         for name, text in raw.values.items():
             if not text:
                 continue
             if name in ("id_number", "household_no", "phone") and name in raw.numeric \
                     and len(text) > EXCEL_EXACT_DIGITS:
-                fail(name, f"{self.labels[name]}被Excel存成了数字，只保留了前15位（{text[:15]}…），"
-                           "末尾数字已丢失；请把该列设为文本格式后重新录入完整号码")
+                fail(name, "roster_excel_number", label=self.labels[name], kept=text[:15])
+                continue
+            if name in ("id_number", "household_no", "phone") and _SCIENTIFIC.fullmatch(text):
+                # A CSV saved from Excel keeps what the cell showed: 1.10101E+17
+                fail(name, "roster_excel_scientific", label=self.labels[name], shown=text)
                 continue
             self._check_cell(name, text, values, raw.row, fail)
         self._cross_check_id(values, raw.values, fail)
@@ -117,22 +134,22 @@ class RowChecker:
             code = self.resolver.resolve(CODED[name], text)
             if code is None:
                 self.unknown_values[(label, text)].append(row)
-                fail(name, f"“{text}”不是有效的{label}，请从代码表中选择")
+                fail(name, "roster_unknown_value", label=label, value=text)
             values[name] = code
         elif name == "id_number":
             self._check_id(text, label, values, fail)
         elif name == "household_no":
             local = _local_number(text)
             if local is not None and self.village is None:
-                fail(name, f"{label}“{text}”是村里的户号：导入时请选择所属村（社区），按村代码补全为18位户编号")
+                fail(name, "roster_local_household_no", label=label, value=text)
                 return
             try:
                 values[name] = household_no(self.village, *local) if local else validate_household_no(text)
             except ValidationError as error:
-                fail(name, error.message())
+                fail(name, error.code, **error.params)
                 return
             if not in_scope(self.scope, values[name][:12]):
-                fail(name, "户编号不在您负责的区域内")
+                fail(name, "roster_household_out_of_scope", label=label)
         elif name == "phone":
             self._check_phone(text, label, values, fail)
         elif name == "birth_date":
@@ -142,29 +159,29 @@ class RowChecker:
         elif name == "head_name":
             return
         elif len(text) > MAX_LENGTH.get(name, 200):
-            fail(name, f"{label}不能超过{MAX_LENGTH.get(name, 200)}个字符")
+            fail(name, "too_long", label=label, max=MAX_LENGTH.get(name, 200))
         else:
             values[name] = text
 
     @staticmethod
     def _check_phone(text: str, label: str, values: dict, fail) -> None:
         if "*" in text:
-            fail("phone", f"{label}为脱敏值（含*），请填写完整号码")
+            fail("phone", "roster_masked_value", label=label)
             return
         try:
             values["phone"] = normalise_phone(text)
         except ValidationError as error:
-            fail("phone", error.message())
+            fail("phone", error.code, **error.params)
 
     def _check_id(self, text: str, label: str, values: dict, fail) -> None:
         if "*" in text:
-            fail("id_number", f"{label}为脱敏值（含*），请填写完整号码")
+            fail("id_number", "roster_masked_value", label=label)
             return
         values["_id_text"] = re.sub(r"\s+", "", text).upper()
         try:
             resident = parse_resident_id(text, self.today)
         except ValidationError as error:
-            fail("id_number", error.message())
+            fail("id_number", error.code, **error.params)
             return
         values["id_number"] = resident.number
         values["_resident"] = resident
@@ -174,15 +191,16 @@ class RowChecker:
         birth_text = values.pop("_birth_text", "")
         birth = parse_date(birth_text) if birth_text else None
         if birth_text and birth is None and _year_month(birth_text) is None:
-            fail("birth_date", f"“{birth_text}”不是有效日期，请写成 1980-01-31")
+            fail("birth_date", "roster_bad_date", value=birth_text)
         if resident is None:
             return
         if values.get("gender") in ("1", "2") and values["gender"] != resident.gender:
-            fail("gender", f"{self.labels['gender']}与{self.labels['id_number']}不符")
+            fail("gender", "roster_differs_from_id", label=self.labels["gender"], id_label=self.labels["id_number"])
         month = _year_month(birth_text) if birth_text and birth is None else None
         if (birth and birth != resident.birth_date) or \
                 (month and month != (resident.birth_date.year, resident.birth_date.month)):
-            fail("birth_date", f"{self.labels['birth_date']}与{self.labels['id_number']}不符")
+            fail("birth_date", "roster_differs_from_id", label=self.labels["birth_date"],
+                 id_label=self.labels["id_number"])
         values["gender"] = values.get("gender") or resident.gender
         values["birth_date"] = resident.birth_date
 
@@ -198,8 +216,8 @@ def check_households(drafts: list[Draft], labels: dict[str, str], existing_heads
         number = d.values.get("id_number") or d.values.get("_id_text")
         if number:
             if number in seen_ids:
-                d.errors.append(RowError(d.row, labels["id_number"],
-                                         f"与第{seen_ids[number]}行的{labels['id_number']}重复"))
+                d.errors.append(RowError(d.row, labels["id_number"], "roster_duplicate_id",
+                                         {"row": seen_ids[number], "label": labels["id_number"]}))
             seen_ids.setdefault(number, d.row)
         if d.household_no:
             households[d.household_no].append(d)
@@ -211,16 +229,16 @@ def _check_one_household(members: list[Draft], labels: dict[str, str], registere
     heads = [d for d in members if d.is_head]
     first = members[0]
     if not heads and registered_head is None:
-        first.errors.append(RowError(first.row, labels["relation_to_head"],
-                                     "该户没有户主：同一户应有一人的与户主关系为“户主”"))
+        first.errors.append(RowError(first.row, labels["relation_to_head"], "roster_no_head"))
     for extra in heads[1:]:
-        extra.errors.append(RowError(extra.row, labels["relation_to_head"],
-                                     f"同一户只能有一位户主（第{heads[0].row}行已是户主）"))
+        extra.errors.append(RowError(extra.row, labels["relation_to_head"], "roster_second_head",
+                                     {"row": heads[0].row}))
     addressed = [d for d in members if d.values.get("household_address")]
     for d in addressed[1:]:
         if d.values["household_address"] != addressed[0].values["household_address"]:
-            d.errors.append(RowError(d.row, labels["household_address"], f"同一户的{labels['household_address']}不一致"
-                                     f"（第{addressed[0].row}行为“{addressed[0].values['household_address']}”）"))
+            d.errors.append(RowError(d.row, labels["household_address"], "roster_household_differs",
+                                     {"label": labels["household_address"], "row": addressed[0].row,
+                                      "value": addressed[0].values["household_address"]}))
     head_name = heads[0].values.get("name") if heads else registered_head
     if head_name is None:
         named = [d for d in members if d.head_name]
@@ -228,5 +246,5 @@ def _check_one_household(members: list[Draft], labels: dict[str, str], registere
             head_name = named[0].head_name
     for d in members:
         if d.head_name and head_name and d.head_name != head_name:
-            where = f"第{heads[0].row}行户主为" if heads else "系统中户主为"
-            d.errors.append(RowError(d.row, labels["head_name"], f"同一户的户主姓名不一致（{where}“{head_name}”）"))
+            code, params = ("roster_head_name_row", {"row": heads[0].row}) if heads else ("roster_head_name_register", {})
+            d.errors.append(RowError(d.row, labels["head_name"], code, {**params, "name": head_name}))

@@ -51,7 +51,7 @@ class PlannedChange:
     household_no: str
     name: str
     fields: tuple[FieldChange, ...] = ()
-    problems: tuple[str, ...] = ()
+    problems: tuple[RowError, ...] = ()  # each with .message (Chinese) and .text(lang)
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,8 @@ def _moved_people(drafts: list[Draft], register: _Register, labels: dict[str, st
         person = register.persons.get(d.values.get("id_number"))
         current = register.number_of.get(person.household_id) if person else None
         if person and d.household_no and current != d.household_no:
-            where = f"户{current}" if current else "系统中（未分户）"
-            d.errors.append(RowError(d.row, labels["id_number"], f"该人员已登记在{where}，如需迁户请在系统中办理"))
+            d.errors.append(RowError(d.row, labels["id_number"], "roster_registered_elsewhere", {"number": current})
+                            if current else RowError(d.row, labels["id_number"], "roster_registered_unassigned"))
 
 
 def _resolve_grids(drafts: list[Draft], register: _Register, labels: dict[str, str]) -> None:
@@ -132,7 +132,7 @@ def _resolve_grids(drafts: list[Draft], register: _Register, labels: dict[str, s
         village = d.household_no[:12]
         code = text if text in register.grids and text.startswith(village) else by_name.get((village, text))
         if code is None:
-            d.errors.append(RowError(d.row, labels["grid_code"], f"“{text}”不是本村（社区）的网格"))
+            d.errors.append(RowError(d.row, labels["grid_code"], "roster_unknown_grid", {"value": text}))
             d.values.pop("grid_code")
         else:
             d.values["grid_code"] = code
@@ -197,7 +197,7 @@ def plan_import(session: Session, rows: list[RawRow], codes: CodeBook, today: dt
     `village`: the village a roster with the village's own short 户号 (12, 3-12) belongs to."""
     labels = {**FIELD_HEADERS, **(labels or {})}
     if not rows:
-        return ImportPlan((RowError(0, "", "表中没有数据行"),), (), ())
+        return ImportPlan((RowError(0, "", "roster_no_rows"),), (), ())
     checker = RowChecker(codes, today, scope, labels, village)
     drafts = [checker.check(raw) for raw in rows]
     for d in drafts:
@@ -220,8 +220,8 @@ def _plan(drafts: list[Draft], register: _Register, planner: _Planner, checker: 
         if number in bad:
             first_bad = next((d.row for d in members if d.errors), 0)
             changes += [PlannedChange(d.row, "person", "错误", number, d.values.get("name", ""), (),
-                                      tuple(e.message for e in d.errors)
-                                      or (f"同户第{first_bad}行有问题，整户暂不导入",)) for d in members]
+                                      tuple(d.errors) or (RowError(d.row, "", "roster_household_skipped",
+                                                                   {"row": first_bad}),)) for d in members]
             continue
         write, change = planner.household(number, members)
         household_writes.append(write)

@@ -63,7 +63,7 @@ class ImportPreview:
     digest: str  # pass back to confirm_roster: the file confirmed is the file previewed
     mapping: dict[int, str]
     errors: tuple[RowError, ...]
-    warnings: tuple[str, ...]
+    warnings: tuple[RowError, ...]  # notes about the whole file (encoding, footer, filled cells)
     changes: tuple[PlannedChange, ...]
     households_new: int
     households_updated: int
@@ -112,7 +112,7 @@ def file_digest(path: Path) -> str:
         raise RosterFileError("roster_unreadable") from error
 
 
-def _preview(digest: str, mapping: dict[int, str], plan: ImportPlan, warnings: tuple[str, ...]) -> ImportPreview:
+def _preview(digest: str, mapping: dict[int, str], plan: ImportPlan, warnings: tuple) -> ImportPreview:
     error_rows = tuple(sorted(c.row for c in plan.changes if c.action == "错误"))
     return ImportPreview(
         digest, mapping, plan.errors, warnings + plan.warnings, plan.changes,
@@ -162,7 +162,7 @@ class ExchangeService(ServiceBase):
 
     def _plan(self, session, path: Path, mapping: dict[int, str] | None, sheet: str | None,
               progress: Progress, village: str | None = None
-              ) -> tuple[ImportPlan, dict[int, str], tuple[str, ...], RosterLayout]:
+              ) -> tuple[ImportPlan, dict[int, str], tuple[RowError, ...], RosterLayout]:
         if village is not None:
             self._check_scope(village)
         progress("read", 0, 3)
@@ -266,13 +266,14 @@ class ExchangeService(ServiceBase):
                                 [row["_id"] for row in rows], reveal=reveal, sheet_name=SHEET_NAME)
 
 
-def _warnings(grid: SheetGrid, footers: int, rows) -> tuple[str, ...]:
+def _warnings(grid: SheetGrid, footers: int, rows) -> tuple[RowError, ...]:
+    """Notes for the preview (row 0: the whole file), in the catalogue like the problems."""
     out = []
     if grid.encoding:
-        out.append(f"按 {grid.encoding} 编码读取")
+        out.append(RowError(0, "", "roster_read_as", {"encoding": grid.encoding}))
     if footers:
-        out.append(f"已跳过表尾{footers}行（合计、制表人、填报日期等）")
+        out.append(RowError(0, "", "roster_footer_skipped", {"count": footers}))
     filled = sum(1 for r in rows if r.filled)
     if filled:
-        out.append(f"{filled}行的户编号/户主姓名按同户上一行（或合并单元格）补齐")
+        out.append(RowError(0, "", "roster_filled_down", {"count": filled}))
     return tuple(out)

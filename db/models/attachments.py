@@ -16,6 +16,7 @@ from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, SyncedMixin
+from db.fields import refers
 
 # The records a file may be attached to (entity name on the wire -> what the UI calls it).
 ATTACHMENT_OWNERS = ("case", "case_log", "task_feedback", "household", "person")
@@ -27,7 +28,7 @@ class Attachment(SyncedMixin, Base):
     __sync_kind__ = "record"
 
     owner_entity: Mapped[str] = mapped_column(String(30))
-    owner_id: Mapped[str] = mapped_column(String(36))
+    owner_id: Mapped[str] = mapped_column(String(36), info=refers(*ATTACHMENT_OWNERS, by="owner_entity"))
     region_code: Mapped[str] = mapped_column(String(12), index=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)

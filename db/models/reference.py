@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, SyncedMixin
+from db.fields import declare
 
 
 class CodeEntry(SyncedMixin, Base):
@@ -19,6 +20,7 @@ class CodeEntry(SyncedMixin, Base):
     __tablename__ = "code_entries"
     __sync_entity__ = "code_entry"
     __sync_kind__ = "record"
+    __sync_id_versions__ = (5, 7)  # uuid5 of its content, or a new UUIDv7
     __sync_scope_columns__ = ("scope_prefix",)
 
     table: Mapped[str] = mapped_column(String(30))
@@ -26,7 +28,7 @@ class CodeEntry(SyncedMixin, Base):
     label_zh: Mapped[str] = mapped_column(String(100))
     label_en: Mapped[str] = mapped_column(String(100), default="")
     parent_code: Mapped[str | None] = mapped_column(String(20))
-    scope_prefix: Mapped[str] = mapped_column(String(15), default="")
+    scope_prefix: Mapped[str] = mapped_column(String(15), default="", info=declare(format="region"))
     attrs: Mapped[dict] = mapped_column(JSON, default=dict)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -49,4 +51,4 @@ class AuditEntry(SyncedMixin, Base):
     entity: Mapped[str] = mapped_column(String(30), default="")
     record_ids: Mapped[list] = mapped_column(JSON, default=list)
     reason: Mapped[str] = mapped_column(Text, default="")
-    region_code: Mapped[str] = mapped_column(String(12), index=True, default="")
+    region_code: Mapped[str] = mapped_column(String(12), index=True, default="", info=declare(format="region"))

@@ -8,6 +8,7 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, DuplicateKey, SyncedMixin
+from db.fields import declare, refers
 
 _DEFERRED = {"deferrable": True, "initially": "DEFERRED"}
 
@@ -32,19 +33,19 @@ class Household(SyncedMixin, Base):
     __sync_entity__ = "household"
     __sync_kind__ = "record"
 
-    household_no: Mapped[str] = mapped_column(String(18), index=True)
-    region_code: Mapped[str] = mapped_column(String(12), index=True)
-    grid_code: Mapped[str | None] = mapped_column(String(15), index=True)
+    household_no: Mapped[str] = mapped_column(String(18), index=True, info=declare(format="household_no"))
+    region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="village"))
+    grid_code: Mapped[str | None] = mapped_column(String(15), index=True, info=declare(format="grid"))
     household_kind: Mapped[str] = mapped_column(String(1), default="1")  # 1 家庭户, 2 集体户
     # 户口类型 since the 2014 户籍 reform: 3 居民户口 (9 其他); the abolished 1 非农业 / 2 农业 stay
     # in the code table, inactive, for old printouts (client and server migrations map them to 3).
     hukou_type: Mapped[str] = mapped_column(String(1), default="3")
     address: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str | None] = mapped_column(String(30))
-    head_person_id: Mapped[str | None] = mapped_column(String(36))
+    head_person_id: Mapped[str | None] = mapped_column(String(36), info=refers("person", forward=True))
     last_visit_on: Mapped[dt.date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
-    merged_into: Mapped[str | None] = mapped_column(String(36))
+    merged_into: Mapped[str | None] = mapped_column(String(36), info=refers("household"))
 
 
 def _person_search_keys(row: dict) -> dict[str, str]:
@@ -66,10 +67,10 @@ class Person(SyncedMixin, Base):
     __sync_derive__ = staticmethod(_person_search_keys)
 
     household_id: Mapped[str | None] = mapped_column(
-        ForeignKey("households.id", **_DEFERRED), index=True
+        ForeignKey("households.id", **_DEFERRED), index=True, info=refers("household")
     )
-    region_code: Mapped[str] = mapped_column(String(12), index=True)
-    grid_code: Mapped[str | None] = mapped_column(String(15))
+    region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="village"))
+    grid_code: Mapped[str | None] = mapped_column(String(15), info=declare(format="grid"))
     name: Mapped[str] = mapped_column(String(50))
     id_type: Mapped[str] = mapped_column(String(2), default="01")  # 01 居民身份证 …
     id_number: Mapped[str | None] = mapped_column(String(32), index=True)
@@ -92,11 +93,11 @@ class Person(SyncedMixin, Base):
     moved_out_to: Mapped[str] = mapped_column(String(100), default="")
     died_on: Mapped[dt.date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
-    merged_into: Mapped[str | None] = mapped_column(String(36))
+    merged_into: Mapped[str | None] = mapped_column(String(36), info=refers("person"))
     # Derived search keys (kept in step by db.search_keys on every flush; never on the wire).
-    search_initials: Mapped[str] = mapped_column(String(60), default="", info={"sync": False})
-    search_id_rev: Mapped[str] = mapped_column(String(32), default="", info={"sync": False})
-    search_phone_rev: Mapped[str] = mapped_column(String(30), default="", info={"sync": False})
+    search_initials: Mapped[str] = mapped_column(String(60), default="", info=declare(sync=False))
+    search_id_rev: Mapped[str] = mapped_column(String(32), default="", info=declare(sync=False))
+    search_phone_rev: Mapped[str] = mapped_column(String(30), default="", info=declare(sync=False))
 
     __table_args__ = (
         Index("ix_persons_region_initials", "region_code", "search_initials"),
@@ -115,11 +116,13 @@ class TagAssignment(SyncedMixin, Base):
     __tablename__ = "tag_assignments"
     __sync_entity__ = "tag_assignment"
     __sync_kind__ = "set_element"
+    __sync_id_versions__ = (5, 7)  # uuid5 of its content, or a new UUIDv7
 
-    subject_type: Mapped[str] = mapped_column(String(10))  # "person" | "household"
-    subject_id: Mapped[str] = mapped_column(String(36), index=True)
+    subject_type: Mapped[str] = mapped_column(String(10), info=declare(format="subject_type"))
+    subject_id: Mapped[str] = mapped_column(String(36), index=True,
+                                            info=refers("person", "household", by="subject_type"))
     tag_code: Mapped[str] = mapped_column(String(20), index=True)
-    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="village"))
     start_on: Mapped[dt.date | None] = mapped_column(Date)
     end_on: Mapped[dt.date | None] = mapped_column(Date)
 
@@ -131,8 +134,9 @@ class Visit(SyncedMixin, Base):
     __sync_entity__ = "visit"
     __sync_kind__ = "append_only"
 
-    household_id: Mapped[str] = mapped_column(ForeignKey("households.id", **_DEFERRED), index=True)
-    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id", **_DEFERRED), index=True,
+                                              info=refers("household"))
+    region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="village"))
     visited_on: Mapped[dt.date] = mapped_column(Date)
     visitor: Mapped[str] = mapped_column(String(50))
     kind: Mapped[str] = mapped_column(String(2), default="1")  # 1 入户, 2 电话, 3 集中

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, SyncedMixin
+from db.fields import declare, refers
 
 _DEFERRED = {"deferrable": True, "initially": "DEFERRED"}
 
@@ -29,7 +30,7 @@ class Task(SyncedMixin, Base):
     priority: Mapped[int] = mapped_column(Integer, default=2)  # 1 紧急, 2 一般, 3 低
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime)
     due_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
-    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
     requested_fields: Mapped[list] = mapped_column(JSON, default=list)
     issued_by: Mapped[str] = mapped_column(String(50), default="")
 
@@ -43,10 +44,11 @@ class TaskTarget(SyncedMixin, Base):
     # 10 未接收, 20 进行中, 30 已完成, 40 已退回: 已退回 ranks with 已完成 (both end the township's part)
     __sync_status_rank__ = {"10": 1, "20": 2, "30": 3, "40": 3}
 
-    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", **_DEFERRED), index=True)
-    region_code: Mapped[str] = mapped_column(String(12), index=True)
-    status: Mapped[str] = mapped_column(String(2), default="10", info={"sync": "status"})
-    assigned_region_code: Mapped[str | None] = mapped_column(String(12))
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", **_DEFERRED), index=True,
+                                         info=refers("task", scope="read"))
+    region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
+    status: Mapped[str] = mapped_column(String(2), default="10", info=declare(sync="status"))
+    assigned_region_code: Mapped[str | None] = mapped_column(String(12), info=declare(format="region"))
     assignee: Mapped[str | None] = mapped_column(String(50))
     accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -60,10 +62,12 @@ class TaskLink(SyncedMixin, Base):
     __tablename__ = "task_links"
     __sync_entity__ = "task_link"
     __sync_kind__ = "record"
+    __sync_id_versions__ = (5, 7)  # uuid5 of its content, or a new UUIDv7
 
-    target_id: Mapped[str] = mapped_column(ForeignKey("task_targets.id", **_DEFERRED), index=True)
-    household_id: Mapped[str] = mapped_column(String(36), index=True)
-    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    target_id: Mapped[str] = mapped_column(ForeignKey("task_targets.id", **_DEFERRED), index=True,
+                                           info=refers("task_target", scope="read"))
+    household_id: Mapped[str] = mapped_column(String(36), index=True, info=refers("household"))
+    region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
     handled: Mapped[bool] = mapped_column(Boolean, default=False)
     handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     handled_by: Mapped[str | None] = mapped_column(String(50))
@@ -76,8 +80,9 @@ class TaskFeedback(SyncedMixin, Base):
     __sync_entity__ = "task_feedback"
     __sync_kind__ = "append_only"
 
-    target_id: Mapped[str] = mapped_column(ForeignKey("task_targets.id", **_DEFERRED), index=True)
-    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    target_id: Mapped[str] = mapped_column(ForeignKey("task_targets.id", **_DEFERRED), index=True,
+                                           info=refers("task_target", scope="read"))
+    region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
     at: Mapped[dt.datetime] = mapped_column(DateTime)
     author: Mapped[str] = mapped_column(String(50))
     text: Mapped[str] = mapped_column(Text, default="")
@@ -102,15 +107,15 @@ class Case(SyncedMixin, Base):
     occurred_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     registered_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     place: Mapped[str] = mapped_column(String(200), default="")
-    region_code: Mapped[str] = mapped_column(String(12), index=True)
-    grid_code: Mapped[str | None] = mapped_column(String(15))
+    region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
+    grid_code: Mapped[str | None] = mapped_column(String(15), info=declare(format="grid"))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     reporter_name: Mapped[str] = mapped_column(String(50), default="")
     reporter_phone: Mapped[str | None] = mapped_column(String(30))
-    reporter_person_id: Mapped[str | None] = mapped_column(String(36))
+    reporter_person_id: Mapped[str | None] = mapped_column(String(36), info=refers("person"))
     deadline_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
-    status: Mapped[int] = mapped_column(Integer, default=10, index=True, info={"sync": "status"})
+    status: Mapped[int] = mapped_column(Integer, default=10, index=True, info=declare(sync="status"))
     supervised: Mapped[bool] = mapped_column(Boolean, default=False)  # 督办
     escalated_to: Mapped[str | None] = mapped_column(String(20), index=True)  # department code
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -121,7 +126,8 @@ class Case(SyncedMixin, Base):
     # 分派: the village (12) or grid (15) the case was dispatched to, and the named person there.
     dispatched_to: Mapped[str | None] = mapped_column(String(15))
     assignee: Mapped[str | None] = mapped_column(String(50))
-    repeat_of: Mapped[str | None] = mapped_column(String(36), index=True)  # 重复诉求: the original case
+    repeat_of: Mapped[str | None] = mapped_column(String(36), index=True,  # 重复诉求: the original case
+                                                     info=refers("case", scope="read"))
 
 
 class CaseParty(SyncedMixin, Base):
@@ -131,12 +137,13 @@ class CaseParty(SyncedMixin, Base):
     __sync_entity__ = "case_party"
     __sync_kind__ = "record"
 
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", **_DEFERRED), index=True)
-    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", **_DEFERRED), index=True,
+                                         info=refers("case"))
+    region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
     name: Mapped[str] = mapped_column(String(50))
     role: Mapped[str] = mapped_column(String(20), default="")
     phone: Mapped[str | None] = mapped_column(String(30))
-    person_id: Mapped[str | None] = mapped_column(String(36))
+    person_id: Mapped[str | None] = mapped_column(String(36), info=refers("person"))
 
 
 class CaseLogEntry(SyncedMixin, Base):
@@ -146,8 +153,9 @@ class CaseLogEntry(SyncedMixin, Base):
     __sync_entity__ = "case_log"
     __sync_kind__ = "append_only"
 
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", **_DEFERRED), index=True)
-    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", **_DEFERRED), index=True,
+                                         info=refers("case"))
+    region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
     at: Mapped[dt.datetime] = mapped_column(DateTime)
     actor: Mapped[str] = mapped_column(String(50))
     action: Mapped[str] = mapped_column(String(20))
@@ -163,8 +171,9 @@ class CaseWhistle(SyncedMixin, Base):
     __sync_entity__ = "case_whistle"
     __sync_kind__ = "record"
 
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", **_DEFERRED), index=True)
-    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", **_DEFERRED), index=True,
+                                         info=refers("case"))
+    region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
     department_code: Mapped[str] = mapped_column(String(20))
     summoned_at: Mapped[dt.datetime] = mapped_column(DateTime)
     arrived_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

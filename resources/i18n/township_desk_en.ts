@@ -1187,12 +1187,12 @@
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="201"/>
+        <location filename="../../ui/app.py" line="202"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="275"/>
+        <location filename="../../ui/app.py" line="276"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -1721,52 +1721,52 @@ Phone: %3</translation>
 <context>
     <name>PreviewTable</name>
     <message>
-        <location filename="../../ui/roster/views.py" line="76"/>
+        <location filename="../../ui/roster/views.py" line="77"/>
         <source>行号</source>
         <translation>Row</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="76"/>
+        <location filename="../../ui/roster/views.py" line="77"/>
         <source>结果</source>
         <translation>Result</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="76"/>
+        <location filename="../../ui/roster/views.py" line="77"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="76"/>
+        <location filename="../../ui/roster/views.py" line="77"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="77"/>
+        <location filename="../../ui/roster/views.py" line="78"/>
         <source>变化或问题</source>
         <translation>Changes or problems</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="87"/>
+        <location filename="../../ui/roster/views.py" line="88"/>
         <source>户</source>
         <translation>Household </translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="91"/>
+        <location filename="../../ui/roster/views.py" line="92"/>
         <source>新增</source>
         <translation>new</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="91"/>
+        <location filename="../../ui/roster/views.py" line="92"/>
         <source>更新</source>
         <translation>changed</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="91"/>
+        <location filename="../../ui/roster/views.py" line="92"/>
         <source>无变化</source>
         <translation>unchanged</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="92"/>
+        <location filename="../../ui/roster/views.py" line="93"/>
         <source>错误</source>
         <translation>error</translation>
     </message>
@@ -1976,67 +1976,97 @@ Phone: %3</translation>
 <context>
     <name>ReportsPage</name>
     <message>
-        <location filename="../../ui/reports/page.py" line="38"/>
+        <location filename="../../ui/reports/page.py" line="43"/>
         <source>工作概况</source>
         <translation>Work overview</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="40"/>
+        <location filename="../../ui/reports/page.py" line="45"/>
         <source>未完成任务</source>
         <translation>Open tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="40"/>
+        <location filename="../../ui/reports/page.py" line="45"/>
         <source>超期任务</source>
         <translation>Overdue tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="41"/>
+        <location filename="../../ui/reports/page.py" line="46"/>
         <source>在办事件</source>
         <translation>Open cases</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="41"/>
+        <location filename="../../ui/reports/page.py" line="46"/>
         <source>超期事件</source>
         <translation>Overdue cases</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="42"/>
+        <location filename="../../ui/reports/page.py" line="47"/>
         <source>已办结事件</source>
         <translation>Closed cases</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="53"/>
+        <location filename="../../ui/reports/page.py" line="60"/>
+        <source>本月</source>
+        <translation>This month</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="60"/>
+        <source>上月</source>
+        <translation>Last month</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="61"/>
+        <source>本季度</source>
+        <translation>This quarter</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="61"/>
+        <source>全部时间</source>
+        <translation>All time</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="62"/>
+        <source>自定义</source>
+        <translation>Custom</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="83"/>
         <source>打印</source>
         <translation>Print</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="54"/>
+        <location filename="../../ui/reports/page.py" line="84"/>
         <source>统计汇总表（本辖区，供上级检查）</source>
         <translation>Inspection summary (your area)</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="58"/>
+        <location filename="../../ui/reports/page.py" line="88"/>
         <source>导出该村全部户情登记表</source>
         <translation>Export all household cards of the village</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="65"/>
+        <location filename="../../ui/reports/page.py" line="94"/>
+        <source>统计期间</source>
+        <translation>Period</translation>
+    </message>
+    <message>
+        <location filename="../../ui/reports/page.py" line="96"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="66"/>
+        <location filename="../../ui/reports/page.py" line="97"/>
         <source>打印件带有水印（用户、时间、用途），每次打印均记入审计日志。</source>
         <translation>Prints carry a watermark (user, time, purpose); every print is recorded in the audit log.</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="94"/>
+        <location filename="../../ui/reports/page.py" line="127"/>
         <source>统计汇总表</source>
         <translation>Inspection summary</translation>
     </message>
     <message>
-        <location filename="../../ui/reports/page.py" line="102"/>
+        <location filename="../../ui/reports/page.py" line="136"/>
         <source>导出户情登记表</source>
         <translation>Export household cards</translation>
     </message>
@@ -2170,130 +2200,130 @@ Phone: %3</translation>
         <translation>Import roster</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="76"/>
+        <location filename="../../ui/roster/wizard.py" line="77"/>
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="77"/>
-        <location filename="../../ui/roster/wizard.py" line="160"/>
+        <location filename="../../ui/roster/wizard.py" line="78"/>
+        <location filename="../../ui/roster/wizard.py" line="161"/>
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="78"/>
+        <location filename="../../ui/roster/wizard.py" line="79"/>
         <source>导入</source>
         <translation>Import</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="79"/>
-        <location filename="../../ui/roster/wizard.py" line="162"/>
+        <location filename="../../ui/roster/wizard.py" line="80"/>
+        <location filename="../../ui/roster/wizard.py" line="163"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="95"/>
+        <location filename="../../ui/roster/wizard.py" line="96"/>
         <source>请选择村（社区）的花名册：Excel（xlsx、xls）、WPS 另存的 xlsx、ods 或 CSV 文件。表格上方的标题行、合并的户号单元格、表尾的合计和制表人都可以保留。</source>
         <translation>Choose a village&apos;s roster: Excel (xlsx, xls), an xlsx saved from WPS, ods or CSV. Title rows above the table, merged household cells and footer lines (totals, compiled by) may stay.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="98"/>
+        <location filename="../../ui/roster/wizard.py" line="99"/>
         <source>选择文件…</source>
         <translation>Choose file…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="119"/>
+        <location filename="../../ui/roster/wizard.py" line="120"/>
         <source>（户号已是18位户编号）</source>
         <translation>(household numbers are already 18-digit)</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="121"/>
+        <location filename="../../ui/roster/wizard.py" line="122"/>
         <source>户号只是村里的编号（如 12、3-12）时，所属村（社区）：</source>
-        <translation>If household numbers are the village's own (like 12, 3-12), the village:</translation>
+        <translation>If household numbers are the village&apos;s own (like 12, 3-12), the village:</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="135"/>
+        <location filename="../../ui/roster/wizard.py" line="136"/>
         <source>全部导入（仍有问题时不导入）</source>
         <translation>Import everything (not while problems remain)</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="136"/>
+        <location filename="../../ui/roster/wizard.py" line="137"/>
         <source>只导入没有问题的户，其余保存为问题行工作簿</source>
         <translation>Import only households without problems; save the rest as a workbook to fix</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="142"/>
+        <location filename="../../ui/roster/wizard.py" line="143"/>
         <source>保存问题行…</source>
         <translation>Save rows with problems…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="160"/>
+        <location filename="../../ui/roster/wizard.py" line="161"/>
         <source>预览</source>
         <translation>Preview</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="162"/>
+        <location filename="../../ui/roster/wizard.py" line="163"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="202"/>
+        <location filename="../../ui/roster/wizard.py" line="203"/>
         <source>选择花名册</source>
         <translation>Choose a roster</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="208"/>
+        <location filename="../../ui/roster/wizard.py" line="209"/>
         <source>正在读取 %1 …</source>
         <translation>Reading %1 …</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="219"/>
+        <location filename="../../ui/roster/wizard.py" line="220"/>
         <source>%1：工作表“%2”，表头在第 %3 行。</source>
         <translation>%1: sheet “%2”, header in row %3.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="226"/>
+        <location filename="../../ui/roster/wizard.py" line="227"/>
         <source>已按上次确认的对应关系填好。</source>
         <translation>Filled in with the mapping you confirmed last time.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="227"/>
+        <location filename="../../ui/roster/wizard.py" line="228"/>
         <source>已按列名自动对应，请核对；不导入的列选“（不导入）”。</source>
         <translation>Matched by column names; please check. Choose “(not imported)” for columns to leave out.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="229"/>
+        <location filename="../../ui/roster/wizard.py" line="230"/>
         <source>未导入的列：%1。</source>
         <translation> Columns not imported: %1.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="256"/>
+        <location filename="../../ui/roster/wizard.py" line="257"/>
         <source>新增 %1 户、%2 人；更新 %3 人；无变化 %4 条；问题 %5 处。</source>
         <translation>New: %1 households, %2 persons; changed: %3 persons; unchanged: %4; problems: %5.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="261"/>
+        <location filename="../../ui/roster/wizard.py" line="262"/>
         <source>无法对应的%1“%2”：第 %3 行</source>
         <translation>%1 value “%2” not recognised: rows %3</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="276"/>
-        <location filename="../../ui/roster/wizard.py" line="281"/>
+        <location filename="../../ui/roster/wizard.py" line="277"/>
+        <location filename="../../ui/roster/wizard.py" line="282"/>
         <source>保存问题行</source>
         <translation>Save rows with problems</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="282"/>
+        <location filename="../../ui/roster/wizard.py" line="283"/>
         <source>已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。</source>
         <translation>Saved %1 rows to %2. Fix them in Excel and import that file again.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="294"/>
+        <location filename="../../ui/roster/wizard.py" line="295"/>
         <source>导入完成：新增 %1 户、%2 人，更新 %3 人，写入 %4 条记录。</source>
         <translation>Imported: %1 new households, %2 new persons, %3 persons changed, %4 records written.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="298"/>
+        <location filename="../../ui/roster/wizard.py" line="299"/>
         <source>有问题的 %1 户未导入，请保存问题行改正后再导入。</source>
         <translation> %1 households with problems were not imported; save the rows with problems, fix and import them.</translation>
     </message>

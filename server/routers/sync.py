@@ -30,10 +30,12 @@ from sqlalchemy.orm import Session
 
 from server import bundles
 from server.deps import Principal, db_session, principal, schema_version, settings_of
-from server.errors import ApiError
+from server.errors import ApiError, request_lang
 from server.snapshot import parse_position, snapshot_images, snapshot_rows
 from server.store.numbering import CURSOR_KEY, current_cursor
 from server.sync_service import pull_page, push_batch, snapshot_chunks
+from sync.merge import ChangeResult
+from sync.messages import change_message
 
 router = APIRouter(prefix="/sync", tags=["sync"], dependencies=[Depends(schema_version)])
 
@@ -49,6 +51,7 @@ class ChangeAnswer(BaseModel):
     code: str | None = None
     message: str | None = None
     expected_seq: int | None = None
+    field: str | None = None
 
 
 class PushAnswer(BaseModel):
@@ -83,9 +86,21 @@ def push(body: PushRequest, request: Request, who: Principal = Depends(principal
     limit = settings_of(request).max_batch
     if len(body.changes) > limit:
         raise ApiError(413, "batch_too_large", limit=limit)
-    results = push_batch(session, who, body.changes, version)
+    results = push_batch(session, who, body.changes, settings_of(request).duplicate_alarm_per_day,
+                         version=version)
     session.commit()
-    return _json({"results": [r.to_json() for r in results]})
+    lang = request_lang(request)
+    return _json({"results": [_answer(r, lang) for r in results]})
+
+
+def _answer(result: ChangeResult, lang: str) -> dict:
+    """A change's answer with its message in the request's language (the stored text is Chinese)."""
+    out = result.to_json()
+    if lang != "zh" and result.code:
+        text = change_message(result.code, lang, **(result.params or {"field": result.field or ""}))
+        if text:
+            out["message"] = text
+    return out
 
 
 @router.get("/pull", response_model=PageOut)

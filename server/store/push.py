@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -46,6 +47,8 @@ from sync.merge import (
     scope_region,
 )
 from sync.wire import Change, WireError, decode_value, parse_change
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclasses.dataclass
@@ -377,7 +380,8 @@ def _review_row(review, change: Change, seq: int, region: str, now: dt.datetime)
     winner, loser = review.winner, review.loser
     return dict(
         id=new_id(), kind=review.kind, state="open", entity=change.entity, record_id=change.record_id,
-        field=review.field, related_record_id=review.related_record_id, region_code=region,
+        field=review.field, related_record_id=review.related_record_id,
+        region_code=region if review.region_code is None else review.region_code,
         change_id=change.change_id, server_seq=seq, winner_value=review.winner_value,
         winner_device=winner.device if winner else None, winner_user=winner.user if winner else None,
         winner_hlc=winner.hlc if winner else None, loser_value=review.loser_value,
@@ -404,14 +408,15 @@ def _touch_counter(session: Session) -> None:
 def _remember_invalid(store: SqlMergeStore, raw: Any, device_id: str, error: WireError) -> ChangeResult:
     """Answer a malformed change; remember it when it is well-formed enough to be retried by id."""
     change_id = raw.get("change_id") if isinstance(raw, dict) else None
-    result = ChangeResult(change_id or "", "rejected", code=error.code, message=error.message)
+    storable_id = isinstance(change_id, str) and _UUID.fullmatch(change_id) is not None
+    result = ChangeResult(change_id if storable_id else "", "rejected", code=error.code, message=error.message,
+                          field=error.field, params=error.params)
     seq = raw.get("device_seq") if isinstance(raw, dict) else None
-    storable_id = isinstance(change_id, str) and 0 < len(change_id) <= 36
     if isinstance(seq, int) and not isinstance(seq, bool) and storable_id:
         expected = store.last_device_seq(device_id) + 1
         if seq == expected and store.answered(change_id) is None:
-            stub = Change(change_id, device_id, seq, str(raw.get("entity")), "", "upsert",
-                          hlc=str(raw.get("hlc")))
+            stub = Change(change_id, device_id, seq, str(raw.get("entity"))[:30], "", "upsert",
+                          hlc=str(raw.get("hlc"))[:60])
             store.remember(stub, result)
     return result
 
@@ -430,12 +435,15 @@ def parse_one(raw: Any, device_id: str) -> tuple[Change | WireError, dict[str, A
 
 def push(session: Session, device_id: str, user: str, changes: list[dict[str, Any]], now_ms: int,
          may_write: Callable[[str, str], bool] = lambda _e, _r: True, *,
-         parsed: list[Change | WireError] | None = None, finish: bool = True) -> list[ChangeResult]:
+         parsed: list[Change | WireError] | None = None, finish: bool = True,
+         context: PushContext | None = None) -> list[ChangeResult]:
     """Merge a batch of wire changes from `device_id` (authenticated as `user`) and answer each.
     The caller commits. With `finish=False` the answers carry provisional sequence numbers until the
-    caller's `SqlMergeStore.of(session).finish()` (several pushes in one transaction, numbered once)."""
+    caller's `SqlMergeStore.of(session).finish()` (several pushes in one transaction, numbered once).
+    `context` brings the caller's own checks (sync.merge.PushContext); `may_write` replaces its rule."""
     store = SqlMergeStore.of(session, dt.datetime.fromtimestamp(now_ms / 1000, dt.UTC).replace(tzinfo=None))
-    ctx = PushContext(user=user, now_ms=now_ms, may_write=may_write)
+    ctx = dataclasses.replace(context or PushContext(user=user, now_ms=now_ms), user=user, now_ms=now_ms,
+                              may_write=may_write)
     if parsed is None:
         parsed = [parse_one(raw, device_id)[0] for raw in changes]
     store.begin(device_id, [c for c in parsed if isinstance(c, Change)])

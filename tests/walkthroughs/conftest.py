@@ -10,6 +10,7 @@ a second grid (…002) so grid scope has something to tell apart."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -19,10 +20,11 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from app.client.startup import ClientServices, open_client
+from app.codes import set_display_language
 from app.enrolment import SecretStore
 from app.sync_service import client_sync
 from db.engine import open_local, session_factory
-from db.models import Household, Person, Region
+from db.models import Household, Person, Region, Task, TaskTarget
 from demo import DEMO_TOWNSHIP, generate_township
 from server.adopt import adopt_unversioned
 from tests.client_sync_support import MemoryKeyring
@@ -53,9 +55,13 @@ class Township:
             return list(s.scalars(select(Household.household_no).where(
                 Household.grid_code == grid, Household.deleted.is_(False)).order_by(Household.household_no)))
 
-    def person(self, **where) -> Person:
+    def person(self, head: bool | None = None, **where) -> Person:
+        """A live person with an ID number matching `where` (head: only heads / never heads)."""
         with self.server.session() as s:
-            query = select(Person).where(Person.deleted.is_(False), Person.id_number.is_not(None))
+            query = select(Person).where(Person.deleted.is_(False), Person.id_number.is_not(None),
+                                         Person.merged_into.is_(None))
+            if head is not None:
+                query = query.where((Person.relation_to_head == "02") if head else (Person.relation_to_head != "02"))
             for field, value in where.items():
                 query = query.where(getattr(Person, field) == value)
             person = s.scalars(query.order_by(Person.id)).first()
@@ -78,6 +84,13 @@ def township(tmp_path_factory) -> Township:
                 household.grid_code = village + "002"
                 for person in s.scalars(select(Person).where(Person.household_id == household.id)):
                     person.grid_code = village + "002"
+            task = Task(task_no="RW2026120600001", title="核实独居老人住房安全", department_code="mz", kind="1",
+                        priority=2, issued_at=dt.datetime(2026, 12, 1, 9), due_at=dt.datetime(2026, 12, 31, 17),
+                        region_code=DEMO_TOWNSHIP + "000", requested_fields=[], issued_by="民政局")
+            s.add(task)
+            s.flush()
+            s.add(TaskTarget(task_id=task.id, region_code=DEMO_TOWNSHIP + "000", status="20", handled_count=0,
+                             total_count=0))
             s.commit()
             adopt_unversioned(s)
             s.commit()
@@ -91,10 +104,11 @@ class StepFailed(AssertionError):
 class Desktop:
     """One enrolled PC and its main window, driven like a user; `step(name)` wraps each step."""
 
-    def __init__(self, qtbot, township: Township, role: str, scope: str, shots: Path, language: str = "zh_CN"):
+    def __init__(self, qtbot, township: Township, role: str, scope: str, shots: Path, language: str = "zh_CN",
+                 department: str | None = None):
         self.qtbot, self.township, self.shots, self.language = qtbot, township, shots, language
         shots.mkdir(parents=True, exist_ok=True)
-        self.username = township.server.add_user(role, scope)
+        self.username = township.server.add_user(role, scope, department)
         path = shots.parent / f"{self.username}.db"
         store = SecretStore(MemoryKeyring())
         engine = open_local(path)
@@ -107,6 +121,7 @@ class Desktop:
         self.settings = opts.Settings.at_path(str(shots.parent / f"{self.username}.ini"))
         self.settings.set(opts.LANGUAGE, language)
         self._translators = i18n.install(QApplication.instance(), language) if language != "zh_CN" else []
+        set_display_language(language)  # code labels, as ui.app.run does at start
         use_cjk_font(QApplication.instance())
         self.window = build_main_window(Shell(self.context, ImmediateTaskRunner(), self.settings, self.dialogs,
                                               self.forms, self.services, documents_dir=shots.parent))
@@ -159,20 +174,33 @@ class Desktop:
         register.filters.flush()
         return register
 
+    def households_listed(self) -> list[str]:
+        """The household numbers the register's household list shows (every page), unfiltered."""
+        register = self.page("register")
+        register.filters.reset()
+        register.tabs.setCurrentWidget(register.household_view)
+        register.apply_filter(register.filters.current())
+        model = register.households
+        while model.canFetchMore():
+            model.fetchMore()
+        return sorted(model.row_at(i).household_no for i in range(model.rowCount()))
+
     def close(self) -> None:
         for translator in self._translators:
             QCoreApplication.removeTranslator(translator)
+        set_display_language("zh_CN")
         self.window.close()
         self.context.close()
 
 
 @pytest.fixture
 def desktop(qtbot, township, tmp_path):
-    """desktop(role, scope, language="zh_CN") -> a Desktop; closed after the test."""
+    """desktop(role, scope, language="zh_CN", name=None, department=None) -> a Desktop; closed after the test."""
     opened: list[Desktop] = []
 
-    def open_desktop(role: str, scope: str, language: str = "zh_CN", name: str | None = None) -> Desktop:
-        pc = Desktop(qtbot, township, role, scope, tmp_path / (name or role), language)
+    def open_desktop(role: str, scope: str, language: str = "zh_CN", name: str | None = None,
+                     department: str | None = None) -> Desktop:
+        pc = Desktop(qtbot, township, role, scope, tmp_path / (name or role), language, department)
         opened.append(pc)
         return pc
 

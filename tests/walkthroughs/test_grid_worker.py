@@ -28,10 +28,8 @@ def test_grid_worker_daily_round(desktop, township):
         assert dashboard.figures["persons"].value.text() != "0"
 
     with pc.step("户列表只有本网格"):
-        register = pc.page("register")
-        register.tabs.setCurrentWidget(register.household_view)
-        shown = [register.households.row_at(i).household_no for i in range(register.households.rowCount())]
-        assert sorted(shown) == mine and not set(shown) & set(others)
+        shown = pc.households_listed()
+        assert shown == mine and not set(shown) & set(others)
 
     person = township.person(grid_code=township.grid)
     with pc.step("拼音首字母查人"):

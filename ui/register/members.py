@@ -96,7 +96,7 @@ class MembersTab(_Tab):
         self.members = tuple(members)
         rows = [[m.name + (self.tr("（户主）") if m.is_head else ""), labels.code("relation_to_head", m.relation_to_head),
                  labels.code("gender", m.gender), m.birth_date.isoformat() if m.birth_date else "",
-                 m.id_number_masked, m.phone_masked, labels.code("person_status", m.status)] for m in self.members]
+                 m.id_number_masked, m.phone_masked, _status_text(labels, m)] for m in self.members]
         _fill(self.table, rows, [m.id for m in self.members])
         for row, member in enumerate(self.members):
             if member.id == focus_person:
@@ -267,3 +267,14 @@ class VisitsTab(_Tab):
         values = self.panel.forms.visit_input(self, self.panel.labels.options("visit_kind"), self.panel.today())
         if values:
             self._run(lambda: self.panel.context.households.add_visit(detail.household.id, **values))
+
+
+def _status_text(labels, member) -> str:
+    """人员状态 with its event: "迁出 2026-12-01 → 赤峰市红山区", "死亡 2026-03-02"."""
+    text = labels.code("person_status", member.status)
+    when = {"3": getattr(member, "moved_out_on", None), "4": getattr(member, "died_on", None)}.get(member.status)
+    if when:
+        text += f" {when.isoformat()}"
+    if member.status == "3" and getattr(member, "moved_out_to", ""):
+        text += f" → {member.moved_out_to}"
+    return text

@@ -70,8 +70,9 @@ class MappingTable(QTableWidget):
 class PreviewTable(QTableWidget):
     """行号 | 结果 | 户编号 | 姓名 | 变化或问题."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, language: str = "zh_CN") -> None:
         super().__init__(0, 5, parent)
+        self._language = language
         self.setObjectName("preview_table")
         self.setHorizontalHeaderLabels([self.tr("行号"), self.tr("结果"), self.tr("户编号"), self.tr("姓名"),
                                         self.tr("变化或问题")])
@@ -85,7 +86,7 @@ class PreviewTable(QTableWidget):
         self.setRowCount(len(shown))
         for row, change in enumerate(shown):
             what = self.tr("户") if change.entity == "household" else ""
-            detail = "；".join(change.problems) if change.problems else \
+            detail = "；".join(p.text(self._language) for p in change.problems) if change.problems else \
                 "；".join(f"{f.label}：{f.old or self.tr('（空）')} → {f.new}" for f in change.fields)
             color = ACTION_COLORS.get(change.action)
             action = {"新增": self.tr("新增"), "更新": self.tr("更新"), "无变化": self.tr("无变化"),

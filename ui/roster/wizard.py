@@ -44,13 +44,14 @@ class RosterImportWizard(QDialog):
     imported = Signal(object)  # the ImportResult, after a successful apply
 
     def __init__(self, service, runner, dialogs, on_error, documents_dir: Path, parent: QWidget | None = None,
-                 villages=None) -> None:
+                 villages=None, language: str = "zh_CN") -> None:
         super().__init__(parent)
         self.setObjectName("roster_wizard")
         self.setWindowTitle(self.tr("导入花名册"))
         self.resize(980, 620)
         self._service, self._runner, self._dialogs, self._on_error = service, runner, dialogs, on_error
         self._documents_dir = documents_dir
+        self._language = language
         self._villages = villages  # () -> [RegionOption]: for rosters numbering households 1, 2, 3-12 …
         self._job = 0  # results of older jobs (or of a cancelled wizard) are dropped
         self.path: Path | None = None
@@ -131,7 +132,7 @@ class RosterImportWizard(QDialog):
         page = QWidget()
         self.summary = QLabel()
         self.summary.setWordWrap(True)
-        self.preview_table = PreviewTable()
+        self.preview_table = PreviewTable(language=self._language)
         self.all_or_nothing = QRadioButton(self.tr("全部导入（仍有问题时不导入）"))
         self.valid_only = QRadioButton(self.tr("只导入没有问题的户，其余保存为问题行工作簿"))
         self.all_or_nothing.setChecked(True)
@@ -261,7 +262,7 @@ class RosterImportWizard(QDialog):
             text += "\n" + self.tr("无法对应的%1“%2”：第 %3 行").replace("%1", column).replace("%2", value) \
                 .replace("%3", "、".join(str(r) for r in rows[:12]) + ("…" if len(rows) > 12 else ""))
         for warning in preview.warnings:
-            text += "\n" + warning
+            text += "\n" + warning.text(self._language)
         return text
 
     def _enable_apply(self) -> None:

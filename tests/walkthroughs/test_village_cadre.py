@@ -1,0 +1,100 @@
+"""村（社区）干部: a village cadre's day, once in Chinese and once in the English interface. The
+register holds the whole village (both grids); a person found by initials moves out with the date
+and destination; a household is moved to the other grid, after which the first grid's worker no
+longer has it (evicted on its next sync) and the second grid's worker does; the status bar counts
+each change and says synced after F5."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+
+from db.models import Person
+from tests.walkthroughs.conftest import Desktop
+
+TEXTS = {
+    "zh_CN": {"pending": "待上传 {n} 条", "synced": "● 已同步", "role": "村（社区）干部", "moved_out": "迁出",
+              "register": "户籍人口"},
+    "en": {"pending": "{n} to upload", "synced": "● Synced", "role": "Village cadre", "moved_out": "Moved out",
+           "register": "Register"},
+}
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_village_cadre_daily_round(desktop, township, language):
+    text = TEXTS[language]
+    worker = desktop("grid_worker", township.grid, name="grid1")
+    worker.sync()
+    before = worker.households_listed()
+    pc: Desktop = desktop("village_cadre", township.village, language=language)
+    village_households = len(township.households_in(township.grid)) + len(township.households_in(township.other_grid))
+
+    with pc.step("first sync"):
+        pc.sync()
+        assert pc.status()["connection"].startswith(text["synced"]), pc.status()
+        assert text["role"] in pc.window.windowTitle()
+        assert pc.window.navigation.item(1).text() == text["register"]
+
+    with pc.step("dashboard: the whole village"):
+        dashboard = pc.page("dashboard")
+        dashboard.activate()
+        assert int(dashboard.figures["households"].value.text()) >= village_households
+
+    leaver = township.person(grid_code=township.grid, head=False, status="1")
+    with pc.step("find by initials"):
+        register = pc.search_register(leaver.search_initials)
+        rows = [register.persons.row_at(i) for i in range(register.persons.rowCount())]
+        row = next(r for r in rows if r.id == leaver.id)
+        register.person_view.selectRow(rows.index(row))
+        panel = register.panel
+        assert panel.members.selected().id == leaver.id
+        assert row.household_no and register.persons.index(rows.index(row), 4).data().endswith(("网格", "grid"))
+
+    with pc.step("move out with date and destination"):
+        pc.forms.person.append({"status": "3", "moved_out_on": dt.date(2026, 12, 1), "moved_out_to": "赤峰市红山区"})
+        panel.members.edit_member()
+        member = next(m for m in panel.members.members if m.id == leaver.id)
+        assert member.status == "3" and member.moved_out_to == "赤峰市红山区"
+        shown = panel.members.table.item([m.id for m in panel.members.members].index(leaver.id), 6).text()
+        assert shown == f"{text['moved_out']} 2026-12-01 → 赤峰市红山区"
+        pc.wait_pending(text["pending"].format(n=1))
+
+    moving = township.households_in(township.grid)[0]
+    with pc.step("move a household to the other grid"):
+        search = pc.window.search  # Ctrl+F, the household number, Enter
+        pc.qtbot.keyClick(pc.window.navigation, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+        search.box.setText(moving)
+        pc.qtbot.keyClick(search.box, Qt.Key.Key_Return)
+        register = pc.window.current_page()
+        assert panel.detail.household.household_no == moving
+        panel.grid.setCurrentIndex(panel.grid.findData(township.other_grid))
+        register.save()
+        pc.qtbot.waitUntil(lambda: pc.status()["pending"] not in (text["pending"].format(n=0),
+                                                                  text["pending"].format(n=1)))
+
+    with pc.step("sync"):
+        pc.sync()
+        assert pc.status()["pending"] == text["pending"].format(n=0)
+        with township.server.session() as s:
+            assert s.get(Person, leaver.id).moved_out_to == "赤峰市红山区"
+
+    with worker.step("the first grid's worker loses the moved household"):
+        worker.sync()
+        after = worker.households_listed()
+        assert moving in before and moving not in after and len(after) == len(before) - 1
+
+    other = desktop("grid_worker", township.other_grid, name="grid2")
+    with other.step("the second grid's worker has it"):
+        other.sync()
+        shown = set(other.households_listed())
+        assert moving in shown and not shown & set(after)
+
+    with pc.step("print the household card"):
+        register = pc.page("register")
+        pdf = pc.shots.parent / f"card-{language}.pdf"
+        pc.dialogs.texts.append("迁出证明")
+        pc.dialogs.paths.append(str(pdf))
+        panel.print_card()
+        assert pdf.read_bytes().startswith(b"%PDF")
