@@ -19,7 +19,11 @@ stands in front of the server (the `X-Cache-Status` answer header), else nothing
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import random
+import shutil
+import subprocess
 import time
 import uuid
 from collections import defaultdict
@@ -27,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bench import bench_server_load as closed
-from bench.bench_sync import PASSWORD, STAFF, ServerLab, log
+from bench.bench_sync import PASSWORD, STAFF, ServerLab, free_port, log
 from bench.common import BenchConfig, Figure, percentile
 
 RATES = (10.0, 20.0, 40.0, 80.0)  # syncs arriving per second (a city of 10,000 PCs syncing every
@@ -182,8 +186,12 @@ async def _arrivals(rate: float, until: float, pcs: list[Pc], make) -> int:
     """A Poisson stream of syncs at `rate`/s, each on a random idle PC; returns the arrivals that
     found every sampled PC busy (counted, not queued: an open loop does not wait)."""
     tasks, skipped = [], 0
-    while time.monotonic() < until:
-        await asyncio.sleep(random.expovariate(rate))
+    due = time.monotonic()
+    while True:
+        due += random.expovariate(rate)  # arrival times fixed in advance: a slow answer delays nothing
+        if due >= until:
+            break
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
         for _ in range(8):
             pc = random.choice(pcs)
             if not pc.busy:
@@ -215,6 +223,43 @@ async def _log_in_all(url: str, pcs: list[Pc]) -> None:
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=20)) as http:
         await asyncio.gather(*(_login(http, url, pc) for pc in pcs))
+
+
+_NGINX: dict[str, int] = {}  # the running proxy's pid: its CPU counts as the server's
+
+
+def _stack_cpu(lab: ServerLab) -> float:
+    """CPU seconds of the app (uvicorn's tree), nginx and PostgreSQL."""
+    proxy = closed._tree_cpu(_NGINX["pid"]) if "pid" in _NGINX else 0.0
+    return closed._tree_cpu(lab.process.pid) + proxy + closed._postgres_cpu()
+
+
+@contextlib.contextmanager
+def _proxy(lab: ServerLab) -> Iterator[str]:
+    """The open loop goes through nginx with the pull page cache (server.nginx) when nginx is
+    installed and this runs as root, as a city deploys it; else straight to the app."""
+    if shutil.which("nginx") is None or os.geteuid() != 0:
+        log("# city_day: no nginx (or not root): the open loop talks to the app directly")
+        yield lab.url
+        return
+    from server.nginx import nginx_config
+
+    root = lab.workdir / "nginx"
+    (root / "cache").mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    conf = root / "nginx.conf"
+    conf.write_text(nginx_config(lab.url.removeprefix("http://"), f"127.0.0.1:{port}", str(root / "cache"), 1))
+    process = subprocess.Popen(["nginx", "-p", str(root), "-c", str(conf), "-g",
+                                f"daemon off; user root; pid {root}/nginx.pid; error_log {root}/error.log;"])
+    time.sleep(1.0)
+    log(f"# city_day: open loop through nginx on port {port} (pull page cache)")
+    _NGINX["pid"] = process.pid
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        _NGINX.clear()
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def _channel_key(lab: ServerLab) -> str:
@@ -251,13 +296,13 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
         villages, _ = closed._township_state(lab)
         cadres = closed._village_users(lab, sorted(villages))
         key = _channel_key(lab)
-        with lab.serving():
+        with lab.serving(), _proxy(lab) as proxy:
             log("# city_day: closed loop first (100 clients, realistic mix), as round 1 measured it")
             closed_figures = list(closed._run_mix(lab, "mixed", closed.mixed_devices(villages, cadres),
                                                   closed._cursor(lab)))
             yield from _beside_round1(closed_figures)
             pcs = _pcs(villages, cadres)
-            asyncio.run(_log_in_all(lab.url, pcs))
+            asyncio.run(_log_in_all(proxy, pcs))
             accepted: list[str] = []
             best = 0.0
             for rate in RATES:
@@ -265,13 +310,13 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
                 for pc in pcs:
                     pc.cursor = start  # every PC synced up to now (the day's earlier hours)
                 log(f"# city_day: {rate:.0f} syncs/s arriving for {SECONDS:.0f} s over {len(pcs)} PCs")
-                before = (closed._tree_cpu(lab.process.pid), closed._postgres_cpu(), time.process_time())
+                before = (_stack_cpu(lab), time.process_time())
                 started = time.perf_counter()
-                day = asyncio.run(_run_rate(lab.url, rate, pcs, cadres, key, sorted(villages)))
+                day = asyncio.run(_run_rate(proxy, rate, pcs, cadres, key, sorted(villages)))
                 elapsed = time.perf_counter() - started
-                cpu = closed._tree_cpu(lab.process.pid) - before[0] + closed._postgres_cpu() - before[1]
+                cpu = _stack_cpu(lab) - before[0]
                 accepted += day.accepted
-                yield Figure(f"city_day_{rate:.0f}_cpu_load_generator", time.process_time() - before[2], "s")
+                yield Figure(f"city_day_{rate:.0f}_cpu_load_generator", time.process_time() - before[1], "s")
                 yield from _day_figures(f"city_day_{rate:.0f}", day, elapsed, cpu)
                 every = [ms for kind in day.latencies.values() for ms in kind]
                 if every and percentile(every, 95) <= P95_TARGET_MS and not day.errors:

@@ -111,7 +111,7 @@ def relay(session: Session, settings: Settings, relay_by: Principal, data: bytes
     session.commit()
     pages = []
     for _ in range(ANSWER_PAGES):
-        page = pull_page(session, signer, cursor, settings.max_pull_limit)
+        page = pull_page(session, signer, cursor, settings.max_pull_limit, skip_echoes=False)
         pages.append(page.to_json())
         cursor = page.next_cursor
         if not page.has_more:

@@ -32,6 +32,8 @@ class Settings:
     max_body_bytes: int = 8 * 1024 * 1024
     max_bundle_bytes: int = 64 * 1024 * 1024  # a USB bundle may carry weeks of village work
     builds_dir: str = ""  # published client builds (update channel); default: "builds" in the data dir
+    blob_dir: str = ""  # attachment bytes by SHA-256; default: "blobs" in the data dir (docs/SERVER.md: S3)
+    max_attachment_bytes: int = 20 * 1024 * 1024  # one attachment at most this large
     signing_key_file: str = ""  # Ed25519 key answer bundles are signed with; default: in the data dir
     min_schema_version: int = 1  # clients below this schema version are told to upgrade (HTTP 426)
     max_batch: int = 500

@@ -215,11 +215,14 @@ def _assigned_extras(session: Session, prefix: str, page: Page) -> list[PulledRe
     return extras
 
 
-def pull_page(session: Session, who: Principal, cursor: int, limit: int, version: int | None = None) -> Page:
-    """`who`'s page after `cursor`, in the client's schema `version` (None: this server's own)."""
+def pull_page(session: Session, who: Principal, cursor: int, limit: int, skip_echoes: bool = True,
+              version: int | None = None) -> Page:
+    """`who`'s page after `cursor`; with `skip_echoes`, records only `who`'s own device changed, as
+    sent, are named in `page.echoes` instead of sent (server.store.read.pull); in the client's
+    schema `version` (None: this server's own)."""
     prefix = read_prefix(who)
     if prefix is not None:
-        page = sync_store.pull(session, prefix, cursor, limit)
+        page = sync_store.pull(session, prefix, cursor, limit, echo_device=who.device_id if skip_echoes else None)
         page.records = _local_codes_filter(who, page.records) + _assigned_extras(session, prefix, page)
         page.records = hide_sensitive_tags(session, who, page.records)
     else:

@@ -19,7 +19,7 @@ from db.base import Base, SyncedMixin
 from db.fields import refers
 
 # The records a file may be attached to (entity name on the wire -> what the UI calls it).
-ATTACHMENT_OWNERS = ("case", "case_log", "task_feedback", "household", "person")
+ATTACHMENT_OWNERS = ("case", "case_log", "task_target", "task_feedback", "household", "person")
 
 
 class Attachment(SyncedMixin, Base):
@@ -30,6 +30,7 @@ class Attachment(SyncedMixin, Base):
     owner_entity: Mapped[str] = mapped_column(String(30))
     owner_id: Mapped[str] = mapped_column(String(36), info=refers(*ATTACHMENT_OWNERS, by="owner_entity"))
     region_code: Mapped[str] = mapped_column(String(12), index=True)
+    grid_code: Mapped[str | None] = mapped_column(String(15))  # the owner's grid: scoped as the owner is
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)
     mime: Mapped[str] = mapped_column(String(60))

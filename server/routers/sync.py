@@ -16,6 +16,7 @@ on PostgreSQL it reads in one REPEATABLE READ transaction, exactly consistent wi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from collections.abc import Iterator
@@ -38,6 +39,7 @@ from sync.merge import ChangeResult
 from sync.messages import change_message
 
 router = APIRouter(prefix="/sync", tags=["sync"], dependencies=[Depends(schema_version)])
+proxy_router = APIRouter(prefix="/sync", tags=["sync"])  # for the caching proxy: no schema version
 
 
 class PushRequest(BaseModel):
@@ -71,6 +73,9 @@ class PageOut(BaseModel):
     has_more: bool
     records: list[PulledRecordOut]
     evictions: list[list[str]]
+    echoes: list[list[str | int]] = Field(default_factory=list, description=(
+        "[entity, record_id, seq] of records changed after the cursor only by the caller's own device, "
+        "exactly as it pushed them: not sent back"))
 
 
 def _json(content: Any) -> Response:
@@ -108,9 +113,30 @@ def pull(request: Request, cursor: int = Query(default=0, ge=0, le=2**62), limit
          who: Principal = Depends(principal), session: Session = Depends(db_session),
          version: int = Depends(schema_version)) -> Response:
     limit = min(limit, settings_of(request).max_pull_limit)
-    page = pull_page(session, who, cursor, limit, version)
+    page = pull_page(session, who, cursor, limit, version=version)
     session.rollback()  # read only
-    return _json(page.to_json())
+    answer = _json(page.to_json())
+    if page.has_more:
+        # A full page: the same for every device of the caller's view and never wrong later (a
+        # record changed again since comes again in a later page), so a proxy may keep it
+        # (docs/SERVER.md: nginx keyed by the view /sync/view answers). The head page is not kept.
+        answer.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        answer.headers["ETag"] = '"' + hashlib.blake2b(answer.body, digest_size=16).hexdigest() + '"'
+    else:
+        answer.headers["Cache-Control"] = "private, no-store"
+    return answer
+
+
+@proxy_router.get("/view", status_code=204, response_class=Response)
+def view(request: Request, who: Principal = Depends(principal)) -> Response:
+    """Authorises a pull for a caching proxy (nginx `auth_request`): 204 with the caller's view in
+    X-TD-View — role, department and scope, everything a page's content depends on besides cursor
+    and limit — which the proxy puts in its cache key; 401/403 as for any request otherwise."""
+    return Response(status_code=204, headers={"X-TD-View": page_view(who)})
+
+
+def page_view(who: Principal) -> str:
+    return f"{who.role}:{who.department_code or ''}:{who.scope_prefix}"
 
 
 SQLITE_CHUNK_FACTOR = 10  # a database image carries per-table overhead: fewer, larger chunks

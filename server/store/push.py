@@ -249,7 +249,7 @@ class SqlMergeStore:
             entity=change.entity, record_id=change.record_id, op=change.op, fields=decision.written,
             hlc=hlc, region_code=new_region,
             old_region_code=old_region if old_region is not None and old_region != new_region else None,
-            recorded_at=self.now))
+            recorded_at=self.now, echo=_echo(change, decision, state, old_region, new_region)))
         self._reviews += [_review_row(review, change, seq, new_region, self.now) for review in decision.reviews]
         return seq
 
@@ -323,12 +323,12 @@ WITH c AS (
     SELECT array_agg(s.n ORDER BY s.n) AS nums FROM (SELECT nextval('sync_seq') AS n FROM generate_series(1, :n)) s
 ), log AS (
     INSERT INTO sync_change_log (server_seq, change_id, device_id, username, entity, record_id, op, fields, hlc,
-                                 region_code, old_region_code, recorded_at)
+                                 region_code, old_region_code, recorded_at, echo)
     SELECT c.nums[-r.server_seq], r.change_id, r.device_id, r.username, r.entity, r.record_id, r.op, r.fields,
-           r.hlc, r.region_code, r.old_region_code, :now
+           r.hlc, r.region_code, r.old_region_code, :now, r.echo
     FROM c, json_to_recordset(CAST(:log AS json)) AS r(server_seq bigint, change_id text, device_id text,
         username text, entity text, record_id text, op text, fields json, hlc text, region_code text,
-        old_region_code text)
+        old_region_code text, echo boolean)
 ), answers AS (
     INSERT INTO sync_applied_changes (change_id, device_id, device_seq, payload_hash, outcome, server_seq, code,
                                       message, applied_at)
@@ -374,6 +374,18 @@ def _number_and_write(session: Session, count: int, log: list[dict], answers: li
               "new_heads": head_rows(True), "heads": head_rows(False)}
     publish(session)
     return list(session.execute(_NUMBER_AND_WRITE, params).scalar_one())
+
+
+def _echo(change: Change, decision: Decision, state: RecordState | None, old_region: str | None,
+          new_region: str) -> bool:
+    """Whether the pushing device holds exactly what the record is after this change
+    (ChangeLogEntry.echo): the change was based on the record's latest version (its `base` reaches
+    the head it was merged onto: the device had everything before it) and took effect as sent —
+    every field written with the value sent, no review, no move. A record whose every change after a
+    pull's cursor is such an echo of the pulling device is not sent back to it."""
+    based_on_head = state is None or min((change.base.get(n, 0) for n in change.fields), default=0) >= state.seq
+    return (based_on_head and decision.written == change.fields and not decision.reviews
+            and (old_region is None or old_region == new_region))
 
 
 def _review_row(review, change: Change, seq: int, region: str, now: dt.datetime) -> dict[str, Any]:
