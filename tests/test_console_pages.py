@@ -11,6 +11,7 @@ import io
 import re
 import uuid
 
+import requests
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
@@ -316,3 +317,22 @@ def test_department_reissues_a_returned_target_and_reopens_a_completed_one(serve
     assert clerk.post(f"/dept/targets/{target.id}/reissue").status_code == 200
     with server.session() as s:
         assert s.get(TaskTarget, target.id).status == "10"
+
+
+def test_escrowed_key_is_released_only_with_a_reason_and_shows_in_the_audit(server):
+    cadre = server.user_client("village_cadre", VILLAGE)
+    key = "k" + uuid.uuid4().hex * 2
+    stored = requests.put(server.api + "/escrow/key", json={"key": key}, headers=cadre.headers(), timeout=30)
+    assert stored.status_code == 200, stored.text
+    admin = signed_in(server, "city_admin")
+    admin.get("/admin/devices")
+    assert admin.post(f"/admin/devices/{cadre.device_id}/release", {"reason": " "}).status_code == 422
+    admin.get("/admin/devices")
+    r = admin.post(f"/admin/devices/{cadre.device_id}/release", {"reason": "电脑故障，恢复数据"})
+    assert r.status_code == 200 and key in r.text
+    audit = admin.get("/admin/audit?action=key_release").text
+    assert "电脑故障，恢复数据" in audit
+    other_township = signed_in(server, "township_admin", OTHER_TOWNSHIP)
+    other_township.get("/admin/devices")
+    assert cadre.device_id not in other_township.page
+    assert other_township.post(f"/admin/devices/{cadre.device_id}/release", {"reason": "x"}).status_code == 404

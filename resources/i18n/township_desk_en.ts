@@ -945,95 +945,187 @@
     </message>
 </context>
 <context>
+    <name>HistoryTab</name>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="22"/>
+        <source>修改</source>
+        <translation>Edit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="22"/>
+        <source>合并重复</source>
+        <translation>Duplicate merge</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="23"/>
+        <source>冲突待审</source>
+        <translation>Conflict for review</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="33"/>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="33"/>
+        <source>对象</source>
+        <translation>Record</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="33"/>
+        <source>字段</source>
+        <translation>Field</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="33"/>
+        <source>原值</source>
+        <translation>Old value</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="34"/>
+        <source>新值</source>
+        <translation>New value</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="34"/>
+        <source>修改人</source>
+        <translation>By</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="34"/>
+        <source>设备</source>
+        <translation>Device</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="34"/>
+        <source>来源</source>
+        <translation>Origin</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="40"/>
+        <source>从服务器获取完整历史</source>
+        <translation>Full history from the server</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="42"/>
+        <location filename="../../ui/register/history_tab.py" line="91"/>
+        <source>打印历史</source>
+        <translation>Print history</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="77"/>
+        <source>本户</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="78"/>
+        <source>新建</source>
+        <translation>Created</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/register/history_tab.py" line="83"/>
+        <source>本机所知 %n 项变更</source>
+        <translation>
+            <numerusform>%n change known on this PC</numerusform>
+            <numerusform>%n changes known on this PC</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>HouseholdPanel</name>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="47"/>
+        <location filename="../../ui/register/household_panel.py" line="50"/>
         <source>请选择左侧的户或人员，或按 Ctrl+N 新建户</source>
         <translation>Choose a household or person on the left, or press Ctrl+N for a new household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="55"/>
+        <location filename="../../ui/register/household_panel.py" line="59"/>
         <source>成员</source>
         <translation>Members</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="56"/>
+        <location filename="../../ui/register/household_panel.py" line="60"/>
         <source>标签</source>
         <translation>Tags</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="57"/>
+        <location filename="../../ui/register/household_panel.py" line="61"/>
         <source>走访</source>
         <translation>Visits</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="87"/>
+        <location filename="../../ui/register/household_panel.py" line="62"/>
+        <source>历史</source>
+        <translation>History</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="92"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="88"/>
+        <location filename="../../ui/register/household_panel.py" line="93"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="89"/>
+        <location filename="../../ui/register/household_panel.py" line="94"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="92"/>
+        <location filename="../../ui/register/household_panel.py" line="97"/>
         <source>户口类型</source>
         <translation>Hukou type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="94"/>
+        <location filename="../../ui/register/household_panel.py" line="99"/>
         <source>户别</source>
         <translation>Household kind</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="95"/>
+        <location filename="../../ui/register/household_panel.py" line="100"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="96"/>
+        <location filename="../../ui/register/household_panel.py" line="101"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="97"/>
+        <location filename="../../ui/register/household_panel.py" line="102"/>
         <source>保存户信息 (Ctrl+S)</source>
         <translation>Save household (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="99"/>
+        <location filename="../../ui/register/household_panel.py" line="104"/>
         <source>新建户 (Ctrl+N)</source>
         <translation>New household (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="100"/>
-        <location filename="../../ui/register/household_panel.py" line="225"/>
+        <location filename="../../ui/register/household_panel.py" line="105"/>
+        <location filename="../../ui/register/household_panel.py" line="232"/>
         <source>打印户情登记表</source>
         <translation>Print household card</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="144"/>
+        <location filename="../../ui/register/household_panel.py" line="149"/>
         <source>户情：%1</source>
         <translation>Household: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="162"/>
+        <location filename="../../ui/register/household_panel.py" line="168"/>
         <source>新建户</source>
         <translation>New household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="266"/>
+        <location filename="../../ui/register/household_panel.py" line="273"/>
         <source>（未划分网格）</source>
         <translation>(no grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="278"/>
+        <location filename="../../ui/register/household_panel.py" line="285"/>
         <source>（不修改请留空）</source>
         <translation> (leave empty to keep)</translation>
     </message>
@@ -1187,12 +1279,12 @@
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="202"/>
+        <location filename="../../ui/app.py" line="206"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="276"/>
+        <location filename="../../ui/app.py" line="280"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
