@@ -96,6 +96,14 @@ class ClientContext:
         return AttachmentService(self._sessions, self.actor, blob_dir_for(self.engine))
 
     @property
+    def scans(self):
+        """Signed scans linked back to the printed record (app/attachments/scans.py)."""
+        from app.attachments.scans import ScanService
+        from sync.attachments import blob_dir_for
+
+        return ScanService(self._sessions, self.actor, blob_dir_for(self.engine))
+
+    @property
     def scope_name(self) -> str:
         """The name of the region the actor works in (e.g. 林东镇), "" when unknown locally."""
         if self._scope_name is None:

@@ -23,6 +23,7 @@ from app.client.register import check_household_field, check_person_field
 from app.errors import ValidationError
 from app.rules.masking import mask_phone
 from app.services.context import beijing_now
+from ui.attachments import AttachmentStrip
 from ui.register.history_tab import HistoryTab
 from ui.register.lists import Labels
 from ui.register.members import MembersTab, TagsTab, VisitsTab
@@ -59,6 +60,9 @@ class HouseholdPanel(QWidget):
         self.tabs.addTab(self.members, self.tr("成员"))
         self.tabs.addTab(self.tags, self.tr("标签"))
         self.tabs.addTab(self.visits, self.tr("走访"))
+        self.attachments = AttachmentStrip(lambda: context.attachments, runner, dialogs, on_error,
+                                           scans=lambda: context.scans)
+        self.tabs.addTab(self.attachments, self.tr("附件"))
         self.tabs.addTab(self.history, self.tr("历史"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 0, 0, 0)
@@ -161,6 +165,7 @@ class HouseholdPanel(QWidget):
         self.members.show_members(detail.members, self.labels, focus_person)
         self.tags.show_tags(detail.tags)
         self.visits.show_visits(detail.visits, self.labels)
+        self.attachments.set_owner("household", h.id)
         self.history.show_for(h.id)
 
     def new_household(self, village: str = "") -> None:
