@@ -1394,7 +1394,12 @@
         <translation>Import as</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="45"/>
+        <location filename="../../ui/roster/views.py" line="29"/>
+        <source>示例</source>
+        <translation>Sample</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="46"/>
         <source>（不导入）</source>
         <translation>(not imported)</translation>
     </message>
@@ -1905,52 +1910,52 @@ Phone: %3</translation>
 <context>
     <name>PreviewTable</name>
     <message>
-        <location filename="../../ui/roster/views.py" line="77"/>
+        <location filename="../../ui/roster/views.py" line="79"/>
         <source>行号</source>
         <translation>Row</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="77"/>
+        <location filename="../../ui/roster/views.py" line="79"/>
         <source>结果</source>
         <translation>Result</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="77"/>
+        <location filename="../../ui/roster/views.py" line="79"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="77"/>
+        <location filename="../../ui/roster/views.py" line="79"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="78"/>
+        <location filename="../../ui/roster/views.py" line="80"/>
         <source>变化或问题</source>
         <translation>Changes or problems</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="88"/>
+        <location filename="../../ui/roster/views.py" line="90"/>
         <source>户</source>
         <translation>Household </translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="92"/>
+        <location filename="../../ui/roster/views.py" line="94"/>
         <source>新增</source>
         <translation>new</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="92"/>
+        <location filename="../../ui/roster/views.py" line="94"/>
         <source>更新</source>
         <translation>changed</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="92"/>
+        <location filename="../../ui/roster/views.py" line="94"/>
         <source>无变化</source>
         <translation>unchanged</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="93"/>
+        <location filename="../../ui/roster/views.py" line="95"/>
         <source>错误</source>
         <translation>error</translation>
     </message>
@@ -2390,7 +2395,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/roster/wizard.py" line="78"/>
-        <location filename="../../ui/roster/wizard.py" line="161"/>
+        <location filename="../../ui/roster/wizard.py" line="164"/>
         <source>下一步</source>
         <translation>Next</translation>
     </message>
@@ -2401,7 +2406,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/roster/wizard.py" line="80"/>
-        <location filename="../../ui/roster/wizard.py" line="163"/>
+        <location filename="../../ui/roster/wizard.py" line="166"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
@@ -2416,98 +2421,113 @@ Phone: %3</translation>
         <translation>Choose file…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="120"/>
+        <location filename="../../ui/roster/wizard.py" line="101"/>
+        <source>下载空白模板…</source>
+        <translation>Blank template…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="123"/>
         <source>（户号已是18位户编号）</source>
         <translation>(household numbers are already 18-digit)</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="122"/>
+        <location filename="../../ui/roster/wizard.py" line="125"/>
         <source>户号只是村里的编号（如 12、3-12）时，所属村（社区）：</source>
         <translation>If household numbers are the village&apos;s own (like 12, 3-12), the village:</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="136"/>
+        <location filename="../../ui/roster/wizard.py" line="139"/>
         <source>全部导入（仍有问题时不导入）</source>
         <translation>Import everything (not while problems remain)</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="137"/>
+        <location filename="../../ui/roster/wizard.py" line="140"/>
         <source>只导入没有问题的户，其余保存为问题行工作簿</source>
         <translation>Import only households without problems; save the rest as a workbook to fix</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="143"/>
+        <location filename="../../ui/roster/wizard.py" line="146"/>
         <source>保存问题行…</source>
         <translation>Save rows with problems…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="161"/>
+        <location filename="../../ui/roster/wizard.py" line="164"/>
         <source>预览</source>
         <translation>Preview</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="163"/>
+        <location filename="../../ui/roster/wizard.py" line="166"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="203"/>
+        <location filename="../../ui/roster/wizard.py" line="206"/>
         <source>选择花名册</source>
         <translation>Choose a roster</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="209"/>
+        <location filename="../../ui/roster/wizard.py" line="212"/>
+        <source>下载空白模板</source>
+        <translation>Blank template</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="216"/>
+        <source>模板已保存到 %1。</source>
+        <translation>Template saved to %1.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="220"/>
         <source>正在读取 %1 …</source>
         <translation>Reading %1 …</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="220"/>
+        <location filename="../../ui/roster/wizard.py" line="231"/>
         <source>%1：工作表“%2”，表头在第 %3 行。</source>
         <translation>%1: sheet “%2”, header in row %3.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="227"/>
+        <location filename="../../ui/roster/wizard.py" line="238"/>
         <source>已按上次确认的对应关系填好。</source>
         <translation>Filled in with the mapping you confirmed last time.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="228"/>
+        <location filename="../../ui/roster/wizard.py" line="239"/>
         <source>已按列名自动对应，请核对；不导入的列选“（不导入）”。</source>
         <translation>Matched by column names; please check. Choose “(not imported)” for columns to leave out.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="230"/>
+        <location filename="../../ui/roster/wizard.py" line="241"/>
         <source>未导入的列：%1。</source>
         <translation> Columns not imported: %1.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="257"/>
+        <location filename="../../ui/roster/wizard.py" line="268"/>
         <source>新增 %1 户、%2 人；更新 %3 人；无变化 %4 条；问题 %5 处。</source>
         <translation>New: %1 households, %2 persons; changed: %3 persons; unchanged: %4; problems: %5.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="262"/>
+        <location filename="../../ui/roster/wizard.py" line="273"/>
         <source>无法对应的%1“%2”：第 %3 行</source>
         <translation>%1 value “%2” not recognised: rows %3</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="277"/>
-        <location filename="../../ui/roster/wizard.py" line="282"/>
+        <location filename="../../ui/roster/wizard.py" line="288"/>
+        <location filename="../../ui/roster/wizard.py" line="293"/>
         <source>保存问题行</source>
         <translation>Save rows with problems</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="283"/>
+        <location filename="../../ui/roster/wizard.py" line="294"/>
         <source>已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。</source>
         <translation>Saved %1 rows to %2. Fix them in Excel and import that file again.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="295"/>
+        <location filename="../../ui/roster/wizard.py" line="306"/>
         <source>导入完成：新增 %1 户、%2 人，更新 %3 人，写入 %4 条记录。</source>
         <translation>Imported: %1 new households, %2 new persons, %3 persons changed, %4 records written.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="299"/>
+        <location filename="../../ui/roster/wizard.py" line="310"/>
         <source>有问题的 %1 户未导入，请保存问题行改正后再导入。</source>
         <translation> %1 households with problems were not imported; save the rows with problems, fix and import them.</translation>
     </message>
