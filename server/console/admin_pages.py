@@ -24,7 +24,7 @@ from server.console.web import PREFIX, ConsoleUser, Denied, form_of, render, req
 from server.deps import db_session, forget_principals, settings_of
 from server.errors import ApiError
 from server.intake import beijing_now
-from server.models import ROLES, Device
+from server.models import ROLES, Device, User
 from server.pushed_writes import Edit, PushRefused, audit, console_device_id, push_edits
 from server.user_admin import managed_devices, managed_user, managed_users, may_manage, set_password
 
@@ -35,17 +35,28 @@ USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,50}$")
 SCOPE = re.compile(r"^(\d{6}|\d{9}|\d{12}|\d{15})?$")
 
 
-def _users_page(request: Request, who: ConsoleUser, session: Session, status: int = 200, **extra):
-    return render(request, "admin_users.html", who, status=status,
-                  users=list(session.scalars(managed_users(who.role, who.scope))),
+USERS_SHOWN = 300
+
+
+def _users_page(request: Request, who: ConsoleUser, session: Session, status: int = 200, q: str = "",
+                role: str = "", **extra):
+    query = managed_users(who.role, who.scope)
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        query = query.where(User.username.like(like) | User.display_name.like(like) | User.scope_prefix.startswith(q))
+    if role in ROLES:
+        query = query.where(User.role == role)
+    return render(request, "admin_users.html", who, status=status, q=q, role_filter=role, shown=USERS_SHOWN,
+                  users=list(session.scalars(query.limit(USERS_SHOWN))),
                   roles=ROLES if who.role == "city_admin" else ("township_staff", "village_cadre", "grid_worker"),
                   **{"errors": {}, "values": {}, **extra})
 
 
 @router.get("/users")
 def users_page(request: Request, who: ConsoleUser = Depends(admins), session: Session = Depends(db_session),
-               saved: str = ""):
-    return _users_page(request, who, session, message=translator(request_lang(request))("saved") if saved else "")
+               saved: str = "", q: str = "", role: str = ""):
+    message = translator(request_lang(request))("saved") if saved else ""
+    return _users_page(request, who, session, q=q.strip()[:50], role=role, message=message)
 
 
 def _new_user_errors(who: ConsoleUser, form: dict) -> dict[str, str]:
