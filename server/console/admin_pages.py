@@ -7,12 +7,10 @@ server.user_admin, the same rules the API applies; a township admin sees only it
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +19,7 @@ from server import catalogue, escrow
 from server.accounts import create_user, revoke_device, utcnow
 from server.console.i18n import request_lang, translator
 from server.console.web import PREFIX, ConsoleUser, Denied, form_of, render, require
+from server.console.xlsx import workbook_bytes
 from server.deps import db_session, forget_principals, settings_of
 from server.errors import ApiError
 from server.intake import beijing_now
@@ -241,15 +240,10 @@ def audit_export(request: Request, who: ConsoleUser = Depends(city_admin), sessi
                  username: str = "", action: str = "", since: str = "", until: str = ""):
     t = translator(request_lang(request))
     rows = escrow.query_audit(session, _audit_filter(who, username, action, since, until, 20_000))
-    book = Workbook()
-    sheet = book.active
-    sheet.append([t("time"), t("who"), t("action"), t("entity"), t("region"), t("reason")])
-    for r in rows:
-        sheet.append([r["at"].strftime("%Y-%m-%d %H:%M:%S"), r["username"], r["action"], r["entity"],
-                      r["region_code"], r["reason"]])
-    out = io.BytesIO()
-    book.save(out)
+    data = workbook_bytes(t("audit_title"), [t("time"), t("who"), t("action"), t("entity"), t("region"), t("reason")], (
+        [r["at"].strftime("%Y-%m-%d %H:%M:%S"), r["username"], r["action"], r["entity"], r["region_code"], r["reason"]]
+        for r in rows))
     audit(session, who.user, "export", "audit_entry", [], f"控制台导出审计记录 {len(rows)} 条", "", beijing_now())
     session.commit()
-    return StreamingResponse(iter([out.getvalue()]), headers={"Content-Disposition": 'attachment; filename="audit.xlsx"'},
+    return StreamingResponse(iter([data]), headers={"Content-Disposition": 'attachment; filename="audit.xlsx"'},
                              media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
