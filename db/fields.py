@@ -142,7 +142,7 @@ def _spec_of(entity: str, col) -> FieldSpec:
 @functools.cache
 def specs(cls: type) -> dict[str, FieldSpec]:
     """Every column of a synced model (id included) as a FieldSpec, in column order."""
-    entity = getattr(cls, "__sync_entity__", cls.__tablename__)
+    entity = getattr(cls, "__sync_entity__", None) or cls.__table__.name
     return {col.key: _spec_of(entity, col) for col in cls.__table__.columns}
 
 
@@ -150,6 +150,12 @@ def spec(entity: str, name: str) -> FieldSpec:
     from db.base import model_for_entity
 
     return specs(model_for_entity(entity))[name]
+
+
+def synced_since(cls: type, version: int) -> list[str]:
+    """The wire fields of `cls` a client of schema `version` knows (declared `since` <= version): what
+    the server may send it and what its pushes can change."""
+    return [s.name for s in specs(cls).values() if s.name != "id" and s.sync is not False and s.since <= version]
 
 
 def references(cls: type) -> list[FieldSpec]:

@@ -16,7 +16,19 @@ from server.identity import IdentityCache, IdentityMiddleware
 from server.landing import install_landing_pages
 from server.logs import configure_logging
 from server.middleware import RequestMiddleware
-from server.routers import audit, auth, blobs, department, intake, reference, review, sync, updates, users
+from server.routers import (
+    audit,
+    auth,
+    blobs,
+    department,
+    history,
+    intake,
+    reference,
+    review,
+    sync,
+    updates,
+    users,
+)
 
 API_PREFIX = "/api/v1"
 
@@ -32,7 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.principals = PrincipalCache(settings.auth_cache_seconds)
-    for module in (auth, users, reference, review, department, sync, intake, audit, updates, blobs):
+    app.state.replica_sessions = (session_factory(make_server_engine(settings.replica_url))
+                                  if settings.replica_url else None)
+    for module in (auth, users, reference, review, department, sync, intake, audit, updates, blobs, history):
         app.include_router(module.router, prefix=API_PREFIX)
     mount_console(app)
     install_landing_pages(app, API_PREFIX)

@@ -39,6 +39,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "schema_version_missing": ("请求缺少 X-Schema-Version 头。", "The X-Schema-Version header is missing."),
     "upgrade_required": ("客户端版本过旧（数据版本 {version}），请升级到支持数据版本 {min}–{max} 的版本。",
                          "Client too old (schema {version}); upgrade to one supporting schema {min}–{max}."),
+    "server_outdated": ("客户端数据版本 {version} 比服务器新（服务器最高支持 {max}），请联系市级管理员升级服务器。",
+                        "The client's schema {version} is newer than this server's ({max}); ask the city admin to upgrade it."),
     "invalid_id_number": ("身份证号码无效。", "Invalid resident ID number."),
     "unknown_region": ("行政区划代码 {region} 不存在。", "Unknown region code {region}."),
     "no_township": ("行政区划 {region} 不属于任何已导入的乡镇。", "Region {region} is in no known township."),

@@ -7,10 +7,12 @@ steps, scope (another department, another township, a leader on a department pag
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import re
 import uuid
 
+import requests
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
@@ -316,3 +318,57 @@ def test_department_reissues_a_returned_target_and_reopens_a_completed_one(serve
     assert clerk.post(f"/dept/targets/{target.id}/reissue").status_code == 200
     with server.session() as s:
         assert s.get(TaskTarget, target.id).status == "10"
+
+
+def test_escrowed_key_is_released_only_with_a_reason_and_shows_in_the_audit(server):
+    cadre = server.user_client("village_cadre", VILLAGE)
+    key = "k" + uuid.uuid4().hex * 2
+    stored = requests.put(server.api + "/escrow/key", json={"key": key}, headers=cadre.headers(), timeout=30)
+    assert stored.status_code == 200, stored.text
+    admin = signed_in(server, "city_admin")
+    admin.get("/admin/devices")
+    assert admin.post(f"/admin/devices/{cadre.device_id}/release", {"reason": " "}).status_code == 422
+    admin.get("/admin/devices")
+    r = admin.post(f"/admin/devices/{cadre.device_id}/release", {"reason": "电脑故障，恢复数据"})
+    assert r.status_code == 200 and key in r.text
+    audit = admin.get("/admin/audit?action=key_release").text
+    assert "电脑故障，恢复数据" in audit
+    other_township = signed_in(server, "township_admin", OTHER_TOWNSHIP)
+    other_township.get("/admin/devices")
+    assert cadre.device_id not in other_township.page
+    assert other_township.post(f"/admin/devices/{cadre.device_id}/release", {"reason": "x"}).status_code == 404
+
+
+def test_department_sees_the_photo_a_village_attached_to_its_feedback(server):
+    clerk = signed_in(server, "department", "150422", dept_code())
+    clerk.get("/dept/issue")
+    assert clerk.post("/dept/issue", {"title": "危房排查照片", "kind": "1", "priority": "2", "workdays": "2",
+                                      "regions[]": [f"rg-{VILLAGE}"]}).status_code == 200
+    with server.session() as s:
+        target = s.scalars(select(TaskTarget).join(Task, Task.id == TaskTarget.task_id)
+                           .where(Task.title == "危房排查照片")).first()
+    cadre = server.user_client("village_cadre", VILLAGE)
+    feedback, photo = new_id(), b"\xff\xd8\xff\xe0" + uuid.uuid4().bytes * 300
+    sha = hashlib.sha256(photo).hexdigest()
+    pushed = cadre.push([
+        cadre.change("task_feedback", feedback, {"target_id": target.id, "region_code": VILLAGE, "text": "已排查",
+                                                 "at": "2026-12-06T09:00:00", "author": "村干部"}),
+        cadre.change("attachment", new_id(), {
+            "owner_entity": "task_feedback", "owner_id": feedback, "region_code": VILLAGE, "grid_code": None,
+            "sha256": sha, "size": len(photo), "mime": "image/jpeg", "filename": "危房<1>.jpg", "caption": "东墙裂缝",
+            "thumb_sha256": None, "taken_at": None, "added_by": "村干部", "added_at": "2026-12-06T09:00:00",
+            "printed_version": None})])
+    assert all(r["outcome"] == "accepted" for r in pushed.json()["results"]), pushed.text
+    uploaded = requests.put(f"{server.api}/blobs/{sha}", params={"offset": 0, "total": len(photo)}, data=photo,
+                            headers={**cadre.headers(), "Content-Type": "application/octet-stream"}, timeout=30)
+    assert uploaded.json()["complete"] is True, uploaded.text
+    page = clerk.get(f"/dept/targets/{target.id}").text
+    link = re.search(rf'href="/console(/dept/targets/{target.id}/files/[^"]+)">📎 危房&lt;1&gt;.jpg', page)
+    assert link and "东墙裂缝" in page
+    got = clerk.get(link.group(1))
+    assert got.status_code == 200 and got.content == photo and got.headers["content-type"] == "image/jpeg"
+    other = signed_in(server, "department", "150422", dept_code())
+    assert other.get(link.group(1)).status_code == 404
+    with server.session() as s:
+        assert s.scalars(select(AuditEntry).where(AuditEntry.entity == "attachment",
+                                                  AuditEntry.reason.contains("危房<1>.jpg"))).first()

@@ -298,3 +298,23 @@ def test_references_never_reach_outside_the_writers_scope(world, role, township,
             model = {"visit": Visit, "case_log": CaseLogEntry, "case_party": CaseParty,
                      "tag_assignment": TagAssignment}[entity]
             assert s.get(model, record_id) is None
+
+
+def test_record_history_is_read_within_jurisdiction_and_masked(world):
+    """The history of a household answers its own village's cadre and its grid's worker with the
+    edits (old → new, who), masks a phone, and reads as unknown to anyone outside."""
+    grid = GRIDS[0]
+    hid = world["households"][grid]
+    cadre = _user(world, "village_cadre", grid[:12])
+    r = cadre.push([cadre.change("household", hid, {"phone": "13912345678", "address": "历史路1号"})])
+    assert r.json()["results"][0]["outcome"] != "rejected", r.text
+    for reader in (cadre, _user(world, "grid_worker", grid), _user(world, "township_staff", grid[:9])):
+        answer = reader.get(f"/history/household/{hid}")
+        assert answer.status_code == 200, answer.text
+        changes = {c["field"]: c for entry in answer.json() for c in entry["changes"]}
+        assert changes["address"]["new"] == "历史路1号" and changes["phone"]["new"] == "139****5678"
+        assert answer.json()[-1]["username"].startswith("villag") and answer.json()[-1]["origin"] in ("edit", "conflict")
+    for outsider in (_user(world, "village_cadre", VILLAGES[1]), _user(world, "grid_worker", GRIDS[1]),
+                     _user(world, "township_staff", TOWNSHIPS[1])):
+        assert outsider.get(f"/history/household/{hid}").status_code == 404
+    assert _user(world, "department", "").get(f"/history/household/{hid}").status_code == 403

@@ -138,7 +138,11 @@ def _register_page(shell: Shell, status_bar: SyncStatusBar, printer: Printer, on
     from ui.register.small_forms import RegisterForms
 
     ctx, runner = shell.context, shell.runner
-    panel = HouseholdPanel(ctx, runner, shell.dialogs, shell.forms or RegisterForms(), on_error, language, printer)
+    from app.client.history import HistoryDesk
+
+    transport = shell.services.enrolment.transport if shell.services and shell.services.enrolled else None
+    panel = HouseholdPanel(ctx, runner, shell.dialogs, shell.forms or RegisterForms(), on_error, language, printer,
+                           history=HistoryDesk(ctx, transport))
     roster = _roster_tools(shell, on_error, lambda _result: status_bar.refresh(), language)
     register = RegisterPage(ctx.register, panel, runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS),
                             settings=shell.settings, roster=roster)

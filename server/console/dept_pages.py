@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Region
 from server import catalogue, whistles
+from server.blobs import ACCEPTED_TYPES, BlobStore, blob_dir
 from server.console.i18n import request_lang, translator
 from server.console.masking import mask_value
 from server.console.web import PREFIX, ConsoleUser, Denied, form_of, listed, render, require
@@ -24,10 +26,11 @@ from server.department_work import (
     TargetFilter,
     current_progress_grid,
     own_target,
+    target_attachments,
     target_feedback,
     target_rows,
 )
-from server.deps import db_session
+from server.deps import db_session, settings_of
 from server.intake import beijing_now
 from server.pushed_writes import PushRefused, audit
 from server.task_issue import FormErrors, IssueForm, extend_task, issue_task, target_action
@@ -138,8 +141,28 @@ def target_page(target_id: str, request: Request, who: ConsoleUser = Depends(dep
     t = translator(request_lang(request))
     entries = target_feedback(session, target, task)
     return render(request, "dept_target.html", who, target=target, task=task, entries=entries,
+                  files=target_attachments(session, target),
                   fields=list(task.requested_fields or ()), labels=catalogue.REQUESTABLE_FIELDS,
                   mask=mask_value, now=beijing_now(), errors={}, message=t("saved") if saved else "")
+
+
+@router.get("/targets/{target_id}/files/{attachment_id}")
+def target_file(target_id: str, attachment_id: str, request: Request, who: ConsoleUser = Depends(department),
+                session: Session = Depends(db_session)):
+    """A file attached to the department's own target or its feedback (audited like an export)."""
+    found = own_target(session, who.user.department_code or "", target_id)
+    files = [f for group in target_attachments(session, found[0]).values() for f in group] if found else []
+    file = next((f for f in files if f.id == attachment_id), None)
+    store = BlobStore(blob_dir(settings_of(request)))
+    if file is None or file.mime not in ACCEPTED_TYPES or not store.received(file.sha256)[1]:
+        raise Denied(404)
+    audit(session, who.user, "export", "attachment", [file.id], f"控制台查看任务附件 {file.filename}",
+          found[0].region_code, beijing_now())
+    session.commit()
+    name = quote(file.filename or f"{file.id}")
+    return StreamingResponse(store.read(file.sha256), media_type=file.mime,
+                             headers={"Content-Disposition": f"inline; filename*=UTF-8''{name}",
+                                      "X-Content-Type-Options": "nosniff"})
 
 
 @router.post("/tasks/{task_id}/extend")
