@@ -1,7 +1,7 @@
 """task inbox: targets by status within a scope
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06 03:30:00
 
 The task inbox counts its groups (open ones by deadline, finished ones) per status inside the
@@ -10,8 +10,8 @@ reader's region scope; this index answers those counts without reading the table
 
 from alembic import op
 
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
