@@ -2950,12 +2950,12 @@ Phone: %3</translation>
         <translation>Filter</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="185"/>
+        <location filename="../../ui/taskdesk/page.py" line="186"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="186"/>
+        <location filename="../../ui/taskdesk/page.py" line="187"/>
         <source>本组 %1 项，已显示 %2 项</source>
         <translation>%1 in this group, %2 shown</translation>
     </message>
@@ -2965,12 +2965,12 @@ Phone: %3</translation>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="267"/>
+        <location filename="../../ui/taskdesk/page.py" line="268"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="267"/>
+        <location filename="../../ui/taskdesk/page.py" line="268"/>
         <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
         <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
     </message>
