@@ -349,6 +349,25 @@ def _unit_costs(lab: ServerLab, pcs: list[Pc]) -> Iterator[Figure]:
     records = asyncio.run(_pull_only(lab.url, readers))
     cpu = _stack_cpu(lab) - before
     yield Figure("city_day_unit_pull_cpu_per_record", cpu / max(records, 1) * 1000, "ms")
+    before = _stack_cpu(lab)
+    calls = asyncio.run(_noop_pulls(lab.url, readers, closed._cursor(lab)))
+    yield Figure("city_day_unit_noop_pull_cpu", (_stack_cpu(lab) - before) / max(calls, 1) * 1000, "ms")
+
+
+async def _noop_pulls(url: str, pcs: list[Pc], head: int) -> int:
+    """Pulls at the head (nothing new): the fixed cost of a request — authentication from the
+    token cache, the cursor, the empty page."""
+    import aiohttp
+
+    calls = 0
+    async with aiohttp.ClientSession() as http:
+        for _ in range(10):
+            for pc in pcs:
+                async with http.get(url + "/api/v1/sync/pull", params={"cursor": head, "limit": 1000},
+                                    headers=_headers(pc)) as r:
+                    await r.read()
+                calls += 1
+    return calls
 
 
 async def _push_only(url: str, pcs: list[Pc]) -> int:
