@@ -124,7 +124,7 @@ class Case(SyncedMixin, Base):
     channel: Mapped[str | None] = mapped_column(String(20))
     channel_ref: Mapped[str | None] = mapped_column(String(64), index=True)  # 12345 / WeChat ticket number
     # 分派: the village (12) or grid (15) the case was dispatched to, and the named person there.
-    dispatched_to: Mapped[str | None] = mapped_column(String(15))
+    dispatched_to: Mapped[str | None] = mapped_column(String(15), info=declare(format="place"))
     assignee: Mapped[str | None] = mapped_column(String(50))
     repeat_of: Mapped[str | None] = mapped_column(String(36), index=True,  # 重复诉求: the original case
                                                      info=refers("case", scope="read"))
