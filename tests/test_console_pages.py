@@ -387,3 +387,11 @@ def test_the_department_api_lists_its_approved_catalogue(server):
         (entry, ["phone", "current_address"], ["联系电话", "现住址"])]
     assert [e["name"] for e in api.get("/department/catalogue", params={"state": "pending"}).json()] == ["待批事项"]
     assert server.user_client("township_staff", TOWNSHIP).get("/department/catalogue").status_code == 403
+
+
+def test_user_search_narrows_the_list(server):
+    admin = signed_in(server, "city_admin")
+    wanted = server.add_user("grid_worker", "150422100203001")
+    page = admin.get(f"/admin/users?q={wanted[-8:]}").text
+    assert wanted in page and page.count("<tr>") == 2  # the header and the one user
+    assert "150422100203001" in admin.get("/admin/users?q=150422100203001&role=grid_worker").text

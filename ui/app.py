@@ -121,8 +121,9 @@ def build_main_window(shell: Shell) -> MainWindow:
 
     def reload_register(_result) -> None:  # a register never shown has nothing to reload
         register = window.built_page("register")
-        if register is not None:
+        if register is not None:  # badges (待上传) and records the sync brought or evicted
             register.households.reload()
+            register.persons.reload()
 
     status_bar.sync_finished.connect(reload_register)
     return window
