@@ -372,3 +372,26 @@ def test_department_sees_the_photo_a_village_attached_to_its_feedback(server):
     with server.session() as s:
         assert s.scalars(select(AuditEntry).where(AuditEntry.entity == "attachment",
                                                   AuditEntry.reason.contains("危房<1>.jpg"))).first()
+
+
+def test_the_department_api_lists_its_approved_catalogue(server):
+    dept = dept_code()
+    admin = signed_in(server, "city_admin")
+    clerk = signed_in(server, "department", "150422", dept)
+    entry = approved_entry(server, clerk, admin, "独居老人联系方式", ["phone", "current_address"])
+    clerk.get("/dept/catalogue")
+    clerk.post("/dept/catalogue", {"name": "待批事项", "fields[]": ["education"], "purpose": ""})
+    api = server.login(server.add_user("department", "150422", dept))
+    approved = api.get("/department/catalogue").json()
+    assert [(e["id"], e["fields"], e["field_labels"]) for e in approved] == [
+        (entry, ["phone", "current_address"], ["联系电话", "现住址"])]
+    assert [e["name"] for e in api.get("/department/catalogue", params={"state": "pending"}).json()] == ["待批事项"]
+    assert server.user_client("township_staff", TOWNSHIP).get("/department/catalogue").status_code == 403
+
+
+def test_user_search_narrows_the_list(server):
+    admin = signed_in(server, "city_admin")
+    wanted = server.add_user("grid_worker", "150422100203001")
+    page = admin.get(f"/admin/users?q={wanted[-8:]}").text
+    assert wanted in page and page.count("<tr>") == 2  # the header and the one user
+    assert "150422100203001" in admin.get("/admin/users?q=150422100203001&role=grid_worker").text

@@ -179,10 +179,12 @@ def _case_page(shell: Shell, printer: Printer, on_error: Callable, language: str
 
 def _review_page(shell: Shell, services: ClientServices, status_bar: SyncStatusBar, on_error: Callable,
                  open_record: Callable[[str, str], bool]) -> QWidget:
+    from app.client.duplicates import DuplicateDesk
     from ui.review.page import ReviewPage
 
     return ReviewPage(services.outbox, services.conflicts, shell.runner, shell.dialogs, on_error,
-                      status_bar.refresh, open_record, exporter=_roster_tools(shell, on_error).exporter)
+                      status_bar.refresh, open_record, exporter=_roster_tools(shell, on_error).exporter,
+                      duplicates=DuplicateDesk(shell.context))
 
 
 def _reports_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, SyncedMixin
@@ -54,6 +54,10 @@ class TaskTarget(SyncedMixin, Base):
     completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     handled_count: Mapped[int] = mapped_column(Integer, default=0)
     total_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    # The inbox counts targets by status within a region scope from this index alone.
+    __table_args__ = (Index("ix_task_targets_status_scope", "status", "region_code", "assigned_region_code",
+                            "task_id", "deleted"),)
 
 
 class TaskLink(SyncedMixin, Base):

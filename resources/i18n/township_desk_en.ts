@@ -943,6 +943,57 @@
     </message>
 </context>
 <context>
+    <name>DuplicatesTab</name>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="28"/>
+        <source>按姓名拼音、出生日期、性别、电话和同户情况查找可能重复登记的人员（含无证件号码者）。</source>
+        <translation>Finds persons who may be registered twice, by pinyin name, birth date, sex, phone and household (people without an ID number included).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <source>人员甲</source>
+        <translation>Person A</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <source>人员乙</source>
+        <translation>Person B</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <source>相似度</source>
+        <translation>Score</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <source>理由</source>
+        <translation>Reasons</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="36"/>
+        <source>扫描本辖区</source>
+        <translation>Scan my area</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="37"/>
+        <source>合并…</source>
+        <translation>Merge…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="38"/>
+        <source>不是同一人</source>
+        <translation>Not the same person</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/review/duplicates.py" line="68"/>
+        <source>找到 %n 对疑似重复人员。</source>
+        <translation>
+            <numerusform>%n pair of likely duplicates found.</numerusform>
+            <numerusform>%n pairs of likely duplicates found.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>FilterBar</name>
     <message>
         <location filename="../../ui/register/filters.py" line="21"/>
@@ -1371,12 +1422,12 @@
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="206"/>
+        <location filename="../../ui/app.py" line="208"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="280"/>
+        <location filename="../../ui/app.py" line="282"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -1533,72 +1584,77 @@ Phone: %3</translation>
         <translation>Merge duplicate persons</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="28"/>
+        <location filename="../../ui/review/merge.py" line="23"/>
+        <source>疑似重复的理由：%1</source>
+        <translation>Why they may be one person: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/merge.py" line="31"/>
         <source>保留此记录</source>
         <translation>Keep this record</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="38"/>
+        <location filename="../../ui/review/merge.py" line="41"/>
         <source>合并</source>
         <translation>Merge</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="51"/>
+        <location filename="../../ui/review/merge.py" line="55"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="52"/>
+        <location filename="../../ui/review/merge.py" line="56"/>
         <source>证件号码</source>
         <translation>Document number</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="53"/>
+        <location filename="../../ui/review/merge.py" line="57"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="54"/>
+        <location filename="../../ui/review/merge.py" line="58"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="55"/>
+        <location filename="../../ui/review/merge.py" line="59"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="55"/>
+        <location filename="../../ui/review/merge.py" line="59"/>
         <source>（户主）</source>
         <translation> (head)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="56"/>
+        <location filename="../../ui/review/merge.py" line="60"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="57"/>
+        <location filename="../../ui/review/merge.py" line="61"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="58"/>
+        <location filename="../../ui/review/merge.py" line="62"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="59"/>
+        <location filename="../../ui/review/merge.py" line="63"/>
         <source>事件当事人 / 报事</source>
         <translation>Case parties / reported cases</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="67"/>
+        <location filename="../../ui/review/merge.py" line="71"/>
         <source>合并后，另一条记录将标记为已合并（不会物理删除），并移到保留的记录：标签 %1 个，事件当事人 %2 条，报事记录 %3 条。</source>
         <translation>After merging, the other record is marked as merged (never physically removed) and moves to the kept one: %1 tags, %2 case parties, %3 reported cases.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="71"/>
+        <location filename="../../ui/review/merge.py" line="75"/>
         <source>另一条记录是户主：若两人同户，户主改为保留的记录，否则该户暂无户主。</source>
         <translation> The other record is a household head: if both share the household, the kept record becomes head; otherwise the household has no head for now.</translation>
     </message>
@@ -2342,6 +2398,11 @@ Phone: %3</translation>
         <source>被退回的修改</source>
         <translation>Rejected changes</translation>
     </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="128"/>
+        <source>疑似重复人员</source>
+        <translation>Likely duplicates</translation>
+    </message>
 </context>
 <context>
     <name>Roles</name>
@@ -2879,12 +2940,12 @@ Phone: %3</translation>
         <translation>Filter</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="185"/>
+        <location filename="../../ui/taskdesk/page.py" line="186"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="186"/>
+        <location filename="../../ui/taskdesk/page.py" line="187"/>
         <source>本组 %1 项，已显示 %2 项</source>
         <translation>%1 in this group, %2 shown</translation>
     </message>
@@ -2894,12 +2955,12 @@ Phone: %3</translation>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="267"/>
+        <location filename="../../ui/taskdesk/page.py" line="268"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="267"/>
+        <location filename="../../ui/taskdesk/page.py" line="268"/>
         <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
         <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
     </message>

@@ -6,12 +6,10 @@ to Excel (audited). Every query is limited to the signed-in department's own tas
 from __future__ import annotations
 
 import datetime as dt
-import io
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +19,7 @@ from server.blobs import ACCEPTED_TYPES, BlobStore, blob_dir
 from server.console.i18n import request_lang, translator
 from server.console.masking import mask_value
 from server.console.web import PREFIX, ConsoleUser, Denied, form_of, listed, render, require
+from server.console.xlsx import workbook_bytes
 from server.department_work import (
     STATUSES,
     TargetFilter,
@@ -212,21 +211,16 @@ def export_progress(request: Request, who: ConsoleUser = Depends(department), se
     dept = who.user.department_code or ""
     t = translator(request_lang(request))
     rows = target_rows(session, dept, _filter(township, status, overdue, task, limit=50_000), now)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = t("progress")
-    sheet.append([t("task_no"), t("title"), t("region"), t("state"), t("progress"), t("due_at"), t("overdue")])
-    for row in rows:
-        sheet.append([row.task.task_no, row.task.title, f"{row.region_name} {row.target.region_code}",
-                      t("status_" + row.target.status), f"{row.target.handled_count or 0}/{row.target.total_count or 0}",
-                      row.task.due_at.strftime("%Y-%m-%d %H:%M"), t("overdue") if row.overdue else ""])
-    out = io.BytesIO()
-    book.save(out)
+    data = workbook_bytes(t("progress"), [t("task_no"), t("title"), t("region"), t("state"), t("progress"),
+                                          t("due_at"), t("overdue")], (
+        [row.task.task_no, row.task.title, f"{row.region_name} {row.target.region_code}",
+         t("status_" + row.target.status), f"{row.target.handled_count or 0}/{row.target.total_count or 0}",
+         row.task.due_at.strftime("%Y-%m-%d %H:%M"), t("overdue") if row.overdue else ""] for row in rows))
     audit(session, who.user, "export", "task_target", [r.target.id for r in rows],
           f"控制台导出任务进度 {len(rows)} 条", township if township.isdigit() else "", now)
     session.commit()
     name = f"progress-{now:%Y%m%d-%H%M}.xlsx"
-    return StreamingResponse(iter([out.getvalue()]), headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    return StreamingResponse(iter([data]), headers={"Content-Disposition": f'attachment; filename="{name}"'},
                              media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
