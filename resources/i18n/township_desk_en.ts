@@ -1422,12 +1422,12 @@
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="208"/>
+        <location filename="../../ui/app.py" line="209"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="282"/>
+        <location filename="../../ui/app.py" line="283"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -2045,76 +2045,86 @@ Phone: %3</translation>
 <context>
     <name>RegisterLists</name>
     <message>
-        <location filename="../../ui/register/lists.py" line="59"/>
+        <location filename="../../ui/register/lists.py" line="72"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="60"/>
+        <location filename="../../ui/register/lists.py" line="73"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="61"/>
+        <location filename="../../ui/register/lists.py" line="74"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="63"/>
-        <location filename="../../ui/register/lists.py" line="81"/>
+        <location filename="../../ui/register/lists.py" line="76"/>
+        <location filename="../../ui/register/lists.py" line="94"/>
         <source>村/网格</source>
         <translation>Village/grid</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="66"/>
+        <location filename="../../ui/register/lists.py" line="79"/>
         <source>公民身份号码</source>
         <translation>Resident ID</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="67"/>
-        <location filename="../../ui/register/lists.py" line="83"/>
+        <location filename="../../ui/register/lists.py" line="80"/>
+        <location filename="../../ui/register/lists.py" line="96"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="62"/>
+        <location filename="../../ui/register/lists.py" line="75"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="64"/>
-        <location filename="../../ui/register/lists.py" line="78"/>
+        <location filename="../../ui/register/lists.py" line="60"/>
+        <source>被退回</source>
+        <translation>rejected</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="62"/>
+        <source>待上传</source>
+        <translation>to upload</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="77"/>
+        <location filename="../../ui/register/lists.py" line="91"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="68"/>
+        <location filename="../../ui/register/lists.py" line="81"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="79"/>
+        <location filename="../../ui/register/lists.py" line="92"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="80"/>
+        <location filename="../../ui/register/lists.py" line="93"/>
         <source>人数</source>
         <translation>Members</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="65"/>
-        <location filename="../../ui/register/lists.py" line="82"/>
+        <location filename="../../ui/register/lists.py" line="78"/>
+        <location filename="../../ui/register/lists.py" line="95"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="84"/>
+        <location filename="../../ui/register/lists.py" line="97"/>
         <source>上次走访</source>
         <translation>Last visit</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="84"/>
+        <location filename="../../ui/register/lists.py" line="97"/>
         <source>未走访</source>
         <translation>Never</translation>
     </message>
@@ -2137,12 +2147,12 @@ Phone: %3</translation>
         <translation>Import roster…</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="267"/>
+        <location filename="../../ui/register/page.py" line="268"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/register/page.py" line="268"/>
+        <location filename="../../ui/register/page.py" line="269"/>
         <source>已显示 %n 条</source>
         <translation>
             <numerusform>%n row shown</numerusform>
