@@ -125,7 +125,19 @@ def build_main_window(shell: Shell) -> MainWindow:
             register.households.reload()
             register.persons.reload()
 
+    def reload_attachments(_result) -> None:  # attachment states move with a sync (待上传 → 已上传, previews)
+        for key in ("cases", "tasks"):
+            page = window.built_page(key)
+            strip = getattr(getattr(page, "detail", None), "attachments", None)
+            if strip is not None:
+                strip.reload()
+        register = window.built_page("register")
+        strip = getattr(getattr(register, "panel", None), "attachments", None)
+        if strip is not None:
+            strip.reload()
+
     status_bar.sync_finished.connect(reload_register)
+    status_bar.sync_finished.connect(reload_attachments)
     return window
 
 
