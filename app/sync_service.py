@@ -199,8 +199,10 @@ class SyncService:
         A weak link failing here fails nothing: the records are synced; the upload resumes next time."""
         if BLOBS not in transport.capabilities:
             return  # an in-process transport (tests, bundles) carries records only
+        mover = BlobMover(self._sessions, transport, blob_dir_for(self._engine))
+        self.last_blob_stats = mover.stats  # what the last cycle moved (the link lab reads it)
         try:
-            stats = BlobMover(self._sessions, transport, blob_dir_for(self._engine)).step()
+            stats = mover.step()
         except TransportError as exc:
             log.info("attachment transfer stopped (%s); it resumes on the next sync", exc.code)
             return

@@ -39,6 +39,7 @@ FORMATS: dict[str, tuple[re.Pattern, str]] = {
     "village": (re.compile(r"\d{12}"), "12 位村（社区）代码"),
     "region": (re.compile(r"(\d{6}|\d{9}|\d{12})?"), "6、9 或 12 位区划代码"),
     "grid": (re.compile(r"\d{15}"), "15 位网格代码"),
+    "place": (re.compile(r"\d{12}(\d{3})?"), "12 位村（社区）或 15 位网格代码"),
     "subject_type": (re.compile(r"person|household"), "person 或 household"),
 }
 _BAD_CHARS = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: no database stores them

@@ -44,6 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.principals = PrincipalCache(settings.auth_cache_seconds)
+    app.state.replica_sessions = (session_factory(make_server_engine(settings.replica_url))
+                                  if settings.replica_url else None)
     for module in (auth, users, reference, review, department, sync, intake, audit, updates, blobs, history):
         app.include_router(module.router, prefix=API_PREFIX)
     mount_console(app)

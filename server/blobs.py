@@ -162,3 +162,27 @@ def collect_garbage(session: Session, store: BlobStore, now: float | None = None
             part.unlink(missing_ok=True)
             removed.append(part.name)
     return removed
+
+
+def store_bundled(session: Session, settings: Settings, who: Principal, blobs: object) -> list[str]:
+    """Stores the attachment files a USB bundle carries (base64 by hash), after its records were
+    applied, under the same checks as an upload; returns the hashes now held. A file that fails a
+    check is skipped (its attachment uploads online later)."""
+    import base64
+    import binascii
+
+    if not isinstance(blobs, dict):
+        return []
+    store, held = BlobStore(blob_dir(settings)), []
+    for sha, text in blobs.items():
+        try:
+            data = base64.b64decode(str(text), validate=True)
+            ref = blob_ref(session, who, str(sha), write=True, max_bytes=settings.max_attachment_bytes)
+            if not ref.thumb and len(data) != ref.size:
+                continue
+            if not store.received(str(sha))[1]:
+                store.write(str(sha), 0, data, len(data))
+            held.append(str(sha))
+        except (BlobRefused, binascii.Error, ValueError):
+            continue
+    return held

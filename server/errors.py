@@ -45,6 +45,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_region": ("行政区划代码 {region} 不存在。", "Unknown region code {region}."),
     "no_township": ("行政区划 {region} 不属于任何已导入的乡镇。", "Region {region} is in no known township."),
     "bad_api_key": ("渠道密钥无效。", "Invalid channel API key."),
+    "case_not_closed": ("该诉求尚未办结，无需重新办理。", "The case is not closed; there is nothing to reopen."),
     "username_taken": ("用户名已存在。", "Username already exists."),
     "conflict": ("操作冲突：{detail}", "Conflict: {detail}"),
     "review_closed": ("该待审事项已处理。", "This review item has already been resolved."),

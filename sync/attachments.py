@@ -123,8 +123,8 @@ class BlobMover:
                 self._note(attachment_id, UPLOADING, offset)
                 return False
             piece = data[offset:offset + self.chunk_bytes]
+            self.stats.bytes_sent += len(piece)  # counted when sent: a chunk lost to a cut is re-sent bytes
             answer = self.transport.blob_put(sha, offset, piece, size)
-            self.stats.bytes_sent += len(piece)
             if answer.get("code") == "blob_hash_mismatch" and retries < MAX_HASH_RETRIES:
                 retries += 1  # the server threw the corrupt copy away: start again
                 self.stats.bytes_resent += offset + len(piece)
@@ -167,3 +167,34 @@ class BlobMover:
         part.replace(target)
         self.stats.downloaded += 1
         return target
+
+
+BUNDLE_BLOB_BYTES = 40 * 1024 * 1024  # attachment bytes one USB bundle carries at most (the rest: next bundle)
+
+
+def bundle_blobs(sessions: sessionmaker[Session], blob_dir: Path) -> dict[str, str]:
+    """The files (and previews) of attachments not yet uploaded, base64 by hash, for a USB bundle."""
+    import base64
+
+    with sessions() as session:
+        rows = session.execute(select(Attachment.sha256, Attachment.thumb_sha256)
+                               .join(BlobTransfer, BlobTransfer.attachment_id == Attachment.id)
+                               .where(BlobTransfer.state.in_((PENDING, UPLOADING)), Attachment.deleted.is_(False))).all()
+    carried: dict[str, str] = {}
+    total = 0
+    for sha in (s for row in rows for s in row if s):
+        path = blob_dir / sha
+        if sha in carried or not path.is_file() or total + path.stat().st_size > BUNDLE_BLOB_BYTES:
+            continue
+        total += path.stat().st_size
+        carried[sha] = base64.b64encode(path.read_bytes()).decode("ascii")
+    return carried
+
+
+def settle_bundled(sessions: sessionmaker[Session], stored: list[str]) -> int:
+    """Marks the attachments whose files the server stored from a bundle as uploaded."""
+    with sessions.begin() as session:
+        rows = session.scalars(select(BlobTransfer).where(BlobTransfer.sha256.in_(list(stored)))).all()
+        for row in rows:
+            row.state, row.done = UPLOADED, row.size
+        return len(rows)

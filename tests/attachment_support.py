@@ -12,10 +12,11 @@ from PIL import Image
 TAKEN = "2026:11:26 09:41:07"
 
 
-def phone_photo(path: Path, size=(4000, 3000), seed: int = 1, quality: int = 92) -> Path:
-    """A noisy photo (so JPEG cannot shrink it to nothing) with EXIF time and GPS."""
+def phone_photo(path: Path, size=(4000, 3000), seed: int = 1, quality: int = 92, grain: int = 8) -> Path:
+    """A noisy photo (so JPEG cannot shrink it to nothing) with EXIF time and GPS; a smaller
+    `grain` makes finer detail, so a larger file once downscaled."""
     rng = random.Random(seed)
-    small = Image.new("RGB", (size[0] // 8, size[1] // 8))
+    small = Image.new("RGB", (size[0] // grain, size[1] // grain))
     small.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256))
                    for _ in range(small.width * small.height)])
     image = small.resize(size, Image.Resampling.BICUBIC)

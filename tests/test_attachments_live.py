@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from pathlib import Path
 
 import pytest
 import requests
@@ -195,3 +196,28 @@ def test_a_corrupt_upload_is_refused_and_sent_again_then_collected_when_deleted(
     with server.session() as s:
         removed = collect_garbage(s, store)
     assert sha in removed and not store.path(sha).exists()
+
+
+def test_a_usb_bundle_carries_the_photo_and_the_answer_settles_it(server, tmp_path):
+    from app.bundle import BundleService
+
+    village = Desk(tmp_path / "village.db", server, server.add_user("village_cadre", VILLAGE), "village_cadre",
+                   VILLAGE)
+    case_id = _case(village)
+    added = village.attachments.add("case", case_id, phone_photo(tmp_path / "p.jpg", size=(1200, 900)))
+    stick = tmp_path / "stick.tdbundle"  # no signal in the village: the case and the photo go on a stick
+    BundleService(village.engine, village.sessions, village.enrolment).export(stick)
+    office = Desk(tmp_path / "office.db", server, server.add_user("township_staff", TOWNSHIP), "township_staff",
+                  TOWNSHIP)
+    relayed = BundleService(office.engine, office.sessions, office.enrolment).relay(stick)
+    assert relayed.accepted == 2
+    BundleService(village.engine, village.sessions, village.enrolment).import_file(relayed.answer_path)
+    [settled] = village.attachments.list_for("case", case_id)
+    assert settled.state == "uploaded"
+    office.sync.sync_now()
+    [seen] = office.attachments.list_for("case", case_id)
+    assert seen.thumb_path and seen.size == added.size
+    office.attachments.want_file(seen.id)
+    office.sync.sync_now()
+    assert office.attachments.file_path(seen.id).read_bytes() == (tmp_path / "village" / "attachments" /
+                                                                   Path(added.file_path).name).read_bytes()

@@ -318,3 +318,29 @@ def test_record_history_is_read_within_jurisdiction_and_masked(world):
                      _user(world, "township_staff", TOWNSHIPS[1])):
         assert outsider.get(f"/history/household/{hid}").status_code == 404
     assert _user(world, "department", "").get(f"/history/household/{hid}").status_code == 403
+
+
+def test_not_the_same_person_is_synced_within_scope(world):
+    """不是同一人 is an ordinary synced record: a cadre records it for two persons of its village, the
+    township reads it; naming a person of another village is refused and writes nothing."""
+    from db.ids import person_distinction_id
+    from db.models import PersonDistinction
+
+    village_grids = [g for g in GRIDS if g.startswith(VILLAGES[0])]
+    own = [world["persons"][g] for g in village_grids]
+    cadre = _user(world, "village_cadre", VILLAGES[0])
+    low, high = sorted(own)
+    record_id = person_distinction_id(low, high)
+    fields = {"first_person_id": low, "second_person_id": high, "region_code": VILLAGES[0], "decided_by": "cadre"}
+    [result] = cadre.push([cadre.change("person_distinction", record_id, fields)]).json()["results"]
+    assert result["outcome"] == "accepted", result
+    staff = _user(world, "township_staff", TOWNSHIPS[0])
+    assert record_id in {r["record_id"] for r in _all_pulled(staff) if r["entity"] == "person_distinction"}
+    foreign = world["persons"][GRIDS[-1]]
+    low, high = sorted((own[0], foreign))
+    stray = person_distinction_id(low, high)
+    [result] = cadre.push([cadre.change("person_distinction", stray, {
+        "first_person_id": low, "second_person_id": high, "region_code": VILLAGES[0]})]).json()["results"]
+    assert result["outcome"] == "rejected", result
+    with world["server"].session() as s:
+        assert s.get(PersonDistinction, stray) is None

@@ -73,3 +73,20 @@ def test_a_signed_scan_comes_back_to_the_case(qtbot, context, settings, tmp_path
         [scan] = s.scalars(select(Attachment).where(Attachment.owner_id == case.id)).all()
     assert scan.printed_version and "签字页扫描件" in scan.caption
     assert detail.attachments.list.count() == 1
+
+
+def test_the_states_follow_a_sync(qtbot, context, settings, tmp_path):
+    from db.client import BlobTransfer
+
+    detail, dialogs, case = _case_detail(qtbot, context, settings, tmp_path)
+    dialogs.paths.append(str(phone_photo(tmp_path / "IMG_0002.jpg", size=(800, 600))))
+    detail.attachments.add_button.click()
+    [view] = detail.attachments.views
+    with context.sessions.begin() as s:  # what the sync's blob step writes as the bytes go up
+        s.get(BlobTransfer, view.id).state, s.get(BlobTransfer, view.id).done = "uploading", view.size // 2
+    detail.window().sync_bar.sync_finished.emit(None)
+    assert detail.attachments.list.item(0).text() == "IMG_0002.jpg\n上传中 50%"
+    with context.sessions.begin() as s:
+        s.get(BlobTransfer, view.id).state = "uploaded"
+    detail.window().sync_bar.sync_finished.emit(None)
+    assert detail.attachments.list.item(0).text() == "IMG_0002.jpg\n已上传"

@@ -103,7 +103,8 @@ class _Register:
             select(Household).where(Household.household_no.in_(numbers), Household.deleted.is_(False),
                                     Household.merged_into.is_(None)))}
         self.persons = {p.id_number: p for p in session.scalars(
-            select(Person).where(Person.id_number.in_(ids), Person.deleted.is_(False)))}
+            select(Person).where(Person.id_number.in_(ids), Person.deleted.is_(False),
+                                 Person.merged_into.is_(None)))}  # a merged duplicate lives on in its survivor
         self.number_of = {h.id: h.household_no for h in session.scalars(
             select(Household).where(Household.id.in_({p.household_id for p in self.persons.values()
                                                       if p.household_id})))}

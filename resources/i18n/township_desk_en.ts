@@ -943,6 +943,57 @@
     </message>
 </context>
 <context>
+    <name>DuplicatesTab</name>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="28"/>
+        <source>按姓名拼音、出生日期、性别、电话和同户情况查找可能重复登记的人员（含无证件号码者）。</source>
+        <translation>Finds persons who may be registered twice, by pinyin name, birth date, sex, phone and household (people without an ID number included).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <source>人员甲</source>
+        <translation>Person A</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <source>人员乙</source>
+        <translation>Person B</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <source>相似度</source>
+        <translation>Score</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <source>理由</source>
+        <translation>Reasons</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="36"/>
+        <source>扫描本辖区</source>
+        <translation>Scan my area</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="37"/>
+        <source>合并…</source>
+        <translation>Merge…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="38"/>
+        <source>不是同一人</source>
+        <translation>Not the same person</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/review/duplicates.py" line="68"/>
+        <source>找到 %n 对疑似重复人员。</source>
+        <translation>
+            <numerusform>%n pair of likely duplicates found.</numerusform>
+            <numerusform>%n pairs of likely duplicates found.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>FilterBar</name>
     <message>
         <location filename="../../ui/register/filters.py" line="21"/>
@@ -1371,12 +1422,12 @@
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="206"/>
+        <location filename="../../ui/app.py" line="209"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="280"/>
+        <location filename="../../ui/app.py" line="283"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -1394,7 +1445,12 @@
         <translation>Import as</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="45"/>
+        <location filename="../../ui/roster/views.py" line="29"/>
+        <source>示例</source>
+        <translation>Sample</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="46"/>
         <source>（不导入）</source>
         <translation>(not imported)</translation>
     </message>
@@ -1528,72 +1584,77 @@ Phone: %3</translation>
         <translation>Merge duplicate persons</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="28"/>
+        <location filename="../../ui/review/merge.py" line="23"/>
+        <source>疑似重复的理由：%1</source>
+        <translation>Why they may be one person: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/merge.py" line="31"/>
         <source>保留此记录</source>
         <translation>Keep this record</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="38"/>
+        <location filename="../../ui/review/merge.py" line="41"/>
         <source>合并</source>
         <translation>Merge</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="51"/>
+        <location filename="../../ui/review/merge.py" line="55"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="52"/>
+        <location filename="../../ui/review/merge.py" line="56"/>
         <source>证件号码</source>
         <translation>Document number</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="53"/>
+        <location filename="../../ui/review/merge.py" line="57"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="54"/>
+        <location filename="../../ui/review/merge.py" line="58"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="55"/>
+        <location filename="../../ui/review/merge.py" line="59"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="55"/>
+        <location filename="../../ui/review/merge.py" line="59"/>
         <source>（户主）</source>
         <translation> (head)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="56"/>
+        <location filename="../../ui/review/merge.py" line="60"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="57"/>
+        <location filename="../../ui/review/merge.py" line="61"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="58"/>
+        <location filename="../../ui/review/merge.py" line="62"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="59"/>
+        <location filename="../../ui/review/merge.py" line="63"/>
         <source>事件当事人 / 报事</source>
         <translation>Case parties / reported cases</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="67"/>
+        <location filename="../../ui/review/merge.py" line="71"/>
         <source>合并后，另一条记录将标记为已合并（不会物理删除），并移到保留的记录：标签 %1 个，事件当事人 %2 条，报事记录 %3 条。</source>
         <translation>After merging, the other record is marked as merged (never physically removed) and moves to the kept one: %1 tags, %2 case parties, %3 reported cases.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="71"/>
+        <location filename="../../ui/review/merge.py" line="75"/>
         <source>另一条记录是户主：若两人同户，户主改为保留的记录，否则该户暂无户主。</source>
         <translation> The other record is a household head: if both share the household, the kept record becomes head; otherwise the household has no head for now.</translation>
     </message>
@@ -1905,52 +1966,52 @@ Phone: %3</translation>
 <context>
     <name>PreviewTable</name>
     <message>
-        <location filename="../../ui/roster/views.py" line="77"/>
+        <location filename="../../ui/roster/views.py" line="79"/>
         <source>行号</source>
         <translation>Row</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="77"/>
+        <location filename="../../ui/roster/views.py" line="79"/>
         <source>结果</source>
         <translation>Result</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="77"/>
+        <location filename="../../ui/roster/views.py" line="79"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="77"/>
+        <location filename="../../ui/roster/views.py" line="79"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="78"/>
+        <location filename="../../ui/roster/views.py" line="80"/>
         <source>变化或问题</source>
         <translation>Changes or problems</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="88"/>
+        <location filename="../../ui/roster/views.py" line="90"/>
         <source>户</source>
         <translation>Household </translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="92"/>
+        <location filename="../../ui/roster/views.py" line="94"/>
         <source>新增</source>
         <translation>new</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="92"/>
+        <location filename="../../ui/roster/views.py" line="94"/>
         <source>更新</source>
         <translation>changed</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="92"/>
+        <location filename="../../ui/roster/views.py" line="94"/>
         <source>无变化</source>
         <translation>unchanged</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="93"/>
+        <location filename="../../ui/roster/views.py" line="95"/>
         <source>错误</source>
         <translation>error</translation>
     </message>
@@ -1984,76 +2045,86 @@ Phone: %3</translation>
 <context>
     <name>RegisterLists</name>
     <message>
-        <location filename="../../ui/register/lists.py" line="59"/>
+        <location filename="../../ui/register/lists.py" line="72"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="60"/>
+        <location filename="../../ui/register/lists.py" line="73"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="61"/>
+        <location filename="../../ui/register/lists.py" line="74"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="63"/>
-        <location filename="../../ui/register/lists.py" line="81"/>
+        <location filename="../../ui/register/lists.py" line="76"/>
+        <location filename="../../ui/register/lists.py" line="94"/>
         <source>村/网格</source>
         <translation>Village/grid</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="66"/>
+        <location filename="../../ui/register/lists.py" line="79"/>
         <source>公民身份号码</source>
         <translation>Resident ID</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="67"/>
-        <location filename="../../ui/register/lists.py" line="83"/>
+        <location filename="../../ui/register/lists.py" line="80"/>
+        <location filename="../../ui/register/lists.py" line="96"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="62"/>
+        <location filename="../../ui/register/lists.py" line="75"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="64"/>
-        <location filename="../../ui/register/lists.py" line="78"/>
+        <location filename="../../ui/register/lists.py" line="60"/>
+        <source>被退回</source>
+        <translation>rejected</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="62"/>
+        <source>待上传</source>
+        <translation>to upload</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="77"/>
+        <location filename="../../ui/register/lists.py" line="91"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="68"/>
+        <location filename="../../ui/register/lists.py" line="81"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="79"/>
+        <location filename="../../ui/register/lists.py" line="92"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="80"/>
+        <location filename="../../ui/register/lists.py" line="93"/>
         <source>人数</source>
         <translation>Members</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="65"/>
-        <location filename="../../ui/register/lists.py" line="82"/>
+        <location filename="../../ui/register/lists.py" line="78"/>
+        <location filename="../../ui/register/lists.py" line="95"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="84"/>
+        <location filename="../../ui/register/lists.py" line="97"/>
         <source>上次走访</source>
         <translation>Last visit</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="84"/>
+        <location filename="../../ui/register/lists.py" line="97"/>
         <source>未走访</source>
         <translation>Never</translation>
     </message>
@@ -2076,12 +2147,12 @@ Phone: %3</translation>
         <translation>Import roster…</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="267"/>
+        <location filename="../../ui/register/page.py" line="268"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/register/page.py" line="268"/>
+        <location filename="../../ui/register/page.py" line="269"/>
         <source>已显示 %n 条</source>
         <translation>
             <numerusform>%n row shown</numerusform>
@@ -2337,6 +2408,11 @@ Phone: %3</translation>
         <source>被退回的修改</source>
         <translation>Rejected changes</translation>
     </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="128"/>
+        <source>疑似重复人员</source>
+        <translation>Likely duplicates</translation>
+    </message>
 </context>
 <context>
     <name>Roles</name>
@@ -2390,7 +2466,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/roster/wizard.py" line="78"/>
-        <location filename="../../ui/roster/wizard.py" line="161"/>
+        <location filename="../../ui/roster/wizard.py" line="164"/>
         <source>下一步</source>
         <translation>Next</translation>
     </message>
@@ -2401,7 +2477,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/roster/wizard.py" line="80"/>
-        <location filename="../../ui/roster/wizard.py" line="163"/>
+        <location filename="../../ui/roster/wizard.py" line="166"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
@@ -2416,98 +2492,113 @@ Phone: %3</translation>
         <translation>Choose file…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="120"/>
+        <location filename="../../ui/roster/wizard.py" line="101"/>
+        <source>下载空白模板…</source>
+        <translation>Blank template…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="123"/>
         <source>（户号已是18位户编号）</source>
         <translation>(household numbers are already 18-digit)</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="122"/>
+        <location filename="../../ui/roster/wizard.py" line="125"/>
         <source>户号只是村里的编号（如 12、3-12）时，所属村（社区）：</source>
         <translation>If household numbers are the village&apos;s own (like 12, 3-12), the village:</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="136"/>
+        <location filename="../../ui/roster/wizard.py" line="139"/>
         <source>全部导入（仍有问题时不导入）</source>
         <translation>Import everything (not while problems remain)</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="137"/>
+        <location filename="../../ui/roster/wizard.py" line="140"/>
         <source>只导入没有问题的户，其余保存为问题行工作簿</source>
         <translation>Import only households without problems; save the rest as a workbook to fix</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="143"/>
+        <location filename="../../ui/roster/wizard.py" line="146"/>
         <source>保存问题行…</source>
         <translation>Save rows with problems…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="161"/>
+        <location filename="../../ui/roster/wizard.py" line="164"/>
         <source>预览</source>
         <translation>Preview</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="163"/>
+        <location filename="../../ui/roster/wizard.py" line="166"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="203"/>
+        <location filename="../../ui/roster/wizard.py" line="206"/>
         <source>选择花名册</source>
         <translation>Choose a roster</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="209"/>
+        <location filename="../../ui/roster/wizard.py" line="212"/>
+        <source>下载空白模板</source>
+        <translation>Blank template</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="216"/>
+        <source>模板已保存到 %1。</source>
+        <translation>Template saved to %1.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="220"/>
         <source>正在读取 %1 …</source>
         <translation>Reading %1 …</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="220"/>
+        <location filename="../../ui/roster/wizard.py" line="231"/>
         <source>%1：工作表“%2”，表头在第 %3 行。</source>
         <translation>%1: sheet “%2”, header in row %3.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="227"/>
+        <location filename="../../ui/roster/wizard.py" line="238"/>
         <source>已按上次确认的对应关系填好。</source>
         <translation>Filled in with the mapping you confirmed last time.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="228"/>
+        <location filename="../../ui/roster/wizard.py" line="239"/>
         <source>已按列名自动对应，请核对；不导入的列选“（不导入）”。</source>
         <translation>Matched by column names; please check. Choose “(not imported)” for columns to leave out.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="230"/>
+        <location filename="../../ui/roster/wizard.py" line="241"/>
         <source>未导入的列：%1。</source>
         <translation> Columns not imported: %1.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="257"/>
+        <location filename="../../ui/roster/wizard.py" line="268"/>
         <source>新增 %1 户、%2 人；更新 %3 人；无变化 %4 条；问题 %5 处。</source>
         <translation>New: %1 households, %2 persons; changed: %3 persons; unchanged: %4; problems: %5.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="262"/>
+        <location filename="../../ui/roster/wizard.py" line="273"/>
         <source>无法对应的%1“%2”：第 %3 行</source>
         <translation>%1 value “%2” not recognised: rows %3</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="277"/>
-        <location filename="../../ui/roster/wizard.py" line="282"/>
+        <location filename="../../ui/roster/wizard.py" line="288"/>
+        <location filename="../../ui/roster/wizard.py" line="293"/>
         <source>保存问题行</source>
         <translation>Save rows with problems</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="283"/>
+        <location filename="../../ui/roster/wizard.py" line="294"/>
         <source>已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。</source>
         <translation>Saved %1 rows to %2. Fix them in Excel and import that file again.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="295"/>
+        <location filename="../../ui/roster/wizard.py" line="306"/>
         <source>导入完成：新增 %1 户、%2 人，更新 %3 人，写入 %4 条记录。</source>
         <translation>Imported: %1 new households, %2 new persons, %3 persons changed, %4 records written.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="299"/>
+        <location filename="../../ui/roster/wizard.py" line="310"/>
         <source>有问题的 %1 户未导入，请保存问题行改正后再导入。</source>
         <translation> %1 households with problems were not imported; save the rows with problems, fix and import them.</translation>
     </message>
@@ -2859,12 +2950,12 @@ Phone: %3</translation>
         <translation>Filter</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="185"/>
+        <location filename="../../ui/taskdesk/page.py" line="186"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="186"/>
+        <location filename="../../ui/taskdesk/page.py" line="187"/>
         <source>本组 %1 项，已显示 %2 项</source>
         <translation>%1 in this group, %2 shown</translation>
     </message>
@@ -2874,12 +2965,12 @@ Phone: %3</translation>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="267"/>
+        <location filename="../../ui/taskdesk/page.py" line="268"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="267"/>
+        <location filename="../../ui/taskdesk/page.py" line="268"/>
         <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
         <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
     </message>

@@ -32,8 +32,9 @@ from sqlalchemy.orm import Session
 from server import bundles
 from server.deps import Principal, db_session, principal, schema_version, settings_of
 from server.errors import ApiError, request_lang
+from server.replica import caught_up, primary_position, read_session
 from server.snapshot import parse_position, snapshot_images, snapshot_rows
-from server.store.numbering import CURSOR_KEY, current_cursor
+from server.store.numbering import CURSOR_KEY
 from server.sync_service import pull_page, push_batch, snapshot_chunks
 from sync.merge import ChangeResult
 from sync.messages import change_message
@@ -110,12 +111,13 @@ def _answer(result: ChangeResult, lang: str) -> dict:
 
 @router.get("/pull", response_model=PageOut)
 def pull(request: Request, cursor: int = Query(default=0, ge=0, le=2**62), limit: int = Query(default=500, ge=1),
-         who: Principal = Depends(principal), session: Session = Depends(db_session),
-         version: int = Depends(schema_version)) -> Response:
+         who: Principal = Depends(principal), version: int = Depends(schema_version)) -> Response:
     limit = min(limit, settings_of(request).max_pull_limit)
-    page = pull_page(session, who, cursor, limit, version=version)
-    session.rollback()  # read only
+    with read_session(request.app.state) as (session, source):  # the standby when it has caught up
+        page = pull_page(session, who, cursor, limit, version=version)
+        session.rollback()  # read only
     answer = _json(page.to_json())
+    answer.headers["X-TD-Read-From"] = source
     if page.has_more:
         # A full page: the same for every device of the caller's view and never wrong later (a
         # record changed again since comes again in a later page), so a proxy may keep it
@@ -149,9 +151,13 @@ def _chunk_lines(request: Request, who: Principal, after: tuple[str, str] | None
     info = {}
     if engine.dialect.name == "postgresql":
         # The cursor first, in a transaction of its own: every number up to it is committed before
-        # the snapshot's transaction starts, so the snapshot holds them all (server.store.numbering).
-        with Session(engine) as first:
-            info[CURSOR_KEY] = current_cursor(first)
+        # the snapshot's transaction starts, so the snapshot holds them all (server.store.numbering);
+        # read from the standby when it has replayed that far (server.replica).
+        replica = app.state.replica_sessions
+        upper, lsn = primary_position(app.state.sessions)
+        info[CURSOR_KEY] = upper
+        if replica is not None and caught_up(replica, lsn, app.state.settings.replica_wait_ms / 1000):
+            engine = replica.kw["bind"]
         engine = engine.execution_options(isolation_level="REPEATABLE READ")
     chunks = {"records": snapshot_chunks, "rows": snapshot_rows, "sqlite": snapshot_images}[form]
     with Session(engine, info=info) as session:
