@@ -220,3 +220,24 @@ def test_upgrade_needed_only_below_the_configured_minimum(tmp_path):
         too_new = requests.get(live.api + "/sync/pull", timeout=30,
                                headers={**client.headers(), "X-Schema-Version": str(n + 1)})
         assert too_new.status_code == 409 and too_new.json()["error"]["code"] == "server_outdated"
+
+
+def test_every_field_and_entity_newer_than_version_one_says_since_when():
+    """tests/sync_schema_v1.json is what the first release synced (entity -> fields). Anything synced
+    today that is not in it must be declared `since` 2 or later, or older clients would be sent it;
+    a field added without saying since when fails here."""
+    import json
+    from pathlib import Path
+
+    from db.base import synced_columns, synced_models
+
+    first = json.loads((Path(__file__).parent / "sync_schema_v1.json").read_text(encoding="utf-8"))
+    undeclared = []
+    for cls in synced_models():
+        entity = cls.__sync_entity__
+        if entity not in first:
+            undeclared += [entity] if versions.entity_since(entity) < 2 else []
+            continue
+        undeclared += [f"{entity}.{name}" for name in synced_columns(cls)
+                       if name not in first[entity] and versions.field_since(entity, name) < 2]
+    assert undeclared == []
