@@ -2,8 +2,9 @@
 by their SHA-256 under two levels of folders), written in resumable chunks and checked whole.
 
 Who may touch a blob is decided by the attachment records that name it (`sha256` or
-`thumb_sha256`): reading needs a live attachment in the caller's reading scope, writing one in its
-writing scope, and the record must have reached the server first (metadata before bytes). A blob
+`thumb_sha256`): reading needs a live attachment in the caller's reading scope (a department: on a
+task copy, feedback or case it sees), writing one in its writing scope, and the record must have
+reached the server first (metadata before bytes). A blob
 larger than the configured cap, of a type not accepted, or longer than its record says is refused;
 a finished upload whose hash is not its name is deleted and refused, so the client sends it again.
 `collect_garbage` deletes blobs no live attachment names and partial uploads left for a day.
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 from db.models import Attachment
 from server.config import Settings, data_dir
 from server.deps import Principal
-from server.scope import may_write_region, read_prefix
+from server.scope import DepartmentView, may_write_region, read_prefix
 
 ACCEPTED_TYPES = frozenset({"image/jpeg", "image/png", "application/pdf"})
 READ_BLOCK = 256 * 1024
@@ -125,12 +126,17 @@ def blob_ref(session: Session, who: Principal, sha: str, *, write: bool, max_byt
     if not _valid(sha):
         raise BlobRefused(404, "not_found", entity="附件")
     rows = session.execute(select(func.coalesce(Attachment.grid_code, Attachment.region_code).label("scope"),
-                                  Attachment.sha256, Attachment.size, Attachment.mime)
+                                  Attachment.sha256, Attachment.size, Attachment.mime, Attachment.owner_entity,
+                                  Attachment.owner_id)
                            .where(or_(Attachment.sha256 == sha, Attachment.thumb_sha256 == sha),
                                   Attachment.deleted.is_(False))).all()
     prefix = read_prefix(who)
-    allowed = [r for r in rows if (may_write_region(who, "attachment", r.scope) if write
-                                   else prefix is not None and (r.scope or "").startswith(prefix))]
+    if who.role == "department":  # reads what its tasks and cases carry; never writes files
+        view = DepartmentView(session, who.department_code or "", who.scope_prefix)
+        allowed = [] if write else [r for r in rows if view.visible_ids(r.owner_entity, [r.owner_id])]
+    else:
+        allowed = [r for r in rows if (may_write_region(who, "attachment", r.scope) if write
+                                       else prefix is not None and (r.scope or "").startswith(prefix))]
     if not allowed:
         raise BlobRefused(404 if not rows else 403, "not_found" if not rows else "out_of_scope", entity="附件")
     main = next((r for r in allowed if r.sha256 == sha), None)

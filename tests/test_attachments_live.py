@@ -103,19 +103,20 @@ def added_sha(desk: Desk, case_id: str) -> str:
         return s.scalar(select(Attachment.sha256).where(Attachment.owner_id == case_id))
 
 
-def _pushed_case(client, region: str) -> str:
+def _pushed_case(client, region: str, **extra) -> str:
     case_id = new_id()
     fields = {"case_no": f"SJ20261126-{case_id[-4:]}", "source": "1", "request_type": "3", "category_code": "0201",
               "title": "消防通道被杂物堵塞", "registered_at": "2026-11-26T09:00:00", "region_code": region,
-              "status": 10}
+              "status": 10, **extra}
     r = client.push([client.change("case", case_id, fields)])
     assert r.status_code == 200 and r.json()["results"][0]["outcome"] == "accepted", r.text
     return case_id
 
 
-def _pushed_attachment(client, region: str, data: bytes, mime: str = "image/jpeg", size: int | None = None) -> str:
+def _pushed_attachment(client, region: str, data: bytes, mime: str = "image/jpeg", size: int | None = None,
+                       **case_extra) -> str:
     sha = hashlib.sha256(data).hexdigest()
-    fields = {"owner_entity": "case", "owner_id": _pushed_case(client, region), "region_code": region, "grid_code": None, "sha256": sha,
+    fields = {"owner_entity": "case", "owner_id": _pushed_case(client, region, **case_extra), "region_code": region, "grid_code": None, "sha256": sha,
               "size": len(data) if size is None else size, "mime": mime, "filename": "x.jpg", "caption": "",
               "thumb_sha256": None, "taken_at": None, "added_by": "t", "added_at": "2026-11-26T09:00:00",
               "printed_version": None}
@@ -153,6 +154,17 @@ def test_scope_size_type_hash_and_resume_on_the_server(server):
     assert _put(cadre, big, 0, b"x", CAP + 1).json()["error"]["code"] == "attachment_too_large"
     text = _pushed_attachment(cadre, VILLAGE, b"hello", mime="text/plain")
     assert _put(cadre, text, 0, b"hello", 5).json()["error"]["code"] == "attachment_type"
+
+
+def test_a_department_reads_the_files_of_cases_escalated_to_it_only(server):
+    staff = server.user_client("township_staff", TOWNSHIP)
+    ours, theirs = server.user_client("department", "150422", "mz"), server.user_client("department", "150422", "zz")
+    data = b"escalated evidence" * 100
+    sha = _pushed_attachment(staff, VILLAGE, data, escalated_to="mz")
+    assert _put(staff, sha, 0, data, len(data)).json()["complete"] is True
+    assert ours.get(f"/blobs/{sha}").content == data
+    assert theirs.get(f"/blobs/{sha}").status_code == 403
+    assert _put(ours, sha, 0, data, len(data)).status_code == 403  # departments never write files
 
 
 class Flaky:

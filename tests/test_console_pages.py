@@ -395,3 +395,38 @@ def test_user_search_narrows_the_list(server):
     page = admin.get(f"/admin/users?q={wanted[-8:]}").text
     assert wanted in page and page.count("<tr>") == 2  # the header and the one user
     assert "150422100203001" in admin.get("/admin/users?q=150422100203001&role=grid_worker").text
+
+
+def test_a_reminder_reaches_the_township_with_the_targets_feedback(server):
+    dept = dept_code()
+    clerk = signed_in(server, "department", "150422", dept)
+    clerk.get("/dept/issue")
+    assert clerk.post("/dept/issue", {"title": "防汛物资清点", "kind": "1", "priority": "2", "workdays": "2",
+                                      "regions[]": [f"rg-{TOWNSHIP}"]}).status_code == 200
+    with server.session() as s:
+        target = s.scalars(select(TaskTarget).join(Task, Task.id == TaskTarget.task_id)
+                           .where(Task.title == "防汛物资清点", Task.department_code == dept)).one()
+    clerk.get(f"/dept/targets/{target.id}")
+    assert clerk.post(f"/dept/targets/{target.id}/remind", {"text": " "}).status_code == 422
+    clerk.get(f"/dept/targets/{target.id}")
+    assert clerk.post(f"/dept/targets/{target.id}/remind", {"text": "请本周五前反馈"}).status_code == 200
+    assert "催办：请本周五前反馈" in clerk.get(f"/dept/targets/{target.id}").text
+    other = signed_in(server, "department", "150422", dept_code())
+    other.get("/dept/progress")
+    assert other.post(f"/dept/targets/{target.id}/remind", {"text": "x"}).status_code == 404
+    staff = server.user_client("township_staff", TOWNSHIP)
+    pulled = [r for r in _pulled(staff) if r["entity"] == "task_feedback" and r["fields"]["target_id"] == target.id]
+    assert [r["fields"]["text"] for r in pulled] == ["催办：请本周五前反馈"]
+    api = server.login(server.add_user("department", "150422", dept))
+    edit = api.push([api.change("task_feedback", pulled[0]["record_id"], {"text": "改写"})]).json()["results"][0]
+    assert edit["outcome"] == "rejected"  # added, never changed
+
+
+def _pulled(client) -> list[dict]:
+    found, cursor = [], 0
+    while True:
+        page = client.pull(cursor, 2000).json()
+        found += page["records"]
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            return found

@@ -32,7 +32,7 @@ from server.department_work import (
 from server.deps import db_session, settings_of
 from server.intake import beijing_now
 from server.pushed_writes import PushRefused, audit
-from server.task_issue import FormErrors, IssueForm, extend_task, issue_task, target_action
+from server.task_issue import FormErrors, IssueForm, extend_task, issue_task, remind_target, target_action
 
 router = APIRouter(prefix="/dept", include_in_schema=False)
 department = require("department")
@@ -187,16 +187,21 @@ async def extend(task_id: str, request: Request, who: ConsoleUser = Depends(depa
 @router.post("/targets/{target_id}/{action}")
 async def target_move(target_id: str, action: str, request: Request, who: ConsoleUser = Depends(department),
                       session: Session = Depends(db_session)):
-    await form_of(request, who)
+    form = await form_of(request, who)
     t = translator(request_lang(request))
     back = f"{PREFIX}/dept/targets/{target_id}"
     try:
-        target_action(session, who.user, target_id, action)
+        if action == "remind":
+            remind_target(session, who.user, target_id, str(form.get("text", "")), beijing_now())
+        else:
+            target_action(session, who.user, target_id, action)
     except FormErrors as exc:
         session.rollback()
         if exc.errors.get("target") == "not_found":
             raise Denied(404) from exc
-        return render(request, "error_inline.html", who, status=409, error=t("step_not_possible"), back=back)
+        key = next(iter(exc.errors.values()))
+        return render(request, "error_inline.html", who, status=409 if key == "step_not_possible" else 422,
+                      error=t(key), back=back)
     except PushRefused as exc:
         return render(request, "error_inline.html", who, status=422, error=t("refused_by_server", message=exc.message),
                       back=back)

@@ -65,6 +65,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "all": ("全部", "All"), "overdue_only": ("只看逾期", "Overdue only"), "filter": ("筛选", "Filter"),
     "extend": ("延长截止时间", "Extend the deadline"), "new_due": ("新的截止日期", "New due date"),
     "extend_not_later": ("新的截止时间须晚于原截止时间。", "The new deadline must be later than the old one."),
+    "remind": ("催办", "Remind"), "remind_hint": ("例如：请于本周五前反馈核查结果", "e.g. please report by Friday"),
     "reissue": ("重新下发", "Send again"), "reopen": ("重新打开", "Reopen"),
     "step_not_possible": ("当前状态下不能这样操作，请刷新后再看。", "Not possible in the current state; reload and look again."),
     "issue_title": ("下发任务", "Issue a task"), "description": ("任务说明", "Description"),
