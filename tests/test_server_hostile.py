@@ -236,13 +236,16 @@ def _hostile(client, name: str) -> tuple[dict, dict, str, str]:
     if name == "UUIDv4 record id":
         change["record_id"] = str(uuid.uuid4())
         return change, replace, "bad_id", "record_id"
+    if name == "change id not a UUID":
+        change["change_id"] = "not-a-uuid"
+        return change, replace, "bad_id", "change_id"
     device = client.device_id if name == "5,000-character clock" else str(uuid.uuid4())
     change["hlc"] = change["hlc"][:13] + "-00000-" + (device * 140 if name.startswith("5,000") else device)
     return change, replace, "bad_hlc", "hlc"
 
 
 HOSTILE = ("huge int", "below int64", "lone surrogate", "NUL", "nan", "infinity", "1e400", "unknown village",
-           "household number ABC", "nested object", "huge JSON int", "UUIDv4 record id", "5,000-character clock",
+           "household number ABC", "nested object", "huge JSON int", "UUIDv4 record id", "change id not a UUID", "5,000-character clock",
            "forged clock device")
 
 
