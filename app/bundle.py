@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.enrolment import EnrolmentService, NotEnrolled
 from app.errors import UserFacingError
 from db.ids import new_id
+from sync.attachments import blob_dir_for, bundle_blobs, settle_bundled
 from sync.bundle_format import KIND_ANSWER, KIND_OUTBOX, BundleError, OpenedBundle, open_bundle, seal
 from sync.capture import read_state, write_state
 from sync.merge import ChangeResult
@@ -104,7 +105,8 @@ class BundleService:
             "first_device_seq": changes[0].device_seq, "last_device_seq": changes[-1].device_seq,
             "count": len(changes)}
         path = Path(path)
-        _write_atomically(path, seal(header, {"changes": [c.to_json() for c in changes]}, key))
+        blobs = bundle_blobs(self._sessions, blob_dir_for(self._engine))  # attachment files travel too
+        _write_atomically(path, seal(header, {"changes": [c.to_json() for c in changes], "blobs": blobs}, key))
         return ExportSummary(path, header["bundle_id"], len(changes))
 
     def import_answer(self, data: bytes) -> ImportSummary:
@@ -132,6 +134,7 @@ class BundleService:
         settled = client.apply_push_results(results)
         pulled = sum(len(p.records) for p in pages if client.apply_page(p))
         client.apply_waiting_evictions()
+        settle_bundled(self._sessions, [str(b) for b in opened.body.get("blobs_stored") or []])
         self._remember_once(IMPORTED_KEY, bundle_id)  # after applying: a crash half-way may import again
         return ImportSummary(settled, pulled)
 

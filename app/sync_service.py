@@ -31,6 +31,7 @@ from app.services.context import beijing_now
 from db.client import SyncState
 from db.models import Region
 from sync import client as sync_client
+from sync.attachments import BlobMover, blob_dir_for
 from sync.client import LOCK_KEY, SNAPSHOT_KEY, SyncClient, SyncLocked  # noqa: F401 (LOCK_KEY: app.protection)
 
 # The loop's vocabulary, re-exported for the UI and the command line (they import app/, not sync/).
@@ -45,6 +46,7 @@ from sync.events import (  # noqa: F401
 )
 from sync.http_transport import HttpTransport
 from sync.transport import (
+    BLOBS,
     REFERENCE_DATA,
     AuthFailed,
     DeviceRevoked,
@@ -170,6 +172,7 @@ class SyncService:
             try:
                 finished = self.client(transport).sync(manual)
                 self._refresh_reference(transport)
+                self._move_blobs(transport)
             finally:
                 transport.close()
         except SyncLocked as exc:
@@ -191,6 +194,21 @@ class SyncService:
             session.merge(SyncState(key=LAST_SYNC_KEY, value=self._clock().isoformat()))
         self._emit(finished)
         return finished
+
+    def _move_blobs(self, transport: Transport) -> None:
+        """Attachment bytes after the records (sync/attachments.py), within that step's time budget.
+        A weak link failing here fails nothing: the records are synced; the upload resumes next time."""
+        if BLOBS not in transport.capabilities:
+            return  # an in-process transport (tests, bundles) carries records only
+        mover = BlobMover(self._sessions, transport, blob_dir_for(self._engine))
+        self.last_blob_stats = mover.stats  # what the last cycle moved (the link lab reads it)
+        try:
+            stats = mover.step()
+        except TransportError as exc:
+            log.info("attachment transfer stopped (%s); it resumes on the next sync", exc.code)
+            return
+        if stats.uploaded or stats.downloaded:
+            log.info("attachments: %d uploaded, %d downloaded", stats.uploaded, stats.downloaded)
 
     def _fail(self, error: UserFacingError, cause: Exception, offline: bool = False) -> None:
         self._emit(SyncFailed(error.message(), error.code, offline=offline))

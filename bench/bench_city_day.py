@@ -19,7 +19,11 @@ stands in front of the server (the `X-Cache-Status` answer header), else nothing
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import random
+import shutil
+import subprocess
 import time
 import uuid
 from collections import defaultdict
@@ -27,14 +31,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bench import bench_server_load as closed
-from bench.bench_sync import PASSWORD, STAFF, ServerLab, log
+from bench.bench_sync import PASSWORD, STAFF, ServerLab, free_port, log
 from bench.common import BenchConfig, Figure, percentile
 
-RATES = (10.0, 20.0, 40.0, 80.0)  # syncs arriving per second (a city of 10,000 PCs syncing every
+RATES = (2.5, 5.0, 10.0, 20.0, 40.0)  # syncs arriving per second (a city of 10,000 PCs syncing every
 SECONDS = 20.0                     # 5 minutes is ~33 syncs/s; the rates bracket it)
 DEVICES = 600  # logged-in PCs the syncs are spread over (scaled to what one township seeds)
 EDIT_SHARE = 0.3  # syncs that carry edits (most PCs sync with nothing new)
-FIRST_SYNC_EVERY = 5.0
+FIRST_SYNC_EVERY = 10.0
 INTAKE_EVERY = 1.0
 P95_TARGET_MS = 250.0
 # Round 1 of the closed-loop mix (docs/PERFORMANCE.md, 2026-11-27, same machine): printed as floors.
@@ -182,8 +186,12 @@ async def _arrivals(rate: float, until: float, pcs: list[Pc], make) -> int:
     """A Poisson stream of syncs at `rate`/s, each on a random idle PC; returns the arrivals that
     found every sampled PC busy (counted, not queued: an open loop does not wait)."""
     tasks, skipped = [], 0
-    while time.monotonic() < until:
-        await asyncio.sleep(random.expovariate(rate))
+    due = time.monotonic()
+    while True:
+        due += random.expovariate(rate)  # arrival times fixed in advance: a slow answer delays nothing
+        if due >= until:
+            break
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
         for _ in range(8):
             pc = random.choice(pcs)
             if not pc.busy:
@@ -215,6 +223,43 @@ async def _log_in_all(url: str, pcs: list[Pc]) -> None:
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=20)) as http:
         await asyncio.gather(*(_login(http, url, pc) for pc in pcs))
+
+
+_NGINX: dict[str, int] = {}  # the running proxy's pid: its CPU counts as the server's
+
+
+def _stack_cpu(lab: ServerLab) -> float:
+    """CPU seconds of the app (uvicorn's tree), nginx and PostgreSQL."""
+    proxy = closed._tree_cpu(_NGINX["pid"]) if "pid" in _NGINX else 0.0
+    return closed._tree_cpu(lab.process.pid) + proxy + closed._postgres_cpu()
+
+
+@contextlib.contextmanager
+def _proxy(lab: ServerLab) -> Iterator[str]:
+    """The open loop goes through nginx with the pull page cache (server.nginx) when nginx is
+    installed and this runs as root, as a city deploys it; else straight to the app."""
+    if shutil.which("nginx") is None or os.geteuid() != 0:
+        log("# city_day: no nginx (or not root): the open loop talks to the app directly")
+        yield lab.url
+        return
+    from server.nginx import nginx_config
+
+    root = lab.workdir / "nginx"
+    (root / "cache").mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    conf = root / "nginx.conf"
+    conf.write_text(nginx_config(lab.url.removeprefix("http://"), f"127.0.0.1:{port}", str(root / "cache"), 1))
+    process = subprocess.Popen(["nginx", "-p", str(root), "-c", str(conf), "-g",
+                                f"daemon off; user root; pid {root}/nginx.pid; error_log {root}/error.log;"])
+    time.sleep(1.0)
+    log(f"# city_day: open loop through nginx on port {port} (pull page cache)")
+    _NGINX["pid"] = process.pid
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        _NGINX.clear()
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def _channel_key(lab: ServerLab) -> str:
@@ -251,13 +296,14 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
         villages, _ = closed._township_state(lab)
         cadres = closed._village_users(lab, sorted(villages))
         key = _channel_key(lab)
-        with lab.serving():
+        with lab.serving(), _proxy(lab) as proxy:
             log("# city_day: closed loop first (100 clients, realistic mix), as round 1 measured it")
             closed_figures = list(closed._run_mix(lab, "mixed", closed.mixed_devices(villages, cadres),
                                                   closed._cursor(lab)))
             yield from _beside_round1(closed_figures)
             pcs = _pcs(villages, cadres)
-            asyncio.run(_log_in_all(lab.url, pcs))
+            asyncio.run(_log_in_all(proxy, pcs))
+            yield from _unit_costs(lab, pcs)
             accepted: list[str] = []
             best = 0.0
             for rate in RATES:
@@ -265,13 +311,13 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
                 for pc in pcs:
                     pc.cursor = start  # every PC synced up to now (the day's earlier hours)
                 log(f"# city_day: {rate:.0f} syncs/s arriving for {SECONDS:.0f} s over {len(pcs)} PCs")
-                before = (closed._tree_cpu(lab.process.pid), closed._postgres_cpu(), time.process_time())
+                before = (_stack_cpu(lab), time.process_time())
                 started = time.perf_counter()
-                day = asyncio.run(_run_rate(lab.url, rate, pcs, cadres, key, sorted(villages)))
+                day = asyncio.run(_run_rate(proxy, rate, pcs, cadres, key, sorted(villages)))
                 elapsed = time.perf_counter() - started
-                cpu = closed._tree_cpu(lab.process.pid) - before[0] + closed._postgres_cpu() - before[1]
+                cpu = _stack_cpu(lab) - before[0]
                 accepted += day.accepted
-                yield Figure(f"city_day_{rate:.0f}_cpu_load_generator", time.process_time() - before[2], "s")
+                yield Figure(f"city_day_{rate:.0f}_cpu_load_generator", time.process_time() - before[1], "s")
                 yield from _day_figures(f"city_day_{rate:.0f}", day, elapsed, cpu)
                 every = [ms for kind in day.latencies.values() for ms in kind]
                 if every and percentile(every, 95) <= P95_TARGET_MS and not day.errors:
@@ -279,6 +325,84 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
         missing, duplicates = closed._lost(lab, accepted)
         yield Figure("city_day_lost_changes", missing + duplicates, "changes")
         yield Figure("city_day_highest_rate_p95_within_250ms", best, "syncs/s")
+
+
+CALIBRATION = 200  # pushes of 5 edits, then full pages pulled, to price a change and a record
+
+
+def _unit_costs(lab: ServerLab, pcs: list[Pc]) -> Iterator[Figure]:
+    """Server + database CPU per accepted change and per pulled record, each measured alone: 20 PCs
+    push CALIBRATION batches of 5 edits (no pulls), then 20 township PCs pull 1,000-record pages
+    from far behind straight from the app (no cache). Printed beside round 1's 8.1 ms per change
+    (which also paid for the mix's pulls)."""
+    start = closed._cursor(lab)
+    before, started = _stack_cpu(lab), time.perf_counter()
+    accepted = asyncio.run(_push_only(lab.url, pcs[:20]))
+    cpu = _stack_cpu(lab) - before
+    yield Figure("city_day_unit_push_cpu_per_change", cpu / max(accepted, 1) * 1000, "ms",
+                 ROUND1["cpu_per_change_ms"])
+    yield Figure("city_day_unit_push_changes_per_s", accepted / (time.perf_counter() - started), "changes/s")
+    readers = [pc for pc in pcs if pc.username == STAFF][:20]
+    for pc in readers:
+        pc.cursor = max(0, start - 40_000)
+    before = _stack_cpu(lab)
+    records = asyncio.run(_pull_only(lab.url, readers))
+    cpu = _stack_cpu(lab) - before
+    yield Figure("city_day_unit_pull_cpu_per_record", cpu / max(records, 1) * 1000, "ms")
+    before = _stack_cpu(lab)
+    calls = asyncio.run(_noop_pulls(lab.url, readers, closed._cursor(lab)))
+    yield Figure("city_day_unit_noop_pull_cpu", (_stack_cpu(lab) - before) / max(calls, 1) * 1000, "ms")
+
+
+async def _noop_pulls(url: str, pcs: list[Pc], head: int) -> int:
+    """Pulls at the head (nothing new): the fixed cost of a request — authentication from the
+    token cache, the cursor, the empty page."""
+    import aiohttp
+
+    calls = 0
+    async with aiohttp.ClientSession() as http:
+        for _ in range(10):
+            for pc in pcs:
+                async with http.get(url + "/api/v1/sync/pull", params={"cursor": head, "limit": 1000},
+                                    headers=_headers(pc)) as r:
+                    await r.read()
+                calls += 1
+    return calls
+
+
+async def _push_only(url: str, pcs: list[Pc]) -> int:
+    import aiohttp
+    import orjson
+
+    accepted = 0
+    async with aiohttp.ClientSession() as http:
+        async def one(pc: Pc, rounds: int) -> None:
+            nonlocal accepted
+            for _ in range(rounds):
+                async with http.post(url + "/api/v1/sync/push", data=orjson.dumps({"changes": _edits(pc, 5)}),
+                                     headers={**_headers(pc), "Content-Type": "application/json"}) as r:
+                    answer = orjson.loads(await r.read())
+                accepted += sum(a["outcome"] != "rejected" for a in answer["results"])
+        await asyncio.gather(*(one(pc, CALIBRATION // len(pcs)) for pc in pcs))
+    return accepted
+
+
+async def _pull_only(url: str, pcs: list[Pc]) -> int:
+    import aiohttp
+    import orjson
+
+    records = 0
+    async with aiohttp.ClientSession() as http:
+        async def one(pc: Pc) -> None:
+            nonlocal records
+            for _ in range(3):
+                async with http.get(url + "/api/v1/sync/pull", params={"cursor": pc.cursor, "limit": 1000},
+                                    headers=_headers(pc)) as r:
+                    page = orjson.loads(await r.read())
+                records += len(page["records"])
+                pc.cursor = page["next_cursor"]
+        await asyncio.gather(*(one(pc) for pc in pcs))
+    return records
 
 
 def _beside_round1(figures: list[Figure]) -> Iterator[Figure]:

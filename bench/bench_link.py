@@ -4,7 +4,10 @@ joined by a veth pair shaped to 64 kbit/s with tbf, behind a proxy adding an 800
 0.4 s stall about every 4 s ("weak"), or additionally cutting the link for 20 s half-way through the
 transfer ("drop"). The cadre looks after the township's largest village.
 
-Figures: the first sync of the village over "weak"; 200 one-field edits pushed over "weak"; the same
+Figures: a 3 MB photo uploaded over "weak" with the link cut twice (at a third and two thirds of its
+bytes) while the PC keeps editing and syncing records (its time against its bytes at 64 kbit/s, the
+share of its bytes sent again, the edits that reached the server during the upload); the first sync
+of the village over "weak"; 200 one-field edits pushed over "weak"; the same
 first sync over "drop" and the bytes it had to fetch again (its bytes towards the client minus those
 of the undisturbed first sync, as a share of the latter); bytes on the wire per changed field; the
 longest wait between two progress events. Floors: the time the same bytes need at the nominal 64
@@ -25,12 +28,13 @@ from pathlib import Path
 
 from bench.common import BenchConfig, Figure
 from db.ids import new_id
-from tests.linklab.lab import WEAK, Lab, Transfer, drop_profile
+from tests.linklab.lab import WEAK, Lab, Transfer, drop_profile, upload_cuts_profile
 from tests.linklab.netns import unavailable_reason
 
 LINK_BITS_PER_S = 64_000
 EDITS = 200
 CUT_SECONDS = 20.0
+PHOTO_BYTES = 3_000_000
 
 
 @dataclass
@@ -39,6 +43,7 @@ class LinkRun:
     dropped: Transfer  # first sync of another PC over "drop"
     edits: Transfer  # EDITS one-field edits pushed over "weak"
     cut_seconds: float
+    photo: Transfer | None = None  # a 3 MB photo over "weak", cut twice
 
     @property
     def resent_share(self) -> float:
@@ -65,7 +70,8 @@ def measure(workdir: Path, households: int, edits: int = EDITS, cut_seconds: flo
             f"failures {dropped.report['failures']}; progress {dropped.report['progress']}")
         log(f"# link: {edits} edits pushed over weak")
         pushed = lab.transfer("edits", WEAK, client="pc1", count=edits)
-    return LinkRun(first, dropped, pushed, cut_seconds)
+        photo = measure_photo(lab, cut_seconds, log)
+    return LinkRun(first, dropped, pushed, cut_seconds, photo)
 
 
 def _field_floor(edits: int) -> float:
@@ -96,6 +102,30 @@ def figures(run: LinkRun) -> Iterator[Figure]:
     yield Figure("link_drop_cycles", dropped.report["cycles"], "cycles")
     yield Figure("link_drop_resent", 100 * run.resent_share, "%")
     yield Figure("link_drop_bytes_whole_transfer", first.down, "B")
+    if run.photo is not None:
+        yield from photo_figures(run.photo)
+
+
+def measure_photo(lab: Lab, cut_seconds: float, log=print) -> Transfer:
+    """The photo upload on pc1 (first-synced already), cut at a third and two thirds of its bytes."""
+    cuts = (PHOTO_BYTES // 3, 2 * PHOTO_BYTES // 3)
+    log(f"# link: {PHOTO_BYTES / 1e6:g} MB photo over weak, cut {cut_seconds:g} s at {cuts} bytes up")
+    photo = lab.transfer("photo", upload_cuts_profile(cuts, cut_seconds), client="pc1", deadline=1800,
+                         photo_bytes=PHOTO_BYTES)
+    log(f"# link: photo {photo.report['photo_bytes']} B, sent {photo.report['photo_sent']} B, "
+        f"cuts {photo.cuts}, edits pushed per cycle {photo.report['edits_pushed']}")
+    return photo
+
+
+def photo_figures(photo: Transfer) -> Iterator[Figure]:
+    report = photo.report
+    size = report["photo_bytes"]
+    yield Figure("link_weak_photo_upload_two_cuts", photo.seconds, "s", size * 8 / LINK_BITS_PER_S)
+    yield Figure("link_weak_photo_bytes", size, "B")
+    yield Figure("link_weak_photo_resent", 100 * max(0, report["photo_sent"] - size) / size, "%")
+    during = sum(pushed for _at, pushed in report["edits_pushed"][:-1])
+    yield Figure("link_weak_photo_edits_pushed_during_upload", during, "changes")
+    yield Figure("link_weak_photo_sync_cycles", len(report["edits_pushed"]), "cycles")
 
 
 def run(cfg: BenchConfig) -> Iterator[Figure]:
@@ -111,11 +141,20 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
     yield from figures(measure(cfg.workdir / "link", cfg.households, log=log))
 
 
+def _photo_only(workdir: Path, households: int, cut_seconds: float, log) -> Transfer:
+    lab = Lab(workdir, households)
+    lab.seed()
+    with lab.running():
+        lab.transfer("first-sync", WEAK, client="pc1")
+        return measure_photo(lab, cut_seconds, log)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_link", description=__doc__.split("\n")[0])
     parser.add_argument("--households", type=int, default=12_000, help="demo township size (default 12,000)")
     parser.add_argument("--edits", type=int, default=EDITS)
     parser.add_argument("--cut", type=float, default=CUT_SECONDS, help="seconds the drop cuts the link")
+    parser.add_argument("--photo-only", action="store_true", help="only the photo upload (after a first sync)")
     args = parser.parse_args(argv)
     reason = unavailable_reason()
     if reason:
@@ -123,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="td-link-") as tmp:
         log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+        if args.photo_only:
+            for figure in photo_figures(_photo_only(Path(tmp), args.households, args.cut, log)):
+                print(figure.line(), flush=True)
+            return 0
         for figure in figures(measure(Path(tmp), args.households, args.edits, args.cut, log)):
             print(figure.line(), flush=True)
     return 0

@@ -1,4 +1,5 @@
-"""Client-only tables: the outbox of local changes, what the client last saw per record, and
+"""Client-only tables: the outbox of local changes, what the client last saw per record, the record
+history it has written or fetched, and
 key/value sync state (cursor, HLC, device id). These never exist on the server."""
 
 from __future__ import annotations
@@ -84,3 +85,25 @@ class BlobTransfer(ClientBase):
     done: Mapped[int] = mapped_column(Integer, default=0)
     size: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class HistoryLine(ClientBase):
+    """One field of one change in a record's history as this client knows it: written here
+    (source "local", recorded by capture in the same transaction) or fetched from the city
+    server's change log (source "server", which replaces the local lines of the same change).
+    Lets the history be read offline for whatever this PC wrote or has fetched."""
+
+    __tablename__ = "record_history"
+
+    change_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    field: Mapped[str] = mapped_column(String(50), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(30))
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
+    old: Mapped[object | None] = mapped_column(JSON)
+    new: Mapped[object | None] = mapped_column(JSON)
+    username: Mapped[str] = mapped_column(String(50), default="")
+    device_id: Mapped[str] = mapped_column(String(36), default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    origin: Mapped[str] = mapped_column(String(10), default="edit")  # edit | merge | conflict
+    source: Mapped[str] = mapped_column(String(10), default="local")  # local | server
+    server_seq: Mapped[int | None] = mapped_column(Integer)

@@ -39,6 +39,7 @@ FORMATS: dict[str, tuple[re.Pattern, str]] = {
     "village": (re.compile(r"\d{12}"), "12 位村（社区）代码"),
     "region": (re.compile(r"(\d{6}|\d{9}|\d{12})?"), "6、9 或 12 位区划代码"),
     "grid": (re.compile(r"\d{15}"), "15 位网格代码"),
+    "place": (re.compile(r"\d{12}(\d{3})?"), "12 位村（社区）或 15 位网格代码"),
     "subject_type": (re.compile(r"person|household"), "person 或 household"),
 }
 _BAD_CHARS = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: no database stores them
@@ -142,7 +143,7 @@ def _spec_of(entity: str, col) -> FieldSpec:
 @functools.cache
 def specs(cls: type) -> dict[str, FieldSpec]:
     """Every column of a synced model (id included) as a FieldSpec, in column order."""
-    entity = getattr(cls, "__sync_entity__", cls.__tablename__)
+    entity = getattr(cls, "__sync_entity__", None) or cls.__table__.name
     return {col.key: _spec_of(entity, col) for col in cls.__table__.columns}
 
 
@@ -150,6 +151,12 @@ def spec(entity: str, name: str) -> FieldSpec:
     from db.base import model_for_entity
 
     return specs(model_for_entity(entity))[name]
+
+
+def synced_since(cls: type, version: int) -> list[str]:
+    """The wire fields of `cls` a client of schema `version` knows (declared `since` <= version): what
+    the server may send it and what its pushes can change."""
+    return [s.name for s in specs(cls).values() if s.name != "id" and s.sync is not False and s.since <= version]
 
 
 def references(cls: type) -> list[FieldSpec]:

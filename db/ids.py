@@ -51,3 +51,10 @@ def tag_assignment_id(subject_id: str, tag_code: str) -> str:
     """Deterministic id for a tag on a subject: two devices adding the same tag make the same record,
     so a set of tags merges as a union without duplicates."""
     return str(uuid.uuid5(TAG_NAMESPACE, f"{subject_id}:{tag_code}"))
+
+
+def person_distinction_id(first_id: str, second_id: str) -> str:
+    """Deterministic id of a "not the same person" decision on a pair, whichever order it is given
+    in: two clerks deciding it make the same record."""
+    low, high = sorted((first_id, second_id))
+    return str(uuid.uuid5(TAG_NAMESPACE, f"distinct:{low}:{high}"))

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import (
 from sqlalchemy.orm import Session
 
 from db.ids import new_id
+from server.blobs import store_bundled
 from server.config import Settings, data_dir
 from server.deps import Principal
 from server.errors import ApiError
@@ -109,9 +110,10 @@ def relay(session: Session, settings: Settings, relay_by: Principal, data: bytes
     signer = Principal(user.id, user.username, user.role, user.scope_prefix, user.department_code, device.id)
     results = push_batch(session, signer, changes)
     session.commit()
+    stored = store_bundled(session, settings, signer, body.get("blobs"))  # attachment files, after their records
     pages = []
     for _ in range(ANSWER_PAGES):
-        page = pull_page(session, signer, cursor, settings.max_pull_limit)
+        page = pull_page(session, signer, cursor, settings.max_pull_limit, skip_echoes=False)
         pages.append(page.to_json())
         cursor = page.next_cursor
         if not page.has_more:
@@ -120,4 +122,5 @@ def relay(session: Session, settings: Settings, relay_by: Principal, data: bytes
     answer_header = {"kind": KIND_ANSWER, "bundle_id": new_id(), "in_reply_to": header.get("bundle_id"),
                      "device_id": device.id, "township": township,
                      "created_at": dt.datetime.now(dt.UTC).isoformat(), "cursor": header.get("cursor", 0)}
-    return seal(answer_header, {"results": [r.to_json() for r in results], "pages": pages}, server_key(settings))
+    return seal(answer_header, {"results": [r.to_json() for r in results], "pages": pages, "blobs_stored": stored},
+                server_key(settings))

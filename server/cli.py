@@ -151,6 +151,18 @@ def describe_database(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def cmd_gc_blobs(args) -> int:
+    from server.blobs import BlobStore, blob_dir, collect_garbage
+
+    settings = _settings(args)
+    engine, session = _session(settings)
+    with session:
+        removed = collect_garbage(session, BlobStore(blob_dir(settings)))
+    engine.dispose()
+    print(f"已清理 {len(removed)} 个无引用的附件文件。")
+    return 0
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
@@ -203,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--households", type=int, default=None, help="smaller demo (default: full size)")
     p.add_argument("--password", default="demo-pass-2024", help="password of every demo user")
     p.set_defaults(func=cmd_seed_demo)
+    sub.add_parser("gc-blobs", help="delete attachment files no live attachment names").set_defaults(
+        func=cmd_gc_blobs)
     p = sub.add_parser("serve", help="run the HTTP service (uvicorn)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)

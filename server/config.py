@@ -32,7 +32,10 @@ class Settings:
     max_body_bytes: int = 8 * 1024 * 1024
     max_bundle_bytes: int = 64 * 1024 * 1024  # a USB bundle may carry weeks of village work
     builds_dir: str = ""  # published client builds (update channel); default: "builds" in the data dir
+    blob_dir: str = ""  # attachment bytes by SHA-256; default: "blobs" in the data dir (docs/SERVER.md: S3)
+    max_attachment_bytes: int = 20 * 1024 * 1024  # one attachment at most this large
     signing_key_file: str = ""  # Ed25519 key answer bundles are signed with; default: in the data dir
+    min_schema_version: int = 1  # clients below this schema version are told to upgrade (HTTP 426)
     max_batch: int = 500
     max_pull_limit: int = 2000
     snapshot_chunk: int = 2000
@@ -48,6 +51,8 @@ class Settings:
     console_session_hours: int = 10  # and in any case this long after login (a working day)
     console_outcomes_seconds: int = 300  # the leader's outcome figures are recomputed at most this often
     auth_cache_seconds: int = 5  # how long a process trusts a token it checked (server.auth_cache)
+    replica_url: str = ""  # a PostgreSQL hot standby that serves pulls and snapshots (server.replica)
+    replica_wait_ms: int = 500  # how long a read waits for the standby to catch up before using the primary
     log_level: str = "INFO"
 
     @property

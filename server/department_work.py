@@ -1,8 +1,8 @@
 """What a department (条) follows of the work it sent down, read for its API desk and its console:
 each task's targets with their progress and last feedback; the township × status grid across all
 its targets (overdue counted apart); a filtered list of targets, overdue first; one target's
-feedback with the 一表通 answers limited to the fields the task requested. Only rows of the
-department's own tasks are read — never the register."""
+feedback with the 一表通 answers limited to the fields the task requested, and the files attached to
+the target or its feedback. Only rows of the department's own tasks are read — never the register."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import datetime as dt
 import threading
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from db.models import Region, Task, TaskFeedback, TaskTarget
+from db.models import Attachment, Region, Task, TaskFeedback, TaskTarget
 from server import store as sync_store
 
 STATUSES = ("10", "20", "30", "40")  # 未接收, 进行中, 已完成, 已退回
@@ -179,6 +179,7 @@ def target_rows(session: Session, department_code: str, f: TargetFilter, now: dt
 
 @dataclass(frozen=True)
 class FeedbackEntry:
+    id: str
     at: dt.datetime
     author: str
     text: str
@@ -202,6 +203,20 @@ def target_feedback(session: Session, target: TaskTarget, task: Task) -> list[Fe
         households = (fb.answers or {}).get("households") or {}
         answers = {str(no): {name: str((values or {}).get(name) or "") for name in wanted}
                    for no, values in sorted(households.items()) if isinstance(values, dict)}
-        entries.append(FeedbackEntry(fb.at, fb.author, fb.text or "", fb.handled_count or 0,
+        entries.append(FeedbackEntry(fb.id, fb.at, fb.author, fb.text or "", fb.handled_count or 0,
                                      fb.total_count or 0, answers))
     return entries
+
+
+def target_attachments(session: Session, target: TaskTarget) -> dict[str, list[Attachment]]:
+    """Files attached to the target or to its feedback (photos, scans sent as evidence), by owner id."""
+    feedback = select(TaskFeedback.id).where(TaskFeedback.target_id == target.id)
+    rows = session.scalars(select(Attachment).where(
+        Attachment.deleted.is_(False),
+        or_(and_(Attachment.owner_entity == "task_target", Attachment.owner_id == target.id),
+            and_(Attachment.owner_entity == "task_feedback", Attachment.owner_id.in_(feedback))))
+        .order_by(Attachment.added_at))
+    found: dict[str, list[Attachment]] = {}
+    for row in rows:
+        found.setdefault(row.owner_id, []).append(row)
+    return found

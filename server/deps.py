@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from server.auth_cache import Principal, authenticate_cached
 from server.config import Settings
 from server.errors import ApiError
-from sync.wire import ACCEPTED_SCHEMA_VERSIONS
+from sync.versions import current_version
 
 SCHEMA_HEADER = "x-schema-version"
 
@@ -62,11 +62,15 @@ def require_roles(*roles: str):
 
 
 def schema_version(request: Request) -> int:
-    """The client's schema version; a version this server cannot serve gets 426 Upgrade Required."""
+    """The client's schema version. The server answers every version from the configured minimum
+    (`min_schema_version`) up to its own in that version (sync.versions); below the minimum the
+    client gets 426 Upgrade Required, above its own it is told the server is older (409)."""
     raw = request.headers.get(SCHEMA_HEADER)
     if raw is None:
         raise ApiError(400, "schema_version_missing")
-    lo, hi = ACCEPTED_SCHEMA_VERSIONS.start, ACCEPTED_SCHEMA_VERSIONS.stop - 1
-    if not raw.strip().isdigit() or int(raw) not in ACCEPTED_SCHEMA_VERSIONS:
+    lo, hi = request.app.state.settings.min_schema_version, current_version()
+    if not raw.strip().isdigit() or len(raw.strip()) > 6 or int(raw) < lo:
         raise ApiError(426, "upgrade_required", version=raw[:10], min=lo, max=hi)
+    if int(raw) > hi:
+        raise ApiError(409, "server_outdated", version=int(raw), max=hi)
     return int(raw)

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.accounts import utcnow
 from server.models import ServerEpoch
+from server.store import current_cursor
 from server.store.tables import ChangeLogEntry
 
 log = logging.getLogger("server.identity")
@@ -56,7 +57,10 @@ class Identity:
 
 
 def head_seq(session: Session) -> int:
-    return int(session.scalar(select(func.max(ChangeLogEntry.server_seq))) or 0)
+    """The highest number the database has handed out (server.store.current_cursor): a pull's cursor
+    can be the highest number of the change log or above it — record versions adopted without a log
+    entry, and on PostgreSQL numbers a rolled-back push took from the sequence."""
+    return max(int(session.scalar(select(func.max(ChangeLogEntry.server_seq))) or 0), current_cursor(session))
 
 
 def pg_timeline(session: Session) -> int | None:

@@ -5,7 +5,8 @@ pseudo-device, so it gets a server_seq and reaches the township's clients by pul
 case. The case is routed by region code to the township the region belongs to; the deadline
 follows the request type's working days from the code tables. (channel, channel_ref) is unique:
 a resubmission answers with the case made the first time. The status feed lists, after a cursor
-(the server_seq), the channel's cases whose state changed, with the outcome text once closed."""
+(the server_seq), the channel's cases whose state changed, with the outcome text once closed; a resident not satisfied reopens a closed case through the channel, its
+history kept."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from server.errors import ApiError
 from server.idcheck import valid_resident_id
 from server.models import ChannelKey, ChannelSubmission
 from server.regions import township_of
-from server.store.tables import ChangeLogEntry, DeviceSyncState
+from server.store.tables import ChangeLogEntry, DeviceSyncState, RecordVersion
 from sync.wire import SCHEMA_VERSION
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -134,6 +135,40 @@ def submit_case(session: Session, channel: ChannelKey, body: dict[str, Any]) -> 
         session.rollback()
         return session.get(ChannelSubmission, (channel.channel, body["channel_ref"])).case_id, False
     return record_id, True
+
+
+def reopen_case(session: Session, channel: ChannelKey, channel_ref: str, reason: str) -> Case:
+    """The resident is not satisfied: a closed case of this channel goes back to 受理 (20) with a new
+    deadline, its revisit cleared and a 重新办理 entry in its log; every earlier log entry stays.
+    Pushed as the channel's own changes, so it reaches the township by pull. Commits."""
+    found = session.get(ChannelSubmission, (channel.channel, channel_ref))
+    case = session.get(Case, found.case_id) if found else None
+    if case is None:
+        raise ApiError(404, "not_found")
+    if case.status not in CLOSED_STATUSES:
+        raise ApiError(409, "case_not_closed")
+    now = beijing_now()
+    deadline = add_workdays(now.date(), _deadline_workdays(session, case.request_type), work_calendar(session))
+    fields = {"status": 20, "closed_at": None, "satisfaction": None, "satisfaction_comment": "",
+              "deadline_on": deadline.isoformat()}
+    head = session.get(RecordVersion, ("case", case.id))
+    base = {k: v[0] for k, v in ((head.field_versions or {}) if head else {}).items() if k in fields}
+    seq, ms = _next_device_seq(session, channel), int(time.time() * 1000)
+    log = {"case_id": case.id, "region_code": case.region_code, "at": now.isoformat(),
+           "actor": f"channel:{channel.channel}", "action": "reopen", "from_status": case.status, "to_status": 20,
+           "text": reason}
+    changes = [{"change_id": new_id(), "device_id": channel.device_id, "device_seq": seq + i, "entity": entity,
+                "record_id": record_id, "op": "upsert", "fields": body, "base": base if entity == "case" else {},
+                "hlc": f"{ms:013d}-{i:05d}-{channel.device_id}", "schema_version": SCHEMA_VERSION}
+               for i, (entity, record_id, body) in enumerate((("case", case.id, fields), ("case_log", new_id(), log)))]
+    results = sync_store.push(session, channel.device_id, f"channel:{channel.channel}", changes, ms)
+    refused = next((r for r in results if r.outcome == "rejected"), None)
+    if refused is not None:
+        session.rollback()
+        raise ApiError(422, "invalid_request", detail=refused.message or refused.code)
+    session.commit()
+    session.refresh(case)
+    return case
 
 
 def case_state(session: Session, case: Case) -> dict[str, Any]:

@@ -176,11 +176,13 @@ class Burden:
     department: str
     tasks_per_week: float
     requests_per_week: float
+    region_per_week: float  # everything the region received, all departments together
 
 
 def burden(session: Session, scope: str, today: dt.date, weeks: int = 12) -> list[Burden]:
     """Targets received per week over the last `weeks` weeks, by region (the village a township
-    handed the target to, else the target's own region) and issuing department."""
+    handed the target to, else the target's own region) and issuing department; the most burdened
+    regions first."""
     since = dt.datetime.combine(today - dt.timedelta(weeks=weeks), dt.time())
     region = func.coalesce(TaskTarget.assigned_region_code, TaskTarget.region_code)
     counts: dict[tuple[str, str], list[int]] = {}
@@ -190,10 +192,13 @@ def burden(session: Session, scope: str, today: dt.date, weeks: int = 12) -> lis
                    _in_scope(region, scope)).group_by(region, Task.department_code, Task.kind)):
         pair = counts.setdefault((code, dept), [0, 0])
         pair[1 if kind == "2" else 0] += n
-    names = region_names(session, {code for code, _ in counts})
-    rows = [Burden(code, names.get(code, code), dept, (n[0] + n[1]) / weeks, n[1] / weeks)
+    totals: dict[str, int] = {}
+    for (code, _dept), n in counts.items():
+        totals[code] = totals.get(code, 0) + n[0] + n[1]
+    names = region_names(session, set(totals))
+    rows = [Burden(code, names.get(code, code), dept, (n[0] + n[1]) / weeks, n[1] / weeks, totals[code] / weeks)
             for (code, dept), n in counts.items()]
-    return sorted(rows, key=lambda b: (-b.tasks_per_week, b.region, b.department))
+    return sorted(rows, key=lambda b: (-b.region_per_week, b.region, -b.tasks_per_week, b.department))
 
 
 @dataclass(frozen=True)

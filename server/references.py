@@ -35,7 +35,7 @@ from sync.merge import ChangeResult, scope_region
 from sync.messages import change_message
 from sync.wire import Change
 
-REGION_FORMATS = ("village", "region")
+REGION_FORMATS = ("village", "region", "place")  # must name a region (a grid: its village)
 ENTITY_LABELS = {"household": "户", "person": "人员", "case": "事件", "task": "任务", "task_target": "任务对象"}
 DUPLICATE_ALARM_PER_DAY = 10
 
@@ -73,7 +73,7 @@ class EdgeChecks:
     def region_exists(self, code: str) -> bool:
         """A region code (or the 6/9-digit prefix of one) names a region in the region table."""
         if code not in self._regions:
-            full = code.ljust(12, "0") if len(code) < 12 else code
+            full = code.ljust(12, "0")[:12]  # a 6/9-digit prefix names its region's padded code; a grid its village
             self._regions[code] = self.session.scalar(select(Region.code).where(Region.code == full)) is not None
         return self._regions[code]
 

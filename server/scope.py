@@ -7,7 +7,7 @@
 | township_staff | as township_admin | same records, no code entries |
 | village_cadre | its village (12-digit prefix) | its village's records, no tasks, no code entries |
 | grid_worker | its grid (15-digit prefix): its households, persons and cases, plus the village-level records above it | records of its grid, and its village's records that belong to no grid (visits, tags, case log) |
-| department | tasks it issued with their targets, links and feedback; cases escalated or whistled to it with their log and whistles; city code entries — never the register | its own tasks and their targets, aimed inside its region scope; log entries and whistle arrivals on cases escalated to it |
+| department | tasks it issued with their targets, links and feedback; cases escalated or whistled to it with their log and whistles; city code entries — never the register | its own tasks and their targets, aimed inside its region scope; new feedback entries (reminders) on its own targets; log entries and whistle arrivals on cases escalated to it |
 
 A record is in a region scope when its scope code starts with the user's prefix. The scope code is
 the record's grid code when it has one (households, persons, cases), else its region code (code
@@ -135,7 +135,8 @@ class DepartmentView:
         return RecordVersion.record_id.in_(ids[entity]) if entity in ids else None
 
     def may_write(self, entity: str, record_id: str, fields: dict) -> bool:
-        """Departments issue tasks and targets, and report on cases escalated to them."""
+        """Departments issue tasks and targets, add feedback entries to their own targets (催办, a
+        reminder the township reads with the target's feedback) and report on cases escalated to them."""
         if entity in ("task", "task_target") and not in_prefix(
                 fields.get("region_code", self.scope_prefix), self.scope_prefix):
             return False
@@ -149,6 +150,13 @@ class DepartmentView:
             task = self.session.get(Task, task_id) if task_id else None
             # A target may arrive in the same batch as its task, before the task row exists.
             return task is None or task.department_code == self.dept
+        if entity == "task_feedback":
+            if self.session.get(TaskFeedback, record_id) is not None:
+                return False  # append-only: a department adds entries, never changes one
+            target = self.session.get(TaskTarget, fields.get("target_id") or "")
+            task = self.session.get(Task, target.task_id) if target is not None else None
+            return (task is not None and task.department_code == self.dept
+                    and fields.get("region_code") == target.region_code)
         if entity in ("case_log", "case_whistle"):
             model = CaseLogEntry if entity == "case_log" else CaseWhistle
             existing = self.session.get(model, record_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from sqlalchemy import Select, Table, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from server.scope import DepartmentView, assigned_targets_condition, read_prefix
 from server.sensitive import SEES_SENSITIVE_TAGS, sensitive_tag_codes
 from server.store import current_cursor, in_scope
 from server.store.tables import RecordVersion
+from sync import versions
 from sync.pages import PulledRecord, SnapshotChunk, SnapshotImage, SnapshotRows
 from sync.wire import PUSH_ONLY_ENTITIES, encode_value
 
@@ -102,24 +104,25 @@ def snapshot_from(session: Session, scope: Callable[[str], ColumnElement | None]
 # -- table rows in the client's storage format: the "rows" and "sqlite" formats ----------------
 
 def snapshot_rows(session: Session, who: Principal, chunk_size: int,
-                  after: tuple[str, str] | None = None) -> Iterator[SnapshotChunk]:
+                  after: tuple[str, str] | None = None, version: int | None = None) -> Iterator[SnapshotChunk]:
     """`who`'s snapshot as table rows (sync.pages.SnapshotRows), with the same scope and the same
     filters as the record format (server.sync_service.snapshot_chunks): sensitive tag assignments
-    only for the roles that see them, code entries of enclosing regions only."""
+    only for the roles that see them, code entries of enclosing regions only; the tables and
+    columns the client's schema `version` has (None: all)."""
     cursor = current_cursor(session)
-    for entity, names, found in _fetched(session, _scoped(session, who), after, chunk_size):
+    for entity, names, found in _fetched(session, _scoped(session, who, version), after, chunk_size):
         rows = SnapshotRows(entity, names, [r[:-1] for r in found], [r[-1] for r in found])
         yield SnapshotChunk(cursor, [], False, rows)
     yield SnapshotChunk(cursor, [], True)
 
 
 def snapshot_images(session: Session, who: Principal, chunk_size: int,
-                    after: tuple[str, str] | None = None) -> Iterator[SnapshotChunk]:
+                    after: tuple[str, str] | None = None, version: int | None = None) -> Iterator[SnapshotChunk]:
     """The same rows as SQLite database images (sync.pages.SnapshotImage), one per chunk. A SQLite
     server fills each image with one INSERT … SELECT into an attached in-memory database (its rows
     are already in the storage format); others fetch, convert and insert the rows."""
     cursor = current_cursor(session)
-    scope = _scoped(session, who)
+    scope = _scoped(session, who, version)
     images = _images_in_sqlite if session.get_bind().dialect.name == "sqlite" else _images_fetched
     for entity, names, count, last_id, data in images(session, scope, after, chunk_size):
         yield SnapshotChunk(cursor, [], False, image=SnapshotImage(entity, names, count, last_id, data))
@@ -188,15 +191,30 @@ def _fetched(session: Session, scope: ScopeOf, after: tuple[str, str] | None,
             yield entity, names, [tuple(r) for r in found] if encoders is None else storage.convert_rows(found, encoders)
 
 
-ScopeOf = Callable[[str, Table], ColumnElement | None]
+@dataclass(frozen=True)
+class ScopeOf:
+    """What one client receives: `condition(entity, table)` selects the rows (None: none of that
+    entity) and `version` is its schema version (None: the server's own), which decides the tables
+    and columns."""
+
+    condition: Callable[[str, Table], ColumnElement | None]
+    version: int | None = None
+
+    def columns(self, entity: str, table: Table) -> list[str] | None:
+        """The columns of `entity`'s rows this client gets, "id" first; None when not the entity."""
+        if self.version is None:
+            return table_columns(table)
+        if not versions.knows_entity(entity, self.version):
+            return None
+        return versions.known_columns(entity, table_columns(table), self.version)
 
 
-def _scoped(session: Session, who: Principal) -> ScopeOf:
-    """entity, table → the SQL condition selecting what `who` receives of it (None: nothing)."""
+def _scoped(session: Session, who: Principal, version: int | None = None) -> ScopeOf:
+    """What `who` receives (see ScopeOf), in schema `version`."""
     prefix = read_prefix(who)
     if prefix is None:
         view = DepartmentView(session, who.department_code or "", who.scope_prefix)
-        return lambda entity, _table: view.snapshot_condition(entity)
+        return ScopeOf(lambda entity, _table: view.snapshot_condition(entity), version)
     regions = region_scope(prefix)
     hidden = frozenset() if who.role in SEES_SENSITIVE_TAGS else sensitive_tag_codes(session)
     enclosing = [who.scope_prefix[:n] for n in range(len(who.scope_prefix or "") + 1)]
@@ -209,7 +227,7 @@ def _scoped(session: Session, who: Principal) -> ScopeOf:
             scoped = and_(scoped, func.coalesce(table.c.scope_prefix, "").in_(enclosing))
         return scoped
 
-    return condition
+    return ScopeOf(condition, version)
 
 
 def table_columns(table: Table) -> list[str]:
@@ -229,10 +247,10 @@ def _chunks(scope: ScopeOf, after: tuple[str, str] | None, chunk_size: int,
         table = cls.__table__
         if entity in PUSH_ONLY_ENTITIES or SYNC_ORDER.index(entity) < start_rank:
             continue
-        scoped = scope(entity, table)
-        if scoped is None:
+        scoped = scope.condition(entity, table)
+        names = scope.columns(entity, table)
+        if scoped is None or names is None:
             continue
-        names = table_columns(table)
         columns = [(type_coerce(table.c[n], NULLTYPE) if raw else table.c[n]).label(n) for n in names]
 
         def query(last_id: str, columns=columns, table=table, entity=entity, scoped=scoped) -> Select:

@@ -33,7 +33,8 @@ from server.sensitive import hide_sensitive_tags, sensitive_write
 from server.snapshot import load_records, region_scope, snapshot_from
 from server.store import Page, PulledRecord, SqlMergeStore
 from server.store.tables import RecordVersion
-from sync.merge import ChangeResult, PushContext
+from sync import versions
+from sync.merge import ChangeResult, PushContext, scope_region
 from sync.wire import Change, WireError
 
 DEPARTMENT_EVICTABLE = ("task", "case")
@@ -48,7 +49,8 @@ def _refusal(session: Session, change: Change, code: str, message: str) -> Chang
         return None
     if change.device_seq != store.last_device_seq(change.device_id) + 1:
         return None
-    result = ChangeResult(change.change_id, "rejected", code=code, message=message)
+    params = {"entity": change.entity, "region": scope_region(change.entity, change.fields) or "-"}
+    result = ChangeResult(change.change_id, "rejected", code=code, message=message, params=params)
     store.remember(change, result)
     return result
 
@@ -146,13 +148,32 @@ class _Batch:
         self.send([(raw, change)], self.region_rule)
 
 
+def _in_version(parsed: tuple[Change | WireError, Any], version: int) -> tuple[Change | WireError, Any]:
+    """A change naming an entity or a field its client's schema version does not know is malformed:
+    that client could not have made it."""
+    change = parsed[0]
+    if not isinstance(change, Change):
+        return parsed
+    if not versions.knows_entity(change.entity, version):
+        return WireError("unknown_entity", f"数据版本 {version} 没有 {change.entity} 这类记录"), None
+    newer = versions.newer_fields(change.entity, change.fields, version)
+    if newer:
+        return WireError("unknown_field", f"数据版本 {version} 的 {change.entity} 没有字段 {newer[0]!r}",
+                         field=newer[0]), None
+    return parsed
+
+
 def push_batch(session: Session, who: Principal, changes: list[Any],
-               duplicate_alarm_per_day: int = DUPLICATE_ALARM_PER_DAY) -> list[ChangeResult]:
+               duplicate_alarm_per_day: int = DUPLICATE_ALARM_PER_DAY,
+               version: int | None = None) -> list[ChangeResult]:
     """Answer every change of a batch, in order; the caller commits once for the whole batch.
     The locks the merge needs are taken first for the whole batch, the sequence numbers last
     (`server.store`), so the batch's own checks and runs never wait on the sequence lock.
-    Values are checked at the edge (sync.wire, server.references) before anything merges."""
+    Values are checked at the edge (sync.wire, server.references) before anything merges, and
+    against the client's schema `version` (None: this server's own)."""
     parsed = [sync_store.parse_one(raw, who.device_id) for raw in changes]
+    if version is not None and version < versions.current_version():
+        parsed = [_in_version(p, version) for p in parsed]
     store = SqlMergeStore.of(session)
     store.begin(who.device_id, [change for change, _ in parsed if isinstance(change, Change)])
     batch = _Batch(session, who)
@@ -195,14 +216,19 @@ def _assigned_extras(session: Session, prefix: str, page: Page) -> list[PulledRe
     return extras
 
 
-def pull_page(session: Session, who: Principal, cursor: int, limit: int) -> Page:
+def pull_page(session: Session, who: Principal, cursor: int, limit: int, skip_echoes: bool = True,
+              version: int | None = None) -> Page:
+    """`who`'s page after `cursor`; with `skip_echoes`, records only `who`'s own device changed, as
+    sent, are named in `page.echoes` instead of sent (server.store.read.pull); in the client's
+    schema `version` (None: this server's own)."""
     prefix = read_prefix(who)
     if prefix is not None:
-        page = sync_store.pull(session, prefix, cursor, limit)
+        page = sync_store.pull(session, prefix, cursor, limit, echo_device=who.device_id if skip_echoes else None)
         page.records = _local_codes_filter(who, page.records) + _assigned_extras(session, prefix, page)
         page.records = hide_sensitive_tags(session, who, page.records)
-        return page
-    return _department_page(session, who, cursor, limit)
+    else:
+        page = _department_page(session, who, cursor, limit)
+    return page if version is None else versions.page_for_version(page, version)
 
 
 def _department_page(session: Session, who: Principal, cursor: int, limit: int) -> Page:
@@ -232,13 +258,16 @@ def _department_page(session: Session, who: Principal, cursor: int, limit: int) 
     return Page(cursor, page_end, has_more, records, sorted((e, r) for e, r in left))
 
 
-def snapshot_chunks(session: Session, who: Principal, chunk_size: int,
-                    after: tuple[str, str] | None = None) -> Iterator[sync_store.SnapshotChunk]:
+def snapshot_chunks(session: Session, who: Principal, chunk_size: int, after: tuple[str, str] | None = None,
+                    version: int | None = None) -> Iterator[sync_store.SnapshotChunk]:
+    """`who`'s snapshot as record chunks, in the client's schema `version` (None: the server's)."""
     prefix = read_prefix(who)
     if prefix is None:
         view = DepartmentView(session, who.department_code or "", who.scope_prefix)
-        yield from snapshot_from(session, view.snapshot_condition, after, chunk_size)
-        return
-    for chunk in snapshot_from(session, region_scope(prefix), after, chunk_size):
-        chunk.records = hide_sensitive_tags(session, who, _local_codes_filter(who, chunk.records))
-        yield chunk
+        chunks = snapshot_from(session, view.snapshot_condition, after, chunk_size)
+    else:
+        chunks = snapshot_from(session, region_scope(prefix), after, chunk_size)
+    for chunk in chunks:
+        if prefix is not None:
+            chunk.records = hide_sensitive_tags(session, who, _local_codes_filter(who, chunk.records))
+        yield chunk if version is None else versions.chunk_for_version(chunk, version)

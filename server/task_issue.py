@@ -156,3 +156,23 @@ def target_action(session: Session, user: User, target_id: str, action: str) -> 
     if target.status != source:
         raise FormErrors({"target": "step_not_possible"})
     push_edits(session, user, [Edit("task_target", target.id, {"status": destination})])
+
+
+def remind_target(session: Session, user: User, target_id: str, text: str, now: dt.datetime) -> None:
+    """催办: a feedback entry from the department on its own target, which the township reads with the
+    target's other feedback after its next sync; raises FormErrors or PushRefused."""
+    found = own_target(session, user.department_code or "", target_id)
+    if found is None:
+        raise FormErrors({"target": "not_found"})
+    target, _task = found
+    if target.status == "30":
+        raise FormErrors({"target": "step_not_possible"})
+    text = text.strip()
+    if not text:
+        raise FormErrors({"text": "required"})
+    if len(text) > 2000:
+        raise FormErrors({"text": "too_long"})
+    push_edits(session, user, [Edit("task_feedback", new_id(), {
+        "target_id": target.id, "region_code": target.region_code, "at": now, "author": user.username,
+        "text": f"催办：{text}", "handled_count": target.handled_count or 0, "total_count": target.total_count or 0,
+        "answers": {}})])

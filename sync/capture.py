@@ -27,7 +27,7 @@ from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.base import synced_columns
-from db.client import OutboxChange, RecordSeen, SyncState
+from db.client import HistoryLine, OutboxChange, RecordSeen, SyncState
 from db.ids import new_id
 from sync.clock import HybridClock, wall_ms
 from sync.wire import SCHEMA_VERSION, encode_value
@@ -108,9 +108,12 @@ def _before_flush(session: Session, _ctx, _instances) -> None:
 class _Recorder:
     """Collects one flush's changes and writes them with one device_seq/HLC read and write."""
 
-    def __init__(self, session: Session, device_id: str, now_ms: Callable[[], int] = wall_ms) -> None:
+    def __init__(self, session: Session, device_id: str, now_ms: Callable[[], int] = wall_ms,
+                 username: str | None = None) -> None:
         self.session = session
         self.device_id = device_id
+        self.username = username  # set: each change also leaves its lines in the local record history
+        self.history: list[dict[str, Any]] = []
         stored_seq = read_state(session, "device_seq")
         self.device_seq = int(stored_seq) if stored_seq else 0
         self._hlc_text: str | None = None
@@ -137,11 +140,16 @@ class _Recorder:
                 .where(RecordSeen.record_id.in_(ids[start:start + 500]))))
         return out
 
-    def record(self, entity: str, record_id: str, fields: dict[str, Any], seen: int | None = None) -> None:
+    def record(self, entity: str, record_id: str, fields: dict[str, Any], seen: int | None = None,
+               old: dict[str, Any] | None = None) -> None:
+        """One change; `old` (field: value before) for an edit, None for a new record."""
         self.device_seq += 1
+        change_id = new_id()
+        if self.username is not None:
+            self._remember(change_id, entity, record_id, fields, old)
         self.rows.append({
             "device_seq": self.device_seq,
-            "change_id": new_id(),
+            "change_id": change_id,
             "entity": entity,
             "record_id": record_id,
             "op": "delete" if fields.get("deleted") is True else "upsert",
@@ -154,17 +162,40 @@ class _Recorder:
             "state": "pending",
         })
 
+    def _remember(self, change_id: str, entity: str, record_id: str, fields: dict[str, Any],
+                  old: dict[str, Any] | None) -> None:
+        at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        line = {"change_id": change_id, "entity": entity, "record_id": record_id, "username": self.username,
+                "device_id": self.device_id, "at": at, "origin": "merge" if "merged_into" in fields else "edit",
+                "source": "local", "server_seq": None}
+        if old is None:  # a new record: one line, not one per field (an import creates thousands)
+            self.history.append({**line, "field": "", "old": None, "new": None})
+            return
+        self.history += [{**line, "field": name, "old": old.get(name), "new": value}
+                         for name, value in fields.items() if name != "deletion_gen"]
+
     def write(self) -> None:
         if not self.rows:
             return
         self.session.execute(insert(OutboxChange), self.rows)
+        if self.history:
+            self.session.execute(insert(HistoryLine), self.history)
         self.session.info[OUTBOX_TOUCHED] = True
         write_state(self.session, "device_seq", str(self.device_seq))
         if self._hlc_text:
             write_state(self.session, "hlc", self._hlc_text)
 
 
-def _after_flush(session: Session, device_id: str, now_ms: Callable[[], int]) -> None:
+def _old_values(obj: Any, names) -> dict[str, Any]:
+    state = inspect(obj)
+    out = {}
+    for name in names:
+        deleted = state.attrs[name].history.deleted
+        out[name] = encode_value(deleted[0]) if deleted else None
+    return out
+
+
+def _after_flush(session: Session, device_id: str, now_ms: Callable[[], int], username: str | None = None) -> None:
     if any(isinstance(obj, OutboxChange) for obj in (*session.deleted, *session.dirty)):
         session.info[OUTBOX_TOUCHED] = True  # a change discarded or fixed by hand
     if session.info.get(APPLYING_KEY):
@@ -183,14 +214,15 @@ def _after_flush(session: Session, device_id: str, now_ms: Callable[[], int]) ->
             continue
         if "deleted" in fields:  # a tombstone or restore always names the generation it acts on
             fields["deletion_gen"] = obj.deletion_gen
-        changes.append((type(obj).__sync_entity__, obj.id, fields, is_new))
+        old = None if is_new or username is None else _old_values(obj, fields)
+        changes.append((type(obj).__sync_entity__, obj.id, fields, is_new, old))
     if not changes:
         return
-    recorder = _Recorder(session, device_id, now_ms)
-    seen = recorder.seen([(entity, record_id) for entity, record_id, _f, is_new in changes if not is_new])
-    for entity, record_id, fields, is_new in changes:
+    recorder = _Recorder(session, device_id, now_ms, username)
+    seen = recorder.seen([(entity, record_id) for entity, record_id, _f, is_new, _o in changes if not is_new])
+    for entity, record_id, fields, is_new, old in changes:
         # A record made in this flush was never seen from the server: its base is 0.
-        recorder.record(entity, record_id, fields, 0 if is_new else seen.get((entity, record_id), 0))
+        recorder.record(entity, record_id, fields, 0 if is_new else seen.get((entity, record_id), 0), old)
     recorder.write()
 
 
@@ -234,11 +266,13 @@ def _on_orm_execute(state, device_id: str, now_ms: Callable[[], int]) -> None:
 
 def install_capture(factory: sessionmaker | type[Session], device_id: str,
                     now_ms: Callable[[], int] = wall_ms,
-                    on_outbox_changed: Callable[[], None] | None = None) -> None:
+                    on_outbox_changed: Callable[[], None] | None = None, username: str | None = None) -> None:
     """Capture every synced write made through sessions of `factory` (a sessionmaker or a Session
     subclass) as outbox changes of device `device_id`; `now_ms` is the wall clock under the HLC.
     `on_outbox_changed` is called (on the committing thread) after every commit that added to or
-    took from the outbox, whichever service wrote: the one place the pending counts learn of it."""
+    took from the outbox, whichever service wrote: the one place the pending counts learn of it.
+    With `username`, every change also leaves its lines (field, old → new) in the local record
+    history (`HistoryLine`), so what this PC wrote can be read back offline."""
     if on_outbox_changed is not None:
         def committed(session: Session) -> None:
             if session.info.pop(OUTBOX_TOUCHED, False):
@@ -247,5 +281,5 @@ def install_capture(factory: sessionmaker | type[Session], device_id: str,
         event.listen(factory, "after_commit", committed)
         event.listen(factory, "after_soft_rollback", lambda session, _tx: session.info.pop(OUTBOX_TOUCHED, None))
     event.listen(factory, "before_flush", _before_flush)
-    event.listen(factory, "after_flush", lambda session, _ctx: _after_flush(session, device_id, now_ms))
+    event.listen(factory, "after_flush", lambda session, _ctx: _after_flush(session, device_id, now_ms, username))
     event.listen(factory, "do_orm_execute", lambda state: _on_orm_execute(state, device_id, now_ms))

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.base import synced_models
 from db.client import OutboxChange, RecordSeen, SyncState
+from sync import versions
 from sync.capture import applying_pulled, read_state, write_state
 from sync.events import CycleLimits, LinkPace, SyncEvent, SyncFinished, SyncProgress, SyncStarted
 from sync.pages import SnapshotChunk
@@ -39,11 +40,14 @@ from sync.transport import (
     ServerIdentity,
     Transport,
 )
+from sync.versions import FIRST_VERSION
+from sync.wire import SCHEMA_VERSION
 
 log = logging.getLogger("sync.client")
 
 LOCK_KEY = "device_locked"  # {"at", "wipe"} once the server said this device is revoked
 SNAPSHOT_KEY = "snapshot_progress"  # a first sync interrupted half-way: where to resume
+VERSION_KEY = "schema_version"  # the schema version this database last finished a pull in
 IDENTITY_KEY = "server_identity"  # the installation and epoch of the city server last heard from
 
 
@@ -59,9 +63,11 @@ class SyncClient(LocalReplica):
     def __init__(self, engine: Engine, factory: sessionmaker, device_id: str, transport: Transport,
                  limits: CycleLimits = CycleLimits(), listener: Callable[[SyncEvent], None] | None = None,
                  on_wipe: Callable[[], None] | None = None,
-                 clock: Callable[[], str] = lambda: time.strftime("%Y-%m-%dT%H:%M:%S")) -> None:
+                 clock: Callable[[], str] = lambda: time.strftime("%Y-%m-%dT%H:%M:%S"),
+                 schema_version: int = SCHEMA_VERSION) -> None:
         super().__init__(engine, factory, device_id)
         self.transport = transport
+        self.schema_version = schema_version  # the one the transport announces to the server
         self.limits = limits
         self.listener = listener or (lambda _event: None)
         self.on_wipe = on_wipe
@@ -119,12 +125,17 @@ class SyncClient(LocalReplica):
         return accepted, conflicts, rejected
 
     def pull(self) -> tuple[int, int]:
-        """Load the snapshot when there is no cursor yet (or one half-loaded), then pull pages until
-        the server has no more; returns (records applied, evictions received)."""
+        """Load the snapshot when there is no cursor yet (or one half-loaded, or this database was
+        last synced in an older schema version that lacked entities or fields: `catch_up`), then
+        pull pages until the server has no more; returns (records applied, evictions received)."""
         pulled = evicted = 0
         with self.factory() as session:
-            needs_snapshot = read_state(session, "cursor") is None or read_state(session, SNAPSHOT_KEY)
-        if needs_snapshot:
+            cursor, half = read_state(session, "cursor"), read_state(session, SNAPSHOT_KEY)
+            synced = int(read_state(session, VERSION_KEY) or FIRST_VERSION)
+        if cursor is not None and not half and versions.brings_new(synced, self.schema_version):
+            self.catch_up(int(cursor))
+            cursor, half = None, True
+        if cursor is None or half:
             pulled += self.load_snapshot()
         pace = LinkPace(self.limits.pull_page, self.limits.pull_page)
         while True:
@@ -142,7 +153,18 @@ class SyncClient(LocalReplica):
             if not page.has_more:
                 break
         self.apply_waiting_evictions()
+        with self.factory.begin() as session:
+            write_state(session, VERSION_KEY, str(self.schema_version))
         return pulled, evicted
+
+    def catch_up(self, cursor: int) -> None:
+        """After an upgrade: the server left out of this database what its old version did not know
+        (entities, fields), so the next snapshot is loaded over the records it holds (pending local
+        edits kept), noted as a resumable snapshot that keeps the current `cursor`: pages after it
+        are pulled again, so nothing that happened meanwhile (an eviction) is skipped."""
+        progress = {"cursor": cursor, "after": None, "records": 0}
+        with self.factory.begin() as session:
+            write_state(session, SNAPSHOT_KEY, json.dumps(progress))
 
     def load_snapshot(self) -> int:
         """Apply the snapshot chunk by chunk, remembering after each chunk (in the transaction that

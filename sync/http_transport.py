@@ -29,6 +29,7 @@ from sync.pages import Page, SnapshotChunk
 from sync.snapshot_stream import drop_up_to, image_chunk, snapshot_position, split_lines
 from sync.snapshot_stream import frames as image_frames
 from sync.transport import (
+    BLOBS,
     BUNDLE_RELAY,
     REFERENCE_DATA,
     RESUMABLE_SNAPSHOT,
@@ -54,6 +55,7 @@ log = logging.getLogger("sync.http")
 API = "/api/v1"
 SCHEMA_HEADER = "X-Schema-Version"
 GZIP_MIN_BYTES = 1024  # below this, compressing costs more than it saves
+BINARY = "application/octet-stream"  # attachment chunks: photos and scans are compressed already
 # A body this large is worth one small request to learn whether the server takes gzip, when nothing
 # has told this process yet: at 64 kbit/s a round trip of 0.8 s carries ~6 KB, compression saves more.
 GZIP_PROBE_BYTES = 8192
@@ -149,7 +151,7 @@ class HttpTransport:
     goes on every request so the server can answer "upgrade needed". `session`, `sleep` and `rng`
     are injectable so tests run without real waiting."""
 
-    capabilities = frozenset({RESUMABLE_SNAPSHOT, REFERENCE_DATA, BUNDLE_RELAY, SERVER_IDENTITY})
+    capabilities = frozenset({RESUMABLE_SNAPSHOT, REFERENCE_DATA, BUNDLE_RELAY, BLOBS, SERVER_IDENTITY})
 
     def __init__(
         self,
@@ -306,6 +308,27 @@ class HttpTransport:
         answer = self.request("POST", "/sync/bundle", raw_body=bundle, content_type="application/json")
         return json.dumps(answer, indent=1).encode("utf-8")
 
+    # --- attachment bytes (sync/attachments.py) ------------------------------------------------------
+
+    def blob_status(self, sha: str) -> dict[str, Any]:
+        """How many bytes of a blob the server holds: {"received": n, "complete": bool}."""
+        return self.request("GET", f"/blobs/{sha}/status")
+
+    def blob_put(self, sha: str, offset: int, data: bytes, total: int) -> dict[str, Any]:
+        """Appends a chunk; the server's refusals that the mover acts on (a corrupt whole, another
+        offset) come back as {"code": …} with their details instead of raising."""
+        try:
+            return self.request("PUT", f"/blobs/{sha}", raw_body=data, content_type=BINARY,
+                                params={"offset": offset, "total": total})
+        except ServerError as exc:
+            if exc.code in ("blob_hash_mismatch", "blob_offset"):
+                return {"code": exc.code, "message": exc.message, **exc.details}
+            raise
+
+    def blob_get(self, sha: str, offset: int = 0) -> Iterator[bytes]:
+        """A blob from `offset`, as it arrives (a cut stream raises Offline; resume by offset)."""
+        return self.iter_pieces(f"/blobs/{sha}", {"offset": offset})
+
     # --- the machinery --------------------------------------------------------------------------------
 
     def request(self, method: str, path: str, *, json_body: Any = None, raw_body: bytes | None = None,
@@ -384,7 +407,7 @@ class HttpTransport:
             self._probe_gzip()
         if body is not None:
             headers["Content-Type"] = content_type
-            if self.server_accepts_gzip and len(body) >= GZIP_MIN_BYTES:
+            if self.server_accepts_gzip and len(body) >= GZIP_MIN_BYTES and content_type != BINARY:
                 body_out = gzip.compress(body, compresslevel=5)
                 headers["Content-Encoding"] = "gzip"
                 compressed = True

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from db.base import model_for_entity as _lookup_model
 from db.base import scope_columns
 from sync.clock import clamp
+from sync.versions import field_since
 from sync.wire import Change
 
 model_for_entity = functools.cache(_lookup_model)  # the lookup scans every mapper; the merge asks per field
@@ -159,11 +160,13 @@ def _rejected(change: Change, code: str, message: str, **extra: Any) -> ChangeRe
     return ChangeResult(change.change_id, "rejected", code=code, message=message, **extra)
 
 
-def _required_missing(entity: str, fields: dict[str, Any]) -> list[str]:
+def _required_missing(entity: str, fields: dict[str, Any], version: int) -> list[str]:
+    """Required fields a new record lacks; a field newer than the writer's schema `version` is never
+    required of it (a new field comes with a default for the clients that do not know it)."""
     cols = model_for_entity(entity).__table__.columns
     return [c.key for c in cols if c.key != "id" and c.info.get("sync") is not False
             and not c.nullable and c.default is None and c.server_default is None
-            and c.key not in fields]
+            and c.key not in fields and field_since(entity, c.key) <= version]
 
 
 def _concurrent(change: Change, name: str, version: FieldVersion | None) -> bool:
@@ -304,7 +307,7 @@ def apply_change(store: MergeStore, change: Change, ctx: PushContext) -> ChangeR
         store.flag_clock(change.device_id, clamped.skew_ms)
     mine = FieldVersion(0, str(clamped.timestamp), change.device_id, ctx.user)
     state = store.load(change.entity, change.record_id)
-    missing = _required_missing(change.entity, change.fields) if state is None else []
+    missing = _required_missing(change.entity, change.fields, change.schema_version) if state is None else []
     if missing:
         result = _rejected(change, "missing_fields", f"新记录缺少必填字段：{', '.join(missing)}",
                            params={"fields": ", ".join(missing)})

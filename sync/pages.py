@@ -26,16 +26,23 @@ class Page:
     has_more: bool
     records: list[PulledRecord] = field(default_factory=list)
     evictions: list[tuple[str, str]] = field(default_factory=list)
+    # (entity, record_id, seq) of records changed only by the pulling device's own pushes, taken as
+    # sent: not sent back, the device already holds them (it only notes the seq)
+    echoes: list[tuple[str, str, int]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"cursor": self.cursor, "next_cursor": self.next_cursor, "has_more": self.has_more,
-                "records": [r.to_json() for r in self.records],
-                "evictions": [list(e) for e in self.evictions]}
+        out = {"cursor": self.cursor, "next_cursor": self.next_cursor, "has_more": self.has_more,
+               "records": [r.to_json() for r in self.records],
+               "evictions": [list(e) for e in self.evictions]}
+        if self.echoes:
+            out["echoes"] = [list(e) for e in self.echoes]
+        return out
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Page:
         return cls(raw["cursor"], raw["next_cursor"], raw["has_more"],
-                   [PulledRecord(**r) for r in raw["records"]], [tuple(e) for e in raw["evictions"]])
+                   [PulledRecord(**r) for r in raw["records"]], [tuple(e) for e in raw["evictions"]],
+                   [tuple(e) for e in raw.get("echoes") or ()])
 
 
 @dataclass

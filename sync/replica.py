@@ -139,6 +139,7 @@ class LocalReplica:
             if int(read_state(session, "cursor") or 0) != page.cursor:
                 return False
             _apply_records(session, page.records, _pending_fields(session))
+            _note_echoes(session, page.echoes)
             _queue_evictions(session, page.evictions, {(r.entity, r.record_id) for r in page.records})
             _apply_due_evictions(session)
             write_state(session, "cursor", str(page.next_cursor))
@@ -221,6 +222,18 @@ def _apply_records(session: Session, records: list[PulledRecord],
             _seen_row(session, record, seen, fresh_seen)
         _insert_fresh(session, classes, fresh, fresh_seen)
     session.flush()
+
+
+def _note_echoes(session: Session, echoes: list[tuple[str, str, int]]) -> None:
+    """Records the server did not send back because this device's own pushes were their only
+    changes, based on the version held here and taken as sent: the values are already here, only
+    their seq moves on."""
+    for entity, record_id, seq in echoes:
+        row = session.get(RecordSeen, (entity, record_id))
+        if row is not None:
+            row.seq = max(row.seq, seq)
+        elif session.get(model_for_entity(entity), record_id) is not None:  # made here, never pulled
+            session.add(RecordSeen(entity=entity, record_id=record_id, seq=seq))
 
 
 def _seen_row(session: Session, record: PulledRecord, seen: dict, fresh_seen: dict) -> None:

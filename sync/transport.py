@@ -11,6 +11,7 @@ some can do is declared in `capabilities`, never found out by looking for attrib
 - `REFERENCE_DATA`: the transport is also a `ReferenceTransport`, whose `request` reaches the
   server's reference endpoints (the region tree);
 - `BUNDLE_RELAY`: `relay_bundle(bundle)` hands a signed USB bundle to the server;
+- `BLOBS`: the transport is also a `BlobTransport`, moving attachment bytes (sync/attachments.py);
 - `SERVER_IDENTITY`: `identity` is the `ServerIdentity` the last answer announced (None before the
   first), and a transport told `expected_installation` names it on every request, so a server of
   another installation refuses instead of taking this device's changes.
@@ -31,6 +32,7 @@ from sync.pages import Page, SnapshotChunk
 RESUMABLE_SNAPSHOT = "resumable_snapshot"
 REFERENCE_DATA = "reference_data"
 BUNDLE_RELAY = "bundle_relay"
+BLOBS = "blobs"
 SERVER_IDENTITY = "server_identity"
 
 
@@ -63,6 +65,15 @@ class ReferenceTransport(Transport, Protocol):
     def request(self, method: str, path: str, *, json_body: Any = None, raw_body: bytes | None = None,
                 content_type: str = "application/json", params: dict[str, Any] | None = None,
                 auth: bool = True) -> dict[str, Any]: ...
+
+
+class BlobTransport(Transport, Protocol):
+    """A transport with `BLOBS`: how much of a blob the server holds, a chunk appended at an offset
+    (a refusal the mover acts on comes back as {"code": …}), the blob read from an offset."""
+
+    def blob_status(self, sha: str) -> dict[str, Any]: ...
+    def blob_put(self, sha: str, offset: int, data: bytes, total: int) -> dict[str, Any]: ...
+    def blob_get(self, sha: str, offset: int = 0) -> Iterable[bytes]: ...
 
 
 class TransportError(Exception):

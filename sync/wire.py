@@ -25,10 +25,10 @@ from db.base import model_for_entity, push_only_entities, synced_columns
 from db.fields import FieldProblem, check, id_versions, specs
 from sync.clock import Timestamp
 from sync.messages import change_message
+from sync.versions import current_version
 
-SCHEMA_VERSION = 1
-# The oldest and newest client schema versions this code can merge; outside it: "upgrade needed".
-ACCEPTED_SCHEMA_VERSIONS = range(1, SCHEMA_VERSION + 1)
+# This code's schema version: the highest `since` declared on a synced field or entity (sync.versions).
+SCHEMA_VERSION = current_version()
 OPS = ("upsert", "delete")
 MAX_SEQ = 2**63 - 1  # device_seq and base sequence numbers: a BIGINT column
 MAX_HLC_CHARS = 60  # the change log's hlc column; a device id is 36 characters
@@ -127,7 +127,7 @@ def _check_envelope(raw: dict[str, Any]) -> None:
         detail = f"缺少 {sorted(missing)}，多余 {_short(sorted(extra))}"
         raise WireError("bad_change", f"变更字段不符：{detail}", detail=detail)
     version = raw["schema_version"]
-    if isinstance(version, bool) or not isinstance(version, int) or version not in ACCEPTED_SCHEMA_VERSIONS:
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= current_version():
         raise WireError("schema_version", f"客户端数据版本 {_short(version)} 不受支持，请升级客户端")
     if not _int_in(raw["device_seq"], 1, MAX_SEQ):
         raise WireError("bad_change", "device_seq 必须是正整数", detail="device_seq")

@@ -7,10 +7,12 @@ steps, scope (another department, another township, a leader on a department pag
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import re
 import uuid
 
+import requests
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
@@ -316,3 +318,115 @@ def test_department_reissues_a_returned_target_and_reopens_a_completed_one(serve
     assert clerk.post(f"/dept/targets/{target.id}/reissue").status_code == 200
     with server.session() as s:
         assert s.get(TaskTarget, target.id).status == "10"
+
+
+def test_escrowed_key_is_released_only_with_a_reason_and_shows_in_the_audit(server):
+    cadre = server.user_client("village_cadre", VILLAGE)
+    key = "k" + uuid.uuid4().hex * 2
+    stored = requests.put(server.api + "/escrow/key", json={"key": key}, headers=cadre.headers(), timeout=30)
+    assert stored.status_code == 200, stored.text
+    admin = signed_in(server, "city_admin")
+    admin.get("/admin/devices")
+    assert admin.post(f"/admin/devices/{cadre.device_id}/release", {"reason": " "}).status_code == 422
+    admin.get("/admin/devices")
+    r = admin.post(f"/admin/devices/{cadre.device_id}/release", {"reason": "电脑故障，恢复数据"})
+    assert r.status_code == 200 and key in r.text
+    audit = admin.get("/admin/audit?action=key_release").text
+    assert "电脑故障，恢复数据" in audit
+    other_township = signed_in(server, "township_admin", OTHER_TOWNSHIP)
+    other_township.get("/admin/devices")
+    assert cadre.device_id not in other_township.page
+    assert other_township.post(f"/admin/devices/{cadre.device_id}/release", {"reason": "x"}).status_code == 404
+
+
+def test_department_sees_the_photo_a_village_attached_to_its_feedback(server):
+    clerk = signed_in(server, "department", "150422", dept_code())
+    clerk.get("/dept/issue")
+    assert clerk.post("/dept/issue", {"title": "危房排查照片", "kind": "1", "priority": "2", "workdays": "2",
+                                      "regions[]": [f"rg-{VILLAGE}"]}).status_code == 200
+    with server.session() as s:
+        target = s.scalars(select(TaskTarget).join(Task, Task.id == TaskTarget.task_id)
+                           .where(Task.title == "危房排查照片")).first()
+    cadre = server.user_client("village_cadre", VILLAGE)
+    feedback, photo = new_id(), b"\xff\xd8\xff\xe0" + uuid.uuid4().bytes * 300
+    sha = hashlib.sha256(photo).hexdigest()
+    pushed = cadre.push([
+        cadre.change("task_feedback", feedback, {"target_id": target.id, "region_code": VILLAGE, "text": "已排查",
+                                                 "at": "2026-12-06T09:00:00", "author": "村干部"}),
+        cadre.change("attachment", new_id(), {
+            "owner_entity": "task_feedback", "owner_id": feedback, "region_code": VILLAGE, "grid_code": None,
+            "sha256": sha, "size": len(photo), "mime": "image/jpeg", "filename": "危房<1>.jpg", "caption": "东墙裂缝",
+            "thumb_sha256": None, "taken_at": None, "added_by": "村干部", "added_at": "2026-12-06T09:00:00",
+            "printed_version": None})])
+    assert all(r["outcome"] == "accepted" for r in pushed.json()["results"]), pushed.text
+    uploaded = requests.put(f"{server.api}/blobs/{sha}", params={"offset": 0, "total": len(photo)}, data=photo,
+                            headers={**cadre.headers(), "Content-Type": "application/octet-stream"}, timeout=30)
+    assert uploaded.json()["complete"] is True, uploaded.text
+    page = clerk.get(f"/dept/targets/{target.id}").text
+    link = re.search(rf'href="/console(/dept/targets/{target.id}/files/[^"]+)">📎 危房&lt;1&gt;.jpg', page)
+    assert link and "东墙裂缝" in page
+    got = clerk.get(link.group(1))
+    assert got.status_code == 200 and got.content == photo and got.headers["content-type"] == "image/jpeg"
+    other = signed_in(server, "department", "150422", dept_code())
+    assert other.get(link.group(1)).status_code == 404
+    with server.session() as s:
+        assert s.scalars(select(AuditEntry).where(AuditEntry.entity == "attachment",
+                                                  AuditEntry.reason.contains("危房<1>.jpg"))).first()
+
+
+def test_the_department_api_lists_its_approved_catalogue(server):
+    dept = dept_code()
+    admin = signed_in(server, "city_admin")
+    clerk = signed_in(server, "department", "150422", dept)
+    entry = approved_entry(server, clerk, admin, "独居老人联系方式", ["phone", "current_address"])
+    clerk.get("/dept/catalogue")
+    clerk.post("/dept/catalogue", {"name": "待批事项", "fields[]": ["education"], "purpose": ""})
+    api = server.login(server.add_user("department", "150422", dept))
+    approved = api.get("/department/catalogue").json()
+    assert [(e["id"], e["fields"], e["field_labels"]) for e in approved] == [
+        (entry, ["phone", "current_address"], ["联系电话", "现住址"])]
+    assert [e["name"] for e in api.get("/department/catalogue", params={"state": "pending"}).json()] == ["待批事项"]
+    assert server.user_client("township_staff", TOWNSHIP).get("/department/catalogue").status_code == 403
+
+
+def test_user_search_narrows_the_list(server):
+    admin = signed_in(server, "city_admin")
+    wanted = server.add_user("grid_worker", "150422100203001")
+    page = admin.get(f"/admin/users?q={wanted[-8:]}").text
+    assert wanted in page and page.count("<tr>") == 2  # the header and the one user
+    assert "150422100203001" in admin.get("/admin/users?q=150422100203001&role=grid_worker").text
+
+
+def test_a_reminder_reaches_the_township_with_the_targets_feedback(server):
+    dept = dept_code()
+    clerk = signed_in(server, "department", "150422", dept)
+    clerk.get("/dept/issue")
+    assert clerk.post("/dept/issue", {"title": "防汛物资清点", "kind": "1", "priority": "2", "workdays": "2",
+                                      "regions[]": [f"rg-{TOWNSHIP}"]}).status_code == 200
+    with server.session() as s:
+        target = s.scalars(select(TaskTarget).join(Task, Task.id == TaskTarget.task_id)
+                           .where(Task.title == "防汛物资清点", Task.department_code == dept)).one()
+    clerk.get(f"/dept/targets/{target.id}")
+    assert clerk.post(f"/dept/targets/{target.id}/remind", {"text": " "}).status_code == 422
+    clerk.get(f"/dept/targets/{target.id}")
+    assert clerk.post(f"/dept/targets/{target.id}/remind", {"text": "请本周五前反馈"}).status_code == 200
+    assert "催办：请本周五前反馈" in clerk.get(f"/dept/targets/{target.id}").text
+    other = signed_in(server, "department", "150422", dept_code())
+    other.get("/dept/progress")
+    assert other.post(f"/dept/targets/{target.id}/remind", {"text": "x"}).status_code == 404
+    staff = server.user_client("township_staff", TOWNSHIP)
+    pulled = [r for r in _pulled(staff) if r["entity"] == "task_feedback" and r["fields"]["target_id"] == target.id]
+    assert [r["fields"]["text"] for r in pulled] == ["催办：请本周五前反馈"]
+    api = server.login(server.add_user("department", "150422", dept))
+    edit = api.push([api.change("task_feedback", pulled[0]["record_id"], {"text": "改写"})]).json()["results"][0]
+    assert edit["outcome"] == "rejected"  # added, never changed
+
+
+def _pulled(client) -> list[dict]:
+    found, cursor = [], 0
+    while True:
+        page = client.pull(cursor, 2000).json()
+        found += page["records"]
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            return found

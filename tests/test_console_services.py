@@ -117,3 +117,17 @@ def test_the_grid_is_served_again_until_a_sync_change_or_a_deadline_passes(sessi
     assert second is not first and sum(row.total for row in second) == 2
     later = current_progress_grid(session, "wj", NOW + dt.timedelta(days=3))  # the task is now past due
     assert later is not second and sum(row.overdue for row in later) == 2
+
+
+def test_burden_counts_per_week_what_a_village_received_by_department(session):
+    village = "150422100201"
+    for dept, kind in (("mz", "2"), ("mz", "1"), ("ga", "1")):
+        task = Task(id=new_id(), task_no=new_id()[-8:], title="b", department_code=dept, kind=kind,
+                    issued_at=NOW - dt.timedelta(days=3), due_at=NOW, region_code="150422100")
+        session.add(task)
+        session.add(TaskTarget(id=new_id(), task_id=task.id, region_code="150422100", assigned_region_code=village))
+    session.flush()
+    rows = {b.department: b for b in outcomes.burden(session, "150422100", NOW.date(), weeks=2)}
+    assert (rows["mz"].tasks_per_week, rows["mz"].requests_per_week, rows["mz"].region_per_week) == (1.0, 0.5, 1.5)
+    assert rows["ga"].region == village and rows["ga"].tasks_per_week == 0.5
+    assert outcomes.burden(session, "150422101", NOW.date()) == []

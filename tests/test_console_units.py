@@ -4,16 +4,19 @@ both languages, and htmx is served from the package with its licence (nothing fr
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from app.client.task_desk import FIELD_LABELS
 from app.rules.masking import mask_id, mask_phone
 from server.catalogue import REQUESTABLE_FIELDS
 from server.console import masking
 from server.console.i18n import MESSAGES, translator
+from server.console.xlsx import workbook_bytes
 
 CONSOLE = Path(__file__).resolve().parents[1] / "server" / "console"
 
@@ -43,3 +46,11 @@ def test_htmx_is_served_from_the_package_with_its_licence():
     assert "Zero-Clause BSD" in (CONSOLE / "static" / "htmx-LICENSE.txt").read_text()
     for template in (CONSOLE / "templates").glob("*.html"):
         assert not re.search(r'(src|href)="(https?:)?//', template.read_text(encoding="utf-8")), template.name
+
+
+def test_exported_text_that_looks_like_a_formula_stays_text():
+    data = workbook_bytes("进度", ["标题", "数"], [["=HYPERLINK(\"http://x\",\"点我\")", 3], ["@SUM(A1)", "-1+2"]])
+    sheet = load_workbook(io.BytesIO(data)).active
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
+    assert [c.value for c in cells] == ["=HYPERLINK(\"http://x\",\"点我\")", 3, "@SUM(A1)", "-1+2"]
+    assert [c.data_type for c in cells] == ["s", "n", "s", "s"]

@@ -323,3 +323,18 @@ def test_a_csv_saved_from_excel_with_ids_shown_as_1_10101e17_is_explained(desk, 
     path = rf.csv_roster(tmp_path / "roster.csv", "gbk", [tuple(m) for m in members])
     messages = {(e.row, e.column): e.message for e in desk.preview_roster(path).errors}
     assert messages[(3, "身份证号码")].startswith("身份证号码为“1.10101E+17”：Excel把号码存成了数字")
+
+
+def test_a_grid_worker_imports_into_their_own_grid(sessions, tmp_path):
+    grid = rf.VILLAGE + "001"
+    worker = ExchangeService(sessions, Actor("网格员小王", "grid_worker", grid), clock=lambda: NOW)
+    path = rf.village_roster_xlsx(tmp_path / "grid.xlsx")
+    preview = worker.preview_roster(path)
+    assert preview.ok, preview.errors
+    worker.confirm_roster(path, preview.digest)
+    assert person(sessions, "110101198001010010").grid_code == grid  # new households go to the worker's grid
+    with sessions() as session:
+        assert set(session.scalars(select(Household.grid_code))) == {grid}
+    neighbour = ExchangeService(sessions, Actor("网格员小李", "grid_worker", rf.VILLAGE + "002"), clock=lambda: NOW)
+    refused = neighbour.preview_roster(path)
+    assert {e.message for e in refused.errors} == {"户号不在您负责的区域内"} and refused.applicable == 0

@@ -118,3 +118,19 @@ def test_batch_sizes_follow_the_link():
     assert pace.size == 500
     pace.after(120, 0.1)  # a short last batch says nothing about the link
     assert pace.size == 500
+
+
+def test_a_photo_goes_up_through_two_cuts_while_records_keep_flowing(lab, first):
+    """A photo after the first sync (the same PC), the link cut twice while its bytes go up: the
+    upload resumes from the server's offset each time, so at most the chunk in flight per cut is
+    sent again, and every sync cycle meanwhile still pushes the edit made before it."""
+    from sync.attachments import CHUNK_BYTES
+    from tests.linklab.lab import upload_cuts_profile
+
+    photo = lab.transfer("photo", upload_cuts_profile((60_000, 140_000), 3.0), client="pc1", deadline=300,
+                         photo_bytes=200_000)
+    report = photo.report
+    assert report["state"] == "uploaded" and photo.cuts == 2
+    resent = report["photo_sent"] - report["photo_bytes"]
+    assert 0 <= resent <= 2 * CHUNK_BYTES + 64 * 1024  # the preview goes first, then at most a chunk per cut
+    assert len(report["edits_pushed"]) >= 2 and all(pushed >= 1 for _at, pushed in report["edits_pushed"])

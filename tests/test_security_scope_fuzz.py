@@ -298,3 +298,49 @@ def test_references_never_reach_outside_the_writers_scope(world, role, township,
             model = {"visit": Visit, "case_log": CaseLogEntry, "case_party": CaseParty,
                      "tag_assignment": TagAssignment}[entity]
             assert s.get(model, record_id) is None
+
+
+def test_record_history_is_read_within_jurisdiction_and_masked(world):
+    """The history of a household answers its own village's cadre and its grid's worker with the
+    edits (old → new, who), masks a phone, and reads as unknown to anyone outside."""
+    grid = GRIDS[0]
+    hid = world["households"][grid]
+    cadre = _user(world, "village_cadre", grid[:12])
+    r = cadre.push([cadre.change("household", hid, {"phone": "13912345678", "address": "历史路1号"})])
+    assert r.json()["results"][0]["outcome"] != "rejected", r.text
+    for reader in (cadre, _user(world, "grid_worker", grid), _user(world, "township_staff", grid[:9])):
+        answer = reader.get(f"/history/household/{hid}")
+        assert answer.status_code == 200, answer.text
+        changes = {c["field"]: c for entry in answer.json() for c in entry["changes"]}
+        assert changes["address"]["new"] == "历史路1号" and changes["phone"]["new"] == "139****5678"
+        assert answer.json()[-1]["username"].startswith("villag") and answer.json()[-1]["origin"] in ("edit", "conflict")
+    for outsider in (_user(world, "village_cadre", VILLAGES[1]), _user(world, "grid_worker", GRIDS[1]),
+                     _user(world, "township_staff", TOWNSHIPS[1])):
+        assert outsider.get(f"/history/household/{hid}").status_code == 404
+    assert _user(world, "department", "").get(f"/history/household/{hid}").status_code == 403
+
+
+def test_not_the_same_person_is_synced_within_scope(world):
+    """不是同一人 is an ordinary synced record: a cadre records it for two persons of its village, the
+    township reads it; naming a person of another village is refused and writes nothing."""
+    from db.ids import person_distinction_id
+    from db.models import PersonDistinction
+
+    village_grids = [g for g in GRIDS if g.startswith(VILLAGES[0])]
+    own = [world["persons"][g] for g in village_grids]
+    cadre = _user(world, "village_cadre", VILLAGES[0])
+    low, high = sorted(own)
+    record_id = person_distinction_id(low, high)
+    fields = {"first_person_id": low, "second_person_id": high, "region_code": VILLAGES[0], "decided_by": "cadre"}
+    [result] = cadre.push([cadre.change("person_distinction", record_id, fields)]).json()["results"]
+    assert result["outcome"] == "accepted", result
+    staff = _user(world, "township_staff", TOWNSHIPS[0])
+    assert record_id in {r["record_id"] for r in _all_pulled(staff) if r["entity"] == "person_distinction"}
+    foreign = world["persons"][GRIDS[-1]]
+    low, high = sorted((own[0], foreign))
+    stray = person_distinction_id(low, high)
+    [result] = cadre.push([cadre.change("person_distinction", stray, {
+        "first_person_id": low, "second_person_id": high, "region_code": VILLAGES[0]})]).json()["results"]
+    assert result["outcome"] == "rejected", result
+    with world["server"].session() as s:
+        assert s.get(PersonDistinction, stray) is None

@@ -148,11 +148,14 @@ def test_foreign_scope_is_rejected(server):
 def test_schema_version_is_negotiated(server, staff):
     missing = requests.get(server.api + "/sync/pull", headers={"Authorization": f"Bearer {staff.token}"})
     assert missing.status_code == 400 and error_of(missing) == "schema_version_missing"
-    for version in ("0", "999", "abc"):
+    for version in ("0", "abc", "9" * 40):  # below the minimum (1), or no version at all
         r = requests.get(server.api + "/sync/pull", headers={"Authorization": f"Bearer {staff.token}",
                                                                "X-Schema-Version": version})
         assert r.status_code == 426 and error_of(r) == "upgrade_required"
         assert "升级" in r.json()["error"]["message"]
+    newer = requests.get(server.api + "/sync/pull", headers={"Authorization": f"Bearer {staff.token}",
+                                                               "X-Schema-Version": "999"})
+    assert newer.status_code == 409 and error_of(newer) == "server_outdated"  # not the client's fault
 
 
 def test_missing_and_garbage_tokens_are_401(server):

@@ -99,3 +99,31 @@ def test_bundles_of_another_township_or_a_revoked_device_are_refused(server, rel
     admin.post(f"/devices/{laptop.device_id}/revoke", json={"wipe": True})
     revoked = relay(relay_pc, laptop.bundle([change]))
     assert revoked.status_code == 403 and revoked.json()["error"]["code"] == "device_revoked"
+
+
+def test_a_bundle_carries_attachment_files_to_the_server(server, relay_pc):
+    import hashlib
+
+    laptop = Laptop(server)
+    case_id, photo = new_id(), b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
+    sha, forged = hashlib.sha256(photo).hexdigest(), hashlib.sha256(b"other").hexdigest()
+    case = {"case_no": f"SJ20261126-{case_id[-4:]}", "source": "1", "request_type": "3", "category_code": "0201",
+            "title": "消防通道堵塞", "registered_at": "2026-11-26T09:00:00", "region_code": VILLAGE, "status": 10}
+    case_change = laptop.client.change("case", case_id, case)  # device_seq 1: the owner first
+    attachments = [laptop.client.change("attachment", new_id(), {
+        "owner_entity": "case", "owner_id": case_id, "region_code": VILLAGE, "grid_code": None, "sha256": digest,
+        "size": len(photo), "mime": "image/jpeg", "filename": "p.jpg", "caption": "", "thumb_sha256": None,
+        "taken_at": None, "added_by": laptop.username, "added_at": "2026-11-26T09:05:00", "printed_version": None})
+        for digest in (sha, forged)]
+    header_changes = [case_change, *attachments]
+    body_blobs = {sha: base64.b64encode(photo).decode(), forged: base64.b64encode(photo).decode()}
+    header = {"kind": "outbox", "bundle_id": new_id(), "device_id": laptop.device_id, "username": laptop.username,
+              "township": TOWNSHIP, "created_at": dt.datetime.now(dt.UTC).isoformat(), "cursor": 0,
+              "first_device_seq": 1, "last_device_seq": 3, "count": 3}
+    r = relay(relay_pc, seal(header, {"changes": header_changes, "blobs": body_blobs}, laptop.key))
+    assert r.status_code == 200, r.text
+    answer = open_bundle(r.content, expected_public_key=laptop.server_key)
+    assert [x["outcome"] for x in answer.body["results"]] == ["accepted"] * 3, answer.body["results"]
+    assert answer.body["blobs_stored"] == [sha]  # the copy whose bytes are not its name is not kept
+    assert relay_pc.get(f"/blobs/{sha}").content == photo
+    assert relay_pc.get(f"/blobs/{forged}/status").json()["received"] == 0

@@ -75,3 +75,16 @@ def test_search_and_filters_narrow_counts_and_pages_alike(sessions):
         assert all(village in (r.region_code, r.assigned_region_code)
                    for r in _walk(inbox, InboxQuery(ALL, village_code=village)))
     assert inbox.counts(InboxQuery(ALL, "100%_\\"))[ALL] == 0  # wildcards are text, not patterns
+
+
+def test_a_search_counts_at_most_the_cap_of_finished_targets(sessions, monkeypatch):
+    import app.services.task_inbox as inbox_module
+
+    inbox = TaskInbox(sessions, STAFF, lambda: NOW)
+    everything = inbox.counts(InboxQuery())
+    assert everything["capped"] == 0 and everything[DONE] > 20
+    monkeypatch.setattr(inbox_module, "DONE_CAP", 20)
+    searched = inbox.counts(InboxQuery(ALL, "关于"))
+    assert searched[DONE] == 20 and searched["capped"] == 1
+    assert searched[OVERDUE] == everything[OVERDUE]  # open groups stay exact
+    assert inbox.counts(InboxQuery())[DONE] == everything[DONE]  # no search: exact

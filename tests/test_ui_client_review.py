@@ -142,3 +142,56 @@ def test_the_merge_view_in_the_review_page(qtbot, context):
     tab.merge()
     assert errors == [] and "标签 1 个" in shown[0]
     assert server.posted[-1][1]["decision"] == "merged"
+
+
+def test_likely_duplicates_without_id_numbers_merge_or_stay_apart(qtbot, context):
+    """Two babies registered twice without ID numbers (同音 names, same birth date, one household)
+    are proposed with the reasons; 不是同一人 is remembered (a synced record) and the pair is not
+    proposed again; a same-name pair is merged through the merge view with its reasons shown."""
+    import datetime as dt
+
+    from app.client.duplicates import DuplicateDesk
+    from db.client import OutboxChange
+    from db.models import Household, Person, PersonDistinction
+    from tests.ui_support import ScriptedDialogs
+    from ui.review.duplicates import DuplicatesTab
+    from ui.review.merge import MergeDialog
+    from ui.tasks import ImmediateTaskRunner
+
+    with context.sessions() as s:
+        home = s.scalars(select(Household).order_by(Household.household_no)).first()
+    born = dt.date(2024, 3, 1)
+    first = context.persons.create(home.id, "王丽", gender="2", birth_date=born, relation_to_head="20")
+    second = context.persons.create(home.id, "王莉", gender="2", birth_date=born, relation_to_head="20")
+    twin_a = context.persons.create(home.id, "王小宝", gender="1", birth_date=dt.date(2025, 1, 9), relation_to_head="30")
+    twin_b = context.persons.create(home.id, "王小宝", gender="1", birth_date=dt.date(2025, 1, 9), relation_to_head="30")
+    shown = []
+
+    def keep_first(parent, first_side, second_side, reasons=""):
+        dialog = MergeDialog(first_side, second_side, None, parent, reasons)
+        qtbot.addWidget(dialog)
+        shown.append(dialog.reasons.text())
+        return dialog.survivor().person.id
+
+    errors = []
+    tab = DuplicatesTab(DuplicateDesk(context), ImmediateTaskRunner(), ScriptedDialogs(), errors.append, keep_first)
+    qtbot.addWidget(tab)
+    tab.scan()
+    pairs = {frozenset((c.first_id, c.second_id)): c for c in tab.candidates}
+    homophones = pairs[frozenset((first.id, second.id))]
+    assert set(homophones.reasons) >= {"姓名同音", "出生日期相同", "同一户"} and homophones.score >= 60
+    assert frozenset((twin_a.id, twin_b.id)) in pairs
+    tab.table.selectRow(tab.candidates.index(homophones))
+    tab.not_the_same()
+    assert frozenset((first.id, second.id)) not in {frozenset((c.first_id, c.second_id)) for c in tab.candidates}
+    with context.sessions() as s:
+        assert s.scalars(select(PersonDistinction)).one().decided_by == context.actor.username
+        assert s.scalars(select(OutboxChange).where(OutboxChange.entity == "person_distinction")).one()
+    twins = next(c for c in tab.candidates if {c.first_id, c.second_id} == {twin_a.id, twin_b.id})
+    tab.table.selectRow(tab.candidates.index(twins))
+    tab.merge()
+    assert errors == [] and "姓名相同" in shown[0] and "出生日期相同" in shown[0]
+    with context.sessions() as s:
+        merged = [p for p in (s.get(Person, twin_a.id), s.get(Person, twin_b.id)) if p.merged_into]
+    assert len(merged) == 1 and merged[0].deleted
+    assert all({c.first_id, c.second_id} != {twin_a.id, twin_b.id} for c in tab.candidates)

@@ -482,3 +482,23 @@ def test_person_form_records_moving_out_and_keeps_messages_readable(qtbot, ui):
     below = form.birth_date.mapTo(form, form.birth_date.rect().topLeft()).y()
     assert message.height() >= message.sizeHint().height() and bottom <= below
     assert form.height() <= 700  # fits a 768-pixel screen with the title bar and taskbar
+
+
+def test_history_tab_shows_what_this_pc_changed_offline(qtbot, ui, context):
+    """Edits made here are in the household's 历史 without any server: field, old → new, who,
+    masked phone; a new member shows as created."""
+    household = _first_household(context)
+    ui.panel.open_household(household.id)
+    old_address = household.address
+    ui.panel.address.setText("新址18号")
+    ui.panel.phone.setText("13912345678")
+    ui.panel.save()
+    ui.forms.person.append({"name": "新宝宝", "relation_to_head": "30", "gender": "1", "residence_type": "1"})
+    ui.panel.members.add_member()
+    history = ui.panel.history
+    lines = {(r.field, r.old, r.new) for r in history.rows}
+    assert ("address", old_address, "新址18号") in lines
+    phone = next(r for r in history.rows if r.field == "phone")
+    assert phone.new == "139****5678" and phone.username == "clerk.li" and phone.source == "local"
+    assert any(r.field == "" and r.subject == "新宝宝" for r in history.rows)
+    assert history.table.rowCount() == len(history.rows) and not history.fetch_button.isEnabled()

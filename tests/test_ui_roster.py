@@ -79,6 +79,9 @@ def test_a_village_roster_imports_through_the_wizard(qtbot, context, settings, t
                for r in range(wizard.mapping_table.rowCount())}
     assert mapping["户号"] == "户编号" and mapping["手机号"] == "联系电话" and mapping["序号"] == "（不导入）"
     assert "序号" in wizard.mapping_note.text()  # the unmapped column is shown, not hidden
+    samples = {wizard.mapping_table.item(r, 0).text(): wizard.mapping_table.item(r, 2).text()
+               for r in range(wizard.mapping_table.rowCount())}
+    assert samples["姓名"] == "周桂兰 / 马小军" and samples["身份证号码"].startswith("110***********0020")
     qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
     assert wizard.steps.currentIndex() == 2
     rows = wizard.preview_table.rows()
@@ -205,3 +208,13 @@ def test_cancel_while_the_roster_is_read_drops_the_result(qtbot, context, settin
         assert wizard.source is None and wizard.steps.currentIndex() == 0  # the late result was dropped
     finally:
         runner.shutdown()
+
+
+def test_the_blank_template_is_offered_from_the_wizard(qtbot, context, settings, tmp_path):
+    window, dialogs = open_window(qtbot, context, settings, tmp_path)
+    register = window.show_page("register")
+    qtbot.mouseClick(register.import_button, Qt.MouseButton.LeftButton)
+    wizard = wizard_of(window)
+    dialogs.paths.append(str(tmp_path / "模板.xlsx"))
+    qtbot.mouseClick(wizard.template_button, Qt.MouseButton.LeftButton)
+    assert dialogs.shown[-1][0] == "info" and "代码表" in load_workbook(tmp_path / "模板.xlsx").sheetnames

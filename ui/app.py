@@ -121,10 +121,23 @@ def build_main_window(shell: Shell) -> MainWindow:
 
     def reload_register(_result) -> None:  # a register never shown has nothing to reload
         register = window.built_page("register")
-        if register is not None:
+        if register is not None:  # badges (待上传) and records the sync brought or evicted
             register.households.reload()
+            register.persons.reload()
+
+    def reload_attachments(_result) -> None:  # attachment states move with a sync (待上传 → 已上传, previews)
+        for key in ("cases", "tasks"):
+            page = window.built_page(key)
+            strip = getattr(getattr(page, "detail", None), "attachments", None)
+            if strip is not None:
+                strip.reload()
+        register = window.built_page("register")
+        strip = getattr(getattr(register, "panel", None), "attachments", None)
+        if strip is not None:
+            strip.reload()
 
     status_bar.sync_finished.connect(reload_register)
+    status_bar.sync_finished.connect(reload_attachments)
     return window
 
 
@@ -138,7 +151,11 @@ def _register_page(shell: Shell, status_bar: SyncStatusBar, printer: Printer, on
     from ui.register.small_forms import RegisterForms
 
     ctx, runner = shell.context, shell.runner
-    panel = HouseholdPanel(ctx, runner, shell.dialogs, shell.forms or RegisterForms(), on_error, language, printer)
+    from app.client.history import HistoryDesk
+
+    transport = shell.services.enrolment.transport if shell.services and shell.services.enrolled else None
+    panel = HouseholdPanel(ctx, runner, shell.dialogs, shell.forms or RegisterForms(), on_error, language, printer,
+                           history=HistoryDesk(ctx, transport))
     roster = _roster_tools(shell, on_error, lambda _result: status_bar.refresh(), language)
     register = RegisterPage(ctx.register, panel, runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS),
                             settings=shell.settings, roster=roster)
@@ -175,10 +192,12 @@ def _case_page(shell: Shell, printer: Printer, on_error: Callable, language: str
 
 def _review_page(shell: Shell, services: ClientServices, status_bar: SyncStatusBar, on_error: Callable,
                  open_record: Callable[[str, str], bool]) -> QWidget:
+    from app.client.duplicates import DuplicateDesk
     from ui.review.page import ReviewPage
 
     return ReviewPage(services.outbox, services.conflicts, shell.runner, shell.dialogs, on_error,
-                      status_bar.refresh, open_record, exporter=_roster_tools(shell, on_error).exporter)
+                      status_bar.refresh, open_record, exporter=_roster_tools(shell, on_error).exporter,
+                      duplicates=DuplicateDesk(shell.context))
 
 
 def _reports_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:

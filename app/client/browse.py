@@ -9,6 +9,7 @@ app.rules.regions.in_scope)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.rules.masking import mask_id, mask_phone
 from app.services.search import search_persons
+from db.client import OutboxChange
 from db.models import Household, Person, Region, TagAssignment
 
 
@@ -50,6 +52,7 @@ class PersonRow:
     status: str
     grid_code: str | None = None
     address: str = ""
+    sync_state: str = ""  # "pending" | "rejected": a local change of the record not yet accepted
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class HouseholdRow:
     member_count: int
     phone_masked: str
     last_visit_on: dt.date | None
+    sync_state: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,21 @@ def person_rows(session: Session, scope: str, flt: RegisterFilter, offset: int, 
     if flt.tag:
         stmt = stmt.where(_tagged("person", Person.id, flt.tag))
     stmt = stmt.order_by(Person.region_code, Person.search_initials, Person.id).offset(offset).limit(limit)
-    return [_person_row(p, no) for p, no in session.execute(stmt)]
+    return with_sync_states(session, [_person_row(p, no) for p, no in session.execute(stmt)])
+
+
+def with_sync_states(session: Session, rows: list):
+    """The rows with their badge: 被退回 when the server refused a local change of the record,
+    待上传 when one waits in the outbox (one query per page, on the outbox's record index)."""
+    ids = [row.id for row in rows]
+    if not ids:
+        return rows
+    states: dict[str, str] = {}
+    for record_id, state in session.execute(select(OutboxChange.record_id, OutboxChange.state)
+                                            .where(OutboxChange.record_id.in_(ids))):
+        if states.get(record_id) != "rejected":
+            states[record_id] = state
+    return [dataclasses.replace(row, sync_state=states[row.id]) if row.id in states else row for row in rows]
 
 
 def _person_row(person: Person, household_no: str | None) -> PersonRow:
@@ -146,12 +164,12 @@ def household_rows(session: Session, scope: str, flt: RegisterFilter, offset: in
     if flt.household_ids is not None:
         stmt = stmt.where(Household.id.in_(flt.household_ids))
     stmt = stmt.order_by(Household.household_no, Household.id).offset(offset).limit(limit)
-    return [
+    return with_sync_states(session, [
         HouseholdRow(id=h.id, household_no=h.household_no, head_name=head_name or "", address=h.address,
                      region_code=h.region_code, grid_code=h.grid_code, member_count=count or 0,
                      phone_masked=mask_phone(h.phone), last_visit_on=h.last_visit_on)
         for h, head_name, count in session.execute(stmt)
-    ]
+    ])
 
 
 def villages(session: Session, scope: str) -> list[RegionOption]:
@@ -225,8 +243,8 @@ def search_rows(session: Session, scope: str, flt: RegisterFilter, limit: int) -
         stmt = stmt.where(_tagged("person", Person.id, flt.tag))
     extra = {pid: (status, number, current or hukou or "")
              for pid, status, number, current, hukou in session.execute(stmt)}
-    return [PersonRow(id=h.id, name=h.name, gender=h.gender, birth_date=h.birth_date, id_masked=h.id_masked,
+    return with_sync_states(session, [PersonRow(id=h.id, name=h.name, gender=h.gender, birth_date=h.birth_date, id_masked=h.id_masked,
                       phone_masked=h.phone_masked, household_id=h.household_id, household_no=extra[h.id][1] or "",
                       region_code=h.region_code, relation_to_head=h.relation_to_head, status=extra[h.id][0],
                       grid_code=h.grid_code, address=extra[h.id][2])
-            for h in hits if h.id in extra]
+            for h in hits if h.id in extra])

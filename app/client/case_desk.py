@@ -89,6 +89,7 @@ class NewCase:
 class CaseDesk:
     def __init__(self, context: ClientContext, clock=beijing_now) -> None:
         self._context = context
+        self.context = context  # the attachment strip's services (context.attachments, context.scans)
         self.cases = CaseService(context.sessions, context.actor, clock)
         self.repeats = RepeatAppeals(context.sessions, context.actor, clock)
         self._clock = clock

@@ -34,7 +34,8 @@ class ClientContext:
         self._outbox_listeners: list[Callable[[], None]] = []
         # Every local write must land in the outbox (DESIGN.md "Capture"); whoever shows the
         # pending counts hears of every commit that changed it.
-        install_capture(self._sessions, actor.device_id, on_outbox_changed=self._outbox_changed)
+        install_capture(self._sessions, actor.device_id, on_outbox_changed=self._outbox_changed,
+                        username=actor.username)
         # Imported here: the facades import this module for ClientContext's type.
         from app.client.register import RegisterDesk
         from app.client.status import LocalStatus
@@ -85,6 +86,22 @@ class ClientContext:
 
             self._reports = ReportService(self._sessions, self.actor)
         return self._reports
+
+    @property
+    def attachments(self):
+        """Files on records (app/attachments/service.py), kept beside the local database."""
+        from app.attachments.service import AttachmentService
+        from sync.attachments import blob_dir_for
+
+        return AttachmentService(self._sessions, self.actor, blob_dir_for(self.engine))
+
+    @property
+    def scans(self):
+        """Signed scans linked back to the printed record (app/attachments/scans.py)."""
+        from app.attachments.scans import ScanService
+        from sync.attachments import blob_dir_for
+
+        return ScanService(self._sessions, self.actor, blob_dir_for(self.engine))
 
     @property
     def scope_name(self) -> str:

@@ -95,6 +95,7 @@ class TaskDesk:
 
     def __init__(self, context: ClientContext, clock=beijing_now) -> None:
         self._context = context
+        self.context = context  # the attachment strip's services (context.attachments, context.scans)
         self._clock = clock
         self.tasks = TaskService(context.sessions, context.actor, clock)
         self.inbox = TaskInbox(context.sessions, context.actor, clock)

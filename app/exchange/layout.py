@@ -242,6 +242,20 @@ def _fill_household_down(values: dict[str, str], above: dict[str, str], filled: 
         above.update({k: values[k] for k in HOUSEHOLD_FIELDS if values.get(k)})
 
 
+_LONG_DIGITS = re.compile(r"\d{7,}")
+
+
+def sample_values(grid: SheetGrid, layout: RosterLayout, count: int = 2) -> dict[int, str]:
+    """A column's first values under the header, for the clerk to see what a column holds; long digit
+    runs (ID numbers, phones) masked as everywhere on screen."""
+    samples: dict[int, list[str]] = {}
+    for r in range(layout.first_data_row, min(len(grid.rows), layout.first_data_row + 20)):
+        for c, text in enumerate(_row_texts(grid.rows[r])):
+            if text and len(samples.setdefault(c, [])) < count:
+                samples[c].append(_LONG_DIGITS.sub(lambda m: m[0][:3] + "*" * (len(m[0]) - 7) + m[0][-4:], text))
+    return {c: " / ".join(values) for c, values in samples.items()}
+
+
 def mapping_from_labels(layout: RosterLayout, remembered: Mapping[str, str | None]) -> dict[int, str]:
     """A remembered mapping (header label → field) applied to this file's columns."""
     out = {}

@@ -148,7 +148,7 @@ class RowChecker:
             except ValidationError as error:
                 fail(name, error.code, **error.params)
                 return
-            if not in_scope(self.scope, values[name][:12]):
+            if not in_scope(self.scope[:12], values[name][:12]):  # a grid worker: the grid is checked per household
                 fail(name, "roster_household_out_of_scope", label=label)
         elif name == "phone":
             self._check_phone(text, label, values, fail)

@@ -103,7 +103,8 @@ class _Register:
             select(Household).where(Household.household_no.in_(numbers), Household.deleted.is_(False),
                                     Household.merged_into.is_(None)))}
         self.persons = {p.id_number: p for p in session.scalars(
-            select(Person).where(Person.id_number.in_(ids), Person.deleted.is_(False)))}
+            select(Person).where(Person.id_number.in_(ids), Person.deleted.is_(False),
+                                 Person.merged_into.is_(None)))}  # a merged duplicate lives on in its survivor
         self.number_of = {h.id: h.household_no for h in session.scalars(
             select(Household).where(Household.id.in_({p.household_id for p in self.persons.values()
                                                       if p.household_id})))}
@@ -145,8 +146,9 @@ def _diff(obj: object | None, wanted: dict) -> dict:
 
 
 class _Planner:
-    def __init__(self, register: _Register, shown: _Shown, labels: dict[str, str]) -> None:
+    def __init__(self, register: _Register, shown: _Shown, labels: dict[str, str], grid: str | None = None) -> None:
         self.register, self.shown, self.labels = register, shown, labels
+        self.grid = grid  # a grid worker's grid: where new households go
 
     def _changes(self, existing: object | None, diff: dict) -> tuple[FieldChange, ...]:
         if existing is None:
@@ -163,6 +165,8 @@ class _Planner:
         address = next((d.values["household_address"] for d in members if d.values.get("household_address")), None)
         if existing is None:
             wanted = {"household_no": number, "region_code": number[:12]}
+            if self.grid:
+                wanted["grid_code"] = self.grid
             if head is not None:
                 wanted.update({k: head.values[s] for k, s in (("address", "current_address"), ("phone", "phone"))
                                if head.values.get(s)})
@@ -207,7 +211,22 @@ def plan_import(session: Session, rows: list[RawRow], codes: CodeBook, today: dt
     check_households(drafts, labels, register.head_names)
     _moved_people(drafts, register, labels)
     _resolve_grids(drafts, register, labels)
-    return _plan(drafts, register, _Planner(register, _Shown(codes, register.grids), labels), checker)
+    if len(scope) > 12:
+        _check_grid_scope(drafts, register, scope, labels)
+    planner = _Planner(register, _Shown(codes, register.grids), labels, scope if len(scope) > 12 else None)
+    return _plan(drafts, register, planner, checker)
+
+
+def _check_grid_scope(drafts: list[Draft], register: _Register, grid: str, labels: dict[str, str]) -> None:
+    """A grid worker imports into their grid only: a household of another grid, or a 网格 column naming
+    another grid, is a problem at its row (new households are placed in the worker's grid)."""
+    for d in drafts:
+        existing = register.households.get(d.household_no)
+        named = d.values.get("grid_code")
+        if (existing is not None and not (existing.grid_code or "").startswith(grid)) or \
+                (named and not named.startswith(grid)):
+            d.errors.append(RowError(d.row, labels["household_no"], "roster_household_out_of_scope",
+                                     {"label": labels["household_no"]}))
 
 
 def _plan(drafts: list[Draft], register: _Register, planner: _Planner, checker: RowChecker) -> ImportPlan:

@@ -32,6 +32,7 @@ from app.exchange.layout import (
     mapping_from_labels,
     mapping_labels,
     propose_layout,
+    sample_values,
 )
 from app.exchange.list_export import ROSTER_EXPORT_COLUMNS, ExportColumn, export_rows, roster_rows
 from app.exchange.readers import RosterFileError, SheetGrid, read_grid
@@ -56,6 +57,7 @@ class RosterSource:
     remembered: bool  # the mapping is the one confirmed for this layout before
     check: MappingCheck
     fields: tuple[tuple[str, str], ...] = tuple(FIELD_HEADERS.items())  # (field, header) to choose from
+    samples: dict[int, str] = field(default_factory=dict)  # column → its first values, masked
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ class ExchangeService(ServiceBase):
         remembered = self._remembered(layout)
         mapping = mapping_from_labels(layout, remembered or {})
         return RosterSource(Path(path), digest, layout, mapping, remembered is not None,
-                            check_mapping(layout, mapping))
+                            check_mapping(layout, mapping), samples=sample_values(grid, layout))
 
     @staticmethod
     def _layout(grid: SheetGrid) -> RosterLayout:

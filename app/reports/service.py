@@ -181,3 +181,18 @@ class ReportService(ServiceBase):
             story = _batch_story(cards, marks, d, progress)
             return self._finish(session, output, story, header, "户情登记表（批量）", d, "household", ids,
                                 village_code[:12], action="export")
+
+    def print_record_history(self, entity: str, record_id: str, rows: list, field_label, output: Path,
+                             purpose: str) -> PrintResult:
+        """A record's history as shown on screen (app.client.history rows, masked), audited."""
+        from app.reports.history_form import history_story
+
+        self._require_role(REGISTER_WRITERS, "打印记录历史")
+        d = self._disclosure(purpose, False)
+        with self._unit_of_work() as session:
+            household = self._get(session, Household, record_id, "household") if entity == "household" else None
+            region = household.region_code if household else self.actor.scope[:12]
+            title = f"记录历史 {household.household_no}" if household else "记录历史"
+            story = history_story(title, rows, field_label)
+            return self._finish(session, output, story, region_path(session, region), title, d, entity,
+                                [record_id], region)

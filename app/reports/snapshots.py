@@ -62,3 +62,27 @@ def changes_since(printed: dict[str, str], now: dict[str, str]) -> list[str]:
         else:
             lines.append(f"{label}：{before or '（空）'} → {value or '（空）'}")
     return lines
+
+
+def current_fields(session: Session, entity: str, record_id: str, codes, d: Disclosure,
+                   today, now) -> dict[str, str] | None:
+    """The fields a form of this record would print now (as its snapshot holds them), or None
+    when the record is gone."""
+    from app.reports.register_data import household_card
+    from app.reports.work_data import case_form, task_sheet
+    from db.models import Case, Household, Task, TaskTarget
+
+    if entity == "case":
+        case = session.get(Case, record_id)
+        return None if case is None or case.deleted else case_fields(case_form(session, case, codes), d)
+    if entity == "household":
+        household = session.get(Household, record_id)
+        return None if household is None or household.deleted else household_fields(
+            household_card(session, household, codes, today), d)
+    if entity == "task_target":
+        target = session.get(TaskTarget, record_id)
+        task = session.get(Task, target.task_id) if target is not None else None
+        if task is None:
+            return None
+        return task_fields(task_sheet(session, task, target.assigned_region_code or target.region_code, codes, now))
+    return None

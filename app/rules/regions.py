@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from app.errors import ValidationError
+from db.fields import FORMATS
 
 PROVINCE, PREFECTURE, COUNTY, TOWNSHIP, VILLAGE, GRID = 1, 2, 3, 4, 5, 6
 
@@ -101,7 +102,7 @@ def validate_household_no(number: str | None, region_code: str | None = None,
                           field: str = "household_no") -> str:
     """An 18-digit household number (region + group + sequence), matching `region_code` if given."""
     number = (number or "").strip()
-    if not re.fullmatch(r"\d{18}", number) or number[14:] == "0000":
+    if not FORMATS["household_no"][0].fullmatch(number) or number[14:] == "0000":  # the field's declared format
         raise ValidationError(field, "household_no_invalid")
     try:
         validate_region_code(number[:12], field)

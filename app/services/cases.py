@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFoundError, PermissionDenied, UserFacingError, ValidationError
@@ -31,6 +31,7 @@ from app.rules.deadlines import (
 )
 from app.rules.masking import mask_phone
 from app.rules.regions import validate_grid_code, validate_region_code
+from app.services.case_moves import CaseMoves
 from app.services.context import (
     CITY_ADMIN,
     DEPARTMENT,
@@ -47,7 +48,7 @@ from app.services.context import (
     require_text,
 )
 from db.ids import new_id
-from db.models import AuditEntry, Case, CaseLogEntry, CaseParty, CaseWhistle, Region
+from db.models import AuditEntry, Case, CaseLogEntry, CaseParty, CaseWhistle
 
 _TOWNSHIP = frozenset({CITY_ADMIN, TOWNSHIP_ADMIN, TOWNSHIP_STAFF})
 _FIELD = _TOWNSHIP | {VILLAGE_CADRE, GRID_WORKER}
@@ -168,7 +169,7 @@ def case_view(case: Case, today: dt.date, calendar: WorkCalendar = WEEKENDS_ONLY
     )
 
 
-class CaseService(ServiceBase):
+class CaseService(CaseMoves, ServiceBase):
     """Use cases on cases. Every method is one transaction with its log entry."""
 
     def create(self, *, source: str, request_type: str, category_code: str, title: str, region_code: str,
@@ -247,50 +248,6 @@ class CaseService(ServiceBase):
                 raise ValidationError("satisfaction", "satisfaction_invalid")
             case.satisfaction, case.satisfaction_comment = satisfaction, text
         return None
-
-    def _resume_clock(self, session: Session, case: Case, new_deadline: dt.date | None, required: bool) -> None:
-        """The clock stood still while the extension request waited: the deadline moves on by the
-        working days it waited; an approval sets the new deadline (at least that late)."""
-        if required and new_deadline is None:
-            raise ValidationError("deadline_on", "deadline_required")
-        if required and case.deadline_on is not None and new_deadline <= case.deadline_on:
-            raise ValidationError("deadline_on", "deadline_not_later")
-        asked = session.scalar(select(func.max(CaseLogEntry.at)).where(CaseLogEntry.case_id == case.id,
-                                                                        CaseLogEntry.action == "extend"))
-        paused = case.deadline_on
-        if case.deadline_on is not None and asked is not None:
-            calendar = WorkCalendar.from_book(code_book(session, self.actor.scope))
-            paused = calendar.add_workdays(case.deadline_on, calendar.workdays_between(asked.date(), self.today()))
-        case.deadline_on = max(d for d in (new_deadline, paused) if d is not None) if (new_deadline or paused) else None
-
-    def _dispatch(self, session: Session, case: Case, department_code: str | None, place: str | None,
-                  assignee: str | None, text: str) -> str:
-        """分派 to a department, or to a named village or grid (the case's own by default) and person."""
-        assignee = optional_text(assignee, "assignee", "责任人", 50) or None
-        if department_code:
-            case.escalated_to = self._department(session, department_code)
-            case.dispatched_to, case.assignee = None, assignee
-            target = _region_name(session, case.escalated_to, department=True)
-        else:
-            place = self._dispatch_place(case, (place or "").strip() or case.grid_code or case.region_code)
-            case.dispatched_to, case.assignee = place, assignee
-            if len(place) == 15:
-                case.grid_code = place  # the grid's worker reaches the case from now on
-            target = _region_name(session, place)
-        who = f"（{assignee}）" if assignee else ""
-        return f"分派至{target}{who}" + (f"：{text}" if text else "")
-
-    def _dispatch_place(self, case: Case, place: str) -> str:
-        """A village of the case's township, or a grid of the case's village, inside the actor's scope."""
-        if len(place) == 15:
-            validate_grid_code(place, case.region_code, "dispatched_to")
-        else:
-            place = validate_region_code(place, "dispatched_to")
-            if place != case.region_code and not (place.startswith(case.region_code[:9])
-                                                   and case.region_code.endswith("000")):
-                raise ValidationError("dispatched_to", "dispatch_outside")
-        self._check_scope(place[:12], place if len(place) == 15 else None)
-        return place
 
     def edit(self, case_id: str, **changes) -> CaseView:
         """Correct the details of an open case (only changed fields are written; the log names them)."""
@@ -510,13 +467,6 @@ class CaseService(ServiceBase):
         if sequence > 9999:
             raise UserFacingError("case_no_exhausted")
         return f"{prefix}{sequence:04d}"
-
-
-def _region_name(session: Session, code: str | None, department: bool = False) -> str:
-    """A region's (or department's) name for the handling log, the code when unknown locally."""
-    if department:
-        return code_book(session, "").label("department", code, code or "")
-    return session.scalar(select(Region.name).where(Region.code == code)) or (code or "")
 
 
 def _whistle_view(w: CaseWhistle) -> WhistleView:

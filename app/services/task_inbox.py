@@ -13,7 +13,9 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import Join
 
 from app.rules import task_rules as tr
 from app.services.context import DEPARTMENT, code_book
@@ -25,6 +27,7 @@ GROUPS = (DUE_TODAY, OVERDUE, OPEN, DONE)
 GROUP_LABELS = {DUE_TODAY: "今日到期", OVERDUE: "已超期", OPEN: "进行中", DONE: "已完成", ALL: "全部"}
 _OPEN_STATUSES = (tr.NOT_ACCEPTED, tr.IN_PROGRESS)
 _DONE_STATUSES = (tr.COMPLETED, tr.RETURNED)
+DONE_CAP = 1000  # a search shows at most "1000+" finished targets: counting them all would cost the keystroke
 
 
 @dataclass(frozen=True)
@@ -42,42 +45,69 @@ class InboxQuery:
         return replace(self, group=group)
 
 
+class DeadlineFirst(Join):
+    """tasks JOIN task_targets that SQLite must read tasks-first (CROSS JOIN fixes the loop order):
+    walking the tasks' due_at index stops after one page, where the planner's own choice sorted
+    every target first."""
+
+    inherit_cache = True
+
+
+@compiles(DeadlineFirst, "sqlite")
+def _deadline_first(element, compiler, **kw) -> str:
+    return compiler.visit_join(element, **kw).replace(" JOIN ", " CROSS JOIN ", 1)
+
+
 class TaskInbox(TaskService):
     """Counts and pages of the targets the actor reaches (a department: every target of its tasks)."""
 
     _departments: dict[str, str] | None = None
 
     def counts(self, query: InboxQuery) -> dict[str, int]:
-        """Targets per group under the search and filters (the group in `query` is ignored)."""
+        """Targets per group under the search and filters (the group in `query` is ignored). The
+        open groups are counted exactly; 已完成 too, unless a search or a task-level filter leaves
+        more than `DONE_CAP` of them (then `capped` is 1 and the count reads DONE_CAP)."""
         now = self.now()
         tomorrow = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time())
-        is_open = TaskTarget.status.in_(_OPEN_STATUSES)
-        buckets = {
-            DUE_TODAY: and_(is_open, Task.due_at >= now, Task.due_at < tomorrow),
-            OVERDUE: and_(is_open, Task.due_at < now),
-            OPEN: and_(is_open, Task.due_at >= tomorrow),
-            DONE: TaskTarget.status.in_(_DONE_STATUSES),
-        }
-        columns = [func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(name)
-                   for name, condition in buckets.items()]
+        sums = [func.coalesce(func.sum(case((condition, 1), else_=0)), 0) for condition in (
+            and_(Task.due_at >= now, Task.due_at < tomorrow), Task.due_at < now, Task.due_at >= tomorrow)]
         with self._read() as session:
-            where = self._conditions(session, query.with_group(ALL))
-            row = session.execute(select(*columns).select_from(TaskTarget).join(Task, Task.id == TaskTarget.task_id)
-                                  .where(*where)).one()
-        counts = {name: int(value) for name, value in zip(buckets, row, strict=True)}
+            open_where = self._conditions(session, query.with_group(ALL)) + [TaskTarget.status.in_(_OPEN_STATUSES)]
+            due_today, overdue, later = session.execute(
+                select(*sums).select_from(TaskTarget).join(Task, Task.id == TaskTarget.task_id).where(*open_where)).one()
+            narrowed = bool(query.text.strip() or query.department_code or query.kind or self.actor.role == DEPARTMENT)
+            done = session.scalar(self._done_count(session, query, narrowed))
+        counts = {DUE_TODAY: int(due_today), OVERDUE: int(overdue), OPEN: int(later), DONE: min(int(done), DONE_CAP)
+                  if narrowed else int(done)}
         counts[ALL] = sum(counts.values())
+        counts["capped"] = int(narrowed and done > DONE_CAP)
         return counts
 
     def page(self, query: InboxQuery, offset: int, limit: int) -> list[TargetView]:
-        """One page of the group, nearest deadline first (past ones: the most recently due first)."""
+        """One page of the group, nearest deadline first (past ones: the most recently due first).
+        Read from the tasks in deadline order (their due_at index) into their targets, so a page
+        costs the rows it shows, not a sort of every target."""
         with self._read() as session:
             where = self._conditions(session, query)
             order = (Task.due_at.desc(),) if query.group in (OVERDUE, DONE) else (Task.due_at,)
-            rows = session.execute(select(TaskTarget, Task).join(Task, Task.id == TaskTarget.task_id).where(*where)
+            joined = DeadlineFirst(Task.__table__, TaskTarget.__table__, TaskTarget.task_id == Task.id)
+            rows = session.execute(select(TaskTarget, Task).select_from(joined).where(*where)
                                    .order_by(*order, TaskTarget.id).offset(offset).limit(limit)).all()
             now = self.now()
             calendar = self.calendar(session)
             return [target_view(target, task, now, calendar) for target, task in rows]
+
+    def _done_count(self, session: Session, query: InboxQuery, narrowed: bool):
+        """Finished targets: from the status index alone when only target filters apply; walking the
+        tasks (newest deadline first) up to DONE_CAP + 1 when a task-level filter narrows them."""
+        if not narrowed:
+            deleted_tasks = select(Task.id).where(Task.deleted)
+            return select(func.count()).select_from(TaskTarget).where(
+                *self._conditions(session, query, tasks=False), TaskTarget.task_id.not_in(deleted_tasks))
+        joined = DeadlineFirst(Task.__table__, TaskTarget.__table__, TaskTarget.task_id == Task.id)
+        rows = (select(TaskTarget.id).select_from(joined).where(*self._conditions(session, query.with_group(DONE)))
+                .order_by(Task.due_at.desc()).limit(DONE_CAP + 1))
+        return select(func.count()).select_from(rows.subquery())
 
     def group_of(self, view: TargetView) -> str:
         """The group a target is listed in now."""
@@ -89,20 +119,30 @@ class TaskInbox(TaskService):
         return DUE_TODAY if view.due_at.date() == now.date() else OPEN
 
     # -- the WHERE clause ------------------------------------------------------------------------
-    def _conditions(self, session: Session, query: InboxQuery) -> list:
-        where = [~TaskTarget.deleted, ~Task.deleted, *self._reach(), *self._group(query.group)]
+    def _conditions(self, session: Session, query: InboxQuery, tasks: bool = True) -> list:
+        """The WHERE clause of a query; `tasks=False` keeps only what the target row answers (for
+        the 已完成 count without the join, when no task-level filter applies)."""
+        where = [~TaskTarget.deleted, *self._target_filters(query)]
+        if not tasks:
+            return [*where, *self._reach(), TaskTarget.status.in_(_DONE_STATUSES)]
+        where += [~Task.deleted, *self._reach(), *self._group(query.group)]
         if query.department_code:
             where.append(Task.department_code == query.department_code)
-        if query.village_code:
-            where.append(or_(TaskTarget.region_code == query.village_code,
-                             TaskTarget.assigned_region_code == query.village_code))
-        if query.status:
-            where.append(TaskTarget.status == query.status)
         if query.kind:
             where.append(Task.kind == query.kind)
         text = query.text.strip()
         if text:
             where.append(self._matching(session, text))
+        return where
+
+    @staticmethod
+    def _target_filters(query: InboxQuery) -> list:
+        where = []
+        if query.village_code:
+            where.append(or_(TaskTarget.region_code == query.village_code,
+                             TaskTarget.assigned_region_code == query.village_code))
+        if query.status:
+            where.append(TaskTarget.status == query.status)
         return where
 
     def _reach(self) -> list:

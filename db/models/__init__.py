@@ -2,7 +2,7 @@
 
 from db.models.attachments import ATTACHMENT_OWNERS, Attachment, PrintSnapshot
 from db.models.reference import AuditEntry, CodeEntry
-from db.models.register import Household, Person, Region, TagAssignment, Visit
+from db.models.register import Household, Person, PersonDistinction, Region, TagAssignment, Visit
 from db.models.work import (
     Case,
     CaseLogEntry,
@@ -20,6 +20,7 @@ SYNC_ORDER = [
     "household",
     "person",
     "tag_assignment",
+    "person_distinction",
     "visit",
     "task",
     "task_target",
@@ -37,6 +38,6 @@ SYNC_ORDER = [
 __all__ = [
     "ATTACHMENT_OWNERS", "Attachment", "PrintSnapshot",
     "AuditEntry", "Case", "CaseLogEntry", "CaseParty", "CaseWhistle", "CodeEntry", "Household",
-    "Person", "Region", "SYNC_ORDER", "TagAssignment", "Task", "TaskFeedback", "TaskLink",
+    "Person", "PersonDistinction", "Region", "SYNC_ORDER", "TagAssignment", "Task", "TaskFeedback", "TaskLink",
     "TaskTarget", "Visit",
 ]

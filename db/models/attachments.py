@@ -16,10 +16,12 @@ from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, SyncedMixin
-from db.fields import refers
+from db.fields import declare, refers
 
 # The records a file may be attached to (entity name on the wire -> what the UI calls it).
-ATTACHMENT_OWNERS = ("case", "case_log", "task_feedback", "household", "person")
+ATTACHMENT_OWNERS = ("case", "case_log", "task_target", "task_feedback", "household", "person")
+# The records whose printed forms carry a snapshot (household card, case form, task sheet).
+PRINTED_ENTITIES = ("household", "case", "task_target")
 
 
 class Attachment(SyncedMixin, Base):
@@ -29,7 +31,8 @@ class Attachment(SyncedMixin, Base):
 
     owner_entity: Mapped[str] = mapped_column(String(30))
     owner_id: Mapped[str] = mapped_column(String(36), info=refers(*ATTACHMENT_OWNERS, by="owner_entity"))
-    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
+    grid_code: Mapped[str | None] = mapped_column(String(15), info=declare(format="grid"))  # the owner's grid
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)
     mime: Mapped[str] = mapped_column(String(60))
@@ -39,7 +42,8 @@ class Attachment(SyncedMixin, Base):
     taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     added_by: Mapped[str] = mapped_column(String(50), default="")
     added_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    printed_version: Mapped[str | None] = mapped_column(String(36))  # a scan of a printed form: its snapshot
+    # a scan of a printed form: the snapshot of what was printed
+    printed_version: Mapped[str | None] = mapped_column(String(36), info=refers("print_snapshot", scope="read"))
 
     __table_args__ = (Index("ix_attachments_owner", "owner_entity", "owner_id"),)
 
@@ -50,8 +54,9 @@ class PrintSnapshot(SyncedMixin, Base):
     __sync_kind__ = "append_only"
 
     entity: Mapped[str] = mapped_column(String(30))
-    record_id: Mapped[str] = mapped_column(String(36), index=True)
-    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    record_id: Mapped[str] = mapped_column(String(36), index=True,  # what was printed: one the printer sees
+                                           info=refers(*PRINTED_ENTITIES, scope="read", by="entity"))
+    region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
     printed_at: Mapped[dt.datetime] = mapped_column(DateTime)
     printed_by: Mapped[str] = mapped_column(String(50), default="")
     fields: Mapped[dict] = mapped_column(JSON, default=dict)  # label -> printed text, as on the form

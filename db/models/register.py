@@ -127,6 +127,23 @@ class TagAssignment(SyncedMixin, Base):
     end_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
+class PersonDistinction(SyncedMixin, Base):
+    """不是同一人: two persons shown as likely duplicates that a clerk judged to be different people,
+    so the duplicate scan never proposes the pair again on any PC. The id is derived from the pair
+    (db.ids.person_distinction_id): both orders and concurrent decisions are one record; undoing it
+    is the tombstone."""
+
+    __tablename__ = "person_distinctions"
+    __sync_entity__ = "person_distinction"
+    __sync_kind__ = "set_element"
+    __sync_id_versions__ = (5,)
+
+    first_person_id: Mapped[str] = mapped_column(String(36), index=True, info=refers("person"))
+    second_person_id: Mapped[str] = mapped_column(String(36), index=True, info=refers("person"))
+    region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="village"))
+    decided_by: Mapped[str] = mapped_column(String(50), default="")
+
+
 class Visit(SyncedMixin, Base):
     """走访记录: append-only note of a visit to a household."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, SyncedMixin
@@ -54,6 +54,10 @@ class TaskTarget(SyncedMixin, Base):
     completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     handled_count: Mapped[int] = mapped_column(Integer, default=0)
     total_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    # The inbox counts targets by status within a region scope from this index alone.
+    __table_args__ = (Index("ix_task_targets_status_scope", "status", "region_code", "assigned_region_code",
+                            "task_id", "deleted"),)
 
 
 class TaskLink(SyncedMixin, Base):
@@ -124,7 +128,7 @@ class Case(SyncedMixin, Base):
     channel: Mapped[str | None] = mapped_column(String(20))
     channel_ref: Mapped[str | None] = mapped_column(String(64), index=True)  # 12345 / WeChat ticket number
     # 分派: the village (12) or grid (15) the case was dispatched to, and the named person there.
-    dispatched_to: Mapped[str | None] = mapped_column(String(15))
+    dispatched_to: Mapped[str | None] = mapped_column(String(15), info=declare(format="place"))
     assignee: Mapped[str | None] = mapped_column(String(50))
     repeat_of: Mapped[str | None] = mapped_column(String(36), index=True,  # 重复诉求: the original case
                                                      info=refers("case", scope="read"))

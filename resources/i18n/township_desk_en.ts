@@ -29,6 +29,88 @@
     </message>
 </context>
 <context>
+    <name>AttachmentStrip</name>
+    <message>
+        <location filename="../../ui/attachments.py" line="46"/>
+        <source>添加照片或文件…</source>
+        <translation>Add photo or file…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/attachments.py" line="48"/>
+        <source>添加签字扫描件…</source>
+        <translation>Add signed scan…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/attachments.py" line="51"/>
+        <source>可将文件拖到此处，或按 Ctrl+V 粘贴。</source>
+        <translation>Drop files here or paste with Ctrl+V.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/attachments.py" line="87"/>
+        <location filename="../../ui/attachments.py" line="88"/>
+        <source>待上传</source>
+        <translation>To upload</translation>
+    </message>
+    <message>
+        <location filename="../../ui/attachments.py" line="87"/>
+        <source>上传中 %1%</source>
+        <translation>Uploading %1%</translation>
+    </message>
+    <message>
+        <location filename="../../ui/attachments.py" line="88"/>
+        <source>已上传</source>
+        <translation>Uploaded</translation>
+    </message>
+    <message>
+        <location filename="../../ui/attachments.py" line="88"/>
+        <source>仅缩略图</source>
+        <translation>Preview only</translation>
+    </message>
+    <message>
+        <location filename="../../ui/attachments.py" line="89"/>
+        <source>已下载</source>
+        <translation>Downloaded</translation>
+    </message>
+    <message>
+        <location filename="../../ui/attachments.py" line="89"/>
+        <source>未下载</source>
+        <translation>Not downloaded</translation>
+    </message>
+    <message>
+        <location filename="../../ui/attachments.py" line="94"/>
+        <source>添加附件</source>
+        <translation>Add attachment</translation>
+    </message>
+    <message>
+        <location filename="../../ui/attachments.py" line="150"/>
+        <location filename="../../ui/attachments.py" line="160"/>
+        <source>添加签字扫描件</source>
+        <translation>Add signed scan</translation>
+    </message>
+    <message>
+        <location filename="../../ui/attachments.py" line="161"/>
+        <source>未识别到二维码，请输入表单上的编号（事件编号、户编号或任务编号）：</source>
+        <translation>No QR code found. Type the number printed on the form (case, household or task number):</translation>
+    </message>
+    <message>
+        <location filename="../../ui/attachments.py" line="168"/>
+        <source>打印后记录没有变化。</source>
+        <translation>Nothing has changed since it was printed.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/attachments.py" line="169"/>
+        <source>签字扫描件已关联</source>
+        <translation>Signed scan linked</translation>
+    </message>
+    <message>
+        <location filename="../../ui/attachments.py" line="170"/>
+        <source>已关联到打印时的记录。打印后的变化：
+%1</source>
+        <translation>Linked to the record as printed. Changes since printing:
+%1</translation>
+    </message>
+</context>
+<context>
     <name>BarChart</name>
     <message>
         <location filename="../../ui/dashboard/charts.py" line="47"/>
@@ -208,274 +290,279 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="74"/>
+        <location filename="../../ui/casedesk/detail.py" line="75"/>
         <source>请在左侧选择一件事件</source>
         <translation>Choose a case on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="77"/>
+        <location filename="../../ui/casedesk/detail.py" line="78"/>
         <source>打印事件处置单…</source>
         <translation>Print case handling form…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="88"/>
+        <location filename="../../ui/casedesk/detail.py" line="89"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="88"/>
+        <location filename="../../ui/casedesk/detail.py" line="89"/>
         <source>人员</source>
         <translation>By</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="88"/>
+        <location filename="../../ui/casedesk/detail.py" line="89"/>
         <source>动作</source>
         <translation>Action</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="88"/>
+        <location filename="../../ui/casedesk/detail.py" line="89"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="88"/>
+        <location filename="../../ui/casedesk/detail.py" line="89"/>
         <source>意见</source>
         <translation>Comment</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="90"/>
+        <location filename="../../ui/casedesk/detail.py" line="91"/>
         <source>办理记录</source>
         <translation>Handling log</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="91"/>
+        <location filename="../../ui/casedesk/detail.py" line="92"/>
         <source>吹哨报到</source>
         <translation>Joint handling</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="92"/>
-        <location filename="../../ui/casedesk/detail.py" line="291"/>
+        <location filename="../../ui/casedesk/detail.py" line="93"/>
+        <location filename="../../ui/casedesk/detail.py" line="300"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="92"/>
+        <location filename="../../ui/casedesk/detail.py" line="93"/>
         <source>身份</source>
         <translation>Role</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="92"/>
+        <location filename="../../ui/casedesk/detail.py" line="93"/>
         <source>电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="93"/>
+        <location filename="../../ui/casedesk/detail.py" line="94"/>
         <source>当事人</source>
         <translation>Parties</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="103"/>
+        <location filename="../../ui/casedesk/detail.py" line="100"/>
+        <source>附件</source>
+        <translation>Attachments</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="110"/>
         <source>部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="103"/>
+        <location filename="../../ui/casedesk/detail.py" line="110"/>
         <source>吹哨时间</source>
         <translation>Summoned at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="103"/>
+        <location filename="../../ui/casedesk/detail.py" line="110"/>
         <source>报到时间</source>
         <translation>Arrived at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="103"/>
         <location filename="../../ui/casedesk/detail.py" line="110"/>
-        <location filename="../../ui/casedesk/detail.py" line="318"/>
-        <location filename="../../ui/casedesk/detail.py" line="322"/>
+        <location filename="../../ui/casedesk/detail.py" line="117"/>
+        <location filename="../../ui/casedesk/detail.py" line="327"/>
+        <location filename="../../ui/casedesk/detail.py" line="331"/>
         <source>评价</source>
         <translation>Evaluation</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="106"/>
+        <location filename="../../ui/casedesk/detail.py" line="113"/>
         <source>吹哨（召集所选部门）</source>
         <translation>Whistle (summon the ticked departments)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="108"/>
+        <location filename="../../ui/casedesk/detail.py" line="115"/>
         <source>记录报到</source>
         <translation>Record arrival</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="113"/>
+        <location filename="../../ui/casedesk/detail.py" line="120"/>
         <source>召集部门</source>
         <translation>Departments to summon</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="164"/>
+        <location filename="../../ui/casedesk/detail.py" line="173"/>
         <source>未报到</source>
         <translation>Not arrived</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="179"/>
+        <location filename="../../ui/casedesk/detail.py" line="188"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="182"/>
+        <location filename="../../ui/casedesk/detail.py" line="191"/>
         <source>临期（下一个工作日前到期）</source>
         <translation>due by the next working day</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="184"/>
+        <location filename="../../ui/casedesk/detail.py" line="193"/>
         <source>编号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="184"/>
+        <location filename="../../ui/casedesk/detail.py" line="193"/>
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="184"/>
+        <location filename="../../ui/casedesk/detail.py" line="193"/>
         <source>办理期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="185"/>
+        <location filename="../../ui/casedesk/detail.py" line="194"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="185"/>
+        <location filename="../../ui/casedesk/detail.py" line="194"/>
         <source>地点</source>
         <translation>Place</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="185"/>
+        <location filename="../../ui/casedesk/detail.py" line="194"/>
         <source>诉求内容</source>
         <translation>Request</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="190"/>
+        <location filename="../../ui/casedesk/detail.py" line="199"/>
         <source>工单号</source>
         <translation>Ticket no.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="190"/>
+        <location filename="../../ui/casedesk/detail.py" line="199"/>
         <source>分派至</source>
         <translation>Dispatched to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="190"/>
+        <location filename="../../ui/casedesk/detail.py" line="199"/>
         <source>重复诉求</source>
         <translation>Repeat appeal</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="190"/>
+        <location filename="../../ui/casedesk/detail.py" line="199"/>
         <source>原诉求</source>
         <translation>original</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="200"/>
+        <location filename="../../ui/casedesk/detail.py" line="209"/>
         <source>疑似重复诉求</source>
         <translation>Possible repeat of</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="203"/>
-        <location filename="../../ui/casedesk/detail.py" line="216"/>
+        <location filename="../../ui/casedesk/detail.py" line="212"/>
+        <location filename="../../ui/casedesk/detail.py" line="225"/>
         <source>督办</source>
         <translation>Supervised</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="208"/>
+        <location filename="../../ui/casedesk/detail.py" line="217"/>
         <source>回访评价</source>
         <translation>Revisit</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="216"/>
+        <location filename="../../ui/casedesk/detail.py" line="225"/>
         <source>取消督办</source>
         <translation>End supervision</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="241"/>
+        <location filename="../../ui/casedesk/detail.py" line="250"/>
         <source>新的办理期限（年-月-日）</source>
         <translation>New deadline (YYYY-MM-DD)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="245"/>
+        <location filename="../../ui/casedesk/detail.py" line="254"/>
         <source>日期格式应为 2026-12-31</source>
         <translation>Dates look like 2026-12-31</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="249"/>
+        <location filename="../../ui/casedesk/detail.py" line="258"/>
         <source>请在意见栏写明回访情况（居民的意见）</source>
         <translation>Write what the resident said in the comment box</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="251"/>
+        <location filename="../../ui/casedesk/detail.py" line="260"/>
         <source>居民满意度</source>
         <translation>Resident&apos;s satisfaction</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="259"/>
+        <location filename="../../ui/casedesk/detail.py" line="268"/>
         <source>关联重复诉求</source>
         <translation>Link repeat appeal</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="259"/>
+        <location filename="../../ui/casedesk/detail.py" line="268"/>
         <source>本件重复以下哪件诉求？</source>
         <translation>Which earlier case does this one repeat?</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="331"/>
+        <location filename="../../ui/casedesk/detail.py" line="340"/>
         <source>打印事件处置单</source>
         <translation>Print case handling form</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="203"/>
-        <location filename="../../ui/casedesk/detail.py" line="265"/>
+        <location filename="../../ui/casedesk/detail.py" line="212"/>
+        <location filename="../../ui/casedesk/detail.py" line="274"/>
         <source>转交部门</source>
         <translation>Escalated to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="265"/>
+        <location filename="../../ui/casedesk/detail.py" line="274"/>
         <source>转交给哪个部门办理</source>
         <translation>Which department takes the case over</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="278"/>
+        <location filename="../../ui/casedesk/detail.py" line="287"/>
         <source>查看电话</source>
         <translation>Show phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="278"/>
+        <location filename="../../ui/casedesk/detail.py" line="287"/>
         <source>查看原因（将记入审计日志）</source>
         <translation>Why (recorded in the audit log)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="286"/>
+        <location filename="../../ui/casedesk/detail.py" line="295"/>
         <source>反映人电话</source>
         <translation>Reporter&apos;s phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="291"/>
-        <location filename="../../ui/casedesk/detail.py" line="294"/>
+        <location filename="../../ui/casedesk/detail.py" line="300"/>
+        <location filename="../../ui/casedesk/detail.py" line="303"/>
         <source>添加当事人</source>
         <translation>Add a party</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="294"/>
+        <location filename="../../ui/casedesk/detail.py" line="303"/>
         <source>身份（如：被反映人、邻居）</source>
         <translation>Role (e.g. the person complained about, a neighbour)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="318"/>
+        <location filename="../../ui/casedesk/detail.py" line="327"/>
         <source>部门到场处置情况</source>
         <translation>How did the department respond on site</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="322"/>
+        <location filename="../../ui/casedesk/detail.py" line="331"/>
         <source>评价说明（可不填）</source>
         <translation>Evaluation notes (optional)</translation>
     </message>
@@ -856,6 +943,57 @@
     </message>
 </context>
 <context>
+    <name>DuplicatesTab</name>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="28"/>
+        <source>按姓名拼音、出生日期、性别、电话和同户情况查找可能重复登记的人员（含无证件号码者）。</source>
+        <translation>Finds persons who may be registered twice, by pinyin name, birth date, sex, phone and household (people without an ID number included).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <source>人员甲</source>
+        <translation>Person A</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <source>人员乙</source>
+        <translation>Person B</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <source>相似度</source>
+        <translation>Score</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <source>理由</source>
+        <translation>Reasons</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="36"/>
+        <source>扫描本辖区</source>
+        <translation>Scan my area</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="37"/>
+        <source>合并…</source>
+        <translation>Merge…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="38"/>
+        <source>不是同一人</source>
+        <translation>Not the same person</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/review/duplicates.py" line="68"/>
+        <source>找到 %n 对疑似重复人员。</source>
+        <translation>
+            <numerusform>%n pair of likely duplicates found.</numerusform>
+            <numerusform>%n pairs of likely duplicates found.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>FilterBar</name>
     <message>
         <location filename="../../ui/register/filters.py" line="21"/>
@@ -945,95 +1083,192 @@
     </message>
 </context>
 <context>
+    <name>HistoryTab</name>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="22"/>
+        <source>修改</source>
+        <translation>Edit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="22"/>
+        <source>合并重复</source>
+        <translation>Duplicate merge</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="23"/>
+        <source>冲突待审</source>
+        <translation>Conflict for review</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="33"/>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="33"/>
+        <source>对象</source>
+        <translation>Record</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="33"/>
+        <source>字段</source>
+        <translation>Field</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="33"/>
+        <source>原值</source>
+        <translation>Old value</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="34"/>
+        <source>新值</source>
+        <translation>New value</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="34"/>
+        <source>修改人</source>
+        <translation>By</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="34"/>
+        <source>设备</source>
+        <translation>Device</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="34"/>
+        <source>来源</source>
+        <translation>Origin</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="40"/>
+        <source>从服务器获取完整历史</source>
+        <translation>Full history from the server</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="42"/>
+        <location filename="../../ui/register/history_tab.py" line="91"/>
+        <source>打印历史</source>
+        <translation>Print history</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="77"/>
+        <source>本户</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/history_tab.py" line="78"/>
+        <source>新建</source>
+        <translation>Created</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/register/history_tab.py" line="83"/>
+        <source>本机所知 %n 项变更</source>
+        <translation>
+            <numerusform>%n change known on this PC</numerusform>
+            <numerusform>%n changes known on this PC</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>HouseholdPanel</name>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="47"/>
+        <location filename="../../ui/register/household_panel.py" line="51"/>
         <source>请选择左侧的户或人员，或按 Ctrl+N 新建户</source>
         <translation>Choose a household or person on the left, or press Ctrl+N for a new household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="55"/>
+        <location filename="../../ui/register/household_panel.py" line="60"/>
         <source>成员</source>
         <translation>Members</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="56"/>
+        <location filename="../../ui/register/household_panel.py" line="61"/>
         <source>标签</source>
         <translation>Tags</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="57"/>
+        <location filename="../../ui/register/household_panel.py" line="62"/>
         <source>走访</source>
         <translation>Visits</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="87"/>
+        <location filename="../../ui/register/household_panel.py" line="65"/>
+        <source>附件</source>
+        <translation>Attachments</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="66"/>
+        <source>历史</source>
+        <translation>History</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="96"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="88"/>
+        <location filename="../../ui/register/household_panel.py" line="97"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="89"/>
+        <location filename="../../ui/register/household_panel.py" line="98"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="92"/>
+        <location filename="../../ui/register/household_panel.py" line="101"/>
         <source>户口类型</source>
         <translation>Hukou type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="94"/>
+        <location filename="../../ui/register/household_panel.py" line="103"/>
         <source>户别</source>
         <translation>Household kind</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="95"/>
+        <location filename="../../ui/register/household_panel.py" line="104"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="96"/>
+        <location filename="../../ui/register/household_panel.py" line="105"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="97"/>
+        <location filename="../../ui/register/household_panel.py" line="106"/>
         <source>保存户信息 (Ctrl+S)</source>
         <translation>Save household (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="99"/>
+        <location filename="../../ui/register/household_panel.py" line="108"/>
         <source>新建户 (Ctrl+N)</source>
         <translation>New household (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="100"/>
-        <location filename="../../ui/register/household_panel.py" line="225"/>
+        <location filename="../../ui/register/household_panel.py" line="109"/>
+        <location filename="../../ui/register/household_panel.py" line="237"/>
         <source>打印户情登记表</source>
         <translation>Print household card</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="144"/>
+        <location filename="../../ui/register/household_panel.py" line="153"/>
         <source>户情：%1</source>
         <translation>Household: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="162"/>
+        <location filename="../../ui/register/household_panel.py" line="173"/>
         <source>新建户</source>
         <translation>New household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="266"/>
+        <location filename="../../ui/register/household_panel.py" line="278"/>
         <source>（未划分网格）</source>
         <translation>(no grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="278"/>
+        <location filename="../../ui/register/household_panel.py" line="290"/>
         <source>（不修改请留空）</source>
         <translation> (leave empty to keep)</translation>
     </message>
@@ -1187,12 +1422,12 @@
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="202"/>
+        <location filename="../../ui/app.py" line="209"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="276"/>
+        <location filename="../../ui/app.py" line="283"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -1210,7 +1445,12 @@
         <translation>Import as</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="45"/>
+        <location filename="../../ui/roster/views.py" line="29"/>
+        <source>示例</source>
+        <translation>Sample</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="46"/>
         <source>（不导入）</source>
         <translation>(not imported)</translation>
     </message>
@@ -1344,72 +1584,77 @@ Phone: %3</translation>
         <translation>Merge duplicate persons</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="28"/>
+        <location filename="../../ui/review/merge.py" line="23"/>
+        <source>疑似重复的理由：%1</source>
+        <translation>Why they may be one person: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/merge.py" line="31"/>
         <source>保留此记录</source>
         <translation>Keep this record</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="38"/>
+        <location filename="../../ui/review/merge.py" line="41"/>
         <source>合并</source>
         <translation>Merge</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="51"/>
+        <location filename="../../ui/review/merge.py" line="55"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="52"/>
+        <location filename="../../ui/review/merge.py" line="56"/>
         <source>证件号码</source>
         <translation>Document number</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="53"/>
+        <location filename="../../ui/review/merge.py" line="57"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="54"/>
+        <location filename="../../ui/review/merge.py" line="58"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="55"/>
+        <location filename="../../ui/review/merge.py" line="59"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="55"/>
+        <location filename="../../ui/review/merge.py" line="59"/>
         <source>（户主）</source>
         <translation> (head)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="56"/>
+        <location filename="../../ui/review/merge.py" line="60"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="57"/>
+        <location filename="../../ui/review/merge.py" line="61"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="58"/>
+        <location filename="../../ui/review/merge.py" line="62"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="59"/>
+        <location filename="../../ui/review/merge.py" line="63"/>
         <source>事件当事人 / 报事</source>
         <translation>Case parties / reported cases</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="67"/>
+        <location filename="../../ui/review/merge.py" line="71"/>
         <source>合并后，另一条记录将标记为已合并（不会物理删除），并移到保留的记录：标签 %1 个，事件当事人 %2 条，报事记录 %3 条。</source>
         <translation>After merging, the other record is marked as merged (never physically removed) and moves to the kept one: %1 tags, %2 case parties, %3 reported cases.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="71"/>
+        <location filename="../../ui/review/merge.py" line="75"/>
         <source>另一条记录是户主：若两人同户，户主改为保留的记录，否则该户暂无户主。</source>
         <translation> The other record is a household head: if both share the household, the kept record becomes head; otherwise the household has no head for now.</translation>
     </message>
@@ -1721,52 +1966,52 @@ Phone: %3</translation>
 <context>
     <name>PreviewTable</name>
     <message>
-        <location filename="../../ui/roster/views.py" line="77"/>
+        <location filename="../../ui/roster/views.py" line="79"/>
         <source>行号</source>
         <translation>Row</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="77"/>
+        <location filename="../../ui/roster/views.py" line="79"/>
         <source>结果</source>
         <translation>Result</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="77"/>
+        <location filename="../../ui/roster/views.py" line="79"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="77"/>
+        <location filename="../../ui/roster/views.py" line="79"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="78"/>
+        <location filename="../../ui/roster/views.py" line="80"/>
         <source>变化或问题</source>
         <translation>Changes or problems</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="88"/>
+        <location filename="../../ui/roster/views.py" line="90"/>
         <source>户</source>
         <translation>Household </translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="92"/>
+        <location filename="../../ui/roster/views.py" line="94"/>
         <source>新增</source>
         <translation>new</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="92"/>
+        <location filename="../../ui/roster/views.py" line="94"/>
         <source>更新</source>
         <translation>changed</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="92"/>
+        <location filename="../../ui/roster/views.py" line="94"/>
         <source>无变化</source>
         <translation>unchanged</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="93"/>
+        <location filename="../../ui/roster/views.py" line="95"/>
         <source>错误</source>
         <translation>error</translation>
     </message>
@@ -1800,76 +2045,86 @@ Phone: %3</translation>
 <context>
     <name>RegisterLists</name>
     <message>
-        <location filename="../../ui/register/lists.py" line="59"/>
+        <location filename="../../ui/register/lists.py" line="72"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="60"/>
+        <location filename="../../ui/register/lists.py" line="73"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="61"/>
+        <location filename="../../ui/register/lists.py" line="74"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="63"/>
-        <location filename="../../ui/register/lists.py" line="81"/>
+        <location filename="../../ui/register/lists.py" line="76"/>
+        <location filename="../../ui/register/lists.py" line="94"/>
         <source>村/网格</source>
         <translation>Village/grid</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="66"/>
+        <location filename="../../ui/register/lists.py" line="79"/>
         <source>公民身份号码</source>
         <translation>Resident ID</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="67"/>
-        <location filename="../../ui/register/lists.py" line="83"/>
+        <location filename="../../ui/register/lists.py" line="80"/>
+        <location filename="../../ui/register/lists.py" line="96"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="62"/>
+        <location filename="../../ui/register/lists.py" line="75"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="64"/>
-        <location filename="../../ui/register/lists.py" line="78"/>
+        <location filename="../../ui/register/lists.py" line="60"/>
+        <source>被退回</source>
+        <translation>rejected</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="62"/>
+        <source>待上传</source>
+        <translation>to upload</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="77"/>
+        <location filename="../../ui/register/lists.py" line="91"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="68"/>
+        <location filename="../../ui/register/lists.py" line="81"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="79"/>
+        <location filename="../../ui/register/lists.py" line="92"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="80"/>
+        <location filename="../../ui/register/lists.py" line="93"/>
         <source>人数</source>
         <translation>Members</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="65"/>
-        <location filename="../../ui/register/lists.py" line="82"/>
+        <location filename="../../ui/register/lists.py" line="78"/>
+        <location filename="../../ui/register/lists.py" line="95"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="84"/>
+        <location filename="../../ui/register/lists.py" line="97"/>
         <source>上次走访</source>
         <translation>Last visit</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="84"/>
+        <location filename="../../ui/register/lists.py" line="97"/>
         <source>未走访</source>
         <translation>Never</translation>
     </message>
@@ -1892,12 +2147,12 @@ Phone: %3</translation>
         <translation>Import roster…</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="267"/>
+        <location filename="../../ui/register/page.py" line="268"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/register/page.py" line="268"/>
+        <location filename="../../ui/register/page.py" line="269"/>
         <source>已显示 %n 条</source>
         <translation>
             <numerusform>%n row shown</numerusform>
@@ -2153,6 +2408,11 @@ Phone: %3</translation>
         <source>被退回的修改</source>
         <translation>Rejected changes</translation>
     </message>
+    <message>
+        <location filename="../../ui/review/page.py" line="128"/>
+        <source>疑似重复人员</source>
+        <translation>Likely duplicates</translation>
+    </message>
 </context>
 <context>
     <name>Roles</name>
@@ -2206,7 +2466,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/roster/wizard.py" line="78"/>
-        <location filename="../../ui/roster/wizard.py" line="161"/>
+        <location filename="../../ui/roster/wizard.py" line="164"/>
         <source>下一步</source>
         <translation>Next</translation>
     </message>
@@ -2217,7 +2477,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/roster/wizard.py" line="80"/>
-        <location filename="../../ui/roster/wizard.py" line="163"/>
+        <location filename="../../ui/roster/wizard.py" line="166"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
@@ -2232,98 +2492,113 @@ Phone: %3</translation>
         <translation>Choose file…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="120"/>
+        <location filename="../../ui/roster/wizard.py" line="101"/>
+        <source>下载空白模板…</source>
+        <translation>Blank template…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="123"/>
         <source>（户号已是18位户编号）</source>
         <translation>(household numbers are already 18-digit)</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="122"/>
+        <location filename="../../ui/roster/wizard.py" line="125"/>
         <source>户号只是村里的编号（如 12、3-12）时，所属村（社区）：</source>
         <translation>If household numbers are the village&apos;s own (like 12, 3-12), the village:</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="136"/>
+        <location filename="../../ui/roster/wizard.py" line="139"/>
         <source>全部导入（仍有问题时不导入）</source>
         <translation>Import everything (not while problems remain)</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="137"/>
+        <location filename="../../ui/roster/wizard.py" line="140"/>
         <source>只导入没有问题的户，其余保存为问题行工作簿</source>
         <translation>Import only households without problems; save the rest as a workbook to fix</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="143"/>
+        <location filename="../../ui/roster/wizard.py" line="146"/>
         <source>保存问题行…</source>
         <translation>Save rows with problems…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="161"/>
+        <location filename="../../ui/roster/wizard.py" line="164"/>
         <source>预览</source>
         <translation>Preview</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="163"/>
+        <location filename="../../ui/roster/wizard.py" line="166"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="203"/>
+        <location filename="../../ui/roster/wizard.py" line="206"/>
         <source>选择花名册</source>
         <translation>Choose a roster</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="209"/>
+        <location filename="../../ui/roster/wizard.py" line="212"/>
+        <source>下载空白模板</source>
+        <translation>Blank template</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="216"/>
+        <source>模板已保存到 %1。</source>
+        <translation>Template saved to %1.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="220"/>
         <source>正在读取 %1 …</source>
         <translation>Reading %1 …</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="220"/>
+        <location filename="../../ui/roster/wizard.py" line="231"/>
         <source>%1：工作表“%2”，表头在第 %3 行。</source>
         <translation>%1: sheet “%2”, header in row %3.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="227"/>
+        <location filename="../../ui/roster/wizard.py" line="238"/>
         <source>已按上次确认的对应关系填好。</source>
         <translation>Filled in with the mapping you confirmed last time.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="228"/>
+        <location filename="../../ui/roster/wizard.py" line="239"/>
         <source>已按列名自动对应，请核对；不导入的列选“（不导入）”。</source>
         <translation>Matched by column names; please check. Choose “(not imported)” for columns to leave out.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="230"/>
+        <location filename="../../ui/roster/wizard.py" line="241"/>
         <source>未导入的列：%1。</source>
         <translation> Columns not imported: %1.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="257"/>
+        <location filename="../../ui/roster/wizard.py" line="268"/>
         <source>新增 %1 户、%2 人；更新 %3 人；无变化 %4 条；问题 %5 处。</source>
         <translation>New: %1 households, %2 persons; changed: %3 persons; unchanged: %4; problems: %5.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="262"/>
+        <location filename="../../ui/roster/wizard.py" line="273"/>
         <source>无法对应的%1“%2”：第 %3 行</source>
         <translation>%1 value “%2” not recognised: rows %3</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="277"/>
-        <location filename="../../ui/roster/wizard.py" line="282"/>
+        <location filename="../../ui/roster/wizard.py" line="288"/>
+        <location filename="../../ui/roster/wizard.py" line="293"/>
         <source>保存问题行</source>
         <translation>Save rows with problems</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="283"/>
+        <location filename="../../ui/roster/wizard.py" line="294"/>
         <source>已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。</source>
         <translation>Saved %1 rows to %2. Fix them in Excel and import that file again.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="295"/>
+        <location filename="../../ui/roster/wizard.py" line="306"/>
         <source>导入完成：新增 %1 户、%2 人，更新 %3 人，写入 %4 条记录。</source>
         <translation>Imported: %1 new households, %2 new persons, %3 persons changed, %4 records written.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="299"/>
+        <location filename="../../ui/roster/wizard.py" line="310"/>
         <source>有问题的 %1 户未导入，请保存问题行改正后再导入。</source>
         <translation> %1 households with problems were not imported; save the rows with problems, fix and import them.</translation>
     </message>
@@ -2675,12 +2950,12 @@ Phone: %3</translation>
         <translation>Filter</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="185"/>
+        <location filename="../../ui/taskdesk/page.py" line="186"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="186"/>
+        <location filename="../../ui/taskdesk/page.py" line="187"/>
         <source>本组 %1 项，已显示 %2 项</source>
         <translation>%1 in this group, %2 shown</translation>
     </message>
@@ -2690,12 +2965,12 @@ Phone: %3</translation>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="267"/>
+        <location filename="../../ui/taskdesk/page.py" line="268"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="267"/>
+        <location filename="../../ui/taskdesk/page.py" line="268"/>
         <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
         <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
     </message>
@@ -2703,194 +2978,199 @@ Phone: %3</translation>
 <context>
     <name>TaskDetailPanel</name>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="45"/>
-        <location filename="../../ui/taskdesk/detail.py" line="123"/>
+        <location filename="../../ui/taskdesk/detail.py" line="46"/>
+        <location filename="../../ui/taskdesk/detail.py" line="130"/>
         <source>请在左侧选择一项任务</source>
         <translation>Choose a task on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="48"/>
+        <location filename="../../ui/taskdesk/detail.py" line="49"/>
         <source>打印任务清单/反馈单…</source>
         <translation>Print task sheet / feedback form…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="56"/>
+        <location filename="../../ui/taskdesk/detail.py" line="57"/>
         <source>指派到村…</source>
         <translation>Assign to a village…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="59"/>
-        <location filename="../../ui/taskdesk/detail.py" line="83"/>
-        <location filename="../../ui/taskdesk/detail.py" line="259"/>
-        <location filename="../../ui/taskdesk/detail.py" line="262"/>
+        <location filename="../../ui/taskdesk/detail.py" line="60"/>
+        <location filename="../../ui/taskdesk/detail.py" line="90"/>
+        <location filename="../../ui/taskdesk/detail.py" line="268"/>
+        <location filename="../../ui/taskdesk/detail.py" line="271"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="60"/>
+        <location filename="../../ui/taskdesk/detail.py" line="61"/>
         <source>反馈</source>
         <translation>Feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="63"/>
+        <location filename="../../ui/taskdesk/detail.py" line="64"/>
         <source>一表通</source>
         <translation>One form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="66"/>
+        <location filename="../../ui/taskdesk/detail.py" line="67"/>
         <source>任务说明</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="68"/>
+        <location filename="../../ui/taskdesk/detail.py" line="69"/>
         <source>收到的数据</source>
         <translation>Data received</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="74"/>
+        <location filename="../../ui/taskdesk/detail.py" line="75"/>
+        <source>反馈附件</source>
+        <translation>Feedback files</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="81"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="74"/>
+        <location filename="../../ui/taskdesk/detail.py" line="81"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="74"/>
+        <location filename="../../ui/taskdesk/detail.py" line="81"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="74"/>
-        <location filename="../../ui/taskdesk/detail.py" line="209"/>
+        <location filename="../../ui/taskdesk/detail.py" line="81"/>
+        <location filename="../../ui/taskdesk/detail.py" line="218"/>
         <source>已处理</source>
         <translation>Handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="81"/>
+        <location filename="../../ui/taskdesk/detail.py" line="88"/>
         <source>户编号、户内人员姓名或拼音首字母</source>
         <translation>Household number, a member&apos;s name or pinyin initials</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="85"/>
+        <location filename="../../ui/taskdesk/detail.py" line="92"/>
         <source>取消关联</source>
         <translation>Unlink</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="102"/>
+        <location filename="../../ui/taskdesk/detail.py" line="109"/>
         <source>向下发部门报告进展，例如：已入户核实28户，2户外出已电话联系。</source>
         <translation>Report progress to the department, e.g. 28 households visited, 2 away and reached by phone.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="104"/>
+        <location filename="../../ui/taskdesk/detail.py" line="111"/>
         <source>发送反馈</source>
         <translation>Send</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="163"/>
+        <location filename="../../ui/taskdesk/detail.py" line="172"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="163"/>
+        <location filename="../../ui/taskdesk/detail.py" line="172"/>
         <source>即将到期</source>
         <translation>Due soon</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="165"/>
+        <location filename="../../ui/taskdesk/detail.py" line="174"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="165"/>
+        <location filename="../../ui/taskdesk/detail.py" line="174"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="165"/>
+        <location filename="../../ui/taskdesk/detail.py" line="174"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="166"/>
+        <location filename="../../ui/taskdesk/detail.py" line="175"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="166"/>
+        <location filename="../../ui/taskdesk/detail.py" line="175"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="166"/>
+        <location filename="../../ui/taskdesk/detail.py" line="175"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="166"/>
+        <location filename="../../ui/taskdesk/detail.py" line="175"/>
         <source>户</source>
         <translation>households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="174"/>
+        <location filename="../../ui/taskdesk/detail.py" line="183"/>
         <source>指派</source>
         <translation>Assigned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="174"/>
+        <location filename="../../ui/taskdesk/detail.py" line="183"/>
         <source>责任人</source>
         <translation>Person in charge</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="177"/>
+        <location filename="../../ui/taskdesk/detail.py" line="186"/>
         <source>需核对的户籍字段</source>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="209"/>
+        <location filename="../../ui/taskdesk/detail.py" line="218"/>
         <source>未处理</source>
         <translation>Not handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="225"/>
+        <location filename="../../ui/taskdesk/detail.py" line="234"/>
         <source>退回原因</source>
         <translation>Why is the task returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="238"/>
-        <location filename="../../ui/taskdesk/detail.py" line="242"/>
+        <location filename="../../ui/taskdesk/detail.py" line="247"/>
+        <location filename="../../ui/taskdesk/detail.py" line="251"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="238"/>
+        <location filename="../../ui/taskdesk/detail.py" line="247"/>
         <source>交给哪个村（社区）办理</source>
         <translation>Which village (community) handles it</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="242"/>
+        <location filename="../../ui/taskdesk/detail.py" line="251"/>
         <source>责任人（可不填）</source>
         <translation>Person in charge (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="259"/>
+        <location filename="../../ui/taskdesk/detail.py" line="268"/>
         <source>在任务范围内没有找到匹配的户</source>
         <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="262"/>
+        <location filename="../../ui/taskdesk/detail.py" line="271"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="314"/>
-        <location filename="../../ui/taskdesk/detail.py" line="324"/>
+        <location filename="../../ui/taskdesk/detail.py" line="323"/>
+        <location filename="../../ui/taskdesk/detail.py" line="333"/>
         <source>打印任务清单/反馈单</source>
         <translation>Print task sheet / feedback form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="314"/>
+        <location filename="../../ui/taskdesk/detail.py" line="323"/>
         <source>打印哪个村（社区）的清单</source>
         <translation>Print the sheet of which village (community)</translation>
     </message>

@@ -7,12 +7,10 @@ server.user_admin, the same rules the API applies; a township admin sees only it
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,10 +19,11 @@ from server import catalogue, escrow
 from server.accounts import create_user, revoke_device, utcnow
 from server.console.i18n import request_lang, translator
 from server.console.web import PREFIX, ConsoleUser, Denied, form_of, render, require
+from server.console.xlsx import workbook_bytes
 from server.deps import db_session, forget_principals, settings_of
 from server.errors import ApiError
 from server.intake import beijing_now
-from server.models import ROLES, Device
+from server.models import ROLES, Device, User
 from server.pushed_writes import Edit, PushRefused, audit, console_device_id, push_edits
 from server.user_admin import managed_devices, managed_user, managed_users, may_manage, set_password
 
@@ -35,17 +34,28 @@ USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,50}$")
 SCOPE = re.compile(r"^(\d{6}|\d{9}|\d{12}|\d{15})?$")
 
 
-def _users_page(request: Request, who: ConsoleUser, session: Session, status: int = 200, **extra):
-    return render(request, "admin_users.html", who, status=status,
-                  users=list(session.scalars(managed_users(who.role, who.scope))),
+USERS_SHOWN = 300
+
+
+def _users_page(request: Request, who: ConsoleUser, session: Session, status: int = 200, q: str = "",
+                role: str = "", **extra):
+    query = managed_users(who.role, who.scope)
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        query = query.where(User.username.like(like) | User.display_name.like(like) | User.scope_prefix.startswith(q))
+    if role in ROLES:
+        query = query.where(User.role == role)
+    return render(request, "admin_users.html", who, status=status, q=q, role_filter=role, shown=USERS_SHOWN,
+                  users=list(session.scalars(query.limit(USERS_SHOWN))),
                   roles=ROLES if who.role == "city_admin" else ("township_staff", "village_cadre", "grid_worker"),
                   **{"errors": {}, "values": {}, **extra})
 
 
 @router.get("/users")
 def users_page(request: Request, who: ConsoleUser = Depends(admins), session: Session = Depends(db_session),
-               saved: str = ""):
-    return _users_page(request, who, session, message=translator(request_lang(request))("saved") if saved else "")
+               saved: str = "", q: str = "", role: str = ""):
+    message = translator(request_lang(request))("saved") if saved else ""
+    return _users_page(request, who, session, q=q.strip()[:50], role=role, message=message)
 
 
 def _new_user_errors(who: ConsoleUser, form: dict) -> dict[str, str]:
@@ -230,15 +240,10 @@ def audit_export(request: Request, who: ConsoleUser = Depends(city_admin), sessi
                  username: str = "", action: str = "", since: str = "", until: str = ""):
     t = translator(request_lang(request))
     rows = escrow.query_audit(session, _audit_filter(who, username, action, since, until, 20_000))
-    book = Workbook()
-    sheet = book.active
-    sheet.append([t("time"), t("who"), t("action"), t("entity"), t("region"), t("reason")])
-    for r in rows:
-        sheet.append([r["at"].strftime("%Y-%m-%d %H:%M:%S"), r["username"], r["action"], r["entity"],
-                      r["region_code"], r["reason"]])
-    out = io.BytesIO()
-    book.save(out)
+    data = workbook_bytes(t("audit_title"), [t("time"), t("who"), t("action"), t("entity"), t("region"), t("reason")], (
+        [r["at"].strftime("%Y-%m-%d %H:%M:%S"), r["username"], r["action"], r["entity"], r["region_code"], r["reason"]]
+        for r in rows))
     audit(session, who.user, "export", "audit_entry", [], f"控制台导出审计记录 {len(rows)} 条", "", beijing_now())
     session.commit()
-    return StreamingResponse(iter([out.getvalue()]), headers={"Content-Disposition": 'attachment; filename="audit.xlsx"'},
+    return StreamingResponse(iter([data]), headers={"Content-Disposition": 'attachment; filename="audit.xlsx"'},
                              media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

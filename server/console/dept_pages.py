@@ -6,31 +6,33 @@ to Excel (audited). Every query is limited to the signed-in department's own tas
 from __future__ import annotations
 
 import datetime as dt
-import io
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Region
 from server import catalogue, whistles
+from server.blobs import ACCEPTED_TYPES, BlobStore, blob_dir
 from server.console.i18n import request_lang, translator
 from server.console.masking import mask_value
 from server.console.web import PREFIX, ConsoleUser, Denied, form_of, listed, render, require
+from server.console.xlsx import workbook_bytes
 from server.department_work import (
     STATUSES,
     TargetFilter,
     current_progress_grid,
     own_target,
+    target_attachments,
     target_feedback,
     target_rows,
 )
-from server.deps import db_session
+from server.deps import db_session, settings_of
 from server.intake import beijing_now
 from server.pushed_writes import PushRefused, audit
-from server.task_issue import FormErrors, IssueForm, extend_task, issue_task, target_action
+from server.task_issue import FormErrors, IssueForm, extend_task, issue_task, remind_target, target_action
 
 router = APIRouter(prefix="/dept", include_in_schema=False)
 department = require("department")
@@ -138,8 +140,28 @@ def target_page(target_id: str, request: Request, who: ConsoleUser = Depends(dep
     t = translator(request_lang(request))
     entries = target_feedback(session, target, task)
     return render(request, "dept_target.html", who, target=target, task=task, entries=entries,
+                  files=target_attachments(session, target),
                   fields=list(task.requested_fields or ()), labels=catalogue.REQUESTABLE_FIELDS,
                   mask=mask_value, now=beijing_now(), errors={}, message=t("saved") if saved else "")
+
+
+@router.get("/targets/{target_id}/files/{attachment_id}")
+def target_file(target_id: str, attachment_id: str, request: Request, who: ConsoleUser = Depends(department),
+                session: Session = Depends(db_session)):
+    """A file attached to the department's own target or its feedback (audited like an export)."""
+    found = own_target(session, who.user.department_code or "", target_id)
+    files = [f for group in target_attachments(session, found[0]).values() for f in group] if found else []
+    file = next((f for f in files if f.id == attachment_id), None)
+    store = BlobStore(blob_dir(settings_of(request)))
+    if file is None or file.mime not in ACCEPTED_TYPES or not store.received(file.sha256)[1]:
+        raise Denied(404)
+    audit(session, who.user, "export", "attachment", [file.id], f"控制台查看任务附件 {file.filename}",
+          found[0].region_code, beijing_now())
+    session.commit()
+    name = quote(file.filename or f"{file.id}")
+    return StreamingResponse(store.read(file.sha256), media_type=file.mime,
+                             headers={"Content-Disposition": f"inline; filename*=UTF-8''{name}",
+                                      "X-Content-Type-Options": "nosniff"})
 
 
 @router.post("/tasks/{task_id}/extend")
@@ -165,16 +187,21 @@ async def extend(task_id: str, request: Request, who: ConsoleUser = Depends(depa
 @router.post("/targets/{target_id}/{action}")
 async def target_move(target_id: str, action: str, request: Request, who: ConsoleUser = Depends(department),
                       session: Session = Depends(db_session)):
-    await form_of(request, who)
+    form = await form_of(request, who)
     t = translator(request_lang(request))
     back = f"{PREFIX}/dept/targets/{target_id}"
     try:
-        target_action(session, who.user, target_id, action)
+        if action == "remind":
+            remind_target(session, who.user, target_id, str(form.get("text", "")), beijing_now())
+        else:
+            target_action(session, who.user, target_id, action)
     except FormErrors as exc:
         session.rollback()
         if exc.errors.get("target") == "not_found":
             raise Denied(404) from exc
-        return render(request, "error_inline.html", who, status=409, error=t("step_not_possible"), back=back)
+        key = next(iter(exc.errors.values()))
+        return render(request, "error_inline.html", who, status=409 if key == "step_not_possible" else 422,
+                      error=t(key), back=back)
     except PushRefused as exc:
         return render(request, "error_inline.html", who, status=422, error=t("refused_by_server", message=exc.message),
                       back=back)
@@ -189,21 +216,16 @@ def export_progress(request: Request, who: ConsoleUser = Depends(department), se
     dept = who.user.department_code or ""
     t = translator(request_lang(request))
     rows = target_rows(session, dept, _filter(township, status, overdue, task, limit=50_000), now)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = t("progress")
-    sheet.append([t("task_no"), t("title"), t("region"), t("state"), t("progress"), t("due_at"), t("overdue")])
-    for row in rows:
-        sheet.append([row.task.task_no, row.task.title, f"{row.region_name} {row.target.region_code}",
-                      t("status_" + row.target.status), f"{row.target.handled_count or 0}/{row.target.total_count or 0}",
-                      row.task.due_at.strftime("%Y-%m-%d %H:%M"), t("overdue") if row.overdue else ""])
-    out = io.BytesIO()
-    book.save(out)
+    data = workbook_bytes(t("progress"), [t("task_no"), t("title"), t("region"), t("state"), t("progress"),
+                                          t("due_at"), t("overdue")], (
+        [row.task.task_no, row.task.title, f"{row.region_name} {row.target.region_code}",
+         t("status_" + row.target.status), f"{row.target.handled_count or 0}/{row.target.total_count or 0}",
+         row.task.due_at.strftime("%Y-%m-%d %H:%M"), t("overdue") if row.overdue else ""] for row in rows))
     audit(session, who.user, "export", "task_target", [r.target.id for r in rows],
           f"控制台导出任务进度 {len(rows)} 条", township if township.isdigit() else "", now)
     session.commit()
     name = f"progress-{now:%Y%m%d-%H%M}.xlsx"
-    return StreamingResponse(iter([out.getvalue()]), headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    return StreamingResponse(iter([data]), headers={"Content-Disposition": f'attachment; filename="{name}"'},
                              media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 

@@ -19,7 +19,7 @@ from server.models import ROLE_LABELS, Device, User
 from server.store.tables import DeviceSyncState
 from server.timefmt import UtcTime
 from server.user_admin import managed_devices
-from sync.wire import ACCEPTED_SCHEMA_VERSIONS, SCHEMA_VERSION
+from sync.versions import current_version
 
 router = APIRouter(tags=["accounts"])
 
@@ -86,8 +86,8 @@ def _user_info(user: User) -> UserInfo:
 
 def _answer(issued: accounts.IssuedToken, now: dt.datetime, settings) -> TokenAnswer:
     return TokenAnswer(token=issued.token, expires_at=issued.expires_at, device_id=issued.device.id,
-                       user=_user_info(issued.user), server_time=now, schema_version=SCHEMA_VERSION,
-                       accepted_schema_versions=list(ACCEPTED_SCHEMA_VERSIONS),
+                       user=_user_info(issued.user), server_time=now, schema_version=current_version(),
+                       accepted_schema_versions=list(range(settings.min_schema_version, current_version() + 1)),
                        server_public_key=server_public_key(settings))
 
 

@@ -1,7 +1,8 @@
-"""The department's desk (条): the tasks it issued with each target's progress and feedback, and
-the cases escalated or whistled to it. Never the register: only rows related to its own tasks and
-cases are read. Issuing tasks and reporting on cases travel as ordinary sync changes (push), checked
-by server.scope.DepartmentView."""
+"""The department's desk (条): the tasks it issued with each target's progress and feedback, the
+cases escalated or whistled to it, and its request catalogue (报表准入: the fields its data requests
+may ask for). Never the register: only rows related to its own tasks and cases are read. Issuing
+tasks and reporting on cases travel as ordinary sync changes (push), checked by
+server.scope.DepartmentView."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Case, Task, TaskTarget
+from server import catalogue
+from server.catalogue import REQUESTABLE_FIELDS
 from server.department_work import FeedbackSummary, feedback_summaries
 from server.deps import Principal, db_session, require_roles
 from server.scope import DepartmentView
@@ -72,6 +75,28 @@ def _targets(session: Session, task_ids: list[str]) -> dict[str, list[TargetProg
             assignee=t.assignee, handled_count=t.handled_count or 0, total_count=t.total_count or 0,
             feedback_count=fb.count, last_feedback_at=fb.last_at, last_feedback_text=fb.last_text))
     return by_task
+
+
+class CatalogueEntry(BaseModel):
+    id: str
+    name: str
+    purpose: str
+    fields: list[str]
+    field_labels: list[str]
+    state: str
+    decision_note: str
+
+
+@router.get("/catalogue", response_model=list[CatalogueEntry])
+def request_catalogue(state: str | None = Query(default="approved", pattern="^(pending|approved|refused)$"),
+                      who: Principal = Depends(require_roles("department")),
+                      session: Session = Depends(db_session)) -> list[CatalogueEntry]:
+    """The department's 报表准入 entries (approved ones by default): the fields a data-verification
+    task of this department may request."""
+    return [CatalogueEntry(id=e.id, name=e.name, purpose=e.purpose, fields=list(e.fields or []),
+                           field_labels=[REQUESTABLE_FIELDS.get(f, (f, f))[0] for f in e.fields or []],
+                           state=e.state, decision_note=e.decision_note)
+            for e in catalogue.entries(session, who.department_code or "", state)]
 
 
 @router.get("/tasks", response_model=list[IssuedTask])

@@ -1,5 +1,6 @@
 """Outside-channel API: POST a resident's appeal (X-Api-Key identifies the channel), read one
-case's state, and follow the channel's status feed with a cursor."""
+case's state, reopen a closed one the resident is not satisfied with, and follow the channel's
+status feed with a cursor."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from db.models import Case
 from server.deps import db_session, settings_of
 from server.errors import ApiError
-from server.intake import case_state, status_feed, submit_case
+from server.intake import case_state, reopen_case, status_feed, submit_case
 from server.intake_keys import channel_for_key
 from server.models import ChannelKey, ChannelSubmission
 from server.timefmt import BeijingTime, to_beijing_naive
@@ -92,6 +93,20 @@ def one_case(channel_ref: str, key: ChannelKey = Depends(channel),
     case = session.get(Case, found.case_id) if found else None
     if case is None:
         raise ApiError(404, "not_found")
+    return {"channel_ref": channel_ref, **case_state(session, case)}
+
+
+class Reopening(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/cases/{channel_ref}/reopen", response_model=CaseStateOut)
+def reopen(channel_ref: str, body: Reopening, key: ChannelKey = Depends(channel),
+           session: Session = Depends(db_session)) -> dict:
+    """The resident asks again about a closed case: it goes back to 受理 with its history kept."""
+    case = reopen_case(session, key, channel_ref, body.reason.strip())
     return {"channel_ref": channel_ref, **case_state(session, case)}
 
 

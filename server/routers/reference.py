@@ -4,7 +4,7 @@ local additions)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from server.deps import Principal, db_session, principal
 from server.errors import ApiError
 from server.models import User
 from server.scope import code_entry_visible, read_prefix
-from sync.wire import ACCEPTED_SCHEMA_VERSIONS, SCHEMA_VERSION
+from sync.versions import current_version
 
 router = APIRouter()
 
@@ -45,10 +45,11 @@ class CodeInfo(BaseModel):
 
 
 @router.get("/health", tags=["service"])
-def health(session: Session = Depends(db_session)) -> dict:
+def health(request: Request, session: Session = Depends(db_session)) -> dict:
     session.execute(text("SELECT 1"))
-    return {"status": "ok", "schema_version": SCHEMA_VERSION,
-            "accepted_schema_versions": list(ACCEPTED_SCHEMA_VERSIONS)}
+    lowest = request.app.state.settings.min_schema_version
+    return {"status": "ok", "schema_version": current_version(),
+            "accepted_schema_versions": list(range(lowest, current_version() + 1))}
 
 
 @router.get("/regions", response_model=list[RegionInfo], tags=["reference"])

@@ -16,6 +16,7 @@ on PostgreSQL it reads in one REPEATABLE READ transaction, exactly consistent wi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from collections.abc import Iterator
@@ -31,13 +32,15 @@ from sqlalchemy.orm import Session
 from server import bundles
 from server.deps import Principal, db_session, principal, schema_version, settings_of
 from server.errors import ApiError, request_lang
+from server.replica import caught_up, primary_position, read_session
 from server.snapshot import parse_position, snapshot_images, snapshot_rows
-from server.store.numbering import CURSOR_KEY, current_cursor
+from server.store.numbering import CURSOR_KEY
 from server.sync_service import pull_page, push_batch, snapshot_chunks
 from sync.merge import ChangeResult
 from sync.messages import change_message
 
 router = APIRouter(prefix="/sync", tags=["sync"], dependencies=[Depends(schema_version)])
+proxy_router = APIRouter(prefix="/sync", tags=["sync"])  # for the caching proxy: no schema version
 
 
 class PushRequest(BaseModel):
@@ -71,6 +74,9 @@ class PageOut(BaseModel):
     has_more: bool
     records: list[PulledRecordOut]
     evictions: list[list[str]]
+    echoes: list[list[str | int]] = Field(default_factory=list, description=(
+        "[entity, record_id, seq] of records changed after the cursor only by the caller's own device, "
+        "exactly as it pushed them: not sent back"))
 
 
 def _json(content: Any) -> Response:
@@ -82,11 +88,12 @@ def _json(content: Any) -> Response:
 
 @router.post("/push", response_model=PushAnswer, response_model_exclude_none=True)
 def push(body: PushRequest, request: Request, who: Principal = Depends(principal),
-         session: Session = Depends(db_session)) -> Response:
+         session: Session = Depends(db_session), version: int = Depends(schema_version)) -> Response:
     limit = settings_of(request).max_batch
     if len(body.changes) > limit:
         raise ApiError(413, "batch_too_large", limit=limit)
-    results = push_batch(session, who, body.changes, settings_of(request).duplicate_alarm_per_day)
+    results = push_batch(session, who, body.changes, settings_of(request).duplicate_alarm_per_day,
+                         version=version)
     session.commit()
     lang = request_lang(request)
     return _json({"results": [_answer(r, lang) for r in results]})
@@ -104,30 +111,57 @@ def _answer(result: ChangeResult, lang: str) -> dict:
 
 @router.get("/pull", response_model=PageOut)
 def pull(request: Request, cursor: int = Query(default=0, ge=0, le=2**62), limit: int = Query(default=500, ge=1),
-         who: Principal = Depends(principal), session: Session = Depends(db_session)) -> Response:
+         who: Principal = Depends(principal), version: int = Depends(schema_version)) -> Response:
     limit = min(limit, settings_of(request).max_pull_limit)
-    page = pull_page(session, who, cursor, limit)
-    session.rollback()  # read only
-    return _json(page.to_json())
+    with read_session(request.app.state) as (session, source):  # the standby when it has caught up
+        page = pull_page(session, who, cursor, limit, version=version)
+        session.rollback()  # read only
+    answer = _json(page.to_json())
+    answer.headers["X-TD-Read-From"] = source
+    if page.has_more:
+        # A full page: the same for every device of the caller's view and never wrong later (a
+        # record changed again since comes again in a later page), so a proxy may keep it
+        # (docs/SERVER.md: nginx keyed by the view /sync/view answers). The head page is not kept.
+        answer.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        answer.headers["ETag"] = '"' + hashlib.blake2b(answer.body, digest_size=16).hexdigest() + '"'
+    else:
+        answer.headers["Cache-Control"] = "private, no-store"
+    return answer
+
+
+@proxy_router.get("/view", status_code=204, response_class=Response)
+def view(request: Request, who: Principal = Depends(principal)) -> Response:
+    """Authorises a pull for a caching proxy (nginx `auth_request`): 204 with the caller's view in
+    X-TD-View — role, department and scope, everything a page's content depends on besides cursor
+    and limit — which the proxy puts in its cache key; 401/403 as for any request otherwise."""
+    return Response(status_code=204, headers={"X-TD-View": page_view(who)})
+
+
+def page_view(who: Principal) -> str:
+    return f"{who.role}:{who.department_code or ''}:{who.scope_prefix}"
 
 
 SQLITE_CHUNK_FACTOR = 10  # a database image carries per-table overhead: fewer, larger chunks
 
 
 def _chunk_lines(request: Request, who: Principal, after: tuple[str, str] | None,
-                 chunk_size: int, form: str) -> Iterator[bytes]:
+                 chunk_size: int, form: str, version: int) -> Iterator[bytes]:
     app = request.app
     engine = app.state.engine
     info = {}
     if engine.dialect.name == "postgresql":
         # The cursor first, in a transaction of its own: every number up to it is committed before
-        # the snapshot's transaction starts, so the snapshot holds them all (server.store.numbering).
-        with Session(engine) as first:
-            info[CURSOR_KEY] = current_cursor(first)
+        # the snapshot's transaction starts, so the snapshot holds them all (server.store.numbering);
+        # read from the standby when it has replayed that far (server.replica).
+        replica = app.state.replica_sessions
+        upper, lsn = primary_position(app.state.sessions)
+        info[CURSOR_KEY] = upper
+        if replica is not None and caught_up(replica, lsn, app.state.settings.replica_wait_ms / 1000):
+            engine = replica.kw["bind"]
         engine = engine.execution_options(isolation_level="REPEATABLE READ")
     chunks = {"records": snapshot_chunks, "rows": snapshot_rows, "sqlite": snapshot_images}[form]
     with Session(engine, info=info) as session:
-        for chunk in chunks(session, who, chunk_size, after):
+        for chunk in chunks(session, who, chunk_size, after, version):
             image = chunk.image
             if form != "sqlite":
                 yield json.dumps(chunk.to_json(), ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
@@ -155,7 +189,7 @@ def _gzipped(lines: Iterator[bytes], level: int = 6) -> Iterator[bytes]:
 def snapshot(request: Request, after: str | None = Query(default=None, max_length=80),
              chunk: int | None = Query(default=None, ge=1),
              format: str = Query(default="records", pattern="^(records|rows|sqlite)$"),  # noqa: A002 (the query name)
-             who: Principal = Depends(principal)) -> StreamingResponse:
+             who: Principal = Depends(principal), version: int = Depends(schema_version)) -> StreamingResponse:
     """The in-scope state; `after=entity:record_id` resumes a stream that broke off; `chunk` asks for
     fewer records per line than the server's setting (a slow link loses less when it breaks);
     `format` chooses per-field records or table rows (see the module docstring)."""
@@ -165,7 +199,7 @@ def snapshot(request: Request, after: str | None = Query(default=None, max_lengt
         raise ApiError(422, "invalid_request", detail="after") from None
     size = settings_of(request).snapshot_chunk * (SQLITE_CHUNK_FACTOR if format == "sqlite" else 1)
     media = "application/octet-stream" if format == "sqlite" else "application/x-ndjson"
-    lines = _chunk_lines(request, who, position, min(chunk or 10**9, size), format)
+    lines = _chunk_lines(request, who, position, min(chunk or 10**9, size), format, version)
     if "gzip" in request.headers.get("accept-encoding", "").lower():
         # A client asking for small chunks is on a slow or untried link, where every byte saved
         # counts; one taking the server's full chunks has seen a fast link, where compressing harder

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +25,7 @@ from sqlalchemy import func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from db.base import synced_models
+from db.fields import bad_characters
 from db.ids import new_id
 from server.store.common import _STORE_KEY, _chunks, _fields_of, _is_postgres, _model, _utcnow, init_store
 from server.store.numbering import publish, take_numbers
@@ -47,8 +47,6 @@ from sync.merge import (
     scope_region,
 )
 from sync.wire import Change, WireError, decode_value, parse_change
-
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclasses.dataclass
@@ -249,7 +247,7 @@ class SqlMergeStore:
             entity=change.entity, record_id=change.record_id, op=change.op, fields=decision.written,
             hlc=hlc, region_code=new_region,
             old_region_code=old_region if old_region is not None and old_region != new_region else None,
-            recorded_at=self.now))
+            recorded_at=self.now, echo=_echo(change, decision, state, old_region, new_region)))
         self._reviews += [_review_row(review, change, seq, new_region, self.now) for review in decision.reviews]
         return seq
 
@@ -323,12 +321,12 @@ WITH c AS (
     SELECT array_agg(s.n ORDER BY s.n) AS nums FROM (SELECT nextval('sync_seq') AS n FROM generate_series(1, :n)) s
 ), log AS (
     INSERT INTO sync_change_log (server_seq, change_id, device_id, username, entity, record_id, op, fields, hlc,
-                                 region_code, old_region_code, recorded_at)
+                                 region_code, old_region_code, recorded_at, echo)
     SELECT c.nums[-r.server_seq], r.change_id, r.device_id, r.username, r.entity, r.record_id, r.op, r.fields,
-           r.hlc, r.region_code, r.old_region_code, :now
+           r.hlc, r.region_code, r.old_region_code, :now, r.echo
     FROM c, json_to_recordset(CAST(:log AS json)) AS r(server_seq bigint, change_id text, device_id text,
         username text, entity text, record_id text, op text, fields json, hlc text, region_code text,
-        old_region_code text)
+        old_region_code text, echo boolean)
 ), answers AS (
     INSERT INTO sync_applied_changes (change_id, device_id, device_seq, payload_hash, outcome, server_seq, code,
                                       message, applied_at)
@@ -376,6 +374,18 @@ def _number_and_write(session: Session, count: int, log: list[dict], answers: li
     return list(session.execute(_NUMBER_AND_WRITE, params).scalar_one())
 
 
+def _echo(change: Change, decision: Decision, state: RecordState | None, old_region: str | None,
+          new_region: str) -> bool:
+    """Whether the pushing device holds exactly what the record is after this change
+    (ChangeLogEntry.echo): the change was based on the record's latest version (its `base` reaches
+    the head it was merged onto: the device had everything before it) and took effect as sent —
+    every field written with the value sent, no review, no move. A record whose every change after a
+    pull's cursor is such an echo of the pulling device is not sent back to it."""
+    based_on_head = state is None or min((change.base.get(n, 0) for n in change.fields), default=0) >= state.seq
+    return (based_on_head and decision.written == change.fields and not decision.reviews
+            and (old_region is None or old_region == new_region))
+
+
 def _review_row(review, change: Change, seq: int, region: str, now: dt.datetime) -> dict[str, Any]:
     winner, loser = review.winner, review.loser
     return dict(
@@ -408,7 +418,8 @@ def _touch_counter(session: Session) -> None:
 def _remember_invalid(store: SqlMergeStore, raw: Any, device_id: str, error: WireError) -> ChangeResult:
     """Answer a malformed change; remember it when it is well-formed enough to be retried by id."""
     change_id = raw.get("change_id") if isinstance(raw, dict) else None
-    storable_id = isinstance(change_id, str) and _UUID.fullmatch(change_id) is not None
+    # any id a database column holds: a malformed one still consumes the change's device_seq
+    storable_id = isinstance(change_id, str) and 0 < len(change_id) <= 36 and not bad_characters(change_id)
     result = ChangeResult(change_id if storable_id else "", "rejected", code=error.code, message=error.message,
                           field=error.field, params=error.params)
     seq = raw.get("device_seq") if isinstance(raw, dict) else None

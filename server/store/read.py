@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from db.base import synced_models
@@ -53,8 +53,11 @@ def _evictions(session: Session, scope_prefix: str, cursor: int, upper: int) -> 
     return sorted(out)
 
 
-def pull(session: Session, scope_prefix: str, cursor: int, limit: int = 500) -> Page:
-    """The in-scope records changed after `cursor`, oldest first, at most `limit` of them."""
+def pull(session: Session, scope_prefix: str, cursor: int, limit: int = 500, echo_device: str | None = None) -> Page:
+    """The in-scope records changed after `cursor`, oldest first, at most `limit` of them. With
+    `echo_device`, a record whose every change in the page's range was that device's own, taken
+    exactly as sent (ChangeLogEntry.echo), is not sent back: it is named in `page.echoes` with its
+    seq instead (the device already holds it)."""
     upper = current_cursor(session)
     rows = session.execute(
         select(RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq)
@@ -63,11 +66,52 @@ def pull(session: Session, scope_prefix: str, cursor: int, limit: int = 500) -> 
                RecordVersion.entity.not_in(PUSH_ONLY_ENTITIES))
         .order_by(RecordVersion.server_seq).limit(limit + 1)).all()
     has_more = len(rows) > limit
-    rows = rows[:limit]
-    page_end = rows[-1][2] if has_more else upper
-    records = _load_records(session, [tuple(r) for r in rows])
+    rows = [tuple(r) for r in rows[:limit]]
+    page_end = upper
+    if has_more:  # a full page: it ends on a boundary other devices' pages end on too (cacheable)
+        page_end = full_page_end(cursor, rows[-1][2])
+        rows = [r for r in rows if r[2] <= page_end]
+    # Echoes are left out of the head page only: a full page is the same for every device of a view.
+    echoes = _echoes(session, echo_device, cursor, page_end, rows) if echo_device and rows and not has_more else set()
+    records = _load_records(session, [r for r in rows if r[:2] not in echoes])
     evictions = _evictions(session, scope_prefix, cursor, page_end) if page_end > cursor else []
-    return Page(cursor, max(page_end, cursor), has_more, records, evictions)
+    return Page(cursor, max(page_end, cursor), has_more, records, evictions,
+                [r for r in rows if r[:2] in echoes])
+
+
+PAGE_GRAIN = 64  # full pages end on multiples of this many sequence numbers
+
+
+def full_page_end(cursor: int, last: int) -> int:
+    """Where a full page from `cursor` whose last record has seq `last` ends: the multiple of
+    PAGE_GRAIN in (cursor, last] with the most trailing zero bits (in grains), else `last`. Pages from
+    different cursors so meet on the same boundaries within a few pages, and a page (view, cursor,
+    limit) that is full never needs to change: it can be cached (docs/SERVER.md, nginx)."""
+    low, high = cursor // PAGE_GRAIN + 1, last // PAGE_GRAIN
+    if low > high:
+        return last
+    bit = 1 << (high.bit_length() - 1)
+    while bit:
+        candidate = high - high % bit
+        if candidate >= low:
+            return candidate * PAGE_GRAIN
+        bit >>= 1
+    return last
+
+
+def _echoes(session: Session, device_id: str, cursor: int, page_end: int,
+            rows: list[tuple[str, str, int]]) -> set[tuple[str, str]]:
+    """The page's records changed in (cursor, page_end] only by `device_id`, each change an echo."""
+    foreign = func.sum(case((and_(ChangeLogEntry.device_id == device_id, ChangeLogEntry.echo), 0), else_=1))
+    found: set[tuple[str, str]] = set()
+    ids = sorted({r[1] for r in rows})
+    for start in range(0, len(ids), 500):
+        found.update(tuple(r) for r in session.execute(
+            select(ChangeLogEntry.entity, ChangeLogEntry.record_id)
+            .where(ChangeLogEntry.server_seq > cursor, ChangeLogEntry.server_seq <= page_end,
+                   ChangeLogEntry.record_id.in_(ids[start:start + 500]))
+            .group_by(ChangeLogEntry.entity, ChangeLogEntry.record_id).having(foreign == 0)))
+    return found
 
 
 def snapshot_iter(session: Session, scope_prefix: str, chunk_size: int = 2000,

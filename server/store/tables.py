@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, MetaData, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, MetaData, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from db.base import NAMING
@@ -42,7 +42,9 @@ class SyncCounter(ServerBase):
 
 class ChangeLogEntry(ServerBase):
     """One accepted change as it took effect. `fields` holds only the values written (a field that
-    lost last-writer-wins is absent); `old_region_code` is set when the change moved the record."""
+    lost last-writer-wins is absent); `old_region_code` is set when the change moved the record.
+    `echo`: the change took effect exactly as its device sent it (every field written as sent, no
+    review, no move), so that device already holds the result and its pull need not send it back."""
 
     __tablename__ = "sync_change_log"
 
@@ -58,6 +60,7 @@ class ChangeLogEntry(ServerBase):
     region_code: Mapped[str] = mapped_column(String(15), default="", index=True)
     old_region_code: Mapped[str | None] = mapped_column(String(15), index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    echo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (Index("ix_sync_change_log_record", "entity", "record_id"),)
 

@@ -4,7 +4,9 @@ enrols and syncs until the first sync is complete, retrying a failed cycle after
 desktop's periodic sync would; `edits N` changes one field (the household notes) on N households
 through the app's household service and syncs them up. Each prints one JSON line: wall seconds,
 cycles, failures, records held, and every progress event (so the lab can check progress only ever
-moves forward)."""
+moves forward). `photo` attaches a phone photo of about `--photo-bytes` to a household and syncs until
+its bytes are up, editing one household between cycles: it reports the photo's size, the bytes the
+client sent for it (re-sent ones included) and how many edits reached the server meanwhile."""
 
 from __future__ import annotations
 
@@ -84,15 +86,57 @@ class Driver:
         return count
 
 
+    def upload_photo(self, actor: Actor, photo_bytes: int, deadline: float) -> dict:
+        """Attach a photo, then sync cycle after cycle (one household edit before each) until the
+        photo's bytes are on the server."""
+        import tempfile
+        from pathlib import Path
+
+        from app.attachments.files import prepare
+        from app.attachments.service import AttachmentService
+        from db.client import BlobTransfer
+        from sync.attachments import blob_dir_for
+        from tests.attachment_support import phone_photo
+
+        edge = int(3200 * (photo_bytes / 3_000_000) ** 0.5)
+        photo = phone_photo(Path(tempfile.mkdtemp()) / "IMG_lab.jpg", size=(edge, edge * 3 // 4), grain=2)
+        households = HouseholdService(self.sessions, actor)
+        with self.sessions() as session:
+            ids = list(session.scalars(select(Household.id).where(Household.region_code.startswith(actor.scope))
+                                       .order_by(Household.id).limit(50)))
+        service = AttachmentService(self.sessions, actor, blob_dir_for(self.engine))
+        view = service.keep("household", ids[0], prepare(photo))
+        self.started = time.monotonic()
+        sent = resent = edits = cycles = 0
+        edits_pushed = []
+        while True:
+            households.edit(ids[(edits + 1) % len(ids)], notes=f"上传照片期间第{edits}次修改")
+            edits += 1
+            before = self.pushed
+            cycles += self.sync_until_done(deadline)
+            stats = getattr(self.service, "last_blob_stats", None)
+            if stats is not None:
+                sent += stats.bytes_sent
+                resent += stats.bytes_resent
+            edits_pushed.append([round(time.monotonic() - self.started, 1), self.pushed - before])
+            with self.sessions() as session:
+                state = session.get(BlobTransfer, view.id).state
+            if state == "uploaded" or time.monotonic() > deadline:
+                break
+        return {"photo_bytes": view.size, "photo_sent": sent, "photo_resent_by_hash": resent, "state": state,
+                "edits": edits, "edits_pushed": edits_pushed, "photo_cycles": cycles}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.linklab.client_run")
-    parser.add_argument("command", choices=("first-sync", "edits"))
+    parser.add_argument("command", choices=("first-sync", "edits", "photo"))
     parser.add_argument("--db", required=True)
     parser.add_argument("--url", required=True)
     parser.add_argument("--user", required=True)
     parser.add_argument("--scope", required=True)
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--deadline", type=float, default=900.0)
+    parser.add_argument("--photo-bytes", type=int, default=3_000_000)
     args = parser.parse_args(argv)
     driver = Driver(args.db, args.url)
     deadline = time.monotonic() + args.deadline
@@ -101,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         driver.enrolment.enrol(args.url, args.user, os.environ["TD_LAB_PASSWORD"], device_name="村委会电脑")
         driver.started = time.monotonic()  # the figure is the sync, not the login
         result["cycles"] = driver.sync_until_done(deadline)
+    elif args.command == "photo":
+        actor = Actor(args.user, "village_cadre", args.scope, driver.device_id)
+        result.update(driver.upload_photo(actor, args.photo_bytes, deadline))
     else:
         actor = Actor(args.user, "village_cadre", args.scope, driver.device_id)
         result["edited"] = driver.edit_notes(args.count, actor)

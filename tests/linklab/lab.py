@@ -38,6 +38,11 @@ def drop_profile(cut_after_down: int, cut_seconds: float) -> Profile:
     return replace(WEAK, cut_after_down=cut_after_down, cut_seconds=cut_seconds)
 
 
+def upload_cuts_profile(cuts_after_up: tuple[int, ...], cut_seconds: float) -> Profile:
+    """"weak" with the link cut each time the bytes towards the server pass one of the counts."""
+    return replace(WEAK, cut_after_up=tuple(cuts_after_up), cut_seconds=cut_seconds)
+
+
 @dataclass
 class Transfer:
     """One client command's report (client_run's JSON) and the proxy's byte counts."""
@@ -48,6 +53,7 @@ class Transfer:
     resets: int
     cut_started: float
     cut_ended: float
+    cuts: int = 0
 
     @property
     def seconds(self) -> float:
@@ -109,7 +115,7 @@ class Lab:
             raise RuntimeError(f"nothing listening on {host}:{port}; see {self.workdir / 'server.log'}")
 
     def transfer(self, command: str, profile: Profile, client: str | None = None, count: int = 200,
-                 deadline: float = 900.0) -> Transfer:
+                 deadline: float = 900.0, photo_bytes: int = 3_000_000) -> Transfer:
         """Run `client_run <command>` over the link behind a fresh proxy playing `profile`. A new
         `client` name means a new PC (own database and keyring); the same name reuses one."""
         assert self.pair is not None, "use inside Lab.running()"
@@ -124,14 +130,16 @@ class Lab:
             "--upstream", f"127.0.0.1:{SERVER_PORT}", "--stats", str(stats), "--ready", str(ready),
             "--delay", str(profile.delay), "--stall-every", str(profile.stall_every),
             "--stall-for", str(profile.stall_for), "--cut-after-down", str(profile.cut_after_down),
-            "--cut-seconds", str(profile.cut_seconds), "--seed", str(profile.seed)], cwd=ROOT, env=self.env)
+            "--cut-seconds", str(profile.cut_seconds), "--seed", str(profile.seed),
+            "--cut-after-up", ",".join(str(n) for n in profile.cut_after_up)], cwd=ROOT, env=self.env)
         try:
             self._wait_for_file(ready, proxy)
             env = {**self.env, "TD_TEST_KEYRING_FILE": str(self.workdir / f"keyring-{client}.json")}
             done = self.pair.run(self.pair.client_ns, [
                 sys.executable, "-m", "tests.linklab.client_run", command, "--db",
                 str(self.workdir / f"{client}.db"), "--url", f"http://{SERVER_ADDRESS}:{PROXY_PORT}",
-                "--user", CADRE, "--scope", self.scope, "--count", str(count), "--deadline", str(deadline)],
+                "--user", CADRE, "--scope", self.scope, "--count", str(count), "--deadline", str(deadline),
+                "--photo-bytes", str(photo_bytes)],
                 timeout=deadline + 120, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 text=True)
         finally:
@@ -141,7 +149,7 @@ class Lab:
         counts = json.loads(stats.read_text())
         report = json.loads(done.stdout.strip().splitlines()[-1])
         return Transfer(report, counts["up"], counts["down"], counts["resets"], counts["cut_started"],
-                        counts["cut_ended"])
+                        counts["cut_ended"], counts.get("cuts", 0))
 
     @staticmethod
     def _wait_for_file(path: Path, process: subprocess.Popen, timeout: float = 30.0) -> None:
@@ -169,4 +177,4 @@ with session_factory(engine)() as s:
     print(village)
 """
 
-__all__ = ["CLIENT_ADDRESS", "Lab", "Transfer", "WEAK", "drop_profile"]
+__all__ = ["CLIENT_ADDRESS", "Lab", "Transfer", "WEAK", "drop_profile", "upload_cuts_profile"]

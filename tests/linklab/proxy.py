@@ -37,6 +37,7 @@ class Profile:
     cut_after_down: int = 0  # bytes towards the client before the cut (0: no cut)
     cut_seconds: float = 0.0
     seed: int = 10
+    cut_after_up: tuple[int, ...] = ()  # cut again each time the bytes towards the server pass one of these
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Stats:
     resets: int = 0
     cut_started: float = 0.0  # monotonic seconds since the proxy started, 0 when no cut happened
     cut_ended: float = 0.0
+    cuts: int = 0  # cuts made (the times above are the last one's)
 
 
 class LinkProxy:
@@ -61,6 +63,7 @@ class LinkProxy:
         self._open = asyncio.Event()  # set while the link carries traffic
         self._open.set()
         self._cut_done = profile.cut_after_down <= 0
+        self._up_cuts = sorted(profile.cut_after_up)
         self._in_cut: set[asyncio.StreamWriter] = set()
         self._writers: set[asyncio.StreamWriter] = set()
         self._rng = random.Random(profile.seed)
@@ -84,6 +87,8 @@ class LinkProxy:
         return self.stats.cut_started > 0 and self.stats.cut_ended == 0
 
     async def _cut(self) -> None:
+        self.stats.cuts += 1
+        self.stats.cut_ended = 0.0
         self.stats.cut_started = time.monotonic() - self.started
         self._open.clear()
         self._in_cut = set(self._writers)
@@ -103,6 +108,12 @@ class LinkProxy:
         self.stats.down += size
         if not self._cut_done and self.stats.down >= self.profile.cut_after_down:
             self._cut_done = True
+            asyncio.get_running_loop().create_task(self._cut())
+
+    def _count_up(self, size: int) -> None:
+        self.stats.up += size
+        if self._up_cuts and self.stats.up >= self._up_cuts[0] and not self._cut_active():
+            self._up_cuts.pop(0)
             asyncio.get_running_loop().create_task(self._cut())
 
     # --- forwarding ------------------------------------------------------------------------------------
@@ -159,7 +170,7 @@ class LinkProxy:
                     return
                 writer.write(piece)
                 if up:
-                    self.stats.up += len(piece)
+                    self._count_up(len(piece))
                 else:
                     self._count_down(len(piece))
                 await writer.drain()
@@ -214,9 +225,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=0.0)
     parser.add_argument("--cut-after-down", type=int, default=0)
     parser.add_argument("--seed", type=int, default=10)
+    parser.add_argument("--cut-after-up", default="", help="byte counts towards the server, comma separated")
     args = parser.parse_args(argv)
+    ups = tuple(int(x) for x in args.cut_after_up.split(",") if x)
     profile = Profile(args.delay, args.stall_every, args.stall_for, args.cut_after_down, args.cut_seconds,
-                      args.seed)
+                      args.seed, ups)
     asyncio.run(serve(args.listen, LinkProxy(profile, args.upstream, args.stats), args.ready))
     return 0
 

@@ -15,14 +15,15 @@ from sqlalchemy import select
 
 from db.base import synced_models
 from db.client import OutboxChange
-from db.models import CaseLogEntry, TaskFeedback, Visit
+from db.models import CaseLogEntry, PrintSnapshot, TaskFeedback, Visit
 from server.store import region_in_scope
 from server.store.tables import AppliedChange, ChangeLogEntry, RecordVersion, ReviewItem
 from sync.merge import scope_region
 from sync.wire import PUSH_ONLY_ENTITIES, record_fields
 from tests.sim import conftest as sim_conftest
 
-LOG_MODELS = {"visit": Visit, "case_log": CaseLogEntry, "task_feedback": TaskFeedback}
+LOG_MODELS = {"visit": Visit, "case_log": CaseLogEntry, "task_feedback": TaskFeedback,
+              "print_snapshot": PrintSnapshot}
 
 
 def check_everything(sim) -> None:

@@ -8,7 +8,8 @@ server restarts, and one client's clock may run days ahead.
 Actions: household edits, deletes and restores, tag changes, visit and case-log appends, case status
 moves (forward and explicit returns), new persons drawn from a small pool of ID numbers, households
 moved between villages; tasks with targets, links, feedback and target moves, case parties and
-whistles, local code entries (tests/sim/work_actions.py); syncs with faults, kills and restarts,
+whistles, attachments and print snapshots, local code entries (tests/sim/work_actions.py; each
+example is seeded with one of each work record); syncs with faults, kills and restarts,
 recovery from a snapshot that may break off and resume. Every synced entity is produced: a test
 after the run checks the tally. The checks at quiescence are in tests/sim/checks.py.
 """
@@ -111,6 +112,7 @@ class SyncSimulation(WorkActions, RuleBasedStateMachine):
             self.create_household(0, village)
             self.add_person(0, len(self.households) - 1, len(self.households) % len(ID_POOL))
             self.create_case(0, village)
+        self._seed_work()
         self.sync_everyone()
 
     def _open_client(self, index: int, scope: str, offset: int, device_id: str | None = None) -> SimClient:

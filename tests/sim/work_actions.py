@@ -1,7 +1,8 @@
 """The simulation's actions on the work records and the code tables: tasks with their village
 targets, households linked to a target and marked handled, target feedback (append-only), target
-status moves (forward and 退回), case parties and whistles (吹哨报到), and a township's local code
-entries. Each is written the way the client writes it (through the ORM with capture on), and some
+status moves (forward and 退回), case parties and whistles (吹哨报到), attachments (a file's
+metadata on a case or household, captions edited concurrently), print snapshots (append-only) and a
+township's local code entries. Each is written the way the client writes it (through the ORM with capture on), and some
 are edited by several clients before they sync, so these entities meet conflicts, rejections
 (a village client editing the township's task or code entry), evictions and snapshots like the
 register does. A mixin of `SyncSimulation` (tests/sim/test_sync_sim.py)."""
@@ -15,11 +16,13 @@ from hypothesis.stateful import precondition, rule
 from sqlalchemy import select
 
 from db.models import (
+    Attachment,
     Case,
     CaseParty,
     CaseWhistle,
     CodeEntry,
     Household,
+    PrintSnapshot,
     Task,
     TaskFeedback,
     TaskLink,
@@ -44,6 +47,23 @@ class WorkActions:
             ids = [r.id for r in rows
                    if scope_region(model.__sync_entity__, record_fields(r)).startswith(client.scope)]
         return ids[which % len(ids)] if ids else None
+
+    def _seed_work(self) -> None:
+        """By the township client (index 0), before the first sync: a task for two villages, each
+        target linked to a household of its village, a photo on a case and a printed household
+        card, so every example starts with work records to fight over."""
+        township = self.clients[0]
+        self.create_task(0, set(VILLAGES[:2]))
+        n = self._next()
+        with township.device.factory.begin() as session:
+            for target in session.scalars(select(TaskTarget).order_by(TaskTarget.id)):
+                home = session.scalar(select(Household.id).where(Household.region_code == target.region_code)
+                                      .order_by(Household.id).limit(1))
+                if home is not None:
+                    session.add(TaskLink(target_id=target.id, household_id=home, region_code=target.region_code))
+            case_id = session.scalar(select(Case.id).order_by(Case.id).limit(1))
+            self._attach(session, Case, case_id, n, 0)
+        self.print_form(0, 0)
 
     # -- tasks ------------------------------------------------------------------------------------
     @rule(pick=st.integers(0, 99), villages=st.sets(st.sampled_from(VILLAGES[:2]), min_size=1))
@@ -158,6 +178,56 @@ class WorkActions:
                     record.evaluation = str(1 + n % 4)
                 else:
                     record.phone = f"139{n:08d}"
+
+    # -- attachments and print snapshots ------------------------------------------------------
+    @rule(pick=st.integers(0, 99), which=st.integers(0, 999), on_case=st.booleans())
+    def attach_file(self, pick, which, on_case):
+        """A photo's metadata attached to a case or a household (the bytes move apart from sync)."""
+        client = self._client(pick)
+        owner_model = Case if on_case else Household
+        owner_id = self._held(client, owner_model, which)
+        n = self._next()
+        if owner_id is not None:
+            with client.device.factory.begin() as session:
+                self._attach(session, owner_model, owner_id, n, client.index)
+
+    @staticmethod
+    def _attach(session, owner_model: type, owner_id: str, n: int, index: int) -> None:
+        owner = session.get(owner_model, owner_id)
+        session.add(Attachment(owner_entity=owner_model.__sync_entity__, owner_id=owner_id,
+                               region_code=owner.region_code, sha256=f"{n:064x}", size=1000 + n,
+                               mime="image/jpeg", filename=f"现场{n}.jpg", added_by=f"user{index}",
+                               added_at=dt.datetime(2026, 3, 4) + dt.timedelta(minutes=n)))
+
+    @rule(picks=st.lists(st.integers(0, 99), min_size=1, max_size=3), which=st.integers(0, 999))
+    def caption_attachment(self, picks, which):
+        """Several clients caption one attachment before they sync."""
+        attachment_id = self._held(self._client(picks[0]), Attachment, which)
+        if attachment_id is None:
+            return
+        for pick in picks:
+            client = self._client(pick)
+            n = self._next()
+            with client.device.factory.begin() as session:
+                attachment = session.get(Attachment, attachment_id)
+                if attachment is not None:
+                    attachment.caption = f"说明{client.index}-{n}"
+
+    @rule(pick=st.integers(0, 99), which=st.integers(0, 999))
+    def print_form(self, pick, which):
+        """A household card printed: what it showed is kept (append-only)."""
+        client = self._client(pick)
+        hid = self._held(client, Household, which)
+        n = self._next()
+        if hid is None:
+            return
+        with client.device.factory.begin() as session:
+            home = session.get(Household, hid)
+            snapshot = PrintSnapshot(entity="household", record_id=hid, region_code=home.region_code,
+                                     printed_at=dt.datetime(2026, 3, 5) + dt.timedelta(minutes=n),
+                                     printed_by=f"user{client.index}", fields={"住址": home.address})
+            session.add(snapshot)
+        self.log_entries[snapshot.id] = "print_snapshot"
 
     # -- code entries -------------------------------------------------------------------------
     @rule(picks=st.lists(st.integers(0, 99), min_size=1, max_size=3), which=st.integers(0, 999),

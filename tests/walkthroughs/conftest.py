@@ -185,6 +185,13 @@ class Desktop:
             model.fetchMore()
         return sorted(model.row_at(i).household_no for i in range(model.rowCount()))
 
+    def household_cell(self, household_no: str) -> str:
+        """What the household list shows in the number column for one household (with its badge)."""
+        self.households_listed()
+        model = self.page("register").households
+        row = next(i for i in range(model.rowCount()) if model.row_at(i).household_no == household_no)
+        return model.index(row, 0).data()
+
     def close(self) -> None:
         for translator in self._translators:
             QCoreApplication.removeTranslator(translator)

@@ -48,6 +48,9 @@ def test_grid_worker_daily_round(desktop, township):
         panel.phone.setText("13912345678")
         register.save()
         pc.wait_pending("待上传 1 条")
+        number = panel.detail.household.household_no
+        assert pc.household_cell(number) == f"{number} · 待上传"
+        register.open_record("household", person.household_id)
 
     with pc.step("添加新生儿"):
         before = len(panel.members.members)
@@ -69,6 +72,8 @@ def test_grid_worker_daily_round(desktop, township):
         pc.sync()
         assert pc.status()["pending"] == "待上传 0 条" and pc.status()["rejected"] == "被退回 0 条"
         assert pc.status()["connection"].startswith("● 已同步")
+        assert pc.household_cell(number) == number  # the badge is gone once the server has it
+        register.open_record("household", person.household_id)
         with township.server.session() as s:
             assert s.get(Household, person.household_id).phone == "13912345678"
 

@@ -10,7 +10,9 @@ A 12345 hotline case from intake to archive: the hotline platform posts it throu
 the clerk finds it by its ticket number, accepts it with the 意见 typed inline (Ctrl+Enter runs the
 highlighted next step), dispatches it to a named grid and person, summons 应急管理 (吹哨) and records
 its arrival and evaluation; the village cadre signs, handles and reports back; the clerk approves,
-records the revisit and archives; the hotline's own status query then reads 归档."""
+records the revisit and archives; the hotline's own status query then reads 归档. The resident is
+not satisfied: the hotline reopens it through the channel API and the clerk finds it back at 受理
+with every earlier log entry kept."""
 
 from __future__ import annotations
 
@@ -231,3 +233,19 @@ def test_a_hotline_case_goes_from_intake_through_dispatch_and_whistle_to_archive
 
     state = requests.get(server.api + f"/intake/cases/{ticket}", headers={"X-Api-Key": key}).json()
     assert state["status"] == 90 and state["satisfaction"] == "1"
+
+    with staff.step("居民通过热线要求重新办理：事件回到受理，办理记录保留"):
+        again = requests.post(server.api + f"/intake/cases/{ticket}/reopen", headers={"X-Api-Key": key},
+                              json={"reason": "商户又把货物堆回通道"})
+        assert again.status_code == 200 and again.json()["status"] == 20, again.text
+        before = len(log)
+        staff.sync()
+        page.detail.open(case.id)
+        reopened = page.detail.detail
+        assert reopened.case.status == 20 and reopened.case.closed_at is None
+        actions = [page.detail.log.item(r, 2).text() for r in range(page.detail.log.rowCount())]
+        assert len(actions) == before + 1 and actions[-1] == "重新办理" and "归档" in actions
+        assert page.detail.bar.default == "dispatch"  # the clerk dispatches it again
+    refused = requests.post(server.api + f"/intake/cases/{ticket}/reopen", headers={"X-Api-Key": key},
+                            json={"reason": "再次"})
+    assert refused.status_code == 409  # not closed: nothing to reopen

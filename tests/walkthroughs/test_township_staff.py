@@ -87,6 +87,24 @@ def test_township_staff_daily_round(desktop, township):
         with township.server.session() as s:
             assert s.get(Household, person.household_id).address == item.loser_value
 
+    with pc.step("记录历史：从服务器获取并打印"):
+        register = pc.page("register")
+        register.open_record("household", person.household_id)
+        history = register.panel.history
+        register.panel.tabs.setCurrentWidget(history)
+        assert history.fetch_button.isEnabled()
+        history.fetch()
+        address = [r for r in history.rows if r.field == "address" and r.source == "server"]
+        assert {r.username for r in address} >= {worker.username, pc.username}, address
+        assert {r.new for r in address} >= {"福山地村1组门牌改为8号", "福山地村1组门牌改为9号"}
+        assert any(r.origin == "conflict" for r in address)
+        assert all("*" in r.new for r in history.rows if r.field == "phone" and r.new)
+        pdf = pc.shots.parent / "history.pdf"
+        pc.dialogs.texts.append("核对地址变更")
+        pc.dialogs.paths.append(str(pdf))
+        history.print_history()
+        assert pdf.read_bytes().startswith(b"%PDF")
+
     with pc.step("打印户情登记表"):
         register = pc.page("register")
         register.open_record("household", person.household_id)

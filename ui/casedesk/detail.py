@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from app.client.case_desk import EVALUATION_OPTIONS, SATISFACTION_OPTIONS
 from app.errors import ValidationError
 from app.rules import case_workflow as wf
+from ui.attachments import AttachmentStrip
 from ui.casedesk.action_bar import CaseActionBar
 from ui.casedesk.dispatch import ask_dispatch
 from ui.casedesk.labels import action_text, status_text
@@ -91,6 +92,12 @@ class CaseDetailPanel(QWidget):
         self.tabs.addTab(self._build_whistles(), self.tr("吹哨报到"))
         self.parties = _table([self.tr("姓名"), self.tr("身份"), self.tr("电话")])
         self.tabs.addTab(self.parties, self.tr("当事人"))
+        context = getattr(desk, "context", None)
+        self.attachments = None
+        if context is not None:  # 附件: photos and signed scans of the case (ui/attachments.py)
+            self.attachments = AttachmentStrip(lambda: context.attachments, runner, dialogs, on_error,
+                                               scans=lambda: context.scans)
+            self.tabs.addTab(self.attachments, self.tr("附件"))
         stack_detail(self, self.title, self.print_button, self.meta, self.actions_row, self.tabs)
         self.setEnabled(False)
 
@@ -154,6 +161,8 @@ class CaseDetailPanel(QWidget):
         self.title.setText(f"{case.title}　（{status_text(case.status)}）")
         self.repeats = list(detail.repeats)
         self.meta.setText(self._meta_html(case))
+        if self.attachments is not None:
+            self.attachments.set_owner("case", case.id)
         self._show_actions(case)
         departments = dict(self._departments)
         _fill(self.log, [[f"{e.at:%m-%d %H:%M}", e.actor, action_text(e.action),

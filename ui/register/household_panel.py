@@ -18,10 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.client.history import HistoryDesk
 from app.client.register import check_household_field, check_person_field
 from app.errors import ValidationError
 from app.rules.masking import mask_phone
 from app.services.context import beijing_now
+from ui.attachments import AttachmentStrip
+from ui.register.history_tab import HistoryTab
 from ui.register.lists import Labels
 from ui.register.members import MembersTab, TagsTab, VisitsTab
 
@@ -32,9 +35,10 @@ class HouseholdPanel(QWidget):
     changed = Signal()  # a household or member was saved: lists should reload
 
     def __init__(self, context, runner, dialogs, forms, on_error, language: str = "zh_CN",
-                 printer=None, parent: QWidget | None = None) -> None:
+                 printer=None, parent: QWidget | None = None, history=None) -> None:
         super().__init__(parent)
         self.context = context
+        self.history_desk = history if history is not None else HistoryDesk(context)
         self.runner = runner
         self.dialogs = dialogs
         self.forms = forms
@@ -51,10 +55,15 @@ class HouseholdPanel(QWidget):
         self.members = MembersTab(self)
         self.tags = TagsTab(self)
         self.visits = VisitsTab(self)
+        self.history = HistoryTab(self)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.members, self.tr("成员"))
         self.tabs.addTab(self.tags, self.tr("标签"))
         self.tabs.addTab(self.visits, self.tr("走访"))
+        self.attachments = AttachmentStrip(lambda: context.attachments, runner, dialogs, on_error,
+                                           scans=lambda: context.scans)
+        self.tabs.addTab(self.attachments, self.tr("附件"))
+        self.tabs.addTab(self.history, self.tr("历史"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 0, 0, 0)
         layout.addWidget(self.title)
@@ -156,6 +165,8 @@ class HouseholdPanel(QWidget):
         self.members.show_members(detail.members, self.labels, focus_person)
         self.tags.show_tags(detail.tags)
         self.visits.show_visits(detail.visits, self.labels)
+        self.attachments.set_owner("household", h.id)
+        self.history.show_for(h.id)
 
     def new_household(self, village: str = "") -> None:
         self.detail = None
@@ -172,6 +183,7 @@ class HouseholdPanel(QWidget):
         self.members.show_members((), self.labels)
         self.tags.show_tags(())
         self.visits.show_visits((), self.labels)
+        self.history.show_for(None)
         self.household_no.setFocus()
 
     def reload(self) -> None:

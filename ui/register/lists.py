@@ -54,9 +54,22 @@ class Labels:
 PERSON_HIDDEN = ("phone", "status")
 
 
+def badge(row) -> str:
+    """The sync badge after a name: 待上传 / 被退回 (the row's local change not yet accepted)."""
+    if row.sync_state == "rejected":
+        return " · " + translate("RegisterLists", "被退回")
+    if row.sync_state == "pending":
+        return " · " + translate("RegisterLists", "待上传")
+    return ""
+
+
+def _badge_colour(row) -> str | None:
+    return {"rejected": "#c62828", "pending": "#1f6fb2"}.get(row.sync_state)
+
+
 def person_columns(labels: Labels) -> list[Column]:
     return [
-        Column(translate("RegisterLists", "姓名"), lambda p: p.name),
+        Column(translate("RegisterLists", "姓名"), lambda p: p.name + badge(p), color=_badge_colour),
         Column(translate("RegisterLists", "性别"), lambda p: labels.code("gender", p.gender)),
         Column(translate("RegisterLists", "出生日期"), lambda p: p.birth_date.isoformat() if p.birth_date else ""),
         Column(translate("RegisterLists", "与户主关系"), lambda p: labels.code("relation_to_head", p.relation_to_head)),
@@ -75,7 +88,7 @@ PERSON_KEYS = ("name", "gender", "birth_date", "relation", "place", "household_n
 
 def household_columns(labels: Labels) -> list[Column]:
     return [
-        Column(translate("RegisterLists", "户编号"), lambda h: h.household_no),
+        Column(translate("RegisterLists", "户编号"), lambda h: h.household_no + badge(h), color=_badge_colour),
         Column(translate("RegisterLists", "户主"), lambda h: h.head_name),
         Column(translate("RegisterLists", "人数"), lambda h: str(h.member_count), align_right=True),
         Column(translate("RegisterLists", "村/网格"), lambda h: labels.place(h.region_code, h.grid_code)),

@@ -260,7 +260,8 @@ class RegisterPage(QWidget):
             view.resizeColumnsToContents()
             header = view.horizontalHeader()
             for column in range(header.count()):
-                header.resizeSection(column, min(header.sectionSize(column), 120 if column == 3 else 140))
+                limit = 230 if column == 0 else 120 if column == 3 else 140  # a name or number keeps its badge
+                header.resizeSection(column, min(header.sectionSize(column), limit))
 
     def _show_count(self, *_args) -> None:
         model = self.persons if self.tabs.currentWidget() is self.person_view else self.households

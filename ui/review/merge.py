@@ -17,9 +17,12 @@ from PySide6.QtWidgets import (
 
 
 class MergeDialog(QDialog):
-    def __init__(self, first, second, labels=None, parent: QWidget | None = None) -> None:
+    def __init__(self, first, second, labels=None, parent: QWidget | None = None, reasons: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("合并重复人员"))
+        self.reasons = QLabel(self.tr("疑似重复的理由：%1").replace("%1", reasons) if reasons else "")
+        self.reasons.setWordWrap(True)
+        self.reasons.setVisible(bool(reasons))
         self.setMinimumWidth(560)
         self.sides = (first, second)
         grid = QGridLayout()
@@ -41,6 +44,7 @@ class MergeDialog(QDialog):
         self.choices.idToggled.connect(lambda _id, on: on and self._show_moves())
         self.choices.button(0).setChecked(True)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.reasons)
         layout.addLayout(grid)
         layout.addWidget(self.moves)
         layout.addWidget(self.buttons)
@@ -72,9 +76,9 @@ class MergeDialog(QDialog):
         self.moves.setText(text)
 
 
-def ask_survivor(parent: QWidget, first, second, labels=None) -> str | None:
+def ask_survivor(parent: QWidget, first, second, labels=None, reasons: str = "") -> str | None:
     """Open the merge view; the id of the person to keep, or None when cancelled."""
-    dialog = MergeDialog(first, second, labels, parent)
+    dialog = MergeDialog(first, second, labels, parent, reasons)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return dialog.survivor().person.id

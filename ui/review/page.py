@@ -113,13 +113,19 @@ class RejectedTab(QWidget):
 
 class ReviewPage(QWidget):
     def __init__(self, outbox, conflicts, runner, dialogs, on_error, on_changed, open_record=None,
-                 parent: QWidget | None = None, exporter=None) -> None:
+                 parent: QWidget | None = None, exporter=None, duplicates=None) -> None:
         super().__init__(parent)
         self.rejected = RejectedTab(outbox, runner, dialogs, on_error, on_changed, open_record)
         self.conflicts = ConflictsTab(conflicts, runner, dialogs, on_error)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.conflicts, self.tr("冲突与重复"))
         self.tabs.addTab(self.rejected, self.tr("被退回的修改"))
+        self.duplicates = None
+        if duplicates is not None:  # 疑似重复人员: the on-demand scan (ui/review/duplicates.py)
+            from ui.review.duplicates import DuplicatesTab
+
+            self.duplicates = DuplicatesTab(duplicates, runner, dialogs, on_error)
+            self.tabs.addTab(self.duplicates, self.tr("疑似重复人员"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addWidget(self.tabs)

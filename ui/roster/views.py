@@ -24,15 +24,16 @@ class MappingTable(QTableWidget):
     """表头 | 导入为: one row per column of the file."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__(0, 2, parent)
+        super().__init__(0, 3, parent)
         self.setObjectName("mapping_table")
-        self.setHorizontalHeaderLabels([self.tr("文件中的列"), self.tr("导入为")])
+        self.setHorizontalHeaderLabels([self.tr("文件中的列"), self.tr("导入为"), self.tr("示例")])
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.verticalHeader().setVisible(False)
         self._indexes: list[int] = []
 
-    def show_source(self, columns, fields, mapping: dict[int, str]) -> None:
-        """`columns`: the layout's SourceColumns; `fields`: (field, header) choices."""
+    def show_source(self, columns, fields, mapping: dict[int, str], samples: dict[int, str] | None = None) -> None:
+        """`columns`: the layout's SourceColumns; `fields`: (field, header) choices; `samples`: the
+        first values of each column (masked)."""
         self.setRowCount(0)
         self._indexes = []
         for column in columns:
@@ -47,6 +48,7 @@ class MappingTable(QTableWidget):
                 choice.addItem(header, name)
             choice.setCurrentIndex(max(0, choice.findData(mapping.get(column.index, ""))))
             self.setCellWidget(row, 1, choice)
+            self.setItem(row, 2, _item((samples or {}).get(column.index, "")))
             self._indexes.append(column.index)
 
     def choose(self, label: str, field: str) -> None:

@@ -98,6 +98,8 @@ class RosterImportWizard(QDialog):
         self.file_label.setWordWrap(True)
         self.choose_button = QPushButton(self.tr("选择文件…"))
         self.choose_button.clicked.connect(self.choose_file)
+        self.template_button = QPushButton(self.tr("下载空白模板…"))
+        self.template_button.clicked.connect(self.save_template)
         self.sheet_box = QComboBox()
         self.sheet_box.setVisible(False)
         self.sheet_box.activated.connect(lambda _i: self.load(self.path, self.sheet_box.currentText()))
@@ -106,6 +108,7 @@ class RosterImportWizard(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.choose_button)
         row.addWidget(self.sheet_box)
+        row.addWidget(self.template_button)
         row.addStretch(1)
         layout.addLayout(row)
         layout.addStretch(1)
@@ -204,6 +207,14 @@ class RosterImportWizard(QDialog):
         if path:
             self.load(Path(path))
 
+    def save_template(self) -> None:
+        """The blank roster with drop-down code lists, for a village starting a new one."""
+        title = self.tr("下载空白模板")
+        output = self._dialogs.save_path(self, title, str(self._documents_dir / "户籍花名册模板.xlsx"), "Excel (*.xlsx)")
+        if output:
+            self._start(lambda _p: self._service.write_roster_template(Path(output)),
+                        lambda path: self._dialogs.info(self, title, self.tr("模板已保存到 %1。").replace("%1", str(path))))
+
     def load(self, path: Path, sheet: str | None = None) -> None:
         self.path, self.source = Path(path), None
         self.file_label.setText(self.tr("正在读取 %1 …").replace("%1", self.path.name))
@@ -223,7 +234,7 @@ class RosterImportWizard(QDialog):
         self.sheet_box.addItems(list(layout.sheet_names))
         self.sheet_box.setCurrentText(layout.sheet)
         self.sheet_box.setVisible(len(layout.sheet_names) > 1)
-        self.mapping_table.show_source(layout.columns, source.fields, source.mapping)
+        self.mapping_table.show_source(layout.columns, source.fields, source.mapping, source.samples)
         note = self.tr("已按上次确认的对应关系填好。") if source.remembered else \
             self.tr("已按列名自动对应，请核对；不导入的列选“（不导入）”。")
         if source.check.unmapped:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.rules import task_rules as tr
 from app.rules.regions import VILLAGE, region_level
+from ui.attachments import AttachmentStrip
 from ui.detail_layout import stack_detail
 from ui.oneform.answers import AnswersPanel
 from ui.oneform.panel import OneFormPanel
@@ -66,6 +67,12 @@ class TaskDetailPanel(QWidget):
         self.tabs.addTab(self.description, self.tr("任务说明"))
         self.answers = AnswersPanel(desk, runner, on_error)
         self.tabs.addTab(self.answers, self.tr("收到的数据"))  # a department's view of 一表通 answers
+        context = getattr(desk, "context", None)
+        self.attachments = None
+        if context is not None:  # 附件: the village's feedback photos and the signed task sheet
+            self.attachments = AttachmentStrip(lambda: context.attachments, runner, dialogs, on_error,
+                                               scans=lambda: context.scans)
+            self.tabs.addTab(self.attachments, self.tr("反馈附件"))
         stack_detail(self, self.title, self.print_button, self.meta, self.actions_row, self.tabs)
         self.setEnabled(False)
 
@@ -133,6 +140,8 @@ class TaskDetailPanel(QWidget):
         self.card = card
         view = card.detail.target
         self.setEnabled(True)
+        if self.attachments is not None:
+            self.attachments.set_owner("task_target", view.id)
         self.title.setText(f"{view.task_no}　{view.title}")
         self.meta.setText(self._meta_html(card))
         self.description.setPlainText(card.detail.description)

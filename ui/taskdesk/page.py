@@ -171,7 +171,8 @@ class TaskDeskPage(QWidget):
             return
         self.counts = counts
         for index, group in enumerate(GROUPS):
-            self.group_tabs.setTabText(index, f"{group_text(group)}（{counts.get(group, 0)}）")
+            more = "+" if group == "done" and counts.get("capped") else ""  # a search counts at most 1000 finished
+            self.group_tabs.setTabText(index, f"{group_text(group)}（{counts.get(group, 0)}{more}）")
         if self._first_load and self._pending_select is None:
             self._first_load = False
             if not counts.get(self.group):  # open on the first group with work in it

@@ -1,0 +1,118 @@
+"""记录历史 for the desktop: a household's (with its members') or any record's history, line by line
+— field, old → new, who, which device, when, and whether it came from a merge or left a conflict
+for review. Offline it shows what this PC holds (its own changes, recorded by capture, and what it
+fetched before); `fetch` asks the city server for the full change log and keeps it locally.
+ID numbers and phones are masked here like everywhere else (revealing stays a separate, audited
+act); the printed history is masked the same way."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from app.rules.masking import mask_id, mask_phone
+from db.client import HistoryLine
+from db.models import Person
+
+if TYPE_CHECKING:
+    from app.client.context import ClientContext
+
+MASKED = {"id_number": mask_id, "phone": mask_phone, "reporter_phone": mask_phone}
+NOT_SHOWN = frozenset({"deletion_gen", "search_initials", "search_id_rev", "search_phone_rev"})
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: dt.datetime
+    entity: str
+    record_id: str
+    subject: str  # whose record: the household number or the person's name
+    field: str  # "" = the record was created
+    old: str
+    new: str
+    username: str
+    device_id: str
+    origin: str  # edit | merge | conflict
+    source: str  # local | server
+
+
+def _shown(field: str, value: Any) -> str:
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+    return MASKED[field](text) if field in MASKED else text
+
+
+def _records(session: Session, entity: str, record_id: str) -> dict[tuple[str, str], str]:
+    """The records whose history the view shows: a household with its members (by name)."""
+    if entity != "household":
+        name = session.scalar(select(Person.name).where(Person.id == record_id)) if entity == "person" else None
+        return {(entity, record_id): name or ""}
+    records = {("household", record_id): ""}
+    for pid, name in session.execute(select(Person.id, Person.name).where(Person.household_id == record_id)):
+        records[("person", pid)] = name
+    return records
+
+
+def history_rows(session: Session, entity: str, record_id: str) -> list[HistoryRow]:
+    records = _records(session, entity, record_id)
+    ids = sorted({rid for _e, rid in records})
+    lines = session.scalars(select(HistoryLine).where(HistoryLine.record_id.in_(ids))
+                            .order_by(HistoryLine.at.desc(), HistoryLine.change_id, HistoryLine.field)).all()
+    return [HistoryRow(line.at, line.entity, line.record_id, records.get((line.entity, line.record_id), ""),
+                       line.field, _shown(line.field, line.old), _shown(line.field, line.new), line.username,
+                       line.device_id, line.origin, line.source)
+            for line in lines if (line.entity, line.record_id) in records and line.field not in NOT_SHOWN]
+
+
+def store_server_history(session: Session, entity: str, record_id: str, entries: list[dict]) -> int:
+    """Keep the server's lines of one record; they replace local lines of the same changes."""
+    change_ids = [e["change_id"] for e in entries]
+    for start in range(0, len(change_ids), 500):
+        session.execute(delete(HistoryLine).where(HistoryLine.change_id.in_(change_ids[start:start + 500])))
+    rows = []
+    for entry in entries:
+        at = dt.datetime.fromisoformat(str(entry["at"]).replace("Z", "+00:00")).replace(tzinfo=None)
+        base = {"change_id": entry["change_id"], "entity": entity, "record_id": record_id,
+                "username": entry.get("username") or "", "device_id": entry.get("device_id") or "", "at": at,
+                "origin": entry.get("origin") or "edit", "source": "server", "server_seq": entry.get("server_seq")}
+        changes = entry.get("changes") or []
+        rows += [{**base, "field": c["field"], "old": c.get("old"), "new": c.get("new")} for c in changes] \
+            or [{**base, "field": "", "old": None, "new": None}]
+    if rows:
+        session.execute(insert(HistoryLine), rows)
+    return len(rows)
+
+
+class HistoryDesk:
+    """Record history for the window; `transport` returns the enrolled server's transport (None:
+    not enrolled, so only the local lines)."""
+
+    def __init__(self, context: ClientContext, transport=None) -> None:
+        self._context = context
+        self._transport = transport
+
+    @property
+    def can_fetch(self) -> bool:
+        return self._transport is not None
+
+    def rows(self, entity: str, record_id: str) -> list[HistoryRow]:
+        return self._context.read(lambda s: history_rows(s, entity, record_id))
+
+    def fetch(self, entity: str, record_id: str) -> list[HistoryRow]:
+        """The full history from the server (for a household: its members' too), kept locally."""
+        records = list(self._context.read(lambda s: _records(s, entity, record_id)))
+        answers = {}
+        for e, rid in records:
+            try:
+                answers[(e, rid)] = self._transport().request("GET", f"/history/{e}/{rid}")
+            except Exception as error:  # a member added here and not yet synced is unknown there
+                if getattr(error, "code", None) != "not_found":
+                    raise
+        self._context.write(lambda s: [store_server_history(s, e, rid, entries or [])
+                                       for (e, rid), entries in answers.items()])
+        return self.rows(entity, record_id)

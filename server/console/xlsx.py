@@ -1,0 +1,27 @@
+"""Excel exports of the console (progress, audit): rows written as plain values, a text that starts
+like a formula (=, +, -, @) kept as text so an exported title or reason can never run as a formula
+in the reader's spreadsheet."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+from openpyxl import Workbook
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def workbook_bytes(title: str, header: list[str], rows: Iterable[list]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(header)
+    for values in rows:
+        sheet.append(values)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                cell.data_type = "s"  # openpyxl would otherwise store it as a formula
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
