@@ -1,7 +1,7 @@
 """accepted changes kept for a restored server
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-06 03:30:00
 
 The outbox keeps accepted changes (state "accepted", with the server_seq they were given and when)
@@ -12,8 +12,8 @@ that predates them.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
