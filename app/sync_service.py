@@ -2,7 +2,7 @@
 the one sync loop (`sync.client.SyncClient`) and maps what happens to what the user sees. Cycles run
 on demand or periodically on a background thread and never block the caller; only one runs at a
 time. The loop's events (`SyncStarted`, `SyncProgress`, `SyncFinished`) go to plain callbacks,
-which the UI re-emits as Qt signals (STYLE.md #4); a failure becomes a `SyncFailed` event and a
+which the UI re-emits as Qt signals (docs/ARCHITECTURE.md "Conventions"); a failure becomes a `SyncFailed` event and a
 `UserFacingError` in the user's words: offline, an expired login, an upgrade needed, or a revoked
 device, which the loop has locked for good. After a cycle the region tree is fetched once when the
 database has none and the transport declares `REFERENCE_DATA`. Rejected changes stay visible with

@@ -229,7 +229,7 @@ def test_a_usb_bundle_carries_the_photo_and_the_answer_settles_it(server, tmp_pa
     office.sync.sync_now()
     [seen] = office.attachments.list_for("case", case_id)
     assert seen.thumb_path and seen.size == added.size
-    office.attachments.want_file(seen.id)
+    assert office.attachments.want_all("case", case_id) == 1  # 全部下载到本机: fetched by the next sync
     office.sync.sync_now()
     assert office.attachments.file_path(seen.id).read_bytes() == (tmp_path / "village" / "attachments" /
                                                                    Path(added.file_path).name).read_bytes()

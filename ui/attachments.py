@@ -1,7 +1,8 @@
 """附件: the files on one record (a case, a task's village copy, a household) as thumbnails with each
 file's sync state (待上传, 上传中 x%, 已上传, 仅缩略图, 未下载), added by the file dialog, by dropping
 files on the strip or by pasting (a file or a picture from the clipboard); double-click opens a
-file in the system viewer (one not downloaded yet is fetched by the next sync). With `scans`, a
+file in the system viewer (one not downloaded yet is fetched by the next sync); 全部下载到本机 marks
+every file of the record for the next sync. With `scans`, a
 signed page scanned after printing is added through `添加签字扫描件…`: its QR code (or the number
 typed) finds the record, and the changes since printing are shown. All work runs on the runner."""
 
@@ -48,11 +49,15 @@ class AttachmentStrip(QWidget):
         self.scan_button = QPushButton(self.tr("添加签字扫描件…"))
         self.scan_button.clicked.connect(self.choose_scan)
         self.scan_button.setVisible(scans is not None)
+        self.keep_button = QPushButton(self.tr("全部下载到本机"))
+        self.keep_button.setToolTip(self.tr("下次同步时下载本记录的全部附件原件，以便离线查看"))
+        self.keep_button.clicked.connect(self.keep_all)
         hint = QLabel(self.tr("可将文件拖到此处，或按 Ctrl+V 粘贴。"))
         hint.setStyleSheet("color: #666;")
         row = QHBoxLayout()
         row.addWidget(self.add_button)
         row.addWidget(self.scan_button)
+        row.addWidget(self.keep_button)
         row.addWidget(hint, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
@@ -130,6 +135,17 @@ class AttachmentStrip(QWidget):
             self.add_paths([str(target)])
 
     # opening
+
+    def keep_all(self) -> None:
+        if self.owner is None:
+            return
+        owner = self.owner
+        self._runner.run_db(lambda: self._service().want_all(*owner), self._marked)
+
+    def _marked(self, _count, error) -> None:
+        if error is not None:
+            self._on_error(error)
+        self.reload()
 
     def open_item(self, row: int) -> None:
         if not 0 <= row < len(self.views):

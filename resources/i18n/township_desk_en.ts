@@ -31,79 +31,89 @@
 <context>
     <name>AttachmentStrip</name>
     <message>
-        <location filename="../../ui/attachments.py" line="46"/>
+        <location filename="../../ui/attachments.py" line="47"/>
         <source>添加照片或文件…</source>
         <translation>Add photo or file…</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="48"/>
+        <location filename="../../ui/attachments.py" line="49"/>
         <source>添加签字扫描件…</source>
         <translation>Add signed scan…</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="51"/>
+        <location filename="../../ui/attachments.py" line="52"/>
+        <source>全部下载到本机</source>
+        <translation>Download all to this PC</translation>
+    </message>
+    <message>
+        <location filename="../../ui/attachments.py" line="53"/>
+        <source>下次同步时下载本记录的全部附件原件，以便离线查看</source>
+        <translation>Download every file of this record at the next sync, to see them offline</translation>
+    </message>
+    <message>
+        <location filename="../../ui/attachments.py" line="55"/>
         <source>可将文件拖到此处，或按 Ctrl+V 粘贴。</source>
         <translation>Drop files here or paste with Ctrl+V.</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="87"/>
-        <location filename="../../ui/attachments.py" line="88"/>
+        <location filename="../../ui/attachments.py" line="92"/>
+        <location filename="../../ui/attachments.py" line="93"/>
         <source>待上传</source>
         <translation>To upload</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="87"/>
+        <location filename="../../ui/attachments.py" line="92"/>
         <source>上传中 %1%</source>
         <translation>Uploading %1%</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="88"/>
+        <location filename="../../ui/attachments.py" line="93"/>
         <source>已上传</source>
         <translation>Uploaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="88"/>
+        <location filename="../../ui/attachments.py" line="93"/>
         <source>仅缩略图</source>
         <translation>Preview only</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="89"/>
+        <location filename="../../ui/attachments.py" line="94"/>
         <source>已下载</source>
         <translation>Downloaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="89"/>
+        <location filename="../../ui/attachments.py" line="94"/>
         <source>未下载</source>
         <translation>Not downloaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="94"/>
+        <location filename="../../ui/attachments.py" line="99"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="150"/>
-        <location filename="../../ui/attachments.py" line="160"/>
+        <location filename="../../ui/attachments.py" line="166"/>
+        <location filename="../../ui/attachments.py" line="176"/>
         <source>添加签字扫描件</source>
         <translation>Add signed scan</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="161"/>
+        <location filename="../../ui/attachments.py" line="177"/>
         <source>未识别到二维码，请输入表单上的编号（事件编号、户编号或任务编号）：</source>
         <translation>No QR code found. Type the number printed on the form (case, household or task number):</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="168"/>
+        <location filename="../../ui/attachments.py" line="184"/>
         <source>打印后记录没有变化。</source>
         <translation>Nothing has changed since it was printed.</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="169"/>
+        <location filename="../../ui/attachments.py" line="185"/>
         <source>签字扫描件已关联</source>
         <translation>Signed scan linked</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="170"/>
+        <location filename="../../ui/attachments.py" line="186"/>
         <source>已关联到打印时的记录。打印后的变化：
 %1</source>
         <translation>Linked to the record as printed. Changes since printing:
@@ -1422,12 +1432,12 @@
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="209"/>
+        <location filename="../../ui/app.py" line="221"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="283"/>
+        <location filename="../../ui/app.py" line="295"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
