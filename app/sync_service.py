@@ -50,6 +50,7 @@ from sync.transport import (
     REFERENCE_DATA,
     AuthFailed,
     DeviceRevoked,
+    ForeignServer,
     Offline,
     ServerError,
     TlsError,
@@ -248,6 +249,8 @@ class SyncService:
         self.online = True
         if isinstance(exc, UpgradeNeeded):
             return UserFacingError("upgrade_needed")
+        if isinstance(exc, ForeignServer):
+            return UserFacingError("foreign_server")
         if isinstance(exc, AuthFailed):
             return UserFacingError("auth_expired")
         assert isinstance(exc, ServerError | TransportError)
