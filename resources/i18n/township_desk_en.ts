@@ -31,89 +31,89 @@
 <context>
     <name>AttachmentStrip</name>
     <message>
-        <location filename="../../ui/attachments.py" line="47"/>
+        <location filename="../../ui/attachments.py" line="74"/>
         <source>添加照片或文件…</source>
         <translation>Add photo or file…</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="49"/>
+        <location filename="../../ui/attachments.py" line="76"/>
         <source>添加签字扫描件…</source>
         <translation>Add signed scan…</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="52"/>
+        <location filename="../../ui/attachments.py" line="79"/>
         <source>全部下载到本机</source>
         <translation>Download all to this PC</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="53"/>
+        <location filename="../../ui/attachments.py" line="80"/>
         <source>下次同步时下载本记录的全部附件原件，以便离线查看</source>
         <translation>Download every file of this record at the next sync, to see them offline</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="55"/>
+        <location filename="../../ui/attachments.py" line="82"/>
         <source>可将文件拖到此处，或按 Ctrl+V 粘贴。</source>
         <translation>Drop files here or paste with Ctrl+V.</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="92"/>
-        <location filename="../../ui/attachments.py" line="93"/>
+        <location filename="../../ui/attachments.py" line="119"/>
+        <location filename="../../ui/attachments.py" line="120"/>
         <source>待上传</source>
         <translation>To upload</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="92"/>
+        <location filename="../../ui/attachments.py" line="119"/>
         <source>上传中 %1%</source>
         <translation>Uploading %1%</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="93"/>
+        <location filename="../../ui/attachments.py" line="120"/>
         <source>已上传</source>
         <translation>Uploaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="93"/>
+        <location filename="../../ui/attachments.py" line="120"/>
         <source>仅缩略图</source>
         <translation>Preview only</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="94"/>
+        <location filename="../../ui/attachments.py" line="121"/>
         <source>已下载</source>
         <translation>Downloaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="94"/>
+        <location filename="../../ui/attachments.py" line="121"/>
         <source>未下载</source>
         <translation>Not downloaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="99"/>
+        <location filename="../../ui/attachments.py" line="126"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="166"/>
-        <location filename="../../ui/attachments.py" line="176"/>
+        <location filename="../../ui/attachments.py" line="198"/>
+        <location filename="../../ui/attachments.py" line="208"/>
         <source>添加签字扫描件</source>
         <translation>Add signed scan</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="177"/>
+        <location filename="../../ui/attachments.py" line="209"/>
         <source>未识别到二维码，请输入表单上的编号（事件编号、户编号或任务编号）：</source>
         <translation>No QR code found. Type the number printed on the form (case, household or task number):</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="184"/>
+        <location filename="../../ui/attachments.py" line="216"/>
         <source>打印后记录没有变化。</source>
         <translation>Nothing has changed since it was printed.</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="185"/>
+        <location filename="../../ui/attachments.py" line="217"/>
         <source>签字扫描件已关联</source>
         <translation>Signed scan linked</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="186"/>
+        <location filename="../../ui/attachments.py" line="218"/>
         <source>已关联到打印时的记录。打印后的变化：
 %1</source>
         <translation>Linked to the record as printed. Changes since printing:
@@ -1971,6 +1971,14 @@ Phone: %3</translation>
         <location filename="../../ui/register/person_form.py" line="215"/>
         <source>注意：该证件号码已登记给 %1。仍可保存，将提交审核合并。</source>
         <translation>Note: this ID number is already registered to %1. You can still save; the pair goes to review for merging.</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoViewer</name>
+    <message>
+        <location filename="../../ui/attachments.py" line="50"/>
+        <source>拍摄于 %1</source>
+        <translation>Taken %1</translation>
     </message>
 </context>
 <context>
