@@ -1392,52 +1392,52 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/app.py" line="78"/>
+        <location filename="../../ui/app.py" line="79"/>
         <source>工作台</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="82"/>
+        <location filename="../../ui/app.py" line="83"/>
         <source>户籍人口</source>
         <translation>Register</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="84"/>
+        <location filename="../../ui/app.py" line="85"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="85"/>
+        <location filename="../../ui/app.py" line="86"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="86"/>
+        <location filename="../../ui/app.py" line="87"/>
         <source>待审</source>
         <translation>Review</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="89"/>
+        <location filename="../../ui/app.py" line="90"/>
         <source>报表</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="90"/>
+        <location filename="../../ui/app.py" line="91"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="93"/>
+        <location filename="../../ui/app.py" line="94"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="221"/>
+        <location filename="../../ui/app.py" line="223"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="295"/>
+        <location filename="../../ui/app.py" line="311"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -2624,101 +2624,101 @@ Phone: %3</translation>
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../ui/preferences/page.py" line="40"/>
-        <location filename="../../ui/preferences/page.py" line="91"/>
+        <location filename="../../ui/preferences/page.py" line="41"/>
+        <location filename="../../ui/preferences/page.py" line="92"/>
         <source>界面语言</source>
         <translation>Interface language</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="47"/>
+        <location filename="../../ui/preferences/page.py" line="48"/>
         <source>语言</source>
         <translation>Language</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="48"/>
+        <location filename="../../ui/preferences/page.py" line="49"/>
         <source>更改语言后，重新启动程序生效。</source>
         <translation>A new language takes effect after restarting the program.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="52"/>
+        <location filename="../../ui/preferences/page.py" line="53"/>
         <source>城市服务器与账号</source>
         <translation>City server and account</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="59"/>
+        <location filename="../../ui/preferences/page.py" line="60"/>
         <source>登录并绑定本机</source>
         <translation>Log in and enrol this PC</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="63"/>
+        <location filename="../../ui/preferences/page.py" line="64"/>
         <source>当前账号</source>
         <translation>Current account</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="64"/>
+        <location filename="../../ui/preferences/page.py" line="65"/>
         <source>服务器地址</source>
         <translation>Server address</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="65"/>
+        <location filename="../../ui/preferences/page.py" line="66"/>
         <source>用户名</source>
         <translation>Username</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="66"/>
+        <location filename="../../ui/preferences/page.py" line="67"/>
         <source>密码</source>
         <translation>Password</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="71"/>
+        <location filename="../../ui/preferences/page.py" line="72"/>
         <source>偏好</source>
         <translation>Preferences</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="74"/>
+        <location filename="../../ui/preferences/page.py" line="75"/>
         <source> 分钟</source>
         <translation> min</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="75"/>
+        <location filename="../../ui/preferences/page.py" line="76"/>
         <source>不自动同步</source>
         <translation>No automatic sync</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="81"/>
+        <location filename="../../ui/preferences/page.py" line="82"/>
         <source> 毫秒</source>
         <translation> ms</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="85"/>
+        <location filename="../../ui/preferences/page.py" line="86"/>
         <source>自动同步间隔</source>
         <translation>Automatic sync every</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="86"/>
+        <location filename="../../ui/preferences/page.py" line="87"/>
         <source>搜索输入停顿</source>
         <translation>Search typing pause</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="91"/>
+        <location filename="../../ui/preferences/page.py" line="92"/>
         <source>已保存。重新启动程序后使用新的界面语言。</source>
         <translation>Saved. The new interface language is used after restarting the program.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="96"/>
-        <location filename="../../ui/preferences/page.py" line="110"/>
+        <location filename="../../ui/preferences/page.py" line="97"/>
+        <location filename="../../ui/preferences/page.py" line="111"/>
         <source>登录</source>
         <translation>Log in</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="96"/>
+        <location filename="../../ui/preferences/page.py" line="97"/>
         <source>请填写服务器地址、用户名和密码。</source>
         <translation>Please enter the server address, username and password.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="110"/>
-        <source>登录成功，本机已绑定。重新启动程序后按新账号工作。</source>
-        <translation>Logged in; this PC is enrolled. Restart the program to work as the new account.</translation>
+        <location filename="../../ui/preferences/page.py" line="111"/>
+        <source>登录成功，本机已绑定。现在按新账号重新打开。</source>
+        <translation>Logged in; this PC is bound to the account. The client now reopens as that account.</translation>
     </message>
 </context>
 <context>
