@@ -101,7 +101,8 @@ class BlobMover:
     def _uploads(self) -> list[tuple[str, str, str | None, int]]:
         """Pending uploads whose attachment record the server already has (no change waiting)."""
         with self.sessions() as session:
-            waiting = set(session.scalars(select(OutboxChange.record_id).where(OutboxChange.entity == "attachment")))
+            waiting = set(session.scalars(select(OutboxChange.record_id).where(  # accepted ones stay a while
+                OutboxChange.entity == "attachment", OutboxChange.state != "accepted")))
             rows = session.execute(
                 select(BlobTransfer.attachment_id, Attachment.sha256, Attachment.thumb_sha256, Attachment.size)
                 .join(Attachment, Attachment.id == BlobTransfer.attachment_id)
