@@ -1,4 +1,4 @@
-"""Code tables of GLOSSARY.md kept as data: read from resources/codes/*.json, seeded into the
+"""Code tables (docs/ARCHITECTURE.md "Glossary") kept as data: read from resources/codes/*.json, seeded into the
 `code_entries` table with stable ids, and looked up through a `CodeBook` that shows a user the
 city-wide entries plus the local additions of the township (or village) in their scope.
 

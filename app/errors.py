@@ -1,4 +1,4 @@
-"""The one error path for users (STYLE.md #5): every failure a user can act on is a
+"""The one error path for users (docs/ARCHITECTURE.md "Conventions"): every failure a user can act on is a
 `UserFacingError` carrying a machine code and the parameters of its message; the readable text
 comes from the catalogue in `app.messages`, so the same error reads the same in the desktop client,
 the command line and a server's 4xx body. Anything that is not a `UserFacingError` is a bug: the UI

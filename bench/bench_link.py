@@ -1,4 +1,4 @@
-"""Sync over emulated weak mobile links (issue 10), measured in the link lab (tests/linklab): a city
+"""Sync over emulated weak mobile links, measured in the link lab (tests/linklab): a city
 server seeded with the demo township in one network namespace, a village cadre's client in another,
 joined by a veth pair shaped to 64 kbit/s with tbf, behind a proxy adding an 800 ms round trip and a
 0.4 s stall about every 4 s ("weak"), or additionally cutting the link for 20 s half-way through the

@@ -65,7 +65,9 @@ class SyncedMixin:
     - `__sync_duplicate_key__`: a `DuplicateKey`, or None;
     - `__sync_push_only__`: pushed up, never served down (the audit log);
     - `__sync_derive__(row)`: derived local columns of a row of synced values (search keys), for
-      bulk loads that bypass the ORM's flush hooks; None when there are none.
+      bulk loads that bypass the ORM's flush hooks; None when there are none;
+    - `__sync_since__`: the schema version that introduced the entity (sync.versions; a field's
+      own `since` is in its declaration, db.fields.declare).
     References: every foreign key of a synced table points at its parent's table (`ForeignKey`),
     which the server resolves per change.
     """
@@ -76,6 +78,7 @@ class SyncedMixin:
     __sync_duplicate_key__ = None
     __sync_push_only__ = False
     __sync_derive__ = None
+    __sync_since__ = 1
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, server_default="0")

@@ -81,9 +81,10 @@ def declare(*, ref: Ref | None = None, format: str | None = None, since: int = 1
     return info
 
 
-def refers(*entities: str, scope: str = "write", by: str | None = None, forward: bool = False) -> dict[str, Any]:
+def refers(*entities: str, scope: str = "write", by: str | None = None, forward: bool = False,
+           since: int = 1) -> dict[str, Any]:
     """Shorthand: `info=refers("household")`."""
-    return declare(ref=Ref(tuple(entities), scope, by, forward))
+    return declare(ref=Ref(tuple(entities), scope, by, forward), since=since)
 
 
 @dataclass(frozen=True)

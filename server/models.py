@@ -1,6 +1,6 @@
 """Accounts tables of the city server, on `server.store.tables.ServerBase` beside the sync bookkeeping:
 
-- `User`: a person with a role (GLOSSARY.md roles), a region scope (a code prefix) and, for
+- `User`: a person with a role (roles: docs/ARCHITECTURE.md "Glossary"), a region scope (a code prefix) and, for
   department users, the department code; the password is kept only as an argon2 hash.
 - `Device`: one client installation (its id is made by the client). Holds the SHA-256/HMAC hash of
   its current opaque token (never the token), the expiry, revocation and remote-wipe flags, the

@@ -1,4 +1,4 @@
-"""Who may read and write what (GLOSSARY.md roles), checked on every push, pull, snapshot and view.
+"""Who may read and write what (roles: docs/ARCHITECTURE.md "Glossary"), checked on every push, pull, snapshot and view.
 
 | role | reads | writes |
 |---|---|---|

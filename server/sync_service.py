@@ -34,7 +34,7 @@ from server.snapshot import load_records, region_scope, snapshot_from
 from server.store import Page, PulledRecord, SqlMergeStore
 from server.store.tables import RecordVersion
 from sync import versions
-from sync.merge import ChangeResult, PushContext
+from sync.merge import ChangeResult, PushContext, scope_region
 from sync.wire import Change, WireError
 
 DEPARTMENT_EVICTABLE = ("task", "case")
@@ -49,7 +49,8 @@ def _refusal(session: Session, change: Change, code: str, message: str) -> Chang
         return None
     if change.device_seq != store.last_device_seq(change.device_id) + 1:
         return None
-    result = ChangeResult(change.change_id, "rejected", code=code, message=message)
+    params = {"entity": change.entity, "region": scope_region(change.entity, change.fields) or "-"}
+    result = ChangeResult(change.change_id, "rejected", code=code, message=message, params=params)
     store.remember(change, result)
     return result
 

@@ -50,7 +50,7 @@ class SnapshotRows:
     """Records of one entity as table rows: `columns` are the client table's column names ("id"
     first), each row holds their values in the SQLite storage format (db.storage), `seqs` the
     server_seq of each row's record. A snapshot sends these instead of per-field JSON records, so the
-    client inserts them as they come (DESIGN.md: "a smarter snapshot than row-by-row JSON")."""
+    client inserts them as they come (a first sync faster than row-by-row JSON, docs/PERFORMANCE.md)."""
     entity: str
     columns: list[str]
     rows: list[list[Any]]

@@ -1,4 +1,4 @@
-"""The wire format of a change (DESIGN.md "Sync protocol") and its validation against the models.
+"""The wire format of a change (docs/ARCHITECTURE.md "The sync contract") and its validation against the models.
 
 A `Change` carries only the fields it changed, as JSON values: dates as "YYYY-MM-DD", date-times
 as ISO 8601 without zone (business times are naive Beijing time), JSON columns as they are. `base`

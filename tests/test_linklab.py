@@ -1,4 +1,4 @@
-"""The link lab in CI (issue 10), short version: the proxy's delay, byte counts and cut on loopback;
+"""The link lab in CI, short version: the proxy's delay, byte counts and cut on loopback;
 then, as root in network namespaces, a small demo township's village synced over the "weak" profile
 (64 kbit/s, 800 ms round trip, stalls), the same first sync over a "drop" (a 5 s cut half-way, every
 connection reset at its end), and a few edits pushed. The drop must not make the client start over:

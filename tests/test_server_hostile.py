@@ -236,13 +236,16 @@ def _hostile(client, name: str) -> tuple[dict, dict, str, str]:
     if name == "UUIDv4 record id":
         change["record_id"] = str(uuid.uuid4())
         return change, replace, "bad_id", "record_id"
+    if name == "change id not a UUID":
+        change["change_id"] = "not-a-uuid"
+        return change, replace, "bad_id", "change_id"
     device = client.device_id if name == "5,000-character clock" else str(uuid.uuid4())
     change["hlc"] = change["hlc"][:13] + "-00000-" + (device * 140 if name.startswith("5,000") else device)
     return change, replace, "bad_hlc", "hlc"
 
 
 HOSTILE = ("huge int", "below int64", "lone surrogate", "NUL", "nan", "infinity", "1e400", "unknown village",
-           "household number ABC", "nested object", "huge JSON int", "UUIDv4 record id", "5,000-character clock",
+           "household number ABC", "nested object", "huge JSON int", "UUIDv4 record id", "change id not a UUID", "5,000-character clock",
            "forged clock device")
 
 
@@ -270,6 +273,14 @@ def test_rejections_follow_accept_language(server, cadre):
     assert zh["code"] == en["code"] == "bad_format"
     assert "household_no" in zh["message"] and "格式" in zh["message"]
     assert en["message"].startswith("Field household_no has the wrong format"), en
+    foreign = cadre.change("household", new_id(), {"household_no": household_no(VILLAGE_B), "region_code": VILLAGE_B})
+    [en] = _raw_push(cadre, [foreign], **{"Accept-Language": "en"}).json()["results"]
+    assert (en["code"], en["message"]) == ("forbidden_scope", f"You may not change household data of region {VILLAGE_B}")
+    mine = cadre.change("household", new_id(), {"household_no": household_no(VILLAGE_A), "region_code": VILLAGE_A})
+    person = cadre.change("person", new_id(), {"household_id": mine["record_id"], "region_code": VILLAGE_A,
+                                                "name": "赵六", "id_type": "01", "id_number": "110105194912310021"})
+    [_, en] = _raw_push(cadre, [mine, person], **{"Accept-Language": "en"}).json()["results"]
+    assert (en["code"], en["message"]) == ("invalid_id_number", "Invalid resident ID number (check digit or birth date)")
 
 
 def test_snapshots_stay_valid_json_after_hostile_pushes(server, world):

@@ -1,11 +1,12 @@
 """Rolling upgrades: a client one schema version behind the city server keeps syncing, both ways.
 
-The fixture makes this code version 2 the way a real release would: a household field (`phone`,
-nullable as a new column must be or carry a database default) and a whole entity (`case_whistle`) are declared `since=2`. The city server (uvicorn on loopback, in
-this process so it reads the same declarations) then serves two clients over HTTP: one announcing
-version 1 (it was built before the field existed) and one announcing version 2. The old one gets
-neither the field nor the entity, its pushes never clear them, a change of its naming the new field
-is refused, and once it upgrades (same database, version 2) one sync brings what it missed."""
+The fixture makes this code one version newer (N) the way a real release would: a household field
+(`phone`: nullable, as a new column must be unless it carries a database default) and a whole
+entity (`case_whistle`) are declared `since=N`. The city server (uvicorn on loopback, in this process
+so it reads the same declarations) then serves two clients over HTTP: one announcing N-1 (built
+before the field existed) and one announcing N. The old one gets neither the field nor the entity,
+its pushes never clear them, a change of its naming the new field is refused, and once it upgrades
+(same database, version N) one sync brings what it missed."""
 
 from __future__ import annotations
 
@@ -38,17 +39,22 @@ TOWNSHIP, VILLAGE = "150422100", "150422100201"
 
 
 @contextlib.contextmanager
-def version_two():
-    """This code as schema version 2: `households.phone` and `case_whistle` are new in it."""
+def one_version_newer():
+    """This code as schema version N = today's + 1, with `households.phone` and `case_whistle` new
+    in it; yields N."""
+    new = versions.current_version() + 1
     column = Household.__table__.c.phone
-    column.info["since"] = 2
-    CaseWhistle.__sync_since__ = 2
+    before = column.info.get("since")
+    column.info["since"] = new
+    CaseWhistle.__sync_since__ = new
     versions.clear_caches()
     try:
-        yield
+        yield new
     finally:
         column.info.pop("since")
-        del CaseWhistle.__sync_since__
+        if before is not None:
+            column.info["since"] = before
+        del CaseWhistle.__sync_since__  # back to the mixin's 1
         versions.clear_caches()
 
 
@@ -131,10 +137,10 @@ def _server_data(tmp_path, monkeypatch):
 
 
 def test_an_older_client_is_served_in_its_version_and_catches_up_after_upgrading(tmp_path):
-    with version_two(), city_server(tmp_path) as live:
-        assert versions.current_version() == 2
+    with one_version_newer() as n, city_server(tmp_path) as live:
+        assert versions.current_version() == n
         user = live.add_user("township_staff", TOWNSHIP)
-        new = Pc(tmp_path / "new.db", live, user, 2)
+        new = Pc(tmp_path / "new.db", live, user, n)
         with new.sessions.begin() as s:  # the up-to-date client writes the new field and entity
             home = Household(household_no=f"{VILLAGE}010001", region_code=VILLAGE, address="1组1号",
                              phone="13912345678")
@@ -147,14 +153,14 @@ def test_an_older_client_is_served_in_its_version_and_catches_up_after_upgrading
             hid = home.id
         assert new.sync().pushed == 3
 
-        # The server answers version 1 without the field and without the entity.
-        old_view = _raw_pull(live, user, 1)
+        # The server answers version N-1 without the field and without the entity.
+        old_view = _raw_pull(live, user, n - 1)
         assert [r for r in old_view if r["entity"] == "case_whistle"] == []
         assert all("phone" not in r["fields"] for r in old_view if r["entity"] == "household")
-        assert any("phone" in r["fields"] for r in _raw_pull(live, user, 2) if r["entity"] == "household")
+        assert any("phone" in r["fields"] for r in _raw_pull(live, user, n) if r["entity"] == "household")
 
-        old = Pc(tmp_path / "old.db", live, user, 1)
-        old.sync()  # first sync: the snapshot, in version 1
+        old = Pc(tmp_path / "old.db", live, user, n - 1)
+        old.sync()  # first sync: the snapshot, in version N-1
         assert old.household(hid).address == "1组1号" and old.household(hid).phone is None
         assert old.whistles() == []
 
@@ -165,7 +171,7 @@ def test_an_older_client_is_served_in_its_version_and_catches_up_after_upgrading
         assert _server_household(live, hid).address == "1组1号（东院）"
         assert _server_household(live, hid).phone == "13912345678"
 
-        # A change naming the new field cannot come from a version-1 client: refused, nothing changes.
+        # A change naming the new field cannot come from an N-1 client: refused, nothing changes.
         with old.sessions.begin() as s:
             s.get(Household, hid).phone = "13700002222"
         done = old.sync()
@@ -181,8 +187,8 @@ def test_an_older_client_is_served_in_its_version_and_catches_up_after_upgrading
         old.sync()
         assert old.household(hid).address == "1组1号（东院）"
 
-        # The upgrade: the same database as version 2; one sync brings what version 1 was not sent.
-        old.upgrade(2)
+        # The upgrade: the same database as version N; one sync brings what N-1 was not sent.
+        old.upgrade(n)
         old.sync()
         assert old.household(hid).phone == "13800001111"
         assert old.whistles() == new.whistles() != []
@@ -192,15 +198,46 @@ def test_an_older_client_is_served_in_its_version_and_catches_up_after_upgrading
         assert mine == theirs
 
 
+def test_a_client_of_the_previous_release_gets_no_field_or_entity_new_in_this_one(tmp_path):
+    """This release is version 2: persons' life events, a case's dispatch and repeat, attachments and
+    print snapshots are new in it, so a version-1 client (the build before) is served without them."""
+    assert versions.current_version() >= 2
+    assert not any(versions.knows_entity(e, 1) for e in ("attachment", "print_snapshot", "person_distinction"))
+    assert {"moved_in_on", "died_on"} <= versions.known_fields("person", 2) - versions.known_fields("person", 1)
+    assert {"dispatched_to", "repeat_of"} <= versions.known_fields("case", 2) - versions.known_fields("case", 1)
+    assert versions.brings_new(1, 2) and not versions.brings_new(2, 2)
+
+
 def test_upgrade_needed_only_below_the_configured_minimum(tmp_path):
-    with version_two(), city_server(tmp_path, min_schema_version=2) as live:
+    with one_version_newer() as n, city_server(tmp_path, min_schema_version=n) as live:
         user = live.add_user("township_staff", TOWNSHIP)
-        old = Pc(tmp_path / "old.db", live, user, 1)
+        old = Pc(tmp_path / "old.db", live, user, n - 1)
         with pytest.raises(UpgradeNeeded):
             old.sync()
-        current = Pc(tmp_path / "current.db", live, user, 2)
+        current = Pc(tmp_path / "current.db", live, user, n)
         assert current.sync().pulled >= 0
         client = live.login(user)
         too_new = requests.get(live.api + "/sync/pull", timeout=30,
-                               headers={**client.headers(), "X-Schema-Version": "3"})
+                               headers={**client.headers(), "X-Schema-Version": str(n + 1)})
         assert too_new.status_code == 409 and too_new.json()["error"]["code"] == "server_outdated"
+
+
+def test_every_field_and_entity_newer_than_version_one_says_since_when():
+    """tests/sync_schema_v1.json is what the first release synced (entity -> fields). Anything synced
+    today that is not in it must be declared `since` 2 or later, or older clients would be sent it;
+    a field added without saying since when fails here."""
+    import json
+    from pathlib import Path
+
+    from db.base import synced_columns, synced_models
+
+    first = json.loads((Path(__file__).parent / "sync_schema_v1.json").read_text(encoding="utf-8"))
+    undeclared = []
+    for cls in synced_models():
+        entity = cls.__sync_entity__
+        if entity not in first:
+            undeclared += [entity] if versions.entity_since(entity) < 2 else []
+            continue
+        undeclared += [f"{entity}.{name}" for name in synced_columns(cls)
+                       if name not in first[entity] and versions.field_since(entity, name) < 2]
+    assert undeclared == []

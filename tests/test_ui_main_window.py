@@ -89,7 +89,7 @@ def test_pages_other_than_the_dashboard_are_built_when_first_shown(qtbot, contex
 
 
 def test_a_cold_start_imports_no_feature_desk_nor_what_only_they_need():
-    """Cold start (issue 12): the window module brings in the dashboard only; each other page's
+    """Cold start: the window module brings in the dashboard only; each other page's
     package, reportlab/openpyxl/cryptography, and requests (with urllib3 and charset_normalizer's
     codecs, ~200 modules) load when first needed."""
     import subprocess
@@ -322,7 +322,7 @@ def test_a_background_sync_failure_shows_its_reason_and_offline(qtbot, context, 
 
 
 def test_the_window_keeps_responding_during_a_long_sync(qtbot, context, settings):
-    """Issue 6: a 1.5 s sync on the real task runner; a 50 ms timer keeps firing and the progress
+    """A 1.5 s sync on the real task runner; a 50 ms timer keeps firing and the progress
     events reach the bar while it runs."""
     import threading
     import time

@@ -32,7 +32,7 @@ class ClientContext:
         self._sessions = session_factory(engine)
         self._scope_name: str | None = None
         self._outbox_listeners: list[Callable[[], None]] = []
-        # Every local write must land in the outbox (DESIGN.md "Capture"); whoever shows the
+        # Every local write must land in the outbox (docs/ARCHITECTURE.md, "Capture"); whoever shows the
         # pending counts hears of every commit that changed it.
         install_capture(self._sessions, actor.device_id, on_outbox_changed=self._outbox_changed,
                         username=actor.username)

@@ -1,4 +1,4 @@
-"""The case (事件/诉求) status workflow of GLOSSARY.md as an explicit state machine.
+"""The case (事件/诉求) status workflow of docs/ARCHITECTURE.md ("Glossary") as an explicit state machine.
 
 Main path 10 登记 → 20 受理 → 30 分派 → 40 签收 → 50 处置中 → 60 回单待审 → 70 办结 → 80 已回访
 → 90 归档, with the side paths 25 网格自办 (handled on the spot, then closed to 70), 45 退单 (a
@@ -11,7 +11,7 @@ reached may be archived without a revisit (70 → 90).
 `TRANSITIONS` is the data: (action, from status, to status). Everything else is derived from it.
 Status codes are numbers so they sort; moves to a lower code are returns (`RETURN_TRANSITIONS`),
 which the sync engine treats as backward moves (sync/ keeps its own rank rule because it cannot
-import app/; the codes here match GLOSSARY.md exactly)."""
+import app/; the codes here match the glossary exactly)."""
 
 from __future__ import annotations
 

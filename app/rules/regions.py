@@ -1,4 +1,4 @@
-"""Region codes (统计用区划代码), grid codes and household numbers (GLOSSARY.md "Identifiers").
+"""Region codes (统计用区划代码), grid codes and household numbers (docs/ARCHITECTURE.md "Glossary").
 
 A region code is 12 digits `PP CC DD TTT VVV`. Level rules we enforce: the province is 11–82;
 a village part needs a township part; a county part needs a prefecture part (municipalities use

@@ -2,7 +2,7 @@
 region scope prefix, device id, department), the role rules shared by the services, a clock that
 tests can replace, and the unit-of-work helper so each user action is one transaction.
 
-Services take a `sessionmaker` and an `Actor` in their constructor (STYLE.md #7) and return frozen
+Services take a `sessionmaker` and an `Actor` in their constructor (docs/ARCHITECTURE.md "Conventions") and return frozen
 dataclasses, never ORM objects, so the UI never holds a live database object across threads.
 Every write goes through the ORM (session.add / attribute assignment): the sync change-capture
 hook listens on ORM flushes, so raw SQL or bulk writes would bypass the outbox."""

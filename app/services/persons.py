@@ -289,7 +289,7 @@ class PersonService(ServiceBase):
 
     def same_id_number(self, id_number: str, exclude_person_id: str | None = None) -> tuple[PersonView, ...]:
         """Live persons in scope already registered with this document number, so a form can warn
-        before saving. A duplicate is never refused (DESIGN.md: the server flags it for review)."""
+        before saving. A duplicate is never refused (the server flags it for review)."""
         number = normalise_id_number(id_number)
         if not number:
             return ()

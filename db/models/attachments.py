@@ -28,6 +28,7 @@ class Attachment(SyncedMixin, Base):
     __tablename__ = "attachments"
     __sync_entity__ = "attachment"
     __sync_kind__ = "record"
+    __sync_since__ = 2  # new in schema version 2: older clients are served without attachments
 
     owner_entity: Mapped[str] = mapped_column(String(30))
     owner_id: Mapped[str] = mapped_column(String(36), info=refers(*ATTACHMENT_OWNERS, by="owner_entity"))
@@ -52,6 +53,7 @@ class PrintSnapshot(SyncedMixin, Base):
     __tablename__ = "print_snapshots"
     __sync_entity__ = "print_snapshot"
     __sync_kind__ = "append_only"
+    __sync_since__ = 2
 
     entity: Mapped[str] = mapped_column(String(30))
     record_id: Mapped[str] = mapped_column(String(36), index=True,  # what was printed: one the printer sees

@@ -1,4 +1,4 @@
-"""Code tables kept as data (GLOSSARY.md) and the audit log."""
+"""Code tables kept as data (docs/ARCHITECTURE.md "Glossary") and the audit log."""
 
 from __future__ import annotations
 

@@ -87,11 +87,12 @@ class Person(SyncedMixin, Base):
     residence_type: Mapped[str] = mapped_column(String(2), default="1")  # 人员类别, 4 外出 among them
     status: Mapped[str] = mapped_column(String(2), default="1")  # 人员状态: 1 在册, 3 迁出, 4 死亡
     # Life events: 迁入 (from where, when), 迁出 (when, to which region or place), 死亡 (when).
-    moved_in_on: Mapped[dt.date | None] = mapped_column(Date)
-    moved_in_from: Mapped[str] = mapped_column(String(100), default="")
-    moved_out_on: Mapped[dt.date | None] = mapped_column(Date)
-    moved_out_to: Mapped[str] = mapped_column(String(100), default="")
-    died_on: Mapped[dt.date | None] = mapped_column(Date)
+    # life events, new in schema version 2 (older clients are served without them)
+    moved_in_on: Mapped[dt.date | None] = mapped_column(Date, info=declare(since=2))
+    moved_in_from: Mapped[str] = mapped_column(String(100), default="", server_default="", info=declare(since=2))
+    moved_out_on: Mapped[dt.date | None] = mapped_column(Date, info=declare(since=2))
+    moved_out_to: Mapped[str] = mapped_column(String(100), default="", server_default="", info=declare(since=2))
+    died_on: Mapped[dt.date | None] = mapped_column(Date, info=declare(since=2))
     notes: Mapped[str] = mapped_column(Text, default="")
     merged_into: Mapped[str | None] = mapped_column(String(36), info=refers("person"))
     # Derived search keys (kept in step by db.search_keys on every flush; never on the wire).
@@ -136,6 +137,7 @@ class PersonDistinction(SyncedMixin, Base):
     __tablename__ = "person_distinctions"
     __sync_entity__ = "person_distinction"
     __sync_kind__ = "set_element"
+    __sync_since__ = 2  # new in schema version 2: older clients are served without these decisions
     __sync_id_versions__ = (5,)
 
     first_person_id: Mapped[str] = mapped_column(String(36), index=True, info=refers("person"))

@@ -96,7 +96,7 @@ class TaskFeedback(SyncedMixin, Base):
 
 
 class Case(SyncedMixin, Base):
-    """事件/诉求 with its workflow status (codes of GLOSSARY.md, numeric so they sort)."""
+    """事件/诉求 with its workflow status (codes of the glossary in docs/ARCHITECTURE.md, numeric so they sort)."""
 
     __tablename__ = "cases"
     __sync_entity__ = "case"
@@ -128,10 +128,10 @@ class Case(SyncedMixin, Base):
     channel: Mapped[str | None] = mapped_column(String(20))
     channel_ref: Mapped[str | None] = mapped_column(String(64), index=True)  # 12345 / WeChat ticket number
     # 分派: the village (12) or grid (15) the case was dispatched to, and the named person there.
-    dispatched_to: Mapped[str | None] = mapped_column(String(15), info=declare(format="place"))
-    assignee: Mapped[str | None] = mapped_column(String(50))
+    dispatched_to: Mapped[str | None] = mapped_column(String(15), info=declare(format="place", since=2))
+    assignee: Mapped[str | None] = mapped_column(String(50), info=declare(since=2))
     repeat_of: Mapped[str | None] = mapped_column(String(36), index=True,  # 重复诉求: the original case
-                                                     info=refers("case", scope="read"))
+                                                     info=refers("case", scope="read", since=2))
 
 
 class CaseParty(SyncedMixin, Base):

@@ -1,4 +1,4 @@
-"""Sync endpoints (DESIGN.md "Sync protocol"): push a batch of changes, pull pages after a cursor,
+"""Sync endpoints (docs/ARCHITECTURE.md "The sync contract"): push a batch of changes, pull pages after a cursor,
 and stream a snapshot. All need a token and an X-Schema-Version the server can serve.
 
 The snapshot is newline-delimited JSON, one line per chunk (`sync.pages.SnapshotChunk.to_json`),

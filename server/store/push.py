@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +25,7 @@ from sqlalchemy import func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from db.base import synced_models
+from db.fields import bad_characters
 from db.ids import new_id
 from server.store.common import _STORE_KEY, _chunks, _fields_of, _is_postgres, _model, _utcnow, init_store
 from server.store.numbering import publish, take_numbers
@@ -47,8 +47,6 @@ from sync.merge import (
     scope_region,
 )
 from sync.wire import Change, WireError, decode_value, parse_change
-
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclasses.dataclass
@@ -420,7 +418,8 @@ def _touch_counter(session: Session) -> None:
 def _remember_invalid(store: SqlMergeStore, raw: Any, device_id: str, error: WireError) -> ChangeResult:
     """Answer a malformed change; remember it when it is well-formed enough to be retried by id."""
     change_id = raw.get("change_id") if isinstance(raw, dict) else None
-    storable_id = isinstance(change_id, str) and _UUID.fullmatch(change_id) is not None
+    # any id a database column holds: a malformed one still consumes the change's device_seq
+    storable_id = isinstance(change_id, str) and 0 < len(change_id) <= 36 and not bad_characters(change_id)
     result = ChangeResult(change_id if storable_id else "", "rejected", code=error.code, message=error.message,
                           field=error.field, params=error.params)
     seq = raw.get("device_seq") if isinstance(raw, dict) else None

@@ -3,7 +3,7 @@ cadre's client in the other namespace, talking over the tbf-shaped veth pair. `L
 one client command (tests/linklab/client_run.py) through a fresh proxy with the given profile and
 returns what the client reported with the bytes the proxy forwarded each way.
 
-Profiles (issue 10): "weak" = 64 kbit/s each way, 800 ms round trip, a 0.4 s stall about every 4 s
+Profiles: "weak" = 64 kbit/s each way, 800 ms round trip, a 0.4 s stall about every 4 s
 (10 % of the time silent, standing in for 10 % loss); "drop" = "weak" plus the link cut once, for
 `cut_seconds` (20 s in the full lab), when the bytes towards the client pass `cut_after_down`."""
 

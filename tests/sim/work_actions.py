@@ -1,11 +1,11 @@
-"""The simulation's actions on the work records and the code tables: tasks with their village
-targets, households linked to a target and marked handled, target feedback (append-only), target
-status moves (forward and 退回), case parties and whistles (吹哨报到), attachments (a file's
-metadata on a case or household, captions edited concurrently), print snapshots (append-only) and a
-township's local code entries. Each is written the way the client writes it (through the ORM with capture on), and some
-are edited by several clients before they sync, so these entities meet conflicts, rejections
-(a village client editing the township's task or code entry), evictions and snapshots like the
-register does. A mixin of `SyncSimulation` (tests/sim/test_sync_sim.py)."""
+"""The simulation's actions on the work records, the code tables and what the register adds beside
+persons: tasks with their village targets, households linked to a target and marked handled, target
+feedback (append-only), target status moves (forward and 退回), case parties and whistles (吹哨报到),
+"not the same person" decisions (a set element per pair, undone by its tombstone), attachments (a
+file's metadata on a case or household, captions edited concurrently), print snapshots
+(append-only) and a township's local code entries. Each is written the way the client writes it
+(through the ORM with capture on), and some are edited by several clients before they sync, so these
+entities meet conflicts, evictions and snapshots like the register does. A mixin of `SyncSimulation` (tests/sim/test_sync_sim.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 from sqlalchemy import select
 
+from db.ids import person_distinction_id
 from db.models import (
     Attachment,
     Case,
@@ -22,6 +23,8 @@ from db.models import (
     CaseWhistle,
     CodeEntry,
     Household,
+    Person,
+    PersonDistinction,
     PrintSnapshot,
     Task,
     TaskFeedback,
@@ -63,6 +66,10 @@ class WorkActions:
                     session.add(TaskLink(target_id=target.id, household_id=home, region_code=target.region_code))
             case_id = session.scalar(select(Case.id).order_by(Case.id).limit(1))
             self._attach(session, Case, case_id, n, 0)
+            pair = session.scalars(select(Person.id).where(Person.region_code == VILLAGES[0])
+                                   .order_by(Person.id).limit(2)).all()
+            if len(pair) == 2:
+                self._distinguish(session, pair[0], pair[1], "user0", undo=False)
         self.print_form(0, 0)
 
     # -- tasks ------------------------------------------------------------------------------------
@@ -178,6 +185,34 @@ class WorkActions:
                     record.evaluation = str(1 + n % 4)
                 else:
                     record.phone = f"139{n:08d}"
+
+    # -- "not the same person" decisions -------------------------------------------------------
+    @rule(picks=st.lists(st.integers(0, 99), min_size=1, max_size=2), first=st.integers(0, 999),
+          second=st.integers(0, 999), undo=st.booleans())
+    def distinguish_persons(self, picks, first, second, undo):
+        """Clerks decide two persons of one village are different people (one record per pair,
+        whoever decides it, a set element), or undo that decision (its tombstone)."""
+        a, b = (self._held(self._client(picks[0]), Person, w) for w in (first, second))
+        if a is None or b is None or a == b:
+            return
+        for pick in picks:
+            client = self._client(pick)
+            self._next()
+            with client.device.factory.begin() as session:
+                self._distinguish(session, a, b, f"user{client.index}", undo)
+
+    @staticmethod
+    def _distinguish(session, a: str, b: str, who: str, undo: bool) -> None:
+        first, second = session.get(Person, a), session.get(Person, b)
+        if first is None or second is None or first.region_code != second.region_code:
+            return
+        record = session.get(PersonDistinction, person_distinction_id(a, b))
+        if record is None and not undo:
+            low, high = sorted((a, b))
+            session.add(PersonDistinction(id=person_distinction_id(a, b), first_person_id=low,
+                                          second_person_id=high, region_code=first.region_code, decided_by=who))
+        elif record is not None:
+            record.deleted = undo
 
     # -- attachments and print snapshots ------------------------------------------------------
     @rule(pick=st.integers(0, 99), which=st.integers(0, 999), on_case=st.booleans())
