@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.client.browse import scoped
@@ -43,8 +43,10 @@ def search_everything(session: Session, scope: str, text: str, per_kind: int = P
     if kind == "name" and len(text) < 2:
         return hits  # one character names half the township's addresses and titles: persons only
     heads = [hit.record_id for hit in hits if hit.title == text]  # persons named exactly so may head a household
-    return (hits + _households(session, scope, text, per_kind, names, kind, heads)
-            + _cases(session, scope, text, per_kind, kind) + _tasks(session, scope, text, per_kind, kind))
+    households = _households(session, scope, text, per_kind, names, kind, heads)
+    if kind == "digits" and len(text) < 8:
+        return hits + households  # an ID or phone tail: case and task numbers need more digits
+    return hits + households + _cases(session, scope, text, per_kind, kind) + _tasks(session, scope, text, per_kind, kind)
 
 
 def _numbered(session: Session, scope: str, text: str, limit: int) -> list[Hit]:
@@ -63,8 +65,8 @@ def _persons(session: Session, scope: str, text: str, limit: int, names: dict) -
 def _households(session: Session, scope: str, text: str, limit: int, names: dict, kind: str,
                 heads: list[str] = ()) -> list[Hit]:
     head = aliased(Person)
-    if kind == "digits":
-        match = Household.household_no.contains(text)
+    if kind == "digits":  # the start of a household number: an index range, not a scan
+        match = and_(Household.household_no >= text, Household.household_no < text + "\uffff")
     else:  # heads named so come from the person search (its own index), not from a join per household
         match = or_(Household.head_person_id.in_(list(heads)), Household.address.contains(text))
     rows = session.execute(
