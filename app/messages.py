@@ -119,6 +119,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "no_desktop": ("这个入口没有图形界面。请用 township-desk 命令打开客户端。",
                    "This entry point has no desktop window. Open the client with the township-desk command."),
     # client sync, enrolment and USB bundles (app/enrolment.py, app/sync_service.py, app/bundle.py)
+    "foreign_server": ("这台服务器不是本机登记的城市服务器（可能是地址改错或测试服务器），没有同步任何数据。请联系管理员确认服务器地址",
+                       "This server is not the city server this PC is enrolled with (a wrong address or a test server); "
+                       "nothing was synced. Check the server address with your administrator"),
     "keyring_unavailable": ("本机没有安全的密钥存储（{backend}），无法保存登录凭据。请在系统凭据管理器可用的环境中登录",
                             "No secure keyring on this machine ({backend}); the login cannot be stored safely"),
     "not_enrolled": ("本机尚未登录城市服务器，请先登录", "This PC is not logged in to the city server; log in first"),

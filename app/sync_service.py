@@ -50,6 +50,7 @@ from sync.transport import (
     REFERENCE_DATA,
     AuthFailed,
     DeviceRevoked,
+    ForeignServer,
     Offline,
     ServerError,
     TlsError,
@@ -169,9 +170,10 @@ class SyncService:
         try:
             transport = self._transport_provider()
             try:
+                first = self._first_sync_pending()
                 finished = self.client(transport).sync(manual)
                 self._refresh_reference(transport)
-                self._move_blobs(transport)
+                self._move_blobs(transport, downloads=not first)
             finally:
                 transport.close()
         except SyncLocked as exc:
@@ -194,15 +196,24 @@ class SyncService:
         self._emit(finished)
         return finished
 
-    def _move_blobs(self, transport: Transport) -> None:
+    def _first_sync_pending(self) -> bool:
+        """Whether this cycle loads the snapshot (no cursor yet, or a first sync broken off)."""
+        with self._sessions() as session:
+            cursor = session.get(SyncState, "cursor")
+            half = session.get(SyncState, SNAPSHOT_KEY)
+        return cursor is None or half is not None
+
+    def _move_blobs(self, transport: Transport, downloads: bool = True) -> None:
         """Attachment bytes after the records (sync/attachments.py), within that step's time budget.
-        A weak link failing here fails nothing: the records are synced; the upload resumes next time."""
+        A weak link failing here fails nothing: the records are synced; the upload resumes next time.
+        A first sync fetches no previews: it stays as long as the records take, and the previews
+        come with the next cycle."""
         if BLOBS not in transport.capabilities:
             return  # an in-process transport (tests, bundles) carries records only
         mover = BlobMover(self._sessions, transport, blob_dir_for(self._engine))
         self.last_blob_stats = mover.stats  # what the last cycle moved (the link lab reads it)
         try:
-            stats = mover.step()
+            stats = mover.step(downloads=downloads)
         except TransportError as exc:
             log.info("attachment transfer stopped (%s); it resumes on the next sync", exc.code)
             return
@@ -238,6 +249,8 @@ class SyncService:
         self.online = True
         if isinstance(exc, UpgradeNeeded):
             return UserFacingError("upgrade_needed")
+        if isinstance(exc, ForeignServer):
+            return UserFacingError("foreign_server")
         if isinstance(exc, AuthFailed):
             return UserFacingError("auth_expired")
         assert isinstance(exc, ServerError | TransportError)

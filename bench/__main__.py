@@ -21,6 +21,7 @@ GROUPS = {
     "generate": "bench.generate",  # demo township generation
     "search": "bench.search",  # search-as-you-type over persons
     "duplicates": "bench.bench_duplicates",  # likely-duplicate scan of the township's 40,000 persons
+    "register": "bench.bench_register",  # global search (Ctrl+F) per keystroke, a household's record history
     "desks": "bench.bench_desks",  # task inbox over 20,000 tasks, case search by reporter over 8,000 cases
     "roster": "bench.bench_roster",  # 5,000-row roster preview and apply, the township's persons exported
     "pdf": "bench.bench_pdf",  # household cards to PDF (app/reports)

@@ -17,9 +17,11 @@ class ClientBase(DeclarativeBase):
 
 
 class OutboxChange(ClientBase):
-    """One local change waiting to be pushed (state "pending") or refused by the server
-    ("rejected", with the server's code and message). A row is removed only in the transaction
-    that stores the server's acknowledgement. `device_seq` is this device's change counter (it goes
+    """One local change waiting to be pushed (state "pending"), refused by the server ("rejected",
+    with the server's code and message), or accepted ("accepted", with its `server_seq` and when,
+    `settled_at`): accepted changes are kept for a while after the acknowledgement, so that if the
+    city server is restored from a backup that predates them they can be offered again
+    (sync/client.py); then they are removed. `device_seq` is this device's change counter (it goes
     on the wire; it is not a record key)."""
 
     __tablename__ = "outbox"
@@ -37,6 +39,8 @@ class OutboxChange(ClientBase):
     state: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     reject_code: Mapped[str | None] = mapped_column(String(40))
     reject_message: Mapped[str | None] = mapped_column(Text)
+    server_seq: Mapped[int | None] = mapped_column(Integer)
+    settled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class RecordSeen(ClientBase):

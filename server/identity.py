@@ -119,18 +119,28 @@ class IdentityCache:
         self._identity: Identity | None = None
         self._read_at = 0.0
         self._known_head = 0
+        self._head_at_process_start: int | None = None
 
     def get(self) -> Identity:
         with self._lock:
             if self._identity is None or time.monotonic() - self._read_at > REFRESH_SECONDS:
                 with self._sessions() as session:
                     self._identity = ensure_identity(session)
+                    if self._head_at_process_start is None:
+                        self._head_at_process_start = head_seq(session)
                 self._read_at = time.monotonic()
             return self._identity
 
-    def check_cursor(self, cursor: int, device_id: str) -> None:
-        """A pull from beyond the highest change held: the database went back; start an epoch once."""
-        if cursor <= self._known_head:
+    def check_cursor(self, cursor: int, device_id: str, device_epoch: str | None) -> None:
+        """A pull from beyond the highest change held, by a device that believes it talks to the current
+        epoch: the database went back without anyone saying so; start an epoch (once). A device that
+        names an older epoch is about to learn of the new one itself; one that names none (an older
+        client) could not act on it. The base is the head when this process first read it, the best
+        estimate of the restored point (an announced restore knows it exactly)."""
+        if cursor <= self._known_head or device_epoch is None:
+            return
+        identity = self.get()
+        if device_epoch != identity.epoch:
             return
         with self._lock, self._sessions() as session:
             head = head_seq(session)
@@ -138,11 +148,13 @@ class IdentityCache:
             if cursor <= head:
                 return
             current = current_epoch(session)
-            if current is not None and current.head_at_start == head and current.started_by.startswith("device:"):
-                return  # already started for this state of the change log
-            start_epoch(session, f"device {device_id} pulled after {cursor} but the highest change held is {head}: "
-                                 "the database was restored without `township-server restored`",
-                        f"device:{device_id}"[:50])
+            if current is not None and current.started_by.startswith("device:") and current.epoch != device_epoch:
+                return  # already started since this device last heard
+            row = start_epoch(session, f"device {device_id} pulled after {cursor} but the highest change held is "
+                                       f"{head}: the database was restored without `township-server restored`",
+                              f"device:{device_id}"[:50])
+            row.head_at_start = min(head, self._head_at_process_start if self._head_at_process_start is not None
+                                    else head)
             session.commit()
             self._identity = None
 
@@ -185,7 +197,7 @@ class IdentityMiddleware:
             cursor = _cursor(scope)
             device = (scope.get("state") or {}).get("device_id")
             if cursor and device:
-                await to_thread.run_sync(cache.check_cursor, cursor, device)
+                await to_thread.run_sync(cache.check_cursor, cursor, device, _header(scope, b"x-server-epoch"))
 
 
 def _header(scope, name: bytes) -> str | None:

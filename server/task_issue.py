@@ -5,7 +5,8 @@ a client's push apply and townships receive it by pull. A data request (kind 2, 
 for fields of one of the department's approved request catalogue entries.
 
 The deadline is counted in working days from today with the server's one working-day rule
-(`server.intake.add_workdays`), due at the end of that day, Beijing time."""
+(`server.intake.add_workdays` over the city's holiday calendar, the `work_calendar` code table),
+due at the end of that day, Beijing time."""
 
 from __future__ import annotations
 

@@ -80,9 +80,10 @@ class BlobMover:
         self.stats = TransferStats()
         self._deadline = 0.0
 
-    def step(self) -> TransferStats:
-        """Uploads what is pending, then fetches missing thumbnails and wanted files, within the
-        time budget. Transport errors propagate (the caller logs them: records already synced)."""
+    def step(self, downloads: bool = True) -> TransferStats:
+        """Uploads what is pending, then (with `downloads`) fetches missing thumbnails and wanted
+        files, within the time budget. Transport errors propagate (the caller logs them: records
+        already synced)."""
         self._deadline = self.clock() + self.budget
         for attachment_id, sha, thumb, size in self._uploads():
             if self.clock() > self._deadline:
@@ -91,7 +92,7 @@ class BlobMover:
                 self._upload(None, thumb, (self.blob_dir / thumb).stat().st_size)
             if self._upload(attachment_id, sha, size):
                 self.stats.uploaded += 1
-        for sha in self._missing_thumbs():
+        for sha in self._missing_thumbs() if downloads else ():
             if self.clock() > self._deadline:
                 break
             self.fetch(sha)

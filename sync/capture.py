@@ -166,7 +166,7 @@ class _Recorder:
                   old: dict[str, Any] | None) -> None:
         at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         line = {"change_id": change_id, "entity": entity, "record_id": record_id, "username": self.username,
-                "device_id": self.device_id, "at": at, "origin": "merge" if "merged_into" in fields else "edit",
+                "device_id": self.device_id, "at": at, "origin": "merge" if fields.get("merged_into") else "edit",
                 "source": "local", "server_seq": None}
         if old is None:  # a new record: one line, not one per field (an import creates thousands)
             self.history.append({**line, "field": "", "old": None, "new": None})

@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.base import synced_models
@@ -31,7 +31,15 @@ from sync.capture import applying_pulled, read_state, write_state
 from sync.events import CycleLimits, LinkPace, SyncEvent, SyncFinished, SyncProgress, SyncStarted
 from sync.pages import SnapshotChunk
 from sync.replica import LocalReplica
-from sync.transport import RESUMABLE_SNAPSHOT, DeviceRevoked, ServerError, Transport
+from sync.transport import (
+    RESUMABLE_SNAPSHOT,
+    SERVER_IDENTITY,
+    DeviceRevoked,
+    ForeignServer,
+    ServerError,
+    ServerIdentity,
+    Transport,
+)
 from sync.versions import FIRST_VERSION
 from sync.wire import SCHEMA_VERSION
 
@@ -40,6 +48,7 @@ log = logging.getLogger("sync.client")
 LOCK_KEY = "device_locked"  # {"at", "wipe"} once the server said this device is revoked
 SNAPSHOT_KEY = "snapshot_progress"  # a first sync interrupted half-way: where to resume
 VERSION_KEY = "schema_version"  # the schema version this database last finished a pull in
+IDENTITY_KEY = "server_identity"  # the installation and epoch of the city server last heard from
 
 
 class SyncLocked(Exception):
@@ -70,6 +79,7 @@ class SyncClient(LocalReplica):
         the evictions that were waiting. Raises `SyncLocked` on a revoked device."""
         if self.is_locked():
             raise SyncLocked()
+        self._name_known_server()
         self.listener(SyncStarted(manual))
         try:
             pushed, conflicts, rejected = self.push()
@@ -108,6 +118,8 @@ class SyncClient(LocalReplica):
                 conflicts += result.outcome == "merged_with_conflict"
                 rejected += result.outcome == "rejected"
             self.listener(SyncProgress("push", min(total, accepted + rejected), total))
+            if self.server_restored():
+                continue  # what the restored server lost is pending again: push it, oldest first
             if settled == 0:
                 break  # nothing moved: the same batch again would get the same answer
         return accepted, conflicts, rejected
@@ -129,6 +141,9 @@ class SyncClient(LocalReplica):
         while True:
             started = time.monotonic()
             page = self.transport.pull(self.cursor(), pace.size)
+            if self.server_restored():
+                self.push()  # offer again what the restored server lost, then pull from its restored point
+                continue
             pace.after(len(page.records), time.monotonic() - started)
             if not self.apply_page(page):
                 break  # a stale page (another cycle moved the cursor): the next cycle continues
@@ -181,6 +196,50 @@ class SyncClient(LocalReplica):
 
         self.apply_snapshot(chunks, progress=note)
         return applied
+
+    # -- a server restored from a backup -------------------------------------------------------
+    def _name_known_server(self) -> None:
+        """Let the transport name the installation and epoch this device knows on its first request."""
+        if SERVER_IDENTITY not in self.transport.capabilities:
+            return
+        with self.factory() as session:
+            raw = read_state(session, IDENTITY_KEY)
+        if raw:
+            known = ServerIdentity(**json.loads(raw))
+            self.transport.expected_installation, self.transport.known_epoch = known.installation, known.epoch
+
+    def server_restored(self) -> bool:
+        """Compare the identity the server just announced with the one this device knows. Another
+        installation raises `ForeignServer`; a new epoch (the server was restored from a backup) makes
+        every accepted change it may have lost — above the epoch's base, still kept in the outbox —
+        and every rejected one pending again, moves the cursor back to the base, and returns True."""
+        if SERVER_IDENTITY not in self.transport.capabilities or self.transport.identity is None:
+            return False
+        announced: ServerIdentity = self.transport.identity
+        with self.factory() as session:
+            raw = read_state(session, IDENTITY_KEY)
+        known = ServerIdentity(**json.loads(raw)) if raw else None
+        if known is not None and announced.installation != known.installation:
+            raise ForeignServer("foreign_installation", status=409)
+        self.transport.expected_installation = announced.installation
+        if known == announced or (known is not None and known.epoch == announced.epoch):
+            self.transport.known_epoch = announced.epoch
+            return False
+        with self.factory.begin() as session:
+            write_state(session, IDENTITY_KEY, json.dumps(announced.__dict__))
+            if known is None:
+                self.transport.known_epoch = announced.epoch
+                return False  # the first answer this device has seen: nothing to compare with
+            lost = session.execute(update(OutboxChange).where(
+                (OutboxChange.state == "rejected")
+                | ((OutboxChange.state == "accepted") & (OutboxChange.server_seq > announced.base)))
+                .values(state="pending", reject_code=None, reject_message=None)).rowcount
+            if int(read_state(session, "cursor") or 0) > announced.base:
+                write_state(session, "cursor", str(announced.base))
+        self.transport.known_epoch = announced.epoch
+        log.warning("city server restored (epoch %s, base %d): %d changes offered again", announced.epoch,
+                    announced.base, lost)
+        return True
 
     # -- the revocation lock ------------------------------------------------------------------
     def lock(self, wipe: bool) -> None:

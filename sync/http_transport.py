@@ -33,10 +33,13 @@ from sync.transport import (
     BUNDLE_RELAY,
     REFERENCE_DATA,
     RESUMABLE_SNAPSHOT,
+    SERVER_IDENTITY,
     AuthFailed,
     DeviceRevoked,
+    ForeignServer,
     Offline,
     ServerError,
+    ServerIdentity,
     TlsError,
     TransportError,
     UpgradeNeeded,
@@ -128,6 +131,8 @@ def error_from_response(response: requests.Response) -> TransportError:
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     if code == "device_revoked":
         kind: type[TransportError] = DeviceRevoked
+    elif code == "foreign_installation":
+        kind = ForeignServer
     elif status == 426 or code in ("upgrade_required", "upgrade_needed"):
         kind = UpgradeNeeded
     elif status == 401 or code in ("bad_credentials", "user_disabled", "token_expired", "not_authenticated"):
@@ -146,7 +151,7 @@ class HttpTransport:
     goes on every request so the server can answer "upgrade needed". `session`, `sleep` and `rng`
     are injectable so tests run without real waiting."""
 
-    capabilities = frozenset({RESUMABLE_SNAPSHOT, REFERENCE_DATA, BUNDLE_RELAY, BLOBS})
+    capabilities = frozenset({RESUMABLE_SNAPSHOT, REFERENCE_DATA, BUNDLE_RELAY, BLOBS, SERVER_IDENTITY})
 
     def __init__(
         self,
@@ -176,6 +181,9 @@ class HttpTransport:
         self.session = session
         self._probed = False
         self._stream_type = ""  # the Content-Type of the streamed answer being read
+        self.identity: ServerIdentity | None = None  # what the last answer announced (SERVER_IDENTITY)
+        self.expected_installation: str | None = None  # named on every request once known
+        self.known_epoch: str | None = None  # the epoch this device last synced with, named likewise
         # trust_env stays on: a township's proxy settings come from the environment. The CA bundle
         # goes with every request, because requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override
         # a session-level `verify` and the city's CA would silently stop counting.
@@ -385,6 +393,10 @@ class HttpTransport:
         headers = {SCHEMA_HEADER: str(self.schema_version)}
         if auth and self.token:
             headers["Authorization"] = f"Bearer {self.token}"
+        if self.expected_installation:
+            headers["X-Installation-Id"] = self.expected_installation
+        if self.known_epoch:
+            headers["X-Server-Epoch"] = self.known_epoch  # lets the server notice a restore nobody announced
         return headers
 
     def _send(self, method: str, path: str, body: bytes | None, content_type: str,
@@ -442,6 +454,10 @@ class HttpTransport:
         accepted = response.headers.get("Accept-Encoding", "")
         if "gzip" in accepted.lower():
             self.server_accepts_gzip = True
+        installation, epoch = response.headers.get("X-Installation-Id"), response.headers.get("X-Server-Epoch")
+        base = response.headers.get("X-Epoch-Base", "")
+        if installation and epoch and base.isdigit():
+            self.identity = ServerIdentity(installation, epoch, int(base))
 
     @staticmethod
     def _decode(response: requests.Response) -> dict[str, Any]:

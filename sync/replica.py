@@ -1,8 +1,10 @@
 """The local side of sync, one SQLite database of one device: the outbox batch to push and the
 server's answers to it, the cursor, pulled pages, evictions and snapshot chunks applied. No network
 and no scheduling: the one sync loop (`sync.client.SyncClient`) drives these steps. The rules:
-- an outbox row is removed only in the transaction that stores the server's acknowledgement;
-  a rejected row stays, marked "rejected" with the server's code and message;
+- an outbox row leaves the pending state only in the transaction that stores the server's
+  acknowledgement: a rejected row stays, marked "rejected" with the server's code and message; an
+  accepted one is kept as "accepted" with its server_seq for `keep_accepted` (to be offered again
+  to a server restored from an older backup), then removed;
 - a pulled page and its new cursor are stored in one transaction, with capture switched off; a
   page that does not continue from the stored cursor (a late or repeated answer) is ignored;
 - pulled data never overwrites a field that has a pending local edit: the local value stays until
@@ -15,11 +17,12 @@ and no scheduling: the one sync loop (`sync.client.SyncClient`) drives these ste
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.base import model_for_entity
@@ -39,6 +42,7 @@ from sync.snapshot_apply import (
 from sync.wire import Change, decode_value
 
 PUSH_BATCH = 500
+KEEP_ACCEPTED = dt.timedelta(days=30)  # docs/OPERATIONS.md: backups are planned around this window
 
 
 def outbox_change(row: OutboxChange, device_id: str) -> Change:
@@ -49,10 +53,12 @@ def outbox_change(row: OutboxChange, device_id: str) -> Change:
 class LocalReplica:
     """The local steps of sync for the database of device `device_id` (`engine`, `factory`)."""
 
-    def __init__(self, engine: Engine, factory: sessionmaker, device_id: str) -> None:
+    def __init__(self, engine: Engine, factory: sessionmaker, device_id: str,
+                 keep_accepted: dt.timedelta = KEEP_ACCEPTED) -> None:
         self.engine = engine
         self.factory = factory
         self.device_id = device_id
+        self.keep_accepted = keep_accepted
 
     # -- push ---------------------------------------------------------------------------------
     def push_batch(self, limit: int = PUSH_BATCH) -> list[Change]:
@@ -63,8 +69,9 @@ class LocalReplica:
 
     def apply_push_results(self, results: list[ChangeResult]) -> int:
         """Store the server's answers; returns how many rows left the pending state. The batch's rows
-        are read with one IN query per 500 and the settled ones deleted with one statement (a SELECT,
-        an autoflush and a DELETE per change took ~1 s per 500 answers)."""
+        are read with one IN query per 500 and the accepted ones marked with one executemany (a
+        SELECT, an autoflush and a write per change took ~1 s per 500 answers); accepted rows older
+        than `keep_accepted` go in the same transaction."""
         answered: list[ChangeResult] = []
         for result in results:
             if result.code == "device_seq_gap":
@@ -77,7 +84,7 @@ class LocalReplica:
             for start in range(0, len(ids), 500):
                 rows.update((row.change_id, row) for row in session.scalars(
                     select(OutboxChange).where(OutboxChange.change_id.in_(ids[start:start + 500]))))
-            done: dict[str, None] = {}  # settled ids in answer order (a repeated answer counts once)
+            done: dict[str, int | None] = {}  # accepted ids in answer order (a repeated answer counts once)
             for result in answered:
                 row = rows.get(result.change_id)
                 if row is None or row.state != "pending" or result.change_id in done:
@@ -86,12 +93,17 @@ class LocalReplica:
                 if result.outcome == "rejected":
                     row.state, row.reject_code, row.reject_message = "rejected", result.code, result.message
                 else:
-                    done[result.change_id] = None
+                    done[result.change_id] = result.server_seq
             session.flush()
-            done_ids = list(done)
-            for start in range(0, len(done_ids), 500):
-                session.execute(delete(OutboxChange).where(OutboxChange.change_id.in_(done_ids[start:start + 500])),
-                                execution_options={"synchronize_session": False})
+            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            if done:
+                table = OutboxChange.__table__  # Core: a plain executemany, not the ORM's bulk update by key
+                session.execute(update(table).where(table.c.change_id == bindparam("cid")).values(
+                    state="accepted", server_seq=bindparam("seq"), settled_at=now),
+                    [{"cid": cid, "seq": seq} for cid, seq in done.items()])
+            session.execute(delete(OutboxChange).where(OutboxChange.state == "accepted",
+                                                       OutboxChange.settled_at < now - self.keep_accepted),
+                            execution_options={"synchronize_session": False})
         return settled
 
     # -- pull ---------------------------------------------------------------------------------

@@ -11,7 +11,10 @@ some can do is declared in `capabilities`, never found out by looking for attrib
 - `REFERENCE_DATA`: the transport is also a `ReferenceTransport`, whose `request` reaches the
   server's reference endpoints (the region tree);
 - `BUNDLE_RELAY`: `relay_bundle(bundle)` hands a signed USB bundle to the server;
-- `BLOBS`: the transport is also a `BlobTransport`, moving attachment bytes (sync/attachments.py).
+- `BLOBS`: the transport is also a `BlobTransport`, moving attachment bytes (sync/attachments.py);
+- `SERVER_IDENTITY`: `identity` is the `ServerIdentity` the last answer announced (None before the
+  first), and a transport told `expected_installation` names it on every request, so a server of
+  another installation refuses instead of taking this device's changes.
 
 Failures are `TransportError`s: the server's machine `code`, its readable `message`, the HTTP
 `status` (0 when no answer arrived). The sync client branches on the subclass only.
@@ -20,6 +23,7 @@ Failures are `TransportError`s: the server's machine `code`, its readable `messa
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from sync.merge import ChangeResult
@@ -29,6 +33,17 @@ RESUMABLE_SNAPSHOT = "resumable_snapshot"
 REFERENCE_DATA = "reference_data"
 BUNDLE_RELAY = "bundle_relay"
 BLOBS = "blobs"
+SERVER_IDENTITY = "server_identity"
+
+
+@dataclass(frozen=True)
+class ServerIdentity:
+    """Which city server answered (`installation`) and which epoch its database is in: a new `epoch`
+    means it was restored from a backup and may have lost accepted changes above `base`."""
+
+    installation: str
+    epoch: str
+    base: int
 
 
 @runtime_checkable
@@ -97,6 +112,11 @@ class UpgradeNeeded(TransportError):
 
 class ServerError(TransportError):
     """The server failed (5xx after retries) or refused the request as malformed (other 4xx)."""
+
+
+class ForeignServer(TransportError):
+    """The server is another installation than the one this device is enrolled with (a changed address,
+    a test server): nothing is pushed to it or pulled from it."""
 
 
 class TlsError(Offline):

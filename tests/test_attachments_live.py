@@ -226,10 +226,13 @@ def test_a_usb_bundle_carries_the_photo_and_the_answer_settles_it(server, tmp_pa
     BundleService(village.engine, village.sessions, village.enrolment).import_file(relayed.answer_path)
     [settled] = village.attachments.list_for("case", case_id)
     assert settled.state == "uploaded"
-    office.sync.sync_now()
+    office.sync.sync_now()  # its first sync: records only, as long as the records take
     [seen] = office.attachments.list_for("case", case_id)
-    assert seen.thumb_path and seen.size == added.size
-    office.attachments.want_file(seen.id)
+    assert seen.state == "remote" and not seen.thumb_path and seen.size == added.size
+    office.sync.sync_now()  # the next cycle brings the preview
+    [seen] = office.attachments.list_for("case", case_id)
+    assert seen.state == "thumb" and seen.thumb_path
+    assert office.attachments.want_all("case", case_id) == 1  # 全部下载到本机: fetched by the next sync
     office.sync.sync_now()
     assert office.attachments.file_path(seen.id).read_bytes() == (tmp_path / "village" / "attachments" /
                                                                    Path(added.file_path).name).read_bytes()

@@ -102,7 +102,7 @@ class Pc:
 
     def outbox(self) -> int:
         with self.sessions() as s:
-            return s.scalar(select(func.count()).select_from(OutboxChange))
+            return s.scalar(select(func.count()).select_from(OutboxChange).where(OutboxChange.state != "accepted"))
 
 
 @pytest.fixture

@@ -17,8 +17,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from db.ids import new_id
-from db.models import AuditEntry, Case, CaseWhistle, Task, TaskFeedback, TaskTarget
+from db.models import AuditEntry, Case, CaseWhistle, CodeEntry, Task, TaskFeedback, TaskTarget
 from server.codes import code_entry_id
+from server.intake import add_workdays, work_calendar
 from server.models import ChannelKey, ConsoleSession, RequestCatalogueEntry
 from tests.console_support import ConsoleClient, signed_in, texts
 from tests.server.fixtures import server_fixture  # noqa: F401
@@ -430,3 +431,24 @@ def _pulled(client) -> list[dict]:
         cursor = page["next_cursor"]
         if not page["has_more"]:
             return found
+
+
+def test_the_holiday_calendar_is_edited_as_a_code_table_and_moves_deadlines(server):
+    admin = signed_in(server, "city_admin")
+    admin.get("/admin/code-tables?table=work_calendar")
+    assert "元旦" in admin.page and "放假" in admin.page
+    assert admin.post("/admin/code-tables", {"table": "work_calendar", "code": "2099-13-01",
+                                             "label_zh": "x"}).status_code == 422
+    # Far in the future, so no other test's deadline on the shared server moves.
+    day_off, makeup = "2099-01-02", "2099-01-03"  # a Friday off, the Saturday worked instead
+    for code, label, workday in ((day_off, "测试放假", ""), (makeup, "测试调休上班", "1")):
+        with server.session() as s:
+            known = s.get(CodeEntry, code_entry_id("work_calendar", code)) is not None
+        if not known:
+            r = admin.post("/admin/code-tables", {"table": "work_calendar", "code": code, "label_zh": label,
+                                                  "workday": workday})
+            assert r.status_code == 200, r.text[:300]
+    with server.session() as s:
+        calendar = work_calendar(s)
+    assert dt.date(2099, 1, 2) in calendar[0] and dt.date(2099, 1, 3) in calendar[1]
+    assert add_workdays(dt.date(2099, 1, 1), 1, calendar) == dt.date(2099, 1, 3)  # what issuing a task counts

@@ -138,7 +138,7 @@ def _client_state(client) -> tuple[dict, set, int]:
         with Session(engine) as s:
             households = {h.id: (h.notes, h.last_visit_on, h.deleted) for h in s.scalars(select(Household))}
             visits = set(s.scalars(select(Visit.id)))
-            outbox = s.scalar(select(func.count()).select_from(OutboxChange))
+            outbox = s.scalar(select(func.count()).select_from(OutboxChange).where(OutboxChange.state != "accepted"))
     finally:
         engine.dispose()
     return households, visits, outbox

@@ -99,18 +99,28 @@ def test_a_sqlite_backup_put_back_announces_a_new_epoch(tmp_path):
 
 
 def test_a_pull_from_beyond_the_log_starts_an_epoch_once(tmp_path):
+    import time
+
     with fresh_database("sqlite", tmp_path) as url, live_server(url, tmp_path) as server:
         _, epoch, _ = _identity(server)
         staff = server.user_client("township_staff", "150422100")
         _households(staff, 2)
-        assert staff.pull(cursor=10_000).status_code == 200
+        old_client = staff.get("/sync/pull", params={"cursor": 10_000, "limit": 10})
+        assert old_client.status_code == 200  # names no epoch: an older client, nothing it could act on
+        time.sleep(5.5)
+        assert _identity(server)[1] == epoch
+        knows = requests.get(server.api + "/sync/pull", params={"cursor": 10_000, "limit": 10}, timeout=10,
+                             headers={**staff.headers(), "X-Server-Epoch": epoch})
+        assert knows.status_code == 200
         import time
 
         time.sleep(5.5)
         _, detected, _ = _identity(server)
         assert detected != epoch
         other = server.user_client("village_cadre", VILLAGE)
-        assert other.pull(cursor=20_000).status_code == 200  # same state of the log: no second epoch
+        again = requests.get(server.api + "/sync/pull", params={"cursor": 20_000, "limit": 10}, timeout=10,
+                             headers={**other.headers(), "X-Server-Epoch": epoch})  # still names the old one
+        assert again.status_code == 200  # it learns of the new epoch itself: no second one
         time.sleep(5.5)
         assert _identity(server)[1] == detected
         code, out = _cli(url, "epochs")

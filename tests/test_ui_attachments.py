@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import subprocess
 
-from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
 from sqlalchemy import select
 
 from app.client.startup import ClientServices
@@ -51,13 +52,22 @@ def test_photos_added_by_dialog_and_paste_show_as_thumbnails(qtbot, context, set
     assert texts[0] == "IMG_0001.jpg\n待上传" and texts[1].endswith("待上传")
     assert all(not strip.list.item(i).icon().isNull() for i in range(2))
     strip.open_item(0)
-    assert dialogs.opened == [strip.views[0].file_path]  # the photo in the system viewer
+    assert strip.viewer.isVisible() and strip.viewer.windowTitle() == "IMG_0001.jpg"  # the photo, in the app
+    assert "拍摄于 2026-11-26 09:41" in strip.viewer.caption.text() and not strip.viewer.image.pixmap().isNull()
+    strip.viewer.close()
+
+    mime = QMimeData()  # a file dropped from the file manager
+    mime.setUrls([QUrl.fromLocalFile(str(phone_photo(tmp_path / "IMG_0003.jpg", size=(640, 480), seed=3)))])
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    strip.dropEvent(drop)
+    assert strip.list.count() == 3 and strip.list.item(2).text() == "IMG_0003.jpg\n待上传"
 
     (tmp_path / "notes.txt").write_text("会议纪要")
     dialogs.paths.append(str(tmp_path / "notes.txt"))
     strip.add_button.click()
     assert dialogs.shown[-1][0] == "error" and "不支持的附件类型" in dialogs.shown[-1][2]
-    assert strip.list.count() == 2
+    assert strip.list.count() == 3
 
 
 def test_a_signed_scan_comes_back_to_the_case(qtbot, context, settings, tmp_path):

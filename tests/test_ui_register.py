@@ -502,3 +502,18 @@ def test_history_tab_shows_what_this_pc_changed_offline(qtbot, ui, context):
     assert phone.new == "139****5678" and phone.username == "clerk.li" and phone.source == "local"
     assert any(r.field == "" and r.subject == "新宝宝" for r in history.rows)
     assert history.table.rowCount() == len(history.rows) and not history.fetch_button.isEnabled()
+
+
+def test_history_names_a_merge_only_when_a_record_was_merged(ui, context):
+    from app.client.history import history_rows
+    from app.client.review import merge_person
+
+    household = _first_household(context)
+    first = context.persons.create(household.id, "赵甲", relation_to_head="20")
+    second = context.persons.create(household.id, "赵甲", relation_to_head="20")
+    context.write(lambda s: merge_person(s, first.id, second.id))
+    with context.sessions() as s:
+        rows = history_rows(s, "household", household.id)
+    created = [r for r in rows if r.field == "" and r.subject == "赵甲"]
+    assert len(created) == 2 and {r.origin for r in created} == {"edit"}
+    assert any(r.field == "merged_into" and r.origin == "merge" for r in rows)

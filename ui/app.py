@@ -57,6 +57,7 @@ class Shell:
     forms: RegisterForms | None = None  # the register's small forms; None: the real ones
     services: ClientServices | None = None
     documents_dir: Path = field(default_factory=Path.home)
+    on_logged_in: Callable[[], None] | None = None  # after a login from the settings page: reopen as that account
 
 
 def build_main_window(shell: Shell) -> MainWindow:
@@ -209,7 +210,8 @@ def _reports_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget
 def _settings_page(shell: Shell, account: str, services: ClientServices, on_error: Callable) -> QWidget:
     from ui.preferences.page import SettingsPage
 
-    return SettingsPage(shell.settings, account, shell.runner, shell.dialogs, on_error, services.enrolment)
+    return SettingsPage(shell.settings, account, shell.runner, shell.dialogs, on_error, services.enrolment,
+                        on_logged_in=shell.on_logged_in)
 
 
 def _account_text(ctx: ClientContext) -> str:
@@ -272,21 +274,35 @@ def quit_on_signals(app: QApplication) -> QTimer:
     return timer
 
 
+REOPEN = 0x5245  # the event loop's exit code for "open the window again as the account just logged in"
+
+
 def run(argv: list[str], database_path: Path | None = None, secrets=None) -> int:
     """Open the client; returns the process exit code. `database_path` and `secrets` (a SecretStore)
-    override the configured database and the OS keyring (the one-command demo uses both)."""
+    override the configured database and the OS keyring (the one-command demo uses both). A login from
+    the settings page reopens the window as that account at once — and a village role's database is
+    encrypted in between, before its first sync brings any data down (app/protection.py)."""
     configure_client_logging()
     app, settings = create_application(argv)
     dialogs = Dialogs()
     install_excepthook(dialogs, settings.get(opts.LANGUAGE))
     path = Path(database_path or settings.get(opts.DATABASE_PATH) or paths.local_db_path())
+    while True:
+        code = _open_window(app, settings, dialogs, path, secrets)
+        if code != REOPEN:
+            return code
+
+
+def _open_window(app: QApplication, settings: opts.Settings, dialogs: Dialogs, path: Path, secrets) -> int:
     try:
         services = open_client(path, allow_unenrolled=True, secrets=secrets)
     except UserFacingError as exc:  # the database key is missing or wrong, or a remote wipe just finished
         show_error(dialogs, None, exc, settings.get(opts.LANGUAGE))
         return 2
     runner = TaskRunner()
-    window = build_main_window(Shell(services.context, runner, settings, dialogs, services=services))
+    reopen = lambda: QTimer.singleShot(0, lambda: app.exit(REOPEN))  # noqa: E731 - after the login dialog closes
+    window = build_main_window(Shell(services.context, runner, settings, dialogs, services=services,
+                                     on_logged_in=reopen))
     window.resize(1366, 740)
     window.show()
     if services.enrolled is False:
@@ -309,6 +325,9 @@ def run(argv: list[str], database_path: Path | None = None, secrets=None) -> int
         services.sync.stop()
     runner.shutdown()
     services.context.close()
+    if code == REOPEN:
+        window.close()
+        window.deleteLater()
     return code
 
 

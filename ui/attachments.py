@@ -1,7 +1,8 @@
 """附件: the files on one record (a case, a task's village copy, a household) as thumbnails with each
 file's sync state (待上传, 上传中 x%, 已上传, 仅缩略图, 未下载), added by the file dialog, by dropping
 files on the strip or by pasting (a file or a picture from the clipboard); double-click opens a
-file in the system viewer (one not downloaded yet is fetched by the next sync). With `scans`, a
+photo in the viewer and a PDF in the system's (one not downloaded yet is fetched by the next sync); 全部下载到本机 marks
+every file of the record for the next sync. With `scans`, a
 signed page scanned after printing is added through `添加签字扫描件…`: its QR code (or the number
 typed) finds the record, and the changes since printing are shown. All work runs on the runner."""
 
@@ -11,14 +12,16 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +29,30 @@ from PySide6.QtWidgets import (
 from app.errors import UserFacingError
 
 FILE_FILTER = "照片和扫描件 (*.jpg *.jpeg *.png *.pdf);;所有文件 (*)"
+
+
+class PhotoViewer(QDialog):
+    """A photo at screen size with its caption and the time it was taken; PDFs open in the system
+    viewer instead (it prints and zooms them better than we would)."""
+
+    def __init__(self, view, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(view.filename)
+        self.image = QLabel()
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        pixmap = QPixmap(view.file_path)
+        self.image.setPixmap(pixmap.scaled(1200, 800, Qt.AspectRatioMode.KeepAspectRatio,
+                                           Qt.TransformationMode.SmoothTransformation))
+        scroll = QScrollArea()
+        scroll.setWidget(self.image)
+        scroll.setWidgetResizable(True)
+        taken = f"{view.taken_at:%Y-%m-%d %H:%M}" if view.taken_at else ""
+        self.caption = QLabel("　".join(x for x in (view.caption, taken and self.tr("拍摄于 %1").replace("%1", taken),
+                                                    view.added_by) if x))
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.caption)
+        self.resize(1000, 760)
 
 
 class AttachmentStrip(QWidget):
@@ -37,6 +64,7 @@ class AttachmentStrip(QWidget):
         self._service, self._scans, self._runner, self._dialogs, self._on_error = service, scans, runner, dialogs, on_error
         self.owner: tuple[str, str] | None = None
         self.views: list = []
+        self.viewer: PhotoViewer | None = None
         self.list = QListWidget()
         self.list.setViewMode(QListWidget.ViewMode.IconMode)
         self.list.setIconSize(QSize(120, 90))
@@ -48,11 +76,15 @@ class AttachmentStrip(QWidget):
         self.scan_button = QPushButton(self.tr("添加签字扫描件…"))
         self.scan_button.clicked.connect(self.choose_scan)
         self.scan_button.setVisible(scans is not None)
+        self.keep_button = QPushButton(self.tr("全部下载到本机"))
+        self.keep_button.setToolTip(self.tr("下次同步时下载本记录的全部附件原件，以便离线查看"))
+        self.keep_button.clicked.connect(self.keep_all)
         hint = QLabel(self.tr("可将文件拖到此处，或按 Ctrl+V 粘贴。"))
         hint.setStyleSheet("color: #666;")
         row = QHBoxLayout()
         row.addWidget(self.add_button)
         row.addWidget(self.scan_button)
+        row.addWidget(self.keep_button)
         row.addWidget(hint, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
@@ -131,6 +163,17 @@ class AttachmentStrip(QWidget):
 
     # opening
 
+    def keep_all(self) -> None:
+        if self.owner is None:
+            return
+        owner = self.owner
+        self._runner.run_db(lambda: self._service().want_all(*owner), self._marked)
+
+    def _marked(self, _count, error) -> None:
+        if error is not None:
+            self._on_error(error)
+        self.reload()
+
     def open_item(self, row: int) -> None:
         if not 0 <= row < len(self.views):
             return
@@ -142,7 +185,12 @@ class AttachmentStrip(QWidget):
             self._on_error(error)
             self.reload()
             return
-        self._dialogs.open_file(str(path))
+        view = next((v for v in self.views if v.file_path == str(path)), None)
+        if view is not None and view.mime.startswith("image/"):
+            self.viewer = PhotoViewer(view, self)
+            self.viewer.show()
+        else:
+            self._dialogs.open_file(str(path))
 
     # the paper round trip
 

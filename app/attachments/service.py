@@ -115,6 +115,14 @@ class AttachmentService(ServiceBase):
                 session.add(BlobTransfer(attachment_id=attachment_id, sha256=attachment.sha256, state="wanted",
                                          size=attachment.size))
 
+    def want_all(self, owner_entity: str, owner_id: str) -> int:
+        """Marks every file of a record for download by the next sync (a record the user wants at
+        hand offline); returns how many were not here yet."""
+        missing = [v.id for v in self.list_for(owner_entity, owner_id) if v.file_path is None]
+        for attachment_id in missing:
+            self.want_file(attachment_id)
+        return len(missing)
+
     def file_path(self, attachment_id: str) -> Path:
         """The file to open; refuses one that has not been downloaded yet (and marks it wanted)."""
         with self._sessions() as session:

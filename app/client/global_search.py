@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.client.browse import scoped
-from app.services.search import search_persons
+from app.services.search import query_kind, search_persons
 from db.models import Case, Household, Person, Region, Task, TaskTarget
 
 PER_KIND = 5
@@ -29,13 +29,29 @@ class Hit:
 
 
 def search_everything(session: Session, scope: str, text: str, per_kind: int = PER_KIND) -> list[Hit]:
+    """Only the lookups the text can match run: digits look up ID and phone tails and household,
+    case and task numbers; pinyin initials only persons; Chinese text names, addresses and titles."""
     text = (text or "").strip()
-    if not text:
+    kind = query_kind(text)
+    if kind == "empty":
         return []
     names = dict(session.execute(select(Region.code, Region.name).where(
         Region.code.startswith(scope[:12]), Region.level >= 5)).all())
-    return (_persons(session, scope, text, per_kind, names) + _households(session, scope, text, per_kind, names)
-            + _cases(session, scope, text, per_kind) + _tasks(session, scope, text, per_kind))
+    hits = _persons(session, scope, text, per_kind, names)
+    if kind == "initials" and not any(ch.isdigit() for ch in text):
+        return hits + _numbered(session, scope, text.upper(), per_kind)
+    if kind == "name" and len(text) < 2:
+        return hits  # one character names half the township's addresses and titles: persons only
+    heads = [hit.record_id for hit in hits if hit.title == text]  # persons named exactly so may head a household
+    return (hits + _households(session, scope, text, per_kind, names, kind, heads)
+            + _cases(session, scope, text, per_kind, kind) + _tasks(session, scope, text, per_kind, kind))
+
+
+def _numbered(session: Session, scope: str, text: str, limit: int) -> list[Hit]:
+    """Latin letters may start a case or task number (SJ…, RW…): looked up as a prefix."""
+    if len(text) < 2:
+        return []
+    return _cases(session, scope, text, limit, "prefix") + _tasks(session, scope, text, limit, "prefix")
 
 
 def _persons(session: Session, scope: str, text: str, limit: int, names: dict) -> list[Hit]:
@@ -44,34 +60,47 @@ def _persons(session: Session, scope: str, text: str, limit: int, names: dict) -
         for h in search_persons(session, text, scope, limit)]
 
 
-def _households(session: Session, scope: str, text: str, limit: int, names: dict) -> list[Hit]:
+def _households(session: Session, scope: str, text: str, limit: int, names: dict, kind: str,
+                heads: list[str] = ()) -> list[Hit]:
     head = aliased(Person)
+    if kind == "digits":
+        match = Household.household_no.contains(text)
+    else:  # heads named so come from the person search (its own index), not from a join per household
+        match = or_(Household.head_person_id.in_(list(heads)), Household.address.contains(text))
     rows = session.execute(
         select(Household.id, Household.household_no, Household.address, Household.region_code, head.name)
         .outerjoin(head, head.id == Household.head_person_id)
-        .where(scoped(Household, scope), Household.deleted.is_(False), Household.merged_into.is_(None),
-               or_(Household.household_no.contains(text), Household.address.contains(text), head.name == text))
-        .order_by(Household.household_no).limit(limit)).all()
+        .where(scoped(Household, scope), Household.deleted.is_(False), Household.merged_into.is_(None), match)
+        .limit(limit)).all()  # unordered: a plain table scan, not a walk of the number index
+    rows = sorted(rows, key=lambda r: r[1])
     return [Hit("household", hid, f"{number} {head_name or ''}".strip(),
                 " · ".join(filter(None, (names.get(region, ""), address))))
             for hid, number, address, region, head_name in rows]
 
 
-def _cases(session: Session, scope: str, text: str, limit: int) -> list[Hit]:
+def _text_match(number, title, text: str, kind: str):
+    if kind == "prefix":
+        return number.startswith(text)
+    if kind == "digits":
+        return number.contains(text)
+    # Letters with digits (a whole case number, SJ20261205…) are a number; Chinese text a title.
+    return or_(number.contains(text), title.contains(text)) if any(c.isascii() for c in text) else title.contains(text)
+
+
+def _cases(session: Session, scope: str, text: str, limit: int, kind: str) -> list[Hit]:
     rows = session.execute(
         select(Case.id, Case.case_no, Case.title)
-        .where(scoped(Case, scope), Case.deleted.is_(False),
-               or_(Case.case_no.contains(text), Case.title.contains(text)))
+        .where(scoped(Case, scope), Case.deleted.is_(False), _text_match(Case.case_no, Case.title, text, kind))
         .order_by(Case.registered_at.desc()).limit(limit)).all()
     return [Hit("case", cid, title, number) for cid, number, title in rows]
 
 
-def _tasks(session: Session, scope: str, text: str, limit: int) -> list[Hit]:
+def _tasks(session: Session, scope: str, text: str, limit: int, kind: str) -> list[Hit]:
     rows = session.execute(
         select(TaskTarget.id, Task.task_no, Task.title)
         .join(Task, Task.id == TaskTarget.task_id)
         .where(or_(scoped(TaskTarget, scope), TaskTarget.assigned_region_code.startswith(scope[:12])),
                TaskTarget.deleted.is_(False), Task.deleted.is_(False),
-               or_(Task.task_no.contains(text), Task.title.contains(text)))
+               _text_match(Task.task_no, Task.title, text, kind))
         .order_by(Task.due_at.desc()).limit(limit)).all()
     return [Hit("task", tid, title, number) for tid, number, title in rows]

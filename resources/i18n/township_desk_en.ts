@@ -31,79 +31,89 @@
 <context>
     <name>AttachmentStrip</name>
     <message>
-        <location filename="../../ui/attachments.py" line="46"/>
+        <location filename="../../ui/attachments.py" line="74"/>
         <source>添加照片或文件…</source>
         <translation>Add photo or file…</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="48"/>
+        <location filename="../../ui/attachments.py" line="76"/>
         <source>添加签字扫描件…</source>
         <translation>Add signed scan…</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="51"/>
+        <location filename="../../ui/attachments.py" line="79"/>
+        <source>全部下载到本机</source>
+        <translation>Download all to this PC</translation>
+    </message>
+    <message>
+        <location filename="../../ui/attachments.py" line="80"/>
+        <source>下次同步时下载本记录的全部附件原件，以便离线查看</source>
+        <translation>Download every file of this record at the next sync, to see them offline</translation>
+    </message>
+    <message>
+        <location filename="../../ui/attachments.py" line="82"/>
         <source>可将文件拖到此处，或按 Ctrl+V 粘贴。</source>
         <translation>Drop files here or paste with Ctrl+V.</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="87"/>
-        <location filename="../../ui/attachments.py" line="88"/>
+        <location filename="../../ui/attachments.py" line="119"/>
+        <location filename="../../ui/attachments.py" line="120"/>
         <source>待上传</source>
         <translation>To upload</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="87"/>
+        <location filename="../../ui/attachments.py" line="119"/>
         <source>上传中 %1%</source>
         <translation>Uploading %1%</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="88"/>
+        <location filename="../../ui/attachments.py" line="120"/>
         <source>已上传</source>
         <translation>Uploaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="88"/>
+        <location filename="../../ui/attachments.py" line="120"/>
         <source>仅缩略图</source>
         <translation>Preview only</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="89"/>
+        <location filename="../../ui/attachments.py" line="121"/>
         <source>已下载</source>
         <translation>Downloaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="89"/>
+        <location filename="../../ui/attachments.py" line="121"/>
         <source>未下载</source>
         <translation>Not downloaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="94"/>
+        <location filename="../../ui/attachments.py" line="126"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="150"/>
-        <location filename="../../ui/attachments.py" line="160"/>
+        <location filename="../../ui/attachments.py" line="198"/>
+        <location filename="../../ui/attachments.py" line="208"/>
         <source>添加签字扫描件</source>
         <translation>Add signed scan</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="161"/>
+        <location filename="../../ui/attachments.py" line="209"/>
         <source>未识别到二维码，请输入表单上的编号（事件编号、户编号或任务编号）：</source>
         <translation>No QR code found. Type the number printed on the form (case, household or task number):</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="168"/>
+        <location filename="../../ui/attachments.py" line="216"/>
         <source>打印后记录没有变化。</source>
         <translation>Nothing has changed since it was printed.</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="169"/>
+        <location filename="../../ui/attachments.py" line="217"/>
         <source>签字扫描件已关联</source>
         <translation>Signed scan linked</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="170"/>
+        <location filename="../../ui/attachments.py" line="218"/>
         <source>已关联到打印时的记录。打印后的变化：
 %1</source>
         <translation>Linked to the record as printed. Changes since printing:
@@ -1382,52 +1392,52 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/app.py" line="78"/>
+        <location filename="../../ui/app.py" line="79"/>
         <source>工作台</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="82"/>
+        <location filename="../../ui/app.py" line="83"/>
         <source>户籍人口</source>
         <translation>Register</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="84"/>
+        <location filename="../../ui/app.py" line="85"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="85"/>
+        <location filename="../../ui/app.py" line="86"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="86"/>
+        <location filename="../../ui/app.py" line="87"/>
         <source>待审</source>
         <translation>Review</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="89"/>
+        <location filename="../../ui/app.py" line="90"/>
         <source>报表</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="90"/>
+        <location filename="../../ui/app.py" line="91"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="93"/>
+        <location filename="../../ui/app.py" line="94"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="209"/>
+        <location filename="../../ui/app.py" line="223"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="283"/>
+        <location filename="../../ui/app.py" line="311"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -1961,6 +1971,14 @@ Phone: %3</translation>
         <location filename="../../ui/register/person_form.py" line="215"/>
         <source>注意：该证件号码已登记给 %1。仍可保存，将提交审核合并。</source>
         <translation>Note: this ID number is already registered to %1. You can still save; the pair goes to review for merging.</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoViewer</name>
+    <message>
+        <location filename="../../ui/attachments.py" line="50"/>
+        <source>拍摄于 %1</source>
+        <translation>Taken %1</translation>
     </message>
 </context>
 <context>
@@ -2606,101 +2624,101 @@ Phone: %3</translation>
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../ui/preferences/page.py" line="40"/>
-        <location filename="../../ui/preferences/page.py" line="91"/>
+        <location filename="../../ui/preferences/page.py" line="41"/>
+        <location filename="../../ui/preferences/page.py" line="92"/>
         <source>界面语言</source>
         <translation>Interface language</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="47"/>
+        <location filename="../../ui/preferences/page.py" line="48"/>
         <source>语言</source>
         <translation>Language</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="48"/>
+        <location filename="../../ui/preferences/page.py" line="49"/>
         <source>更改语言后，重新启动程序生效。</source>
         <translation>A new language takes effect after restarting the program.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="52"/>
+        <location filename="../../ui/preferences/page.py" line="53"/>
         <source>城市服务器与账号</source>
         <translation>City server and account</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="59"/>
+        <location filename="../../ui/preferences/page.py" line="60"/>
         <source>登录并绑定本机</source>
         <translation>Log in and enrol this PC</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="63"/>
+        <location filename="../../ui/preferences/page.py" line="64"/>
         <source>当前账号</source>
         <translation>Current account</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="64"/>
+        <location filename="../../ui/preferences/page.py" line="65"/>
         <source>服务器地址</source>
         <translation>Server address</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="65"/>
+        <location filename="../../ui/preferences/page.py" line="66"/>
         <source>用户名</source>
         <translation>Username</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="66"/>
+        <location filename="../../ui/preferences/page.py" line="67"/>
         <source>密码</source>
         <translation>Password</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="71"/>
+        <location filename="../../ui/preferences/page.py" line="72"/>
         <source>偏好</source>
         <translation>Preferences</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="74"/>
+        <location filename="../../ui/preferences/page.py" line="75"/>
         <source> 分钟</source>
         <translation> min</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="75"/>
+        <location filename="../../ui/preferences/page.py" line="76"/>
         <source>不自动同步</source>
         <translation>No automatic sync</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="81"/>
+        <location filename="../../ui/preferences/page.py" line="82"/>
         <source> 毫秒</source>
         <translation> ms</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="85"/>
+        <location filename="../../ui/preferences/page.py" line="86"/>
         <source>自动同步间隔</source>
         <translation>Automatic sync every</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="86"/>
+        <location filename="../../ui/preferences/page.py" line="87"/>
         <source>搜索输入停顿</source>
         <translation>Search typing pause</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="91"/>
+        <location filename="../../ui/preferences/page.py" line="92"/>
         <source>已保存。重新启动程序后使用新的界面语言。</source>
         <translation>Saved. The new interface language is used after restarting the program.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="96"/>
-        <location filename="../../ui/preferences/page.py" line="110"/>
+        <location filename="../../ui/preferences/page.py" line="97"/>
+        <location filename="../../ui/preferences/page.py" line="111"/>
         <source>登录</source>
         <translation>Log in</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="96"/>
+        <location filename="../../ui/preferences/page.py" line="97"/>
         <source>请填写服务器地址、用户名和密码。</source>
         <translation>Please enter the server address, username and password.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="110"/>
-        <source>登录成功，本机已绑定。重新启动程序后按新账号工作。</source>
-        <translation>Logged in; this PC is enrolled. Restart the program to work as the new account.</translation>
+        <location filename="../../ui/preferences/page.py" line="111"/>
+        <source>登录成功，本机已绑定。现在按新账号重新打开。</source>
+        <translation>Logged in; this PC is bound to the account. The client now reopens as that account.</translation>
     </message>
 </context>
 <context>

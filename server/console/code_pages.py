@@ -1,11 +1,13 @@
 """The city admin's code tables: pick a table, change an entry's Chinese and English labels or switch
 it off, or add an entry. Each edit is a `code_entry` sync change pushed by the admin (a new entry
 gets the stable id every client computes for it, server.codes.code_entry_id), so every client
-receives the published table on its next sync. Township admins add their own local entries in the
+receives the published table on its next sync. The holiday calendar (`work_calendar`: a date per
+entry, a day off unless marked a make-up working day) is edited here like any table. Township admins add their own local entries in the
 desktop client; the city admin approves or withdraws those on the local-additions page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from fastapi import APIRouter, Depends, Request
@@ -23,6 +25,15 @@ from server.pushed_writes import Edit, PushRefused, push_edits
 router = APIRouter(prefix="/admin/code-tables", include_in_schema=False)
 city_admin = require("city_admin")
 CODE = re.compile(r"^[A-Za-z0-9_.-]{1,20}$")
+CALENDAR = "work_calendar"  # codes are dates (YYYY-MM-DD); attrs.workday false = a holiday
+
+
+def _is_date(code: str) -> bool:
+    try:
+        dt.date.fromisoformat(code)
+    except ValueError:
+        return False
+    return len(code) == 10
 
 
 def _tables(session: Session) -> list[str]:
@@ -80,8 +91,8 @@ async def add_entry(request: Request, who: ConsoleUser = Depends(city_admin), se
     errors = {}
     if table not in _tables(session):
         raise Denied(404)
-    if not CODE.match(code):
-        errors["code"] = t("required")
+    if not CODE.match(code) or (table == CALENDAR and not _is_date(code)):
+        errors["code"] = t("calendar_code" if table == CALENDAR else "required")
     elif session.get(CodeEntry, code_entry_id(table, code)) is not None:
         errors["code"] = t("code_exists")
     if not label_zh or len(label_zh) > 100:
@@ -91,4 +102,6 @@ async def add_entry(request: Request, who: ConsoleUser = Depends(city_admin), se
     last = session.scalar(select(func.max(CodeEntry.sort_order)).where(CodeEntry.table == table)) or 0
     return _push(request, who, session, table, Edit("code_entry", code_entry_id(table, code), {
         "table": table, "code": code, "label_zh": label_zh, "label_en": str(form.get("label_en", "")).strip(),
-        "parent_code": parent, "scope_prefix": "", "attrs": {}, "sort_order": last + 10, "active": True}))
+        "parent_code": parent, "scope_prefix": "", "sort_order": last + 10, "active": True,
+        # the holiday calendar: a date is a day off unless marked a make-up working day (调休上班)
+        "attrs": {"workday": form.get("workday") == "1"} if table == CALENDAR else {}}))

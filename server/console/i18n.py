@@ -129,7 +129,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "withdrawn": ("已撤回", "Withdrawn"), "withdraw": ("撤回", "Withdraw"), "reinstate": ("恢复", "Reinstate"),
     "nav_code_tables": ("市级代码表", "City code tables"), "code_tables_title": ("市级代码表（修改后随同步下发）", "City code tables (published by sync)"),
     "label_zh": ("中文名称", "Chinese label"), "label_en": ("英文名称", "English label"),
-    "add_code": ("新增代码", "Add a code"), "parent_code": ("上级代码", "Parent code"), "code_exists": ("该代码已存在。", "This code already exists."),
+    "add_code": ("新增代码", "Add a code"), "makeup_workday": ("调休上班日", "Make-up working day"),
+    "day_off": ("放假", "Day off"), "calendar_code": ("节假日代码须为日期，如 2027-01-01。", "A calendar code is a date, e.g. 2027-01-01."), "parent_code": ("上级代码", "Parent code"), "code_exists": ("该代码已存在。", "This code already exists."),
     # leader
     "nav_overview": ("治理成效", "Outcomes"), "nav_burden": ("基层减负", "Village burden"),
     "overview_title": ("治理成效（按乡镇）", "Outcomes by township"),

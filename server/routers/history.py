@@ -72,7 +72,7 @@ def record_history(entity: str, record_id: str, limit: int = Query(default=500, 
             state[field] = value
             if old != value:
                 changes.append({"field": field, "old": _masked(field, old), "new": _masked(field, value)})
-        origin = ("merge" if "merged_into" in (entry.fields or {}) else
+        origin = ("merge" if (entry.fields or {}).get("merged_into") else
                   "conflict" if entry.change_id in conflicted else "edit")
         entries.append({"server_seq": entry.server_seq, "change_id": entry.change_id, "at": entry.recorded_at,
                         "username": entry.username, "device_id": entry.device_id, "op": entry.op,

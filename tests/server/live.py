@@ -114,7 +114,7 @@ class Client:
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded 2-core machine starts uvicorn slowly
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError("server exited:\n" + log_path.read_text(errors="replace"))
@@ -141,8 +141,9 @@ def _prepare(engine) -> None:
 
 
 @contextlib.contextmanager
-def live_server(database_url: str, tmp_path: Path, **env_overrides: str):
-    """Migrate `database_url`, start uvicorn on it, yield a LiveServer, stop it by PID."""
+def live_server(database_url: str, tmp_path: Path, port: int | None = None, **env_overrides: str):
+    """Migrate `database_url`, start uvicorn on it (on `port`, else a free one), yield a LiveServer,
+    stop it by PID."""
     env = {**os.environ, **TEST_ENV, "DATABASE_URL": database_url, **env_overrides,
            "TD_SERVER_DATA_DIR": str(tmp_path / "data")}
     settings_env = {k: v for k, v in env.items() if k.startswith("TD_") or k == "DATABASE_URL"}
@@ -150,7 +151,7 @@ def live_server(database_url: str, tmp_path: Path, **env_overrides: str):
         settings = load_settings()
     engine = make_server_engine(database_url)
     _prepare(engine)
-    port = free_port()
+    port = port or free_port()
     log_path = tmp_path / f"server-{port}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

@@ -22,8 +22,9 @@ from ui.roles import account_text
 
 class SettingsPage(QWidget):
     def __init__(self, settings: opts.Settings, account_text: str, runner, dialogs, on_error,
-                 enrolment=None, parent: QWidget | None = None) -> None:
+                 enrolment=None, parent: QWidget | None = None, on_logged_in=None) -> None:
         super().__init__(parent)
+        self._on_logged_in = on_logged_in
         self._settings = settings
         self._runner = runner
         self._dialogs = dialogs
@@ -107,4 +108,6 @@ class SettingsPage(QWidget):
             self._on_error(error)
             return
         self.account.setText(account_text(enrolment.username, enrolment.role, enrolment.scope))
-        self._dialogs.info(self, self.tr("登录"), self.tr("登录成功，本机已绑定。重新启动程序后按新账号工作。"))
+        self._dialogs.info(self, self.tr("登录"), self.tr("登录成功，本机已绑定。现在按新账号重新打开。"))
+        if self._on_logged_in is not None:
+            self._on_logged_in()
