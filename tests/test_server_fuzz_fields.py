@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from db.base import model_for_entity, synced_models
 from db.fields import FORMATS, check, specs
-from db.ids import new_id, tag_assignment_id
+from db.ids import new_id, person_distinction_id, tag_assignment_id
 from db.storage import decoders
 from sync.wire import PUSH_ONLY_ENTITIES, encode_value
 from tests.server.fixtures import server_fixture  # noqa: F401
@@ -93,11 +93,13 @@ def admin(server):
     which is sent what the first one's own changes did), and the parents its records point at."""
     username = server.add_user("township_admin", TOWNSHIP)
     client, reader = server.login(username), server.login(username)
-    ids = {name: new_id() for name in ("household", "person", "task", "task_target", "case")}
+    ids = {name: new_id() for name in ("household", "person", "person2", "task", "task_target", "case")}
     parents = [
         client.change("household", ids["household"], {"household_no": VILLAGE + "010001", "region_code": VILLAGE}),
         client.change("person", ids["person"], {"household_id": ids["household"], "region_code": VILLAGE,
                                                 "name": "模糊", "id_type": "01"}),
+        client.change("person", ids["person2"], {"household_id": ids["household"], "region_code": VILLAGE,
+                                                 "name": "模湖", "id_type": "01"}),
         client.change("task", ids["task"], {"task_no": "RW-FUZZ", "title": "核查", "department_code": "mz",
                                             "issued_at": "2026-03-01T09:00:00", "due_at": "2026-03-31T18:00:00",
                                             "region_code": TOWNSHIP + "000"}),
@@ -114,7 +116,7 @@ def admin(server):
 def _valid(entity: str, ids: dict) -> dict:
     """A valid new record of `entity` in the fuzz's village, pointing at the fuzz's parents."""
     base = {"region_code": VILLAGE}
-    return {
+    valid = {
         "code_entry": {"table": "tags", "code": f"f{uuid.uuid4().hex[:8]}", "label_zh": "模糊", "scope_prefix": TOWNSHIP},
         "household": {**base, "household_no": VILLAGE + "020001"},
         "person": {**base, "household_id": ids.get("household"), "name": "测试", "id_type": "99"},
@@ -134,9 +136,13 @@ def _valid(entity: str, ids: dict) -> dict:
         "audit_entry": {**base, "at": "2026-03-02T10:00:00", "username": "fuzz", "action": "reveal"},
         "attachment": {**base, "owner_entity": "household", "owner_id": ids.get("household"), "sha256": "ab" * 32,
                        "size": 2048, "mime": "image/jpeg", "added_at": "2026-03-02T10:00:00"},
+        "person_distinction": {**base, "first_person_id": ids.get("person"), "second_person_id": ids.get("person2")},
         "print_snapshot": {**base, "entity": "household", "record_id": ids.get("household"),
                            "printed_at": "2026-03-02T10:00:00", "fields": {"户主": "模糊"}},
-    }[entity]
+    }
+    if entity not in valid:
+        pytest.fail(f"a new synced entity {entity!r}: give the fuzz a valid record of it in _valid()")
+    return valid[entity]
 
 
 def _expect(server, entity: str, record_id: str, fields: dict) -> None:
@@ -146,12 +152,15 @@ def _expect(server, entity: str, record_id: str, fields: dict) -> None:
 
 
 def _record_id(entity: str, fields: dict) -> str:
-    subject, tag = fields.get("subject_id"), fields.get("tag_code")
-    if entity == "tag_assignment" and isinstance(subject, str) and isinstance(tag, str):
-        try:
-            return tag_assignment_id(subject, tag)
-        except UnicodeEncodeError:  # a lone surrogate has no UTF-8: the server refuses the value anyway
-            pass
+    derive = {"tag_assignment": (tag_assignment_id, "subject_id", "tag_code"),
+              "person_distinction": (person_distinction_id, "first_person_id", "second_person_id")}
+    if entity in derive:  # ids derived from content (UUIDv5), as the client makes them
+        make, a, b = derive[entity]
+        if isinstance(fields.get(a), str) and isinstance(fields.get(b), str):
+            try:
+                return make(fields[a], fields[b])
+            except UnicodeEncodeError:  # a lone surrogate has no UTF-8: the server refuses the value anyway
+                pass
     return new_id()
 
 
@@ -197,7 +206,7 @@ def test_any_value_is_refused_alone_or_round_trips_exactly(server, admin, entity
         # a rejection uses its sequence number: the device's next change is never out of sequence
         assert answer["code"] not in ("device_seq_gap", "device_seq_reused"), answer
         if entity not in PUSH_ONLY_ENTITIES and answer["code"] != "append_only":
-            assert _pulled(reader, entity, record_id, cursor) is None or entity == "tag_assignment"
+            assert _pulled(reader, entity, record_id, cursor) is None or entity in ("tag_assignment", "person_distinction")
         return
     if entity in PUSH_ONLY_ENTITIES:
         return

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.client.browse import scoped
@@ -40,8 +40,13 @@ def search_everything(session: Session, scope: str, text: str, per_kind: int = P
     hits = _persons(session, scope, text, per_kind, names)
     if kind == "initials" and not any(ch.isdigit() for ch in text):
         return hits + _numbered(session, scope, text.upper(), per_kind)
-    return (hits + _households(session, scope, text, per_kind, names, kind)
-            + _cases(session, scope, text, per_kind, kind) + _tasks(session, scope, text, per_kind, kind))
+    if kind == "name" and len(text) < 2:
+        return hits  # one character names half the township's addresses and titles: persons only
+    heads = [hit.record_id for hit in hits if hit.title == text]  # persons named exactly so may head a household
+    households = _households(session, scope, text, per_kind, names, kind, heads)
+    if kind == "digits" and len(text) < 8:
+        return hits + households  # an ID or phone tail: case and task numbers need more digits
+    return hits + households + _cases(session, scope, text, per_kind, kind) + _tasks(session, scope, text, per_kind, kind)
 
 
 def _numbered(session: Session, scope: str, text: str, limit: int) -> list[Hit]:
@@ -57,15 +62,19 @@ def _persons(session: Session, scope: str, text: str, limit: int, names: dict) -
         for h in search_persons(session, text, scope, limit)]
 
 
-def _households(session: Session, scope: str, text: str, limit: int, names: dict, kind: str) -> list[Hit]:
+def _households(session: Session, scope: str, text: str, limit: int, names: dict, kind: str,
+                heads: list[str] = ()) -> list[Hit]:
     head = aliased(Person)
-    match = (Household.household_no.contains(text) if kind == "digits"
-             else or_(Household.address.contains(text), head.name == text))
+    if kind == "digits":  # the start of a household number: an index range, not a scan
+        match = and_(Household.household_no >= text, Household.household_no < text + "\uffff")
+    else:  # heads named so come from the person search (its own index), not from a join per household
+        match = or_(Household.head_person_id.in_(list(heads)), Household.address.contains(text))
     rows = session.execute(
         select(Household.id, Household.household_no, Household.address, Household.region_code, head.name)
         .outerjoin(head, head.id == Household.head_person_id)
         .where(scoped(Household, scope), Household.deleted.is_(False), Household.merged_into.is_(None), match)
-        .order_by(Household.household_no).limit(limit)).all()
+        .limit(limit)).all()  # unordered: a plain table scan, not a walk of the number index
+    rows = sorted(rows, key=lambda r: r[1])
     return [Hit("household", hid, f"{number} {head_name or ''}".strip(),
                 " · ".join(filter(None, (names.get(region, ""), address))))
             for hid, number, address, region, head_name in rows]

@@ -142,6 +142,7 @@ class TaskDeskPage(QWidget):
         choices = {"department": options.departments, "village": options.villages,
                    "status": [(code, status_text(code)) for code, _label in options.statuses],
                    "kind": [(code, kind_text(label)) for code, label in options.kinds]}
+        self.filters["department"].setVisible(not self._desk.is_department)  # a department sees only its own
         for name, items in choices.items():
             box = self.filters[name]
             box.blockSignals(True)
