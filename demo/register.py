@@ -1,4 +1,5 @@
-"""The demo household register: households numbered per GLOSSARY (village code + group + sequence),
+"""The demo household register: households numbered as docs/ARCHITECTURE.md's glossary says
+(village code + group + sequence),
 their members with valid ID numbers whose birth dates and genders match the family plan, tags at
 plausible rates (低保 ~3% of households, 残疾 ~2%, 党员 ~6% of adults, a few key persons) and
 visits, twice a year for ordinary households and monthly for those that need care."""

@@ -1,7 +1,7 @@
 """Who prints what, why, and how much they may see: the `Disclosure` every printed form and export is
 made under, and the audit entry each print or export leaves.
 
-Masking is the default (GLOSSARY "Personal data rules"): ID numbers `110101********1234`, phones
+Masking is the default (docs/ARCHITECTURE.md, glossary: personal data): ID numbers `110101********1234`, phones
 `138****5678`; full values only when the caller passes `reveal=True`, which the service grants only
 to roles allowed to see them, and which the audit entry records. Inspection summaries additionally
 mask names (张*) and drop sensitive tags (sensitivity level 3, 重点人员)."""

@@ -5,7 +5,7 @@ Resident IDs get our checks in an order that gives the clearest message first (l
 birth date real and not in the future), then the ISO 7064 MOD 11-2 check character computed by
 python-stdnum (`stdnum.cn.ric.calc_check_digit`). We deliberately do not use stdnum's full
 `validate()`: it also checks the 6-digit address code against its county list, which rejects
-valid numbers issued under codes since abolished (e.g. 440524…, a GLOSSARY example) — people keep
+valid numbers issued under codes since abolished (e.g. 440524…) — people keep
 their number when counties merge. Lower-case x is accepted and normalised to X. Other document
 types are kept unchecked apart from being non-empty, of sane length and plain characters."""
 

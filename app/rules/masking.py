@@ -1,47 +1,18 @@
-"""Masking of personal data for screens, prints and exports (GLOSSARY "Personal data rules"):
+"""Masking of personal data for screens, prints and exports (docs/ARCHITECTURE.md, glossary: personal data):
 ID `110101********1234` (first 6 and last 4 kept), phone `138****5678`, name `张*`.
 
-Names are masked by user-perceived character, not by code unit: a character outside the BMP
-(𠮷, U+20BB7) is one character, and a variation selector or combining mark stays with the
+ID numbers and phones follow db/masking.py (the city server masks with the same rule). Names are
+masked by user-perceived character, not by code unit: a character outside the BMP (𠮷, U+20BB7) is
+one character, and a variation selector or combining mark stays with the
 character it modifies, so a masked name never shows half a character."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
-MASK = "*"
+from db.masking import MASK, mask_id, mask_phone  # noqa: F401 - re-exported: the one rule, shared with the city server
+
 _NAME_SEPARATORS = {"·", "•", " ", "・"}
-
-
-def mask_id(number: str | None) -> str:
-    """Keep the first 6 and last 4 characters of an ID number (`110101********1234`); shorter
-    document numbers keep their first and last two characters."""
-    number = (number or "").strip()
-    if len(number) > 10:
-        return number[:6] + MASK * (len(number) - 10) + number[-4:]
-    if len(number) > 4:
-        return number[:1] + MASK * (len(number) - 3) + number[-2:]
-    return MASK * len(number)
-
-
-def mask_phone(phone: str | None) -> str:
-    """Mobile `138****5678`; landline keeps its area code, extension and last 4 digits."""
-    phone = (phone or "").strip()
-    if re.fullmatch(r"1\d{10}", phone):
-        return phone[:3] + MASK * 4 + phone[-4:]
-    parts = phone.split("-")
-    if len(parts) >= 2 and parts[0].startswith("0"):
-        parts[1] = _mask_keep_tail(parts[1])
-    elif parts:
-        parts[0] = _mask_keep_tail(parts[0])
-    return "-".join(parts)
-
-
-def _mask_keep_tail(digits: str) -> str:
-    if len(digits) <= 4:
-        return MASK * len(digits)
-    return MASK * (len(digits) - 4) + digits[-4:]
 
 
 def _is_modifier(char: str) -> bool:

@@ -18,7 +18,7 @@ from db.fields import FORMATS
 
 PROVINCE, PREFECTURE, COUNTY, TOWNSHIP, VILLAGE, GRID = 1, 2, 3, 4, 5, 6
 
-# Scope prefix lengths per level (GLOSSARY "A user's scope is a code prefix").
+# Scope prefix lengths per level (docs/ARCHITECTURE.md, glossary: a user's scope is a code prefix).
 PREFIX_LENGTH = {PROVINCE: 2, PREFECTURE: 4, COUNTY: 6, TOWNSHIP: 9, VILLAGE: 12, GRID: 15}
 
 TOWNSHIP_KINDS = ((1, 99, "街道"), (100, 199, "镇"), (200, 399, "乡"), (400, 599, "开发区/农场"))

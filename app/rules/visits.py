@@ -3,7 +3,7 @@
 The rules are data (code table "visit_frequency"): each entry has `interval_days` and the tags
 (`tags`) or person categories (`residence_types`) it applies to; an entry with neither is the
 ordinary rule. A household matches a rule when the household or any member carries one of its
-tags or categories; the shortest interval among the matching rules applies (GLOSSARY: ordinary
+tags or categories; the shortest interval among the matching rules applies (docs/ARCHITECTURE.md, glossary: ordinary
 households twice a year; 困难家庭, 流动人员, 空巢老人, 社区矫正对象 monthly). A household never
 visited is due at once."""
 
