@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from server.accounts import utcnow
 from server.models import ServerEpoch
 from server.store import current_cursor
-from server.store.tables import ChangeLogEntry
+from server.store.tables import ChangeLogEntry, RecordVersion
 
 log = logging.getLogger("server.identity")
 INSTALLATION_HEADER = "X-Installation-Id"
@@ -63,6 +63,15 @@ def head_seq(session: Session) -> int:
     return max(int(session.scalar(select(func.max(ChangeLogEntry.server_seq))) or 0), current_cursor(session))
 
 
+def held_head(session: Session) -> int:
+    """The highest change the database holds as data (its change log and the version heads of adopted
+    records): an epoch's base. Not the PostgreSQL sequence, which recovery leaves up to 32 numbers ahead
+    (sequences are WAL-logged in advance): a base above what is held would keep devices from re-offering
+    changes the restore lost. Too low only costs a few changes offered twice (answered as duplicates)."""
+    return max(int(session.scalar(select(func.max(ChangeLogEntry.server_seq))) or 0),
+               int(session.scalar(select(func.max(RecordVersion.server_seq))) or 0))
+
+
 def pg_timeline(session: Session) -> int | None:
     """The PostgreSQL timeline this cluster writes on (None on SQLite, or when it cannot be read)."""
     if session.get_bind().dialect.name != "postgresql":
@@ -86,7 +95,7 @@ def start_epoch(session: Session, reason: str, started_by: str, installation_id:
     row = ServerEpoch(epoch=str(uuid.uuid4()),
                       installation_id=installation_id or (previous.installation_id if previous else str(uuid.uuid4())),
                       started_at=utcnow(), reason=reason[:2000], started_by=started_by[:50],
-                      head_at_start=head_seq(session), pg_timeline=pg_timeline(session))
+                      head_at_start=held_head(session), pg_timeline=pg_timeline(session))
     session.add(row)
     session.flush()
     if previous is not None:
@@ -127,7 +136,7 @@ class IdentityCache:
                 with self._sessions() as session:
                     self._identity = ensure_identity(session)
                     if self._head_at_process_start is None:
-                        self._head_at_process_start = head_seq(session)
+                        self._head_at_process_start = held_head(session)
                 self._read_at = time.monotonic()
             return self._identity
 
@@ -153,8 +162,9 @@ class IdentityCache:
             row = start_epoch(session, f"device {device_id} pulled after {cursor} but the highest change held is "
                                        f"{head}: the database was restored without `township-server restored`",
                               f"device:{device_id}"[:50])
-            row.head_at_start = min(head, self._head_at_process_start if self._head_at_process_start is not None
-                                    else head)
+            held = held_head(session)
+            row.head_at_start = min(held, self._head_at_process_start if self._head_at_process_start is not None
+                                    else held)
             session.commit()
             self._identity = None
 

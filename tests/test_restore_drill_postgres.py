@@ -61,9 +61,9 @@ def test_point_in_time_recovery_starts_a_new_epoch_by_itself(tmp_path):
             time.sleep(1.2)
             after_moment = _households(staff, range(6, 8))
             with server.session() as s:
-                from server.identity import head_seq
+                from server.identity import held_head
 
-                head_before_restore = head_seq(s)
+                head_before_restore = held_head(s)
             primary.switch_wal()
         checked = _cli(primary.url("citydb"), "backup-check", "--archive", str(archive))
         assert checked[0] == 0 and "archive_mode = on" in checked[1] and "最近基础备份" in checked[1], checked
