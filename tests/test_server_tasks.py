@@ -96,7 +96,7 @@ def test_a_task_travels_from_department_to_village_and_feedback_comes_back(serve
     assert not {e for e, _ in dept_seen} & {"household", "person", "visit", "tag_assignment"}
     assert not {k for k in pulled(other_dept)[0]["records"] if k[0].startswith("task")}
     snapshot = requests.get(server.api + "/sync/snapshot", headers=dept.headers())
-    in_snapshot = {(r["entity"], r["record_id"]) for line in snapshot.text.splitlines()
+    in_snapshot = {(r["entity"], r["record_id"]) for line in snapshot.text.split("\n") if line
                    for r in json.loads(line)["records"]}
     assert {("task", task), ("task_target", target), ("task_feedback", fb)} <= in_snapshot
     assert {e for e, _ in in_snapshot} <= {"code_entry", "task", "task_target", "task_link", "task_feedback",
