@@ -22,11 +22,23 @@ from ui import i18n
 from ui import settings as opts
 from ui.app import Shell, build_main_window, use_cjk_font
 from ui.casedesk.screens import case_screens
+from ui.dialogs import Dialogs
 from ui.register.household_panel import HouseholdPanel
 from ui.register.person_form import PersonForm
 from ui.review.merge import MergeDialog
 from ui.taskdesk.screens import task_screens
 from ui.tasks import ImmediateTaskRunner
+
+
+class _UnattendedDialogs(Dialogs):
+    """No modal box while rendering unattended: a message is written to stderr instead (a late status
+    refresh after the screens' database is gone once stopped the run on an error box nobody could close)."""
+
+    def error(self, parent, title: str, text: str) -> None:
+        print(f"{title}: {text}", file=sys.stderr)
+
+    def info(self, parent, title: str, text: str) -> None:
+        print(f"{title}: {text}", file=sys.stderr)
 
 SIZE = (1366, 740)
 PAGES = ("dashboard", "register", "tasks", "cases", "review", "reports", "settings")
@@ -55,7 +67,8 @@ def render_all(out: Path, language: str = "zh_CN", households: int = 300) -> lis
         settings.set(opts.LANGUAGE, language)
         context = demo_context(Path(tmp), households)
         services = ClientServices(context=context, outbox=OutboxReview(context.sessions, context.actor))
-        window = build_main_window(Shell(context, ImmediateTaskRunner(), settings, services=services))
+        window = build_main_window(Shell(context, ImmediateTaskRunner(), settings, _UnattendedDialogs(),
+                                         services=services))
         window.resize(*SIZE)
         window.show()
         suffix = "" if language == "zh_CN" else f"_{language}"
