@@ -262,6 +262,13 @@ class RegisterPage(QWidget):
             for column in range(header.count()):
                 limit = 230 if column == 0 else 120 if column == 3 else 140  # a name or number keeps its badge
                 header.resizeSection(column, min(header.sectionSize(column), limit))
+            shown = [header.logicalIndex(v) for v in range(header.count())
+                     if not header.isSectionHidden(header.logicalIndex(v))]
+            if shown:  # the last column shown is elided to the list's width rather than scrolled off it
+                last = shown[-1]
+                room = view.viewport().width() - header.sectionViewportPosition(last)
+                if 60 <= room < header.sectionSize(last):
+                    header.resizeSection(last, room)
 
     def _show_count(self, *_args) -> None:
         model = self.persons if self.tabs.currentWidget() is self.person_view else self.households
