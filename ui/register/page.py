@@ -111,6 +111,7 @@ class RegisterPage(QWidget):
             model.failed.connect(self._on_error)
             model.page_loaded.connect(self._show_count)
             model.page_loaded.connect(lambda rows, view=view: self._fit_columns(view, rows))
+            _ViewportWidth(view)
         self.tabs.currentChanged.connect(self._query_visible)
         self.tabs.currentChanged.connect(self._show_count)
         self.person_view.selectionModel().currentRowChanged.connect(self._person_chosen)
@@ -262,18 +263,40 @@ class RegisterPage(QWidget):
             for column in range(header.count()):
                 limit = 230 if column == 0 else 120 if column == 3 else 140  # a name or number keeps its badge
                 header.resizeSection(column, min(header.sectionSize(column), limit))
-            shown = [header.logicalIndex(v) for v in range(header.count())
-                     if not header.isSectionHidden(header.logicalIndex(v))]
-            if shown:  # the last column shown is elided to the list's width rather than scrolled off it
-                last = shown[-1]
-                room = view.viewport().width() - header.sectionViewportPosition(last)
-                if 60 <= room < header.sectionSize(last):
-                    header.resizeSection(last, room)
+            _elide_last_column(view)
+
 
     def _show_count(self, *_args) -> None:
         model = self.persons if self.tabs.currentWidget() is self.person_view else self.households
         more = self.tr("（滚动加载更多）") if model.canFetchMore() else ""
         self.count_label.setText(self.tr("已显示 %n 条", "", model.rowCount()) + more)
+
+
+def _elide_last_column(view: QTableView) -> None:
+    """The last column shown is elided to the list's width rather than scrolled off it."""
+    header = view.horizontalHeader()
+    shown = [header.logicalIndex(v) for v in range(header.count())
+             if not header.isSectionHidden(header.logicalIndex(v))]
+    if shown:
+        last = shown[-1]
+        room = view.viewport().width() - header.sectionViewportPosition(last)
+        if 60 <= room < header.sectionSize(last):
+            header.resizeSection(last, room)
+
+
+class _ViewportWidth(QObject):
+    """Refits the last column when the list's viewport narrows (a scroll bar appears, the splitter
+    moves, the window is laid out after the first page arrived)."""
+
+    def __init__(self, view: QTableView) -> None:
+        super().__init__(view)
+        self._view = view
+        view.viewport().installEventFilter(self)
+
+    def eventFilter(self, _watched, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Resize:
+            _elide_last_column(self._view)
+        return False
 
 
 class _SearchKeys(QObject):
