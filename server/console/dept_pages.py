@@ -105,7 +105,7 @@ async def issue(request: Request, who: ConsoleUser = Depends(department), sessio
                            error=t("field_errors"))
     except PushRefused as exc:
         return _issue_page(request, who, session, status=422, values=form,
-                           error=t("refused_by_server", message=exc.message))
+                           error=t("refused_by_server", message=exc.text(request_lang(request))))
     session.commit()
     return RedirectResponse(f"{PREFIX}/dept/progress?task={issued.task_id}&issued={len(issued.target_ids)}",
                             status_code=303)
@@ -178,7 +178,7 @@ async def extend(task_id: str, request: Request, who: ConsoleUser = Depends(depa
         key = next(iter(exc.errors.values())) if isinstance(exc, FormErrors) else "required"
         return render(request, "error_inline.html", who, status=422, error=t(key), back=back)
     except PushRefused as exc:
-        return render(request, "error_inline.html", who, status=422, error=t("refused_by_server", message=exc.message),
+        return render(request, "error_inline.html", who, status=422, error=t("refused_by_server", message=exc.text(request_lang(request))),
                       back=back)
     session.commit()
     return RedirectResponse(back + ("&" if "?" in back else "?") + "saved=1", status_code=303)
@@ -203,7 +203,7 @@ async def target_move(target_id: str, action: str, request: Request, who: Consol
         return render(request, "error_inline.html", who, status=409 if key == "step_not_possible" else 422,
                       error=t(key), back=back)
     except PushRefused as exc:
-        return render(request, "error_inline.html", who, status=422, error=t("refused_by_server", message=exc.message),
+        return render(request, "error_inline.html", who, status=422, error=t("refused_by_server", message=exc.text(request_lang(request))),
                       back=back)
     session.commit()
     return RedirectResponse(back + "?saved=1", status_code=303)
@@ -253,6 +253,6 @@ async def whistle_step(whistle_id: str, step: str, request: Request, who: Consol
     except PushRefused as exc:
         return render(request, "dept_whistles.html", who, status=422,
                       rows=whistles.inbox(session, who.user.department_code or ""),
-                      error=t("refused_by_server", message=exc.message))
+                      error=t("refused_by_server", message=exc.text(request_lang(request))))
     session.commit()
     return RedirectResponse(f"{PREFIX}/dept/whistles?saved=1", status_code=303)
