@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.base import synced_models
 from db.client import OutboxChange, RecordSeen, SyncState
 from sync import versions
+from sync.attachments import request_recheck
 from sync.capture import applying_pulled, read_state, write_state
 from sync.events import CycleLimits, LinkPace, SyncEvent, SyncFinished, SyncProgress, SyncStarted
 from sync.pages import SnapshotChunk
@@ -236,6 +237,7 @@ class SyncClient(LocalReplica):
                 .values(state="pending", reject_code=None, reject_message=None)).rowcount
             if int(read_state(session, "cursor") or 0) > announced.base:
                 write_state(session, "cursor", str(announced.base))
+            request_recheck(session)  # attachment files the restored store may lack
         self.transport.known_epoch = announced.epoch
         log.warning("city server restored (epoch %s, base %d): %d changes offered again", announced.epoch,
                     announced.base, lost)

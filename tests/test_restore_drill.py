@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from app.enrolment import SecretStore
 from app.sync_service import client_sync
 from db.engine import open_local, session_factory
-from db.models import Household
+from db.models import Attachment, Household
 from server.cli import main as server_main
 from server.store.tables import ReviewItem
 from sync.capture import install_capture
@@ -102,3 +102,56 @@ def test_a_restored_server_loses_nothing_any_device_held(tmp_path):
         for device in (staff, cadre, office):
             assert device.sync.pending_count() == 0
             device.engine.dispose()
+
+
+def test_files_the_restored_store_lacks_come_back_from_the_devices_that_hold_them(tmp_path):
+    """The database comes back from last night's backup, the attachment store not at all (its disk
+    was lost). The clerk's PC, which had opened the first photo, sends that file again although a
+    grid worker took it; the worker's PC re-offers the photo taken after the backup, record and file.
+    Afterwards the server holds every file a live record names, and the clerk sees both photos."""
+    from server.blobs import BlobStore
+    from tests.attachment_support import Desk, case_at, phone_photo
+
+    db_file, blobs = tmp_path / "city.db", tmp_path / "blobs"
+    url, port = f"sqlite:///{db_file}", free_port()
+    with live_server(url, tmp_path, port=port, TD_BLOB_DIR=str(blobs)) as server:
+        clerk = Desk(tmp_path / "clerk.db", server, server.add_user("township_staff", TOWNSHIP), "township_staff",
+                     TOWNSHIP)
+        case_id = case_at(clerk)
+        clerk.sync.sync_now()
+        worker = Desk(tmp_path / "grid.db", server, server.add_user("grid_worker", VILLAGE + "001"),
+                      "grid_worker", VILLAGE + "001")
+        worker.sync.sync_now()
+        first = worker.attachments.add("case", case_id, phone_photo(tmp_path / "IMG_1.jpg", seed=1))
+        worker.sync.sync_now()
+        clerk.sync.sync_now()
+        clerk.attachments.want_file(first.id)  # the clerk opened it: the whole file comes down
+        clerk.sync.sync_now()
+        assert clerk.attachments.file_path(first.id).is_file()
+        _backup(url, tmp_path / "nightly.db")
+        second = worker.attachments.add("case", case_id, phone_photo(tmp_path / "IMG_2.jpg", seed=2))
+        worker.sync.sync_now()
+        held_before = {p.name for p in BlobStore(blobs).all_blobs()}
+    shutil.copyfile(tmp_path / "nightly.db", db_file)
+    for suffix in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(f"{db_file}{suffix}")
+    shutil.rmtree(blobs)  # the attachment store is gone
+    (tmp_path / "after").mkdir()
+    with live_server(url, tmp_path / "after", port=port, TD_BLOB_DIR=str(blobs)) as server:
+        clerk.sync.sync_now()  # the worker's first photo comes back from the clerk's copy
+        with server.session() as s:
+            shas = dict(s.execute(select(Attachment.id, Attachment.sha256)).all())
+        assert set(shas) == {first.id}  # the second photo's record was lost with the restore
+        assert BlobStore(blobs).path(shas[first.id]).is_file()
+        worker.sync.sync_now()  # re-offers the second photo's record, then its file
+        clerk.sync.sync_now()
+        with server.session() as s:
+            live = {x for row in s.execute(select(Attachment.sha256, Attachment.thumb_sha256)
+                                           .where(Attachment.deleted.is_(False))) for x in row if x}
+        assert live <= {p.name for p in BlobStore(blobs).all_blobs()} and live <= held_before
+        assert {v.id: v.state for v in clerk.attachments.list_for("case", case_id)} == {
+            first.id: "full", second.id: "thumb"}
+        for desk in (clerk, worker):
+            assert desk.sync.pending_count() == 0
+            desk.engine.dispose()
