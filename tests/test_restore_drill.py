@@ -155,3 +155,51 @@ def test_files_the_restored_store_lacks_come_back_from_the_devices_that_hold_the
         for desk in (clerk, worker):
             assert desk.sync.pending_count() == 0
             desk.engine.dispose()
+
+
+def test_records_received_after_the_backup_come_back_from_those_who_received_them(tmp_path):
+    """A village cadre's PC is lost the day after the backup: its new household and its correction
+    to an early one reached the server and two township PCs, and the restore lost them. The township
+    PCs offer back what they received after the restored point, so the server holds the cadre's work
+    again without the cadre; when the cadre's PC does come back, its own re-offered changes settle on
+    the same state — no review item, nothing applied twice."""
+    db_file = tmp_path / "city.db"
+    url, port = f"sqlite:///{db_file}", free_port()
+    with live_server(url, tmp_path, port=port) as server:
+        staff = Device(tmp_path / "staff.db", server.url, server.add_user("township_staff", TOWNSHIP))
+        office = Device(tmp_path / "office.db", server.url, server.add_user("township_staff", TOWNSHIP))
+        cadre = Device(tmp_path / "cadre.db", server.url, server.add_user("village_cadre", VILLAGE))
+        early = [staff.add(i, f"早{i}") for i in range(1, 4)]
+        for device in (staff, office, cadre):
+            device.sync.sync_now()
+        _backup(url, tmp_path / "nightly.db")
+        late = cadre.add(7, "村里备份后新增")
+        cadre.edit(early[1], "村干部更正")
+        cadre.sync.sync_now()
+        staff.edit(early[2], "乡镇备份后修改")
+        staff.sync.sync_now()
+        office.sync.sync_now()  # received all of it
+        expected = {early[0]: "早1", early[1]: "村干部更正", early[2]: "乡镇备份后修改", late: "村里备份后新增"}
+        assert office.households() == expected
+    shutil.copyfile(tmp_path / "nightly.db", db_file)
+    for suffix in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(f"{db_file}{suffix}")
+    (tmp_path / "after").mkdir()
+    with live_server(url, tmp_path / "after", port=port) as server:
+        for _round in range(2):
+            for device in (office, staff):  # the cadre's PC is away
+                device.sync.sync_now()
+        with server.session() as s:
+            held = {h.id: h.notes for h in s.scalars(select(Household).where(Household.region_code == VILLAGE))}
+        assert held == expected
+        assert staff.households() == office.households() == expected
+        cadre.sync.sync_now()  # back after all: its own changes are offered again and change nothing
+        for device in (office, staff, cadre):
+            device.sync.sync_now()
+            assert device.households() == expected
+        with server.session() as s:
+            assert s.scalar(select(func.count()).select_from(ReviewItem)) == 0
+        for device in (staff, office, cadre):
+            assert device.sync.pending_count() == 0
+            device.engine.dispose()
