@@ -89,6 +89,29 @@ def entries(session: Session, department_code: str | None = None,
     return list(session.scalars(query))
 
 
+def outside_catalogue(session: Session, department_code: str, fields: list[str] | tuple[str, ...]) -> list[str]:
+    """The requested `fields` no approved entry of the department covers — empty when one approved
+    entry names them all. The push of a task checks this whichever client sends it (an approved entry
+    is what the city admin let the department ask for, so fields spread over two entries are not one
+    approved request: those the best-covering entry lacks are named)."""
+    wanted = list(dict.fromkeys(str(f) for f in fields))
+    if not wanted:
+        return []
+    best: list[str] = wanted
+    for entry in session.scalars(select(RequestCatalogueEntry).where(
+            RequestCatalogueEntry.department_code == department_code, RequestCatalogueEntry.state == "approved")):
+        missing = [f for f in wanted if f not in (entry.fields or ())]
+        if len(missing) < len(best):
+            best = missing
+    return best
+
+
+def field_labels(fields: list[str], lang: str) -> str:
+    """Field names as the people reading a message call them, joined for a sentence."""
+    index = 1 if lang == "en" else 0
+    return (", " if lang == "en" else "、").join(REQUESTABLE_FIELDS.get(f, (f, f))[index] for f in fields)
+
+
 def approved_fields(session: Session, department_code: str, entry_id: str) -> tuple[str, ...]:
     """The fields the department may request under `entry_id`, or () when that entry is not its own
     approved one."""
