@@ -47,6 +47,11 @@ class Household(SyncedMixin, Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     merged_into: Mapped[str | None] = mapped_column(String(36), info=refers("household"))
 
+    # Global search (app/client/global_search.py) scans addresses in this index, not the table: it
+    # holds the scope, liveness and number the lookup filters and sorts on.
+    __table_args__ = (Index("ix_households_search", "region_code", "grid_code", "deleted", "merged_into",
+                            "household_no", "address"),)
+
 
 def _person_search_keys(row: dict) -> dict[str, str]:
     """A person row's derived search keys (db.search_keys), for loads that bypass the flush hook."""

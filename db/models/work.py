@@ -37,6 +37,10 @@ class Task(SyncedMixin, Base):
     # purpose, shown on the 一表通 form and written into the audit of every answer sent (schema 3).
     request_purpose: Mapped[str] = mapped_column(Text, default="", server_default="", info=declare(since=3))
 
+    # Global search (app/client/global_search.py) scans task titles here, latest deadline first,
+    # without reading the table.
+    __table_args__ = (Index("ix_tasks_search", "due_at", "deleted", "task_no", "title", "id"),)
+
 
 class TaskTarget(SyncedMixin, Base):
     """One township's or village's copy of a task: its status, assignee and progress."""
@@ -141,6 +145,11 @@ class Case(SyncedMixin, Base):
     assignee: Mapped[str | None] = mapped_column(String(50), info=declare(since=2))
     repeat_of: Mapped[str | None] = mapped_column(String(36), index=True,  # 重复诉求: the original case
                                                      info=refers("case", scope="read", since=2))
+
+    # Global search (app/client/global_search.py) walks this newest first, testing the scope and the
+    # title or number inside the index, and stops at the few it shows.
+    __table_args__ = (Index("ix_cases_search", "registered_at", "region_code", "grid_code", "deleted", "case_no",
+                            "title", "id"),)
 
 
 class CaseParty(SyncedMixin, Base):
