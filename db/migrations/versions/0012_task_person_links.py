@@ -1,7 +1,7 @@
 """task links name a person; data requests carry their purpose
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06 06:30:00
 
 Schema 3: a task link may name the person it concerns (linked as a person, or the household member
@@ -12,8 +12,8 @@ carries the purpose of the request catalogue entry it was issued under.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016'
-down_revision = '0015'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """task links name a person; data requests carry their purpose
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-06 06:30:00
 
 Schema 3: a task link may name the person it concerns (linked as a person, or the household member
@@ -12,8 +12,8 @@ carries the purpose of the request catalogue entry it was issued under.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011'
-down_revision = '0010'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
