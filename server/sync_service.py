@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from db.base import synced_models
 from db.models import Person, Task, TaskFeedback, TaskTarget
+from server import catalogue
 from server import store as sync_store
 from server.deps import Principal
 from server.idcheck import RESIDENT_ID, valid_resident_id
@@ -36,21 +37,24 @@ from server.store import Page, PulledRecord, SqlMergeStore
 from server.store.tables import RecordVersion
 from sync import versions
 from sync.merge import RESTORE_OP, ChangeResult, PushContext, scope_region
+from sync.messages import change_message
 from sync.wire import Change, WireError
 
 DEPARTMENT_EVICTABLE = ("task", "case")
 VILLAGE_ROLES = ("village_cadre", "grid_worker")
 
 
-def _refusal(session: Session, change: Change, code: str, message: str) -> ChangeResult | None:
+def _refusal(session: Session, change: Change, code: str, message: str,
+             params: dict[str, Any] | None = None) -> ChangeResult | None:
     """Answer `change` with a rejection and remember it — unless the store would answer it otherwise
-    (a retry of an answered id, a sequence gap), in which case None lets the store decide."""
+    (a retry of an answered id, a sequence gap), in which case None lets the store decide. `params`
+    fill the message of `code` in the request's language (sync.messages)."""
     store = SqlMergeStore.of(session)
     if store.answered(change.change_id) is not None:
         return None
     if change.device_seq != store.last_device_seq(change.device_id) + 1:
         return None
-    params = {"entity": change.entity, "region": scope_region(change.entity, change.fields) or "-"}
+    params = {"entity": change.entity, "region": scope_region(change.entity, change.fields) or "-", **(params or {})}
     result = ChangeResult(change.change_id, "rejected", code=code, message=message, params=params)
     store.remember(change, result)
     return result
@@ -62,6 +66,24 @@ def _id_number_problem(session: Session, change: Change, decoded: dict[str, Any]
         existing = session.get(Person, change.record_id)
         id_type = existing.id_type if existing is not None else RESIDENT_ID
     return id_type == RESIDENT_ID and not valid_resident_id(decoded["id_number"])
+
+
+def _catalogue_problem(session: Session, change: Change, decoded: dict[str, Any]) -> dict[str, str] | None:
+    """报表准入 at the push: a task whose requested fields (after this change) are not all in one of
+    its department's approved request catalogue entries is refused, whoever sends it — the console,
+    a desktop client, any API client. Returns the message parameters of the refusal, or None."""
+    if not {"requested_fields", "department_code"} & decoded.keys():
+        return None  # a deadline moved, a title edited: the request itself is as it was accepted
+    existing = session.get(Task, change.record_id)
+    fields = decoded.get("requested_fields") if "requested_fields" in decoded else (
+        existing.requested_fields if existing is not None else [])
+    department = decoded.get("department_code") or (existing.department_code if existing is not None else "")
+    if not fields or not isinstance(fields, list):
+        return None
+    outside = catalogue.outside_catalogue(session, department or "", fields)
+    if not outside:
+        return None
+    return {"fields_zh": catalogue.field_labels(outside, "zh"), "fields_en": catalogue.field_labels(outside, "en")}
 
 
 def _assigned_target(session: Session, who: Principal, change: Change, decoded: dict[str, Any]) -> bool:
@@ -105,7 +127,7 @@ class _Batch:
             self.session, self.who.device_id, self.who.username, [raw for raw, _ in items], now_ms,
             may_write=may_write, parsed=[parsed for _, parsed in items], finish=False, context=self.context))
 
-    def refuse_or_send(self, raw: Any, change: Change, refusal: tuple[str, str] | None, may_write) -> None:
+    def refuse_or_send(self, raw: Any, change: Change, refusal: tuple | None, may_write) -> None:
         answer = _refusal(self.session, change, *refusal) if refusal else None
         if answer is not None:
             self.results.append(answer)
@@ -117,6 +139,7 @@ class _Batch:
             self.run.append((raw, change))
             return
         special = (self.who.role == "department"
+                   or (change.entity == "task" and {"requested_fields", "department_code"} & decoded.keys())
                    or (change.entity == "person" and decoded.get("id_number") is not None)
                    or (change.entity in ("task_target", "task_feedback") and self.who.role in VILLAGE_ROLES)
                    or sensitive_write(self.session, self.who, change.entity, decoded))
@@ -131,6 +154,10 @@ class _Batch:
         if sensitive_write(session, who, change.entity, decoded):
             self.refuse_or_send(raw, change, ("forbidden", "只有市、乡镇管理员可以设置重点人员等敏感标签"),
                                 self.region_rule)
+            return
+        if change.entity == "task" and (problem := _catalogue_problem(session, change, decoded)) is not None:
+            message = change_message("fields_outside_catalogue", "zh", **problem) or ""
+            self.refuse_or_send(raw, change, ("fields_outside_catalogue", message, problem), self.region_rule)
             return
         if change.entity == "person" and decoded.get("id_number") is not None \
                 and _id_number_problem(session, change, decoded):
