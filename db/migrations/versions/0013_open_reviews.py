@@ -1,7 +1,7 @@
 """open review marks: the 冲突待审 badge
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06 06:20:00
 
 Which records have an open review item on the city server, fetched after each sync, so lists and
@@ -11,8 +11,8 @@ details can show 冲突待审 beside 待上传 / 被退回 (offline too, as of t
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
