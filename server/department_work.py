@@ -7,18 +7,16 @@ the target or its feedback. Only rows of the department's own tasks are read —
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Attachment, Region, Task, TaskFeedback, TaskTarget
-from server import store as sync_store
+from server.store import progress
 
 STATUSES = ("10", "20", "30", "40")  # 未接收, 进行中, 已完成, 已退回
 COMPLETED = "30"
-TOWNSHIP_DIGITS = 9
 # Tasks per look-up when a page walks the department's tasks in due order: a few first (a task sent
 # to every township fills a page alone), doubling while the page is not full.
 FIRST_CHUNK, MAX_CHUNK = 4, 256
@@ -61,58 +59,25 @@ class GridRow:
     total: int = 0
 
 
-# The grid of a department as last computed, with the key it was computed under: the store's
-# committed cursor (every sync change, anywhere, moves it) and how many of the department's tasks
-# are past due (a task crossing its deadline changes the overdue counts). While both are unchanged
-# the grid cannot have changed, so it is served again without scanning the targets.
-_grids: dict[str, tuple[tuple[int, int], list[GridRow]]] = {}
-_grids_lock = threading.Lock()
-
-
-def forget_grids() -> None:
-    with _grids_lock:
-        _grids.clear()
-
-
-def current_progress_grid(session: Session, department_code: str, now: dt.datetime) -> list[GridRow]:
-    """`progress_grid`, computed again only when a sync change or a passed deadline may have changed it."""
-    past_due = session.scalar(select(func.count()).select_from(Task).where(
-        Task.department_code == department_code, Task.deleted.is_(False), Task.due_at < now)) or 0
-    key = (sync_store.current_cursor(session), past_due)
-    with _grids_lock:
-        found = _grids.get(department_code)
-    if found is not None and found[0] == key:
-        return found[1]
-    grid = progress_grid(session, department_code, now)
-    with _grids_lock:
-        if len(_grids) > 500:
-            _grids.clear()
-        _grids[department_code] = (key, grid)
-    return grid
-
-
-def _own_targets(department_code: str):
-    return and_(TaskTarget.task_id == Task.id, Task.department_code == department_code,
-                Task.deleted.is_(False), TaskTarget.deleted.is_(False))
-
-
 def progress_grid(session: Session, department_code: str, now: dt.datetime) -> list[GridRow]:
     """One row per township with the department's targets there: counts by status and overdue
-    (not completed, past due), the townships with most overdue first."""
-    township = func.substr(TaskTarget.region_code, 1, TOWNSHIP_DIGITS)
-    overdue = func.sum(case((and_(TaskTarget.status != COMPLETED, Task.due_at < now), 1), else_=0))
+    (not completed, past due), the townships with most overdue first. Read from the summary the push
+    keeps current (server/store/progress.py), so it is computed fresh on every load."""
     rows: dict[str, GridRow] = {}
-    for code, status, count, late in session.execute(
-            select(township, TaskTarget.status, func.count(), overdue).select_from(TaskTarget)
-            .join(Task, _own_targets(department_code)).group_by(township, TaskTarget.status)):
+    for code, status, count, late in progress.grid_counts(session, department_code, now):
         row = rows.setdefault(code, GridRow(code))
         row.counts[status] = row.counts.get(status, 0) + count
-        row.overdue += int(late or 0)
+        row.overdue += late
         row.total += count
     names = region_names(session, set(rows))
     for row in rows.values():
         row.name = names.get(row.township, row.township)
     return sorted(rows.values(), key=lambda r: (-r.overdue, r.township))
+
+
+def _own_targets(department_code: str):
+    return and_(TaskTarget.task_id == Task.id, Task.department_code == department_code,
+                Task.deleted.is_(False), TaskTarget.deleted.is_(False))
 
 
 @dataclass(frozen=True)
