@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Attachment, Region, Task, TaskFeedback, TaskTarget
@@ -119,8 +119,9 @@ def _walk(session: Session, query, tasks: list[str], skip: int, want: int) -> tu
 
 def target_rows(session: Session, department_code: str, f: TargetFilter, now: dt.datetime) -> list[TargetRow]:
     """The department's targets matching `f`: the open ones by due time (so the overdue come first),
-    then the completed ones, latest due first. Tasks are walked in due order (the department's tasks
-    are few, its targets many), so a page never sorts every target of the department."""
+    then the completed ones, latest due first. Across townships, tasks are walked in due order (the
+    department's tasks are few, its targets many), so a page never sorts every target of the
+    department; within one township or one task the targets are few and SQL orders them."""
     tasks = select(Task.id).where(Task.department_code == department_code, Task.deleted.is_(False))
     if f.task_id:
         tasks = tasks.where(Task.id == f.task_id)
@@ -131,15 +132,37 @@ def target_rows(session: Session, department_code: str, f: TargetFilter, now: dt
         query = query.where(TaskTarget.region_code.startswith(f.township))
     if f.status:
         query = query.where(TaskTarget.status == f.status)
+    if f.township or f.task_id:
+        pairs = _bounded(session, query.where(Task.due_at < now) if f.overdue_only else query, f)
+    else:
+        pairs = _walked(session, tasks, query, f)
+    names = region_names(session, {t.region_code for t, _ in pairs})
+    return [TargetRow(t, task, t.status != COMPLETED and task.due_at < now, names.get(t.region_code, t.region_code))
+            for t, task in pairs]
+
+
+def _bounded(session: Session, query, f: TargetFilter) -> list:
+    """One township's (or one task's) targets — at most one per task and village, so few — ordered
+    in SQL the way `_walked` orders them: open by due time, then completed latest due first."""
+    open_part = query.where(TaskTarget.status != COMPLETED)
+    pairs = [tuple(r) for r in session.execute(open_part.order_by(
+        Task.due_at, Task.id, TaskTarget.region_code, TaskTarget.id).offset(f.offset).limit(f.limit))]
+    if len(pairs) < f.limit and not f.overdue_only:
+        opened = session.scalar(select(func.count()).select_from(open_part.subquery())) or 0
+        pairs += [tuple(r) for r in session.execute(query.where(TaskTarget.status == COMPLETED).order_by(
+            Task.due_at.desc(), Task.id.desc(), TaskTarget.region_code, TaskTarget.id)
+            .offset(max(0, f.offset - opened)).limit(f.limit - len(pairs)))]
+    return pairs
+
+
+def _walked(session: Session, tasks, query, f: TargetFilter) -> list:
     by_due = list(session.scalars(tasks.order_by(Task.due_at, Task.id)))
     pairs, skip = _walk(session, query.where(TaskTarget.status != COMPLETED), by_due, f.offset, f.limit)
     if len(pairs) < f.limit and not f.overdue_only:
         more, _ = _walk(session, query.where(TaskTarget.status == COMPLETED), by_due[::-1], skip,
                         f.limit - len(pairs))
         pairs += more
-    names = region_names(session, {t.region_code for t, _ in pairs})
-    return [TargetRow(t, task, t.status != COMPLETED and task.due_at < now, names.get(t.region_code, t.region_code))
-            for t, task in pairs]
+    return pairs
 
 
 @dataclass(frozen=True)

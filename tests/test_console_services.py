@@ -61,6 +61,16 @@ def test_progress_grid_and_target_order_and_paging(session):
     assert paged == [r.target.id for r in rows]
     assert {r.target.region_code for r in target_rows(session, "mz", TargetFilter(overdue_only=True), NOW)} == \
         {"150422100", "150422102201"}
+    # Within one township SQL orders the rows; the order and the pages are the walk's, filtered.
+    for town in ("150422100", "150422102"):
+        for overdue in (False, True):
+            walked = [r.target.id for r in target_rows(session, "mz", TargetFilter(overdue_only=overdue), NOW)
+                      if r.target.region_code.startswith(town)]
+            one = TargetFilter(township=town, overdue_only=overdue)
+            assert [r.target.id for r in target_rows(session, "mz", one, NOW)] == walked and walked
+            paged = [r.target.id for offset in range(0, 5) for r in target_rows(
+                session, "mz", TargetFilter(township=town, overdue_only=overdue, limit=1, offset=offset), NOW)]
+            assert paged == walked
 
 
 def test_outcome_definitions(session):
