@@ -4,8 +4,8 @@ the city admin approves or refuses it with a note. A data-verification (一表�
 fields of one of its department's approved entries — the console checks it when a task is issued,
 and `approved_fields` is the one answer to "may this department ask for these fields".
 
-The requestable fields are the household head's register fields the desktop's 一表通 form fills in
-(a test keeps this list equal to the client's)."""
+The requestable fields are a person's register fields the desktop's 一表通 form fills in for any
+member of a linked household (`db.request_fields`, shared with the client)."""
 
 from __future__ import annotations
 
@@ -15,14 +15,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db import request_fields
 from server.models import RequestCatalogueEntry
 
 REQUESTABLE_FIELDS: dict[str, tuple[str, str]] = {
-    "phone": ("联系电话", "Phone"), "current_address": ("现住址", "Current address"),
-    "residence_type": ("人员类别", "Residence type"), "id_number": ("证件号码", "ID number"),
-    "hukou_address": ("户籍地", "Household registration"), "political_status": ("政治面貌", "Political status"),
-    "marital_status": ("婚姻状况", "Marital status"), "education": ("文化程度", "Education"),
-}
+    name: (request_fields.label(name), request_fields.english(name)) for name in request_fields.REQUESTABLE}
 STATES = ("pending", "approved", "refused")
 
 

@@ -22,6 +22,7 @@ from server import catalogue
 from server import store as sync_store
 from server.deps import Principal
 from server.idcheck import RESIDENT_ID, valid_resident_id
+from server.identity import current_epoch
 from server.references import DUPLICATE_ALARM_PER_DAY, EdgeChecks, raise_duplicate_alarm
 from server.scope import (
     DepartmentView,
@@ -35,7 +36,7 @@ from server.snapshot import load_records, region_scope, snapshot_from
 from server.store import Page, PulledRecord, SqlMergeStore
 from server.store.tables import RecordVersion
 from sync import versions
-from sync.merge import ChangeResult, PushContext, scope_region
+from sync.merge import RESTORE_OP, ChangeResult, PushContext, scope_region
 from sync.messages import change_message
 from sync.wire import Change, WireError
 
@@ -104,10 +105,11 @@ class _Batch:
     first flushes the run (so the check sees every earlier change of the batch) and goes alone.
     Each change is parsed once: `run` holds (raw, parsed change or its error)."""
 
-    def __init__(self, session: Session, who: Principal):
+    def __init__(self, session: Session, who: Principal, restored_base: int = 0):
         self.session, self.who = session, who
         self.edge = EdgeChecks(session, who)
-        self.context = PushContext(who.username, 0, vet=self.edge, placement=self.edge.placement)
+        self.context = PushContext(who.username, 0, vet=self.edge, placement=self.edge.placement,
+                                   restored_base=restored_base)
         self.results: list[ChangeResult] = []
         self.run: list[tuple[Any, Change | WireError]] = []
 
@@ -190,6 +192,14 @@ def _in_version(parsed: tuple[Change | WireError, Any], version: int) -> tuple[C
     return parsed
 
 
+def _restored_base(session: Session, parsed: list[tuple[Change | WireError, Any]]) -> int:
+    """The current epoch's base when the batch holds restore offers (sync/merge.py), else 0."""
+    if not any(isinstance(change, Change) and change.op == RESTORE_OP for change, _ in parsed):
+        return 0
+    epoch = current_epoch(session)
+    return epoch.head_at_start if epoch is not None else 0
+
+
 def push_batch(session: Session, who: Principal, changes: list[Any],
                duplicate_alarm_per_day: int = DUPLICATE_ALARM_PER_DAY,
                version: int | None = None) -> list[ChangeResult]:
@@ -203,7 +213,7 @@ def push_batch(session: Session, who: Principal, changes: list[Any],
         parsed = [_in_version(p, version) for p in parsed]
     store = SqlMergeStore.of(session)
     store.begin(who.device_id, [change for change, _ in parsed if isinstance(change, Change)])
-    batch = _Batch(session, who)
+    batch = _Batch(session, who, _restored_base(session, parsed))
     for raw, (change, decoded) in zip(changes, parsed, strict=True):
         batch.add(raw, change, decoded)
     batch.flush()

@@ -1780,62 +1780,83 @@ Phone: %3</translation>
 <context>
     <name>OneFormPanel</name>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="37"/>
+        <location filename="../../ui/oneform/panel.py" line="42"/>
         <source>数据已从户籍带出：核对无误直接确认；有误时在表中改正后确认，改正会写回户籍。</source>
         <translation>Values come from the register: confirm them if right; if wrong, correct them in the table and confirm — the correction is written to the register.</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="45"/>
+        <location filename="../../ui/oneform/panel.py" line="50"/>
         <source>确认所选户</source>
         <translation>Confirm selected households</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="47"/>
+        <location filename="../../ui/oneform/panel.py" line="52"/>
         <source>发送反馈给部门</source>
         <translation>Send the answer to the department</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="68"/>
+        <location filename="../../ui/oneform/panel.py" line="74"/>
+        <source>数据用途：%1</source>
+        <translation>Purpose of the data: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="76"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="68"/>
-        <source>户主</source>
-        <translation>Head</translation>
-    </message>
-    <message>
-        <location filename="../../ui/oneform/panel.py" line="68"/>
+        <location filename="../../ui/oneform/panel.py" line="76"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="79"/>
+        <location filename="../../ui/oneform/panel.py" line="87"/>
         <source>已核 %1 户，共 %2 户</source>
         <translation>%1 of %2 households checked</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="92"/>
+        <location filename="../../ui/oneform/panel.py" line="126"/>
         <source>（未填）</source>
         <translation>(not filled in)</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="103"/>
+        <location filename="../../ui/oneform/panel.py" line="105"/>
         <source>已核</source>
         <translation>Checked</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="103"/>
+        <location filename="../../ui/oneform/panel.py" line="76"/>
+        <source>核对人员</source>
+        <translation>Person checked</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="101"/>
+        <source>核对该户的哪一位成员：默认户主，可改选户内任一在册成员</source>
+        <translation>Which member of the household is checked: the head by default, or any registered member</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="105"/>
         <source>待核</source>
         <translation>To check</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="137"/>
+        <location filename="../../ui/oneform/panel.py" line="133"/>
+        <location filename="../../ui/oneform/panel.py" line="142"/>
+        <source>已改正并写回户籍</source>
+        <translation>Corrected and written back to the register</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="138"/>
+        <source>（本机不支持此字段）</source>
+        <translation>(field not supported by this client)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/oneform/panel.py" line="179"/>
         <source>发送反馈</source>
         <translation>Send feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="137"/>
+        <location filename="../../ui/oneform/panel.py" line="179"/>
         <source>反馈说明（可不填，默认写明已核户数）</source>
         <translation>Note (optional; by default the number of households checked)</translation>
     </message>
@@ -2165,12 +2186,12 @@ Phone: %3</translation>
         <translation>Import roster…</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="268"/>
+        <location filename="../../ui/register/page.py" line="271"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/register/page.py" line="269"/>
+        <location filename="../../ui/register/page.py" line="272"/>
         <source>已显示 %n 条</source>
         <translation>
             <numerusform>%n row shown</numerusform>
@@ -2968,12 +2989,12 @@ Phone: %3</translation>
         <translation>Filter</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="186"/>
+        <location filename="../../ui/taskdesk/page.py" line="187"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="187"/>
+        <location filename="../../ui/taskdesk/page.py" line="188"/>
         <source>本组 %1 项，已显示 %2 项</source>
         <translation>%1 in this group, %2 shown</translation>
     </message>
@@ -2983,12 +3004,12 @@ Phone: %3</translation>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="268"/>
+        <location filename="../../ui/taskdesk/page.py" line="269"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="268"/>
+        <location filename="../../ui/taskdesk/page.py" line="269"/>
         <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
         <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
     </message>
@@ -3234,6 +3255,11 @@ Phone: %3</translation>
         <location filename="../../ui/taskdesk/labels.py" line="25"/>
         <source>文化程度</source>
         <translation>Education</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/labels.py" line="26"/>
+        <source>民族</source>
+        <translation>Ethnicity</translation>
     </message>
 </context>
 <context>
