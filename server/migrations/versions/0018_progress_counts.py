@@ -1,7 +1,7 @@
 """department progress grid kept as a summary
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-06 06:10:00
 
 The console's cross-township progress page grouped every target of a department (200,000 for 100
@@ -13,8 +13,8 @@ here from the targets already held.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016'
-down_revision = '0015'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
