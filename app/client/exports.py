@@ -15,6 +15,7 @@ from app.client.browse import RegisterFilter
 from app.codes import CodeBook
 from app.errors import UserFacingError
 from app.exchange import lists
+from app.exchange.gc_pause import paused_gc
 from app.exchange.service import ExchangeService, ExportResult
 
 if TYPE_CHECKING:
@@ -52,7 +53,8 @@ class ListExports:
     def export(self, name: str, fetch: Fetch, output: Path, purpose: str) -> ExportResult:
         """All rows `fetch` gives (page by page), masked, with an audit entry naming them."""
         spec = self.spec(name)
-        rows = list(lists.pages(fetch))
+        with paused_gc():
+            rows = list(lists.pages(fetch))
         return self.service.export_list(Path(output), spec.title, list(spec.columns), rows, purpose,
                                         spec.entity, [lists.record_id(r) for r in rows])
 

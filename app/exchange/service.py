@@ -34,6 +34,7 @@ from app.exchange.layout import (
     propose_layout,
     sample_values,
 )
+from app.exchange.gc_pause import paused_gc
 from app.exchange.list_export import ROSTER_EXPORT_COLUMNS, ExportColumn, export_rows, roster_rows
 from app.exchange.readers import RosterFileError, SheetGrid, read_grid
 from app.exchange.roster_checks import RowError
@@ -190,7 +191,7 @@ class ExchangeService(ServiceBase):
         `village`: the village whose code completes the village's own short 户号 (12, 3-12)."""
         self._require_role(REGISTER_WRITERS, "导入花名册")
         digest = file_digest(path)
-        with self._read() as session:
+        with paused_gc(), self._read() as session:
             plan, mapping, warnings, _layout = self._plan(session, path, mapping, sheet, progress, village)
         progress("done", 3, 3)
         return _preview(digest, mapping, plan, warnings)
@@ -203,7 +204,7 @@ class ExchangeService(ServiceBase):
         self._require_role(REGISTER_WRITERS, "导入花名册")
         if file_digest(path) != digest:
             raise ImportRefused("import_file_changed")
-        with self._unit_of_work() as session:
+        with paused_gc(), self._unit_of_work() as session:
             plan, mapping, _warnings, layout = self._plan(session, path, mapping, sheet, _no_progress, village)
             if not plan.ok and not valid_only:
                 raise ImportRefused("import_has_errors", count=len(plan.errors))
@@ -249,7 +250,8 @@ class ExchangeService(ServiceBase):
         output = Path(output)
         partial = output.with_name(output.name + ".part")
         try:
-            count = export_rows(partial, title, columns, rows, d, sheet_name)
+            with paused_gc():
+                count = export_rows(partial, title, columns, rows, d, sheet_name)
             with self._unit_of_work() as session:
                 entry = record_audit(session, d, "export", entity, record_ids, self.actor.scope[:12])
                 session.flush()
