@@ -110,15 +110,16 @@ def review_spec() -> ListSpec:
     ))
 
 
-def pages(fetch: Callable[[int, int], list], page: int = PAGE) -> Iterator:
-    """Every row of a paged list query (offset, limit) → rows, page after page."""
+def page_lists(fetch: Callable[[int, int], list], page: int = PAGE) -> Iterator[list]:
+    """The pages of a paged list query (offset, limit) → rows, one after the other."""
     offset = 0
     while True:
         rows = fetch(offset, page)
-        yield from rows
+        yield rows
         if len(rows) < page:
             return
         offset += page
+
 
 
 def record_id(row) -> str:

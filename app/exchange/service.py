@@ -23,6 +23,7 @@ from pathlib import Path
 from app.codes import CodeBook
 from app.errors import UserFacingError
 from app.exchange.error_workbook import write_error_workbook
+from app.exchange.gc_pause import paused_gc
 from app.exchange.layout import (
     FIELD_HEADERS,
     MappingCheck,
@@ -34,7 +35,6 @@ from app.exchange.layout import (
     propose_layout,
     sample_values,
 )
-from app.exchange.gc_pause import paused_gc
 from app.exchange.list_export import ROSTER_EXPORT_COLUMNS, ExportColumn, export_rows, roster_rows
 from app.exchange.readers import RosterFileError, SheetGrid, read_grid
 from app.exchange.roster_checks import RowError
@@ -243,15 +243,17 @@ class ExchangeService(ServiceBase):
 
     def export_list(self, output: Path, title: str, columns: list[ExportColumn], rows: Iterable[object],
                     purpose: str, entity: str, record_ids: list[str], reveal: bool = False,
-                    mask_names: bool = False, sheet_name: str | None = None) -> ExportResult:
+                    mask_names: bool = False, sheet_name: str | None = None,
+                    progress: Progress | None = None) -> ExportResult:
         """Any list view to xlsx: the UI passes the rows it shows (or a query's rows), the columns with
-        their mask rules, and the ids of the records for the audit entry."""
+        their mask rules, and the ids of the records for the audit entry. `progress` may raise (a
+        cancel): then no file and no audit entry are left."""
         d = self._disclosure(purpose, reveal, mask_names)
         output = Path(output)
         partial = output.with_name(output.name + ".part")
         try:
             with paused_gc():
-                count = export_rows(partial, title, columns, rows, d, sheet_name)
+                count = export_rows(partial, title, columns, rows, d, sheet_name, progress)
             with self._unit_of_work() as session:
                 entry = record_audit(session, d, "export", entity, record_ids, self.actor.scope[:12])
                 session.flush()
