@@ -10,6 +10,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from server.auth_cache import PrincipalCache
 from server.config import Settings, load_settings
 from server.console import mount as mount_console
+from server.console import upload_limits as console_upload_limits
 from server.db import make_server_engine, session_factory
 from server.errors import ERROR_RESPONSES, install_error_handlers
 from server.identity import IdentityCache, IdentityMiddleware
@@ -60,5 +61,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # server for CPU on every page); starlette's default 9 costs 5x the CPU of 4 for 8 % fewer bytes.
     app.add_middleware(GZipMiddleware, minimum_size=4096, compresslevel=4)
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes,
-                       larger_bodies={f"{API_PREFIX}/sync/bundle": settings.max_bundle_bytes})
+                       larger_bodies={f"{API_PREFIX}/sync/bundle": settings.max_bundle_bytes,
+                                      **console_upload_limits(settings)})
     return app

@@ -4,8 +4,8 @@ the city admin approves or refuses it with a note. A data-verification (一表�
 fields of one of its department's approved entries — the console checks it when a task is issued,
 and `approved_fields` is the one answer to "may this department ask for these fields".
 
-The requestable fields are the household head's register fields the desktop's 一表通 form fills in
-(a test keeps this list equal to the client's)."""
+The requestable fields are a person's register fields the desktop's 一表通 form fills in for any
+member of a linked household (`db.request_fields`, shared with the client)."""
 
 from __future__ import annotations
 
@@ -15,14 +15,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db import request_fields
 from server.models import RequestCatalogueEntry
 
 REQUESTABLE_FIELDS: dict[str, tuple[str, str]] = {
-    "phone": ("联系电话", "Phone"), "current_address": ("现住址", "Current address"),
-    "residence_type": ("人员类别", "Residence type"), "id_number": ("证件号码", "ID number"),
-    "hukou_address": ("户籍地", "Household registration"), "political_status": ("政治面貌", "Political status"),
-    "marital_status": ("婚姻状况", "Marital status"), "education": ("文化程度", "Education"),
-}
+    name: (request_fields.label(name), request_fields.english(name)) for name in request_fields.REQUESTABLE}
 STATES = ("pending", "approved", "refused")
 
 
@@ -90,6 +87,29 @@ def entries(session: Session, department_code: str | None = None,
     if state is not None:
         query = query.where(RequestCatalogueEntry.state == state)
     return list(session.scalars(query))
+
+
+def outside_catalogue(session: Session, department_code: str, fields: list[str] | tuple[str, ...]) -> list[str]:
+    """The requested `fields` no approved entry of the department covers — empty when one approved
+    entry names them all. The push of a task checks this whichever client sends it (an approved entry
+    is what the city admin let the department ask for, so fields spread over two entries are not one
+    approved request: those the best-covering entry lacks are named)."""
+    wanted = list(dict.fromkeys(str(f) for f in fields))
+    if not wanted:
+        return []
+    best: list[str] = wanted
+    for entry in session.scalars(select(RequestCatalogueEntry).where(
+            RequestCatalogueEntry.department_code == department_code, RequestCatalogueEntry.state == "approved")):
+        missing = [f for f in wanted if f not in (entry.fields or ())]
+        if len(missing) < len(best):
+            best = missing
+    return best
+
+
+def field_labels(fields: list[str], lang: str) -> str:
+    """Field names as the people reading a message call them, joined for a sentence."""
+    index = 1 if lang == "en" else 0
+    return (", " if lang == "en" else "、").join(REQUESTABLE_FIELDS.get(f, (f, f))[index] for f in fields)
 
 
 def approved_fields(session: Session, department_code: str, entry_id: str) -> tuple[str, ...]:

@@ -34,6 +34,7 @@ class Settings:
     builds_dir: str = ""  # published client builds (update channel); default: "builds" in the data dir
     blob_dir: str = ""  # attachment bytes by SHA-256; default: "blobs" in the data dir (docs/SERVER.md: S3)
     max_attachment_bytes: int = 20 * 1024 * 1024  # one attachment at most this large
+    max_build_bytes: int = 512 * 1024 * 1024  # a client build uploaded in the city console
     signing_key_file: str = ""  # Ed25519 key answer bundles are signed with; default: in the data dir
     min_schema_version: int = 1  # clients below this schema version are told to upgrade (HTTP 426)
     max_batch: int = 500

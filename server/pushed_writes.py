@@ -23,6 +23,7 @@ from server.deps import Principal
 from server.models import User
 from server.store.tables import DeviceSyncState, RecordVersion
 from server.sync_service import push_batch
+from sync.messages import change_message
 from sync.wire import SCHEMA_VERSION
 
 CONSOLE_DEVICE_NAMESPACE = uuid.UUID("6f1d3c0e-2a57-4b8e-9d41-0c5e7a9b2f63")
@@ -33,11 +34,17 @@ def console_device_id(user_id: str) -> str:
 
 
 class PushRefused(Exception):
-    """A change the sync store refused: `code` is its machine code, `message` its text."""
+    """A change the sync store refused: `code` is its machine code, `message` its (Chinese) text,
+    `params` what fills the code's message in another language (`text`)."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, params: dict[str, Any] | None = None):
         super().__init__(f"{code}: {message}")
-        self.code, self.message = code, message
+        self.code, self.message, self.params = code, message, dict(params or {})
+
+    def text(self, lang: str) -> str:
+        """The refusal in `lang` ("zh" or "en"), as a client reads its push answer."""
+        translated = change_message(self.code, lang, **self.params) if lang != "zh" and self.params else None
+        return translated or self.message
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,7 @@ def push_edits(session: Session, user: User, edits: list[Edit], system: bool = F
     refused = next((r for r in results if r.outcome == "rejected"), None)
     if refused is not None:
         session.rollback()
-        raise PushRefused(refused.code or "rejected", refused.message or "")
+        raise PushRefused(refused.code or "rejected", refused.message or "", refused.params)
 
 
 def audit(session: Session, user: User, action: str, entity: str, record_ids: list[str], reason: str,

@@ -24,7 +24,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from db.models import Case, CaseLogEntry, CaseWhistle, Task, TaskFeedback, TaskLink, TaskTarget
+from db.models import Attachment, Case, CaseLogEntry, CaseWhistle, Task, TaskFeedback, TaskLink, TaskTarget
 from server.deps import Principal
 from server.store.tables import RecordVersion
 
@@ -135,8 +135,9 @@ class DepartmentView:
         return RecordVersion.record_id.in_(ids[entity]) if entity in ids else None
 
     def may_write(self, entity: str, record_id: str, fields: dict) -> bool:
-        """Departments issue tasks and targets, add feedback entries to their own targets (催办, a
-        reminder the township reads with the target's feedback) and report on cases escalated to them."""
+        """Departments issue tasks and targets, attach files to their own targets (sent down with the
+        task), add feedback entries to their own targets (催办, a reminder the township reads with the
+        target's feedback) and report on cases escalated to them."""
         if entity in ("task", "task_target") and not in_prefix(
                 fields.get("region_code", self.scope_prefix), self.scope_prefix):
             return False
@@ -157,6 +158,14 @@ class DepartmentView:
             task = self.session.get(Task, target.task_id) if target is not None else None
             return (task is not None and task.department_code == self.dept
                     and fields.get("region_code") == target.region_code)
+        if entity == "attachment":  # a file sent down with its own task: on a target, in the target's region
+            if self.session.get(Attachment, record_id) is not None:
+                return False
+            target = self.session.get(TaskTarget, fields.get("owner_id") or "")
+            task = self.session.get(Task, target.task_id) if target is not None else None
+            return (fields.get("owner_entity") == "task_target" and task is not None
+                    and task.department_code == self.dept and fields.get("region_code") == target.region_code
+                    and not fields.get("grid_code"))
         if entity in ("case_log", "case_whistle"):
             model = CaseLogEntry if entity == "case_log" else CaseWhistle
             existing = self.session.get(model, record_id)

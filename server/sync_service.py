@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 
 from db.base import synced_models
 from db.models import Person, Task, TaskFeedback, TaskTarget
+from server import catalogue
 from server import store as sync_store
 from server.deps import Principal
 from server.idcheck import RESIDENT_ID, valid_resident_id
+from server.identity import current_epoch
 from server.references import DUPLICATE_ALARM_PER_DAY, EdgeChecks, raise_duplicate_alarm
 from server.scope import (
     DepartmentView,
@@ -34,22 +36,25 @@ from server.snapshot import load_records, region_scope, snapshot_from
 from server.store import Page, PulledRecord, SqlMergeStore
 from server.store.tables import RecordVersion
 from sync import versions
-from sync.merge import ChangeResult, PushContext, scope_region
+from sync.merge import RESTORE_OP, ChangeResult, PushContext, scope_region
+from sync.messages import change_message
 from sync.wire import Change, WireError
 
 DEPARTMENT_EVICTABLE = ("task", "case")
 VILLAGE_ROLES = ("village_cadre", "grid_worker")
 
 
-def _refusal(session: Session, change: Change, code: str, message: str) -> ChangeResult | None:
+def _refusal(session: Session, change: Change, code: str, message: str,
+             params: dict[str, Any] | None = None) -> ChangeResult | None:
     """Answer `change` with a rejection and remember it — unless the store would answer it otherwise
-    (a retry of an answered id, a sequence gap), in which case None lets the store decide."""
+    (a retry of an answered id, a sequence gap), in which case None lets the store decide. `params`
+    fill the message of `code` in the request's language (sync.messages)."""
     store = SqlMergeStore.of(session)
     if store.answered(change.change_id) is not None:
         return None
     if change.device_seq != store.last_device_seq(change.device_id) + 1:
         return None
-    params = {"entity": change.entity, "region": scope_region(change.entity, change.fields) or "-"}
+    params = {"entity": change.entity, "region": scope_region(change.entity, change.fields) or "-", **(params or {})}
     result = ChangeResult(change.change_id, "rejected", code=code, message=message, params=params)
     store.remember(change, result)
     return result
@@ -61,6 +66,24 @@ def _id_number_problem(session: Session, change: Change, decoded: dict[str, Any]
         existing = session.get(Person, change.record_id)
         id_type = existing.id_type if existing is not None else RESIDENT_ID
     return id_type == RESIDENT_ID and not valid_resident_id(decoded["id_number"])
+
+
+def _catalogue_problem(session: Session, change: Change, decoded: dict[str, Any]) -> dict[str, str] | None:
+    """报表准入 at the push: a task whose requested fields (after this change) are not all in one of
+    its department's approved request catalogue entries is refused, whoever sends it — the console,
+    a desktop client, any API client. Returns the message parameters of the refusal, or None."""
+    if not {"requested_fields", "department_code"} & decoded.keys():
+        return None  # a deadline moved, a title edited: the request itself is as it was accepted
+    existing = session.get(Task, change.record_id)
+    fields = decoded.get("requested_fields") if "requested_fields" in decoded else (
+        existing.requested_fields if existing is not None else [])
+    department = decoded.get("department_code") or (existing.department_code if existing is not None else "")
+    if not fields or not isinstance(fields, list):
+        return None
+    outside = catalogue.outside_catalogue(session, department or "", fields)
+    if not outside:
+        return None
+    return {"fields_zh": catalogue.field_labels(outside, "zh"), "fields_en": catalogue.field_labels(outside, "en")}
 
 
 def _assigned_target(session: Session, who: Principal, change: Change, decoded: dict[str, Any]) -> bool:
@@ -82,10 +105,11 @@ class _Batch:
     first flushes the run (so the check sees every earlier change of the batch) and goes alone.
     Each change is parsed once: `run` holds (raw, parsed change or its error)."""
 
-    def __init__(self, session: Session, who: Principal):
+    def __init__(self, session: Session, who: Principal, restored_base: int = 0):
         self.session, self.who = session, who
         self.edge = EdgeChecks(session, who)
-        self.context = PushContext(who.username, 0, vet=self.edge, placement=self.edge.placement)
+        self.context = PushContext(who.username, 0, vet=self.edge, placement=self.edge.placement,
+                                   restored_base=restored_base)
         self.results: list[ChangeResult] = []
         self.run: list[tuple[Any, Change | WireError]] = []
 
@@ -103,7 +127,7 @@ class _Batch:
             self.session, self.who.device_id, self.who.username, [raw for raw, _ in items], now_ms,
             may_write=may_write, parsed=[parsed for _, parsed in items], finish=False, context=self.context))
 
-    def refuse_or_send(self, raw: Any, change: Change, refusal: tuple[str, str] | None, may_write) -> None:
+    def refuse_or_send(self, raw: Any, change: Change, refusal: tuple | None, may_write) -> None:
         answer = _refusal(self.session, change, *refusal) if refusal else None
         if answer is not None:
             self.results.append(answer)
@@ -115,6 +139,7 @@ class _Batch:
             self.run.append((raw, change))
             return
         special = (self.who.role == "department"
+                   or (change.entity == "task" and {"requested_fields", "department_code"} & decoded.keys())
                    or (change.entity == "person" and decoded.get("id_number") is not None)
                    or (change.entity in ("task_target", "task_feedback") and self.who.role in VILLAGE_ROLES)
                    or sensitive_write(self.session, self.who, change.entity, decoded))
@@ -129,6 +154,10 @@ class _Batch:
         if sensitive_write(session, who, change.entity, decoded):
             self.refuse_or_send(raw, change, ("forbidden", "只有市、乡镇管理员可以设置重点人员等敏感标签"),
                                 self.region_rule)
+            return
+        if change.entity == "task" and (problem := _catalogue_problem(session, change, decoded)) is not None:
+            message = change_message("fields_outside_catalogue", "zh", **problem) or ""
+            self.refuse_or_send(raw, change, ("fields_outside_catalogue", message, problem), self.region_rule)
             return
         if change.entity == "person" and decoded.get("id_number") is not None \
                 and _id_number_problem(session, change, decoded):
@@ -163,6 +192,14 @@ def _in_version(parsed: tuple[Change | WireError, Any], version: int) -> tuple[C
     return parsed
 
 
+def _restored_base(session: Session, parsed: list[tuple[Change | WireError, Any]]) -> int:
+    """The current epoch's base when the batch holds restore offers (sync/merge.py), else 0."""
+    if not any(isinstance(change, Change) and change.op == RESTORE_OP for change, _ in parsed):
+        return 0
+    epoch = current_epoch(session)
+    return epoch.head_at_start if epoch is not None else 0
+
+
 def push_batch(session: Session, who: Principal, changes: list[Any],
                duplicate_alarm_per_day: int = DUPLICATE_ALARM_PER_DAY,
                version: int | None = None) -> list[ChangeResult]:
@@ -176,7 +213,7 @@ def push_batch(session: Session, who: Principal, changes: list[Any],
         parsed = [_in_version(p, version) for p in parsed]
     store = SqlMergeStore.of(session)
     store.begin(who.device_id, [change for change, _ in parsed if isinstance(change, Change)])
-    batch = _Batch(session, who)
+    batch = _Batch(session, who, _restored_base(session, parsed))
     for raw, (change, decoded) in zip(changes, parsed, strict=True):
         batch.add(raw, change, decoded)
     batch.flush()

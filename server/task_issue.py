@@ -22,7 +22,7 @@ from db.models import Region, Task
 from server.catalogue import approved_fields
 from server.department_work import own_target
 from server.intake import add_workdays, beijing_now, work_calendar
-from server.models import User
+from server.models import RequestCatalogueEntry, User
 from server.pushed_writes import Edit, push_edits
 
 KINDS, PRIORITIES, MAX_WORKDAYS = ("1", "2", "3"), (1, 2, 3), 60
@@ -92,6 +92,14 @@ def check_form(session: Session, user: User, form: IssueForm) -> dict[str, str]:
     return errors
 
 
+def _purpose(session: Session, form: IssueForm) -> str:
+    """What the township is told the data is for: the approved catalogue entry's name and purpose."""
+    entry = session.get(RequestCatalogueEntry, form.catalogue_id)
+    if entry is None:
+        return ""
+    return f"{entry.name}：{entry.purpose}" if entry.purpose else entry.name
+
+
 def _common_prefix(regions: list[str]) -> str:
     for length in (12, 9, 6, 4, 2):
         heads = {code[:length] for code in regions}
@@ -122,7 +130,8 @@ def issue_task(session: Session, user: User, form: IssueForm) -> Issued:
         "task_no": task_no, "title": form.title.strip(), "description": form.description.strip(),
         "department_code": user.department_code, "kind": form.kind, "priority": int(form.priority),
         "issued_at": now, "due_at": due, "region_code": _common_prefix(regions),
-        "requested_fields": list(form.fields) if form.kind == DATA_REQUEST else [], "issued_by": user.username})]
+        "requested_fields": list(form.fields) if form.kind == DATA_REQUEST else [], "issued_by": user.username,
+        "request_purpose": _purpose(session, form) if form.kind == DATA_REQUEST else ""})]
     targets = [new_id() for _ in regions]
     edits += [Edit("task_target", tid, {"task_id": task_id, "region_code": code, "status": "10",
                                         "handled_count": 0, "total_count": 0})

@@ -30,7 +30,12 @@ READ_BLOCK = 256 * 1024
 
 
 class PublishRefused(Exception):
-    """The build cannot be published; `str()` is the reason for the operator."""
+    """The build cannot be published; `str()` is the reason for the operator, `code` names it for a
+    translated message (version, platform, signature, duplicate)."""
+
+    def __init__(self, message: str, code: str = "refused"):
+        super().__init__(message)
+        self.code = code
 
 
 def builds_dir(settings: Settings) -> Path:
@@ -38,30 +43,32 @@ def builds_dir(settings: Settings) -> Path:
 
 
 def publish(session: Session, settings: Settings, file: Path, *, version: str, platform: str, signature: str,
-            published_by: str, notes: str = "", trusted_keys: list[str] | None = None) -> ClientBuild:
-    """Check and store one build; refuses an unsigned or wrongly signed file and a version already there."""
+            published_by: str, notes: str = "", trusted_keys: list[str] | None = None,
+            filename: str | None = None) -> ClientBuild:
+    """Check and store one build; refuses an unsigned or wrongly signed file and a version already there.
+    `filename` is the name the build is listed under (default: the file's own, as the CLI gives it)."""
     try:
         version_key(version)
     except ValueError:
-        raise PublishRefused(f"版本号格式应为 1.2.3：{version}") from None
+        raise PublishRefused(f"版本号格式应为 1.2.3：{version}", "version") from None
     if not PLATFORM_PATTERN.match(platform):
-        raise PublishRefused(f"平台名称格式应为 linux-x86_64 / windows-amd64：{platform}")
+        raise PublishRefused(f"平台名称格式应为 linux-x86_64 / windows-amd64：{platform}", "platform")
     sha256, size = file_digest(file)
     manifest = BuildManifest(version, platform, sha256, size)
     try:
         verify_file(file, manifest, signature, shipped_public_keys() if trusted_keys is None else trusted_keys)
     except SignatureInvalid as exc:
-        raise PublishRefused(f"签名无效，拒绝发布（{exc}）") from None
+        raise PublishRefused(f"签名无效，拒绝发布（{exc}）", "signature") from None
     if session.scalar(select(ClientBuild.id).where(ClientBuild.platform == platform,
                                                     ClientBuild.version == version)):
-        raise PublishRefused(f"{platform} 的 {version} 版本已经发布过")
+        raise PublishRefused(f"{platform} 的 {version} 版本已经发布过", "duplicate")
     target = builds_dir(settings) / sha256
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
         partial = target.with_suffix(".part")
         shutil.copyfile(file, partial)
         partial.replace(target)
-    build = ClientBuild(version=version, platform=platform, filename=file.name[:200], sha256=sha256, size=size,
+    build = ClientBuild(version=version, platform=platform, filename=(filename or file.name)[:200], sha256=sha256, size=size,
                         signature=signature, notes=notes, published_by=published_by, published_at=utcnow())
     session.add(build)
     session.flush()

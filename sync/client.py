@@ -25,12 +25,14 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.base import synced_models
-from db.client import OutboxChange, RecordSeen, SyncState
+from db.client import HistoryLine, OpenReview, OutboxChange, RecordSeen, SyncState
 from sync import versions
+from sync.attachments import request_recheck
 from sync.capture import applying_pulled, read_state, write_state
 from sync.events import CycleLimits, LinkPace, SyncEvent, SyncFinished, SyncProgress, SyncStarted
 from sync.pages import SnapshotChunk
 from sync.replica import LocalReplica
+from sync.restore_offers import offer_received
 from sync.transport import (
     RESUMABLE_SNAPSHOT,
     SERVER_IDENTITY,
@@ -212,7 +214,9 @@ class SyncClient(LocalReplica):
         """Compare the identity the server just announced with the one this device knows. Another
         installation raises `ForeignServer`; a new epoch (the server was restored from a backup) makes
         every accepted change it may have lost — above the epoch's base, still kept in the outbox —
-        and every rejected one pending again, moves the cursor back to the base, and returns True."""
+        and every rejected one pending again, offers back the records received above the base
+        (sync/restore_offers.py), asks for the attachment files to be checked, moves the cursor back
+        to the base, and returns True."""
         if SERVER_IDENTITY not in self.transport.capabilities or self.transport.identity is None:
             return False
         announced: ServerIdentity = self.transport.identity
@@ -236,9 +240,11 @@ class SyncClient(LocalReplica):
                 .values(state="pending", reject_code=None, reject_message=None)).rowcount
             if int(read_state(session, "cursor") or 0) > announced.base:
                 write_state(session, "cursor", str(announced.base))
+            offered = offer_received(session, self.device_id, announced.base)
+            request_recheck(session)  # attachment files the restored store may lack
         self.transport.known_epoch = announced.epoch
-        log.warning("city server restored (epoch %s, base %d): %d changes offered again", announced.epoch,
-                    announced.base, lost)
+        log.warning("city server restored (epoch %s, base %d): %d changes and %d received records offered again",
+                    announced.epoch, announced.base, lost, offered)
         return True
 
     # -- the revocation lock ------------------------------------------------------------------
@@ -271,6 +277,8 @@ def wipe_local_data(engine: Engine, factory: sessionmaker) -> None:
             session.execute(delete(cls))
         session.execute(delete(OutboxChange))
         session.execute(delete(RecordSeen))
+        session.execute(delete(HistoryLine))  # old → new values are personal data too
+        session.execute(delete(OpenReview))
         session.execute(delete(SyncState).where(SyncState.key.not_in([LOCK_KEY, "device_id"])))
     with engine.connect() as conn:
         conn.exec_driver_sql("VACUUM")

@@ -85,3 +85,56 @@ def test_the_server_intake_counts_the_same_working_days(tmp_path):
         s.commit()
         assert add_workdays(dt.date(2026, 9, 28), 10, work_calendar(s)) == dt.date(2026, 10, 16)
     engine.dispose()
+
+
+# 国务院办公厅关于2026年部分节假日安排的通知 (国务院办公厅, 2025年11月4日, published by 新华社):
+# 元旦 1-1..1-3, 1-4 (Sun) worked; 春节 2-15..2-23, 2-14 (Sat) and 2-28 (Sat) worked; 清明 4-4..4-6;
+# 劳动节 5-1..5-5, 5-9 (Sat) worked; 端午 6-19..6-21; 中秋 9-25..9-27; 国庆 10-1..10-7, 9-20 (Sun) and
+# 10-10 (Sat) worked.
+def _span(first: str, last: str) -> set[dt.date]:
+    day, end, days = dt.date.fromisoformat(first), dt.date.fromisoformat(last), set()
+    while day <= end:
+        days.add(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+NOTICE_2026_OFF = (_span("2026-01-01", "2026-01-03") | _span("2026-02-15", "2026-02-23")
+                   | _span("2026-04-04", "2026-04-06") | _span("2026-05-01", "2026-05-05")
+                   | _span("2026-06-19", "2026-06-21") | _span("2026-09-25", "2026-09-27")
+                   | _span("2026-10-01", "2026-10-07"))
+NOTICE_2026_WORKED = {dt.date(2026, 1, 4), dt.date(2026, 2, 14), dt.date(2026, 2, 28), dt.date(2026, 5, 9),
+                      dt.date(2026, 9, 20), dt.date(2026, 10, 10)}
+
+
+def test_the_2026_entries_are_exactly_those_of_the_state_council_notice():
+    assert {d for d in CALENDAR.days_off if d.year == 2026} == NOTICE_2026_OFF
+    assert {d for d in CALENDAR.workdays if d.year == 2026} == NOTICE_2026_WORKED
+    assert all(d.weekday() >= 5 for d in NOTICE_2026_WORKED)  # every 调休 day is a weekend day worked
+
+
+def test_a_deadline_across_the_2026_spring_festival_lands_on_the_right_working_day():
+    friday = dt.date(2026, 2, 13)
+    # 2-14 (Saturday, worked), then nine days off to 2-23; 2-24, 2-25, 2-26, 2-27, 2-28 (Saturday,
+    # worked), 3-2, 3-3, 3-4, 3-5: the tenth working day after the Friday before the festival is 3-5.
+    assert case_deadline(friday, "3", calendar=CALENDAR) == dt.date(2026, 3, 5)
+    assert case_deadline(friday, "1", calendar=CALENDAR) == dt.date(2026, 2, 27)  # 咨询: five working days
+    assert case_deadline(friday, "3") == dt.date(2026, 2, 27)  # weekends only: six days early
+    assert CALENDAR.next_workday(dt.date(2026, 2, 14)) == dt.date(2026, 2, 24)
+    # a task due on the first working day after the festival warns on the last one before it
+    assert task_due_soon(dt.datetime(2026, 2, 24, 17), dt.datetime(2026, 2, 14, 10), CALENDAR)
+    assert not task_due_soon(dt.datetime(2026, 2, 25, 17), dt.datetime(2026, 2, 14, 10), CALENDAR)
+
+
+def test_the_server_issues_a_task_deadline_across_the_spring_festival_on_the_same_day(tmp_path):
+    from server.db import make_server_engine, upgrade
+    from server.db import session_factory as server_sessions
+    from server.intake import add_workdays, work_calendar
+
+    engine = make_server_engine(f"sqlite:///{tmp_path / 'city.db'}")
+    upgrade(engine)
+    with server_sessions(engine)() as s:
+        seed_code_entries(s)
+        s.commit()
+        assert add_workdays(dt.date(2026, 2, 13), 10, work_calendar(s)) == dt.date(2026, 3, 5)
+    engine.dispose()

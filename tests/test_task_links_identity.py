@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import MetaData, select
 
 from app.client import Actor, ClientContext
 from app.client.one_form import OneFormDesk
@@ -123,13 +123,21 @@ def test_server_migration_repairs_links_like_the_client(tmp_path):
     from demo import generate_township
     from server.db import make_server_engine, upgrade
 
-    url = f"sqlite:///{tmp_path / 'city.db'}"
-    engine = make_server_engine(url)
+    # The demo is generated at today's schema, then copied into a database still at revision 0002
+    # (the columns it has), as a server would hold it before the repair.
+    current = make_server_engine(f"sqlite:///{tmp_path / 'now.db'}")
+    upgrade(current)
+    generate_township(current, seed=3, households=40, tasks=6, cases=0)
+    engine = make_server_engine(f"sqlite:///{tmp_path / 'city.db'}")
     upgrade(engine, "0002")
-    generate_township(engine, seed=3, households=40, tasks=6, cases=0)
+    _copy_rows(current, engine)
+    current.dispose()
+    links = MetaData()
+    links.reflect(engine, only=["task_links"])
+    old_links = links.tables["task_links"]
     with engine.begin() as conn:
-        link = conn.execute(select(TaskLink.__table__)).mappings().first()
-        conn.execute(TaskLink.__table__.insert().values(
+        link = conn.execute(select(old_links)).mappings().first()
+        conn.execute(old_links.insert().values(
             {**link, "id": task_link_id(link["target_id"], link["household_id"]), "handled": True}))
     upgrade(engine)
     with engine.connect() as conn:
@@ -138,3 +146,19 @@ def test_server_migration_repairs_links_like_the_client(tmp_path):
             ~TaskLink.deleted)).all()
         assert live == [(task_link_id(link["target_id"], link["household_id"]), True)]
     engine.dispose()
+
+
+def _copy_rows(source, target) -> None:
+    """Every row of the tables `target` has, in the columns it has."""
+    have, want = MetaData(), MetaData()
+    have.reflect(source)
+    want.reflect(target)
+    with source.connect() as read, target.begin() as write:
+        write.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+        for table in want.sorted_tables:
+            if table.name == "alembic_version" or table.name not in have.tables:
+                continue
+            columns = [have.tables[table.name].c[c.name] for c in table.columns if c.name in have.tables[table.name].c]
+            rows = [dict(row) for row in read.execute(select(*columns)).mappings()]
+            if rows:
+                write.execute(table.insert(), rows)

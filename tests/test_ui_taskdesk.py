@@ -155,7 +155,7 @@ def test_one_form_round_trip_from_register_to_department(qtbot, context, departm
     form = page.detail.one_form
     assert page.detail.tabs.isTabEnabled(2) and form.table.rowCount() == 2
     headers = [form.table.horizontalHeaderItem(c).text() for c in range(form.table.columnCount())]
-    assert headers == ["户编号", "户主", "状态", "联系电话", "人员类别"]
+    assert headers == ["户编号", "核对人员", "状态", "联系电话", "人员类别"]
     shown_phone = form.table.item(0, 3).text()
     assert "****" in shown_phone  # masked, pre-filled from the register
     person_id = form.form.rows[0].person_id

@@ -133,6 +133,10 @@ class TaskHouseholdRow:
     handled: bool
     handled_at: dt.datetime | None
     handled_by: str
+    person_name: str = ""  # whose data the row shows: the link's person (confirmed or linked), else the head
+    # the requested fields as (name, value) — raw values, coded ones as labels; masking when drawn
+    answers: tuple[tuple[str, str], ...] = ()
+    corrected: tuple[str, ...] = ()  # requested field names 一表通 corrected in the register
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,8 @@ class TaskSheet:
     requested_fields: tuple[str, ...]
     households: tuple[TaskHouseholdRow, ...]
     feedback: tuple[tuple[dt.datetime, str, str, str], ...]  # (at, author, progress, text)
+    field_names: tuple[str, ...] = ()  # the requested fields' names, in the order of requested_fields
+    request_purpose: str = ""
 
 
 def _village_targets(session: Session, task_id: str, village_code: str) -> list[TaskTarget]:
@@ -166,26 +172,43 @@ def _village_targets(session: Session, task_id: str, village_code: str) -> list[
     return own or [t for t in targets if village_code.startswith(t.region_code.rstrip("0") or "#")]
 
 
-def _task_households(session: Session, target_ids: list[str], village_code: str) -> list[TaskHouseholdRow]:
+def _task_households(session: Session, target_ids: list[str], village_code: str, fields: list[str],
+                     codes: CodeBook) -> list[TaskHouseholdRow]:
+    """The village's linked households, each with the person whose data it shows (the link's person —
+    the member 一表通 confirmed or the person linked — else the head), that person's own phone, and
+    for a data request the requested fields' values as the register holds them now (so corrections
+    reach paper) with the corrected ones named."""
     rows = session.execute(
         select(TaskLink, Household).join(Household, Household.id == TaskLink.household_id)
         .where(TaskLink.target_id.in_(target_ids), TaskLink.deleted.is_(False),
                Household.region_code.startswith(village_code))
         .order_by(Household.household_no)
     ).all()
-    head_ids = [h.head_person_id for _, h in rows if h.head_person_id]
-    heads = {pid: (name, phone) for pid, name, phone in session.execute(
-        select(Person.id, Person.name, Person.phone).where(Person.id.in_(head_ids)))}
-    # The head's own phone (what 一表通 verifies and corrects), the household's when the head has none.
-    return [TaskHouseholdRow(h.household_no, heads.get(h.head_person_id, ("", None))[0], h.address or "",
-                             heads.get(h.head_person_id, ("", None))[1] or h.phone,
-                             bool(link.handled), link.handled_at, link.handled_by or "") for link, h in rows]
+    person_ids = {link.person_id or h.head_person_id for link, h in rows} - {None}
+    persons = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(person_ids)))}
+    known = [f for f in fields if f in task_rules.FIELD_LABELS]
+    result = []
+    for link, h in rows:
+        person = persons.get(link.person_id or h.head_person_id or "")
+        answers = tuple((name, _value(codes, person, name)) for name in known) if person is not None else ()
+        result.append(TaskHouseholdRow(
+            h.household_no, person.name if person else "", h.address or "",
+            (person.phone if person else None) or h.phone,  # the person's own phone, the household's when none
+            bool(link.handled), link.handled_at, link.handled_by or "", person.name if person else "",
+            answers, tuple(link.corrected or ()) if link.handled else ()))
+    return result
+
+
+def _value(codes: CodeBook, person: Person, name: str) -> str:
+    value = getattr(person, name, None) or ""
+    table = task_rules.CODED_FIELDS.get(name)
+    return codes.label(table, value, value) if table and value else str(value)
 
 
 def task_sheet(session: Session, task: Task, village_code: str, codes: CodeBook, now: dt.datetime) -> TaskSheet:
     targets = _village_targets(session, task.id, village_code)
     target_ids = [t.id for t in targets]
-    households = _task_households(session, target_ids, village_code)
+    households = _task_households(session, target_ids, village_code, list(task.requested_fields or ()), codes)
     feedback = session.scalars(select(TaskFeedback).where(TaskFeedback.target_id.in_(target_ids))
                                .order_by(TaskFeedback.at)).all()
     status = targets[0].status if targets else task_rules.NOT_ACCEPTED
@@ -201,5 +224,6 @@ def task_sheet(session: Session, task: Task, village_code: str, codes: CodeBook,
         overdue=task_rules.is_overdue(status, task.due_at, now),
         requested_fields=tuple(task_rules.FIELD_LABELS.get(f, f) for f in task.requested_fields or ()),
         households=tuple(households),
+        field_names=tuple(task.requested_fields or ()), request_purpose=task.request_purpose or "",
         feedback=tuple((f.at, names.get(f.author, f.author), f"{f.handled_count}/{f.total_count}", f.text or "") for f in feedback),
     )

@@ -110,11 +110,14 @@ def _task_particulars(sheet: TaskSheet, village_name: str) -> list:
     wide = [("任务名称", sheet.title), ("任务要求", sheet.description)]
     if sheet.requested_fields:
         wide.append(("核采字段", "、".join(sheet.requested_fields)))
+    if sheet.request_purpose:
+        wide.append(("数据用途", sheet.request_purpose))
     return [section("一、任务信息"), field_table(pairs), field_table(wide, columns=1)]
 
 
 def _task_households(sheet: TaskSheet, d: Disclosure) -> list:
-    rows = [["序号", "完成", "户编号", "户主", "住址", "联系电话", "走访情况（手写）"]]
+    person = "核对人" if sheet.field_names else "户主"  # a data request shows whose data was checked
+    rows = [["序号", "完成", "户编号", person, "住址", "联系电话", "走访情况（手写）"]]
     for i, h in enumerate(sheet.households, start=1):
         mark = CheckBox(h.handled, f"{h.handled_at:%m-%d}" if h.handled and h.handled_at else "")
         rows.append([str(i), mark, h.household_no, cell(d.name(h.head_name)), cell(h.address),
@@ -125,6 +128,26 @@ def _task_households(sheet: TaskSheet, d: Disclosure) -> list:
     table = grid_table(rows, widths, font_size=8.5, vpadding=5.5)
     legend = note("已打勾：已完成（后附完成日期）；空框：未完成，走访后请打勾并填写走访情况。")
     return [section("二、户清单（逐户打勾）"), table, gap(1), legend]
+
+
+def _task_answers(sheet: TaskSheet, d: Disclosure) -> list:
+    """一表通 results: per household the person checked and each requested field's value now in the
+    register, a corrected one marked 「已改正」 (ID numbers and phones masked unless revealed)."""
+    names = [n for n in sheet.field_names if any(n == a for h in sheet.households for a, _v in h.answers)]
+    if not names:
+        return []
+    shown = {"id_number": d.id_number, "phone": d.phone}
+    labels = dict(zip(sheet.field_names, sheet.requested_fields, strict=False))
+    rows = [["户编号", "核对人员", *(labels.get(n, n) for n in names)]]
+    for h in sheet.households:
+        values = dict(h.answers) if h.handled else {}
+        rows.append([h.household_no, cell(d.name(h.person_name)),
+                     *(cell(shown.get(n, str)(values.get(n, "")) + ("（已改正）" if n in h.corrected else ""))
+                       for n in names)])
+    rest = 174 - 37 - 17
+    widths = [37 * mm, 17 * mm] + [rest / len(names) * mm] * len(names)
+    legend = note("一表通核对结果：所列为户籍中现有数据（已改正的已写回户籍，标「已改正」）；未核的户留空待核。")
+    return [section("二之一、一表通核对结果"), grid_table(rows, widths, font_size=8, vpadding=4), gap(1), legend]
 
 
 def _task_feedback(sheet: TaskSheet) -> list:
@@ -143,6 +166,7 @@ def task_sheet_story(sheet: TaskSheet, village_name: str, d: Disclosure, code=No
         *title_block("任务清单/反馈单", f"{village_name}　　任务编号：{sheet.task_no}"),
         *_task_particulars(sheet, village_name),
         *_task_households(sheet, d),
+        *_task_answers(sheet, d),
         KeepWithTail(_task_feedback(sheet),
                      [gap(4), signature_boxes(["走访人", "村（社区）负责人", "乡镇（街道）审核（盖章）"])]),
     ]

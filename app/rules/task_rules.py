@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from app.errors import WorkflowError
 from app.rules.deadlines import WEEKENDS_ONLY, WorkCalendar, task_due_soon
+from db import request_fields
 
 NOT_ACCEPTED, IN_PROGRESS, COMPLETED, RETURNED = "10", "20", "30", "40"
 
@@ -39,14 +40,12 @@ DEPARTMENT_ACTIONS = frozenset({"reissue", "reopen"})
 
 DUE_SOON = dt.timedelta(days=1)
 
-# Register fields a data-verification task (一表通) may request, with their labels: the one list the
-# task desk, the issue form and the printed sheet all read.
-FIELD_LABELS = {"phone": "联系电话", "current_address": "现住址", "residence_type": "人员类别",
-                "id_number": "证件号码", "hukou_address": "户籍地", "political_status": "政治面貌",
-                "marital_status": "婚姻状况", "education": "文化程度"}
-# Requested fields holding a code, and the code table that names it.
-CODED_FIELDS = {"residence_type": "residence_type", "political_status": "political_status",
-                "marital_status": "marital_status", "education": "education"}
+# Register fields a data-verification task (一表通) may request, with their labels (declared on the
+# person's columns, db.request_fields): the one list the task desk, the issue form and the printed
+# sheet all read; and the coded ones among them with the code table that names their values.
+FIELD_LABELS = request_fields.labels()
+CODED_FIELDS = {name: request_fields.code_table(name) for name in request_fields.REQUESTABLE
+                if request_fields.code_table(name)}
 
 
 def status_label(status: str) -> str:

@@ -37,7 +37,7 @@ from app.services.context import (
 )
 from db.ids import new_id
 from db.link_repair import task_link_id
-from db.models import Household, Task, TaskFeedback, TaskLink, TaskTarget
+from db.models import Household, Person, Task, TaskFeedback, TaskLink, TaskTarget
 
 ISSUERS = frozenset({CITY_ADMIN, DEPARTMENT})
 _LEVEL_PREFIXES = sorted(PREFIX_LENGTH[level] for level in PREFIX_LENGTH if level <= VILLAGE)
@@ -73,6 +73,8 @@ class LinkView:
     handled: bool
     handled_at: dt.datetime | None
     handled_by: str | None
+    person_id: str | None = None  # the person the link concerns (linked as a person, or confirmed)
+    corrected: tuple[str, ...] = ()  # requested fields its 一表通 confirmation corrected
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class TargetDetail:
     target: TargetView
     description: str
     requested_fields: tuple[str, ...]
+    request_purpose: str
     links: tuple[LinkView, ...]
     feedback: tuple[FeedbackView, ...]  # oldest first
 
@@ -104,6 +107,12 @@ def find_link(session: Session, target_id: str, household_id: str, *,
     links = session.scalars(query).all()
     preferred = task_link_id(target_id, household_id)
     return min(links, key=lambda k: (bool(k.deleted), k.id != preferred, k.id), default=None)
+
+
+def find_person_link(session: Session, target_id: str, person_id: str) -> TaskLink | None:
+    """The live link of a person to a target, whatever its id."""
+    return session.scalars(select(TaskLink).where(TaskLink.target_id == target_id, TaskLink.person_id == person_id,
+                                                  ~TaskLink.deleted).order_by(TaskLink.id).limit(1)).first()
 
 
 def live_links(session: Session, target_id: str, household_id: str) -> list[TaskLink]:
@@ -234,6 +243,33 @@ class TaskService(ServiceBase):
             session.flush()
             return self._recount(session, target)
 
+    def link_persons(self, target_id: str, person_ids: Iterable[str]) -> tr.Progress:
+        """Link persons to the target: each one's household is linked naming the person, so the link
+        is found by (target, person) as well as by (target, household). One person per household and
+        task: a household already linked for another member is refused (nothing written)."""
+        self._require_role(REGISTER_WRITERS, "link_households")
+        with self._unit_of_work() as session:
+            target, _task = self._load_active(session, target_id)
+            area = area_prefix(target.assigned_region_code or target.region_code)
+            for person_id in dict.fromkeys(person_ids):
+                person = self._get(session, Person, person_id, "person")
+                if not person.household_id or not person.region_code.startswith(area):
+                    raise ValidationError("person_id", "link_region")
+                link = find_link(session, target.id, person.household_id, include_deleted=True)
+                if link is None:
+                    session.add(TaskLink(id=task_link_id(target.id, person.household_id), target_id=target.id,
+                                         household_id=person.household_id, region_code=person.region_code,
+                                         handled=False, person_id=person.id, corrected=[]))
+                elif link.deleted:
+                    link.deleted, link.deletion_gen = False, (link.deletion_gen or 0) + 1
+                    link.person_id, link.handled, link.corrected = person.id, False, []
+                elif link.person_id not in (None, person.id):
+                    raise ValidationError("person_id", "person_link_taken")
+                else:
+                    link.person_id = person.id
+            session.flush()
+            return self._recount(session, target)
+
     def unlink_household(self, target_id: str, household_id: str) -> tr.Progress:
         """Remove a household linked by mistake (tombstone); the counts follow."""
         self._require_role(REGISTER_WRITERS, "link_households")
@@ -247,8 +283,10 @@ class TaskService(ServiceBase):
             session.flush()
             return self._recount(session, target)
 
-    def mark_handled(self, target_id: str, household_id: str, handled: bool = True) -> tr.Progress:
-        """Mark one linked household handled (or not); the target's counts follow."""
+    def mark_handled(self, target_id: str, household_id: str, handled: bool = True, *,
+                     person_id: str | None = None, corrected: Iterable[str] = ()) -> tr.Progress:
+        """Mark one linked household handled (or not); the target's counts follow. With `person_id`
+        (一表通), the link records whose data was confirmed and which requested fields were corrected."""
         self._require_role(REGISTER_WRITERS, "mark_handled")
         with self._unit_of_work() as session:
             target, _task = self._load_active(session, target_id)
@@ -260,6 +298,9 @@ class TaskService(ServiceBase):
                     link.handled = handled
                     link.handled_at = self.now() if handled else None
                     link.handled_by = self.actor.username if handled else None
+                if person_id is not None:  # the same person confirmed again keeps the earlier corrections
+                    kept = set(link.corrected or ()) if link.person_id == person_id else set()
+                    link.person_id, link.corrected = person_id, sorted(kept | set(corrected))
             session.flush()
             return self._recount(session, target)
 
@@ -284,7 +325,9 @@ class TaskService(ServiceBase):
                 target=target_view(target, task, self.now(), self.calendar(session)),
                 description=task.description or "",
                 requested_fields=tuple(task.requested_fields or ()),
-                links=tuple(LinkView(k.id, k.household_id, bool(k.handled), k.handled_at, k.handled_by) for k in links),
+                request_purpose=task.request_purpose or "",
+                links=tuple(LinkView(k.id, k.household_id, bool(k.handled), k.handled_at, k.handled_by, k.person_id,
+                                     tuple(k.corrected or ())) for k in links),
                 feedback=tuple(_feedback_view(f) for f in feedback),
             )
 

@@ -47,6 +47,11 @@ class Household(SyncedMixin, Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     merged_into: Mapped[str | None] = mapped_column(String(36), info=refers("household"))
 
+    # Global search (app/client/global_search.py) scans addresses in this index, not the table: it
+    # holds the scope, liveness and number the lookup filters and sorts on.
+    __table_args__ = (Index("ix_households_search", "region_code", "grid_code", "deleted", "merged_into",
+                            "household_no", "address"),)
+
 
 def _person_search_keys(row: dict) -> dict[str, str]:
     """A person row's derived search keys (db.search_keys), for loads that bypass the flush hook."""
@@ -73,18 +78,18 @@ class Person(SyncedMixin, Base):
     grid_code: Mapped[str | None] = mapped_column(String(15), info=declare(format="grid"))
     name: Mapped[str] = mapped_column(String(50))
     id_type: Mapped[str] = mapped_column(String(2), default="01")  # 01 居民身份证 …
-    id_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    id_number: Mapped[str | None] = mapped_column(String(32), index=True, info=declare(label="证件号码"))
     gender: Mapped[str | None] = mapped_column(String(1))
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
-    ethnicity: Mapped[str | None] = mapped_column(String(2))
+    ethnicity: Mapped[str | None] = mapped_column(String(2), info=declare(label="民族"))
     relation_to_head: Mapped[str | None] = mapped_column(String(2))
-    education: Mapped[str | None] = mapped_column(String(2))
-    political_status: Mapped[str | None] = mapped_column(String(2))
-    marital_status: Mapped[str | None] = mapped_column(String(2))
-    hukou_address: Mapped[str] = mapped_column(String(200), default="")
-    current_address: Mapped[str] = mapped_column(String(200), default="")
-    phone: Mapped[str | None] = mapped_column(String(30))
-    residence_type: Mapped[str] = mapped_column(String(2), default="1")  # 人员类别, 4 外出 among them
+    education: Mapped[str | None] = mapped_column(String(2), info=declare(label="文化程度"))
+    political_status: Mapped[str | None] = mapped_column(String(2), info=declare(label="政治面貌"))
+    marital_status: Mapped[str | None] = mapped_column(String(2), info=declare(label="婚姻状况"))
+    hukou_address: Mapped[str] = mapped_column(String(200), default="", info=declare(label="户籍地"))
+    current_address: Mapped[str] = mapped_column(String(200), default="", info=declare(label="现住址"))
+    phone: Mapped[str | None] = mapped_column(String(30), info=declare(label="联系电话"))
+    residence_type: Mapped[str] = mapped_column(String(2), default="1", info=declare(label="人员类别"))  # 人员类别, 4 外出 among them
     status: Mapped[str] = mapped_column(String(2), default="1")  # 人员状态: 1 在册, 3 迁出, 4 死亡
     # Life events: 迁入 (from where, when), 迁出 (when, to which region or place), 死亡 (when).
     # life events, new in schema version 2 (older clients are served without them)

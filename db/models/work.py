@@ -33,6 +33,13 @@ class Task(SyncedMixin, Base):
     region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
     requested_fields: Mapped[list] = mapped_column(JSON, default=list)
     issued_by: Mapped[str] = mapped_column(String(50), default="")
+    # The approved request catalogue entry a data request was issued under (报表准入): its name and
+    # purpose, shown on the 一表通 form and written into the audit of every answer sent (schema 3).
+    request_purpose: Mapped[str] = mapped_column(Text, default="", server_default="", info=declare(since=3))
+
+    # Global search (app/client/global_search.py) scans task titles here, latest deadline first,
+    # without reading the table.
+    __table_args__ = (Index("ix_tasks_search", "due_at", "deleted", "task_no", "title", "id"),)
 
 
 class TaskTarget(SyncedMixin, Base):
@@ -61,7 +68,8 @@ class TaskTarget(SyncedMixin, Base):
 
 
 class TaskLink(SyncedMixin, Base):
-    """A household linked to a task target (e.g. one of the 30 households to verify)."""
+    """A household linked to a task target (e.g. one of the 30 households to verify), or one person
+    of it: a link is found by (target, household), and a person's link also by (target, person)."""
 
     __tablename__ = "task_links"
     __sync_entity__ = "task_link"
@@ -75,6 +83,11 @@ class TaskLink(SyncedMixin, Base):
     handled: Mapped[bool] = mapped_column(Boolean, default=False)
     handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     handled_by: Mapped[str | None] = mapped_column(String(50))
+    # The person the link concerns (schema 3): named when a person is linked (the link is then found
+    # by (target, person)), or the household member whose data 一表通 confirmed; `corrected` lists
+    # the requested fields that confirmation corrected in the register (printed on the task sheet).
+    person_id: Mapped[str | None] = mapped_column(String(36), index=True, info=refers("person", since=3))
+    corrected: Mapped[list] = mapped_column(JSON, default=list, server_default="[]", info=declare(since=3))
 
 
 class TaskFeedback(SyncedMixin, Base):
@@ -132,6 +145,11 @@ class Case(SyncedMixin, Base):
     assignee: Mapped[str | None] = mapped_column(String(50), info=declare(since=2))
     repeat_of: Mapped[str | None] = mapped_column(String(36), index=True,  # 重复诉求: the original case
                                                      info=refers("case", scope="read", since=2))
+
+    # Global search (app/client/global_search.py) walks this newest first, testing the scope and the
+    # title or number inside the index, and stops at the few it shows.
+    __table_args__ = (Index("ix_cases_search", "registered_at", "region_code", "grid_code", "deleted", "case_no",
+                            "title", "id"),)
 
 
 class CaseParty(SyncedMixin, Base):

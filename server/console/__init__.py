@@ -12,12 +12,29 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from server.console import admin_pages, auth_pages, channel_pages, code_pages, dept_pages, leader_pages
+from server.config import Settings
+from server.console import (
+    admin_pages,
+    auth_pages,
+    build_pages,
+    channel_pages,
+    code_pages,
+    dept_pages,
+    leader_pages,
+)
 from server.console.web import PREFIX, Denied, LoginRequired, render
+from server.task_files import MAX_FILES
+
+
+def upload_limits(settings: Settings) -> dict[str, int]:
+    """Request bodies larger than the server's default the console's upload forms may send: a client
+    build, a task issued with its attachments."""
+    return {f"{PREFIX}/admin/builds": settings.max_build_bytes + 1024 * 1024,
+            f"{PREFIX}/dept/issue": MAX_FILES * settings.max_attachment_bytes + 1024 * 1024}
 
 
 def mount(app: FastAPI) -> None:
-    for module in (auth_pages, dept_pages, admin_pages, code_pages, channel_pages, leader_pages):
+    for module in (auth_pages, dept_pages, admin_pages, code_pages, channel_pages, build_pages, leader_pages):
         app.include_router(module.router, prefix=PREFIX)
     app.mount(PREFIX + "/static", StaticFiles(directory=Path(__file__).parent / "static"), name="console-static")
 

@@ -212,7 +212,7 @@ async def code_decide(entry_id: str, decision: str, request: Request, who: Conso
         push_edits(session, who.user, [Edit("code_entry", entry.id, fields)])
     except PushRefused as exc:
         return render(request, "admin_codes.html", who, status=422, rows=_local_codes(session, who),
-                      error=t("refused_by_server", message=exc.message))
+                      error=t("refused_by_server", message=exc.text(request_lang(request))))
     session.commit()
     return RedirectResponse(f"{PREFIX}/admin/codes?saved=code_{decision}d", status_code=303)
 

@@ -1,21 +1,19 @@
 """The city admin's view of what enters and leaves the platform outside sync: intake channels (the
 12345 hotline platform, a WeChat backend …) with their keys — create a key (shown once), rotate one
-(a new key, the old one stops) — and how many cases each channel delivered and when it last did;
-and the desktop client builds on the update channel (published with the release key from the
-command line, listed here; a build can be withdrawn or reinstated)."""
+(a new key, the old one stops) — and how many cases each channel delivered and when it last did.
+The update channel's builds have their own page (build_pages)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.console.i18n import request_lang, translator
-from server.console.web import PREFIX, ConsoleUser, Denied, form_of, render, require
+from server.console.web import ConsoleUser, Denied, form_of, render, require
 from server.deps import db_session, settings_of
 from server.intake_keys import create_channel_key
-from server.models import ChannelKey, ChannelSubmission, ClientBuild
+from server.models import ChannelKey, ChannelSubmission
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 city_admin = require("city_admin")
@@ -67,21 +65,3 @@ async def rotate_channel_key(key_id: str, request: Request, who: ConsoleUser = D
     old.active = False
     session.commit()
     return _channels_page(request, who, session, new_key=(old.channel, key))
-
-
-@router.get("/builds")
-def builds_page(request: Request, who: ConsoleUser = Depends(city_admin), session: Session = Depends(db_session)):
-    builds = session.scalars(select(ClientBuild).order_by(ClientBuild.platform, ClientBuild.published_at.desc()))
-    return render(request, "admin_builds.html", who, builds=list(builds))
-
-
-@router.post("/builds/{build_id}/{action}")
-async def build_action(build_id: str, action: str, request: Request, who: ConsoleUser = Depends(city_admin),
-                       session: Session = Depends(db_session)):
-    await form_of(request, who)
-    build = session.get(ClientBuild, build_id)
-    if build is None or action not in ("withdraw", "reinstate"):
-        raise Denied(404)
-    build.withdrawn = action == "withdraw"
-    session.commit()
-    return RedirectResponse(f"{PREFIX}/admin/builds", status_code=303)

@@ -61,7 +61,7 @@ def _push(request: Request, who: ConsoleUser, session: Session, table: str, edit
     try:
         push_edits(session, who.user, [edit])
     except PushRefused as exc:
-        return _page(request, who, session, table, status=422, error=t("refused_by_server", message=exc.message))
+        return _page(request, who, session, table, status=422, error=t("refused_by_server", message=exc.text(request_lang(request))))
     session.commit()
     return RedirectResponse(f"{PREFIX}/admin/code-tables?table={table}&saved=1", status_code=303)
 

@@ -18,13 +18,13 @@ from server import catalogue, whistles
 from server.blobs import ACCEPTED_TYPES, BlobStore, blob_dir
 from server.console.i18n import request_lang, translator
 from server.console.masking import mask_value
-from server.console.web import PREFIX, ConsoleUser, Denied, form_of, listed, render, require
+from server.console.web import PREFIX, ConsoleUser, Denied, files_of, form_of, listed, render, require
 from server.console.xlsx import workbook_bytes
 from server.department_work import (
     STATUSES,
     TargetFilter,
-    current_progress_grid,
     own_target,
+    progress_grid,
     target_attachments,
     target_feedback,
     target_rows,
@@ -32,7 +32,16 @@ from server.department_work import (
 from server.deps import db_session, settings_of
 from server.intake import beijing_now
 from server.pushed_writes import PushRefused, audit
-from server.task_issue import FormErrors, IssueForm, extend_task, issue_task, remind_target, target_action
+from server.task_files import MAX_FILES, TaskFile, attach_to_targets, check_file
+from server.task_issue import (
+    FormErrors,
+    IssueForm,
+    check_form,
+    extend_task,
+    issue_task,
+    remind_target,
+    target_action,
+)
 
 router = APIRouter(prefix="/dept", include_in_schema=False)
 department = require("department")
@@ -79,7 +88,8 @@ def _region_tree(session: Session, scope: str) -> list[tuple[Region, list[Region
 def _issue_page(request: Request, who: ConsoleUser, session: Session, status: int = 200, **extra):
     approved = catalogue.entries(session, who.user.department_code, "approved")
     return render(request, "dept_issue.html", who, status=status, tree=_region_tree(session, who.scope),
-                  approved=approved, field_labels=catalogue.REQUESTABLE_FIELDS,
+                  approved=approved, field_labels=catalogue.REQUESTABLE_FIELDS, max_files=MAX_FILES,
+                  max_mb=round(settings_of(request).max_attachment_bytes / 1e6),
                   **{"errors": {}, "values": {"kind": "1", "priority": "2", "workdays": "5"}, **extra})
 
 
@@ -88,24 +98,46 @@ def issue_page(request: Request, who: ConsoleUser = Depends(department), session
     return _issue_page(request, who, session)
 
 
+async def _task_files(form: dict, max_bytes: int) -> tuple[list[TaskFile], str | None]:
+    """The files posted with the task, checked; or the message key of the first that cannot be sent."""
+    uploads = files_of(form, "attachments")
+    if len(uploads) > MAX_FILES:
+        return [], "attachments_too_many"
+    files = []
+    for upload in uploads:
+        checked = check_file(upload.filename or "", await upload.read(max_bytes + 1), max_bytes)
+        if isinstance(checked, str):
+            return [], checked
+        files.append(checked)
+    return files, None
+
+
 @router.post("/issue")
 async def issue(request: Request, who: ConsoleUser = Depends(department), session: Session = Depends(db_session)):
     form = await form_of(request, who)
     t = translator(request_lang(request))
+    settings = settings_of(request)
+    files, file_problem = await _task_files(form, settings.max_attachment_bytes)
+    form = {k: v for k, v in form.items() if isinstance(v, str | list) and k not in ("attachments", "attachments[]")}
     values = IssueForm(str(form.get("title", "")), str(form.get("description", "")), str(form.get("kind", "")),
                        str(form.get("priority", "")), str(form.get("workdays", "")),
                        tuple(r[3:] if r.startswith("rg-") else r for r in listed(form, "regions")),
                        str(form.get("catalogue_id", "")), tuple(listed(form, "fields")))
+    limits = {"max_mb": round(settings.max_attachment_bytes / 1e6), "n": MAX_FILES}
     try:
+        if file_problem:  # the other fields are checked too, so every problem shows at once
+            raise FormErrors({**check_form(session, who.user, values), "attachments": file_problem})
         issued = issue_task(session, who.user, values)
+        attach_to_targets(session, who.user, BlobStore(blob_dir(settings)), issued.target_ids, files, beijing_now())
     except FormErrors as exc:
         session.rollback()
-        return _issue_page(request, who, session, status=422, errors={k: t(v) for k, v in exc.errors.items()},
+        return _issue_page(request, who, session, status=422,
+                           errors={k: t(v, **limits) for k, v in exc.errors.items()},
                            values={**form, "regions": values.regions, "fields": values.fields},
                            error=t("field_errors"))
     except PushRefused as exc:
         return _issue_page(request, who, session, status=422, values=form,
-                           error=t("refused_by_server", message=exc.message))
+                           error=t("refused_by_server", message=exc.text(request_lang(request))))
     session.commit()
     return RedirectResponse(f"{PREFIX}/dept/progress?task={issued.task_id}&issued={len(issued.target_ids)}",
                             status_code=303)
@@ -125,7 +157,7 @@ def progress(request: Request, who: ConsoleUser = Depends(department), session: 
     dept = who.user.department_code or ""
     t = translator(request_lang(request))
     rows = target_rows(session, dept, _filter(township, status, overdue, task, offset), now)
-    return render(request, "dept_progress.html", who, grid=current_progress_grid(session, dept, now), rows=rows,
+    return render(request, "dept_progress.html", who, grid=progress_grid(session, dept, now), rows=rows,
                   statuses=STATUSES, f={"township": township, "status": status, "overdue": overdue, "task": task},
                   offset=offset, message=t("issued", n=issued) if issued.isdigit() else "")
 
@@ -178,7 +210,7 @@ async def extend(task_id: str, request: Request, who: ConsoleUser = Depends(depa
         key = next(iter(exc.errors.values())) if isinstance(exc, FormErrors) else "required"
         return render(request, "error_inline.html", who, status=422, error=t(key), back=back)
     except PushRefused as exc:
-        return render(request, "error_inline.html", who, status=422, error=t("refused_by_server", message=exc.message),
+        return render(request, "error_inline.html", who, status=422, error=t("refused_by_server", message=exc.text(request_lang(request))),
                       back=back)
     session.commit()
     return RedirectResponse(back + ("&" if "?" in back else "?") + "saved=1", status_code=303)
@@ -203,7 +235,7 @@ async def target_move(target_id: str, action: str, request: Request, who: Consol
         return render(request, "error_inline.html", who, status=409 if key == "step_not_possible" else 422,
                       error=t(key), back=back)
     except PushRefused as exc:
-        return render(request, "error_inline.html", who, status=422, error=t("refused_by_server", message=exc.message),
+        return render(request, "error_inline.html", who, status=422, error=t("refused_by_server", message=exc.text(request_lang(request))),
                       back=back)
     session.commit()
     return RedirectResponse(back + "?saved=1", status_code=303)
@@ -253,6 +285,6 @@ async def whistle_step(whistle_id: str, step: str, request: Request, who: Consol
     except PushRefused as exc:
         return render(request, "dept_whistles.html", who, status=422,
                       rows=whistles.inbox(session, who.user.department_code or ""),
-                      error=t("refused_by_server", message=exc.message))
+                      error=t("refused_by_server", message=exc.text(request_lang(request))))
     session.commit()
     return RedirectResponse(f"{PREFIX}/dept/whistles?saved=1", status_code=303)

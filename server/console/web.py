@@ -11,12 +11,14 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from server.accounts import token_hash, utcnow
 from server.config import Settings
@@ -121,18 +123,26 @@ def require(*roles: str):
     return check
 
 
-async def form_of(request: Request, who: ConsoleUser) -> dict[str, str | list[str]]:
+async def form_of(request: Request, who: ConsoleUser) -> dict[str, Any]:
     """The posted form after the CSRF check (hidden field `csrf`, or the X-CSRF-Token header of an
-    htmx request); multi-valued fields come back as lists."""
+    htmx request); multi-valued fields come back as lists, files of a multipart form (`files_of`)
+    as the uploads Starlette spooled — a file input left empty sends none."""
     form = await request.form()
     token = str(form.get("csrf") or request.headers.get("x-csrf-token") or "")
     if not hmac.compare_digest(token.encode(), who.csrf.encode()):
         raise Denied(400)
-    out: dict[str, str | list[str]] = {}
+    out: dict[str, Any] = {}
     for key in form:
-        values = [str(v) for v in form.getlist(key)]
+        values = [v if isinstance(v, UploadFile) else str(v) for v in form.getlist(key)]
         out[key] = values if len(values) > 1 or key.endswith("[]") else values[0]
     return out
+
+
+def files_of(form: dict[str, Any], key: str) -> list[UploadFile]:
+    """The files posted under `key` (or `key[]`), without the empty part of an unused file input."""
+    value = form.get(key + "[]", form.get(key, []))
+    found = value if isinstance(value, list) else [value]
+    return [f for f in found if isinstance(f, UploadFile) and (f.filename or f.size)]
 
 
 def listed(form: dict, key: str) -> list[str]:

@@ -1,7 +1,10 @@
-"""一表通 panel: one row per linked household with the fields the task requests, pre-filled from the
-register (ID numbers and phones masked). Staff look at a row, correct a value where the register is
-wrong (coded fields offer their code table), and confirm it: the correction is written to the
-register once and the household counts as handled. "发送反馈" sends the answer to the department."""
+"""一表通 panel: one row per linked household with the fields the request names (from the department's
+approved request catalogue entry, whose purpose the panel shows), pre-filled from the register for
+the household's head or the person the link names (ID numbers and phones masked). Staff pick any
+member of the household in the 核对人员 column, correct a value where the register is wrong (coded
+fields offer their code table), and confirm the row: the corrections are written to that person's
+register record and the household counts as handled, together or not at all. Fields corrected show
+bold. "发送反馈" sends the answer to the department."""
 
 from __future__ import annotations
 
@@ -34,6 +37,8 @@ class OneFormPanel(QWidget):
         self._dialogs = dialogs
         self._on_error = on_error
         self.form = None
+        self.purpose = QLabel()
+        self.purpose.setWordWrap(True)
         self.hint = QLabel(self.tr("数据已从户籍带出：核对无误直接确认；有误时在表中改正后确认，改正会写回户籍。"))
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #555;")
@@ -53,6 +58,7 @@ class OneFormPanel(QWidget):
         buttons.addWidget(self.send_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.purpose)
         layout.addWidget(self.hint)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
@@ -65,7 +71,9 @@ class OneFormPanel(QWidget):
             self._on_error(error)
             return
         self.form = form
-        headers = [self.tr("户编号"), self.tr("户主"), self.tr("状态")] + [field_text(spec.name) for spec in form.fields]
+        self.purpose.setText(self.tr("数据用途：%1").replace("%1", form.purpose) if form.purpose else "")
+        self.purpose.setVisible(bool(form.purpose))
+        headers = [self.tr("户编号"), self.tr("核对人员"), self.tr("状态")] + [field_text(spec.name) for spec in form.fields]
         self.table.clear()
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)
@@ -82,11 +90,37 @@ class OneFormPanel(QWidget):
         self.send_button.setEnabled(form.handled > 0)
 
     def _fill_row(self, r: int, row) -> None:
-        for column, text in enumerate((row.household_no, row.person_name)):
-            item = QTableWidgetItem(text)
-            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-            self.table.setItem(r, column, item)
-        for i, (spec, value) in enumerate(zip(self.form.fields, row.values, strict=True)):
+        number = QTableWidgetItem(row.household_no)
+        number.setFlags(number.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        self.table.setItem(r, 0, number)
+        members = QComboBox()
+        for member in row.members:
+            members.addItem(f"{member.name}（{member.relation}）" if member.relation else member.name, member.person_id)
+        members.setCurrentIndex(max(0, members.findData(row.person_id)))
+        members.setEnabled(self.form.editable and len(row.members) > 1)
+        members.setToolTip(self.tr("核对该户的哪一位成员：默认户主，可改选户内任一在册成员"))
+        members.currentIndexChanged.connect(lambda _i, r=r: self._member_changed(r))
+        self.table.setCellWidget(r, 1, members)
+        self._fill_values(r, row.values, row.corrected if row.handled else ())
+        status = QTableWidgetItem(self.tr("已核") if row.handled else self.tr("待核"))
+        status.setFlags(status.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        status.setForeground(QColor("#2e7d32" if row.handled else "#e65100"))
+        self.table.setItem(r, 2, status)
+
+    def member_box(self, r: int) -> QComboBox:
+        return self.table.cellWidget(r, 1)
+
+    def _member_changed(self, r: int) -> None:
+        """Another member picked: their register values replace the row's (corrections typed for the
+        previous member are dropped, never carried over to someone else)."""
+        row = self.form.rows[r]
+        member = row.member(self.member_box(r).currentData())
+        if member is not None:
+            corrected = row.corrected if row.handled and member.person_id == row.person_id else ()
+            self._fill_values(r, member.values, corrected)
+
+    def _fill_values(self, r: int, values, corrected) -> None:
+        for i, (spec, value) in enumerate(zip(self.form.fields, values, strict=True)):
             if spec.options:
                 combo = QComboBox()
                 combo.addItem(self.tr("（未填）"), "")  # an empty register value is shown as such, not as a guess
@@ -95,20 +129,28 @@ class OneFormPanel(QWidget):
                 combo.setCurrentIndex(max(0, combo.findData(value)))
                 combo.setEnabled(self.form.editable)
                 self.table.setCellWidget(r, _FIXED + i, combo)
+                if spec.name in corrected:
+                    combo.setToolTip(self.tr("已改正并写回户籍"))
+                    font = combo.font()
+                    font.setBold(True)
+                    combo.setFont(font)
             else:
-                item = QTableWidgetItem(value)
-                if not self.form.editable:
+                item = QTableWidgetItem(value if spec.known else self.tr("（本机不支持此字段）"))
+                if not self.form.editable or not spec.known:
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                if spec.name in corrected:
+                    item.setToolTip(self.tr("已改正并写回户籍"))
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
                 self.table.setItem(r, _FIXED + i, item)
-        status = QTableWidgetItem(self.tr("已核") if row.handled else self.tr("待核"))
-        status.setFlags(status.flags() & ~Qt.ItemFlag.ItemIsEditable)
-        status.setForeground(QColor("#2e7d32" if row.handled else "#e65100"))
-        self.table.setItem(r, 2, status)
 
     def entered(self, r: int) -> dict[str, str]:
         """The values on screen in row `r`, by field name."""
         values = {}
         for i, spec in enumerate(self.form.fields):
+            if not spec.known:
+                continue
             widget = self.table.cellWidget(r, _FIXED + i)
             if isinstance(widget, QComboBox):
                 values[spec.name] = widget.currentData() or ""
@@ -122,11 +164,11 @@ class OneFormPanel(QWidget):
         if self.form is None or not rows:
             return
         target_id = self.form.target_id
-        work = [(self.form.rows[r].household_id, self.entered(r)) for r in rows]
+        work = [(self.form.rows[r].household_id, self.entered(r), self.member_box(r).currentData()) for r in rows]
 
         def job():
-            for household_id, values in work:
-                self._desk.confirm(target_id, household_id, values)
+            for household_id, values, person_id in work:
+                self._desk.confirm(target_id, household_id, values, person_id)
             return len(work)
 
         self._runner.run_db(job, self._after_change)

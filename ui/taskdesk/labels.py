@@ -23,6 +23,7 @@ FIELDS = {
     "residence_type": QT_TRANSLATE_NOOP("TaskFields", "人员类别"), "id_number": QT_TRANSLATE_NOOP("TaskFields", "证件号码"),
     "hukou_address": QT_TRANSLATE_NOOP("TaskFields", "户籍地"), "political_status": QT_TRANSLATE_NOOP("TaskFields", "政治面貌"),
     "marital_status": QT_TRANSLATE_NOOP("TaskFields", "婚姻状况"), "education": QT_TRANSLATE_NOOP("TaskFields", "文化程度"),
+    "ethnicity": QT_TRANSLATE_NOOP("TaskFields", "民族"),
 }
 
 
