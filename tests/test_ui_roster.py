@@ -111,6 +111,8 @@ def test_rows_with_problems_are_saved_and_the_valid_households_imported(qtbot, c
     dialogs.paths.append(str(saved))
     qtbot.mouseClick(wizard.errors_button, Qt.MouseButton.LeftButton)
     assert load_workbook(saved).active.max_row == 3
+    assert count(context, AuditEntry, AuditEntry.action == "export",
+                 AuditEntry.reason.contains("含完整证件号码和电话")) == 1  # full IDs saved: an audited export
     wizard.valid_only.setChecked(True)
     assert wizard.apply_button.isEnabled()
     qtbot.mouseClick(wizard.apply_button, Qt.MouseButton.LeftButton)
