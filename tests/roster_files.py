@@ -180,3 +180,19 @@ def encrypted_xlsx(path: Path) -> Path:
     body = "EncryptionInfo".encode("utf-16-le") + bytes(64) + "EncryptedPackage".encode("utf-16-le") + bytes(2048)
     Path(path).write_bytes(header + body)
     return Path(path)
+
+
+def with_columns(source: Path, path: Path, columns: dict[str, dict[int, str]]) -> Path:
+    """The roster at `source` with more columns after its last one: header → {Excel row: value}
+    (the header goes on the roster's header row, row 3)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(source)
+    sheet = wb.active
+    for header, values in columns.items():
+        column = sheet.max_column + 1
+        sheet.cell(3, column).value = header
+        for row, value in values.items():
+            sheet.cell(row, column).value = value
+    wb.save(path)
+    return Path(path)

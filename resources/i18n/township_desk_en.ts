@@ -2646,8 +2646,18 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/roster/wizard.py" line="259"/>
-        <source>新增 %1 户、%2 人；更新 %3 人；无变化 %4 条；问题 %5 处。</source>
-        <translation>New: %1 households, %2 persons; changed: %3 persons; unchanged: %4; problems: %5.</translation>
+        <source>新增 %1 户、%2 人；更新 %6 户、%3 人；无变化 %4 条；问题 %5 处。</source>
+        <translation>New: %1 households, %2 persons; updated: %6 households, %3 persons; unchanged: %4; problems: %5.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="285"/>
+        <source>已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。文件含完整证件号码和电话，保存已记入审计日志，请妥善保管。</source>
+        <translation>Saved %1 rows to %2. Fix them in Excel, then import this file again. The file holds full ID numbers and phones: saving it was recorded in the audit log; keep it safe.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="298"/>
+        <source>导入完成：新增 %1 户、%2 人，更新 %5 户、%3 人，写入 %4 条记录。</source>
+        <translation>Import done: %1 new households, %2 new persons, %5 households and %3 persons updated, %4 records written.</translation>
     </message>
     <message>
         <location filename="../../ui/roster/wizard.py" line="264"/>
@@ -2661,17 +2671,7 @@ Phone: %3</translation>
         <translation>Save rows with problems</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="285"/>
-        <source>已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。</source>
-        <translation>Saved %1 rows to %2. Fix them in Excel and import that file again.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/roster/wizard.py" line="297"/>
-        <source>导入完成：新增 %1 户、%2 人，更新 %3 人，写入 %4 条记录。</source>
-        <translation>Imported: %1 new households, %2 new persons, %3 persons changed, %4 records written.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/roster/wizard.py" line="301"/>
+        <location filename="../../ui/roster/wizard.py" line="303"/>
         <source>有问题的 %1 户未导入，请保存问题行改正后再导入。</source>
         <translation> %1 households with problems were not imported; save the rows with problems, fix and import them.</translation>
     </message>
