@@ -184,6 +184,8 @@ class SyncClient(LocalReplica):
 
         def note(session: Session, chunk: SnapshotChunk) -> None:
             nonlocal applied
+            if chunk.total:  # the server's estimate, on the first chunk: kept for a resumed first sync
+                progress["total"] = chunk.total
             progress["cursor"] = chunk.cursor if progress["cursor"] is None else min(progress["cursor"], chunk.cursor)
             progress["records"] += chunk.size
             applied += chunk.size
@@ -194,7 +196,8 @@ class SyncClient(LocalReplica):
                 session.execute(delete(SyncState).where(SyncState.key == SNAPSHOT_KEY))
             else:
                 write_state(session, SNAPSHOT_KEY, json.dumps(progress))
-            self.listener(SyncProgress("snapshot", progress["records"], 0))
+            total = progress.get("total", 0)  # 0: no estimate (an older server)
+            self.listener(SyncProgress("snapshot", progress["records"], max(total, progress["records"]) if total else 0))
 
         self.apply_snapshot(chunks, progress=note)
         return applied
