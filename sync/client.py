@@ -74,6 +74,7 @@ class SyncClient(LocalReplica):
         self.listener = listener or (lambda _event: None)
         self.on_wipe = on_wipe
         self.clock = clock
+        self._pushed_in_pull: tuple[int, int, int] = (0, 0, 0)
 
     # -- the cycle ----------------------------------------------------------------------------
     def sync(self, manual: bool = False) -> SyncFinished:
@@ -83,9 +84,13 @@ class SyncClient(LocalReplica):
             raise SyncLocked()
         self._name_known_server()
         self.listener(SyncStarted(manual))
+        self._pushed_in_pull = (0, 0, 0)
         try:
             pushed, conflicts, rejected = self.push()
             pulled, evicted = self.pull()
+            # a restore noticed while pulling pushes again: those changes count as pushed too
+            pushed, conflicts, rejected = (a + b for a, b in zip((pushed, conflicts, rejected),
+                                                                 self._pushed_in_pull, strict=True))
         except DeviceRevoked as exc:
             self.lock(wipe=bool(exc.details.get("wipe")))
             raise
@@ -143,8 +148,8 @@ class SyncClient(LocalReplica):
         while True:
             started = time.monotonic()
             page = self.transport.pull(self.cursor(), pace.size)
-            if self.server_restored():
-                self.push()  # offer again what the restored server lost, then pull from its restored point
+            if self.server_restored():  # offer again what the restored server lost, then pull from its restored point
+                self._pushed_in_pull = tuple(a + b for a, b in zip(self._pushed_in_pull, self.push(), strict=True))
                 continue
             pace.after(len(page.records), time.monotonic() - started)
             if not self.apply_page(page):
