@@ -107,3 +107,17 @@ class HistoryLine(ClientBase):
     origin: Mapped[str] = mapped_column(String(10), default="edit")  # edit | merge | conflict
     source: Mapped[str] = mapped_column(String(10), default="local")  # local | server
     server_seq: Mapped[int | None] = mapped_column(Integer)
+
+
+class OpenReview(ClientBase):
+    """That a record (and, for a duplicate, its partner) has an open review item on the city server:
+    the 冲突待审 badge in lists and details. Replaced by the marks fetched after each sync (`GET
+    /review/marks`); a decision taken on this PC removes its row at once."""
+
+    __tablename__ = "open_reviews"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the review item's id
+    kind: Mapped[str] = mapped_column(String(20))
+    entity: Mapped[str] = mapped_column(String(30))
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
+    related_record_id: Mapped[str | None] = mapped_column(String(36), index=True)

@@ -154,6 +154,12 @@ def test_no_access_outside_jurisdiction_or_role(world, role, township, village, 
         allowed = role in ("city_admin", "township_admin", "township_staff")
         assert r.status_code == (200 if allowed else 403)
         assert all(item["region_code"].startswith(scope) for item in (r.json() if allowed else []))
+        marks = client.get("/review/marks")  # the 冲突待审 badge: any role holding register records
+        assert marks.status_code == (200 if allowed or role in ("village_cadre", "grid_worker") else 403)
+        if allowed:  # only items of the caller's own listing, never values
+            listed = client.get("/review", params={"limit": 1000}).json()
+            assert {m["id"] for m in marks.json()} <= {item["id"] for item in listed}
+            assert all(set(m) == {"id", "kind", "entity", "record_id", "related_record_id"} for m in marks.json())
     elif action == "department":
         r = client.get("/department/tasks")
         assert r.status_code == (200 if role == "department" else 403)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.client.review_marks import marked
 from app.rules.masking import mask_id, mask_phone
 from app.services.search import search_persons
 from db.client import OutboxChange
@@ -52,7 +53,7 @@ class PersonRow:
     status: str
     grid_code: str | None = None
     address: str = ""
-    sync_state: str = ""  # "pending" | "rejected": a local change of the record not yet accepted
+    sync_state: str = ""  # "pending" | "rejected": a local change not yet accepted; "conflict": under review
 
 
 @dataclass(frozen=True)
@@ -110,17 +111,30 @@ def person_rows(session: Session, scope: str, flt: RegisterFilter, offset: int, 
     return with_sync_states(session, [_person_row(p, no) for p, no in session.execute(stmt)])
 
 
-def with_sync_states(session: Session, rows: list):
-    """The rows with their badge: 被退回 when the server refused a local change of the record,
-    待上传 when one waits in the outbox (one query per page, on the outbox's record index)."""
-    ids = [row.id for row in rows]
+def sync_states(session: Session, ids: list[str]) -> dict[str, str]:
+    """Each record's badge state: "rejected" (被退回) when the server refused a local change of it,
+    else "conflict" (冲突待审) when it has an open review item (app/client/review_marks.py), else
+    "pending" (待上传) when a change waits in the outbox; records with none are left out (a query
+    on the outbox's record index and one on the marks)."""
     if not ids:
-        return rows
+        return {}
     states: dict[str, str] = {}
     for record_id, state in session.execute(select(OutboxChange.record_id, OutboxChange.state)
-                                            .where(OutboxChange.record_id.in_(ids))):
+                                            .where(OutboxChange.record_id.in_(ids),
+                                                   OutboxChange.state.in_(("pending", "rejected")))):
         if states.get(record_id) != "rejected":
             states[record_id] = state
+    for record_id in marked(session, ids):
+        if states.get(record_id) != "rejected":
+            states[record_id] = "conflict"
+    return states
+
+
+def with_sync_states(session: Session, rows: list):
+    """The rows with their badge state (`sync_states`), one lookup per page."""
+    states = sync_states(session, [row.id for row in rows])
+    if not states:
+        return rows
     return [dataclasses.replace(row, sync_state=states[row.id]) if row.id in states else row for row in rows]
 
 

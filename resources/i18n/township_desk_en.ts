@@ -1187,98 +1187,98 @@
         <translation>Choose a household or person on the left, or press Ctrl+N for a new household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="60"/>
+        <location filename="../../ui/register/household_panel.py" line="62"/>
         <source>成员</source>
         <translation>Members</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="61"/>
+        <location filename="../../ui/register/household_panel.py" line="63"/>
         <source>标签</source>
         <translation>Tags</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="62"/>
+        <location filename="../../ui/register/household_panel.py" line="64"/>
         <source>走访</source>
         <translation>Visits</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="65"/>
+        <location filename="../../ui/register/household_panel.py" line="67"/>
         <source>附件</source>
         <translation>Attachments</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="66"/>
+        <location filename="../../ui/register/household_panel.py" line="68"/>
         <source>历史</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="96"/>
+        <location filename="../../ui/register/household_panel.py" line="102"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="97"/>
+        <location filename="../../ui/register/household_panel.py" line="103"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="98"/>
+        <location filename="../../ui/register/household_panel.py" line="104"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="101"/>
+        <location filename="../../ui/register/household_panel.py" line="107"/>
         <source>户口类型</source>
         <translation>Hukou type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="103"/>
+        <location filename="../../ui/register/household_panel.py" line="109"/>
         <source>户别</source>
         <translation>Household kind</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="104"/>
+        <location filename="../../ui/register/household_panel.py" line="110"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="105"/>
+        <location filename="../../ui/register/household_panel.py" line="111"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="106"/>
+        <location filename="../../ui/register/household_panel.py" line="112"/>
         <source>保存户信息 (Ctrl+S)</source>
         <translation>Save household (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="108"/>
+        <location filename="../../ui/register/household_panel.py" line="114"/>
         <source>新建户 (Ctrl+N)</source>
         <translation>New household (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="109"/>
-        <location filename="../../ui/register/household_panel.py" line="237"/>
+        <location filename="../../ui/register/household_panel.py" line="115"/>
+        <location filename="../../ui/register/household_panel.py" line="259"/>
         <source>打印户情登记表</source>
         <translation>Print household card</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="153"/>
+        <location filename="../../ui/register/household_panel.py" line="159"/>
         <source>户情：%1</source>
         <translation>Household: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="173"/>
+        <location filename="../../ui/register/household_panel.py" line="194"/>
         <source>新建户</source>
         <translation>New household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="278"/>
+        <location filename="../../ui/register/household_panel.py" line="300"/>
         <source>（未划分网格）</source>
         <translation>(no grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="290"/>
+        <location filename="../../ui/register/household_panel.py" line="312"/>
         <source>（不修改请留空）</source>
         <translation> (leave empty to keep)</translation>
     </message>
@@ -1468,111 +1468,112 @@
 <context>
     <name>MembersTab</name>
     <message>
-        <location filename="../../ui/register/members.py" line="82"/>
+        <location filename="../../ui/register/members.py" line="84"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="82"/>
+        <location filename="../../ui/register/members.py" line="84"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="82"/>
+        <location filename="../../ui/register/members.py" line="84"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="82"/>
+        <location filename="../../ui/register/members.py" line="84"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="83"/>
+        <location filename="../../ui/register/members.py" line="85"/>
         <source>公民身份号码</source>
         <translation>Resident ID</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="83"/>
+        <location filename="../../ui/register/members.py" line="85"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="83"/>
+        <location filename="../../ui/register/members.py" line="85"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="85"/>
+        <location filename="../../ui/register/members.py" line="87"/>
         <source>添加成员</source>
         <translation>Add member</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="86"/>
+        <location filename="../../ui/register/members.py" line="88"/>
         <source>编辑</source>
         <translation>Edit</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="87"/>
-        <location filename="../../ui/register/members.py" line="148"/>
+        <location filename="../../ui/register/members.py" line="89"/>
         <location filename="../../ui/register/members.py" line="162"/>
-        <location filename="../../ui/register/members.py" line="165"/>
+        <location filename="../../ui/register/members.py" line="176"/>
+        <location filename="../../ui/register/members.py" line="179"/>
         <source>迁至他户</source>
         <translation>Move to household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="88"/>
+        <location filename="../../ui/register/members.py" line="90"/>
         <source>设为户主</source>
         <translation>Make head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="89"/>
+        <location filename="../../ui/register/members.py" line="91"/>
         <source>删除</source>
         <translation>Delete</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="90"/>
-        <location filename="../../ui/register/members.py" line="190"/>
+        <location filename="../../ui/register/members.py" line="92"/>
+        <location filename="../../ui/register/members.py" line="204"/>
         <source>查看完整号码</source>
         <translation>Show full numbers</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="97"/>
+        <location filename="../../ui/register/members.py" line="99"/>
+        <location filename="../../ui/register/members.py" line="114"/>
         <source>（户主）</source>
         <translation> (head)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="148"/>
+        <location filename="../../ui/register/members.py" line="162"/>
         <source>目标户的户编号或户主姓名：</source>
         <translation>Household number or head name of the target household:</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="162"/>
+        <location filename="../../ui/register/members.py" line="176"/>
         <source>没有找到符合条件的户。</source>
         <translation>No matching household found.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="165"/>
+        <location filename="../../ui/register/members.py" line="179"/>
         <source>将 %1 迁至：</source>
         <translation>Move %1 to:</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="181"/>
+        <location filename="../../ui/register/members.py" line="195"/>
         <source>确定删除“%1”？仅用于录入错误；迁出、死亡请修改人员状态。</source>
         <translation>Delete “%1”? Only for entry mistakes; for people who moved away or died, change their status instead.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="182"/>
+        <location filename="../../ui/register/members.py" line="196"/>
         <source>删除人员</source>
         <translation>Delete person</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="191"/>
+        <location filename="../../ui/register/members.py" line="205"/>
         <source>请填写查看原因（将记入审计日志）：</source>
         <translation>Reason for viewing (recorded in the audit log):</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="199"/>
+        <location filename="../../ui/register/members.py" line="213"/>
         <source>姓名：%1
 证件号码：%2
 联系电话：%3</source>
@@ -1581,7 +1582,7 @@ ID number: %2
 Phone: %3</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="201"/>
+        <location filename="../../ui/register/members.py" line="215"/>
         <source>完整号码（已记录审计）</source>
         <translation>Full numbers (audited)</translation>
     </message>
@@ -2084,86 +2085,91 @@ Phone: %3</translation>
 <context>
     <name>RegisterLists</name>
     <message>
-        <location filename="../../ui/register/lists.py" line="72"/>
+        <location filename="../../ui/register/lists.py" line="84"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="73"/>
+        <location filename="../../ui/register/lists.py" line="85"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="74"/>
+        <location filename="../../ui/register/lists.py" line="86"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="76"/>
-        <location filename="../../ui/register/lists.py" line="94"/>
+        <location filename="../../ui/register/lists.py" line="88"/>
+        <location filename="../../ui/register/lists.py" line="106"/>
         <source>村/网格</source>
         <translation>Village/grid</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="79"/>
+        <location filename="../../ui/register/lists.py" line="91"/>
         <source>公民身份号码</source>
         <translation>Resident ID</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="80"/>
-        <location filename="../../ui/register/lists.py" line="96"/>
+        <location filename="../../ui/register/lists.py" line="92"/>
+        <location filename="../../ui/register/lists.py" line="108"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="75"/>
+        <location filename="../../ui/register/lists.py" line="87"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="60"/>
+        <location filename="../../ui/register/lists.py" line="64"/>
         <source>被退回</source>
         <translation>rejected</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="62"/>
+        <location filename="../../ui/register/lists.py" line="66"/>
+        <source>冲突待审</source>
+        <translation>conflict to review</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="68"/>
         <source>待上传</source>
         <translation>to upload</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="77"/>
-        <location filename="../../ui/register/lists.py" line="91"/>
+        <location filename="../../ui/register/lists.py" line="89"/>
+        <location filename="../../ui/register/lists.py" line="103"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="81"/>
+        <location filename="../../ui/register/lists.py" line="93"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="92"/>
+        <location filename="../../ui/register/lists.py" line="104"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="93"/>
+        <location filename="../../ui/register/lists.py" line="105"/>
         <source>人数</source>
         <translation>Members</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="78"/>
-        <location filename="../../ui/register/lists.py" line="95"/>
+        <location filename="../../ui/register/lists.py" line="90"/>
+        <location filename="../../ui/register/lists.py" line="107"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="97"/>
+        <location filename="../../ui/register/lists.py" line="109"/>
         <source>上次走访</source>
         <translation>Last visit</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="97"/>
+        <location filename="../../ui/register/lists.py" line="109"/>
         <source>未走访</source>
         <translation>Never</translation>
     </message>
@@ -2847,73 +2853,73 @@ Phone: %3</translation>
 <context>
     <name>TagsTab</name>
     <message>
-        <location filename="../../ui/register/members.py" line="208"/>
+        <location filename="../../ui/register/members.py" line="222"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="208"/>
+        <location filename="../../ui/register/members.py" line="222"/>
         <source>对象</source>
         <translation>Subject</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="208"/>
+        <location filename="../../ui/register/members.py" line="222"/>
         <source>开始日期</source>
         <translation>Start date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="208"/>
+        <location filename="../../ui/register/members.py" line="222"/>
         <source>结束日期</source>
         <translation>End date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="209"/>
+        <location filename="../../ui/register/members.py" line="223"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="211"/>
+        <location filename="../../ui/register/members.py" line="225"/>
         <source>给户添加标签</source>
         <translation>Tag household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="212"/>
+        <location filename="../../ui/register/members.py" line="226"/>
         <source>给所选成员添加标签</source>
         <translation>Tag selected member</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="213"/>
-        <location filename="../../ui/register/members.py" line="247"/>
+        <location filename="../../ui/register/members.py" line="227"/>
+        <location filename="../../ui/register/members.py" line="261"/>
         <source>移除标签</source>
         <translation>Remove tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="219"/>
+        <location filename="../../ui/register/members.py" line="233"/>
         <source>本户</source>
         <translation>Household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="221"/>
+        <location filename="../../ui/register/members.py" line="235"/>
         <source>有效</source>
         <translation>Active</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="221"/>
+        <location filename="../../ui/register/members.py" line="235"/>
         <source>已过期</source>
         <translation>Expired</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="233"/>
+        <location filename="../../ui/register/members.py" line="247"/>
         <source>添加标签</source>
         <translation>Add tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="233"/>
+        <location filename="../../ui/register/members.py" line="247"/>
         <source>请先在“成员”页选择一位成员。</source>
         <translation>Select a member on the Members tab first.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="247"/>
+        <location filename="../../ui/register/members.py" line="261"/>
         <source>确定移除标签“%1”？</source>
         <translation>Remove the tag “%1”?</translation>
     </message>
@@ -3451,32 +3457,32 @@ Phone: %3</translation>
 <context>
     <name>VisitsTab</name>
     <message>
-        <location filename="../../ui/register/members.py" line="253"/>
+        <location filename="../../ui/register/members.py" line="267"/>
         <source>走访日期</source>
         <translation>Visit date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="253"/>
+        <location filename="../../ui/register/members.py" line="267"/>
         <source>方式</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="253"/>
+        <location filename="../../ui/register/members.py" line="267"/>
         <source>走访人</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="253"/>
+        <location filename="../../ui/register/members.py" line="267"/>
         <source>走访情况</source>
         <translation>Findings</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="254"/>
+        <location filename="../../ui/register/members.py" line="268"/>
         <source>后续跟进</source>
         <translation>Follow-up</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="255"/>
+        <location filename="../../ui/register/members.py" line="269"/>
         <source>添加走访记录</source>
         <translation>Add visit</translation>
     </message>
