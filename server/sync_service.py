@@ -36,6 +36,7 @@ from server.snapshot import load_records, region_scope, snapshot_from
 from server.store import Page, PulledRecord, SqlMergeStore
 from server.store.common import in_scope
 from server.store.tables import RecordVersion
+from server.tombstones import check_cursor
 from sync import versions
 from sync.merge import RESTORE_OP, ChangeResult, PushContext, scope_region
 from sync.messages import change_message
@@ -259,6 +260,7 @@ def pull_page(session: Session, who: Principal, cursor: int, limit: int, skip_ec
     """`who`'s page after `cursor`; with `skip_echoes`, records only `who`'s own device changed, as
     sent, are named in `page.echoes` instead of sent (server.store.read.pull); in the client's
     schema `version` (None: this server's own)."""
+    check_cursor(session, cursor)
     prefix = read_prefix(who)
     if prefix is not None:
         page = sync_store.pull(session, prefix, cursor, limit, echo_device=who.device_id if skip_echoes else None)

@@ -36,6 +36,7 @@ from sync.restore_offers import offer_received
 from sync.transport import (
     RESUMABLE_SNAPSHOT,
     SERVER_IDENTITY,
+    CursorTooOld,
     DeviceRevoked,
     ForeignServer,
     ServerError,
@@ -147,7 +148,11 @@ class SyncClient(LocalReplica):
         pace = LinkPace(self.limits.pull_page, self.limits.pull_page)
         while True:
             started = time.monotonic()
-            page = self.transport.pull(self.cursor(), pace.size)
+            try:
+                page = self.transport.pull(self.cursor(), pace.size)
+            except CursorTooOld:
+                pulled += self.start_over()
+                continue
             if self.server_restored():  # offer again what the restored server lost, then pull from its restored point
                 self._pushed_in_pull = tuple(a + b for a, b in zip(self._pushed_in_pull, self.push(), strict=True))
                 continue
@@ -163,6 +168,22 @@ class SyncClient(LocalReplica):
         with self.factory.begin() as session:
             write_state(session, VERSION_KEY, str(self.schema_version))
         return pulled, evicted
+
+    def start_over(self) -> int:
+        """The server answered "cursor too old": it collected deletions this device never received.
+        With nothing left to push, every synced record here goes and a fresh snapshot comes in
+        (the outbox's kept changes, the history and the local settings stay); with changes still
+        pending the cycle stops, so they are pushed first next time. Returns the records loaded."""
+        if self.pending_count():
+            raise ServerError("cursor_too_old", "changes still waiting to be pushed", status=410)
+        with self.factory.begin() as session, applying_pulled(session):
+            for cls in reversed(synced_models()):
+                session.execute(delete(cls))
+            session.execute(delete(RecordSeen))
+            session.execute(delete(SyncState).where(SyncState.key == "cursor"))
+            write_state(session, SNAPSHOT_KEY, json.dumps({"cursor": None, "after": None, "records": 0}))
+        log.warning("the server no longer holds this device's pull position: loading a fresh snapshot")
+        return self.load_snapshot()
 
     def catch_up(self, cursor: int) -> None:
         """After an upgrade: the server left out of this database what its old version did not know

@@ -116,6 +116,8 @@ def pull(request: Request, cursor: int = Query(default=0, ge=0, le=2**62), limit
     with read_session(request.app.state) as (session, source):  # the standby when it has caught up
         page = pull_page(session, who, cursor, limit, version=version)
         session.rollback()  # read only
+    if who.device_id:
+        request.app.state.pull_notes.note(who.device_id, page.next_cursor)  # what tombstone collection waits for
     answer = _json(page.to_json())
     answer.headers["X-TD-Read-From"] = source
     if page.has_more:
