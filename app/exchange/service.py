@@ -23,6 +23,7 @@ from pathlib import Path
 from app.codes import CodeBook
 from app.errors import UserFacingError
 from app.exchange.error_workbook import write_error_workbook
+from app.exchange.gc_pause import paused_gc
 from app.exchange.layout import (
     FIELD_HEADERS,
     MappingCheck,
@@ -190,7 +191,7 @@ class ExchangeService(ServiceBase):
         `village`: the village whose code completes the village's own short 户号 (12, 3-12)."""
         self._require_role(REGISTER_WRITERS, "导入花名册")
         digest = file_digest(path)
-        with self._read() as session:
+        with paused_gc(), self._read() as session:
             plan, mapping, warnings, _layout = self._plan(session, path, mapping, sheet, progress, village)
         progress("done", 3, 3)
         return _preview(digest, mapping, plan, warnings)
@@ -203,7 +204,7 @@ class ExchangeService(ServiceBase):
         self._require_role(REGISTER_WRITERS, "导入花名册")
         if file_digest(path) != digest:
             raise ImportRefused("import_file_changed")
-        with self._unit_of_work() as session:
+        with paused_gc(), self._unit_of_work() as session:
             plan, mapping, _warnings, layout = self._plan(session, path, mapping, sheet, _no_progress, village)
             if not plan.ok and not valid_only:
                 raise ImportRefused("import_has_errors", count=len(plan.errors))
@@ -242,14 +243,17 @@ class ExchangeService(ServiceBase):
 
     def export_list(self, output: Path, title: str, columns: list[ExportColumn], rows: Iterable[object],
                     purpose: str, entity: str, record_ids: list[str], reveal: bool = False,
-                    mask_names: bool = False, sheet_name: str | None = None) -> ExportResult:
+                    mask_names: bool = False, sheet_name: str | None = None,
+                    progress: Progress | None = None) -> ExportResult:
         """Any list view to xlsx: the UI passes the rows it shows (or a query's rows), the columns with
-        their mask rules, and the ids of the records for the audit entry."""
+        their mask rules, and the ids of the records for the audit entry. `progress` may raise (a
+        cancel): then no file and no audit entry are left."""
         d = self._disclosure(purpose, reveal, mask_names)
         output = Path(output)
         partial = output.with_name(output.name + ".part")
         try:
-            count = export_rows(partial, title, columns, rows, d, sheet_name)
+            with paused_gc():
+                count = export_rows(partial, title, columns, rows, d, sheet_name, progress)
             with self._unit_of_work() as session:
                 entry = record_audit(session, d, "export", entity, record_ids, self.actor.scope[:12])
                 session.flush()

@@ -1004,6 +1004,34 @@
     </message>
 </context>
 <context>
+    <name>ExportProgress</name>
+    <message>
+        <location filename="../../ui/roster/progress.py" line="45"/>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/progress.py" line="46"/>
+        <source>正在读取列表…</source>
+        <translation>Reading the list…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/progress.py" line="57"/>
+        <source>正在取消…</source>
+        <translation>Cancelling…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/progress.py" line="66"/>
+        <source>正在写入 Excel：%1 / %2 行</source>
+        <translation>Writing Excel: %1 / %2 rows</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/progress.py" line="69"/>
+        <source>正在读取列表：已读 %1 行</source>
+        <translation>Reading the list: %1 rows read</translation>
+    </message>
+</context>
+<context>
     <name>FilterBar</name>
     <message>
         <location filename="../../ui/register/filters.py" line="21"/>
@@ -1364,27 +1392,27 @@
 <context>
     <name>ListExporter</name>
     <message>
-        <location filename="../../ui/roster/export_action.py" line="32"/>
+        <location filename="../../ui/roster/export_action.py" line="37"/>
         <source>导出…</source>
         <translation>Export…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/export_action.py" line="34"/>
+        <location filename="../../ui/roster/export_action.py" line="39"/>
         <source>把当前列表（按当前筛选条件）导出为 Excel，证件号码和电话脱敏</source>
         <translation>Export the list as shown (current filters) to Excel, ID numbers and phones masked</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/export_action.py" line="39"/>
+        <location filename="../../ui/roster/export_action.py" line="44"/>
         <source>导出列表</source>
         <translation>Export list</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/export_action.py" line="40"/>
+        <location filename="../../ui/roster/export_action.py" line="45"/>
         <source>导出用途（记入审计日志）：</source>
         <translation>Purpose of the export (kept in the audit log):</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/export_action.py" line="56"/>
+        <location filename="../../ui/roster/export_action.py" line="75"/>
         <source>已导出 %1 行到 %2（证件号码和电话已脱敏，导出已留痕）</source>
         <translation>Exported %1 rows to %2 (ID numbers and phones masked, export audited)</translation>
     </message>
@@ -2500,150 +2528,150 @@ Phone: %3</translation>
 <context>
     <name>RosterImportWizard</name>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="50"/>
+        <location filename="../../ui/roster/wizard.py" line="41"/>
         <source>导入花名册</source>
         <translation>Import roster</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="77"/>
+        <location filename="../../ui/roster/wizard.py" line="68"/>
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="78"/>
-        <location filename="../../ui/roster/wizard.py" line="164"/>
+        <location filename="../../ui/roster/wizard.py" line="69"/>
+        <location filename="../../ui/roster/wizard.py" line="155"/>
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="79"/>
+        <location filename="../../ui/roster/wizard.py" line="70"/>
         <source>导入</source>
         <translation>Import</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="80"/>
-        <location filename="../../ui/roster/wizard.py" line="166"/>
+        <location filename="../../ui/roster/wizard.py" line="71"/>
+        <location filename="../../ui/roster/wizard.py" line="157"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="96"/>
+        <location filename="../../ui/roster/wizard.py" line="87"/>
         <source>请选择村（社区）的花名册：Excel（xlsx、xls）、WPS 另存的 xlsx、ods 或 CSV 文件。表格上方的标题行、合并的户号单元格、表尾的合计和制表人都可以保留。</source>
         <translation>Choose a village&apos;s roster: Excel (xlsx, xls), an xlsx saved from WPS, ods or CSV. Title rows above the table, merged household cells and footer lines (totals, compiled by) may stay.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="99"/>
+        <location filename="../../ui/roster/wizard.py" line="90"/>
         <source>选择文件…</source>
         <translation>Choose file…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="101"/>
+        <location filename="../../ui/roster/wizard.py" line="92"/>
         <source>下载空白模板…</source>
         <translation>Blank template…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="123"/>
+        <location filename="../../ui/roster/wizard.py" line="114"/>
         <source>（户号已是18位户编号）</source>
         <translation>(household numbers are already 18-digit)</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="125"/>
+        <location filename="../../ui/roster/wizard.py" line="116"/>
         <source>户号只是村里的编号（如 12、3-12）时，所属村（社区）：</source>
         <translation>If household numbers are the village&apos;s own (like 12, 3-12), the village:</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="139"/>
+        <location filename="../../ui/roster/wizard.py" line="130"/>
         <source>全部导入（仍有问题时不导入）</source>
         <translation>Import everything (not while problems remain)</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="140"/>
+        <location filename="../../ui/roster/wizard.py" line="131"/>
         <source>只导入没有问题的户，其余保存为问题行工作簿</source>
         <translation>Import only households without problems; save the rest as a workbook to fix</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="146"/>
+        <location filename="../../ui/roster/wizard.py" line="137"/>
         <source>保存问题行…</source>
         <translation>Save rows with problems…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="164"/>
+        <location filename="../../ui/roster/wizard.py" line="155"/>
         <source>预览</source>
         <translation>Preview</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="166"/>
+        <location filename="../../ui/roster/wizard.py" line="157"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="206"/>
+        <location filename="../../ui/roster/wizard.py" line="197"/>
         <source>选择花名册</source>
         <translation>Choose a roster</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="212"/>
+        <location filename="../../ui/roster/wizard.py" line="203"/>
         <source>下载空白模板</source>
         <translation>Blank template</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="216"/>
+        <location filename="../../ui/roster/wizard.py" line="207"/>
         <source>模板已保存到 %1。</source>
         <translation>Template saved to %1.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="220"/>
+        <location filename="../../ui/roster/wizard.py" line="211"/>
         <source>正在读取 %1 …</source>
         <translation>Reading %1 …</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="231"/>
+        <location filename="../../ui/roster/wizard.py" line="222"/>
         <source>%1：工作表“%2”，表头在第 %3 行。</source>
         <translation>%1: sheet “%2”, header in row %3.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="238"/>
+        <location filename="../../ui/roster/wizard.py" line="229"/>
         <source>已按上次确认的对应关系填好。</source>
         <translation>Filled in with the mapping you confirmed last time.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="239"/>
+        <location filename="../../ui/roster/wizard.py" line="230"/>
         <source>已按列名自动对应，请核对；不导入的列选“（不导入）”。</source>
         <translation>Matched by column names; please check. Choose “(not imported)” for columns to leave out.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="241"/>
+        <location filename="../../ui/roster/wizard.py" line="232"/>
         <source>未导入的列：%1。</source>
         <translation> Columns not imported: %1.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="268"/>
+        <location filename="../../ui/roster/wizard.py" line="259"/>
         <source>新增 %1 户、%2 人；更新 %3 人；无变化 %4 条；问题 %5 处。</source>
         <translation>New: %1 households, %2 persons; changed: %3 persons; unchanged: %4; problems: %5.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="273"/>
+        <location filename="../../ui/roster/wizard.py" line="264"/>
         <source>无法对应的%1“%2”：第 %3 行</source>
         <translation>%1 value “%2” not recognised: rows %3</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="288"/>
-        <location filename="../../ui/roster/wizard.py" line="293"/>
+        <location filename="../../ui/roster/wizard.py" line="279"/>
+        <location filename="../../ui/roster/wizard.py" line="284"/>
         <source>保存问题行</source>
         <translation>Save rows with problems</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="294"/>
+        <location filename="../../ui/roster/wizard.py" line="285"/>
         <source>已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。</source>
         <translation>Saved %1 rows to %2. Fix them in Excel and import that file again.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="306"/>
+        <location filename="../../ui/roster/wizard.py" line="297"/>
         <source>导入完成：新增 %1 户、%2 人，更新 %3 人，写入 %4 条记录。</source>
         <translation>Imported: %1 new households, %2 new persons, %3 persons changed, %4 records written.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="310"/>
+        <location filename="../../ui/roster/wizard.py" line="301"/>
         <source>有问题的 %1 户未导入，请保存问题行改正后再导入。</source>
         <translation> %1 households with problems were not imported; save the rows with problems, fix and import them.</translation>
     </message>

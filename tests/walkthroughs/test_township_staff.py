@@ -77,6 +77,15 @@ def test_township_staff_daily_round(desktop, township):
         worker.sync()
         assert worker.household_cell(number) == f"{number} · 冲突待审"
 
+    with pc.step("记录历史：同步收到的他人修改，不必联网"):
+        register = pc.page("register")
+        register.open_record("household", person.household_id)
+        history = register.panel.history
+        register.panel.tabs.setCurrentWidget(history)
+        seen = {(r.username, r.new) for r in history.rows if r.field == "address"}
+        assert (worker.username, "福山地村1组门牌改为8号") in seen, seen  # pulled, not written here
+        assert (pc.username, "福山地村1组门牌改为9号") in seen, seen
+
     with pc.step("待审：解决冲突"):
         review = pc.page("review")
         review.activate()

@@ -24,20 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.roster.progress import Progress
 from ui.roster.views import MappingTable, PreviewTable
 
 FILE_FILTER = "花名册 (*.xlsx *.xlsm *.xls *.ods *.csv *.et);;所有文件 (*)"
 FILE, MAPPING, PREVIEW, DONE = range(4)
-
-
-class Progress:
-    """Written by the worker (phase, done, total), read by the dialog's timer: plain attributes."""
-
-    def __init__(self) -> None:
-        self.phase, self.done, self.total = "", 0, 0
-
-    def __call__(self, phase: str, done: int, total: int) -> None:
-        self.phase, self.done, self.total = phase, done, total
 
 
 class RosterImportWizard(QDialog):
