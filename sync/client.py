@@ -25,7 +25,7 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.base import synced_models
-from db.client import HistoryLine, OpenReview, OutboxChange, RecordSeen, SyncState
+from db.client import DuplicateCandidate, HistoryLine, OpenReview, OutboxChange, RecordSeen, SyncState
 from sync import versions
 from sync.attachments import request_recheck
 from sync.capture import applying_pulled, read_state, write_state
@@ -308,6 +308,7 @@ def wipe_local_data(engine: Engine, factory: sessionmaker) -> None:
         session.execute(delete(RecordSeen))
         session.execute(delete(HistoryLine))  # old → new values are personal data too
         session.execute(delete(OpenReview))
+        session.execute(delete(DuplicateCandidate))
         session.execute(delete(SyncState).where(SyncState.key.not_in([LOCK_KEY, "device_id"])))
     with engine.connect() as conn:
         conn.exec_driver_sql("VACUUM")
