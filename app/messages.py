@@ -155,6 +155,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "upgrade_needed": ("客户端版本过旧，服务器不再接受此版本的数据，请升级后再同步",
                        "This client is too old for the server; upgrade before syncing"),
     "sync_running": ("同步正在进行中", "A sync is already running"),
+    "cursor_too_old": ("本机太久没有同步，需要重新下载全部数据；还有修改未上传完，请再同步一次（修改不会丢失）",
+                       "This PC has not synced for too long and must download all data again; some changes are "
+                       "still being uploaded, so sync once more (nothing is lost)"),
     "sync_internal_error": ("同步时发生内部错误，详情已记入日志；未同步的修改仍保存在本机",
                             "Sync failed with an internal error (logged); unsynced edits are kept locally"),
     "change_not_rejected": ("该修改未被服务器退回，无需处理", "This change was not rejected; nothing to do"),

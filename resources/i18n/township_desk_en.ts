@@ -955,51 +955,61 @@
 <context>
     <name>DuplicatesTab</name>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="28"/>
+        <location filename="../../ui/review/duplicates.py" line="35"/>
         <source>按姓名拼音、出生日期、性别、电话和同户情况查找可能重复登记的人员（含无证件号码者）。</source>
         <translation>Finds persons who may be registered twice, by pinyin name, birth date, sex, phone and household (people without an ID number included).</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <location filename="../../ui/review/duplicates.py" line="38"/>
         <source>人员甲</source>
         <translation>Person A</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <location filename="../../ui/review/duplicates.py" line="38"/>
         <source>人员乙</source>
         <translation>Person B</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <location filename="../../ui/review/duplicates.py" line="38"/>
         <source>相似度</source>
         <translation>Score</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <location filename="../../ui/review/duplicates.py" line="38"/>
         <source>理由</source>
         <translation>Reasons</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="36"/>
+        <location filename="../../ui/review/duplicates.py" line="43"/>
         <source>扫描本辖区</source>
         <translation>Scan my area</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="37"/>
+        <location filename="../../ui/review/duplicates.py" line="44"/>
         <source>合并…</source>
         <translation>Merge…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="38"/>
+        <location filename="../../ui/review/duplicates.py" line="45"/>
         <source>不是同一人</source>
         <translation>Not the same person</translation>
     </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="66"/>
+        <source>正在扫描本辖区…</source>
+        <translation>Scanning my area…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="87"/>
+        <source>尚未扫描。每天自动扫描一次，也可随时点“扫描本辖区”。</source>
+        <translation>Not scanned yet. A scan runs once a day by itself; press “Scan my area” any time.</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../../ui/review/duplicates.py" line="68"/>
-        <source>找到 %n 对疑似重复人员。</source>
+        <location filename="../../ui/review/duplicates.py" line="89"/>
+        <source>上次扫描：%1 · 找到 %n 对疑似重复人员。</source>
         <translation>
-            <numerusform>%n pair of likely duplicates found.</numerusform>
-            <numerusform>%n pairs of likely duplicates found.</numerusform>
+            <numerusform>Last scan: %1 · %n pair of likely duplicates found.</numerusform>
+            <numerusform>Last scan: %1 · %n pairs of likely duplicates found.</numerusform>
         </translation>
     </message>
 </context>
@@ -1420,52 +1430,52 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/app.py" line="79"/>
+        <location filename="../../ui/app.py" line="82"/>
         <source>工作台</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="83"/>
+        <location filename="../../ui/app.py" line="86"/>
         <source>户籍人口</source>
         <translation>Register</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="85"/>
+        <location filename="../../ui/app.py" line="88"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="86"/>
+        <location filename="../../ui/app.py" line="89"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="87"/>
+        <location filename="../../ui/app.py" line="90"/>
         <source>待审</source>
         <translation>Review</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="90"/>
+        <location filename="../../ui/app.py" line="93"/>
         <source>报表</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="91"/>
+        <location filename="../../ui/app.py" line="94"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="94"/>
+        <location filename="../../ui/app.py" line="97"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="223"/>
+        <location filename="../../ui/app.py" line="233"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="311"/>
+        <location filename="../../ui/app.py" line="321"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
