@@ -196,3 +196,17 @@ def with_columns(source: Path, path: Path, columns: dict[str, dict[int, str]]) -
             sheet.cell(row, column).value = value
     wb.save(path)
     return Path(path)
+
+
+def wps_native_et(path: Path) -> Path:
+    """A WPS .et in its own format, as far as a reader can tell: a real OLE compound file (the
+    container .xls and WPS's .et share) whose workbook stream has a name Excel's format does not
+    use, so no Excel reader finds a workbook in it."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        data = xls_roster(Path(folder) / "roster.xls").read_bytes()
+    stream = "Workbook".encode("utf-16-le")
+    assert data.count(stream) == 1  # the directory entry's name
+    Path(path).write_bytes(data.replace(stream, "ETSheets".encode("utf-16-le")))
+    return Path(path)

@@ -232,6 +232,20 @@ def test_the_clerk_changes_the_mapping_and_it_is_remembered(desk, sessions, tmp_
     assert again.remembered and again.mapping == mapping
 
 
+@pytest.mark.parametrize(("suffix", "make"), [
+    (".et", rf.village_roster_xlsx),  # WPS saving its .et as the xlsx container
+    (".ett", rf.village_roster_xlsx),
+    (".et", rf.xls_roster),  # … or as the .xls (BIFF8) one
+])
+def test_wps_et_files_that_hold_an_excel_workbook_import(desk, sessions, tmp_path, suffix, make):
+    path = make(tmp_path / f"西屯村花名册{suffix}")
+    assert path.suffix == suffix
+    preview = desk.preview_roster(path)
+    assert preview.ok and preview.persons_new == 4, preview.errors
+    desk.confirm_roster(path, preview.digest)
+    assert count(sessions, Person) == 4
+
+
 @pytest.mark.parametrize("damage", ["truncated", "zlib", "encrypted", "et", "text-as-xlsx", "empty", "huge",
                                     "latin1-csv", "png"])
 def test_unreadable_files_get_one_clear_message_and_nothing_is_written(desk, sessions, tmp_path, damage,
@@ -247,8 +261,7 @@ def test_unreadable_files_get_one_clear_message_and_nothing_is_written(desk, ses
         rf.encrypted_xlsx(path)
         expected = "roster_encrypted"
     elif damage == "et":
-        path = tmp_path / "roster.et"
-        path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1000))
+        path = rf.wps_native_et(tmp_path / "roster.et")
         expected = "roster_wps_format"
     elif damage == "text-as-xlsx":
         path.write_text("户号,姓名\n", encoding="utf-8")

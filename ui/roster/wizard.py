@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from ui.roster.progress import Progress
 from ui.roster.views import MappingTable, PreviewTable
 
-FILE_FILTER = "花名册 (*.xlsx *.xlsm *.xls *.ods *.csv *.et);;所有文件 (*)"
+FILE_FILTER = "花名册 (*.xlsx *.xlsm *.xls *.ods *.csv *.et *.ett);;所有文件 (*)"
 FILE, MAPPING, PREVIEW, DONE = range(4)
 
 
