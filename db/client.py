@@ -107,3 +107,32 @@ class HistoryLine(ClientBase):
     origin: Mapped[str] = mapped_column(String(10), default="edit")  # edit | merge | conflict
     source: Mapped[str] = mapped_column(String(10), default="local")  # local | server
     server_seq: Mapped[int | None] = mapped_column(Integer)
+
+
+class OpenReview(ClientBase):
+    """That a record (and, for a duplicate, its partner) has an open review item on the city server:
+    the 冲突待审 badge in lists and details. Replaced by the marks fetched after each sync (`GET
+    /review/marks`); a decision taken on this PC removes its row at once."""
+
+    __tablename__ = "open_reviews"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the review item's id
+    kind: Mapped[str] = mapped_column(String(20))
+    entity: Mapped[str] = mapped_column(String(30))
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
+    related_record_id: Mapped[str | None] = mapped_column(String(36), index=True)
+
+
+class DuplicateCandidate(ClientBase):
+    """A pair of persons the last likely-duplicate scan proposed (app/services/duplicates.py), kept
+    so the review page shows the daily scan's findings at once and after a restart; replaced by
+    every scan. When it ran is the sync_state key "duplicate_scan_at"."""
+
+    __tablename__ = "duplicate_candidates"
+
+    first_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    second_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(50))
+    second_name: Mapped[str] = mapped_column(String(50))
+    score: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[list] = mapped_column(JSON)

@@ -7,18 +7,16 @@ the target or its feedback. Only rows of the department's own tasks are read —
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Attachment, Region, Task, TaskFeedback, TaskTarget
-from server import store as sync_store
+from server.store import progress
 
 STATUSES = ("10", "20", "30", "40")  # 未接收, 进行中, 已完成, 已退回
 COMPLETED = "30"
-TOWNSHIP_DIGITS = 9
 # Tasks per look-up when a page walks the department's tasks in due order: a few first (a task sent
 # to every township fills a page alone), doubling while the page is not full.
 FIRST_CHUNK, MAX_CHUNK = 4, 256
@@ -61,58 +59,25 @@ class GridRow:
     total: int = 0
 
 
-# The grid of a department as last computed, with the key it was computed under: the store's
-# committed cursor (every sync change, anywhere, moves it) and how many of the department's tasks
-# are past due (a task crossing its deadline changes the overdue counts). While both are unchanged
-# the grid cannot have changed, so it is served again without scanning the targets.
-_grids: dict[str, tuple[tuple[int, int], list[GridRow]]] = {}
-_grids_lock = threading.Lock()
-
-
-def forget_grids() -> None:
-    with _grids_lock:
-        _grids.clear()
-
-
-def current_progress_grid(session: Session, department_code: str, now: dt.datetime) -> list[GridRow]:
-    """`progress_grid`, computed again only when a sync change or a passed deadline may have changed it."""
-    past_due = session.scalar(select(func.count()).select_from(Task).where(
-        Task.department_code == department_code, Task.deleted.is_(False), Task.due_at < now)) or 0
-    key = (sync_store.current_cursor(session), past_due)
-    with _grids_lock:
-        found = _grids.get(department_code)
-    if found is not None and found[0] == key:
-        return found[1]
-    grid = progress_grid(session, department_code, now)
-    with _grids_lock:
-        if len(_grids) > 500:
-            _grids.clear()
-        _grids[department_code] = (key, grid)
-    return grid
-
-
-def _own_targets(department_code: str):
-    return and_(TaskTarget.task_id == Task.id, Task.department_code == department_code,
-                Task.deleted.is_(False), TaskTarget.deleted.is_(False))
-
-
 def progress_grid(session: Session, department_code: str, now: dt.datetime) -> list[GridRow]:
     """One row per township with the department's targets there: counts by status and overdue
-    (not completed, past due), the townships with most overdue first."""
-    township = func.substr(TaskTarget.region_code, 1, TOWNSHIP_DIGITS)
-    overdue = func.sum(case((and_(TaskTarget.status != COMPLETED, Task.due_at < now), 1), else_=0))
+    (not completed, past due), the townships with most overdue first. Read from the summary the push
+    keeps current (server/store/progress.py), so it is computed fresh on every load."""
     rows: dict[str, GridRow] = {}
-    for code, status, count, late in session.execute(
-            select(township, TaskTarget.status, func.count(), overdue).select_from(TaskTarget)
-            .join(Task, _own_targets(department_code)).group_by(township, TaskTarget.status)):
+    for code, status, count, late in progress.grid_counts(session, department_code, now):
         row = rows.setdefault(code, GridRow(code))
         row.counts[status] = row.counts.get(status, 0) + count
-        row.overdue += int(late or 0)
+        row.overdue += late
         row.total += count
     names = region_names(session, set(rows))
     for row in rows.values():
         row.name = names.get(row.township, row.township)
     return sorted(rows.values(), key=lambda r: (-r.overdue, r.township))
+
+
+def _own_targets(department_code: str):
+    return and_(TaskTarget.task_id == Task.id, Task.department_code == department_code,
+                Task.deleted.is_(False), TaskTarget.deleted.is_(False))
 
 
 @dataclass(frozen=True)
@@ -154,8 +119,9 @@ def _walk(session: Session, query, tasks: list[str], skip: int, want: int) -> tu
 
 def target_rows(session: Session, department_code: str, f: TargetFilter, now: dt.datetime) -> list[TargetRow]:
     """The department's targets matching `f`: the open ones by due time (so the overdue come first),
-    then the completed ones, latest due first. Tasks are walked in due order (the department's tasks
-    are few, its targets many), so a page never sorts every target of the department."""
+    then the completed ones, latest due first. Across townships, tasks are walked in due order (the
+    department's tasks are few, its targets many), so a page never sorts every target of the
+    department; within one township or one task the targets are few and SQL orders them."""
     tasks = select(Task.id).where(Task.department_code == department_code, Task.deleted.is_(False))
     if f.task_id:
         tasks = tasks.where(Task.id == f.task_id)
@@ -166,15 +132,37 @@ def target_rows(session: Session, department_code: str, f: TargetFilter, now: dt
         query = query.where(TaskTarget.region_code.startswith(f.township))
     if f.status:
         query = query.where(TaskTarget.status == f.status)
+    if f.township or f.task_id:
+        pairs = _bounded(session, query.where(Task.due_at < now) if f.overdue_only else query, f)
+    else:
+        pairs = _walked(session, tasks, query, f)
+    names = region_names(session, {t.region_code for t, _ in pairs})
+    return [TargetRow(t, task, t.status != COMPLETED and task.due_at < now, names.get(t.region_code, t.region_code))
+            for t, task in pairs]
+
+
+def _bounded(session: Session, query, f: TargetFilter) -> list:
+    """One township's (or one task's) targets — at most one per task and village, so few — ordered
+    in SQL the way `_walked` orders them: open by due time, then completed latest due first."""
+    open_part = query.where(TaskTarget.status != COMPLETED)
+    pairs = [tuple(r) for r in session.execute(open_part.order_by(
+        Task.due_at, Task.id, TaskTarget.region_code, TaskTarget.id).offset(f.offset).limit(f.limit))]
+    if len(pairs) < f.limit and not f.overdue_only:
+        opened = session.scalar(select(func.count()).select_from(open_part.subquery())) or 0
+        pairs += [tuple(r) for r in session.execute(query.where(TaskTarget.status == COMPLETED).order_by(
+            Task.due_at.desc(), Task.id.desc(), TaskTarget.region_code, TaskTarget.id)
+            .offset(max(0, f.offset - opened)).limit(f.limit - len(pairs)))]
+    return pairs
+
+
+def _walked(session: Session, tasks, query, f: TargetFilter) -> list:
     by_due = list(session.scalars(tasks.order_by(Task.due_at, Task.id)))
     pairs, skip = _walk(session, query.where(TaskTarget.status != COMPLETED), by_due, f.offset, f.limit)
     if len(pairs) < f.limit and not f.overdue_only:
         more, _ = _walk(session, query.where(TaskTarget.status == COMPLETED), by_due[::-1], skip,
                         f.limit - len(pairs))
         pairs += more
-    names = region_names(session, {t.region_code for t, _ in pairs})
-    return [TargetRow(t, task, t.status != COMPLETED and task.due_at < now, names.get(t.region_code, t.region_code))
-            for t, task in pairs]
+    return pairs
 
 
 @dataclass(frozen=True)

@@ -165,3 +165,4 @@ class ServerEpoch(ServerBase):
     started_by: Mapped[str] = mapped_column(String(50), default="")
     head_at_start: Mapped[int] = mapped_column(BigInteger, default=0)
     pg_timeline: Mapped[int | None] = mapped_column(Integer)
+

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.base import synced_models
@@ -22,6 +22,7 @@ from server import catalogue
 from server import store as sync_store
 from server.deps import Principal
 from server.idcheck import RESIDENT_ID, valid_resident_id
+from server.identity import current_epoch
 from server.references import DUPLICATE_ALARM_PER_DAY, EdgeChecks, raise_duplicate_alarm
 from server.scope import (
     DepartmentView,
@@ -33,9 +34,11 @@ from server.scope import (
 from server.sensitive import hide_sensitive_tags, sensitive_write
 from server.snapshot import load_records, region_scope, snapshot_from
 from server.store import Page, PulledRecord, SqlMergeStore
+from server.store.common import in_scope
 from server.store.tables import RecordVersion
+from server.tombstones import check_cursor
 from sync import versions
-from sync.merge import ChangeResult, PushContext, scope_region
+from sync.merge import RESTORE_OP, ChangeResult, PushContext, scope_region
 from sync.messages import change_message
 from sync.wire import Change, WireError
 
@@ -104,10 +107,11 @@ class _Batch:
     first flushes the run (so the check sees every earlier change of the batch) and goes alone.
     Each change is parsed once: `run` holds (raw, parsed change or its error)."""
 
-    def __init__(self, session: Session, who: Principal):
+    def __init__(self, session: Session, who: Principal, restored_base: int = 0):
         self.session, self.who = session, who
         self.edge = EdgeChecks(session, who)
-        self.context = PushContext(who.username, 0, vet=self.edge, placement=self.edge.placement)
+        self.context = PushContext(who.username, 0, vet=self.edge, placement=self.edge.placement,
+                                   restored_base=restored_base)
         self.results: list[ChangeResult] = []
         self.run: list[tuple[Any, Change | WireError]] = []
 
@@ -190,6 +194,14 @@ def _in_version(parsed: tuple[Change | WireError, Any], version: int) -> tuple[C
     return parsed
 
 
+def _restored_base(session: Session, parsed: list[tuple[Change | WireError, Any]]) -> int:
+    """The current epoch's base when the batch holds restore offers (sync/merge.py), else 0."""
+    if not any(isinstance(change, Change) and change.op == RESTORE_OP for change, _ in parsed):
+        return 0
+    epoch = current_epoch(session)
+    return epoch.head_at_start if epoch is not None else 0
+
+
 def push_batch(session: Session, who: Principal, changes: list[Any],
                duplicate_alarm_per_day: int = DUPLICATE_ALARM_PER_DAY,
                version: int | None = None) -> list[ChangeResult]:
@@ -203,7 +215,7 @@ def push_batch(session: Session, who: Principal, changes: list[Any],
         parsed = [_in_version(p, version) for p in parsed]
     store = SqlMergeStore.of(session)
     store.begin(who.device_id, [change for change, _ in parsed if isinstance(change, Change)])
-    batch = _Batch(session, who)
+    batch = _Batch(session, who, _restored_base(session, parsed))
     for raw, (change, decoded) in zip(changes, parsed, strict=True):
         batch.add(raw, change, decoded)
     batch.flush()
@@ -248,6 +260,7 @@ def pull_page(session: Session, who: Principal, cursor: int, limit: int, skip_ec
     """`who`'s page after `cursor`; with `skip_echoes`, records only `who`'s own device changed, as
     sent, are named in `page.echoes` instead of sent (server.store.read.pull); in the client's
     schema `version` (None: this server's own)."""
+    check_cursor(session, cursor)
     prefix = read_prefix(who)
     if prefix is not None:
         page = sync_store.pull(session, prefix, cursor, limit, echo_device=who.device_id if skip_echoes else None)
@@ -298,3 +311,14 @@ def snapshot_chunks(session: Session, who: Principal, chunk_size: int, after: tu
         if prefix is not None:
             chunk.records = hide_sensitive_tags(session, who, _local_codes_filter(who, chunk.records))
         yield chunk if version is None else versions.chunk_for_version(chunk, version)
+
+
+def snapshot_estimate(session: Session, who: Principal) -> int:
+    """How many records `who`'s snapshot will hold, for first-sync progress: the version heads in its
+    region scope, one indexed count (tombstones and the few records a scope adds by assignment make
+    it an estimate). 0 for a department, whose view is a join not worth counting twice."""
+    prefix = read_prefix(who)
+    if prefix is None:
+        return 0
+    return session.scalar(select(func.count()).select_from(RecordVersion)
+                          .where(in_scope(RecordVersion.region_code, prefix))) or 0

@@ -8,7 +8,13 @@ large photo on a weak link never holds record sync back: the next cycle pushes a
 first and then carries on where the upload stopped.
 
 Local files live in `blob_dir` (beside the database) named by their hash; `BlobTransfer` rows say
-where each attachment's bytes stand (pending, uploading with bytes done, uploaded, thumb, full)."""
+where each attachment's bytes stand (pending, uploading with bytes done, uploaded, thumb, full).
+
+After the city server was restored from a backup (sync/client.py `server_restored`), its attachment
+store may lack files that live records name. The client then asks for a recheck (`request_recheck`):
+the next steps go through every live attachment whose file or preview this device holds — its own
+or fetched from others — ask the server how much of it it has, and send what it lacks, resuming
+where the time budget stopped them. A file whose record the server does not hold (yet) is skipped."""
 
 from __future__ import annotations
 
@@ -23,8 +29,10 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.client import BlobTransfer, OutboxChange
+from db.client import BlobTransfer, OutboxChange, SyncState
 from db.models import Attachment
+from sync.capture import read_state, write_state
+from sync.transport import ServerError
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +40,14 @@ CHUNK_BYTES = 64 * 1024
 STEP_SECONDS = 20.0  # blob work per sync cycle before records get their turn again
 MAX_HASH_RETRIES = 2
 PENDING, UPLOADING, UPLOADED, THUMB, FULL = "pending", "uploading", "uploaded", "thumb", "full"
+RECHECK_KEY = "blob_recheck"  # sync_state: the attachment id a restore recheck has reached ("" = start)
+RECHECK_BATCH = 500
+
+
+def request_recheck(session: Session) -> None:
+    """Ask the next blob steps to make sure the server holds every file this device holds (after
+    the server was restored from a backup). Written in the caller's transaction."""
+    write_state(session, RECHECK_KEY, "")
 
 
 def blob_dir_for(engine: Engine) -> Path:
@@ -62,6 +78,7 @@ class TransferStats:
 
     uploaded: int = 0
     downloaded: int = 0
+    restored: int = 0  # files sent again to a server restored from a backup
     bytes_sent: int = 0
     bytes_resent: int = 0
     errors: list[str] = field(default_factory=list)
@@ -92,6 +109,7 @@ class BlobMover:
                 self._upload(None, thumb, (self.blob_dir / thumb).stat().st_size)
             if self._upload(attachment_id, sha, size):
                 self.stats.uploaded += 1
+        self._recheck()
         for sha in self._missing_thumbs() if downloads else ():
             if self.clock() > self._deadline:
                 break
@@ -109,6 +127,48 @@ class BlobMover:
                 .where(BlobTransfer.state.in_((PENDING, UPLOADING)), Attachment.deleted.is_(False))).all()
         return [tuple(r) for r in rows if r[0] not in waiting]
 
+    def _recheck(self) -> None:
+        """The restore recheck (module docstring), in attachment id order from where it stopped."""
+        with self.sessions() as session:
+            after = read_state(session, RECHECK_KEY)
+        while after is not None:
+            with self.sessions() as session:
+                rows = session.execute(
+                    select(Attachment.id, Attachment.sha256, Attachment.thumb_sha256, Attachment.size)
+                    .where(Attachment.deleted.is_(False), Attachment.id > after)
+                    .order_by(Attachment.id).limit(RECHECK_BATCH)).all()
+            for attachment_id, sha, thumb, size in rows:
+                held = [(s, (self.blob_dir / s).stat().st_size if s == thumb else size)
+                        for s in (thumb, sha) if s and (self.blob_dir / s).is_file()]
+                for name, length in held:
+                    if self.clock() > self._deadline or not self._resend(name, length):
+                        self._recheck_at(after)  # this attachment again, next step
+                        return
+                after = attachment_id
+            if len(rows) < RECHECK_BATCH:
+                after = None
+            self._recheck_at(after)
+
+    def _resend(self, sha: str, size: int) -> bool:
+        """One held file to a restored server; False when the time budget ran out midway."""
+        before = self.stats.bytes_sent
+        try:
+            done = self._upload(None, sha, size)
+        except ServerError as exc:  # its record is not on the server (yet), or not in scope: skip it
+            log.info("restore recheck skips a file (%s)", exc.code)
+            return True
+        self.stats.restored += done and self.stats.bytes_sent > before
+        return done or self.clock() <= self._deadline  # a refused file is skipped, not retried
+
+    def _recheck_at(self, after: str | None) -> None:
+        with self.sessions.begin() as session:
+            if after is None:
+                row = session.get(SyncState, RECHECK_KEY)
+                if row is not None:
+                    session.delete(row)
+            else:
+                write_state(session, RECHECK_KEY, after)
+
     def _missing_thumbs(self) -> list[str]:
         with self.sessions() as session:
             thumbs = session.scalars(select(Attachment.thumb_sha256).where(
@@ -118,8 +178,8 @@ class BlobMover:
 
     def _upload(self, attachment_id: str | None, sha: str, size: int) -> bool:
         """Sends one file from the server's offset; True when the server holds it whole."""
-        data = (self.blob_dir / sha).read_bytes()
         offset, retries = self.transport.blob_status(sha)["received"], 0
+        data = (self.blob_dir / sha).read_bytes() if offset < size else b""
         while offset < size:
             if self.clock() > self._deadline:
                 self._note(attachment_id, UPLOADING, offset)

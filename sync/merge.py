@@ -108,6 +108,9 @@ class PushContext:
     # For a record `other` of `entity` found as a duplicate: whether the writer sees it, and the
     # region code the review is raised at (the level that sees both records).
     placement: Callable[[str, str, str], tuple[bool, str]] = _seen_here
+    # The highest change the restored database held (the current epoch's base): restore offers
+    # fill only what is older than that.
+    restored_base: int = 0
 
 
 class MergeStore(Protocol):
@@ -171,7 +174,49 @@ def _required_missing(entity: str, fields: dict[str, Any], version: int) -> list
 
 def _concurrent(change: Change, name: str, version: FieldVersion | None) -> bool:
     return (version is not None and version.seq > change.base.get(name, 0)
-            and version.device != change.device_id)
+            and version.device != change.device_id and not is_restore_stamp(version.hlc))
+
+
+# -- restore offers ----------------------------------------------------------------------------
+# After the server was restored from a backup, a device offers back the records it received after
+# the restored point (op "restore", docs/OPERATIONS.md): the state it holds, stamped with the
+# sequence number it saw them at instead of a time. Such a stamp ranks below every real edit, and
+# one offer below another that saw the record later; a field the restored server changed since the
+# restore by a real edit is never overwritten by an offer, and an offer never raises a review.
+RESTORE_OP = "restore"
+_REAL_CLOCK_MS = 10 ** 12  # 2001-09-09: every real HLC is later; a restore stamp's "ms" is a sequence number
+
+
+def restore_stamp(seen_seq: int, device_id: str) -> str:
+    """The clock stamp of a restore offer of a record seen at `seen_seq` (a valid HLC text)."""
+    return f"{min(seen_seq, _REAL_CLOCK_MS - 1):013d}-00000-{device_id}"
+
+
+def is_restore_stamp(hlc: str | None) -> bool:
+    return bool(hlc) and hlc[:13].isdigit() and int(hlc[:13]) < _REAL_CLOCK_MS
+
+
+def _decide_restore(change: Change, state: RecordState | None, mine: FieldVersion, restored_base: int) -> Decision:
+    """What a restore offer writes: a record the restored server lacks, whole; otherwise each field
+    whose server value is from before the restored point (`restored_base`) or from an offer that
+    saw the record earlier. Deletion only moves forward, as for any change."""
+    if state is None:
+        return Decision(written=dict(change.fields))
+    decision = Decision()
+    if _kind(change.entity) == "append_only":
+        return decision
+    cur = (state.fields.get("deletion_gen") or 0, bool(state.fields.get("deleted")))
+    inc = (change.fields.get("deletion_gen", cur[0]), change.fields.get("deleted", cur[1]))
+    if inc > cur:
+        decision.written.update(deleted=inc[1], deletion_gen=inc[0])
+    for name, value in change.fields.items():
+        version = state.versions.get(name)
+        if name in LIFECYCLE or value == state.fields.get(name):
+            continue
+        if version is None or version.seq <= restored_base or (
+                is_restore_stamp(version.hlc) and mine.hlc > version.hlc):
+            decision.written[name] = value
+    return decision
 
 
 def _merge_lifecycle(change: Change, state: RecordState, mine: FieldVersion, kind: str,
@@ -321,7 +366,8 @@ def apply_change(store: MergeStore, change: Change, ctx: PushContext) -> ChangeR
 
 def _merge(store: MergeStore, change: Change, state: RecordState | None, mine: FieldVersion,
            ctx: PushContext) -> ChangeResult:
-    decision = _decide(change, state, mine)
+    decision = (_decide_restore(change, state, mine, ctx.restored_base) if change.op == RESTORE_OP
+                else _decide(change, state, mine))
     if isinstance(decision, ChangeResult):
         return decision
     merged = {**(state.fields if state else {}), **decision.written}

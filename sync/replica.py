@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.base import model_for_entity
 from db.client import OutboxChange, RecordSeen
 from sync.capture import applying_pulled, read_state, write_state
-from sync.merge import ChangeResult
+from sync.merge import RESTORE_OP, ChangeResult
 from sync.pages import Page, PulledRecord, SnapshotChunk
 from sync.snapshot_apply import (
     IN_BATCH,
@@ -90,7 +90,9 @@ class LocalReplica:
                 if row is None or row.state != "pending" or result.change_id in done:
                     continue
                 settled += 1
-                if result.outcome == "rejected":
+                if result.outcome == "rejected" and row.op == RESTORE_OP:
+                    session.delete(row)  # an offer the server cannot take (not this device's to write): dropped
+                elif result.outcome == "rejected":
                     row.state, row.reject_code, row.reject_message = "rejected", result.code, result.message
                 else:
                     done[result.change_id] = result.server_seq

@@ -29,7 +29,7 @@ from sync.versions import current_version
 
 # This code's schema version: the highest `since` declared on a synced field or entity (sync.versions).
 SCHEMA_VERSION = current_version()
-OPS = ("upsert", "delete")
+OPS = ("upsert", "delete", "restore")  # restore: a record offered back to a restored server (sync/merge.py)
 MAX_SEQ = 2**63 - 1  # device_seq and base sequence numbers: a BIGINT column
 MAX_HLC_CHARS = 60  # the change log's hlc column; a device id is 36 characters
 # Pushed up, never served down (models declare it: `__sync_push_only__`).

@@ -15,21 +15,15 @@ import requests
 from PIL import Image
 from sqlalchemy import select
 
-from app.attachments.service import AttachmentService
-from app.enrolment import SecretStore
 from app.errors import UserFacingError
-from app.services.context import Actor
-from app.sync_service import client_sync
 from db.client import BlobTransfer
-from db.engine import open_local, session_factory
 from db.ids import new_id
-from db.models import Attachment, Case
+from db.models import Attachment
 from server.blobs import BlobStore, collect_garbage
 from sync.attachments import BlobMover, blob_dir_for
-from sync.capture import install_capture
-from tests.attachment_support import TAKEN, phone_photo
-from tests.client_sync_support import MemoryKeyring
-from tests.server.live import PASSWORD, live_server
+from tests.attachment_support import TAKEN, Desk, phone_photo
+from tests.attachment_support import case_at as _case
+from tests.server.live import live_server
 
 TOWNSHIP = "150422100"
 VILLAGE = "150422100201"
@@ -43,28 +37,6 @@ def server(tmp_path_factory):
     with live_server(f"sqlite:///{tmp / 'city.db'}", tmp, TD_BLOB_DIR=str(tmp / "blobs"),
                      TD_MAX_ATTACHMENT_BYTES=str(CAP)) as live:
         yield live
-
-
-class Desk:
-    """One PC enrolled as `username`, with its attachment service."""
-
-    def __init__(self, path, server, username: str, role: str, scope: str) -> None:
-        self.engine = open_local(path.parent / path.stem / path.name)  # each PC its own folder of files
-        self.sessions = session_factory(self.engine)
-        self.enrolment, self.sync = client_sync(self.engine, self.sessions, SecretStore(MemoryKeyring()))
-        install_capture(self.sessions, self.enrolment.device_id())
-        self.enrolment.enrol(server.url, username, PASSWORD, device_name="测试电脑")
-        self.attachments = AttachmentService(self.sessions, Actor(username, role, scope), blob_dir_for(self.engine))
-
-
-def _case(desk: Desk) -> str:
-    with desk.sessions.begin() as s:
-        case = Case(case_no="SJ20261126-0007", source="1", request_type="3", category_code="0201",
-                    title="消防通道被杂物堵塞", registered_at=dt.datetime(2026, 11, 26, 9, 0), region_code=VILLAGE,
-                    grid_code=GRID, status=10)
-        s.add(case)
-        s.flush()
-        return case.id
 
 
 def test_grid_worker_photo_reaches_the_township_clerk(server, tmp_path):

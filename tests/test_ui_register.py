@@ -232,7 +232,7 @@ def test_adding_a_member_with_a_rare_character_name(ui, context):
     assert member.gender == "2" and member.birth_date.isoformat() == "1949-12-31"
     assert member.id_number_masked == "110105********002X"
     rows = [ui.panel.members.table.item(r, 0).text() for r in range(ui.panel.members.table.rowCount())]
-    assert "𠮷小明" in rows
+    assert "𠮷小明 · 待上传" in rows  # the new member waits to be sent (the badge in the details)
 
 
 def test_moving_a_member_to_another_household(ui, context):
@@ -517,3 +517,37 @@ def test_history_names_a_merge_only_when_a_record_was_merged(ui, context):
     created = [r for r in rows if r.field == "" and r.subject == "赵甲"]
     assert len(created) == 2 and {r.origin for r in created} == {"edit"}
     assert any(r.field == "merged_into" and r.origin == "merge" for r in rows)
+
+
+def test_conflict_badge_from_the_marks_of_the_last_sync(ui, context):
+    """A record with an open review item shows 冲突待审 in the list, beside the household's title
+    and after the member's name — offline, from the marks the last sync fetched; a change the
+    server refused (被退回) says more and wins; the decision taken here removes the mark."""
+    from app.client.review_marks import drop_mark, store_marks
+
+    household = _first_household(context)
+    with context.sessions() as s:
+        member = s.scalars(select(Person).where(Person.household_id == household.id)).first()
+    store_marks(context.sessions, [
+        {"id": "r1", "kind": "conflict", "entity": "household", "record_id": household.id},
+        {"id": "r2", "kind": "duplicate_id", "entity": "person", "record_id": "someone-else",
+         "related_record_id": member.id}])
+    ui.page.tabs.setCurrentWidget(ui.page.household_view)
+    ui.page.apply_filter(ui.page.filters.current())
+    model = ui.page.households
+    row = next(i for i in range(model.rowCount()) if model.row_at(i).id == household.id)
+    assert model.index(row, 0).data() == f"{household.household_no} · 冲突待审"
+    ui.panel.open_household(household.id)
+    assert ui.panel.badge.text() == "冲突待审"
+    names = [ui.panel.members.table.item(r, 0).text() for r in range(ui.panel.members.table.rowCount())]
+    assert any(name.startswith(member.name) and name.endswith(" · 冲突待审") for name in names), names
+    with context.sessions.begin() as s:  # the server refused a change of the household
+        s.add(OutboxChange(device_seq=99_999, change_id="c-refused", entity="household", record_id=household.id,
+                           op="update", fields={}, base={}, hlc="0", schema_version=2,
+                           created_at=dt.datetime(2026, 12, 1), state="rejected", reject_code="forbidden_scope"))
+    ui.panel.open_household(household.id)
+    assert ui.panel.badge.text() == "被退回"
+    drop_mark(context.sessions, "r2")
+    ui.panel.open_household(household.id)
+    names = [ui.panel.members.table.item(r, 0).text() for r in range(ui.panel.members.table.rowCount())]
+    assert not any("冲突待审" in name for name in names), names

@@ -111,6 +111,8 @@ def test_rows_with_problems_are_saved_and_the_valid_households_imported(qtbot, c
     dialogs.paths.append(str(saved))
     qtbot.mouseClick(wizard.errors_button, Qt.MouseButton.LeftButton)
     assert load_workbook(saved).active.max_row == 3
+    assert count(context, AuditEntry, AuditEntry.action == "export",
+                 AuditEntry.reason.contains("含完整证件号码和电话")) == 1  # full IDs saved: an audited export
     wizard.valid_only.setChecked(True)
     assert wizard.apply_button.isEnabled()
     qtbot.mouseClick(wizard.apply_button, Qt.MouseButton.LeftButton)
@@ -118,15 +120,17 @@ def test_rows_with_problems_are_saved_and_the_valid_households_imported(qtbot, c
     assert count(context, Person) == before + 2
 
 
-@pytest.mark.parametrize("how", ["damaged", "cancel"])
+@pytest.mark.parametrize("how", ["damaged", "wps", "cancel"])
 def test_nothing_is_written_on_a_refusal_or_a_cancel(qtbot, context, settings, tmp_path, how):
     good = rf.village_roster_xlsx(tmp_path / "good.xlsx", rf.members_in(village_of(context)))
-    roster = rf.bad_zlib_xlsx(good, tmp_path / "bad.xlsx") if how == "damaged" else good
+    roster = {"damaged": lambda: rf.bad_zlib_xlsx(good, tmp_path / "bad.xlsx"),
+              "wps": lambda: rf.wps_native_et(tmp_path / "花名册.et")}.get(how, lambda: good)()
     before = (count(context, Person), count(context, Household))
     _window, dialogs, _register, wizard = start_wizard(qtbot, context, settings, tmp_path, roster)
-    if how == "damaged":
+    if how in ("damaged", "wps"):
         assert wizard.steps.currentIndex() == 0
-        assert [kind for kind, _t, _x in dialogs.shown] == ["error"] and "损坏" in dialogs.shown[0][2]
+        expected = "损坏" if how == "damaged" else "请在 WPS 中另存为 xlsx"
+        assert [kind for kind, _t, _x in dialogs.shown] == ["error"] and expected in dialogs.shown[0][2]
     else:
         qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
         qtbot.mouseClick(wizard.cancel_button, Qt.MouseButton.LeftButton)

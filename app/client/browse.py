@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.client.review_marks import marked
 from app.rules.masking import mask_id, mask_phone
 from app.services.search import search_persons
 from db.client import OutboxChange
@@ -52,7 +53,7 @@ class PersonRow:
     status: str
     grid_code: str | None = None
     address: str = ""
-    sync_state: str = ""  # "pending" | "rejected": a local change of the record not yet accepted
+    sync_state: str = ""  # "pending" | "rejected": a local change not yet accepted; "conflict": under review
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def _tagged(subject_type: str, subject_id, tag: str):
 def person_rows(session: Session, scope: str, flt: RegisterFilter, offset: int, limit: int) -> list[PersonRow]:
     """One page of persons in `scope`, ordered by village then pinyin initials (an index scan)."""
     stmt: Select = (
-        select(Person, Household.household_no)
+        select(*PERSON_ROW_COLUMNS, Household.household_no)
         .outerjoin(Household, Household.id == Person.household_id)
         .where(scoped(Person, scope), Person.deleted.is_(False),
                Person.merged_into.is_(None))
@@ -107,30 +108,50 @@ def person_rows(session: Session, scope: str, flt: RegisterFilter, offset: int, 
     if flt.tag:
         stmt = stmt.where(_tagged("person", Person.id, flt.tag))
     stmt = stmt.order_by(Person.region_code, Person.search_initials, Person.id).offset(offset).limit(limit)
-    return with_sync_states(session, [_person_row(p, no) for p, no in session.execute(stmt)])
+    return with_sync_states(session, [_person_row(*row) for row in session.execute(stmt)])
+
+
+def sync_states(session: Session, ids: list[str]) -> dict[str, str]:
+    """Each record's badge state: "rejected" (被退回) when the server refused a local change of it,
+    else "conflict" (冲突待审) when it has an open review item (app/client/review_marks.py), else
+    "pending" (待上传) when a change waits in the outbox; records with none are left out (a query
+    on the outbox's record index and one on the marks)."""
+    if not ids:
+        return {}
+    states: dict[str, str] = {}
+    for record_id, state in session.execute(select(OutboxChange.record_id, OutboxChange.state)
+                                            .where(OutboxChange.record_id.in_(ids),
+                                                   OutboxChange.state.in_(("pending", "rejected")))):
+        if states.get(record_id) != "rejected":
+            states[record_id] = state
+    for record_id in marked(session, ids):
+        if states.get(record_id) != "rejected":
+            states[record_id] = "conflict"
+    return states
 
 
 def with_sync_states(session: Session, rows: list):
-    """The rows with their badge: 被退回 when the server refused a local change of the record,
-    待上传 when one waits in the outbox (one query per page, on the outbox's record index)."""
-    ids = [row.id for row in rows]
-    if not ids:
+    """The rows with their badge state (`sync_states`), one lookup per page."""
+    states = sync_states(session, [row.id for row in rows])
+    if not states:
         return rows
-    states: dict[str, str] = {}
-    for record_id, state in session.execute(select(OutboxChange.record_id, OutboxChange.state)
-                                            .where(OutboxChange.record_id.in_(ids))):
-        if states.get(record_id) != "rejected":
-            states[record_id] = state
     return [dataclasses.replace(row, sync_state=states[row.id]) if row.id in states else row for row in rows]
 
 
-def _person_row(person: Person, household_no: str | None) -> PersonRow:
+# The list reads these columns, not whole Person objects: building 40,000 ORM instances (identity
+# map, state) took 1.9 s of a persons export's 5.3 s; plain rows take a fifth of that.
+PERSON_ROW_COLUMNS = (Person.id, Person.name, Person.gender, Person.birth_date, Person.id_number, Person.phone,
+                      Person.household_id, Person.region_code, Person.relation_to_head, Person.status,
+                      Person.grid_code, Person.current_address, Person.hukou_address)
+
+
+def _person_row(person_id, name, gender, birth_date, id_number, phone, household_id, region_code, relation,
+                status, grid_code, current_address, hukou_address, household_no) -> PersonRow:
     return PersonRow(
-        id=person.id, name=person.name, gender=person.gender, birth_date=person.birth_date,
-        id_masked=mask_id(person.id_number), phone_masked=mask_phone(person.phone),
-        household_id=person.household_id, household_no=household_no or "",
-        region_code=person.region_code, relation_to_head=person.relation_to_head, status=person.status,
-        grid_code=person.grid_code, address=person.current_address or person.hukou_address or "")
+        id=person_id, name=name, gender=gender, birth_date=birth_date, id_masked=mask_id(id_number),
+        phone_masked=mask_phone(phone), household_id=household_id, household_no=household_no or "",
+        region_code=region_code, relation_to_head=relation, status=status, grid_code=grid_code,
+        address=current_address or hukou_address or "")
 
 
 def household_rows(session: Session, scope: str, flt: RegisterFilter, offset: int,

@@ -60,6 +60,10 @@ class RegisterDesk:
 
         return self._context.read(lambda s: search_everything(s, self.scope, text))
 
+    def sync_states(self, ids: list[str]) -> dict[str, str]:
+        """The badge state of each record in `ids` that has one (browse.sync_states)."""
+        return self._context.read(lambda s: browse.sync_states(s, list(ids)))
+
     def duplicate_pair(self, first_id: str, second_id: str):
         """Two persons side by side for the merge view (masked), with what each would carry over."""
         from app.client.review import merge_sides

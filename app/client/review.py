@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.client.review_marks import drop_mark
 from app.errors import NotFoundError, UserFacingError
 from app.rules.regions import in_scope
 from app.services.persons import PersonView, person_view
@@ -99,6 +100,7 @@ class ReviewQueue:
     def _close(self, item: ReviewEntry, decision: str, note: str = "") -> None:
         self._transport().request("POST", f"/review/{item.id}/resolve", json_body={"decision": decision, "note": note})
         self._items.pop(item.id, None)
+        drop_mark(self._context.sessions, item.id)  # the 冲突待审 badge goes with the decision
 
     def resolve(self, item_id: str, choice: str, value: Any = None) -> None:
         """Record the decision: "keep", "take_other", "edit" (with `value`) or "not_duplicate"."""

@@ -1038,52 +1038,90 @@
 <context>
     <name>DuplicatesTab</name>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="28"/>
+        <location filename="../../ui/review/duplicates.py" line="35"/>
         <source>按姓名拼音、出生日期、性别、电话和同户情况查找可能重复登记的人员（含无证件号码者）。</source>
         <translation>Finds persons who may be registered twice, by pinyin name, birth date, sex, phone and household (people without an ID number included).</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <location filename="../../ui/review/duplicates.py" line="38"/>
         <source>人员甲</source>
         <translation>Person A</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <location filename="../../ui/review/duplicates.py" line="38"/>
         <source>人员乙</source>
         <translation>Person B</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <location filename="../../ui/review/duplicates.py" line="38"/>
         <source>相似度</source>
         <translation>Score</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <location filename="../../ui/review/duplicates.py" line="38"/>
         <source>理由</source>
         <translation>Reasons</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="36"/>
+        <location filename="../../ui/review/duplicates.py" line="43"/>
         <source>扫描本辖区</source>
         <translation>Scan my area</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="37"/>
+        <location filename="../../ui/review/duplicates.py" line="44"/>
         <source>合并…</source>
         <translation>Merge…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="38"/>
+        <location filename="../../ui/review/duplicates.py" line="45"/>
         <source>不是同一人</source>
         <translation>Not the same person</translation>
     </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="66"/>
+        <source>正在扫描本辖区…</source>
+        <translation>Scanning my area…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="87"/>
+        <source>尚未扫描。每天自动扫描一次，也可随时点“扫描本辖区”。</source>
+        <translation>Not scanned yet. A scan runs once a day by itself; press “Scan my area” any time.</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../../ui/review/duplicates.py" line="68"/>
-        <source>找到 %n 对疑似重复人员。</source>
+        <location filename="../../ui/review/duplicates.py" line="89"/>
+        <source>上次扫描：%1 · 找到 %n 对疑似重复人员。</source>
         <translation>
-            <numerusform>%n pair of likely duplicates found.</numerusform>
-            <numerusform>%n pairs of likely duplicates found.</numerusform>
+            <numerusform>Last scan: %1 · %n pair of likely duplicates found.</numerusform>
+            <numerusform>Last scan: %1 · %n pairs of likely duplicates found.</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>ExportProgress</name>
+    <message>
+        <location filename="../../ui/roster/progress.py" line="45"/>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/progress.py" line="46"/>
+        <source>正在读取列表…</source>
+        <translation>Reading the list…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/progress.py" line="57"/>
+        <source>正在取消…</source>
+        <translation>Cancelling…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/progress.py" line="66"/>
+        <source>正在写入 Excel：%1 / %2 行</source>
+        <translation>Writing Excel: %1 / %2 rows</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/progress.py" line="69"/>
+        <source>正在读取列表：已读 %1 行</source>
+        <translation>Reading the list: %1 rows read</translation>
     </message>
 </context>
 <context>
@@ -1270,98 +1308,98 @@
         <translation>Choose a household or person on the left, or press Ctrl+N for a new household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="60"/>
+        <location filename="../../ui/register/household_panel.py" line="62"/>
         <source>成员</source>
         <translation>Members</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="61"/>
+        <location filename="../../ui/register/household_panel.py" line="63"/>
         <source>标签</source>
         <translation>Tags</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="62"/>
+        <location filename="../../ui/register/household_panel.py" line="64"/>
         <source>走访</source>
         <translation>Visits</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="65"/>
+        <location filename="../../ui/register/household_panel.py" line="67"/>
         <source>附件</source>
         <translation>Attachments</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="66"/>
+        <location filename="../../ui/register/household_panel.py" line="68"/>
         <source>历史</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="96"/>
+        <location filename="../../ui/register/household_panel.py" line="102"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="97"/>
+        <location filename="../../ui/register/household_panel.py" line="103"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="98"/>
+        <location filename="../../ui/register/household_panel.py" line="104"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="101"/>
+        <location filename="../../ui/register/household_panel.py" line="107"/>
         <source>户口类型</source>
         <translation>Hukou type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="103"/>
+        <location filename="../../ui/register/household_panel.py" line="109"/>
         <source>户别</source>
         <translation>Household kind</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="104"/>
+        <location filename="../../ui/register/household_panel.py" line="110"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="105"/>
+        <location filename="../../ui/register/household_panel.py" line="111"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="106"/>
+        <location filename="../../ui/register/household_panel.py" line="112"/>
         <source>保存户信息 (Ctrl+S)</source>
         <translation>Save household (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="108"/>
+        <location filename="../../ui/register/household_panel.py" line="114"/>
         <source>新建户 (Ctrl+N)</source>
         <translation>New household (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="109"/>
-        <location filename="../../ui/register/household_panel.py" line="237"/>
+        <location filename="../../ui/register/household_panel.py" line="115"/>
+        <location filename="../../ui/register/household_panel.py" line="259"/>
         <source>打印户情登记表</source>
         <translation>Print household card</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="153"/>
+        <location filename="../../ui/register/household_panel.py" line="159"/>
         <source>户情：%1</source>
         <translation>Household: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="173"/>
+        <location filename="../../ui/register/household_panel.py" line="194"/>
         <source>新建户</source>
         <translation>New household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="278"/>
+        <location filename="../../ui/register/household_panel.py" line="300"/>
         <source>（未划分网格）</source>
         <translation>(no grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="290"/>
+        <location filename="../../ui/register/household_panel.py" line="312"/>
         <source>（不修改请留空）</source>
         <translation> (leave empty to keep)</translation>
     </message>
@@ -1447,27 +1485,27 @@
 <context>
     <name>ListExporter</name>
     <message>
-        <location filename="../../ui/roster/export_action.py" line="32"/>
+        <location filename="../../ui/roster/export_action.py" line="37"/>
         <source>导出…</source>
         <translation>Export…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/export_action.py" line="34"/>
+        <location filename="../../ui/roster/export_action.py" line="39"/>
         <source>把当前列表（按当前筛选条件）导出为 Excel，证件号码和电话脱敏</source>
         <translation>Export the list as shown (current filters) to Excel, ID numbers and phones masked</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/export_action.py" line="39"/>
+        <location filename="../../ui/roster/export_action.py" line="44"/>
         <source>导出列表</source>
         <translation>Export list</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/export_action.py" line="40"/>
+        <location filename="../../ui/roster/export_action.py" line="45"/>
         <source>导出用途（记入审计日志）：</source>
         <translation>Purpose of the export (kept in the audit log):</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/export_action.py" line="56"/>
+        <location filename="../../ui/roster/export_action.py" line="75"/>
         <source>已导出 %1 行到 %2（证件号码和电话已脱敏，导出已留痕）</source>
         <translation>Exported %1 rows to %2 (ID numbers and phones masked, export audited)</translation>
     </message>
@@ -1475,52 +1513,52 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/app.py" line="79"/>
+        <location filename="../../ui/app.py" line="82"/>
         <source>工作台</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="83"/>
+        <location filename="../../ui/app.py" line="86"/>
         <source>户籍人口</source>
         <translation>Register</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="85"/>
+        <location filename="../../ui/app.py" line="88"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="86"/>
+        <location filename="../../ui/app.py" line="89"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="87"/>
+        <location filename="../../ui/app.py" line="90"/>
         <source>待审</source>
         <translation>Review</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="90"/>
+        <location filename="../../ui/app.py" line="93"/>
         <source>报表</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="91"/>
+        <location filename="../../ui/app.py" line="94"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="94"/>
+        <location filename="../../ui/app.py" line="97"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="223"/>
+        <location filename="../../ui/app.py" line="233"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="311"/>
+        <location filename="../../ui/app.py" line="321"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -1551,111 +1589,112 @@
 <context>
     <name>MembersTab</name>
     <message>
-        <location filename="../../ui/register/members.py" line="82"/>
+        <location filename="../../ui/register/members.py" line="84"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="82"/>
+        <location filename="../../ui/register/members.py" line="84"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="82"/>
+        <location filename="../../ui/register/members.py" line="84"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="82"/>
+        <location filename="../../ui/register/members.py" line="84"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="83"/>
+        <location filename="../../ui/register/members.py" line="85"/>
         <source>公民身份号码</source>
         <translation>Resident ID</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="83"/>
+        <location filename="../../ui/register/members.py" line="85"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="83"/>
+        <location filename="../../ui/register/members.py" line="85"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="85"/>
+        <location filename="../../ui/register/members.py" line="87"/>
         <source>添加成员</source>
         <translation>Add member</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="86"/>
+        <location filename="../../ui/register/members.py" line="88"/>
         <source>编辑</source>
         <translation>Edit</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="87"/>
-        <location filename="../../ui/register/members.py" line="148"/>
+        <location filename="../../ui/register/members.py" line="89"/>
         <location filename="../../ui/register/members.py" line="162"/>
-        <location filename="../../ui/register/members.py" line="165"/>
+        <location filename="../../ui/register/members.py" line="176"/>
+        <location filename="../../ui/register/members.py" line="179"/>
         <source>迁至他户</source>
         <translation>Move to household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="88"/>
+        <location filename="../../ui/register/members.py" line="90"/>
         <source>设为户主</source>
         <translation>Make head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="89"/>
+        <location filename="../../ui/register/members.py" line="91"/>
         <source>删除</source>
         <translation>Delete</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="90"/>
-        <location filename="../../ui/register/members.py" line="190"/>
+        <location filename="../../ui/register/members.py" line="92"/>
+        <location filename="../../ui/register/members.py" line="204"/>
         <source>查看完整号码</source>
         <translation>Show full numbers</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="97"/>
+        <location filename="../../ui/register/members.py" line="99"/>
+        <location filename="../../ui/register/members.py" line="114"/>
         <source>（户主）</source>
         <translation> (head)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="148"/>
+        <location filename="../../ui/register/members.py" line="162"/>
         <source>目标户的户编号或户主姓名：</source>
         <translation>Household number or head name of the target household:</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="162"/>
+        <location filename="../../ui/register/members.py" line="176"/>
         <source>没有找到符合条件的户。</source>
         <translation>No matching household found.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="165"/>
+        <location filename="../../ui/register/members.py" line="179"/>
         <source>将 %1 迁至：</source>
         <translation>Move %1 to:</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="181"/>
+        <location filename="../../ui/register/members.py" line="195"/>
         <source>确定删除“%1”？仅用于录入错误；迁出、死亡请修改人员状态。</source>
         <translation>Delete “%1”? Only for entry mistakes; for people who moved away or died, change their status instead.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="182"/>
+        <location filename="../../ui/register/members.py" line="196"/>
         <source>删除人员</source>
         <translation>Delete person</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="191"/>
+        <location filename="../../ui/register/members.py" line="205"/>
         <source>请填写查看原因（将记入审计日志）：</source>
         <translation>Reason for viewing (recorded in the audit log):</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="199"/>
+        <location filename="../../ui/register/members.py" line="213"/>
         <source>姓名：%1
 证件号码：%2
 联系电话：%3</source>
@@ -1664,7 +1703,7 @@ ID number: %2
 Phone: %3</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="201"/>
+        <location filename="../../ui/register/members.py" line="215"/>
         <source>完整号码（已记录审计）</source>
         <translation>Full numbers (audited)</translation>
     </message>
@@ -2167,86 +2206,91 @@ Phone: %3</translation>
 <context>
     <name>RegisterLists</name>
     <message>
-        <location filename="../../ui/register/lists.py" line="72"/>
+        <location filename="../../ui/register/lists.py" line="84"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="73"/>
+        <location filename="../../ui/register/lists.py" line="85"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="74"/>
+        <location filename="../../ui/register/lists.py" line="86"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="76"/>
-        <location filename="../../ui/register/lists.py" line="94"/>
+        <location filename="../../ui/register/lists.py" line="88"/>
+        <location filename="../../ui/register/lists.py" line="106"/>
         <source>村/网格</source>
         <translation>Village/grid</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="79"/>
+        <location filename="../../ui/register/lists.py" line="91"/>
         <source>公民身份号码</source>
         <translation>Resident ID</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="80"/>
-        <location filename="../../ui/register/lists.py" line="96"/>
+        <location filename="../../ui/register/lists.py" line="92"/>
+        <location filename="../../ui/register/lists.py" line="108"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="75"/>
+        <location filename="../../ui/register/lists.py" line="87"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="60"/>
+        <location filename="../../ui/register/lists.py" line="64"/>
         <source>被退回</source>
         <translation>rejected</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="62"/>
+        <location filename="../../ui/register/lists.py" line="66"/>
+        <source>冲突待审</source>
+        <translation>conflict to review</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/lists.py" line="68"/>
         <source>待上传</source>
         <translation>to upload</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="77"/>
-        <location filename="../../ui/register/lists.py" line="91"/>
+        <location filename="../../ui/register/lists.py" line="89"/>
+        <location filename="../../ui/register/lists.py" line="103"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="81"/>
+        <location filename="../../ui/register/lists.py" line="93"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="92"/>
+        <location filename="../../ui/register/lists.py" line="104"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="93"/>
+        <location filename="../../ui/register/lists.py" line="105"/>
         <source>人数</source>
         <translation>Members</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="78"/>
-        <location filename="../../ui/register/lists.py" line="95"/>
+        <location filename="../../ui/register/lists.py" line="90"/>
+        <location filename="../../ui/register/lists.py" line="107"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="97"/>
+        <location filename="../../ui/register/lists.py" line="109"/>
         <source>上次走访</source>
         <translation>Last visit</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="97"/>
+        <location filename="../../ui/register/lists.py" line="109"/>
         <source>未走访</source>
         <translation>Never</translation>
     </message>
@@ -2577,150 +2621,150 @@ Phone: %3</translation>
 <context>
     <name>RosterImportWizard</name>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="50"/>
+        <location filename="../../ui/roster/wizard.py" line="41"/>
         <source>导入花名册</source>
         <translation>Import roster</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="77"/>
+        <location filename="../../ui/roster/wizard.py" line="68"/>
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="78"/>
-        <location filename="../../ui/roster/wizard.py" line="164"/>
+        <location filename="../../ui/roster/wizard.py" line="69"/>
+        <location filename="../../ui/roster/wizard.py" line="155"/>
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="79"/>
+        <location filename="../../ui/roster/wizard.py" line="70"/>
         <source>导入</source>
         <translation>Import</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="80"/>
-        <location filename="../../ui/roster/wizard.py" line="166"/>
+        <location filename="../../ui/roster/wizard.py" line="71"/>
+        <location filename="../../ui/roster/wizard.py" line="157"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="96"/>
+        <location filename="../../ui/roster/wizard.py" line="87"/>
         <source>请选择村（社区）的花名册：Excel（xlsx、xls）、WPS 另存的 xlsx、ods 或 CSV 文件。表格上方的标题行、合并的户号单元格、表尾的合计和制表人都可以保留。</source>
         <translation>Choose a village&apos;s roster: Excel (xlsx, xls), an xlsx saved from WPS, ods or CSV. Title rows above the table, merged household cells and footer lines (totals, compiled by) may stay.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="99"/>
+        <location filename="../../ui/roster/wizard.py" line="90"/>
         <source>选择文件…</source>
         <translation>Choose file…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="101"/>
+        <location filename="../../ui/roster/wizard.py" line="92"/>
         <source>下载空白模板…</source>
         <translation>Blank template…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="123"/>
+        <location filename="../../ui/roster/wizard.py" line="114"/>
         <source>（户号已是18位户编号）</source>
         <translation>(household numbers are already 18-digit)</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="125"/>
+        <location filename="../../ui/roster/wizard.py" line="116"/>
         <source>户号只是村里的编号（如 12、3-12）时，所属村（社区）：</source>
         <translation>If household numbers are the village&apos;s own (like 12, 3-12), the village:</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="139"/>
+        <location filename="../../ui/roster/wizard.py" line="130"/>
         <source>全部导入（仍有问题时不导入）</source>
         <translation>Import everything (not while problems remain)</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="140"/>
+        <location filename="../../ui/roster/wizard.py" line="131"/>
         <source>只导入没有问题的户，其余保存为问题行工作簿</source>
         <translation>Import only households without problems; save the rest as a workbook to fix</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="146"/>
+        <location filename="../../ui/roster/wizard.py" line="137"/>
         <source>保存问题行…</source>
         <translation>Save rows with problems…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="164"/>
+        <location filename="../../ui/roster/wizard.py" line="155"/>
         <source>预览</source>
         <translation>Preview</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="166"/>
+        <location filename="../../ui/roster/wizard.py" line="157"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="206"/>
+        <location filename="../../ui/roster/wizard.py" line="197"/>
         <source>选择花名册</source>
         <translation>Choose a roster</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="212"/>
+        <location filename="../../ui/roster/wizard.py" line="203"/>
         <source>下载空白模板</source>
         <translation>Blank template</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="216"/>
+        <location filename="../../ui/roster/wizard.py" line="207"/>
         <source>模板已保存到 %1。</source>
         <translation>Template saved to %1.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="220"/>
+        <location filename="../../ui/roster/wizard.py" line="211"/>
         <source>正在读取 %1 …</source>
         <translation>Reading %1 …</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="231"/>
+        <location filename="../../ui/roster/wizard.py" line="222"/>
         <source>%1：工作表“%2”，表头在第 %3 行。</source>
         <translation>%1: sheet “%2”, header in row %3.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="238"/>
+        <location filename="../../ui/roster/wizard.py" line="229"/>
         <source>已按上次确认的对应关系填好。</source>
         <translation>Filled in with the mapping you confirmed last time.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="239"/>
+        <location filename="../../ui/roster/wizard.py" line="230"/>
         <source>已按列名自动对应，请核对；不导入的列选“（不导入）”。</source>
         <translation>Matched by column names; please check. Choose “(not imported)” for columns to leave out.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="241"/>
+        <location filename="../../ui/roster/wizard.py" line="232"/>
         <source>未导入的列：%1。</source>
         <translation> Columns not imported: %1.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="268"/>
-        <source>新增 %1 户、%2 人；更新 %3 人；无变化 %4 条；问题 %5 处。</source>
-        <translation>New: %1 households, %2 persons; changed: %3 persons; unchanged: %4; problems: %5.</translation>
+        <location filename="../../ui/roster/wizard.py" line="259"/>
+        <source>新增 %1 户、%2 人；更新 %6 户、%3 人；无变化 %4 条；问题 %5 处。</source>
+        <translation>New: %1 households, %2 persons; updated: %6 households, %3 persons; unchanged: %4; problems: %5.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="273"/>
+        <location filename="../../ui/roster/wizard.py" line="285"/>
+        <source>已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。文件含完整证件号码和电话，保存已记入审计日志，请妥善保管。</source>
+        <translation>Saved %1 rows to %2. Fix them in Excel, then import this file again. The file holds full ID numbers and phones: saving it was recorded in the audit log; keep it safe.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="298"/>
+        <source>导入完成：新增 %1 户、%2 人，更新 %5 户、%3 人，写入 %4 条记录。</source>
+        <translation>Import done: %1 new households, %2 new persons, %5 households and %3 persons updated, %4 records written.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="264"/>
         <source>无法对应的%1“%2”：第 %3 行</source>
         <translation>%1 value “%2” not recognised: rows %3</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="288"/>
-        <location filename="../../ui/roster/wizard.py" line="293"/>
+        <location filename="../../ui/roster/wizard.py" line="279"/>
+        <location filename="../../ui/roster/wizard.py" line="284"/>
         <source>保存问题行</source>
         <translation>Save rows with problems</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="294"/>
-        <source>已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。</source>
-        <translation>Saved %1 rows to %2. Fix them in Excel and import that file again.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/roster/wizard.py" line="306"/>
-        <source>导入完成：新增 %1 户、%2 人，更新 %3 人，写入 %4 条记录。</source>
-        <translation>Imported: %1 new households, %2 new persons, %3 persons changed, %4 records written.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/roster/wizard.py" line="310"/>
+        <location filename="../../ui/roster/wizard.py" line="303"/>
         <source>有问题的 %1 户未导入，请保存问题行改正后再导入。</source>
         <translation> %1 households with problems were not imported; save the rows with problems, fix and import them.</translation>
     </message>
@@ -2930,73 +2974,73 @@ Phone: %3</translation>
 <context>
     <name>TagsTab</name>
     <message>
-        <location filename="../../ui/register/members.py" line="208"/>
+        <location filename="../../ui/register/members.py" line="222"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="208"/>
+        <location filename="../../ui/register/members.py" line="222"/>
         <source>对象</source>
         <translation>Subject</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="208"/>
+        <location filename="../../ui/register/members.py" line="222"/>
         <source>开始日期</source>
         <translation>Start date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="208"/>
+        <location filename="../../ui/register/members.py" line="222"/>
         <source>结束日期</source>
         <translation>End date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="209"/>
+        <location filename="../../ui/register/members.py" line="223"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="211"/>
+        <location filename="../../ui/register/members.py" line="225"/>
         <source>给户添加标签</source>
         <translation>Tag household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="212"/>
+        <location filename="../../ui/register/members.py" line="226"/>
         <source>给所选成员添加标签</source>
         <translation>Tag selected member</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="213"/>
-        <location filename="../../ui/register/members.py" line="247"/>
+        <location filename="../../ui/register/members.py" line="227"/>
+        <location filename="../../ui/register/members.py" line="261"/>
         <source>移除标签</source>
         <translation>Remove tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="219"/>
+        <location filename="../../ui/register/members.py" line="233"/>
         <source>本户</source>
         <translation>Household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="221"/>
+        <location filename="../../ui/register/members.py" line="235"/>
         <source>有效</source>
         <translation>Active</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="221"/>
+        <location filename="../../ui/register/members.py" line="235"/>
         <source>已过期</source>
         <translation>Expired</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="233"/>
+        <location filename="../../ui/register/members.py" line="247"/>
         <source>添加标签</source>
         <translation>Add tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="233"/>
+        <location filename="../../ui/register/members.py" line="247"/>
         <source>请先在“成员”页选择一位成员。</source>
         <translation>Select a member on the Members tab first.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="247"/>
+        <location filename="../../ui/register/members.py" line="261"/>
         <source>确定移除标签“%1”？</source>
         <translation>Remove the tag “%1”?</translation>
     </message>
@@ -3544,32 +3588,32 @@ Phone: %3</translation>
 <context>
     <name>VisitsTab</name>
     <message>
-        <location filename="../../ui/register/members.py" line="253"/>
+        <location filename="../../ui/register/members.py" line="267"/>
         <source>走访日期</source>
         <translation>Visit date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="253"/>
+        <location filename="../../ui/register/members.py" line="267"/>
         <source>方式</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="253"/>
+        <location filename="../../ui/register/members.py" line="267"/>
         <source>走访人</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="253"/>
+        <location filename="../../ui/register/members.py" line="267"/>
         <source>走访情况</source>
         <translation>Findings</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="254"/>
+        <location filename="../../ui/register/members.py" line="268"/>
         <source>后续跟进</source>
         <translation>Follow-up</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="255"/>
+        <location filename="../../ui/register/members.py" line="269"/>
         <source>添加走访记录</source>
         <translation>Add visit</translation>
     </message>

@@ -23,8 +23,8 @@ from server.console.xlsx import workbook_bytes
 from server.department_work import (
     STATUSES,
     TargetFilter,
-    current_progress_grid,
     own_target,
+    progress_grid,
     target_attachments,
     target_feedback,
     target_rows,
@@ -157,7 +157,7 @@ def progress(request: Request, who: ConsoleUser = Depends(department), session: 
     dept = who.user.department_code or ""
     t = translator(request_lang(request))
     rows = target_rows(session, dept, _filter(township, status, overdue, task, offset), now)
-    return render(request, "dept_progress.html", who, grid=current_progress_grid(session, dept, now), rows=rows,
+    return render(request, "dept_progress.html", who, grid=progress_grid(session, dept, now), rows=rows,
                   statuses=STATUSES, f={"township": township, "status": status, "overdue": overdue, "task": task},
                   offset=offset, message=t("issued", n=issued) if issued.isdigit() else "")
 

@@ -20,6 +20,9 @@ from server.timefmt import UtcTime
 
 router = APIRouter(prefix="/review", tags=["review"])
 REVIEWERS = ("city_admin", "township_admin", "township_staff")
+# Who holds register records on a PC and is shown which of them wait for a review (冲突待审).
+MARK_READERS = (*REVIEWERS, "village_cadre", "grid_worker")
+MARK_LIMIT = 5000
 
 
 class ReviewInfo(BaseModel):
@@ -63,6 +66,30 @@ def list_review_items(state: Literal["open", "resolved"] = "open",
                                       ReviewItem.region_code.startswith(who.scope_prefix))
              .order_by(ReviewItem.created_at, ReviewItem.id).limit(limit))
     return [_info(item) for item in session.scalars(query)]
+
+
+class ReviewMark(BaseModel):
+    """That a record has an open review item: what a PC needs for the 冲突待审 badge, nothing of
+    the values or the people involved."""
+
+    id: str
+    kind: str
+    entity: str
+    record_id: str
+    related_record_id: str | None
+
+
+@router.get("/marks", response_model=list[ReviewMark])
+def list_review_marks(who: Principal = Depends(require_roles(*MARK_READERS)),
+                      session: Session = Depends(db_session)) -> list[ReviewMark]:
+    """The records of the caller's jurisdiction with an open review item (the newest MARK_LIMIT).
+    Village cadres and grid workers see the badge on records they hold; only reviewers list the
+    items themselves."""
+    rows = session.execute(
+        select(ReviewItem.id, ReviewItem.kind, ReviewItem.entity, ReviewItem.record_id, ReviewItem.related_record_id)
+        .where(ReviewItem.state == "open", ReviewItem.region_code.startswith(who.scope_prefix))
+        .order_by(ReviewItem.created_at.desc(), ReviewItem.id).limit(MARK_LIMIT))
+    return [ReviewMark(id=i, kind=k, entity=e, record_id=r, related_record_id=rel) for i, k, e, r, rel in rows]
 
 
 @router.post("/{item_id}/resolve", response_model=ReviewInfo)

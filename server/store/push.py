@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from db.base import synced_models
 from db.fields import bad_characters
 from db.ids import new_id
+from server.store import progress
 from server.store.common import _STORE_KEY, _chunks, _fields_of, _is_postgres, _model, _utcnow, init_store
 from server.store.numbering import publish, take_numbers
 from server.store.tables import (
@@ -79,6 +80,7 @@ class SqlMergeStore:
         self._log: list[dict[str, Any]] = []
         self._answers: list[dict[str, Any]] = []
         self._reviews: list[dict[str, Any]] = []
+        self._progress = progress.Tracker()  # the department progress summary this push changes
 
     @classmethod
     def of(cls, session: Session, now: dt.datetime | None = None) -> SqlMergeStore:
@@ -228,6 +230,7 @@ class SqlMergeStore:
         cls = _model(change.entity)
         key = (change.entity, change.record_id)
         obj = self._record(cls, *key)
+        self._progress.before(change.entity, change.record_id, obj)
         if obj is None:
             obj = cls(id=change.record_id)
             self.session.add(obj)
@@ -272,6 +275,7 @@ class SqlMergeStore:
         if session.info.get(_STORE_KEY) is self:
             del session.info[_STORE_KEY]
         session.flush()
+        self._progress.apply(session)  # before the sequence lock: it covers only the numbering and the commit
         heads = [(key, head) for key, head in self._heads.items() if head is not None and head.dirty]
         if self.postgres and self._taken:
             numbers = _number_and_write(session, self._taken, self._log, self._answers, self._reviews, heads,

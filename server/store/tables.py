@@ -38,6 +38,9 @@ class SyncCounter(ServerBase):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Tombstones at or below this number were collected (server/tombstones.py): a pull from a cursor
+    # below it could miss deletions, and is answered "cursor_too_old".
+    tombstone_horizon: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class ChangeLogEntry(ServerBase):
@@ -138,3 +141,22 @@ class DeviceSyncState(ServerBase):
     clock_flagged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     clock_skew_ms: Mapped[int | None] = mapped_column(BigInteger)
     last_push_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # How far the device has pulled, noted at most every few minutes (server/tombstones.py).
+    pulled_to: Mapped[int | None] = mapped_column(BigInteger)
+    pulled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class ProgressCount(ServerBase):
+    """The department progress grid kept as a summary (server/store/progress.py): how many live targets
+    of a department's live tasks with one deadline are in one status in one township. The push path
+    keeps it equal to the targets in the same transaction that changes them, so the console reads a
+    department's township × status grid (overdue: not completed and due before now) from a few
+    hundred rows instead of grouping every target."""
+
+    __tablename__ = "progress_counts"
+
+    department_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    township: Mapped[str] = mapped_column(String(9), primary_key=True)
+    status: Mapped[str] = mapped_column(String(2), primary_key=True)
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime, primary_key=True)
+    targets: Mapped[int] = mapped_column(Integer, default=0)

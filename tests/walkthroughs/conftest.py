@@ -55,6 +55,10 @@ class Township:
             return list(s.scalars(select(Household.household_no).where(
                 Household.grid_code == grid, Household.deleted.is_(False)).order_by(Household.household_no)))
 
+    def household_no(self, household_id: str) -> str:
+        with self.server.session() as s:
+            return s.get(Household, household_id).household_no
+
     def person(self, head: bool | None = None, **where) -> Person:
         """A live person with an ID number matching `where` (head: only heads / never heads)."""
         with self.server.session() as s:

@@ -68,6 +68,24 @@ def test_township_staff_daily_round(desktop, township):
         pc.sync()
         assert pc.status()["pending"] == "待上传 0 条"
 
+    number = township.household_no(person.household_id)
+    with pc.step("冲突待审标记"):  # the list and the household's form say so, on both PCs
+        assert pc.household_cell(number) == f"{number} · 冲突待审"
+        register = pc.page("register")
+        register.open_record("household", person.household_id)
+        assert register.panel.badge.text() == "冲突待审"
+        worker.sync()
+        assert worker.household_cell(number) == f"{number} · 冲突待审"
+
+    with pc.step("记录历史：同步收到的他人修改，不必联网"):
+        register = pc.page("register")
+        register.open_record("household", person.household_id)
+        history = register.panel.history
+        register.panel.tabs.setCurrentWidget(history)
+        seen = {(r.username, r.new) for r in history.rows if r.field == "address"}
+        assert (worker.username, "福山地村1组门牌改为8号") in seen, seen  # pulled, not written here
+        assert (pc.username, "福山地村1组门牌改为9号") in seen, seen
+
     with pc.step("待审：解决冲突"):
         review = pc.page("review")
         review.activate()
@@ -80,12 +98,17 @@ def test_township_staff_daily_round(desktop, township):
         assert {item.winner_value, item.loser_value} == {"福山地村1组门牌改为8号", "福山地村1组门牌改为9号"}
         conflicts.resolve("take_other")
         assert all(i.id != item.id for i in conflicts.items)
+        # decided here: no longer under review, the value taken waits to be sent
+        assert pc.household_cell(number) == f"{number} · 待上传"
 
     with pc.step("同步后已同步"):
         pc.sync()
         assert pc.status()["pending"] == "待上传 0 条" and pc.status()["connection"].startswith("● 已同步")
         with township.server.session() as s:
             assert s.get(Household, person.household_id).address == item.loser_value
+        assert pc.household_cell(number) == number
+        worker.sync()
+        assert worker.household_cell(number) == number
 
     with pc.step("记录历史：从服务器获取并打印"):
         register = pc.page("register")

@@ -25,7 +25,7 @@ from app.rules.masking import mask_phone
 from app.services.context import beijing_now
 from ui.attachments import AttachmentStrip
 from ui.register.history_tab import HistoryTab
-from ui.register.lists import Labels
+from ui.register.lists import BADGE_COLOURS, Labels, badge_text
 from ui.register.members import MembersTab, TagsTab, VisitsTab
 
 _FIELDS = ("household_no", "grid_code", "household_kind", "hukou_type", "address", "phone")
@@ -51,6 +51,8 @@ class HouseholdPanel(QWidget):
         self.title = QLabel(self.tr("请选择左侧的户或人员，或按 Ctrl+N 新建户"))
         self.title.setObjectName("household_title")
         self.title.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.badge = QLabel()  # the household's sync badge: 待上传 / 被退回 / 冲突待审
+        self.badge.setObjectName("record_badge")
         self._build_fields()
         self.members = MembersTab(self)
         self.tags = TagsTab(self)
@@ -66,7 +68,11 @@ class HouseholdPanel(QWidget):
         self.tabs.addTab(self.history, self.tr("历史"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 0, 0, 0)
-        layout.addWidget(self.title)
+        heading = QHBoxLayout()
+        heading.addWidget(self.title)
+        heading.addWidget(self.badge)
+        heading.addStretch(1)
+        layout.addLayout(heading)
         layout.addLayout(self.form)
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
@@ -167,10 +173,26 @@ class HouseholdPanel(QWidget):
         self.visits.show_visits(detail.visits, self.labels)
         self.attachments.set_owner("household", h.id)
         self.history.show_for(h.id)
+        self._show_states({})
+        ids = [h.id, *(m.id for m in detail.members)]
+
+        def shown(states, error) -> None:
+            if error is None and detail is self.detail:  # not a household opened since
+                self._show_states(states)
+
+        self.runner.run_db(lambda: self.context.register.sync_states(ids), shown)
+
+    def _show_states(self, states: dict[str, str]) -> None:
+        """The household's badge beside its title and each member's after the name."""
+        state = states.get(self.detail.household.id, "") if self.detail is not None else ""
+        self.badge.setText(badge_text(state))
+        self.badge.setStyleSheet(f"color: {BADGE_COLOURS[state]}; font-weight: bold;" if state else "")
+        self.members.show_states(states)
 
     def new_household(self, village: str = "") -> None:
         self.detail = None
         self.title.setText(self.tr("新建户"))
+        self.badge.clear()
         for edit in (self.household_no, self.address, self.phone):
             edit.clear()
         self.phone.setPlaceholderText("")

@@ -54,17 +54,29 @@ class Labels:
 PERSON_HIDDEN = ("phone", "status")
 
 
-def badge(row) -> str:
-    """The sync badge after a name: 待上传 / 被退回 (the row's local change not yet accepted)."""
-    if row.sync_state == "rejected":
-        return " · " + translate("RegisterLists", "被退回")
-    if row.sync_state == "pending":
-        return " · " + translate("RegisterLists", "待上传")
+BADGE_COLOURS = {"rejected": "#c62828", "conflict": "#b35c00", "pending": "#1f6fb2"}
+
+
+def badge_text(state: str) -> str:
+    """The words of a record's sync badge: 被退回 (the server refused a local change), 冲突待审 (an
+    open review item), 待上传 (a local change not yet sent); "" for none."""
+    if state == "rejected":
+        return translate("RegisterLists", "被退回")
+    if state == "conflict":
+        return translate("RegisterLists", "冲突待审")
+    if state == "pending":
+        return translate("RegisterLists", "待上传")
     return ""
 
 
+def badge(row) -> str:
+    """The sync badge after a name or number: " · 待上传" and the like."""
+    text = badge_text(row.sync_state)
+    return " · " + text if text else ""
+
+
 def _badge_colour(row) -> str | None:
-    return {"rejected": "#c62828", "pending": "#1f6fb2"}.get(row.sync_state)
+    return BADGE_COLOURS.get(row.sync_state)
 
 
 def person_columns(labels: Labels) -> list[Column]:
@@ -98,5 +110,5 @@ def household_columns(labels: Labels) -> list[Column]:
     ]
 
 
-__all__ = ["PERSON_HIDDEN", "PERSON_KEYS", "HouseholdRow", "Labels", "PersonRow", "household_columns",
+__all__ = ["BADGE_COLOURS", "PERSON_HIDDEN", "badge", "badge_text", "PERSON_KEYS", "HouseholdRow", "Labels", "PersonRow", "household_columns",
            "person_columns"]

@@ -5,6 +5,7 @@ panel that owns it and asks the panel to reload the household after a change."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.client.browse import RegisterFilter
 from app.errors import ValidationError
+from ui.register.lists import BADGE_COLOURS, badge_text
 from ui.register.person_form import FIELDS_WITH_MESSAGES as PERSON_FORM_FIELDS
 
 
@@ -101,6 +103,18 @@ class MembersTab(_Tab):
         for row, member in enumerate(self.members):
             if member.id == focus_person:
                 self.table.selectRow(row)
+
+    def show_states(self, states: dict[str, str]) -> None:
+        """Each member's sync badge after the name (待上传 / 被退回 / 冲突待审), coloured."""
+        for row, member in enumerate(self.members):
+            item = self.table.item(row, 0)
+            if item is None:
+                continue
+            state = states.get(member.id, "")
+            name = member.name + (self.tr("（户主）") if member.is_head else "")
+            item.setText(name + (" · " + badge_text(state) if state else ""))
+            if state:
+                item.setForeground(QColor(BADGE_COLOURS[state]))
 
     def selected(self):
         key = _selected_key(self.table)
