@@ -21,6 +21,7 @@ from app.rules import task_rules as tr
 from app.rules.masking import mask_id, mask_phone
 from app.services.context import DEPARTMENT, REGISTER_WRITERS, beijing_now
 from app.services.search import search_persons
+from app.services.task_burden import TaskBurden
 from app.services.task_inbox import InboxQuery, TaskInbox
 from app.services.tasks import TargetDetail, TargetView, TaskService, area_prefix
 from db.models import Household, Person, Region, TaskFeedback
@@ -120,6 +121,10 @@ class TaskDesk:
     def inbox_page(self, query: InboxQuery, offset: int, limit: int) -> list[InboxItem]:
         """One page of the inbox group, nearest deadline first, with the labels a list shows."""
         return [self._item(view) for view in self.inbox.page(query, offset, limit)]
+
+    def burden(self, weeks: int = 8):
+        """千条线: tasks per village per week over the last `weeks` weeks and the lines they came on."""
+        return TaskBurden(self._context.sessions, self.actor, self._clock).burden(weeks)
 
     def inbox_group_of(self, target_id: str) -> str:
         """The inbox group a target is listed in now."""

@@ -129,6 +129,89 @@
     </message>
 </context>
 <context>
+    <name>BurdenPanel</name>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="47"/>
+        <source> 周</source>
+        <translation> weeks</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="60"/>
+        <source>查看这条线的任务</source>
+        <translation>Show this line's tasks</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="63"/>
+        <source>千条线：各村（社区）每周承接的部门任务</source>
+        <translation>Task load: department tasks landing on each village per week</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="65"/>
+        <source>最近</source>
+        <translation>Last</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="68"/>
+        <source>任务线（同一部门反复下发的同类任务算一条线）</source>
+        <translation>Lines of work (similar tasks one department issues again and again count as one line)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="89"/>
+        <source>%1 周内 %2 项任务来自 %3 条线；格中为“任务数/线数”，一周 %4 项及以上标色。</source>
+        <translation>%2 tasks on %3 lines in %1 weeks; cells read &quot;tasks/lines&quot;, weeks with %4 or more tasks are shaded.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="98"/>
+        <source>村（社区）</source>
+        <translation>Village</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="98"/>
+        <source>合计</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="103"/>
+        <source>乡镇本级</source>
+        <translation>Township level</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="106"/>
+        <source>%1 起的一周：%2 项任务，%3 条线</source>
+        <translation>Week from %1: %2 tasks on %3 lines</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <source>部门</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <source>任务线</source>
+        <translation>Line of work</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <source>任务数</source>
+        <translation>Tasks</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <source>未完成</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <source>已超期</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="118"/>
+        <source>最近下发</source>
+        <translation>Last issued</translation>
+    </message>
+</context>
+<context>
     <name>CaseActionBar</name>
     <message>
         <location filename="../../ui/casedesk/action_bar.py" line="30"/>
@@ -2993,67 +3076,77 @@ Phone: %3</translation>
 <context>
     <name>TaskDeskPage</name>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="45"/>
+        <location filename="../../ui/taskdesk/page.py" line="49"/>
         <source>任务收件箱：上级部门下发的任务</source>
         <translation>Task inbox: tasks sent down by the departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="46"/>
+        <location filename="../../ui/taskdesk/page.py" line="50"/>
         <source>本部门下发的任务及各乡镇（村）办理进度</source>
         <translation>Tasks issued by this department and each township&apos;s (village&apos;s) progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="49"/>
+        <location filename="../../ui/taskdesk/page.py" line="53"/>
         <source>搜索标题、任务编号或部门</source>
         <translation>Search title, task number or department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="58"/>
+        <location filename="../../ui/taskdesk/page.py" line="61"/>
+        <source>千条线</source>
+        <translation>Task load</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="63"/>
+        <source>各村（社区）每周承接多少部门任务、来自几条线</source>
+        <translation>How many department tasks each village takes on per week, and on how many lines</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="68"/>
         <source>全部部门</source>
         <translation>All departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="58"/>
+        <location filename="../../ui/taskdesk/page.py" line="68"/>
         <source>全部村（社区）</source>
         <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="59"/>
+        <location filename="../../ui/taskdesk/page.py" line="69"/>
         <source>全部状态</source>
         <translation>All statuses</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="59"/>
+        <location filename="../../ui/taskdesk/page.py" line="69"/>
         <source>全部类型</source>
         <translation>All kinds</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="106"/>
+        <location filename="../../ui/taskdesk/page.py" line="117"/>
         <source>筛选</source>
         <translation>Filter</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="187"/>
+        <location filename="../../ui/taskdesk/page.py" line="201"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="188"/>
+        <location filename="../../ui/taskdesk/page.py" line="202"/>
         <source>本组 %1 项，已显示 %2 项</source>
         <translation>%1 in this group, %2 shown</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="54"/>
+        <location filename="../../ui/taskdesk/page.py" line="58"/>
         <source>下发新任务…</source>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="269"/>
+        <location filename="../../ui/taskdesk/page.py" line="307"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="269"/>
+        <location filename="../../ui/taskdesk/page.py" line="307"/>
         <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
         <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
     </message>
