@@ -258,6 +258,8 @@ class SyncService:
             return UserFacingError("foreign_server")
         if isinstance(exc, AuthFailed):
             return UserFacingError("auth_expired")
+        if exc.code == "cursor_too_old":
+            return UserFacingError("cursor_too_old")
         assert isinstance(exc, ServerError | TransportError)
         return UserFacingError("sync_server_error", detail=exc.message or exc.code)
 

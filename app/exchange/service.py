@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -227,12 +228,28 @@ class ExchangeService(ServiceBase):
 
     def write_error_workbook(self, path: Path, preview: ImportPreview, output: Path,
                              sheet: str | None = None) -> int:
-        """The rows not imported, as the clerk typed them, with a 问题说明 column and red cells."""
+        """The rows not imported, as the clerk typed them, with a 问题说明 column and red cells. They
+        hold full ID numbers and phones, so saving them is an export of personal data: one audit
+        entry (the register's persons among the rows, the file, the row count), written in the same
+        step as the file — no file without its entry. Nothing of the rows is logged."""
+        self._require_role(REGISTER_WRITERS, "导入花名册")
         if file_digest(path) != preview.digest:
             raise ImportRefused("import_file_changed")
         grid = read_grid(path, sheet)
-        return write_error_workbook(Path(output), grid, self._layout(grid), list(preview.error_rows),
-                                    list(preview.errors))
+        layout = self._layout(grid)
+        output = Path(output)
+        partial = output.with_name(output.name + ".part")
+        try:
+            written = write_error_workbook(partial, grid, layout, list(preview.error_rows), list(preview.errors))
+            d = Disclosure(self.actor.username, f"保存花名册问题行 {Path(path).name}（{written} 行）", self.now(),
+                           reveal=True, device_id=self.actor.device_id)
+            with self._unit_of_work() as session:
+                known = _registered_persons(session, grid, layout, preview, self.actor.scope)
+                record_audit(session, d, "export", "person", known, self.actor.scope[:12])
+            os.replace(partial, output)
+        finally:
+            partial.unlink(missing_ok=True)
+        return written
 
     def _disclosure(self, purpose: str, reveal: bool, mask_names: bool) -> Disclosure:
         purpose = require_text(purpose, "purpose", "导出用途", 60)
@@ -283,3 +300,22 @@ def _warnings(grid: SheetGrid, footers: int, rows) -> tuple[RowError, ...]:
     if filled:
         out.append(RowError(0, "", "roster_filled_down", {"count": filled}))
     return tuple(out)
+
+
+def _registered_persons(session, grid: SheetGrid, layout: RosterLayout, preview: ImportPreview,
+                        scope: str) -> list[str]:
+    """Ids of the register's persons (in scope) whose ID numbers are on the rows saved: what the
+    audit entry names (the rows of persons not registered yet are counted in its reason)."""
+    from sqlalchemy import select
+
+    from db.models import Person
+
+    rows, _footers = data_rows(grid, layout, preview.mapping)
+    wanted = set(preview.error_rows)
+    numbers = {re.sub(r"\s+", "", r.values.get("id_number", "")).upper() for r in rows if r.row in wanted}
+    numbers.discard("")
+    if not numbers:
+        return []
+    in_scope = Person.grid_code.startswith(scope) if len(scope) > 12 else Person.region_code.startswith(scope)
+    return sorted(session.scalars(select(Person.id).where(Person.id_number.in_(numbers), in_scope,
+                                                          Person.deleted.is_(False))))
