@@ -58,6 +58,7 @@ class LinkedHousehold:
     head_name: str
     address: str
     handled: bool
+    person_name: str = ""  # the person the link names (linked as a person, or checked by 一表通)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,14 @@ class Answer:
     field_names: tuple[str, ...]
     field_labels: tuple[str, ...]
     rows: tuple[tuple[str, tuple[str, ...]], ...]  # (household number, values in field order)
+
+
+@dataclass(frozen=True)
+class PersonChoice:
+    person_id: str
+    name: str
+    household_no: str
+    id_masked: str
 
 
 @dataclass(frozen=True)
@@ -208,6 +217,15 @@ class TaskDesk:
         area = area_prefix(detail.target.assigned_region_code or detail.target.region_code)
         return self._context.read(lambda s: _find_households(s, area, text.strip(), limit))
 
+    def find_persons(self, target_id: str, text: str, limit: int = 30) -> list[PersonChoice]:
+        """Registered persons of the task's area to link by themselves: by name, initials or ID tail."""
+        detail = self.tasks.get(target_id)
+        area = area_prefix(detail.target.assigned_region_code or detail.target.region_code)
+        return self._context.read(lambda s: _find_persons(s, area, text.strip(), limit))
+
+    def link_persons(self, target_id: str, person_ids: Iterable[str]) -> tr.Progress:
+        return self.tasks.link_persons(target_id, person_ids)
+
     # -- the township's moves ------------------------------------------------------------------
     def act(self, target_id: str, action: str, text: str = "") -> TargetView:
         return self.tasks.transition(target_id, action, text)
@@ -276,8 +294,21 @@ def _linked(session, detail: TargetDetail) -> tuple[LinkedHousehold, ...]:
     rows = session.execute(select(Household.id, Household.household_no, Household.address, Person.name)
                            .outerjoin(Person, Person.id == Household.head_person_id).where(Household.id.in_(ids)))
     found = {hid: (number, address or "", name or "") for hid, number, address, name in rows}
-    return tuple(LinkedHousehold(link.household_id, *_ordered(found.get(link.household_id)), link.handled)
+    person_ids = [link.person_id for link in detail.links if link.person_id]
+    named = dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(person_ids))).all()) \
+        if person_ids else {}
+    return tuple(LinkedHousehold(link.household_id, *_ordered(found.get(link.household_id)), link.handled,
+                                 named.get(link.person_id or "", ""))
                  for link in sorted(detail.links, key=lambda k: found.get(k.household_id, ("",))[0]))
+
+
+def _find_persons(session, area: str, text: str, limit: int) -> list[PersonChoice]:
+    if not text:
+        return []
+    hits = [hit for hit in search_persons(session, text, area, limit) if hit.household_id]
+    numbers = dict(session.execute(select(Household.id, Household.household_no).where(
+        Household.id.in_({hit.household_id for hit in hits}))).all()) if hits else {}
+    return [PersonChoice(hit.id, hit.name, numbers.get(hit.household_id, ""), hit.id_masked) for hit in hits]
 
 
 def _ordered(found: tuple | None) -> tuple[str, str, str]:

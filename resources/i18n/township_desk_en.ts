@@ -138,7 +138,7 @@
     <message>
         <location filename="../../ui/taskdesk/burden.py" line="60"/>
         <source>查看这条线的任务</source>
-        <translation>Show this line's tasks</translation>
+        <translation>Show this line&apos;s tasks</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/burden.py" line="63"/>
@@ -1038,57 +1038,57 @@
 <context>
     <name>DuplicatesTab</name>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="35"/>
+        <location filename="../../ui/review/duplicates.py" line="30"/>
         <source>按姓名拼音、出生日期、性别、电话和同户情况查找可能重复登记的人员（含无证件号码者）。</source>
         <translation>Finds persons who may be registered twice, by pinyin name, birth date, sex, phone and household (people without an ID number included).</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="38"/>
+        <location filename="../../ui/review/duplicates.py" line="33"/>
         <source>人员甲</source>
         <translation>Person A</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="38"/>
+        <location filename="../../ui/review/duplicates.py" line="33"/>
         <source>人员乙</source>
         <translation>Person B</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="38"/>
+        <location filename="../../ui/review/duplicates.py" line="33"/>
         <source>相似度</source>
         <translation>Score</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="38"/>
+        <location filename="../../ui/review/duplicates.py" line="33"/>
         <source>理由</source>
         <translation>Reasons</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="43"/>
+        <location filename="../../ui/review/duplicates.py" line="38"/>
         <source>扫描本辖区</source>
         <translation>Scan my area</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="44"/>
+        <location filename="../../ui/review/duplicates.py" line="39"/>
         <source>合并…</source>
         <translation>Merge…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="45"/>
+        <location filename="../../ui/review/duplicates.py" line="40"/>
         <source>不是同一人</source>
         <translation>Not the same person</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="66"/>
+        <location filename="../../ui/review/duplicates.py" line="61"/>
         <source>正在扫描本辖区…</source>
         <translation>Scanning my area…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="87"/>
+        <location filename="../../ui/review/duplicates.py" line="82"/>
         <source>尚未扫描。每天自动扫描一次，也可随时点“扫描本辖区”。</source>
         <translation>Not scanned yet. A scan runs once a day by itself; press “Scan my area” any time.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/review/duplicates.py" line="89"/>
+        <location filename="../../ui/review/duplicates.py" line="84"/>
         <source>上次扫描：%1 · 找到 %n 对疑似重复人员。</source>
         <translation>
             <numerusform>Last scan: %1 · %n pair of likely duplicates found.</numerusform>
@@ -1513,52 +1513,52 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/app.py" line="82"/>
+        <location filename="../../ui/app.py" line="80"/>
         <source>工作台</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="86"/>
+        <location filename="../../ui/app.py" line="84"/>
         <source>户籍人口</source>
         <translation>Register</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="88"/>
+        <location filename="../../ui/app.py" line="86"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="89"/>
+        <location filename="../../ui/app.py" line="87"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="90"/>
+        <location filename="../../ui/app.py" line="88"/>
         <source>待审</source>
         <translation>Review</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="93"/>
+        <location filename="../../ui/app.py" line="91"/>
         <source>报表</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="94"/>
+        <location filename="../../ui/app.py" line="92"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="97"/>
+        <location filename="../../ui/app.py" line="95"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="233"/>
+        <location filename="../../ui/app.py" line="237"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="321"/>
+        <location filename="../../ui/app.py" line="325"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -3155,7 +3155,7 @@ Phone: %3</translation>
     <name>TaskDetailPanel</name>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="46"/>
-        <location filename="../../ui/taskdesk/detail.py" line="130"/>
+        <location filename="../../ui/taskdesk/detail.py" line="134"/>
         <source>请在左侧选择一项任务</source>
         <translation>Choose a task on the left</translation>
     </message>
@@ -3172,8 +3172,8 @@ Phone: %3</translation>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="60"/>
         <location filename="../../ui/taskdesk/detail.py" line="90"/>
-        <location filename="../../ui/taskdesk/detail.py" line="268"/>
-        <location filename="../../ui/taskdesk/detail.py" line="271"/>
+        <location filename="../../ui/taskdesk/detail.py" line="275"/>
+        <location filename="../../ui/taskdesk/detail.py" line="278"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
@@ -3219,7 +3219,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="81"/>
-        <location filename="../../ui/taskdesk/detail.py" line="218"/>
+        <location filename="../../ui/taskdesk/detail.py" line="225"/>
         <source>已处理</source>
         <translation>Handled</translation>
     </message>
@@ -3234,119 +3234,146 @@ Phone: %3</translation>
         <translation>Unlink</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="109"/>
+        <location filename="../../ui/taskdesk/detail.py" line="94"/>
+        <location filename="../../ui/taskdesk/detail.py" line="299"/>
+        <location filename="../../ui/taskdesk/detail.py" line="302"/>
+        <source>关联人员</source>
+        <translation>Link person</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="95"/>
+        <source>任务针对户内某一人时：按姓名、拼音首字母或证件尾号找到此人并关联</source>
+        <translation>When the task concerns one member of a household: find them by name, initials or ID tail and link them</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="113"/>
         <source>向下发部门报告进展，例如：已入户核实28户，2户外出已电话联系。</source>
         <translation>Report progress to the department, e.g. 28 households visited, 2 away and reached by phone.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="111"/>
+        <location filename="../../ui/taskdesk/detail.py" line="115"/>
         <source>发送反馈</source>
         <translation>Send</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="172"/>
+        <location filename="../../ui/taskdesk/detail.py" line="176"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="172"/>
+        <location filename="../../ui/taskdesk/detail.py" line="176"/>
         <source>即将到期</source>
         <translation>Due soon</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="174"/>
+        <location filename="../../ui/taskdesk/detail.py" line="178"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="174"/>
+        <location filename="../../ui/taskdesk/detail.py" line="178"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="174"/>
+        <location filename="../../ui/taskdesk/detail.py" line="178"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="175"/>
+        <location filename="../../ui/taskdesk/detail.py" line="179"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="175"/>
+        <location filename="../../ui/taskdesk/detail.py" line="179"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="175"/>
+        <location filename="../../ui/taskdesk/detail.py" line="179"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="175"/>
+        <location filename="../../ui/taskdesk/detail.py" line="179"/>
         <source>户</source>
         <translation>households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="183"/>
+        <location filename="../../ui/taskdesk/detail.py" line="187"/>
         <source>指派</source>
         <translation>Assigned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="183"/>
+        <location filename="../../ui/taskdesk/detail.py" line="187"/>
         <source>责任人</source>
         <translation>Person in charge</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="186"/>
+        <location filename="../../ui/taskdesk/detail.py" line="190"/>
         <source>需核对的户籍字段</source>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="218"/>
+        <location filename="../../ui/taskdesk/detail.py" line="222"/>
+        <source>%1（核对：%2）</source>
+        <translation>%1 (checking: %2)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="225"/>
         <source>未处理</source>
         <translation>Not handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="234"/>
+        <location filename="../../ui/taskdesk/detail.py" line="241"/>
         <source>退回原因</source>
         <translation>Why is the task returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="247"/>
-        <location filename="../../ui/taskdesk/detail.py" line="251"/>
+        <location filename="../../ui/taskdesk/detail.py" line="254"/>
+        <location filename="../../ui/taskdesk/detail.py" line="258"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="247"/>
+        <location filename="../../ui/taskdesk/detail.py" line="254"/>
         <source>交给哪个村（社区）办理</source>
         <translation>Which village (community) handles it</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="251"/>
+        <location filename="../../ui/taskdesk/detail.py" line="258"/>
         <source>责任人（可不填）</source>
         <translation>Person in charge (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="268"/>
+        <location filename="../../ui/taskdesk/detail.py" line="275"/>
         <source>在任务范围内没有找到匹配的户</source>
         <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="271"/>
+        <location filename="../../ui/taskdesk/detail.py" line="278"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="323"/>
-        <location filename="../../ui/taskdesk/detail.py" line="333"/>
+        <location filename="../../ui/taskdesk/detail.py" line="299"/>
+        <source>在任务范围内没有找到匹配的人员</source>
+        <translation>No matching person within the task&apos;s area</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="302"/>
+        <source>选择要关联的人员</source>
+        <translation>Choose the person to link</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="354"/>
+        <location filename="../../ui/taskdesk/detail.py" line="364"/>
         <source>打印任务清单/反馈单</source>
         <translation>Print task sheet / feedback form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="323"/>
+        <location filename="../../ui/taskdesk/detail.py" line="354"/>
         <source>打印哪个村（社区）的清单</source>
         <translation>Print the sheet of which village (community)</translation>
     </message>
