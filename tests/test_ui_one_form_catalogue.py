@@ -160,7 +160,7 @@ def test_one_form_for_any_member_and_the_catalogue_fields_over_http(qtbot, serve
     ctx.reports.print_task_sheet(detail.card.detail.target.task_id, VILLAGE, pdf, "核对留档")
     text = "".join(subprocess.run(["pdftotext", "-raw", str(pdf), "-"], check=True, capture_output=True,
                                   text=True).stdout.split())
-    assert "一表通核对结果" in text and "核定临时救助对象" in text and "乌云其其格" in text
+    assert "三、一表通核对结果" in text and "四、反馈记录" in text and "核定临时救助对象" in text and "乌云其其格" in text
     assert "137****0099（已改正）" in text and "联系电话" in text and "文化程度" in text
 
     dialogs.texts.append("")
