@@ -229,6 +229,8 @@ def _sync_figures(app, engine, url: str, suffix: str, repeats: int) -> Iterator[
     finally:
         stop.set()
         worker.join(60)
+    if worker.exitcode != 0 or served <= 0:
+        raise RuntimeError(f"the console load process failed (exit code {worker.exitcode})")
     yield Figure(f"sync_push_1_change_p95{suffix}", alone[0], "ms")
     yield Figure(f"sync_push_1_change_with_console_load_p95{suffix}", loaded[0], "ms", alone[0])
     yield Figure(f"sync_pull_at_head_p95{suffix}", alone[1], "ms")

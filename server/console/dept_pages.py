@@ -73,16 +73,21 @@ async def propose_entry(request: Request, who: ConsoleUser = Depends(department)
     return RedirectResponse(f"{PREFIX}/dept/catalogue?saved=1", status_code=303)
 
 
-def _region_tree(session: Session, scope: str) -> list[tuple[Region, list[Region]]]:
-    rows = session.scalars(select(Region).where(Region.code.startswith(scope), Region.level.in_((4, 5)))
+def _region_tree(session: Session, scope: str) -> list[tuple[Region, list[tuple[Region, list[Region]]]]]:
+    """Townships with their villages, each village with its grids (网格), inside the user's scope."""
+    rows = session.scalars(select(Region).where(Region.code.startswith(scope), Region.level.in_((4, 5, 6)))
                            .order_by(Region.code))
-    tree: dict[str, tuple[Region, list[Region]]] = {}
+    towns: dict[str, tuple[Region, list]] = {}
+    villages: dict[str, tuple[Region, list[Region]]] = {}
     for region in rows:
         if region.level == 4:
-            tree[region.code] = (region, [])
-        elif region.parent_code in tree:
-            tree[region.parent_code][1].append(region)
-    return list(tree.values())
+            towns[region.code] = (region, [])
+        elif region.level == 5 and region.parent_code in towns:
+            villages[region.code] = (region, [])
+            towns[region.parent_code][1].append(villages[region.code])
+        elif region.level == 6 and region.parent_code in villages:
+            villages[region.parent_code][1].append(region)
+    return list(towns.values())
 
 
 def _issue_page(request: Request, who: ConsoleUser, session: Session, status: int = 200, **extra):
