@@ -100,12 +100,11 @@ def scanned_overview(session: Session, scope: str, today: dt.date, months: int =
 
 def overview(session: Session, scope: str, today: dt.date, months: int = 12) -> Overview:
     """Per township, per category and per registration month (newest first), within the scope, from
-    the summaries the push keeps (server/store/case_counts.py); only the open cases past their
-    deadline are counted live, since that changes with the day."""
+    the summaries the push keeps (server/store/case_counts.py); the open cases past their deadline
+    are a range of the open cases' deadline days."""
     if len(scope) > TOWNSHIP_DIGITS:
         return scanned_overview(session, scope, today, months)
-    late = {(t, c, m): n for t, c, m, n in case_counts.open_overdue(session, _in_scope(Case.region_code, scope),
-                                                                      today)}
+    late = {(t, c, m): n for t, c, m, n in case_counts.open_overdue(session, scope, today)}
     by_town: dict[str, Outcome] = {}
     by_cat: dict[str, Outcome] = {}
     for town, cat, outcome, rating, cases, repeats in session.execute(

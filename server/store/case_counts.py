@@ -5,11 +5,12 @@ case (server/outcomes.py reads them):
   the repeat appeals among them (cases after the first from one phone in that township and category);
 - `CaseMonthCount`: per township, registration month, outcome class and rating class;
 - `CasePhoneCount`: per township, category and phone (its SHA-256, never the number) how many live
-  cases — what tells whether a case is a repeat appeal when it arrives, leaves or moves.
+  cases — what tells whether a case is a repeat appeal when it arrives, leaves or moves;
+- `CaseOpenCount`: open cases with a deadline per township, category, month and deadline day, so
+  those overdue today are a range of it.
 
 Outcome class: "C" closed on time (on or before its deadline day, or without one), "L" closed late,
-"O" open. Whether an open case is overdue depends on the day, so the overview counts those live
-(a range of the deadline index over open cases). Rating class: "-" not rated, "S" 满意/基本满意,
+"O" open (overdue when its deadline day has passed: `CaseOpenCount`). Rating class: "-" not rated, "S" 满意/基本满意,
 "U" rated otherwise.
 
 The push path works as for the progress summary (server/store/progress.py): the state of each case
@@ -23,16 +24,17 @@ import hashlib
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, insert, select, tuple_
+from sqlalchemy import delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from db.models import Case
 from server.store.common import _chunks, _is_postgres
-from server.store.tables import CaseMonthCount, CasePhoneCount, CaseTownCount
+from server.store.tables import CaseMonthCount, CaseOpenCount, CasePhoneCount, CaseTownCount
 
 CLOSED = (70, 80, 90)
 TOWNSHIP_DIGITS = 9
-State = tuple[str, str, str, str, str, str]  # township, category, month, outcome, rating, phone hash ("" none)
+# township, category, month, outcome, rating, phone hash ("" none), deadline of an open case (None)
+State = tuple[str, str, str, str, str, str, dt.date | None]
 
 
 def outcome_class(status: int | None, deadline_on: dt.date | None, closed_at: dt.datetime | None) -> str:
@@ -53,9 +55,10 @@ def _state(row: Any) -> State | None:
     """A case's place in the summaries (None: deleted, so counted nowhere)."""
     if row is None or row.deleted or row.registered_at is None:
         return None
+    outcome = outcome_class(row.status, row.deadline_on, row.closed_at)
     return ((row.region_code or "")[:TOWNSHIP_DIGITS], row.category_code or "", row.registered_at.strftime("%Y-%m"),
-            outcome_class(row.status, row.deadline_on, row.closed_at), rating_class(row.satisfaction),
-            phone_hash(row.reporter_phone))
+            outcome, rating_class(row.satisfaction), phone_hash(row.reporter_phone),
+            row.deadline_on if outcome == "O" else None)
 
 
 class CaseTracker:
@@ -77,18 +80,11 @@ class CaseTracker:
                 select(Case.id, Case.deleted, Case.region_code, Case.category_code, Case.registered_at, Case.status,
                        Case.deadline_on, Case.closed_at, Case.satisfaction, Case.reporter_phone)
                 .where(Case.id.in_(part))))
-        towns: Counter = Counter()
-        months: Counter = Counter()
-        phones: Counter = Counter()
+        counts = _Counts()
         for case_id, after in now.items():
-            for state, sign in ((self.before_push[case_id], -1), (after, 1)):
-                if state is None:
-                    continue
-                town, category, month, outcome, rating, phone = state
-                towns[(town, category, outcome, rating)] += sign
-                months[(town, month, outcome, rating)] += sign
-                if phone:
-                    phones[(town, category, phone)] += sign
+            counts.add(self.before_push[case_id], -1)
+            counts.add(after, 1)
+        towns, months, phones = counts.towns, counts.months, counts.phones
         repeats = _phone_repeats(session, {k: n for k, n in phones.items() if n})
         rows = [dict(township=k[0], category_code=k[1], outcome=k[2], rating=k[3], cases=n, repeats=0)
                 for k, n in towns.items() if n]
@@ -99,6 +95,30 @@ class CaseTracker:
         _upsert(session, CaseMonthCount, ["township", "month", "outcome", "rating"],
                 [dict(township=k[0], month=k[1], outcome=k[2], rating=k[3], cases=n) for k, n in months.items() if n],
                 ("cases",))
+        _upsert(session, CaseOpenCount, ["township", "category_code", "month", "deadline_on"],
+                [dict(township=k[0], category_code=k[1], month=k[2], deadline_on=k[3], cases=n)
+                 for k, n in counts.open.items() if n], ("cases",))
+
+
+class _Counts:
+    """Cases counted (or uncounted, sign -1) into each summary's keys."""
+
+    def __init__(self) -> None:
+        self.towns: Counter = Counter()
+        self.months: Counter = Counter()
+        self.phones: Counter = Counter()
+        self.open: Counter = Counter()
+
+    def add(self, state: State | None, sign: int) -> None:
+        if state is None:
+            return
+        town, category, month, outcome, rating, phone, deadline = state
+        self.towns[(town, category, outcome, rating)] += sign
+        self.months[(town, month, outcome, rating)] += sign
+        if phone:
+            self.phones[(town, category, phone)] += sign
+        if deadline is not None:
+            self.open[(town, category, month, deadline)] += sign
 
 
 def _phone_repeats(session: Session, delta: dict[tuple[str, str, str], int]) -> Counter:
@@ -149,9 +169,9 @@ def _upsert(session: Session, model, keys: list[str], rows: list[dict], added: t
 def rebuild(session: Session) -> None:
     """Count the summaries again from the cases (rows written outside the push)."""
     session.flush()
-    for model in (CaseTownCount, CaseMonthCount, CasePhoneCount):
+    for model in (CaseTownCount, CaseMonthCount, CasePhoneCount, CaseOpenCount):
         session.execute(delete(model))
-    counts: dict[str, Counter] = {"towns": Counter(), "months": Counter(), "phones": Counter()}
+    counts = _Counts()
     last = ""
     while True:
         rows = session.execute(
@@ -162,36 +182,30 @@ def rebuild(session: Session) -> None:
             break
         last = rows[-1].id
         for row in rows:
-            state = _state(row)
-            if state is None:
-                continue
-            town, category, month, outcome, rating, phone = state
-            counts["towns"][(town, category, outcome, rating)] += 1
-            counts["months"][(town, month, outcome, rating)] += 1
-            if phone:
-                counts["phones"][(town, category, phone)] += 1
+            counts.add(_state(row), 1)
     repeats: Counter = Counter()
-    for (town, category, _phone), n in counts["phones"].items():
+    for (town, category, _phone), n in counts.phones.items():
         repeats[(town, category)] += n - 1
     town_rows = [dict(township=k[0], category_code=k[1], outcome=k[2], rating=k[3], cases=n, repeats=0)
-                 for k, n in counts["towns"].items()]
+                 for k, n in counts.towns.items()]
     town_rows += [dict(township=k[0], category_code=k[1], outcome="O", rating="-", cases=0, repeats=r)
                   for k, r in repeats.items() if r]
     _upsert(session, CaseTownCount, ["township", "category_code", "outcome", "rating"], town_rows,
             ("cases", "repeats"))
     for model, key_names, found in (
-            (CaseMonthCount, ("township", "month", "outcome", "rating"), counts["months"]),
-            (CasePhoneCount, ("township", "category_code", "phone_sha256"), counts["phones"])):
+            (CaseMonthCount, ("township", "month", "outcome", "rating"), counts.months),
+            (CasePhoneCount, ("township", "category_code", "phone_sha256"), counts.phones),
+            (CaseOpenCount, ("township", "category_code", "month", "deadline_on"), counts.open)):
         items = [dict(zip(key_names, k, strict=True), cases=n) for k, n in sorted(found.items())]
         for start in range(0, len(items), 5000):
             session.execute(insert(model), items[start:start + 5000])
 
 
-def open_overdue(session: Session, scope_condition, today: dt.date) -> list[tuple[str, str, str, int]]:
-    """(township, category, month, open cases past their deadline) — live: it changes with the day."""
-    township = func.substr(Case.region_code, 1, TOWNSHIP_DIGITS)
-    month = func.substr(cast(Case.registered_at, String), 1, 7)
-    return [tuple(r) for r in session.execute(
-        select(township, Case.category_code, month, func.count())
-        .where(Case.deleted.is_(False), Case.deadline_on < today, Case.status.not_in(CLOSED), scope_condition)
-        .group_by(township, Case.category_code, month))]
+def open_overdue(session: Session, scope: str, today: dt.date) -> list[tuple[str, str, str, int]]:
+    """(township, category, month, open cases past their deadline) within the township prefix `scope`."""
+    where = [CaseOpenCount.deadline_on < today]
+    if scope:
+        where.append(CaseOpenCount.township.startswith(scope))
+    return [(t, c, m, int(n)) for t, c, m, n in session.execute(
+        select(CaseOpenCount.township, CaseOpenCount.category_code, CaseOpenCount.month, func.sum(CaseOpenCount.cases))
+        .where(*where).group_by(CaseOpenCount.township, CaseOpenCount.category_code, CaseOpenCount.month))]

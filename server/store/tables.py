@@ -21,7 +21,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, MetaData, String, Text, false
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from db.base import NAMING
@@ -190,4 +202,16 @@ class CasePhoneCount(ServerBase):
     township: Mapped[str] = mapped_column(String(9), primary_key=True)
     category_code: Mapped[str] = mapped_column(String(10), primary_key=True)
     phone_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CaseOpenCount(ServerBase):
+    """Open cases with a deadline per township, category, registration month and deadline day."""
+
+    __tablename__ = "case_open_counts"
+
+    township: Mapped[str] = mapped_column(String(9), primary_key=True)
+    category_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    deadline_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     cases: Mapped[int] = mapped_column(Integer, default=0)

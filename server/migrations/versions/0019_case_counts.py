@@ -6,7 +6,7 @@ Create Date: 2026-12-06 06:20:00
 
 The leader's overview grouped every case twice per load (by township and category, by month) and
 counted distinct phones for repeat appeals. `case_town_counts`, `case_month_counts` and
-`case_phone_counts` hold those counts; the push path keeps them current (server/store/case_counts.py).
+`case_phone_counts` hold those counts, `case_open_counts` the open cases by deadline day; the push path keeps them current (server/store/case_counts.py).
 Filled here from the cases already held, by the same code that rebuilds them after a bulk load.
 """
 
@@ -45,6 +45,14 @@ def upgrade() -> None:
     sa.Column('cases', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('township', 'category_code', 'phone_sha256', name=op.f('pk_case_phone_counts'))
     )
+    op.create_table('case_open_counts',
+    sa.Column('township', sa.String(length=9), nullable=False),
+    sa.Column('category_code', sa.String(length=10), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('deadline_on', sa.Date(), nullable=False),
+    sa.Column('cases', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('township', 'category_code', 'month', 'deadline_on', name=op.f('pk_case_open_counts'))
+    )
     from server.store.case_counts import rebuild
 
     with Session(bind=op.get_bind()) as session:
@@ -53,6 +61,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('case_open_counts')
     op.drop_table('case_phone_counts')
     op.drop_table('case_month_counts')
     op.drop_table('case_town_counts')
