@@ -277,7 +277,7 @@ def test_department_sends_a_file_to_one_grid_and_the_admin_uploads_a_build(perso
     grid = VILLAGE + "901"
     with server.session() as s:
         if s.get(Region, grid) is None:
-            s.add(Region(code=grid, name="福山地村第一网格", level=6, parent_code=VILLAGE))
+            s.add(Region(code=grid, name="乌登村第一网格", level=6, parent_code=VILLAGE))
             s.commit()
     notice = tmp_path / "防汛通知.pdf"
     notice.write_bytes(pdf_of(Image.new("RGB", (300, 420), (250, 250, 250))))
@@ -290,10 +290,12 @@ def test_department_sends_a_file_to_one_grid_and_the_admin_uploads_a_build(perso
     person.click(f"input[value='rg-{grid}']")
     person.chrome.find_element(By.ID, "attachments").send_keys(str(notice))
     person.shot("dept-issue-grid-file")
+    person.chrome.execute_script("document.getElementById('attachments').scrollIntoView({block: 'center'})")
+    person.shot("dept-issue-file-field")
     person.go("main form.card > p > button[type=submit]")
     assert "任务已下发：1 个对象" in person.text(), person.text()[:500]
     person.go(xpath=f"//a[normalize-space()='{title}']")
-    assert "防汛通知.pdf" in person.text() and grid in person.text()
+    assert "防汛通知.pdf" in person.text() and "乌登村第一网格" in person.text()
     person.shot("dept-target-grid-file")
     with server.session() as s:
         target_id = s.scalars(select(TaskTarget.id).join(Task, Task.id == TaskTarget.task_id)
