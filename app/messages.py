@@ -155,6 +155,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "upgrade_needed": ("客户端版本过旧，服务器不再接受此版本的数据，请升级后再同步",
                        "This client is too old for the server; upgrade before syncing"),
     "sync_running": ("同步正在进行中", "A sync is already running"),
+    "cursor_too_old": ("本机太久没有同步，需要重新下载全部数据；还有修改未上传完，请再同步一次（修改不会丢失）",
+                       "This PC has not synced for too long and must download all data again; some changes are "
+                       "still being uploaded, so sync once more (nothing is lost)"),
     "sync_internal_error": ("同步时发生内部错误，详情已记入日志；未同步的修改仍保存在本机",
                             "Sync failed with an internal error (logged); unsynced edits are kept locally"),
     "change_not_rejected": ("该修改未被服务器退回，无需处理", "This change was not rejected; nothing to do"),
@@ -230,6 +233,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                     "This person is registered in household {number}; move people in the register"),
     "roster_registered_unassigned": ("该人员已登记在系统中（未分户），如需迁户请在系统中办理",
                                      "This person is registered without a household; move people in the register"),
+    "roster_unknown_village": ("“{value}”不是已知的村（社区），请填写村（社区）名称或12位区划代码",
+                               "“{value}” is not a known village; enter the village's name or 12-digit code"),
+    "roster_village_ambiguous": ("有多个名为“{value}”的村（社区），请填写12位区划代码",
+                                 "Several villages are named “{value}”; enter the 12-digit code"),
+    "roster_village_out_of_scope": ("{label}“{value}”不在您负责的区域内",
+                                    "{label} “{value}” lies outside your area of responsibility"),
+    "roster_village_differs": ("{number_label}属于其他村（社区），与{label}“{value}”不符；迁入的户须已在系统中",
+                               "The {number_label} belongs to another village than {label} “{value}”; only "
+                               "registered households can move"),
+    "roster_move_number_taken": ("迁入“{value}”后的户编号{number}已有其他户使用",
+                                 "Moved to “{value}”, the household number would be {number}, which another "
+                                 "household has"),
     "roster_unknown_grid": ("“{value}”不是本村（社区）的网格", "“{value}” is not a grid of this village"),
     "roster_household_skipped": ("同户第{row}行有问题，整户暂不导入",
                                  "Row {row} of the same household has a problem: the household waits"),

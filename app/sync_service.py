@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.client.history import follow_feed
 from app.client.review_marks import refresh_marks
 from app.enrolment import EnrolmentService, SecretStore
 from app.errors import UserFacingError
@@ -174,8 +175,9 @@ class SyncService:
                 first = self._first_sync_pending()
                 finished = self.client(transport).sync(manual)
                 self._refresh_reference(transport)
-                if REFERENCE_DATA in transport.capabilities:  # the city server over HTTP: 冲突待审 marks
-                    refresh_marks(self._sessions, transport)
+                if REFERENCE_DATA in transport.capabilities:  # the city server over HTTP:
+                    refresh_marks(self._sessions, transport)  # 冲突待审 badges
+                    follow_feed(self._sessions, transport)  # the history of what was pulled, offline
                 self._move_blobs(transport, downloads=not first)
             finally:
                 transport.close()
@@ -256,6 +258,8 @@ class SyncService:
             return UserFacingError("foreign_server")
         if isinstance(exc, AuthFailed):
             return UserFacingError("auth_expired")
+        if exc.code == "cursor_too_old":
+            return UserFacingError("cursor_too_old")
         assert isinstance(exc, ServerError | TransportError)
         return UserFacingError("sync_server_error", detail=exc.message or exc.code)
 

@@ -5,7 +5,9 @@ Task inbox: the first page (every group's count plus the first 100 rows of the o
 labels the list shows) as the task page loads it, and search-as-you-type over titles, task numbers
 and department names (each keystroke: counts and the first page of its results). The floor is the
 plainest SQL doing the same reads through sqlite3 directly (one count, one page of joined rows).
-Each measurement is the best of three runs, ours and the floor alike (bench.search.best_of)."""
+The 千条线 burden view (tasks per village per week, 8 weeks, and their lines) against the one
+grouped read it folds. Each measurement is the best of three runs, ours and the floor alike
+(bench.search.best_of)."""
 
 from __future__ import annotations
 
@@ -49,7 +51,36 @@ def desks_database(cfg: BenchConfig) -> Path:
 def run(cfg: BenchConfig) -> Iterator[Figure]:
     path = desks_database(cfg)
     yield from task_inbox(cfg, path)
+    yield from task_burden(path)
     yield from case_search(cfg, path)
+
+
+FLOOR_BURDEN = ("SELECT k.id, k.department_code, k.title, k.issued_at, coalesce(t.assigned_region_code, t.region_code), "
+                "count(*) FROM task_targets t JOIN tasks k ON k.id = t.task_id WHERE t.deleted = 0 AND k.deleted = 0 "
+                "AND k.issued_at >= :since AND (t.region_code LIKE :scope OR t.assigned_region_code LIKE :scope) "
+                "GROUP BY k.id, coalesce(t.assigned_region_code, t.region_code)")
+
+
+def task_burden(path: Path) -> Iterator[Figure]:
+    """千条线: the burden view of the last 8 weeks (tasks per village per week, the lines they came
+    on) as the task page opens it; the floor is the one grouped read through sqlite3, not folded."""
+    from app.client import Actor, ClientContext
+    from app.client.task_desk import TaskDesk
+    from db.engine import open_local
+    from demo.regions import DEMO_TOWNSHIP
+
+    context = ClientContext(open_local(path), Actor("bench", "township_staff", DEMO_TOWNSHIP, "bench-device"))
+    desk = TaskDesk(context)
+    burden = desk.burden(8)
+    ours = best_of(lambda: desk.burden(8))
+    context.close()
+    conn = sqlite3.connect(path)
+    since = str(dt.datetime.combine(burden.weeks[0], dt.time()))
+    floor = best_of(lambda: conn.execute(FLOOR_BURDEN, {"since": since, "scope": DEMO_TOWNSHIP + "%"}).fetchall())
+    conn.close()
+    yield Figure("task_burden_lines", len(burden.threads), "lines")
+    yield Figure("task_burden_8_weeks", ours[0], "ms", floor[0])
+    yield Figure("task_burden_8_weeks_cpu", ours[1], "ms", floor[1])
 
 
 def case_search(cfg: BenchConfig, path: Path) -> Iterator[Figure]:

@@ -10,7 +10,9 @@ share of its bytes sent again, the edits that reached the server during the uplo
 of the village over "weak"; 200 one-field edits pushed over "weak"; the same
 first sync over "drop" and the bytes it had to fetch again (its bytes towards the client minus those
 of the undisturbed first sync, as a share of the latter); bytes on the wire per changed field; the
-longest wait between two progress events. Floors: the time the same bytes need at the nominal 64
+longest wait between two progress events; after the city server is restored from a backup taken
+before the edits, the sync in which another PC of the village offers back the edits it received and
+the one in which the editing PC re-offers its own. Floors: the time the same bytes need at the nominal 64
 kbit/s with no latency, stalls or cut; for bytes per field, the gzip of just the record ids and new
 values. Needs root (network namespaces); skipped in `--quick` and where namespaces are not allowed.
 Runs as a group of `python -m bench` (`--only link`) or alone: `python -m bench.bench_link`."""
@@ -44,6 +46,8 @@ class LinkRun:
     edits: Transfer  # EDITS one-field edits pushed over "weak"
     cut_seconds: float
     photo: Transfer | None = None  # a 3 MB photo over "weak", cut twice
+    # after a server restore: (pc2 offering back what it received, pc1 re-offering its own edits)
+    reoffer: tuple[Transfer, Transfer] | None = None
 
     @property
     def resent_share(self) -> float:
@@ -68,10 +72,26 @@ def measure(workdir: Path, households: int, edits: int = EDITS, cut_seconds: flo
         dropped = lab.transfer("first-sync", drop_profile(first.down // 2, cut_seconds), client="pc2")
         log(f"# link: drop at {dropped.cut_started:.1f}-{dropped.cut_ended:.1f} s (proxy clock); "
             f"failures {dropped.report['failures']}; progress {dropped.report['progress']}")
+        photo = measure_photo(lab, cut_seconds, log)
+        lab.backup(workdir / "nightly.db")
         log(f"# link: {edits} edits pushed over weak")
         pushed = lab.transfer("edits", WEAK, client="pc1", count=edits)
-        photo = measure_photo(lab, cut_seconds, log)
-    return LinkRun(first, dropped, pushed, cut_seconds, photo)
+        reoffer = measure_reoffer(lab, workdir / "nightly.db", log)
+    return LinkRun(first, dropped, pushed, cut_seconds, photo, reoffer)
+
+
+def measure_reoffer(lab: Lab, backup: Path, log=print) -> tuple[Transfer, Transfer]:
+    """The city server restored from the backup taken before pc1's edits, which pc2 (another PC of the
+    village) has pulled meanwhile: pc2 offers back what it received, then pc1 re-offers its own
+    accepted edits — each one ordinary sync over "weak" (docs/OPERATIONS.md)."""
+    lab.transfer("sync", WEAK, client="pc2")
+    log("# link: server restored from the backup taken before the edits")
+    lab.restore(backup)
+    received = lab.transfer("sync", WEAK, client="pc2")
+    own = lab.transfer("sync", WEAK, client="pc1")
+    log(f"# link: re-offer after restore: pc2 offered {received.report['pushed']} received records in "
+        f"{received.seconds:.1f} s, pc1 re-offered {own.report['pushed']} own changes in {own.seconds:.1f} s")
+    return received, own
 
 
 def _field_floor(edits: int) -> float:
@@ -104,6 +124,15 @@ def figures(run: LinkRun) -> Iterator[Figure]:
     yield Figure("link_drop_bytes_whole_transfer", first.down, "B")
     if run.photo is not None:
         yield from photo_figures(run.photo)
+    if run.reoffer is not None:
+        yield from reoffer_figures(*run.reoffer)
+
+
+def reoffer_figures(received: Transfer, own: Transfer) -> Iterator[Figure]:
+    yield Figure("link_weak_restore_offer_received", received.seconds, "s", wire_seconds(received))
+    yield Figure("link_weak_restore_offered_records", received.report["pushed"], "records")
+    yield Figure("link_weak_restore_reoffer_own", own.seconds, "s", wire_seconds(own))
+    yield Figure("link_weak_restore_reoffered_changes", own.report["pushed"], "changes")
 
 
 def measure_photo(lab: Lab, cut_seconds: float, log=print) -> Transfer:
@@ -149,12 +178,25 @@ def _photo_only(workdir: Path, households: int, cut_seconds: float, log) -> Tran
         return measure_photo(lab, cut_seconds, log)
 
 
+def _restore_only(workdir: Path, households: int, edits: int, log) -> tuple[Transfer, Transfer]:
+    lab = Lab(workdir, households)
+    lab.seed()
+    with lab.running():
+        lab.transfer("first-sync", WEAK, client="pc1")
+        lab.transfer("first-sync", WEAK, client="pc2")
+        lab.backup(workdir / "nightly.db")
+        lab.transfer("edits", WEAK, client="pc1", count=edits)
+        return measure_reoffer(lab, workdir / "nightly.db", log)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_link", description=__doc__.split("\n")[0])
     parser.add_argument("--households", type=int, default=12_000, help="demo township size (default 12,000)")
     parser.add_argument("--edits", type=int, default=EDITS)
     parser.add_argument("--cut", type=float, default=CUT_SECONDS, help="seconds the drop cuts the link")
     parser.add_argument("--photo-only", action="store_true", help="only the photo upload (after a first sync)")
+    parser.add_argument("--restore-only", action="store_true",
+                        help="only the re-offer after a server restore (after a first sync and the edits)")
     args = parser.parse_args(argv)
     reason = unavailable_reason()
     if reason:
@@ -162,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="td-link-") as tmp:
         log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+        if args.restore_only:
+            for figure in reoffer_figures(*_restore_only(Path(tmp), args.households, args.edits, log)):
+                print(figure.line(), flush=True)
+            return 0
         if args.photo_only:
             for figure in photo_figures(_photo_only(Path(tmp), args.households, args.cut, log)):
                 print(figure.line(), flush=True)

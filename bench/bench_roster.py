@@ -6,13 +6,17 @@ wall seconds and, as `_cpu`, in CPU seconds of this process (stable on a shared 
 
     roster_preview_5000   open + check + compare with the register, nothing written
     roster_apply_5000     the same file applied in one transaction (captured into the outbox)
-    export_persons        every person of the township to xlsx, masked, audited"""
+    export_persons        every person of the township to xlsx, masked, audited
+
+Targets (issue 16, stated once on stderr beside the machine line): preview ≤ 1 s, apply ≤ 2 s,
+export of 40,000 persons ≤ 3 s."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,11 +91,21 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
     from db.search_keys import name_initials
     from demo.regions import DEMO_TOWNSHIP
 
+    print("# roster targets: preview_5000 ≤ 1 s, apply_5000 ≤ 2 s, export_persons (40,000) ≤ 3 s",
+          file=sys.stderr, flush=True)
     name_initials("张三")  # pypinyin's dictionaries load once per process, as in a running client
     database = cfg.workdir / "roster.db"
     shutil.copy(cfg.demo_database(), database)
     context = ClientContext(open_local(database), Actor("bench", "township_staff", DEMO_TOWNSHIP, "bench-device"))
     try:
+        # The township's persons as the demo made them (about 40,000, the figure the target names),
+        # before the roster adds its 5,000.
+        exports = ListExports(context)
+        output = cfg.workdir / "persons.xlsx"
+        results = []
+        measured = timed_both(lambda: results.append(exports.export("persons", exports.fetcher("persons"), output,
+                                                                    "bench")))
+        yield from _figures(f"export_persons_{results[0].rows}", measured, openpyxl_floor(output))
         village = context.register.villages()[0].code
         rows = QUICK_ROWS if cfg.quick else ROWS
         roster = write_roster(cfg.workdir / "roster.xlsx", village, rows, cfg.seed)
@@ -104,11 +118,5 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
         yield from _figures(f"roster_preview_{rows}", measured, floor)
         measured = timed_both(lambda: service.confirm_roster(roster, preview.digest))
         yield from _figures(f"roster_apply_{rows}", measured, openpyxl_floor(roster))
-        exports = ListExports(context)
-        output = cfg.workdir / "persons.xlsx"
-        results = []
-        measured = timed_both(lambda: results.append(exports.export("persons", exports.fetcher("persons"), output,
-                                                                    "bench")))
-        yield from _figures(f"export_persons_{results[0].rows}", measured, openpyxl_floor(output))
     finally:
         context.close()

@@ -5,7 +5,8 @@ beside a floor measured in the same run — the same rows read from the server d
 serialised to JSON with the stdlib, parsed again and bulk-inserted with executemany into a fresh
 migrated client file, the least any first sync has to do; 1,000 one-field edits made on the PC and
 synced up; 1,000 edits made by another device and synced down; a no-op round trip (median of
-several). `ServerLab` (seed, serve, stop) is shared with the server-load group."""
+several); with 2,000 photos attached and uploaded, another PC's first sync (records only, no
+previews) beside the first one without them, and its next cycle fetching the 2,000 thumbnails. `ServerLab` (seed, serve, stop) is shared with the server-load group."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ PASSWORD = "bench-pass-2026"
 TOWNSHIP = "150422100"
 STAFF = "demo_staff"  # the seeded township staff member: the whole township is in scope
 EDITS = 1_000
+ATTACHMENTS = 2_000
 _ENV = {"TD_SECRET_KEY": "bench-secret-key-not-for-production", "TD_ARGON2_TIME_COST": "1",
         "TD_ARGON2_MEMORY_KIB": "1024", "TD_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
         "TD_LOGIN_MAX_FAILURES_ADDRESS": "1000000"}
@@ -211,6 +213,7 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
     with lab.serving():
         pc = Pc(lab.workdir / "pc.db", lab.url, STAFF)
         wall, cpu = timed_both(pc.sync.sync_now)
+        wall_first = wall
         records = pc.records()
         cfg.sync_first_sync_seconds = wall  # the peer group compares PouchDB with it
         floor_wall, floor_cpu, floor_rows = plain_floor(lab.workdir / "city.db", lab.workdir)
@@ -231,7 +234,53 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
         for _ in range(5 if cfg.quick else 15):
             samples.append(timed_both(pc.sync.sync_now)[0] * 1000)
         yield Figure("sync_noop_round_trip_p50", median(samples), "ms")
+        yield from attachment_figures(lab, pc, wall_first, ATTACHMENTS if not cfg.quick else 200)
         pc.engine.dispose()
+
+
+def attachment_figures(lab: ServerLab, pc: Pc, first_wall: float, count: int) -> Iterator[Figure]:
+    """`count` photos attached on the PC and uploaded; then another PC's first sync, which takes the
+    attachment records but no previews, beside this PC's first sync without them (the floor; target
+    ≤ 1.1×), and the next cycle that fetches the `count` thumbnails."""
+    import io
+
+    from PIL import Image
+    from sqlalchemy import select
+
+    from app.attachments.files import prepare
+    from app.attachments.service import AttachmentService
+    from app.services.context import Actor
+    from db.client import BlobTransfer
+    from db.models import Household
+    from sync.attachments import blob_dir_for
+
+    service = AttachmentService(pc.sessions, Actor(STAFF, "township_staff", TOWNSHIP), blob_dir_for(pc.engine))
+    with pc.sessions() as session:
+        owners = list(session.scalars(select(Household.id).order_by(Household.id).limit(count)))
+    folder = lab.workdir / "photos"
+    folder.mkdir(exist_ok=True)
+    for n in range(count):
+        image = Image.new("RGB", (640, 480), ((n * 37) % 256, (n * 91) % 256, (n * 13) % 256))
+        path = folder / f"IMG_{n:05d}.jpg"
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=80)
+        path.write_bytes(buffer.getvalue())
+        service.keep("household", owners[n % len(owners)], prepare(path), caption=f"走访照片{n}")
+    log(f"# sync: uploading {count} photos")
+    for _cycle in range(50):
+        pc.sync.sync_now()
+        with pc.sessions() as session:
+            if not session.scalar(select(BlobTransfer.attachment_id).where(BlobTransfer.state != "uploaded").limit(1)):
+                break
+    (lab.workdir / "pc2").mkdir(exist_ok=True)  # its own folder: attachment files live beside the database
+    other = Pc(lab.workdir / "pc2" / "pc.db", lab.url, STAFF)
+    wall = timed_both(other.sync.sync_now)[0]
+    yield Figure(f"sync_first_sync_with_{count}_attachments", wall, "s", first_wall)
+    thumbs = timed_both(other.sync.sync_now)[0]
+    kept = len(list(blob_dir_for(other.engine).glob("*"))) if blob_dir_for(other.engine).is_dir() else 0
+    yield Figure(f"sync_next_cycle_{count}_thumbnails", thumbs, "s")
+    yield Figure("sync_thumbnails_fetched", kept, "files")
+    other.engine.dispose()
 
 
 if __name__ == "__main__":

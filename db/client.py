@@ -121,3 +121,18 @@ class OpenReview(ClientBase):
     entity: Mapped[str] = mapped_column(String(30))
     record_id: Mapped[str] = mapped_column(String(36), index=True)
     related_record_id: Mapped[str | None] = mapped_column(String(36), index=True)
+
+
+class DuplicateCandidate(ClientBase):
+    """A pair of persons the last likely-duplicate scan proposed (app/services/duplicates.py), kept
+    so the review page shows the daily scan's findings at once and after a restart; replaced by
+    every scan. When it ran is the sync_state key "duplicate_scan_at"."""
+
+    __tablename__ = "duplicate_candidates"
+
+    first_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    second_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(50))
+    second_name: Mapped[str] = mapped_column(String(50))
+    score: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[list] = mapped_column(JSON)

@@ -30,6 +30,14 @@ _TEMPLATES: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
     "nync": (("1", "防返贫监测户走访", ()), ("2", "耕地种植情况核查", ("phone", "current_address", "residence_type"))),
     "cl": (("2", "持证残疾人状况核查", ("phone", "residence_type")),),
 }
+# What each data request is for (its request catalogue entry's purpose, shown on the 一表通 form).
+_PURPOSES = {"低保对象家庭情况核查": "低保年度复核，核实在册对象的联系方式、住址与人员类别",
+             "实有人口信息核采": "实有人口管理，核对证件、现住址与人员类别",
+             "65岁以上老人健康档案核对": "老年人健康管理服务，核对联系方式与现住址",
+             "外出务工人员信息核实": "劳务输出服务与就业统计，核实外出人员联系方式与去向",
+             "退役军人信息采集": "退役军人服务保障，采集联系方式与现住址",
+             "耕地种植情况核查": "耕地种植补贴发放，核实承包户联系方式、住址与在家情况",
+             "持证残疾人状况核查": "残疾人两项补贴复核，核实联系方式与人员类别"}
 _FEEDBACK = ("已按要求完成入户。", "部分农户外出，已电话联系。", "信息已核实并更新。", "已完成，无异常情况。",
              "存在个别问题，已登记并跟进。")
 
@@ -54,6 +62,7 @@ def build_tasks(ctx: DemoContext, count: int) -> None:
             "due_at": due_at,
             "region_code": villages[0].code if len(villages) == 1 else ctx.township + "000",
             "requested_fields": list(fields), "issued_by": ctx.names.full(rng.choice("12")),
+            "request_purpose": f"{title}：{_PURPOSES[title]}" if kind == "2" else "",
             "deleted": False, "deletion_gen": 0,
         })
         for village in villages:

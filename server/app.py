@@ -30,6 +30,7 @@ from server.routers import (
     updates,
     users,
 )
+from server.tombstones import PullNotes
 
 API_PREFIX = "/api/v1"
 
@@ -54,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sync.proxy_router, prefix=API_PREFIX)
     install_error_handlers(app)
     app.state.identity = IdentityCache(app.state.sessions)
+    # how far devices pulled, for tombstone collection (server/tombstones.py)
+    app.state.pull_notes = PullNotes(app.state.sessions, app.state.settings.pull_note_seconds)
     app.add_middleware(IdentityMiddleware, cache_of=lambda: app.state.identity, api_prefix=API_PREFIX)
     # gzip level 4 (measured on a pull page of the demo township, 512 records, 175 kB of JSON):
     # level 1 0.76 ms / 66 B per record, 4 1.18 ms / 60 B, 6 1.72 ms / 57 B, 9 5.82 ms / 55 B. Level 4

@@ -163,6 +163,22 @@ def cmd_gc_blobs(args) -> int:
     return 0
 
 
+def cmd_gc_tombstones(args) -> int:
+    from server.tombstones import collect
+
+    settings = _settings(args)
+    engine, session = _session(settings)
+    with session:
+        done = collect(session, args.inactive_days, dry_run=args.dry_run)
+        if not args.dry_run:
+            session.commit()
+    engine.dispose()
+    what = "，".join(f"{entity} {n} 条" for entity, n in done.removed.items()) or "无"
+    verb = "可清理" if args.dry_run else "已清理"
+    print(f"{verb}已删除记录：{what}（清理线 {done.horizon}，依据 {done.devices} 台 {args.inactive_days} 天内同步过的设备）。")
+    return 0
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
@@ -217,6 +233,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_seed_demo)
     sub.add_parser("gc-blobs", help="delete attachment files no live attachment names").set_defaults(
         func=cmd_gc_blobs)
+    p = sub.add_parser("gc-tombstones", help="remove deleted records every active device has pulled past")
+    p.add_argument("--inactive-days", type=int, default=90,
+                   help="devices not synced for this long start over from a snapshot instead (default 90)")
+    p.add_argument("--dry-run", action="store_true", help="only count what would be removed")
+    p.set_defaults(func=cmd_gc_tombstones)
     p = sub.add_parser("serve", help="run the HTTP service (uvicorn)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)

@@ -40,6 +40,7 @@ class Settings:
     max_batch: int = 500
     max_pull_limit: int = 2000
     snapshot_chunk: int = 2000
+    pull_note_seconds: int = 300  # how often a device's pull position is written (server/tombstones.py)
     login_window_seconds: int = 900
     login_max_failures_user: int = 5
     login_max_failures_address: int = 20

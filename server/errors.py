@@ -57,6 +57,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "foreign_installation": ("此设备登记在另一个城市服务器上，不能与本服务器同步。请联系管理员确认服务器地址。",
                              "This device is enrolled with another city server and cannot sync with this one; "
                              "check the server address with your administrator."),
+    "cursor_too_old": ("本机太久没有同步，服务器已清理了它尚未收到的删除记录；将先上传本机修改，再重新下载全部数据。",
+                       "This PC has not synced for too long and the server has collected deletions it never "
+                       "received; its changes are uploaded first, then all data is downloaded again."),
     "internal": ("服务器内部错误，请稍后再试。", "Internal server error; please try again later."),
 }
 

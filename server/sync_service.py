@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.base import synced_models
@@ -34,7 +34,9 @@ from server.scope import (
 from server.sensitive import hide_sensitive_tags, sensitive_write
 from server.snapshot import load_records, region_scope, snapshot_from
 from server.store import Page, PulledRecord, SqlMergeStore
+from server.store.common import in_scope
 from server.store.tables import RecordVersion
+from server.tombstones import check_cursor
 from sync import versions
 from sync.merge import RESTORE_OP, ChangeResult, PushContext, scope_region
 from sync.messages import change_message
@@ -258,6 +260,7 @@ def pull_page(session: Session, who: Principal, cursor: int, limit: int, skip_ec
     """`who`'s page after `cursor`; with `skip_echoes`, records only `who`'s own device changed, as
     sent, are named in `page.echoes` instead of sent (server.store.read.pull); in the client's
     schema `version` (None: this server's own)."""
+    check_cursor(session, cursor)
     prefix = read_prefix(who)
     if prefix is not None:
         page = sync_store.pull(session, prefix, cursor, limit, echo_device=who.device_id if skip_echoes else None)
@@ -308,3 +311,14 @@ def snapshot_chunks(session: Session, who: Principal, chunk_size: int, after: tu
         if prefix is not None:
             chunk.records = hide_sensitive_tags(session, who, _local_codes_filter(who, chunk.records))
         yield chunk if version is None else versions.chunk_for_version(chunk, version)
+
+
+def snapshot_estimate(session: Session, who: Principal) -> int:
+    """How many records `who`'s snapshot will hold, for first-sync progress: the version heads in its
+    region scope, one indexed count (tombstones and the few records a scope adds by assignment make
+    it an estimate). 0 for a department, whose view is a join not worth counting twice."""
+    prefix = read_prefix(who)
+    if prefix is None:
+        return 0
+    return session.scalar(select(func.count()).select_from(RecordVersion)
+                          .where(in_scope(RecordVersion.region_code, prefix))) or 0

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.base import synced_models
-from db.client import HistoryLine, OpenReview, OutboxChange, RecordSeen, SyncState
+from db.client import DuplicateCandidate, HistoryLine, OpenReview, OutboxChange, RecordSeen, SyncState
 from sync import versions
 from sync.attachments import request_recheck
 from sync.capture import applying_pulled, read_state, write_state
@@ -36,6 +36,7 @@ from sync.restore_offers import offer_received
 from sync.transport import (
     RESUMABLE_SNAPSHOT,
     SERVER_IDENTITY,
+    CursorTooOld,
     DeviceRevoked,
     ForeignServer,
     ServerError,
@@ -74,6 +75,7 @@ class SyncClient(LocalReplica):
         self.listener = listener or (lambda _event: None)
         self.on_wipe = on_wipe
         self.clock = clock
+        self._pushed_in_pull: tuple[int, int, int] = (0, 0, 0)
 
     # -- the cycle ----------------------------------------------------------------------------
     def sync(self, manual: bool = False) -> SyncFinished:
@@ -83,9 +85,13 @@ class SyncClient(LocalReplica):
             raise SyncLocked()
         self._name_known_server()
         self.listener(SyncStarted(manual))
+        self._pushed_in_pull = (0, 0, 0)
         try:
             pushed, conflicts, rejected = self.push()
             pulled, evicted = self.pull()
+            # a restore noticed while pulling pushes again: those changes count as pushed too
+            pushed, conflicts, rejected = (a + b for a, b in zip((pushed, conflicts, rejected),
+                                                                 self._pushed_in_pull, strict=True))
         except DeviceRevoked as exc:
             self.lock(wipe=bool(exc.details.get("wipe")))
             raise
@@ -142,9 +148,13 @@ class SyncClient(LocalReplica):
         pace = LinkPace(self.limits.pull_page, self.limits.pull_page)
         while True:
             started = time.monotonic()
-            page = self.transport.pull(self.cursor(), pace.size)
-            if self.server_restored():
-                self.push()  # offer again what the restored server lost, then pull from its restored point
+            try:
+                page = self.transport.pull(self.cursor(), pace.size)
+            except CursorTooOld:
+                pulled += self.start_over()
+                continue
+            if self.server_restored():  # offer again what the restored server lost, then pull from its restored point
+                self._pushed_in_pull = tuple(a + b for a, b in zip(self._pushed_in_pull, self.push(), strict=True))
                 continue
             pace.after(len(page.records), time.monotonic() - started)
             if not self.apply_page(page):
@@ -158,6 +168,22 @@ class SyncClient(LocalReplica):
         with self.factory.begin() as session:
             write_state(session, VERSION_KEY, str(self.schema_version))
         return pulled, evicted
+
+    def start_over(self) -> int:
+        """The server answered "cursor too old": it collected deletions this device never received.
+        With nothing left to push, every synced record here goes and a fresh snapshot comes in
+        (the outbox's kept changes, the history and the local settings stay); with changes still
+        pending the cycle stops, so they are pushed first next time. Returns the records loaded."""
+        if self.pending_count():
+            raise ServerError("cursor_too_old", "changes still waiting to be pushed", status=410)
+        with self.factory.begin() as session, applying_pulled(session):
+            for cls in reversed(synced_models()):
+                session.execute(delete(cls))
+            session.execute(delete(RecordSeen))
+            session.execute(delete(SyncState).where(SyncState.key == "cursor"))
+            write_state(session, SNAPSHOT_KEY, json.dumps({"cursor": None, "after": None, "records": 0}))
+        log.warning("the server no longer holds this device's pull position: loading a fresh snapshot")
+        return self.load_snapshot()
 
     def catch_up(self, cursor: int) -> None:
         """After an upgrade: the server left out of this database what its old version did not know
@@ -184,6 +210,8 @@ class SyncClient(LocalReplica):
 
         def note(session: Session, chunk: SnapshotChunk) -> None:
             nonlocal applied
+            if chunk.total:  # the server's estimate, on the first chunk: kept for a resumed first sync
+                progress["total"] = chunk.total
             progress["cursor"] = chunk.cursor if progress["cursor"] is None else min(progress["cursor"], chunk.cursor)
             progress["records"] += chunk.size
             applied += chunk.size
@@ -194,7 +222,8 @@ class SyncClient(LocalReplica):
                 session.execute(delete(SyncState).where(SyncState.key == SNAPSHOT_KEY))
             else:
                 write_state(session, SNAPSHOT_KEY, json.dumps(progress))
-            self.listener(SyncProgress("snapshot", progress["records"], 0))
+            total = progress.get("total", 0)  # 0: no estimate (an older server)
+            self.listener(SyncProgress("snapshot", progress["records"], max(total, progress["records"]) if total else 0))
 
         self.apply_snapshot(chunks, progress=note)
         return applied
@@ -279,6 +308,7 @@ def wipe_local_data(engine: Engine, factory: sessionmaker) -> None:
         session.execute(delete(RecordSeen))
         session.execute(delete(HistoryLine))  # old → new values are personal data too
         session.execute(delete(OpenReview))
+        session.execute(delete(DuplicateCandidate))
         session.execute(delete(SyncState).where(SyncState.key.not_in([LOCK_KEY, "device_id"])))
     with engine.connect() as conn:
         conn.exec_driver_sql("VACUUM")

@@ -35,6 +35,7 @@ from sync.transport import (
     RESUMABLE_SNAPSHOT,
     SERVER_IDENTITY,
     AuthFailed,
+    CursorTooOld,
     DeviceRevoked,
     ForeignServer,
     Offline,
@@ -133,6 +134,8 @@ def error_from_response(response: requests.Response) -> TransportError:
         kind: type[TransportError] = DeviceRevoked
     elif code == "foreign_installation":
         kind = ForeignServer
+    elif code == "cursor_too_old":
+        kind = CursorTooOld
     elif status == 426 or code in ("upgrade_required", "upgrade_needed"):
         kind = UpgradeNeeded
     elif status == 401 or code in ("bad_credentials", "user_disabled", "token_expired", "not_authenticated"):

@@ -78,6 +78,9 @@ class SnapshotChunk:
     last: bool
     table: SnapshotRows | None = None  # rows instead of records (the "rows" snapshot format)
     image: SnapshotImage | None = None  # a database image instead (the "sqlite" snapshot format)
+    # On a snapshot's first chunk, the server's estimate of the records it will send in all (the
+    # version heads in the reader's region scope): what first-sync progress counts towards. 0: none.
+    total: int = 0
 
     @property
     def size(self) -> int:
@@ -101,6 +104,8 @@ class SnapshotChunk:
         if self.table:
             out.update(entity=self.table.entity, columns=self.table.columns, rows=self.table.rows,
                        seqs=self.table.seqs)
+        if self.total:
+            out["total"] = self.total
         return out
 
     @classmethod
@@ -111,4 +116,9 @@ class SnapshotChunk:
             if not all(isinstance(c, str) for c in table.columns) or len(table.seqs) != len(table.rows):
                 raise ValueError("snapshot rows")
         return cls(int(raw["cursor"]), [PulledRecord(**r) for r in raw.get("records", ())], bool(raw["last"]),
-                   table)
+                   table, total=count_from_wire(raw.get("total")))
+
+
+def count_from_wire(value: Any) -> int:
+    """A non-negative count from the wire, 0 for anything else (an estimate is never worth failing on)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0

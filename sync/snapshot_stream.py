@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from db.models import SYNC_ORDER
-from sync.pages import SnapshotChunk, SnapshotImage
+from sync.pages import SnapshotChunk, SnapshotImage, count_from_wire
 
 
 def snapshot_position(entity: str, record_id: str) -> tuple[int, str]:
@@ -50,7 +50,8 @@ def image_chunk(header: dict[str, Any], data: bytes) -> SnapshotChunk:
         if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
             raise ValueError("snapshot columns")
         image = SnapshotImage(str(header["entity"]), columns, int(header["count"]), str(header["last_id"]), data)
-    return SnapshotChunk(int(header["cursor"]), [], bool(header["last"]), image=image)
+    return SnapshotChunk(int(header["cursor"]), [], bool(header["last"]), image=image,
+                         total=count_from_wire(header.get("total")))
 
 
 def drop_up_to(chunk: SnapshotChunk, start: tuple[int, str]) -> None:

@@ -114,6 +114,11 @@ class ServerError(TransportError):
     """The server failed (5xx after retries) or refused the request as malformed (other 4xx)."""
 
 
+class CursorTooOld(TransportError):
+    """The server collected deletions this device never pulled (it was away longer than the server
+    keeps tombstones): push what is held, then start over from a fresh snapshot."""
+
+
 class ForeignServer(TransportError):
     """The server is another installation than the one this device is enrolled with (a changed address,
     a test server): nothing is pushed to it or pulled from it."""

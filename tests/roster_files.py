@@ -180,3 +180,33 @@ def encrypted_xlsx(path: Path) -> Path:
     body = "EncryptionInfo".encode("utf-16-le") + bytes(64) + "EncryptedPackage".encode("utf-16-le") + bytes(2048)
     Path(path).write_bytes(header + body)
     return Path(path)
+
+
+def with_columns(source: Path, path: Path, columns: dict[str, dict[int, str]]) -> Path:
+    """The roster at `source` with more columns after its last one: header → {Excel row: value}
+    (the header goes on the roster's header row, row 3)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(source)
+    sheet = wb.active
+    for header, values in columns.items():
+        column = sheet.max_column + 1
+        sheet.cell(3, column).value = header
+        for row, value in values.items():
+            sheet.cell(row, column).value = value
+    wb.save(path)
+    return Path(path)
+
+
+def wps_native_et(path: Path) -> Path:
+    """A WPS .et in its own format, as far as a reader can tell: a real OLE compound file (the
+    container .xls and WPS's .et share) whose workbook stream has a name Excel's format does not
+    use, so no Excel reader finds a workbook in it."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        data = xls_roster(Path(folder) / "roster.xls").read_bytes()
+    stream = "Workbook".encode("utf-16-le")
+    assert data.count(stream) == 1  # the directory entry's name
+    Path(path).write_bytes(data.replace(stream, "ETSheets".encode("utf-16-le")))
+    return Path(path)

@@ -75,8 +75,7 @@ def test_a_damaged_roster_is_one_message_and_exit_2(database, tmp_path, capsys):
     assert cli.main(["roster", "import", str(damaged), "--database", str(database)]) == 2
     captured = capsys.readouterr()
     assert "文件已损坏" in captured.err and "Traceback" not in captured.err + captured.out
-    et = tmp_path / "roster.et"
-    et.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    et = rf.wps_native_et(tmp_path / "roster.et")
     assert cli.main(["roster", "import", str(et), "--database", str(database)]) == 2
     assert "请在 WPS 中另存为 xlsx" in capsys.readouterr().err
     assert persons(database) == 0

@@ -299,3 +299,24 @@ def test_pushes_are_gzipped_once_the_server_says_it_takes_gzip(server, tmp_path,
         a.add_household(VILLAGE_B, 800 + i, "走访记录" * 20)
     assert a.sync.sync_now().pushed == 29
     assert ("/sync/push", "gzip", 200) in sent
+
+
+def test_first_sync_progress_counts_towards_the_servers_estimate(server, tmp_path):
+    """The first sync's progress shows a total from the start (the server's count of the scope, on
+    the snapshot's first chunk), so the bar fills instead of spinning."""
+    from app.sync_service import SyncProgress
+
+    user = server.add_user("township_staff", TOWNSHIP)
+    writer = Client(tmp_path / "w.db", server, user)
+    for i in range(1, 41):
+        writer.add_household(VILLAGE_A, 100 + i, f"丙{i}")
+    writer.sync.sync_now()
+    reader = Client(tmp_path / "r.db", server, user)
+    seen: list[SyncProgress] = []
+    reader.sync.subscribe(lambda e: seen.append(e) if isinstance(e, SyncProgress) and e.phase == "snapshot" else None)
+    done = reader.sync.sync_now()
+    assert len(seen) > 3  # chunks of 7: many steps
+    assert all(e.total > 0 for e in seen)
+    assert [e.done for e in seen] == sorted(e.done for e in seen)
+    assert seen[-1].done == done.pulled >= 40 and seen[-1].total >= seen[-1].done
+    assert seen[0].total <= seen[-1].done * 1.1 + 5  # an estimate, but a close one

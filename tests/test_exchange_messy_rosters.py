@@ -157,8 +157,11 @@ def test_error_workbook_is_fixed_in_excel_and_imported_again(desk, sessions, tmp
 
     result = desk.confirm_roster(path, preview.digest, valid_only=True)  # the rest now, B later
     assert (result.households_new, result.persons_new, result.skipped_households) == (1, 2, 1)
-    with sessions() as session:
-        assert session.scalars(select(AuditEntry.action)).all() == ["import"]  # one entry per apply
+    with sessions() as session:  # the saved rows (full IDs) are an audited export; one entry per apply
+        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.at, AuditEntry.action)).all()
+        assert [(e.action, e.entity) for e in entries] == [("export", "person"), ("import", "person")]
+        assert "part.xlsx" in entries[0].reason and "2 行" in entries[0].reason
+        assert "含完整证件号码和电话" in entries[0].reason and entries[0].record_ids == []  # B is not registered yet
 
     wb = load_workbook(errors_path)
     wb.active.cell(3, id_col).value = "110101197203040029"  # the clerk fixes the cell in Excel
@@ -167,6 +170,29 @@ def test_error_workbook_is_fixed_in_excel_and_imported_again(desk, sessions, tmp
     assert fixed.ok, fixed.errors
     assert desk.confirm_roster(errors_path, fixed.digest).persons_new == 2
     assert count(sessions, Person) == 4
+
+
+def test_saving_the_error_workbook_is_audited_naming_the_registered_persons_and_logs_no_id(
+        desk, sessions, tmp_path, caplog):
+    path = rf.village_roster_xlsx(tmp_path / "first.xlsx")
+    desk.confirm_roster(path, desk.preview_roster(path).digest)
+    members = [list(m) for m in rf.MEMBERS]
+    members[1][9] = "1380000"  # household A's son: a phone too short — A's two registered members are saved
+    again = rf.village_roster_xlsx(tmp_path / "again.xlsx", [tuple(m) for m in members])
+    preview = desk.preview_roster(again)
+    assert preview.error_rows == (4, 5)
+    caplog.set_level("DEBUG")
+    with pytest.raises(OSError):  # a folder that does not exist: no file, and no audit entry either
+        desk.write_error_workbook(again, preview, tmp_path / "missing" / "问题行.xlsx")
+    assert count(sessions, AuditEntry) == 1  # the import's
+    assert desk.write_error_workbook(again, preview, tmp_path / "问题行.xlsx") == 2
+    with sessions() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "export")).one()
+        registered = set(session.scalars(select(Person.id).where(Person.household_id == select(Household.id).where(
+            Household.household_no == rf.HOUSEHOLD_A).scalar_subquery())))
+    assert set(entry.record_ids) == registered and len(registered) == 2 and entry.username == "陈科员"
+    logged = caplog.text + "".join(str(r.args) for r in caplog.records)
+    assert not [m[6] for m in rf.MEMBERS if m[6] in logged or m[6] in entry.reason]
 
 
 def test_a_roster_of_existing_households_updates_field_by_field(desk, sessions, tmp_path):
@@ -206,6 +232,20 @@ def test_the_clerk_changes_the_mapping_and_it_is_remembered(desk, sessions, tmp_
     assert again.remembered and again.mapping == mapping
 
 
+@pytest.mark.parametrize(("suffix", "make"), [
+    (".et", rf.village_roster_xlsx),  # WPS saving its .et as the xlsx container
+    (".ett", rf.village_roster_xlsx),
+    (".et", rf.xls_roster),  # … or as the .xls (BIFF8) one
+])
+def test_wps_et_files_that_hold_an_excel_workbook_import(desk, sessions, tmp_path, suffix, make):
+    path = make(tmp_path / f"西屯村花名册{suffix}")
+    assert path.suffix == suffix
+    preview = desk.preview_roster(path)
+    assert preview.ok and preview.persons_new == 4, preview.errors
+    desk.confirm_roster(path, preview.digest)
+    assert count(sessions, Person) == 4
+
+
 @pytest.mark.parametrize("damage", ["truncated", "zlib", "encrypted", "et", "text-as-xlsx", "empty", "huge",
                                     "latin1-csv", "png"])
 def test_unreadable_files_get_one_clear_message_and_nothing_is_written(desk, sessions, tmp_path, damage,
@@ -221,8 +261,7 @@ def test_unreadable_files_get_one_clear_message_and_nothing_is_written(desk, ses
         rf.encrypted_xlsx(path)
         expected = "roster_encrypted"
     elif damage == "et":
-        path = tmp_path / "roster.et"
-        path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1000))
+        path = rf.wps_native_et(tmp_path / "roster.et")
         expected = "roster_wps_format"
     elif damage == "text-as-xlsx":
         path.write_text("户号,姓名\n", encoding="utf-8")

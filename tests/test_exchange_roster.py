@@ -227,3 +227,19 @@ def test_list_export_masks_by_default_and_is_audited(desk, sessions, tmp_path):
     with sessions() as session:
         entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
         assert [(e.action, e.entity, e.record_ids) for e in entries] == [("export", "person", ["p1"])] * 2
+
+
+def test_list_export_writes_text_as_typed_never_as_formula(desk, tmp_path):
+    """Attribute rows (the list pages' row objects): text that looks like a formula, a number or a
+    link stays the text typed; missing values are empty cells; numbers stay numbers."""
+    from types import SimpleNamespace
+
+    rows = [SimpleNamespace(name='=HYPERLINK("http://x","点我")', address="+86 0012", count=3, note=None),
+            SimpleNamespace(name="-1", address="http://example.invalid", count=0, note="备注")]
+    columns = [ExportColumn("姓名", "name"), ExportColumn("住址", "address"), ExportColumn("人数", "count"),
+               ExportColumn("备注", "note")]
+    result = desk.export_list(tmp_path / "text.xlsx", "名单", columns, rows, "检查", "person", ["a", "b"])
+    sheet = load_workbook(result.path)["名单"]
+    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=2)] == [
+        ['=HYPERLINK("http://x","点我")', "+86 0012", 3, None], ["-1", "http://example.invalid", 0, "备注"]]
+    assert sheet["A2"].data_type == "s" and sheet["A3"].data_type == "s" and not sheet["B3"].hyperlink

@@ -187,6 +187,8 @@ def test_records_received_after_the_backup_come_back_from_those_who_received_the
             os.remove(f"{db_file}{suffix}")
     (tmp_path / "after").mkdir()
     with live_server(url, tmp_path / "after", port=port) as server:
+        offered = office.sync.sync_now()
+        assert offered.pushed == 3  # the cadre's new household and correction, the staff's edit
         for _round in range(2):
             for device in (office, staff):  # the cadre's PC is away
                 device.sync.sync_now()

@@ -324,6 +324,21 @@ def test_record_history_is_read_within_jurisdiction_and_masked(world):
                      _user(world, "township_staff", TOWNSHIPS[1])):
         assert outsider.get(f"/history/household/{hid}").status_code == 404
     assert _user(world, "department", "").get(f"/history/household/{hid}").status_code == 403
+    # The feed a PC follows after each sync: the same change, masked, only inside the jurisdiction.
+    seq = answer.json()[-1]["server_seq"]
+    for reader in (cadre, _user(world, "grid_worker", grid)):
+        feed = reader.get("/history/feed", params={"after": seq - 1}).json()
+        mine = [e for e in feed["entries"] if e["record_id"] == hid and e["server_seq"] == seq]
+        assert mine and {c["field"]: c["new"] for c in mine[0]["changes"]}["phone"] == "139****5678", feed
+        assert feed["next"] >= seq and all(e["entity"] in ("household", "person", "task", "task_target", "case")
+                                           for e in feed["entries"])
+    for outsider in (_user(world, "village_cadre", VILLAGES[1]), _user(world, "grid_worker", GRIDS[1]),
+                     _user(world, "township_staff", TOWNSHIPS[1])):
+        assert hid not in {e["record_id"] for e in outsider.get("/history/feed", params={"after": seq - 1})
+                           .json()["entries"]}
+    assert _user(world, "department", "").get("/history/feed").status_code == 403
+    older = cadre.get(f"/history/household/{hid}", params={"before": seq}).json()  # paging back
+    assert all(e["server_seq"] < seq for e in older) and len(older) == len(answer.json()) - 1
 
 
 def test_not_the_same_person_is_synced_within_scope(world):

@@ -195,3 +195,47 @@ def test_likely_duplicates_without_id_numbers_merge_or_stay_apart(qtbot, context
         merged = [p for p in (s.get(Person, twin_a.id), s.get(Person, twin_b.id)) if p.merged_into]
     assert len(merged) == 1 and merged[0].deleted
     assert all({c.first_id, c.second_id} != {twin_a.id, twin_b.id} for c in tab.candidates)
+
+
+def test_the_daily_scan_fills_the_duplicates_tab_without_anyone_asking(qtbot, context, tmp_path):
+    """The window schedules a scan of the jurisdiction once a day: its pairs wait on the review
+    page's 疑似重复人员 tab, shown with when it ran, before anyone presses 扫描本辖区; the next check
+    the same day scans nothing; a decision there drops the pair without a new scan."""
+    import datetime as dt
+
+    from app.client.duplicates import SCAN_EVERY, DuplicateDesk
+    from app.client.startup import ClientServices
+    from app.outbox_review import OutboxReview
+    from tests.ui_support import ScriptedDialogs, ScriptedForms
+    from ui import settings as opts
+    from ui.app import Shell, build_main_window
+    from ui.tasks import ImmediateTaskRunner
+
+    with context.sessions() as s:
+        home = s.scalars(select(Household).order_by(Household.household_no)).first()
+    born = dt.date(2023, 6, 2)
+    first = context.persons.create(home.id, "赵丽", gender="2", birth_date=born, relation_to_head="20")
+    second = context.persons.create(home.id, "赵莉", gender="2", birth_date=born, relation_to_head="20")
+    services = ClientServices(context=context, outbox=OutboxReview(context.sessions, context.actor))
+    window = build_main_window(Shell(context, ImmediateTaskRunner(), opts.Settings.at_path(str(tmp_path / "s.ini")),
+                                     ScriptedDialogs(), ScriptedForms(), services))
+    qtbot.addWidget(window)
+    desk = DuplicateDesk(context)
+    assert desk.due() and desk.last_scan().at is None
+    window.duplicate_schedule.check()  # what its timer does a minute after the window opens
+    scanned_at = desk.last_scan_at()
+    assert scanned_at is not None and not desk.due()
+    assert desk.due(scanned_at + SCAN_EVERY)  # and again a day later
+    review = window.show_page("review")
+    tab = review.duplicates
+    review.tabs.setCurrentWidget(tab)
+    pair = {first.id, second.id}
+    assert any({c.first_id, c.second_id} == pair for c in tab.candidates)
+    assert tab.message.text().startswith("上次扫描：" + scanned_at.strftime("%Y-%m-%d %H:%M"))
+    rows = [tab.table.item(r, 0).text() + tab.table.item(r, 1).text() for r in range(tab.table.rowCount())]
+    assert any(set(row) >= set("赵丽莉") for row in rows), rows
+    window.duplicate_schedule.check()  # the same day: no new scan
+    assert desk.last_scan_at() == scanned_at
+    tab.table.selectRow(next(i for i, c in enumerate(tab.candidates) if {c.first_id, c.second_id} == pair))
+    tab.not_the_same()
+    assert all({c.first_id, c.second_id} != pair for c in tab.candidates) and desk.last_scan_at() == scanned_at

@@ -22,6 +22,7 @@ from app.client.startup import open_client
 from app.client.task_desk import TaskDesk
 from app.enrolment import SecretStore
 from app.errors import ValidationError
+from app.services.tasks import find_person_link
 from app.sync_service import client_sync
 from db.engine import open_local, session_factory
 from db.models import AuditEntry, Person, TaskFeedback, TaskLink
@@ -57,22 +58,35 @@ def _client(path, server, username):
     return services
 
 
-def _issue_under_catalogue(server) -> None:
+def _issue_under_catalogue(server, name: str = "困难家庭成员信息核查", fields: list[str] = FIELDS) -> None:
     admin = signed_in(server, "city_admin")
     clerk = signed_in(server, "department", "150422", "mz")
     clerk.get("/dept/catalogue")
-    r = clerk.post("/dept/catalogue", {"name": "困难家庭成员信息核查", "purpose": "核定临时救助对象",
+    r = clerk.post("/dept/catalogue", {"name": name, "purpose": "核定临时救助对象",
                                        "fields[]": ["phone", "education", "ethnicity", "id_number"]})
     assert r.status_code == 200, r.text[:300]
     with server.session() as s:
-        entry_id = s.scalars(select(RequestCatalogueEntry.id)
-                             .where(RequestCatalogueEntry.name == "困难家庭成员信息核查")).one()
+        entry_id = s.scalars(select(RequestCatalogueEntry.id).where(RequestCatalogueEntry.name == name)).one()
     admin.get("/admin/catalogue")
     assert admin.post(f"/admin/catalogue/{entry_id}", {"decision": "approve", "note": ""}).status_code == 200
     clerk.get("/dept/issue")
-    r = clerk.post("/dept/issue", {"title": "困难家庭成员信息核查", "kind": "2", "priority": "2", "workdays": "5",
-                                   "catalogue_id": entry_id, "fields[]": FIELDS, "regions[]": [f"rg-{VILLAGE}"]})
+    r = clerk.post("/dept/issue", {"title": name, "kind": "2", "priority": "2", "workdays": "5",
+                                   "catalogue_id": entry_id, "fields[]": fields, "regions[]": [f"rg-{VILLAGE}"]})
     assert r.status_code == 200 and "任务已下发" in r.text, r.text[:400]
+
+
+def _open_task(qtbot, services, title: str):
+    dialogs, errors = ScriptedDialogs(), []
+    page = TaskDeskPage(TaskDesk(services.context), OneFormDesk(services.context), ImmediateTaskRunner(), dialogs,
+                        errors.append)
+    qtbot.addWidget(page)
+    page.activate()
+    page.search.setText(title)
+    page.reload()
+    page.group_tabs.setCurrentIndex(2)  # 进行中: due in five working days
+    [target_id] = [page.model.row_at(r).view.id for r in range(page.model.rowCount())]
+    assert page.select_target(target_id)
+    return page, dialogs, errors, target_id
 
 
 def test_one_form_for_any_member_and_the_catalogue_fields_over_http(qtbot, server, tmp_path):
@@ -146,7 +160,7 @@ def test_one_form_for_any_member_and_the_catalogue_fields_over_http(qtbot, serve
     ctx.reports.print_task_sheet(detail.card.detail.target.task_id, VILLAGE, pdf, "核对留档")
     text = "".join(subprocess.run(["pdftotext", "-raw", str(pdf), "-"], check=True, capture_output=True,
                                   text=True).stdout.split())
-    assert "一表通核对结果" in text and "核定临时救助对象" in text and "乌云其其格" in text
+    assert "三、一表通核对结果" in text and "四、反馈记录" in text and "核定临时救助对象" in text and "乌云其其格" in text
     assert "137****0099（已改正）" in text and "联系电话" in text and "文化程度" in text
 
     dialogs.texts.append("")
@@ -162,3 +176,45 @@ def test_one_form_for_any_member_and_the_catalogue_fields_over_http(qtbot, serve
     with ctx.sessions() as s:
         audit = s.scalars(select(AuditEntry).where(AuditEntry.entity == "task_answer")).one()
         assert audit.record_ids == [spouse.id] and "核定临时救助对象" in audit.reason
+
+
+def test_a_task_targets_a_person_found_by_task_and_person_on_every_device(qtbot, server, tmp_path):
+    services = _client(tmp_path / "clerk.db", server, server.add_user("township_staff", TOWNSHIP))
+    ctx = services.context
+    household = ctx.households.create(VILLAGE + "010889", VILLAGE, address="福山地村8组9号")
+    head = ctx.persons.create(household.id, "包金海", relation_to_head="02", phone="13700000021")
+    child = ctx.persons.create(household.id, "包其木格", relation_to_head="20", phone="13700000022")
+    services.sync.sync_now()
+    _issue_under_catalogue(server, "残疾人子女就学情况核查", ["phone"])
+    services.sync.sync_now()
+
+    page, dialogs, errors, target_id = _open_task(qtbot, services, "残疾人子女就学情况核查")
+    detail = page.detail
+    detail.action_buttons["accept"].click()
+    detail.link_search.setText("包其木格")
+    dialogs.choices.append(0)
+    detail.link_person_button.click()
+    assert errors == [] and detail.households.rowCount() == 1
+    assert detail.households.item(0, 1).text() == "包金海（核对：包其木格）"
+    with ctx.sessions() as s:
+        link = find_person_link(s, target_id, child.id)
+        assert link is not None and link.household_id == household.id
+        assert find_person_link(s, target_id, head.id) is None
+    assert detail.one_form.member_box(0).currentData() == child.id  # the form opens on the person linked
+
+    detail.link_search.setText("包金海")  # a second member of the same household: refused, nothing written
+    dialogs.choices.append(0)
+    detail.link_person_button.click()
+    assert len(errors) == 1 and isinstance(errors[0], ValidationError) and errors[0].code == "person_link_taken"
+    with ctx.sessions() as s:
+        assert find_person_link(s, target_id, child.id) is not None and find_person_link(s, target_id, head.id) is None
+
+    services.sync.sync_now()
+    with server.session() as s:
+        [on_server] = s.scalars(select(TaskLink).where(TaskLink.target_id == target_id, ~TaskLink.deleted)).all()
+        assert on_server.person_id == child.id
+    cadre = _client(tmp_path / "cadre.db", server, server.add_user("village_cadre", VILLAGE))
+    with cadre.context.sessions() as s:
+        assert find_person_link(s, target_id, child.id).household_id == household.id
+    form = OneFormDesk(cadre.context).load(target_id)
+    assert [(r.person_id, r.person_name) for r in form.rows] == [(child.id, "包其木格")]

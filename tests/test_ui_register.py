@@ -408,8 +408,14 @@ def _namesakes(ctx) -> tuple[str, str]:
 
 def test_namesakes_are_told_apart_at_1366x768(qtbot, context, tmp_path):
     """Village and grid, household number, short address and relation show without scrolling; the
-    phone and status columns start hidden, and hiding or moving columns is remembered."""
+    phone and status columns start hidden, and hiding or moving columns is remembered. In the font
+    the application sets (a CJK UI font at 10 pt), as a user sees it."""
+    from PySide6.QtWidgets import QApplication
+
     from ui import settings as opts
+    from ui.app import use_cjk_font
+
+    use_cjk_font(QApplication.instance())
 
     settings = opts.Settings.at_path(str(tmp_path / "settings.ini"))
     runner = ImmediateTaskRunner()

@@ -111,6 +111,8 @@ def test_rows_with_problems_are_saved_and_the_valid_households_imported(qtbot, c
     dialogs.paths.append(str(saved))
     qtbot.mouseClick(wizard.errors_button, Qt.MouseButton.LeftButton)
     assert load_workbook(saved).active.max_row == 3
+    assert count(context, AuditEntry, AuditEntry.action == "export",
+                 AuditEntry.reason.contains("含完整证件号码和电话")) == 1  # full IDs saved: an audited export
     wizard.valid_only.setChecked(True)
     assert wizard.apply_button.isEnabled()
     qtbot.mouseClick(wizard.apply_button, Qt.MouseButton.LeftButton)
@@ -118,15 +120,17 @@ def test_rows_with_problems_are_saved_and_the_valid_households_imported(qtbot, c
     assert count(context, Person) == before + 2
 
 
-@pytest.mark.parametrize("how", ["damaged", "cancel"])
+@pytest.mark.parametrize("how", ["damaged", "wps", "cancel"])
 def test_nothing_is_written_on_a_refusal_or_a_cancel(qtbot, context, settings, tmp_path, how):
     good = rf.village_roster_xlsx(tmp_path / "good.xlsx", rf.members_in(village_of(context)))
-    roster = rf.bad_zlib_xlsx(good, tmp_path / "bad.xlsx") if how == "damaged" else good
+    roster = {"damaged": lambda: rf.bad_zlib_xlsx(good, tmp_path / "bad.xlsx"),
+              "wps": lambda: rf.wps_native_et(tmp_path / "花名册.et")}.get(how, lambda: good)()
     before = (count(context, Person), count(context, Household))
     _window, dialogs, _register, wizard = start_wizard(qtbot, context, settings, tmp_path, roster)
-    if how == "damaged":
+    if how in ("damaged", "wps"):
         assert wizard.steps.currentIndex() == 0
-        assert [kind for kind, _t, _x in dialogs.shown] == ["error"] and "损坏" in dialogs.shown[0][2]
+        expected = "损坏" if how == "damaged" else "请在 WPS 中另存为 xlsx"
+        assert [kind for kind, _t, _x in dialogs.shown] == ["error"] and expected in dialogs.shown[0][2]
     else:
         qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
         qtbot.mouseClick(wizard.cancel_button, Qt.MouseButton.LeftButton)
@@ -218,3 +222,27 @@ def test_the_blank_template_is_offered_from_the_wizard(qtbot, context, settings,
     dialogs.paths.append(str(tmp_path / "模板.xlsx"))
     qtbot.mouseClick(wizard.template_button, Qt.MouseButton.LeftButton)
     assert dialogs.shown[-1][0] == "info" and "代码表" in load_workbook(tmp_path / "模板.xlsx").sheetnames
+
+
+def test_a_header_typed_over_two_lines_names_problems_on_one_and_long_problems_wrap(
+        qtbot, context, settings, tmp_path):
+    """身份证号码⏎(18位), as villages type it in the header cell: the preview names the column on one
+    line (not cut after 身份证号码) and a long problem wraps over its row instead of being elided."""
+    members = [list(m) for m in rf.members_in(village_of(context))]
+    members[3][6] = "110101197203040028"
+    roster = rf.village_roster_xlsx(tmp_path / "花名册.xlsx", [tuple(m) for m in members])
+    wb = load_workbook(roster)
+    wb.active.cell(3, 8).value = "身份证号码\n(18位)"
+    wb.active.cell(4, 8).value = 110101195502140020  # Excel kept 15 digits: the longest problem there is
+    wb.save(roster)
+    window, _dialogs, _register, wizard = start_wizard(qtbot, context, settings, tmp_path, roster)
+    window.resize(1366, 768)
+    wizard.resize(980, 620)
+    wizard.show()
+    qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+    problems = {e.row: e.text("zh_CN") for e in wizard.preview.errors}
+    assert problems[7] == "公民身份号码校验位错误，请核对" and problems[4].startswith("身份证号码(18位)被Excel存成了数字")
+    assert all("\n" not in e.column for e in wizard.preview.errors)
+    table = wizard.preview_table
+    qtbot.waitUntil(lambda: table.rowHeight(0) > table.rowHeight(2), timeout=2_000)  # row 4's problem wraps
+    assert table.item(0, 4).toolTip() == table.item(0, 4).text() and table.item(0, 0).text() == "4"

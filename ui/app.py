@@ -30,6 +30,7 @@ from ui import settings as opts
 from ui.dashboard.charts import WorkChartsPanel
 from ui.dashboard.page import DashboardPage
 from ui.dialogs import Dialogs
+from ui.duplicate_schedule import DuplicateSchedule
 from ui.errors import install_excepthook, show_error
 from ui.global_search import GlobalSearch
 from ui.main_window import MainWindow, PageEntry
@@ -137,6 +138,12 @@ def build_main_window(shell: Shell) -> MainWindow:
         if strip is not None:
             strip.reload()
 
+    def reload_duplicates() -> None:  # the daily scan found pairs: an open review tab shows them
+        review = window.built_page("review")
+        if review is not None and review.duplicates is not None:
+            review.duplicates.activate()
+
+    window.duplicate_schedule = DuplicateSchedule(lambda: _daily_duplicate_scan(ctx), runner, reload_duplicates, window)
     status_bar.sync_finished.connect(reload_register)
     status_bar.sync_finished.connect(reload_attachments)
     return window
@@ -189,6 +196,13 @@ def _case_page(shell: Shell, printer: Printer, on_error: Callable, language: str
     return CaseDeskPage(CaseDesk(ctx), shell.runner, shell.dialogs, on_error, printer=printer,
                         reports=lambda: ctx.reports, exporter=_roster_tools(shell, on_error).exporter,
                         language=language)
+
+
+def _daily_duplicate_scan(ctx: ClientContext):
+    """On the background worker: the desk (and pypinyin) load there, not at start."""
+    from app.client.duplicates import DuplicateDesk
+
+    return DuplicateDesk(ctx).scan_if_due()
 
 
 def _review_page(shell: Shell, services: ClientServices, status_bar: SyncStatusBar, on_error: Callable,

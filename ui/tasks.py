@@ -43,6 +43,7 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="td-db")
         self._network = ThreadPoolExecutor(max_workers=network_workers, thread_name_prefix="td-net")
+        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="td-bg")
         self._pending = 0
         self._outcomes: queue.SimpleQueue[_Outcome] = queue.SimpleQueue()
         self._poll = QTimer(self)
@@ -62,11 +63,18 @@ class TaskRunner(QObject):
         """Run network work (sync, login) on the network pool, never queued behind a big query."""
         return self._submit(self._network, job, on_done)
 
+    def run_background(self, job: Job, on_done: DoneHandler) -> Future:
+        """Run long reading work (a scan of the whole township, seconds) on its own worker, so the
+        lists and searches on the database worker are not queued behind it (SQLite in WAL mode
+        reads beside it)."""
+        return self._submit(self._background, job, on_done)
+
     def shutdown(self) -> None:
         """Finish the running jobs, drop the queued ones; handlers of dropped jobs never run."""
         self._poll.stop()
         self._database.shutdown(wait=True, cancel_futures=True)
         self._network.shutdown(wait=True, cancel_futures=True)
+        self._background.shutdown(wait=True, cancel_futures=True)
 
     def _submit(self, pool: ThreadPoolExecutor, job: Job, on_done: DoneHandler) -> Future:
         self._pending += 1
@@ -104,6 +112,9 @@ class ImmediateTaskRunner:
         self._run(job, on_done)
 
     def run_network(self, job: Job, on_done: DoneHandler) -> None:
+        self._run(job, on_done)
+
+    def run_background(self, job: Job, on_done: DoneHandler) -> None:
         self._run(job, on_done)
 
     def shutdown(self) -> None:

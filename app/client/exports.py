@@ -15,7 +15,8 @@ from app.client.browse import RegisterFilter
 from app.codes import CodeBook
 from app.errors import UserFacingError
 from app.exchange import lists
-from app.exchange.service import ExchangeService, ExportResult
+from app.exchange.gc_pause import paused_gc
+from app.exchange.service import ExchangeService, ExportResult, Progress
 
 if TYPE_CHECKING:
     from app.client.context import ClientContext
@@ -49,12 +50,21 @@ class ListExports:
             return lists.case_spec(regions)
         return lists.person_spec(self._context.read(lambda s: CodeBook.load(s, scope)), regions)
 
-    def export(self, name: str, fetch: Fetch, output: Path, purpose: str) -> ExportResult:
-        """All rows `fetch` gives (page by page), masked, with an audit entry naming them."""
+    def export(self, name: str, fetch: Fetch, output: Path, purpose: str,
+               progress: Progress | None = None) -> ExportResult:
+        """All rows `fetch` gives (page by page), masked, with an audit entry naming them.
+        `progress(phase, done, total)`: ("read", rows read, 0) after each page, then ("write", rows
+        written, rows in all); it may raise to cancel, leaving no file and no audit entry."""
         spec = self.spec(name)
-        rows = list(lists.pages(fetch))
+        report = progress or (lambda _phase, _done, _total: None)
+        rows: list = []
+        with paused_gc():
+            report("read", 0, 0)
+            for page in lists.page_lists(fetch):
+                rows += page
+                report("read", len(rows), 0)
         return self.service.export_list(Path(output), spec.title, list(spec.columns), rows, purpose,
-                                        spec.entity, [lists.record_id(r) for r in rows])
+                                        spec.entity, [lists.record_id(r) for r in rows], progress=progress)
 
     def fetcher(self, name: str, flt: RegisterFilter | None = None, review=None) -> Fetch:
         """The list page's query for `name` with the register filter (persons, households) applied."""

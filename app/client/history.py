@@ -1,7 +1,9 @@
 """记录历史 for the desktop: a household's (with its members') or any record's history, line by line
 — field, old → new, who, which device, when, and whether it came from a merge or left a conflict
-for review. Offline it shows what this PC holds (its own changes, recorded by capture, and what it
-fetched before); `fetch` asks the city server for the full change log and keeps it locally.
+for review. Offline it shows what this PC holds: its own changes (recorded by capture), every
+change of the households, persons, tasks and cases it pulled (after each sync the client follows
+the server's history feed, `follow_feed`, from the day it joined), and older history it fetched
+before; `fetch` asks the city server for a record's full change log and keeps it locally.
 ID numbers and phones are masked here like everywhere else (revealing stays a separate, audited
 act); the printed history is masked the same way."""
 
@@ -17,6 +19,8 @@ from sqlalchemy.orm import Session
 from app.rules.masking import mask_id, mask_phone
 from db.client import HistoryLine
 from db.models import Person
+from sync.capture import read_state, write_state
+from sync.transport import TransportError
 
 if TYPE_CHECKING:
     from app.client.context import ClientContext
@@ -71,13 +75,19 @@ def history_rows(session: Session, entity: str, record_id: str) -> list[HistoryR
 
 def store_server_history(session: Session, entity: str, record_id: str, entries: list[dict]) -> int:
     """Keep the server's lines of one record; they replace local lines of the same changes."""
+    return store_feed(session, [{**entry, "entity": entity, "record_id": record_id} for entry in entries])
+
+
+def store_feed(session: Session, entries: list[dict]) -> int:
+    """Keep server history entries (each naming its record), replacing the lines of the same
+    changes (this PC's own, recorded when it wrote them): one DELETE per 500 changes, one INSERT."""
     change_ids = [e["change_id"] for e in entries]
     for start in range(0, len(change_ids), 500):
         session.execute(delete(HistoryLine).where(HistoryLine.change_id.in_(change_ids[start:start + 500])))
     rows = []
     for entry in entries:
         at = dt.datetime.fromisoformat(str(entry["at"]).replace("Z", "+00:00")).replace(tzinfo=None)
-        base = {"change_id": entry["change_id"], "entity": entity, "record_id": record_id,
+        base = {"change_id": entry["change_id"], "entity": entry["entity"], "record_id": entry["record_id"],
                 "username": entry.get("username") or "", "device_id": entry.get("device_id") or "", "at": at,
                 "origin": entry.get("origin") or "edit", "source": "server", "server_seq": entry.get("server_seq")}
         changes = entry.get("changes") or []
@@ -86,6 +96,39 @@ def store_server_history(session: Session, entity: str, record_id: str, entries:
     if rows:
         session.execute(insert(HistoryLine), rows)
     return len(rows)
+
+
+FEED_KEY = "history_cursor"  # sync_state: the server sequence number the feed was followed to
+FEED_PAGE = 500
+FEED_PAGES_PER_CYCLE = 20  # a long absence catches up over a few syncs, not in one long one
+
+
+def follow_feed(sessions, transport, pages: int = FEED_PAGES_PER_CYCLE) -> int:
+    """Fetch the history of changes the server accepted since the last call (`GET /history/feed`)
+    and keep it; returns how many lines were stored. The first call starts at this PC's pull
+    cursor — what came before it joined is older history, fetched per record on demand. A server
+    without the feed (an older one) or a failure leaves the history as it was."""
+    with sessions() as session:
+        after = read_state(session, FEED_KEY)
+        pulled = read_state(session, "cursor")
+    if after is None:
+        if pulled is not None:
+            with sessions.begin() as session:
+                write_state(session, FEED_KEY, str(int(pulled)))
+        return 0
+    stored, after = 0, int(after)
+    for _ in range(pages):
+        try:
+            page = transport.request("GET", "/history/feed", params={"after": after, "limit": FEED_PAGE})
+        except TransportError:
+            return stored
+        with sessions.begin() as session:
+            stored += store_feed(session, page.get("entries") or [])
+            after = int(page["next"])
+            write_state(session, FEED_KEY, str(after))
+        if not page.get("has_more"):
+            break
+    return stored
 
 
 class HistoryDesk:

@@ -21,6 +21,7 @@ from app.rules import task_rules as tr
 from app.rules.masking import mask_id, mask_phone
 from app.services.context import DEPARTMENT, REGISTER_WRITERS, beijing_now
 from app.services.search import search_persons
+from app.services.task_burden import TaskBurden
 from app.services.task_inbox import InboxQuery, TaskInbox
 from app.services.tasks import TargetDetail, TargetView, TaskService, area_prefix
 from db.models import Household, Person, Region, TaskFeedback
@@ -57,6 +58,7 @@ class LinkedHousehold:
     head_name: str
     address: str
     handled: bool
+    person_name: str = ""  # the person the link names (linked as a person, or checked by 一表通)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,14 @@ class Answer:
     field_names: tuple[str, ...]
     field_labels: tuple[str, ...]
     rows: tuple[tuple[str, tuple[str, ...]], ...]  # (household number, values in field order)
+
+
+@dataclass(frozen=True)
+class PersonChoice:
+    person_id: str
+    name: str
+    household_no: str
+    id_masked: str
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,10 @@ class TaskDesk:
     def inbox_page(self, query: InboxQuery, offset: int, limit: int) -> list[InboxItem]:
         """One page of the inbox group, nearest deadline first, with the labels a list shows."""
         return [self._item(view) for view in self.inbox.page(query, offset, limit)]
+
+    def burden(self, weeks: int = 8):
+        """千条线: tasks per village per week over the last `weeks` weeks and the lines they came on."""
+        return TaskBurden(self._context.sessions, self.actor, self._clock).burden(weeks)
 
     def inbox_group_of(self, target_id: str) -> str:
         """The inbox group a target is listed in now."""
@@ -203,6 +217,15 @@ class TaskDesk:
         area = area_prefix(detail.target.assigned_region_code or detail.target.region_code)
         return self._context.read(lambda s: _find_households(s, area, text.strip(), limit))
 
+    def find_persons(self, target_id: str, text: str, limit: int = 30) -> list[PersonChoice]:
+        """Registered persons of the task's area to link by themselves: by name, initials or ID tail."""
+        detail = self.tasks.get(target_id)
+        area = area_prefix(detail.target.assigned_region_code or detail.target.region_code)
+        return self._context.read(lambda s: _find_persons(s, area, text.strip(), limit))
+
+    def link_persons(self, target_id: str, person_ids: Iterable[str]) -> tr.Progress:
+        return self.tasks.link_persons(target_id, person_ids)
+
     # -- the township's moves ------------------------------------------------------------------
     def act(self, target_id: str, action: str, text: str = "") -> TargetView:
         return self.tasks.transition(target_id, action, text)
@@ -271,8 +294,21 @@ def _linked(session, detail: TargetDetail) -> tuple[LinkedHousehold, ...]:
     rows = session.execute(select(Household.id, Household.household_no, Household.address, Person.name)
                            .outerjoin(Person, Person.id == Household.head_person_id).where(Household.id.in_(ids)))
     found = {hid: (number, address or "", name or "") for hid, number, address, name in rows}
-    return tuple(LinkedHousehold(link.household_id, *_ordered(found.get(link.household_id)), link.handled)
+    person_ids = [link.person_id for link in detail.links if link.person_id]
+    named = dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(person_ids))).all()) \
+        if person_ids else {}
+    return tuple(LinkedHousehold(link.household_id, *_ordered(found.get(link.household_id)), link.handled,
+                                 named.get(link.person_id or "", ""))
                  for link in sorted(detail.links, key=lambda k: found.get(k.household_id, ("",))[0]))
+
+
+def _find_persons(session, area: str, text: str, limit: int) -> list[PersonChoice]:
+    if not text:
+        return []
+    hits = [hit for hit in search_persons(session, text, area, limit) if hit.household_id]
+    numbers = dict(session.execute(select(Household.id, Household.household_no).where(
+        Household.id.in_({hit.household_id for hit in hits}))).all()) if hits else {}
+    return [PersonChoice(hit.id, hit.name, numbers.get(hit.household_id, ""), hit.id_masked) for hit in hits]
 
 
 def _ordered(found: tuple | None) -> tuple[str, str, str]:

@@ -148,6 +148,7 @@ def propose_layout(grid: SheetGrid) -> RosterLayout:
         label = parts[-1] if lower_field or len(parts) < 2 or parts[0] == parts[-1] else "".join(parts)
         if len(parts) == 2 and parts[0] != parts[-1] and not lower_field:
             label = parts[0] + parts[1]
+        label = _shown_label(label)
         columns.append(SourceColumn(c, label, field_for_header(label) or lower_field))
     return RosterLayout(rows, tuple(_drop_duplicate_fields(columns)), grid.name, grid.sheet_names,
                         grid.encoding)
@@ -254,6 +255,12 @@ def sample_values(grid: SheetGrid, layout: RosterLayout, count: int = 2) -> dict
             if text and len(samples.setdefault(c, [])) < count:
                 samples[c].append(_LONG_DIGITS.sub(lambda m: m[0][:3] + "*" * (len(m[0]) - 7) + m[0][-4:], text))
     return {c: " / ".join(values) for c, values in samples.items()}
+
+
+def _shown_label(text: str) -> str:
+    """A header as messages name it: a line break typed in the cell (身份证号码⏎(18位)) joined, runs of
+    spaces made one — a message naming the column on one line, not cut after its first."""
+    return re.sub(r" {2,}", " ", re.sub(r"\s*[\r\n]+\s*", "", text)).strip()
 
 
 def mapping_from_labels(layout: RosterLayout, remembered: Mapping[str, str | None]) -> dict[int, str]:

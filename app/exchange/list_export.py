@@ -8,7 +8,9 @@ imports back unchanged."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import itertools
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sized
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,19 +36,26 @@ class ExportColumn:
     width: float = 14
 
     def value(self, row: object, d: Disclosure) -> object:
+        return self.getter(isinstance(row, Mapping), d)(row)
+
+    def getter(self, mapping_rows: bool, d: Disclosure) -> Callable[[object], object]:
+        """The value of this column for a row, as one function built once per export (an export
+        of 40,000 persons asks 440,000 times)."""
         if callable(self.key):
-            raw = self.key(row)
-        elif isinstance(row, Mapping):
-            raw = row.get(self.key)
+            raw = self.key
+        elif mapping_rows:
+            key = self.key
+            raw = lambda row: row.get(key)  # noqa: E731 - a missing key is an empty cell
         else:
-            raw = getattr(row, self.key)
-        if self.mask == "id":
-            return d.id_number(raw)
-        if self.mask == "phone":
-            return d.phone(raw)
-        if self.mask == "name":
-            return d.name(raw)
-        return "" if raw is None else raw
+            raw = operator.attrgetter(self.key)
+        mask = {"id": d.id_number, "phone": d.phone, "name": d.name}.get(self.mask or "")
+        if mask is not None:
+            return lambda row: mask(raw(row))
+        return lambda row: _cell(raw(row))
+
+
+def _cell(value: object) -> object:
+    return "" if value is None else value
 
 
 def _about_sheet(wb, d: Disclosure, title: str, count: int) -> None:
@@ -60,28 +69,55 @@ def _about_sheet(wb, d: Disclosure, title: str, count: int) -> None:
     about.set_column(1, 1, 48)
 
 
+PROGRESS_EVERY = 1000  # rows between two progress reports
+
+
 def export_rows(path: Path, title: str, columns: list[ExportColumn], rows: Iterable[object], d: Disclosure,
-                sheet_name: str | None = None) -> int:
-    """Writes the rows (streamed: large lists stay small in memory); returns the number of rows.
-    XlsxWriter in constant-memory mode writes a list ~1.6× faster than openpyxl's write-only mode;
-    cell text is never taken for a formula or a link (a name starting with "=" stays text)."""
+                sheet_name: str | None = None, progress: Callable[[str, int, int], None] | None = None) -> int:
+    """Writes the rows; returns the number of rows. Cell text is never taken for a formula or a
+    link (a name starting with "=" stays text: text goes through `write_string`). `progress`
+    ("write", rows written, rows in all, or 0 when not known) is called every thousand rows and
+    at the end; it may raise to stop the export (the caller removes the half-written file).
+
+    XlsxWriter with its shared-string table: of the writers measured on the 40,225 persons of the
+    demo township (11 text columns, CPU seconds), XlsxWriter 2.1 with shared strings, 2.6 in its
+    constant-memory mode (every cell written as an escaped inline string), openpyxl's write-only
+    mode 4.0. Shared strings cost ~60 MB more while writing 40,000 rows and make a smaller file
+    (a village, a grid, 男/女 are each stored once)."""
     import xlsxwriter
 
     for column in columns:
         if column.mask not in (None, *MASKS):
             raise ValueError(f"unknown mask rule {column.mask!r}")
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": False, "strings_to_formulas": False,
                                          "strings_to_urls": False, "strings_to_numbers": False})
     sheet = wb.add_worksheet((sheet_name or title)[:31])
     for index, column in enumerate(columns):
         sheet.set_column(index, index, column.width)
     sheet.freeze_panes(1, 0)
     sheet.write_row(0, 0, [c.header for c in columns], wb.add_format({"bold": True, "bg_color": "#DDEBF7"}))
+    total = len(rows) if isinstance(rows, Sized) else 0
+    report = progress or (lambda _phase, _done, _total: None)
+    report("write", 0, total)
+    rows = iter(rows)
+    first = next(rows, None)
     count = 0
-    for count, row in enumerate(rows, start=1):  # noqa: B007 - the last index is the count
-        sheet.write_row(count, 0, [column.value(row, d) for column in columns])
+    if first is not None:
+        getters = list(enumerate(c.getter(isinstance(first, Mapping), d) for c in columns))
+        write_string, write = sheet.write_string, sheet.write
+        for count, row in enumerate(itertools.chain((first,), rows), start=1):  # noqa: B007 - the count
+            for index, get in getters:
+                value = get(row)
+                if type(value) is str:
+                    if value:
+                        write_string(count, index, value)
+                else:
+                    write(count, index, value)
+            if not count % PROGRESS_EVERY:
+                report("write", count, total)
     _about_sheet(wb, d, title, count)
     wb.close()
+    report("write", count, total or count)
     return count
 
 

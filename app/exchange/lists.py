@@ -14,7 +14,7 @@ from app.codes import CodeBook
 from app.exchange.list_export import ExportColumn
 from app.rules.masking import mask_id, mask_phone
 
-PAGE = 5000
+PAGE = 20_000  # rows per query: each further page re-walks the sort up to its offset
 PERSONAL_FIELDS = {"id_number": mask_id, "phone": mask_phone, "reporter_phone": mask_phone}
 
 
@@ -110,15 +110,16 @@ def review_spec() -> ListSpec:
     ))
 
 
-def pages(fetch: Callable[[int, int], list], page: int = PAGE) -> Iterator:
-    """Every row of a paged list query (offset, limit) → rows, page after page."""
+def page_lists(fetch: Callable[[int, int], list], page: int = PAGE) -> Iterator[list]:
+    """The pages of a paged list query (offset, limit) → rows, one after the other."""
     offset = 0
     while True:
         rows = fetch(offset, page)
-        yield from rows
+        yield rows
         if len(rows) < page:
             return
         offset += page
+
 
 
 def record_id(row) -> str:

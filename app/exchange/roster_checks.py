@@ -96,8 +96,9 @@ class RowChecker:
     """Turns a raw row into a Draft, collecting every problem of the row."""
 
     def __init__(self, codes: CodeBook, today: dt.date, scope: str, labels: dict[str, str],
-                 village: str | None = None) -> None:
+                 village: str | None = None, villages=None) -> None:
         self.codes, self.today, self.scope, self.village = codes, today, scope, village
+        self.villages = villages  # app.exchange.villages.VillageIndex: the 村（社区） column
         self.resolver = CodeResolver(codes)
         self.labels = {**FIELD_HEADERS, **labels}
         self.unknown_values: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -112,8 +113,14 @@ class RowChecker:
         for name in REQUIRED:
             if name in raw.values and not raw.values[name]:
                 fail(name, "required", label=self.labels[name])
+        if raw.values.get("village") and self.villages is not None:  # before 户号: it may complete it
+            resolved = self.villages.resolve(raw.values["village"])
+            if resolved.code:
+                values["region_code"] = resolved.code
+            else:
+                fail("village", resolved.problem, label=self.labels["village"], value=raw.values["village"])
         for name, text in raw.values.items():
-            if not text:
+            if not text or name == "village":
                 continue
             if name in ("id_number", "household_no", "phone") and name in raw.numeric \
                     and len(text) > EXCEL_EXACT_DIGITS:
@@ -140,11 +147,12 @@ class RowChecker:
             self._check_id(text, label, values, fail)
         elif name == "household_no":
             local = _local_number(text)
-            if local is not None and self.village is None:
+            village = values.get("region_code") or self.village  # the row's 村（社区）, else the one chosen
+            if local is not None and village is None:
                 fail(name, "roster_local_household_no", label=label, value=text)
                 return
             try:
-                values[name] = household_no(self.village, *local) if local else validate_household_no(text)
+                values[name] = household_no(village, *local) if local else validate_household_no(text)
             except ValidationError as error:
                 fail(name, error.code, **error.params)
                 return

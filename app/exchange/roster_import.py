@@ -8,7 +8,8 @@ Matching makes a re-import idempotent: households by 户编号, persons by 公�
 whose value differs are assigned, so importing the same file again changes nothing and leaves no
 outbox rows. A blank cell keeps the register's value (a partial roster never wipes data), so a
 roster of existing households updates them field by field. A 网格 column moves a household (and its
-members) to another grid of its village through the same preview. A person already registered in
+members) to another grid of its village, a 村（社区） column to another village
+(app.exchange.roster_moves), through the same preview. A person already registered in
 another household is reported, not moved: moving people is a register action with its own audit
 trail."""
 
@@ -24,6 +25,8 @@ from sqlalchemy.orm import Session
 from app.codes import CodeBook
 from app.exchange.layout import FIELD_HEADERS, RawRow
 from app.exchange.roster_checks import CODED, HEAD_RELATION, Draft, RowChecker, RowError, check_households
+from app.exchange.roster_moves import adopt_moved, check_moves, move_values
+from app.exchange.villages import VillageIndex
 from app.rules.masking import mask_id, mask_phone
 from db.ids import new_id
 from db.models import Household, Person, Region
@@ -76,8 +79,8 @@ class ImportPlan:
 class _Shown:
     """How a value appears in the preview: labels for codes, masked ID numbers and phones."""
 
-    def __init__(self, codes: CodeBook, grids: dict[str, str]) -> None:
-        self.codes, self.grids = codes, grids
+    def __init__(self, codes: CodeBook, grids: dict[str, str], villages: dict[str, str] | None = None) -> None:
+        self.codes, self.grids, self.villages = codes, grids, villages or {}
 
     def __call__(self, name: str, value: object) -> str:
         if value is None or value == "":
@@ -90,6 +93,8 @@ class _Shown:
             return mask_phone(str(value))
         if name == "grid_code":
             return self.grids.get(value, str(value))
+        if name == "region_code":
+            return self.villages.get(value, str(value))
         return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
@@ -130,7 +135,7 @@ def _resolve_grids(drafts: list[Draft], register: _Register, labels: dict[str, s
         text = d.values.get("grid_code")
         if not text or not d.household_no:
             continue
-        village = d.household_no[:12]
+        village = d.values.get("region_code") or d.household_no[:12]  # a moving household: the new village's
         code = text if text in register.grids and text.startswith(village) else by_name.get((village, text))
         if code is None:
             d.errors.append(RowError(d.row, labels["grid_code"], "roster_unknown_grid", {"value": text}))
@@ -153,7 +158,7 @@ class _Planner:
     def _changes(self, existing: object | None, diff: dict) -> tuple[FieldChange, ...]:
         if existing is None:
             return ()
-        source = {"address": "household_address"} if isinstance(existing, Household) else {}
+        source = {"address": "household_address", "region_code": "village"} if isinstance(existing, Household) else {}
         return tuple(FieldChange(self.labels.get(source.get(k, k), FIELD_HEADERS.get(source.get(k, k), k)),
                                  self.shown(k, getattr(existing, k)), self.shown(k, v)) for k, v in diff.items())
 
@@ -174,6 +179,8 @@ class _Planner:
             wanted["address"] = address
         if grid:
             wanted["grid_code"] = grid
+        if existing is not None:
+            move_values(members, wanted, number)
         diff = _diff(existing, wanted)
         action = "新增" if existing is None else ("更新" if diff else "无变化")
         name = head.values.get("name", "") if head else self.register.head_names.get(number, members[0].head_name)
@@ -202,18 +209,23 @@ def plan_import(session: Session, rows: list[RawRow], codes: CodeBook, today: dt
     labels = {**FIELD_HEADERS, **(labels or {})}
     if not rows:
         return ImportPlan((RowError(0, "", "roster_no_rows"),), (), ())
-    checker = RowChecker(codes, today, scope, labels, village)
+    villages = VillageIndex(session, scope)
+    checker = RowChecker(codes, today, scope, labels, village, villages)
     drafts = [checker.check(raw) for raw in rows]
     for d in drafts:
         if d.values.get("relation_to_head") == "01":
             d.values["relation_to_head"] = HEAD_RELATION
     register = _Register(session, drafts, scope)
+    if adopt_moved(session, drafts, register.households):
+        register = _Register(session, drafts, scope)
     check_households(drafts, labels, register.head_names)
     _moved_people(drafts, register, labels)
+    check_moves(session, drafts, register.households, labels, villages.names)
     _resolve_grids(drafts, register, labels)
     if len(scope) > 12:
         _check_grid_scope(drafts, register, scope, labels)
-    planner = _Planner(register, _Shown(codes, register.grids), labels, scope if len(scope) > 12 else None)
+    planner = _Planner(register, _Shown(codes, register.grids, villages.names), labels,
+                       scope if len(scope) > 12 else None)
     return _plan(drafts, register, planner, checker)
 
 
@@ -268,7 +280,7 @@ def apply_plan(session: Session, plan: ImportPlan) -> list[str]:
             session.add(household)
         if values:
             written.add(household.id)
-        if household_id and "grid_code" in values:
+        if household_id and ("grid_code" in values or "region_code" in values):
             written |= _move_members(session, household)
         households[number] = household
     for person_id, number, values in plan.person_writes:
@@ -293,7 +305,7 @@ def _move_members(session: Session, household: Household) -> set[str]:
     moved = set()
     for person in session.scalars(select(Person).where(Person.household_id == household.id,
                                                        Person.deleted.is_(False))):
-        if person.grid_code != household.grid_code:
-            person.grid_code = household.grid_code
+        if (person.grid_code, person.region_code) != (household.grid_code, household.region_code):
+            person.grid_code, person.region_code = household.grid_code, household.region_code
             moved.add(person.id)
     return moved

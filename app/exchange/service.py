@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from pathlib import Path
 from app.codes import CodeBook
 from app.errors import UserFacingError
 from app.exchange.error_workbook import write_error_workbook
+from app.exchange.gc_pause import paused_gc
 from app.exchange.layout import (
     FIELD_HEADERS,
     MappingCheck,
@@ -190,7 +192,7 @@ class ExchangeService(ServiceBase):
         `village`: the village whose code completes the village's own short 户号 (12, 3-12)."""
         self._require_role(REGISTER_WRITERS, "导入花名册")
         digest = file_digest(path)
-        with self._read() as session:
+        with paused_gc(), self._read() as session:
             plan, mapping, warnings, _layout = self._plan(session, path, mapping, sheet, progress, village)
         progress("done", 3, 3)
         return _preview(digest, mapping, plan, warnings)
@@ -203,7 +205,7 @@ class ExchangeService(ServiceBase):
         self._require_role(REGISTER_WRITERS, "导入花名册")
         if file_digest(path) != digest:
             raise ImportRefused("import_file_changed")
-        with self._unit_of_work() as session:
+        with paused_gc(), self._unit_of_work() as session:
             plan, mapping, _warnings, layout = self._plan(session, path, mapping, sheet, _no_progress, village)
             if not plan.ok and not valid_only:
                 raise ImportRefused("import_has_errors", count=len(plan.errors))
@@ -226,12 +228,28 @@ class ExchangeService(ServiceBase):
 
     def write_error_workbook(self, path: Path, preview: ImportPreview, output: Path,
                              sheet: str | None = None) -> int:
-        """The rows not imported, as the clerk typed them, with a 问题说明 column and red cells."""
+        """The rows not imported, as the clerk typed them, with a 问题说明 column and red cells. They
+        hold full ID numbers and phones, so saving them is an export of personal data: one audit
+        entry (the register's persons among the rows, the file, the row count), written in the same
+        step as the file — no file without its entry. Nothing of the rows is logged."""
+        self._require_role(REGISTER_WRITERS, "导入花名册")
         if file_digest(path) != preview.digest:
             raise ImportRefused("import_file_changed")
         grid = read_grid(path, sheet)
-        return write_error_workbook(Path(output), grid, self._layout(grid), list(preview.error_rows),
-                                    list(preview.errors))
+        layout = self._layout(grid)
+        output = Path(output)
+        partial = output.with_name(output.name + ".part")
+        try:
+            written = write_error_workbook(partial, grid, layout, list(preview.error_rows), list(preview.errors))
+            d = Disclosure(self.actor.username, f"保存花名册问题行 {Path(path).name}（{written} 行）", self.now(),
+                           reveal=True, device_id=self.actor.device_id)
+            with self._unit_of_work() as session:
+                known = _registered_persons(session, grid, layout, preview, self.actor.scope)
+                record_audit(session, d, "export", "person", known, self.actor.scope[:12])
+            os.replace(partial, output)
+        finally:
+            partial.unlink(missing_ok=True)
+        return written
 
     def _disclosure(self, purpose: str, reveal: bool, mask_names: bool) -> Disclosure:
         purpose = require_text(purpose, "purpose", "导出用途", 60)
@@ -242,14 +260,17 @@ class ExchangeService(ServiceBase):
 
     def export_list(self, output: Path, title: str, columns: list[ExportColumn], rows: Iterable[object],
                     purpose: str, entity: str, record_ids: list[str], reveal: bool = False,
-                    mask_names: bool = False, sheet_name: str | None = None) -> ExportResult:
+                    mask_names: bool = False, sheet_name: str | None = None,
+                    progress: Progress | None = None) -> ExportResult:
         """Any list view to xlsx: the UI passes the rows it shows (or a query's rows), the columns with
-        their mask rules, and the ids of the records for the audit entry."""
+        their mask rules, and the ids of the records for the audit entry. `progress` may raise (a
+        cancel): then no file and no audit entry are left."""
         d = self._disclosure(purpose, reveal, mask_names)
         output = Path(output)
         partial = output.with_name(output.name + ".part")
         try:
-            count = export_rows(partial, title, columns, rows, d, sheet_name)
+            with paused_gc():
+                count = export_rows(partial, title, columns, rows, d, sheet_name, progress)
             with self._unit_of_work() as session:
                 entry = record_audit(session, d, "export", entity, record_ids, self.actor.scope[:12])
                 session.flush()
@@ -279,3 +300,22 @@ def _warnings(grid: SheetGrid, footers: int, rows) -> tuple[RowError, ...]:
     if filled:
         out.append(RowError(0, "", "roster_filled_down", {"count": filled}))
     return tuple(out)
+
+
+def _registered_persons(session, grid: SheetGrid, layout: RosterLayout, preview: ImportPreview,
+                        scope: str) -> list[str]:
+    """Ids of the register's persons (in scope) whose ID numbers are on the rows saved: what the
+    audit entry names (the rows of persons not registered yet are counted in its reason)."""
+    from sqlalchemy import select
+
+    from db.models import Person
+
+    rows, _footers = data_rows(grid, layout, preview.mapping)
+    wanted = set(preview.error_rows)
+    numbers = {re.sub(r"\s+", "", r.values.get("id_number", "")).upper() for r in rows if r.row in wanted}
+    numbers.discard("")
+    if not numbers:
+        return []
+    in_scope = Person.grid_code.startswith(scope) if len(scope) > 12 else Person.region_code.startswith(scope)
+    return sorted(session.scalars(select(Person.id).where(Person.id_number.in_(numbers), in_scope,
+                                                          Person.deleted.is_(False))))

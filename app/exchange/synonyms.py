@@ -37,6 +37,9 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "hukou_address": ("户籍地", "户籍地址", "户籍所在地", "户口所在地", "户籍地详址"),
     "notes": ("备注", "说明"),
     "grid_code": ("网格", "所属网格", "网格编号", "网格代码"),
+    # The household's village: the same as its 户编号's, completes a short 户号, or moves the household.
+    "village": ("村（社区）", "所属村", "所属社区", "所属村（社区）", "村委会", "村居委会", "村（居）委会", "行政村",
+                "社区", "村名", "村居", "村社区", "村代码", "村（社区）代码"),
 }
 
 # table → {word used in villages: label in the code table}

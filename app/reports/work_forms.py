@@ -147,26 +147,27 @@ def _task_answers(sheet: TaskSheet, d: Disclosure) -> list:
     rest = 174 - 37 - 17
     widths = [37 * mm, 17 * mm] + [rest / len(names) * mm] * len(names)
     legend = note("一表通核对结果：所列为户籍中现有数据（已改正的已写回户籍，标「已改正」）；未核的户留空待核。")
-    return [section("二之一、一表通核对结果"), grid_table(rows, widths, font_size=8, vpadding=4), gap(1), legend]
+    return [section("三、一表通核对结果"), grid_table(rows, widths, font_size=8, vpadding=4), gap(1), legend]
 
 
-def _task_feedback(sheet: TaskSheet) -> list:
+def _task_feedback(sheet: TaskSheet, number: str = "三") -> list:
     rows = [["反馈时间", "反馈人", "进度", "反馈内容"]]
     rows += [[_dt(at), cell(author), progress, cell(text)] for at, author, progress, text in sheet.feedback]
     rows += [["", "", "", ""] for _ in range(BLANK_FEEDBACK_LINES)]
     widths = [m * mm for m in (30, 22, 16, 106)]
     table = grid_table(rows, widths, vpadding=5.5)
-    return [section("三、反馈记录"), table]
+    return [section(f"{number}、反馈记录"), table]
 
 
 def task_sheet_story(sheet: TaskSheet, village_name: str, d: Disclosure, code=None) -> list:
     """The task sheet; feedback rows go over with the signature block when it does not fit under them."""
+    answers = _task_answers(sheet, d)  # a data request's results, numbered before the feedback
     return [
         RecordMark(f"任务编号：{sheet.task_no}", code),
         *title_block("任务清单/反馈单", f"{village_name}　　任务编号：{sheet.task_no}"),
         *_task_particulars(sheet, village_name),
         *_task_households(sheet, d),
-        *_task_answers(sheet, d),
-        KeepWithTail(_task_feedback(sheet),
+        *answers,
+        KeepWithTail(_task_feedback(sheet, "四" if answers else "三"),
                      [gap(4), signature_boxes(["走访人", "村（社区）负责人", "乡镇（街道）审核（盖章）"])]),
     ]

@@ -104,9 +104,11 @@ class TaskInbox(TaskService):
             deleted_tasks = select(Task.id).where(Task.deleted)
             return select(func.count()).select_from(TaskTarget).where(
                 *self._conditions(session, query, tasks=False), TaskTarget.task_id.not_in(deleted_tasks))
+        # Tasks first (their covering search index holds title and number), each into its targets by
+        # task_id; no order is needed to count up to the cap, so the walk stops at DONE_CAP + 1.
         joined = DeadlineFirst(Task.__table__, TaskTarget.__table__, TaskTarget.task_id == Task.id)
         rows = (select(TaskTarget.id).select_from(joined).where(*self._conditions(session, query.with_group(DONE)))
-                .order_by(Task.due_at.desc()).limit(DONE_CAP + 1))
+                .limit(DONE_CAP + 1))
         return select(func.count()).select_from(rows.subquery())
 
     def group_of(self, view: TargetView) -> str:

@@ -129,6 +129,89 @@
     </message>
 </context>
 <context>
+    <name>BurdenPanel</name>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="47"/>
+        <source> 周</source>
+        <translation> weeks</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="60"/>
+        <source>查看这条线的任务</source>
+        <translation>Show this line&apos;s tasks</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="63"/>
+        <source>千条线：各村（社区）每周承接的部门任务</source>
+        <translation>Task load: department tasks landing on each village per week</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="65"/>
+        <source>最近</source>
+        <translation>Last</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="68"/>
+        <source>任务线（同一部门反复下发的同类任务算一条线）</source>
+        <translation>Lines of work (similar tasks one department issues again and again count as one line)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="89"/>
+        <source>%1 周内 %2 项任务来自 %3 条线；格中为“任务数/线数”，一周 %4 项及以上标色。</source>
+        <translation>%2 tasks on %3 lines in %1 weeks; cells read &quot;tasks/lines&quot;, weeks with %4 or more tasks are shaded.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="98"/>
+        <source>村（社区）</source>
+        <translation>Village</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="98"/>
+        <source>合计</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="103"/>
+        <source>乡镇本级</source>
+        <translation>Township level</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="106"/>
+        <source>%1 起的一周：%2 项任务，%3 条线</source>
+        <translation>Week from %1: %2 tasks on %3 lines</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <source>部门</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <source>任务线</source>
+        <translation>Line of work</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <source>任务数</source>
+        <translation>Tasks</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <source>未完成</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <source>已超期</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="118"/>
+        <source>最近下发</source>
+        <translation>Last issued</translation>
+    </message>
+</context>
+<context>
     <name>CaseActionBar</name>
     <message>
         <location filename="../../ui/casedesk/action_bar.py" line="30"/>
@@ -955,52 +1038,90 @@
 <context>
     <name>DuplicatesTab</name>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="28"/>
+        <location filename="../../ui/review/duplicates.py" line="30"/>
         <source>按姓名拼音、出生日期、性别、电话和同户情况查找可能重复登记的人员（含无证件号码者）。</source>
         <translation>Finds persons who may be registered twice, by pinyin name, birth date, sex, phone and household (people without an ID number included).</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <location filename="../../ui/review/duplicates.py" line="33"/>
         <source>人员甲</source>
         <translation>Person A</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <location filename="../../ui/review/duplicates.py" line="33"/>
         <source>人员乙</source>
         <translation>Person B</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <location filename="../../ui/review/duplicates.py" line="33"/>
         <source>相似度</source>
         <translation>Score</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="31"/>
+        <location filename="../../ui/review/duplicates.py" line="33"/>
         <source>理由</source>
         <translation>Reasons</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="36"/>
+        <location filename="../../ui/review/duplicates.py" line="38"/>
         <source>扫描本辖区</source>
         <translation>Scan my area</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="37"/>
+        <location filename="../../ui/review/duplicates.py" line="39"/>
         <source>合并…</source>
         <translation>Merge…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/duplicates.py" line="38"/>
+        <location filename="../../ui/review/duplicates.py" line="40"/>
         <source>不是同一人</source>
         <translation>Not the same person</translation>
     </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="61"/>
+        <source>正在扫描本辖区…</source>
+        <translation>Scanning my area…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/duplicates.py" line="82"/>
+        <source>尚未扫描。每天自动扫描一次，也可随时点“扫描本辖区”。</source>
+        <translation>Not scanned yet. A scan runs once a day by itself; press “Scan my area” any time.</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../../ui/review/duplicates.py" line="68"/>
-        <source>找到 %n 对疑似重复人员。</source>
+        <location filename="../../ui/review/duplicates.py" line="84"/>
+        <source>上次扫描：%1 · 找到 %n 对疑似重复人员。</source>
         <translation>
-            <numerusform>%n pair of likely duplicates found.</numerusform>
-            <numerusform>%n pairs of likely duplicates found.</numerusform>
+            <numerusform>Last scan: %1 · %n pair of likely duplicates found.</numerusform>
+            <numerusform>Last scan: %1 · %n pairs of likely duplicates found.</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>ExportProgress</name>
+    <message>
+        <location filename="../../ui/roster/progress.py" line="45"/>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/progress.py" line="46"/>
+        <source>正在读取列表…</source>
+        <translation>Reading the list…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/progress.py" line="57"/>
+        <source>正在取消…</source>
+        <translation>Cancelling…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/progress.py" line="66"/>
+        <source>正在写入 Excel：%1 / %2 行</source>
+        <translation>Writing Excel: %1 / %2 rows</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/progress.py" line="69"/>
+        <source>正在读取列表：已读 %1 行</source>
+        <translation>Reading the list: %1 rows read</translation>
     </message>
 </context>
 <context>
@@ -1364,27 +1485,27 @@
 <context>
     <name>ListExporter</name>
     <message>
-        <location filename="../../ui/roster/export_action.py" line="32"/>
+        <location filename="../../ui/roster/export_action.py" line="37"/>
         <source>导出…</source>
         <translation>Export…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/export_action.py" line="34"/>
+        <location filename="../../ui/roster/export_action.py" line="39"/>
         <source>把当前列表（按当前筛选条件）导出为 Excel，证件号码和电话脱敏</source>
         <translation>Export the list as shown (current filters) to Excel, ID numbers and phones masked</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/export_action.py" line="39"/>
+        <location filename="../../ui/roster/export_action.py" line="44"/>
         <source>导出列表</source>
         <translation>Export list</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/export_action.py" line="40"/>
+        <location filename="../../ui/roster/export_action.py" line="45"/>
         <source>导出用途（记入审计日志）：</source>
         <translation>Purpose of the export (kept in the audit log):</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/export_action.py" line="56"/>
+        <location filename="../../ui/roster/export_action.py" line="75"/>
         <source>已导出 %1 行到 %2（证件号码和电话已脱敏，导出已留痕）</source>
         <translation>Exported %1 rows to %2 (ID numbers and phones masked, export audited)</translation>
     </message>
@@ -1392,52 +1513,52 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/app.py" line="79"/>
+        <location filename="../../ui/app.py" line="80"/>
         <source>工作台</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="83"/>
+        <location filename="../../ui/app.py" line="84"/>
         <source>户籍人口</source>
         <translation>Register</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="85"/>
+        <location filename="../../ui/app.py" line="86"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="86"/>
+        <location filename="../../ui/app.py" line="87"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="87"/>
+        <location filename="../../ui/app.py" line="88"/>
         <source>待审</source>
         <translation>Review</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="90"/>
+        <location filename="../../ui/app.py" line="91"/>
         <source>报表</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="91"/>
+        <location filename="../../ui/app.py" line="92"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="94"/>
+        <location filename="../../ui/app.py" line="95"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="223"/>
+        <location filename="../../ui/app.py" line="237"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="311"/>
+        <location filename="../../ui/app.py" line="325"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -2500,150 +2621,150 @@ Phone: %3</translation>
 <context>
     <name>RosterImportWizard</name>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="50"/>
+        <location filename="../../ui/roster/wizard.py" line="41"/>
         <source>导入花名册</source>
         <translation>Import roster</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="77"/>
+        <location filename="../../ui/roster/wizard.py" line="68"/>
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="78"/>
-        <location filename="../../ui/roster/wizard.py" line="164"/>
+        <location filename="../../ui/roster/wizard.py" line="69"/>
+        <location filename="../../ui/roster/wizard.py" line="155"/>
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="79"/>
+        <location filename="../../ui/roster/wizard.py" line="70"/>
         <source>导入</source>
         <translation>Import</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="80"/>
-        <location filename="../../ui/roster/wizard.py" line="166"/>
+        <location filename="../../ui/roster/wizard.py" line="71"/>
+        <location filename="../../ui/roster/wizard.py" line="157"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="96"/>
+        <location filename="../../ui/roster/wizard.py" line="87"/>
         <source>请选择村（社区）的花名册：Excel（xlsx、xls）、WPS 另存的 xlsx、ods 或 CSV 文件。表格上方的标题行、合并的户号单元格、表尾的合计和制表人都可以保留。</source>
         <translation>Choose a village&apos;s roster: Excel (xlsx, xls), an xlsx saved from WPS, ods or CSV. Title rows above the table, merged household cells and footer lines (totals, compiled by) may stay.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="99"/>
+        <location filename="../../ui/roster/wizard.py" line="90"/>
         <source>选择文件…</source>
         <translation>Choose file…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="101"/>
+        <location filename="../../ui/roster/wizard.py" line="92"/>
         <source>下载空白模板…</source>
         <translation>Blank template…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="123"/>
+        <location filename="../../ui/roster/wizard.py" line="114"/>
         <source>（户号已是18位户编号）</source>
         <translation>(household numbers are already 18-digit)</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="125"/>
+        <location filename="../../ui/roster/wizard.py" line="116"/>
         <source>户号只是村里的编号（如 12、3-12）时，所属村（社区）：</source>
         <translation>If household numbers are the village&apos;s own (like 12, 3-12), the village:</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="139"/>
+        <location filename="../../ui/roster/wizard.py" line="130"/>
         <source>全部导入（仍有问题时不导入）</source>
         <translation>Import everything (not while problems remain)</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="140"/>
+        <location filename="../../ui/roster/wizard.py" line="131"/>
         <source>只导入没有问题的户，其余保存为问题行工作簿</source>
         <translation>Import only households without problems; save the rest as a workbook to fix</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="146"/>
+        <location filename="../../ui/roster/wizard.py" line="137"/>
         <source>保存问题行…</source>
         <translation>Save rows with problems…</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="164"/>
+        <location filename="../../ui/roster/wizard.py" line="155"/>
         <source>预览</source>
         <translation>Preview</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="166"/>
+        <location filename="../../ui/roster/wizard.py" line="157"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="206"/>
+        <location filename="../../ui/roster/wizard.py" line="197"/>
         <source>选择花名册</source>
         <translation>Choose a roster</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="212"/>
+        <location filename="../../ui/roster/wizard.py" line="203"/>
         <source>下载空白模板</source>
         <translation>Blank template</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="216"/>
+        <location filename="../../ui/roster/wizard.py" line="207"/>
         <source>模板已保存到 %1。</source>
         <translation>Template saved to %1.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="220"/>
+        <location filename="../../ui/roster/wizard.py" line="211"/>
         <source>正在读取 %1 …</source>
         <translation>Reading %1 …</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="231"/>
+        <location filename="../../ui/roster/wizard.py" line="222"/>
         <source>%1：工作表“%2”，表头在第 %3 行。</source>
         <translation>%1: sheet “%2”, header in row %3.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="238"/>
+        <location filename="../../ui/roster/wizard.py" line="229"/>
         <source>已按上次确认的对应关系填好。</source>
         <translation>Filled in with the mapping you confirmed last time.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="239"/>
+        <location filename="../../ui/roster/wizard.py" line="230"/>
         <source>已按列名自动对应，请核对；不导入的列选“（不导入）”。</source>
         <translation>Matched by column names; please check. Choose “(not imported)” for columns to leave out.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="241"/>
+        <location filename="../../ui/roster/wizard.py" line="232"/>
         <source>未导入的列：%1。</source>
         <translation> Columns not imported: %1.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="268"/>
-        <source>新增 %1 户、%2 人；更新 %3 人；无变化 %4 条；问题 %5 处。</source>
-        <translation>New: %1 households, %2 persons; changed: %3 persons; unchanged: %4; problems: %5.</translation>
+        <location filename="../../ui/roster/wizard.py" line="259"/>
+        <source>新增 %1 户、%2 人；更新 %6 户、%3 人；无变化 %4 条；问题 %5 处。</source>
+        <translation>New: %1 households, %2 persons; updated: %6 households, %3 persons; unchanged: %4; problems: %5.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="273"/>
+        <location filename="../../ui/roster/wizard.py" line="285"/>
+        <source>已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。文件含完整证件号码和电话，保存已记入审计日志，请妥善保管。</source>
+        <translation>Saved %1 rows to %2. Fix them in Excel, then import this file again. The file holds full ID numbers and phones: saving it was recorded in the audit log; keep it safe.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="298"/>
+        <source>导入完成：新增 %1 户、%2 人，更新 %5 户、%3 人，写入 %4 条记录。</source>
+        <translation>Import done: %1 new households, %2 new persons, %5 households and %3 persons updated, %4 records written.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/wizard.py" line="264"/>
         <source>无法对应的%1“%2”：第 %3 行</source>
         <translation>%1 value “%2” not recognised: rows %3</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="288"/>
-        <location filename="../../ui/roster/wizard.py" line="293"/>
+        <location filename="../../ui/roster/wizard.py" line="279"/>
+        <location filename="../../ui/roster/wizard.py" line="284"/>
         <source>保存问题行</source>
         <translation>Save rows with problems</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="294"/>
-        <source>已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。</source>
-        <translation>Saved %1 rows to %2. Fix them in Excel and import that file again.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/roster/wizard.py" line="306"/>
-        <source>导入完成：新增 %1 户、%2 人，更新 %3 人，写入 %4 条记录。</source>
-        <translation>Imported: %1 new households, %2 new persons, %3 persons changed, %4 records written.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/roster/wizard.py" line="310"/>
+        <location filename="../../ui/roster/wizard.py" line="303"/>
         <source>有问题的 %1 户未导入，请保存问题行改正后再导入。</source>
         <translation> %1 households with problems were not imported; save the rows with problems, fix and import them.</translation>
     </message>
@@ -2955,67 +3076,77 @@ Phone: %3</translation>
 <context>
     <name>TaskDeskPage</name>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="45"/>
+        <location filename="../../ui/taskdesk/page.py" line="49"/>
         <source>任务收件箱：上级部门下发的任务</source>
         <translation>Task inbox: tasks sent down by the departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="46"/>
+        <location filename="../../ui/taskdesk/page.py" line="50"/>
         <source>本部门下发的任务及各乡镇（村）办理进度</source>
         <translation>Tasks issued by this department and each township&apos;s (village&apos;s) progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="49"/>
+        <location filename="../../ui/taskdesk/page.py" line="53"/>
         <source>搜索标题、任务编号或部门</source>
         <translation>Search title, task number or department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="58"/>
+        <location filename="../../ui/taskdesk/page.py" line="61"/>
+        <source>千条线</source>
+        <translation>Task load</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="63"/>
+        <source>各村（社区）每周承接多少部门任务、来自几条线</source>
+        <translation>How many department tasks each village takes on per week, and on how many lines</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/page.py" line="68"/>
         <source>全部部门</source>
         <translation>All departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="58"/>
+        <location filename="../../ui/taskdesk/page.py" line="68"/>
         <source>全部村（社区）</source>
         <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="59"/>
+        <location filename="../../ui/taskdesk/page.py" line="69"/>
         <source>全部状态</source>
         <translation>All statuses</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="59"/>
+        <location filename="../../ui/taskdesk/page.py" line="69"/>
         <source>全部类型</source>
         <translation>All kinds</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="106"/>
+        <location filename="../../ui/taskdesk/page.py" line="117"/>
         <source>筛选</source>
         <translation>Filter</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="187"/>
+        <location filename="../../ui/taskdesk/page.py" line="201"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="188"/>
+        <location filename="../../ui/taskdesk/page.py" line="202"/>
         <source>本组 %1 项，已显示 %2 项</source>
         <translation>%1 in this group, %2 shown</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="54"/>
+        <location filename="../../ui/taskdesk/page.py" line="58"/>
         <source>下发新任务…</source>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="269"/>
+        <location filename="../../ui/taskdesk/page.py" line="307"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="269"/>
+        <location filename="../../ui/taskdesk/page.py" line="307"/>
         <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
         <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
     </message>
@@ -3024,7 +3155,7 @@ Phone: %3</translation>
     <name>TaskDetailPanel</name>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="46"/>
-        <location filename="../../ui/taskdesk/detail.py" line="130"/>
+        <location filename="../../ui/taskdesk/detail.py" line="134"/>
         <source>请在左侧选择一项任务</source>
         <translation>Choose a task on the left</translation>
     </message>
@@ -3041,8 +3172,8 @@ Phone: %3</translation>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="60"/>
         <location filename="../../ui/taskdesk/detail.py" line="90"/>
-        <location filename="../../ui/taskdesk/detail.py" line="268"/>
-        <location filename="../../ui/taskdesk/detail.py" line="271"/>
+        <location filename="../../ui/taskdesk/detail.py" line="275"/>
+        <location filename="../../ui/taskdesk/detail.py" line="278"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
@@ -3088,7 +3219,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="81"/>
-        <location filename="../../ui/taskdesk/detail.py" line="218"/>
+        <location filename="../../ui/taskdesk/detail.py" line="225"/>
         <source>已处理</source>
         <translation>Handled</translation>
     </message>
@@ -3103,119 +3234,146 @@ Phone: %3</translation>
         <translation>Unlink</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="109"/>
+        <location filename="../../ui/taskdesk/detail.py" line="94"/>
+        <location filename="../../ui/taskdesk/detail.py" line="299"/>
+        <location filename="../../ui/taskdesk/detail.py" line="302"/>
+        <source>关联人员</source>
+        <translation>Link person</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="95"/>
+        <source>任务针对户内某一人时：按姓名、拼音首字母或证件尾号找到此人并关联</source>
+        <translation>When the task concerns one member of a household: find them by name, initials or ID tail and link them</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="113"/>
         <source>向下发部门报告进展，例如：已入户核实28户，2户外出已电话联系。</source>
         <translation>Report progress to the department, e.g. 28 households visited, 2 away and reached by phone.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="111"/>
+        <location filename="../../ui/taskdesk/detail.py" line="115"/>
         <source>发送反馈</source>
         <translation>Send</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="172"/>
+        <location filename="../../ui/taskdesk/detail.py" line="176"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="172"/>
+        <location filename="../../ui/taskdesk/detail.py" line="176"/>
         <source>即将到期</source>
         <translation>Due soon</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="174"/>
+        <location filename="../../ui/taskdesk/detail.py" line="178"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="174"/>
+        <location filename="../../ui/taskdesk/detail.py" line="178"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="174"/>
+        <location filename="../../ui/taskdesk/detail.py" line="178"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="175"/>
+        <location filename="../../ui/taskdesk/detail.py" line="179"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="175"/>
+        <location filename="../../ui/taskdesk/detail.py" line="179"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="175"/>
+        <location filename="../../ui/taskdesk/detail.py" line="179"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="175"/>
+        <location filename="../../ui/taskdesk/detail.py" line="179"/>
         <source>户</source>
         <translation>households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="183"/>
+        <location filename="../../ui/taskdesk/detail.py" line="187"/>
         <source>指派</source>
         <translation>Assigned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="183"/>
+        <location filename="../../ui/taskdesk/detail.py" line="187"/>
         <source>责任人</source>
         <translation>Person in charge</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="186"/>
+        <location filename="../../ui/taskdesk/detail.py" line="190"/>
         <source>需核对的户籍字段</source>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="218"/>
+        <location filename="../../ui/taskdesk/detail.py" line="222"/>
+        <source>%1（核对：%2）</source>
+        <translation>%1 (checking: %2)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="225"/>
         <source>未处理</source>
         <translation>Not handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="234"/>
+        <location filename="../../ui/taskdesk/detail.py" line="241"/>
         <source>退回原因</source>
         <translation>Why is the task returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="247"/>
-        <location filename="../../ui/taskdesk/detail.py" line="251"/>
+        <location filename="../../ui/taskdesk/detail.py" line="254"/>
+        <location filename="../../ui/taskdesk/detail.py" line="258"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="247"/>
+        <location filename="../../ui/taskdesk/detail.py" line="254"/>
         <source>交给哪个村（社区）办理</source>
         <translation>Which village (community) handles it</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="251"/>
+        <location filename="../../ui/taskdesk/detail.py" line="258"/>
         <source>责任人（可不填）</source>
         <translation>Person in charge (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="268"/>
+        <location filename="../../ui/taskdesk/detail.py" line="275"/>
         <source>在任务范围内没有找到匹配的户</source>
         <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="271"/>
+        <location filename="../../ui/taskdesk/detail.py" line="278"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="323"/>
-        <location filename="../../ui/taskdesk/detail.py" line="333"/>
+        <location filename="../../ui/taskdesk/detail.py" line="299"/>
+        <source>在任务范围内没有找到匹配的人员</source>
+        <translation>No matching person within the task&apos;s area</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="302"/>
+        <source>选择要关联的人员</source>
+        <translation>Choose the person to link</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="354"/>
+        <location filename="../../ui/taskdesk/detail.py" line="364"/>
         <source>打印任务清单/反馈单</source>
         <translation>Print task sheet / feedback form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="323"/>
+        <location filename="../../ui/taskdesk/detail.py" line="354"/>
         <source>打印哪个村（社区）的清单</source>
         <translation>Print the sheet of which village (community)</translation>
     </message>

@@ -2,7 +2,12 @@
 old → new value (replayed from the log in server order), who made it on which device and when,
 and whether it came from a merge of duplicates or left a conflict for review. Only records inside
 the caller's jurisdiction; ID numbers and phones are masked (a full value is a separate, audited
-reveal). Clients cache what they fetched, so the history stays readable offline."""
+reveal). Clients cache what they fetched, so the history stays readable offline.
+
+`GET /history/feed` is the same, for every change accepted after a server sequence number in the
+caller's jurisdiction (households, persons, tasks and cases): a PC follows it after each sync, so
+the history of everything it pulled — not only its own edits — reads offline; `before` on the
+record route pages back through older history."""
 
 from __future__ import annotations
 
@@ -17,11 +22,13 @@ from server.console.masking import mask_value
 from server.deps import Principal, db_session, require_roles
 from server.errors import ApiError
 from server.scope import REGION_ROLES, read_prefix
-from server.store.common import region_in_scope
+from server.store.common import in_scope, region_in_scope
+from server.store.numbering import current_cursor
 from server.store.tables import ChangeLogEntry, RecordVersion, ReviewItem
 from server.timefmt import UtcTime
 
 router = APIRouter(prefix="/history", tags=["history"])
+FEED_ENTITIES = ("household", "person", "task", "task_target", "case")
 MASKED_FIELDS = ("id_number", "phone", "reporter_phone")
 HIDDEN_FIELDS = ("search_initials", "search_id_rev", "search_phone_rev")
 
@@ -49,18 +56,19 @@ def _masked(field: str, value: Any) -> Any:
     return value
 
 
-@router.get("/{entity}/{record_id}", response_model=list[HistoryEntry])
-def record_history(entity: str, record_id: str, limit: int = Query(default=500, ge=1, le=2000),
-                   who: Principal = Depends(require_roles(*REGION_ROLES)),
-                   session: Session = Depends(db_session)) -> list[dict]:
-    head = session.get(RecordVersion, (entity, record_id))
-    if head is None or not region_in_scope(head.region_code or "", read_prefix(who) or ""):
-        raise ApiError(404, "not_found", entity=entity)  # outside the jurisdiction reads as unknown
-    log = session.scalars(select(ChangeLogEntry).where(
-        ChangeLogEntry.entity == entity, ChangeLogEntry.record_id == record_id)
-        .order_by(ChangeLogEntry.server_seq)).all()
-    conflicted = set(session.scalars(select(ReviewItem.change_id).where(
-        ReviewItem.change_id.in_([e.change_id for e in log])))) if log else set()
+class FeedEntry(HistoryEntry):
+    entity: str
+    record_id: str
+
+
+class Feed(BaseModel):
+    entries: list[FeedEntry]
+    next: int  # the `after` of the next call
+    has_more: bool
+
+
+def _replay(log: list[ChangeLogEntry], conflicted: set[str]) -> list[dict]:
+    """One record's log, in server order, as entries with each field's old → new."""
     state: dict[str, Any] = {}
     entries = []
     for entry in log:
@@ -76,5 +84,65 @@ def record_history(entity: str, record_id: str, limit: int = Query(default=500, 
                   "conflict" if entry.change_id in conflicted else "edit")
         entries.append({"server_seq": entry.server_seq, "change_id": entry.change_id, "at": entry.recorded_at,
                         "username": entry.username, "device_id": entry.device_id, "op": entry.op,
-                        "origin": origin, "changes": changes})
+                        "origin": origin, "changes": changes, "entity": entry.entity, "record_id": entry.record_id})
+    return entries
+
+
+def _conflicted(session: Session, change_ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(change_ids), 500):
+        found.update(session.scalars(select(ReviewItem.change_id).where(
+            ReviewItem.change_id.in_(change_ids[start:start + 500]))))
+    return found
+
+
+@router.get("/feed", response_model=Feed)
+def history_feed(after: int = Query(default=0, ge=0), limit: int = Query(default=500, ge=1, le=2000),
+                 who: Principal = Depends(require_roles(*REGION_ROLES)),
+                 session: Session = Depends(db_session)) -> dict:
+    """The changes after `after` (server order, at most `limit`) of the caller's households,
+    persons, tasks and cases, each field old → new (replayed over the records' whole logs)."""
+    prefix = read_prefix(who) or ""
+    upper = current_cursor(session)
+    heads = session.execute(
+        select(ChangeLogEntry.server_seq, ChangeLogEntry.entity, ChangeLogEntry.record_id)
+        .where(ChangeLogEntry.server_seq > after, ChangeLogEntry.server_seq <= upper,
+               ChangeLogEntry.entity.in_(FEED_ENTITIES), in_scope(ChangeLogEntry.region_code, prefix))
+        .order_by(ChangeLogEntry.server_seq).limit(limit + 1)).all()
+    has_more = len(heads) > limit
+    heads = heads[:limit]
+    if not heads:
+        return {"entries": [], "next": max(after, upper), "has_more": False}
+    wanted = {seq for seq, _e, _r in heads}
+    last = heads[-1][0]
+    logs: dict[tuple[str, str], list[ChangeLogEntry]] = {}
+    for entity in {e for _s, e, _r in heads}:
+        ids = sorted({r for _s, e, r in heads if e == entity})
+        for start in range(0, len(ids), 500):
+            for entry in session.scalars(select(ChangeLogEntry).where(
+                    ChangeLogEntry.entity == entity, ChangeLogEntry.record_id.in_(ids[start:start + 500]),
+                    ChangeLogEntry.server_seq <= last).order_by(ChangeLogEntry.server_seq)):
+                logs.setdefault((entity, entry.record_id), []).append(entry)
+    conflicted = _conflicted(session, [e.change_id for log in logs.values() for e in log if e.server_seq in wanted])
+    entries = [entry for log in logs.values() for entry in _replay(log, conflicted) if entry["server_seq"] in wanted]
+    entries.sort(key=lambda e: e["server_seq"])
+    return {"entries": entries, "next": last if has_more else max(last, upper), "has_more": has_more}
+
+
+@router.get("/{entity}/{record_id}", response_model=list[HistoryEntry])
+def record_history(entity: str, record_id: str, limit: int = Query(default=500, ge=1, le=2000),
+                   before: int | None = Query(default=None, ge=1),
+                   who: Principal = Depends(require_roles(*REGION_ROLES)),
+                   session: Session = Depends(db_session)) -> list[dict]:
+    """The newest `limit` entries of one record's history (with `before`: those older than that
+    server sequence number, to page back)."""
+    head = session.get(RecordVersion, (entity, record_id))
+    if head is None or not region_in_scope(head.region_code or "", read_prefix(who) or ""):
+        raise ApiError(404, "not_found", entity=entity)  # outside the jurisdiction reads as unknown
+    log = session.scalars(select(ChangeLogEntry).where(
+        ChangeLogEntry.entity == entity, ChangeLogEntry.record_id == record_id)
+        .order_by(ChangeLogEntry.server_seq)).all()
+    entries = _replay(log, _conflicted(session, [e.change_id for e in log]))
+    if before is not None:
+        entries = [e for e in entries if e["server_seq"] < before]
     return entries[-limit:]

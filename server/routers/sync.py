@@ -35,7 +35,7 @@ from server.errors import ApiError, request_lang
 from server.replica import caught_up, primary_position, read_session
 from server.snapshot import parse_position, snapshot_images, snapshot_rows
 from server.store.numbering import CURSOR_KEY
-from server.sync_service import pull_page, push_batch, snapshot_chunks
+from server.sync_service import pull_page, push_batch, snapshot_chunks, snapshot_estimate
 from sync.merge import ChangeResult
 from sync.messages import change_message
 
@@ -116,6 +116,8 @@ def pull(request: Request, cursor: int = Query(default=0, ge=0, le=2**62), limit
     with read_session(request.app.state) as (session, source):  # the standby when it has caught up
         page = pull_page(session, who, cursor, limit, version=version)
         session.rollback()  # read only
+    if who.device_id:
+        request.app.state.pull_notes.note(who.device_id, page.next_cursor)  # what tombstone collection waits for
     answer = _json(page.to_json())
     answer.headers["X-TD-Read-From"] = source
     if page.has_more:
@@ -161,16 +163,21 @@ def _chunk_lines(request: Request, who: Principal, after: tuple[str, str] | None
         engine = engine.execution_options(isolation_level="REPEATABLE READ")
     chunks = {"records": snapshot_chunks, "rows": snapshot_rows, "sqlite": snapshot_images}[form]
     with Session(engine, info=info) as session:
+        total = snapshot_estimate(session, who) if after is None else 0
         for chunk in chunks(session, who, chunk_size, after, version):
+            chunk.total, total = total, 0  # on the first line only
             image = chunk.image
             if form != "sqlite":
                 yield json.dumps(chunk.to_json(), ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
             elif image is None:
-                yield json.dumps({"cursor": chunk.cursor, "bytes": 0, "last": chunk.last}).encode() + b"\n"
+                header = {"cursor": chunk.cursor, "bytes": 0, "last": chunk.last}
+                yield json.dumps({**header, "total": chunk.total} if chunk.total else header).encode() + b"\n"
             else:
                 header = {"cursor": chunk.cursor, "entity": image.entity, "columns": image.columns,
                           "count": image.count, "last_id": image.last_id, "bytes": len(image.data),
                           "last": chunk.last}
+                if chunk.total:
+                    header["total"] = chunk.total
                 yield json.dumps(header, separators=(",", ":")).encode() + b"\n" + image.data
         session.rollback()
 

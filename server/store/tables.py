@@ -50,6 +50,9 @@ class SyncCounter(ServerBase):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Tombstones at or below this number were collected (server/tombstones.py): a pull from a cursor
+    # below it could miss deletions, and is answered "cursor_too_old".
+    tombstone_horizon: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class ChangeLogEntry(ServerBase):
@@ -150,6 +153,9 @@ class DeviceSyncState(ServerBase):
     clock_flagged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     clock_skew_ms: Mapped[int | None] = mapped_column(BigInteger)
     last_push_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # How far the device has pulled, noted at most every few minutes (server/tombstones.py).
+    pulled_to: Mapped[int | None] = mapped_column(BigInteger)
+    pulled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class ProgressCount(ServerBase):

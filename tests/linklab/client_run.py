@@ -129,7 +129,7 @@ class Driver:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.linklab.client_run")
-    parser.add_argument("command", choices=("first-sync", "edits", "photo"))
+    parser.add_argument("command", choices=("first-sync", "edits", "photo", "sync"))
     parser.add_argument("--db", required=True)
     parser.add_argument("--url", required=True)
     parser.add_argument("--user", required=True)
@@ -145,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         driver.enrolment.enrol(args.url, args.user, os.environ["TD_LAB_PASSWORD"], device_name="村委会电脑")
         driver.started = time.monotonic()  # the figure is the sync, not the login
         result["cycles"] = driver.sync_until_done(deadline)
+    elif args.command == "sync":  # one plain sync (after a server restore: the re-offer)
+        result["cycles"] = driver.sync_until_done(deadline)
+        result["pending"] = driver.service.pending_count()
     elif args.command == "photo":
         actor = Actor(args.user, "village_cadre", args.scope, driver.device_id)
         result.update(driver.upload_photo(actor, args.photo_bytes, deadline))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -97,13 +98,31 @@ class Lab:
         with link_pair(rate) as pair, open(self.workdir / "server.log", "ab") as log:
             self.pair = pair
             try:
-                pair.spawn(pair.server_ns, [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1",
-                                            "--port", str(SERVER_PORT)], cwd=ROOT, env=self.env,
-                           stdout=log, stderr=subprocess.STDOUT)
-                self._wait_for_port(pair.server_ns, "127.0.0.1", SERVER_PORT)
+                self._serve(log)
                 yield self
             finally:
                 self.pair = None
+
+    def _serve(self, log) -> None:
+        self._log = log
+        self._server = self.pair.spawn(self.pair.server_ns, [
+            sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(SERVER_PORT)],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self._wait_for_port(self.pair.server_ns, "127.0.0.1", SERVER_PORT)
+
+    def backup(self, target: Path) -> None:
+        """`township-server backup` of the running server's database, as the city administrator runs it."""
+        subprocess.run([sys.executable, "-m", "server.cli", "backup", str(target)], cwd=ROOT, env=self.env,
+                       check=True, capture_output=True)
+
+    def restore(self, backup: Path) -> None:
+        """Stop the server, put `backup` back over its database, start it again at the same address."""
+        stop(self._server)
+        database = self.workdir / "city.db"
+        shutil.copyfile(backup, database)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        self._serve(self._log)
 
     def _wait_for_port(self, namespace: str, host: str, port: int, timeout: float = 60.0) -> None:
         probe = (f"import socket,time\nend=time.monotonic()+{timeout}\n"

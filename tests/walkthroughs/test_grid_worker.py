@@ -1,11 +1,12 @@
 """网格员: a grid worker's day. The first sync brings exactly the grid's households; the dashboard
 and the register count them (not 0, not the whole village); a person is found by pinyin initials
-and by ID tail; the household's phone is corrected, a newborn added, a visit recorded; the status
+and by ID tail; the household's phone is corrected, a newborn added, a visit recorded, a member
+moves out; the status
 bar counts each change as it is made and says 已同步 after F5; the household card prints."""
 
 from __future__ import annotations
 
-from db.models import Household
+from db.models import Household, Person
 from tests.walkthroughs.conftest import Desktop
 
 
@@ -68,6 +69,21 @@ def test_grid_worker_daily_round(desktop, township):
         assert panel.visits.table.rowCount() >= 1
         pc.wait_pending("待上传 4 条")  # the visit and the household's last-visit date
 
+    with pc.step("成员迁出"):
+        panel.tabs.setCurrentIndex(0)
+        members = panel.members.members
+        leaver = next((m for m in members if not m.is_head and m.name != "新宝宝"), None) or \
+            next(m for m in members if m.name == "新宝宝")
+        panel.members.table.selectRow(list(members).index(leaver))
+        pc.forms.person.append({"status": "3", "moved_out_on": pc.context.households.today(),
+                                "moved_out_to": "赤峰市松山区"})
+        panel.members.edit_member()
+        row = [m.id for m in panel.members.members].index(leaver.id)
+        assert panel.members.table.item(row, 6).text().startswith("迁出") and "赤峰市松山区" in \
+            panel.members.table.item(row, 6).text()
+        assert panel.members.table.item(row, 0).text().endswith(" · 待上传")  # the member's badge
+        pc.wait_pending("待上传 5 条")
+
     with pc.step("同步"):
         pc.sync()
         assert pc.status()["pending"] == "待上传 0 条" and pc.status()["rejected"] == "被退回 0 条"
@@ -76,6 +92,7 @@ def test_grid_worker_daily_round(desktop, township):
         register.open_record("household", person.household_id)
         with township.server.session() as s:
             assert s.get(Household, person.household_id).phone == "13912345678"
+            assert s.get(Person, leaver.id).moved_out_to == "赤峰市松山区"
 
     with pc.step("打印户情登记表"):
         pdf = pc.shots.parent / "household.pdf"

@@ -1,6 +1,7 @@
 """乡镇工作人员: a township clerk's day. The whole township arrives; Ctrl+F from the task desk finds
-a person by ID tail and Enter opens the household; task feedback and a case note raise the
-待上传 count like register edits do (the count comes from the outbox, whoever wrote); an address the
+a person by ID tail and Enter opens the household; task feedback raises the 待上传 count like
+register edits do (the count comes from the outbox, whoever wrote); a head found by initials gets a
+newborn who then moves out, and a visit; an address the
 clerk and the grid worker both changed comes back as a conflict in 待审, which the clerk resolves;
 after F5 nothing is pending and the bar says 已同步; the household card prints."""
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
-from db.models import Household, TaskTarget
+from db.models import Household, Person, TaskTarget
 from tests.walkthroughs.conftest import Desktop
 
 
@@ -55,6 +56,42 @@ def test_township_staff_daily_round(desktop, township):
         assert not [m for m in pc.dialogs.shown if m[0] == "error"], pc.dialogs.shown
         pc.qtbot.waitUntil(lambda: _pending(pc) > before, timeout=3000)
 
+    other = township.person(grid_code=township.other_grid, head=True)
+    with pc.step("拼音首字母查人"):
+        register = pc.search_register(other.search_initials)
+        rows = [register.persons.row_at(i).id for i in range(register.persons.rowCount())]
+        register.person_view.selectRow(rows.index(other.id))
+        panel = register.panel
+        assert panel.detail.household.id == other.household_id and panel.members.selected().id == other.id
+
+    with pc.step("添加成员、成员迁出"):
+        before = _pending(pc)
+        pc.forms.person.append({"name": "孙小满", "relation_to_head": "31", "gender": "2",
+                                "birth_date": pc.context.households.today(), "residence_type": "1"})
+        panel.members.add_member()
+        assert "孙小满" in [m.name for m in panel.members.members]
+        pc.qtbot.waitUntil(lambda: _pending(pc) == before + 1, timeout=3000)
+        members = list(panel.members.members)
+        leaver = next(m for m in members if m.name == "孙小满")
+        panel.members.table.selectRow(members.index(leaver))
+        pc.forms.person.append({"status": "3", "moved_out_on": pc.context.households.today(),
+                                "moved_out_to": "通辽市科尔沁区"})
+        panel.members.edit_member()
+        row = [m.id for m in panel.members.members].index(leaver.id)
+        assert panel.members.table.item(row, 6).text().endswith("→ 通辽市科尔沁区")
+        assert panel.members.table.item(row, 0).text() == "孙小满 · 待上传"
+        pc.qtbot.waitUntil(lambda: _pending(pc) == before + 2, timeout=3000)
+
+    with pc.step("走访"):
+        before = _pending(pc)
+        panel.tabs.setCurrentIndex(2)
+        pc.forms.visit.append({"visited_on": pc.context.households.today(), "kind": "1",
+                               "findings": "核实新生儿随母迁出"})
+        panel.visits.add_visit()
+        assert panel.visits.table.rowCount() >= 1
+        pc.qtbot.waitUntil(lambda: _pending(pc) > before, timeout=3000)
+        panel.tabs.setCurrentIndex(0)
+
     with pc.step("同一户地址两边都改"):
         worker_register = worker.page("register")
         worker_register.open_record("household", person.household_id)
@@ -77,6 +114,15 @@ def test_township_staff_daily_round(desktop, township):
         worker.sync()
         assert worker.household_cell(number) == f"{number} · 冲突待审"
 
+    with pc.step("记录历史：同步收到的他人修改，不必联网"):
+        register = pc.page("register")
+        register.open_record("household", person.household_id)
+        history = register.panel.history
+        register.panel.tabs.setCurrentWidget(history)
+        seen = {(r.username, r.new) for r in history.rows if r.field == "address"}
+        assert (worker.username, "福山地村1组门牌改为8号") in seen, seen  # pulled, not written here
+        assert (pc.username, "福山地村1组门牌改为9号") in seen, seen
+
     with pc.step("待审：解决冲突"):
         review = pc.page("review")
         review.activate()
@@ -97,6 +143,7 @@ def test_township_staff_daily_round(desktop, township):
         assert pc.status()["pending"] == "待上传 0 条" and pc.status()["connection"].startswith("● 已同步")
         with township.server.session() as s:
             assert s.get(Household, person.household_id).address == item.loser_value
+            assert s.get(Person, leaver.id).moved_out_to == "通辽市科尔沁区"
         assert pc.household_cell(number) == number
         worker.sync()
         assert worker.household_cell(number) == number

@@ -1,15 +1,18 @@
 """村（社区）干部: a village cadre's day, once in Chinese and once in the English interface. The
 register holds the whole village (both grids); a person found by initials moves out with the date
-and destination; a household is moved to the other grid, after which the first grid's worker no
+and destination; a head found by ID tail (Enter) gains a member who moved in, and the household
+gets a visit; a household is moved to the other grid, after which the first grid's worker no
 longer has it (evicted on its next sync) and the second grid's worker does; the status bar counts
 each change and says synced after F5."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from PySide6.QtCore import Qt
+from sqlalchemy import select
 
 from db.models import Person
 from tests.walkthroughs.conftest import Desktop
@@ -61,6 +64,31 @@ def test_village_cadre_daily_round(desktop, township, language):
         assert shown == f"{text['moved_out']} 2026-12-01 → 赤峰市红山区"
         pc.wait_pending(text["pending"].format(n=1))
 
+    found = township.person(grid_code=township.other_grid, head=True)
+    with pc.step("find by ID tail, Enter opens the household"):
+        register = pc.search_register(found.id_number[-6:])
+        pc.qtbot.keyClick(register.filters.search, Qt.Key.Key_Return)
+        assert panel.detail.household.id == found.household_id
+        assert all(found.id_number not in panel.members.table.item(r, 4).text()
+                   for r in range(panel.members.table.rowCount()))  # masked
+
+    with pc.step("add a member"):
+        pc.forms.person.append({"name": "新媳妇", "relation_to_head": "12", "gender": "2",
+                                "birth_date": dt.date(1998, 5, 4), "residence_type": "1",
+                                "moved_in_on": dt.date(2026, 11, 28), "moved_in_from": "巴林右旗大板镇"})
+        panel.members.add_member()
+        names = [panel.members.table.item(r, 0).text() for r in range(panel.members.table.rowCount())]
+        assert any(name.startswith("新媳妇") for name in names), names
+        pc.wait_pending(text["pending"].format(n=2))
+
+    with pc.step("visit"):
+        panel.tabs.setCurrentIndex(2)
+        pc.forms.visit.append({"visited_on": dt.date(2026, 12, 5), "kind": "1", "findings": "新成员已入户登记"})
+        panel.visits.add_visit()
+        assert panel.visits.table.rowCount() >= 1
+        pc.wait_pending(text["pending"].format(n=4))  # the visit and the household's last-visit date
+        panel.tabs.setCurrentIndex(0)
+
     moving = township.households_in(township.grid)[0]
     with pc.step("move a household to the other grid"):
         search = pc.window.search  # Ctrl+F, the household number, Enter
@@ -71,14 +99,16 @@ def test_village_cadre_daily_round(desktop, township, language):
         assert panel.detail.household.household_no == moving
         panel.grid.setCurrentIndex(panel.grid.findData(township.other_grid))
         register.save()
-        pc.qtbot.waitUntil(lambda: pc.status()["pending"] not in (text["pending"].format(n=0),
-                                                                  text["pending"].format(n=1)))
+        # the household and each member carry the grid: more than one change
+        pc.qtbot.waitUntil(lambda: int(re.search(r"\d+", pc.status()["pending"]).group()) > 4)
 
     with pc.step("sync"):
         pc.sync()
         assert pc.status()["pending"] == text["pending"].format(n=0)
         with township.server.session() as s:
             assert s.get(Person, leaver.id).moved_out_to == "赤峰市红山区"
+            assert s.scalar(select(Person.moved_in_from).where(Person.name == "新媳妇",
+                                                               Person.household_id == found.household_id)) == "巴林右旗大板镇"
 
     with worker.step("the first grid's worker loses the moved household"):
         worker.sync()

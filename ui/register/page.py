@@ -110,8 +110,9 @@ class RegisterPage(QWidget):
         for model, view in ((self.persons, self.person_view), (self.households, self.household_view)):
             model.failed.connect(self._on_error)
             model.page_loaded.connect(self._show_count)
-            model.page_loaded.connect(lambda rows, view=view: self._fit_columns(view, rows))
-            _ViewportWidth(view)
+            keep = (PERSON_KEYS.index("address"),) if view is self.person_view else ()
+            model.page_loaded.connect(lambda rows, view=view, keep=keep: self._fit_columns(view, rows, keep))
+            _ViewportWidth(view, keep)
         self.tabs.currentChanged.connect(self._query_visible)
         self.tabs.currentChanged.connect(self._show_count)
         self.person_view.selectionModel().currentRowChanged.connect(self._person_chosen)
@@ -254,7 +255,7 @@ class RegisterPage(QWidget):
             self.panel.open_household(self.households.row_at(current.row()).id)
 
     @staticmethod
-    def _fit_columns(view: QTableView, rows: int) -> None:
+    def _fit_columns(view: QTableView, rows: int, keep: tuple[int, ...] = ()) -> None:
         # Only on the first page: measuring thousands of loaded rows on every scroll would stutter.
         # A long label (孙子、孙女或外孙子、外孙女) is elided rather than pushing the rest off screen.
         if 0 < rows <= 200:
@@ -263,7 +264,7 @@ class RegisterPage(QWidget):
             for column in range(header.count()):
                 limit = 230 if column == 0 else 120 if column == 3 else 140  # a name or number keeps its badge
                 header.resizeSection(column, min(header.sectionSize(column), limit))
-            _elide_last_column(view)
+            _elide_to_width(view, keep)
 
 
     def _show_count(self, *_args) -> None:
@@ -272,30 +273,31 @@ class RegisterPage(QWidget):
         self.count_label.setText(self.tr("已显示 %n 条", "", model.rowCount()) + more)
 
 
-def _elide_last_column(view: QTableView) -> None:
-    """The last column shown is elided to the list's width rather than scrolled off it."""
+def _elide_to_width(view: QTableView, keep: tuple[int, ...] = ()) -> None:
+    """The columns in `keep` (the short address) and the last column shown are elided to the list's
+    width rather than scrolled off it: the masked ID number after the address may go off screen,
+    the address may not."""
     header = view.horizontalHeader()
     shown = [header.logicalIndex(v) for v in range(header.count())
              if not header.isSectionHidden(header.logicalIndex(v))]
-    if shown:
-        last = shown[-1]
-        room = view.viewport().width() - header.sectionViewportPosition(last)
-        if 60 <= room < header.sectionSize(last):
-            header.resizeSection(last, room)
+    for column in dict.fromkeys([c for c in keep if c in shown] + shown[-1:]):
+        room = view.viewport().width() - header.sectionViewportPosition(column)
+        if 60 <= room < header.sectionSize(column):
+            header.resizeSection(column, room)
 
 
 class _ViewportWidth(QObject):
     """Refits the last column when the list's viewport narrows (a scroll bar appears, the splitter
     moves, the window is laid out after the first page arrived)."""
 
-    def __init__(self, view: QTableView) -> None:
+    def __init__(self, view: QTableView, keep: tuple[int, ...]) -> None:
         super().__init__(view)
-        self._view = view
+        self._view, self._keep = view, keep
         view.viewport().installEventFilter(self)
 
     def eventFilter(self, _watched, event) -> bool:  # noqa: N802 (Qt override)
         if event.type() == QEvent.Type.Resize:
-            _elide_last_column(self._view)
+            _elide_to_width(self._view, self._keep)
         return False
 
 

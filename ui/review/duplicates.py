@@ -1,7 +1,9 @@
-"""疑似重复人员: the review page's tab for the on-demand duplicate scan of the jurisdiction. Each
-candidate pair shows both names, a score and the reasons (同音, 出生日期相同, 同一户 …); the clerk
-opens the merge view (with the reasons above it) or marks 不是同一人, which is remembered and synced
-so the pair never comes back."""
+"""疑似重复人员: the review page's tab for the duplicate scan of the jurisdiction — the last scan's
+findings (the daily one the window schedules, ui/duplicate_schedule.py, or one the clerk started with
+扫描本辖区) shown at once with when it ran. Each candidate pair shows both names, a score and the
+reasons (同音, 出生日期相同, 同一户 …); the clerk opens the merge view (with the reasons above it) or
+marks 不是同一人, which is remembered and synced so the pair never comes back. Scans run on the
+runner's background worker, so the register stays usable meanwhile."""
 
 from __future__ import annotations
 
@@ -50,22 +52,37 @@ class DuplicatesTab(QWidget):
         layout.addLayout(buttons)
         self._enable()
 
+    def activate(self) -> None:
+        """Show the last scan's findings (no new scan)."""
+        self._runner.run_db(self._desk.last_scan, self._show)
+
     def scan(self) -> None:
         self.scan_button.setEnabled(False)
-        self._runner.run_db(self._desk.scan, self._show)
+        self.message.setText(self.tr("正在扫描本辖区…"))
+        self._runner.run_background(self._desk.scan, lambda _found, error: self._scanned(error))
 
-    def _show(self, candidates, error) -> None:
+    def _scanned(self, error) -> None:
         self.scan_button.setEnabled(True)
         if error is not None:
             self._on_error(error)
             return
-        self.candidates = list(candidates or [])
+        self.activate()
+
+    def _show(self, result, error) -> None:
+        if error is not None:
+            self._on_error(error)
+            return
+        self.candidates = list(result.candidates)
         self.table.setRowCount(len(self.candidates))
         for r, c in enumerate(self.candidates):
             for col, text in enumerate((c.first_name, c.second_name, str(c.score), "、".join(c.reasons))):
                 self.table.setItem(r, col, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
-        self.message.setText(self.tr("找到 %n 对疑似重复人员。", "", len(self.candidates)))
+        if result.at is None:
+            self.message.setText(self.tr("尚未扫描。每天自动扫描一次，也可随时点“扫描本辖区”。"))
+        else:
+            self.message.setText(self.tr("上次扫描：%1 · 找到 %n 对疑似重复人员。", "", len(self.candidates))
+                                 .replace("%1", result.at.strftime("%Y-%m-%d %H:%M")))
         self._enable()
 
     def _selected(self):
@@ -100,4 +117,5 @@ class DuplicatesTab(QWidget):
         if error is not None:
             self._on_error(error)
             return
-        self.scan()
+        self.activate()  # the decided pair drops out of the last scan's findings; no rescan
+

@@ -121,7 +121,7 @@ class ReviewPage(QWidget):
         self.tabs.addTab(self.conflicts, self.tr("冲突与重复"))
         self.tabs.addTab(self.rejected, self.tr("被退回的修改"))
         self.duplicates = None
-        if duplicates is not None:  # 疑似重复人员: the on-demand scan (ui/review/duplicates.py)
+        if duplicates is not None:  # 疑似重复人员: the daily and on-demand scan (ui/review/duplicates.py)
             from ui.review.duplicates import DuplicatesTab
 
             self.duplicates = DuplicatesTab(duplicates, runner, dialogs, on_error)
@@ -135,3 +135,5 @@ class ReviewPage(QWidget):
     def activate(self) -> None:
         self.rejected.refresh()
         self.conflicts.refresh()
+        if self.duplicates is not None:
+            self.duplicates.activate()

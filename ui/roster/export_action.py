@@ -1,8 +1,9 @@
 """导出: the one export action list pages share. The page hands over what its list shows right now —
 the list's name and its paged query with the filters applied (`source() -> (name, fetch)`, read on
 the GUI thread at the click); the action asks for the purpose (kept in the audit log) and where to
-save, writes the workbook on the database worker and says how many rows went out. ID numbers and
-phones are masked, as on screen."""
+save, writes the workbook on the database worker — a progress window (not modal) counts the rows
+read and written and can cancel — and says how many rows went out. ID numbers and phones are
+masked, as on screen."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QPushButton, QWidget
+
+from ui.roster.progress import Cancelled, ExportProgress, Progress
 
 translate = QCoreApplication.translate
 Source = Callable[[], tuple[str, Callable[[int, int], list]]]
@@ -26,6 +29,8 @@ class ListExporter:
     def __init__(self, exports, runner, dialogs, on_error, documents_dir: Path) -> None:
         self._exports, self._runner, self._dialogs, self._on_error = exports, runner, dialogs, on_error
         self._documents_dir = documents_dir
+        self.running: list[ExportProgress] = []  # the progress windows of exports not finished yet
+        self.finished: ExportProgress | None = None
 
     def button(self, parent: QWidget, source: Source) -> QPushButton:
         """A 导出… button for a page's bar, exporting what `source()` names when clicked."""
@@ -46,10 +51,24 @@ class ListExporter:
             return
         if not path.lower().endswith(".xlsx"):
             path += ".xlsx"
-        self._runner.run_db(lambda: self._exports.export(name, fetch, Path(path), purpose.strip()),
-                            lambda result, error: self._done(parent, title, result, error))
+        if self.finished is not None:
+            self.finished.deleteLater()
+            self.finished = None
+        progress = Progress()
+        window = ExportProgress(parent, title, progress)
+        window.show()
+        self.running.append(window)
+        self._runner.run_db(lambda: self._exports.export(name, fetch, Path(path), purpose.strip(), progress),
+                            lambda result, error: self._done(parent, title, window, result, error))
 
-    def _done(self, parent: QWidget, title: str, result, error) -> None:
+    def _done(self, parent: QWidget, title: str, window: ExportProgress, result, error) -> None:
+        window.finish()
+        self.running.remove(window)
+        if self.finished is not None:
+            self.finished.deleteLater()
+        self.finished = window  # kept (hidden) until the next export: what it showed last
+        if isinstance(error, Cancelled):
+            return  # the service left no file and no audit entry
         if error is not None:
             self._on_error(error)
             return

@@ -5,11 +5,12 @@ every problem of the row."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QTableWidget, QTableWidgetItem
 
 ACTION_COLORS = {"新增": "#e8f5e9", "更新": "#fff8e1", "错误": "#ffebee"}
+MAX_WRAPPED = 500
 
 
 def _item(text: str, color: str | None = None) -> QTableWidgetItem:
@@ -82,6 +83,7 @@ class PreviewTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setWordWrap(True)
+        self._wrapped: list[int] = []
 
     def show_changes(self, changes) -> None:
         shown = sorted(changes, key=lambda c: (c.row, c.entity != "household"))
@@ -96,7 +98,23 @@ class PreviewTable(QTableWidget):
             for column, text in enumerate((str(change.row), what + action, change.household_no,
                                            change.name, detail)):
                 self.setItem(row, column, _item(text, color))
-        self.resizeColumnsToContents()
+            self.item(row, 4).setToolTip(detail)
+        for column in range(4):  # the last column takes the rest of the width
+            self.resizeColumnToContents(column)
+        # A problem is read whole, wrapped over as many lines as it takes (rows with problems only:
+        # measuring every row of a 5,000-row preview would hold the window), once the table is laid
+        # out at its width.
+        self._wrapped = [r for r, c in enumerate(shown) if c.problems][:MAX_WRAPPED]
+        QTimer.singleShot(0, self._wrap_problems)
+
+    def _wrap_problems(self) -> None:
+        for row in self._wrapped:
+            if row < self.rowCount():
+                self.resizeRowToContents(row)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._wrap_problems()
 
     def rows(self) -> list[tuple[str, ...]]:
         return [tuple(self.item(r, c).text() for c in range(self.columnCount())) for r in range(self.rowCount())]

@@ -24,20 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.roster.progress import Progress
 from ui.roster.views import MappingTable, PreviewTable
 
-FILE_FILTER = "花名册 (*.xlsx *.xlsm *.xls *.ods *.csv *.et);;所有文件 (*)"
+FILE_FILTER = "花名册 (*.xlsx *.xlsm *.xls *.ods *.csv *.et *.ett);;所有文件 (*)"
 FILE, MAPPING, PREVIEW, DONE = range(4)
-
-
-class Progress:
-    """Written by the worker (phase, done, total), read by the dialog's timer: plain attributes."""
-
-    def __init__(self) -> None:
-        self.phase, self.done, self.total = "", 0, 0
-
-    def __call__(self, phase: str, done: int, total: int) -> None:
-        self.phase, self.done, self.total = phase, done, total
 
 
 class RosterImportWizard(QDialog):
@@ -265,10 +256,10 @@ class RosterImportWizard(QDialog):
         self._show_step(PREVIEW)
 
     def _summary_text(self, preview) -> str:
-        text = self.tr("新增 %1 户、%2 人；更新 %3 人；无变化 %4 条；问题 %5 处。") \
+        text = self.tr("新增 %1 户、%2 人；更新 %6 户、%3 人；无变化 %4 条；问题 %5 处。") \
             .replace("%1", str(preview.households_new)).replace("%2", str(preview.persons_new)) \
             .replace("%3", str(preview.persons_updated)).replace("%4", str(preview.unchanged)) \
-            .replace("%5", str(len(preview.errors)))
+            .replace("%5", str(len(preview.errors))).replace("%6", str(preview.households_updated))
         for column, value, rows in preview.unknown_values:
             text += "\n" + self.tr("无法对应的%1“%2”：第 %3 行").replace("%1", column).replace("%2", value) \
                 .replace("%3", "、".join(str(r) for r in rows[:12]) + ("…" if len(rows) > 12 else ""))
@@ -291,7 +282,8 @@ class RosterImportWizard(QDialog):
         path, preview, sheet = self.path, self.preview, self.source.layout.sheet
         self._start(lambda _p: self._service.write_error_workbook(path, preview, Path(output), sheet),
                     lambda rows: self._dialogs.info(self, self.tr("保存问题行"),
-                                                    self.tr("已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。")
+                                                    self.tr("已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。"
+                                                            "文件含完整证件号码和电话，保存已记入审计日志，请妥善保管。")
                                                     .replace("%1", str(rows)).replace("%2", output)))
 
     def apply(self) -> None:
@@ -303,7 +295,8 @@ class RosterImportWizard(QDialog):
                     self._applied)
 
     def _applied(self, result) -> None:
-        text = self.tr("导入完成：新增 %1 户、%2 人，更新 %3 人，写入 %4 条记录。").replace("%1", str(result.households_new)) \
+        text = self.tr("导入完成：新增 %1 户、%2 人，更新 %5 户、%3 人，写入 %4 条记录。") \
+            .replace("%5", str(result.households_updated)).replace("%1", str(result.households_new)) \
             .replace("%2", str(result.persons_new)).replace("%3", str(result.persons_updated)) \
             .replace("%4", str(result.records_written))
         if result.skipped_households:

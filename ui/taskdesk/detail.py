@@ -91,9 +91,13 @@ class TaskDetailPanel(QWidget):
         self.link_button.clicked.connect(self.link)
         self.unlink_button = QPushButton(self.tr("取消关联"))
         self.unlink_button.clicked.connect(self.unlink)
+        self.link_person_button = QPushButton(self.tr("关联人员"))
+        self.link_person_button.setToolTip(self.tr("任务针对户内某一人时：按姓名、拼音首字母或证件尾号找到此人并关联"))
+        self.link_person_button.clicked.connect(self.link_person)
         row = QHBoxLayout()
         row.addWidget(self.link_search, 1)
         row.addWidget(self.link_button)
+        row.addWidget(self.link_person_button)
         row.addWidget(self.unlink_button)
         page = QWidget()
         layout = QVBoxLayout(page)
@@ -152,7 +156,7 @@ class TaskDetailPanel(QWidget):
             self.feedback.addItem(f"{entry.at:%Y-%m-%d %H:%M}　{entry.author}　"
                                   f"（{entry.handled_count}/{entry.total_count}）\n{entry.text}")
         working = view.status == tr.IN_PROGRESS and not self._desk.is_department
-        for widget in (self.link_search, self.link_button, self.unlink_button):
+        for widget in (self.link_search, self.link_button, self.link_person_button, self.unlink_button):
             widget.setEnabled(working)
         self.feedback_button.setEnabled(not self._desk.is_department and view.status != tr.RETURNED)
         has_form = bool(card.detail.requested_fields) and not self._desk.is_department
@@ -213,7 +217,10 @@ class TaskDetailPanel(QWidget):
         table.setRowCount(len(card.households))
         editable = card.detail.target.status == tr.IN_PROGRESS and not self._desk.is_department
         for r, household in enumerate(card.households):
-            for c, text in enumerate((household.household_no, household.head_name, household.address)):
+            head = household.head_name
+            if household.person_name and household.person_name != head:  # the link names another member
+                head = self.tr("%1（核对：%2）").replace("%1", head).replace("%2", household.person_name)
+            for c, text in enumerate((household.household_no, head, household.address)):
                 table.setItem(r, c, QTableWidgetItem(text))
             check = QTableWidgetItem(self.tr("已处理") if household.handled else self.tr("未处理"))
             check.setData(Qt.ItemDataRole.UserRole, household.household_id)
@@ -275,6 +282,30 @@ class TaskDetailPanel(QWidget):
                 self._run(lambda: self._desk.link(target_id, [household_id]))
 
         self._runner.run_db(lambda: self._desk.find_households(target_id, text), found)
+
+    def link_person(self) -> None:
+        """Link one person (the task concerns them, not the whole household): found by name,
+        initials or ID tail in the task's area; the link is then found by (task, person)."""
+        text = self.link_search.text().strip()
+        if self.card is None or not text:
+            return
+        target_id = self.card.detail.target.id
+
+        def found(choices, error) -> None:
+            if error is not None:
+                self._on_error(error)
+                return
+            if not choices:
+                self._dialogs.info(self, self.tr("关联人员"), self.tr("在任务范围内没有找到匹配的人员"))
+                return
+            labels = [f"{c.name}　{c.id_masked}　{c.household_no}" for c in choices]
+            index = self._dialogs.choose(self, self.tr("关联人员"), self.tr("选择要关联的人员"), labels)
+            if index is not None:
+                person_id = choices[index].person_id
+                self.link_search.clear()
+                self._run(lambda: self._desk.link_persons(target_id, [person_id]))
+
+        self._runner.run_db(lambda: self._desk.find_persons(target_id, text), found)
 
     def unlink(self) -> None:
         rows = self.households.selectionModel().selectedRows()

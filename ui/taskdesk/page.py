@@ -2,7 +2,9 @@
 count of targets the actor reaches; below them a paged list (loaded as it scrolls) nearest deadline
 first, overdue red and due within a day orange; a search box (title, task number, department) and
 filters by department, village, status and kind. Selecting a target opens it in the detail panel
-on the right. Department users (and the city admin) issue new tasks from here (Ctrl+N)."""
+on the right. Department users (and the city admin) issue new tasks from here (Ctrl+N). 千条线 swaps
+the list for the burden view (ui/taskdesk/burden.py): tasks per village per week and the lines they
+came down on; opening a line lists its tasks here."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTabBar,
     QTableView,
     QVBoxLayout,
@@ -24,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.services.context import CITY_ADMIN, DEPARTMENT
 from app.services.task_inbox import GROUPS, InboxQuery
+from ui.taskdesk.burden import BurdenPanel
 from ui.taskdesk.detail import TaskDetailPanel
 from ui.taskdesk.inbox import InboxModel, group_text, inbox_columns
 from ui.taskdesk.issue_form import TaskForms
@@ -54,6 +58,12 @@ class TaskDeskPage(QWidget):
         self.issue_button = QPushButton(self.tr("下发新任务…"))
         self.issue_button.clicked.connect(self.create_new)
         self.issue_button.setVisible(desk.actor.role in (DEPARTMENT, CITY_ADMIN))
+        self.burden_button = QPushButton(self.tr("千条线"))
+        self.burden_button.setCheckable(True)
+        self.burden_button.setToolTip(self.tr("各村（社区）每周承接多少部门任务、来自几条线"))
+        self.burden_button.toggled.connect(self.show_burden)
+        self.burden = BurdenPanel(desk, runner, on_error)
+        self.burden.thread_opened.connect(self.open_thread)
         self.filters = {name: self._filter_box(label) for name, label in (
             ("department", self.tr("全部部门")), ("village", self.tr("全部村（社区）")),
             ("status", self.tr("全部状态")), ("kind", self.tr("全部类型")))}
@@ -99,6 +109,7 @@ class TaskDeskPage(QWidget):
         bar.addWidget(heading)
         bar.addStretch(1)
         bar.addWidget(self.search, 2)
+        bar.addWidget(self.burden_button)
         bar.addWidget(self.issue_button)
         if self._exporter is not None:  # 导出: the group, search and filters on screen
             bar.addWidget(self._exporter.button(self, self._export_source))
@@ -108,13 +119,16 @@ class TaskDeskPage(QWidget):
             filters.addWidget(box)
         filters.addStretch(1)
         filters.addWidget(self.count_label)
-        left = QWidget()
-        column = QVBoxLayout(left)
+        inbox = QWidget()
+        column = QVBoxLayout(inbox)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.group_tabs)
         column.addWidget(self.list, 1)
+        self.left = QStackedWidget()
+        self.left.addWidget(inbox)
+        self.left.addWidget(self.burden)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.left)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 5)
         self.splitter.setStretchFactor(1, 6)
@@ -202,6 +216,30 @@ class TaskDeskPage(QWidget):
         if self.list.currentIndex().row() != row:
             self.list.setCurrentIndex(index)
         self.list.scrollTo(index)
+
+    # -- 千条线 --------------------------------------------------------------------------------
+    def show_burden(self, shown: bool) -> None:
+        """Swap the inbox list for the burden view (and back); the view reads afresh when shown."""
+        self.left.setCurrentIndex(1 if shown else 0)
+        if shown:
+            self.burden.reload()
+
+    def open_thread(self, department_code: str, topic: str) -> None:
+        """List a line's tasks: its department and topic as filter and search, on the first group
+        that holds any of them."""
+        box = self.filters["department"]
+        for widget in (self.search, box):
+            widget.blockSignals(True)
+        self.search.setText(topic)
+        box.setCurrentIndex(max(0, box.findData(department_code)))
+        for widget in (self.search, box):
+            widget.blockSignals(False)
+        self._first_load = True
+        self.group_tabs.blockSignals(True)
+        self.group_tabs.setCurrentIndex(0)
+        self.group_tabs.blockSignals(False)
+        self.burden_button.setChecked(False)
+        self.reload()
 
     # -- selection -----------------------------------------------------------------------------
     def detail_target_id(self) -> str | None:
