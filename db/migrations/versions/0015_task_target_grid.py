@@ -1,7 +1,7 @@
 """task targets may name a grid
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06 06:40:00
 
 Schema 3: a department may send a task to single grids (网格) picked from the region tree; the
@@ -11,8 +11,8 @@ target keeps its village in `region_code` and the grid in `grid_code`, its scope
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
