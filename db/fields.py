@@ -8,7 +8,9 @@ the column's `info` with `declare(...)`:
   it, e.g. a village reporting on a township task target assigned to it);
 - `format=`: a coded identifier's format (FORMATS: 户编号, region and grid codes, enumerations);
 - `since=`: the schema version that introduced the field (1 for the first version);
-- `label=`: a short Chinese name for messages;
+- `label=`: a short Chinese name for messages (and the form's field label);
+- `limit=`: a text's longest length where it is shorter than the column's (a Text column's notes);
+- `codes=`: the code table (resources/codes, synced as code entries) holding the field's legal values;
 - `sync=`: False for derived columns never sent on the wire, "status" for a workflow status.
 
 `spec(entity, name)` / `specs(cls)` read the declaration back as a `FieldSpec`, with the limits the
@@ -65,9 +67,14 @@ class Ref:
 
 
 def declare(*, ref: Ref | None = None, format: str | None = None, since: int = 1,  # noqa: A002
-            label: str | None = None, sync: bool | str | None = None) -> dict[str, Any]:
+            label: str | None = None, sync: bool | str | None = None, limit: int | None = None,
+            codes: str | None = None) -> dict[str, Any]:
     """The `info` of a column: its declaration (see the module docstring)."""
     info: dict[str, Any] = {"since": since}
+    if limit is not None:
+        info["limit"] = limit
+    if codes is not None:
+        info["codes"] = codes
     if ref is not None:
         info["ref"] = ref
     if format is not None:
@@ -100,6 +107,7 @@ class FieldSpec:
     since: int = 1
     label: str | None = None
     sync: bool | str = True
+    codes: str | None = None
 
 
 class FieldProblem(ValueError):
@@ -137,8 +145,11 @@ def _kind_and_limits(col) -> tuple[str, int | None, tuple[int, int] | None]:
 def _spec_of(entity: str, col) -> FieldSpec:
     kind, length, bounds = _kind_and_limits(col)
     info = col.info
+    if info.get("limit") is not None:
+        length = min(length or info["limit"], info["limit"])
     return FieldSpec(entity, col.key, kind, bool(col.nullable), length, bounds, info.get("format"),
-                     info.get("ref"), info.get("since", 1), info.get("label"), info.get("sync", True))
+                     info.get("ref"), info.get("since", 1), info.get("label"), info.get("sync", True),
+                     info.get("codes"))
 
 
 @functools.cache

@@ -3,6 +3,7 @@ database column, rules from the column's declaration, and `check` refuses what n
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import pytest
@@ -91,3 +92,27 @@ def test_a_field_declared_since_a_later_version_is_left_out_for_older_clients():
 def test_an_unknown_format_cannot_be_declared():
     with pytest.raises(ValueError):
         declare(format="postcode")
+
+
+def test_the_register_services_and_as_you_type_checks_read_the_declaration():
+    """Label, length and code table are declared once on the column; the person and household
+    services, the form's as-you-type check and the wire all answer from that one declaration."""
+    from app.client.register import check_household_field, check_person_field
+    from app.errors import ValidationError
+    from app.services.households import EDITABLE_FIELDS as HOUSEHOLD_FIELDS
+    from app.services.persons import EDITABLE_FIELDS as PERSON_FIELDS
+    from app.services.persons import clean_person_fields
+
+    for cls, editable in ((Person, PERSON_FIELDS), (Household, HOUSEHOLD_FIELDS)):
+        undeclared = [f for f in editable if f not in ("grid_code", "household_no") and not specs(cls)[f].label]
+        assert undeclared == [], f"{cls.__name__}: fields the forms edit without a declared label"
+    notes = specs(Person)["notes"]
+    assert (notes.label, notes.max_length) == ("备注", 2000)
+    with pytest.raises(ValidationError) as refused:
+        clean_person_fields({"notes": "记" * (notes.max_length + 1)}, dt.date(2026, 12, 6))
+    assert "备注" in refused.value.message() and "2000" in refused.value.message()
+    with pytest.raises(FieldProblem):  # the wire holds the same line
+        check(notes, "记" * (notes.max_length + 1))
+    assert "住址" in check_household_field("address", "路" * 201, None)
+    assert "文化程度" in check_person_field("education", "???")
+    assert specs(Person)["status"].codes == "person_status" and specs(Person)["gender"].codes == "gender"

@@ -66,7 +66,9 @@ def history_rows(session: Session, entity: str, record_id: str) -> list[HistoryR
     records = _records(session, entity, record_id)
     ids = sorted({rid for _e, rid in records})
     lines = session.scalars(select(HistoryLine).where(HistoryLine.record_id.in_(ids))
-                            .order_by(HistoryLine.at.desc(), HistoryLine.change_id, HistoryLine.field)).all()
+                            .order_by(HistoryLine.at.desc(),  # within one second: server order, newest first,
+                                      HistoryLine.server_seq.is_(None).desc(),  # not yet sent first
+                                      HistoryLine.server_seq.desc(), HistoryLine.change_id, HistoryLine.field)).all()
     return [HistoryRow(line.at, line.entity, line.record_id, records.get((line.entity, line.record_id), ""),
                        line.field, _shown(line.field, line.old), _shown(line.field, line.new), line.username,
                        line.device_id, line.origin, line.source)
@@ -100,6 +102,7 @@ def store_feed(session: Session, entries: list[dict]) -> int:
 
 FEED_KEY = "history_cursor"  # sync_state: the server sequence number the feed was followed to
 FEED_PAGE = 500
+HISTORY_PAGE = 500  # a record's history is fetched in pages of this many changes, newest first
 FEED_PAGES_PER_CYCLE = 20  # a long absence catches up over a few syncs, not in one long one
 
 
@@ -152,10 +155,21 @@ class HistoryDesk:
         answers = {}
         for e, rid in records:
             try:
-                answers[(e, rid)] = self._transport().request("GET", f"/history/{e}/{rid}")
-            except Exception as error:  # a member added here and not yet synced is unknown there
-                if getattr(error, "code", None) != "not_found":
+                answers[(e, rid)] = self._whole_history(e, rid)
+            except TransportError as error:  # a member added here and not yet synced is unknown there
+                if error.code != "not_found":
                     raise
         self._context.write(lambda s: [store_server_history(s, e, rid, entries or [])
                                        for (e, rid), entries in answers.items()])
         return self.rows(entity, record_id)
+
+    def _whole_history(self, entity: str, record_id: str) -> list[dict]:
+        """A record's history, newest page first, paged back (`before`) to its creation."""
+        entries: list[dict] = []
+        params: dict = {"limit": HISTORY_PAGE}
+        while True:
+            page = self._transport().request("GET", f"/history/{entity}/{record_id}", params=params) or []
+            entries = page + entries
+            if len(page) < HISTORY_PAGE:
+                return entries
+            params = {"limit": HISTORY_PAGE, "before": page[0]["server_seq"]}

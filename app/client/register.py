@@ -17,6 +17,7 @@ from app.rules.idnumber import RESIDENT_ID, normalise_document, parse_resident_i
 from app.rules.regions import validate_household_no
 from app.services.context import beijing_now, optional_text
 from app.services.persons import clean_person_fields
+from db.fields import spec
 
 if TYPE_CHECKING:
     from app.client.context import ClientContext
@@ -119,8 +120,9 @@ def check_household_field(field: str, value, region_code: str | None, lang: str 
             validate_household_no(value, region_code or None)
         elif field == "phone":
             normalise_phone(value)
-        elif field == "address":
-            optional_text(value, "address", "住址", 200)
+        elif field in ("address", "notes"):  # label and length as declared on the column
+            declared = spec("household", field)
+            optional_text(value, field, declared.label, declared.max_length)
     except ValidationError as error:
         return error.message(lang)
     return ""

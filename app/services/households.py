@@ -46,12 +46,14 @@ from app.services.context import (
 )
 from app.services.persons import PersonView, person_view
 from app.services.tags import SENSITIVE_LEVEL, TAG_TABLE, TagView, visible_tags
+from db.fields import specs
 from db.models import Household, Person, TagAssignment, Visit
 
 HOUSEHOLD_KINDS = ("1", "2")  # 家庭户, 集体户
 HUKOU_TYPES = ("3", "9")  # 居民户口, 其他 (农业/非农业 were abolished in 2014; migrations map them to 3)
 VISIT_KINDS = ("1", "2", "3")  # 入户, 电话, 集中
 NEUTRAL_RULE_LABEL = "定期走访"
+_SPECS = specs(Household)
 EDITABLE_FIELDS = frozenset({"household_no", "grid_code", "household_kind", "hukou_type", "address",
                              "phone", "notes"})
 
@@ -132,14 +134,12 @@ def _clean_household_fields(fields: dict, region_code: str) -> dict:
         clean["household_no"] = validate_household_no(clean["household_no"], region_code)
     if "grid_code" in clean:
         clean["grid_code"] = validate_grid_code(clean["grid_code"], region_code)
-    if "household_kind" in clean and clean["household_kind"] not in HOUSEHOLD_KINDS:
-        raise ValidationError("household_kind", "code_unknown", label="户别", value=str(clean["household_kind"]))
-    if "hukou_type" in clean and clean["hukou_type"] not in HUKOU_TYPES:
-        raise ValidationError("hukou_type", "code_unknown", label="户口类型", value=str(clean["hukou_type"]))
-    if "address" in clean:
-        clean["address"] = optional_text(clean["address"], "address", "住址", 200)
-    if "notes" in clean:
-        clean["notes"] = optional_text(clean["notes"], "notes", "备注", 2000)
+    for field, legal in (("household_kind", HOUSEHOLD_KINDS), ("hukou_type", HUKOU_TYPES)):
+        if field in clean and clean[field] not in legal:
+            raise ValidationError(field, "code_unknown", label=_SPECS[field].label, value=str(clean[field]))
+    for field in ("address", "notes"):  # label and length as declared (db/models/register.py)
+        if field in clean:
+            clean[field] = optional_text(clean[field], field, _SPECS[field].label, _SPECS[field].max_length)
     if "phone" in clean:
         clean["phone"] = normalise_phone(clean["phone"])
     return clean

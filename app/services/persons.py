@@ -29,24 +29,23 @@ from app.services.context import (
     optional_text,
     require_text,
 )
+from db.fields import specs
 from db.models import AuditEntry, Household, Person, TagAssignment
 
 HEAD = "02"  # GB/T 4761 与户主关系: 户主
 
-# field: (label, max length) for free-text fields; code fields are checked by shape below.
-_TEXT_FIELDS = {"hukou_address": ("户籍地", 200), "current_address": ("现住址", 200), "notes": ("备注", 2000),
-                "moved_in_from": ("迁入自", 100), "moved_out_to": ("迁往", 100)}
-_DATE_FIELDS = {"birth_date": "出生日期", "moved_in_on": "迁入日期", "moved_out_on": "迁出日期", "died_on": "死亡日期"}
+# Labels, lengths and code tables come from the fields' declarations (db/models/register.py,
+# db/fields.py): nothing here restates them.
+_SPECS = specs(Person)
+_TEXT_FIELDS = {f: (_SPECS[f].label, _SPECS[f].max_length)
+                for f in ("hukou_address", "current_address", "notes", "moved_in_from", "moved_out_to")}
+_DATE_FIELDS = {f: _SPECS[f].label for f in ("birth_date", "moved_in_on", "moved_out_on", "died_on")}
 MOVED_OUT, DECEASED = "3", "4"
-_CODE_FIELDS = {"ethnicity": "民族", "relation_to_head": "与户主关系", "education": "文化程度",
-                "political_status": "政治面貌", "marital_status": "婚姻状况",
-                "residence_type": "人员类别", "status": "人员状态"}
 # field: code table holding its legal values (tables of resources/codes, synced as code entries).
-_CODE_TABLES = {"ethnicity": "ethnicity", "relation_to_head": "relation_to_head", "education": "education",
-                "political_status": "political_status", "marital_status": "marital_status",
-                "residence_type": "residence_type", "status": "person_status", "gender": "gender",
-                "id_type": "id_type"}
-_CODE_LABELS = {**_CODE_FIELDS, "gender": "性别", "id_type": "证件类型"}
+_CODE_TABLES = {f: s.codes for f, s in _SPECS.items() if s.codes}
+_CODE_LABELS = {f: _SPECS[f].label for f in _CODE_TABLES}
+# code fields checked by shape here (gender and the document type have checks of their own)
+_CODE_FIELDS = {f: label for f, label in _CODE_LABELS.items() if f not in ("gender", "id_type")}
 EDITABLE_FIELDS = frozenset({"name", "id_type", "id_number", "gender", "phone",
                              *_TEXT_FIELDS, *_CODE_FIELDS, *_DATE_FIELDS})
 
@@ -113,7 +112,7 @@ def clean_person_fields(fields: dict, today: dt.date) -> dict:
         raise ValueError(f"not editable: {sorted(unknown)}")
     clean = dict(fields)
     if "name" in clean:
-        clean["name"] = require_text(clean["name"], "name", "姓名", 50)
+        clean["name"] = require_text(clean["name"], "name", _SPECS["name"].label, _SPECS["name"].max_length)
     for field, (label, limit) in _TEXT_FIELDS.items():
         if field in clean:
             clean[field] = optional_text(clean[field], field, label, limit)
@@ -124,7 +123,7 @@ def clean_person_fields(fields: dict, today: dt.date) -> dict:
                 raise ValidationError(field, "code_unknown", label=label, value=value)
             clean[field] = value
     if "gender" in clean and clean["gender"] not in (None, "0", "1", "2", "9"):
-        raise ValidationError("gender", "code_unknown", label="性别", value=str(clean["gender"]))
+        raise ValidationError("gender", "code_unknown", label=_CODE_LABELS["gender"], value=str(clean["gender"]))
     if "phone" in clean:
         clean["phone"] = normalise_phone(clean["phone"])
     for field, label in _DATE_FIELDS.items():

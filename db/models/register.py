@@ -36,15 +36,16 @@ class Household(SyncedMixin, Base):
     household_no: Mapped[str] = mapped_column(String(18), index=True, info=declare(format="household_no"))
     region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="village"))
     grid_code: Mapped[str | None] = mapped_column(String(15), index=True, info=declare(format="grid"))
-    household_kind: Mapped[str] = mapped_column(String(1), default="1")  # 1 家庭户, 2 集体户
+    household_kind: Mapped[str] = mapped_column(String(1), default="1",
+                                                info=declare(label="户别"))  # 1 家庭户, 2 集体户
     # 户口类型 since the 2014 户籍 reform: 3 居民户口 (9 其他); the abolished 1 非农业 / 2 农业 stay
     # in the code table, inactive, for old printouts (client and server migrations map them to 3).
-    hukou_type: Mapped[str] = mapped_column(String(1), default="3")
-    address: Mapped[str] = mapped_column(String(200), default="")
-    phone: Mapped[str | None] = mapped_column(String(30))
+    hukou_type: Mapped[str] = mapped_column(String(1), default="3", info=declare(label="户口类型"))
+    address: Mapped[str] = mapped_column(String(200), default="", info=declare(label="住址"))
+    phone: Mapped[str | None] = mapped_column(String(30), info=declare(label="联系电话"))
     head_person_id: Mapped[str | None] = mapped_column(String(36), info=refers("person", forward=True))
     last_visit_on: Mapped[dt.date | None] = mapped_column(Date)
-    notes: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="", info=declare(label="备注", limit=2000))
     merged_into: Mapped[str | None] = mapped_column(String(36), info=refers("household"))
 
     # Global search (app/client/global_search.py) scans addresses in this index, not the table: it
@@ -76,29 +77,37 @@ class Person(SyncedMixin, Base):
     )
     region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="village"))
     grid_code: Mapped[str | None] = mapped_column(String(15), info=declare(format="grid"))
-    name: Mapped[str] = mapped_column(String(50))
-    id_type: Mapped[str] = mapped_column(String(2), default="01")  # 01 居民身份证 …
+    name: Mapped[str] = mapped_column(String(50), info=declare(label="姓名"))
+    id_type: Mapped[str] = mapped_column(String(2), default="01",
+                                         info=declare(label="证件类型", codes="id_type"))  # 01 居民身份证 …
     id_number: Mapped[str | None] = mapped_column(String(32), index=True, info=declare(label="证件号码"))
-    gender: Mapped[str | None] = mapped_column(String(1))
-    birth_date: Mapped[dt.date | None] = mapped_column(Date)
-    ethnicity: Mapped[str | None] = mapped_column(String(2), info=declare(label="民族"))
-    relation_to_head: Mapped[str | None] = mapped_column(String(2))
-    education: Mapped[str | None] = mapped_column(String(2), info=declare(label="文化程度"))
-    political_status: Mapped[str | None] = mapped_column(String(2), info=declare(label="政治面貌"))
-    marital_status: Mapped[str | None] = mapped_column(String(2), info=declare(label="婚姻状况"))
+    gender: Mapped[str | None] = mapped_column(String(1), info=declare(label="性别", codes="gender"))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date, info=declare(label="出生日期"))
+    ethnicity: Mapped[str | None] = mapped_column(String(2), info=declare(label="民族", codes="ethnicity"))
+    relation_to_head: Mapped[str | None] = mapped_column(String(2), info=declare(label="与户主关系",
+                                                                                  codes="relation_to_head"))
+    education: Mapped[str | None] = mapped_column(String(2), info=declare(label="文化程度", codes="education"))
+    political_status: Mapped[str | None] = mapped_column(String(2), info=declare(label="政治面貌",
+                                                                                  codes="political_status"))
+    marital_status: Mapped[str | None] = mapped_column(String(2), info=declare(label="婚姻状况",
+                                                                                codes="marital_status"))
     hukou_address: Mapped[str] = mapped_column(String(200), default="", info=declare(label="户籍地"))
     current_address: Mapped[str] = mapped_column(String(200), default="", info=declare(label="现住址"))
     phone: Mapped[str | None] = mapped_column(String(30), info=declare(label="联系电话"))
-    residence_type: Mapped[str] = mapped_column(String(2), default="1", info=declare(label="人员类别"))  # 人员类别, 4 外出 among them
-    status: Mapped[str] = mapped_column(String(2), default="1")  # 人员状态: 1 在册, 3 迁出, 4 死亡
+    residence_type: Mapped[str] = mapped_column(String(2), default="1", info=declare(
+        label="人员类别", codes="residence_type"))  # 人员类别, 4 外出 among them
+    status: Mapped[str] = mapped_column(String(2), default="1", info=declare(
+        label="人员状态", codes="person_status"))  # 人员状态: 1 在册, 3 迁出, 4 死亡
     # Life events: 迁入 (from where, when), 迁出 (when, to which region or place), 死亡 (when).
     # life events, new in schema version 2 (older clients are served without them)
-    moved_in_on: Mapped[dt.date | None] = mapped_column(Date, info=declare(since=2))
-    moved_in_from: Mapped[str] = mapped_column(String(100), default="", server_default="", info=declare(since=2))
-    moved_out_on: Mapped[dt.date | None] = mapped_column(Date, info=declare(since=2))
-    moved_out_to: Mapped[str] = mapped_column(String(100), default="", server_default="", info=declare(since=2))
-    died_on: Mapped[dt.date | None] = mapped_column(Date, info=declare(since=2))
-    notes: Mapped[str] = mapped_column(Text, default="")
+    moved_in_on: Mapped[dt.date | None] = mapped_column(Date, info=declare(since=2, label="迁入日期"))
+    moved_in_from: Mapped[str] = mapped_column(String(100), default="", server_default="",
+                                               info=declare(since=2, label="迁入自"))
+    moved_out_on: Mapped[dt.date | None] = mapped_column(Date, info=declare(since=2, label="迁出日期"))
+    moved_out_to: Mapped[str] = mapped_column(String(100), default="", server_default="",
+                                              info=declare(since=2, label="迁往"))
+    died_on: Mapped[dt.date | None] = mapped_column(Date, info=declare(since=2, label="死亡日期"))
+    notes: Mapped[str] = mapped_column(Text, default="", info=declare(label="备注", limit=2000))
     merged_into: Mapped[str | None] = mapped_column(String(36), info=refers("person"))
     # Derived search keys (kept in step by db.search_keys on every flush; never on the wire).
     search_initials: Mapped[str] = mapped_column(String(60), default="", info=declare(sync=False))

@@ -103,12 +103,17 @@ class Lab:
             finally:
                 self.pair = None
 
-    def _serve(self, log) -> None:
+    def _serve(self, log, timeout: float = 60.0) -> None:
         self._log = log
         self._server = self.pair.spawn(self.pair.server_ns, [
             sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(SERVER_PORT)],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        self._wait_for_port(self.pair.server_ns, "127.0.0.1", SERVER_PORT)
+        try:
+            self._wait_for_port(self.pair.server_ns, "127.0.0.1", SERVER_PORT, timeout)
+        except RuntimeError:
+            log.flush()
+            tail = (self.workdir / "server.log").read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"the city server did not start:\n{tail}") from None
 
     def backup(self, target: Path) -> None:
         """`township-server backup` of the running server's database, as the city administrator runs it."""
@@ -122,7 +127,7 @@ class Lab:
         shutil.copyfile(backup, database)
         for suffix in ("-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
-        self._serve(self._log)
+        self._serve(self._log, timeout=300.0)  # a restored database is checked before serving
 
     def _wait_for_port(self, namespace: str, host: str, port: int, timeout: float = 60.0) -> None:
         probe = (f"import socket,time\nend=time.monotonic()+{timeout}\n"

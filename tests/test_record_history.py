@@ -1,0 +1,74 @@
+"""Record history on the client beyond what the PC wrote: a record's older history is paged back
+from the city server (`before`) to its creation; the feed a PC follows after each sync keeps the
+history of changes it pulled, replacing its own lines of the same change, and starts at the PC's
+pull cursor."""
+# Fixtures come from tests/ui_support.py by import, which ruff reads as redefinition.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.client.history import FEED_KEY, HistoryDesk, follow_feed
+from db.client import SyncState
+from db.models import Household, Person
+from sync.transport import TransportError
+from tests.ui_support import context, demo_template  # noqa: F401
+
+
+class HistoryServer:
+    """The city server's history routes over a prepared log (newest last), as the route pages it."""
+
+    def __init__(self, record_id: str, count: int) -> None:
+        self.log = [{"server_seq": n, "change_id": f"c{n:05d}", "at": "2026-12-01T02:00:00Z", "username": "grid.wang",
+                     "device_id": "d1", "op": "update", "origin": "edit",
+                     "changes": [{"field": "address", "old": f"{n - 1}号", "new": f"{n}号"}]}
+                    for n in range(1, count + 1)]
+        self.record_id = record_id
+        self.asked: list[dict] = []
+
+    def request(self, method, path, *, params=None, **_kw):
+        self.asked.append({"path": path, **(params or {})})
+        if path == "/history/feed":
+            after, limit = params["after"], params["limit"]
+            page = [{**e, "entity": "household", "record_id": self.record_id} for e in self.log
+                    if e["server_seq"] > after][:limit]
+            more = len([e for e in self.log if e["server_seq"] > after]) > limit
+            return {"entries": page, "next": page[-1]["server_seq"] if page else after, "has_more": more}
+        if not path.endswith(self.record_id):
+            raise TransportError("not_found", status=404)
+        older = [e for e in self.log if params.get("before") is None or e["server_seq"] < params["before"]]
+        return older[-params["limit"]:]
+
+
+def _household(context) -> Household:
+    with context.sessions() as s:
+        return s.scalars(select(Household).order_by(Household.household_no)).first()
+
+
+def test_older_history_is_paged_back_to_the_start(context):
+    household = _household(context)
+    server = HistoryServer(household.id, 1234)
+    rows = HistoryDesk(context, lambda: server).fetch("household", household.id)
+    address = [r for r in rows if r.field == "address"]
+    assert len(address) == 1234 and address[0].new == "1234号" and address[-1].new == "1号"
+    pages = [a for a in server.asked if a["path"] == f"/history/household/{household.id}"]
+    assert [p.get("before") for p in pages] == [None, 735, 235]
+
+
+def test_the_feed_keeps_pulled_changes_and_starts_at_the_pull_cursor(context):
+    household = _household(context)
+    server = HistoryServer(household.id, 1200)
+    with context.sessions.begin() as s:
+        s.merge(SyncState(key="cursor", value="1000"))
+    assert follow_feed(context.sessions, server) == 0  # the first call only notes where to start
+    with context.sessions() as s:
+        assert s.get(SyncState, FEED_KEY).value == "1000"
+    assert follow_feed(context.sessions, server) == 200
+    rows = HistoryDesk(context).rows("household", household.id)  # offline
+    pulled = [r for r in rows if r.field == "address" and r.source == "server"]
+    assert len(pulled) == 200 and {r.username for r in pulled} == {"grid.wang"} and pulled[0].new == "1200号"
+    assert follow_feed(context.sessions, server) == 0  # nothing new: nothing stored twice
+    with context.sessions() as s:
+        assert s.get(SyncState, FEED_KEY).value == "1200"
+        assert s.scalar(select(Person.id).limit(1)) is not None
