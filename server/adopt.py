@@ -3,7 +3,8 @@ township bulk-loaded by seed-demo are inserted with Core statements, so the sync
 version for them yet. Adoption gives every such record a `server_seq` (one per record, in the
 entities' parent-first order) and a version head, after which pull and snapshot serve it like any
 record that arrived by push. Idempotent: records that already have a head are left alone. Tasks or
-targets adopted are counted into the department progress summary (server/store/progress.py)."""
+targets adopted are counted into the department progress summary (server/store/progress.py), cases
+into the leader's outcome summaries (server/store/case_counts.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from db.base import scope_columns, synced_models
-from server.store import init_store, progress
+from server.store import case_counts, init_store, progress
 from server.store.numbering import take_numbers
 from server.store.tables import RecordVersion
 
@@ -28,7 +29,7 @@ def adopt_unversioned(session: Session) -> int:
     """Give every record without a version head one; returns how many were adopted. Numbers are
     taken like a push's (server.store.numbering)."""
     init_store(session)
-    adopted, work_adopted = 0, False
+    adopted, work_adopted = 0, set()
     for cls in synced_models():
         entity = cls.__sync_entity__
         known = select(RecordVersion.record_id).where(RecordVersion.entity == entity)
@@ -45,9 +46,11 @@ def adopt_unversioned(session: Session) -> int:
                                                                                 strict=True)]
             session.execute(insert(RecordVersion), heads)
             adopted += len(heads)
-            work_adopted = work_adopted or entity in ("task", "task_target")
-    if work_adopted:  # tasks loaded outside the push: the progress summary counts them again
+            work_adopted |= {entity} & {"task", "task_target", "case"}
+    if work_adopted & {"task", "task_target"}:  # loaded outside the push: the summaries count them again
         progress.rebuild(session)
+    if "case" in work_adopted:
+        case_counts.rebuild(session)
     session.flush()
     return adopted
 

@@ -136,9 +136,9 @@ def target_rows(session: Session, department_code: str, f: TargetFilter, now: dt
         pairs = _bounded(session, query.where(Task.due_at < now) if f.overdue_only else query, f)
     else:
         pairs = _walked(session, tasks, query, f)
-    names = region_names(session, {t.region_code for t, _ in pairs})
-    return [TargetRow(t, task, t.status != COMPLETED and task.due_at < now, names.get(t.region_code, t.region_code))
-            for t, task in pairs]
+    names = region_names(session, {t.grid_code or t.region_code for t, _ in pairs})
+    return [TargetRow(t, task, t.status != COMPLETED and task.due_at < now,
+                      names.get(t.grid_code or t.region_code, t.grid_code or t.region_code)) for t, task in pairs]
 
 
 def _bounded(session: Session, query, f: TargetFilter) -> list:

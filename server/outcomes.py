@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from db.models import Case, CaseWhistle, CodeEntry, Task, TaskTarget
 from server.department_work import region_names
+from server.store import case_counts
+from server.store.tables import CaseMonthCount, CaseTownCount
 
 CLOSED = (70, 80, 90)
 TOWNSHIP_DIGITS = 9
@@ -73,9 +75,10 @@ def _figures(closed, on_time, overdue_open) -> list:
             _count(Case.satisfaction.is_not(None)), _count(Case.satisfaction.in_(("1", "2")))]
 
 
-def overview(session: Session, scope: str, today: dt.date, months: int = 12) -> Overview:
-    """Per township, per category (one pass grouped by both, repeat appeals counted in it as phone
-    numbers seen more than once) and per registration month (newest first), within the scope."""
+def scanned_overview(session: Session, scope: str, today: dt.date, months: int = 12) -> Overview:
+    """`overview` grouped from the cases themselves: per township and category (one pass, repeat
+    appeals counted in it as phone numbers seen more than once) and per registration month. The
+    reference the summaries are held to, and the answer for a scope narrower than a township."""
     closed, on_time, overdue_open = _flags(today)
     township = func.substr(Case.region_code, 1, TOWNSHIP_DIGITS)
     phone = func.nullif(Case.reporter_phone, "")
@@ -92,6 +95,50 @@ def overview(session: Session, scope: str, today: dt.date, months: int = 12) -> 
     by_month = [Outcome(m, m, *[int(n or 0) for n in numbers]) for m, *numbers in session.execute(
         select(month, *_figures(closed, on_time, overdue_open)).where(*where).group_by(month)
         .order_by(month.desc()).limit(months))]
+    return _labelled(session, by_town, by_cat, by_month)
+
+
+def overview(session: Session, scope: str, today: dt.date, months: int = 12) -> Overview:
+    """Per township, per category and per registration month (newest first), within the scope, from
+    the summaries the push keeps (server/store/case_counts.py); the open cases past their deadline
+    are a range of the open cases' deadline days."""
+    if len(scope) > TOWNSHIP_DIGITS:
+        return scanned_overview(session, scope, today, months)
+    late = {(t, c, m): n for t, c, m, n in case_counts.open_overdue(session, scope, today)}
+    by_town: dict[str, Outcome] = {}
+    by_cat: dict[str, Outcome] = {}
+    for town, cat, outcome, rating, cases, repeats in session.execute(
+            select(CaseTownCount.township, CaseTownCount.category_code, CaseTownCount.outcome, CaseTownCount.rating,
+                   func.sum(CaseTownCount.cases), func.sum(CaseTownCount.repeats))
+            .where(_in_scope(CaseTownCount.township, scope))
+            .group_by(CaseTownCount.township, CaseTownCount.category_code, CaseTownCount.outcome,
+                      CaseTownCount.rating)):
+        part = _part(outcome, rating, int(cases or 0))
+        part.repeats = int(repeats or 0)
+        by_town.setdefault(town, Outcome(town)).add(part)
+        by_cat.setdefault(cat, Outcome(cat)).add(part)
+    by_month: dict[str, Outcome] = {}
+    for month, outcome, rating, cases in session.execute(
+            select(CaseMonthCount.month, CaseMonthCount.outcome, CaseMonthCount.rating, func.sum(CaseMonthCount.cases))
+            .where(_in_scope(CaseMonthCount.township, scope))
+            .group_by(CaseMonthCount.month, CaseMonthCount.outcome, CaseMonthCount.rating)):
+        by_month.setdefault(month, Outcome(month, month)).add(_part(outcome, rating, int(cases or 0)))
+    for (town, cat, month), n in late.items():
+        by_town.setdefault(town, Outcome(town)).overdue_open += n
+        by_cat.setdefault(cat, Outcome(cat)).overdue_open += n
+        if month in by_month:
+            by_month[month].overdue_open += n
+    return _labelled(session, by_town, by_cat, [by_month[m] for m in sorted(by_month, reverse=True)[:months]])
+
+
+def _part(outcome: str, rating: str, cases: int) -> Outcome:
+    closed = cases if outcome in ("C", "L") else 0
+    return Outcome("", "", cases, closed, cases if outcome == "C" else 0, 0, cases if rating != "-" else 0,
+                   cases if rating == "S" else 0)
+
+
+def _labelled(session: Session, by_town: dict[str, Outcome], by_cat: dict[str, Outcome],
+              by_month: list[Outcome]) -> Overview:
     names = region_names(session, set(by_town))
     for key, row in by_town.items():
         row.label = names.get(key, key)

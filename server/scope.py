@@ -165,7 +165,7 @@ class DepartmentView:
             task = self.session.get(Task, target.task_id) if target is not None else None
             return (fields.get("owner_entity") == "task_target" and task is not None
                     and task.department_code == self.dept and fields.get("region_code") == target.region_code
-                    and not fields.get("grid_code"))
+                    and fields.get("grid_code") == target.grid_code)
         if entity in ("case_log", "case_whistle"):
             model = CaseLogEntry if entity == "case_log" else CaseWhistle
             existing = self.session.get(model, record_id)

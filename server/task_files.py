@@ -66,7 +66,7 @@ def attach_to_targets(session: Session, user: User, store: BlobStore, target_ids
         target = session.get(TaskTarget, target_id)
         edits += [Edit("attachment", new_id(), {
             "owner_entity": "task_target", "owner_id": target_id, "region_code": target.region_code,
-            "grid_code": None, "sha256": f.sha256, "size": len(f.data), "mime": f.mime, "filename": f.filename,
+            "grid_code": target.grid_code, "sha256": f.sha256, "size": len(f.data), "mime": f.mime, "filename": f.filename,
             "caption": "", "thumb_sha256": None, "taken_at": None, "added_by": user.username, "added_at": now,
             "printed_version": None}) for f in files]
     push_edits(session, user, edits)

@@ -1,6 +1,6 @@
 """A department issuing a task from the city console: the form's values checked field by field
 (each problem named by a message key of the console's catalogue), then the task and one target per
-chosen township or village pushed as the department's own sync changes, so the same scope rules as
+chosen township, village or grid pushed as the department's own sync changes, so the same scope rules as
 a client's push apply and townships receive it by pull. A data request (kind 2, 一表通) may ask only
 for fields of one of the department's approved request catalogue entries.
 
@@ -55,10 +55,19 @@ class Issued:
 
 
 def _known_regions(session: Session, codes: list[str]) -> set[str]:
-    """Codes (9-digit townships, 12-digit villages) that are regions of the imported tree."""
-    padded = {code.ljust(12, "0"): code for code in codes if code.isdigit() and len(code) in (9, 12)}
-    found = set(session.scalars(select(Region.code).where(Region.code.in_(list(padded)), Region.level.in_((4, 5)))))
+    """Codes (9-digit townships, 12-digit villages, 15-character grids) that are regions of the
+    imported tree."""
+    padded = {code.ljust(12, "0"): code for code in codes if code.isdigit() and len(code) in (9, 12, 15)}
+    found = set(session.scalars(select(Region.code).where(Region.code.in_(list(padded)),
+                                                          Region.level.in_((4, 5, 6)))))
     return {padded[code] for code in found}
+
+
+def target_fields(code: str) -> dict[str, str | None]:
+    """Where a target of `code` lies: a grid's target keeps its village as region and the grid as
+    its scope code (db.base.scope_columns)."""
+    return {"region_code": code[:12], "grid_code": code} if len(code) == 15 else {"region_code": code,
+                                                                                  "grid_code": None}
 
 
 def check_form(session: Session, user: User, form: IssueForm) -> dict[str, str]:
@@ -129,11 +138,11 @@ def issue_task(session: Session, user: User, form: IssueForm) -> Issued:
     edits = [Edit("task", task_id, {
         "task_no": task_no, "title": form.title.strip(), "description": form.description.strip(),
         "department_code": user.department_code, "kind": form.kind, "priority": int(form.priority),
-        "issued_at": now, "due_at": due, "region_code": _common_prefix(regions),
+        "issued_at": now, "due_at": due, "region_code": _common_prefix([code[:12] for code in regions]),
         "requested_fields": list(form.fields) if form.kind == DATA_REQUEST else [], "issued_by": user.username,
         "request_purpose": _purpose(session, form) if form.kind == DATA_REQUEST else ""})]
     targets = [new_id() for _ in regions]
-    edits += [Edit("task_target", tid, {"task_id": task_id, "region_code": code, "status": "10",
+    edits += [Edit("task_target", tid, {"task_id": task_id, **target_fields(code), "status": "10",
                                         "handled_count": 0, "total_count": 0})
               for tid, code in zip(targets, regions, strict=True)]
     push_edits(session, user, edits)

@@ -7,7 +7,9 @@ with desktop clients enrolled over real HTTP sync in-process. The four scenarios
 - a township whistles (吹哨) a department → the department accepts, arrives and reports in the
   console → the township evaluates → the department sees the evaluation;
 - the city admin revokes a device in the console → that desktop client's sync locks;
-- a leader drills from a township's on-time rate down to its overdue cases.
+- a leader drills from a township's on-time rate down to its overdue cases;
+- and the forms changed since: a task sent to one grid with a file (which the township's desktop
+  receives), a client build uploaded with a signature no trusted key made (refused at its field).
 
 Every page visited is saved as a PNG (TD_CONSOLE_SHOTS names the folder; a temporary one otherwise)."""
 
@@ -20,6 +22,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -37,7 +40,9 @@ from app.services.task_inbox import InboxQuery
 from app.sync_service import DeviceLocked, client_sync
 from db.engine import open_local, session_factory
 from db.ids import new_id
+from db.models import Region, Task, TaskTarget
 from server.models import RequestCatalogueEntry
+from tests.attachment_support import pdf_of
 from tests.client_sync_support import MemoryKeyring
 from tests.console_support import ConsoleClient, signed_in
 from tests.server.fixtures import server_fixture  # noqa: F401
@@ -263,6 +268,53 @@ def test_leader_drills_from_on_time_rate_to_overdue_cases(person, server):
     person.shot("leader-overdue-cases")
     person.open("/leader/burden")
     person.shot("leader-burden")
+
+
+def test_department_sends_a_file_to_one_grid_and_the_admin_uploads_a_build(person, server, tmp_path):
+    """The changed forms at the browser: a task to one grid with a PDF attached (the township's
+    desktop client receives the file with its target), and a client build whose signature no trusted
+    release key made, refused at its field."""
+    grid = VILLAGE + "901"
+    with server.session() as s:
+        if s.get(Region, grid) is None:
+            s.add(Region(code=grid, name="乌登村第一网格", level=6, parent_code=VILLAGE))
+            s.commit()
+    notice = tmp_path / "防汛通知.pdf"
+    notice.write_bytes(pdf_of(Image.new("RGB", (300, 420), (250, 250, 250))))
+    person.login(server.add_user("department", "150422", "sl"))
+    person.open("/dept/issue")
+    title = f"汛前网格巡查{uuid.uuid4().hex[:4]}"
+    person.chrome.find_element(By.ID, "title").send_keys(title)
+    person.chrome.find_element(By.XPATH, f"//input[@value='rg-{TOWNSHIP}']/ancestor::summary").send_keys(Keys.ENTER)
+    person.chrome.find_element(By.XPATH, f"//input[@value='rg-{VILLAGE}']/ancestor::summary").send_keys(Keys.ENTER)
+    person.click(f"input[value='rg-{grid}']")
+    person.chrome.find_element(By.ID, "attachments").send_keys(str(notice))
+    person.shot("dept-issue-grid-file")
+    person.chrome.execute_script("document.getElementById('attachments').scrollIntoView({block: 'center'})")
+    person.shot("dept-issue-file-field")
+    person.go("main form.card > p > button[type=submit]")
+    assert "任务已下发：1 个对象" in person.text(), person.text()[:500]
+    person.go(xpath=f"//a[normalize-space()='{title}']")
+    assert "防汛通知.pdf" in person.text() and "乌登村第一网格" in person.text()
+    person.shot("dept-target-grid-file")
+    with server.session() as s:
+        target_id = s.scalars(select(TaskTarget.id).join(Task, Task.id == TaskTarget.task_id)
+                              .where(Task.title == title)).one()
+    township = enrolled_client(tmp_path / "township.db", server, server.add_user("township_staff", TOWNSHIP))
+    assert [v.filename for v in township.context.attachments.list_for("task_target", target_id)] == ["防汛通知.pdf"]
+
+    build = tmp_path / "township-desk-0.9.0.zip"
+    build.write_bytes(os.urandom(64 * 1024))
+    person.login(server.add_user("city_admin"))
+    person.open("/admin/builds")
+    person.chrome.find_element(By.ID, "b-file").send_keys(str(build))
+    person.chrome.find_element(By.ID, "b-version").send_keys("0.9.0")
+    person.chrome.find_element(By.ID, "b-platform").send_keys("windows-amd64")
+    person.chrome.find_element(By.ID, "b-signature").send_keys("bm90IGEgc2lnbmF0dXJl")
+    person.go("main form.card button[type=submit]")
+    assert "签名无效：不是客户端信任的发布密钥对该文件、版本和平台的签名。" in person.text()
+    assert person.chrome.find_element(By.ID, "b-version").get_attribute("value") == "0.9.0"
+    person.shot("admin-builds-refused")
 
 
 def test_every_console_page_fits_1366_and_switches_to_english(person, server):

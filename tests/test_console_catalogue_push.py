@@ -36,7 +36,7 @@ def test_an_api_client_asking_outside_the_approved_entry_is_refused_per_change(s
     dept = dept_code()
     admin = signed_in(server, "city_admin")
     clerk = signed_in(server, "department", "150422", dept)
-    approved_entry(server, clerk, admin, "低保户联系方式", ["phone", "current_address"])
+    approved_entry(server, clerk, admin, "低保户联系方式 " + dept, ["phone", "current_address"])
     signed_in_clerk_pending = clerk.post("/dept/catalogue", {"name": "未批事项", "fields[]": ["education"],
                                                              "purpose": ""})
     assert signed_in_clerk_pending.status_code == 200  # proposed, still pending: grants nothing
@@ -73,7 +73,7 @@ def test_the_consoles_own_writes_get_the_same_refusal_in_the_page_language(serve
     dept = dept_code()
     admin = signed_in(server, "city_admin")
     clerk = signed_in(server, "department", "150422", dept)
-    approved_entry(server, clerk, admin, "独居老人联系方式", ["phone"])
+    approved_entry(server, clerk, admin, "独居老人电话 " + dept, ["phone"])
     username = server.add_user("department", "150422", dept)
     with server.session() as s:
         user = s.scalars(select(User).where(User.username == username)).one()

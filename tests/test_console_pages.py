@@ -94,7 +94,7 @@ def test_department_data_request_progress_answers_and_export(server):
                                      "catalogue_id": entry, "fields[]": ["phone", "id_number"]})
     assert bad.status_code == 422
     errors = texts(bad.text, "field-error")
-    assert {"必填。", "请填写 1–60 的整数。", "请至少选择一个乡镇或村。", "所选字段超出已批准的范围。"} <= set(errors)
+    assert {"必填。", "请填写 1–60 的整数。", "请至少选择一个乡镇、村或网格。", "所选字段超出已批准的范围。"} <= set(errors)
     with server.session() as s:
         assert not s.scalars(select(Task).where(Task.department_code == dept)).all()  # nothing half-saved
 

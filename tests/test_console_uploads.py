@@ -90,7 +90,7 @@ def test_attachments_are_checked_by_content_count_and_size_and_nothing_is_half_s
     assert "附件只能是 JPEG、PNG 图片或 PDF 文件（按内容判断）。" in texts(r.text, "field-error")
     r = _issue(clerk, "附件太多", [(f"{i}.png", _png(), "image/png") for i in range(6)], [])
     errors = set(texts(r.text, "field-error"))
-    assert r.status_code == 422 and {"附件最多 5 个。", "请至少选择一个乡镇或村。"} <= errors
+    assert r.status_code == 422 and {"附件最多 5 个。", "请至少选择一个乡镇、村或网格。"} <= errors
     with server.session() as s:
         assert not s.scalars(select(Task).where(Task.title.in_(("伪装的附件", "附件太多")))).all()
     assert check_file("big.pdf", b"%PDF-" + b"0" * 100, 50) == "attachment_too_large"

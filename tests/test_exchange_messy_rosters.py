@@ -157,6 +157,8 @@ def test_error_workbook_is_fixed_in_excel_and_imported_again(desk, sessions, tmp
 
     result = desk.confirm_roster(path, preview.digest, valid_only=True)  # the rest now, B later
     assert (result.households_new, result.persons_new, result.skipped_households) == (1, 2, 1)
+    back = desk.open_roster(errors_path)  # the fixed rows come back under the mapping confirmed
+    assert back.remembered and back.mapping == preview.mapping and "问题说明" in back.check.unmapped
     with sessions() as session:  # the saved rows (full IDs) are an audited export; one entry per apply
         entries = session.scalars(select(AuditEntry).order_by(AuditEntry.at, AuditEntry.action)).all()
         assert [(e.action, e.entity) for e in entries] == [("export", "person"), ("import", "person")]

@@ -1,5 +1,6 @@
 """The department progress summary (server/store/progress.py) stays equal to the targets it counts
-through every kind of push that changes them — tasks issued with their targets in one batch, status
+— and the leader's case outcome summaries (server/store/case_counts.py) to the cases — through every
+kind of push that changes them — tasks issued with their targets in one batch, status
 moves, a target moved to another township, deleted and restored targets, a deadline moved, a task
 deleted, a task handed to another department, a retried batch answered from the store, a refused
 change — on SQLite and on PostgreSQL (when TD_TEST_PG_URL is set). The figure it is held to is the
@@ -135,3 +136,65 @@ def test_a_refused_change_counts_nothing_and_rebuild_gives_the_same_counts(sessi
         progress.rebuild(s)
         s.commit()
         assert {d: sorted(progress.grid_counts(s, d, NOW)) for d in DEPTS} == before
+
+
+def _figures(overview) -> tuple:
+    def rows(items):
+        return sorted((o.key, o.cases, o.closed, o.on_time, o.overdue_open, o.rated, o.satisfied, o.repeats)
+                      for o in items)
+
+    return rows(overview.towns), rows(overview.categories), rows(overview.months)
+
+
+def _case_fields(rnd: random.Random, villages: list[str], categories: list[str], phones: list) -> dict:
+    registered = NOW - dt.timedelta(days=rnd.randint(0, 400), hours=rnd.randint(0, 23))
+    status = rnd.choice((10, 30, 50, 70, 80, 90))
+    closed = status >= 70
+    return {"case_no": "SJ" + new_id()[-10:], "source": "1", "request_type": "2", "title": "诉求",
+            "category_code": rnd.choice(categories), "registered_at": registered.isoformat(),
+            "region_code": rnd.choice(villages), "reporter_phone": rnd.choice(phones), "status": status,
+            "deadline_on": rnd.choice((None, (registered + dt.timedelta(days=rnd.randint(1, 20))).date().isoformat())),
+            "closed_at": (registered + dt.timedelta(days=rnd.randint(0, 25))).isoformat() if closed else None,
+            "satisfaction": rnd.choice((None, "1", "2", "3")) if closed else None}
+
+
+def test_the_case_outcome_summaries_equal_the_cases_after_every_push(sessions):
+    from sqlalchemy import select
+
+    from db.models import CodeEntry, Region
+    from server import outcomes
+
+    with sessions() as s:
+        villages = sorted(s.scalars(select(Region.code).where(Region.level == 5, Region.code.startswith("150422"))))[:6]
+        categories = sorted(set(s.scalars(select(CodeEntry.code).where(CodeEntry.table == "case_category",
+                                                                      CodeEntry.scope_prefix == ""))))[:2]
+    assert len(villages) >= 3 and len(categories) >= 2
+    rnd = random.Random(1206)
+    phones = [None, "", "13800000001", "13800000002", "13912345678"]
+    device = Device()
+    cases: list[str] = []
+    for _step in range(50):
+        action = rnd.choice(("new", "new", "new", "new", "status", "rate", "category", "move", "phone", "delete",
+                             "deadline"))
+        if action == "new" or not cases:
+            case_id = new_id()
+            answers = _push(sessions, device, [device.change("case", case_id, _case_fields(rnd, villages, categories,
+                                                                                          phones))])
+            assert answers == ["accepted"], answers
+            cases.append(case_id)
+        else:
+            fresh = _case_fields(rnd, villages, categories, phones)
+            fields = {"status": {k: fresh[k] for k in ("status", "closed_at", "satisfaction")},
+                      "rate": {"satisfaction": rnd.choice(("1", "2", "3", None))},
+                      "category": {"category_code": fresh["category_code"]},
+                      "move": {"region_code": fresh["region_code"]}, "phone": {"reporter_phone": fresh["reporter_phone"]},
+                      "delete": {"deleted": True}, "deadline": {"deadline_on": fresh["deadline_on"]}}[action]
+            _push(sessions, device, [device.change("case", rnd.choice(cases), fields,
+                                                   op="delete" if action == "delete" else "upsert")])
+        with sessions() as s:
+            for scope in ("", "150422", villages[0][:9]):
+                for today in (NOW.date(), (NOW - dt.timedelta(days=200)).date()):
+                    assert _figures(outcomes.overview(s, scope, today)) == \
+                        _figures(outcomes.scanned_overview(s, scope, today)), (action, scope, today)
+    with sessions() as s:
+        assert sum(o.repeats for o in outcomes.overview(s, "", NOW.date()).towns) > 0

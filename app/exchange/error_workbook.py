@@ -12,11 +12,10 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from app.exchange.layout import RosterLayout, normalise_text
+from app.exchange.layout import PROBLEM_HEADER, RosterLayout, normalise_text
 from app.exchange.readers import SheetGrid
 from app.exchange.roster_checks import RowError
 
-PROBLEM_HEADER = "问题说明"
 RED = PatternFill("solid", fgColor="FFC7CE")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 

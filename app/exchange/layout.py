@@ -26,6 +26,7 @@ HOUSEHOLD_FIELDS = ("household_no", "head_name")
 FOOTER_WORDS = ("合计", "总计", "小计", "共计", "制表人", "制表", "填表人", "填报人", "填报日期", "填表日期",
                 "审核人", "负责人", "经办人", "统计人", "村委会", "盖章", "联系人", "日期：", "日期:", "注：", "注:",
                 "说明：", "说明:")
+PROBLEM_HEADER = "问题说明"  # the error workbook's column saying what is wrong with each row
 FIELD_HEADERS = {name: words[0] for name, words in HEADER_SYNONYMS.items()}
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _SPACES = re.compile(r"\s+")
@@ -64,8 +65,13 @@ class RosterLayout:
 
     @property
     def signature(self) -> str:
-        """Names the source layout (its header labels in order) for remembering a mapping."""
-        text = "\x1f".join(header_key(c.label) for c in self.columns)
+        """Names the source layout (its header labels in order) for remembering a mapping. The error
+        workbook's own last column (问题说明) is left out: the fixed rows come back under the mapping
+        the clerk confirmed for the file they came from."""
+        labels = [c.label for c in self.columns]
+        if labels and labels[-1] == PROBLEM_HEADER:
+            labels.pop()
+        text = "\x1f".join(header_key(label) for label in labels)
         return hashlib.sha1(text.encode("utf-8")).hexdigest()[:24]
 
     def proposed(self) -> dict[int, str]:

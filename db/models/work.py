@@ -43,7 +43,7 @@ class Task(SyncedMixin, Base):
 
 
 class TaskTarget(SyncedMixin, Base):
-    """One township's or village's copy of a task: its status, assignee and progress."""
+    """One township's, village's or grid's copy of a task: its status, assignee and progress."""
 
     __tablename__ = "task_targets"
     __sync_entity__ = "task_target"
@@ -54,6 +54,9 @@ class TaskTarget(SyncedMixin, Base):
     task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", **_DEFERRED), index=True,
                                          info=refers("task", scope="read"))
     region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
+    # A target sent to one grid of the village `region_code`: its scope code (db.base.scope_columns),
+    # so the grid's workers, the village and the township read it, the village's other grids do not.
+    grid_code: Mapped[str | None] = mapped_column(String(15), info=declare(format="grid", since=3))
     status: Mapped[str] = mapped_column(String(2), default="10", info=declare(sync="status"))
     assigned_region_code: Mapped[str | None] = mapped_column(String(12), info=declare(format="region"))
     assignee: Mapped[str | None] = mapped_column(String(50))

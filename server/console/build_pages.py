@@ -89,7 +89,7 @@ async def upload_build(request: Request, who: ConsoleUser = Depends(city_admin),
 
     def refused(field_errors: dict[str, str]):
         return _page(request, who, session, status=422, values=values, error=t("field_errors"),
-                     errors={k: t(v, max_mb=round(settings.max_build_bytes / 1e6)) for k, v in field_errors.items()})
+                     errors={k: t(v, max_mb=settings.max_build_bytes // 1048576) for k, v in field_errors.items()})
 
     if errors:
         return refused(errors)

@@ -25,6 +25,7 @@ from server.department_work import (
     TargetFilter,
     own_target,
     progress_grid,
+    region_names,
     target_attachments,
     target_feedback,
     target_rows,
@@ -73,23 +74,28 @@ async def propose_entry(request: Request, who: ConsoleUser = Depends(department)
     return RedirectResponse(f"{PREFIX}/dept/catalogue?saved=1", status_code=303)
 
 
-def _region_tree(session: Session, scope: str) -> list[tuple[Region, list[Region]]]:
-    rows = session.scalars(select(Region).where(Region.code.startswith(scope), Region.level.in_((4, 5)))
+def _region_tree(session: Session, scope: str) -> list[tuple[Region, list[tuple[Region, list[Region]]]]]:
+    """Townships with their villages, each village with its grids (网格), inside the user's scope."""
+    rows = session.scalars(select(Region).where(Region.code.startswith(scope), Region.level.in_((4, 5, 6)))
                            .order_by(Region.code))
-    tree: dict[str, tuple[Region, list[Region]]] = {}
+    towns: dict[str, tuple[Region, list]] = {}
+    villages: dict[str, tuple[Region, list[Region]]] = {}
     for region in rows:
         if region.level == 4:
-            tree[region.code] = (region, [])
-        elif region.parent_code in tree:
-            tree[region.parent_code][1].append(region)
-    return list(tree.values())
+            towns[region.code] = (region, [])
+        elif region.level == 5 and region.parent_code in towns:
+            villages[region.code] = (region, [])
+            towns[region.parent_code][1].append(villages[region.code])
+        elif region.level == 6 and region.parent_code in villages:
+            villages[region.parent_code][1].append(region)
+    return list(towns.values())
 
 
 def _issue_page(request: Request, who: ConsoleUser, session: Session, status: int = 200, **extra):
     approved = catalogue.entries(session, who.user.department_code, "approved")
     return render(request, "dept_issue.html", who, status=status, tree=_region_tree(session, who.scope),
                   approved=approved, field_labels=catalogue.REQUESTABLE_FIELDS, max_files=MAX_FILES,
-                  max_mb=round(settings_of(request).max_attachment_bytes / 1e6),
+                  max_mb=settings_of(request).max_attachment_bytes // 1048576,
                   **{"errors": {}, "values": {"kind": "1", "priority": "2", "workdays": "5"}, **extra})
 
 
@@ -123,7 +129,7 @@ async def issue(request: Request, who: ConsoleUser = Depends(department), sessio
                        str(form.get("priority", "")), str(form.get("workdays", "")),
                        tuple(r[3:] if r.startswith("rg-") else r for r in listed(form, "regions")),
                        str(form.get("catalogue_id", "")), tuple(listed(form, "fields")))
-    limits = {"max_mb": round(settings.max_attachment_bytes / 1e6), "n": MAX_FILES}
+    limits = {"max_mb": settings.max_attachment_bytes // 1048576, "n": MAX_FILES}
     try:
         if file_problem:  # the other fields are checked too, so every problem shows at once
             raise FormErrors({**check_form(session, who.user, values), "attachments": file_problem})
@@ -172,7 +178,8 @@ def target_page(target_id: str, request: Request, who: ConsoleUser = Depends(dep
     t = translator(request_lang(request))
     entries = target_feedback(session, target, task)
     return render(request, "dept_target.html", who, target=target, task=task, entries=entries,
-                  files=target_attachments(session, target),
+                  files=target_attachments(session, target), names=region_names(
+                      session, {target.region_code, *([target.grid_code] if target.grid_code else [])}),
                   fields=list(task.requested_fields or ()), labels=catalogue.REQUESTABLE_FIELDS,
                   mask=mask_value, now=beijing_now(), errors={}, message=t("saved") if saved else "")
 

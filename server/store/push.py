@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from db.base import synced_models
 from db.fields import bad_characters
 from db.ids import new_id
-from server.store import progress
+from server.store import case_counts, progress
 from server.store.common import _STORE_KEY, _chunks, _fields_of, _is_postgres, _model, _utcnow, init_store
 from server.store.numbering import publish, take_numbers
 from server.store.tables import (
@@ -80,7 +80,8 @@ class SqlMergeStore:
         self._log: list[dict[str, Any]] = []
         self._answers: list[dict[str, Any]] = []
         self._reviews: list[dict[str, Any]] = []
-        self._progress = progress.Tracker()  # the department progress summary this push changes
+        # The console's summaries this push changes: the department progress grid, the case outcomes.
+        self._summaries = (progress.Tracker(), case_counts.CaseTracker())
 
     @classmethod
     def of(cls, session: Session, now: dt.datetime | None = None) -> SqlMergeStore:
@@ -230,7 +231,8 @@ class SqlMergeStore:
         cls = _model(change.entity)
         key = (change.entity, change.record_id)
         obj = self._record(cls, *key)
-        self._progress.before(change.entity, change.record_id, obj)
+        for summary in self._summaries:
+            summary.before(change.entity, change.record_id, obj)
         if obj is None:
             obj = cls(id=change.record_id)
             self.session.add(obj)
@@ -275,7 +277,8 @@ class SqlMergeStore:
         if session.info.get(_STORE_KEY) is self:
             del session.info[_STORE_KEY]
         session.flush()
-        self._progress.apply(session)  # before the sequence lock: it covers only the numbering and the commit
+        for summary in self._summaries:  # before the sequence lock: it covers only the numbering and the commit
+            summary.apply(session)
         heads = [(key, head) for key, head in self._heads.items() if head is not None and head.dirty]
         if self.postgres and self._taken:
             numbers = _number_and_write(session, self._taken, self._log, self._answers, self._reviews, heads,

@@ -21,7 +21,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, MetaData, String, Text, false
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from db.base import NAMING
@@ -160,3 +172,52 @@ class ProgressCount(ServerBase):
     status: Mapped[str] = mapped_column(String(2), primary_key=True)
     due_at: Mapped[dt.datetime] = mapped_column(DateTime, primary_key=True)
     targets: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CaseTownCount(ServerBase):
+    """Live cases per township, category, outcome class and rating class, with the repeat appeals among
+    them (server/store/case_counts.py keeps it with the push)."""
+
+    __tablename__ = "case_town_counts"
+
+    township: Mapped[str] = mapped_column(String(9), primary_key=True)
+    category_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(1), primary_key=True)
+    rating: Mapped[str] = mapped_column(String(1), primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer, default=0)
+    repeats: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CaseMonthCount(ServerBase):
+    """Live cases per township, registration month (YYYY-MM), outcome class and rating class."""
+
+    __tablename__ = "case_month_counts"
+
+    township: Mapped[str] = mapped_column(String(9), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(1), primary_key=True)
+    rating: Mapped[str] = mapped_column(String(1), primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CasePhoneCount(ServerBase):
+    """Live cases per township, category and reporter phone (its SHA-256): what makes a repeat appeal."""
+
+    __tablename__ = "case_phone_counts"
+
+    township: Mapped[str] = mapped_column(String(9), primary_key=True)
+    category_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    phone_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CaseOpenCount(ServerBase):
+    """Open cases with a deadline per township, category, registration month and deadline day."""
+
+    __tablename__ = "case_open_counts"
+
+    township: Mapped[str] = mapped_column(String(9), primary_key=True)
+    category_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    deadline_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer, default=0)
