@@ -4,7 +4,7 @@ database, through the same services as the window.
 
     township-desk roster import 西屯村花名册.xls --dry-run --errors 问题行.xlsx
     township-desk roster import 西屯村花名册.xls --valid-only          (the households without problems)
-    township-desk export persons 人员.xlsx --village 150402001201 --purpose 年度核对
+    township-desk export persons 人员.xlsx --village 150402001201 --purpose 年度核对   (progress on stderr)
 
 A roster is previewed first (every problem printed with its Excel row); without --dry-run it is
 applied only when it has no problems, or with --valid-only the households without problems. Exit
@@ -101,11 +101,22 @@ def _cmd_export(args: argparse.Namespace) -> int:
         exports = ListExports(context)
         flt = RegisterFilter(args.village or "", args.grid or "", args.tag or "", args.status or "", args.text or "")
         fetch = exports.fetcher(args.list, flt, _review_queue(context) if args.list == "review" else None)
-        result = exports.export(args.list, fetch, Path(args.output), args.purpose)
+        result = exports.export(args.list, fetch, Path(args.output), args.purpose, _progress_to(sys.stderr))
         print(f"已导出 {result.rows} 行到 {result.path}（证件号码和电话已脱敏，导出已留痕）")
         return 0
     finally:
         context.close()
+
+
+def _progress_to(out, every: int = 10_000):
+    """The export's progress as lines on stderr (stdout stays the result): rows read, then rows
+    written every `every` rows and at the end."""
+    def report(phase: str, done: int, total: int) -> None:
+        if phase == "read" and done:
+            print(f"已读取 {done} 行", file=out, flush=True)
+        elif phase == "write" and total and done and (done == total or not done % every):
+            print(f"已写入 {done}/{total} 行", file=out, flush=True)
+    return report
 
 
 def add_commands(sub) -> None:

@@ -103,9 +103,11 @@ class PgCluster:
                      "-D", str(target), "-X", "none", "-c", "fast", "-l", label)
 
     @classmethod
-    def restore(cls, backup: Path, root: Path, archive: Path, target_time: str | None = None) -> PgCluster:
-        """A new cluster from a base backup, replaying archived WAL (to `target_time`, else to the end),
-        then promoted on a new timeline — docs/OPERATIONS.md's restore."""
+    def restore(cls, backup: Path, root: Path, archive: Path, target_time: str | None = None,
+                immediate: bool = False) -> PgCluster:
+        """A new cluster from a base backup, replaying archived WAL (to `target_time`, or with
+        `immediate` only as far as the backup needs to be consistent — the backup itself — else to the
+        end), then promoted on a new timeline — docs/OPERATIONS.md's restore."""
         data = root / "restored"
         shutil.copytree(backup, data)
         subprocess.run(["chown", "-R", "postgres:postgres", str(data)], check=True)
@@ -115,6 +117,8 @@ class PgCluster:
                     "recovery_target_action": "'promote'", "archive_mode": "off"}
         if target_time:
             settings["recovery_target_time"] = f"'{target_time}'"
+        elif immediate:
+            settings["recovery_target"] = "'immediate'"
         cluster.configure(**settings)
         (data / "recovery.signal").touch()
         subprocess.run(["chown", "postgres:postgres", str(data / "recovery.signal")], check=True)

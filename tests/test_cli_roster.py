@@ -89,8 +89,10 @@ def test_export_a_list_with_its_filter_masked_and_audited(database, tmp_path, ca
     output = tmp_path / "人员.xlsx"
     assert cli.main(["export", "persons", str(output), "--village", rf.VILLAGE, "--purpose", "年度核对",
                      "--database", str(database)]) == 0
-    assert "已导出" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert "已导出" in printed.out
     rows = list(load_workbook(output)["人员名单"].iter_rows(values_only=True))
+    assert printed.err.splitlines() == [f"已读取 {len(rows) - 1} 行", f"已写入 {len(rows) - 1}/{len(rows) - 1} 行"]
     cells = {v for row in rows for v in row}
     assert rows[0][:4] == ("姓名", "性别", "出生日期", "公民身份号码") and len(rows) > 1
     assert HEAD_ID_NUMBER not in cells and any(isinstance(v, str) and "********" in v for v in cells)

@@ -52,9 +52,10 @@ def sessions(engine):
 
 
 @pytest.fixture
-def desk(sessions):
+def desk(sessions, tmp_path):
+    """The clerk's service, with the two families of tests/roster_files.py registered in 西屯村."""
     service = ExchangeService(sessions, Actor("陈科员", "township_staff", rf.TOWNSHIP), clock=lambda: NOW)
-    first = rf.village_roster_xlsx(sessions.kw["bind"].url.database.rsplit("/", 1)[0] + "/first.xlsx")
+    first = rf.village_roster_xlsx(tmp_path / "first.xlsx")
     service.confirm_roster(first, service.preview_roster(first).digest)
     return service
 
