@@ -53,3 +53,25 @@ def signed_in(server: LiveServer, role: str, scope: str = "", department: str | 
 
 def texts(html: str, css_class: str) -> list[str]:
     return [m.strip() for m in re.findall(rf'class="{css_class}"[^>]*>([^<]*)<', html)]
+
+
+def approved_catalogue_entry(server: LiveServer, department: str, name: str, fields: list[str],
+                             purpose: str = "") -> str:
+    """A request catalogue entry (报表准入) proposed by the department at the console and approved by
+    the city admin, as people would; returns its id."""
+    from sqlalchemy import select
+
+    from server.models import RequestCatalogueEntry
+
+    clerk = signed_in(server, "department", "150422", department)
+    clerk.get("/dept/catalogue")
+    r = clerk.post("/dept/catalogue", {"name": name, "purpose": purpose, "fields[]": fields})
+    assert r.status_code == 200, r.text[:300]
+    with server.session() as s:
+        entry_id = s.scalars(select(RequestCatalogueEntry.id).where(RequestCatalogueEntry.name == name,
+                                                                    RequestCatalogueEntry.department_code == department)
+                             ).one()
+    admin = signed_in(server, "city_admin")
+    admin.get("/admin/catalogue")
+    assert admin.post(f"/admin/catalogue/{entry_id}", {"decision": "approve", "note": ""}).status_code == 200
+    return entry_id

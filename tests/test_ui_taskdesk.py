@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from app.client import Actor, ClientContext
 from app.client.one_form import OneFormDesk
+from app.client.request_catalogue import CatalogueChoice
 from app.client.task_desk import TaskDesk
 from app.services.context import beijing_now
 from app.services.task_inbox import GROUPS
@@ -36,7 +37,7 @@ class ScriptedTaskForms:
         self.values = values
         self.offered = None
 
-    def issue_input(self, parent, regions, departments, now):
+    def issue_input(self, parent, regions, departments, now, catalogue=()):
         self.offered = (regions, departments)
         return self.values
 
@@ -233,8 +234,18 @@ def test_department_issues_a_task_from_the_form(qtbot, context, department):
     assert form.problem.text() == "请至少选择一个下发对象"
     form.kind.setCurrentIndex(form.kind.findData("2"))
     check_items(form.regions, [VILLAGE, "150422100202"])
-    check_items(form.fields, ["phone", "current_address"])
+    form.accept()  # a data request without an approved catalogue entry (offline here): refused
+    assert form.problem.text() == "数据核采任务须按已批准的报表准入目录下发"
+    entry = CatalogueChoice("e1", "退役军人信息采集", "优待证办理", ("phone", "current_address", "education"))
+    form = IssueTaskForm(*_options(department), beijing_now(), catalogue=[entry])  # as the server lists it
+    qtbot.addWidget(form)
+    form.title.setText("退役军人信息采集")
+    form.kind.setCurrentIndex(form.kind.findData("2"))
+    check_items(form.regions, [VILLAGE, "150422100202"])
+    assert [form.fields.item(i).text() for i in range(form.fields.count())] == ["联系电话", "现住址", "文化程度"]
+    form.fields.item(2).setCheckState(Qt.CheckState.Unchecked)
     values = form.values()
+    assert values["request_purpose"] == "退役军人信息采集：优待证办理"
     assert values["regions"] == [VILLAGE, "150422100202"] and values["requested_fields"] == ["phone", "current_address"]
     assert values["department_code"] == "mz"  # a department issues for itself only
     forms.values = {**values, "due_at": due}

@@ -23,6 +23,7 @@ from app.sync_service import client_sync
 from db.engine import open_local, session_factory
 from db.models import Person, TaskFeedback
 from tests.client_sync_support import MemoryKeyring
+from tests.console_support import approved_catalogue_entry
 from tests.server.live import PASSWORD, live_server
 from tests.ui_support import ScriptedDialogs
 from ui.taskdesk.issue_form import IssueTaskForm, check_items
@@ -68,7 +69,7 @@ class Desk:
 class _Forms:
     values = None
 
-    def issue_input(self, parent, regions, departments, now):
+    def issue_input(self, parent, regions, departments, now, catalogue=()):
         return self.values
 
 
@@ -82,12 +83,22 @@ def test_department_to_village_task_round_trip_over_http(qtbot, server, tmp_path
 
     dept_services = _client(tmp_path / "dept.db", server, server.add_user("department", "", "mz"))
     dept = Desk(qtbot, dept_services)
-    form = IssueTaskForm(*TaskDesk(dept.context).issue_options(), beijing_now())
+    offline = IssueTaskForm(*TaskDesk(dept.context).issue_options(), beijing_now())  # no catalogue read
+    qtbot.addWidget(offline)
+    offline.title.setText("低保对象联系方式核查")
+    offline.kind.setCurrentIndex(offline.kind.findData("2"))
+    check_items(offline.regions, [VILLAGE])
+    offline.accept()
+    assert offline.problem.text() == "数据核采任务须按已批准的报表准入目录下发" and offline.fields.count() == 0
+    approved_catalogue_entry(server, "mz", "低保对象信息核对", ["phone", "residence_type"], "低保年度复核")
+    catalogue = TaskDesk(dept.context, transport_of=dept_services.enrolment.transport).request_catalogue()
+    form = IssueTaskForm(*TaskDesk(dept.context).issue_options(), beijing_now(), catalogue=catalogue)
     qtbot.addWidget(form)
     form.title.setText("低保对象联系方式核查")
     form.kind.setCurrentIndex(form.kind.findData("2"))
     check_items(form.regions, [VILLAGE])
-    check_items(form.fields, ["phone", "residence_type"])
+    assert form.entry.currentText() == "低保对象信息核对" and "低保年度复核" in form.purpose.text()
+    assert form.missing() == "" and form.values()["requested_fields"] == ["phone", "residence_type"]
     dept.page._forms.values = {**form.values(), "due_at": beijing_now() + dt.timedelta(days=5)}
     dept.page.create_new()
     assert dept.errors == [] and dept.dialogs.shown[-1][0] == "info"

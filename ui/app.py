@@ -83,7 +83,7 @@ def build_main_window(shell: Shell) -> MainWindow:
                                 open_list=lambda key: open_list(key))),
         PageEntry("register", translate("MainWindow", "户籍人口"),
                   lambda: _register_page(shell, status_bar, printer, on_error, language)),
-        PageEntry("tasks", translate("MainWindow", "任务"), lambda: _task_page(shell, printer, on_error)),
+        PageEntry("tasks", translate("MainWindow", "任务"), lambda: _task_page(shell, printer, on_error, language)),
         PageEntry("cases", translate("MainWindow", "事件"), lambda: _case_page(shell, printer, on_error, language)),
         PageEntry("review", translate("MainWindow", "待审"),
                   lambda: _review_page(shell, services, status_bar, on_error,
@@ -177,15 +177,17 @@ def _roster_tools(shell: Shell, on_error: Callable, on_imported: Callable | None
                        language)
 
 
-def _task_page(shell: Shell, printer: Printer, on_error: Callable) -> QWidget:
+def _task_page(shell: Shell, printer: Printer, on_error: Callable, language: str = "zh_CN") -> QWidget:
     from app.client.one_form import OneFormDesk
     from app.client.task_desk import TaskDesk
     from ui.taskdesk.page import TaskDeskPage
 
     ctx = shell.context
-    return TaskDeskPage(TaskDesk(ctx), OneFormDesk(ctx), shell.runner, shell.dialogs, on_error,
+    online = shell.services is not None and shell.services.enrolled  # the request catalogue is the server's
+    desk = TaskDesk(ctx, transport_of=shell.services.enrolment.transport if online else None)
+    return TaskDeskPage(desk, OneFormDesk(ctx), shell.runner, shell.dialogs, on_error,
                         printer=printer, reports=lambda: ctx.reports,
-                        exporter=_roster_tools(shell, on_error).exporter)
+                        exporter=_roster_tools(shell, on_error).exporter, language=language)
 
 
 def _case_page(shell: Shell, printer: Printer, on_error: Callable, language: str = "zh_CN") -> QWidget:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from app.client.browse import RegionOption
+from app.client.request_catalogue import CatalogueChoice, approved_entries
 from app.rules import task_rules as tr
 from app.rules.masking import mask_id, mask_phone
 from app.services.context import DEPARTMENT, REGISTER_WRITERS, beijing_now
@@ -103,8 +104,9 @@ class HouseholdChoice:
 class TaskDesk:
     """What the task page calls; built from the client context (constructor injection)."""
 
-    def __init__(self, context: ClientContext, clock=beijing_now) -> None:
+    def __init__(self, context: ClientContext, clock=beijing_now, transport_of=None) -> None:
         self._context = context
+        self._transport_of = transport_of  # the enrolled server's transport, for the request catalogue
         self.context = context  # the attachment strip's services (context.attachments, context.scans)
         self._clock = clock
         self.tasks = TaskService(context.sessions, context.actor, clock)
@@ -256,11 +258,16 @@ class TaskDesk:
                        if not self.is_department or e.code == self.actor.department_code]
         return regions, departments
 
+    def request_catalogue(self) -> tuple[CatalogueChoice, ...]:
+        """The department's approved 报表准入 entries (from the city server; () offline)."""
+        return approved_entries(self._transport_of) if self.is_department else ()
+
     def issue(self, *, title: str, department_code: str, due_at: dt.datetime, regions: list[str], kind: str,
-              priority: int = 2, description: str = "", requested_fields: Iterable[str] = ()) -> tuple[TargetView, ...]:
+              priority: int = 2, description: str = "", requested_fields: Iterable[str] = (),
+              request_purpose: str = "") -> tuple[TargetView, ...]:
         return self.tasks.create(title=title, department_code=department_code, due_at=due_at,
                                  target_regions=regions, kind=kind, priority=priority, description=description,
-                                 requested_fields=requested_fields)
+                                 requested_fields=requested_fields, request_purpose=request_purpose)
 
 
 KIND_LABELS = {"1": "走访巡查", "2": "数据核采", "3": "指令下达"}

@@ -111,7 +111,7 @@ def _scope_shape(scope: str) -> str:
 def _scope_params(scope: str) -> dict[str, str]:
     if not scope:
         return {}
-    return {**_range("scope", scope[:12]), **_grid(scope)}
+    return {**_range("scope", scope[:12]), **_grid(scope), "scope_like": scope[:12] + "%"}
 
 
 def _grid(scope: str) -> dict[str, str]:
@@ -159,8 +159,12 @@ def _name_statement(sqlite: bool, shape: str, limit: int) -> Select:
     them, and typing one more character narrows it."""
     key = _row_key(sqlite)
     position = func.instr if sqlite else func.strpos  # PostgreSQL spells SQLite's instr() strpos()
-    matching = (select(key).where(position(Person.name, bindparam("needle", type_=String)) > 0,
-                                  *_scope_clause(shape))
+    # A township's or village's scope is tested as LIKE after the name, not as an index range: on a
+    # PC that holds its jurisdiction only, the range spans the whole index anyway and costs a
+    # comparison per entry before the name's (2.9 → 2.1 ms over 40,000 names); a grid's stays a range.
+    scope = (Person.region_code.like(bindparam("scope_like")),) if sqlite and shape == "region" else \
+        _scope_clause(shape)
+    matching = (select(key).where(position(Person.name, bindparam("needle", type_=String)) > 0, *scope)
                 .limit(2 * limit))
     return select(*_COLUMNS).where(key.in_(matching.scalar_subquery()), *_LIVE).limit(limit)
 

@@ -160,7 +160,7 @@ class TaskService(ServiceBase):
 
     def create(self, *, title: str, department_code: str, due_at: dt.datetime, target_regions: list[str],
                kind: str = "1", priority: int = 2, description: str = "",
-               requested_fields: Iterable[str] = ()) -> tuple[TargetView, ...]:
+               requested_fields: Iterable[str] = (), request_purpose: str = "") -> tuple[TargetView, ...]:
         """Issue a task to townships/villages; returns one target per region."""
         self._require_role(ISSUERS, "create_task")
         if self.actor.role == DEPARTMENT and department_code != self.actor.department_code:
@@ -179,7 +179,8 @@ class TaskService(ServiceBase):
                         department_code=check_code(book, "department", department_code, "department_code", "部门"),
                         kind=check_code(book, "task_kind", kind, "kind", "任务类型"), priority=priority,
                         issued_at=self.now(), due_at=due_at, region_code=common_region(regions),
-                        requested_fields=[str(f) for f in requested_fields], issued_by=self.actor.username)
+                        requested_fields=[str(f) for f in requested_fields], issued_by=self.actor.username,
+                        request_purpose=optional_text(request_purpose, "request_purpose", "数据用途", 2000))
             session.add(task)
             targets = [TaskTarget(id=new_id(), task_id=task.id, region_code=code, status=tr.NOT_ACCEPTED,
                                   handled_count=0, total_count=0) for code in regions]

@@ -1407,79 +1407,104 @@
 <context>
     <name>IssueTaskForm</name>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="36"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="40"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="45"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="49"/>
         <source>紧急</source>
         <translation>Urgent</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="45"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="49"/>
         <source>一般</source>
         <translation>Normal</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="45"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="49"/>
         <source>较低</source>
         <translation>Low</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="51"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="55"/>
         <source>全乡镇</source>
         <translation>whole township</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="64"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="76"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="65"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="77"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="66"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="78"/>
         <source>任务类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="67"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="79"/>
         <source>优先级</source>
         <translation>Priority</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="68"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="80"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="69"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="81"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="70"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="82"/>
+        <source>报表准入目录</source>
+        <translation>Request catalogue entry</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="84"/>
         <source>需核对的户籍字段</source>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="71"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="85"/>
         <source>任务说明</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="86"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="104"/>
+        <source>数据用途：%1</source>
+        <translation>Purpose of the data: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="105"/>
+        <source>本部门没有已批准的报表准入目录（或未连上市级平台），不能下发数据核采任务。</source>
+        <translation>Your department has no approved request catalogue entry (or the city server cannot be reached), so no data request can be issued.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="116"/>
         <source>请填写标题</source>
         <translation>Please fill in the title</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="87"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="118"/>
         <source>请至少选择一个下发对象</source>
         <translation>Choose at least one township or village</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="121"/>
+        <source>数据核采任务须按已批准的报表准入目录下发</source>
+        <translation>A data request must be issued under an approved request catalogue entry</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/issue_form.py" line="123"/>
+        <source>请至少选择一个需核对的字段</source>
+        <translation>Choose at least one field to verify</translation>
     </message>
 </context>
 <context>
@@ -1553,12 +1578,12 @@
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="237"/>
+        <location filename="../../ui/app.py" line="239"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="325"/>
+        <location filename="../../ui/app.py" line="327"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -1566,22 +1591,22 @@
 <context>
     <name>MappingTable</name>
     <message>
-        <location filename="../../ui/roster/views.py" line="29"/>
+        <location filename="../../ui/roster/views.py" line="30"/>
         <source>文件中的列</source>
         <translation>Column in the file</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="29"/>
+        <location filename="../../ui/roster/views.py" line="30"/>
         <source>导入为</source>
         <translation>Import as</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="29"/>
+        <location filename="../../ui/roster/views.py" line="30"/>
         <source>示例</source>
         <translation>Sample</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="46"/>
+        <location filename="../../ui/roster/views.py" line="47"/>
         <source>（不导入）</source>
         <translation>(not imported)</translation>
     </message>
@@ -1902,83 +1927,84 @@ Phone: %3</translation>
 <context>
     <name>OneFormPanel</name>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="42"/>
+        <location filename="../../ui/oneform/panel.py" line="44"/>
         <source>数据已从户籍带出：核对无误直接确认；有误时在表中改正后确认，改正会写回户籍。</source>
         <translation>Values come from the register: confirm them if right; if wrong, correct them in the table and confirm — the correction is written to the register.</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="50"/>
+        <location filename="../../ui/oneform/panel.py" line="56"/>
         <source>确认所选户</source>
         <translation>Confirm selected households</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="52"/>
+        <location filename="../../ui/oneform/panel.py" line="58"/>
         <source>发送反馈给部门</source>
         <translation>Send the answer to the department</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="74"/>
+        <location filename="../../ui/oneform/panel.py" line="81"/>
         <source>数据用途：%1</source>
         <translation>Purpose of the data: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="76"/>
+        <location filename="../../ui/oneform/panel.py" line="83"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="76"/>
+        <location filename="../../ui/oneform/panel.py" line="83"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="87"/>
+        <location filename="../../ui/oneform/panel.py" line="94"/>
         <source>已核 %1 户，共 %2 户</source>
         <translation>%1 of %2 households checked</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="126"/>
+        <location filename="../../ui/oneform/panel.py" line="133"/>
         <source>（未填）</source>
         <translation>(not filled in)</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="105"/>
+        <location filename="../../ui/oneform/panel.py" line="112"/>
+        <location filename="../../ui/oneform/panel.py" line="224"/>
         <source>已核</source>
         <translation>Checked</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="76"/>
+        <location filename="../../ui/oneform/panel.py" line="83"/>
         <source>核对人员</source>
         <translation>Person checked</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="101"/>
+        <location filename="../../ui/oneform/panel.py" line="108"/>
         <source>核对该户的哪一位成员：默认户主，可改选户内任一在册成员</source>
         <translation>Which member of the household is checked: the head by default, or any registered member</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="105"/>
+        <location filename="../../ui/oneform/panel.py" line="112"/>
         <source>待核</source>
         <translation>To check</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="133"/>
-        <location filename="../../ui/oneform/panel.py" line="142"/>
+        <location filename="../../ui/oneform/panel.py" line="140"/>
+        <location filename="../../ui/oneform/panel.py" line="149"/>
         <source>已改正并写回户籍</source>
         <translation>Corrected and written back to the register</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="138"/>
+        <location filename="../../ui/oneform/panel.py" line="145"/>
         <source>（本机不支持此字段）</source>
         <translation>(field not supported by this client)</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="179"/>
+        <location filename="../../ui/oneform/panel.py" line="190"/>
         <source>发送反馈</source>
         <translation>Send feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="179"/>
+        <location filename="../../ui/oneform/panel.py" line="190"/>
         <source>反馈说明（可不填，默认写明已核户数）</source>
         <translation>Note (optional; by default the number of households checked)</translation>
     </message>
@@ -2127,52 +2153,52 @@ Phone: %3</translation>
 <context>
     <name>PreviewTable</name>
     <message>
-        <location filename="../../ui/roster/views.py" line="79"/>
+        <location filename="../../ui/roster/views.py" line="80"/>
         <source>行号</source>
         <translation>Row</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="79"/>
+        <location filename="../../ui/roster/views.py" line="80"/>
         <source>结果</source>
         <translation>Result</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="79"/>
+        <location filename="../../ui/roster/views.py" line="80"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="79"/>
+        <location filename="../../ui/roster/views.py" line="80"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="80"/>
+        <location filename="../../ui/roster/views.py" line="81"/>
         <source>变化或问题</source>
         <translation>Changes or problems</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="90"/>
+        <location filename="../../ui/roster/views.py" line="92"/>
         <source>户</source>
         <translation>Household </translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="94"/>
+        <location filename="../../ui/roster/views.py" line="96"/>
         <source>新增</source>
         <translation>new</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="94"/>
+        <location filename="../../ui/roster/views.py" line="96"/>
         <source>更新</source>
         <translation>changed</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="94"/>
+        <location filename="../../ui/roster/views.py" line="96"/>
         <source>无变化</source>
         <translation>unchanged</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="95"/>
+        <location filename="../../ui/roster/views.py" line="97"/>
         <source>错误</source>
         <translation>error</translation>
     </message>
@@ -2313,12 +2339,12 @@ Phone: %3</translation>
         <translation>Import roster…</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="271"/>
+        <location filename="../../ui/register/page.py" line="272"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/register/page.py" line="272"/>
+        <location filename="../../ui/register/page.py" line="273"/>
         <source>已显示 %n 条</source>
         <translation>
             <numerusform>%n row shown</numerusform>
@@ -3121,17 +3147,17 @@ Phone: %3</translation>
         <translation>All kinds</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="117"/>
+        <location filename="../../ui/taskdesk/page.py" line="118"/>
         <source>筛选</source>
         <translation>Filter</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="201"/>
+        <location filename="../../ui/taskdesk/page.py" line="202"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="202"/>
+        <location filename="../../ui/taskdesk/page.py" line="203"/>
         <source>本组 %1 项，已显示 %2 项</source>
         <translation>%1 in this group, %2 shown</translation>
     </message>
@@ -3141,12 +3167,12 @@ Phone: %3</translation>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="307"/>
+        <location filename="../../ui/taskdesk/page.py" line="313"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="307"/>
+        <location filename="../../ui/taskdesk/page.py" line="313"/>
         <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
         <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
     </message>

@@ -26,6 +26,7 @@ from app.services.context import beijing_now
 from db.models import Person
 from demo import DEMO_TOWNSHIP
 from server.intake_keys import create_channel_key
+from tests.console_support import approved_catalogue_entry
 from tests.walkthroughs.conftest import Desktop
 from ui.casedesk.dispatch import DispatchForm
 from ui.taskdesk.issue_form import IssueTaskForm, check_items
@@ -39,7 +40,8 @@ class IssueValues:
     def __init__(self, values: dict) -> None:
         self.values = values
 
-    def issue_input(self, parent, regions, departments, now):
+    def issue_input(self, parent, regions, departments, now, catalogue=()):
+        self.catalogue = catalogue
         return self.values
 
 
@@ -54,18 +56,24 @@ def test_a_department_task_reaches_completed_through_one_form(desktop, township,
     staff: Desktop = desktop("township_staff", DEMO_TOWNSHIP, name="staff")
     cadre: Desktop = desktop("village_cadre", township.village, name="cadre")
 
-    with dept.step("部门下发数据核采任务"):
+    with dept.step("部门下发数据核采任务（按已批准的报表准入目录）"):
+        approved_catalogue_entry(township.server, "mz", "低保对象联系方式核查", ["phone", "residence_type", "education"],
+                                 "低保年度复核")
         dept.sync()
         page = dept.page("tasks")
-        form = IssueTaskForm(*TaskDesk(dept.context).issue_options(), beijing_now())
+        catalogue = TaskDesk(dept.context, transport_of=dept.services.enrolment.transport).request_catalogue()
+        form = IssueTaskForm(*TaskDesk(dept.context).issue_options(), beijing_now(), catalogue=catalogue)
         qtbot.addWidget(form)
         form.title.setText(TITLE)
         form.kind.setCurrentIndex(form.kind.findData("2"))
+        form.entry.setCurrentIndex(form.entry.findText("低保对象联系方式核查"))
         check_items(form.regions, [DEMO_TOWNSHIP + "000"])
-        check_items(form.fields, ["phone", "residence_type"])
+        form.fields.item(2).setCheckState(Qt.CheckState.Unchecked)  # this task needs no 文化程度
+        assert form.missing() == "" and form.values()["requested_fields"] == ["phone", "residence_type"]
         page._forms = IssueValues({**form.values(), "due_at": beijing_now() + dt.timedelta(days=5)})
         page.create_new()
         assert dept.dialogs.shown[-1][0] == "info", dept.dialogs.shown
+        assert [e.name for e in page._forms.catalogue] == ["低保对象联系方式核查"]  # read from the city server
         dept.sync()
 
     with staff.step("乡镇收件箱搜到任务并接收、指派到村"):

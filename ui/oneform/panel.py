@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.errors import ValidationError
 from ui.taskdesk.labels import field_text
 
 _FIXED = 3  # 户编号, 户主, 状态 before the requested fields
@@ -30,8 +31,9 @@ _FIXED = 3  # 户编号, 户主, 状态 before the requested fields
 class OneFormPanel(QWidget):
     changed = Signal()  # a household was confirmed or the answer sent: the task's counts moved
 
-    def __init__(self, desk, runner, dialogs, on_error, parent: QWidget | None = None) -> None:
+    def __init__(self, desk, runner, dialogs, on_error, parent: QWidget | None = None, language: str = "zh_CN") -> None:
         super().__init__(parent)
+        self._language = language
         self._desk = desk
         self._runner = runner
         self._dialogs = dialogs
@@ -47,6 +49,10 @@ class OneFormPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.progress = QLabel()
+        self.problem = QLabel()  # a refused value, said at its cell and here; nothing was written
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #c62828;")
+        self.problem.hide()
         self.confirm_button = QPushButton(self.tr("确认所选户"))
         self.confirm_button.clicked.connect(self.confirm_selected)
         self.send_button = QPushButton(self.tr("发送反馈给部门"))
@@ -61,6 +67,7 @@ class OneFormPanel(QWidget):
         layout.addWidget(self.purpose)
         layout.addWidget(self.hint)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.problem)
         layout.addLayout(buttons)
 
     def load(self, target_id: str) -> None:
@@ -164,11 +171,15 @@ class OneFormPanel(QWidget):
         if self.form is None or not rows:
             return
         target_id = self.form.target_id
-        work = [(self.form.rows[r].household_id, self.entered(r), self.member_box(r).currentData()) for r in rows]
+        work = [(r, self.form.rows[r].household_id, self.entered(r), self.member_box(r).currentData()) for r in rows]
 
         def job():
-            for household_id, values, person_id in work:
-                self._desk.confirm(target_id, household_id, values, person_id)
+            for done, (r, household_id, values, person_id) in enumerate(work):
+                try:
+                    self._desk.confirm(target_id, household_id, values, person_id)
+                except ValidationError as exc:  # this row refused, the rows before it confirmed
+                    exc.form_row, exc.confirmed_rows = r, [w[0] for w in work[:done]]
+                    raise
             return len(work)
 
         self._runner.run_db(job, self._after_change)
@@ -183,8 +194,39 @@ class OneFormPanel(QWidget):
         self._runner.run_db(lambda: self._desk.send_answer(target_id, note), self._after_change)
 
     def _after_change(self, _result, error) -> None:
+        if self._show_problem(error):
+            return  # the typed values stay on screen to be put right
+        self.problem.hide()
         if error is not None:
             self._on_error(error)
         if self.form is not None:
             self.load(self.form.target_id)
         self.changed.emit()
+
+    def _show_problem(self, error) -> bool:
+        """A value of a confirmed row refused (ValidationError naming a requested field): its cell is
+        marked with the translated message, which also shows under the table. Returns whether shown."""
+        names = [spec.name for spec in self.form.fields] if self.form is not None else []
+        if not isinstance(error, ValidationError) or error.field not in names:
+            return False
+        message = error.message(self._language)
+        column = _FIXED + names.index(error.field)
+        r = getattr(error, "form_row", 0)
+        item, widget = self.table.item(r, column), self.table.cellWidget(r, column)
+        if item is not None:
+            item.setBackground(QColor("#ffcdd2"))
+            item.setToolTip(message)
+        elif widget is not None:
+            widget.setStyleSheet("background: #ffcdd2;")
+            widget.setToolTip(message)
+        for confirmed in getattr(error, "confirmed_rows", ()):  # confirmed before the refusal: say so
+            status = self.table.item(confirmed, 2)
+            status.setText(self.tr("已核"))
+            status.setForeground(QColor("#2e7d32"))
+        if getattr(error, "confirmed_rows", ()):
+            self.changed.emit()
+        self.table.setCurrentCell(r, column)
+        number = self.form.rows[r].household_no if r < len(self.form.rows) else ""
+        self.problem.setText(f"{number} {field_text(error.field)}：{message}".strip())
+        self.problem.show()
+        return True

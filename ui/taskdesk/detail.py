@@ -37,7 +37,7 @@ class TaskDetailPanel(QWidget):
     changed = Signal()  # the target moved: the inbox should reload
 
     def __init__(self, desk, one_form, runner, dialogs, on_error, parent: QWidget | None = None, printer=None,
-                 reports=None) -> None:
+                 reports=None, language: str = "zh_CN") -> None:
         super().__init__(parent)
         self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
         # ui.printing.Printer, and a callable giving the ReportService (reportlab loads at the first print)
@@ -59,7 +59,7 @@ class TaskDetailPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_households(), self.tr("关联户"))
         self.tabs.addTab(self._build_feedback(), self.tr("反馈"))
-        self.one_form = OneFormPanel(one_form, runner, dialogs, on_error)
+        self.one_form = OneFormPanel(one_form, runner, dialogs, on_error, language=language)
         self.one_form.changed.connect(self._reload_after_form)
         self.tabs.addTab(self.one_form, self.tr("一表通"))
         self.description = QPlainTextEdit()

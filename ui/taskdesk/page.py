@@ -39,7 +39,7 @@ PAGE_SIZE = 100
 class TaskDeskPage(QWidget):
     def __init__(self, desk, one_form, runner, dialogs, on_error, forms: TaskForms | None = None,
                  parent: QWidget | None = None, printer=None, reports=None, debounce_ms: int = 200,
-                 exporter=None) -> None:
+                 exporter=None, language: str = "zh_CN") -> None:
         super().__init__(parent)
         self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
         self._exporter = exporter  # the shared 导出 action (ui/roster), None: not offered
@@ -76,7 +76,8 @@ class TaskDeskPage(QWidget):
         self.model.failed.connect(on_error)
         self.list = self._build_list()
         self.count_label = QLabel()
-        self.detail = TaskDetailPanel(desk, one_form, runner, dialogs, on_error, printer=printer, reports=reports)
+        self.detail = TaskDetailPanel(desk, one_form, runner, dialogs, on_error, printer=printer, reports=reports,
+                                      language=language)
         self.detail.changed.connect(self.reload)
         self._lay_out(heading)
 
@@ -289,14 +290,19 @@ class TaskDeskPage(QWidget):
         """Ctrl+N: issue a task (department users and the city admin)."""
         if not self.issue_button.isVisible() and self._desk.actor.role not in (DEPARTMENT, CITY_ADMIN):
             return
-        self._runner.run_db(self._desk.issue_options, self._ask_issue)
+        # the approved request catalogue comes from the city server (network thread), the regions locally
+        self._runner.run_network(self._desk.request_catalogue, self._with_catalogue)
+
+    def _with_catalogue(self, catalogue, error) -> None:
+        found = () if error is not None else catalogue  # none offline: the form says a data request cannot go
+        self._runner.run_db(lambda: (*self._desk.issue_options(), found), self._ask_issue)
 
     def _ask_issue(self, options, error) -> None:
         if error is not None:
             self._on_error(error)
             return
-        regions, departments = options
-        values = self._forms.issue_input(self, regions, departments, self._desk.now())
+        regions, departments, catalogue = options
+        values = self._forms.issue_input(self, regions, departments, self._desk.now(), catalogue)
         if values is None:
             return
 
