@@ -261,6 +261,7 @@ def attachment_figures(lab: ServerLab, pc: Pc, first_wall: float, count: int) ->
     folder.mkdir(exist_ok=True)
     for n in range(count):
         image = Image.new("RGB", (640, 480), ((n * 37) % 256, (n * 91) % 256, (n * 13) % 256))
+        image.paste((255, 255, 255), (8 * (n % 80), 8 * (n // 80), 8 * (n % 80) + 8, 8 * (n // 80) + 8))  # each its own
         path = folder / f"IMG_{n:05d}.jpg"
         buffer = io.BytesIO()
         image.save(buffer, "JPEG", quality=80)
