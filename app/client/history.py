@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.rules.masking import mask_id, mask_phone
 from db.client import HistoryLine
-from db.models import Person
+from db.models import Person, Task, TaskTarget
 from sync.capture import read_state, write_state
 from sync.transport import TransportError
 
@@ -52,7 +52,13 @@ def _shown(field: str, value: Any) -> str:
 
 
 def _records(session: Session, entity: str, record_id: str) -> dict[tuple[str, str], str]:
-    """The records whose history the view shows: a household with its members (by name)."""
+    """The records whose history the view shows, each with how the view names it ("" for the record
+    itself): a household with its members (by name), a task's township or village copy with the
+    task (by number: a deadline extended by the department shows there too), any other record alone."""
+    if entity == "task_target":
+        task = session.execute(select(Task.id, Task.task_no).join(TaskTarget, TaskTarget.task_id == Task.id)
+                               .where(TaskTarget.id == record_id)).first()
+        return {(entity, record_id): "", **({("task", task[0]): task[1]} if task else {})}
     if entity != "household":
         name = session.scalar(select(Person.name).where(Person.id == record_id)) if entity == "person" else None
         return {(entity, record_id): name or ""}
