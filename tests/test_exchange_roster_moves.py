@@ -52,9 +52,10 @@ def sessions(engine):
 
 
 @pytest.fixture
-def desk(sessions):
+def desk(sessions, tmp_path):
+    """The clerk's service, with the two families of tests/roster_files.py registered in 西屯村."""
     service = ExchangeService(sessions, Actor("陈科员", "township_staff", rf.TOWNSHIP), clock=lambda: NOW)
-    first = rf.village_roster_xlsx(sessions.kw["bind"].url.database.rsplit("/", 1)[0] + "/first.xlsx")
+    first = rf.village_roster_xlsx(tmp_path / "first.xlsx")
     service.confirm_roster(first, service.preview_roster(first).digest)
     return service
 
@@ -121,13 +122,14 @@ def test_a_new_household_in_another_village_or_a_taken_number_is_named_at_its_ro
     with sessions() as session:
         session.add(Household(household_no=OTHER + rf.HOUSEHOLD_B[12:], region_code=OTHER, address="东屯村2号"))
         session.commit()
-    members = [(rf.VILLAGE + "040001" if m[0] == rf.HOUSEHOLD_A else m[0], *m[1:]) for m in rf.MEMBERS[:2]]
-    members = [(m[0], *m[1:6], f"1101011955021400{i}X"[:18], *m[7:]) for i, m in enumerate(members)]
-    new = rf.with_columns(rf.village_roster_xlsx(tmp_path / "new.xlsx", members[:1] + rf.MEMBERS[2:]),
+    # Row 4: a household not registered yet (西屯村's …040001, a person nobody registered); rows 5-6:
+    # household B, whose number under 东屯村 is taken.
+    newcomer = (rf.VILLAGE + "040001", "刘新", "刘新", "户主", "男", "汉", "110101198505050016", "1985.05", "",
+                "", "西屯村四组1号")
+    new = rf.with_columns(rf.village_roster_xlsx(tmp_path / "new.xlsx", [newcomer, *rf.MEMBERS[2:]]),
                           tmp_path / "new-moves.xlsx", {"村（社区）": {4: "东屯村", 5: "东屯村", 6: "东屯村"}})
     errors = {(e.row, e.code) for e in desk.preview_roster(new).errors}
-    assert (4, "roster_village_differs") in errors  # not registered: its number says 西屯村
-    assert (5, "roster_move_number_taken") in errors  # B would become 东屯村's …030002, which is taken
+    assert errors == {(4, "roster_village_differs"), (5, "roster_move_number_taken")}
 
 
 def test_the_command_line_moves_households_too(tmp_path, capsys):

@@ -100,3 +100,34 @@ def test_the_states_follow_a_sync(qtbot, context, settings, tmp_path):
         s.get(BlobTransfer, view.id).state = "uploaded"
     detail.window().sync_bar.sync_finished.emit(None)
     assert detail.attachments.list.item(0).text() == "IMG_0002.jpg\n已上传"
+
+
+def test_upload_progress_moves_while_the_sync_is_still_sending(qtbot, context, settings, tmp_path):
+    """The upload step notes each chunk it sends; the strip reads the state again while a file of the
+    record is waiting or going up, so 上传中 x% moves during a long upload, and stops reading once
+    everything is up."""
+    import math
+
+    from db.client import BlobTransfer
+
+    detail, dialogs, _case = _case_detail(qtbot, context, settings, tmp_path)
+    strip = detail.attachments
+    detail.window().show()  # the strip reads again only while the user can see it
+    strip._watch.setInterval(50)
+    dialogs.paths.append(str(phone_photo(tmp_path / "IMG_0009.jpg", size=(1600, 1200))))
+    strip.add_button.click()
+    assert strip.list.item(0).text() == "IMG_0009.jpg\n待上传" and strip._watch.isActive()
+    attachment_id = strip.views[0].id
+
+    def sent(fraction: float, state: str = "uploading") -> None:  # what sync/attachments.py notes per chunk
+        with context.sessions.begin() as s:
+            row = s.get(BlobTransfer, attachment_id)
+            row.state, row.done = state, math.ceil(row.size * fraction)
+
+    sent(0.25)
+    qtbot.waitUntil(lambda: strip.list.item(0).text() == "IMG_0009.jpg\n上传中 25%", timeout=3000)
+    sent(0.75)
+    qtbot.waitUntil(lambda: strip.list.item(0).text() == "IMG_0009.jpg\n上传中 75%", timeout=3000)
+    sent(1.0, "uploaded")
+    qtbot.waitUntil(lambda: strip.list.item(0).text() == "IMG_0009.jpg\n已上传", timeout=3000)
+    assert not strip._watch.isActive()

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from app.errors import UserFacingError
 
 FILE_FILTER = "照片和扫描件 (*.jpg *.jpeg *.png *.pdf);;所有文件 (*)"
+WATCH_MS = 2000
 
 
 class PhotoViewer(QDialog):
@@ -91,6 +92,11 @@ class AttachmentStrip(QWidget):
         layout.addWidget(self.list, 1)
         self.setAcceptDrops(True)
         QShortcut(QKeySequence.StandardKey.Paste, self, activated=self.paste)
+        # While a file of this record waits or goes up, its state is read again every few seconds:
+        # the sync's upload step notes each chunk, so 上传中 x% moves during the cycle, not after it.
+        self._watch = QTimer(self)
+        self._watch.setInterval(WATCH_MS)
+        self._watch.timeout.connect(self._watch_upload)
 
     def set_owner(self, entity: str, record_id: str) -> None:
         self.owner = (entity, record_id)
@@ -107,6 +113,10 @@ class AttachmentStrip(QWidget):
             self._on_error(error)
             return
         self.views = list(views)
+        if any(view.state in ("pending", "uploading") for view in self.views):
+            self._watch.start()
+        else:
+            self._watch.stop()
         self.list.clear()
         for view in self.views:
             item = QListWidgetItem(f"{view.filename}\n{self.state_text(view)}")
@@ -114,6 +124,10 @@ class AttachmentStrip(QWidget):
                 item.setIcon(QIcon(QPixmap(view.thumb_path)))
             item.setToolTip(view.caption or view.filename)
             self.list.addItem(item)
+
+    def _watch_upload(self) -> None:
+        if self.isVisible():
+            self.reload()
 
     def state_text(self, view) -> str:
         return {"pending": self.tr("待上传"), "uploading": self.tr("上传中 %1%").replace("%1", str(view.percent)),
