@@ -427,7 +427,8 @@ def test_dashboard_tiles_open_the_list_behind_the_figure(qtbot, context, setting
 
 def test_cases_and_tasks_have_a_history_tab_too(qtbot, context, settings):
     """记录历史 is not only the register's: a case's and a task's detail list each change this PC
-    holds — here the clerk's own moves, offline — field by field, with who made them."""
+    holds — here the clerk's own moves, offline — field by field (codes read as their labels), with
+    who made them."""
     import datetime as dt
 
     from app.client import Actor, ClientContext
@@ -454,11 +455,11 @@ def test_cases_and_tasks_have_a_history_tab_too(qtbot, context, settings):
     history = cases.detail.history
     cases.detail.tabs.setCurrentWidget(history)
     status = [r for r in history.rows if r.field == "status"]
-    assert [(r.old, r.new, r.username) for r in status][0] == ("10", "20", context.actor.username)
+    assert [(r.old, r.new, r.username) for r in status][0] == ("登记", "受理", context.actor.username)  # labels
     assert history.table.item(history.rows.index(status[0]), 1).text() == "本事件"
     tasks = window.show_page("tasks")
     tasks.detail.open(target_id)
     tasks.detail.action_buttons["accept"].click()
     history = tasks.detail.history
-    assert any(r.field == "status" and r.old == "10" and r.new == "20" for r in history.rows), history.rows
+    assert any(r.field == "status" and (r.old, r.new) == ("未接收", "进行中") for r in history.rows), history.rows
     assert not [m for m in dialogs.shown if m[0] == "error"], dialogs.shown
