@@ -364,7 +364,7 @@ def test_department_sees_the_photo_a_village_attached_to_its_feedback(server):
                             headers={**cadre.headers(), "Content-Type": "application/octet-stream"}, timeout=30)
     assert uploaded.json()["complete"] is True, uploaded.text
     page = clerk.get(f"/dept/targets/{target.id}").text
-    link = re.search(rf'href="/console(/dept/targets/{target.id}/files/[^"]+)">📎 危房&lt;1&gt;.jpg', page)
+    link = re.search(rf'href="/console(/dept/targets/{target.id}/files/[^"]+)"><span class="muted">文件：</span>危房&lt;1&gt;.jpg', page)
     assert link and "东墙裂缝" in page
     got = clerk.get(link.group(1))
     assert got.status_code == 200 and got.content == photo and got.headers["content-type"] == "image/jpeg"

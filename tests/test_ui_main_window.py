@@ -423,3 +423,43 @@ def test_dashboard_tiles_open_the_list_behind_the_figure(qtbot, context, setting
     while register.households.canFetchMore():
         register.households.fetchMore()
     assert register.households.rowCount() == due
+
+
+def test_cases_and_tasks_have_a_history_tab_too(qtbot, context, settings):
+    """记录历史 is not only the register's: a case's and a task's detail list each change this PC
+    holds — here the clerk's own moves, offline — field by field (codes read as their labels), with
+    who made them."""
+    import datetime as dt
+
+    from app.client import Actor, ClientContext
+    from app.client.case_desk import CaseDesk, NewCase
+    from app.client.task_desk import TaskDesk
+    from app.services.context import beijing_now
+    from db.engine import open_local
+
+    window, dialogs = _window(qtbot, context, settings)
+    case_id = CaseDesk(context).register(NewCase(  # a case registered here this morning
+        source="1", request_type="3", category_code="0301", title="路灯不亮", region_code="150422100201",
+        place="福山地村1组", description="村口两盏路灯不亮。", reporter_name="周先生", reporter_phone="13800002222")).id
+    department = ClientContext(open_local(context.engine.url.database),
+                               Actor("mz.zhang", "department", "150422", "0190f0a0-0000-7000-8000-0000000000d1",
+                                     department_code="mz"))
+    target_id = TaskDesk(department).issue(title="冬季取暖安全排查", department_code="mz", kind="1",
+                                           due_at=beijing_now() + dt.timedelta(days=3),
+                                           regions=["150422100000"])[0].id
+    department.close()
+    cases = window.show_page("cases")
+    cases.detail.open(case_id)
+    cases.detail.bar.opinion.setPlainText("受理，转村处理。")
+    cases.detail.action_buttons["accept"].click()
+    history = cases.detail.history
+    cases.detail.tabs.setCurrentWidget(history)
+    status = [r for r in history.rows if r.field == "status"]
+    assert [(r.old, r.new, r.username) for r in status][0] == ("登记", "受理", context.actor.username)  # labels
+    assert history.table.item(history.rows.index(status[0]), 1).text() == "本事件"
+    tasks = window.show_page("tasks")
+    tasks.detail.open(target_id)
+    tasks.detail.action_buttons["accept"].click()
+    history = tasks.detail.history
+    assert any(r.field == "status" and (r.old, r.new) == ("未接收", "进行中") for r in history.rows), history.rows
+    assert not [m for m in dialogs.shown if m[0] == "error"], dialogs.shown

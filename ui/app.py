@@ -187,7 +187,8 @@ def _task_page(shell: Shell, printer: Printer, on_error: Callable, language: str
     desk = TaskDesk(ctx, transport_of=shell.services.enrolment.transport if online else None)
     return TaskDeskPage(desk, OneFormDesk(ctx), shell.runner, shell.dialogs, on_error,
                         printer=printer, reports=lambda: ctx.reports,
-                        exporter=_roster_tools(shell, on_error).exporter, language=language)
+                        exporter=_roster_tools(shell, on_error).exporter, language=language,
+                        history=_history_desk(shell))
 
 
 def _case_page(shell: Shell, printer: Printer, on_error: Callable, language: str = "zh_CN") -> QWidget:
@@ -197,7 +198,15 @@ def _case_page(shell: Shell, printer: Printer, on_error: Callable, language: str
     ctx = shell.context
     return CaseDeskPage(CaseDesk(ctx), shell.runner, shell.dialogs, on_error, printer=printer,
                         reports=lambda: ctx.reports, exporter=_roster_tools(shell, on_error).exporter,
-                        language=language)
+                        language=language, history=_history_desk(shell))
+
+
+def _history_desk(shell: Shell):
+    """Record history for a page: what this PC holds, and the server's on request once enrolled."""
+    from app.client.history import HistoryDesk
+
+    enrolled = shell.services is not None and shell.services.enrolled
+    return HistoryDesk(shell.context, shell.services.enrolment.transport if enrolled else None)
 
 
 def _daily_duplicate_scan(ctx: ClientContext):

@@ -10,6 +10,7 @@ act); the printed history is masked the same way."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.rules.masking import mask_id, mask_phone
 from db.client import HistoryLine
-from db.models import Person
+from db.models import Person, Task, TaskTarget
 from sync.capture import read_state, write_state
 from sync.transport import TransportError
 
@@ -44,15 +45,40 @@ class HistoryRow:
     source: str  # local | server
 
 
-def _shown(field: str, value: Any) -> str:
+# Coded fields read as their labels (the shipped code tables; a code they lack stays as stored).
+CODED = {("case", "status"): "case_status", ("task_target", "status"): "task_status", ("person", "status"):
+         "person_status", ("case", "source"): "case_source", ("case", "category_code"): "case_category",
+         ("task", "kind"): "task_kind", ("task", "priority"): "task_priority"}
+SAME_NAME_TABLES = frozenset({"gender", "education", "ethnicity", "household_kind", "hukou_type", "id_type",
+                              "marital_status", "political_status", "relation_to_head", "residence_type",
+                              "request_type", "satisfaction"})
+
+
+@functools.lru_cache(maxsize=1)
+def _codes():
+    from app.codes import CodeBook
+
+    return CodeBook.from_resources()
+
+
+def _shown(field: str, value: Any, entity: str = "") -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
-    return MASKED[field](text) if field in MASKED else text
+    if field in MASKED:
+        return MASKED[field](text)
+    table = CODED.get((entity, field)) or (field if field in SAME_NAME_TABLES else None)
+    return _codes().label(table, text, text) if table and text else text
 
 
 def _records(session: Session, entity: str, record_id: str) -> dict[tuple[str, str], str]:
-    """The records whose history the view shows: a household with its members (by name)."""
+    """The records whose history the view shows, each with how the view names it ("" for the record
+    itself): a household with its members (by name), a task's township or village copy with the
+    task (by number: a deadline extended by the department shows there too), any other record alone."""
+    if entity == "task_target":
+        task = session.execute(select(Task.id, Task.task_no).join(TaskTarget, TaskTarget.task_id == Task.id)
+                               .where(TaskTarget.id == record_id)).first()
+        return {(entity, record_id): "", **({("task", task[0]): task[1]} if task else {})}
     if entity != "household":
         name = session.scalar(select(Person.name).where(Person.id == record_id)) if entity == "person" else None
         return {(entity, record_id): name or ""}
@@ -70,7 +96,8 @@ def history_rows(session: Session, entity: str, record_id: str) -> list[HistoryR
                                       HistoryLine.server_seq.is_(None).desc(),  # not yet sent first
                                       HistoryLine.server_seq.desc(), HistoryLine.change_id, HistoryLine.field)).all()
     return [HistoryRow(line.at, line.entity, line.record_id, records.get((line.entity, line.record_id), ""),
-                       line.field, _shown(line.field, line.old), _shown(line.field, line.new), line.username,
+                       line.field, _shown(line.field, line.old, line.entity), _shown(line.field, line.new, line.entity),
+                       line.username,
                        line.device_id, line.origin, line.source)
             for line in lines if (line.entity, line.record_id) in records and line.field not in NOT_SHOWN]
 

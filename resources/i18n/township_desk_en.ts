@@ -383,279 +383,284 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="75"/>
+        <location filename="../../ui/casedesk/detail.py" line="76"/>
         <source>请在左侧选择一件事件</source>
         <translation>Choose a case on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="78"/>
+        <location filename="../../ui/casedesk/detail.py" line="79"/>
         <source>打印事件处置单…</source>
         <translation>Print case handling form…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="89"/>
+        <location filename="../../ui/casedesk/detail.py" line="90"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="89"/>
+        <location filename="../../ui/casedesk/detail.py" line="90"/>
         <source>人员</source>
         <translation>By</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="89"/>
+        <location filename="../../ui/casedesk/detail.py" line="90"/>
         <source>动作</source>
         <translation>Action</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="89"/>
+        <location filename="../../ui/casedesk/detail.py" line="90"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="89"/>
+        <location filename="../../ui/casedesk/detail.py" line="90"/>
         <source>意见</source>
         <translation>Comment</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="91"/>
+        <location filename="../../ui/casedesk/detail.py" line="92"/>
         <source>办理记录</source>
         <translation>Handling log</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="92"/>
+        <location filename="../../ui/casedesk/detail.py" line="93"/>
         <source>吹哨报到</source>
         <translation>Joint handling</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="93"/>
-        <location filename="../../ui/casedesk/detail.py" line="300"/>
+        <location filename="../../ui/casedesk/detail.py" line="94"/>
+        <location filename="../../ui/casedesk/detail.py" line="307"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="93"/>
+        <location filename="../../ui/casedesk/detail.py" line="94"/>
         <source>身份</source>
         <translation>Role</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="93"/>
+        <location filename="../../ui/casedesk/detail.py" line="94"/>
         <source>电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="94"/>
+        <location filename="../../ui/casedesk/detail.py" line="95"/>
         <source>当事人</source>
         <translation>Parties</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="100"/>
+        <location filename="../../ui/casedesk/detail.py" line="101"/>
         <source>附件</source>
         <translation>Attachments</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="110"/>
+        <location filename="../../ui/casedesk/detail.py" line="105"/>
+        <source>历史</source>
+        <translation>History</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/detail.py" line="115"/>
         <source>部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="110"/>
+        <location filename="../../ui/casedesk/detail.py" line="115"/>
         <source>吹哨时间</source>
         <translation>Summoned at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="110"/>
+        <location filename="../../ui/casedesk/detail.py" line="115"/>
         <source>报到时间</source>
         <translation>Arrived at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="110"/>
-        <location filename="../../ui/casedesk/detail.py" line="117"/>
-        <location filename="../../ui/casedesk/detail.py" line="327"/>
-        <location filename="../../ui/casedesk/detail.py" line="331"/>
+        <location filename="../../ui/casedesk/detail.py" line="115"/>
+        <location filename="../../ui/casedesk/detail.py" line="122"/>
+        <location filename="../../ui/casedesk/detail.py" line="334"/>
+        <location filename="../../ui/casedesk/detail.py" line="338"/>
         <source>评价</source>
         <translation>Evaluation</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="113"/>
+        <location filename="../../ui/casedesk/detail.py" line="118"/>
         <source>吹哨（召集所选部门）</source>
         <translation>Whistle (summon the ticked departments)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="115"/>
+        <location filename="../../ui/casedesk/detail.py" line="120"/>
         <source>记录报到</source>
         <translation>Record arrival</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="120"/>
+        <location filename="../../ui/casedesk/detail.py" line="125"/>
         <source>召集部门</source>
         <translation>Departments to summon</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="173"/>
+        <location filename="../../ui/casedesk/detail.py" line="180"/>
         <source>未报到</source>
         <translation>Not arrived</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="188"/>
+        <location filename="../../ui/casedesk/detail.py" line="195"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="191"/>
+        <location filename="../../ui/casedesk/detail.py" line="198"/>
         <source>临期（下一个工作日前到期）</source>
         <translation>due by the next working day</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="193"/>
+        <location filename="../../ui/casedesk/detail.py" line="200"/>
         <source>编号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="193"/>
+        <location filename="../../ui/casedesk/detail.py" line="200"/>
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="193"/>
+        <location filename="../../ui/casedesk/detail.py" line="200"/>
         <source>办理期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="194"/>
+        <location filename="../../ui/casedesk/detail.py" line="201"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="194"/>
+        <location filename="../../ui/casedesk/detail.py" line="201"/>
         <source>地点</source>
         <translation>Place</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="194"/>
+        <location filename="../../ui/casedesk/detail.py" line="201"/>
         <source>诉求内容</source>
         <translation>Request</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="199"/>
+        <location filename="../../ui/casedesk/detail.py" line="206"/>
         <source>工单号</source>
         <translation>Ticket no.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="199"/>
+        <location filename="../../ui/casedesk/detail.py" line="206"/>
         <source>分派至</source>
         <translation>Dispatched to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="199"/>
+        <location filename="../../ui/casedesk/detail.py" line="206"/>
         <source>重复诉求</source>
         <translation>Repeat appeal</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="199"/>
+        <location filename="../../ui/casedesk/detail.py" line="206"/>
         <source>原诉求</source>
         <translation>original</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="209"/>
+        <location filename="../../ui/casedesk/detail.py" line="216"/>
         <source>疑似重复诉求</source>
         <translation>Possible repeat of</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="212"/>
-        <location filename="../../ui/casedesk/detail.py" line="225"/>
+        <location filename="../../ui/casedesk/detail.py" line="219"/>
+        <location filename="../../ui/casedesk/detail.py" line="232"/>
         <source>督办</source>
         <translation>Supervised</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="217"/>
+        <location filename="../../ui/casedesk/detail.py" line="224"/>
         <source>回访评价</source>
         <translation>Revisit</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="225"/>
+        <location filename="../../ui/casedesk/detail.py" line="232"/>
         <source>取消督办</source>
         <translation>End supervision</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="250"/>
+        <location filename="../../ui/casedesk/detail.py" line="257"/>
         <source>新的办理期限（年-月-日）</source>
         <translation>New deadline (YYYY-MM-DD)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="254"/>
+        <location filename="../../ui/casedesk/detail.py" line="261"/>
         <source>日期格式应为 2026-12-31</source>
         <translation>Dates look like 2026-12-31</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="258"/>
+        <location filename="../../ui/casedesk/detail.py" line="265"/>
         <source>请在意见栏写明回访情况（居民的意见）</source>
         <translation>Write what the resident said in the comment box</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="260"/>
+        <location filename="../../ui/casedesk/detail.py" line="267"/>
         <source>居民满意度</source>
         <translation>Resident&apos;s satisfaction</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="268"/>
+        <location filename="../../ui/casedesk/detail.py" line="275"/>
         <source>关联重复诉求</source>
         <translation>Link repeat appeal</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="268"/>
+        <location filename="../../ui/casedesk/detail.py" line="275"/>
         <source>本件重复以下哪件诉求？</source>
         <translation>Which earlier case does this one repeat?</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="340"/>
+        <location filename="../../ui/casedesk/detail.py" line="347"/>
         <source>打印事件处置单</source>
         <translation>Print case handling form</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="212"/>
-        <location filename="../../ui/casedesk/detail.py" line="274"/>
+        <location filename="../../ui/casedesk/detail.py" line="219"/>
+        <location filename="../../ui/casedesk/detail.py" line="281"/>
         <source>转交部门</source>
         <translation>Escalated to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="274"/>
+        <location filename="../../ui/casedesk/detail.py" line="281"/>
         <source>转交给哪个部门办理</source>
         <translation>Which department takes the case over</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="287"/>
+        <location filename="../../ui/casedesk/detail.py" line="294"/>
         <source>查看电话</source>
         <translation>Show phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="287"/>
+        <location filename="../../ui/casedesk/detail.py" line="294"/>
         <source>查看原因（将记入审计日志）</source>
         <translation>Why (recorded in the audit log)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="295"/>
+        <location filename="../../ui/casedesk/detail.py" line="302"/>
         <source>反映人电话</source>
         <translation>Reporter&apos;s phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="300"/>
-        <location filename="../../ui/casedesk/detail.py" line="303"/>
+        <location filename="../../ui/casedesk/detail.py" line="307"/>
+        <location filename="../../ui/casedesk/detail.py" line="310"/>
         <source>添加当事人</source>
         <translation>Add a party</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="303"/>
+        <location filename="../../ui/casedesk/detail.py" line="310"/>
         <source>身份（如：被反映人、邻居）</source>
         <translation>Role (e.g. the person complained about, a neighbour)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="327"/>
+        <location filename="../../ui/casedesk/detail.py" line="334"/>
         <source>部门到场处置情况</source>
         <translation>How did the department respond on site</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="331"/>
+        <location filename="../../ui/casedesk/detail.py" line="338"/>
         <source>评价说明（可不填）</source>
         <translation>Evaluation notes (optional)</translation>
     </message>
@@ -1216,83 +1221,93 @@
 <context>
     <name>HistoryTab</name>
     <message>
-        <location filename="../../ui/register/history_tab.py" line="22"/>
+        <location filename="../../ui/history_tab.py" line="23"/>
         <source>修改</source>
         <translation>Edit</translation>
     </message>
     <message>
-        <location filename="../../ui/register/history_tab.py" line="22"/>
+        <location filename="../../ui/history_tab.py" line="23"/>
         <source>合并重复</source>
         <translation>Duplicate merge</translation>
     </message>
     <message>
-        <location filename="../../ui/register/history_tab.py" line="23"/>
+        <location filename="../../ui/history_tab.py" line="24"/>
         <source>冲突待审</source>
         <translation>Conflict for review</translation>
     </message>
     <message>
-        <location filename="../../ui/register/history_tab.py" line="33"/>
+        <location filename="../../ui/history_tab.py" line="28"/>
+        <source>本事件</source>
+        <translation>This case</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_tab.py" line="29"/>
+        <source>本单位任务</source>
+        <translation>Our copy</translation>
+    </message>
+    <message>
+        <location filename="../../ui/history_tab.py" line="43"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../ui/register/history_tab.py" line="33"/>
+        <location filename="../../ui/history_tab.py" line="43"/>
         <source>对象</source>
         <translation>Record</translation>
     </message>
     <message>
-        <location filename="../../ui/register/history_tab.py" line="33"/>
+        <location filename="../../ui/history_tab.py" line="43"/>
         <source>字段</source>
         <translation>Field</translation>
     </message>
     <message>
-        <location filename="../../ui/register/history_tab.py" line="33"/>
+        <location filename="../../ui/history_tab.py" line="43"/>
         <source>原值</source>
         <translation>Old value</translation>
     </message>
     <message>
-        <location filename="../../ui/register/history_tab.py" line="34"/>
+        <location filename="../../ui/history_tab.py" line="44"/>
         <source>新值</source>
         <translation>New value</translation>
     </message>
     <message>
-        <location filename="../../ui/register/history_tab.py" line="34"/>
+        <location filename="../../ui/history_tab.py" line="44"/>
         <source>修改人</source>
         <translation>By</translation>
     </message>
     <message>
-        <location filename="../../ui/register/history_tab.py" line="34"/>
+        <location filename="../../ui/history_tab.py" line="44"/>
         <source>设备</source>
         <translation>Device</translation>
     </message>
     <message>
-        <location filename="../../ui/register/history_tab.py" line="34"/>
+        <location filename="../../ui/history_tab.py" line="44"/>
         <source>来源</source>
         <translation>Origin</translation>
     </message>
     <message>
-        <location filename="../../ui/register/history_tab.py" line="40"/>
+        <location filename="../../ui/history_tab.py" line="50"/>
         <source>从服务器获取完整历史</source>
         <translation>Full history from the server</translation>
     </message>
     <message>
-        <location filename="../../ui/register/history_tab.py" line="42"/>
-        <location filename="../../ui/register/history_tab.py" line="91"/>
+        <location filename="../../ui/history_tab.py" line="52"/>
+        <location filename="../../ui/history_tab.py" line="99"/>
         <source>打印历史</source>
         <translation>Print history</translation>
     </message>
     <message>
-        <location filename="../../ui/register/history_tab.py" line="77"/>
+        <location filename="../../ui/history_tab.py" line="28"/>
         <source>本户</source>
         <translation>Household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/history_tab.py" line="78"/>
+        <location filename="../../ui/history_tab.py" line="86"/>
         <source>新建</source>
         <translation>Created</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/register/history_tab.py" line="83"/>
+        <location filename="../../ui/history_tab.py" line="91"/>
         <source>本机所知 %n 项变更</source>
         <translation>
             <numerusform>%n change known on this PC</numerusform>
@@ -1578,12 +1593,12 @@
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="239"/>
+        <location filename="../../ui/app.py" line="248"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="327"/>
+        <location filename="../../ui/app.py" line="336"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -3180,226 +3195,231 @@ Phone: %3</translation>
 <context>
     <name>TaskDetailPanel</name>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="46"/>
-        <location filename="../../ui/taskdesk/detail.py" line="134"/>
+        <location filename="../../ui/taskdesk/detail.py" line="47"/>
+        <location filename="../../ui/taskdesk/detail.py" line="139"/>
         <source>请在左侧选择一项任务</source>
         <translation>Choose a task on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="49"/>
+        <location filename="../../ui/taskdesk/detail.py" line="50"/>
         <source>打印任务清单/反馈单…</source>
         <translation>Print task sheet / feedback form…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="57"/>
+        <location filename="../../ui/taskdesk/detail.py" line="58"/>
         <source>指派到村…</source>
         <translation>Assign to a village…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="60"/>
-        <location filename="../../ui/taskdesk/detail.py" line="90"/>
-        <location filename="../../ui/taskdesk/detail.py" line="275"/>
-        <location filename="../../ui/taskdesk/detail.py" line="278"/>
+        <location filename="../../ui/taskdesk/detail.py" line="61"/>
+        <location filename="../../ui/taskdesk/detail.py" line="95"/>
+        <location filename="../../ui/taskdesk/detail.py" line="282"/>
+        <location filename="../../ui/taskdesk/detail.py" line="285"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="61"/>
+        <location filename="../../ui/taskdesk/detail.py" line="62"/>
         <source>反馈</source>
         <translation>Feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="64"/>
+        <location filename="../../ui/taskdesk/detail.py" line="65"/>
         <source>一表通</source>
         <translation>One form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="67"/>
+        <location filename="../../ui/taskdesk/detail.py" line="68"/>
         <source>任务说明</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="69"/>
+        <location filename="../../ui/taskdesk/detail.py" line="70"/>
         <source>收到的数据</source>
         <translation>Data received</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="75"/>
+        <location filename="../../ui/taskdesk/detail.py" line="76"/>
         <source>反馈附件</source>
         <translation>Feedback files</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="81"/>
+        <location filename="../../ui/taskdesk/detail.py" line="80"/>
+        <source>历史</source>
+        <translation>History</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="86"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="81"/>
+        <location filename="../../ui/taskdesk/detail.py" line="86"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="81"/>
+        <location filename="../../ui/taskdesk/detail.py" line="86"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="81"/>
-        <location filename="../../ui/taskdesk/detail.py" line="225"/>
+        <location filename="../../ui/taskdesk/detail.py" line="86"/>
+        <location filename="../../ui/taskdesk/detail.py" line="232"/>
         <source>已处理</source>
         <translation>Handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="88"/>
+        <location filename="../../ui/taskdesk/detail.py" line="93"/>
         <source>户编号、户内人员姓名或拼音首字母</source>
         <translation>Household number, a member&apos;s name or pinyin initials</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="92"/>
+        <location filename="../../ui/taskdesk/detail.py" line="97"/>
         <source>取消关联</source>
         <translation>Unlink</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="94"/>
-        <location filename="../../ui/taskdesk/detail.py" line="299"/>
-        <location filename="../../ui/taskdesk/detail.py" line="302"/>
+        <location filename="../../ui/taskdesk/detail.py" line="99"/>
+        <location filename="../../ui/taskdesk/detail.py" line="306"/>
+        <location filename="../../ui/taskdesk/detail.py" line="309"/>
         <source>关联人员</source>
         <translation>Link person</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="95"/>
+        <location filename="../../ui/taskdesk/detail.py" line="100"/>
         <source>任务针对户内某一人时：按姓名、拼音首字母或证件尾号找到此人并关联</source>
         <translation>When the task concerns one member of a household: find them by name, initials or ID tail and link them</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="113"/>
+        <location filename="../../ui/taskdesk/detail.py" line="118"/>
         <source>向下发部门报告进展，例如：已入户核实28户，2户外出已电话联系。</source>
         <translation>Report progress to the department, e.g. 28 households visited, 2 away and reached by phone.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="115"/>
+        <location filename="../../ui/taskdesk/detail.py" line="120"/>
         <source>发送反馈</source>
         <translation>Send</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="176"/>
+        <location filename="../../ui/taskdesk/detail.py" line="183"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="176"/>
+        <location filename="../../ui/taskdesk/detail.py" line="183"/>
         <source>即将到期</source>
         <translation>Due soon</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="178"/>
+        <location filename="../../ui/taskdesk/detail.py" line="185"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="178"/>
+        <location filename="../../ui/taskdesk/detail.py" line="185"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="178"/>
+        <location filename="../../ui/taskdesk/detail.py" line="185"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="179"/>
+        <location filename="../../ui/taskdesk/detail.py" line="186"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="179"/>
+        <location filename="../../ui/taskdesk/detail.py" line="186"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="179"/>
+        <location filename="../../ui/taskdesk/detail.py" line="186"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="179"/>
+        <location filename="../../ui/taskdesk/detail.py" line="186"/>
         <source>户</source>
         <translation>households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="187"/>
+        <location filename="../../ui/taskdesk/detail.py" line="194"/>
         <source>指派</source>
         <translation>Assigned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="187"/>
+        <location filename="../../ui/taskdesk/detail.py" line="194"/>
         <source>责任人</source>
         <translation>Person in charge</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="190"/>
+        <location filename="../../ui/taskdesk/detail.py" line="197"/>
         <source>需核对的户籍字段</source>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="222"/>
+        <location filename="../../ui/taskdesk/detail.py" line="229"/>
         <source>%1（核对：%2）</source>
         <translation>%1 (checking: %2)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="225"/>
+        <location filename="../../ui/taskdesk/detail.py" line="232"/>
         <source>未处理</source>
         <translation>Not handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="241"/>
+        <location filename="../../ui/taskdesk/detail.py" line="248"/>
         <source>退回原因</source>
         <translation>Why is the task returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="254"/>
-        <location filename="../../ui/taskdesk/detail.py" line="258"/>
+        <location filename="../../ui/taskdesk/detail.py" line="261"/>
+        <location filename="../../ui/taskdesk/detail.py" line="265"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="254"/>
+        <location filename="../../ui/taskdesk/detail.py" line="261"/>
         <source>交给哪个村（社区）办理</source>
         <translation>Which village (community) handles it</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="258"/>
+        <location filename="../../ui/taskdesk/detail.py" line="265"/>
         <source>责任人（可不填）</source>
         <translation>Person in charge (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="275"/>
+        <location filename="../../ui/taskdesk/detail.py" line="282"/>
         <source>在任务范围内没有找到匹配的户</source>
         <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="278"/>
+        <location filename="../../ui/taskdesk/detail.py" line="285"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="299"/>
+        <location filename="../../ui/taskdesk/detail.py" line="306"/>
         <source>在任务范围内没有找到匹配的人员</source>
         <translation>No matching person within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="302"/>
+        <location filename="../../ui/taskdesk/detail.py" line="309"/>
         <source>选择要关联的人员</source>
         <translation>Choose the person to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="354"/>
-        <location filename="../../ui/taskdesk/detail.py" line="364"/>
+        <location filename="../../ui/taskdesk/detail.py" line="361"/>
+        <location filename="../../ui/taskdesk/detail.py" line="371"/>
         <source>打印任务清单/反馈单</source>
         <translation>Print task sheet / feedback form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="354"/>
+        <location filename="../../ui/taskdesk/detail.py" line="361"/>
         <source>打印哪个村（社区）的清单</source>
         <translation>Print the sheet of which village (community)</translation>
     </message>

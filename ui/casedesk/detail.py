@@ -34,6 +34,7 @@ from ui.casedesk.action_bar import CaseActionBar
 from ui.casedesk.dispatch import ask_dispatch
 from ui.casedesk.labels import action_text, status_text
 from ui.detail_layout import stack_detail
+from ui.history_tab import HistoryTab
 
 # Moves beside the workflow, after its buttons in the bar.
 SIDE_SLOTS = ("escalate", "supervise", "add_party", "repeat", "reveal")
@@ -63,7 +64,7 @@ class CaseDetailPanel(QWidget):
     changed = Signal()  # the case moved: queues and list should reload
 
     def __init__(self, desk, runner, dialogs, on_error, parent: QWidget | None = None, printer=None,
-                 reports=None, language: str = "zh_CN", dispatch_input=ask_dispatch) -> None:
+                 reports=None, language: str = "zh_CN", dispatch_input=ask_dispatch, history=None) -> None:
         super().__init__(parent)
         self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
         # ui.printing.Printer, and a callable giving the ReportService (reportlab loads at the first print)
@@ -98,6 +99,10 @@ class CaseDetailPanel(QWidget):
             self.attachments = AttachmentStrip(lambda: context.attachments, runner, dialogs, on_error,
                                                scans=lambda: context.scans)
             self.tabs.addTab(self.attachments, self.tr("附件"))
+        self.history = None
+        if history is not None:  # 历史: every change of the case this PC holds (app.client.history)
+            self.history = HistoryTab(history, runner, on_error, printer, reports, "case")
+            self.tabs.addTab(self.history, self.tr("历史"))
         stack_detail(self, self.title, self.print_button, self.meta, self.actions_row, self.tabs)
         self.setEnabled(False)
 
@@ -163,6 +168,8 @@ class CaseDetailPanel(QWidget):
         self.meta.setText(self._meta_html(case))
         if self.attachments is not None:
             self.attachments.set_owner("case", case.id)
+        if self.history is not None:
+            self.history.show_for(case.id)
         self._show_actions(case)
         departments = dict(self._departments)
         _fill(self.log, [[f"{e.at:%m-%d %H:%M}", e.actor, action_text(e.action),

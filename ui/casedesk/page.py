@@ -29,7 +29,7 @@ OVERDUE = "#c62828"
 class CaseDeskPage(QWidget):
     def __init__(self, desk, runner, dialogs, on_error, forms: CaseForms | None = None,
                  parent: QWidget | None = None, page_size: int = 100, printer=None, reports=None,
-                 exporter=None, language: str = "zh_CN") -> None:
+                 exporter=None, language: str = "zh_CN", history=None) -> None:
         super().__init__(parent)
         self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
         self._forms = forms or CaseForms()
@@ -46,7 +46,7 @@ class CaseDeskPage(QWidget):
         self.list.chosen.connect(lambda case_id: self.detail.open(case_id))
         self.table = self.list.view
         self.detail = CaseDetailPanel(desk, runner, dialogs, on_error, printer=printer, reports=reports,
-                                      language=language, dispatch_input=self._forms.dispatch)
+                                      language=language, dispatch_input=self._forms.dispatch, history=history)
         self.detail.changed.connect(self.reload)
         bar = QHBoxLayout()
         bar.addWidget(heading)

@@ -24,7 +24,7 @@ from app.errors import ValidationError
 from app.rules.masking import mask_phone
 from app.services.context import beijing_now
 from ui.attachments import AttachmentStrip
-from ui.register.history_tab import HistoryTab
+from ui.history_tab import HistoryTab
 from ui.register.lists import BADGE_COLOURS, Labels, badge_text
 from ui.register.members import MembersTab, TagsTab, VisitsTab
 
@@ -57,7 +57,7 @@ class HouseholdPanel(QWidget):
         self.members = MembersTab(self)
         self.tags = TagsTab(self)
         self.visits = VisitsTab(self)
-        self.history = HistoryTab(self)
+        self.history = HistoryTab(self.history_desk, runner, self.report, printer, lambda: context.reports)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.members, self.tr("成员"))
         self.tabs.addTab(self.tags, self.tr("标签"))

@@ -28,6 +28,7 @@ from app.rules import task_rules as tr
 from app.rules.regions import VILLAGE, region_level
 from ui.attachments import AttachmentStrip
 from ui.detail_layout import stack_detail
+from ui.history_tab import HistoryTab
 from ui.oneform.answers import AnswersPanel
 from ui.oneform.panel import OneFormPanel
 from ui.taskdesk.labels import action_text, field_text, kind_text, status_text
@@ -37,7 +38,7 @@ class TaskDetailPanel(QWidget):
     changed = Signal()  # the target moved: the inbox should reload
 
     def __init__(self, desk, one_form, runner, dialogs, on_error, parent: QWidget | None = None, printer=None,
-                 reports=None, language: str = "zh_CN") -> None:
+                 reports=None, language: str = "zh_CN", history=None) -> None:
         super().__init__(parent)
         self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
         # ui.printing.Printer, and a callable giving the ReportService (reportlab loads at the first print)
@@ -73,6 +74,10 @@ class TaskDetailPanel(QWidget):
             self.attachments = AttachmentStrip(lambda: context.attachments, runner, dialogs, on_error,
                                                scans=lambda: context.scans)
             self.tabs.addTab(self.attachments, self.tr("反馈附件"))
+        self.history = None
+        if history is not None:  # 历史: the target's changes and its task's (app.client.history)
+            self.history = HistoryTab(history, runner, on_error, printer, reports, "task_target")
+            self.tabs.addTab(self.history, self.tr("历史"))
         stack_detail(self, self.title, self.print_button, self.meta, self.actions_row, self.tabs)
         self.setEnabled(False)
 
@@ -146,6 +151,8 @@ class TaskDetailPanel(QWidget):
         self.setEnabled(True)
         if self.attachments is not None:
             self.attachments.set_owner("task_target", view.id)
+        if self.history is not None:
+            self.history.show_for(view.id)
         self.title.setText(f"{view.task_no}　{view.title}")
         self.meta.setText(self._meta_html(card))
         self.description.setPlainText(card.detail.description)

@@ -39,7 +39,7 @@ PAGE_SIZE = 100
 class TaskDeskPage(QWidget):
     def __init__(self, desk, one_form, runner, dialogs, on_error, forms: TaskForms | None = None,
                  parent: QWidget | None = None, printer=None, reports=None, debounce_ms: int = 200,
-                 exporter=None, language: str = "zh_CN") -> None:
+                 exporter=None, language: str = "zh_CN", history=None) -> None:
         super().__init__(parent)
         self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
         self._exporter = exporter  # the shared 导出 action (ui/roster), None: not offered
@@ -77,7 +77,7 @@ class TaskDeskPage(QWidget):
         self.list = self._build_list()
         self.count_label = QLabel()
         self.detail = TaskDetailPanel(desk, one_form, runner, dialogs, on_error, printer=printer, reports=reports,
-                                      language=language)
+                                      language=language, history=history)
         self.detail.changed.connect(self.reload)
         self._lay_out(heading)
 
