@@ -3240,8 +3240,8 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="76"/>
-        <source>反馈附件</source>
-        <translation>Feedback files</translation>
+        <source>附件（下发与反馈）</source>
+        <translation>Files (issued and feedback)</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="80"/>

@@ -73,7 +73,7 @@ class TaskDetailPanel(QWidget):
         if context is not None:  # 附件: the village's feedback photos and the signed task sheet
             self.attachments = AttachmentStrip(lambda: context.attachments, runner, dialogs, on_error,
                                                scans=lambda: context.scans)
-            self.tabs.addTab(self.attachments, self.tr("反馈附件"))
+            self.tabs.addTab(self.attachments, self.tr("附件（下发与反馈）"))  # the department's files too
         self.history = None
         if history is not None:  # 历史: the target's changes and its task's (app.client.history)
             self.history = HistoryTab(history, runner, on_error, printer, reports, "task_target")
