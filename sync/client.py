@@ -52,6 +52,7 @@ LOCK_KEY = "device_locked"  # {"at", "wipe"} once the server said this device is
 SNAPSHOT_KEY = "snapshot_progress"  # a first sync interrupted half-way: where to resume
 VERSION_KEY = "schema_version"  # the schema version this database last finished a pull in
 IDENTITY_KEY = "server_identity"  # the installation and epoch of the city server last heard from
+RESTORED_KEY = "server_restored_to"  # the base of the last restore seen (history feed: start again there)
 
 
 class SyncLocked(Exception):
@@ -269,6 +270,7 @@ class SyncClient(LocalReplica):
                 .values(state="pending", reject_code=None, reject_message=None)).rowcount
             if int(read_state(session, "cursor") or 0) > announced.base:
                 write_state(session, "cursor", str(announced.base))
+            write_state(session, RESTORED_KEY, str(announced.base))  # for followers of other feeds
             offered = offer_received(session, self.device_id, announced.base)
             request_recheck(session)  # attachment files the restored store may lack
         self.transport.known_epoch = announced.epoch

@@ -72,3 +72,32 @@ def test_the_feed_keeps_pulled_changes_and_starts_at_the_pull_cursor(context):
     with context.sessions() as s:
         assert s.get(SyncState, FEED_KEY).value == "1200"
         assert s.scalar(select(Person.id).limit(1)) is not None
+
+
+def test_the_feed_goes_back_with_the_pull_cursor_after_a_server_restore(tmp_path):
+    """After a restore the pull cursor moves back to the restored point; the history feed follows it
+    instead of waiting for the restored server to pass the number it had reached."""
+    from app.client.history import FEED_KEY, follow_feed
+    from db.engine import open_local, session_factory
+    from sync.capture import write_state
+    from sync.client import RESTORED_KEY
+
+    sessions = session_factory(open_local(tmp_path / "pc.db"))
+    with sessions.begin() as s:
+        write_state(s, FEED_KEY, "500")
+        write_state(s, "cursor", "120")
+        write_state(s, RESTORED_KEY, "120")  # what sync/client.py notes when the server was restored
+
+    class Feed:
+        asked: list[int] = []
+
+        def request(self, method, path, params=None, **_):
+            self.asked.append(params["after"])
+            return {"entries": [], "next": params["after"], "has_more": False}
+
+    feed = Feed()
+    follow_feed(sessions, feed)
+    follow_feed(sessions, feed)  # once: the next follows on from where the feed got to
+    assert feed.asked == [120, 120]
+    with sessions() as s:
+        assert s.get(SyncState, RESTORED_KEY) is None

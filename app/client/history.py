@@ -18,9 +18,10 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from app.rules.masking import mask_id, mask_phone
-from db.client import HistoryLine
+from db.client import HistoryLine, SyncState
 from db.models import Person, Task, TaskTarget
 from sync.capture import read_state, write_state
+from sync.client import RESTORED_KEY
 from sync.transport import TransportError
 
 if TYPE_CHECKING:
@@ -147,6 +148,12 @@ def follow_feed(sessions, transport, pages: int = FEED_PAGES_PER_CYCLE) -> int:
                 write_state(session, FEED_KEY, str(int(pulled)))
         return 0
     stored, after = 0, int(after)
+    with sessions.begin() as session:  # the server was restored from a backup (sync/client.py):
+        restored = read_state(session, RESTORED_KEY)  # follow again from its restored point
+        if restored is not None:
+            after = min(after, int(restored))
+            write_state(session, FEED_KEY, str(after))
+            session.execute(delete(SyncState).where(SyncState.key == RESTORED_KEY))
     for _ in range(pages):
         try:
             page = transport.request("GET", "/history/feed", params={"after": after, "limit": FEED_PAGE})
