@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import request_fields
+from db.fields import spec
 from server.models import RequestCatalogueEntry
 
 REQUESTABLE_FIELDS: dict[str, tuple[str, str]] = {
@@ -109,7 +111,15 @@ def outside_catalogue(session: Session, department_code: str, fields: list[str] 
 def field_labels(fields: list[str], lang: str) -> str:
     """Field names as the people reading a message call them, joined for a sentence."""
     index = 1 if lang == "en" else 0
-    return (", " if lang == "en" else "、").join(REQUESTABLE_FIELDS.get(f, (f, f))[index] for f in fields)
+    return (", " if lang == "en" else "、").join(REQUESTABLE_FIELDS.get(f, (_person_label(f), f))[index] for f in fields)
+
+
+def _person_label(name: str) -> str:
+    """The Chinese label of a person's column outside the requestable list (an answer naming 姓名)."""
+    try:
+        return spec("person", name).label or name
+    except KeyError:
+        return name
 
 
 def approved_fields(session: Session, department_code: str, entry_id: str) -> tuple[str, ...]:
@@ -119,3 +129,35 @@ def approved_fields(session: Session, department_code: str, entry_id: str) -> tu
     if entry is None or entry.department_code != department_code or entry.state != "approved":
         return ()
     return tuple(entry.fields or ())
+
+
+ANSWER_KEYS = frozenset({"fields", "households"})
+
+
+class AnswerShapeError(ValueError):
+    """一表通 answers not in the shape clients send: {"fields": [names], "households": {household
+    number: {field: value}, or a list of such, one per member answered}}."""
+
+
+def unrequested_answer_fields(requested: list[str] | tuple[str, ...], answers: Any) -> list[str]:
+    """The fields a feedback entry's 一表通 `answers` name that the task did not request, in the order
+    they appear (empty: the answer holds only requested fields). An answer is the minimum necessary
+    the department was allowed to ask for, so the push refuses anything more, whoever sends it.
+    Raises AnswerShapeError when the answers are not shaped as clients send them."""
+    if answers in (None, {}):
+        return []
+    if not isinstance(answers, dict) or not set(answers) <= ANSWER_KEYS:
+        raise AnswerShapeError("answers")
+    named = answers.get("fields", [])
+    households = answers.get("households", {})
+    if not isinstance(named, list) or not all(isinstance(f, str) for f in named) \
+            or not isinstance(households, dict):
+        raise AnswerShapeError("answers")
+    seen = list(named)
+    for values in households.values():
+        for person in (values if isinstance(values, list) else [values]):
+            if not isinstance(person, dict) or not all(isinstance(v, str | None) for v in person.values()):
+                raise AnswerShapeError("answers")
+            seen += list(person)
+    wanted = set(requested or ())
+    return [f for f in dict.fromkeys(seen) if f not in wanted]

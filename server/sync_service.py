@@ -88,6 +88,28 @@ def _catalogue_problem(session: Session, change: Change, decoded: dict[str, Any]
     return {"fields_zh": catalogue.field_labels(outside, "zh"), "fields_en": catalogue.field_labels(outside, "en")}
 
 
+def _answers_problem(session: Session, change: Change, decoded: dict[str, Any]) -> tuple | None:
+    """一表通 answers at the push: a feedback entry whose `answers` name a field its task did not
+    request (or are not shaped as answers) is refused, whoever sends it — the department receives
+    only what its approved request asked for. Returns the refusal (code, message, params), or None."""
+    answers = decoded.get("answers")
+    if not answers:
+        return None
+    target = session.get(TaskTarget, decoded.get("target_id") or "")
+    task = session.get(Task, target.task_id) if target is not None else None
+    if task is None:
+        return None  # the store answers a feedback entry of an unknown target itself
+    try:
+        extra = catalogue.unrequested_answer_fields(list(task.requested_fields or ()), answers)
+    except catalogue.AnswerShapeError:
+        return "answers_malformed", change_message("answers_malformed", "zh") or "", {"field": "answers"}
+    if not extra:
+        return None
+    params = {"field": "answers", "fields_zh": catalogue.field_labels(extra, "zh"),
+              "fields_en": catalogue.field_labels(extra, "en")}
+    return "answers_outside_request", change_message("answers_outside_request", "zh", **params) or "", params
+
+
 def _assigned_target(session: Session, who: Principal, change: Change, decoded: dict[str, Any]) -> bool:
     """A village's part in a township-level task target the township assigned to it: the village may
     report progress on the target and add feedback, not re-target or re-assign it."""
@@ -143,6 +165,7 @@ class _Batch:
         special = (self.who.role == "department"
                    or (change.entity == "task" and {"requested_fields", "department_code"} & decoded.keys())
                    or (change.entity == "person" and decoded.get("id_number") is not None)
+                   or (change.entity == "task_feedback" and decoded.get("answers"))
                    or (change.entity in ("task_target", "task_feedback") and self.who.role in VILLAGE_ROLES)
                    or sensitive_write(self.session, self.who, change.entity, decoded))
         if not special:
@@ -160,6 +183,9 @@ class _Batch:
         if change.entity == "task" and (problem := _catalogue_problem(session, change, decoded)) is not None:
             message = change_message("fields_outside_catalogue", "zh", **problem) or ""
             self.refuse_or_send(raw, change, ("fields_outside_catalogue", message, problem), self.region_rule)
+            return
+        if change.entity == "task_feedback" and (refusal := _answers_problem(session, change, decoded)):
+            self.refuse_or_send(raw, change, refusal, self.region_rule)
             return
         if change.entity == "person" and decoded.get("id_number") is not None \
                 and _id_number_problem(session, change, decoded):

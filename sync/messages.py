@@ -38,6 +38,11 @@ CHANGE_MESSAGES: dict[str, tuple[str, str]] = {
     "forbidden": ("只有市、乡镇管理员可以设置重点人员等敏感标签", "Only city and township admins may set sensitive tags"),
     "fields_outside_catalogue": ("数据需求字段 {fields_zh} 不在本部门已批准的报表准入目录内",
                                  "Requested fields {fields_en} are outside the department's approved request catalogue"),
+    "answers_outside_request": ("一表通答复含有任务未要求的字段：{fields_zh}，已拒绝（只能报送任务要求的字段）",
+                                "The one-form answer holds fields the task did not request: {fields_en}; "
+                                "only the requested fields may be sent"),
+    "answers_malformed": ("一表通答复格式不对（应为每户所要求字段的值）",
+                          "The one-form answer is malformed (expected the requested fields' values per household)"),
     "invalid_id_number": ("身份证号码无效（校验位或出生日期不对）", "Invalid resident ID number (check digit or birth date)"),
     "append_only": ("这类记录只能追加，不能修改或删除", "These records can only be added, not changed or deleted"),
     "change_id_reused": ("同一变更编号对应了不同的内容，已拒绝", "The change id was reused with different content"),
