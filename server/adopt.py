@@ -8,7 +8,7 @@ into the leader's outcome summaries (server/store/case_counts.py)."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, literal_column, select
 from sqlalchemy.orm import Session
 
 from db.base import scope_columns, synced_models
@@ -17,6 +17,7 @@ from server.store.numbering import take_numbers
 from server.store.tables import RecordVersion
 
 BATCH = 2000
+_NO_VERSIONS = literal_column("'{}'")  # field_versions of a record no change has touched yet
 
 
 def _region_column(cls):
@@ -41,10 +42,11 @@ def adopt_unversioned(session: Session) -> int:
             if not rows:
                 break
             last_id = rows[-1][0]
-            heads = [{"entity": entity, "record_id": record_id, "server_seq": seq, "region_code": region or "",
-                      "field_versions": {}} for (record_id, region), seq in zip(rows, take_numbers(session, len(rows)),
-                                                                                strict=True)]
-            session.execute(insert(RecordVersion), heads)
+            heads = [{"entity": entity, "record_id": record_id, "server_seq": seq, "region_code": region or ""}
+                     for (record_id, region), seq in zip(rows, take_numbers(session, len(rows)), strict=True)]
+            # Core, not the ORM's bulk insert, and the empty field versions as one SQL literal: the
+            # demo's 212,000 records took 5.6 s here as ORM rows with a JSON {} encoded per row.
+            session.execute(insert(RecordVersion.__table__).values(field_versions=_NO_VERSIONS), heads)
             adopted += len(heads)
             work_adopted |= {entity} & {"task", "task_target", "case"}
     if work_adopted & {"task", "task_target"}:  # loaded outside the push: the summaries count them again
