@@ -99,8 +99,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "task_incomplete": ("还有{remaining}户未处理，不能完成任务",
                         "{remaining} linked households are not handled yet; the task cannot be completed"),
     "link_not_found": ("该户未关联到此任务", "This household is not linked to this task"),
-    "person_link_taken": ("该户已有另一人关联到此任务（同一户在一项任务中核一人）",
-                          "Another member of this household is already linked to this task (one person per household)"),
     "person_not_linked": ("此人未关联到此任务", "This person is not linked to this task"),
     "one_form_member": ("所选人员不是该户的在册成员", "The chosen person is not a registered member of this household"),
     "task_not_accepted": ("请先接收任务", "Accept the task first"),

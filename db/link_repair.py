@@ -24,18 +24,29 @@ def task_link_id(target_id: str, household_id: str) -> str:
     return str(uuid.uuid5(LINK_NAMESPACE, f"{target_id}:{household_id}"))
 
 
+def task_person_link_id(target_id: str, person_id: str) -> str:
+    """The id a new link of one person to `target_id` gets on every device when the person's household
+    is already linked for someone else (two members of one household on one task): a person's link is
+    found by (target, person), so two devices linking the same person make one record."""
+    return str(uuid.uuid5(LINK_NAMESPACE, f"{target_id}:person:{person_id}"))
+
+
 def repair_task_links(conn: Connection) -> int:
-    """Fold duplicate live links; returns the number of rows tombstoned."""
-    pairs = conn.execute(
-        sa.select(_links.c.target_id, _links.c.household_id)
-        .where(_links.c.deleted.is_(False)).group_by(_links.c.target_id, _links.c.household_id)
-        .having(sa.func.count() > 1)).all()
+    """Fold duplicate live links; returns the number of rows tombstoned. Once links name persons
+    (schema 3), two members of one household each keep their link: duplicates are rows of the same
+    (target, household, person)."""
+    named = "person_id" in {c["name"] for c in sa.inspect(conn).get_columns("task_links")}
+    person = sa.column("person_id") if named else sa.literal(None)
+    keys = [_links.c.target_id, _links.c.household_id] + ([person] if named else [])
+    groups = conn.execute(sa.select(*keys).select_from(_links).where(_links.c.deleted.is_(False))
+                          .group_by(*keys).having(sa.func.count() > 1)).all()
     folded, targets = 0, set()
-    for target_id, household_id in pairs:
+    for target_id, household_id, *who in groups:
+        same_person = (person.is_(None) if who[0] is None else person == who[0]) if named else sa.true()
         rows = conn.execute(
-            sa.select(_links.c.id, _links.c.handled, _links.c.handled_at, _links.c.handled_by)
+            sa.select(_links.c.id, _links.c.handled, _links.c.handled_at, _links.c.handled_by).select_from(_links)
             .where(_links.c.target_id == target_id, _links.c.household_id == household_id,
-                   _links.c.deleted.is_(False))).all()
+                   _links.c.deleted.is_(False), same_person)).all()
         preferred = task_link_id(target_id, household_id)
         keeper = min(rows, key=lambda r: (r.id != preferred, r.id))
         done = next((r for r in rows if r.handled), None)

@@ -173,7 +173,7 @@ class FeedbackEntry:
     text: str
     handled: int
     total: int
-    answers: dict[str, dict[str, str]]  # household number → {requested field: value}
+    answers: list[tuple[str, dict[str, str]]]  # (household number, {requested field: value}), a row per member
 
 
 def own_target(session: Session, department_code: str, target_id: str) -> tuple[TaskTarget, Task] | None:
@@ -189,8 +189,9 @@ def target_feedback(session: Session, target: TaskTarget, task: Task) -> list[Fe
     for fb in session.scalars(select(TaskFeedback).where(TaskFeedback.target_id == target.id)
                               .order_by(TaskFeedback.at.desc())):
         households = (fb.answers or {}).get("households") or {}
-        answers = {str(no): {name: str((values or {}).get(name) or "") for name in wanted}
-                   for no, values in sorted(households.items()) if isinstance(values, dict)}
+        answers = [(str(no), {name: str(values.get(name) or "") for name in wanted})
+                   for no, each in sorted(households.items())
+                   for values in (each if isinstance(each, list) else [each]) if isinstance(values, dict)]
         entries.append(FeedbackEntry(fb.id, fb.at, fb.author, fb.text or "", fb.handled_count or 0,
                                      fb.total_count or 0, answers))
     return entries

@@ -113,9 +113,13 @@ def test_department_data_request_progress_answers_and_export(server):
               "text": "已核 1 户", "handled_count": 1, "total_count": 1,
               "answers": {"fields": ["phone"], "households": {
                   VILLAGE + "010001": {"phone": "13812345678", "id_number": "11010519491231002X"}}}}
-    assert cadre.push([cadre.change("task_feedback", new_id(), answer),
-                       cadre.change("task_target", target.id, {"status": "30", "handled_count": 1,
-                                                               "total_count": 1})]).status_code == 200
+    pushed = cadre.push([cadre.change("task_feedback", new_id(), answer),
+                         cadre.change("task_target", target.id, {"status": "30", "handled_count": 1,
+                                                                 "total_count": 1})])
+    # An unrequested field in the answer: the push refuses that entry (tests/test_server_answers_push.py).
+    assert [a.get("code") for a in pushed.json()["results"]][0] == "answers_outside_request"
+    del answer["answers"]["households"][VILLAGE + "010001"]["id_number"]
+    assert cadre.push([cadre.change("task_feedback", new_id(), answer)]).json()["results"][0]["outcome"] == "accepted"
 
     grid = clerk.get("/dept/progress").text
     assert "林东镇" in grid and "隆昌镇" in grid
@@ -232,11 +236,13 @@ def test_feedback_answers_keep_only_requested_fields(server):
     target = TaskTarget(id=new_id())
     with server.session() as s:
         s.add(TaskFeedback(id=new_id(), target_id=target.id, region_code=VILLAGE, at=dt.datetime(2026, 12, 1),
-                           author="x", answers={"households": {"1": {"phone": "1", "id_number": "2"}}}))
+                           author="x", answers={"households": {"1": {"phone": "1", "id_number": "2"},
+                                                               "2": [{"phone": "3"}, {"phone": "4", "name": "x"}]}}))
         s.flush()
         [entry] = target_feedback(s, target, task)
         s.rollback()
-    assert entry.answers == {"1": {"phone": "1"}}
+    # (stored before the push refused such answers); two members of household 2 give two rows
+    assert entry.answers == [("1", {"phone": "1"}), ("2", {"phone": "3"}), ("2", {"phone": "4"})]
 
 
 def test_channel_keys_are_created_and_rotated_and_builds_listed(server):

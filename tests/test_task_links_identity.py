@@ -15,8 +15,10 @@ from app.client.one_form import OneFormDesk
 from app.client.task_desk import TaskDesk
 from app.errors import UserFacingError, ValidationError
 from app.rules import task_rules as tr
+from app.services.tasks import find_person_link
 from db.engine import open_local
-from db.link_repair import repair_task_links, task_link_id
+from db.ids import new_id
+from db.link_repair import repair_task_links, task_link_id, task_person_link_id
 from db.models import Person, Task, TaskLink, TaskTarget
 from demo import generate_township
 from demo.regions import DEMO_TOWNSHIP
@@ -162,3 +164,52 @@ def _copy_rows(source, target) -> None:
             rows = [dict(row) for row in read.execute(select(*columns)).mappings()]
             if rows:
                 write.execute(table.insert(), rows)
+
+
+def test_two_members_of_a_seeded_household_each_have_a_link_found_by_task_and_person(context):
+    """On demo data (links under random ids): linking two members of a linked household gives each a
+    link of their own, counted apart, ticked and unlinked apart; a member relinked revives their
+    link; the repair never folds two members' links, only a member's duplicate."""
+    target_id, linked = _open_verification_target(context)
+    desk, one_form = TaskDesk(context), OneFormDesk(context)
+    before = desk.card(target_id).detail.target.progress
+    household = linked[0]
+    with context.sessions() as s:
+        first, second = s.scalars(select(Person.id).where(Person.household_id == household, ~Person.deleted,
+                                                         Person.status == "1").order_by(Person.id)).all()[:2]
+        seeded, was_handled = s.execute(select(TaskLink.id, TaskLink.handled).where(
+            TaskLink.target_id == target_id, TaskLink.household_id == household)).one()
+    progress = desk.link_persons(target_id, [first, second])
+    assert progress.total == before.total + 1  # the household's link became the first's; the second's is new
+    with context.sessions() as s:
+        assert find_person_link(s, target_id, first).id == seeded
+        assert find_person_link(s, target_id, second).id == task_person_link_id(target_id, second)
+    rows = [r for r in one_form.load(target_id).rows if r.household_id == household]
+    assert sorted(r.person_id for r in rows) == sorted([first, second])
+    assert all(len(r.members) == 1 for r in rows)
+
+    desk.mark_handled(target_id, household, True, second)  # the card's tick on the second's row
+    card = desk.card(target_id)
+    assert {h.person_id: h.handled for h in card.households if h.household_id == household} == {
+        first: was_handled, second: True}  # the first keeps what the household's link had
+    desk.unlink(target_id, household, second)
+    assert desk.card(target_id).detail.target.progress.total == before.total
+    with context.sessions() as s:
+        assert find_person_link(s, target_id, second) is None and find_person_link(s, target_id, first) is not None
+    desk.link_persons(target_id, [second])  # relinked: the same record revived, not yet handled
+    with context.sessions() as s:
+        revived = find_person_link(s, target_id, second)
+        assert revived.id == task_person_link_id(target_id, second) and not revived.handled
+        region = revived.region_code
+    # An older client wrote the second's link again under another id: folded; the first's is kept.
+    with context.sessions.begin() as s:
+        s.add(TaskLink(id=new_id(), target_id=target_id, household_id=household, region_code=region,
+                       handled=True, person_id=second, corrected=[]))
+    assert desk.card(target_id).detail.target.progress.total == before.total + 1
+    with context.engine.begin() as conn:
+        assert repair_task_links(conn) == 1
+    with context.sessions() as s:
+        live = s.scalars(select(TaskLink).where(TaskLink.target_id == target_id, TaskLink.household_id == household,
+                                                ~TaskLink.deleted)).all()
+        assert sorted(k.person_id for k in live) == sorted([first, second])
+        assert find_person_link(s, target_id, second).handled  # handled by either, handled after folding

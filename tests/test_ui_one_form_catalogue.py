@@ -21,7 +21,6 @@ from app.client.one_form import OneFormDesk
 from app.client.startup import open_client
 from app.client.task_desk import TaskDesk
 from app.enrolment import SecretStore
-from app.errors import ValidationError
 from app.services.tasks import find_person_link
 from app.sync_service import client_sync
 from db.engine import open_local, session_factory
@@ -202,19 +201,60 @@ def test_a_task_targets_a_person_found_by_task_and_person_on_every_device(qtbot,
         assert find_person_link(s, target_id, head.id) is None
     assert detail.one_form.member_box(0).currentData() == child.id  # the form opens on the person linked
 
-    detail.link_search.setText("包金海")  # a second member of the same household: refused, nothing written
+    # A second member of the same household on the same task: a link of their own, found by (task,
+    # person); the card and 一表通 show one row each, each fixed to its member; progress counts both.
+    detail.link_search.setText("包金海")
     dialogs.choices.append(0)
     detail.link_person_button.click()
-    assert len(errors) == 1 and isinstance(errors[0], ValidationError) and errors[0].code == "person_link_taken"
+    assert errors == [] and detail.households.rowCount() == 2
+    assert sorted(detail.households.item(r, 1).text() for r in range(2)) == ["包金海", "包金海（核对：包其木格）"]
     with ctx.sessions() as s:
-        assert find_person_link(s, target_id, child.id) is not None and find_person_link(s, target_id, head.id) is None
+        assert find_person_link(s, target_id, head.id).id != find_person_link(s, target_id, child.id).id
+    assert detail.card.detail.target.progress.total == 2
+    form = detail.one_form
+    assert form.table.rowCount() == 2
+    rows = {form.member_box(r).currentData(): r for r in range(2)}
+    assert set(rows) == {head.id, child.id}
+    assert all(form.member_box(r).count() == 1 and not form.member_box(r).isEnabled() for r in range(2))
+    detail.link_search.setText("包金海")  # linking him again changes nothing
+    dialogs.choices.append(0)
+    detail.link_person_button.click()
+    assert errors == [] and detail.households.rowCount() == 2
+
+    # 一表通 for both: the child's phone corrected, the head's confirmed as it is.
+    form.table.item(rows[child.id], 3).setText("13700000029")
+    form.table.selectRow(rows[child.id])
+    form.confirm_selected()
+    assert errors == [] and form.progress.text().startswith("已核 1")
+    detail.action_buttons["complete"].click()  # one of two still open: refused
+    assert len(errors) == 1 and errors.pop().code == "task_incomplete"
+    form.table.selectRow(rows[head.id])
+    form.confirm_selected()
+    assert errors == [] and [form.table.item(r, 2).text() for r in range(2)] == ["已核", "已核"]
+    with ctx.sessions() as s:
+        assert s.get(Person, child.id).phone == "13700000029" and s.get(Person, head.id).phone == "13700000021"
+        child_link, head_link = find_person_link(s, target_id, child.id), find_person_link(s, target_id, head.id)
+        assert child_link.handled and child_link.corrected == ["phone"]
+        assert head_link.handled and head_link.corrected == []
+    dialogs.texts.append("")
+    form.send_answer()
+    assert errors == []
+    detail.action_buttons["complete"].click()
+    assert errors == [] and detail.card.detail.target.status == "30"
 
     services.sync.sync_now()
     with server.session() as s:
-        [on_server] = s.scalars(select(TaskLink).where(TaskLink.target_id == target_id, ~TaskLink.deleted)).all()
-        assert on_server.person_id == child.id
+        on_server = s.scalars(select(TaskLink).where(TaskLink.target_id == target_id, ~TaskLink.deleted)).all()
+        assert sorted((k.person_id, k.handled) for k in on_server) == sorted([(child.id, True), (head.id, True)])
+        answer = s.scalars(select(TaskFeedback).where(TaskFeedback.target_id == target_id,
+                                                      TaskFeedback.text.like("一表通核对%"))).one()
+        assert answer.answers["households"] == {VILLAGE + "010889": [{"phone": "13700000021"},
+                                                                      {"phone": "13700000029"}]}
     cadre = _client(tmp_path / "cadre.db", server, server.add_user("village_cadre", VILLAGE))
     with cadre.context.sessions() as s:
         assert find_person_link(s, target_id, child.id).household_id == household.id
+        assert find_person_link(s, target_id, head.id).household_id == household.id
     form = OneFormDesk(cadre.context).load(target_id)
-    assert [(r.person_id, r.person_name) for r in form.rows] == [(child.id, "包其木格")]
+    assert sorted((r.person_name, r.handled) for r in form.rows) == [("包其木格", True), ("包金海", True)]
+    assert TaskDesk(cadre.context).latest_answer(target_id).rows == (
+        (VILLAGE + "010889", ("137****0021",)), (VILLAGE + "010889", ("137****0029",)))

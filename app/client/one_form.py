@@ -8,7 +8,8 @@ Confirming applies every correction to that person's register record (through `P
 validated, captured for sync like any edit) and marks the link handled, naming the person and the
 fields corrected, in one transaction: a refused correction leaves register and task untouched. The
 answer goes back to the department as one feedback entry whose `answers` carry exactly the requested
-fields per household (the minimum necessary); sending it is audited as an export with the request's
+fields per household (the minimum necessary; a list of them when several members of one household
+are linked, each a row of the form); sending it is audited as an export with the request's
 purpose. A field this client does not know (a newer catalogue) is shown but neither filled nor sent.
 
 ID numbers and phones are shown masked: an unchanged masked value means "confirmed", a typed full
@@ -102,20 +103,25 @@ class OneFormDesk:
                                  tuple((e.code, e.label) for e in book.entries(CODED_FIELDS[name]))
                                  if name in CODED_FIELDS else (), name in FIELD_LABELS)
                        for name in detail.requested_fields)
-        links = {link.household_id: link for link in detail.links}
+        links: dict[str, list] = {}
+        for link in detail.links:
+            links.setdefault(link.household_id, []).append(link)
         names = [spec.name for spec in fields if spec.known]
         relations = {e.code: e.label for e in book.entries("relation_to_head", include_inactive=True)}
         found = self._context.read(lambda s: _households(s, list(links), names, relations))
         rows = []
         for household_id, number, head_id, members in found:
-            link = links[household_id]
             members = tuple(Member(m.person_id, m.name, m.relation, _in_order(fields, names, m.values))
                             for m in members)
-            chosen = next((m for m in members if m.person_id == link.person_id), None) \
-                or next((m for m in members if m.person_id == head_id), None) or (members[0] if members else None)
-            rows.append(FormRow(household_id, number, chosen.person_id if chosen else None,
-                                chosen.name if chosen else "", chosen.values if chosen else ("",) * len(fields),
-                                link.handled, members, link.corrected))
+            own = links[household_id]
+            for link in sorted(own, key=lambda k: _member_order(members, k.person_id)):
+                chosen = next((m for m in members if m.person_id == link.person_id), None) \
+                    or next((m for m in members if m.person_id == head_id), None) or (members[0] if members else None)
+                # A household linked for several members shows one row each, fixed to its member.
+                offered = members if len(own) == 1 else tuple(m for m in members if m is chosen)
+                rows.append(FormRow(household_id, number, chosen.person_id if chosen else None,
+                                    chosen.name if chosen else "", chosen.values if chosen else ("",) * len(fields),
+                                    link.handled, offered, link.corrected))
         view = detail.target
         return OneForm(target_id, view.task_no, view.title, fields, tuple(rows), view.status == tr.IN_PROGRESS,
                        detail.request_purpose)
@@ -127,7 +133,9 @@ class OneFormDesk:
         corrected in that person's record; the link is marked handled naming the person and the
         corrected fields — all in one transaction or none."""
         form = self.load(target_id)
-        row = next((r for r in form.rows if r.household_id == household_id), None)
+        rows = [r for r in form.rows if r.household_id == household_id]
+        row = next((r for r in rows if person_id is not None and r.person_id == person_id), None) \
+            or (rows[0] if len(rows) == 1 else None)
         if row is None:
             raise ValidationError("household_id", "link_not_found")
         if not row.members:
@@ -171,6 +179,10 @@ class _Member:
     values: dict[str, str]
 
 
+def _member_order(members: tuple[Member, ...], person_id: str | None) -> int:
+    return next((i for i, m in enumerate(members) if m.person_id == person_id), len(members))
+
+
 def _in_order(fields: tuple[FieldSpec, ...], names: list[str], values: dict[str, str]) -> tuple[str, ...]:
     return tuple(values.get(spec.name, "") if spec.name in names else "" for spec in fields)
 
@@ -204,8 +216,14 @@ def _shown(person: Person | None, name: str) -> str:
     return MASKED_FIELDS[name](value) if name in MASKED_FIELDS and value else str(value)
 
 
-def _answers(session, rows, names: list[str]) -> dict[str, dict[str, str]]:
+def _answers(session, rows, names: list[str]) -> dict[str, dict[str, str] | list[dict[str, str]]]:
+    """The requested values per household number: one person's values, or a list of them when
+    several members of the household were checked (the shape the server accepts)."""
     ids = [row.person_id for row in rows if row.person_id]
     persons = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
-    return {row.household_no: {name: str(getattr(persons[row.person_id], name, None) or "") for name in names}
-            for row in rows if row.person_id in persons}
+    grouped: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        if row.person_id in persons:
+            grouped.setdefault(row.household_no, []).append(
+                {name: str(getattr(persons[row.person_id], name, None) or "") for name in names})
+    return {number: values[0] if len(values) == 1 else values for number, values in grouped.items()}

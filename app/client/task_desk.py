@@ -60,6 +60,7 @@ class LinkedHousehold:
     address: str
     handled: bool
     person_name: str = ""  # the person the link names (linked as a person, or checked by 一表通)
+    person_id: str | None = None  # that person: a row of a household linked for several members
 
 
 @dataclass(frozen=True)
@@ -200,8 +201,9 @@ class TaskDesk:
         for at, author, answers in entries:
             if answers and answers.get("households"):
                 names = list(answers.get("fields") or [])
-                rows = tuple((number, tuple(_shown_answer(book, name, values.get(name, "")) for name in names))
-                             for number, values in sorted(answers["households"].items()))
+                rows = tuple((number, tuple(_shown_answer(book, name, (values or {}).get(name) or "") for name in names))
+                             for number, each in sorted(answers["households"].items())
+                             for values in (each if isinstance(each, list) else [each]))
                 return Answer(at, author, tuple(names), tuple(FIELD_LABELS.get(n, n) for n in names), rows)
         return None
 
@@ -238,11 +240,16 @@ class TaskDesk:
     def link(self, target_id: str, household_ids: Iterable[str]) -> tr.Progress:
         return self.tasks.link_households(target_id, household_ids)
 
-    def unlink(self, target_id: str, household_id: str) -> tr.Progress:
-        return self.tasks.unlink_household(target_id, household_id)
+    def unlink(self, target_id: str, household_id: str, person_id: str | None = None) -> tr.Progress:
+        """Unlink a household, or (a household linked for several members) one member's link."""
+        return self.tasks.unlink_household(target_id, household_id, person_id)
 
-    def mark_handled(self, target_id: str, household_id: str, handled: bool) -> tr.Progress:
-        return self.tasks.mark_handled(target_id, household_id, handled)
+    def mark_handled(self, target_id: str, household_id: str, handled: bool,
+                     person_id: str | None = None) -> tr.Progress:
+        """Tick one row of the card: a household, or one member's link when several are linked."""
+        if person_id is None:
+            return self.tasks.mark_handled(target_id, household_id, handled)
+        return self.tasks.mark_handled(target_id, household_id, handled, person_id=person_id, corrected=())
 
     def feedback(self, target_id: str, text: str):
         return self.tasks.add_feedback(target_id, text)
@@ -305,7 +312,7 @@ def _linked(session, detail: TargetDetail) -> tuple[LinkedHousehold, ...]:
     named = dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(person_ids))).all()) \
         if person_ids else {}
     return tuple(LinkedHousehold(link.household_id, *_ordered(found.get(link.household_id)), link.handled,
-                                 named.get(link.person_id or "", ""))
+                                 named.get(link.person_id or "", ""), link.person_id)
                  for link in sorted(detail.links, key=lambda k: found.get(k.household_id, ("",))[0]))
 
 

@@ -7,7 +7,9 @@ Progress is counted in records: `handled_count` / `total_count` are recomputed f
 households every time a link changes, never typed as a percentage. A link is found by what it
 joins — (target, household) — whatever its row id: links written by the seed or an older client
 carry other ids. A new link's id is derived from the pair, so two devices linking the same
-household make one record; `db.link_repair` folds pairs linked twice into one.
+household make one record; `db.link_repair` folds pairs linked twice into one. A link may name one
+person of the household; several members of one household may each have their own link (found by
+(target, person)), and progress then counts each of them.
 Department users reach only the tasks their department issued; everyone else reaches targets
 inside their region scope."""
 
@@ -36,7 +38,7 @@ from app.services.context import (
     require_text,
 )
 from db.ids import new_id
-from db.link_repair import task_link_id
+from db.link_repair import task_link_id, task_person_link_id
 from db.models import Household, Person, Task, TaskFeedback, TaskLink, TaskTarget
 
 ISSUERS = frozenset({CITY_ADMIN, DEPARTMENT})
@@ -109,17 +111,43 @@ def find_link(session: Session, target_id: str, household_id: str, *,
     return min(links, key=lambda k: (bool(k.deleted), k.id != preferred, k.id), default=None)
 
 
-def find_person_link(session: Session, target_id: str, person_id: str) -> TaskLink | None:
-    """The live link of a person to a target, whatever its id."""
-    return session.scalars(select(TaskLink).where(TaskLink.target_id == target_id, TaskLink.person_id == person_id,
-                                                  ~TaskLink.deleted).order_by(TaskLink.id).limit(1)).first()
+def find_person_link(session: Session, target_id: str, person_id: str, *,
+                     include_deleted: bool = False) -> TaskLink | None:
+    """The link of a person to a target, whatever its id: a live one first, then (to revive on
+    relinking) a tombstone."""
+    query = select(TaskLink).where(TaskLink.target_id == target_id, TaskLink.person_id == person_id)
+    if not include_deleted:
+        query = query.where(~TaskLink.deleted)
+    return session.scalars(query.order_by(TaskLink.deleted, TaskLink.id).limit(1)).first()
 
 
 def live_links(session: Session, target_id: str, household_id: str) -> list[TaskLink]:
-    """Every live link of the pair (more than one only when two writers linked it under different
-    ids): marking or unlinking treats them as one."""
+    """Every live link of the pair (more than one when two writers linked it under different ids, or
+    when several members of the household have a link each)."""
     return list(session.scalars(select(TaskLink).where(
         TaskLink.target_id == target_id, TaskLink.household_id == household_id, ~TaskLink.deleted)))
+
+
+def unit_links(session: Session, target_id: str, household_id: str, person_id: str | None) -> list[TaskLink]:
+    """The links of one unit of work — what one row of the task card or 一表通 stands for: the links
+    naming `person_id` when it has its own; else, in a household linked once, its link(s) (the clerk
+    may confirm any member there); else the household's own link, not a member's. Marking or
+    unlinking treats the returned links as one."""
+    links = live_links(session, target_id, household_id)
+    own = [k for k in links if person_id is not None and k.person_id == person_id]
+    if own:
+        return own
+    if len({k.person_id for k in links}) <= 1:
+        return links
+    return [k for k in links if k.person_id is None]
+
+
+def _unit_key(link: TaskLink, named: set[str]) -> tuple[str, str | None] | None:
+    """A link's unit (household, person); a household's unnamed link beside named ones (two writers
+    linking at once) is no unit of its own."""
+    if link.person_id is None and link.household_id in named:
+        return None
+    return link.household_id, link.person_id
 
 
 def target_view(target: TaskTarget, task: Task, now: dt.datetime,
@@ -245,9 +273,10 @@ class TaskService(ServiceBase):
             return self._recount(session, target)
 
     def link_persons(self, target_id: str, person_ids: Iterable[str]) -> tr.Progress:
-        """Link persons to the target: each one's household is linked naming the person, so the link
-        is found by (target, person) as well as by (target, household). One person per household and
-        task: a household already linked for another member is refused (nothing written)."""
+        """Link persons to the target: each one's link names the person and is found by (target,
+        person). A household linked as a whole (no person named yet) becomes that person's link;
+        another member of a household already linked for someone gets a link of their own, so one
+        task may check several members of one household (each counted)."""
         self._require_role(REGISTER_WRITERS, "link_households")
         with self._unit_of_work() as session:
             target, _task = self._load_active(session, target_id)
@@ -256,27 +285,36 @@ class TaskService(ServiceBase):
                 person = self._get(session, Person, person_id, "person")
                 if not person.household_id or not person.region_code.startswith(area):
                     raise ValidationError("person_id", "link_region")
-                link = find_link(session, target.id, person.household_id, include_deleted=True)
+                if find_person_link(session, target.id, person.id) is not None:
+                    continue  # already linked
+                household = live_links(session, target.id, person.household_id)
+                unnamed = next((k for k in household if k.person_id is None), None)
+                if unnamed is not None and len(household) == 1:
+                    unnamed.person_id, unnamed.corrected = person.id, []
+                    continue
+                link = (find_person_link(session, target.id, person.id, include_deleted=True) if household
+                        else find_link(session, target.id, person.household_id, include_deleted=True))
                 if link is None:
-                    session.add(TaskLink(id=task_link_id(target.id, person.household_id), target_id=target.id,
-                                         household_id=person.household_id, region_code=person.region_code,
-                                         handled=False, person_id=person.id, corrected=[]))
-                elif link.deleted:
+                    link_id = task_person_link_id(target.id, person.id) if household \
+                        else task_link_id(target.id, person.household_id)
+                    session.add(TaskLink(id=link_id, target_id=target.id, household_id=person.household_id,
+                                         region_code=person.region_code, handled=False, person_id=person.id,
+                                         corrected=[]))
+                else:
                     link.deleted, link.deletion_gen = False, (link.deletion_gen or 0) + 1
                     link.person_id, link.handled, link.corrected = person.id, False, []
-                elif link.person_id not in (None, person.id):
-                    raise ValidationError("person_id", "person_link_taken")
-                else:
-                    link.person_id = person.id
+                    link.handled_at = link.handled_by = None
             session.flush()
             return self._recount(session, target)
 
-    def unlink_household(self, target_id: str, household_id: str) -> tr.Progress:
-        """Remove a household linked by mistake (tombstone); the counts follow."""
+    def unlink_household(self, target_id: str, household_id: str, person_id: str | None = None) -> tr.Progress:
+        """Remove a household (or, with `person_id`, that member's link) linked by mistake (tombstone);
+        the counts follow."""
         self._require_role(REGISTER_WRITERS, "link_households")
         with self._unit_of_work() as session:
             target, _task = self._load_active(session, target_id)
-            links = live_links(session, target.id, household_id)
+            links = unit_links(session, target.id, household_id, person_id) if person_id \
+                else live_links(session, target.id, household_id)
             if not links:
                 raise ValidationError("household_id", "link_not_found")
             for link in links:
@@ -287,11 +325,12 @@ class TaskService(ServiceBase):
     def mark_handled(self, target_id: str, household_id: str, handled: bool = True, *,
                      person_id: str | None = None, corrected: Iterable[str] = ()) -> tr.Progress:
         """Mark one linked household handled (or not); the target's counts follow. With `person_id`
-        (一表通), the link records whose data was confirmed and which requested fields were corrected."""
+        (一表通), the link records whose data was confirmed and which requested fields were corrected;
+        a member with a link of their own is marked on that link (`unit_links`)."""
         self._require_role(REGISTER_WRITERS, "mark_handled")
         with self._unit_of_work() as session:
             target, _task = self._load_active(session, target_id)
-            links = live_links(session, target.id, household_id)
+            links = unit_links(session, target.id, household_id, person_id)
             if not links:
                 raise ValidationError("household_id", "link_not_found")
             for link in links:
@@ -317,7 +356,7 @@ class TaskService(ServiceBase):
     def get(self, target_id: str) -> TargetDetail:
         with self._read() as session:
             target, task = self._load(session, target_id)
-            links = _one_per_household(session.scalars(
+            links = _one_per_unit(session.scalars(
                 select(TaskLink).where(TaskLink.target_id == target.id, ~TaskLink.deleted)
                 .order_by(TaskLink.household_id)))
             feedback = session.scalars(select(TaskFeedback).where(TaskFeedback.target_id == target.id)
@@ -370,7 +409,7 @@ class TaskService(ServiceBase):
         return target, task
 
     def _recount(self, session: Session, target: TaskTarget) -> tr.Progress:
-        progress = tr.progress(list(_handled_by_household(session, target.id).values()))
+        progress = tr.progress(list(_handled_by_unit(session, target.id).values()))
         if (target.handled_count, target.total_count) != (progress.handled, progress.total):
             target.handled_count, target.total_count = progress.handled, progress.total
         return progress
@@ -389,22 +428,30 @@ class TaskService(ServiceBase):
         return f"{prefix}{(int(last[len(prefix):]) + 1 if last else 1):04d}"
 
 
-def _handled_by_household(session: Session, target_id: str) -> dict[str, bool]:
-    """Handled or not per linked household: a household counts once however many links it has."""
-    flags: dict[str, bool] = {}
-    for household_id, handled in session.execute(select(TaskLink.household_id, TaskLink.handled)
-                                                  .where(TaskLink.target_id == target_id, ~TaskLink.deleted)):
-        flags[household_id] = flags.get(household_id, False) or bool(handled)
+def _handled_by_unit(session: Session, target_id: str) -> dict[tuple[str, str | None], bool]:
+    """Handled or not per unit of work (a household, or each member linked on their own): a unit
+    counts once however many links it has."""
+    links = session.scalars(select(TaskLink).where(TaskLink.target_id == target_id, ~TaskLink.deleted)).all()
+    named = {k.household_id for k in links if k.person_id is not None}
+    flags: dict[tuple[str, str | None], bool] = {}
+    for link in links:
+        if (key := _unit_key(link, named)) is not None:
+            flags[key] = flags.get(key, False) or bool(link.handled)
     return flags
 
 
-def _one_per_household(links: Iterable[TaskLink]) -> list[TaskLink]:
-    """One link per household (the handled one if any), in the order given."""
-    chosen: dict[str, TaskLink] = {}
+def _one_per_unit(links: Iterable[TaskLink]) -> list[TaskLink]:
+    """One link per unit of work (the handled one if any), in the order given."""
+    links = list(links)
+    named = {k.household_id for k in links if k.person_id is not None}
+    chosen: dict[tuple[str, str | None], TaskLink] = {}
     for link in links:
-        kept = chosen.get(link.household_id)
+        key = _unit_key(link, named)
+        if key is None:
+            continue
+        kept = chosen.get(key)
         if kept is None or (link.handled and not kept.handled):
-            chosen[link.household_id] = link
+            chosen[key] = link
     return list(chosen.values())
 
 

@@ -1,4 +1,5 @@
-"""一表通 panel: one row per linked household with the fields the request names (from the department's
+"""一表通 panel: one row per linked household (or per member, when several members of one household
+are linked each on their own, a row fixed to its member) with the fields the request names (from the department's
 approved request catalogue entry, whose purpose the panel shows), pre-filled from the register for
 the household's head or the person the link names (ID numbers and phones masked). Staff pick any
 member of the household in the 核对人员 column, correct a value where the register is wrong (coded

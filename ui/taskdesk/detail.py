@@ -231,6 +231,7 @@ class TaskDetailPanel(QWidget):
                 table.setItem(r, c, QTableWidgetItem(text))
             check = QTableWidgetItem(self.tr("已处理") if household.handled else self.tr("未处理"))
             check.setData(Qt.ItemDataRole.UserRole, household.household_id)
+            check.setData(Qt.ItemDataRole.UserRole + 1, household.person_id)  # one member's row of several
             flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
             check.setFlags(flags | Qt.ItemFlag.ItemIsUserCheckable if editable else flags)
             check.setCheckState(Qt.CheckState.Checked if household.handled else Qt.CheckState.Unchecked)
@@ -318,17 +319,18 @@ class TaskDetailPanel(QWidget):
         rows = self.households.selectionModel().selectedRows()
         if self.card is None or not rows:
             return
-        household_id = self.households.item(rows[0].row(), 3).data(Qt.ItemDataRole.UserRole)
+        item = self.households.item(rows[0].row(), 3)
+        household_id, person_id = item.data(Qt.ItemDataRole.UserRole), item.data(Qt.ItemDataRole.UserRole + 1)
         target_id = self.card.detail.target.id
-        self._run(lambda: self._desk.unlink(target_id, household_id))
+        self._run(lambda: self._desk.unlink(target_id, household_id, person_id))
 
     def _handled_toggled(self, item: QTableWidgetItem) -> None:
         if item.column() != 3 or self.card is None:
             return
-        household_id = item.data(Qt.ItemDataRole.UserRole)
+        household_id, person_id = item.data(Qt.ItemDataRole.UserRole), item.data(Qt.ItemDataRole.UserRole + 1)
         handled = item.checkState() == Qt.CheckState.Checked
         target_id = self.card.detail.target.id
-        self._run(lambda: self._desk.mark_handled(target_id, household_id, handled))
+        self._run(lambda: self._desk.mark_handled(target_id, household_id, handled, person_id))
 
     def send_feedback(self) -> None:
         text = self.feedback_text.toPlainText().strip()
