@@ -458,3 +458,30 @@ def test_the_holiday_calendar_is_edited_as_a_code_table_and_moves_deadlines(serv
         calendar = work_calendar(s)
     assert dt.date(2099, 1, 2) in calendar[0] and dt.date(2099, 1, 3) in calendar[1]
     assert add_workdays(dt.date(2099, 1, 1), 1, calendar) == dt.date(2099, 1, 3)  # what issuing a task counts
+
+
+def test_the_city_admin_reads_every_departments_catalogue_or_the_one_it_issues_for(server):
+    """The city admin may issue a data request for any department, so the API lets it read the
+    approved catalogue of all departments (each entry naming its department) or of one; a department
+    user naming another department is refused, translated; other roles are refused."""
+    one, other = dept_code(), dept_code()
+    admin = signed_in(server, "city_admin")
+    first = approved_entry(server, signed_in(server, "department", "150422", one), admin, "独居老人电话 " + one, ["phone"])
+    second = approved_entry(server, signed_in(server, "department", "150422", other), admin, "适龄儿童 " + other,
+                            ["education"])
+    device = server.user_client("city_admin")
+    everything = {e["id"]: e["department_code"] for e in device.get("/department/catalogue").json()}
+    assert everything[first] == one and everything[second] == other
+    scoped = device.get("/department/catalogue", params={"department": other}).json()
+    assert [(e["id"], e["fields"], e["field_labels"]) for e in scoped] == [(second, ["education"], ["文化程度"])]
+
+    clerk = server.user_client("department", "150422", one)
+    assert [e["id"] for e in clerk.get("/department/catalogue", params={"department": one}).json()] == [first]
+    refused = clerk.get("/department/catalogue", params={"department": other})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden_scope"
+    assert refused.json()["error"]["message"] == "该记录不在您的管辖范围内。"
+    english = requests.get(server.api + "/department/catalogue", params={"department": other},
+                           headers={**clerk.headers(), "Accept-Language": "en"})
+    assert english.json()["error"]["message"] == "This record is outside your jurisdiction."
+    for role, scope in (("township_admin", TOWNSHIP), ("village_cadre", VILLAGE)):
+        assert server.user_client(role, scope).get("/department/catalogue", params={"department": one}).status_code == 403

@@ -21,7 +21,7 @@ from app.enrolment import SecretStore
 from app.services.context import beijing_now
 from app.sync_service import client_sync
 from db.engine import open_local, session_factory
-from db.models import Person, TaskFeedback
+from db.models import Person, Task, TaskFeedback
 from tests.client_sync_support import MemoryKeyring
 from tests.console_support import approved_catalogue_entry
 from tests.server.live import PASSWORD, live_server
@@ -143,3 +143,51 @@ def test_department_to_village_task_round_trip_over_http(qtbot, server, tmp_path
     with server.session() as s:
         assert s.get(Person, head.id).phone == "13700000002"
     assert dept.errors == [] and clerk.errors == []
+
+
+def test_the_city_admin_issues_a_data_request_for_a_department_from_the_desktop(qtbot, server, tmp_path):
+    """The city admin's desktop reads every department's approved catalogue; the issue form offers the
+    entries of the department chosen (none for a department without one) and the server accepts the
+    data request it issues."""
+    approved_catalogue_entry(server, "ga", "流动人口居住信息核对", ["current_address", "residence_type"], "居住证核发")
+    approved_catalogue_entry(server, "wj", "老年人健康档案核对", ["phone"], "家庭医生签约")
+    admin_services = _client(tmp_path / "admin.db", server, server.add_user("city_admin"))
+    ctx = admin_services.context
+    desk = TaskDesk(ctx, transport_of=admin_services.enrolment.transport)
+    seen = {}
+
+    class FillIn:
+        """What the city admin does in the dialog the page opens with the catalogue it read."""
+
+        def issue_input(self, parent, regions, departments, now, catalogue=()):
+            form = IssueTaskForm(regions, departments, now, parent, catalogue)
+            qtbot.addWidget(form)
+            form.title.setText("流动人口居住信息核对")
+            form.kind.setCurrentIndex(form.kind.findData("2"))
+            check_items(form.regions, [VILLAGE])
+            form.department.setCurrentIndex(form.department.findData("wj"))
+            seen["wj"] = [form.entry.itemText(i) for i in range(form.entry.count())]
+            form.department.setCurrentIndex(form.department.findData("sl"))  # 水利: nothing approved
+            seen["sl"] = (form.entry.count(), form.missing())
+            form.department.setCurrentIndex(form.department.findData("ga"))
+            seen["ga"] = (form.entry.currentText(), form.purpose.text(), form.missing())
+            return {**form.values(), "due_at": beijing_now() + dt.timedelta(days=5)}
+
+    admin = Desk(qtbot, admin_services)
+    admin.page = TaskDeskPage(desk, OneFormDesk(ctx), ImmediateTaskRunner(), admin.dialogs, admin.errors.append,
+                              FillIn())
+    qtbot.addWidget(admin.page)
+    admin.page.activate()
+    assert {(e.department_code, e.name) for e in desk.request_catalogue()} >= {
+        ("ga", "流动人口居住信息核对"), ("wj", "老年人健康档案核对")}  # every department's
+    admin.page.create_new()
+    assert admin.errors == [] and admin.dialogs.shown[-1][0] == "info"
+    assert seen["wj"] == ["老年人健康档案核对"]
+    assert seen["sl"] == (0, "数据核采任务须按已批准的报表准入目录下发")
+    assert seen["ga"][0] == "流动人口居住信息核对" and "居住证核发" in seen["ga"][1] and seen["ga"][2] == ""
+    admin.sync()
+    assert admin.services.context.status.outbox_counts().pending == 0
+    with server.session() as s:
+        task = s.scalars(select(Task).where(Task.title == "流动人口居住信息核对")).one()
+        assert (task.department_code, task.requested_fields) == ("ga", ["current_address", "residence_type"])
+        assert task.request_purpose == "流动人口居住信息核对：居住证核发"

@@ -20,7 +20,7 @@ from app.client.browse import RegionOption
 from app.client.request_catalogue import CatalogueChoice, approved_entries
 from app.rules import task_rules as tr
 from app.rules.masking import mask_id, mask_phone
-from app.services.context import DEPARTMENT, REGISTER_WRITERS, beijing_now
+from app.services.context import CITY_ADMIN, DEPARTMENT, REGISTER_WRITERS, beijing_now
 from app.services.search import search_persons
 from app.services.task_burden import TaskBurden
 from app.services.task_inbox import InboxQuery, TaskInbox
@@ -266,8 +266,11 @@ class TaskDesk:
         return regions, departments
 
     def request_catalogue(self) -> tuple[CatalogueChoice, ...]:
-        """The department's approved 报表准入 entries (from the city server; () offline)."""
-        return approved_entries(self._transport_of) if self.is_department else ()
+        """The approved 报表准入 entries the user may issue under (from the city server; () offline):
+        a department's own; the city admin's, every department's (the form offers those of the
+        department chosen)."""
+        may_issue = self.is_department or self.actor.role == CITY_ADMIN
+        return approved_entries(self._transport_of) if may_issue else ()
 
     def issue(self, *, title: str, department_code: str, due_at: dt.datetime, regions: list[str], kind: str,
               priority: int = 2, description: str = "", requested_fields: Iterable[str] = (),

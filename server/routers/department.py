@@ -18,6 +18,7 @@ from server import catalogue
 from server.catalogue import REQUESTABLE_FIELDS
 from server.department_work import FeedbackSummary, feedback_summaries
 from server.deps import Principal, db_session, require_roles
+from server.errors import ApiError
 from server.scope import DepartmentView
 from server.timefmt import BeijingTime
 
@@ -79,6 +80,7 @@ def _targets(session: Session, task_ids: list[str]) -> dict[str, list[TargetProg
 
 class CatalogueEntry(BaseModel):
     id: str
+    department_code: str
     name: str
     purpose: str
     fields: list[str]
@@ -89,14 +91,22 @@ class CatalogueEntry(BaseModel):
 
 @router.get("/catalogue", response_model=list[CatalogueEntry])
 def request_catalogue(state: str | None = Query(default="approved", pattern="^(pending|approved|refused)$"),
-                      who: Principal = Depends(require_roles("department")),
+                      department: str | None = Query(default=None, min_length=1, max_length=20),
+                      who: Principal = Depends(require_roles("department", "city_admin")),
                       session: Session = Depends(db_session)) -> list[CatalogueEntry]:
-    """The department's 报表准入 entries (approved ones by default): the fields a data-verification
-    task of this department may request."""
-    return [CatalogueEntry(id=e.id, name=e.name, purpose=e.purpose, fields=list(e.fields or []),
+    """报表准入 entries (approved ones by default): the fields a data-verification task of a
+    department may request. A department user reads its own department's (naming another is
+    refused); the city admin, who may issue a task for any department, reads every department's or,
+    with `department`, the one it is issuing for."""
+    if who.role == "department":
+        if department not in (None, who.department_code):
+            raise ApiError(403, "forbidden_scope")
+        department = who.department_code or ""
+    return [CatalogueEntry(id=e.id, department_code=e.department_code, name=e.name, purpose=e.purpose,
+                           fields=list(e.fields or []),
                            field_labels=[REQUESTABLE_FIELDS.get(f, (f, f))[0] for f in e.fields or []],
                            state=e.state, decision_note=e.decision_note)
-            for e in catalogue.entries(session, who.department_code or "", state)]
+            for e in catalogue.entries(session, department, state)]
 
 
 @router.get("/tasks", response_model=list[IssuedTask])

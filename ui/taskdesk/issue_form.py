@@ -56,9 +56,9 @@ class IssueTaskForm(QDialog):
         self.regions = _checklist([(r.code, r.name if len(r.code.rstrip("0")) > 9 else f"{r.name}（{whole}）")
                                    for r in regions])
         self.entry = QComboBox()
-        for entry in self.catalogue:
-            self.entry.addItem(entry.name, entry.id)
+        self.offered: tuple = ()  # the entries of the department chosen
         self.entry.currentIndexChanged.connect(self._entry_changed)
+        self.department.currentIndexChanged.connect(self._department_changed)
         self.purpose = QLabel()
         self.purpose.setWordWrap(True)
         self.purpose.setStyleSheet("color: #555;")
@@ -68,7 +68,7 @@ class IssueTaskForm(QDialog):
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self._lay_out()
         self.resize(560, 620)
-        self._entry_changed()
+        self._department_changed()
         self._kind_changed()
 
     def _lay_out(self) -> None:
@@ -93,7 +93,19 @@ class IssueTaskForm(QDialog):
 
     def chosen_entry(self):
         index = self.entry.currentIndex()
-        return self.catalogue[index] if 0 <= index < len(self.catalogue) else None
+        return self.offered[index] if 0 <= index < len(self.offered) else None
+
+    def _department_changed(self) -> None:
+        """The approved entries of the department the task is issued for (a department user has its
+        own only; the city admin chooses the department, and the catalogue follows)."""
+        code = self.department.currentData()
+        self.offered = tuple(e for e in self.catalogue if not e.department_code or e.department_code == code)
+        self.entry.blockSignals(True)
+        self.entry.clear()
+        for entry in self.offered:
+            self.entry.addItem(entry.name, entry.id)
+        self.entry.blockSignals(False)
+        self._entry_changed()
 
     def _entry_changed(self) -> None:
         """The chosen entry's fields, all ticked (untick what this task does not need)."""
