@@ -128,3 +128,27 @@ def test_initials_without_a_regions_table(engine):
         s.add(Person(household_id=household.id, region_code=VILLAGE_A, name="赵六", id_number=None))
         s.commit()
         assert names(search_persons(s, "zl", scope="150422")) == ["赵六"]
+
+
+def test_initials_by_character_match_reading_the_whole_name():
+    """The per-character cache gives the same initials as pypinyin reading each name whole: names
+    holding a polyphone (刘长春, 周长兵) are read whole, surnames keep their own readings, Latin
+    letters stay and rare Ext-B characters drop."""
+    import random
+
+    from pypinyin import Style, lazy_pinyin
+
+    from db.search_keys import _SURNAME_INITIALS, _latin_only, name_initials
+    from demo.names import NameMaker
+
+    def whole(name: str) -> str:
+        prefix = next((i for s, i in _SURNAME_INITIALS.items() if name.startswith(s)), "")
+        rest = name[len(next((s for s in _SURNAME_INITIALS if name.startswith(s)), "")):]
+        return (prefix + "".join(lazy_pinyin(rest, style=Style.FIRST_LETTER, errors=_latin_only))).lower()
+
+    rng = random.Random(7)
+    maker = NameMaker(rng)
+    names = [maker.full(rng.choice("12")) for _ in range(3000)]
+    names += ["刘长春", "周长兵", "王重阳", "单田芳", "曾国藩", "乐嘉", "长孙无忌", "王AB", "𠮷田", "李 明"]
+    assert [name_initials(n) for n in names] == [whole(n.strip()) for n in names]
+    assert name_initials("刘长春") == "lcc"
