@@ -62,6 +62,14 @@ def _backup(database_url: str, target) -> None:
         os.environ.update(saved)
 
 
+def _put_back(backup, db_file) -> None:
+    """The restore of a SQLite trial server: the backup copied over the database, its WAL files gone."""
+    shutil.copyfile(backup, db_file)
+    for suffix in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(f"{db_file}{suffix}")
+
+
 def test_a_restored_server_loses_nothing_any_device_held(tmp_path):
     db_file = tmp_path / "city.db"
     url, port = f"sqlite:///{db_file}", free_port()
@@ -79,10 +87,7 @@ def test_a_restored_server_loses_nothing_any_device_held(tmp_path):
         late_cadre = cadre.add(5, "村里备份后新增")
         cadre.sync.sync_now()  # also pulls the staff's late work
         offline = office.add(6, "一直离线")  # never reached the server before the restore
-    shutil.copyfile(tmp_path / "nightly.db", db_file)
-    for suffix in ("-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(f"{db_file}{suffix}")
+    _put_back(tmp_path / "nightly.db", db_file)
     (tmp_path / "after").mkdir()
     with live_server(url, tmp_path / "after", port=port) as server:
         with server.session() as s:  # the restore really lost the late work
@@ -132,10 +137,7 @@ def test_files_the_restored_store_lacks_come_back_from_the_devices_that_hold_the
         second = worker.attachments.add("case", case_id, phone_photo(tmp_path / "IMG_2.jpg", seed=2))
         worker.sync.sync_now()
         held_before = {p.name for p in BlobStore(blobs).all_blobs()}
-    shutil.copyfile(tmp_path / "nightly.db", db_file)
-    for suffix in ("-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(f"{db_file}{suffix}")
+    _put_back(tmp_path / "nightly.db", db_file)
     shutil.rmtree(blobs)  # the attachment store is gone
     (tmp_path / "after").mkdir()
     with live_server(url, tmp_path / "after", port=port, TD_BLOB_DIR=str(blobs)) as server:
@@ -181,10 +183,7 @@ def test_records_received_after_the_backup_come_back_from_those_who_received_the
         office.sync.sync_now()  # received all of it
         expected = {early[0]: "早1", early[1]: "村干部更正", early[2]: "乡镇备份后修改", late: "村里备份后新增"}
         assert office.households() == expected
-    shutil.copyfile(tmp_path / "nightly.db", db_file)
-    for suffix in ("-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(f"{db_file}{suffix}")
+    _put_back(tmp_path / "nightly.db", db_file)
     (tmp_path / "after").mkdir()
     with live_server(url, tmp_path / "after", port=port) as server:
         offered = office.sync.sync_now()

@@ -270,30 +270,22 @@ class TaskDetailPanel(QWidget):
         self._runner.run_db(lambda: self._desk.villages_of(target_id), chosen)
 
     def link(self) -> None:
-        text = self.link_search.text().strip()
-        if self.card is None or not text:
-            return
-        target_id = self.card.detail.target.id
-
-        def found(choices, error) -> None:
-            if error is not None:
-                self._on_error(error)
-                return
-            if not choices:
-                self._dialogs.info(self, self.tr("关联户"), self.tr("在任务范围内没有找到匹配的户"))
-                return
-            labels = [f"{c.household_no}　{c.head_name}　{c.address}" for c in choices]
-            index = self._dialogs.choose(self, self.tr("关联户"), self.tr("选择要关联的户"), labels)
-            if index is not None:
-                household_id = choices[index].household_id
-                self.link_search.clear()
-                self._run(lambda: self._desk.link(target_id, [household_id]))
-
-        self._runner.run_db(lambda: self._desk.find_households(target_id, text), found)
+        """Link a household found by number, head's name or address in the task's area."""
+        self._pick_and_link(
+            self.tr("关联户"), self.tr("在任务范围内没有找到匹配的户"), self.tr("选择要关联的户"),
+            self._desk.find_households, lambda c: f"{c.household_no}　{c.head_name}　{c.address}",
+            lambda target_id, c: self._desk.link(target_id, [c.household_id]))
 
     def link_person(self) -> None:
         """Link one person (the task concerns them, not the whole household): found by name,
         initials or ID tail in the task's area; the link is then found by (task, person)."""
+        self._pick_and_link(
+            self.tr("关联人员"), self.tr("在任务范围内没有找到匹配的人员"), self.tr("选择要关联的人员"),
+            self._desk.find_persons, lambda c: f"{c.name}　{c.id_masked}　{c.household_no}",
+            lambda target_id, c: self._desk.link_persons(target_id, [c.person_id]))
+
+    def _pick_and_link(self, title: str, none_found: str, prompt: str, find, label_of, link) -> None:
+        """Search with the text typed, let the user choose one of the matches, and link it."""
         text = self.link_search.text().strip()
         if self.card is None or not text:
             return
@@ -304,16 +296,15 @@ class TaskDetailPanel(QWidget):
                 self._on_error(error)
                 return
             if not choices:
-                self._dialogs.info(self, self.tr("关联人员"), self.tr("在任务范围内没有找到匹配的人员"))
+                self._dialogs.info(self, title, none_found)
                 return
-            labels = [f"{c.name}　{c.id_masked}　{c.household_no}" for c in choices]
-            index = self._dialogs.choose(self, self.tr("关联人员"), self.tr("选择要关联的人员"), labels)
+            index = self._dialogs.choose(self, title, prompt, [label_of(c) for c in choices])
             if index is not None:
-                person_id = choices[index].person_id
+                chosen = choices[index]
                 self.link_search.clear()
-                self._run(lambda: self._desk.link_persons(target_id, [person_id]))
+                self._run(lambda: link(target_id, chosen))
 
-        self._runner.run_db(lambda: self._desk.find_persons(target_id, text), found)
+        self._runner.run_db(lambda: find(target_id, text), found)
 
     def unlink(self) -> None:
         rows = self.households.selectionModel().selectedRows()
