@@ -157,7 +157,8 @@ class BlobMover:
         except ServerError as exc:  # its record is not on the server (yet), or not in scope: skip it
             log.info("restore recheck skips a file (%s)", exc.code)
             return True
-        self.stats.restored += done and self.stats.bytes_sent > before
+        if done and self.stats.bytes_sent > before:
+            self.stats.restored += 1
         return done or self.clock() <= self._deadline  # a refused file is skipped, not retried
 
     def _recheck_at(self, after: str | None) -> None:

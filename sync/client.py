@@ -178,9 +178,7 @@ class SyncClient(LocalReplica):
         if self.pending_count():
             raise ServerError("cursor_too_old", "changes still waiting to be pushed", status=410)
         with self.factory.begin() as session, applying_pulled(session):
-            for cls in reversed(synced_models()):
-                session.execute(delete(cls))
-            session.execute(delete(RecordSeen))
+            _delete_synced_records(session)
             session.execute(delete(SyncState).where(SyncState.key == "cursor"))
             write_state(session, SNAPSHOT_KEY, json.dumps({"cursor": None, "after": None, "records": 0}))
         log.warning("the server no longer holds this device's pull position: loading a fresh snapshot")
@@ -304,16 +302,21 @@ def wipe_local_data(engine: Engine, factory: sessionmaker) -> None:
     sync state go, and the file is compacted so freed pages keep no personal data. The lock stays,
     so the client says why."""
     with factory.begin() as session, applying_pulled(session):  # a wipe is no change to sync
-        for cls in reversed(synced_models()):
-            session.execute(delete(cls))
+        _delete_synced_records(session)
         session.execute(delete(OutboxChange))
-        session.execute(delete(RecordSeen))
         session.execute(delete(HistoryLine))  # old → new values are personal data too
         session.execute(delete(OpenReview))
         session.execute(delete(DuplicateCandidate))
         session.execute(delete(SyncState).where(SyncState.key.not_in([LOCK_KEY, "device_id"])))
     with engine.connect() as conn:
         conn.exec_driver_sql("VACUUM")
+
+
+def _delete_synced_records(session: Session) -> None:
+    """Every synced record and what was seen of them (children first), in the caller's transaction."""
+    for cls in reversed(synced_models()):
+        session.execute(delete(cls))
+    session.execute(delete(RecordSeen))
 
 
 def is_locked(factory: sessionmaker) -> bool:

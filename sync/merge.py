@@ -205,10 +205,7 @@ def _decide_restore(change: Change, state: RecordState | None, mine: FieldVersio
     decision = Decision()
     if _kind(change.entity) == "append_only":
         return decision
-    cur = (state.fields.get("deletion_gen") or 0, bool(state.fields.get("deleted")))
-    inc = (change.fields.get("deletion_gen", cur[0]), change.fields.get("deleted", cur[1]))
-    if inc > cur:
-        decision.written.update(deleted=inc[1], deletion_gen=inc[0])
+    _merge_lifecycle(change, state, mine, "restore", decision)  # forward only; a stale one is no review
     for name, value in change.fields.items():
         version = state.versions.get(name)
         if name in LIFECYCLE or value == state.fields.get(name):

@@ -62,3 +62,22 @@ class FileKeyring(MemoryKeyring):
         data = self._load()
         data.pop(f"{service}|{username}", None)
         self._path().write_text(json.dumps(data))
+
+
+def enrolled_client(path, server, username: str):
+    """A fresh PC enrolled with the live `server` as `username`, opened the way the desktop client
+    opens it (app.client.startup.open_client) and synced once: its ClientServices."""
+    from app.client.startup import open_client
+    from app.enrolment import SecretStore
+    from app.sync_service import client_sync
+    from db.engine import open_local, session_factory
+    from tests.server.live import PASSWORD
+
+    store = SecretStore(MemoryKeyring())
+    engine = open_local(path)
+    enrolment, _sync = client_sync(engine, session_factory(engine), store)
+    enrolment.enrol(server.url, username, PASSWORD, device_name="测试电脑")
+    engine.dispose()
+    services = open_client(path, secrets=store)
+    services.sync.sync_now()
+    return services

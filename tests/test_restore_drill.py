@@ -8,7 +8,6 @@ offline one simply pushes."""
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import shutil
 
@@ -18,11 +17,10 @@ from app.enrolment import SecretStore
 from app.sync_service import client_sync
 from db.engine import open_local, session_factory
 from db.models import Attachment, Household
-from server.cli import main as server_main
 from server.store.tables import ReviewItem
 from sync.capture import install_capture
 from tests.client_sync_support import MemoryKeyring
-from tests.server.live import PASSWORD, free_port, live_server
+from tests.server.live import PASSWORD, free_port, live_server, server_cli
 
 TOWNSHIP, VILLAGE = "150422100", "150422100201"
 
@@ -52,14 +50,8 @@ class Device:
 
 
 def _backup(database_url: str, target) -> None:
-    out, saved = io.StringIO(), dict(os.environ)
-    os.environ["DATABASE_URL"] = database_url
-    try:
-        with contextlib.redirect_stdout(out):
-            assert server_main(["backup", str(target)]) == 0, out.getvalue()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    code, out = server_cli(database_url, "backup", str(target))
+    assert code == 0, out
 
 
 def _put_back(backup, db_file) -> None:

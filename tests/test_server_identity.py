@@ -6,7 +6,6 @@ device pulls from beyond the highest change held — and each start is recorded 
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import re
 import shutil
@@ -14,24 +13,10 @@ import shutil
 import requests
 
 from db.ids import new_id
-from server.cli import main as server_main
 from tests.server.databases import fresh_database
-from tests.server.live import live_server
+from tests.server.live import live_server, server_cli
 
 VILLAGE = "150422100201"
-
-
-def _cli(database_url: str, *args: str) -> tuple[int, str]:
-    out = io.StringIO()
-    saved = dict(os.environ)
-    os.environ["DATABASE_URL"] = database_url
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-            code = server_main(list(args))
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    return code, out.getvalue()
 
 
 def _identity(server) -> tuple[str, str, int]:
@@ -60,14 +45,14 @@ def test_identity_headers_foreign_devices_and_the_restored_command(tmp_path):
                            headers={**staff.headers(), "X-Installation-Id": installation}, timeout=10)
         assert own.status_code == 200 and own.headers["X-Server-Epoch"] == epoch
         _households(staff, 3)
-        code, out = _cli(url, "restored", "--reason", "restored last night's base backup", "--by", "city_admin")
+        code, out = server_cli(url, "restored", "--reason", "restored last night's base backup", "--by", "city_admin")
         assert code == 0 and "新纪元" in out
         import time
 
         time.sleep(5.5)  # the workers re-read the identity every few seconds
         new_installation, new_epoch, new_base = _identity(server)
         assert new_installation == installation and new_epoch != epoch and new_base >= 3
-        code, out = _cli(url, "epochs")
+        code, out = server_cli(url, "epochs")
         assert "restored last night's base backup" in out and "city_admin" in out
 
 
@@ -78,7 +63,7 @@ def test_a_sqlite_backup_put_back_announces_a_new_epoch(tmp_path):
             installation, epoch, _ = _identity(server)
             staff = server.user_client("township_staff", "150422100")
             _households(staff, 2)
-            code, out = _cli(url, "backup", str(tmp_path / "nightly.db"))
+            code, out = server_cli(url, "backup", str(tmp_path / "nightly.db"))
             assert code == 0 and "已备份" in out
             backed_up_to = int(re.search(r"至变更序号 (\d+)", out).group(1))
             _households(staff, 3)  # work after the backup: the restore loses it
@@ -94,7 +79,7 @@ def test_a_sqlite_backup_put_back_announces_a_new_epoch(tmp_path):
             again, new_epoch, base = _identity(restored)
             assert again == installation and new_epoch != epoch
             assert base == backed_up_to < head_before  # devices re-offer what lies above the restored point
-            code, out = _cli(url, "backup", str(tmp_path / "nightly.db"))
+            code, out = server_cli(url, "backup", str(tmp_path / "nightly.db"))
             assert code == 2 and "不会覆盖" in out
 
 
@@ -123,12 +108,12 @@ def test_a_pull_from_beyond_the_log_starts_an_epoch_once(tmp_path):
         assert again.status_code == 200  # it learns of the new epoch itself: no second one
         time.sleep(5.5)
         assert _identity(server)[1] == detected
-        code, out = _cli(url, "epochs")
+        code, out = server_cli(url, "epochs")
         assert out.count("pulled after") == 1 and staff.device_id in out
 
 
 def test_backup_refused_on_postgresql_and_check_explains_sqlite(tmp_path):
-    code, out = _cli("postgresql+psycopg://city:pw@127.0.0.1:1/none", "backup", str(tmp_path / "x.db"))
+    code, out = server_cli("postgresql+psycopg://city:pw@127.0.0.1:1/none", "backup", str(tmp_path / "x.db"))
     assert code == 2 and "pg_basebackup" in out
-    code, out = _cli(f"sqlite:///{tmp_path / 'trial.db'}", "backup-check")
+    code, out = server_cli(f"sqlite:///{tmp_path / 'trial.db'}", "backup-check")
     assert code == 0 and "township-server backup" in out

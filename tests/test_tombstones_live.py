@@ -5,31 +5,21 @@ snapshot — it no longer holds the collected record, and its edit is on the ser
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
-import os
 
 import requests
 from sqlalchemy import select, update
 
 from db.models import Household
-from server.cli import main as server_main
 from server.store.tables import DeviceSyncState
-from tests.server.live import free_port, live_server
+from tests.server.live import free_port, live_server, server_cli
 from tests.test_restore_drill import TOWNSHIP, Device
 
 
 def _server_cli(database_url: str, *argv: str) -> str:
-    out, saved = io.StringIO(), dict(os.environ)
-    os.environ["DATABASE_URL"] = database_url
-    try:
-        with contextlib.redirect_stdout(out):
-            assert server_main(list(argv)) == 0, out.getvalue()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    return out.getvalue()
+    code, out = server_cli(database_url, *argv)
+    assert code == 0, out
+    return out
 
 
 def test_a_pc_away_too_long_starts_over_without_losing_its_edit(tmp_path):

@@ -18,18 +18,14 @@ import pytest
 from sqlalchemy import select
 
 from app.client.one_form import OneFormDesk
-from app.client.startup import open_client
 from app.client.task_desk import TaskDesk
-from app.enrolment import SecretStore
 from app.services.tasks import find_person_link
-from app.sync_service import client_sync
-from db.engine import open_local, session_factory
 from db.models import AuditEntry, Person, TaskFeedback, TaskLink
 from db.request_fields import label
 from server.models import RequestCatalogueEntry
-from tests.client_sync_support import MemoryKeyring
+from tests.client_sync_support import enrolled_client
 from tests.console_support import signed_in
-from tests.server.live import PASSWORD, live_server
+from tests.server.live import live_server
 from tests.ui_support import ScriptedDialogs
 from ui.taskdesk.page import TaskDeskPage
 from ui.tasks import ImmediateTaskRunner
@@ -44,17 +40,6 @@ def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("one-form-live")
     with live_server(f"sqlite:///{tmp / 'city.db'}", tmp) as live:
         yield live
-
-
-def _client(path, server, username):
-    store = SecretStore(MemoryKeyring())
-    engine = open_local(path)
-    enrolment, _sync = client_sync(engine, session_factory(engine), store)
-    enrolment.enrol(server.url, username, PASSWORD, device_name="测试电脑")
-    engine.dispose()
-    services = open_client(path, secrets=store)
-    services.sync.sync_now()
-    return services
 
 
 def _issue_under_catalogue(server, name: str = "困难家庭成员信息核查", fields: list[str] = FIELDS) -> None:
@@ -89,7 +74,7 @@ def _open_task(qtbot, services, title: str):
 
 
 def test_one_form_for_any_member_and_the_catalogue_fields_over_http(qtbot, server, tmp_path):
-    services = _client(tmp_path / "clerk.db", server, server.add_user("township_staff", TOWNSHIP))
+    services = enrolled_client(tmp_path / "clerk.db", server, server.add_user("township_staff", TOWNSHIP))
     ctx = services.context
     household = ctx.households.create(HOUSEHOLD_NO, VILLAGE, address="福山地村8组8号")
     head = ctx.persons.create(household.id, "包金山", id_number="150422195803150017", phone="13700000011",
@@ -178,7 +163,7 @@ def test_one_form_for_any_member_and_the_catalogue_fields_over_http(qtbot, serve
 
 
 def test_a_task_targets_a_person_found_by_task_and_person_on_every_device(qtbot, server, tmp_path):
-    services = _client(tmp_path / "clerk.db", server, server.add_user("township_staff", TOWNSHIP))
+    services = enrolled_client(tmp_path / "clerk.db", server, server.add_user("township_staff", TOWNSHIP))
     ctx = services.context
     household = ctx.households.create(VILLAGE + "010889", VILLAGE, address="福山地村8组9号")
     head = ctx.persons.create(household.id, "包金海", relation_to_head="02", phone="13700000021")
@@ -250,7 +235,7 @@ def test_a_task_targets_a_person_found_by_task_and_person_on_every_device(qtbot,
                                                       TaskFeedback.text.like("一表通核对%"))).one()
         assert answer.answers["households"] == {VILLAGE + "010889": [{"phone": "13700000021"},
                                                                       {"phone": "13700000029"}]}
-    cadre = _client(tmp_path / "cadre.db", server, server.add_user("village_cadre", VILLAGE))
+    cadre = enrolled_client(tmp_path / "cadre.db", server, server.add_user("village_cadre", VILLAGE))
     with cadre.context.sessions() as s:
         assert find_person_link(s, target_id, child.id).household_id == household.id
         assert find_person_link(s, target_id, head.id).household_id == household.id

@@ -15,16 +15,12 @@ import pytest
 from sqlalchemy import select
 
 from app.client.one_form import OneFormDesk
-from app.client.startup import open_client
 from app.client.task_desk import TaskDesk
-from app.enrolment import SecretStore
 from app.services.context import beijing_now
-from app.sync_service import client_sync
-from db.engine import open_local, session_factory
 from db.models import Person, Task, TaskFeedback
-from tests.client_sync_support import MemoryKeyring
+from tests.client_sync_support import enrolled_client
 from tests.console_support import approved_catalogue_entry
-from tests.server.live import PASSWORD, live_server
+from tests.server.live import live_server
 from tests.ui_support import ScriptedDialogs
 from ui.taskdesk.issue_form import IssueTaskForm, check_items
 from ui.taskdesk.page import TaskDeskPage
@@ -39,18 +35,6 @@ def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("taskdesk-live")
     with live_server(f"sqlite:///{tmp / 'city.db'}", tmp) as live:
         yield live
-
-
-def _client(path, server, username):
-    """Enrol a fresh PC with the server, then open it the way the desktop client does."""
-    store = SecretStore(MemoryKeyring())
-    engine = open_local(path)
-    enrolment, _sync = client_sync(engine, session_factory(engine), store)
-    enrolment.enrol(server.url, username, PASSWORD, device_name="测试电脑")
-    engine.dispose()
-    services = open_client(path, secrets=store)
-    services.sync.sync_now()
-    return services
 
 
 class Desk:
@@ -74,14 +58,14 @@ class _Forms:
 
 
 def test_department_to_village_task_round_trip_over_http(qtbot, server, tmp_path):
-    clerk_services = _client(tmp_path / "clerk.db", server, server.add_user("township_staff", TOWNSHIP))
+    clerk_services = enrolled_client(tmp_path / "clerk.db", server, server.add_user("township_staff", TOWNSHIP))
     ctx = clerk_services.context
     household = ctx.households.create(HOUSEHOLD_NO, VILLAGE, address="福山地村7组7号")
     head = ctx.persons.create(household.id, "𠮷祥", id_number="11010519491231002X", phone="13700000001",
                               relation_to_head="02", residence_type="1")
     clerk_services.sync.sync_now()
 
-    dept_services = _client(tmp_path / "dept.db", server, server.add_user("department", "", "mz"))
+    dept_services = enrolled_client(tmp_path / "dept.db", server, server.add_user("department", "", "mz"))
     dept = Desk(qtbot, dept_services)
     offline = IssueTaskForm(*TaskDesk(dept.context).issue_options(), beijing_now())  # no catalogue read
     qtbot.addWidget(offline)
@@ -151,7 +135,7 @@ def test_the_city_admin_issues_a_data_request_for_a_department_from_the_desktop(
     data request it issues."""
     approved_catalogue_entry(server, "ga", "流动人口居住信息核对", ["current_address", "residence_type"], "居住证核发")
     approved_catalogue_entry(server, "wj", "老年人健康档案核对", ["phone"], "家庭医生签约")
-    admin_services = _client(tmp_path / "admin.db", server, server.add_user("city_admin"))
+    admin_services = enrolled_client(tmp_path / "admin.db", server, server.add_user("city_admin"))
     ctx = admin_services.context
     desk = TaskDesk(ctx, transport_of=admin_services.enrolment.transport)
     seen = {}

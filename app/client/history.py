@@ -142,16 +142,16 @@ def follow_feed(sessions, transport, pages: int = FEED_PAGES_PER_CYCLE) -> int:
     with sessions() as session:
         after = read_state(session, FEED_KEY)
         pulled = read_state(session, "cursor")
+        restored = read_state(session, RESTORED_KEY)  # the server was restored from a backup (sync/client.py)
     if after is None:
         if pulled is not None:
             with sessions.begin() as session:
                 write_state(session, FEED_KEY, str(int(pulled)))
         return 0
     stored, after = 0, int(after)
-    with sessions.begin() as session:  # the server was restored from a backup (sync/client.py):
-        restored = read_state(session, RESTORED_KEY)  # follow again from its restored point
-        if restored is not None:
-            after = min(after, int(restored))
+    if restored is not None:  # follow again from the restored point, once
+        after = min(after, int(restored))
+        with sessions.begin() as session:
             write_state(session, FEED_KEY, str(after))
             session.execute(delete(SyncState).where(SyncState.key == RESTORED_KEY))
     for _ in range(pages):

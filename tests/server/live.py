@@ -181,3 +181,17 @@ def _patched_environ(values: dict[str, str]):
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def server_cli(database_url: str, *args: str) -> tuple[int, str]:
+    """`township-server ARGS` in this process against `database_url`, as an operator runs it: the exit
+    code and what it printed (stdout and stderr)."""
+    import io
+
+    from server.cli import main
+
+    out = io.StringIO()
+    with _patched_environ({"DATABASE_URL": database_url}), contextlib.redirect_stdout(out), \
+            contextlib.redirect_stderr(out):
+        code = main(list(args))
+    return code, out.getvalue()
