@@ -26,6 +26,7 @@ from server.store.tables import SyncCounter
 IN_FLIGHT_CLASS = 32000  # pg_locks.classid of the published bounds: keys IN_FLIGHT_BASE + n, n < 2**40
 IN_FLIGHT_BASE = IN_FLIGHT_CLASS << 32
 CURSOR_KEY = "td_cursor"  # Session.info: a cursor computed before the session's snapshot (snapshots)
+UPPER_READ = "td_upper_read"  # Session.info: the last cursor `current_cursor` gave (a held change number)
 
 SEQUENCE_DDL = "CREATE SEQUENCE IF NOT EXISTS sync_seq"
 UPPER_DDL = f"""
@@ -79,9 +80,10 @@ def take_numbers(session: Session, count: int) -> list[int]:
 def current_cursor(session: Session) -> int:
     """The highest number a read may serve: every number at or below it is committed (or was never
     used). A session whose snapshot was opened after computing it carries it in `info[CURSOR_KEY]`."""
-    pinned = session.info.get(CURSOR_KEY)
-    if pinned is not None:
-        return pinned
-    if _is_postgres(session):
-        return max(session.scalar(text("SELECT td_sync_upper()")) or 0, 0)
-    return session.scalar(select(SyncCounter.last_seq).where(SyncCounter.id == 1)) or 0
+    upper = session.info.get(CURSOR_KEY)
+    if upper is None and _is_postgres(session):
+        upper = max(session.scalar(text("SELECT td_sync_upper()")) or 0, 0)
+    elif upper is None:
+        upper = session.scalar(select(SyncCounter.last_seq).where(SyncCounter.id == 1)) or 0
+    session.info[UPPER_READ] = upper
+    return upper
