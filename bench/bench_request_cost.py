@@ -142,8 +142,9 @@ async def _closed_loop(total: int, pcs: list[Pc], one) -> list[float]:
     return latencies
 
 
-async def _phases(url: str, pcs: list[Pc], pulls: int, pushes: int, measure) -> tuple[Phase, Phase]:
-    """Warm up, then the no-op pulls and the pushes, each measured by `measure` (CPU before/after)."""
+async def _phases(url: str, pcs: list[Pc], pulls: int, pushes: int, measure) -> tuple[Phase, Phase, Phase]:
+    """Warm up, then the no-op pulls, the pushes and the floor (`/sync/view`: the token checked, no
+    database), each measured by `measure` (CPU before/after)."""
     import aiohttp
     import orjson
 
@@ -175,7 +176,16 @@ async def _phases(url: str, pcs: list[Pc], pulls: int, pushes: int, measure) -> 
         phase_push = Phase(requests=pushes)
         with measure(phase_push):
             phase_push.latencies = await _closed_loop(pushes, pcs, push)
-    return phase_pull, phase_push
+
+        async def view(pc: Pc) -> None:
+            async with http.get(url + "/api/v1/sync/view", headers=_headers(pc, identity)) as r:
+                await r.read()
+            if r.status != 204:
+                raise RuntimeError(f"view failed: {r.status}")
+        phase_view = Phase(requests=pulls)
+        with measure(phase_view):
+            phase_view.latencies = await _closed_loop(pulls, pcs, view)
+    return phase_pull, phase_push, phase_view
 
 
 def _measure(lab: ServerLab):
@@ -189,7 +199,7 @@ def _measure(lab: ServerLab):
 
 
 def _profiling(lab: ServerLab, out: Path, label: str):
-    names = iter(("pull", "push"))  # the order _phases measures in
+    names = iter(("pull", "push", "view"))  # the order _phases measures in
 
     @contextlib.contextmanager
     def measure(phase: Phase) -> Iterator[None]:
@@ -222,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
     reason = closed.unavailable_reason()
     if reason:
         sys.exit(f"request_cost: {reason}")
-    results: dict[str, list[tuple[Phase, Phase]]] = {v.label: [] for v in variants}
+    results: dict[str, list[tuple[Phase, Phase, Phase]]] = {v.label: [] for v in variants}
     with closed.postgres_database() as url:
         lab = ServerLab(workdir / "lab", url, workers=1)
         log(f"# request_cost: seeding PostgreSQL with {args.households} households")
@@ -239,10 +249,11 @@ def main(argv: list[str] | None = None) -> None:
             order = variants if round_no % 2 == 0 else variants[::-1]  # A B, B A: neither always first
             for variant in order:
                 with _serving(lab, variant, args.site):
-                    pull, push = asyncio.run(_phases(lab.url, pcs, args.pulls, args.pushes, _measure(lab)))
-                results[variant.label].append((pull, push))
+                    pull, push, view = asyncio.run(_phases(lab.url, pcs, args.pulls, args.pushes, _measure(lab)))
+                results[variant.label].append((pull, push, view))
                 log(pull.line(variant.label, "pull"))
                 log(push.line(variant.label, "push"))
+                log(view.line(variant.label, "view"))
         if args.profile:
             args.profile.mkdir(parents=True, exist_ok=True)
             for variant in variants:
@@ -261,7 +272,7 @@ async def _log_in(url: str, pcs: list[Pc]) -> None:
     random.shuffle(pcs)
 
 
-def _summary(results: dict[str, list[tuple[Phase, Phase]]]) -> None:
+def _summary(results: dict[str, list[tuple[Phase, Phase, Phase]]]) -> None:
     print("# median over rounds, ms of CPU: app + PostgreSQL", flush=True)
     for label, runs in results.items():
         if not runs:
@@ -269,13 +280,14 @@ def _summary(results: dict[str, list[tuple[Phase, Phase]]]) -> None:
 
         def med(values: list[float]) -> float:
             return statistics.median(values) * 1000
-        pull_app = med([p.app_cpu / p.requests for p, _ in runs])
-        pull_db = med([p.db_cpu / p.requests for p, _ in runs])
-        push_app = med([q.app_cpu / max(q.changes, 1) for _, q in runs])
-        push_db = med([q.db_cpu / max(q.changes, 1) for _, q in runs])
+        pull_app = med([p.app_cpu / p.requests for p, _, _ in runs])
+        pull_db = med([p.db_cpu / p.requests for p, _, _ in runs])
+        push_app = med([q.app_cpu / max(q.changes, 1) for _, q, _ in runs])
+        push_db = med([q.db_cpu / max(q.changes, 1) for _, q, _ in runs])
+        view_app = med([v.app_cpu / v.requests for _, _, v in runs])
         print(f"{label}: no-op pull {pull_app:.3f} + {pull_db:.3f} = {pull_app + pull_db:.3f} ms per request; "
-              f"push (batches of {BATCH}) {push_app:.3f} + {push_db:.3f} = {push_app + push_db:.3f} ms per change",
-              flush=True)
+              f"push (batches of {BATCH}) {push_app:.3f} + {push_db:.3f} = {push_app + push_db:.3f} ms per change; "
+              f"floor (/sync/view, no database) {view_app:.3f} ms per request", flush=True)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from server.auth_cache import PrincipalCache
 from server.config import Settings, load_settings
 from server.console import mount as mount_console
 from server.console import upload_limits as console_upload_limits
-from server.db import make_server_engine, session_factory
+from server.db import make_server_engine, reading, session_factory
 from server.errors import ERROR_RESPONSES, install_error_handlers
 from server.identity import IdentityCache
 from server.landing import install_landing_pages
@@ -45,8 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.read_sessions = session_factory(reading(engine))  # pulls: no BEGIN/ROLLBACK (server.db)
     app.state.principals = PrincipalCache(settings.auth_cache_seconds)
-    app.state.replica_sessions = (session_factory(make_server_engine(settings.replica_url))
+    app.state.replica_sessions = (session_factory(reading(make_server_engine(settings.replica_url)))
                                   if settings.replica_url else None)
     for module in (auth, users, reference, review, department, sync, intake, audit, updates, blobs, history):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -141,10 +141,11 @@ def pull(request: Request, cursor: int = Query(default=0, ge=0, le=2**62), limit
 
 
 @proxy_router.get("/view", status_code=204, response_class=Response)
-def view(request: Request, who: Principal = Depends(principal)) -> Response:
+async def view(request: Request, who: Principal = Depends(principal)) -> Response:
     """Authorises a pull for a caching proxy (nginx `auth_request`): 204 with the caller's view in
     X-TD-View — role, department and scope, everything a page's content depends on besides cursor
-    and limit — which the proxy puts in its cache key; 401/403 as for any request otherwise."""
+    and limit — which the proxy puts in its cache key; 401/403 as for any request otherwise. Async:
+    asked once per proxied pull, it does no I/O once the token is cached (no thread hand-off)."""
     return Response(status_code=204, headers={"X-TD-View": page_view(who)})
 
 
@@ -165,7 +166,7 @@ def _chunk_lines(request: Request, who: Principal, after: tuple[str, str] | None
         # the snapshot's transaction starts, so the snapshot holds them all (server.store.numbering);
         # read from the standby when it has replayed that far (server.replica).
         replica = app.state.replica_sessions
-        upper, lsn = primary_position(app.state.sessions)
+        upper, lsn = primary_position(app.state.read_sessions)
         info[CURSOR_KEY] = upper
         if replica is not None and caught_up(replica, lsn, app.state.settings.replica_wait_ms / 1000):
             engine = replica.kw["bind"]
