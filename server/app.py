@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.principals = PrincipalCache(settings.auth_cache_seconds)
     app.state.replica_sessions = (session_factory(reading(make_server_engine(settings.replica_url)))
                                   if settings.replica_url else None)
-    for module in (auth, users, reference, review, department, sync, intake, audit, updates, blobs, history):
+    # sync first: routes are matched in order, and pulls and pushes are most of a city's requests
+    for module in (sync, auth, users, reference, review, department, intake, audit, updates, blobs, history):
         app.include_router(module.router, prefix=API_PREFIX)
     mount_console(app)
     install_landing_pages(app, API_PREFIX)

@@ -1,4 +1,4 @@
-"""The fixed cost of a request on PostgreSQL (docs/perf-notes/server.md): a no-op pull runs its three
+"""The fixed cost of a request on PostgreSQL (docs/perf-notes/server.md): a no-op pull runs its two
 statements outside any transaction (no BEGIN, ROLLBACK or pool ping round trips), and giving up the
 ping on every checkout still replaces connections PostgreSQL has closed."""
 
@@ -54,7 +54,7 @@ def test_connections_closed_by_postgresql_are_replaced_without_a_ping_per_checko
             engine.dispose()
 
 
-def test_a_no_op_pull_is_three_statements_outside_a_transaction(tmp_path, monkeypatch):
+def test_a_no_op_pull_is_two_statements_outside_a_transaction(tmp_path, monkeypatch):
     from fastapi.testclient import TestClient
 
     from server.app import create_app
@@ -87,7 +87,7 @@ def test_a_no_op_pull_is_three_statements_outside_a_transaction(tmp_path, monkey
                 seen.clear()
                 answer = http.get("/api/v1/sync/pull", params={"cursor": cursor}, headers=headers)
             assert answer.status_code == 200 and answer.json()["records"] == []
-            assert len(seen) == 3, seen  # the tombstone horizon, the cursor (td_sync_upper), the page
+            assert len(seen) == 2, seen  # the tombstone horizon with the cursor (td_sync_upper), the page
             assert all(autocommit for _sql, autocommit in seen), seen  # no BEGIN / ROLLBACK round trips
             assert "gzip" in answer.headers["Accept-Encoding"] and answer.headers["X-Installation-Id"]
         finally:

@@ -120,8 +120,7 @@ def pull(request: Request, cursor: int = Query(default=0, ge=0, le=2**62), limit
          who: Principal = Depends(principal), version: int = Depends(schema_version)) -> Response:
     limit = min(limit, settings_of(request).max_pull_limit)
     with read_session(request.app.state) as (session, source):  # the standby when it has caught up
-        page = pull_page(session, who, cursor, limit, version=version)
-        session.rollback()  # read only
+        page = pull_page(session, who, cursor, limit, version=version)  # read only: closing ends it
         upper = session.info.get(UPPER_READ)
     if upper is not None:  # everything up to it is held: later pulls from there need no restore check
         request.app.state.identity.note_head(upper)
