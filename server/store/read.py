@@ -12,11 +12,11 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, func, select, text, update
 from sqlalchemy.orm import Session
 
 from db.base import synced_models
-from server.store.common import _model, _names, in_scope, region_in_scope
+from server.store.common import _is_postgres, _model, _names, in_scope, region_in_scope
 from server.store.numbering import current_cursor
 from server.store.tables import ChangeLogEntry, RecordVersion, ReviewItem
 from sync.pages import Page, PulledRecord, SnapshotChunk
@@ -59,12 +59,7 @@ def pull(session: Session, scope_prefix: str, cursor: int, limit: int = 500, ech
     exactly as sent (ChangeLogEntry.echo), is not sent back: it is named in `page.echoes` with its
     seq instead (the device already holds it)."""
     upper = current_cursor(session)
-    rows = session.execute(
-        select(RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq)
-        .where(RecordVersion.server_seq > cursor, RecordVersion.server_seq <= upper,
-               in_scope(RecordVersion.region_code, scope_prefix),
-               RecordVersion.entity.not_in(PUSH_ONLY_ENTITIES))
-        .order_by(RecordVersion.server_seq).limit(limit + 1)).all()
+    rows = _heads_after(session, scope_prefix, cursor, upper, limit + 1)
     has_more = len(rows) > limit
     rows = [tuple(r) for r in rows[:limit]]
     page_end = upper
@@ -77,6 +72,31 @@ def pull(session: Session, scope_prefix: str, cursor: int, limit: int = 500, ech
     evictions = _evictions(session, scope_prefix, cursor, page_end) if page_end > cursor else []
     return Page(cursor, max(page_end, cursor), has_more, records, evictions,
                 [r for r in rows if r[:2] in echoes])
+
+
+# The page's version heads on PostgreSQL: one statement text, built once (in_scope as `= ANY` of an
+# array instead of an IN list rendered per execution). Building and rendering the SQLAlchemy
+# expression cost ~0.5 ms of CPU per pull, more than PostgreSQL spent running it.
+_HEADS_PG = text("SELECT entity, record_id, server_seq FROM sync_record_versions"
+                 " WHERE server_seq > :cursor AND server_seq <= :upper"
+                 " AND (region_code LIKE :pattern OR region_code = ANY(:wider))"
+                 " AND entity <> ALL(:push_only) ORDER BY server_seq LIMIT :rows")
+_PUSH_ONLY = sorted(PUSH_ONLY_ENTITIES)
+
+
+def _heads_after(session: Session, scope_prefix: str, cursor: int, upper: int, rows: int) -> list:
+    """(entity, record_id, server_seq) of the in-scope, pullable records with cursor < seq <= upper,
+    oldest first, at most `rows` of them (the same test as `in_scope`)."""
+    if _is_postgres(session):
+        return session.execute(_HEADS_PG, {
+            "cursor": cursor, "upper": upper, "pattern": f"{scope_prefix}%", "rows": rows, "push_only": _PUSH_ONLY,
+            "wider": [scope_prefix[:n] for n in range(len(scope_prefix) + 1)]}).all()
+    return session.execute(
+        select(RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq)
+        .where(RecordVersion.server_seq > cursor, RecordVersion.server_seq <= upper,
+               in_scope(RecordVersion.region_code, scope_prefix),
+               RecordVersion.entity.not_in(PUSH_ONLY_ENTITIES))
+        .order_by(RecordVersion.server_seq).limit(rows)).all()
 
 
 PAGE_GRAIN = 64  # full pages end on multiples of this many sequence numbers
