@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
-from db.base import model_for_entity, synced_columns
+from db.base import model_for_entity, synced_column_names
 from server.store.tables import SyncCounter
 from sync.wire import encode_value
 
 _STORE_KEY = "td_merge_store"  # the open push's store, in `Session.info`
 _model = functools.cache(model_for_entity)  # db.base looks the class up by a scan of every mapper
-_names = functools.cache(lambda cls: tuple(synced_columns(cls)))
+_names = synced_column_names
 
 
 def _utcnow() -> dt.datetime:
