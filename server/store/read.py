@@ -9,14 +9,15 @@ EVICTIONS for records whose region moved out of scope within the page's range.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, text, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from db.base import synced_models
-from server.store.common import _is_postgres, _model, _names, in_scope, region_in_scope
+from server.store.common import SCOPE_KEY_LENGTHS, _model, _names, in_scope, region_in_scope, scope_key
 from server.store.numbering import current_cursor
 from server.store.tables import ChangeLogEntry, RecordVersion, ReviewItem
 from sync.pages import Page, PulledRecord, SnapshotChunk
@@ -59,9 +60,9 @@ def pull(session: Session, scope_prefix: str, cursor: int, limit: int = 500, ech
     exactly as sent (ChangeLogEntry.echo), is not sent back: it is named in `page.echoes` with its
     seq instead (the device already holds it)."""
     upper = current_cursor(session)
-    rows = _heads_after(session, scope_prefix, cursor, upper, limit + 1)
+    rows = _scope_heads(session, scope_prefix, cursor, upper, limit + 1)
     has_more = len(rows) > limit
-    rows = [tuple(r) for r in rows[:limit]]
+    rows = rows[:limit]
     page_end = upper
     if has_more:  # a full page: it ends on a boundary other devices' pages end on too (cacheable)
         page_end = full_page_end(cursor, rows[-1][2])
@@ -74,29 +75,35 @@ def pull(session: Session, scope_prefix: str, cursor: int, limit: int = 500, ech
                 [r for r in rows if r[:2] in echoes])
 
 
-# The page's version heads on PostgreSQL: one statement text, built once (in_scope as `= ANY` of an
-# array instead of an IN list rendered per execution). Building and rendering the SQLAlchemy
-# expression cost ~0.5 ms of CPU per pull, more than PostgreSQL spent running it.
-_HEADS_PG = text("SELECT entity, record_id, server_seq FROM sync_record_versions"
-                 " WHERE server_seq > :cursor AND server_seq <= :upper"
-                 " AND (region_code LIKE :pattern OR region_code = ANY(:wider))"
-                 " AND entity <> ALL(:push_only) ORDER BY server_seq LIMIT :rows")
-_PUSH_ONLY = sorted(PUSH_ONLY_ENTITIES)
+def _scope_heads(session: Session, scope_prefix: str, cursor: int, upper: int, limit: int) -> list:
+    """The first `limit` version heads in (cursor, upper] in the scope, in server order. Each part
+    of the scope is read in server order from its own index and the parts merged, so a village or
+    a township reads its own changes, not every change of the city since its cursor (which a scan
+    of the server_seq index filtered by region did: its cost grew with the whole city)."""
+    keyed = len(scope_prefix) in SCOPE_KEY_LENGTHS
+    params = {"cursor": cursor, "upper": upper, "limit": limit, "prefix": scope_prefix,
+              "pattern": f"{scope_prefix}%", "wider": [scope_prefix[:n] for n in range(len(scope_prefix))]}
+    return [tuple(r) for r in session.execute(_scope_heads_query(len(scope_prefix) if keyed else 0), params)]
 
 
-def _heads_after(session: Session, scope_prefix: str, cursor: int, upper: int, rows: int) -> list:
-    """(entity, record_id, server_seq) of the in-scope, pullable records with cursor < seq <= upper,
-    oldest first, at most `rows` of them (the same test as `in_scope`)."""
-    if _is_postgres(session):
-        return session.execute(_HEADS_PG, {
-            "cursor": cursor, "upper": upper, "pattern": f"{scope_prefix}%", "rows": rows, "push_only": _PUSH_ONLY,
-            "wider": [scope_prefix[:n] for n in range(len(scope_prefix) + 1)]}).all()
-    return session.execute(
-        select(RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq)
-        .where(RecordVersion.server_seq > cursor, RecordVersion.server_seq <= upper,
-               in_scope(RecordVersion.region_code, scope_prefix),
-               RecordVersion.entity.not_in(PUSH_ONLY_ENTITIES))
-        .order_by(RecordVersion.server_seq).limit(rows)).all()
+@functools.cache
+def _scope_heads_query(key_length: int):
+    """`_scope_heads`' statement, built once per kind of scope (building it cost more than running it)
+    with its values as parameters: by the scope key of that length (a township, a village), or by
+    region for any other scope (0)."""
+    columns = (RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq)
+    since = (RecordVersion.server_seq > bindparam("cursor"), RecordVersion.server_seq <= bindparam("upper"),
+             RecordVersion.entity.not_in(PUSH_ONLY_ENTITIES))
+    region, wider = RecordVersion.region_code, RecordVersion.region_code.in_(bindparam("wider", expanding=True))
+    if not key_length:
+        return (select(*columns).where(*since, or_(region.like(bindparam("pattern")), wider))
+                .order_by(RecordVersion.server_seq).limit(bindparam("limit")))
+    own = (select(*columns).where(*since, scope_key(region, key_length) == bindparam("prefix"))
+           .order_by(RecordVersion.server_seq).limit(bindparam("limit")).subquery())
+    # the few records of the regions above (a township-wide task, city-wide codes): read by region, unordered
+    above = select(*columns).where(*since, wider).subquery()
+    merged = union_all(select(own), select(above)).subquery()
+    return select(merged).order_by(merged.c.server_seq).limit(bindparam("limit"))
 
 
 PAGE_GRAIN = 64  # full pages end on multiples of this many sequence numbers

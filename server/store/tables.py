@@ -33,6 +33,7 @@ from sqlalchemy import (
     String,
     Text,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -84,11 +85,18 @@ class RecordVersion(ServerBase):
     """Latest version of one synced record: what pull serves and what merge compares against."""
 
     __tablename__ = "sync_record_versions"
+    # A pull reads its scope's heads in server order: a township's and a village's by the scope key
+    # (server.store.common.scope_key), other scopes by region; server migration 0023.
+    __table_args__ = (
+        Index("ix_sync_record_versions_region_seq", "region_code", "server_seq"),
+        Index("ix_sync_record_versions_scope9_seq", text("substr(region_code, 1, 9)"), "server_seq"),
+        Index("ix_sync_record_versions_scope12_seq", text("substr(region_code, 1, 12)"), "server_seq"),
+    )
 
     entity: Mapped[str] = mapped_column(String(30), primary_key=True)
     record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     server_seq: Mapped[int] = mapped_column(BigInteger, index=True)
-    region_code: Mapped[str] = mapped_column(String(15), default="", index=True)
+    region_code: Mapped[str] = mapped_column(String(15), default="")
     field_versions: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
