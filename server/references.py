@@ -23,20 +23,19 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.base import model_for_entity, scope_columns
+from db.base import model_for_entity, scope_columns, synced_models
 from db.fields import Ref, references, specs
 from db.ids import new_id
 from db.models import AuditEntry, Region
 from server.deps import Principal
 from server.scope import DepartmentView, may_write_region, read_prefix
 from server.store import region_in_scope
-from server.store.tables import ReviewItem
+from server.store.tables import RecordVersion, ReviewItem
 from sync.merge import ChangeResult, scope_region
 from sync.messages import change_message
 from sync.wire import Change
 
 REGION_FORMATS = ("village", "region", "place")  # must name a region (a grid: its village)
-ENTITY_LABELS = {"household": "户", "person": "人员", "case": "事件", "task": "任务", "task_target": "任务对象"}
 DUPLICATE_ALARM_PER_DAY = 10
 
 
@@ -67,7 +66,7 @@ class EdgeChecks:
             touched = spec.name in change.fields or (spec.ref.by is not None and spec.ref.by in change.fields)
             if touched and not self._reference_allowed(spec.ref, merged.get(spec.name), merged):
                 target = spec.ref.entity_for(merged) or "/".join(spec.ref.entities)
-                return _rejected(change, "bad_reference", spec.name, target=ENTITY_LABELS.get(target, target))
+                return _rejected(change, "bad_reference", spec.name, target=target)
         return None
 
     def region_exists(self, code: str) -> bool:
@@ -85,13 +84,20 @@ class EdgeChecks:
             return False
         target = self.session.get(model_for_entity(entity), value)
         if target is None:
-            return ref.forward
+            return ref.forward and not self._known_elsewhere(entity, value)
         if self._department is not None:
             return value in self._department.visible_ids(entity, [value])
         region = scope_region(entity, {name: getattr(target, name) for name in scope_columns(entity)})
         if ref.scope == "write":
             return may_write_region(self.who, entity, region)
         return self._may_read(entity, target, region)
+
+    def _known_elsewhere(self, entity: str, record_id: str) -> bool:
+        """Whether `record_id` names a record of another entity (ids are unique across entities): a
+        forward reference may name a record still to come, never one of the wrong kind."""
+        others = [cls.__sync_entity__ for cls in synced_models() if cls.__sync_entity__ != entity]
+        return self.session.scalar(select(RecordVersion.record_id).where(
+            RecordVersion.entity.in_(others), RecordVersion.record_id == record_id).limit(1)) is not None
 
     def _may_read(self, entity: str, target: Any, region: str) -> bool:
         prefix = read_prefix(self.who) or ""
