@@ -220,7 +220,7 @@ def _check_str(s: FieldSpec, value: Any) -> str:
     if s.max_length and len(value) > s.max_length:
         raise FieldProblem("too_long", limit=s.max_length)
     if s.format and value is not None and not FORMATS[s.format][0].fullmatch(value):
-        raise FieldProblem("bad_format", rule=FORMATS[s.format][1])
+        raise FieldProblem("bad_format", format=s.format, rule=FORMATS[s.format][1])
     return value
 
 

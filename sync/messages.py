@@ -51,6 +51,33 @@ CHANGE_MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# Parameters that name something, rendered in the message's language: a referenced entity, a format.
+ENTITY_NAMES = {"household": ("户", "household"), "person": ("人员", "person"), "case": ("事件", "case"),
+                "task": ("任务", "task"), "task_target": ("任务对象", "task target"),
+                "task_feedback": ("任务反馈", "task feedback"), "case_log": ("办理记录", "case log entry"),
+                "print_snapshot": ("打印存档", "print record")}
+FORMAT_RULES = {
+    "household_no": ("18 位数字（12 位区划 + 2 位组 + 4 位序号）", "18 digits (12-digit region, 2-digit group, 4-digit number)"),
+    "village": ("12 位村（社区）代码", "a 12-digit village (community) code"),
+    "region": ("6、9 或 12 位区划代码", "a 6-, 9- or 12-digit region code"),
+    "grid": ("15 位网格代码", "a 15-digit grid code"),
+    "place": ("12 位村（社区）或 15 位网格代码", "a 12-digit village or 15-digit grid code"),
+    "subject_type": ("person 或 household", "person or household"),
+}
+
+
+def _localised(params: dict[str, Any], lang: str) -> dict[str, Any]:
+    """`target` (an entity) and `rule` (a format) as words of `lang`; other parameters as given."""
+    index = 1 if lang == "en" else 0
+    out = dict(params)
+    if isinstance(params.get("target"), str):
+        names = [ENTITY_NAMES.get(e, (e, e))[index] for e in params["target"].split("/")]
+        out["target"] = ("或" if index == 0 else " or ").join(names)
+    if isinstance(params.get("format"), str) and params["format"] in FORMAT_RULES:
+        out["rule"] = FORMAT_RULES[params["format"]][index]
+    return out
+
+
 class _Blank(dict):
     def __missing__(self, key: str) -> str:
         return ""
@@ -62,4 +89,4 @@ def change_message(code: str, lang: str = "zh", **params: Any) -> str | None:
     if pair is None:
         return None
     template = pair[1] if lang == "en" else pair[0]
-    return string.Formatter().vformat(template, (), _Blank(params))
+    return string.Formatter().vformat(template, (), _Blank(_localised(params, lang)))
