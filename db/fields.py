@@ -10,6 +10,7 @@ the column's `info` with `declare(...)`:
 - `since=`: the schema version that introduced the field (1 for the first version);
 - `label=`: a short Chinese name for messages (and the form's field label);
 - `limit=`: a text's longest length where it is shorter than the column's (a Text column's notes);
+- `minimum=`: an integer's least value where it is above the column's (a generation counter: 0);
 - `codes=`: the code table (resources/codes, synced as code entries) holding the field's legal values;
 - `sync=`: False for derived columns never sent on the wire, "status" for a workflow status.
 
@@ -68,11 +69,13 @@ class Ref:
 
 def declare(*, ref: Ref | None = None, format: str | None = None, since: int = 1,  # noqa: A002
             label: str | None = None, sync: bool | str | None = None, limit: int | None = None,
-            codes: str | None = None) -> dict[str, Any]:
+            codes: str | None = None, minimum: int | None = None) -> dict[str, Any]:
     """The `info` of a column: its declaration (see the module docstring)."""
     info: dict[str, Any] = {"since": since}
     if limit is not None:
         info["limit"] = limit
+    if minimum is not None:
+        info["minimum"] = minimum
     if codes is not None:
         info["codes"] = codes
     if ref is not None:
@@ -147,6 +150,8 @@ def _spec_of(entity: str, col) -> FieldSpec:
     info = col.info
     if info.get("limit") is not None:
         length = min(length or info["limit"], info["limit"])
+    if info.get("minimum") is not None and bounds is not None:
+        bounds = (max(bounds[0], info["minimum"]), bounds[1])
     return FieldSpec(entity, col.key, kind, bool(col.nullable), length, bounds, info.get("format"),
                      info.get("ref"), info.get("since", 1), info.get("label"), info.get("sync", True),
                      info.get("codes"))

@@ -20,7 +20,8 @@ def test_limits_come_from_the_column_and_rules_from_its_declaration():
     assert (household["address"].kind, household["address"].max_length) == ("str", 200)
     assert household["household_no"].format == "household_no"
     assert household["region_code"].format == "village"
-    assert household["deletion_gen"].int_range == (-(2**31), 2**31 - 1)  # PostgreSQL INTEGER
+    assert household["deletion_gen"].int_range == (0, 2**31 - 1)  # PostgreSQL INTEGER, declared minimum 0
+    assert specs(Case)["status"].int_range == (-(2**31), 2**31 - 1)  # no minimum declared: the column's
     assert specs(Case)["latitude"].kind == "float"
     assert specs(CodeEntry)["attrs"].kind == "json"
     subject = specs(TagAssignment)["subject_id"].ref
@@ -42,6 +43,7 @@ def test_every_reference_of_every_synced_entity_names_synced_entities():
 @pytest.mark.parametrize(("cls", "name", "value", "code"), [
     (Household, "deletion_gen", 2**31, "out_of_range"),
     (Household, "deletion_gen", -(10**30), "out_of_range"),
+    (Household, "deletion_gen", -1, "out_of_range"),  # a generation counts up from 0
     (Household, "deletion_gen", 1.5, "bad_type"),
     (Household, "deletion_gen", True, "bad_type"),
     (Case, "latitude", math.nan, "not_finite"),

@@ -335,6 +335,7 @@ def _household(**extra) -> dict:
 HOSTILE = {
     "int beyond 64 bits": ("household", _household(deletion_gen=10**30), "deletion_gen", "out_of_range"),
     "-2^63-1": ("household", _household(deletion_gen=-(2**63) - 1), "deletion_gen", "out_of_range"),
+    "negative deletion generation": ("household", _household(deletion_gen=-1), "deletion_gen", "out_of_range"),
     "lone surrogate": ("household", _household(address="李\ud800四"), "address", "bad_chars"),
     "NUL in text": ("household", _household(notes="a\x00b"), "notes", "bad_chars"),
     "NUL inside JSON": ("print_snapshot", {"entity": "household", "record_id": "@A household@", "printed_at": NOW,
