@@ -10,6 +10,10 @@ grid scope or any other rule plugs in there), or, for "read" references (a villa
 township target assigned to it), one the writer sees. Unknown, of the wrong entity and out of scope
 get the same answer, so the answer says nothing about records the writer cannot see.
 
+A child lives where its parent lives (`Ref.parent`: a visit's household, a log entry's case, a
+tag's subject, an attachment's owner, a feedback entry's target): its region_code must be the
+parent's, checked after the reference itself, so it tells the writer nothing it could not read.
+
 No oracle. A new person whose ID number another live person has is accepted; when the writer
 cannot see that person the answer is the ordinary `accepted`, and the review item is raised at the
 level that sees both (their township, or the city for two townships). A device that creates many
@@ -67,7 +71,19 @@ class EdgeChecks:
             if touched and not self._reference_allowed(spec.ref, merged.get(spec.name), merged):
                 target = spec.ref.entity_for(merged) or "/".join(spec.ref.entities)
                 return _rejected(change, "bad_reference", spec.name, target=target)
+        for spec in references(cls):
+            if spec.ref.parent and (spec.name in change.fields or "region_code" in change.fields):
+                parent_region = self._parent_region(spec.ref, merged.get(spec.name), merged)
+                if parent_region is not None and merged.get("region_code") != parent_region:
+                    return _rejected(change, "not_parent_region", "region_code",
+                                     target=spec.ref.entity_for(merged) or "", region=parent_region)
         return None
+
+    def _parent_region(self, ref: Ref, value: Any, merged: dict[str, Any]) -> str | None:
+        """The region of the record a child lives in (already found allowed), or None."""
+        entity = ref.entity_for(merged)
+        target = self.session.get(model_for_entity(entity), value) if entity and value else None
+        return getattr(target, "region_code", None) if target is not None else None
 
     def region_exists(self, code: str) -> bool:
         """A region code (or the 6/9-digit prefix of one) names a region in the region table."""

@@ -23,6 +23,8 @@ CHANGE_MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_region": ("字段 {field} 的区划代码 {region} 不存在", "Field {field}: region code {region} does not exist"),
     "bad_reference": ("字段 {field} 引用的{target}不存在或不在您的管辖范围内",
                       "Field {field} refers to a {target} that does not exist or is outside your jurisdiction"),
+    "not_parent_region": ("字段 region_code 必须是所属{target}的区划 {region}",
+                          "Field region_code must be the region of its {target} ({region})"),
     "bad_id": ("{field} 不是有效的记录编号（UUIDv7）", "{field} is not a valid record id (UUIDv7)"),
     "bad_hlc": ("时间戳格式不对，或其设备部分不是本设备", "The clock stamp is malformed or names another device"),
     "unknown_field": ("{entity} 没有字段 {field}", "{entity} has no field {field}"),

@@ -306,19 +306,21 @@ def _child(world, child: str, own: str, parent: str) -> tuple[str, str, dict]:
 def test_references_never_reach_outside_the_writers_scope(world, role, township, village, grid, child, own, parent):
     """Every role pushes child records whose own place is `own` and which point at records of
     `parent` anywhere in the city: accepted exactly when the writer may write both the child and the
-    record it points at; a refusal writes nothing."""
+    record it points at and a child (not a moved person, not a case's reporter) is in its parent's
+    village; a refusal writes nothing."""
     scope = _scope(role, township, village, grid)
     client = _user(world, role, scope)
     entity, record_id, fields = _child(world, child, own, parent)
     child_code = own if child == "move" else own[:12]
-    allowed = role != "department" and _writable(role, scope, child_code) and _writable(role, scope, parent)
+    allowed = (role != "department" and _writable(role, scope, child_code) and _writable(role, scope, parent)
+               and (child in ("move", "reporter") or own[:12] == parent[:12]))  # a child lives in its parent's village
     with world["server"].session() as s:
         household_before = s.get(Person, record_id).household_id if child == "move" else None
     [result] = client.push([client.change(entity, record_id, fields)]).json()["results"]
     assert (result["outcome"] != "rejected") == allowed, (role, scope, child, own, parent, result)
     if allowed:
         return
-    assert result["code"] in ("bad_reference", "forbidden_scope"), result
+    assert result["code"] in ("bad_reference", "forbidden_scope", "not_parent_region"), result
     with world["server"].session() as s:
         if child == "move":
             assert s.get(Person, record_id).household_id == household_before

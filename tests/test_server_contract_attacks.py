@@ -55,11 +55,11 @@ def resident_id(place: str = "150422") -> str:
 class Device:
     """One enrolled PC: a token from POST /login, its own device_seq and clock stamps."""
 
-    def __init__(self, server, role: str, scope: str = "") -> None:
+    def __init__(self, server, role: str, scope: str = "", department: str | None = None) -> None:
         self.api = server.api
         self.device_id = uuid7()
         r = requests.post(self.api + "/login", timeout=60, json={
-            "username": server.add_user(role, scope), "password": PASSWORD, "device_id": self.device_id,
+            "username": server.add_user(role, scope, department), "password": PASSWORD, "device_id": self.device_id,
             "device_name": "外部客户端"})
         assert r.status_code == 200, r.text
         self.token, self.seq = r.json()["token"], 0
@@ -132,7 +132,9 @@ def world(server):
             city.change("task_target", ids["target"], {"task_id": ids["task"], "region_code": village}),
             city.change("print_snapshot", ids["print"], {"entity": "household", "record_id": ids["household"],
                                                          "printed_at": NOW, "fields": {"户主": "王五"},
-                                                         "region_code": village})]
+                                                         "region_code": village}),
+            city.change("tag_assignment", uuid7(), {"subject_type": "person", "subject_id": ids["person"],
+                                                    "tag_code": "dbh", "region_code": village})]
         made[village] = ids
     answers = city.push(changes)
     assert {a["outcome"] for a in answers} == {"accepted"}, answers
@@ -246,6 +248,38 @@ def test_nothing_refused_reached_anyone(server, world):
         assert not set(refused) & snapshot and ("household", world[A]["household"]) in snapshot
 
 
+CHILDREN = [name for name in REFERENCES if REFERENCES[name][0] in ("household_id", "case_id", "subject_id", "owner_id")
+            and not name.startswith(("task link", "own person", "new person", "case_party → person"))]
+CHILDREN += ["task feedback → target"]
+
+
+@pytest.mark.parametrize("name", CHILDREN)
+def test_a_child_lives_in_its_parents_village(server, world, name):
+    """A township clerk may write villages A and B, but a visit, log entry, party, summons, tag,
+    attachment or feedback entry of A's record filed under B would reach B's cadre: refused
+    (`not_parent_region`); the same under A is accepted."""
+    clerk = Device(server, "township_staff", TOWNSHIP)
+    entity, record_id, fields = REFERENCES[name][1](world[A], world[A])
+    [answer] = clerk.push([clerk.change(entity, record_id, {**fields, "region_code": B})], lang="en")
+    assert (answer["outcome"], answer.get("code"), answer.get("field")) == \
+        ("rejected", "not_parent_region", "region_code"), answer
+    assert answer["message"].startswith("Field region_code must be the region of its") and A in answer["message"]
+    assert accepted(clerk.push([clerk.change(entity, record_id, fields)]))
+    assert (entity, record_id) not in Device(server, "village_cadre", B).pull_all()
+
+
+def test_a_department_files_under_its_cases_village_only(server, world):
+    """A case summoned to 民政 is on its desk; a log entry of it goes under the case's village only."""
+    clerk = Device(server, "township_staff", TOWNSHIP)
+    assert accepted(clerk.push([clerk.change("case_whistle", uuid7(), {
+        "case_id": world[A]["case"], "region_code": A, "department_code": "mz", "summoned_at": NOW})]))
+    department = Device(server, "department", "150422", "mz")
+    entry = {"case_id": world[A]["case"], "at": NOW, "actor": "民政", "action": "note", "text": "已到场"}
+    [elsewhere] = department.push([department.change("case_log", uuid7(), {**entry, "region_code": C})])
+    assert (elsewhere["outcome"], elsewhere.get("code")) == ("rejected", "not_parent_region"), elsewhere
+    assert accepted(department.push([department.change("case_log", uuid7(), {**entry, "region_code": A})]))
+
+
 def test_an_id_number_held_elsewhere_tells_the_writer_nothing(server, world):
     """The answer, the pulled record, the review badges and the record history of a new person look
     the same whether its number is held in village B, in another township, or nowhere."""
@@ -354,12 +388,20 @@ HOSTILE = {
                                      "unknown_region"),
     "户编号 ABC": ("household", {**_household(), "household_no": "ABC"}, "household_no", "bad_format"),
     "UUIDv4 record id": ("household", _household(), "record_id", "bad_id"),
+    # a township's own tag whose attrs readers cannot compute with (every pull filters tags by it)
+    "code attrs not an object": ("code_entry", {"table": "tag", "code": "bad1", "label_zh": "坏", "scope_prefix": TOWNSHIP,
+                                                "attrs": 7}, "attrs", "bad_type"),
+    "sensitivity as text": ("code_entry", {"table": "tag", "code": "bad2", "label_zh": "坏", "scope_prefix": TOWNSHIP,
+                                           "attrs": {"sensitivity": "高"}}, "attrs", "bad_type"),
+    "print fields a list": ("print_snapshot", {"entity": "household", "record_id": "@A household@", "printed_at": NOW,
+                                               "fields": ["户主"], "region_code": A}, "fields", "bad_type"),
     "5,000-character clock": ("household", _household(), "hlc", "bad_hlc"),
     "clock of another device": ("household", _household(), "hlc", "bad_hlc"),
 }
 LITERALS = {"@nan@": "NaN", "@inf@": "Infinity", "@big@": "1e400"}
 # who pushes (a region must be inside the writer's scope to be judged unknown rather than out of scope)
-WRITERS = {"unknown village 150422100999": ("city_admin", "")}
+WRITERS = {"unknown village 150422100999": ("city_admin", ""), "code attrs not an object": ("township_admin", TOWNSHIP),
+           "sensitivity as text": ("township_admin", TOWNSHIP)}
 
 
 def _hostile_change(device: Device, world: dict, name: str) -> tuple[dict, str, str]:
@@ -401,19 +443,23 @@ def test_a_hostile_value_rejects_only_its_change(server, world, name):
 
 
 def test_snapshots_and_pulls_stay_strict_json(server, world):
-    """Whatever the hostile pushes did, every answer the township reads parses as strict JSON."""
-    staff = Device(server, "township_staff", TOWNSHIP)
+    """Whatever the hostile pushes did, every answer the township and a village read (their pulls hold
+    tags, filtered by the tag code table) is there and parses as strict JSON."""
 
     def strict(text: str) -> None:
         json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
 
-    strict(staff.get("/sync/pull", cursor=0, limit=5000).text)
-    for form in ("records", "rows"):
-        r = staff.get("/sync/snapshot", format=form)
-        assert r.status_code == 200
-        for line in r.text.split("\n"):
-            if line:
-                strict(line)
+    for reader in (Device(server, "township_staff", TOWNSHIP), Device(server, "village_cadre", A)):
+        r = reader.get("/sync/pull", cursor=0, limit=5000)
+        assert r.status_code == 200, r.text[:200]
+        strict(r.text)
+        assert any(rec["entity"] == "tag_assignment" for rec in r.json()["records"])
+        for form in ("records", "rows"):
+            r = reader.get("/sync/snapshot", format=form)
+            assert r.status_code == 200
+            for line in r.text.split("\n"):
+                if line:
+                    strict(line)
 
 
 LANGUAGES = {"zh_CN": "zh", "zh-CN,zh;q=0.9": "zh", None: "zh", "en": "en", "en-US,en;q=0.8": "en", "en_US": "en"}
