@@ -65,6 +65,7 @@ from sync.wire import SCHEMA_VERSION
 log = logging.getLogger("app.sync")
 
 LAST_SYNC_KEY = "last_sync_at"  # read by app.client.status for the status bar
+SIDE_DATA_EVERY = 600.0  # seconds: review marks and history feed at least this often (see _side_data_due)
 
 
 class DeviceLocked(UserFacingError):
@@ -95,6 +96,7 @@ class SyncService:
         self._stop = threading.Event()
         self._timer: threading.Thread | None = None
         self.online: bool | None = None  # None until the first cycle has tried
+        self._side_data_at: float | None = None  # time.monotonic() of the last marks and feed fetch
 
     # events
 
@@ -175,9 +177,10 @@ class SyncService:
                 first = self._first_sync_pending()
                 finished = self.client(transport).sync(manual)
                 self._refresh_reference(transport)
-                if REFERENCE_DATA in transport.capabilities:  # the city server over HTTP:
+                if REFERENCE_DATA in transport.capabilities and self._side_data_due(finished, manual):
                     refresh_marks(self._sessions, transport)  # 冲突待审 badges
                     follow_feed(self._sessions, transport)  # the history of what was pulled, offline
+                    self._side_data_at = time.monotonic()
                 self._move_blobs(transport, downloads=not first)
             finally:
                 transport.close()
@@ -200,6 +203,17 @@ class SyncService:
             session.merge(SyncState(key=LAST_SYNC_KEY, value=self._clock().isoformat()))
         self._emit(finished)
         return finished
+
+    def _side_data_due(self, finished: SyncFinished, manual: bool) -> bool:
+        """Whether this cycle also fetches the review marks and the history feed: when it moved
+        anything (the feed then has entries, a mark may have come or gone), when the user asked for
+        the sync, and otherwise every SIDE_DATA_EVERY seconds (a reviewer elsewhere may close an
+        item without changing a record). An idle periodic sync — most of a city's — so stays one
+        request instead of three; the feed's cursor does not move when it is skipped, so nothing
+        is missed, only fetched with the next cycle that is due."""
+        moved = finished.pushed or finished.pulled or finished.evicted or finished.conflicts or finished.rejected
+        last = self._side_data_at
+        return bool(moved) or manual or last is None or time.monotonic() - last >= SIDE_DATA_EVERY
 
     def _first_sync_pending(self) -> bool:
         """Whether this cycle loads the snapshot (no cursor yet, or a first sync broken off)."""

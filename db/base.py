@@ -114,12 +114,19 @@ def _sync_registry() -> tuple[tuple[type, ...], dict[str, type]]:
 
 def synced_columns(cls: type) -> list[str]:
     """Column names sent on the wire for a synced model (all but id and local/derived columns)."""
-    names = []
-    for col in cls.__table__.columns:
-        if col.name == "id" or col.info.get("sync") is False:
-            continue
-        names.append(col.key)
-    return names
+    return list(synced_column_names(cls))
+
+
+@functools.cache
+def synced_column_names(cls: type) -> tuple[str, ...]:
+    """`synced_columns`, worked out once per model: every pushed change and pulled record reads it."""
+    return tuple(col.key for col in cls.__table__.columns if col.name != "id" and col.info.get("sync") is not False)
+
+
+@functools.cache
+def column_keys(cls: type) -> frozenset[str]:
+    """Every column of a model, by attribute key."""
+    return frozenset(c.key for c in cls.__table__.columns)
 
 
 @functools.cache

@@ -43,6 +43,8 @@ def parse_position(raw: str | None) -> tuple[str, str] | None:
 def load_records(session: Session, cls: type, heads: list) -> list[PulledRecord]:
     """The synced fields of the records named by `heads` [(record_id, seq)], read as plain rows
     (no ORM objects: a snapshot reads hundreds of thousands of them)."""
+    if not heads:
+        return []
     names = synced_columns(cls)
     table = cls.__table__
     columns = [table.c.id, *(table.c[n] for n in names)]

@@ -260,16 +260,20 @@ def _local_codes_filter(who: Principal, records: list[PulledRecord]) -> list[Pul
 
 def _assigned_extras(session: Session, prefix: str, page: Page) -> list[PulledRecord]:
     """Township targets assigned to the reader's village (and their feedback) changed within the
-    page's range, which the store's region scope does not see."""
+    page's range, which the store's region scope does not see: one query over the version heads of
+    both entities (a village pull runs it every time the city's sequence moved), rows loaded only
+    for what it found."""
+    conditions = [and_(RecordVersion.entity == entity, condition) for entity in ("task_target", "task_feedback")
+                  if (condition := assigned_targets_condition(entity, prefix)) is not None]
+    if not conditions or page.next_cursor <= page.cursor:
+        return []
     have = {(r.entity, r.record_id) for r in page.records}
+    found = session.execute(select(RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq).where(
+        RecordVersion.server_seq > page.cursor, RecordVersion.server_seq <= page.next_cursor,
+        or_(*conditions))).all()
     extras: list[PulledRecord] = []
     for entity, cls in (("task_target", TaskTarget), ("task_feedback", TaskFeedback)):
-        condition = assigned_targets_condition(entity, prefix)
-        if condition is None or page.next_cursor <= page.cursor:
-            continue
-        heads = session.execute(select(RecordVersion.record_id, RecordVersion.server_seq).where(
-            RecordVersion.entity == entity, RecordVersion.server_seq > page.cursor,
-            RecordVersion.server_seq <= page.next_cursor, condition)).all()
+        heads = [(record_id, seq) for e, record_id, seq in found if e == entity]
         extras += [r for r in load_records(session, cls, heads) if (r.entity, r.record_id) not in have]
     # A target newly assigned to the village brings its task, whenever the task itself last changed.
     task_ids = {r.fields.get("task_id") for r in extras if r.entity == "task_target"} - {None}

@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from db.base import model_for_entity, push_only_entities, synced_columns
+from db.base import column_keys, model_for_entity, push_only_entities, synced_column_names
 from db.fields import FieldProblem, check, id_versions, specs
 from sync.clock import Timestamp
 from sync.messages import change_message
@@ -145,8 +145,8 @@ def _check_envelope(raw: dict[str, Any]) -> None:
 
 
 def _check_fields(cls: type, entity: str, fields: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
-    allowed = set(synced_columns(cls))
-    all_columns = {c.key for c in cls.__table__.columns}
+    allowed = synced_column_names(cls)
+    all_columns = column_keys(cls)
     decoded = {}
     for name, value in fields.items():
         if name not in allowed:
@@ -185,4 +185,4 @@ def parse_change(raw: dict[str, Any]) -> tuple[Change, dict[str, Any]]:
 def record_fields(obj: Any) -> dict[str, Any]:
     """All synced fields of an ORM object as wire values."""
     cls = type(obj)
-    return {name: encode_value(getattr(obj, name)) for name in synced_columns(cls)}
+    return {name: encode_value(getattr(obj, name)) for name in synced_column_names(cls)}

@@ -320,3 +320,42 @@ def test_first_sync_progress_counts_towards_the_servers_estimate(server, tmp_pat
     assert [e.done for e in seen] == sorted(e.done for e in seen)
     assert seen[-1].done == done.pulled >= 40 and seen[-1].total >= seen[-1].done
     assert seen[0].total <= seen[-1].done * 1.1 + 5  # an estimate, but a close one
+
+
+def test_an_idle_periodic_sync_is_one_request(server, tmp_path, monkeypatch):
+    """A city's PCs mostly sync with nothing new: such a periodic cycle asks only for the pull;
+    the review marks and the history feed come with a cycle that moved something, a sync the user
+    asked for, and at least every SIDE_DATA_EVERY seconds (a reviewer may close an item elsewhere)."""
+    import app.sync_service as sync_service
+
+    user = server.add_user("township_staff", TOWNSHIP)
+    a = Client(tmp_path / "a.db", server, user)
+    hid = a.add_household(VILLAGE_A, 1, "初")
+    a.sync.sync_now(manual=False)  # the first cycle: everything
+    asked: list[str] = []
+    real = requests.Session.request
+
+    def counting(self, method, url, *args, **kwargs):
+        asked.append(f"{method} {url.split('/api/v1', 1)[-1].split('?')[0]}")
+        return real(self, method, url, *args, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "request", counting)
+    side = {"GET /review/marks", "GET /history/feed"}
+
+    a.sync.sync_now(manual=False)
+    assert asked == ["GET /sync/pull"], asked
+    asked.clear()
+    with a.sessions.begin() as s:  # something to push: marks and feed follow
+        s.get(Household, hid).notes = "改"
+    a.sync.sync_now(manual=False)
+    assert side <= set(asked) and "POST /sync/push" in asked
+    asked.clear()
+    a.sync.sync_now(manual=True)  # the user pressed 同步
+    assert side <= set(asked)
+    asked.clear()
+    a.sync.sync_now(manual=False)
+    assert not side & set(asked)
+    monkeypatch.setattr(sync_service, "SIDE_DATA_EVERY", 0.0)  # time is up: fetched though idle
+    asked.clear()
+    a.sync.sync_now(manual=False)
+    assert side <= set(asked)

@@ -22,8 +22,9 @@ from server.console.masking import mask_value
 from server.deps import Principal, db_session, require_roles
 from server.errors import ApiError
 from server.scope import REGION_ROLES, read_prefix
-from server.store.common import in_scope, region_in_scope
+from server.store.common import region_in_scope
 from server.store.numbering import current_cursor
+from server.store.read import scope_in_order
 from server.store.tables import ChangeLogEntry, RecordVersion, ReviewItem
 from server.timefmt import UtcTime
 
@@ -107,11 +108,8 @@ def history_feed(after: int = Query(default=0, ge=0), limit: int = Query(default
     persons, tasks and cases, each field old → new (replayed over the records' whole logs)."""
     prefix = read_prefix(who) or ""
     upper = current_cursor(session)
-    heads = session.execute(
-        select(ChangeLogEntry.server_seq, ChangeLogEntry.entity, ChangeLogEntry.record_id)
-        .where(ChangeLogEntry.server_seq > after, ChangeLogEntry.server_seq <= upper,
-               ChangeLogEntry.entity.in_(FEED_ENTITIES), in_scope(ChangeLogEntry.region_code, prefix))
-        .order_by(ChangeLogEntry.server_seq).limit(limit + 1)).all()
+    heads = scope_in_order(session, ChangeLogEntry, ("server_seq", "entity", "record_id"), prefix, after, upper,
+                           limit + 1, only=FEED_ENTITIES)
     has_more = len(heads) > limit
     heads = heads[:limit]
     if not heads:

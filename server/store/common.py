@@ -8,16 +8,16 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import func, literal_column, or_
 from sqlalchemy.orm import Session
 
-from db.base import model_for_entity, synced_columns
+from db.base import model_for_entity, synced_column_names
 from server.store.tables import SyncCounter
 from sync.wire import encode_value
 
 _STORE_KEY = "td_merge_store"  # the open push's store, in `Session.info`
 _model = functools.cache(model_for_entity)  # db.base looks the class up by a scan of every mapper
-_names = functools.cache(lambda cls: tuple(synced_columns(cls)))
+_names = synced_column_names
 
 
 def _utcnow() -> dt.datetime:
@@ -29,6 +29,14 @@ def in_scope(column, scope_prefix: str):
     aimed at the whole township, a city-wide code entry)."""
     wider = [scope_prefix[:n] for n in range(len(scope_prefix) + 1)]
     return or_(column.like(f"{scope_prefix}%"), column.in_(wider))
+
+
+SCOPE_KEY_LENGTHS = (9, 12)  # a township's and a village's codes: indexed with server_seq (server migration 0023)
+
+
+def scope_key(column, length: int):
+    """`substr(column, 1, length)` with literal bounds, so it matches the expression indexes."""
+    return func.substr(column, literal_column("1"), literal_column(str(length)))
 
 
 def region_in_scope(region: str, scope_prefix: str) -> bool:

@@ -41,13 +41,22 @@ BEGIN
     RETURN CASE WHEN oldest IS NULL THEN handed_out ELSE LEAST(handed_out, oldest - 1) END;
 END
 $fn$"""
+# Publish, then take n numbers, in one call (the push's numbering statement; migration 0022).
+TAKE_DDL = f"""
+CREATE OR REPLACE FUNCTION td_take_numbers(n integer) RETURNS bigint[] LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+    PERFORM pg_advisory_xact_lock_shared({IN_FLIGHT_BASE} + CASE WHEN is_called THEN last_value + 1 ELSE last_value END)
+       FROM sync_seq;
+    RETURN ARRAY(SELECT v FROM (SELECT nextval('sync_seq') AS v FROM generate_series(1, n)) s ORDER BY v);
+END
+$fn$"""
 _PUBLISH = text(f"SELECT pg_advisory_xact_lock_shared({IN_FLIGHT_BASE} + CASE WHEN is_called THEN last_value + 1 "
                 "ELSE last_value END) FROM sync_seq")
 _TAKE = text("SELECT nextval('sync_seq') FROM generate_series(1, :n)")
 
 # Tables made from the metadata (tests, the simulation) get the sequence and the function too; the
-# migrations (server/migrations, 0007) make them on an existing database.
-for _ddl in (SEQUENCE_DDL, UPPER_DDL):
+# migrations (server/migrations, 0007 and 0022) make them on an existing database.
+for _ddl in (SEQUENCE_DDL, UPPER_DDL, TAKE_DDL):
     event.listen(SyncCounter.__table__, "after_create", DDL(_ddl).execute_if(dialect="postgresql"))
 
 

@@ -22,14 +22,16 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, insert, or_, select, text, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from db.base import synced_models
 from db.fields import bad_characters
 from db.ids import new_id
 from server.store import case_counts, progress
 from server.store.common import _STORE_KEY, _chunks, _fields_of, _is_postgres, _model, _utcnow, init_store
-from server.store.numbering import publish, take_numbers
+from server.store.numbering import take_numbers
 from server.store.tables import (
     AppliedChange,
     ChangeLogEntry,
@@ -276,13 +278,15 @@ class SqlMergeStore:
         session = self.session
         if session.info.get(_STORE_KEY) is self:
             del session.info[_STORE_KEY]
+        fold = self.postgres and self._taken > 0
+        devices = self._device_positions() if fold else []
         session.flush()
         for summary in self._summaries:  # before the sequence lock: it covers only the numbering and the commit
             summary.apply(session)
         heads = [(key, head) for key, head in self._heads.items() if head is not None and head.dirty]
-        if self.postgres and self._taken:
+        if fold:
             numbers = _number_and_write(session, self._taken, self._log, self._answers, self._reviews, heads,
-                                        self.now)
+                                        devices, self.now)
         else:
             numbers = take_numbers(session, self._taken)
             self._write(heads, numbers)
@@ -294,6 +298,20 @@ class SqlMergeStore:
             head.seq, head.new, head.dirty = final(head.seq), False, False
             head.versions = {n: [final(v[0]), *v[1:]] for n, v in head.versions.items()}
         return lambda r: dataclasses.replace(r, server_seq=final(r.server_seq)) if (r.server_seq or 0) < 0 else r
+
+    def _device_positions(self) -> list[dict[str, Any]]:
+        """The devices' new sequence positions for the numbering statement to write (PostgreSQL),
+        taken off the ORM's flush: one UPDATE fewer per push. A device row with any other change
+        (a flagged clock) or not yet in the database is left to the flush."""
+        rows = []
+        for state in self._device_state.values():
+            info = sa_inspect(state)
+            changed = {a.key for a in info.attrs if a.history.has_changes()}
+            if info.persistent and changed and changed <= {"last_device_seq", "last_push_at"}:
+                rows.append({"device_id": state.device_id, "last_device_seq": state.last_device_seq})
+                for name in changed:
+                    set_committed_value(state, name, getattr(state, name))
+        return rows
 
     def _write(self, heads: list[tuple[tuple[str, str], _Head]], numbers: list[int]) -> None:
         """The bookkeeping rows with their `numbers`, one executemany per table (the SQLite path)."""
@@ -316,16 +334,21 @@ class SqlMergeStore:
             self.session.execute(update(RecordVersion), changed)
 
 
-# One statement on PostgreSQL, after `publish`: take `n` numbers from the sequence (c.nums, increasing),
-# then write the change log, the answers, the review items and the version heads with provisional
-# numbers (-k) replaced by c.nums[k] — also inside each head's field versions {field: [seq, hlc, device, user]}.
+# One statement on PostgreSQL: publish this push's in-flight bound and take `n` numbers from the sequence
+# (td_take_numbers, server.store.numbering: c.nums, increasing), then write the device's sequence position, the
+# change log, the answers, the review items and the version heads with provisional numbers (-k) replaced by
+# c.nums[k] — also inside each head's field versions {field: [seq, hlc, device, user]}.
 _VERSIONS = """COALESCE((SELECT json_object_agg(e.key, CASE WHEN (e.value->>0)::bigint < 0
         THEN json_build_array(c.nums[-(e.value->>0)::int], e.value->1, e.value->2, e.value->3) ELSE e.value END)
     FROM json_each(r.versions) AS e), '{}'::json)"""
 _HEAD_ROWS = "json_to_recordset(CAST(:{} AS json)) AS r(entity text, record_id text, seq bigint, region text, versions json)"
 _NUMBER_AND_WRITE = text(f"""
 WITH c AS (
-    SELECT array_agg(s.n ORDER BY s.n) AS nums FROM (SELECT nextval('sync_seq') AS n FROM generate_series(1, :n)) s
+    SELECT td_take_numbers(:n) AS nums
+), devices AS (
+    UPDATE sync_device_state d SET last_device_seq = r.last_device_seq, last_push_at = :now
+    FROM json_to_recordset(CAST(:devices AS json)) AS r(device_id text, last_device_seq bigint)
+    WHERE d.device_id = r.device_id
 ), log AS (
     INSERT INTO sync_change_log (server_seq, change_id, device_id, username, entity, record_id, op, fields, hlc,
                                  region_code, old_region_code, recorded_at, echo)
@@ -365,8 +388,8 @@ SELECT nums FROM c""")
 
 
 def _number_and_write(session: Session, count: int, log: list[dict], answers: list[dict], reviews: list[dict],
-                      heads: list[tuple[tuple[str, str], _Head]], now: dt.datetime) -> list[int]:
-    """`_NUMBER_AND_WRITE` for this push (published first); returns the numbers it took, in order."""
+                      heads: list[tuple[tuple[str, str], _Head]], devices: list[dict], now: dt.datetime) -> list[int]:
+    """`_NUMBER_AND_WRITE` for this push; returns the numbers it took, in order."""
     def rows(items: list[dict], drop: tuple[str, ...]) -> str:
         return json.dumps([{k: v for k, v in item.items() if k not in drop} for item in items])
 
@@ -376,8 +399,7 @@ def _number_and_write(session: Session, count: int, log: list[dict], answers: li
 
     params = {"n": count, "now": now, "log": rows(log, ("recorded_at",)), "answers": rows(answers, ("applied_at",)),
               "reviews": rows(reviews, ("created_at", "resolved_by", "resolved_at", "resolution")),
-              "new_heads": head_rows(True), "heads": head_rows(False)}
-    publish(session)
+              "new_heads": head_rows(True), "heads": head_rows(False), "devices": json.dumps(devices)}
     return list(session.execute(_NUMBER_AND_WRITE, params).scalar_one())
 
 

@@ -9,14 +9,15 @@ EVICTIONS for records whose region moved out of scope within the page's range.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from db.base import synced_models
-from server.store.common import _model, _names, in_scope, region_in_scope
+from server.store.common import SCOPE_KEY_LENGTHS, _model, _names, in_scope, region_in_scope, scope_key
 from server.store.numbering import current_cursor
 from server.store.tables import ChangeLogEntry, RecordVersion, ReviewItem
 from sync.pages import Page, PulledRecord, SnapshotChunk
@@ -59,14 +60,9 @@ def pull(session: Session, scope_prefix: str, cursor: int, limit: int = 500, ech
     exactly as sent (ChangeLogEntry.echo), is not sent back: it is named in `page.echoes` with its
     seq instead (the device already holds it)."""
     upper = current_cursor(session)
-    rows = session.execute(
-        select(RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq)
-        .where(RecordVersion.server_seq > cursor, RecordVersion.server_seq <= upper,
-               in_scope(RecordVersion.region_code, scope_prefix),
-               RecordVersion.entity.not_in(PUSH_ONLY_ENTITIES))
-        .order_by(RecordVersion.server_seq).limit(limit + 1)).all()
+    rows = _scope_heads(session, scope_prefix, cursor, upper, limit + 1)
     has_more = len(rows) > limit
-    rows = [tuple(r) for r in rows[:limit]]
+    rows = rows[:limit]
     page_end = upper
     if has_more:  # a full page: it ends on a boundary other devices' pages end on too (cacheable)
         page_end = full_page_end(cursor, rows[-1][2])
@@ -77,6 +73,50 @@ def pull(session: Session, scope_prefix: str, cursor: int, limit: int = 500, ech
     evictions = _evictions(session, scope_prefix, cursor, page_end) if page_end > cursor else []
     return Page(cursor, max(page_end, cursor), has_more, records, evictions,
                 [r for r in rows if r[:2] in echoes])
+
+
+def _scope_heads(session: Session, scope_prefix: str, cursor: int, upper: int, limit: int) -> list:
+    """The first `limit` version heads [(entity, record_id, seq)] in (cursor, upper] in the scope."""
+    return scope_in_order(session, RecordVersion, ("entity", "record_id", "server_seq"), scope_prefix,
+                          cursor, upper, limit, exclude=tuple(sorted(PUSH_ONLY_ENTITIES)))
+
+
+def scope_in_order(session: Session, model: type, columns: tuple[str, ...], scope_prefix: str, cursor: int,
+                   upper: int, limit: int, *, only: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> list:
+    """The first `limit` rows of `model` (the version heads or the change log) with server_seq in
+    (cursor, upper] and region in the scope, in server order; entities limited to `only` or
+    other than `exclude`. Each part of the scope is read in server order from its own index and the
+    parts merged (server migrations 0023, 0024), so a village or a township reads its own changes,
+    not every change of the city since its cursor — a scan of the server_seq index filtered by
+    region, whose cost grew with the whole city."""
+    keyed = len(scope_prefix) in SCOPE_KEY_LENGTHS
+    params = {"cursor": cursor, "upper": upper, "limit": limit, "prefix": scope_prefix,
+              "pattern": f"{scope_prefix}%", "wider": [scope_prefix[:n] for n in range(len(scope_prefix))]}
+    statement = _scope_query(model, columns, len(scope_prefix) if keyed else 0, only, exclude)
+    return [tuple(r) for r in session.execute(statement, params)]
+
+
+@functools.cache
+def _scope_query(model: type, columns: tuple[str, ...], key_length: int, only: tuple[str, ...],
+                 exclude: tuple[str, ...]):
+    """`scope_in_order`'s statement, built once per table and kind of scope (building it cost more
+    than running it), its values as parameters: by the scope key of that length (a township, a
+    village), or by region for any other scope (0)."""
+    picked = [getattr(model, name) for name in columns]
+    seq, region = model.server_seq, model.region_code
+    since = [seq > bindparam("cursor"), seq <= bindparam("upper")]
+    since += [model.entity.in_(only)] if only else []
+    since += [model.entity.not_in(exclude)] if exclude else []
+    wider = region.in_(bindparam("wider", expanding=True))
+    if not key_length:
+        return select(*picked).where(*since, or_(region.like(bindparam("pattern")), wider)).order_by(seq).limit(
+            bindparam("limit"))
+    own = (select(*picked).where(*since, scope_key(region, key_length) == bindparam("prefix"))
+           .order_by(seq).limit(bindparam("limit")).subquery())
+    # the few rows of the regions above (a township-wide task, city-wide codes): read by region, unordered
+    above = select(*picked).where(*since, wider).subquery()
+    merged = union_all(select(own), select(above)).subquery()
+    return select(merged).order_by(merged.c.server_seq).limit(bindparam("limit"))
 
 
 PAGE_GRAIN = 64  # full pages end on multiples of this many sequence numbers

@@ -33,6 +33,7 @@ from sqlalchemy import (
     String,
     Text,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -72,23 +73,36 @@ class ChangeLogEntry(ServerBase):
     op: Mapped[str] = mapped_column(String(10))
     fields: Mapped[dict] = mapped_column(JSON, default=dict)
     hlc: Mapped[str] = mapped_column(String(60))
-    region_code: Mapped[str] = mapped_column(String(15), default="", index=True)
+    region_code: Mapped[str] = mapped_column(String(15), default="")
     old_region_code: Mapped[str | None] = mapped_column(String(15), index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     echo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    __table_args__ = (Index("ix_sync_change_log_record", "entity", "record_id"),)
+    # The history feed reads its scope's entries in server order like a pull (server migration 0024).
+    __table_args__ = (
+        Index("ix_sync_change_log_record", "entity", "record_id"),
+        Index("ix_sync_change_log_region_seq", "region_code", "server_seq"),
+        Index("ix_sync_change_log_scope9_seq", text("substr(region_code, 1, 9)"), "server_seq"),
+        Index("ix_sync_change_log_scope12_seq", text("substr(region_code, 1, 12)"), "server_seq"),
+    )
 
 
 class RecordVersion(ServerBase):
     """Latest version of one synced record: what pull serves and what merge compares against."""
 
     __tablename__ = "sync_record_versions"
+    # A pull reads its scope's heads in server order: a township's and a village's by the scope key
+    # (server.store.common.scope_key), other scopes by region; server migration 0023.
+    __table_args__ = (
+        Index("ix_sync_record_versions_region_seq", "region_code", "server_seq"),
+        Index("ix_sync_record_versions_scope9_seq", text("substr(region_code, 1, 9)"), "server_seq"),
+        Index("ix_sync_record_versions_scope12_seq", text("substr(region_code, 1, 12)"), "server_seq"),
+    )
 
     entity: Mapped[str] = mapped_column(String(30), primary_key=True)
     record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     server_seq: Mapped[int] = mapped_column(BigInteger, index=True)
-    region_code: Mapped[str] = mapped_column(String(15), default="", index=True)
+    region_code: Mapped[str] = mapped_column(String(15), default="")
     field_versions: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
