@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Boolean, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from db.fields import declare
 from db.ids import new_id
 
 NAMING = {
@@ -82,7 +83,10 @@ class SyncedMixin:
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, server_default="0")
-    deletion_gen: Mapped[int] = mapped_column(Integer, default=0, nullable=False, server_default="0")
+    # a generation only counts up from 0: a negative one would be a stale lifecycle edit the merge
+    # answers with a review instead of refusing the value (db.fields: checked at the edge)
+    deletion_gen: Mapped[int] = mapped_column(Integer, default=0, nullable=False, server_default="0",
+                                              info=declare(minimum=0))
 
 
 def synced_models() -> list[type]:

@@ -10,6 +10,9 @@ the column's `info` with `declare(...)`:
 - `since=`: the schema version that introduced the field (1 for the first version);
 - `label=`: a short Chinese name for messages (and the form's field label);
 - `limit=`: a text's longest length where it is shorter than the column's (a Text column's notes);
+- `minimum=`: an integer's least value where it is above the column's (a generation counter: 0);
+- `shape=`: a JSON value's top level, "object" or "list", and `keys=`: the type of known keys of an
+  object (a code entry's `sensitivity` is an integer: readers compute with it);
 - `codes=`: the code table (resources/codes, synced as code entries) holding the field's legal values;
 - `sync=`: False for derived columns never sent on the wire, "status" for a workflow status.
 
@@ -52,12 +55,16 @@ class Ref:
     """A reference to another synced record. `entities` are the entities it may name; with `by`, the
     field `by` of the same record says which (e.g. a tag's subject_type). `forward`: the id may name
     a record that arrives later (a household's head, created in the same flush after the household):
-    an unknown id is then accepted, a known one must still follow the scope rule."""
+    an unknown id is then accepted, a known one must still follow the scope rule. `parent`: the
+    record lives where the referenced record lives — its `region_code` must be the parent's (a
+    visit's household, a log entry's case, a tag's subject), so a child never reaches a village its
+    parent is not in."""
 
     entities: tuple[str, ...]
     scope: str = "write"  # "write" | "read"
     by: str | None = None
     forward: bool = False
+    parent: bool = False
 
     def entity_for(self, fields: dict[str, Any]) -> str | None:
         if self.by is None:
@@ -68,11 +75,18 @@ class Ref:
 
 def declare(*, ref: Ref | None = None, format: str | None = None, since: int = 1,  # noqa: A002
             label: str | None = None, sync: bool | str | None = None, limit: int | None = None,
-            codes: str | None = None) -> dict[str, Any]:
+            codes: str | None = None, minimum: int | None = None, shape: str | None = None,
+            keys: dict[str, type] | None = None) -> dict[str, Any]:
     """The `info` of a column: its declaration (see the module docstring)."""
     info: dict[str, Any] = {"since": since}
+    if shape is not None:
+        info["shape"] = {"object": dict, "list": list}[shape]
+    if keys is not None:
+        info["keys"] = tuple(keys.items())
     if limit is not None:
         info["limit"] = limit
+    if minimum is not None:
+        info["minimum"] = minimum
     if codes is not None:
         info["codes"] = codes
     if ref is not None:
@@ -89,9 +103,9 @@ def declare(*, ref: Ref | None = None, format: str | None = None, since: int = 1
 
 
 def refers(*entities: str, scope: str = "write", by: str | None = None, forward: bool = False,
-           since: int = 1) -> dict[str, Any]:
+           parent: bool = False, since: int = 1) -> dict[str, Any]:
     """Shorthand: `info=refers("household")`."""
-    return declare(ref=Ref(tuple(entities), scope, by, forward), since=since)
+    return declare(ref=Ref(tuple(entities), scope, by, forward, parent), since=since)
 
 
 @dataclass(frozen=True)
@@ -108,6 +122,8 @@ class FieldSpec:
     label: str | None = None
     sync: bool | str = True
     codes: str | None = None
+    shape: type | None = None  # dict or list: a JSON value's top level
+    keys: tuple[tuple[str, type], ...] = ()  # known keys of a JSON object and their types
 
 
 class FieldProblem(ValueError):
@@ -147,9 +163,11 @@ def _spec_of(entity: str, col) -> FieldSpec:
     info = col.info
     if info.get("limit") is not None:
         length = min(length or info["limit"], info["limit"])
+    if info.get("minimum") is not None and bounds is not None:
+        bounds = (max(bounds[0], info["minimum"]), bounds[1])
     return FieldSpec(entity, col.key, kind, bool(col.nullable), length, bounds, info.get("format"),
                      info.get("ref"), info.get("since", 1), info.get("label"), info.get("sync", True),
-                     info.get("codes"))
+                     info.get("codes"), info.get("shape"), info.get("keys", ()))
 
 
 @functools.cache
@@ -212,6 +230,16 @@ def _check_json(value: Any, depth: int = 0) -> None:
         raise FieldProblem("bad_type")
 
 
+def _check_shape(s: FieldSpec, value: Any) -> None:
+    """The declared top level of a JSON value, and the types of its known keys (bool is no int)."""
+    if s.shape is not None and not isinstance(value, s.shape):
+        raise FieldProblem("bad_type")
+    for key, kind in s.keys:
+        item = value.get(key) if isinstance(value, dict) else None
+        if item is not None and (not isinstance(item, kind) or (kind is int and isinstance(item, bool))):
+            raise FieldProblem("bad_type")
+
+
 def _check_str(s: FieldSpec, value: Any) -> str:
     if not isinstance(value, str):
         raise FieldProblem("bad_type")
@@ -220,7 +248,7 @@ def _check_str(s: FieldSpec, value: Any) -> str:
     if s.max_length and len(value) > s.max_length:
         raise FieldProblem("too_long", limit=s.max_length)
     if s.format and value is not None and not FORMATS[s.format][0].fullmatch(value):
-        raise FieldProblem("bad_format", rule=FORMATS[s.format][1])
+        raise FieldProblem("bad_format", format=s.format, rule=FORMATS[s.format][1])
     return value
 
 
@@ -270,6 +298,7 @@ def check(s: FieldSpec, value: Any) -> Any:
                 raise FieldProblem("bad_type")
             return dt.date.fromisoformat(value)
         _check_json(value)
+        _check_shape(s, value)
         size = len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
         if size > MAX_JSON_BYTES:
             raise FieldProblem("too_long", limit=MAX_JSON_BYTES)

@@ -22,6 +22,12 @@ if [ -z "${TD_TEST_PG_URL:-}" ] && [ -n "$PGBIN" ] && [ "$(id -u)" = 0 ]; then
   export TD_TEST_PG_URL="postgresql+psycopg://city:citypw@127.0.0.1:$PGPORT/citydb"
   echo "PostgreSQL test cluster on 127.0.0.1:$PGPORT"
 fi
+# CI sets TD_REQUIRE_PG=1: the server suite (the scope and field fuzz among it) must also run on
+# PostgreSQL, never fall back silently to SQLite only.
+if [ "${TD_REQUIRE_PG:-}" = 1 ] && [ -z "${TD_TEST_PG_URL:-}" ]; then
+  echo "TD_REQUIRE_PG=1 but no PostgreSQL: install postgresql and run as root, or set TD_TEST_PG_URL" >&2
+  exit 1
+fi
 
 set +e
 python3 -m pytest "$@"

@@ -10,6 +10,10 @@ grid scope or any other rule plugs in there), or, for "read" references (a villa
 township target assigned to it), one the writer sees. Unknown, of the wrong entity and out of scope
 get the same answer, so the answer says nothing about records the writer cannot see.
 
+A child lives where its parent lives (`Ref.parent`: a visit's household, a log entry's case, a
+tag's subject, an attachment's owner, a feedback entry's target): its region_code must be the
+parent's, checked after the reference itself, so it tells the writer nothing it could not read.
+
 No oracle. A new person whose ID number another live person has is accepted; when the writer
 cannot see that person the answer is the ordinary `accepted`, and the review item is raised at the
 level that sees both (their township, or the city for two townships). A device that creates many
@@ -23,20 +27,19 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.base import model_for_entity, scope_columns
+from db.base import model_for_entity, scope_columns, synced_models
 from db.fields import Ref, references, specs
 from db.ids import new_id
 from db.models import AuditEntry, Region
 from server.deps import Principal
 from server.scope import DepartmentView, may_write_region, read_prefix
 from server.store import region_in_scope
-from server.store.tables import ReviewItem
+from server.store.tables import RecordVersion, ReviewItem
 from sync.merge import ChangeResult, scope_region
 from sync.messages import change_message
 from sync.wire import Change
 
 REGION_FORMATS = ("village", "region", "place")  # must name a region (a grid: its village)
-ENTITY_LABELS = {"household": "户", "person": "人员", "case": "事件", "task": "任务", "task_target": "任务对象"}
 DUPLICATE_ALARM_PER_DAY = 10
 
 
@@ -67,8 +70,20 @@ class EdgeChecks:
             touched = spec.name in change.fields or (spec.ref.by is not None and spec.ref.by in change.fields)
             if touched and not self._reference_allowed(spec.ref, merged.get(spec.name), merged):
                 target = spec.ref.entity_for(merged) or "/".join(spec.ref.entities)
-                return _rejected(change, "bad_reference", spec.name, target=ENTITY_LABELS.get(target, target))
+                return _rejected(change, "bad_reference", spec.name, target=target)
+        for spec in references(cls):
+            if spec.ref.parent and (spec.name in change.fields or "region_code" in change.fields):
+                parent_region = self._parent_region(spec.ref, merged.get(spec.name), merged)
+                if parent_region is not None and merged.get("region_code") != parent_region:
+                    return _rejected(change, "not_parent_region", "region_code",
+                                     target=spec.ref.entity_for(merged) or "", region=parent_region)
         return None
+
+    def _parent_region(self, ref: Ref, value: Any, merged: dict[str, Any]) -> str | None:
+        """The region of the record a child lives in (already found allowed), or None."""
+        entity = ref.entity_for(merged)
+        target = self.session.get(model_for_entity(entity), value) if entity and value else None
+        return getattr(target, "region_code", None) if target is not None else None
 
     def region_exists(self, code: str) -> bool:
         """A region code (or the 6/9-digit prefix of one) names a region in the region table."""
@@ -85,13 +100,20 @@ class EdgeChecks:
             return False
         target = self.session.get(model_for_entity(entity), value)
         if target is None:
-            return ref.forward
+            return ref.forward and not self._known_elsewhere(entity, value)
         if self._department is not None:
             return value in self._department.visible_ids(entity, [value])
         region = scope_region(entity, {name: getattr(target, name) for name in scope_columns(entity)})
         if ref.scope == "write":
             return may_write_region(self.who, entity, region)
         return self._may_read(entity, target, region)
+
+    def _known_elsewhere(self, entity: str, record_id: str) -> bool:
+        """Whether `record_id` names a record of another entity (ids are unique across entities): a
+        forward reference may name a record still to come, never one of the wrong kind."""
+        others = [cls.__sync_entity__ for cls in synced_models() if cls.__sync_entity__ != entity]
+        return self.session.scalar(select(RecordVersion.record_id).where(
+            RecordVersion.entity.in_(others), RecordVersion.record_id == record_id).limit(1)) is not None
 
     def _may_read(self, entity: str, target: Any, region: str) -> bool:
         prefix = read_prefix(self.who) or ""

@@ -20,8 +20,16 @@ SEES_SENSITIVE_TAGS = frozenset({"city_admin", "township_admin"})
 
 def sensitive_tag_codes(session: Session) -> frozenset[str]:
     rows = session.execute(select(CodeEntry.code, CodeEntry.attrs).where(CodeEntry.table == "tag")).all()
-    return frozenset(code for code, attrs in rows
-                     if int((attrs or {}).get("sensitivity", 1) or 1) >= SENSITIVE_LEVEL)
+    return frozenset(code for code, attrs in rows if _level(attrs) >= SENSITIVE_LEVEL)
+
+
+def _level(attrs: object) -> int:
+    """A tag's sensitivity. Pushes are checked (db.fields: attrs an object, sensitivity an integer);
+    a row that still cannot be read counts as sensitive, and never fails a pull."""
+    try:
+        return int((attrs or {}).get("sensitivity", 1) or 1)  # type: ignore[union-attr]
+    except (AttributeError, TypeError, ValueError):
+        return SENSITIVE_LEVEL
 
 
 def hide_sensitive_tags(session: Session, who: Principal, records: list[PulledRecord]) -> list[PulledRecord]:

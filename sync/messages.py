@@ -23,6 +23,8 @@ CHANGE_MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_region": ("字段 {field} 的区划代码 {region} 不存在", "Field {field}: region code {region} does not exist"),
     "bad_reference": ("字段 {field} 引用的{target}不存在或不在您的管辖范围内",
                       "Field {field} refers to a {target} that does not exist or is outside your jurisdiction"),
+    "not_parent_region": ("字段 region_code 必须是所属{target}的区划 {region}",
+                          "Field region_code must be the region of its {target} ({region})"),
     "bad_id": ("{field} 不是有效的记录编号（UUIDv7）", "{field} is not a valid record id (UUIDv7)"),
     "bad_hlc": ("时间戳格式不对，或其设备部分不是本设备", "The clock stamp is malformed or names another device"),
     "unknown_field": ("{entity} 没有字段 {field}", "{entity} has no field {field}"),
@@ -51,6 +53,33 @@ CHANGE_MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# Parameters that name something, rendered in the message's language: a referenced entity, a format.
+ENTITY_NAMES = {"household": ("户", "household"), "person": ("人员", "person"), "case": ("事件", "case"),
+                "task": ("任务", "task"), "task_target": ("任务对象", "task target"),
+                "task_feedback": ("任务反馈", "task feedback"), "case_log": ("办理记录", "case log entry"),
+                "print_snapshot": ("打印存档", "print record")}
+FORMAT_RULES = {
+    "household_no": ("18 位数字（12 位区划 + 2 位组 + 4 位序号）", "18 digits (12-digit region, 2-digit group, 4-digit number)"),
+    "village": ("12 位村（社区）代码", "a 12-digit village (community) code"),
+    "region": ("6、9 或 12 位区划代码", "a 6-, 9- or 12-digit region code"),
+    "grid": ("15 位网格代码", "a 15-digit grid code"),
+    "place": ("12 位村（社区）或 15 位网格代码", "a 12-digit village or 15-digit grid code"),
+    "subject_type": ("person 或 household", "person or household"),
+}
+
+
+def _localised(params: dict[str, Any], lang: str) -> dict[str, Any]:
+    """`target` (an entity) and `rule` (a format) as words of `lang`; other parameters as given."""
+    index = 1 if lang == "en" else 0
+    out = dict(params)
+    if isinstance(params.get("target"), str):
+        names = [ENTITY_NAMES.get(e, (e, e))[index] for e in params["target"].split("/")]
+        out["target"] = ("或" if index == 0 else " or ").join(names)
+    if isinstance(params.get("format"), str) and params["format"] in FORMAT_RULES:
+        out["rule"] = FORMAT_RULES[params["format"]][index]
+    return out
+
+
 class _Blank(dict):
     def __missing__(self, key: str) -> str:
         return ""
@@ -62,4 +91,4 @@ def change_message(code: str, lang: str = "zh", **params: Any) -> str | None:
     if pair is None:
         return None
     template = pair[1] if lang == "en" else pair[0]
-    return string.Formatter().vformat(template, (), _Blank(params))
+    return string.Formatter().vformat(template, (), _Blank(_localised(params, lang)))

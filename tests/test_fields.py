@@ -20,7 +20,8 @@ def test_limits_come_from_the_column_and_rules_from_its_declaration():
     assert (household["address"].kind, household["address"].max_length) == ("str", 200)
     assert household["household_no"].format == "household_no"
     assert household["region_code"].format == "village"
-    assert household["deletion_gen"].int_range == (-(2**31), 2**31 - 1)  # PostgreSQL INTEGER
+    assert household["deletion_gen"].int_range == (0, 2**31 - 1)  # PostgreSQL INTEGER, declared minimum 0
+    assert specs(Case)["status"].int_range == (-(2**31), 2**31 - 1)  # no minimum declared: the column's
     assert specs(Case)["latitude"].kind == "float"
     assert specs(CodeEntry)["attrs"].kind == "json"
     subject = specs(TagAssignment)["subject_id"].ref
@@ -42,6 +43,7 @@ def test_every_reference_of_every_synced_entity_names_synced_entities():
 @pytest.mark.parametrize(("cls", "name", "value", "code"), [
     (Household, "deletion_gen", 2**31, "out_of_range"),
     (Household, "deletion_gen", -(10**30), "out_of_range"),
+    (Household, "deletion_gen", -1, "out_of_range"),  # a generation counts up from 0
     (Household, "deletion_gen", 1.5, "bad_type"),
     (Household, "deletion_gen", True, "bad_type"),
     (Case, "latitude", math.nan, "not_finite"),
@@ -54,6 +56,11 @@ def test_every_reference_of_every_synced_entity_names_synced_entities():
     (Household, "household_no", "ABC", "bad_format"),
     (Household, "region_code", "1504221002011", "too_long"),
     (Household, "region_code", "15042210020A", "bad_format"),
+    (CodeEntry, "attrs", 7, "bad_type"),  # an object: readers look keys up in it
+    (CodeEntry, "attrs", ["sensitivity", 3], "bad_type"),
+    (CodeEntry, "attrs", {"sensitivity": "高"}, "bad_type"),  # readers compute with it
+    (CodeEntry, "attrs", {"sensitivity": True}, "bad_type"),
+    (CodeEntry, "attrs", {"workday": 1}, "bad_type"),
     (CodeEntry, "attrs", {"x": math.inf}, "not_finite"),
     (CodeEntry, "attrs", {"x": 2**64}, "out_of_range"),
     (CodeEntry, "attrs", {"\ud800": 1}, "bad_chars"),
@@ -73,6 +80,7 @@ def test_good_values_pass_as_the_column_stores_them():
     assert check(specs(Person)["name"], "𠮷田\t\u200b") == "𠮷田\t\u200b"  # rare and control characters stay
     assert check(specs(CodeEntry)["attrs"], {"sensitivity": 3, "tags": ["a", None, 1.5]}) == \
         {"sensitivity": 3, "tags": ["a", None, 1.5]}
+    assert check(specs(CodeEntry)["attrs"], {"sensitivity": None, "city_review": "refuse"})["city_review"] == "refuse"
 
 
 def test_a_field_declared_since_a_later_version_is_left_out_for_older_clients():

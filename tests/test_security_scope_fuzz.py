@@ -1,7 +1,7 @@
 """Scope fuzz: hypothesis draws users of every role in two townships, their villages and the
 villages' grids, and records in random grids, and tries reads and writes through the real API — pull, snapshot,
 push (creating and editing households, persons and tags; child records — visits, case log entries,
-case parties, tags, a person's household — pointing at records anywhere in the city), the review
+case parties, tags, a person's household, 吹哨 summons, attachments, a case's reporter — pointing at records anywhere in the city), the review
 queue, department views, the audit query and key release. Whatever is drawn, nobody reads or changes anything outside their
 jurisdiction or role (a grid worker: its grid), and sensitive tags reach only city and township
 admins. One server process per database (SQLite, and PostgreSQL when TD_TEST_PG_URL is set);
@@ -18,7 +18,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from db.ids import new_id, tag_assignment_id
-from db.models import CaseLogEntry, CaseParty, Household, Person, TagAssignment, Visit
+from db.models import (
+    Attachment,
+    Case,
+    CaseLogEntry,
+    CaseParty,
+    CaseWhistle,
+    Household,
+    Person,
+    TagAssignment,
+    Visit,
+)
 from tests.server.databases import BACKENDS, fresh_database
 from tests.server.live import live_server
 
@@ -249,7 +259,7 @@ def test_a_household_moved_to_another_grid_leaves_the_first_grid_worker(world):
     assert hid not in {rec["record_id"] for rec in _snapshot(first)}
 
 
-CHILDREN = ("visit", "case_log", "case_party", "tag", "move")
+CHILDREN = ("visit", "case_log", "case_party", "tag", "move", "whistle", "attachment", "reporter")
 
 
 def _writable(role: str, scope: str, code: str) -> bool:
@@ -275,34 +285,48 @@ def _child(world, child: str, own: str, parent: str) -> tuple[str, str, dict]:
         subject, tag = world["persons"][parent], f"t{next(_numbers)}"
         return "tag_assignment", tag_assignment_id(subject, tag), {
             "subject_type": "person", "subject_id": subject, "tag_code": tag, "region_code": village}
+    if child == "whistle":
+        return "case_whistle", new_id(), {"case_id": world["cases"][parent], "region_code": village,
+                                          "department_code": "ga", "summoned_at": "2026-03-02T10:00:00"}
+        # 公安, not the drawn department's 民政: a case whistled to 民政 would rightly be its to write
+    if child == "attachment":
+        return "attachment", new_id(), {"owner_entity": "household", "owner_id": world["households"][parent],
+                                        "sha256": "cd" * 32, "size": 1024, "mime": "image/png",
+                                        "added_at": "2026-03-02T10:00:00", "region_code": village}
+    if child == "reporter":
+        return "case", new_id(), {"case_no": f"SJ{next(_numbers):06d}", "source": "1", "request_type": "1",
+                                  "category_code": "01", "title": "反映人", "region_code": village,
+                                  "registered_at": "2026-03-01T09:30:00", "reporter_person_id": world["persons"][parent]}
     return "person", world["persons"][own], {"household_id": world["households"][parent]}
 
 
-@settings(max_examples=40)
+@settings(max_examples=80)
 @given(role=st.sampled_from(ROLES), township=st.integers(0, 1), village=st.integers(0, 1), grid=st.integers(0, 1),
        child=st.sampled_from(CHILDREN), own=st.sampled_from(GRIDS), parent=st.sampled_from(GRIDS))
 def test_references_never_reach_outside_the_writers_scope(world, role, township, village, grid, child, own, parent):
     """Every role pushes child records whose own place is `own` and which point at records of
     `parent` anywhere in the city: accepted exactly when the writer may write both the child and the
-    record it points at; a refusal writes nothing."""
+    record it points at and a child (not a moved person, not a case's reporter) is in its parent's
+    village; a refusal writes nothing."""
     scope = _scope(role, township, village, grid)
     client = _user(world, role, scope)
     entity, record_id, fields = _child(world, child, own, parent)
     child_code = own if child == "move" else own[:12]
-    allowed = role != "department" and _writable(role, scope, child_code) and _writable(role, scope, parent)
+    allowed = (role != "department" and _writable(role, scope, child_code) and _writable(role, scope, parent)
+               and (child in ("move", "reporter") or own[:12] == parent[:12]))  # a child lives in its parent's village
     with world["server"].session() as s:
         household_before = s.get(Person, record_id).household_id if child == "move" else None
     [result] = client.push([client.change(entity, record_id, fields)]).json()["results"]
     assert (result["outcome"] != "rejected") == allowed, (role, scope, child, own, parent, result)
     if allowed:
         return
-    assert result["code"] in ("bad_reference", "forbidden_scope"), result
+    assert result["code"] in ("bad_reference", "forbidden_scope", "not_parent_region"), result
     with world["server"].session() as s:
         if child == "move":
             assert s.get(Person, record_id).household_id == household_before
         else:
-            model = {"visit": Visit, "case_log": CaseLogEntry, "case_party": CaseParty,
-                     "tag_assignment": TagAssignment}[entity]
+            model = {"visit": Visit, "case_log": CaseLogEntry, "case_party": CaseParty, "case_whistle": CaseWhistle,
+                     "attachment": Attachment, "case": Case, "tag_assignment": TagAssignment}[entity]
             assert s.get(model, record_id) is None
 
 

@@ -1,10 +1,11 @@
 """A pull reads its scope's version heads part by part, each in server order from its own index
-(server.store.read._scope_heads, server migration 0023): the page must be exactly the heads the
+(server.store.read.scope_in_order, server migrations 0023 and 0024 — the history feed reads the change log so): the page must be exactly the heads the
 plain scope test selects, for every kind of scope, and a village's or a township's page must not
 come from a scan of the whole city's changes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 import pytest
@@ -13,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from server.db import make_server_engine, upgrade
 from server.store.common import in_scope
-from server.store.read import _scope_heads
-from server.store.tables import RecordVersion
+from server.store.read import _scope_heads, scope_in_order
+from server.store.tables import ChangeLogEntry, RecordVersion
 from sync.wire import PUSH_ONLY_ENTITIES
 from tests.server.databases import BACKENDS, fresh_database
 
@@ -23,6 +24,7 @@ VILLAGE, GRID = "150422100201", "150422100201003"
 # every kind of region code a head can carry: the city, the county, townships, villages, grids
 REGIONS = ["", "150422", TOWNSHIP, OTHER, VILLAGE, "150422100202", GRID, "150422100202001",
            OTHER + "201", OTHER + "201001", "1504221002", "15042210020"]
+FEED = ("household", "person", "task", "task_target", "case")
 SCOPES = ["", "150422", TOWNSHIP, VILLAGE, GRID, OTHER + "201"]
 
 
@@ -42,9 +44,13 @@ def heads_db(request, tmp_path):
         rows = _heads(20261206)
         with Session(engine) as s:
             s.execute(insert(RecordVersion), rows)
+            s.execute(insert(ChangeLogEntry), [  # the same rows as change log entries, for the history feed
+                {"server_seq": r["server_seq"], "change_id": r["record_id"], "device_id": "d", "entity": r["entity"],
+                 "record_id": r["record_id"], "op": "upsert", "fields": {}, "hlc": "h", "region_code": r["region_code"],
+                 "recorded_at": dt.datetime(2026, 12, 6)} for r in rows])
             s.commit()
             if engine.dialect.name == "postgresql":
-                s.execute(text("ANALYZE sync_record_versions"))
+                s.execute(text("ANALYZE"))
                 s.commit()
         yield engine, rows
         engine.dispose()
@@ -65,6 +71,13 @@ def test_each_scope_reads_exactly_its_heads_in_server_order(heads_db):
                            RecordVersion.entity.not_in(PUSH_ONLY_ENTITIES))
                     .order_by(RecordVersion.server_seq).limit(limit)).all()
                 assert _scope_heads(s, scope, cursor, upper, limit) == [tuple(r) for r in plain], (scope, cursor)
+                feed = s.execute(
+                    select(ChangeLogEntry.server_seq, ChangeLogEntry.entity, ChangeLogEntry.record_id)
+                    .where(ChangeLogEntry.server_seq > cursor, ChangeLogEntry.server_seq <= upper,
+                           in_scope(ChangeLogEntry.region_code, scope), ChangeLogEntry.entity.in_(FEED))
+                    .order_by(ChangeLogEntry.server_seq).limit(limit)).all()
+                assert scope_in_order(s, ChangeLogEntry, ("server_seq", "entity", "record_id"), scope, cursor, upper,
+                                      limit, only=FEED) == [tuple(r) for r in feed], (scope, cursor)
 
 
 def test_a_village_and_a_township_read_their_own_index(heads_db):
@@ -75,7 +88,8 @@ def test_a_village_and_a_township_read_their_own_index(heads_db):
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             conn.exec_driver_sql("SET enable_seqscan = off")
-        for scope, index in ((VILLAGE, "scope12_seq"), (TOWNSHIP, "scope9_seq")):
+        for scope, index in ((VILLAGE, "record_versions_scope12_seq"), (TOWNSHIP, "record_versions_scope9_seq"),
+                             (VILLAGE, "change_log_scope12_seq")):
             statements = []
 
             def capture(_conn, _cursor, statement, params, _context, _many, into=statements):
@@ -83,9 +97,13 @@ def test_a_village_and_a_township_read_their_own_index(heads_db):
 
             event.listen(conn, "before_cursor_execute", capture)
             with Session(bind=conn) as s:
-                _scope_heads(s, scope, 100, 4000, 1001)
+                if "change_log" in index:
+                    scope_in_order(s, ChangeLogEntry, ("server_seq", "entity", "record_id"), scope, 100, 4000, 501,
+                                   only=FEED)
+                else:
+                    _scope_heads(s, scope, 100, 4000, 1001)
             event.remove(conn, "before_cursor_execute", capture)
             statement, params = statements[-1]
             prefix = "EXPLAIN " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
             plan = " ".join(str(row) for row in conn.exec_driver_sql(prefix + statement, params))
-            assert f"ix_sync_record_versions_{index}" in plan, plan
+            assert f"ix_sync_{index}" in plan, plan

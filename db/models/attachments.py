@@ -31,7 +31,7 @@ class Attachment(SyncedMixin, Base):
     __sync_since__ = 2  # new in schema version 2: older clients are served without attachments
 
     owner_entity: Mapped[str] = mapped_column(String(30))
-    owner_id: Mapped[str] = mapped_column(String(36), info=refers(*ATTACHMENT_OWNERS, by="owner_entity"))
+    owner_id: Mapped[str] = mapped_column(String(36), info=refers(*ATTACHMENT_OWNERS, by="owner_entity", parent=True))
     region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
     grid_code: Mapped[str | None] = mapped_column(String(15), info=declare(format="grid"))  # the owner's grid
     sha256: Mapped[str] = mapped_column(String(64), index=True)
@@ -61,4 +61,4 @@ class PrintSnapshot(SyncedMixin, Base):
     region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
     printed_at: Mapped[dt.datetime] = mapped_column(DateTime)
     printed_by: Mapped[str] = mapped_column(String(50), default="")
-    fields: Mapped[dict] = mapped_column(JSON, default=dict)  # label -> printed text, as on the form
+    fields: Mapped[dict] = mapped_column(JSON, default=dict, info=declare(shape="object"))  # label -> printed text, as on the form

@@ -29,7 +29,10 @@ class CodeEntry(SyncedMixin, Base):
     label_en: Mapped[str] = mapped_column(String(100), default="")
     parent_code: Mapped[str | None] = mapped_column(String(20))
     scope_prefix: Mapped[str] = mapped_column(String(15), default="", info=declare(format="region"))
-    attrs: Mapped[dict] = mapped_column(JSON, default=dict)
+    # readers compute with these keys (sensitivity ≥ 3 hides a tag, deadlines, the holiday calendar)
+    attrs: Mapped[dict] = mapped_column(JSON, default=dict, info=declare(shape="object", keys={
+        "sensitivity": int, "deadline_workdays": int, "interval_days": int, "workday": bool, "sensitive": bool,
+        "subject": str, "tags": list, "residence_types": list}))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -49,6 +52,6 @@ class AuditEntry(SyncedMixin, Base):
     device_id: Mapped[str] = mapped_column(String(36), default="")
     action: Mapped[str] = mapped_column(String(20))  # reveal, print, export, discard, …
     entity: Mapped[str] = mapped_column(String(30), default="")
-    record_ids: Mapped[list] = mapped_column(JSON, default=list)
+    record_ids: Mapped[list] = mapped_column(JSON, default=list, info=declare(shape="list"))
     reason: Mapped[str] = mapped_column(Text, default="")
     region_code: Mapped[str] = mapped_column(String(12), index=True, default="", info=declare(format="region"))

@@ -135,7 +135,7 @@ class TagAssignment(SyncedMixin, Base):
 
     subject_type: Mapped[str] = mapped_column(String(10), info=declare(format="subject_type"))
     subject_id: Mapped[str] = mapped_column(String(36), index=True,
-                                            info=refers("person", "household", by="subject_type"))
+                                            info=refers("person", "household", by="subject_type", parent=True))
     tag_code: Mapped[str] = mapped_column(String(20), index=True)
     region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="village"))
     start_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -168,7 +168,7 @@ class Visit(SyncedMixin, Base):
     __sync_kind__ = "append_only"
 
     household_id: Mapped[str] = mapped_column(ForeignKey("households.id", **_DEFERRED), index=True,
-                                              info=refers("household"))
+                                              info=refers("household", parent=True))
     region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="village"))
     visited_on: Mapped[dt.date] = mapped_column(Date)
     visitor: Mapped[str] = mapped_column(String(50))

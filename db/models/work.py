@@ -31,7 +31,7 @@ class Task(SyncedMixin, Base):
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime)
     due_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
-    requested_fields: Mapped[list] = mapped_column(JSON, default=list)
+    requested_fields: Mapped[list] = mapped_column(JSON, default=list, info=declare(shape="list"))
     issued_by: Mapped[str] = mapped_column(String(50), default="")
     # The approved request catalogue entry a data request was issued under (报表准入): its name and
     # purpose, shown on the 一表通 form and written into the audit of every answer sent (schema 3).
@@ -90,7 +90,8 @@ class TaskLink(SyncedMixin, Base):
     # by (target, person)), or the household member whose data 一表通 confirmed; `corrected` lists
     # the requested fields that confirmation corrected in the register (printed on the task sheet).
     person_id: Mapped[str | None] = mapped_column(String(36), index=True, info=refers("person", since=3))
-    corrected: Mapped[list] = mapped_column(JSON, default=list, server_default="[]", info=declare(since=3))
+    corrected: Mapped[list] = mapped_column(JSON, default=list, server_default="[]",
+                                            info=declare(since=3, shape="list"))
 
 
 class TaskFeedback(SyncedMixin, Base):
@@ -101,14 +102,14 @@ class TaskFeedback(SyncedMixin, Base):
     __sync_kind__ = "append_only"
 
     target_id: Mapped[str] = mapped_column(ForeignKey("task_targets.id", **_DEFERRED), index=True,
-                                           info=refers("task_target", scope="read"))
+                                           info=refers("task_target", scope="read", parent=True))
     region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
     at: Mapped[dt.datetime] = mapped_column(DateTime)
     author: Mapped[str] = mapped_column(String(50))
     text: Mapped[str] = mapped_column(Text, default="")
     handled_count: Mapped[int] = mapped_column(Integer, default=0)
     total_count: Mapped[int] = mapped_column(Integer, default=0)
-    answers: Mapped[dict] = mapped_column(JSON, default=dict)  # 一表通 answers per household
+    answers: Mapped[dict] = mapped_column(JSON, default=dict, info=declare(shape="object"))  # 一表通 answers per household
 
 
 class Case(SyncedMixin, Base):
@@ -163,7 +164,7 @@ class CaseParty(SyncedMixin, Base):
     __sync_kind__ = "record"
 
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", **_DEFERRED), index=True,
-                                         info=refers("case"))
+                                         info=refers("case", parent=True))
     region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
     name: Mapped[str] = mapped_column(String(50))
     role: Mapped[str] = mapped_column(String(20), default="")
@@ -179,7 +180,7 @@ class CaseLogEntry(SyncedMixin, Base):
     __sync_kind__ = "append_only"
 
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", **_DEFERRED), index=True,
-                                         info=refers("case"))
+                                         info=refers("case", parent=True))
     region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
     at: Mapped[dt.datetime] = mapped_column(DateTime)
     actor: Mapped[str] = mapped_column(String(50))
@@ -197,7 +198,7 @@ class CaseWhistle(SyncedMixin, Base):
     __sync_kind__ = "record"
 
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", **_DEFERRED), index=True,
-                                         info=refers("case"))
+                                         info=refers("case", parent=True))
     region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
     department_code: Mapped[str] = mapped_column(String(20))
     summoned_at: Mapped[dt.datetime] = mapped_column(DateTime)

@@ -22,8 +22,9 @@ from server.console.masking import mask_value
 from server.deps import Principal, db_session, require_roles
 from server.errors import ApiError
 from server.scope import REGION_ROLES, read_prefix
-from server.store.common import in_scope, region_in_scope
+from server.store.common import region_in_scope
 from server.store.numbering import current_cursor
+from server.store.read import scope_in_order
 from server.store.tables import ChangeLogEntry, RecordVersion, ReviewItem
 from server.timefmt import UtcTime
 
@@ -88,11 +89,14 @@ def _replay(log: list[ChangeLogEntry], conflicted: set[str]) -> list[dict]:
     return entries
 
 
-def _conflicted(session: Session, change_ids: list[str]) -> set[str]:
+def _conflicted(session: Session, change_ids: list[str], prefix: str) -> set[str]:
+    """The changes that left a review item the reader sees. A review item raised above the reader
+    (a duplicate ID number held outside its jurisdiction, reviewed by the township or the city) must
+    not mark the change: that would tell the writer the number is registered elsewhere."""
     found: set[str] = set()
     for start in range(0, len(change_ids), 500):
         found.update(session.scalars(select(ReviewItem.change_id).where(
-            ReviewItem.change_id.in_(change_ids[start:start + 500]))))
+            ReviewItem.change_id.in_(change_ids[start:start + 500]), ReviewItem.region_code.startswith(prefix))))
     return found
 
 
@@ -104,11 +108,8 @@ def history_feed(after: int = Query(default=0, ge=0), limit: int = Query(default
     persons, tasks and cases, each field old → new (replayed over the records' whole logs)."""
     prefix = read_prefix(who) or ""
     upper = current_cursor(session)
-    heads = session.execute(
-        select(ChangeLogEntry.server_seq, ChangeLogEntry.entity, ChangeLogEntry.record_id)
-        .where(ChangeLogEntry.server_seq > after, ChangeLogEntry.server_seq <= upper,
-               ChangeLogEntry.entity.in_(FEED_ENTITIES), in_scope(ChangeLogEntry.region_code, prefix))
-        .order_by(ChangeLogEntry.server_seq).limit(limit + 1)).all()
+    heads = scope_in_order(session, ChangeLogEntry, ("server_seq", "entity", "record_id"), prefix, after, upper,
+                           limit + 1, only=FEED_ENTITIES)
     has_more = len(heads) > limit
     heads = heads[:limit]
     if not heads:
@@ -123,7 +124,8 @@ def history_feed(after: int = Query(default=0, ge=0), limit: int = Query(default
                     ChangeLogEntry.entity == entity, ChangeLogEntry.record_id.in_(ids[start:start + 500]),
                     ChangeLogEntry.server_seq <= last).order_by(ChangeLogEntry.server_seq)):
                 logs.setdefault((entity, entry.record_id), []).append(entry)
-    conflicted = _conflicted(session, [e.change_id for log in logs.values() for e in log if e.server_seq in wanted])
+    conflicted = _conflicted(session, [e.change_id for log in logs.values() for e in log if e.server_seq in wanted],
+                             prefix)
     entries = [entry for log in logs.values() for entry in _replay(log, conflicted) if entry["server_seq"] in wanted]
     entries.sort(key=lambda e: e["server_seq"])
     return {"entries": entries, "next": last if has_more else max(last, upper), "has_more": has_more}
@@ -142,7 +144,7 @@ def record_history(entity: str, record_id: str, limit: int = Query(default=500, 
     log = session.scalars(select(ChangeLogEntry).where(
         ChangeLogEntry.entity == entity, ChangeLogEntry.record_id == record_id)
         .order_by(ChangeLogEntry.server_seq)).all()
-    entries = _replay(log, _conflicted(session, [e.change_id for e in log]))
+    entries = _replay(log, _conflicted(session, [e.change_id for e in log], read_prefix(who) or ""))
     if before is not None:
         entries = [e for e in entries if e["server_seq"] < before]
     return entries[-limit:]

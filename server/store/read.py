@@ -76,32 +76,45 @@ def pull(session: Session, scope_prefix: str, cursor: int, limit: int = 500, ech
 
 
 def _scope_heads(session: Session, scope_prefix: str, cursor: int, upper: int, limit: int) -> list:
-    """The first `limit` version heads in (cursor, upper] in the scope, in server order. Each part
-    of the scope is read in server order from its own index and the parts merged, so a village or
-    a township reads its own changes, not every change of the city since its cursor (which a scan
-    of the server_seq index filtered by region did: its cost grew with the whole city)."""
+    """The first `limit` version heads [(entity, record_id, seq)] in (cursor, upper] in the scope."""
+    return scope_in_order(session, RecordVersion, ("entity", "record_id", "server_seq"), scope_prefix,
+                          cursor, upper, limit, exclude=tuple(sorted(PUSH_ONLY_ENTITIES)))
+
+
+def scope_in_order(session: Session, model: type, columns: tuple[str, ...], scope_prefix: str, cursor: int,
+                   upper: int, limit: int, *, only: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> list:
+    """The first `limit` rows of `model` (the version heads or the change log) with server_seq in
+    (cursor, upper] and region in the scope, in server order; entities limited to `only` or
+    other than `exclude`. Each part of the scope is read in server order from its own index and the
+    parts merged (server migrations 0023, 0024), so a village or a township reads its own changes,
+    not every change of the city since its cursor — a scan of the server_seq index filtered by
+    region, whose cost grew with the whole city."""
     keyed = len(scope_prefix) in SCOPE_KEY_LENGTHS
     params = {"cursor": cursor, "upper": upper, "limit": limit, "prefix": scope_prefix,
               "pattern": f"{scope_prefix}%", "wider": [scope_prefix[:n] for n in range(len(scope_prefix))]}
-    return [tuple(r) for r in session.execute(_scope_heads_query(len(scope_prefix) if keyed else 0), params)]
+    statement = _scope_query(model, columns, len(scope_prefix) if keyed else 0, only, exclude)
+    return [tuple(r) for r in session.execute(statement, params)]
 
 
 @functools.cache
-def _scope_heads_query(key_length: int):
-    """`_scope_heads`' statement, built once per kind of scope (building it cost more than running it)
-    with its values as parameters: by the scope key of that length (a township, a village), or by
-    region for any other scope (0)."""
-    columns = (RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq)
-    since = (RecordVersion.server_seq > bindparam("cursor"), RecordVersion.server_seq <= bindparam("upper"),
-             RecordVersion.entity.not_in(PUSH_ONLY_ENTITIES))
-    region, wider = RecordVersion.region_code, RecordVersion.region_code.in_(bindparam("wider", expanding=True))
+def _scope_query(model: type, columns: tuple[str, ...], key_length: int, only: tuple[str, ...],
+                 exclude: tuple[str, ...]):
+    """`scope_in_order`'s statement, built once per table and kind of scope (building it cost more
+    than running it), its values as parameters: by the scope key of that length (a township, a
+    village), or by region for any other scope (0)."""
+    picked = [getattr(model, name) for name in columns]
+    seq, region = model.server_seq, model.region_code
+    since = [seq > bindparam("cursor"), seq <= bindparam("upper")]
+    since += [model.entity.in_(only)] if only else []
+    since += [model.entity.not_in(exclude)] if exclude else []
+    wider = region.in_(bindparam("wider", expanding=True))
     if not key_length:
-        return (select(*columns).where(*since, or_(region.like(bindparam("pattern")), wider))
-                .order_by(RecordVersion.server_seq).limit(bindparam("limit")))
-    own = (select(*columns).where(*since, scope_key(region, key_length) == bindparam("prefix"))
-           .order_by(RecordVersion.server_seq).limit(bindparam("limit")).subquery())
-    # the few records of the regions above (a township-wide task, city-wide codes): read by region, unordered
-    above = select(*columns).where(*since, wider).subquery()
+        return select(*picked).where(*since, or_(region.like(bindparam("pattern")), wider)).order_by(seq).limit(
+            bindparam("limit"))
+    own = (select(*picked).where(*since, scope_key(region, key_length) == bindparam("prefix"))
+           .order_by(seq).limit(bindparam("limit")).subquery())
+    # the few rows of the regions above (a township-wide task, city-wide codes): read by region, unordered
+    above = select(*picked).where(*since, wider).subquery()
     merged = union_all(select(own), select(above)).subquery()
     return select(merged).order_by(merged.c.server_seq).limit(bindparam("limit"))
 

@@ -73,12 +73,18 @@ class ChangeLogEntry(ServerBase):
     op: Mapped[str] = mapped_column(String(10))
     fields: Mapped[dict] = mapped_column(JSON, default=dict)
     hlc: Mapped[str] = mapped_column(String(60))
-    region_code: Mapped[str] = mapped_column(String(15), default="", index=True)
+    region_code: Mapped[str] = mapped_column(String(15), default="")
     old_region_code: Mapped[str | None] = mapped_column(String(15), index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     echo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    __table_args__ = (Index("ix_sync_change_log_record", "entity", "record_id"),)
+    # The history feed reads its scope's entries in server order like a pull (server migration 0024).
+    __table_args__ = (
+        Index("ix_sync_change_log_record", "entity", "record_id"),
+        Index("ix_sync_change_log_region_seq", "region_code", "server_seq"),
+        Index("ix_sync_change_log_scope9_seq", text("substr(region_code, 1, 9)"), "server_seq"),
+        Index("ix_sync_change_log_scope12_seq", text("substr(region_code, 1, 12)"), "server_seq"),
+    )
 
 
 class RecordVersion(ServerBase):
