@@ -11,8 +11,9 @@ the column's `info` with `declare(...)`:
 - `label=`: a short Chinese name for messages (and the form's field label);
 - `limit=`: a text's longest length where it is shorter than the column's (a Text column's notes);
 - `minimum=`: an integer's least value where it is above the column's (a generation counter: 0);
-- `shape=`: a JSON value's top level, "object" or "list", and `keys=`: the type of known keys of an
-  object (a code entry's `sensitivity` is an integer: readers compute with it);
+- `shape=`: a JSON value's top level, "object" or "list"; `keys=`: the type of known keys of an
+  object (a code entry's `sensitivity` is an integer: readers compute with it); `items=`: the type of
+  a list's items (an audit entry's record ids are strings);
 - `codes=`: the code table (resources/codes, synced as code entries) holding the field's legal values;
 - `sync=`: False for derived columns never sent on the wire, "status" for a workflow status.
 
@@ -76,13 +77,15 @@ class Ref:
 def declare(*, ref: Ref | None = None, format: str | None = None, since: int = 1,  # noqa: A002
             label: str | None = None, sync: bool | str | None = None, limit: int | None = None,
             codes: str | None = None, minimum: int | None = None, shape: str | None = None,
-            keys: dict[str, type] | None = None) -> dict[str, Any]:
+            keys: dict[str, type] | None = None, items: type | None = None) -> dict[str, Any]:
     """The `info` of a column: its declaration (see the module docstring)."""
     info: dict[str, Any] = {"since": since}
     if shape is not None:
         info["shape"] = {"object": dict, "list": list}[shape]
     if keys is not None:
         info["keys"] = tuple(keys.items())
+    if items is not None:
+        info["items"] = items
     if limit is not None:
         info["limit"] = limit
     if minimum is not None:
@@ -124,6 +127,7 @@ class FieldSpec:
     codes: str | None = None
     shape: type | None = None  # dict or list: a JSON value's top level
     keys: tuple[tuple[str, type], ...] = ()  # known keys of a JSON object and their types
+    items: type | None = None  # the type of a JSON list's items
 
 
 class FieldProblem(ValueError):
@@ -167,7 +171,8 @@ def _spec_of(entity: str, col) -> FieldSpec:
         bounds = (max(bounds[0], info["minimum"]), bounds[1])
     return FieldSpec(entity, col.key, kind, bool(col.nullable), length, bounds, info.get("format"),
                      info.get("ref"), info.get("since", 1), info.get("label"), info.get("sync", True),
-                     info.get("codes"), info.get("shape"), info.get("keys", ()))
+                     info.get("codes"), info.get("shape"), info.get("keys", ()),
+                     info.get("items"))
 
 
 @functools.cache
@@ -236,8 +241,14 @@ def _check_shape(s: FieldSpec, value: Any) -> None:
         raise FieldProblem("bad_type")
     for key, kind in s.keys:
         item = value.get(key) if isinstance(value, dict) else None
-        if item is not None and (not isinstance(item, kind) or (kind is int and isinstance(item, bool))):
+        if item is not None and not _is(item, kind):
             raise FieldProblem("bad_type")
+    if s.items is not None and isinstance(value, list) and not all(_is(item, s.items) for item in value):
+        raise FieldProblem("bad_type")
+
+
+def _is(value: Any, kind: type) -> bool:
+    return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
 
 
 def _check_str(s: FieldSpec, value: Any) -> str:

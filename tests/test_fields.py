@@ -11,7 +11,7 @@ from sqlalchemy import JSON, BigInteger, Column, Integer, MetaData, String, Tabl
 
 from db.base import synced_columns, synced_models
 from db.fields import FieldProblem, check, declare, references, specs, synced_since
-from db.models import Case, CodeEntry, Household, Person, TagAssignment, Task
+from db.models import AuditEntry, Case, CodeEntry, Household, Person, TagAssignment, Task
 from sync.versions import current_version
 
 
@@ -62,6 +62,8 @@ def test_every_reference_of_every_synced_entity_names_synced_entities():
     (CodeEntry, "attrs", {"sensitivity": True}, "bad_type"),
     (CodeEntry, "attrs", {"workday": 1}, "bad_type"),
     (CodeEntry, "attrs", {"x": math.inf}, "not_finite"),
+    (AuditEntry, "record_ids", [1, {"a": 2}], "bad_type"),  # ids: the audit query answers strings
+    (AuditEntry, "record_ids", {"a": "b"}, "bad_type"),
     (CodeEntry, "attrs", {"x": 2**64}, "out_of_range"),
     (CodeEntry, "attrs", {"\ud800": 1}, "bad_chars"),
     (CodeEntry, "attrs", [[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]], "too_deep"),

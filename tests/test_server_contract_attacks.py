@@ -393,6 +393,8 @@ HOSTILE = {
                                                 "attrs": 7}, "attrs", "bad_type"),
     "sensitivity as text": ("code_entry", {"table": "tag", "code": "bad2", "label_zh": "坏", "scope_prefix": TOWNSHIP,
                                            "attrs": {"sensitivity": "高"}}, "attrs", "bad_type"),
+    "audit ids not strings": ("audit_entry", {"at": NOW, "username": "u", "action": "reveal", "region_code": A,
+                                              "record_ids": [1, {"a": 2}]}, "record_ids", "bad_type"),
     "print fields a list": ("print_snapshot", {"entity": "household", "record_id": "@A household@", "printed_at": NOW,
                                                "fields": ["户主"], "region_code": A}, "fields", "bad_type"),
     "5,000-character clock": ("household", _household(), "hlc", "bad_hlc"),
@@ -443,12 +445,15 @@ def test_a_hostile_value_rejects_only_its_change(server, world, name):
 
 
 def test_snapshots_and_pulls_stay_strict_json(server, world):
-    """Whatever the hostile pushes did, every answer the township and a village read (their pulls hold
-    tags, filtered by the tag code table) is there and parses as strict JSON."""
+    """Whatever the hostile pushes did, every answer the city admin's audit query, the township and a
+    village read (their pulls hold tags, filtered by the tag code table) is there and strict JSON."""
 
     def strict(text: str) -> None:
         json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
 
+    r = Device(server, "city_admin").get("/audit", action="reveal")  # the city admin's audit query reads them all
+    assert r.status_code == 200, r.text[:200]
+    strict(r.text)
     for reader in (Device(server, "township_staff", TOWNSHIP), Device(server, "village_cadre", A)):
         r = reader.get("/sync/pull", cursor=0, limit=5000)
         assert r.status_code == 200, r.text[:200]

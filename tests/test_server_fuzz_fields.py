@@ -311,3 +311,35 @@ def test_every_accepted_value_comes_back_in_every_snapshot_format(server, admin)
         for key, want in accepted.items():
             assert key in found, (form, key)
             assert {k: found[key][k] for k in want} == want, (form, key)
+
+
+def test_every_reader_answers_after_the_fuzz(server, admin):
+    """What the fuzz left in the database (every value a push accepted) never makes a reader fail:
+    review, badges, record history and its feed, code tables, the audit query, a department's desk,
+    a village's pull, and the city console's pages that list those records."""
+    from tests.console_support import signed_in
+
+    client, _reader, _ids = admin
+    accepted = ACCEPTED.get(server.url, {})
+    assert accepted
+    city = server.user_client("city_admin")
+    department = server.user_client("department", "150422", "mz")
+    cadre = server.user_client("village_cadre", VILLAGE)
+    calls = [(client, "/review", {"limit": 1000}), (client, "/review/marks", {}), (client, "/codes", {}),
+             (client, "/people", {}), (client, "/history/feed", {"after": 0, "limit": 2000}),
+             (city, "/audit", {}), (city, "/review", {"limit": 1000}), (department, "/department/tasks", {}),
+             (department, "/department/cases", {}), (department, "/sync/pull", {"limit": 2000}),
+             (cadre, "/sync/pull", {"limit": 5000}), (cadre, "/review/marks", {})]
+    calls += [(client, f"/history/{entity}/{record_id}", {}) for entity, record_id in sorted(accepted)
+              if entity in ("household", "person", "task", "task_target", "case")][:40]
+    for who, path, params in calls:
+        r = who.get(path, params=params)
+        assert r.status_code == 200, (path, r.status_code, r.text[:300])
+    console = signed_in(server, "city_admin")
+    for page in ("/admin/codes", "/admin/audit", "/admin/code-tables?table=tag", "/admin/users", "/leader"):
+        r = console.get(page)
+        assert r.status_code == 200, (page, r.status_code)
+    desk = signed_in(server, "department", "150422", "mz")
+    for page in ("/dept/progress", "/dept/whistles", "/dept/catalogue"):
+        r = desk.get(page)
+        assert r.status_code == 200, (page, r.status_code)

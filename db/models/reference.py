@@ -52,6 +52,6 @@ class AuditEntry(SyncedMixin, Base):
     device_id: Mapped[str] = mapped_column(String(36), default="")
     action: Mapped[str] = mapped_column(String(20))  # reveal, print, export, discard, …
     entity: Mapped[str] = mapped_column(String(30), default="")
-    record_ids: Mapped[list] = mapped_column(JSON, default=list, info=declare(shape="list"))
+    record_ids: Mapped[list] = mapped_column(JSON, default=list, info=declare(shape="list", items=str))
     reason: Mapped[str] = mapped_column(Text, default="")
     region_code: Mapped[str] = mapped_column(String(12), index=True, default="", info=declare(format="region"))

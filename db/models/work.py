@@ -31,7 +31,7 @@ class Task(SyncedMixin, Base):
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime)
     due_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="region"))
-    requested_fields: Mapped[list] = mapped_column(JSON, default=list, info=declare(shape="list"))
+    requested_fields: Mapped[list] = mapped_column(JSON, default=list, info=declare(shape="list", items=str))
     issued_by: Mapped[str] = mapped_column(String(50), default="")
     # The approved request catalogue entry a data request was issued under (报表准入): its name and
     # purpose, shown on the 一表通 form and written into the audit of every answer sent (schema 3).
@@ -91,7 +91,7 @@ class TaskLink(SyncedMixin, Base):
     # the requested fields that confirmation corrected in the register (printed on the task sheet).
     person_id: Mapped[str | None] = mapped_column(String(36), index=True, info=refers("person", since=3))
     corrected: Mapped[list] = mapped_column(JSON, default=list, server_default="[]",
-                                            info=declare(since=3, shape="list"))
+                                            info=declare(since=3, shape="list", items=str))
 
 
 class TaskFeedback(SyncedMixin, Base):
