@@ -268,7 +268,11 @@ class SyncClient(LocalReplica):
                 .values(state="pending", reject_code=None, reject_message=None)).rowcount
             if int(read_state(session, "cursor") or 0) > announced.base:
                 write_state(session, "cursor", str(announced.base))
-            write_state(session, RESTORED_KEY, str(announced.base))  # for followers of other feeds
+            # for followers of other feeds; a restore not yet followed keeps the lower point (the
+            # history feed is not fetched on every cycle: app.sync_service._side_data_due)
+            pending = read_state(session, RESTORED_KEY)
+            write_state(session, RESTORED_KEY, str(announced.base if pending is None
+                                                   else min(int(pending), announced.base)))
             offered = offer_received(session, self.device_id, announced.base)
             request_recheck(session)  # attachment files the restored store may lack
         self.transport.known_epoch = announced.epoch

@@ -101,3 +101,43 @@ def test_the_feed_goes_back_with_the_pull_cursor_after_a_server_restore(tmp_path
     assert feed.asked == [120, 120]
     with sessions() as s:
         assert s.get(SyncState, RESTORED_KEY) is None
+
+
+def test_a_second_restore_before_the_feed_followed_the_first_keeps_the_lower_point(tmp_path):
+    """An idle periodic sync does not follow the feed (app.sync_service._side_data_due), so a restore
+    can be noted and, before the feed followed it, a second one: the feed must start again at the
+    lower of the two points. The second base overwrote the first, and the history of the changes
+    made between the two restores (numbers above the first base) was never fetched."""
+    from app.client.history import FEED_KEY, follow_feed
+    from db.engine import open_local, session_factory
+    from sync.capture import write_state
+    from sync.client import RESTORED_KEY, SyncClient
+    from sync.transport import SERVER_IDENTITY, ServerIdentity
+
+    engine = open_local(tmp_path / "pc.db")
+    sessions = session_factory(engine)
+    with sessions.begin() as s:
+        write_state(s, FEED_KEY, "1000")
+        write_state(s, "cursor", "1000")
+
+    class Server:
+        capabilities = {SERVER_IDENTITY}
+        identity = ServerIdentity("city", "epoch-0", 0)
+        expected_installation = known_epoch = None
+        asked: list[int] = []
+
+        def request(self, method, path, params=None, **_):
+            self.asked.append(params["after"])
+            return {"entries": [], "next": params["after"], "has_more": False}
+
+    server = Server()
+    client = SyncClient(engine, sessions, "pc-1", server)  # type: ignore[arg-type]
+    assert not client.server_restored()  # the first identity this device sees
+    server.identity = ServerIdentity("city", "epoch-1", 800)
+    assert client.server_restored()
+    with sessions.begin() as s:
+        write_state(s, "cursor", "850")  # pulled on in the restored server; the feed was not followed
+    server.identity = ServerIdentity("city", "epoch-2", 900)
+    assert client.server_restored()
+    follow_feed(sessions, server)
+    assert server.asked == [800]
