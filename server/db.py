@@ -87,7 +87,7 @@ def _ping_when_idle(engine: Engine) -> None:
 def _has_input(dbapi) -> bool:
     try:
         readable, _, _ = select.select([dbapi.fileno()], [], [], 0)
-    except (OSError, ValueError):  # closed: no descriptor
+    except Exception:  # closed: no descriptor (psycopg raises its OperationalError): ping, i.e. replace it
         return True
     return bool(readable)
 

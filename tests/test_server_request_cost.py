@@ -92,3 +92,22 @@ def test_a_no_op_pull_is_two_statements_outside_a_transaction(tmp_path, monkeypa
             assert "gzip" in answer.headers["Accept-Encoding"] and answer.headers["X-Installation-Id"]
         finally:
             app.state.engine.dispose()
+
+
+def test_a_pooled_connection_whose_socket_is_gone_is_replaced(tmp_path):
+    """A connection back in the pool whose libpq socket was already dropped (libpq closes it when it
+    reads the end of the stream: a disconnect SQLAlchemy did not recognise as one) has no file
+    descriptor to test; the checkout must ping it and reconnect — as pool_pre_ping did — not fail."""
+    from server.db import make_server_engine
+
+    with fresh_database("postgresql", tmp_path) as url:
+        engine = make_server_engine(url)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+                raw = conn.connection.dbapi_connection
+            raw.pgconn.finish()  # the socket gone while the connection lies in the pool
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT 2")).scalar() == 2
+        finally:
+            engine.dispose()
