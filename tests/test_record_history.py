@@ -111,7 +111,7 @@ def test_a_second_restore_before_the_feed_followed_the_first_keeps_the_lower_poi
     from app.client.history import FEED_KEY, follow_feed
     from db.engine import open_local, session_factory
     from sync.capture import write_state
-    from sync.client import RESTORED_KEY, SyncClient
+    from sync.client import SyncClient
     from sync.transport import SERVER_IDENTITY, ServerIdentity
 
     engine = open_local(tmp_path / "pc.db")

@@ -15,7 +15,7 @@ from tests.test_sync_merge import NOW, Dev, household, server  # noqa: F401 (the
 DAY_MS = 86_400_000
 
 
-def _position(server, dev) -> tuple[int, object, object]:
+def _position(server, dev) -> tuple[int, object, object]:  # noqa: F811
     with server() as s:
         state = s.get(DeviceSyncState, dev.id)
         return state.last_device_seq, state.last_push_at, state.clock_flagged_at
