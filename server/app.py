@@ -1,19 +1,19 @@
 """The FastAPI application factory: settings → engine → routers under /api/v1, one error shape,
-request ids, the body size limit and gzip for large answers. `uvicorn --factory server.app:create_app`
+request ids, the body size limit, the server's identity headers and gzip for large answers (one
+middleware, server.middleware). `uvicorn --factory server.app:create_app`
 (or `township-server serve`) builds it from the environment."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.middleware.gzip import GZipMiddleware
 
 from server.auth_cache import PrincipalCache
 from server.config import Settings, load_settings
 from server.console import mount as mount_console
 from server.console import upload_limits as console_upload_limits
-from server.db import make_server_engine, session_factory
+from server.db import make_server_engine, reading, session_factory
 from server.errors import ERROR_RESPONSES, install_error_handlers
-from server.identity import IdentityCache, IdentityMiddleware
+from server.identity import IdentityCache
 from server.landing import install_landing_pages
 from server.logs import configure_logging
 from server.middleware import RequestMiddleware
@@ -45,10 +45,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.read_sessions = session_factory(reading(engine))  # pulls: no BEGIN/ROLLBACK (server.db)
     app.state.principals = PrincipalCache(settings.auth_cache_seconds)
-    app.state.replica_sessions = (session_factory(make_server_engine(settings.replica_url))
+    app.state.replica_sessions = (session_factory(reading(make_server_engine(settings.replica_url)))
                                   if settings.replica_url else None)
-    for module in (auth, users, reference, review, department, sync, intake, audit, updates, blobs, history):
+    # sync first: routes are matched in order, and pulls and pushes are most of a city's requests
+    for module in (sync, auth, users, reference, review, department, intake, audit, updates, blobs, history):
         app.include_router(module.router, prefix=API_PREFIX)
     mount_console(app)
     install_landing_pages(app, API_PREFIX)
@@ -57,13 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.identity = IdentityCache(app.state.sessions)
     # how far devices pulled, for tombstone collection (server/tombstones.py)
     app.state.pull_notes = PullNotes(app.state.sessions, app.state.settings.pull_note_seconds)
-    app.add_middleware(IdentityMiddleware, cache_of=lambda: app.state.identity, api_prefix=API_PREFIX)
-    # gzip level 4 (measured on a pull page of the demo township, 512 records, 175 kB of JSON):
-    # level 1 0.76 ms / 66 B per record, 4 1.18 ms / 60 B, 6 1.72 ms / 57 B, 9 5.82 ms / 55 B. Level 4
-    # is the knee: a third less CPU than 6 for 5 % more bytes (a village link pays for bytes, the city
-    # server for CPU on every page); starlette's default 9 costs 5x the CPU of 4 for 8 % fewer bytes.
-    app.add_middleware(GZipMiddleware, minimum_size=4096, compresslevel=4)
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes,
                        larger_bodies={f"{API_PREFIX}/sync/bundle": settings.max_bundle_bytes,
-                                      **console_upload_limits(settings)})
+                                      **console_upload_limits(settings)},
+                       identity_of=lambda: app.state.identity, api_prefix=API_PREFIX)
     return app

@@ -77,15 +77,24 @@ class PrincipalCache:
                 del self._entries[key]
 
 
+def cached_principal(cache: PrincipalCache, settings: Settings, token: str) -> Principal | None:
+    """The principal of a bearer token when the cache holds it (no database, no I/O: called on the
+    event loop), None when the database must be asked (`authenticate_cached`)."""
+    entry = cache.get(token_hash(settings, token))
+    if entry is None:
+        return None
+    if entry.token_expires_at <= utcnow():
+        raise ApiError(401, "token_expired")
+    return entry.who
+
+
 def authenticate_cached(cache: PrincipalCache, sessions, settings: Settings, token: str) -> Principal:
     """The principal of a bearer token, from the cache or from the database (see the module doc)."""
+    who = cached_principal(cache, settings, token)
+    if who is not None:
+        return who
     key = token_hash(settings, token)
     now = utcnow()
-    entry = cache.get(key)
-    if entry is not None:
-        if entry.token_expires_at <= now:
-            raise ApiError(401, "token_expired")
-        return entry.who
     with sessions() as session:
         row = session.execute(select(Device, User).join(User, User.id == Device.user_id)
                               .where(Device.token_hash == key)).first()

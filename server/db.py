@@ -7,13 +7,15 @@ behave the same on both databases."""
 
 from __future__ import annotations
 
+import select
+import time
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 # The search-key hook on every Session: the server keeps a person's derived search keys the way a
@@ -45,7 +47,49 @@ def make_server_engine(url: str) -> Engine:
                                hide_parameters=True)  # no personal data in error texts or logs
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(parsed, pool_size=10, max_overflow=20, hide_parameters=True)
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_IDLE_SECONDS = 30.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """pool_pre_ping's protection without its round trip on every checkout (one of a no-op pull's
+    six; docs/perf-notes/server.md). A connection is pinged before use when it lay in the pool for
+    PING_IDLE_SECONDS or more (a firewall may have dropped it quietly), or when its socket has
+    something to read while idle: a server that shut down or terminated the backend has sent its
+    FATAL message and closed. A failed ping makes the pool connect afresh, as with pre-ping. A
+    connection that dies between two requests a few seconds apart without a word (a cable pulled)
+    fails that one request, and the pool is then renewed (SQLAlchemy's disconnect handling)."""
+
+    @event.listens_for(engine, "connect")
+    def _connected(_dbapi, record) -> None:
+        record.info["td_returned"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi, record) -> None:
+        if record is not None:
+            record.info["td_returned"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi, record, _proxy) -> None:
+        idle = time.monotonic() - record.info.get("td_returned", 0.0)
+        if idle < PING_IDLE_SECONDS and not _has_input(dbapi):
+            return
+        try:
+            engine.dialect.do_ping(dbapi)
+        except Exception as error:
+            raise exc.DisconnectionError(f"connection found dead: {type(error).__name__}") from error
+
+
+def _has_input(dbapi) -> bool:
+    try:
+        readable, _, _ = select.select([dbapi.fileno()], [], [], 0)
+    except (OSError, ValueError):  # closed: no descriptor
+        return True
+    return bool(readable)
 
 
 def alembic_config(engine: Engine | None) -> Config:
@@ -66,6 +110,16 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
+
+
+def reading(engine: Engine) -> Engine:
+    """`engine` for reads that need no transaction of their own (a pull): on PostgreSQL the same pool
+    with each statement committed by itself, which saves the BEGIN and ROLLBACK round trips (two of
+    a no-op pull's six). Under READ COMMITTED each statement of a transaction takes its own snapshot
+    anyway, so the reads see exactly what they saw inside one. SQLite is left as it is."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from server.auth_cache import Principal, authenticate_cached
+from server.auth_cache import Principal, authenticate_cached, cached_principal
 from server.config import Settings
 from server.errors import ApiError
 from sync.versions import current_version
@@ -40,9 +41,16 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def principal(request: Request) -> Principal:
+async def principal(request: Request) -> Principal:
+    """The caller. A token in the cache is answered on the event loop (an HMAC and a dict look-up);
+    only a miss goes to a worker thread for its query. (A plain `def` dependency costs a thread
+    hand-off on every request: a large part of a no-op pull, docs/perf-notes/server.md.)"""
     app = request.app
-    who = authenticate_cached(app.state.principals, app.state.sessions, app.state.settings, _bearer(request))
+    token = _bearer(request)
+    who = cached_principal(app.state.principals, app.state.settings, token)
+    if who is None:
+        who = await run_in_threadpool(authenticate_cached, app.state.principals, app.state.sessions,
+                                      app.state.settings, token)
     request.scope.setdefault("state", {}).update(user_id=who.user_id, device_id=who.device_id)
     return who
 
@@ -53,7 +61,7 @@ def forget_principals(request: Request, *, device_id: str | None = None, user_id
 
 
 def require_roles(*roles: str):
-    def check(who: Principal = Depends(principal)) -> Principal:
+    async def check(who: Principal = Depends(principal)) -> Principal:
         if who.role not in roles:
             raise ApiError(403, "forbidden")
         return who
@@ -61,7 +69,7 @@ def require_roles(*roles: str):
     return check
 
 
-def schema_version(request: Request) -> int:
+async def schema_version(request: Request) -> int:  # async: no thread hand-off for a header check
     """The client's schema version. The server answers every version from the configured minimum
     (`min_schema_version`) up to its own in that version (sync.versions); below the minimum the
     client gets 426 Upgrade Required, above its own it is told the server is older (409)."""

@@ -18,8 +18,10 @@ A new epoch starts (each start is a row of `server_epochs`, the audit trail of r
   had): detected, logged as a warning and recorded with the device named; at most once per state of
   the change log, so a forged cursor cannot make every device re-offer again and again.
 
-Answers carry `X-Installation-Id`, `X-Server-Epoch` and `X-Epoch-Base` (head_at_start). The identity
-is cached per process and re-read every few seconds, so every worker announces a new epoch promptly."""
+Answers carry `X-Installation-Id`, `X-Server-Epoch` and `X-Epoch-Base` (head_at_start), added by the
+request middleware (server/middleware.py), which also refuses a foreign installation and has a pull's
+cursor checked. The identity is cached per process and re-read every few seconds, so every worker
+announces a new epoch promptly."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ import logging
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -49,11 +51,16 @@ class Identity:
     installation_id: str
     epoch: str
     head_at_start: int
+    raw_headers: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:  # encoded once: every API answer carries them
+        object.__setattr__(self, "raw_headers", (
+            (INSTALLATION_HEADER.lower().encode(), self.installation_id.encode()),
+            (EPOCH_HEADER.lower().encode(), self.epoch.encode()),
+            (EPOCH_BASE_HEADER.lower().encode(), str(self.head_at_start).encode())))
 
     def headers(self) -> list[tuple[bytes, bytes]]:
-        return [(INSTALLATION_HEADER.lower().encode(), self.installation_id.encode()),
-                (EPOCH_HEADER.lower().encode(), self.epoch.encode()),
-                (EPOCH_BASE_HEADER.lower().encode(), str(self.head_at_start).encode())]
+        return list(self.raw_headers)
 
 
 def head_seq(session: Session) -> int:
@@ -130,6 +137,24 @@ class IdentityCache:
         self._known_head = 0
         self._head_at_process_start: int | None = None
 
+    def fresh(self) -> Identity | None:
+        """The identity when it was read less than REFRESH_SECONDS ago (no lock, no database: the
+        per-request path), else None — then `get` (in a worker thread) reads it again."""
+        identity = self._identity
+        if identity is None or time.monotonic() - self._read_at > REFRESH_SECONDS:
+            return None
+        return identity
+
+    def note_head(self, upper: int) -> None:
+        """A cursor a pull just served up to: every change at or below it is held (it was read from
+        this database), so a later pull from at most there needs no check (`check_cursor`)."""
+        if upper > self._known_head:
+            self._known_head = upper
+
+    def needs_check(self, cursor: int, device_epoch: str | None) -> bool:
+        """Whether `check_cursor` has anything to do (the cheap test, done before any thread hop)."""
+        return cursor > self._known_head and device_epoch is not None
+
     def get(self) -> Identity:
         with self._lock:
             if self._identity is None or time.monotonic() - self._read_at > REFRESH_SECONDS:
@@ -146,7 +171,7 @@ class IdentityCache:
         names an older epoch is about to learn of the new one itself; one that names none (an older
         client) could not act on it. The base is the head when this process first read it, the best
         estimate of the restored point (an announced restore knows it exactly)."""
-        if cursor <= self._known_head or device_epoch is None:
+        if not self.needs_check(cursor, device_epoch):
             return
         identity = self.get()
         if device_epoch != identity.epoch:
@@ -167,58 +192,3 @@ class IdentityCache:
                                     else held)
             session.commit()
             self._identity = None
-
-
-class IdentityMiddleware:
-    """Adds the identity headers to every API answer, refuses a request that names another installation
-    (409 foreign_installation) and, after a pull, checks its cursor against the change log."""
-
-    def __init__(self, app, cache_of, api_prefix: str) -> None:
-        self.app = app
-        self._cache_of = cache_of  # () -> IdentityCache: the app's, built with its engine
-        self._prefix = api_prefix
-        self._docs = (f"{api_prefix}/docs", f"{api_prefix}/openapi.json")
-
-    async def __call__(self, scope, receive, send):
-        from anyio import to_thread
-
-        path = scope.get("path", "") if scope["type"] == "http" else ""
-        if not path.startswith(self._prefix) or path.startswith(self._docs):
-            return await self.app(scope, receive, send)
-        cache = self._cache_of()
-        try:
-            identity = await to_thread.run_sync(cache.get)
-        except Exception:  # a database not migrated yet: the request itself will say what is wrong
-            log.exception("server identity unavailable")
-            return await self.app(scope, receive, send)
-        claimed = _header(scope, b"x-installation-id")
-        if claimed and claimed != identity.installation_id:
-            from server.middleware import _send_error
-
-            return await _send_error(send, scope, 409, "foreign_installation", _header(scope, b"x-request-id") or "-")
-
-        async def send_with_identity(message):
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *identity.headers()]}
-            await send(message)
-
-        await self.app(scope, receive, send_with_identity)
-        if scope["path"].endswith("/sync/pull"):
-            cursor = _cursor(scope)
-            device = (scope.get("state") or {}).get("device_id")
-            if cursor and device:
-                await to_thread.run_sync(cache.check_cursor, cursor, device, _header(scope, b"x-server-epoch"))
-
-
-def _header(scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return value.decode("latin-1")
-    return None
-
-
-def _cursor(scope) -> int:
-    from urllib.parse import parse_qs
-
-    raw = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("cursor", ["0"])[0]
-    return int(raw) if raw.isdigit() and len(raw) < 19 else 0

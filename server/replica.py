@@ -48,13 +48,15 @@ def caught_up(replica: sessionmaker[Session], lsn: str, wait_seconds: float) -> 
 @contextlib.contextmanager
 def read_session(state) -> Iterator[tuple[Session, str]]:
     """(a session to read a pull from, "standby" or "primary"). `state` is the app's state: its
-    `sessions` (primary), `replica_sessions` (None without a standby) and `settings`."""
+    `read_sessions` (the primary without transactions, server.db.reading; else `sessions`),
+    `replica_sessions` (None without a standby) and `settings`."""
+    primary = getattr(state, "read_sessions", None) or state.sessions
     replica = getattr(state, "replica_sessions", None)
     if replica is not None:
-        upper, lsn = primary_position(state.sessions)
+        upper, lsn = primary_position(primary)
         if caught_up(replica, lsn, state.settings.replica_wait_ms / 1000):
             with replica(info={CURSOR_KEY: upper}) as session:
                 yield session, "standby"
             return
-    with state.sessions() as session:
+    with primary() as session:
         yield session, "primary"

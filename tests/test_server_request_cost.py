@@ -1,0 +1,94 @@
+"""The fixed cost of a request on PostgreSQL (docs/perf-notes/server.md): a no-op pull runs its two
+statements outside any transaction (no BEGIN, ROLLBACK or pool ping round trips), and giving up the
+ping on every checkout still replaces connections PostgreSQL has closed."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import event, text
+
+from tests.server.databases import PG_URL, fresh_database
+
+VILLAGE = "150422100201"
+pytestmark = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TD_TEST_PG_URL)")
+
+
+def _terminate_others(url: str) -> int:
+    """Terminate the database's other backends (as a restart or an administrator does) and wait until
+    they are gone, i.e. have sent their FATAL message and closed."""
+    import time
+
+    import psycopg
+    from sqlalchemy import make_url
+
+    parsed = make_url(url)
+    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    with psycopg.connect(host=parsed.host, port=parsed.port, user=parsed.username, password=parsed.password,
+                         dbname=parsed.database, autocommit=True) as conn:
+        count = conn.execute(f"SELECT count(pg_terminate_backend(pid)) {others}").fetchone()[0]
+        deadline = time.monotonic() + 10
+        while conn.execute(f"SELECT count(*) {others}").fetchone()[0] and time.monotonic() < deadline:
+            time.sleep(0.05)
+    return count
+
+
+def test_connections_closed_by_postgresql_are_replaced_without_a_ping_per_checkout(tmp_path):
+    from server.db import make_server_engine
+
+    with fresh_database("postgresql", tmp_path) as url:
+        engine = make_server_engine(url)
+        pings: list[str] = []
+        event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_a: pings.append(sql))
+        try:
+            connections = [engine.connect() for _ in range(3)]  # three pooled connections
+            for conn in connections:
+                conn.execute(text("SELECT 1"))
+                conn.close()
+            assert _terminate_others(url) >= 3
+            for _ in range(5):  # every one of them found dead and replaced: no request fails
+                with engine.connect() as conn:
+                    assert conn.execute(text("SELECT 2")).scalar() == 2
+        finally:
+            engine.dispose()
+
+
+def test_a_no_op_pull_is_two_statements_outside_a_transaction(tmp_path, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+    from server.config import load_settings
+    from sync.wire import SCHEMA_VERSION
+    from tests.server.live import TEST_ENV, LiveServer, _prepare
+
+    with fresh_database("postgresql", tmp_path) as url:
+        for key, value in TEST_ENV.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("DATABASE_URL", url)
+        monkeypatch.setenv("TD_SERVER_DATA_DIR", str(tmp_path / "data"))
+        app = create_app(load_settings())
+        try:
+            _prepare(app.state.engine)
+            lab = LiveServer("", url, app.state.settings, None, tmp_path / "log", app.state.engine)  # type: ignore[arg-type]
+            username = lab.add_user("village_cadre", VILLAGE)
+            seen: list[tuple[str, bool]] = []
+            event.listen(app.state.engine, "before_cursor_execute", lambda conn, _cur, sql, *_a: seen.append(
+                (sql.split()[0].lower() + " " + sql.split()[1].lower(), conn.connection.dbapi_connection.autocommit)))
+            with TestClient(app) as http:
+                login = http.post("/api/v1/login", json={"username": username, "password": "correct horse 9",
+                                                         "device_id": str(uuid.uuid4()), "device_name": "x"})
+                headers = {"Authorization": f"Bearer {login.json()['token']}",
+                           "X-Schema-Version": str(SCHEMA_VERSION)}
+                first = http.get("/api/v1/sync/pull", headers=headers)
+                cursor = first.json()["next_cursor"]
+                headers["X-Server-Epoch"] = first.headers["X-Server-Epoch"]
+                http.get("/api/v1/sync/pull", params={"cursor": cursor}, headers=headers)
+                seen.clear()
+                answer = http.get("/api/v1/sync/pull", params={"cursor": cursor}, headers=headers)
+            assert answer.status_code == 200 and answer.json()["records"] == []
+            assert len(seen) == 2, seen  # the tombstone horizon with the cursor (td_sync_upper), the page
+            assert all(autocommit for _sql, autocommit in seen), seen  # no BEGIN / ROLLBACK round trips
+            assert "gzip" in answer.headers["Accept-Encoding"] and answer.headers["X-Installation-Id"]
+        finally:
+            app.state.engine.dispose()
