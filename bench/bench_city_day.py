@@ -1,6 +1,8 @@
 """A city day, compressed, against the city server on PostgreSQL: an open-loop load (requests arrive
 on a schedule whether or not earlier ones have been answered, as thousands of independent PCs do)
-beside the closed-loop 100-client mix of `bench_server_load`, in one run on one server.
+beside the closed-loop 100-client mix of `bench_server_load`, in one run on one server. The mix runs
+twice: with round 1's generator (every edit with an empty base, so an edit over another PC's raises a
+conflict review) and as the desktop sends edits (the base it holds, `desktop_mix`).
 
 The load generator is one asyncio process (aiohttp, orjson), so it costs the machine little. Every
 device of the day is a logged-in PC of the seeded township (village cadre accounts over its villages
@@ -301,6 +303,10 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
             closed_figures = list(closed._run_mix(lab, "mixed", closed.mixed_devices(villages, cadres),
                                                   closed._cursor(lab)))
             yield from _beside_round1(closed_figures)
+            log("# city_day: the same PCs as the desktop sends its edits (each with the base it holds)")
+            desktop = list(closed._run_mix(lab, "desktop_mix", closed.mixed_devices(villages, cadres),
+                                           closed._cursor(lab), based=True))
+            yield from _beside_round1(desktop, "desktop_mix")
             pcs = _pcs(villages, cadres)
             asyncio.run(_log_in_all(proxy, pcs))
             yield from _unit_costs(lab, pcs)
@@ -405,19 +411,18 @@ async def _pull_only(url: str, pcs: list[Pc]) -> int:
     return records
 
 
-def _beside_round1(figures: list[Figure]) -> Iterator[Figure]:
+def _beside_round1(figures: list[Figure], label: str = "mixed") -> Iterator[Figure]:
     """The closed-loop figures, the three that round 1 reported with its value as the floor."""
-    by_name = {f.name.removeprefix(f"server_{closed.CLIENTS}_mixed_"): f for f in figures}
+    prefix = f"server_{closed.CLIENTS}_{label}_"
+    by_name = {f.name.removeprefix(prefix): f for f in figures}
     for figure in figures:
-        short = figure.name.removeprefix(f"server_{closed.CLIENTS}_mixed_")
-        yield Figure(figure.name, figure.value, figure.unit, ROUND1.get(short))
+        yield Figure(figure.name, figure.value, figure.unit, ROUND1.get(figure.name.removeprefix(prefix)))
     server, postgres = by_name.get("cpu_server"), by_name.get("cpu_postgres")
     rate = by_name.get("changes_per_s")
     if server and rate and rate.value:
         total = server.value + (postgres.value if postgres else 0.0)
         per_change = total / (rate.value * closed.SECONDS) * 1000
-        yield Figure(f"server_{closed.CLIENTS}_mixed_cpu_per_change", per_change, "ms",
-                     ROUND1["cpu_per_change_ms"])
+        yield Figure(f"{prefix}cpu_per_change", per_change, "ms", ROUND1["cpu_per_change_ms"])
 
 
 def _day_figures(name: str, day: Day, elapsed: float, cpu: float) -> Iterator[Figure]:

@@ -115,7 +115,11 @@ class Load:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _client(url: str, who: Device, cursor: int, stop_at: float, load: Load, n: int) -> None:
+def _client(url: str, who: Device, cursor: int, stop_at: float, load: Load, n: int, based: bool = False) -> None:
+    """One PC until `stop_at`. `based`: each edit carries the base the desktop sends (the record's
+    sequence number as this PC last saw it, from its pulls and its own accepted pushes) and the PC
+    starts at its own place in its list; without it (round 1's generator) every edit has an empty
+    base, so any edit over another PC's counts as concurrent and raises a conflict review."""
     from db.ids import new_id
     from sync.wire import SCHEMA_VERSION
 
@@ -130,28 +134,38 @@ def _client(url: str, who: Device, cursor: int, stop_at: float, load: Load, n: i
         return
     http.headers.update({"Authorization": f"Bearer {r.json()['token']}", "X-Schema-Version": str(SCHEMA_VERSION)})
     seq, mine = 0, who.households
+    seen: dict[str, int] | None = {} if based else None
+    start = (n * 7919) % len(mine) if based else 0
     while time.monotonic() < stop_at:
         changes = []
         for k in range(BATCH):
             seq += 1
             ms = int(time.time() * 1000)
+            record = mine[(start + seq + k) % len(mine)]
             changes.append({"change_id": new_id(), "device_id": device, "device_seq": seq, "entity": "household",
-                            "record_id": mine[(seq + k) % len(mine)], "op": "upsert",
-                            "fields": {"notes": f"负载{n}第{seq}次"}, "base": {},
+                            "record_id": record, "op": "upsert",
+                            "fields": {"notes": f"负载{n}第{seq}次"},
+                            "base": {"notes": seen.get(record, 0)} if seen is not None else {},
                             "hlc": f"{ms:013d}-{0:05d}-{device}", "schema_version": SCHEMA_VERSION})
-        cursor = _round(http, url, changes, cursor, load)
+        cursor = _round(http, url, changes, cursor, load, seen)
         if cursor is None:
             return
 
 
-def _round(http: requests.Session, url: str, changes: list[dict], cursor: int, load: Load) -> int | None:
-    """One sync: push then pull until caught up; the new cursor, or None after an error."""
+def _round(http: requests.Session, url: str, changes: list[dict], cursor: int, load: Load,
+           seen: dict[str, int] | None = None) -> int | None:
+    """One sync: push then pull until caught up; the new cursor, or None after an error. `seen`
+    (record id → sequence number) is kept up to date from the answers when given."""
     try:
         started = time.perf_counter()
         r = http.post(url + "/api/v1/sync/push", json={"changes": changes}, timeout=120)
         took = (time.perf_counter() - started) * 1000
         r.raise_for_status()
-        ok = [a["change_id"] for a in r.json()["results"] if a["outcome"] != "rejected"]
+        results = r.json()["results"]
+        ok = [a["change_id"] for a in results if a["outcome"] != "rejected"]
+        if seen is not None:
+            records = {c["change_id"]: c["record_id"] for c in changes}
+            seen.update((records[a["change_id"]], a["server_seq"]) for a in results if a.get("server_seq"))
         pulls = []
         while True:
             started = time.perf_counter()
@@ -160,6 +174,9 @@ def _round(http: requests.Session, url: str, changes: list[dict], cursor: int, l
             page.raise_for_status()
             body = page.json()
             cursor = body["next_cursor"]
+            if seen is not None:
+                seen.update((rec["record_id"], rec["seq"]) for rec in body["records"])
+                seen.update((echo[1], echo[2]) for echo in body.get("echoes", []))
             if not body.get("has_more"):
                 break
     except (requests.RequestException, KeyError, ValueError):
@@ -278,10 +295,11 @@ def _cursor(lab: ServerLab) -> int:
                           "    print(current_cursor(s))\n"))
 
 
-def _run_mix(lab: ServerLab, label: str, devices: list[Device], cursor: int) -> Iterator[Figure]:
+def _run_mix(lab: ServerLab, label: str, devices: list[Device], cursor: int, based: bool = False) -> Iterator[Figure]:
     load = Load()
     stop_at = time.monotonic() + SECONDS
-    threads = [threading.Thread(target=_client, args=(lab.url, who, cursor, stop_at, load, n))
+    reviews = _open_conflicts(lab)
+    threads = [threading.Thread(target=_client, args=(lab.url, who, cursor, stop_at, load, n, based))
                for n, who in enumerate(devices)]
     cpu_before = (time.process_time(), _tree_cpu(lab.process.pid), _postgres_cpu())
     started = time.perf_counter()
@@ -293,6 +311,8 @@ def _run_mix(lab: ServerLab, label: str, devices: list[Device], cursor: int) -> 
     cpu_after = (time.process_time(), _tree_cpu(lab.process.pid), _postgres_cpu())
     missing, duplicates = _lost(lab, load.accepted)
     yield from _figures(label, load, elapsed, missing, duplicates)
+    yield Figure(f"server_{CLIENTS}_{label}_conflict_reviews_per_change",
+                 (_open_conflicts(lab) - reviews) / max(len(load.accepted), 1), "reviews")
     generator, server, postgres = (after - before for after, before in zip(cpu_after, cpu_before, strict=True))
     yield Figure(f"server_{CLIENTS}_{label}_cpu_load_generator", generator, "s")
     yield Figure(f"server_{CLIENTS}_{label}_cpu_load_generator_per_request",
@@ -300,6 +320,17 @@ def _run_mix(lab: ServerLab, label: str, devices: list[Device], cursor: int) -> 
     yield Figure(f"server_{CLIENTS}_{label}_cpu_server", server, "s")
     if postgres:
         yield Figure(f"server_{CLIENTS}_{label}_cpu_postgres", postgres, "s")
+
+
+def _open_conflicts(lab: ServerLab) -> int:
+    """Conflict review items on the server (a mix's edits over each other's raise them)."""
+    return int(lab.python("from sqlalchemy import func, select\n"
+                          "from server.config import load_settings\n"
+                          "from server.db import make_server_engine, session_factory\n"
+                          "from server.store.tables import ReviewItem\n"
+                          "with session_factory(make_server_engine(load_settings().database_url))() as s:\n"
+                          "    print(s.scalar(select(func.count()).select_from(ReviewItem)"
+                          ".where(ReviewItem.kind == 'conflict')))\n"))
 
 
 def _proc_cpu(pid: int) -> tuple[float, int]:

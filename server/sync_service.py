@@ -263,9 +263,11 @@ def _assigned_extras(session: Session, prefix: str, page: Page) -> list[PulledRe
     page's range, which the store's region scope does not see: one query over the version heads of
     both entities (a village pull runs it every time the city's sequence moved), rows loaded only
     for what it found."""
+    if page.next_cursor <= page.cursor:
+        return []
     conditions = [and_(RecordVersion.entity == entity, condition) for entity in ("task_target", "task_feedback")
                   if (condition := assigned_targets_condition(entity, prefix)) is not None]
-    if not conditions or page.next_cursor <= page.cursor:
+    if not conditions:
         return []
     have = {(r.entity, r.record_id) for r in page.records}
     found = session.execute(select(RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq).where(
