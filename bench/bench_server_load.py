@@ -115,11 +115,13 @@ class Load:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _client(url: str, who: Device, cursor: int, stop_at: float, load: Load, n: int, based: bool = False) -> None:
-    """One PC until `stop_at`. `based`: each edit carries the base the desktop sends (the record's
-    sequence number as this PC last saw it, from its pulls and its own accepted pushes) and the PC
-    starts at its own place in its list; without it (round 1's generator) every edit has an empty
-    base, so any edit over another PC's counts as concurrent and raises a conflict review."""
+def _client(url: str, who: Device, cursor: int, stop_at: float, load: Load, n: int,
+            based: dict[str, int] | None = None) -> None:
+    """One PC until `stop_at`. `based` (the households' sequence numbers when the mix starts, as the
+    PC's snapshot gave them): each edit carries the base the desktop sends (the record's sequence
+    number as this PC last saw it, then from its pulls and its own accepted pushes) and the PC starts
+    at its own place in its list; without it (round 1's generator) every edit has an empty base, so
+    any edit over another PC's counts as concurrent and raises a conflict review."""
     from db.ids import new_id
     from sync.wire import SCHEMA_VERSION
 
@@ -134,8 +136,8 @@ def _client(url: str, who: Device, cursor: int, stop_at: float, load: Load, n: i
         return
     http.headers.update({"Authorization": f"Bearer {r.json()['token']}", "X-Schema-Version": str(SCHEMA_VERSION)})
     seq, mine = 0, who.households
-    seen: dict[str, int] | None = {} if based else None
-    start = (n * 7919) % len(mine) if based else 0
+    seen = {h: based.get(h, 0) for h in mine} if based is not None else None
+    start = (n * 7919) % len(mine) if based is not None else 0
     while time.monotonic() < stop_at:
         changes = []
         for k in range(BATCH):
@@ -299,7 +301,8 @@ def _run_mix(lab: ServerLab, label: str, devices: list[Device], cursor: int, bas
     load = Load()
     stop_at = time.monotonic() + SECONDS
     reviews = _open_conflicts(lab)
-    threads = [threading.Thread(target=_client, args=(lab.url, who, cursor, stop_at, load, n, based))
+    heads = _household_seqs(lab) if based else None
+    threads = [threading.Thread(target=_client, args=(lab.url, who, cursor, stop_at, load, n, heads))
                for n, who in enumerate(devices)]
     cpu_before = (time.process_time(), _tree_cpu(lab.process.pid), _postgres_cpu())
     started = time.perf_counter()
@@ -320,6 +323,17 @@ def _run_mix(lab: ServerLab, label: str, devices: list[Device], cursor: int, bas
     yield Figure(f"server_{CLIENTS}_{label}_cpu_server", server, "s")
     if postgres:
         yield Figure(f"server_{CLIENTS}_{label}_cpu_postgres", postgres, "s")
+
+
+def _household_seqs(lab: ServerLab) -> dict[str, int]:
+    """Every household's current sequence number (what a PC's snapshot would have given it)."""
+    return json.loads(lab.python("import json\nfrom sqlalchemy import select\n"
+                                 "from server.config import load_settings\n"
+                                 "from server.db import make_server_engine, session_factory\n"
+                                 "from server.store.tables import RecordVersion\n"
+                                 "with session_factory(make_server_engine(load_settings().database_url))() as s:\n"
+                                 "    print(json.dumps(dict(s.execute(select(RecordVersion.record_id, "
+                                 "RecordVersion.server_seq).where(RecordVersion.entity == 'household')).all())))\n"))
 
 
 def _open_conflicts(lab: ServerLab) -> int:
