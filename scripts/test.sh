@@ -17,7 +17,10 @@ if [ -z "${TD_TEST_PG_URL:-}" ] && [ -n "$PGBIN" ] && [ "$(id -u)" = 0 ]; then
   runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/log" -w \
     -o "-p $PGPORT -k $PGROOT -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
   trap 'runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGROOT/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGROOT"' EXIT
+  # pg_signal_backend: a test database is dropped WITH (FORCE), which must also end an autovacuum
+  # worker still busy in it (tests/server/databases.py)
   psql -h "$PGROOT" -p "$PGPORT" -U postgres -qc "CREATE ROLE city LOGIN CREATEDB PASSWORD 'citypw'" \
+    -c "GRANT pg_signal_backend TO city" \
     -c "CREATE DATABASE citydb OWNER city"
   export TD_TEST_PG_URL="postgresql+psycopg://city:citypw@127.0.0.1:$PGPORT/citydb"
   echo "PostgreSQL test cluster on 127.0.0.1:$PGPORT"

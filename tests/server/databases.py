@@ -34,5 +34,22 @@ def fresh_database(backend: str, tmp_path):
     try:
         yield base.set(database=name).render_as_string(hide_password=False)
     finally:
-        with psycopg.connect(**_admin_conninfo(base)) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop(base, name)
+
+
+def _drop(base, name: str) -> None:
+    """Drop a test database. An autovacuum worker may still be in it (a test that wrote many rows):
+    a role without pg_signal_backend cannot end it, so wait for it to finish and try again."""
+    import time
+
+    import psycopg
+
+    for attempt in range(20):
+        try:
+            with psycopg.connect(**_admin_conninfo(base)) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
+            if attempt == 19:
+                raise
+            time.sleep(0.5)
