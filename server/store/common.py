@@ -27,8 +27,12 @@ def _utcnow() -> dt.datetime:
 def in_scope(column, scope_prefix: str):
     """SQL test: the record's region lies under the scope, or is a wider region above it (a task
     aimed at the whole township, a city-wide code entry)."""
-    wider = [scope_prefix[:n] for n in range(len(scope_prefix) + 1)]
-    return or_(column.like(f"{scope_prefix}%"), column.in_(wider))
+    return or_(column.like(f"{scope_prefix}%"), column.in_(wider_regions(scope_prefix)))
+
+
+def wider_regions(scope_prefix: str) -> list[str]:
+    """The region codes above a scope: its shorter prefixes, down to the city's ""."""
+    return [scope_prefix[:n] for n in range(len(scope_prefix))]
 
 
 SCOPE_KEY_LENGTHS = (9, 12)  # a township's and a village's codes: indexed with server_seq (server migration 0023)

@@ -4,7 +4,7 @@ PostgreSQL: numbers come from the sequence `sync_seq`, with no lock held to comm
 about to take numbers first PUBLISHES a lower bound of them — a shared transaction-level advisory
 lock on IN_FLIGHT_BASE + (the sequence's next value), visible in `pg_locks` at once and released
 only after the transaction's commit (or rollback) is visible to new snapshots — and then calls
-`nextval`. The cursor a pull serves up to (`td_sync_upper()`, one round trip) is the last number
+`nextval` — both in `td_take_numbers(n)`, which the push's numbering statement calls. The cursor a pull serves up to (`td_sync_upper()`, one round trip) is the last number
 handed out, read BEFORE the published bounds, lowered to just below the oldest bound still held.
 So every number at or below it belongs to a transaction that has ended, and a pull reading rows in
 a later snapshot sees all of them: pull never skips a number a slower transaction commits later.
@@ -52,9 +52,7 @@ BEGIN
     RETURN ARRAY(SELECT v FROM (SELECT nextval('sync_seq') AS v FROM generate_series(1, n)) s ORDER BY v);
 END
 $fn$"""
-_PUBLISH = text(f"SELECT pg_advisory_xact_lock_shared({IN_FLIGHT_BASE} + CASE WHEN is_called THEN last_value + 1 "
-                "ELSE last_value END) FROM sync_seq")
-_TAKE = text("SELECT nextval('sync_seq') FROM generate_series(1, :n)")
+_TAKE = text("SELECT td_take_numbers(:n)")
 
 # Tables made from the metadata (tests, the simulation) get the sequence and the function too; the
 # migrations (server/migrations, 0007 and 0022) make them on an existing database.
@@ -62,19 +60,13 @@ for _ddl in (SEQUENCE_DDL, UPPER_DDL, TAKE_DDL):
     event.listen(SyncCounter.__table__, "after_create", DDL(_ddl).execute_if(dialect="postgresql"))
 
 
-def publish(session: Session) -> None:
-    """PostgreSQL: mark this transaction as about to take numbers (see the module doc)."""
-    session.execute(_PUBLISH)
-
-
 def take_numbers(session: Session, count: int) -> list[int]:
     """`count` new increasing sequence numbers for this transaction (not necessarily consecutive on
     PostgreSQL). On SQLite this takes the counter row, i.e. the write lock, until commit."""
     if count <= 0:
         return []
-    if _is_postgres(session):
-        publish(session)
-        return sorted(session.scalars(_TAKE, {"n": count}))
+    if _is_postgres(session):  # publish, then take: one call (TAKE_DDL)
+        return list(session.scalar(_TAKE, {"n": count}))
     raise_by = (update(SyncCounter).where(SyncCounter.id == 1).values(last_seq=SyncCounter.last_seq + count)
                 .returning(SyncCounter.last_seq).execution_options(synchronize_session=False))
     last = session.execute(raise_by).scalar_one_or_none()

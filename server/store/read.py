@@ -17,7 +17,15 @@ from sqlalchemy import and_, bindparam, case, func, or_, select, union_all, upda
 from sqlalchemy.orm import Session
 
 from db.base import synced_models
-from server.store.common import SCOPE_KEY_LENGTHS, _model, _names, in_scope, region_in_scope, scope_key
+from server.store.common import (
+    SCOPE_KEY_LENGTHS,
+    _model,
+    _names,
+    in_scope,
+    region_in_scope,
+    scope_key,
+    wider_regions,
+)
 from server.store.numbering import current_cursor
 from server.store.tables import ChangeLogEntry, RecordVersion, ReviewItem
 from sync.pages import Page, PulledRecord, SnapshotChunk
@@ -91,7 +99,7 @@ def scope_in_order(session: Session, model: type, columns: tuple[str, ...], scop
     region, whose cost grew with the whole city."""
     keyed = len(scope_prefix) in SCOPE_KEY_LENGTHS
     params = {"cursor": cursor, "upper": upper, "limit": limit, "prefix": scope_prefix,
-              "pattern": f"{scope_prefix}%", "wider": [scope_prefix[:n] for n in range(len(scope_prefix))]}
+              "pattern": f"{scope_prefix}%", "wider": wider_regions(scope_prefix)}
     statement = _scope_query(model, columns, len(scope_prefix) if keyed else 0, only, exclude)
     return [tuple(r) for r in session.execute(statement, params)]
 
