@@ -8,7 +8,7 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import func, literal_column, or_
+from sqlalchemy import ARRAY, any_, bindparam, func, literal_column, or_
 from sqlalchemy.orm import Session
 
 from db.base import model_for_entity, synced_column_names
@@ -41,6 +41,16 @@ SCOPE_KEY_LENGTHS = (9, 12)  # a township's and a village's codes: indexed with 
 def scope_key(column, length: int):
     """`substr(column, 1, length)` with literal bounds, so it matches the expression indexes."""
     return func.substr(column, literal_column("1"), literal_column(str(length)))
+
+
+def one_of(column, name: str, postgres: bool):
+    """SQL test: `column` is one of the list bound as `name`. On PostgreSQL `column = ANY(:name)`,
+    the list one array parameter: one SQL text whatever its length, so psycopg prepares it and
+    PostgreSQL plans it once, where an expanding IN rendered a new text (and a cast per value) for
+    every length and was planned again each time. Elsewhere an expanding IN."""
+    if postgres:
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def region_in_scope(region: str, scope_prefix: str) -> bool:

@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 from db.base import synced_models
 from server.store.common import (
     SCOPE_KEY_LENGTHS,
+    _is_postgres,
     _model,
     _names,
     in_scope,
+    one_of,
     region_in_scope,
     scope_key,
     wider_regions,
@@ -40,7 +42,7 @@ def _load_records(session: Session, heads: list[tuple[str, str, int]]) -> list[P
         by_entity.setdefault(entity, []).append(record_id)
     loaded: dict[tuple[str, str], dict[str, Any]] = {}
     for entity, ids in by_entity.items():
-        names, statement = _record_rows(entity)
+        names, statement = _record_rows(entity, _is_postgres(session))
         for start in range(0, len(ids), 500):
             for row in session.execute(statement, {"ids": ids[start:start + 500]}):
                 loaded[(entity, row[0])] = {n: encode_value(v) for n, v in zip(names, row[1:], strict=True)}
@@ -48,10 +50,10 @@ def _load_records(session: Session, heads: list[tuple[str, str, int]]) -> list[P
 
 
 @functools.cache
-def _record_rows(entity: str) -> tuple[tuple[str, ...], Any]:
+def _record_rows(entity: str, postgres: bool) -> tuple[tuple[str, ...], Any]:
     """(the synced field names of `entity`, the statement reading id and those fields by `ids`)."""
     table, names = _model(entity).__table__, tuple(_names(_model(entity)))
-    return names, select(table.c.id, *(table.c[n] for n in names)).where(table.c.id.in_(bindparam("ids", expanding=True)))
+    return names, select(table.c.id, *(table.c[n] for n in names)).where(one_of(table.c.id, "ids", postgres))
 
 
 def _evictions(session: Session, scope_prefix: str, cursor: int, upper: int) -> list[tuple[str, str]]:
@@ -112,13 +114,13 @@ def scope_in_order(session: Session, model: type, columns: tuple[str, ...], scop
     keyed = len(scope_prefix) in SCOPE_KEY_LENGTHS
     params = {"cursor": cursor, "upper": upper, "limit": limit, "prefix": scope_prefix,
               "pattern": f"{scope_prefix}%", "wider": wider_regions(scope_prefix)}
-    statement = _scope_query(model, columns, len(scope_prefix) if keyed else 0, only, exclude)
+    statement = _scope_query(model, columns, len(scope_prefix) if keyed else 0, only, exclude, _is_postgres(session))
     return [tuple(r) for r in session.execute(statement, params)]
 
 
 @functools.cache
 def _scope_query(model: type, columns: tuple[str, ...], key_length: int, only: tuple[str, ...],
-                 exclude: tuple[str, ...]):
+                 exclude: tuple[str, ...], postgres: bool):
     """`scope_in_order`'s statement, built once per table and kind of scope (building it cost more
     than running it), its values as parameters: by the scope key of that length (a township, a
     village), or by region for any other scope (0)."""
@@ -127,7 +129,7 @@ def _scope_query(model: type, columns: tuple[str, ...], key_length: int, only: t
     since = [seq > bindparam("cursor"), seq <= bindparam("upper")]
     since += [model.entity.in_(only)] if only else []
     since += [model.entity.not_in(exclude)] if exclude else []
-    wider = region.in_(bindparam("wider", expanding=True))
+    wider = one_of(region, "wider", postgres)
     if not key_length:
         return select(*picked).where(*since, or_(region.like(bindparam("pattern")), wider)).order_by(seq).limit(
             bindparam("limit"))
@@ -165,17 +167,20 @@ def _echoes(session: Session, device_id: str, cursor: int, page_end: int,
     found: set[tuple[str, str]] = set()
     ids = sorted({r[1] for r in rows})
     for start in range(0, len(ids), 500):
-        found.update(tuple(r) for r in session.execute(_ECHOES, {
+        found.update(tuple(r) for r in session.execute(_echoes_query(_is_postgres(session)), {
             "device": device_id, "cursor": cursor, "upper": page_end, "ids": ids[start:start + 500]}))
     return found
 
 
-_ECHOES = (select(ChangeLogEntry.entity, ChangeLogEntry.record_id)  # `_echoes`' statement, built once
-           .where(ChangeLogEntry.server_seq > bindparam("cursor"), ChangeLogEntry.server_seq <= bindparam("upper"),
-                  ChangeLogEntry.record_id.in_(bindparam("ids", expanding=True)))
-           .group_by(ChangeLogEntry.entity, ChangeLogEntry.record_id)
-           .having(func.sum(case((and_(ChangeLogEntry.device_id == bindparam("device"), ChangeLogEntry.echo), 0),
-                                 else_=1)) == 0))
+@functools.cache
+def _echoes_query(postgres: bool):
+    """`_echoes`' statement, built once."""
+    log = ChangeLogEntry
+    return (select(log.entity, log.record_id)
+            .where(log.server_seq > bindparam("cursor"), log.server_seq <= bindparam("upper"),
+                   one_of(log.record_id, "ids", postgres))
+            .group_by(log.entity, log.record_id)
+            .having(func.sum(case((and_(log.device_id == bindparam("device"), log.echo), 0), else_=1)) == 0))
 
 
 def snapshot_iter(session: Session, scope_prefix: str, chunk_size: int = 2000,
