@@ -8,6 +8,7 @@ behave the same on both databases."""
 from __future__ import annotations
 
 import select
+import sys
 import time
 from pathlib import Path
 
@@ -67,11 +68,11 @@ def make_async_reads(url: str) -> async_sessionmaker[AsyncSession] | None:
     """On PostgreSQL, sessions for pulls on the event loop: an asyncio engine with psycopg's async
     driver, each statement committed by itself as `reading` gives the thread pool's engine. The sync
     store code runs unchanged in it through `AsyncSession.run_sync` (a greenlet, no thread hand-off;
-    decision 0028). None on SQLite, whose pulls keep their worker thread. Dispose its engine
+    decision 0028). None on SQLite (and on Windows), whose pulls keep their worker thread. Dispose its engine
     (`.kw["bind"]`) when the app shuts down: its connections belong to the running event loop."""
     parsed = _server_url(url)
-    if parsed.get_backend_name() != "postgresql":
-        return None
+    if parsed.get_backend_name() != "postgresql" or sys.platform == "win32":  # psycopg's async driver
+        return None  # cannot use Windows' default (proactor) event loop: a server there keeps the thread
     engine = create_async_engine(parsed, pool_size=ASYNC_POOL_SIZE, max_overflow=ASYNC_MAX_OVERFLOW,
                                  hide_parameters=True, isolation_level="AUTOCOMMIT")
     _ping_when_idle(engine.sync_engine)
