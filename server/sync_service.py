@@ -9,11 +9,12 @@ gets the same answers and the device's sequence stays contiguous."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.base import synced_models
@@ -265,14 +266,11 @@ def _assigned_extras(session: Session, prefix: str, page: Page) -> list[PulledRe
     for what it found."""
     if page.next_cursor <= page.cursor:
         return []
-    conditions = [and_(RecordVersion.entity == entity, condition) for entity in ("task_target", "task_feedback")
-                  if (condition := assigned_targets_condition(entity, prefix)) is not None]
-    if not conditions:
+    statement = _assigned_heads(prefix[:12])
+    if statement is None:
         return []
     have = {(r.entity, r.record_id) for r in page.records}
-    found = session.execute(select(RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq).where(
-        RecordVersion.server_seq > page.cursor, RecordVersion.server_seq <= page.next_cursor,
-        or_(*conditions))).all()
+    found = session.execute(statement, {"cursor": page.cursor, "upper": page.next_cursor}).all()
     extras: list[PulledRecord] = []
     for entity, cls in (("task_target", TaskTarget), ("task_feedback", TaskFeedback)):
         heads = [(record_id, seq) for e, record_id, seq in found if e == entity]
@@ -285,6 +283,19 @@ def _assigned_extras(session: Session, prefix: str, page: Page) -> list[PulledRe
             RecordVersion.server_seq <= page.next_cursor)).all()
         extras += [r for r in load_records(session, Task, heads) if ("task", r.record_id) not in have]
     return extras
+
+
+@functools.lru_cache(maxsize=4096)
+def _assigned_heads(village: str) -> Select | None:
+    """`_assigned_extras`' query for one village (None above village level), its range as parameters:
+    built once per village, not per pull (building it cost more than running it)."""
+    conditions = [and_(RecordVersion.entity == entity, condition) for entity in ("task_target", "task_feedback")
+                  if (condition := assigned_targets_condition(entity, village)) is not None]
+    if not conditions:
+        return None
+    return select(RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq).where(
+        RecordVersion.server_seq > bindparam("cursor"), RecordVersion.server_seq <= bindparam("upper"),
+        or_(*conditions))
 
 
 def pull_page(session: Session, who: Principal, cursor: int, limit: int, skip_echoes: bool = True,

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, text, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -32,6 +31,7 @@ from db.ids import new_id
 from server.store import case_counts, progress
 from server.store.common import _STORE_KEY, _chunks, _fields_of, _is_postgres, _model, _utcnow, init_store
 from server.store.numbering import take_numbers
+from server.store.push_sql import ANSWERED, LOCK_DEVICE, number_and_write, record_reads
 from server.store.tables import (
     AppliedChange,
     ChangeLogEntry,
@@ -106,15 +106,13 @@ class SqlMergeStore:
     def _lock_device(self, device_id: str) -> None:
         if device_id in self._device_state:
             return
-        query = (select(DeviceSyncState).where(DeviceSyncState.device_id == device_id).with_for_update()
-                 .execution_options(populate_existing=True))
-        state = self.session.scalars(query).one_or_none()
+        state = self.session.scalars(LOCK_DEVICE, {"device_id": device_id}).one_or_none()
         if state is None:
             from sqlalchemy.dialects.postgresql import insert as pg_insert
 
             self.session.execute(pg_insert(DeviceSyncState).values(device_id=device_id, last_device_seq=0)
                                  .on_conflict_do_nothing())
-            state = self.session.scalars(query).one()
+            state = self.session.scalars(LOCK_DEVICE, {"device_id": device_id}).one()
         self._device_state[device_id] = state
 
     def prefetch(self, changes: list[Change]) -> None:
@@ -125,10 +123,8 @@ class SqlMergeStore:
         ids = list(dict.fromkeys(c.change_id for c in changes if c.change_id not in self._applied))
         for part in _chunks(ids):
             self._applied.update(dict.fromkeys(part))
-            self._applied.update((row[0], (row[1], ChangeResult(row[0], *row[2:]))) for row in session.execute(
-                select(AppliedChange.change_id, AppliedChange.payload_hash, AppliedChange.outcome,
-                       AppliedChange.server_seq, AppliedChange.code, AppliedChange.message)
-                .where(AppliedChange.change_id.in_(part))))
+            self._applied.update((row[0], (row[1], ChangeResult(row[0], *row[2:])))
+                                 for row in session.execute(ANSWERED, {"ids": part}))
         by_entity: dict[str, set[str]] = {}
         for change in changes:
             if (change.entity, change.record_id) not in self._heads:
@@ -138,18 +134,13 @@ class SqlMergeStore:
                 self._read_records(entity, part)
 
     def _read_records(self, entity: str, record_ids: list[str]) -> None:
-        session, cls = self.session, _model(entity)
-        heads = (select(RecordVersion.record_id, RecordVersion.server_seq, RecordVersion.region_code,
-                        RecordVersion.field_versions)
-                 .where(RecordVersion.entity == entity, RecordVersion.record_id.in_(record_ids)))
-        if self.postgres:
-            heads = heads.order_by(RecordVersion.record_id).with_for_update()
+        session = self.session
+        heads, records = record_reads(entity, self.postgres)
         self._heads.update(((entity, rid), None) for rid in record_ids)
         self._heads.update(((entity, rid), _Head(seq, region, dict(versions or {})))
-                           for rid, seq, region, versions in session.execute(heads))
+                           for rid, seq, region, versions in session.execute(heads, {"entity": entity, "ids": record_ids}))
         self._records.update(((entity, rid), None) for rid in record_ids)
-        self._records.update(((entity, o.id), o) for o in session.scalars(
-            select(cls).where(cls.id.in_(record_ids)).execution_options(populate_existing=True)))
+        self._records.update(((entity, o.id), o) for o in session.scalars(records, {"ids": record_ids}))
 
     def _record(self, cls: type, entity: str, record_id: str) -> Any:
         key = (entity, record_id)
@@ -273,8 +264,8 @@ class SqlMergeStore:
         """Number this push's changes and write the bookkeeping; returns the function that gives an
         answer of the push its final `server_seq`. Entity rows are flushed before the sequence lock
         is taken, so the lock covers only these writes and the caller's commit. On PostgreSQL the
-        lock, the numbering and every write are one statement (`_NUMBER_AND_WRITE`): a single round
-        trip, so the lock holder never waits for its own process (GIL) between statements."""
+        lock, the numbering and every write are one statement (server.store.push_sql.NUMBER_AND_WRITE):
+        a single round trip, so the lock holder never waits for its own process (GIL) between statements."""
         session = self.session
         if session.info.get(_STORE_KEY) is self:
             del session.info[_STORE_KEY]
@@ -285,7 +276,7 @@ class SqlMergeStore:
             summary.apply(session)
         heads = [(key, head) for key, head in self._heads.items() if head is not None and head.dirty]
         if fold:
-            numbers = _number_and_write(session, self._taken, self._log, self._answers, self._reviews, heads,
+            numbers = number_and_write(session, self._taken, self._log, self._answers, self._reviews, heads,
                                         devices, self.now)
         else:
             numbers = take_numbers(session, self._taken)
@@ -332,75 +323,6 @@ class SqlMergeStore:
                 self.session.execute(insert(model), rows)
         if changed:
             self.session.execute(update(RecordVersion), changed)
-
-
-# One statement on PostgreSQL: publish this push's in-flight bound and take `n` numbers from the sequence
-# (td_take_numbers, server.store.numbering: c.nums, increasing), then write the device's sequence position, the
-# change log, the answers, the review items and the version heads with provisional numbers (-k) replaced by
-# c.nums[k] — also inside each head's field versions {field: [seq, hlc, device, user]}.
-_VERSIONS = """COALESCE((SELECT json_object_agg(e.key, CASE WHEN (e.value->>0)::bigint < 0
-        THEN json_build_array(c.nums[-(e.value->>0)::int], e.value->1, e.value->2, e.value->3) ELSE e.value END)
-    FROM json_each(r.versions) AS e), '{}'::json)"""
-_HEAD_ROWS = "json_to_recordset(CAST(:{} AS json)) AS r(entity text, record_id text, seq bigint, region text, versions json)"
-_NUMBER_AND_WRITE = text(f"""
-WITH c AS (
-    SELECT td_take_numbers(:n) AS nums
-), devices AS (
-    UPDATE sync_device_state d SET last_device_seq = r.last_device_seq, last_push_at = :now
-    FROM json_to_recordset(CAST(:devices AS json)) AS r(device_id text, last_device_seq bigint)
-    WHERE d.device_id = r.device_id
-), log AS (
-    INSERT INTO sync_change_log (server_seq, change_id, device_id, username, entity, record_id, op, fields, hlc,
-                                 region_code, old_region_code, recorded_at, echo)
-    SELECT c.nums[-r.server_seq], r.change_id, r.device_id, r.username, r.entity, r.record_id, r.op, r.fields,
-           r.hlc, r.region_code, r.old_region_code, :now, r.echo
-    FROM c, json_to_recordset(CAST(:log AS json)) AS r(server_seq bigint, change_id text, device_id text,
-        username text, entity text, record_id text, op text, fields json, hlc text, region_code text,
-        old_region_code text, echo boolean)
-), answers AS (
-    INSERT INTO sync_applied_changes (change_id, device_id, device_seq, payload_hash, outcome, server_seq, code,
-                                      message, applied_at)
-    SELECT r.change_id, r.device_id, r.device_seq, r.payload_hash, r.outcome,
-           CASE WHEN r.server_seq < 0 THEN c.nums[-r.server_seq] ELSE r.server_seq END, r.code, r.message, :now
-    FROM c, json_to_recordset(CAST(:answers AS json)) AS r(change_id text, device_id text, device_seq bigint,
-        payload_hash text, outcome text, server_seq bigint, code text, message text)
-), reviews AS (
-    INSERT INTO sync_review_items (id, kind, state, entity, record_id, field, related_record_id, region_code,
-        change_id, server_seq, winner_value, winner_device, winner_user, winner_hlc, loser_value, loser_device,
-        loser_user, loser_hlc, created_at)
-    SELECT r.id, r.kind, r.state, r.entity, r.record_id, r.field, r.related_record_id, r.region_code, r.change_id,
-           c.nums[-r.server_seq], r.winner_value, r.winner_device, r.winner_user, r.winner_hlc, r.loser_value,
-           r.loser_device, r.loser_user, r.loser_hlc, :now
-    FROM c, json_to_recordset(CAST(:reviews AS json)) AS r(id text, kind text, state text, entity text,
-        record_id text, field text, related_record_id text, region_code text, change_id text, server_seq bigint,
-        winner_value json, winner_device text, winner_user text, winner_hlc text, loser_value json,
-        loser_device text, loser_user text, loser_hlc text)
-), new_heads AS (
-    INSERT INTO sync_record_versions (entity, record_id, server_seq, region_code, field_versions)
-    SELECT r.entity, r.record_id, c.nums[-r.seq], r.region, {_VERSIONS}
-    FROM c, {_HEAD_ROWS.format("new_heads")}
-), heads AS (
-    UPDATE sync_record_versions v SET server_seq = c.nums[-r.seq], region_code = r.region, field_versions = {_VERSIONS}
-    FROM c, {_HEAD_ROWS.format("heads")}
-    WHERE v.entity = r.entity AND v.record_id = r.record_id
-)
-SELECT nums FROM c""")
-
-
-def _number_and_write(session: Session, count: int, log: list[dict], answers: list[dict], reviews: list[dict],
-                      heads: list[tuple[tuple[str, str], _Head]], devices: list[dict], now: dt.datetime) -> list[int]:
-    """`_NUMBER_AND_WRITE` for this push; returns the numbers it took, in order."""
-    def rows(items: list[dict], drop: tuple[str, ...]) -> str:
-        return json.dumps([{k: v for k, v in item.items() if k not in drop} for item in items])
-
-    def head_rows(new: bool) -> str:
-        return json.dumps([{"entity": e, "record_id": r, "seq": h.seq, "region": h.region, "versions": h.versions}
-                           for (e, r), h in heads if h.new is new])
-
-    params = {"n": count, "now": now, "log": rows(log, ("recorded_at",)), "answers": rows(answers, ("applied_at",)),
-              "reviews": rows(reviews, ("created_at", "resolved_by", "resolved_at", "resolution")),
-              "new_heads": head_rows(True), "heads": head_rows(False), "devices": json.dumps(devices)}
-    return list(session.execute(_NUMBER_AND_WRITE, params).scalar_one())
 
 
 def _echo(change: Change, decision: Decision, state: RecordState | None, old_region: str | None,

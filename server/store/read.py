@@ -40,26 +40,38 @@ def _load_records(session: Session, heads: list[tuple[str, str, int]]) -> list[P
         by_entity.setdefault(entity, []).append(record_id)
     loaded: dict[tuple[str, str], dict[str, Any]] = {}
     for entity, ids in by_entity.items():
-        table = _model(entity).__table__
-        names = _names(_model(entity))
-        columns = [table.c.id, *(table.c[n] for n in names)]
+        names, statement = _record_rows(entity)
         for start in range(0, len(ids), 500):
-            for row in session.execute(select(*columns).where(table.c.id.in_(ids[start:start + 500]))):
+            for row in session.execute(statement, {"ids": ids[start:start + 500]}):
                 loaded[(entity, row[0])] = {n: encode_value(v) for n, v in zip(names, row[1:], strict=True)}
     return [PulledRecord(e, r, s, loaded[(e, r)]) for e, r, s in heads if (e, r) in loaded]
 
 
+@functools.cache
+def _record_rows(entity: str) -> tuple[tuple[str, ...], Any]:
+    """(the synced field names of `entity`, the statement reading id and those fields by `ids`)."""
+    table, names = _model(entity).__table__, tuple(_names(_model(entity)))
+    return names, select(table.c.id, *(table.c[n] for n in names)).where(table.c.id.in_(bindparam("ids", expanding=True)))
+
+
 def _evictions(session: Session, scope_prefix: str, cursor: int, upper: int) -> list[tuple[str, str]]:
-    moved = session.execute(select(ChangeLogEntry.entity, ChangeLogEntry.record_id).where(
-        ChangeLogEntry.server_seq > cursor, ChangeLogEntry.server_seq <= upper,
-        ChangeLogEntry.old_region_code.is_not(None), in_scope(ChangeLogEntry.old_region_code, scope_prefix),
-    ).distinct()).all()
+    moved = session.execute(_moved_out(scope_prefix), {"cursor": cursor, "upper": upper}).all()
     out = []
     for entity, record_id in moved:
         head = session.get(RecordVersion, (entity, record_id))
         if head is not None and not region_in_scope(head.region_code, scope_prefix):
             out.append((entity, record_id))
     return sorted(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _moved_out(scope_prefix: str):
+    """Records that moved away from a region of the scope within (cursor, upper]: built once per
+    scope, not per pull (building it cost more than running it)."""
+    return select(ChangeLogEntry.entity, ChangeLogEntry.record_id).where(
+        ChangeLogEntry.server_seq > bindparam("cursor"), ChangeLogEntry.server_seq <= bindparam("upper"),
+        ChangeLogEntry.old_region_code.is_not(None), in_scope(ChangeLogEntry.old_region_code, scope_prefix),
+    ).distinct()
 
 
 def pull(session: Session, scope_prefix: str, cursor: int, limit: int = 500, echo_device: str | None = None) -> Page:
@@ -150,16 +162,20 @@ def full_page_end(cursor: int, last: int) -> int:
 def _echoes(session: Session, device_id: str, cursor: int, page_end: int,
             rows: list[tuple[str, str, int]]) -> set[tuple[str, str]]:
     """The page's records changed in (cursor, page_end] only by `device_id`, each change an echo."""
-    foreign = func.sum(case((and_(ChangeLogEntry.device_id == device_id, ChangeLogEntry.echo), 0), else_=1))
     found: set[tuple[str, str]] = set()
     ids = sorted({r[1] for r in rows})
     for start in range(0, len(ids), 500):
-        found.update(tuple(r) for r in session.execute(
-            select(ChangeLogEntry.entity, ChangeLogEntry.record_id)
-            .where(ChangeLogEntry.server_seq > cursor, ChangeLogEntry.server_seq <= page_end,
-                   ChangeLogEntry.record_id.in_(ids[start:start + 500]))
-            .group_by(ChangeLogEntry.entity, ChangeLogEntry.record_id).having(foreign == 0)))
+        found.update(tuple(r) for r in session.execute(_ECHOES, {
+            "device": device_id, "cursor": cursor, "upper": page_end, "ids": ids[start:start + 500]}))
     return found
+
+
+_ECHOES = (select(ChangeLogEntry.entity, ChangeLogEntry.record_id)  # `_echoes`' statement, built once
+           .where(ChangeLogEntry.server_seq > bindparam("cursor"), ChangeLogEntry.server_seq <= bindparam("upper"),
+                  ChangeLogEntry.record_id.in_(bindparam("ids", expanding=True)))
+           .group_by(ChangeLogEntry.entity, ChangeLogEntry.record_id)
+           .having(func.sum(case((and_(ChangeLogEntry.device_id == bindparam("device"), ChangeLogEntry.echo), 0),
+                                 else_=1)) == 0))
 
 
 def snapshot_iter(session: Session, scope_prefix: str, chunk_size: int = 2000,
