@@ -5,18 +5,22 @@ middleware, server.middleware). `uvicorn --factory server.app:create_app`
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
 from server.auth_cache import PrincipalCache
 from server.config import Settings, load_settings
 from server.console import mount as mount_console
 from server.console import upload_limits as console_upload_limits
-from server.db import make_server_engine, reading, session_factory
+from server.db import dispose_async_reads, make_async_reads, make_server_engine, reading, session_factory
 from server.errors import ERROR_RESPONSES, install_error_handlers
 from server.identity import IdentityCache
 from server.landing import install_landing_pages
 from server.logs import configure_logging
 from server.middleware import RequestMiddleware
+from server.pull_path import fast_pull
 from server.routers import (
     audit,
     auth,
@@ -39,9 +43,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     configure_logging(settings.log_level)
     engine = make_server_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        # the pulls' asyncio pools: their connections belong to this event loop
+        await dispose_async_reads(app.state.async_reads, app.state.async_replica)
+
     app = FastAPI(title="Township Desk city server · 基层治理工作台市级服务", version="1",
                   openapi_url=f"{API_PREFIX}/openapi.json", docs_url=None, redoc_url=None,
-                  responses=ERROR_RESPONSES)
+                  responses=ERROR_RESPONSES, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
@@ -49,6 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.principals = PrincipalCache(settings.auth_cache_seconds)
     app.state.replica_sessions = (session_factory(reading(make_server_engine(settings.replica_url)))
                                   if settings.replica_url else None)
+    # pulls on PostgreSQL: on the event loop, no thread hand-off (server.pull_path; None on SQLite)
+    app.state.async_reads = make_async_reads(settings.database_url)
+    app.state.async_replica = make_async_reads(settings.replica_url) if settings.replica_url else None
     # sync first: routes are matched in order, and pulls and pushes are most of a city's requests
     for module in (sync, auth, users, reference, review, department, intake, audit, updates, blobs, history):
         app.include_router(module.router, prefix=API_PREFIX)
@@ -62,5 +76,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes,
                        larger_bodies={f"{API_PREFIX}/sync/bundle": settings.max_bundle_bytes,
                                       **console_upload_limits(settings)},
-                       identity_of=lambda: app.state.identity, api_prefix=API_PREFIX)
+                       identity_of=lambda: app.state.identity, api_prefix=API_PREFIX,
+                       fast_paths={f"{API_PREFIX}/sync/pull": fast_pull(_route(sync.router, "/sync/pull"))})
     return app
+
+
+def _route(router: APIRouter, path: str) -> APIRoute:
+    """The route FastAPI names in the request scope (the access log's path) for `path`."""
+    return next(r for r in router.routes if isinstance(r, APIRoute) and r.path == path)

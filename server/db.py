@@ -8,6 +8,7 @@ behave the same on both databases."""
 from __future__ import annotations
 
 import select
+import sys
 import time
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, exc, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 # The search-key hook on every Session: the server keeps a person's derived search keys the way a
@@ -35,11 +37,16 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def make_server_engine(url: str) -> Engine:
-    """An engine for `url`; `postgresql://` is taken to mean the psycopg 3 driver."""
+def _server_url(url: str):
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_server_engine(url: str) -> Engine:
+    """An engine for `url`; `postgresql://` is taken to mean the psycopg 3 driver."""
+    parsed = _server_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -50,6 +57,33 @@ def make_server_engine(url: str) -> Engine:
     engine = create_engine(parsed, pool_size=10, max_overflow=20, hide_parameters=True)
     _ping_when_idle(engine)
     return engine
+
+
+# The pulls' own pool on PostgreSQL (make_async_reads), beside the engine's 10 + 20 for everything else.
+ASYNC_POOL_SIZE = 10
+ASYNC_MAX_OVERFLOW = 10
+
+
+def make_async_reads(url: str) -> async_sessionmaker[AsyncSession] | None:
+    """On PostgreSQL, sessions for pulls on the event loop: an asyncio engine with psycopg's async
+    driver, each statement committed by itself as `reading` gives the thread pool's engine. The sync
+    store code runs unchanged in it through `AsyncSession.run_sync` (a greenlet, no thread hand-off;
+    decision 0028). None on SQLite (and on Windows), whose pulls keep their worker thread. Dispose its engine
+    (`.kw["bind"]`) when the app shuts down: its connections belong to the running event loop."""
+    parsed = _server_url(url)
+    if parsed.get_backend_name() != "postgresql" or sys.platform == "win32":  # psycopg's async driver
+        return None  # cannot use Windows' default (proactor) event loop: a server there keeps the thread
+    engine = create_async_engine(parsed, pool_size=ASYNC_POOL_SIZE, max_overflow=ASYNC_MAX_OVERFLOW,
+                                 hide_parameters=True, isolation_level="AUTOCOMMIT")
+    _ping_when_idle(engine.sync_engine)
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def dispose_async_reads(*makers: async_sessionmaker[AsyncSession] | None) -> None:
+    for maker in makers:
+        if maker is not None:
+            engine: AsyncEngine = maker.kw["bind"]
+            await engine.dispose()
 
 
 PING_IDLE_SECONDS = 30.0
@@ -85,8 +119,8 @@ def _ping_when_idle(engine: Engine) -> None:
 
 
 def _has_input(dbapi) -> bool:
-    try:
-        readable, _, _ = select.select([dbapi.fileno()], [], [], 0)
+    try:  # an asyncio driver's connection is wrapped by SQLAlchemy: its driver_connection has the socket
+        readable, _, _ = select.select([getattr(dbapi, "driver_connection", dbapi).fileno()], [], [], 0)
     except Exception:  # closed: no descriptor (psycopg raises its OperationalError): ping, i.e. replace it
         return True
     return bool(readable)

@@ -33,8 +33,7 @@ def db_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-def _bearer(request: Request) -> str:
-    header = request.headers.get("authorization", "")
+def _bearer(header: str) -> str:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "not_authenticated")
@@ -45,13 +44,17 @@ async def principal(request: Request) -> Principal:
     """The caller. A token in the cache is answered on the event loop (an HMAC and a dict look-up);
     only a miss goes to a worker thread for its query. (A plain `def` dependency costs a thread
     hand-off on every request: a large part of a no-op pull, docs/perf-notes/server.md.)"""
-    app = request.app
-    token = _bearer(request)
-    who = cached_principal(app.state.principals, app.state.settings, token)
+    return await principal_of(request.app.state, request.headers.get("authorization", ""), request.scope)
+
+
+async def principal_of(state, authorization: str, scope: dict) -> Principal:
+    """`principal` for an Authorization header value (also used outside FastAPI, server.pull_path);
+    notes the caller in the request scope's state (the access log, the pull's restore check)."""
+    token = _bearer(authorization)
+    who = cached_principal(state.principals, state.settings, token)
     if who is None:
-        who = await run_in_threadpool(authenticate_cached, app.state.principals, app.state.sessions,
-                                      app.state.settings, token)
-    request.scope.setdefault("state", {}).update(user_id=who.user_id, device_id=who.device_id)
+        who = await run_in_threadpool(authenticate_cached, state.principals, state.sessions, state.settings, token)
+    scope.setdefault("state", {}).update(user_id=who.user_id, device_id=who.device_id)
     return who
 
 
@@ -73,10 +76,14 @@ async def schema_version(request: Request) -> int:  # async: no thread hand-off 
     """The client's schema version. The server answers every version from the configured minimum
     (`min_schema_version`) up to its own in that version (sync.versions); below the minimum the
     client gets 426 Upgrade Required, above its own it is told the server is older (409)."""
-    raw = request.headers.get(SCHEMA_HEADER)
+    return checked_schema_version(request.headers.get(SCHEMA_HEADER), request.app.state.settings)
+
+
+def checked_schema_version(raw: str | None, settings: Settings) -> int:
+    """`schema_version` for a header value (None: no header)."""
     if raw is None:
         raise ApiError(400, "schema_version_missing")
-    lo, hi = request.app.state.settings.min_schema_version, current_version()
+    lo, hi = settings.min_schema_version, current_version()
     if not raw.strip().isdigit() or len(raw.strip()) > 6 or int(raw) < lo:
         raise ApiError(426, "upgrade_required", version=raw[:10], min=lo, max=hi)
     if int(raw) > hi:

@@ -100,16 +100,30 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def request_lang(request: Request) -> str:
-    accept = request.headers.get("accept-language", "").lower()
-    first = accept.split(",")[0].strip()
+def lang_of(accept_language: str) -> str:
+    """The answer's language for an Accept-Language value: English when its first choice is, else Chinese."""
+    first = accept_language.lower().split(",")[0].strip()
     return "en" if first.startswith("en") else "zh"
+
+
+def request_lang(request: Request) -> str:
+    return lang_of(request.headers.get("accept-language", ""))
 
 
 def error_response(request: Request, status: int, code: str, headers: dict | None = None,
                    extra: dict | None = None, **params: object) -> JSONResponse:
-    body = {"error": {"code": code, "message": message(code, request_lang(request), **params), **(extra or {})}}
+    return error_answer(request_lang(request), status, code, headers, extra, **params)
+
+
+def error_answer(lang: str, status: int, code: str, headers: dict | None = None,
+                 extra: dict | None = None, **params: object) -> JSONResponse:
+    """The error answer in `lang` (also for routes served outside FastAPI's router, server.pull_path)."""
+    body = {"error": {"code": code, "message": message(code, lang, **params), **(extra or {})}}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def api_error_answer(lang: str, exc: ApiError) -> JSONResponse:
+    return error_answer(lang, exc.status, exc.code, exc.headers, exc.extra, **exc.params)
 
 
 def _validation_detail(exc: RequestValidationError) -> tuple[str, str]:
@@ -124,7 +138,7 @@ def _validation_detail(exc: RequestValidationError) -> tuple[str, str]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError):
-        return error_response(request, exc.status, exc.code, exc.headers, exc.extra, **exc.params)
+        return api_error_answer(request_lang(request), exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):

@@ -90,13 +90,16 @@ async def _send_error(send, scope, status: int, code: str, request_id: str, head
 
 class RequestMiddleware:
     def __init__(self, app, max_body_bytes: int, larger_bodies: dict[str, int] | None = None,
-                 identity_of=None, api_prefix: str = "/api/v1"):
+                 identity_of=None, api_prefix: str = "/api/v1", fast_paths: dict | None = None):
         self.app = app
         self.default_max_body = max_body_bytes
         self.larger_bodies = larger_bodies or {}
         self._identity_of = identity_of  # () -> server.identity.IdentityCache (the app's), or None
         self._prefix = api_prefix
         self._docs = (f"{api_prefix}/docs", f"{api_prefix}/openapi.json")
+        # path → async (scope, receive, send) -> bool: a route answered before the app's router
+        # (server.pull_path), False when it leaves the request to the app
+        self._fast = fast_paths or {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -150,7 +153,9 @@ class RequestMiddleware:
             scope = {**scope, "headers": [(k, v) for k, v in scope["headers"]
                                           if k not in (b"content-encoding", b"content-length")]}
         try:
-            await self.app(scope, gate.receive, answer.send)
+            fast = self._fast.get(path)
+            if fast is None or not await fast(scope, gate.receive, answer.send):
+                await self.app(scope, gate.receive, answer.send)
         except (BodyTooLarge, BadBodyEncoding) as exc:
             if not answer.started:
                 status, code = (413, "body_too_large") if isinstance(exc, BodyTooLarge) else (400, "bad_encoding")

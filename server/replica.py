@@ -12,11 +12,13 @@ a change, and a device never reads behind its own accepted push."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Iterator
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.store.numbering import CURSOR_KEY
@@ -60,3 +62,27 @@ def read_session(state) -> Iterator[tuple[Session, str]]:
             return
     with primary() as session:
         yield session, "primary"
+
+
+async def read_session_async(primary: async_sessionmaker[AsyncSession], replica: async_sessionmaker[AsyncSession] | None,
+                             wait_seconds: float) -> tuple[AsyncSession, str]:
+    """`read_session` on the event loop (server.db.make_async_reads): the same choice, the standby's
+    wait polled with asyncio.sleep. The caller closes the session (`async with`)."""
+    if replica is not None:
+        async with primary() as session:
+            upper, lsn = (await session.execute(_POSITION)).one()
+        if await caught_up_async(replica, lsn, wait_seconds):
+            return replica(info={CURSOR_KEY: max(int(upper or 0), 0)}), "standby"
+    return primary(), "primary"
+
+
+async def caught_up_async(replica: async_sessionmaker[AsyncSession], lsn: str, wait_seconds: float) -> bool:
+    deadline = time.monotonic() + wait_seconds
+    async with replica() as session:
+        while True:
+            if await session.scalar(_REPLAYED, {"lsn": lsn}):
+                return True
+            await session.rollback()
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(POLL_SECONDS)

@@ -53,17 +53,28 @@ class PullNotes:
         self._noted: dict[str, float] = {}
 
     def note(self, device_id: str, cursor: int) -> None:
+        if self.due(device_id):
+            with self._sessions.begin() as session:
+                self.write(session, device_id, cursor)
+
+    def due(self, device_id: str) -> bool:
+        """Whether the device's position is to be written now (then it is counted as written)."""
         now = time.monotonic()
         with self._lock:
             if device_id in self._noted and now - self._noted[device_id] < self._every:
-                return
+                return False
             self._noted[device_id] = now
-        with self._sessions.begin() as session:
-            at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-            done = session.execute(update(DeviceSyncState).where(DeviceSyncState.device_id == device_id)
-                                   .values(pulled_to=cursor, pulled_at=at)).rowcount
-            if not done:
-                session.add(DeviceSyncState(device_id=device_id, last_device_seq=0, pulled_to=cursor, pulled_at=at))
+        return True
+
+    @staticmethod
+    def write(session: Session, device_id: str, cursor: int) -> None:
+        """The write itself, in the caller's session (flushed; the caller commits)."""
+        at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        done = session.execute(update(DeviceSyncState).where(DeviceSyncState.device_id == device_id)
+                               .values(pulled_to=cursor, pulled_at=at)).rowcount
+        if not done:
+            session.add(DeviceSyncState(device_id=device_id, last_device_seq=0, pulled_to=cursor, pulled_at=at))
+        session.flush()
 
 
 @dataclass

@@ -73,8 +73,9 @@ def test_a_no_op_pull_is_two_statements_outside_a_transaction(tmp_path, monkeypa
             lab = LiveServer("", url, app.state.settings, None, tmp_path / "log", app.state.engine)  # type: ignore[arg-type]
             username = lab.add_user("village_cadre", VILLAGE)
             seen: list[tuple[str, bool]] = []
-            event.listen(app.state.engine, "before_cursor_execute", lambda conn, _cur, sql, *_a: seen.append(
-                (sql.split()[0].lower() + " " + sql.split()[1].lower(), conn.connection.dbapi_connection.autocommit)))
+            for engine in (app.state.engine, app.state.async_reads.kw["bind"].sync_engine):  # pulls: the latter
+                event.listen(engine, "before_cursor_execute", lambda conn, _cur, sql, *_a: seen.append(
+                    (sql.split()[0].lower() + " " + sql.split()[1].lower(), conn.connection.dbapi_connection.autocommit)))
             with TestClient(app) as http:
                 login = http.post("/api/v1/login", json={"username": username, "password": "correct horse 9",
                                                          "device_id": str(uuid.uuid4()), "device_name": "x"})

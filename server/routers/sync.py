@@ -16,7 +16,6 @@ on PostgreSQL it reads in one REPEATABLE READ transaction, exactly consistent wi
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zlib
 from collections.abc import Iterator
@@ -32,10 +31,11 @@ from sqlalchemy.orm import Session
 from server import bundles
 from server.deps import Principal, principal, schema_version, settings_of
 from server.errors import ApiError, request_lang
-from server.replica import caught_up, primary_position, read_session
+from server.pull_path import pull_answer
+from server.replica import caught_up, primary_position
 from server.snapshot import parse_position, snapshot_images, snapshot_rows
-from server.store.numbering import CURSOR_KEY, UPPER_READ
-from server.sync_service import pull_page, push_batch, snapshot_chunks, snapshot_estimate
+from server.store.numbering import CURSOR_KEY
+from server.sync_service import push_batch, snapshot_chunks, snapshot_estimate
 from sync.merge import ChangeResult
 from sync.messages import change_message
 
@@ -116,26 +116,14 @@ def _answer(result: ChangeResult, lang: str) -> dict:
 
 
 @router.get("/pull", response_model=PageOut)
-def pull(request: Request, cursor: int = Query(default=0, ge=0, le=2**62), limit: int = Query(default=500, ge=1),
-         who: Principal = Depends(principal), version: int = Depends(schema_version)) -> Response:
-    limit = min(limit, settings_of(request).max_pull_limit)
-    with read_session(request.app.state) as (session, source):  # the standby when it has caught up
-        page = pull_page(session, who, cursor, limit, version=version)  # read only: closing ends it
-        upper = session.info.get(UPPER_READ)
-    if upper is not None:  # everything up to it is held: later pulls from there need no restore check
-        request.app.state.identity.note_head(upper)
-    if who.device_id:
-        request.app.state.pull_notes.note(who.device_id, page.next_cursor)  # what tombstone collection waits for
-    answer = _json(page.to_json())
-    answer.headers["X-TD-Read-From"] = source
-    if page.has_more:
-        # A full page: the same for every device of the caller's view and never wrong later (a
-        # record changed again since comes again in a later page), so a proxy may keep it
-        # (docs/SERVER.md: nginx keyed by the view /sync/view answers). The head page is not kept.
-        answer.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-        answer.headers["ETag"] = '"' + hashlib.blake2b(answer.body, digest_size=16).hexdigest() + '"'
-    else:
-        answer.headers["Cache-Control"] = "private, no-store"
+async def pull(request: Request, cursor: int = Query(default=0, ge=0, le=2**62), limit: int = Query(default=500, ge=1),
+               who: Principal = Depends(principal), version: int = Depends(schema_version)) -> Response:
+    # The work is server.pull_path.pull_answer's. A GET with a plain query is answered by its fast
+    # path in the request middleware before FastAPI's router; this route documents the endpoint
+    # (OpenAPI) and answers the rest, a query to refuse above all, with FastAPI's own validation.
+    body, headers = await pull_answer(request.app.state, who, cursor, limit, version)
+    answer = Response(body, media_type="application/json")
+    answer.raw_headers = headers
     return answer
 
 
