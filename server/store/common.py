@@ -30,6 +30,15 @@ def in_scope(column, scope_prefix: str):
     return or_(column.like(f"{scope_prefix}%"), column.in_(wider_regions(scope_prefix)))
 
 
+def in_scope_bound(column, postgres: bool):
+    """`in_scope` with the scope as parameters (`scope_params`), for a statement built once."""
+    return or_(column.like(bindparam("pattern")), one_of(column, "wider", postgres))
+
+
+def scope_params(scope_prefix: str) -> dict[str, Any]:
+    return {"pattern": f"{scope_prefix}%", "wider": wider_regions(scope_prefix)}
+
+
 def wider_regions(scope_prefix: str) -> list[str]:
     """The region codes above a scope: its shorter prefixes, down to the city's ""."""
     return [scope_prefix[:n] for n in range(len(scope_prefix))]

@@ -13,7 +13,7 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, union_all, update
+from sqlalchemy import and_, bindparam, case, func, select, union_all, update
 from sqlalchemy.orm import Session
 
 from db.base import synced_models
@@ -23,10 +23,11 @@ from server.store.common import (
     _model,
     _names,
     in_scope,
+    in_scope_bound,
     one_of,
     region_in_scope,
     scope_key,
-    wider_regions,
+    scope_params,
 )
 from server.store.numbering import current_cursor
 from server.store.tables import ChangeLogEntry, RecordVersion, ReviewItem
@@ -57,7 +58,8 @@ def _record_rows(entity: str, postgres: bool) -> tuple[tuple[str, ...], Any]:
 
 
 def _evictions(session: Session, scope_prefix: str, cursor: int, upper: int) -> list[tuple[str, str]]:
-    moved = session.execute(_moved_out(scope_prefix), {"cursor": cursor, "upper": upper}).all()
+    moved = session.execute(_moved_out(_is_postgres(session)),
+                            {"cursor": cursor, "upper": upper, **scope_params(scope_prefix)}).all()
     out = []
     for entity, record_id in moved:
         head = session.get(RecordVersion, (entity, record_id))
@@ -66,13 +68,13 @@ def _evictions(session: Session, scope_prefix: str, cursor: int, upper: int) -> 
     return sorted(out)
 
 
-@functools.lru_cache(maxsize=4096)
-def _moved_out(scope_prefix: str):
-    """Records that moved away from a region of the scope within (cursor, upper]: built once per
-    scope, not per pull (building it cost more than running it)."""
+@functools.cache
+def _moved_out(postgres: bool):
+    """Records that moved away from a region of the scope within (cursor, upper]: built once, the
+    scope as parameters (building it cost more than running it)."""
     return select(ChangeLogEntry.entity, ChangeLogEntry.record_id).where(
         ChangeLogEntry.server_seq > bindparam("cursor"), ChangeLogEntry.server_seq <= bindparam("upper"),
-        ChangeLogEntry.old_region_code.is_not(None), in_scope(ChangeLogEntry.old_region_code, scope_prefix),
+        ChangeLogEntry.old_region_code.is_not(None), in_scope_bound(ChangeLogEntry.old_region_code, postgres),
     ).distinct()
 
 
@@ -113,7 +115,7 @@ def scope_in_order(session: Session, model: type, columns: tuple[str, ...], scop
     region, whose cost grew with the whole city."""
     keyed = len(scope_prefix) in SCOPE_KEY_LENGTHS
     params = {"cursor": cursor, "upper": upper, "limit": limit, "prefix": scope_prefix,
-              "pattern": f"{scope_prefix}%", "wider": wider_regions(scope_prefix)}
+              "only": list(only), "exclude": list(exclude), **scope_params(scope_prefix)}
     statement = _scope_query(model, columns, len(scope_prefix) if keyed else 0, only, exclude, _is_postgres(session))
     return [tuple(r) for r in session.execute(statement, params)]
 
@@ -127,12 +129,11 @@ def _scope_query(model: type, columns: tuple[str, ...], key_length: int, only: t
     picked = [getattr(model, name) for name in columns]
     seq, region = model.server_seq, model.region_code
     since = [seq > bindparam("cursor"), seq <= bindparam("upper")]
-    since += [model.entity.in_(only)] if only else []
-    since += [model.entity.not_in(exclude)] if exclude else []
+    since += [one_of(model.entity, "only", postgres)] if only else []
+    since += [~one_of(model.entity, "exclude", postgres)] if exclude else []
     wider = one_of(region, "wider", postgres)
     if not key_length:
-        return select(*picked).where(*since, or_(region.like(bindparam("pattern")), wider)).order_by(seq).limit(
-            bindparam("limit"))
+        return select(*picked).where(*since, in_scope_bound(region, postgres)).order_by(seq).limit(bindparam("limit"))
     own = (select(*picked).where(*since, scope_key(region, key_length) == bindparam("prefix"))
            .order_by(seq).limit(bindparam("limit")).subquery())
     # the few rows of the regions above (a township-wide task, city-wide codes): read by region, unordered
