@@ -107,3 +107,45 @@ def test_a_village_and_a_township_read_their_own_index(heads_db):
             prefix = "EXPLAIN " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
             plan = " ".join(str(row) for row in conn.exec_driver_sql(prefix + statement, params))
             assert f"ix_sync_{index}" in plan, plan
+
+
+def test_evictions_and_echoes_built_once_answer_each_scope_and_device_as_built_per_call(heads_db):
+    """The evictions' and the echoes' statements are built once with the scope and the device as
+    parameters (server.store.read): asked for scopes and devices in turn, each answer is the one the
+    statement written out for that caller gives — no caller's values stay in the statement."""
+    from sqlalchemy import and_, case, func, update
+
+    from server.store.common import region_in_scope
+    from server.store.read import _echoes, _evictions
+
+    engine, rows = heads_db
+    rnd = random.Random(11)
+    answered = {"evictions": 0, "echoes": 0}
+    with Session(engine) as s:  # records moved away from a region, some by device "e" as echoes
+        for r in rnd.sample(rows, 400):
+            s.execute(update(ChangeLogEntry).where(ChangeLogEntry.server_seq == r["server_seq"]).values(
+                old_region_code=rnd.choice(REGIONS), device_id=rnd.choice(["d", "e"]), echo=rnd.random() < 0.7))
+        s.commit()
+        for scope in SCOPES * 3:
+            cursor = rnd.randrange(0, 4000)
+            upper = rnd.randrange(cursor, 5001)
+            moved = s.execute(select(ChangeLogEntry.entity, ChangeLogEntry.record_id).where(
+                ChangeLogEntry.server_seq > cursor, ChangeLogEntry.server_seq <= upper,
+                ChangeLogEntry.old_region_code.is_not(None), in_scope(ChangeLogEntry.old_region_code, scope),
+            ).distinct()).all()
+            heads = {(r["entity"], r["record_id"]): r["region_code"] for r in rows}
+            expected = sorted((e, i) for e, i in moved if not region_in_scope(heads[(e, i)], scope))
+            assert _evictions(s, scope, cursor, upper) == expected, (scope, cursor, upper)
+            answered["evictions"] += len(expected)
+            page = [(r["entity"], r["record_id"], r["server_seq"]) for r in rows
+                    if cursor < r["server_seq"] <= upper][:300]
+            for device in ("d", "e", "x"):
+                foreign = func.sum(case((and_(ChangeLogEntry.device_id == device, ChangeLogEntry.echo), 0), else_=1))
+                plain = {tuple(r) for r in s.execute(
+                    select(ChangeLogEntry.entity, ChangeLogEntry.record_id)
+                    .where(ChangeLogEntry.server_seq > cursor, ChangeLogEntry.server_seq <= upper,
+                           ChangeLogEntry.record_id.in_(sorted({p[1] for p in page})))
+                    .group_by(ChangeLogEntry.entity, ChangeLogEntry.record_id).having(foreign == 0))}
+                assert _echoes(s, device, cursor, upper, page) == plain, (device, cursor, upper)
+                answered["echoes"] += len(plain)
+    assert answered["evictions"] and answered["echoes"]  # the comparisons were not of empty answers
