@@ -172,3 +172,20 @@ def test_sqlite_keeps_its_thread(tmp_path, monkeypatch):
         assert app.state.async_reads is None and app.state.async_replica is None
     finally:
         app.state.engine.dispose()
+
+
+def test_windows_servers_keep_the_thread_for_postgresql(monkeypatch):
+    """psycopg's async driver cannot run on Windows' default (proactor) event loop: there the pulls
+    on PostgreSQL keep their worker thread (server.db.make_async_reads answers None)."""
+    import asyncio
+    import sys
+
+    from server.db import dispose_async_reads, make_async_reads
+
+    url = "postgresql://city:pw@127.0.0.1:9/citydb"  # never connected to
+    maker = make_async_reads(url)
+    assert maker is not None and maker.kw["bind"].dialect.is_async
+    asyncio.run(dispose_async_reads(maker))
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert make_async_reads(url) is None
+    assert make_async_reads("sqlite:///x.db") is None
