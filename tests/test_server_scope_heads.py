@@ -149,3 +149,23 @@ def test_evictions_and_echoes_built_once_answer_each_scope_and_device_as_built_p
                 assert _echoes(s, device, cursor, upper, page) == plain, (device, cursor, upper)
                 answered["echoes"] += len(plain)
     assert answered["evictions"] and answered["echoes"]  # the comparisons were not of empty answers
+
+
+def test_an_id_list_matches_whole_values_only(heads_db):
+    """`one_of` (an id list as one array parameter on PostgreSQL) compares whole values as the
+    expanding IN does on SQLite: a value longer than the column must not match the row whose id is
+    its first characters (PostgreSQL cuts a value cast to VARCHAR(n) to n characters)."""
+    from server.store.common import one_of
+
+    engine, _rows = heads_db
+    record_id = "0" * 36
+    with Session(engine) as s:
+        s.execute(insert(RecordVersion), [{"entity": "household", "record_id": record_id, "server_seq": 9999,
+                                           "region_code": VILLAGE, "field_versions": {}}])
+        postgres = engine.dialect.name == "postgresql"
+        query = select(RecordVersion.record_id).where(one_of(RecordVersion.record_id, "ids", postgres))
+        assert s.scalars(query, {"ids": [record_id]}).all() == [record_id]
+        assert s.scalars(query, {"ids": [record_id + "1"]}).all() == []
+        query = select(RecordVersion.record_id).where(one_of(RecordVersion.region_code, "ids", postgres),
+                                                      RecordVersion.record_id == record_id)
+        assert s.scalars(query, {"ids": [VILLAGE + "0001"]}).all() == []  # 16 characters, the column 15
