@@ -8,7 +8,7 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import ARRAY, any_, bindparam, func, literal_column, or_
+from sqlalchemy import ARRAY, String, any_, bindparam, func, literal_column, or_
 from sqlalchemy.orm import Session
 
 from db.base import model_for_entity, synced_column_names
@@ -56,9 +56,12 @@ def one_of(column, name: str, postgres: bool):
     """SQL test: `column` is one of the list bound as `name`. On PostgreSQL `column = ANY(:name)`,
     the list one array parameter: one SQL text whatever its length, so psycopg prepares it and
     PostgreSQL plans it once, where an expanding IN rendered a new text (and a cast per value) for
-    every length and was planned again each time. Elsewhere an expanding IN."""
+    every length and was planned again each time. Elsewhere an expanding IN. The array's items are
+    cast without the column's length: PostgreSQL cuts a value cast to VARCHAR(n) to n characters, so
+    a longer value would match the row whose id is its first n characters (IN compares whole values)."""
     if postgres:
-        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+        item = String() if type(column.type) is String and column.type.length else column.type
+        return column == any_(bindparam(name, type_=ARRAY(item)))
     return column.in_(bindparam(name, expanding=True))
 
 
