@@ -8,7 +8,7 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import func, literal_column, or_
+from sqlalchemy import ARRAY, any_, bindparam, func, literal_column, or_
 from sqlalchemy.orm import Session
 
 from db.base import model_for_entity, synced_column_names
@@ -30,6 +30,15 @@ def in_scope(column, scope_prefix: str):
     return or_(column.like(f"{scope_prefix}%"), column.in_(wider_regions(scope_prefix)))
 
 
+def in_scope_bound(column, postgres: bool):
+    """`in_scope` with the scope as parameters (`scope_params`), for a statement built once."""
+    return or_(column.like(bindparam("pattern")), one_of(column, "wider", postgres))
+
+
+def scope_params(scope_prefix: str) -> dict[str, Any]:
+    return {"pattern": f"{scope_prefix}%", "wider": wider_regions(scope_prefix)}
+
+
 def wider_regions(scope_prefix: str) -> list[str]:
     """The region codes above a scope: its shorter prefixes, down to the city's ""."""
     return [scope_prefix[:n] for n in range(len(scope_prefix))]
@@ -41,6 +50,16 @@ SCOPE_KEY_LENGTHS = (9, 12)  # a township's and a village's codes: indexed with 
 def scope_key(column, length: int):
     """`substr(column, 1, length)` with literal bounds, so it matches the expression indexes."""
     return func.substr(column, literal_column("1"), literal_column(str(length)))
+
+
+def one_of(column, name: str, postgres: bool):
+    """SQL test: `column` is one of the list bound as `name`. On PostgreSQL `column = ANY(:name)`,
+    the list one array parameter: one SQL text whatever its length, so psycopg prepares it and
+    PostgreSQL plans it once, where an expanding IN rendered a new text (and a cast per value) for
+    every length and was planned again each time. Elsewhere an expanding IN."""
+    if postgres:
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def region_in_scope(region: str, scope_prefix: str) -> bool:

@@ -31,7 +31,7 @@ from db.ids import new_id
 from server.store import case_counts, progress
 from server.store.common import _STORE_KEY, _chunks, _fields_of, _is_postgres, _model, _utcnow, init_store
 from server.store.numbering import take_numbers
-from server.store.push_sql import ANSWERED, LOCK_DEVICE, number_and_write, record_reads
+from server.store.push_sql import LOCK_DEVICE, answered, number_and_write, record_reads
 from server.store.tables import (
     AppliedChange,
     ChangeLogEntry,
@@ -124,7 +124,7 @@ class SqlMergeStore:
         for part in _chunks(ids):
             self._applied.update(dict.fromkeys(part))
             self._applied.update((row[0], (row[1], ChangeResult(row[0], *row[2:])))
-                                 for row in session.execute(ANSWERED, {"ids": part}))
+                                 for row in session.execute(answered(self.postgres), {"ids": part}))
         by_entity: dict[str, set[str]] = {}
         for change in changes:
             if (change.entity, change.record_id) not in self._heads:

@@ -2,7 +2,7 @@
 that numbers and writes it on PostgreSQL.
 
 Building a statement (an IN list's coercion, its cache key) cost more app CPU than running it, so
-the reads are made once with expanding parameters; the answers and the version heads are read over
+the reads are made once, their id lists bound as one parameter (server.store.common.one_of); the answers and the version heads are read over
 the tables' plain columns (no ORM loading for rows that are not objects)."""
 
 from __future__ import annotations
@@ -15,15 +15,20 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select, text
 from sqlalchemy.orm import Session
 
-from server.store.common import _model
+from server.store.common import _model, one_of
 from server.store.tables import AppliedChange, DeviceSyncState, RecordVersion
 
 _applied, _versions = AppliedChange.__table__.c, RecordVersion.__table__.c
-ANSWERED = (select(_applied.change_id, _applied.payload_hash, _applied.outcome, _applied.server_seq, _applied.code,
-                   _applied.message)
-            .where(_applied.change_id.in_(bindparam("ids", expanding=True))))
 LOCK_DEVICE = (select(DeviceSyncState).where(DeviceSyncState.device_id == bindparam("device_id")).with_for_update()
                .execution_options(populate_existing=True))
+
+
+@functools.cache
+def answered(postgres: bool) -> Select:
+    """The stored answers of some changes, by `ids`."""
+    return (select(_applied.change_id, _applied.payload_hash, _applied.outcome, _applied.server_seq, _applied.code,
+                   _applied.message)
+            .where(one_of(_applied.change_id, "ids", postgres)))
 
 
 @functools.cache
@@ -32,10 +37,10 @@ def record_reads(entity: str, postgres: bool) -> tuple[Select, Select]:
     concurrent pushes cannot deadlock; the records themselves as ORM objects), by `ids`."""
     cls = _model(entity)
     heads = (select(_versions.record_id, _versions.server_seq, _versions.region_code, _versions.field_versions)
-             .where(_versions.entity == bindparam("entity"), _versions.record_id.in_(bindparam("ids", expanding=True))))
+             .where(_versions.entity == bindparam("entity"), one_of(_versions.record_id, "ids", postgres)))
     if postgres:
         heads = heads.order_by(_versions.record_id).with_for_update()
-    records = (select(cls).where(cls.id.in_(bindparam("ids", expanding=True)))
+    records = (select(cls).where(one_of(cls.id, "ids", postgres))
                .execution_options(populate_existing=True))
     return heads, records
 

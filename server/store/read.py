@@ -13,18 +13,21 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, union_all, update
+from sqlalchemy import and_, bindparam, case, func, select, union_all, update
 from sqlalchemy.orm import Session
 
 from db.base import synced_models
 from server.store.common import (
     SCOPE_KEY_LENGTHS,
+    _is_postgres,
     _model,
     _names,
     in_scope,
+    in_scope_bound,
+    one_of,
     region_in_scope,
     scope_key,
-    wider_regions,
+    scope_params,
 )
 from server.store.numbering import current_cursor
 from server.store.tables import ChangeLogEntry, RecordVersion, ReviewItem
@@ -40,7 +43,7 @@ def _load_records(session: Session, heads: list[tuple[str, str, int]]) -> list[P
         by_entity.setdefault(entity, []).append(record_id)
     loaded: dict[tuple[str, str], dict[str, Any]] = {}
     for entity, ids in by_entity.items():
-        names, statement = _record_rows(entity)
+        names, statement = _record_rows(entity, _is_postgres(session))
         for start in range(0, len(ids), 500):
             for row in session.execute(statement, {"ids": ids[start:start + 500]}):
                 loaded[(entity, row[0])] = {n: encode_value(v) for n, v in zip(names, row[1:], strict=True)}
@@ -48,14 +51,15 @@ def _load_records(session: Session, heads: list[tuple[str, str, int]]) -> list[P
 
 
 @functools.cache
-def _record_rows(entity: str) -> tuple[tuple[str, ...], Any]:
+def _record_rows(entity: str, postgres: bool) -> tuple[tuple[str, ...], Any]:
     """(the synced field names of `entity`, the statement reading id and those fields by `ids`)."""
     table, names = _model(entity).__table__, tuple(_names(_model(entity)))
-    return names, select(table.c.id, *(table.c[n] for n in names)).where(table.c.id.in_(bindparam("ids", expanding=True)))
+    return names, select(table.c.id, *(table.c[n] for n in names)).where(one_of(table.c.id, "ids", postgres))
 
 
 def _evictions(session: Session, scope_prefix: str, cursor: int, upper: int) -> list[tuple[str, str]]:
-    moved = session.execute(_moved_out(scope_prefix), {"cursor": cursor, "upper": upper}).all()
+    moved = session.execute(_moved_out(_is_postgres(session)),
+                            {"cursor": cursor, "upper": upper, **scope_params(scope_prefix)}).all()
     out = []
     for entity, record_id in moved:
         head = session.get(RecordVersion, (entity, record_id))
@@ -64,13 +68,13 @@ def _evictions(session: Session, scope_prefix: str, cursor: int, upper: int) -> 
     return sorted(out)
 
 
-@functools.lru_cache(maxsize=4096)
-def _moved_out(scope_prefix: str):
-    """Records that moved away from a region of the scope within (cursor, upper]: built once per
-    scope, not per pull (building it cost more than running it)."""
+@functools.cache
+def _moved_out(postgres: bool):
+    """Records that moved away from a region of the scope within (cursor, upper]: built once, the
+    scope as parameters (building it cost more than running it)."""
     return select(ChangeLogEntry.entity, ChangeLogEntry.record_id).where(
         ChangeLogEntry.server_seq > bindparam("cursor"), ChangeLogEntry.server_seq <= bindparam("upper"),
-        ChangeLogEntry.old_region_code.is_not(None), in_scope(ChangeLogEntry.old_region_code, scope_prefix),
+        ChangeLogEntry.old_region_code.is_not(None), in_scope_bound(ChangeLogEntry.old_region_code, postgres),
     ).distinct()
 
 
@@ -111,26 +115,25 @@ def scope_in_order(session: Session, model: type, columns: tuple[str, ...], scop
     region, whose cost grew with the whole city."""
     keyed = len(scope_prefix) in SCOPE_KEY_LENGTHS
     params = {"cursor": cursor, "upper": upper, "limit": limit, "prefix": scope_prefix,
-              "pattern": f"{scope_prefix}%", "wider": wider_regions(scope_prefix)}
-    statement = _scope_query(model, columns, len(scope_prefix) if keyed else 0, only, exclude)
+              "only": list(only), "exclude": list(exclude), **scope_params(scope_prefix)}
+    statement = _scope_query(model, columns, len(scope_prefix) if keyed else 0, only, exclude, _is_postgres(session))
     return [tuple(r) for r in session.execute(statement, params)]
 
 
 @functools.cache
 def _scope_query(model: type, columns: tuple[str, ...], key_length: int, only: tuple[str, ...],
-                 exclude: tuple[str, ...]):
+                 exclude: tuple[str, ...], postgres: bool):
     """`scope_in_order`'s statement, built once per table and kind of scope (building it cost more
     than running it), its values as parameters: by the scope key of that length (a township, a
     village), or by region for any other scope (0)."""
     picked = [getattr(model, name) for name in columns]
     seq, region = model.server_seq, model.region_code
     since = [seq > bindparam("cursor"), seq <= bindparam("upper")]
-    since += [model.entity.in_(only)] if only else []
-    since += [model.entity.not_in(exclude)] if exclude else []
-    wider = region.in_(bindparam("wider", expanding=True))
+    since += [one_of(model.entity, "only", postgres)] if only else []
+    since += [~one_of(model.entity, "exclude", postgres)] if exclude else []
+    wider = one_of(region, "wider", postgres)
     if not key_length:
-        return select(*picked).where(*since, or_(region.like(bindparam("pattern")), wider)).order_by(seq).limit(
-            bindparam("limit"))
+        return select(*picked).where(*since, in_scope_bound(region, postgres)).order_by(seq).limit(bindparam("limit"))
     own = (select(*picked).where(*since, scope_key(region, key_length) == bindparam("prefix"))
            .order_by(seq).limit(bindparam("limit")).subquery())
     # the few rows of the regions above (a township-wide task, city-wide codes): read by region, unordered
@@ -165,17 +168,20 @@ def _echoes(session: Session, device_id: str, cursor: int, page_end: int,
     found: set[tuple[str, str]] = set()
     ids = sorted({r[1] for r in rows})
     for start in range(0, len(ids), 500):
-        found.update(tuple(r) for r in session.execute(_ECHOES, {
+        found.update(tuple(r) for r in session.execute(_echoes_query(_is_postgres(session)), {
             "device": device_id, "cursor": cursor, "upper": page_end, "ids": ids[start:start + 500]}))
     return found
 
 
-_ECHOES = (select(ChangeLogEntry.entity, ChangeLogEntry.record_id)  # `_echoes`' statement, built once
-           .where(ChangeLogEntry.server_seq > bindparam("cursor"), ChangeLogEntry.server_seq <= bindparam("upper"),
-                  ChangeLogEntry.record_id.in_(bindparam("ids", expanding=True)))
-           .group_by(ChangeLogEntry.entity, ChangeLogEntry.record_id)
-           .having(func.sum(case((and_(ChangeLogEntry.device_id == bindparam("device"), ChangeLogEntry.echo), 0),
-                                 else_=1)) == 0))
+@functools.cache
+def _echoes_query(postgres: bool):
+    """`_echoes`' statement, built once."""
+    log = ChangeLogEntry
+    return (select(log.entity, log.record_id)
+            .where(log.server_seq > bindparam("cursor"), log.server_seq <= bindparam("upper"),
+                   one_of(log.record_id, "ids", postgres))
+            .group_by(log.entity, log.record_id)
+            .having(func.sum(case((and_(log.device_id == bindparam("device"), log.echo), 0), else_=1)) == 0))
 
 
 def snapshot_iter(session: Session, scope_prefix: str, chunk_size: int = 2000,
