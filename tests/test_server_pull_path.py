@@ -189,3 +189,41 @@ def test_windows_servers_keep_the_thread_for_postgresql(monkeypatch):
     monkeypatch.setattr(sys, "platform", "win32")
     assert make_async_reads(url) is None
     assert make_async_reads("sqlite:///x.db") is None
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TD_TEST_PG_URL)")
+def test_the_pulls_pool_replaces_connections_postgresql_closed_without_a_ping_per_checkout(tmp_path):
+    import asyncio
+
+    from sqlalchemy import event, text
+
+    from server.db import dispose_async_reads, make_async_reads
+    from tests.test_server_request_cost import _terminate_others
+
+    async def work(url: str, reads) -> None:
+        sent: list[str] = []
+        engine = reads.kw["bind"].sync_engine
+        event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_a: sent.append(sql))
+        ping = engine.dialect.do_ping
+        engine.dialect.do_ping = lambda dbapi: sent.append("ping") or ping(dbapi)
+        sessions = [reads() for _ in range(3)]  # three pooled connections
+        for session in sessions:
+            await session.execute(text("SELECT 1"))
+        for session in sessions:
+            await session.close()
+        sent.clear()
+        async with reads() as session:  # a healthy idle connection: taken without a ping
+            assert await session.scalar(text("SELECT 2")) == 2
+        assert sent == ["SELECT 2"], sent
+        assert await asyncio.to_thread(_terminate_others, url) >= 3
+        for _ in range(5):  # every one found dead (its socket readable) and replaced: no pull fails
+            async with reads() as session:
+                assert await session.scalar(text("SELECT 3")) == 3
+        assert "ping" in sent
+
+    with fresh_database("postgresql", tmp_path) as url:
+        reads = make_async_reads(url)
+        try:
+            asyncio.run(work(url, reads))
+        finally:
+            asyncio.run(dispose_async_reads(reads))
