@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.base import synced_models
@@ -68,13 +70,17 @@ class PullNotes:
 
     @staticmethod
     def write(session: Session, device_id: str, cursor: int) -> None:
-        """The write itself, in the caller's session (flushed; the caller commits)."""
+        """The write itself, in the caller's session (the caller commits): one upsert, so a push
+        creating the device's row at the same moment (server.store.push) cannot make it fail — an
+        UPDATE finding no row and then an INSERT lost that race with a duplicate key, and the pull
+        answered 500."""
         at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        done = session.execute(update(DeviceSyncState).where(DeviceSyncState.device_id == device_id)
-                               .values(pulled_to=cursor, pulled_at=at)).rowcount
-        if not done:
-            session.add(DeviceSyncState(device_id=device_id, last_device_seq=0, pulled_to=cursor, pulled_at=at))
-        session.flush()
+        table = DeviceSyncState.__table__
+        dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(dialect_insert(table).values(device_id=device_id, last_device_seq=0, pulled_to=cursor,
+                                                     pulled_at=at)
+                        .on_conflict_do_update(index_elements=[table.c.device_id],
+                                               set_={"pulled_to": cursor, "pulled_at": at}))
 
 
 @dataclass
