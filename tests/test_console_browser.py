@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import select
 
@@ -107,7 +107,25 @@ class Person:
         old = self.chrome.find_element(By.TAG_NAME, "html")
         self.chrome.find_element(By.XPATH, xpath).click() if xpath else \
             self.chrome.find_element(By.CSS_SELECTOR, css).click()
-        WebDriverWait(self.chrome, 20).until(staleness_of(old))
+        WebDriverWait(self.chrome, 20).until(_left(old))
+
+
+def _left(old):
+    """Selenium's `staleness_of`, also taking Chromium's answer while the old page is torn down:
+    asked about a node the new document no longer holds, it can answer "unhandled inspector error …
+    Node with given id does not belong to the document" instead of a stale-element error (a CI run
+    failed so, the page having loaded)."""
+    def gone(_driver) -> bool:
+        try:
+            old.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+        return False
+    return gone
 
 
 @pytest.fixture
