@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 
 import pytest
 from sqlalchemy import text
 
 from sync.wire import SCHEMA_VERSION
 from tests.server.databases import PG_URL, fresh_database
+from tests.server.live import app_in_process, log_in
 from tests.test_server_request_cost import _terminate_others
 
 VILLAGE = "150422100201"
@@ -25,28 +25,10 @@ pytestmark = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TD_TEST_PG
 def pg_app(tmp_path, monkeypatch):
     from fastapi.testclient import TestClient
 
-    from server.app import create_app
-    from server.config import load_settings
-    from tests.server.live import TEST_ENV, LiveServer, _prepare
-
-    with fresh_database("postgresql", tmp_path) as url:
-        for key, value in TEST_ENV.items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.setenv("DATABASE_URL", url)
-        monkeypatch.setenv("TD_SERVER_DATA_DIR", str(tmp_path / "data"))
-        app = create_app(load_settings())
-        try:
-            _prepare(app.state.engine)
-            lab = LiveServer("", url, app.state.settings, None, tmp_path / "log", app.state.engine)  # type: ignore[arg-type]
-            username = lab.add_user("village_cadre", VILLAGE)
-            with TestClient(app) as http:
-                login = http.post("/api/v1/login", json={"username": username, "password": "correct horse 9",
-                                                         "device_id": str(uuid.uuid4()), "device_name": "x"})
-                headers = {"Authorization": f"Bearer {login.json()['token']}",
-                           "X-Schema-Version": str(SCHEMA_VERSION)}
-                yield app, http, headers, url
-        finally:
-            app.state.engine.dispose()
+    with fresh_database("postgresql", tmp_path) as url, app_in_process(url, tmp_path, monkeypatch) as (app, lab):
+        username = lab.add_user("village_cadre", VILLAGE)
+        with TestClient(app) as http:
+            yield app, http, log_in(http, username), url
 
 
 def _pull(http, headers):

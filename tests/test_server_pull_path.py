@@ -20,6 +20,7 @@ from server.pull_path import plain_query
 from sync.wire import SCHEMA_VERSION
 from tests.server.databases import PG_URL, fresh_database
 from tests.server.fixtures import server_fixture  # noqa: F401
+from tests.server.live import app_in_process, log_in
 
 VILLAGE = "150422100201"
 _VARYING = {"date", "x-request-id", "server"}
@@ -125,39 +126,23 @@ def test_on_postgresql_pulls_run_on_the_loop_and_the_pool_is_disposed_at_shutdow
     from fastapi.testclient import TestClient
 
     import server.pull_path as pull_path
-    from server.app import create_app
-    from server.config import load_settings
-    from tests.server.live import TEST_ENV, LiveServer, _prepare
+    from server.store.tables import DeviceSyncState
 
-    with fresh_database("postgresql", tmp_path) as url:
-        for key, value in TEST_ENV.items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.setenv("DATABASE_URL", url)
-        monkeypatch.setenv("TD_SERVER_DATA_DIR", str(tmp_path / "data"))
-        monkeypatch.setenv("TD_PULL_NOTE_SECONDS", "0")  # every pull writes the device's position
-        app = create_app(load_settings())
-        threads: list[object] = []
-        monkeypatch.setattr(pull_path, "_page_in_thread", lambda *a: threads.append(a))  # SQLite's way
-        try:
-            _prepare(app.state.engine)
-            lab = LiveServer("", url, app.state.settings, None, tmp_path / "log", app.state.engine)  # type: ignore[arg-type]
-            username = lab.add_user("village_cadre", VILLAGE)
-            pool = app.state.async_reads.kw["bind"].pool
-            with TestClient(app) as http:
-                device = str(uuid.uuid4())
-                login = http.post("/api/v1/login", json={"username": username, "password": "correct horse 9",
-                                                         "device_id": device, "device_name": "x"})
-                headers = {"Authorization": f"Bearer {login.json()['token']}", "X-Schema-Version": str(SCHEMA_VERSION)}
-                page = http.get("/api/v1/sync/pull", params={"cursor": 0, "limit": 3}, headers=headers)
-                assert page.status_code == 200 and page.headers["X-TD-Read-From"] == "primary"
-                assert pool.checkedin() >= 1 and not threads
-                with lab.session() as s:
-                    from server.store.tables import DeviceSyncState
-
-                    assert s.get(DeviceSyncState, device).pulled_to == page.json()["next_cursor"]
-            assert pool.checkedin() == 0  # the lifespan disposed the asyncio engine
-        finally:
-            app.state.engine.dispose()
+    threads: list[object] = []
+    monkeypatch.setattr(pull_path, "_page_in_thread", lambda *a: threads.append(a))  # SQLite's way
+    with fresh_database("postgresql", tmp_path) as url, \
+            app_in_process(url, tmp_path, monkeypatch, TD_PULL_NOTE_SECONDS="0") as (app, lab):  # every pull notes
+        username = lab.add_user("village_cadre", VILLAGE)
+        pool = app.state.async_reads.kw["bind"].pool
+        with TestClient(app) as http:
+            device = str(uuid.uuid4())
+            headers = log_in(http, username, device)
+            page = http.get("/api/v1/sync/pull", params={"cursor": 0, "limit": 3}, headers=headers)
+            assert page.status_code == 200 and page.headers["X-TD-Read-From"] == "primary"
+            assert pool.checkedin() >= 1 and not threads
+            with lab.session() as s:
+                assert s.get(DeviceSyncState, device).pulled_to == page.json()["next_cursor"]
+        assert pool.checkedin() == 0  # the lifespan disposed the asyncio engine
 
 
 def test_sqlite_keeps_its_thread(tmp_path, monkeypatch):

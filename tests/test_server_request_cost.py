@@ -4,12 +4,11 @@ ping on every checkout still replaces connections PostgreSQL has closed."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from sqlalchemy import event, text
 
 from tests.server.databases import PG_URL, fresh_database
+from tests.server.live import app_in_process, log_in
 
 VILLAGE = "150422100201"
 pytestmark = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TD_TEST_PG_URL)")
@@ -57,42 +56,24 @@ def test_connections_closed_by_postgresql_are_replaced_without_a_ping_per_checko
 def test_a_no_op_pull_is_two_statements_outside_a_transaction(tmp_path, monkeypatch):
     from fastapi.testclient import TestClient
 
-    from server.app import create_app
-    from server.config import load_settings
-    from sync.wire import SCHEMA_VERSION
-    from tests.server.live import TEST_ENV, LiveServer, _prepare
-
-    with fresh_database("postgresql", tmp_path) as url:
-        for key, value in TEST_ENV.items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.setenv("DATABASE_URL", url)
-        monkeypatch.setenv("TD_SERVER_DATA_DIR", str(tmp_path / "data"))
-        app = create_app(load_settings())
-        try:
-            _prepare(app.state.engine)
-            lab = LiveServer("", url, app.state.settings, None, tmp_path / "log", app.state.engine)  # type: ignore[arg-type]
-            username = lab.add_user("village_cadre", VILLAGE)
-            seen: list[tuple[str, bool]] = []
-            for engine in (app.state.engine, app.state.async_reads.kw["bind"].sync_engine):  # pulls: the latter
-                event.listen(engine, "before_cursor_execute", lambda conn, _cur, sql, *_a: seen.append(
-                    (sql.split()[0].lower() + " " + sql.split()[1].lower(), conn.connection.dbapi_connection.autocommit)))
-            with TestClient(app) as http:
-                login = http.post("/api/v1/login", json={"username": username, "password": "correct horse 9",
-                                                         "device_id": str(uuid.uuid4()), "device_name": "x"})
-                headers = {"Authorization": f"Bearer {login.json()['token']}",
-                           "X-Schema-Version": str(SCHEMA_VERSION)}
-                first = http.get("/api/v1/sync/pull", headers=headers)
-                cursor = first.json()["next_cursor"]
-                headers["X-Server-Epoch"] = first.headers["X-Server-Epoch"]
-                http.get("/api/v1/sync/pull", params={"cursor": cursor}, headers=headers)
-                seen.clear()
-                answer = http.get("/api/v1/sync/pull", params={"cursor": cursor}, headers=headers)
-            assert answer.status_code == 200 and answer.json()["records"] == []
-            assert len(seen) == 2, seen  # the tombstone horizon with the cursor (td_sync_upper), the page
-            assert all(autocommit for _sql, autocommit in seen), seen  # no BEGIN / ROLLBACK round trips
-            assert "gzip" in answer.headers["Accept-Encoding"] and answer.headers["X-Installation-Id"]
-        finally:
-            app.state.engine.dispose()
+    with fresh_database("postgresql", tmp_path) as url, app_in_process(url, tmp_path, monkeypatch) as (app, lab):
+        username = lab.add_user("village_cadre", VILLAGE)
+        seen: list[tuple[str, bool]] = []
+        for engine in (app.state.engine, app.state.async_reads.kw["bind"].sync_engine):  # pulls: the latter
+            event.listen(engine, "before_cursor_execute", lambda conn, _cur, sql, *_a: seen.append(
+                (sql.split()[0].lower() + " " + sql.split()[1].lower(), conn.connection.dbapi_connection.autocommit)))
+        with TestClient(app) as http:
+            headers = log_in(http, username)
+            first = http.get("/api/v1/sync/pull", headers=headers)
+            cursor = first.json()["next_cursor"]
+            headers["X-Server-Epoch"] = first.headers["X-Server-Epoch"]
+            http.get("/api/v1/sync/pull", params={"cursor": cursor}, headers=headers)
+            seen.clear()
+            answer = http.get("/api/v1/sync/pull", params={"cursor": cursor}, headers=headers)
+        assert answer.status_code == 200 and answer.json()["records"] == []
+        assert len(seen) == 2, seen  # the tombstone horizon with the cursor (td_sync_upper), the page
+        assert all(autocommit for _sql, autocommit in seen), seen  # no BEGIN / ROLLBACK round trips
+        assert "gzip" in answer.headers["Accept-Encoding"] and answer.headers["X-Installation-Id"]
 
 
 def test_a_pooled_connection_whose_socket_is_gone_is_replaced(tmp_path):

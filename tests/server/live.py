@@ -173,6 +173,32 @@ def live_server(database_url: str, tmp_path: Path, port: int | None = None, **en
 
 
 @contextlib.contextmanager
+def app_in_process(database_url: str, tmp_path: Path, monkeypatch, **env_overrides: str):
+    """The server app made in this process on `database_url` (migrated and seeded as `live_server`
+    does), for a TestClient: yields (app, lab), `lab` a LiveServer without a process (to add users
+    and open sessions). The app's engine is disposed at the end."""
+    from server.app import create_app
+
+    for key, value in {**TEST_ENV, "DATABASE_URL": database_url, "TD_SERVER_DATA_DIR": str(tmp_path / "data"),
+                       **env_overrides}.items():
+        monkeypatch.setenv(key, value)
+    app = create_app(load_settings())
+    try:
+        _prepare(app.state.engine)
+        yield app, LiveServer("", database_url, app.state.settings, None, tmp_path / "log",  # type: ignore[arg-type]
+                              app.state.engine)
+    finally:
+        app.state.engine.dispose()
+
+
+def log_in(http, username: str, device_id: str | None = None) -> dict[str, str]:
+    """`username` logged in through `http` (a TestClient) as a device: its sync requests' headers."""
+    login = http.post("/api/v1/login", json={"username": username, "password": PASSWORD,
+                                             "device_id": device_id or str(uuid.uuid4()), "device_name": "x"})
+    return {"Authorization": f"Bearer {login.json()['token']}", "X-Schema-Version": str(SCHEMA_VERSION)}
+
+
+@contextlib.contextmanager
 def _patched_environ(values: dict[str, str]):
     saved = dict(os.environ)
     os.environ.update(values)
