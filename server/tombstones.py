@@ -20,13 +20,12 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.base import synced_models
 from server.errors import ApiError
 from server.models import Device
+from server.store.common import insert_for
 from server.store.numbering import current_cursor, horizon_and_upper
 from server.store.tables import DeviceSyncState, RecordVersion, SyncCounter
 
@@ -76,9 +75,8 @@ class PullNotes:
         answered 500."""
         at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         table = DeviceSyncState.__table__
-        dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(dialect_insert(table).values(device_id=device_id, last_device_seq=0, pulled_to=cursor,
-                                                     pulled_at=at)
+        session.execute(insert_for(session, table)
+                        .values(device_id=device_id, last_device_seq=0, pulled_to=cursor, pulled_at=at)
                         .on_conflict_do_update(index_elements=[table.c.device_id],
                                                set_={"pulled_to": cursor, "pulled_at": at}))
 

@@ -28,7 +28,7 @@ from sqlalchemy import delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from db.models import Case
-from server.store.common import _chunks, _is_postgres
+from server.store.common import _chunks, insert_for
 from server.store.tables import CaseMonthCount, CaseOpenCount, CasePhoneCount, CaseTownCount
 
 CLOSED = (70, 80, 90)
@@ -147,10 +147,6 @@ def _upsert(session: Session, model, keys: list[str], rows: list[dict], added: t
     rows left at zero are removed."""
     if not rows:
         return
-    if _is_postgres(session):
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
     merged: dict[tuple, dict] = {}
     for row in rows:
         key = tuple(row[k] for k in keys)
@@ -159,7 +155,7 @@ def _upsert(session: Session, model, keys: list[str], rows: list[dict], added: t
                 merged[key][name] += row[name]
         else:
             merged[key] = dict(row)
-    statement = upsert(model)
+    statement = insert_for(session, model)
     session.execute(statement.on_conflict_do_update(
         index_elements=keys, set_={name: getattr(model, name) + getattr(statement.excluded, name) for name in added}),
         [merged[k] for k in sorted(merged)])

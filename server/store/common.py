@@ -80,6 +80,15 @@ def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def insert_for(session: Session, target):
+    """The database's own INSERT for `target` (a model or table), which has `on_conflict_do_update`."""
+    if _is_postgres(session):
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(target)
+
+
 def _fields_of(obj: Any) -> dict[str, Any]:
     return {name: encode_value(getattr(obj, name)) for name in _names(type(obj))}
 

@@ -23,7 +23,7 @@ from sqlalchemy import and_, case, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from db.models import Task, TaskTarget
-from server.store.common import _chunks, _is_postgres
+from server.store.common import _chunks, insert_for
 from server.store.tables import ProgressCount
 
 TOWNSHIP_DIGITS = 9
@@ -96,13 +96,9 @@ class Tracker:
 def _add(session: Session, delta: dict[Key, int]) -> None:
     if not delta:
         return
-    if _is_postgres(session):
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
     rows = [dict(department_code=k[0], township=k[1], status=k[2], due_at=k[3], targets=n)
             for k, n in sorted(delta.items())]
-    statement = upsert(ProgressCount)
+    statement = insert_for(session, ProgressCount)
     session.execute(statement.on_conflict_do_update(
         index_elements=["department_code", "township", "status", "due_at"],
         set_={"targets": ProgressCount.targets + statement.excluded.targets}), rows)
