@@ -14,13 +14,21 @@ from server.auth_cache import PrincipalCache
 from server.config import Settings, load_settings
 from server.console import mount as mount_console
 from server.console import upload_limits as console_upload_limits
-from server.db import dispose_async_reads, make_async_reads, make_server_engine, reading, session_factory
+from server.db import (
+    STANDBY_CONNECT_TIMEOUT,
+    dispose_async_reads,
+    make_async_reads,
+    make_server_engine,
+    reading,
+    session_factory,
+)
 from server.errors import ERROR_RESPONSES, install_error_handlers
 from server.identity import IdentityCache
 from server.landing import install_landing_pages
 from server.logs import configure_logging
 from server.middleware import RequestMiddleware
 from server.pull_path import fast_pull
+from server.replica import PullReads, StandbyHealth
 from server.routers import (
     audit,
     auth,
@@ -58,11 +66,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = session_factory(engine)
     app.state.read_sessions = session_factory(reading(engine))  # pulls: no BEGIN/ROLLBACK (server.db)
     app.state.principals = PrincipalCache(settings.auth_cache_seconds)
-    app.state.replica_sessions = (session_factory(reading(make_server_engine(settings.replica_url)))
+    app.state.replica_sessions = (session_factory(reading(make_server_engine(settings.replica_url, STANDBY_CONNECT_TIMEOUT)))
                                   if settings.replica_url else None)
+    app.state.standby_health = StandbyHealth()  # a standby that fails is left alone for a while (server.replica)
     # pulls on PostgreSQL: on the event loop, no thread hand-off (server.pull_path; None on SQLite)
     app.state.async_reads = make_async_reads(settings.database_url)
-    app.state.async_replica = make_async_reads(settings.replica_url) if settings.replica_url else None
+    app.state.async_replica = (make_async_reads(settings.replica_url, STANDBY_CONNECT_TIMEOUT)
+                               if settings.replica_url else None)
+    app.state.pull_reads = (PullReads(app.state.async_reads, app.state.async_replica, settings.replica_wait_ms / 1000,
+                                      app.state.standby_health)
+                            if app.state.async_reads is not None else None)
     # sync first: routes are matched in order, and pulls and pushes are most of a city's requests
     for module in (sync, auth, users, reference, review, department, intake, audit, updates, blobs, history):
         app.include_router(module.router, prefix=API_PREFIX)

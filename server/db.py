@@ -44,8 +44,12 @@ def _server_url(url: str):
     return parsed
 
 
-def make_server_engine(url: str) -> Engine:
-    """An engine for `url`; `postgresql://` is taken to mean the psycopg 3 driver."""
+STANDBY_CONNECT_TIMEOUT = 2  # seconds (libpq's least): a standby that does not answer is given up on quickly
+
+
+def make_server_engine(url: str, connect_timeout: int | None = None) -> Engine:
+    """An engine for `url`; `postgresql://` is taken to mean the psycopg 3 driver. `connect_timeout`
+    (PostgreSQL): seconds before a connection attempt is given up (a standby, server.replica)."""
     parsed = _server_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -54,7 +58,8 @@ def make_server_engine(url: str) -> Engine:
                                hide_parameters=True)  # no personal data in error texts or logs
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(parsed, pool_size=10, max_overflow=20, hide_parameters=True)
+    engine = create_engine(parsed, pool_size=10, max_overflow=20, hide_parameters=True,
+                           connect_args=_timeout_args(connect_timeout))
     _ping_when_idle(engine)
     return engine
 
@@ -64,7 +69,11 @@ ASYNC_POOL_SIZE = 10
 ASYNC_MAX_OVERFLOW = 10
 
 
-def make_async_reads(url: str) -> async_sessionmaker[AsyncSession] | None:
+def _timeout_args(connect_timeout: int | None) -> dict:
+    return {} if connect_timeout is None else {"connect_timeout": connect_timeout}
+
+
+def make_async_reads(url: str, connect_timeout: int | None = None) -> async_sessionmaker[AsyncSession] | None:
     """On PostgreSQL, sessions for pulls on the event loop: an asyncio engine with psycopg's async
     driver, each statement committed by itself as `reading` gives the thread pool's engine. The sync
     store code runs unchanged in it through `AsyncSession.run_sync` (a greenlet, no thread hand-off;
@@ -74,7 +83,8 @@ def make_async_reads(url: str) -> async_sessionmaker[AsyncSession] | None:
     if parsed.get_backend_name() != "postgresql" or sys.platform == "win32":  # psycopg's async driver
         return None  # cannot use Windows' default (proactor) event loop: a server there keeps the thread
     engine = create_async_engine(parsed, pool_size=ASYNC_POOL_SIZE, max_overflow=ASYNC_MAX_OVERFLOW,
-                                 hide_parameters=True, isolation_level="AUTOCOMMIT")
+                                 hide_parameters=True, isolation_level="AUTOCOMMIT",
+                                 connect_args=_timeout_args(connect_timeout))
     _ping_when_idle(engine.sync_engine)
     return async_sessionmaker(engine, expire_on_commit=False)
 

@@ -14,7 +14,9 @@ position, and builds the answer's bytes and headers. Two ways reach it:
 
 On PostgreSQL the page is read on the event loop: `AsyncSession.run_sync` runs the same sync store
 code in a greenlet over psycopg's async driver (server.db.make_async_reads), so a pull costs no
-thread hand-off (~22 % of a no-op pull's CPU). SQLite keeps its worker thread."""
+thread hand-off (~22 % of a no-op pull's CPU), and the pulls of a worker that ask at the same moment
+share one read of the cursor (server.replica.PullReads, decision 0030). SQLite keeps its worker
+thread."""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from sqlalchemy.orm import Session
 from server.auth_cache import Principal
 from server.deps import checked_schema_version, principal_of
 from server.errors import ApiError, api_error_answer, lang_of
-from server.replica import read_session, read_session_async
+from server.replica import read_pull
 from server.store.numbering import UPPER_READ
 from server.sync_service import pull_page
 
@@ -68,8 +70,8 @@ def _page_and_close(session: Session, who: Principal, cursor: int, limit: int, v
 
 
 def _page_in_thread(state, who: Principal, cursor: int, limit: int, version: int):
-    with read_session(state) as (session, source):  # the standby when it has caught up
-        page, upper = _page(session, who, cursor, limit, version)
+    # the standby when it has caught up
+    (page, upper), source = read_pull(state, lambda session: _page(session, who, cursor, limit, version))
     if who.device_id:
         state.pull_notes.note(who.device_id, page.next_cursor)  # what tombstone collection waits for
     return page, upper, source
@@ -78,15 +80,13 @@ def _page_in_thread(state, who: Principal, cursor: int, limit: int, version: int
 async def pull_answer(state, who: Principal, cursor: int, limit: int, version: int) -> tuple[bytes, list]:
     """The answer to `who`'s pull: (JSON body, raw headers)."""
     limit = min(limit, state.settings.max_pull_limit)
-    reads = getattr(state, "async_reads", None)
+    reads = getattr(state, "pull_reads", None)
     if reads is None:
         page, upper, source = await to_thread.run_sync(_page_in_thread, state, who, cursor, limit, version)
     else:
-        session, source = await read_session_async(reads, getattr(state, "async_replica", None),
-                                                    state.settings.replica_wait_ms / 1000)
-        page, upper = await session.run_sync(_page_and_close, who, cursor, limit, version)
+        (page, upper), source = await reads.read(_page_and_close, who, cursor, limit, version)
         if who.device_id and state.pull_notes.due(who.device_id):  # on the primary, every few minutes
-            async with reads() as session:
+            async with reads.primary() as session:
                 await session.run_sync(state.pull_notes.write, who.device_id, page.next_cursor)
                 await session.commit()
     if upper is not None:  # everything up to it is held: later pulls from there need no restore check

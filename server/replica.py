@@ -8,24 +8,39 @@ the calling device had answered before it asked. The read then goes to the stand
 standby has replayed past the position (waiting up to TD_REPLICA_WAIT_MS), with the cursor pinned
 in the session (a standby cannot see the primary's in-flight pushes itself); a standby further
 behind than that is skipped and the primary serves the read. So a standby never makes a pull skip
-a change, and a device never reads behind its own accepted push."""
+a change, and a device never reads behind its own accepted push. A standby that fails — down,
+restarting, unreachable, or cancelling a read that conflicts with its replay — is skipped for a few
+seconds (StandbyHealth) and the primary reads the pull again: a pull never fails because of it.
+
+On the event loop (`PullReads`), the primary's read before a pull — its position, or without a
+standby the tombstone horizon with the cursor — is shared by the pulls of one worker that ask for it
+together, each getting a read that started after it asked (server.shared_read, decision 0030)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, sessionmaker
 
-from server.store.numbering import CURSOR_KEY
+from server.shared_read import SharedRead
+from server.store.numbering import CURSOR_KEY, HORIZON_AND_UPPER, HORIZON_KEY, UPPER
 
 _POSITION = text("SELECT td_sync_upper(), pg_current_wal_lsn()::text")
 _REPLAYED = text("SELECT COALESCE(pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn), false)")
 POLL_SECONDS = 0.005
+# What a standby that is down, restarting, unreachable or cancelling a read for its replay raises
+# (SQLAlchemy wraps the driver's errors; OSError for a socket the driver let through).
+STANDBY_ERRORS = (DBAPIError, OSError)
+log = logging.getLogger("server.replica")
+T = TypeVar("T")
 
 
 def primary_position(primary: sessionmaker[Session]) -> tuple[int, str]:
@@ -47,33 +62,106 @@ def caught_up(replica: sessionmaker[Session], lsn: str, wait_seconds: float) -> 
             time.sleep(POLL_SECONDS)
 
 
-@contextlib.contextmanager
-def read_session(state) -> Iterator[tuple[Session, str]]:
-    """(a session to read a pull from, "standby" or "primary"). `state` is the app's state: its
+class StandbyHealth:
+    """A worker's note of the standby's last failure. A standby that fails (down, restarting,
+    unreachable, or cancelling a read that conflicts with its replay) is left alone for
+    BACKOFF_SECONDS and the primary serves its reads meanwhile: a pull never fails because of the
+    standby, and pulls do not each wait on a connection attempt to a standby that is gone."""
+
+    BACKOFF_SECONDS = 5.0
+
+    def __init__(self) -> None:
+        self._down_until = 0.0
+        self.failures = 0
+
+    def usable(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def failed(self, exc: BaseException) -> None:
+        self.failures += 1
+        self._down_until = time.monotonic() + self.BACKOFF_SECONDS
+        # the error's class only: a driver's message may quote a statement's values
+        log.warning("standby failed (%s); reading from the primary for %.0f s", type(exc).__name__,
+                    self.BACKOFF_SECONDS)
+
+
+def standby_caught_up(state, lsn: str) -> bool:
+    """Whether reads may go to the standby (`state.replica_sessions`): it is configured, has not
+    failed lately, and has replayed up to `lsn` within TD_REPLICA_WAIT_MS. A standby that fails to
+    answer is noted (StandbyHealth) and the answer is no."""
+    replica, health = getattr(state, "replica_sessions", None), state.standby_health
+    if replica is None or not health.usable():
+        return False
+    try:
+        return caught_up(replica, lsn, state.settings.replica_wait_ms / 1000)
+    except STANDBY_ERRORS as exc:
+        health.failed(exc)
+        return False
+
+
+def read_pull(state, read: Callable[[Session], T]) -> tuple[T, str]:
+    """(`read(session)`, "standby" or "primary"): on the standby when it has caught up, else — or
+    when the standby fails during the read — on the primary. `state` is the app's state: its
     `read_sessions` (the primary without transactions, server.db.reading; else `sessions`),
-    `replica_sessions` (None without a standby) and `settings`."""
+    `replica_sessions` (None without a standby), `standby_health` and `settings`."""
     primary = getattr(state, "read_sessions", None) or state.sessions
-    replica = getattr(state, "replica_sessions", None)
-    if replica is not None:
+    if getattr(state, "replica_sessions", None) is not None and state.standby_health.usable():
         upper, lsn = primary_position(primary)
-        if caught_up(replica, lsn, state.settings.replica_wait_ms / 1000):
-            with replica(info={CURSOR_KEY: upper}) as session:
-                yield session, "standby"
-            return
+        if standby_caught_up(state, lsn):
+            try:
+                with state.replica_sessions(info={CURSOR_KEY: upper}) as session:
+                    return read(session), "standby"
+            except STANDBY_ERRORS as exc:  # read only: the primary reads it again
+                state.standby_health.failed(exc)
     with primary() as session:
-        yield session, "primary"
+        return read(session), "primary"
 
 
-async def read_session_async(primary: async_sessionmaker[AsyncSession], replica: async_sessionmaker[AsyncSession] | None,
-                             wait_seconds: float) -> tuple[AsyncSession, str]:
-    """`read_session` on the event loop (server.db.make_async_reads): the same choice, the standby's
-    wait polled with asyncio.sleep. The caller closes the session (`async with`)."""
-    if replica is not None:
-        async with primary() as session:
-            upper, lsn = (await session.execute(_POSITION)).one()
-        if await caught_up_async(replica, lsn, wait_seconds):
-            return replica(info={CURSOR_KEY: max(int(upper or 0), 0)}), "standby"
-    return primary(), "primary"
+async def _position(engine: AsyncEngine) -> tuple[int, str]:
+    """The primary's cursor and WAL position (`primary_position`), in a statement committed by itself."""
+    async with engine.connect() as conn:
+        upper, lsn = (await conn.execute(_POSITION)).one()
+    return max(int(upper or 0), 0), lsn
+
+
+async def _horizon_and_upper(engine: AsyncEngine) -> tuple[int, int]:
+    """(tombstone horizon, cursor) on the primary in one statement, as a pull reads them itself
+    (server.store.numbering.horizon_and_upper)."""
+    async with engine.connect() as conn:
+        row = (await conn.execute(HORIZON_AND_UPPER)).first()
+        if row is None:  # no counter row yet: nothing was ever written, nothing collected
+            return 0, max(int(await conn.scalar(UPPER) or 0), 0)
+    return int(row[0] or 0), max(int(row[1] or 0), 0)
+
+
+class PullReads:
+    """A worker's sessions for pulls on the event loop (server.db.make_async_reads): the primary's,
+    the standby's (None without one), and the primary's reads that the pulls asking together share."""
+
+    def __init__(self, primary: async_sessionmaker[AsyncSession], replica: async_sessionmaker[AsyncSession] | None,
+                 wait_seconds: float, health: StandbyHealth) -> None:
+        self.primary = primary
+        self.replica = replica
+        self.wait_seconds = wait_seconds
+        self.health = health
+        engine: AsyncEngine = primary.kw["bind"]
+        self.position = SharedRead(partial(_position, engine))
+        self.cursor = SharedRead(partial(_horizon_and_upper, engine))
+
+    async def read(self, read: Callable[..., T], *args) -> tuple[T, str]:
+        """`read_pull` on the event loop: `read(session, *args)` run by `AsyncSession.run_sync` (it
+        closes the session), the standby's wait polled with asyncio.sleep, the cursor (and without
+        a standby the horizon) pinned in the session from the shared read."""
+        if self.replica is not None and self.health.usable():
+            upper, lsn = await self.position()
+            try:
+                if await caught_up_async(self.replica, lsn, self.wait_seconds):
+                    return await self.replica(info={CURSOR_KEY: upper}).run_sync(read, *args), "standby"
+            except STANDBY_ERRORS as exc:  # read only: the primary reads it again
+                self.health.failed(exc)
+            return await self.primary(info={CURSOR_KEY: upper}).run_sync(read, *args), "primary"
+        horizon, upper = await self.cursor()
+        return await self.primary(info={CURSOR_KEY: upper, HORIZON_KEY: horizon}).run_sync(read, *args), "primary"
 
 
 async def caught_up_async(replica: async_sessionmaker[AsyncSession], lsn: str, wait_seconds: float) -> bool:

@@ -32,7 +32,7 @@ from server import bundles
 from server.deps import Principal, principal, schema_version, settings_of
 from server.errors import ApiError, request_lang
 from server.pull_path import pull_answer
-from server.replica import caught_up, primary_position
+from server.replica import primary_position, standby_caught_up
 from server.snapshot import parse_position, snapshot_images, snapshot_rows
 from server.store.numbering import CURSOR_KEY
 from server.sync_service import push_batch, snapshot_chunks, snapshot_estimate
@@ -155,7 +155,7 @@ def _chunk_lines(request: Request, who: Principal, after: tuple[str, str] | None
         replica = app.state.replica_sessions
         upper, lsn = primary_position(app.state.read_sessions)
         info[CURSOR_KEY] = upper
-        if replica is not None and caught_up(replica, lsn, app.state.settings.replica_wait_ms / 1000):
+        if standby_caught_up(app.state, lsn):
             engine = replica.kw["bind"]
         engine = engine.execution_options(isolation_level="REPEATABLE READ")
     chunks = {"records": snapshot_chunks, "rows": snapshot_rows, "sqlite": snapshot_images}[form]

@@ -28,6 +28,7 @@ IN_FLIGHT_BASE = IN_FLIGHT_CLASS << 32
 CURSOR_KEY = "td_cursor"  # Session.info: a cursor computed before the session's snapshot (snapshots)
 UPPER_READ = "td_upper_read"  # Session.info: the last cursor `current_cursor` gave (a held change number)
 NEXT_UPPER = "td_next_upper"  # Session.info: a cursor read along with an earlier statement, for the next read
+HORIZON_KEY = "td_horizon"  # Session.info: the tombstone horizon, read with CURSOR_KEY for this session
 
 SEQUENCE_DDL = "CREATE SEQUENCE IF NOT EXISTS sync_seq"
 UPPER_DDL = f"""
@@ -79,18 +80,22 @@ def take_numbers(session: Session, count: int) -> list[int]:
     return list(range(last - count + 1, last + 1))
 
 
-_HORIZON_AND_UPPER = text("SELECT tombstone_horizon, td_sync_upper() FROM sync_counter WHERE id = 1")
+HORIZON_AND_UPPER = text("SELECT tombstone_horizon, td_sync_upper() FROM sync_counter WHERE id = 1")
+UPPER = text("SELECT td_sync_upper()")
 
 
 def horizon_and_upper(session: Session) -> int | None:
     """PostgreSQL: the tombstone horizon, read in one statement with the cursor a pull serves up to,
     which the next `current_cursor` call then takes instead of asking again (a no-op pull is then two
     statements). Safe as the cursor's own statement: it ends before the page's read begins, whose
-    snapshot therefore holds every number up to it. None on SQLite or in a session whose cursor is
-    pinned (the caller reads the horizon alone)."""
+    snapshot therefore holds every number up to it. A session opened with both read already (a pull
+    on the event loop, server.shared_read) answers its `info[HORIZON_KEY]`. None on SQLite or in a
+    session whose cursor alone is pinned (the caller reads the horizon alone)."""
+    if HORIZON_KEY in session.info:
+        return session.info.pop(HORIZON_KEY)
     if CURSOR_KEY in session.info or not _is_postgres(session):
         return None
-    row = session.execute(_HORIZON_AND_UPPER).first()
+    row = session.execute(HORIZON_AND_UPPER).first()
     if row is None:
         return 0
     session.info[NEXT_UPPER] = max(row[1] or 0, 0)
@@ -104,7 +109,7 @@ def current_cursor(session: Session) -> int:
     if upper is None:
         upper = session.info.pop(NEXT_UPPER, None)
     if upper is None and _is_postgres(session):
-        upper = max(session.scalar(text("SELECT td_sync_upper()")) or 0, 0)
+        upper = max(session.scalar(UPPER) or 0, 0)
     elif upper is None:
         upper = session.scalar(select(SyncCounter.last_seq).where(SyncCounter.id == 1)) or 0
     session.info[UPPER_READ] = upper
