@@ -27,20 +27,28 @@ from typing import TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, sessionmaker
 
-from server.shared_read import SharedRead
+from server.shared_read import SharedRead, retrieve_error
 from server.store.numbering import CURSOR_KEY, HORIZON_AND_UPPER, HORIZON_KEY, UPPER
 
 _POSITION = text("SELECT td_sync_upper(), pg_current_wal_lsn()::text")
 _REPLAYED = text("SELECT COALESCE(pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn), false)")
 POLL_SECONDS = 0.005
+# How long, beyond TD_REPLICA_WAIT_MS, a pull on the event loop gives the standby to answer once it
+# has a connection: a standby whose host froze or was cut off answers nothing and closes nothing, so
+# without a bound the pull (and the connection) would wait for the kernel to give up, many minutes.
+STANDBY_READ_SECONDS = 5.0
 # What a standby that is down, restarting, unreachable or cancelling a read for its replay raises
-# (SQLAlchemy wraps the driver's errors; OSError for a socket the driver let through).
-STANDBY_ERRORS = (DBAPIError, OSError)
+# (SQLAlchemy wraps the driver's errors; OSError for a socket the driver let through, and the
+# TimeoutError of a pull that waited too long; the pool's TimeoutError when every connection to a
+# slow standby is taken).
+STANDBY_ERRORS = (DBAPIError, OSError, PoolTimeout)
 log = logging.getLogger("server.replica")
 T = TypeVar("T")
+_BEHIND = object()  # the standby had not replayed far enough in time
 
 
 def primary_position(primary: sessionmaker[Session]) -> tuple[int, str]:
@@ -148,17 +156,29 @@ class PullReads:
         self.position = SharedRead(partial(_position, engine))
         self.cursor = SharedRead(partial(_horizon_and_upper, engine))
 
+    async def _on_standby(self, upper: int, lsn: str, read: Callable[..., T], *args):
+        """`read(session, *args)` on the standby once it has replayed up to `lsn`, else _BEHIND."""
+        if await caught_up_async(self.replica, lsn, self.wait_seconds):
+            return await self.replica(info={CURSOR_KEY: upper}).run_sync(read, *args)
+        return _BEHIND
+
     async def read(self, read: Callable[..., T], *args) -> tuple[T, str]:
         """`read_pull` on the event loop: `read(session, *args)` run by `AsyncSession.run_sync` (it
         closes the session), the standby's wait polled with asyncio.sleep, the cursor (and without
         a standby the horizon) pinned in the session from the shared read."""
         if self.replica is not None and self.health.usable():
             upper, lsn = await self.position()
-            try:
-                if await caught_up_async(self.replica, lsn, self.wait_seconds):
-                    return await self.replica(info={CURSOR_KEY: upper}).run_sync(read, *args), "standby"
+            attempt = asyncio.ensure_future(self._on_standby(upper, lsn, read, *args))
+            attempt.add_done_callback(retrieve_error)
+            try:  # a standby that answers nothing within the bound has failed (TimeoutError is an OSError)
+                async with asyncio.timeout(self.wait_seconds + STANDBY_READ_SECONDS):
+                    value = await asyncio.shield(attempt)
+                if value is not _BEHIND:
+                    return value, "standby"
             except STANDBY_ERRORS as exc:  # read only: the primary reads it again
                 self.health.failed(exc)
+            finally:  # not waited for: the driver's cancelling of a hung query takes seconds more
+                attempt.cancel()
             return await self.primary(info={CURSOR_KEY: upper}).run_sync(read, *args), "primary"
         horizon, upper = await self.cursor()
         return await self.primary(info={CURSOR_KEY: upper, HORIZON_KEY: horizon}).run_sync(read, *args), "primary"

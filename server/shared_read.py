@@ -26,7 +26,7 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 
-def _retrieve(future: asyncio.Future) -> None:
+def retrieve_error(future: asyncio.Future) -> None:
     """Mark a failed read's error as seen when every caller has gone (no 'never retrieved' warning)."""
     if not future.cancelled():
         future.exception()
@@ -50,7 +50,7 @@ class SharedRead(Generic[T]):
         self.asked += 1
         if self._next is None:
             self._next = loop.create_future()
-            self._next.add_done_callback(_retrieve)
+            self._next.add_done_callback(retrieve_error)
             if self._runner is None:
                 self._runner = loop.create_task(self._run())
         # shielded: a caller that goes away (a client that hung up) cancels neither the read nor

@@ -1,0 +1,143 @@
+"""A standby that stops answering in the middle of a read — its host frozen or cut off, a connection
+already open to it — never holds a pull for longer than a bound: the primary reads the pull (the
+real pair is tests/test_server_replica.py; a standby that refuses connections,
+tests/test_server_standby_down.py). The standby here is a TCP relay to the test database that can be
+made to stop passing bytes on, as a frozen host or a dropped route does."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+
+import pytest
+from sqlalchemy import make_url
+
+from tests.server.databases import PG_URL, fresh_database
+from tests.server.live import app_in_process, log_in
+
+VILLAGE = "150422100201"
+pytestmark = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TD_TEST_PG_URL)")
+
+
+class FreezableRelay:
+    """127.0.0.1:port relays to (host, port); while `frozen` is clear no byte is passed on either way
+    (the peers' kernels still take them: a hung process, not a refused connection)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.flowing = threading.Event()
+        self.flowing.set()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sockets: list[socket.socket] = []
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            self.sockets += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                self.flowing.wait()
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        self.closed = True
+        self.flowing.set()
+        self.listener.close()
+        for s in self.sockets:
+            with contextlib.suppress(OSError):
+                s.close()
+
+
+@pytest.fixture
+def hanging_standby(tmp_path, monkeypatch):
+    """(app, TestClient, reader's headers, relay): the standby is the test database behind a relay,
+    said to have caught up at once (a primary's own replay position is NULL)."""
+    from fastapi.testclient import TestClient
+
+    import server.replica as replica
+
+    async def said_yes(*_args):
+        return True
+
+    monkeypatch.setattr(replica, "caught_up_async", said_yes)
+    monkeypatch.setattr(replica, "caught_up", lambda *_args: True)
+    with fresh_database("postgresql", tmp_path) as url:
+        parsed = make_url(url)
+        relay = FreezableRelay(parsed.host or "localhost", parsed.port or 5432)
+        standby = parsed.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
+        try:
+            with app_in_process(url, tmp_path, monkeypatch, TD_REPLICA_URL=standby) as (app, lab), \
+                    TestClient(app) as http:
+                yield app, http, log_in(http, lab.add_user("village_cadre", VILLAGE)), relay
+                relay.flowing.set()  # let a read still held go, so the client can close
+        finally:
+            relay.close()
+
+
+def _pull_within(http, headers, seconds: float):
+    answers: list = []
+
+    def pull() -> None:
+        try:
+            answers.append(http.get("/api/v1/sync/pull", params={"cursor": 0, "limit": 500}, headers=headers))
+        except Exception as exc:  # the server's error, raised by the test client
+            answers.append(exc)
+
+    thread = threading.Thread(target=pull, daemon=True)
+    started = time.monotonic()
+    thread.start()
+    thread.join(seconds)
+    assert answers, f"the pull was still waiting on the hung standby after {seconds} s"
+    assert not isinstance(answers[0], Exception), repr(answers[0])
+    return answers[0], time.monotonic() - started
+
+
+def test_a_standby_that_hangs_during_a_pull_on_the_event_loop_leaves_it_to_the_primary(hanging_standby):
+    app, http, reader, relay = hanging_standby
+    first, _ = _pull_within(http, reader, 10)
+    assert first.status_code == 200 and first.headers["X-TD-Read-From"] == "standby"  # a connection is open to it
+    relay.flowing.clear()  # the standby's host stops answering
+    answer, took = _pull_within(http, reader, 20)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["X-TD-Read-From"] == "primary"
+    # TD_REPLICA_WAIT_MS + STANDBY_READ_SECONDS, without the seconds the driver spends cancelling
+    assert took < 0.5 + 5 + 3, took
+    assert app.state.standby_health.failures == 1
+    again, took_again = _pull_within(http, reader, 10)  # left alone meanwhile: no wait at all
+    assert again.headers["X-TD-Read-From"] == "primary" and took_again < 2, took_again
+
+
+def test_a_pull_in_a_worker_thread_is_not_failed_by_a_standby_whose_connections_are_all_taken(hanging_standby):
+    """Every connection to the standby busy (a slow or hung standby, many pulls at once): a pull
+    that waits for one in vain is read on the primary, not answered 500 (the pool's TimeoutError)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker
+
+    app, http, reader, _relay = hanging_standby
+    app.state.pull_reads = None  # the thread path, as on a Windows server (and the snapshot's way)
+    standby = app.state.replica_sessions.kw["bind"]
+    tiny = create_engine(standby.url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    app.state.replica_sessions = sessionmaker(tiny)
+    try:
+        with tiny.connect():  # the standby's only connection, held
+            answer, _took = _pull_within(http, reader, 20)
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["X-TD-Read-From"] == "primary"
+        assert app.state.standby_health.failures == 1
+    finally:
+        tiny.dispose()
