@@ -52,12 +52,12 @@ class SharedRead(Generic[T]):
             self._next = loop.create_future()
             self._next.add_done_callback(retrieve_error)
             if self._runner is None:
-                self._runner = loop.create_task(self._run())
+                self._runner = loop.create_task(self._run(loop))
         # shielded: a caller that goes away (a client that hung up) cancels neither the read nor
         # the other callers' wait for it
         return await asyncio.shield(self._next)
 
-    async def _run(self) -> None:
+    async def _run(self, loop: asyncio.AbstractEventLoop) -> None:
         future: asyncio.Future[T] | None = None
         try:
             while self._next is not None:
@@ -71,8 +71,12 @@ class SharedRead(Generic[T]):
                     future.set_result(value)
                 future = None
         finally:  # cancelled (the loop shutting down): no caller is left waiting for ever
-            for pending in (future, self._next):
-                if pending is not None and not pending.done():
+            # A runner of a loop that stopped without cancelling it gets here whenever the collector
+            # closes it, maybe while a later loop's reads run: their state is not its to touch.
+            mine = self._loop is loop
+            for pending in (future, self._next if mine else None):
+                if pending is not None and not pending.done() and not loop.is_closed():
                     pending.cancel()
-            self._next = None
-            self._runner = None
+            if mine:
+                self._next = None
+                self._runner = None
