@@ -9,6 +9,7 @@ asking together cost one read of `pg_locks`."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 
@@ -111,6 +112,54 @@ def test_a_new_event_loop_starts_clean_and_a_stopped_runner_leaves_no_caller_wai
         return await asyncio.wait_for(shared(), 2)
 
     assert asyncio.run(again()) == 2
+
+
+def test_a_loop_that_stopped_without_cancelling_its_read_leaves_nothing_to_wait_for():
+    """A loop closed with the read still pending (its runner never reached its `finally`): the
+    next loop's callers must not count on that runner."""
+    read = _Counter()
+    shared = SharedRead(read)
+    old = asyncio.new_event_loop()
+    old.create_task(shared())
+    old.run_until_complete(_settle())
+    assert read.started == 1  # under way when the loop stops for good
+    old.close()
+
+    async def again() -> int:
+        read.gate = asyncio.Event()  # an Event of this loop
+        read.gate.set()
+        return await asyncio.wait_for(shared(), 2)
+
+    assert asyncio.run(again()) == 2
+
+
+def test_the_runner_of_a_stopped_loop_never_touches_a_later_loops_reads():
+    """A stopped loop's pending runner runs its `finally` whenever the collector gets to it (here on
+    purpose while a later loop's read is under way and a caller waits for the next): it must leave
+    the later loop's state alone — not cancel its waiting caller, not drop its runner."""
+    read = _Counter()
+    shared = SharedRead(read)
+    old = asyncio.new_event_loop()
+    old.create_task(shared())
+    old.run_until_complete(_settle())
+    stale = [shared._runner]  # kept alive for a while, as a reference cycle would
+
+    async def later() -> list[int]:
+        read.gate = asyncio.Event()
+        first = asyncio.create_task(shared())
+        await _settle()  # read 2 under way
+        waiting = asyncio.create_task(shared())  # for read 3
+        await _settle()
+        stale.clear()
+        gc.collect()  # the old runner goes now: its coroutine is closed, its `finally` runs
+        read.gate.set()
+        return await asyncio.wait_for(asyncio.gather(first, waiting), 2)
+
+    try:
+        assert asyncio.run(later()) == [2, 3]
+        assert read.started == 3
+    finally:
+        old.close()
 
 
 # --- through the app on PostgreSQL ---------------------------------------------------------------
@@ -221,3 +270,62 @@ def test_pulls_asking_together_share_one_read_of_the_cursor(tmp_path, monkeypatc
         assert all(a.status_code == 200 for a in answers.values())
         assert shared.reads == 2  # the first pull's, and one for the eight that asked while it ran
         assert len(uppers) == 2, uppers  # so PostgreSQL scanned pg_locks twice for nine pulls
+
+
+def _push_household(http, headers, device: str) -> int:
+    ms = int(time.time() * 1000)
+    pushed = http.post("/api/v1/sync/push", headers=headers, json={"changes": [{
+        "change_id": new_id(), "device_id": device, "device_seq": 1, "entity": "household",
+        "record_id": new_id(), "op": "upsert", "base": {}, "schema_version": SCHEMA_VERSION,
+        "hlc": f"{ms:013d}-00000-{device}", "fields": {"household_no": f"{VILLAGE}990002", "region_code": VILLAGE}}]})
+    assert pushed.status_code == 200 and pushed.json()["results"][0]["outcome"] == "accepted", pushed.text
+    return pushed.json()["results"][0]["server_seq"]
+
+
+def _raise_horizon(app, horizon: int) -> None:
+    """What `township-server gc-tombstones` commits at its end."""
+    from sqlalchemy import update
+
+    from server.store.tables import SyncCounter
+
+    with app.state.sessions.begin() as session:
+        session.execute(update(SyncCounter).where(SyncCounter.id == 1).values(tombstone_horizon=horizon))
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TD_TEST_PG_URL)")
+def test_the_shared_read_refuses_a_pull_from_below_a_horizon_raised_before_it_asked(tmp_path, monkeypatch):
+    """The tombstone horizon comes from the shared read too (HORIZON_KEY, no statement of the pull's
+    own): a pull from below it is refused (410), and one asked after the horizon was raised is
+    refused though a read from before was still under way — the rule holds for the horizon too."""
+    from fastapi.testclient import TestClient
+
+    with fresh_database("postgresql", tmp_path) as url, app_in_process(url, tmp_path, monkeypatch) as (app, lab):
+        users = [lab.add_user("village_cadre", VILLAGE) for _ in range(2)]
+        with TestClient(app) as http:
+            device = new_id()
+            writer, reader = log_in(http, users[0], device), log_in(http, users[1])
+            seq = _push_household(http, writer, device)
+            _raise_horizon(app, seq)
+            below = http.get("/api/v1/sync/pull", params={"cursor": seq - 1}, headers=reader)
+            assert below.status_code == 410 and below.json()["error"]["code"] == "cursor_too_old", below.text
+            assert http.get("/api/v1/sync/pull", params={"cursor": seq}, headers=reader).status_code == 200
+
+            _raise_horizon(app, 0)
+            gate = threading.Event()
+            shared = _hold_reads(app, gate)
+            reads_before = shared.reads
+            answers: dict = {}
+            try:
+                early = _pull_in_thread(http, reader, seq - 1, answers, "early")  # its read starts now
+                _wait_for(lambda: shared.reads == reads_before + 1)
+                _raise_horizon(app, seq)  # collection ends while that read is under way
+                asked = shared.asked
+                late = _pull_in_thread(http, reader, seq - 1, answers, "late")
+                _wait_for(lambda: shared.asked == asked + 1)
+            finally:
+                gate.set()
+            early.join(10)
+            late.join(10)
+        assert answers["early"].status_code == 200, answers["early"].text  # asked before: the old horizon
+        assert answers["late"].status_code == 410, answers["late"].text  # asked after: never the stale one
+        assert shared.reads == reads_before + 2
