@@ -1,12 +1,15 @@
 """A standby that stops answering in the middle of a read — its host frozen or cut off, a connection
-already open to it — never holds a pull for longer than a bound: the primary reads the pull (the
-real pair is tests/test_server_replica.py; a standby that refuses connections,
-tests/test_server_standby_down.py). The standby here is a TCP relay to the test database that can be
-made to stop passing bytes on, as a frozen host or a dropped route does."""
+already open to it — never holds a pull for longer than a bound: the primary reads the pull; one
+that fails as a snapshot starts has the primary serve it, and one that fails mid-stream is left
+alone while the client resumes (the real pair is tests/test_server_replica.py; a standby that
+refuses connections, tests/test_server_standby_down.py). The standby here is a TCP relay to the
+test database that can be made to stop passing bytes on, as a frozen host or a dropped route does,
+or closed."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import threading
 import time
@@ -14,6 +17,8 @@ import time
 import pytest
 from sqlalchemy import make_url
 
+from db.ids import new_id
+from sync.wire import SCHEMA_VERSION
 from tests.server.databases import PG_URL, fresh_database
 from tests.server.live import app_in_process, log_in
 
@@ -57,6 +62,8 @@ class FreezableRelay:
     def close(self) -> None:
         self.closed = True
         self.flowing.set()
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept (close alone does not, on Linux)
         self.listener.close()
         for s in self.sockets:
             with contextlib.suppress(OSError):
@@ -83,6 +90,8 @@ def hanging_standby(tmp_path, monkeypatch):
         try:
             with app_in_process(url, tmp_path, monkeypatch, TD_REPLICA_URL=standby) as (app, lab), \
                     TestClient(app) as http:
+                writer = new_id()
+                http.writer = (writer, log_in(http, lab.add_user("village_cadre", VILLAGE), writer))
                 yield app, http, log_in(http, lab.add_user("village_cadre", VILLAGE)), relay
                 relay.flowing.set()  # let a read still held go, so the client can close
         finally:
@@ -141,3 +150,58 @@ def test_a_pull_in_a_worker_thread_is_not_failed_by_a_standby_whose_connections_
         assert app.state.standby_health.failures == 1
     finally:
         tiny.dispose()
+
+
+
+def _push_households(http, count: int) -> set[str]:
+    device, headers = http.writer
+    ms, ids = int(time.time() * 1000), [new_id() for _ in range(count)]
+    answer = http.post("/api/v1/sync/push", headers=headers, json={"changes": [{
+        "change_id": new_id(), "device_id": device, "device_seq": n + 1, "entity": "household", "record_id": rid,
+        "op": "upsert", "base": {}, "schema_version": SCHEMA_VERSION, "hlc": f"{ms:013d}-{n:05d}-{device}",
+        "fields": {"household_no": f"{VILLAGE}99{n:04d}", "region_code": VILLAGE}} for n, rid in enumerate(ids)]})
+    assert answer.status_code == 200 and all(r["outcome"] == "accepted" for r in answer.json()["results"]), answer.text
+    return set(ids)
+
+
+def _snapshot_ids(answer) -> set[str]:
+    assert answer.status_code == 200, answer.text
+    lines = [json.loads(line) for line in answer.text.splitlines() if line.strip()]
+    assert lines[-1].get("last"), lines[-1]  # the whole stream
+    return {r["record_id"] for line in lines for r in line.get("records", []) if r["entity"] == "household"}
+
+
+def test_a_snapshot_whose_standby_fails_before_its_first_line_is_served_by_the_primary(hanging_standby):
+    """The standby said it had caught up, then refused the snapshot's connection: nothing had been
+    sent yet, so the primary serves the whole snapshot (the answer's 200 was already on its way)."""
+    app, http, reader, relay = hanging_standby
+    households = _push_households(http, 3)
+    relay.close()
+    assert households <= _snapshot_ids(http.get("/api/v1/sync/snapshot", params={"chunk": 1}, headers=reader))
+    assert app.state.standby_health.failures == 1
+
+
+def test_a_snapshot_whose_standby_fails_mid_stream_breaks_and_its_resume_goes_to_the_primary(hanging_standby,
+                                                                                               monkeypatch):
+    """Lines already sent cannot be taken back: the stream breaks off (the client resumes after its
+    last whole line, sync/http_transport.py), and the standby is noted as failed, so the resume is
+    read on the primary instead of on the standby that just failed."""
+    import server.routers.sync as routes
+
+    app, http, reader, relay = hanging_standby
+    households = _push_households(http, 3)
+    real = routes.snapshot_chunks
+
+    def standby_dies_after_one(*args, **kwargs):
+        for number, chunk in enumerate(real(*args, **kwargs)):
+            yield chunk
+            if number == 0:
+                relay.close()
+
+    monkeypatch.setattr(routes, "snapshot_chunks", standby_dies_after_one)
+    with pytest.raises(Exception, match="(?i)closed|terminat|connection"):  # the test client re-raises it
+        http.get("/api/v1/sync/snapshot", params={"chunk": 1}, headers=reader)
+    assert app.state.standby_health.failures == 1
+    monkeypatch.setattr(routes, "snapshot_chunks", real)
+    assert households <= _snapshot_ids(http.get("/api/v1/sync/snapshot", params={"chunk": 1}, headers=reader))
+    assert app.state.standby_health.failures == 1  # left alone: not tried (and failed) again

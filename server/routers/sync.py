@@ -32,7 +32,7 @@ from server import bundles
 from server.deps import Principal, principal, schema_version, settings_of
 from server.errors import ApiError, request_lang
 from server.pull_path import pull_answer
-from server.replica import primary_position, standby_caught_up
+from server.replica import STANDBY_ERRORS, primary_position, standby_caught_up
 from server.snapshot import parse_position, snapshot_images, snapshot_rows
 from server.store.numbering import CURSOR_KEY
 from server.sync_service import push_batch, snapshot_chunks, snapshot_estimate
@@ -152,12 +152,26 @@ def _chunk_lines(request: Request, who: Principal, after: tuple[str, str] | None
         # The cursor first, in a transaction of its own: every number up to it is committed before
         # the snapshot's transaction starts, so the snapshot holds them all (server.store.numbering);
         # read from the standby when it has replayed that far (server.replica).
-        replica = app.state.replica_sessions
         upper, lsn = primary_position(app.state.read_sessions)
         info[CURSOR_KEY] = upper
-        if standby_caught_up(app.state, lsn):
-            engine = replica.kw["bind"]
         engine = engine.execution_options(isolation_level="REPEATABLE READ")
+        if standby_caught_up(app.state, lsn):
+            standby = app.state.replica_sessions.kw["bind"].execution_options(isolation_level="REPEATABLE READ")
+            sent = False
+            try:
+                for line in _lines(standby, info, who, after, chunk_size, form, version):
+                    sent = True
+                    yield line
+                return
+            except STANDBY_ERRORS as exc:  # the standby is left alone for a while (StandbyHealth)
+                app.state.standby_health.failed(exc)
+                if sent:  # the stream breaks: the client resumes after its last whole line, on the primary
+                    raise
+    yield from _lines(engine, info, who, after, chunk_size, form, version)
+
+
+def _lines(engine, info: dict, who: Principal, after: tuple[str, str] | None,
+           chunk_size: int, form: str, version: int) -> Iterator[bytes]:
     chunks = {"records": snapshot_chunks, "rows": snapshot_rows, "sqlite": snapshot_images}[form]
     with Session(engine, info=info) as session:
         total = snapshot_estimate(session, who) if after is None else 0
