@@ -35,9 +35,10 @@ from sync.pages import Page, PulledRecord, SnapshotChunk
 from sync.wire import PUSH_ONLY_ENTITIES, encode_value
 
 
-def _load_records(session: Session, heads: list[tuple[str, str, int]]) -> list[PulledRecord]:
-    """The synced fields of the records named by `heads` [(entity, record_id, seq)], read as plain
-    rows (an ORM object per record cost more than the query)."""
+def load_records(session: Session, heads: list[tuple[str, str, int]]) -> list[PulledRecord]:
+    """The synced fields of the records named by `heads` [(entity, record_id, seq)], in that order,
+    read as plain rows (an ORM object per record cost more than the query), 500 ids per statement;
+    a record no longer in its table is left out. Pulls and snapshots read records only this way."""
     by_entity: dict[str, list[str]] = {}
     for entity, record_id, _seq in heads:
         by_entity.setdefault(entity, []).append(record_id)
@@ -93,7 +94,7 @@ def pull(session: Session, scope_prefix: str, cursor: int, limit: int = 500, ech
         rows = [r for r in rows if r[2] <= page_end]
     # Echoes are left out of the head page only: a full page is the same for every device of a view.
     echoes = _echoes(session, echo_device, cursor, page_end, rows) if echo_device and rows and not has_more else set()
-    records = _load_records(session, [r for r in rows if r[:2] not in echoes])
+    records = load_records(session, [r for r in rows if r[:2] not in echoes])
     evictions = _evictions(session, scope_prefix, cursor, page_end) if page_end > cursor else []
     return Page(cursor, max(page_end, cursor), has_more, records, evictions,
                 [r for r in rows if r[:2] in echoes])
@@ -206,7 +207,7 @@ def snapshot_iter(session: Session, scope_prefix: str, chunk_size: int = 2000,
             if not heads:
                 break
             last_id = heads[-1][1]
-            pending.extend(_load_records(session, [tuple(h) for h in heads]))
+            pending.extend(load_records(session, [tuple(h) for h in heads]))
             while len(pending) >= chunk_size:
                 yield SnapshotChunk(cursor, pending[:chunk_size], False)
                 pending = pending[chunk_size:]
