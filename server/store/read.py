@@ -165,12 +165,21 @@ def full_page_end(cursor: int, last: int) -> int:
 
 def _echoes(session: Session, device_id: str, cursor: int, page_end: int,
             rows: list[tuple[str, str, int]]) -> set[tuple[str, str]]:
-    """The page's records changed in (cursor, page_end] only by `device_id`, each change an echo."""
+    """The page's records changed in (cursor, page_end] only by `device_id`, each change an echo.
+    Asked per entity, so PostgreSQL finds each record's changes by the (entity, record_id) index
+    instead of reading every change of the city in the range (~0.5 ms per thousand; a PC that
+    pulls every few minutes spans tens of thousands)."""
     found: set[tuple[str, str]] = set()
-    ids = sorted({r[1] for r in rows})
-    for start in range(0, len(ids), 500):
-        found.update(tuple(r) for r in session.execute(_echoes_query(_is_postgres(session)), {
-            "device": device_id, "cursor": cursor, "upper": page_end, "ids": ids[start:start + 500]}))
+    by_entity: dict[str, set[str]] = {}
+    for entity, record_id, _seq in rows:
+        by_entity.setdefault(entity, set()).add(record_id)
+    statement = _echoes_query(_is_postgres(session))
+    for entity, id_set in sorted(by_entity.items()):
+        ids = sorted(id_set)
+        for start in range(0, len(ids), 500):
+            found.update(tuple(r) for r in session.execute(statement, {
+                "device": device_id, "cursor": cursor, "upper": page_end, "entity": entity,
+                "ids": ids[start:start + 500]}))
     return found
 
 
@@ -179,8 +188,8 @@ def _echoes_query(postgres: bool):
     """`_echoes`' statement, built once."""
     log = ChangeLogEntry
     return (select(log.entity, log.record_id)
-            .where(log.server_seq > bindparam("cursor"), log.server_seq <= bindparam("upper"),
-                   one_of(log.record_id, "ids", postgres))
+            .where(log.entity == bindparam("entity"), one_of(log.record_id, "ids", postgres),
+                   log.server_seq > bindparam("cursor"), log.server_seq <= bindparam("upper"))
             .group_by(log.entity, log.record_id)
             .having(func.sum(case((and_(log.device_id == bindparam("device"), log.echo), 0), else_=1)) == 0))
 
