@@ -173,7 +173,7 @@ def test_an_id_list_matches_whole_values_only(heads_db):
 
 def test_the_echoes_are_found_by_record_not_by_reading_the_whole_range(heads_db):
     """A PC that pulls every few minutes asks about tens of thousands of the city's changes: the
-    echoes of its page's records are looked up by the (entity, record_id) index, never by reading
+    echoes of its page's records are looked up by the (entity, record_id, server_seq) index, never by reading
     every change in the range and filtering (~0.5 ms per thousand changes on PostgreSQL)."""
     from server.store.read import _echoes
 
@@ -195,4 +195,4 @@ def test_the_echoes_are_found_by_record_not_by_reading_the_whole_range(heads_db)
         prefix = "EXPLAIN " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
         for statement, params in statements:
             plan = " ".join(str(row) for row in conn.exec_driver_sql(prefix + statement, params))
-            assert "ix_sync_change_log_record" in plan, plan
+            assert "ix_sync_change_log_record_seq" in plan, plan
