@@ -28,6 +28,7 @@ from server.landing import install_landing_pages
 from server.logs import configure_logging
 from server.middleware import RequestMiddleware
 from server.pull_path import fast_pull
+from server.push_path import fast_push
 from server.replica import PullReads, StandbyHealth
 from server.routers import (
     audit,
@@ -90,7 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        larger_bodies={f"{API_PREFIX}/sync/bundle": settings.max_bundle_bytes,
                                       **console_upload_limits(settings)},
                        identity_of=lambda: app.state.identity, api_prefix=API_PREFIX,
-                       fast_paths={f"{API_PREFIX}/sync/pull": fast_pull(_route(sync.router, "/sync/pull"))})
+                       fast_paths={f"{API_PREFIX}/sync/pull": fast_pull(_route(sync.router, "/sync/pull")),
+                                   f"{API_PREFIX}/sync/push": fast_push(_route(sync.router, "/sync/push"))})
     return app
 
 

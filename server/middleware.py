@@ -97,8 +97,9 @@ class RequestMiddleware:
         self._identity_of = identity_of  # () -> server.identity.IdentityCache (the app's), or None
         self._prefix = api_prefix
         self._docs = (f"{api_prefix}/docs", f"{api_prefix}/openapi.json")
-        # path → async (scope, receive, send) -> bool: a route answered before the app's router
-        # (server.pull_path), False when it leaves the request to the app
+        # path → async (scope, receive, send): a route answered before the app's router
+        # (server.pull_path, server.push_path). It returns True when it answered, False when it
+        # leaves the request to the app, or a `receive` for the app (the body it has read, again).
         self._fast = fast_paths or {}
 
     async def __call__(self, scope, receive, send):
@@ -154,8 +155,9 @@ class RequestMiddleware:
                                           if k not in (b"content-encoding", b"content-length")]}
         try:
             fast = self._fast.get(path)
-            if fast is None or not await fast(scope, gate.receive, answer.send):
-                await self.app(scope, gate.receive, answer.send)
+            handled = False if fast is None else await fast(scope, gate.receive, answer.send)
+            if handled is not True:  # False, or a `receive` that gives the app a body already read
+                await self.app(scope, handled or gate.receive, answer.send)
         except (BodyTooLarge, BadBodyEncoding) as exc:
             if not answer.started:
                 status, code = (413, "body_too_large") if isinstance(exc, BodyTooLarge) else (400, "bad_encoding")

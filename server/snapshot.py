@@ -18,16 +18,17 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import NULLTYPE
 
 from db import storage
-from db.base import model_for_entity, synced_columns, synced_models
+from db.base import model_for_entity, synced_models
 from db.models import SYNC_ORDER
 from server.deps import Principal
 from server.scope import DepartmentView, assigned_targets_condition, read_prefix
 from server.sensitive import SEES_SENSITIVE_TAGS, sensitive_tag_codes
 from server.store import current_cursor, in_scope
+from server.store.read import load_records as read_records
 from server.store.tables import RecordVersion
 from sync import versions
 from sync.pages import PulledRecord, SnapshotChunk, SnapshotImage, SnapshotRows
-from sync.wire import PUSH_ONLY_ENTITIES, encode_value
+from sync.wire import PUSH_ONLY_ENTITIES
 
 
 def parse_position(raw: str | None) -> tuple[str, str] | None:
@@ -41,22 +42,10 @@ def parse_position(raw: str | None) -> tuple[str, str] | None:
 
 
 def load_records(session: Session, cls: type, heads: list) -> list[PulledRecord]:
-    """The synced fields of the records named by `heads` [(record_id, seq)], read as plain rows
-    (no ORM objects: a snapshot reads hundreds of thousands of them)."""
-    if not heads:
-        return []
-    names = synced_columns(cls)
-    table = cls.__table__
-    columns = [table.c.id, *(table.c[n] for n in names)]
-    rows = {row[0]: row for row in session.execute(select(*columns).where(table.c.id.in_([h[0] for h in heads])))}
+    """The synced fields of `cls`'s records named by `heads` [(record_id, seq)], in that order
+    (server.store.read.load_records)."""
     entity = cls.__sync_entity__
-    out = []
-    for record_id, seq in heads:
-        row = rows.get(record_id)
-        if row is not None:
-            out.append(PulledRecord(entity, record_id, seq,
-                                    {n: encode_value(v) for n, v in zip(names, row[1:], strict=True)}))
-    return out
+    return read_records(session, [(entity, record_id, seq) for record_id, seq in heads])
 
 
 def region_scope(scope_prefix: str) -> Callable[[str], ColumnElement | None]:

@@ -197,3 +197,35 @@ def test_eight_pushers_and_eight_pullers_see_every_change_once_and_nothing_twice
         assert max(seen[n].values()) == 1, f"puller {n} got a record twice"
         late, _ = _drain(puller, ends[n])
         assert not late, f"{len(late)} changes appeared behind puller {n}'s cursor"
+
+
+def test_a_push_in_flight_in_another_database_does_not_hold_this_ones_pulls_back(tmp_path):
+    """`pg_locks` lists every database of the cluster: only this database's published bounds may
+    lower its cursor (migration 0025). Otherwise a push in flight in a second city's (or a test's)
+    database on the same PostgreSQL makes a pull here miss what was just accepted."""
+    import pytest
+    from sqlalchemy import text
+
+    from server.db import make_server_engine, upgrade
+    from tests.server.databases import PG_URL, fresh_database
+
+    if not PG_URL:
+        pytest.skip("needs PostgreSQL (TD_TEST_PG_URL)")
+    with fresh_database("postgresql", tmp_path) as here_url, fresh_database("postgresql", tmp_path) as there_url:
+        here, there = make_server_engine(here_url), make_server_engine(there_url)
+        try:
+            for engine in (here, there):
+                upgrade(engine)  # the migrations' function, as a city's database has it
+            with here.begin() as conn:
+                conn.execute(text("SELECT td_take_numbers(50)"))  # here: 50 numbers taken and committed
+            with there.connect() as in_flight:
+                in_flight.begin()
+                in_flight.execute(text("SELECT td_take_numbers(1)"))  # there: a push in flight, bound 1
+                with here.connect() as conn:
+                    assert conn.scalar(text("SELECT td_sync_upper()")) == 50
+                with there.connect() as conn:
+                    assert conn.scalar(text("SELECT td_sync_upper()")) == 0  # its own push still holds it
+                in_flight.rollback()
+        finally:
+            here.dispose()
+            there.dispose()

@@ -21,7 +21,6 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
@@ -32,12 +31,11 @@ from server import bundles
 from server.deps import Principal, principal, schema_version, settings_of
 from server.errors import ApiError, request_lang
 from server.pull_path import pull_answer
+from server.push_path import push_answer
 from server.replica import STANDBY_ERRORS, primary_position, standby_caught_up
 from server.snapshot import parse_position, snapshot_images, snapshot_rows
 from server.store.numbering import CURSOR_KEY
-from server.sync_service import push_batch, snapshot_chunks, snapshot_estimate
-from sync.merge import ChangeResult
-from sync.messages import change_message
+from server.sync_service import snapshot_chunks, snapshot_estimate
 
 router = APIRouter(prefix="/sync", tags=["sync"], dependencies=[Depends(schema_version)])
 proxy_router = APIRouter(prefix="/sync", tags=["sync"])  # for the caching proxy: no schema version
@@ -79,40 +77,15 @@ class PageOut(BaseModel):
         "exactly as it pushed them: not sent back"))
 
 
-def _json(content: Any) -> Response:
-    """An answer serialised by orjson, not validated against its declared model: the models above
-    document the shape (OpenAPI) and the tests check it; re-validating every pulled record cost
-    ~6 ms of CPU per 1,000-record page against 0.3 ms for orjson (docs/PERFORMANCE.md)."""
-    return Response(orjson.dumps(content), media_type="application/json")
-
-
 @router.post("/push", response_model=PushAnswer, response_model_exclude_none=True)
-def push(body: PushRequest, request: Request, who: Principal = Depends(principal),
-         version: int = Depends(schema_version)) -> Response:
-    # Its session opened here rather than by the db_session dependency: a generator dependency costs
-    # two more thread hand-offs per request (its setup and its teardown), the handler itself one.
-    settings = settings_of(request)
-    if len(body.changes) > settings.max_batch:
-        raise ApiError(413, "batch_too_large", limit=settings.max_batch)
-    with request.app.state.sessions() as session:
-        try:
-            results = push_batch(session, who, body.changes, settings.duplicate_alarm_per_day, version=version)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-    lang = request_lang(request)
-    return _json({"results": [_answer(r, lang) for r in results]})
-
-
-def _answer(result: ChangeResult, lang: str) -> dict:
-    """A change's answer with its message in the request's language (the stored text is Chinese)."""
-    out = result.to_json()
-    if lang != "zh" and result.code:
-        text = change_message(result.code, lang, **(result.params or {"field": result.field or ""}))
-        if text:
-            out["message"] = text
-    return out
+async def push(body: PushRequest, request: Request, who: Principal = Depends(principal),
+               version: int = Depends(schema_version)) -> Response:
+    # The work is server.push_path.push_answer's (the merge in a worker thread). A POST of plain JSON
+    # is answered by its short path in the request middleware before FastAPI's router; this route
+    # documents the endpoint (OpenAPI) and answers the rest, a body to refuse above all, with
+    # FastAPI's own validation.
+    answer = await push_answer(request.app.state, who, body.changes, request_lang(request), version)
+    return Response(answer, media_type="application/json")
 
 
 @router.get("/pull", response_model=PageOut)

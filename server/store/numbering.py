@@ -5,7 +5,8 @@ about to take numbers first PUBLISHES a lower bound of them — a shared transac
 lock on IN_FLIGHT_BASE + (the sequence's next value), visible in `pg_locks` at once and released
 only after the transaction's commit (or rollback) is visible to new snapshots — and then calls
 `nextval` — both in `td_take_numbers(n)`, which the push's numbering statement calls. The cursor a pull serves up to (`td_sync_upper()`, one round trip) is the last number
-handed out, read BEFORE the published bounds, lowered to just below the oldest bound still held.
+handed out, read BEFORE the published bounds, lowered to just below the oldest bound still held
+in this database (`pg_locks` shows every database of the cluster; migration 0025).
 So every number at or below it belongs to a transaction that has ended, and a pull reading rows in
 a later snapshot sees all of them: pull never skips a number a slower transaction commits later.
 Pushes number side by side; pulls wait on nothing and serve below the oldest push in flight.
@@ -36,10 +37,11 @@ CREATE OR REPLACE FUNCTION td_sync_upper() RETURNS bigint LANGUAGE plpgsql VOLAT
 DECLARE
     handed_out bigint;
     oldest bigint;
+    here oid := (SELECT oid FROM pg_database WHERE datname = current_database());
 BEGIN
     SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END INTO handed_out FROM sync_seq;
     SELECT min((classid::bigint << 32) + objid::bigint) - {IN_FLIGHT_BASE} INTO oldest FROM pg_locks
-     WHERE locktype = 'advisory' AND objsubid = 1
+     WHERE locktype = 'advisory' AND database = here AND objsubid = 1
        AND classid >= {IN_FLIGHT_CLASS} AND classid < {IN_FLIGHT_CLASS + 256};
     RETURN CASE WHEN oldest IS NULL THEN handed_out ELSE LEAST(handed_out, oldest - 1) END;
 END

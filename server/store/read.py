@@ -35,9 +35,10 @@ from sync.pages import Page, PulledRecord, SnapshotChunk
 from sync.wire import PUSH_ONLY_ENTITIES, encode_value
 
 
-def _load_records(session: Session, heads: list[tuple[str, str, int]]) -> list[PulledRecord]:
-    """The synced fields of the records named by `heads` [(entity, record_id, seq)], read as plain
-    rows (an ORM object per record cost more than the query)."""
+def load_records(session: Session, heads: list[tuple[str, str, int]]) -> list[PulledRecord]:
+    """The synced fields of the records named by `heads` [(entity, record_id, seq)], in that order,
+    read as plain rows (an ORM object per record cost more than the query), 500 ids per statement;
+    a record no longer in its table is left out. Pulls and snapshots read records only this way."""
     by_entity: dict[str, list[str]] = {}
     for entity, record_id, _seq in heads:
         by_entity.setdefault(entity, []).append(record_id)
@@ -93,7 +94,7 @@ def pull(session: Session, scope_prefix: str, cursor: int, limit: int = 500, ech
         rows = [r for r in rows if r[2] <= page_end]
     # Echoes are left out of the head page only: a full page is the same for every device of a view.
     echoes = _echoes(session, echo_device, cursor, page_end, rows) if echo_device and rows and not has_more else set()
-    records = _load_records(session, [r for r in rows if r[:2] not in echoes])
+    records = load_records(session, [r for r in rows if r[:2] not in echoes])
     evictions = _evictions(session, scope_prefix, cursor, page_end) if page_end > cursor else []
     return Page(cursor, max(page_end, cursor), has_more, records, evictions,
                 [r for r in rows if r[:2] in echoes])
@@ -164,12 +165,21 @@ def full_page_end(cursor: int, last: int) -> int:
 
 def _echoes(session: Session, device_id: str, cursor: int, page_end: int,
             rows: list[tuple[str, str, int]]) -> set[tuple[str, str]]:
-    """The page's records changed in (cursor, page_end] only by `device_id`, each change an echo."""
+    """The page's records changed in (cursor, page_end] only by `device_id`, each change an echo.
+    Asked per entity, so PostgreSQL finds each record's changes in the range by the (entity,
+    record_id, server_seq) index instead of reading every change of the city in the range (~0.5 ms
+    per thousand; a PC that pulls every few minutes spans tens of thousands; migration 0026)."""
     found: set[tuple[str, str]] = set()
-    ids = sorted({r[1] for r in rows})
-    for start in range(0, len(ids), 500):
-        found.update(tuple(r) for r in session.execute(_echoes_query(_is_postgres(session)), {
-            "device": device_id, "cursor": cursor, "upper": page_end, "ids": ids[start:start + 500]}))
+    by_entity: dict[str, set[str]] = {}
+    for entity, record_id, _seq in rows:
+        by_entity.setdefault(entity, set()).add(record_id)
+    statement = _echoes_query(_is_postgres(session))
+    for entity, id_set in sorted(by_entity.items()):
+        ids = sorted(id_set)
+        for start in range(0, len(ids), 500):
+            found.update(tuple(r) for r in session.execute(statement, {
+                "device": device_id, "cursor": cursor, "upper": page_end, "entity": entity,
+                "ids": ids[start:start + 500]}))
     return found
 
 
@@ -178,8 +188,8 @@ def _echoes_query(postgres: bool):
     """`_echoes`' statement, built once."""
     log = ChangeLogEntry
     return (select(log.entity, log.record_id)
-            .where(log.server_seq > bindparam("cursor"), log.server_seq <= bindparam("upper"),
-                   one_of(log.record_id, "ids", postgres))
+            .where(log.entity == bindparam("entity"), one_of(log.record_id, "ids", postgres),
+                   log.server_seq > bindparam("cursor"), log.server_seq <= bindparam("upper"))
             .group_by(log.entity, log.record_id)
             .having(func.sum(case((and_(log.device_id == bindparam("device"), log.echo), 0), else_=1)) == 0))
 
@@ -206,7 +216,7 @@ def snapshot_iter(session: Session, scope_prefix: str, chunk_size: int = 2000,
             if not heads:
                 break
             last_id = heads[-1][1]
-            pending.extend(_load_records(session, [tuple(h) for h in heads]))
+            pending.extend(load_records(session, [tuple(h) for h in heads]))
             while len(pending) >= chunk_size:
                 yield SnapshotChunk(cursor, pending[:chunk_size], False)
                 pending = pending[chunk_size:]

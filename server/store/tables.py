@@ -80,7 +80,8 @@ class ChangeLogEntry(ServerBase):
 
     # The history feed reads its scope's entries in server order like a pull (server migration 0024).
     __table_args__ = (
-        Index("ix_sync_change_log_record", "entity", "record_id"),
+        # a record's changes in server order: its history, and a pull's echoes (migration 0026)
+        Index("ix_sync_change_log_record_seq", "entity", "record_id", "server_seq"),
         Index("ix_sync_change_log_region_seq", "region_code", "server_seq"),
         Index("ix_sync_change_log_scope9_seq", text("substr(region_code, 1, 9)"), "server_seq"),
         Index("ix_sync_change_log_scope12_seq", text("substr(region_code, 1, 12)"), "server_seq"),

@@ -1,0 +1,151 @@
+"""The push's short path (server.push_path, decision 0031): a POST of plain JSON is answered by the
+request middleware before FastAPI's router, every other request by the FastAPI route, both through
+one handler. Pinned here: the two give the same answers byte for byte (status, body, headers) for
+good pushes, refusals and bad bodies, on SQLite and PostgreSQL; a body the short path will not take
+reaches FastAPI intact; the short path really skips the router; the access log still names the
+route and the caller."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+
+import requests
+
+from db.ids import new_id
+from sync.wire import SCHEMA_VERSION
+from tests.server.fixtures import server_fixture  # noqa: F401
+from tests.server.live import app_in_process, log_in
+
+VILLAGE = "150422100203"
+_VARYING = {"date", "x-request-id", "server"}
+
+
+def _send(server, query: str, headers: dict, body: bytes) -> tuple[int, bytes, list]:
+    r = requests.post(f"{server.api}/sync/push{query}", headers=headers, data=body, timeout=60)
+    kept = [(k.lower(), v) for k, v in r.raw.headers.items() if k.lower() not in _VARYING]
+    return r.status_code, r.content, kept
+
+
+def _both(server, headers: dict, body: bytes) -> tuple[int, bytes, list]:
+    """The short path's answer and, asserted equal, the FastAPI route's (the same request with a
+    query the route ignores, which the short path leaves to it). A change sent twice is answered
+    from what the first answer stored, so good pushes compare too."""
+    fast = _send(server, "", headers, body)
+    routed = _send(server, "?via=route", headers, body)
+    assert fast == routed, (fast, routed)
+    return fast
+
+
+def _household(client, n: int, **fields) -> dict:
+    return client.change("household", new_id(), {"household_no": f"{VILLAGE}{n:06d}", "region_code": VILLAGE,
+                                                 **fields})
+
+
+def _json_headers(client, **extra) -> dict:
+    return client.headers(**{"Content-Type": "application/json", **extra})
+
+
+def test_good_pushes_answer_the_same_both_ways(server):
+    cadre = server.user_client("village_cadre", VILLAGE)
+    for n, lang in enumerate(("zh-CN", "en-GB,en;q=0.9")):
+        batch = [_household(cadre, 2 * n + 1), _household(cadre, 2 * n + 2, deletion_gen=-1),  # refused
+                 cadre.change("household", new_id(), {"household_no": "1", "region_code": "150422999999"})]
+        status, body, kept = _both(server, _json_headers(cadre, **{"Accept-Language": lang}),
+                                   json.dumps({"changes": batch}).encode())
+        answers = json.loads(body)["results"]
+        assert status == 200 and [a["outcome"] for a in answers] == ["accepted", "rejected", "rejected"], answers
+        assert dict(kept)["content-type"] == "application/json" and dict(kept)["x-installation-id"]
+        assert answers[2]["message"].isascii() == lang.startswith("en"), answers[2]
+    # the desktop's way: a gzipped body with its own headers
+    gzipped = gzip.compress(json.dumps({"changes": [_household(cadre, 3)]}).encode())
+    status, body, _ = _both(server, _json_headers(cadre, **{"Content-Encoding": "gzip"}), gzipped)
+    assert status == 200 and json.loads(body)["results"][0]["outcome"] == "accepted"
+
+
+def test_refusals_answer_the_same_both_ways(server):
+    cadre = server.user_client("village_cadre", VILLAGE)
+    headers = _json_headers(cadre)
+    body = json.dumps({"changes": [_household(cadre, 10)]}).encode()
+    english = {**headers, "Accept-Language": "en"}
+    refusals = {
+        "no token": ({k: v for k, v in headers.items() if k != "Authorization"}, 401, "not_authenticated"),
+        "unknown token": ({**headers, "Authorization": "Bearer nope"}, 401, "not_authenticated"),
+        "no schema version": ({k: v for k, v in english.items() if k != "X-Schema-Version"}, 400,
+                              "schema_version_missing"),
+        "old schema": ({**english, "X-Schema-Version": "0"}, 426, "upgrade_required"),
+        "new schema": ({**headers, "X-Schema-Version": str(SCHEMA_VERSION + 1)}, 409, "server_outdated"),
+        "no schema, no token": ({"Accept-Language": "en", "Content-Type": "application/json"}, 400,
+                                "schema_version_missing"),  # the route's order
+    }
+    for name, (sent, status, code) in refusals.items():
+        got, answer, _ = _both(server, sent, body)
+        assert (got, json.loads(answer)["error"]["code"]) == (status, code), name
+    too_many = json.dumps({"changes": [_household(cadre, 100 + i) for i in range(501)]}).encode()
+    got, answer, _ = _both(server, headers, too_many)
+    assert (got, json.loads(answer)["error"]["code"]) == (413, "batch_too_large")
+
+
+def test_bodies_the_short_path_leaves_to_fastapi_reach_it_intact(server):
+    cadre = server.user_client("village_cadre", VILLAGE)
+    headers = _json_headers(cadre, **{"Accept-Language": "en"})
+    bodies = {
+        "not JSON": b"{changes:",
+        "not an object": b"[1, 2]",
+        "no changes": b'{"change": []}',
+        "changes not a list": b'{"changes": 5}',
+        "a change not an object": b'{"changes": [1]}',
+        "not UTF-8": b'{"changes": ["\xff"]}',
+    }
+    for name, body in bodies.items():
+        status, answer, _ = _both(server, headers, body)
+        assert (status, json.loads(answer)["error"]["code"]) in (
+            (400, "malformed_json"), (400, "invalid_request"), (422, "invalid_request")), (name, answer)
+    # an integer beyond 64 bits: parsed as FastAPI parses it, so the wire refuses that change alone
+    change = _household(cadre, 20)
+    raw = json.dumps({"changes": [change]}).replace('"household_no"', '"deletion_gen": 1' + "0" * 30 + ', "household_no"')
+    status, answer, _ = _send(server, "", headers, raw.encode())
+    assert status == 200 and json.loads(answer)["results"][0]["code"] == "out_of_range", answer
+    plain_text = {**headers, "Content-Type": "text/plain"}  # FastAPI does not read it as JSON
+    assert _both(server, plain_text, json.dumps({"changes": []}).encode())[0] == 422
+
+
+def test_the_short_path_skips_the_router_and_the_route_is_still_there(tmp_path, monkeypatch):
+    """In process: a plain push never reaches FastAPI's router (Starlette's router notes the endpoint
+    in the request scope); one with a query does, with the same answer."""
+    from fastapi.testclient import TestClient
+
+    with app_in_process(f"sqlite:///{tmp_path / 'city.db'}", tmp_path, monkeypatch) as (app, lab):
+        username = lab.add_user("village_cadre", VILLAGE)
+        routed: list[bool] = []
+
+        async def watched(scope, receive, send):
+            await app(scope, receive, send)
+            if scope["type"] == "http" and scope["path"].endswith("/sync/push"):
+                routed.append("endpoint" in scope)
+
+        with TestClient(watched) as http:
+            device = new_id()
+            headers = log_in(http, username, device)
+            change = {"change_id": new_id(), "device_id": device, "device_seq": 1, "entity": "household",
+                      "record_id": new_id(), "op": "upsert", "base": {}, "schema_version": SCHEMA_VERSION,
+                      "hlc": f"{int(time.time() * 1000):013d}-00000-{device}",
+                      "fields": {"household_no": f"{VILLAGE}000030", "region_code": VILLAGE}}
+            fast = http.post("/api/v1/sync/push", json={"changes": [change]}, headers=headers)
+            slow = http.post("/api/v1/sync/push?via=route", json={"changes": [change]}, headers=headers)
+        assert fast.status_code == slow.status_code == 200 and fast.content == slow.content
+        assert routed == [False, True]
+
+
+def test_the_access_log_names_the_route_and_the_caller(server):
+    cadre = server.user_client("village_cadre", VILLAGE)
+    body = json.dumps({"changes": [_household(cadre, 40)]}).encode()
+    for query, sent in (("", body), ("?via=route", body), ("", b"[")):
+        _send(server, query, _json_headers(cadre), sent)
+    time.sleep(0.3)  # let the server flush its log lines
+    entries = [json.loads(line) for line in server.log_text().splitlines() if cadre.device_id in line]
+    pushes = [(e["path"], e["status"]) for e in entries if e["logger"] == "server.access"]
+    assert pushes[-2:] == [("/sync/push", 200), ("/sync/push", 200)]
+    lines = [json.loads(line) for line in server.log_text().splitlines()]
+    assert ("/sync/push", 400) in [(e.get("path"), e.get("status")) for e in lines if e.get("logger") == "server.access"]
