@@ -205,3 +205,21 @@ def test_a_snapshot_whose_standby_fails_mid_stream_breaks_and_its_resume_goes_to
     monkeypatch.setattr(routes, "snapshot_chunks", real)
     assert households <= _snapshot_ids(http.get("/api/v1/sync/snapshot", params={"chunk": 1}, headers=reader))
     assert app.state.standby_health.failures == 1  # left alone: not tried (and failed) again
+
+
+@pytest.mark.parametrize("path", ["event loop", "thread"])
+def test_a_refusal_read_on_the_standby_is_the_answer_not_a_standby_failure(hanging_standby, path):
+    """`cursor_too_old` (410) raised by the read on the standby is the pull's answer: not taken for a
+    standby that failed, not read again on the primary."""
+    from sqlalchemy import update
+
+    from server.store.tables import SyncCounter
+
+    app, http, reader, _relay = hanging_standby
+    if path == "thread":
+        app.state.pull_reads = None
+    with app.state.sessions.begin() as session:
+        session.execute(update(SyncCounter).where(SyncCounter.id == 1).values(tombstone_horizon=5))
+    answer = http.get("/api/v1/sync/pull", params={"cursor": 1}, headers=reader)
+    assert answer.status_code == 410 and answer.json()["error"]["code"] == "cursor_too_old", answer.text
+    assert app.state.standby_health.failures == 0
