@@ -180,7 +180,10 @@ class PullReads:
             finally:  # not waited for: the driver's cancelling of a hung query takes seconds more
                 attempt.cancel()
             return await self.primary(info={CURSOR_KEY: upper}).run_sync(read, *args), "primary"
-        horizon, upper = await self.cursor()
+        try:
+            horizon, upper = await self.cursor()
+        except DBAPIError:  # the shared read failed (its connection dropped): this pull reads its own,
+            return await self.primary().run_sync(read, *args), "primary"  # as it would have alone
         return await self.primary(info={CURSOR_KEY: upper, HORIZON_KEY: horizon}).run_sync(read, *args), "primary"
 
 

@@ -329,3 +329,29 @@ def test_the_shared_read_refuses_a_pull_from_below_a_horizon_raised_before_it_as
         assert answers["early"].status_code == 200, answers["early"].text  # asked before: the old horizon
         assert answers["late"].status_code == 410, answers["late"].text  # asked after: never the stale one
         assert shared.reads == reads_before + 2
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TD_TEST_PG_URL)")
+def test_a_failed_shared_read_fails_no_pull(tmp_path, monkeypatch):
+    """A shared read whose connection drops would fail every pull that shared it; each of them then
+    reads its own horizon and cursor in its own session, as it would have alone."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy.exc import OperationalError
+
+    with fresh_database("postgresql", tmp_path) as url, app_in_process(url, tmp_path, monkeypatch) as (app, lab):
+        users = [lab.add_user("village_cadre", VILLAGE) for _ in range(3)]
+        with TestClient(app) as http:
+            headers = [log_in(http, u) for u in users]
+            shared = app.state.pull_reads.cursor
+
+            async def dropped():
+                raise OperationalError("SELECT td_sync_upper()", {}, OSError("server closed the connection"))
+
+            shared._read = dropped
+            answers: dict = {}
+            threads = [_pull_in_thread(http, h, 0, answers, i) for i, h in enumerate(headers)]
+            for thread in threads:
+                thread.join(10)
+        assert sorted(answers) == [0, 1, 2]
+        assert all(a.status_code == 200 and a.headers["X-TD-Read-From"] == "primary" for a in answers.values())
+        assert shared.reads >= 1
