@@ -65,10 +65,11 @@ def _header(scope, name: bytes) -> str | None:
     return None
 
 
-def _wanted(scope) -> dict[bytes, str]:
+def first_headers(scope, names: frozenset[bytes]) -> dict[bytes, str]:
+    """The first occurrence of each header of `names` (lower-case) in an ASGI scope, decoded."""
     found = {}
     for key, value in scope.get("headers", ()):
-        if key in _WANTED and key not in found:
+        if key in names and key not in found:
             found[key] = value.decode("latin-1")
     return found
 
@@ -106,7 +107,7 @@ class RequestMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = _wanted(scope)
+        headers = first_headers(scope, _WANTED)
         incoming = headers.get(b"x-request-id")
         request_id = incoming if incoming and _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)

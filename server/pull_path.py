@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from server.auth_cache import Principal
 from server.deps import checked_schema_version, principal_of
 from server.errors import ApiError, api_error_answer, lang_of
+from server.middleware import first_headers
 from server.replica import read_pull
 from server.store.numbering import UPPER_READ
 from server.sync_service import pull_page
@@ -38,6 +39,7 @@ _PLAIN_QUERY = re.compile(rb"(?:(cursor|limit)=([0-9]{1,18}))(?:&(cursor|limit)=
 _FULL_PAGE = b"public, max-age=31536000, immutable"
 _HEAD_PAGE = b"private, no-store"
 _JSON = b"application/json"
+_HEADERS = frozenset((b"authorization", b"x-schema-version", b"accept-language"))
 
 
 def plain_query(query: bytes) -> tuple[int, int] | None:
@@ -107,10 +109,7 @@ async def pull_answer(state, who: Principal, cursor: int, limit: int, version: i
 
 def _first_headers(scope) -> tuple[str, str | None, str]:
     """(Authorization, X-Schema-Version or None, Accept-Language), each its first occurrence."""
-    found: dict[bytes, str] = {}
-    for key, value in scope["headers"]:
-        if key in (b"authorization", b"x-schema-version", b"accept-language") and key not in found:
-            found[key] = value.decode("latin-1")
+    found = first_headers(scope, _HEADERS)
     return found.get(b"authorization", ""), found.get(b"x-schema-version"), found.get(b"accept-language", "")
 
 

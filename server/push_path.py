@@ -24,12 +24,14 @@ from anyio import to_thread
 from server.auth_cache import Principal
 from server.deps import checked_schema_version, principal_of
 from server.errors import ApiError, api_error_answer, lang_of
+from server.middleware import first_headers
 from server.sync_service import push_batch
 from sync.merge import ChangeResult
 from sync.messages import change_message
 
 MAX_CHANGES = 100_000  # the route's model (server.routers.sync.PushRequest) refuses longer lists
 _JSON = b"application/json"
+_HEADERS = frozenset((b"authorization", b"x-schema-version", b"accept-language", b"content-type"))
 
 
 def _merge(state, who: Principal, changes: list[dict[str, Any]], version: int) -> list[ChangeResult]:
@@ -80,14 +82,6 @@ def _is_json(content_type: str | None) -> bool:
     return content_type is not None and content_type.split(";")[0].strip().lower() == "application/json"
 
 
-def _headers(scope) -> dict[bytes, str]:
-    found: dict[bytes, str] = {}
-    for key, value in scope["headers"]:
-        if key in (b"authorization", b"x-schema-version", b"accept-language", b"content-type") and key not in found:
-            found[key] = value.decode("latin-1")
-    return found
-
-
 async def _read_body(receive) -> bytes | None:
     """The whole body, or None when the client went away."""
     parts = []
@@ -122,7 +116,7 @@ def fast_push(route):
     async def serve(scope, receive, send):
         if scope["method"] != "POST" or scope.get("query_string"):
             return False
-        headers = _headers(scope)
+        headers = first_headers(scope, _HEADERS)
         if not _is_json(headers.get(b"content-type")):
             return False
         body = await _read_body(receive)
