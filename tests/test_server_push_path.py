@@ -76,6 +76,7 @@ def test_refusals_answer_the_same_both_ways(server):
                               "schema_version_missing"),
         "old schema": ({**english, "X-Schema-Version": "0"}, 426, "upgrade_required"),
         "new schema": ({**headers, "X-Schema-Version": str(SCHEMA_VERSION + 1)}, 409, "server_outdated"),
+        "superscript schema": ({**headers, "X-Schema-Version": "\xb2"}, 426, "upgrade_required"),  # was 500
         "no schema, no token": ({"Accept-Language": "en", "Content-Type": "application/json"}, 400,
                                 "schema_version_missing"),  # the route's order
     }
