@@ -67,8 +67,8 @@ def _changes_of(body: bytes) -> list[dict[str, Any]] | None:
     """The body's `changes` when the route's model would take them as they are, else None."""
     try:  # the standard library's parser, as FastAPI's: orjson reads an integer beyond 64 bits as
         parsed = json.loads(body)  # a float, and the wire's answer to it would differ (out_of_range)
-    except ValueError:  # not JSON, not UTF-8: FastAPI answers it
-        return None
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, nested past the parser's limit: FastAPI
+        return None  # answers it (400 for the last two)
     if not isinstance(parsed, dict):
         return None
     changes = parsed.get("changes")

@@ -7,6 +7,7 @@ route and the caller."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import time
@@ -14,6 +15,7 @@ import time
 import requests
 
 from db.ids import new_id
+from server.models import Device
 from sync.wire import SCHEMA_VERSION
 from tests.server.fixtures import server_fixture  # noqa: F401
 from tests.server.live import app_in_process, log_in
@@ -150,3 +152,39 @@ def test_the_access_log_names_the_route_and_the_caller(server):
     assert pushes[-2:] == [("/sync/push", 200), ("/sync/push", 200)]
     lines = [json.loads(line) for line in server.log_text().splitlines()]
     assert ("/sync/push", 400) in [(e.get("path"), e.get("status")) for e in lines if e.get("logger") == "server.access"]
+
+
+def test_revoked_and_expired_devices_are_refused_the_same_both_ways(server):
+    admin = server.user_client("township_admin", "150422100")
+    cadre = server.user_client("village_cadre", VILLAGE)
+    body = json.dumps({"changes": [_household(cadre, 60)]}).encode()
+    assert _both(server, _json_headers(cadre), body)[0] == 200  # the token is cached now
+    assert admin.post(f"/devices/{cadre.device_id}/revoke", json={"wipe": True}).status_code == 200
+    status, answer, _ = _both(server, _json_headers(cadre, **{"Accept-Language": "en"}), body)
+    error = json.loads(answer)["error"]
+    assert (status, error["code"], error["wipe"]) == (403, "device_revoked", True)
+
+    expired = server.user_client("village_cadre", VILLAGE)  # never used: not cached
+    with server.session() as s:
+        s.get(Device, expired.device_id).token_expires_at = dt.datetime(2020, 1, 1)
+        s.commit()
+    status, answer, _ = _both(server, _json_headers(expired), json.dumps({"changes": [_household(expired, 61)]}).encode())
+    assert (status, json.loads(answer)["error"]["code"]) == (401, "token_expired")
+
+
+def test_json_nested_past_the_parsers_limit_is_refused_whole_both_ways(server):
+    """docs/SECURITY.md: a body nested deeper than the parser's own limit is refused whole, 400
+    `invalid_request`, never a 500. The short path's parser raises RecursionError there, not the
+    ValueError it caught: it answered 500 (without the server's headers, a traceback in the log)."""
+    cadre = server.user_client("village_cadre", VILLAGE)
+    change = json.dumps({"changes": [_household(cadre, 50)]})
+    bodies = {"the body": b'{"changes": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+              "a field": change.replace('"region_code"', '"x": ' + "[" * 990 + "]" * 990 + ', "region_code"').encode()}
+    logged_before = len(server.log_text())
+    for name, body in bodies.items():
+        status, answer, kept = _both(server, _json_headers(cadre), body)
+        assert (status, json.loads(answer)["error"]["code"]) == (400, "invalid_request"), (name, answer)
+        assert dict(kept)["x-installation-id"], name
+    time.sleep(0.3)
+    assert "RecursionError" not in server.log_text()[logged_before:]
+
