@@ -67,6 +67,11 @@ def test_good_pushes_answer_the_same_both_ways(server):
     gzipped = gzip.compress(json.dumps({"changes": [_household(cadre, 3)]}).encode())
     status, body, _ = _both(server, _json_headers(cadre, **{"Content-Encoding": "gzip"}), gzipped)
     assert status == 200 and json.loads(body)["results"][0]["outcome"] == "accepted"
+    # an answer large enough to be gzipped on its way out (GZIP_MINIMUM): the same bytes and headers
+    batch = [_household(cadre, 200 + i) for i in range(60)]
+    status, body, kept = _both(server, _json_headers(cadre, **{"Accept-Encoding": "gzip"}),
+                               json.dumps({"changes": batch}).encode())
+    assert status == 200 and dict(kept)["content-encoding"] == "gzip" and len(json.loads(body)["results"]) == 60
 
 
 def test_refusals_answer_the_same_both_ways(server):
