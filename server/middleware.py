@@ -116,6 +116,10 @@ class RequestMiddleware:
         seen = [scope]  # the scope the app saw (a copy for an inflated body): the router notes the route in it
         try:
             await self._serve(scope, receive, send, request_id, headers, status_box, seen)
+        except Exception:
+            if not status_box[0]:  # the app's handler for unexpected errors answers 500, outside this layer
+                status_box[0] = 500
+            raise
         finally:
             if log.isEnabledFor(logging.INFO):
                 state = seen[0].get("state") or {}

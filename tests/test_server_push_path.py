@@ -248,3 +248,35 @@ def test_the_access_log_line_is_the_routes(server):
     assert logged("", streamed) == logged("?via=route", streamed) == ("/sync/push", 413)
     gone = [_access_line(server, _gone_mid_body(server, query, headers)) for query in ("", "?via=route")]
     assert gone[0] == gone[1] and gone[0][0] == "/sync/push", gone
+
+
+def test_an_unexpected_error_is_logged_500_both_ways(tmp_path, monkeypatch):
+    """A push that fails unexpectedly is answered 500 `internal` by the app's handler outside the
+    request middleware, both ways; its access log line said status 0, so no search for 500s found it."""
+    import logging
+
+    from fastapi.testclient import TestClient
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the merge failed")
+
+    lines: list[tuple[str, int]] = []
+
+    class Noted(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append((record.path, record.status))
+
+    with app_in_process(f"sqlite:///{tmp_path / 'city.db'}", tmp_path, monkeypatch) as (app, lab):
+        username = lab.add_user("village_cadre", VILLAGE)
+        monkeypatch.setattr("server.push_path.push_batch", broken)
+        noted = Noted()
+        logging.getLogger("server.access").addHandler(noted)
+        try:
+            with TestClient(app, raise_server_exceptions=False) as http:
+                headers = log_in(http, username)
+                answers = [http.post(f"/api/v1/sync/push{query}", json={"changes": []}, headers=headers)
+                           for query in ("", "?via=route")]
+        finally:
+            logging.getLogger("server.access").removeHandler(noted)
+    assert [(a.status_code, a.json()["error"]["code"]) for a in answers] == [(500, "internal")] * 2
+    assert lines[-2:] == [("/sync/push", 500)] * 2, lines
