@@ -311,7 +311,7 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
                                                             "with the base it holds)")):
                 devices = closed.mixed_devices(villages, cadres)
                 log(f"# city_day: {label}: the same-run floor first (one PC alone, {floor.PUSH_SECONDS:.0f} s of "
-                    f"pushes, no-op pulls, 1,000-record pages)")
+                    f"pushes, no-op pulls, full pages of its scope)")
                 parts = floor.measure(lab, devices[0], based)
                 log(f"# city_day: {say}")
                 mix = closed._run_mix(lab, label, devices, closed._cursor(lab), based=based)
