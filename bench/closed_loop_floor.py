@@ -7,8 +7,9 @@ and the cluster's CPU), in three short phases:
   mix sends (round 1's empty ones or the desktop's), and pulls nothing — app + PostgreSQL CPU per
   accepted change, the per-request cost of a push of BATCH included;
 - **no-op pulls**: the same PC pulls at the head, where nothing is new — CPU per pull;
-- **pages**: the same PC pulls its scope from cursor 0, full pages of the seeded records (1,000
-  asked for; the server ends a full page on a 512 boundary) — CPU per record beyond a no-op pull.
+- **pages**: the same PC pulls its scope from cursor 0 to its head, over and over, full pages of the
+  seeded records (1,000 asked for; the server ends a full page on a 512 boundary) and the head page
+  — CPU per record beyond a no-op pull.
   The PC's own scope, not a township's: nine in ten PCs of the realistic mix are a village's, and a
   township's page costs PostgreSQL several times more once the tables have statistics (its scope
   statement's plan; docs/PERFORMANCE.md).
@@ -137,9 +138,9 @@ def measure(lab: ServerLab, pc: closed.Device, based: bool) -> FloorParts:
     if stray:
         log(f"# closed-loop floor: {stray} records arrived during the no-op pulls")
 
-    cursor = _pull_for(http, lab.url, 0, WARM_SECONDS, follow=True)[2]
+    _pull_for(http, lab.url, 0, WARM_SECONDS, follow=True)
     with _Cpu(lab) as page_cpu:
-        pages, records, _ = _pull_for(http, lab.url, cursor, PAGE_SECONDS, follow=True)
+        pages, records, _ = _pull_for(http, lab.url, 0, PAGE_SECONDS, follow=True)
 
     noop = noop_cpu.total / max(noop_pulls, 1) * 1000
     parts = FloorParts(push_cpu.total / max(changes, 1) * 1000, noop,
@@ -160,9 +161,10 @@ def vacuum(lab: ServerLab) -> None:
 
 def _pull_for(http: requests.Session, url: str, cursor: int, seconds: float,
               follow: bool = False) -> tuple[int, int, int]:
-    """Pull for `seconds` from `cursor` (following the pages when `follow`, else the same cursor
-    again): (pulls, records carried, the cursor reached)."""
-    pulls = records = 0
+    """Pull for `seconds` from `cursor`: the same cursor again, or with `follow` page after page to
+    the scope's head and from `cursor` again (every pull carries records): (pulls, records carried,
+    the cursor reached)."""
+    pulls, records, start = 0, 0, cursor
     until = time.monotonic() + seconds
     while time.monotonic() < until:
         page = http.get(url + "/api/v1/sync/pull", params={"cursor": cursor, "limit": 1000}, timeout=120)
@@ -170,5 +172,5 @@ def _pull_for(http: requests.Session, url: str, cursor: int, seconds: float,
         body = page.json()
         pulls, records = pulls + 1, records + len(body["records"])
         if follow:
-            cursor = body["next_cursor"]
+            cursor = body["next_cursor"] if body["has_more"] else start
     return pulls, records, cursor
