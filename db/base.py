@@ -16,6 +16,7 @@ Sync metadata on models (read by `sync/`):
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass
 from typing import Any
@@ -121,6 +122,19 @@ def synced_columns(cls: type) -> list[str]:
 def synced_column_names(cls: type) -> tuple[str, ...]:
     """`synced_columns`, worked out once per model: every pushed change and pulled record reads it."""
     return tuple(col.key for col in cls.__table__.columns if col.name != "id" and col.info.get("sync") is not False)
+
+
+@functools.cache
+def dated_column_names(cls: type) -> tuple[str, ...]:
+    """The synced columns whose values are dates or date-times (or of a type SQLAlchemy cannot name):
+    the only ones whose wire value differs from the column's value (sync.wire.encode_value), so the
+    only ones a record's fields need encoded."""
+    def dated(column_type) -> bool:
+        try:
+            return issubclass(column_type.python_type, dt.date)
+        except NotImplementedError:
+            return True
+    return tuple(name for name in synced_column_names(cls) if dated(cls.__table__.columns[name].type))
 
 
 @functools.cache

@@ -43,6 +43,7 @@ from server.routers import (
     updates,
     users,
 )
+from server.standby_guard import watch
 from server.tombstones import PullNotes
 
 API_PREFIX = "/api/v1"
@@ -67,7 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = session_factory(engine)
     app.state.read_sessions = session_factory(reading(engine))  # pulls: no BEGIN/ROLLBACK (server.db)
     app.state.principals = PrincipalCache(settings.auth_cache_seconds)
-    app.state.replica_sessions = (session_factory(reading(make_server_engine(settings.replica_url, STANDBY_CONNECT_TIMEOUT)))
+    # the standby's reads in worker threads, each bounded by a watchdog (server.standby_guard)
+    app.state.replica_sessions = (session_factory(reading(watch(make_server_engine(settings.replica_url,
+                                                                                   STANDBY_CONNECT_TIMEOUT))))
                                   if settings.replica_url else None)
     app.state.standby_health = StandbyHealth()  # a standby that fails is left alone for a while (server.replica)
     # pulls on PostgreSQL: on the event loop, no thread hand-off (server.pull_path; None on SQLite)

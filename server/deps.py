@@ -84,8 +84,11 @@ def checked_schema_version(raw: str | None, settings: Settings) -> int:
     if raw is None:
         raise ApiError(400, "schema_version_missing")
     lo, hi = settings.min_schema_version, current_version()
-    if not raw.strip().isdigit() or len(raw.strip()) > 6 or int(raw) < lo:
+    # ASCII digits only, stripped as int() strips: a header is read as latin-1, where "²" is a digit to
+    # isdigit() and "\x1c" whitespace to strip() that int() refuses (a 500 on every route)
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 6 or int(text) < lo:
         raise ApiError(426, "upgrade_required", version=raw[:10], min=lo, max=hi)
-    if int(raw) > hi:
-        raise ApiError(409, "server_outdated", version=int(raw), max=hi)
-    return int(raw)
+    if int(text) > hi:
+        raise ApiError(409, "server_outdated", version=int(text), max=hi)
+    return int(text)

@@ -113,18 +113,23 @@ class RequestMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status_box = [0]
+        seen = [scope]  # the scope the app saw (a copy for an inflated body): the router notes the route in it
         try:
-            await self._serve(scope, receive, send, request_id, headers, status_box)
+            await self._serve(scope, receive, send, request_id, headers, status_box, seen)
+        except Exception:
+            if not status_box[0]:  # the app's handler for unexpected errors answers 500, outside this layer
+                status_box[0] = 500
+            raise
         finally:
             if log.isEnabledFor(logging.INFO):
-                state = scope.get("state") or {}
+                state = seen[0].get("state") or {}
                 log.info("request", extra={
-                    "method": scope.get("method"), "path": _route_path(scope), "status": status_box[0],
+                    "method": scope.get("method"), "path": _route_path(seen[0]), "status": status_box[0],
                     "ms": round((time.perf_counter() - started) * 1000, 1),
                     "user_id": state.get("user_id"), "device_id": state.get("device_id")})
             request_id_var.reset(token)
 
-    async def _serve(self, scope, receive, send, request_id, headers, status_box) -> None:
+    async def _serve(self, scope, receive, send, request_id, headers, status_box, seen) -> None:
         path = scope.get("path", "")
         limit = self.larger_bodies.get(path, self.default_max_body)
         declared = headers.get(b"content-length")
@@ -154,6 +159,7 @@ class RequestMiddleware:
         if gate.gzipped:  # the app sees the inflated body; its length is no longer the declared one
             scope = {**scope, "headers": [(k, v) for k, v in scope["headers"]
                                           if k not in (b"content-encoding", b"content-length")]}
+            seen[0] = scope
         try:
             fast = self._fast.get(path)
             handled = False if fast is None else await fast(scope, gate.receive, answer.send)

@@ -67,8 +67,8 @@ def _changes_of(body: bytes) -> list[dict[str, Any]] | None:
     """The body's `changes` when the route's model would take them as they are, else None."""
     try:  # the standard library's parser, as FastAPI's: orjson reads an integer beyond 64 bits as
         parsed = json.loads(body)  # a float, and the wire's answer to it would differ (out_of_range)
-    except ValueError:  # not JSON, not UTF-8: FastAPI answers it
-        return None
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, nested past the parser's limit: FastAPI
+        return None  # answers it (400 for the last two)
     if not isinstance(parsed, dict):
         return None
     changes = parsed.get("changes")
@@ -94,15 +94,16 @@ async def _read_body(receive) -> bytes | None:
             return b"".join(parts)
 
 
-def _replay(body: bytes, receive):
-    """A `receive` that gives the app the body already read, then whatever comes next."""
+def _replay(event: dict, receive):
+    """A `receive` that gives the app `event` (the body already read, or the client gone), then
+    whatever comes next."""
     sent = False
 
     async def again():
         nonlocal sent
         if not sent:
             sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            return event
         return await receive()
 
     return again
@@ -119,13 +120,13 @@ def fast_push(route):
         headers = first_headers(scope, _HEADERS)
         if not _is_json(headers.get(b"content-type")):
             return False
+        scope["route"] = route  # before the body, as FastAPI's router: a body cut short is logged as the route's too
         body = await _read_body(receive)
-        if body is None:
-            return True  # nobody to answer
+        if body is None:  # FastAPI answers a client gone mid-body (400), as it would have
+            return _replay({"type": "http.disconnect"}, receive)
         changes = _changes_of(body)
-        if changes is None:
-            return _replay(body, receive)  # FastAPI's own validation answers it
-        scope["route"] = route
+        if changes is None:  # FastAPI's own validation answers it
+            return _replay({"type": "http.request", "body": body, "more_body": False}, receive)
         state = scope["app"].state
         lang = lang_of(headers.get(b"accept-language", ""))
         try:  # the route's dependencies in their order: the router's schema version, then the token

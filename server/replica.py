@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TypeVar
 
@@ -32,14 +32,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.shared_read import SharedRead, retrieve_error
+from server.standby_guard import StandbyGuard
 from server.store.numbering import CURSOR_KEY, HORIZON_AND_UPPER, HORIZON_KEY, UPPER
 
 _POSITION = text("SELECT td_sync_upper(), pg_current_wal_lsn()::text")
 _REPLAYED = text("SELECT COALESCE(pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn), false)")
 POLL_SECONDS = 0.005
-# How long, beyond TD_REPLICA_WAIT_MS, a pull on the event loop gives the standby to answer once it
-# has a connection: a standby whose host froze or was cut off answers nothing and closes nothing, so
-# without a bound the pull (and the connection) would wait for the kernel to give up, many minutes.
+# How long, beyond TD_REPLICA_WAIT_MS, a pull gives the standby to answer once it has a connection
+# (and a snapshot, each of its lines): a standby whose host froze or was cut off answers nothing and
+# closes nothing, so without a bound the pull (and the connection) would wait for the kernel to give
+# up, many minutes. On the event loop an asyncio timeout; in a worker thread, whose blocking driver
+# call cannot be abandoned, a watchdog shuts the connection's socket down (server.standby_guard).
 STANDBY_READ_SECONDS = 5.0
 # What a standby that is down, restarting, unreachable or cancelling a read for its replay raises
 # (SQLAlchemy wraps the driver's errors; OSError for a socket the driver let through, and the
@@ -49,6 +52,7 @@ STANDBY_ERRORS = (DBAPIError, OSError, PoolTimeout)
 log = logging.getLogger("server.replica")
 T = TypeVar("T")
 _BEHIND = object()  # the standby had not replayed far enough in time
+_END = object()
 
 
 def primary_position(primary: sessionmaker[Session]) -> tuple[int, str]:
@@ -100,11 +104,31 @@ def standby_caught_up(state, lsn: str) -> bool:
     replica, health = getattr(state, "replica_sessions", None), state.standby_health
     if replica is None or not health.usable():
         return False
+    wait = state.settings.replica_wait_ms / 1000
     try:
-        return caught_up(replica, lsn, state.settings.replica_wait_ms / 1000)
+        with StandbyGuard() as guard, guard.armed(wait + STANDBY_READ_SECONDS):
+            return caught_up(replica, lsn, wait)
     except STANDBY_ERRORS as exc:
         health.failed(exc)
         return False
+
+
+def bounded_on_standby(lines: Iterator[T]) -> Iterator[T]:
+    """`lines` (read from the standby in a worker thread, a snapshot's), each given at most
+    STANDBY_READ_SECONDS of the standby's time — the wait for the client between them not counted:
+    a standby that hangs makes the line being read fail as a standby that failed (STANDBY_ERRORS)."""
+    with StandbyGuard() as guard:
+        try:
+            while True:
+                with guard.armed(STANDBY_READ_SECONDS):
+                    line = next(lines, _END)
+                if line is _END:
+                    return
+                yield line
+        finally:  # its session's connection goes back to the pool before the guard lets it go
+            close = getattr(lines, "close", None)
+            if close is not None:
+                close()
 
 
 def read_pull(state, read: Callable[[Session], T]) -> tuple[T, str]:
@@ -115,12 +139,14 @@ def read_pull(state, read: Callable[[Session], T]) -> tuple[T, str]:
     primary = getattr(state, "read_sessions", None) or state.sessions
     if getattr(state, "replica_sessions", None) is not None and state.standby_health.usable():
         upper, lsn = primary_position(primary)
-        if standby_caught_up(state, lsn):
-            try:
-                with state.replica_sessions(info={CURSOR_KEY: upper}) as session:
-                    return read(session), "standby"
-            except STANDBY_ERRORS as exc:  # read only: the primary reads it again
-                state.standby_health.failed(exc)
+        wait = state.settings.replica_wait_ms / 1000
+        try:  # bounded as on the event loop: a hung standby's socket is shut down (server.standby_guard)
+            with StandbyGuard() as guard, guard.armed(wait + STANDBY_READ_SECONDS):
+                if caught_up(state.replica_sessions, lsn, wait):
+                    with state.replica_sessions(info={CURSOR_KEY: upper}) as session:
+                        return read(session), "standby"
+        except STANDBY_ERRORS as exc:  # read only: the primary reads it again
+            state.standby_health.failed(exc)
     with primary() as session:
         return read(session), "primary"
 

@@ -14,12 +14,16 @@ Callers that ask while a read is under way share the next one, which starts as s
 one read is in flight per worker at a time, and a caller waits at most for the end of the read
 under way and then its own.
 
-Per event loop: a read's future belongs to the loop that made it; a state left by a loop that has
-stopped (a test client's) is dropped, never awaited."""
+Per event loop: a read's future and its runner belong to the loop that made them, so each running
+loop has its own state — its callers share its reads only, and two loops running at once in one
+process (threads of a test, an embedded server) never touch each other's. A loop that has stopped
+(a test client's) is simply never asked again; its state goes with it."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
@@ -32,36 +36,58 @@ def retrieve_error(future: asyncio.Future) -> None:
         future.exception()
 
 
+class _LoopState:
+    """One event loop's share of a SharedRead."""
+
+    __slots__ = ("next", "runner")
+
+    def __init__(self) -> None:
+        self.next: asyncio.Future | None = None  # the callers of the read not yet started
+        self.runner: asyncio.Task | None = None  # the task making reads while callers wait
+
+
 class SharedRead(Generic[T]):
-    """`await shared()`: the value of `read()` from a read that started after the call."""
+    """`await shared()`: the value of `read()` from a read that started after the call, among the
+    calls of the same event loop."""
 
     def __init__(self, read: Callable[[], Awaitable[T]]) -> None:
         self._read = read
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._next: asyncio.Future[T] | None = None  # the callers of the read not yet started
-        self._runner: asyncio.Task | None = None  # the task making reads while callers wait
+        self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()  # the loops' threads adding their states
+        self._last: tuple[asyncio.AbstractEventLoop | None, _LoopState] = (None, _LoopState())
         self.asked = 0  # calls, and reads made for them (tests, the bench's notes)
         self.reads = 0
 
+    def _state_of(self, loop: asyncio.AbstractEventLoop) -> _LoopState:
+        with self._lock:
+            state = self._states.get(loop)
+            if state is None:
+                for closed in [old for old in self._states if old.is_closed()]:  # a pending runner
+                    del self._states[closed]  # holds its loop: the weak key alone would not let go
+                state = self._states[loop] = _LoopState()
+            self._last = (loop, state)  # one tuple, replaced whole: read without the lock
+        return state
+
     async def __call__(self) -> T:
         loop = asyncio.get_running_loop()
-        if loop is not self._loop:  # a new event loop: nothing of the old one can be awaited here
-            self._loop, self._next, self._runner = loop, None, None
+        last_loop, state = self._last
+        if last_loop is not loop:
+            state = self._state_of(loop)
         self.asked += 1
-        if self._next is None:
-            self._next = loop.create_future()
-            self._next.add_done_callback(retrieve_error)
-            if self._runner is None:
-                self._runner = loop.create_task(self._run(loop))
+        if state.next is None:
+            state.next = loop.create_future()
+            state.next.add_done_callback(retrieve_error)
+            if state.runner is None:
+                state.runner = loop.create_task(self._run(state, loop))
         # shielded: a caller that goes away (a client that hung up) cancels neither the read nor
         # the other callers' wait for it
-        return await asyncio.shield(self._next)
+        return await asyncio.shield(state.next)
 
-    async def _run(self, loop: asyncio.AbstractEventLoop) -> None:
+    async def _run(self, state: _LoopState, loop: asyncio.AbstractEventLoop) -> None:
         future: asyncio.Future[T] | None = None
         try:
-            while self._next is not None:
-                future, self._next = self._next, None  # from here on, new callers wait for the next read
+            while state.next is not None:
+                future, state.next = state.next, None  # from here on, new callers wait for the next read
                 self.reads += 1
                 try:
                     value = await self._read()
@@ -71,12 +97,8 @@ class SharedRead(Generic[T]):
                     future.set_result(value)
                 future = None
         finally:  # cancelled (the loop shutting down): no caller is left waiting for ever
-            # A runner of a loop that stopped without cancelling it gets here whenever the collector
-            # closes it, maybe while a later loop's reads run: their state is not its to touch.
-            mine = self._loop is loop
-            for pending in (future, self._next if mine else None):
+            for pending in (future, state.next):
                 if pending is not None and not pending.done() and not loop.is_closed():
                     pending.cancel()
-            if mine:
-                self._next = None
-                self._runner = None
+            state.next = None
+            state.runner = None

@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from db.base import column_keys, model_for_entity, push_only_entities, synced_column_names
+from db.base import column_keys, dated_column_names, model_for_entity, push_only_entities, synced_column_names
 from db.fields import FieldProblem, check, id_versions, specs
 from sync.clock import Timestamp
 from sync.messages import change_message
@@ -185,4 +185,7 @@ def parse_change(raw: dict[str, Any]) -> tuple[Change, dict[str, Any]]:
 def record_fields(obj: Any) -> dict[str, Any]:
     """All synced fields of an ORM object as wire values."""
     cls = type(obj)
-    return {name: encode_value(getattr(obj, name)) for name in synced_column_names(cls)}
+    fields = {name: getattr(obj, name) for name in synced_column_names(cls)}
+    for name in dated_column_names(cls):  # the only values whose wire form differs
+        fields[name] = encode_value(fields[name])
+    return fields

@@ -148,7 +148,9 @@ def test_foreign_scope_is_rejected(server):
 def test_schema_version_is_negotiated(server, staff):
     missing = requests.get(server.api + "/sync/pull", headers={"Authorization": f"Bearer {staff.token}"})
     assert missing.status_code == 400 and error_of(missing) == "schema_version_missing"
-    for version in ("0", "abc", "9" * 40):  # below the minimum (1), or no version at all
+    # below the minimum (1), or no version at all; "\xb2" (a superscript two, a digit to str.isdigit that
+    # int() refuses) had answered 500 on every route
+    for version in ("0", "abc", "9" * 40, "\xb2", "1\xb9"):
         r = requests.get(server.api + "/sync/pull", headers={"Authorization": f"Bearer {staff.token}",
                                                                "X-Schema-Version": version})
         assert r.status_code == 426 and error_of(r) == "upgrade_required"
@@ -156,6 +158,23 @@ def test_schema_version_is_negotiated(server, staff):
     newer = requests.get(server.api + "/sync/pull", headers={"Authorization": f"Bearer {staff.token}",
                                                                "X-Schema-Version": "999"})
     assert newer.status_code == 409 and error_of(newer) == "server_outdated"  # not the client's fault
+
+
+def test_every_schema_version_header_is_answered_not_raised():
+    """Whatever a header holds (read as latin-1), the version check refuses it with an ApiError or
+    takes it as a number: a ValueError from int() was a 500 on every route."""
+    from server.config import Settings
+    from server.deps import checked_schema_version
+    from server.errors import ApiError
+    from sync.wire import SCHEMA_VERSION
+
+    settings = Settings(secret_key="k" * 32)
+    for raw in ("\xb2", "1\xb9", "\x1c1", "1\x1f", "\x1c", "", " ", "٣", "1" * 7, "-1", "+1", "0x1"):
+        try:
+            checked_schema_version(raw, settings)
+        except ApiError as exc:
+            assert exc.status == 426, raw
+    assert checked_schema_version(f" {SCHEMA_VERSION}\x1c", settings) == SCHEMA_VERSION
 
 
 def test_missing_and_garbage_tokens_are_401(server):

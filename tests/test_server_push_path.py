@@ -7,13 +7,18 @@ route and the caller."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import gzip
 import json
+import socket
 import time
+import uuid
 
 import requests
 
 from db.ids import new_id
+from server.models import Device
 from sync.wire import SCHEMA_VERSION
 from tests.server.fixtures import server_fixture  # noqa: F401
 from tests.server.live import app_in_process, log_in
@@ -62,6 +67,11 @@ def test_good_pushes_answer_the_same_both_ways(server):
     gzipped = gzip.compress(json.dumps({"changes": [_household(cadre, 3)]}).encode())
     status, body, _ = _both(server, _json_headers(cadre, **{"Content-Encoding": "gzip"}), gzipped)
     assert status == 200 and json.loads(body)["results"][0]["outcome"] == "accepted"
+    # an answer large enough to be gzipped on its way out (GZIP_MINIMUM): the same bytes and headers
+    batch = [_household(cadre, 200 + i) for i in range(60)]
+    status, body, kept = _both(server, _json_headers(cadre, **{"Accept-Encoding": "gzip"}),
+                               json.dumps({"changes": batch}).encode())
+    assert status == 200 and dict(kept)["content-encoding"] == "gzip" and len(json.loads(body)["results"]) == 60
 
 
 def test_refusals_answer_the_same_both_ways(server):
@@ -76,6 +86,7 @@ def test_refusals_answer_the_same_both_ways(server):
                               "schema_version_missing"),
         "old schema": ({**english, "X-Schema-Version": "0"}, 426, "upgrade_required"),
         "new schema": ({**headers, "X-Schema-Version": str(SCHEMA_VERSION + 1)}, 409, "server_outdated"),
+        "superscript schema": ({**headers, "X-Schema-Version": "\xb2"}, 426, "upgrade_required"),  # was 500
         "no schema, no token": ({"Accept-Language": "en", "Content-Type": "application/json"}, 400,
                                 "schema_version_missing"),  # the route's order
     }
@@ -149,3 +160,123 @@ def test_the_access_log_names_the_route_and_the_caller(server):
     assert pushes[-2:] == [("/sync/push", 200), ("/sync/push", 200)]
     lines = [json.loads(line) for line in server.log_text().splitlines()]
     assert ("/sync/push", 400) in [(e.get("path"), e.get("status")) for e in lines if e.get("logger") == "server.access"]
+
+
+def test_revoked_and_expired_devices_are_refused_the_same_both_ways(server):
+    admin = server.user_client("township_admin", "150422100")
+    cadre = server.user_client("village_cadre", VILLAGE)
+    body = json.dumps({"changes": [_household(cadre, 60)]}).encode()
+    assert _both(server, _json_headers(cadre), body)[0] == 200  # the token is cached now
+    assert admin.post(f"/devices/{cadre.device_id}/revoke", json={"wipe": True}).status_code == 200
+    status, answer, _ = _both(server, _json_headers(cadre, **{"Accept-Language": "en"}), body)
+    error = json.loads(answer)["error"]
+    assert (status, error["code"], error["wipe"]) == (403, "device_revoked", True)
+
+    expired = server.user_client("village_cadre", VILLAGE)  # never used: not cached
+    with server.session() as s:
+        s.get(Device, expired.device_id).token_expires_at = dt.datetime(2020, 1, 1)
+        s.commit()
+    status, answer, _ = _both(server, _json_headers(expired), json.dumps({"changes": [_household(expired, 61)]}).encode())
+    assert (status, json.loads(answer)["error"]["code"]) == (401, "token_expired")
+
+
+def test_json_nested_past_the_parsers_limit_is_refused_whole_both_ways(server):
+    """docs/SECURITY.md: a body nested deeper than the parser's own limit is refused whole, 400
+    `invalid_request`, never a 500. The short path's parser raises RecursionError there, not the
+    ValueError it caught: it answered 500 (without the server's headers, a traceback in the log)."""
+    cadre = server.user_client("village_cadre", VILLAGE)
+    change = json.dumps({"changes": [_household(cadre, 50)]})
+    bodies = {"the body": b'{"changes": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+              "a field": change.replace('"region_code"', '"x": ' + "[" * 990 + "]" * 990 + ', "region_code"').encode()}
+    logged_before = len(server.log_text())
+    for name, body in bodies.items():
+        status, answer, kept = _both(server, _json_headers(cadre), body)
+        assert (status, json.loads(answer)["error"]["code"]) == (400, "invalid_request"), (name, answer)
+        assert dict(kept)["x-installation-id"], name
+    time.sleep(0.3)
+    assert "RecursionError" not in server.log_text()[logged_before:]
+
+
+def _access_line(server, request_id: str) -> tuple[str, int]:
+    """(path, status) of the access log's line for the request `request_id`."""
+    for _ in range(50):
+        for line in server.log_text().splitlines():
+            if request_id in line and '"server.access"' in line:
+                entry = json.loads(line)
+                return entry["path"], entry["status"]
+        time.sleep(0.1)
+    raise AssertionError(f"no access log line for {request_id}")
+
+
+def _gone_mid_body(server, query: str, headers: dict) -> str:
+    """A push whose client declares 1,000 bytes, sends 10 and goes away; its request id."""
+    request_id = uuid.uuid4().hex
+    head = [f"POST /api/v1/sync/push{query} HTTP/1.1", f"Host: {server.url.split('//')[1]}",
+            f"X-Request-Id: {request_id}", "Content-Length: 1000",
+            *(f"{k}: {v}" for k, v in headers.items())]
+    with socket.create_connection(tuple(server.url.split("//")[1].split(":"))) as sock:
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + b'{"changes"')
+        time.sleep(0.3)
+    return request_id
+
+
+def test_the_access_log_line_is_the_routes(server):
+    """The access log names the route and the status as FastAPI's router does, also for a push whose
+    body is gzipped (the desktop's way for larger batches: the log read the request's scope, the
+    route was noted in the copy the inflating middleware gave the app: "(unmatched)" both ways),
+    whose streamed body passes the size limit or whose client goes away mid-body (the short path
+    noted no route before reading the body: "(unmatched)", and status 0 for the client gone)."""
+    cadre = server.user_client("village_cadre", VILLAGE)
+    headers = _json_headers(cadre)
+
+    def logged(query: str, body, **extra) -> tuple[str, int]:
+        request_id = uuid.uuid4().hex
+        with contextlib.suppress(requests.ConnectionError):  # a 413 may come before the whole body is sent
+            requests.post(f"{server.api}/sync/push{query}", data=body() if callable(body) else body, timeout=60,
+                          headers={**headers, "X-Request-Id": request_id, **extra})
+        return _access_line(server, request_id)
+
+    gzipped = gzip.compress(json.dumps({"changes": [_household(cadre, 70)]}).encode())
+    assert logged("", gzipped, **{"Content-Encoding": "gzip"}) == ("/sync/push", 200)
+    assert logged("?via=route", gzipped, **{"Content-Encoding": "gzip"}) == ("/sync/push", 200)
+
+    def streamed():  # chunked: no Content-Length to refuse it by
+        yield b'{"changes": [], "x": "'
+        yield from (b"a" * 1024 * 1024 for _ in range(server.settings.max_body_bytes // (1024 * 1024) + 1))
+        yield b'"}'
+
+    assert logged("", streamed) == logged("?via=route", streamed) == ("/sync/push", 413)
+    gone = [_access_line(server, _gone_mid_body(server, query, headers)) for query in ("", "?via=route")]
+    assert gone[0] == gone[1] and gone[0][0] == "/sync/push", gone
+
+
+def test_an_unexpected_error_is_logged_500_both_ways(tmp_path, monkeypatch):
+    """A push that fails unexpectedly is answered 500 `internal` by the app's handler outside the
+    request middleware, both ways; its access log line said status 0, so no search for 500s found it."""
+    import logging
+
+    from fastapi.testclient import TestClient
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the merge failed")
+
+    lines: list[tuple[str, int]] = []
+
+    class Noted(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append((record.path, record.status))
+
+    with app_in_process(f"sqlite:///{tmp_path / 'city.db'}", tmp_path, monkeypatch) as (app, lab):
+        username = lab.add_user("village_cadre", VILLAGE)
+        monkeypatch.setattr("server.push_path.push_batch", broken)
+        noted = Noted()
+        logging.getLogger("server.access").addHandler(noted)
+        try:
+            with TestClient(app, raise_server_exceptions=False) as http:
+                headers = log_in(http, username)
+                answers = [http.post(f"/api/v1/sync/push{query}", json={"changes": []}, headers=headers)
+                           for query in ("", "?via=route")]
+        finally:
+            logging.getLogger("server.access").removeHandler(noted)
+    assert [(a.status_code, a.json()["error"]["code"]) for a in answers] == [(500, "internal")] * 2
+    assert lines[-2:] == [("/sync/push", 500)] * 2, lines

@@ -196,3 +196,41 @@ def test_the_echoes_are_found_by_record_not_by_reading_the_whole_range(heads_db)
         for statement, params in statements:
             plan = " ".join(str(row) for row in conn.exec_driver_sql(prefix + statement, params))
             assert "ix_sync_change_log_record_seq" in plan, plan
+
+
+def test_the_echoes_of_a_page_with_many_records_of_one_entity(heads_db):
+    """`_echoes` asked per entity, 500 ids per statement, answers what the echo rule says (docs/perf-
+    notes/server.md): a record of the page is an echo when every change to it in (cursor, page end]
+    is the device's own, taken as sent — whatever came before the cursor or after the page's end,
+    and whatever a record of another entity with the same id went through. 1,200 records of one
+    entity with histories of one to four changes, so the ids cross the 500 of a statement."""
+    from server.store.read import _echoes
+
+    engine, _rows = heads_db
+    rnd = random.Random(26)
+    history: dict[tuple[str, str], list[tuple[int, str, bool]]] = {}
+    seqs = iter(rnd.sample(range(10_001, 40_000), 6000))
+    for n in range(1200):
+        for entity in ("person", "household") if n % 7 == 0 else ("person",):  # some ids under two entities
+            history[(entity, f"x{n:05d}")] = [(next(seqs), rnd.choice("dee"), rnd.random() < 0.8)
+                                             for _ in range(rnd.randint(1, 4))]
+    with Session(engine) as s:
+        s.execute(insert(ChangeLogEntry), [
+            {"server_seq": seq, "change_id": f"{record_id}-{seq}", "device_id": device, "entity": entity,
+             "record_id": record_id, "op": "upsert", "fields": {}, "hlc": "h", "region_code": VILLAGE,
+             "recorded_at": dt.datetime(2026, 12, 6), "echo": echo}
+            for (entity, record_id), changes in history.items() for seq, device, echo in changes])
+        s.commit()
+        for cursor, page_end in ((10_000, 40_000), (15_000, 35_000), (20_000, 30_000)):
+            page, expected = [], set()
+            for (entity, record_id), changes in history.items():
+                within = [(device, echo) for seq, device, echo in changes if cursor < seq <= page_end]
+                if entity == "person" and within:
+                    page.append((entity, record_id, max(seq for seq, _d, _e in changes if seq <= page_end)))
+                    if all(device == "e" and echo for device, echo in within):
+                        expected.add((entity, record_id))
+            assert len(page) > 500 and 0 < len(expected) < len(page), (len(page), len(expected))
+            assert _echoes(s, "e", cursor, page_end, page) == expected, (cursor, page_end)
+            assert _echoes(s, "d", cursor, page_end, page) == {
+                key for key in {p[:2] for p in page}
+                if all(d == "d" and e for seq, d, e in history[key] if cursor < seq <= page_end)}

@@ -142,7 +142,7 @@ def test_the_runner_of_a_stopped_loop_never_touches_a_later_loops_reads():
     old = asyncio.new_event_loop()
     old.create_task(shared())
     old.run_until_complete(_settle())
-    stale = [shared._runner]  # kept alive for a while, as a reference cycle would
+    stale = [shared._states[old].runner]  # kept alive for a while, as a reference cycle would
 
     async def later() -> list[int]:
         read.gate = asyncio.Event()

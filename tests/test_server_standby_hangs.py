@@ -223,3 +223,92 @@ def test_a_refusal_read_on_the_standby_is_the_answer_not_a_standby_failure(hangi
     answer = http.get("/api/v1/sync/pull", params={"cursor": 1}, headers=reader)
     assert answer.status_code == 410 and answer.json()["error"]["code"] == "cursor_too_old", answer.text
     assert app.state.standby_health.failures == 0
+
+
+def _within(seconds: float, call):
+    """(call()'s value or the error it raised, seconds taken); fails when it is still waiting after `seconds`."""
+    answers: list = []
+
+    def run() -> None:
+        try:
+            answers.append(call())
+        except Exception as exc:  # the server's error, raised by the test client
+            answers.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    started = time.monotonic()
+    thread.start()
+    thread.join(seconds)
+    assert answers, f"still waiting on the hung standby after {seconds} s"
+    return answers[0], time.monotonic() - started
+
+
+def test_a_standby_that_hangs_during_a_pull_in_a_worker_thread_leaves_it_to_the_primary(hanging_standby):
+    """The thread path (a Windows server's pulls): its blocking driver call cannot be abandoned, so a
+    watchdog shuts the hung connection's socket down (server.standby_guard) and the primary reads."""
+    app, http, reader, relay = hanging_standby
+    app.state.pull_reads = None
+    households = _push_households(http, 3)
+    first, _ = _pull_within(http, reader, 10)
+    assert first.status_code == 200 and first.headers["X-TD-Read-From"] == "standby"  # a connection is open to it
+    relay.flowing.clear()  # the standby's host stops answering
+    answer, took = _within(20, lambda: http.get("/api/v1/sync/pull", params={"cursor": 0, "limit": 500},
+                                                headers=reader))
+    assert not isinstance(answer, Exception), repr(answer)
+    assert answer.status_code == 200 and answer.headers["X-TD-Read-From"] == "primary", answer.text
+    assert took < 0.5 + 5 + 6, took  # TD_REPLICA_WAIT_MS + STANDBY_READ_SECONDS, and a busy machine's slack
+    assert app.state.standby_health.failures == 1
+    again, took_again = _pull_within(http, reader, 10)  # left alone meanwhile: the primary, at once
+    assert again.headers["X-TD-Read-From"] == "primary" and took_again < 2, took_again
+    assert answer.json() == again.json() == first.json()  # complete: the same page as the primary's
+    assert households <= {r["record_id"] for r in answer.json()["records"]}
+
+
+def _opened_on_standby(app, http, reader) -> None:
+    """A pull on the thread path, so the standby's (thread) pool holds an open connection."""
+    pull_reads, app.state.pull_reads = app.state.pull_reads, None
+    try:
+        first = http.get("/api/v1/sync/pull", params={"cursor": 0}, headers=reader)
+        assert first.headers["X-TD-Read-From"] == "standby"
+    finally:
+        app.state.pull_reads = pull_reads
+
+
+def test_a_snapshot_whose_standby_hangs_before_its_first_line_is_served_by_the_primary(hanging_standby):
+    app, http, reader, relay = hanging_standby
+    households = _push_households(http, 3)
+    _opened_on_standby(app, http, reader)
+    relay.flowing.clear()
+    answer, took = _within(20, lambda: http.get("/api/v1/sync/snapshot", params={"chunk": 1}, headers=reader))
+    assert not isinstance(answer, Exception), repr(answer)
+    assert took < 15, took  # 0.5 + 5 s on the standby, then the whole snapshot on the primary
+    assert app.state.standby_health.failures == 1
+    served = _snapshot_ids(answer)
+    assert households <= served
+    assert served == _snapshot_ids(http.get("/api/v1/sync/snapshot", params={"chunk": 1}, headers=reader))
+
+
+def test_a_snapshot_whose_standby_hangs_mid_stream_breaks_within_a_bound_and_resumes_on_the_primary(
+        hanging_standby, monkeypatch):
+    """Lines already sent: the stream breaks off (a resumable cut, as when the standby fails
+    mid-stream) once the line being read has waited STANDBY_READ_SECONDS, never hangs."""
+    import server.routers.sync as routes
+
+    app, http, reader, relay = hanging_standby
+    households = _push_households(http, 3)
+    real = routes.snapshot_chunks
+
+    def standby_hangs_after_one(*args, **kwargs):
+        for number, chunk in enumerate(real(*args, **kwargs)):
+            yield chunk
+            if number == 0:
+                relay.flowing.clear()
+
+    monkeypatch.setattr(routes, "snapshot_chunks", standby_hangs_after_one)
+    answer, took = _within(20, lambda: http.get("/api/v1/sync/snapshot", params={"chunk": 1}, headers=reader))
+    assert isinstance(answer, Exception) and "closed" in str(answer), repr(answer)  # the test client re-raises it
+    assert took < 5 + 6, took  # STANDBY_READ_SECONDS for the line, and a busy machine's slack
+    assert app.state.standby_health.failures == 1
+    monkeypatch.setattr(routes, "snapshot_chunks", real)
+    resumed, took = _within(10, lambda: http.get("/api/v1/sync/snapshot", params={"chunk": 1}, headers=reader))
+    assert households <= _snapshot_ids(resumed) and took < 5, took  # the primary's, the standby left alone

@@ -32,7 +32,7 @@ from server.deps import Principal, principal, schema_version, settings_of
 from server.errors import ApiError, request_lang
 from server.pull_path import pull_answer
 from server.push_path import push_answer
-from server.replica import STANDBY_ERRORS, primary_position, standby_caught_up
+from server.replica import STANDBY_ERRORS, bounded_on_standby, primary_position, standby_caught_up
 from server.snapshot import parse_position, snapshot_images, snapshot_rows
 from server.store.numbering import CURSOR_KEY
 from server.sync_service import snapshot_chunks, snapshot_estimate
@@ -132,7 +132,7 @@ def _chunk_lines(request: Request, who: Principal, after: tuple[str, str] | None
             standby = app.state.replica_sessions.kw["bind"].execution_options(isolation_level="REPEATABLE READ")
             sent = False
             try:
-                for line in _lines(standby, info, who, after, chunk_size, form, version):
+                for line in bounded_on_standby(_lines(standby, info, who, after, chunk_size, form, version)):
                     sent = True
                     yield line
                 return

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from db.base import model_for_entity, synced_column_names
 from server.store.tables import SyncCounter
-from sync.wire import encode_value
 
 _STORE_KEY = "td_merge_store"  # the open push's store, in `Session.info`
 _model = functools.cache(model_for_entity)  # db.base looks the class up by a scan of every mapper
@@ -87,11 +86,6 @@ def insert_for(session: Session, target):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(target)
-
-
-def _fields_of(obj: Any) -> dict[str, Any]:
-    return {name: encode_value(getattr(obj, name)) for name in _names(type(obj))}
-
 
 
 def _chunks(ids: list[str], size: int = 500) -> Iterator[list[str]]:

@@ -29,7 +29,7 @@ from db.base import synced_models
 from db.fields import bad_characters
 from db.ids import new_id
 from server.store import case_counts, progress
-from server.store.common import _STORE_KEY, _chunks, _fields_of, _is_postgres, _model, _utcnow, init_store
+from server.store.common import _STORE_KEY, _chunks, _is_postgres, _model, _utcnow, init_store
 from server.store.numbering import take_numbers
 from server.store.push_sql import LOCK_DEVICE, answered, number_and_write, record_reads
 from server.store.tables import (
@@ -49,7 +49,7 @@ from sync.merge import (
     apply_change,
     scope_region,
 )
-from sync.wire import Change, WireError, decode_value, parse_change
+from sync.wire import Change, WireError, decode_value, parse_change, record_fields
 
 
 @dataclasses.dataclass
@@ -178,9 +178,9 @@ class SqlMergeStore:
             return None
         head = self._head(entity, record_id)
         if head is None:
-            return RecordState(_fields_of(obj), {}, 0)
+            return RecordState(record_fields(obj), {}, 0)
         versions = {name: FieldVersion(*v) for name, v in head.versions.items()}
-        return RecordState(_fields_of(obj), versions, head.seq)
+        return RecordState(record_fields(obj), versions, head.seq)
 
     def missing_parent(self, entity: str, fields: dict[str, Any]) -> str | None:
         cls = _model(entity)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, case, func, select, union_all, update
 from sqlalchemy.orm import Session
 
-from db.base import synced_models
+from db.base import dated_column_names, synced_models
 from server.store.common import (
     SCOPE_KEY_LENGTHS,
     _is_postgres,
@@ -44,18 +44,23 @@ def load_records(session: Session, heads: list[tuple[str, str, int]]) -> list[Pu
         by_entity.setdefault(entity, []).append(record_id)
     loaded: dict[tuple[str, str], dict[str, Any]] = {}
     for entity, ids in by_entity.items():
-        names, statement = _record_rows(entity, _is_postgres(session))
+        names, statement, encoded = _record_rows(entity, _is_postgres(session))
         for start in range(0, len(ids), 500):
             for row in session.execute(statement, {"ids": ids[start:start + 500]}):
-                loaded[(entity, row[0])] = {n: encode_value(v) for n, v in zip(names, row[1:], strict=True)}
+                fields = dict(zip(names, row[1:], strict=True))
+                for name in encoded:  # only dates and times differ from their JSON value
+                    fields[name] = encode_value(fields[name])
+                loaded[(entity, row[0])] = fields
     return [PulledRecord(e, r, s, loaded[(e, r)]) for e, r, s in heads if (e, r) in loaded]
 
 
 @functools.cache
-def _record_rows(entity: str, postgres: bool) -> tuple[tuple[str, ...], Any]:
-    """(the synced field names of `entity`, the statement reading id and those fields by `ids`)."""
+def _record_rows(entity: str, postgres: bool) -> tuple[tuple[str, ...], Any, tuple[str, ...]]:
+    """(the synced field names of `entity`, the statement reading id and those fields by `ids`, the
+    fields whose values need encoding: db.base.dated_column_names)."""
     table, names = _model(entity).__table__, tuple(_names(_model(entity)))
-    return names, select(table.c.id, *(table.c[n] for n in names)).where(one_of(table.c.id, "ids", postgres))
+    return (names, select(table.c.id, *(table.c[n] for n in names)).where(one_of(table.c.id, "ids", postgres)),
+            dated_column_names(_model(entity)))
 
 
 def _evictions(session: Session, scope_prefix: str, cursor: int, upper: int) -> list[tuple[str, str]]:
