@@ -20,9 +20,10 @@ with the mix's own counts (bench_server_load `_figures`). Left out, so the floor
 the mix's 100 logins, its echo lookups (a head page that names the device's own edits instead of
 sending them), the conflict reviews that concurrent edits raise, and the queueing of 100 PCs on two
 cores. Each phase runs a fixed time, so the whole costs ~10 s per mix. The database is vacuumed and
-analysed before the phases, so the floor and the mix after it run on tables with statistics, as a
-city's server does: otherwise autovacuum analyses the seed's 212,000 rows (or a mix's edits) in the
-middle of whichever phase or mix runs then, and the pulls' plans change under it."""
+analysed before the phases (ServerLab.settle, as after the seed), so the floor and the mix after it
+run on tables with statistics, as a city's server does: otherwise autovacuum works through the
+previous mix's edits in the middle of whichever phase or mix runs then, and the pulls' plans change
+under it."""
 
 from __future__ import annotations
 
@@ -109,8 +110,8 @@ def measure(lab: ServerLab, pc: closed.Device, based: bool) -> FloorParts:
     """The three phases on `lab` (serving): `pc` pushes with the desktop's bases if `based`. The
     database is vacuumed and analysed first (see above)."""
     started = time.monotonic()
-    vacuum(lab)
-    log(f"# closed-loop floor: VACUUM (ANALYZE) took {time.monotonic() - started:.1f} s")
+    lab.settle()
+    log(f"# closed-loop floor: VACUUM ANALYZE took {time.monotonic() - started:.1f} s")
     heads = closed._household_seqs(lab) if based else None
     seen = {h: heads.get(h, 0) for h in pc.households} if heads is not None else None
     http, device = closed.login(lab.url, pc.username, 0)
@@ -148,15 +149,6 @@ def measure(lab: ServerLab, pc: closed.Device, based: bool) -> FloorParts:
     log(f"# closed-loop floor: {changes} changes pushed in {PUSH_SECONDS:.0f} s ({push_cpu}), {noop_pulls} no-op "
         f"pulls ({noop_cpu}), {records} records in {pages} pages ({page_cpu})")
     return parts
-
-
-def vacuum(lab: ServerLab) -> None:
-    """VACUUM (ANALYZE) the server database: its tables' dead rows and statistics up to date."""
-    lab.python("from server.config import load_settings\nfrom server.db import make_server_engine\n"
-               "e = make_server_engine(load_settings().database_url)\n"
-               "if e.dialect.name == 'postgresql':\n"
-               "    with e.connect().execution_options(isolation_level='AUTOCOMMIT') as c:\n"
-               "        c.exec_driver_sql('VACUUM (ANALYZE)')\n")
 
 
 def _pull_for(http: requests.Session, url: str, cursor: int, seconds: float,
