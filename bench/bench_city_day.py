@@ -2,7 +2,10 @@
 on a schedule whether or not earlier ones have been answered, as thousands of independent PCs do)
 beside the closed-loop 100-client mix of `bench_server_load`, in one run on one server. The mix runs
 twice: with round 1's generator (every edit with an empty base, so an edit over another PC's raises a
-conflict review) and as the desktop sends edits (the base it holds, `desktop_mix`).
+conflict review) and as the desktop sends edits (the base it holds, `desktop_mix`). Before each, one
+PC alone prices a push, a no-op pull and a pulled record (bench.closed_loop_floor): the mix's CPU per
+accepted change is printed beside that same-run floor, and again beside round 1's figure
+(`*_vs_round1`, with request p95 and changes/s).
 
 The load generator is one asyncio process (aiohttp, orjson), so it costs the machine little. Every
 device of the day is a logged-in PC of the seeded township (village cadre accounts over its villages
@@ -33,6 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bench import bench_server_load as closed
+from bench import closed_loop_floor as floor
 from bench.bench_sync import PASSWORD, STAFF, ServerLab, free_port, log
 from bench.common import BenchConfig, Figure, percentile
 
@@ -44,7 +48,7 @@ FIRST_SYNC_EVERY = 10.0
 INTAKE_EVERY = 1.0
 P95_TARGET_MS = 250.0
 # Round 1 of the closed-loop mix (docs/PERFORMANCE.md, 2026-11-27, same machine): printed as floors.
-ROUND1 = {"request_p95": 3533.0, "changes_per_s": 264.0, "cpu_per_change_ms": 8.1}
+ROUND1 = {"request_p95": 3533.0, "changes_per_s": 264.0, "cpu_per_change": 8.1}
 
 
 @dataclass
@@ -299,14 +303,19 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
         cadres = closed._village_users(lab, sorted(villages))
         key = _channel_key(lab)
         with lab.serving(), _proxy(lab) as proxy:
-            log("# city_day: closed loop first (100 clients, realistic mix), as round 1 measured it")
-            closed_figures = list(closed._run_mix(lab, "mixed", closed.mixed_devices(villages, cadres),
-                                                  closed._cursor(lab)))
-            yield from _beside_round1(closed_figures)
-            log("# city_day: the same PCs as the desktop sends its edits (each with the base it holds)")
-            desktop = list(closed._run_mix(lab, "desktop_mix", closed.mixed_devices(villages, cadres),
-                                           closed._cursor(lab), based=True))
-            yield from _beside_round1(desktop, "desktop_mix")
+            log("# city_day: *_vs_round1 lines hold round 1's figure (2026-11-27) in the floor column, not"
+                " one measured in this run; every other floor of the closed loop is this run's (closed_loop_floor)")
+            for label, based, say in (("mixed", False, "closed loop first (100 clients, realistic mix), as round 1 "
+                                                       "measured it"),
+                                      ("desktop_mix", True, "the same PCs as the desktop sends its edits (each "
+                                                            "with the base it holds)")):
+                devices = closed.mixed_devices(villages, cadres)
+                log(f"# city_day: {label}: the same-run floor first (one PC alone, {floor.PUSH_SECONDS:.0f} s of "
+                    f"pushes, no-op pulls, full pages of its scope)")
+                parts = floor.measure(lab, devices[0], based)
+                log(f"# city_day: {say}")
+                mix = closed._run_mix(lab, label, devices, closed._cursor(lab), based=based)
+                yield from _beside_round1(list(floor.beside_floor(mix, parts, label)), label)
             pcs = _pcs(villages, cadres)
             asyncio.run(_log_in_all(proxy, pcs))
             yield from _unit_costs(lab, pcs)
@@ -339,14 +348,13 @@ CALIBRATION = 200  # pushes of 5 edits, then full pages pulled, to price a chang
 def _unit_costs(lab: ServerLab, pcs: list[Pc]) -> Iterator[Figure]:
     """Server + database CPU per accepted change and per pulled record, each measured alone: 20 PCs
     push CALIBRATION batches of 5 edits (no pulls), then 20 township PCs pull 1,000-record pages
-    from far behind straight from the app (no cache). Printed beside round 1's 8.1 ms per change
-    (which also paid for the mix's pulls)."""
+    from far behind straight from the app (no cache). (Round 1's 8.1 ms per change, which also paid
+    for the mix's pulls, is printed beside the closed loop's as `*_cpu_per_change_vs_round1`.)"""
     start = closed._cursor(lab)
     before, started = _stack_cpu(lab), time.perf_counter()
     accepted = asyncio.run(_push_only(lab.url, pcs[:20]))
     cpu = _stack_cpu(lab) - before
-    yield Figure("city_day_unit_push_cpu_per_change", cpu / max(accepted, 1) * 1000, "ms",
-                 ROUND1["cpu_per_change_ms"])
+    yield Figure("city_day_unit_push_cpu_per_change", cpu / max(accepted, 1) * 1000, "ms")
     yield Figure("city_day_unit_push_changes_per_s", accepted / (time.perf_counter() - started), "changes/s")
     readers = [pc for pc in pcs if pc.username == STAFF][:20]
     for pc in readers:
@@ -412,17 +420,14 @@ async def _pull_only(url: str, pcs: list[Pc]) -> int:
 
 
 def _beside_round1(figures: list[Figure], label: str = "mixed") -> Iterator[Figure]:
-    """The closed-loop figures, the three that round 1 reported with its value as the floor."""
+    """The closed-loop figures as measured (their floors this run's), then the three that round 1
+    reported again as `*_vs_round1`, with round 1's value in the floor column."""
     prefix = f"server_{closed.CLIENTS}_{label}_"
-    by_name = {f.name.removeprefix(prefix): f for f in figures}
+    yield from figures
     for figure in figures:
-        yield Figure(figure.name, figure.value, figure.unit, ROUND1.get(figure.name.removeprefix(prefix)))
-    server, postgres = by_name.get("cpu_server"), by_name.get("cpu_postgres")
-    rate = by_name.get("changes_per_s")
-    if server and rate and rate.value:
-        total = server.value + (postgres.value if postgres else 0.0)
-        per_change = total / (rate.value * closed.SECONDS) * 1000
-        yield Figure(f"{prefix}cpu_per_change", per_change, "ms", ROUND1["cpu_per_change_ms"])
+        round1 = ROUND1.get(figure.name.removeprefix(prefix))
+        if round1 is not None:
+            yield Figure(f"{figure.name}_vs_round1", figure.value, figure.unit, round1)
 
 
 def _day_figures(name: str, day: Day, elapsed: float, cpu: float) -> Iterator[Figure]:

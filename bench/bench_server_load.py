@@ -14,7 +14,10 @@ Two mixes run one after the other on the same server, each for SECONDS:
   devices (a village cadre account per village of the township, several devices per village, each
   editing and pulling its own village) and 10 township staff devices editing across the township.
 For each mix the CPU seconds of the load generator (this process), the server (uvicorn's process tree)
-and PostgreSQL are printed too, so a generator that starves the server can be seen."""
+and PostgreSQL are printed too, so a generator that starves the server can be seen, and the server +
+PostgreSQL CPU per accepted change with what explains it, the fan-out: records the pulls carried per
+accepted change, echoes (records named instead of sent), pulls per change and per push. Its same-run
+floor is measured by bench.closed_loop_floor (the city_day group)."""
 
 from __future__ import annotations
 
@@ -111,6 +114,10 @@ class Load:
     latencies: list[float] = field(default_factory=list)  # ms, every request
     push_latencies: list[float] = field(default_factory=list)
     accepted: list[str] = field(default_factory=list)  # change ids the server accepted
+    pushes: int = 0
+    pulls: int = 0  # pull requests (pages), every one counted
+    records: int = 0  # records the pulls carried (the fan-out of the accepted changes)
+    echoes: int = 0  # records the pulls named instead of sending (the device's own edits)
     errors: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -122,42 +129,59 @@ def _client(url: str, who: Device, cursor: int, stop_at: float, load: Load, n: i
     number as this PC last saw it, then from its pulls and its own accepted pushes) and the PC starts
     at its own place in its list; without it (round 1's generator) every edit has an empty base, so
     any edit over another PC's counts as concurrent and raises a conflict review."""
-    from db.ids import new_id
-    from sync.wire import SCHEMA_VERSION
-
-    http, device = requests.Session(), str(uuid.uuid4())
     try:
-        r = http.post(url + "/api/v1/login", json={"username": who.username, "password": PASSWORD,
-                                                   "device_id": device, "device_name": f"负载{n}"}, timeout=120)
-        r.raise_for_status()
+        http, device = login(url, who.username, n)
     except requests.RequestException:
         with load.lock:
             load.errors += 1
         return
-    http.headers.update({"Authorization": f"Bearer {r.json()['token']}", "X-Schema-Version": str(SCHEMA_VERSION)})
     seq, mine = 0, who.households
     seen = {h: based.get(h, 0) for h in mine} if based is not None else None
     start = (n * 7919) % len(mine) if based is not None else 0
     while time.monotonic() < stop_at:
-        changes = []
-        for k in range(BATCH):
-            seq += 1
-            ms = int(time.time() * 1000)
-            record = mine[(start + seq + k) % len(mine)]
-            changes.append({"change_id": new_id(), "device_id": device, "device_seq": seq, "entity": "household",
-                            "record_id": record, "op": "upsert",
-                            "fields": {"notes": f"负载{n}第{seq}次"},
-                            "base": {"notes": seen.get(record, 0)} if seen is not None else {},
-                            "hlc": f"{ms:013d}-{0:05d}-{device}", "schema_version": SCHEMA_VERSION})
+        changes = batch(device, seq, n, mine, start, seen)
+        seq += BATCH
         cursor = _round(http, url, changes, cursor, load, seen)
         if cursor is None:
             return
 
 
+def login(url: str, username: str, n: int) -> tuple[requests.Session, str]:
+    """A new device of `username` logged in: (its HTTP session with the token, its device id)."""
+    from sync.wire import SCHEMA_VERSION
+
+    http, device = requests.Session(), str(uuid.uuid4())
+    r = http.post(url + "/api/v1/login", json={"username": username, "password": PASSWORD,
+                                               "device_id": device, "device_name": f"负载{n}"}, timeout=120)
+    r.raise_for_status()
+    http.headers.update({"Authorization": f"Bearer {r.json()['token']}", "X-Schema-Version": str(SCHEMA_VERSION)})
+    return http, device
+
+
+def batch(device: str, seq: int, n: int, mine: list[str], start: int, seen: dict[str, int] | None) -> list[dict]:
+    """The next BATCH one-field household edits of PC `n` (device sequence numbers after `seq`),
+    each with the base it holds when `seen` is given, else an empty base (round 1's generator)."""
+    from db.ids import new_id
+    from sync.wire import SCHEMA_VERSION
+
+    changes = []
+    for k in range(BATCH):
+        seq += 1
+        ms = int(time.time() * 1000)
+        record = mine[(start + seq + k) % len(mine)]
+        changes.append({"change_id": new_id(), "device_id": device, "device_seq": seq, "entity": "household",
+                        "record_id": record, "op": "upsert",
+                        "fields": {"notes": f"负载{n}第{seq}次"},
+                        "base": {"notes": seen.get(record, 0)} if seen is not None else {},
+                        "hlc": f"{ms:013d}-{0:05d}-{device}", "schema_version": SCHEMA_VERSION})
+    return changes
+
+
 def _round(http: requests.Session, url: str, changes: list[dict], cursor: int, load: Load,
-           seen: dict[str, int] | None = None) -> int | None:
+           seen: dict[str, int] | None = None, pull: bool = True) -> int | None:
     """One sync: push then pull until caught up; the new cursor, or None after an error. `seen`
-    (record id → sequence number) is kept up to date from the answers when given."""
+    (record id → sequence number) is kept up to date from the answers when given. Without `pull`,
+    the push alone (the same-run floor's push phase, bench.closed_loop_floor)."""
     try:
         started = time.perf_counter()
         r = http.post(url + "/api/v1/sync/push", json={"changes": changes}, timeout=120)
@@ -166,16 +190,18 @@ def _round(http: requests.Session, url: str, changes: list[dict], cursor: int, l
         results = r.json()["results"]
         ok = [a["change_id"] for a in results if a["outcome"] != "rejected"]
         if seen is not None:
-            records = {c["change_id"]: c["record_id"] for c in changes}
-            seen.update((records[a["change_id"]], a["server_seq"]) for a in results if a.get("server_seq"))
-        pulls = []
-        while True:
+            edited = {c["change_id"]: c["record_id"] for c in changes}
+            seen.update((edited[a["change_id"]], a["server_seq"]) for a in results if a.get("server_seq"))
+        pulls, records, echoes = [], 0, 0
+        while pull:
             started = time.perf_counter()
             page = http.get(url + "/api/v1/sync/pull", params={"cursor": cursor, "limit": 1000}, timeout=120)
             pulls.append((time.perf_counter() - started) * 1000)
             page.raise_for_status()
             body = page.json()
             cursor = body["next_cursor"]
+            records += len(body["records"])
+            echoes += len(body.get("echoes", []))
             if seen is not None:
                 seen.update((rec["record_id"], rec["seq"]) for rec in body["records"])
                 seen.update((echo[1], echo[2]) for echo in body.get("echoes", []))
@@ -189,6 +215,10 @@ def _round(http: requests.Session, url: str, changes: list[dict], cursor: int, l
         load.latencies += [took, *pulls]
         load.push_latencies.append(took)
         load.accepted += ok
+        load.pushes += 1
+        load.pulls += len(pulls)
+        load.records += records
+        load.echoes += echoes
     return cursor
 
 
@@ -323,6 +353,8 @@ def _run_mix(lab: ServerLab, label: str, devices: list[Device], cursor: int, bas
     yield Figure(f"server_{CLIENTS}_{label}_cpu_server", server, "s")
     if postgres:
         yield Figure(f"server_{CLIENTS}_{label}_cpu_postgres", postgres, "s")
+    if load.accepted:  # the logins, pushes and pulls of the mix over the changes it got accepted
+        yield Figure(f"server_{CLIENTS}_{label}_cpu_per_change", (server + postgres) / len(load.accepted) * 1000, "ms")
 
 
 def _household_seqs(lab: ServerLab) -> dict[str, int]:
@@ -388,7 +420,17 @@ def _figures(label: str, load: Load, elapsed: float, missing: int, duplicates: i
             yield Figure(f"{name}_request_p{pct}", percentile(load.latencies, pct), "ms")
         yield Figure(f"{name}_push_p95", percentile(load.push_latencies, 95), "ms")
     yield Figure(f"{name}_changes_per_s", len(load.accepted) / elapsed, "changes/s")
+    yield Figure(f"{name}_seconds", elapsed, "s")
     yield Figure(f"{name}_requests", len(load.latencies), "requests")
+    # The fan-out: what the pulls carried per change the server accepted (each change is pulled by
+    # every other device whose scope holds it), and how many pages a sync took after its push.
+    if load.accepted:
+        changes = len(load.accepted)
+        yield Figure(f"{name}_records_pulled_per_change", load.records / changes, "records")
+        yield Figure(f"{name}_echoes_per_change", load.echoes / changes, "echoes")
+        yield Figure(f"{name}_pulls_per_change", load.pulls / changes, "pulls")
+    if load.pushes:
+        yield Figure(f"{name}_pulls_per_push", load.pulls / load.pushes, "pulls")
     yield Figure(f"{name}_errors", load.errors, "errors")
     yield Figure(f"{name}_lost_changes", missing + duplicates, "changes")
 
