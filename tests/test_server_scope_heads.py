@@ -234,3 +234,37 @@ def test_the_echoes_of_a_page_with_many_records_of_one_entity(heads_db):
             assert _echoes(s, "d", cursor, page_end, page) == {
                 key for key in {p[:2] for p in page}
                 if all(d == "d" and e for seq, d, e in history[key] if cursor < seq <= page_end)}
+
+
+def test_the_regions_above_are_read_by_region_in_the_prepared_statements_generic_plan(heads_db):
+    """psycopg prepares a statement run five times on a connection, and PostgreSQL then settles on a
+    generic plan, made without the values. The regions above a scope must still be read from the
+    (region, server_seq) index: with `region_code = ANY(:wider)` that plan scanned the server_seq index
+    over the whole range (a township's catch-up page: 171 ms instead of 1 ms on 12,000 households)."""
+    import re
+
+    from psycopg import sql
+
+    engine, _rows = heads_db
+    if engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements' generic plans are PostgreSQL's")
+    with engine.connect() as conn:
+        statements = []
+        event.listen(conn, "before_cursor_execute",
+                     lambda _c, _cur, statement, params, _ctx, _many: statements.append((statement, params)))
+        with Session(bind=conn) as s:
+            _scope_heads(s, TOWNSHIP, 0, 5000, 513)
+        statement, params = statements[-1]
+        names: list[str] = []
+        for name in re.findall(r"%\((\w+)\)s", statement):
+            names.append(name) if name not in names else None
+        numbered = re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m.group(1)) + 1}", statement)
+        raw = conn.connection.driver_connection
+        raw.execute("SET plan_cache_mode = force_generic_plan")
+        raw.execute("PREPARE td_probe AS " + numbered)
+        values = sql.SQL(", ").join(sql.Literal(params[name]) for name in names).as_string(raw)
+        plan = "\n".join(row[0] for row in raw.execute(f"EXPLAIN EXECUTE td_probe({values})"))
+        raw.execute("DEALLOCATE td_probe")
+        raw.execute("RESET plan_cache_mode")
+        assert "$1" in plan or "$2" in plan, plan  # the generic plan indeed
+        assert "ix_sync_record_versions_region_seq" in plan, plan
