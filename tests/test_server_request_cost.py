@@ -93,3 +93,29 @@ def test_a_pooled_connection_whose_socket_is_gone_is_replaced(tmp_path):
                 assert conn.execute(text("SELECT 2")).scalar() == 2
         finally:
             engine.dispose()
+
+
+def test_the_servers_connections_plan_for_a_database_in_memory(tmp_path):
+    """Every engine the server makes (the thread pool's, the pulls' asyncio one, a standby's) plans with
+    random_page_cost 1.1, so a village's pages are read from its own scope index; options the
+    database URL gives itself are kept."""
+    import asyncio
+
+    from server.db import STANDBY_CONNECT_TIMEOUT, make_async_reads, make_server_engine
+
+    with fresh_database("postgresql", tmp_path) as url:
+        own = url + ("&" if "?" in url else "?") + "options=-c%20work_mem%3D7MB"
+        for engine in (make_server_engine(url), make_server_engine(own, STANDBY_CONNECT_TIMEOUT)):
+            with engine.connect() as conn:
+                assert conn.execute(text("SHOW random_page_cost")).scalar() == "1.1"
+                if engine.url.query:
+                    assert conn.execute(text("SHOW work_mem")).scalar() == "7MB"
+            engine.dispose()
+
+        async def async_setting() -> str:
+            sessions = make_async_reads(url)
+            async with sessions() as session:
+                value = (await session.execute(text("SHOW random_page_cost"))).scalar()
+            await sessions.kw["bind"].dispose()
+            return value
+        assert asyncio.run(async_setting()) == "1.1"
