@@ -27,11 +27,12 @@ import zlib
 from anyio import CapacityLimiter, to_thread
 from anyio.lowlevel import RunVar
 
-from server.errors import message
+from server.errors import lang_of, message
 from server.logs import request_id_var
 
 log = logging.getLogger("server.access")
 ident_log = logging.getLogger("server.identity")
+errors_log = logging.getLogger("server.errors")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # The request headers the middleware reads, collected in one pass over the scope's headers.
 _WANTED = frozenset((b"x-request-id", b"content-length", b"content-encoding", b"accept-encoding",
@@ -75,8 +76,9 @@ def first_headers(scope, names: frozenset[bytes]) -> dict[bytes, str]:
 
 
 def _lang(scope, headers: dict[bytes, str] | None = None) -> str:
+    """The answer's language, by the routes' rule (server.errors.lang_of: the first choice)."""
     value = headers.get(b"accept-language") if headers is not None else _header(scope, b"accept-language")
-    return "en" if (value or "").lower().startswith("en") else "zh"
+    return lang_of(value or "")
 
 
 async def _send_error(send, scope, status: int, code: str, request_id: str, headers: dict[bytes, str] | None = None,
@@ -116,10 +118,14 @@ class RequestMiddleware:
         seen = [scope]  # the scope the app saw (a copy for an inflated body): the router notes the route in it
         try:
             await self._serve(scope, receive, send, request_id, headers, status_box, seen)
-        except Exception:
-            if not status_box[0]:  # the app's handler for unexpected errors answers 500, outside this layer
-                status_box[0] = 500
-            raise
+        except Exception as exc:
+            if status_box[0]:  # the answer had begun: nothing more can be sent (the server drops the connection)
+                raise
+            # answered here, not by the app's handler outside this layer, so the 500 and its traceback
+            # carry the request's id (X-Request-Id, the log line's request_id) like every other answer
+            status_box[0] = 500
+            errors_log.error("unhandled error", exc_info=exc)
+            await _send_error(send, scope, 500, "internal", request_id, headers)
         finally:
             if log.isEnabledFor(logging.INFO):
                 state = seen[0].get("state") or {}
