@@ -152,5 +152,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
-        log.error("unhandled error", exc_info=exc)
+        if not getattr(exc, "td_answered", False):  # the request middleware answered and logged it already
+            log.error("unhandled error", exc_info=exc)
         return error_response(request, 500, "internal")

@@ -126,6 +126,8 @@ class RequestMiddleware:
             status_box[0] = 500
             errors_log.error("unhandled error", exc_info=exc)
             await _send_error(send, scope, 500, "internal", request_id, headers)
+            exc.td_answered = True  # server.errors: the app's handler neither logs nor answers it again
+            raise  # on to the server (and a test client that re-raises), as Starlette does after its 500
         finally:
             if log.isEnabledFor(logging.INFO):
                 state = seen[0].get("state") or {}
