@@ -27,8 +27,11 @@ _serial = iter(range(1, 10**6))
 
 def resident_id(place: str = "150422") -> str:
     """A valid resident ID number (GB 11643: ISO 7064 MOD 11-2 check character), never the same twice."""
-    n = next(_serial) + uuid.uuid4().int % 10**5 * 1000
-    body = f"{place}{1950 + n % 50}{1 + n % 12:02d}{1 + n % 28:02d}{n % 1000:03d}"
+    # the serial spelled out in the birth date and the sequence digits, one to one (16.8 million of
+    # them): a random part added to it made two numbers alike now and then (a merged_with_conflict)
+    n = next(_serial)
+    rest = n // 1000
+    body = f"{place}{1950 + rest // 336 % 50}{1 + rest // 28 % 12:02d}{1 + rest % 28:02d}{n % 1000:03d}"
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, WEIGHTS, strict=True)) % 11]
 
 
