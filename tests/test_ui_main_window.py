@@ -463,3 +463,23 @@ def test_cases_and_tasks_have_a_history_tab_too(qtbot, context, settings):
     history = tasks.detail.history
     assert any(r.field == "status" and (r.old, r.new) == ("未接收", "进行中") for r in history.rows), history.rows
     assert not [m for m in dialogs.shown if m[0] == "error"], dialogs.shown
+
+
+def test_the_dashboard_shows_what_a_sync_brought(qtbot, context, settings):
+    """The demo's first window opens on the dashboard while the first sync is still bringing the
+    township: its figures said 0 until the user went to another page and back. A finished sync now
+    reloads the dashboard it finds on screen."""
+
+    class BringingSync(FakeSync):
+        def sync_now(self):
+            result = super().sync_now()
+            with context.sessions() as session:  # what a pull applies: here, one household gone
+                session.scalars(select(Household).where(Household.deleted.is_(False)).limit(1)).one().deleted = True
+                session.commit()
+            return result
+
+    window, _ = _window(qtbot, context, settings, sync=BringingSync())
+    dashboard = window.current_page()
+    before = int(dashboard.figures["households"].value.text().replace(",", ""))
+    window.sync_bar.request_sync()
+    assert int(dashboard.figures["households"].value.text().replace(",", "")) == before - 1

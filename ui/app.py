@@ -127,6 +127,11 @@ def build_main_window(shell: Shell) -> MainWindow:
             register.households.reload()
             register.persons.reload()
 
+    def reload_dashboard(_result) -> None:  # its figures move with a sync: the first one brings the whole scope
+        dashboard = window.built_page("dashboard")
+        if dashboard is not None and window.current_page() is dashboard:
+            dashboard.activate()
+
     def reload_attachments(_result) -> None:  # attachment states move with a sync (待上传 → 已上传, previews)
         for key in ("cases", "tasks"):
             page = window.built_page(key)
@@ -145,6 +150,7 @@ def build_main_window(shell: Shell) -> MainWindow:
 
     window.duplicate_schedule = DuplicateSchedule(lambda: _daily_duplicate_scan(ctx), runner, reload_duplicates, window)
     status_bar.sync_finished.connect(reload_register)
+    status_bar.sync_finished.connect(reload_dashboard)
     status_bar.sync_finished.connect(reload_attachments)
     return window
 
