@@ -253,31 +253,9 @@ def test_the_access_log_line_is_the_routes(server):
 def test_an_unexpected_error_is_logged_500_both_ways(tmp_path, monkeypatch):
     """A push that fails unexpectedly is answered 500 `internal` by the app's handler outside the
     request middleware, both ways; its access log line said status 0, so no search for 500s found it."""
-    import logging
-
-    from fastapi.testclient import TestClient
-
-    def broken(*_args, **_kwargs):
-        raise RuntimeError("the merge failed")
-
     lines: list[tuple[str, int]] = []
-
-    class Noted(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            lines.append((record.path, record.status))
-
-    with app_in_process(f"sqlite:///{tmp_path / 'city.db'}", tmp_path, monkeypatch) as (app, lab):
-        username = lab.add_user("village_cadre", VILLAGE)
-        monkeypatch.setattr("server.push_path.push_batch", broken)
-        noted = Noted()
-        logging.getLogger("server.access").addHandler(noted)
-        try:
-            with TestClient(app, raise_server_exceptions=False) as http:
-                headers = log_in(http, username)
-                answers = [http.post(f"/api/v1/sync/push{query}", json={"changes": []}, headers=headers)
-                           for query in ("", "?via=route")]
-        finally:
-            logging.getLogger("server.access").removeHandler(noted)
+    answers = _broken_push_both_ways(tmp_path, monkeypatch, "server.access",
+                                     lambda record: lines.append((record.path, record.status)))
     assert [(a.status_code, a.json()["error"]["code"]) for a in answers] == [(500, "internal")] * 2
     assert lines[-2:] == [("/sync/push", 500)] * 2, lines
 
@@ -286,36 +264,43 @@ def test_an_unexpected_error_carries_its_request_id_both_ways(tmp_path, monkeypa
     """A 500 is answered inside the request middleware: its X-Request-Id is the request's, and the
     traceback is logged while the request's id is current, so an administrator can find one from the
     other (they said "-" and carried no id when the app's handler answered outside the middleware)."""
-    import logging
-
-    from fastapi.testclient import TestClient
-
     from server.logs import request_id_var
 
-    def broken(*_args, **_kwargs):
-        raise RuntimeError("the merge failed")
-
     logged: list[tuple[str, str]] = []
-
-    class Noted(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            logged.append((record.getMessage(), request_id_var.get()))
-
-    with app_in_process(f"sqlite:///{tmp_path / 'city.db'}", tmp_path, monkeypatch) as (app, lab):
-        username = lab.add_user("village_cadre", VILLAGE)
-        monkeypatch.setattr("server.push_path.push_batch", broken)
-        noted = Noted()
-        logging.getLogger("server.errors").addHandler(noted)
-        try:
-            with TestClient(app, raise_server_exceptions=False) as http:
-                headers = log_in(http, username)
-                answers = [http.post(f"/api/v1/sync/push{query}", json={"changes": []},
-                                     headers={**headers, "X-Request-Id": f"trace-00{n}", "Accept-Language": " en"})
-                           for n, query in enumerate(("", "?via=route"))]
-        finally:
-            logging.getLogger("server.errors").removeHandler(noted)
+    answers = _broken_push_both_ways(tmp_path, monkeypatch, "server.errors",
+                                     lambda record: logged.append((record.getMessage(), request_id_var.get())),
+                                     lambda n: {"X-Request-Id": f"trace-00{n}", "Accept-Language": " en"})
     assert [(a.status_code, a.headers.get("x-request-id"), a.json()["error"]["code"]) for a in answers] == [
         (500, "trace-000", "internal"), (500, "trace-001", "internal")]
     assert all(a.json()["error"]["message"].startswith("Internal server error") for a in answers)
     assert [entry for entry in logged if entry[0] == "unhandled error"] == [
         ("unhandled error", "trace-000"), ("unhandled error", "trace-001")], logged
+
+
+def _broken_push_both_ways(tmp_path, monkeypatch, logger: str, note, extra_headers=lambda _n: {}) -> list:
+    """Pushes whose merge raises, straight to the short path and through the route (`?via=route`), with
+    `note(record)` called for each record of `logger` meanwhile; the two answers."""
+    import logging
+
+    from fastapi.testclient import TestClient
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the merge failed")
+
+    class Noted(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            note(record)
+
+    with app_in_process(f"sqlite:///{tmp_path / 'city.db'}", tmp_path, monkeypatch) as (app, lab):
+        username = lab.add_user("village_cadre", VILLAGE)
+        monkeypatch.setattr("server.push_path.push_batch", broken)
+        noted = Noted()
+        logging.getLogger(logger).addHandler(noted)
+        try:
+            with TestClient(app, raise_server_exceptions=False) as http:
+                headers = log_in(http, username)
+                return [http.post(f"/api/v1/sync/push{query}", json={"changes": []},
+                                  headers={**headers, **extra_headers(n)})
+                        for n, query in enumerate(("", "?via=route"))]
+        finally:
+            logging.getLogger(logger).removeHandler(noted)

@@ -99,21 +99,10 @@ def hanging_standby(tmp_path, monkeypatch):
 
 
 def _pull_within(http, headers, seconds: float):
-    answers: list = []
-
-    def pull() -> None:
-        try:
-            answers.append(http.get("/api/v1/sync/pull", params={"cursor": 0, "limit": 500}, headers=headers))
-        except Exception as exc:  # the server's error, raised by the test client
-            answers.append(exc)
-
-    thread = threading.Thread(target=pull, daemon=True)
-    started = time.monotonic()
-    thread.start()
-    thread.join(seconds)
-    assert answers, f"the pull was still waiting on the hung standby after {seconds} s"
-    assert not isinstance(answers[0], Exception), repr(answers[0])
-    return answers[0], time.monotonic() - started
+    answer, took = _within(seconds, lambda: http.get("/api/v1/sync/pull", params={"cursor": 0, "limit": 500},
+                                                     headers=headers))
+    assert not isinstance(answer, Exception), repr(answer)
+    return answer, took
 
 
 def test_a_standby_that_hangs_during_a_pull_on_the_event_loop_leaves_it_to_the_primary(hanging_standby):
