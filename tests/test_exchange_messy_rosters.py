@@ -379,3 +379,25 @@ def test_a_grid_worker_imports_into_their_own_grid(sessions, tmp_path):
     neighbour = ExchangeService(sessions, Actor("网格员小李", "grid_worker", rf.VILLAGE + "002"), clock=lambda: NOW)
     refused = neighbour.preview_roster(path)
     assert {e.message for e in refused.errors} == {"户号不在您负责的区域内"} and refused.applicable == 0
+
+
+def test_relations_as_village_rosters_write_them(desk, sessions, tmp_path):
+    """之子, 之女, 之孙, 爷爷, 奶奶, 孙媳 …: the words of the 与户主关系 column in rosters villages keep by
+    hand (seen in a 福山地村 roster: every row with 之子 refused as "not a valid relation")."""
+    from app.codes import CodeBook
+    from app.exchange.synonyms import resolve_code
+
+    book = CodeBook.from_resources()
+    expected = {"之子": "子", "之女": "女", "之妻": "妻", "之孙": "孙子", "之孙女": "孙女", "之母": "母亲",
+                "之父": "父亲", "之媳": "儿媳", "之婿": "女婿", "之兄": "兄", "之妹": "妹妹", "爷爷": "祖父",
+                "奶奶": "祖母", "姥爷": "外祖父", "姥姥": "外祖母", "孙媳": "孙媳妇或外孙媳妇",
+                "曾孙": "曾孙子或外曾孙子", "二子": "次子", "二女": "次女", "养子": "养子或继子",
+                "继女": "养女或继女", "嫂子": "嫂", "姐": "姐姐", "妹": "妹妹", "长孙": "孙子"}
+    wrong = {word: book.label("relation_to_head", resolve_code(book, "relation_to_head", word) or "")
+             for word, label in expected.items()
+             if resolve_code(book, "relation_to_head", word) is None
+             or book.label("relation_to_head", resolve_code(book, "relation_to_head", word)) != label}
+    assert wrong == {}
+    members = [rf.MEMBERS[0], rf.MEMBERS[1][:3] + ("之子",) + rf.MEMBERS[1][4:]]
+    preview = desk.preview_roster(rf.village_roster_xlsx(tmp_path / "之子.xlsx", members=members))
+    assert preview.ok, [e.message for e in preview.errors]
