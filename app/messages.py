@@ -252,6 +252,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                               "{count} footer rows skipped (totals, compiled by, date …)"),
     "roster_filled_down": ("{count}行的户编号/户主姓名按同户上一行（或合并单元格）补齐",
                            "{count} rows took the household number/head from the row above (or a merged cell)"),
+    "roster_local_matched": ("{count}户按成员的公民身份号码对应到已登记的户（村里的户号与系统户编号不同）",
+                             "{count} households matched to registered households by their members' ID numbers "
+                             "(the village numbers its households its own way)"),
     "export_unknown_list": ("没有名为“{name}”的列表，可导出：{names}", "No list named “{name}”; lists: {names}"),
     # code tables and demo data
     "code_table_unknown": ("未知的代码表：{table}", "Unknown code table: {table}"),

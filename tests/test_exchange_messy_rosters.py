@@ -401,3 +401,26 @@ def test_relations_as_village_rosters_write_them(desk, sessions, tmp_path):
     members = [rf.MEMBERS[0], rf.MEMBERS[1][:3] + ("之子",) + rf.MEMBERS[1][4:]]
     preview = desk.preview_roster(rf.village_roster_xlsx(tmp_path / "之子.xlsx", members=members))
     assert preview.ok, [e.message for e in preview.errors]
+
+
+def test_next_months_roster_with_the_villages_own_numbers_updates_the_registered_households(
+        desk, sessions, tmp_path):
+    """A village numbers its households 1, 2, 3 in its own roster, not as the register does: its update
+    of registered households was refused row by row as 该人员已登记在户…，如需迁户请在系统中办理 (seen
+    with 福山地村's households in the demo). Members already registered together name the household."""
+    first = rf.village_roster_xlsx(tmp_path / "registered.xlsx")
+    desk.confirm_roster(first, desk.preview_roster(first).digest)
+    head = rf.MEMBERS[0]
+    newborn = (head[0], head[1], "马小宝", "孙子", "男", "回", "110101202602010015", "2026.02", "", "", head[10])
+    members = [("1" if m[0] == rf.HOUSEHOLD_A else "2", *m[1:]) for m in rf.MEMBERS[:2] + [newborn] + rf.MEMBERS[2:]]
+    members[0] = members[0][:9] + ("13900009999",) + members[0][10:]
+    path = rf.village_roster_xlsx(tmp_path / "next.xlsx", members)
+    preview = desk.preview_roster(path, village=rf.VILLAGE)
+    assert preview.ok, [e.message for e in preview.errors]
+    assert (preview.households_new, preview.persons_new, preview.persons_updated) == (0, 1, 1)
+    assert any("对应到已登记的户" in w.message for w in preview.warnings)
+    desk.confirm_roster(path, preview.digest, village=rf.VILLAGE)
+    with sessions() as session:
+        assert set(session.scalars(select(Household.household_no))) == {rf.HOUSEHOLD_A, rf.HOUSEHOLD_B}
+    assert person(sessions, "110101202602010015").household_id == person(sessions, head[6]).household_id
+    assert person(sessions, head[6]).phone == "13900009999"
