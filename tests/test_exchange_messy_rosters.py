@@ -424,3 +424,33 @@ def test_next_months_roster_with_the_villages_own_numbers_updates_the_registered
         assert set(session.scalars(select(Household.household_no))) == {rf.HOUSEHOLD_A, rf.HOUSEHOLD_B}
     assert person(sessions, "110101202602010015").household_id == person(sessions, head[6]).household_id
     assert person(sessions, head[6]).phone == "13900009999"
+
+
+def test_a_roster_without_household_numbers_is_split_at_its_head_rows(desk, sessions, tmp_path):
+    """Many villages keep no 户号 at all: a household is its 户主/本人 row and the rows under it. Such a
+    roster was refused whole (“列对应不完整：户编号”). Its households are now told apart by their head
+    rows; a registered family is found by its members' ID numbers, a new one gets the village's next
+    free 户编号."""
+    first = rf.village_roster_xlsx(tmp_path / "registered.xlsx")
+    desk.confirm_roster(first, desk.preview_roster(first).digest)
+    registered = [(m[2], m[3], m[4], m[6], m[9]) for m in rf.MEMBERS[:2]]
+    households = [registered + [("马小宝", "孙子", "男", "110101202602010015", "")],
+                  [("赵大海", "本人", "男", "110101197502280110", "13912340000"),
+                   ("孙红梅", "配偶", "女", "11010119770404022X", "")]]
+    path = rf.without_household_numbers_xlsx(tmp_path / "no-numbers.xlsx", households)
+    assert not desk.open_roster(path).check.missing
+    assert desk.preview_roster(path).errors[0].message.startswith("表中没有户号列")  # which village, then?
+    preview = desk.preview_roster(path, village=rf.VILLAGE)
+    assert preview.ok, [e.message for e in preview.errors]
+    assert (preview.households_new, preview.persons_new) == (1, 3)
+    desk.confirm_roster(path, preview.digest, village=rf.VILLAGE)
+    head, newborn, new_head = (person(sessions, n) for n in (rf.MEMBERS[0][6], "110101202602010015",
+                                                               "110101197502280110"))
+    assert newborn.household_id == head.household_id
+    with sessions() as session:
+        numbers = set(session.scalars(select(Household.household_no)))
+        fresh = session.get(Household, new_head.household_id)
+        assert fresh.household_no not in (rf.HOUSEHOLD_A, rf.HOUSEHOLD_B) and fresh.household_no[:12] == rf.VILLAGE
+        assert fresh.head_person_id == new_head.id and fresh.address == "西屯村四组2号"
+    assert len(numbers) == 3
+    assert desk.preview_roster(path, village=rf.VILLAGE).unchanged == 7  # again: 2 households, 5 persons as they are

@@ -26,6 +26,7 @@ from app.codes import CodeBook
 from app.exchange.layout import FIELD_HEADERS, RawRow
 from app.exchange.roster_checks import CODED, HEAD_RELATION, Draft, RowChecker, RowError, check_households
 from app.exchange.roster_moves import adopt_moved, check_moves, move_values
+from app.exchange.roster_numbers import match_local_numbers, number_households
 from app.exchange.villages import VillageIndex
 from app.rules.masking import mask_id, mask_phone
 from db.ids import new_id
@@ -216,8 +217,12 @@ def plan_import(session: Session, rows: list[RawRow], codes: CodeBook, today: dt
         if d.values.get("relation_to_head") == "01":
             d.values["relation_to_head"] = HEAD_RELATION
     register = _Register(session, drafts, scope)
-    matched = _match_local_numbers(drafts, register)
-    if matched:
+    notes: list[RowError] = []
+    if rows[0].household:  # no 户号 column: households by their head rows
+        notes += number_households(session, drafts, rows, register, village or _own_village(scope), labels)
+    else:
+        notes += match_local_numbers(drafts, register)
+    if notes:
         register = _Register(session, drafts, scope)
     if adopt_moved(session, drafts, register.households):
         register = _Register(session, drafts, scope)
@@ -230,35 +235,13 @@ def plan_import(session: Session, rows: list[RawRow], codes: CodeBook, today: dt
     planner = _Planner(register, _Shown(codes, register.grids, villages.names), labels,
                        scope if len(scope) > 12 else None)
     plan = _plan(drafts, register, planner, checker)
-    if matched:
-        plan = replace(plan, warnings=plan.warnings + (RowError(0, "", "roster_local_matched", {"count": matched}),))
-    return plan
+    return replace(plan, warnings=plan.warnings + tuple(notes)) if notes else plan
 
 
-def _match_local_numbers(drafts: list[Draft], register: _Register) -> int:
-    """A village's own short 户号 (1, 2, 3组12号) names its households its own way: when the members of
-    such a household already registered all live in one registered household of that village (and
-    no other household of the file claims it), the rows are that household. Returns how many were."""
-    groups: dict[str, list[Draft]] = defaultdict(list)
-    for d in drafts:
-        if d.values.get("_local_no") and d.household_no:
-            groups[d.household_no].append(d)
-    found: dict[str, str] = {}
-    for number, members in groups.items():
-        registered = {register.number_of.get(p.household_id) for d in members
-                      if (p := register.persons.get(d.values.get("id_number"))) is not None}
-        if len(registered) == 1 and (target := registered.pop()) and target != number \
-                and target[:12] == number[:12]:
-            found[number] = target
-    claimed = defaultdict(int)
-    for target in found.values():
-        claimed[target] += 1
-    numbers = {d.household_no for d in drafts}
-    found = {n: t for n, t in found.items() if claimed[t] == 1 and t not in numbers}
-    for number, target in found.items():
-        for d in groups[number]:
-            d.household_no = target
-    return len(found)
+def _own_village(scope: str) -> str | None:
+    """A village cadre's or grid worker's village: where a roster without 户号 belongs."""
+    return scope[:12] if len(scope) >= 12 else None
+
 
 
 def _check_grid_scope(drafts: list[Draft], register: _Register, grid: str, labels: dict[str, str]) -> None:

@@ -2710,8 +2710,8 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/roster/wizard.py" line="116"/>
-        <source>户号只是村里的编号（如 12、3-12）时，所属村（社区）：</source>
-        <translation>If household numbers are the village&apos;s own (like 12, 3-12), the village:</translation>
+        <source>户号只是村里的编号（如 12、3-12）或表中没有户号时，所属村（社区）：</source>
+        <translation>If household numbers are the village&apos;s own (like 12, 3-12) or missing, the village:</translation>
     </message>
     <message>
         <location filename="../../ui/roster/wizard.py" line="130"/>
