@@ -13,8 +13,6 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ui.casedesk.labels import status_text
-
 GREY, TEXT = QColor("#9e9e9e"), QColor("#333333")
 
 
@@ -242,6 +240,8 @@ class WorkChartsPanel(QWidget):
         self.today["visits"].value.setText(f"{count:,}")
 
     def _show(self, charts, error) -> None:
+        from ui.casedesk.labels import status_text  # the case desk's names, not its page: no cold-start cost
+
         if error is not None:
             self._on_error(error)
             return
