@@ -1,5 +1,5 @@
 """记录历史: one record's change log as its readers see it — for every accepted change, each field's
-old → new value (replayed from the log in server order), who made it on which device and when,
+old → new value (each entry keeps the old values it replaced), who made it on which device and when,
 and whether it came from a merge of duplicates or left a conflict for review. Only records inside
 the caller's jurisdiction; ID numbers and phones are masked (a full value is a separate, audited
 reveal). Clients cache what they fetched, so the history stays readable offline.
@@ -68,8 +68,15 @@ class Feed(BaseModel):
     has_more: bool
 
 
-def _replay(log: list[ChangeLogEntry], conflicted: set[str]) -> list[dict]:
-    """One record's log, in server order, as entries with each field's old → new."""
+_LOG = ChangeLogEntry
+_LOG_COLUMNS = (_LOG.server_seq, _LOG.change_id, _LOG.recorded_at, _LOG.username, _LOG.device_id, _LOG.op,
+                _LOG.fields, _LOG.previous, _LOG.entity, _LOG.record_id)
+
+
+def _replay(log: list[Any], conflicted: set[str]) -> list[dict]:
+    """One record's log entries, in server order, as entries with each field's old → new. An entry
+    carries its old values (`previous`); one from before server migration 0027 has them from the
+    entries before it in `log`, which must then hold the record's whole log up to it."""
     state: dict[str, Any] = {}
     entries = []
     for entry in log:
@@ -77,7 +84,7 @@ def _replay(log: list[ChangeLogEntry], conflicted: set[str]) -> list[dict]:
         for field, value in sorted((entry.fields or {}).items()):
             if field in HIDDEN_FIELDS:
                 continue
-            old = state.get(field)
+            old = state.get(field) if entry.previous is None else entry.previous.get(field)
             state[field] = value
             if old != value:
                 changes.append({"field": field, "old": _masked(field, old), "new": _masked(field, value)})
@@ -86,6 +93,33 @@ def _replay(log: list[ChangeLogEntry], conflicted: set[str]) -> list[dict]:
         entries.append({"server_seq": entry.server_seq, "change_id": entry.change_id, "at": entry.recorded_at,
                         "username": entry.username, "device_id": entry.device_id, "op": entry.op,
                         "origin": origin, "changes": changes, "entity": entry.entity, "record_id": entry.record_id})
+    return entries
+
+
+def _entries(session: Session, rows: list[Any], prefix: str) -> list[dict]:
+    """The history entries of the log `rows` (any records), in server order. Their own old values
+    suffice; a record with an entry from before server migration 0027 among them is replayed from
+    its first entry, so only such old entries cost their record's whole history."""
+    if not rows:
+        return []
+    last = max(row.server_seq for row in rows)
+    legacy = sorted({(row.entity, row.record_id) for row in rows if row.previous is None})
+    logs: dict[tuple[str, str], list[Any]] = {}
+    for entity in sorted({entity for entity, _ in legacy}):
+        ids = [record_id for e, record_id in legacy if e == entity]
+        for start in range(0, len(ids), 500):
+            for row in session.execute(select(*_LOG_COLUMNS).where(
+                    _LOG.entity == entity, _LOG.record_id.in_(ids[start:start + 500]), _LOG.server_seq <= last)
+                    .order_by(_LOG.server_seq)):
+                logs.setdefault((entity, row.record_id), []).append(row)
+    replayed = set(legacy)  # their whole logs up to `last` are in `logs` already
+    for row in rows:
+        if (row.entity, row.record_id) not in replayed:
+            logs.setdefault((row.entity, row.record_id), []).append(row)
+    wanted = {row.server_seq for row in rows}
+    conflicted = _conflicted(session, [row.change_id for row in rows], prefix)
+    entries = [entry for log in logs.values() for entry in _replay(log, conflicted) if entry["server_seq"] in wanted]
+    entries.sort(key=lambda e: e["server_seq"])
     return entries
 
 
@@ -105,7 +139,8 @@ def history_feed(after: int = Query(default=0, ge=0), limit: int = Query(default
                  who: Principal = Depends(require_roles(*REGION_ROLES)),
                  session: Session = Depends(db_session)) -> dict:
     """The changes after `after` (server order, at most `limit`) of the caller's households,
-    persons, tasks and cases, each field old → new (replayed over the records' whole logs)."""
+    persons, tasks and cases, each field old → new (as each entry recorded it: the cost of an entry
+    does not grow with its record's history)."""
     prefix = read_prefix(who) or ""
     upper = current_cursor(session)
     heads = scope_in_order(session, ChangeLogEntry, ("server_seq", "entity", "record_id"), prefix, after, upper,
@@ -114,20 +149,11 @@ def history_feed(after: int = Query(default=0, ge=0), limit: int = Query(default
     heads = heads[:limit]
     if not heads:
         return {"entries": [], "next": max(after, upper), "has_more": False}
-    wanted = {seq for seq, _e, _r in heads}
     last = heads[-1][0]
-    logs: dict[tuple[str, str], list[ChangeLogEntry]] = {}
-    for entity in {e for _s, e, _r in heads}:
-        ids = sorted({r for _s, e, r in heads if e == entity})
-        for start in range(0, len(ids), 500):
-            for entry in session.scalars(select(ChangeLogEntry).where(
-                    ChangeLogEntry.entity == entity, ChangeLogEntry.record_id.in_(ids[start:start + 500]),
-                    ChangeLogEntry.server_seq <= last).order_by(ChangeLogEntry.server_seq)):
-                logs.setdefault((entity, entry.record_id), []).append(entry)
-    conflicted = _conflicted(session, [e.change_id for log in logs.values() for e in log if e.server_seq in wanted],
-                             prefix)
-    entries = [entry for log in logs.values() for entry in _replay(log, conflicted) if entry["server_seq"] in wanted]
-    entries.sort(key=lambda e: e["server_seq"])
+    seqs = [seq for seq, _e, _r in heads]
+    rows = [row for start in range(0, len(seqs), 500)
+            for row in session.execute(select(*_LOG_COLUMNS).where(_LOG.server_seq.in_(seqs[start:start + 500])))]
+    entries = _entries(session, rows, prefix)
     return {"entries": entries, "next": last if has_more else max(last, upper), "has_more": has_more}
 
 
@@ -141,10 +167,8 @@ def record_history(entity: str, record_id: str, limit: int = Query(default=500, 
     head = session.get(RecordVersion, (entity, record_id))
     if head is None or not region_in_scope(head.region_code or "", read_prefix(who) or ""):
         raise ApiError(404, "not_found", entity=entity)  # outside the jurisdiction reads as unknown
-    log = session.scalars(select(ChangeLogEntry).where(
-        ChangeLogEntry.entity == entity, ChangeLogEntry.record_id == record_id)
-        .order_by(ChangeLogEntry.server_seq)).all()
-    entries = _replay(log, _conflicted(session, [e.change_id for e in log], read_prefix(who) or ""))
+    newest = select(*_LOG_COLUMNS).where(_LOG.entity == entity, _LOG.record_id == record_id)
     if before is not None:
-        entries = [e for e in entries if e["server_seq"] < before]
-    return entries[-limit:]
+        newest = newest.where(_LOG.server_seq < before)
+    rows = session.execute(newest.order_by(_LOG.server_seq.desc()).limit(limit)).all()
+    return _entries(session, rows[::-1], read_prefix(who) or "")
