@@ -2923,6 +2923,11 @@ Phone: %3</translation>
         <translation>No sync server is set up yet: enter the server address and log in under Settings.</translation>
     </message>
     <message>
+        <location filename="../../ui/status_bar.py" line="163"/>
+        <source>正在后台同步，完成后自动更新</source>
+        <translation>Syncing in the background; the screen updates when it is done</translation>
+    </message>
+    <message>
         <location filename="../../ui/status_bar.py" line="161"/>
         <source>同步失败，修改已保存在本机，稍后会重试。</source>
         <translation>Sync failed; your changes are kept on this PC and will be retried.</translation>
