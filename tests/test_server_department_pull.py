@@ -12,7 +12,7 @@ import random
 import re
 
 import pytest
-from sqlalchemy import and_, event, insert, or_, select, text
+from sqlalchemy import and_, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from db.models import Case, CaseLogEntry, CaseWhistle, Task, TaskFeedback, TaskLink, TaskTarget
@@ -23,6 +23,7 @@ from server.scope import DepartmentView
 from server.store.tables import RecordVersion, SyncCounter
 from server.sync_service import pull_page
 from tests.server.databases import BACKENDS, fresh_database
+from tests.server.plans import captured, generic_plan
 
 AT = dt.datetime(2026, 12, 6, 9)
 BASE = {"deleted": False, "deletion_gen": 0}
@@ -153,36 +154,21 @@ def test_the_department_pull_reads_its_own_index_in_the_prepared_statements_gene
     tested `record_id IN (every record of the department)` scanned the server_seq index over the
     whole range and built each of the department's sets whole (35–60 ms a page on 12,000 households
     with a day of changes, custom or generic)."""
-    from psycopg import sql
-
     engine, top = dept_db
     if engine.dialect.name != "postgresql":
         pytest.skip("prepared statements' generic plans are PostgreSQL's")
     with engine.connect() as conn:
-        statements = []
-        event.listen(conn, "before_cursor_execute",
-                     lambda _c, _cur, statement, params, _ctx, _many: statements.append((statement, params)))
+        statements = captured(conn)
         with Session(bind=conn) as s:
             who = Principal("u", "mz_wang", "department", "150422", "mz", "d")
             page = pull_page(s, who, top // 3, 40)
         assert page.records and page.evictions
         read = [(st, p) for st, p in statements if "FROM sync_record_versions" in st and "server_seq >" in st]
         assert len(read) == 2, [st for st, _ in statements]  # the heads and the evictions
-        raw = conn.connection.driver_connection
-        raw.execute("SET plan_cache_mode = force_generic_plan")
-        for n, (statement, params) in enumerate(read):
-            names: list[str] = []
-            for name in re.findall(r"%\((\w+)\)s", statement):
-                names.append(name) if name not in names else None
-            numbered = re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m.group(1)) + 1}", statement)
-            raw.execute(f"PREPARE td_probe{n} AS " + numbered)
-            values = sql.SQL(", ").join(sql.Literal(params[name]) for name in names).as_string(raw)
-            plan = "\n".join(row[0] for row in raw.execute(f"EXPLAIN EXECUTE td_probe{n}({values})"))
-            raw.execute(f"DEALLOCATE td_probe{n}")
-            assert "$1" in plan or "$2" in plan, plan  # the generic plan indeed
+        for statement, params in read:
+            plan = generic_plan(conn, statement, params)
             # the heads of the department's entities from their own index, never the server_seq index over
             # the whole range (the records' own tables are too small here for their plans to say anything)
             assert "ix_sync_record_versions_dept_seq" in plan, plan
             assert "ix_sync_record_versions_server_seq" not in plan, plan
             assert "Seq Scan on sync_record_versions" not in plan, plan
-        raw.execute("RESET plan_cache_mode")
