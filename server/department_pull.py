@@ -11,7 +11,7 @@ rows), and each head found there is tested by looking its own record up (a scala
 chosen by the head's entity): a page costs the task and case changes of the range up to its end, not
 every change of the city since the cursor, and never a whole department's records. The previous
 statement tested `record_id IN (every record of the department)` while scanning the server_seq index
-over the whole range: 35–60 ms a page, custom or generic, on the 12,000-household city with a day of
+over the whole range: 35–75 ms a page, custom or generic, on the 12,000-household city with a day of
 changes (docs/decisions/0036)."""
 
 from __future__ import annotations
