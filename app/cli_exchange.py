@@ -131,7 +131,8 @@ def add_commands(sub) -> None:
     importing.add_argument("--valid-only", action="store_true",
                            help="只导入没有问题的户 / import the households without problems")
     importing.add_argument("--village", metavar="CODE",
-                           help="户号只是村里的编号（12、3-12）时，所属村（社区）的12位代码 / village of short 户号")
+                           help="户号只是村里的编号（12、3-12）或表中没有户号时，所属村（社区）的12位代码 / "
+                                "village of short or missing 户号")
     importing.add_argument("--database", help="本地数据库文件 / local database file")
     importing.set_defaults(func=_cmd_roster_import)
 

@@ -56,7 +56,7 @@ _DISPLAY = {"english": False}
 
 def set_display_language(lang: str) -> None:
     """The interface language code labels are shown in (the desktop sets it from its language setting at
-    start; printed forms keep their Chinese labels through `label_zh`)."""
+    start; printed forms keep their Chinese labels: `label_zh`, or a book loaded with `chinese=True`)."""
     _DISPLAY["english"] = lang.lower().startswith("en")
 
 
@@ -163,11 +163,12 @@ class CodeBook:
             entries.sort(key=lambda i: (i.sort_order, i.code))
 
     @classmethod
-    def load(cls, session: Session, scope_prefix: str = "") -> CodeBook:
+    def load(cls, session: Session, scope_prefix: str = "", *, chinese: bool = False) -> CodeBook:
+        """`chinese`: labels in Chinese whatever the interface language (printed forms)."""
         rows = session.scalars(select(CodeEntry).where(CodeEntry.deleted.is_(False))).all()
         items = [
             CodeItem(r.table, r.code, r.label_zh, r.parent_code, MappingProxyType(dict(r.attrs or {})),
-                     r.scope_prefix or "", r.sort_order or 0, bool(r.active), r.label_en or "")
+                     r.scope_prefix or "", r.sort_order or 0, bool(r.active), "" if chinese else r.label_en or "")
             for r in rows if visible_to(r.scope_prefix or "", scope_prefix)
         ]
         return cls(items)

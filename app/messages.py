@@ -252,6 +252,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                               "{count} footer rows skipped (totals, compiled by, date …)"),
     "roster_filled_down": ("{count}行的户编号/户主姓名按同户上一行（或合并单元格）补齐",
                            "{count} rows took the household number/head from the row above (or a merged cell)"),
+    "roster_local_matched": ("{count}户按成员的公民身份号码对应到已登记的户（村里的户号与系统户编号不同）",
+                             "{count} households matched to registered households by their members' ID numbers "
+                             "(the village numbers its households its own way)"),
+    "roster_no_household_column": ("表中没有户号列：请选择所属村（社区），各户按“户主”（或“本人”）行分开",
+                                   "The sheet has no household number column: choose the village; households "
+                                   "are told apart by their head (户主 or 本人) rows"),
+    "roster_households_by_head": ("表中没有户号列：按“户主”行分为{count}户，其中{new}户为新户（自动编排户编号）",
+                                  "No household number column: {count} households told apart by their head "
+                                  "rows, {new} of them new (household numbers assigned)"),
     "export_unknown_list": ("没有名为“{name}”的列表，可导出：{names}", "No list named “{name}”; lists: {names}"),
     # code tables and demo data
     "code_table_unknown": ("未知的代码表：{table}", "Unknown code table: {table}"),

@@ -11,11 +11,13 @@ The load generator is one asyncio process (aiohttp, orjson), so it costs the mac
 device of the day is a logged-in PC of the seeded township (village cadre accounts over its villages
 plus township staff); at each arrival rate it runs for SECONDS:
 - **syncs** arrive as a Poisson stream at the rate; each picks an idle device, which pushes a few
-  household edits (EDIT_SHARE of syncs carry 1–5 edits, the rest none) and pulls to the head;
+  household edits (EDIT_SHARE of syncs carry 1–5 edits, the rest none) and pulls to the head, and
+  when that moved anything asks what the desktop's cycle asks next: its review marks and the history
+  feed (`marks`, `feed`);
 - **first syncs**: a new device of a village logs in and streams the village's snapshot
   (`format=sqlite`, the desktop's) every FIRST_SYNC_EVERY seconds;
 - **12345 intake**: an appeal submitted every INTAKE_EVERY seconds.
-Printed per rate: request p50/p95/p99 per kind (push, pull, snapshot, intake), accepted changes/s,
+Printed per rate: request p50/p95/p99 per kind (push, pull, marks, feed, snapshot, intake), accepted changes/s,
 records pulled/s, server (uvicorn tree) + PostgreSQL CPU per accepted change and per pulled record,
 errors, and at the end lost changes (accepted but not in the change log exactly once) and the highest
 rate whose p95 over every request stayed ≤ 250 ms. A cache-hit rate is printed when a caching proxy
@@ -58,6 +60,7 @@ class Day:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     accepted: list[str] = field(default_factory=list)
     pulled: int = 0
+    feed_entries: int = 0  # history entries the devices' feed pages carried
     errors: int = 0
     cache_hits: int = 0
     cache_looked: int = 0
@@ -73,6 +76,7 @@ class Pc:
     cursor: int = 0
     seq: int = 0
     busy: bool = False
+    feed_after: int = 0  # the history feed's cursor (the desktop follows it from its pull cursor)
 
 
 def _headers(pc: Pc) -> dict[str, str]:
@@ -121,6 +125,7 @@ async def _sync(http, url: str, pc: Pc, day: Day) -> None:
     pc.busy = True
     try:
         edits = _edits(pc, random.randint(1, 5)) if random.random() < EDIT_SHARE else []
+        moved = bool(edits)
         if edits:
             async def push():
                 async with http.post(url + "/api/v1/sync/push", data=orjson.dumps({"changes": edits}),
@@ -145,11 +150,43 @@ async def _sync(http, url: str, pc: Pc, day: Day) -> None:
             if page is None:
                 return
             day.pulled += len(page["records"])
+            moved = moved or bool(page["records"])
             pc.cursor = page["next_cursor"]
             if not page["has_more"]:
-                return
+                break
+        if moved:
+            await _side(http, url, pc, day)
     finally:
         pc.busy = False
+
+
+async def _side(http, url: str, pc: Pc, day: Day) -> None:
+    """What the desktop's cycle asks after a sync that moved anything (app.sync_service): its review
+    marks, then the history feed from where it last stopped (app/client/history.follow_feed)."""
+    import orjson
+
+    from app.client.history import FEED_PAGE, FEED_PAGES_PER_CYCLE
+    from app.client.review_marks import MARKS_PATH
+
+    async def marks():
+        async with http.get(url + "/api/v1" + MARKS_PATH, headers=_headers(pc)) as r:
+            r.raise_for_status()
+            return await r.read()
+    if await _timed(day, "marks", marks) is None:
+        return
+    for _ in range(FEED_PAGES_PER_CYCLE):
+        async def feed():
+            async with http.get(url + "/api/v1/history/feed", params={"after": pc.feed_after, "limit": FEED_PAGE},
+                                headers=_headers(pc)) as r:
+                r.raise_for_status()
+                return orjson.loads(await r.read())
+        page = await _timed(day, "feed", feed)
+        if page is None:
+            return
+        day.feed_entries += len(page["entries"])
+        pc.feed_after = page["next"]
+        if not page["has_more"]:
+            return
 
 
 async def _first_sync(http, url: str, username: str, day: Day) -> None:
@@ -324,7 +361,7 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
             for rate in RATES:
                 start = closed._cursor(lab)
                 for pc in pcs:
-                    pc.cursor = start  # every PC synced up to now (the day's earlier hours)
+                    pc.cursor = pc.feed_after = start  # every PC synced up to now (the day's earlier hours)
                 log(f"# city_day: {rate:.0f} syncs/s arriving for {SECONDS:.0f} s over {len(pcs)} PCs")
                 before = (_stack_cpu(lab), time.process_time())
                 started = time.perf_counter()
@@ -431,7 +468,7 @@ def _beside_round1(figures: list[Figure], label: str = "mixed") -> Iterator[Figu
 
 
 def _day_figures(name: str, day: Day, elapsed: float, cpu: float) -> Iterator[Figure]:
-    for kind in ("push", "pull", "snapshot", "intake"):
+    for kind in ("push", "pull", "marks", "feed", "snapshot", "intake"):
         samples = day.latencies.get(kind) or []
         if samples:
             for pct in (50, 95, 99):
@@ -442,6 +479,7 @@ def _day_figures(name: str, day: Day, elapsed: float, cpu: float) -> Iterator[Fi
     yield Figure(f"{name}_requests_per_s", len(every) / elapsed, "requests/s")
     yield Figure(f"{name}_changes_per_s", len(day.accepted) / elapsed, "changes/s")
     yield Figure(f"{name}_records_pulled_per_s", day.pulled / elapsed, "records/s")
+    yield Figure(f"{name}_feed_entries_per_s", day.feed_entries / elapsed, "entries/s")
     yield Figure(f"{name}_cpu_server_and_db", cpu, "s")
     if day.accepted:
         yield Figure(f"{name}_cpu_per_accepted_change", cpu / len(day.accepted) * 1000, "ms")

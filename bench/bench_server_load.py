@@ -17,7 +17,12 @@ For each mix the CPU seconds of the load generator (this process), the server (u
 and PostgreSQL are printed too, so a generator that starves the server can be seen, and the server +
 PostgreSQL CPU per accepted change with what explains it, the fan-out: records the pulls carried per
 accepted change, echoes (records named instead of sent), pulls per change and per push. Its same-run
-floor is measured by bench.closed_loop_floor (the city_day group)."""
+floor is measured by bench.closed_loop_floor (the city_day group).
+
+The desktop mix (`server_100_desktop_mix_*`, city_day) syncs as the desktop does: each edit with the
+base it holds, and after a sync that moved anything the requests the desktop's cycle makes next (the
+review marks and the history feed it follows, `_side`): `side_requests_per_push` and
+`feed_entries_per_change` print them, and its latencies and CPU include them."""
 
 from __future__ import annotations
 
@@ -118,6 +123,8 @@ class Load:
     pulls: int = 0  # pull requests (pages), every one counted
     records: int = 0  # records the pulls carried (the fan-out of the accepted changes)
     echoes: int = 0  # records the pulls named instead of sending (the device's own edits)
+    side: int = 0  # the desktop's requests after a sync that moved anything: review marks, history feed pages
+    feed_entries: int = 0  # history entries those feed pages carried
     errors: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -138,10 +145,11 @@ def _client(url: str, who: Device, cursor: int, stop_at: float, load: Load, n: i
     seq, mine = 0, who.households
     seen = {h: based.get(h, 0) for h in mine} if based is not None else None
     start = (n * 7919) % len(mine) if based is not None else 0
+    feed = {"after": cursor} if based is not None else None  # the desktop follows the feed from its cursor
     while time.monotonic() < stop_at:
         changes = batch(device, seq, n, mine, start, seen)
         seq += BATCH
-        cursor = _round(http, url, changes, cursor, load, seen)
+        cursor = _round(http, url, changes, cursor, load, seen, feed=feed)
         if cursor is None:
             return
 
@@ -178,10 +186,11 @@ def batch(device: str, seq: int, n: int, mine: list[str], start: int, seen: dict
 
 
 def _round(http: requests.Session, url: str, changes: list[dict], cursor: int, load: Load,
-           seen: dict[str, int] | None = None, pull: bool = True) -> int | None:
+           seen: dict[str, int] | None = None, pull: bool = True, feed: dict[str, int] | None = None) -> int | None:
     """One sync: push then pull until caught up; the new cursor, or None after an error. `seen`
     (record id → sequence number) is kept up to date from the answers when given. Without `pull`,
-    the push alone (the same-run floor's push phase, bench.closed_loop_floor)."""
+    the push alone (the same-run floor's push phase, bench.closed_loop_floor). With `feed` (its
+    "after"), what the desktop's cycle asks next when the sync moved anything (`_side`)."""
     try:
         started = time.perf_counter()
         r = http.post(url + "/api/v1/sync/push", json={"changes": changes}, timeout=120)
@@ -207,12 +216,15 @@ def _round(http: requests.Session, url: str, changes: list[dict], cursor: int, l
                 seen.update((echo[1], echo[2]) for echo in body.get("echoes", []))
             if not body.get("has_more"):
                 break
+        side, entries = _side(http, url, feed) if feed is not None and (ok or records) else ([], 0)
     except (requests.RequestException, KeyError, ValueError):
         with load.lock:
             load.errors += 1
         return None
     with load.lock:
-        load.latencies += [took, *pulls]
+        load.latencies += [took, *pulls, *side]
+        load.side += len(side)
+        load.feed_entries += entries
         load.push_latencies.append(took)
         load.accepted += ok
         load.pushes += 1
@@ -220,6 +232,29 @@ def _round(http: requests.Session, url: str, changes: list[dict], cursor: int, l
         load.records += records
         load.echoes += echoes
     return cursor
+
+
+def _side(http: requests.Session, url: str, feed: dict[str, int]) -> tuple[list[float], int]:
+    """The desktop's requests after a sync that moved anything (app.sync_service: `refresh_marks`,
+    then `follow_feed` — pages of FEED_PAGE, at most FEED_PAGES_PER_CYCLE): (their latencies in ms,
+    the history entries the feed carried). `feed["after"]` moves as the desktop's feed cursor does."""
+    from app.client.history import FEED_PAGE, FEED_PAGES_PER_CYCLE
+    from app.client.review_marks import MARKS_PATH
+
+    started = time.perf_counter()
+    http.get(url + "/api/v1" + MARKS_PATH, timeout=120).raise_for_status()
+    latencies, entries = [(time.perf_counter() - started) * 1000], 0
+    for _ in range(FEED_PAGES_PER_CYCLE):
+        started = time.perf_counter()
+        page = http.get(url + "/api/v1/history/feed", params={"after": feed["after"], "limit": FEED_PAGE}, timeout=120)
+        latencies.append((time.perf_counter() - started) * 1000)
+        page.raise_for_status()
+        body = page.json()
+        entries += len(body["entries"])
+        feed["after"] = body["next"]
+        if not body["has_more"]:
+            break
+    return latencies, entries
 
 
 def _township_state(lab: ServerLab) -> tuple[dict[str, list[str]], int]:
@@ -431,6 +466,9 @@ def _figures(label: str, load: Load, elapsed: float, missing: int, duplicates: i
         yield Figure(f"{name}_pulls_per_change", load.pulls / changes, "pulls")
     if load.pushes:
         yield Figure(f"{name}_pulls_per_push", load.pulls / load.pushes, "pulls")
+    if load.side:  # the desktop mix: what its cycle asks after the pull (review marks, history feed)
+        yield Figure(f"{name}_side_requests_per_push", load.side / max(load.pushes, 1), "requests")
+        yield Figure(f"{name}_feed_entries_per_change", load.feed_entries / max(len(load.accepted), 1), "entries")
     yield Figure(f"{name}_errors", load.errors, "errors")
     yield Figure(f"{name}_lost_changes", missing + duplicates, "changes")
 

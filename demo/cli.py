@@ -79,12 +79,30 @@ def prepare_server(folder: Path, households: int | None) -> None:
     """Create and seed the demo server database once; a marker file records a finished seed."""
     marker = folder / "seeded"
     if marker.exists():
+        _upgrade_if_behind(folder)
         return
     (folder / "server.db").unlink(missing_ok=True)
     print("首次运行：正在生成演示乡镇（约一分钟）… / first run: generating the demo township…", flush=True)
     extra = ["--households", str(households)] if households else []
     _server_cli(folder, "seed-demo", "--password", DEMO_PASSWORD, *extra)
     marker.write_text(time.strftime("%Y-%m-%d %H:%M:%S"))
+
+
+def _upgrade_if_behind(folder: Path) -> None:
+    """A demo seeded by an earlier version: its database is brought to this version's schema, which
+    the server requires before it serves (it would refuse to start, the reason only in server.log)."""
+    from sqlalchemy import create_engine
+
+    from server.db import current_revision, head_revision
+
+    engine = create_engine(f"sqlite:///{folder / 'server.db'}")
+    try:
+        behind = current_revision(engine) != head_revision()
+    finally:
+        engine.dispose()
+    if behind:
+        print("正在升级演示服务器数据库… / upgrading the demo server database…", flush=True)
+        _server_cli(folder, "upgrade")
 
 
 def start_server(folder: Path) -> tuple[subprocess.Popen, str]:

@@ -210,3 +210,29 @@ def wps_native_et(path: Path) -> Path:
     assert data.count(stream) == 1  # the directory entry's name
     Path(path).write_bytes(data.replace(stream, "ETSheets".encode("utf-16-le")))
     return Path(path)
+
+
+def without_household_numbers_xlsx(path: Path, households: list[list[tuple]]) -> Path:
+    """A roster as many villages keep it: no 户号 column at all; a household is its 户主 (or 本人)
+    row and the members under it, 户主姓名 and 家庭住址 merged over them, a blank row between
+    households. `households`: per household its members as (姓名, 与户主关系, 性别, 身份证号码,
+    联系电话), the head first; the address is made from the household's place in the file."""
+    wb = Workbook()
+    sheet = wb.active
+    sheet.append(["西屯村人口花名册"])
+    sheet.merge_cells("A1:H1")
+    sheet.append(["序号", "户主姓名", "姓名", "与户主关系", "性别", "身份证号码", "联系电话", "家庭住址"])
+    row, number = 3, 0
+    for place, members in enumerate(households, start=1):
+        for index, (name, relation, gender, id_number, phone) in enumerate(members):
+            number += 1
+            sheet.append([number, members[0][0] if index == 0 else None, name, relation, gender, id_number, phone,
+                          f"西屯村四组{place}号" if index == 0 else None])
+        if len(members) > 1:
+            for column in (2, 8):
+                sheet.merge_cells(start_row=row, start_column=column, end_row=row + len(members) - 1,
+                                  end_column=column)
+        row += len(members) + 1
+        sheet.append([])
+    wb.save(path)
+    return Path(path)

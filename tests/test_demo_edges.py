@@ -127,3 +127,22 @@ def _households_in(path: Path) -> int:
             return db.execute("SELECT count(*) FROM households").fetchone()[0]
     except sqlite3.Error:
         return 0
+
+
+def test_a_demo_made_by_an_older_version_is_upgraded_before_its_server_starts(tmp_path):
+    """After an update, `township-desk demo` stopped at 演示服务器启动失败: the demo's server database,
+    seeded by the version before, was one migration behind and the server refuses to serve an old
+    schema (the reason only in server.log). The demo upgrades it first."""
+    from sqlalchemy import create_engine
+
+    from demo.cli import prepare_server
+    from server.db import current_revision, head_revision, upgrade
+
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    engine = create_engine(f"sqlite:///{folder / 'server.db'}")
+    upgrade(engine, "0026")
+    (folder / "seeded").write_text("2026-12-01 09:00:00")
+    prepare_server(folder, None)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()

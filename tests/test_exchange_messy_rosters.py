@@ -379,3 +379,78 @@ def test_a_grid_worker_imports_into_their_own_grid(sessions, tmp_path):
     neighbour = ExchangeService(sessions, Actor("网格员小李", "grid_worker", rf.VILLAGE + "002"), clock=lambda: NOW)
     refused = neighbour.preview_roster(path)
     assert {e.message for e in refused.errors} == {"户号不在您负责的区域内"} and refused.applicable == 0
+
+
+def test_relations_as_village_rosters_write_them(desk, sessions, tmp_path):
+    """之子, 之女, 之孙, 爷爷, 奶奶, 孙媳 …: the words of the 与户主关系 column in rosters villages keep by
+    hand (seen in a 福山地村 roster: every row with 之子 refused as "not a valid relation")."""
+    from app.codes import CodeBook
+    from app.exchange.synonyms import resolve_code
+
+    book = CodeBook.from_resources()
+    expected = {"之子": "子", "之女": "女", "之妻": "妻", "之孙": "孙子", "之孙女": "孙女", "之母": "母亲",
+                "之父": "父亲", "之媳": "儿媳", "之婿": "女婿", "之兄": "兄", "之妹": "妹妹", "爷爷": "祖父",
+                "奶奶": "祖母", "姥爷": "外祖父", "姥姥": "外祖母", "孙媳": "孙媳妇或外孙媳妇",
+                "曾孙": "曾孙子或外曾孙子", "二子": "次子", "二女": "次女", "养子": "养子或继子",
+                "继女": "养女或继女", "嫂子": "嫂", "姐": "姐姐", "妹": "妹妹", "长孙": "孙子"}
+    wrong = {word: book.label("relation_to_head", resolve_code(book, "relation_to_head", word) or "")
+             for word, label in expected.items()
+             if resolve_code(book, "relation_to_head", word) is None
+             or book.label("relation_to_head", resolve_code(book, "relation_to_head", word)) != label}
+    assert wrong == {}
+    members = [rf.MEMBERS[0], rf.MEMBERS[1][:3] + ("之子",) + rf.MEMBERS[1][4:]]
+    preview = desk.preview_roster(rf.village_roster_xlsx(tmp_path / "之子.xlsx", members=members))
+    assert preview.ok, [e.message for e in preview.errors]
+
+
+def test_next_months_roster_with_the_villages_own_numbers_updates_the_registered_households(
+        desk, sessions, tmp_path):
+    """A village numbers its households 1, 2, 3 in its own roster, not as the register does: its update
+    of registered households was refused row by row as 该人员已登记在户…，如需迁户请在系统中办理 (seen
+    with 福山地村's households in the demo). Members already registered together name the household."""
+    first = rf.village_roster_xlsx(tmp_path / "registered.xlsx")
+    desk.confirm_roster(first, desk.preview_roster(first).digest)
+    head = rf.MEMBERS[0]
+    newborn = (head[0], head[1], "马小宝", "孙子", "男", "回", "110101202602010015", "2026.02", "", "", head[10])
+    members = [("1" if m[0] == rf.HOUSEHOLD_A else "2", *m[1:]) for m in rf.MEMBERS[:2] + [newborn] + rf.MEMBERS[2:]]
+    members[0] = members[0][:9] + ("13900009999",) + members[0][10:]
+    path = rf.village_roster_xlsx(tmp_path / "next.xlsx", members)
+    preview = desk.preview_roster(path, village=rf.VILLAGE)
+    assert preview.ok, [e.message for e in preview.errors]
+    assert (preview.households_new, preview.persons_new, preview.persons_updated) == (0, 1, 1)
+    assert any("对应到已登记的户" in w.message for w in preview.warnings)
+    desk.confirm_roster(path, preview.digest, village=rf.VILLAGE)
+    with sessions() as session:
+        assert set(session.scalars(select(Household.household_no))) == {rf.HOUSEHOLD_A, rf.HOUSEHOLD_B}
+    assert person(sessions, "110101202602010015").household_id == person(sessions, head[6]).household_id
+    assert person(sessions, head[6]).phone == "13900009999"
+
+
+def test_a_roster_without_household_numbers_is_split_at_its_head_rows(desk, sessions, tmp_path):
+    """Many villages keep no 户号 at all: a household is its 户主/本人 row and the rows under it. Such a
+    roster was refused whole (“列对应不完整：户编号”). Its households are now told apart by their head
+    rows; a registered family is found by its members' ID numbers, a new one gets the village's next
+    free 户编号."""
+    first = rf.village_roster_xlsx(tmp_path / "registered.xlsx")
+    desk.confirm_roster(first, desk.preview_roster(first).digest)
+    registered = [(m[2], m[3], m[4], m[6], m[9]) for m in rf.MEMBERS[:2]]
+    households = [registered + [("马小宝", "孙子", "男", "110101202602010015", "")],
+                  [("赵大海", "本人", "男", "110101197502280110", "13912340000"),
+                   ("孙红梅", "配偶", "女", "11010119770404022X", "")]]
+    path = rf.without_household_numbers_xlsx(tmp_path / "no-numbers.xlsx", households)
+    assert not desk.open_roster(path).check.missing
+    assert desk.preview_roster(path).errors[0].message.startswith("表中没有户号列")  # which village, then?
+    preview = desk.preview_roster(path, village=rf.VILLAGE)
+    assert preview.ok, [e.message for e in preview.errors]
+    assert (preview.households_new, preview.persons_new) == (1, 3)
+    desk.confirm_roster(path, preview.digest, village=rf.VILLAGE)
+    head, newborn, new_head = (person(sessions, n) for n in (rf.MEMBERS[0][6], "110101202602010015",
+                                                               "110101197502280110"))
+    assert newborn.household_id == head.household_id
+    with sessions() as session:
+        numbers = set(session.scalars(select(Household.household_no)))
+        fresh = session.get(Household, new_head.household_id)
+        assert fresh.household_no not in (rf.HOUSEHOLD_A, rf.HOUSEHOLD_B) and fresh.household_no[:12] == rf.VILLAGE
+        assert fresh.head_person_id == new_head.id and fresh.address == "西屯村四组2号"
+    assert len(numbers) == 3
+    assert desk.preview_roster(path, village=rf.VILLAGE).unchanged == 7  # again: 2 households, 5 persons as they are

@@ -159,3 +159,26 @@ def test_batch_export_of_a_village(sample, tmp_path):
     with sessions() as session:
         entry = session.get(AuditEntry, result.audit_id)
         assert entry.action == "export" and sorted(entry.record_ids) == sorted([ids["first"], ids["second"]])
+
+
+def test_forms_printed_from_the_english_interface_keep_chinese_labels(sample, tmp_path):
+    """A task sheet printed from the English interface read 下发部门 Civil Affairs, 任务类型 Data collection,
+    优先级 Normal on the Chinese form (seen on the demo's 任务清单/反馈单): code labels on paper are the
+    form's language, Chinese, whatever the screen shows."""
+    from app.codes import set_display_language
+
+    sessions, ids = sample
+    set_display_language("en")
+    try:
+        card = flat_text(service(sessions).print_household_card(ids["first"], tmp_path / "card.pdf", "核对").path)
+        case = flat_text(service(sessions).print_case_form(ids["case"], tmp_path / "case.pdf", "调解").path)
+        task = flat_text(service(sessions).print_task_sheet(ids["task"], VILLAGE, tmp_path / "t.pdf", "走访").path)
+        summary = flat_text(service(sessions).print_inspection_summary(VILLAGE, tmp_path / "s.pdf", "检查").path)
+    finally:
+        set_display_language("zh_CN")
+    assert "户主" in card and "农村低保" in card and "汉族" in card
+    assert "12345热线" in case and "综治" in case
+    assert "民政" in task
+    assert "农村低保" in summary or "独居老人" in summary
+    for text in (card, case, task, summary):
+        assert not any(word in text for word in ("Head", "Han", "Civil", "Hotline", "Normal", "Male", "Female")), text

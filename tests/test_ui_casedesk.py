@@ -413,3 +413,26 @@ def test_a_repeat_appeal_is_suggested_and_linked_once_the_clerk_confirms(qtbot, 
     assert original_log[-1] == f"收到重复诉求 {page.detail.detail.case.case_no}"
     with pytest.raises(ValidationError):
         desk.link_repeat(first.id, case_id)  # the original cannot repeat its own repeat
+
+
+def test_every_queue_and_its_count_fit_the_queue_list_in_english(qtbot, context, qapp):
+    """In English “Handled in the grid（2）” was cut after “grid” in the 128-pixel queue list, with a
+    scroll bar under it (seen on the demo's case desk at 1366×768): the counts were hidden."""
+    from ui import i18n
+
+    desk = CaseDesk(context)
+    view = desk.register(_complaint())
+    desk.act(view.id, "self_handle", "网格员自行处置")
+    translators = i18n.install(qapp, "en")
+    try:
+        page, _dialogs, _errors = _page(qtbot, context)
+        page.show()
+        labels = [page.queues.item(i).text() for i in range(page.queues.count())]
+        assert any(label.startswith("Handled in the grid") for label in labels), labels
+        room = page.queues.viewport().width()
+        metrics = page.queues.fontMetrics()
+        too_wide = [label for label in labels if metrics.horizontalAdvance(label) + 8 > room]
+    finally:
+        for translator in translators:
+            qapp.removeTranslator(translator)
+    assert too_wide == []

@@ -106,3 +106,20 @@ def test_the_dashboard_of_the_main_window_shows_the_charts(qtbot, context, tmp_p
     assert isinstance(dashboard.charts, WorkChartsPanel)
     assert dashboard.charts.by_status.bars and dashboard.charts.today["visits"].value.text() != "…"
     assert dashboard.charts.by_category.height() >= 200  # room for the bars under the register figures
+
+
+def test_cases_by_status_reads_in_english_as_the_other_charts_do(qtbot, context, qapp):
+    """In the English interface 事件按状态's bars were still 登记, 办结, 归档 under English titles and
+    the English category and department bars (seen on the demo's dashboard at 1366×768)."""
+    from ui import i18n
+
+    translators = i18n.install(qapp, "en")
+    try:
+        panel = WorkChartsPanel(WorkChartsDesk(context), ImmediateTaskRunner(), lambda e: (_ for _ in ()).throw(e))
+        qtbot.addWidget(panel)
+        panel.activate()
+        labels = [bar.label for bar in panel.by_status.bars]
+    finally:
+        for translator in translators:
+            qapp.removeTranslator(translator)
+    assert labels and "Closed" in labels and not any("\u4e00" <= ch <= "\u9fff" for label in labels for ch in label)

@@ -201,6 +201,25 @@ def test_short_household_numbers_take_the_village_chosen_in_the_wizard(qtbot, co
     assert count(context, Household, Household.household_no.in_([village + "980001", village + "980002"])) == 2
 
 
+def test_a_roster_without_household_numbers_imports_into_the_village_chosen(qtbot, context, settings, tmp_path):
+    """No 户号 column: the wizard went no further than the mapping (户编号 missing); now the village is
+    chosen below the mapping and the preview says how the households were told apart."""
+    village = village_of(context)
+    households = [[(m[2], m[3], m[4], m[6], m[9]) for m in rf.MEMBERS[:2]],
+                  [(m[2], m[3], m[4], m[6], m[9]) for m in rf.MEMBERS[2:]]]
+    roster = rf.without_household_numbers_xlsx(tmp_path / "花名册.xlsx", households)
+    before = count(context, Household)
+    _window, dialogs, _register, wizard = start_wizard(qtbot, context, settings, tmp_path, roster)
+    assert wizard.steps.currentIndex() == 1, dialogs.shown
+    wizard.village_box.setCurrentIndex(wizard.village_box.findData(village))
+    qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+    assert wizard.steps.currentIndex() == 2 and wizard.preview.ok, wizard.preview.errors
+    assert "按“户主”行分为2户" in wizard.summary.text()
+    qtbot.mouseClick(wizard.apply_button, Qt.MouseButton.LeftButton)
+    assert count(context, Household) == before + 2
+    assert count(context, Person, Person.id_number == rf.MEMBERS[3][6], Person.region_code == village) == 1
+
+
 def test_cancel_while_the_roster_is_read_drops_the_result(qtbot, context, settings, tmp_path):
     roster = rf.village_roster_xlsx(tmp_path / "花名册.xlsx", rf.members_in(village_of(context)))
     runner = TaskRunner()

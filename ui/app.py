@@ -149,9 +149,16 @@ def build_main_window(shell: Shell) -> MainWindow:
             review.duplicates.activate()
 
     window.duplicate_schedule = DuplicateSchedule(lambda: _daily_duplicate_scan(ctx), runner, reload_duplicates, window)
+    def reload_register_unseen(result) -> None:  # a sync the user did not ask for: no list jumps under them
+        if window.current_page() is not window.built_page("register"):
+            reload_register(result)
+
     status_bar.sync_finished.connect(reload_register)
     status_bar.sync_finished.connect(reload_dashboard)
     status_bar.sync_finished.connect(reload_attachments)
+    status_bar.background_synced.connect(reload_register_unseen)
+    status_bar.background_synced.connect(reload_dashboard)
+    status_bar.background_synced.connect(reload_attachments)
     return window
 
 
@@ -345,7 +352,7 @@ def _open_window(app: QApplication, settings: opts.Settings, dialogs: Dialogs, p
     offer.offer_waiting()
     if services.sync is not None and services.enrolled:
         window.sync_bar.sync_finished.connect(offer.after_sync)
-        window.sync_bar.sync_if_never_synced()  # a just-enrolled device fetches its scope while the window shows
+        window.sync_bar.sync_at_start()  # the scope (just enrolled) or what changed since the last sync
         minutes = settings.get(opts.AUTO_SYNC_MINUTES)
         if minutes > 0:
             services.sync.start_periodic(minutes * 60)

@@ -67,6 +67,7 @@ class SyncStatusBar(QStatusBar):
     """Shows local sync state and starts a sync on request (button or F5)."""
 
     sync_finished = Signal(object)  # the sync result, after counts are refreshed
+    background_synced = Signal(object)  # a sync the user did not start (at start, periodic) finished
 
     def __init__(self, status, runner, sync_service=None, on_error=None) -> None:
         super().__init__()
@@ -100,7 +101,7 @@ class SyncStatusBar(QStatusBar):
         self._bridge.progressed.connect(self._show_progress)
         self._bridge.started.connect(lambda: self._show_progress(0, 0))
         # Periodic syncs run on the sync service's own thread; their outcome updates the bar too.
-        self._bridge.finished.connect(lambda _event: self._background_outcome(True))
+        self._bridge.finished.connect(self._background_finished)
         self._bridge.failed.connect(self._background_failure)
         if sync_service is not None:
             sync_service.subscribe(self._bridge)
@@ -115,9 +116,11 @@ class SyncStatusBar(QStatusBar):
         self._show_connection()
         self.refresh()
 
-    def sync_if_never_synced(self) -> None:
-        """Start the first sync as soon as the counts show this device has never synced (a device that
-        was just enrolled: the window opens at once and the township streams in meanwhile)."""
+    def sync_at_start(self) -> None:
+        """Sync as the window opens, once the counts say how: a device that has never synced (just
+        enrolled) fetches its scope with a notice while the window shows; one that synced before
+        brings what changed since (overnight tasks, 12345 cases) in the background, quietly when offline
+        — not 15 minutes later at the first periodic sync."""
         self._first_sync_pending = True
         self.refresh()
 
@@ -155,6 +158,10 @@ class SyncStatusBar(QStatusBar):
         self._syncing = False
         self.sync_button.setEnabled(True)
         self.progress.setVisible(False)
+        if getattr(error, "code", None) == "sync_running":  # F5 during a sync the user did not start
+            self.show_notice(self.tr("正在后台同步，完成后自动更新"), 8000)
+            self.refresh()
+            return
         self._online = error is None
         self._show_connection()
         if error is not None:
@@ -170,6 +177,12 @@ class SyncStatusBar(QStatusBar):
         if not self._syncing:
             self.show_notice(event.reason)  # the sync service's readable reason (offline, login expired…)
         self._background_outcome(False)
+
+    def _background_finished(self, event: Any) -> None:
+        if self._syncing:
+            return  # a manual sync reports through _sync_done
+        self._background_outcome(True)
+        self.background_synced.emit(event)  # the pages show what it brought, as far as they can undisturbed
 
     def _background_outcome(self, online: bool) -> None:
         if self._syncing:
@@ -215,6 +228,8 @@ class SyncStatusBar(QStatusBar):
             if counts.last_sync_at is None:
                 self.show_notice(self.tr("首次同步：正在从城市服务器下载本辖区数据…"), 60_000)
                 self.request_sync()
+            elif self._sync is not None and not self._syncing:
+                self._sync.run_in_background(manual=False)
 
 
 def _when(moment: dt.datetime | None, never: str) -> str:

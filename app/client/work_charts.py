@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 class Bar:
     label: str
     values: tuple[int, ...]  # one value per series (stacked)
+    key: object = None  # what the label names (a case status), for the UI to name it in its language
 
     @property
     def total(self) -> int:
@@ -68,7 +69,7 @@ class WorkChartsDesk:
         targets = self._context.read(lambda s: _target_figures(s, actor, now))
         return WorkCharts(
             cases_by_category=_by_category(cases["category"], categories),
-            cases_by_status=tuple(Bar(wf.status_label(status), (count,)) for status, count in cases["status"]),
+            cases_by_status=tuple(Bar(wf.status_label(status), (count,), status) for status, count in cases["status"]),
             tasks_by_department=_by_department(targets["department"], departments),
             task_rate=targets["rate"], case_rate=cases["rate"],
             tasks_due_today=targets["due_today"], tasks_overdue=targets["overdue"])

@@ -42,6 +42,7 @@ class RawRow:
     values: dict[str, str]
     numeric: frozenset[str] = frozenset()  # fields whose cell Excel stored as a number
     filled: frozenset[str] = frozenset()  # fields taken from the household's row above
+    household: int = 0  # a roster without 户号: the row's household in the file (1, 2 …), from its head rows
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,7 @@ def data_rows(grid: SheetGrid, layout: RosterLayout, mapping: Mapping[int, str])
     out: list[RawRow] = []
     footers = 0
     above: dict[str, str] = {}
+    households = _HeadRows() if "household_no" not in mapping.values() else None
     for r in range(layout.first_data_row, len(grid.rows)):
         cells = grid.rows[r]
         texts = _row_texts(cells)
@@ -232,8 +234,27 @@ def data_rows(grid: SheetGrid, layout: RosterLayout, mapping: Mapping[int, str])
                 filled.add(name)
             values[name] = text
         _fill_household_down(values, above, filled)
-        out.append(RawRow(r + 1, values, frozenset(numeric), frozenset(filled)))
+        out.append(RawRow(r + 1, values, frozenset(numeric), frozenset(filled),
+                          households.next(values) if households else 0))
     return out, footers
+
+
+HEAD_WORDS = frozenset({"户主", "本人", "户主本人", "01", "02"})
+
+
+class _HeadRows:
+    """Households of a roster without 户号: a 户主 (or 本人) row, or a new 户主姓名, starts the next one."""
+
+    def __init__(self) -> None:
+        self.count, self.head_name = 0, ""
+
+    def next(self, values: dict[str, str]) -> int:
+        head_name = values.get("head_name", "")
+        if not self.count or values.get("relation_to_head") in HEAD_WORDS \
+                or (head_name and head_name != self.head_name):
+            self.count += 1
+        self.head_name = head_name or self.head_name
+        return self.count
 
 
 def _fill_household_down(values: dict[str, str], above: dict[str, str], filled: set[str]) -> None:
@@ -294,7 +315,8 @@ class MappingCheck:
     unmapped: tuple[str, ...] = field(default=())  # labels of columns not imported
 
 
-REQUIRED_FIELDS = ("household_no", "name", "relation_to_head", "id_number")
+# No 户号 column: the households are told apart by their head rows (`RawRow.household`).
+REQUIRED_FIELDS = ("name", "relation_to_head", "id_number")
 
 
 def check_mapping(layout: RosterLayout, mapping: Mapping[int, str]) -> MappingCheck:

@@ -156,6 +156,8 @@ class RowChecker:
             except ValidationError as error:
                 fail(name, error.code, **error.params)
                 return
+            if local:
+                values["_local_no"] = text  # the village's own number: matched by the members' IDs later
             if not in_scope(self.scope[:12], values[name][:12]):  # a grid worker: the grid is checked per household
                 fail(name, "roster_household_out_of_scope", label=label)
         elif name == "phone":

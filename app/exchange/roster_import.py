@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from app.codes import CodeBook
 from app.exchange.layout import FIELD_HEADERS, RawRow
 from app.exchange.roster_checks import CODED, HEAD_RELATION, Draft, RowChecker, RowError, check_households
 from app.exchange.roster_moves import adopt_moved, check_moves, move_values
+from app.exchange.roster_numbers import match_local_numbers, number_households
 from app.exchange.villages import VillageIndex
 from app.rules.masking import mask_id, mask_phone
 from db.ids import new_id
@@ -216,6 +217,13 @@ def plan_import(session: Session, rows: list[RawRow], codes: CodeBook, today: dt
         if d.values.get("relation_to_head") == "01":
             d.values["relation_to_head"] = HEAD_RELATION
     register = _Register(session, drafts, scope)
+    notes: list[RowError] = []
+    if rows[0].household:  # no 户号 column: households by their head rows
+        notes += number_households(session, drafts, rows, register, village or _own_village(scope), labels)
+    else:
+        notes += match_local_numbers(drafts, register)
+    if notes:
+        register = _Register(session, drafts, scope)
     if adopt_moved(session, drafts, register.households):
         register = _Register(session, drafts, scope)
     check_households(drafts, labels, register.head_names)
@@ -226,7 +234,14 @@ def plan_import(session: Session, rows: list[RawRow], codes: CodeBook, today: dt
         _check_grid_scope(drafts, register, scope, labels)
     planner = _Planner(register, _Shown(codes, register.grids, villages.names), labels,
                        scope if len(scope) > 12 else None)
-    return _plan(drafts, register, planner, checker)
+    plan = _plan(drafts, register, planner, checker)
+    return replace(plan, warnings=plan.warnings + tuple(notes)) if notes else plan
+
+
+def _own_village(scope: str) -> str | None:
+    """A village cadre's or grid worker's village: where a roster without 户号 belongs."""
+    return scope[:12] if len(scope) >= 12 else None
+
 
 
 def _check_grid_scope(drafts: list[Draft], register: _Register, grid: str, labels: dict[str, str]) -> None:

@@ -48,7 +48,16 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
     "relation_to_head": {"户主本人": "户主", "之妻": "妻", "之夫": "夫", "儿子": "子",
                          "女儿": "女", "长女儿": "长女", "孙": "孙子", "外孙": "外孙子", "媳妇": "儿媳",
                          "儿媳妇": "儿媳", "爸爸": "父亲", "妈妈": "母亲", "父": "父亲", "母": "母亲",
-                         "哥哥": "兄", "弟弟": "弟", "丈夫": "夫", "妻子": "妻", "老伴": "配偶"},
+                         "哥哥": "兄", "弟弟": "弟", "丈夫": "夫", "妻子": "妻", "老伴": "配偶",
+                         # 之X (之子, 之女, 之孙 …) is X: the 之 is dropped before these are looked up
+                         "媳": "儿媳", "婿": "女婿", "姐": "姐姐", "妹": "妹妹",
+                         "爷爷": "祖父", "奶奶": "祖母", "姥爷": "外祖父", "姥姥": "外祖母", "外公": "外祖父",
+                         "外婆": "外祖母", "孙媳": "孙媳妇或外孙媳妇", "孙媳妇": "孙媳妇或外孙媳妇",
+                         "孙女婿": "孙女婿或外孙女婿", "曾孙": "曾孙子或外曾孙子", "曾孙子": "曾孙子或外曾孙子",
+                         "曾孙女": "曾孙女或外曾孙女", "二子": "次子", "二女": "次女", "长孙": "孙子",
+                         "长孙女": "孙女", "养子": "养子或继子", "继子": "养子或继子", "养女": "养女或继女",
+                         "继女": "养女或继女", "独子": "独生子", "独女": "独生女", "嫂子": "嫂",
+                         "兄弟": "兄弟姐妹", "姐妹": "兄弟姐妹"},
     "education": {"初中": "初中毕业", "小学": "小学毕业", "高中": "普通高中毕业", "中专": "中等专科毕业",
                   "职高": "职业高中毕业", "技校": "技工学校毕业", "大专": "大学专科毕业", "专科": "大学专科毕业",
                   "本科": "大学本科毕业", "大学": "大学本科毕业", "大学本科": "大学本科毕业",
@@ -100,7 +109,10 @@ class CodeResolver:
         index = self._index.get(table)
         if index is None:
             index = self._index[table] = self._build(table)
-        return index.get(text) or index.get(VALUE_SYNONYMS.get(table, {}).get(text, "\x00"))
+        found = index.get(text) or index.get(VALUE_SYNONYMS.get(table, {}).get(text, "\x00"))
+        if found is None and table == "relation_to_head" and len(text) > 1 and text.startswith("之"):
+            return self.resolve(table, text[1:])  # 之子 (the head's son), 之孙女 …
+        return found
 
     def _build(self, table: str) -> dict[str, str]:
         index: dict[str, str] = {}

@@ -84,7 +84,8 @@ class ReportService(ServiceBase):
                           device_id=self.actor.device_id, display_name=self.actor.display_name)
 
     def _codes(self, session: Session) -> CodeBook:
-        return CodeBook.load(session, self.actor.scope)
+        # A printed form is a Chinese form: its code labels stay Chinese under the English interface.
+        return CodeBook.load(session, self.actor.scope, chinese=True)
 
     def _write(self, session: Session, output: Path, story: Iterable, header: str, title: str,
                d: Disclosure) -> int:

@@ -2710,8 +2710,8 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/roster/wizard.py" line="116"/>
-        <source>户号只是村里的编号（如 12、3-12）时，所属村（社区）：</source>
-        <translation>If household numbers are the village&apos;s own (like 12, 3-12), the village:</translation>
+        <source>户号只是村里的编号（如 12、3-12）或表中没有户号时，所属村（社区）：</source>
+        <translation>If household numbers are the village&apos;s own (like 12, 3-12) or missing, the village:</translation>
     </message>
     <message>
         <location filename="../../ui/roster/wizard.py" line="130"/>
@@ -2921,6 +2921,11 @@ Phone: %3</translation>
         <location filename="../../ui/status_bar.py" line="146"/>
         <source>尚未配置同步服务器，请在“设置”中填写服务器地址并登录。</source>
         <translation>No sync server is set up yet: enter the server address and log in under Settings.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/status_bar.py" line="163"/>
+        <source>正在后台同步，完成后自动更新</source>
+        <translation>Syncing in the background; the screen updates when it is done</translation>
     </message>
     <message>
         <location filename="../../ui/status_bar.py" line="161"/>

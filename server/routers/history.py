@@ -1,5 +1,5 @@
 """记录历史: one record's change log as its readers see it — for every accepted change, each field's
-old → new value (replayed from the log in server order), who made it on which device and when,
+old → new value (each entry keeps the old values it replaced), who made it on which device and when,
 and whether it came from a merge of duplicates or left a conflict for review. Only records inside
 the caller's jurisdiction; ID numbers and phones are masked (a full value is a separate, audited
 reveal). Clients cache what they fetched, so the history stays readable offline.
@@ -11,18 +11,19 @@ record route pages back through older history."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from server.console.masking import mask_value
 from server.deps import Principal, db_session, require_roles
 from server.errors import ApiError
 from server.scope import REGION_ROLES, read_prefix
-from server.store.common import region_in_scope
+from server.store.common import _is_postgres, one_of, region_in_scope
 from server.store.numbering import current_cursor
 from server.store.read import scope_in_order
 from server.store.tables import ChangeLogEntry, RecordVersion, ReviewItem
@@ -68,8 +69,15 @@ class Feed(BaseModel):
     has_more: bool
 
 
-def _replay(log: list[ChangeLogEntry], conflicted: set[str]) -> list[dict]:
-    """One record's log, in server order, as entries with each field's old → new."""
+_LOG = ChangeLogEntry
+_LOG_COLUMNS = (_LOG.server_seq, _LOG.change_id, _LOG.recorded_at, _LOG.username, _LOG.device_id, _LOG.op,
+                _LOG.fields, _LOG.previous, _LOG.entity, _LOG.record_id)
+
+
+def _replay(log: list[Any], conflicted: set[str]) -> list[dict]:
+    """One record's log entries, in server order, as entries with each field's old → new. An entry
+    carries its old values (`previous`); one from before server migration 0027 has them from the
+    entries before it in `log`, which must then hold the record's whole log up to it."""
     state: dict[str, Any] = {}
     entries = []
     for entry in log:
@@ -77,7 +85,7 @@ def _replay(log: list[ChangeLogEntry], conflicted: set[str]) -> list[dict]:
         for field, value in sorted((entry.fields or {}).items()):
             if field in HIDDEN_FIELDS:
                 continue
-            old = state.get(field)
+            old = state.get(field) if entry.previous is None else entry.previous.get(field)
             state[field] = value
             if old != value:
                 changes.append({"field": field, "old": _masked(field, old), "new": _masked(field, value)})
@@ -89,14 +97,55 @@ def _replay(log: list[ChangeLogEntry], conflicted: set[str]) -> list[dict]:
     return entries
 
 
+@functools.cache
+def _by_seq(postgres: bool):
+    """The log entries of some server sequence numbers (`seqs`), built once (a feed page's 500 as one
+    array parameter on PostgreSQL: an expanding IN cost more app CPU than reading them)."""
+    return select(*_LOG_COLUMNS).where(one_of(_LOG.server_seq, "seqs", postgres))
+
+
+@functools.cache
+def _reviewed(postgres: bool):
+    """`_conflicted`'s statement, built once: the review items of some changes (`ids`) in a scope."""
+    return select(ReviewItem.change_id).where(one_of(ReviewItem.change_id, "ids", postgres),
+                                             ReviewItem.region_code.startswith(bindparam("prefix")))
+
+
+def _entries(session: Session, rows: list[Any], prefix: str) -> list[dict]:
+    """The history entries of the log `rows` (any records), in server order. Their own old values
+    suffice; a record with an entry from before server migration 0027 among them is replayed from
+    its first entry, so only such old entries cost their record's whole history."""
+    if not rows:
+        return []
+    last = max(row.server_seq for row in rows)
+    legacy = sorted({(row.entity, row.record_id) for row in rows if row.previous is None})
+    logs: dict[tuple[str, str], list[Any]] = {}
+    for entity in sorted({entity for entity, _ in legacy}):
+        ids = [record_id for e, record_id in legacy if e == entity]
+        for start in range(0, len(ids), 500):
+            for row in session.execute(select(*_LOG_COLUMNS).where(
+                    _LOG.entity == entity, _LOG.record_id.in_(ids[start:start + 500]), _LOG.server_seq <= last)
+                    .order_by(_LOG.server_seq)):
+                logs.setdefault((entity, row.record_id), []).append(row)
+    replayed = set(legacy)  # their whole logs up to `last` are in `logs` already
+    for row in rows:
+        if (row.entity, row.record_id) not in replayed:
+            logs.setdefault((row.entity, row.record_id), []).append(row)
+    wanted = {row.server_seq for row in rows}
+    conflicted = _conflicted(session, [row.change_id for row in rows], prefix)
+    entries = [entry for log in logs.values() for entry in _replay(log, conflicted) if entry["server_seq"] in wanted]
+    entries.sort(key=lambda e: e["server_seq"])
+    return entries
+
+
 def _conflicted(session: Session, change_ids: list[str], prefix: str) -> set[str]:
     """The changes that left a review item the reader sees. A review item raised above the reader
     (a duplicate ID number held outside its jurisdiction, reviewed by the township or the city) must
     not mark the change: that would tell the writer the number is registered elsewhere."""
     found: set[str] = set()
+    reviewed = _reviewed(_is_postgres(session))
     for start in range(0, len(change_ids), 500):
-        found.update(session.scalars(select(ReviewItem.change_id).where(
-            ReviewItem.change_id.in_(change_ids[start:start + 500]), ReviewItem.region_code.startswith(prefix))))
+        found.update(session.scalars(reviewed, {"ids": change_ids[start:start + 500], "prefix": prefix}))
     return found
 
 
@@ -105,7 +154,8 @@ def history_feed(after: int = Query(default=0, ge=0), limit: int = Query(default
                  who: Principal = Depends(require_roles(*REGION_ROLES)),
                  session: Session = Depends(db_session)) -> dict:
     """The changes after `after` (server order, at most `limit`) of the caller's households,
-    persons, tasks and cases, each field old → new (replayed over the records' whole logs)."""
+    persons, tasks and cases, each field old → new (as each entry recorded it: the cost of an entry
+    does not grow with its record's history)."""
     prefix = read_prefix(who) or ""
     upper = current_cursor(session)
     heads = scope_in_order(session, ChangeLogEntry, ("server_seq", "entity", "record_id"), prefix, after, upper,
@@ -114,20 +164,11 @@ def history_feed(after: int = Query(default=0, ge=0), limit: int = Query(default
     heads = heads[:limit]
     if not heads:
         return {"entries": [], "next": max(after, upper), "has_more": False}
-    wanted = {seq for seq, _e, _r in heads}
     last = heads[-1][0]
-    logs: dict[tuple[str, str], list[ChangeLogEntry]] = {}
-    for entity in {e for _s, e, _r in heads}:
-        ids = sorted({r for _s, e, r in heads if e == entity})
-        for start in range(0, len(ids), 500):
-            for entry in session.scalars(select(ChangeLogEntry).where(
-                    ChangeLogEntry.entity == entity, ChangeLogEntry.record_id.in_(ids[start:start + 500]),
-                    ChangeLogEntry.server_seq <= last).order_by(ChangeLogEntry.server_seq)):
-                logs.setdefault((entity, entry.record_id), []).append(entry)
-    conflicted = _conflicted(session, [e.change_id for log in logs.values() for e in log if e.server_seq in wanted],
-                             prefix)
-    entries = [entry for log in logs.values() for entry in _replay(log, conflicted) if entry["server_seq"] in wanted]
-    entries.sort(key=lambda e: e["server_seq"])
+    seqs = [seq for seq, _e, _r in heads]
+    by_seq = _by_seq(_is_postgres(session))
+    rows = [row for start in range(0, len(seqs), 500) for row in session.execute(by_seq, {"seqs": seqs[start:start + 500]})]
+    entries = _entries(session, rows, prefix)
     return {"entries": entries, "next": last if has_more else max(last, upper), "has_more": has_more}
 
 
@@ -141,10 +182,8 @@ def record_history(entity: str, record_id: str, limit: int = Query(default=500, 
     head = session.get(RecordVersion, (entity, record_id))
     if head is None or not region_in_scope(head.region_code or "", read_prefix(who) or ""):
         raise ApiError(404, "not_found", entity=entity)  # outside the jurisdiction reads as unknown
-    log = session.scalars(select(ChangeLogEntry).where(
-        ChangeLogEntry.entity == entity, ChangeLogEntry.record_id == record_id)
-        .order_by(ChangeLogEntry.server_seq)).all()
-    entries = _replay(log, _conflicted(session, [e.change_id for e in log], read_prefix(who) or ""))
+    newest = select(*_LOG_COLUMNS).where(_LOG.entity == entity, _LOG.record_id == record_id)
     if before is not None:
-        entries = [e for e in entries if e["server_seq"] < before]
-    return entries[-limit:]
+        newest = newest.where(_LOG.server_seq < before)
+    rows = session.execute(newest.order_by(_LOG.server_seq.desc()).limit(limit)).all()
+    return _entries(session, rows[::-1], read_prefix(who) or "")

@@ -243,7 +243,7 @@ class SqlMergeStore:
         self._log.append(dict(
             server_seq=seq, change_id=change.change_id, device_id=change.device_id, username=user,
             entity=change.entity, record_id=change.record_id, op=change.op, fields=decision.written,
-            hlc=hlc, region_code=new_region,
+            previous=_previous(decision.written, state), hlc=hlc, region_code=new_region,
             old_region_code=old_region if old_region is not None and old_region != new_region else None,
             recorded_at=self.now, echo=_echo(change, decision, state, old_region, new_region)))
         self._reviews += [_review_row(review, change, seq, new_region, self.now) for review in decision.reviews]
@@ -323,6 +323,14 @@ class SqlMergeStore:
                 self.session.execute(insert(model), rows)
         if changed:
             self.session.execute(update(RecordVersion), changed)
+
+
+def _previous(written: dict[str, Any], state: RecordState | None) -> dict[str, Any]:
+    """The values the written fields held before (ChangeLogEntry.previous): the record's history
+    reads each field's old value from its own entry, never from the record's earlier entries."""
+    if state is None:
+        return {}
+    return {name: state.fields[name] for name in written if state.fields.get(name) is not None}
 
 
 def _echo(change: Change, decision: Decision, state: RecordState | None, old_region: str | None,

@@ -61,13 +61,13 @@ WITH c AS (
     FROM json_to_recordset(CAST(:devices AS json)) AS r(device_id text, last_device_seq bigint)
     WHERE d.device_id = r.device_id
 ), log AS (
-    INSERT INTO sync_change_log (server_seq, change_id, device_id, username, entity, record_id, op, fields, hlc,
-                                 region_code, old_region_code, recorded_at, echo)
+    INSERT INTO sync_change_log (server_seq, change_id, device_id, username, entity, record_id, op, fields,
+                                 previous, hlc, region_code, old_region_code, recorded_at, echo)
     SELECT c.nums[-r.server_seq], r.change_id, r.device_id, r.username, r.entity, r.record_id, r.op, r.fields,
-           r.hlc, r.region_code, r.old_region_code, :now, r.echo
+           r.previous, r.hlc, r.region_code, r.old_region_code, :now, r.echo
     FROM c, json_to_recordset(CAST(:log AS json)) AS r(server_seq bigint, change_id text, device_id text,
-        username text, entity text, record_id text, op text, fields json, hlc text, region_code text,
-        old_region_code text, echo boolean)
+        username text, entity text, record_id text, op text, fields json, previous json, hlc text,
+        region_code text, old_region_code text, echo boolean)
 ), answers AS (
     INSERT INTO sync_applied_changes (change_id, device_id, device_seq, payload_hash, outcome, server_seq, code,
                                       message, applied_at)

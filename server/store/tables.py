@@ -58,7 +58,8 @@ class SyncCounter(ServerBase):
 
 class ChangeLogEntry(ServerBase):
     """One accepted change as it took effect. `fields` holds only the values written (a field that
-    lost last-writer-wins is absent); `old_region_code` is set when the change moved the record.
+    lost last-writer-wins is absent), `previous` what they held before; `old_region_code` is set
+    when the change moved the record.
     `echo`: the change took effect exactly as its device sent it (every field written as sent, no
     review, no move), so that device already holds the result and its pull need not send it back."""
 
@@ -77,6 +78,10 @@ class ChangeLogEntry(ServerBase):
     old_region_code: Mapped[str | None] = mapped_column(String(15), index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     echo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The written fields' values before the change ({field: value}, wire form; a field absent was
+    # empty); NULL on entries from before server migration 0027, whose old values the history
+    # replays from the record's earlier entries.
+    previous: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
     # The history feed reads its scope's entries in server order like a pull (server migration 0024).
     __table_args__ = (

@@ -102,8 +102,16 @@ class CaseDeskPage(QWidget):
             if queue.status == chosen:
                 row = i
         self.queues.blockSignals(False)
+        self._fit_queues()
         self.queues.setCurrentRow(row)
         self._queue_chosen(row)
+
+    def _fit_queues(self) -> None:
+        """Wide enough for the longest queue and its count (English names are longer than 128 px)."""
+        metrics = self.queues.fontMetrics()
+        widest = max((metrics.horizontalAdvance(self.queues.item(i).text()) for i in range(self.queues.count())),
+                     default=0)
+        self.queues.setFixedWidth(max(128, widest + 2 * self.queues.frameWidth() + 16))
 
     def _queue_label(self, status: int | None) -> str:
         if status is None:

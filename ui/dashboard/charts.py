@@ -7,6 +7,8 @@ each time the dashboard is shown."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
@@ -238,13 +240,15 @@ class WorkChartsPanel(QWidget):
         self.today["visits"].value.setText(f"{count:,}")
 
     def _show(self, charts, error) -> None:
+        from ui.casedesk.labels import status_text  # the case desk's names, not its page: no cold-start cost
+
         if error is not None:
             self._on_error(error)
             return
         self.today["due_today"].value.setText(str(charts.tasks_due_today))
         self.today["overdue"].value.setText(str(charts.tasks_overdue))
         self.by_category.set_bars(charts.cases_by_category)
-        self.by_status.set_bars(charts.cases_by_status)
+        self.by_status.set_bars(replace(bar, label=status_text(bar.key)) for bar in charts.cases_by_status)
         self.by_department.set_bars(charts.tasks_by_department)
         self.task_rate.set_rate(charts.task_rate)
         self.case_rate.set_rate(charts.case_rate)

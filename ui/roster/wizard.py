@@ -113,7 +113,7 @@ class RosterImportWizard(QDialog):
         self.village_box = QComboBox()
         self.village_box.addItem(self.tr("（户号已是18位户编号）"), None)
         village_row = QHBoxLayout()
-        village_row.addWidget(QLabel(self.tr("户号只是村里的编号（如 12、3-12）时，所属村（社区）：")))
+        village_row.addWidget(QLabel(self.tr("户号只是村里的编号（如 12、3-12）或表中没有户号时，所属村（社区）：")))
         village_row.addWidget(self.village_box)
         village_row.addStretch(1)
         layout = QVBoxLayout(page)
