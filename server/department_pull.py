@@ -6,7 +6,7 @@ settles on (decision 0035).
 What a department sees is decided by relation (server.scope.DepartmentView: its tasks with their
 targets, links and feedback; cases escalated or whistled to it with their log and whistles; the
 city-wide code entries), never by region, so no scope index can serve it. The heads of those
-entities are indexed apart in server order (server migration 0027, a partial index over only their
+entities are indexed apart in server order (server migration 0028, a partial index over only their
 rows), and each head found there is tested by looking its own record up (a scalar subquery per row,
 chosen by the head's entity): a page costs the task and case changes of the range up to its end, not
 every change of the city since the cursor, and never a whole department's records. The previous
@@ -27,7 +27,7 @@ from server.store.read import load_records
 from server.store.tables import RecordVersion
 from sync.pages import Page
 
-# The entities a department's view holds; server migration 0027's partial index covers exactly these
+# The entities a department's view holds; server migration 0028's partial index covers exactly these
 # rows (its predicate is this list, written out: a change here needs a migration there).
 DEPARTMENT_ENTITIES = ("code_entry", "task", "task_target", "task_link", "task_feedback", "case", "case_log",
                        "case_whistle")

@@ -109,7 +109,7 @@ class RecordVersion(ServerBase):
         Index("ix_sync_record_versions_region_seq", "region_code", "server_seq"),
         Index("ix_sync_record_versions_scope9_seq", text("substr(region_code, 1, 9)"), "server_seq"),
         Index("ix_sync_record_versions_scope12_seq", text("substr(region_code, 1, 12)"), "server_seq"),
-        # a department's view in server order (server.department_pull; migration 0027)
+        # a department's view in server order (server.department_pull; migration 0028)
         Index("ix_sync_record_versions_dept_seq", "server_seq", postgresql_where=_DEPARTMENT_HEADS,
               sqlite_where=_DEPARTMENT_HEADS),
     )

@@ -1,7 +1,7 @@
 """the heads a department sees, indexed in server order
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-06 22:00:00
 
 A department's pull reads the heads of its tasks and cases (with their targets, links, feedback,
@@ -16,8 +16,8 @@ Household and person changes, most of a city's, are not entered in it.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0027'
-down_revision = '0026'
+revision = '0028'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 
