@@ -1,4 +1,4 @@
-"""A department's pull page (decision 0036): the version heads it sees past a cursor, and the tasks
+"""A department's pull page (decision 0037): the version heads it sees past a cursor, and the tasks
 and cases that left its desk in the page's range, read so that the cost follows the department's
 own changes — in both the plan made with the values and the generic one a prepared statement
 settles on (decision 0035).
@@ -12,7 +12,7 @@ chosen by the head's entity): a page costs the task and case changes of the rang
 every change of the city since the cursor, and never a whole department's records. The previous
 statement tested `record_id IN (every record of the department)` while scanning the server_seq index
 over the whole range: 35–75 ms a page, custom or generic, on the 12,000-household city with a day of
-changes (docs/decisions/0036)."""
+changes (docs/decisions/0037)."""
 
 from __future__ import annotations
 

@@ -148,7 +148,7 @@ def _bounded(session: Session, query, f: TargetFilter) -> list:
     completed status is written into the SQL (COMPLETED_SQL), and a part the status filter leaves
     empty is not asked: the generic plan a prepared statement settles on, made without the values,
     took `status = $n` for a rare status and read every completed target of the city through the
-    status index (30–80 ms instead of 3 ms on the 12,000-household city; decision 0036)."""
+    status index (30–80 ms instead of 3 ms on the 12,000-household city; decision 0037)."""
     pairs: list = []
     opened = 0
     if f.status != COMPLETED:

@@ -274,7 +274,7 @@ def case_list(session: Session, scope: str, f: CaseFilter, today: dt.date) -> li
     """The cases behind a figure, at most `f.limit`, by deadline. The scope and the township are read
     as ranges of the region index (`_within`): a township's overdue list read every case of the city
     either way — in region order as PostgreSQL planned it with the values (49 ms on 100,000 cases),
-    through the deadline index in the generic plan of the prepared statement (256 ms)."""
+    through the deadline index in the generic plan of the prepared statement (256 ms; decision 0037)."""
     closed, on_time, overdue_open = _flags(today)
     query = select(Case).where(Case.deleted.is_(False), _within(Case.region_code, scope))
     if f.township:

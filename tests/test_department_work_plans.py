@@ -1,7 +1,7 @@
 """A department's target list for one township (server.department_work._bounded) in the plan a
 prepared statement settles on: the completed part must still walk the department's tasks, not read
 every completed target of the city through the status index (30–80 ms instead of 3 ms on the
-12,000-household city once PostgreSQL took the generic plan; decision 0036). And the list, filtered
+12,000-household city once PostgreSQL took the generic plan; decision 0037). And the list, filtered
 by status or not, is the walk's own, page by page."""
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ its tasks with their targets, links and feedback, the cases escalated or whistle
 log and whistles, the city-wide code entries — from their own server-order index, each tested by
 looking its record up: exactly the heads and evictions the view's plain SQL test selects
 (server.scope.DepartmentView.snapshot_condition), and in the generic plan a prepared statement
-settles on, never a scan of the whole range or of a department's every record (decision 0036)."""
+settles on, never a scan of the whole range or of a department's every record (decision 0037)."""
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ def dept_db(request, tmp_path):
 
 
 def _plain(session: Session, dept: str, cursor: int, upper: int, limit: int):
-    """The heads and the evictions by the view's own SQL test, as the page read them before 0036."""
+    """The heads and the evictions by the view's own SQL test, as the page read them before decision 0037."""
     view = DepartmentView(session, dept)
     seen = or_(*[and_(RecordVersion.entity == e, view.snapshot_condition(e)) for e in DEPARTMENT_ENTITIES])
     heads = session.execute(select(RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq)

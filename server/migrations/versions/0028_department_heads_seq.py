@@ -9,7 +9,7 @@ log and whistles) and the city-wide code entries after its cursor, in server ord
 serves it (a department sees by relation, not by region), so it scanned the server_seq index over
 the whole range, every household and person of the city included. A partial index on server_seq
 over only the rows of those entities lets the pull read just them (server.department_pull,
-decision 0036); its predicate is server.department_pull.DEPARTMENT_ENTITIES, written out.
+decision 0037); its predicate is server.department_pull.DEPARTMENT_ENTITIES, written out.
 Household and person changes, most of a city's, are not entered in it.
 """
 
