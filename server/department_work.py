@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Attachment, Region, Task, TaskFeedback, TaskTarget
@@ -17,6 +17,7 @@ from server.store import progress
 
 STATUSES = ("10", "20", "30", "40")  # 未接收, 进行中, 已完成, 已退回
 COMPLETED = "30"
+COMPLETED_SQL = literal_column(f"'{COMPLETED}'")  # written into the SQL: see _bounded
 # Tasks per look-up when a page walks the department's tasks in due order: a few first (a task sent
 # to every township fills a page alone), doubling while the page is not full.
 FIRST_CHUNK, MAX_CHUNK = 4, 256
@@ -131,7 +132,7 @@ def target_rows(session: Session, department_code: str, f: TargetFilter, now: dt
     if f.township:
         query = query.where(TaskTarget.region_code.startswith(f.township))
     if f.status:
-        query = query.where(TaskTarget.status == f.status)
+        query = query.where(TaskTarget.status == literal(f.status, literal_execute=True))  # as COMPLETED_SQL
     if f.township or f.task_id:
         pairs = _bounded(session, query.where(Task.due_at < now) if f.overdue_only else query, f)
     else:
@@ -143,13 +144,21 @@ def target_rows(session: Session, department_code: str, f: TargetFilter, now: dt
 
 def _bounded(session: Session, query, f: TargetFilter) -> list:
     """One township's (or one task's) targets — at most one per task and village, so few — ordered
-    in SQL the way `_walked` orders them: open by due time, then completed latest due first."""
-    open_part = query.where(TaskTarget.status != COMPLETED)
-    pairs = [tuple(r) for r in session.execute(open_part.order_by(
-        Task.due_at, Task.id, TaskTarget.region_code, TaskTarget.id).offset(f.offset).limit(f.limit))]
-    if len(pairs) < f.limit and not f.overdue_only:
-        opened = session.scalar(select(func.count()).select_from(open_part.subquery())) or 0
-        pairs += [tuple(r) for r in session.execute(query.where(TaskTarget.status == COMPLETED).order_by(
+    in SQL the way `_walked` orders them: open by due time, then completed latest due first. The
+    completed status is written into the SQL (COMPLETED_SQL), and a part the status filter leaves
+    empty is not asked: the generic plan a prepared statement settles on, made without the values,
+    took `status = $n` for a rare status and read every completed target of the city through the
+    status index (30–80 ms instead of 3 ms on the 12,000-household city; decision 0037)."""
+    pairs: list = []
+    opened = 0
+    if f.status != COMPLETED:
+        open_part = query.where(TaskTarget.status != COMPLETED_SQL)
+        pairs = [tuple(r) for r in session.execute(open_part.order_by(
+            Task.due_at, Task.id, TaskTarget.region_code, TaskTarget.id).offset(f.offset).limit(f.limit))]
+        if len(pairs) < f.limit and not f.overdue_only and f.status is None:
+            opened = session.scalar(select(func.count()).select_from(open_part.subquery())) or 0
+    if len(pairs) < f.limit and not f.overdue_only and f.status in (None, COMPLETED):
+        pairs += [tuple(r) for r in session.execute(query.where(TaskTarget.status == COMPLETED_SQL).order_by(
             Task.due_at.desc(), Task.id.desc(), TaskTarget.region_code, TaskTarget.id)
             .offset(max(0, f.offset - opened)).limit(f.limit - len(pairs)))]
     return pairs

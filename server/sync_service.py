@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from db.base import synced_models
 from db.models import Person, Task, TaskFeedback, TaskTarget
 from server import catalogue
 from server import store as sync_store
+from server.department_pull import department_page
 from server.deps import Principal
 from server.idcheck import RESIDENT_ID, valid_resident_id
 from server.identity import current_epoch
@@ -43,7 +43,6 @@ from sync.merge import RESTORE_OP, ChangeResult, PushContext, scope_region
 from sync.messages import change_message
 from sync.wire import Change, WireError
 
-DEPARTMENT_EVICTABLE = ("task", "case")
 VILLAGE_ROLES = ("village_cadre", "grid_worker")
 
 
@@ -315,30 +314,9 @@ def pull_page(session: Session, who: Principal, cursor: int, limit: int, skip_ec
 
 
 def _department_page(session: Session, who: Principal, cursor: int, limit: int) -> Page:
-    """A department's pull page, selected in SQL from the version heads like its snapshot, so the
-    register is never read; cases (and tasks) that left its desk in the page's range are evicted."""
-    view = DepartmentView(session, who.department_code or "", who.scope_prefix)
-    upper = sync_store.current_cursor(session)
-    conditions = [and_(RecordVersion.entity == cls.__sync_entity__, condition) for cls in synced_models()
-                  if (condition := view.snapshot_condition(cls.__sync_entity__)) is not None]
-    heads = session.execute(
-        select(RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq)
-        .where(RecordVersion.server_seq > cursor, RecordVersion.server_seq <= upper, or_(*conditions))
-        .order_by(RecordVersion.server_seq).limit(limit + 1)).all()
-    has_more = len(heads) > limit
-    heads = heads[:limit]
-    page_end = heads[-1][2] if has_more else max(upper, cursor)
-    records: list[PulledRecord] = []
-    for cls in synced_models():
-        mine = [(rid, seq) for entity, rid, seq in heads if entity == cls.__sync_entity__]
-        if mine:
-            records += load_records(session, cls, mine)
-    records.sort(key=lambda r: r.seq)
-    left = session.execute(
-        select(RecordVersion.entity, RecordVersion.record_id).where(
-            RecordVersion.server_seq > cursor, RecordVersion.server_seq <= page_end,
-            or_(*[and_(RecordVersion.entity == e, ~view.snapshot_condition(e)) for e in DEPARTMENT_EVICTABLE]))).all()
-    return Page(cursor, page_end, has_more, records, sorted((e, r) for e, r in left))
+    """A department's pull page, selected in SQL from the version heads (server.department_pull), so
+    the register is never read; cases (and tasks) that left its desk in the page's range are evicted."""
+    return department_page(session, who.department_code or "", cursor, limit)
 
 
 def snapshot_chunks(session: Session, who: Principal, chunk_size: int, after: tuple[str, str] | None = None,

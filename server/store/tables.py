@@ -93,6 +93,12 @@ class ChangeLogEntry(ServerBase):
     )
 
 
+# The entities a department's pull reads (server.department_pull.DEPARTMENT_ENTITIES, which the
+# tests hold equal to this predicate).
+_DEPARTMENT_HEADS = text("entity IN ('code_entry', 'task', 'task_target', 'task_link', 'task_feedback', 'case', "
+                         "'case_log', 'case_whistle')")
+
+
 class RecordVersion(ServerBase):
     """Latest version of one synced record: what pull serves and what merge compares against."""
 
@@ -103,6 +109,9 @@ class RecordVersion(ServerBase):
         Index("ix_sync_record_versions_region_seq", "region_code", "server_seq"),
         Index("ix_sync_record_versions_scope9_seq", text("substr(region_code, 1, 9)"), "server_seq"),
         Index("ix_sync_record_versions_scope12_seq", text("substr(region_code, 1, 12)"), "server_seq"),
+        # a department's view in server order (server.department_pull; migration 0028)
+        Index("ix_sync_record_versions_dept_seq", "server_seq", postgresql_where=_DEPARTMENT_HEADS,
+              sqlite_where=_DEPARTMENT_HEADS),
     )
 
     entity: Mapped[str] = mapped_column(String(30), primary_key=True)
