@@ -398,7 +398,8 @@ def test_relations_as_village_rosters_write_them(desk, sessions, tmp_path):
              if resolve_code(book, "relation_to_head", word) is None
              or book.label("relation_to_head", resolve_code(book, "relation_to_head", word)) != label}
     assert wrong == {}
-    members = [rf.MEMBERS[0], rf.MEMBERS[1][:3] + ("之子",) + rf.MEMBERS[1][4:]]
+    members = [rf.MEMBERS[0][:3] + ("户　主", "女", "汉　族") + rf.MEMBERS[0][6:],  # spaced out to line up
+               rf.MEMBERS[1][:3] + ("之子",) + rf.MEMBERS[1][4:]]
     preview = desk.preview_roster(rf.village_roster_xlsx(tmp_path / "之子.xlsx", members=members))
     assert preview.ok, [e.message for e in preview.errors]
 

@@ -138,8 +138,8 @@ class RowChecker:
 
     def _check_cell(self, name: str, text: str, values: dict, row: int, fail) -> None:
         label = self.labels[name]
-        if name in CODED:
-            code = self.resolver.resolve(CODED[name], text)
+        if name in CODED:  # 户 主, 汉 族: two characters spaced out to line up with three (no label has a space)
+            code = self.resolver.resolve(CODED[name], text.replace(" ", ""))
             if code is None:
                 self.unknown_values[(label, text)].append(row)
                 fail(name, "roster_unknown_value", label=label, value=text)
