@@ -101,3 +101,23 @@ def test_f5_while_the_start_sync_runs_says_so_without_an_error_box(qtbot, contex
     window.sync_bar.request_sync()
     assert dialogs.shown == [] and "后台同步" in window.sync_bar.notice.text()
     assert not window.sync_bar.syncing and window.sync_bar.sync_button.isEnabled()
+
+
+def test_the_dashboard_names_the_township_once_a_sync_brought_the_regions(qtbot, context, settings):
+    """The demo's first window opened on “150422100 · 户籍人口概况” while the first sync was bringing
+    the regions, and kept the code after the sync had brought 林东镇 (seen at 1366×768 under Xvfb)."""
+    from sqlalchemy import select
+
+    from db.models import Region
+
+    scope = context.actor.scope
+    with context.sessions.begin() as session:
+        region = session.scalar(select(Region).where(Region.code.in_({scope, scope.ljust(12, "0")})))
+        name, region.name = region.name, ""  # as before the first sync: no name known locally
+    window, _dialogs = _window(qtbot, context, settings, BackgroundSync())
+    dashboard = window.show_page("dashboard")
+    assert dashboard.greeting.text().startswith(scope)
+    with context.sessions.begin() as session:
+        session.scalar(select(Region).where(Region.code.in_({scope, scope.ljust(12, "0")}))).name = name
+    dashboard.activate()  # as a finished sync does with the dashboard on screen
+    assert dashboard.greeting.text().startswith(name), dashboard.greeting.text()

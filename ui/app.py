@@ -78,7 +78,7 @@ def build_main_window(shell: Shell) -> MainWindow:
     account = _account_text(ctx)
     pages = [
         PageEntry("dashboard", translate("MainWindow", "工作台"),
-                  DashboardPage(ctx.register, ctx.status, runner, on_error, _greeting(ctx),
+                  DashboardPage(ctx.register, ctx.status, runner, on_error, lambda: _greeting(ctx),
                                 charts=WorkChartsPanel(WorkChartsDesk(ctx), runner, on_error),
                                 open_list=lambda key: open_list(key))),
         PageEntry("register", translate("MainWindow", "户籍人口"),
