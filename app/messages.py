@@ -261,6 +261,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "roster_households_by_head": ("表中没有户号列：按“户主”行分为{count}户，其中{new}户为新户（自动编排户编号）",
                                   "No household number column: {count} households told apart by their head "
                                   "rows, {new} of them new (household numbers assigned)"),
+    "roster_id_upgraded": ("{count}个15位旧身份证号已按国家标准换算为18位（补“19”和校验码）",
+                           "{count} 15-digit ID numbers read as their 18-digit successors (19 and a check "
+                           "character added, as the national standard does)"),
     "export_unknown_list": ("没有名为“{name}”的列表，可导出：{names}", "No list named “{name}”; lists: {names}"),
     # code tables and demo data
     "code_table_unknown": ("未知的代码表：{table}", "Unknown code table: {table}"),

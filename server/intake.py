@@ -11,6 +11,7 @@ history kept."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from typing import Any
 
@@ -74,13 +75,31 @@ def _deadline_workdays(session: Session, request_type: str) -> int:
     return int((entry.attrs or {}).get("deadline_workdays", 10)) if entry else 10
 
 
-def _reporter_person(session: Session, township: str, id_number: str | None) -> str | None:
+def _reporter_person(session: Session, township: str, typed: str | None) -> str | None:
+    id_number = (typed or "").strip().upper()  # an operator's 15042219650808009x is the register's …09X
     if not id_number:
         return None
     if not valid_resident_id(id_number):
         raise ApiError(422, "invalid_id_number")
     return session.scalar(select(Person.id).where(Person.id_number == id_number, Person.deleted.is_(False),
                                                   Person.region_code.startswith(township)).limit(1))
+
+
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
+def normal_phone(typed: str | None) -> str | None:
+    """A phone as the desktop stores it (app/rules/contact.py, which the server does not import): a
+    mobile as its 11 digits, a landline's parts joined by hyphens (0476-8231234), +86 dropped — so the
+    desk masks it, finds it by its digits and sees a repeat appeal from the same phone."""
+    text = (typed or "").strip()
+    for prefix in ("+86", "0086"):
+        if text.startswith(prefix):
+            text = text[len(prefix):].strip(" -")
+    if not text:
+        return None
+    digits = re.sub(r"[\s-]", "", text)
+    return digits if _MOBILE.fullmatch(digits) else re.sub(r"[\s-]+", "-", text)
 
 
 def _case_fields(session: Session, channel: ChannelKey, body: dict[str, Any], township: str) -> dict[str, Any]:
@@ -92,7 +111,7 @@ def _case_fields(session: Session, channel: ChannelKey, body: dict[str, Any], to
         "description": body.get("description") or "", "occurred_at": body.get("occurred_at"),
         "registered_at": now.isoformat(), "place": body.get("place") or "", "region_code": body["region_code"],
         "grid_code": body.get("grid_code"), "reporter_name": body.get("reporter_name") or "",
-        "reporter_phone": body.get("reporter_phone"),
+        "reporter_phone": normal_phone(body.get("reporter_phone")),
         "reporter_person_id": _reporter_person(session, township, body.get("reporter_id_number")),
         "deadline_on": deadline.isoformat(), "status": 10, "channel": channel.channel,
         "channel_ref": body["channel_ref"],

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.ids import new_id
 from db.models import Case, CaseLogEntry, CaseWhistle
+from server.department_work import region_names
 from server.models import User
 from server.pushed_writes import Edit, push_edits
 
@@ -32,6 +33,7 @@ class WhistleRow:
     whistle: CaseWhistle
     case: Case
     done: frozenset[str]  # steps already taken by the department
+    region_name: str = ""  # the village (or township) the call came from, as the clerk knows it
 
     @property
     def next_steps(self) -> tuple[str, ...]:
@@ -57,8 +59,9 @@ def inbox(session: Session, department_code: str, limit: int = 500) -> list[Whis
                     CaseLogEntry.case_id.in_(case_ids), CaseLogEntry.action.in_(STEPS),
                     CaseLogEntry.actor.in_(_department_users(session, department_code)))):
             steps.setdefault(case_id, set()).add(action)
-    rows = [WhistleRow(w, c, frozenset(steps.get(c.id, set()) | ({"arrive"} if w.arrived_at else set())))
-            for w, c in pairs]
+    names = region_names(session, {w.region_code[:12] for w, _ in pairs})
+    rows = [WhistleRow(w, c, frozenset(steps.get(c.id, set()) | ({"arrive"} if w.arrived_at else set())),
+                       names.get(w.region_code[:12], w.region_code)) for w, c in pairs]
     return sorted(rows, key=lambda r: ("submit" in r.done, -r.whistle.summoned_at.timestamp()))
 
 

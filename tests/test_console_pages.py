@@ -158,6 +158,11 @@ def test_whistle_steps_and_evaluation_visible(server):
     assert all(x["outcome"] == "accepted" for x in results.json()["results"]), results.text
     page = clerk.get("/dept/whistles").text
     assert "河道垃圾堆积" in page
+    with server.session() as s:  # where the call came from, by name (the page showed 150422100203)
+        from db.models import Region
+
+        village = s.get(Region, VILLAGE).name
+    assert f"<td>{village}</td>" in page
     assert clerk.post(f"/dept/whistles/{whistle_id}/sign").status_code == 200
     assert clerk.post(f"/dept/whistles/{whistle_id}/sign").status_code == 422  # once only
     clerk.get("/dept/whistles")

@@ -398,7 +398,8 @@ def test_relations_as_village_rosters_write_them(desk, sessions, tmp_path):
              if resolve_code(book, "relation_to_head", word) is None
              or book.label("relation_to_head", resolve_code(book, "relation_to_head", word)) != label}
     assert wrong == {}
-    members = [rf.MEMBERS[0], rf.MEMBERS[1][:3] + ("之子",) + rf.MEMBERS[1][4:]]
+    members = [rf.MEMBERS[0][:3] + ("户　主", "女", "汉　族") + rf.MEMBERS[0][6:],  # spaced out to line up
+               rf.MEMBERS[1][:3] + ("之子",) + rf.MEMBERS[1][4:]]
     preview = desk.preview_roster(rf.village_roster_xlsx(tmp_path / "之子.xlsx", members=members))
     assert preview.ok, [e.message for e in preview.errors]
 
@@ -454,3 +455,17 @@ def test_a_roster_without_household_numbers_is_split_at_its_head_rows(desk, sess
         assert fresh.head_person_id == new_head.id and fresh.address == "西屯村四组2号"
     assert len(numbers) == 3
     assert desk.preview_roster(path, village=rf.VILLAGE).unchanged == 7  # again: 2 households, 5 persons as they are
+
+
+def test_a_15_digit_id_of_old_records_is_read_as_its_18_digit_successor(desk, sessions, tmp_path):
+    """An elderly member's number copied from old records (110101300101002, 15 digits) refused the
+    household as 公民身份号码应为18位，当前为15位; the 18-digit number that replaced it is certain
+    (GB 11643-1999), so it is imported as that, and the preview says how many were."""
+    mother = (rf.HOUSEHOLD_A, "周桂兰", "马老太", "母亲", "女", "汉", "110101300101002", "1930.01", "", "", "")
+    path = rf.village_roster_xlsx(tmp_path / "old-id.xlsx", rf.MEMBERS[:2] + [mother])
+    preview = desk.preview_roster(path)
+    assert preview.ok, [e.message for e in preview.errors]
+    assert any("15位旧身份证号" in w.message for w in preview.warnings)
+    desk.confirm_roster(path, preview.digest)
+    registered = person(sessions, "110101193001010026")
+    assert registered is not None and registered.name == "马老太" and registered.gender == "2"

@@ -102,3 +102,30 @@ def test_the_status_feed_tells_the_channel_the_outcome(server, hotline):
         s.commit()
     assert requests.get(server.api + "/intake/status", headers={"X-Api-Key": wechat}).json()["items"] == []
     assert requests.get(server.api + "/intake/cases/GD-FEED-1", headers={"X-Api-Key": wechat}).status_code == 404
+
+
+def test_a_hotline_operators_typing_is_read_as_the_desk_stores_it(server, hotline):
+    """The 12345 platform sends what its operator typed: an ID ending in a lower-case x was refused
+    with the whole case (invalid_id_number; the resident's complaint lost), and a phone typed with
+    spaces was kept as such — masked *********1234 on the desk and never matched by a search for the
+    number or by a repeat appeal from the same phone."""
+    from db.ids import new_id
+
+    staff = server.user_client("township_staff", "150422100")
+    household, person = new_id(), new_id()
+    registered = staff.push([
+        staff.change("household", household, {"household_no": VILLAGE + "770001", "region_code": VILLAGE}),
+        staff.change("person", person, {"household_id": household, "region_code": VILLAGE, "name": "赵桂芝",
+                                        "id_type": "01", "id_number": "15042219650808009X"})])
+    assert all(x["outcome"] == "accepted" for x in registered.json()["results"]), registered.text
+    r = submit(server, hotline, channel_ref="GD-TYPED-1", reporter_phone="138 0476 1234",
+               reporter_id_number=" 15042219650808009x")
+    assert r.status_code == 200, r.text
+    unknown = submit(server, hotline, channel_ref="GD-TYPED-2", reporter_phone="+86 0476 8231234",
+                     reporter_id_number="11010519491231002x")  # valid, not registered: the case, unlinked
+    assert unknown.status_code == 200, unknown.text
+    with server.session() as s:
+        case = s.get(Case, r.json()["case_id"])
+        assert case.reporter_phone == "13804761234" and case.reporter_person_id == person
+        other = s.get(Case, unknown.json()["case_id"])
+        assert other.reporter_phone == "0476-8231234" and other.reporter_person_id is None

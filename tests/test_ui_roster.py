@@ -265,3 +265,23 @@ def test_a_header_typed_over_two_lines_names_problems_on_one_and_long_problems_w
     table = wizard.preview_table
     qtbot.waitUntil(lambda: table.rowHeight(0) > table.rowHeight(2), timeout=2_000)  # row 4's problem wraps
     assert table.item(0, 4).toolTip() == table.item(0, 4).text() and table.item(0, 0).text() == "4"
+
+
+def test_the_mapping_names_the_fields_in_english_in_the_english_interface(qtbot, context, settings, tmp_path, qapp):
+    """In English the 导入为 choices still read 户主姓名, 与户主关系, 公民身份号码 … (seen in the wizard
+    at 1366×768) under English column titles."""
+    from app.exchange.layout import FIELD_HEADERS
+    from ui import i18n
+    from ui.roster.views import FIELD_NAMES
+
+    assert FIELD_NAMES == FIELD_HEADERS  # the names lupdate extracts are the app's
+    roster = rf.village_roster_xlsx(tmp_path / "花名册.xlsx", rf.members_in(village_of(context)))
+    translators = i18n.install(qapp, "en")
+    try:
+        _window, _dialogs, _register, wizard = start_wizard(qtbot, context, settings, tmp_path, roster)
+        chosen = {wizard.mapping_table.item(r, 0).text(): wizard.mapping_table.cellWidget(r, 1).currentText()
+                  for r in range(wizard.mapping_table.rowCount())}
+    finally:
+        for translator in translators:
+            qapp.removeTranslator(translator)
+    assert chosen["户号"] == "Household no." and chosen["身份证号码"] == "Resident ID" and chosen["户主"] == "Head's name"

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from app.client.browse import RegisterFilter
 from app.client.startup import ClientServices
+from app.codes import set_display_language
 from app.sync_service import OutboxReview
 from demo.client import demo_context
 from ui import i18n
@@ -62,6 +63,7 @@ def render_all(out: Path, language: str = "zh_CN", households: int = 300) -> lis
     app = QApplication.instance() or QApplication(sys.argv[:1])
     use_cjk_font(app)
     translators = i18n.install(app, language)
+    set_display_language(language)  # code labels (男, 户主, 在册) in the language too, as ui.app.run does
     with tempfile.TemporaryDirectory() as tmp:
         settings = opts.Settings.at_path(str(Path(tmp) / "settings.ini"))
         settings.set(opts.LANGUAGE, language)
@@ -83,6 +85,7 @@ def render_all(out: Path, language: str = "zh_CN", households: int = 300) -> lis
         context.close()
     for translator in translators:
         app.removeTranslator(translator)
+    set_display_language("zh_CN")
     return saved
 
 

@@ -106,7 +106,7 @@ class ClientContext:
     @property
     def scope_name(self) -> str:
         """The name of the region the actor works in (e.g. 林东镇), "" when unknown locally."""
-        if self._scope_name is None:
+        if not self._scope_name:  # unknown before the first sync brings the regions: asked again
             # Region codes are stored at 12 characters: a 9-digit township scope is 150422100000.
             codes = {self.actor.scope, self.actor.scope.ljust(12, "0")}
             self._scope_name = self.read(

@@ -250,7 +250,7 @@ class _HeadRows:
 
     def next(self, values: dict[str, str]) -> int:
         head_name = values.get("head_name", "")
-        if not self.count or values.get("relation_to_head") in HEAD_WORDS \
+        if not self.count or values.get("relation_to_head", "").replace(" ", "") in HEAD_WORDS \
                 or (head_name and head_name != self.head_name):
             self.count += 1
         self.head_name = head_name or self.head_name

@@ -20,7 +20,7 @@ from app.exchange.layout import EXCEL_EXACT_DIGITS, FIELD_HEADERS, RawRow
 from app.exchange.synonyms import CodeResolver
 from app.messages import text as catalogue_text
 from app.rules.contact import normalise_phone
-from app.rules.idnumber import parse_resident_id
+from app.rules.idnumber import parse_resident_id, upgrade_first_generation
 from app.rules.regions import household_no, in_scope, validate_household_no
 
 HEAD_RELATIONS = ("02", "01")  # 户主, and 本人 as villages write on the head's own row
@@ -102,6 +102,7 @@ class RowChecker:
         self.resolver = CodeResolver(codes)
         self.labels = {**FIELD_HEADERS, **labels}
         self.unknown_values: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.upgraded = 0  # 15-digit ID numbers read as their 18-digit successors
 
     def check(self, raw: RawRow) -> Draft:
         errors: list[RowError] = []
@@ -137,8 +138,8 @@ class RowChecker:
 
     def _check_cell(self, name: str, text: str, values: dict, row: int, fail) -> None:
         label = self.labels[name]
-        if name in CODED:
-            code = self.resolver.resolve(CODED[name], text)
+        if name in CODED:  # 户 主, 汉 族: two characters spaced out to line up with three (no label has a space)
+            code = self.resolver.resolve(CODED[name], text.replace(" ", ""))
             if code is None:
                 self.unknown_values[(label, text)].append(row)
                 fail(name, "roster_unknown_value", label=label, value=text)
@@ -188,6 +189,10 @@ class RowChecker:
             fail("id_number", "roster_masked_value", label=label)
             return
         values["_id_text"] = re.sub(r"\s+", "", text).upper()
+        upgraded = upgrade_first_generation(text)
+        if upgraded is not None:  # a 15-digit number of old records: the 18-digit one that replaced it
+            text = upgraded
+            self.upgraded += 1
         try:
             resident = parse_resident_id(text, self.today)
         except ValidationError as error:

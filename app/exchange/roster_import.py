@@ -235,6 +235,8 @@ def plan_import(session: Session, rows: list[RawRow], codes: CodeBook, today: dt
     planner = _Planner(register, _Shown(codes, register.grids, villages.names), labels,
                        scope if len(scope) > 12 else None)
     plan = _plan(drafts, register, planner, checker)
+    if checker.upgraded:
+        notes.append(RowError(0, "", "roster_id_upgraded", {"count": checker.upgraded}))
     return replace(plan, warnings=plan.warnings + tuple(notes)) if notes else plan
 
 

@@ -75,6 +75,17 @@ def parse_resident_id(raw: str | None, today: dt.date | None = None, field: str 
     return ResidentId(number=number, address_code=number[:6], birth_date=birth, gender=gender)
 
 
+def upgrade_first_generation(raw: str | None) -> str | None:
+    """A 15-digit first-generation number (address, YYMMDD born in the 1900s, sequence) as the
+    18-digit number that replaced it (GB 11643-1999: 19 inserted before the year, a check character
+    appended); None when `raw` is not 15 digits. Old village records still hold them."""
+    number = normalise_id_number(raw)
+    if not re.fullmatch(r"\d{15}", number):
+        return None
+    body = number[:6] + "19" + number[6:]
+    return body + ric.calc_check_digit(body + "0")  # stdnum reads the digits before the last
+
+
 def normalise_document(id_type: str, raw: str | None, today: dt.date | None = None,
                        field: str = "id_number") -> str:
     """The stored form of a document number of any type, validated as far as its type allows."""

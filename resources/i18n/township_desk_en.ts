@@ -2660,6 +2660,104 @@ Phone: %3</translation>
     </message>
 </context>
 <context>
+    <name>RosterFields</name>
+    <message>
+        <location filename="../../ui/roster/views.py" line="17"/>
+        <source>户编号</source>
+        <translation>Household no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="18"/>
+        <source>户主姓名</source>
+        <translation>Head&apos;s name</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="19"/>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="20"/>
+        <source>与户主关系</source>
+        <translation>Relation to head</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="21"/>
+        <source>公民身份号码</source>
+        <translation>Resident ID</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="22"/>
+        <source>性别</source>
+        <translation>Gender</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="23"/>
+        <source>出生日期</source>
+        <translation>Birth date</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="24"/>
+        <source>民族</source>
+        <translation>Ethnicity</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="25"/>
+        <source>联系电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="26"/>
+        <source>现住址</source>
+        <translation>Current address</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="27"/>
+        <source>家庭住址</source>
+        <translation>Household address</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="28"/>
+        <source>人员类别</source>
+        <translation>Residence type</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="29"/>
+        <source>文化程度</source>
+        <translation>Education</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="30"/>
+        <source>政治面貌</source>
+        <translation>Political status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="31"/>
+        <source>婚姻状况</source>
+        <translation>Marital status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="32"/>
+        <source>户籍地</source>
+        <translation>Hukou address</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="33"/>
+        <source>备注</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="34"/>
+        <source>网格</source>
+        <translation>Grid</translation>
+    </message>
+    <message>
+        <location filename="../../ui/roster/views.py" line="35"/>
+        <source>村（社区）</source>
+        <translation>Village</translation>
+    </message>
+</context>
+<context>
     <name>RosterImportWizard</name>
     <message>
         <location filename="../../ui/roster/wizard.py" line="41"/>

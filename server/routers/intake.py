@@ -40,7 +40,7 @@ class Submission(BaseModel):
     occurred_at: dt.datetime | None = None
     reporter_name: str = Field(default="", max_length=50)
     reporter_phone: str | None = Field(default=None, max_length=30, pattern=r"^[0-9+\- ]{3,30}$")
-    reporter_id_number: str | None = Field(default=None, max_length=18)
+    reporter_id_number: str | None = Field(default=None, max_length=24)  # as typed: spaces, a lower-case x
 
 
 class SubmissionAnswer(BaseModel):

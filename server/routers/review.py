@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from server.accounts import utcnow
 from server.deps import Principal, db_session, require_roles
 from server.errors import ApiError
+from server.store.common import under_prefix
 from server.store.tables import ReviewItem
 from server.timefmt import UtcTime
 
@@ -63,7 +64,7 @@ def list_review_items(state: Literal["open", "resolved"] = "open",
                       who: Principal = Depends(require_roles(*REVIEWERS)),
                       session: Session = Depends(db_session)) -> list[ReviewInfo]:
     query = (select(ReviewItem).where(ReviewItem.state == state,
-                                      ReviewItem.region_code.startswith(who.scope_prefix))
+                                      under_prefix(ReviewItem.region_code, who.scope_prefix))
              .order_by(ReviewItem.created_at, ReviewItem.id).limit(limit))
     return [_info(item) for item in session.scalars(query)]
 
@@ -87,7 +88,7 @@ def list_review_marks(who: Principal = Depends(require_roles(*MARK_READERS)),
     items themselves."""
     rows = session.execute(
         select(ReviewItem.id, ReviewItem.kind, ReviewItem.entity, ReviewItem.record_id, ReviewItem.related_record_id)
-        .where(ReviewItem.state == "open", ReviewItem.region_code.startswith(who.scope_prefix))
+        .where(ReviewItem.state == "open", under_prefix(ReviewItem.region_code, who.scope_prefix))
         .order_by(ReviewItem.created_at.desc(), ReviewItem.id).limit(MARK_LIMIT))
     return [ReviewMark(id=i, kind=k, entity=e, record_id=r, related_record_id=rel) for i, k, e, r, rel in rows]
 

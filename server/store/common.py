@@ -8,7 +8,7 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import ARRAY, String, any_, bindparam, func, literal_column, or_
+from sqlalchemy import ARRAY, String, and_, any_, bindparam, func, literal_column, or_
 from sqlalchemy.orm import Session
 
 from db.base import model_for_entity, synced_column_names
@@ -27,6 +27,22 @@ def in_scope(column, scope_prefix: str):
     """SQL test: the record's region lies under the scope, or is a wider region above it (a task
     aimed at the whole township, a city-wide code entry)."""
     return or_(column.like(f"{scope_prefix}%"), column.in_(wider_regions(scope_prefix)))
+
+
+def under_prefix(column, prefix: str):
+    """`column` starts with the region code prefix `prefix`, also as a range of the column, which its
+    index can read with or without the values (a LIKE with a parameter cannot be an index range, and
+    under a collation other than "C" not even with a literal): codes are digits, and the codes that
+    start with a digit prefix are those from it up to the prefix counted one further. The city's ""
+    (every region) is no condition at all."""
+    if not prefix:
+        return column.is_not(None)
+    if not prefix.isdigit():
+        return column.startswith(prefix)
+    bounds = [column >= prefix]
+    if prefix.strip("9"):  # else every code from the prefix on starts with it
+        bounds.append(column < str(int(prefix) + 1).zfill(len(prefix)))
+    return and_(*bounds, column.startswith(prefix))
 
 
 def in_scope_bound(column, postgres: bool):

@@ -30,7 +30,7 @@ class _Figure(ClickableFrame):
 
 
 class DashboardPage(QWidget):
-    def __init__(self, desk, status, runner, on_error, greeting: str, parent: QWidget | None = None,
+    def __init__(self, desk, status, runner, on_error, greeting: str | Callable[[], str], parent: QWidget | None = None,
                  charts: QWidget | None = None, open_list: Callable[[str], None] | None = None) -> None:
         super().__init__(parent)
         self.charts = charts  # the work charts (ui/dashboard/charts.py), loaded with the figures
@@ -38,7 +38,9 @@ class DashboardPage(QWidget):
         self._status = status
         self._runner = runner
         self._on_error = on_error
-        self.greeting = QLabel(greeting)
+        # A callable greeting is read again with the figures: the first sync brings the region's name.
+        self._greeting_of = greeting if callable(greeting) else (lambda: greeting)
+        self.greeting = QLabel(self._greeting_of())
         self.greeting.setStyleSheet("font-size: 18px; font-weight: bold;")
         self.figures = {
             "households": _Figure(self.tr("在册户数")), "persons": _Figure(self.tr("在册人口")),
@@ -70,7 +72,8 @@ class DashboardPage(QWidget):
         layout.addWidget(hint)
 
     def activate(self) -> None:
-        self._runner.run_db(lambda: (self._desk.summary(), self._status.outbox_counts()), self._show)
+        self._runner.run_db(lambda: (self._desk.summary(), self._status.outbox_counts(), self._greeting_of()),
+                            self._show)
         if self.charts is not None:
             self.charts.activate()
 
@@ -78,7 +81,8 @@ class DashboardPage(QWidget):
         if error is not None:
             self._on_error(error)
             return
-        summary, counts = result
+        summary, counts, greeting = result
+        self.greeting.setText(greeting)
         for key, figure in self.figures.items():
             value = counts.pending if key == "pending" else getattr(summary, key)
             figure.value.setText(f"{value:,}")

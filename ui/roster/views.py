@@ -5,11 +5,34 @@ every problem of the row."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QTableWidget, QTableWidgetItem
 
 ACTION_COLORS = {"新增": "#e8f5e9", "更新": "#fff8e1", "错误": "#ffebee"}
+# The roster's fields as the 导入为 choices name them (app/exchange/layout.FIELD_HEADERS, a test keeps
+# them equal), listed here so lupdate extracts them and the English interface names them too.
+FIELD_NAMES = {
+    "household_no": QT_TRANSLATE_NOOP("RosterFields", "户编号"),
+    "head_name": QT_TRANSLATE_NOOP("RosterFields", "户主姓名"),
+    "name": QT_TRANSLATE_NOOP("RosterFields", "姓名"),
+    "relation_to_head": QT_TRANSLATE_NOOP("RosterFields", "与户主关系"),
+    "id_number": QT_TRANSLATE_NOOP("RosterFields", "公民身份号码"),
+    "gender": QT_TRANSLATE_NOOP("RosterFields", "性别"),
+    "birth_date": QT_TRANSLATE_NOOP("RosterFields", "出生日期"),
+    "ethnicity": QT_TRANSLATE_NOOP("RosterFields", "民族"),
+    "phone": QT_TRANSLATE_NOOP("RosterFields", "联系电话"),
+    "current_address": QT_TRANSLATE_NOOP("RosterFields", "现住址"),
+    "household_address": QT_TRANSLATE_NOOP("RosterFields", "家庭住址"),
+    "residence_type": QT_TRANSLATE_NOOP("RosterFields", "人员类别"),
+    "education": QT_TRANSLATE_NOOP("RosterFields", "文化程度"),
+    "political_status": QT_TRANSLATE_NOOP("RosterFields", "政治面貌"),
+    "marital_status": QT_TRANSLATE_NOOP("RosterFields", "婚姻状况"),
+    "hukou_address": QT_TRANSLATE_NOOP("RosterFields", "户籍地"),
+    "notes": QT_TRANSLATE_NOOP("RosterFields", "备注"),
+    "grid_code": QT_TRANSLATE_NOOP("RosterFields", "网格"),
+    "village": QT_TRANSLATE_NOOP("RosterFields", "村（社区）"),
+}
 MAX_WRAPPED = 500
 
 
@@ -46,7 +69,7 @@ class MappingTable(QTableWidget):
             choice = QComboBox()
             choice.addItem(self.tr("（不导入）"), "")
             for name, header in fields:
-                choice.addItem(header, name)
+                choice.addItem(QCoreApplication.translate("RosterFields", FIELD_NAMES.get(name, header)), name)
             choice.setCurrentIndex(max(0, choice.findData(mapping.get(column.index, ""))))
             self.setCellWidget(row, 1, choice)
             self.setItem(row, 2, _item((samples or {}).get(column.index, "")))
