@@ -121,3 +121,24 @@ def test_the_dashboard_names_the_township_once_a_sync_brought_the_regions(qtbot,
         session.scalar(select(Region).where(Region.code.in_({scope, scope.ljust(12, "0")}))).name = name
     dashboard.activate()  # as a finished sync does with the dashboard on screen
     assert dashboard.greeting.text().startswith(name), dashboard.greeting.text()
+
+
+def test_f5_on_the_case_desk_lists_the_case_it_brought(qtbot, context, settings):
+    """F5 on the case desk brought a 12345 case, yet the queues still counted 登记（1） and the list
+    lacked it until the clerk went to another page and back (seen on the demo)."""
+    from app.client.case_desk import CaseDesk, NewCase
+
+    desk = CaseDesk(context)
+
+    class Bringing(BackgroundSync):
+        def sync_now(self):  # the pull brings a case registered elsewhere
+            desk.register(NewCase(source="1", request_type="3", category_code="0301", title="福山地村路灯损坏",
+                                  region_code=context.register.villages()[0].code, description="路灯坏了三个月"))
+            return SyncFinished(pushed=0, pulled=1, conflicts=0)
+
+    window, _dialogs = _window(qtbot, context, settings, Bringing())
+    cases = window.show_page("cases")
+    before = cases.queues.item(0).text()
+    window.sync_bar.request_sync()
+    assert cases.queues.item(0).text() != before
+    assert any(c.title == "福山地村路灯损坏" for c in cases.cases)

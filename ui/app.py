@@ -149,6 +149,11 @@ def build_main_window(shell: Shell) -> MainWindow:
             review.duplicates.activate()
 
     window.duplicate_schedule = DuplicateSchedule(lambda: _daily_duplicate_scan(ctx), runner, reload_duplicates, window)
+    def reload_desk(_result) -> None:  # F5 on the case or task desk: what it brought (a 12345 case, a new task)
+        page = window.current_page()
+        if page in (window.built_page("cases"), window.built_page("tasks")):
+            page.reload()  # keeps the open case or target open
+
     def reload_register_unseen(result) -> None:  # a sync the user did not ask for: no list jumps under them
         if window.current_page() is not window.built_page("register"):
             reload_register(result)
@@ -156,6 +161,7 @@ def build_main_window(shell: Shell) -> MainWindow:
     status_bar.sync_finished.connect(reload_register)
     status_bar.sync_finished.connect(reload_dashboard)
     status_bar.sync_finished.connect(reload_attachments)
+    status_bar.sync_finished.connect(reload_desk)
     status_bar.background_synced.connect(reload_register_unseen)
     status_bar.background_synced.connect(reload_dashboard)
     status_bar.background_synced.connect(reload_attachments)
