@@ -162,7 +162,8 @@ async def _sync(http, url: str, pc: Pc, day: Day) -> None:
 
 async def _side(http, url: str, pc: Pc, day: Day) -> None:
     """What the desktop's cycle asks after a sync that moved anything (app.sync_service): its review
-    marks, then the history feed from where it last stopped (app/client/history.follow_feed)."""
+    marks, then the history feed from where it last stopped up to its pull cursor
+    (app/client/history.follow_feed)."""
     import orjson
 
     from app.client.history import FEED_PAGE, FEED_PAGES_PER_CYCLE
@@ -175,8 +176,12 @@ async def _side(http, url: str, pc: Pc, day: Day) -> None:
     if await _timed(day, "marks", marks) is None:
         return
     for _ in range(FEED_PAGES_PER_CYCLE):
+        if pc.feed_after >= pc.cursor:  # the desktop follows the feed up to its pull cursor
+            return
+
         async def feed():
-            async with http.get(url + "/api/v1/history/feed", params={"after": pc.feed_after, "limit": FEED_PAGE},
+            async with http.get(url + "/api/v1/history/feed", params={"after": pc.feed_after, "limit": FEED_PAGE,
+                                                                      "upper": pc.cursor},
                                 headers=_headers(pc)) as r:
                 r.raise_for_status()
                 return orjson.loads(await r.read())

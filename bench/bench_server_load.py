@@ -216,7 +216,7 @@ def _round(http: requests.Session, url: str, changes: list[dict], cursor: int, l
                 seen.update((echo[1], echo[2]) for echo in body.get("echoes", []))
             if not body.get("has_more"):
                 break
-        side, entries = _side(http, url, feed) if feed is not None and (ok or records) else ([], 0)
+        side, entries = _side(http, url, feed, cursor) if feed is not None and (ok or records) else ([], 0)
     except (requests.RequestException, KeyError, ValueError):
         with load.lock:
             load.errors += 1
@@ -234,10 +234,11 @@ def _round(http: requests.Session, url: str, changes: list[dict], cursor: int, l
     return cursor
 
 
-def _side(http: requests.Session, url: str, feed: dict[str, int]) -> tuple[list[float], int]:
+def _side(http: requests.Session, url: str, feed: dict[str, int], upper: int) -> tuple[list[float], int]:
     """The desktop's requests after a sync that moved anything (app.sync_service: `refresh_marks`,
-    then `follow_feed` — pages of FEED_PAGE, at most FEED_PAGES_PER_CYCLE): (their latencies in ms,
-    the history entries the feed carried). `feed["after"]` moves as the desktop's feed cursor does."""
+    then `follow_feed` up to the pull cursor `upper` — pages of FEED_PAGE, at most
+    FEED_PAGES_PER_CYCLE, none when the feed is there already): (their latencies in ms, the history
+    entries the feed carried). `feed["after"]` moves as the desktop's feed cursor does."""
     from app.client.history import FEED_PAGE, FEED_PAGES_PER_CYCLE
     from app.client.review_marks import MARKS_PATH
 
@@ -245,8 +246,11 @@ def _side(http: requests.Session, url: str, feed: dict[str, int]) -> tuple[list[
     http.get(url + "/api/v1" + MARKS_PATH, timeout=120).raise_for_status()
     latencies, entries = [(time.perf_counter() - started) * 1000], 0
     for _ in range(FEED_PAGES_PER_CYCLE):
+        if feed["after"] >= upper:
+            break
         started = time.perf_counter()
-        page = http.get(url + "/api/v1/history/feed", params={"after": feed["after"], "limit": FEED_PAGE}, timeout=120)
+        page = http.get(url + "/api/v1/history/feed", params={"after": feed["after"], "limit": FEED_PAGE,
+                                                              "upper": upper}, timeout=120)
         latencies.append((time.perf_counter() - started) * 1000)
         page.raise_for_status()
         body = page.json()
@@ -468,6 +472,7 @@ def _figures(label: str, load: Load, elapsed: float, missing: int, duplicates: i
         yield Figure(f"{name}_pulls_per_push", load.pulls / load.pushes, "pulls")
     if load.side:  # the desktop mix: what its cycle asks after the pull (review marks, history feed)
         yield Figure(f"{name}_side_requests_per_push", load.side / max(load.pushes, 1), "requests")
+        yield Figure(f"{name}_side_requests_per_change", load.side / max(len(load.accepted), 1), "requests")
         yield Figure(f"{name}_feed_entries_per_change", load.feed_entries / max(len(load.accepted), 1), "entries")
     yield Figure(f"{name}_errors", load.errors, "errors")
     yield Figure(f"{name}_lost_changes", missing + duplicates, "changes")

@@ -13,9 +13,14 @@ and the cluster's CPU), in three short phases:
   The PC's own scope, not a township's: nine in ten PCs of the realistic mix are a village's, and a
   township's page costs PostgreSQL several times more once the tables have statistics (its scope
   statement's plan; docs/PERFORMANCE.md).
+- for the desktop mix, whose syncs also ask what the desktop's cycle asks next (`_side`), two more:
+  **no-op side requests** (at its pull cursor the desktop asks only for the review marks) — CPU per request; and
+  **feed pages**: the PC follows the history feed of its own push phase, page after page of
+  FEED_PAGE entries — CPU per entry beyond a no-op side request.
 
 The floor of the mix's CPU per accepted change is then
-    push per change + pulls per change × no-op pull + records pulled per change × record,
+    push per change + pulls per change × no-op pull + records pulled per change × record
+    (+ side requests per change × no-op side request + feed entries per change × entry, desktop mix),
 with the mix's own counts (bench_server_load `_figures`). Left out, so the floor is low by them:
 the mix's 100 logins, its echo lookups (a head page that names the device's own edits instead of
 sending them), the conflict reviews that concurrent edits raise, and the queueing of 100 PCs on two
@@ -27,6 +32,7 @@ under it."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -53,12 +59,16 @@ class FloorParts:
     changes: int = 0
     noop_pulls: int = 0
     records: int = 0
+    noop_side: float = 0.0  # the desktop mix's side requests (review marks, history feed)
+    per_feed_entry: float = 0.0
 
 
-def floor_per_change(parts: FloorParts, pulls_per_change: float, records_per_change: float) -> float:
+def floor_per_change(parts: FloorParts, pulls_per_change: float, records_per_change: float,
+                     side_per_change: float = 0.0, feed_per_change: float = 0.0) -> float:
     """The least an accepted change of the mix costs, from the same run's unit costs and the
     mix's own fan-out (ms)."""
-    return parts.push_per_change + pulls_per_change * parts.noop_pull + records_per_change * parts.per_record
+    return (parts.push_per_change + pulls_per_change * parts.noop_pull + records_per_change * parts.per_record
+            + side_per_change * parts.noop_side + feed_per_change * parts.per_feed_entry)
 
 
 def record_cost(page_cpu_ms: float, pages: int, records: int, noop_pull_ms: float) -> float:
@@ -73,7 +83,9 @@ def beside_floor(figures: Iterable[Figure], parts: FloorParts, label: str) -> It
     prefix = f"server_{closed.CLIENTS}_{label}_"
     by_name = {f.name.removeprefix(prefix): f for f in figures}
     pulls, records = by_name.get("pulls_per_change"), by_name.get("records_pulled_per_change")
-    floor = floor_per_change(parts, pulls.value, records.value) if pulls and records else None
+    side, feed = by_name.get("side_requests_per_change"), by_name.get("feed_entries_per_change")
+    floor = floor_per_change(parts, pulls.value, records.value, side.value if side else 0.0,
+                             feed.value if feed else 0.0) if pulls and records else None
     for figure in figures:
         if figure.name == f"{prefix}cpu_per_change":
             figure = Figure(figure.name, figure.value, figure.unit, floor)
@@ -81,6 +93,9 @@ def beside_floor(figures: Iterable[Figure], parts: FloorParts, label: str) -> It
     yield Figure(f"{prefix}floor_push_cpu_per_change", parts.push_per_change, "ms")
     yield Figure(f"{prefix}floor_noop_pull_cpu", parts.noop_pull, "ms")
     yield Figure(f"{prefix}floor_pulled_record_cpu", parts.per_record, "ms")
+    if side:
+        yield Figure(f"{prefix}floor_noop_side_request_cpu", parts.noop_side, "ms")
+        yield Figure(f"{prefix}floor_feed_entry_cpu", parts.per_feed_entry, "ms")
 
 
 class _Cpu:
@@ -148,7 +163,31 @@ def measure(lab: ServerLab, pc: closed.Device, based: bool) -> FloorParts:
                        record_cost(page_cpu.total * 1000, pages, records, noop), changes, noop_pulls, records)
     log(f"# closed-loop floor: {changes} changes pushed in {PUSH_SECONDS:.0f} s ({push_cpu}), {noop_pulls} no-op "
         f"pulls ({noop_cpu}), {records} records in {pages} pages ({page_cpu})")
-    return parts
+    if not based:
+        return parts
+    _side_for(http, lab.url, head, head, WARM_SECONDS)
+    with _Cpu(lab) as side_cpu:  # at the pull cursor the desktop asks only for the marks
+        side_requests, _ = _side_for(http, lab.url, head, head, NOOP_SECONDS)
+    noop_side = side_cpu.total / max(side_requests, 1) * 1000
+    pushed_from = head - changes  # the PC's own push phase: its history entries
+    _side_for(http, lab.url, pushed_from, head, WARM_SECONDS)
+    with _Cpu(lab) as feed_cpu:
+        feed_requests, entries = _side_for(http, lab.url, pushed_from, head, PAGE_SECONDS)
+    log(f"# closed-loop floor: {side_requests} no-op side requests ({side_cpu}), {entries} history entries in "
+        f"{feed_requests} side requests ({feed_cpu})")
+    return dataclasses.replace(parts, noop_side=noop_side,
+                               per_feed_entry=record_cost(feed_cpu.total * 1000, feed_requests, entries, noop_side))
+
+
+def _side_for(http: requests.Session, url: str, start: int, head: int, seconds: float) -> tuple[int, int]:
+    """The desktop's side requests (bench_server_load._side: the marks, then the feed followed from
+    `start` to the pull cursor `head`) over and over for `seconds`: (requests, history entries)."""
+    made, entries = 0, 0
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        latencies, got = closed._side(http, url, {"after": start}, head)
+        made, entries = made + len(latencies), entries + got
+    return made, entries
 
 
 def _pull_for(http: requests.Session, url: str, cursor: int, seconds: float,

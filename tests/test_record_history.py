@@ -30,11 +30,11 @@ class HistoryServer:
     def request(self, method, path, *, params=None, **_kw):
         self.asked.append({"path": path, **(params or {})})
         if path == "/history/feed":
-            after, limit = params["after"], params["limit"]
-            page = [{**e, "entity": "household", "record_id": self.record_id} for e in self.log
-                    if e["server_seq"] > after][:limit]
-            more = len([e for e in self.log if e["server_seq"] > after]) > limit
-            return {"entries": page, "next": page[-1]["server_seq"] if page else after, "has_more": more}
+            after, limit, upper = params["after"], params["limit"], params.get("upper", len(self.log))
+            newer = [e for e in self.log if after < e["server_seq"] <= upper]
+            page = [{**e, "entity": "household", "record_id": self.record_id} for e in newer][:limit]
+            return {"entries": page, "next": page[-1]["server_seq"] if page else max(after, upper),
+                    "has_more": len(newer) > limit}
         if not path.endswith(self.record_id):
             raise TransportError("not_found", status=404)
         older = [e for e in self.log if params.get("before") is None or e["server_seq"] < params["before"]]
@@ -64,7 +64,12 @@ def test_the_feed_keeps_pulled_changes_and_starts_at_the_pull_cursor(context):
     assert follow_feed(context.sessions, server) == 0  # the first call only notes where to start
     with context.sessions() as s:
         assert s.get(SyncState, FEED_KEY).value == "1000"
+    assert follow_feed(context.sessions, server) == 0  # the pull has not come further: nothing asked
+    assert [a for a in server.asked if a["path"] == "/history/feed"] == []
+    with context.sessions.begin() as s:
+        s.merge(SyncState(key="cursor", value="1200"))  # a pull brought the server's changes up to 1200
     assert follow_feed(context.sessions, server) == 200
+    assert {a["upper"] for a in server.asked if a["path"] == "/history/feed"} == {1200}
     rows = HistoryDesk(context).rows("household", household.id)  # offline
     pulled = [r for r in rows if r.field == "address" and r.source == "server"]
     assert len(pulled) == 200 and {r.username for r in pulled} == {"grid.wang"} and pulled[0].new == "1200号"
@@ -85,7 +90,7 @@ def test_the_feed_goes_back_with_the_pull_cursor_after_a_server_restore(tmp_path
     sessions = session_factory(open_local(tmp_path / "pc.db"))
     with sessions.begin() as s:
         write_state(s, FEED_KEY, "500")
-        write_state(s, "cursor", "120")
+        write_state(s, "cursor", "300")  # pulled on from the restored point since
         write_state(s, RESTORED_KEY, "120")  # what sync/client.py notes when the server was restored
 
     class Feed:

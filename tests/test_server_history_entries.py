@@ -94,3 +94,33 @@ def test_a_record_loaded_outside_the_push_shows_its_loaded_value_as_old(server):
     with server.session() as s:
         assert s.scalar(select(ChangeLogEntry.previous).where(
             ChangeLogEntry.server_seq == answer["server_seq"])) == {"address": "和平街7号"}
+
+
+def test_the_feed_goes_no_further_than_the_pcs_pull_cursor_and_does_not_work_it_out(server):
+    """A PC sends its pull cursor as `upper`: the feed stops there (the next call starts from it) and
+    the server reads no bound of its own — on PostgreSQL that is a read of the lock table, the
+    costliest statement of a feed request under load."""
+    import uuid
+
+    from sqlalchemy import event
+
+    from server.auth_cache import Principal
+    from server.routers.history import history_feed
+
+    cadre = server.user_client("village_cadre", VILLAGE)
+    hid = _new_household(cadre)
+    seqs = _address_edits(cadre, hid, 3)
+    page = cadre.get("/history/feed", params={"after": seqs[0] - 1, "upper": seqs[1]}).json()
+    assert [e["server_seq"] for e in page["entries"] if e["record_id"] == hid] == seqs[:2]
+    assert page["next"] == seqs[1] and not page["has_more"]
+    assert cadre.get("/history/feed", params={"after": seqs[1], "upper": seqs[1]}).json() == {
+        "entries": [], "next": seqs[1], "has_more": False}
+    assert cadre.get("/history/feed", params={"after": 0, "upper": -1}).status_code == 422
+    who = Principal("u", "cadre", "village_cadre", VILLAGE, None, str(uuid.uuid4()))
+    with server.session() as s:
+        statements: list[str] = []
+        event.listen(s.connection(), "before_cursor_execute",
+                     lambda _c, _cur, statement, *_rest: statements.append(statement))
+        feed = history_feed(after=seqs[1], limit=50, upper=seqs[2], who=who, session=s)
+    assert [e["server_seq"] for e in feed["entries"]] == [seqs[2]]
+    assert not [st for st in statements if "td_sync_upper" in st or "sync_counter" in st], statements

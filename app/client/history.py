@@ -137,8 +137,9 @@ FEED_PAGES_PER_CYCLE = 20  # a long absence catches up over a few syncs, not in 
 def follow_feed(sessions, transport, pages: int = FEED_PAGES_PER_CYCLE) -> int:
     """Fetch the history of changes the server accepted since the last call (`GET /history/feed`)
     and keep it; returns how many lines were stored. The first call starts at this PC's pull
-    cursor — what came before it joined is older history, fetched per record on demand. A server
-    without the feed (an older one) or a failure leaves the history as it was."""
+    cursor — what came before it joined is older history, fetched per record on demand — and every
+    call goes up to it, no further. A server without the feed (an older one) or a failure leaves
+    the history as it was."""
     with sessions() as session:
         after = read_state(session, FEED_KEY)
         pulled = read_state(session, "cursor")
@@ -154,9 +155,16 @@ def follow_feed(sessions, transport, pages: int = FEED_PAGES_PER_CYCLE) -> int:
         with sessions.begin() as session:
             write_state(session, FEED_KEY, str(after))
             session.execute(delete(SyncState).where(SyncState.key == RESTORED_KEY))
+    # No further than the pull has come: every change below the pull cursor is committed, so the
+    # server need not work out that bound itself, and a sync that pulled nothing asks nothing.
+    upper = int(pulled) if pulled is not None else None
     for _ in range(pages):
+        if upper is not None and after >= upper:
+            break
+        params = {"after": after, "limit": FEED_PAGE} if upper is None else {"after": after, "limit": FEED_PAGE,
+                                                                                "upper": upper}
         try:
-            page = transport.request("GET", "/history/feed", params={"after": after, "limit": FEED_PAGE})
+            page = transport.request("GET", "/history/feed", params=params)
         except TransportError:
             return stored
         with sessions.begin() as session:

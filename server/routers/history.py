@@ -151,13 +151,20 @@ def _conflicted(session: Session, change_ids: list[str], prefix: str) -> set[str
 
 @router.get("/feed", response_model=Feed)
 def history_feed(after: int = Query(default=0, ge=0), limit: int = Query(default=500, ge=1, le=2000),
+                 upper: int | None = Query(default=None, ge=0, le=2**62),
                  who: Principal = Depends(require_roles(*REGION_ROLES)),
                  session: Session = Depends(db_session)) -> dict:
     """The changes after `after` (server order, at most `limit`) of the caller's households,
     persons, tasks and cases, each field old → new (as each entry recorded it: the cost of an entry
-    does not grow with its record's history)."""
+    does not grow with its record's history). `upper`: go no further than this server sequence
+    number — a PC sends its pull cursor, below which every change is committed, so the server does
+    not compute that bound again (on PostgreSQL a read of the lock table, the costliest statement of
+    a feed request under load); without it the server's own bound. A larger `upper` than the PC has
+    pulled to can only make the PC's own feed skip a change still in flight."""
     prefix = read_prefix(who) or ""
-    upper = current_cursor(session)
+    upper = current_cursor(session) if upper is None else upper
+    if upper <= after:
+        return {"entries": [], "next": after, "has_more": False}
     heads = scope_in_order(session, ChangeLogEntry, ("server_seq", "entity", "record_id"), prefix, after, upper,
                            limit + 1, only=FEED_ENTITIES)
     has_more = len(heads) > limit
