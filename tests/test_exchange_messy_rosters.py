@@ -469,3 +469,17 @@ def test_a_15_digit_id_of_old_records_is_read_as_its_18_digit_successor(desk, se
     desk.confirm_roster(path, preview.digest)
     registered = person(sessions, "110101193001010026")
     assert registered is not None and registered.name == "马老太" and registered.gender == "2"
+
+
+def test_two_phone_numbers_in_one_cell_keep_the_first_as_the_phone_and_the_rest_in_the_notes(desk, sessions,
+                                                                                             tmp_path):
+    """Villages write a family's second number in the same cell (13800001234/13900005678): the row was
+    refused as a bad phone and the household with it."""
+    head = rf.MEMBERS[0][:9] + ("13800001234/0476-8231234",) + rf.MEMBERS[0][10:]
+    path = rf.village_roster_xlsx(tmp_path / "two-phones.xlsx", [head, rf.MEMBERS[1]])
+    preview = desk.preview_roster(path)
+    assert preview.ok, [e.message for e in preview.errors]
+    desk.confirm_roster(path, preview.digest)
+    registered = person(sessions, rf.MEMBERS[0][6])
+    assert registered.phone == "13800001234" and "其他电话：0476-8231234" in registered.notes
+    assert desk.preview_roster(path).persons_updated == 0  # again: nothing changes

@@ -28,6 +28,7 @@ HEAD_RELATION = "02"
 CODED = {"gender": "gender", "ethnicity": "ethnicity", "relation_to_head": "relation_to_head",
          "education": "education", "political_status": "political_status",
          "marital_status": "marital_status", "residence_type": "residence_type"}
+_PHONE_SEPARATORS = re.compile(r"[/、,，;；|]+|\s{2,}")
 MAX_LENGTH = {"name": 50, "head_name": 50, "current_address": 200, "household_address": 200, "hukou_address": 200,
               "notes": 1000}
 REQUIRED = ("household_no", "name", "relation_to_head", "id_number")
@@ -133,6 +134,11 @@ class RowChecker:
                 continue
             self._check_cell(name, text, values, raw.row, fail)
         self._cross_check_id(values, raw.values, fail)
+        others = values.pop("_other_phones", None)
+        if others:
+            note = "其他电话：" + "、".join(others)
+            kept = values.get("notes") or ""
+            values["notes"] = kept if note in kept else f"{kept}；{note}" if kept else note
         return Draft(raw.row, values.pop("household_no", raw.values.get("household_no", "")),
                      raw.values.get("head_name", ""), values, errors)
 
@@ -182,7 +188,15 @@ class RowChecker:
         try:
             values["phone"] = normalise_phone(text)
         except ValidationError as error:
-            fail("phone", error.code, **error.params)
+            parts = [p for p in _PHONE_SEPARATORS.split(text) if p.strip()]
+            try:  # 13800001111/13900002222: the first is the phone, the others go to the notes
+                numbers = [normalise_phone(p) for p in parts] if len(parts) > 1 else None
+            except ValidationError:
+                numbers = None
+            if not numbers:
+                fail("phone", error.code, **error.params)
+                return
+            values["phone"], values["_other_phones"] = numbers[0], numbers[1:]
 
     def _check_id(self, text: str, label: str, values: dict, fail) -> None:
         if "*" in text:
