@@ -10,14 +10,13 @@ import datetime as dt
 import random
 
 import pytest
-from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from db.models import Task, TaskTarget
 from server.db import make_server_engine, upgrade
 from server.department_work import STATUSES, TargetFilter, target_rows
 from tests.server.databases import BACKENDS, fresh_database
-from tests.server.plans import captured, generic_plan
+from tests.server.plans import captured, generic_plan, load_analysed
 
 NOW = dt.datetime(2026, 12, 6, 10, 0)
 TOWNS = [f"150422{n:03d}" for n in range(100, 110)]
@@ -43,13 +42,7 @@ def work_db(request, tmp_path):
                 targets.append({"id": f"task{n:04d}-{town}", "task_id": f"task{n:04d}", "region_code": town,
                                 "status": rnd.choice(("10", "20", "30", "30", "30", "30", "40")),
                                 "deleted": False, "deletion_gen": 0})
-        with Session(engine) as s:
-            s.execute(insert(Task), tasks)
-            s.execute(insert(TaskTarget), targets)
-            s.commit()
-            if engine.dialect.name == "postgresql":
-                s.execute(text("ANALYZE"))
-                s.commit()
+        load_analysed(engine, (Task, tasks), (TaskTarget, targets))
         yield engine
         engine.dispose()
 

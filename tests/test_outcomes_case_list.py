@@ -10,14 +10,13 @@ import datetime as dt
 import random
 
 import pytest
-from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from db.models import Case
 from server.db import make_server_engine, upgrade
 from server.outcomes import CLOSED, CaseFilter, case_list
 from tests.server.databases import BACKENDS, fresh_database
-from tests.server.plans import captured, generic_plan
+from tests.server.plans import captured, generic_plan, load_analysed
 
 TODAY = dt.date(2026, 12, 6)
 # townships side by side (109 and 110: the range's end), a county of nines
@@ -41,12 +40,7 @@ def cases_db(request, tmp_path):
                          "status": 70 if closed else 50,
                          "closed_at": registered + dt.timedelta(days=rnd.randint(1, 40)) if closed else None,
                          "deleted": rnd.random() < 0.02, "deletion_gen": 0})
-        with Session(engine) as s:
-            s.execute(insert(Case), rows)
-            s.commit()
-            if engine.dialect.name == "postgresql":
-                s.execute(text("ANALYZE"))
-                s.commit()
+        load_analysed(engine, (Case, rows))
         yield engine, rows
         engine.dispose()
 

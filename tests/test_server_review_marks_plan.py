@@ -11,7 +11,6 @@ import random
 import uuid
 
 import pytest
-from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from server.auth_cache import Principal
@@ -19,7 +18,7 @@ from server.db import make_server_engine, upgrade
 from server.routers.review import MARK_LIMIT, list_review_marks
 from server.store.tables import ReviewItem
 from tests.server.databases import BACKENDS, fresh_database
-from tests.server.plans import captured, generic_plan
+from tests.server.plans import captured, generic_plan, load_analysed
 
 TOWNS = [f"150422{n:03d}" for n in range(100, 140)]
 NOW = dt.datetime(2026, 12, 6, 10, 0)
@@ -40,12 +39,7 @@ def reviews_db(request, tmp_path):
                          "record_id": str(uuid.UUID(int=n)), "field": "phone", "region_code": region,
                          "change_id": str(uuid.UUID(int=10**6 + n)), "server_seq": n + 1,
                          "created_at": NOW - dt.timedelta(minutes=n)})
-        with Session(engine) as s:
-            s.execute(insert(ReviewItem), rows)
-            s.commit()
-            if engine.dialect.name == "postgresql":
-                s.execute(text("ANALYZE"))
-                s.commit()
+        load_analysed(engine, (ReviewItem, rows))
         yield engine, rows
         engine.dispose()
 

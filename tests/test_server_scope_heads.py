@@ -9,7 +9,7 @@ import datetime as dt
 import random
 
 import pytest
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from server.db import make_server_engine, upgrade
@@ -18,6 +18,7 @@ from server.store.read import _scope_heads, scope_in_order
 from server.store.tables import ChangeLogEntry, RecordVersion
 from sync.wire import PUSH_ONLY_ENTITIES
 from tests.server.databases import BACKENDS, fresh_database
+from tests.server.plans import load_analysed
 
 TOWNSHIP, OTHER = "150422100", "150422101"
 VILLAGE, GRID = "150422100201", "150422100201003"
@@ -42,16 +43,10 @@ def heads_db(request, tmp_path):
         engine = make_server_engine(url)
         upgrade(engine)
         rows = _heads(20261206)
-        with Session(engine) as s:
-            s.execute(insert(RecordVersion), rows)
-            s.execute(insert(ChangeLogEntry), [  # the same rows as change log entries, for the history feed
-                {"server_seq": r["server_seq"], "change_id": r["record_id"], "device_id": "d", "entity": r["entity"],
-                 "record_id": r["record_id"], "op": "upsert", "fields": {}, "hlc": "h", "region_code": r["region_code"],
-                 "recorded_at": dt.datetime(2026, 12, 6)} for r in rows])
-            s.commit()
-            if engine.dialect.name == "postgresql":
-                s.execute(text("ANALYZE"))
-                s.commit()
+        load_analysed(engine, (RecordVersion, rows), (ChangeLogEntry, [  # the same rows as log entries, for the feed
+            {"server_seq": r["server_seq"], "change_id": r["record_id"], "device_id": "d", "entity": r["entity"],
+             "record_id": r["record_id"], "op": "upsert", "fields": {}, "hlc": "h", "region_code": r["region_code"],
+             "recorded_at": dt.datetime(2026, 12, 6)} for r in rows]))
         yield engine, rows
         engine.dispose()
 

@@ -39,3 +39,18 @@ def generic_plan(conn, statement: str, params: dict) -> str:
         raw.execute("RESET plan_cache_mode")
     assert not names or re.search(r"\$\d", plan), plan  # the generic plan indeed
     return plan
+
+
+def load_analysed(engine, *tables: tuple[type, list[dict]]) -> None:
+    """Insert each (model, rows) and commit; on PostgreSQL then ANALYZE, so the planner plans with a
+    city's statistics as a city's server does."""
+    from sqlalchemy import insert, text
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as s:
+        for model, rows in tables:
+            s.execute(insert(model), rows)
+        s.commit()
+        if engine.dialect.name == "postgresql":
+            s.execute(text("ANALYZE"))
+            s.commit()
