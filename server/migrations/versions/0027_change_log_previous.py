@@ -20,11 +20,13 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE on both databases (SQLite 3.35+ drops a column in place): a batch operation would
+# copy the table on SQLite and lose its expression indexes (migration 0024), which it cannot reflect.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table('sync_change_log') as batch:
-        batch.add_column(sa.Column('previous', sa.JSON(), nullable=True))
+    op.add_column('sync_change_log', sa.Column('previous', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('sync_change_log') as batch:
-        batch.drop_column('previous')
+    op.execute("ALTER TABLE sync_change_log DROP COLUMN previous")
