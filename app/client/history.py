@@ -161,10 +161,9 @@ def follow_feed(sessions, transport, pages: int = FEED_PAGES_PER_CYCLE) -> int:
     for _ in range(pages):
         if upper is not None and after >= upper:
             break
-        params = {"after": after, "limit": FEED_PAGE} if upper is None else {"after": after, "limit": FEED_PAGE,
-                                                                                "upper": upper}
+        bound = {} if upper is None else {"upper": upper}
         try:
-            page = transport.request("GET", "/history/feed", params=params)
+            page = transport.request("GET", "/history/feed", params={"after": after, "limit": FEED_PAGE, **bound})
         except TransportError:
             return stored
         with sessions.begin() as session:

@@ -12,6 +12,7 @@ record route pages back through older history."""
 from __future__ import annotations
 
 import functools
+from collections import namedtuple
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
@@ -70,8 +71,10 @@ class Feed(BaseModel):
 
 
 _LOG = ChangeLogEntry
-_LOG_COLUMNS = (_LOG.server_seq, _LOG.change_id, _LOG.recorded_at, _LOG.username, _LOG.device_id, _LOG.op,
-                _LOG.fields, _LOG.previous, _LOG.entity, _LOG.record_id)
+_LOG_NAMES = ("server_seq", "change_id", "recorded_at", "username", "device_id", "op", "fields", "previous",
+              "entity", "record_id")
+_LOG_COLUMNS = tuple(getattr(_LOG, name) for name in _LOG_NAMES)
+_LogRow = namedtuple("_LogRow", _LOG_NAMES)  # a feed page's entry, as the scope read returns it
 
 
 def _replay(log: list[Any], conflicted: set[str]) -> list[dict]:
@@ -95,13 +98,6 @@ def _replay(log: list[Any], conflicted: set[str]) -> list[dict]:
                         "username": entry.username, "device_id": entry.device_id, "op": entry.op,
                         "origin": origin, "changes": changes, "entity": entry.entity, "record_id": entry.record_id})
     return entries
-
-
-@functools.cache
-def _by_seq(postgres: bool):
-    """The log entries of some server sequence numbers (`seqs`), built once (a feed page's 500 as one
-    array parameter on PostgreSQL: an expanding IN cost more app CPU than reading them)."""
-    return select(*_LOG_COLUMNS).where(one_of(_LOG.server_seq, "seqs", postgres))
 
 
 @functools.cache
@@ -165,16 +161,13 @@ def history_feed(after: int = Query(default=0, ge=0), limit: int = Query(default
     upper = current_cursor(session) if upper is None else upper
     if upper <= after:
         return {"entries": [], "next": after, "has_more": False}
-    heads = scope_in_order(session, ChangeLogEntry, ("server_seq", "entity", "record_id"), prefix, after, upper,
-                           limit + 1, only=FEED_ENTITIES)
-    has_more = len(heads) > limit
-    heads = heads[:limit]
-    if not heads:
+    rows = [_LogRow(*row) for row in scope_in_order(session, ChangeLogEntry, _LOG_NAMES, prefix, after, upper,
+                                                     limit + 1, only=FEED_ENTITIES)]
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if not rows:
         return {"entries": [], "next": max(after, upper), "has_more": False}
-    last = heads[-1][0]
-    seqs = [seq for seq, _e, _r in heads]
-    by_seq = _by_seq(_is_postgres(session))
-    rows = [row for start in range(0, len(seqs), 500) for row in session.execute(by_seq, {"seqs": seqs[start:start + 500]})]
+    last = rows[-1].server_seq
     entries = _entries(session, rows, prefix)
     return {"entries": entries, "next": last if has_more else max(last, upper), "has_more": has_more}
 
