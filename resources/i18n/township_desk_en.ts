@@ -31,89 +31,89 @@
 <context>
     <name>AttachmentStrip</name>
     <message>
-        <location filename="../../ui/attachments.py" line="74"/>
+        <location filename="../../ui/attachments.py" line="75"/>
         <source>添加照片或文件…</source>
         <translation>Add photo or file…</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="76"/>
+        <location filename="../../ui/attachments.py" line="77"/>
         <source>添加签字扫描件…</source>
         <translation>Add signed scan…</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="79"/>
+        <location filename="../../ui/attachments.py" line="80"/>
         <source>全部下载到本机</source>
         <translation>Download all to this PC</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="80"/>
+        <location filename="../../ui/attachments.py" line="81"/>
         <source>下次同步时下载本记录的全部附件原件，以便离线查看</source>
         <translation>Download every file of this record at the next sync, to see them offline</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="82"/>
+        <location filename="../../ui/attachments.py" line="83"/>
         <source>可将文件拖到此处，或按 Ctrl+V 粘贴。</source>
         <translation>Drop files here or paste with Ctrl+V.</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="119"/>
-        <location filename="../../ui/attachments.py" line="120"/>
+        <location filename="../../ui/attachments.py" line="133"/>
+        <location filename="../../ui/attachments.py" line="134"/>
         <source>待上传</source>
         <translation>To upload</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="119"/>
+        <location filename="../../ui/attachments.py" line="133"/>
         <source>上传中 %1%</source>
         <translation>Uploading %1%</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="120"/>
+        <location filename="../../ui/attachments.py" line="134"/>
         <source>已上传</source>
         <translation>Uploaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="120"/>
+        <location filename="../../ui/attachments.py" line="134"/>
         <source>仅缩略图</source>
         <translation>Preview only</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="121"/>
+        <location filename="../../ui/attachments.py" line="135"/>
         <source>已下载</source>
         <translation>Downloaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="121"/>
+        <location filename="../../ui/attachments.py" line="135"/>
         <source>未下载</source>
         <translation>Not downloaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="126"/>
+        <location filename="../../ui/attachments.py" line="140"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="198"/>
-        <location filename="../../ui/attachments.py" line="208"/>
+        <location filename="../../ui/attachments.py" line="212"/>
+        <location filename="../../ui/attachments.py" line="222"/>
         <source>添加签字扫描件</source>
         <translation>Add signed scan</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="209"/>
+        <location filename="../../ui/attachments.py" line="223"/>
         <source>未识别到二维码，请输入表单上的编号（事件编号、户编号或任务编号）：</source>
         <translation>No QR code found. Type the number printed on the form (case, household or task number):</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="216"/>
+        <location filename="../../ui/attachments.py" line="230"/>
         <source>打印后记录没有变化。</source>
         <translation>Nothing has changed since it was printed.</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="217"/>
+        <location filename="../../ui/attachments.py" line="231"/>
         <source>签字扫描件已关联</source>
         <translation>Signed scan linked</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="218"/>
+        <location filename="../../ui/attachments.py" line="232"/>
         <source>已关联到打印时的记录。打印后的变化：
 %1</source>
         <translation>Linked to the record as printed. Changes since printing:
@@ -123,7 +123,7 @@
 <context>
     <name>BarChart</name>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="47"/>
+        <location filename="../../ui/dashboard/charts.py" line="49"/>
         <source>暂无数据</source>
         <translation>No data yet</translation>
     </message>
@@ -370,12 +370,12 @@
         <translation>Register a case…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="110"/>
+        <location filename="../../ui/casedesk/page.py" line="128"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="111"/>
+        <location filename="../../ui/casedesk/page.py" line="129"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
@@ -429,7 +429,7 @@
     </message>
     <message>
         <location filename="../../ui/casedesk/detail.py" line="94"/>
-        <location filename="../../ui/casedesk/detail.py" line="307"/>
+        <location filename="../../ui/casedesk/detail.py" line="317"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
@@ -459,208 +459,208 @@
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="115"/>
+        <location filename="../../ui/casedesk/detail.py" line="116"/>
         <source>部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="115"/>
+        <location filename="../../ui/casedesk/detail.py" line="116"/>
         <source>吹哨时间</source>
         <translation>Summoned at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="115"/>
+        <location filename="../../ui/casedesk/detail.py" line="116"/>
         <source>报到时间</source>
         <translation>Arrived at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="115"/>
-        <location filename="../../ui/casedesk/detail.py" line="122"/>
-        <location filename="../../ui/casedesk/detail.py" line="334"/>
-        <location filename="../../ui/casedesk/detail.py" line="338"/>
+        <location filename="../../ui/casedesk/detail.py" line="116"/>
+        <location filename="../../ui/casedesk/detail.py" line="123"/>
+        <location filename="../../ui/casedesk/detail.py" line="344"/>
+        <location filename="../../ui/casedesk/detail.py" line="348"/>
         <source>评价</source>
         <translation>Evaluation</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="118"/>
+        <location filename="../../ui/casedesk/detail.py" line="119"/>
         <source>吹哨（召集所选部门）</source>
         <translation>Whistle (summon the ticked departments)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="120"/>
+        <location filename="../../ui/casedesk/detail.py" line="121"/>
         <source>记录报到</source>
         <translation>Record arrival</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="125"/>
+        <location filename="../../ui/casedesk/detail.py" line="126"/>
         <source>召集部门</source>
         <translation>Departments to summon</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="180"/>
+        <location filename="../../ui/casedesk/detail.py" line="190"/>
         <source>未报到</source>
         <translation>Not arrived</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="195"/>
+        <location filename="../../ui/casedesk/detail.py" line="205"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="198"/>
+        <location filename="../../ui/casedesk/detail.py" line="208"/>
         <source>临期（下一个工作日前到期）</source>
         <translation>due by the next working day</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="200"/>
+        <location filename="../../ui/casedesk/detail.py" line="210"/>
         <source>编号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="200"/>
+        <location filename="../../ui/casedesk/detail.py" line="210"/>
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="200"/>
+        <location filename="../../ui/casedesk/detail.py" line="210"/>
         <source>办理期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="201"/>
+        <location filename="../../ui/casedesk/detail.py" line="211"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="201"/>
+        <location filename="../../ui/casedesk/detail.py" line="211"/>
         <source>地点</source>
         <translation>Place</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="201"/>
+        <location filename="../../ui/casedesk/detail.py" line="211"/>
         <source>诉求内容</source>
         <translation>Request</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="206"/>
+        <location filename="../../ui/casedesk/detail.py" line="216"/>
         <source>工单号</source>
         <translation>Ticket no.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="206"/>
+        <location filename="../../ui/casedesk/detail.py" line="216"/>
         <source>分派至</source>
         <translation>Dispatched to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="206"/>
+        <location filename="../../ui/casedesk/detail.py" line="216"/>
         <source>重复诉求</source>
         <translation>Repeat appeal</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="206"/>
+        <location filename="../../ui/casedesk/detail.py" line="216"/>
         <source>原诉求</source>
         <translation>original</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="216"/>
+        <location filename="../../ui/casedesk/detail.py" line="226"/>
         <source>疑似重复诉求</source>
         <translation>Possible repeat of</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="219"/>
-        <location filename="../../ui/casedesk/detail.py" line="232"/>
+        <location filename="../../ui/casedesk/detail.py" line="229"/>
+        <location filename="../../ui/casedesk/detail.py" line="242"/>
         <source>督办</source>
         <translation>Supervised</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="224"/>
+        <location filename="../../ui/casedesk/detail.py" line="234"/>
         <source>回访评价</source>
         <translation>Revisit</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="232"/>
+        <location filename="../../ui/casedesk/detail.py" line="242"/>
         <source>取消督办</source>
         <translation>End supervision</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="257"/>
+        <location filename="../../ui/casedesk/detail.py" line="267"/>
         <source>新的办理期限（年-月-日）</source>
         <translation>New deadline (YYYY-MM-DD)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="261"/>
+        <location filename="../../ui/casedesk/detail.py" line="271"/>
         <source>日期格式应为 2026-12-31</source>
         <translation>Dates look like 2026-12-31</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="265"/>
+        <location filename="../../ui/casedesk/detail.py" line="275"/>
         <source>请在意见栏写明回访情况（居民的意见）</source>
         <translation>Write what the resident said in the comment box</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="267"/>
+        <location filename="../../ui/casedesk/detail.py" line="277"/>
         <source>居民满意度</source>
         <translation>Resident&apos;s satisfaction</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="275"/>
+        <location filename="../../ui/casedesk/detail.py" line="285"/>
         <source>关联重复诉求</source>
         <translation>Link repeat appeal</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="275"/>
+        <location filename="../../ui/casedesk/detail.py" line="285"/>
         <source>本件重复以下哪件诉求？</source>
         <translation>Which earlier case does this one repeat?</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="347"/>
+        <location filename="../../ui/casedesk/detail.py" line="357"/>
         <source>打印事件处置单</source>
         <translation>Print case handling form</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="219"/>
-        <location filename="../../ui/casedesk/detail.py" line="281"/>
+        <location filename="../../ui/casedesk/detail.py" line="229"/>
+        <location filename="../../ui/casedesk/detail.py" line="291"/>
         <source>转交部门</source>
         <translation>Escalated to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="281"/>
+        <location filename="../../ui/casedesk/detail.py" line="291"/>
         <source>转交给哪个部门办理</source>
         <translation>Which department takes the case over</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="294"/>
+        <location filename="../../ui/casedesk/detail.py" line="304"/>
         <source>查看电话</source>
         <translation>Show phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="294"/>
+        <location filename="../../ui/casedesk/detail.py" line="304"/>
         <source>查看原因（将记入审计日志）</source>
         <translation>Why (recorded in the audit log)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="302"/>
+        <location filename="../../ui/casedesk/detail.py" line="312"/>
         <source>反映人电话</source>
         <translation>Reporter&apos;s phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="307"/>
-        <location filename="../../ui/casedesk/detail.py" line="310"/>
+        <location filename="../../ui/casedesk/detail.py" line="317"/>
+        <location filename="../../ui/casedesk/detail.py" line="320"/>
         <source>添加当事人</source>
         <translation>Add a party</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="310"/>
+        <location filename="../../ui/casedesk/detail.py" line="320"/>
         <source>身份（如：被反映人、邻居）</source>
         <translation>Role (e.g. the person complained about, a neighbour)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="334"/>
+        <location filename="../../ui/casedesk/detail.py" line="344"/>
         <source>部门到场处置情况</source>
         <translation>How did the department respond on site</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="338"/>
+        <location filename="../../ui/casedesk/detail.py" line="348"/>
         <source>评价说明（可不填）</source>
         <translation>Evaluation notes (optional)</translation>
     </message>
@@ -962,44 +962,52 @@
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="44"/>
+        <location filename="../../ui/dashboard/page.py" line="46"/>
         <source>在册户数</source>
         <translation>Registered households</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="44"/>
+        <location filename="../../ui/dashboard/page.py" line="46"/>
         <source>在册人口</source>
         <translation>Registered persons</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="45"/>
+        <location filename="../../ui/dashboard/page.py" line="47"/>
         <source>村（社区）数</source>
         <translation>Villages / communities</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="45"/>
+        <location filename="../../ui/dashboard/page.py" line="47"/>
         <source>从未走访的户</source>
         <translation>Households never visited</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="46"/>
+        <location filename="../../ui/dashboard/page.py" line="48"/>
         <source>有标签的人员</source>
         <translation>Persons with tags</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="46"/>
+        <location filename="../../ui/dashboard/page.py" line="48"/>
         <source>待上传的修改</source>
         <translation>Changes waiting to upload</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="56"/>
+        <location filename="../../ui/dashboard/page.py" line="58"/>
         <source>点击打开列表</source>
         <translation>Click to open the list</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="59"/>
+        <location filename="../../ui/dashboard/page.py" line="61"/>
         <source>快捷键：Ctrl+F 搜索 · Ctrl+N 新建 · Ctrl+S 保存 · F5 同步</source>
         <translation>Shortcuts: Ctrl+F search · Ctrl+N new · Ctrl+S save · F5 sync</translation>
+    </message>
+</context>
+<context>
+    <name>DetailLayout</name>
+    <message>
+        <location filename="../../ui/detail_layout.py" line="14"/>
+        <source>有新数据，保存后刷新</source>
+        <translation>Newer data waits: save to refresh</translation>
     </message>
 </context>
 <context>
@@ -1492,32 +1500,32 @@
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="104"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="116"/>
         <source>数据用途：%1</source>
         <translation>Purpose of the data: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="105"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="117"/>
         <source>本部门没有已批准的报表准入目录（或未连上市级平台），不能下发数据核采任务。</source>
         <translation>Your department has no approved request catalogue entry (or the city server cannot be reached), so no data request can be issued.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="116"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="128"/>
         <source>请填写标题</source>
         <translation>Please fill in the title</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="118"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="130"/>
         <source>请至少选择一个下发对象</source>
         <translation>Choose at least one township or village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="121"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="133"/>
         <source>数据核采任务须按已批准的报表准入目录下发</source>
         <translation>A data request must be issued under an approved request catalogue entry</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="123"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="135"/>
         <source>请至少选择一个需核对的字段</source>
         <translation>Choose at least one field to verify</translation>
     </message>
@@ -1593,12 +1601,12 @@
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="248"/>
+        <location filename="../../ui/app.py" line="274"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="336"/>
+        <location filename="../../ui/app.py" line="362"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -1606,22 +1614,22 @@
 <context>
     <name>MappingTable</name>
     <message>
-        <location filename="../../ui/roster/views.py" line="30"/>
+        <location filename="../../ui/roster/views.py" line="53"/>
         <source>文件中的列</source>
         <translation>Column in the file</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="30"/>
+        <location filename="../../ui/roster/views.py" line="53"/>
         <source>导入为</source>
         <translation>Import as</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="30"/>
+        <location filename="../../ui/roster/views.py" line="53"/>
         <source>示例</source>
         <translation>Sample</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="47"/>
+        <location filename="../../ui/roster/views.py" line="70"/>
         <source>（不导入）</source>
         <translation>(not imported)</translation>
     </message>
@@ -1942,84 +1950,84 @@ Phone: %3</translation>
 <context>
     <name>OneFormPanel</name>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="44"/>
+        <location filename="../../ui/oneform/panel.py" line="47"/>
         <source>数据已从户籍带出：核对无误直接确认；有误时在表中改正后确认，改正会写回户籍。</source>
         <translation>Values come from the register: confirm them if right; if wrong, correct them in the table and confirm — the correction is written to the register.</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="56"/>
+        <location filename="../../ui/oneform/panel.py" line="60"/>
         <source>确认所选户</source>
         <translation>Confirm selected households</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="58"/>
+        <location filename="../../ui/oneform/panel.py" line="62"/>
         <source>发送反馈给部门</source>
         <translation>Send the answer to the department</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="81"/>
+        <location filename="../../ui/oneform/panel.py" line="85"/>
         <source>数据用途：%1</source>
         <translation>Purpose of the data: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="83"/>
+        <location filename="../../ui/oneform/panel.py" line="87"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="83"/>
+        <location filename="../../ui/oneform/panel.py" line="87"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="94"/>
+        <location filename="../../ui/oneform/panel.py" line="100"/>
         <source>已核 %1 户，共 %2 户</source>
         <translation>%1 of %2 households checked</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="133"/>
+        <location filename="../../ui/oneform/panel.py" line="145"/>
         <source>（未填）</source>
         <translation>(not filled in)</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="112"/>
-        <location filename="../../ui/oneform/panel.py" line="224"/>
+        <location filename="../../ui/oneform/panel.py" line="118"/>
+        <location filename="../../ui/oneform/panel.py" line="237"/>
         <source>已核</source>
         <translation>Checked</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="83"/>
+        <location filename="../../ui/oneform/panel.py" line="87"/>
         <source>核对人员</source>
         <translation>Person checked</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="108"/>
+        <location filename="../../ui/oneform/panel.py" line="114"/>
         <source>核对该户的哪一位成员：默认户主，可改选户内任一在册成员</source>
         <translation>Which member of the household is checked: the head by default, or any registered member</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="112"/>
+        <location filename="../../ui/oneform/panel.py" line="118"/>
         <source>待核</source>
         <translation>To check</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="140"/>
-        <location filename="../../ui/oneform/panel.py" line="149"/>
+        <location filename="../../ui/oneform/panel.py" line="153"/>
+        <location filename="../../ui/oneform/panel.py" line="162"/>
         <source>已改正并写回户籍</source>
         <translation>Corrected and written back to the register</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="145"/>
+        <location filename="../../ui/oneform/panel.py" line="158"/>
         <source>（本机不支持此字段）</source>
         <translation>(field not supported by this client)</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="190"/>
+        <location filename="../../ui/oneform/panel.py" line="203"/>
         <source>发送反馈</source>
         <translation>Send feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="190"/>
+        <location filename="../../ui/oneform/panel.py" line="203"/>
         <source>反馈说明（可不填，默认写明已核户数）</source>
         <translation>Note (optional; by default the number of households checked)</translation>
     </message>
@@ -2160,7 +2168,7 @@ Phone: %3</translation>
 <context>
     <name>PhotoViewer</name>
     <message>
-        <location filename="../../ui/attachments.py" line="50"/>
+        <location filename="../../ui/attachments.py" line="51"/>
         <source>拍摄于 %1</source>
         <translation>Taken %1</translation>
     </message>
@@ -2168,52 +2176,52 @@ Phone: %3</translation>
 <context>
     <name>PreviewTable</name>
     <message>
-        <location filename="../../ui/roster/views.py" line="80"/>
+        <location filename="../../ui/roster/views.py" line="103"/>
         <source>行号</source>
         <translation>Row</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="80"/>
+        <location filename="../../ui/roster/views.py" line="103"/>
         <source>结果</source>
         <translation>Result</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="80"/>
+        <location filename="../../ui/roster/views.py" line="103"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="80"/>
+        <location filename="../../ui/roster/views.py" line="103"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="81"/>
+        <location filename="../../ui/roster/views.py" line="104"/>
         <source>变化或问题</source>
         <translation>Changes or problems</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="92"/>
+        <location filename="../../ui/roster/views.py" line="115"/>
         <source>户</source>
         <translation>Household </translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="96"/>
+        <location filename="../../ui/roster/views.py" line="119"/>
         <source>新增</source>
         <translation>new</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="96"/>
+        <location filename="../../ui/roster/views.py" line="119"/>
         <source>更新</source>
         <translation>changed</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="96"/>
+        <location filename="../../ui/roster/views.py" line="119"/>
         <source>无变化</source>
         <translation>unchanged</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="97"/>
+        <location filename="../../ui/roster/views.py" line="120"/>
         <source>错误</source>
         <translation>error</translation>
     </message>
@@ -2234,12 +2242,12 @@ Phone: %3</translation>
 <context>
     <name>RateRing</name>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="126"/>
+        <location filename="../../ui/dashboard/charts.py" line="128"/>
         <source>暂无已办结的记录</source>
         <translation>Nothing finished yet</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="127"/>
+        <location filename="../../ui/dashboard/charts.py" line="129"/>
         <source>按期 %1 / 共 %2</source>
         <translation>%1 of %2 on time</translation>
     </message>
@@ -2662,97 +2670,97 @@ Phone: %3</translation>
 <context>
     <name>RosterFields</name>
     <message>
-        <location filename="../../ui/roster/views.py" line="17"/>
+        <location filename="../../ui/roster/views.py" line="16"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="18"/>
+        <location filename="../../ui/roster/views.py" line="17"/>
         <source>户主姓名</source>
         <translation>Head&apos;s name</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="19"/>
+        <location filename="../../ui/roster/views.py" line="18"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="20"/>
+        <location filename="../../ui/roster/views.py" line="19"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="21"/>
+        <location filename="../../ui/roster/views.py" line="20"/>
         <source>公民身份号码</source>
         <translation>Resident ID</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="22"/>
+        <location filename="../../ui/roster/views.py" line="21"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="23"/>
+        <location filename="../../ui/roster/views.py" line="22"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="24"/>
+        <location filename="../../ui/roster/views.py" line="23"/>
         <source>民族</source>
         <translation>Ethnicity</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="25"/>
+        <location filename="../../ui/roster/views.py" line="24"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="26"/>
+        <location filename="../../ui/roster/views.py" line="25"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="27"/>
+        <location filename="../../ui/roster/views.py" line="26"/>
         <source>家庭住址</source>
         <translation>Household address</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="28"/>
+        <location filename="../../ui/roster/views.py" line="27"/>
         <source>人员类别</source>
         <translation>Residence type</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="29"/>
+        <location filename="../../ui/roster/views.py" line="28"/>
         <source>文化程度</source>
         <translation>Education</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="30"/>
+        <location filename="../../ui/roster/views.py" line="29"/>
         <source>政治面貌</source>
         <translation>Political status</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="31"/>
+        <location filename="../../ui/roster/views.py" line="30"/>
         <source>婚姻状况</source>
         <translation>Marital status</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="32"/>
+        <location filename="../../ui/roster/views.py" line="31"/>
         <source>户籍地</source>
         <translation>Hukou address</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="33"/>
+        <location filename="../../ui/roster/views.py" line="32"/>
         <source>备注</source>
         <translation>Notes</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="34"/>
+        <location filename="../../ui/roster/views.py" line="33"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="35"/>
+        <location filename="../../ui/roster/views.py" line="34"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
@@ -3011,62 +3019,62 @@ Phone: %3</translation>
 <context>
     <name>SyncStatusBar</name>
     <message>
-        <location filename="../../ui/status_bar.py" line="91"/>
+        <location filename="../../ui/status_bar.py" line="92"/>
         <source>立即同步 (F5)</source>
         <translation>Sync now (F5)</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="146"/>
+        <location filename="../../ui/status_bar.py" line="149"/>
         <source>尚未配置同步服务器，请在“设置”中填写服务器地址并登录。</source>
         <translation>No sync server is set up yet: enter the server address and log in under Settings.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="163"/>
+        <location filename="../../ui/status_bar.py" line="162"/>
         <source>正在后台同步，完成后自动更新</source>
         <translation>Syncing in the background; the screen updates when it is done</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="161"/>
+        <location filename="../../ui/status_bar.py" line="168"/>
         <source>同步失败，修改已保存在本机，稍后会重试。</source>
         <translation>Sync failed; your changes are kept on this PC and will be retried.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="165"/>
+        <location filename="../../ui/status_bar.py" line="172"/>
         <source>同步完成</source>
         <translation>Sync finished</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="189"/>
+        <location filename="../../ui/status_bar.py" line="202"/>
         <source>● 未连接服务器</source>
         <translation>● No server</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="193"/>
+        <location filename="../../ui/status_bar.py" line="206"/>
         <source>● 已同步 %1</source>
         <translation>● Synced %1</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="197"/>
+        <location filename="../../ui/status_bar.py" line="210"/>
         <source>● 未同步</source>
         <translation>● Not synced yet</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="216"/>
+        <location filename="../../ui/status_bar.py" line="229"/>
         <source>首次同步：正在从城市服务器下载本辖区数据…</source>
         <translation>First sync: downloading your area&apos;s data from the city server…</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="195"/>
+        <location filename="../../ui/status_bar.py" line="208"/>
         <source>● 在线</source>
         <translation>● Online</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="191"/>
+        <location filename="../../ui/status_bar.py" line="204"/>
         <source>● 离线</source>
         <translation>● Offline</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="207"/>
+        <location filename="../../ui/status_bar.py" line="220"/>
         <source>待上传 %n 条</source>
         <translation>
             <numerusform>%n to upload</numerusform>
@@ -3074,7 +3082,7 @@ Phone: %3</translation>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="208"/>
+        <location filename="../../ui/status_bar.py" line="221"/>
         <source>被退回 %n 条</source>
         <translation>
             <numerusform>%n rejected</numerusform>
@@ -3082,12 +3090,12 @@ Phone: %3</translation>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="210"/>
+        <location filename="../../ui/status_bar.py" line="223"/>
         <source>上次同步：%1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="210"/>
+        <location filename="../../ui/status_bar.py" line="223"/>
         <source>从未</source>
         <translation>never</translation>
     </message>
@@ -3270,12 +3278,12 @@ Phone: %3</translation>
         <translation>Filter</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="202"/>
+        <location filename="../../ui/taskdesk/page.py" line="211"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="203"/>
+        <location filename="../../ui/taskdesk/page.py" line="212"/>
         <source>本组 %1 项，已显示 %2 项</source>
         <translation>%1 in this group, %2 shown</translation>
     </message>
@@ -3285,12 +3293,12 @@ Phone: %3</translation>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="313"/>
+        <location filename="../../ui/taskdesk/page.py" line="322"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="313"/>
+        <location filename="../../ui/taskdesk/page.py" line="322"/>
         <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
         <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
     </message>
@@ -3299,7 +3307,7 @@ Phone: %3</translation>
     <name>TaskDetailPanel</name>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="47"/>
-        <location filename="../../ui/taskdesk/detail.py" line="139"/>
+        <location filename="../../ui/taskdesk/detail.py" line="155"/>
         <source>请在左侧选择一项任务</source>
         <translation>Choose a task on the left</translation>
     </message>
@@ -3315,9 +3323,8 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="61"/>
-        <location filename="../../ui/taskdesk/detail.py" line="95"/>
-        <location filename="../../ui/taskdesk/detail.py" line="282"/>
-        <location filename="../../ui/taskdesk/detail.py" line="285"/>
+        <location filename="../../ui/taskdesk/detail.py" line="96"/>
+        <location filename="../../ui/taskdesk/detail.py" line="292"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
@@ -3352,177 +3359,176 @@ Phone: %3</translation>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="86"/>
+        <location filename="../../ui/taskdesk/detail.py" line="87"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="86"/>
+        <location filename="../../ui/taskdesk/detail.py" line="87"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="86"/>
+        <location filename="../../ui/taskdesk/detail.py" line="87"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="86"/>
-        <location filename="../../ui/taskdesk/detail.py" line="232"/>
+        <location filename="../../ui/taskdesk/detail.py" line="87"/>
+        <location filename="../../ui/taskdesk/detail.py" line="249"/>
         <source>已处理</source>
         <translation>Handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="93"/>
+        <location filename="../../ui/taskdesk/detail.py" line="94"/>
         <source>户编号、户内人员姓名或拼音首字母</source>
         <translation>Household number, a member&apos;s name or pinyin initials</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="97"/>
+        <location filename="../../ui/taskdesk/detail.py" line="98"/>
         <source>取消关联</source>
         <translation>Unlink</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="99"/>
-        <location filename="../../ui/taskdesk/detail.py" line="306"/>
-        <location filename="../../ui/taskdesk/detail.py" line="309"/>
+        <location filename="../../ui/taskdesk/detail.py" line="100"/>
+        <location filename="../../ui/taskdesk/detail.py" line="300"/>
         <source>关联人员</source>
         <translation>Link person</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="100"/>
+        <location filename="../../ui/taskdesk/detail.py" line="101"/>
         <source>任务针对户内某一人时：按姓名、拼音首字母或证件尾号找到此人并关联</source>
         <translation>When the task concerns one member of a household: find them by name, initials or ID tail and link them</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="118"/>
+        <location filename="../../ui/taskdesk/detail.py" line="119"/>
         <source>向下发部门报告进展，例如：已入户核实28户，2户外出已电话联系。</source>
         <translation>Report progress to the department, e.g. 28 households visited, 2 away and reached by phone.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="120"/>
+        <location filename="../../ui/taskdesk/detail.py" line="121"/>
         <source>发送反馈</source>
         <translation>Send</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="183"/>
+        <location filename="../../ui/taskdesk/detail.py" line="200"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="183"/>
+        <location filename="../../ui/taskdesk/detail.py" line="200"/>
         <source>即将到期</source>
         <translation>Due soon</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="185"/>
+        <location filename="../../ui/taskdesk/detail.py" line="202"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="185"/>
+        <location filename="../../ui/taskdesk/detail.py" line="202"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="185"/>
+        <location filename="../../ui/taskdesk/detail.py" line="202"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="186"/>
+        <location filename="../../ui/taskdesk/detail.py" line="203"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="186"/>
+        <location filename="../../ui/taskdesk/detail.py" line="203"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="186"/>
+        <location filename="../../ui/taskdesk/detail.py" line="203"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="186"/>
+        <location filename="../../ui/taskdesk/detail.py" line="203"/>
         <source>户</source>
         <translation>households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="194"/>
+        <location filename="../../ui/taskdesk/detail.py" line="211"/>
         <source>指派</source>
         <translation>Assigned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="194"/>
+        <location filename="../../ui/taskdesk/detail.py" line="211"/>
         <source>责任人</source>
         <translation>Person in charge</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="197"/>
+        <location filename="../../ui/taskdesk/detail.py" line="214"/>
         <source>需核对的户籍字段</source>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="229"/>
+        <location filename="../../ui/taskdesk/detail.py" line="246"/>
         <source>%1（核对：%2）</source>
         <translation>%1 (checking: %2)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="232"/>
+        <location filename="../../ui/taskdesk/detail.py" line="249"/>
         <source>未处理</source>
         <translation>Not handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="248"/>
+        <location filename="../../ui/taskdesk/detail.py" line="266"/>
         <source>退回原因</source>
         <translation>Why is the task returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="261"/>
-        <location filename="../../ui/taskdesk/detail.py" line="265"/>
+        <location filename="../../ui/taskdesk/detail.py" line="279"/>
+        <location filename="../../ui/taskdesk/detail.py" line="283"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="261"/>
+        <location filename="../../ui/taskdesk/detail.py" line="279"/>
         <source>交给哪个村（社区）办理</source>
         <translation>Which village (community) handles it</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="265"/>
+        <location filename="../../ui/taskdesk/detail.py" line="283"/>
         <source>责任人（可不填）</source>
         <translation>Person in charge (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="282"/>
+        <location filename="../../ui/taskdesk/detail.py" line="292"/>
         <source>在任务范围内没有找到匹配的户</source>
         <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="285"/>
+        <location filename="../../ui/taskdesk/detail.py" line="292"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="306"/>
+        <location filename="../../ui/taskdesk/detail.py" line="300"/>
         <source>在任务范围内没有找到匹配的人员</source>
         <translation>No matching person within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="309"/>
+        <location filename="../../ui/taskdesk/detail.py" line="300"/>
         <source>选择要关联的人员</source>
         <translation>Choose the person to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="361"/>
         <location filename="../../ui/taskdesk/detail.py" line="371"/>
+        <location filename="../../ui/taskdesk/detail.py" line="381"/>
         <source>打印任务清单/反馈单</source>
         <translation>Print task sheet / feedback form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="361"/>
+        <location filename="../../ui/taskdesk/detail.py" line="371"/>
         <source>打印哪个村（社区）的清单</source>
         <translation>Print the sheet of which village (community)</translation>
     </message>
@@ -3797,68 +3803,68 @@ Phone: %3</translation>
 <context>
     <name>WorkChartsPanel</name>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="200"/>
+        <location filename="../../ui/dashboard/charts.py" line="202"/>
         <source>今日到期任务</source>
         <translation>tasks due today</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="201"/>
+        <location filename="../../ui/dashboard/charts.py" line="203"/>
         <source>已超期任务</source>
         <translation>overdue tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="202"/>
+        <location filename="../../ui/dashboard/charts.py" line="204"/>
         <source>应走访未走访的户</source>
         <translation>households overdue for a visit</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="203"/>
+        <location filename="../../ui/dashboard/charts.py" line="205"/>
         <source>事件按类别</source>
         <translation>Cases by category</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="203"/>
         <location filename="../../ui/dashboard/charts.py" line="205"/>
+        <location filename="../../ui/dashboard/charts.py" line="207"/>
         <source>办理中</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="203"/>
+        <location filename="../../ui/dashboard/charts.py" line="205"/>
         <source>已办结</source>
         <translation>Closed</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="204"/>
+        <location filename="../../ui/dashboard/charts.py" line="206"/>
         <source>事件按状态</source>
         <translation>Cases by status</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="204"/>
+        <location filename="../../ui/dashboard/charts.py" line="206"/>
         <source>件数</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="205"/>
+        <location filename="../../ui/dashboard/charts.py" line="207"/>
         <source>任务按部门</source>
         <translation>Tasks by department</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="205"/>
+        <location filename="../../ui/dashboard/charts.py" line="207"/>
         <source>已完成</source>
         <translation>Done</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="206"/>
+        <location filename="../../ui/dashboard/charts.py" line="208"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="207"/>
+        <location filename="../../ui/dashboard/charts.py" line="209"/>
         <source>任务按期完成率</source>
         <translation>Tasks completed on time</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="208"/>
+        <location filename="../../ui/dashboard/charts.py" line="210"/>
         <source>事件按期办结率</source>
         <translation>Cases closed on time</translation>
     </message>

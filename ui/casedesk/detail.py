@@ -33,7 +33,7 @@ from ui.attachments import AttachmentStrip
 from ui.casedesk.action_bar import CaseActionBar
 from ui.casedesk.dispatch import ask_dispatch
 from ui.casedesk.labels import action_text, status_text
-from ui.detail_layout import stack_detail
+from ui.detail_layout import stack_detail, stale_hint
 from ui.history_tab import HistoryTab
 
 # Moves beside the workflow, after its buttons in the bar.
@@ -103,7 +103,8 @@ class CaseDetailPanel(QWidget):
         if history is not None:  # 历史: every change of the case this PC holds (app.client.history)
             self.history = HistoryTab(history, runner, on_error, printer, reports, "case")
             self.tabs.addTab(self.history, self.tr("历史"))
-        stack_detail(self, self.title, self.print_button, self.meta, self.actions_row, self.tabs)
+        self.stale = stale_hint()
+        stack_detail(self, self.title, self.print_button, self.meta, self.actions_row, self.tabs, self.stale)
         self.setEnabled(False)
 
     @property
@@ -150,6 +151,14 @@ class CaseDetailPanel(QWidget):
             self.summon_list.addItem(item)
 
     # -- showing ---------------------------------------------------------------------------------
+    def has_unsaved_edit(self) -> bool:
+        """The user is typing an 意见 that no move has taken yet."""
+        return self.detail is not None and bool(self.bar.text())
+
+    def show_stale(self) -> None:
+        """A sync brought news while an 意见 is being typed: say so, reload nothing under the user."""
+        self.stale.show()
+
     def open(self, case_id: str) -> None:
         self._opening = case_id  # a slower load of an earlier choice must not replace this one
         self._runner.run_db(lambda: self._desk.detail(case_id), self._show)
@@ -162,6 +171,7 @@ class CaseDetailPanel(QWidget):
             return
         self.detail = detail
         case = detail.case
+        self.stale.hide()
         self.setEnabled(True)
         self.title.setText(f"{case.title}　（{status_text(case.status)}）")
         self.repeats = list(detail.repeats)

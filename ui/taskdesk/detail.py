@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from app.rules import task_rules as tr
 from app.rules.regions import VILLAGE, region_level
 from ui.attachments import AttachmentStrip
-from ui.detail_layout import stack_detail
+from ui.detail_layout import stack_detail, stale_hint
 from ui.history_tab import HistoryTab
 from ui.oneform.answers import AnswersPanel
 from ui.oneform.panel import OneFormPanel
@@ -78,7 +78,8 @@ class TaskDetailPanel(QWidget):
         if history is not None:  # 历史: the target's changes and its task's (app.client.history)
             self.history = HistoryTab(history, runner, on_error, printer, reports, "task_target")
             self.tabs.addTab(self.history, self.tr("历史"))
-        stack_detail(self, self.title, self.print_button, self.meta, self.actions_row, self.tabs)
+        self.stale = stale_hint()
+        stack_detail(self, self.title, self.print_button, self.meta, self.actions_row, self.tabs, self.stale)
         self.setEnabled(False)
 
     def _build_households(self) -> QWidget:
@@ -130,6 +131,21 @@ class TaskDetailPanel(QWidget):
         return page
 
     # -- showing ---------------------------------------------------------------------------------
+    def has_unsaved_edit(self) -> bool:
+        """Feedback or a household search being typed, or 一表通 corrections not confirmed yet."""
+        if self.card is None:
+            return False
+        typed = self.feedback_text.toPlainText().strip() or self.link_search.text().strip()
+        return bool(typed) or self.one_form.edited
+
+    def show_stale(self) -> None:
+        """A sync brought news while the user types: say so, reload nothing under them."""
+        self.stale.show()
+
+    def reopen(self) -> None:
+        if self.card is not None:
+            self.open(self.card.detail.target.id)
+
     def open(self, target_id: str) -> None:
         self._opening = target_id  # a slower load of an earlier choice must not replace this one
         self._runner.run_db(lambda: self._desk.card(target_id), self._show)
@@ -148,6 +164,7 @@ class TaskDetailPanel(QWidget):
             return
         self.card = card
         view = card.detail.target
+        self.stale.hide()
         self.setEnabled(True)
         if self.attachments is not None:
             self.attachments.set_owner("task_target", view.id)

@@ -181,6 +181,15 @@ class TaskDeskPage(QWidget):
         self.model.set_query(lambda offset, size: self._desk.inbox_page(query, offset, size))
         self._runner.run_db(lambda: self._desk.inbox_counts(query), self._show_counts)
 
+    def refresh_after_sync(self) -> None:
+        """A sync the user did not start brought news: counts, list and the open target show it, the
+        target staying chosen — unless something is being typed in it, which gets a hint instead."""
+        if self.detail.has_unsaved_edit():
+            self.detail.show_stale()
+            return
+        self.reload()
+        self.detail.reopen()  # also when it is further down the list than the pages loaded
+
     def _show_counts(self, counts, error) -> None:
         if error is not None:
             self._on_error(error)
