@@ -9,10 +9,13 @@
         <source>尚未收到一表通数据</source>
         <translation>No one-form data received yet</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location filename="../../ui/oneform/answers.py" line="40"/>
-        <source>%1 于 %2 反馈，共 %3 户</source>
-        <translation>Sent by %1 at %2, %3 households</translation>
+        <source>%1 于 %2 反馈，共 %n 户</source>
+        <translation>
+            <numerusform>Sent by %1 at %2, %n household</numerusform>
+            <numerusform>Sent by %1 at %2, %n households</numerusform>
+        </translation>
     </message>
     <message>
         <location filename="../../ui/oneform/answers.py" line="42"/>
@@ -156,57 +159,81 @@
         <translation>Lines of work (similar tasks one department issues again and again count as one line)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="89"/>
-        <source>%1 周内 %2 项任务来自 %3 条线；格中为“任务数/线数”，一周 %4 项及以上标色。</source>
-        <translation>%2 tasks on %3 lines in %1 weeks; cells read &quot;tasks/lines&quot;, weeks with %4 or more tasks are shaded.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/burden.py" line="98"/>
+        <location filename="../../ui/taskdesk/burden.py" line="104"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="98"/>
+        <location filename="../../ui/taskdesk/burden.py" line="104"/>
         <source>合计</source>
         <translation>Total</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="103"/>
+        <location filename="../../ui/taskdesk/burden.py" line="109"/>
         <source>乡镇本级</source>
         <translation>Township level</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="106"/>
-        <source>%1 起的一周：%2 项任务，%3 条线</source>
-        <translation>Week from %1: %2 tasks on %3 lines</translation>
+        <location filename="../../ui/taskdesk/burden.py" line="89"/>
+        <source>%1内 %2来自 %3；格中为“任务数/线数”，一周 %4 项及以上标色。</source>
+        <translation>%2 on %3 in %1; cells read "tasks/lines", weeks with %4 or more tasks are shaded.</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/taskdesk/burden.py" line="90"/>
+        <source>%n 周</source>
+        <translation>
+            <numerusform>%n week</numerusform>
+            <numerusform>%n weeks</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/taskdesk/burden.py" line="96"/>
+        <source>%n 项任务</source>
+        <translation>
+            <numerusform>%n task</numerusform>
+            <numerusform>%n tasks</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/taskdesk/burden.py" line="99"/>
+        <source>%n 条线</source>
+        <translation>
+            <numerusform>%n line</numerusform>
+            <numerusform>%n lines</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <location filename="../../ui/taskdesk/burden.py" line="112"/>
+        <source>%1 起的一周：%2，%3</source>
+        <translation>Week from %1: %2 on %3</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="123"/>
         <source>部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <location filename="../../ui/taskdesk/burden.py" line="123"/>
         <source>任务线</source>
         <translation>Line of work</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <location filename="../../ui/taskdesk/burden.py" line="123"/>
         <source>任务数</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <location filename="../../ui/taskdesk/burden.py" line="123"/>
         <source>未完成</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <location filename="../../ui/taskdesk/burden.py" line="123"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="118"/>
+        <location filename="../../ui/taskdesk/burden.py" line="124"/>
         <source>最近下发</source>
         <translation>Last issued</translation>
     </message>
@@ -1126,15 +1153,21 @@
         <source>正在取消…</source>
         <translation>Cancelling…</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location filename="../../ui/roster/progress.py" line="66"/>
-        <source>正在写入 Excel：%1 / %2 行</source>
-        <translation>Writing Excel: %1 / %2 rows</translation>
+        <source>正在写入 Excel：%1 / %n 行</source>
+        <translation>
+            <numerusform>Writing Excel: %1 / %n row</numerusform>
+            <numerusform>Writing Excel: %1 / %n rows</numerusform>
+        </translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location filename="../../ui/roster/progress.py" line="69"/>
-        <source>正在读取列表：已读 %1 行</source>
-        <translation>Reading the list: %1 rows read</translation>
+        <source>正在读取列表：已读 %n 行</source>
+        <translation>
+            <numerusform>Reading the list: %n row read</numerusform>
+            <numerusform>Reading the list: %n rows read</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1552,10 +1585,13 @@
         <source>导出用途（记入审计日志）：</source>
         <translation>Purpose of the export (kept in the audit log):</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location filename="../../ui/roster/export_action.py" line="75"/>
-        <source>已导出 %1 行到 %2（证件号码和电话已脱敏，导出已留痕）</source>
-        <translation>Exported %1 rows to %2 (ID numbers and phones masked, export audited)</translation>
+        <source>已导出 %n 行到 %1（证件号码和电话已脱敏，导出已留痕）</source>
+        <translation>
+            <numerusform>Exported %n row to %1 (ID numbers and phones masked, export audited)</numerusform>
+            <numerusform>Exported %n rows to %1 (ID numbers and phones masked, export audited)</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1830,11 +1866,35 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/review/merge.py" line="71"/>
-        <source>合并后，另一条记录将标记为已合并（不会物理删除），并移到保留的记录：标签 %1 个，事件当事人 %2 条，报事记录 %3 条。</source>
-        <translation>After merging, the other record is marked as merged (never physically removed) and moves to the kept one: %1 tags, %2 case parties, %3 reported cases.</translation>
+        <source>合并后，另一条记录将标记为已合并（不会物理删除），并移到保留的记录：%1，%2，%3。</source>
+        <translation>After merging, the other record is marked as merged (never physically removed) and moves to the kept one: %1, %2, %3.</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/review/merge.py" line="72"/>
+        <source>标签 %n 个</source>
+        <translation>
+            <numerusform>%n tag</numerusform>
+            <numerusform>%n tags</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/review/merge.py" line="73"/>
+        <source>事件当事人 %n 条</source>
+        <translation>
+            <numerusform>%n case party</numerusform>
+            <numerusform>%n case parties</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/review/merge.py" line="74"/>
+        <source>报事记录 %n 条</source>
+        <translation>
+            <numerusform>%n reported case</numerusform>
+            <numerusform>%n reported cases</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="75"/>
+        <location filename="../../ui/review/merge.py" line="76"/>
         <source>另一条记录是户主：若两人同户，户主改为保留的记录，否则该户暂无户主。</source>
         <translation> The other record is a household head: if both share the household, the kept record becomes head; otherwise the household has no head for now.</translation>
     </message>
@@ -1980,18 +2040,13 @@ Phone: %3</translation>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="100"/>
-        <source>已核 %1 户，共 %2 户</source>
-        <translation>%1 of %2 households checked</translation>
-    </message>
-    <message>
-        <location filename="../../ui/oneform/panel.py" line="145"/>
+        <location filename="../../ui/oneform/panel.py" line="144"/>
         <source>（未填）</source>
         <translation>(not filled in)</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="118"/>
-        <location filename="../../ui/oneform/panel.py" line="237"/>
+        <location filename="../../ui/oneform/panel.py" line="117"/>
+        <location filename="../../ui/oneform/panel.py" line="236"/>
         <source>已核</source>
         <translation>Checked</translation>
     </message>
@@ -2000,34 +2055,42 @@ Phone: %3</translation>
         <source>核对人员</source>
         <translation>Person checked</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../../ui/oneform/panel.py" line="100"/>
+        <source>已核 %1 户，共 %n 户</source>
+        <translation>
+            <numerusform>%1 of %n household checked</numerusform>
+            <numerusform>%1 of %n households checked</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="114"/>
+        <location filename="../../ui/oneform/panel.py" line="113"/>
         <source>核对该户的哪一位成员：默认户主，可改选户内任一在册成员</source>
         <translation>Which member of the household is checked: the head by default, or any registered member</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="118"/>
+        <location filename="../../ui/oneform/panel.py" line="117"/>
         <source>待核</source>
         <translation>To check</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="153"/>
-        <location filename="../../ui/oneform/panel.py" line="162"/>
+        <location filename="../../ui/oneform/panel.py" line="152"/>
+        <location filename="../../ui/oneform/panel.py" line="161"/>
         <source>已改正并写回户籍</source>
         <translation>Corrected and written back to the register</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="158"/>
+        <location filename="../../ui/oneform/panel.py" line="157"/>
         <source>（本机不支持此字段）</source>
         <translation>(field not supported by this client)</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="203"/>
+        <location filename="../../ui/oneform/panel.py" line="202"/>
         <source>发送反馈</source>
         <translation>Send feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="203"/>
+        <location filename="../../ui/oneform/panel.py" line="202"/>
         <source>反馈说明（可不填，默认写明已核户数）</source>
         <translation>Note (optional; by default the number of households checked)</translation>
     </message>
@@ -2235,8 +2298,24 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/printing.py" line="40"/>
-        <source>已生成 %1 页（%2 条记录）：%3</source>
-        <translation>Wrote %1 pages (%2 records): %3</translation>
+        <source>已生成 %1（%2）：%3</source>
+        <translation>Wrote %1 (%2): %3</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/printing.py" line="40"/>
+        <source>%n 页</source>
+        <translation>
+            <numerusform>%n page</numerusform>
+            <numerusform>%n pages</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/printing.py" line="41"/>
+        <source>%n 条记录</source>
+        <translation>
+            <numerusform>%n record</numerusform>
+            <numerusform>%n records</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -2886,34 +2965,64 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/roster/wizard.py" line="259"/>
-        <source>新增 %1 户、%2 人；更新 %6 户、%3 人；无变化 %4 条；问题 %5 处。</source>
-        <translation>New: %1 households, %2 persons; updated: %6 households, %3 persons; unchanged: %4; problems: %5.</translation>
+        <source>新增 %1、%2；更新 %6、%3；无变化 %4 条；问题 %5 处。</source>
+        <translation>New: %1, %2; updated: %6, %3; unchanged: %4; problems: %5.</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/roster/wizard.py" line="291"/>
+        <source>已保存 %n 行到 %1。在 Excel 中改正后，可再次导入这个文件。文件含完整证件号码和电话，保存已记入审计日志，请妥善保管。</source>
+        <translation>
+            <numerusform>Saved %n row to %1. Fix it in Excel, then import this file again. The file holds full ID numbers and phones: saving it was recorded in the audit log; keep it safe.</numerusform>
+            <numerusform>Saved %n rows to %1. Fix them in Excel, then import this file again. The file holds full ID numbers and phones: saving it was recorded in the audit log; keep it safe.</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="285"/>
-        <source>已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。文件含完整证件号码和电话，保存已记入审计日志，请妥善保管。</source>
-        <translation>Saved %1 rows to %2. Fix them in Excel, then import this file again. The file holds full ID numbers and phones: saving it was recorded in the audit log; keep it safe.</translation>
+        <location filename="../../ui/roster/wizard.py" line="304"/>
+        <source>导入完成：新增 %1、%2，更新 %5、%3，写入 %4。</source>
+        <translation>Import done: %1 and %2 new, %5 and %3 updated, %4 written.</translation>
     </message>
-    <message>
-        <location filename="../../ui/roster/wizard.py" line="298"/>
-        <source>导入完成：新增 %1 户、%2 人，更新 %5 户、%3 人，写入 %4 条记录。</source>
-        <translation>Import done: %1 new households, %2 new persons, %5 households and %3 persons updated, %4 records written.</translation>
+    <message numerus="yes">
+        <location filename="../../ui/roster/wizard.py" line="308"/>
+        <source>%n 条记录</source>
+        <translation>
+            <numerusform>%n record</numerusform>
+            <numerusform>%n records</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/roster/wizard.py" line="310"/>
+        <source>有问题的 %n 户未导入，请保存问题行改正后再导入。</source>
+        <translation>
+            <numerusform> %n household with problems was not imported; save the rows with problems, fix and import them.</numerusform>
+            <numerusform> %n households with problems were not imported; save the rows with problems, fix and import them.</numerusform>
+        </translation>
     </message>
     <message>
         <location filename="../../ui/roster/wizard.py" line="264"/>
         <source>无法对应的%1“%2”：第 %3 行</source>
         <translation>%1 value “%2” not recognised: rows %3</translation>
     </message>
-    <message>
-        <location filename="../../ui/roster/wizard.py" line="279"/>
-        <location filename="../../ui/roster/wizard.py" line="284"/>
-        <source>保存问题行</source>
-        <translation>Save rows with problems</translation>
+    <message numerus="yes">
+        <location filename="../../ui/roster/wizard.py" line="271"/>
+        <source>%n 户</source>
+        <translation>
+            <numerusform>%n household</numerusform>
+            <numerusform>%n households</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/roster/wizard.py" line="274"/>
+        <source>%n 人</source>
+        <translation>
+            <numerusform>%n person</numerusform>
+            <numerusform>%n persons</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="303"/>
-        <source>有问题的 %1 户未导入，请保存问题行改正后再导入。</source>
-        <translation> %1 households with problems were not imported; save the rows with problems, fix and import them.</translation>
+        <location filename="../../ui/roster/wizard.py" line="285"/>
+        <location filename="../../ui/roster/wizard.py" line="290"/>
+        <source>保存问题行</source>
+        <translation>Save rows with problems</translation>
     </message>
 </context>
 <context>
@@ -3287,6 +3396,14 @@ Phone: %3</translation>
         <source>本组 %1 项，已显示 %2 项</source>
         <translation>%1 in this group, %2 shown</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../../ui/taskdesk/page.py" line="323"/>
+        <source>任务已下发到 %n 个乡镇（村）。同步后对方即可收到。</source>
+        <translation>
+            <numerusform>The task was issued to %n township (village). It receives it after the next sync.</numerusform>
+            <numerusform>The task was issued to %n townships (villages). They receive it after the next sync.</numerusform>
+        </translation>
+    </message>
     <message>
         <location filename="../../ui/taskdesk/page.py" line="58"/>
         <source>下发新任务…</source>
@@ -3296,11 +3413,6 @@ Phone: %3</translation>
         <location filename="../../ui/taskdesk/page.py" line="322"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="322"/>
-        <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
-        <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
     </message>
 </context>
 <context>
@@ -3324,7 +3436,7 @@ Phone: %3</translation>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="61"/>
         <location filename="../../ui/taskdesk/detail.py" line="96"/>
-        <location filename="../../ui/taskdesk/detail.py" line="292"/>
+        <location filename="../../ui/taskdesk/detail.py" line="293"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
@@ -3375,7 +3487,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="87"/>
-        <location filename="../../ui/taskdesk/detail.py" line="249"/>
+        <location filename="../../ui/taskdesk/detail.py" line="250"/>
         <source>已处理</source>
         <translation>Handled</translation>
     </message>
@@ -3391,7 +3503,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="100"/>
-        <location filename="../../ui/taskdesk/detail.py" line="300"/>
+        <location filename="../../ui/taskdesk/detail.py" line="301"/>
         <source>关联人员</source>
         <translation>Link person</translation>
     </message>
@@ -3450,85 +3562,88 @@ Phone: %3</translation>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
-    <message>
-        <location filename="../../ui/taskdesk/detail.py" line="203"/>
-        <source>户</source>
-        <translation>households</translation>
+    <message numerus="yes">
+        <location filename="../../ui/taskdesk/detail.py" line="204"/>
+        <source>%1/%n 户</source>
+        <translation>
+            <numerusform>%1/%n household</numerusform>
+            <numerusform>%1/%n households</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="211"/>
+        <location filename="../../ui/taskdesk/detail.py" line="212"/>
         <source>指派</source>
         <translation>Assigned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="211"/>
+        <location filename="../../ui/taskdesk/detail.py" line="212"/>
         <source>责任人</source>
         <translation>Person in charge</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="214"/>
+        <location filename="../../ui/taskdesk/detail.py" line="215"/>
         <source>需核对的户籍字段</source>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="246"/>
+        <location filename="../../ui/taskdesk/detail.py" line="247"/>
         <source>%1（核对：%2）</source>
         <translation>%1 (checking: %2)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="249"/>
+        <location filename="../../ui/taskdesk/detail.py" line="250"/>
         <source>未处理</source>
         <translation>Not handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="266"/>
+        <location filename="../../ui/taskdesk/detail.py" line="267"/>
         <source>退回原因</source>
         <translation>Why is the task returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="279"/>
-        <location filename="../../ui/taskdesk/detail.py" line="283"/>
+        <location filename="../../ui/taskdesk/detail.py" line="280"/>
+        <location filename="../../ui/taskdesk/detail.py" line="284"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="279"/>
+        <location filename="../../ui/taskdesk/detail.py" line="280"/>
         <source>交给哪个村（社区）办理</source>
         <translation>Which village (community) handles it</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="283"/>
+        <location filename="../../ui/taskdesk/detail.py" line="284"/>
         <source>责任人（可不填）</source>
         <translation>Person in charge (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="292"/>
+        <location filename="../../ui/taskdesk/detail.py" line="293"/>
         <source>在任务范围内没有找到匹配的户</source>
         <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="292"/>
+        <location filename="../../ui/taskdesk/detail.py" line="293"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="300"/>
+        <location filename="../../ui/taskdesk/detail.py" line="301"/>
         <source>在任务范围内没有找到匹配的人员</source>
         <translation>No matching person within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="300"/>
+        <location filename="../../ui/taskdesk/detail.py" line="301"/>
         <source>选择要关联的人员</source>
         <translation>Choose the person to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="371"/>
-        <location filename="../../ui/taskdesk/detail.py" line="381"/>
+        <location filename="../../ui/taskdesk/detail.py" line="372"/>
+        <location filename="../../ui/taskdesk/detail.py" line="382"/>
         <source>打印任务清单/反馈单</source>
         <translation>Print task sheet / feedback form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="371"/>
+        <location filename="../../ui/taskdesk/detail.py" line="372"/>
         <source>打印哪个村（社区）的清单</source>
         <translation>Print the sheet of which village (community)</translation>
     </message>

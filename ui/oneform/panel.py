@@ -97,8 +97,7 @@ class OneFormPanel(QWidget):
         for column in range(_FIXED, self.table.columnCount()):
             # An address can be long; the cell shows the start, editing shows all of it.
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), 240))
-        self.progress.setText(self.tr("已核 %1 户，共 %2 户").replace("%1", str(form.handled))
-                              .replace("%2", str(len(form.rows))))
+        self.progress.setText(self.tr("已核 %1 户，共 %n 户", "", len(form.rows)).replace("%1", str(form.handled)))
         self.confirm_button.setEnabled(form.editable and bool(form.rows))
         self.send_button.setEnabled(form.handled > 0)
 

@@ -200,12 +200,13 @@ class TaskDetailPanel(QWidget):
             colour, text = ("#c62828", self.tr("已超期")) if view.overdue else ("#e65100", self.tr("即将到期"))
             flag = f"　<span style='color:{colour};font-weight:bold'>{text}</span>"
         department, kind, target = self.tr("下发部门"), self.tr("类型"), self.tr("下发对象")
-        due, status, progress, households = self.tr("截止时间"), self.tr("状态"), self.tr("进度"), self.tr("户")
+        due, status, progress = self.tr("截止时间"), self.tr("状态"), self.tr("进度")
+        households = self.tr("%1/%n 户", "", view.progress.total).replace("%1", str(view.progress.handled))
         lines = [
             f"{department}：{item.department_label}　{kind}：{kind_text(item.kind_label)}　"
             f"{target}：{item.region_name}",
             f"{due}：{view.due_at:%Y-%m-%d %H:%M}{flag}　{status}：{status_text(view.status)}　"
-            f"{progress}：{view.progress.handled}/{view.progress.total} {households}",
+            f"{progress}：{households}",
         ]
         if item.assigned_name or view.assignee:
             assigned, person = self.tr("指派"), self.tr("责任人")

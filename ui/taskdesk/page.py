@@ -319,8 +319,8 @@ class TaskDeskPage(QWidget):
             if failure is not None:
                 self._on_error(failure)
                 return
-            self._dialogs.info(self, self.tr("下发任务"), self.tr("任务已下发到 %1 个乡镇（村）。同步后对方即可收到。")
-                               .replace("%1", str(len(targets))))
+            self._dialogs.info(self, self.tr("下发任务"),
+                               self.tr("任务已下发到 %n 个乡镇（村）。同步后对方即可收到。", "", len(targets)))
             self.reload()
 
         self._runner.run_db(lambda: self._desk.issue(**values), issued)
