@@ -123,3 +123,15 @@ def test_qts_catalogue_loads_from_the_bundled_folder_when_qt_has_none(qapp, monk
     monkeypatch.setattr(i18n.QLibraryInfo, "path", lambda *_: str(tmp_path / "nothing"))
     with language(qapp, lang):
         assert sorted(_ok_cancel()) == sorted(["确定", "取消"] if lang == "zh_CN" else ["OK", "Cancel"])
+
+
+def test_a_catalogue_compiled_by_another_checkout_is_never_taken_for_ours(tmp_path, monkeypatch):
+    """The compile cache in the temporary directory is shared by every checkout on the machine; a
+    newer .qm of another version's .ts passed for ours and English strings went missing at random."""
+    ours = i18n.qm_for("en", tmp_path)
+    other = tmp_path / "other" / "township_desk_en.ts"
+    other.parent.mkdir()
+    other.write_text(i18n.ts_path("en").read_text(encoding="utf-8").replace("Households", "Homes"), encoding="utf-8")
+    monkeypatch.setattr(i18n, "I18N_DIR", other.parent)
+    theirs = i18n.qm_for("en", tmp_path)
+    assert theirs != ours and ours.exists() and theirs.exists()

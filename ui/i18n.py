@@ -16,7 +16,9 @@ Qt's own words (standard buttons, the file dialog, the context menu of a line ed
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -73,10 +75,15 @@ def qm_for(language: str, cache_dir: Path | None = None, catalogue: str = CATALO
         return None
     if shipped.exists() and (not ts.exists() or shipped.stat().st_mtime >= ts.stat().st_mtime):
         return shipped
-    cached = Path(cache_dir or Path(tempfile.gettempdir()) / "township-desk-i18n") / shipped.name
-    if cached.exists() and cached.stat().st_mtime >= ts.stat().st_mtime:
+    # Named by the source's content: checkouts of different versions share the temporary directory, and a
+    # newer file of another checkout's .ts would otherwise pass for this one's (strings missing at random).
+    digest = hashlib.sha256(ts.read_bytes()).hexdigest()[:16]
+    cached = Path(cache_dir or Path(tempfile.gettempdir()) / "township-desk-i18n") / f"{shipped.stem}-{digest}.qm"
+    if cached.exists():
         return cached
-    return compile_ts(ts, cached)
+    partial = compile_ts(ts, cached.with_name(f"{cached.name}.{os.getpid()}.part"))
+    partial.replace(cached)  # whole or absent: another process may be reading the cache meanwhile
+    return cached
 
 
 def install(app: QCoreApplication, language: str, cache_dir: Path | None = None) -> list[QTranslator]:
