@@ -176,7 +176,7 @@
     <message>
         <location filename="../../ui/taskdesk/burden.py" line="89"/>
         <source>%1内 %2来自 %3；格中为“任务数/线数”，一周 %4 项及以上标色。</source>
-        <translation>%2 on %3 in %1; cells read "tasks/lines", weeks with %4 or more tasks are shaded.</translation>
+        <translation>%2 on %3 in %1; cells read &quot;tasks/lines&quot;, weeks with %4 or more tasks are shaded.</translation>
     </message>
     <message numerus="yes">
         <location filename="../../ui/taskdesk/burden.py" line="90"/>
@@ -241,7 +241,7 @@
 <context>
     <name>CaseActionBar</name>
     <message>
-        <location filename="../../ui/casedesk/action_bar.py" line="30"/>
+        <location filename="../../ui/casedesk/action_bar.py" line="31"/>
         <source>办理意见（可多行；退单须写明理由，回访写明居民意见）。Ctrl+Enter 执行突出显示的操作</source>
         <translation>Comment (several lines; a send-back needs its reason, a revisit the resident&apos;s opinion). Ctrl+Enter runs the highlighted step</translation>
     </message>
@@ -387,22 +387,22 @@
 <context>
     <name>CaseDeskPage</name>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="37"/>
+        <location filename="../../ui/casedesk/page.py" line="38"/>
         <source>事件与诉求</source>
         <translation>Cases and requests</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="39"/>
+        <location filename="../../ui/casedesk/page.py" line="40"/>
         <source>登记事件…</source>
         <translation>Register a case…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="128"/>
+        <location filename="../../ui/casedesk/page.py" line="129"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="129"/>
+        <location filename="../../ui/casedesk/page.py" line="130"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
@@ -410,284 +410,284 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="76"/>
+        <location filename="../../ui/casedesk/detail.py" line="77"/>
         <source>请在左侧选择一件事件</source>
         <translation>Choose a case on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="79"/>
+        <location filename="../../ui/casedesk/detail.py" line="80"/>
         <source>打印事件处置单…</source>
         <translation>Print case handling form…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="90"/>
+        <location filename="../../ui/casedesk/detail.py" line="91"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="90"/>
+        <location filename="../../ui/casedesk/detail.py" line="91"/>
         <source>人员</source>
         <translation>By</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="90"/>
+        <location filename="../../ui/casedesk/detail.py" line="91"/>
         <source>动作</source>
         <translation>Action</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="90"/>
+        <location filename="../../ui/casedesk/detail.py" line="91"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="90"/>
+        <location filename="../../ui/casedesk/detail.py" line="91"/>
         <source>意见</source>
         <translation>Comment</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="92"/>
+        <location filename="../../ui/casedesk/detail.py" line="93"/>
         <source>办理记录</source>
         <translation>Handling log</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="93"/>
+        <location filename="../../ui/casedesk/detail.py" line="94"/>
         <source>吹哨报到</source>
         <translation>Joint handling</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="94"/>
-        <location filename="../../ui/casedesk/detail.py" line="317"/>
+        <location filename="../../ui/casedesk/detail.py" line="95"/>
+        <location filename="../../ui/casedesk/detail.py" line="320"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="94"/>
+        <location filename="../../ui/casedesk/detail.py" line="95"/>
         <source>身份</source>
         <translation>Role</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="94"/>
+        <location filename="../../ui/casedesk/detail.py" line="95"/>
         <source>电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="95"/>
+        <location filename="../../ui/casedesk/detail.py" line="96"/>
         <source>当事人</source>
         <translation>Parties</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="101"/>
+        <location filename="../../ui/casedesk/detail.py" line="102"/>
         <source>附件</source>
         <translation>Attachments</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="105"/>
+        <location filename="../../ui/casedesk/detail.py" line="106"/>
         <source>历史</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="116"/>
+        <location filename="../../ui/casedesk/detail.py" line="117"/>
         <source>部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="116"/>
+        <location filename="../../ui/casedesk/detail.py" line="117"/>
         <source>吹哨时间</source>
         <translation>Summoned at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="116"/>
+        <location filename="../../ui/casedesk/detail.py" line="117"/>
         <source>报到时间</source>
         <translation>Arrived at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="116"/>
-        <location filename="../../ui/casedesk/detail.py" line="123"/>
-        <location filename="../../ui/casedesk/detail.py" line="344"/>
-        <location filename="../../ui/casedesk/detail.py" line="348"/>
+        <location filename="../../ui/casedesk/detail.py" line="117"/>
+        <location filename="../../ui/casedesk/detail.py" line="124"/>
+        <location filename="../../ui/casedesk/detail.py" line="347"/>
+        <location filename="../../ui/casedesk/detail.py" line="351"/>
         <source>评价</source>
         <translation>Evaluation</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="119"/>
+        <location filename="../../ui/casedesk/detail.py" line="120"/>
         <source>吹哨（召集所选部门）</source>
         <translation>Whistle (summon the ticked departments)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="121"/>
+        <location filename="../../ui/casedesk/detail.py" line="122"/>
         <source>记录报到</source>
         <translation>Record arrival</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="126"/>
+        <location filename="../../ui/casedesk/detail.py" line="127"/>
         <source>召集部门</source>
         <translation>Departments to summon</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="190"/>
+        <location filename="../../ui/casedesk/detail.py" line="191"/>
         <source>未报到</source>
         <translation>Not arrived</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="205"/>
+        <location filename="../../ui/casedesk/detail.py" line="206"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="208"/>
+        <location filename="../../ui/casedesk/detail.py" line="209"/>
         <source>临期（下一个工作日前到期）</source>
         <translation>due by the next working day</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="210"/>
+        <location filename="../../ui/casedesk/detail.py" line="211"/>
         <source>编号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="210"/>
+        <location filename="../../ui/casedesk/detail.py" line="211"/>
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="210"/>
+        <location filename="../../ui/casedesk/detail.py" line="211"/>
         <source>办理期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="211"/>
+        <location filename="../../ui/casedesk/detail.py" line="212"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="211"/>
+        <location filename="../../ui/casedesk/detail.py" line="212"/>
         <source>地点</source>
         <translation>Place</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="211"/>
+        <location filename="../../ui/casedesk/detail.py" line="212"/>
         <source>诉求内容</source>
         <translation>Request</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="216"/>
+        <location filename="../../ui/casedesk/detail.py" line="219"/>
         <source>工单号</source>
         <translation>Ticket no.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="216"/>
+        <location filename="../../ui/casedesk/detail.py" line="219"/>
         <source>分派至</source>
         <translation>Dispatched to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="216"/>
+        <location filename="../../ui/casedesk/detail.py" line="219"/>
         <source>重复诉求</source>
         <translation>Repeat appeal</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="216"/>
+        <location filename="../../ui/casedesk/detail.py" line="219"/>
         <source>原诉求</source>
         <translation>original</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="226"/>
+        <location filename="../../ui/casedesk/detail.py" line="229"/>
         <source>疑似重复诉求</source>
         <translation>Possible repeat of</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="229"/>
-        <location filename="../../ui/casedesk/detail.py" line="242"/>
+        <location filename="../../ui/casedesk/detail.py" line="232"/>
+        <location filename="../../ui/casedesk/detail.py" line="245"/>
         <source>督办</source>
         <translation>Supervised</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="234"/>
+        <location filename="../../ui/casedesk/detail.py" line="237"/>
         <source>回访评价</source>
         <translation>Revisit</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="242"/>
+        <location filename="../../ui/casedesk/detail.py" line="245"/>
         <source>取消督办</source>
         <translation>End supervision</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="267"/>
+        <location filename="../../ui/casedesk/detail.py" line="270"/>
         <source>新的办理期限（年-月-日）</source>
         <translation>New deadline (YYYY-MM-DD)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="271"/>
+        <location filename="../../ui/casedesk/detail.py" line="274"/>
         <source>日期格式应为 2026-12-31</source>
         <translation>Dates look like 2026-12-31</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="275"/>
+        <location filename="../../ui/casedesk/detail.py" line="278"/>
         <source>请在意见栏写明回访情况（居民的意见）</source>
         <translation>Write what the resident said in the comment box</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="277"/>
+        <location filename="../../ui/casedesk/detail.py" line="280"/>
         <source>居民满意度</source>
         <translation>Resident&apos;s satisfaction</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="285"/>
+        <location filename="../../ui/casedesk/detail.py" line="288"/>
         <source>关联重复诉求</source>
         <translation>Link repeat appeal</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="285"/>
+        <location filename="../../ui/casedesk/detail.py" line="288"/>
         <source>本件重复以下哪件诉求？</source>
         <translation>Which earlier case does this one repeat?</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="357"/>
+        <location filename="../../ui/casedesk/detail.py" line="360"/>
         <source>打印事件处置单</source>
         <translation>Print case handling form</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="229"/>
-        <location filename="../../ui/casedesk/detail.py" line="291"/>
+        <location filename="../../ui/casedesk/detail.py" line="232"/>
+        <location filename="../../ui/casedesk/detail.py" line="294"/>
         <source>转交部门</source>
         <translation>Escalated to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="291"/>
+        <location filename="../../ui/casedesk/detail.py" line="294"/>
         <source>转交给哪个部门办理</source>
         <translation>Which department takes the case over</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="304"/>
+        <location filename="../../ui/casedesk/detail.py" line="307"/>
         <source>查看电话</source>
         <translation>Show phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="304"/>
+        <location filename="../../ui/casedesk/detail.py" line="307"/>
         <source>查看原因（将记入审计日志）</source>
         <translation>Why (recorded in the audit log)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="312"/>
+        <location filename="../../ui/casedesk/detail.py" line="315"/>
         <source>反映人电话</source>
         <translation>Reporter&apos;s phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="317"/>
         <location filename="../../ui/casedesk/detail.py" line="320"/>
+        <location filename="../../ui/casedesk/detail.py" line="323"/>
         <source>添加当事人</source>
         <translation>Add a party</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="320"/>
+        <location filename="../../ui/casedesk/detail.py" line="323"/>
         <source>身份（如：被反映人、邻居）</source>
         <translation>Role (e.g. the person complained about, a neighbour)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="344"/>
+        <location filename="../../ui/casedesk/detail.py" line="347"/>
         <source>部门到场处置情况</source>
         <translation>How did the department respond on site</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="348"/>
+        <location filename="../../ui/casedesk/detail.py" line="351"/>
         <source>评价说明（可不填）</source>
         <translation>Evaluation notes (optional)</translation>
     </message>
@@ -811,177 +811,177 @@
 <context>
     <name>ConflictsTab</name>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="35"/>
+        <location filename="../../ui/review/conflicts.py" line="36"/>
         <source>同时修改</source>
         <translation>Concurrent edits</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="36"/>
+        <location filename="../../ui/review/conflicts.py" line="37"/>
         <source>删除与修改冲突</source>
         <translation>Delete vs. edit</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="37"/>
+        <location filename="../../ui/review/conflicts.py" line="38"/>
         <source>状态分歧</source>
         <translation>Diverging status</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="38"/>
+        <location filename="../../ui/review/conflicts.py" line="39"/>
         <source>证件号码重复</source>
         <translation>Duplicate ID number</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="58"/>
+        <location filename="../../ui/review/conflicts.py" line="59"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="58"/>
+        <location filename="../../ui/review/conflicts.py" line="59"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="59"/>
+        <location filename="../../ui/review/conflicts.py" line="60"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="59"/>
+        <location filename="../../ui/review/conflicts.py" line="60"/>
         <source>证件号码</source>
         <translation>Document number</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="60"/>
+        <location filename="../../ui/review/conflicts.py" line="61"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="60"/>
+        <location filename="../../ui/review/conflicts.py" line="61"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="61"/>
+        <location filename="../../ui/review/conflicts.py" line="62"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="61"/>
+        <location filename="../../ui/review/conflicts.py" line="62"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="62"/>
+        <location filename="../../ui/review/conflicts.py" line="63"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="62"/>
+        <location filename="../../ui/review/conflicts.py" line="63"/>
         <source>备注</source>
         <translation>Notes</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="63"/>
+        <location filename="../../ui/review/conflicts.py" line="64"/>
         <source>删除</source>
         <translation>Deleted</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="63"/>
+        <location filename="../../ui/review/conflicts.py" line="64"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="64"/>
+        <location filename="../../ui/review/conflicts.py" line="65"/>
         <source>所属户</source>
         <translation>Household</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="64"/>
+        <location filename="../../ui/review/conflicts.py" line="65"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="79"/>
+        <location filename="../../ui/review/conflicts.py" line="80"/>
         <source>（空）</source>
         <translation>(empty)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="93"/>
+        <location filename="../../ui/review/conflicts.py" line="94"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="93"/>
+        <location filename="../../ui/review/conflicts.py" line="94"/>
         <source>记录</source>
         <translation>Record</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="93"/>
+        <location filename="../../ui/review/conflicts.py" line="94"/>
         <source>字段</source>
         <translation>Field</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="94"/>
+        <location filename="../../ui/review/conflicts.py" line="95"/>
         <source>当前值（作者，时间）</source>
         <translation>Current value (author, time)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="94"/>
+        <location filename="../../ui/review/conflicts.py" line="95"/>
         <source>另一值（作者，时间）</source>
         <translation>Other value (author, time)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="95"/>
+        <location filename="../../ui/review/conflicts.py" line="96"/>
         <source>发现时间</source>
         <translation>Found at</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="102"/>
+        <location filename="../../ui/review/conflicts.py" line="103"/>
         <source>保留当前值</source>
         <translation>Keep current value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="103"/>
+        <location filename="../../ui/review/conflicts.py" line="104"/>
         <source>采用另一值</source>
         <translation>Take other value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="104"/>
+        <location filename="../../ui/review/conflicts.py" line="105"/>
         <source>改为新值…</source>
         <translation>Set new value…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="105"/>
+        <location filename="../../ui/review/conflicts.py" line="106"/>
         <source>合并重复人员…</source>
         <translation>Merge duplicates…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="106"/>
+        <location filename="../../ui/review/conflicts.py" line="107"/>
         <source>不是同一人</source>
         <translation>Not the same person</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="142"/>
+        <location filename="../../ui/review/conflicts.py" line="143"/>
         <source>登录城市服务器并同步后，这里会列出您负责区域内需要审核的冲突和重复人员。</source>
         <translation>After you log in to the city server and sync, conflicts and duplicate persons in your area that need review are listed here.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="144"/>
+        <location filename="../../ui/review/conflicts.py" line="145"/>
         <source>没有待审核的冲突。</source>
         <translation>No conflicts to review.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="146"/>
+        <location filename="../../ui/review/conflicts.py" line="147"/>
         <source>请逐条审核：保留当前值、采用另一值，或改为新值。您的决定会像普通修改一样同步。</source>
         <translation>Review each item: keep the current value, take the other one, or set a new value. Your decision syncs like any other edit.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="183"/>
+        <location filename="../../ui/review/conflicts.py" line="184"/>
         <source>改为新值</source>
         <translation>Set new value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="183"/>
+        <location filename="../../ui/review/conflicts.py" line="184"/>
         <source>新值：</source>
         <translation>New value:</translation>
     </message>
@@ -2319,6 +2319,34 @@ Phone: %3</translation>
     </message>
 </context>
 <context>
+    <name>Punctuation</name>
+    <message>
+        <location filename="../../ui/punctuation.py" line="17"/>
+        <source>%1：%2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/punctuation.py" line="22"/>
+        <source>&#x3000;</source>
+        <translation> · </translation>
+    </message>
+    <message>
+        <location filename="../../ui/punctuation.py" line="31"/>
+        <source>、</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <location filename="../../ui/punctuation.py" line="36"/>
+        <source>，</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <location filename="../../ui/punctuation.py" line="41"/>
+        <source>（%1）</source>
+        <translation> (%1)</translation>
+    </message>
+</context>
+<context>
     <name>RateRing</name>
     <message>
         <location filename="../../ui/dashboard/charts.py" line="128"/>
@@ -2623,72 +2651,72 @@ Phone: %3</translation>
 <context>
     <name>ReviewPage</name>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="44"/>
+        <location filename="../../ui/review/conflicts.py" line="45"/>
         <source>户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="44"/>
+        <location filename="../../ui/review/conflicts.py" line="45"/>
         <source>人员</source>
         <translation>Persons</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="45"/>
+        <location filename="../../ui/review/conflicts.py" line="46"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="45"/>
+        <location filename="../../ui/review/conflicts.py" line="46"/>
         <source>走访记录</source>
         <translation>Visit</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="46"/>
+        <location filename="../../ui/review/conflicts.py" line="47"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="46"/>
+        <location filename="../../ui/review/conflicts.py" line="47"/>
         <source>任务进度</source>
         <translation>Task progress</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="47"/>
+        <location filename="../../ui/review/conflicts.py" line="48"/>
         <source>任务关联户</source>
         <translation>Task household</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="47"/>
+        <location filename="../../ui/review/conflicts.py" line="48"/>
         <source>任务反馈</source>
         <translation>Task feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="48"/>
+        <location filename="../../ui/review/conflicts.py" line="49"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="48"/>
+        <location filename="../../ui/review/conflicts.py" line="49"/>
         <source>事件处置记录</source>
         <translation>Case log entry</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="49"/>
+        <location filename="../../ui/review/conflicts.py" line="50"/>
         <source>事件当事人</source>
         <translation>Case party</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="49"/>
+        <location filename="../../ui/review/conflicts.py" line="50"/>
         <source>吹哨报到</source>
         <translation>Joint handling</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="50"/>
+        <location filename="../../ui/review/conflicts.py" line="51"/>
         <source>审计记录</source>
         <translation>Audit entry</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="50"/>
+        <location filename="../../ui/review/conflicts.py" line="51"/>
         <source>代码表</source>
         <translation>Code table</translation>
     </message>
@@ -2711,37 +2739,37 @@ Phone: %3</translation>
 <context>
     <name>Roles</name>
     <message>
-        <location filename="../../ui/roles.py" line="11"/>
+        <location filename="../../ui/roles.py" line="12"/>
         <source>市级管理员</source>
         <translation>City administrator</translation>
     </message>
     <message>
-        <location filename="../../ui/roles.py" line="12"/>
+        <location filename="../../ui/roles.py" line="13"/>
         <source>部门用户</source>
         <translation>Department user</translation>
     </message>
     <message>
-        <location filename="../../ui/roles.py" line="13"/>
+        <location filename="../../ui/roles.py" line="14"/>
         <source>乡镇管理员</source>
         <translation>Township administrator</translation>
     </message>
     <message>
-        <location filename="../../ui/roles.py" line="14"/>
+        <location filename="../../ui/roles.py" line="15"/>
         <source>乡镇工作人员</source>
         <translation>Township staff</translation>
     </message>
     <message>
-        <location filename="../../ui/roles.py" line="15"/>
+        <location filename="../../ui/roles.py" line="16"/>
         <source>村（社区）干部</source>
         <translation>Village cadre</translation>
     </message>
     <message>
-        <location filename="../../ui/roles.py" line="16"/>
+        <location filename="../../ui/roles.py" line="17"/>
         <source>网格员</source>
         <translation>Grid worker</translation>
     </message>
     <message>
-        <location filename="../../ui/roles.py" line="28"/>
+        <location filename="../../ui/roles.py" line="29"/>
         <source>未登录（请在“设置”中登录）</source>
         <translation>Not signed in (sign in under Settings)</translation>
     </message>
@@ -3337,67 +3365,67 @@ Phone: %3</translation>
 <context>
     <name>TaskDeskPage</name>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="49"/>
+        <location filename="../../ui/taskdesk/page.py" line="50"/>
         <source>任务收件箱：上级部门下发的任务</source>
         <translation>Task inbox: tasks sent down by the departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="50"/>
+        <location filename="../../ui/taskdesk/page.py" line="51"/>
         <source>本部门下发的任务及各乡镇（村）办理进度</source>
         <translation>Tasks issued by this department and each township&apos;s (village&apos;s) progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="53"/>
+        <location filename="../../ui/taskdesk/page.py" line="54"/>
         <source>搜索标题、任务编号或部门</source>
         <translation>Search title, task number or department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="61"/>
+        <location filename="../../ui/taskdesk/page.py" line="62"/>
         <source>千条线</source>
         <translation>Task load</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="63"/>
+        <location filename="../../ui/taskdesk/page.py" line="64"/>
         <source>各村（社区）每周承接多少部门任务、来自几条线</source>
         <translation>How many department tasks each village takes on per week, and on how many lines</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="68"/>
+        <location filename="../../ui/taskdesk/page.py" line="69"/>
         <source>全部部门</source>
         <translation>All departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="68"/>
+        <location filename="../../ui/taskdesk/page.py" line="69"/>
         <source>全部村（社区）</source>
         <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="69"/>
+        <location filename="../../ui/taskdesk/page.py" line="70"/>
         <source>全部状态</source>
         <translation>All statuses</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="69"/>
+        <location filename="../../ui/taskdesk/page.py" line="70"/>
         <source>全部类型</source>
         <translation>All kinds</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="118"/>
+        <location filename="../../ui/taskdesk/page.py" line="121"/>
         <source>筛选</source>
         <translation>Filter</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="211"/>
+        <location filename="../../ui/taskdesk/page.py" line="214"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="212"/>
+        <location filename="../../ui/taskdesk/page.py" line="215"/>
         <source>本组 %1 项，已显示 %2 项</source>
         <translation>%1 in this group, %2 shown</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/taskdesk/page.py" line="323"/>
+        <location filename="../../ui/taskdesk/page.py" line="326"/>
         <source>任务已下发到 %n 个乡镇（村）。同步后对方即可收到。</source>
         <translation>
             <numerusform>The task was issued to %n township (village). It receives it after the next sync.</numerusform>
@@ -3405,12 +3433,12 @@ Phone: %3</translation>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="58"/>
+        <location filename="../../ui/taskdesk/page.py" line="59"/>
         <source>下发新任务…</source>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="322"/>
+        <location filename="../../ui/taskdesk/page.py" line="325"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>
@@ -3418,152 +3446,152 @@ Phone: %3</translation>
 <context>
     <name>TaskDetailPanel</name>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="47"/>
-        <location filename="../../ui/taskdesk/detail.py" line="155"/>
+        <location filename="../../ui/taskdesk/detail.py" line="48"/>
+        <location filename="../../ui/taskdesk/detail.py" line="156"/>
         <source>请在左侧选择一项任务</source>
         <translation>Choose a task on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="50"/>
+        <location filename="../../ui/taskdesk/detail.py" line="51"/>
         <source>打印任务清单/反馈单…</source>
         <translation>Print task sheet / feedback form…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="58"/>
+        <location filename="../../ui/taskdesk/detail.py" line="59"/>
         <source>指派到村…</source>
         <translation>Assign to a village…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="61"/>
-        <location filename="../../ui/taskdesk/detail.py" line="96"/>
-        <location filename="../../ui/taskdesk/detail.py" line="293"/>
+        <location filename="../../ui/taskdesk/detail.py" line="62"/>
+        <location filename="../../ui/taskdesk/detail.py" line="97"/>
+        <location filename="../../ui/taskdesk/detail.py" line="294"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="62"/>
+        <location filename="../../ui/taskdesk/detail.py" line="63"/>
         <source>反馈</source>
         <translation>Feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="65"/>
+        <location filename="../../ui/taskdesk/detail.py" line="66"/>
         <source>一表通</source>
         <translation>One form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="68"/>
+        <location filename="../../ui/taskdesk/detail.py" line="69"/>
         <source>任务说明</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="70"/>
+        <location filename="../../ui/taskdesk/detail.py" line="71"/>
         <source>收到的数据</source>
         <translation>Data received</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="76"/>
+        <location filename="../../ui/taskdesk/detail.py" line="77"/>
         <source>附件（下发与反馈）</source>
         <translation>Files (issued and feedback)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="80"/>
+        <location filename="../../ui/taskdesk/detail.py" line="81"/>
         <source>历史</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="87"/>
+        <location filename="../../ui/taskdesk/detail.py" line="88"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="87"/>
+        <location filename="../../ui/taskdesk/detail.py" line="88"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="87"/>
+        <location filename="../../ui/taskdesk/detail.py" line="88"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="87"/>
-        <location filename="../../ui/taskdesk/detail.py" line="250"/>
+        <location filename="../../ui/taskdesk/detail.py" line="88"/>
+        <location filename="../../ui/taskdesk/detail.py" line="251"/>
         <source>已处理</source>
         <translation>Handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="94"/>
+        <location filename="../../ui/taskdesk/detail.py" line="95"/>
         <source>户编号、户内人员姓名或拼音首字母</source>
         <translation>Household number, a member&apos;s name or pinyin initials</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="98"/>
+        <location filename="../../ui/taskdesk/detail.py" line="99"/>
         <source>取消关联</source>
         <translation>Unlink</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="100"/>
-        <location filename="../../ui/taskdesk/detail.py" line="301"/>
+        <location filename="../../ui/taskdesk/detail.py" line="101"/>
+        <location filename="../../ui/taskdesk/detail.py" line="302"/>
         <source>关联人员</source>
         <translation>Link person</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="101"/>
+        <location filename="../../ui/taskdesk/detail.py" line="102"/>
         <source>任务针对户内某一人时：按姓名、拼音首字母或证件尾号找到此人并关联</source>
         <translation>When the task concerns one member of a household: find them by name, initials or ID tail and link them</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="119"/>
+        <location filename="../../ui/taskdesk/detail.py" line="120"/>
         <source>向下发部门报告进展，例如：已入户核实28户，2户外出已电话联系。</source>
         <translation>Report progress to the department, e.g. 28 households visited, 2 away and reached by phone.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="121"/>
+        <location filename="../../ui/taskdesk/detail.py" line="122"/>
         <source>发送反馈</source>
         <translation>Send</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="200"/>
+        <location filename="../../ui/taskdesk/detail.py" line="201"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="200"/>
+        <location filename="../../ui/taskdesk/detail.py" line="201"/>
         <source>即将到期</source>
         <translation>Due soon</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="202"/>
+        <location filename="../../ui/taskdesk/detail.py" line="203"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="202"/>
+        <location filename="../../ui/taskdesk/detail.py" line="203"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="202"/>
+        <location filename="../../ui/taskdesk/detail.py" line="203"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="203"/>
+        <location filename="../../ui/taskdesk/detail.py" line="204"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="203"/>
+        <location filename="../../ui/taskdesk/detail.py" line="204"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="203"/>
+        <location filename="../../ui/taskdesk/detail.py" line="204"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/taskdesk/detail.py" line="204"/>
+        <location filename="../../ui/taskdesk/detail.py" line="205"/>
         <source>%1/%n 户</source>
         <translation>
             <numerusform>%1/%n household</numerusform>
@@ -3571,79 +3599,79 @@ Phone: %3</translation>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="212"/>
+        <location filename="../../ui/taskdesk/detail.py" line="213"/>
         <source>指派</source>
         <translation>Assigned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="212"/>
+        <location filename="../../ui/taskdesk/detail.py" line="213"/>
         <source>责任人</source>
         <translation>Person in charge</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="215"/>
+        <location filename="../../ui/taskdesk/detail.py" line="216"/>
         <source>需核对的户籍字段</source>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="247"/>
+        <location filename="../../ui/taskdesk/detail.py" line="248"/>
         <source>%1（核对：%2）</source>
         <translation>%1 (checking: %2)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="250"/>
+        <location filename="../../ui/taskdesk/detail.py" line="251"/>
         <source>未处理</source>
         <translation>Not handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="267"/>
+        <location filename="../../ui/taskdesk/detail.py" line="268"/>
         <source>退回原因</source>
         <translation>Why is the task returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="280"/>
-        <location filename="../../ui/taskdesk/detail.py" line="284"/>
+        <location filename="../../ui/taskdesk/detail.py" line="281"/>
+        <location filename="../../ui/taskdesk/detail.py" line="285"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="280"/>
+        <location filename="../../ui/taskdesk/detail.py" line="281"/>
         <source>交给哪个村（社区）办理</source>
         <translation>Which village (community) handles it</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="284"/>
+        <location filename="../../ui/taskdesk/detail.py" line="285"/>
         <source>责任人（可不填）</source>
         <translation>Person in charge (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="293"/>
+        <location filename="../../ui/taskdesk/detail.py" line="294"/>
         <source>在任务范围内没有找到匹配的户</source>
         <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="293"/>
+        <location filename="../../ui/taskdesk/detail.py" line="294"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="301"/>
+        <location filename="../../ui/taskdesk/detail.py" line="302"/>
         <source>在任务范围内没有找到匹配的人员</source>
         <translation>No matching person within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="301"/>
+        <location filename="../../ui/taskdesk/detail.py" line="302"/>
         <source>选择要关联的人员</source>
         <translation>Choose the person to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="372"/>
-        <location filename="../../ui/taskdesk/detail.py" line="382"/>
+        <location filename="../../ui/taskdesk/detail.py" line="373"/>
+        <location filename="../../ui/taskdesk/detail.py" line="383"/>
         <source>打印任务清单/反馈单</source>
         <translation>Print task sheet / feedback form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="372"/>
+        <location filename="../../ui/taskdesk/detail.py" line="373"/>
         <source>打印哪个村（社区）的清单</source>
         <translation>Print the sheet of which village (community)</translation>
     </message>

@@ -22,6 +22,7 @@ from ui.casedesk.case_form import CaseForms
 from ui.casedesk.case_list import CaseList
 from ui.casedesk.detail import CaseDetailPanel
 from ui.casedesk.labels import status_text
+from ui.punctuation import counted
 
 OVERDUE = "#c62828"
 
@@ -104,7 +105,7 @@ class CaseDeskPage(QWidget):
         self.queues.clear()
         row = 0
         for i, queue in enumerate(queues):
-            item = QListWidgetItem(f"{self._queue_label(queue.status)}（{queue.count}）")
+            item = QListWidgetItem(counted(self._queue_label(queue.status), str(queue.count)))
             item.setData(Qt.ItemDataRole.UserRole, queue.status)
             if queue.status == -1 and queue.count:
                 item.setForeground(QColor(OVERDUE))
