@@ -165,13 +165,16 @@ def _conflicted(session: Session, change_ids: list[str], prefix: str) -> set[str
     return found
 
 
+FEED_READERS = REGION_ROLES
+
+
 @router.get("/feed", response_model=Feed, response_model_exclude_unset=True)  # no `marks` unless asked
 def history_feed(after: int = Query(default=0, ge=0), limit: int = Query(default=500, ge=1, le=2000),
                  upper: int | None = Query(default=None, ge=0, le=2**62),
                  marks_after: int | None = Query(default=None, ge=0, le=2**62),
                  marks_scope: str | None = Query(default=None, max_length=15),
                  marks: bool = False,
-                 who: Principal = Depends(require_roles(*REGION_ROLES)),
+                 who: Principal = Depends(require_roles(*FEED_READERS)),
                  session: Session = Depends(db_session)) -> dict:
     """The changes after `after` (server order, at most `limit`) of the caller's households,
     persons, tasks and cases, each field old → new (as each entry recorded it: the cost of an entry
@@ -184,7 +187,15 @@ def history_feed(after: int = Query(default=0, ge=0), limit: int = Query(default
     `marks`: the answer also carries the caller's review marks up to `upper` — what came or went
     since `marks_after` in the jurisdiction `marks_scope` (what the previous answer's marks said),
     or the whole set when there is no such base (server.review_marks), so a sync that moved
-    anything asks one side request, not two."""
+    anything asks one side request, not two.
+
+    A plain query is answered by the same `feed_answer` on a short path (server.feed_path)."""
+    return feed_answer(session, who, after, limit, upper, marks, marks_after, marks_scope)
+
+
+def feed_answer(session: Session, who: Principal, after: int = 0, limit: int = 500, upper: int | None = None,
+                marks: bool = False, marks_after: int | None = None, marks_scope: str | None = None) -> dict:
+    """`history_feed`'s answer, for a caller whose query and role are checked."""
     prefix = read_prefix(who) or ""
     upper = current_cursor(session) if upper is None else upper
     answer = {"marks": marks_since(session, who.scope_prefix, marks_after, marks_scope, upper)} if marks else {}
