@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.client.case_desk import NewCase
 from ui.dialogs import ok_cancel_buttons
+from ui.punctuation import on_one_line
 
 
 class NewCaseForm(QDialog):
@@ -29,9 +30,11 @@ class NewCaseForm(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("登记事件"))
         self._desk, self._runner, self._on_error = desk, runner, on_error
+        self._grid_required = getattr(choices, "grid_required", False)
         self.hits = []
         self.reporter_person_id: str | None = None
         self.source = _combo(choices.sources)
+        self.source.setCurrentIndex(max(0, self.source.findData(getattr(choices, "default_source", ""))))
         self.request_type = _combo(choices.request_types)
         self.category = _combo([(code, label) for code, label, _children in choices.categories])
         self._children = {code: children for code, _label, children in choices.categories}
@@ -117,7 +120,8 @@ class NewCaseForm(QDialog):
     def _village_changed(self) -> None:
         village = self.village.currentData()
         self.grid.clear()
-        self.grid.addItem(self.tr("（不指定网格）"), None)
+        if not self._grid_required:  # a grid worker's case without their grid would leave their reach
+            self.grid.addItem(self.tr("（不指定网格）"), None)
         if village:
             self._runner.run_db(lambda: self._desk.grids(village), self._show_grids)
 
@@ -140,7 +144,7 @@ class NewCaseForm(QDialog):
         self.hits = hits
         self.reporter_hits.clear()
         for hit in hits:
-            self.reporter_hits.addItem(f"{hit.name}　{hit.id_masked}　{hit.phone_masked}")
+            self.reporter_hits.addItem(on_one_line(hit.name, hit.id_masked, hit.phone_masked))
         if not hits:
             self.reporter_note.setText(self.tr("户籍中没有找到，请直接填写姓名和电话"))
 
@@ -169,7 +173,9 @@ class NewCaseForm(QDialog):
         """What must still be filled in before the case can be registered ("" when nothing)."""
         if not self.title.text().strip():
             return self.tr("请填写标题")
-        return "" if self.village.currentData() else self.tr("请选择村（社区）")
+        if not self.village.currentData():
+            return self.tr("请选择村（社区）")
+        return self.tr("请选择网格") if self._grid_required and not self.grid.currentData() else ""
 
     def accept(self) -> None:
         # Checked here so the dialog stays open with what was typed; the service checks again.
