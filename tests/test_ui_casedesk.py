@@ -464,7 +464,7 @@ def test_a_refused_new_case_reopens_as_typed_with_the_reason(qtbot, context):
     """A phone the service refused closed the form with an error box and everything typed was gone."""
     page, dialogs, errors = _page(qtbot, context)
     page._forms = forms = TypedThenCorrected()
-    page.create_new()
+    page.new_button.click()  # the button, as the clerk clicks it (its clicked signal carries a bool)
     [(title, description, phone, problem)] = forms.reopened
     assert (title, description, phone) == ("村口路灯不亮", "两盏路灯坏了一周。", "1380000") and problem
     assert errors == [] and dialogs.shown == []

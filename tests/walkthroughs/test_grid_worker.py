@@ -136,7 +136,7 @@ def test_a_grid_worker_reports_what_they_saw_on_patrol(desktop, township):
         page = pc.page("cases")
         page.activate()
         page._forms = filled = FilledCaseForm()
-        page.create_new()
+        page.new_button.click()
         assert pc.dialogs.shown == [], pc.dialogs.shown
         assert filled.offered_grids == [township.grid] and filled.source == "网格巡查"
         case = page.detail.detail.case

@@ -167,8 +167,12 @@ class CaseDeskPage(QWidget):
         return self.list.select(case_id)
 
     # -- registering ---------------------------------------------------------------------------
-    def create_new(self, refused: NewCase | None = None, problem: str = "") -> None:
-        """Ctrl+N: register a case through the new-case form; a refused one reopens as typed."""
+    def create_new(self) -> None:
+        """Ctrl+N (and the 登记事件 button): register a case through the new-case form."""
+        self._ask_new_case()
+
+    def _ask_new_case(self, refused: NewCase | None = None, problem: str = "") -> None:
+        """The new-case form; a case the service refused reopens in it as typed, with the reason."""
         if self.choices is None or not self._desk.may_register:
             return
         again = {} if refused is None else {"initial": refused, "problem": problem}
@@ -178,7 +182,7 @@ class CaseDeskPage(QWidget):
 
         def registered(view, error) -> None:
             if isinstance(error, UserFacingError):  # e.g. a phone the service refuses: say why, keep the typing
-                self.create_new(form, error.message(self._language))
+                self._ask_new_case(form, error.message(self._language))
                 return
             if error is not None:
                 self._on_error(error)
