@@ -126,7 +126,10 @@ class ReviewItem(ServerBase):
     different values), "delete_conflict" (a delete racing an update), "status_conflict" (a return or
     reopen whose base status was no longer current) or "duplicate_id" (a second active person with
     the same ID number; `related_record_id` is the first). `winner_*` took effect, `loser_*` did not
-    (for duplicates both are kept). A decision is an ordinary new change; `state` records it."""
+    (for duplicates both are kept). A decision is an ordinary new change; `state` records it.
+    `server_seq` (the change that raised it) and `resolved_seq` (a sequence number its resolution
+    took) say when its mark came and went, in server order: PCs fetch their marks incrementally
+    (server.review_marks)."""
 
     __tablename__ = "sync_review_items"
 
@@ -139,7 +142,7 @@ class ReviewItem(ServerBase):
     related_record_id: Mapped[str | None] = mapped_column(String(36))
     region_code: Mapped[str] = mapped_column(String(15), default="", index=True)
     change_id: Mapped[str] = mapped_column(String(36), index=True)
-    server_seq: Mapped[int | None] = mapped_column(BigInteger)
+    server_seq: Mapped[int | None] = mapped_column(BigInteger, index=True)  # of the change that raised it
     winner_value: Mapped[object | None] = mapped_column(JSON)
     winner_device: Mapped[str | None] = mapped_column(String(36))
     winner_user: Mapped[str | None] = mapped_column(String(50))
@@ -151,6 +154,7 @@ class ReviewItem(ServerBase):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(50))
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    resolved_seq: Mapped[int | None] = mapped_column(BigInteger, index=True)  # a number taken when resolved
     resolution: Mapped[str | None] = mapped_column(Text)
 
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.punctuation import aside, clauses
 from ui.review.merge import ask_survivor
 
 translate = QCoreApplication.translate
@@ -133,8 +134,8 @@ class ConflictsTab(QWidget):
         self.table.setRowCount(len(self.items))
         for r, item in enumerate(self.items):
             cells = [kind_label(item.kind), f"{entity_label(item.entity)} {item.record_id[:8]}", field_label(item.field),
-                     f"{_value(item.winner_value)}（{item.winner_user or '?'}，{hlc_time(item.winner_hlc)}）",
-                     f"{_value(item.loser_value)}（{item.loser_user or '?'}，{hlc_time(item.loser_hlc)}）",
+                     _value(item.winner_value) + aside(clauses((item.winner_user or "?", hlc_time(item.winner_hlc)))),
+                     _value(item.loser_value) + aside(clauses((item.loser_user or "?", hlc_time(item.loser_hlc)))),
                      item.created_at.strftime("%m-%d %H:%M") if item.created_at else ""]
             for c, text in enumerate(cells):
                 self.table.setItem(r, c, QTableWidgetItem(text))
