@@ -8,8 +8,9 @@ their targets, links and feedback; cases escalated or whistled to it with their 
 the city-wide code entries), never by region, so no scope index can serve it. The heads of those
 entities are indexed apart in server order (server migration 0028, a partial index over only their
 rows), and each head found there is tested by looking its own record up (the rule's `head_test`, a
-scalar subquery per row, chosen by the head's entity): a page costs the task and case changes of the range up to its end, not
-every change of the city since the cursor, and never a whole department's records. The previous
+scalar subquery per row, chosen by the head's entity): a page costs the task and case changes of the
+range up to its end, not every change of the city since the cursor, and never a whole department's
+records. The previous
 statement tested `record_id IN (every record of the department)` while scanning the server_seq index
 over the whole range: 35–75 ms a page, custom or generic, on the 12,000-household city with a day of
 changes (docs/decisions/0037)."""

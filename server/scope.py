@@ -19,6 +19,7 @@ for a set of records (snapshot, push) or per version head (the pull, server.depa
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -102,6 +103,14 @@ def _city_wide() -> ColumnElement:
     return RecordVersion.region_code == ""
 
 
+@functools.cache
+def _apart(model: type):
+    """`model`'s rows that name an owner, in a head's lookup: apart from the rows the head's record is
+    joined to (whistles are the only such rows). Made once: a new alias adapts its columns again on
+    every use (2 ms a reference check)."""
+    return aliased(model, name="whistled")
+
+
 class DepartmentRule:
     """The department rule as SQL for one department (`dept`: its code, or a bound parameter in a
     statement built once), in the two forms of the same relations its readers need:
@@ -124,7 +133,7 @@ class DepartmentRule:
             if model is owner:
                 tests.append(getattr(owner, column) == self.dept)
                 continue
-            below = aliased(model, name="whistled")  # apart from the rows the head's record is joined to
+            below = _apart(model) if per_row else model
             names, named = getattr(below, _NAMED_BY[owner]), getattr(below, column) == self.dept
             tests.append(exists().where(names == owner.id, named) if per_row
                          else owner.id.in_(select(names).where(named)))
