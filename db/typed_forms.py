@@ -3,7 +3,7 @@ numbers — the one copy both the desktop (app/rules/contact.py and app/rules/id
 a problem into a translated ValidationError on the field) and the city server (the 12345 intake, the
 push's ID-number check) use: a phone a hotline operator types is then the very string the desk
 stores, masks, finds by its tail and counts repeat appeals by, and an ID number is refused on the
-server for exactly the reasons the desk refuses it (decision 0039).
+server for exactly the reasons the desk refuses it (decision 0040).
 
 Phones: mainland mobiles (11 digits starting with 1, second digit 3–9 as allocated) and landlines
 with an optional area code and extension, in one normal form — mobile "13812345678", landline

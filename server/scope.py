@@ -74,7 +74,7 @@ def may_write_region(who: Principal, entity: str, region_code: str | None) -> bo
 
 
 # What a department sees, decided by relation (never by region): the one statement of the rule
-# (decision 0039). Each entity's way up to the record whose owner decides — a task it issued, or a
+# (decision 0040). Each entity's way up to the record whose owner decides — a task it issued, or a
 # case escalated or whistled to it — and who owns a task or a case; DepartmentRule writes it as SQL in
 # each form its readers need.
 DEPARTMENT_WAYS: dict[str, tuple[type, ...]] = {

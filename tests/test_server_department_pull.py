@@ -4,7 +4,7 @@ log and whistles, the city-wide code entries — from their own server-order ind
 looking its record up (the rule's per-head form, server.scope.DepartmentRule.head_test): exactly the
 heads and evictions the rule's set form selects (DepartmentView.snapshot_condition), and in the
 generic plan a prepared statement settles on, never a scan of the whole range or of a department's
-every record (decision 0037). The rule's forms select the same records (decision 0039)."""
+every record (decision 0037). The rule's forms select the same records (decision 0040)."""
 
 from __future__ import annotations
 
