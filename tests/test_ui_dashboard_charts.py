@@ -130,7 +130,7 @@ def test_english_bar_labels_wrap_between_words(qapp):
     (seen at 1366×768 under Xvfb)."""
     from PySide6.QtGui import QFont, QFontMetrics
 
-    from ui.dashboard.charts import label_lines
+    from ui.dashboard.charts import label_font, label_lines
 
     font = QFont()
     metrics = QFontMetrics(font)
@@ -139,3 +139,7 @@ def test_english_bar_labels_wrap_between_words(qapp):
         lines = label_lines(font, label, width)
         assert " ".join(lines) == label and all(w in label.split() for line in lines for w in line.split()), lines
     assert label_lines(font, "网格自办", metrics.horizontalAdvance("网格") + 2) == ["网格", "自办"]
+    narrow = metrics.horizontalAdvance("Registered") * 0.85  # the demo's column at 1366 px
+    smaller = label_font(font, "Registered", narrow)
+    assert label_lines(smaller, "Registered", narrow) == ["Registered"]
+    assert label_font(font, "登记", narrow) is font
