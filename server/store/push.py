@@ -99,6 +99,7 @@ class SqlMergeStore:
         """Take the locks the merge of `changes` needs and read what it will look up."""
         if self.postgres:
             self._lock_device(device_id)
+            self._lock_values(changes)
         else:
             _touch_counter(self.session)  # SQLite: the write lock before the first read
         self.prefetch(changes)
@@ -192,13 +193,27 @@ class SqlMergeStore:
                     return value
         return None
 
-    def active_duplicates(self, entity: str, record_id: str, value: Any) -> list[str]:
+    def _lock_values(self, changes: list[Change]) -> None:
+        """PostgreSQL: take the advisory lock of every duplicate-key value the batch writes, in one
+        order (sorted), before the merge — two pushes writing the same two household numbers in
+        opposite orders would otherwise each hold one and wait for the other. `active_duplicates`
+        takes the lock again (it is re-entrant) for a value only the merge knows (a restore)."""
+        keys = sorted({_lock_key(c.entity, c.fields[key.field]) for c in changes
+                       if (key := _model(c.entity).__sync_duplicate_key__) is not None and c.fields.get(key.field)})
+        for lock in keys:
+            self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(lock))))
+
+    def active_duplicates(self, entity: str, record_id: str, value: Any,
+                          within: dict[str, Any] | None = None) -> list[str]:
+        """Read committed: the lock waits for a transaction that checked (and wrote) the same value
+        to commit, and the query after it sees that transaction's record (docs/decisions/0038)."""
         cls = _model(entity)
         key = cls.__sync_duplicate_key__
         if self.postgres:  # one transaction at a time checks (and creates) records with this value
-            self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"{entity}:{value}"))))
+            self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(_lock_key(entity, value)))))
         live = [getattr(cls, key.field) == value, cls.id != record_id, cls.deleted.is_(False),
-                *(getattr(cls, name) == wanted for name, wanted in key.when.items())]
+                *(getattr(cls, name) == wanted for name, wanted in key.when.items()),
+                *(getattr(cls, name) == wanted for name, wanted in (within or {}).items())]
         if "merged_into" in cls.__table__.columns:
             live.append(cls.merged_into.is_(None))
         others = self.session.scalars(select(cls.id).where(*live)).all()
@@ -357,6 +372,11 @@ def _review_row(review, change: Change, seq: int, region: str, now: dt.datetime)
         loser_device=loser.device if loser else None, loser_user=loser.user if loser else None,
         loser_hlc=loser.hlc if loser else None, created_at=now, resolved_by=None, resolved_at=None,
         resolution=None)
+
+
+def _lock_key(entity: str, value: Any) -> str:
+    """The advisory lock's text for a duplicate-key value (hashed to the lock's number)."""
+    return f"{entity}:{value}"
 
 
 def _class_for_table(table_name: str) -> type | None:
