@@ -31,89 +31,89 @@
 <context>
     <name>AttachmentStrip</name>
     <message>
-        <location filename="../../ui/attachments.py" line="74"/>
+        <location filename="../../ui/attachments.py" line="75"/>
         <source>添加照片或文件…</source>
         <translation>Add photo or file…</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="76"/>
+        <location filename="../../ui/attachments.py" line="77"/>
         <source>添加签字扫描件…</source>
         <translation>Add signed scan…</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="79"/>
+        <location filename="../../ui/attachments.py" line="80"/>
         <source>全部下载到本机</source>
         <translation>Download all to this PC</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="80"/>
+        <location filename="../../ui/attachments.py" line="81"/>
         <source>下次同步时下载本记录的全部附件原件，以便离线查看</source>
         <translation>Download every file of this record at the next sync, to see them offline</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="82"/>
+        <location filename="../../ui/attachments.py" line="83"/>
         <source>可将文件拖到此处，或按 Ctrl+V 粘贴。</source>
         <translation>Drop files here or paste with Ctrl+V.</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="119"/>
-        <location filename="../../ui/attachments.py" line="120"/>
+        <location filename="../../ui/attachments.py" line="133"/>
+        <location filename="../../ui/attachments.py" line="134"/>
         <source>待上传</source>
         <translation>To upload</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="119"/>
+        <location filename="../../ui/attachments.py" line="133"/>
         <source>上传中 %1%</source>
         <translation>Uploading %1%</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="120"/>
+        <location filename="../../ui/attachments.py" line="134"/>
         <source>已上传</source>
         <translation>Uploaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="120"/>
+        <location filename="../../ui/attachments.py" line="134"/>
         <source>仅缩略图</source>
         <translation>Preview only</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="121"/>
+        <location filename="../../ui/attachments.py" line="135"/>
         <source>已下载</source>
         <translation>Downloaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="121"/>
+        <location filename="../../ui/attachments.py" line="135"/>
         <source>未下载</source>
         <translation>Not downloaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="126"/>
+        <location filename="../../ui/attachments.py" line="140"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="198"/>
-        <location filename="../../ui/attachments.py" line="208"/>
+        <location filename="../../ui/attachments.py" line="212"/>
+        <location filename="../../ui/attachments.py" line="222"/>
         <source>添加签字扫描件</source>
         <translation>Add signed scan</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="209"/>
+        <location filename="../../ui/attachments.py" line="223"/>
         <source>未识别到二维码，请输入表单上的编号（事件编号、户编号或任务编号）：</source>
         <translation>No QR code found. Type the number printed on the form (case, household or task number):</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="216"/>
+        <location filename="../../ui/attachments.py" line="230"/>
         <source>打印后记录没有变化。</source>
         <translation>Nothing has changed since it was printed.</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="217"/>
+        <location filename="../../ui/attachments.py" line="231"/>
         <source>签字扫描件已关联</source>
         <translation>Signed scan linked</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="218"/>
+        <location filename="../../ui/attachments.py" line="232"/>
         <source>已关联到打印时的记录。打印后的变化：
 %1</source>
         <translation>Linked to the record as printed. Changes since printing:
@@ -123,7 +123,7 @@
 <context>
     <name>BarChart</name>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="47"/>
+        <location filename="../../ui/dashboard/charts.py" line="49"/>
         <source>暂无数据</source>
         <translation>No data yet</translation>
     </message>
@@ -370,12 +370,12 @@
         <translation>Register a case…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="110"/>
+        <location filename="../../ui/casedesk/page.py" line="118"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="111"/>
+        <location filename="../../ui/casedesk/page.py" line="119"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
@@ -784,177 +784,197 @@
 <context>
     <name>ConflictsTab</name>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="35"/>
+        <location filename="../../ui/review/conflicts.py" line="36"/>
         <source>同时修改</source>
         <translation>Concurrent edits</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="36"/>
+        <location filename="../../ui/review/conflicts.py" line="37"/>
         <source>删除与修改冲突</source>
         <translation>Delete vs. edit</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="37"/>
+        <location filename="../../ui/review/conflicts.py" line="38"/>
         <source>状态分歧</source>
         <translation>Diverging status</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="38"/>
+        <location filename="../../ui/review/conflicts.py" line="39"/>
         <source>证件号码重复</source>
         <translation>Duplicate ID number</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="58"/>
+        <location filename="../../ui/review/conflicts.py" line="40"/>
+        <source>户编号重复</source>
+        <translation>Duplicate household number</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="60"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="58"/>
+        <location filename="../../ui/review/conflicts.py" line="60"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="59"/>
+        <location filename="../../ui/review/conflicts.py" line="61"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="59"/>
+        <location filename="../../ui/review/conflicts.py" line="61"/>
         <source>证件号码</source>
         <translation>Document number</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="60"/>
+        <location filename="../../ui/review/conflicts.py" line="62"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="60"/>
+        <location filename="../../ui/review/conflicts.py" line="62"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="61"/>
+        <location filename="../../ui/review/conflicts.py" line="63"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="61"/>
+        <location filename="../../ui/review/conflicts.py" line="63"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="62"/>
+        <location filename="../../ui/review/conflicts.py" line="64"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="62"/>
+        <location filename="../../ui/review/conflicts.py" line="64"/>
         <source>备注</source>
         <translation>Notes</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="63"/>
+        <location filename="../../ui/review/conflicts.py" line="65"/>
         <source>删除</source>
         <translation>Deleted</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="63"/>
+        <location filename="../../ui/review/conflicts.py" line="65"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="64"/>
+        <location filename="../../ui/review/conflicts.py" line="66"/>
         <source>所属户</source>
         <translation>Household</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="64"/>
+        <location filename="../../ui/review/conflicts.py" line="66"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="79"/>
+        <location filename="../../ui/review/conflicts.py" line="81"/>
         <source>（空）</source>
         <translation>(empty)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="93"/>
+        <location filename="../../ui/review/conflicts.py" line="89"/>
+        <source>%1 %2 已在用</source>
+        <translation>in use by %1 %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="108"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="93"/>
+        <location filename="../../ui/review/conflicts.py" line="108"/>
         <source>记录</source>
         <translation>Record</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="93"/>
+        <location filename="../../ui/review/conflicts.py" line="108"/>
         <source>字段</source>
         <translation>Field</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="94"/>
+        <location filename="../../ui/review/conflicts.py" line="109"/>
         <source>当前值（作者，时间）</source>
         <translation>Current value (author, time)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="94"/>
+        <location filename="../../ui/review/conflicts.py" line="109"/>
         <source>另一值（作者，时间）</source>
         <translation>Other value (author, time)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="95"/>
+        <location filename="../../ui/review/conflicts.py" line="110"/>
         <source>发现时间</source>
         <translation>Found at</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="102"/>
+        <location filename="../../ui/review/conflicts.py" line="117"/>
         <source>保留当前值</source>
         <translation>Keep current value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="103"/>
+        <location filename="../../ui/review/conflicts.py" line="118"/>
         <source>采用另一值</source>
         <translation>Take other value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="104"/>
+        <location filename="../../ui/review/conflicts.py" line="119"/>
         <source>改为新值…</source>
         <translation>Set new value…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="105"/>
+        <location filename="../../ui/review/conflicts.py" line="120"/>
         <source>合并重复人员…</source>
         <translation>Merge duplicates…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="106"/>
+        <location filename="../../ui/review/conflicts.py" line="121"/>
         <source>不是同一人</source>
         <translation>Not the same person</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="142"/>
+        <location filename="../../ui/review/conflicts.py" line="122"/>
+        <source>重新编号…</source>
+        <translation>Renumber…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="159"/>
         <source>登录城市服务器并同步后，这里会列出您负责区域内需要审核的冲突和重复人员。</source>
         <translation>After you log in to the city server and sync, conflicts and duplicate persons in your area that need review are listed here.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="144"/>
+        <location filename="../../ui/review/conflicts.py" line="161"/>
         <source>没有待审核的冲突。</source>
         <translation>No conflicts to review.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="146"/>
+        <location filename="../../ui/review/conflicts.py" line="163"/>
         <source>请逐条审核：保留当前值、采用另一值，或改为新值。您的决定会像普通修改一样同步。</source>
         <translation>Review each item: keep the current value, take the other one, or set a new value. Your decision syncs like any other edit.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="183"/>
+        <location filename="../../ui/review/conflicts.py" line="218"/>
+        <source>已改为新户编号 %1，将随下次同步上传。</source>
+        <translation>Given the new household number %1; it is uploaded with the next sync.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="227"/>
         <source>改为新值</source>
         <translation>Set new value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="183"/>
+        <location filename="../../ui/review/conflicts.py" line="227"/>
         <source>新值：</source>
         <translation>New value:</translation>
     </message>
@@ -962,42 +982,42 @@
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="44"/>
+        <location filename="../../ui/dashboard/page.py" line="46"/>
         <source>在册户数</source>
         <translation>Registered households</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="44"/>
+        <location filename="../../ui/dashboard/page.py" line="46"/>
         <source>在册人口</source>
         <translation>Registered persons</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="45"/>
+        <location filename="../../ui/dashboard/page.py" line="47"/>
         <source>村（社区）数</source>
         <translation>Villages / communities</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="45"/>
+        <location filename="../../ui/dashboard/page.py" line="47"/>
         <source>从未走访的户</source>
         <translation>Households never visited</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="46"/>
+        <location filename="../../ui/dashboard/page.py" line="48"/>
         <source>有标签的人员</source>
         <translation>Persons with tags</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="46"/>
+        <location filename="../../ui/dashboard/page.py" line="48"/>
         <source>待上传的修改</source>
         <translation>Changes waiting to upload</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="56"/>
+        <location filename="../../ui/dashboard/page.py" line="58"/>
         <source>点击打开列表</source>
         <translation>Click to open the list</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="59"/>
+        <location filename="../../ui/dashboard/page.py" line="61"/>
         <source>快捷键：Ctrl+F 搜索 · Ctrl+N 新建 · Ctrl+S 保存 · F5 同步</source>
         <translation>Shortcuts: Ctrl+F search · Ctrl+N new · Ctrl+S save · F5 sync</translation>
     </message>
@@ -1409,12 +1429,12 @@
         <translation>New household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="300"/>
+        <location filename="../../ui/register/household_panel.py" line="308"/>
         <source>（未划分网格）</source>
         <translation>(no grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="312"/>
+        <location filename="../../ui/register/household_panel.py" line="320"/>
         <source>（不修改请留空）</source>
         <translation> (leave empty to keep)</translation>
     </message>
@@ -1492,32 +1512,32 @@
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="104"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="116"/>
         <source>数据用途：%1</source>
         <translation>Purpose of the data: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="105"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="117"/>
         <source>本部门没有已批准的报表准入目录（或未连上市级平台），不能下发数据核采任务。</source>
         <translation>Your department has no approved request catalogue entry (or the city server cannot be reached), so no data request can be issued.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="116"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="128"/>
         <source>请填写标题</source>
         <translation>Please fill in the title</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="118"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="130"/>
         <source>请至少选择一个下发对象</source>
         <translation>Choose at least one township or village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="121"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="133"/>
         <source>数据核采任务须按已批准的报表准入目录下发</source>
         <translation>A data request must be issued under an approved request catalogue entry</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="123"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="135"/>
         <source>请至少选择一个需核对的字段</source>
         <translation>Choose at least one field to verify</translation>
     </message>
@@ -1593,12 +1613,12 @@
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="248"/>
+        <location filename="../../ui/app.py" line="267"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="336"/>
+        <location filename="../../ui/app.py" line="355"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -1606,22 +1626,22 @@
 <context>
     <name>MappingTable</name>
     <message>
-        <location filename="../../ui/roster/views.py" line="30"/>
+        <location filename="../../ui/roster/views.py" line="53"/>
         <source>文件中的列</source>
         <translation>Column in the file</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="30"/>
+        <location filename="../../ui/roster/views.py" line="53"/>
         <source>导入为</source>
         <translation>Import as</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="30"/>
+        <location filename="../../ui/roster/views.py" line="53"/>
         <source>示例</source>
         <translation>Sample</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="47"/>
+        <location filename="../../ui/roster/views.py" line="70"/>
         <source>（不导入）</source>
         <translation>(not imported)</translation>
     </message>
@@ -1942,84 +1962,84 @@ Phone: %3</translation>
 <context>
     <name>OneFormPanel</name>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="44"/>
+        <location filename="../../ui/oneform/panel.py" line="45"/>
         <source>数据已从户籍带出：核对无误直接确认；有误时在表中改正后确认，改正会写回户籍。</source>
         <translation>Values come from the register: confirm them if right; if wrong, correct them in the table and confirm — the correction is written to the register.</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="56"/>
+        <location filename="../../ui/oneform/panel.py" line="57"/>
         <source>确认所选户</source>
         <translation>Confirm selected households</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="58"/>
+        <location filename="../../ui/oneform/panel.py" line="59"/>
         <source>发送反馈给部门</source>
         <translation>Send the answer to the department</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="81"/>
+        <location filename="../../ui/oneform/panel.py" line="82"/>
         <source>数据用途：%1</source>
         <translation>Purpose of the data: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="83"/>
+        <location filename="../../ui/oneform/panel.py" line="84"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="83"/>
+        <location filename="../../ui/oneform/panel.py" line="84"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="94"/>
+        <location filename="../../ui/oneform/panel.py" line="95"/>
         <source>已核 %1 户，共 %2 户</source>
         <translation>%1 of %2 households checked</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="133"/>
+        <location filename="../../ui/oneform/panel.py" line="134"/>
         <source>（未填）</source>
         <translation>(not filled in)</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="112"/>
-        <location filename="../../ui/oneform/panel.py" line="224"/>
+        <location filename="../../ui/oneform/panel.py" line="113"/>
+        <location filename="../../ui/oneform/panel.py" line="225"/>
         <source>已核</source>
         <translation>Checked</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="83"/>
+        <location filename="../../ui/oneform/panel.py" line="84"/>
         <source>核对人员</source>
         <translation>Person checked</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="108"/>
+        <location filename="../../ui/oneform/panel.py" line="109"/>
         <source>核对该户的哪一位成员：默认户主，可改选户内任一在册成员</source>
         <translation>Which member of the household is checked: the head by default, or any registered member</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="112"/>
+        <location filename="../../ui/oneform/panel.py" line="113"/>
         <source>待核</source>
         <translation>To check</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="140"/>
-        <location filename="../../ui/oneform/panel.py" line="149"/>
+        <location filename="../../ui/oneform/panel.py" line="141"/>
+        <location filename="../../ui/oneform/panel.py" line="150"/>
         <source>已改正并写回户籍</source>
         <translation>Corrected and written back to the register</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="145"/>
+        <location filename="../../ui/oneform/panel.py" line="146"/>
         <source>（本机不支持此字段）</source>
         <translation>(field not supported by this client)</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="190"/>
+        <location filename="../../ui/oneform/panel.py" line="191"/>
         <source>发送反馈</source>
         <translation>Send feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="190"/>
+        <location filename="../../ui/oneform/panel.py" line="191"/>
         <source>反馈说明（可不填，默认写明已核户数）</source>
         <translation>Note (optional; by default the number of households checked)</translation>
     </message>
@@ -2160,7 +2180,7 @@ Phone: %3</translation>
 <context>
     <name>PhotoViewer</name>
     <message>
-        <location filename="../../ui/attachments.py" line="50"/>
+        <location filename="../../ui/attachments.py" line="51"/>
         <source>拍摄于 %1</source>
         <translation>Taken %1</translation>
     </message>
@@ -2168,52 +2188,52 @@ Phone: %3</translation>
 <context>
     <name>PreviewTable</name>
     <message>
-        <location filename="../../ui/roster/views.py" line="80"/>
+        <location filename="../../ui/roster/views.py" line="103"/>
         <source>行号</source>
         <translation>Row</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="80"/>
+        <location filename="../../ui/roster/views.py" line="103"/>
         <source>结果</source>
         <translation>Result</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="80"/>
+        <location filename="../../ui/roster/views.py" line="103"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="80"/>
+        <location filename="../../ui/roster/views.py" line="103"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="81"/>
+        <location filename="../../ui/roster/views.py" line="104"/>
         <source>变化或问题</source>
         <translation>Changes or problems</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="92"/>
+        <location filename="../../ui/roster/views.py" line="115"/>
         <source>户</source>
         <translation>Household </translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="96"/>
+        <location filename="../../ui/roster/views.py" line="119"/>
         <source>新增</source>
         <translation>new</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="96"/>
+        <location filename="../../ui/roster/views.py" line="119"/>
         <source>更新</source>
         <translation>changed</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="96"/>
+        <location filename="../../ui/roster/views.py" line="119"/>
         <source>无变化</source>
         <translation>unchanged</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="97"/>
+        <location filename="../../ui/roster/views.py" line="120"/>
         <source>错误</source>
         <translation>error</translation>
     </message>
@@ -2234,12 +2254,12 @@ Phone: %3</translation>
 <context>
     <name>RateRing</name>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="126"/>
+        <location filename="../../ui/dashboard/charts.py" line="128"/>
         <source>暂无已办结的记录</source>
         <translation>Nothing finished yet</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="127"/>
+        <location filename="../../ui/dashboard/charts.py" line="129"/>
         <source>按期 %1 / 共 %2</source>
         <translation>%1 of %2 on time</translation>
     </message>
@@ -2436,6 +2456,54 @@ Phone: %3</translation>
     </message>
 </context>
 <context>
+    <name>RenumberDialog</name>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="23"/>
+        <source>户编号重复</source>
+        <translation>Duplicate household number</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="26"/>
+        <source>两户使用了同一个户编号 %1（多半是两台电脑离线时各自编了号）。请选择改用本村下一个空闲编号的一户；另一户保留原编号。</source>
+        <translation>Two households hold the same household number %1 (most likely two PCs numbered them while offline). Choose the household that takes the village's next free number; the other keeps its number.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="32"/>
+        <source>此户重新编号</source>
+        <translation>Renumber this household</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="35"/>
+        <source>户编号</source>
+        <translation>Household no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="35"/>
+        <source>户主</source>
+        <translation>Head</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="36"/>
+        <source>成员</source>
+        <translation>Members</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="36"/>
+        <source>网格</source>
+        <translation>Grid</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="37"/>
+        <source>住址</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="43"/>
+        <source>重新编号</source>
+        <translation>Renumber</translation>
+    </message>
+</context>
+<context>
     <name>ReportsPage</name>
     <message>
         <location filename="../../ui/reports/page.py" line="43"/>
@@ -2536,72 +2604,72 @@ Phone: %3</translation>
 <context>
     <name>ReviewPage</name>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="44"/>
+        <location filename="../../ui/review/conflicts.py" line="46"/>
         <source>户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="44"/>
+        <location filename="../../ui/review/conflicts.py" line="46"/>
         <source>人员</source>
         <translation>Persons</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="45"/>
+        <location filename="../../ui/review/conflicts.py" line="47"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="45"/>
+        <location filename="../../ui/review/conflicts.py" line="47"/>
         <source>走访记录</source>
         <translation>Visit</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="46"/>
+        <location filename="../../ui/review/conflicts.py" line="48"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="46"/>
+        <location filename="../../ui/review/conflicts.py" line="48"/>
         <source>任务进度</source>
         <translation>Task progress</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="47"/>
+        <location filename="../../ui/review/conflicts.py" line="49"/>
         <source>任务关联户</source>
         <translation>Task household</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="47"/>
+        <location filename="../../ui/review/conflicts.py" line="49"/>
         <source>任务反馈</source>
         <translation>Task feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="48"/>
+        <location filename="../../ui/review/conflicts.py" line="50"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="48"/>
+        <location filename="../../ui/review/conflicts.py" line="50"/>
         <source>事件处置记录</source>
         <translation>Case log entry</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="49"/>
+        <location filename="../../ui/review/conflicts.py" line="51"/>
         <source>事件当事人</source>
         <translation>Case party</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="49"/>
+        <location filename="../../ui/review/conflicts.py" line="51"/>
         <source>吹哨报到</source>
         <translation>Joint handling</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="50"/>
+        <location filename="../../ui/review/conflicts.py" line="52"/>
         <source>审计记录</source>
         <translation>Audit entry</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="50"/>
+        <location filename="../../ui/review/conflicts.py" line="52"/>
         <source>代码表</source>
         <translation>Code table</translation>
     </message>
@@ -2662,97 +2730,97 @@ Phone: %3</translation>
 <context>
     <name>RosterFields</name>
     <message>
-        <location filename="../../ui/roster/views.py" line="17"/>
+        <location filename="../../ui/roster/views.py" line="16"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="18"/>
+        <location filename="../../ui/roster/views.py" line="17"/>
         <source>户主姓名</source>
         <translation>Head&apos;s name</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="19"/>
+        <location filename="../../ui/roster/views.py" line="18"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="20"/>
+        <location filename="../../ui/roster/views.py" line="19"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="21"/>
+        <location filename="../../ui/roster/views.py" line="20"/>
         <source>公民身份号码</source>
         <translation>Resident ID</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="22"/>
+        <location filename="../../ui/roster/views.py" line="21"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="23"/>
+        <location filename="../../ui/roster/views.py" line="22"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="24"/>
+        <location filename="../../ui/roster/views.py" line="23"/>
         <source>民族</source>
         <translation>Ethnicity</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="25"/>
+        <location filename="../../ui/roster/views.py" line="24"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="26"/>
+        <location filename="../../ui/roster/views.py" line="25"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="27"/>
+        <location filename="../../ui/roster/views.py" line="26"/>
         <source>家庭住址</source>
         <translation>Household address</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="28"/>
+        <location filename="../../ui/roster/views.py" line="27"/>
         <source>人员类别</source>
         <translation>Residence type</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="29"/>
+        <location filename="../../ui/roster/views.py" line="28"/>
         <source>文化程度</source>
         <translation>Education</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="30"/>
+        <location filename="../../ui/roster/views.py" line="29"/>
         <source>政治面貌</source>
         <translation>Political status</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="31"/>
+        <location filename="../../ui/roster/views.py" line="30"/>
         <source>婚姻状况</source>
         <translation>Marital status</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="32"/>
+        <location filename="../../ui/roster/views.py" line="31"/>
         <source>户籍地</source>
         <translation>Hukou address</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="33"/>
+        <location filename="../../ui/roster/views.py" line="32"/>
         <source>备注</source>
         <translation>Notes</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="34"/>
+        <location filename="../../ui/roster/views.py" line="33"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="35"/>
+        <location filename="../../ui/roster/views.py" line="34"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
@@ -3011,62 +3079,62 @@ Phone: %3</translation>
 <context>
     <name>SyncStatusBar</name>
     <message>
-        <location filename="../../ui/status_bar.py" line="91"/>
+        <location filename="../../ui/status_bar.py" line="92"/>
         <source>立即同步 (F5)</source>
         <translation>Sync now (F5)</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="146"/>
+        <location filename="../../ui/status_bar.py" line="149"/>
         <source>尚未配置同步服务器，请在“设置”中填写服务器地址并登录。</source>
         <translation>No sync server is set up yet: enter the server address and log in under Settings.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="163"/>
+        <location filename="../../ui/status_bar.py" line="162"/>
         <source>正在后台同步，完成后自动更新</source>
         <translation>Syncing in the background; the screen updates when it is done</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="161"/>
+        <location filename="../../ui/status_bar.py" line="168"/>
         <source>同步失败，修改已保存在本机，稍后会重试。</source>
         <translation>Sync failed; your changes are kept on this PC and will be retried.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="165"/>
+        <location filename="../../ui/status_bar.py" line="172"/>
         <source>同步完成</source>
         <translation>Sync finished</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="189"/>
+        <location filename="../../ui/status_bar.py" line="202"/>
         <source>● 未连接服务器</source>
         <translation>● No server</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="193"/>
+        <location filename="../../ui/status_bar.py" line="206"/>
         <source>● 已同步 %1</source>
         <translation>● Synced %1</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="197"/>
+        <location filename="../../ui/status_bar.py" line="210"/>
         <source>● 未同步</source>
         <translation>● Not synced yet</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="216"/>
+        <location filename="../../ui/status_bar.py" line="229"/>
         <source>首次同步：正在从城市服务器下载本辖区数据…</source>
         <translation>First sync: downloading your area&apos;s data from the city server…</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="195"/>
+        <location filename="../../ui/status_bar.py" line="208"/>
         <source>● 在线</source>
         <translation>● Online</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="191"/>
+        <location filename="../../ui/status_bar.py" line="204"/>
         <source>● 离线</source>
         <translation>● Offline</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="207"/>
+        <location filename="../../ui/status_bar.py" line="220"/>
         <source>待上传 %n 条</source>
         <translation>
             <numerusform>%n to upload</numerusform>
@@ -3074,7 +3142,7 @@ Phone: %3</translation>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="208"/>
+        <location filename="../../ui/status_bar.py" line="221"/>
         <source>被退回 %n 条</source>
         <translation>
             <numerusform>%n rejected</numerusform>
@@ -3082,12 +3150,12 @@ Phone: %3</translation>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="210"/>
+        <location filename="../../ui/status_bar.py" line="223"/>
         <source>上次同步：%1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="210"/>
+        <location filename="../../ui/status_bar.py" line="223"/>
         <source>从未</source>
         <translation>never</translation>
     </message>
@@ -3316,8 +3384,7 @@ Phone: %3</translation>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="61"/>
         <location filename="../../ui/taskdesk/detail.py" line="95"/>
-        <location filename="../../ui/taskdesk/detail.py" line="282"/>
-        <location filename="../../ui/taskdesk/detail.py" line="285"/>
+        <location filename="../../ui/taskdesk/detail.py" line="275"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
@@ -3384,8 +3451,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="99"/>
-        <location filename="../../ui/taskdesk/detail.py" line="306"/>
-        <location filename="../../ui/taskdesk/detail.py" line="309"/>
+        <location filename="../../ui/taskdesk/detail.py" line="283"/>
         <source>关联人员</source>
         <translation>Link person</translation>
     </message>
@@ -3475,54 +3541,54 @@ Phone: %3</translation>
         <translation>Not handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="248"/>
+        <location filename="../../ui/taskdesk/detail.py" line="249"/>
         <source>退回原因</source>
         <translation>Why is the task returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="261"/>
-        <location filename="../../ui/taskdesk/detail.py" line="265"/>
+        <location filename="../../ui/taskdesk/detail.py" line="262"/>
+        <location filename="../../ui/taskdesk/detail.py" line="266"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="261"/>
+        <location filename="../../ui/taskdesk/detail.py" line="262"/>
         <source>交给哪个村（社区）办理</source>
         <translation>Which village (community) handles it</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="265"/>
+        <location filename="../../ui/taskdesk/detail.py" line="266"/>
         <source>责任人（可不填）</source>
         <translation>Person in charge (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="282"/>
+        <location filename="../../ui/taskdesk/detail.py" line="275"/>
         <source>在任务范围内没有找到匹配的户</source>
         <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="285"/>
+        <location filename="../../ui/taskdesk/detail.py" line="275"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="306"/>
+        <location filename="../../ui/taskdesk/detail.py" line="283"/>
         <source>在任务范围内没有找到匹配的人员</source>
         <translation>No matching person within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="309"/>
+        <location filename="../../ui/taskdesk/detail.py" line="283"/>
         <source>选择要关联的人员</source>
         <translation>Choose the person to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="361"/>
-        <location filename="../../ui/taskdesk/detail.py" line="371"/>
+        <location filename="../../ui/taskdesk/detail.py" line="354"/>
+        <location filename="../../ui/taskdesk/detail.py" line="364"/>
         <source>打印任务清单/反馈单</source>
         <translation>Print task sheet / feedback form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="361"/>
+        <location filename="../../ui/taskdesk/detail.py" line="354"/>
         <source>打印哪个村（社区）的清单</source>
         <translation>Print the sheet of which village (community)</translation>
     </message>
@@ -3797,68 +3863,68 @@ Phone: %3</translation>
 <context>
     <name>WorkChartsPanel</name>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="200"/>
+        <location filename="../../ui/dashboard/charts.py" line="202"/>
         <source>今日到期任务</source>
         <translation>tasks due today</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="201"/>
+        <location filename="../../ui/dashboard/charts.py" line="203"/>
         <source>已超期任务</source>
         <translation>overdue tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="202"/>
+        <location filename="../../ui/dashboard/charts.py" line="204"/>
         <source>应走访未走访的户</source>
         <translation>households overdue for a visit</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="203"/>
+        <location filename="../../ui/dashboard/charts.py" line="205"/>
         <source>事件按类别</source>
         <translation>Cases by category</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="203"/>
         <location filename="../../ui/dashboard/charts.py" line="205"/>
+        <location filename="../../ui/dashboard/charts.py" line="207"/>
         <source>办理中</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="203"/>
+        <location filename="../../ui/dashboard/charts.py" line="205"/>
         <source>已办结</source>
         <translation>Closed</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="204"/>
+        <location filename="../../ui/dashboard/charts.py" line="206"/>
         <source>事件按状态</source>
         <translation>Cases by status</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="204"/>
+        <location filename="../../ui/dashboard/charts.py" line="206"/>
         <source>件数</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="205"/>
+        <location filename="../../ui/dashboard/charts.py" line="207"/>
         <source>任务按部门</source>
         <translation>Tasks by department</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="205"/>
+        <location filename="../../ui/dashboard/charts.py" line="207"/>
         <source>已完成</source>
         <translation>Done</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="206"/>
+        <location filename="../../ui/dashboard/charts.py" line="208"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="207"/>
+        <location filename="../../ui/dashboard/charts.py" line="209"/>
         <source>任务按期完成率</source>
         <translation>Tasks completed on time</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="208"/>
+        <location filename="../../ui/dashboard/charts.py" line="210"/>
         <source>事件按期办结率</source>
         <translation>Cases closed on time</translation>
     </message>

@@ -82,6 +82,16 @@ def _value(value) -> str:
     return str(value)
 
 
+def _other(item) -> str:
+    """The other value's cell: its author and time, or — for a duplicate, where the other value is
+    the one another record already held — that record."""
+    if item.loser_user is None and item.related_record_id:
+        held = translate("ConflictsTab", "%1 %2 已在用").replace("%1", entity_label(item.entity)) \
+            .replace("%2", item.related_record_id[:8])
+        return f"{_value(item.loser_value)}（{held}）"
+    return f"{_value(item.loser_value)}（{item.loser_user or '?'}，{hlc_time(item.loser_hlc)}）"
+
+
 class ConflictsTab(QWidget):
     def __init__(self, source, runner, dialogs, on_error, ask_survivor=ask_survivor,
                  ask_renumber=ask_renumber) -> None:
@@ -141,7 +151,7 @@ class ConflictsTab(QWidget):
         for r, item in enumerate(self.items):
             cells = [kind_label(item.kind), f"{entity_label(item.entity)} {item.record_id[:8]}", field_label(item.field),
                      f"{_value(item.winner_value)}（{item.winner_user or '?'}，{hlc_time(item.winner_hlc)}）",
-                     f"{_value(item.loser_value)}（{item.loser_user or '?'}，{hlc_time(item.loser_hlc)}）",
+                     _other(item),
                      item.created_at.strftime("%m-%d %H:%M") if item.created_at else ""]
             for c, text in enumerate(cells):
                 self.table.setItem(r, c, QTableWidgetItem(text))
