@@ -102,9 +102,14 @@ def resolve_review_item(item_id: str, body: Resolution, who: Principal = Depends
         raise ApiError(404, "not_found")
     if item.state != "open":
         raise ApiError(409, "review_closed")
-    item.state = "resolved"
-    item.resolved_by = who.username
-    item.resolved_at = utcnow()
-    item.resolution = f"{body.decision}: {body.note}" if body.note else body.decision
+    close_item(item, who.username, body.decision, body.note)
     session.commit()
     return _info(item)
+
+
+def close_item(item: ReviewItem, username: str, decision: str, note: str = "") -> None:
+    """Record a reviewer's decision on an open item (the API's and the console's)."""
+    item.state = "resolved"
+    item.resolved_by = username
+    item.resolved_at = utcnow()
+    item.resolution = f"{decision}: {note}" if note else decision
