@@ -145,6 +145,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "Duplicate household numbers can be settled here; the other kinds in the desktop client's Review page."),
     "review_kind": ("类型", "Kind"), "review_record": ("记录", "Record"), "review_value": ("值", "Value"),
     "review_region": ("区划", "Region"), "review_found": ("发现时间", "Found"),
+    "entity_household": ("户", "Household"), "entity_person": ("人员", "Person"), "entity_case": ("事件", "Case"),
+    "entity_task": ("任务", "Task"), "entity_task_target": ("任务进度", "Task progress"),
     "review_kind_conflict": ("同时修改", "Concurrent edits"),
     "review_kind_delete_conflict": ("删除与修改冲突", "Delete and edit"),
     "review_kind_status_conflict": ("状态分歧", "Diverging status"),

@@ -82,12 +82,18 @@ def _value(value) -> str:
     return str(value)
 
 
+def short_id(record_id: str) -> str:
+    """A record id shortened to its last 8 characters: a UUIDv7 begins with its creation time, so two
+    records made the same minute share their first ones."""
+    return record_id[-8:]
+
+
 def _other(item) -> str:
     """The other value's cell: its author and time, or — for a duplicate, where the other value is
     the one another record already held — that record."""
     if item.loser_user is None and item.related_record_id:
         held = translate("ConflictsTab", "%1 %2 已在用").replace("%1", entity_label(item.entity)) \
-            .replace("%2", item.related_record_id[:8])
+            .replace("%2", short_id(item.related_record_id))
         return f"{_value(item.loser_value)}（{held}）"
     return f"{_value(item.loser_value)}（{item.loser_user or '?'}，{hlc_time(item.loser_hlc)}）"
 
@@ -149,7 +155,7 @@ class ConflictsTab(QWidget):
         self.items = list(items or [])
         self.table.setRowCount(len(self.items))
         for r, item in enumerate(self.items):
-            cells = [kind_label(item.kind), f"{entity_label(item.entity)} {item.record_id[:8]}", field_label(item.field),
+            cells = [kind_label(item.kind), f"{entity_label(item.entity)} {short_id(item.record_id)}", field_label(item.field),
                      f"{_value(item.winner_value)}（{item.winner_user or '?'}，{hlc_time(item.winner_hlc)}）",
                      _other(item),
                      item.created_at.strftime("%m-%d %H:%M") if item.created_at else ""]
