@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, text, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -51,6 +51,10 @@ from sync.merge import (
 )
 from sync.wire import Change, WireError, decode_value, parse_change, record_fields
 
+# PostgreSQL: the advisory locks of a push's duplicate-key values (`_lock_key`), taken in one round trip
+LOCK_VALUES = text("SELECT count(pg_advisory_xact_lock(hashtext(k))) "
+                   "FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS u(k, n)")
+
 
 @dataclasses.dataclass
 class _Head:
@@ -77,6 +81,7 @@ class SqlMergeStore:
         self._applied: dict[str, tuple[str, ChangeResult] | None] = {}
         self._records: dict[tuple[str, str], Any] = {}
         self._heads: dict[tuple[str, str], _Head | None] = {}
+        self._locked: set[str] = set()  # the duplicate-key values whose advisory lock this push holds
         # Written by `finish`, with provisional sequence numbers -1, -2, … until then.
         self._taken = 0
         self._log: list[dict[str, Any]] = []
@@ -199,9 +204,11 @@ class SqlMergeStore:
         opposite orders would otherwise each hold one and wait for the other. `active_duplicates`
         takes the lock again (it is re-entrant) for a value only the merge knows (a restore)."""
         keys = sorted({_lock_key(c.entity, c.fields[key.field]) for c in changes
-                       if (key := _model(c.entity).__sync_duplicate_key__) is not None and c.fields.get(key.field)})
-        for lock in keys:
-            self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(lock))))
+                       if (key := _model(c.entity).__sync_duplicate_key__) is not None and c.fields.get(key.field)}
+                      - self._locked)
+        if keys:  # one statement: the function scan hands the keys to the locks in the order given
+            self.session.execute(LOCK_VALUES, {"keys": keys})
+            self._locked.update(keys)
 
     def active_duplicates(self, entity: str, record_id: str, value: Any,
                           within: dict[str, Any] | None = None) -> list[str]:
@@ -209,8 +216,10 @@ class SqlMergeStore:
         to commit, and the query after it sees that transaction's record (docs/decisions/0038)."""
         cls = _model(entity)
         key = cls.__sync_duplicate_key__
-        if self.postgres:  # one transaction at a time checks (and creates) records with this value
-            self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(_lock_key(entity, value)))))
+        lock = _lock_key(entity, value)
+        if self.postgres and lock not in self._locked:  # one transaction at a time checks (and creates) it
+            self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(lock))))
+            self._locked.add(lock)
         live = [getattr(cls, key.field) == value, cls.id != record_id, cls.deleted.is_(False),
                 *(getattr(cls, name) == wanted for name, wanted in key.when.items()),
                 *(getattr(cls, name) == wanted for name, wanted in (within or {}).items())]
