@@ -2,10 +2,11 @@
 SQLAlchemy session) and `push`.
 
 A push transaction merges first and numbers last (docs/decisions/0007-late-sequence-lock.md):
-- it locks what the merge reads — the device's `sync_device_state` row and the version heads of the
-  batch's records (`SELECT … FOR UPDATE`, in one global order: entity, record id), and an advisory
-  lock per resident ID number a person change checks for duplicates — so two pushes touching the
-  same record or device merge one after the other, while pushes to different records run side by side;
+- it locks what the merge reads — the device's `sync_device_state` row, an advisory lock per
+  duplicate-key value the batch writes (resident ID numbers, household numbers: server.store.duplicates,
+  sorted, with the records holding them read in one query) and the version heads of the batch's
+  records (`SELECT … FOR UPDATE`, in one global order: entity, record id) — so two pushes touching the
+  same record, device or key value merge one after the other, while other pushes run side by side;
 - the merge (Python, per change) writes entity rows and hands out provisional sequence numbers
   (-1, -2, …) that stay in this store's buffer;
 - `SqlMergeStore.finish()` then takes the real numbers (`server.store.numbering`: on PostgreSQL from
@@ -20,7 +21,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, text, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -30,6 +31,7 @@ from db.fields import bad_characters
 from db.ids import new_id
 from server.store import case_counts, progress
 from server.store.common import _STORE_KEY, _chunks, _is_postgres, _model, _utcnow, init_store
+from server.store.duplicates import KeyHolders, holds, key_columns
 from server.store.numbering import take_numbers
 from server.store.push_sql import LOCK_DEVICE, answered, number_and_write, record_reads
 from server.store.tables import (
@@ -50,10 +52,6 @@ from sync.merge import (
     scope_region,
 )
 from sync.wire import Change, WireError, decode_value, parse_change, record_fields
-
-# PostgreSQL: the advisory locks of a push's duplicate-key values (`_lock_key`), taken in one round trip
-LOCK_VALUES = text("SELECT count(pg_advisory_xact_lock(hashtext(k))) "
-                   "FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS u(k, n)")
 
 
 @dataclasses.dataclass
@@ -81,7 +79,7 @@ class SqlMergeStore:
         self._applied: dict[str, tuple[str, ChangeResult] | None] = {}
         self._records: dict[tuple[str, str], Any] = {}
         self._heads: dict[tuple[str, str], _Head | None] = {}
-        self._locked: set[str] = set()  # the duplicate-key values whose advisory lock this push holds
+        self._keys = KeyHolders(session, self.postgres)  # the records holding duplicate-key values
         # Written by `finish`, with provisional sequence numbers -1, -2, … until then.
         self._taken = 0
         self._log: list[dict[str, Any]] = []
@@ -104,9 +102,9 @@ class SqlMergeStore:
         """Take the locks the merge of `changes` needs and read what it will look up."""
         if self.postgres:
             self._lock_device(device_id)
-            self._lock_values(changes)
         else:
             _touch_counter(self.session)  # SQLite: the write lock before the first read
+        self._keys.lock_and_read(changes)
         self.prefetch(changes)
 
     def _lock_device(self, device_id: str) -> None:
@@ -198,39 +196,26 @@ class SqlMergeStore:
                     return value
         return None
 
-    def _lock_values(self, changes: list[Change]) -> None:
-        """PostgreSQL: take the advisory lock of every duplicate-key value the batch writes, in one
-        order (sorted), before the merge — two pushes writing the same two household numbers in
-        opposite orders would otherwise each hold one and wait for the other. `active_duplicates`
-        takes the lock again (it is re-entrant) for a value only the merge knows (a restore)."""
-        keys = sorted({_lock_key(c.entity, c.fields[key.field]) for c in changes
-                       if (key := _model(c.entity).__sync_duplicate_key__) is not None and c.fields.get(key.field)}
-                      - self._locked)
-        if keys:  # one statement: the function scan hands the keys to the locks in the order given
-            self.session.execute(LOCK_VALUES, {"keys": keys})
-            self._locked.update(keys)
-
     def active_duplicates(self, entity: str, record_id: str, value: Any,
                           within: dict[str, Any] | None = None) -> list[str]:
-        """Read committed: the lock waits for a transaction that checked (and wrote) the same value
-        to commit, and the query after it sees that transaction's record (docs/decisions/0038)."""
-        cls = _model(entity)
-        key = cls.__sync_duplicate_key__
-        lock = _lock_key(entity, value)
-        if self.postgres and lock not in self._locked:  # one transaction at a time checks (and creates) it
-            self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(lock))))
-            self._locked.add(lock)
-        live = [getattr(cls, key.field) == value, cls.id != record_id, cls.deleted.is_(False),
-                *(getattr(cls, name) == wanted for name, wanted in key.when.items()),
-                *(getattr(cls, name) == wanted for name, wanted in (within or {}).items())]
-        if "merged_into" in cls.__table__.columns:
-            live.append(cls.merged_into.is_(None))
-        others = self.session.scalars(select(cls.id).where(*live)).all()
+        """The live records holding `value` (server.store.duplicates: locked and read before the
+        merge), each as this push left it, not yet raised for review with `record_id`."""
+        key = _model(entity).__sync_duplicate_key__
+        self._keys.ensure(entity, value)
+        candidates = set(self._keys.rows[(entity, value)]) | self._keys.written.get((entity, value), set())
+        others = []
+        for other in sorted(candidates - {record_id}):
+            obj = self._records.get((entity, other))
+            fields = ({n: getattr(obj, n) for n in key_columns(entity)} if obj is not None
+                      else self._keys.rows[(entity, value)].get(other))
+            if fields is not None and holds(fields, entity, value, within or {}):
+                others.append(other)
         if not others:
             return []
-        flagged = self.session.execute(select(ReviewItem.record_id, ReviewItem.related_record_id).where(
-            ReviewItem.kind == key.review_kind,
-            or_(ReviewItem.record_id == record_id, ReviewItem.related_record_id == record_id))).all()
+        with self.session.no_autoflush:
+            flagged = self.session.execute(select(ReviewItem.record_id, ReviewItem.related_record_id).where(
+                ReviewItem.kind == key.review_kind,
+                or_(ReviewItem.record_id == record_id, ReviewItem.related_record_id == record_id))).all()
         pairs = {frozenset(p) for p in flagged}
         pairs |= {frozenset((r["record_id"], r["related_record_id"])) for r in self._reviews
                   if r["kind"] == key.review_kind}
@@ -256,6 +241,9 @@ class SqlMergeStore:
             self._records[key] = obj
         for name, value in decision.written.items():
             setattr(obj, name, decode_value(cls, name, value))
+        key_field = cls.__sync_duplicate_key__.field if cls.__sync_duplicate_key__ is not None else None
+        if key_field and getattr(obj, key_field):  # a holder of its value the database does not show yet
+            self._keys.written.setdefault((change.entity, getattr(obj, key_field)), set()).add(obj.id)
         old_region = scope_region(change.entity, state.fields) if state else None
         new_region = scope_region(change.entity, {**(state.fields if state else {}), **decision.written})
         head = self._heads.get(key)
@@ -381,11 +369,6 @@ def _review_row(review, change: Change, seq: int, region: str, now: dt.datetime)
         loser_device=loser.device if loser else None, loser_user=loser.user if loser else None,
         loser_hlc=loser.hlc if loser else None, created_at=now, resolved_by=None, resolved_at=None,
         resolution=None)
-
-
-def _lock_key(entity: str, value: Any) -> str:
-    """The advisory lock's text for a duplicate-key value (hashed to the lock's number)."""
-    return f"{entity}:{value}"
 
 
 def _class_for_table(table_name: str) -> type | None:
