@@ -1,8 +1,9 @@
 """The push's check for a second active household with the same number in its village
-(`duplicate_hh_no`, SqlMergeStore.active_duplicates) reads the households table through the index
-on the household number (`ix_households_household_no`, since the first migration): a number is held
-by one household, now and then two, so the equality lookup touches a row or two and the village,
-liveness and merge conditions filter those. No new index (docs/decisions/0038). SQLite (the trial
+(`duplicate_hh_no`, server.store.duplicates: the holders of a batch's numbers read in one query)
+reads the households table through the index on the household number (`ix_households_household_no`,
+since the first migration): a number is held by one household, now and then two, so the lookup
+touches a row or two per number and the village, liveness and merge conditions are judged on those.
+No new index (docs/decisions/0038). SQLite (the trial
 server, not analysed) may read the village's households through the region index instead."""
 
 from __future__ import annotations
