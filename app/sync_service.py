@@ -22,7 +22,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.client.history import follow_feed
-from app.client.review_marks import refresh_marks
+from app.client.review_marks import marks_held, refresh_marks
 from app.enrolment import EnrolmentService, SecretStore
 from app.errors import UserFacingError
 
@@ -178,8 +178,10 @@ class SyncService:
                 finished = self.client(transport).sync(manual)
                 self._refresh_reference(transport)
                 if REFERENCE_DATA in transport.capabilities and self._side_data_due(finished, manual):
-                    refresh_marks(self._sessions, transport)  # 冲突待审 badges
-                    follow_feed(self._sessions, transport)  # the history of what was pulled, offline
+                    # the history of what was pulled, offline, and the 冲突待审 badges that came or went
+                    follow_feed(self._sessions, transport, marks=True)
+                    if not marks_held(self._sessions):  # an older server: its feed carries no marks
+                        refresh_marks(self._sessions, transport)
                     self._side_data_at = time.monotonic()
                 self._move_blobs(transport, downloads=not first)
             finally:
@@ -209,8 +211,9 @@ class SyncService:
         anything (the feed then has entries, a mark may have come or gone), when the user asked for
         the sync, and otherwise every SIDE_DATA_EVERY seconds (a reviewer elsewhere may close an
         item without changing a record). An idle periodic sync — most of a city's — so stays one
-        request instead of three; the feed's cursor does not move when it is skipped, so nothing
-        is missed, only fetched with the next cycle that is due."""
+        request instead of two; the feed's and the marks' cursors do not move when they are
+        skipped, so nothing is missed, only fetched with the next cycle that is due. Both go up to
+        the pull cursor: a due cycle whose pull has not moved past them asks nothing more."""
         moved = finished.pushed or finished.pulled or finished.evicted or finished.conflicts or finished.rejected
         last = self._side_data_at
         return bool(moved) or manual or last is None or time.monotonic() - last >= SIDE_DATA_EVERY

@@ -12,12 +12,12 @@ device of the day is a logged-in PC of the seeded township (village cadre accoun
 plus township staff); at each arrival rate it runs for SECONDS:
 - **syncs** arrive as a Poisson stream at the rate; each picks an idle device, which pushes a few
   household edits (EDIT_SHARE of syncs carry 1–5 edits, the rest none) and pulls to the head, and
-  when that moved anything asks what the desktop's cycle asks next: its review marks and the history
-  feed (`marks`, `feed`);
+  when that moved anything asks what the desktop's cycle asks next: the history feed, whose first
+  request carries the review marks that came or went (`feed`);
 - **first syncs**: a new device of a village logs in and streams the village's snapshot
   (`format=sqlite`, the desktop's) every FIRST_SYNC_EVERY seconds;
 - **12345 intake**: an appeal submitted every INTAKE_EVERY seconds.
-Printed per rate: request p50/p95/p99 per kind (push, pull, marks, feed, snapshot, intake), accepted changes/s,
+Printed per rate: request p50/p95/p99 per kind (push, pull, feed, snapshot, intake), accepted changes/s,
 records pulled/s, server (uvicorn tree) + PostgreSQL CPU per accepted change and per pulled record,
 errors, and at the end lost changes (accepted but not in the change log exactly once) and the highest
 rate whose p95 over every request stayed ≤ 250 ms. A cache-hit rate is printed when a caching proxy
@@ -77,6 +77,8 @@ class Pc:
     seq: int = 0
     busy: bool = False
     feed_after: int = 0  # the history feed's cursor (the desktop follows it from its pull cursor)
+    marks_after: int | None = None  # the review marks' cursor and jurisdiction, as the last answer gave them
+    marks_scope: str | None = None
 
 
 def _headers(pc: Pc) -> dict[str, str]:
@@ -161,28 +163,23 @@ async def _sync(http, url: str, pc: Pc, day: Day) -> None:
 
 
 async def _side(http, url: str, pc: Pc, day: Day) -> None:
-    """What the desktop's cycle asks after a sync that moved anything (app.sync_service): its review
-    marks, then the history feed from where it last stopped up to its pull cursor
+    """What the desktop's cycle asks after a sync that moved anything (app.sync_service): the
+    history feed from where it last stopped up to its pull cursor, its first request carrying the
+    review marks since those held unless they are as of the cursor already
     (app/client/history.follow_feed)."""
     import orjson
 
-    from app.client.history import FEED_PAGE, FEED_PAGES_PER_CYCLE
-    from app.client.review_marks import MARKS_PATH
+    from app.client.history import FEED_PAGES_PER_CYCLE, feed_query
+    from app.client.review_marks import marks_query
 
-    async def marks():
-        async with http.get(url + "/api/v1" + MARKS_PATH, headers=_headers(pc)) as r:
-            r.raise_for_status()
-            return await r.read()
-    if await _timed(day, "marks", marks) is None:
-        return
-    for _ in range(FEED_PAGES_PER_CYCLE):
-        if pc.feed_after >= pc.cursor:  # the desktop follows the feed up to its pull cursor
+    for page_no in range(FEED_PAGES_PER_CYCLE):
+        marks = marks_query(pc.marks_after, pc.marks_scope) if page_no == 0 and pc.marks_after != pc.cursor else None
+        query = feed_query(pc.feed_after, pc.cursor, marks)
+        if query is None:
             return
 
-        async def feed():
-            async with http.get(url + "/api/v1/history/feed", params={"after": pc.feed_after, "limit": FEED_PAGE,
-                                                                      "upper": pc.cursor},
-                                headers=_headers(pc)) as r:
+        async def feed(query=query):
+            async with http.get(url + "/api/v1/history/feed", params=query, headers=_headers(pc)) as r:
                 r.raise_for_status()
                 return orjson.loads(await r.read())
         page = await _timed(day, "feed", feed)
@@ -190,6 +187,8 @@ async def _side(http, url: str, pc: Pc, day: Day) -> None:
             return
         day.feed_entries += len(page["entries"])
         pc.feed_after = page["next"]
+        if page.get("marks") is not None:
+            pc.marks_after, pc.marks_scope = page["marks"]["next"], page["marks"]["scope"]
         if not page["has_more"]:
             return
 
@@ -473,7 +472,7 @@ def _beside_round1(figures: list[Figure], label: str = "mixed") -> Iterator[Figu
 
 
 def _day_figures(name: str, day: Day, elapsed: float, cpu: float) -> Iterator[Figure]:
-    for kind in ("push", "pull", "marks", "feed", "snapshot", "intake"):
+    for kind in ("push", "pull", "feed", "snapshot", "intake"):
         samples = day.latencies.get(kind) or []
         if samples:
             for pct in (50, 95, 99):

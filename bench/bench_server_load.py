@@ -186,7 +186,7 @@ def batch(device: str, seq: int, n: int, mine: list[str], start: int, seen: dict
 
 
 def _round(http: requests.Session, url: str, changes: list[dict], cursor: int, load: Load,
-           seen: dict[str, int] | None = None, pull: bool = True, feed: dict[str, int] | None = None) -> int | None:
+           seen: dict[str, int] | None = None, pull: bool = True, feed: dict | None = None) -> int | None:
     """One sync: push then pull until caught up; the new cursor, or None after an error. `seen`
     (record id → sequence number) is kept up to date from the answers when given. Without `pull`,
     the push alone (the same-run floor's push phase, bench.closed_loop_floor). With `feed` (its
@@ -234,28 +234,31 @@ def _round(http: requests.Session, url: str, changes: list[dict], cursor: int, l
     return cursor
 
 
-def _side(http: requests.Session, url: str, feed: dict[str, int], upper: int) -> tuple[list[float], int]:
-    """The desktop's requests after a sync that moved anything (app.sync_service: `refresh_marks`,
-    then `follow_feed` up to the pull cursor `upper` — pages of FEED_PAGE, at most
-    FEED_PAGES_PER_CYCLE, none when the feed is there already): (their latencies in ms, the history
-    entries the feed carried). `feed["after"]` moves as the desktop's feed cursor does."""
-    from app.client.history import FEED_PAGE, FEED_PAGES_PER_CYCLE
-    from app.client.review_marks import MARKS_PATH
+def _side(http: requests.Session, url: str, feed: dict, upper: int) -> tuple[list[float], int]:
+    """The desktop's requests after a sync that moved anything (app.sync_service: `follow_feed` up
+    to the pull cursor `upper`, its first request carrying the review marks since those held unless
+    they are as of `upper` already — pages of FEED_PAGE, at most FEED_PAGES_PER_CYCLE, none when
+    both are there): (their latencies in ms, the history entries the feed carried). `feed` ("after",
+    "marks_after", "marks_scope") moves as the desktop's cursors do."""
+    from app.client.history import FEED_PAGES_PER_CYCLE, feed_query
+    from app.client.review_marks import marks_query
 
-    started = time.perf_counter()
-    http.get(url + "/api/v1" + MARKS_PATH, timeout=120).raise_for_status()
-    latencies, entries = [(time.perf_counter() - started) * 1000], 0
-    for _ in range(FEED_PAGES_PER_CYCLE):
-        if feed["after"] >= upper:
+    latencies, entries = [], 0
+    for page_no in range(FEED_PAGES_PER_CYCLE):
+        marks = marks_query(feed.get("marks_after"), feed.get("marks_scope")) \
+            if page_no == 0 and feed.get("marks_after") != upper else None
+        query = feed_query(feed["after"], upper, marks)
+        if query is None:
             break
         started = time.perf_counter()
-        page = http.get(url + "/api/v1/history/feed", params={"after": feed["after"], "limit": FEED_PAGE,
-                                                              "upper": upper}, timeout=120)
+        page = http.get(url + "/api/v1/history/feed", params=query, timeout=120)
         latencies.append((time.perf_counter() - started) * 1000)
         page.raise_for_status()
         body = page.json()
         entries += len(body["entries"])
         feed["after"] = body["next"]
+        if body.get("marks") is not None:
+            feed["marks_after"], feed["marks_scope"] = body["marks"]["next"], body["marks"]["scope"]
         if not body["has_more"]:
             break
     return latencies, entries

@@ -14,7 +14,8 @@ and the cluster's CPU), in three short phases:
   township's page costs PostgreSQL several times more once the tables have statistics (its scope
   statement's plan; docs/PERFORMANCE.md).
 - for the desktop mix, whose syncs also ask what the desktop's cycle asks next (`_side`), two more:
-  **no-op side requests** (at its pull cursor the desktop asks only for the review marks) — CPU per request; and
+  **no-op side requests** (the history feed at the pull cursor, with the review marks since one number
+  before it: a side request that carries nothing) — CPU per request; and
   **feed pages**: the PC follows the history feed of its own push phase, page after page of
   FEED_PAGE entries — CPU per entry beyond a no-op side request.
 
@@ -166,7 +167,7 @@ def measure(lab: ServerLab, pc: closed.Device, based: bool) -> FloorParts:
     if not based:
         return parts
     _side_for(http, lab.url, head, head, WARM_SECONDS)
-    with _Cpu(lab) as side_cpu:  # at the pull cursor the desktop asks only for the marks
+    with _Cpu(lab) as side_cpu:  # the feed at the pull cursor, the marks one number behind: nothing carried
         side_requests, _ = _side_for(http, lab.url, head, head, NOOP_SECONDS)
     noop_side = side_cpu.total / max(side_requests, 1) * 1000
     pushed_from = head - changes  # the PC's own push phase: its history entries
@@ -180,12 +181,16 @@ def measure(lab: ServerLab, pc: closed.Device, based: bool) -> FloorParts:
 
 
 def _side_for(http: requests.Session, url: str, start: int, head: int, seconds: float) -> tuple[int, int]:
-    """The desktop's side requests (bench_server_load._side: the marks, then the feed followed from
-    `start` to the pull cursor `head`) over and over for `seconds`: (requests, history entries)."""
+    """The desktop's side requests (bench_server_load._side: the feed followed from `start` to the
+    pull cursor `head`, the first request with the review marks since `head - 1`, in the steady
+    state incremental) over and over for `seconds`: (requests, history entries)."""
     made, entries = 0, 0
+    held = {"after": head}
+    closed._side(http, url, held, head)  # the marks' jurisdiction, as the server names it
     until = time.monotonic() + seconds
     while time.monotonic() < until:
-        latencies, got = closed._side(http, url, {"after": start}, head)
+        latencies, got = closed._side(http, url, {"after": start, "marks_after": head - 1,
+                                                  "marks_scope": held["marks_scope"]}, head)
         made, entries = made + len(latencies), entries + got
     return made, entries
 

@@ -23,6 +23,7 @@ from server.db import (
     session_factory,
 )
 from server.errors import ERROR_RESPONSES, install_error_handlers
+from server.feed_path import fast_feed
 from server.identity import IdentityCache
 from server.landing import install_landing_pages
 from server.logs import configure_logging
@@ -95,7 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                       **console_upload_limits(settings)},
                        identity_of=lambda: app.state.identity, api_prefix=API_PREFIX,
                        fast_paths={f"{API_PREFIX}/sync/pull": fast_pull(_route(sync.router, "/sync/pull")),
-                                   f"{API_PREFIX}/sync/push": fast_push(_route(sync.router, "/sync/push"))})
+                                   f"{API_PREFIX}/sync/push": fast_push(_route(sync.router, "/sync/push")),
+                                   f"{API_PREFIX}/history/feed": fast_feed(_route(history.router, "/history/feed"))})
     return app
 
 

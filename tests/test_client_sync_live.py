@@ -324,10 +324,10 @@ def test_first_sync_progress_counts_towards_the_servers_estimate(server, tmp_pat
 
 
 def test_an_idle_periodic_sync_is_one_request(server, tmp_path, monkeypatch):
-    """A city's PCs mostly sync with nothing new: such a periodic cycle asks only for the pull;
-    the review marks come with a cycle that moved something, a sync the user asked for, and at least
-    every SIDE_DATA_EVERY seconds (a reviewer may close an item elsewhere); the history feed only
-    when the pull cursor has moved past it (the feed goes no further than the pull)."""
+    """A city's PCs mostly sync with nothing new: such a periodic cycle asks only for the pull.
+    The history feed, which carries the review marks (decision 0038), comes with a cycle that moved
+    something, a sync the user asked for, and at least every SIDE_DATA_EVERY seconds — and then
+    only when the pull cursor has moved past the feed's or the marks' (both go no further)."""
     import app.sync_service as sync_service
 
     user = server.add_user("township_staff", TOWNSHIP)
@@ -347,17 +347,20 @@ def test_an_idle_periodic_sync_is_one_request(server, tmp_path, monkeypatch):
     a.sync.sync_now(manual=False)
     assert asked == ["GET /sync/pull"], asked
     asked.clear()
-    with a.sessions.begin() as s:  # something to push: marks and feed follow
+    with a.sessions.begin() as s:  # something to push: the feed and its marks follow, in one request
         s.get(Household, hid).notes = "改"
     a.sync.sync_now(manual=False)
-    assert side <= set(asked) and "POST /sync/push" in asked
+    assert "POST /sync/push" in asked and asked.count("GET /history/feed") == 1 and "GET /review/marks" not in asked
     asked.clear()
-    a.sync.sync_now(manual=True)  # the user pressed 同步: the marks; no feed, the pull brought nothing new
-    assert "GET /review/marks" in asked and "GET /history/feed" not in asked, asked
+    a.sync.sync_now(manual=True)  # the user pressed 同步: the pull brought nothing new, so nothing more
+    assert not side & set(asked), asked
+    other = Client(tmp_path / "b.db", server, user)  # a change elsewhere moves the pull cursor
+    other.add_household(VILLAGE_B, 2, "别处")
+    other.sync.sync_now(manual=False)
+    asked.clear()
+    a.sync.sync_now(manual=False)  # moved (pulled), so due
+    assert asked.count("GET /history/feed") == 1 and "GET /review/marks" not in asked, asked
+    monkeypatch.setattr(sync_service, "SIDE_DATA_EVERY", 0.0)  # time is up, but nothing has moved past
     asked.clear()
     a.sync.sync_now(manual=False)
-    assert not side & set(asked)
-    monkeypatch.setattr(sync_service, "SIDE_DATA_EVERY", 0.0)  # time is up: the marks though idle
-    asked.clear()
-    a.sync.sync_now(manual=False)
-    assert "GET /review/marks" in asked and "GET /history/feed" not in asked, asked
+    assert asked == ["GET /sync/pull"], asked

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from server.auth_cache import Principal
 from server.db import make_server_engine, upgrade
-from server.routers.review import MARK_LIMIT, list_review_marks
+from server.review_marks import MARK_LIMIT, marks_since
+from server.routers.review import list_review_marks
 from server.store.tables import ReviewItem
 from tests.server.databases import BACKENDS, fresh_database
 from tests.server.plans import captured, generic_plan, load_analysed
@@ -38,6 +39,7 @@ def reviews_db(request, tmp_path):
                          "state": "resolved" if n % 3 == 0 else "open", "entity": "household",
                          "record_id": str(uuid.UUID(int=n)), "field": "phone", "region_code": region,
                          "change_id": str(uuid.UUID(int=10**6 + n)), "server_seq": n + 1,
+                         "resolved_seq": 12_000 + n + 1 if n % 3 == 0 else None,
                          "created_at": NOW - dt.timedelta(minutes=n)})
         load_analysed(engine, (ReviewItem, rows))
         yield engine, rows
@@ -56,7 +58,7 @@ def test_marks_are_the_scopes_open_items_newest_first(reviews_db):
         for scope in ("", TOWNS[3], "150422199", village, village + "001"):  # 150422199: a township without any
             wanted = sorted((r for r in rows if r["state"] == "open" and r["region_code"].startswith(scope)),
                             key=lambda r: (-r["created_at"].timestamp(), r["id"]))[:MARK_LIMIT]
-            assert [m.id for m in list_review_marks(who=_who(scope), session=s)] == [r["id"] for r in wanted], scope
+            assert [m["id"] for m in list_review_marks(who=_who(scope), session=s)] == [r["id"] for r in wanted], scope
         assert len(list_review_marks(who=_who(village), session=s)) > 10  # the comparison was not of empty lists
 
 
@@ -71,3 +73,35 @@ def test_a_villages_marks_read_the_region_index_in_the_generic_plan(reviews_db):
         [(statement, params)] = [(st, p) for st, p in statements if "sync_review_items" in st]
         plan = generic_plan(conn, statement, params)
         assert "ix_sync_review_items_region_code" in plan and "Seq Scan" not in plan, plan
+
+
+def test_the_marks_since_a_cursor_are_the_items_raised_or_resolved_in_between(reviews_db):
+    engine, rows = reviews_db
+    village = rows[5]["region_code"][:12]
+    with Session(engine) as s:
+        for scope in ("", TOWNS[3], village):
+            for after, upper in ((0, 3), (5_000, 5_200), (11_900, 12_100), (12_000, 12_300), (20_000, 24_000)):
+                moved = [r for r in rows if r["region_code"].startswith(scope) and any(
+                    seq is not None and after < seq <= upper for seq in (r["server_seq"], r["resolved_seq"]))]
+                answer = marks_since(s, scope, after, scope, upper)
+                assert not answer["full"] and answer["next"] == upper
+                assert sorted(m["id"] for m in answer["open"]) == sorted(r["id"] for r in moved if r["state"] == "open")
+                assert sorted(answer["closed"]) == sorted(r["id"] for r in moved if r["state"] != "open")
+        assert marks_since(s, "", 0, "", 24_000)["full"]  # more than MARK_LIMIT moved: the whole set instead
+        assert len(marks_since(s, village, 5_000, village, 5_200)["open"]) < 5
+
+
+def test_the_marks_since_a_cursor_read_the_sequence_indexes_in_the_generic_plan(reviews_db):
+    """A township's backlog is not read again on every sync: the items of the range come from the
+    two sequence number indexes, not from the jurisdiction's rows."""
+    engine, rows = reviews_db
+    if engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements' generic plans are PostgreSQL's")
+    with engine.connect() as conn:
+        statements = captured(conn)
+        with Session(bind=conn) as s:
+            marks_since(s, TOWNS[3], 11_900, TOWNS[3], 12_100)
+        [(statement, params)] = [(st, p) for st, p in statements if "sync_review_items" in st]
+        plan = generic_plan(conn, statement, params)
+        assert "ix_sync_review_items_server_seq" in plan and "ix_sync_review_items_resolved_seq" in plan, plan
+        assert "Seq Scan" not in plan, plan

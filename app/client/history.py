@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from app.client.review_marks import apply_marks, forget_marks_base, marks_behind, marks_params
 from app.rules.masking import mask_id, mask_phone
 from db.client import HistoryLine, SyncState
 from db.models import Person, Task, TaskTarget
@@ -134,42 +135,58 @@ HISTORY_PAGE = 500  # a record's history is fetched in pages of this many change
 FEED_PAGES_PER_CYCLE = 20  # a long absence catches up over a few syncs, not in one long one
 
 
-def follow_feed(sessions, transport, pages: int = FEED_PAGES_PER_CYCLE) -> int:
+def feed_query(after: int, upper: int | None, marks: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The query of the feed's next page from `after` up to the pull cursor `upper`, or None when
+    there is nothing to ask; `marks`: the review marks' query (app.client.review_marks), to ask them
+    with it — then even when the feed is there already."""
+    if upper is not None and after >= upper and marks is None:
+        return None
+    return {"after": after, "limit": FEED_PAGE, **({} if upper is None else {"upper": upper}), **(marks or {})}
+
+
+def follow_feed(sessions, transport, pages: int = FEED_PAGES_PER_CYCLE, marks: bool = False) -> int:
     """Fetch the history of changes the server accepted since the last call (`GET /history/feed`)
     and keep it; returns how many lines were stored. The first call starts at this PC's pull
     cursor — what came before it joined is older history, fetched per record on demand — and every
-    call goes up to it, no further. A server without the feed (an older one) or a failure leaves
-    the history as it was."""
+    call goes up to it, no further. `marks`: the first request also brings the review marks up to
+    the same cursor (app.client.review_marks), and is made for them alone when the feed is there
+    already. A server without the feed (an older one) or a failure leaves the history as it was."""
     with sessions() as session:
         after = read_state(session, FEED_KEY)
         pulled = read_state(session, "cursor")
         restored = read_state(session, RESTORED_KEY)  # the server was restored from a backup (sync/client.py)
-    if after is None:
-        if pulled is not None:
-            with sessions.begin() as session:
-                write_state(session, FEED_KEY, str(int(pulled)))
+    if pulled is None and after is None:
         return 0
+    if after is None:  # the first call
+        after = pulled
+        with sessions.begin() as session:
+            write_state(session, FEED_KEY, str(int(pulled)))
     stored, after = 0, int(after)
-    if restored is not None:  # follow again from the restored point, once
+    if restored is not None:  # follow again from the restored point, once; the marks whole again
         after = min(after, int(restored))
         with sessions.begin() as session:
             write_state(session, FEED_KEY, str(after))
+            forget_marks_base(session)
             session.execute(delete(SyncState).where(SyncState.key == RESTORED_KEY))
     # No further than the pull has come: every change below the pull cursor is committed, so the
     # server need not work out that bound itself, and a sync that pulled nothing asks nothing.
     upper = int(pulled) if pulled is not None else None
-    for _ in range(pages):
-        if upper is not None and after >= upper:
+    for page_no in range(pages):
+        with sessions() as session:
+            with_marks = marks and page_no == 0 and (upper is None or marks_behind(session, upper))
+            query = feed_query(after, upper, marks_params(session) if with_marks else None)
+        if query is None:
             break
-        bound = {} if upper is None else {"upper": upper}
         try:
-            page = transport.request("GET", "/history/feed", params={"after": after, "limit": FEED_PAGE, **bound})
+            page = transport.request("GET", "/history/feed", params=query)
         except TransportError:
             return stored
         with sessions.begin() as session:
             stored += store_feed(session, page.get("entries") or [])
             after = int(page["next"])
             write_state(session, FEED_KEY, str(after))
+            if with_marks and page.get("marks") is not None:
+                apply_marks(session, page["marks"])
         if not page.get("has_more"):
             break
     return stored

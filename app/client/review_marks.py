@@ -1,37 +1,98 @@
 """Which records wait for a review (冲突待审), as of the last sync: the city server's open review
-items of the user's jurisdiction, fetched after each sync cycle (`GET /review/marks`, open to every
-role that holds register records, values left out) and kept in `open_reviews`, so lists and
-details show the badge offline too. A decision taken on this PC drops its mark at once."""
+items of the user's jurisdiction (values left out), kept in `open_reviews`, so lists and details
+show the badge offline too. A decision taken on this PC drops its mark at once.
+
+They come with the history feed the PC follows after a sync that moved anything
+(app.client.history.follow_feed): the first time whole, then only the marks that came or went
+since the last answer (`marks_params`, `apply_marks`), up to the pull cursor as the feed goes — a
+township with a backlog of thousands gets a few rows per sync, not all of them. A server that does
+not carry them there (an older one) is asked the whole list separately (`refresh_marks`)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.client import OpenReview
+from db.client import OpenReview, SyncState
+from sync.capture import read_state, write_state
 
 log = logging.getLogger(__name__)
 
 MARKS_PATH = "/review/marks"
+MARKS_CURSOR = "marks_cursor"  # sync_state: the server sequence number the marks are as of
+MARKS_SCOPE = "marks_scope"  # sync_state: the jurisdiction they are for, as the server named it
 
 
-def store_marks(sessions: sessionmaker[Session], marks: Iterable[dict]) -> int:
-    """Replace the marks with those just fetched; returns how many records are marked."""
-    rows = {m["id"]: {"id": m["id"], "kind": m["kind"], "entity": m["entity"], "record_id": m["record_id"],
-                      "related_record_id": m.get("related_record_id")} for m in marks}
-    with sessions.begin() as session:
-        session.execute(delete(OpenReview))
-        if rows:
-            session.execute(insert(OpenReview), list(rows.values()))
+def _replace(session: Session, marks: Iterable[dict]) -> int:
+    rows = {m["id"]: _row(m) for m in marks}
+    session.execute(delete(OpenReview))
+    if rows:
+        session.execute(insert(OpenReview), list(rows.values()))
     return len(rows)
 
 
+def _row(mark: dict) -> dict[str, Any]:
+    return {"id": mark["id"], "kind": mark["kind"], "entity": mark["entity"], "record_id": mark["record_id"],
+            "related_record_id": mark.get("related_record_id")}
+
+
+def store_marks(sessions: sessionmaker[Session], marks: Iterable[dict]) -> int:
+    """Replace the marks with those just fetched whole; returns how many records are marked."""
+    with sessions.begin() as session:
+        return _replace(session, marks)
+
+
+def marks_params(session: Session) -> dict[str, Any]:
+    """The feed's query for the marks since those held (none held: the whole set)."""
+    return marks_query(read_state(session, MARKS_CURSOR), read_state(session, MARKS_SCOPE))
+
+
+def marks_query(after: int | str | None, scope: str | None) -> dict[str, Any]:
+    """The feed's query for the marks since those of jurisdiction `scope` as of `after` (the last
+    answer's `next` and `scope`; None: the whole set)."""
+    held = {"marks_after": int(after), "marks_scope": scope} if after is not None and scope is not None else {}
+    return {"marks": "true", **held}
+
+
+def marks_behind(session: Session, upper: int) -> bool:
+    """Whether the marks held are not yet as of the pull cursor `upper` (or none are held)."""
+    after = read_state(session, MARKS_CURSOR)
+    return after is None or int(after) != upper
+
+
+def apply_marks(session: Session, marks: dict[str, Any]) -> None:
+    """Take in the feed's `marks`: the whole set, or what came (`open`) and went (`closed`)."""
+    if marks["full"]:
+        _replace(session, marks["open"])
+    else:
+        gone = [m["id"] for m in marks["open"]] + list(marks["closed"])
+        for start in range(0, len(gone), 500):
+            session.execute(delete(OpenReview).where(OpenReview.id.in_(gone[start:start + 500])))
+        if marks["open"]:
+            session.execute(insert(OpenReview), [_row(m) for m in marks["open"]])
+    write_state(session, MARKS_CURSOR, str(int(marks["next"])))
+    write_state(session, MARKS_SCOPE, str(marks["scope"]))
+
+
+def forget_marks_base(session: Session) -> None:
+    """The next fetch is a whole one (the server was restored from a backup)."""
+    session.execute(delete(SyncState).where(SyncState.key.in_((MARKS_CURSOR, MARKS_SCOPE))))
+
+
+def marks_held(sessions: sessionmaker[Session]) -> bool:
+    """Whether the marks came incrementally (the server carries them with its feed)."""
+    with sessions() as session:
+        return read_state(session, MARKS_CURSOR) is not None
+
+
 def refresh_marks(sessions: sessionmaker[Session], transport) -> None:
-    """Fetch and store the marks through an HTTP transport; a server that refuses or lacks the
-    route (an older one) leaves the marks as they were — a badge is no reason to fail a sync."""
+    """Fetch and store the whole list through an HTTP transport (`GET /review/marks`: a server
+    whose feed does not carry them); a server that refuses or lacks the route leaves the marks as
+    they were — a badge is no reason to fail a sync."""
     from sync.transport import TransportError
 
     try:

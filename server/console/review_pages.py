@@ -14,11 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Household
+from server.accounts import utcnow
 from server.console.i18n import request_lang, translator
 from server.console.web import PREFIX, ConsoleUser, Denied, form_of, render, require
 from server.deps import db_session
 from server.pushed_writes import Edit, PushRefused, push_edits
-from server.routers.review import close_item
+from server.review_marks import resolve_review
 from server.store.common import under_prefix
 from server.store.tables import ReviewItem
 
@@ -73,6 +74,6 @@ async def renumber(item_id: str, request: Request, who: ConsoleUser = Depends(re
     except PushRefused as exc:
         return _page(request, who, session, status=422, error=translator(request_lang(request))(
             "refused_by_server", message=exc.text(request_lang(request))))
-    close_item(item, who.user.username, "renumbered", f"{household.id} → {number}")
+    resolve_review(session, item.id, who.user.username, f"renumbered: {household.id} → {number}", utcnow())
     session.commit()
     return RedirectResponse(f"{PREFIX}/admin/review?saved={number}", status_code=303)

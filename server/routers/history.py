@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from server.console.masking import mask_value
 from server.deps import Principal, db_session, require_roles
 from server.errors import ApiError
+from server.review_marks import marks_since
 from server.scope import REGION_ROLES, read_prefix
 from server.store.common import _is_postgres, one_of, region_in_scope
 from server.store.numbering import current_cursor
@@ -64,10 +65,29 @@ class FeedEntry(HistoryEntry):
     record_id: str
 
 
+class Mark(BaseModel):
+    id: str
+    kind: str
+    entity: str
+    record_id: str
+    related_record_id: str | None
+
+
+class Marks(BaseModel):
+    """The caller's review marks as of `next` (server.review_marks.marks_since)."""
+
+    scope: str  # the jurisdiction they are for: the PC sends it back with `marks_after`
+    next: int  # the `marks_after` of the next call
+    full: bool  # `open` is the whole set, not a change to it
+    open: list[Mark]
+    closed: list[str]
+
+
 class Feed(BaseModel):
     entries: list[FeedEntry]
     next: int  # the `after` of the next call
     has_more: bool
+    marks: Marks | None = None  # asked for with `marks_after`
 
 
 _LOG = ChangeLogEntry
@@ -145,10 +165,16 @@ def _conflicted(session: Session, change_ids: list[str], prefix: str) -> set[str
     return found
 
 
-@router.get("/feed", response_model=Feed)
+FEED_READERS = REGION_ROLES
+
+
+@router.get("/feed", response_model=Feed, response_model_exclude_unset=True)  # no `marks` unless asked
 def history_feed(after: int = Query(default=0, ge=0), limit: int = Query(default=500, ge=1, le=2000),
                  upper: int | None = Query(default=None, ge=0, le=2**62),
-                 who: Principal = Depends(require_roles(*REGION_ROLES)),
+                 marks_after: int | None = Query(default=None, ge=0, le=2**62),
+                 marks_scope: str | None = Query(default=None, max_length=15),
+                 marks: bool = False,
+                 who: Principal = Depends(require_roles(*FEED_READERS)),
                  session: Session = Depends(db_session)) -> dict:
     """The changes after `after` (server order, at most `limit`) of the caller's households,
     persons, tasks and cases, each field old → new (as each entry recorded it: the cost of an entry
@@ -156,20 +182,34 @@ def history_feed(after: int = Query(default=0, ge=0), limit: int = Query(default
     number — a PC sends its pull cursor, below which every change is committed, so the server does
     not compute that bound again (on PostgreSQL a read of the lock table, the costliest statement of
     a feed request under load); without it the server's own bound. A larger `upper` than the PC has
-    pulled to can only make the PC's own feed skip a change still in flight."""
+    pulled to can only make the PC's own feed skip a change still in flight.
+
+    `marks`: the answer also carries the caller's review marks up to `upper` — what came or went
+    since `marks_after` in the jurisdiction `marks_scope` (what the previous answer's marks said),
+    or the whole set when there is no such base (server.review_marks), so a sync that moved
+    anything asks one side request, not two.
+
+    A plain query is answered by the same `feed_answer` on a short path (server.feed_path)."""
+    return feed_answer(session, who, after, limit, upper, marks, marks_after, marks_scope)
+
+
+def feed_answer(session: Session, who: Principal, after: int = 0, limit: int = 500, upper: int | None = None,
+                marks: bool = False, marks_after: int | None = None, marks_scope: str | None = None) -> dict:
+    """`history_feed`'s answer, for a caller whose query and role are checked."""
     prefix = read_prefix(who) or ""
     upper = current_cursor(session) if upper is None else upper
+    answer = {"marks": marks_since(session, who.scope_prefix, marks_after, marks_scope, upper)} if marks else {}
     if upper <= after:
-        return {"entries": [], "next": after, "has_more": False}
+        return {"entries": [], "next": after, "has_more": False, **answer}
     rows = [_LogRow(*row) for row in scope_in_order(session, ChangeLogEntry, _LOG_NAMES, prefix, after, upper,
                                                      limit + 1, only=FEED_ENTITIES)]
     has_more = len(rows) > limit
     rows = rows[:limit]
     if not rows:
-        return {"entries": [], "next": max(after, upper), "has_more": False}
+        return {"entries": [], "next": max(after, upper), "has_more": False, **answer}
     last = rows[-1].server_seq
     entries = _entries(session, rows, prefix)
-    return {"entries": entries, "next": last if has_more else max(last, upper), "has_more": has_more}
+    return {"entries": entries, "next": last if has_more else max(last, upper), "has_more": has_more, **answer}
 
 
 @router.get("/{entity}/{record_id}", response_model=list[HistoryEntry])

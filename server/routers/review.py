@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from server.accounts import utcnow
 from server.deps import Principal, db_session, require_roles
 from server.errors import ApiError
+from server.review_marks import open_marks, resolve_review
 from server.store.common import under_prefix
 from server.store.tables import ReviewItem
 from server.timefmt import UtcTime
@@ -23,7 +24,6 @@ router = APIRouter(prefix="/review", tags=["review"])
 REVIEWERS = ("city_admin", "township_admin", "township_staff")
 # Who holds register records on a PC and is shown which of them wait for a review (冲突待审).
 MARK_READERS = (*REVIEWERS, "village_cadre", "grid_worker")
-MARK_LIMIT = 5000
 
 
 class ReviewInfo(BaseModel):
@@ -83,15 +83,12 @@ class ReviewMark(BaseModel):
 
 @router.get("/marks", response_model=list[ReviewMark])
 def list_review_marks(who: Principal = Depends(require_roles(*MARK_READERS)),
-                      session: Session = Depends(db_session)) -> list[ReviewMark]:
-    """The records of the caller's jurisdiction with an open review item (the newest MARK_LIMIT).
-    Village cadres and grid workers see the badge on records they hold; only reviewers list the
-    items themselves."""
-    rows = session.execute(
-        select(ReviewItem.id, ReviewItem.kind, ReviewItem.entity, ReviewItem.record_id, ReviewItem.related_record_id)
-        .where(ReviewItem.state == "open", under_prefix(ReviewItem.region_code, who.scope_prefix))
-        .order_by(ReviewItem.created_at.desc(), ReviewItem.id).limit(MARK_LIMIT))
-    return [ReviewMark(id=i, kind=k, entity=e, record_id=r, related_record_id=rel) for i, k, e, r, rel in rows]
+                      session: Session = Depends(db_session)) -> list[dict]:
+    """The records of the caller's jurisdiction with an open review item (the newest MARK_LIMIT),
+    whole: what a PC asked before the history feed carried its marks incrementally, and what an
+    older PC still asks. Village cadres and grid workers see the badge on records they hold; only
+    reviewers list the items themselves."""
+    return open_marks(session, who.scope_prefix)
 
 
 @router.post("/{item_id}/resolve", response_model=ReviewInfo)
@@ -102,14 +99,9 @@ def resolve_review_item(item_id: str, body: Resolution, who: Principal = Depends
         raise ApiError(404, "not_found")
     if item.state != "open":
         raise ApiError(409, "review_closed")
-    close_item(item, who.username, body.decision, body.note)
+    resolve_review(session, item.id, who.username, f"{body.decision}: {body.note}" if body.note else body.decision,
+                   utcnow())
     session.commit()
+    session.refresh(item)
     return _info(item)
 
-
-def close_item(item: ReviewItem, username: str, decision: str, note: str = "") -> None:
-    """Record a reviewer's decision on an open item (the API's and the console's)."""
-    item.state = "resolved"
-    item.resolved_by = username
-    item.resolved_at = utcnow()
-    item.resolution = f"{decision}: {note}" if note else decision

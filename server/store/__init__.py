@@ -6,9 +6,9 @@ Works on SQLite and PostgreSQL."""
 from server.store.common import in_scope, init_store, region_in_scope
 from server.store.numbering import current_cursor
 from server.store.push import SqlMergeStore, parse_one, push
-from server.store.read import open_reviews, pull, resolve_review, snapshot_iter
+from server.store.read import open_reviews, pull, snapshot_iter
 from sync.pages import Page, PulledRecord, SnapshotChunk
 
 __all__ = ["Page", "PulledRecord", "SnapshotChunk", "SqlMergeStore", "current_cursor", "in_scope",
            "init_store", "open_reviews", "parse_one", "pull", "push", "region_in_scope",
-           "resolve_review", "snapshot_iter"]
+           "snapshot_iter"]

@@ -8,12 +8,11 @@ EVICTIONS for records whose region moved out of scope within the page's range.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, case, func, select, true, union_all, update
+from sqlalchemy import String, and_, bindparam, case, func, select, true, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -244,11 +243,3 @@ def open_reviews(session: Session, scope_prefix: str = "") -> list[ReviewItem]:
     return list(session.scalars(select(ReviewItem).where(
         ReviewItem.state == "open", in_scope(ReviewItem.region_code, scope_prefix))
         .order_by(ReviewItem.created_at, ReviewItem.id)))
-
-
-def resolve_review(session: Session, review_id: str, user: str, resolution: str, now: dt.datetime) -> None:
-    """Close a review item. The decision itself (keep or switch a value) travels as a new change."""
-    session.execute(update(ReviewItem).where(and_(ReviewItem.id == review_id, ReviewItem.state == "open"))
-                    .values(state="resolved", resolved_by=user, resolved_at=now, resolution=resolution))
-
-

@@ -128,7 +128,10 @@ class ReviewItem(ServerBase):
     the same ID number; `related_record_id` is the first) or "duplicate_hh_no" (a second active
     household of a village with the same household number; `kind` holds 20 characters, hence the
     short name). `winner_*` took effect, `loser_*` did not
-    (for duplicates both are kept). A decision is an ordinary new change; `state` records it."""
+    (for duplicates both are kept). A decision is an ordinary new change; `state` records it.
+    `server_seq` (the change that raised it) and `resolved_seq` (a sequence number its resolution
+    took) say when its mark came and went, in server order: PCs fetch their marks incrementally
+    (server.review_marks)."""
 
     __tablename__ = "sync_review_items"
 
@@ -141,7 +144,7 @@ class ReviewItem(ServerBase):
     related_record_id: Mapped[str | None] = mapped_column(String(36))
     region_code: Mapped[str] = mapped_column(String(15), default="", index=True)
     change_id: Mapped[str] = mapped_column(String(36), index=True)
-    server_seq: Mapped[int | None] = mapped_column(BigInteger)
+    server_seq: Mapped[int | None] = mapped_column(BigInteger, index=True)  # of the change that raised it
     winner_value: Mapped[object | None] = mapped_column(JSON)
     winner_device: Mapped[str | None] = mapped_column(String(36))
     winner_user: Mapped[str | None] = mapped_column(String(50))
@@ -153,6 +156,7 @@ class ReviewItem(ServerBase):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(50))
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    resolved_seq: Mapped[int | None] = mapped_column(BigInteger, index=True)  # a number taken when resolved
     resolution: Mapped[str | None] = mapped_column(Text)
 
 

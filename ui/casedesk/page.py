@@ -22,6 +22,7 @@ from ui.casedesk.case_form import CaseForms
 from ui.casedesk.case_list import CaseList
 from ui.casedesk.detail import CaseDetailPanel
 from ui.casedesk.labels import status_text
+from ui.punctuation import counted
 
 OVERDUE = "#c62828"
 
@@ -85,6 +86,16 @@ class CaseDeskPage(QWidget):
     def reload(self) -> None:
         self._runner.run_db(self._desk.queues, self._show_queues)
 
+    def refresh_after_sync(self) -> None:
+        """A sync the user did not start brought news: queues, list and the open case show it, the
+        case staying chosen — unless an 意见 is being typed, which gets a hint instead of a reload."""
+        if self.detail.has_unsaved_edit():
+            self.detail.show_stale()
+            return
+        self.reload()
+        if self.detail.detail is not None:  # further down the list than its first page: reopen it here
+            self.detail.open(self.detail.detail.case.id)
+
     def _show_queues(self, queues, error) -> None:
         if error is not None:
             self._on_error(error)
@@ -94,7 +105,7 @@ class CaseDeskPage(QWidget):
         self.queues.clear()
         row = 0
         for i, queue in enumerate(queues):
-            item = QListWidgetItem(f"{self._queue_label(queue.status)}（{queue.count}）")
+            item = QListWidgetItem(counted(self._queue_label(queue.status), str(queue.count)))
             item.setData(Qt.ItemDataRole.UserRole, queue.status)
             if queue.status == -1 and queue.count:
                 item.setForeground(QColor(OVERDUE))

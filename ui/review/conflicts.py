@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.punctuation import aside, clauses
 from ui.review.merge import ask_survivor
 from ui.review.renumber import ask_renumber
 
@@ -94,8 +95,8 @@ def _other(item) -> str:
     if item.loser_user is None and item.related_record_id:
         held = translate("ConflictsTab", "%1 %2 已在用").replace("%1", entity_label(item.entity)) \
             .replace("%2", short_id(item.related_record_id))
-        return f"{_value(item.loser_value)}（{held}）"
-    return f"{_value(item.loser_value)}（{item.loser_user or '?'}，{hlc_time(item.loser_hlc)}）"
+        return _value(item.loser_value) + aside(held)
+    return _value(item.loser_value) + aside(clauses((item.loser_user or "?", hlc_time(item.loser_hlc))))
 
 
 class ConflictsTab(QWidget):
@@ -156,7 +157,7 @@ class ConflictsTab(QWidget):
         self.table.setRowCount(len(self.items))
         for r, item in enumerate(self.items):
             cells = [kind_label(item.kind), f"{entity_label(item.entity)} {short_id(item.record_id)}", field_label(item.field),
-                     f"{_value(item.winner_value)}（{item.winner_user or '?'}，{hlc_time(item.winner_hlc)}）",
+                     _value(item.winner_value) + aside(clauses((item.winner_user or "?", hlc_time(item.winner_hlc)))),
                      _other(item),
                      item.created_at.strftime("%m-%d %H:%M") if item.created_at else ""]
             for c, text in enumerate(cells):
