@@ -22,6 +22,7 @@ from app.messages import text as catalogue_text
 from app.rules.contact import normalise_phone
 from app.rules.idnumber import parse_resident_id, upgrade_first_generation
 from app.rules.regions import household_no, in_scope, validate_household_no
+from db.typed_forms import id_number_form
 
 HEAD_RELATIONS = ("02", "01")  # 户主, and 本人 as villages write on the head's own row
 HEAD_RELATION = "02"
@@ -202,7 +203,7 @@ class RowChecker:
         if "*" in text:
             fail("id_number", "roster_masked_value", label=label)
             return
-        values["_id_text"] = re.sub(r"\s+", "", text).upper()
+        values["_id_text"] = id_number_form(text)
         upgraded = upgrade_first_generation(text)
         if upgraded is not None:  # a 15-digit number of old records: the 18-digit one that replaced it
             text = upgraded

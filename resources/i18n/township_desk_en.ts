@@ -387,22 +387,22 @@
 <context>
     <name>CaseDeskPage</name>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="38"/>
+        <location filename="../../ui/casedesk/page.py" line="41"/>
         <source>事件与诉求</source>
         <translation>Cases and requests</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="40"/>
+        <location filename="../../ui/casedesk/page.py" line="43"/>
         <source>登记事件…</source>
         <translation>Register a case…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="129"/>
+        <location filename="../../ui/casedesk/page.py" line="132"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="130"/>
+        <location filename="../../ui/casedesk/page.py" line="133"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
@@ -1198,45 +1198,45 @@
         <translation>Search: name, pinyin initials, ID or phone tail (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="55"/>
+        <location filename="../../ui/register/filters.py" line="57"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="55"/>
+        <location filename="../../ui/register/filters.py" line="57"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="56"/>
+        <location filename="../../ui/register/filters.py" line="58"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="56"/>
+        <location filename="../../ui/register/filters.py" line="58"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="69"/>
+        <location filename="../../ui/register/filters.py" line="71"/>
         <source>从未走访 ✕</source>
         <translation>Never visited ✕</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="69"/>
+        <location filename="../../ui/register/filters.py" line="71"/>
         <source>应走访未走访 ✕</source>
         <translation>Visit overdue ✕</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="89"/>
-        <location filename="../../ui/register/filters.py" line="92"/>
-        <location filename="../../ui/register/filters.py" line="96"/>
-        <location filename="../../ui/register/filters.py" line="102"/>
+        <location filename="../../ui/register/filters.py" line="91"/>
+        <location filename="../../ui/register/filters.py" line="94"/>
+        <location filename="../../ui/register/filters.py" line="98"/>
+        <location filename="../../ui/register/filters.py" line="104"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="96"/>
+        <location filename="../../ui/register/filters.py" line="98"/>
         <source>任意标签</source>
         <translation>Any tag</translation>
     </message>
@@ -1922,109 +1922,115 @@ Phone: %3</translation>
 <context>
     <name>NewCaseForm</name>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="30"/>
+        <location filename="../../ui/casedesk/case_form.py" line="33"/>
         <source>登记事件</source>
         <translation>Register a case</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="49"/>
+        <location filename="../../ui/casedesk/case_form.py" line="55"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="49"/>
+        <location filename="../../ui/casedesk/case_form.py" line="55"/>
         <source>身份（如：被反映人、邻居）</source>
         <translation>Role (e.g. the person complained about, a neighbour)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="59"/>
+        <location filename="../../ui/casedesk/case_form.py" line="92"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="60"/>
+        <location filename="../../ui/casedesk/case_form.py" line="93"/>
         <source>诉求类型</source>
         <translation>Request type</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="64"/>
+        <location filename="../../ui/casedesk/case_form.py" line="97"/>
         <source>事件分类</source>
         <translation>Category</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="65"/>
+        <location filename="../../ui/casedesk/case_form.py" line="98"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="66"/>
+        <location filename="../../ui/casedesk/case_form.py" line="99"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="71"/>
+        <location filename="../../ui/casedesk/case_form.py" line="104"/>
         <source>村（社区）/网格/地点</source>
         <translation>Village / grid / place</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="72"/>
+        <location filename="../../ui/casedesk/case_form.py" line="105"/>
         <source>诉求内容</source>
         <translation>Request</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="73"/>
+        <location filename="../../ui/casedesk/case_form.py" line="106"/>
         <source>当事人</source>
         <translation>Parties</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="84"/>
+        <location filename="../../ui/casedesk/case_form.py" line="117"/>
         <source>在户籍中查找：姓名、拼音首字母、证件或手机号尾号</source>
         <translation>Find in the register: name, pinyin initials, ID or phone tail</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="86"/>
+        <location filename="../../ui/casedesk/case_form.py" line="119"/>
         <source>查找</source>
         <translation>Find</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="92"/>
+        <location filename="../../ui/casedesk/case_form.py" line="125"/>
         <source>姓名（不在户籍中时直接填写）</source>
         <translation>Name (type it if not in the register)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="95"/>
+        <location filename="../../ui/casedesk/case_form.py" line="128"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="120"/>
+        <location filename="../../ui/casedesk/case_form.py" line="154"/>
         <source>（不指定网格）</source>
         <translation>(no grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="145"/>
+        <location filename="../../ui/casedesk/case_form.py" line="181"/>
         <source>户籍中没有找到，请直接填写姓名和电话</source>
         <translation>Not found in the register; type the name and phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="155"/>
+        <location filename="../../ui/casedesk/case_form.py" line="84"/>
+        <location filename="../../ui/casedesk/case_form.py" line="191"/>
         <source>已关联户籍人员，电话取自户籍</source>
         <translation>Linked to a registered person; the phone comes from the register</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="166"/>
+        <location filename="../../ui/casedesk/case_form.py" line="202"/>
         <source>手工填写的反映人</source>
         <translation>Reporter typed by hand</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="171"/>
+        <location filename="../../ui/casedesk/case_form.py" line="207"/>
         <source>请填写标题</source>
         <translation>Please fill in the title</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="172"/>
+        <location filename="../../ui/casedesk/case_form.py" line="209"/>
         <source>请选择村（社区）</source>
         <translation>Choose the village (community)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="210"/>
+        <source>请选择网格</source>
+        <translation>Choose a grid</translation>
     </message>
 </context>
 <context>

@@ -93,8 +93,8 @@ class ChangeLogEntry(ServerBase):
     )
 
 
-# The entities a department's pull reads (server.department_pull.DEPARTMENT_ENTITIES, which the
-# tests hold equal to this predicate).
+# The entities a department's pull reads (server.scope.DEPARTMENT_ENTITIES, which the tests hold
+# equal to this predicate).
 _DEPARTMENT_HEADS = text("entity IN ('code_entry', 'task', 'task_target', 'task_link', 'task_feedback', 'case', "
                          "'case_log', 'case_whistle')")
 

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.client.case_desk import NewCase
+from app.errors import UserFacingError
 from ui.casedesk.case_form import CaseForms
 from ui.casedesk.case_list import CaseList
 from ui.casedesk.detail import CaseDetailPanel
@@ -34,6 +36,7 @@ class CaseDeskPage(QWidget):
         super().__init__(parent)
         self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
         self._forms = forms or CaseForms()
+        self._language = language
         self.choices = None
         heading = QLabel(self.tr("事件与诉求"))
         heading.setStyleSheet("font-size: 15px; font-weight: bold;")
@@ -165,14 +168,22 @@ class CaseDeskPage(QWidget):
 
     # -- registering ---------------------------------------------------------------------------
     def create_new(self) -> None:
-        """Ctrl+N: register a case through the new-case form."""
+        """Ctrl+N (and the 登记事件 button): register a case through the new-case form."""
+        self._ask_new_case()
+
+    def _ask_new_case(self, refused: NewCase | None = None, problem: str = "") -> None:
+        """The new-case form; a case the service refused reopens in it as typed, with the reason."""
         if self.choices is None or not self._desk.may_register:
             return
-        form = self._forms.new_case(self, self._desk, self._runner, self._on_error, self.choices)
+        again = {} if refused is None else {"initial": refused, "problem": problem}
+        form = self._forms.new_case(self, self._desk, self._runner, self._on_error, self.choices, **again)
         if form is None:
             return
 
         def registered(view, error) -> None:
+            if isinstance(error, UserFacingError):  # e.g. a phone the service refuses: say why, keep the typing
+                self._ask_new_case(form, error.message(self._language))
+                return
             if error is not None:
                 self._on_error(error)
                 return
