@@ -42,7 +42,7 @@ class Client:
         self.enrolment.enrol(server.url, username, PASSWORD, device_name="测试电脑")
 
     def add_household(self, village: str, _seq: int, notes: str) -> str:
-        with self.sessions.begin() as s:  # a number of its own: a shared one is a review (decision 0038)
+        with self.sessions.begin() as s:  # a number of its own: a shared one is a review (decision 0041)
             h = Household(household_no=household_no(village), region_code=village, notes=notes)
             s.add(h)
             s.flush()

@@ -1,4 +1,4 @@
-"""待审 at the city console (decision 0038): a township admin sees the open review items of the
+"""待审 at the city console (decision 0041): a township admin sees the open review items of the
 township — two households of a village with one household number among them, in Chinese and in
 English — and gives one of the two the village's next free number; the change reaches the village's
 PCs by pull and the item is closed. Another township's admin neither sees nor settles it. On SQLite

@@ -1,4 +1,4 @@
-"""Household numbers a PC gives and reads (decision 0038): a roster whose own 户号 column gives one
+"""Household numbers a PC gives and reads (decision 0041): a roster whose own 户号 column gives one
 number to two households is refused on the rows of both, naming the other household's rows and head,
 and nothing of them is written; the next free number of a village is after every number of the
 village this PC holds — deleted, in another grid, moved away since."""

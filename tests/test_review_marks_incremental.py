@@ -27,7 +27,7 @@ def _conflict(server, village: str) -> tuple[str, str]:
     """A household of `village` two township PCs edited at once: (its id, the review item's id)."""
     a, b = server.user_client("township_staff", TOWNSHIP), server.user_client("township_staff", TOWNSHIP)
     hid = new_id()
-    # a number of its own: a UUIDv7's first digits are its time, and a shared number is a review too (decision 0038)
+    # a number of its own: a UUIDv7's first digits are its time, and a shared number is a review too (decision 0041)
     fields = {"household_no": household_no(village), "region_code": village, "address": "原址"}
     created = a.push([a.change("household", hid, fields)]).json()["results"][0]
     base = {"address": created["server_seq"]}

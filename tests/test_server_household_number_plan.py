@@ -3,7 +3,7 @@
 reads the households table through the index on the household number (`ix_households_household_no`,
 since the first migration): a number is held by one household, now and then two, so the lookup
 touches a row or two per number and the village, liveness and merge conditions are judged on those.
-No new index (docs/decisions/0038). SQLite (the trial
+No new index (docs/decisions/0041). SQLite (the trial
 server, not analysed) may read the village's households through the region index instead."""
 
 from __future__ import annotations

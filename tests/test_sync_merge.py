@@ -88,7 +88,7 @@ class Dev:
 
 
 def household(**extra):
-    # a number of its own: two live households of a village with one number go to review (decision 0038)
+    # a number of its own: two live households of a village with one number go to review (decision 0041)
     return {"household_no": household_no("3" * 12), "region_code": V1, "notes": "", "deleted": False, "deletion_gen": 0,
             **extra}
 

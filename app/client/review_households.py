@@ -1,5 +1,5 @@
 """Two households of one village holding the same household number (户编号), raised by the city
-server as a `duplicate_hh_no` review item (decision 0038): both side by side for the reviewer, and
+server as a `duplicate_hh_no` review item (decision 0041): both side by side for the reviewer, and
 the resolution — one of them takes the village's next free number in its own group, an ordinary
 captured edit that syncs like any other."""
 

@@ -1,7 +1,7 @@
 """The next free household number (户编号) of a village as this PC can tell: after the highest
 sequence any household it holds has had in the village's group — deleted, merged or moved away
 since, in any grid — so a number once given is never given again from this PC. Two offline PCs can
-still pick the same one; the city server raises that for review (`duplicate_hh_no`, decision 0038)
+still pick the same one; the city server raises that for review (`duplicate_hh_no`, decision 0041)
 and the reviewer renumbers one household with `next_household_no`."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """待审 at the console: the open review items of the signed-in admin's area (the city admin's: the
 city; a township admin's: the township) in the words of the desktop's review desk, Chinese and
 English. Two households of a village holding one household number (`duplicate_hh_no`, decision
-0038) are resolved here as well: the admin picks the household that takes the village's next free
+0041) are resolved here as well: the admin picks the household that takes the village's next free
 number — after every number the village's households have had on the server, which holds them all —
 pushed as an ordinary change from the admin's console device (server.pushed_writes), and the item
 is closed as "renumbered". The other kinds are resolved on the desktop, where the records are."""

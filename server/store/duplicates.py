@@ -9,7 +9,7 @@ made a 500-household push seven times slower. During the merge a record's state 
 own object when the push touched it (the batch's writes, not yet flushed), else the row read here.
 A value the batch did not name (a restore brings its number back) is locked and read on demand.
 Under READ COMMITTED the read after the lock sees every transaction that held the lock before
-(docs/decisions/0038)."""
+(docs/decisions/0041)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Household numbers for tests that share one live server for the run: a second active household of a
 village with a number another holds is raised for review and answered `merged_with_conflict`
-(decision 0038), so a test that means an ordinary new household gives it a number no other test of
+(decision 0041), so a test that means an ordinary new household gives it a number no other test of
 the run gives in that village."""
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ each the village's next free number — the same one, since neither knows of the
 both households land, the second PC's sync reports a conflict, and both households carry 冲突待审 on
 the village PCs. The township clerk opens 待审, sees 户编号重复 with the number, picks the household
 that reached the server second in the side-by-side view and gives it the village's next free number;
-after the syncs the village PCs list two households with two numbers, no badge (decision 0038)."""
+after the syncs the village PCs list two households with two numbers, no badge (decision 0041)."""
 
 from __future__ import annotations
 
