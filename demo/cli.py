@@ -128,6 +128,28 @@ def start_server(folder: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("演示服务器在 60 秒内没有响应")
 
 
+def _usable_client_database(folder: Path) -> Path:
+    """The demo client's database file. One an earlier demo encrypted (a village cadre or grid worker
+    logged in from its settings page, app/protection.py) cannot open again: its key lived in that
+    demo's memory only, and the demo stopped with a traceback at every start after. It is set aside,
+    and the demo starts on a fresh database; everything that demo synced is on the demo server."""
+    from db.engine import is_encrypted
+
+    path = folder / "client.db"
+    if not is_encrypted(path):
+        return path
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for suffix in ("", "-wal", "-shm"):
+        old = folder / f"client.db{suffix}"
+        if old.exists():
+            old.rename(folder / f"client.db{suffix}.locked-{stamp}")
+    print(f"上次演示中登录过村级账号，演示数据库已随之加密，密钥只在上次演示的内存里；原文件另存为 client.db.locked-{stamp}，"
+          "现用新的演示数据库（同步过的数据都在演示服务器上）。/ The last demo's database was encrypted under a "
+          "village login whose key lived in that demo's memory; it was set aside and the demo starts afresh.",
+          flush=True)
+    return path
+
+
 def enrol_and_sync(folder: Path, url: str, secrets, sync_now: bool = True) -> Path:
     """Log the demo client in and (with `sync_now`) bring its local database up to date; returns its
     path. Without it the window's own first sync fetches the township, with progress in its status bar,
@@ -137,7 +159,7 @@ def enrol_and_sync(folder: Path, url: str, secrets, sync_now: bool = True) -> Pa
     from db.engine import open_local, session_factory
     from sync.capture import install_capture
 
-    path = folder / "client.db"
+    path = _usable_client_database(folder)
     engine = open_local(path)
     sessions = session_factory(engine)
     enrolment, sync = client_sync(engine, sessions, secrets)

@@ -16,6 +16,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from server.cli_words import command, say
+
 
 def cmd_backup(args) -> int:
     from sqlalchemy import create_engine
@@ -129,14 +131,18 @@ def cmd_backup_check(args) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("backup", help="online copy of a SQLite trial server's database")
-    p.add_argument("file")
+    p = command(sub, "backup", "在线复制 SQLite 试用服务器的数据库", "online copy of a SQLite trial server's database")
+    p.add_argument("file", help=say("备份文件", "the copy to write"))
     p.set_defaults(func=cmd_backup)
-    p = sub.add_parser("backup-check", help="when WAL was last archived and the newest base backup (PostgreSQL)")
-    p.add_argument("--archive", help="the WAL archive directory (to find the newest base backup)")
+    p = command(sub, "backup-check", "查看 WAL 最近归档时间和最新的基础备份（PostgreSQL）",
+                "when WAL was last archived and the newest base backup (PostgreSQL)")
+    p.add_argument("--archive", help=say("WAL 归档目录（用于查找最新的基础备份）",
+                                         "the WAL archive directory (to find the newest base backup)"))
     p.set_defaults(func=cmd_backup_check)
-    p = sub.add_parser("restored", help="after a restore: start a new epoch so devices re-offer what was lost")
-    p.add_argument("--reason", required=True)
-    p.add_argument("--by", required=True, help="the administrator's username")
+    p = command(sub, "restored", "恢复备份之后：开始新纪元，让各设备重新提交丢失的修改",
+                "after a restore: start a new epoch so devices re-offer what was lost")
+    p.add_argument("--reason", required=True, help=say("事由（记入审计）", "why (audited)"))
+    p.add_argument("--by", required=True, help=say("管理员用户名", "the administrator's username"))
     p.set_defaults(func=cmd_restored)
-    sub.add_parser("epochs", help="list the epochs (restores) of this database").set_defaults(func=cmd_epochs)
+    command(sub, "epochs", "列出本数据库的纪元（历次恢复）", "list the epochs (restores) of this database") \
+        .set_defaults(func=cmd_epochs)

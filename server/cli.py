@@ -19,6 +19,7 @@ import getpass
 import sys
 
 from server.backup_cli import add_commands as add_backup_commands
+from server.cli_words import CommandParser, command, say
 from server.config import Settings, load_settings
 from server.release_cli import add_commands as add_release_commands
 from server.security_cli import add_commands as add_security_commands
@@ -205,45 +206,59 @@ def cmd_serve(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="township-server", description="基层治理工作台 市级服务")
-    parser.add_argument("--config", help="TOML settings file (also TD_SERVER_CONFIG)")
-    parser.add_argument("--database-url", help="overrides DATABASE_URL")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("init-db", help="create/upgrade the database and seed code tables").set_defaults(func=cmd_init_db)
-    sub.add_parser("upgrade", help="apply pending migrations").set_defaults(func=cmd_upgrade)
-    p = sub.add_parser("create-user", help="add a user")
-    p.add_argument("username")
-    p.add_argument("--role", required=True)
-    p.add_argument("--scope", default="", help="region code prefix (county 6, township 9, village 12, grid 15)")
-    p.add_argument("--department", help="department code (department users)")
-    p.add_argument("--display-name")
-    p.add_argument("--password", help="omit to be prompted")
+    """The commands and their help, Chinese first (server/cli_words.py)."""
+    parser = CommandParser(prog="township-server", description=say("基层治理工作台 市级服务", "Township Desk city server"))
+    parser.add_argument("--config", help=say("TOML 配置文件（也可用环境变量 TD_SERVER_CONFIG）",
+                                             "TOML settings file (also TD_SERVER_CONFIG)"))
+    parser.add_argument("--database-url", help=say("数据库地址，优先于 DATABASE_URL", "overrides DATABASE_URL"))
+    sub = parser.add_subparsers(dest="command", required=True, title=say("命令", "commands"), metavar="COMMAND")
+    command(sub, "init-db", "创建或升级数据库并写入代码表", "create/upgrade the database and seed code tables") \
+        .set_defaults(func=cmd_init_db)
+    command(sub, "upgrade", "只执行尚未执行的数据库迁移", "apply pending migrations").set_defaults(func=cmd_upgrade)
+    p = command(sub, "create-user", "添加用户", "add a user")
+    p.add_argument("username", help=say("用户名", "user name"))
+    p.add_argument("--role", required=True, help=say(
+        "角色：city_admin、department、township_admin、township_staff、village_cadre、grid_worker、leader",
+        "role: city_admin, department, township_admin, township_staff, village_cadre, grid_worker, leader"))
+    p.add_argument("--scope", default="", help=say("管辖范围的区划代码前缀（县 6 位、乡镇 9 位、村 12 位、网格 15 位）",
+                                                   "region code prefix (county 6, township 9, village 12, grid 15)"))
+    p.add_argument("--department", help=say("部门代码（部门用户）", "department code (department users)"))
+    p.add_argument("--display-name", help=say("显示的姓名", "name shown"))
+    p.add_argument("--password", help=say("不填则提示输入", "omit to be prompted"))
     p.set_defaults(func=cmd_create_user)
-    p = sub.add_parser("create-channel", help="add an outside intake channel and print its API key")
-    p.add_argument("channel")
-    p.add_argument("--name")
-    p.add_argument("--source", default="1", help="case source code for its cases (1 = 12345热线)")
+    p = command(sub, "create-channel", "添加外部受理渠道（如 12345 热线）并显示其接入密钥",
+                "add an outside intake channel and print its API key")
+    p.add_argument("channel", help=say("渠道代码，如 12345", "channel code, e.g. 12345"))
+    p.add_argument("--name", help=say("渠道名称", "channel name"))
+    p.add_argument("--source", default="1", help=say("该渠道事件的来源代码（1 = 12345热线）",
+                                                     "case source code for its cases (1 = 12345热线)"))
     p.set_defaults(func=cmd_create_channel)
-    p = sub.add_parser("import-regions", help="import statistical region codes (CSV or JSON)")
-    p.add_argument("file", nargs="?")
+    p = command(sub, "import-regions", "导入统计用区划代码（CSV 或 JSON）", "import statistical region codes (CSV or JSON)")
+    p.add_argument("file", nargs="?", help=say("不填则导入随附的演示城市区划", "default: the shipped demo-city extract"))
     p.set_defaults(func=cmd_import_regions)
-    p = sub.add_parser("seed-demo", help="load the demo township and demo users")
-    p.add_argument("--households", type=int, default=None, help="smaller demo (default: full size)")
-    p.add_argument("--password", default="demo-pass-2024", help="password of every demo user")
+    p = command(sub, "seed-demo", "载入演示乡镇和演示账号", "load the demo township and demo users")
+    p.add_argument("--households", type=int, default=None, help=say("较小的演示（默认：完整规模）",
+                                                                    "smaller demo (default: full size)"))
+    p.add_argument("--password", default="demo-pass-2024", help=say("所有演示账号的密码", "password of every demo user"))
     p.set_defaults(func=cmd_seed_demo)
-    sub.add_parser("gc-blobs", help="delete attachment files no live attachment names").set_defaults(
-        func=cmd_gc_blobs)
-    p = sub.add_parser("gc-tombstones", help="remove deleted records every active device has pulled past")
-    p.add_argument("--inactive-days", type=int, default=90,
-                   help="devices not synced for this long start over from a snapshot instead (default 90)")
-    p.add_argument("--dry-run", action="store_true", help="only count what would be removed")
+    command(sub, "gc-blobs", "删除已无附件引用的附件文件", "delete attachment files no live attachment names") \
+        .set_defaults(func=cmd_gc_blobs)
+    p = command(sub, "gc-tombstones", "清理所有在用设备都已收到的删除记录",
+                "remove deleted records every active device has pulled past")
+    p.add_argument("--inactive-days", type=int, default=90, help=say(
+        "超过这么多天未同步的设备改为重新下载全部数据（默认 90）",
+        "devices not synced for this long start over from a snapshot instead (default 90)"))
+    p.add_argument("--dry-run", action="store_true", help=say("只统计将清理多少，不删除", "only count what would be removed"))
     p.set_defaults(func=cmd_gc_tombstones)
-    p = sub.add_parser("serve", help="run the HTTP service (uvicorn)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-For from the proxy")
-    p.add_argument("--forwarded-allow-ips", default="127.0.0.1")
-    p.add_argument("--exit-with-parent", type=int, metavar="PID", help="stop when process PID ends (embedded use)")
+    p = command(sub, "serve", "运行 HTTP 服务（uvicorn）", "run the HTTP service (uvicorn)")
+    p.add_argument("--host", default="127.0.0.1", help=say("监听地址（默认 127.0.0.1）", "address to listen on"))
+    p.add_argument("--port", type=int, default=8765, help=say("端口（默认 8765）", "port (default 8765)"))
+    p.add_argument("--proxy-headers", action="store_true", help=say("信任反向代理传来的 X-Forwarded-For",
+                                                                    "trust X-Forwarded-For from the proxy"))
+    p.add_argument("--forwarded-allow-ips", default="127.0.0.1", help=say("可信的反向代理地址",
+                                                                          "addresses of trusted proxies"))
+    p.add_argument("--exit-with-parent", type=int, metavar="PID", help=say("进程 PID 结束时随之停止（嵌入使用）",
+                                                                          "stop when process PID ends (embedded use)"))
     p.set_defaults(func=cmd_serve)
     add_security_commands(sub)  # release-key, audit (server/security_cli.py)
     add_release_commands(sub)  # release keys, signed client builds (server/release_cli.py)

@@ -3,13 +3,14 @@ and cases that left its desk in the page's range, read so that the cost follows 
 own changes — in both the plan made with the values and the generic one a prepared statement
 settles on (decision 0035).
 
-What a department sees is decided by relation (server.scope.DepartmentView: its tasks with their
-targets, links and feedback; cases escalated or whistled to it with their log and whistles; the
-city-wide code entries), never by region, so no scope index can serve it. The heads of those
+What a department sees is decided by relation (server.scope's one department rule: its tasks with
+their targets, links and feedback; cases escalated or whistled to it with their log and whistles;
+the city-wide code entries), never by region, so no scope index can serve it. The heads of those
 entities are indexed apart in server order (server migration 0028, a partial index over only their
-rows), and each head found there is tested by looking its own record up (a scalar subquery per row,
-chosen by the head's entity): a page costs the task and case changes of the range up to its end, not
-every change of the city since the cursor, and never a whole department's records. The previous
+rows), and each head found there is tested by looking its own record up (the rule's `head_test`, a
+scalar subquery per row, chosen by the head's entity): a page costs the task and case changes of the
+range up to its end, not every change of the city since the cursor, and never a whole department's
+records. The previous
 statement tested `record_id IN (every record of the department)` while scanning the server_seq index
 over the whole range: 35–75 ms a page, custom or generic, on the 12,000-household city with a day of
 changes (docs/decisions/0037)."""
@@ -18,19 +19,17 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import bindparam, case, exists, literal_column, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import bindparam, case, literal_column, select
+from sqlalchemy.orm import Session
 
-from db.models import Case, CaseLogEntry, CaseWhistle, Task, TaskFeedback, TaskLink, TaskTarget
+from server.scope import DEPARTMENT_ENTITIES, DepartmentRule
 from server.store.numbering import current_cursor
 from server.store.read import load_records
 from server.store.tables import RecordVersion
 from sync.pages import Page
 
-# The entities a department's view holds; server migration 0028's partial index covers exactly these
-# rows (its predicate is this list, written out: a change here needs a migration there).
-DEPARTMENT_ENTITIES = ("code_entry", "task", "task_target", "task_link", "task_feedback", "case", "case_log",
-                       "case_whistle")
+# Migration 0028's partial index covers exactly the rows of server.scope.DEPARTMENT_ENTITIES (its
+# predicate is that list, written out: a change there needs a migration).
 DEPARTMENT_EVICTABLE = ("task", "case")
 
 
@@ -44,63 +43,26 @@ def _in_entities(entities: tuple[str, ...]):
     return RecordVersion.entity.in_([_literal(e) for e in entities])
 
 
-def _own_case(dept, via=None):
-    """Whether the head's case — the record itself, or the case its record `via` (a log entry, a
-    whistle) belongs to — is escalated or whistled to the department; NULL when there is no such row."""
-    whistle = aliased(CaseWhistle, name="whistled")
-    owned = select(or_(Case.escalated_to == dept,
-                       exists().where(whistle.case_id == Case.id, whistle.department_code == dept)))
-    if via is None:
-        return owned.where(Case.id == RecordVersion.record_id).scalar_subquery()
-    return (owned.select_from(via).join(Case, Case.id == via.case_id)
-            .where(via.id == RecordVersion.record_id).scalar_subquery())
-
-
-def _own_task(dept, via=None, target=None):
-    """Whether the head's task — the record itself, or the task of its record `via` (a target), or
-    of the target `via` refers to (a link, a feedback entry) — is the department's; NULL when none."""
-    owned = select(Task.department_code == dept)
-    if via is None:
-        return owned.where(Task.id == RecordVersion.record_id).scalar_subquery()
-    if target is None:
-        return (owned.select_from(via).join(Task, Task.id == via.task_id)
-                .where(via.id == RecordVersion.record_id).scalar_subquery())
-    return (owned.select_from(via).join(target, target.id == via.target_id).join(Task, Task.id == target.task_id)
-            .where(via.id == RecordVersion.record_id).scalar_subquery())
-
-
-def _visible(dept, entities: tuple[str, ...]):
-    """Whether the department sees the head's record (one of `entities`), looked up for that one
-    record by its entity (NULL when the record is gone). A scalar subquery is run per row; an IN or
-    EXISTS test PostgreSQL may instead answer by building the department's whole set first (a seq
-    scan of the case log). Only the entities asked for are tested: each test costs planning time."""
-    tests = {
-        "code_entry": lambda: RecordVersion.region_code == "",
-        "task": lambda: _own_task(dept),
-        "task_target": lambda: _own_task(dept, TaskTarget),
-        "task_link": lambda: _own_task(dept, TaskLink, TaskTarget),
-        "task_feedback": lambda: _own_task(dept, TaskFeedback, TaskTarget),
-        "case": lambda: _own_case(dept),
-        "case_log": lambda: _own_case(dept, CaseLogEntry),
-        "case_whistle": lambda: _own_case(dept, CaseWhistle),
-    }
-    return case(*[(RecordVersion.entity == _literal(entity), tests[entity]()) for entity in entities])
+def _visible(rule: DepartmentRule, entities: tuple[str, ...]):
+    """Whether the department sees the head's record (one of `entities`): the rule's test of that one
+    head, chosen by its entity. Only the entities asked for are tested: each test costs planning time."""
+    return case(*[(RecordVersion.entity == _literal(entity), rule.head_test(entity)) for entity in entities])
 
 
 @functools.cache
 def _statements():
     """(the heads' statement, the evictions' statement): built once, the department, the range and
     the limit as parameters."""
-    dept = bindparam("dept")
+    rule = DepartmentRule(bindparam("dept"))
     since = (RecordVersion.server_seq > bindparam("cursor"), RecordVersion.server_seq <= bindparam("upper"))
     heads = (select(RecordVersion.entity, RecordVersion.record_id, RecordVersion.server_seq)
-             .where(_in_entities(DEPARTMENT_ENTITIES), *since, _visible(dept, DEPARTMENT_ENTITIES).is_(True))
+             .where(_in_entities(DEPARTMENT_ENTITIES), *since, _visible(rule, DEPARTMENT_ENTITIES).is_(True))
              .order_by(RecordVersion.server_seq).limit(bindparam("limit")))
     # Tasks and cases changed in the range that the department does not see (now): the device drops
     # them if it held them (a case no longer escalated to it, a task moved to another department).
     left = (select(RecordVersion.entity, RecordVersion.record_id)
             .where(_in_entities(DEPARTMENT_EVICTABLE), *since,
-                   _visible(dept, DEPARTMENT_EVICTABLE).is_not(True)))
+                   _visible(rule, DEPARTMENT_EVICTABLE).is_not(True)))
     return heads, left
 
 

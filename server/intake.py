@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from db.ids import new_id
 from db.models import Case, CaseLogEntry, CodeEntry, Person
+from db.typed_forms import NotTypedForm, id_number_form, phone_form, valid_resident_id
 from server import store as sync_store
 from server.errors import ApiError
-from server.idcheck import valid_resident_id
 from server.models import ChannelKey, ChannelSubmission
 from server.regions import township_of
 from server.store.tables import ChangeLogEntry, DeviceSyncState, RecordVersion
@@ -76,7 +76,7 @@ def _deadline_workdays(session: Session, request_type: str) -> int:
 
 
 def _reporter_person(session: Session, township: str, typed: str | None) -> str | None:
-    id_number = (typed or "").strip().upper()  # an operator's 15042219650808009x is the register's …09X
+    id_number = id_number_form(typed)  # an operator's 15042219650808009x is the register's …09X
     if not id_number:
         return None
     if not valid_resident_id(id_number):
@@ -85,21 +85,19 @@ def _reporter_person(session: Session, township: str, typed: str | None) -> str 
                                                   Person.region_code.startswith(township)).limit(1))
 
 
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-
-
 def normal_phone(typed: str | None) -> str | None:
-    """A phone as the desktop stores it (app/rules/contact.py, which the server does not import): a
-    mobile as its 11 digits, a landline's parts joined by hyphens (0476-8231234), +86 dropped — so the
-    desk masks it, finds it by its digits and sees a repeat appeal from the same phone."""
-    text = (typed or "").strip()
-    for prefix in ("+86", "0086"):
-        if text.startswith(prefix):
-            text = text[len(prefix):].strip(" -")
-    if not text:
-        return None
-    digits = re.sub(r"[\s-]", "", text)
-    return digits if _MOBILE.fullmatch(digits) else re.sub(r"[\s-]+", "-", text)
+    """A phone as the desktop stores it (db.typed_forms.phone_form, the desk's own rule), so the desk
+    masks it, finds it by its digits and sees a repeat appeal from the same phone. A number the desk
+    would refuse is kept as the operator typed it (a resident's case is never refused for its phone),
+    without a country code and with its separators folded."""
+    try:
+        return phone_form(typed)
+    except NotTypedForm:
+        text = (typed or "").strip()
+        for prefix in ("+86", "0086"):
+            if text.startswith(prefix):
+                text = text[len(prefix):].strip(" -")
+        return re.sub(r"[\s-]+", "-", text) or None
 
 
 def _case_fields(session: Session, channel: ChannelKey, body: dict[str, Any], township: str) -> dict[str, Any]:

@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+from server.cli_words import command, say
+
 
 def cmd_release_key_new(args) -> int:
     from sync.release import new_release_key
@@ -92,25 +94,29 @@ def cmd_withdraw_build(args) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("build-key-new", help="make an Ed25519 release key pair (release manager, offline)")
-    p.add_argument("private_file")
+    p = command(sub, "build-key-new", "生成 Ed25519 发布密钥对（发布管理员，离线）",
+                "make an Ed25519 release key pair (release manager, offline)")
+    p.add_argument("private_file", help=say("私钥文件", "the private key file to write"))
     p.set_defaults(func=cmd_release_key_new)
-    for name, helptext, func in (("sign-build", "sign a client build with the release key", cmd_sign_build),
-                                 ("publish-build", "publish a signed client build on the update channel",
-                                  cmd_publish_build)):
-        p = sub.add_parser(name, help=helptext)
-        p.add_argument("file")
-        p.add_argument("--version", required=True, help="e.g. 0.2.0")
-        p.add_argument("--platform", required=True, help="e.g. linux-x86_64, windows-amd64")
+    for name, zh, en, func in (
+            ("sign-build", "用发布密钥为客户端安装包签名", "sign a client build with the release key", cmd_sign_build),
+            ("publish-build", "在更新渠道发布已签名的客户端安装包", "publish a signed client build on the update channel",
+             cmd_publish_build)):
+        p = command(sub, name, zh, en)
+        p.add_argument("file", help=say("安装包文件", "the build file"))
+        p.add_argument("--version", required=True, help=say("版本号，如 0.2.0", "e.g. 0.2.0"))
+        p.add_argument("--platform", required=True, help=say("平台，如 linux-x86_64、windows-amd64",
+                                                             "e.g. linux-x86_64, windows-amd64"))
         if func is cmd_sign_build:
-            p.add_argument("--key", required=True, help="the release manager's private key file")
+            p.add_argument("--key", required=True, help=say("发布管理员的私钥文件", "the release manager's private key file"))
         else:
-            p.add_argument("--signature", required=True, help="signature (base64) or a file holding it")
-            p.add_argument("--by", required=True, help="the publishing administrator's username")
-            p.add_argument("--notes")
+            p.add_argument("--signature", required=True, help=say("签名（base64）或存放签名的文件",
+                                                                  "signature (base64) or a file holding it"))
+            p.add_argument("--by", required=True, help=say("发布的管理员用户名", "the publishing administrator's username"))
+            p.add_argument("--notes", help=say("更新说明", "release notes"))
         p.set_defaults(func=func)
-    sub.add_parser("builds", help="list published client builds").set_defaults(func=cmd_builds)
-    p = sub.add_parser("withdraw-build", help="withdraw a published build")
-    p.add_argument("version")
-    p.add_argument("--platform", required=True)
+    command(sub, "builds", "列出已发布的客户端安装包", "list published client builds").set_defaults(func=cmd_builds)
+    p = command(sub, "withdraw-build", "撤回已发布的安装包", "withdraw a published build")
+    p.add_argument("version", help=say("版本号", "version"))
+    p.add_argument("--platform", required=True, help=say("平台", "platform"))
     p.set_defaults(func=cmd_withdraw_build)

@@ -14,14 +14,17 @@ the record's grid code when it has one (households, persons, cases), else its re
 entries: their scope prefix) — see db.base.scope_columns. A grid code outside the record's own
 village is refused; a write must be in scope both before (the stored record) and after (the change),
 so nobody can move a record into or out of their jurisdiction unseen. Department visibility is
-decided from the current rows, looked up in bulk per page."""
+decided from the current rows by one rule (DEPARTMENT_WAYS, DepartmentRule), written as SQL
+for a set of records (snapshot, push) or per version head (the pull, server.department_pull)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from db.models import Attachment, Case, CaseLogEntry, CaseWhistle, Task, TaskFeedback, TaskLink, TaskTarget
@@ -30,8 +33,6 @@ from server.store.tables import RecordVersion
 
 REGION_ROLES = ("city_admin", "township_admin", "township_staff", "village_cadre", "grid_worker")
 REGISTER_WRITERS_NO_TASKS = ("village_cadre", "grid_worker")
-DEPARTMENT_TASK_ENTITIES = ("task", "task_target", "task_link", "task_feedback")
-DEPARTMENT_CASE_ENTITIES = ("case", "case_log", "case_whistle")
 
 
 def read_prefix(who: Principal) -> str | None:
@@ -72,6 +73,108 @@ def may_write_region(who: Principal, entity: str, region_code: str | None) -> bo
     return who.role == "grid_worker" and region_code == prefix[:12]
 
 
+# What a department sees, decided by relation (never by region): the one statement of the rule
+# (decision 0040). Each entity's way up to the record whose owner decides — a task it issued, or a
+# case escalated or whistled to it — and who owns a task or a case; DepartmentRule writes it as SQL in
+# each form its readers need.
+DEPARTMENT_WAYS: dict[str, tuple[type, ...]] = {
+    "task": (Task,),
+    "task_target": (TaskTarget, Task),
+    "task_link": (TaskLink, TaskTarget, Task),
+    "task_feedback": (TaskFeedback, TaskTarget, Task),
+    "case": (Case,),
+    "case_log": (CaseLogEntry, Case),
+    "case_whistle": (CaseWhistle, Case),
+}
+# The owner of a task or a case: (model, its column naming the department) — the record's own column,
+# or a row below it naming it (a whistle, 吹哨, naming the department on its case).
+DEPARTMENT_OWNERS: dict[type, tuple[tuple[type, str], ...]] = {
+    Task: ((Task, "department_code"),),
+    Case: ((Case, "escalated_to"), (CaseWhistle, "department_code")),
+}
+# The column of a record below naming the record above, by the model above.
+_NAMED_BY = {Task: "task_id", TaskTarget: "target_id", Case: "case_id"}
+# Everything a department's view holds: the city-wide code entries too (`_city_wide`).
+DEPARTMENT_ENTITIES = ("code_entry", *DEPARTMENT_WAYS)
+
+
+def _city_wide() -> ColumnElement:
+    """The code entries a department sees: the city's (a version head's region "")."""
+    return RecordVersion.region_code == ""
+
+
+@functools.cache
+def _apart(model: type):
+    """`model`'s rows that name an owner, in a head's lookup: apart from the rows the head's record is
+    joined to (whistles are the only such rows). Made once: a new alias adapts its columns again on
+    every use (2 ms a reference check)."""
+    return aliased(model, name="whistled")
+
+
+class DepartmentRule:
+    """The department rule as SQL for one department (`dept`: its code, or a bound parameter in a
+    statement built once), in the two forms of the same relations its readers need:
+    - over sets of records (`condition`, `ids`, `heads`: the snapshot, the escalated-case list, a push's
+      reference checks): the records above as `IN` subqueries, a whistle's cases as one `IN` set;
+    - per version head (`head_test`: the pull, decision 0037): the record looked up by its id and
+      joined up to its owner, a whistle by its case (`EXISTS` on the case's index). A scalar subquery
+      runs per head, where an IN or EXISTS test PostgreSQL may answer by building the department's
+      whole set first (a seq scan of the case log); the set form the other way round would test
+      every case of the city by a lookup of its whistles."""
+
+    def __init__(self, dept: Any):
+        self.dept = dept
+
+    def owns(self, owner: type, per_row: bool = False) -> ColumnElement:
+        """Whether a row of `owner` (Task, Case) is the department's; `per_row`: its rows below that
+        may name the department looked up by the row's id, else taken as one set."""
+        tests = []
+        for model, column in DEPARTMENT_OWNERS[owner]:
+            if model is owner:
+                tests.append(getattr(owner, column) == self.dept)
+                continue
+            below = _apart(model) if per_row else model
+            names, named = getattr(below, _NAMED_BY[owner]), getattr(below, column) == self.dept
+            tests.append(exists().where(names == owner.id, named) if per_row
+                         else owner.id.in_(select(names).where(named)))
+        return or_(*tests)
+
+    def condition(self, entity: str) -> ColumnElement:
+        """A condition on `entity`'s own rows: the record above it (by its column) is one the
+        department sees, up to the owner."""
+        return self._condition(DEPARTMENT_WAYS[entity])
+
+    def _condition(self, way: tuple[type, ...]) -> ColumnElement:
+        model, *above = way
+        if not above:
+            return self.owns(model)
+        return getattr(model, _NAMED_BY[above[0]]).in_(select(above[0].id).where(self._condition(tuple(above))))
+
+    def ids(self, entity: str):
+        """The ids of `entity`'s records the department sees (a subquery)."""
+        return select(DEPARTMENT_WAYS[entity][0].id).where(self.condition(entity))
+
+    def heads(self, entity: str) -> ColumnElement | None:
+        """The version heads of `entity` the department sees, as a set (None: none of that entity)."""
+        if entity == "code_entry":
+            return _city_wide()
+        return RecordVersion.record_id.in_(self.ids(entity)) if entity in DEPARTMENT_WAYS else None
+
+    def head_test(self, entity: str) -> ColumnElement:
+        """Whether the department sees the record of a version head of `entity` (one of
+        DEPARTMENT_ENTITIES): its owner looked up for that one record through its way up; NULL when
+        the record is gone."""
+        if entity == "code_entry":
+            return _city_wide()
+        model, *above = DEPARTMENT_WAYS[entity]
+        looked_up = select(self.owns(above[-1] if above else model, per_row=True))
+        if above:
+            looked_up, below = looked_up.select_from(model), model
+            for up in above:
+                looked_up, below = looked_up.join(up, up.id == getattr(below, _NAMED_BY[up])), up
+        return looked_up.where(model.id == RecordVersion.record_id).scalar_subquery()
+
+
 class DepartmentView:
     """Visibility and write rights of one department user, answered from the current rows."""
 
@@ -79,60 +182,23 @@ class DepartmentView:
         self.session = session
         self.dept = department_code
         self.scope_prefix = scope_prefix  # where its tasks may be aimed (a county department: 6 digits)
+        self.rule = DepartmentRule(department_code)
 
     def visible_ids(self, entity: str, record_ids: Iterable[str]) -> set[str]:
+        """Which of `record_ids` of a task's or a case's family the department sees (none of others)."""
         ids = list(set(record_ids))
-        if not ids:
+        if not ids or entity not in DEPARTMENT_WAYS:
             return set()
-        if entity in DEPARTMENT_TASK_ENTITIES:
-            return self._task_family(entity, ids)
-        if entity in DEPARTMENT_CASE_ENTITIES:
-            return self._case_family(entity, ids)
-        return set()
-
-    def _task_family(self, entity: str, ids: list[str]) -> set[str]:
-        own_task = select(Task.id).where(Task.department_code == self.dept)
-        if entity == "task":
-            return set(self.session.scalars(select(Task.id).where(Task.id.in_(ids), Task.id.in_(own_task))))
-        own_target = select(TaskTarget.id).where(TaskTarget.task_id.in_(own_task))
-        if entity == "task_target":
-            return set(self.session.scalars(
-                select(TaskTarget.id).where(TaskTarget.id.in_(ids), TaskTarget.id.in_(own_target))))
-
-        model = TaskFeedback if entity == "task_feedback" else TaskLink
-        return set(self.session.scalars(
-            select(model.id).where(model.id.in_(ids), model.target_id.in_(own_target))))
+        model = DEPARTMENT_WAYS[entity][0]
+        return set(self.session.scalars(select(model.id).where(model.id.in_(ids), self.rule.condition(entity))))
 
     def own_case_ids(self):
-        whistled = select(CaseWhistle.case_id).where(CaseWhistle.department_code == self.dept)
-        return select(Case.id).where(or_(Case.escalated_to == self.dept, Case.id.in_(whistled)))
-
-    def _case_family(self, entity: str, ids: list[str]) -> set[str]:
-        own = self.own_case_ids()
-        if entity == "case":
-            return set(self.session.scalars(select(Case.id).where(Case.id.in_(ids), Case.id.in_(own))))
-
-        model = CaseLogEntry if entity == "case_log" else CaseWhistle
-        return set(self.session.scalars(select(model.id).where(model.id.in_(ids), model.case_id.in_(own))))
+        return self.rule.ids("case")
 
     def snapshot_condition(self, entity: str) -> ColumnElement | None:
         """SQL over the version heads selecting what the department sees of `entity` (None: none),
         so its snapshot never reads the register at all."""
-        own_task = select(Task.id).where(Task.department_code == self.dept)
-        own_target = select(TaskTarget.id).where(TaskTarget.task_id.in_(own_task))
-        own_case = self.own_case_ids()
-        ids = {
-            "task": own_task,
-            "task_target": own_target,
-            "task_link": select(TaskLink.id).where(TaskLink.target_id.in_(own_target)),
-            "task_feedback": select(TaskFeedback.id).where(TaskFeedback.target_id.in_(own_target)),
-            "case": own_case,
-            "case_log": select(CaseLogEntry.id).where(CaseLogEntry.case_id.in_(own_case)),
-            "case_whistle": select(CaseWhistle.id).where(CaseWhistle.case_id.in_(own_case)),
-        }
-        if entity == "code_entry":
-            return RecordVersion.region_code == ""
-        return RecordVersion.record_id.in_(ids[entity]) if entity in ids else None
+        return self.rule.heads(entity)
 
     def may_write(self, entity: str, record_id: str, fields: dict) -> bool:
         """Departments issue tasks and targets, attach files to their own targets (sent down with the

@@ -15,6 +15,8 @@ import sys
 
 from sqlalchemy import select
 
+from server.cli_words import command, say
+
 
 def cmd_release_key(args, settings, session) -> int:
     from server import escrow
@@ -69,17 +71,20 @@ def _with_session(command):
 
 def add_commands(sub) -> None:
     """Register the two commands on `township-server`'s subparsers."""
-    p = sub.add_parser("release-key", help="release a device's escrowed database key (audited)")
-    p.add_argument("device_id")
-    p.add_argument("--by", required=True, help="the township or city admin the key is released to")
-    p.add_argument("--reason", required=True, help="why (recorded in the audit trail)")
+    p = command(sub, "release-key", "交出某台设备托管的数据库密钥（记入审计）",
+                "release a device's escrowed database key (audited)")
+    p.add_argument("device_id", help=say("设备编号", "the device id"))
+    p.add_argument("--by", required=True, help=say("接收密钥的乡镇或市级管理员", "the township or city admin the key is released to"))
+    p.add_argument("--reason", required=True, help=say("事由（记入审计）", "why (recorded in the audit trail)"))
     p.set_defaults(func=_with_session(cmd_release_key))
-    p = sub.add_parser("audit", help="who viewed, printed or exported personal data, when and why")
-    p.add_argument("--user")
-    p.add_argument("--action", help="reveal, print, export, discard, key_release …")
-    p.add_argument("--region", help="region code prefix")
-    p.add_argument("--record", help="a record id")
-    p.add_argument("--since", help="Beijing time, e.g. 2026-11-01")
-    p.add_argument("--until")
-    p.add_argument("--limit", type=int, default=500)
+    p = command(sub, "audit", "谁在何时、为何查看、打印或导出了个人信息",
+                "who viewed, printed or exported personal data, when and why")
+    p.add_argument("--user", help=say("用户名", "user name"))
+    p.add_argument("--action", help=say("动作：reveal、print、export、discard、key_release …",
+                                        "reveal, print, export, discard, key_release …"))
+    p.add_argument("--region", help=say("区划代码前缀", "region code prefix"))
+    p.add_argument("--record", help=say("记录编号", "a record id"))
+    p.add_argument("--since", help=say("起始时间（北京时间），如 2026-11-01", "Beijing time, e.g. 2026-11-01"))
+    p.add_argument("--until", help=say("截止时间（北京时间）", "Beijing time"))
+    p.add_argument("--limit", type=int, default=500, help=say("最多列出多少条（默认 500）", "at most this many (default 500)"))
     p.set_defaults(func=_with_session(cmd_audit))

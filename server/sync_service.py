@@ -18,11 +18,11 @@ from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Person, Task, TaskFeedback, TaskTarget
+from db.typed_forms import RESIDENT_ID, valid_resident_id
 from server import catalogue
 from server import store as sync_store
 from server.department_pull import department_page
 from server.deps import Principal
-from server.idcheck import RESIDENT_ID, valid_resident_id
 from server.identity import current_epoch
 from server.references import DUPLICATE_ALARM_PER_DAY, EdgeChecks, raise_duplicate_alarm
 from server.scope import (

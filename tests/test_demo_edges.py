@@ -146,3 +146,21 @@ def test_a_demo_made_by_an_older_version_is_upgraded_before_its_server_starts(tm
     prepare_server(folder, None)
     assert current_revision(engine) == head_revision()
     engine.dispose()
+
+
+def test_the_demo_starts_again_after_a_village_login_encrypted_its_database(tmp_path):
+    """Logging in as demo_cadre or demo_grid from the demo's settings page encrypts the client database
+    (village roles, app/protection.py) with a key kept in the demo's memory only; every later
+    `township-desk demo` stopped with a traceback (DatabaseLocked: no_key). The demo sets the file
+    aside and starts on a fresh one."""
+    from db.engine import open_local
+
+    folder = tmp_path / "data" / "demo"
+    open_local(folder / "client.db", key="a-key-only-that-demo-knew").dispose()
+    done = subprocess.run([sys.executable, "-m", "ui.cli", "demo", "--households", "20", "--no-window"], cwd=ROOT,
+                          env=_env(tmp_path, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring"),
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "client.db.locked-" in done.stdout
+    assert _households_in(folder / "client.db") == 20
+    assert list(folder.glob("client.db.locked-*"))

@@ -1,9 +1,10 @@
 """A department's pull page (server.department_pull) reads the heads of what the department sees —
 its tasks with their targets, links and feedback, the cases escalated or whistled to it with their
 log and whistles, the city-wide code entries — from their own server-order index, each tested by
-looking its record up: exactly the heads and evictions the view's plain SQL test selects
-(server.scope.DepartmentView.snapshot_condition), and in the generic plan a prepared statement
-settles on, never a scan of the whole range or of a department's every record (decision 0037)."""
+looking its record up (the rule's per-head form, server.scope.DepartmentRule.head_test): exactly the
+heads and evictions the rule's set form selects (DepartmentView.snapshot_condition), and in the
+generic plan a prepared statement settles on, never a scan of the whole range or of a department's
+every record (decision 0037). The rule's forms select the same records (decision 0040)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from sqlalchemy.orm import Session
 from db.models import Case, CaseLogEntry, CaseWhistle, Task, TaskFeedback, TaskLink, TaskTarget
 from server.auth_cache import Principal
 from server.db import make_server_engine, upgrade
-from server.department_pull import DEPARTMENT_ENTITIES, DEPARTMENT_EVICTABLE, _statements, department_page
-from server.scope import DepartmentView
+from server.department_pull import DEPARTMENT_EVICTABLE, _statements, department_page
+from server.scope import DEPARTMENT_ENTITIES, DEPARTMENT_WAYS, DepartmentRule, DepartmentView
 from server.store.tables import RecordVersion, SyncCounter
 from server.sync_service import pull_page
 from tests.server.databases import BACKENDS, fresh_database
@@ -145,6 +146,25 @@ def test_each_department_reads_exactly_the_heads_and_evictions_its_view_selects(
             assert page.next_cursor == end
             assert page.evictions == _plain(s, dept, 0, end, 1)[1]
     assert found["heads"] and found["left"]  # the comparisons were not of empty answers
+
+
+def test_the_rules_forms_select_the_same_records(dept_db):
+    """One rule, three forms: the records of each entity the department sees by the set form
+    (`DepartmentRule.ids`), by a push's lookup of given ids (`visible_ids`) and by the per-head test
+    the pull runs (`head_test`) are the same."""
+    engine, _top = dept_db
+    found = 0
+    with Session(engine) as s:
+        for dept in ("mz", "ga", "zj", "nobody"):
+            view, rule = DepartmentView(s, dept), DepartmentRule(dept)
+            for entity, (model, *_above) in DEPARTMENT_WAYS.items():
+                every = list(s.scalars(select(model.id)))
+                by_set = set(s.scalars(rule.ids(entity)))
+                by_head = set(s.scalars(select(RecordVersion.record_id).where(
+                    RecordVersion.entity == entity, rule.head_test(entity).is_(True))))
+                assert view.visible_ids(entity, every) == by_set == by_head, (dept, entity)
+                found += len(by_set)
+    assert found  # the comparisons were not of empty answers
 
 
 def test_the_department_pull_reads_its_own_index_in_the_prepared_statements_generic_plan(dept_db):

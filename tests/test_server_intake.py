@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from db.models import Case
 from server.intake_keys import create_channel_key
 from tests.server.fixtures import server_fixture  # noqa: F401
+from tests.server.numbers import household_no
 from tests.test_server_hostile import resident_id
 from tests.test_server_sync import pulled
 from tests.test_server_tasks import seen_seq
@@ -109,13 +110,15 @@ def test_a_hotline_operators_typing_is_read_as_the_desk_stores_it(server, hotlin
     """The 12345 platform sends what its operator typed: an ID ending in a lower-case x was refused
     with the whole case (invalid_id_number; the resident's complaint lost), and a phone typed with
     spaces was kept as such — masked *********1234 on the desk and never matched by a search for the
-    number or by a repeat appeal from the same phone."""
+    number or by a repeat appeal from the same phone. The intake reads them by the desk's own rule
+    (db.typed_forms): a landline typed without its hyphen, an ID typed in groups; a phone the desk has
+    no form for is kept as typed (the case is never refused for it)."""
     from db.ids import new_id
 
     staff = server.user_client("township_staff", "150422100")
     household, person = new_id(), new_id()
     registered = staff.push([
-        staff.change("household", household, {"household_no": VILLAGE + "770001", "region_code": VILLAGE}),
+        staff.change("household", household, {"household_no": household_no(VILLAGE), "region_code": VILLAGE}),
         staff.change("person", person, {"household_id": household, "region_code": VILLAGE, "name": "赵桂芝",
                                         "id_type": "01", "id_number": "15042219650808009X"})])
     assert all(x["outcome"] == "accepted" for x in registered.json()["results"]), registered.text
@@ -126,7 +129,14 @@ def test_a_hotline_operators_typing_is_read_as_the_desk_stores_it(server, hotlin
     unknown = submit(server, hotline, channel_ref="GD-TYPED-2", reporter_phone="+86 0476 8231234",
                      reporter_id_number=resident_id("110105").lower())  # the case, unlinked
     assert unknown.status_code == 200, unknown.text
+    grouped = submit(server, hotline, channel_ref="GD-TYPED-3", reporter_phone="04768231234",
+                     reporter_id_number="150422 19650808 009x")
+    odd = submit(server, hotline, channel_ref="GD-TYPED-4", reporter_phone="+86 12345")
+    assert grouped.status_code == odd.status_code == 200, (grouped.text, odd.text)
     with server.session() as s:
+        assert s.get(Case, grouped.json()["case_id"]).reporter_phone == "0476-8231234"
+        assert s.get(Case, grouped.json()["case_id"]).reporter_person_id == person
+        assert s.get(Case, odd.json()["case_id"]).reporter_phone == "12345"
         case = s.get(Case, r.json()["case_id"])
         assert case.reporter_phone == "13804761234" and case.reporter_person_id == person
         other = s.get(Case, unknown.json()["case_id"])

@@ -436,3 +436,36 @@ def test_every_queue_and_its_count_fit_the_queue_list_in_english(qtbot, context,
         for translator in translators:
             qapp.removeTranslator(translator)
     assert too_wide == []
+
+
+class TypedThenCorrected:
+    """The real new-case form: first as typed with a wrong phone, then, reopened with the refusal,
+    the phone corrected."""
+
+    def __init__(self) -> None:
+        self.reopened: list[tuple[str, str, str, str]] = []
+
+    def new_case(self, parent, desk, runner, on_error, choices, initial=None, problem=""):
+        again = {} if initial is None else {"initial": initial, "problem": problem}
+        form = NewCaseForm(desk, runner, on_error, choices, parent, **again)
+        if initial is None:
+            form.title.setText("村口路灯不亮")
+            form.description.setPlainText("两盏路灯坏了一周。")
+            form.reporter_name.setText("赵女士")
+            form.reporter_phone.setText("1380000")
+            return form.values()
+        self.reopened.append((form.title.text(), form.description.toPlainText(), form.reporter_phone.text(),
+                              form.problem.text()))
+        form.reporter_phone.setText("13800001111")
+        return form.values()
+
+
+def test_a_refused_new_case_reopens_as_typed_with_the_reason(qtbot, context):
+    """A phone the service refused closed the form with an error box and everything typed was gone."""
+    page, dialogs, errors = _page(qtbot, context)
+    page._forms = forms = TypedThenCorrected()
+    page.new_button.click()  # the button, as the clerk clicks it (its clicked signal carries a bool)
+    [(title, description, phone, problem)] = forms.reopened
+    assert (title, description, phone) == ("村口路灯不亮", "两盏路灯坏了一周。", "1380000") and problem
+    assert errors == [] and dialogs.shown == []
+    assert page.detail.detail.case.title == "村口路灯不亮"

@@ -311,3 +311,25 @@ def test_an_empty_coded_value_is_shown_empty_and_not_guessed(qtbot, context, dep
     with context.sessions() as s:
         assert s.get(Person, person_id).political_status is None  # confirmed as it is, nothing invented
     assert page.detail.one_form.progress.text() == "已核 1 户，共 1 户" and errors == []
+
+
+def test_a_sync_in_the_background_keeps_one_form_corrections_being_typed(qtbot, context, department):
+    """A periodic sync reloads the desk (ui/app.py), but a correction typed into 一表通 and not yet
+    confirmed stays on screen with a hint; an untouched form reloads."""
+    target_id = _issue_verification(department)
+    desk = TaskDesk(context)
+    desk.act(target_id, "accept")
+    household = desk.find_households(target_id, VILLAGE, limit=1)[0]
+    desk.link(target_id, [household.household_id])
+    page, _dialogs, errors = _page(qtbot, context)
+    page.select_target(target_id)
+    form = page.detail.one_form
+    page.refresh_after_sync()  # nothing typed: reloads, nothing to keep
+    assert not form.edited and page.detail.stale.isHidden()
+    form.table.item(0, 3).setText("13912345678")
+    assert form.edited
+    page.refresh_after_sync()
+    assert form.table.item(0, 3).text() == "13912345678" and not page.detail.stale.isHidden()
+    form.table.selectRow(0)
+    form.confirm_selected()  # saving shows the fresh card and form
+    assert not form.edited and page.detail.stale.isHidden() and errors == []

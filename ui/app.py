@@ -154,6 +154,12 @@ def build_main_window(shell: Shell) -> MainWindow:
         if page in (window.built_page("cases"), window.built_page("tasks")):
             page.reload()  # keeps the open case or target open
 
+    def refresh_desks(_result) -> None:  # a sync the user did not start: the desks show what it brought
+        for key in ("cases", "tasks"):
+            page = window.built_page(key)
+            if page is not None:
+                page.refresh_after_sync()  # keeps the open case or target, and whatever is being typed
+
     def reload_register_unseen(result) -> None:  # a sync the user did not ask for: no list jumps under them
         if window.current_page() is not window.built_page("register"):
             reload_register(result)
@@ -165,6 +171,7 @@ def build_main_window(shell: Shell) -> MainWindow:
     status_bar.background_synced.connect(reload_register_unseen)
     status_bar.background_synced.connect(reload_dashboard)
     status_bar.background_synced.connect(reload_attachments)
+    status_bar.background_synced.connect(refresh_desks)
     return window
 
 

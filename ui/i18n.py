@@ -5,13 +5,20 @@ with pyside6-lrelease at build time (`python -m ui.i18n compile`). When a `.qm` 
 than its `.ts` (a source checkout), it is compiled on the fly into a cache directory at startup.
 Messages of app/ services come from app/messages.py in the same language (decision 0002).
 
+Qt's own words (standard buttons, the file dialog, the context menu of a line edit) come from Qt's
+`qtbase_<lang>.qm`, which PySide6 ships; a frozen build also carries them in `resources/i18n/qt`
+(build.spec). Strings Qt 6.12 asks that its shipped Chinese catalogue lacks (the file dialog's
+"&Look in:" …) are in `resources/i18n/qt_extra_zh_CN.ts`, kept by hand and compiled like ours.
+
     python -m ui.i18n update     # re-extract strings from ui/ into the .ts files
     python -m ui.i18n compile    # .ts -> .qm next to them (the build step)
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -26,10 +33,20 @@ I18N_DIR = Path(__file__).resolve().parent.parent / "resources" / "i18n"
 UI_DIR = Path(__file__).resolve().parent
 CATALOGUE = "township_desk"
 TRANSLATED_LANGUAGES = ("en",)
+QT_EXTRA = "qt_extra"  # Qt's own strings its shipped catalogue leaves untranslated
+QT_EXTRA_LANGUAGES = ("zh_CN",)
+UI_LANGUAGES = ("zh_CN", "en")
+BUNDLED_QT_DIR = I18N_DIR / "qt"  # Qt's qtbase_*.qm as a frozen build carries them (build.spec)
 
 
-def ts_path(language: str) -> Path:
-    return I18N_DIR / f"{CATALOGUE}_{language}.ts"
+def ts_path(language: str, catalogue: str = CATALOGUE) -> Path:
+    return I18N_DIR / f"{catalogue}_{language}.ts"
+
+
+def qt_translation_files() -> list[Path]:
+    """Qt's own catalogues for the interface languages, where PySide6 keeps them (build.spec ships them)."""
+    qt_dir = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+    return [qt_dir / f"qtbase_{language}.qm" for language in UI_LANGUAGES]
 
 
 def _tool(name: str) -> str:
@@ -49,19 +66,24 @@ def compile_ts(ts: Path, qm: Path) -> Path:
     return qm
 
 
-def qm_for(language: str, cache_dir: Path | None = None) -> Path | None:
+def qm_for(language: str, cache_dir: Path | None = None, catalogue: str = CATALOGUE) -> Path | None:
     """A compiled catalogue for `language`, compiling it into `cache_dir` when the shipped one is
-    missing or stale; None when the language needs none (zh_CN) or has no catalogue."""
-    ts = ts_path(language)
+    missing or stale; None when the language has no such catalogue (ours for zh_CN: the source)."""
+    ts = ts_path(language, catalogue)
     shipped = ts.with_suffix(".qm")
-    if language == "zh_CN" or not ts.exists() and not shipped.exists():
+    if not ts.exists() and not shipped.exists():
         return None
     if shipped.exists() and (not ts.exists() or shipped.stat().st_mtime >= ts.stat().st_mtime):
         return shipped
-    cached = Path(cache_dir or Path(tempfile.gettempdir()) / "township-desk-i18n") / shipped.name
-    if cached.exists() and cached.stat().st_mtime >= ts.stat().st_mtime:
+    # Named by the source's content: checkouts of different versions share the temporary directory, and a
+    # newer file of another checkout's .ts would otherwise pass for this one's (strings missing at random).
+    digest = hashlib.sha256(ts.read_bytes()).hexdigest()[:16]
+    cached = Path(cache_dir or Path(tempfile.gettempdir()) / "township-desk-i18n") / f"{shipped.stem}-{digest}.qm"
+    if cached.exists():
         return cached
-    return compile_ts(ts, cached)
+    partial = compile_ts(ts, cached.with_name(f"{cached.name}.{os.getpid()}.part"))
+    partial.replace(cached)  # whole or absent: another process may be reading the cache meanwhile
+    return cached
 
 
 def install(app: QCoreApplication, language: str, cache_dir: Path | None = None) -> list[QTranslator]:
@@ -69,19 +91,34 @@ def install(app: QCoreApplication, language: str, cache_dir: Path | None = None)
     translators so the caller keeps them alive and can remove them when the language changes."""
     installed: list[QTranslator] = []
     qt_translator = QTranslator(app)
-    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    if qt_translator.load(QLocale(language), "qtbase", "_", qt_dir):
-        app.installTranslator(qt_translator)
-        installed.append(qt_translator)
-    qm = qm_for(language, cache_dir)
-    if qm is not None:
-        ours = QTranslator(app)
-        if ours.load(str(qm)):
-            app.installTranslator(ours)
-            installed.append(ours)
-        else:
-            log.warning("could not load translation catalogue %s", qm.name)
+    for qt_dir in (QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath), str(BUNDLED_QT_DIR)):
+        if qt_translator.load(QLocale(language), "qtbase", "_", qt_dir):
+            app.installTranslator(qt_translator)
+            installed.append(qt_translator)
+            break
+    else:
+        log.warning("Qt's own translations (qtbase) for %s not found", language)
+    for catalogue in (QT_EXTRA, CATALOGUE):  # installed later = asked first; the two never share a string
+        translator = _load(app, language, cache_dir, catalogue)
+        if translator is not None:
+            app.installTranslator(translator)
+            installed.append(translator)
     return installed
+
+
+def _load(app: QCoreApplication, language: str, cache_dir: Path | None, catalogue: str) -> QTranslator | None:
+    try:
+        qm = qm_for(language, cache_dir, catalogue)
+    except (OSError, subprocess.CalledProcessError):  # no pyside6-lrelease here: the window opens untranslated
+        log.warning("could not compile translation catalogue %s_%s", catalogue, language, exc_info=True)
+        return None
+    if qm is None:
+        return None
+    translator = QTranslator(app)
+    if translator.load(str(qm)):
+        return translator
+    log.warning("could not load translation catalogue %s", qm.name)
+    return None
 
 
 def update() -> None:
@@ -94,7 +131,8 @@ def update() -> None:
 
 
 def compile_all() -> list[Path]:
-    return [compile_ts(ts_path(lang), ts_path(lang).with_suffix(".qm")) for lang in TRANSLATED_LANGUAGES]
+    sources = [ts_path(lang) for lang in TRANSLATED_LANGUAGES] + [ts_path(lang, QT_EXTRA) for lang in QT_EXTRA_LANGUAGES]
+    return [compile_ts(ts, ts.with_suffix(".qm")) for ts in sources]
 
 
 def main(argv: list[str]) -> int:

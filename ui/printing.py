@@ -37,7 +37,7 @@ class Printer:
         if error is not None:
             self._on_error(error)
             return
-        text = translate("Printer", "已生成 %1 页（%2 条记录）：%3").replace("%1", str(result.pages)) \
-            .replace("%2", str(result.records)).replace("%3", str(result.path))
+        text = translate("Printer", "已生成 %1（%2）：%3").replace("%1", translate("Printer", "%n 页", "", result.pages)) \
+            .replace("%2", translate("Printer", "%n 条记录", "", result.records)).replace("%3", str(result.path))
         self._dialogs.info(parent, title, text)
         self._dialogs.open_file(str(result.path))

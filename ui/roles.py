@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from app.client.startup import GUEST_SCOPE
+from ui.punctuation import aside, clauses
 
 _ROLES = {
     "city_admin": QT_TRANSLATE_NOOP("Roles", "市级管理员"),
@@ -27,4 +28,4 @@ def account_text(username: str, role: str, scope: str, place: str = "") -> str:
     if scope == GUEST_SCOPE:
         return QCoreApplication.translate("Roles", "未登录（请在“设置”中登录）")
     where = place or scope
-    return f"{username}（{role_label(role)}，{where}）" if where else f"{username}（{role_label(role)}）"
+    return username + aside(clauses((role_label(role), where) if where else (role_label(role),)))

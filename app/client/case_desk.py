@@ -54,6 +54,8 @@ class CaseChoices:
     categories: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]  # (code, label, children)
     departments: tuple[tuple[str, str], ...]
     villages: tuple[RegionOption, ...]
+    grid_required: bool = False  # a grid worker's case must name their grid, or it leaves their reach
+    default_source: str = ""  # what the form starts on: 网格巡查 for a grid worker
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,9 @@ class NewCase:
     reporter_phone: str | None = None
     reporter_person_id: str | None = None
     parties: tuple[tuple[str, str], ...] = field(default=())  # (name, role)
+
+
+GRID_PATROL = "3"  # case source 网格巡查
 
 
 class CaseDesk:
@@ -171,8 +176,10 @@ class CaseDesk:
         top = [e for e in book.entries("case_category") if not e.parent_code]
         categories = tuple((e.code, e.label, tuple((c.code, c.label) for c in book.children(
             "case_category", e.code))) for e in top)
+        in_grid = len(self._context.actor.scope) > 12
         return CaseChoices(pairs("case_source"), pairs("request_type"), categories, pairs("department"),
-                           tuple(self._context.register.villages()))
+                           tuple(self._context.register.villages()), grid_required=in_grid,
+                           default_source=GRID_PATROL if in_grid else "")
 
     def grids(self, village: str) -> list[RegionOption]:
         return self._context.register.grids(village)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -309,10 +308,11 @@ def _registered_persons(session, grid: SheetGrid, layout: RosterLayout, preview:
     from sqlalchemy import select
 
     from db.models import Person
+    from db.typed_forms import id_number_form
 
     rows, _footers = data_rows(grid, layout, preview.mapping)
     wanted = set(preview.error_rows)
-    numbers = {re.sub(r"\s+", "", r.values.get("id_number", "")).upper() for r in rows if r.row in wanted}
+    numbers = {id_number_form(r.values.get("id_number", "")) for r in rows if r.row in wanted}
     numbers.discard("")
     if not numbers:
         return []

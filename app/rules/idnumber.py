@@ -1,13 +1,12 @@
 """Identity documents: the resident ID number (公民身份号码, GB 11643) and the other document types
 a person may be registered with.
 
-Resident IDs get our checks in an order that gives the clearest message first (length, characters,
-birth date real and not in the future), then the ISO 7064 MOD 11-2 check character computed by
-python-stdnum (`stdnum.cn.ric.calc_check_digit`). We deliberately do not use stdnum's full
-`validate()`: it also checks the 6-digit address code against its county list, which rejects
-valid numbers issued under codes since abolished (e.g. 440524…) — people keep
-their number when counties merge. Lower-case x is accepted and normalised to X. Other document
-types are kept unchecked apart from being non-empty, of sane length and plain characters."""
+A resident ID's stored form and its checks are db.typed_forms' (the one copy the city server uses
+too): spaces removed, lower-case x read as X; length, characters, a real birth date neither before 1850
+nor in the future, then the ISO 7064 MOD 11-2 check character — never stdnum's county list, which
+refuses numbers issued under codes since abolished. Here a problem becomes a ValidationError on its
+field. Other document types are kept unchecked apart from being non-empty, of sane length and plain
+characters."""
 
 from __future__ import annotations
 
@@ -18,10 +17,12 @@ from dataclasses import dataclass
 from stdnum.cn import ric
 
 from app.errors import ValidationError
-
-RESIDENT_ID = "01"
+from db.typed_forms import RESIDENT_ID, NotTypedForm, id_number_form, resident_id_birth
 
 # id_type code: (label_zh, min length, max length). Codes as data: one place to extend.
+__all__ = ["ID_TYPES", "RESIDENT_ID", "ResidentId", "is_valid_resident_id", "normalise_document",
+           "parse_resident_id", "upgrade_first_generation"]
+
 ID_TYPES: dict[str, tuple[str, int, int]] = {
     "01": ("居民身份证", 18, 18),
     "02": ("中国护照", 5, 20),
@@ -33,7 +34,6 @@ ID_TYPES: dict[str, tuple[str, int, int]] = {
     "99": ("其他证件", 2, 32),
 }
 
-_ID_SHAPE = re.compile(r"\d{17}[\dX]")
 _DOCUMENT_SHAPE = re.compile(r"[A-Z0-9()\-]+")
 
 
@@ -47,30 +47,15 @@ class ResidentId:
     gender: str  # GB/T 2261.1: "1" 男, "2" 女
 
 
-def normalise_id_number(raw: str | None) -> str:
-    """Strip spaces (people type IDs in groups) and upper-case a trailing x."""
-    return re.sub(r"\s+", "", raw or "").upper()
-
-
 def parse_resident_id(raw: str | None, today: dt.date | None = None, field: str = "id_number") -> ResidentId:
     """Validate a resident ID number; raise ValidationError(field, code) naming the first problem."""
-    number = normalise_id_number(raw)
+    number = id_number_form(raw)
     if not number:
         raise ValidationError(field, "required", label="公民身份号码")
-    if len(number) != 18:
-        raise ValidationError(field, "id_length", length=len(number))
-    if not _ID_SHAPE.fullmatch(number):
-        raise ValidationError(field, "id_chars")
     try:
-        birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        raise ValidationError(field, "id_birth_date") from None
-    if birth.year < 1850:
-        raise ValidationError(field, "id_birth_date")
-    if birth > (today or dt.date.today()):
-        raise ValidationError(field, "id_birth_future")
-    if ric.calc_check_digit(number) != number[-1]:
-        raise ValidationError(field, "id_checksum")
+        birth = resident_id_birth(number, today)
+    except NotTypedForm as problem:
+        raise ValidationError(field, problem.code, **problem.params) from None
     gender = "1" if int(number[16]) % 2 == 1 else "2"
     return ResidentId(number=number, address_code=number[:6], birth_date=birth, gender=gender)
 
@@ -79,7 +64,7 @@ def upgrade_first_generation(raw: str | None) -> str | None:
     """A 15-digit first-generation number (address, YYMMDD born in the 1900s, sequence) as the
     18-digit number that replaced it (GB 11643-1999: 19 inserted before the year, a check character
     appended); None when `raw` is not 15 digits. Old village records still hold them."""
-    number = normalise_id_number(raw)
+    number = id_number_form(raw)
     if not re.fullmatch(r"\d{15}", number):
         return None
     body = number[:6] + "19" + number[6:]
@@ -93,7 +78,7 @@ def normalise_document(id_type: str, raw: str | None, today: dt.date | None = No
         raise ValidationError("id_type", "id_type_unknown", id_type=id_type)
     if id_type == RESIDENT_ID:
         return parse_resident_id(raw, today, field).number
-    number = normalise_id_number(raw)
+    number = id_number_form(raw)
     _label, low, high = ID_TYPES[id_type]
     if not number:
         raise ValidationError(field, "required", label="证件号码")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import UserFacingError, ValidationError
 from app.rules.contact import normalise_phone
-from app.rules.idnumber import RESIDENT_ID, normalise_document, normalise_id_number, parse_resident_id
+from app.rules.idnumber import RESIDENT_ID, normalise_document, parse_resident_id
 from app.rules.masking import mask_id, mask_phone
 from app.rules.regions import in_scope
 from app.services.context import (
@@ -31,6 +31,7 @@ from app.services.context import (
 )
 from db.fields import specs
 from db.models import AuditEntry, Household, Person, TagAssignment
+from db.typed_forms import id_number_form
 
 HEAD = "02"  # GB/T 4761 与户主关系: 户主
 
@@ -289,7 +290,7 @@ class PersonService(ServiceBase):
     def same_id_number(self, id_number: str, exclude_person_id: str | None = None) -> tuple[PersonView, ...]:
         """Live persons in scope already registered with this document number, so a form can warn
         before saving. A duplicate is never refused (the server flags it for review)."""
-        number = normalise_id_number(id_number)
+        number = id_number_form(id_number)
         if not number:
             return ()
         with self._read() as session:

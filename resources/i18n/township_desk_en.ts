@@ -9,10 +9,13 @@
         <source>尚未收到一表通数据</source>
         <translation>No one-form data received yet</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location filename="../../ui/oneform/answers.py" line="40"/>
-        <source>%1 于 %2 反馈，共 %3 户</source>
-        <translation>Sent by %1 at %2, %3 households</translation>
+        <source>%1 于 %2 反馈，共 %n 户</source>
+        <translation>
+            <numerusform>Sent by %1 at %2, %n household</numerusform>
+            <numerusform>Sent by %1 at %2, %n households</numerusform>
+        </translation>
     </message>
     <message>
         <location filename="../../ui/oneform/answers.py" line="42"/>
@@ -31,89 +34,89 @@
 <context>
     <name>AttachmentStrip</name>
     <message>
-        <location filename="../../ui/attachments.py" line="74"/>
+        <location filename="../../ui/attachments.py" line="75"/>
         <source>添加照片或文件…</source>
         <translation>Add photo or file…</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="76"/>
+        <location filename="../../ui/attachments.py" line="77"/>
         <source>添加签字扫描件…</source>
         <translation>Add signed scan…</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="79"/>
+        <location filename="../../ui/attachments.py" line="80"/>
         <source>全部下载到本机</source>
         <translation>Download all to this PC</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="80"/>
+        <location filename="../../ui/attachments.py" line="81"/>
         <source>下次同步时下载本记录的全部附件原件，以便离线查看</source>
         <translation>Download every file of this record at the next sync, to see them offline</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="82"/>
+        <location filename="../../ui/attachments.py" line="83"/>
         <source>可将文件拖到此处，或按 Ctrl+V 粘贴。</source>
         <translation>Drop files here or paste with Ctrl+V.</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="119"/>
-        <location filename="../../ui/attachments.py" line="120"/>
+        <location filename="../../ui/attachments.py" line="133"/>
+        <location filename="../../ui/attachments.py" line="134"/>
         <source>待上传</source>
         <translation>To upload</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="119"/>
+        <location filename="../../ui/attachments.py" line="133"/>
         <source>上传中 %1%</source>
         <translation>Uploading %1%</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="120"/>
+        <location filename="../../ui/attachments.py" line="134"/>
         <source>已上传</source>
         <translation>Uploaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="120"/>
+        <location filename="../../ui/attachments.py" line="134"/>
         <source>仅缩略图</source>
         <translation>Preview only</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="121"/>
+        <location filename="../../ui/attachments.py" line="135"/>
         <source>已下载</source>
         <translation>Downloaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="121"/>
+        <location filename="../../ui/attachments.py" line="135"/>
         <source>未下载</source>
         <translation>Not downloaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="126"/>
+        <location filename="../../ui/attachments.py" line="140"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="198"/>
-        <location filename="../../ui/attachments.py" line="208"/>
+        <location filename="../../ui/attachments.py" line="212"/>
+        <location filename="../../ui/attachments.py" line="222"/>
         <source>添加签字扫描件</source>
         <translation>Add signed scan</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="209"/>
+        <location filename="../../ui/attachments.py" line="223"/>
         <source>未识别到二维码，请输入表单上的编号（事件编号、户编号或任务编号）：</source>
         <translation>No QR code found. Type the number printed on the form (case, household or task number):</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="216"/>
+        <location filename="../../ui/attachments.py" line="230"/>
         <source>打印后记录没有变化。</source>
         <translation>Nothing has changed since it was printed.</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="217"/>
+        <location filename="../../ui/attachments.py" line="231"/>
         <source>签字扫描件已关联</source>
         <translation>Signed scan linked</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="218"/>
+        <location filename="../../ui/attachments.py" line="232"/>
         <source>已关联到打印时的记录。打印后的变化：
 %1</source>
         <translation>Linked to the record as printed. Changes since printing:
@@ -123,7 +126,7 @@
 <context>
     <name>BarChart</name>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="47"/>
+        <location filename="../../ui/dashboard/charts.py" line="49"/>
         <source>暂无数据</source>
         <translation>No data yet</translation>
     </message>
@@ -156,57 +159,81 @@
         <translation>Lines of work (similar tasks one department issues again and again count as one line)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="89"/>
-        <source>%1 周内 %2 项任务来自 %3 条线；格中为“任务数/线数”，一周 %4 项及以上标色。</source>
-        <translation>%2 tasks on %3 lines in %1 weeks; cells read &quot;tasks/lines&quot;, weeks with %4 or more tasks are shaded.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/burden.py" line="98"/>
+        <location filename="../../ui/taskdesk/burden.py" line="104"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="98"/>
+        <location filename="../../ui/taskdesk/burden.py" line="104"/>
         <source>合计</source>
         <translation>Total</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="103"/>
+        <location filename="../../ui/taskdesk/burden.py" line="109"/>
         <source>乡镇本级</source>
         <translation>Township level</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="106"/>
-        <source>%1 起的一周：%2 项任务，%3 条线</source>
-        <translation>Week from %1: %2 tasks on %3 lines</translation>
+        <location filename="../../ui/taskdesk/burden.py" line="89"/>
+        <source>%1内 %2来自 %3；格中为“任务数/线数”，一周 %4 项及以上标色。</source>
+        <translation>%2 on %3 in %1; cells read &quot;tasks/lines&quot;, weeks with %4 or more tasks are shaded.</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/taskdesk/burden.py" line="90"/>
+        <source>%n 周</source>
+        <translation>
+            <numerusform>%n week</numerusform>
+            <numerusform>%n weeks</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/taskdesk/burden.py" line="96"/>
+        <source>%n 项任务</source>
+        <translation>
+            <numerusform>%n task</numerusform>
+            <numerusform>%n tasks</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/taskdesk/burden.py" line="99"/>
+        <source>%n 条线</source>
+        <translation>
+            <numerusform>%n line</numerusform>
+            <numerusform>%n lines</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <location filename="../../ui/taskdesk/burden.py" line="112"/>
+        <source>%1 起的一周：%2，%3</source>
+        <translation>Week from %1: %2 on %3</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/burden.py" line="123"/>
         <source>部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <location filename="../../ui/taskdesk/burden.py" line="123"/>
         <source>任务线</source>
         <translation>Line of work</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <location filename="../../ui/taskdesk/burden.py" line="123"/>
         <source>任务数</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <location filename="../../ui/taskdesk/burden.py" line="123"/>
         <source>未完成</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="117"/>
+        <location filename="../../ui/taskdesk/burden.py" line="123"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/burden.py" line="118"/>
+        <location filename="../../ui/taskdesk/burden.py" line="124"/>
         <source>最近下发</source>
         <translation>Last issued</translation>
     </message>
@@ -214,7 +241,7 @@
 <context>
     <name>CaseActionBar</name>
     <message>
-        <location filename="../../ui/casedesk/action_bar.py" line="30"/>
+        <location filename="../../ui/casedesk/action_bar.py" line="31"/>
         <source>办理意见（可多行；退单须写明理由，回访写明居民意见）。Ctrl+Enter 执行突出显示的操作</source>
         <translation>Comment (several lines; a send-back needs its reason, a revisit the resident&apos;s opinion). Ctrl+Enter runs the highlighted step</translation>
     </message>
@@ -360,22 +387,22 @@
 <context>
     <name>CaseDeskPage</name>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="37"/>
+        <location filename="../../ui/casedesk/page.py" line="41"/>
         <source>事件与诉求</source>
         <translation>Cases and requests</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="39"/>
+        <location filename="../../ui/casedesk/page.py" line="43"/>
         <source>登记事件…</source>
         <translation>Register a case…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="110"/>
+        <location filename="../../ui/casedesk/page.py" line="132"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="111"/>
+        <location filename="../../ui/casedesk/page.py" line="133"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
@@ -383,284 +410,284 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="76"/>
+        <location filename="../../ui/casedesk/detail.py" line="77"/>
         <source>请在左侧选择一件事件</source>
         <translation>Choose a case on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="79"/>
+        <location filename="../../ui/casedesk/detail.py" line="80"/>
         <source>打印事件处置单…</source>
         <translation>Print case handling form…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="90"/>
+        <location filename="../../ui/casedesk/detail.py" line="91"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="90"/>
+        <location filename="../../ui/casedesk/detail.py" line="91"/>
         <source>人员</source>
         <translation>By</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="90"/>
+        <location filename="../../ui/casedesk/detail.py" line="91"/>
         <source>动作</source>
         <translation>Action</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="90"/>
+        <location filename="../../ui/casedesk/detail.py" line="91"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="90"/>
+        <location filename="../../ui/casedesk/detail.py" line="91"/>
         <source>意见</source>
         <translation>Comment</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="92"/>
+        <location filename="../../ui/casedesk/detail.py" line="93"/>
         <source>办理记录</source>
         <translation>Handling log</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="93"/>
+        <location filename="../../ui/casedesk/detail.py" line="94"/>
         <source>吹哨报到</source>
         <translation>Joint handling</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="94"/>
-        <location filename="../../ui/casedesk/detail.py" line="307"/>
+        <location filename="../../ui/casedesk/detail.py" line="95"/>
+        <location filename="../../ui/casedesk/detail.py" line="320"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="94"/>
+        <location filename="../../ui/casedesk/detail.py" line="95"/>
         <source>身份</source>
         <translation>Role</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="94"/>
+        <location filename="../../ui/casedesk/detail.py" line="95"/>
         <source>电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="95"/>
+        <location filename="../../ui/casedesk/detail.py" line="96"/>
         <source>当事人</source>
         <translation>Parties</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="101"/>
+        <location filename="../../ui/casedesk/detail.py" line="102"/>
         <source>附件</source>
         <translation>Attachments</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="105"/>
+        <location filename="../../ui/casedesk/detail.py" line="106"/>
         <source>历史</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="115"/>
+        <location filename="../../ui/casedesk/detail.py" line="117"/>
         <source>部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="115"/>
+        <location filename="../../ui/casedesk/detail.py" line="117"/>
         <source>吹哨时间</source>
         <translation>Summoned at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="115"/>
+        <location filename="../../ui/casedesk/detail.py" line="117"/>
         <source>报到时间</source>
         <translation>Arrived at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="115"/>
-        <location filename="../../ui/casedesk/detail.py" line="122"/>
-        <location filename="../../ui/casedesk/detail.py" line="334"/>
-        <location filename="../../ui/casedesk/detail.py" line="338"/>
+        <location filename="../../ui/casedesk/detail.py" line="117"/>
+        <location filename="../../ui/casedesk/detail.py" line="124"/>
+        <location filename="../../ui/casedesk/detail.py" line="347"/>
+        <location filename="../../ui/casedesk/detail.py" line="351"/>
         <source>评价</source>
         <translation>Evaluation</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="118"/>
+        <location filename="../../ui/casedesk/detail.py" line="120"/>
         <source>吹哨（召集所选部门）</source>
         <translation>Whistle (summon the ticked departments)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="120"/>
+        <location filename="../../ui/casedesk/detail.py" line="122"/>
         <source>记录报到</source>
         <translation>Record arrival</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="125"/>
+        <location filename="../../ui/casedesk/detail.py" line="127"/>
         <source>召集部门</source>
         <translation>Departments to summon</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="180"/>
+        <location filename="../../ui/casedesk/detail.py" line="191"/>
         <source>未报到</source>
         <translation>Not arrived</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="195"/>
+        <location filename="../../ui/casedesk/detail.py" line="206"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="198"/>
+        <location filename="../../ui/casedesk/detail.py" line="209"/>
         <source>临期（下一个工作日前到期）</source>
         <translation>due by the next working day</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="200"/>
+        <location filename="../../ui/casedesk/detail.py" line="211"/>
         <source>编号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="200"/>
+        <location filename="../../ui/casedesk/detail.py" line="211"/>
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="200"/>
+        <location filename="../../ui/casedesk/detail.py" line="211"/>
         <source>办理期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="201"/>
+        <location filename="../../ui/casedesk/detail.py" line="212"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="201"/>
+        <location filename="../../ui/casedesk/detail.py" line="212"/>
         <source>地点</source>
         <translation>Place</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="201"/>
+        <location filename="../../ui/casedesk/detail.py" line="212"/>
         <source>诉求内容</source>
         <translation>Request</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="206"/>
+        <location filename="../../ui/casedesk/detail.py" line="219"/>
         <source>工单号</source>
         <translation>Ticket no.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="206"/>
+        <location filename="../../ui/casedesk/detail.py" line="219"/>
         <source>分派至</source>
         <translation>Dispatched to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="206"/>
+        <location filename="../../ui/casedesk/detail.py" line="219"/>
         <source>重复诉求</source>
         <translation>Repeat appeal</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="206"/>
+        <location filename="../../ui/casedesk/detail.py" line="219"/>
         <source>原诉求</source>
         <translation>original</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="216"/>
+        <location filename="../../ui/casedesk/detail.py" line="229"/>
         <source>疑似重复诉求</source>
         <translation>Possible repeat of</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="219"/>
         <location filename="../../ui/casedesk/detail.py" line="232"/>
+        <location filename="../../ui/casedesk/detail.py" line="245"/>
         <source>督办</source>
         <translation>Supervised</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="224"/>
+        <location filename="../../ui/casedesk/detail.py" line="237"/>
         <source>回访评价</source>
         <translation>Revisit</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="232"/>
+        <location filename="../../ui/casedesk/detail.py" line="245"/>
         <source>取消督办</source>
         <translation>End supervision</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="257"/>
+        <location filename="../../ui/casedesk/detail.py" line="270"/>
         <source>新的办理期限（年-月-日）</source>
         <translation>New deadline (YYYY-MM-DD)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="261"/>
+        <location filename="../../ui/casedesk/detail.py" line="274"/>
         <source>日期格式应为 2026-12-31</source>
         <translation>Dates look like 2026-12-31</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="265"/>
+        <location filename="../../ui/casedesk/detail.py" line="278"/>
         <source>请在意见栏写明回访情况（居民的意见）</source>
         <translation>Write what the resident said in the comment box</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="267"/>
+        <location filename="../../ui/casedesk/detail.py" line="280"/>
         <source>居民满意度</source>
         <translation>Resident&apos;s satisfaction</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="275"/>
+        <location filename="../../ui/casedesk/detail.py" line="288"/>
         <source>关联重复诉求</source>
         <translation>Link repeat appeal</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="275"/>
+        <location filename="../../ui/casedesk/detail.py" line="288"/>
         <source>本件重复以下哪件诉求？</source>
         <translation>Which earlier case does this one repeat?</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="347"/>
+        <location filename="../../ui/casedesk/detail.py" line="360"/>
         <source>打印事件处置单</source>
         <translation>Print case handling form</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="219"/>
-        <location filename="../../ui/casedesk/detail.py" line="281"/>
+        <location filename="../../ui/casedesk/detail.py" line="232"/>
+        <location filename="../../ui/casedesk/detail.py" line="294"/>
         <source>转交部门</source>
         <translation>Escalated to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="281"/>
+        <location filename="../../ui/casedesk/detail.py" line="294"/>
         <source>转交给哪个部门办理</source>
         <translation>Which department takes the case over</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="294"/>
+        <location filename="../../ui/casedesk/detail.py" line="307"/>
         <source>查看电话</source>
         <translation>Show phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="294"/>
+        <location filename="../../ui/casedesk/detail.py" line="307"/>
         <source>查看原因（将记入审计日志）</source>
         <translation>Why (recorded in the audit log)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="302"/>
+        <location filename="../../ui/casedesk/detail.py" line="315"/>
         <source>反映人电话</source>
         <translation>Reporter&apos;s phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="307"/>
-        <location filename="../../ui/casedesk/detail.py" line="310"/>
+        <location filename="../../ui/casedesk/detail.py" line="320"/>
+        <location filename="../../ui/casedesk/detail.py" line="323"/>
         <source>添加当事人</source>
         <translation>Add a party</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="310"/>
+        <location filename="../../ui/casedesk/detail.py" line="323"/>
         <source>身份（如：被反映人、邻居）</source>
         <translation>Role (e.g. the person complained about, a neighbour)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="334"/>
+        <location filename="../../ui/casedesk/detail.py" line="347"/>
         <source>部门到场处置情况</source>
         <translation>How did the department respond on site</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="338"/>
+        <location filename="../../ui/casedesk/detail.py" line="351"/>
         <source>评价说明（可不填）</source>
         <translation>Evaluation notes (optional)</translation>
     </message>
@@ -784,177 +811,197 @@
 <context>
     <name>ConflictsTab</name>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="35"/>
+        <location filename="../../ui/review/conflicts.py" line="37"/>
         <source>同时修改</source>
         <translation>Concurrent edits</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="36"/>
+        <location filename="../../ui/review/conflicts.py" line="38"/>
         <source>删除与修改冲突</source>
         <translation>Delete vs. edit</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="37"/>
+        <location filename="../../ui/review/conflicts.py" line="39"/>
         <source>状态分歧</source>
         <translation>Diverging status</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="38"/>
+        <location filename="../../ui/review/conflicts.py" line="40"/>
         <source>证件号码重复</source>
         <translation>Duplicate ID number</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="58"/>
+        <location filename="../../ui/review/conflicts.py" line="41"/>
+        <source>户编号重复</source>
+        <translation>Duplicate household number</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="61"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="58"/>
+        <location filename="../../ui/review/conflicts.py" line="61"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="59"/>
+        <location filename="../../ui/review/conflicts.py" line="62"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="59"/>
+        <location filename="../../ui/review/conflicts.py" line="62"/>
         <source>证件号码</source>
         <translation>Document number</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="60"/>
+        <location filename="../../ui/review/conflicts.py" line="63"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="60"/>
+        <location filename="../../ui/review/conflicts.py" line="63"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="61"/>
+        <location filename="../../ui/review/conflicts.py" line="64"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="61"/>
+        <location filename="../../ui/review/conflicts.py" line="64"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="62"/>
+        <location filename="../../ui/review/conflicts.py" line="65"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="62"/>
+        <location filename="../../ui/review/conflicts.py" line="65"/>
         <source>备注</source>
         <translation>Notes</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="63"/>
+        <location filename="../../ui/review/conflicts.py" line="66"/>
         <source>删除</source>
         <translation>Deleted</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="63"/>
+        <location filename="../../ui/review/conflicts.py" line="66"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="64"/>
+        <location filename="../../ui/review/conflicts.py" line="67"/>
         <source>所属户</source>
         <translation>Household</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="64"/>
+        <location filename="../../ui/review/conflicts.py" line="67"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="79"/>
+        <location filename="../../ui/review/conflicts.py" line="82"/>
         <source>（空）</source>
         <translation>(empty)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="93"/>
+        <location filename="../../ui/review/conflicts.py" line="96"/>
+        <source>%1 %2 已在用</source>
+        <translation>in use by %1 %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="115"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="93"/>
+        <location filename="../../ui/review/conflicts.py" line="115"/>
         <source>记录</source>
         <translation>Record</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="93"/>
+        <location filename="../../ui/review/conflicts.py" line="115"/>
         <source>字段</source>
         <translation>Field</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="94"/>
+        <location filename="../../ui/review/conflicts.py" line="116"/>
         <source>当前值（作者，时间）</source>
         <translation>Current value (author, time)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="94"/>
+        <location filename="../../ui/review/conflicts.py" line="116"/>
         <source>另一值（作者，时间）</source>
         <translation>Other value (author, time)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="95"/>
+        <location filename="../../ui/review/conflicts.py" line="117"/>
         <source>发现时间</source>
         <translation>Found at</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="102"/>
+        <location filename="../../ui/review/conflicts.py" line="124"/>
         <source>保留当前值</source>
         <translation>Keep current value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="103"/>
+        <location filename="../../ui/review/conflicts.py" line="125"/>
         <source>采用另一值</source>
         <translation>Take other value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="104"/>
+        <location filename="../../ui/review/conflicts.py" line="126"/>
         <source>改为新值…</source>
         <translation>Set new value…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="105"/>
+        <location filename="../../ui/review/conflicts.py" line="127"/>
         <source>合并重复人员…</source>
         <translation>Merge duplicates…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="106"/>
+        <location filename="../../ui/review/conflicts.py" line="128"/>
         <source>不是同一人</source>
         <translation>Not the same person</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="142"/>
+        <location filename="../../ui/review/conflicts.py" line="129"/>
+        <source>重新编号…</source>
+        <translation>Renumber…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="166"/>
         <source>登录城市服务器并同步后，这里会列出您负责区域内需要审核的冲突和重复人员。</source>
         <translation>After you log in to the city server and sync, conflicts and duplicate persons in your area that need review are listed here.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="144"/>
+        <location filename="../../ui/review/conflicts.py" line="168"/>
         <source>没有待审核的冲突。</source>
         <translation>No conflicts to review.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="146"/>
+        <location filename="../../ui/review/conflicts.py" line="170"/>
         <source>请逐条审核：保留当前值、采用另一值，或改为新值。您的决定会像普通修改一样同步。</source>
         <translation>Review each item: keep the current value, take the other one, or set a new value. Your decision syncs like any other edit.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="183"/>
+        <location filename="../../ui/review/conflicts.py" line="225"/>
+        <source>已改为新户编号 %1，将随下次同步上传。</source>
+        <translation>Given the new household number %1; it is uploaded with the next sync.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="234"/>
         <source>改为新值</source>
         <translation>Set new value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="183"/>
+        <location filename="../../ui/review/conflicts.py" line="234"/>
         <source>新值：</source>
         <translation>New value:</translation>
     </message>
@@ -962,44 +1009,52 @@
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="44"/>
+        <location filename="../../ui/dashboard/page.py" line="46"/>
         <source>在册户数</source>
         <translation>Registered households</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="44"/>
+        <location filename="../../ui/dashboard/page.py" line="46"/>
         <source>在册人口</source>
         <translation>Registered persons</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="45"/>
+        <location filename="../../ui/dashboard/page.py" line="47"/>
         <source>村（社区）数</source>
         <translation>Villages / communities</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="45"/>
+        <location filename="../../ui/dashboard/page.py" line="47"/>
         <source>从未走访的户</source>
         <translation>Households never visited</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="46"/>
+        <location filename="../../ui/dashboard/page.py" line="48"/>
         <source>有标签的人员</source>
         <translation>Persons with tags</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="46"/>
+        <location filename="../../ui/dashboard/page.py" line="48"/>
         <source>待上传的修改</source>
         <translation>Changes waiting to upload</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="56"/>
+        <location filename="../../ui/dashboard/page.py" line="58"/>
         <source>点击打开列表</source>
         <translation>Click to open the list</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/page.py" line="59"/>
+        <location filename="../../ui/dashboard/page.py" line="61"/>
         <source>快捷键：Ctrl+F 搜索 · Ctrl+N 新建 · Ctrl+S 保存 · F5 同步</source>
         <translation>Shortcuts: Ctrl+F search · Ctrl+N new · Ctrl+S save · F5 sync</translation>
+    </message>
+</context>
+<context>
+    <name>DetailLayout</name>
+    <message>
+        <location filename="../../ui/detail_layout.py" line="14"/>
+        <source>有新数据，保存后刷新</source>
+        <translation>Newer data waits: save to refresh</translation>
     </message>
 </context>
 <context>
@@ -1118,15 +1173,21 @@
         <source>正在取消…</source>
         <translation>Cancelling…</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location filename="../../ui/roster/progress.py" line="66"/>
-        <source>正在写入 Excel：%1 / %2 行</source>
-        <translation>Writing Excel: %1 / %2 rows</translation>
+        <source>正在写入 Excel：%1 / %n 行</source>
+        <translation>
+            <numerusform>Writing Excel: %1 / %n row</numerusform>
+            <numerusform>Writing Excel: %1 / %n rows</numerusform>
+        </translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location filename="../../ui/roster/progress.py" line="69"/>
-        <source>正在读取列表：已读 %1 行</source>
-        <translation>Reading the list: %1 rows read</translation>
+        <source>正在读取列表：已读 %n 行</source>
+        <translation>
+            <numerusform>Reading the list: %n row read</numerusform>
+            <numerusform>Reading the list: %n rows read</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1137,45 +1198,45 @@
         <translation>Search: name, pinyin initials, ID or phone tail (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="55"/>
+        <location filename="../../ui/register/filters.py" line="57"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="55"/>
+        <location filename="../../ui/register/filters.py" line="57"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="56"/>
+        <location filename="../../ui/register/filters.py" line="58"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="56"/>
+        <location filename="../../ui/register/filters.py" line="58"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="69"/>
+        <location filename="../../ui/register/filters.py" line="71"/>
         <source>从未走访 ✕</source>
         <translation>Never visited ✕</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="69"/>
+        <location filename="../../ui/register/filters.py" line="71"/>
         <source>应走访未走访 ✕</source>
         <translation>Visit overdue ✕</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="89"/>
-        <location filename="../../ui/register/filters.py" line="92"/>
-        <location filename="../../ui/register/filters.py" line="96"/>
-        <location filename="../../ui/register/filters.py" line="102"/>
+        <location filename="../../ui/register/filters.py" line="91"/>
+        <location filename="../../ui/register/filters.py" line="94"/>
+        <location filename="../../ui/register/filters.py" line="98"/>
+        <location filename="../../ui/register/filters.py" line="104"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../ui/register/filters.py" line="96"/>
+        <location filename="../../ui/register/filters.py" line="98"/>
         <source>任意标签</source>
         <translation>Any tag</translation>
     </message>
@@ -1409,12 +1470,12 @@
         <translation>New household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="300"/>
+        <location filename="../../ui/register/household_panel.py" line="308"/>
         <source>（未划分网格）</source>
         <translation>(no grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="312"/>
+        <location filename="../../ui/register/household_panel.py" line="320"/>
         <source>（不修改请留空）</source>
         <translation> (leave empty to keep)</translation>
     </message>
@@ -1492,32 +1553,32 @@
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="104"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="116"/>
         <source>数据用途：%1</source>
         <translation>Purpose of the data: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="105"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="117"/>
         <source>本部门没有已批准的报表准入目录（或未连上市级平台），不能下发数据核采任务。</source>
         <translation>Your department has no approved request catalogue entry (or the city server cannot be reached), so no data request can be issued.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="116"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="128"/>
         <source>请填写标题</source>
         <translation>Please fill in the title</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="118"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="130"/>
         <source>请至少选择一个下发对象</source>
         <translation>Choose at least one township or village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="121"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="133"/>
         <source>数据核采任务须按已批准的报表准入目录下发</source>
         <translation>A data request must be issued under an approved request catalogue entry</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/issue_form.py" line="123"/>
+        <location filename="../../ui/taskdesk/issue_form.py" line="135"/>
         <source>请至少选择一个需核对的字段</source>
         <translation>Choose at least one field to verify</translation>
     </message>
@@ -1544,10 +1605,13 @@
         <source>导出用途（记入审计日志）：</source>
         <translation>Purpose of the export (kept in the audit log):</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location filename="../../ui/roster/export_action.py" line="75"/>
-        <source>已导出 %1 行到 %2（证件号码和电话已脱敏，导出已留痕）</source>
-        <translation>Exported %1 rows to %2 (ID numbers and phones masked, export audited)</translation>
+        <source>已导出 %n 行到 %1（证件号码和电话已脱敏，导出已留痕）</source>
+        <translation>
+            <numerusform>Exported %n row to %1 (ID numbers and phones masked, export audited)</numerusform>
+            <numerusform>Exported %n rows to %1 (ID numbers and phones masked, export audited)</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1593,12 +1657,12 @@
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="248"/>
+        <location filename="../../ui/app.py" line="274"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="336"/>
+        <location filename="../../ui/app.py" line="362"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -1606,22 +1670,22 @@
 <context>
     <name>MappingTable</name>
     <message>
-        <location filename="../../ui/roster/views.py" line="30"/>
+        <location filename="../../ui/roster/views.py" line="53"/>
         <source>文件中的列</source>
         <translation>Column in the file</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="30"/>
+        <location filename="../../ui/roster/views.py" line="53"/>
         <source>导入为</source>
         <translation>Import as</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="30"/>
+        <location filename="../../ui/roster/views.py" line="53"/>
         <source>示例</source>
         <translation>Sample</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="47"/>
+        <location filename="../../ui/roster/views.py" line="70"/>
         <source>（不导入）</source>
         <translation>(not imported)</translation>
     </message>
@@ -1822,11 +1886,35 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/review/merge.py" line="71"/>
-        <source>合并后，另一条记录将标记为已合并（不会物理删除），并移到保留的记录：标签 %1 个，事件当事人 %2 条，报事记录 %3 条。</source>
-        <translation>After merging, the other record is marked as merged (never physically removed) and moves to the kept one: %1 tags, %2 case parties, %3 reported cases.</translation>
+        <source>合并后，另一条记录将标记为已合并（不会物理删除），并移到保留的记录：%1，%2，%3。</source>
+        <translation>After merging, the other record is marked as merged (never physically removed) and moves to the kept one: %1, %2, %3.</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/review/merge.py" line="72"/>
+        <source>标签 %n 个</source>
+        <translation>
+            <numerusform>%n tag</numerusform>
+            <numerusform>%n tags</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/review/merge.py" line="73"/>
+        <source>事件当事人 %n 条</source>
+        <translation>
+            <numerusform>%n case party</numerusform>
+            <numerusform>%n case parties</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/review/merge.py" line="74"/>
+        <source>报事记录 %n 条</source>
+        <translation>
+            <numerusform>%n reported case</numerusform>
+            <numerusform>%n reported cases</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../../ui/review/merge.py" line="75"/>
+        <location filename="../../ui/review/merge.py" line="76"/>
         <source>另一条记录是户主：若两人同户，户主改为保留的记录，否则该户暂无户主。</source>
         <translation> The other record is a household head: if both share the household, the kept record becomes head; otherwise the household has no head for now.</translation>
     </message>
@@ -1834,192 +1922,201 @@ Phone: %3</translation>
 <context>
     <name>NewCaseForm</name>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="30"/>
+        <location filename="../../ui/casedesk/case_form.py" line="33"/>
         <source>登记事件</source>
         <translation>Register a case</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="49"/>
+        <location filename="../../ui/casedesk/case_form.py" line="55"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="49"/>
+        <location filename="../../ui/casedesk/case_form.py" line="55"/>
         <source>身份（如：被反映人、邻居）</source>
         <translation>Role (e.g. the person complained about, a neighbour)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="59"/>
+        <location filename="../../ui/casedesk/case_form.py" line="92"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="60"/>
+        <location filename="../../ui/casedesk/case_form.py" line="93"/>
         <source>诉求类型</source>
         <translation>Request type</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="64"/>
+        <location filename="../../ui/casedesk/case_form.py" line="97"/>
         <source>事件分类</source>
         <translation>Category</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="65"/>
+        <location filename="../../ui/casedesk/case_form.py" line="98"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="66"/>
+        <location filename="../../ui/casedesk/case_form.py" line="99"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="71"/>
+        <location filename="../../ui/casedesk/case_form.py" line="104"/>
         <source>村（社区）/网格/地点</source>
         <translation>Village / grid / place</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="72"/>
+        <location filename="../../ui/casedesk/case_form.py" line="105"/>
         <source>诉求内容</source>
         <translation>Request</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="73"/>
+        <location filename="../../ui/casedesk/case_form.py" line="106"/>
         <source>当事人</source>
         <translation>Parties</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="84"/>
+        <location filename="../../ui/casedesk/case_form.py" line="117"/>
         <source>在户籍中查找：姓名、拼音首字母、证件或手机号尾号</source>
         <translation>Find in the register: name, pinyin initials, ID or phone tail</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="86"/>
+        <location filename="../../ui/casedesk/case_form.py" line="119"/>
         <source>查找</source>
         <translation>Find</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="92"/>
+        <location filename="../../ui/casedesk/case_form.py" line="125"/>
         <source>姓名（不在户籍中时直接填写）</source>
         <translation>Name (type it if not in the register)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="95"/>
+        <location filename="../../ui/casedesk/case_form.py" line="128"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="120"/>
+        <location filename="../../ui/casedesk/case_form.py" line="154"/>
         <source>（不指定网格）</source>
         <translation>(no grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="145"/>
+        <location filename="../../ui/casedesk/case_form.py" line="181"/>
         <source>户籍中没有找到，请直接填写姓名和电话</source>
         <translation>Not found in the register; type the name and phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="155"/>
+        <location filename="../../ui/casedesk/case_form.py" line="84"/>
+        <location filename="../../ui/casedesk/case_form.py" line="191"/>
         <source>已关联户籍人员，电话取自户籍</source>
         <translation>Linked to a registered person; the phone comes from the register</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="166"/>
+        <location filename="../../ui/casedesk/case_form.py" line="202"/>
         <source>手工填写的反映人</source>
         <translation>Reporter typed by hand</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="171"/>
+        <location filename="../../ui/casedesk/case_form.py" line="207"/>
         <source>请填写标题</source>
         <translation>Please fill in the title</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="172"/>
+        <location filename="../../ui/casedesk/case_form.py" line="209"/>
         <source>请选择村（社区）</source>
         <translation>Choose the village (community)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/casedesk/case_form.py" line="210"/>
+        <source>请选择网格</source>
+        <translation>Choose a grid</translation>
     </message>
 </context>
 <context>
     <name>OneFormPanel</name>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="44"/>
+        <location filename="../../ui/oneform/panel.py" line="47"/>
         <source>数据已从户籍带出：核对无误直接确认；有误时在表中改正后确认，改正会写回户籍。</source>
         <translation>Values come from the register: confirm them if right; if wrong, correct them in the table and confirm — the correction is written to the register.</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="56"/>
+        <location filename="../../ui/oneform/panel.py" line="60"/>
         <source>确认所选户</source>
         <translation>Confirm selected households</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="58"/>
+        <location filename="../../ui/oneform/panel.py" line="62"/>
         <source>发送反馈给部门</source>
         <translation>Send the answer to the department</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="81"/>
+        <location filename="../../ui/oneform/panel.py" line="85"/>
         <source>数据用途：%1</source>
         <translation>Purpose of the data: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="83"/>
+        <location filename="../../ui/oneform/panel.py" line="87"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="83"/>
+        <location filename="../../ui/oneform/panel.py" line="87"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="94"/>
-        <source>已核 %1 户，共 %2 户</source>
-        <translation>%1 of %2 households checked</translation>
-    </message>
-    <message>
-        <location filename="../../ui/oneform/panel.py" line="133"/>
+        <location filename="../../ui/oneform/panel.py" line="144"/>
         <source>（未填）</source>
         <translation>(not filled in)</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="112"/>
-        <location filename="../../ui/oneform/panel.py" line="224"/>
+        <location filename="../../ui/oneform/panel.py" line="117"/>
+        <location filename="../../ui/oneform/panel.py" line="236"/>
         <source>已核</source>
         <translation>Checked</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="83"/>
+        <location filename="../../ui/oneform/panel.py" line="87"/>
         <source>核对人员</source>
         <translation>Person checked</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../../ui/oneform/panel.py" line="100"/>
+        <source>已核 %1 户，共 %n 户</source>
+        <translation>
+            <numerusform>%1 of %n household checked</numerusform>
+            <numerusform>%1 of %n households checked</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="108"/>
+        <location filename="../../ui/oneform/panel.py" line="113"/>
         <source>核对该户的哪一位成员：默认户主，可改选户内任一在册成员</source>
         <translation>Which member of the household is checked: the head by default, or any registered member</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="112"/>
+        <location filename="../../ui/oneform/panel.py" line="117"/>
         <source>待核</source>
         <translation>To check</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="140"/>
-        <location filename="../../ui/oneform/panel.py" line="149"/>
+        <location filename="../../ui/oneform/panel.py" line="152"/>
+        <location filename="../../ui/oneform/panel.py" line="161"/>
         <source>已改正并写回户籍</source>
         <translation>Corrected and written back to the register</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="145"/>
+        <location filename="../../ui/oneform/panel.py" line="157"/>
         <source>（本机不支持此字段）</source>
         <translation>(field not supported by this client)</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="190"/>
+        <location filename="../../ui/oneform/panel.py" line="202"/>
         <source>发送反馈</source>
         <translation>Send feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/oneform/panel.py" line="190"/>
+        <location filename="../../ui/oneform/panel.py" line="202"/>
         <source>反馈说明（可不填，默认写明已核户数）</source>
         <translation>Note (optional; by default the number of households checked)</translation>
     </message>
@@ -2160,7 +2257,7 @@ Phone: %3</translation>
 <context>
     <name>PhotoViewer</name>
     <message>
-        <location filename="../../ui/attachments.py" line="50"/>
+        <location filename="../../ui/attachments.py" line="51"/>
         <source>拍摄于 %1</source>
         <translation>Taken %1</translation>
     </message>
@@ -2168,52 +2265,52 @@ Phone: %3</translation>
 <context>
     <name>PreviewTable</name>
     <message>
-        <location filename="../../ui/roster/views.py" line="80"/>
+        <location filename="../../ui/roster/views.py" line="103"/>
         <source>行号</source>
         <translation>Row</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="80"/>
+        <location filename="../../ui/roster/views.py" line="103"/>
         <source>结果</source>
         <translation>Result</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="80"/>
+        <location filename="../../ui/roster/views.py" line="103"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="80"/>
+        <location filename="../../ui/roster/views.py" line="103"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="81"/>
+        <location filename="../../ui/roster/views.py" line="104"/>
         <source>变化或问题</source>
         <translation>Changes or problems</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="92"/>
+        <location filename="../../ui/roster/views.py" line="115"/>
         <source>户</source>
         <translation>Household </translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="96"/>
+        <location filename="../../ui/roster/views.py" line="119"/>
         <source>新增</source>
         <translation>new</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="96"/>
+        <location filename="../../ui/roster/views.py" line="119"/>
         <source>更新</source>
         <translation>changed</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="96"/>
+        <location filename="../../ui/roster/views.py" line="119"/>
         <source>无变化</source>
         <translation>unchanged</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="97"/>
+        <location filename="../../ui/roster/views.py" line="120"/>
         <source>错误</source>
         <translation>error</translation>
     </message>
@@ -2227,19 +2324,63 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/printing.py" line="40"/>
-        <source>已生成 %1 页（%2 条记录）：%3</source>
-        <translation>Wrote %1 pages (%2 records): %3</translation>
+        <source>已生成 %1（%2）：%3</source>
+        <translation>Wrote %1 (%2): %3</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/printing.py" line="40"/>
+        <source>%n 页</source>
+        <translation>
+            <numerusform>%n page</numerusform>
+            <numerusform>%n pages</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/printing.py" line="41"/>
+        <source>%n 条记录</source>
+        <translation>
+            <numerusform>%n record</numerusform>
+            <numerusform>%n records</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Punctuation</name>
+    <message>
+        <location filename="../../ui/punctuation.py" line="17"/>
+        <source>%1：%2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/punctuation.py" line="22"/>
+        <source>&#x3000;</source>
+        <translation> · </translation>
+    </message>
+    <message>
+        <location filename="../../ui/punctuation.py" line="31"/>
+        <source>、</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <location filename="../../ui/punctuation.py" line="36"/>
+        <source>，</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <location filename="../../ui/punctuation.py" line="41"/>
+        <source>（%1）</source>
+        <translation> (%1)</translation>
     </message>
 </context>
 <context>
     <name>RateRing</name>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="126"/>
+        <location filename="../../ui/dashboard/charts.py" line="128"/>
         <source>暂无已办结的记录</source>
         <translation>Nothing finished yet</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="127"/>
+        <location filename="../../ui/dashboard/charts.py" line="129"/>
         <source>按期 %1 / 共 %2</source>
         <translation>%1 of %2 on time</translation>
     </message>
@@ -2436,6 +2577,54 @@ Phone: %3</translation>
     </message>
 </context>
 <context>
+    <name>RenumberDialog</name>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="23"/>
+        <source>户编号重复</source>
+        <translation>Duplicate household number</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="26"/>
+        <source>两户使用了同一个户编号 %1（多半是两台电脑离线时各自编了号）。请选择改用本村下一个空闲编号的一户；另一户保留原编号。</source>
+        <translation>Two households hold the same household number %1 (most likely two PCs numbered them while offline). Choose the household that takes the village's next free number; the other keeps its number.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="32"/>
+        <source>此户重新编号</source>
+        <translation>Renumber this household</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="35"/>
+        <source>户编号</source>
+        <translation>Household no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="35"/>
+        <source>户主</source>
+        <translation>Head</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="36"/>
+        <source>成员</source>
+        <translation>Members</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="36"/>
+        <source>网格</source>
+        <translation>Grid</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="37"/>
+        <source>住址</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="43"/>
+        <source>重新编号</source>
+        <translation>Renumber</translation>
+    </message>
+</context>
+<context>
     <name>ReportsPage</name>
     <message>
         <location filename="../../ui/reports/page.py" line="43"/>
@@ -2536,72 +2725,72 @@ Phone: %3</translation>
 <context>
     <name>ReviewPage</name>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="44"/>
+        <location filename="../../ui/review/conflicts.py" line="47"/>
         <source>户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="44"/>
+        <location filename="../../ui/review/conflicts.py" line="47"/>
         <source>人员</source>
         <translation>Persons</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="45"/>
+        <location filename="../../ui/review/conflicts.py" line="48"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="45"/>
+        <location filename="../../ui/review/conflicts.py" line="48"/>
         <source>走访记录</source>
         <translation>Visit</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="46"/>
+        <location filename="../../ui/review/conflicts.py" line="49"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="46"/>
+        <location filename="../../ui/review/conflicts.py" line="49"/>
         <source>任务进度</source>
         <translation>Task progress</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="47"/>
+        <location filename="../../ui/review/conflicts.py" line="50"/>
         <source>任务关联户</source>
         <translation>Task household</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="47"/>
+        <location filename="../../ui/review/conflicts.py" line="50"/>
         <source>任务反馈</source>
         <translation>Task feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="48"/>
+        <location filename="../../ui/review/conflicts.py" line="51"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="48"/>
+        <location filename="../../ui/review/conflicts.py" line="51"/>
         <source>事件处置记录</source>
         <translation>Case log entry</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="49"/>
+        <location filename="../../ui/review/conflicts.py" line="52"/>
         <source>事件当事人</source>
         <translation>Case party</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="49"/>
+        <location filename="../../ui/review/conflicts.py" line="52"/>
         <source>吹哨报到</source>
         <translation>Joint handling</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="50"/>
+        <location filename="../../ui/review/conflicts.py" line="53"/>
         <source>审计记录</source>
         <translation>Audit entry</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="50"/>
+        <location filename="../../ui/review/conflicts.py" line="53"/>
         <source>代码表</source>
         <translation>Code table</translation>
     </message>
@@ -2624,37 +2813,37 @@ Phone: %3</translation>
 <context>
     <name>Roles</name>
     <message>
-        <location filename="../../ui/roles.py" line="11"/>
+        <location filename="../../ui/roles.py" line="12"/>
         <source>市级管理员</source>
         <translation>City administrator</translation>
     </message>
     <message>
-        <location filename="../../ui/roles.py" line="12"/>
+        <location filename="../../ui/roles.py" line="13"/>
         <source>部门用户</source>
         <translation>Department user</translation>
     </message>
     <message>
-        <location filename="../../ui/roles.py" line="13"/>
+        <location filename="../../ui/roles.py" line="14"/>
         <source>乡镇管理员</source>
         <translation>Township administrator</translation>
     </message>
     <message>
-        <location filename="../../ui/roles.py" line="14"/>
+        <location filename="../../ui/roles.py" line="15"/>
         <source>乡镇工作人员</source>
         <translation>Township staff</translation>
     </message>
     <message>
-        <location filename="../../ui/roles.py" line="15"/>
+        <location filename="../../ui/roles.py" line="16"/>
         <source>村（社区）干部</source>
         <translation>Village cadre</translation>
     </message>
     <message>
-        <location filename="../../ui/roles.py" line="16"/>
+        <location filename="../../ui/roles.py" line="17"/>
         <source>网格员</source>
         <translation>Grid worker</translation>
     </message>
     <message>
-        <location filename="../../ui/roles.py" line="28"/>
+        <location filename="../../ui/roles.py" line="29"/>
         <source>未登录（请在“设置”中登录）</source>
         <translation>Not signed in (sign in under Settings)</translation>
     </message>
@@ -2662,97 +2851,97 @@ Phone: %3</translation>
 <context>
     <name>RosterFields</name>
     <message>
-        <location filename="../../ui/roster/views.py" line="17"/>
+        <location filename="../../ui/roster/views.py" line="16"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="18"/>
+        <location filename="../../ui/roster/views.py" line="17"/>
         <source>户主姓名</source>
         <translation>Head&apos;s name</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="19"/>
+        <location filename="../../ui/roster/views.py" line="18"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="20"/>
+        <location filename="../../ui/roster/views.py" line="19"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="21"/>
+        <location filename="../../ui/roster/views.py" line="20"/>
         <source>公民身份号码</source>
         <translation>Resident ID</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="22"/>
+        <location filename="../../ui/roster/views.py" line="21"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="23"/>
+        <location filename="../../ui/roster/views.py" line="22"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="24"/>
+        <location filename="../../ui/roster/views.py" line="23"/>
         <source>民族</source>
         <translation>Ethnicity</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="25"/>
+        <location filename="../../ui/roster/views.py" line="24"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="26"/>
+        <location filename="../../ui/roster/views.py" line="25"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="27"/>
+        <location filename="../../ui/roster/views.py" line="26"/>
         <source>家庭住址</source>
         <translation>Household address</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="28"/>
+        <location filename="../../ui/roster/views.py" line="27"/>
         <source>人员类别</source>
         <translation>Residence type</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="29"/>
+        <location filename="../../ui/roster/views.py" line="28"/>
         <source>文化程度</source>
         <translation>Education</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="30"/>
+        <location filename="../../ui/roster/views.py" line="29"/>
         <source>政治面貌</source>
         <translation>Political status</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="31"/>
+        <location filename="../../ui/roster/views.py" line="30"/>
         <source>婚姻状况</source>
         <translation>Marital status</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="32"/>
+        <location filename="../../ui/roster/views.py" line="31"/>
         <source>户籍地</source>
         <translation>Hukou address</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="33"/>
+        <location filename="../../ui/roster/views.py" line="32"/>
         <source>备注</source>
         <translation>Notes</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="34"/>
+        <location filename="../../ui/roster/views.py" line="33"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/roster/views.py" line="35"/>
+        <location filename="../../ui/roster/views.py" line="34"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
@@ -2878,34 +3067,64 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/roster/wizard.py" line="259"/>
-        <source>新增 %1 户、%2 人；更新 %6 户、%3 人；无变化 %4 条；问题 %5 处。</source>
-        <translation>New: %1 households, %2 persons; updated: %6 households, %3 persons; unchanged: %4; problems: %5.</translation>
+        <source>新增 %1、%2；更新 %6、%3；无变化 %4 条；问题 %5 处。</source>
+        <translation>New: %1, %2; updated: %6, %3; unchanged: %4; problems: %5.</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/roster/wizard.py" line="291"/>
+        <source>已保存 %n 行到 %1。在 Excel 中改正后，可再次导入这个文件。文件含完整证件号码和电话，保存已记入审计日志，请妥善保管。</source>
+        <translation>
+            <numerusform>Saved %n row to %1. Fix it in Excel, then import this file again. The file holds full ID numbers and phones: saving it was recorded in the audit log; keep it safe.</numerusform>
+            <numerusform>Saved %n rows to %1. Fix them in Excel, then import this file again. The file holds full ID numbers and phones: saving it was recorded in the audit log; keep it safe.</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="285"/>
-        <source>已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。文件含完整证件号码和电话，保存已记入审计日志，请妥善保管。</source>
-        <translation>Saved %1 rows to %2. Fix them in Excel, then import this file again. The file holds full ID numbers and phones: saving it was recorded in the audit log; keep it safe.</translation>
+        <location filename="../../ui/roster/wizard.py" line="304"/>
+        <source>导入完成：新增 %1、%2，更新 %5、%3，写入 %4。</source>
+        <translation>Import done: %1 and %2 new, %5 and %3 updated, %4 written.</translation>
     </message>
-    <message>
-        <location filename="../../ui/roster/wizard.py" line="298"/>
-        <source>导入完成：新增 %1 户、%2 人，更新 %5 户、%3 人，写入 %4 条记录。</source>
-        <translation>Import done: %1 new households, %2 new persons, %5 households and %3 persons updated, %4 records written.</translation>
+    <message numerus="yes">
+        <location filename="../../ui/roster/wizard.py" line="308"/>
+        <source>%n 条记录</source>
+        <translation>
+            <numerusform>%n record</numerusform>
+            <numerusform>%n records</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/roster/wizard.py" line="310"/>
+        <source>有问题的 %n 户未导入，请保存问题行改正后再导入。</source>
+        <translation>
+            <numerusform> %n household with problems was not imported; save the rows with problems, fix and import them.</numerusform>
+            <numerusform> %n households with problems were not imported; save the rows with problems, fix and import them.</numerusform>
+        </translation>
     </message>
     <message>
         <location filename="../../ui/roster/wizard.py" line="264"/>
         <source>无法对应的%1“%2”：第 %3 行</source>
         <translation>%1 value “%2” not recognised: rows %3</translation>
     </message>
-    <message>
-        <location filename="../../ui/roster/wizard.py" line="279"/>
-        <location filename="../../ui/roster/wizard.py" line="284"/>
-        <source>保存问题行</source>
-        <translation>Save rows with problems</translation>
+    <message numerus="yes">
+        <location filename="../../ui/roster/wizard.py" line="271"/>
+        <source>%n 户</source>
+        <translation>
+            <numerusform>%n household</numerusform>
+            <numerusform>%n households</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/roster/wizard.py" line="274"/>
+        <source>%n 人</source>
+        <translation>
+            <numerusform>%n person</numerusform>
+            <numerusform>%n persons</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../../ui/roster/wizard.py" line="303"/>
-        <source>有问题的 %1 户未导入，请保存问题行改正后再导入。</source>
-        <translation> %1 households with problems were not imported; save the rows with problems, fix and import them.</translation>
+        <location filename="../../ui/roster/wizard.py" line="285"/>
+        <location filename="../../ui/roster/wizard.py" line="290"/>
+        <source>保存问题行</source>
+        <translation>Save rows with problems</translation>
     </message>
 </context>
 <context>
@@ -3011,62 +3230,62 @@ Phone: %3</translation>
 <context>
     <name>SyncStatusBar</name>
     <message>
-        <location filename="../../ui/status_bar.py" line="91"/>
+        <location filename="../../ui/status_bar.py" line="92"/>
         <source>立即同步 (F5)</source>
         <translation>Sync now (F5)</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="146"/>
+        <location filename="../../ui/status_bar.py" line="149"/>
         <source>尚未配置同步服务器，请在“设置”中填写服务器地址并登录。</source>
         <translation>No sync server is set up yet: enter the server address and log in under Settings.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="163"/>
+        <location filename="../../ui/status_bar.py" line="162"/>
         <source>正在后台同步，完成后自动更新</source>
         <translation>Syncing in the background; the screen updates when it is done</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="161"/>
+        <location filename="../../ui/status_bar.py" line="168"/>
         <source>同步失败，修改已保存在本机，稍后会重试。</source>
         <translation>Sync failed; your changes are kept on this PC and will be retried.</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="165"/>
+        <location filename="../../ui/status_bar.py" line="172"/>
         <source>同步完成</source>
         <translation>Sync finished</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="189"/>
+        <location filename="../../ui/status_bar.py" line="202"/>
         <source>● 未连接服务器</source>
         <translation>● No server</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="193"/>
+        <location filename="../../ui/status_bar.py" line="206"/>
         <source>● 已同步 %1</source>
         <translation>● Synced %1</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="197"/>
+        <location filename="../../ui/status_bar.py" line="210"/>
         <source>● 未同步</source>
         <translation>● Not synced yet</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="216"/>
+        <location filename="../../ui/status_bar.py" line="229"/>
         <source>首次同步：正在从城市服务器下载本辖区数据…</source>
         <translation>First sync: downloading your area&apos;s data from the city server…</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="195"/>
+        <location filename="../../ui/status_bar.py" line="208"/>
         <source>● 在线</source>
         <translation>● Online</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="191"/>
+        <location filename="../../ui/status_bar.py" line="204"/>
         <source>● 离线</source>
         <translation>● Offline</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="207"/>
+        <location filename="../../ui/status_bar.py" line="220"/>
         <source>待上传 %n 条</source>
         <translation>
             <numerusform>%n to upload</numerusform>
@@ -3074,7 +3293,7 @@ Phone: %3</translation>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/status_bar.py" line="208"/>
+        <location filename="../../ui/status_bar.py" line="221"/>
         <source>被退回 %n 条</source>
         <translation>
             <numerusform>%n rejected</numerusform>
@@ -3082,12 +3301,12 @@ Phone: %3</translation>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="210"/>
+        <location filename="../../ui/status_bar.py" line="223"/>
         <source>上次同步：%1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bar.py" line="210"/>
+        <location filename="../../ui/status_bar.py" line="223"/>
         <source>从未</source>
         <translation>never</translation>
     </message>
@@ -3220,309 +3439,313 @@ Phone: %3</translation>
 <context>
     <name>TaskDeskPage</name>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="49"/>
+        <location filename="../../ui/taskdesk/page.py" line="50"/>
         <source>任务收件箱：上级部门下发的任务</source>
         <translation>Task inbox: tasks sent down by the departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="50"/>
+        <location filename="../../ui/taskdesk/page.py" line="51"/>
         <source>本部门下发的任务及各乡镇（村）办理进度</source>
         <translation>Tasks issued by this department and each township&apos;s (village&apos;s) progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="53"/>
+        <location filename="../../ui/taskdesk/page.py" line="54"/>
         <source>搜索标题、任务编号或部门</source>
         <translation>Search title, task number or department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="61"/>
+        <location filename="../../ui/taskdesk/page.py" line="62"/>
         <source>千条线</source>
         <translation>Task load</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="63"/>
+        <location filename="../../ui/taskdesk/page.py" line="64"/>
         <source>各村（社区）每周承接多少部门任务、来自几条线</source>
         <translation>How many department tasks each village takes on per week, and on how many lines</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="68"/>
+        <location filename="../../ui/taskdesk/page.py" line="69"/>
         <source>全部部门</source>
         <translation>All departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="68"/>
+        <location filename="../../ui/taskdesk/page.py" line="69"/>
         <source>全部村（社区）</source>
         <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="69"/>
+        <location filename="../../ui/taskdesk/page.py" line="70"/>
         <source>全部状态</source>
         <translation>All statuses</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="69"/>
+        <location filename="../../ui/taskdesk/page.py" line="70"/>
         <source>全部类型</source>
         <translation>All kinds</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="118"/>
+        <location filename="../../ui/taskdesk/page.py" line="121"/>
         <source>筛选</source>
         <translation>Filter</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="202"/>
+        <location filename="../../ui/taskdesk/page.py" line="214"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="203"/>
+        <location filename="../../ui/taskdesk/page.py" line="215"/>
         <source>本组 %1 项，已显示 %2 项</source>
         <translation>%1 in this group, %2 shown</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../../ui/taskdesk/page.py" line="326"/>
+        <source>任务已下发到 %n 个乡镇（村）。同步后对方即可收到。</source>
+        <translation>
+            <numerusform>The task was issued to %n township (village). It receives it after the next sync.</numerusform>
+            <numerusform>The task was issued to %n townships (villages). They receive it after the next sync.</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="58"/>
+        <location filename="../../ui/taskdesk/page.py" line="59"/>
         <source>下发新任务…</source>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="313"/>
+        <location filename="../../ui/taskdesk/page.py" line="325"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
-    </message>
-    <message>
-        <location filename="../../ui/taskdesk/page.py" line="313"/>
-        <source>任务已下发到 %1 个乡镇（村）。同步后对方即可收到。</source>
-        <translation>The task was issued to %1 townships (villages). They receive it after the next sync.</translation>
     </message>
 </context>
 <context>
     <name>TaskDetailPanel</name>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="47"/>
-        <location filename="../../ui/taskdesk/detail.py" line="139"/>
+        <location filename="../../ui/taskdesk/detail.py" line="48"/>
+        <location filename="../../ui/taskdesk/detail.py" line="156"/>
         <source>请在左侧选择一项任务</source>
         <translation>Choose a task on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="50"/>
+        <location filename="../../ui/taskdesk/detail.py" line="51"/>
         <source>打印任务清单/反馈单…</source>
         <translation>Print task sheet / feedback form…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="58"/>
+        <location filename="../../ui/taskdesk/detail.py" line="59"/>
         <source>指派到村…</source>
         <translation>Assign to a village…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="61"/>
-        <location filename="../../ui/taskdesk/detail.py" line="95"/>
-        <location filename="../../ui/taskdesk/detail.py" line="282"/>
-        <location filename="../../ui/taskdesk/detail.py" line="285"/>
+        <location filename="../../ui/taskdesk/detail.py" line="62"/>
+        <location filename="../../ui/taskdesk/detail.py" line="97"/>
+        <location filename="../../ui/taskdesk/detail.py" line="294"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="62"/>
+        <location filename="../../ui/taskdesk/detail.py" line="63"/>
         <source>反馈</source>
         <translation>Feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="65"/>
+        <location filename="../../ui/taskdesk/detail.py" line="66"/>
         <source>一表通</source>
         <translation>One form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="68"/>
+        <location filename="../../ui/taskdesk/detail.py" line="69"/>
         <source>任务说明</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="70"/>
+        <location filename="../../ui/taskdesk/detail.py" line="71"/>
         <source>收到的数据</source>
         <translation>Data received</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="76"/>
+        <location filename="../../ui/taskdesk/detail.py" line="77"/>
         <source>附件（下发与反馈）</source>
         <translation>Files (issued and feedback)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="80"/>
+        <location filename="../../ui/taskdesk/detail.py" line="81"/>
         <source>历史</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="86"/>
+        <location filename="../../ui/taskdesk/detail.py" line="88"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="86"/>
+        <location filename="../../ui/taskdesk/detail.py" line="88"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="86"/>
+        <location filename="../../ui/taskdesk/detail.py" line="88"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="86"/>
-        <location filename="../../ui/taskdesk/detail.py" line="232"/>
+        <location filename="../../ui/taskdesk/detail.py" line="88"/>
+        <location filename="../../ui/taskdesk/detail.py" line="251"/>
         <source>已处理</source>
         <translation>Handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="93"/>
+        <location filename="../../ui/taskdesk/detail.py" line="95"/>
         <source>户编号、户内人员姓名或拼音首字母</source>
         <translation>Household number, a member&apos;s name or pinyin initials</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="97"/>
+        <location filename="../../ui/taskdesk/detail.py" line="99"/>
         <source>取消关联</source>
         <translation>Unlink</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="99"/>
-        <location filename="../../ui/taskdesk/detail.py" line="306"/>
-        <location filename="../../ui/taskdesk/detail.py" line="309"/>
+        <location filename="../../ui/taskdesk/detail.py" line="101"/>
+        <location filename="../../ui/taskdesk/detail.py" line="302"/>
         <source>关联人员</source>
         <translation>Link person</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="100"/>
+        <location filename="../../ui/taskdesk/detail.py" line="102"/>
         <source>任务针对户内某一人时：按姓名、拼音首字母或证件尾号找到此人并关联</source>
         <translation>When the task concerns one member of a household: find them by name, initials or ID tail and link them</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="118"/>
+        <location filename="../../ui/taskdesk/detail.py" line="120"/>
         <source>向下发部门报告进展，例如：已入户核实28户，2户外出已电话联系。</source>
         <translation>Report progress to the department, e.g. 28 households visited, 2 away and reached by phone.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="120"/>
+        <location filename="../../ui/taskdesk/detail.py" line="122"/>
         <source>发送反馈</source>
         <translation>Send</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="183"/>
+        <location filename="../../ui/taskdesk/detail.py" line="201"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="183"/>
+        <location filename="../../ui/taskdesk/detail.py" line="201"/>
         <source>即将到期</source>
         <translation>Due soon</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="185"/>
+        <location filename="../../ui/taskdesk/detail.py" line="203"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="185"/>
+        <location filename="../../ui/taskdesk/detail.py" line="203"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="185"/>
+        <location filename="../../ui/taskdesk/detail.py" line="203"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="186"/>
+        <location filename="../../ui/taskdesk/detail.py" line="204"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="186"/>
+        <location filename="../../ui/taskdesk/detail.py" line="204"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="186"/>
+        <location filename="../../ui/taskdesk/detail.py" line="204"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
-    <message>
-        <location filename="../../ui/taskdesk/detail.py" line="186"/>
-        <source>户</source>
-        <translation>households</translation>
+    <message numerus="yes">
+        <location filename="../../ui/taskdesk/detail.py" line="205"/>
+        <source>%1/%n 户</source>
+        <translation>
+            <numerusform>%1/%n household</numerusform>
+            <numerusform>%1/%n households</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="194"/>
+        <location filename="../../ui/taskdesk/detail.py" line="213"/>
         <source>指派</source>
         <translation>Assigned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="194"/>
+        <location filename="../../ui/taskdesk/detail.py" line="213"/>
         <source>责任人</source>
         <translation>Person in charge</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="197"/>
+        <location filename="../../ui/taskdesk/detail.py" line="216"/>
         <source>需核对的户籍字段</source>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="229"/>
+        <location filename="../../ui/taskdesk/detail.py" line="248"/>
         <source>%1（核对：%2）</source>
         <translation>%1 (checking: %2)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="232"/>
+        <location filename="../../ui/taskdesk/detail.py" line="251"/>
         <source>未处理</source>
         <translation>Not handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="248"/>
+        <location filename="../../ui/taskdesk/detail.py" line="268"/>
         <source>退回原因</source>
         <translation>Why is the task returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="261"/>
-        <location filename="../../ui/taskdesk/detail.py" line="265"/>
+        <location filename="../../ui/taskdesk/detail.py" line="281"/>
+        <location filename="../../ui/taskdesk/detail.py" line="285"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="261"/>
+        <location filename="../../ui/taskdesk/detail.py" line="281"/>
         <source>交给哪个村（社区）办理</source>
         <translation>Which village (community) handles it</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="265"/>
+        <location filename="../../ui/taskdesk/detail.py" line="285"/>
         <source>责任人（可不填）</source>
         <translation>Person in charge (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="282"/>
+        <location filename="../../ui/taskdesk/detail.py" line="294"/>
         <source>在任务范围内没有找到匹配的户</source>
         <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="285"/>
+        <location filename="../../ui/taskdesk/detail.py" line="294"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="306"/>
+        <location filename="../../ui/taskdesk/detail.py" line="302"/>
         <source>在任务范围内没有找到匹配的人员</source>
         <translation>No matching person within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="309"/>
+        <location filename="../../ui/taskdesk/detail.py" line="302"/>
         <source>选择要关联的人员</source>
         <translation>Choose the person to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="361"/>
-        <location filename="../../ui/taskdesk/detail.py" line="371"/>
+        <location filename="../../ui/taskdesk/detail.py" line="373"/>
+        <location filename="../../ui/taskdesk/detail.py" line="383"/>
         <source>打印任务清单/反馈单</source>
         <translation>Print task sheet / feedback form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="361"/>
+        <location filename="../../ui/taskdesk/detail.py" line="373"/>
         <source>打印哪个村（社区）的清单</source>
         <translation>Print the sheet of which village (community)</translation>
     </message>
@@ -3797,68 +4020,68 @@ Phone: %3</translation>
 <context>
     <name>WorkChartsPanel</name>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="200"/>
+        <location filename="../../ui/dashboard/charts.py" line="202"/>
         <source>今日到期任务</source>
         <translation>tasks due today</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="201"/>
+        <location filename="../../ui/dashboard/charts.py" line="203"/>
         <source>已超期任务</source>
         <translation>overdue tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="202"/>
+        <location filename="../../ui/dashboard/charts.py" line="204"/>
         <source>应走访未走访的户</source>
         <translation>households overdue for a visit</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="203"/>
+        <location filename="../../ui/dashboard/charts.py" line="205"/>
         <source>事件按类别</source>
         <translation>Cases by category</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="203"/>
         <location filename="../../ui/dashboard/charts.py" line="205"/>
+        <location filename="../../ui/dashboard/charts.py" line="207"/>
         <source>办理中</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="203"/>
+        <location filename="../../ui/dashboard/charts.py" line="205"/>
         <source>已办结</source>
         <translation>Closed</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="204"/>
+        <location filename="../../ui/dashboard/charts.py" line="206"/>
         <source>事件按状态</source>
         <translation>Cases by status</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="204"/>
+        <location filename="../../ui/dashboard/charts.py" line="206"/>
         <source>件数</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="205"/>
+        <location filename="../../ui/dashboard/charts.py" line="207"/>
         <source>任务按部门</source>
         <translation>Tasks by department</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="205"/>
+        <location filename="../../ui/dashboard/charts.py" line="207"/>
         <source>已完成</source>
         <translation>Done</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="206"/>
+        <location filename="../../ui/dashboard/charts.py" line="208"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="207"/>
+        <location filename="../../ui/dashboard/charts.py" line="209"/>
         <source>任务按期完成率</source>
         <translation>Tasks completed on time</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="208"/>
+        <location filename="../../ui/dashboard/charts.py" line="210"/>
         <source>事件按期办结率</source>
         <translation>Cases closed on time</translation>
     </message>

@@ -93,8 +93,8 @@ class ChangeLogEntry(ServerBase):
     )
 
 
-# The entities a department's pull reads (server.department_pull.DEPARTMENT_ENTITIES, which the
-# tests hold equal to this predicate).
+# The entities a department's pull reads (server.scope.DEPARTMENT_ENTITIES, which the tests hold
+# equal to this predicate).
 _DEPARTMENT_HEADS = text("entity IN ('code_entry', 'task', 'task_target', 'task_link', 'task_feedback', 'case', "
                          "'case_log', 'case_whistle')")
 
@@ -124,8 +124,10 @@ class RecordVersion(ServerBase):
 class ReviewItem(ServerBase):
     """Something a person must look at: `kind` is "conflict" (concurrent edits of one field with
     different values), "delete_conflict" (a delete racing an update), "status_conflict" (a return or
-    reopen whose base status was no longer current) or "duplicate_id" (a second active person with
-    the same ID number; `related_record_id` is the first). `winner_*` took effect, `loser_*` did not
+    reopen whose base status was no longer current), "duplicate_id" (a second active person with
+    the same ID number; `related_record_id` is the first) or "duplicate_hh_no" (a second active
+    household of a village with the same household number; `kind` holds 20 characters, hence the
+    short name). `winner_*` took effect, `loser_*` did not
     (for duplicates both are kept). A decision is an ordinary new change; `state` records it.
     `server_seq` (the change that raised it) and `resolved_seq` (a sequence number its resolution
     took) say when its mark came and went, in server order: PCs fetch their marks incrementally

@@ -12,6 +12,7 @@ import re
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 from sqlalchemy import select
 
 from db.models import Person
@@ -128,3 +129,23 @@ def test_village_cadre_daily_round(desktop, township, language):
         pc.dialogs.paths.append(str(pdf))
         panel.print_card()
         assert pdf.read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_the_register_filters_stay_apart_with_a_dashboard_tiles_chip(desktop, township, language):
+    """Opened from a dashboard tile (应走访未走访的户), the register's filter row also shows the tile's
+    chip; at 1366 px the row no longer fit and Qt laid the search box under the village label
+    (“…电话尾号C(社区)” on the demo)."""
+    pc: Desktop = desktop("village_cadre", township.village, language=language, name=f"cadre-chip-{language}")
+    with pc.step("从工作台的数字打开户列表"):
+        pc.sync()
+        register = pc.page("register")
+        register.show_list("never_visited")
+        assert register.filters.visit_chip.isVisible()
+        row = register.filters
+        widgets = sorted((w for w in row.findChildren(QWidget) if w.parent() is row and w.isVisible()),
+                         key=lambda w: w.geometry().left())
+        overlapping = [(a.objectName() or type(a).__name__, b.objectName() or type(b).__name__)
+                       for a, b in zip(widgets, widgets[1:], strict=False) if a.geometry().right() >= b.geometry().left()]
+        assert overlapping == [], overlapping
+        assert row.geometry().right() < register.import_button.geometry().left()

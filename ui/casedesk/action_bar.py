@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QPlainTextEdit, QPushButton, 
 FORWARD = ("accept", "dispatch", "sign", "handle", "submit", "approve", "close", "revisit", "archive",
            "approve_extension")
 COLUMNS = 7
+BAR_WIDTH = 640  # English labels are twice as wide: fewer columns, so the case list keeps its room
 DEFAULT_STYLE = "QPushButton { font-weight: bold; border: 2px solid #1565c0; }"
 
 
@@ -36,6 +37,8 @@ class CaseActionBar(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
         grid.setSpacing(4)
+        widest = max((QPushButton(label).sizeHint().width() for _action, label in slots), default=1)
+        columns = max(4, min(COLUMNS, BAR_WIDTH // (widest + grid.spacing())))
         for n, (action, label) in enumerate(slots):
             button = QPushButton(label)
             button.setAutoDefault(False)
@@ -44,7 +47,7 @@ class CaseActionBar(QWidget):
                 button.setToolTip(f"Alt+{n + 1}")
                 QShortcut(QKeySequence(f"Alt+{n + 1}"), self, button.animateClick,
                           context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            grid.addWidget(button, n // COLUMNS, n % COLUMNS)
+            grid.addWidget(button, n // columns, n % columns)
             self.buttons[action] = button
         self.default: str | None = None
         run = QShortcut(QKeySequence("Ctrl+Return"), self, self.run_default,

@@ -16,22 +16,28 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app.client.case_desk import NewCase
 from ui.dialogs import ok_cancel_buttons
+from ui.punctuation import on_one_line
 
 
 class NewCaseForm(QDialog):
-    def __init__(self, desk, runner, on_error, choices, parent: QWidget | None = None) -> None:
+    def __init__(self, desk, runner, on_error, choices, parent: QWidget | None = None,
+                 initial: NewCase | None = None, problem: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("登记事件"))
         self._desk, self._runner, self._on_error = desk, runner, on_error
+        self._grid_required = getattr(choices, "grid_required", False)
         self.hits = []
         self.reporter_person_id: str | None = None
+        self._wanted_grid: str | None = None  # a refilled form's grid, chosen once the village's grids load
         self.source = _combo(choices.sources)
+        self.source.setCurrentIndex(max(0, self.source.findData(getattr(choices, "default_source", ""))))
         self.request_type = _combo(choices.request_types)
         self.category = _combo([(code, label) for code, label, _children in choices.categories])
         self._children = {code: children for code, _label, children in choices.categories}
@@ -53,6 +59,33 @@ class NewCaseForm(QDialog):
         self.resize(640, self.sizeHint().height())
         self._category_changed()
         self._village_changed()
+        if initial is not None:
+            self.fill(initial, problem)
+
+    def fill(self, values: NewCase, problem: str = "") -> None:
+        """The form as the user typed it, with why the service refused it: nothing typed is lost."""
+        for box, code in ((self.source, values.source), (self.request_type, values.request_type)):
+            box.setCurrentIndex(max(0, box.findData(code)))
+        top = next((code for code, children in self._children.items()
+                    if values.category_code == code or values.category_code in dict(children)), None)
+        self.category.setCurrentIndex(max(0, self.category.findData(top)))
+        self.subcategory.setCurrentIndex(max(0, self.subcategory.findData(values.category_code)))
+        self.title.setText(values.title)
+        self._wanted_grid = values.grid_code
+        self.village.setCurrentIndex(max(0, self.village.findData(values.region_code[:12])))
+        self._village_changed()
+        self.place.setText(values.place)
+        self.description.setPlainText(values.description)
+        self.reporter_name.setText(values.reporter_name)
+        self.reporter_phone.setText(values.reporter_phone or "")
+        self.reporter_person_id = values.reporter_person_id
+        if values.reporter_person_id:
+            self.reporter_phone.setEnabled(False)
+            self.reporter_note.setText(self.tr("已关联户籍人员，电话取自户籍"))
+        for row, (name, role) in enumerate(values.parties[: self.parties.rowCount()]):
+            self.parties.setItem(row, 0, QTableWidgetItem(name))
+            self.parties.setItem(row, 1, QTableWidgetItem(role))
+        self.problem.setText(problem)
 
     def _lay_out(self) -> None:
         form = QFormLayout()
@@ -117,7 +150,8 @@ class NewCaseForm(QDialog):
     def _village_changed(self) -> None:
         village = self.village.currentData()
         self.grid.clear()
-        self.grid.addItem(self.tr("（不指定网格）"), None)
+        if not self._grid_required:  # a grid worker's case without their grid would leave their reach
+            self.grid.addItem(self.tr("（不指定网格）"), None)
         if village:
             self._runner.run_db(lambda: self._desk.grids(village), self._show_grids)
 
@@ -127,6 +161,8 @@ class NewCaseForm(QDialog):
             return
         for grid in grids:
             self.grid.addItem(grid.name, grid.code)
+        if self._wanted_grid:
+            self.grid.setCurrentIndex(max(0, self.grid.findData(self._wanted_grid)))
 
     def find_reporter(self) -> None:
         text = self.reporter_search.text().strip()
@@ -140,7 +176,7 @@ class NewCaseForm(QDialog):
         self.hits = hits
         self.reporter_hits.clear()
         for hit in hits:
-            self.reporter_hits.addItem(f"{hit.name}　{hit.id_masked}　{hit.phone_masked}")
+            self.reporter_hits.addItem(on_one_line(hit.name, hit.id_masked, hit.phone_masked))
         if not hits:
             self.reporter_note.setText(self.tr("户籍中没有找到，请直接填写姓名和电话"))
 
@@ -169,7 +205,9 @@ class NewCaseForm(QDialog):
         """What must still be filled in before the case can be registered ("" when nothing)."""
         if not self.title.text().strip():
             return self.tr("请填写标题")
-        return "" if self.village.currentData() else self.tr("请选择村（社区）")
+        if not self.village.currentData():
+            return self.tr("请选择村（社区）")
+        return self.tr("请选择网格") if self._grid_required and not self.grid.currentData() else ""
 
     def accept(self) -> None:
         # Checked here so the dialog stays open with what was typed; the service checks again.
@@ -204,8 +242,10 @@ def _combo(options) -> QComboBox:
 class CaseForms:
     """Opens the case dialogs; tests replace it with scripted answers."""
 
-    def new_case(self, parent, desk, runner, on_error, choices) -> NewCase | None:
-        form = NewCaseForm(desk, runner, on_error, choices, parent)
+    def new_case(self, parent, desk, runner, on_error, choices, initial: NewCase | None = None,
+                 problem: str = "") -> NewCase | None:
+        """The case as typed, or None when cancelled; `initial` and `problem` reopen a refused one."""
+        form = NewCaseForm(desk, runner, on_error, choices, parent, initial, problem)
         return form.values() if form.exec() == QDialog.DialogCode.Accepted else None
 
     def dispatch(self, parent, options) -> dict | None:

@@ -33,8 +33,9 @@ from ui.attachments import AttachmentStrip
 from ui.casedesk.action_bar import CaseActionBar
 from ui.casedesk.dispatch import ask_dispatch
 from ui.casedesk.labels import action_text, status_text
-from ui.detail_layout import stack_detail
+from ui.detail_layout import stack_detail, stale_hint
 from ui.history_tab import HistoryTab
+from ui.punctuation import aside, fact, listing, on_one_line
 
 # Moves beside the workflow, after its buttons in the bar.
 SIDE_SLOTS = ("escalate", "supervise", "add_party", "repeat", "reveal")
@@ -103,7 +104,8 @@ class CaseDetailPanel(QWidget):
         if history is not None:  # 历史: every change of the case this PC holds (app.client.history)
             self.history = HistoryTab(history, runner, on_error, printer, reports, "case")
             self.tabs.addTab(self.history, self.tr("历史"))
-        stack_detail(self, self.title, self.print_button, self.meta, self.actions_row, self.tabs)
+        self.stale = stale_hint()
+        stack_detail(self, self.title, self.print_button, self.meta, self.actions_row, self.tabs, self.stale)
         self.setEnabled(False)
 
     @property
@@ -150,6 +152,14 @@ class CaseDetailPanel(QWidget):
             self.summon_list.addItem(item)
 
     # -- showing ---------------------------------------------------------------------------------
+    def has_unsaved_edit(self) -> bool:
+        """The user is typing an 意见 that no move has taken yet."""
+        return self.detail is not None and bool(self.bar.text())
+
+    def show_stale(self) -> None:
+        """A sync brought news while an 意见 is being typed: say so, reload nothing under the user."""
+        self.stale.show()
+
     def open(self, case_id: str) -> None:
         self._opening = case_id  # a slower load of an earlier choice must not replace this one
         self._runner.run_db(lambda: self._desk.detail(case_id), self._show)
@@ -162,8 +172,9 @@ class CaseDetailPanel(QWidget):
             return
         self.detail = detail
         case = detail.case
+        self.stale.hide()
         self.setEnabled(True)
-        self.title.setText(f"{case.title}　（{status_text(case.status)}）")
+        self.title.setText(on_one_line(case.title, aside(status_text(case.status))))
         self.repeats = list(detail.repeats)
         self.meta.setText(self._meta_html(case))
         if self.attachments is not None:
@@ -178,7 +189,7 @@ class CaseDetailPanel(QWidget):
         evaluations = dict(EVALUATION_OPTIONS)
         _fill(self.whistles, [[departments.get(w.department_code, w.department_code), f"{w.summoned_at:%m-%d %H:%M}",
                                f"{w.arrived_at:%m-%d %H:%M}" if w.arrived_at else self.tr("未报到"),
-                               evaluations.get(w.evaluation or "", "") + (f"（{w.comment}）" if w.comment else "")]
+                               evaluations.get(w.evaluation or "", "") + (aside(w.comment) if w.comment else "")]
                               for w in detail.whistles])
         _fill(self.parties, [[p.name, p.role, p.phone_masked] for p in detail.parties])
         open_case = not wf.is_finished(case.status)
@@ -200,30 +211,32 @@ class CaseDetailPanel(QWidget):
         number, registered, limit = self.tr("编号"), self.tr("登记"), self.tr("办理期限")
         reporter, place, content = self.tr("反映人"), self.tr("地点"), self.tr("诉求内容")
         lines = [
-            f"{number}：{case.case_no}　{registered}：{case.registered_at:%Y-%m-%d %H:%M}　{limit}：{deadline}",
-            f"{reporter}：{case.reporter_name or '—'} {case.reporter_phone_masked}　{place}：{case.place or '—'}",
+            on_one_line(fact(number, case.case_no), fact(registered, f"{case.registered_at:%Y-%m-%d %H:%M}"),
+                        fact(limit, deadline)),
+            on_one_line(fact(reporter, f"{case.reporter_name or '—'} {case.reporter_phone_masked}".strip()),
+                        fact(place, case.place or "—")),
         ]
         ticket, sent, repeat, original = self.tr("工单号"), self.tr("分派至"), self.tr("重复诉求"), self.tr("原诉求")
         if case.channel_ref:
-            lines[0] = f"{ticket}：<b>{case.channel_ref}</b>　" + lines[0]
+            lines[0] = on_one_line(fact(ticket, f"<b>{case.channel_ref}</b>"), lines[0])
         detail = self.detail
         if case.dispatched_to or case.assignee:
             where = detail.dispatched_name if detail is not None else case.dispatched_to
-            lines.append(f"{sent}：{where or '—'}" + (f"（{case.assignee}）" if case.assignee else ""))
+            lines.append(fact(sent, where or "—") + (aside(case.assignee) if case.assignee else ""))
         if detail is not None and detail.original_no:
-            lines.append(f"<b>{repeat}</b>：{original} {detail.original_no}")
+            lines.append(fact(f"<b>{repeat}</b>", f"{original} {detail.original_no}"))
         elif self.repeats:
             maybe = self.tr("疑似重复诉求")
-            lines.append(f"<span style='color:#e65100'>{maybe}：</span>" + "、".join(c.case_no for c in self.repeats[:3]))
+            lines.append(fact(f"<span style='color:#e65100'>{maybe}</span>", listing(c.case_no for c in self.repeats[:3])))
         if case.escalated_to or case.supervised:
             escalated, supervised = self.tr("转交部门"), self.tr("督办")
-            lines.append(f"{escalated}：{choices.get(case.escalated_to or '', case.escalated_to or '—')}"
-                         + (f"　<b>{supervised}</b>" if case.supervised else ""))
+            lines.append(on_one_line(fact(escalated, choices.get(case.escalated_to or "", case.escalated_to or "—")),
+                                     f"<b>{supervised}</b>" if case.supervised else ""))
         satisfaction = dict(SATISFACTION_OPTIONS).get(case.satisfaction or "", "")
         if satisfaction:
             revisit = self.tr("回访评价")
-            lines.append(f"{revisit}：{satisfaction}　{case.satisfaction_comment}")
-        lines.append(f"{content}：{case.description or '—'}")
+            lines.append(on_one_line(fact(revisit, satisfaction), case.satisfaction_comment))
+        lines.append(fact(content, case.description or "—"))
         return "<br>".join(lines)
 
     def _show_actions(self, case) -> None:
@@ -271,7 +284,7 @@ class CaseDetailPanel(QWidget):
 
     def _link_repeat(self, case_id: str) -> None:
         """The clerk confirms which suggested earlier case this one repeats."""
-        options = [f"{c.case_no} {c.title}（{c.registered_at:%Y-%m-%d}）" for c in self.repeats]
+        options = [f"{c.case_no} {c.title}" + aside(f"{c.registered_at:%Y-%m-%d}") for c in self.repeats]
         index = self._dialogs.choose(self, self.tr("关联重复诉求"), self.tr("本件重复以下哪件诉求？"), options)
         if index is not None:
             original = self.repeats[index].id
@@ -299,7 +312,7 @@ class CaseDetailPanel(QWidget):
             if error is not None:
                 self._on_error(error)
                 return
-            self._dialogs.info(self, self.tr("反映人电话"), f"{revealed.reporter_name}：{revealed.reporter_phone or '—'}")
+            self._dialogs.info(self, self.tr("反映人电话"), fact(revealed.reporter_name, revealed.reporter_phone or "—"))
 
         self._runner.run_db(lambda: self._desk.reveal_reporter(case_id, reason), shown)
 

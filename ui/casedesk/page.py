@@ -18,10 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.client.case_desk import NewCase
+from app.errors import UserFacingError
 from ui.casedesk.case_form import CaseForms
 from ui.casedesk.case_list import CaseList
 from ui.casedesk.detail import CaseDetailPanel
 from ui.casedesk.labels import status_text
+from ui.punctuation import counted
 
 OVERDUE = "#c62828"
 
@@ -33,6 +36,7 @@ class CaseDeskPage(QWidget):
         super().__init__(parent)
         self._desk, self._runner, self._dialogs, self._on_error = desk, runner, dialogs, on_error
         self._forms = forms or CaseForms()
+        self._language = language
         self.choices = None
         heading = QLabel(self.tr("事件与诉求"))
         heading.setStyleSheet("font-size: 15px; font-weight: bold;")
@@ -85,6 +89,16 @@ class CaseDeskPage(QWidget):
     def reload(self) -> None:
         self._runner.run_db(self._desk.queues, self._show_queues)
 
+    def refresh_after_sync(self) -> None:
+        """A sync the user did not start brought news: queues, list and the open case show it, the
+        case staying chosen — unless an 意见 is being typed, which gets a hint instead of a reload."""
+        if self.detail.has_unsaved_edit():
+            self.detail.show_stale()
+            return
+        self.reload()
+        if self.detail.detail is not None:  # further down the list than its first page: reopen it here
+            self.detail.open(self.detail.detail.case.id)
+
     def _show_queues(self, queues, error) -> None:
         if error is not None:
             self._on_error(error)
@@ -94,7 +108,7 @@ class CaseDeskPage(QWidget):
         self.queues.clear()
         row = 0
         for i, queue in enumerate(queues):
-            item = QListWidgetItem(f"{self._queue_label(queue.status)}（{queue.count}）")
+            item = QListWidgetItem(counted(self._queue_label(queue.status), str(queue.count)))
             item.setData(Qt.ItemDataRole.UserRole, queue.status)
             if queue.status == -1 and queue.count:
                 item.setForeground(QColor(OVERDUE))
@@ -154,14 +168,22 @@ class CaseDeskPage(QWidget):
 
     # -- registering ---------------------------------------------------------------------------
     def create_new(self) -> None:
-        """Ctrl+N: register a case through the new-case form."""
+        """Ctrl+N (and the 登记事件 button): register a case through the new-case form."""
+        self._ask_new_case()
+
+    def _ask_new_case(self, refused: NewCase | None = None, problem: str = "") -> None:
+        """The new-case form; a case the service refused reopens in it as typed, with the reason."""
         if self.choices is None or not self._desk.may_register:
             return
-        form = self._forms.new_case(self, self._desk, self._runner, self._on_error, self.choices)
+        again = {} if refused is None else {"initial": refused, "problem": problem}
+        form = self._forms.new_case(self, self._desk, self._runner, self._on_error, self.choices, **again)
         if form is None:
             return
 
         def registered(view, error) -> None:
+            if isinstance(error, UserFacingError):  # e.g. a phone the service refuses: say why, keep the typing
+                self._ask_new_case(form, error.message(self._language))
+                return
             if error is not None:
                 self._on_error(error)
                 return

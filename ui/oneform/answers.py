@@ -37,8 +37,8 @@ class AnswersPanel(QWidget):
             self.table.setRowCount(0)
             self.table.setColumnCount(0)
             return
-        self.caption.setText(self.tr("%1 于 %2 反馈，共 %3 户").replace("%1", answer.author)
-                             .replace("%2", f"{answer.at:%Y-%m-%d %H:%M}").replace("%3", str(len(answer.rows))))
+        self.caption.setText(self.tr("%1 于 %2 反馈，共 %n 户", "", len(answer.rows)).replace("%1", answer.author)
+                             .replace("%2", f"{answer.at:%Y-%m-%d %H:%M}"))
         headers = [self.tr("户编号"), *(field_text(name) for name in answer.field_names)]
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)

@@ -40,6 +40,8 @@ class OneFormPanel(QWidget):
         self._dialogs = dialogs
         self._on_error = on_error
         self.form = None
+        self.edited = False  # a value corrected or a member picked since the form was shown, not yet confirmed
+        self._filling = False
         self.purpose = QLabel()
         self.purpose.setWordWrap(True)
         self.hint = QLabel(self.tr("数据已从户籍带出：核对无误直接确认；有误时在表中改正后确认，改正会写回户籍。"))
@@ -49,6 +51,7 @@ class OneFormPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemChanged.connect(self._typed)
         self.progress = QLabel()
         self.problem = QLabel()  # a refused value, said at its cell and here; nothing was written
         self.problem.setWordWrap(True)
@@ -86,14 +89,15 @@ class OneFormPanel(QWidget):
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)
         self.table.setRowCount(len(form.rows))
+        self._filling = True
         for r, row in enumerate(form.rows):
             self._fill_row(r, row)
+        self._filling, self.edited = False, False
         self.table.resizeColumnsToContents()
         for column in range(_FIXED, self.table.columnCount()):
             # An address can be long; the cell shows the start, editing shows all of it.
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), 240))
-        self.progress.setText(self.tr("已核 %1 户，共 %2 户").replace("%1", str(form.handled))
-                              .replace("%2", str(len(form.rows))))
+        self.progress.setText(self.tr("已核 %1 户，共 %n 户", "", len(form.rows)).replace("%1", str(form.handled)))
         self.confirm_button.setEnabled(form.editable and bool(form.rows))
         self.send_button.setEnabled(form.handled > 0)
 
@@ -115,6 +119,10 @@ class OneFormPanel(QWidget):
         status.setForeground(QColor("#2e7d32" if row.handled else "#e65100"))
         self.table.setItem(r, 2, status)
 
+    def _typed(self, *_args) -> None:
+        if not self._filling:
+            self.edited = True
+
     def member_box(self, r: int) -> QComboBox:
         return self.table.cellWidget(r, 1)
 
@@ -125,7 +133,9 @@ class OneFormPanel(QWidget):
         member = row.member(self.member_box(r).currentData())
         if member is not None:
             corrected = row.corrected if row.handled and member.person_id == row.person_id else ()
+            self._filling = True
             self._fill_values(r, member.values, corrected)
+            self._filling, self.edited = False, True
 
     def _fill_values(self, r: int, values, corrected) -> None:
         for i, (spec, value) in enumerate(zip(self.form.fields, values, strict=True)):
@@ -135,6 +145,7 @@ class OneFormPanel(QWidget):
                 for code, label in spec.options:
                     combo.addItem(label, code)
                 combo.setCurrentIndex(max(0, combo.findData(value)))
+                combo.currentIndexChanged.connect(self._typed)
                 combo.setEnabled(self.form.editable)
                 self.table.setCellWidget(r, _FIXED + i, combo)
                 if spec.name in corrected:

@@ -20,12 +20,14 @@ class FilterBar(QWidget):
         self.search.setObjectName("register_search")
         self.search.setPlaceholderText(self.tr("搜索：姓名、拼音首字母、身份证或电话尾号 (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(300)
+        # Narrow enough minimums that the row fits 1366 px with a dashboard tile's chip and the import and
+        # export buttons; at 300 + 480 px Qt laid the search box under the village label.
+        self.search.setMinimumWidth(200)
         self.village = QComboBox()
         self.grid = QComboBox()
         self.tag = QComboBox()
         self.status = QComboBox()
-        for box, width in ((self.village, 150), (self.grid, 120), (self.tag, 120), (self.status, 90)):
+        for box, width in ((self.village, 130), (self.grid, 100), (self.tag, 100), (self.status, 80)):
             box.setMinimumWidth(width)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)

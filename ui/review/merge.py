@@ -68,9 +68,10 @@ class MergeDialog(QDialog):
 
     def _show_moves(self) -> None:
         loser = self.sides[1 - self.choices.checkedId()]
-        text = self.tr("合并后，另一条记录将标记为已合并（不会物理删除），并移到保留的记录：标签 %1 个，"
-                       "事件当事人 %2 条，报事记录 %3 条。").replace("%1", str(len(loser.tags))) \
-            .replace("%2", str(loser.case_parties)).replace("%3", str(loser.reported_cases))
+        text = self.tr("合并后，另一条记录将标记为已合并（不会物理删除），并移到保留的记录：%1，%2，%3。") \
+            .replace("%1", self.tr("标签 %n 个", "", len(loser.tags))) \
+            .replace("%2", self.tr("事件当事人 %n 条", "", loser.case_parties)) \
+            .replace("%3", self.tr("报事记录 %n 条", "", loser.reported_cases))
         if loser.is_head:
             text += self.tr("另一条记录是户主：若两人同户，户主改为保留的记录，否则该户暂无户主。")
         self.moves.setText(text)

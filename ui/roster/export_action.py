@@ -72,6 +72,6 @@ class ListExporter:
         if error is not None:
             self._on_error(error)
             return
-        text = translate("ListExporter", "已导出 %1 行到 %2（证件号码和电话已脱敏，导出已留痕）") \
-            .replace("%1", str(result.rows)).replace("%2", str(result.path))
+        text = translate("ListExporter", "已导出 %n 行到 %1（证件号码和电话已脱敏，导出已留痕）", "", result.rows) \
+            .replace("%1", str(result.path))
         self._dialogs.info(parent, title, text)

@@ -63,10 +63,10 @@ class ExportProgress(QProgressDialog):
         if p.phase == "write" and p.total:
             self.setRange(0, p.total)
             self.setValue(min(p.done, p.total))
-            self.setLabelText(translate("ExportProgress", "正在写入 Excel：%1 / %2 行")
-                              .replace("%1", str(p.done)).replace("%2", str(p.total)))
+            self.setLabelText(translate("ExportProgress", "正在写入 Excel：%1 / %n 行", "", p.total)
+                              .replace("%1", str(p.done)))
         elif p.phase == "read":
-            self.setLabelText(translate("ExportProgress", "正在读取列表：已读 %1 行").replace("%1", str(p.done)))
+            self.setLabelText(translate("ExportProgress", "正在读取列表：已读 %n 行", "", p.done))
 
     def finish(self) -> None:
         """The job ended (done, failed or cancelled): the last figures set, then hidden (closing a

@@ -256,16 +256,22 @@ class RosterImportWizard(QDialog):
         self._show_step(PREVIEW)
 
     def _summary_text(self, preview) -> str:
-        text = self.tr("新增 %1 户、%2 人；更新 %6 户、%3 人；无变化 %4 条；问题 %5 处。") \
-            .replace("%1", str(preview.households_new)).replace("%2", str(preview.persons_new)) \
-            .replace("%3", str(preview.persons_updated)).replace("%4", str(preview.unchanged)) \
-            .replace("%5", str(len(preview.errors))).replace("%6", str(preview.households_updated))
+        text = self.tr("新增 %1、%2；更新 %6、%3；无变化 %4 条；问题 %5 处。") \
+            .replace("%1", self._households(preview.households_new)).replace("%2", self._persons(preview.persons_new)) \
+            .replace("%3", self._persons(preview.persons_updated)).replace("%4", str(preview.unchanged)) \
+            .replace("%5", str(len(preview.errors))).replace("%6", self._households(preview.households_updated))
         for column, value, rows in preview.unknown_values:
             text += "\n" + self.tr("无法对应的%1“%2”：第 %3 行").replace("%1", column).replace("%2", value) \
                 .replace("%3", "、".join(str(r) for r in rows[:12]) + ("…" if len(rows) > 12 else ""))
         for warning in preview.warnings:
             text += "\n" + warning.text(self._language)
         return text
+
+    def _households(self, n: int) -> str:
+        return self.tr("%n 户", "", n)
+
+    def _persons(self, n: int) -> str:
+        return self.tr("%n 人", "", n)
 
     def _enable_apply(self) -> None:
         preview = self.preview
@@ -282,9 +288,9 @@ class RosterImportWizard(QDialog):
         path, preview, sheet = self.path, self.preview, self.source.layout.sheet
         self._start(lambda _p: self._service.write_error_workbook(path, preview, Path(output), sheet),
                     lambda rows: self._dialogs.info(self, self.tr("保存问题行"),
-                                                    self.tr("已保存 %1 行到 %2。在 Excel 中改正后，可再次导入这个文件。"
-                                                            "文件含完整证件号码和电话，保存已记入审计日志，请妥善保管。")
-                                                    .replace("%1", str(rows)).replace("%2", output)))
+                                                    self.tr("已保存 %n 行到 %1。在 Excel 中改正后，可再次导入这个文件。"
+                                                            "文件含完整证件号码和电话，保存已记入审计日志，请妥善保管。",
+                                                            "", rows).replace("%1", output)))
 
     def apply(self) -> None:
         preview, path, sheet = self.preview, self.path, self.source.layout.sheet
@@ -295,12 +301,13 @@ class RosterImportWizard(QDialog):
                     self._applied)
 
     def _applied(self, result) -> None:
-        text = self.tr("导入完成：新增 %1 户、%2 人，更新 %5 户、%3 人，写入 %4 条记录。") \
-            .replace("%5", str(result.households_updated)).replace("%1", str(result.households_new)) \
-            .replace("%2", str(result.persons_new)).replace("%3", str(result.persons_updated)) \
-            .replace("%4", str(result.records_written))
+        text = self.tr("导入完成：新增 %1、%2，更新 %5、%3，写入 %4。") \
+            .replace("%5", self._households(result.households_updated)) \
+            .replace("%1", self._households(result.households_new)) \
+            .replace("%2", self._persons(result.persons_new)).replace("%3", self._persons(result.persons_updated)) \
+            .replace("%4", self.tr("%n 条记录", "", result.records_written))
         if result.skipped_households:
-            text += self.tr("有问题的 %1 户未导入，请保存问题行改正后再导入。").replace("%1", str(result.skipped_households))
+            text += self.tr("有问题的 %n 户未导入，请保存问题行改正后再导入。", "", result.skipped_households)
         self.done_label.setText(text)
         self.preview = None
         self._show_step(DONE)

@@ -86,11 +86,17 @@ class BurdenPanel(QWidget):
             return
         self.burden = burden
         tasks = sum(t.tasks for t in burden.threads)
-        self.summary.setText(self.tr("%1 周内 %2 项任务来自 %3 条线；格中为“任务数/线数”，一周 %4 项及以上标色。")
-                             .replace("%1", str(len(burden.weeks))).replace("%2", str(tasks))
-                             .replace("%3", str(len(burden.threads))).replace("%4", str(HEAVY)))
+        self.summary.setText(self.tr("%1内 %2来自 %3；格中为“任务数/线数”，一周 %4 项及以上标色。")
+                             .replace("%1", self.tr("%n 周", "", len(burden.weeks))).replace("%2", self._tasks(tasks))
+                             .replace("%3", self._lines(len(burden.threads))).replace("%4", str(HEAVY)))
         self._fill_villages(burden)
         self._fill_threads(burden)
+
+    def _tasks(self, n: int) -> str:
+        return self.tr("%n 项任务", "", n)
+
+    def _lines(self, n: int) -> str:
+        return self.tr("%n 条线", "", n)
 
     def _fill_villages(self, burden) -> None:
         table = self.villages
@@ -103,8 +109,8 @@ class BurdenPanel(QWidget):
             table.setItem(r, 0, _item(row.name if row.name != "乡镇本级" else self.tr("乡镇本级")))
             for w, (count, lines) in enumerate(zip(row.tasks, row.threads, strict=True)):
                 text = "" if not count else str(count) if count == lines else f"{count}/{lines}"
-                cell = _item(text, self.tr("%1 起的一周：%2 项任务，%3 条线").replace("%1", f"{burden.weeks[w]:%Y-%m-%d}")
-                             .replace("%2", str(count)).replace("%3", str(lines)), right=True)
+                cell = _item(text, self.tr("%1 起的一周：%2，%3").replace("%1", f"{burden.weeks[w]:%Y-%m-%d}")
+                             .replace("%2", self._tasks(count)).replace("%3", self._lines(lines)), right=True)
                 if count >= HEAVY:
                     cell.setBackground(QColor("#ffcdd2" if count >= 2 * HEAVY else "#ffe0b2"))
                 table.setItem(r, 1 + w, cell)

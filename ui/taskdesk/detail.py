@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 from app.rules import task_rules as tr
 from app.rules.regions import VILLAGE, region_level
 from ui.attachments import AttachmentStrip
-from ui.detail_layout import stack_detail
+from ui.detail_layout import stack_detail, stale_hint
 from ui.history_tab import HistoryTab
 from ui.oneform.answers import AnswersPanel
 from ui.oneform.panel import OneFormPanel
+from ui.punctuation import aside, fact, listing, on_one_line
 from ui.taskdesk.labels import action_text, field_text, kind_text, status_text
 
 
@@ -78,7 +79,8 @@ class TaskDetailPanel(QWidget):
         if history is not None:  # 历史: the target's changes and its task's (app.client.history)
             self.history = HistoryTab(history, runner, on_error, printer, reports, "task_target")
             self.tabs.addTab(self.history, self.tr("历史"))
-        stack_detail(self, self.title, self.print_button, self.meta, self.actions_row, self.tabs)
+        self.stale = stale_hint()
+        stack_detail(self, self.title, self.print_button, self.meta, self.actions_row, self.tabs, self.stale)
         self.setEnabled(False)
 
     def _build_households(self) -> QWidget:
@@ -130,6 +132,21 @@ class TaskDetailPanel(QWidget):
         return page
 
     # -- showing ---------------------------------------------------------------------------------
+    def has_unsaved_edit(self) -> bool:
+        """Feedback or a household search being typed, or 一表通 corrections not confirmed yet."""
+        if self.card is None:
+            return False
+        typed = self.feedback_text.toPlainText().strip() or self.link_search.text().strip()
+        return bool(typed) or self.one_form.edited
+
+    def show_stale(self) -> None:
+        """A sync brought news while the user types: say so, reload nothing under them."""
+        self.stale.show()
+
+    def reopen(self) -> None:
+        if self.card is not None:
+            self.open(self.card.detail.target.id)
+
     def open(self, target_id: str) -> None:
         self._opening = target_id  # a slower load of an earlier choice must not replace this one
         self._runner.run_db(lambda: self._desk.card(target_id), self._show)
@@ -148,20 +165,21 @@ class TaskDetailPanel(QWidget):
             return
         self.card = card
         view = card.detail.target
+        self.stale.hide()
         self.setEnabled(True)
         if self.attachments is not None:
             self.attachments.set_owner("task_target", view.id)
         if self.history is not None:
             self.history.show_for(view.id)
-        self.title.setText(f"{view.task_no}　{view.title}")
+        self.title.setText(on_one_line(view.task_no, view.title))
         self.meta.setText(self._meta_html(card))
         self.description.setPlainText(card.detail.description)
         self._show_actions(card)
         self._show_households(card)
         self.feedback.clear()
         for entry in reversed(card.detail.feedback):
-            self.feedback.addItem(f"{entry.at:%Y-%m-%d %H:%M}　{entry.author}　"
-                                  f"（{entry.handled_count}/{entry.total_count}）\n{entry.text}")
+            self.feedback.addItem(on_one_line(f"{entry.at:%Y-%m-%d %H:%M}", entry.author,
+                                              aside(f"{entry.handled_count}/{entry.total_count}")) + f"\n{entry.text}")
         working = view.status == tr.IN_PROGRESS and not self._desk.is_department
         for widget in (self.link_search, self.link_button, self.link_person_button, self.unlink_button):
             widget.setEnabled(working)
@@ -181,21 +199,22 @@ class TaskDetailPanel(QWidget):
         flag = ""
         if view.overdue or view.due_soon:
             colour, text = ("#c62828", self.tr("已超期")) if view.overdue else ("#e65100", self.tr("即将到期"))
-            flag = f"　<span style='color:{colour};font-weight:bold'>{text}</span>"
+            flag = f" <span style='color:{colour};font-weight:bold'>{text}</span>"
         department, kind, target = self.tr("下发部门"), self.tr("类型"), self.tr("下发对象")
-        due, status, progress, households = self.tr("截止时间"), self.tr("状态"), self.tr("进度"), self.tr("户")
+        due, status, progress = self.tr("截止时间"), self.tr("状态"), self.tr("进度")
+        households = self.tr("%1/%n 户", "", view.progress.total).replace("%1", str(view.progress.handled))
         lines = [
-            f"{department}：{item.department_label}　{kind}：{kind_text(item.kind_label)}　"
-            f"{target}：{item.region_name}",
-            f"{due}：{view.due_at:%Y-%m-%d %H:%M}{flag}　{status}：{status_text(view.status)}　"
-            f"{progress}：{view.progress.handled}/{view.progress.total} {households}",
+            on_one_line(fact(department, item.department_label), fact(kind, kind_text(item.kind_label)),
+                        fact(target, item.region_name)),
+            on_one_line(fact(due, f"{view.due_at:%Y-%m-%d %H:%M}{flag}"), fact(status, status_text(view.status)),
+                        fact(progress, households)),
         ]
         if item.assigned_name or view.assignee:
             assigned, person = self.tr("指派"), self.tr("责任人")
-            lines.append(f"{assigned}：{item.assigned_name or '—'}　{person}：{view.assignee or '—'}")
+            lines.append(on_one_line(fact(assigned, item.assigned_name or "—"), fact(person, view.assignee or "—")))
         if card.detail.requested_fields:
             fields = self.tr("需核对的户籍字段")
-            lines.append(f"{fields}：{'、'.join(field_text(name) for name in card.detail.requested_fields)}")
+            lines.append(fact(fields, listing(field_text(name) for name in card.detail.requested_fields)))
         return "<br>".join(lines)
 
     def _show_actions(self, card) -> None:
@@ -273,7 +292,7 @@ class TaskDetailPanel(QWidget):
         """Link a household found by number, head's name or address in the task's area."""
         self._pick_and_link(
             self.tr("关联户"), self.tr("在任务范围内没有找到匹配的户"), self.tr("选择要关联的户"),
-            self._desk.find_households, lambda c: f"{c.household_no}　{c.head_name}　{c.address}",
+            self._desk.find_households, lambda c: on_one_line(c.household_no, c.head_name, c.address),
             lambda target_id, c: self._desk.link(target_id, [c.household_id]))
 
     def link_person(self) -> None:
@@ -281,7 +300,7 @@ class TaskDetailPanel(QWidget):
         initials or ID tail in the task's area; the link is then found by (task, person)."""
         self._pick_and_link(
             self.tr("关联人员"), self.tr("在任务范围内没有找到匹配的人员"), self.tr("选择要关联的人员"),
-            self._desk.find_persons, lambda c: f"{c.name}　{c.id_masked}　{c.household_no}",
+            self._desk.find_persons, lambda c: on_one_line(c.name, c.id_masked, c.household_no),
             lambda target_id, c: self._desk.link_persons(target_id, [c.person_id]))
 
     def _pick_and_link(self, title: str, none_found: str, prompt: str, find, label_of, link) -> None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.services.context import CITY_ADMIN, DEPARTMENT
 from app.services.task_inbox import GROUPS, InboxQuery
+from ui.punctuation import counted
 from ui.taskdesk.burden import BurdenPanel
 from ui.taskdesk.detail import TaskDetailPanel
 from ui.taskdesk.inbox import InboxModel, group_text, inbox_columns
@@ -100,8 +101,10 @@ class TaskDeskPage(QWidget):
         view.verticalHeader().setVisible(False)
         view.verticalHeader().setDefaultSectionSize(44)
         view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header = view.horizontalHeader()
         for column, width in enumerate((250, 118, 72, 72, 100, 80, 160)):
-            view.setColumnWidth(column, width)
+            # never narrower than its header: English "Progress (households)" read "ess (housel"
+            view.setColumnWidth(column, max(width, header.sectionSizeHint(column)))
         view.selectionModel().currentRowChanged.connect(self._selected)
         return view
 
@@ -181,6 +184,15 @@ class TaskDeskPage(QWidget):
         self.model.set_query(lambda offset, size: self._desk.inbox_page(query, offset, size))
         self._runner.run_db(lambda: self._desk.inbox_counts(query), self._show_counts)
 
+    def refresh_after_sync(self) -> None:
+        """A sync the user did not start brought news: counts, list and the open target show it, the
+        target staying chosen — unless something is being typed in it, which gets a hint instead."""
+        if self.detail.has_unsaved_edit():
+            self.detail.show_stale()
+            return
+        self.reload()
+        self.detail.reopen()  # also when it is further down the list than the pages loaded
+
     def _show_counts(self, counts, error) -> None:
         if error is not None:
             self._on_error(error)
@@ -188,7 +200,7 @@ class TaskDeskPage(QWidget):
         self.counts = counts
         for index, group in enumerate(GROUPS):
             more = "+" if group == "done" and counts.get("capped") else ""  # a search counts at most 1000 finished
-            self.group_tabs.setTabText(index, f"{group_text(group)}（{counts.get(group, 0)}{more}）")
+            self.group_tabs.setTabText(index, counted(group_text(group), f"{counts.get(group, 0)}{more}"))
         if self._first_load and self._pending_select is None:
             self._first_load = False
             if not counts.get(self.group):  # open on the first group with work in it
@@ -310,8 +322,8 @@ class TaskDeskPage(QWidget):
             if failure is not None:
                 self._on_error(failure)
                 return
-            self._dialogs.info(self, self.tr("下发任务"), self.tr("任务已下发到 %1 个乡镇（村）。同步后对方即可收到。")
-                               .replace("%1", str(len(targets))))
+            self._dialogs.info(self, self.tr("下发任务"),
+                               self.tr("任务已下发到 %n 个乡镇（村）。同步后对方即可收到。", "", len(targets)))
             self.reload()
 
         self._runner.run_db(lambda: self._desk.issue(**values), issued)
