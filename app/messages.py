@@ -219,6 +219,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "roster_duplicate_id": ("与第{row}行的{label}重复", "Same {label} as row {row}"),
     "roster_no_head": ("该户没有户主：同一户应有一人的与户主关系为“户主”",
                        "The household has no head: one member's relation to the head must be 户主"),
+    "roster_household_no_repeated": ("{label}“{value}”同时用于两户（另一户在第{rows}行，户主“{name}”）：一个户号只能属于一户，"
+                                     "请核对后改正（这两户都不会导入）",
+                                     "{label} “{value}” is used for two households (the other is in rows {rows}, "
+                                     "head “{name}”): a number belongs to one household; correct it (neither is imported)"),
     "roster_second_head": ("同一户只能有一位户主（第{row}行已是户主）",
                            "A household has one head only (row {row} is the head already)"),
     "roster_head_name_row": ("同一户的户主姓名不一致（第{row}行户主为“{name}”）",

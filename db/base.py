@@ -42,13 +42,16 @@ class Base(DeclarativeBase):
 
 @dataclass(frozen=True)
 class DuplicateKey:
-    """A field two live records should not share (a person's resident ID number): a second record
-    with the same value is accepted and raised for review as `review_kind`, never refused. Only
-    records whose fields match `when` are compared (e.g. the ID type of a resident ID)."""
+    """A field two live records should not share (a person's resident ID number, a household's
+    number within its village): a second record with the same value is accepted and raised for
+    review as `review_kind`, never refused. Only records whose fields match `when` are compared
+    (e.g. the ID type of a resident ID), and only records that also share the fields `within`
+    (a household number is its village's: the same region_code)."""
 
     field: str
     when: dict[str, Any]
     review_kind: str
+    within: tuple[str, ...] = ()
 
 
 class SyncedMixin:

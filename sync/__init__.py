@@ -22,6 +22,7 @@ server version is newer than the change's `base` for that field and was written 
 | set element (`"set_element"`: TagAssignment, id = uuid5(subject, tag)) | applied | same | add/remove per element by the lifecycle rule (a re-add is gen+1, so add wins over a concurrent remove); plain fields by HLC; never a review |
 | append-only (`"append_only"`: visits, case log, task feedback, audit) | insert once by id | a repeat of the same entry is a no-op | any update or delete is rejected ("append_only") |
 | person ID number (`id_type` "01") | a second active person with the same number is accepted and flagged: review "duplicate_id" (once per pair) | | |
+| household number (within its village, `region_code`) | a second active household of the village with the same number is accepted and flagged: review "duplicate_hh_no" (once per pair) | | |
 
 A merge of two persons/households is ordinary changes (loser tombstoned with `merged_into`, children
 re-pointed); a reviewer's decision is an ordinary new change. Every accepted change, even one whose

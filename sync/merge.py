@@ -68,7 +68,7 @@ class ChangeResult:
 
 @dataclass
 class Review:
-    kind: str  # conflict | delete_conflict | status_conflict | duplicate_id
+    kind: str  # conflict | delete_conflict | status_conflict | duplicate_id | duplicate_hh_no
     field: str | None
     winner_value: Any
     winner: FieldVersion | None
@@ -118,9 +118,11 @@ class MergeStore(Protocol):
     def last_device_seq(self, device_id: str) -> int: ...
     def load(self, entity: str, record_id: str) -> RecordState | None: ...
     def missing_parent(self, entity: str, fields: dict[str, Any]) -> str | None: ...
-    def active_duplicates(self, entity: str, record_id: str, value: Any) -> list[str]:
+    def active_duplicates(self, entity: str, record_id: str, value: Any,
+                          within: dict[str, Any] | None = None) -> list[str]:
         """Live records of `entity` other than `record_id` holding `value` in the entity's
-        duplicate key (`__sync_duplicate_key__`), not yet raised for review with it."""
+        duplicate key (`__sync_duplicate_key__`) and the values `within` (the key's `within`
+        fields), not yet raised for review with it."""
     def flag_clock(self, device_id: str, skew_ms: int) -> None: ...
     def commit_change(self, change: Change, user: str, hlc: str, decision: Decision,
                       state: RecordState | None) -> int: ...
@@ -295,13 +297,14 @@ def _duplicate_reviews(store: MergeStore, change: Change, merged: dict[str, Any]
     key = model_for_entity(change.entity).__sync_duplicate_key__
     if key is None:
         return
-    touched = {key.field, *key.when, "deleted", "merged_into"} & decision.written.keys()
+    touched = {key.field, *key.when, *key.within, "deleted", "merged_into"} & decision.written.keys()
     value = merged.get(key.field)
     if (not touched or not value or any(merged.get(k) != v for k, v in key.when.items())
             or merged.get("deleted") or merged.get("merged_into")):
         return
     region = scope_region(change.entity, merged)
-    for other in store.active_duplicates(change.entity, change.record_id, value):
+    within = {name: merged.get(name) for name in key.within}
+    for other in store.active_duplicates(change.entity, change.record_id, value, within):
         seen, level = ctx.placement(change.entity, other, region)
         decision.reviews.append(Review(key.review_kind, key.field, value, mine, value, None,
                                        related_record_id=other, region_code=None if seen else level,

@@ -16,6 +16,7 @@ from db.ids import new_id
 from db.models import Household
 from sync.capture import read_state
 from tests.server.fixtures import server_fixture  # noqa: F401
+from tests.server.numbers import household_no
 from tests.test_client_sync_live import Client
 
 TOWNSHIP = "150422100"
@@ -26,7 +27,8 @@ def _conflict(server, village: str) -> tuple[str, str]:
     """A household of `village` two township PCs edited at once: (its id, the review item's id)."""
     a, b = server.user_client("township_staff", TOWNSHIP), server.user_client("township_staff", TOWNSHIP)
     hid = new_id()
-    fields = {"household_no": f"{village}01{int(hid[:6], 16) % 10000:04d}", "region_code": village, "address": "原址"}
+    # a number of its own: a UUIDv7's first digits are its time, and a shared number is a review too (decision 0041)
+    fields = {"household_no": household_no(village), "region_code": village, "address": "原址"}
     created = a.push([a.change("household", hid, fields)]).json()["results"][0]
     base = {"address": created["server_seq"]}
     a.push([a.change("household", hid, {"address": "甲"}, base=base)])

@@ -29,6 +29,7 @@ from db.models import AuditEntry, Household, Person, TagAssignment
 from sync.capture import install_capture
 from tests.client_sync_support import MemoryKeyring
 from tests.server.live import PASSWORD, ROOT, TEST_ENV, live_server
+from tests.server.numbers import household_no
 
 TOWNSHIP, OTHER_TOWNSHIP = "150422100", "150422101"
 VILLAGE = "150422100201"
@@ -228,7 +229,7 @@ def test_a_forged_client_cannot_set_a_sensitive_tag(server, role, scope):
     forger = server.user_client(role, scope)
     subject, household = new_id(), new_id()
     city = server.user_client("city_admin")
-    made = city.push([city.change("household", household, {"household_no": VILLAGE + "090001", "region_code": VILLAGE}),
+    made = city.push([city.change("household", household, {"household_no": household_no(VILLAGE), "region_code": VILLAGE}),
                       city.change("person", subject, {"household_id": household, "region_code": VILLAGE,
                                                       "name": "对象", "id_type": "01"})]).json()["results"]
     assert {r["outcome"] for r in made} == {"accepted"}, made

@@ -15,6 +15,7 @@ from db.ids import new_id
 from db.models import Person
 from server.store.tables import ChangeLogEntry
 from tests.server.fixtures import server_fixture  # noqa: F401
+from tests.server.numbers import household_no
 
 TOWNSHIP = "150422100"
 VILLAGE = "150422100201"
@@ -62,7 +63,7 @@ def test_wrong_shapes_are_422(server, staff, body):
 ])
 def test_invalid_changes_are_rejected_each_with_a_code(server, staff, mutate, code):
     before = log_size(server)
-    change = staff.change("household", new_id(), {"household_no": VILLAGE + "010009", "region_code": VILLAGE})
+    change = staff.change("household", new_id(), {"household_no": household_no(VILLAGE), "region_code": VILLAGE})
     mutate(change)
     r = staff.push([change])
     assert r.status_code == 200
@@ -73,7 +74,7 @@ def test_invalid_changes_are_rejected_each_with_a_code(server, staff, mutate, co
 
 def test_invalid_resident_id_number_is_rejected(server, staff):
     hid, bad, good = new_id(), new_id(), new_id()
-    staff.push([staff.change("household", hid, {"household_no": VILLAGE + "010010", "region_code": VILLAGE})])
+    staff.push([staff.change("household", hid, {"household_no": household_no(VILLAGE), "region_code": VILLAGE})])
     person = {"household_id": hid, "region_code": VILLAGE, "name": "张三", "id_type": "01"}
     r = staff.push([staff.change("person", bad, {**person, "id_number": "11010519491231002Y"}),
                     staff.change("person", good, {**person, "id_number": "11010519491231002X"})])
@@ -106,7 +107,7 @@ def test_oversized_body_is_413_before_it_is_read(server, staff):
 
 def test_gzip_bodies_are_inflated_within_the_limit(server, staff):
     hid = new_id()
-    body = json.dumps({"changes": [staff.change("household", hid, {"household_no": VILLAGE + "010013",
+    body = json.dumps({"changes": [staff.change("household", hid, {"household_no": household_no(VILLAGE),
                                                                  "region_code": VILLAGE})]}).encode()
     r = staff.post("/sync/push", data=gzip.compress(body),
                    headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
@@ -128,7 +129,7 @@ def test_gzip_bodies_are_inflated_within_the_limit(server, staff):
 
 def test_batch_over_the_limit_is_413(server, staff):
     before = log_size(server)
-    batch = [staff.change("household", new_id(), {"household_no": VILLAGE + "010011", "region_code": VILLAGE})
+    batch = [staff.change("household", new_id(), {"household_no": household_no(VILLAGE), "region_code": VILLAGE})
              for _ in range(server.settings.max_batch + 1)]
     staff.device_seq -= len(batch)  # nothing is taken: the next batch starts where this one did
     r = staff.push(batch)
@@ -189,7 +190,7 @@ def test_revoked_device_cannot_push(server):
     cadre = server.user_client("village_cadre", VILLAGE)
     admin.post(f"/devices/{cadre.device_id}/revoke", json={})
     before = log_size(server)
-    r = cadre.push([cadre.change("household", new_id(), {"household_no": VILLAGE + "010012",
+    r = cadre.push([cadre.change("household", new_id(), {"household_no": household_no(VILLAGE),
                                                          "region_code": VILLAGE})])
     assert r.status_code == 403 and error_of(r) == "device_revoked"
     assert log_size(server) == before

@@ -17,6 +17,7 @@ from db.ids import new_id
 from sync.bundle_format import open_bundle, public_key_b64, seal
 from tests.server.fixtures import server_fixture  # noqa: F401
 from tests.server.live import PASSWORD, Client
+from tests.server.numbers import household_no
 
 TOWNSHIP = "150422100"
 VILLAGE = "150422100208"
@@ -59,7 +60,7 @@ def test_a_relayed_bundle_is_applied_once_and_answered_with_a_signed_bundle(serv
     laptop = Laptop(server)
     hid = new_id()
     data = laptop.bundle([laptop.client.change("household", hid, {
-        "household_no": VILLAGE + "010001", "region_code": VILLAGE, "address": "离线录入"})])
+        "household_no": household_no(VILLAGE), "region_code": VILLAGE, "address": "离线录入"})])
     r = relay(relay_pc, data)
     assert r.status_code == 200, r.text
     answer = open_bundle(r.content, expected_public_key=laptop.server_key)
@@ -74,7 +75,7 @@ def test_a_relayed_bundle_is_applied_once_and_answered_with_a_signed_bundle(serv
 
 def test_forged_tampered_and_malformed_bundles_are_refused(server, relay_pc):
     laptop = Laptop(server)
-    change = laptop.client.change("household", new_id(), {"household_no": VILLAGE + "010002",
+    change = laptop.client.change("household", new_id(), {"household_no": household_no(VILLAGE),
                                                           "region_code": VILLAGE})
     forged = relay(relay_pc, laptop.bundle([change], key=Ed25519PrivateKey.generate()))
     assert forged.status_code == 400 and forged.json()["error"]["code"] == "bundle_bad_signature"
@@ -90,7 +91,7 @@ def test_forged_tampered_and_malformed_bundles_are_refused(server, relay_pc):
 
 def test_bundles_of_another_township_or_a_revoked_device_are_refused(server, relay_pc):
     laptop = Laptop(server)
-    change = laptop.client.change("household", new_id(), {"household_no": VILLAGE + "010003",
+    change = laptop.client.change("household", new_id(), {"household_no": household_no(VILLAGE),
                                                           "region_code": VILLAGE})
     other_pc = server.user_client("township_staff", "150422101")
     foreign = relay(other_pc, laptop.bundle([change]))

@@ -31,6 +31,7 @@ import requests
 from sync.wire import SCHEMA_VERSION  # the version a client of this release sends (X-Schema-Version)
 from tests.server.fixtures import server_fixture  # noqa: F401
 from tests.server.live import PASSWORD
+from tests.server.numbers import household_no
 
 TOWNSHIP, OTHER_TOWNSHIP = "150422104", "150422105"  # townships no other test writes in
 A, B, C = "150422104201", "150422104202", "150422105201"  # C: a village of the other township
@@ -120,7 +121,7 @@ def world(server):
         ids = {k: uuid7() for k in ("household", "person", "person2", "case", "task", "target", "print")}
         ids["id_number"] = resident_id()
         changes += [
-            city.change("household", ids["household"], {"household_no": village + "010001", "region_code": village}),
+            city.change("household", ids["household"], {"household_no": household_no(village), "region_code": village}),
             city.change("person", ids["person"], {"household_id": ids["household"], "region_code": village,
                                                   "name": "王五", "id_type": "01", "id_number": ids["id_number"]}),
             city.change("person", ids["person2"], {"household_id": ids["household"], "region_code": village,
@@ -185,9 +186,9 @@ REFERENCES = {
         "household_id": a["household"], "region_code": A, "name": "重复", "id_type": "99",
         "merged_into": p["person"]})),
     "household merged into household": ("merged_into", lambda a, p: ("household", uuid7(), {
-        "household_no": A + "020001", "region_code": A, "merged_into": p["household"]})),
+        "household_no": household_no(A), "region_code": A, "merged_into": p["household"]})),
     "household head": ("head_person_id", lambda a, p: ("household", uuid7(), {
-        "household_no": A + "030001", "region_code": A, "head_person_id": p["person"]})),
+        "household_no": household_no(A), "region_code": A, "head_person_id": p["person"]})),
     "task link → household": ("household_id", lambda a, p: ("task_link", uuid7(), {
         "target_id": a["target"], "household_id": p["household"], "region_code": A})),
     "task link → person": ("person_id", lambda a, p: ("task_link", uuid7(), {
@@ -287,7 +288,7 @@ def test_an_id_number_held_elsewhere_tells_the_writer_nothing(server, world):
     hid = uuid7()
     numbers = {"village B": world[B]["id_number"], "other township": world[C]["id_number"], "unused": resident_id()}
     persons = {k: uuid7() for k in numbers}
-    answers = cadre.push([cadre.change("household", hid, {"household_no": A + "040001", "region_code": A})] + [
+    answers = cadre.push([cadre.change("household", hid, {"household_no": household_no(A), "region_code": A})] + [
         cadre.change("person", persons[k], {"household_id": hid, "region_code": A, "name": "探查", "id_type": "01",
                                             "id_number": number}) for k, number in numbers.items()])[1:]
     assert [(a["outcome"], sorted(a)) for a in answers] == [("accepted", ["change_id", "outcome", "server_seq"])] * 3
@@ -338,7 +339,7 @@ def test_a_device_making_many_hidden_duplicates_raises_one_alarm(server, world):
     stay plain `accepted`."""
     city = Device(server, "city_admin")
     hid, numbers = uuid7(), [resident_id() for _ in range(10)]
-    assert accepted(city.push([city.change("household", hid, {"household_no": C + "050001", "region_code": C})] + [
+    assert accepted(city.push([city.change("household", hid, {"household_no": household_no(C), "region_code": C})] + [
         city.change("person", uuid7(), {"household_id": hid, "region_code": C, "name": "外乡", "id_type": "01",
                                         "id_number": n}) for n in numbers]))
     prober = Device(server, "village_cadre", A)
@@ -361,7 +362,7 @@ def test_a_device_making_many_hidden_duplicates_raises_one_alarm(server, world):
 
 
 def _household(**extra) -> dict:
-    return {"household_no": A + f"{uuid.uuid4().int % 100:02d}{uuid.uuid4().int % 10000:04d}", "region_code": A,
+    return {"household_no": household_no(A), "region_code": A,
             **extra}
 
 

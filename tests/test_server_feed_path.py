@@ -10,6 +10,7 @@ import requests
 from db.ids import new_id
 from server.feed_path import plain_feed_query
 from tests.server.fixtures import server_fixture  # noqa: F401
+from tests.server.numbers import household_no
 
 TOWNSHIP = "150422100"
 VILLAGE = "150422100201"
@@ -44,7 +45,7 @@ def test_the_short_path_answers_as_the_route_does(server):
     staff = server.user_client("township_staff", TOWNSHIP)
     start = staff.pull(0, 1).json()["next_cursor"]
     hid = new_id()
-    created = staff.push([staff.change("household", hid, {"household_no": f"{VILLAGE}019876", "region_code": VILLAGE,
+    created = staff.push([staff.change("household", hid, {"household_no": household_no(VILLAGE), "region_code": VILLAGE,
                                                            "address": "幸福路 1 号", "phone": "13912345678"})])
     seq = created.json()["results"][0]["server_seq"]
     staff.push([staff.change("household", hid, {"address": "幸福路 2 号"}, base={"address": seq})])

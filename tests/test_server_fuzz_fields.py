@@ -31,6 +31,7 @@ from db.ids import new_id, person_distinction_id, tag_assignment_id
 from db.storage import decoders
 from sync.wire import PUSH_ONLY_ENTITIES, encode_value
 from tests.server.fixtures import server_fixture  # noqa: F401
+from tests.server.numbers import household_no
 
 TOWNSHIP = "150422106"  # no other test writes here, so the township's snapshot is the fuzz's own
 VILLAGE = "150422106201"
@@ -99,7 +100,7 @@ def admin(server):
     client, reader = server.login(username), server.login(username)
     ids = {name: new_id() for name in ("household", "person", "person2", "task", "task_target", "case")}
     parents = [
-        client.change("household", ids["household"], {"household_no": VILLAGE + "010001", "region_code": VILLAGE}),
+        client.change("household", ids["household"], {"household_no": household_no(VILLAGE), "region_code": VILLAGE}),
         client.change("person", ids["person"], {"household_id": ids["household"], "region_code": VILLAGE,
                                                 "name": "模糊", "id_type": "01"}),
         client.change("person", ids["person2"], {"household_id": ids["household"], "region_code": VILLAGE,
@@ -122,7 +123,7 @@ def _valid(entity: str, ids: dict) -> dict:
     base = {"region_code": VILLAGE}
     valid = {
         "code_entry": {"table": "tags", "code": f"f{uuid.uuid4().hex[:8]}", "label_zh": "模糊", "scope_prefix": TOWNSHIP},
-        "household": {**base, "household_no": VILLAGE + "020001"},
+        "household": {**base, "household_no": household_no(VILLAGE)},
         "person": {**base, "household_id": ids.get("household"), "name": "测试", "id_type": "99"},
         "tag_assignment": {**base, "subject_type": "person", "subject_id": ids.get("person"),
                            "tag_code": f"f{uuid.uuid4().hex[:8]}"},  # a fresh tag, so a fresh record (id from both)

@@ -17,6 +17,7 @@ from db.ids import new_id, tag_assignment_id
 from db.models import CaseLogEntry, Person, TagAssignment, Visit
 from server.store.tables import ChangeLogEntry
 from tests.server.fixtures import server_fixture  # noqa: F401
+from tests.server.numbers import household_no
 
 TOWNSHIP = "150422102"  # townships no other test writes in
 VILLAGE_A, VILLAGE_B = "150422102201", "150422102202"
@@ -33,10 +34,6 @@ def resident_id(place: str = "150422") -> str:
     rest = n // 1000
     body = f"{place}{1950 + rest // 336 % 50}{1 + rest // 28 % 12:02d}{1 + rest % 28:02d}{n % 1000:03d}"
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, WEIGHTS, strict=True)) % 11]
-
-
-def household_no(village: str) -> str:
-    return f"{village}{next(_serial) % 100:02d}{next(_serial) % 10000:04d}"
 
 
 def results(r) -> list[dict]:

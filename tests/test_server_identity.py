@@ -15,6 +15,7 @@ import requests
 from db.ids import new_id
 from tests.server.databases import fresh_database
 from tests.server.live import live_server, server_cli
+from tests.server.numbers import household_no
 
 VILLAGE = "150422100201"
 
@@ -26,8 +27,8 @@ def _identity(server) -> tuple[str, str, int]:
 
 
 def _households(client, n: int) -> None:
-    changes = [client.change("household", new_id(), {"household_no": f"{VILLAGE}0{i:05d}", "region_code": VILLAGE,
-                                                     "address": "幸福路"}) for i in range(n)]
+    changes = [client.change("household", new_id(), {"household_no": household_no(VILLAGE), "region_code": VILLAGE,
+                                                     "address": "幸福路"}) for _ in range(n)]
     answer = client.push(changes)
     assert answer.status_code == 200 and all(r["outcome"] == "accepted" for r in answer.json()["results"]), answer.text
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from db.models import Case
 from server.intake_keys import create_channel_key
 from tests.server.fixtures import server_fixture  # noqa: F401
+from tests.server.numbers import household_no
 from tests.test_server_hostile import resident_id
 from tests.test_server_sync import pulled
 from tests.test_server_tasks import seen_seq
@@ -117,7 +118,7 @@ def test_a_hotline_operators_typing_is_read_as_the_desk_stores_it(server, hotlin
     staff = server.user_client("township_staff", "150422100")
     household, person = new_id(), new_id()
     registered = staff.push([
-        staff.change("household", household, {"household_no": VILLAGE + "770001", "region_code": VILLAGE}),
+        staff.change("household", household, {"household_no": household_no(VILLAGE), "region_code": VILLAGE}),
         staff.change("person", person, {"household_id": household, "region_code": VILLAGE, "name": "赵桂芝",
                                         "id_type": "01", "id_number": "15042219650808009X"})])
     assert all(x["outcome"] == "accepted" for x in registered.json()["results"]), registered.text

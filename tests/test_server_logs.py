@@ -10,6 +10,7 @@ import requests
 
 from db.ids import new_id
 from tests.server.fixtures import server_fixture  # noqa: F401
+from tests.server.numbers import household_no
 
 VILLAGE = "150422100207"
 NAME, ID_NUMBER, PHONE = "欧阳𠮷祥", "11010519491231002X", "13912345678"
@@ -19,7 +20,7 @@ def test_logs_are_json_with_request_ids_and_no_personal_data(server):
     staff = server.user_client("township_staff", "150422100")
     hid = new_id()
     r = staff.push([
-        staff.change("household", hid, {"household_no": VILLAGE + "010001", "region_code": VILLAGE, "phone": PHONE}),
+        staff.change("household", hid, {"household_no": household_no(VILLAGE), "region_code": VILLAGE, "phone": PHONE}),
         staff.change("person", new_id(), {"household_id": hid, "region_code": VILLAGE, "name": NAME,
                                           "id_number": ID_NUMBER, "phone": PHONE}),
         staff.change("person", new_id(), {"household_id": hid, "region_code": VILLAGE, "name": NAME,

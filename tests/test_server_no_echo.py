@@ -8,6 +8,7 @@ from db.client import RecordSeen
 from db.ids import new_id
 from db.models import Household
 from tests.server.fixtures import server_fixture  # noqa: F401
+from tests.server.numbers import household_no
 
 VILLAGE = "150422100206"
 
@@ -23,7 +24,7 @@ def _cursor(client) -> int:
 
 def _new_households(client, count: int, seqs: dict | None = None) -> list[str]:
     ids = [new_id() for _ in range(count)]
-    r = client.push([client.change("household", hid, {"household_no": f"{VILLAGE}{int(hid[-6:], 16) % 10**6:06d}",
+    r = client.push([client.change("household", hid, {"household_no": household_no(VILLAGE),
                                                       "region_code": VILLAGE}) for hid in ids])
     assert r.status_code == 200 and {a["outcome"] for a in r.json()["results"]} == {"accepted"}, r.text
     if seqs is not None:

@@ -10,6 +10,7 @@ import time
 
 from db.ids import new_id
 from tests.server.fixtures import server_fixture  # noqa: F401
+from tests.server.numbers import household_no
 
 VILLAGE = "150422100203"
 PUSHERS, BATCHES, BATCH_SIZE = 4, 8, 15
@@ -17,9 +18,9 @@ PUSHERS, BATCHES, BATCH_SIZE = 4, 8, 15
 
 def _pusher(client, created: list, errors: list) -> None:
     try:
-        for b in range(BATCHES):
+        for _b in range(BATCHES):
             batch = [client.change("household", new_id(), {
-                "household_no": f"{VILLAGE}{b:02d}{i:04d}", "region_code": VILLAGE}) for i in range(BATCH_SIZE)]
+                "household_no": household_no(VILLAGE), "region_code": VILLAGE}) for i in range(BATCH_SIZE)]
             r = client.push(batch)
             assert r.status_code == 200, r.text
             for change, result in zip(batch, r.json()["results"], strict=True):
@@ -111,7 +112,7 @@ def test_concurrent_pushers_editing_the_same_records_keep_every_version(server):
 
     owner = server.user_client("township_staff", "150422100")
     households = [new_id() for _ in range(6)]
-    r = owner.push([owner.change("household", hid, {"household_no": f"{SHARED_VILLAGE}99{i:04d}",
+    r = owner.push([owner.change("household", hid, {"household_no": household_no(SHARED_VILLAGE),
                                                     "region_code": SHARED_VILLAGE})
                     for i, hid in enumerate(households)])
     assert r.status_code == 200 and all(a["outcome"] == "accepted" for a in r.json()["results"]), r.text
@@ -161,9 +162,9 @@ def test_eight_pushers_and_eight_pullers_see_every_change_once_and_nothing_twice
 
     def push(client) -> None:
         try:
-            for b in range(BATCHES):
+            for _b in range(BATCHES):
                 batch = [client.change("household", new_id(), {
-                    "household_no": f"{CROWD_VILLAGE}{b:02d}{i:04d}", "region_code": CROWD_VILLAGE})
+                    "household_no": household_no(CROWD_VILLAGE), "region_code": CROWD_VILLAGE})
                     for i in range(10)]
                 r = client.push(batch)
                 assert r.status_code == 200, r.text

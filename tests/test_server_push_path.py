@@ -22,6 +22,7 @@ from server.models import Device
 from sync.wire import SCHEMA_VERSION
 from tests.server.fixtures import server_fixture  # noqa: F401
 from tests.server.live import app_in_process, log_in
+from tests.server.numbers import household_no
 
 VILLAGE = "150422100203"
 _VARYING = {"date", "x-request-id", "server"}
@@ -43,8 +44,8 @@ def _both(server, headers: dict, body: bytes) -> tuple[int, bytes, list]:
     return fast
 
 
-def _household(client, n: int, **fields) -> dict:
-    return client.change("household", new_id(), {"household_no": f"{VILLAGE}{n:06d}", "region_code": VILLAGE,
+def _household(client, _n: int, **fields) -> dict:
+    return client.change("household", new_id(), {"household_no": household_no(VILLAGE), "region_code": VILLAGE,
                                                  **fields})
 
 

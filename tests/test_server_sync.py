@@ -13,6 +13,7 @@ import requests
 from db.ids import new_id
 from db.models import Household
 from tests.server.fixtures import server_fixture  # noqa: F401
+from tests.server.numbers import household_no
 
 TOWNSHIP = "150422100"            # 林东镇
 VILLAGE_A = "150422100201"        # 福山地村
@@ -21,7 +22,7 @@ OTHER_TOWNSHIP = "150422101"      # 隆昌镇
 
 
 def household(region: str, **extra) -> dict:
-    return {"household_no": region + "010001", "region_code": region, "address": "幸福路 8 号", **extra}
+    return {"household_no": household_no(region), "region_code": region, "address": "幸福路 8 号", **extra}
 
 
 def pulled(client, cursor: int = 0) -> tuple[dict, int]:

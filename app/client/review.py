@@ -2,7 +2,8 @@
 fetched from the city server (`GET /review`), and the reviewer's decision. A decision is an ordinary
 local edit (captured into the outbox, so it syncs like any change) plus closing the item on the
 server (`POST /review/{id}/resolve`): keeping the value that took effect writes nothing; taking the
-other value or typing a new one writes that value to the record here."""
+other value or typing a new one writes that value to the record here; two households sharing a
+number are resolved by renumbering one (app.client.review_households)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.client.review_households import HouseholdSide, household_side, renumbered
 from app.client.review_marks import drop_mark
 from app.errors import NotFoundError, UserFacingError
 from app.rules.regions import in_scope
@@ -90,6 +92,25 @@ class ReviewQueue:
         self._context.write(lambda s: (merge_sides(s, scope, survivor_id, loser_id),
                                        merge_person(s, survivor_id, loser_id)))
         self._close(item, "merged", f"survivor {survivor_id}")
+
+    def households(self, item_id: str) -> tuple[HouseholdSide, HouseholdSide]:
+        """Both households of a duplicate-number item (`duplicate_hh_no`), the one held first first."""
+        item = self._item(item_id)
+        scope = self._context.actor.scope
+        return self._context.read(lambda s: (household_side(s, scope, item.related_record_id),
+                                             household_side(s, scope, item.record_id)))
+
+    def renumber(self, item_id: str, household_id: str) -> str:
+        """Give `household_id`, one of the item's two households, the village's next free number (a
+        captured local edit through the household service's checks) and close the item; returns the
+        new number."""
+        item = self._item(item_id)
+        if household_id not in (item.record_id, item.related_record_id):
+            raise NotFoundError("household", household_id)
+        number = self._context.read(lambda s: renumbered(s, household_id))
+        self._context.households.edit(household_id, household_no=number)
+        self._close(item, "renumbered", f"{household_id} → {number}")
+        return number
 
     def _item(self, item_id: str) -> ReviewEntry:
         item = self._items.get(item_id)

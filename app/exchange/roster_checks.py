@@ -252,7 +252,49 @@ def check_households(drafts: list[Draft], labels: dict[str, str], existing_heads
         if d.household_no:
             households[d.household_no].append(d)
     for number, members in households.items():
-        _check_one_household(members, labels, existing_heads.get(number))
+        apart = _households_sharing(members, drafts)
+        if len(apart) > 1:
+            _flag_shared_number(apart, labels)
+        for household in apart:
+            _check_one_household(household, labels, existing_heads.get(number))
+
+
+def _households_sharing(members: list[Draft], drafts: list[Draft]) -> list[list[Draft]]:
+    """The households one 户号 stands for in the file: its rows in runs of adjacent rows, a run
+    that starts with a head (户主) after other rows of the number is another household — two
+    families given one number (a typing slip, or two clerks' numbering). A run without a head
+    belongs to the household before it (members listed apart)."""
+    position = {id(d): i for i, d in enumerate(drafts)}
+    found: list[list[Draft]] = []
+    previous = None
+    for d in members:
+        at = position[id(d)]
+        if found and previous is not None and at != previous + 1 and d.is_head and any(m.is_head for m in found[-1]):
+            found.append([d])
+        elif found:
+            found[-1].append(d)
+        else:
+            found.append([d])
+        previous = at
+    return found
+
+
+def _rows_text(rows: list[int]) -> str:
+    return f"{rows[0]}–{rows[-1]}" if len(rows) > 1 and rows[-1] - rows[0] == len(rows) - 1 else \
+        "、".join(str(r) for r in rows)
+
+
+def _flag_shared_number(households: list[list[Draft]], labels: dict[str, str]) -> None:
+    """Every row of every household sharing one number is refused, naming the other household's
+    rows and head: which of them keeps the number is the clerk's to say (nothing of them is written)."""
+    for household in households:
+        other = next(h for h in households if h is not household)
+        head = next((d.values.get("name") for d in other if d.is_head), "") or "—"
+        for d in household:
+            value = d.values.get("_local_no") or d.household_no
+            d.errors.append(RowError(d.row, labels["household_no"], "roster_household_no_repeated",
+                                     {"label": labels["household_no"], "value": value,
+                                      "rows": _rows_text([m.row for m in other]), "name": head}))
 
 
 def _check_one_household(members: list[Draft], labels: dict[str, str], registered_head: str | None) -> None:

@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.exchange.roster_checks import Draft, RowError
 from app.rules.regions import household_no
-from db.models import Household
+from app.services.household_numbers import last_sequence
 
 if TYPE_CHECKING:
     from app.exchange.layout import RawRow
@@ -68,9 +67,7 @@ def number_households(session: Session, drafts: list[Draft], rows: list[RawRow],
     found = {key: target for key, members in groups.items()
              if (target := _registered_number(members, register)) and target[:12] == village}
     found = _claimed_once(found, set())
-    last = session.scalar(select(func.max(Household.household_no)).where(
-        Household.household_no.like(village + "00%"))) or ""
-    sequence = int(last[14:]) if last[14:].isdigit() else 0
+    sequence = last_sequence(session, village, 0)
     for key, members in groups.items():
         if key in found:
             number = found[key]

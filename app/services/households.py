@@ -44,6 +44,7 @@ from app.services.context import (
     optional_text,
     require_text,
 )
+from app.services.household_numbers import next_household_no
 from app.services.persons import PersonView, person_view
 from app.services.tags import SENSITIVE_LEVEL, TAG_TABLE, TagView, visible_tags
 from db.fields import specs
@@ -161,6 +162,14 @@ class HouseholdService(ServiceBase):
             session.add(household)
             session.flush()
             return household_view(household)
+
+    def next_number(self, region_code: str) -> str:
+        """The number a new household of the village is offered: the next free one of group 00 as
+        this PC can tell (app.services.household_numbers); the server raises a clash with another
+        PC's for review."""
+        region_code = validate_region_code(region_code, level=VILLAGE)
+        with self._read() as session:
+            return next_household_no(session, region_code)
 
     def edit(self, household_id: str, **changes) -> HouseholdView:
         """Change some fields; only those whose value differs are written. A new grid moves the

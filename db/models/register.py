@@ -32,6 +32,9 @@ class Household(SyncedMixin, Base):
     __tablename__ = "households"
     __sync_entity__ = "household"
     __sync_kind__ = "record"
+    # a second live household of the village with the same number is flagged for review, never
+    # refused: two offline PCs may pick the same next number (docs/decisions/0041)
+    __sync_duplicate_key__ = DuplicateKey("household_no", {}, "duplicate_hh_no", within=("region_code",))
 
     household_no: Mapped[str] = mapped_column(String(18), index=True, info=declare(format="household_no"))
     region_code: Mapped[str] = mapped_column(String(12), index=True, info=declare(format="village"))

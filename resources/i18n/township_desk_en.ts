@@ -811,177 +811,197 @@
 <context>
     <name>ConflictsTab</name>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="36"/>
+        <location filename="../../ui/review/conflicts.py" line="37"/>
         <source>同时修改</source>
         <translation>Concurrent edits</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="37"/>
+        <location filename="../../ui/review/conflicts.py" line="38"/>
         <source>删除与修改冲突</source>
         <translation>Delete vs. edit</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="38"/>
+        <location filename="../../ui/review/conflicts.py" line="39"/>
         <source>状态分歧</source>
         <translation>Diverging status</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="39"/>
+        <location filename="../../ui/review/conflicts.py" line="40"/>
         <source>证件号码重复</source>
         <translation>Duplicate ID number</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="59"/>
+        <location filename="../../ui/review/conflicts.py" line="41"/>
+        <source>户编号重复</source>
+        <translation>Duplicate household number</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="61"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="59"/>
+        <location filename="../../ui/review/conflicts.py" line="61"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="60"/>
+        <location filename="../../ui/review/conflicts.py" line="62"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="60"/>
+        <location filename="../../ui/review/conflicts.py" line="62"/>
         <source>证件号码</source>
         <translation>Document number</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="61"/>
+        <location filename="../../ui/review/conflicts.py" line="63"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="61"/>
+        <location filename="../../ui/review/conflicts.py" line="63"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="62"/>
+        <location filename="../../ui/review/conflicts.py" line="64"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="62"/>
+        <location filename="../../ui/review/conflicts.py" line="64"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="63"/>
+        <location filename="../../ui/review/conflicts.py" line="65"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="63"/>
+        <location filename="../../ui/review/conflicts.py" line="65"/>
         <source>备注</source>
         <translation>Notes</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="64"/>
+        <location filename="../../ui/review/conflicts.py" line="66"/>
         <source>删除</source>
         <translation>Deleted</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="64"/>
+        <location filename="../../ui/review/conflicts.py" line="66"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="65"/>
+        <location filename="../../ui/review/conflicts.py" line="67"/>
         <source>所属户</source>
         <translation>Household</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="65"/>
+        <location filename="../../ui/review/conflicts.py" line="67"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="80"/>
+        <location filename="../../ui/review/conflicts.py" line="82"/>
         <source>（空）</source>
         <translation>(empty)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="94"/>
+        <location filename="../../ui/review/conflicts.py" line="96"/>
+        <source>%1 %2 已在用</source>
+        <translation>in use by %1 %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="115"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="94"/>
+        <location filename="../../ui/review/conflicts.py" line="115"/>
         <source>记录</source>
         <translation>Record</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="94"/>
+        <location filename="../../ui/review/conflicts.py" line="115"/>
         <source>字段</source>
         <translation>Field</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="95"/>
+        <location filename="../../ui/review/conflicts.py" line="116"/>
         <source>当前值（作者，时间）</source>
         <translation>Current value (author, time)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="95"/>
+        <location filename="../../ui/review/conflicts.py" line="116"/>
         <source>另一值（作者，时间）</source>
         <translation>Other value (author, time)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="96"/>
+        <location filename="../../ui/review/conflicts.py" line="117"/>
         <source>发现时间</source>
         <translation>Found at</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="103"/>
+        <location filename="../../ui/review/conflicts.py" line="124"/>
         <source>保留当前值</source>
         <translation>Keep current value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="104"/>
+        <location filename="../../ui/review/conflicts.py" line="125"/>
         <source>采用另一值</source>
         <translation>Take other value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="105"/>
+        <location filename="../../ui/review/conflicts.py" line="126"/>
         <source>改为新值…</source>
         <translation>Set new value…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="106"/>
+        <location filename="../../ui/review/conflicts.py" line="127"/>
         <source>合并重复人员…</source>
         <translation>Merge duplicates…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="107"/>
+        <location filename="../../ui/review/conflicts.py" line="128"/>
         <source>不是同一人</source>
         <translation>Not the same person</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="143"/>
+        <location filename="../../ui/review/conflicts.py" line="129"/>
+        <source>重新编号…</source>
+        <translation>Renumber…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="166"/>
         <source>登录城市服务器并同步后，这里会列出您负责区域内需要审核的冲突和重复人员。</source>
         <translation>After you log in to the city server and sync, conflicts and duplicate persons in your area that need review are listed here.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="145"/>
+        <location filename="../../ui/review/conflicts.py" line="168"/>
         <source>没有待审核的冲突。</source>
         <translation>No conflicts to review.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="147"/>
+        <location filename="../../ui/review/conflicts.py" line="170"/>
         <source>请逐条审核：保留当前值、采用另一值，或改为新值。您的决定会像普通修改一样同步。</source>
         <translation>Review each item: keep the current value, take the other one, or set a new value. Your decision syncs like any other edit.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="184"/>
+        <location filename="../../ui/review/conflicts.py" line="225"/>
+        <source>已改为新户编号 %1，将随下次同步上传。</source>
+        <translation>Given the new household number %1; it is uploaded with the next sync.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="234"/>
         <source>改为新值</source>
         <translation>Set new value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="184"/>
+        <location filename="../../ui/review/conflicts.py" line="234"/>
         <source>新值：</source>
         <translation>New value:</translation>
     </message>
@@ -1450,12 +1470,12 @@
         <translation>New household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="300"/>
+        <location filename="../../ui/register/household_panel.py" line="308"/>
         <source>（未划分网格）</source>
         <translation>(no grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="312"/>
+        <location filename="../../ui/register/household_panel.py" line="320"/>
         <source>（不修改请留空）</source>
         <translation> (leave empty to keep)</translation>
     </message>
@@ -2557,6 +2577,54 @@ Phone: %3</translation>
     </message>
 </context>
 <context>
+    <name>RenumberDialog</name>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="23"/>
+        <source>户编号重复</source>
+        <translation>Duplicate household number</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="26"/>
+        <source>两户使用了同一个户编号 %1（多半是两台电脑离线时各自编了号）。请选择改用本村下一个空闲编号的一户；另一户保留原编号。</source>
+        <translation>Two households hold the same household number %1 (most likely two PCs numbered them while offline). Choose the household that takes the village's next free number; the other keeps its number.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="32"/>
+        <source>此户重新编号</source>
+        <translation>Renumber this household</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="35"/>
+        <source>户编号</source>
+        <translation>Household no.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="35"/>
+        <source>户主</source>
+        <translation>Head</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="36"/>
+        <source>成员</source>
+        <translation>Members</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="36"/>
+        <source>网格</source>
+        <translation>Grid</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="37"/>
+        <source>住址</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="43"/>
+        <source>重新编号</source>
+        <translation>Renumber</translation>
+    </message>
+</context>
+<context>
     <name>ReportsPage</name>
     <message>
         <location filename="../../ui/reports/page.py" line="43"/>
@@ -2657,72 +2725,72 @@ Phone: %3</translation>
 <context>
     <name>ReviewPage</name>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="45"/>
+        <location filename="../../ui/review/conflicts.py" line="47"/>
         <source>户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="45"/>
+        <location filename="../../ui/review/conflicts.py" line="47"/>
         <source>人员</source>
         <translation>Persons</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="46"/>
+        <location filename="../../ui/review/conflicts.py" line="48"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="46"/>
+        <location filename="../../ui/review/conflicts.py" line="48"/>
         <source>走访记录</source>
         <translation>Visit</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="47"/>
+        <location filename="../../ui/review/conflicts.py" line="49"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="47"/>
+        <location filename="../../ui/review/conflicts.py" line="49"/>
         <source>任务进度</source>
         <translation>Task progress</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="48"/>
+        <location filename="../../ui/review/conflicts.py" line="50"/>
         <source>任务关联户</source>
         <translation>Task household</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="48"/>
+        <location filename="../../ui/review/conflicts.py" line="50"/>
         <source>任务反馈</source>
         <translation>Task feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="49"/>
+        <location filename="../../ui/review/conflicts.py" line="51"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="49"/>
+        <location filename="../../ui/review/conflicts.py" line="51"/>
         <source>事件处置记录</source>
         <translation>Case log entry</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="50"/>
+        <location filename="../../ui/review/conflicts.py" line="52"/>
         <source>事件当事人</source>
         <translation>Case party</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="50"/>
+        <location filename="../../ui/review/conflicts.py" line="52"/>
         <source>吹哨报到</source>
         <translation>Joint handling</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="51"/>
+        <location filename="../../ui/review/conflicts.py" line="53"/>
         <source>审计记录</source>
         <translation>Audit entry</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="51"/>
+        <location filename="../../ui/review/conflicts.py" line="53"/>
         <source>代码表</source>
         <translation>Code table</translation>
     </message>

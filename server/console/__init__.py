@@ -21,6 +21,7 @@ from server.console import (
     code_pages,
     dept_pages,
     leader_pages,
+    review_pages,
 )
 from server.console.web import PREFIX, Denied, LoginRequired, render
 from server.task_files import MAX_FILES
@@ -34,7 +35,8 @@ def upload_limits(settings: Settings) -> dict[str, int]:
 
 
 def mount(app: FastAPI) -> None:
-    for module in (auth_pages, dept_pages, admin_pages, code_pages, channel_pages, build_pages, leader_pages):
+    for module in (auth_pages, dept_pages, admin_pages, code_pages, channel_pages, build_pages, leader_pages,
+                   review_pages):
         app.include_router(module.router, prefix=PREFIX)
     app.mount(PREFIX + "/static", StaticFiles(directory=Path(__file__).parent / "static"), name="console-static")
 

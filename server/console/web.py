@@ -38,9 +38,10 @@ NAV = {
                    ("nav_catalogue_review", "/admin/catalogue"), ("nav_code_tables", "/admin/code-tables"),
                    ("nav_codes", "/admin/codes"),
                    ("nav_audit", "/admin/audit"), ("nav_channels", "/admin/channels"), ("nav_builds", "/admin/builds"),
-                   ("nav_overview", "/leader"), ("nav_burden", "/leader/burden")),
+                   ("nav_review", "/admin/review"), ("nav_overview", "/leader"), ("nav_burden", "/leader/burden")),
     "township_admin": (("nav_users", "/admin/users"), ("nav_devices", "/admin/devices"),
-                       ("nav_codes", "/admin/codes"), ("nav_overview", "/leader"), ("nav_burden", "/leader/burden")),
+                       ("nav_codes", "/admin/codes"), ("nav_review", "/admin/review"), ("nav_overview", "/leader"),
+                       ("nav_burden", "/leader/burden")),
     "leader": (("nav_overview", "/leader"), ("nav_burden", "/leader/burden")),
 }
 CONSOLE_ROLES = tuple(NAV)

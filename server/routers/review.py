@@ -50,7 +50,8 @@ class ReviewInfo(BaseModel):
 class Resolution(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    decision: Literal["keep_winner", "take_loser", "merged", "not_duplicate", "dismissed"]
+    # "renumbered": one of two households sharing a number took the village's next free one
+    decision: Literal["keep_winner", "take_loser", "merged", "not_duplicate", "renumbered", "dismissed"]
     note: str = Field(default="", max_length=500)
 
 
@@ -103,3 +104,4 @@ def resolve_review_item(item_id: str, body: Resolution, who: Principal = Depends
     session.commit()
     session.refresh(item)
     return _info(item)
+

@@ -2,10 +2,11 @@
 SQLAlchemy session) and `push`.
 
 A push transaction merges first and numbers last (docs/decisions/0007-late-sequence-lock.md):
-- it locks what the merge reads — the device's `sync_device_state` row and the version heads of the
-  batch's records (`SELECT … FOR UPDATE`, in one global order: entity, record id), and an advisory
-  lock per resident ID number a person change checks for duplicates — so two pushes touching the
-  same record or device merge one after the other, while pushes to different records run side by side;
+- it locks what the merge reads — the device's `sync_device_state` row, an advisory lock per
+  duplicate-key value the batch writes (resident ID numbers, household numbers: server.store.duplicates,
+  sorted, with the records holding them read in one query) and the version heads of the batch's
+  records (`SELECT … FOR UPDATE`, in one global order: entity, record id) — so two pushes touching the
+  same record, device or key value merge one after the other, while other pushes run side by side;
 - the merge (Python, per change) writes entity rows and hands out provisional sequence numbers
   (-1, -2, …) that stay in this store's buffer;
 - `SqlMergeStore.finish()` then takes the real numbers (`server.store.numbering`: on PostgreSQL from
@@ -20,7 +21,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -30,6 +31,7 @@ from db.fields import bad_characters
 from db.ids import new_id
 from server.store import case_counts, progress
 from server.store.common import _STORE_KEY, _chunks, _is_postgres, _model, _utcnow, init_store
+from server.store.duplicates import KeyHolders, holds, key_columns
 from server.store.numbering import take_numbers
 from server.store.push_sql import LOCK_DEVICE, answered, number_and_write, record_reads
 from server.store.tables import (
@@ -77,6 +79,7 @@ class SqlMergeStore:
         self._applied: dict[str, tuple[str, ChangeResult] | None] = {}
         self._records: dict[tuple[str, str], Any] = {}
         self._heads: dict[tuple[str, str], _Head | None] = {}
+        self._keys = KeyHolders(session, self.postgres)  # the records holding duplicate-key values
         # Written by `finish`, with provisional sequence numbers -1, -2, … until then.
         self._taken = 0
         self._log: list[dict[str, Any]] = []
@@ -101,6 +104,7 @@ class SqlMergeStore:
             self._lock_device(device_id)
         else:
             _touch_counter(self.session)  # SQLite: the write lock before the first read
+        self._keys.lock_and_read(changes)
         self.prefetch(changes)
 
     def _lock_device(self, device_id: str) -> None:
@@ -192,21 +196,26 @@ class SqlMergeStore:
                     return value
         return None
 
-    def active_duplicates(self, entity: str, record_id: str, value: Any) -> list[str]:
-        cls = _model(entity)
-        key = cls.__sync_duplicate_key__
-        if self.postgres:  # one transaction at a time checks (and creates) records with this value
-            self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"{entity}:{value}"))))
-        live = [getattr(cls, key.field) == value, cls.id != record_id, cls.deleted.is_(False),
-                *(getattr(cls, name) == wanted for name, wanted in key.when.items())]
-        if "merged_into" in cls.__table__.columns:
-            live.append(cls.merged_into.is_(None))
-        others = self.session.scalars(select(cls.id).where(*live)).all()
+    def active_duplicates(self, entity: str, record_id: str, value: Any,
+                          within: dict[str, Any] | None = None) -> list[str]:
+        """The live records holding `value` (server.store.duplicates: locked and read before the
+        merge), each as this push left it, not yet raised for review with `record_id`."""
+        key = _model(entity).__sync_duplicate_key__
+        self._keys.ensure(entity, value)
+        candidates = set(self._keys.rows[(entity, value)]) | self._keys.written.get((entity, value), set())
+        others = []
+        for other in sorted(candidates - {record_id}):
+            obj = self._records.get((entity, other))
+            fields = ({n: getattr(obj, n) for n in key_columns(entity)} if obj is not None
+                      else self._keys.rows[(entity, value)].get(other))
+            if fields is not None and holds(fields, entity, value, within or {}):
+                others.append(other)
         if not others:
             return []
-        flagged = self.session.execute(select(ReviewItem.record_id, ReviewItem.related_record_id).where(
-            ReviewItem.kind == key.review_kind,
-            or_(ReviewItem.record_id == record_id, ReviewItem.related_record_id == record_id))).all()
+        with self.session.no_autoflush:
+            flagged = self.session.execute(select(ReviewItem.record_id, ReviewItem.related_record_id).where(
+                ReviewItem.kind == key.review_kind,
+                or_(ReviewItem.record_id == record_id, ReviewItem.related_record_id == record_id))).all()
         pairs = {frozenset(p) for p in flagged}
         pairs |= {frozenset((r["record_id"], r["related_record_id"])) for r in self._reviews
                   if r["kind"] == key.review_kind}
@@ -232,6 +241,9 @@ class SqlMergeStore:
             self._records[key] = obj
         for name, value in decision.written.items():
             setattr(obj, name, decode_value(cls, name, value))
+        key_field = cls.__sync_duplicate_key__.field if cls.__sync_duplicate_key__ is not None else None
+        if key_field and getattr(obj, key_field):  # a holder of its value the database does not show yet
+            self._keys.written.setdefault((change.entity, getattr(obj, key_field)), set()).add(obj.id)
         old_region = scope_region(change.entity, state.fields) if state else None
         new_region = scope_region(change.entity, {**(state.fields if state else {}), **decision.written})
         head = self._heads.get(key)

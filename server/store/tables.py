@@ -124,8 +124,10 @@ class RecordVersion(ServerBase):
 class ReviewItem(ServerBase):
     """Something a person must look at: `kind` is "conflict" (concurrent edits of one field with
     different values), "delete_conflict" (a delete racing an update), "status_conflict" (a return or
-    reopen whose base status was no longer current) or "duplicate_id" (a second active person with
-    the same ID number; `related_record_id` is the first). `winner_*` took effect, `loser_*` did not
+    reopen whose base status was no longer current), "duplicate_id" (a second active person with
+    the same ID number; `related_record_id` is the first) or "duplicate_hh_no" (a second active
+    household of a village with the same household number; `kind` holds 20 characters, hence the
+    short name). `winner_*` took effect, `loser_*` did not
     (for duplicates both are kept). A decision is an ordinary new change; `state` records it.
     `server_seq` (the change that raised it) and `resolved_seq` (a sequence number its resolution
     took) say when its mark came and went, in server order: PCs fetch their marks incrementally

@@ -287,9 +287,17 @@ class HouseholdPanel(QWidget):
         village = self.village.currentData()
         if self.detail is None and village:
             self._load_grids(village, None)
-            if not self.household_no.text():
+            if len(self.household_no.text()) <= 12:  # nothing typed beyond a village code yet
                 self.household_no.setText(village)
-                self._check("household_no", village)
+                self.runner.run_db(lambda: self.context.households.next_number(village),
+                                   lambda number, error: self._suggest_number(village, number, error))
+
+    def _suggest_number(self, village: str, number: str | None, error) -> None:
+        """Offer the village's next free number (the clerk may type another); a failure leaves the
+        village code to complete by hand."""
+        if self.detail is None and self.village.currentData() == village and self.household_no.text() == village:
+            self.household_no.setText(number if error is None and number else village)
+            self._check("household_no", self.household_no.text())
 
     def _load_grids(self, village: str, chosen: str | None) -> None:
         def fill(grids, error) -> None:

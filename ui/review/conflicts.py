@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ui.punctuation import aside, clauses
 from ui.review.merge import ask_survivor
+from ui.review.renumber import ask_renumber
 
 translate = QCoreApplication.translate
 
@@ -37,6 +38,7 @@ def kind_label(kind: str) -> str:
         "delete_conflict": translate("ConflictsTab", "删除与修改冲突"),
         "status_conflict": translate("ConflictsTab", "状态分歧"),
         "duplicate_id": translate("ConflictsTab", "证件号码重复"),
+        "duplicate_hh_no": translate("ConflictsTab", "户编号重复"),
     }.get(kind, kind)
 
 
@@ -81,15 +83,34 @@ def _value(value) -> str:
     return str(value)
 
 
+def short_id(record_id: str) -> str:
+    """A record id shortened to its last 8 characters: a UUIDv7 begins with its creation time, so two
+    records made the same minute share their first ones."""
+    return record_id[-8:]
+
+
+def _other(item) -> str:
+    """The other value's cell: its author and time, or — for a duplicate, where the other value is
+    the one another record already held — that record."""
+    if item.loser_user is None and item.related_record_id:
+        held = translate("ConflictsTab", "%1 %2 已在用").replace("%1", entity_label(item.entity)) \
+            .replace("%2", short_id(item.related_record_id))
+        return _value(item.loser_value) + aside(held)
+    return _value(item.loser_value) + aside(clauses((item.loser_user or "?", hlc_time(item.loser_hlc))))
+
+
 class ConflictsTab(QWidget):
-    def __init__(self, source, runner, dialogs, on_error, ask_survivor=ask_survivor) -> None:
+    def __init__(self, source, runner, dialogs, on_error, ask_survivor=ask_survivor,
+                 ask_renumber=ask_renumber) -> None:
         super().__init__()
         self._source = source
         self._ask_survivor = ask_survivor
+        self._ask_renumber = ask_renumber
         self._runner = runner
         self._dialogs = dialogs
         self._on_error = on_error
         self.items: list = []
+        self._notice = ""  # what the last decision did, shown once above the refreshed list
         self.table = QTableWidget(0, 6)
         self.table.setHorizontalHeaderLabels([self.tr("类型"), self.tr("记录"), self.tr("字段"),
                                               self.tr("当前值（作者，时间）"), self.tr("另一值（作者，时间）"),
@@ -105,15 +126,17 @@ class ConflictsTab(QWidget):
         self.edit_button = QPushButton(self.tr("改为新值…"))
         self.merge_button = QPushButton(self.tr("合并重复人员…"))
         self.distinct_button = QPushButton(self.tr("不是同一人"))
+        self.renumber_button = QPushButton(self.tr("重新编号…"))
         self.keep_button.clicked.connect(lambda: self.resolve("keep"))
         self.take_button.clicked.connect(lambda: self.resolve("take_other"))
         self.edit_button.clicked.connect(lambda: self.resolve("edit"))
         self.merge_button.clicked.connect(self.merge)
         self.distinct_button.clicked.connect(lambda: self.resolve("not_duplicate"))
+        self.renumber_button.clicked.connect(self.renumber)
         self.table.itemSelectionChanged.connect(self._enable_buttons)
         buttons = QHBoxLayout()
         for button in (self.keep_button, self.take_button, self.edit_button, self.merge_button,
-                       self.distinct_button):
+                       self.distinct_button, self.renumber_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -133,9 +156,9 @@ class ConflictsTab(QWidget):
         self.items = list(items or [])
         self.table.setRowCount(len(self.items))
         for r, item in enumerate(self.items):
-            cells = [kind_label(item.kind), f"{entity_label(item.entity)} {item.record_id[:8]}", field_label(item.field),
+            cells = [kind_label(item.kind), f"{entity_label(item.entity)} {short_id(item.record_id)}", field_label(item.field),
                      _value(item.winner_value) + aside(clauses((item.winner_user or "?", hlc_time(item.winner_hlc)))),
-                     _value(item.loser_value) + aside(clauses((item.loser_user or "?", hlc_time(item.loser_hlc)))),
+                     _other(item),
                      item.created_at.strftime("%m-%d %H:%M") if item.created_at else ""]
             for c, text in enumerate(cells):
                 self.table.setItem(r, c, QTableWidgetItem(text))
@@ -145,6 +168,9 @@ class ConflictsTab(QWidget):
             self.message.setText(self.tr("没有待审核的冲突。"))
         else:
             self.message.setText(self.tr("请逐条审核：保留当前值、采用另一值，或改为新值。您的决定会像普通修改一样同步。"))
+        if self._notice:
+            self.message.setText(self._notice + " " + self.message.text())
+            self._notice = ""
         self._enable_buttons()
 
     def _selected(self):
@@ -153,11 +179,12 @@ class ConflictsTab(QWidget):
 
     def _enable_buttons(self) -> None:
         item = self._selected()
-        duplicate = item is not None and item.kind == "duplicate_id"
+        kind = item.kind if item is not None else None
         for button in (self.keep_button, self.take_button, self.edit_button):
-            button.setEnabled(item is not None and not duplicate)
+            button.setEnabled(item is not None and kind not in ("duplicate_id", "duplicate_hh_no"))
         for button in (self.merge_button, self.distinct_button):
-            button.setEnabled(duplicate)
+            button.setEnabled(kind == "duplicate_id")
+        self.renumber_button.setEnabled(kind == "duplicate_hh_no")
 
     def merge(self) -> None:
         item = self._selected()
@@ -174,6 +201,29 @@ class ConflictsTab(QWidget):
         if survivor is not None:
             self._runner.run_network(lambda: self._source.merge(item.id, survivor),
                                      lambda _r, err: self._on_error(err) if err else self.refresh())
+
+    def renumber(self) -> None:
+        """户编号重复: the reviewer picks one of the two households; it takes the village's next free number."""
+        item = self._selected()
+        if item is None or item.kind != "duplicate_hh_no":
+            return
+        self._runner.run_db(lambda: self._source.households(item.id),
+                            lambda sides, error: self._renumber_chosen(item, sides, error))
+
+    def _renumber_chosen(self, item, sides, error) -> None:
+        if error is not None:
+            self._on_error(error)
+            return
+        household_id = self._ask_renumber(self, *sides)
+        if household_id is not None:
+            self._runner.run_network(lambda: self._source.renumber(item.id, household_id), self._renumbered)
+
+    def _renumbered(self, number, error) -> None:
+        if error is not None:
+            self._on_error(error)
+            return
+        self._notice = self.tr("已改为新户编号 %1，将随下次同步上传。").replace("%1", number)
+        self.refresh()
 
     def resolve(self, choice: str) -> None:
         item = self._selected()
