@@ -117,11 +117,16 @@ class BarChart(QWidget):
 def label_font(font: QFont, text: str, width: float, smallest: float = 7.0) -> QFont:
     """The font a bar's label is drawn in: smaller (down to `smallest` pt) when one of its words alone is
     wider than the column, so "Registered" stays one word rather than "Registere / d"."""
-    widest = max((QFontMetricsF(font).horizontalAdvance(word) for word in text.split()), default=0)
-    if widest <= width or font.pointSizeF() <= 0:
+    def widest(candidate: QFont) -> float:
+        return max((QFontMetricsF(candidate).horizontalAdvance(word) for word in text.split()), default=0)
+
+    if widest(font) <= width or font.pointSizeF() <= 0:
         return font
     smaller = QFont(font)
-    smaller.setPointSizeF(max(smallest, font.pointSizeF() * width / widest))
+    size = font.pointSizeF()
+    while size > smallest and widest(smaller) > width:  # hinted advances do not scale linearly
+        size = max(smallest, size - 0.25)
+        smaller.setPointSizeF(size)
     return smaller
 
 
