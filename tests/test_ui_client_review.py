@@ -6,6 +6,8 @@ and a decision is a local edit captured into the outbox plus closing the item on
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -239,3 +241,21 @@ def test_the_daily_scan_fills_the_duplicates_tab_without_anyone_asking(qtbot, co
     tab.table.selectRow(next(i for i, c in enumerate(tab.candidates) if {c.first_id, c.second_id} == pair))
     tab.not_the_same()
     assert all({c.first_id, c.second_id} != pair for c in tab.candidates) and desk.last_scan_at() == scanned_at
+
+
+def test_times_show_in_beijing_time_whatever_the_server_sends(qtbot, context, household_id):
+    """The server answers in UTC (…+00:00); the list showed 01:20 for an item found at 09:20 Beijing
+    time, beside a status bar saying 已同步 09:20 (seen on the demo)."""
+    from ui.review.conflicts import ConflictsTab
+    from ui.tasks import ImmediateTaskRunner
+
+    raw = dict(_item(household_id), created_at="2026-12-07T01:20:00+00:00",
+               winner_hlc="1796606400000-00000-d1")  # 2026-12-07 01:20 UTC
+    server = FakeServer([raw])
+    queue = ReviewQueue(context, lambda: server)
+    tab = ConflictsTab(queue, ImmediateTaskRunner(), None, lambda e: None)
+    qtbot.addWidget(tab)
+    tab.refresh()
+    assert tab.items[0].created_at == dt.datetime(2026, 12, 7, 9, 20)
+    assert tab.table.item(0, 5).text() == "12-07 09:20"
+    assert tab.table.item(0, 3).text().endswith("12-07 09:20）"), tab.table.item(0, 3).text()

@@ -19,6 +19,7 @@ from app.client.review_households import HouseholdSide, household_side, renumber
 from app.client.review_marks import drop_mark
 from app.errors import NotFoundError, UserFacingError
 from app.rules.regions import in_scope
+from app.services.context import BEIJING
 from app.services.persons import PersonView, person_view
 from db.base import model_for_entity
 from db.ids import tag_assignment_id
@@ -51,14 +52,22 @@ class ReviewEntry:
     created_at: dt.datetime | None
 
 
+def _beijing(created: str | None) -> dt.datetime | None:
+    """The server's time (aware, UTC) as the desktop shows every time: naive Beijing time — shown as
+    it came, the list said 01:20 for an item found at 09:20 beside a status bar saying 已同步 09:20."""
+    if not created:
+        return None
+    moment = dt.datetime.fromisoformat(created)
+    return moment if moment.tzinfo is None else moment.astimezone(BEIJING).replace(tzinfo=None)
+
+
 def _entry(raw: dict) -> ReviewEntry:
-    created = raw.get("created_at")
     return ReviewEntry(
         id=raw["id"], kind=raw["kind"], entity=raw["entity"], record_id=raw["record_id"], field=raw.get("field"),
         related_record_id=raw.get("related_record_id"), winner_value=raw.get("winner_value"),
         winner_user=raw.get("winner_user"), winner_hlc=raw.get("winner_hlc"), loser_value=raw.get("loser_value"),
         loser_user=raw.get("loser_user"), loser_hlc=raw.get("loser_hlc"),
-        created_at=dt.datetime.fromisoformat(created) if created else None)
+        created_at=_beijing(raw.get("created_at")))
 
 
 class ReviewQueue:

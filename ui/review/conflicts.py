@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.services.context import BEIJING
 from ui.punctuation import aside, clauses
 from ui.review.merge import ask_survivor
 from ui.review.renumber import ask_renumber
@@ -69,12 +70,13 @@ def field_label(field: str | None) -> str:
 
 
 def hlc_time(hlc: str | None) -> str:
-    """The wall-clock part of a hybrid logical clock stamp (`{ms:013d}-…`), as local time."""
+    """The wall-clock part of a hybrid logical clock stamp (`{ms:013d}-…`), in Beijing time as every
+    time the desktop shows (the PC's own zone may be anything)."""
     try:
         ms = int((hlc or "").split("-")[0])
     except ValueError:
         return ""
-    return dt.datetime.fromtimestamp(ms / 1000).strftime("%m-%d %H:%M")
+    return dt.datetime.fromtimestamp(ms / 1000, BEIJING).strftime("%m-%d %H:%M")
 
 
 def _value(value) -> str:
