@@ -259,3 +259,16 @@ def test_times_show_in_beijing_time_whatever_the_server_sends(qtbot, context, ho
     assert tab.items[0].created_at == dt.datetime(2026, 12, 7, 9, 20)
     assert tab.table.item(0, 5).text() == "12-07 09:20"
     assert tab.table.item(0, 3).text().endswith("12-07 09:20）"), tab.table.item(0, 3).text()
+
+
+def test_the_review_list_exports_in_the_words_of_the_page():
+    """导出 on 待审 wrote the server's codes (duplicate_hh_no, household, household_no) into a Chinese sheet."""
+    from types import SimpleNamespace
+
+    from app.exchange.lists import review_spec
+
+    row = SimpleNamespace(kind="duplicate_hh_no", entity="household", field="household_no", winner_value="1504",
+                          winner_user="li", loser_value="1504", loser_user=None,
+                          created_at=dt.datetime(2026, 12, 7, 9, 20))
+    cells = [column.key(row) for column in review_spec().columns]
+    assert cells[:3] == ["户编号重复", "户", "户编号"], cells
