@@ -243,7 +243,7 @@ def test_the_daily_scan_fills_the_duplicates_tab_without_anyone_asking(qtbot, co
     assert all({c.first_id, c.second_id} != pair for c in tab.candidates) and desk.last_scan_at() == scanned_at
 
 
-def test_times_show_in_beijing_time_whatever_the_server_sends(qtbot, context, household_id):
+def test_times_show_in_beijing_time_and_records_by_their_number(qtbot, context, household_id):
     """The server answers in UTC (…+00:00); the list showed 01:20 for an item found at 09:20 Beijing
     time, beside a status bar saying 已同步 09:20 (seen on the demo)."""
     from ui.review.conflicts import ConflictsTab
@@ -259,6 +259,9 @@ def test_times_show_in_beijing_time_whatever_the_server_sends(qtbot, context, ho
     assert tab.items[0].created_at == dt.datetime(2026, 12, 7, 9, 20)
     assert tab.table.item(0, 5).text() == "12-07 09:20"
     assert tab.table.item(0, 3).text().endswith("12-07 09:20）"), tab.table.item(0, 3).text()
+    with context.sessions() as s:  # the record as the clerk knows it, not the tail of its id
+        number = s.get(Household, household_id).household_no
+    assert tab.table.item(0, 1).text() == f"户 {number}"
 
 
 def test_the_review_list_exports_in_the_words_of_the_page():

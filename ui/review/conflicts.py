@@ -91,6 +91,12 @@ def short_id(record_id: str) -> str:
     return record_id[-8:]
 
 
+def _record(item) -> str:
+    """The record as the reviewer knows it — a household's number, a person's name — where this PC
+    holds it, else the tail of its id."""
+    return f"{entity_label(item.entity)} {getattr(item, 'record_label', '') or short_id(item.record_id)}"
+
+
 def _other(item) -> str:
     """The other value's cell: its author and time, or — for a duplicate, where the other value is
     the one another record already held — that record."""
@@ -162,7 +168,7 @@ class ConflictsTab(QWidget):
         self.items = list(items or [])
         self.table.setRowCount(len(self.items))
         for r, item in enumerate(self.items):
-            cells = [kind_label(item.kind), f"{entity_label(item.entity)} {short_id(item.record_id)}", field_label(item.field),
+            cells = [kind_label(item.kind), _record(item), field_label(item.field),
                      _value(item.winner_value) + aside(clauses((item.winner_user or "?", hlc_time(item.winner_hlc)))),
                      _other(item),
                      item.created_at.strftime("%m-%d %H:%M") if item.created_at else ""]
