@@ -121,11 +121,15 @@ def _page(request: Request, who: ConsoleUser, session: Session, f: ReviewFilter,
     items = list(session.scalars(select(ReviewItem).where(*where).order_by(ReviewItem.created_at, ReviewItem.id)
                                  .offset(offset).limit(PAGE)))
     kinds, villages = _counts(session, who.scope, f)
-    names = region_names(session, {code for code in villages} | {i.region_code[:12] for i in items})
+    townships: dict[str, list[tuple[str, int]]] = {}
+    for code, n in villages.items():  # the village filter grouped by township: a city has hundreds of villages
+        townships.setdefault(code[:9], []).append((code, n))
+    names = region_names(session, set(villages) | set(townships) | {i.region_code[:12] for i in items})
     f = ReviewFilter(f.kind, f.region, offset)
     return render(request, "admin_review.html", who, status=status, items=items, households=_households(session, items),
                   numbers=_numbers(session, items), f=f, total=total, first=offset + 1 if total else 0, last=offset + len(items), page_size=PAGE,
-                  kinds=[(k, kinds.get(k, 0)) for k in KINDS], villages=list(villages.items()), names=names,
+                  kinds=[(k, kinds.get(k, 0)) for k in KINDS], townships=[(code, sum(n for _, n in rows), rows) for code, rows in townships.items()],
+                  names=names,
                   shown_value=lambda item: "" if item.winner_value is None else mask_value(item.field or "",
                                                                                            str(item.winner_value)),
                   **extra)
