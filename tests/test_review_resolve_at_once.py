@@ -1,0 +1,50 @@
+"""Two reviewers resolving one review item at once: the second is told it was resolved already
+(409 review_closed) and the item keeps the first decision. On PostgreSQL the route's row lock
+orders them; on SQLite (no row locks) both read the item open and the second's update finds it
+closed — server.review_marks.resolve_review says so, and the route must not answer 200 with a
+decision it did not record."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi.testclient import TestClient
+
+from db.ids import new_id
+from server.review_marks import resolve_review
+from server.routers import review as review_route
+from server.store.tables import ReviewItem
+from tests.server.live import app_in_process, log_in
+
+TOWNSHIP = "150422100"
+VILLAGE = "150422100201"
+
+
+def _item(lab) -> str:
+    item = new_id()
+    with lab.session() as s:
+        s.add(ReviewItem(id=item, kind="conflict", state="open", entity="household", record_id=new_id(),
+                         field="address", region_code=VILLAGE, change_id=new_id(), server_seq=1,
+                         created_at=dt.datetime(2026, 12, 7, 9, 0)))
+        s.commit()
+    return item
+
+
+def test_the_second_of_two_reviewers_at_once_is_told_it_is_closed(tmp_path, monkeypatch):
+    with app_in_process(f"sqlite:///{tmp_path / 'city.db'}", tmp_path, monkeypatch) as (app, lab), \
+            TestClient(app) as http:
+        headers = log_in(http, lab.add_user("township_staff", TOWNSHIP))
+        item = _item(lab)
+
+        def first_elsewhere(session, review_id, user, resolution, now):  # the other reviewer got there between
+            with lab.session() as other:  # this route's read of the item and its update
+                assert resolve_review(other, review_id, "另一审核员", "keep_winner", now)
+                other.commit()
+            return resolve_review(session, review_id, user, resolution, now)
+
+        monkeypatch.setattr(review_route, "resolve_review", first_elsewhere)
+        answer = http.post(f"/api/v1/review/{item}/resolve", json={"decision": "take_loser"}, headers=headers)
+        assert answer.status_code == 409 and answer.json()["error"]["code"] == "review_closed", answer.text
+        with lab.session() as s:
+            kept = s.get(ReviewItem, item)
+            assert (kept.resolution, kept.resolved_by) == ("keep_winner", "另一审核员")
