@@ -7,12 +7,10 @@ from __future__ import annotations
 from sync.capture import read_state
 from tests.server.fixtures import server_fixture  # noqa: F401
 from tests.test_client_sync_live import Client
-from tests.test_review_marks_incremental import TOWNSHIP, VILLAGE_A, _conflict, _marked
+from tests.test_review_marks_incremental import TOWNSHIP, VILLAGE_A, _conflict, _marked, older_server
 
 
 def test_a_server_gone_back_to_a_feed_without_marks_is_asked_the_whole_list(server, tmp_path, monkeypatch):
-    from sync.http_transport import HttpTransport
-
     pc = Client(tmp_path / "cadre.db", server, server.add_user("village_cadre", VILLAGE_A))
     hid, item = _conflict(server, VILLAGE_A)
     pc.sync.sync_now(manual=True)
@@ -20,15 +18,7 @@ def test_a_server_gone_back_to_a_feed_without_marks_is_asked_the_whole_list(serv
     with pc.sessions() as s:
         assert read_state(s, "marks_cursor") is not None  # held incrementally
 
-    real = HttpTransport.request
-
-    def older(self, method, path, *args, **kwargs):  # the feed as a server before decision 0038 answers it
-        answer = real(self, method, path, *args, **kwargs)
-        if path == "/history/feed":
-            answer.pop("marks", None)
-        return answer
-
-    monkeypatch.setattr(HttpTransport, "request", older)
+    older_server(monkeypatch)
     staff = server.user_client("township_staff", TOWNSHIP)
     assert staff.post(f"/review/{item}/resolve", json={"decision": "keep_winner"}).status_code == 200
     pc.sync.sync_now(manual=True)
