@@ -14,6 +14,7 @@ from db.ids import new_id
 from server.review_marks import resolve_review
 from server.routers import review as review_route
 from server.store.tables import ReviewItem
+from tests.server.fixtures import server_fixture  # noqa: F401
 from tests.server.live import app_in_process, log_in
 
 TOWNSHIP = "150422100"
@@ -48,3 +49,27 @@ def test_the_second_of_two_reviewers_at_once_is_told_it_is_closed(tmp_path, monk
         with lab.session() as s:
             kept = s.get(ReviewItem, item)
             assert (kept.resolution, kept.resolved_by) == ("keep_winner", "另一审核员")
+
+
+def test_reviewers_at_once_on_a_live_server_one_decision_taken(server):
+    """Eight reviewers of the township resolve one item at the same moment, each with its own note:
+    one is answered 200 and its note is the item's resolution, the others 409 review_closed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.test_review_marks_incremental import TOWNSHIP as HIS_TOWNSHIP
+    from tests.test_review_marks_incremental import VILLAGE_A, _conflict
+
+    _, item = _conflict(server, VILLAGE_A)
+    reviewers = [server.user_client("township_staff", HIS_TOWNSHIP) for _ in range(8)]
+
+    def resolve(n: int):
+        answer = reviewers[n].post(f"/review/{item}/resolve", json={"decision": "keep_winner", "note": f"审核员{n}"})
+        return answer.status_code, answer.json()
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(resolve, range(8)))
+    taken = [body for status, body in answers if status == 200]
+    assert len(taken) == 1 and sorted(status for status, _ in answers) == [200] + [409] * 7, answers
+    assert all(body["error"]["code"] == "review_closed" for status, body in answers if status == 409)
+    listed = {i["id"]: i for i in reviewers[0].get("/review", params={"state": "resolved", "limit": 1000}).json()}
+    assert listed[item]["resolution"] == taken[0]["resolution"]
