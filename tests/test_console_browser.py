@@ -359,3 +359,28 @@ def test_every_console_page_fits_1366_and_switches_to_english(person, server):
     person.open("/login")
     person.shot("login")
     assert ConsoleClient(server).get("/static/htmx.min.js").status_code == 200
+
+
+def test_a_township_admin_pages_through_a_review_backlog_at_1366(person, server):
+    """待审 with more than a page of open items: the filters and the pager fit 1366 px, the next page and
+    a village filter are a click away, in Chinese and in English."""
+    from tests.test_console_review import _backlog
+
+    township = "150422203"  # no other test writes there: the counts below are this test's
+    villages = (township + "211", township + "212")
+    _backlog(server, villages, 110)
+    person.login(server.add_user("township_admin", township))
+    person.open("/admin/review")
+    pager = person.chrome.find_element(By.ID, "review-pager").text
+    assert pager.startswith("第 1–100 条，共 221 条"), pager
+    person.shot("review-backlog")
+    person.go("#review-pager a[rel=next]")
+    assert person.chrome.find_element(By.ID, "review-pager").text.startswith("第 101–200 条，共 221 条")
+    Select(person.chrome.find_element(By.ID, "f-region")).select_by_value(villages[1])
+    person.go("form.filters button[type=submit]")
+    assert person.chrome.find_element(By.ID, "review-pager").text.startswith("第 1–100 条，共 110 条")
+    person.shot("review-backlog-village")
+    person.go("header a.lang")
+    assert person.chrome.find_element(By.ID, "review-pager").text.startswith("1–100 of 110")
+    person.shot("review-backlog-english")
+    person.go("header a.lang")

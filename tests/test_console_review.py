@@ -73,3 +73,52 @@ def test_a_township_admin_renumbers_one_of_two_households_sharing_a_number(serve
     assert pulled[second]["household_no"] == renumbered and pulled[first]["household_no"] == number
     again = admin.post(f"/admin/review/{item_id}/renumber", {"household": first})
     assert again.status_code == 409 and "已处理" in again.text
+
+
+BACKLOG_TOWNSHIP = "150422202"  # 乌兰达坝苏木's neighbour in these tests: only the backlog test writes there
+
+
+def _backlog(server, villages: tuple[str, ...], per_village: int) -> None:
+    """Open review items a township piled up: concurrent edits in each village, and one duplicate ID."""
+    import datetime as dt
+
+    start = dt.datetime(2026, 11, 1)
+    with server.session() as s:
+        for v, village in enumerate(villages):
+            for n in range(per_village):
+                s.add(ReviewItem(id=new_id(), kind="conflict", entity="household", record_id=new_id(), field="address",
+                                 region_code=village, change_id=new_id(), winner_value=f"{village}号{n}",
+                                 loser_value="旧址", created_at=start + dt.timedelta(minutes=v * per_village + n)))
+        s.add(ReviewItem(id=new_id(), kind="duplicate_id", entity="person", record_id=new_id(), field="id_number",
+                         related_record_id=new_id(), region_code=villages[0], change_id=new_id(),
+                         winner_value="11010519491231002X", created_at=start + dt.timedelta(days=9)))
+        s.commit()
+
+
+def test_a_township_with_a_backlog_pages_and_filters_its_review_items(server):
+    villages = (BACKLOG_TOWNSHIP + "201", BACKLOG_TOWNSHIP + "202")
+    _backlog(server, villages, 130)  # 261 open items: more than one page
+    admin = signed_in(server, "township_admin", BACKLOG_TOWNSHIP)
+    first = admin.get("/admin/review")
+    assert first.status_code == 200 and "第 1–100 条，共 261 条" in first.text, first.text[-3000:]
+    assert f"{villages[0]}号0<" in first.text and f"{villages[1]}号0<" not in first.text  # oldest first
+    assert "11010519491231002X" not in first.text  # an ID number is masked, as on the desktop
+    last = admin.get("/admin/review?offset=200")
+    assert "第 201–261 条，共 261 条" in last.text and "110105********002X" in last.text
+    assert "上一页" in last.text and "下一页" not in last.text
+    village = admin.get(f"/admin/review?region={villages[1]}")
+    assert "第 1–100 条，共 130 条" in village.text and f"{villages[1]}号0<" in village.text
+    duplicates = admin.get("/admin/review?kind=duplicate_id")
+    assert "第 1–1 条，共 1 条" in duplicates.text and "同时修改" not in duplicates.text.split("<tbody>")[1]
+    admin.http.cookies.set("td_lang", "en")
+    assert "1–100 of 261" in admin.get("/admin/review").text
+
+
+def test_the_renumber_button_says_which_number_the_chosen_household_takes(server):
+    number, first, second = _clash(server)
+    admin = signed_in(server, "township_admin", TOWNSHIP)
+    with server.session() as s:
+        highest = max(s.scalars(select(Household.household_no).where(Household.household_no.startswith(VILLAGE + "00"))))
+    proposed = f"{highest[:14]}{int(highest[14:]) + 1:04d}"
+    page = admin.get(f"/admin/review?kind=duplicate_hh_no&region={VILLAGE}")
+    assert f"选中的户改为 {proposed}" in page.text and "另一户保留原编号" in page.text

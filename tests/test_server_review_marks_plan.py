@@ -17,6 +17,7 @@ from server.auth_cache import Principal
 from server.db import make_server_engine, upgrade
 from server.review_marks import MARK_LIMIT, marks_since
 from server.routers.review import list_review_marks
+from server.store.push import flagged_pairs
 from server.store.tables import ReviewItem
 from tests.server.databases import BACKENDS, fresh_database
 from tests.server.plans import captured, generic_plan, load_analysed
@@ -35,9 +36,12 @@ def reviews_db(request, tmp_path):
         rows = []
         for n in range(12_000):
             region = f"{rnd.choice(TOWNS)}2{rnd.randint(0, 9):02d}" + rnd.choice(("", "001", "002"))
-            rows.append({"id": f"review{n:05d}", "kind": rnd.choice(("conflict", "possible_duplicate")),
-                         "state": "resolved" if n % 3 == 0 else "open", "entity": "household",
+            duplicate = n % 4 == 0  # a second person with an ID number another holds
+            rows.append({"id": f"review{n:05d}", "kind": "duplicate_id" if duplicate else rnd.choice(
+                             ("conflict", "possible_duplicate")),
+                         "state": "resolved" if n % 3 == 0 else "open", "entity": "person" if duplicate else "household",
                          "record_id": str(uuid.UUID(int=n)), "field": "phone", "region_code": region,
+                         "related_record_id": str(uuid.UUID(int=n + 1)) if duplicate else None,
                          "change_id": str(uuid.UUID(int=10**6 + n)), "server_seq": n + 1,
                          "resolved_seq": 12_000 + n + 1 if n % 3 == 0 else None,
                          "created_at": NOW - dt.timedelta(minutes=n)})
@@ -105,3 +109,23 @@ def test_the_marks_since_a_cursor_read_the_sequence_indexes_in_the_generic_plan(
         plan = generic_plan(conn, statement, params)
         assert "ix_sync_review_items_server_seq" in plan and "ix_sync_review_items_resolved_seq" in plan, plan
         assert "Seq Scan" not in plan, plan
+
+
+def test_a_push_finds_the_pairs_already_raised_through_both_indexes(reviews_db):
+    """A duplicate found in a push asks whether the pair was raised already, with the record on
+    either side: both sides are read through their indexes, not every review item of the city,
+    inside the push's transaction (server migration 0030)."""
+    engine, rows = reviews_db
+    person = str(uuid.UUID(int=40))
+    with Session(engine) as s:
+        assert flagged_pairs(s, "duplicate_id", person) == {frozenset((person, str(uuid.UUID(int=41))))}
+        assert flagged_pairs(s, "duplicate_id", str(uuid.UUID(int=41))) == {frozenset((person, str(uuid.UUID(int=41))))}
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        statements = captured(conn)
+        with Session(bind=conn) as s:
+            flagged_pairs(s, "duplicate_id", person)
+        [(statement, params)] = [(st, p) for st, p in statements if "sync_review_items" in st]
+        plan = generic_plan(conn, statement, params)
+        assert "ix_sync_review_items_related_record_id" in plan and "Seq Scan" not in plan, plan

@@ -469,3 +469,16 @@ def test_a_refused_new_case_reopens_as_typed_with_the_reason(qtbot, context):
     assert (title, description, phone) == ("村口路灯不亮", "两盏路灯坏了一周。", "1380000") and problem
     assert errors == [] and dialogs.shown == []
     assert page.detail.detail.case.title == "村口路灯不亮"
+
+
+def test_the_new_case_form_shows_whole_grid_names(qtbot, context):
+    """The grid box of 登记事件 was sized while still empty and showed “福山地村…” for every grid of the
+    village, so 第1网格 and 第2网格 looked alike until opened (seen on the demo)."""
+    desk = CaseDesk(context)
+    form = NewCaseForm(desk, ImmediateTaskRunner(), lambda error: None, desk.choices())
+    qtbot.addWidget(form)
+    form.show()
+    assert form.grid.count() > 1
+    advance = form.grid.fontMetrics().horizontalAdvance
+    longest = max((form.grid.itemText(i) for i in range(form.grid.count())), key=advance)
+    assert form.grid.width() >= advance(longest) + 20, (form.grid.width(), longest)

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.errors import NotFoundError
+from app.errors import NotFoundError, UserFacingError
 from app.rules.regions import in_scope
 from app.services.household_numbers import next_household_no
-from db.models import Household, Person
+from db.models import Household, Person, Region
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,8 @@ class HouseholdSide:
     address: str
     head_name: str
     members: int
+    grid_name: str = ""  # the grid's name where the PC holds it ("" otherwise: the code is shown)
+    proposed_no: str = ""  # the number this household takes if it is the one renumbered
 
 
 def household_side(session: Session, scope: str, household_id: str | None) -> HouseholdSide:
@@ -36,8 +38,14 @@ def household_side(session: Session, scope: str, household_id: str | None) -> Ho
     head = session.get(Person, household.head_person_id) if household.head_person_id else None
     members = session.scalar(select(func.count()).select_from(Person).where(
         Person.household_id == household.id, Person.deleted.is_(False))) or 0
+    grid = session.get(Region, household.grid_code) if household.grid_code else None
+    try:
+        proposed = renumbered(session, household.id)
+    except UserFacingError:  # the group's numbers are used up: renumbering it says so
+        proposed = ""
     return HouseholdSide(household.id, household.household_no, household.region_code, household.grid_code,
-                         household.address or "", head.name if head is not None else "", members)
+                         household.address or "", head.name if head is not None else "", members,
+                         grid.name if grid is not None else "", proposed)
 
 
 def renumbered(session: Session, household_id: str) -> str:

@@ -916,92 +916,102 @@
         <translation>in use by %1 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="115"/>
+        <location filename="../../ui/review/conflicts.py" line="116"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="115"/>
+        <location filename="../../ui/review/conflicts.py" line="116"/>
         <source>记录</source>
         <translation>Record</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="115"/>
+        <location filename="../../ui/review/conflicts.py" line="116"/>
         <source>字段</source>
         <translation>Field</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="116"/>
+        <location filename="../../ui/review/conflicts.py" line="117"/>
         <source>当前值（作者，时间）</source>
         <translation>Current value (author, time)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="116"/>
+        <location filename="../../ui/review/conflicts.py" line="117"/>
         <source>另一值（作者，时间）</source>
         <translation>Other value (author, time)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="117"/>
+        <location filename="../../ui/review/conflicts.py" line="118"/>
         <source>发现时间</source>
         <translation>Found at</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="124"/>
+        <location filename="../../ui/review/conflicts.py" line="128"/>
         <source>保留当前值</source>
         <translation>Keep current value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="125"/>
+        <location filename="../../ui/review/conflicts.py" line="129"/>
         <source>采用另一值</source>
         <translation>Take other value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="126"/>
+        <location filename="../../ui/review/conflicts.py" line="130"/>
         <source>改为新值…</source>
         <translation>Set new value…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="127"/>
+        <location filename="../../ui/review/conflicts.py" line="131"/>
         <source>合并重复人员…</source>
         <translation>Merge duplicates…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="128"/>
+        <location filename="../../ui/review/conflicts.py" line="132"/>
         <source>不是同一人</source>
         <translation>Not the same person</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="129"/>
+        <location filename="../../ui/review/conflicts.py" line="133"/>
         <source>重新编号…</source>
         <translation>Renumber…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="166"/>
+        <location filename="../../ui/review/conflicts.py" line="172"/>
         <source>登录城市服务器并同步后，这里会列出您负责区域内需要审核的冲突和重复人员。</source>
         <translation>After you log in to the city server and sync, conflicts and duplicate persons in your area that need review are listed here.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="168"/>
+        <location filename="../../ui/review/conflicts.py" line="174"/>
         <source>没有待审核的冲突。</source>
         <translation>No conflicts to review.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="170"/>
+        <location filename="../../ui/review/conflicts.py" line="176"/>
         <source>请逐条审核：保留当前值、采用另一值，或改为新值。您的决定会像普通修改一样同步。</source>
         <translation>Review each item: keep the current value, take the other one, or set a new value. Your decision syncs like any other edit.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="225"/>
+        <location filename="../../ui/review/conflicts.py" line="202"/>
+        <source>两户使用了同一个户编号：点“重新编号…”，比较两户后为其中一户换上本村下一个空闲编号，另一户保留原编号。</source>
+        <translation>Two households share one household number: click “Renumber…”, compare them and give one the village's next free number; the other keeps its number.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="204"/>
+        <source>两条人员记录的证件号码相同：是同一人请点“合并重复人员…”，不是请点“不是同一人”。</source>
+        <translation>Two person records share an ID number: if they are one person click “Merge duplicates…”, otherwise “Not the same person”.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="242"/>
         <source>已改为新户编号 %1，将随下次同步上传。</source>
         <translation>Given the new household number %1; it is uploaded with the next sync.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="234"/>
+        <location filename="../../ui/review/conflicts.py" line="251"/>
         <source>改为新值</source>
         <translation>Set new value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="234"/>
+        <location filename="../../ui/review/conflicts.py" line="251"/>
         <source>新值：</source>
         <translation>New value:</translation>
     </message>
@@ -2579,49 +2589,79 @@ Phone: %3</translation>
 <context>
     <name>RenumberDialog</name>
     <message>
-        <location filename="../../ui/review/renumber.py" line="23"/>
+        <location filename="../../ui/review/renumber.py" line="25"/>
         <source>户编号重复</source>
         <translation>Duplicate household number</translation>
     </message>
     <message>
-        <location filename="../../ui/review/renumber.py" line="26"/>
+        <location filename="../../ui/review/renumber.py" line="28"/>
         <source>两户使用了同一个户编号 %1（多半是两台电脑离线时各自编了号）。请选择改用本村下一个空闲编号的一户；另一户保留原编号。</source>
-        <translation>Two households hold the same household number %1 (most likely two PCs numbered them while offline). Choose the household that takes the village's next free number; the other keeps its number.</translation>
+        <translation>Two households hold the same household number %1 (most likely two PCs numbered them while offline). Choose the household that takes the village&apos;s next free number; the other keeps its number.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/renumber.py" line="32"/>
+        <location filename="../../ui/review/renumber.py" line="33"/>
+        <source>先上传的户</source>
+        <translation>Reached the server first</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="33"/>
+        <source>后上传的户</source>
+        <translation>Reached the server second</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="35"/>
         <source>此户重新编号</source>
         <translation>Renumber this household</translation>
     </message>
     <message>
-        <location filename="../../ui/review/renumber.py" line="35"/>
+        <location filename="../../ui/review/renumber.py" line="38"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/renumber.py" line="35"/>
+        <location filename="../../ui/review/renumber.py" line="38"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/review/renumber.py" line="36"/>
+        <location filename="../../ui/review/renumber.py" line="39"/>
         <source>成员</source>
         <translation>Members</translation>
     </message>
     <message>
-        <location filename="../../ui/review/renumber.py" line="36"/>
+        <location filename="../../ui/review/renumber.py" line="40"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/review/renumber.py" line="37"/>
+        <location filename="../../ui/review/renumber.py" line="41"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/review/renumber.py" line="43"/>
+        <location filename="../../ui/review/renumber.py" line="53"/>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="68"/>
+        <source>这个组的户编号已用到 9999，无法自动编号：请先在户籍页把其中一户改到另一个组。</source>
+        <translation>This group's numbers are used up to 9999, so none can be given: first move one household to another group on the register page.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="70"/>
         <source>重新编号</source>
         <translation>Renumber</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="73"/>
+        <source>“%1”将改为新户编号 %2，另一户“%3”保留 %4。改号随下次同步上传，打印过的登记表请重新打印。</source>
+        <translation>“%1” takes the new household number %2; the other, “%3”, keeps %4. The change goes up with the next sync; reprint any registration forms printed before.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/renumber.py" line="79"/>
+        <source>改为 %1</source>
+        <translation>Change to %1</translation>
     </message>
 </context>
 <context>

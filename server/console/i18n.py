@@ -140,9 +140,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav_review": ("待审", "Review"),
     # 待审 (server.console.review_pages)
     "review_title": ("待审：冲突与重复", "Review: conflicts and duplicates"),
-    "review_intro": ("本辖区同步时发现、需要人工审核的记录（最早的 {shown} 条）。户编号重复可在此处理；其他类型请在工作台客户端的“待审”中处理。",
-                     "Records the sync found that need a person's decision in your area (the oldest {shown}). "
+    "review_intro": ("本辖区同步时发现、需要人工审核的记录，最早的在前。户编号重复可在此处理；其他类型请在工作台客户端的“待审”中处理。",
+                     "Records the sync found that need a person's decision in your area, oldest first. "
                      "Duplicate household numbers can be settled here; the other kinds in the desktop client's Review page."),
+    "review_village": ("村（社区）", "Village"), "review_head": ("户主：", "Head: "),
+    "review_range": ("第 {first}–{last} 条，共 {total} 条", "{first}–{last} of {total}"),
+    "review_group_full": ("这个组的户编号已用到 9999，请在工作台客户端为其中一户换组后编号。",
+                          "This group's numbers are used up to 9999; move one household to another group in the desktop client."),
+    "review_prev": ("上一页", "Previous"), "review_next": ("下一页", "Next"),
+    "review_renumber_to": ("选中的户改为 {number}", "Give the chosen household {number}"),
+    "review_renumber_keeps": ("另一户保留原编号；改后各电脑同步即更新。", "The other keeps its number; PCs update at their next sync."),
     "review_kind": ("类型", "Kind"), "review_record": ("记录", "Record"), "review_value": ("值", "Value"),
     "review_region": ("区划", "Region"), "review_found": ("发现时间", "Found"),
     "entity_household": ("户", "Household"), "entity_person": ("人员", "Person"), "entity_case": ("事件", "Case"),
@@ -152,7 +159,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review_kind_status_conflict": ("状态分歧", "Diverging status"),
     "review_kind_duplicate_id": ("证件号码重复", "Duplicate ID number"),
     "review_kind_duplicate_hh_no": ("户编号重复", "Duplicate household number"),
-    "review_renumber_this": ("此户改用下一个空闲编号", "Give this household the next free number"),
     "review_on_desktop": ("请在工作台客户端处理", "Settle it in the desktop client"),
     "review_renumbered": ("已改为新户编号 {number}，各电脑同步后即可看到。",
                           "Given the new household number {number}; the PCs see it after their next sync."),

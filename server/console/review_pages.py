@@ -1,22 +1,29 @@
 """待审 at the console: the open review items of the signed-in admin's area (the city admin's: the
 city; a township admin's: the township) in the words of the desktop's review desk, Chinese and
-English. Two households of a village holding one household number (`duplicate_hh_no`, decision
-0041) are resolved here as well: the admin picks the household that takes the village's next free
-number — after every number the village's households have had on the server, which holds them all —
-pushed as an ordinary change from the admin's console device (server.pushed_writes), and the item
-is closed as "renumbered". The other kinds are resolved on the desktop, where the records are."""
+English, oldest first, a page at a time and filtered by kind and village — a township with a backlog
+has more than one page. Values are masked as on the desktop (an ID number or a phone in full only
+there, after a reason). Two households of a village holding one household number (`duplicate_hh_no`,
+decision 0041) are resolved here as well: the admin picks the household that takes the village's
+next free number — after every number the village's households have had on the server, which holds
+them all, and shown on the button before it is pressed — pushed as an ordinary change from the
+admin's console device (server.pushed_writes), and the item is closed as "renumbered". The other
+kinds are resolved on the desktop, where the records are."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Household
+from db.models import Household, Person
 from server.accounts import utcnow
 from server.console.i18n import request_lang, translator
+from server.console.masking import mask_value
 from server.console.web import PREFIX, ConsoleUser, Denied, form_of, render, require
+from server.department_work import region_names
 from server.deps import db_session
 from server.pushed_writes import Edit, PushRefused, push_edits
 from server.review_marks import resolve_review
@@ -25,7 +32,8 @@ from server.store.tables import ReviewItem
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 reviewers = require("city_admin", "township_admin")
-SHOWN = 200
+PAGE = 100
+KINDS = ("duplicate_hh_no", "conflict", "delete_conflict", "status_conflict", "duplicate_id")
 
 
 def next_free_number(session: Session, household: Household) -> str:
@@ -40,42 +48,106 @@ def next_free_number(session: Session, household: Household) -> str:
     return f"{prefix}{sequence:04d}"
 
 
-def _page(request: Request, who: ConsoleUser, session: Session, status: int = 200, **extra):
-    items = list(session.scalars(select(ReviewItem).where(
-        ReviewItem.state == "open", under_prefix(ReviewItem.region_code, who.scope))
-        .order_by(ReviewItem.created_at, ReviewItem.id).limit(SHOWN)))
+@dataclass(frozen=True)
+class ReviewFilter:
+    """What the admin asked to see: a kind, a village (12 digits) or township (9), and where the page starts."""
+
+    kind: str = ""
+    region: str = ""
+    offset: int = 0
+
+    def query(self, **changed) -> str:
+        values = {"kind": self.kind, "region": self.region, "offset": self.offset, **changed}
+        return "?" + "&".join(f"{k}={v}" for k, v in values.items() if v)
+
+
+def _open_under(scope: str):
+    return (ReviewItem.state == "open", under_prefix(ReviewItem.region_code, scope))
+
+
+def _counts(session: Session, scope: str, f: ReviewFilter) -> tuple[dict[str, int], dict[str, int]]:
+    """Open items per kind (within the chosen region) and per village (of the chosen kind)."""
+    village = func.substr(ReviewItem.region_code, 1, 12)
+    kinds = select(ReviewItem.kind, func.count()).where(*_open_under(scope)).group_by(ReviewItem.kind)
+    if f.region:
+        kinds = kinds.where(under_prefix(ReviewItem.region_code, f.region))
+    villages = select(village, func.count()).where(*_open_under(scope)).group_by(village).order_by(village)
+    if f.kind:
+        villages = villages.where(ReviewItem.kind == f.kind)
+    return dict(session.execute(kinds).all()), dict(session.execute(villages).all())
+
+
+def _households(session: Session, items: list[ReviewItem]) -> dict[str, dict]:
+    """Both households of each duplicate-number item shown: number, address, head and the next free number."""
     wanted = {i for item in items if item.kind == "duplicate_hh_no" for i in (item.record_id, item.related_record_id)}
-    households = {h.id: h for h in session.scalars(select(Household).where(Household.id.in_(wanted)))} if wanted else {}
-    return render(request, "admin_review.html", who, status=status, items=items, households=households,
-                  shown=SHOWN, **extra)
+    if not wanted:
+        return {}
+    households = list(session.scalars(select(Household).where(Household.id.in_(wanted))))
+    heads = {h.head_person_id for h in households if h.head_person_id}
+    names = dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(heads))).all()) if heads else {}
+    shown = {}
+    for h in households:
+        try:
+            proposed = next_free_number(session, h)
+        except PushRefused:
+            proposed = ""
+        shown[h.id] = {"id": h.id, "household_no": h.household_no, "address": h.address or "",
+                       "head": names.get(h.head_person_id, ""), "proposed": proposed, "deleted": h.deleted}
+    return shown
+
+
+def _page(request: Request, who: ConsoleUser, session: Session, f: ReviewFilter, status: int = 200, **extra):
+    where = [*_open_under(who.scope)]
+    if f.kind:
+        where.append(ReviewItem.kind == f.kind)
+    if f.region:
+        where.append(under_prefix(ReviewItem.region_code, f.region))
+    total = session.scalar(select(func.count()).select_from(ReviewItem).where(*where)) or 0
+    offset = min(max(0, f.offset), max(0, (total - 1) // PAGE * PAGE))
+    items = list(session.scalars(select(ReviewItem).where(*where).order_by(ReviewItem.created_at, ReviewItem.id)
+                                 .offset(offset).limit(PAGE)))
+    kinds, villages = _counts(session, who.scope, f)
+    names = region_names(session, {code for code in villages} | {i.region_code[:12] for i in items})
+    f = ReviewFilter(f.kind, f.region, offset)
+    return render(request, "admin_review.html", who, status=status, items=items, households=_households(session, items),
+                  f=f, total=total, first=offset + 1 if total else 0, last=offset + len(items), page_size=PAGE,
+                  kinds=[(k, kinds.get(k, 0)) for k in KINDS], villages=list(villages.items()), names=names,
+                  shown_value=lambda item: "" if item.winner_value is None else mask_value(item.field or "",
+                                                                                           str(item.winner_value)),
+                  **extra)
 
 
 @router.get("/review")
 def review_page(request: Request, who: ConsoleUser = Depends(reviewers), session: Session = Depends(db_session),
-                saved: str = ""):
+                saved: str = "", kind: str = "", region: str = "", offset: int = 0):
     message = translator(request_lang(request))("review_renumbered", number=saved) if saved else ""
-    return _page(request, who, session, message=message)
+    f = ReviewFilter(kind if kind in KINDS else "", region if region.isdigit() else "", offset)
+    return _page(request, who, session, f, message=message)
 
 
 @router.post("/review/{item_id}/renumber")
 async def renumber(item_id: str, request: Request, who: ConsoleUser = Depends(reviewers),
                    session: Session = Depends(db_session)):
     form = await form_of(request, who)
+    f = ReviewFilter(str(form.get("kind") or "") if form.get("kind") in KINDS else "",
+                     str(form.get("region") or "") if str(form.get("region") or "").isdigit() else "",
+                     int(form.get("offset")) if str(form.get("offset") or "").isdigit() else 0)
     item = session.get(ReviewItem, item_id, with_for_update=True)
     if item is None or not (item.region_code or "").startswith(who.scope) or item.kind != "duplicate_hh_no":
         raise Denied(404)
     chosen = str(form.get("household") or "")
     household = session.get(Household, chosen) if chosen in (item.record_id, item.related_record_id) else None
     if item.state != "open" or household is None or household.deleted:
-        return _page(request, who, session, status=409, error=translator(request_lang(request))("review_gone"))
+        return _page(request, who, session, f, status=409, error=translator(request_lang(request))("review_gone"))
     try:
         number = next_free_number(session, household)
         push_edits(session, who.user, [Edit("household", household.id, {"household_no": number})])
     except PushRefused as exc:
-        return _page(request, who, session, status=422, error=translator(request_lang(request))(
+        return _page(request, who, session, f, status=422, error=translator(request_lang(request))(
             "refused_by_server", message=exc.text(request_lang(request))))
     if not resolve_review(session, item.id, who.user.username, f"renumbered: {household.id} → {number}", utcnow()):
         session.rollback()  # another reviewer closed it meanwhile (SQLite has no row lock): no renumbering either
         return _page(request, who, session, status=409, error=translator(request_lang(request))("review_gone"))
     session.commit()
-    return RedirectResponse(f"{PREFIX}/admin/review?saved={number}", status_code=303)
+    back = f.query(saved=number)
+    return RedirectResponse(f"{PREFIX}/admin/review{back}", status_code=303)

@@ -213,10 +213,7 @@ class SqlMergeStore:
         if not others:
             return []
         with self.session.no_autoflush:
-            flagged = self.session.execute(select(ReviewItem.record_id, ReviewItem.related_record_id).where(
-                ReviewItem.kind == key.review_kind,
-                or_(ReviewItem.record_id == record_id, ReviewItem.related_record_id == record_id))).all()
-        pairs = {frozenset(p) for p in flagged}
+            pairs = flagged_pairs(self.session, key.review_kind, record_id)
         pairs |= {frozenset((r["record_id"], r["related_record_id"])) for r in self._reviews
                   if r["kind"] == key.review_kind}
         return [o for o in others if frozenset((record_id, o)) not in pairs]
@@ -355,6 +352,15 @@ def _echo(change: Change, decision: Decision, state: RecordState | None, old_reg
     based_on_head = state is None or min((change.base.get(n, 0) for n in change.fields), default=0) >= state.seq
     return (based_on_head and decision.written == change.fields and not decision.reviews
             and (old_region is None or old_region == new_region))
+
+
+def flagged_pairs(session: Session, kind: str, record_id: str) -> set[frozenset]:
+    """The pairs of records already raised for review as `kind` with `record_id` on either side —
+    read through the indexes of both sides (server migration 0030), not by scanning the city's
+    review items inside the push's transaction."""
+    return {frozenset(pair) for pair in session.execute(
+        select(ReviewItem.record_id, ReviewItem.related_record_id).where(
+            ReviewItem.kind == kind, or_(ReviewItem.record_id == record_id, ReviewItem.related_record_id == record_id)))}
 
 
 def _review_row(review, change: Change, seq: int, region: str, now: dt.datetime) -> dict[str, Any]:

@@ -141,7 +141,7 @@ class ReviewItem(ServerBase):
     entity: Mapped[str] = mapped_column(String(30))
     record_id: Mapped[str] = mapped_column(String(36), index=True)
     field: Mapped[str | None] = mapped_column(String(50))
-    related_record_id: Mapped[str | None] = mapped_column(String(36))
+    related_record_id: Mapped[str | None] = mapped_column(String(36), index=True)
     region_code: Mapped[str] = mapped_column(String(15), default="", index=True)
     change_id: Mapped[str] = mapped_column(String(36), index=True)
     server_seq: Mapped[int | None] = mapped_column(BigInteger, index=True)  # of the change that raised it

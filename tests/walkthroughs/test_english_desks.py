@@ -28,7 +28,8 @@ def test_the_case_desk_reads_as_english(desktop):
         assert page.select_case(page.cases[0].id)
         facts = _visible_text(page.detail.meta.text())
         assert "No.: " in facts and not CHINESE_MARK_AFTER_WORD.search(facts), facts
-        assert not CHINESE_MARK_AFTER_WORD.search(page.detail.title.text()), page.detail.title.text()
+        title = page.detail.title.text()
+        assert not CHINESE_MARK_AFTER_WORD.search(title) and re.search(r"[^ ·] \([A-Z][a-z ]+\)$", title), title
         assert "（" not in clerk.window.windowTitle(), clerk.window.windowTitle()
     with clerk.step("Cases: the list keeps room for more than its title"):
         assert page.table.viewport().width() >= 380, page.table.viewport().width()

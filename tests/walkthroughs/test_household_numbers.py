@@ -65,6 +65,10 @@ def test_two_offline_pcs_give_one_number_and_the_clerk_renumbers_one(desktop, to
         conflicts.table.selectRow(rows[0])
         shown = [conflicts.table.item(rows[0], c).text() for c in range(3)]
         assert shown[0] == "户编号重复" and shown[2] == "户编号", shown
+        assert conflicts.message.text().startswith("两户使用了同一个户编号：点“重新编号…”"), conflicts.message.text()
+        for column in (3, 4):  # the 18-digit number shows whole at 1366 px, not cut to "…"
+            text = conflicts.table.item(rows[0], column).text()
+            assert conflicts.table.columnWidth(column) > conflicts.table.fontMetrics().horizontalAdvance(text), text
         assert conflicts.renumber_button.isEnabled() and not conflicts.keep_button.isEnabled()
 
     with clerk.step("重新编号：后到的一户取本村下一个空闲编号"):
@@ -74,15 +78,22 @@ def test_two_offline_pcs_give_one_number_and_the_clerk_renumbers_one(desktop, to
             dialog = RenumberDialog(one, other, parent)
             clerk.qtbot.addWidget(dialog)
             seen.append((one.household_no, other.household_no, one.address, other.address))
+            dialog.show()
+            dialog.grab().save(str(clerk.shots / "renumber-dialog.png"))
+            proposed = other.proposed_no  # said before the click: which number, and that the other keeps its own
+            assert proposed and proposed != number, proposed
+            assert dialog.buttons.button(dialog.buttons.StandardButton.Ok).text() == f"改为 {proposed}"
+            assert f"将改为新户编号 {proposed}" in dialog.outcome.text() and f"保留 {number}" in dialog.outcome.text()
+            seen.append(proposed)
             return dialog.chosen().id  # the view proposes the one that reached the server second
 
         conflicts._ask_renumber = renumber_the_second
         conflicts.renumber()
-        assert seen == [(number, number, "福山地村3组新建1号", "福山地村5组新建2号")]
+        assert seen[0] == (number, number, "福山地村3组新建1号", "福山地村5组新建2号")
         assert not [m for m in clerk.dialogs.shown if m[0] == "error"], clerk.dialogs.shown
         assert conflicts.message.text().startswith("已改为新户编号 ")
         renumbered = re.match(r"已改为新户编号 (\d{18})，将随下次同步上传。", conflicts.message.text()).group(1)
-        assert renumbered != number and renumbered.startswith(township.village + "00")
+        assert renumbered != number and renumbered.startswith(township.village + "00") and renumbered == seen[1]
         assert not [i for i in conflicts.items if i.kind == "duplicate_hh_no" and i.record_id in holders]
         clerk.sync()
         assert clerk.status()["pending"] == "待上传 0 条"

@@ -46,6 +46,8 @@ class NewCaseForm(QDialog):
         self.title = QLineEdit()
         self.village = _combo([(v.code, v.name) for v in choices.villages])
         self.grid = QComboBox()
+        for box in (self.village, self.grid):  # sized by their names once loaded, not while still empty
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.village.currentIndexChanged.connect(self._village_changed)
         self.place = QLineEdit()
         self.description = QPlainTextEdit()

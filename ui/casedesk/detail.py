@@ -174,7 +174,7 @@ class CaseDetailPanel(QWidget):
         case = detail.case
         self.stale.hide()
         self.setEnabled(True)
-        self.title.setText(on_one_line(case.title, aside(status_text(case.status))))
+        self.title.setText(case.title + aside(status_text(case.status)))
         self.repeats = list(detail.repeats)
         self.meta.setText(self._meta_html(case))
         if self.attachments is not None:

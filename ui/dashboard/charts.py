@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QTextLayout, QTextOption
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 GREY, TEXT = QColor("#9e9e9e"), QColor("#333333")
@@ -93,9 +93,10 @@ class BarChart(QWidget):
         top = max(b.total for b in bars)
         column = body.width() / len(bars)
         # A label wider than its column (办理中, 已回访 side by side; English words) wraps onto up to
-        # three lines under its bar instead of being cut to "办…".
-        widest = max(metrics.horizontalAdvance(b.label) for b in bars)
-        lines = min(3, int(widest // max(column - 4, 1)) + 1)
+        # three lines under its bar instead of being cut to "办…" — English between words, not "Registere d".
+        fonts = [label_font(painter.font(), b.label, column - 4) for b in bars]
+        wrapped = [label_lines(font, b.label, column - 4) for font, b in zip(fonts, bars, strict=True)]
+        lines = max(len(w) for w in wrapped)
         plot = body.adjusted(0, label_height, 0, -label_height * lines)
         for i, bar in enumerate(bars):
             x = body.left() + i * column
@@ -105,9 +106,47 @@ class BarChart(QWidget):
             painter.setPen(TEXT)
             painter.drawText(QRectF(x, plot.bottom() - height - label_height, column, label_height),
                              Qt.AlignmentFlag.AlignCenter, str(bar.total))
-            painter.drawText(QRectF(x + 1, plot.bottom() + 2, column - 2, label_height * lines),
-                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWrapAnywhere,
-                             bar.label)
+            painter.save()
+            painter.setFont(fonts[i])
+            for n, part in enumerate(wrapped[i]):
+                painter.drawText(QRectF(x + 1, plot.bottom() + 2 + n * metrics.height(), column - 2, label_height),
+                                 Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, part)
+            painter.restore()
+
+
+def label_font(font: QFont, text: str, width: float, smallest: float = 7.0) -> QFont:
+    """The font a bar's label is drawn in: smaller (down to `smallest` pt) when one of its words alone is
+    wider than the column, so "Registered" stays one word rather than "Registere / d"."""
+    def widest(candidate: QFont) -> float:
+        return max((QFontMetricsF(candidate).horizontalAdvance(word) for word in text.split()), default=0)
+
+    if widest(font) <= width or font.pointSizeF() <= 0:
+        return font
+    smaller = QFont(font)
+    size = font.pointSizeF()
+    while size > smallest and widest(smaller) > width:  # hinted advances do not scale linearly
+        size = max(smallest, size - 0.25)
+        smaller.setPointSizeF(size)
+    return smaller
+
+
+def label_lines(font: QFont, text: str, width: float, most: int = 3) -> list[str]:
+    """A bar's label as it wraps under the bar: between words, inside a word only when it alone is wider
+    than the column; Chinese between characters. At most `most` lines."""
+    layout = QTextLayout(text, font)
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    lines: list[str] = []
+    while len(lines) < most:
+        line = layout.createLine()
+        if not line.isValid():
+            break
+        line.setLineWidth(max(width, 1))
+        lines.append(text[line.textStart():line.textStart() + line.textLength()].strip())
+    layout.endLayout()
+    return [part for part in lines if part] or [text]
 
 
 class RateRing(QWidget):

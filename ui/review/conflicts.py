@@ -111,6 +111,7 @@ class ConflictsTab(QWidget):
         self._on_error = on_error
         self.items: list = []
         self._notice = ""  # what the last decision did, shown once above the refreshed list
+        self._general = ""  # the list's message, shown again when a row without a hint of its own is selected
         self.table = QTableWidget(0, 6)
         self.table.setHorizontalHeaderLabels([self.tr("类型"), self.tr("记录"), self.tr("字段"),
                                               self.tr("当前值（作者，时间）"), self.tr("另一值（作者，时间）"),
@@ -118,7 +119,10 @@ class ConflictsTab(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()  # the two values get the width: an 18-digit number must show whole
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.keep_button = QPushButton(self.tr("保留当前值"))
@@ -161,17 +165,20 @@ class ConflictsTab(QWidget):
                      _other(item),
                      item.created_at.strftime("%m-%d %H:%M") if item.created_at else ""]
             for c, text in enumerate(cells):
-                self.table.setItem(r, c, QTableWidgetItem(text))
+                cell = QTableWidgetItem(text)
+                cell.setToolTip(text)
+                self.table.setItem(r, c, cell)
         if self._source is None:
             self.message.setText(self.tr("登录城市服务器并同步后，这里会列出您负责区域内需要审核的冲突和重复人员。"))
         elif not self.items:
             self.message.setText(self.tr("没有待审核的冲突。"))
         else:
             self.message.setText(self.tr("请逐条审核：保留当前值、采用另一值，或改为新值。您的决定会像普通修改一样同步。"))
+        self._general = self.message.text()
+        self._enable_buttons()
         if self._notice:
             self.message.setText(self._notice + " " + self.message.text())
             self._notice = ""
-        self._enable_buttons()
 
     def _selected(self):
         row = self.table.currentRow()
@@ -185,6 +192,16 @@ class ConflictsTab(QWidget):
         for button in (self.merge_button, self.distinct_button):
             button.setEnabled(kind == "duplicate_id")
         self.renumber_button.setEnabled(kind == "duplicate_hh_no")
+        hint = self._hints().get(kind)
+        if hint:  # what the buttons do for the kind selected: a duplicate is not settled by keeping a value
+            self.message.setText(hint)
+        elif item is not None:
+            self.message.setText(self._general)
+
+    def _hints(self) -> dict[str, str]:
+        return {"duplicate_hh_no": self.tr("两户使用了同一个户编号：点“重新编号…”，比较两户后为其中一户换上本村下一个空闲编号，"
+                                           "另一户保留原编号。"),
+                "duplicate_id": self.tr("两条人员记录的证件号码相同：是同一人请点“合并重复人员…”，不是请点“不是同一人”。")}
 
     def merge(self) -> None:
         item = self._selected()
