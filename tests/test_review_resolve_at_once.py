@@ -73,3 +73,32 @@ def test_reviewers_at_once_on_a_live_server_one_decision_taken(server):
     assert all(body["error"]["code"] == "review_closed" for status, body in answers if status == 409)
     listed = {i["id"]: i for i in reviewers[0].get("/review", params={"state": "resolved", "limit": 1000}).json()}
     assert listed[item]["resolution"] == taken[0]["resolution"]
+
+
+def test_two_admins_renumbering_at_once_one_takes_effect(server):
+    """Two township admins press 重新编号 on one duplicate-number item at once, each for another of
+    its households: one is renumbered and the item closed, the other admin is told it is gone and
+    their household keeps its number (the renumbering rolls back with the refused resolution)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import select
+
+    from db.models import Household
+    from tests.console_support import signed_in
+    from tests.test_console_review import TOWNSHIP as HIS_TOWNSHIP
+    from tests.test_console_review import _clash
+
+    number, first, second = _clash(server)
+    with server.session() as s:
+        item = s.scalars(select(ReviewItem.id).where(ReviewItem.kind == "duplicate_hh_no",
+                                                     ReviewItem.record_id == second)).one()
+    admins = [signed_in(server, "township_admin", HIS_TOWNSHIP) for _ in range(2)]
+    for admin in admins:
+        admin.get("/admin/review")
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda pair: pair[0].post(f"/admin/review/{item}/renumber", {"household": pair[1]}),
+                                zip(admins, (first, second), strict=True)))
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.status_code for a in answers]
+    with server.session() as s:
+        numbers = [s.get(Household, hid).household_no for hid in (first, second)]
+    assert numbers.count(number) == 1, numbers  # one renumbered, not both
