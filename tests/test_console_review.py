@@ -122,3 +122,5 @@ def test_the_renumber_button_says_which_number_the_chosen_household_takes(server
     proposed = f"{highest[:14]}{int(highest[14:]) + 1:04d}"
     page = admin.get(f"/admin/review?kind=duplicate_hh_no&region={VILLAGE}")
     assert f"选中的户改为 {proposed}" in page.text and "另一户保留原编号" in page.text
+    record = page.text.split(second[-8:])[0].rsplit("<tr>", 1)[1]  # the row's record cell names the household by number
+    assert f'<span class="mono">{number}</span>' in record, record
