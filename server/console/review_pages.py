@@ -163,7 +163,9 @@ async def renumber(item_id: str, request: Request, who: ConsoleUser = Depends(re
     except PushRefused as exc:
         return _page(request, who, session, f, status=422, error=translator(request_lang(request))(
             "refused_by_server", message=exc.text(request_lang(request))))
-    resolve_review(session, item.id, who.user.username, f"renumbered: {household.id} → {number}", utcnow())
+    if not resolve_review(session, item.id, who.user.username, f"renumbered: {household.id} → {number}", utcnow()):
+        session.rollback()  # another reviewer closed it meanwhile (SQLite has no row lock): no renumbering either
+        return _page(request, who, session, f, status=409, error=translator(request_lang(request))("review_gone"))
     session.commit()
     back = f.query(saved=number)
     return RedirectResponse(f"{PREFIX}/admin/review{back}", status_code=303)
