@@ -19,15 +19,15 @@ import orjson
 from anyio import to_thread
 
 from server.deps import principal_of
-from server.errors import ApiError, api_error_answer, lang_of
-from server.middleware import first_headers
+from server.errors import ApiError
 from server.routers.history import FEED_READERS, feed_answer
+from server.short_path import short_get
 
 _NUMBER = re.compile(rb"[0-9]{1,18}")  # below the route's bound 2**62
 _REGION = re.compile(rb"[0-9]{0,15}")
 _NUMBERS = frozenset((b"after", b"limit", b"upper", b"marks_after"))
 _FLAGS = {b"true": True, b"false": False}
-_HEADERS = frozenset((b"authorization", b"accept-language"))
+_HEADERS = frozenset((b"authorization",))
 _DUMPS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z  # naive times are UTC, written as the route writes them
 
 
@@ -58,31 +58,17 @@ def _answer(state, who, query: dict[str, Any]) -> dict:
         session.close()
 
 
+async def _respond(state, scope, found: dict[bytes, str], query: dict[str, Any]):
+    # the route's dependencies in their order: the token, then the role
+    who = await principal_of(state, found.get(b"authorization", ""), scope)
+    if who.role not in FEED_READERS:
+        raise ApiError(403, "forbidden")
+    body = orjson.dumps(await to_thread.run_sync(_answer, state, who, query), option=_DUMPS)
+    return body, [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
+
+
 def fast_feed(route):
-    """The middleware's handler for the feed's path (`route`: the FastAPI route, named in the scope
-    for the access log). Returns False, having sent nothing, for a request FastAPI is to answer."""
-
-    async def serve(scope, receive, send) -> bool:
-        if scope["method"] != "GET":
-            return False
-        query = plain_feed_query(scope.get("query_string", b""))
-        if query is None:
-            return False
-        scope["route"] = route
-        state = scope["app"].state
-        found = first_headers(scope, _HEADERS)
-        try:  # the route's dependencies in their order: the token, then the role
-            who = await principal_of(state, found.get(b"authorization", ""), scope)
-            if who.role not in FEED_READERS:
-                raise ApiError(403, "forbidden")
-            answer = await to_thread.run_sync(_answer, state, who, query)
-        except ApiError as exc:
-            await api_error_answer(lang_of(found.get(b"accept-language", "")), exc)(scope, receive, send)
-            return True
-        body = orjson.dumps(answer, option=_DUMPS)
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]})
-        await send({"type": "http.response.body", "body": body})
-        return True
-
-    return serve
+    """The middleware's handler for the feed's path (server.short_path: `route`, the FastAPI route,
+    is named in the scope for the access log). Returns False, having sent nothing, for a request
+    FastAPI is to answer."""
+    return short_get(route, plain_feed_query, _HEADERS, _respond)

@@ -29,9 +29,8 @@ from sqlalchemy.orm import Session
 
 from server.auth_cache import Principal
 from server.deps import checked_schema_version, principal_of
-from server.errors import ApiError, api_error_answer, lang_of
-from server.middleware import first_headers
 from server.replica import read_pull
+from server.short_path import short_get
 from server.store.numbering import UPPER_READ
 from server.sync_service import pull_page
 
@@ -107,34 +106,15 @@ async def pull_answer(state, who: Principal, cursor: int, limit: int, version: i
     return body, headers
 
 
-def _first_headers(scope) -> tuple[str, str | None, str]:
-    """(Authorization, X-Schema-Version or None, Accept-Language), each its first occurrence."""
-    found = first_headers(scope, _HEADERS)
-    return found.get(b"authorization", ""), found.get(b"x-schema-version"), found.get(b"accept-language", "")
+async def _answer(state, scope, found: dict[bytes, str], query: tuple[int, int]):
+    # the route's dependencies in their order: the router's schema version, then the token
+    version_number = checked_schema_version(found.get(b"x-schema-version"), state.settings)
+    who = await principal_of(state, found.get(b"authorization", ""), scope)
+    return await pull_answer(state, who, *query, version_number)
 
 
 def fast_pull(route):
-    """The middleware's handler for the pull's path (`route`: the FastAPI route, named in the scope
-    for the access log). Returns False, having sent nothing, for a request FastAPI is to answer."""
-
-    async def serve(scope, receive, send) -> bool:
-        if scope["method"] != "GET":
-            return False
-        query = plain_query(scope.get("query_string", b""))
-        if query is None:
-            return False
-        scope["route"] = route
-        state = scope["app"].state
-        authorization, version, accept_language = _first_headers(scope)
-        try:  # the route's dependencies in their order: the router's schema version, then the token
-            version_number = checked_schema_version(version, state.settings)
-            who = await principal_of(state, authorization, scope)
-            body, headers = await pull_answer(state, who, *query, version_number)
-        except ApiError as exc:
-            await api_error_answer(lang_of(accept_language), exc)(scope, receive, send)
-            return True
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-        return True
-
-    return serve
+    """The middleware's handler for the pull's path (server.short_path: `route`, the FastAPI route,
+    is named in the scope for the access log). Returns False, having sent nothing, for a request
+    FastAPI is to answer."""
+    return short_get(route, plain_query, _HEADERS, _answer)

@@ -122,3 +122,18 @@ def test_the_renumber_button_says_which_number_the_chosen_household_takes(server
     proposed = f"{highest[:14]}{int(highest[14:]) + 1:04d}"
     page = admin.get(f"/admin/review?kind=duplicate_hh_no&region={VILLAGE}")
     assert f"选中的户改为 {proposed}" in page.text and "另一户保留原编号" in page.text
+    record = page.text.split(second[-8:])[0].rsplit("<tr>", 1)[1]  # the row's record cell names the household by number
+    assert f'<span class="mono">{number}</span>' in record, record
+
+
+def test_the_city_admin_filters_the_review_list_by_township(server):
+    """The city's list groups its villages under their townships, and a township is a filter of its own."""
+    other = "150422204"  # only this test writes there
+    _backlog(server, (other + "221",), 3)
+    _clash(server)
+    city = signed_in(server, "city_admin", "")
+    page = city.get("/admin/review")
+    assert f'<option value="{other}"' in page.text and f'<option value="{TOWNSHIP}"' in page.text
+    township = city.get(f"/admin/review?region={other}")
+    listed = township.text.split("<tbody>")[1]
+    assert other + "221" in listed and VILLAGE not in listed and "第 1–4 条，共 4 条" in township.text

@@ -135,20 +135,25 @@ def test_the_desktop_cycle_keeps_its_marks_with_one_side_request(server, tmp_pat
         assert read_state(s, "marks_scope") == VILLAGE_A
 
 
-def test_a_server_whose_feed_carries_no_marks_is_asked_the_whole_list(server, tmp_path, monkeypatch):
+def older_server(monkeypatch) -> None:
+    """The PCs' transport from now on meets a feed as a server before decision 0038 answers it."""
     from sync.http_transport import HttpTransport
 
-    pc = Client(tmp_path / "older.db", server, server.add_user("village_cadre", VILLAGE_A))
-    hid, _ = _conflict(server, VILLAGE_A)
     real = HttpTransport.request
 
-    def older(self, method, path, *args, **kwargs):  # the feed as a server before decision 0038 answers it
+    def older(self, method, path, *args, **kwargs):
         answer = real(self, method, path, *args, **kwargs)
         if path == "/history/feed":
             answer.pop("marks", None)
         return answer
 
     monkeypatch.setattr(HttpTransport, "request", older)
+
+
+def test_a_server_whose_feed_carries_no_marks_is_asked_the_whole_list(server, tmp_path, monkeypatch):
+    pc = Client(tmp_path / "older.db", server, server.add_user("village_cadre", VILLAGE_A))
+    hid, _ = _conflict(server, VILLAGE_A)
+    older_server(monkeypatch)
     asked = _asking(monkeypatch)
     pc.sync.sync_now(manual=True)
     assert "GET /review/marks" in asked and hid in _marked(pc)

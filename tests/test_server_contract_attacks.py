@@ -313,6 +313,12 @@ def test_an_id_number_held_elsewhere_tells_the_writer_nothing(server, world):
     assert township_items[persons["village B"]]["related_record_id"] == world[B]["person"]
     assert city_items[persons["other township"]]["related_record_id"] == world[C]["person"]
     assert persons["other township"] not in township_items and persons["unused"] not in city_items
+    hidden = {*persons.values(), *(i["id"] for i in (*township_items.values(), *city_items.values()))}
+    for scope in (None, A, "", TOWNSHIP, "1504", "9" * 15):  # the feed's marks, whole and since before the push
+        base = {} if scope is None else {"marks_after": answers[0]["server_seq"] - 1, "marks_scope": scope}
+        marks = cadre.get("/history/feed", after=answers[0]["server_seq"], marks="true", **base).json()["marks"]
+        shown = {m[k] for m in marks["open"] for k in ("id", "record_id", "related_record_id")} | set(marks["closed"])
+        assert not shown & hidden and marks["scope"] == A, (scope, marks)
 
 
 def test_an_id_number_given_later_tells_the_writer_nothing_either(server, world):

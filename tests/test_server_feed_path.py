@@ -94,3 +94,39 @@ def test_a_plain_query_takes_the_short_path_and_any_other_the_route(tmp_path, mo
         assert routed.status_code == 200 and routed.json()["marks"]["full"] and len(taken) == 1
         assert http.get("/api/v1/history/feed", params={"limit": 0}, headers=headers).status_code == 422
         assert len(taken) == 1
+
+
+def test_the_access_log_names_the_route_and_the_caller_on_both_paths(tmp_path, monkeypatch):
+    import logging
+
+    from fastapi.testclient import TestClient
+
+    from tests.server.live import app_in_process, log_in
+
+    class Lines(logging.Handler):  # the app's logging setup replaces the root's handlers (caplog's too)
+        def __init__(self):
+            super().__init__(logging.INFO)
+            self.records: list[logging.LogRecord] = []
+
+        def emit(self, record):
+            self.records.append(record)
+
+    access, lines = logging.getLogger("server.access"), Lines()
+    with app_in_process(f"sqlite:///{tmp_path / 'city.db'}", tmp_path, monkeypatch) as (app, lab), \
+            TestClient(app) as http:
+        access.addHandler(lines)
+        level, access.level = access.level, logging.INFO
+        try:
+            named = []
+            for role, scope, status in (("village_cadre", VILLAGE, 200), ("department", "", 403)):
+                headers = log_in(http, lab.add_user(role, scope, department="民政局" if role == "department" else None))
+                for query in ("after=0&marks=true", "after=0&marks=true&via=route"):
+                    lines.records.clear()
+                    assert http.get(f"/api/v1/history/feed?{query}", headers=headers).status_code == status
+                    [line] = [r for r in lines.records if r.getMessage() == "request"]
+                    named.append((role, line.path, line.status, line.user_id is not None))
+            assert named == [(role, "/history/feed", status, True) for role, status in
+                             (("village_cadre", 200), ("village_cadre", 200), ("department", 403), ("department", 403))]
+        finally:
+            access.removeHandler(lines)
+            access.level = level

@@ -6,6 +6,8 @@ and a decision is a local edit captured into the outbox plus closing the item on
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -239,3 +241,37 @@ def test_the_daily_scan_fills_the_duplicates_tab_without_anyone_asking(qtbot, co
     tab.table.selectRow(next(i for i, c in enumerate(tab.candidates) if {c.first_id, c.second_id} == pair))
     tab.not_the_same()
     assert all({c.first_id, c.second_id} != pair for c in tab.candidates) and desk.last_scan_at() == scanned_at
+
+
+def test_times_show_in_beijing_time_and_records_by_their_number(qtbot, context, household_id):
+    """The server answers in UTC (…+00:00); the list showed 01:20 for an item found at 09:20 Beijing
+    time, beside a status bar saying 已同步 09:20 (seen on the demo)."""
+    from ui.review.conflicts import ConflictsTab
+    from ui.tasks import ImmediateTaskRunner
+
+    raw = dict(_item(household_id), created_at="2026-12-07T01:20:00+00:00",
+               winner_hlc="1796606400000-00000-d1")  # 2026-12-07 01:20 UTC
+    server = FakeServer([raw])
+    queue = ReviewQueue(context, lambda: server)
+    tab = ConflictsTab(queue, ImmediateTaskRunner(), None, lambda e: None)
+    qtbot.addWidget(tab)
+    tab.refresh()
+    assert tab.items[0].created_at == dt.datetime(2026, 12, 7, 9, 20)
+    assert tab.table.item(0, 5).text() == "12-07 09:20"
+    assert tab.table.item(0, 3).text().endswith("12-07 09:20）"), tab.table.item(0, 3).text()
+    with context.sessions() as s:  # the record as the clerk knows it, not the tail of its id
+        number = s.get(Household, household_id).household_no
+    assert tab.table.item(0, 1).text() == f"户 {number}"
+
+
+def test_the_review_list_exports_in_the_words_of_the_page():
+    """导出 on 待审 wrote the server's codes (duplicate_hh_no, household, household_no) into a Chinese sheet."""
+    from types import SimpleNamespace
+
+    from app.exchange.lists import review_spec
+
+    row = SimpleNamespace(kind="duplicate_hh_no", entity="household", field="household_no", winner_value="1504",
+                          winner_user="li", loser_value="1504", loser_user=None,
+                          created_at=dt.datetime(2026, 12, 7, 9, 20))
+    cells = [column.key(row) for column in review_spec().columns]
+    assert cells[:3] == ["户编号重复", "户", "户编号"], cells

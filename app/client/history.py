@@ -187,6 +187,8 @@ def follow_feed(sessions, transport, pages: int = FEED_PAGES_PER_CYCLE, marks: b
             write_state(session, FEED_KEY, str(after))
             if with_marks and page.get("marks") is not None:
                 apply_marks(session, page["marks"])
+            elif with_marks:  # a server without them (gone back to an older version): the whole list, asked apart
+                forget_marks_base(session)
         if not page.get("has_more"):
             break
     return stored

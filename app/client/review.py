@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -19,10 +19,11 @@ from app.client.review_households import HouseholdSide, household_side, renumber
 from app.client.review_marks import drop_mark
 from app.errors import NotFoundError, UserFacingError
 from app.rules.regions import in_scope
+from app.services.context import BEIJING
 from app.services.persons import PersonView, person_view
 from db.base import model_for_entity
 from db.ids import tag_assignment_id
-from db.models import Case, CaseParty, Household, Person, TagAssignment
+from db.models import Case, CaseParty, Household, Person, TagAssignment, Task
 from sync.wire import WireError, decode_value
 
 if TYPE_CHECKING:
@@ -49,16 +50,25 @@ class ReviewEntry:
     loser_user: str | None
     loser_hlc: str | None
     created_at: dt.datetime | None
+    record_label: str = ""  # what the record is called here (a household's number, a person's name), "" unknown
+
+
+def _beijing(created: str | None) -> dt.datetime | None:
+    """The server's time (aware, UTC) as the desktop shows every time: naive Beijing time — shown as
+    it came, the list said 01:20 for an item found at 09:20 beside a status bar saying 已同步 09:20."""
+    if not created:
+        return None
+    moment = dt.datetime.fromisoformat(created)
+    return moment if moment.tzinfo is None else moment.astimezone(BEIJING).replace(tzinfo=None)
 
 
 def _entry(raw: dict) -> ReviewEntry:
-    created = raw.get("created_at")
     return ReviewEntry(
         id=raw["id"], kind=raw["kind"], entity=raw["entity"], record_id=raw["record_id"], field=raw.get("field"),
         related_record_id=raw.get("related_record_id"), winner_value=raw.get("winner_value"),
         winner_user=raw.get("winner_user"), winner_hlc=raw.get("winner_hlc"), loser_value=raw.get("loser_value"),
         loser_user=raw.get("loser_user"), loser_hlc=raw.get("loser_hlc"),
-        created_at=dt.datetime.fromisoformat(created) if created else None)
+        created_at=_beijing(raw.get("created_at")))
 
 
 class ReviewQueue:
@@ -72,6 +82,8 @@ class ReviewQueue:
     def open_items(self) -> list[ReviewEntry]:
         answer = self._transport().request("GET", "/review", params={"state": "open"})
         items = [_entry(raw) for raw in answer or []]
+        labels = self._context.read(lambda s: record_labels(s, items))
+        items = [replace(item, record_label=labels.get(item.record_id, "")) for item in items]
         self._items = {item.id: item for item in items}
         return items
 
@@ -146,6 +158,20 @@ class ReviewQueue:
             raise UserFacingError("review_value_invalid", field=item.field) from None
         if getattr(record, item.field) != decoded:
             setattr(record, item.field, decoded)  # captured into the outbox like any local edit
+
+
+LABELLED = {Household: "household_no", Person: "name", Case: "case_no", Task: "task_no"}
+
+
+def record_labels(session: Session, items: list[ReviewEntry]) -> dict[str, str]:
+    """What the reviewer knows a record by, for the records of `items` this PC holds: a household's
+    number, a person's name, a case's or a task's number (a record id means nothing to a clerk)."""
+    labels: dict[str, str] = {}
+    for model, column in LABELLED.items():
+        ids = {item.record_id for item in items if item.entity == model.__sync_entity__}
+        if ids:
+            labels.update(session.execute(select(model.id, getattr(model, column)).where(model.id.in_(ids))).all())
+    return {record_id: label for record_id, label in labels.items() if label}
 
 
 @dataclass(frozen=True)

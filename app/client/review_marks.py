@@ -79,7 +79,8 @@ def apply_marks(session: Session, marks: dict[str, Any]) -> None:
 
 
 def forget_marks_base(session: Session) -> None:
-    """The next fetch is a whole one (the server was restored from a backup)."""
+    """The next fetch is a whole one (the server was restored from a backup, or its feed carries no
+    marks: app.sync_service then asks `GET /review/marks`)."""
     session.execute(delete(SyncState).where(SyncState.key.in_((MARKS_CURSOR, MARKS_SCOPE))))
 
 

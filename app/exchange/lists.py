@@ -97,11 +97,24 @@ def _review_value(row, value) -> str:
     return mask(text) if mask and text else text
 
 
+# The review list's kinds and record kinds in the words of the 待审 page (the sheet is in Chinese, as
+# its headers; a clerk reading "duplicate_hh_no" in Excel has no way to tell what it is).
+REVIEW_KINDS = {"conflict": "同时修改", "delete_conflict": "删除与修改冲突", "status_conflict": "状态分歧",
+                "duplicate_id": "证件号码重复", "duplicate_hh_no": "户编号重复"}
+REVIEW_ENTITIES = {"household": "户", "person": "人员", "tag_assignment": "标签", "visit": "走访记录", "task": "任务",
+                   "task_target": "任务进度", "task_link": "任务关联户", "task_feedback": "任务反馈", "case": "事件",
+                   "case_log": "事件处置记录", "case_party": "事件当事人", "case_whistle": "吹哨报到"}
+
+REVIEW_FIELDS = {"address": "住址", "phone": "联系电话", "name": "姓名", "id_number": "证件号码", "household_no": "户编号",
+                 "grid_code": "网格", "relation_to_head": "与户主关系", "status": "状态", "current_address": "现住址",
+                 "notes": "备注", "deleted": "删除", "title": "标题", "household_id": "所属户", "head_person_id": "户主"}
+
+
 def review_spec() -> ListSpec:
     return ListSpec("review", "待审事项", "review", (
-        ExportColumn("类型", "kind", width=12),
-        ExportColumn("对象", "entity", width=10),
-        ExportColumn("字段", lambda r: r.field or "", width=14),
+        ExportColumn("类型", lambda r: REVIEW_KINDS.get(r.kind, r.kind), width=14),
+        ExportColumn("对象", lambda r: REVIEW_ENTITIES.get(r.entity, r.entity), width=10),
+        ExportColumn("字段", lambda r: REVIEW_FIELDS.get(r.field or "", r.field or ""), width=14),
         ExportColumn("生效的值", lambda r: _review_value(r, r.winner_value), width=20),
         ExportColumn("修改人", lambda r: r.winner_user or "", width=10),
         ExportColumn("另一方的值", lambda r: _review_value(r, r.loser_value), width=20),

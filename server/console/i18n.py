@@ -143,7 +143,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review_intro": ("本辖区同步时发现、需要人工审核的记录，最早的在前。户编号重复可在此处理；其他类型请在工作台客户端的“待审”中处理。",
                      "Records the sync found that need a person's decision in your area, oldest first. "
                      "Duplicate household numbers can be settled here; the other kinds in the desktop client's Review page."),
-    "review_village": ("村（社区）", "Village"), "review_head": ("户主：", "Head: "),
+    "review_village": ("村（社区）", "Village"), "review_area": ("乡镇或村（社区）", "Township or village"), "review_head": ("户主：", "Head: "),
     "review_range": ("第 {first}–{last} 条，共 {total} 条", "{first}–{last} of {total}"),
     "review_group_full": ("这个组的户编号已用到 9999，请在工作台客户端为其中一户换组后编号。",
                           "This group's numbers are used up to 9999; move one household to another group in the desktop client."),

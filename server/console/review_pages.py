@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Household, Person
+from db.models import Case, Household, Person, Task
 from server.accounts import utcnow
 from server.console.i18n import request_lang, translator
 from server.console.masking import mask_value
@@ -96,6 +96,20 @@ def _households(session: Session, items: list[ReviewItem]) -> dict[str, dict]:
     return shown
 
 
+NUMBERED = {"household": (Household, "household_no"), "case": (Case, "case_no"), "task": (Task, "task_no")}
+
+
+def _numbers(session: Session, items: list[ReviewItem]) -> dict[str, str]:
+    """A household's, case's or task's number for the items shown (a record id means nothing to an
+    admin; a person keeps its id's tail: the console shows no names it need not)."""
+    numbers: dict[str, str] = {}
+    for entity, (model, column) in NUMBERED.items():
+        ids = {item.record_id for item in items if item.entity == entity}
+        if ids:
+            numbers.update(session.execute(select(model.id, getattr(model, column)).where(model.id.in_(ids))).all())
+    return numbers
+
+
 def _page(request: Request, who: ConsoleUser, session: Session, f: ReviewFilter, status: int = 200, **extra):
     where = [*_open_under(who.scope)]
     if f.kind:
@@ -107,11 +121,15 @@ def _page(request: Request, who: ConsoleUser, session: Session, f: ReviewFilter,
     items = list(session.scalars(select(ReviewItem).where(*where).order_by(ReviewItem.created_at, ReviewItem.id)
                                  .offset(offset).limit(PAGE)))
     kinds, villages = _counts(session, who.scope, f)
-    names = region_names(session, {code for code in villages} | {i.region_code[:12] for i in items})
+    townships: dict[str, list[tuple[str, int]]] = {}
+    for code, n in villages.items():  # the village filter grouped by township: a city has hundreds of villages
+        townships.setdefault(code[:9], []).append((code, n))
+    names = region_names(session, set(villages) | set(townships) | {i.region_code[:12] for i in items})
     f = ReviewFilter(f.kind, f.region, offset)
     return render(request, "admin_review.html", who, status=status, items=items, households=_households(session, items),
-                  f=f, total=total, first=offset + 1 if total else 0, last=offset + len(items), page_size=PAGE,
-                  kinds=[(k, kinds.get(k, 0)) for k in KINDS], villages=list(villages.items()), names=names,
+                  numbers=_numbers(session, items), f=f, total=total, first=offset + 1 if total else 0, last=offset + len(items), page_size=PAGE,
+                  kinds=[(k, kinds.get(k, 0)) for k in KINDS], townships=[(code, sum(n for _, n in rows), rows) for code, rows in townships.items()],
+                  names=names,
                   shown_value=lambda item: "" if item.winner_value is None else mask_value(item.field or "",
                                                                                            str(item.winner_value)),
                   **extra)
@@ -145,7 +163,9 @@ async def renumber(item_id: str, request: Request, who: ConsoleUser = Depends(re
     except PushRefused as exc:
         return _page(request, who, session, f, status=422, error=translator(request_lang(request))(
             "refused_by_server", message=exc.text(request_lang(request))))
-    resolve_review(session, item.id, who.user.username, f"renumbered: {household.id} → {number}", utcnow())
+    if not resolve_review(session, item.id, who.user.username, f"renumbered: {household.id} → {number}", utcnow()):
+        session.rollback()  # another reviewer closed it meanwhile (SQLite has no row lock): no renumbering either
+        return _page(request, who, session, f, status=409, error=translator(request_lang(request))("review_gone"))
     session.commit()
     back = f.query(saved=number)
     return RedirectResponse(f"{PREFIX}/admin/review{back}", status_code=303)

@@ -99,8 +99,11 @@ def resolve_review_item(item_id: str, body: Resolution, who: Principal = Depends
         raise ApiError(404, "not_found")
     if item.state != "open":
         raise ApiError(409, "review_closed")
-    resolve_review(session, item.id, who.username, f"{body.decision}: {body.note}" if body.note else body.decision,
-                   utcnow())
+    # closed by another reviewer since the read above (SQLite has no row lock to order the two)
+    if not resolve_review(session, item.id, who.username,
+                          f"{body.decision}: {body.note}" if body.note else body.decision, utcnow()):
+        session.rollback()
+        raise ApiError(409, "review_closed")
     session.commit()
     session.refresh(item)
     return _info(item)

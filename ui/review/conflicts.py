@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.services.context import BEIJING
 from ui.punctuation import aside, clauses
 from ui.review.merge import ask_survivor
 from ui.review.renumber import ask_renumber
@@ -69,12 +70,13 @@ def field_label(field: str | None) -> str:
 
 
 def hlc_time(hlc: str | None) -> str:
-    """The wall-clock part of a hybrid logical clock stamp (`{ms:013d}-…`), as local time."""
+    """The wall-clock part of a hybrid logical clock stamp (`{ms:013d}-…`), in Beijing time as every
+    time the desktop shows (the PC's own zone may be anything)."""
     try:
         ms = int((hlc or "").split("-")[0])
     except ValueError:
         return ""
-    return dt.datetime.fromtimestamp(ms / 1000).strftime("%m-%d %H:%M")
+    return dt.datetime.fromtimestamp(ms / 1000, BEIJING).strftime("%m-%d %H:%M")
 
 
 def _value(value) -> str:
@@ -87,6 +89,12 @@ def short_id(record_id: str) -> str:
     """A record id shortened to its last 8 characters: a UUIDv7 begins with its creation time, so two
     records made the same minute share their first ones."""
     return record_id[-8:]
+
+
+def _record(item) -> str:
+    """The record as the reviewer knows it — a household's number, a person's name — where this PC
+    holds it, else the tail of its id."""
+    return f"{entity_label(item.entity)} {getattr(item, 'record_label', '') or short_id(item.record_id)}"
 
 
 def _other(item) -> str:
@@ -160,7 +168,7 @@ class ConflictsTab(QWidget):
         self.items = list(items or [])
         self.table.setRowCount(len(self.items))
         for r, item in enumerate(self.items):
-            cells = [kind_label(item.kind), f"{entity_label(item.entity)} {short_id(item.record_id)}", field_label(item.field),
+            cells = [kind_label(item.kind), _record(item), field_label(item.field),
                      _value(item.winner_value) + aside(clauses((item.winner_user or "?", hlc_time(item.winner_hlc)))),
                      _other(item),
                      item.created_at.strftime("%m-%d %H:%M") if item.created_at else ""]
