@@ -14,7 +14,7 @@ from server.review_marks import MARK_LIMIT
 from server.store.numbering import take_numbers
 from server.store.tables import ReviewItem
 from tests.server.fixtures import server_fixture  # noqa: F401
-from tests.test_review_marks_incremental import _cursor, _marks
+from tests.test_review_marks_incremental import _marks
 
 VILLAGE, NEIGHBOUR = "150422107201", "150422107202"  # a township no other test writes in
 
@@ -34,15 +34,15 @@ def _raise(server, village: str, count: int, hour: int = 9) -> list[str]:
 
 def test_more_than_mark_limit_moved_comes_whole(server):
     cadre = server.user_client("village_cadre", VILLAGE)
-    start = _cursor(cadre)
+    start = cadre.head()
     base = _marks(cadre, start)
     exactly = _raise(server, VILLAGE, MARK_LIMIT)
     _raise(server, NEIGHBOUR, 3)
-    upper = _cursor(cadre)
+    upper = cadre.head()
     change = _marks(cadre, upper, base["next"], VILLAGE)
     assert not change["full"] and {m["id"] for m in change["open"]} == set(exactly) and change["closed"] == []
     newest = _raise(server, VILLAGE, 1, hour=11)
-    upper = _cursor(cadre)
+    upper = cadre.head()
     whole = _marks(cadre, upper, base["next"], VILLAGE)
     assert whole["full"] and len(whole["open"]) == MARK_LIMIT and whole["next"] == upper
     assert whole["open"][0]["id"] == newest[0] and exactly[0] not in {m["id"] for m in whole["open"]}
