@@ -81,3 +81,19 @@ def enrolled_client(path, server, username: str):
     services = open_client(path, secrets=store)
     services.sync.sync_now()
     return services
+
+
+def count_requests(monkeypatch) -> list[str]:
+    """The "METHOD /path" (under /api/v1, no query) of every HTTP request made through requests from
+    now on, in order, as a list the caller reads and clears."""
+    import requests
+
+    asked: list[str] = []
+    real = requests.Session.request
+
+    def counting(self, method, url, *args, **kwargs):
+        asked.append(f"{method} {url.split('/api/v1', 1)[-1].split('?')[0]}")
+        return real(self, method, url, *args, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "request", counting)
+    return asked

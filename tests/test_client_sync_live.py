@@ -15,7 +15,7 @@ from db.models import Household
 from sync.capture import install_capture
 from sync.http_transport import HttpTransport
 from sync.transport import UpgradeNeeded
-from tests.client_sync_support import MemoryKeyring
+from tests.client_sync_support import MemoryKeyring, count_requests
 from tests.server.live import PASSWORD, live_server
 from tests.server.numbers import household_no
 
@@ -334,14 +334,7 @@ def test_an_idle_periodic_sync_is_one_request(server, tmp_path, monkeypatch):
     a = Client(tmp_path / "a.db", server, user)
     hid = a.add_household(VILLAGE_A, 1, "初")
     a.sync.sync_now(manual=False)  # the first cycle: everything
-    asked: list[str] = []
-    real = requests.Session.request
-
-    def counting(self, method, url, *args, **kwargs):
-        asked.append(f"{method} {url.split('/api/v1', 1)[-1].split('?')[0]}")
-        return real(self, method, url, *args, **kwargs)
-
-    monkeypatch.setattr(requests.Session, "request", counting)
+    asked = count_requests(monkeypatch)
     side = {"GET /review/marks", "GET /history/feed"}
 
     a.sync.sync_now(manual=False)

@@ -8,13 +8,12 @@ marks still asked the whole list."""
 
 from __future__ import annotations
 
-import requests
-
 from app import sync_service
 from db.client import OpenReview
 from db.ids import new_id
 from db.models import Household
 from sync.capture import read_state
+from tests.client_sync_support import count_requests
 from tests.server.fixtures import server_fixture  # noqa: F401
 from tests.server.numbers import household_no
 from tests.test_client_sync_live import Client
@@ -38,15 +37,6 @@ def _conflict(server, village: str) -> tuple[str, str]:
     return hid, item
 
 
-def _cursor(client) -> int:
-    cursor = 0
-    while True:
-        page = client.pull(cursor, 5000).json()
-        cursor = page["next_cursor"]
-        if not page["has_more"]:
-            return cursor
-
-
 def _marks(client, upper: int, after: int | None = None, scope: str | None = None) -> dict:
     base = {} if after is None else {"marks_after": after, "marks_scope": scope}
     r = client.get("/history/feed", params={"after": upper, "upper": upper, "marks": "true", **base})
@@ -58,7 +48,7 @@ def _marks(client, upper: int, after: int | None = None, scope: str | None = Non
 def test_marks_come_whole_then_as_what_came_and_went(server):
     cadre = server.user_client("village_cadre", VILLAGE_A)
     hid1, item1 = _conflict(server, VILLAGE_A)
-    first = _marks(cadre, _cursor(cadre))
+    first = _marks(cadre, cadre.head())
     assert first["full"] and first["scope"] == VILLAGE_A and first["closed"] == []
     assert {"id": item1, "kind": "conflict", "entity": "household", "record_id": hid1,
             "related_record_id": None} in first["open"]
@@ -68,7 +58,7 @@ def test_marks_come_whole_then_as_what_came_and_went(server):
     _, item_b = _conflict(server, VILLAGE_B)
     staff = server.user_client("township_staff", TOWNSHIP)
     assert staff.post(f"/review/{item1}/resolve", json={"decision": "keep_winner"}).status_code == 200
-    upper = _cursor(cadre)
+    upper = cadre.head()
     change = _marks(cadre, upper, first["next"], first["scope"])
     assert not change["full"] and change["next"] == upper
     assert [m["id"] for m in change["open"]] == [item2] and change["closed"] == [item1]  # not B's item
@@ -86,23 +76,11 @@ def test_marks_come_whole_then_as_what_came_and_went(server):
 
 def test_the_feed_without_marks_is_as_before(server):
     cadre = server.user_client("village_cadre", VILLAGE_A)
-    upper = _cursor(cadre)
+    upper = cadre.head()
     r = cadre.get("/history/feed", params={"after": upper, "upper": upper})
     assert r.status_code == 200 and r.json() == {"entries": [], "next": upper, "has_more": False}
     bad = cadre.get("/history/feed", params={"after": 0, "marks": "true", "marks_after": -1})
     assert bad.status_code == 422
-
-
-def _asking(monkeypatch) -> list[str]:
-    asked: list[str] = []
-    real = requests.Session.request
-
-    def counting(self, method, url, *args, **kwargs):
-        asked.append(f"{method} {url.split('/api/v1', 1)[-1].split('?')[0]}")
-        return real(self, method, url, *args, **kwargs)
-
-    monkeypatch.setattr(requests.Session, "request", counting)
-    return asked
 
 
 def _marked(pc: Client) -> set[str]:
@@ -115,7 +93,7 @@ def test_the_desktop_cycle_keeps_its_marks_with_one_side_request(server, tmp_pat
     hid, item = _conflict(server, VILLAGE_A)
     pc.sync.sync_now(manual=False)  # the first cycle: the snapshot, the marks whole
     assert hid in _marked(pc)
-    asked = _asking(monkeypatch)
+    asked = count_requests(monkeypatch)
     with pc.sessions.begin() as s:
         s.get(Household, hid).notes = "入户核实"
     pc.sync.sync_now(manual=False)  # moved: feed and marks in one request
@@ -154,7 +132,7 @@ def test_a_server_whose_feed_carries_no_marks_is_asked_the_whole_list(server, tm
     pc = Client(tmp_path / "older.db", server, server.add_user("village_cadre", VILLAGE_A))
     hid, _ = _conflict(server, VILLAGE_A)
     older_server(monkeypatch)
-    asked = _asking(monkeypatch)
+    asked = count_requests(monkeypatch)
     pc.sync.sync_now(manual=True)
     assert "GET /review/marks" in asked and hid in _marked(pc)
     with pc.sessions() as s:
@@ -171,17 +149,17 @@ def test_a_resolution_in_flight_is_not_passed_by_the_pull_cursor(server):
 
     cadre = server.user_client("village_cadre", VILLAGE_A)
     _, item = _conflict(server, VILLAGE_A)
-    before = _cursor(cadre)
+    before = cadre.head()
     marks = _marks(cadre, before)
     with server.session() as reviewer:  # the reviewer's transaction, not yet committed
         assert resolve_review(reviewer, item, "审核员", "keep_winner", dt.datetime(2026, 12, 7, 9, 0))
         number = reviewer.get(ReviewItem, item).resolved_seq
         assert number > before
-        during = _cursor(cadre)
+        during = cadre.head()
         assert during < number
         assert item not in _marks(cadre, during, marks["next"], marks["scope"])["closed"]
         reviewer.commit()
-    after = _cursor(cadre)
+    after = cadre.head()
     assert after >= number
     assert _marks(cadre, after, marks["next"], marks["scope"])["closed"] == [item]
     with server.session() as again:  # closed once: a second resolution changes nothing

@@ -13,15 +13,6 @@ from tests.server.numbers import household_no
 VILLAGE = "150422100206"
 
 
-def _cursor(client) -> int:
-    cursor = 0
-    while True:
-        page = client.pull(cursor, 2000).json()
-        cursor = page["next_cursor"]
-        if not page["has_more"]:
-            return cursor
-
-
 def _new_households(client, count: int, seqs: dict | None = None) -> list[str]:
     ids = [new_id() for _ in range(count)]
     r = client.push([client.change("household", hid, {"household_no": household_no(VILLAGE),
@@ -41,7 +32,7 @@ def _page(client, cursor: int) -> dict:
 def test_own_changes_come_back_as_echoes_and_to_everyone_else_as_records(server):
     mine = server.user_client("village_cadre", VILLAGE)
     other = server.user_client("village_cadre", VILLAGE)
-    start = _cursor(mine)
+    start = mine.head()
     seqs: dict[str, int] = {}
     created = _new_households(mine, 3, seqs)
     # an edit based on the version the device holds (its base reaches the head)
@@ -62,7 +53,7 @@ def test_a_record_another_device_also_changed_comes_back_whole(server):
     mine = server.user_client("village_cadre", VILLAGE)
     other = server.user_client("village_cadre", VILLAGE)
     [hid] = _new_households(mine, 1)
-    start = _cursor(mine)
+    start = mine.head()
     assert mine.push([mine.change("household", hid, {"notes": "我的备注"})]).status_code == 200
     assert other.push([other.change("household", hid, {"address": "他填的地址"})]).status_code == 200
     page = _page(mine, start)
@@ -80,7 +71,7 @@ def test_an_edit_not_based_on_the_latest_version_comes_back_whole(server):
     seqs: dict[str, int] = {}
     [hid] = _new_households(mine, 1, seqs)
     assert other.push([other.change("household", hid, {"address": "他填的地址"})]).status_code == 200
-    between = _cursor(other)  # past the other device's change, as a pull that never carried the record
+    between = other.head()  # past the other device's change, as a pull that never carried the record
     r = mine.push([mine.change("household", hid, {"notes": "我的备注"}, base={"notes": seqs[hid]})])
     assert r.json()["results"][0]["outcome"] == "accepted"
     page = _page(mine, between)
@@ -94,7 +85,7 @@ def test_a_merge_that_kept_another_value_comes_back_whole(server):
     first = server.user_client("village_cadre", VILLAGE)
     second = server.user_client("village_cadre", VILLAGE)
     [hid] = _new_households(first, 1)
-    start = _cursor(second)
+    start = second.head()
     early = first.change("household", hid, {"notes": "先写的"})
     late = second.change("household", hid, {"notes": "后写的"})
     ms = int(early["hlc"][:13]) - 60_000

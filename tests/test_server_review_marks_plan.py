@@ -50,6 +50,16 @@ def reviews_db(request, tmp_path):
         engine.dispose()
 
 
+def _generic_plan_of(engine, read) -> str:
+    """The generic plan of the one statement on the review items that `read(session)` runs."""
+    with engine.connect() as conn:
+        statements = captured(conn)
+        with Session(bind=conn) as s:
+            assert read(s)
+        [(statement, params)] = [(st, p) for st, p in statements if "sync_review_items" in st]
+        return generic_plan(conn, statement, params)
+
+
 def _who(scope: str) -> Principal:
     role = {0: "city_admin", 9: "township_staff", 12: "village_cadre", 15: "grid_worker"}[len(scope)]
     return Principal("u", "u", role, scope, None, str(uuid.uuid4()))
@@ -70,13 +80,8 @@ def test_a_villages_marks_read_the_region_index_in_the_generic_plan(reviews_db):
     engine, rows = reviews_db
     if engine.dialect.name != "postgresql":
         pytest.skip("prepared statements' generic plans are PostgreSQL's")
-    with engine.connect() as conn:
-        statements = captured(conn)
-        with Session(bind=conn) as s:
-            assert list_review_marks(who=_who(rows[5]["region_code"][:12]), session=s)
-        [(statement, params)] = [(st, p) for st, p in statements if "sync_review_items" in st]
-        plan = generic_plan(conn, statement, params)
-        assert "ix_sync_review_items_region_code" in plan and "Seq Scan" not in plan, plan
+    plan = _generic_plan_of(engine, lambda s: list_review_marks(who=_who(rows[5]["region_code"][:12]), session=s))
+    assert "ix_sync_review_items_region_code" in plan and "Seq Scan" not in plan, plan
 
 
 def test_the_marks_since_a_cursor_are_the_items_raised_or_resolved_in_between(reviews_db):
@@ -101,14 +106,9 @@ def test_the_marks_since_a_cursor_read_the_sequence_indexes_in_the_generic_plan(
     engine, rows = reviews_db
     if engine.dialect.name != "postgresql":
         pytest.skip("prepared statements' generic plans are PostgreSQL's")
-    with engine.connect() as conn:
-        statements = captured(conn)
-        with Session(bind=conn) as s:
-            marks_since(s, TOWNS[3], 11_900, TOWNS[3], 12_100)
-        [(statement, params)] = [(st, p) for st, p in statements if "sync_review_items" in st]
-        plan = generic_plan(conn, statement, params)
-        assert "ix_sync_review_items_server_seq" in plan and "ix_sync_review_items_resolved_seq" in plan, plan
-        assert "Seq Scan" not in plan, plan
+    plan = _generic_plan_of(engine, lambda s: marks_since(s, TOWNS[3], 11_900, TOWNS[3], 12_100))
+    assert "ix_sync_review_items_server_seq" in plan and "ix_sync_review_items_resolved_seq" in plan, plan
+    assert "Seq Scan" not in plan, plan
 
 
 def test_a_push_finds_the_pairs_already_raised_through_both_indexes(reviews_db):
@@ -122,10 +122,5 @@ def test_a_push_finds_the_pairs_already_raised_through_both_indexes(reviews_db):
         assert flagged_pairs(s, "duplicate_id", str(uuid.UUID(int=41))) == {frozenset((person, str(uuid.UUID(int=41))))}
     if engine.dialect.name != "postgresql":
         return
-    with engine.connect() as conn:
-        statements = captured(conn)
-        with Session(bind=conn) as s:
-            flagged_pairs(s, "duplicate_id", person)
-        [(statement, params)] = [(st, p) for st, p in statements if "sync_review_items" in st]
-        plan = generic_plan(conn, statement, params)
-        assert "ix_sync_review_items_related_record_id" in plan and "Seq Scan" not in plan, plan
+    plan = _generic_plan_of(engine, lambda s: flagged_pairs(s, "duplicate_id", person))
+    assert "ix_sync_review_items_related_record_id" in plan and "Seq Scan" not in plan, plan

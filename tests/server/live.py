@@ -112,6 +112,15 @@ class Client:
     def pull(self, cursor: int = 0, limit: int = 500) -> requests.Response:
         return self.get("/sync/pull", params={"cursor": cursor, "limit": limit})
 
+    def head(self) -> int:
+        """Pull from 0 to the head of this client's view: the cursor reached."""
+        cursor = 0
+        while True:
+            page = self.pull(cursor, 2000).json()
+            cursor = page["next_cursor"]
+            if not page["has_more"]:
+                return cursor
+
 
 def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
     deadline = time.monotonic() + 90  # a loaded 2-core machine starts uvicorn slowly

@@ -6,10 +6,9 @@ the whole list again."""
 
 from __future__ import annotations
 
-import requests
-
 from db.ids import new_id
 from demo import DEMO_TOWNSHIP
+from tests.client_sync_support import count_requests
 
 
 def test_the_conflict_badge_comes_and_goes_with_the_cadres_syncs(desktop, township, monkeypatch):
@@ -25,10 +24,7 @@ def test_the_conflict_badge_comes_and_goes_with_the_cadres_syncs(desktop, townsh
     a.push([a.change("household", hid, {"address": "福山路 2 号"}, base=base)])
     assert b.push([b.change("household", hid, {"address": "福山路 3 号"}, base=base)]).json()["results"][0][
         "outcome"] == "merged_with_conflict"
-    asked: list[str] = []
-    real = requests.Session.request
-    monkeypatch.setattr(requests.Session, "request", lambda self, method, url, *args, **kwargs: (
-        asked.append(url.split("/api/v1", 1)[-1].split("?")[0]), real(self, method, url, *args, **kwargs))[1])
+    asked = count_requests(monkeypatch)
 
     with pc.step("F5 after the conflict: the household waits for review"):
         pc.sync()
@@ -40,4 +36,4 @@ def test_the_conflict_badge_comes_and_goes_with_the_cadres_syncs(desktop, townsh
     with pc.step("F5 after the reviewer decided: the badge is gone"):
         pc.sync()
         assert pc.household_cell(number) == number
-    assert "/review/marks" not in asked and asked.count("/history/feed") == 2, asked
+    assert "GET /review/marks" not in asked and asked.count("GET /history/feed") == 2, asked
