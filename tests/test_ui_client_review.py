@@ -275,3 +275,25 @@ def test_the_review_list_exports_in_the_words_of_the_page():
                           created_at=dt.datetime(2026, 12, 7, 9, 20))
     cells = [column.key(row) for column in review_spec().columns]
     assert cells[:3] == ["户编号重复", "户", "户编号"], cells
+
+
+def test_a_decision_is_confirmed_with_what_it_does_and_said_after(qtbot, context, household_id):
+    """保留当前值 closed the item for every PC on one click, and the list just refreshed without a word."""
+    from tests.ui_support import ScriptedDialogs
+    from ui.review.conflicts import ConflictsTab
+    from ui.tasks import ImmediateTaskRunner
+
+    server = FakeServer([_item(household_id)])
+    dialogs = ScriptedDialogs()
+    tab = ConflictsTab(ReviewQueue(context, lambda: server), ImmediateTaskRunner(), dialogs, lambda e: None)
+    qtbot.addWidget(tab)
+    tab.refresh()
+    tab.table.selectRow(0)
+    dialogs.confirms.append(False)
+    tab.keep_button.click()
+    assert dialogs.asked == ["住址保留“旧值”，不采用“兴隆地村1组6号”。该待审项将关闭，所有电脑都不再显示；如需再改，请在记录中直接修改。"]
+    assert server.posted == []  # declined: nothing decided
+    server.items = []
+    tab.keep_button.click()
+    assert server.posted == [("/review/r1/resolve", {"decision": "keep_winner", "note": ""})]
+    assert tab.message.text().startswith("已保留当前值。")

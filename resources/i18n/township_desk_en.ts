@@ -811,209 +811,254 @@
 <context>
     <name>ConflictsTab</name>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="37"/>
+        <location filename="../../ui/review/conflicts.py" line="38"/>
         <source>同时修改</source>
         <translation>Concurrent edits</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="38"/>
+        <location filename="../../ui/review/conflicts.py" line="39"/>
         <source>删除与修改冲突</source>
         <translation>Delete vs. edit</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="39"/>
+        <location filename="../../ui/review/conflicts.py" line="40"/>
         <source>状态分歧</source>
         <translation>Diverging status</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="40"/>
+        <location filename="../../ui/review/conflicts.py" line="41"/>
         <source>证件号码重复</source>
         <translation>Duplicate ID number</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="41"/>
+        <location filename="../../ui/review/conflicts.py" line="42"/>
         <source>户编号重复</source>
         <translation>Duplicate household number</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="61"/>
+        <location filename="../../ui/review/conflicts.py" line="62"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="61"/>
+        <location filename="../../ui/review/conflicts.py" line="62"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="62"/>
+        <location filename="../../ui/review/conflicts.py" line="63"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="62"/>
+        <location filename="../../ui/review/conflicts.py" line="63"/>
         <source>证件号码</source>
         <translation>Document number</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="63"/>
+        <location filename="../../ui/review/conflicts.py" line="64"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="63"/>
+        <location filename="../../ui/review/conflicts.py" line="64"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="64"/>
+        <location filename="../../ui/review/conflicts.py" line="65"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="64"/>
+        <location filename="../../ui/review/conflicts.py" line="65"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="65"/>
+        <location filename="../../ui/review/conflicts.py" line="66"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="65"/>
+        <location filename="../../ui/review/conflicts.py" line="66"/>
         <source>备注</source>
         <translation>Notes</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="66"/>
+        <location filename="../../ui/review/conflicts.py" line="67"/>
         <source>删除</source>
         <translation>Deleted</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="66"/>
+        <location filename="../../ui/review/conflicts.py" line="67"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="67"/>
+        <location filename="../../ui/review/conflicts.py" line="68"/>
         <source>所属户</source>
         <translation>Household</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="67"/>
+        <location filename="../../ui/review/conflicts.py" line="68"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="82"/>
+        <location filename="../../ui/review/conflicts.py" line="84"/>
         <source>（空）</source>
         <translation>(empty)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="96"/>
+        <location filename="../../ui/review/conflicts.py" line="104"/>
         <source>%1 %2 已在用</source>
         <translation>in use by %1 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="116"/>
+        <location filename="../../ui/review/conflicts.py" line="124"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="116"/>
+        <location filename="../../ui/review/conflicts.py" line="124"/>
         <source>记录</source>
         <translation>Record</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="116"/>
+        <location filename="../../ui/review/conflicts.py" line="124"/>
         <source>字段</source>
         <translation>Field</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="117"/>
+        <location filename="../../ui/review/conflicts.py" line="125"/>
         <source>当前值（作者，时间）</source>
         <translation>Current value (author, time)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="117"/>
+        <location filename="../../ui/review/conflicts.py" line="125"/>
         <source>另一值（作者，时间）</source>
         <translation>Other value (author, time)</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="118"/>
+        <location filename="../../ui/review/conflicts.py" line="126"/>
         <source>发现时间</source>
         <translation>Found at</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="128"/>
+        <location filename="../../ui/review/conflicts.py" line="136"/>
         <source>保留当前值</source>
         <translation>Keep current value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="129"/>
+        <location filename="../../ui/review/conflicts.py" line="137"/>
         <source>采用另一值</source>
         <translation>Take other value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="130"/>
+        <location filename="../../ui/review/conflicts.py" line="138"/>
         <source>改为新值…</source>
         <translation>Set new value…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="131"/>
+        <location filename="../../ui/review/conflicts.py" line="139"/>
         <source>合并重复人员…</source>
         <translation>Merge duplicates…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="132"/>
+        <location filename="../../ui/review/conflicts.py" line="140"/>
         <source>不是同一人</source>
         <translation>Not the same person</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="133"/>
+        <location filename="../../ui/review/conflicts.py" line="141"/>
         <source>重新编号…</source>
         <translation>Renumber…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="172"/>
+        <location filename="../../ui/review/conflicts.py" line="180"/>
         <source>登录城市服务器并同步后，这里会列出您负责区域内需要审核的冲突和重复人员。</source>
         <translation>After you log in to the city server and sync, conflicts and duplicate persons in your area that need review are listed here.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="174"/>
+        <location filename="../../ui/review/conflicts.py" line="182"/>
         <source>没有待审核的冲突。</source>
         <translation>No conflicts to review.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="176"/>
+        <location filename="../../ui/review/conflicts.py" line="184"/>
         <source>请逐条审核：保留当前值、采用另一值，或改为新值。您的决定会像普通修改一样同步。</source>
         <translation>Review each item: keep the current value, take the other one, or set a new value. Your decision syncs like any other edit.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="202"/>
+        <location filename="../../ui/review/conflicts.py" line="210"/>
         <source>两户使用了同一个户编号：点“重新编号…”，比较两户后为其中一户换上本村下一个空闲编号，另一户保留原编号。</source>
-        <translation>Two households share one household number: click “Renumber…”, compare them and give one the village's next free number; the other keeps its number.</translation>
+        <translation>Two households share one household number: click “Renumber…”, compare them and give one the village&apos;s next free number; the other keeps its number.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="204"/>
+        <location filename="../../ui/review/conflicts.py" line="212"/>
         <source>两条人员记录的证件号码相同：是同一人请点“合并重复人员…”，不是请点“不是同一人”。</source>
         <translation>Two person records share an ID number: if they are one person click “Merge duplicates…”, otherwise “Not the same person”.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="242"/>
+        <location filename="../../ui/review/conflicts.py" line="250"/>
         <source>已改为新户编号 %1，将随下次同步上传。</source>
         <translation>Given the new household number %1; it is uploaded with the next sync.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="251"/>
+        <location filename="../../ui/review/conflicts.py" line="259"/>
         <source>改为新值</source>
         <translation>Set new value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="251"/>
+        <location filename="../../ui/review/conflicts.py" line="259"/>
         <source>新值：</source>
         <translation>New value:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="262"/>
+        <source>确认审核决定</source>
+        <translation>Confirm the decision</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="271"/>
+        <source>%1保留“%2”，不采用“%3”。</source>
+        <translation>Keep “%2” as %1, not “%3”. </translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="273"/>
+        <source>%1由“%2”改为“%3”，随下次同步上传。</source>
+        <translation>Change %1 from “%2” to “%3”; it goes up with the next sync. </translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="276"/>
+        <source>两条记录都保留，今后不再作为重复提示。</source>
+        <translation>Both records stay and are no longer offered as duplicates. </translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="277"/>
+        <source>该待审项将关闭，所有电脑都不再显示；如需再改，请在记录中直接修改。</source>
+        <translation>The item closes and no PC shows it again; to change the value later, edit the record itself.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="283"/>
+        <source>已保留当前值。</source>
+        <translation>Kept the current value.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="283"/>
+        <source>已采用另一值，将随下次同步上传。</source>
+        <translation>Took the other value; it goes up with the next sync.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="284"/>
+        <source>已改为新值，将随下次同步上传。</source>
+        <translation>Set the new value; it goes up with the next sync.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="285"/>
+        <source>已标记为不是同一人。</source>
+        <translation>Marked as not the same person.</translation>
     </message>
 </context>
 <context>
@@ -1937,108 +1982,108 @@ Phone: %3</translation>
         <translation>Register a case</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="55"/>
+        <location filename="../../ui/casedesk/case_form.py" line="57"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="55"/>
+        <location filename="../../ui/casedesk/case_form.py" line="57"/>
         <source>身份（如：被反映人、邻居）</source>
         <translation>Role (e.g. the person complained about, a neighbour)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="92"/>
+        <location filename="../../ui/casedesk/case_form.py" line="94"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="93"/>
+        <location filename="../../ui/casedesk/case_form.py" line="95"/>
         <source>诉求类型</source>
         <translation>Request type</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="97"/>
+        <location filename="../../ui/casedesk/case_form.py" line="99"/>
         <source>事件分类</source>
         <translation>Category</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="98"/>
+        <location filename="../../ui/casedesk/case_form.py" line="100"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="99"/>
+        <location filename="../../ui/casedesk/case_form.py" line="101"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="104"/>
+        <location filename="../../ui/casedesk/case_form.py" line="106"/>
         <source>村（社区）/网格/地点</source>
         <translation>Village / grid / place</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="105"/>
+        <location filename="../../ui/casedesk/case_form.py" line="107"/>
         <source>诉求内容</source>
         <translation>Request</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="106"/>
+        <location filename="../../ui/casedesk/case_form.py" line="108"/>
         <source>当事人</source>
         <translation>Parties</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="117"/>
+        <location filename="../../ui/casedesk/case_form.py" line="119"/>
         <source>在户籍中查找：姓名、拼音首字母、证件或手机号尾号</source>
         <translation>Find in the register: name, pinyin initials, ID or phone tail</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="119"/>
+        <location filename="../../ui/casedesk/case_form.py" line="121"/>
         <source>查找</source>
         <translation>Find</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="125"/>
+        <location filename="../../ui/casedesk/case_form.py" line="127"/>
         <source>姓名（不在户籍中时直接填写）</source>
         <translation>Name (type it if not in the register)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="128"/>
+        <location filename="../../ui/casedesk/case_form.py" line="130"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="154"/>
+        <location filename="../../ui/casedesk/case_form.py" line="156"/>
         <source>（不指定网格）</source>
         <translation>(no grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="181"/>
+        <location filename="../../ui/casedesk/case_form.py" line="183"/>
         <source>户籍中没有找到，请直接填写姓名和电话</source>
         <translation>Not found in the register; type the name and phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="84"/>
-        <location filename="../../ui/casedesk/case_form.py" line="191"/>
+        <location filename="../../ui/casedesk/case_form.py" line="86"/>
+        <location filename="../../ui/casedesk/case_form.py" line="193"/>
         <source>已关联户籍人员，电话取自户籍</source>
         <translation>Linked to a registered person; the phone comes from the register</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="202"/>
+        <location filename="../../ui/casedesk/case_form.py" line="204"/>
         <source>手工填写的反映人</source>
         <translation>Reporter typed by hand</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="207"/>
+        <location filename="../../ui/casedesk/case_form.py" line="209"/>
         <source>请填写标题</source>
         <translation>Please fill in the title</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="209"/>
+        <location filename="../../ui/casedesk/case_form.py" line="211"/>
         <source>请选择村（社区）</source>
         <translation>Choose the village (community)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_form.py" line="210"/>
+        <location filename="../../ui/casedesk/case_form.py" line="212"/>
         <source>请选择网格</source>
         <translation>Choose a grid</translation>
     </message>
@@ -2385,12 +2430,12 @@ Phone: %3</translation>
 <context>
     <name>RateRing</name>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="128"/>
+        <location filename="../../ui/dashboard/charts.py" line="167"/>
         <source>暂无已办结的记录</source>
         <translation>Nothing finished yet</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="129"/>
+        <location filename="../../ui/dashboard/charts.py" line="168"/>
         <source>按期 %1 / 共 %2</source>
         <translation>%1 of %2 on time</translation>
     </message>
@@ -2646,7 +2691,7 @@ Phone: %3</translation>
     <message>
         <location filename="../../ui/review/renumber.py" line="68"/>
         <source>这个组的户编号已用到 9999，无法自动编号：请先在户籍页把其中一户改到另一个组。</source>
-        <translation>This group's numbers are used up to 9999, so none can be given: first move one household to another group on the register page.</translation>
+        <translation>This group&apos;s numbers are used up to 9999, so none can be given: first move one household to another group on the register page.</translation>
     </message>
     <message>
         <location filename="../../ui/review/renumber.py" line="70"/>
@@ -2765,72 +2810,72 @@ Phone: %3</translation>
 <context>
     <name>ReviewPage</name>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="47"/>
+        <location filename="../../ui/review/conflicts.py" line="48"/>
         <source>户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="47"/>
+        <location filename="../../ui/review/conflicts.py" line="48"/>
         <source>人员</source>
         <translation>Persons</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="48"/>
+        <location filename="../../ui/review/conflicts.py" line="49"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="48"/>
+        <location filename="../../ui/review/conflicts.py" line="49"/>
         <source>走访记录</source>
         <translation>Visit</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="49"/>
+        <location filename="../../ui/review/conflicts.py" line="50"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="49"/>
+        <location filename="../../ui/review/conflicts.py" line="50"/>
         <source>任务进度</source>
         <translation>Task progress</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="50"/>
+        <location filename="../../ui/review/conflicts.py" line="51"/>
         <source>任务关联户</source>
         <translation>Task household</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="50"/>
+        <location filename="../../ui/review/conflicts.py" line="51"/>
         <source>任务反馈</source>
         <translation>Task feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="51"/>
+        <location filename="../../ui/review/conflicts.py" line="52"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="51"/>
+        <location filename="../../ui/review/conflicts.py" line="52"/>
         <source>事件处置记录</source>
         <translation>Case log entry</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="52"/>
+        <location filename="../../ui/review/conflicts.py" line="53"/>
         <source>事件当事人</source>
         <translation>Case party</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="52"/>
+        <location filename="../../ui/review/conflicts.py" line="53"/>
         <source>吹哨报到</source>
         <translation>Joint handling</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="53"/>
+        <location filename="../../ui/review/conflicts.py" line="54"/>
         <source>审计记录</source>
         <translation>Audit entry</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="53"/>
+        <location filename="../../ui/review/conflicts.py" line="54"/>
         <source>代码表</source>
         <translation>Code table</translation>
     </message>
@@ -4060,68 +4105,68 @@ Phone: %3</translation>
 <context>
     <name>WorkChartsPanel</name>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="202"/>
+        <location filename="../../ui/dashboard/charts.py" line="241"/>
         <source>今日到期任务</source>
         <translation>tasks due today</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="203"/>
+        <location filename="../../ui/dashboard/charts.py" line="242"/>
         <source>已超期任务</source>
         <translation>overdue tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="204"/>
+        <location filename="../../ui/dashboard/charts.py" line="243"/>
         <source>应走访未走访的户</source>
         <translation>households overdue for a visit</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="205"/>
+        <location filename="../../ui/dashboard/charts.py" line="244"/>
         <source>事件按类别</source>
         <translation>Cases by category</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="205"/>
-        <location filename="../../ui/dashboard/charts.py" line="207"/>
+        <location filename="../../ui/dashboard/charts.py" line="244"/>
+        <location filename="../../ui/dashboard/charts.py" line="246"/>
         <source>办理中</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="205"/>
+        <location filename="../../ui/dashboard/charts.py" line="244"/>
         <source>已办结</source>
         <translation>Closed</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="206"/>
+        <location filename="../../ui/dashboard/charts.py" line="245"/>
         <source>事件按状态</source>
         <translation>Cases by status</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="206"/>
+        <location filename="../../ui/dashboard/charts.py" line="245"/>
         <source>件数</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="207"/>
+        <location filename="../../ui/dashboard/charts.py" line="246"/>
         <source>任务按部门</source>
         <translation>Tasks by department</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="207"/>
+        <location filename="../../ui/dashboard/charts.py" line="246"/>
         <source>已完成</source>
         <translation>Done</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="208"/>
+        <location filename="../../ui/dashboard/charts.py" line="247"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="209"/>
+        <location filename="../../ui/dashboard/charts.py" line="248"/>
         <source>任务按期完成率</source>
         <translation>Tasks completed on time</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard/charts.py" line="210"/>
+        <location filename="../../ui/dashboard/charts.py" line="249"/>
         <source>事件按期办结率</source>
         <translation>Cases closed on time</translation>
     </message>

@@ -259,5 +259,28 @@ class ConflictsTab(QWidget):
             value = self._dialogs.ask_text(self, self.tr("改为新值"), self.tr("新值："), _value(item.winner_value))
             if value is None:
                 return
+        elif not self._dialogs.confirm(self, self.tr("确认审核决定"), self._consequence(item, choice)):
+            return  # a decision closes the item for everyone: said before, never on a slipped click
         self._runner.run_network(lambda: self._source.resolve(item.id, choice, value),
-                                 lambda _r, error: self._on_error(error) if error else self.refresh())
+                                 lambda _r, error: self._resolved(choice, error))
+
+    def _consequence(self, item, choice: str) -> str:
+        """What a decision does, in the words of the item, for the confirmation."""
+        field, current, other = field_label(item.field), _value(item.winner_value), _value(item.loser_value)
+        if choice == "keep":
+            text = self.tr("%1保留“%2”，不采用“%3”。").replace("%1", field).replace("%2", current).replace("%3", other)
+        elif choice == "take_other":
+            text = self.tr("%1由“%2”改为“%3”，随下次同步上传。").replace("%1", field).replace("%2", current) \
+                .replace("%3", other)
+        else:
+            text = self.tr("两条记录都保留，今后不再作为重复提示。")
+        return text + self.tr("该待审项将关闭，所有电脑都不再显示；如需再改，请在记录中直接修改。")
+
+    def _resolved(self, choice: str, error) -> None:
+        if error is not None:
+            self._on_error(error)
+            return
+        self._notice = {"keep": self.tr("已保留当前值。"), "take_other": self.tr("已采用另一值，将随下次同步上传。"),
+                        "edit": self.tr("已改为新值，将随下次同步上传。"),
+                        "not_duplicate": self.tr("已标记为不是同一人。")}.get(choice, "")
+        self.refresh()
