@@ -297,3 +297,37 @@ def test_a_decision_is_confirmed_with_what_it_does_and_said_after(qtbot, context
     tab.keep_button.click()
     assert server.posted == [("/review/r1/resolve", {"decision": "keep_winner", "note": ""})]
     assert tab.message.text().startswith("已保留当前值。")
+
+
+class ClosedElsewhere(FakeServer):
+    """The item was resolved by another reviewer first: the server answers 409 review_closed."""
+
+    def request(self, method, path, *, json_body=None, params=None, **_kw):
+        if method == "POST":
+            from sync.transport import TransportError
+
+            raise TransportError("review_closed", "该待审事项已处理。", status=409)
+        return super().request(method, path, json_body=json_body, params=params)
+
+
+def test_a_decision_on_an_item_another_reviewer_closed_writes_nothing(context, household_id):
+    """Two reviewers at once: the second's decision must not be pushed over the first's — its
+    local edit is written only after the server took the resolution."""
+    from app.client.review_marks import store_marks
+    from db.client import OpenReview
+    from sync.transport import TransportError
+
+    server = ClosedElsewhere([_item(household_id)])
+    queue = ReviewQueue(context, lambda: server)
+    queue.open_items()
+    store_marks(context.sessions, [{"id": "r1", "kind": "conflict", "entity": "household", "record_id": household_id}])
+    with context.sessions() as s:
+        before = s.get(Household, household_id).address
+    with pytest.raises(TransportError) as refused:
+        queue.resolve("r1", "take_other")
+    assert refused.value.code == "review_closed"
+    with context.sessions() as s:
+        assert s.get(Household, household_id).address == before
+        assert s.scalars(select(OutboxChange)).all() == [] and s.scalars(select(OpenReview)).all() == []
+    with pytest.raises(UserFacingError):  # gone from the list: nothing more to decide on it here
+        queue.resolve("r1", "keep")

@@ -24,6 +24,7 @@ from app.services.persons import PersonView, person_view
 from db.base import model_for_entity
 from db.ids import tag_assignment_id
 from db.models import Case, CaseParty, Household, Person, TagAssignment, Task
+from sync.transport import TransportError
 from sync.wire import WireError, decode_value
 
 if TYPE_CHECKING:
@@ -101,9 +102,10 @@ class ReviewQueue:
             raise NotFoundError("person", survivor_id)
         (loser_id,) = pair - {survivor_id}
         scope = self._context.actor.scope
+        self._context.read(lambda s: merge_sides(s, scope, survivor_id, loser_id))  # both held here
+        self._close(item, "merged", f"survivor {survivor_id}")
         self._context.write(lambda s: (merge_sides(s, scope, survivor_id, loser_id),
                                        merge_person(s, survivor_id, loser_id)))
-        self._close(item, "merged", f"survivor {survivor_id}")
 
     def households(self, item_id: str) -> tuple[HouseholdSide, HouseholdSide]:
         """Both households of a duplicate-number item (`duplicate_hh_no`), the one held first first."""
@@ -120,8 +122,8 @@ class ReviewQueue:
         if household_id not in (item.record_id, item.related_record_id):
             raise NotFoundError("household", household_id)
         number = self._context.read(lambda s: renumbered(s, household_id))
-        self._context.households.edit(household_id, household_no=number)
         self._close(item, "renumbered", f"{household_id} → {number}")
+        self._context.households.edit(household_id, household_no=number)
         return number
 
     def _item(self, item_id: str) -> ReviewEntry:
@@ -131,7 +133,19 @@ class ReviewQueue:
         return item
 
     def _close(self, item: ReviewEntry, decision: str, note: str = "") -> None:
-        self._transport().request("POST", f"/review/{item.id}/resolve", json_body={"decision": decision, "note": note})
+        """Close the item on the server — before the decision's local edit is written: an item
+        another reviewer closed first (409 review_closed) must not get this PC's edit pushed over
+        that reviewer's decision. Either way the item and its badge leave this PC's list."""
+        try:
+            self._transport().request("POST", f"/review/{item.id}/resolve",
+                                      json_body={"decision": decision, "note": note})
+        except TransportError as error:
+            if error.code == "review_closed":
+                self._forget(item)
+            raise
+        self._forget(item)
+
+    def _forget(self, item: ReviewEntry) -> None:
         self._items.pop(item.id, None)
         drop_mark(self._context.sessions, item.id)  # the 冲突待审 badge goes with the decision
 
@@ -140,22 +154,29 @@ class ReviewQueue:
         item = self._item(item_id)
         if choice not in DECISIONS:
             raise NotFoundError("review_item", item_id)
-        if choice in ("take_other", "edit"):
+        edits = choice in ("take_other", "edit")
+        if edits:
             if not item.field:
                 raise UserFacingError("review_value_invalid", field="—")
             new_value = item.loser_value if choice == "take_other" else value
-            self._context.write(lambda session: self._write_value(session, item, new_value))
+            self._context.read(lambda session: self._checked(session, item, new_value))  # before closing
         self._close(item, DECISIONS[choice], "value edited by reviewer" if choice == "edit" else "")
+        if edits:
+            self._context.write(lambda session: self._write_value(session, item, new_value))
 
-    def _write_value(self, session: Session, item: ReviewEntry, value: Any) -> None:
+    def _checked(self, session: Session, item: ReviewEntry, value: Any) -> tuple[Any, Any]:
+        """(the record, `value` decoded for its field), or a refusal the reviewer can act on."""
         model = model_for_entity(item.entity)
         record = session.get(model, item.record_id)
         if record is None:
             raise NotFoundError(item.entity, item.record_id)
         try:
-            decoded = decode_value(model, item.field, value)
+            return record, decode_value(model, item.field, value)
         except WireError:
             raise UserFacingError("review_value_invalid", field=item.field) from None
+
+    def _write_value(self, session: Session, item: ReviewEntry, value: Any) -> None:
+        record, decoded = self._checked(session, item, value)
         if getattr(record, item.field) != decoded:
             setattr(record, item.field, decoded)  # captured into the outbox like any local edit
 
