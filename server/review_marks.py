@@ -13,7 +13,7 @@ pull cursor is below every number still in flight), and a PC holding the marks a
 only those: on a township with a backlog, a few rows instead of thousands on every sync. A PC with
 none yet, one whose jurisdiction changed (each answer names the scope it is for), one whose cursor
 went back, or one so far behind that more than MARK_LIMIT items moved, gets the newest MARK_LIMIT
-open items whole. Decision 0038."""
+open items whole, told whether that is all of them. Decision 0038."""
 
 from __future__ import annotations
 
@@ -37,10 +37,10 @@ def _mark(row: Any) -> dict[str, Any]:
             "related_record_id": row.related_record_id}
 
 
-def open_marks(session: Session, prefix: str) -> list[dict[str, Any]]:
-    """The newest MARK_LIMIT open items of the jurisdiction `prefix`, as marks."""
+def open_marks(session: Session, prefix: str, limit: int | None = None) -> list[dict[str, Any]]:
+    """The newest `limit` (MARK_LIMIT) open items of the jurisdiction `prefix`, as marks."""
     rows = session.execute(select(*_MARK).where(_ITEM.state == "open", under_prefix(_ITEM.region_code, prefix))
-                           .order_by(_ITEM.created_at.desc(), _ITEM.id).limit(MARK_LIMIT))
+                           .order_by(_ITEM.created_at.desc(), _ITEM.id).limit(limit or MARK_LIMIT))
     return [_mark(row) for row in rows]
 
 
@@ -48,7 +48,9 @@ def marks_since(session: Session, prefix: str, after: int | None, scope: str | N
     """What a PC holding the marks of jurisdiction `scope` as of sequence number `after` (None: no
     marks yet) needs to hold those of `prefix` as of `upper`: {"scope", "next": upper, "full",
     "open": marks to keep, "closed": ids of items no longer open}. `full`: `open` is the whole set
-    (the PC drops every other mark); else a change to it. An item raised and resolved within the
+    (the PC drops every other mark) — or, with `complete` false, its newest MARK_LIMIT, and the PC
+    asks for the whole set again once enough of those are gone (app.client.review_marks); else a
+    change to it. An item raised and resolved within the
     range is closed; one resolved after `upper` but already visible counts as closed now — the
     next answer says so again, which is harmless."""
     if after is not None and scope == prefix and after <= upper:
@@ -59,7 +61,9 @@ def marks_since(session: Session, prefix: str, after: int | None, scope: str | N
             return {"scope": prefix, "next": upper, "full": False,
                     "open": [_mark(row) for row in rows if row.state == "open"],
                     "closed": [row.id for row in rows if row.state != "open"]}
-    return {"scope": prefix, "next": upper, "full": True, "open": open_marks(session, prefix), "closed": []}
+    whole = open_marks(session, prefix, MARK_LIMIT + 1)
+    return {"scope": prefix, "next": upper, "full": True, "open": whole[:MARK_LIMIT], "closed": [],
+            "complete": len(whole) <= MARK_LIMIT}
 
 
 def resolve_review(session: Session, review_id: str, user: str, resolution: str, now: dt.datetime) -> bool:

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.client import OpenReview, SyncState
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 MARKS_PATH = "/review/marks"
 MARKS_CURSOR = "marks_cursor"  # sync_state: the server sequence number the marks are as of
 MARKS_SCOPE = "marks_scope"  # sync_state: the jurisdiction they are for, as the server named it
+MARKS_CUT = "marks_cut"  # sync_state: the whole set came cut to this many (its newest), else absent
 
 
 def _replace(session: Session, marks: Iterable[dict]) -> int:
@@ -47,7 +48,12 @@ def store_marks(sessions: sessionmaker[Session], marks: Iterable[dict]) -> int:
 
 
 def marks_params(session: Session) -> dict[str, Any]:
-    """The feed's query for the marks since those held (none held: the whole set)."""
+    """The feed's query for the marks since those held (none held: the whole set). A jurisdiction
+    with more open items than the server sends whole came as its newest ones only: once a tenth of
+    those are gone, the whole set is asked again, so the badges refill as the backlog is worked off."""
+    cut = read_state(session, MARKS_CUT)
+    if cut is not None and session.scalar(select(func.count()).select_from(OpenReview)) < int(cut) * 9 // 10:
+        return marks_query(None, None)
     return marks_query(read_state(session, MARKS_CURSOR), read_state(session, MARKS_SCOPE))
 
 
@@ -68,6 +74,10 @@ def apply_marks(session: Session, marks: dict[str, Any]) -> None:
     """Take in the feed's `marks`: the whole set, or what came (`open`) and went (`closed`)."""
     if marks["full"]:
         _replace(session, marks["open"])
+        if marks.get("complete", True):
+            session.execute(delete(SyncState).where(SyncState.key == MARKS_CUT))
+        else:  # the newest of a larger set: how many, to know when to ask again
+            write_state(session, MARKS_CUT, str(len(marks["open"])))
     else:
         gone = [m["id"] for m in marks["open"]] + list(marks["closed"])
         for start in range(0, len(gone), 500):
@@ -81,7 +91,7 @@ def apply_marks(session: Session, marks: dict[str, Any]) -> None:
 def forget_marks_base(session: Session) -> None:
     """The next fetch is a whole one (the server was restored from a backup, or its feed carries no
     marks: app.sync_service then asks `GET /review/marks`)."""
-    session.execute(delete(SyncState).where(SyncState.key.in_((MARKS_CURSOR, MARKS_SCOPE))))
+    session.execute(delete(SyncState).where(SyncState.key.in_((MARKS_CURSOR, MARKS_SCOPE, MARKS_CUT))))
 
 
 def marks_held(sessions: sessionmaker[Session]) -> bool:

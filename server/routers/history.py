@@ -81,6 +81,7 @@ class Marks(BaseModel):
     full: bool  # `open` is the whole set, not a change to it
     open: list[Mark]
     closed: list[str]
+    complete: bool = True  # with `full`: false when the set was cut to the newest MARK_LIMIT
 
 
 class Feed(BaseModel):
