@@ -254,7 +254,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "roster_read_as": ("按 {encoding} 编码读取", "Read as {encoding}"),
     "roster_footer_skipped": ("已跳过表尾{count}行（合计、制表人、填报日期等）",
                               "{count} footer rows skipped (totals, compiled by, date …)"),
-    "roster_filled_down": ("{count}行的户编号/户主姓名按同户上一行（或合并单元格）补齐",
+    "roster_filled_down": ("有{count}行没填户编号/户主姓名，已按同户上一行（或合并单元格）补齐",
                            "{count} rows took the household number/head from the row above (or a merged cell)"),
     "roster_local_matched": ("{count}户按成员的公民身份号码对应到已登记的户（村里的户号与系统户编号不同）",
                              "{count} households matched to registered households by their members' ID numbers "

@@ -64,6 +64,8 @@ def test_a_village_roster_imports_as_it_is(desk, sessions, tmp_path):
     assert preview.ok, preview.errors
     assert (preview.households_new, preview.persons_new) == (2, 4)
     assert any("表尾2行" in w.message for w in preview.warnings)  # 合计 and 制表人 are not data
+    # rows under a merged 户号 took it: said as a count, not as "row 2" (它读作“第2行”)
+    assert "有2行没填户编号/户主姓名，已按同户上一行（或合并单元格）补齐" in [w.message for w in preview.warnings]
     result = desk.confirm_roster(path, preview.digest)
     assert result.records_written == 6
     son, wife = person(sessions, "110101198001010010"), person(sessions, "110101197203040029")
