@@ -15,11 +15,9 @@ from app.exchange.service import ExchangeService, ImportRefused
 from app.services.context import Actor
 from app.services.household_numbers import next_household_no
 from db.client import OutboxChange
-from db.engine import session_factory
 from db.models import Household, Person
-from sync.capture import install_capture
 from tests.reports_sample import TOWNSHIP, VILLAGE
-from tests.test_exchange_roster import HEADERS, write_roster
+from tests.test_exchange_roster import HEADERS, capturing_sessions, write_roster
 
 NOW = dt.datetime(2026, 12, 7, 9, 0)
 SHARED, OTHER = VILLAGE + "030001", VILLAGE + "030002"
@@ -40,12 +38,7 @@ ROWS = [  # Excel rows 2–3: 周桂兰's household; 4: 马建国's; 5–6: 李�
 
 @pytest.fixture
 def sessions(engine):
-    factory = session_factory(engine)
-    install_capture(factory, "device-test")
-    with factory() as session:
-        seed_code_entries(session)
-        session.commit()
-    return factory
+    return capturing_sessions(engine, seed_code_entries)
 
 
 @pytest.fixture

@@ -20,22 +20,16 @@ from app.exchange.roster_import import FieldChange
 from app.exchange.service import ExchangeService, ImportRefused
 from app.services.context import Actor
 from db.client import OutboxChange
-from db.engine import session_factory
 from db.models import AuditEntry, Household, Person
-from sync.capture import install_capture
 from tests import roster_files as rf
+from tests.test_exchange_roster import capturing_sessions
 
 NOW = dt.datetime(2026, 11, 27, 18, 40)
 
 
 @pytest.fixture
 def sessions(engine):
-    factory = session_factory(engine)
-    install_capture(factory, "device-test")
-    with factory() as session:
-        seed_code_entries(session)
-        session.commit()
-    return factory
+    return capturing_sessions(engine, seed_code_entries)
 
 
 @pytest.fixture

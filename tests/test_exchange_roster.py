@@ -48,8 +48,18 @@ def write_roster(path, rows, headers=HEADERS):
 
 @pytest.fixture
 def sessions(engine):
+    return capturing_sessions(engine)
+
+
+def capturing_sessions(engine, *seeds):
+    """A session factory on `engine` whose writes are captured as this PC's ("device-test"), after
+    each of `seeds` (a function of a session) filled its reference data."""
     factory = session_factory(engine)
     install_capture(factory, "device-test")
+    with factory() as session:
+        for seed in seeds:
+            seed(session)
+        session.commit()
     return factory
 
 

@@ -23,8 +23,8 @@ from app.services.context import Actor
 from db.client import OutboxChange, SyncState
 from db.engine import open_local, session_factory
 from db.models import Household, Person, Region
-from sync.capture import install_capture
 from tests import roster_files as rf
+from tests.test_exchange_roster import capturing_sessions
 
 NOW = dt.datetime(2026, 11, 27, 18, 40)
 OTHER = rf.VILLAGE[:9] + "202"  # 东屯村, same township
@@ -42,13 +42,7 @@ def seed_regions(session) -> None:
 
 @pytest.fixture
 def sessions(engine):
-    factory = session_factory(engine)
-    install_capture(factory, "device-test")
-    with factory() as session:
-        seed_code_entries(session)
-        seed_regions(session)
-        session.commit()
-    return factory
+    return capturing_sessions(engine, seed_code_entries, seed_regions)
 
 
 @pytest.fixture
