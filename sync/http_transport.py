@@ -436,7 +436,8 @@ class HttpTransport:
                                         timeout=(self.timeouts.connect, self.timeouts.read))
         except requests.exceptions.SSLError as exc:
             raise TlsError("tls_failed", type(exc).__name__) from exc
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                requests.exceptions.ChunkedEncodingError) as exc:  # the last: an answer cut off mid-body
             raise Offline("offline", type(exc).__name__) from exc
 
     def _probe_gzip(self) -> None:

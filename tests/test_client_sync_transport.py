@@ -40,9 +40,10 @@ class ScriptedServer:
                 self.send_response(status)
                 if "Content-Type" not in headers:
                     self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Content-Length", headers.get("Content-Length", str(len(data))))
                 for key, value in headers.items():
-                    self.send_header(key, value)
+                    if key != "Content-Length":  # a longer one than the body sent: a body cut off
+                        self.send_header(key, value)
                 self.end_headers()
                 with contextlib.suppress(BrokenPipeError):  # the client gave up (the timeout test)
                     self.wfile.write(data)
@@ -184,6 +185,16 @@ def test_refused_connection_is_offline_after_retries():
 def test_read_timeout_is_offline(server):
     server.delay = 0.5
     t = _transport(server.url, timeouts=Timeouts(connect=1, read=0.1), retry=RetryPolicy(attempts=1))
+    with pytest.raises(Offline):
+        t.pull(0, 1)
+
+
+def test_an_answer_cut_off_mid_body_is_offline(server):
+    """The server (or the link) gone while the body was on its way: the same as no answer — the
+    cycle says offline and tries again later, not that it crashed (the kill test met this)."""
+    body = json.dumps(PAGE).encode()
+    server.script = [(200, body[:10], {"Content-Length": str(len(body))})]
+    t = _transport(server.url, retry=RetryPolicy(attempts=1))
     with pytest.raises(Offline):
         t.pull(0, 1)
 
