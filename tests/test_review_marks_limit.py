@@ -1,7 +1,8 @@
 """More than MARK_LIMIT review items moved in a PC's jurisdiction since its marks cursor: the answer
 is the whole set again (the newest MARK_LIMIT open items, of that jurisdiction only), and exactly
 MARK_LIMIT moved still comes as a change. On SQLite and PostgreSQL, items written beside the API
-with numbers taken as a push takes them."""
+with numbers taken as a push takes them — on a server of this module's own: thousands of open
+items would push other tests' items off the first page of the shared server's review list."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from db.ids import new_id
 from server.review_marks import MARK_LIMIT
 from server.store.numbering import take_numbers
 from server.store.tables import ReviewItem
-from tests.server.fixtures import server_fixture  # noqa: F401
+from tests.server.fixtures import own_server_fixture  # noqa: F401
 from tests.test_review_marks_incremental import _marks
 
-VILLAGE, NEIGHBOUR = "150422107201", "150422107202"  # a township no other test writes in
+VILLAGE, NEIGHBOUR = "150422107201", "150422107202"
 
 
 def _raise(server, village: str, count: int, hour: int = 9) -> list[str]:

@@ -32,3 +32,12 @@ def _shared_server(backend: str, config, tmp_path_factory) -> LiveServer:
 @pytest.fixture(name="server", scope="module", params=BACKENDS)
 def server_fixture(request, tmp_path_factory):
     return _shared_server(request.param, request.config, tmp_path_factory)
+
+
+@pytest.fixture(name="server", scope="module", params=BACKENDS)
+def own_server_fixture(request, tmp_path_factory):
+    """A live server of the module's own, on a fresh database per backend, for a module that writes
+    what would change other tests' answers on the shared one (thousands of review items, say)."""
+    tmp = tmp_path_factory.mktemp(f"own-server-{request.param}")
+    with fresh_database(request.param, tmp) as url, live_server(url, tmp) as server:
+        yield server
