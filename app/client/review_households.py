@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.errors import NotFoundError, UserFacingError
 from app.rules.regions import in_scope
 from app.services.household_numbers import next_household_no
+from db.household_numbers import group_of
 from db.models import Household, Person, Region
 
 
@@ -53,5 +54,4 @@ def renumbered(session: Session, household_id: str) -> str:
     household = session.get(Household, household_id)
     if household is None:
         raise NotFoundError("household", household_id)
-    group = int(household.household_no[12:14]) if household.household_no[12:14].isdigit() else 0
-    return next_household_no(session, household.region_code, group)
+    return next_household_no(session, household.region_code, group_of(household.household_no))

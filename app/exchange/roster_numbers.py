@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.exchange.roster_checks import Draft, RowError
 from app.rules.regions import household_no
-from app.services.household_numbers import last_sequence
+from db.household_numbers import last_sequence
 
 if TYPE_CHECKING:
     from app.exchange.layout import RawRow

@@ -1,25 +1,15 @@
 """The next free household number (户编号) of a village as this PC can tell: after the highest
-sequence any household it holds has had in the village's group — deleted, merged or moved away
+sequence any household it holds has had in the village's group (db.household_numbers) — deleted, merged or moved away
 since, in any grid — so a number once given is never given again from this PC. Two offline PCs can
 still pick the same one; the city server raises that for review (`duplicate_hh_no`, decision 0041)
 and the reviewer renumbers one household with `next_household_no`."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.rules.regions import household_no
-from db.models import Household
-
-
-def last_sequence(session: Session, village: str, group: int = 0) -> int:
-    """The highest sequence (the last four digits) of a number `village` + `group` of any household
-    held here, 0 when none."""
-    prefix = f"{village}{group:02d}"
-    last = session.scalar(select(func.max(Household.household_no)).where(
-        Household.household_no >= prefix, Household.household_no < prefix + "~")) or ""
-    return int(last[14:]) if last[14:].isdigit() else 0
+from db.household_numbers import last_sequence
 
 
 def next_household_no(session: Session, village: str, group: int = 0) -> str:

@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from db.household_numbers import group_of, last_sequence
 from db.models import Case, Household, Person, Task
 from server.accounts import utcnow
 from server.console.i18n import request_lang, translator
@@ -38,11 +39,9 @@ KINDS = ("duplicate_hh_no", "conflict", "delete_conflict", "status_conflict", "d
 
 def next_free_number(session: Session, household: Household) -> str:
     """The number after the highest any household has had in `household`'s village and group."""
-    prefix = household.region_code + (household.household_no[12:14] if household.household_no[12:14].isdigit()
-                                      else "00")
-    last = session.scalar(select(func.max(Household.household_no)).where(
-        Household.household_no >= prefix, Household.household_no < prefix + "~")) or ""
-    sequence = int(last[14:]) + 1 if last[14:].isdigit() else 1
+    group = group_of(household.household_no)
+    prefix = f"{household.region_code}{group:02d}"
+    sequence = last_sequence(session, household.region_code, group) + 1
     if sequence > 9999:
         raise PushRefused("household_no_full", f"{prefix} 组的户编号已用完")
     return f"{prefix}{sequence:04d}"
