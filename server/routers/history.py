@@ -24,6 +24,7 @@ from server.console.masking import mask_value
 from server.deps import Principal, db_session, require_roles
 from server.errors import ApiError
 from server.review_marks import marks_since
+from server.routers.review import ReviewMark
 from server.scope import REGION_ROLES, read_prefix
 from server.store.common import _is_postgres, one_of, region_in_scope
 from server.store.numbering import current_cursor
@@ -65,21 +66,13 @@ class FeedEntry(HistoryEntry):
     record_id: str
 
 
-class Mark(BaseModel):
-    id: str
-    kind: str
-    entity: str
-    record_id: str
-    related_record_id: str | None
-
-
 class Marks(BaseModel):
     """The caller's review marks as of `next` (server.review_marks.marks_since)."""
 
     scope: str  # the jurisdiction they are for: the PC sends it back with `marks_after`
     next: int  # the `marks_after` of the next call
     full: bool  # `open` is the whole set, not a change to it
-    open: list[Mark]
+    open: list[ReviewMark]
     closed: list[str]
     complete: bool = True  # with `full`: false when the set was cut to the newest MARK_LIMIT
 

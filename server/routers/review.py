@@ -107,4 +107,3 @@ def resolve_review_item(item_id: str, body: Resolution, who: Principal = Depends
     session.commit()
     session.refresh(item)
     return _info(item)
-
