@@ -77,7 +77,8 @@ def _evictions(session: Session, scope_prefix: str, cursor: int, upper: int) -> 
 @functools.cache
 def _moved_out(postgres: bool):
     """Records that moved away from a region of the scope within (cursor, upper]: built once, the
-    scope as parameters (building it cost more than running it)."""
+    scope as parameters (building it cost more than running it). Read from the partial index of the
+    changes that moved a record (server migration 0031): a few among the city's changes in the range."""
     return select(ChangeLogEntry.entity, ChangeLogEntry.record_id).where(
         ChangeLogEntry.server_seq > bindparam("cursor"), ChangeLogEntry.server_seq <= bindparam("upper"),
         ChangeLogEntry.old_region_code.is_not(None), in_scope_bound(ChangeLogEntry.old_region_code, postgres),

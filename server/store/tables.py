@@ -56,6 +56,9 @@ class SyncCounter(ServerBase):
     tombstone_horizon: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
+_MOVED = text("old_region_code IS NOT NULL")
+
+
 class ChangeLogEntry(ServerBase):
     """One accepted change as it took effect. `fields` holds only the values written (a field that
     lost last-writer-wins is absent), `previous` what they held before; `old_region_code` is set
@@ -75,7 +78,7 @@ class ChangeLogEntry(ServerBase):
     fields: Mapped[dict] = mapped_column(JSON, default=dict)
     hlc: Mapped[str] = mapped_column(String(60))
     region_code: Mapped[str] = mapped_column(String(15), default="")
-    old_region_code: Mapped[str | None] = mapped_column(String(15), index=True)
+    old_region_code: Mapped[str | None] = mapped_column(String(15))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     echo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The written fields' values before the change ({field: value}, wire form; a field absent was
@@ -90,6 +93,8 @@ class ChangeLogEntry(ServerBase):
         Index("ix_sync_change_log_region_seq", "region_code", "server_seq"),
         Index("ix_sync_change_log_scope9_seq", text("substr(region_code, 1, 9)"), "server_seq"),
         Index("ix_sync_change_log_scope12_seq", text("substr(region_code, 1, 12)"), "server_seq"),
+        # the changes that moved a record, which a pull reads for its evictions (migration 0031)
+        Index("ix_sync_change_log_moved_seq", "server_seq", postgresql_where=_MOVED, sqlite_where=_MOVED),
     )
 
 
