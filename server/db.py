@@ -47,6 +47,16 @@ def _server_url(url: str):
 STANDBY_CONNECT_TIMEOUT = 2  # seconds (libpq's least): a standby that does not answer is given up on quickly
 
 
+# A worker's connections on PostgreSQL: up to POOL_SIZE for pushes, logins and the rest, and the pulls'
+# own ASYNC_POOL_SIZE (make_async_reads). A connection opened stays in the pool: a pool of 10 with 20
+# overflow (as before) closed every connection above 10 when it came back, and under 100 syncing PCs a
+# worker's concurrency swings above that all the time. The mix opened ~250 connections in 40 s, each
+# ~8 ms of PostgreSQL CPU (a backend, password authentication, its catalogue caches warming) and
+# 1.5 ms of the worker's, and their prepared statements were lost with them. Same ceilings as before.
+POOL_SIZE = 30
+ASYNC_POOL_SIZE = 20
+
+
 def make_server_engine(url: str, connect_timeout: int | None = None) -> Engine:
     """An engine for `url`; `postgresql://` is taken to mean the psycopg 3 driver. `connect_timeout`
     (PostgreSQL): seconds before a connection attempt is given up (a standby, server.replica)."""
@@ -58,16 +68,11 @@ def make_server_engine(url: str, connect_timeout: int | None = None) -> Engine:
                                hide_parameters=True)  # no personal data in error texts or logs
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(parsed, pool_size=10, max_overflow=20, hide_parameters=True,
+    engine = create_engine(parsed, pool_size=POOL_SIZE, max_overflow=0, hide_parameters=True,
                            connect_args=_connect_args(parsed, connect_timeout))
     _ping_when_idle(engine)
     _binary_lists(engine)
     return engine
-
-
-# The pulls' own pool on PostgreSQL (make_async_reads), beside the engine's 10 + 20 for everything else.
-ASYNC_POOL_SIZE = 10
-ASYNC_MAX_OVERFLOW = 10
 
 
 # The server's statements are planned for a database in memory or on SSD, which a city server's is:
@@ -97,7 +102,7 @@ def make_async_reads(url: str, connect_timeout: int | None = None) -> async_sess
     parsed = _server_url(url)
     if parsed.get_backend_name() != "postgresql" or sys.platform == "win32":  # psycopg's async driver
         return None  # cannot use Windows' default (proactor) event loop: a server there keeps the thread
-    engine = create_async_engine(parsed, pool_size=ASYNC_POOL_SIZE, max_overflow=ASYNC_MAX_OVERFLOW,
+    engine = create_async_engine(parsed, pool_size=ASYNC_POOL_SIZE, max_overflow=0,
                                  hide_parameters=True, isolation_level="AUTOCOMMIT",
                                  connect_args=_connect_args(parsed, connect_timeout))
     _ping_when_idle(engine.sync_engine)
@@ -196,3 +201,4 @@ def reading(engine: Engine) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
