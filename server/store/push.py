@@ -33,7 +33,7 @@ from server.store import case_counts, progress
 from server.store.common import _STORE_KEY, _chunks, _is_postgres, _model, _utcnow, init_store
 from server.store.duplicates import KeyHolders, holds, key_columns
 from server.store.numbering import take_numbers
-from server.store.push_sql import LOCK_DEVICE, answered, number_and_write, record_reads
+from server.store.push_sql import GENERIC_PLANS, LOCK_DEVICE, answered, number_and_write, record_reads
 from server.store.tables import (
     AppliedChange,
     ChangeLogEntry,
@@ -110,6 +110,7 @@ class SqlMergeStore:
     def _lock_device(self, device_id: str) -> None:
         if device_id in self._device_state:
             return
+        self.session.execute(GENERIC_PLANS)
         state = self.session.scalars(LOCK_DEVICE, {"device_id": device_id}).one_or_none()
         if state is None:
             from sqlalchemy.dialects.postgresql import insert as pg_insert

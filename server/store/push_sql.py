@@ -19,6 +19,7 @@ from server.store.common import _model, one_of
 from server.store.tables import AppliedChange, DeviceSyncState, RecordVersion
 
 _applied, _versions = AppliedChange.__table__.c, RecordVersion.__table__.c
+GENERIC_PLANS = text("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)")
 LOCK_DEVICE = (select(DeviceSyncState).where(DeviceSyncState.device_id == bindparam("device_id")).with_for_update()
                .execution_options(populate_existing=True))
 
