@@ -369,9 +369,11 @@ def _cursor(lab: ServerLab) -> int:
                           "    print(current_cursor(s))\n"))
 
 
-def _run_mix(lab: ServerLab, label: str, devices: list[Device], cursor: int, based: bool = False) -> Iterator[Figure]:
+def _run_mix(lab: ServerLab, label: str, devices: list[Device], cursor: int, based: bool = False,
+             seconds: float | None = None) -> Iterator[Figure]:
     load = Load()
-    stop_at = time.monotonic() + SECONDS
+    seconds = SECONDS if seconds is None else seconds
+    stop_at = time.monotonic() + seconds
     reviews = _open_conflicts(lab)
     heads = _household_seqs(lab) if based else None
     threads = [threading.Thread(target=_client, args=(lab.url, who, cursor, stop_at, load, n, heads))
@@ -381,7 +383,7 @@ def _run_mix(lab: ServerLab, label: str, devices: list[Device], cursor: int, bas
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(SECONDS + 300)
+        thread.join(seconds + 300)
     elapsed = time.perf_counter() - started
     cpu_after = (time.process_time(), _tree_cpu(lab.process.pid), _postgres_cpu())
     missing, duplicates = _lost(lab, load.accepted)
