@@ -123,9 +123,8 @@ def build_main_window(shell: Shell) -> MainWindow:
 
     def reload_register(_result) -> None:  # a register never shown has nothing to reload
         register = window.built_page("register")
-        if register is not None:  # badges (待上传) and records the sync brought or evicted
-            register.households.reload()
-            register.persons.reload()
+        if register is not None:  # badges (待上传) and records the sync brought or evicted, in place
+            register.refresh_lists()
 
     def reload_dashboard(_result) -> None:  # its figures move with a sync: the first one brings the whole scope
         dashboard = window.built_page("dashboard")
@@ -160,15 +159,11 @@ def build_main_window(shell: Shell) -> MainWindow:
             if page is not None:
                 page.refresh_after_sync()  # keeps the open case or target, and whatever is being typed
 
-    def reload_register_unseen(result) -> None:  # a sync the user did not ask for: no list jumps under them
-        if window.current_page() is not window.built_page("register"):
-            reload_register(result)
-
     status_bar.sync_finished.connect(reload_register)
     status_bar.sync_finished.connect(reload_dashboard)
     status_bar.sync_finished.connect(reload_attachments)
     status_bar.sync_finished.connect(reload_desk)
-    status_bar.background_synced.connect(reload_register_unseen)
+    status_bar.background_synced.connect(reload_register)  # in place: no list jumps under the clerk
     status_bar.background_synced.connect(reload_dashboard)
     status_bar.background_synced.connect(reload_attachments)
     status_bar.background_synced.connect(refresh_desks)

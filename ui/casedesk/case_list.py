@@ -1,7 +1,8 @@
 """The case list of the case desk: one queue's cases, newest first, loaded page by page as the user
 scrolls (a full township holds 8,000 cases), narrowed as the user types a title, case number,
 12345 ticket number, place or the reporter's name or phone (shown masked); overdue deadlines in red. Choosing a row announces the case; after a reload the case that
-was open stays chosen if it is loaded, and a fresh list opens its first case."""
+was open stays chosen if it is loaded, and a fresh list opens its first case; after a refresh (a
+sync) the list keeps its scroll position and choice."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget
 
 from ui.casedesk.labels import status_text
-from ui.lazy_model import Column, LazyTableModel
+from ui.lazy_model import Column, LazyTableModel, refresh_in_place
 
 OVERDUE, DUE_SOON = "#c62828", "#e65100"
 
@@ -82,6 +83,12 @@ class CaseList(QWidget):
     def reload(self, keep: str = "") -> None:
         self._want = keep
         self.model.set_query(self.query())
+
+    def refresh(self) -> None:
+        """The same queue and search read again in place (a sync brought news): the list stays where
+        the clerk scrolled to, the case chosen stays chosen, the pages loaded stay loaded."""
+        self._want = None
+        refresh_in_place(self.view, self.model)
 
     def query(self):
         """The paged query of the queue and search on screen (the list, and 导出, run it)."""

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.client.browse import ANY_TAG, RegisterFilter
 from ui import settings as opts
-from ui.lazy_model import LazyTableModel
+from ui.lazy_model import LazyTableModel, refresh_in_place
 from ui.register.filters import FilterBar
 from ui.register.household_panel import HouseholdPanel
 from ui.register.lists import PERSON_HIDDEN, PERSON_KEYS, Labels, household_columns, person_columns
@@ -110,6 +110,7 @@ class RegisterPage(QWidget):
         for model, view in ((self.persons, self.person_view), (self.households, self.household_view)):
             model.failed.connect(self._on_error)
             model.page_loaded.connect(self._show_count)
+            model.refreshed.connect(self._show_count)
             keep = (PERSON_KEYS.index("address"),) if view is self.person_view else ()
             model.page_loaded.connect(lambda rows, view=view, keep=keep: self._fit_columns(view, rows, keep))
             _ViewportWidth(view, keep)
@@ -212,6 +213,13 @@ class RegisterPage(QWidget):
     def _refresh_lists(self) -> None:
         self._stale = {self.persons, self.households}
         self._query_visible()
+
+    def refresh_lists(self) -> None:
+        """What a sync brought or changed (badges, records come or gone), read again in place: each
+        list keeps where the clerk scrolled to and the record chosen."""
+        for model, view in ((self.persons, self.person_view), (self.households, self.household_view)):
+            if model not in self._stale:  # a stale list is read afresh when its tab is shown
+                refresh_in_place(view, model)
 
     def _load_reference(self):
         return self._desk.code_book(), self._desk.region_names(), self._desk.villages()
