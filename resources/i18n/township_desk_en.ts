@@ -306,7 +306,7 @@
     <message>
         <location filename="../../ui/casedesk/labels.py" line="16"/>
         <source>退回重办</source>
-        <translation>Send back for rework</translation>
+        <translation>Return for rework</translation>
     </message>
     <message>
         <location filename="../../ui/casedesk/labels.py" line="17"/>
@@ -326,7 +326,7 @@
     <message>
         <location filename="../../ui/casedesk/labels.py" line="20"/>
         <source>转交部门</source>
-        <translation>Escalate to department</translation>
+        <translation>Escalate</translation>
     </message>
     <message>
         <location filename="../../ui/casedesk/labels.py" line="20"/>

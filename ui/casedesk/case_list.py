@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget
 
-from ui.casedesk.labels import status_text
+from ui.casedesk.labels import STATUSES, status_text
 from ui.lazy_model import Column, LazyTableModel, refresh_in_place
 
 OVERDUE, DUE_SOON = "#c62828", "#e65100"
@@ -45,7 +45,7 @@ class CaseList(QWidget):
         self.view.verticalHeader().setVisible(False)
         header = self.view.horizontalHeader()
         header.setStretchLastSection(True)
-        for column, width in enumerate((190, 84, 64, 118, 150, 150)):
+        for column, width in enumerate((190, 84, *self._status_and_deadline_widths(), 150, 150)):
             header.resizeSection(column, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -53,6 +53,14 @@ class CaseList(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search)
         layout.addWidget(self.view, 1)
+
+    def _status_and_deadline_widths(self) -> tuple[int, int]:
+        """Wide enough for every status and a date with its flag in the interface's language: English
+        "Handled in the grid" and "2026-12-14 Overdue" were cut in columns sized for Chinese."""
+        metrics, pad = self.view.fontMetrics(), 16
+        status = max(metrics.horizontalAdvance(status_text(code)) for code in STATUSES)
+        flag = max(metrics.horizontalAdvance(self.tr(word)) for word in ("超期", "临期"))
+        return max(64, status + pad), max(118, metrics.horizontalAdvance("2026-12-31 ") + flag + pad)
 
     def _columns(self) -> list[Column]:
         overdue, soon = self.tr("超期"), self.tr("临期")

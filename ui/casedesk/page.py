@@ -61,7 +61,7 @@ class CaseDeskPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.list)
         splitter.addWidget(self.detail)
-        splitter.setSizes([540, 560])
+        splitter.setSizes([640, 460])  # the panel takes what its action bar needs, the list the rest
         body = QHBoxLayout()
         body.addWidget(self.queues)
         body.addWidget(splitter, 1)
