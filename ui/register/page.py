@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QStyledItemDelegate,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -24,7 +25,14 @@ from ui import settings as opts
 from ui.lazy_model import LazyTableModel, refresh_in_place
 from ui.register.filters import FilterBar
 from ui.register.household_panel import HouseholdPanel
-from ui.register.lists import PERSON_HIDDEN, PERSON_KEYS, Labels, household_columns, person_columns
+from ui.register.lists import (
+    HOUSEHOLD_PHONE,
+    PERSON_HIDDEN,
+    PERSON_KEYS,
+    Labels,
+    household_columns,
+    person_columns,
+)
 from ui.table_header import ArrangeableColumns
 
 
@@ -67,6 +75,10 @@ class RegisterPage(QWidget):
             self.person_view, tuple(PERSON_KEYS.index(key) for key in PERSON_HIDDEN), settings,
             opts.PERSON_LIST_COLUMNS)
         self.household_columns = ArrangeableColumns(self.household_view, (), settings, opts.HOUSEHOLD_LIST_COLUMNS)
+        self._tails = _KeepTail(self)  # a masked number cut to the list's width keeps its last digits
+        for key in ("id_number", "phone"):
+            self.person_view.setItemDelegateForColumn(PERSON_KEYS.index(key), self._tails)
+        self.household_view.setItemDelegateForColumn(HOUSEHOLD_PHONE, self._tails)
         self._build()
         self._connect()
 
@@ -292,6 +304,16 @@ def _elide_to_width(view: QTableView, keep: tuple[int, ...] = ()) -> None:
         room = view.viewport().width() - header.sectionViewportPosition(column)
         if 60 <= room < header.sectionSize(column):
             header.resizeSection(column, room)
+
+
+class _KeepTail(QStyledItemDelegate):
+    """Cut at the start, not at the end: the masked ID number, last on screen after the address, was
+    cut to "152422…" at 1366 pixels, its last four digits — what tells namesakes apart and what the
+    search takes — gone; now "…****2784" (the whole number in the tooltip)."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 (Qt override)
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideLeft
 
 
 class _ViewportWidth(QObject):
