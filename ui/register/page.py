@@ -124,7 +124,9 @@ class RegisterPage(QWidget):
             model.page_loaded.connect(self._show_count)
             model.refreshed.connect(self._show_count)
             keep = (PERSON_KEYS.index("address"),) if view is self.person_view else ()
-            model.page_loaded.connect(lambda rows, view=view, keep=keep: self._fit_columns(view, rows, keep))
+            limits = PERSON_WIDTHS if view is self.person_view else HOUSEHOLD_WIDTHS
+            model.page_loaded.connect(lambda rows, view=view, keep=keep, limits=limits:
+                                      self._fit_columns(view, rows, keep, limits))
             _ViewportWidth(view, keep)
         self.tabs.currentChanged.connect(self._query_visible)
         self.tabs.currentChanged.connect(self._show_count)
@@ -275,14 +277,15 @@ class RegisterPage(QWidget):
             self.panel.open_household(self.households.row_at(current.row()).id)
 
     @staticmethod
-    def _fit_columns(view: QTableView, rows: int, keep: tuple[int, ...] = ()) -> None:
+    def _fit_columns(view: QTableView, rows: int, keep: tuple[int, ...] = (), limits: dict[int, int] | None = None,
+                     ) -> None:
         # Only on the first page: measuring thousands of loaded rows on every scroll would stutter.
         # A long label (孙子、孙女或外孙子、外孙女) is elided rather than pushing the rest off screen.
         if 0 < rows <= 200:
             view.resizeColumnsToContents()
             header = view.horizontalHeader()
             for column in range(header.count()):
-                limit = 230 if column == 0 else 120 if column == 3 else 140  # a name or number keeps its badge
+                limit = (limits or {}).get(column, 230 if column == 0 else 140)  # a name or number keeps its badge
                 header.resizeSection(column, min(header.sectionSize(column), limit))
             _elide_to_width(view, keep)
 
@@ -302,8 +305,16 @@ def _elide_to_width(view: QTableView, keep: tuple[int, ...] = ()) -> None:
              if not header.isSectionHidden(header.logicalIndex(v))]
     for column in dict.fromkeys([c for c in keep if c in shown] + shown[-1:]):
         room = view.viewport().width() - header.sectionViewportPosition(column)
-        if 60 <= room < header.sectionSize(column):
+        if 48 <= room < header.sectionSize(column):  # 48: "…5397", an ID number's last four
             header.resizeSection(column, room)
+
+
+# Widest a column is fitted to (logical column → pixels; others 140, the name 230). The person list's
+# relation and short address give way, so the masked ID number after them still shows its last digits
+# at 1366 pixels when the first page holds a 孙子、孙女或外孙子、外孙女 or a long address (the tooltip
+# and the household panel show them whole).
+PERSON_WIDTHS = {PERSON_KEYS.index("relation"): 84, PERSON_KEYS.index("address"): 100}
+HOUSEHOLD_WIDTHS = {3: 120}  # 村/网格
 
 
 class _KeepTail(QStyledItemDelegate):
