@@ -18,6 +18,7 @@ from db.models import CodeEntry
 from server import catalogue, escrow
 from server.accounts import create_user, revoke_device, utcnow
 from server.console.i18n import request_lang, translator
+from server.console.region_choice import region_choice
 from server.console.web import PREFIX, ConsoleUser, Denied, form_of, render, require
 from server.console.xlsx import workbook_bytes
 from server.deps import db_session, forget_principals, settings_of
@@ -45,8 +46,10 @@ def _users_page(request: Request, who: ConsoleUser, session: Session, status: in
         query = query.where(User.username.like(like) | User.display_name.like(like) | User.scope_prefix.startswith(q))
     if role in ROLES:
         query = query.where(User.role == role)
+    values = extra.get("values") or {}
+    places = region_choice(session, who.scope, str(values.get("scope", who.scope)), grids=True)
     return render(request, "admin_users.html", who, status=status, q=q, role_filter=role, shown=USERS_SHOWN,
-                  users=list(session.scalars(query.limit(USERS_SHOWN))),
+                  users=list(session.scalars(query.limit(USERS_SHOWN))), places=places,
                   roles=ROLES if who.role == "city_admin" else ("township_staff", "village_cadre", "grid_worker"),
                   **{"errors": {}, "values": {}, **extra})
 
@@ -56,6 +59,13 @@ def users_page(request: Request, who: ConsoleUser = Depends(admins), session: Se
                saved: str = "", q: str = "", role: str = ""):
     message = translator(request_lang(request))("saved") if saved else ""
     return _users_page(request, who, session, q=q.strip()[:50], role=role, message=message)
+
+
+def _chosen_scope(form: dict) -> str:
+    """The new user's scope from the form's region picker: the village (or grid) when one of the chosen
+    township's is picked, else the township (or county); checked as typed, so a wrong one is said."""
+    township, village = str(form.get("township", "")).strip(), str(form.get("village", "")).strip()
+    return village if village and (not township or village.startswith(township)) else township
 
 
 def _new_user_errors(who: ConsoleUser, form: dict) -> dict[str, str]:
@@ -78,6 +88,7 @@ def _new_user_errors(who: ConsoleUser, form: dict) -> dict[str, str]:
 async def add_user(request: Request, who: ConsoleUser = Depends(admins), session: Session = Depends(db_session)):
     form = await form_of(request, who)
     t = translator(request_lang(request))
+    form["scope"] = _chosen_scope(form)
     errors = {k: t(v) for k, v in _new_user_errors(who, form).items()}
     if not errors:
         role = str(form["role"])

@@ -23,6 +23,7 @@ from db.models import Case, Household, Person, Task
 from server.accounts import utcnow
 from server.console.i18n import request_lang, translator
 from server.console.masking import mask_value
+from server.console.region_choice import picked, region_choice
 from server.console.web import PREFIX, ConsoleUser, Denied, form_of, render, require
 from server.department_work import region_names
 from server.deps import db_session
@@ -120,15 +121,12 @@ def _page(request: Request, who: ConsoleUser, session: Session, f: ReviewFilter,
     items = list(session.scalars(select(ReviewItem).where(*where).order_by(ReviewItem.created_at, ReviewItem.id)
                                  .offset(offset).limit(PAGE)))
     kinds, villages = _counts(session, who.scope, f)
-    townships: dict[str, list[tuple[str, int]]] = {}
-    for code, n in villages.items():  # the village filter grouped by township: a city has hundreds of villages
-        townships.setdefault(code[:9], []).append((code, n))
-    names = region_names(session, set(villages) | set(townships) | {i.region_code[:12] for i in items})
+    places = region_choice(session, who.scope, f.region, counts={c: n for c, n in villages.items() if len(c) >= 9})
+    names = region_names(session, {i.region_code[:12] for i in items})
     f = ReviewFilter(f.kind, f.region, offset)
     return render(request, "admin_review.html", who, status=status, items=items, households=_households(session, items),
                   numbers=_numbers(session, items), f=f, total=total, first=offset + 1 if total else 0, last=offset + len(items), page_size=PAGE,
-                  kinds=[(k, kinds.get(k, 0)) for k in KINDS], townships=[(code, sum(n for _, n in rows), rows) for code, rows in townships.items()],
-                  names=names,
+                  kinds=[(k, kinds.get(k, 0)) for k in KINDS], places=places, names=names,
                   shown_value=lambda item: "" if item.winner_value is None else mask_value(item.field or "",
                                                                                            str(item.winner_value)),
                   **extra)
@@ -136,8 +134,11 @@ def _page(request: Request, who: ConsoleUser, session: Session, f: ReviewFilter,
 
 @router.get("/review")
 def review_page(request: Request, who: ConsoleUser = Depends(reviewers), session: Session = Depends(db_session),
-                saved: str = "", kind: str = "", region: str = "", offset: int = 0):
+                saved: str = "", kind: str = "", region: str = "", township: str = "", village: str = "",
+                offset: int = 0):
     message = translator(request_lang(request))("review_renumbered", number=saved) if saved else ""
+    if township or village:  # the filter form's picker; the pager's links name the one code
+        region = picked(who.scope, township, village)
     f = ReviewFilter(kind if kind in KINDS else "", region if region.isdigit() else "", offset)
     return _page(request, who, session, f, message=message)
 
