@@ -91,3 +91,32 @@ def test_a_department_narrows_the_target_tree_to_one_township(person, server):
     person.shot("region-choice-targets")
     Select(person.chrome.find_element(By.ID, "target-township")).select_by_value("")
     assert person.chrome.find_element(By.CSS_SELECTOR, f"input[value='rg-{VILLAGE}']").is_selected()
+
+
+def test_the_city_admin_finds_a_lost_pc_by_place_and_wipes_it_after_a_confirmation(person, server):
+    """Devices at city scale: filtered by township and village (the same picker) or a name, each with
+    its user's place; a remote wipe — it erases changes not yet synced — is confirmed first."""
+    _communities(server)
+    west = server.add_user("village_cadre", WEST + "001")
+    east = server.add_user("village_cadre", EAST + "001")
+    for username in (west, east):
+        server.login(username)
+    person.login(server.add_user("city_admin"))
+    person.open("/admin/devices")
+    Select(person.chrome.find_element(By.ID, "d-township")).select_by_value(WEST)
+    Select(person.chrome.find_element(By.ID, "d-village")).select_by_value(WEST + "001")
+    person.go("form.filters button[type=submit]")
+    table = person.chrome.find_element(By.CSS_SELECTOR, "main table").text
+    assert west in table and east not in table and "西城第一社区" in table, table
+    person.shot("devices-by-place")
+    person.go(xpath=f"//tr[td[contains(., '{west}')]]//a[contains(@class, 'wipe')]")
+    page = person.text()
+    assert "尚未同步上传的修改将一并丢失" in page and west in page and "西城第一社区" in page, page
+    person.shot("devices-wipe-confirm")
+    person.go("#confirm-wipe")
+    assert "已停用 · 待远程清除" in person.chrome.find_element(By.XPATH, f"//tr[td[contains(., '{west}')]]").text
+    assert east not in person.chrome.find_element(By.CSS_SELECTOR, "main table").text  # the filter is kept
+    person.chrome.find_element(By.ID, "d-q").send_keys(east)
+    Select(person.chrome.find_element(By.ID, "d-township")).select_by_value("")
+    person.go("form.filters button[type=submit]")
+    assert east in person.chrome.find_element(By.CSS_SELECTOR, "main table").text

@@ -119,6 +119,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "department_required": ("部门用户须填写部门代码。", "A department user needs a department code."),
     "role_not_allowed": ("不能创建该角色或该范围的用户。", "You may not create this role or scope."),
     "cannot_disable_self": ("不能停用自己的账号。", "You cannot disable your own account."),
+    "device_search_hint": ("用户名、姓名或设备名", "username, name or device name"),
+    "whole_city": ("全市", "Whole city"), "wipe_pending": ("待远程清除", "wipe pending"),
+    "wipe_title": ("确认停用并远程清除", "Confirm: revoke and wipe"),
+    "wipe_means": ("该设备立即不能再同步；下次联网时，它上面的工作台数据库会被删除——尚未同步上传的修改将一并丢失，无法恢复。"
+                   "只在设备丢失或被盗时使用；人员调岗请用“停用设备”。",
+                   "The device can no longer sync; at its next contact its database is deleted — changes not yet "
+                   "synced are lost for good. Use it for a lost or stolen device only; when someone changes jobs, use Revoke."),
+    "wipe_confirm": ("确认停用并清除", "Revoke and wipe"),
     "devices_title": ("设备管理", "Devices"), "device": ("设备", "Device"), "owner": ("使用人", "User"),
     "last_seen": ("最近连接", "Last seen"), "revoked": ("已停用", "Revoked"), "revoke": ("停用设备", "Revoke"),
     "revoke_wipe": ("停用并远程清除", "Revoke and wipe"), "release_key": ("发放托管密钥", "Release escrowed key"),
