@@ -13,7 +13,7 @@ import uuid
 from sqlalchemy import select
 
 from db.ids import new_id
-from db.models import AuditEntry, Person, Region
+from db.models import AuditEntry, Household, Person, Region
 from server.review_marks import marks_since
 from server.store.tables import ReviewItem
 from tests.console_support import signed_in
@@ -57,6 +57,7 @@ def test_a_phone_edited_twice_is_settled_by_taking_the_other_value(server):
     admin = signed_in(server, "township_admin", TOWNSHIP)
     listed = admin.get(f"/admin/review?kind=conflict&region={VILLAGE}").text
     assert "139****0009" in listed and "另一值：137****0001" in listed and "13900000009" not in listed
+    assert "王秀兰 · " + VILLAGE in listed  # whose phone: the person's name and household number
     decide = f"/admin/review/{item.id}/decide?kind=conflict&region={VILLAGE}&decision=take_loser"
     assert f"/admin/review/{item.id}/decide?kind=conflict&amp;region={VILLAGE}&amp;decision=take_loser" in listed
     page = admin.get(decide)
@@ -125,3 +126,26 @@ def test_two_persons_with_one_id_number_are_not_the_same_person(server):
     with server.session() as s:
         assert s.get(ReviewItem, item.id).resolution == "not_duplicate"
         assert not s.get(Person, first).deleted and not s.get(Person, second).deleted
+
+
+def test_a_value_edited_again_since_is_what_the_confirmation_names(server):
+    """An address edited twice at once, then once more by a PC that saw both: 保留当前值 keeps what the
+    household holds now, and the page says so rather than naming the value of the conflict."""
+    pc, _pid = _person(server)
+    hid = new_id()
+    assert pc.push([pc.change("household", hid, {"household_no": household_no(VILLAGE), "region_code": VILLAGE,
+                                                  "address": "凤凰山1号"})]).status_code == 200
+    time.sleep(0.01)
+    other_pc = server.user_client("village_cadre", VILLAGE)
+    r = other_pc.push([other_pc.change("household", hid, {"address": "凤凰山2号"}, base={"address": 0})])
+    seq = r.json()["results"][0]["server_seq"]
+    r = pc.push([pc.change("household", hid, {"address": "凤凰山3号"}, base={"address": seq})])
+    assert r.json()["results"][0]["outcome"] == "accepted", r.text
+    item = _item(server, "conflict", hid)
+    admin = signed_in(server, "township_admin", TOWNSHIP)
+    page = admin.get(f"/admin/review/{item.id}/decide?decision=keep_winner").text
+    assert "住址在发现冲突后又改过，现在是“凤凰山3号”" in page, page[-3000:]
+    assert "住址保留“凤凰山3号”，不采用“凤凰山1号”。" in page
+    admin.post(f"/admin/review/{item.id}/resolve", {"decision": "keep_winner"})
+    with server.session() as s:
+        assert s.get(Household, hid).address == "凤凰山3号" and s.get(ReviewItem, item.id).state == "resolved"

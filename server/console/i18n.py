@@ -191,6 +191,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                    "Both person records stay and are no longer flagged as duplicates."),
     "review_closes": ("该待审项将关闭，所有电脑都不再显示；如需再改，请在记录中直接修改。",
                       "The item closes and leaves every PC's list; to change the record later, edit it directly."),
+    "review_changed_since": ("该记录的{field}在发现冲突后又改过，现在是“{value}”；下面的“当前值”即现在的值。",
+                             "This record's {field} was edited again since; it is now “{value}”, shown below as the current value."),
     "review_confirm": ("确认", "Confirm"), "review_cancel": ("返回，不处理", "Back, decide nothing"),
     "review_persons": ("两个人员", "The two persons"), "person_name": ("姓名", "Name"),
     "id_number": ("证件号码", "ID number"),

@@ -24,6 +24,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.base import model_for_entity
 from db.fields import spec
 from db.models import Household, Person
 from server.accounts import utcnow
@@ -108,6 +109,20 @@ def _persons(session: Session, item: ReviewItem) -> list[dict[str, str]]:
             for i in ids if (p := persons.get(i)) is not None]
 
 
+_UNKNOWN = object()
+
+
+def _now_value(session: Session, item: ReviewItem) -> Any:
+    """What the record holds in the item's field now (the server keeps every record), or _UNKNOWN."""
+    if item.kind not in ("conflict", "status_conflict") or not item.field:
+        return _UNKNOWN
+    try:
+        record = session.get(model_for_entity(item.entity), item.record_id)
+    except KeyError:
+        return _UNKNOWN
+    return _UNKNOWN if record is None else getattr(record, item.field, _UNKNOWN)
+
+
 def _open_item(session: Session, who: ConsoleUser, item_id: str, decision: str, lock: bool = False) -> ReviewItem:
     item = session.get(ReviewItem, item_id, with_for_update=lock)
     if item is None or not (item.region_code or "").startswith(who.scope) or \
@@ -120,7 +135,12 @@ def _confirm(request: Request, who: ConsoleUser, session: Session, item: ReviewI
              revealed: bool = False, status: int = 200, **extra):
     t = translator(request_lang(request))
     field = field_label(item.entity, item.field, t)
-    current, other = shown(item, item.winner_value, t, revealed), shown(item, item.loser_value, t, revealed)
+    now = _now_value(session, item)
+    changed = now is not _UNKNOWN and str(now if now is not None else "") != str(item.winner_value or "")
+    current = shown(item, now if changed else item.winner_value, t, revealed)
+    other = shown(item, item.loser_value, t, revealed)
+    if changed:  # edited again since the item was raised: the page says what the record holds now
+        extra.setdefault("message", t("review_changed_since", field=field, value=current))
     consequence = {"keep_winner": t("review_keep_means", field=field, current=current, other=other),
                    "take_loser": t("review_take_means", field=field, current=current, other=other),
                    "not_duplicate": t("review_not_duplicate_means")}[decision]

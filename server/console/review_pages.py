@@ -102,13 +102,18 @@ NUMBERED = {"household": (Household, "household_no"), "case": (Case, "case_no"),
 
 
 def _numbers(session: Session, items: list[ReviewItem]) -> dict[str, str]:
-    """A household's, case's or task's number for the items shown (a record id means nothing to an
-    admin; a person keeps its id's tail: the console shows no names it need not)."""
+    """A household's, case's or task's number for the items shown, a person's name and household
+    number (a record id means nothing to an admin deciding whose phone or ID number it is)."""
     numbers: dict[str, str] = {}
     for entity, (model, column) in NUMBERED.items():
         ids = {item.record_id for item in items if item.entity == entity}
         if ids:
             numbers.update(session.execute(select(model.id, getattr(model, column)).where(model.id.in_(ids))).all())
+    persons = {item.record_id for item in items if item.entity == "person"}
+    if persons:
+        rows = session.execute(select(Person.id, Person.name, Household.household_no)
+                               .outerjoin(Household, Household.id == Person.household_id).where(Person.id.in_(persons)))
+        numbers.update({pid: f"{name or '—'} · {number}" if number else name or "" for pid, name, number in rows})
     return numbers
 
 
