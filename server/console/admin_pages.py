@@ -58,8 +58,9 @@ def _users_page(request: Request, who: ConsoleUser, session: Session, status: in
         query = query.where(User.role == role)
     values = extra.get("values") or {}
     places = region_choice(session, who.scope, str(values.get("scope", who.scope)), grids=True)
+    users = list(session.scalars(query.limit(USERS_SHOWN)))
     return render(request, "admin_users.html", who, status=status, q=q, role_filter=role, shown=USERS_SHOWN,
-                  users=list(session.scalars(query.limit(USERS_SHOWN))), places=places,
+                  users=users, places=places, names=region_names(session, {u.scope_prefix for u in users if u.scope_prefix}),
                   roles=ROLES if who.role == "city_admin" else ("township_staff", "village_cadre", "grid_worker"),
                   **{"errors": {}, "values": {}, **extra})
 

@@ -19,7 +19,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "language": ("语言", "Language"),
     "switch_lang": ("English", "中文"),
     "logout": ("退出登录", "Log out"),
-    "signed_in_as": ("当前用户", "Signed in as"),
+    "signed_in_as": ("当前用户：{name}（{role}）", "Signed in as {name} ({role})"),
     "nav": ("主导航", "Main navigation"),
     # login
     "login": ("登录", "Log in"),
