@@ -160,7 +160,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review_range": ("第 {first}–{last} 条，共 {total} 条", "{first}–{last} of {total}"),
     "review_group_full": ("这个组的户编号已用到 9999，请在工作台客户端为其中一户换组后编号。",
                           "This group's numbers are used up to 9999; move one household to another group in the desktop client."),
-    "review_prev": ("上一页", "Previous"), "review_next": ("下一页", "Next"),
+    "review_none_open": ("没有待审项。", "No open items."), "review_prev": ("上一页", "Previous"), "review_next": ("下一页", "Next"),
     "review_renumber_to": ("选中的户改为 {number}", "Give the chosen household {number}"),
     "review_renumber_keeps": ("另一户保留原编号；改后各电脑同步即更新。", "The other keeps its number; PCs update at their next sync."),
     "review_kind": ("类型", "Kind"), "review_record": ("记录", "Record"), "review_value": ("值", "Value"),

@@ -72,7 +72,8 @@ def region_choice(session: Session, scope: str, chosen: str = "", counts: dict[s
     if scope:
         query = query.where(Region.code.startswith(scope))
     names = {code: (name, level) for code, name, level in session.execute(query.order_by(Region.code))}
-    if counts is not None:
+    if counts is not None:  # the place chosen stays a choice when nothing is counted there any more
+        counts = {**({chosen[:12]: 0} if len(chosen) >= 12 else {chosen: 0} if len(chosen) == 9 else {}), **counts}
         villages = sorted(code for code in counts if len(code) == 12)
         townships = sorted({code[:9] for code in counts})
     else:

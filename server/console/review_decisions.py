@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from db.base import model_for_entity
 from db.fields import spec
-from db.models import Household, Person
+from db.models import Case, Household, Person, Task
 from server.accounts import utcnow
 from server.console.i18n import request_lang, translator
 from server.console.masking import MASKED, mask_value
@@ -95,6 +95,25 @@ def shown(item: ReviewItem, value: Any, t, revealed: bool) -> str:
     return text if revealed else mask_value(item.field or "", text)
 
 
+NUMBERED = {"household": (Household, "household_no"), "case": (Case, "case_no"), "task": (Task, "task_no")}
+
+
+def record_labels(session: Session, items: list[ReviewItem]) -> dict[str, str]:
+    """A household's, case's or task's number for the items shown, a person's name and household
+    number (a record id means nothing to an admin deciding whose phone or ID number it is)."""
+    numbers: dict[str, str] = {}
+    for entity, (model, column) in NUMBERED.items():
+        ids = {item.record_id for item in items if item.entity == entity}
+        if ids:
+            numbers.update(session.execute(select(model.id, getattr(model, column)).where(model.id.in_(ids))).all())
+    persons = {item.record_id for item in items if item.entity == "person"}
+    if persons:
+        rows = session.execute(select(Person.id, Person.name, Household.household_no)
+                               .outerjoin(Household, Household.id == Person.household_id).where(Person.id.in_(persons)))
+        numbers.update({pid: f"{name or '—'} · {number}" if number else name or "" for pid, name, number in rows})
+    return numbers
+
+
 def _persons(session: Session, item: ReviewItem) -> list[dict[str, str]]:
     """Both persons of a duplicate ID number, the one registered first first: name, ID number,
     household number, village."""
@@ -149,6 +168,7 @@ def _confirm(request: Request, who: ConsoleUser, session: Session, item: ReviewI
     for person in persons:
         person["id_number"] = person["id_number"] if revealed else mask_value("id_number", person["id_number"])
     return render(request, "admin_review_confirm.html", who, status=status, item=item, decision=decision, back=back,
+                  record_label=record_labels(session, [item]).get(item.record_id, ""),
                   field=field, current=current, other=other, consequence=consequence, persons=persons, masked=masked,
                   village=region_names(session, {item.region_code[:12]}).get(item.region_code[:12], ""), **extra)
 

@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.household_numbers import group_of, last_sequence
-from db.models import Case, Household, Person, Task
+from db.models import Household, Person
 from server.accounts import utcnow
 from server.console.i18n import request_lang, translator
 from server.console.region_choice import picked, region_choice
-from server.console.review_decisions import DECISIONS, shown
+from server.console.review_decisions import DECISIONS, record_labels, shown
 from server.console.web import PREFIX, ConsoleUser, Denied, form_of, render, require
 from server.department_work import region_names
 from server.deps import db_session
@@ -98,25 +98,6 @@ def _households(session: Session, items: list[ReviewItem]) -> dict[str, dict]:
     return shown
 
 
-NUMBERED = {"household": (Household, "household_no"), "case": (Case, "case_no"), "task": (Task, "task_no")}
-
-
-def _numbers(session: Session, items: list[ReviewItem]) -> dict[str, str]:
-    """A household's, case's or task's number for the items shown, a person's name and household
-    number (a record id means nothing to an admin deciding whose phone or ID number it is)."""
-    numbers: dict[str, str] = {}
-    for entity, (model, column) in NUMBERED.items():
-        ids = {item.record_id for item in items if item.entity == entity}
-        if ids:
-            numbers.update(session.execute(select(model.id, getattr(model, column)).where(model.id.in_(ids))).all())
-    persons = {item.record_id for item in items if item.entity == "person"}
-    if persons:
-        rows = session.execute(select(Person.id, Person.name, Household.household_no)
-                               .outerjoin(Household, Household.id == Person.household_id).where(Person.id.in_(persons)))
-        numbers.update({pid: f"{name or '—'} · {number}" if number else name or "" for pid, name, number in rows})
-    return numbers
-
-
 def _page(request: Request, who: ConsoleUser, session: Session, f: ReviewFilter, status: int = 200, **extra):
     where = [*_open_under(who.scope)]
     if f.kind:
@@ -132,7 +113,7 @@ def _page(request: Request, who: ConsoleUser, session: Session, f: ReviewFilter,
     names = region_names(session, {i.region_code[:12] for i in items})
     f = ReviewFilter(f.kind, f.region, offset)
     return render(request, "admin_review.html", who, status=status, items=items, households=_households(session, items),
-                  numbers=_numbers(session, items), f=f, total=total, first=offset + 1 if total else 0, last=offset + len(items), page_size=PAGE,
+                  numbers=record_labels(session, items), f=f, total=total, first=offset + 1 if total else 0, last=offset + len(items), page_size=PAGE,
                   kinds=[(k, kinds.get(k, 0)) for k in KINDS], places=places, names=names,
                   shown_value=lambda item, value: shown(item, value, translator(request_lang(request)), False),
                   decisions=DECISIONS,
