@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Region
+from db.models import Region, Task
 from server import catalogue, whistles
 from server.blobs import ACCEPTED_TYPES, BlobStore, blob_dir
 from server.console.i18n import request_lang, translator
@@ -165,7 +165,11 @@ def progress(request: Request, who: ConsoleUser = Depends(department), session: 
     dept = who.user.department_code or ""
     t = translator(request_lang(request))
     rows = target_rows(session, dept, _filter(township, status, overdue, task, offset), now)
+    # the list of one task (after issuing it, back from one of its targets, or its number clicked) says so
+    shown_task = session.scalars(select(Task).where(Task.id == task, Task.department_code == dept,
+                                                    Task.deleted.is_(False))).first() if task else None
     return render(request, "dept_progress.html", who, grid=progress_grid(session, dept, now), rows=rows,
+                  shown_task=shown_task,
                   statuses=STATUSES, f={"township": township, "status": status, "overdue": overdue, "task": task},
                   offset=offset, message=t("issued", n=issued) if issued.isdigit() else "")
 

@@ -62,6 +62,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "whole_county": ("{name}（全部）", "{name} (all of it)"), "whole_township": ("整个乡镇（不选村）", "The whole township"), "region": ("区划", "Region"), "overdue": ("逾期", "Overdue"),
     "status_10": ("未接收", "Not accepted"), "status_20": ("进行中", "In progress"),
     "status_30": ("已完成", "Completed"), "status_40": ("已退回", "Returned"),
+    "only_task": ("只显示任务 {task_no}《{title}》的对象", "Only the targets of task {task_no} “{title}”"),
+    "all_tasks": ("显示全部任务", "Show every task"), "only_this_task": ("只看这个任务的各对象", "Only this task's targets"),
     "targets_title": ("任务对象", "Targets"), "task_no": ("任务编号", "Task no."), "title": ("标题", "Title"),
     "due_at": ("截止时间", "Due"), "progress": ("进度", "Progress"), "feedback": ("反馈", "Feedback"),
     "answers": ("一表通答复", "One-form answers"), "household_no": ("户编号", "Household no."),
