@@ -120,3 +120,17 @@ def test_the_city_admin_finds_a_lost_pc_by_place_and_wipes_it_after_a_confirmati
     Select(person.chrome.find_element(By.ID, "d-township")).select_by_value("")
     person.go("form.filters button[type=submit]")
     assert east in person.chrome.find_element(By.CSS_SELECTOR, "main table").text
+
+
+def test_the_targets_ticked_in_other_townships_are_said_above_the_tree(person, server):
+    person.login(server.add_user("department", "150422", "zj"))
+    person.open("/dept/issue")
+    summary = person.chrome.find_element(By.ID, "target-summary")
+    assert summary.text == "尚未勾选下发对象。"
+    Select(person.chrome.find_element(By.ID, "target-township")).select_by_value(TOWNSHIP)
+    person.click(f"input[value='rg-{VILLAGE}']")
+    Select(person.chrome.find_element(By.ID, "target-township")).select_by_value("150422103")
+    person.click("input[value='rg-150422103201']")
+    assert not person.chrome.find_element(By.CSS_SELECTOR, f"input[value='rg-{VILLAGE}']").is_displayed()
+    assert summary.text == "已勾选 2 个：十三敖包镇 乌登村、碧流台镇 二八地村", summary.text
+    person.shot("region-choice-targets-summary")

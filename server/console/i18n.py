@@ -59,6 +59,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "township": ("乡镇", "Township"), "county_township": ("旗县区 / 乡镇", "County / township"),
     "targets_township_hint": ("选乡镇只是缩小下面的列表，已勾选的对象都会下发。",
                               "Choosing a township only narrows the list below; every ticked target is sent."),
+    "targets_none_ticked": ("尚未勾选下发对象。", "No target ticked yet."),
+    "targets_ticked": ("已勾选 {n} 个：", "{n} ticked: "),
     "whole_county": ("{name}（全部）", "{name} (all of it)"), "whole_township": ("整个乡镇（不选村）", "The whole township"), "region": ("区划", "Region"), "overdue": ("逾期", "Overdue"),
     "status_10": ("未接收", "Not accepted"), "status_20": ("进行中", "In progress"),
     "status_30": ("已完成", "Completed"), "status_40": ("已退回", "Returned"),
