@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from db.models import CodeEntry
 from server import catalogue, escrow
 from server.accounts import create_user, revoke_device, utcnow
-from server.console.i18n import request_lang, translator
+from server.console.i18n import MESSAGES, request_lang, translator
 from server.console.region_choice import picked, region_choice
 from server.console.web import PREFIX, ConsoleUser, Denied, form_of, render, require
 from server.console.xlsx import workbook_bytes
@@ -282,6 +282,10 @@ async def code_decide(entry_id: str, decision: str, request: Request, who: Conso
     return RedirectResponse(f"{PREFIX}/admin/codes?saved=code_{decision}d", status_code=303)
 
 
+# what the audit records, as the 动作 filter offers it (its words: the catalogue's audit_act_*)
+AUDIT_ACTIONS = tuple(key.removeprefix("audit_act_") for key in MESSAGES if key.startswith("audit_act_"))
+
+
 def _audit_filter(who: ConsoleUser, username: str, action: str, since: str, until: str, limit: int):
     def day(value: str):
         try:
@@ -296,7 +300,8 @@ def _audit_filter(who: ConsoleUser, username: str, action: str, since: str, unti
 def audit_page(request: Request, who: ConsoleUser = Depends(city_admin), session: Session = Depends(db_session),
                username: str = "", action: str = "", since: str = "", until: str = ""):
     rows = escrow.query_audit(session, _audit_filter(who, username, action, since, until, 500))
-    return render(request, "admin_audit.html", who, rows=rows,
+    return render(request, "admin_audit.html", who, rows=rows, actions=AUDIT_ACTIONS,
+                  names=region_names(session, {r["region_code"] for r in rows if r["region_code"]}),
                   f={"username": username, "action": action, "since": since, "until": until})
 
 
