@@ -62,3 +62,13 @@ def test_a_leaders_case_list_names_the_village(server):
     admin = signed_in(server, "township_admin", TOWNSHIP)
     row = admin.get(f"/leader/cases?township={TOWNSHIP}").text.split(title)[1].split("</tr>")[0]
     assert "乌登村" in row and VILLAGE in row, row
+
+
+def test_the_city_admin_lists_the_users_of_one_village(server):
+    here = server.add_user("village_cadre", VILLAGE)
+    there = server.add_user("village_cadre", TOWNSHIP + "202")
+    admin = signed_in(server, "city_admin")
+    page = admin.get(f"/admin/users?township={TOWNSHIP}&village={VILLAGE}").text
+    listed = page.split("<tbody>")[1]
+    assert f">{here}<" in listed and f">{there}<" not in listed
+    assert f'<option value="{VILLAGE}" selected>' in page  # the filter says where it is

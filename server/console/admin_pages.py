@@ -48,8 +48,10 @@ def _contains(text: str) -> str:
 
 
 def _users_page(request: Request, who: ConsoleUser, session: Session, status: int = 200, q: str = "",
-                role: str = "", **extra):
+                role: str = "", region: str = "", **extra):
     query = managed_users(who.role, who.scope)
+    if region:  # the users of a place: its own staff and those of the places inside it
+        query = query.where(User.scope_prefix.startswith(region))
     if q:
         like = _contains(q)
         query = query.where(User.username.like(like, escape="\\") | User.display_name.like(like, escape="\\")
@@ -60,16 +62,17 @@ def _users_page(request: Request, who: ConsoleUser, session: Session, status: in
     places = region_choice(session, who.scope, str(values.get("scope", who.scope)), grids=True)
     users = list(session.scalars(query.limit(USERS_SHOWN)))
     return render(request, "admin_users.html", who, status=status, q=q, role_filter=role, shown=USERS_SHOWN,
-                  users=users, places=places, names=region_names(session, {u.scope_prefix for u in users if u.scope_prefix}),
+                  users=users, places=places, filter_places=region_choice(session, who.scope, region, grids=True), names=region_names(session, {u.scope_prefix for u in users if u.scope_prefix}),
                   roles=ROLES if who.role == "city_admin" else ("township_staff", "village_cadre", "grid_worker"),
                   **{"errors": {}, "values": {}, **extra})
 
 
 @router.get("/users")
 def users_page(request: Request, who: ConsoleUser = Depends(admins), session: Session = Depends(db_session),
-               saved: str = "", q: str = "", role: str = ""):
+               saved: str = "", q: str = "", role: str = "", township: str = "", village: str = ""):
     message = translator(request_lang(request))("saved") if saved else ""
-    return _users_page(request, who, session, q=q.strip()[:50], role=role, message=message)
+    return _users_page(request, who, session, q=q.strip()[:50], role=role, message=message,
+                       region=picked(who.scope, township, village))
 
 
 def _chosen_scope(form: dict) -> str:
