@@ -28,3 +28,47 @@ def test_the_english_header_reads_as_english(server):
     admin.http.cookies.set("td_lang", "zh")
     header = admin.get("/admin/users").text.split('<span class="who">', 1)[1].split("</span>", 1)[0]
     assert header.startswith("当前用户：") and header.endswith("（乡镇管理员 · 150422102）"), header
+
+
+def test_the_audit_is_searched_by_action_in_words_and_names_places(server):
+    import datetime as dt
+    import uuid
+
+    from db.ids import new_id
+
+    staff = server.user_client("township_staff", TOWNSHIP)
+    reason = f"核实低保资格{uuid.uuid4().hex[:4]}"
+    r = staff.push([staff.change("audit_entry", new_id(), {
+        "at": dt.datetime.now().replace(microsecond=0).isoformat(), "username": "staff", "device_id": staff.device_id,
+        "action": "reveal", "entity": "person", "record_ids": [new_id()], "reason": reason, "region_code": VILLAGE})])
+    assert r.json()["results"][0]["outcome"] == "accepted", r.text
+    admin = signed_in(server, "city_admin")
+    page = admin.get("/admin/audit").text
+    assert '<option value="reveal">查看完整号码</option>' in page  # not a key to type: reveal, key_release …
+    row = admin.get("/admin/audit?action=reveal").text.split(reason)[0].rsplit("<tr>", 1)[1]
+    assert "乌登村" in row, row
+
+
+def test_a_leaders_case_list_names_the_village(server):
+    from db.ids import new_id
+
+    staff = server.user_client("township_staff", TOWNSHIP)
+    case_id = new_id()
+    title = f"路灯不亮{case_id[-5:]}"
+    r = staff.push([staff.change("case", case_id, {
+        "case_no": "DL" + case_id[-10:], "source": "1", "request_type": "1", "category_code": "01", "title": title,
+        "registered_at": "2026-11-02T09:00:00", "region_code": VILLAGE, "status": 50, "deadline_on": "2026-11-09"})])
+    assert r.json()["results"][0]["outcome"] == "accepted", r.text
+    admin = signed_in(server, "township_admin", TOWNSHIP)
+    row = admin.get(f"/leader/cases?township={TOWNSHIP}").text.split(title)[1].split("</tr>")[0]
+    assert "乌登村" in row and VILLAGE in row, row
+
+
+def test_the_city_admin_lists_the_users_of_one_village(server):
+    here = server.add_user("village_cadre", VILLAGE)
+    there = server.add_user("village_cadre", TOWNSHIP + "202")
+    admin = signed_in(server, "city_admin")
+    page = admin.get(f"/admin/users?township={TOWNSHIP}&village={VILLAGE}").text
+    listed = page.split("<tbody>")[1]
+    assert f">{here}<" in listed and f">{there}<" not in listed
+    assert f'<option value="{VILLAGE}" selected>' in page  # the filter says where it is

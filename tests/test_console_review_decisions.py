@@ -149,3 +149,31 @@ def test_a_value_edited_again_since_is_what_the_confirmation_names(server):
     admin.post(f"/admin/review/{item.id}/resolve", {"decision": "keep_winner"})
     with server.session() as s:
         assert s.get(Household, hid).address == "凤凰山3号" and s.get(ReviewItem, item.id).state == "resolved"
+
+
+def test_a_late_return_is_settled_by_keeping_the_status_in_words(server):
+    """A status conflict names the statuses in words, and only keeping the further one is offered."""
+    import datetime as dt
+
+    case_id = new_id()
+    staff = server.user_client("township_staff", TOWNSHIP)
+    _person(server)  # the village's region row
+    r = staff.push([staff.change("case", case_id, {
+        "case_no": "ZT" + case_id[-10:], "source": "1", "request_type": "1", "category_code": "01", "title": "井盖缺失",
+        "registered_at": "2026-11-02T09:00:00", "region_code": VILLAGE, "status": 70})])
+    assert r.json()["results"][0]["outcome"] == "accepted", r.text
+    with server.session() as s:
+        item_id = new_id()
+        s.add(ReviewItem(id=item_id, kind="status_conflict", entity="case", record_id=case_id, field="status",
+                         region_code=VILLAGE, change_id=new_id(), winner_value=70, loser_value=45,
+                         created_at=dt.datetime(2026, 11, 3)))
+        s.commit()
+    admin = signed_in(server, "township_admin", TOWNSHIP)
+    assert "保留当前状态" in admin.get(f"/admin/review?kind=status_conflict&region={VILLAGE}").text
+    assert admin.get(f"/admin/review/{item_id}/decide?decision=take_loser").status_code == 404
+    page = admin.get(f"/admin/review/{item_id}/decide?decision=keep_winner").text
+    assert "保留“办结”，不采用“退单”。" in page, page[-2500:]
+    assert "ZT" + case_id[-10:] in page  # the case by its number
+    admin.post(f"/admin/review/{item_id}/resolve", {"decision": "keep_winner"})
+    with server.session() as s:
+        assert s.get(ReviewItem, item_id).resolution == "keep_winner"

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from db.models import CodeEntry
 from server import catalogue, escrow
 from server.accounts import create_user, revoke_device, utcnow
-from server.console.i18n import request_lang, translator
+from server.console.i18n import MESSAGES, request_lang, translator
 from server.console.region_choice import picked, region_choice
 from server.console.web import PREFIX, ConsoleUser, Denied, form_of, render, require
 from server.console.xlsx import workbook_bytes
@@ -48,8 +48,10 @@ def _contains(text: str) -> str:
 
 
 def _users_page(request: Request, who: ConsoleUser, session: Session, status: int = 200, q: str = "",
-                role: str = "", **extra):
+                role: str = "", region: str = "", **extra):
     query = managed_users(who.role, who.scope)
+    if region:  # the users of a place: its own staff and those of the places inside it
+        query = query.where(User.scope_prefix.startswith(region))
     if q:
         like = _contains(q)
         query = query.where(User.username.like(like, escape="\\") | User.display_name.like(like, escape="\\")
@@ -60,16 +62,17 @@ def _users_page(request: Request, who: ConsoleUser, session: Session, status: in
     places = region_choice(session, who.scope, str(values.get("scope", who.scope)), grids=True)
     users = list(session.scalars(query.limit(USERS_SHOWN)))
     return render(request, "admin_users.html", who, status=status, q=q, role_filter=role, shown=USERS_SHOWN,
-                  users=users, places=places, names=region_names(session, {u.scope_prefix for u in users if u.scope_prefix}),
+                  users=users, places=places, filter_places=region_choice(session, who.scope, region, grids=True), names=region_names(session, {u.scope_prefix for u in users if u.scope_prefix}),
                   roles=ROLES if who.role == "city_admin" else ("township_staff", "village_cadre", "grid_worker"),
                   **{"errors": {}, "values": {}, **extra})
 
 
 @router.get("/users")
 def users_page(request: Request, who: ConsoleUser = Depends(admins), session: Session = Depends(db_session),
-               saved: str = "", q: str = "", role: str = ""):
+               saved: str = "", q: str = "", role: str = "", township: str = "", village: str = ""):
     message = translator(request_lang(request))("saved") if saved else ""
-    return _users_page(request, who, session, q=q.strip()[:50], role=role, message=message)
+    return _users_page(request, who, session, q=q.strip()[:50], role=role, message=message,
+                       region=picked(who.scope, township, village))
 
 
 def _chosen_scope(form: dict) -> str:
@@ -282,6 +285,10 @@ async def code_decide(entry_id: str, decision: str, request: Request, who: Conso
     return RedirectResponse(f"{PREFIX}/admin/codes?saved=code_{decision}d", status_code=303)
 
 
+# what the audit records, as the 动作 filter offers it (its words: the catalogue's audit_act_*)
+AUDIT_ACTIONS = tuple(key.removeprefix("audit_act_") for key in MESSAGES if key.startswith("audit_act_"))
+
+
 def _audit_filter(who: ConsoleUser, username: str, action: str, since: str, until: str, limit: int):
     def day(value: str):
         try:
@@ -296,7 +303,8 @@ def _audit_filter(who: ConsoleUser, username: str, action: str, since: str, unti
 def audit_page(request: Request, who: ConsoleUser = Depends(city_admin), session: Session = Depends(db_session),
                username: str = "", action: str = "", since: str = "", until: str = ""):
     rows = escrow.query_audit(session, _audit_filter(who, username, action, since, until, 500))
-    return render(request, "admin_audit.html", who, rows=rows,
+    return render(request, "admin_audit.html", who, rows=rows, actions=AUDIT_ACTIONS,
+                  names=region_names(session, {r["region_code"] for r in rows if r["region_code"]}),
                   f={"username": username, "action": action, "since": since, "until": until})
 
 

@@ -49,5 +49,5 @@ def cases(request: Request, who: ConsoleUser = Depends(readers), session: Sessio
     rows = outcomes.case_list(session, who.scope, f, beijing_now().date())
     town = region_names(session, {f.township}).get(f.township, f.township) if f.township else ""
     return render(request, "leader_cases.html", who, rows=rows, f=f, labels=outcomes.category_labels(session),
-                  town=town,
+                  town=town, names=region_names(session, {c.region_code[:12] for c in rows if c.region_code}),
                   today=beijing_now().date())
