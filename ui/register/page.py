@@ -286,6 +286,7 @@ class RegisterPage(QWidget):
             header = view.horizontalHeader()
             for column in range(header.count()):
                 limit = (limits or {}).get(column, 230 if column == 0 else 140)  # a name or number keeps its badge
+                limit = max(limit, header.sectionSizeHint(column))  # never narrower than its header (English)
                 header.resizeSection(column, min(header.sectionSize(column), limit))
             _elide_to_width(view, keep)
 
