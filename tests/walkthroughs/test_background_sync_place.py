@@ -91,6 +91,14 @@ def test_the_case_list_keeps_its_place_and_choice_through_a_background_sync(desk
         assert page.detail.detail.case.id == chosen
         assert model.row_at(0).channel_ref == "GD20261207-P900"  # the new case came in above
 
+    with clerk.step("受理这件事件：列表仍停在原处，仍选中它"):
+        page.detail.bar.opinion.setPlainText("已受理。")
+        page.detail.bar.run_default()
+        assert page.detail.detail.case.status == 20
+        assert model.row_at(_top(view)).id == top_case, _top(view)
+        rows = view.selectionModel().selectedRows()
+        assert rows and model.row_at(rows[0].row()).id == chosen
+
 
 def test_the_task_inbox_keeps_its_place_and_choice_through_a_background_sync(desktop, township, busy):
     clerk: Desktop = desktop("township_staff", DEMO_TOWNSHIP, name="clerk-task-place")
@@ -113,6 +121,12 @@ def test_the_task_inbox_keeps_its_place_and_choice_through_a_background_sync(des
         assert model.row_at(_top(view)).view.id == top_target, _top(view)
         assert page.current_target_id() == chosen
         assert page.detail_target_id() == chosen
+
+    with clerk.step("反馈进展：列表仍停在原处，任务仍选中"):
+        page.detail.feedback_text.setPlainText("已走访3户。")
+        page.detail.send_feedback()
+        assert model.row_at(_top(view)).view.id == top_target, _top(view)
+        assert page.current_target_id() == chosen
 
 
 def test_the_register_keeps_its_place_through_a_sync(desktop, township, busy):
