@@ -72,3 +72,14 @@ def test_the_city_admin_lists_the_users_of_one_village(server):
     listed = page.split("<tbody>")[1]
     assert f">{here}<" in listed and f">{there}<" not in listed
     assert f'<option value="{VILLAGE}" selected>' in page  # the filter says where it is
+
+
+def test_the_city_code_tables_are_named_in_words_and_their_columns_line_up(server):
+    admin = signed_in(server, "city_admin")
+    page = admin.get("/admin/code-tables?table=case_category").text
+    assert '<option value="case_category" selected>事件分类</option>' in page
+    header = page.split("<thead>")[1].split("</thead>")[0]
+    assert header.count("<th") == 2, header  # 代码 and the row's form: the row has two cells
+    admin.http.cookies.set("td_lang", "en")
+    assert '<option value="case_category" selected>Case category</option>' in admin.get(
+        "/admin/code-tables?table=case_category").text

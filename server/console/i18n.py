@@ -238,6 +238,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "platform": ("平台", "Platform"), "version": ("版本", "Version"), "file": ("文件", "File"), "size_mb": ("大小（MB）", "Size (MB)"),
     "withdrawn": ("已撤回", "Withdrawn"), "withdraw": ("撤回", "Withdraw"), "reinstate": ("恢复", "Reinstate"),
     "nav_code_tables": ("市级代码表", "City code tables"), "code_tables_title": ("市级代码表（修改后随同步下发）", "City code tables (published by sync)"),
+    "code_entry_edit": ("名称（中文、英文）与启用，改后点“保存”", "Labels (Chinese, English) and in use; Save each row"),
     "label_zh": ("中文名称", "Chinese label"), "label_en": ("英文名称", "English label"),
     "add_code": ("新增代码", "Add a code"), "makeup_workday": ("调休上班日", "Make-up working day"),
     "day_off": ("放假", "Day off"), "calendar_code": ("节假日代码须为日期，如 2027-01-01。", "A calendar code is a date, e.g. 2027-01-01."), "parent_code": ("上级代码", "Parent code"), "code_exists": ("该代码已存在。", "This code already exists."),
