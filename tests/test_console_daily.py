@@ -83,3 +83,20 @@ def test_the_city_code_tables_are_named_in_words_and_their_columns_line_up(serve
     admin.http.cookies.set("td_lang", "en")
     assert '<option value="case_category" selected>Case category</option>' in admin.get(
         "/admin/code-tables?table=case_category").text
+
+
+def test_a_department_user_is_made_by_choosing_the_department(server):
+    import uuid
+
+    admin = signed_in(server, "city_admin")
+    page = admin.get("/admin/users").text
+    assert '<option value="mz">民政</option>' in page  # chosen, not a code typed from memory
+    name = "mz_" + uuid.uuid4().hex[:6]
+    wrong = admin.post("/admin/users", {"username": name, "password": "correct horse 9", "role": "department",
+                                        "department_code": "minzheng", "township": ""})
+    assert wrong.status_code == 422 and "没有这个部门" in wrong.text
+    made = admin.post("/admin/users", {"username": name, "password": "correct horse 9", "role": "department",
+                                       "department_code": "mz", "township": "150422"})
+    assert made.status_code == 200, made.text[-1500:]
+    row = admin.get(f"/admin/users?q={name}").text.split(f">{name}</td>", 1)[1].split("</tr>", 1)[0]
+    assert "民政" in row and "巴林左旗" in row, row
