@@ -306,7 +306,7 @@
     <message>
         <location filename="../../ui/casedesk/labels.py" line="16"/>
         <source>退回重办</source>
-        <translation>Send back for rework</translation>
+        <translation>Return for rework</translation>
     </message>
     <message>
         <location filename="../../ui/casedesk/labels.py" line="17"/>
@@ -326,7 +326,7 @@
     <message>
         <location filename="../../ui/casedesk/labels.py" line="20"/>
         <source>转交部门</source>
-        <translation>Escalate to department</translation>
+        <translation>Escalate</translation>
     </message>
     <message>
         <location filename="../../ui/casedesk/labels.py" line="20"/>
@@ -397,12 +397,12 @@
         <translation>Register a case…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="132"/>
+        <location filename="../../ui/casedesk/page.py" line="143"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="133"/>
+        <location filename="../../ui/casedesk/page.py" line="144"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
@@ -695,52 +695,52 @@
 <context>
     <name>CaseList</name>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="28"/>
+        <location filename="../../ui/casedesk/case_list.py" line="29"/>
         <source>按标题、事件编号、12345工单号、地点或反映人姓名、电话查找</source>
         <translation>Search title, case no., 12345 ticket, place, reporter name or phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="57"/>
+        <location filename="../../ui/casedesk/case_list.py" line="58"/>
         <source>超期</source>
         <translation>overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="57"/>
+        <location filename="../../ui/casedesk/case_list.py" line="58"/>
         <source>临期</source>
         <translation>due soon</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="64"/>
+        <location filename="../../ui/casedesk/case_list.py" line="65"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="65"/>
+        <location filename="../../ui/casedesk/case_list.py" line="66"/>
         <source>类别</source>
         <translation>Category</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="66"/>
+        <location filename="../../ui/casedesk/case_list.py" line="67"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="67"/>
+        <location filename="../../ui/casedesk/case_list.py" line="68"/>
         <source>期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="68"/>
+        <location filename="../../ui/casedesk/case_list.py" line="69"/>
         <source>工单号</source>
         <translation>Ticket no.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="69"/>
+        <location filename="../../ui/casedesk/case_list.py" line="70"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="70"/>
+        <location filename="../../ui/casedesk/case_list.py" line="71"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
@@ -1672,47 +1672,47 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/app.py" line="80"/>
+        <location filename="../../ui/app.py" line="82"/>
         <source>工作台</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="84"/>
+        <location filename="../../ui/app.py" line="86"/>
         <source>户籍人口</source>
         <translation>Register</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="86"/>
+        <location filename="../../ui/app.py" line="88"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="87"/>
+        <location filename="../../ui/app.py" line="89"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="88"/>
+        <location filename="../../ui/app.py" line="90"/>
         <source>待审</source>
         <translation>Review</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="91"/>
+        <location filename="../../ui/app.py" line="93"/>
         <source>报表</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="92"/>
+        <location filename="../../ui/app.py" line="94"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="95"/>
+        <location filename="../../ui/app.py" line="97"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="274"/>
+        <location filename="../../ui/app.py" line="271"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
@@ -2550,12 +2550,12 @@ Phone: %3</translation>
         <translation>Import roster…</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="272"/>
+        <location filename="../../ui/register/page.py" line="280"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/register/page.py" line="273"/>
+        <location filename="../../ui/register/page.py" line="281"/>
         <source>已显示 %n 条</source>
         <translation>
             <numerusform>%n row shown</numerusform>
@@ -3215,99 +3215,104 @@ Phone: %3</translation>
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../ui/preferences/page.py" line="41"/>
-        <location filename="../../ui/preferences/page.py" line="92"/>
+        <location filename="../../ui/preferences/page.py" line="49"/>
+        <location filename="../../ui/preferences/page.py" line="122"/>
         <source>界面语言</source>
         <translation>Interface language</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="48"/>
+        <location filename="../../ui/preferences/page.py" line="56"/>
         <source>语言</source>
         <translation>Language</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="49"/>
+        <location filename="../../ui/preferences/page.py" line="57"/>
         <source>更改语言后，重新启动程序生效。</source>
         <translation>A new language takes effect after restarting the program.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="53"/>
+        <location filename="../../ui/preferences/page.py" line="61"/>
         <source>城市服务器与账号</source>
         <translation>City server and account</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="60"/>
+        <location filename="../../ui/preferences/page.py" line="68"/>
         <source>登录并绑定本机</source>
         <translation>Log in and enrol this PC</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="64"/>
+        <location filename="../../ui/preferences/page.py" line="72"/>
         <source>当前账号</source>
         <translation>Current account</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="65"/>
+        <location filename="../../ui/preferences/page.py" line="73"/>
         <source>服务器地址</source>
         <translation>Server address</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="66"/>
+        <location filename="../../ui/preferences/page.py" line="74"/>
         <source>用户名</source>
         <translation>Username</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="67"/>
+        <location filename="../../ui/preferences/page.py" line="75"/>
         <source>密码</source>
         <translation>Password</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="72"/>
+        <location filename="../../ui/preferences/page.py" line="85"/>
+        <source>演示账号（密码均为 %1）：</source>
+        <translation>Demo accounts (password %1 for all): </translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="102"/>
         <source>偏好</source>
         <translation>Preferences</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="75"/>
+        <location filename="../../ui/preferences/page.py" line="105"/>
         <source> 分钟</source>
         <translation> min</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="76"/>
+        <location filename="../../ui/preferences/page.py" line="106"/>
         <source>不自动同步</source>
         <translation>No automatic sync</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="82"/>
+        <location filename="../../ui/preferences/page.py" line="112"/>
         <source> 毫秒</source>
         <translation> ms</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="86"/>
+        <location filename="../../ui/preferences/page.py" line="116"/>
         <source>自动同步间隔</source>
         <translation>Automatic sync every</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="87"/>
+        <location filename="../../ui/preferences/page.py" line="117"/>
         <source>搜索输入停顿</source>
         <translation>Search typing pause</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="92"/>
+        <location filename="../../ui/preferences/page.py" line="122"/>
         <source>已保存。重新启动程序后使用新的界面语言。</source>
         <translation>Saved. The new interface language is used after restarting the program.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="97"/>
-        <location filename="../../ui/preferences/page.py" line="111"/>
+        <location filename="../../ui/preferences/page.py" line="127"/>
+        <location filename="../../ui/preferences/page.py" line="141"/>
         <source>登录</source>
         <translation>Log in</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="97"/>
+        <location filename="../../ui/preferences/page.py" line="127"/>
         <source>请填写服务器地址、用户名和密码。</source>
         <translation>Please enter the server address, username and password.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="111"/>
+        <location filename="../../ui/preferences/page.py" line="141"/>
         <source>登录成功，本机已绑定。现在按新账号重新打开。</source>
         <translation>Logged in; this PC is bound to the account. The client now reopens as that account.</translation>
     </message>
@@ -3524,67 +3529,67 @@ Phone: %3</translation>
 <context>
     <name>TaskDeskPage</name>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="50"/>
+        <location filename="../../ui/taskdesk/page.py" line="51"/>
         <source>任务收件箱：上级部门下发的任务</source>
         <translation>Task inbox: tasks sent down by the departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="51"/>
+        <location filename="../../ui/taskdesk/page.py" line="52"/>
         <source>本部门下发的任务及各乡镇（村）办理进度</source>
         <translation>Tasks issued by this department and each township&apos;s (village&apos;s) progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="54"/>
+        <location filename="../../ui/taskdesk/page.py" line="55"/>
         <source>搜索标题、任务编号或部门</source>
         <translation>Search title, task number or department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="62"/>
+        <location filename="../../ui/taskdesk/page.py" line="63"/>
         <source>千条线</source>
         <translation>Task load</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="64"/>
+        <location filename="../../ui/taskdesk/page.py" line="65"/>
         <source>各村（社区）每周承接多少部门任务、来自几条线</source>
         <translation>How many department tasks each village takes on per week, and on how many lines</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="69"/>
+        <location filename="../../ui/taskdesk/page.py" line="70"/>
         <source>全部部门</source>
         <translation>All departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="69"/>
+        <location filename="../../ui/taskdesk/page.py" line="70"/>
         <source>全部村（社区）</source>
         <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="70"/>
+        <location filename="../../ui/taskdesk/page.py" line="71"/>
         <source>全部状态</source>
         <translation>All statuses</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="70"/>
+        <location filename="../../ui/taskdesk/page.py" line="71"/>
         <source>全部类型</source>
         <translation>All kinds</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="121"/>
+        <location filename="../../ui/taskdesk/page.py" line="123"/>
         <source>筛选</source>
         <translation>Filter</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="214"/>
+        <location filename="../../ui/taskdesk/page.py" line="219"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="215"/>
+        <location filename="../../ui/taskdesk/page.py" line="220"/>
         <source>本组 %1 项，已显示 %2 项</source>
         <translation>%1 in this group, %2 shown</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/taskdesk/page.py" line="326"/>
+        <location filename="../../ui/taskdesk/page.py" line="334"/>
         <source>任务已下发到 %n 个乡镇（村）。同步后对方即可收到。</source>
         <translation>
             <numerusform>The task was issued to %n township (village). It receives it after the next sync.</numerusform>
@@ -3592,12 +3597,12 @@ Phone: %3</translation>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="59"/>
+        <location filename="../../ui/taskdesk/page.py" line="60"/>
         <source>下发新任务…</source>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="325"/>
+        <location filename="../../ui/taskdesk/page.py" line="333"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.services.context import CITY_ADMIN, DEPARTMENT
 from app.services.task_inbox import GROUPS, InboxQuery
+from ui.lazy_model import refresh_in_place
 from ui.punctuation import counted
 from ui.taskdesk.burden import BurdenPanel
 from ui.taskdesk.detail import TaskDetailPanel
@@ -74,6 +75,7 @@ class TaskDeskPage(QWidget):
         self.group_tabs.currentChanged.connect(self._group_changed)
         self.model = InboxModel(inbox_columns(), runner, page_size=PAGE_SIZE, parent=self)
         self.model.page_loaded.connect(self._page_loaded)
+        self.model.refreshed.connect(self._show_loaded)
         self.model.failed.connect(on_error)
         self.list = self._build_list()
         self.count_label = QLabel()
@@ -190,7 +192,10 @@ class TaskDeskPage(QWidget):
         if self.detail.has_unsaved_edit():
             self.detail.show_stale()
             return
-        self.reload()
+        self._debounce.stop()
+        query = self.query()
+        refresh_in_place(self.list, self.model)  # where the clerk scrolled to, the target chosen kept
+        self._runner.run_db(lambda: self._desk.inbox_counts(query), self._show_counts)
         self.detail.reopen()  # also when it is further down the list than the pages loaded
 
     def _show_counts(self, counts, error) -> None:
@@ -210,10 +215,13 @@ class TaskDeskPage(QWidget):
     def _group_changed(self, _index: int) -> None:
         self.reload()
 
-    def _page_loaded(self, rows: int) -> None:
+    def _show_loaded(self, rows: int) -> None:
         more = self.tr("（滚动加载更多）") if self.model.canFetchMore() else ""
         self.count_label.setText(self.tr("本组 %1 项，已显示 %2 项").replace("%1", str(self.counts.get(self.group, rows)))
                                  .replace("%2", str(rows)) + more)
+
+    def _page_loaded(self, rows: int) -> None:
+        self._show_loaded(rows)
         wanted = self._pending_select or self.detail_target_id()
         row = self.model.row_of(wanted) if wanted else None
         if row is not None:
