@@ -100,3 +100,22 @@ def test_a_department_user_is_made_by_choosing_the_department(server):
     assert made.status_code == 200, made.text[-1500:]
     row = admin.get(f"/admin/users?q={name}").text.split(f">{name}</td>", 1)[1].split("</tr>", 1)[0]
     assert "民政" in row and "巴林左旗" in row, row
+
+
+def test_the_leaders_pages_name_categories_and_departments_in_english(server):
+    from db.ids import new_id
+
+    staff = server.user_client("township_staff", TOWNSHIP)
+    case_id = new_id()
+    r = staff.push([staff.change("case", case_id, {
+        "case_no": "EN" + case_id[-10:], "source": "1", "request_type": "1", "category_code": "0101",
+        "title": "邻里噪声", "registered_at": "2026-11-02T09:00:00", "region_code": VILLAGE, "status": 50})])
+    assert r.json()["results"][0]["outcome"] == "accepted", r.text
+    admin = signed_in(server, "township_admin", TOWNSHIP)
+    admin.http.cookies.set("td_lang", "en")
+    import re
+
+    shown = re.findall(r'/leader/cases\?category=[0-9]+">([^<]*)</a>', admin.get("/leader").text)
+    assert shown and not [label for label in shown if re.search("[\u4e00-\u9fff]", label)], shown
+    assert "Neighbour dispute" in admin.get(f"/leader/cases?township={TOWNSHIP}").text
+    assert "Cases · Neighbour dispute" in admin.get("/leader/cases?category=0101").text
