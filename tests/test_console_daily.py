@@ -119,3 +119,16 @@ def test_the_leaders_pages_name_categories_and_departments_in_english(server):
     assert shown and not [label for label in shown if re.search("[\u4e00-\u9fff]", label)], shown
     assert "Neighbour dispute" in admin.get(f"/leader/cases?township={TOWNSHIP}").text
     assert "Cases · Neighbour dispute" in admin.get("/leader/cases?category=0101").text
+
+
+def test_the_village_burden_is_shown_for_one_township(server):
+    clerk = signed_in(server, "department", "150422", "rs")
+    clerk.get("/dept/issue")
+    r = clerk.post("/dept/issue", {"title": "就业登记核对", "description": "", "kind": "1", "priority": "2",
+                                   "workdays": "5", "regions[]": [f"rg-{VILLAGE}", "rg-150422103201"]})
+    assert r.status_code == 200
+    admin = signed_in(server, "city_admin")
+    page = admin.get(f"/leader/burden?township={TOWNSHIP}").text
+    listed = page.split("<tbody>")[1]
+    assert VILLAGE in listed and "150422103201" not in listed
+    assert f'<option value="{TOWNSHIP}" selected>' in page

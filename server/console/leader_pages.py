@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from server import outcomes
 from server.console.i18n import request_lang
+from server.console.region_choice import picked, region_choice
 from server.console.web import ConsoleUser, render, require
 from server.department_work import region_names
 from server.deps import db_session, settings_of
@@ -36,11 +37,14 @@ def overview(request: Request, who: ConsoleUser = Depends(readers), session: Ses
 
 @router.get("/burden")
 def burden(request: Request, who: ConsoleUser = Depends(readers), session: Session = Depends(db_session),
-           weeks: int = 12):
+           weeks: int = 12, township: str = "", village: str = ""):
+    """The burden of the user's area, or of one township or village of it (a city's thousands of
+    villages are otherwise one list)."""
     weeks = min(max(weeks, 1), 52)
-    return render(request, "leader_burden.html", who, weeks=weeks,
+    place = picked(who.scope, township, village)
+    return render(request, "leader_burden.html", who, weeks=weeks, places=region_choice(session, who.scope, place),
                   departments=outcomes.code_labels(session, "department", request_lang(request) == "en"),
-                  rows=outcomes.burden(session, who.scope, beijing_now().date(), weeks))
+                  rows=outcomes.burden(session, place or who.scope, beijing_now().date(), weeks))
 
 
 @router.get("/cases")
