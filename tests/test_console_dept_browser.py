@@ -53,3 +53,18 @@ def test_the_list_of_one_task_says_so_and_leads_back_to_every_task(person, serve
     assert "Only the targets of task" in person.chrome.find_element(By.ID, "task-filter").text
     person.shot("dept-one-task-english")
     person.go("header a.lang")
+
+
+def test_a_target_across_townships_names_its_township(server):
+    """Village names repeat across a city's townships (东风村): the list of every township's targets
+    names the township too."""
+    from tests.console_support import signed_in
+
+    clerk = signed_in(server, "department", "150422", "cl")
+    clerk.get("/dept/issue")
+    title = f"残疾人两项补贴核对{uuid.uuid4().hex[:4]}"
+    r = clerk.post("/dept/issue", {"title": title, "description": "", "kind": "1", "priority": "2", "workdays": "5",
+                                   "regions[]": [f"rg-{VILLAGE}"]})
+    assert r.status_code == 200
+    row = clerk.get("/dept/progress").text.split(title)[1].split("</tr>")[0]
+    assert "十三敖包镇" in row and "乌登村" in row, row

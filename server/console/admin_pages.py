@@ -62,6 +62,7 @@ def _users_page(request: Request, who: ConsoleUser, session: Session, status: in
     places = region_choice(session, who.scope, str(values.get("scope", who.scope)), grids=True)
     users = list(session.scalars(query.limit(USERS_SHOWN)))
     return render(request, "admin_users.html", who, status=status, q=q, role_filter=role, shown=USERS_SHOWN,
+                  departments=_departments(session),
                   users=users, places=places, filter_places=region_choice(session, who.scope, region, grids=True), names=region_names(session, {u.scope_prefix for u in users if u.scope_prefix}),
                   roles=ROLES if who.role == "city_admin" else ("township_staff", "village_cadre", "grid_worker"),
                   **{"errors": {}, "values": {}, **extra})
@@ -82,7 +83,16 @@ def _chosen_scope(form: dict) -> str:
     return village if village and (not township or village.startswith(township)) else township
 
 
-def _new_user_errors(who: ConsoleUser, form: dict) -> dict[str, str]:
+def _departments(session: Session) -> dict[str, tuple[str, str]]:
+    """{code: (Chinese, English)} of the city's departments (the `department` code table, in use):
+    a department user is made by choosing one, where its code had to be typed and was not checked."""
+    rows = session.execute(select(CodeEntry.code, CodeEntry.label_zh, CodeEntry.label_en).where(
+        CodeEntry.table == "department", CodeEntry.scope_prefix == "", CodeEntry.active.is_(True),
+        CodeEntry.deleted.is_(False)).order_by(CodeEntry.sort_order, CodeEntry.code))
+    return {code: (zh, en or zh) for code, zh, en in rows}
+
+
+def _new_user_errors(session: Session, who: ConsoleUser, form: dict) -> dict[str, str]:
     errors = {}
     if not USERNAME.match(str(form.get("username", ""))):
         errors["username"] = "username_invalid"
@@ -93,6 +103,8 @@ def _new_user_errors(who: ConsoleUser, form: dict) -> dict[str, str]:
         errors["role"] = "role_not_allowed"
     if role == "department" and not str(form.get("department_code", "")).strip():
         errors["department_code"] = "department_required"
+    elif role == "department" and str(form.get("department_code", "")).strip() not in _departments(session):
+        errors["department_code"] = "department_unknown"
     if len(str(form.get("display_name", ""))) > 50:
         errors["display_name"] = "too_long"
     return errors
@@ -103,7 +115,7 @@ async def add_user(request: Request, who: ConsoleUser = Depends(admins), session
     form = await form_of(request, who)
     t = translator(request_lang(request))
     form["scope"] = _chosen_scope(form)
-    errors = {k: t(v) for k, v in _new_user_errors(who, form).items()}
+    errors = {k: t(v) for k, v in _new_user_errors(session, who, form).items()}
     if not errors:
         role = str(form["role"])
         try:

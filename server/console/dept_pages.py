@@ -169,7 +169,7 @@ def progress(request: Request, who: ConsoleUser = Depends(department), session: 
     shown_task = session.scalars(select(Task).where(Task.id == task, Task.department_code == dept,
                                                     Task.deleted.is_(False))).first() if task else None
     return render(request, "dept_progress.html", who, grid=progress_grid(session, dept, now), rows=rows,
-                  shown_task=shown_task,
+                  shown_task=shown_task, towns=region_names(session, {r.target.region_code[:9] for r in rows}),
                   statuses=STATUSES, f={"township": township, "status": status, "overdue": overdue, "task": task},
                   offset=offset, message=t("issued", n=issued) if issued.isdigit() else "")
 
