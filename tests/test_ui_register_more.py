@@ -200,3 +200,17 @@ def test_conflict_badge_from_the_marks_of_the_last_sync(ui, context):
     ui.panel.open_household(household.id)
     names = [ui.panel.members.table.item(r, 0).text() for r in range(ui.panel.members.table.rowCount())]
     assert not any("冲突待审" in name for name in names), names
+
+
+def test_full_pinyin_finding_no_one_says_how_pinyin_search_works(qtbot, ui):
+    """Seen on the demo: "huang" (a surname in full pinyin, typed with the input method off) found no
+    one and said only "已显示 0 条" — a clerk could take it that the person is not registered and
+    register them again. Pinyin search takes each character's initial; the empty list now says so."""
+    ui.page.show()
+    ui.page.filters.search.setText("huang")
+    ui.page.filters.flush()
+    assert ui.page.persons.rowCount() == 0
+    assert "首字母" in ui.page.count_label.text() and "huang" in ui.page.count_label.text()
+    ui.page.filters.search.setText("吴")
+    ui.page.filters.flush()
+    assert "首字母" not in ui.page.count_label.text()

@@ -300,6 +300,12 @@ class RegisterPage(QWidget):
 
     def _show_count(self, *_args) -> None:
         model = self.persons if self.tabs.currentWidget() is self.person_view else self.households
+        typed = self.filters.search.text().strip()
+        if model.rowCount() == 0 and not model.loading and typed.isascii() and typed.isalpha():
+            # "huang" typed with the input method off found no one: say how pinyin is searched
+            self.count_label.setText(self.tr("没有姓名首字母为“%1”的记录。拼音按每个字的首字母查找：张三 → zs")
+                                     .replace("%1", typed))
+            return
         more = self.tr("（滚动加载更多）") if model.canFetchMore() else ""
         self.count_label.setText(self.tr("已显示 %n 条", "", model.rowCount()) + more)
 
