@@ -153,7 +153,7 @@ def build_main_window(shell: Shell) -> MainWindow:
     def reload_desk(_result) -> None:  # F5 on the case or task desk: what it brought (a 12345 case, a new task)
         page = window.current_page()
         if page in (window.built_page("cases"), window.built_page("tasks")):
-            page.reload()  # keeps the open case or target open
+            page.refresh_after_sync()  # in place, the open case or target kept (typing spared, as in the background)
 
     def refresh_desks(_result) -> None:  # a sync the user did not start: the desks show what it brought
         for key in ("cases", "tasks"):

@@ -91,6 +91,14 @@ def test_the_case_list_keeps_its_place_and_choice_through_a_background_sync(desk
         assert page.detail.detail.case.id == chosen
         assert model.row_at(0).channel_ref == "GD20261207-P900"  # the new case came in above
 
+    with clerk.step("受理这件事件：列表仍停在原处，仍选中它"):
+        page.detail.bar.opinion.setPlainText("已受理。")
+        page.detail.bar.run_default()
+        assert page.detail.detail.case.status == 20
+        assert model.row_at(_top(view)).id == top_case, _top(view)
+        rows = view.selectionModel().selectedRows()
+        assert rows and model.row_at(rows[0].row()).id == chosen
+
 
 def test_the_task_inbox_keeps_its_place_and_choice_through_a_background_sync(desktop, township, busy):
     clerk: Desktop = desktop("township_staff", DEMO_TOWNSHIP, name="clerk-task-place")
@@ -114,6 +122,12 @@ def test_the_task_inbox_keeps_its_place_and_choice_through_a_background_sync(des
         assert page.current_target_id() == chosen
         assert page.detail_target_id() == chosen
 
+    with clerk.step("反馈进展：列表仍停在原处，任务仍选中"):
+        page.detail.feedback_text.setPlainText("已走访3户。")
+        page.detail.send_feedback()
+        assert model.row_at(_top(view)).view.id == top_target, _top(view)
+        assert page.current_target_id() == chosen
+
 
 def test_the_register_keeps_its_place_through_a_sync(desktop, township, busy):
     clerk: Desktop = desktop("township_staff", DEMO_TOWNSHIP, name="clerk-register-place")
@@ -132,6 +146,35 @@ def test_the_register_keeps_its_place_through_a_sync(desktop, township, busy):
     with clerk.step("按F5同步后：人员列表仍停在原处，仍选中那个人"):
         clerk.sync()
         assert model.rowCount() > 160, model.rowCount()
+        assert model.row_at(_top(view)).id == top_person, _top(view)
+        rows = view.selectionModel().selectedRows()
+        assert rows and model.row_at(rows[0].row()).id == chosen
+
+
+def test_a_visit_recorded_keeps_the_clerks_place_in_the_register(desktop, township, busy):
+    """Seen on the demo as a village cadre: recording a visit (or any save in the household panel)
+    read the person list afresh from its first page — the row just worked on gone from view, the
+    list back at the top, for a grid worker going down the list household by household."""
+    clerk: Desktop = desktop("township_staff", DEMO_TOWNSHIP, name="clerk-visit-place")
+    with clerk.step("乡镇干部在人员列表里往下翻，打开第155行的人所在的户"):
+        clerk.sync()
+        register = clerk.page("register")
+        view, model = register.person_view, register.persons
+        _read_down_to(view, model, 150)
+        view.selectRow(155)
+        chosen = model.row_at(155).id
+        view.scrollTo(model.index(150, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+        assert _top(view) == 150
+        top_person = model.row_at(150).id
+        assert register.panel.detail is not None
+
+    with clerk.step("记一次走访：列表仍停在原处，仍选中那个人"):
+        panel = register.panel
+        panel.tabs.setCurrentIndex(2)
+        clerk.forms.visit.append({"visited_on": clerk.context.households.today(), "kind": "1", "findings": "一切正常"})
+        panel.visits.add_visit()
+        assert panel.visits.table.rowCount() >= 1
+        assert model.rowCount() > 155, model.rowCount()
         assert model.row_at(_top(view)).id == top_person, _top(view)
         rows = view.selectionModel().selectedRows()
         assert rows and model.row_at(rows[0].row()).id == chosen

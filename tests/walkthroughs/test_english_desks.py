@@ -64,3 +64,19 @@ def test_the_task_desk_reads_as_english_and_shows_its_headers(desktop):
         facts = _visible_text(page.detail.meta.text())
         assert "Department: " in facts and not CHINESE_MARK_AFTER_WORD.search(facts), facts
         assert re.search(r"Progress: \d+/\d+ household", facts), facts
+
+
+def test_the_register_list_headers_read_whole_in_english(desktop):
+    """Fitting the person list to 1366 pixels narrowed its relation column to 84 px, which cut the
+    English header to "elation to hea": a column is never narrower than its header."""
+    clerk: Desktop = desktop("township_staff", DEMO_TOWNSHIP, language="en", name="clerk-register-en")
+    with clerk.step("Register: the person list's headers read whole"):
+        clerk.sync()
+        register = clerk.page("register")
+        view = register.person_view
+        header = view.horizontalHeader()
+        shown = [header.logicalIndex(v) for v in range(header.count()) if not header.isSectionHidden(header.logicalIndex(v))]
+        inside = [c for c in shown if header.sectionViewportPosition(c) + header.sectionSize(c) <= view.viewport().width()]
+        cut = [register.persons.headerData(c, header.orientation()) for c in inside
+               if header.sectionSize(c) < header.sectionSizeHint(c)]
+        assert len(inside) >= 5 and cut == [], (inside, cut)

@@ -51,7 +51,7 @@ class CaseDeskPage(QWidget):
         self.table = self.list.view
         self.detail = CaseDetailPanel(desk, runner, dialogs, on_error, printer=printer, reports=reports,
                                       language=language, dispatch_input=self._forms.dispatch, history=history)
-        self.detail.changed.connect(self.reload)
+        self.detail.changed.connect(self.refresh)  # a move on the open case: the clerk's place kept
         bar = QHBoxLayout()
         bar.addWidget(heading)
         bar.addStretch(1)
@@ -89,13 +89,18 @@ class CaseDeskPage(QWidget):
     def reload(self) -> None:
         self._runner.run_db(self._desk.queues, self._show_queues)
 
+    def refresh(self) -> None:
+        """Queues and list read again where the clerk is in them: the rows in view and the case
+        chosen stay (after a sync, after a move on the open case) — decision 0042."""
+        self._runner.run_db(self._desk.queues, lambda queues, error: self._show_queues(queues, error, in_place=True))
+
     def refresh_after_sync(self) -> None:
         """A sync the user did not start brought news: queues, list and the open case show it, the
         case staying chosen — unless an 意见 is being typed, which gets a hint instead of a reload."""
         if self.detail.has_unsaved_edit():
             self.detail.show_stale()
             return
-        self._runner.run_db(self._desk.queues, lambda queues, error: self._show_queues(queues, error, in_place=True))
+        self.refresh()
         if self.detail.detail is not None:  # the open case shows what the sync brought
             self.detail.open(self.detail.detail.case.id)
 

@@ -225,8 +225,15 @@ class RegisterPage(QWidget):
             model.set_query(self._queries[model])
 
     def _refresh_lists(self) -> None:
-        self._stale = {self.persons, self.households}
-        self._query_visible()
+        """A save in the household panel: the list on screen read again in place (the clerk's row
+        stays chosen and in view, as after a sync), the other one when its tab is shown."""
+        shown = self.persons if self.tabs.currentWidget() is self.person_view else self.households
+        if shown in self._stale:  # never queried yet: read it afresh
+            self._stale = {self.persons, self.households}
+            self._query_visible()
+            return
+        self._stale = {self.persons, self.households} - {shown}
+        refresh_in_place(self.tabs.currentWidget(), shown)
 
     def refresh_lists(self) -> None:
         """What a sync brought or changed (badges, records come or gone), read again in place: each
@@ -286,6 +293,7 @@ class RegisterPage(QWidget):
             header = view.horizontalHeader()
             for column in range(header.count()):
                 limit = (limits or {}).get(column, 230 if column == 0 else 140)  # a name or number keeps its badge
+                limit = max(limit, header.sectionSizeHint(column))  # never narrower than its header (English)
                 header.resizeSection(column, min(header.sectionSize(column), limit))
             _elide_to_width(view, keep)
 

@@ -81,7 +81,9 @@ class TaskDeskPage(QWidget):
         self.count_label = QLabel()
         self.detail = TaskDetailPanel(desk, one_form, runner, dialogs, on_error, printer=printer, reports=reports,
                                       language=language, history=history)
-        self.detail.changed.connect(self.reload)
+        # a move or a 一表通 confirmation on the open target: the clerk's place kept, the card shown afresh
+        # unless more is being typed in it
+        self.detail.changed.connect(self.refresh_after_sync)
         self._lay_out(heading)
 
     # -- building ------------------------------------------------------------------------------
@@ -186,16 +188,21 @@ class TaskDeskPage(QWidget):
         self.model.set_query(lambda offset, size: self._desk.inbox_page(query, offset, size))
         self._runner.run_db(lambda: self._desk.inbox_counts(query), self._show_counts)
 
+    def refresh(self) -> None:
+        """Counts and list read again where the clerk is in them: the rows in view and the target
+        chosen stay (after a sync, after a move on the open target) — decision 0042."""
+        self._debounce.stop()
+        query = self.query()
+        refresh_in_place(self.list, self.model)
+        self._runner.run_db(lambda: self._desk.inbox_counts(query), self._show_counts)
+
     def refresh_after_sync(self) -> None:
         """A sync the user did not start brought news: counts, list and the open target show it, the
         target staying chosen — unless something is being typed in it, which gets a hint instead."""
         if self.detail.has_unsaved_edit():
             self.detail.show_stale()
             return
-        self._debounce.stop()
-        query = self.query()
-        refresh_in_place(self.list, self.model)  # where the clerk scrolled to, the target chosen kept
-        self._runner.run_db(lambda: self._desk.inbox_counts(query), self._show_counts)
+        self.refresh()
         self.detail.reopen()  # also when it is further down the list than the pages loaded
 
     def _show_counts(self, counts, error) -> None:
