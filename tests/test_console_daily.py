@@ -23,11 +23,14 @@ def test_the_english_header_reads_as_english(server):
     admin = signed_in(server, "township_admin", TOWNSHIP)
     admin.http.cookies.set("td_lang", "en")
     header = admin.get("/admin/users").text.split('<span class="who">', 1)[1].split("</span>", 1)[0]
-    assert header.startswith("Signed in as ") and "(Township administrator · 150422102)" in header, header
+    assert header.startswith("Signed in as ") and "(Township administrator · 十三敖包镇)" in header, header
     assert "：" not in header and "（" not in header
     admin.http.cookies.set("td_lang", "zh")
     header = admin.get("/admin/users").text.split('<span class="who">', 1)[1].split("</span>", 1)[0]
-    assert header.startswith("当前用户：") and header.endswith("（乡镇管理员 · 150422102）"), header
+    assert header.startswith("当前用户：") and header.endswith("（乡镇管理员 · 十三敖包镇）"), header
+    clerk = signed_in(server, "department", "150422", "mz")
+    header = clerk.get("/dept/progress").text.split('<span class="who">', 1)[1].split("</span>", 1)[0]
+    assert header.endswith("（部门用户 · 民政 · 巴林左旗）"), header  # names, not mz and 150422
 
 
 def test_the_audit_is_searched_by_action_in_words_and_names_places(server):
