@@ -27,9 +27,7 @@ from pathlib import Path
 import keyring.backend
 
 from app import paths
-
-DEMO_USER = "demo_staff"
-DEMO_PASSWORD = "demo-pass-2024"
+from demo.accounts import DEMO_PASSWORD, DEMO_USER, desktop_accounts
 
 
 class ProcessKeyring(keyring.backend.KeyringBackend):
@@ -196,7 +194,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             from app.errors import UserFacingError
 
             raise UserFacingError("no_desktop")
-        return args.open_window(database_path=path, secrets=secrets)
+        return args.open_window(database_path=path, secrets=secrets, demo_accounts=desktop_accounts(),
+                                demo_password=DEMO_PASSWORD)  # named on the login form: the demo only
     finally:
         server.terminate()
         try:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.services.context import beijing_now
 from db.models import Region
 from demo import DEMO_TOWNSHIP, generate_township
+from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from server.accounts import create_user
 from server.adopt import adopt_unversioned
 from server.codes import seed_city_codes
@@ -33,15 +34,10 @@ class DemoUser:
 
 
 def demo_users(township: str, village: str, grid: str) -> list[DemoUser]:
-    return [
-        DemoUser("demo_city", "city_admin", ""),
-        DemoUser("demo_mz", "department", township[:6], "mz"),
-        DemoUser("demo_admin", "township_admin", township),
-        DemoUser("demo_staff", "township_staff", township),
-        DemoUser("demo_cadre", "village_cadre", village),
-        DemoUser("demo_grid", "grid_worker", grid),
-        DemoUser("demo_leader", "leader", ""),  # the city console's read-only outcome pages
-    ]
+    scopes = {"city_admin": "", "department": township[:6], "township_admin": township,
+              "township_staff": township, "village_cadre": village, "grid_worker": grid, "leader": ""}
+    return [DemoUser(name, role, scopes[role], "mz" if role == "department" else None)
+            for name, role in DEMO_ACCOUNTS]
 
 
 def _first_code(session, prefix: str, level: int) -> str:
@@ -54,7 +50,7 @@ def beijing_today():
     return beijing_now().date()
 
 
-def seed_demo(settings: Settings, households: int | None = None, password: str = "demo-pass-2024") -> int:
+def seed_demo(settings: Settings, households: int | None = None, password: str = DEMO_PASSWORD) -> int:
     engine = make_server_engine(settings.database_url)
     upgrade(engine)
     with session_factory(engine)() as session:

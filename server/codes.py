@@ -40,6 +40,12 @@ def shipped_rows() -> list[dict]:
     return rows
 
 
+def table_names() -> dict[str, str]:
+    """{table: its Chinese name} of the shipped code tables (事件分类 for case_category)."""
+    return {name: table.get("label_zh") or name for path in code_table_files()
+            for name, table in json.loads(path.read_text(encoding="utf-8"))["tables"].items()}
+
+
 def seed_city_codes(session: Session) -> tuple[int, int]:
     """Insert missing city-wide entries and refresh changed ones; returns (inserted, updated)."""
     wanted = shipped_rows()

@@ -129,6 +129,8 @@ def target_rows(session: Session, department_code: str, f: TargetFilter, now: dt
     if f.overdue_only:
         tasks = tasks.where(Task.due_at < now)
     query = select(TaskTarget, Task).join(Task, _own_targets(department_code))
+    if f.task_id:  # one task's targets (it listed every task's: the filter went only to the walk's tasks)
+        query = query.where(Task.id == f.task_id)
     if f.township:
         query = query.where(TaskTarget.region_code.startswith(f.township))
     if f.status:

@@ -150,10 +150,12 @@ def _labelled(session: Session, by_town: dict[str, Outcome], by_cat: dict[str, O
                     sorted(by_cat.values(), key=lambda o: -o.cases), by_month)
 
 
-def code_labels(session: Session, table: str) -> dict[str, str]:
-    """City-wide labels of a code table (case categories, departments)."""
-    return dict(session.execute(select(CodeEntry.code, CodeEntry.label_zh).where(
-        CodeEntry.table == table, CodeEntry.scope_prefix == "")).all())
+def code_labels(session: Session, table: str, english: bool = False) -> dict[str, str]:
+    """City-wide labels of a code table (case categories, departments); `english`: the English label
+    where the table has one, else the Chinese."""
+    return {code: (en if english and en else zh) for code, zh, en in session.execute(
+        select(CodeEntry.code, CodeEntry.label_zh, CodeEntry.label_en).where(
+            CodeEntry.table == table, CodeEntry.scope_prefix == ""))}
 
 
 def category_labels(session: Session) -> dict[str, str]:

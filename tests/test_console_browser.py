@@ -376,7 +376,7 @@ def test_a_township_admin_pages_through_a_review_backlog_at_1366(person, server)
     person.shot("review-backlog")
     person.go("#review-pager a[rel=next]")
     assert person.chrome.find_element(By.ID, "review-pager").text.startswith("第 101–200 条，共 221 条")
-    Select(person.chrome.find_element(By.ID, "f-region")).select_by_value(villages[1])
+    Select(person.chrome.find_element(By.ID, "f-village")).select_by_value(villages[1])  # its township is chosen
     person.go("form.filters button[type=submit]")
     assert person.chrome.find_element(By.ID, "review-pager").text.startswith("第 1–100 条，共 110 条")
     person.shot("review-backlog-village")

@@ -182,16 +182,18 @@ def test_whistle_steps_and_evaluation_visible(server):
 def test_admin_users_devices_and_township_scope(server):
     admin = signed_in(server, "township_admin", TOWNSHIP)
     admin.get("/admin/users")
-    r = admin.post("/admin/users", {"username": "x", "password": "123", "role": "city_admin", "scope": "12"})
+    r = admin.post("/admin/users", {"username": "x", "password": "123", "role": "city_admin", "township": "12"})
     assert r.status_code == 422
     assert {"用户名只能用字母、数字、下划线、点和连字符（2–50 位）。", "管辖范围须为 6、9、12 或 15 位区划代码。",
             "不能创建该角色或该范围的用户。"} <= set(texts(r.text, "field-error"))
     username = "cadre_" + uuid.uuid4().hex[:6]
     r = admin.post("/admin/users", {"username": username, "password": "short", "role": "village_cadre",
-                                    "scope": VILLAGE, "display_name": "<b>王</b>"})
+                                    "township": TOWNSHIP, "village": VILLAGE,
+                                    "display_name": "<b>王</b>"})
     assert r.status_code == 422 and "密码不符合要求" in r.text
     r = admin.post("/admin/users", {"username": username, "password": "correct horse 9", "role": "village_cadre",
-                                    "scope": VILLAGE, "display_name": "<b>王</b>"})
+                                    "township": TOWNSHIP, "village": VILLAGE,
+                                    "display_name": "<b>王</b>"})
     assert r.status_code == 200 and "&lt;b&gt;王&lt;/b&gt;" in r.text
     outsider = server.add_user("village_cadre", "150422101201")
     assert outsider not in admin.get("/admin/users").text

@@ -23,7 +23,7 @@ from ui.tasks import ImmediateTaskRunner
 
 def test_the_settings_page_asks_to_reopen_after_a_login(qtbot, context, settings):  # noqa: F811
     reopened = []
-    enrolment = SimpleNamespace(enrol=lambda url, user, pw: SimpleNamespace(
+    enrolment = SimpleNamespace(current=lambda: None, enrol=lambda url, user, pw: SimpleNamespace(
         username=user, role="village_cadre", scope="150422100201"))
     services = ClientServices(context=context, outbox=OutboxReview(context.sessions, context.actor),
                               enrolment=enrolment)

@@ -241,7 +241,7 @@ def test_conflicts_show_both_values_and_send_the_decision(qtbot, context, settin
 
 def test_settings_page_saves_language_and_logs_in(qtbot, context, settings):
     calls = []
-    enrolment = SimpleNamespace(enrol=lambda url, user, pw: calls.append((url, user, pw)) or SimpleNamespace(
+    enrolment = SimpleNamespace(current=lambda: None, enrol=lambda url, user, pw: calls.append((url, user, pw)) or SimpleNamespace(
         username=user, role="township_staff", scope="150422100"))
     window, dialogs = _window(qtbot, context, settings, enrolment=enrolment)
     page = window.show_page("settings")

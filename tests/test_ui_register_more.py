@@ -42,7 +42,7 @@ def test_namesakes_are_told_apart_at_1366x768(qtbot, context, tmp_path):
     """Village and grid, household number, short address and relation show without scrolling; the
     phone and status columns start hidden, and hiding or moving columns is remembered. In the font
     the application sets (a CJK UI font at 10 pt), as a user sees it."""
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QStyleOptionViewItem
 
     from ui import settings as opts
     from ui.app import use_cjk_font
@@ -70,6 +70,17 @@ def test_namesakes_are_told_apart_at_1366x768(qtbot, context, tmp_path):
     place, address = (page.persons.index(0, c).data() for c in (4, 6))
     assert place.endswith("网格") and "·" in place and row.household_no
     assert "内蒙古" not in address and address
+    # the masked ID number, last after the address, is cut to the list's width: its last four, what
+    # tells namesakes apart (and what the search takes), stay readable — the start goes
+    column = 7
+    right = min(header.sectionSize(column), view.viewport().width() - header.sectionViewportPosition(column))
+    assert right >= 60, right
+    index = page.persons.index(0, column)
+    option = QStyleOptionViewItem()
+    option.textElideMode = view.textElideMode()
+    view.itemDelegateForIndex(index).initStyleOption(option, index)
+    shown = view.fontMetrics().elidedText(option.text, option.textElideMode, right - 12)
+    assert shown.endswith(row.id_masked[-4:]), (shown, row.id_masked, right)
     page.person_columns.set_hidden(1, True)  # 性别 away
     header.moveSection(header.visualIndex(6), 1)  # 住址 next to the name
     again = RegisterPage(context.register, panel, runner, print, 0, settings=settings)
@@ -189,3 +200,17 @@ def test_conflict_badge_from_the_marks_of_the_last_sync(ui, context):
     ui.panel.open_household(household.id)
     names = [ui.panel.members.table.item(r, 0).text() for r in range(ui.panel.members.table.rowCount())]
     assert not any("冲突待审" in name for name in names), names
+
+
+def test_full_pinyin_finding_no_one_says_how_pinyin_search_works(qtbot, ui):
+    """Seen on the demo: "huang" (a surname in full pinyin, typed with the input method off) found no
+    one and said only "已显示 0 条" — a clerk could take it that the person is not registered and
+    register them again. Pinyin search takes each character's initial; the empty list now says so."""
+    ui.page.show()
+    ui.page.filters.search.setText("huang")
+    ui.page.filters.flush()
+    assert ui.page.persons.rowCount() == 0
+    assert "首字母" in ui.page.count_label.text() and "huang" in ui.page.count_label.text()
+    ui.page.filters.search.setText("吴")
+    ui.page.filters.flush()
+    assert "首字母" not in ui.page.count_label.text()

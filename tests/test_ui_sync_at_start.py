@@ -77,17 +77,18 @@ def test_the_dashboard_on_screen_shows_what_a_background_sync_brought(qtbot, con
     shown = []
     monkeypatch.setattr(dashboard, "activate", lambda: shown.append(True))
     register = window.show_page("register")
-    reloads = []
+    reloads, refreshes = [], []
     monkeypatch.setattr(register.persons, "reload", lambda: reloads.append(True))
-    sync.finish(pulled=3)  # on the register: its list stays where the clerk scrolled it
+    monkeypatch.setattr(register, "refresh_lists", lambda: refreshes.append(True))
+    sync.finish(pulled=3)  # on the register: read again in place, where the clerk scrolled it (decision 0042)
     qtbot.waitUntil(lambda: window.sync_bar.connection_label.text().startswith("●"), timeout=2000)
     window.sync_bar._bridge.drain()
-    assert reloads == [] and shown == []
+    assert reloads == [] and refreshes == [True] and shown == []
     window.show_page("dashboard")
     shown.clear()
     sync.finish(pulled=3)
     window.sync_bar._bridge.drain()
-    assert shown == [True] and reloads == [True]  # the dashboard on screen, the register off it
+    assert shown == [True] and refreshes == [True, True] and reloads == []  # the dashboard on screen too
 
 
 def test_f5_while_the_start_sync_runs_says_so_without_an_error_box(qtbot, context, settings):

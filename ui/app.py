@@ -59,6 +59,8 @@ class Shell:
     services: ClientServices | None = None
     documents_dir: Path = field(default_factory=Path.home)
     on_logged_in: Callable[[], None] | None = None  # after a login from the settings page: reopen as that account
+    demo_accounts: tuple[tuple[str, str], ...] = ()  # (username, role) on the embedded demo only
+    demo_password: str = ""
 
 
 def build_main_window(shell: Shell) -> MainWindow:
@@ -123,9 +125,8 @@ def build_main_window(shell: Shell) -> MainWindow:
 
     def reload_register(_result) -> None:  # a register never shown has nothing to reload
         register = window.built_page("register")
-        if register is not None:  # badges (待上传) and records the sync brought or evicted
-            register.households.reload()
-            register.persons.reload()
+        if register is not None:  # badges (待上传) and records the sync brought or evicted, in place
+            register.refresh_lists()
 
     def reload_dashboard(_result) -> None:  # its figures move with a sync: the first one brings the whole scope
         dashboard = window.built_page("dashboard")
@@ -152,7 +153,7 @@ def build_main_window(shell: Shell) -> MainWindow:
     def reload_desk(_result) -> None:  # F5 on the case or task desk: what it brought (a 12345 case, a new task)
         page = window.current_page()
         if page in (window.built_page("cases"), window.built_page("tasks")):
-            page.reload()  # keeps the open case or target open
+            page.refresh_after_sync()  # in place, the open case or target kept (typing spared, as in the background)
 
     def refresh_desks(_result) -> None:  # a sync the user did not start: the desks show what it brought
         for key in ("cases", "tasks"):
@@ -160,15 +161,11 @@ def build_main_window(shell: Shell) -> MainWindow:
             if page is not None:
                 page.refresh_after_sync()  # keeps the open case or target, and whatever is being typed
 
-    def reload_register_unseen(result) -> None:  # a sync the user did not ask for: no list jumps under them
-        if window.current_page() is not window.built_page("register"):
-            reload_register(result)
-
     status_bar.sync_finished.connect(reload_register)
     status_bar.sync_finished.connect(reload_dashboard)
     status_bar.sync_finished.connect(reload_attachments)
     status_bar.sync_finished.connect(reload_desk)
-    status_bar.background_synced.connect(reload_register_unseen)
+    status_bar.background_synced.connect(reload_register)  # in place: no list jumps under the clerk
     status_bar.background_synced.connect(reload_dashboard)
     status_bar.background_synced.connect(reload_attachments)
     status_bar.background_synced.connect(refresh_desks)
@@ -262,7 +259,7 @@ def _settings_page(shell: Shell, account: str, services: ClientServices, on_erro
     from ui.preferences.page import SettingsPage
 
     return SettingsPage(shell.settings, account, shell.runner, shell.dialogs, on_error, services.enrolment,
-                        on_logged_in=shell.on_logged_in)
+                        on_logged_in=shell.on_logged_in, demo=(shell.demo_accounts, shell.demo_password))
 
 
 def _account_text(ctx: ClientContext) -> str:
@@ -328,9 +325,11 @@ def quit_on_signals(app: QApplication) -> QTimer:
 REOPEN = 0x5245  # the event loop's exit code for "open the window again as the account just logged in"
 
 
-def run(argv: list[str], database_path: Path | None = None, secrets=None) -> int:
+def run(argv: list[str], database_path: Path | None = None, secrets=None, demo_accounts: tuple = (),
+        demo_password: str = "") -> int:
     """Open the client; returns the process exit code. `database_path` and `secrets` (a SecretStore)
-    override the configured database and the OS keyring (the one-command demo uses both). A login from
+    override the configured database and the OS keyring (the one-command demo uses both, and names
+    its accounts on the login form with `demo_accounts`). A login from
     the settings page reopens the window as that account at once — and a village role's database is
     encrypted in between, before its first sync brings any data down (app/protection.py)."""
     configure_client_logging()
@@ -339,12 +338,13 @@ def run(argv: list[str], database_path: Path | None = None, secrets=None) -> int
     install_excepthook(dialogs, settings.get(opts.LANGUAGE))
     path = Path(database_path or settings.get(opts.DATABASE_PATH) or paths.local_db_path())
     while True:
-        code = _open_window(app, settings, dialogs, path, secrets)
+        code = _open_window(app, settings, dialogs, path, secrets, (demo_accounts, demo_password))
         if code != REOPEN:
             return code
 
 
-def _open_window(app: QApplication, settings: opts.Settings, dialogs: Dialogs, path: Path, secrets) -> int:
+def _open_window(app: QApplication, settings: opts.Settings, dialogs: Dialogs, path: Path, secrets,
+                 demo: tuple = ((), "")) -> int:
     try:
         services = open_client(path, allow_unenrolled=True, secrets=secrets)
     except UserFacingError as exc:  # the database key is missing or wrong, or a remote wipe just finished
@@ -353,7 +353,7 @@ def _open_window(app: QApplication, settings: opts.Settings, dialogs: Dialogs, p
     runner = TaskRunner()
     reopen = lambda: QTimer.singleShot(0, lambda: app.exit(REOPEN))  # noqa: E731 - after the login dialog closes
     window = build_main_window(Shell(services.context, runner, settings, dialogs, services=services,
-                                     on_logged_in=reopen))
+                                     on_logged_in=reopen, demo_accounts=demo[0], demo_password=demo[1]))
     window.resize(1366, 740)
     window.show()
     if services.enrolled is False:

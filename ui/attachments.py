@@ -82,6 +82,7 @@ class AttachmentStrip(QWidget):
         self.keep_button.clicked.connect(self.keep_all)
         hint = QLabel(self.tr("可将文件拖到此处，或按 Ctrl+V 粘贴。"))
         hint.setStyleSheet("color: #666;")
+        hint.setWordWrap(True)  # on one line it held the case panel wider than the English case list could bear
         row = QHBoxLayout()
         row.addWidget(self.add_button)
         row.addWidget(self.scan_button)

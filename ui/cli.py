@@ -21,7 +21,9 @@ def display_problem() -> str | None:
     return "DISPLAY / WAYLAND_DISPLAY not set"
 
 
-def open_window(database_path: Path | None = None, secrets=None) -> int:
+def open_window(database_path: Path | None = None, secrets=None, demo_accounts: tuple = (),
+                demo_password: str = "") -> int:
+    """The desktop window; the one-command demo passes its accounts, named on the login form."""
     problem = display_problem()
     if problem:
         from app.errors import UserFacingError
@@ -29,7 +31,8 @@ def open_window(database_path: Path | None = None, secrets=None) -> int:
         raise UserFacingError("no_display", detail=problem)
     from ui.app import run
 
-    return run(sys.argv[:1], database_path=database_path, secrets=secrets)
+    return run(sys.argv[:1], database_path=database_path, secrets=secrets, demo_accounts=demo_accounts,
+               demo_password=demo_password)
 
 
 def check_widgets() -> None:

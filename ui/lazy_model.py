@@ -1,7 +1,9 @@
 """A read-only table model that loads its rows page by page through the task runner: the view asks
 for more (canFetchMore/fetchMore) as the user scrolls, so 40,000 persons never load at once. A new
 query bumps a generation number; pages arriving for an older query are dropped, so fast typing
-never shows stale results."""
+never shows stale results. `refresh()` reads the rows loaded so far again in one go and swaps them
+in place (a layout change, rows matched by identity): the view keeps its scroll position and the
+row chosen, where a new query would throw a clerk reading row 300 back to the top."""
 
 from __future__ import annotations
 
@@ -9,8 +11,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView
 
 PageFetcher = Callable[[int, int], list[Any]]
 Index = QModelIndex | QPersistentModelIndex
@@ -29,11 +40,13 @@ class Column:
 class LazyTableModel(QAbstractTableModel):
     failed = Signal(object)  # the error a page load raised
     page_loaded = Signal(int)  # rows now held
+    refreshed = Signal(int)  # rows now held, after refresh(): the same records read again, in place
 
     def __init__(self, columns: list[Column], runner, page_size: int = 200,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, key: Callable[[Any], Any] | None = None) -> None:
         super().__init__(parent)
         self._columns = columns
+        self._key = key or (lambda row: getattr(row, "id", None))  # a row's identity across readings
         self._runner = runner
         self._page_size = page_size
         self._rows: list[Any] = []
@@ -57,6 +70,48 @@ class LazyTableModel(QAbstractTableModel):
     def reload(self) -> None:
         if self._fetch is not None:
             self.set_query(self._fetch)
+
+    def refresh(self, done: Callable[[], None] | None = None) -> None:
+        """Read the rows loaded so far (at least a page) again and put them in place of the old ones:
+        rows keep their identity, so the selection and the row at the top of the view stay on their
+        records even when rows came or went above them (a background sync). `done` runs after."""
+        if self._fetch is None:
+            return
+        self._generation += 1
+        fetch, count, generation = self._fetch, max(len(self._rows), self._page_size), self._generation
+        self._loading = True
+        self._runner.run_db(lambda: fetch(0, count),
+                            lambda rows, error: self._on_refresh(generation, count, rows, error, done))
+
+    def _on_refresh(self, generation: int, count: int, rows: list[Any] | None, error: BaseException | None,
+                    done: Callable[[], None] | None) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        if error is not None:
+            self._exhausted = True
+            self.failed.emit(error)
+            return
+        rows = rows or []
+        self.layoutAboutToBeChanged.emit()
+        held = self.persistentIndexList()  # the selection, the current row: by record, not by row number
+        keys = [self._key(self._rows[i.row()]) if 0 <= i.row() < len(self._rows) else None for i in held]
+        self._rows, self._exhausted = rows, len(rows) < count
+        where = {self._key(row): n for n, row in enumerate(rows)}
+        moved = [self.index(where[key], i.column()) if key in where else QModelIndex()  # gone: dropped quietly
+                 for key, i in zip(keys, held, strict=True)]
+        self.changePersistentIndexList(held, moved)
+        self.layoutChanged.emit()  # Qt's views and headers take a changed row count in a layout change
+        self.refreshed.emit(len(self._rows))
+        if done is not None:
+            done()
+
+    def key_at(self, row: int) -> Any:
+        return self._key(self._rows[row])
+
+    def row_of_key(self, key: Any) -> int | None:
+        """The loaded row of a record, by identity."""
+        return next((n for n, row in enumerate(self._rows) if self._key(row) == key), None)
 
     def row_at(self, row: int) -> Any:
         return self._rows[row]
@@ -124,3 +179,19 @@ class LazyTableModel(QAbstractTableModel):
             self._rows.extend(rows)
             self.endInsertRows()
         self.page_loaded.emit(len(self._rows))
+
+
+def refresh_in_place(view: QAbstractItemView, model: LazyTableModel, done: Callable[[], None] | None = None) -> None:
+    """`model.refresh()` with the record at the top of `view` still at its top afterwards (a row that
+    came above it does not push the clerk's place down), and the chosen record still chosen."""
+    top = view.indexAt(QPoint(0, 0))
+    key = model.key_at(top.row()) if top.isValid() else None
+
+    def placed() -> None:
+        row = model.row_of_key(key) if key is not None else None
+        if row is not None and row != view.indexAt(QPoint(0, 0)).row():
+            view.scrollTo(model.index(row, top.column()), QAbstractItemView.ScrollHint.PositionAtTop)
+        if done is not None:
+            done()
+
+    model.refresh(placed)

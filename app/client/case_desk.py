@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
 
-from app.client.browse import RegionOption
+from app.client.browse import RegionOption, sync_states, with_sync_states
 from app.rules import case_workflow as wf
 from app.rules.regions import in_scope
 from app.services.case_repeats import RepeatAppeals
@@ -135,7 +135,7 @@ class CaseDesk:
         if text:
             query = query.where(_matching(text))
         query = query.order_by(Case.registered_at.desc(), Case.id.desc()).offset(offset).limit(limit)
-        return self._context.read(lambda s: [case_view(c, today) for c in s.scalars(query)])
+        return self._context.read(lambda s: with_sync_states(s, [case_view(c, today) for c in s.scalars(query)]))
 
     def detail(self, case_id: str) -> CaseDetail:
         """The case with its log, parties and 吹哨 records, the names a panel shows for where it was
@@ -145,8 +145,9 @@ class CaseDesk:
         repeats = ()
         if "repeat" in self.side_actions_for(case):
             repeats = tuple(self.repeats.candidates(case_id))
-        names = self._context.read(lambda s: _names(s, case))
-        return replace(detail, repeats=repeats, original_no=names[0], dispatched_name=names[1])
+        names, states = self._context.read(lambda s: (_names(s, case), sync_states(s, [case_id])))
+        return replace(detail, case=replace(case, sync_state=states.get(case_id, "")), repeats=repeats,
+                       original_no=names[0], dispatched_name=names[1])
 
     def slots(self, side: tuple[str, ...]) -> list[str]:
         """Every move this role can ever take, in workflow order, then the side moves it may take:

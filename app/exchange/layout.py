@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from app.exchange.readers import SheetGrid
 from app.exchange.synonyms import HEADER_SYNONYMS, field_for_header, header_key
+from app.rules.masking import mask_id, mask_phone
 
 HEADER_SCAN_ROWS = 15
 # The columns that describe the household: a merged cell over a household's rows, or a blank cell
@@ -271,16 +272,31 @@ def _fill_household_down(values: dict[str, str], above: dict[str, str], filled: 
 
 
 _LONG_DIGITS = re.compile(r"\d{7,}")
+_AS_TYPED = ("household_no", "grid_code", "village")  # numbers of households and places: not personal data
+
+
+def _sample(field: str | None, text: str) -> str:
+    """A value as the column-mapping preview shows it: an ID number or phone masked by the rule every
+    screen uses; a 户号, grid or village code as typed; anything else (a column not imported, 备注)
+    with its long digit runs masked — an ID or phone under a header nobody recognised."""
+    if field == "id_number":
+        return mask_id(text)
+    if field == "phone":
+        return mask_phone(text)
+    if field in _AS_TYPED:
+        return text
+    return _LONG_DIGITS.sub(lambda m: m[0][:3] + "*" * (len(m[0]) - 7) + m[0][-4:], text)
 
 
 def sample_values(grid: SheetGrid, layout: RosterLayout, count: int = 2) -> dict[int, str]:
-    """A column's first values under the header, for the clerk to see what a column holds; long digit
-    runs (ID numbers, phones) masked as everywhere on screen."""
+    """A column's first values under the header, for the clerk to see what a column holds; ID numbers
+    and phones masked as everywhere on screen (`_sample`)."""
+    fields = {column.index: column.field for column in layout.columns}
     samples: dict[int, list[str]] = {}
     for r in range(layout.first_data_row, min(len(grid.rows), layout.first_data_row + 20)):
         for c, text in enumerate(_row_texts(grid.rows[r])):
             if text and len(samples.setdefault(c, [])) < count:
-                samples[c].append(_LONG_DIGITS.sub(lambda m: m[0][:3] + "*" * (len(m[0]) - 7) + m[0][-4:], text))
+                samples[c].append(_sample(fields.get(c), text))
     return {c: " / ".join(values) for c, values in samples.items()}
 
 

@@ -102,6 +102,7 @@ class CaseView:
     dispatched_to: str | None = None  # the village or grid it was dispatched to
     assignee: str | None = None
     repeat_of: str | None = None
+    sync_state: str = ""  # the desk's badge: "pending" (待上传) … as the register's (app.client.browse.sync_states)
 
 
 @dataclass(frozen=True)

@@ -59,64 +59,64 @@
         <translation>Drop files here or paste with Ctrl+V.</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="133"/>
         <location filename="../../ui/attachments.py" line="134"/>
+        <location filename="../../ui/attachments.py" line="135"/>
         <source>待上传</source>
         <translation>To upload</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="133"/>
+        <location filename="../../ui/attachments.py" line="134"/>
         <source>上传中 %1%</source>
         <translation>Uploading %1%</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="134"/>
+        <location filename="../../ui/attachments.py" line="135"/>
         <source>已上传</source>
         <translation>Uploaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="134"/>
+        <location filename="../../ui/attachments.py" line="135"/>
         <source>仅缩略图</source>
         <translation>Preview only</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="135"/>
+        <location filename="../../ui/attachments.py" line="136"/>
         <source>已下载</source>
         <translation>Downloaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="135"/>
+        <location filename="../../ui/attachments.py" line="136"/>
         <source>未下载</source>
         <translation>Not downloaded</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="140"/>
+        <location filename="../../ui/attachments.py" line="141"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="212"/>
-        <location filename="../../ui/attachments.py" line="222"/>
+        <location filename="../../ui/attachments.py" line="213"/>
+        <location filename="../../ui/attachments.py" line="223"/>
         <source>添加签字扫描件</source>
         <translation>Add signed scan</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="223"/>
+        <location filename="../../ui/attachments.py" line="224"/>
         <source>未识别到二维码，请输入表单上的编号（事件编号、户编号或任务编号）：</source>
         <translation>No QR code found. Type the number printed on the form (case, household or task number):</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="230"/>
+        <location filename="../../ui/attachments.py" line="231"/>
         <source>打印后记录没有变化。</source>
         <translation>Nothing has changed since it was printed.</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="231"/>
+        <location filename="../../ui/attachments.py" line="232"/>
         <source>签字扫描件已关联</source>
         <translation>Signed scan linked</translation>
     </message>
     <message>
-        <location filename="../../ui/attachments.py" line="232"/>
+        <location filename="../../ui/attachments.py" line="233"/>
         <source>已关联到打印时的记录。打印后的变化：
 %1</source>
         <translation>Linked to the record as printed. Changes since printing:
@@ -306,7 +306,7 @@
     <message>
         <location filename="../../ui/casedesk/labels.py" line="16"/>
         <source>退回重办</source>
-        <translation>Send back for rework</translation>
+        <translation>Return for rework</translation>
     </message>
     <message>
         <location filename="../../ui/casedesk/labels.py" line="17"/>
@@ -326,7 +326,7 @@
     <message>
         <location filename="../../ui/casedesk/labels.py" line="20"/>
         <source>转交部门</source>
-        <translation>Escalate to department</translation>
+        <translation>Escalate</translation>
     </message>
     <message>
         <location filename="../../ui/casedesk/labels.py" line="20"/>
@@ -397,12 +397,12 @@
         <translation>Register a case…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="132"/>
+        <location filename="../../ui/casedesk/page.py" line="148"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/page.py" line="133"/>
+        <location filename="../../ui/casedesk/page.py" line="149"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
@@ -410,284 +410,284 @@
 <context>
     <name>CaseDetailPanel</name>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="77"/>
+        <location filename="../../ui/casedesk/detail.py" line="78"/>
         <source>请在左侧选择一件事件</source>
         <translation>Choose a case on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="80"/>
+        <location filename="../../ui/casedesk/detail.py" line="81"/>
         <source>打印事件处置单…</source>
         <translation>Print case handling form…</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="91"/>
+        <location filename="../../ui/casedesk/detail.py" line="92"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="91"/>
+        <location filename="../../ui/casedesk/detail.py" line="92"/>
         <source>人员</source>
         <translation>By</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="91"/>
+        <location filename="../../ui/casedesk/detail.py" line="92"/>
         <source>动作</source>
         <translation>Action</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="91"/>
+        <location filename="../../ui/casedesk/detail.py" line="92"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="91"/>
+        <location filename="../../ui/casedesk/detail.py" line="92"/>
         <source>意见</source>
         <translation>Comment</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="93"/>
+        <location filename="../../ui/casedesk/detail.py" line="94"/>
         <source>办理记录</source>
         <translation>Handling log</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="94"/>
+        <location filename="../../ui/casedesk/detail.py" line="95"/>
         <source>吹哨报到</source>
         <translation>Joint handling</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="95"/>
-        <location filename="../../ui/casedesk/detail.py" line="320"/>
+        <location filename="../../ui/casedesk/detail.py" line="96"/>
+        <location filename="../../ui/casedesk/detail.py" line="321"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="95"/>
+        <location filename="../../ui/casedesk/detail.py" line="96"/>
         <source>身份</source>
         <translation>Role</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="95"/>
+        <location filename="../../ui/casedesk/detail.py" line="96"/>
         <source>电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="96"/>
+        <location filename="../../ui/casedesk/detail.py" line="97"/>
         <source>当事人</source>
         <translation>Parties</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="102"/>
+        <location filename="../../ui/casedesk/detail.py" line="103"/>
         <source>附件</source>
         <translation>Attachments</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="106"/>
+        <location filename="../../ui/casedesk/detail.py" line="107"/>
         <source>历史</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="117"/>
+        <location filename="../../ui/casedesk/detail.py" line="118"/>
         <source>部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="117"/>
+        <location filename="../../ui/casedesk/detail.py" line="118"/>
         <source>吹哨时间</source>
         <translation>Summoned at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="117"/>
+        <location filename="../../ui/casedesk/detail.py" line="118"/>
         <source>报到时间</source>
         <translation>Arrived at</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="117"/>
-        <location filename="../../ui/casedesk/detail.py" line="124"/>
-        <location filename="../../ui/casedesk/detail.py" line="347"/>
-        <location filename="../../ui/casedesk/detail.py" line="351"/>
+        <location filename="../../ui/casedesk/detail.py" line="118"/>
+        <location filename="../../ui/casedesk/detail.py" line="125"/>
+        <location filename="../../ui/casedesk/detail.py" line="348"/>
+        <location filename="../../ui/casedesk/detail.py" line="352"/>
         <source>评价</source>
         <translation>Evaluation</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="120"/>
+        <location filename="../../ui/casedesk/detail.py" line="121"/>
         <source>吹哨（召集所选部门）</source>
         <translation>Whistle (summon the ticked departments)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="122"/>
+        <location filename="../../ui/casedesk/detail.py" line="123"/>
         <source>记录报到</source>
         <translation>Record arrival</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="127"/>
+        <location filename="../../ui/casedesk/detail.py" line="128"/>
         <source>召集部门</source>
         <translation>Departments to summon</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="191"/>
+        <location filename="../../ui/casedesk/detail.py" line="192"/>
         <source>未报到</source>
         <translation>Not arrived</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="206"/>
+        <location filename="../../ui/casedesk/detail.py" line="207"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="209"/>
+        <location filename="../../ui/casedesk/detail.py" line="210"/>
         <source>临期（下一个工作日前到期）</source>
         <translation>due by the next working day</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="211"/>
+        <location filename="../../ui/casedesk/detail.py" line="212"/>
         <source>编号</source>
         <translation>No.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="211"/>
+        <location filename="../../ui/casedesk/detail.py" line="212"/>
         <source>登记</source>
         <translation>Registered</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="211"/>
+        <location filename="../../ui/casedesk/detail.py" line="212"/>
         <source>办理期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="212"/>
+        <location filename="../../ui/casedesk/detail.py" line="213"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="212"/>
+        <location filename="../../ui/casedesk/detail.py" line="213"/>
         <source>地点</source>
         <translation>Place</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="212"/>
+        <location filename="../../ui/casedesk/detail.py" line="213"/>
         <source>诉求内容</source>
         <translation>Request</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="219"/>
+        <location filename="../../ui/casedesk/detail.py" line="220"/>
         <source>工单号</source>
         <translation>Ticket no.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="219"/>
+        <location filename="../../ui/casedesk/detail.py" line="220"/>
         <source>分派至</source>
         <translation>Dispatched to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="219"/>
+        <location filename="../../ui/casedesk/detail.py" line="220"/>
         <source>重复诉求</source>
         <translation>Repeat appeal</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="219"/>
+        <location filename="../../ui/casedesk/detail.py" line="220"/>
         <source>原诉求</source>
         <translation>original</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="229"/>
+        <location filename="../../ui/casedesk/detail.py" line="230"/>
         <source>疑似重复诉求</source>
         <translation>Possible repeat of</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="232"/>
-        <location filename="../../ui/casedesk/detail.py" line="245"/>
+        <location filename="../../ui/casedesk/detail.py" line="233"/>
+        <location filename="../../ui/casedesk/detail.py" line="246"/>
         <source>督办</source>
         <translation>Supervised</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="237"/>
+        <location filename="../../ui/casedesk/detail.py" line="238"/>
         <source>回访评价</source>
         <translation>Revisit</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="245"/>
+        <location filename="../../ui/casedesk/detail.py" line="246"/>
         <source>取消督办</source>
         <translation>End supervision</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="270"/>
+        <location filename="../../ui/casedesk/detail.py" line="271"/>
         <source>新的办理期限（年-月-日）</source>
         <translation>New deadline (YYYY-MM-DD)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="274"/>
+        <location filename="../../ui/casedesk/detail.py" line="275"/>
         <source>日期格式应为 2026-12-31</source>
         <translation>Dates look like 2026-12-31</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="278"/>
+        <location filename="../../ui/casedesk/detail.py" line="279"/>
         <source>请在意见栏写明回访情况（居民的意见）</source>
         <translation>Write what the resident said in the comment box</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="280"/>
+        <location filename="../../ui/casedesk/detail.py" line="281"/>
         <source>居民满意度</source>
         <translation>Resident&apos;s satisfaction</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="288"/>
+        <location filename="../../ui/casedesk/detail.py" line="289"/>
         <source>关联重复诉求</source>
         <translation>Link repeat appeal</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="288"/>
+        <location filename="../../ui/casedesk/detail.py" line="289"/>
         <source>本件重复以下哪件诉求？</source>
         <translation>Which earlier case does this one repeat?</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="360"/>
+        <location filename="../../ui/casedesk/detail.py" line="361"/>
         <source>打印事件处置单</source>
         <translation>Print case handling form</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="232"/>
-        <location filename="../../ui/casedesk/detail.py" line="294"/>
+        <location filename="../../ui/casedesk/detail.py" line="233"/>
+        <location filename="../../ui/casedesk/detail.py" line="295"/>
         <source>转交部门</source>
         <translation>Escalated to</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="294"/>
+        <location filename="../../ui/casedesk/detail.py" line="295"/>
         <source>转交给哪个部门办理</source>
         <translation>Which department takes the case over</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="307"/>
+        <location filename="../../ui/casedesk/detail.py" line="308"/>
         <source>查看电话</source>
         <translation>Show phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="307"/>
+        <location filename="../../ui/casedesk/detail.py" line="308"/>
         <source>查看原因（将记入审计日志）</source>
         <translation>Why (recorded in the audit log)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="315"/>
+        <location filename="../../ui/casedesk/detail.py" line="316"/>
         <source>反映人电话</source>
         <translation>Reporter&apos;s phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="320"/>
-        <location filename="../../ui/casedesk/detail.py" line="323"/>
+        <location filename="../../ui/casedesk/detail.py" line="321"/>
+        <location filename="../../ui/casedesk/detail.py" line="324"/>
         <source>添加当事人</source>
         <translation>Add a party</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="323"/>
+        <location filename="../../ui/casedesk/detail.py" line="324"/>
         <source>身份（如：被反映人、邻居）</source>
         <translation>Role (e.g. the person complained about, a neighbour)</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="347"/>
+        <location filename="../../ui/casedesk/detail.py" line="348"/>
         <source>部门到场处置情况</source>
         <translation>How did the department respond on site</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/detail.py" line="351"/>
+        <location filename="../../ui/casedesk/detail.py" line="352"/>
         <source>评价说明（可不填）</source>
         <translation>Evaluation notes (optional)</translation>
     </message>
@@ -695,52 +695,52 @@
 <context>
     <name>CaseList</name>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="28"/>
+        <location filename="../../ui/casedesk/case_list.py" line="30"/>
         <source>按标题、事件编号、12345工单号、地点或反映人姓名、电话查找</source>
         <translation>Search title, case no., 12345 ticket, place, reporter name or phone</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="57"/>
+        <location filename="../../ui/casedesk/case_list.py" line="67"/>
         <source>超期</source>
         <translation>overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="57"/>
+        <location filename="../../ui/casedesk/case_list.py" line="67"/>
         <source>临期</source>
         <translation>due soon</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="64"/>
+        <location filename="../../ui/casedesk/case_list.py" line="74"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="65"/>
+        <location filename="../../ui/casedesk/case_list.py" line="75"/>
         <source>类别</source>
         <translation>Category</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="66"/>
+        <location filename="../../ui/casedesk/case_list.py" line="76"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="67"/>
+        <location filename="../../ui/casedesk/case_list.py" line="77"/>
         <source>期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="68"/>
+        <location filename="../../ui/casedesk/case_list.py" line="78"/>
         <source>工单号</source>
         <translation>Ticket no.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="69"/>
+        <location filename="../../ui/casedesk/case_list.py" line="79"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="70"/>
+        <location filename="../../ui/casedesk/case_list.py" line="80"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
@@ -1672,47 +1672,47 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/app.py" line="80"/>
+        <location filename="../../ui/app.py" line="82"/>
         <source>工作台</source>
         <translation>Dashboard</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="84"/>
+        <location filename="../../ui/app.py" line="86"/>
         <source>户籍人口</source>
         <translation>Register</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="86"/>
+        <location filename="../../ui/app.py" line="88"/>
         <source>任务</source>
         <translation>Tasks</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="87"/>
+        <location filename="../../ui/app.py" line="89"/>
         <source>事件</source>
         <translation>Cases</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="88"/>
+        <location filename="../../ui/app.py" line="90"/>
         <source>待审</source>
         <translation>Review</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="91"/>
+        <location filename="../../ui/app.py" line="93"/>
         <source>报表</source>
         <translation>Reports</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="92"/>
+        <location filename="../../ui/app.py" line="94"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="95"/>
+        <location filename="../../ui/app.py" line="97"/>
         <source>基层治理工作台</source>
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="274"/>
+        <location filename="../../ui/app.py" line="271"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
@@ -2459,7 +2459,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/register/lists.py" line="88"/>
-        <location filename="../../ui/register/lists.py" line="106"/>
+        <location filename="../../ui/register/lists.py" line="109"/>
         <source>村/网格</source>
         <translation>Village/grid</translation>
     </message>
@@ -2470,7 +2470,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/register/lists.py" line="92"/>
-        <location filename="../../ui/register/lists.py" line="108"/>
+        <location filename="../../ui/register/lists.py" line="111"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
@@ -2496,7 +2496,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/register/lists.py" line="89"/>
-        <location filename="../../ui/register/lists.py" line="103"/>
+        <location filename="../../ui/register/lists.py" line="106"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
@@ -2506,28 +2506,28 @@ Phone: %3</translation>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="104"/>
+        <location filename="../../ui/register/lists.py" line="107"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="105"/>
+        <location filename="../../ui/register/lists.py" line="108"/>
         <source>人数</source>
         <translation>Members</translation>
     </message>
     <message>
         <location filename="../../ui/register/lists.py" line="90"/>
-        <location filename="../../ui/register/lists.py" line="107"/>
+        <location filename="../../ui/register/lists.py" line="110"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="109"/>
+        <location filename="../../ui/register/lists.py" line="112"/>
         <source>上次走访</source>
         <translation>Last visit</translation>
     </message>
     <message>
-        <location filename="../../ui/register/lists.py" line="109"/>
+        <location filename="../../ui/register/lists.py" line="112"/>
         <source>未走访</source>
         <translation>Never</translation>
     </message>
@@ -2535,27 +2535,32 @@ Phone: %3</translation>
 <context>
     <name>RegisterPage</name>
     <message>
-        <location filename="../../ui/register/page.py" line="75"/>
+        <location filename="../../ui/register/page.py" line="87"/>
         <source>人员</source>
         <translation>Persons</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="76"/>
+        <location filename="../../ui/register/page.py" line="88"/>
         <source>户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="94"/>
+        <location filename="../../ui/register/page.py" line="106"/>
         <source>导入花名册…</source>
         <translation>Import roster…</translation>
     </message>
     <message>
-        <location filename="../../ui/register/page.py" line="272"/>
+        <location filename="../../ui/register/page.py" line="306"/>
+        <source>没有姓名首字母为“%1”的记录。拼音按每个字的首字母查找：张三 → zs</source>
+        <translation>Nothing found with the name initials “%1”. Pinyin is searched by the first letter of each character: 张三 → zs</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/page.py" line="309"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/register/page.py" line="273"/>
+        <location filename="../../ui/register/page.py" line="310"/>
         <source>已显示 %n 条</source>
         <translation>
             <numerusform>%n row shown</numerusform>
@@ -3215,99 +3220,104 @@ Phone: %3</translation>
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../ui/preferences/page.py" line="41"/>
-        <location filename="../../ui/preferences/page.py" line="92"/>
+        <location filename="../../ui/preferences/page.py" line="49"/>
+        <location filename="../../ui/preferences/page.py" line="122"/>
         <source>界面语言</source>
         <translation>Interface language</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="48"/>
+        <location filename="../../ui/preferences/page.py" line="56"/>
         <source>语言</source>
         <translation>Language</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="49"/>
+        <location filename="../../ui/preferences/page.py" line="57"/>
         <source>更改语言后，重新启动程序生效。</source>
         <translation>A new language takes effect after restarting the program.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="53"/>
+        <location filename="../../ui/preferences/page.py" line="61"/>
         <source>城市服务器与账号</source>
         <translation>City server and account</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="60"/>
+        <location filename="../../ui/preferences/page.py" line="68"/>
         <source>登录并绑定本机</source>
         <translation>Log in and enrol this PC</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="64"/>
+        <location filename="../../ui/preferences/page.py" line="72"/>
         <source>当前账号</source>
         <translation>Current account</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="65"/>
+        <location filename="../../ui/preferences/page.py" line="73"/>
         <source>服务器地址</source>
         <translation>Server address</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="66"/>
+        <location filename="../../ui/preferences/page.py" line="74"/>
         <source>用户名</source>
         <translation>Username</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="67"/>
+        <location filename="../../ui/preferences/page.py" line="75"/>
         <source>密码</source>
         <translation>Password</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="72"/>
+        <location filename="../../ui/preferences/page.py" line="85"/>
+        <source>演示账号（密码均为 %1）：</source>
+        <translation>Demo accounts (password %1 for all): </translation>
+    </message>
+    <message>
+        <location filename="../../ui/preferences/page.py" line="102"/>
         <source>偏好</source>
         <translation>Preferences</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="75"/>
+        <location filename="../../ui/preferences/page.py" line="105"/>
         <source> 分钟</source>
         <translation> min</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="76"/>
+        <location filename="../../ui/preferences/page.py" line="106"/>
         <source>不自动同步</source>
         <translation>No automatic sync</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="82"/>
+        <location filename="../../ui/preferences/page.py" line="112"/>
         <source> 毫秒</source>
         <translation> ms</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="86"/>
+        <location filename="../../ui/preferences/page.py" line="116"/>
         <source>自动同步间隔</source>
         <translation>Automatic sync every</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="87"/>
+        <location filename="../../ui/preferences/page.py" line="117"/>
         <source>搜索输入停顿</source>
         <translation>Search typing pause</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="92"/>
+        <location filename="../../ui/preferences/page.py" line="122"/>
         <source>已保存。重新启动程序后使用新的界面语言。</source>
         <translation>Saved. The new interface language is used after restarting the program.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="97"/>
-        <location filename="../../ui/preferences/page.py" line="111"/>
+        <location filename="../../ui/preferences/page.py" line="127"/>
+        <location filename="../../ui/preferences/page.py" line="141"/>
         <source>登录</source>
         <translation>Log in</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="97"/>
+        <location filename="../../ui/preferences/page.py" line="127"/>
         <source>请填写服务器地址、用户名和密码。</source>
         <translation>Please enter the server address, username and password.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="111"/>
+        <location filename="../../ui/preferences/page.py" line="141"/>
         <source>登录成功，本机已绑定。现在按新账号重新打开。</source>
         <translation>Logged in; this PC is bound to the account. The client now reopens as that account.</translation>
     </message>
@@ -3524,67 +3534,67 @@ Phone: %3</translation>
 <context>
     <name>TaskDeskPage</name>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="50"/>
+        <location filename="../../ui/taskdesk/page.py" line="51"/>
         <source>任务收件箱：上级部门下发的任务</source>
         <translation>Task inbox: tasks sent down by the departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="51"/>
+        <location filename="../../ui/taskdesk/page.py" line="52"/>
         <source>本部门下发的任务及各乡镇（村）办理进度</source>
         <translation>Tasks issued by this department and each township&apos;s (village&apos;s) progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="54"/>
+        <location filename="../../ui/taskdesk/page.py" line="55"/>
         <source>搜索标题、任务编号或部门</source>
         <translation>Search title, task number or department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="62"/>
+        <location filename="../../ui/taskdesk/page.py" line="63"/>
         <source>千条线</source>
         <translation>Task load</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="64"/>
+        <location filename="../../ui/taskdesk/page.py" line="65"/>
         <source>各村（社区）每周承接多少部门任务、来自几条线</source>
         <translation>How many department tasks each village takes on per week, and on how many lines</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="69"/>
+        <location filename="../../ui/taskdesk/page.py" line="70"/>
         <source>全部部门</source>
         <translation>All departments</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="69"/>
+        <location filename="../../ui/taskdesk/page.py" line="70"/>
         <source>全部村（社区）</source>
         <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="70"/>
+        <location filename="../../ui/taskdesk/page.py" line="71"/>
         <source>全部状态</source>
         <translation>All statuses</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="70"/>
+        <location filename="../../ui/taskdesk/page.py" line="71"/>
         <source>全部类型</source>
         <translation>All kinds</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="121"/>
+        <location filename="../../ui/taskdesk/page.py" line="125"/>
         <source>筛选</source>
         <translation>Filter</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="214"/>
+        <location filename="../../ui/taskdesk/page.py" line="226"/>
         <source>（滚动加载更多）</source>
         <translation> (scroll for more)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="215"/>
+        <location filename="../../ui/taskdesk/page.py" line="227"/>
         <source>本组 %1 项，已显示 %2 项</source>
         <translation>%1 in this group, %2 shown</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/taskdesk/page.py" line="326"/>
+        <location filename="../../ui/taskdesk/page.py" line="341"/>
         <source>任务已下发到 %n 个乡镇（村）。同步后对方即可收到。</source>
         <translation>
             <numerusform>The task was issued to %n township (village). It receives it after the next sync.</numerusform>
@@ -3592,12 +3602,12 @@ Phone: %3</translation>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="59"/>
+        <location filename="../../ui/taskdesk/page.py" line="60"/>
         <source>下发新任务…</source>
         <translation>Issue a task…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/page.py" line="325"/>
+        <location filename="../../ui/taskdesk/page.py" line="340"/>
         <source>下发任务</source>
         <translation>Issue a task</translation>
     </message>

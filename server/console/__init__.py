@@ -21,6 +21,7 @@ from server.console import (
     code_pages,
     dept_pages,
     leader_pages,
+    review_decisions,
     review_pages,
 )
 from server.console.web import PREFIX, Denied, LoginRequired, render
@@ -36,7 +37,7 @@ def upload_limits(settings: Settings) -> dict[str, int]:
 
 def mount(app: FastAPI) -> None:
     for module in (auth_pages, dept_pages, admin_pages, code_pages, channel_pages, build_pages, leader_pages,
-                   review_pages):
+                   review_pages, review_decisions):
         app.include_router(module.router, prefix=PREFIX)
     app.mount(PREFIX + "/static", StaticFiles(directory=Path(__file__).parent / "static"), name="console-static")
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
@@ -17,9 +19,11 @@ from sqlalchemy.orm import Session
 from db.models import CodeEntry
 from server import catalogue, escrow
 from server.accounts import create_user, revoke_device, utcnow
-from server.console.i18n import request_lang, translator
+from server.console.i18n import MESSAGES, request_lang, translator
+from server.console.region_choice import picked, region_choice
 from server.console.web import PREFIX, ConsoleUser, Denied, form_of, render, require
 from server.console.xlsx import workbook_bytes
+from server.department_work import region_names
 from server.deps import db_session, forget_principals, settings_of
 from server.errors import ApiError
 from server.intake import beijing_now
@@ -37,28 +41,58 @@ SCOPE = re.compile(r"^(\d{6}|\d{9}|\d{12}|\d{15})?$")
 USERS_SHOWN = 300
 
 
+def _contains(text: str) -> str:
+    """A LIKE pattern for names containing `text` as typed: most usernames hold an underscore (demo_city),
+    which LIKE would read as any one character, and the search dropped it, finding nothing."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def _users_page(request: Request, who: ConsoleUser, session: Session, status: int = 200, q: str = "",
-                role: str = "", **extra):
+                role: str = "", region: str = "", **extra):
     query = managed_users(who.role, who.scope)
+    if region:  # the users of a place: its own staff and those of the places inside it
+        query = query.where(User.scope_prefix.startswith(region))
     if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
-        query = query.where(User.username.like(like) | User.display_name.like(like) | User.scope_prefix.startswith(q))
+        like = _contains(q)
+        query = query.where(User.username.like(like, escape="\\") | User.display_name.like(like, escape="\\")
+                            | User.scope_prefix.startswith(q))
     if role in ROLES:
         query = query.where(User.role == role)
+    values = extra.get("values") or {}
+    places = region_choice(session, who.scope, str(values.get("scope", who.scope)), grids=True)
+    users = list(session.scalars(query.limit(USERS_SHOWN)))
     return render(request, "admin_users.html", who, status=status, q=q, role_filter=role, shown=USERS_SHOWN,
-                  users=list(session.scalars(query.limit(USERS_SHOWN))),
+                  departments=_departments(session),
+                  users=users, places=places, filter_places=region_choice(session, who.scope, region, grids=True), names=region_names(session, {u.scope_prefix for u in users if u.scope_prefix}),
                   roles=ROLES if who.role == "city_admin" else ("township_staff", "village_cadre", "grid_worker"),
                   **{"errors": {}, "values": {}, **extra})
 
 
 @router.get("/users")
 def users_page(request: Request, who: ConsoleUser = Depends(admins), session: Session = Depends(db_session),
-               saved: str = "", q: str = "", role: str = ""):
+               saved: str = "", q: str = "", role: str = "", township: str = "", village: str = ""):
     message = translator(request_lang(request))("saved") if saved else ""
-    return _users_page(request, who, session, q=q.strip()[:50], role=role, message=message)
+    return _users_page(request, who, session, q=q.strip()[:50], role=role, message=message,
+                       region=picked(who.scope, township, village))
 
 
-def _new_user_errors(who: ConsoleUser, form: dict) -> dict[str, str]:
+def _chosen_scope(form: dict) -> str:
+    """The new user's scope from the form's region picker: the village (or grid) when one of the chosen
+    township's is picked, else the township (or county); checked as typed, so a wrong one is said."""
+    township, village = str(form.get("township", "")).strip(), str(form.get("village", "")).strip()
+    return village if village and (not township or village.startswith(township)) else township
+
+
+def _departments(session: Session) -> dict[str, tuple[str, str]]:
+    """{code: (Chinese, English)} of the city's departments (the `department` code table, in use):
+    a department user is made by choosing one, where its code had to be typed and was not checked."""
+    rows = session.execute(select(CodeEntry.code, CodeEntry.label_zh, CodeEntry.label_en).where(
+        CodeEntry.table == "department", CodeEntry.scope_prefix == "", CodeEntry.active.is_(True),
+        CodeEntry.deleted.is_(False)).order_by(CodeEntry.sort_order, CodeEntry.code))
+    return {code: (zh, en or zh) for code, zh, en in rows}
+
+
+def _new_user_errors(session: Session, who: ConsoleUser, form: dict) -> dict[str, str]:
     errors = {}
     if not USERNAME.match(str(form.get("username", ""))):
         errors["username"] = "username_invalid"
@@ -69,6 +103,8 @@ def _new_user_errors(who: ConsoleUser, form: dict) -> dict[str, str]:
         errors["role"] = "role_not_allowed"
     if role == "department" and not str(form.get("department_code", "")).strip():
         errors["department_code"] = "department_required"
+    elif role == "department" and str(form.get("department_code", "")).strip() not in _departments(session):
+        errors["department_code"] = "department_unknown"
     if len(str(form.get("display_name", ""))) > 50:
         errors["display_name"] = "too_long"
     return errors
@@ -78,7 +114,8 @@ def _new_user_errors(who: ConsoleUser, form: dict) -> dict[str, str]:
 async def add_user(request: Request, who: ConsoleUser = Depends(admins), session: Session = Depends(db_session)):
     form = await form_of(request, who)
     t = translator(request_lang(request))
-    errors = {k: t(v) for k, v in _new_user_errors(who, form).items()}
+    form["scope"] = _chosen_scope(form)
+    errors = {k: t(v) for k, v in _new_user_errors(session, who, form).items()}
     if not errors:
         role = str(form["role"])
         try:
@@ -123,15 +160,57 @@ async def user_action(username: str, action: str, request: Request, who: Console
     return RedirectResponse(f"{PREFIX}/admin/users?saved=1", status_code=303)
 
 
-def _devices_page(request: Request, who: ConsoleUser, session: Session, status: int = 200, **extra):
-    rows = session.execute(managed_devices(who.role, who.scope, who.user.id)).all()
-    return render(request, "admin_devices.html", who, status=status, rows=rows, has_key=escrow.has_key, **extra)
+DEVICES_SHOWN = 300
+
+
+@dataclass(frozen=True)
+class DeviceFilter:
+    """The devices asked for: a user or device name (`q`) and a place (township, village or grid) the
+    user's scope lies in — a city has thousands of PCs; the one lost is found by either."""
+
+    q: str = ""
+    region: str = ""
+
+    def query(self) -> str:
+        return urlencode({k: v for k, v in (("q", self.q), ("region", self.region)) if v})
+
+
+def _devices_page(request: Request, who: ConsoleUser, session: Session, status: int = 200,
+                  f: DeviceFilter = DeviceFilter(), **extra):
+    query = managed_devices(who.role, who.scope, who.user.id).add_columns(User.scope_prefix, User.display_name)
+    if f.q:
+        like = _contains(f.q)
+        query = query.where(User.username.like(like, escape="\\") | User.display_name.like(like, escape="\\")
+                            | Device.name.like(like, escape="\\"))
+    if f.region:
+        query = query.where(User.scope_prefix.startswith(f.region))
+    query = query.order_by(None).order_by(Device.last_seen_at.desc().nullslast(), Device.created_at.desc())
+    rows = session.execute(query.limit(DEVICES_SHOWN)).all()
+    return render(request, "admin_devices.html", who, status=status, rows=rows, has_key=escrow.has_key, f=f,
+                  shown=DEVICES_SHOWN, places=region_choice(session, who.scope, f.region, grids=True),
+                  names=region_names(session, {row.scope_prefix for row in rows if row.scope_prefix}), **extra)
 
 
 @router.get("/devices")
 def devices_page(request: Request, who: ConsoleUser = Depends(admins), session: Session = Depends(db_session),
-                 saved: str = ""):
-    return _devices_page(request, who, session, message=translator(request_lang(request))("saved") if saved else "")
+                 saved: str = "", q: str = "", township: str = "", village: str = "", region: str = ""):
+    f = DeviceFilter(q.strip()[:50], picked(who.scope, township, village) if township or village
+                     else region if region.isdigit() and region.startswith(who.scope) else "")
+    return _devices_page(request, who, session, f=f,
+                         message=translator(request_lang(request))("saved") if saved else "")
+
+
+@router.get("/devices/{device_id}/wipe")
+def wipe_page(device_id: str, request: Request, who: ConsoleUser = Depends(admins),
+              session: Session = Depends(db_session), q: str = "", region: str = ""):
+    """A remote wipe is confirmed first: it erases the PC's database at its next contact, changes not
+    yet synced with it — said on the page, with the user, the place and when it was last seen."""
+    row = session.execute(managed_devices(who.role, who.scope, who.user.id).add_columns(User.scope_prefix)
+                          .where(Device.id == device_id)).first()
+    if row is None or row[0].revoked:
+        raise Denied(404)
+    return render(request, "admin_device_wipe.html", who, device=row[0], username=row[1], f=DeviceFilter(q, region),
+                  place=region_names(session, {row.scope_prefix}).get(row.scope_prefix, "") if row.scope_prefix else "")
 
 
 @router.post("/devices/{device_id}/{action}")
@@ -157,7 +236,8 @@ async def device_action(device_id: str, action: str, request: Request, who: Cons
     revoke_device(device, action == "wipe", utcnow())
     session.commit()
     forget_principals(request, device_id=device.id)
-    return RedirectResponse(f"{PREFIX}/admin/devices?saved=1", status_code=303)
+    back = DeviceFilter(str(form.get("q") or ""), str(form.get("region") or "")).query()
+    return RedirectResponse(f"{PREFIX}/admin/devices?saved=1{'&' + back if back else ''}", status_code=303)
 
 
 @router.get("/catalogue")
@@ -217,6 +297,10 @@ async def code_decide(entry_id: str, decision: str, request: Request, who: Conso
     return RedirectResponse(f"{PREFIX}/admin/codes?saved=code_{decision}d", status_code=303)
 
 
+# what the audit records, as the 动作 filter offers it (its words: the catalogue's audit_act_*)
+AUDIT_ACTIONS = tuple(key.removeprefix("audit_act_") for key in MESSAGES if key.startswith("audit_act_"))
+
+
 def _audit_filter(who: ConsoleUser, username: str, action: str, since: str, until: str, limit: int):
     def day(value: str):
         try:
@@ -231,7 +315,8 @@ def _audit_filter(who: ConsoleUser, username: str, action: str, since: str, unti
 def audit_page(request: Request, who: ConsoleUser = Depends(city_admin), session: Session = Depends(db_session),
                username: str = "", action: str = "", since: str = "", until: str = ""):
     rows = escrow.query_audit(session, _audit_filter(who, username, action, since, until, 500))
-    return render(request, "admin_audit.html", who, rows=rows,
+    return render(request, "admin_audit.html", who, rows=rows, actions=AUDIT_ACTIONS,
+                  names=region_names(session, {r["region_code"] for r in rows if r["region_code"]}),
                   f={"username": username, "action": action, "since": since, "until": until})
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import CodeEntry
-from server.codes import code_entry_id
+from server.codes import code_entry_id, table_names
 from server.console.i18n import request_lang, translator
 from server.console.web import PREFIX, ConsoleUser, Denied, form_of, render, require
 from server.deps import db_session
@@ -46,6 +46,7 @@ def _page(request: Request, who: ConsoleUser, session: Session, table: str, stat
                                                            CodeEntry.deleted.is_(False))
                                    .order_by(CodeEntry.sort_order, CodeEntry.code)))
     return render(request, "admin_code_tables.html", who, status=status, tables=_tables(session), table=table,
+                  table_names=table_names(),
                   entries=entries, **{"errors": {}, "values": {}, **extra})
 
 

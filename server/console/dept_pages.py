@@ -13,11 +13,12 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Region
+from db.models import Region, Task
 from server import catalogue, whistles
 from server.blobs import ACCEPTED_TYPES, BlobStore, blob_dir
 from server.console.i18n import request_lang, translator
 from server.console.masking import mask_value
+from server.console.region_choice import region_choice
 from server.console.web import PREFIX, ConsoleUser, Denied, files_of, form_of, listed, render, require
 from server.console.xlsx import workbook_bytes
 from server.department_work import (
@@ -94,6 +95,7 @@ def _region_tree(session: Session, scope: str) -> list[tuple[Region, list[tuple[
 def _issue_page(request: Request, who: ConsoleUser, session: Session, status: int = 200, **extra):
     approved = catalogue.entries(session, who.user.department_code, "approved")
     return render(request, "dept_issue.html", who, status=status, tree=_region_tree(session, who.scope),
+                  places=region_choice(session, who.scope),
                   approved=approved, field_labels=catalogue.REQUESTABLE_FIELDS, max_files=MAX_FILES,
                   max_mb=settings_of(request).max_attachment_bytes // 1048576,
                   **{"errors": {}, "values": {"kind": "1", "priority": "2", "workdays": "5"}, **extra})
@@ -163,7 +165,11 @@ def progress(request: Request, who: ConsoleUser = Depends(department), session: 
     dept = who.user.department_code or ""
     t = translator(request_lang(request))
     rows = target_rows(session, dept, _filter(township, status, overdue, task, offset), now)
+    # the list of one task (after issuing it, back from one of its targets, or its number clicked) says so
+    shown_task = session.scalars(select(Task).where(Task.id == task, Task.department_code == dept,
+                                                    Task.deleted.is_(False))).first() if task else None
     return render(request, "dept_progress.html", who, grid=progress_grid(session, dept, now), rows=rows,
+                  shown_task=shown_task, towns=region_names(session, {r.target.region_code[:9] for r in rows}),
                   statuses=STATUSES, f={"township": township, "status": status, "overdue": overdue, "task": task},
                   offset=offset, message=t("issued", n=issued) if issued.isdigit() else "")
 

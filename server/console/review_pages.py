@@ -6,8 +6,9 @@ there, after a reason). Two households of a village holding one household number
 decision 0041) are resolved here as well: the admin picks the household that takes the village's
 next free number — after every number the village's households have had on the server, which holds
 them all, and shown on the button before it is pressed — pushed as an ordinary change from the
-admin's console device (server.pushed_writes), and the item is closed as "renumbered". The other
-kinds are resolved on the desktop, where the records are."""
+admin's console device (server.pushed_writes), and the item is closed as "renumbered". Concurrent
+edits, diverging status and duplicate ID numbers are decided in server.console.review_decisions;
+merging persons and delete conflicts on the desktop, where the records are."""
 
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.household_numbers import group_of, last_sequence
-from db.models import Case, Household, Person, Task
+from db.models import Household, Person
 from server.accounts import utcnow
 from server.console.i18n import request_lang, translator
-from server.console.masking import mask_value
+from server.console.region_choice import picked, region_choice
+from server.console.review_decisions import DECISIONS, record_labels, shown
 from server.console.web import PREFIX, ConsoleUser, Denied, form_of, render, require
 from server.department_work import region_names
 from server.deps import db_session
@@ -34,6 +36,7 @@ from server.store.tables import ReviewItem
 router = APIRouter(prefix="/admin", include_in_schema=False)
 reviewers = require("city_admin", "township_admin")
 PAGE = 100
+DONE = ("keep_winner", "take_loser", "not_duplicate")  # decisions of server.console.review_decisions
 KINDS = ("duplicate_hh_no", "conflict", "delete_conflict", "status_conflict", "duplicate_id")
 
 
@@ -95,20 +98,6 @@ def _households(session: Session, items: list[ReviewItem]) -> dict[str, dict]:
     return shown
 
 
-NUMBERED = {"household": (Household, "household_no"), "case": (Case, "case_no"), "task": (Task, "task_no")}
-
-
-def _numbers(session: Session, items: list[ReviewItem]) -> dict[str, str]:
-    """A household's, case's or task's number for the items shown (a record id means nothing to an
-    admin; a person keeps its id's tail: the console shows no names it need not)."""
-    numbers: dict[str, str] = {}
-    for entity, (model, column) in NUMBERED.items():
-        ids = {item.record_id for item in items if item.entity == entity}
-        if ids:
-            numbers.update(session.execute(select(model.id, getattr(model, column)).where(model.id.in_(ids))).all())
-    return numbers
-
-
 def _page(request: Request, who: ConsoleUser, session: Session, f: ReviewFilter, status: int = 200, **extra):
     where = [*_open_under(who.scope)]
     if f.kind:
@@ -120,26 +109,27 @@ def _page(request: Request, who: ConsoleUser, session: Session, f: ReviewFilter,
     items = list(session.scalars(select(ReviewItem).where(*where).order_by(ReviewItem.created_at, ReviewItem.id)
                                  .offset(offset).limit(PAGE)))
     kinds, villages = _counts(session, who.scope, f)
-    townships: dict[str, list[tuple[str, int]]] = {}
-    for code, n in villages.items():  # the village filter grouped by township: a city has hundreds of villages
-        townships.setdefault(code[:9], []).append((code, n))
-    names = region_names(session, set(villages) | set(townships) | {i.region_code[:12] for i in items})
+    places = region_choice(session, who.scope, f.region, counts={c: n for c, n in villages.items() if len(c) >= 9})
+    names = region_names(session, {i.region_code[:12] for i in items})
     f = ReviewFilter(f.kind, f.region, offset)
     return render(request, "admin_review.html", who, status=status, items=items, households=_households(session, items),
-                  numbers=_numbers(session, items), f=f, total=total, first=offset + 1 if total else 0, last=offset + len(items), page_size=PAGE,
-                  kinds=[(k, kinds.get(k, 0)) for k in KINDS], townships=[(code, sum(n for _, n in rows), rows) for code, rows in townships.items()],
-                  names=names,
-                  shown_value=lambda item: "" if item.winner_value is None else mask_value(item.field or "",
-                                                                                           str(item.winner_value)),
+                  numbers=record_labels(session, items), f=f, total=total, first=offset + 1 if total else 0, last=offset + len(items), page_size=PAGE,
+                  kinds=[(k, kinds.get(k, 0)) for k in KINDS], places=places, names=names,
+                  shown_value=lambda item, value: shown(item, value, translator(request_lang(request)), False),
+                  decisions=DECISIONS,
                   **extra)
 
 
 @router.get("/review")
 def review_page(request: Request, who: ConsoleUser = Depends(reviewers), session: Session = Depends(db_session),
-                saved: str = "", kind: str = "", region: str = "", offset: int = 0):
-    message = translator(request_lang(request))("review_renumbered", number=saved) if saved else ""
+                saved: str = "", kind: str = "", region: str = "", township: str = "", village: str = "",
+                offset: int = 0, done: str = "", gone: str = ""):
+    t = translator(request_lang(request))
+    message = t("review_renumbered", number=saved) if saved else t(f"review_done_{done}") if done in DONE else ""
+    if township or village:  # the filter form's picker; the pager's links name the one code
+        region = picked(who.scope, township, village)
     f = ReviewFilter(kind if kind in KINDS else "", region if region.isdigit() else "", offset)
-    return _page(request, who, session, f, message=message)
+    return _page(request, who, session, f, message=message, error=t("review_gone") if gone else "")
 
 
 @router.post("/review/{item_id}/renumber")

@@ -16,10 +16,11 @@ from typing import Any
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from db.models import CodeEntry, Region
 from server.accounts import token_hash, utcnow
 from server.config import Settings
 from server.console.i18n import request_lang, translator
@@ -68,6 +69,8 @@ class ConsoleUser:
     user: User
     session_id: str
     csrf: str
+    place: str = ""  # the scope's name (林东镇), else its code
+    department: tuple[str, str] = ("", "")  # the department's Chinese and English names
 
     @property
     def role(self) -> str:
@@ -112,7 +115,21 @@ def console_user(request: Request, session: Session = Depends(db_session)) -> Co
     if now - row.last_seen_at > dt.timedelta(seconds=30):
         row.last_seen_at = now
         session.commit()
-    return ConsoleUser(user, row.id, row.csrf_token)
+    return ConsoleUser(user, row.id, row.csrf_token, *_header_words(session, user))
+
+
+def _header_words(session: Session, user: User) -> tuple[str, tuple[str, str]]:
+    """The user's place and department as the header says them (林东镇, 民政 / Civil Affairs): codes
+    meant nothing to the person signed in. Two primary-key-sized lookups per page."""
+    scope = user.scope_prefix or ""
+    place = session.get(Region, scope.ljust(12, "0") if len(scope) < 12 else scope) if scope else None
+    words = ("", "")
+    if user.department_code:
+        found = session.execute(select(CodeEntry.label_zh, CodeEntry.label_en).where(
+            CodeEntry.table == "department", CodeEntry.code == user.department_code,
+            CodeEntry.scope_prefix == "")).first()
+        words = (found[0], found[1] or found[0]) if found else (user.department_code, user.department_code)
+    return (place.name if place else scope), words
 
 
 def require(*roles: str):

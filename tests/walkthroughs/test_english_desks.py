@@ -1,7 +1,8 @@
 """The task and case desks in the English interface, at 1366×740, read as English: seen on the demo
 under Xvfb, the facts of a case read "No.：SJ…　Registered：…", the queues "Overdue（0）", a task's
 "Department：…　Kind：…" with "Phone、Current address", the inbox header "Progress (households)" was cut
-to "ess (housel", and the case list shrank to half a title column beside the English action bar."""
+to "ess (housel", and the case list shrank to half a title column beside the English action bar; later
+the list still ended at its status column, cut, the deadline off screen to the right."""
 
 from __future__ import annotations
 
@@ -33,6 +34,16 @@ def test_the_case_desk_reads_as_english(desktop):
         assert "（" not in clerk.window.windowTitle(), clerk.window.windowTitle()
     with clerk.step("Cases: the list keeps room for more than its title"):
         assert page.table.viewport().width() >= 380, page.table.viewport().width()
+    with clerk.step("Cases: title, category, status and deadline side by side, none cut"):
+        view, model = page.table, page.list.model
+        header = view.horizontalHeader()
+        right = header.sectionViewportPosition(3) + header.sectionSize(3)  # the deadline's right edge
+        assert right <= view.viewport().width(), (right, view.viewport().width(), page.detail.width())
+        assert header.sectionSize(0) >= 160, header.sectionSize(0)  # a title still reads
+        metrics = view.fontMetrics()
+        for column in (2, 3):  # English statuses (Handled in the grid) and dates with 'Overdue' read whole
+            widest = max(metrics.horizontalAdvance(model.index(r, column).data()) for r in range(model.rowCount()))
+            assert header.sectionSize(column) >= widest + 8, (column, header.sectionSize(column), widest)
 
 
 def test_the_task_desk_reads_as_english_and_shows_its_headers(desktop):
@@ -53,3 +64,19 @@ def test_the_task_desk_reads_as_english_and_shows_its_headers(desktop):
         facts = _visible_text(page.detail.meta.text())
         assert "Department: " in facts and not CHINESE_MARK_AFTER_WORD.search(facts), facts
         assert re.search(r"Progress: \d+/\d+ household", facts), facts
+
+
+def test_the_register_list_headers_read_whole_in_english(desktop):
+    """Fitting the person list to 1366 pixels narrowed its relation column to 84 px, which cut the
+    English header to "elation to hea": a column is never narrower than its header."""
+    clerk: Desktop = desktop("township_staff", DEMO_TOWNSHIP, language="en", name="clerk-register-en")
+    with clerk.step("Register: the person list's headers read whole"):
+        clerk.sync()
+        register = clerk.page("register")
+        view = register.person_view
+        header = view.horizontalHeader()
+        shown = [header.logicalIndex(v) for v in range(header.count()) if not header.isSectionHidden(header.logicalIndex(v))]
+        inside = [c for c in shown if header.sectionViewportPosition(c) + header.sectionSize(c) <= view.viewport().width()]
+        cut = [register.persons.headerData(c, header.orientation()) for c in inside
+               if header.sectionSize(c) < header.sectionSizeHint(c)]
+        assert len(inside) >= 5 and cut == [], (inside, cut)

@@ -1,15 +1,17 @@
 """The case list of the case desk: one queue's cases, newest first, loaded page by page as the user
 scrolls (a full township holds 8,000 cases), narrowed as the user types a title, case number,
 12345 ticket number, place or the reporter's name or phone (shown masked); overdue deadlines in red. Choosing a row announces the case; after a reload the case that
-was open stays chosen if it is loaded, and a fresh list opens its first case."""
+was open stays chosen if it is loaded, and a fresh list opens its first case; after a refresh (a
+sync) the list keeps its scroll position and choice."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget
 
-from ui.casedesk.labels import status_text
-from ui.lazy_model import Column, LazyTableModel
+from ui.casedesk.labels import STATUSES, status_text
+from ui.lazy_model import Column, LazyTableModel, refresh_in_place
+from ui.register.lists import BADGE_COLOURS, badge
 
 OVERDUE, DUE_SOON = "#c62828", "#e65100"
 
@@ -44,7 +46,7 @@ class CaseList(QWidget):
         self.view.verticalHeader().setVisible(False)
         header = self.view.horizontalHeader()
         header.setStretchLastSection(True)
-        for column, width in enumerate((190, 84, 64, 118, 150, 150)):
+        for column, width in enumerate((190, 84, *self._status_and_deadline_widths(), 150, 150)):
             header.resizeSection(column, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -52,6 +54,14 @@ class CaseList(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search)
         layout.addWidget(self.view, 1)
+
+    def _status_and_deadline_widths(self) -> tuple[int, int]:
+        """Wide enough for every status and a date with its flag in the interface's language: English
+        "Handled in the grid" and "2026-12-14 Overdue" were cut in columns sized for Chinese."""
+        metrics, pad = self.view.fontMetrics(), 16
+        status = max(metrics.horizontalAdvance(status_text(code)) for code in STATUSES)
+        flag = max(metrics.horizontalAdvance(self.tr(word)) for word in ("超期", "临期"))
+        return max(64, status + pad), max(118, metrics.horizontalAdvance("2026-12-31 ") + flag + pad)
 
     def _columns(self) -> list[Column]:
         overdue, soon = self.tr("超期"), self.tr("临期")
@@ -61,7 +71,7 @@ class CaseList(QWidget):
             return f"{text} {overdue}" if case.overdue else f"{text} {soon}" if case.due_soon else text
 
         return [
-            Column(self.tr("标题"), lambda c: c.title),
+            Column(self.tr("标题"), lambda c: c.title + badge(c), color=lambda c: BADGE_COLOURS.get(c.sync_state)),
             Column(self.tr("类别"), lambda c: self.categories.get(c.category_code, c.category_code)),
             Column(self.tr("状态"), lambda c: status_text(c.status)),
             Column(self.tr("期限"), deadline, color=lambda c: OVERDUE if c.overdue else DUE_SOON if c.due_soon else None),
@@ -82,6 +92,12 @@ class CaseList(QWidget):
     def reload(self, keep: str = "") -> None:
         self._want = keep
         self.model.set_query(self.query())
+
+    def refresh(self) -> None:
+        """The same queue and search read again in place (a sync brought news): the list stays where
+        the clerk scrolled to, the case chosen stays chosen, the pages loaded stay loaded."""
+        self._want = None
+        refresh_in_place(self.view, self.model)
 
     def query(self):
         """The paged query of the queue and search on screen (the list, and 导出, run it)."""

@@ -36,6 +36,7 @@ from ui.casedesk.labels import action_text, status_text
 from ui.detail_layout import stack_detail, stale_hint
 from ui.history_tab import HistoryTab
 from ui.punctuation import aside, fact, listing, on_one_line
+from ui.register.lists import BADGE_COLOURS, badge_text
 
 # Moves beside the workflow, after its buttons in the bar.
 SIDE_SLOTS = ("escalate", "supervise", "add_party", "repeat", "reveal")
@@ -211,7 +212,7 @@ class CaseDetailPanel(QWidget):
         number, registered, limit = self.tr("编号"), self.tr("登记"), self.tr("办理期限")
         reporter, place, content = self.tr("反映人"), self.tr("地点"), self.tr("诉求内容")
         lines = [
-            on_one_line(fact(number, case.case_no), fact(registered, f"{case.registered_at:%Y-%m-%d %H:%M}"),
+            on_one_line(fact(number, case.case_no + _badge_html(case)), fact(registered, f"{case.registered_at:%Y-%m-%d %H:%M}"),
                         fact(limit, deadline)),
             on_one_line(fact(reporter, f"{case.reporter_name or '—'} {case.reporter_phone_masked}".strip()),
                         fact(place, case.place or "—")),
@@ -392,3 +393,10 @@ def _log_text(entry, departments: dict[str, str]) -> str:
             return "、".join(departments.get(code, code) for code in entry.text.split("、"))
         return departments.get(head, head) + sep + rest
     return entry.text
+
+
+def _badge_html(case) -> str:
+    """· 待上传 (and the like) after the number: the case has not reached the city yet — its number,
+    made on this PC, stays."""
+    text = badge_text(case.sync_state)
+    return f" <span style='color:{BADGE_COLOURS[case.sync_state]}'>· {text}</span>" if text else ""

@@ -51,7 +51,7 @@ class CaseDeskPage(QWidget):
         self.table = self.list.view
         self.detail = CaseDetailPanel(desk, runner, dialogs, on_error, printer=printer, reports=reports,
                                       language=language, dispatch_input=self._forms.dispatch, history=history)
-        self.detail.changed.connect(self.reload)
+        self.detail.changed.connect(self.refresh)  # a move on the open case: the clerk's place kept
         bar = QHBoxLayout()
         bar.addWidget(heading)
         bar.addStretch(1)
@@ -61,7 +61,7 @@ class CaseDeskPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.list)
         splitter.addWidget(self.detail)
-        splitter.setSizes([540, 560])
+        splitter.setSizes([640, 460])  # the panel takes what its action bar needs, the list the rest
         body = QHBoxLayout()
         body.addWidget(self.queues)
         body.addWidget(splitter, 1)
@@ -89,24 +89,40 @@ class CaseDeskPage(QWidget):
     def reload(self) -> None:
         self._runner.run_db(self._desk.queues, self._show_queues)
 
+    def refresh(self) -> None:
+        """Queues and list read again where the clerk is in them: the rows in view and the case
+        chosen stay (after a sync, after a move on the open case) — decision 0042."""
+        self._runner.run_db(self._desk.queues, lambda queues, error: self._show_queues(queues, error, in_place=True))
+
     def refresh_after_sync(self) -> None:
         """A sync the user did not start brought news: queues, list and the open case show it, the
         case staying chosen — unless an 意见 is being typed, which gets a hint instead of a reload."""
         if self.detail.has_unsaved_edit():
             self.detail.show_stale()
             return
-        self.reload()
-        if self.detail.detail is not None:  # further down the list than its first page: reopen it here
+        self.refresh()
+        if self.detail.detail is not None:  # the open case shows what the sync brought
             self.detail.open(self.detail.detail.case.id)
 
-    def _show_queues(self, queues, error) -> None:
+    def _show_queues(self, queues, error, in_place: bool = False) -> None:
+        """The queues with their counts; the chosen queue's list read afresh — or, after a sync
+        (`in_place`), read again where the clerk is in it, if that queue is still there."""
         if error is not None:
             self._on_error(error)
             return
-        chosen = self.current_queue()
+        row = self._fill_queues(queues, self.current_queue())
+        if in_place and row is not None:
+            self.list.refresh()
+            return
+        self.queues.setCurrentRow(row or 0)
+        self._queue_chosen(row or 0)
+
+    def _fill_queues(self, queues, chosen) -> int | None:
+        """The queues with their counts, `chosen` kept current without announcing it; its row, None
+        when that queue is gone."""
         self.queues.blockSignals(True)
         self.queues.clear()
-        row = 0
+        row = None
         for i, queue in enumerate(queues):
             item = QListWidgetItem(counted(self._queue_label(queue.status), str(queue.count)))
             item.setData(Qt.ItemDataRole.UserRole, queue.status)
@@ -115,10 +131,10 @@ class CaseDeskPage(QWidget):
             self.queues.addItem(item)
             if queue.status == chosen:
                 row = i
+                self.queues.setCurrentRow(i)
         self.queues.blockSignals(False)
         self._fit_queues()
-        self.queues.setCurrentRow(row)
-        self._queue_chosen(row)
+        return row
 
     def _fit_queues(self) -> None:
         """Wide enough for the longest queue and its count (English names are longer than 128 px)."""

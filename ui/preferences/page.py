@@ -1,9 +1,12 @@
 """设置: the interface language (applied at the next start, like most desktop programs), the city
 server and the signed-in account (logging in enrols this PC: the token goes to the OS keyring
-through app/, never into these settings), and preferences such as the automatic sync interval."""
+through app/, never into these settings), and preferences such as the automatic sync interval.
+The login form shows the server and user name the PC is bound to (read from its enrolment), else
+the last ones typed here; on the embedded demo it names the demo's accounts, a click filling it."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -17,13 +20,16 @@ from PySide6.QtWidgets import (
 )
 
 from ui import settings as opts
-from ui.roles import account_text
+from ui.punctuation import aside, listing
+from ui.roles import account_text, role_label
 
 
 class SettingsPage(QWidget):
     def __init__(self, settings: opts.Settings, account_text: str, runner, dialogs, on_error,
-                 enrolment=None, parent: QWidget | None = None, on_logged_in=None) -> None:
+                 enrolment=None, parent: QWidget | None = None, on_logged_in=None,
+                 demo: tuple[tuple[tuple[str, str], ...], str] = ((), "")) -> None:
         super().__init__(parent)
+        self._demo_accounts, self._demo_password = demo
         self._on_logged_in = on_logged_in
         self._settings = settings
         self._runner = runner
@@ -36,6 +42,8 @@ class SettingsPage(QWidget):
             box.setMaximumWidth(720)  # long empty fields across a 1366-pixel screen read badly
             layout.addWidget(box)
         layout.addStretch(1)
+        if enrolment is not None:  # the server and account this PC is bound to, read off the GUI thread
+            runner.run_db(enrolment.current, self._show_enrolment)
 
     def _language_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("界面语言"))
@@ -66,7 +74,29 @@ class SettingsPage(QWidget):
         form.addRow(self.tr("用户名"), self.username)
         form.addRow(self.tr("密码"), self.password)
         form.addRow("", self.login_button)
+        self.demo_accounts = self._demo_accounts_label() if self._demo_accounts else None
+        if self.demo_accounts is not None:
+            form.addRow(self.demo_accounts)
         return box
+
+    def _demo_accounts_label(self) -> QLabel:
+        """演示账号（密码均为 …）: each a link that fills the user name and password."""
+        names = listing(f'<a href="{name}">{name}</a>{aside(role_label(role))}' for name, role in self._demo_accounts)
+        label = QLabel(self.tr("演示账号（密码均为 %1）：").replace("%1", self._demo_password) + names)
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.linkActivated.connect(self._fill_demo_account)
+        return label
+
+    def _fill_demo_account(self, username: str) -> None:
+        self.username.setText(username)
+        self.password.setText(self._demo_password)
+
+    def _show_enrolment(self, enrolment, error) -> None:
+        if error is not None or enrolment is None:  # a guest PC: the last server and name typed here
+            return
+        self.server_url.setText(enrolment.server_url)
+        self.username.setText(enrolment.username)
 
     def _preferences_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("偏好"))

@@ -98,6 +98,9 @@ PERSON_KEYS = ("name", "gender", "birth_date", "relation", "place", "household_n
                "phone", "status")
 
 
+HOUSEHOLD_PHONE = 5  # the household list's 联系电话 column
+
+
 def household_columns(labels: Labels) -> list[Column]:
     return [
         Column(translate("RegisterLists", "户编号"), lambda h: h.household_no + badge(h), color=_badge_colour),
@@ -110,5 +113,5 @@ def household_columns(labels: Labels) -> list[Column]:
     ]
 
 
-__all__ = ["BADGE_COLOURS", "PERSON_HIDDEN", "badge", "badge_text", "PERSON_KEYS", "HouseholdRow", "Labels", "PersonRow", "household_columns",
+__all__ = ["BADGE_COLOURS", "HOUSEHOLD_PHONE", "PERSON_HIDDEN", "badge", "badge_text", "PERSON_KEYS", "HouseholdRow", "Labels", "PersonRow", "household_columns",
            "person_columns"]

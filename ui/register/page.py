@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QStyledItemDelegate,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -21,10 +22,17 @@ from PySide6.QtWidgets import (
 
 from app.client.browse import ANY_TAG, RegisterFilter
 from ui import settings as opts
-from ui.lazy_model import LazyTableModel
+from ui.lazy_model import LazyTableModel, refresh_in_place
 from ui.register.filters import FilterBar
 from ui.register.household_panel import HouseholdPanel
-from ui.register.lists import PERSON_HIDDEN, PERSON_KEYS, Labels, household_columns, person_columns
+from ui.register.lists import (
+    HOUSEHOLD_PHONE,
+    PERSON_HIDDEN,
+    PERSON_KEYS,
+    Labels,
+    household_columns,
+    person_columns,
+)
 from ui.table_header import ArrangeableColumns
 
 
@@ -67,6 +75,10 @@ class RegisterPage(QWidget):
             self.person_view, tuple(PERSON_KEYS.index(key) for key in PERSON_HIDDEN), settings,
             opts.PERSON_LIST_COLUMNS)
         self.household_columns = ArrangeableColumns(self.household_view, (), settings, opts.HOUSEHOLD_LIST_COLUMNS)
+        self._tails = _KeepTail(self)  # a masked number cut to the list's width keeps its last digits
+        for key in ("id_number", "phone"):
+            self.person_view.setItemDelegateForColumn(PERSON_KEYS.index(key), self._tails)
+        self.household_view.setItemDelegateForColumn(HOUSEHOLD_PHONE, self._tails)
         self._build()
         self._connect()
 
@@ -110,8 +122,11 @@ class RegisterPage(QWidget):
         for model, view in ((self.persons, self.person_view), (self.households, self.household_view)):
             model.failed.connect(self._on_error)
             model.page_loaded.connect(self._show_count)
+            model.refreshed.connect(self._show_count)
             keep = (PERSON_KEYS.index("address"),) if view is self.person_view else ()
-            model.page_loaded.connect(lambda rows, view=view, keep=keep: self._fit_columns(view, rows, keep))
+            limits = PERSON_WIDTHS if view is self.person_view else HOUSEHOLD_WIDTHS
+            model.page_loaded.connect(lambda rows, view=view, keep=keep, limits=limits:
+                                      self._fit_columns(view, rows, keep, limits))
             _ViewportWidth(view, keep)
         self.tabs.currentChanged.connect(self._query_visible)
         self.tabs.currentChanged.connect(self._show_count)
@@ -210,8 +225,22 @@ class RegisterPage(QWidget):
             model.set_query(self._queries[model])
 
     def _refresh_lists(self) -> None:
-        self._stale = {self.persons, self.households}
-        self._query_visible()
+        """A save in the household panel: the list on screen read again in place (the clerk's row
+        stays chosen and in view, as after a sync), the other one when its tab is shown."""
+        shown = self.persons if self.tabs.currentWidget() is self.person_view else self.households
+        if shown in self._stale:  # never queried yet: read it afresh
+            self._stale = {self.persons, self.households}
+            self._query_visible()
+            return
+        self._stale = {self.persons, self.households} - {shown}
+        refresh_in_place(self.tabs.currentWidget(), shown)
+
+    def refresh_lists(self) -> None:
+        """What a sync brought or changed (badges, records come or gone), read again in place: each
+        list keeps where the clerk scrolled to and the record chosen."""
+        for model, view in ((self.persons, self.person_view), (self.households, self.household_view)):
+            if model not in self._stale:  # a stale list is read afresh when its tab is shown
+                refresh_in_place(view, model)
 
     def _load_reference(self):
         return self._desk.code_book(), self._desk.region_names(), self._desk.villages()
@@ -255,20 +284,28 @@ class RegisterPage(QWidget):
             self.panel.open_household(self.households.row_at(current.row()).id)
 
     @staticmethod
-    def _fit_columns(view: QTableView, rows: int, keep: tuple[int, ...] = ()) -> None:
+    def _fit_columns(view: QTableView, rows: int, keep: tuple[int, ...] = (), limits: dict[int, int] | None = None,
+                     ) -> None:
         # Only on the first page: measuring thousands of loaded rows on every scroll would stutter.
         # A long label (孙子、孙女或外孙子、外孙女) is elided rather than pushing the rest off screen.
         if 0 < rows <= 200:
             view.resizeColumnsToContents()
             header = view.horizontalHeader()
             for column in range(header.count()):
-                limit = 230 if column == 0 else 120 if column == 3 else 140  # a name or number keeps its badge
+                limit = (limits or {}).get(column, 230 if column == 0 else 140)  # a name or number keeps its badge
+                limit = max(limit, header.sectionSizeHint(column))  # never narrower than its header (English)
                 header.resizeSection(column, min(header.sectionSize(column), limit))
             _elide_to_width(view, keep)
 
 
     def _show_count(self, *_args) -> None:
         model = self.persons if self.tabs.currentWidget() is self.person_view else self.households
+        typed = self.filters.search.text().strip()
+        if model.rowCount() == 0 and not model.loading and typed.isascii() and typed.isalpha():
+            # "huang" typed with the input method off found no one: say how pinyin is searched
+            self.count_label.setText(self.tr("没有姓名首字母为“%1”的记录。拼音按每个字的首字母查找：张三 → zs")
+                                     .replace("%1", typed))
+            return
         more = self.tr("（滚动加载更多）") if model.canFetchMore() else ""
         self.count_label.setText(self.tr("已显示 %n 条", "", model.rowCount()) + more)
 
@@ -282,8 +319,26 @@ def _elide_to_width(view: QTableView, keep: tuple[int, ...] = ()) -> None:
              if not header.isSectionHidden(header.logicalIndex(v))]
     for column in dict.fromkeys([c for c in keep if c in shown] + shown[-1:]):
         room = view.viewport().width() - header.sectionViewportPosition(column)
-        if 60 <= room < header.sectionSize(column):
+        if 48 <= room < header.sectionSize(column):  # 48: "…5397", an ID number's last four
             header.resizeSection(column, room)
+
+
+# Widest a column is fitted to (logical column → pixels; others 140, the name 230). The person list's
+# relation and short address give way, so the masked ID number after them still shows its last digits
+# at 1366 pixels when the first page holds a 孙子、孙女或外孙子、外孙女 or a long address (the tooltip
+# and the household panel show them whole).
+PERSON_WIDTHS = {PERSON_KEYS.index("relation"): 84, PERSON_KEYS.index("address"): 100}
+HOUSEHOLD_WIDTHS = {3: 120}  # 村/网格
+
+
+class _KeepTail(QStyledItemDelegate):
+    """Cut at the start, not at the end: the masked ID number, last on screen after the address, was
+    cut to "152422…" at 1366 pixels, its last four digits — what tells namesakes apart and what the
+    search takes — gone; now "…****2784" (the whole number in the tooltip)."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 (Qt override)
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideLeft
 
 
 class _ViewportWidth(QObject):

@@ -73,6 +73,9 @@ def inbox_columns() -> list[Column]:
 class InboxModel(LazyTableModel):
     """LazyTableModel plus the full title as a tooltip and the target id as UserRole."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, key=lambda item: item.view.id, **kwargs)  # a row is its target
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if index.isValid() and role == Qt.ItemDataRole.ToolTipRole:
             item = self.row_at(index.row())

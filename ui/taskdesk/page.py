@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.services.context import CITY_ADMIN, DEPARTMENT
 from app.services.task_inbox import GROUPS, InboxQuery
+from ui.lazy_model import refresh_in_place
 from ui.punctuation import counted
 from ui.taskdesk.burden import BurdenPanel
 from ui.taskdesk.detail import TaskDetailPanel
@@ -74,12 +75,15 @@ class TaskDeskPage(QWidget):
         self.group_tabs.currentChanged.connect(self._group_changed)
         self.model = InboxModel(inbox_columns(), runner, page_size=PAGE_SIZE, parent=self)
         self.model.page_loaded.connect(self._page_loaded)
+        self.model.refreshed.connect(self._show_loaded)
         self.model.failed.connect(on_error)
         self.list = self._build_list()
         self.count_label = QLabel()
         self.detail = TaskDetailPanel(desk, one_form, runner, dialogs, on_error, printer=printer, reports=reports,
                                       language=language, history=history)
-        self.detail.changed.connect(self.reload)
+        # a move or a 一表通 confirmation on the open target: the clerk's place kept, the card shown afresh
+        # unless more is being typed in it
+        self.detail.changed.connect(self.refresh_after_sync)
         self._lay_out(heading)
 
     # -- building ------------------------------------------------------------------------------
@@ -184,13 +188,21 @@ class TaskDeskPage(QWidget):
         self.model.set_query(lambda offset, size: self._desk.inbox_page(query, offset, size))
         self._runner.run_db(lambda: self._desk.inbox_counts(query), self._show_counts)
 
+    def refresh(self) -> None:
+        """Counts and list read again where the clerk is in them: the rows in view and the target
+        chosen stay (after a sync, after a move on the open target) — decision 0042."""
+        self._debounce.stop()
+        query = self.query()
+        refresh_in_place(self.list, self.model)
+        self._runner.run_db(lambda: self._desk.inbox_counts(query), self._show_counts)
+
     def refresh_after_sync(self) -> None:
         """A sync the user did not start brought news: counts, list and the open target show it, the
         target staying chosen — unless something is being typed in it, which gets a hint instead."""
         if self.detail.has_unsaved_edit():
             self.detail.show_stale()
             return
-        self.reload()
+        self.refresh()
         self.detail.reopen()  # also when it is further down the list than the pages loaded
 
     def _show_counts(self, counts, error) -> None:
@@ -210,10 +222,13 @@ class TaskDeskPage(QWidget):
     def _group_changed(self, _index: int) -> None:
         self.reload()
 
-    def _page_loaded(self, rows: int) -> None:
+    def _show_loaded(self, rows: int) -> None:
         more = self.tr("（滚动加载更多）") if self.model.canFetchMore() else ""
         self.count_label.setText(self.tr("本组 %1 项，已显示 %2 项").replace("%1", str(self.counts.get(self.group, rows)))
                                  .replace("%2", str(rows)) + more)
+
+    def _page_loaded(self, rows: int) -> None:
+        self._show_loaded(rows)
         wanted = self._pending_select or self.detail_target_id()
         row = self.model.row_of(wanted) if wanted else None
         if row is not None:

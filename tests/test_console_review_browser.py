@@ -1,0 +1,54 @@
+"""待审 decisions in Chromium at 1366×768 (the harness of tests/test_console_browser.py): a township
+admin filters to a village, opens 采用另一值 on a phone edited twice at once, reads the confirmation
+(masked), shows the full numbers after giving a reason, confirms and is told what was done; the same
+list in English."""
+
+from __future__ import annotations
+
+import time
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from db.models import Person
+from tests.server.fixtures import server_fixture  # noqa: F401
+from tests.test_console_browser import browser, shots  # noqa: F401
+from tests.test_console_region_choice import person_fixture  # noqa: F401
+from tests.test_console_review_decisions import TOWNSHIP, VILLAGE, _item, _person
+
+
+def test_a_township_admin_takes_the_other_phone_number_after_a_confirmation(person, server):
+    _pc, pid = _person(server, phone="13700000021")
+    time.sleep(0.01)
+    other_pc = server.user_client("village_cadre", VILLAGE)
+    other_pc.push([other_pc.change("person", pid, {"phone": "13900000029"}, base={"phone": 0})])
+    item = _item(server, "conflict", pid)
+    person.login(server.add_user("township_admin", TOWNSHIP))
+    person.open("/admin/review")
+    Select(person.chrome.find_element(By.ID, "f-kind")).select_by_value("conflict")
+    Select(person.chrome.find_element(By.ID, "f-village")).select_by_value(VILLAGE)
+    person.go("form.filters button[type=submit]")
+    row = f"//tr[td//a[contains(@href, '{item.id}')]]"
+    assert "139****0029" in person.chrome.find_element(By.XPATH, row).text
+    person.shot("review-conflicts")
+    person.go(xpath=f"{row}//a[normalize-space()='采用另一值']")
+    page = person.text()
+    assert "联系电话由“139****0029”改为“137****0021”" in page and "13700000021" not in page, page
+    assert "人员 王秀兰 · " + VILLAGE in page  # whose number it is
+    person.shot("review-confirm-masked")
+    person.chrome.find_element(By.ID, "reveal-reason").send_keys("核对本人联系方式")
+    person.go(xpath="//button[normalize-space()='查看完整号码']")
+    assert "联系电话由“13900000029”改为“13700000021”" in person.text()
+    person.shot("review-confirm-revealed")
+    person.go("#confirm-decision")
+    assert "已采用另一值，各电脑同步后即更新；该项已关闭。" in person.text()
+    assert not person.chrome.find_elements(By.XPATH, row)
+    with server.session() as s:
+        assert s.get(Person, pid).phone == "13700000021"
+    village = Select(person.chrome.find_element(By.ID, "f-village")).first_selected_option
+    assert village.get_attribute("value") == VILLAGE  # the list is still the village's, and says so
+    assert "0–0" not in person.chrome.find_element(By.ID, "review-pager").text
+    person.go("header a.lang")
+    assert "Review: conflicts and duplicates" in person.text() and "Nothing here yet." in person.text()
+    person.shot("review-english")
+    person.go("header a.lang")
