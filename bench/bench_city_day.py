@@ -354,13 +354,9 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
                 devices = closed.mixed_devices(villages, cadres)
                 log(f"# city_day: {label}: the same-run floor first (one PC alone, {floor.PUSH_SECONDS:.0f} s of "
                     f"pushes, no-op pulls, full pages of its scope)")
-                if label == "mixed":
-                    log(f"# city_day: the mix for {WARM_MIX_SECONDS:.0f} s first, not measured: a city's server has long had "
-                        "its connections open and its statements prepared (each connection prepares a statement on "
-                        "its sixth run)")
-                    for _figure in closed._run_mix(lab, "warm_up", devices, closed._cursor(lab), based=based,
-                                                   seconds=WARM_MIX_SECONDS):
-                        pass
+                if label == "mixed":  # a city's server has long had its connections open, its statements prepared
+                    log(f"# city_day: the mix for {WARM_MIX_SECONDS:.0f} s first, not measured (warm pools)")
+                    list(closed._run_mix(lab, "warm_up", devices, closed._cursor(lab), based=based, seconds=WARM_MIX_SECONDS))
                 parts = floor.measure(lab, devices[0], based)
                 log(f"# city_day: {say}")
                 mix = closed._run_mix(lab, label, devices, closed._cursor(lab), based=based)
