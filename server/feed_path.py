@@ -53,7 +53,11 @@ def plain_feed_query(query: bytes) -> dict[str, Any] | None:
 def _answer(state, who, query: dict[str, Any]) -> dict:
     session = state.sessions()
     try:
-        return feed_answer(session, who, **query)
+        answer = feed_answer(session, who, **query)
+        # COMMIT, not the ROLLBACK closing the session sends: on a rollback psycopg drops every statement
+        # it prepared on the connection, and the pushes that take it next plan theirs again (decision 0044)
+        session.commit()
+        return answer
     finally:
         session.close()
 
