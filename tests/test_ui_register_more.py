@@ -228,3 +228,12 @@ def test_person_form_shows_the_birth_date_and_gender_its_id_number_gives(qtbot, 
     assert form.combos["gender"].currentData() == "2"
     form.id_number.setText("150422198604120")  # typed on, not yet a number: the boxes stay as they were
     assert form.birth_date.date().toPython() == dt.date(1986, 4, 12)
+
+
+def test_person_form_proposes_the_head_for_a_household_without_one(qtbot, ui):
+    form = PersonForm(ui.panel.labels, ui.panel.check_person, head=True)
+    qtbot.addWidget(form)
+    assert form.combos["relation_to_head"].currentData() == "02"
+    other = PersonForm(ui.panel.labels, ui.panel.check_person)
+    qtbot.addWidget(other)
+    assert other.combos["relation_to_head"].currentData() is None

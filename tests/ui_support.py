@@ -114,9 +114,11 @@ class ScriptedForms:
         self.tag: deque = deque()
         self.visit: deque = deque()
         self.retries: list = []
+        self.heads: list[bool] = []  # whether 户主 was proposed to each person form
 
-    def person_input(self, parent, labels, check, person=None, retry=None, same_id=None):
+    def person_input(self, parent, labels, check, person=None, retry=None, same_id=None, head=False):
         self.retries.append(retry)
+        self.heads.append(head)
         return self.person.popleft() if self.person else None
 
     def tag_input(self, parent, options, today):

@@ -2,7 +2,8 @@
 clerk does: 新建户, the address and phone, then 添加成员 — before ever pressing 保存户信息. The
 household is saved first and the member form opens (it did nothing before: the new household had no
 record to add to); on a household already saved the button opens the form empty (its click's
-`checked` once reached the form as a retry and raised). A visit on a new household saves it too."""
+`checked` once reached the form as a retry and raised). The first person is proposed as 户主 (the
+printed card's 户主 was left blank). A visit on a new household saves it too."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def test_new_household_members_by_the_buttons(desktop, township):
         panel.members.add_button.click()
         pc.qtbot.waitUntil(lambda: [m.name for m in panel.members.members] == ["乌兰其其格"], timeout=3000)
         assert panel.detail is not None and panel.detail.household.address == "福山地村3组18号"
-        assert pc.forms.retries == [None]
+        assert pc.forms.retries == [None] and pc.forms.heads == [True]  # 户主 proposed for the first person
         assert not [m for m in pc.dialogs.shown if m[0] == "error"], pc.dialogs.shown
 
     with pc.step("已保存的户再点添加成员"):
@@ -46,7 +47,7 @@ def test_new_household_members_by_the_buttons(desktop, township):
                                 "residence_type": "1"})
         panel.members.add_button.click()
         pc.qtbot.waitUntil(lambda: len(panel.members.members) == 2, timeout=3000)
-        assert pc.forms.retries == [None, None]
+        assert pc.forms.retries == [None, None] and pc.forms.heads == [True, False]
 
     with pc.step("新建户先记走访"):
         panel.new_button.click()

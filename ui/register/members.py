@@ -126,7 +126,8 @@ class MembersTab(_Tab):
             self.panel.save_then(self.add_member)
             return
         values = self.panel.forms.person_input(self, self.panel.labels, self.panel.check_person, retry=retry,
-                                               same_id=self.panel.same_id)
+                                               same_id=self.panel.same_id,
+                                               head=not any(m.is_head for m in self.members))
         if values:
             fields = {k: v for k, v in values.items() if k != "name"}
             self._run_form(lambda: self.panel.context.persons.create(detail.household.id, values["name"], **fields),

@@ -30,6 +30,7 @@ from ui.dialogs import ok_cancel_buttons
 from ui.register.lists import Labels
 
 Checker = Callable[[str, object, str], str]  # (field, value, id_type) -> message or ""
+HEAD = "02"  # 与户主关系: 本人（户主）
 _COMBOS = (("gender", "性别"), ("ethnicity", "民族"), ("relation_to_head", "与户主关系"),
            ("residence_type", "人员类别"), ("status", "人员状态"), ("political_status", "政治面貌"),
            ("marital_status", "婚姻状况"), ("education", "文化程度"))
@@ -43,7 +44,7 @@ MOVED_OUT, DECEASED = "3", "4"
 
 class PersonForm(QDialog):
     def __init__(self, labels: Labels, check: Checker, person=None, parent: QWidget | None = None,
-                 same_id=None) -> None:
+                 same_id=None, head: bool = False) -> None:
         super().__init__(parent)
         # same_id(number, exclude_id, on_result): looks up persons already registered with the number
         # (on the task runner); a duplicate is allowed, so it is a warning, never a blocked OK button.
@@ -69,6 +70,9 @@ class PersonForm(QDialog):
         self.moved_out_to = QLineEdit(person.moved_out_to if person else "")
         self.moved_out_to.setPlaceholderText(self.tr("迁往的省市县（区）或详细地址"))
         self._fill_existing(person)
+        if head and person is None:  # a household without a head: its first person usually is (户主)
+            relation = self.combos["relation_to_head"]
+            relation.setCurrentIndex(max(relation.findData(HEAD), 0))
         self._build()
         self.combos["status"].currentIndexChanged.connect(self._status_changed)
         for field, edit in (("moved_in_from", self.moved_in_from), ("moved_out_to", self.moved_out_to)):

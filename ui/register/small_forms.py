@@ -90,10 +90,11 @@ class RegisterForms:
     """Opens the register's dialogs modally and returns what the user entered (None = cancelled)."""
 
     def person_input(self, parent: QWidget, labels: Labels, check, person=None, retry=None,
-                     same_id=None) -> dict | None:
+                     same_id=None, head: bool = False) -> dict | None:
         """`retry` = (values, field, message) reopens the form as the user left it, with the message
-        the service gave next to its field; `same_id` warns about an ID number already registered."""
-        form = PersonForm(labels, check, person, parent, same_id)
+        the service gave next to its field; `same_id` warns about an ID number already registered; `head`
+        proposes 户主 as the new person's relation (a household without a head)."""
+        form = PersonForm(labels, check, person, parent, same_id, head)
         if retry is not None:
             form.restore(*retry)
         return form.values() if form.exec() == QDialog.DialogCode.Accepted else None
