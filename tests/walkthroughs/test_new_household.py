@@ -48,6 +48,7 @@ def test_new_household_members_by_the_buttons(desktop, township):
         panel.members.add_button.click()
         pc.qtbot.waitUntil(lambda: len(panel.members.members) == 2, timeout=3000)
         assert pc.forms.retries == [None, None] and pc.forms.heads == [True, False]
+        assert [m.name for m in panel.members.members if m.is_head] == ["乌兰其其格"]
 
     with pc.step("新建户先记走访"):
         panel.new_button.click()
