@@ -53,7 +53,12 @@ def plain_feed_query(query: bytes) -> dict[str, Any] | None:
 def _answer(state, who, query: dict[str, Any]) -> dict:
     session = state.sessions()
     try:
-        return feed_answer(session, who, **query)
+        answer = feed_answer(session, who, **query)
+        # read only: COMMIT ends it as a ROLLBACK would, and keeps what psycopg prepared on the pool's
+        # connection (a rollback drops it all, and the pushes that next take the connection plan
+        # their statements again; decision 0044)
+        session.commit()
+        return answer
     finally:
         session.close()
 
