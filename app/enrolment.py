@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.errors import UserFacingError
 from db.client import SyncState
 from db.ids import new_id
+from sync.client import pending_count
 from sync.http_transport import HttpTransport
 from sync.transport import AuthFailed, Offline, TransportError
 
@@ -223,9 +224,16 @@ class EnrolmentService:
         with self._sessions() as session:
             return read_enrolment(session)
 
-    def enrol(self, server_url: str, username: str, password: str, device_name: str | None = None) -> Enrolment:
-        """Exchange credentials for a device token; the password is sent once and never kept."""
+    def enrol(self, server_url: str, username: str, password: str, device_name: str | None = None,
+              switch_with_unsent: bool = False) -> Enrolment:
+        """Exchange credentials for a device token; the password is sent once and never kept.
+
+        Another account's login on a PC holding changes not yet uploaded is refused (unless
+        `switch_with_unsent`): they would go up under the new account, and what lies outside its
+        scope would come back 被退回 — the previous user's work lost to them. Sync first."""
         check_secure_keyring(self._secrets.backend)  # refuse before anything leaves the machine
+        if not switch_with_unsent:
+            self._refuse_switch_with_unsent(username.strip())
         server_url = server_url.strip().rstrip("/")
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -253,6 +261,14 @@ class EnrolmentService:
         with self._sessions.begin() as session:
             session.merge(SyncState(key=ENROLMENT_KEY, value=json.dumps(enrolment.__dict__, ensure_ascii=False)))
         return enrolment
+
+    def _refuse_switch_with_unsent(self, username: str) -> None:
+        current = self.current()
+        if current is None or current.username == username:
+            return
+        count = pending_count(self._sessions)
+        if count:
+            raise UserFacingError("unsent_before_switch", count=count, user=current.username)
 
     def token(self) -> str:
         enrolment = self.current()

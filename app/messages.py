@@ -128,6 +128,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                             "No secure keyring on this machine ({backend}); the login cannot be stored safely"),
     "not_enrolled": ("本机尚未登录城市服务器，请先登录", "This PC is not logged in to the city server; log in first"),
     "login_failed": ("登录失败：{detail}", "Login failed: {detail}"),
+    "unsent_before_switch": ("本机还有 {count} 条 {user} 的修改未上传。换账号前请先同步（F5），否则这些修改会以新账号上传，"
+                             "超出新账号范围的会被退回。没有网络时可先导出 U 盘同步包。",
+                             "This PC holds {count} changes by {user} not yet uploaded. Sync (F5) before changing "
+                             "account: otherwise they go up under the new account and what lies outside its scope "
+                             "is rejected. Without a network, export a USB bundle first."),
     "auth_expired": ("登录已失效，请重新登录后再同步", "Your login is no longer valid; log in again to sync"),
     "server_unreachable": ("无法连接城市服务器，请检查网络后重试；未同步的修改已保存在本机",
                            "Cannot reach the city server; check the network. Unsynced edits are kept locally"),

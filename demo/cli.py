@@ -162,7 +162,8 @@ def enrol_and_sync(folder: Path, url: str, secrets, sync_now: bool = True) -> Pa
     sessions = session_factory(engine)
     enrolment, sync = client_sync(engine, sessions, secrets)
     install_capture(sessions, enrolment.device_id())
-    enrolment.enrol(url, DEMO_USER, DEMO_PASSWORD, device_name="demo")
+    # the demo starts as its clerk, whose township holds whatever a demo account left unsent
+    enrolment.enrol(url, DEMO_USER, DEMO_PASSWORD, device_name="demo", switch_with_unsent=True)
     print(f"已登录演示账号 {DEMO_USER} / logged in", flush=True)
     if sync_now:
         print("正在同步演示数据… / syncing the demo township…", flush=True)

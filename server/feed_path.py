@@ -54,9 +54,8 @@ def _answer(state, who, query: dict[str, Any]) -> dict:
     session = state.sessions()
     try:
         answer = feed_answer(session, who, **query)
-        # read only: COMMIT ends it as a ROLLBACK would, and keeps what psycopg prepared on the pool's
-        # connection (a rollback drops it all, and the pushes that next take the connection plan
-        # their statements again; decision 0044)
+        # COMMIT, not the ROLLBACK closing the session sends: on a rollback psycopg drops every statement
+        # it prepared on the connection, and the pushes that take it next plan theirs again (decision 0044)
         session.commit()
         return answer
     finally:

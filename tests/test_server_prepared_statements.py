@@ -93,22 +93,22 @@ def test_the_push_plans_its_statements_once_a_connection(one_connection):
         assert generic > 0 and custom == 0, (statement[:80], generic, custom)
 
 
-def test_a_history_feed_read_leaves_the_connections_prepared_statements(one_connection):
-    """The feed (a PC's side data after a sync, server.feed_path) is read-only and ends with COMMIT,
-    as a token read does: its session closed with a ROLLBACK, which dropped what the pushes had
-    prepared on the pool's connection."""
+def test_a_history_feed_request_leaves_the_connections_prepared_statements(one_connection, monkeypatch):
+    """The desktop follows the feed after every sync that moved anything (one side request a push): its
+    short path read in a session closed by ROLLBACK, as the token miss did."""
     from types import SimpleNamespace
 
+    from server import feed_path
     from server.auth_cache import Principal
-    from server.feed_path import _answer
 
     engine, sessions = one_connection
     with engine.connect() as conn:
         for _ in range(6):
             conn.execute(text(PROBE), {"one": 1}).all()
         conn.commit()
-    who = Principal(new_id(), "cadre", "village_cadre", "320508019001", None, new_id())
-    for marks in (False, True):
-        answer = _answer(SimpleNamespace(sessions=sessions), who, {"after": 0, "limit": 500, "marks": marks})
-        assert answer["entries"] == [] and answer["has_more"] is False
+    who = Principal("u", "staff", "township_staff", "320508019", None, new_id())
+    for query in ({"after": 0, "limit": 500}, {"after": 0, "limit": 500, "upper": 0, "marks": True}):
+        answer = feed_path._answer(SimpleNamespace(sessions=sessions), who, query)
+        assert answer["entries"] == [] and answer["has_more"] is False  # an empty city: nothing to follow
+        assert ("marks" in answer) == bool(query.get("marks"))
         assert any("sync_counter" in s for s in _prepared(engine)), "the feed dropped the prepared statements"

@@ -214,3 +214,17 @@ def test_full_pinyin_finding_no_one_says_how_pinyin_search_works(qtbot, ui):
     ui.page.filters.search.setText("吴")
     ui.page.filters.flush()
     assert "首字母" not in ui.page.count_label.text()
+
+
+def test_person_form_shows_the_birth_date_and_gender_its_id_number_gives(qtbot, ui):
+    """Seen as a clerk: with a resident ID typed, 出生日期 and 性别 turned read-only but kept showing
+    1980-01-01 and （未选择） — not what the record gets. They now show what the number says."""
+    form = PersonForm(ui.panel.labels, ui.panel.check_person)
+    qtbot.addWidget(form)
+    form.name.setText("乌兰其其格")
+    form.id_number.setText("15042219860412002X")
+    assert form.errors["id_number"].text() == ""
+    assert not form.birth_date.isEnabled() and form.birth_date.date().toPython() == dt.date(1986, 4, 12)
+    assert form.combos["gender"].currentData() == "2"
+    form.id_number.setText("150422198604120")  # typed on, not yet a number: the boxes stay as they were
+    assert form.birth_date.date().toPython() == dt.date(1986, 4, 12)

@@ -184,7 +184,9 @@ def history_feed(after: int = Query(default=0, ge=0), limit: int = Query(default
     anything asks one side request, not two.
 
     A plain query is answered by the same `feed_answer` on a short path (server.feed_path)."""
-    return feed_answer(session, who, after, limit, upper, marks, marks_after, marks_scope)
+    answer = feed_answer(session, who, after, limit, upper, marks, marks_after, marks_scope)
+    session.commit()  # a read ends with COMMIT: on a rollback psycopg drops the connection's prepared statements
+    return answer
 
 
 def feed_answer(session: Session, who: Principal, after: int = 0, limit: int = 500, upper: int | None = None,

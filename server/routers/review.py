@@ -88,7 +88,9 @@ def list_review_marks(who: Principal = Depends(require_roles(*MARK_READERS)),
     whole: what a PC asked before the history feed carried its marks incrementally, and what an
     older PC still asks. Village cadres and grid workers see the badge on records they hold; only
     reviewers list the items themselves."""
-    return open_marks(session, who.scope_prefix)
+    marks = open_marks(session, who.scope_prefix)
+    session.commit()  # a read ends with COMMIT: on a rollback psycopg drops the connection's prepared statements
+    return marks
 
 
 @router.post("/{item_id}/resolve", response_model=ReviewInfo)

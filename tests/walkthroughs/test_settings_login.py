@@ -7,6 +7,7 @@ the server and the account the PC is bound to. A PC on a real city server names 
 from __future__ import annotations
 
 from demo import DEMO_TOWNSHIP
+from tests.server.live import PASSWORD
 from tests.walkthroughs.conftest import Desktop
 
 
@@ -18,3 +19,32 @@ def test_the_settings_page_shows_the_server_and_account_the_pc_is_bound_to(deskt
         assert page.username.text() == clerk.username
         assert page.password.text() == ""
         assert page.demo_accounts is None  # a real city server: no demo accounts named
+
+
+def test_changing_account_with_changes_not_yet_uploaded_asks_for_a_sync_first(desktop, township):
+    """Seen on the demo: the clerk ticked a task's household (待上传 2 条), clicked demo_cadre on the
+    settings page and logged in; the clerk's changes went up under the cadre's account, outside the
+    cadre's village, and came back 被退回 2 条 — the clerk's work lost to the clerk. The login now
+    says how many changes are waiting and whose, and asks for a sync first; after F5 it goes ahead."""
+    clerk: Desktop = desktop("township_staff", DEMO_TOWNSHIP, name="clerk-switch")
+    clerk.sync()
+    colleague = township.server.add_user("village_cadre", township.village)
+    with clerk.step("乡镇干部记录任务进度后，未同步就换村干部账号登录：先提示同步"):
+        register = clerk.page("register")
+        register.open_record("household", township.person(grid_code=township.grid, head=True).household_id)
+        register.panel.address.setText("福山地村1组门牌改为9号")
+        register.save()
+        clerk.qtbot.waitUntil(lambda: clerk.status()["pending"] != "待上传 0 条", timeout=3000)
+        page = clerk.page("settings")
+        page.username.setText(colleague)
+        page.password.setText(PASSWORD)
+        page.login_button.click()
+        errors = [text for kind, _title, text in clerk.dialogs.shown if kind == "error"]
+        assert errors and "未上传" in errors[-1] and clerk.username in errors[-1], clerk.dialogs.shown
+        assert clerk.services.enrolment.current().username == clerk.username
+    with clerk.step("同步后再登录：换成村干部"):
+        clerk.sync()
+        assert clerk.status()["pending"] == "待上传 0 条"
+        page.password.setText(PASSWORD)
+        page.login_button.click()
+        assert clerk.services.enrolment.current().username == colleague

@@ -146,11 +146,11 @@ class HouseholdPanel(QWidget):
                 box.addItem(label, code)
 
     # -- opening ----------------------------------------------------------------------------
-    def open_household(self, household_id: str, focus_person: str | None = None) -> None:
+    def open_household(self, household_id: str, focus_person: str | None = None, then=None) -> None:
         self.runner.run_db(lambda: self.context.households.get(household_id),
-                            lambda detail, error: self._opened(detail, error, focus_person))
+                            lambda detail, error: self._opened(detail, error, focus_person, then))
 
-    def _opened(self, detail, error, focus_person: str | None = None) -> None:
+    def _opened(self, detail, error, focus_person: str | None = None, then=None) -> None:
         if error is not None:
             self._on_error(error)
             return
@@ -181,6 +181,8 @@ class HouseholdPanel(QWidget):
                 self._show_states(states)
 
         self.runner.run_db(lambda: self.context.register.sync_states(ids), shown)
+        if then is not None:
+            then()
 
     def _show_states(self, states: dict[str, str]) -> None:
         """The household's badge beside its title and each member's after the name."""
@@ -215,6 +217,11 @@ class HouseholdPanel(QWidget):
 
     # -- saving -----------------------------------------------------------------------------
     def save(self) -> None:
+        self.save_then(None)
+
+    def save_then(self, then) -> None:
+        """Save the form; `then` runs once the saved household is on screen — a member, tag or visit
+        added to a household not yet saved (新建户) saves it first. A refused field stops there."""
         if not self.save_button.isEnabled():
             return
         values = self._values()
@@ -225,7 +232,7 @@ class HouseholdPanel(QWidget):
         else:
             household_id = self.detail.household.id
             job = lambda: self.context.households.edit(household_id, **values)  # noqa: E731
-        self.runner.run_db(job, self._saved)
+        self.runner.run_db(job, lambda view, error: self._saved(view, error, then))
 
     def _values(self) -> dict:
         values = {"household_no": self.household_no.text().strip(), "grid_code": self.grid.currentData(),
@@ -238,11 +245,11 @@ class HouseholdPanel(QWidget):
             values = {k: v for k, v in values.items() if getattr(current, k) != v}
         return values
 
-    def _saved(self, view, error) -> None:
+    def _saved(self, view, error, then=None) -> None:
         if error is not None:
             self.report(error)
             return
-        self.open_household(view.id)
+        self.open_household(view.id, then=then)
         self.changed.emit()
 
     def report(self, error: BaseException) -> None:

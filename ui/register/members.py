@@ -63,7 +63,7 @@ class _Tab(QWidget):
 
     def _button(self, text: str, slot) -> QPushButton:
         button = QPushButton(text)
-        button.clicked.connect(slot)
+        button.clicked.connect(lambda *_checked: slot())  # a click's `checked` is no argument of ours
         self.buttons.addWidget(button)
         return button
 
@@ -122,7 +122,8 @@ class MembersTab(_Tab):
 
     def add_member(self, retry=None) -> None:
         detail = self.panel.detail
-        if detail is None:
+        if detail is None:  # a new household: saved first, then its first member
+            self.panel.save_then(self.add_member)
             return
         values = self.panel.forms.person_input(self, self.panel.labels, self.panel.check_person, retry=retry,
                                                same_id=self.panel.same_id)
@@ -238,6 +239,7 @@ class TagsTab(_Tab):
     def add_tag(self, subject_type: str) -> None:
         detail = self.panel.detail
         if detail is None:
+            self.panel.save_then(lambda: self.add_tag(subject_type))
             return
         if subject_type == "household":
             subject_id = detail.household.id
@@ -266,7 +268,7 @@ class VisitsTab(_Tab):
     def __init__(self, panel) -> None:
         super().__init__(panel, [self.tr("走访日期"), self.tr("方式"), self.tr("走访人"), self.tr("走访情况"),
                                  self.tr("后续跟进")])
-        self._button(self.tr("添加走访记录"), self.add_visit)
+        self.add_button = self._button(self.tr("添加走访记录"), self.add_visit)
         self.buttons.addStretch(1)
 
     def show_visits(self, visits, labels) -> None:
@@ -277,6 +279,7 @@ class VisitsTab(_Tab):
     def add_visit(self) -> None:
         detail = self.panel.detail
         if detail is None:
+            self.panel.save_then(self.add_visit)
             return
         values = self.panel.forms.visit_input(self, self.panel.labels.options("visit_kind"), self.panel.today())
         if values:

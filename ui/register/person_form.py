@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.errors import ValidationError
+from app.rules.idnumber import parse_resident_id
 from ui.dialogs import ok_cancel_buttons
 from ui.register.lists import Labels
 
@@ -200,6 +202,18 @@ class PersonForm(QDialog):
         derived = self.id_type.currentData() == "01" and has_number
         self.combos["gender"].setEnabled(not derived)
         self.birth_date.setEnabled(not derived)
+        if derived and text.strip() and not self.errors["id_number"].text():
+            self._show_derived(text.strip())
+
+    def _show_derived(self, number: str) -> None:
+        """The read-only boxes show what the number gives (the service derives the same on save)."""
+        try:
+            resident = parse_resident_id(number)
+        except ValidationError:
+            return
+        self.birth_date.setDate(QDate(resident.birth_date))
+        gender = self.combos["gender"]
+        gender.setCurrentIndex(max(gender.findData(resident.gender), 0))
 
     def _warn_same_id(self, number: str) -> None:
         self.same_id_warning.setVisible(False)
