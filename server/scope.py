@@ -150,6 +150,19 @@ class DepartmentRule:
             return self.owns(model)
         return getattr(model, _NAMED_BY[above[0]]).in_(select(above[0].id).where(self._condition(tuple(above))))
 
+    def row_test(self, entity: str) -> ColumnElement:
+        """`condition`'s answer for a few rows of `entity` taken by id (a push's checks): each row's
+        way up looked up by primary keys and its owner by `owns(per_row=True)`, a whistle by its
+        case's index. The set form read every whistle of the city (no index on the department) to
+        build the department's cases, in the push's generic plans (decision 0044)."""
+        model, *above = DEPARTMENT_WAYS[entity]
+        if not above:
+            return self.owns(model, per_row=True)
+        looked_up, below = select(above[0].id).where(above[0].id == getattr(model, _NAMED_BY[above[0]])), above[0]
+        for up in above[1:]:
+            looked_up, below = looked_up.join(up, up.id == getattr(below, _NAMED_BY[up])), up
+        return exists(looked_up.where(self.owns(above[-1], per_row=True)))
+
     def ids(self, entity: str):
         """The ids of `entity`'s records the department sees (a subquery)."""
         return select(DEPARTMENT_WAYS[entity][0].id).where(self.condition(entity))
@@ -190,7 +203,7 @@ class DepartmentView:
         if not ids or entity not in DEPARTMENT_WAYS:
             return set()
         model = DEPARTMENT_WAYS[entity][0]
-        return set(self.session.scalars(select(model.id).where(model.id.in_(ids), self.rule.condition(entity))))
+        return set(self.session.scalars(select(model.id).where(model.id.in_(ids), self.rule.row_test(entity))))
 
     def own_case_ids(self):
         return self.rule.ids("case")

@@ -159,7 +159,11 @@ def _upsert(session: Session, model, keys: list[str], rows: list[dict], added: t
     session.execute(statement.on_conflict_do_update(
         index_elements=keys, set_={name: getattr(model, name) + getattr(statement.excluded, name) for name in added}),
         [merged[k] for k in sorted(merged)])
-    session.execute(delete(model).where(*[getattr(model, name) == 0 for name in added]))
+    # only the keys just written can have reached zero: looked up by the primary key (`cases = 0` over
+    # the whole summary read every row of it, the phone counts growing with the city's cases)
+    key = tuple_(*[getattr(model, k) for k in keys])
+    for part in _chunks(sorted(merged)):
+        session.execute(delete(model).where(key.in_(part), *[getattr(model, name) == 0 for name in added]))
 
 
 def rebuild(session: Session) -> None:
