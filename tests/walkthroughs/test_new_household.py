@@ -58,3 +58,20 @@ def test_new_household_members_by_the_buttons(desktop, township):
         pc.qtbot.waitUntil(lambda: panel.detail is not None and panel.visits.table.rowCount() == 1, timeout=3000)
         assert panel.detail.household.address == "福山地村3组20号"
         assert not [m for m in pc.dialogs.shown if m[0] == "error"], pc.dialogs.shown
+
+
+def test_a_grid_worker_registers_a_household_in_their_own_grid(desktop, township):
+    """Seen as demo_grid: 新建户 offered 网格 （未划分网格） first; 保存 then said 超出您的管辖范围 —
+    a grid worker can only register in their grid, so the form now offers just that grid."""
+    pc: Desktop = desktop("grid_worker", township.grid, name="grid-new")
+    pc.sync()
+    panel = pc.page("register").panel
+    with pc.step("网格员新建户：网格已是本网格"):
+        panel.new_button.click()
+        pc.qtbot.waitUntil(lambda: panel.grid.currentData() == township.grid, timeout=3000)
+        assert panel.grid.findData(None) == -1
+        panel.address.setText("福山地村1组200号")
+        panel.save_button.click()
+        pc.qtbot.waitUntil(lambda: panel.detail is not None, timeout=3000)
+        assert panel.detail.household.grid_code == township.grid
+        assert not [m for m in pc.dialogs.shown if m[0] == "error"], pc.dialogs.shown

@@ -312,7 +312,8 @@ class HouseholdPanel(QWidget):
                 self._on_error(error)
                 return
             self.grid.clear()
-            self.grid.addItem(self.tr("（未划分网格）"), None)
+            if len(self.context.actor.scope) <= 12:  # a grid worker registers in their grid only
+                self.grid.addItem(self.tr("（未划分网格）"), None)
             for option in grids:
                 self.grid.addItem(option.name, option.code)
             self._select(self.grid, chosen)
