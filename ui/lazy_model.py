@@ -85,12 +85,7 @@ class LazyTableModel(QAbstractTableModel):
 
     def _on_refresh(self, generation: int, count: int, rows: list[Any] | None, error: BaseException | None,
                     done: Callable[[], None] | None) -> None:
-        if generation != self._generation:
-            return
-        self._loading = False
-        if error is not None:
-            self._exhausted = True
-            self.failed.emit(error)
+        if not self._settled(generation, error):
             return
         rows = rows or []
         self.layoutAboutToBeChanged.emit()
@@ -105,6 +100,18 @@ class LazyTableModel(QAbstractTableModel):
         self.refreshed.emit(len(self._rows))
         if done is not None:
             done()
+
+    def _settled(self, generation: int, error: BaseException | None) -> bool:
+        """Whether an answer of query `generation` is to be taken: not when the user has replaced the
+        query since (a stale answer), nor when it failed (reported, and no further pages asked)."""
+        if generation != self._generation:
+            return False
+        self._loading = False
+        if error is not None:
+            self._exhausted = True
+            self.failed.emit(error)
+            return False
+        return True
 
     def key_at(self, row: int) -> Any:
         return self._key(self._rows[row])
@@ -163,12 +170,7 @@ class LazyTableModel(QAbstractTableModel):
                             lambda rows, error: self._on_page(generation, rows, error))
 
     def _on_page(self, generation: int, rows: list[Any] | None, error: BaseException | None) -> None:
-        if generation != self._generation:
-            return  # a page of a query the user has already replaced
-        self._loading = False
-        if error is not None:
-            self._exhausted = True
-            self.failed.emit(error)
+        if not self._settled(generation, error):
             return
         rows = rows or []
         if len(rows) < self._page_size:

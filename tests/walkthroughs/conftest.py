@@ -73,6 +73,18 @@ class Township:
             return person
 
 
+def township_task(s, task_no: str, title: str, due_at: dt.datetime) -> Task:
+    """A 民政 task issued to the demo township as a whole, with its one township-wide target (flushed)."""
+    task = Task(task_no=task_no, title=title, department_code="mz", kind="1", priority=2,
+                issued_at=dt.datetime(2026, 12, 1, 9), due_at=due_at, region_code=DEMO_TOWNSHIP + "000",
+                requested_fields=[], issued_by="民政局")
+    s.add(task)
+    s.flush()
+    s.add(TaskTarget(task_id=task.id, region_code=DEMO_TOWNSHIP + "000", status="20", handled_count=0,
+                     total_count=0))
+    return task
+
+
 @pytest.fixture(scope="module")
 def township(tmp_path_factory) -> Township:
     tmp = tmp_path_factory.mktemp("walkthrough-city")
@@ -88,13 +100,7 @@ def township(tmp_path_factory) -> Township:
                 household.grid_code = village + "002"
                 for person in s.scalars(select(Person).where(Person.household_id == household.id)):
                     person.grid_code = village + "002"
-            task = Task(task_no="RW2026120600001", title="核实独居老人住房安全", department_code="mz", kind="1",
-                        priority=2, issued_at=dt.datetime(2026, 12, 1, 9), due_at=dt.datetime(2026, 12, 31, 17),
-                        region_code=DEMO_TOWNSHIP + "000", requested_fields=[], issued_by="民政局")
-            s.add(task)
-            s.flush()
-            s.add(TaskTarget(task_id=task.id, region_code=DEMO_TOWNSHIP + "000", status="20", handled_count=0,
-                             total_count=0))
+            township_task(s, "RW2026120600001", "核实独居老人住房安全", dt.datetime(2026, 12, 31, 17))
             s.commit()
             adopt_unversioned(s)
             s.commit()

@@ -14,11 +14,10 @@ import requests
 from PySide6.QtCore import QCoreApplication, QPoint
 from PySide6.QtWidgets import QAbstractItemView
 
-from db.models import Task, TaskTarget
 from demo import DEMO_TOWNSHIP
 from server.adopt import adopt_unversioned
 from server.intake_keys import create_channel_key
-from tests.walkthroughs.conftest import Desktop
+from tests.walkthroughs.conftest import Desktop, township_task
 from tests.walkthroughs.test_background_sync import background_sync
 
 
@@ -36,13 +35,7 @@ def busy(township):
     with township.server.session() as s:
         key = create_channel_key(s, township.server.settings, "12345", "12345热线平台", "1")
         for n in range(130):
-            task = Task(task_no=f"RW20261207{n:05d}", title=f"长列表核查任务{n}", department_code="mz", kind="1",
-                        priority=2, issued_at=dt.datetime(2026, 12, 1, 9), due_at=dt.datetime(2026, 12, 30, 17),
-                        region_code=DEMO_TOWNSHIP + "000", requested_fields=[], issued_by="民政局")
-            s.add(task)
-            s.flush()
-            s.add(TaskTarget(task_id=task.id, region_code=DEMO_TOWNSHIP + "000", status="20", handled_count=0,
-                             total_count=0))
+            township_task(s, f"RW20261207{n:05d}", f"长列表核查任务{n}", dt.datetime(2026, 12, 30, 17))
         s.commit()
         adopt_unversioned(s)
         s.commit()
