@@ -25,7 +25,7 @@ from app.codes import set_display_language
 from app.errors import UserFacingError
 from app.logs import configure_client_logging
 from resources import RESOURCES_DIR
-from ui import i18n
+from ui import gui_gc, i18n
 from ui import settings as opts
 from ui.dashboard.charts import WorkChartsPanel
 from ui.dashboard.page import DashboardPage
@@ -284,6 +284,7 @@ def use_cjk_font(app: QApplication) -> None:
 
 def create_application(argv: list[str], settings: opts.Settings | None = None) -> tuple[QApplication, opts.Settings]:
     app = QApplication.instance() or QApplication(argv)
+    gui_gc.install(app)  # cyclic garbage (Qt objects among it) freed in the GUI thread only
     app.setOrganizationName(opts.ORGANISATION)
     app.setApplicationName(opts.APPLICATION)
     settings = settings or opts.Settings()
