@@ -48,8 +48,14 @@ def uuid7() -> str:
 
 def resident_id(place: str = "150422") -> str:
     """A valid resident ID number (GLOSSARY: MOD 11-2 check character), random enough to be unused."""
-    n = int.from_bytes(os.urandom(4), "big")
-    body = f"{place}{1950 + n % 50}{1 + n % 12:02d}{1 + n % 28:02d}{n % 1000:03d}"
+    # each part drawn on its own: taken from one number modulo 50, 12, 28 and 1000, the parts repeated
+    # together every 21,000 numbers, and a batch of ten met a number the shared server already held
+    # one run in a few (a visible duplicate answers merged_with_conflict)
+    n = int.from_bytes(os.urandom(8), "big")
+    year, n = 1950 + n % 50, n // 50
+    month, n = 1 + n % 12, n // 12
+    day, n = 1 + n % 28, n // 28
+    body = f"{place}{year}{month:02d}{day:02d}{n % 1000:03d}"
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, WEIGHTS, strict=True)) % 11]
 
 
