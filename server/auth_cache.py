@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, select, update
 
 from server.accounts import token_hash, utcnow
 from server.config import Settings
+from server.db import end_read
 from server.errors import ApiError
 from server.models import Device, User
 
@@ -125,11 +126,7 @@ def authenticate_cached(cache: PrincipalCache, sessions, settings: Settings, tok
         refusal = _refusal(row, now)
         if refusal is None and (row.last_seen_at is None or now - row.last_seen_at > dt.timedelta(minutes=1)):
             session.connection().execute(_SEEN, {"device_id": row.device_id, "now": now})  # once a minute a device
-        # COMMIT, not the ROLLBACK closing the session would send: on a rollback psycopg drops every
-        # statement it prepared on the connection, and the pushes that next take it from the pool plan
-        # each of their statements again (~2 ms of PostgreSQL CPU a push; most requests of a city's
-        # PCs, syncing minutes apart, miss this cache)
-        session.commit()
+        end_read(session)  # most requests of a city's PCs, syncing minutes apart, miss this cache
     if refusal is not None:
         raise refusal
     who = Principal(row.user_id, row.username, row.role, row.scope_prefix, row.department_code, row.device_id)

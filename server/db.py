@@ -199,6 +199,13 @@ def reading(engine: Engine) -> Engine:
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
+def end_read(session: Session) -> None:
+    """End a session that only read with COMMIT, not the ROLLBACK closing it would send: on a rollback
+    psycopg drops every statement it prepared on the connection, and the pushes that next take it from
+    the pool plan each of theirs again (decision 0044: a token read, a history-feed request)."""
+    session.commit()
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

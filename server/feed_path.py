@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from anyio import to_thread
 
+from server.db import end_read
 from server.deps import principal_of
 from server.errors import ApiError
 from server.routers.history import FEED_READERS, feed_answer
@@ -54,9 +55,7 @@ def _answer(state, who, query: dict[str, Any]) -> dict:
     session = state.sessions()
     try:
         answer = feed_answer(session, who, **query)
-        # COMMIT, not the ROLLBACK closing the session sends: on a rollback psycopg drops every statement
-        # it prepared on the connection, and the pushes that take it next plan theirs again (decision 0044)
-        session.commit()
+        end_read(session)
         return answer
     finally:
         session.close()

@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from server.console.masking import mask_value
+from server.db import end_read
 from server.deps import Principal, db_session, require_roles
 from server.errors import ApiError
 from server.review_marks import marks_since
@@ -185,7 +186,7 @@ def history_feed(after: int = Query(default=0, ge=0), limit: int = Query(default
 
     A plain query is answered by the same `feed_answer` on a short path (server.feed_path)."""
     answer = feed_answer(session, who, after, limit, upper, marks, marks_after, marks_scope)
-    session.commit()  # a read ends with COMMIT: on a rollback psycopg drops the connection's prepared statements
+    end_read(session)
     return answer
 
 

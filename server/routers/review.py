@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.accounts import utcnow
+from server.db import end_read
 from server.deps import Principal, db_session, require_roles
 from server.errors import ApiError
 from server.review_marks import open_marks, resolve_review
@@ -89,7 +90,7 @@ def list_review_marks(who: Principal = Depends(require_roles(*MARK_READERS)),
     older PC still asks. Village cadres and grid workers see the badge on records they hold; only
     reviewers list the items themselves."""
     marks = open_marks(session, who.scope_prefix)
-    session.commit()  # a read ends with COMMIT: on a rollback psycopg drops the connection's prepared statements
+    end_read(session)
     return marks
 
 

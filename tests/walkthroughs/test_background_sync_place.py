@@ -58,6 +58,13 @@ def _read_down_to(view, model, row: int) -> None:
     view.scrollTo(model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
 
 
+def _in_place(view, model, top, chosen) -> None:
+    """The record `top` still at the top of the view and `chosen` still the chosen row."""
+    assert model.row_at(_top(view)).id == top, (_top(view), model.rowCount())
+    rows = view.selectionModel().selectedRows()
+    assert rows and model.row_at(rows[0].row()).id == chosen
+
+
 def test_the_case_list_keeps_its_place_and_choice_through_a_background_sync(desktop, township, busy):
     clerk: Desktop = desktop("township_staff", DEMO_TOWNSHIP, name="clerk-place")
     with clerk.step("乡镇干部往下翻到第120行，打开一件事件"):
@@ -78,9 +85,7 @@ def test_the_case_list_keeps_its_place_and_choice_through_a_background_sync(desk
     with clerk.step("后台同步带来一件新事件：列表仍停在原处，仍选中那件事件"):
         background_sync(clerk)
         assert model.rowCount() > 120, model.rowCount()
-        assert model.row_at(_top(view)).id == top_case, (_top(view), model.rowCount())
-        rows = view.selectionModel().selectedRows()
-        assert rows and model.row_at(rows[0].row()).id == chosen
+        _in_place(view, model, top_case, chosen)
         assert page.detail.detail.case.id == chosen
         assert model.row_at(0).channel_ref == "GD20261207-P900"  # the new case came in above
 
@@ -88,9 +93,7 @@ def test_the_case_list_keeps_its_place_and_choice_through_a_background_sync(desk
         page.detail.bar.opinion.setPlainText("已受理。")
         page.detail.bar.run_default()
         assert page.detail.detail.case.status == 20
-        assert model.row_at(_top(view)).id == top_case, _top(view)
-        rows = view.selectionModel().selectedRows()
-        assert rows and model.row_at(rows[0].row()).id == chosen
+        _in_place(view, model, top_case, chosen)
 
 
 def test_the_task_inbox_keeps_its_place_and_choice_through_a_background_sync(desktop, township, busy):
@@ -139,9 +142,7 @@ def test_the_register_keeps_its_place_through_a_sync(desktop, township, busy):
     with clerk.step("按F5同步后：人员列表仍停在原处，仍选中那个人"):
         clerk.sync()
         assert model.rowCount() > 160, model.rowCount()
-        assert model.row_at(_top(view)).id == top_person, _top(view)
-        rows = view.selectionModel().selectedRows()
-        assert rows and model.row_at(rows[0].row()).id == chosen
+        _in_place(view, model, top_person, chosen)
 
 
 def test_a_visit_recorded_keeps_the_clerks_place_in_the_register(desktop, township, busy):
@@ -168,6 +169,4 @@ def test_a_visit_recorded_keeps_the_clerks_place_in_the_register(desktop, townsh
         panel.visits.add_visit()
         assert panel.visits.table.rowCount() >= 1
         assert model.rowCount() > 155, model.rowCount()
-        assert model.row_at(_top(view)).id == top_person, _top(view)
-        rows = view.selectionModel().selectedRows()
-        assert rows and model.row_at(rows[0].row()).id == chosen
+        _in_place(view, model, top_person, chosen)
