@@ -185,6 +185,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review_keep": ("保留当前值", "Keep the current value"), "review_take": ("采用另一值", "Take the other value"),
     "review_keep_status": ("保留当前状态", "Keep the current status"),
     "review_not_duplicate": ("不是同一人（都保留）", "Not the same person (keep both)"),
+    "find_village": ("按名称找村（社区）", "Find a village by name"),
+    "find_village_hint": ("村名或拼音首字母，如 wdc", "Name or pinyin initials, e.g. wdc"),
+    "find_none": ("没有名称含“{q}”的村（社区）。", "No village has “{q}” in its name."),
+    "find_more": ("还有 {n} 个，请再多输入几个字。", "{n} more: type more of the name."),
     "review_merge_first": ("同一人：合并，保留先登记的", "One person: merge, keep the first registered"),
     "review_merge_second": ("同一人：合并，保留后登记的", "One person: merge, keep the later one"),
     "review_merge_means": ("合并为一人：保留{kept}的记录；{gone}的记录删除并指向保留的记录，其标签、案件当事人和反映的案件都移过去，"
