@@ -2477,7 +2477,7 @@ Phone: %3</translation>
     <message>
         <location filename="../../ui/register/lists.py" line="87"/>
         <source>与户主关系</source>
-        <translation>Relation to head</translation>
+        <translation>Relation</translation>
     </message>
     <message>
         <location filename="../../ui/register/lists.py" line="64"/>

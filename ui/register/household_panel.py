@@ -51,6 +51,7 @@ class HouseholdPanel(QWidget):
         self.title = QLabel(self.tr("请选择左侧的户或人员，或按 Ctrl+N 新建户"))
         self.title.setObjectName("household_title")
         self.title.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.title.setWordWrap(True)  # the English prompt is wider than the panel
         self.badge = QLabel()  # the household's sync badge: 待上传 / 被退回 / 冲突待审
         self.badge.setObjectName("record_badge")
         self._build_fields()
