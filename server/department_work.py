@@ -220,3 +220,65 @@ def target_attachments(session: Session, target: TaskTarget) -> dict[str, list[A
     for row in rows:
         found.setdefault(row.owner_id, []).append(row)
     return found
+
+
+@dataclass
+class SummaryRow:
+    """One place's targets of one task: counted by status, overdue (not completed, past due) and
+    with feedback received. A village row of a grid's target names the grid (`code` 15 digits)."""
+
+    code: str
+    name: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0
+    with_feedback: int = 0
+    feedback_count: int = 0
+    total: int = 0
+    handled: int = 0  # households (or items) handled, summed from the targets' progress
+    of: int = 0
+    target_id: str = ""  # a village row: its target, to open
+    last_feedback: dt.datetime | None = None
+
+    def add(self, target: TaskTarget, late: bool, feedback: FeedbackSummary | None) -> None:
+        self.counts[target.status] = self.counts.get(target.status, 0) + 1
+        self.overdue += late
+        self.with_feedback += feedback is not None
+        self.feedback_count += feedback.count if feedback is not None else 0
+        self.total += 1
+        self.handled += target.handled_count or 0
+        self.of += target.total_count or 0
+        if feedback is not None and (self.last_feedback is None or feedback.last_at > self.last_feedback):
+            self.last_feedback = feedback.last_at
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    task: Task
+    all: SummaryRow
+    townships: list[SummaryRow]
+    places: dict[str, list[SummaryRow]]  # township code → a row per target there (village, grid or the township)
+
+
+def task_summary(session: Session, department_code: str, task_id: str, now: dt.datetime) -> TaskSummary | None:
+    """One task of the department, its targets counted per township and listed per village: what a
+    clerk following the task reads and exports. None when the task is not the department's."""
+    task = session.scalars(select(Task).where(Task.id == task_id, Task.department_code == department_code,
+                                              Task.deleted.is_(False))).first()
+    if task is None:
+        return None
+    targets = list(session.scalars(select(TaskTarget).where(TaskTarget.task_id == task.id,
+                                                            TaskTarget.deleted.is_(False))))
+    feedback = feedback_summaries(session, [t.id for t in targets])
+    names = region_names(session, {t.region_code[:9] for t in targets}
+                         | {t.grid_code or t.region_code for t in targets})
+    overall, towns, places = SummaryRow(""), {}, {}
+    for target in sorted(targets, key=lambda t: (t.grid_code or t.region_code, t.id)):
+        late = target.status != COMPLETED and task.due_at < now
+        town = target.region_code[:9]
+        code = target.grid_code or target.region_code
+        overall.add(target, late, feedback.get(target.id))
+        towns.setdefault(town, SummaryRow(town, names.get(town, town))).add(target, late, feedback.get(target.id))
+        place = SummaryRow(code, names.get(code, code), target_id=target.id)
+        place.add(target, late, feedback.get(target.id))
+        places.setdefault(town, []).append(place)
+    return TaskSummary(task, overall, sorted(towns.values(), key=lambda r: (-r.overdue, r.code)), places)

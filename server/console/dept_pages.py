@@ -1,5 +1,6 @@
 """The department's pages (条): its request catalogue, issuing a task from the region tree, progress
-across every target (township × status, overdue first) with drill-down to a target's feedback and
+across every target (township × status, overdue first), one task's summary per township and
+village (exported to Excel, audited) with drill-down to a target's feedback and
 the requested answer fields (personal values masked), extending a deadline, and the progress export
 to Excel (audited). Every query is limited to the signed-in department's own tasks."""
 
@@ -30,6 +31,7 @@ from server.department_work import (
     target_attachments,
     target_feedback,
     target_rows,
+    task_summary,
 )
 from server.deps import db_session, settings_of
 from server.intake import beijing_now
@@ -172,6 +174,43 @@ def progress(request: Request, who: ConsoleUser = Depends(department), session: 
                   shown_task=shown_task, towns=region_names(session, {r.target.region_code[:9] for r in rows}),
                   statuses=STATUSES, f={"township": township, "status": status, "overdue": overdue, "task": task},
                   offset=offset, message=t("issued", n=issued) if issued.isdigit() else "")
+
+
+@router.get("/tasks/{task_id}")
+def task_page(task_id: str, request: Request, who: ConsoleUser = Depends(department),
+              session: Session = Depends(db_session), township: str = ""):
+    """One task's targets counted per township — done, in progress, not started, returned, overdue,
+    with feedback — and, for the township chosen, per village, each opening its target."""
+    summary = task_summary(session, who.user.department_code or "", task_id, beijing_now())
+    if summary is None:
+        raise Denied(404)
+    township = township if township in summary.places else ""
+    return render(request, "dept_task.html", who, s=summary, statuses=STATUSES, township=township,
+                  town_name=next((r.name for r in summary.townships if r.code == township), ""))
+
+
+@router.get("/tasks/{task_id}/summary.xlsx")
+def export_task(task_id: str, request: Request, who: ConsoleUser = Depends(department),
+                session: Session = Depends(db_session)):
+    """The task's summary, a row per target (village, grid or township) under its township, audited."""
+    now = beijing_now()
+    summary = task_summary(session, who.user.department_code or "", task_id, now)
+    if summary is None:
+        raise Denied(404)
+    t = translator(request_lang(request))
+    towns = {row.code: row.name for row in summary.townships}
+    rows = [[towns.get(code, code), place.name, place.code, t("status_" + next(iter(place.counts))),
+             f"{place.handled}/{place.of}", t("overdue") if place.overdue else "", place.feedback_count,
+             place.last_feedback.strftime("%Y-%m-%d %H:%M") if place.last_feedback else ""]
+            for code in sorted(summary.places) for place in summary.places[code]]
+    data = workbook_bytes(t("summary_sheet"), [t("township"), t("village"), t("region"), t("state"), t("handled_of"),
+                                               t("overdue"), t("feedback_count"), t("last_feedback")], rows)
+    audit(session, who.user, "export", "task_target", [p.target_id for group in summary.places.values() for p in group],
+          f"控制台导出任务汇总 {summary.task.task_no}", summary.task.region_code or "", now)
+    session.commit()
+    name = f"task-{summary.task.task_no}-{now:%Y%m%d-%H%M}.xlsx"
+    return StreamingResponse(iter([data]), headers={"Content-Disposition": f'attachment; filename="{quote(name)}"'},
+                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @router.get("/targets/{target_id}")

@@ -1,0 +1,101 @@
+"""A department clerk follows one task it sent down (server.console.dept_pages.task_page): per
+township how many targets are done, in progress, not started, returned, overdue and have sent
+feedback; per village of the township chosen, each target with its progress and latest feedback;
+exported to Excel (the console's one exporter, audited). Another department sees nothing of it."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import uuid
+
+from openpyxl import load_workbook
+from sqlalchemy import select, update
+
+from db.ids import new_id
+from db.models import AuditEntry, Task, TaskTarget
+from tests.console_support import signed_in
+from tests.server.fixtures import server_fixture  # noqa: F401
+from tests.test_console_pages import dept_code
+
+TOWNSHIP, OTHER = "150422102", "150422103"  # 十三敖包镇, 碧流台镇
+DONE_VILLAGE, BUSY_VILLAGE, IDLE_VILLAGE = TOWNSHIP + "201", TOWNSHIP + "202", OTHER + "201"
+
+
+def cells(page: str, heading: str) -> list[str]:
+    """The cells of the table row whose first cell holds `heading`, as text."""
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", page, re.S):
+        found = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        if found and heading in found[0]:
+            return found
+    raise AssertionError(f"no row {heading!r} in the page")
+
+
+def _feedback(server, target: TaskTarget, status: str, handled: int, total: int) -> None:
+    from server.store.tables import RecordVersion
+
+    with server.session() as s:  # the PC has pulled the target: its edit is based on the versions held
+        versions = s.get(RecordVersion, ("task_target", target.id)).field_versions
+    base = {name: versions[name][0] for name in ("status", "handled_count", "total_count") if name in versions}
+    cadre = server.user_client("village_cadre", target.region_code)
+    r = cadre.push([cadre.change("task_feedback", new_id(), {
+        "target_id": target.id, "region_code": target.region_code, "at": "2026-12-06T10:00:00", "author": "村干部",
+        "text": f"已走访 {handled} 户", "handled_count": handled, "total_count": total}),
+        cadre.change("task_target", target.id, {"status": status, "handled_count": handled, "total_count": total}, base=base)])
+    assert {x["outcome"] for x in r.json()["results"]} == {"accepted"}, r.text
+
+
+def test_a_clerk_reads_one_tasks_progress_by_township_and_village_and_exports_it(server):
+    dept = dept_code()
+    clerk = signed_in(server, "department", "150422", dept)
+    clerk.get("/dept/issue")
+    title = f"独居老人走访{uuid.uuid4().hex[:4]}"
+    r = clerk.post("/dept/issue", {"title": title, "description": "", "kind": "1", "priority": "2", "workdays": "5",
+                                   "regions[]": [f"rg-{c}" for c in (DONE_VILLAGE, BUSY_VILLAGE, IDLE_VILLAGE)]})
+    assert r.status_code == 200 and "任务已下发：3 个对象" in r.text
+    assert "按乡镇、村汇总" in r.text  # where issuing lands, the way to the summary
+    with server.session() as s:
+        task = s.scalars(select(Task).where(Task.title == title)).one()
+        targets = {t.region_code: t for t in s.scalars(select(TaskTarget).where(TaskTarget.task_id == task.id))}
+    _feedback(server, targets[DONE_VILLAGE], "30", 12, 12)
+    _feedback(server, targets[BUSY_VILLAGE], "20", 3, 20)
+    with server.session() as s:  # a week later: the deadline has passed
+        s.execute(update(Task).where(Task.id == task.id).values(due_at=task.due_at.replace(year=2020)))
+        s.commit()
+
+    page = clerk.get(f"/dept/tasks/{task.id}").text
+    assert f"任务汇总：{task.task_no}《{title}》" in page
+    # township, targets, 未接收, 进行中, 已完成, 已退回, overdue, with feedback, households handled
+    assert cells(page, "十三敖包镇") == ["十三敖包镇", "2", "0", "1", "1", "0", "1", "2", "15/32"]
+    assert cells(page, "碧流台镇") == ["碧流台镇", "1", "1", "0", "0", "0", "1", "0", "0/0"]
+    assert cells(page, "合计") == ["合计", "3", "1", "1", "1", "0", "2", "2", "15/32"]
+    assert "点乡镇名称查看其各村（社区）" in page
+
+    page = clerk.get(f"/dept/tasks/{task.id}?township={TOWNSHIP}").text
+    assert "十三敖包镇：各村（社区）" in page
+    busy = cells(page, BUSY_VILLAGE)
+    assert busy[1:5] == ["进行中 · 逾期", "3/20", "1", "2026-12-06 10:00"], busy
+    assert f'href="/console/dept/targets/{targets[BUSY_VILLAGE].id}"' in page
+    assert cells(page, DONE_VILLAGE)[1] == "已完成"
+    assert IDLE_VILLAGE not in page.split("各村（社区）")[1]
+
+    r = clerk.get(f"/dept/tasks/{task.id}/summary.xlsx")
+    rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
+    assert rows[0] == ("乡镇", "村（社区）", "区划", "状态", "办理进度（户）", "逾期", "反馈次数", "最近反馈"), rows[0]
+    assert sorted(row[2] for row in rows[1:]) == sorted([DONE_VILLAGE, BUSY_VILLAGE, IDLE_VILLAGE])
+    assert tuple(
+        row[i] for row in rows if row[2] == BUSY_VILLAGE for i in (0, 3, 4, 5, 6)) == ("十三敖包镇", "进行中", "3/20", "逾期", 1)
+    with server.session() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "export",
+                                                   AuditEntry.reason == f"控制台导出任务汇总 {task.task_no}")).one()
+        assert set(entry.record_ids) == {t.id for t in targets.values()}
+
+    clerk.http.cookies.set("td_lang", "en")
+    page = clerk.get(f"/dept/tasks/{task.id}").text
+    assert f"Task summary: {task.task_no}" in page and "Feedback received" in page
+    english = load_workbook(io.BytesIO(clerk.get(f"/dept/tasks/{task.id}/summary.xlsx").content)).active
+    assert next(english.iter_rows(values_only=True))[:2] == ("Township", "Village")
+    other = signed_in(server, "department", "150422", dept_code())
+    assert other.get(f"/dept/tasks/{task.id}").status_code == 404
+    assert other.get(f"/dept/tasks/{task.id}/summary.xlsx").status_code == 404
