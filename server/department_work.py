@@ -282,3 +282,44 @@ def task_summary(session: Session, department_code: str, task_id: str, now: dt.d
         place.add(target, late, feedback.get(target.id))
         places.setdefault(town, []).append(place)
     return TaskSummary(task, overall, sorted(towns.values(), key=lambda r: (-r.overdue, r.code)), places)
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    """One of the department's tasks in its list, with its targets counted."""
+
+    task: Task
+    targets: int
+    completed: int
+    not_started: int
+    overdue: int
+    with_feedback: int
+
+
+def task_lines(session: Session, department_code: str, now: dt.datetime, q: str = "", offset: int = 0,
+               limit: int = 50) -> tuple[list[TaskLine], int]:
+    """The department's tasks, latest due first, found by title or task number; (a page, how many)."""
+    where = [Task.department_code == department_code, Task.deleted.is_(False)]
+    if q:
+        where.append(or_(Task.title.contains(q, autoescape=True), Task.task_no.contains(q, autoescape=True)))
+    total = session.scalar(select(func.count()).select_from(Task).where(*where)) or 0
+    tasks = list(session.scalars(select(Task).where(*where).order_by(Task.due_at.desc(), Task.id)
+                                 .offset(max(0, offset)).limit(limit)))
+    ids = [task.id for task in tasks]
+    counts: dict[str, dict[str, int]] = {}
+    if ids:
+        live = and_(TaskTarget.task_id.in_(ids), TaskTarget.deleted.is_(False))
+        for task_id, status, n in session.execute(select(TaskTarget.task_id, TaskTarget.status, func.count())
+                                                  .where(live).group_by(TaskTarget.task_id, TaskTarget.status)):
+            counts.setdefault(task_id, {})[status] = n
+        answered = dict(session.execute(
+            select(TaskTarget.task_id, func.count(func.distinct(TaskFeedback.target_id)))
+            .join(TaskFeedback, TaskFeedback.target_id == TaskTarget.id).where(live).group_by(TaskTarget.task_id)).all())
+    lines = []
+    for task in tasks:
+        mine = counts.get(task.id, {})
+        total_targets = sum(mine.values())
+        done = mine.get(COMPLETED, 0)
+        lines.append(TaskLine(task, total_targets, done, mine.get("10", 0),
+                              total_targets - done if task.due_at < now else 0, answered.get(task.id, 0)))
+    return lines, total

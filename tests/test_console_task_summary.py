@@ -1,4 +1,5 @@
-"""A department clerk follows one task it sent down (server.console.dept_pages.task_page): per
+"""A department clerk finds a task it sent down in its list (found by title or number, each task's
+targets counted) and follows it (server.console.dept_pages.task_page): per
 township how many targets are done, in progress, not started, returned, overdue and have sent
 feedback; per village of the township chosen, each target with its progress and latest feedback;
 exported to Excel (the console's one exporter, audited). Another department sees nothing of it."""
@@ -11,13 +12,18 @@ import re
 import uuid
 
 from openpyxl import load_workbook
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select, update
 
 from db.ids import new_id
 from db.models import AuditEntry, Task, TaskTarget
 from tests.console_support import signed_in
 from tests.server.fixtures import server_fixture  # noqa: F401
+from tests.test_console_browser import browser, shots  # noqa: F401
 from tests.test_console_pages import dept_code
+from tests.test_console_region_choice import person_fixture  # noqa: F401
 
 TOWNSHIP, OTHER = "150422102", "150422103"  # 十三敖包镇, 碧流台镇
 DONE_VILLAGE, BUSY_VILLAGE, IDLE_VILLAGE = TOWNSHIP + "201", TOWNSHIP + "202", OTHER + "201"
@@ -99,3 +105,33 @@ def test_a_clerk_reads_one_tasks_progress_by_township_and_village_and_exports_it
     other = signed_in(server, "department", "150422", dept_code())
     assert other.get(f"/dept/tasks/{task.id}").status_code == 404
     assert other.get(f"/dept/tasks/{task.id}/summary.xlsx").status_code == 404
+
+
+def test_the_clerk_finds_a_task_in_its_list_and_opens_its_summary(person, server):
+    """In Chromium: 本部门任务 in the menu lists the department's tasks with their targets counted;
+    typing part of a title finds one, its title opens the summary, a township its villages; a title
+    no task has says so."""
+    dept = dept_code()
+    clerk = signed_in(server, "department", "150422", dept)
+    word = uuid.uuid4().hex[:4]
+    for title, regions in ((f"秸秆禁烧巡查{word}", [DONE_VILLAGE, IDLE_VILLAGE]), (f"防汛检查{word}", [BUSY_VILLAGE])):
+        clerk.get("/dept/issue")
+        assert clerk.post("/dept/issue", {"title": title, "description": "", "kind": "1", "priority": "2",
+                                          "workdays": "5", "regions[]": [f"rg-{c}" for c in regions]}).status_code == 200
+    username = re.search(r"当前用户：([^（]+)（", clerk.get("/dept/progress").text).group(1)
+    person.login(username)
+    person.go(xpath="//nav//a[normalize-space()='本部门任务']")
+    listed = person.chrome.find_element(By.ID, "tasks").text
+    assert f"秸秆禁烧巡查{word}" in listed and f"防汛检查{word}" in listed
+    person.chrome.find_element(By.ID, "t-q").send_keys(f"禁烧巡查{word}", Keys.ENTER)
+    WebDriverWait(person.chrome, 20).until(lambda c: "q=" in c.current_url)
+    rows = person.chrome.find_elements(By.CSS_SELECTOR, "#tasks tbody tr")
+    assert len(rows) == 1 and rows[0].text.split()[-5:] == ["2", "0", "2", "0", "0"], rows[0].text
+    person.shot("dept-tasks-found")
+    person.go(xpath=f"//a[normalize-space()='秸秆禁烧巡查{word}']")
+    assert "任务汇总" in person.chrome.find_element(By.TAG_NAME, "h1").text
+    person.go(xpath="//table[@id='summary']//a[normalize-space()='十三敖包镇']")
+    assert "十三敖包镇：各村（社区）" in person.text() and DONE_VILLAGE in person.text()
+    person.shot("dept-task-summary")
+    person.open("/dept/tasks?q=没有这个任务")
+    assert person.chrome.find_element(By.ID, "tasks-pager").text == "没有标题或编号含“没有这个任务”的任务。"

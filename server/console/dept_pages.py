@@ -31,6 +31,7 @@ from server.department_work import (
     target_attachments,
     target_feedback,
     target_rows,
+    task_lines,
     task_summary,
 )
 from server.deps import db_session, settings_of
@@ -174,6 +175,20 @@ def progress(request: Request, who: ConsoleUser = Depends(department), session: 
                   shown_task=shown_task, towns=region_names(session, {r.target.region_code[:9] for r in rows}),
                   statuses=STATUSES, f={"township": township, "status": status, "overdue": overdue, "task": task},
                   offset=offset, message=t("issued", n=issued) if issued.isdigit() else "")
+
+
+TASKS_PAGE = 50
+
+
+@router.get("/tasks")
+def tasks_page(request: Request, who: ConsoleUser = Depends(department), session: Session = Depends(db_session),
+               q: str = "", offset: int = 0):
+    """The department's tasks, latest due first, found by title or number, each with its targets
+    counted and leading to its summary."""
+    q = q.strip()[:50]
+    lines, total = task_lines(session, who.user.department_code or "", beijing_now(), q, max(0, offset), TASKS_PAGE)
+    return render(request, "dept_tasks.html", who, lines=lines, total=total, q=q, offset=max(0, offset),
+                  page_size=TASKS_PAGE)
 
 
 @router.get("/tasks/{task_id}")
