@@ -120,6 +120,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wa_sign": ("签收", "Accept"), "wa_arrive": ("报到", "Arrive"), "wa_handle": ("报告处置情况", "Report"),
     "wa_submit": ("办结回单", "Close"), "report_text": ("处置情况", "What was done"),
     "whistle_done": ("已记录。", "Recorded."), "whistle_step_done": ("此步骤已完成。", "This step is already done."),
+    "whistle_closed": ("乡镇已评价，此次吹哨已结束。", "The township has evaluated the response; this call is closed."),
     # admin
     "nav_users": ("用户", "Users"), "nav_devices": ("设备", "Devices"), "nav_catalogue_review": ("报表准入审批", "Catalogue approval"),
     "nav_audit": ("审计查询", "Audit"), "nav_codes": ("代码表", "Code tables"),
@@ -205,11 +206,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "find_more": ("还有 {n} 个，请再多输入几个字。", "{n} more: type more of the name."),
     "review_merge_first": ("同一人：合并，保留先登记的", "One person: merge, keep the first registered"),
     "review_merge_second": ("同一人：合并，保留后登记的", "One person: merge, keep the later one"),
-    "review_merge_means": ("合并为一人：保留{kept}的记录；{gone}的记录删除并指向保留的记录，其标签、案件当事人和反映的案件都移过去，"
+    "review_merge_means": ("合并为一人：保留{kept_order}的{kept}；{gone_order}的{gone}删除并指向保留的记录，其标签、案件当事人和反映的案件都移过去，"
                            "如是户主则由保留的人（同一户时）接任。",
-                           "One person: the record of {kept} is kept; the record of {gone} is deleted and points to it, its tags, "
-                           "case parties and reported cases move over, and a household it headed gets the kept person as head "
-                           "(if they share it)."),
+                           "One person: the {kept_order} record, {kept}, is kept; the {gone_order} one, {gone}, is deleted and points "
+                           "to it, its tags, case parties and reported cases move over, and a household it headed gets the kept "
+                           "person as head (if they share it)."),
+    "review_first_said": ("先登记", "first registered"), "review_second_said": ("后登记", "later registered"),
+    "review_kept": ("保留", "kept"), "review_merged_away": ("删除，并入保留的记录", "deleted, merged into the kept one"),
+    "review_other_side": ("另一方：", "Other side: "),
     "review_merge_gone": ("两人中有一人已删除或已合并，无法再合并；请返回列表。",
                           "One of the two persons is deleted or merged already; they cannot be merged. Go back to the list."),
     "review_registered_by": ("登记人", "Registered by"), "review_order": ("登记顺序", "Order"),

@@ -139,7 +139,7 @@ def _edit_text(item: ReviewItem, t, revealed: bool) -> str:
                     if name not in LIFECYCLE and not name.startswith("search_") and value not in (None, ""))
 
 
-def _delete_sides(item: ReviewItem, t, revealed: bool) -> tuple[str, str]:
+def delete_sides(item: ReviewItem, t, revealed: bool = False) -> tuple[str, str]:
     """A delete conflict's two sides in words: (in effect, not in effect)."""
     if not winner_deleted(item):
         return t("review_side_kept"), t("review_side_deleted")
@@ -219,10 +219,11 @@ def _confirm(request: Request, who: ConsoleUser, session: Session, item: ReviewI
     now = _now_value(session, item)
     label = record_labels(session, [item]).get(item.record_id, "")
     entity = t("entity_" + item.entity)
-    record = f"{item.entity if entity.startswith('entity_') else entity}{('“' + label + '”') if label else ''}"
+    space = "" if request_lang(request) == "zh" else " "
+    record = f"{item.entity if entity.startswith('entity_') else entity}{(space + '“' + label + '”') if label else ''}"
     if item.kind == "delete_conflict":
         field = t("review_record_state")
-        current, other = _delete_sides(item, t, revealed)
+        current, other = delete_sides(item, t, revealed)
         if now is not _UNKNOWN and now != winner_deleted(item):
             extra.setdefault("message", t("review_state_changed_since",
                                           state=t("review_side_deleted" if now else "review_side_kept")))
@@ -241,8 +242,11 @@ def _confirm(request: Request, who: ConsoleUser, session: Session, item: ReviewI
         person["id_number"] = person["id_number"] if revealed else mask_value("id_number", person["id_number"])
     if decision in MERGES and len(persons) == 2:
         kept, gone = persons[MERGES[decision]], persons[1 - MERGES[decision]]
-        consequence = t("review_merge_means", kept=f"{kept['name']}（{kept['household_no']}）",
-                        gone=f"{gone['name']}（{gone['household_no']}）")
+        said = (t("review_first_said"), t("review_second_said"))
+        opened, closed = ("（", "）") if request_lang(request) == "zh" else (" (", ")")
+        consequence = t("review_merge_means", kept=f"{kept['name']}{opened}{kept['household_no']}{closed}",
+                        gone=f"{gone['name']}{opened}{gone['household_no']}{closed}", kept_order=said[MERGES[decision]],
+                        gone_order=said[1 - MERGES[decision]])
     elif item.kind == "delete_conflict":
         consequence = t(decision_word(item, decision) + "_means", record=record, other=other)
     else:

@@ -24,7 +24,7 @@ from db.models import Household, Person
 from server.accounts import utcnow
 from server.console.i18n import request_lang, translator
 from server.console.region_choice import picked, region_choice
-from server.console.review_decisions import DECISIONS, decision_word, record_labels, shown
+from server.console.review_decisions import DECISIONS, decision_word, delete_sides, record_labels, shown
 from server.console.web import PREFIX, ConsoleUser, Denied, form_of, render, require
 from server.department_work import region_names
 from server.deps import db_session
@@ -118,6 +118,7 @@ def _page(request: Request, who: ConsoleUser, session: Session, f: ReviewFilter,
                   kinds=[(k, kinds.get(k, 0)) for k in KINDS], places=places, names=names,
                   shown_value=lambda item, value: shown(item, value, translator(request_lang(request)), False),
                   decisions=DECISIONS, decision_word=decision_word,
+                  delete_sides=lambda item: delete_sides(item, translator(request_lang(request))),
                   **extra)
 
 
