@@ -32,12 +32,14 @@ _TASKS = (
     ("mz", "2", "低保对象家庭情况核查", ("phone", "residence_type", "current_address"), 0, 5, tr.NOT_ACCEPTED, 0),
     ("zz", "3", "平安建设宣传", (), 5, 4, tr.IN_PROGRESS, 0),
 )
-# (category, issue, source, request type, registered hours ago, actions taken so far)
+# (category, issue, source, request type, registered (days ago, hour, minute), actions with the hours
+#  after registration they were taken)
 _CASES = (
-    ("0605", "路灯不亮", "3", "3", 2, ()),
-    ("0602", "自来水停水多日", "1", "1", 30, ("accept", "dispatch")),
-    ("0201", "楼道堆放杂物堵塞消防通道", "2", "2", 100, ("accept", "dispatch", "sign", "handle")),
-    ("0301", "路边垃圾长期未清运", "3", "3", 1, ("self_handle",)),
+    ("0605", "路灯不亮", "3", "3", (0, 8, 50), ()),
+    ("0602", "自来水停水多日", "1", "1", (1, 9, 10), (("accept", 1), ("dispatch", 3))),
+    ("0201", "楼道堆放杂物堵塞消防通道", "2", "2", (4, 10, 20),
+     (("accept", 1), ("dispatch", 2), ("sign", 5), ("handle", 24))),
+    ("0301", "路边垃圾长期未清运", "3", "3", (0, 9, 30), (("self_handle", 0.5),)),
 )
 
 
@@ -97,8 +99,12 @@ def _task(ctx: DemoContext, n: int, village, grid: str, heads: list, department:
 
 
 def _case(ctx: DemoContext, n: int, village, grid: str, adults: dict, category: str, issue: str, source: str,
-          request_type: str, hours_ago: int, actions: tuple[str, ...]) -> None:
-    registered_at = (ctx.now - dt.timedelta(hours=hours_ago)).replace(second=0, microsecond=0)
+          request_type: str, registered: tuple[int, int, int], actions: tuple[tuple[str, float], ...]) -> None:
+    days_ago, hour, minute = registered
+    registered_at = dt.datetime.combine(ctx.now.date() - dt.timedelta(days=days_ago), dt.time(hour, minute))
+    last = registered_at + dt.timedelta(hours=max((after for _a, after in actions), default=0))
+    if last >= ctx.now:  # a demo started before office hours: the same case a day earlier
+        registered_at -= dt.timedelta(days=1)
     case = _case_row(ctx, 90000 + n, registered_at, village, source, category, adults)
     group = 1 + n % max(1, village.groups)
     case.update({
@@ -109,10 +115,8 @@ def _case(ctx: DemoContext, n: int, village, grid: str, adults: dict, category: 
     })
     worker = ctx.grid_workers[grid]
     _log(ctx, case, registered_at, worker, "register", None, 10)
-    step = (ctx.now - registered_at) / (len(actions) + 1)
-    at = registered_at
-    for action in actions:
-        at = at + step
+    for action, after in actions:
+        at = registered_at + dt.timedelta(hours=after)
         to_status = wf.next_status(case["status"], action)
         _log(ctx, case, at, worker if action in ("self_handle", "close") else ctx.staff[0], action,
              case["status"], to_status)
