@@ -176,3 +176,28 @@ def test_the_city_admin_finds_a_village_by_its_name_or_its_pinyin_initials(perso
     assert person.chrome.find_element(By.ID, "f-found").text == "No village has “zzzz” in its name."
     assert person.chrome.find_element(By.CSS_SELECTOR, "label[for='f-find']").text == "Find a village by name"
     person.shot("region-find-en")
+
+
+def test_a_department_finds_a_village_of_the_target_tree_by_name_and_ticks_it(person, server):
+    """The department's target tree holds every village of the county: typing a name (or its
+    initials) finds the village, choosing it opens its township's branch and ticks it, and the
+    summary above the tree says so; a grid is found by its village's name too."""
+    person.login(server.add_user("department", "150422", "zj"))
+    person.open("/dept/issue")
+    find = person.chrome.find_element(By.ID, "target-find")
+    find.send_keys("乌登")
+    found = person.chrome.find_element(By.ID, "target-found")
+    assert found.text.splitlines()[0] == "乌登村 十三敖包镇", found.text
+    person.shot("region-find-target")
+    found.find_element(By.TAG_NAME, "button").click()
+    box = person.chrome.find_element(By.CSS_SELECTOR, f"input[value='rg-{VILLAGE}']")
+    assert box.is_selected() and box.is_displayed()
+    assert Select(person.chrome.find_element(By.ID, "target-township")).first_selected_option.get_attribute("value") \
+        == TOWNSHIP
+    assert person.chrome.find_element(By.ID, "target-summary").text == "已勾选 1 个：十三敖包镇 乌登村"
+    find.send_keys("eb", Keys.ENTER)  # 二八地村 of 碧流台镇, by its initials; Enter ticks it, sends nothing
+    assert "/dept/issue" in person.chrome.current_url
+    assert person.chrome.find_element(By.CSS_SELECTOR, "input[value='rg-150422103201']").is_selected()
+    assert person.chrome.find_element(By.ID, "target-summary").text == "已勾选 2 个：十三敖包镇 乌登村、碧流台镇 二八地村"
+    find.send_keys("不存在的村")
+    assert found.text == "没有名称含“不存在的村”的村（社区）。"

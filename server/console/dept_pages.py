@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Region, Task
+from db.search_keys import name_initials
 from server import catalogue, whistles
 from server.blobs import ACCEPTED_TYPES, BlobStore, blob_dir
 from server.console.i18n import request_lang, translator
@@ -98,7 +99,7 @@ def _region_tree(session: Session, scope: str) -> list[tuple[Region, list[tuple[
 def _issue_page(request: Request, who: ConsoleUser, session: Session, status: int = 200, **extra):
     approved = catalogue.entries(session, who.user.department_code, "approved")
     return render(request, "dept_issue.html", who, status=status, tree=_region_tree(session, who.scope),
-                  places=region_choice(session, who.scope),
+                  places=region_choice(session, who.scope), initials=name_initials,
                   approved=approved, field_labels=catalogue.REQUESTABLE_FIELDS, max_files=MAX_FILES,
                   max_mb=settings_of(request).max_attachment_bytes // 1048576,
                   **{"errors": {}, "values": {"kind": "1", "priority": "2", "workdays": "5"}, **extra})

@@ -201,6 +201,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review_keep_status": ("保留当前状态", "Keep the current status"),
     "review_not_duplicate": ("不是同一人（都保留）", "Not the same person (keep both)"),
     "find_village": ("按名称找村（社区）", "Find a village by name"),
+    "find_target": ("按名称找村（社区）并勾选", "Find a village by name and tick it"),
     "find_village_hint": ("村名或拼音首字母，如 wdc", "Name or initials (wdc)"),
     "find_none": ("没有名称含“{q}”的村（社区）。", "No village has “{q}” in its name."),
     "find_more": ("还有 {n} 个，请再多输入几个字。", "{n} more: type more of the name."),

@@ -46,36 +46,52 @@
     if (!box.tdGroups) box.tdGroups = Array.prototype.slice.call(box.querySelectorAll("optgroup"));
     return box.tdGroups;
   }
-  function matches(input) {
-    var box = document.getElementById(input.getAttribute("data-finds") + "-village");
-    var typed = input.value.trim().toLowerCase();
+  /* What a search box searches: a picker's village options, or a target tree's village and grid
+     boxes (data-finds-tree); each {code, name, town, initials, el}. */
+  function candidates(input) {
     var found = [];
-    if (!box || !typed) return found;
-    groupsOf(box).forEach(function (group) {
+    var tree = document.getElementById(input.getAttribute("data-finds-tree") || "");
+    if (tree) {
+      tree.querySelectorAll("input[data-name]").forEach(function (box) {
+        found.push({code: box.value.replace(/^rg-/, ""), name: box.getAttribute("data-name"), el: box,
+                    town: box.getAttribute("data-town"), initials: box.getAttribute("data-initials") || ""});
+      });
+      return found;
+    }
+    var select = document.getElementById(input.getAttribute("data-finds") + "-village");
+    if (!select) return found;
+    groupsOf(select).forEach(function (group) {
       Array.prototype.forEach.call(group.querySelectorAll("option"), function (option) {
-        var name = option.getAttribute("data-name") || option.textContent;
-        if (name.toLowerCase().indexOf(typed) >= 0 ||
-            (option.getAttribute("data-initials") || "").indexOf(typed) === 0) found.push([group, option]);
+        found.push({code: option.value, name: option.getAttribute("data-name") || option.textContent, el: option,
+                    town: group.getAttribute("label"), initials: option.getAttribute("data-initials") || ""});
       });
     });
     return found;
   }
+  function matches(input) {
+    var typed = input.value.trim().toLowerCase();
+    if (!typed) return [];
+    return candidates(input).filter(function (c) {
+      return c.name.toLowerCase().indexOf(typed) >= 0 || c.initials.indexOf(typed) === 0;
+    });
+  }
+  function listOf(input) { return document.getElementById(input.id.replace(/-find$/, "") + "-found"); }
   function find(input) {
-    var list = document.getElementById(input.getAttribute("data-finds") + "-found");
+    var list = listOf(input);
     if (!list) return;
     list.textContent = "";
+    if (!input.value.trim()) return;
     var found = matches(input);
     var item;
-    if (!input.value.trim()) return;
-    found.slice(0, SHOWN).forEach(function (pair) {
+    found.slice(0, SHOWN).forEach(function (c, i) {
       var button = document.createElement("button");
       button.type = "button";
       button.className = "plain found-place";
-      button.setAttribute("data-code", pair[1].value);
-      button.textContent = pair[1].getAttribute("data-name") || pair[1].textContent;
+      button.setAttribute("data-index", i);
+      button.textContent = c.name;
       var town = document.createElement("span");
       town.className = "muted";
-      town.textContent = " " + pair[0].getAttribute("label");
+      town.textContent = " " + c.town;
       button.appendChild(town);
       item = document.createElement("li");
       item.appendChild(button);
@@ -89,39 +105,52 @@
       list.appendChild(item);
     }
   }
-  function pick(input, code, name) {
-    var id = input.getAttribute("data-finds");
-    var town = document.getElementById(id + "-township"), box = document.getElementById(id + "-village");
-    town.value = code.slice(0, 9);
-    narrow(town);
-    box.value = code;
-    input.value = name;
-    document.getElementById(id + "-found").textContent = "";
-    box.focus();
+  function pick(input, c) {
+    var town = document.getElementById(input.getAttribute("data-township-select") ||
+                                       input.getAttribute("data-finds") + "-township");
+    if (town) {
+      town.value = c.code.slice(0, 9);
+      narrow(town);
+    }
+    listOf(input).textContent = "";
+    if (c.el.tagName === "OPTION") {
+      c.el.parentNode.parentNode.value = c.code;
+      input.value = c.name;
+      c.el.parentNode.parentNode.focus();
+      return;
+    }
+    /* a target tree: the village's (or grid's) box is shown and ticked, the summary above says so */
+    for (var node = c.el.parentNode; node && node.id !== input.getAttribute("data-finds-tree"); node = node.parentNode) {
+      if (node.tagName === "DETAILS") node.open = true;
+    }
+    if (!c.el.checked) c.el.click();
+    input.value = "";
+    c.el.focus();
   }
   function init(root) {
     var scope = root.querySelectorAll ? root : document;
     scope.querySelectorAll("select[data-narrows]").forEach(narrow);
     scope.querySelectorAll("[data-tree]").forEach(summarise);
-    scope.querySelectorAll("input[data-finds]").forEach(function (input) {
+    scope.querySelectorAll("input[data-finds], input[data-finds-tree]").forEach(function (input) {
       input.closest(".region-find").hidden = false;  // a search box only where the script runs
     });
   }
+  var FINDS = "input[data-finds], input[data-finds-tree]";
   document.addEventListener("input", function (event) {
-    if (event.target.matches && event.target.matches("input[data-finds]")) find(event.target);
+    if (event.target.matches && event.target.matches(FINDS)) find(event.target);
   });
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest(".found-place");
     if (!button) return;
-    var input = document.querySelector("input[data-finds='" + button.closest("ul").id.replace(/-found$/, "") + "']");
-    pick(input, button.getAttribute("data-code"), button.firstChild.textContent);
+    var input = document.getElementById(button.closest("ul").id.replace(/-found$/, "-find"));
+    pick(input, matches(input)[Number(button.getAttribute("data-index"))]);
   });
   document.addEventListener("keydown", function (event) {
-    /* Enter in the search box picks the first village found, and never sends the form half-chosen */
-    if (event.key !== "Enter" || !(event.target.matches && event.target.matches("input[data-finds]"))) return;
+    /* Enter in the search box picks the first place found, and never sends the form half-chosen */
+    if (event.key !== "Enter" || !(event.target.matches && event.target.matches(FINDS))) return;
     event.preventDefault();
     var first = matches(event.target)[0];
-    if (first) pick(event.target, first[1].value, first[1].getAttribute("data-name") || first[1].textContent);
+    if (first) pick(event.target, first);
   });
   document.addEventListener("change", function (event) {
     if (event.target.matches && event.target.matches("select[data-narrows]")) narrow(event.target);
