@@ -19,7 +19,7 @@ from app.client.review_households import HouseholdSide, household_side, renumber
 from app.client.review_marks import drop_mark
 from app.errors import NotFoundError, UserFacingError
 from app.rules.regions import in_scope
-from app.services.context import BEIJING
+from app.services.context import BEIJING, REVIEW_ROLES
 from app.services.persons import PersonView, person_view
 from db.base import model_for_entity
 from db.models import Case, CaseParty, Household, Person, TagAssignment, Task
@@ -79,6 +79,11 @@ class ReviewQueue:
         self._context = context
         self._transport = transport
         self._items: dict[str, ReviewEntry] = {}
+
+    @property
+    def may_review(self) -> bool:
+        """Whether this account reviews conflicts (the township's); others are told who does."""
+        return self._context.actor.role in REVIEW_ROLES
 
     def open_items(self) -> list[ReviewEntry]:
         answer = self._transport().request("GET", "/review", params={"state": "open"})

@@ -981,82 +981,87 @@
         <translation>After you log in to the city server and sync, conflicts and duplicate persons in your area that need review are listed here.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="182"/>
+        <location filename="../../ui/review/conflicts.py" line="183"/>
+        <source>冲突和重复人员由乡镇（街道）审核。您负责的记录有冲突时，在户籍人口列表和表单中标为“冲突待审”；服务器退回的您的修改见“被退回的修改”。</source>
+        <translation>Conflicts and duplicate persons are reviewed by the township. Your records with a conflict are marked “conflict to review” in the register’s lists and forms; your changes the server refused are under “Rejected changes”.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="189"/>
         <source>没有待审核的冲突。</source>
         <translation>No conflicts to review.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="184"/>
+        <location filename="../../ui/review/conflicts.py" line="191"/>
         <source>请逐条审核：保留当前值、采用另一值，或改为新值。您的决定会像普通修改一样同步。</source>
         <translation>Review each item: keep the current value, take the other one, or set a new value. Your decision syncs like any other edit.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="210"/>
+        <location filename="../../ui/review/conflicts.py" line="217"/>
         <source>两户使用了同一个户编号：点“重新编号…”，比较两户后为其中一户换上本村下一个空闲编号，另一户保留原编号。</source>
         <translation>Two households share one household number: click “Renumber…”, compare them and give one the village&apos;s next free number; the other keeps its number.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="212"/>
+        <location filename="../../ui/review/conflicts.py" line="219"/>
         <source>两条人员记录的证件号码相同：是同一人请点“合并重复人员…”，不是请点“不是同一人”。</source>
         <translation>Two person records share an ID number: if they are one person click “Merge duplicates…”, otherwise “Not the same person”.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="250"/>
+        <location filename="../../ui/review/conflicts.py" line="257"/>
         <source>已改为新户编号 %1，将随下次同步上传。</source>
         <translation>Given the new household number %1; it is uploaded with the next sync.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="259"/>
+        <location filename="../../ui/review/conflicts.py" line="266"/>
         <source>改为新值</source>
         <translation>Set new value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="259"/>
+        <location filename="../../ui/review/conflicts.py" line="266"/>
         <source>新值：</source>
         <translation>New value:</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="262"/>
+        <location filename="../../ui/review/conflicts.py" line="269"/>
         <source>确认审核决定</source>
         <translation>Confirm the decision</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="271"/>
+        <location filename="../../ui/review/conflicts.py" line="278"/>
         <source>%1保留“%2”，不采用“%3”。</source>
         <translation>Keep “%2” as %1, not “%3”. </translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="273"/>
+        <location filename="../../ui/review/conflicts.py" line="280"/>
         <source>%1由“%2”改为“%3”，随下次同步上传。</source>
         <translation>Change %1 from “%2” to “%3”; it goes up with the next sync. </translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="276"/>
+        <location filename="../../ui/review/conflicts.py" line="283"/>
         <source>两条记录都保留，今后不再作为重复提示。</source>
         <translation>Both records stay and are no longer offered as duplicates. </translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="277"/>
+        <location filename="../../ui/review/conflicts.py" line="284"/>
         <source>该待审项将关闭，所有电脑都不再显示；如需再改，请在记录中直接修改。</source>
         <translation>The item closes and no PC shows it again; to change the value later, edit the record itself.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="283"/>
+        <location filename="../../ui/review/conflicts.py" line="290"/>
         <source>已保留当前值。</source>
         <translation>Kept the current value.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="283"/>
+        <location filename="../../ui/review/conflicts.py" line="290"/>
         <source>已采用另一值，将随下次同步上传。</source>
         <translation>Took the other value; it goes up with the next sync.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="284"/>
+        <location filename="../../ui/review/conflicts.py" line="291"/>
         <source>已改为新值，将随下次同步上传。</source>
         <translation>Set the new value; it goes up with the next sync.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="285"/>
+        <location filename="../../ui/review/conflicts.py" line="292"/>
         <source>已标记为不是同一人。</source>
         <translation>Marked as not the same person.</translation>
     </message>
