@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, literal, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Attachment, Region, Task, TaskFeedback, TaskTarget
+from server.models import User
 from server.store import progress
 
 STATUSES = ("10", "20", "30", "40")  # 未接收, 进行中, 已完成, 已退回
@@ -30,13 +31,23 @@ class FeedbackSummary:
     last_text: str | None = None
 
 
-def feedback_summaries(session: Session, target_ids: list[str]) -> dict[str, FeedbackSummary]:
-    """Per target: how many feedback entries, and the latest one's time and text."""
+def from_below(department_code: str):
+    """Feedback the township or village gave — not the department's own 催办 entries (a reminder is a
+    feedback entry written by one of the department's users, server.task_issue.remind_target)."""
+    return TaskFeedback.author.not_in(select(User.username).where(User.department_code == department_code))
+
+
+def feedback_summaries(session: Session, target_ids: list[str],
+                       department_code: str | None = None) -> dict[str, FeedbackSummary]:
+    """Per target: how many feedback entries, and the latest one's time and text; with
+    `department_code`, only the entries from below (not the department's reminders)."""
     found: dict[str, FeedbackSummary] = {}
     if not target_ids:
         return found
-    for fb in session.scalars(select(TaskFeedback).where(TaskFeedback.target_id.in_(target_ids))
-                              .order_by(TaskFeedback.at)):
+    query = select(TaskFeedback).where(TaskFeedback.target_id.in_(target_ids))
+    if department_code is not None:
+        query = query.where(from_below(department_code))
+    for fb in session.scalars(query.order_by(TaskFeedback.at)):
         before = found.get(fb.target_id, FeedbackSummary())
         found[fb.target_id] = FeedbackSummary(before.count + 1, fb.at, fb.text)
     return found
@@ -268,7 +279,7 @@ def task_summary(session: Session, department_code: str, task_id: str, now: dt.d
         return None
     targets = list(session.scalars(select(TaskTarget).where(TaskTarget.task_id == task.id,
                                                             TaskTarget.deleted.is_(False))))
-    feedback = feedback_summaries(session, [t.id for t in targets])
+    feedback = feedback_summaries(session, [t.id for t in targets], department_code)
     names = region_names(session, {t.region_code[:9] for t in targets}
                          | {t.grid_code or t.region_code for t in targets})
     overall, towns, places = SummaryRow(""), {}, {}
@@ -314,7 +325,8 @@ def task_lines(session: Session, department_code: str, now: dt.datetime, q: str 
             counts.setdefault(task_id, {})[status] = n
         answered = dict(session.execute(
             select(TaskTarget.task_id, func.count(func.distinct(TaskFeedback.target_id)))
-            .join(TaskFeedback, TaskFeedback.target_id == TaskTarget.id).where(live).group_by(TaskTarget.task_id)).all())
+            .join(TaskFeedback, TaskFeedback.target_id == TaskTarget.id).where(live, from_below(department_code))
+            .group_by(TaskTarget.task_id)).all())
     lines = []
     for task in tasks:
         mine = counts.get(task.id, {})

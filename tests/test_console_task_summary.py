@@ -18,7 +18,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select, update
 
 from db.ids import new_id
-from db.models import AuditEntry, Task, TaskTarget
+from db.models import AuditEntry, Task, TaskFeedback, TaskTarget
 from tests.console_support import signed_in
 from tests.server.fixtures import server_fixture  # noqa: F401
 from tests.test_console_browser import browser, shots  # noqa: F401
@@ -96,6 +96,22 @@ def test_a_clerk_reads_one_tasks_progress_by_township_and_village_and_exports_it
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "export",
                                                    AuditEntry.reason == f"控制台导出任务汇总 {task.task_no}")).one()
         assert set(entry.record_ids) == {t.id for t in targets.values()}
+
+    # 催办 the two unfinished targets at once; a reminder is the department's own entry, not feedback
+    page = clerk.get(f"/dept/tasks/{task.id}").text
+    assert "催办未完成的 2 个对象" in page
+    empty = clerk.post(f"/dept/tasks/{task.id}/remind", {"text": " "})
+    assert empty.status_code == 422 and "必填" in empty.text
+    clerk.get(f"/dept/tasks/{task.id}")
+    done = clerk.post(f"/dept/tasks/{task.id}/remind", {"text": "请于周五前走访完毕"})
+    assert done.status_code == 200 and "已催办 2 个对象。" in done.text
+    with server.session() as s:
+        reminded = {fb.target_id for fb in s.scalars(select(TaskFeedback).where(
+            TaskFeedback.text == "催办：请于周五前走访完毕"))}
+    assert reminded == {targets[BUSY_VILLAGE].id, targets[IDLE_VILLAGE].id}
+    assert cells(done.text, "碧流台镇")[7] == "0" and cells(done.text, "十三敖包镇")[7] == "2"  # feedback received
+    listed = clerk.get(f"/dept/tasks?q={task.task_no}").text
+    assert cells(listed, task.task_no)[-1] == "2"  # in the task list too
 
     clerk.http.cookies.set("td_lang", "en")
     page = clerk.get(f"/dept/tasks/{task.id}").text

@@ -194,15 +194,48 @@ def tasks_page(request: Request, who: ConsoleUser = Depends(department), session
 
 @router.get("/tasks/{task_id}")
 def task_page(task_id: str, request: Request, who: ConsoleUser = Depends(department),
-              session: Session = Depends(db_session), township: str = ""):
+              session: Session = Depends(db_session), township: str = "", reminded: str = ""):
     """One task's targets counted per township — done, in progress, not started, returned, overdue,
     with feedback — and, for the township chosen, per village, each opening its target."""
     summary = task_summary(session, who.user.department_code or "", task_id, beijing_now())
     if summary is None:
         raise Denied(404)
     township = township if township in summary.places else ""
+    t = translator(request_lang(request))
     return render(request, "dept_task.html", who, s=summary, statuses=STATUSES, township=township,
-                  town_name=next((r.name for r in summary.townships if r.code == township), ""))
+                  town_name=next((r.name for r in summary.townships if r.code == township), ""),
+                  unfinished=_unfinished(summary), message=t("reminded", n=reminded) if reminded.isdigit() else "")
+
+
+def _unfinished(summary) -> list[str]:
+    """The targets of a summary a reminder goes to: not accepted yet or in progress."""
+    return [p.target_id for group in summary.places.values() for p in group if set(p.counts) & {"10", "20"}]
+
+
+@router.post("/tasks/{task_id}/remind")
+async def remind_task(task_id: str, request: Request, who: ConsoleUser = Depends(department),
+                      session: Session = Depends(db_session)):
+    """催办 every unfinished target of the task at once, with one text (each a reminder of its own)."""
+    form = await form_of(request, who)
+    t = translator(request_lang(request))
+    now = beijing_now()
+    summary = task_summary(session, who.user.department_code or "", task_id, now)
+    if summary is None:
+        raise Denied(404)
+    back = f"{PREFIX}/dept/tasks/{task_id}"
+    targets = _unfinished(summary)
+    try:
+        for target_id in targets:
+            remind_target(session, who.user, target_id, str(form.get("text", "")), now)
+    except FormErrors as exc:
+        session.rollback()
+        return render(request, "error_inline.html", who, status=422, error=t(next(iter(exc.errors.values()))),
+                      back=back)
+    except PushRefused as exc:
+        return render(request, "error_inline.html", who, status=422,
+                      error=t("refused_by_server", message=exc.text(request_lang(request))), back=back)
+    session.commit()
+    return RedirectResponse(f"{back}?reminded={len(targets)}", status_code=303)
 
 
 @router.get("/tasks/{task_id}/summary.xlsx")
