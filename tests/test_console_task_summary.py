@@ -110,6 +110,11 @@ def test_a_clerk_reads_one_tasks_progress_by_township_and_village_and_exports_it
             TaskFeedback.text == "催办：请于周五前走访完毕"))}
     assert reminded == {targets[BUSY_VILLAGE].id, targets[IDLE_VILLAGE].id}
     assert cells(done.text, "碧流台镇")[7] == "0" and cells(done.text, "十三敖包镇")[7] == "2"  # feedback received
+    # the whole task's deadline moved from its summary, back where the clerk was
+    extended = clerk.post(f"/dept/tasks/{task.id}/extend", {"due": "2099-12-31", "back": f"/console/dept/tasks/{task.id}"})
+    assert extended.status_code == 200 and extended.url.endswith(f"/dept/tasks/{task.id}?saved=1")
+    assert "截止 2099-12-31" in extended.text and "已保存" in extended.text
+    assert cells(extended.text, "合计")[6] == "0"  # nothing overdue any more
     listed = clerk.get(f"/dept/tasks?q={task.task_no}").text
     assert cells(listed, task.task_no)[-1] == "2"  # in the task list too
 

@@ -194,7 +194,7 @@ def tasks_page(request: Request, who: ConsoleUser = Depends(department), session
 
 @router.get("/tasks/{task_id}")
 def task_page(task_id: str, request: Request, who: ConsoleUser = Depends(department),
-              session: Session = Depends(db_session), township: str = "", reminded: str = ""):
+              session: Session = Depends(db_session), township: str = "", reminded: str = "", saved: str = ""):
     """One task's targets counted per township — done, in progress, not started, returned, overdue,
     with feedback — and, for the township chosen, per village, each opening its target."""
     summary = task_summary(session, who.user.department_code or "", task_id, beijing_now())
@@ -204,7 +204,8 @@ def task_page(task_id: str, request: Request, who: ConsoleUser = Depends(departm
     t = translator(request_lang(request))
     return render(request, "dept_task.html", who, s=summary, statuses=STATUSES, township=township,
                   town_name=next((r.name for r in summary.townships if r.code == township), ""),
-                  unfinished=_unfinished(summary), message=t("reminded", n=reminded) if reminded.isdigit() else "")
+                  unfinished=_unfinished(summary),
+                  message=t("reminded", n=reminded) if reminded.isdigit() else t("saved") if saved else "")
 
 
 def _unfinished(summary) -> list[str]:
