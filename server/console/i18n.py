@@ -225,6 +225,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review_close_gone_means": ("其中一人的记录已删除或已并入他人，不再是重复；该项关闭，不改任何记录。",
                                 "One of the two records is deleted or merged into another since: no longer a duplicate. "
                                 "The item closes; no record changes."),
+    "review_merge_outside": ("两人中有一人不在本辖区（另一乡镇），合并会改动对方的记录：请由市级管理员合并，或标记为不是同一人。",
+                             "One of the two persons lives outside your area (another township); merging changes that "
+                             "record: ask the city administrator to merge them, or mark them as not the same person."),
     "review_both_there": ("两人的记录都还在：请合并，或标记为不是同一人。",
                           "Both records are still there: merge them, or mark them as not the same person."),
     "review_done_close_gone": ("已关闭（其中一人已删除）。", "Closed (one of them is deleted)."),
