@@ -282,3 +282,31 @@ def test_a_delete_that_met_an_edit_is_restored_at_the_console(server):
         if not page["has_more"]:
             break
     assert pulled[pid]["deleted"] is False  # the deleting PC gets the person back by pull
+
+
+def test_a_duplicate_whose_one_person_is_gone_since_is_closed_without_a_merge(server):
+    """Two persons with one ID number, then one deleted on its PC (or merged elsewhere): nothing is
+    left to merge or to tell apart, so the list offers only closing the item, and says why; closing
+    a pair whose records both live is refused in words."""
+    number = resident_id()
+    pc, first = _person(server, id_number=number)
+    _pc2, second = _person(server, id_number=number)
+    item = _item(server, "duplicate_id", second)
+    admin = signed_in(server, "township_admin", TOWNSHIP)
+    admin.get(f"/admin/review/{item.id}/decide?decision=merge_first")
+    both = admin.post(f"/admin/review/{item.id}/resolve", {"decision": "close_gone"})
+    assert both.status_code == 409 and "两人的记录都还在" in both.text
+    with server.session() as s:
+        from server.store.tables import RecordVersion
+        seq = s.get(RecordVersion, ("person", first)).server_seq
+    r = pc.push([pc.change("person", first, {"deleted": True, "deletion_gen": 0}, base={"deleted": seq}, op="delete")])
+    assert r.json()["results"][0]["outcome"] == "accepted", r.text
+
+    row = admin.get(f"/admin/review?kind=duplicate_id&region={VILLAGE}").text.split(item.id)[1].split("</tr>")[0]
+    assert "关闭（其中一人已删除）" in row and "合并" not in row and "不是同一人" not in row, row
+    page = admin.get(f"/admin/review/{item.id}/decide?decision=close_gone").text
+    assert "其中一人的记录已删除或已并入他人，不再是重复" in page and "（已删除）" in page
+    done = admin.post(f"/admin/review/{item.id}/resolve", {"decision": "close_gone", "kind": "duplicate_id"})
+    assert done.status_code == 200 and "已关闭（其中一人已删除）。" in done.text
+    with server.session() as s:
+        assert s.get(ReviewItem, item.id).resolution == "close_gone" and not s.get(Person, second).deleted

@@ -221,6 +221,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review_other_side": ("另一方：", "Other side: "),
     "review_merge_gone": ("两人中有一人已删除或已合并，无法再合并；请返回列表。",
                           "One of the two persons is deleted or merged already; they cannot be merged. Go back to the list."),
+    "review_close_gone": ("关闭（其中一人已删除）", "Close (one of them is deleted)"),
+    "review_close_gone_means": ("其中一人的记录已删除或已并入他人，不再是重复；该项关闭，不改任何记录。",
+                                "One of the two records is deleted or merged into another since: no longer a duplicate. "
+                                "The item closes; no record changes."),
+    "review_both_there": ("两人的记录都还在：请合并，或标记为不是同一人。",
+                          "Both records are still there: merge them, or mark them as not the same person."),
+    "review_done_close_gone": ("已关闭（其中一人已删除）。", "Closed (one of them is deleted)."),
     "review_registered_by": ("登记人", "Registered by"), "review_order": ("登记顺序", "Order"),
     "review_first": ("先登记", "First"), "review_second": ("后登记", "Later"),
     "review_record_state": ("记录", "Record"),
