@@ -59,6 +59,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tasks_range": ("第 {first}–{last} 个，共 {total} 个任务", "Tasks {first}–{last} of {total}"),
     "tasks_none_found": ("没有标题或编号含“{q}”的任务。", "No task has “{q}” in its title or number."),
     "not_started": ("未接收", "Not accepted"),
+    "tasks_overdue_only": ("只看有逾期对象的任务", "Only tasks with overdue targets"),
+    "tasks_none_overdue": ("没有逾期的任务。", "No task is overdue."),
     "nav_progress": ("任务进度", "Progress"), "nav_issue": ("下发任务", "Issue a task"),
     "nav_catalogue": ("报表准入", "Request catalogue"), "nav_whistles": ("吹哨报到", "Whistle calls"),
     "progress_title": ("任务进度（按乡镇）", "Progress by township"),
