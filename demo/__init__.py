@@ -51,6 +51,7 @@ from demo.regions import (
 )
 from demo.register import build_register
 from demo.tasks import build_tasks
+from demo.today import build_day_of_work
 
 FULL_HOUSEHOLDS, FULL_TASKS, FULL_CASES = 12_000, 2_000, 8_000
 
@@ -81,7 +82,10 @@ def generate_township(target: Engine | Session, seed: int = 2026, *, scale: floa
                       households: int | None = None, tasks: int | None = None, cases: int | None = None,
                       township: str = DEMO_TOWNSHIP, as_of: dt.date = DEMO_AS_OF) -> DemoSummary:
     """Generate one township into `target`: an Engine (committed here) or a Session (the caller
-    commits). Sizes default to the full township times `scale`; explicit counts win."""
+    commits). Sizes default to the full township times `scale`; explicit counts win. `as_of` a
+    date: the data as of that day, the same for a seed (tests). A datetime (the demo server's seed,
+    `now`): nothing is dated after it, and the demo's own village and grid get a day's open work
+    (demo/today.py)."""
     started = time.perf_counter()
     households = households if households is not None else max(1, round(FULL_HOUSEHOLDS * scale))
     tasks = tasks if tasks is not None else round(FULL_TASKS * scale)
@@ -102,10 +106,12 @@ def build_rows(seed: int, households: int, tasks: int, cases: int, township: str
     name = township_name(township, extract)
     address_prefix = f"内蒙古自治区赤峰市{county_name(township, extract)}{name}"
     villages = plan_villages(random.Random(seed), township, extract, households)
-    ctx = DemoContext.create(seed, as_of, township, name, address_prefix, villages)
+    now = as_of if isinstance(as_of, dt.datetime) else None  # generated for use today: nothing after it
+    ctx = DemoContext.create(seed, now.date() if now else as_of, township, name, address_prefix, villages, now)
     build_register(ctx)
     build_tasks(ctx, tasks)
     build_cases(ctx, cases)
+    build_day_of_work(ctx)  # with `now` only: the demo village's open tasks and cases
     return ctx
 
 

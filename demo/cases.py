@@ -123,7 +123,7 @@ def _walk(ctx: DemoContext, case: dict, path: tuple[str, ...]) -> None:
     """Log the registration, then each move of `path` (and a revisit/archive tail) until the
     timeline passes the reference date; the case's status is where the walk stopped."""
     rng = ctx.rng
-    limit = dt.datetime.combine(ctx.as_of, dt.time(18))
+    limit = ctx.at(18)
     at = case["registered_at"]
     grid_worker = ctx.grid_workers[case["grid_code"]]
     _log(ctx, case, at, grid_worker, "register", None, 10)
@@ -186,7 +186,7 @@ def _whistle(ctx: DemoContext, case: dict) -> None:
     dispatched = next((e["at"] for e in reversed(ctx.rows["case_log"])
                        if e["case_id"] == case["id"] and e["action"] == "dispatch"), case["registered_at"])
     arrived = dispatched + dt.timedelta(hours=ctx.rng.uniform(1, 48))
-    limit = dt.datetime.combine(ctx.as_of, dt.time(18))
+    limit = ctx.at(18)
     ctx.rows["case_whistles"].append({
         "id": ctx.ids.new(), "case_id": case["id"], "region_code": case["region_code"],
         "department_code": case["escalated_to"], "summoned_at": dispatched,

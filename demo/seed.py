@@ -46,10 +46,6 @@ def _first_code(session, prefix: str, level: int) -> str:
     return code or prefix
 
 
-def beijing_today():
-    return beijing_now().date()
-
-
 def seed_demo(settings: Settings, households: int | None = None, password: str = DEMO_PASSWORD) -> int:
     engine = make_server_engine(settings.database_url)
     upgrade(engine)
@@ -60,8 +56,9 @@ def seed_demo(settings: Settings, households: int | None = None, password: str =
         inserted, _updated = seed_city_codes(session)  # what init-db does, in the same process
         if inserted:
             print(f"代码表：新增 {inserted} 项。")
-        # As of today (Beijing): the demo inbox then holds work due today, upcoming, overdue and done.
-        summary = generate_township(session, households=households, as_of=beijing_today(),
+        # As of this moment (Beijing): the demo inbox then holds work due today, upcoming, overdue and
+        # done, nothing dated later than now, and the demo village's open tasks and cases.
+        summary = generate_township(session, households=households, as_of=beijing_now().replace(microsecond=0),
                                     scale=1.0 if households is None else households / 12_000)
         adopted = adopt_unversioned(session)
         village = _first_code(session, DEMO_TOWNSHIP, 5)

@@ -91,7 +91,7 @@ def _heads_by_village(ctx: DemoContext) -> dict[str, list[tuple[str, dict]]]:
 def _target_status(ctx: DemoContext, issued_at: dt.datetime, due_at: dt.datetime) -> str:
     """Old work is done (or was returned); what went overdue lately is partly still open; what is
     due later is mostly in progress, a fresh one often not accepted yet, some finished early."""
-    now = dt.datetime.combine(ctx.as_of, dt.time(9))
+    now = ctx.at(9)
     roll = ctx.rng.random()
     if due_at < now:
         if now - due_at > dt.timedelta(days=21):
@@ -107,12 +107,13 @@ def _build_target(ctx: DemoContext, task_id: str, kind: str, fields: tuple[str, 
                   heads_by_village: dict[str, list[tuple[str, dict]]]) -> None:
     rng = ctx.rng
     status = _target_status(ctx, issued_at, due_at)
-    latest = max(issued_at + dt.timedelta(minutes=30), dt.datetime.combine(ctx.as_of, dt.time(9)))
+    latest = max(issued_at + dt.timedelta(minutes=30), ctx.at(9))
+    latest = min(latest, ctx.now) if ctx.now is not None else latest
     accepted_at = None if status == tr.NOT_ACCEPTED else \
         min(issued_at + dt.timedelta(hours=rng.randint(1, 48)), latest)
     completed_at = None
     if status == tr.COMPLETED:
-        now = dt.datetime.combine(ctx.as_of, dt.time(9))
+        now = ctx.at(9)
         late = rng.random() < 0.1
         completed_at = due_at + dt.timedelta(hours=rng.randint(1, 72)) if late else \
             accepted_at + (min(due_at, now) - accepted_at) * rng.uniform(0.2, 0.95)
@@ -156,7 +157,7 @@ def _feedback(ctx: DemoContext, target_id: str, region: str, author: str, accept
     """One or two append-only reports; the last one carries the progress and 一表通 answers."""
     entries = 2 if completed_at is not None and ctx.rng.random() < 0.4 else 1
     total, done = len(linked), sum(handled)
-    end = completed_at or dt.datetime.combine(ctx.as_of, dt.time(17))
+    end = completed_at or ctx.at(17)
     for i in range(entries):
         last = i == entries - 1
         count = done if last else done // 2

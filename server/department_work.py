@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, literal, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Attachment, Region, Task, TaskFeedback, TaskTarget
+from server.models import User
 from server.store import progress
 
 STATUSES = ("10", "20", "30", "40")  # 未接收, 进行中, 已完成, 已退回
@@ -30,13 +31,23 @@ class FeedbackSummary:
     last_text: str | None = None
 
 
-def feedback_summaries(session: Session, target_ids: list[str]) -> dict[str, FeedbackSummary]:
-    """Per target: how many feedback entries, and the latest one's time and text."""
+def from_below(department_code: str):
+    """Feedback the township or village gave — not the department's own 催办 entries (a reminder is a
+    feedback entry written by one of the department's users, server.task_issue.remind_target)."""
+    return TaskFeedback.author.not_in(select(User.username).where(User.department_code == department_code))
+
+
+def feedback_summaries(session: Session, target_ids: list[str],
+                       department_code: str | None = None) -> dict[str, FeedbackSummary]:
+    """Per target: how many feedback entries, and the latest one's time and text; with
+    `department_code`, only the entries from below (not the department's reminders)."""
     found: dict[str, FeedbackSummary] = {}
     if not target_ids:
         return found
-    for fb in session.scalars(select(TaskFeedback).where(TaskFeedback.target_id.in_(target_ids))
-                              .order_by(TaskFeedback.at)):
+    query = select(TaskFeedback).where(TaskFeedback.target_id.in_(target_ids))
+    if department_code is not None:
+        query = query.where(from_below(department_code))
+    for fb in session.scalars(query.order_by(TaskFeedback.at)):
         before = found.get(fb.target_id, FeedbackSummary())
         found[fb.target_id] = FeedbackSummary(before.count + 1, fb.at, fb.text)
     return found
@@ -220,3 +231,107 @@ def target_attachments(session: Session, target: TaskTarget) -> dict[str, list[A
     for row in rows:
         found.setdefault(row.owner_id, []).append(row)
     return found
+
+
+@dataclass
+class SummaryRow:
+    """One place's targets of one task: counted by status, overdue (not completed, past due) and
+    with feedback received. A village row of a grid's target names the grid (`code` 15 digits)."""
+
+    code: str
+    name: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0
+    with_feedback: int = 0
+    feedback_count: int = 0
+    total: int = 0
+    handled: int = 0  # households (or items) handled, summed from the targets' progress
+    of: int = 0
+    target_id: str = ""  # a village row: its target, to open
+    last_feedback: dt.datetime | None = None
+
+    def add(self, target: TaskTarget, late: bool, feedback: FeedbackSummary | None) -> None:
+        self.counts[target.status] = self.counts.get(target.status, 0) + 1
+        self.overdue += late
+        self.with_feedback += feedback is not None
+        self.feedback_count += feedback.count if feedback is not None else 0
+        self.total += 1
+        self.handled += target.handled_count or 0
+        self.of += target.total_count or 0
+        if feedback is not None and (self.last_feedback is None or feedback.last_at > self.last_feedback):
+            self.last_feedback = feedback.last_at
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    task: Task
+    all: SummaryRow
+    townships: list[SummaryRow]
+    places: dict[str, list[SummaryRow]]  # township code → a row per target there (village, grid or the township)
+
+
+def task_summary(session: Session, department_code: str, task_id: str, now: dt.datetime) -> TaskSummary | None:
+    """One task of the department, its targets counted per township and listed per village: what a
+    clerk following the task reads and exports. None when the task is not the department's."""
+    task = session.scalars(select(Task).where(Task.id == task_id, Task.department_code == department_code,
+                                              Task.deleted.is_(False))).first()
+    if task is None:
+        return None
+    targets = list(session.scalars(select(TaskTarget).where(TaskTarget.task_id == task.id,
+                                                            TaskTarget.deleted.is_(False))))
+    feedback = feedback_summaries(session, [t.id for t in targets], department_code)
+    names = region_names(session, {t.region_code[:9] for t in targets}
+                         | {t.grid_code or t.region_code for t in targets})
+    overall, towns, places = SummaryRow(""), {}, {}
+    for target in sorted(targets, key=lambda t: (t.grid_code or t.region_code, t.id)):
+        late = target.status != COMPLETED and task.due_at < now
+        town = target.region_code[:9]
+        code = target.grid_code or target.region_code
+        overall.add(target, late, feedback.get(target.id))
+        towns.setdefault(town, SummaryRow(town, names.get(town, town))).add(target, late, feedback.get(target.id))
+        place = SummaryRow(code, names.get(code, code), target_id=target.id)
+        place.add(target, late, feedback.get(target.id))
+        places.setdefault(town, []).append(place)
+    return TaskSummary(task, overall, sorted(towns.values(), key=lambda r: (-r.overdue, r.code)), places)
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    """One of the department's tasks in its list, with its targets counted."""
+
+    task: Task
+    targets: int
+    completed: int
+    not_started: int
+    overdue: int
+    with_feedback: int
+
+
+def task_lines(session: Session, department_code: str, now: dt.datetime, q: str = "", offset: int = 0,
+               limit: int = 50) -> tuple[list[TaskLine], int]:
+    """The department's tasks, latest due first, found by title or task number; (a page, how many)."""
+    where = [Task.department_code == department_code, Task.deleted.is_(False)]
+    if q:
+        where.append(or_(Task.title.contains(q, autoescape=True), Task.task_no.contains(q, autoescape=True)))
+    total = session.scalar(select(func.count()).select_from(Task).where(*where)) or 0
+    tasks = list(session.scalars(select(Task).where(*where).order_by(Task.due_at.desc(), Task.id)
+                                 .offset(max(0, offset)).limit(limit)))
+    ids = [task.id for task in tasks]
+    counts: dict[str, dict[str, int]] = {}
+    if ids:
+        live = and_(TaskTarget.task_id.in_(ids), TaskTarget.deleted.is_(False))
+        for task_id, status, n in session.execute(select(TaskTarget.task_id, TaskTarget.status, func.count())
+                                                  .where(live).group_by(TaskTarget.task_id, TaskTarget.status)):
+            counts.setdefault(task_id, {})[status] = n
+        answered = dict(session.execute(
+            select(TaskTarget.task_id, func.count(func.distinct(TaskFeedback.target_id)))
+            .join(TaskFeedback, TaskFeedback.target_id == TaskTarget.id).where(live, from_below(department_code))
+            .group_by(TaskTarget.task_id)).all())
+    lines = []
+    for task in tasks:
+        mine = counts.get(task.id, {})
+        total_targets = sum(mine.values())
+        done = mine.get(COMPLETED, 0)
+        lines.append(TaskLine(task, total_targets, done, mine.get("10", 0),
+                              total_targets - done if task.due_at < now else 0, answered.get(task.id, 0)))
+    return lines, total

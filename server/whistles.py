@@ -36,8 +36,14 @@ class WhistleRow:
     region_name: str = ""  # the village (or township) the call came from, as the clerk knows it
 
     @property
+    def closed(self) -> bool:
+        """The department submitted its return, or the township evaluated the response (which ends
+        the call: the demo city's calls of last year were evaluated with no return recorded)."""
+        return "submit" in self.done or bool(self.whistle.evaluation)
+
+    @property
     def next_steps(self) -> tuple[str, ...]:
-        if "submit" in self.done:
+        if self.closed:
             return ()
         return tuple(s for s in STEPS if s not in self.done or s == "handle")
 
@@ -62,7 +68,7 @@ def inbox(session: Session, department_code: str, limit: int = 500) -> list[Whis
     names = region_names(session, {w.region_code[:12] for w, _ in pairs})
     rows = [WhistleRow(w, c, frozenset(steps.get(c.id, set()) | ({"arrive"} if w.arrived_at else set())),
                        names.get(w.region_code[:12], w.region_code)) for w, c in pairs]
-    return sorted(rows, key=lambda r: ("submit" in r.done, -r.whistle.summoned_at.timestamp()))
+    return sorted(rows, key=lambda r: (r.closed, -r.whistle.summoned_at.timestamp()))
 
 
 def take_step(session: Session, user: User, whistle_id: str, step: str, text: str, now: dt.datetime) -> None:
@@ -71,6 +77,8 @@ def take_step(session: Session, user: User, whistle_id: str, step: str, text: st
     if whistle is None or whistle.department_code != user.department_code or step not in STEPS:
         raise StepRefused("not_found")
     row = next((r for r in inbox(session, user.department_code or "") if r.whistle.id == whistle_id), None)
+    if row is not None and row.whistle.evaluation:
+        raise StepRefused("whistle_closed")
     if row is None or step not in row.next_steps:
         raise StepRefused("whistle_step_done")
     if step == "handle" and not text.strip():

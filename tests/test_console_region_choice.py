@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 from sqlalchemy import select
 
@@ -134,3 +135,69 @@ def test_the_targets_ticked_in_other_townships_are_said_above_the_tree(person, s
     assert not person.chrome.find_element(By.CSS_SELECTOR, f"input[value='rg-{VILLAGE}']").is_displayed()
     assert summary.text == "已勾选 2 个：十三敖包镇 乌登村、碧流台镇 二八地村", summary.text
     person.shot("region-choice-targets-summary")
+
+
+def test_the_city_admin_finds_a_village_by_its_name_or_its_pinyin_initials(person, server):
+    """Hundreds of villages: the city admin types part of a name, or its pinyin initials, and picks
+    the village from what is found — township and village are then both chosen; a name no village
+    has says so, and the next search works."""
+    _communities(server)
+    person.login(server.add_user("city_admin"))
+    person.open("/admin/users")
+    find = person.chrome.find_element(By.ID, "uf-find")
+    assert find.is_displayed()
+    find.send_keys("第二社")
+    found = person.chrome.find_element(By.ID, "uf-found")
+    assert found.text == "西城第二社区 林东西城街道办事处", found.text
+    find.clear()
+    find.send_keys("xcd")  # 西城第一社区, 西城第二社区
+    assert found.text.splitlines() == ["西城第一社区 林东西城街道办事处", "西城第二社区 林东西城街道办事处"], found.text
+    person.shot("region-find-initials")
+    found.find_elements(By.TAG_NAME, "button")[1].click()
+    assert Select(person.chrome.find_element(By.ID, "uf-township")).first_selected_option.get_attribute("value") == WEST
+    assert Select(person.chrome.find_element(By.ID, "uf-village")).first_selected_option.get_attribute("value") \
+        == WEST + "002"
+    assert found.text == "" and find.get_attribute("value") == "西城第二社区"
+    find.clear()
+    find.send_keys("没有这个村")
+    assert found.text == "没有名称含“没有这个村”的村（社区）。"
+    find.clear()
+    find.send_keys("dcd", Keys.ENTER)  # Enter picks the one found, and does not send the form
+    assert "/admin/users" in person.chrome.current_url and "township=" not in person.chrome.current_url
+    assert Select(person.chrome.find_element(By.ID, "uf-village")).first_selected_option.get_attribute("value") \
+        == EAST + "001"
+    person.go("form.filters button[type=submit]")
+    assert f"village={EAST}001" in person.chrome.current_url
+
+    person.chrome.add_cookie({"name": "td_lang", "value": "en"})
+    person.open("/admin/review")
+    find = person.chrome.find_element(By.ID, "f-find")
+    find.send_keys("zzzz")
+    assert person.chrome.find_element(By.ID, "f-found").text == "No village has “zzzz” in its name."
+    assert person.chrome.find_element(By.CSS_SELECTOR, "label[for='f-find']").text == "Find a village by name"
+    person.shot("region-find-en")
+
+
+def test_a_department_finds_a_village_of_the_target_tree_by_name_and_ticks_it(person, server):
+    """The department's target tree holds every village of the county: typing a name (or its
+    initials) finds the village, choosing it opens its township's branch and ticks it, and the
+    summary above the tree says so; a grid is found by its village's name too."""
+    person.login(server.add_user("department", "150422", "zj"))
+    person.open("/dept/issue")
+    find = person.chrome.find_element(By.ID, "target-find")
+    find.send_keys("乌登")
+    found = person.chrome.find_element(By.ID, "target-found")
+    assert found.text.splitlines()[0] == "乌登村 十三敖包镇", found.text
+    person.shot("region-find-target")
+    found.find_element(By.TAG_NAME, "button").click()
+    box = person.chrome.find_element(By.CSS_SELECTOR, f"input[value='rg-{VILLAGE}']")
+    assert box.is_selected() and box.is_displayed()
+    assert Select(person.chrome.find_element(By.ID, "target-township")).first_selected_option.get_attribute("value") \
+        == TOWNSHIP
+    assert person.chrome.find_element(By.ID, "target-summary").text == "已勾选 1 个：十三敖包镇 乌登村"
+    find.send_keys("eb", Keys.ENTER)  # 二八地村 of 碧流台镇, by its initials; Enter ticks it, sends nothing
+    assert "/dept/issue" in person.chrome.current_url
+    assert person.chrome.find_element(By.CSS_SELECTOR, "input[value='rg-150422103201']").is_selected()
+    assert person.chrome.find_element(By.ID, "target-summary").text == "已勾选 2 个：十三敖包镇 乌登村、碧流台镇 二八地村"
+    find.send_keys("不存在的村")
+    assert found.text == "没有名称含“不存在的村”的村（社区）。"

@@ -115,7 +115,7 @@ def test_two_persons_with_one_id_number_are_not_the_same_person(server):
     item = _item(server, "duplicate_id", second)
     admin = signed_in(server, "city_admin")
     listed = admin.get(f"/admin/review?kind=duplicate_id&township={TOWNSHIP}").text
-    assert "不是同一人（都保留）" in listed and "合并两人请在工作台客户端" in listed
+    assert "不是同一人（都保留）" in listed and "同一人：合并，保留先登记的" in listed
     page = admin.get(f"/admin/review/{item.id}/decide?decision=not_duplicate&kind=duplicate_id").text
     assert "两个人员记录都保留，今后不再作为重复提示。" in page and page.count("<td>王秀兰</td>") == 2
     assert number not in page and f"{number[:6]}********{number[-4:]}" in page
@@ -177,3 +177,108 @@ def test_a_late_return_is_settled_by_keeping_the_status_in_words(server):
     admin.post(f"/admin/review/{item_id}/resolve", {"decision": "keep_winner"})
     with server.session() as s:
         assert s.get(ReviewItem, item_id).resolution == "keep_winner"
+
+
+def test_two_records_of_one_person_are_merged_at_the_console(server):
+    """证件号码重复 settled as one person at the console: the confirmation names both persons (masked,
+    with who registered each), the admin keeps the later record, and the earlier one's tag and
+    headship move over as the desktop's merge moves them; the item closes through resolve_review."""
+    from db.ids import tag_assignment_id
+    from db.models import TagAssignment
+
+    number = resident_id()
+    pc, first = _person(server, id_number=number)
+    with server.session() as s:
+        home = s.get(Person, first).household_id
+    tag = tag_assignment_id(first, "dbh")
+    r = pc.push([pc.change("tag_assignment", tag, {"subject_type": "person", "subject_id": first, "tag_code": "dbh",
+                                                   "region_code": VILLAGE}),
+                 pc.change("household", home, {"head_person_id": first})])
+    assert {x["outcome"] for x in r.json()["results"]} == {"accepted"}, r.text
+    _pc2, second = _person(server, id_number=number)
+    item = _item(server, "duplicate_id", second)
+
+    admin = signed_in(server, "township_admin", TOWNSHIP)
+    listed = admin.get(f"/admin/review?kind=duplicate_id&region={VILLAGE}").text
+    assert "同一人：合并，保留先登记的" in listed and "同一人：合并，保留后登记的" in listed
+    assert "合并两人请在工作台客户端" not in listed
+    page = admin.get(f"/admin/review/{item.id}/decide?decision=merge_second&kind=duplicate_id").text
+    assert "其标签、案件当事人和反映的案件都移过去" in page, page[-3000:]
+    assert number not in page and page.count(f"{number[:6]}********{number[-4:]}") == 2
+    with server.session() as s:
+        from server.store.tables import ChangeLogEntry
+        makers = [s.scalars(select(ChangeLogEntry.username).where(ChangeLogEntry.record_id == p)
+                            .order_by(ChangeLogEntry.server_seq)).first() for p in (first, second)]
+    assert makers[0] != makers[1] and all(f"<td>{m} <span" in page for m in makers)  # who registered each
+    assert "<td>先登记 · <strong>删除，并入保留的记录</strong></td>" in page and "<td>后登记 · <strong>保留</strong></td>" in page
+    assert "合并为一人：保留后登记的王秀兰（" in page and "；先登记的王秀兰（" in page
+    admin.http.cookies.set("td_lang", "en")
+    assert "One person: the later registered record, 王秀兰" in admin.get(
+        f"/admin/review/{item.id}/decide?decision=merge_second").text
+    admin.http.cookies.set("td_lang", "zh")
+
+    admin.get(f"/admin/review/{item.id}/decide?decision=merge_second")
+    done = admin.post(f"/admin/review/{item.id}/resolve", {"decision": "merge_second", "kind": "duplicate_id"})
+    assert done.status_code == 200 and "已合并为一人" in done.text, done.text[-2000:]
+    with server.session() as s:
+        gone, kept = s.get(Person, first), s.get(Person, second)
+        assert gone.deleted and gone.merged_into == second and not kept.deleted
+        assert s.get(TagAssignment, tag).deleted
+        moved = s.get(TagAssignment, tag_assignment_id(second, "dbh"))
+        assert moved is not None and not moved.deleted and moved.subject_id == second
+        assert s.get(Household, home).head_person_id is None  # the kept person lives in another household
+        closed = s.get(ReviewItem, item.id)
+        assert closed.state == "resolved" and closed.resolution == f"merged: survivor {second}"
+    again = admin.post(f"/admin/review/{item.id}/resolve", {"decision": "merge_first"})
+    assert again.status_code == 200 and "该待审项已处理" in again.text
+
+
+def test_a_delete_that_met_an_edit_is_restored_at_the_console(server):
+    """删除与修改冲突 at the console: one PC deleted a person while another, not having seen it,
+    edited the phone. The confirmation says the record is deleted by whom and what the edit was
+    (the phone masked, in full after an audited reason); restoring it brings the person back with
+    the edited phone, as a change PCs pull."""
+    pc, pid = _person(server, phone="13700000001")
+    with server.session() as s:
+        from server.store.tables import RecordVersion
+        seq = s.get(RecordVersion, ("person", pid)).server_seq
+    r = pc.push([pc.change("person", pid, {"deleted": True, "deletion_gen": 0}, base={"deleted": seq}, op="delete")])
+    assert r.json()["results"][0]["outcome"] == "accepted", r.text
+    other_pc = server.user_client("village_cadre", VILLAGE)
+    r = other_pc.push([other_pc.change("person", pid, {"phone": "13900000009"}, base={"phone": seq})])
+    assert r.json()["results"][0]["outcome"] == "merged_with_conflict", r.text
+    item = _item(server, "delete_conflict", pid)
+
+    admin = signed_in(server, "township_admin", TOWNSHIP)
+    listed = admin.get(f"/admin/review?kind=delete_conflict&region={VILLAGE}").text
+    assert "保持删除" in listed and "恢复记录（含修改）" in listed and "请在工作台客户端处理" not in listed
+    assert "已删除<br><span class=\"muted\">另一方：修改：联系电话 139****0009</span>" in listed  # not "True"
+    decide = f"/admin/review/{item.id}/decide?decision=take_loser&kind=delete_conflict"
+    page = admin.get(decide).text
+    assert "人员“王秀兰 · " in page and "恢复，带上另一方的修改（修改：联系电话 139****0009）" in page, page[-3000:]
+    assert "13900000009" not in page and "已删除" in page
+    assert f"· {item.winner_user}" in page and f"· {item.loser_user}" in page  # who made each side
+    reason = f"核对{uuid.uuid4().hex[:4]}"
+    shown = admin.post(f"/admin/review/{item.id}/reveal", {"decision": "take_loser", "reason": reason}).text
+    assert "修改：联系电话 13900000009" in shown and "已记入审计" in shown
+    with server.session() as s:
+        assert s.scalars(select(AuditEntry).where(AuditEntry.reason.contains(reason))).one().action == "reveal"
+    admin.http.cookies.set("td_lang", "en")
+    assert "is restored with the other side (Edited: Phone 139****0009)" in admin.get(decide).text
+    admin.http.cookies.set("td_lang", "zh")
+
+    admin.get(decide)
+    done = admin.post(f"/admin/review/{item.id}/resolve", {"decision": "take_loser", "kind": "delete_conflict"})
+    assert done.status_code == 200 and "记录已恢复" in done.text, done.text[-2000:]
+    with server.session() as s:
+        person = s.get(Person, pid)
+        assert not person.deleted and person.deletion_gen == 1 and person.phone == "13900000009"
+        assert s.get(ReviewItem, item.id).resolution == "take_loser"
+    pulled, cursor = {}, 0
+    while True:
+        page = pc.pull(cursor, 500).json()
+        pulled.update({x["record_id"]: x["fields"] for x in page["records"] if x["entity"] == "person"})
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            break
+    assert pulled[pid]["deleted"] is False  # the deleting PC gets the person back by pull

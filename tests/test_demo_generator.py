@@ -241,3 +241,29 @@ def test_demo_ids_are_time_ordered_uuid7_and_check_characters_match_the_glossary
     assert made == sorted(made) and len(set(made)) == len(made)
     assert check_character("11010519491231002") == "X"
     assert check_character("44052418800101001") == "4"
+
+
+def test_a_demo_generated_now_is_dated_before_now_and_leaves_its_village_a_day_of_work():
+    """Seen on the demo: cases registered at 20:22 of a day whose afternoon it was, and demo_cadre's
+    village with no task to do and every case closed (two years of random work over 32 villages).
+    Generated as of a moment (the demo server's seed), nothing is later than it — a morning's demo
+    included — and the first village (demo_cadre's) and grid (demo_grid's) hold open work."""
+    for now in (dt.datetime(2026, 12, 7, 15, 20), dt.datetime(2026, 12, 8, 7, 40)):
+        ctx = build_rows(2026, 300, 50, 200, as_of=now)
+        later = [(table, key, value) for table, table_rows in ctx.rows.items() for row in table_rows
+                 for key, value in row.items()
+                 if isinstance(value, dt.datetime) and value > now and key != "due_at"]
+        assert later == [], later[:5]
+        village, grid = ctx.villages[0].code, ctx.villages[0].grids[0]
+        targets = [t for t in ctx.rows["task_targets"] if t["region_code"] == village]
+        tasks = {t["id"]: t for t in ctx.rows["tasks"]}
+        due = {t["status"]: tasks[t["task_id"]]["due_at"] for t in targets if t["status"] in ("10", "20")}
+        assert {"10", "20"} <= {t["status"] for t in targets}, Counter(t["status"] for t in targets)
+        open_work = [tasks[t["task_id"]]["due_at"] for t in targets if t["status"] == "20"]
+        assert any(d.date() == now.date() for d in open_work) and any(d < now for d in open_work), due
+        assert any(t["handled_count"] for t in targets if t["status"] == "20")
+        open_cases = Counter(c["status"] for c in ctx.rows["cases"] if c["grid_code"] == grid and c["status"] < 70)
+        assert {10, 25, 30, 50} <= set(open_cases), open_cases  # to accept, close, sign, finish
+    live = build_rows(2026, 300, 50, 200, as_of=dt.datetime(2026, 12, 7, 15, 20)).rows
+    test_cases_statuses_are_the_end_of_legal_logs(live)
+    test_task_progress_is_counted_from_links(live)

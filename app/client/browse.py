@@ -20,7 +20,7 @@ from app.client.review_marks import marked
 from app.rules.masking import mask_id, mask_phone
 from app.services.search import search_persons
 from db.client import OpenReview, OutboxChange
-from db.models import Household, Person, Region, TagAssignment
+from db.models import Household, Person, Region, TagAssignment, TaskFeedback, TaskLink
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,33 @@ def sync_states(session: Session, ids: list[str]) -> dict[str, str]:
     for record_id in marked(session, ids):
         if states.get(record_id) != "rejected":
             states[record_id] = "conflict"
+    return states
+
+
+_BADGE_RANK = {"pending": 1, "conflict": 2, "rejected": 3}
+
+
+def target_sync_states(session: Session, target_ids: list[str]) -> dict[str, str]:
+    """A task target's badge: its own state (`sync_states`), or the strongest of its feedback's and
+    linked households' waiting changes — a report or a household marked handled is the target's work
+    not yet uploaded, as a case's log entry is the case's (same precedence: 被退回, 冲突待审, 待上传)."""
+    states = sync_states(session, target_ids)
+    waiting: dict[str, str] = {}
+    for record_id, state in session.execute(
+            select(OutboxChange.record_id, OutboxChange.state).where(
+                OutboxChange.state.in_(("pending", "rejected")),
+                OutboxChange.entity.in_((TaskFeedback.__sync_entity__, TaskLink.__sync_entity__)))):
+        if _BADGE_RANK[state] > _BADGE_RANK.get(waiting.get(record_id, ""), 0):
+            waiting[record_id] = state
+    if not waiting:
+        return states
+    wanted = set(target_ids)
+    for model in (TaskFeedback, TaskLink):
+        for record_id, target_id in session.execute(select(model.id, model.target_id)
+                                                    .where(model.id.in_(list(waiting)))):
+            state = waiting[record_id]
+            if target_id in wanted and _BADGE_RANK[state] > _BADGE_RANK.get(states.get(target_id, ""), 0):
+                states[target_id] = state
     return states
 
 

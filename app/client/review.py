@@ -19,11 +19,11 @@ from app.client.review_households import HouseholdSide, household_side, renumber
 from app.client.review_marks import drop_mark
 from app.errors import NotFoundError, UserFacingError
 from app.rules.regions import in_scope
-from app.services.context import BEIJING
+from app.services.context import BEIJING, REVIEW_ROLES
 from app.services.persons import PersonView, person_view
 from db.base import model_for_entity
-from db.ids import tag_assignment_id
 from db.models import Case, CaseParty, Household, Person, TagAssignment, Task
+from db.person_merge import merge_writes
 from sync.transport import TransportError
 from sync.wire import WireError, decode_value
 
@@ -79,6 +79,11 @@ class ReviewQueue:
         self._context = context
         self._transport = transport
         self._items: dict[str, ReviewEntry] = {}
+
+    @property
+    def may_review(self) -> bool:
+        """Whether this account reviews conflicts (the township's); others are told who does."""
+        return self._context.actor.role in REVIEW_ROLES
 
     def open_items(self) -> list[ReviewEntry]:
         answer = self._transport().request("GET", "/review", params={"state": "open"})
@@ -232,31 +237,12 @@ def merge_sides(session: Session, scope: str, first_id: str, second_id: str) -> 
 
 
 def merge_person(session: Session, survivor_id: str, loser_id: str) -> None:
-    """The loser becomes a tombstone pointing at the survivor; its tags, case parties and reported
-    cases move over, and a household it headed gets the survivor as head when they share it."""
-    survivor, loser = session.get(Person, survivor_id), session.get(Person, loser_id)
-    for tag in session.scalars(select(TagAssignment).where(
-            TagAssignment.subject_type == "person", TagAssignment.subject_id == loser.id,
-            TagAssignment.deleted.is_(False))).all():
-        _move_tag(session, tag, survivor)
-    for party in session.scalars(select(CaseParty).where(CaseParty.person_id == loser.id)).all():
-        party.person_id = survivor.id
-    for case in session.scalars(select(Case).where(Case.reporter_person_id == loser.id)).all():
-        case.reporter_person_id = survivor.id
-    household = session.get(Household, loser.household_id) if loser.household_id else None
-    if household is not None and household.head_person_id == loser.id:
-        household.head_person_id = survivor.id if survivor.household_id == household.id else None
-    loser.merged_into = survivor.id
-    loser.deleted = True
-
-
-def _move_tag(session: Session, tag: TagAssignment, survivor: Person) -> None:
-    record_id = tag_assignment_id(survivor.id, tag.tag_code)
-    kept = session.get(TagAssignment, record_id)
-    if kept is None:
-        session.add(TagAssignment(id=record_id, subject_type="person", subject_id=survivor.id, tag_code=tag.tag_code,
-                                  region_code=survivor.region_code, start_on=tag.start_on, end_on=tag.end_on))
-    elif kept.deleted:
-        kept.deleted = False
-        kept.deletion_gen = (kept.deletion_gen or 0) + 1
-    tag.deleted = True
+    """Merge the loser into the survivor here (db.person_merge says what changes), each write a
+    local edit captured into the outbox."""
+    for write in merge_writes(session, survivor_id, loser_id):
+        record = session.get(write.model, write.record_id)
+        if record is None:
+            session.add(write.model(id=write.record_id, **write.fields))
+            continue
+        for name, value in write.fields.items():
+            setattr(record, name, value)

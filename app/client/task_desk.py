@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from app.client.browse import RegionOption
+from app.client.browse import RegionOption, target_sync_states
 from app.client.request_catalogue import CatalogueChoice, approved_entries
 from app.rules import task_rules as tr
 from app.rules.masking import mask_id, mask_phone
@@ -40,6 +40,7 @@ class InboxItem:
     region_name: str
     assigned_name: str
     kind_label: str
+    sync_state: str = ""  # the list's badge: "pending" (待上传) … (app.client.browse.target_sync_states)
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,9 @@ class TaskDesk:
 
     def inbox_page(self, query: InboxQuery, offset: int, limit: int) -> list[InboxItem]:
         """One page of the inbox group, nearest deadline first, with the labels a list shows."""
-        return [self._item(view) for view in self.inbox.page(query, offset, limit)]
+        views = self.inbox.page(query, offset, limit)
+        states = self._context.read(lambda s: target_sync_states(s, [view.id for view in views])) if views else {}
+        return [self._item(view, states.get(view.id, "")) for view in views]
 
     def burden(self, weeks: int = 8):
         """千条线: tasks per village per week over the last `weeks` weeks and the lines they came on."""
@@ -153,9 +156,10 @@ class TaskDesk:
 
     def card(self, target_id: str) -> TaskCard:
         detail = self.tasks.get(target_id)
-        households = self._context.read(lambda s: _linked(s, detail))
+        households, states = self._context.read(lambda s: (_linked(s, detail), target_sync_states(s, [target_id])))
         labels = tuple(FIELD_LABELS.get(f, f) for f in detail.requested_fields)
-        return TaskCard(detail, self._item(detail.target), households, labels, self._actions(detail.target))
+        return TaskCard(detail, self._item(detail.target, states.get(target_id, "")), households, labels,
+                        self._actions(detail.target))
 
     def _actions(self, view: TargetView) -> tuple[str, ...]:
         legal = tr.allowed_actions(view.status)
@@ -165,13 +169,13 @@ class TaskDesk:
             return tuple(a for a in legal if a not in tr.DEPARTMENT_ACTIONS)
         return ()
 
-    def _item(self, view: TargetView) -> InboxItem:
+    def _item(self, view: TargetView, sync_state: str = "") -> InboxItem:
         departments, regions = self._label_maps()
         kinds = KIND_LABELS
         return InboxItem(view, departments.get(view.department_code, view.department_code),
                          _region_label(regions, view.region_code),
                          _region_label(regions, view.assigned_region_code) if view.assigned_region_code else "",
-                         kinds.get(view.kind, view.kind))
+                         kinds.get(view.kind, view.kind), sync_state)
 
     def _label_maps(self) -> tuple[dict, dict]:
         if self._labels is None:

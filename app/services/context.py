@@ -35,6 +35,10 @@ ROLES = (CITY_ADMIN, DEPARTMENT, TOWNSHIP_ADMIN, TOWNSHIP_STAFF, VILLAGE_CADRE, 
 REGISTER_WRITERS = frozenset({CITY_ADMIN, TOWNSHIP_ADMIN, TOWNSHIP_STAFF, VILLAGE_CADRE, GRID_WORKER})
 # Who may see full ID numbers and phones on an explicit, audited request.
 REVEAL_ROLES = frozenset({CITY_ADMIN, TOWNSHIP_ADMIN, TOWNSHIP_STAFF, VILLAGE_CADRE})
+# Who reviews conflicts and duplicates (待审): the city server lists its review items to these only
+# (server/routers/review.py REVIEWERS; tests/walkthroughs/test_review_page_roles.py holds the two equal). A village cadre
+# or grid worker sees which of their records wait (冲突待审) but the township decides.
+REVIEW_ROLES = frozenset({CITY_ADMIN, TOWNSHIP_ADMIN, TOWNSHIP_STAFF})
 # Who may see sensitive tags (重点人员: sensitivity level 3).
 SENSITIVE_TAG_ROLES = frozenset({CITY_ADMIN, TOWNSHIP_ADMIN})
 BEIJING = dt.timezone(dt.timedelta(hours=8))

@@ -710,37 +710,37 @@
         <translation>due soon</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="74"/>
+        <location filename="../../ui/casedesk/case_list.py" line="75"/>
         <source>标题</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="75"/>
+        <location filename="../../ui/casedesk/case_list.py" line="76"/>
         <source>类别</source>
         <translation>Category</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="76"/>
+        <location filename="../../ui/casedesk/case_list.py" line="77"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="77"/>
+        <location filename="../../ui/casedesk/case_list.py" line="78"/>
         <source>期限</source>
         <translation>Deadline</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="78"/>
+        <location filename="../../ui/casedesk/case_list.py" line="79"/>
         <source>工单号</source>
         <translation>Ticket no.</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="79"/>
+        <location filename="../../ui/casedesk/case_list.py" line="80"/>
         <source>反映人</source>
         <translation>Reporter</translation>
     </message>
     <message>
-        <location filename="../../ui/casedesk/case_list.py" line="80"/>
+        <location filename="../../ui/casedesk/case_list.py" line="81"/>
         <source>来源</source>
         <translation>Source</translation>
     </message>
@@ -981,82 +981,87 @@
         <translation>After you log in to the city server and sync, conflicts and duplicate persons in your area that need review are listed here.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="182"/>
+        <location filename="../../ui/review/conflicts.py" line="183"/>
+        <source>冲突和重复人员由乡镇（街道）审核。您负责的记录有冲突时，在户籍人口列表和表单中标为“冲突待审”；服务器退回的您的修改见“被退回的修改”。</source>
+        <translation>Conflicts and duplicate persons are reviewed by the township. Your records with a conflict are marked “conflict to review” in the register’s lists and forms; your changes the server refused are under “Rejected changes”.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review/conflicts.py" line="189"/>
         <source>没有待审核的冲突。</source>
         <translation>No conflicts to review.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="184"/>
+        <location filename="../../ui/review/conflicts.py" line="191"/>
         <source>请逐条审核：保留当前值、采用另一值，或改为新值。您的决定会像普通修改一样同步。</source>
         <translation>Review each item: keep the current value, take the other one, or set a new value. Your decision syncs like any other edit.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="210"/>
+        <location filename="../../ui/review/conflicts.py" line="217"/>
         <source>两户使用了同一个户编号：点“重新编号…”，比较两户后为其中一户换上本村下一个空闲编号，另一户保留原编号。</source>
         <translation>Two households share one household number: click “Renumber…”, compare them and give one the village&apos;s next free number; the other keeps its number.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="212"/>
+        <location filename="../../ui/review/conflicts.py" line="219"/>
         <source>两条人员记录的证件号码相同：是同一人请点“合并重复人员…”，不是请点“不是同一人”。</source>
         <translation>Two person records share an ID number: if they are one person click “Merge duplicates…”, otherwise “Not the same person”.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="250"/>
+        <location filename="../../ui/review/conflicts.py" line="257"/>
         <source>已改为新户编号 %1，将随下次同步上传。</source>
         <translation>Given the new household number %1; it is uploaded with the next sync.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="259"/>
+        <location filename="../../ui/review/conflicts.py" line="266"/>
         <source>改为新值</source>
         <translation>Set new value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="259"/>
+        <location filename="../../ui/review/conflicts.py" line="266"/>
         <source>新值：</source>
         <translation>New value:</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="262"/>
+        <location filename="../../ui/review/conflicts.py" line="269"/>
         <source>确认审核决定</source>
         <translation>Confirm the decision</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="271"/>
+        <location filename="../../ui/review/conflicts.py" line="278"/>
         <source>%1保留“%2”，不采用“%3”。</source>
         <translation>Keep “%2” as %1, not “%3”. </translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="273"/>
+        <location filename="../../ui/review/conflicts.py" line="280"/>
         <source>%1由“%2”改为“%3”，随下次同步上传。</source>
         <translation>Change %1 from “%2” to “%3”; it goes up with the next sync. </translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="276"/>
+        <location filename="../../ui/review/conflicts.py" line="283"/>
         <source>两条记录都保留，今后不再作为重复提示。</source>
         <translation>Both records stay and are no longer offered as duplicates. </translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="277"/>
+        <location filename="../../ui/review/conflicts.py" line="284"/>
         <source>该待审项将关闭，所有电脑都不再显示；如需再改，请在记录中直接修改。</source>
         <translation>The item closes and no PC shows it again; to change the value later, edit the record itself.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="283"/>
+        <location filename="../../ui/review/conflicts.py" line="290"/>
         <source>已保留当前值。</source>
         <translation>Kept the current value.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="283"/>
+        <location filename="../../ui/review/conflicts.py" line="290"/>
         <source>已采用另一值，将随下次同步上传。</source>
         <translation>Took the other value; it goes up with the next sync.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="284"/>
+        <location filename="../../ui/review/conflicts.py" line="291"/>
         <source>已改为新值，将随下次同步上传。</source>
         <translation>Set the new value; it goes up with the next sync.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="285"/>
+        <location filename="../../ui/review/conflicts.py" line="292"/>
         <source>已标记为不是同一人。</source>
         <translation>Marked as not the same person.</translation>
     </message>
@@ -1439,98 +1444,108 @@
         <translation>Choose a household or person on the left, or press Ctrl+N for a new household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="62"/>
+        <location filename="../../ui/register/household_panel.py" line="63"/>
         <source>成员</source>
         <translation>Members</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="63"/>
+        <location filename="../../ui/register/household_panel.py" line="64"/>
         <source>标签</source>
         <translation>Tags</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="64"/>
+        <location filename="../../ui/register/household_panel.py" line="65"/>
         <source>走访</source>
         <translation>Visits</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="67"/>
+        <location filename="../../ui/register/household_panel.py" line="68"/>
         <source>附件</source>
         <translation>Attachments</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="68"/>
+        <location filename="../../ui/register/household_panel.py" line="69"/>
         <source>历史</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="102"/>
+        <location filename="../../ui/register/household_panel.py" line="103"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="103"/>
+        <location filename="../../ui/register/household_panel.py" line="104"/>
         <source>村（社区）</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="104"/>
+        <location filename="../../ui/register/household_panel.py" line="105"/>
         <source>网格</source>
         <translation>Grid</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="107"/>
+        <location filename="../../ui/register/household_panel.py" line="108"/>
         <source>户口类型</source>
         <translation>Hukou type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="109"/>
+        <location filename="../../ui/register/household_panel.py" line="110"/>
         <source>户别</source>
         <translation>Household kind</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="110"/>
+        <location filename="../../ui/register/household_panel.py" line="111"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="111"/>
+        <location filename="../../ui/register/household_panel.py" line="112"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="112"/>
+        <location filename="../../ui/register/household_panel.py" line="113"/>
         <source>保存户信息 (Ctrl+S)</source>
         <translation>Save household (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="114"/>
+        <location filename="../../ui/register/household_panel.py" line="115"/>
         <source>新建户 (Ctrl+N)</source>
         <translation>New household (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="115"/>
-        <location filename="../../ui/register/household_panel.py" line="259"/>
+        <location filename="../../ui/register/household_panel.py" line="116"/>
+        <location filename="../../ui/register/household_panel.py" line="275"/>
         <source>打印户情登记表</source>
         <translation>Print household card</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="159"/>
+        <location filename="../../ui/register/household_panel.py" line="162"/>
         <source>户情：%1</source>
         <translation>Household: %1</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="194"/>
+        <location filename="../../ui/register/household_panel.py" line="199"/>
         <source>新建户</source>
         <translation>New household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="308"/>
+        <location filename="../../ui/register/household_panel.py" line="234"/>
+        <source>请选择网格：每户都归一个网格，网格员才能看到并走访这户</source>
+        <translation>Choose a grid: every household belongs to one, so that its grid worker sees and visits it</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="326"/>
         <source>（未划分网格）</source>
         <translation>(no grid)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/household_panel.py" line="320"/>
+        <location filename="../../ui/register/household_panel.py" line="328"/>
+        <source>（请选择网格）</source>
+        <translation>(choose a grid)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/register/household_panel.py" line="340"/>
         <source>（不修改请留空）</source>
         <translation> (leave empty to keep)</translation>
     </message>
@@ -1717,7 +1732,7 @@
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="362"/>
+        <location filename="../../ui/app.py" line="363"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -1794,9 +1809,9 @@
     </message>
     <message>
         <location filename="../../ui/register/members.py" line="89"/>
-        <location filename="../../ui/register/members.py" line="162"/>
-        <location filename="../../ui/register/members.py" line="176"/>
-        <location filename="../../ui/register/members.py" line="179"/>
+        <location filename="../../ui/register/members.py" line="163"/>
+        <location filename="../../ui/register/members.py" line="177"/>
+        <location filename="../../ui/register/members.py" line="180"/>
         <source>迁至他户</source>
         <translation>Move to household</translation>
     </message>
@@ -1812,48 +1827,48 @@
     </message>
     <message>
         <location filename="../../ui/register/members.py" line="92"/>
-        <location filename="../../ui/register/members.py" line="204"/>
+        <location filename="../../ui/register/members.py" line="205"/>
         <source>查看完整号码</source>
         <translation>Show full numbers</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="99"/>
-        <location filename="../../ui/register/members.py" line="114"/>
+        <location filename="../../ui/register/members.py" line="98"/>
+        <location filename="../../ui/register/members.py" line="113"/>
         <source>（户主）</source>
         <translation> (head)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="162"/>
+        <location filename="../../ui/register/members.py" line="163"/>
         <source>目标户的户编号或户主姓名：</source>
         <translation>Household number or head name of the target household:</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="176"/>
+        <location filename="../../ui/register/members.py" line="177"/>
         <source>没有找到符合条件的户。</source>
         <translation>No matching household found.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="179"/>
+        <location filename="../../ui/register/members.py" line="180"/>
         <source>将 %1 迁至：</source>
         <translation>Move %1 to:</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="195"/>
+        <location filename="../../ui/register/members.py" line="196"/>
         <source>确定删除“%1”？仅用于录入错误；迁出、死亡请修改人员状态。</source>
         <translation>Delete “%1”? Only for entry mistakes; for people who moved away or died, change their status instead.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="196"/>
+        <location filename="../../ui/register/members.py" line="197"/>
         <source>删除人员</source>
         <translation>Delete person</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="205"/>
+        <location filename="../../ui/register/members.py" line="206"/>
         <source>请填写查看原因（将记入审计日志）：</source>
         <translation>Reason for viewing (recorded in the audit log):</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="213"/>
+        <location filename="../../ui/register/members.py" line="214"/>
         <source>姓名：%1
 证件号码：%2
 联系电话：%3</source>
@@ -1862,7 +1877,7 @@ ID number: %2
 Phone: %3</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="215"/>
+        <location filename="../../ui/register/members.py" line="216"/>
         <source>完整号码（已记录审计）</source>
         <translation>Full numbers (audited)</translation>
     </message>
@@ -2179,132 +2194,132 @@ Phone: %3</translation>
 <context>
     <name>PersonForm</name>
     <message>
-        <location filename="../../ui/register/person_form.py" line="49"/>
+        <location filename="../../ui/register/person_form.py" line="52"/>
         <source>编辑人员</source>
         <translation>Edit person</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="49"/>
+        <location filename="../../ui/register/person_form.py" line="52"/>
         <source>添加人员</source>
         <translation>Add person</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="56"/>
+        <location filename="../../ui/register/person_form.py" line="59"/>
         <source>居民身份证</source>
         <translation>Resident ID card</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="68"/>
+        <location filename="../../ui/register/person_form.py" line="71"/>
         <source>迁往的省市县（区）或详细地址</source>
         <translation>Province, city, county (district) or full address moved to</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="86"/>
+        <location filename="../../ui/register/person_form.py" line="92"/>
         <source>（未填）</source>
         <translation>(not set)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="123"/>
+        <location filename="../../ui/register/person_form.py" line="129"/>
         <source>（不修改请留空）</source>
         <translation> (leave empty to keep)</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="135"/>
+        <location filename="../../ui/register/person_form.py" line="141"/>
         <source>姓名</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="135"/>
+        <location filename="../../ui/register/person_form.py" line="141"/>
         <source>证件类型</source>
         <translation>Document type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="136"/>
+        <location filename="../../ui/register/person_form.py" line="142"/>
         <source>证件号码</source>
         <translation>Document number</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="136"/>
+        <location filename="../../ui/register/person_form.py" line="142"/>
         <source>联系电话</source>
         <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="137"/>
+        <location filename="../../ui/register/person_form.py" line="143"/>
         <source>出生日期</source>
         <translation>Birth date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="137"/>
+        <location filename="../../ui/register/person_form.py" line="143"/>
         <source>现住址</source>
         <translation>Current address</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="153"/>
+        <location filename="../../ui/register/person_form.py" line="159"/>
         <source>迁入日期</source>
         <translation>Moved in on</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="153"/>
+        <location filename="../../ui/register/person_form.py" line="159"/>
         <source>迁入自</source>
         <translation>From</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="154"/>
+        <location filename="../../ui/register/person_form.py" line="160"/>
         <source>迁出日期</source>
         <translation>Moved out on</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="154"/>
+        <location filename="../../ui/register/person_form.py" line="160"/>
         <source>迁往</source>
         <translation>To</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="162"/>
+        <location filename="../../ui/register/person_form.py" line="168"/>
         <source>死亡日期</source>
         <translation>Date of death</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="165"/>
+        <location filename="../../ui/register/person_form.py" line="171"/>
         <source>性别</source>
         <translation>Gender</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="165"/>
+        <location filename="../../ui/register/person_form.py" line="171"/>
         <source>民族</source>
         <translation>Ethnicity</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="165"/>
+        <location filename="../../ui/register/person_form.py" line="171"/>
         <source>与户主关系</source>
         <translation>Relation to head</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="165"/>
+        <location filename="../../ui/register/person_form.py" line="171"/>
         <source>人员类别</source>
         <translation>Residence type</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="165"/>
+        <location filename="../../ui/register/person_form.py" line="171"/>
         <source>人员状态</source>
         <translation>Person status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="166"/>
+        <location filename="../../ui/register/person_form.py" line="172"/>
         <source>政治面貌</source>
         <translation>Political status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="166"/>
+        <location filename="../../ui/register/person_form.py" line="172"/>
         <source>婚姻状况</source>
         <translation>Marital status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="166"/>
+        <location filename="../../ui/register/person_form.py" line="172"/>
         <source>文化程度</source>
         <translation>Education</translation>
     </message>
     <message>
-        <location filename="../../ui/register/person_form.py" line="215"/>
+        <location filename="../../ui/register/person_form.py" line="233"/>
         <source>注意：该证件号码已登记给 %1。仍可保存，将提交审核合并。</source>
         <translation>Note: this ID number is already registered to %1. You can still save; the pair goes to review for merging.</translation>
     </message>
@@ -2477,7 +2492,7 @@ Phone: %3</translation>
     <message>
         <location filename="../../ui/register/lists.py" line="87"/>
         <source>与户主关系</source>
-        <translation>Relation to head</translation>
+        <translation>Relation</translation>
     </message>
     <message>
         <location filename="../../ui/register/lists.py" line="64"/>
@@ -3220,104 +3235,104 @@ Phone: %3</translation>
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../ui/preferences/page.py" line="49"/>
-        <location filename="../../ui/preferences/page.py" line="122"/>
+        <location filename="../../ui/preferences/page.py" line="53"/>
+        <location filename="../../ui/preferences/page.py" line="126"/>
         <source>界面语言</source>
         <translation>Interface language</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="56"/>
+        <location filename="../../ui/preferences/page.py" line="60"/>
         <source>语言</source>
         <translation>Language</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="57"/>
+        <location filename="../../ui/preferences/page.py" line="61"/>
         <source>更改语言后，重新启动程序生效。</source>
         <translation>A new language takes effect after restarting the program.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="61"/>
+        <location filename="../../ui/preferences/page.py" line="65"/>
         <source>城市服务器与账号</source>
         <translation>City server and account</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="68"/>
+        <location filename="../../ui/preferences/page.py" line="72"/>
         <source>登录并绑定本机</source>
         <translation>Log in and enrol this PC</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="72"/>
+        <location filename="../../ui/preferences/page.py" line="76"/>
         <source>当前账号</source>
         <translation>Current account</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="73"/>
+        <location filename="../../ui/preferences/page.py" line="77"/>
         <source>服务器地址</source>
         <translation>Server address</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="74"/>
+        <location filename="../../ui/preferences/page.py" line="78"/>
         <source>用户名</source>
         <translation>Username</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="75"/>
+        <location filename="../../ui/preferences/page.py" line="79"/>
         <source>密码</source>
         <translation>Password</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="85"/>
+        <location filename="../../ui/preferences/page.py" line="89"/>
         <source>演示账号（密码均为 %1）：</source>
         <translation>Demo accounts (password %1 for all): </translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="102"/>
+        <location filename="../../ui/preferences/page.py" line="106"/>
         <source>偏好</source>
         <translation>Preferences</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="105"/>
+        <location filename="../../ui/preferences/page.py" line="109"/>
         <source> 分钟</source>
         <translation> min</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="106"/>
+        <location filename="../../ui/preferences/page.py" line="110"/>
         <source>不自动同步</source>
         <translation>No automatic sync</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="112"/>
+        <location filename="../../ui/preferences/page.py" line="116"/>
         <source> 毫秒</source>
         <translation> ms</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="116"/>
+        <location filename="../../ui/preferences/page.py" line="120"/>
         <source>自动同步间隔</source>
         <translation>Automatic sync every</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="117"/>
+        <location filename="../../ui/preferences/page.py" line="121"/>
         <source>搜索输入停顿</source>
         <translation>Search typing pause</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="122"/>
+        <location filename="../../ui/preferences/page.py" line="126"/>
         <source>已保存。重新启动程序后使用新的界面语言。</source>
         <translation>Saved. The new interface language is used after restarting the program.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="127"/>
-        <location filename="../../ui/preferences/page.py" line="141"/>
+        <location filename="../../ui/preferences/page.py" line="131"/>
+        <location filename="../../ui/preferences/page.py" line="150"/>
         <source>登录</source>
         <translation>Log in</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="127"/>
+        <location filename="../../ui/preferences/page.py" line="131"/>
         <source>请填写服务器地址、用户名和密码。</source>
         <translation>Please enter the server address, username and password.</translation>
     </message>
     <message>
-        <location filename="../../ui/preferences/page.py" line="141"/>
+        <location filename="../../ui/preferences/page.py" line="150"/>
         <source>登录成功，本机已绑定。现在按新账号重新打开。</source>
         <translation>Logged in; this PC is bound to the account. The client now reopens as that account.</translation>
     </message>
@@ -3432,43 +3447,43 @@ Phone: %3</translation>
 <context>
     <name>TagsTab</name>
     <message>
-        <location filename="../../ui/register/members.py" line="222"/>
+        <location filename="../../ui/register/members.py" line="223"/>
         <source>标签</source>
         <translation>Tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="222"/>
+        <location filename="../../ui/register/members.py" line="223"/>
         <source>对象</source>
         <translation>Subject</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="222"/>
+        <location filename="../../ui/register/members.py" line="223"/>
         <source>开始日期</source>
         <translation>Start date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="222"/>
+        <location filename="../../ui/register/members.py" line="223"/>
         <source>结束日期</source>
         <translation>End date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="223"/>
+        <location filename="../../ui/register/members.py" line="224"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="225"/>
+        <location filename="../../ui/register/members.py" line="226"/>
         <source>给户添加标签</source>
         <translation>Tag household</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="226"/>
+        <location filename="../../ui/register/members.py" line="227"/>
         <source>给所选成员添加标签</source>
         <translation>Tag selected member</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="227"/>
-        <location filename="../../ui/register/members.py" line="261"/>
+        <location filename="../../ui/register/members.py" line="228"/>
+        <location filename="../../ui/register/members.py" line="262"/>
         <source>移除标签</source>
         <translation>Remove tag</translation>
     </message>
@@ -3488,17 +3503,17 @@ Phone: %3</translation>
         <translation>Expired</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="247"/>
+        <location filename="../../ui/register/members.py" line="248"/>
         <source>添加标签</source>
         <translation>Add tag</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="247"/>
+        <location filename="../../ui/register/members.py" line="248"/>
         <source>请先在“成员”页选择一位成员。</source>
         <translation>Select a member on the Members tab first.</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="261"/>
+        <location filename="../../ui/register/members.py" line="262"/>
         <source>确定移除标签“%1”？</source>
         <translation>Remove the tag “%1”?</translation>
     </message>
@@ -3615,152 +3630,152 @@ Phone: %3</translation>
 <context>
     <name>TaskDetailPanel</name>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="48"/>
-        <location filename="../../ui/taskdesk/detail.py" line="156"/>
+        <location filename="../../ui/taskdesk/detail.py" line="49"/>
+        <location filename="../../ui/taskdesk/detail.py" line="157"/>
         <source>请在左侧选择一项任务</source>
         <translation>Choose a task on the left</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="51"/>
+        <location filename="../../ui/taskdesk/detail.py" line="52"/>
         <source>打印任务清单/反馈单…</source>
         <translation>Print task sheet / feedback form…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="59"/>
+        <location filename="../../ui/taskdesk/detail.py" line="60"/>
         <source>指派到村…</source>
         <translation>Assign to a village…</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="62"/>
-        <location filename="../../ui/taskdesk/detail.py" line="97"/>
-        <location filename="../../ui/taskdesk/detail.py" line="294"/>
+        <location filename="../../ui/taskdesk/detail.py" line="63"/>
+        <location filename="../../ui/taskdesk/detail.py" line="98"/>
+        <location filename="../../ui/taskdesk/detail.py" line="296"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="63"/>
+        <location filename="../../ui/taskdesk/detail.py" line="64"/>
         <source>反馈</source>
         <translation>Feedback</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="66"/>
+        <location filename="../../ui/taskdesk/detail.py" line="67"/>
         <source>一表通</source>
         <translation>One form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="69"/>
+        <location filename="../../ui/taskdesk/detail.py" line="70"/>
         <source>任务说明</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="71"/>
+        <location filename="../../ui/taskdesk/detail.py" line="72"/>
         <source>收到的数据</source>
         <translation>Data received</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="77"/>
+        <location filename="../../ui/taskdesk/detail.py" line="78"/>
         <source>附件（下发与反馈）</source>
         <translation>Files (issued and feedback)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="81"/>
+        <location filename="../../ui/taskdesk/detail.py" line="82"/>
         <source>历史</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="88"/>
+        <location filename="../../ui/taskdesk/detail.py" line="89"/>
         <source>户编号</source>
         <translation>Household no.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="88"/>
+        <location filename="../../ui/taskdesk/detail.py" line="89"/>
         <source>户主</source>
         <translation>Head</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="88"/>
+        <location filename="../../ui/taskdesk/detail.py" line="89"/>
         <source>住址</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="88"/>
-        <location filename="../../ui/taskdesk/detail.py" line="251"/>
+        <location filename="../../ui/taskdesk/detail.py" line="89"/>
+        <location filename="../../ui/taskdesk/detail.py" line="253"/>
         <source>已处理</source>
         <translation>Handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="95"/>
+        <location filename="../../ui/taskdesk/detail.py" line="96"/>
         <source>户编号、户内人员姓名或拼音首字母</source>
         <translation>Household number, a member&apos;s name or pinyin initials</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="99"/>
+        <location filename="../../ui/taskdesk/detail.py" line="100"/>
         <source>取消关联</source>
         <translation>Unlink</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="101"/>
-        <location filename="../../ui/taskdesk/detail.py" line="302"/>
+        <location filename="../../ui/taskdesk/detail.py" line="102"/>
+        <location filename="../../ui/taskdesk/detail.py" line="304"/>
         <source>关联人员</source>
         <translation>Link person</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="102"/>
+        <location filename="../../ui/taskdesk/detail.py" line="103"/>
         <source>任务针对户内某一人时：按姓名、拼音首字母或证件尾号找到此人并关联</source>
         <translation>When the task concerns one member of a household: find them by name, initials or ID tail and link them</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="120"/>
+        <location filename="../../ui/taskdesk/detail.py" line="121"/>
         <source>向下发部门报告进展，例如：已入户核实28户，2户外出已电话联系。</source>
         <translation>Report progress to the department, e.g. 28 households visited, 2 away and reached by phone.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="122"/>
+        <location filename="../../ui/taskdesk/detail.py" line="123"/>
         <source>发送反馈</source>
         <translation>Send</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="201"/>
+        <location filename="../../ui/taskdesk/detail.py" line="202"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="201"/>
+        <location filename="../../ui/taskdesk/detail.py" line="202"/>
         <source>即将到期</source>
         <translation>Due soon</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="203"/>
+        <location filename="../../ui/taskdesk/detail.py" line="204"/>
         <source>下发部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="203"/>
+        <location filename="../../ui/taskdesk/detail.py" line="204"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="203"/>
+        <location filename="../../ui/taskdesk/detail.py" line="204"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="204"/>
+        <location filename="../../ui/taskdesk/detail.py" line="205"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="204"/>
+        <location filename="../../ui/taskdesk/detail.py" line="205"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="204"/>
+        <location filename="../../ui/taskdesk/detail.py" line="205"/>
         <source>进度</source>
         <translation>Progress</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/taskdesk/detail.py" line="205"/>
+        <location filename="../../ui/taskdesk/detail.py" line="206"/>
         <source>%1/%n 户</source>
         <translation>
             <numerusform>%1/%n household</numerusform>
@@ -3768,79 +3783,79 @@ Phone: %3</translation>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="213"/>
+        <location filename="../../ui/taskdesk/detail.py" line="215"/>
         <source>指派</source>
         <translation>Assigned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="213"/>
+        <location filename="../../ui/taskdesk/detail.py" line="215"/>
         <source>责任人</source>
         <translation>Person in charge</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="216"/>
+        <location filename="../../ui/taskdesk/detail.py" line="218"/>
         <source>需核对的户籍字段</source>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="248"/>
+        <location filename="../../ui/taskdesk/detail.py" line="250"/>
         <source>%1（核对：%2）</source>
         <translation>%1 (checking: %2)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="251"/>
+        <location filename="../../ui/taskdesk/detail.py" line="253"/>
         <source>未处理</source>
         <translation>Not handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="268"/>
+        <location filename="../../ui/taskdesk/detail.py" line="270"/>
         <source>退回原因</source>
         <translation>Why is the task returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="281"/>
-        <location filename="../../ui/taskdesk/detail.py" line="285"/>
+        <location filename="../../ui/taskdesk/detail.py" line="283"/>
+        <location filename="../../ui/taskdesk/detail.py" line="287"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="281"/>
+        <location filename="../../ui/taskdesk/detail.py" line="283"/>
         <source>交给哪个村（社区）办理</source>
         <translation>Which village (community) handles it</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="285"/>
+        <location filename="../../ui/taskdesk/detail.py" line="287"/>
         <source>责任人（可不填）</source>
         <translation>Person in charge (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="294"/>
+        <location filename="../../ui/taskdesk/detail.py" line="296"/>
         <source>在任务范围内没有找到匹配的户</source>
         <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="294"/>
+        <location filename="../../ui/taskdesk/detail.py" line="296"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="302"/>
+        <location filename="../../ui/taskdesk/detail.py" line="304"/>
         <source>在任务范围内没有找到匹配的人员</source>
         <translation>No matching person within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="302"/>
+        <location filename="../../ui/taskdesk/detail.py" line="304"/>
         <source>选择要关联的人员</source>
         <translation>Choose the person to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="373"/>
-        <location filename="../../ui/taskdesk/detail.py" line="383"/>
+        <location filename="../../ui/taskdesk/detail.py" line="375"/>
+        <location filename="../../ui/taskdesk/detail.py" line="385"/>
         <source>打印任务清单/反馈单</source>
         <translation>Print task sheet / feedback form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="373"/>
+        <location filename="../../ui/taskdesk/detail.py" line="375"/>
         <source>打印哪个村（社区）的清单</source>
         <translation>Print the sheet of which village (community)</translation>
     </message>
@@ -3896,22 +3911,22 @@ Phone: %3</translation>
 <context>
     <name>TaskGroups</name>
     <message>
-        <location filename="../../ui/taskdesk/inbox.py" line="18"/>
+        <location filename="../../ui/taskdesk/inbox.py" line="19"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/inbox.py" line="18"/>
+        <location filename="../../ui/taskdesk/inbox.py" line="19"/>
         <source>今日到期</source>
         <translation>Due today</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/inbox.py" line="19"/>
+        <location filename="../../ui/taskdesk/inbox.py" line="20"/>
         <source>进行中</source>
         <translation>In progress</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/inbox.py" line="19"/>
+        <location filename="../../ui/taskdesk/inbox.py" line="20"/>
         <source>已完成</source>
         <translation>Completed</translation>
     </message>
@@ -3919,47 +3934,47 @@ Phone: %3</translation>
 <context>
     <name>TaskInbox</name>
     <message>
-        <location filename="../../ui/taskdesk/inbox.py" line="24"/>
+        <location filename="../../ui/taskdesk/inbox.py" line="25"/>
         <source>任务</source>
         <translation>Task</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/inbox.py" line="24"/>
+        <location filename="../../ui/taskdesk/inbox.py" line="25"/>
         <source>下发对象</source>
         <translation>Sent to</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/inbox.py" line="25"/>
+        <location filename="../../ui/taskdesk/inbox.py" line="26"/>
         <source>截止时间</source>
         <translation>Due</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/inbox.py" line="25"/>
+        <location filename="../../ui/taskdesk/inbox.py" line="26"/>
         <source>进度（户）</source>
         <translation>Progress (households)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/inbox.py" line="26"/>
+        <location filename="../../ui/taskdesk/inbox.py" line="27"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/inbox.py" line="26"/>
+        <location filename="../../ui/taskdesk/inbox.py" line="27"/>
         <source>部门</source>
         <translation>Department</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/inbox.py" line="27"/>
+        <location filename="../../ui/taskdesk/inbox.py" line="28"/>
         <source>任务编号</source>
         <translation>Task no.</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/inbox.py" line="27"/>
+        <location filename="../../ui/taskdesk/inbox.py" line="28"/>
         <source>已超期</source>
         <translation>Overdue</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/inbox.py" line="28"/>
+        <location filename="../../ui/taskdesk/inbox.py" line="29"/>
         <source>即将到期</source>
         <translation>Due soon</translation>
     </message>
@@ -4082,32 +4097,32 @@ Phone: %3</translation>
 <context>
     <name>VisitsTab</name>
     <message>
-        <location filename="../../ui/register/members.py" line="267"/>
+        <location filename="../../ui/register/members.py" line="268"/>
         <source>走访日期</source>
         <translation>Visit date</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="267"/>
+        <location filename="../../ui/register/members.py" line="268"/>
         <source>方式</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="267"/>
+        <location filename="../../ui/register/members.py" line="268"/>
         <source>走访人</source>
         <translation>Visitor</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="267"/>
+        <location filename="../../ui/register/members.py" line="268"/>
         <source>走访情况</source>
         <translation>Findings</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="268"/>
+        <location filename="../../ui/register/members.py" line="269"/>
         <source>后续跟进</source>
         <translation>Follow-up</translation>
     </message>
     <message>
-        <location filename="../../ui/register/members.py" line="269"/>
+        <location filename="../../ui/register/members.py" line="270"/>
         <source>添加走访记录</source>
         <translation>Add visit</translation>
     </message>

@@ -1,5 +1,6 @@
 """The department's pages (条): its request catalogue, issuing a task from the region tree, progress
-across every target (township × status, overdue first) with drill-down to a target's feedback and
+across every target (township × status, overdue first), one task's summary per township and
+village (exported to Excel, audited) with drill-down to a target's feedback and
 the requested answer fields (personal values masked), extending a deadline, and the progress export
 to Excel (audited). Every query is limited to the signed-in department's own tasks."""
 
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Region, Task
+from db.search_keys import name_initials
 from server import catalogue, whistles
 from server.blobs import ACCEPTED_TYPES, BlobStore, blob_dir
 from server.console.i18n import request_lang, translator
@@ -30,6 +32,8 @@ from server.department_work import (
     target_attachments,
     target_feedback,
     target_rows,
+    task_lines,
+    task_summary,
 )
 from server.deps import db_session, settings_of
 from server.intake import beijing_now
@@ -95,7 +99,7 @@ def _region_tree(session: Session, scope: str) -> list[tuple[Region, list[tuple[
 def _issue_page(request: Request, who: ConsoleUser, session: Session, status: int = 200, **extra):
     approved = catalogue.entries(session, who.user.department_code, "approved")
     return render(request, "dept_issue.html", who, status=status, tree=_region_tree(session, who.scope),
-                  places=region_choice(session, who.scope),
+                  places=region_choice(session, who.scope), initials=name_initials,
                   approved=approved, field_labels=catalogue.REQUESTABLE_FIELDS, max_files=MAX_FILES,
                   max_mb=settings_of(request).max_attachment_bytes // 1048576,
                   **{"errors": {}, "values": {"kind": "1", "priority": "2", "workdays": "5"}, **extra})
@@ -172,6 +176,90 @@ def progress(request: Request, who: ConsoleUser = Depends(department), session: 
                   shown_task=shown_task, towns=region_names(session, {r.target.region_code[:9] for r in rows}),
                   statuses=STATUSES, f={"township": township, "status": status, "overdue": overdue, "task": task},
                   offset=offset, message=t("issued", n=issued) if issued.isdigit() else "")
+
+
+TASKS_PAGE = 50
+
+
+@router.get("/tasks")
+def tasks_page(request: Request, who: ConsoleUser = Depends(department), session: Session = Depends(db_session),
+               q: str = "", offset: int = 0):
+    """The department's tasks, latest due first, found by title or number, each with its targets
+    counted and leading to its summary."""
+    q = q.strip()[:50]
+    lines, total = task_lines(session, who.user.department_code or "", beijing_now(), q, max(0, offset), TASKS_PAGE)
+    return render(request, "dept_tasks.html", who, lines=lines, total=total, q=q, offset=max(0, offset),
+                  page_size=TASKS_PAGE)
+
+
+@router.get("/tasks/{task_id}")
+def task_page(task_id: str, request: Request, who: ConsoleUser = Depends(department),
+              session: Session = Depends(db_session), township: str = "", reminded: str = ""):
+    """One task's targets counted per township — done, in progress, not started, returned, overdue,
+    with feedback — and, for the township chosen, per village, each opening its target."""
+    summary = task_summary(session, who.user.department_code or "", task_id, beijing_now())
+    if summary is None:
+        raise Denied(404)
+    township = township if township in summary.places else ""
+    t = translator(request_lang(request))
+    return render(request, "dept_task.html", who, s=summary, statuses=STATUSES, township=township,
+                  town_name=next((r.name for r in summary.townships if r.code == township), ""),
+                  unfinished=_unfinished(summary), message=t("reminded", n=reminded) if reminded.isdigit() else "")
+
+
+def _unfinished(summary) -> list[str]:
+    """The targets of a summary a reminder goes to: not accepted yet or in progress."""
+    return [p.target_id for group in summary.places.values() for p in group if set(p.counts) & {"10", "20"}]
+
+
+@router.post("/tasks/{task_id}/remind")
+async def remind_task(task_id: str, request: Request, who: ConsoleUser = Depends(department),
+                      session: Session = Depends(db_session)):
+    """催办 every unfinished target of the task at once, with one text (each a reminder of its own)."""
+    form = await form_of(request, who)
+    t = translator(request_lang(request))
+    now = beijing_now()
+    summary = task_summary(session, who.user.department_code or "", task_id, now)
+    if summary is None:
+        raise Denied(404)
+    back = f"{PREFIX}/dept/tasks/{task_id}"
+    targets = _unfinished(summary)
+    try:
+        for target_id in targets:
+            remind_target(session, who.user, target_id, str(form.get("text", "")), now)
+    except FormErrors as exc:
+        session.rollback()
+        return render(request, "error_inline.html", who, status=422, error=t(next(iter(exc.errors.values()))),
+                      back=back)
+    except PushRefused as exc:
+        return render(request, "error_inline.html", who, status=422,
+                      error=t("refused_by_server", message=exc.text(request_lang(request))), back=back)
+    session.commit()
+    return RedirectResponse(f"{back}?reminded={len(targets)}", status_code=303)
+
+
+@router.get("/tasks/{task_id}/summary.xlsx")
+def export_task(task_id: str, request: Request, who: ConsoleUser = Depends(department),
+                session: Session = Depends(db_session)):
+    """The task's summary, a row per target (village, grid or township) under its township, audited."""
+    now = beijing_now()
+    summary = task_summary(session, who.user.department_code or "", task_id, now)
+    if summary is None:
+        raise Denied(404)
+    t = translator(request_lang(request))
+    towns = {row.code: row.name for row in summary.townships}
+    rows = [[towns.get(code, code), place.name, place.code, t("status_" + next(iter(place.counts))),
+             f"{place.handled}/{place.of}", t("overdue") if place.overdue else "", place.feedback_count,
+             place.last_feedback.strftime("%Y-%m-%d %H:%M") if place.last_feedback else ""]
+            for code in sorted(summary.places) for place in summary.places[code]]
+    data = workbook_bytes(t("summary_sheet"), [t("township"), t("village"), t("region"), t("state"), t("handled_of"),
+                                               t("overdue"), t("feedback_count"), t("last_feedback")], rows)
+    audit(session, who.user, "export", "task_target", [p.target_id for group in summary.places.values() for p in group],
+          f"控制台导出任务汇总 {summary.task.task_no}", summary.task.region_code or "", now)
+    session.commit()
+    name = f"task-{summary.task.task_no}-{now:%Y%m%d-%H%M}.xlsx"
+    return StreamingResponse(iter([data]), headers={"Content-Disposition": f'attachment; filename="{quote(name)}"'},
+                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @router.get("/targets/{target_id}")

@@ -8,7 +8,11 @@ their townships.
 The pages: 待审's area filter (only places with open items, with their counts), the new user's
 scope (a township admin's own township, or one of its villages or grids) and the targets of a task
 (the township filter above the tree). A form posts `township` (9 digits) and `village` (12, or 15
-for a grid); `picked` turns the two into the one code the page acts on."""
+for a grid); `picked` turns the two into the one code the page acts on.
+
+A village can also be found by name (decision 0047): the picker's search box lists the villages of
+the whole scope whose name holds what is typed, or whose pinyin initials start with it (the
+register's own db.search_keys.name_initials), each with its township; choosing one sets both."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Region
+from db.search_keys import name_initials
 
 TOWNSHIP, VILLAGE, GRID = 4, 5, 6
 
@@ -28,6 +33,11 @@ class Place:
     name: str
     count: int | None = None  # what the page counts there (open review items), None: nothing counted
     grid: bool = False
+
+    @property
+    def initials(self) -> str:
+        """The name's pinyin initials (乌登村 → wdc), which the picker's search box also finds."""
+        return name_initials(self.name)
 
 
 @dataclass(frozen=True)

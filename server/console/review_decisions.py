@@ -5,17 +5,22 @@ the city or a township settles without the records on a PC —
   ordinary change pushed from the admin's console device, server.pushed_writes, so every PC gets it
   by pull);
 - a return or reopen that came too late (`status_conflict`): the further state stays;
-- a second person with the same ID number (`duplicate_id`): not the same person, both records stay.
-  Merging two records of one person moves tags, case parties and household heads: the desktop's.
+- a second person with the same ID number (`duplicate_id`): not the same person, both records stay;
+  or one person — the two records merged into the one the admin keeps (db.person_merge, the
+  desktop's merge: tags, case parties, reported cases and a household's head move over, the other
+  record becomes a tombstone pointing at it), pushed as changes from the admin's console device;
+- a delete that met an edit (`delete_conflict`): the record stays as it is now (deleted, or kept),
+  or takes the other side (restored with the edit's values, which the server kept; or deleted).
 
-Every decision is confirmed on a page of its own naming the field and both values (or both persons)
-and that the item closes for every PC; the item is closed through the one resolve function
+Every decision is confirmed on a page of its own naming the record, the field and both values (or
+both persons), who made each, and that the item closes for every PC; the item is closed through the one resolve function
 (`server.review_marks.resolve_review`), so the PCs' incremental marks drop it. ID numbers and phones
 are masked; the full numbers are shown only after a reason is given, which is audited (action
 `reveal`, as on the desktop)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +32,7 @@ from sqlalchemy.orm import Session
 from db.base import model_for_entity
 from db.fields import spec
 from db.models import Case, Household, Person, Task
+from db.person_merge import merge_writes
 from server.accounts import utcnow
 from server.console.i18n import request_lang, translator
 from server.console.masking import MASKED, mask_value
@@ -36,16 +42,18 @@ from server.deps import db_session
 from server.intake import beijing_now
 from server.pushed_writes import Edit, PushRefused, audit, push_edits
 from server.review_marks import resolve_review
-from server.store.tables import ReviewItem
+from server.store.tables import ChangeLogEntry, ReviewItem
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 reviewers = require("city_admin", "township_admin")
-# what the console settles, per kind; the rest (and merging duplicates) stays with the desktop
+# what the console settles, per kind (a duplicate household number: review_pages' renumbering)
 DECISIONS: dict[str, tuple[str, ...]] = {
     "conflict": ("keep_winner", "take_loser"),
     "status_conflict": ("keep_winner",),
-    "duplicate_id": ("not_duplicate",),
+    "duplicate_id": ("not_duplicate", "merge_first", "merge_second"),
+    "delete_conflict": ("keep_winner", "take_loser"),
 }
+MERGES = {"merge_first": 0, "merge_second": 1}  # which of the two persons (registered first first) is kept
 STATUS_WORDS = {"case": "cs_", "task_target": "status_"}
 
 
@@ -95,6 +103,50 @@ def shown(item: ReviewItem, value: Any, t, revealed: bool) -> str:
     return text if revealed else mask_value(item.field or "", text)
 
 
+def winner_deleted(item: ReviewItem) -> bool:
+    """A delete conflict's side in effect: the record deleted (a delete that missed an edit, or an edit
+    that came to a deleted record) — or kept, a stale delete having lost (sync.merge)."""
+    return bool(item.winner_value) if item.field == "deleted" else True
+
+
+def decision_word(item: ReviewItem, decision: str) -> str:
+    """The message key of a decision's link, in the words of the item."""
+    if item.kind == "status_conflict":
+        return "review_keep_status"
+    if item.kind == "delete_conflict":
+        deleted = winner_deleted(item)
+        return {"keep_winner": "review_keep_deleted" if deleted else "review_keep_alive",
+                "take_loser": "review_restore" if deleted else "review_delete"}[decision]
+    return "review_" + decision.replace("_winner", "").replace("_loser", "")
+
+
+def done_word(item: ReviewItem, decision: str) -> str:
+    """What the list says once the decision is taken (a `done` of review_pages.DONE)."""
+    if item.kind == "delete_conflict":
+        return decision_word(item, decision).removeprefix("review_")
+    return "merged" if decision in MERGES else decision
+
+
+LIFECYCLE = ("deleted", "deletion_gen", "merged_into")
+
+
+def _edit_text(item: ReviewItem, t, revealed: bool) -> str:
+    """The edit of a delete conflict's other side, field by field (masked unless revealed)."""
+    edit = item.loser_value if isinstance(item.loser_value, dict) else \
+        {} if item.field == "deleted" else {item.field: item.loser_value}
+    return "、".join(f"{field_label(item.entity, name, t)} {value if revealed else mask_value(name, str(value))}"
+                    for name, value in edit.items()
+                    if name not in LIFECYCLE and not name.startswith("search_") and value not in (None, ""))
+
+
+def delete_sides(item: ReviewItem, t, revealed: bool = False) -> tuple[str, str]:
+    """A delete conflict's two sides in words: (in effect, not in effect)."""
+    if not winner_deleted(item):
+        return t("review_side_kept"), t("review_side_deleted")
+    edit = _edit_text(item, t, revealed)
+    return t("review_side_deleted"), t("review_side_edited", values=edit) if edit else t("review_side_kept")
+
+
 NUMBERED = {"household": (Household, "household_no"), "case": (Case, "case_no"), "task": (Task, "task_no")}
 
 
@@ -123,9 +175,18 @@ def _persons(session: Session, item: ReviewItem) -> list[dict[str, str]]:
     numbers = dict(session.execute(select(Household.id, Household.household_no).where(Household.id.in_(homes))).all()) \
         if homes else {}
     names = region_names(session, {p.region_code[:12] for p in persons.values() if p.region_code})
-    return [{"name": p.name or "—", "id_number": p.id_number or "", "household_no": numbers.get(p.household_id, "—"),
-             "village": names.get((p.region_code or "")[:12], p.region_code or "—")}
+    return [{"id": p.id, "name": p.name or "—", "id_number": p.id_number or "", "deleted": bool(p.deleted),
+             "household_no": numbers.get(p.household_id, "—"),
+             "village": names.get((p.region_code or "")[:12], p.region_code or "—"), "by": _registered(session, p.id)}
             for i in ids if (p := persons.get(i)) is not None]
+
+
+def _registered(session: Session, person_id: str) -> tuple[str, dt.datetime | None]:
+    """Who registered a person, and when the server took it: the record's first change."""
+    first = session.execute(select(ChangeLogEntry.username, ChangeLogEntry.recorded_at).where(
+        ChangeLogEntry.entity == "person", ChangeLogEntry.record_id == person_id)
+        .order_by(ChangeLogEntry.server_seq).limit(1)).first()
+    return (first[0] or "—", first[1]) if first else ("—", None)
 
 
 _UNKNOWN = object()
@@ -133,13 +194,15 @@ _UNKNOWN = object()
 
 def _now_value(session: Session, item: ReviewItem) -> Any:
     """What the record holds in the item's field now (the server keeps every record), or _UNKNOWN."""
-    if item.kind not in ("conflict", "status_conflict") or not item.field:
+    if item.kind not in ("conflict", "status_conflict", "delete_conflict") or not item.field:
         return _UNKNOWN
     try:
         record = session.get(model_for_entity(item.entity), item.record_id)
     except KeyError:
         return _UNKNOWN
-    return _UNKNOWN if record is None else getattr(record, item.field, _UNKNOWN)
+    if record is None:
+        return _UNKNOWN
+    return bool(record.deleted) if item.kind == "delete_conflict" else getattr(record, item.field, _UNKNOWN)
 
 
 def _open_item(session: Session, who: ConsoleUser, item_id: str, decision: str, lock: bool = False) -> ReviewItem:
@@ -153,23 +216,46 @@ def _open_item(session: Session, who: ConsoleUser, item_id: str, decision: str, 
 def _confirm(request: Request, who: ConsoleUser, session: Session, item: ReviewItem, decision: str, back: Back,
              revealed: bool = False, status: int = 200, **extra):
     t = translator(request_lang(request))
-    field = field_label(item.entity, item.field, t)
     now = _now_value(session, item)
-    changed = now is not _UNKNOWN and str(now if now is not None else "") != str(item.winner_value or "")
-    current = shown(item, now if changed else item.winner_value, t, revealed)
-    other = shown(item, item.loser_value, t, revealed)
-    if changed:  # edited again since the item was raised: the page says what the record holds now
-        extra.setdefault("message", t("review_changed_since", field=field, value=current))
-    consequence = {"keep_winner": t("review_keep_means", field=field, current=current, other=other),
-                   "take_loser": t("review_take_means", field=field, current=current, other=other),
-                   "not_duplicate": t("review_not_duplicate_means")}[decision]
+    label = record_labels(session, [item]).get(item.record_id, "")
+    entity = t("entity_" + item.entity)
+    space = "" if request_lang(request) == "zh" else " "
+    record = f"{item.entity if entity.startswith('entity_') else entity}{(space + '“' + label + '”') if label else ''}"
+    if item.kind == "delete_conflict":
+        field = t("review_record_state")
+        current, other = delete_sides(item, t, revealed)
+        if now is not _UNKNOWN and now != winner_deleted(item):
+            extra.setdefault("message", t("review_state_changed_since",
+                                          state=t("review_side_deleted" if now else "review_side_kept")))
+        masked = not revealed and bool(_edit_text(item, t, True) != _edit_text(item, t, False))
+    else:
+        field = field_label(item.entity, item.field, t)
+        changed = now is not _UNKNOWN and str(now if now is not None else "") != str(item.winner_value or "")
+        current = shown(item, now if changed else item.winner_value, t, revealed)
+        other = shown(item, item.loser_value, t, revealed)
+        if changed:  # edited again since the item was raised: the page says what the record holds now
+            extra.setdefault("message", t("review_changed_since", field=field, value=current))
+        masked = item.field in MASKED and not revealed
     persons = _persons(session, item) if item.kind == "duplicate_id" else []
-    masked = (item.field in MASKED and not revealed) or bool(persons and not revealed)
+    masked = masked or bool(persons and not revealed)
     for person in persons:
         person["id_number"] = person["id_number"] if revealed else mask_value("id_number", person["id_number"])
+    if decision in MERGES and len(persons) == 2:
+        kept, gone = persons[MERGES[decision]], persons[1 - MERGES[decision]]
+        said = (t("review_first_said"), t("review_second_said"))
+        opened, closed = ("（", "）") if request_lang(request) == "zh" else (" (", ")")
+        consequence = t("review_merge_means", kept=f"{kept['name']}{opened}{kept['household_no']}{closed}",
+                        gone=f"{gone['name']}{opened}{gone['household_no']}{closed}", kept_order=said[MERGES[decision]],
+                        gone_order=said[1 - MERGES[decision]])
+    elif item.kind == "delete_conflict":
+        consequence = t(decision_word(item, decision) + "_means", record=record, other=other)
+    else:
+        consequence = {"keep_winner": t("review_keep_means", field=field, current=current, other=other),
+                       "take_loser": t("review_take_means", field=field, current=current, other=other),
+                       "not_duplicate": t("review_not_duplicate_means")}.get(decision, "")
     return render(request, "admin_review_confirm.html", who, status=status, item=item, decision=decision, back=back,
-                  record_label=record_labels(session, [item]).get(item.record_id, ""),
-                  field=field, current=current, other=other, consequence=consequence, persons=persons, masked=masked,
+                  record_label=label, field=field, current=current, other=other, consequence=consequence,
+                  persons=persons, masked=masked, merges=MERGES, revealed=revealed,
                   village=region_names(session, {item.region_code[:12]}).get(item.region_code[:12], ""), **extra)
 
 
@@ -210,14 +296,44 @@ async def resolve(item_id: str, request: Request, who: ConsoleUser = Depends(rev
     item = _open_item(session, who, item_id, decision, lock=True)
     if item.state != "open":
         return RedirectResponse(f"{PREFIX}/admin/review{back.query(gone='1')}", status_code=303)
-    if decision == "take_loser":
-        try:
-            push_edits(session, who.user, [Edit(item.entity, item.record_id, {item.field: item.loser_value})])
-        except PushRefused as exc:
-            return _confirm(request, who, session, item, decision, back, status=422,
-                            error=t("refused_by_server", message=exc.text(request_lang(request))))
-    if not resolve_review(session, item.id, who.user.username, decision, utcnow()):
+    try:
+        resolution = _decide(session, who, item, decision)
+    except PushRefused as exc:
+        return _confirm(request, who, session, item, decision, back, status=422,
+                        error=t("refused_by_server", message=exc.text(request_lang(request))))
+    except _Gone:
+        session.rollback()
+        return _confirm(request, who, session, item, decision, back, status=409, error=t("review_merge_gone"))
+    if not resolve_review(session, item.id, who.user.username, resolution, utcnow()):
         session.rollback()  # another reviewer closed it meanwhile (SQLite has no row lock): nor is the value taken
         return RedirectResponse(f"{PREFIX}/admin/review{back.query(gone='1')}", status_code=303)
     session.commit()
-    return RedirectResponse(f"{PREFIX}/admin/review{back.query(done=decision)}", status_code=303)
+    return RedirectResponse(f"{PREFIX}/admin/review{back.query(done=done_word(item, decision))}", status_code=303)
+
+
+class _Gone(Exception):
+    """A person of the pair to merge is deleted (or merged) already."""
+
+
+def _decide(session: Session, who: ConsoleUser, item: ReviewItem, decision: str) -> str:
+    """Push the decision's writes, if any (raises PushRefused); returns the item's resolution."""
+    if decision in MERGES:
+        pair = [item.related_record_id, item.record_id]
+        survivor, loser = pair[MERGES[decision]], pair[1 - MERGES[decision]]
+        persons = [session.get(Person, i) for i in pair if i]
+        if len(persons) != 2 or any(p is None or p.deleted for p in persons):
+            raise _Gone
+        push_edits(session, who.user, [Edit(w.model.__sync_entity__, w.record_id, w.fields)
+                                       for w in merge_writes(session, survivor, loser)])
+        return f"merged: survivor {survivor}"
+    if decision == "take_loser" and item.kind == "delete_conflict":
+        record = session.get(model_for_entity(item.entity), item.record_id)
+        if record is None:
+            raise Denied(404)
+        deleted = not winner_deleted(item)
+        if bool(record.deleted) != deleted:
+            push_edits(session, who.user, [Edit(item.entity, item.record_id, {"deleted": True} if deleted else
+                                                {"deleted": False, "deletion_gen": (record.deletion_gen or 0) + 1})])
+    elif decision == "take_loser":
+        push_edits(session, who.user, [Edit(item.entity, item.record_id, {item.field: item.loser_value})])
+    return decision

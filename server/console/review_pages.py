@@ -7,8 +7,8 @@ decision 0041) are resolved here as well: the admin picks the household that tak
 next free number — after every number the village's households have had on the server, which holds
 them all, and shown on the button before it is pressed — pushed as an ordinary change from the
 admin's console device (server.pushed_writes), and the item is closed as "renumbered". Concurrent
-edits, diverging status and duplicate ID numbers are decided in server.console.review_decisions;
-merging persons and delete conflicts on the desktop, where the records are."""
+edits, diverging status, duplicate ID numbers (merging the two, or not the same person) and delete
+conflicts are decided in server.console.review_decisions."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from db.models import Household, Person
 from server.accounts import utcnow
 from server.console.i18n import request_lang, translator
 from server.console.region_choice import picked, region_choice
-from server.console.review_decisions import DECISIONS, record_labels, shown
+from server.console.review_decisions import DECISIONS, decision_word, delete_sides, record_labels, shown
 from server.console.web import PREFIX, ConsoleUser, Denied, form_of, render, require
 from server.department_work import region_names
 from server.deps import db_session
@@ -36,7 +36,8 @@ from server.store.tables import ReviewItem
 router = APIRouter(prefix="/admin", include_in_schema=False)
 reviewers = require("city_admin", "township_admin")
 PAGE = 100
-DONE = ("keep_winner", "take_loser", "not_duplicate")  # decisions of server.console.review_decisions
+DONE = ("keep_winner", "take_loser", "not_duplicate", "merged", "keep_deleted", "restore", "keep_alive",
+        "delete")  # server.console.review_decisions.done_word
 KINDS = ("duplicate_hh_no", "conflict", "delete_conflict", "status_conflict", "duplicate_id")
 
 
@@ -116,7 +117,8 @@ def _page(request: Request, who: ConsoleUser, session: Session, f: ReviewFilter,
                   numbers=record_labels(session, items), f=f, total=total, first=offset + 1 if total else 0, last=offset + len(items), page_size=PAGE,
                   kinds=[(k, kinds.get(k, 0)) for k in KINDS], places=places, names=names,
                   shown_value=lambda item, value: shown(item, value, translator(request_lang(request)), False),
-                  decisions=DECISIONS,
+                  decisions=DECISIONS, decision_word=decision_word,
+                  delete_sides=lambda item: delete_sides(item, translator(request_lang(request))),
                   **extra)
 
 

@@ -33,7 +33,7 @@ PREFIX = "/console"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 NAV = {
-    "department": (("nav_progress", "/dept/progress"), ("nav_issue", "/dept/issue"),
+    "department": (("nav_progress", "/dept/progress"), ("nav_tasks", "/dept/tasks"), ("nav_issue", "/dept/issue"),
                    ("nav_whistles", "/dept/whistles"), ("nav_catalogue", "/dept/catalogue")),
     "city_admin": (("nav_users", "/admin/users"), ("nav_devices", "/admin/devices"),
                    ("nav_catalogue_review", "/admin/catalogue"), ("nav_code_tables", "/admin/code-tables"),

@@ -10,6 +10,7 @@ import re
 
 from demo import DEMO_TOWNSHIP
 from tests.walkthroughs.conftest import Desktop
+from ui.register.lists import PERSON_KEYS
 
 CHINESE_MARK_AFTER_WORD = re.compile(r"[A-Za-z.)][：（，、]|[：，、][A-Za-z]|\u3000")
 
@@ -80,3 +81,31 @@ def test_the_register_list_headers_read_whole_in_english(desktop):
         cut = [register.persons.headerData(c, header.orientation()) for c in inside
                if header.sectionSize(c) < header.sectionSizeHint(c)]
         assert len(inside) >= 5 and cut == [], (inside, cut)
+
+
+def test_the_register_shows_the_id_number_in_english(desktop):
+    """Seen under Xvfb at 1366×768 in English: the person list ended at its household number, the
+    address and the masked ID number off screen, because the household panel beside it could not be
+    narrower than its six English member buttons in one row (630 px) and its one-line prompt
+    (“Choose a household or person on the left, …”, 571 px). The buttons wrap and the prompt wraps."""
+    clerk: Desktop = desktop("township_staff", DEMO_TOWNSHIP, language="en", name="clerk-id-en")
+    with clerk.step("Register: the masked ID number's last digits show beside the list's other columns"):
+        clerk.sync()
+        register = clerk.page("register")
+        view = register.person_view
+        header = view.horizontalHeader()
+        column = PERSON_KEYS.index("id_number")
+        shown = view.viewport().width() - header.sectionViewportPosition(column)
+        assert shown >= 48, (shown, register.panel.width(), register.panel.minimumSizeHint().width())
+        masked = next(register.persons.index(r, column).data() for r in range(register.persons.rowCount())
+                      if register.persons.index(r, column).data())
+        assert view.visualRect(register.persons.index(0, column)).left() < view.viewport().width(), masked
+    with clerk.step("Register: a household's member buttons all show, wrapped in the panel"):
+        view.setCurrentIndex(register.persons.index(0, 0))
+        members = register.panel.members
+        clerk.qtbot.waitUntil(lambda: members.table.rowCount() > 0)
+        for button in (members.add_button, members.edit_button, members.move_button, members.head_button,
+                       members.delete_button):
+            assert button.isVisible() and button.width() >= button.sizeHint().width(), button.text()
+            corner = button.mapTo(register.panel, button.rect().bottomRight())
+            assert register.panel.rect().contains(corner), (button.text(), corner, register.panel.size())

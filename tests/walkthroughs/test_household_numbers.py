@@ -22,6 +22,9 @@ def _new_household(pc: Desktop, address: str) -> str:
     register.panel.new_button.click()
     pc.qtbot.waitUntil(lambda: len(register.panel.household_no.text()) == 18, timeout=3000)
     number = register.panel.household_no.text()
+    grid = pc.township.grid  # the village has two grids: a new household is placed in one (decision 0046)
+    pc.qtbot.waitUntil(lambda: register.panel.grid.findData(grid) >= 0, timeout=3000)
+    register.panel.grid.setCurrentIndex(register.panel.grid.findData(grid))
     register.panel.address.setText(address)
     register.save()
     assert not [m for m in pc.dialogs.shown if m[0] == "error"], pc.dialogs.shown

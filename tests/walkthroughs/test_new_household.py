@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import func, select
+
+from db.models import Region
 from tests.walkthroughs.conftest import Desktop
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -19,15 +22,29 @@ def id_number(body: str) -> str:
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
 
 
+def _village_of_one_grid(township) -> tuple[str, str]:
+    with township.server.session() as s:
+        grids = s.execute(select(Region.parent_code, func.min(Region.code)).where(Region.level == 6)
+                          .group_by(Region.parent_code).having(func.count() == 1)
+                          .order_by(Region.parent_code)).first()
+    return grids[0], grids[1]
+
+
+def choose_grid(pc: Desktop, panel, grid: str) -> None:
+    pc.qtbot.waitUntil(lambda: panel.grid.findData(grid) >= 0, timeout=3000)
+    panel.grid.setCurrentIndex(panel.grid.findData(grid))
+
+
 def test_new_household_members_by_the_buttons(desktop, township):
     pc: Desktop = desktop("township_staff", township.village[:9])
     pc.sync()
     register = pc.page("register")
     panel = register.panel
 
-    with pc.step("新建户，填地址电话"):
+    with pc.step("新建户，选网格，填地址电话"):
         panel.new_button.click()
         assert panel.detail is None
+        choose_grid(pc, panel, township.grid)
         panel.address.setText("福山地村3组18号")
         panel.phone.setText("13904721234")
 
@@ -52,6 +69,7 @@ def test_new_household_members_by_the_buttons(desktop, township):
 
     with pc.step("新建户先记走访"):
         panel.new_button.click()
+        choose_grid(pc, panel, township.grid)
         panel.address.setText("福山地村3组20号")
         pc.forms.visit.append({"visited_on": pc.context.households.today(), "kind": "1", "findings": "新迁入，已登记"})
         panel.visits.add_button.click()
@@ -75,3 +93,38 @@ def test_a_grid_worker_registers_a_household_in_their_own_grid(desktop, township
         pc.qtbot.waitUntil(lambda: panel.detail is not None, timeout=3000)
         assert panel.detail.household.grid_code == township.grid
         assert not [m for m in pc.dialogs.shown if m[0] == "error"], pc.dialogs.shown
+
+
+def test_a_township_clerk_places_a_new_household_in_a_grid(desktop, township):
+    """Seen as demo_staff: 新建户 opened on 网格 （未划分网格） and saved so — a household no grid
+    worker sees or visits, in a township run by grids (decision 0046). In a village of several grids
+    the form now asks for one (（请选择网格）), and 保存 without it says so beside 网格 and saves
+    nothing; a village of one grid gets that grid."""
+    pc: Desktop = desktop("township_staff", township.village[:9], name="clerk-grid")
+    pc.sync()
+    register = pc.page("register")
+    panel = register.panel
+    before = len(pc.households_listed())
+    with pc.step("新建户：本村有两个网格，网格须选"):
+        panel.new_button.click()
+        panel._select(panel.village, township.village)
+        pc.qtbot.waitUntil(lambda: panel.grid.findData(township.other_grid) >= 0, timeout=3000)
+        assert panel.grid.currentText() == "（请选择网格）" and panel.grid.currentData() is None
+        panel.address.setText("福山地村2组7号")
+        panel.save_button.click()
+        error = panel.errors["grid_code"]
+        assert error.isVisibleTo(panel) and error.text().startswith("请选择网格"), error.text()
+        assert panel.detail is None and len(pc.households_listed()) == before  # nothing saved
+        assert not pc.dialogs.shown, pc.dialogs.shown
+    with pc.step("选了第二网格再保存"):
+        panel.grid.setCurrentIndex(panel.grid.findData(township.other_grid))
+        assert not error.isVisibleTo(panel) and panel.save_button.isEnabled()
+        panel.save_button.click()
+        pc.qtbot.waitUntil(lambda: panel.detail is not None, timeout=3000)
+        assert panel.detail.household.grid_code == township.other_grid
+    village, grid = _village_of_one_grid(township)
+    with pc.step("只有一个网格的村：网格已选好"):
+        panel.new_button.click()
+        panel._select(panel.village, village)
+        pc.qtbot.waitUntil(lambda: panel.grid.currentData() == grid, timeout=3000)
+        assert panel.grid.count() == 1

@@ -42,9 +42,26 @@ def test_changing_account_with_changes_not_yet_uploaded_asks_for_a_sync_first(de
         errors = [text for kind, _title, text in clerk.dialogs.shown if kind == "error"]
         assert errors and "未上传" in errors[-1] and clerk.username in errors[-1], clerk.dialogs.shown
         assert clerk.services.enrolment.current().username == clerk.username
-    with clerk.step("同步后再登录：换成村干部"):
+        # what was typed stays for the second try: the password never left the PC
+        assert (page.server_url.text(), page.username.text()) == (township.server.url, colleague)
+        assert page.password.text() == PASSWORD
+    with clerk.step("同步后再按登录（不用重输）：换成村干部"):
         clerk.sync()
         assert clerk.status()["pending"] == "待上传 0 条"
-        page.password.setText(PASSWORD)
         page.login_button.click()
         assert clerk.services.enrolment.current().username == colleague
+        assert page.password.text() == ""
+
+
+def test_a_wrong_password_is_cleared_and_the_user_name_kept(desktop, township):
+    """The server refused the password: the field is emptied for retyping, the name and server stay."""
+    clerk: Desktop = desktop("township_staff", DEMO_TOWNSHIP, name="clerk-wrong")
+    with clerk.step("密码错误：清空密码，保留服务器地址和用户名"):
+        page = clerk.page("settings")
+        page.password.setText("not-the-password")
+        page.login_button.click()
+        errors = [text for kind, _title, text in clerk.dialogs.shown if kind == "error"]
+        assert errors, clerk.dialogs.shown
+        assert (page.server_url.text(), page.username.text(), page.password.text()) == (
+            township.server.url, clerk.username, "")
+        assert clerk.services.enrolment.current().username == clerk.username

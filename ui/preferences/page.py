@@ -23,6 +23,10 @@ from ui import settings as opts
 from ui.punctuation import aside, listing
 from ui.roles import account_text, role_label
 
+# Refusals that never checked the password: another account waiting for this PC's uploads (decision
+# 0045), a city server that could not be reached. The typed password is kept for the next try.
+KEEP_PASSWORD_ON = frozenset({"unsent_before_switch", "server_unreachable"})
+
 
 class SettingsPage(QWidget):
     def __init__(self, settings: opts.Settings, account_text: str, runner, dialogs, on_error,
@@ -132,11 +136,16 @@ class SettingsPage(QWidget):
         self._runner.run_network(lambda: self._enrolment.enrol(url, user, password), self._logged_in)
 
     def _logged_in(self, enrolment, error) -> None:
-        self.password.clear()
         self.login_button.setEnabled(True)
         if error is not None:
+            # The typed password stays (masked) when it was never checked: a switch refused until the
+            # uploads are done (it never left the PC) or a server that did not answer — the user
+            # syncs or reconnects and presses 登录 again. A password the server refused is cleared.
+            if getattr(error, "code", None) not in KEEP_PASSWORD_ON:
+                self.password.clear()
             self._on_error(error)
             return
+        self.password.clear()
         self.account.setText(account_text(enrolment.username, enrolment.role, enrolment.scope))
         self._dialogs.info(self, self.tr("登录"), self.tr("登录成功，本机已绑定。现在按新账号重新打开。"))
         if self._on_logged_in is not None:

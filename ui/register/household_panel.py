@@ -51,6 +51,7 @@ class HouseholdPanel(QWidget):
         self.title = QLabel(self.tr("请选择左侧的户或人员，或按 Ctrl+N 新建户"))
         self.title.setObjectName("household_title")
         self.title.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.title.setWordWrap(True)  # the English prompt is wider than the panel
         self.badge = QLabel()  # the household's sync badge: 待上传 / 被退回 / 冲突待审
         self.badge.setObjectName("record_badge")
         self._build_fields()
@@ -118,6 +119,8 @@ class HouseholdPanel(QWidget):
         self.address.textChanged.connect(lambda v: self._check("address", v))
         self.phone.textChanged.connect(lambda v: self._check("phone", v))
         self.village.currentIndexChanged.connect(self._village_changed)
+        self.grid.currentIndexChanged.connect(lambda _i: self._show_error("grid_code", "")
+                                              if self.errors["grid_code"].text() else None)
 
     def _with_error(self, widget: QWidget, field: str) -> QWidget:
         box = QWidget()
@@ -225,6 +228,12 @@ class HouseholdPanel(QWidget):
         if not self.save_button.isEnabled():
             return
         values = self._values()
+        if self.detail is None and values["grid_code"] is None and self.grid.count() > 1:
+            # the village has grids and none was chosen: a household outside every grid is one no
+            # grid worker sees or visits (decision 0046); the form says so beside 网格 and saves nothing
+            self._show_error("grid_code", self.tr("请选择网格：每户都归一个网格，网格员才能看到并走访这户"))
+            self.grid.setFocus()
+            return
         if self.detail is None:
             region = self.village.currentData() or ""
             number = values.pop("household_no", "")
@@ -313,7 +322,10 @@ class HouseholdPanel(QWidget):
                 return
             self.grid.clear()
             if len(self.context.actor.scope) <= 12:  # a grid worker registers in their grid only
-                self.grid.addItem(self.tr("（未划分网格）"), None)
+                if self.detail is not None or not grids:
+                    self.grid.addItem(self.tr("（未划分网格）"), None)
+                elif len(grids) > 1:  # a new household is placed in a grid (decision 0046)
+                    self.grid.addItem(self.tr("（请选择网格）"), None)
             for option in grids:
                 self.grid.addItem(option.name, option.code)
             self._select(self.grid, chosen)

@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
     QPushButton,
     QTableWidget,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from app.client.browse import RegisterFilter
 from app.errors import ValidationError
+from ui.flow_layout import FlowLayout
 from ui.register.lists import BADGE_COLOURS, badge_text
 from ui.register.person_form import FIELDS_WITH_MESSAGES as PERSON_FORM_FIELDS
 
@@ -55,7 +55,7 @@ class _Tab(QWidget):
         super().__init__()
         self.panel = panel
         self.table = _table(headers)
-        self.buttons = QHBoxLayout()
+        self.buttons = FlowLayout()  # wraps when a translation is wider than the panel
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.table, 1)
@@ -91,7 +91,6 @@ class MembersTab(_Tab):
         self.delete_button = self._button(self.tr("删除"), self.delete_member)
         self.reveal_button = self._button(self.tr("查看完整号码"), self.reveal)
         self.reveal_button.setVisible(panel.context.may_reveal)
-        self.buttons.addStretch(1)
         self.table.doubleClicked.connect(self.edit_member)
 
     def show_members(self, members, labels, focus_person: str | None = None) -> None:
@@ -227,7 +226,6 @@ class TagsTab(_Tab):
         self._button(self.tr("给户添加标签"), lambda: self.add_tag("household"))
         self._button(self.tr("给所选成员添加标签"), lambda: self.add_tag("person"))
         self._button(self.tr("移除标签"), self.remove_tag)
-        self.buttons.addStretch(1)
 
     def show_tags(self, tags) -> None:
         self.tags = tuple(tags)
@@ -270,7 +268,6 @@ class VisitsTab(_Tab):
         super().__init__(panel, [self.tr("走访日期"), self.tr("方式"), self.tr("走访人"), self.tr("走访情况"),
                                  self.tr("后续跟进")])
         self.add_button = self._button(self.tr("添加走访记录"), self.add_visit)
-        self.buttons.addStretch(1)
 
     def show_visits(self, visits, labels) -> None:
         rows = [[v.visited_on.isoformat(), labels.code("visit_kind", v.kind), v.visitor, v.findings, v.follow_up]

@@ -158,7 +158,7 @@ class ConflictsTab(QWidget):
         self._show([], None)
 
     def refresh(self) -> None:
-        if self._source is not None:
+        if self._source is not None and getattr(self._source, "may_review", True):
             self._runner.run_network(self._source.open_items, self._show)
 
     def _show(self, items, error) -> None:
@@ -178,6 +178,13 @@ class ConflictsTab(QWidget):
                 self.table.setItem(r, c, cell)
         if self._source is None:
             self.message.setText(self.tr("登录城市服务器并同步后，这里会列出您负责区域内需要审核的冲突和重复人员。"))
+        elif not getattr(self._source, "may_review", True):
+            # a village cadre or grid worker: the city lists review items to the township only
+            self.message.setText(self.tr("冲突和重复人员由乡镇（街道）审核。您负责的记录有冲突时，在户籍人口列表和表单中标为“冲突待审”；"
+                                         "服务器退回的您的修改见“被退回的修改”。"))
+            for widget in (self.table, self.keep_button, self.take_button, self.edit_button, self.merge_button,
+                           self.distinct_button, self.renumber_button):
+                widget.setVisible(False)
         elif not self.items:
             self.message.setText(self.tr("没有待审核的冲突。"))
         else:

@@ -32,6 +32,7 @@ from ui.history_tab import HistoryTab
 from ui.oneform.answers import AnswersPanel
 from ui.oneform.panel import OneFormPanel
 from ui.punctuation import aside, fact, listing, on_one_line
+from ui.register.lists import BADGE_COLOURS, badge_text
 from ui.taskdesk.labels import action_text, field_text, kind_text, status_text
 
 
@@ -206,7 +207,8 @@ class TaskDetailPanel(QWidget):
         lines = [
             on_one_line(fact(department, item.department_label), fact(kind, kind_text(item.kind_label)),
                         fact(target, item.region_name)),
-            on_one_line(fact(due, f"{view.due_at:%Y-%m-%d %H:%M}{flag}"), fact(status, status_text(view.status)),
+            on_one_line(fact(due, f"{view.due_at:%Y-%m-%d %H:%M}{flag}"),
+                        fact(status, status_text(view.status) + _badge_html(item.sync_state)),
                         fact(progress, households)),
         ]
         if item.assigned_name or view.assignee:
@@ -409,3 +411,9 @@ class TaskDetailPanel(QWidget):
         self.meta.setText(self._meta_html(card))
         self._show_households(card)
         self._show_actions(card)
+
+
+def _badge_html(state: str) -> str:
+    """· 待上传 (and the like) after the status: this PC's progress or report has not reached the city."""
+    text = badge_text(state)
+    return f" <span style='color:{BADGE_COLOURS[state]}'>· {text}</span>" if text else ""

@@ -11,6 +11,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 
 from app.rules import task_rules as tr
 from ui.lazy_model import Column, Index, LazyTableModel
+from ui.register.lists import BADGE_COLOURS, badge_text
 from ui.taskdesk.labels import kind_text, status_text
 
 OVERDUE_COLOR, DUE_SOON_COLOR = "#c62828", "#e65100"
@@ -41,6 +42,12 @@ def _place(item) -> str:
     return item.region_name + (f"→{assigned}" if assigned else "")
 
 
+def _badged(item) -> str:
+    """"待上传 · 关于开展…": progress or a report made here and not yet uploaded shows on the list."""
+    state = badge_text(item.sync_state)
+    return f"{state} · {item.view.title}" if state else item.view.title
+
+
 def _flag(item) -> str:
     view = item.view
     if view.status in (tr.COMPLETED, tr.RETURNED):
@@ -60,7 +67,8 @@ def _color(item) -> str | None:
 def inbox_columns() -> list[Column]:
     """Title first (it wraps onto two lines), then what a clerk sorts work by."""
     return [
-        Column(_tr("任务"), lambda i: i.view.title),
+        # the badge first, as on the case list: a title is mostly longer than its column
+        Column(_tr("任务"), _badged, color=lambda i: BADGE_COLOURS.get(i.sync_state)),
         Column(_tr("截止时间"), lambda i: f"{i.view.due_at:%Y-%m-%d %H:%M}", color=_color),
         Column(_tr("进度（户）"), lambda i: i.view.progress.label if i.view.progress.total else "—", align_right=True),
         Column(_tr("状态"), _flag, color=_color),

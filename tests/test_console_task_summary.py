@@ -1,0 +1,153 @@
+"""A department clerk finds a task it sent down in its list (found by title or number, each task's
+targets counted) and follows it (server.console.dept_pages.task_page): per
+township how many targets are done, in progress, not started, returned, overdue and have sent
+feedback; per village of the township chosen, each target with its progress and latest feedback;
+exported to Excel (the console's one exporter, audited). Another department sees nothing of it."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import uuid
+
+from openpyxl import load_workbook
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import select, update
+
+from db.ids import new_id
+from db.models import AuditEntry, Task, TaskFeedback, TaskTarget
+from tests.console_support import signed_in
+from tests.server.fixtures import server_fixture  # noqa: F401
+from tests.test_console_browser import browser, shots  # noqa: F401
+from tests.test_console_pages import dept_code
+from tests.test_console_region_choice import person_fixture  # noqa: F401
+
+TOWNSHIP, OTHER = "150422102", "150422103"  # 十三敖包镇, 碧流台镇
+DONE_VILLAGE, BUSY_VILLAGE, IDLE_VILLAGE = TOWNSHIP + "201", TOWNSHIP + "202", OTHER + "201"
+
+
+def cells(page: str, heading: str) -> list[str]:
+    """The cells of the table row whose first cell holds `heading`, as text."""
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", page, re.S):
+        found = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        if found and heading in found[0]:
+            return found
+    raise AssertionError(f"no row {heading!r} in the page")
+
+
+def _feedback(server, target: TaskTarget, status: str, handled: int, total: int) -> None:
+    from server.store.tables import RecordVersion
+
+    with server.session() as s:  # the PC has pulled the target: its edit is based on the versions held
+        versions = s.get(RecordVersion, ("task_target", target.id)).field_versions
+    base = {name: versions[name][0] for name in ("status", "handled_count", "total_count") if name in versions}
+    cadre = server.user_client("village_cadre", target.region_code)
+    r = cadre.push([cadre.change("task_feedback", new_id(), {
+        "target_id": target.id, "region_code": target.region_code, "at": "2026-12-06T10:00:00", "author": "村干部",
+        "text": f"已走访 {handled} 户", "handled_count": handled, "total_count": total}),
+        cadre.change("task_target", target.id, {"status": status, "handled_count": handled, "total_count": total}, base=base)])
+    assert {x["outcome"] for x in r.json()["results"]} == {"accepted"}, r.text
+
+
+def test_a_clerk_reads_one_tasks_progress_by_township_and_village_and_exports_it(server):
+    dept = dept_code()
+    clerk = signed_in(server, "department", "150422", dept)
+    clerk.get("/dept/issue")
+    title = f"独居老人走访{uuid.uuid4().hex[:4]}"
+    r = clerk.post("/dept/issue", {"title": title, "description": "", "kind": "1", "priority": "2", "workdays": "5",
+                                   "regions[]": [f"rg-{c}" for c in (DONE_VILLAGE, BUSY_VILLAGE, IDLE_VILLAGE)]})
+    assert r.status_code == 200 and "任务已下发：3 个对象" in r.text
+    assert "按乡镇、村汇总" in r.text  # where issuing lands, the way to the summary
+    with server.session() as s:
+        task = s.scalars(select(Task).where(Task.title == title)).one()
+        targets = {t.region_code: t for t in s.scalars(select(TaskTarget).where(TaskTarget.task_id == task.id))}
+    _feedback(server, targets[DONE_VILLAGE], "30", 12, 12)
+    _feedback(server, targets[BUSY_VILLAGE], "20", 3, 20)
+    with server.session() as s:  # a week later: the deadline has passed
+        s.execute(update(Task).where(Task.id == task.id).values(due_at=task.due_at.replace(year=2020)))
+        s.commit()
+
+    page = clerk.get(f"/dept/tasks/{task.id}").text
+    assert f"任务汇总：{task.task_no}《{title}》" in page
+    # township, targets, 未接收, 进行中, 已完成, 已退回, overdue, with feedback, households handled
+    assert cells(page, "十三敖包镇") == ["十三敖包镇", "2", "0", "1", "1", "0", "1", "2", "15/32"]
+    assert cells(page, "碧流台镇") == ["碧流台镇", "1", "1", "0", "0", "0", "1", "0", "0/0"]
+    assert cells(page, "合计") == ["合计", "3", "1", "1", "1", "0", "2", "2", "15/32"]
+    assert "点乡镇名称查看其各村（社区）" in page
+
+    page = clerk.get(f"/dept/tasks/{task.id}?township={TOWNSHIP}").text
+    assert "十三敖包镇：各村（社区）" in page
+    busy = cells(page, BUSY_VILLAGE)
+    assert busy[1:5] == ["进行中 · 逾期", "3/20", "1", "2026-12-06 10:00"], busy
+    assert f'href="/console/dept/targets/{targets[BUSY_VILLAGE].id}"' in page
+    assert cells(page, DONE_VILLAGE)[1] == "已完成"
+    assert IDLE_VILLAGE not in page.split("各村（社区）")[1]
+
+    r = clerk.get(f"/dept/tasks/{task.id}/summary.xlsx")
+    rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
+    assert rows[0] == ("乡镇", "村（社区）", "区划", "状态", "办理进度（户）", "逾期", "反馈次数", "最近反馈"), rows[0]
+    assert sorted(row[2] for row in rows[1:]) == sorted([DONE_VILLAGE, BUSY_VILLAGE, IDLE_VILLAGE])
+    assert tuple(
+        row[i] for row in rows if row[2] == BUSY_VILLAGE for i in (0, 3, 4, 5, 6)) == ("十三敖包镇", "进行中", "3/20", "逾期", 1)
+    with server.session() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "export",
+                                                   AuditEntry.reason == f"控制台导出任务汇总 {task.task_no}")).one()
+        assert set(entry.record_ids) == {t.id for t in targets.values()}
+
+    # 催办 the two unfinished targets at once; a reminder is the department's own entry, not feedback
+    page = clerk.get(f"/dept/tasks/{task.id}").text
+    assert "催办未完成的 2 个对象" in page
+    empty = clerk.post(f"/dept/tasks/{task.id}/remind", {"text": " "})
+    assert empty.status_code == 422 and "必填" in empty.text
+    clerk.get(f"/dept/tasks/{task.id}")
+    done = clerk.post(f"/dept/tasks/{task.id}/remind", {"text": "请于周五前走访完毕"})
+    assert done.status_code == 200 and "已催办 2 个对象。" in done.text
+    with server.session() as s:
+        reminded = {fb.target_id for fb in s.scalars(select(TaskFeedback).where(
+            TaskFeedback.text == "催办：请于周五前走访完毕"))}
+    assert reminded == {targets[BUSY_VILLAGE].id, targets[IDLE_VILLAGE].id}
+    assert cells(done.text, "碧流台镇")[7] == "0" and cells(done.text, "十三敖包镇")[7] == "2"  # feedback received
+    listed = clerk.get(f"/dept/tasks?q={task.task_no}").text
+    assert cells(listed, task.task_no)[-1] == "2"  # in the task list too
+
+    clerk.http.cookies.set("td_lang", "en")
+    page = clerk.get(f"/dept/tasks/{task.id}").text
+    assert f"Task summary: {task.task_no}" in page and "Feedback received" in page
+    english = load_workbook(io.BytesIO(clerk.get(f"/dept/tasks/{task.id}/summary.xlsx").content)).active
+    assert next(english.iter_rows(values_only=True))[:2] == ("Township", "Village")
+    other = signed_in(server, "department", "150422", dept_code())
+    assert other.get(f"/dept/tasks/{task.id}").status_code == 404
+    assert other.get(f"/dept/tasks/{task.id}/summary.xlsx").status_code == 404
+
+
+def test_the_clerk_finds_a_task_in_its_list_and_opens_its_summary(person, server):
+    """In Chromium: 本部门任务 in the menu lists the department's tasks with their targets counted;
+    typing part of a title finds one, its title opens the summary, a township its villages; a title
+    no task has says so."""
+    dept = dept_code()
+    clerk = signed_in(server, "department", "150422", dept)
+    word = uuid.uuid4().hex[:4]
+    for title, regions in ((f"秸秆禁烧巡查{word}", [DONE_VILLAGE, IDLE_VILLAGE]), (f"防汛检查{word}", [BUSY_VILLAGE])):
+        clerk.get("/dept/issue")
+        assert clerk.post("/dept/issue", {"title": title, "description": "", "kind": "1", "priority": "2",
+                                          "workdays": "5", "regions[]": [f"rg-{c}" for c in regions]}).status_code == 200
+    username = re.search(r"当前用户：([^（]+)（", clerk.get("/dept/progress").text).group(1)
+    person.login(username)
+    person.go(xpath="//nav//a[normalize-space()='本部门任务']")
+    listed = person.chrome.find_element(By.ID, "tasks").text
+    assert f"秸秆禁烧巡查{word}" in listed and f"防汛检查{word}" in listed
+    person.chrome.find_element(By.ID, "t-q").send_keys(f"禁烧巡查{word}", Keys.ENTER)
+    WebDriverWait(person.chrome, 20).until(lambda c: "q=" in c.current_url)
+    rows = person.chrome.find_elements(By.CSS_SELECTOR, "#tasks tbody tr")
+    assert len(rows) == 1 and rows[0].text.split()[-5:] == ["2", "0", "2", "0", "0"], rows[0].text
+    person.shot("dept-tasks-found")
+    person.go(xpath=f"//a[normalize-space()='秸秆禁烧巡查{word}']")
+    assert "任务汇总" in person.chrome.find_element(By.TAG_NAME, "h1").text
+    person.go(xpath="//table[@id='summary']//a[normalize-space()='十三敖包镇']")
+    assert "十三敖包镇：各村（社区）" in person.text() and DONE_VILLAGE in person.text()
+    person.shot("dept-task-summary")
+    person.open("/dept/tasks?q=没有这个任务")
+    assert person.chrome.find_element(By.ID, "tasks-pager").text == "没有标题或编号含“没有这个任务”的任务。"
