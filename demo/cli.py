@@ -73,17 +73,41 @@ def _server_cli(folder: Path, *args: str) -> None:
     subprocess.run([sys.executable, "-m", "server.cli", *args], env=_server_env(folder), check=True)
 
 
-def prepare_server(folder: Path, households: int | None) -> None:
-    """Create and seed the demo server database once; a marker file records a finished seed."""
+def prepare_server(folder: Path, households: int | None, fresh: bool = False) -> None:
+    """Create and seed the demo server database once; a marker file records a finished seed. The
+    demo's work is dated as of its seed (demo/today.py): a seed from an earlier day is said so, and
+    `fresh` generates today's instead (the demo's server and client databases made anew)."""
     marker = folder / "seeded"
+    if marker.exists() and fresh:
+        _start_afresh(folder)
     if marker.exists():
         _upgrade_if_behind(folder)
+        _say_if_seeded_earlier(marker.read_text()[:10])
         return
     (folder / "server.db").unlink(missing_ok=True)
     print("首次运行：正在生成演示乡镇（约一分钟）… / first run: generating the demo township…", flush=True)
     extra = ["--households", str(households)] if households else []
     _server_cli(folder, "seed-demo", "--password", DEMO_PASSWORD, *extra)
     marker.write_text(time.strftime("%Y-%m-%d %H:%M:%S"))
+
+
+def _start_afresh(folder: Path) -> None:
+    """--fresh: the demo's databases and their files go; the next lines seed today's demo."""
+    import shutil
+
+    for name in ("seeded", "server.db", "server.db-wal", "server.db-shm", "client.db", "client.db-wal",
+                 "client.db-shm"):
+        (folder / name).unlink(missing_ok=True)
+    shutil.rmtree(folder / "server", ignore_errors=True)
+
+
+def _say_if_seeded_earlier(seeded_on: str) -> None:
+    today = time.strftime("%Y-%m-%d")
+    if seeded_on < today:
+        print(f"演示数据生成于 {seeded_on}，其中的“今天”是那一天；要今天的演示数据，请运行 township-desk demo --fresh"
+              f"（重新生成，演示中做的修改不保留）。/ The demo data was generated on {seeded_on} and its "
+              "'today' is that day; `township-desk demo --fresh` generates today's (the demo's edits are not kept).",
+              flush=True)
 
 
 def _upgrade_if_behind(folder: Path) -> None:
@@ -183,7 +207,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         raise UserFacingError("no_display", detail=problem)
     folder = Path(args.folder) if args.folder else paths.data_dir() / "demo"
     folder.mkdir(parents=True, exist_ok=True)
-    prepare_server(folder, args.households)
+    prepare_server(folder, args.households, args.fresh)
     server, url = start_server(folder)
     try:
         secrets = SecretStore(ProcessKeyring())
@@ -224,6 +248,8 @@ def add_commands(sub) -> None:
     demo.add_argument("--folder", help="demo data folder (default: <user data>/demo)")
     demo.add_argument("--households", type=int, help="smaller demo township (default: full size, ~12,000)")
     demo.add_argument("--no-window", action="store_true", help="prepare and sync only, do not open the window")
+    demo.add_argument("--fresh", action="store_true",
+                      help="generate today's demo anew (the demo's earlier edits are not kept)")
     demo.set_defaults(func=_cmd_demo)
 
     gen = sub.add_parser("generate-demo", help="生成演示乡镇数据 / generate the demo township into a local db")

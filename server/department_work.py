@@ -308,9 +308,13 @@ class TaskLine:
 
 
 def task_lines(session: Session, department_code: str, now: dt.datetime, q: str = "", offset: int = 0,
-               limit: int = 50) -> tuple[list[TaskLine], int]:
-    """The department's tasks, latest due first, found by title or task number; (a page, how many)."""
+               limit: int = 50, overdue_only: bool = False) -> tuple[list[TaskLine], int]:
+    """The department's tasks, latest due first, found by title or task number, or only those with
+    an overdue target (past due, a target not completed); (a page, how many)."""
     where = [Task.department_code == department_code, Task.deleted.is_(False)]
+    if overdue_only:
+        where += [Task.due_at < now, select(TaskTarget.id).where(
+            TaskTarget.task_id == Task.id, TaskTarget.deleted.is_(False), TaskTarget.status != COMPLETED_SQL).exists()]
     if q:
         where.append(or_(Task.title.contains(q, autoescape=True), Task.task_no.contains(q, autoescape=True)))
     total = session.scalar(select(func.count()).select_from(Task).where(*where)) or 0

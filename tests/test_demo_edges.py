@@ -164,3 +164,29 @@ def test_the_demo_starts_again_after_a_village_login_encrypted_its_database(tmp_
     assert "Traceback" not in done.stderr and "client.db.locked-" in done.stdout
     assert _households_in(folder / "client.db") == 20
     assert list(folder.glob("client.db.locked-*"))
+
+
+def test_a_demo_seeded_on_an_earlier_day_says_so_and_fresh_makes_todays(tmp_path, capsys):
+    """The demo's work is dated as of its seed (its 'today' is the day it was generated): a later
+    start says which day that was and how to get today's; --fresh seeds anew and drops the demo's
+    client database, whose records belonged to the old seed."""
+    from sqlalchemy import create_engine
+
+    from demo.cli import prepare_server
+    from server.db import upgrade
+
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    engine = create_engine(f"sqlite:///{folder / 'server.db'}")
+    upgrade(engine)
+    engine.dispose()
+    (folder / "seeded").write_text("2026-12-01 09:00:00")
+    (folder / "client.db").write_bytes(b"old")
+    prepare_server(folder, None)
+    said = capsys.readouterr().out
+    assert "演示数据生成于 2026-12-01" in said and "--fresh" in said, said
+    prepare_server(folder, 40, fresh=True)
+    assert (folder / "seeded").read_text()[:10] == time.strftime("%Y-%m-%d")
+    assert not (folder / "client.db").exists() and _households_in(folder / "server.db") == 40
+    prepare_server(folder, None)
+    assert "演示数据生成于" not in capsys.readouterr().out

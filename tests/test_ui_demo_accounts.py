@@ -25,10 +25,10 @@ def test_the_demo_hands_its_desktop_accounts_to_the_window(tmp_path, monkeypatch
         def wait(self, timeout=None):
             pass
 
-    monkeypatch.setattr(demo_cli, "prepare_server", lambda folder, households: None)
+    monkeypatch.setattr(demo_cli, "prepare_server", lambda folder, households, fresh: None)
     monkeypatch.setattr(demo_cli, "start_server", lambda folder: (Server(), "http://127.0.0.1:1"))
     monkeypatch.setattr(demo_cli, "enrol_and_sync", lambda folder, url, secrets, sync_now: folder / "client.db")
-    args = Namespace(no_window=False, display_problem=lambda: None, folder=str(tmp_path), households=40,
+    args = Namespace(no_window=False, display_problem=lambda: None, folder=str(tmp_path), households=40, fresh=False,
                      open_window=lambda **kwargs: opened.update(kwargs) or 0)
     assert demo_cli._cmd_demo(args) == 0
     names = [name for name, _role in opened["demo_accounts"]]

@@ -92,9 +92,10 @@ def build_main_window(shell: Shell) -> MainWindow:
                                        lambda entity, record_id: open_record(entity, record_id))),
         PageEntry("reports", translate("MainWindow", "报表"), lambda: _reports_page(shell, printer, on_error)),
         PageEntry("settings", translate("MainWindow", "设置"),
-                  lambda: _settings_page(shell, account, services, on_error)),
+                  lambda: _settings_page(shell, _account_text(ctx), services, on_error)),
     ]
-    title = translate("MainWindow", "基层治理工作台") + f" — {account}"
+    app_name = translate("MainWindow", "基层治理工作台")
+    title = f"{app_name} — {account}"
     search = GlobalSearch(ctx.register.search_everything, lambda kind, record_id: open_hit(kind, record_id),
                           runner, on_error, shell.settings.get(opts.SEARCH_DEBOUNCE_MS))
     window = MainWindow(pages, status_bar, title, search)
@@ -161,6 +162,22 @@ def build_main_window(shell: Shell) -> MainWindow:
             if page is not None:
                 page.refresh_after_sync()  # keeps the open case or target, and whatever is being typed
 
+    def name_the_place(_result) -> None:  # a new PC learns its region's name with its first sync
+        if ctx.actor.scope and account == _account_text_as(ctx, ""):
+            runner.run_db(lambda: ctx.scope_name, show_place)
+
+    def show_place(name, error) -> None:
+        """150422100201 → 福山地村 in the title and on the settings page, once the regions are here."""
+        if error is not None or not name:
+            return
+        text = _account_text_as(ctx, name)
+        window.setWindowTitle(f"{app_name} — {text}")
+        settings_page = window.built_page("settings")
+        if settings_page is not None:
+            settings_page.account.setText(text)
+
+    status_bar.sync_finished.connect(name_the_place)
+    status_bar.background_synced.connect(name_the_place)
     status_bar.sync_finished.connect(reload_register)
     status_bar.sync_finished.connect(reload_dashboard)
     status_bar.sync_finished.connect(reload_attachments)
@@ -263,7 +280,11 @@ def _settings_page(shell: Shell, account: str, services: ClientServices, on_erro
 
 
 def _account_text(ctx: ClientContext) -> str:
-    return account_text(ctx.actor.username, ctx.actor.role, ctx.actor.scope, ctx.scope_name)
+    return _account_text_as(ctx, ctx.scope_name)
+
+
+def _account_text_as(ctx: ClientContext, place: str) -> str:
+    return account_text(ctx.actor.username, ctx.actor.role, ctx.actor.scope, place)
 
 
 def _greeting(ctx: ClientContext) -> str:

@@ -55,7 +55,7 @@ class CaseChoices:
     departments: tuple[tuple[str, str], ...]
     villages: tuple[RegionOption, ...]
     grid_required: bool = False  # a grid worker's case must name their grid, or it leaves their reach
-    default_source: str = ""  # what the form starts on: 网格巡查 for a grid worker
+    default_source: str = ""  # what the form starts on: 网格巡查 for a grid worker, 来访 for a village cadre
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,7 @@ class NewCase:
 
 
 GRID_PATROL = "3"  # case source 网格巡查
+VISIT = "2"  # case source 来访: a resident at the village committee, a village cadre's ordinary case
 
 
 class CaseDesk:
@@ -177,10 +178,12 @@ class CaseDesk:
         top = [e for e in book.entries("case_category") if not e.parent_code]
         categories = tuple((e.code, e.label, tuple((c.code, c.label) for c in book.children(
             "case_category", e.code))) for e in top)
-        in_grid = len(self._context.actor.scope) > 12
+        in_grid, in_village = len(self._context.actor.scope) > 12, len(self._context.actor.scope) == 12
+        # the first source is 12345热线, whose cases arrive through the hotline's channel, not typed in
+        # a village: a village cadre starts on 来访, a grid worker on 网格巡查
         return CaseChoices(pairs("case_source"), pairs("request_type"), categories, pairs("department"),
                            tuple(self._context.register.villages()), grid_required=in_grid,
-                           default_source=GRID_PATROL if in_grid else "")
+                           default_source=GRID_PATROL if in_grid else VISIT if in_village else "")
 
     def grids(self, village: str) -> list[RegionOption]:
         return self._context.register.grids(village)

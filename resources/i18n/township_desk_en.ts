@@ -983,7 +983,7 @@
     <message>
         <location filename="../../ui/review/conflicts.py" line="183"/>
         <source>冲突和重复人员由乡镇（街道）审核。您负责的记录有冲突时，在户籍人口列表和表单中标为“冲突待审”；服务器退回的您的修改见“被退回的修改”。</source>
-        <translation>Conflicts and duplicate persons are reviewed by the township. Your records with a conflict are marked “conflict to review” in the register’s lists and forms; your changes the server refused are under “Rejected changes”.</translation>
+        <translation>Conflicts and duplicate persons are reviewed by the township. Your records with a conflict are marked &quot;conflict to review&quot; in the register&apos;s lists and forms; your changes the server refused are under &quot;Rejected changes&quot;.</translation>
     </message>
     <message>
         <location filename="../../ui/review/conflicts.py" line="189"/>

@@ -183,18 +183,19 @@ TASKS_PAGE = 50
 
 @router.get("/tasks")
 def tasks_page(request: Request, who: ConsoleUser = Depends(department), session: Session = Depends(db_session),
-               q: str = "", offset: int = 0):
-    """The department's tasks, latest due first, found by title or number, each with its targets
-    counted and leading to its summary."""
+               q: str = "", offset: int = 0, overdue: str = ""):
+    """The department's tasks, latest due first, found by title or number (or only the overdue
+    ones), each with its targets counted and leading to its summary."""
     q = q.strip()[:50]
-    lines, total = task_lines(session, who.user.department_code or "", beijing_now(), q, max(0, offset), TASKS_PAGE)
+    lines, total = task_lines(session, who.user.department_code or "", beijing_now(), q, max(0, offset), TASKS_PAGE,
+                              overdue_only=overdue == "1")
     return render(request, "dept_tasks.html", who, lines=lines, total=total, q=q, offset=max(0, offset),
-                  page_size=TASKS_PAGE)
+                  page_size=TASKS_PAGE, overdue=overdue == "1")
 
 
 @router.get("/tasks/{task_id}")
 def task_page(task_id: str, request: Request, who: ConsoleUser = Depends(department),
-              session: Session = Depends(db_session), township: str = "", reminded: str = ""):
+              session: Session = Depends(db_session), township: str = "", reminded: str = "", saved: str = ""):
     """One task's targets counted per township — done, in progress, not started, returned, overdue,
     with feedback — and, for the township chosen, per village, each opening its target."""
     summary = task_summary(session, who.user.department_code or "", task_id, beijing_now())
@@ -204,7 +205,8 @@ def task_page(task_id: str, request: Request, who: ConsoleUser = Depends(departm
     t = translator(request_lang(request))
     return render(request, "dept_task.html", who, s=summary, statuses=STATUSES, township=township,
                   town_name=next((r.name for r in summary.townships if r.code == township), ""),
-                  unfinished=_unfinished(summary), message=t("reminded", n=reminded) if reminded.isdigit() else "")
+                  unfinished=_unfinished(summary),
+                  message=t("reminded", n=reminded) if reminded.isdigit() else t("saved") if saved else "")
 
 
 def _unfinished(summary) -> list[str]:

@@ -50,10 +50,26 @@ reviewers = require("city_admin", "township_admin")
 DECISIONS: dict[str, tuple[str, ...]] = {
     "conflict": ("keep_winner", "take_loser"),
     "status_conflict": ("keep_winner",),
-    "duplicate_id": ("not_duplicate", "merge_first", "merge_second"),
+    "duplicate_id": ("not_duplicate", "merge_first", "merge_second", "close_gone"),
     "delete_conflict": ("keep_winner", "take_loser"),
 }
 MERGES = {"merge_first": 0, "merge_second": 1}  # which of the two persons (registered first first) is kept
+
+
+def gone_persons(session: Session, items: list[ReviewItem]) -> set[str]:
+    """The persons of the duplicate-ID items shown that are deleted (or merged into another) since."""
+    ids = {i for item in items if item.kind == "duplicate_id" for i in (item.record_id, item.related_record_id) if i}
+    return set(session.scalars(select(Person.id).where(Person.id.in_(ids), Person.deleted.is_(True)))) if ids else set()
+
+
+def offered(item: ReviewItem, gone: set[str]) -> tuple[str, ...]:
+    """The decisions the list offers for `item`: a duplicate whose one person is gone since is only
+    closed (nothing left to merge or to tell apart); else what its kind allows."""
+    if item.kind == "duplicate_id":
+        if {item.record_id, item.related_record_id} & gone:
+            return ("close_gone",)
+        return tuple(d for d in DECISIONS["duplicate_id"] if d != "close_gone")
+    return DECISIONS.get(item.kind, ())
 STATUS_WORDS = {"case": "cs_", "task_target": "status_"}
 
 
@@ -176,6 +192,7 @@ def _persons(session: Session, item: ReviewItem) -> list[dict[str, str]]:
         if homes else {}
     names = region_names(session, {p.region_code[:12] for p in persons.values() if p.region_code})
     return [{"id": p.id, "name": p.name or "—", "id_number": p.id_number or "", "deleted": bool(p.deleted),
+             "region_code": p.region_code or "",
              "household_no": numbers.get(p.household_id, "—"),
              "village": names.get((p.region_code or "")[:12], p.region_code or "—"), "by": _registered(session, p.id)}
             for i in ids if (p := persons.get(i)) is not None]
@@ -240,6 +257,9 @@ def _confirm(request: Request, who: ConsoleUser, session: Session, item: ReviewI
     masked = masked or bool(persons and not revealed)
     for person in persons:
         person["id_number"] = person["id_number"] if revealed else mask_value("id_number", person["id_number"])
+    if decision in MERGES and any(not p["region_code"].startswith(who.scope) for p in persons):
+        extra.setdefault("error", t("review_merge_outside"))  # said before Confirm is offered
+        extra["blocked"] = True
     if decision in MERGES and len(persons) == 2:
         kept, gone = persons[MERGES[decision]], persons[1 - MERGES[decision]]
         said = (t("review_first_said"), t("review_second_said"))
@@ -249,6 +269,8 @@ def _confirm(request: Request, who: ConsoleUser, session: Session, item: ReviewI
                         gone_order=said[1 - MERGES[decision]])
     elif item.kind == "delete_conflict":
         consequence = t(decision_word(item, decision) + "_means", record=record, other=other)
+    elif decision == "close_gone":
+        consequence = t("review_close_gone_means")
     else:
         consequence = {"keep_winner": t("review_keep_means", field=field, current=current, other=other),
                        "take_loser": t("review_take_means", field=field, current=current, other=other),
@@ -301,9 +323,9 @@ async def resolve(item_id: str, request: Request, who: ConsoleUser = Depends(rev
     except PushRefused as exc:
         return _confirm(request, who, session, item, decision, back, status=422,
                         error=t("refused_by_server", message=exc.text(request_lang(request))))
-    except _Gone:
+    except _Gone as gone:
         session.rollback()
-        return _confirm(request, who, session, item, decision, back, status=409, error=t("review_merge_gone"))
+        return _confirm(request, who, session, item, decision, back, status=409, error=t(gone.key))
     if not resolve_review(session, item.id, who.user.username, resolution, utcnow()):
         session.rollback()  # another reviewer closed it meanwhile (SQLite has no row lock): nor is the value taken
         return RedirectResponse(f"{PREFIX}/admin/review{back.query(gone='1')}", status_code=303)
@@ -312,7 +334,12 @@ async def resolve(item_id: str, request: Request, who: ConsoleUser = Depends(rev
 
 
 class _Gone(Exception):
-    """A person of the pair to merge is deleted (or merged) already."""
+    """A person of the pair to merge is deleted (or merged) already — or, to close the item as
+    gone, neither is."""
+
+    def __init__(self, key: str = "review_merge_gone"):
+        super().__init__(key)
+        self.key = key
 
 
 def _decide(session: Session, who: ConsoleUser, item: ReviewItem, decision: str) -> str:
@@ -323,9 +350,15 @@ def _decide(session: Session, who: ConsoleUser, item: ReviewItem, decision: str)
         persons = [session.get(Person, i) for i in pair if i]
         if len(persons) != 2 or any(p is None or p.deleted for p in persons):
             raise _Gone
+        if any(not (p.region_code or "").startswith(who.scope) for p in persons):
+            raise _Gone("review_merge_outside")
         push_edits(session, who.user, [Edit(w.model.__sync_entity__, w.record_id, w.fields)
                                        for w in merge_writes(session, survivor, loser)])
         return f"merged: survivor {survivor}"
+    if decision == "close_gone":
+        if not gone_persons(session, [item]):
+            raise _Gone("review_both_there")  # merge them, or tell them apart
+        return decision
     if decision == "take_loser" and item.kind == "delete_conflict":
         record = session.get(model_for_entity(item.entity), item.record_id)
         if record is None:

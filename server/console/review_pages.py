@@ -24,7 +24,14 @@ from db.models import Household, Person
 from server.accounts import utcnow
 from server.console.i18n import request_lang, translator
 from server.console.region_choice import picked, region_choice
-from server.console.review_decisions import DECISIONS, decision_word, delete_sides, record_labels, shown
+from server.console.review_decisions import (
+    decision_word,
+    delete_sides,
+    gone_persons,
+    offered,
+    record_labels,
+    shown,
+)
 from server.console.web import PREFIX, ConsoleUser, Denied, form_of, render, require
 from server.department_work import region_names
 from server.deps import db_session
@@ -37,7 +44,7 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 reviewers = require("city_admin", "township_admin")
 PAGE = 100
 DONE = ("keep_winner", "take_loser", "not_duplicate", "merged", "keep_deleted", "restore", "keep_alive",
-        "delete")  # server.console.review_decisions.done_word
+        "delete", "close_gone")  # server.console.review_decisions.done_word
 KINDS = ("duplicate_hh_no", "conflict", "delete_conflict", "status_conflict", "duplicate_id")
 
 
@@ -117,7 +124,7 @@ def _page(request: Request, who: ConsoleUser, session: Session, f: ReviewFilter,
                   numbers=record_labels(session, items), f=f, total=total, first=offset + 1 if total else 0, last=offset + len(items), page_size=PAGE,
                   kinds=[(k, kinds.get(k, 0)) for k in KINDS], places=places, names=names,
                   shown_value=lambda item, value: shown(item, value, translator(request_lang(request)), False),
-                  decisions=DECISIONS, decision_word=decision_word,
+                  offered=lambda item, gone=gone_persons(session, items): offered(item, gone), decision_word=decision_word,
                   delete_sides=lambda item: delete_sides(item, translator(request_lang(request))),
                   **extra)
 

@@ -7,6 +7,7 @@ changes tab (this PC's) still works. The township clerk's tab is unchanged."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from app.services.context import REVIEW_ROLES
 from demo import DEMO_TOWNSHIP
@@ -31,6 +32,8 @@ def test_a_village_account_opens_the_review_page_without_an_error(desktop, towns
         text = page.conflicts.message.text()
         assert "由乡镇（街道）审核" in text and "冲突待审" in text, text
         assert not page.conflicts.table.isVisibleTo(page)
+        # alone on the tab, the words stay at its top (they floated to mid-page, seen under Xvfb)
+        assert page.conflicts.message.alignment() & Qt.AlignmentFlag.AlignTop
         assert not page.rejected.empty.isHidden()  # 没有被服务器退回的修改。
 
 

@@ -6,6 +6,7 @@ the server and the account the PC is bound to. A PC on a real city server names 
 
 from __future__ import annotations
 
+from db.models import Region
 from demo import DEMO_TOWNSHIP
 from tests.server.live import PASSWORD
 from tests.walkthroughs.conftest import Desktop
@@ -65,3 +66,20 @@ def test_a_wrong_password_is_cleared_and_the_user_name_kept(desktop, township):
         assert (page.server_url.text(), page.username.text(), page.password.text()) == (
             township.server.url, clerk.username, "")
         assert clerk.services.enrolment.current().username == clerk.username
+
+
+def test_a_new_pc_names_its_village_once_the_first_sync_brought_it(desktop, township):
+    """Seen as demo_cadre under Xvfb: the window title and the settings page read “demo_cadre（村（社区）
+    干部，150422100201）” for the whole session — the account text was made when the window opened,
+    before the first sync brought the regions — while the dashboard already said 福山地村. Both now
+    name the village after that sync."""
+    cadre: Desktop = desktop("village_cadre", township.village, name="cadre-title")
+    with township.server.session() as s:
+        village_name = s.get(Region, township.village).name
+    with cadre.step("新电脑首次同步后：标题和设置页写村名，不写代码"):
+        page = cadre.page("settings")
+        assert township.village in cadre.window.windowTitle()  # nothing local yet to name it by
+        cadre.sync()
+        cadre.qtbot.waitUntil(lambda: village_name in cadre.window.windowTitle(), timeout=3000)
+        assert township.village not in cadre.window.windowTitle()
+        assert village_name in page.account.text() and township.village not in page.account.text()
