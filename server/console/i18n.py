@@ -210,6 +210,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "find_target": ("按名称找村（社区）并勾选", "Find a village by name and tick it"),
     "find_village_hint": ("村名或拼音首字母，如 wdc", "Name or initials (wdc)"),
     "find_none": ("没有名称含“{q}”的村（社区）。", "No village has “{q}” in its name."),
+    "find_none_counted": ("有待审项的村（社区）中没有名称含“{q}”的。", "No village with open items has “{q}” in its name."),
     "find_more": ("还有 {n} 个，请再多输入几个字。", "{n} more: type more of the name."),
     "review_merge_first": ("同一人：合并，保留先登记的", "One person: merge, keep the first registered"),
     "review_merge_second": ("同一人：合并，保留后登记的", "One person: merge, keep the later one"),
