@@ -59,6 +59,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tasks_range": ("第 {first}–{last} 个，共 {total} 个任务", "Tasks {first}–{last} of {total}"),
     "tasks_none_found": ("没有标题或编号含“{q}”的任务。", "No task has “{q}” in its title or number."),
     "not_started": ("未接收", "Not accepted"),
+    "back_to_tasks": ("← 本部门任务", "← Our tasks"),
     "tasks_overdue_only": ("只看有逾期对象的任务", "Only tasks with overdue targets"),
     "tasks_none_overdue": ("没有逾期的任务。", "No task is overdue."),
     "nav_progress": ("任务进度", "Progress"), "nav_issue": ("下发任务", "Issue a task"),
