@@ -127,6 +127,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wa_sign": ("签收", "Accept"), "wa_arrive": ("报到", "Arrive"), "wa_handle": ("报告处置情况", "Report"),
     "wa_submit": ("办结回单", "Close"), "report_text": ("处置情况", "What was done"),
     "whistle_done": ("已记录。", "Recorded."), "whistle_step_done": ("此步骤已完成。", "This step is already done."),
+    "whistle_over": ("已结束", "Closed"),
     "whistle_closed": ("乡镇已评价，此次吹哨已结束。", "The township has evaluated the response; this call is closed."),
     # admin
     "nav_users": ("用户", "Users"), "nav_devices": ("设备", "Devices"), "nav_catalogue_review": ("报表准入审批", "Catalogue approval"),
