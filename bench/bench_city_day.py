@@ -16,7 +16,11 @@ plus township staff); at each arrival rate it runs for SECONDS:
   request carries the review marks that came or went (`feed`);
 - **first syncs**: a new device of a village logs in and streams the village's snapshot
   (`format=sqlite`, the desktop's) every FIRST_SYNC_EVERY seconds;
-- **12345 intake**: an appeal submitted every INTAKE_EVERY seconds.
+- **12345 intake**: an appeal submitted every INTAKE_EVERY seconds;
+- **catch-up**: every BACK_EVERY seconds an idle township staff PC comes back after days away
+  (its cursor BACK_BEHIND to BACK_BEHIND + 5,000 numbers before the day's start) and syncs: its
+  full pages are the ones nginx keeps, the same for every staff PC of the township once their
+  boundaries meet (`catch_up`, timed apart from `pull`; `full_page_cache_hit_rate`).
 Printed per rate: request p50/p95/p99 per kind (push, pull, feed, snapshot, intake), accepted changes/s,
 records pulled/s, server (uvicorn tree) + PostgreSQL CPU per accepted change and per pulled record,
 errors, and at the end lost changes (accepted but not in the change log exactly once) and the highest
@@ -42,12 +46,14 @@ from bench import closed_loop_floor as floor
 from bench.bench_sync import PASSWORD, STAFF, ServerLab, free_port, log
 from bench.common import BenchConfig, Figure, percentile
 
-RATES = (2.5, 5.0, 10.0, 20.0, 40.0)  # syncs arriving per second (a city of 10,000 PCs syncing every
-SECONDS = 20.0                     # 5 minutes is ~33 syncs/s; the rates bracket it)
+RATES = (2.5, 5.0, 10.0, 20.0, 40.0, 60.0, 80.0)  # syncs arriving per second (a city of 10,000 PCs
+SECONDS = 20.0  # syncing every 5 minutes is ~33 syncs/s; the rates go past it to where p95 breaks)
 DEVICES = 600  # logged-in PCs the syncs are spread over (scaled to what one township seeds)
 EDIT_SHARE = 0.3  # syncs that carry edits (most PCs sync with nothing new)
 FIRST_SYNC_EVERY = 10.0
 INTAKE_EVERY = 1.0
+BACK_EVERY = 2.0  # a township staff PC back after days away, catching up through full (cacheable) pages
+BACK_BEHIND = 20_000  # how far behind the day's start its cursor is (sequence numbers)
 WARM_MIX_SECONDS = 15.0  # the closed loop's mix run first, unmeasured, on the same PCs (warm pools)
 P95_TARGET_MS = 250.0
 # Round 1 of the closed-loop mix (docs/PERFORMANCE.md, 2026-11-27, same machine): printed as floors.
@@ -65,6 +71,8 @@ class Day:
     errors: int = 0
     cache_hits: int = 0
     cache_looked: int = 0
+    full_pages: int = 0  # full (cacheable) pull pages, and how many of them the cache answered
+    full_page_hits: int = 0
     skipped: int = 0  # arrivals that found no idle device
 
 
@@ -122,7 +130,7 @@ def _edits(pc: Pc, count: int) -> list[dict]:
     return out
 
 
-async def _sync(http, url: str, pc: Pc, day: Day) -> None:
+async def _sync(http, url: str, pc: Pc, day: Day, pull_kind: str = "pull") -> None:
     import orjson
 
     pc.busy = True
@@ -145,11 +153,15 @@ async def _sync(http, url: str, pc: Pc, day: Day) -> None:
                                     headers=_headers(pc)) as r:
                     r.raise_for_status()
                     status = r.headers.get("X-Cache-Status")
+                    page = orjson.loads(await r.read())
                     if status:
                         day.cache_looked += 1
                         day.cache_hits += status == "HIT"
-                    return orjson.loads(await r.read())
-            page = await _timed(day, "pull", pull)
+                        if page["has_more"]:
+                            day.full_pages += 1
+                            day.full_page_hits += status == "HIT"
+                    return page
+            page = await _timed(day, pull_kind, pull)
             if page is None:
                 return
             day.pulled += len(page["records"])
@@ -192,6 +204,17 @@ async def _side(http, url: str, pc: Pc, day: Day) -> None:
             pc.marks_after, pc.marks_scope = page["marks"]["next"], page["marks"]["scope"]
         if not page["has_more"]:
             return
+
+
+async def _back(http, url: str, pcs: list[Pc], start: int, day: Day) -> None:
+    """An idle township staff PC back after days away: it syncs from BACK_BEHIND (plus up to 5,000) before `start`."""
+    idle = [pc for pc in pcs if pc.username == STAFF and not pc.busy]
+    if not idle:
+        day.skipped += 1
+        return
+    pc = random.choice(idle)
+    pc.cursor = pc.feed_after = max(0, start - BACK_BEHIND - random.randrange(5_000))  # each its own cursor
+    await _sync(http, url, pc, day, pull_kind="catch_up")
 
 
 async def _first_sync(http, url: str, username: str, day: Day) -> None:
@@ -256,13 +279,16 @@ async def _run_rate(url: str, rate: float, pcs: list[Pc], new_users: list[str], 
     import aiohttp
 
     day = Day()
+    start = pcs[0].cursor  # every PC synced up to the day's start (the caller set it)
     until = time.monotonic() + SECONDS
     connector = aiohttp.TCPConnector(limit=400)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120)) as http:
-        day.skipped, *_ = await asyncio.gather(
+        skipped, *_ = await asyncio.gather(
             _arrivals(rate, until, pcs, lambda pc: _sync(http, url, pc, day)),
             _every(FIRST_SYNC_EVERY, until, lambda: _first_sync(http, url, random.choice(new_users), day)),
-            _every(INTAKE_EVERY, until, lambda: _intake(http, url, key, random.choice(villages), day)))
+            _every(INTAKE_EVERY, until, lambda: _intake(http, url, key, random.choice(villages), day)),
+            _every(BACK_EVERY, until, lambda: _back(http, url, pcs, start, day)))
+    day.skipped += skipped
     return day
 
 
@@ -330,6 +356,8 @@ def _pcs(villages: dict[str, list[str]], cadres: list[str]) -> list[Pc]:
 
 
 def run(cfg: BenchConfig) -> Iterator[Figure]:
+    from bench.city_day_units import unit_costs  # it imports this module's PCs
+
     if cfg.quick:
         log("# city_day: not in --quick (PostgreSQL, hundreds of devices, ~3 minutes)")
         return
@@ -363,7 +391,7 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
                 yield from _beside_round1(list(floor.beside_floor(mix, parts, label)), label)
             pcs = _pcs(villages, cadres)
             asyncio.run(_log_in_all(proxy, pcs))
-            yield from _unit_costs(lab, pcs)
+            yield from unit_costs(lab, pcs)
             accepted: list[str] = []
             best = 0.0
             for rate in RATES:
@@ -385,83 +413,7 @@ def run(cfg: BenchConfig) -> Iterator[Figure]:
         missing, duplicates = closed._lost(lab, accepted)
         yield Figure("city_day_lost_changes", missing + duplicates, "changes")
         yield Figure("city_day_highest_rate_p95_within_250ms", best, "syncs/s")
-
-
-CALIBRATION = 200  # pushes of 5 edits, then full pages pulled, to price a change and a record
-
-
-def _unit_costs(lab: ServerLab, pcs: list[Pc]) -> Iterator[Figure]:
-    """Server + database CPU per accepted change and per pulled record, each measured alone: 20 PCs
-    push CALIBRATION batches of 5 edits (no pulls), then 20 township PCs pull 1,000-record pages
-    from far behind straight from the app (no cache). (Round 1's 8.1 ms per change, which also paid
-    for the mix's pulls, is printed beside the closed loop's as `*_cpu_per_change_vs_round1`.)"""
-    start = closed._cursor(lab)
-    before, started = _stack_cpu(lab), time.perf_counter()
-    accepted = asyncio.run(_push_only(lab.url, pcs[:20]))
-    cpu = _stack_cpu(lab) - before
-    yield Figure("city_day_unit_push_cpu_per_change", cpu / max(accepted, 1) * 1000, "ms")
-    yield Figure("city_day_unit_push_changes_per_s", accepted / (time.perf_counter() - started), "changes/s")
-    readers = [pc for pc in pcs if pc.username == STAFF][:20]
-    for pc in readers:
-        pc.cursor = max(0, start - 40_000)
-    before = _stack_cpu(lab)
-    records = asyncio.run(_pull_only(lab.url, readers))
-    cpu = _stack_cpu(lab) - before
-    yield Figure("city_day_unit_pull_cpu_per_record", cpu / max(records, 1) * 1000, "ms")
-    before = _stack_cpu(lab)
-    calls = asyncio.run(_noop_pulls(lab.url, readers, closed._cursor(lab)))
-    yield Figure("city_day_unit_noop_pull_cpu", (_stack_cpu(lab) - before) / max(calls, 1) * 1000, "ms")
-
-
-async def _noop_pulls(url: str, pcs: list[Pc], head: int) -> int:
-    """Pulls at the head (nothing new): the fixed cost of a request — authentication from the
-    token cache, the cursor, the empty page."""
-    import aiohttp
-
-    calls = 0
-    async with aiohttp.ClientSession() as http:
-        for _ in range(10):
-            for pc in pcs:
-                async with http.get(url + "/api/v1/sync/pull", params={"cursor": head, "limit": 1000},
-                                    headers=_headers(pc)) as r:
-                    await r.read()
-                calls += 1
-    return calls
-
-
-async def _push_only(url: str, pcs: list[Pc]) -> int:
-    import aiohttp
-    import orjson
-
-    accepted = 0
-    async with aiohttp.ClientSession() as http:
-        async def one(pc: Pc, rounds: int) -> None:
-            nonlocal accepted
-            for _ in range(rounds):
-                async with http.post(url + "/api/v1/sync/push", data=orjson.dumps({"changes": _edits(pc, 5)}),
-                                     headers={**_headers(pc), "Content-Type": "application/json"}) as r:
-                    answer = orjson.loads(await r.read())
-                accepted += sum(a["outcome"] != "rejected" for a in answer["results"])
-        await asyncio.gather(*(one(pc, CALIBRATION // len(pcs)) for pc in pcs))
-    return accepted
-
-
-async def _pull_only(url: str, pcs: list[Pc]) -> int:
-    import aiohttp
-    import orjson
-
-    records = 0
-    async with aiohttp.ClientSession() as http:
-        async def one(pc: Pc) -> None:
-            nonlocal records
-            for _ in range(3):
-                async with http.get(url + "/api/v1/sync/pull", params={"cursor": pc.cursor, "limit": 1000},
-                                    headers=_headers(pc)) as r:
-                    page = orjson.loads(await r.read())
-                records += len(page["records"])
-                pc.cursor = page["next_cursor"]
-        await asyncio.gather(*(one(pc) for pc in pcs))
-    return records
+        yield Figure("city_day_pcs_syncing_every_5_min_at_that_rate", best * 300, "PCs")
 
 
 def _beside_round1(figures: list[Figure], label: str = "mixed") -> Iterator[Figure]:
@@ -476,7 +428,7 @@ def _beside_round1(figures: list[Figure], label: str = "mixed") -> Iterator[Figu
 
 
 def _day_figures(name: str, day: Day, elapsed: float, cpu: float) -> Iterator[Figure]:
-    for kind in ("push", "pull", "feed", "snapshot", "intake"):
+    for kind in ("push", "pull", "catch_up", "feed", "snapshot", "intake"):
         samples = day.latencies.get(kind) or []
         if samples:
             for pct in (50, 95, 99):
@@ -495,5 +447,7 @@ def _day_figures(name: str, day: Day, elapsed: float, cpu: float) -> Iterator[Fi
         yield Figure(f"{name}_cpu_per_pulled_record", cpu / day.pulled * 1000, "ms")
     if day.cache_looked:
         yield Figure(f"{name}_cache_hit_rate", day.cache_hits / day.cache_looked * 100, "%")
+    if day.full_pages:
+        yield Figure(f"{name}_full_page_cache_hit_rate", day.full_page_hits / day.full_pages * 100, "%")
     yield Figure(f"{name}_errors", day.errors, "errors")
     yield Figure(f"{name}_arrivals_without_an_idle_pc", day.skipped, "syncs")

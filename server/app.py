@@ -5,12 +5,15 @@ middleware, server.middleware). `uvicorn --factory server.app:create_app`
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from server.auth_cache import PrincipalCache
+from server.auth_changes import listen as listen_for_auth_changes
 from server.config import Settings, load_settings
 from server.console import mount as mount_console
 from server.console import upload_limits as console_upload_limits
@@ -57,7 +60,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # the token cache hears revocations, so it may keep what it checked (server.auth_changes)
+        hearing = (asyncio.create_task(listen_for_auth_changes(app.state.principals, app.state.sessions))
+                   if settings.auth_cache_seconds > 0 else None)
         yield
+        if hearing is not None:
+            hearing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await hearing
         # the pulls' asyncio pools: their connections belong to this event loop
         await dispose_async_reads(app.state.async_reads, app.state.async_replica)
 
@@ -68,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.read_sessions = session_factory(reading(engine))  # pulls: no BEGIN/ROLLBACK (server.db)
-    app.state.principals = PrincipalCache(settings.auth_cache_seconds)
+    app.state.principals = PrincipalCache(settings.auth_cache_seconds, settings.auth_cache_hold_seconds)
     # the standby's reads in worker threads, each bounded by a watchdog (server.standby_guard)
     app.state.replica_sessions = (session_factory(reading(watch(make_server_engine(settings.replica_url,
                                                                                    STANDBY_CONNECT_TIMEOUT))))

@@ -1,13 +1,19 @@
-"""Bearer-token authentication without a database round trip per request: a short-lived cache, per
-server process, of who a token hash belongs to.
+"""Bearer-token authentication without a database round trip per request: a cache, per server
+process, of who a token hash belongs to.
 
 A hit costs one HMAC and a dict look-up; a miss reads the device and its user in one query on a
 session of its own (never the request's: on SQLite that read would open the WAL snapshot a push's
-write then fails to upgrade) and writes `last_seen_at` at most once a minute per device. An entry is
-trusted for `Settings.auth_cache_seconds` (default 5 s); the token's own expiry is checked on every
-hit. Revoking a device, disabling a user, logging out and renewing take effect at once in the worker
-that served them (the entries are dropped) and in every other worker and host within the cache's
-lifetime — a revocation honoured "within seconds", as the accounts rules allow."""
+write then fails to upgrade) and writes `last_seen_at` at most once a minute per device. A miss
+about doubles the cost of a sync with nothing new, and a city's PCs sync minutes apart, so an
+entry is kept for `Settings.auth_cache_hold_seconds` (default 15 minutes) — but trusted past
+`Settings.auth_cache_seconds` (default 5 s) only while the process hears every change to who may
+use a token: once a second it reads the devices and users whose token checks changed
+(server.auth_changes, written by database triggers however the row was changed) and drops them.
+If that read fails, entries older than `auth_cache_seconds` are read again. The token's own
+expiry is checked on every hit. Revoking a device, disabling a user, logging out, renewing and a
+change of role or scope therefore take effect at once in the worker that served them (the entries
+are dropped) and in every other worker and host within `auth_cache_seconds` — a revocation
+honoured "within seconds", as the accounts rules allow. Decision 0049."""
 
 from __future__ import annotations
 
@@ -47,19 +53,29 @@ class _Entry:
 
 
 class PrincipalCache:
-    """Token hash → principal, each entry trusted for `ttl` seconds. Thread-safe (sync handlers run
-    in a thread pool)."""
+    """Token hash → principal. An entry is trusted for `ttl` seconds after it was read, and up to
+    `hold` seconds while the process hears the changes to who may use a token (`heard`: the last
+    read of them started less than `ttl` seconds ago). Thread-safe (sync handlers run in a thread
+    pool)."""
 
-    def __init__(self, ttl: float):
+    def __init__(self, ttl: float, hold: float = 0.0):
         self.ttl = ttl
+        self.hold = max(hold, ttl)
+        self.heard_at = float("-inf")  # time.monotonic() when the last read of the changes started
         self._entries: dict[str, _Entry] = {}
+        self._by_device: dict[str, set[str]] = {}  # device id → its keys, user id → its devices' keys
+        self._by_user: dict[str, set[str]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: str) -> _Entry | None:
         entry = self._entries.get(key)
-        if entry is None or time.monotonic() - entry.fetched >= self.ttl:
+        if entry is None:
             return None
-        return entry
+        now = time.monotonic()
+        age = now - entry.fetched
+        if age < self.ttl or (age < self.hold and now - self.heard_at < self.ttl):
+            return entry
+        return None
 
     def put(self, key: str, who: Principal, expires_at: dt.datetime) -> None:
         if self.ttl <= 0:
@@ -67,15 +83,34 @@ class PrincipalCache:
         with self._lock:
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries.clear()
+                self._by_device.clear()
+                self._by_user.clear()
             self._entries[key] = _Entry(who, expires_at, time.monotonic())
+            self._by_device.setdefault(who.device_id, set()).add(key)
+            self._by_user.setdefault(who.user_id, set()).add(key)
 
     def forget(self, *, device_id: str | None = None, user_id: str | None = None) -> None:
         """Drop the entries of a device or of every device of a user (revoked, logged out, renewed,
         disabled), so this process refuses the old token at once."""
+        self._drop({device_id} - {None}, {user_id} - {None})
+
+    def heard(self, started: float, device_ids: set[str], user_ids: set[str]) -> None:
+        """The changes read by a read that started at `started` (time.monotonic()): drop their
+        principals, then trust the other entries as heard up to then."""
+        self._drop(device_ids, user_ids)
+        self.heard_at = started
+
+    def _drop(self, device_ids: set, user_ids: set) -> None:
+        if not device_ids and not user_ids:
+            return
         with self._lock:
-            for key in [k for k, e in self._entries.items()
-                        if e.who.device_id == device_id or e.who.user_id == user_id]:
-                del self._entries[key]
+            keys = set().union(*(self._by_device.pop(d, ()) for d in device_ids),
+                               *(self._by_user.pop(u, ()) for u in user_ids))
+            for key in keys:
+                entry = self._entries.pop(key, None)
+                if entry is not None:  # its other index entry goes too
+                    self._by_device.get(entry.who.device_id, set()).discard(key)
+                    self._by_user.get(entry.who.user_id, set()).discard(key)
 
 
 # A miss's read and its once-a-minute write, built once and run over the tables' plain columns: an ORM

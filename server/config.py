@@ -53,6 +53,8 @@ class Settings:
     console_session_hours: int = 10  # and in any case this long after login (a working day)
     console_outcomes_seconds: int = 300  # the leader's outcome figures are recomputed at most this often
     auth_cache_seconds: int = 5  # how long a process trusts a token it checked (server.auth_cache)
+    # ... and how long it keeps one while it hears every change to who may use a token (server.auth_changes)
+    auth_cache_hold_seconds: int = 900
     replica_url: str = ""  # a PostgreSQL hot standby that serves pulls and snapshots (server.replica)
     replica_wait_ms: int = 500  # how long a read waits for the standby to catch up before using the primary
     log_level: str = "INFO"

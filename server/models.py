@@ -6,6 +6,9 @@
   its current opaque token (never the token), the expiry, revocation and remote-wipe flags, the
   public key its offline bundles are signed with, and when it was last seen.
 - `LoginFailure`: failed logins within the throttle window, per username and per address.
+- `AuthChange`: a device or user whose token checks changed (revoked, disabled, renewed, logged
+  out, moved to another role or scope), written by database triggers (server.auth_changes) so that
+  every worker's token cache hears it within seconds, however the row was changed.
 - `ChannelKey`: an outside intake channel (12345 hotline platform, WeChat backend …) with its
   hashed API key and the pseudo-device its cases are pushed as.
 - `ChannelSubmission`: (channel, channel_ref) → case, so a resubmission creates no second case.
@@ -65,6 +68,15 @@ class Device(ServerBase):
     public_key: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AuthChange(ServerBase):
+    __tablename__ = "auth_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)  # the database's clock, UTC
+    device_id: Mapped[str | None] = mapped_column(String(36))
+    user_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class LoginFailure(ServerBase):

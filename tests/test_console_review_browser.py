@@ -1,7 +1,7 @@
 """待审 decisions in Chromium at 1366×768 (the harness of tests/test_console_browser.py): a township
 admin filters to a village, opens 采用另一值 on a phone edited twice at once, reads the confirmation
 (masked), shows the full numbers after giving a reason, confirms and is told what was done; the same
-list in English."""
+list in English; a person registered twice merged into the record registered first."""
 
 from __future__ import annotations
 
@@ -52,3 +52,34 @@ def test_a_township_admin_takes_the_other_phone_number_after_a_confirmation(pers
     assert "Review: conflicts and duplicates" in person.text() and "Nothing here yet." in person.text()
     person.shot("review-english")
     person.go("header a.lang")
+
+
+def test_a_township_admin_merges_a_person_registered_twice_after_a_confirmation(person, server):
+    """In Chromium: 证件号码重复 settled as one person — the admin chooses which record stays, reads
+    both persons (ID numbers masked, who registered each, which is kept), confirms, and the list
+    says it is merged; the same confirmation in English."""
+    from tests.test_server_hostile import resident_id
+
+    number = resident_id()
+    _pc, first = _person(server, id_number=number)
+    _pc2, second = _person(server, id_number=number)
+    item = _item(server, "duplicate_id", second)
+    person.login(server.add_user("township_admin", TOWNSHIP))
+    person.open("/admin/review")
+    Select(person.chrome.find_element(By.ID, "f-kind")).select_by_value("duplicate_id")
+    person.go("form.filters button[type=submit]")
+    row = f"//tr[td//a[contains(@href, '{item.id}')]]"
+    person.go(xpath=f"{row}//a[normalize-space()='同一人：合并，保留先登记的']")
+    page = person.text()
+    assert "合并为一人：保留先登记的王秀兰（" in page and number not in page, page
+    assert "先登记 · 保留" in page and "后登记 · 删除，并入保留的记录" in page
+    person.shot("review-merge-confirm")
+    person.go("header a.lang")
+    assert "One person: the first registered record, 王秀兰 (" in person.text()
+    person.shot("review-merge-confirm-english")
+    person.go("header a.lang")
+    person.go("#confirm-decision")
+    assert "已合并为一人，各电脑同步后即更新；该项已关闭。" in person.text()
+    assert not person.chrome.find_elements(By.XPATH, row)
+    with server.session() as s:
+        assert s.get(Person, second).merged_into == first and s.get(Person, second).deleted

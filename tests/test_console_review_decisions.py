@@ -310,3 +310,40 @@ def test_a_duplicate_whose_one_person_is_gone_since_is_closed_without_a_merge(se
     assert done.status_code == 200 and "已关闭（其中一人已删除）。" in done.text
     with server.session() as s:
         assert s.get(ReviewItem, item.id).resolution == "close_gone" and not s.get(Person, second).deleted
+
+
+def test_a_township_admin_is_told_before_merging_a_person_of_another_township(server):
+    """A city-wide PC registered the person in two townships (a duplicate the writer sees both sides
+    of is raised where the record lies): the township admin of the second sees the item, but the
+    first record lives in another township and merging would change it — the confirmation says so
+    and offers no Confirm; the city admin merges them."""
+    number = resident_id()
+    there = OTHER + "001"
+    with server.session() as s:
+        if s.get(Region, there) is None:
+            s.add(Region(code=there, name="南塔社区", level=5, parent_code=OTHER + "000"))
+            s.commit()
+    _person(server)  # the village's region row
+    city_pc = server.user_client("city_admin")
+    first, second = new_id(), new_id()
+    changes = []
+    for person, village in ((first, there), (second, VILLAGE)):
+        home = new_id()
+        changes += [city_pc.change("household", home, {"household_no": household_no(village), "region_code": village}),
+                     city_pc.change("person", person, {"household_id": home, "region_code": village, "name": "王秀兰",
+                                                       "id_type": "01", "id_number": number})]
+    r = city_pc.push(changes)
+    assert {x["outcome"] for x in r.json()["results"]} <= {"accepted", "merged_with_conflict"}, r.text
+    item = _item(server, "duplicate_id", second)
+    admin = signed_in(server, "township_admin", TOWNSHIP)
+    page = admin.get(f"/admin/review/{item.id}/decide?decision=merge_second").text
+    assert "两人中有一人不在本辖区（另一乡镇）" in page and 'id="confirm-decision"' not in page
+    refused = admin.post(f"/admin/review/{item.id}/resolve", {"decision": "merge_second"})
+    assert refused.status_code == 409 and "请由市级管理员合并" in refused.text
+    with server.session() as s:
+        assert not s.get(Person, first).deleted and s.get(ReviewItem, item.id).state == "open"
+    city = signed_in(server, "city_admin")
+    assert 'id="confirm-decision"' in city.get(f"/admin/review/{item.id}/decide?decision=merge_second").text
+    assert "已合并为一人" in city.post(f"/admin/review/{item.id}/resolve", {"decision": "merge_second"}).text
+    with server.session() as s:
+        assert s.get(Person, first).merged_into == second

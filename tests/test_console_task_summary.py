@@ -110,6 +110,12 @@ def test_a_clerk_reads_one_tasks_progress_by_township_and_village_and_exports_it
             TaskFeedback.text == "催办：请于周五前走访完毕"))}
     assert reminded == {targets[BUSY_VILLAGE].id, targets[IDLE_VILLAGE].id}
     assert cells(done.text, "碧流台镇")[7] == "0" and cells(done.text, "十三敖包镇")[7] == "2"  # feedback received
+    clerk.get("/dept/issue")
+    clerk.post("/dept/issue", {"title": f"秋季防火检查{uuid.uuid4().hex[:4]}", "description": "", "kind": "1",
+                               "priority": "2", "workdays": "5", "regions[]": [f"rg-{DONE_VILLAGE}"]})
+    assert "秋季防火检查" in clerk.get("/dept/tasks").text
+    overdue = clerk.get("/dept/tasks?overdue=1").text
+    assert "秋季防火检查" not in overdue.split("<tbody>")[1] and title in overdue and "第 1–1 个，共 1 个任务" in overdue
     # the whole task's deadline moved from its summary, back where the clerk was
     extended = clerk.post(f"/dept/tasks/{task.id}/extend", {"due": "2099-12-31", "back": f"/console/dept/tasks/{task.id}"})
     assert extended.status_code == 200 and extended.url.endswith(f"/dept/tasks/{task.id}?saved=1")
@@ -117,6 +123,7 @@ def test_a_clerk_reads_one_tasks_progress_by_township_and_village_and_exports_it
     assert cells(extended.text, "合计")[6] == "0"  # nothing overdue any more
     listed = clerk.get(f"/dept/tasks?q={task.task_no}").text
     assert cells(listed, task.task_no)[-1] == "2"  # in the task list too
+    assert "没有逾期的任务。" in clerk.get("/dept/tasks?overdue=1").text  # extended: none any more
 
     clerk.http.cookies.set("td_lang", "en")
     page = clerk.get(f"/dept/tasks/{task.id}").text
@@ -154,5 +161,7 @@ def test_the_clerk_finds_a_task_in_its_list_and_opens_its_summary(person, server
     person.go(xpath="//table[@id='summary']//a[normalize-space()='十三敖包镇']")
     assert "十三敖包镇：各村（社区）" in person.text() and DONE_VILLAGE in person.text()
     person.shot("dept-task-summary")
+    person.go("#back-to-tasks")  # back to the list it came from
+    assert person.chrome.find_element(By.TAG_NAME, "h1").text == "本部门下发的任务"
     person.open("/dept/tasks?q=没有这个任务")
     assert person.chrome.find_element(By.ID, "tasks-pager").text == "没有标题或编号含“没有这个任务”的任务。"

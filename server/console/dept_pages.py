@@ -183,13 +183,14 @@ TASKS_PAGE = 50
 
 @router.get("/tasks")
 def tasks_page(request: Request, who: ConsoleUser = Depends(department), session: Session = Depends(db_session),
-               q: str = "", offset: int = 0):
-    """The department's tasks, latest due first, found by title or number, each with its targets
-    counted and leading to its summary."""
+               q: str = "", offset: int = 0, overdue: str = ""):
+    """The department's tasks, latest due first, found by title or number (or only the overdue
+    ones), each with its targets counted and leading to its summary."""
     q = q.strip()[:50]
-    lines, total = task_lines(session, who.user.department_code or "", beijing_now(), q, max(0, offset), TASKS_PAGE)
+    lines, total = task_lines(session, who.user.department_code or "", beijing_now(), q, max(0, offset), TASKS_PAGE,
+                              overdue_only=overdue == "1")
     return render(request, "dept_tasks.html", who, lines=lines, total=total, q=q, offset=max(0, offset),
-                  page_size=TASKS_PAGE)
+                  page_size=TASKS_PAGE, overdue=overdue == "1")
 
 
 @router.get("/tasks/{task_id}")

@@ -192,6 +192,7 @@ def _persons(session: Session, item: ReviewItem) -> list[dict[str, str]]:
         if homes else {}
     names = region_names(session, {p.region_code[:12] for p in persons.values() if p.region_code})
     return [{"id": p.id, "name": p.name or "—", "id_number": p.id_number or "", "deleted": bool(p.deleted),
+             "region_code": p.region_code or "",
              "household_no": numbers.get(p.household_id, "—"),
              "village": names.get((p.region_code or "")[:12], p.region_code or "—"), "by": _registered(session, p.id)}
             for i in ids if (p := persons.get(i)) is not None]
@@ -256,6 +257,9 @@ def _confirm(request: Request, who: ConsoleUser, session: Session, item: ReviewI
     masked = masked or bool(persons and not revealed)
     for person in persons:
         person["id_number"] = person["id_number"] if revealed else mask_value("id_number", person["id_number"])
+    if decision in MERGES and any(not p["region_code"].startswith(who.scope) for p in persons):
+        extra.setdefault("error", t("review_merge_outside"))  # said before Confirm is offered
+        extra["blocked"] = True
     if decision in MERGES and len(persons) == 2:
         kept, gone = persons[MERGES[decision]], persons[1 - MERGES[decision]]
         said = (t("review_first_said"), t("review_second_said"))
@@ -346,6 +350,8 @@ def _decide(session: Session, who: ConsoleUser, item: ReviewItem, decision: str)
         persons = [session.get(Person, i) for i in pair if i]
         if len(persons) != 2 or any(p is None or p.deleted for p in persons):
             raise _Gone
+        if any(not (p.region_code or "").startswith(who.scope) for p in persons):
+            raise _Gone("review_merge_outside")
         push_edits(session, who.user, [Edit(w.model.__sync_entity__, w.record_id, w.fields)
                                        for w in merge_writes(session, survivor, loser)])
         return f"merged: survivor {survivor}"

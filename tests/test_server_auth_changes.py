@@ -1,0 +1,227 @@
+"""The token cache keeps a checked token for minutes while it hears every change to who may use a
+token (server.auth_changes, decision 0049): triggers on `devices` and `users` write those changes
+however the row was changed, each worker reads them once a second, and a cached entry older than
+`auth_cache_seconds` is trusted only while those reads succeed. Tested on SQLite and PostgreSQL:
+the triggers, the cache's rule, the reading loop with a database that fails, and a live app whose
+entries outlive `auth_cache_seconds` without a query while a revocation written straight to the
+database is still refused within it."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+import uuid
+
+import pytest
+from sqlalchemy import event
+
+from server import auth_cache
+from server.auth_cache import Principal, PrincipalCache
+from server.auth_changes import heard_changes, listen
+from server.db import make_server_engine, session_factory, upgrade
+from server.models import Device, User
+from tests.server.databases import BACKENDS, fresh_database
+
+VILLAGE = "150422100201"
+LATER = dt.datetime(2099, 1, 1)
+
+
+def _who(device: str, user: str = "u1") -> Principal:
+    return Principal(user, "cadre", "village_cadre", VILLAGE, None, device)
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request, tmp_path):
+    with fresh_database(request.param, tmp_path) as url:
+        engine = make_server_engine(url)
+        upgrade(engine)
+        try:
+            yield session_factory(engine)
+        finally:
+            engine.dispose()
+
+
+def _account(sessions) -> tuple[str, str]:
+    user_id, device_id = str(uuid.uuid4()), str(uuid.uuid4())
+    now = dt.datetime(2026, 12, 7)
+    with sessions() as s:
+        s.add(User(id=user_id, username=f"u_{user_id[:8]}", role="village_cadre", scope_prefix=VILLAGE,
+                   password_hash="x", created_at=now))
+        s.flush()
+        s.add(Device(id=device_id, user_id=user_id, token_hash=uuid.uuid4().hex, token_expires_at=LATER,
+                     created_at=now))
+        s.commit()
+    return user_id, device_id
+
+
+def _heard(sessions) -> tuple[set[str], set[str]]:
+    with sessions() as s:
+        return heard_changes(s)
+
+
+def test_the_triggers_note_every_change_to_who_may_use_a_token_and_nothing_else(database):
+    user_id, device_id = _account(database)
+    assert _heard(database) == (set(), set())  # a new account needs no one to check again
+    with database() as s:
+        s.get(Device, device_id).last_seen_at = dt.datetime(2026, 12, 7, 8)  # once a minute per device
+        s.get(Device, device_id).name = "另一台"
+        s.get(User, user_id).display_name = "张三"
+        s.commit()
+    assert _heard(database) == (set(), set())
+
+    for change in (lambda d, u: setattr(d, "revoked", True), lambda d, u: setattr(d, "token_hash", "renewed"),
+                   lambda d, u: setattr(d, "token_expires_at", dt.datetime(2020, 1, 1)),
+                   lambda d, u: setattr(d, "wipe", True)):
+        other_user, other_device = _account(database)
+        with database() as s:
+            change(s.get(Device, other_device), s.get(User, other_user))
+            s.commit()
+        assert other_device in _heard(database)[0]
+    for change in (lambda u: setattr(u, "active", False), lambda u: setattr(u, "role", "grid_worker"),
+                   lambda u: setattr(u, "scope_prefix", "150422100202"), lambda u: setattr(u, "username", "renamed"),
+                   lambda u: setattr(u, "department_code", "civil")):
+        other_user, _device = _account(database)
+        with database() as s:
+            change(s.get(User, other_user))
+            s.commit()
+        assert other_user in _heard(database)[1]
+
+    with database() as s:  # deleted rows too
+        s.delete(s.get(Device, device_id))
+        s.flush()
+        s.delete(s.get(User, user_id))
+        s.commit()
+    devices, users = _heard(database)
+    assert device_id in devices and user_id in users
+
+
+def test_a_rolled_back_change_is_not_heard(database):
+    _user, device_id = _account(database)
+    with database() as s:
+        s.get(Device, device_id).revoked = True
+        s.flush()
+        s.rollback()
+    assert device_id not in _heard(database)[0]
+
+
+class _Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_entry_outlives_the_ttl_only_while_the_changes_are_heard(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(auth_cache.time, "monotonic", clock)
+    cache = PrincipalCache(ttl=5, hold=900)
+    cache.put("k1", _who("d1"), LATER)
+    clock.now += 4
+    assert cache.get("k1") is not None  # within the ttl: trusted as before
+    clock.now += 2
+    assert cache.get("k1") is None  # past it, and nothing heard yet
+    cache.heard(clock.now, set(), set())
+    clock.now += 4.9
+    assert cache.get("k1") is not None  # heard 4.9 s ago: trusted
+    clock.now += 0.2
+    assert cache.get("k1") is None  # the reads stopped (the database is away): checked again
+    cache.heard(clock.now, set(), set())
+    clock.now = 1000 + 899
+    cache.heard(clock.now, set(), set())
+    assert cache.get("k1") is not None
+    clock.now = 1000 + 901
+    cache.heard(clock.now, set(), set())
+    assert cache.get("k1") is None  # held no longer than `hold`
+
+
+def test_heard_changes_drop_their_devices_and_every_device_of_their_users(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(auth_cache.time, "monotonic", clock)
+    cache = PrincipalCache(ttl=5, hold=900)
+    for key, device, user in (("a", "d1", "u1"), ("b", "d2", "u1"), ("c", "d3", "u2"), ("d", "d4", "u3")):
+        cache.put(key, _who(device, user), LATER)
+    cache.heard(clock.now, {"d3"}, {"u1"})
+    assert [k for k in "abcd" if cache.get(k)] == ["d"]
+    cache.put("a", _who("d1", "u1"), LATER)  # read again after the change: cached again
+    cache.forget(device_id="d4")
+    assert [k for k in "abcd" if cache.get(k)] == ["a"]
+    cache.heard(clock.now, {"d1"}, set())  # a change still in the window is heard again: dropped again
+    assert [k for k in "abcd" if cache.get(k)] == []
+
+
+def test_the_reading_loop_keeps_going_when_the_database_fails(caplog):
+    cache = PrincipalCache(ttl=5, hold=900)
+    calls = []
+
+    def failing():
+        calls.append(1)
+        raise OSError("connection refused")
+
+    async def run():
+        task = asyncio.create_task(listen(cache, failing, period=0.01))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    with caplog.at_level(logging.WARNING, logger="server.auth_changes"):
+        asyncio.run(run())
+    assert len(calls) > 3  # tried again and again
+    assert cache.heard_at == float("-inf")  # never trusted past the ttl meanwhile
+    warnings = [r for r in caplog.records if r.name == "server.auth_changes"]
+    assert len(warnings) == 1 and "OSError" in warnings[0].getMessage()  # said once, not every second
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_live_app_keeps_tokens_past_the_ttl_and_still_honours_a_revocation_within_it(backend, tmp_path,
+                                                                                        monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+    from server.config import load_settings
+    from sync.wire import SCHEMA_VERSION
+    from tests.server.live import TEST_ENV, LiveServer, _prepare
+
+    ttl = 3
+    for key, value in {**TEST_ENV, "TD_AUTH_CACHE_SECONDS": str(ttl), "TD_AUTH_CACHE_HOLD_SECONDS": "900"}.items():
+        monkeypatch.setenv(key, value)
+    with fresh_database(backend, tmp_path) as url:
+        monkeypatch.setenv("DATABASE_URL", url)
+        monkeypatch.setenv("TD_SERVER_DATA_DIR", str(tmp_path / "data"))
+        app = create_app(load_settings())
+        _prepare(app.state.engine)
+        lab = LiveServer("", url, app.state.settings, None, tmp_path / "log", app.state.engine)  # type: ignore[arg-type]
+        username = lab.add_user("village_cadre", VILLAGE)
+        statements: list[str] = []
+        event.listen(app.state.engine, "before_cursor_execute",
+                     lambda _c, _cur, sql, *_a: statements.append(sql.lower()))
+        try:
+            with TestClient(app) as http:
+                device = str(uuid.uuid4())
+                login = http.post("/api/v1/login", json={"username": username, "password": "correct horse 9",
+                                                         "device_id": device, "device_name": "x"})
+                headers = {"Authorization": f"Bearer {login.json()['token']}",
+                           "X-Schema-Version": str(SCHEMA_VERSION)}
+                assert http.get("/api/v1/me", headers=headers).status_code == 200  # cached
+                time.sleep(ttl + 0.5)
+                statements.clear()
+                for _ in range(5):
+                    assert http.get("/api/v1/me", headers=headers).status_code == 200
+                accounts = [s for s in statements if "from devices" in s or "join users" in s]
+                assert accounts == [], "a token older than the ttl was read again though the changes were heard"
+
+                with lab.session() as s:  # what another worker, host or the security CLI does
+                    s.get(Device, device).revoked = True
+                    s.commit()
+                started = time.monotonic()
+                while http.get("/api/v1/me", headers=headers).status_code == 200:
+                    assert time.monotonic() - started < ttl + 5, "revocation not honoured within the ttl"
+                    time.sleep(0.1)
+                answer = http.get("/api/v1/me", headers=headers)
+                assert answer.status_code == 403 and answer.json()["error"]["code"] == "device_revoked"
+                assert time.monotonic() - started < ttl + 5
+        finally:
+            app.state.engine.dispose()
