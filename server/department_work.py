@@ -37,17 +37,13 @@ def from_below(department_code: str):
     return TaskFeedback.author.not_in(select(User.username).where(User.department_code == department_code))
 
 
-def feedback_summaries(session: Session, target_ids: list[str],
-                       department_code: str | None = None) -> dict[str, FeedbackSummary]:
-    """Per target: how many feedback entries, and the latest one's time and text; with
-    `department_code`, only the entries from below (not the department's reminders)."""
+def feedback_summaries(session: Session, target_ids: list[str]) -> dict[str, FeedbackSummary]:
+    """Per target: how many feedback entries, and the latest one's time and text."""
     found: dict[str, FeedbackSummary] = {}
     if not target_ids:
         return found
-    query = select(TaskFeedback).where(TaskFeedback.target_id.in_(target_ids))
-    if department_code is not None:
-        query = query.where(from_below(department_code))
-    for fb in session.scalars(query.order_by(TaskFeedback.at)):
+    for fb in session.scalars(select(TaskFeedback).where(TaskFeedback.target_id.in_(target_ids))
+                              .order_by(TaskFeedback.at)):
         before = found.get(fb.target_id, FeedbackSummary())
         found[fb.target_id] = FeedbackSummary(before.count + 1, fb.at, fb.text)
     return found
@@ -270,6 +266,16 @@ class TaskSummary:
     places: dict[str, list[SummaryRow]]  # township code → a row per target there (village, grid or the township)
 
 
+def _feedback_counts(session: Session, task_id: str, department_code: str) -> dict[str, FeedbackSummary]:
+    """Per target of the task: its feedback from below counted and the latest time, in SQL (a task
+    sent to a whole county has thousands of targets, and feedback rows carry the answers)."""
+    rows = session.execute(select(TaskFeedback.target_id, func.count(), func.max(TaskFeedback.at))
+                           .join(TaskTarget, TaskTarget.id == TaskFeedback.target_id)
+                           .where(TaskTarget.task_id == task_id, from_below(department_code))
+                           .group_by(TaskFeedback.target_id))
+    return {target_id: FeedbackSummary(count, last) for target_id, count, last in rows}
+
+
 def task_summary(session: Session, department_code: str, task_id: str, now: dt.datetime) -> TaskSummary | None:
     """One task of the department, its targets counted per township and listed per village: what a
     clerk following the task reads and exports. None when the task is not the department's."""
@@ -279,7 +285,7 @@ def task_summary(session: Session, department_code: str, task_id: str, now: dt.d
         return None
     targets = list(session.scalars(select(TaskTarget).where(TaskTarget.task_id == task.id,
                                                             TaskTarget.deleted.is_(False))))
-    feedback = feedback_summaries(session, [t.id for t in targets], department_code)
+    feedback = _feedback_counts(session, task.id, department_code)
     names = region_names(session, {t.region_code[:9] for t in targets}
                          | {t.grid_code or t.region_code for t in targets})
     overall, towns, places = SummaryRow(""), {}, {}

@@ -179,7 +179,7 @@ def test_whistle_steps_and_evaluation_visible(server):
     assert "好：响应及时" in page
     # evaluated, the call is over: no step is offered for it any more, and one posted is refused in words
     row = page.split("好：响应及时")[1].split("</tr>")[0]
-    assert "<button" not in row, row
+    assert "<button" not in row and "已结束" in row, row
     refused = clerk.post(f"/dept/whistles/{whistle_id}/handle", {"text": "再报一次"})
     assert refused.status_code == 422 and "乡镇已评价，此次吹哨已结束。" in refused.text
 

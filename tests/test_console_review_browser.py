@@ -9,8 +9,9 @@ import time
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
+from sqlalchemy import select
 
-from db.models import Person
+from db.models import AuditEntry, Person
 from tests.server.fixtures import server_fixture  # noqa: F401
 from tests.test_console_browser import browser, shots  # noqa: F401
 from tests.test_console_region_choice import person_fixture  # noqa: F401
@@ -74,7 +75,15 @@ def test_a_township_admin_merges_a_person_registered_twice_after_a_confirmation(
     assert "合并为一人：保留先登记的王秀兰（" in page and number not in page, page
     assert "先登记 · 保留" in page and "后登记 · 删除，并入保留的记录" in page
     person.shot("review-merge-confirm")
-    person.go("header a.lang")
+    person.chrome.find_element(By.ID, "reveal-reason").send_keys("核对是否同一人")
+    person.go(xpath="//button[normalize-space()='查看完整号码']")
+    assert person.text().count(number) == 2 and "已显示完整号码（已记入审计）" in person.text()
+    with server.session() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.reason.contains(f"待审 {item.id}：核对是否同一人"))).one()
+        assert entry.action == "reveal" and set(entry.record_ids) == {first, second}
+    person.go("header a.lang")  # from the page answering the reason: back to the confirmation, masked again
+    assert f"/admin/review/{item.id}/decide?" in person.chrome.current_url, person.chrome.current_url
+    assert number not in person.text()
     assert "One person: the first registered record, 王秀兰 (" in person.text()
     person.shot("review-merge-confirm-english")
     person.go("header a.lang")

@@ -161,5 +161,7 @@ def test_the_clerk_finds_a_task_in_its_list_and_opens_its_summary(person, server
     person.go(xpath="//table[@id='summary']//a[normalize-space()='十三敖包镇']")
     assert "十三敖包镇：各村（社区）" in person.text() and DONE_VILLAGE in person.text()
     person.shot("dept-task-summary")
+    person.go("#back-to-tasks")  # back to the list it came from
+    assert person.chrome.find_element(By.TAG_NAME, "h1").text == "本部门下发的任务"
     person.open("/dept/tasks?q=没有这个任务")
     assert person.chrome.find_element(By.ID, "tasks-pager").text == "没有标题或编号含“没有这个任务”的任务。"

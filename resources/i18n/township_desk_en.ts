@@ -946,122 +946,122 @@
         <translation>Found at</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="136"/>
+        <location filename="../../ui/review/conflicts.py" line="137"/>
         <source>保留当前值</source>
         <translation>Keep current value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="137"/>
+        <location filename="../../ui/review/conflicts.py" line="138"/>
         <source>采用另一值</source>
         <translation>Take other value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="138"/>
+        <location filename="../../ui/review/conflicts.py" line="139"/>
         <source>改为新值…</source>
         <translation>Set new value…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="139"/>
+        <location filename="../../ui/review/conflicts.py" line="140"/>
         <source>合并重复人员…</source>
         <translation>Merge duplicates…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="140"/>
+        <location filename="../../ui/review/conflicts.py" line="141"/>
         <source>不是同一人</source>
         <translation>Not the same person</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="141"/>
+        <location filename="../../ui/review/conflicts.py" line="142"/>
         <source>重新编号…</source>
         <translation>Renumber…</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="180"/>
+        <location filename="../../ui/review/conflicts.py" line="181"/>
         <source>登录城市服务器并同步后，这里会列出您负责区域内需要审核的冲突和重复人员。</source>
         <translation>After you log in to the city server and sync, conflicts and duplicate persons in your area that need review are listed here.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="183"/>
+        <location filename="../../ui/review/conflicts.py" line="184"/>
         <source>冲突和重复人员由乡镇（街道）审核。您负责的记录有冲突时，在户籍人口列表和表单中标为“冲突待审”；服务器退回的您的修改见“被退回的修改”。</source>
         <translation>Conflicts and duplicate persons are reviewed by the township. Your records with a conflict are marked &quot;conflict to review&quot; in the register&apos;s lists and forms; your changes the server refused are under &quot;Rejected changes&quot;.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="189"/>
+        <location filename="../../ui/review/conflicts.py" line="190"/>
         <source>没有待审核的冲突。</source>
         <translation>No conflicts to review.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="191"/>
+        <location filename="../../ui/review/conflicts.py" line="192"/>
         <source>请逐条审核：保留当前值、采用另一值，或改为新值。您的决定会像普通修改一样同步。</source>
         <translation>Review each item: keep the current value, take the other one, or set a new value. Your decision syncs like any other edit.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="217"/>
+        <location filename="../../ui/review/conflicts.py" line="218"/>
         <source>两户使用了同一个户编号：点“重新编号…”，比较两户后为其中一户换上本村下一个空闲编号，另一户保留原编号。</source>
         <translation>Two households share one household number: click “Renumber…”, compare them and give one the village&apos;s next free number; the other keeps its number.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="219"/>
+        <location filename="../../ui/review/conflicts.py" line="220"/>
         <source>两条人员记录的证件号码相同：是同一人请点“合并重复人员…”，不是请点“不是同一人”。</source>
         <translation>Two person records share an ID number: if they are one person click “Merge duplicates…”, otherwise “Not the same person”.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="257"/>
+        <location filename="../../ui/review/conflicts.py" line="258"/>
         <source>已改为新户编号 %1，将随下次同步上传。</source>
         <translation>Given the new household number %1; it is uploaded with the next sync.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="266"/>
+        <location filename="../../ui/review/conflicts.py" line="267"/>
         <source>改为新值</source>
         <translation>Set new value</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="266"/>
+        <location filename="../../ui/review/conflicts.py" line="267"/>
         <source>新值：</source>
         <translation>New value:</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="269"/>
+        <location filename="../../ui/review/conflicts.py" line="270"/>
         <source>确认审核决定</source>
         <translation>Confirm the decision</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="278"/>
+        <location filename="../../ui/review/conflicts.py" line="279"/>
         <source>%1保留“%2”，不采用“%3”。</source>
         <translation>Keep “%2” as %1, not “%3”. </translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="280"/>
+        <location filename="../../ui/review/conflicts.py" line="281"/>
         <source>%1由“%2”改为“%3”，随下次同步上传。</source>
         <translation>Change %1 from “%2” to “%3”; it goes up with the next sync. </translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="283"/>
+        <location filename="../../ui/review/conflicts.py" line="284"/>
         <source>两条记录都保留，今后不再作为重复提示。</source>
         <translation>Both records stay and are no longer offered as duplicates. </translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="284"/>
+        <location filename="../../ui/review/conflicts.py" line="285"/>
         <source>该待审项将关闭，所有电脑都不再显示；如需再改，请在记录中直接修改。</source>
         <translation>The item closes and no PC shows it again; to change the value later, edit the record itself.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="290"/>
+        <location filename="../../ui/review/conflicts.py" line="291"/>
         <source>已保留当前值。</source>
         <translation>Kept the current value.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="290"/>
+        <location filename="../../ui/review/conflicts.py" line="291"/>
         <source>已采用另一值，将随下次同步上传。</source>
         <translation>Took the other value; it goes up with the next sync.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="291"/>
+        <location filename="../../ui/review/conflicts.py" line="292"/>
         <source>已改为新值，将随下次同步上传。</source>
         <translation>Set the new value; it goes up with the next sync.</translation>
     </message>
     <message>
-        <location filename="../../ui/review/conflicts.py" line="292"/>
+        <location filename="../../ui/review/conflicts.py" line="293"/>
         <source>已标记为不是同一人。</source>
         <translation>Marked as not the same person.</translation>
     </message>
@@ -1727,12 +1727,12 @@
         <translation>Township Desk</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="271"/>
+        <location filename="../../ui/app.py" line="292"/>
         <source>%1 · 户籍人口概况</source>
         <translation>%1 · register overview</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="363"/>
+        <location filename="../../ui/app.py" line="384"/>
         <source>本机尚未绑定账号。请在此登录城市服务器，或运行演示（township-desk demo）。</source>
         <translation>This PC is not enrolled yet. Log in to the city server here, or run the demo (township-desk demo).</translation>
     </message>
@@ -3642,13 +3642,14 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="60"/>
+        <location filename="../../ui/taskdesk/detail.py" line="238"/>
         <source>指派到村…</source>
         <translation>Assign to a village…</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="63"/>
         <location filename="../../ui/taskdesk/detail.py" line="98"/>
-        <location filename="../../ui/taskdesk/detail.py" line="296"/>
+        <location filename="../../ui/taskdesk/detail.py" line="304"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
@@ -3699,7 +3700,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="89"/>
-        <location filename="../../ui/taskdesk/detail.py" line="253"/>
+        <location filename="../../ui/taskdesk/detail.py" line="255"/>
         <source>已处理</source>
         <translation>Handled</translation>
     </message>
@@ -3715,7 +3716,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="102"/>
-        <location filename="../../ui/taskdesk/detail.py" line="304"/>
+        <location filename="../../ui/taskdesk/detail.py" line="312"/>
         <source>关联人员</source>
         <translation>Link person</translation>
     </message>
@@ -3798,64 +3799,79 @@ Phone: %3</translation>
         <translation>Register fields to verify</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="250"/>
+        <location filename="../../ui/taskdesk/detail.py" line="238"/>
+        <source>指派责任人…</source>
+        <translation>Assign a person…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="252"/>
         <source>%1（核对：%2）</source>
         <translation>%1 (checking: %2)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="253"/>
+        <location filename="../../ui/taskdesk/detail.py" line="255"/>
         <source>未处理</source>
         <translation>Not handled</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="270"/>
+        <location filename="../../ui/taskdesk/detail.py" line="272"/>
         <source>退回原因</source>
         <translation>Why is the task returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="283"/>
-        <location filename="../../ui/taskdesk/detail.py" line="287"/>
+        <location filename="../../ui/taskdesk/detail.py" line="281"/>
+        <source>指派责任人</source>
+        <translation>Assign a person</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="281"/>
+        <source>交给谁办理（如本村网格员姓名）</source>
+        <translation>Who does it (e.g. the grid worker&apos;s name)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="291"/>
+        <location filename="../../ui/taskdesk/detail.py" line="295"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="283"/>
+        <location filename="../../ui/taskdesk/detail.py" line="291"/>
         <source>交给哪个村（社区）办理</source>
         <translation>Which village (community) handles it</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="287"/>
+        <location filename="../../ui/taskdesk/detail.py" line="295"/>
         <source>责任人（可不填）</source>
         <translation>Person in charge (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="296"/>
+        <location filename="../../ui/taskdesk/detail.py" line="304"/>
         <source>在任务范围内没有找到匹配的户</source>
         <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="296"/>
+        <location filename="../../ui/taskdesk/detail.py" line="304"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="304"/>
+        <location filename="../../ui/taskdesk/detail.py" line="312"/>
         <source>在任务范围内没有找到匹配的人员</source>
         <translation>No matching person within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="304"/>
+        <location filename="../../ui/taskdesk/detail.py" line="312"/>
         <source>选择要关联的人员</source>
         <translation>Choose the person to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="375"/>
-        <location filename="../../ui/taskdesk/detail.py" line="385"/>
+        <location filename="../../ui/taskdesk/detail.py" line="383"/>
+        <location filename="../../ui/taskdesk/detail.py" line="393"/>
         <source>打印任务清单/反馈单</source>
         <translation>Print task sheet / feedback form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="375"/>
+        <location filename="../../ui/taskdesk/detail.py" line="383"/>
         <source>打印哪个村（社区）的清单</source>
         <translation>Print the sheet of which village (community)</translation>
     </message>

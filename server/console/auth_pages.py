@@ -93,9 +93,12 @@ async def logout(request: Request, who: ConsoleUser = Depends(console_user), ses
 
 
 @router.get("/lang")
-def switch_language(request: Request, to: str = "zh") -> Response:
+def switch_language(request: Request, to: str = "zh", next: str = "") -> Response:
+    """Back to the page the link was on (its Referer) — or, from a page answering a form, to the
+    page the form was on (`next`, web.page_before)."""
     back = request.headers.get("referer", "")
     path = back.split(str(request.base_url).rstrip("/"), 1)[-1] if back.startswith(str(request.base_url)) else ""
+    path = next or path
     response = RedirectResponse(_safe_next(path), status_code=303)
     response.set_cookie(LANG_COOKIE, to if to in LANGS else "zh", samesite="lax", path=PREFIX, max_age=365 * 86400)
     return response

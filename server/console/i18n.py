@@ -59,6 +59,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tasks_range": ("第 {first}–{last} 个，共 {total} 个任务", "Tasks {first}–{last} of {total}"),
     "tasks_none_found": ("没有标题或编号含“{q}”的任务。", "No task has “{q}” in its title or number."),
     "not_started": ("未接收", "Not accepted"),
+    "back_to_tasks": ("← 本部门任务", "← Our tasks"),
     "tasks_overdue_only": ("只看有逾期对象的任务", "Only tasks with overdue targets"),
     "tasks_none_overdue": ("没有逾期的任务。", "No task is overdue."),
     "nav_progress": ("任务进度", "Progress"), "nav_issue": ("下发任务", "Issue a task"),
@@ -126,6 +127,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wa_sign": ("签收", "Accept"), "wa_arrive": ("报到", "Arrive"), "wa_handle": ("报告处置情况", "Report"),
     "wa_submit": ("办结回单", "Close"), "report_text": ("处置情况", "What was done"),
     "whistle_done": ("已记录。", "Recorded."), "whistle_step_done": ("此步骤已完成。", "This step is already done."),
+    "whistle_over": ("已结束", "Closed"),
     "whistle_closed": ("乡镇已评价，此次吹哨已结束。", "The township has evaluated the response; this call is closed."),
     # admin
     "nav_users": ("用户", "Users"), "nav_devices": ("设备", "Devices"), "nav_catalogue_review": ("报表准入审批", "Catalogue approval"),
@@ -210,6 +212,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "find_target": ("按名称找村（社区）并勾选", "Find a village by name and tick it"),
     "find_village_hint": ("村名或拼音首字母，如 wdc", "Name or initials (wdc)"),
     "find_none": ("没有名称含“{q}”的村（社区）。", "No village has “{q}” in its name."),
+    "find_none_counted": ("有待审项的村（社区）中没有名称含“{q}”的。", "No village with open items has “{q}” in its name."),
     "find_more": ("还有 {n} 个，请再多输入几个字。", "{n} more: type more of the name."),
     "review_merge_first": ("同一人：合并，保留先登记的", "One person: merge, keep the first registered"),
     "review_merge_second": ("同一人：合并，保留后登记的", "One person: merge, keep the later one"),

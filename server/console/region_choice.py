@@ -48,6 +48,7 @@ class RegionChoice:
     village: str = ""
     counties: list[tuple[Place, list[Place]]] = field(default_factory=list)  # a county, its townships
     county_choice: bool = False  # a county (旗县区, 6 digits) is a choice of its own: a city-wide picker
+    counted: bool = False  # only the places counted are offered (待审: those with open items)
     villages: list[tuple[Place, list[Place]]] = field(default_factory=list)
 
     @property
@@ -113,4 +114,4 @@ def region_choice(session: Session, scope: str, chosen: str = "", counts: dict[s
                             None if counts is None else sum(p.count or 0 for p in towns)), towns)
                      for county, towns in grouped.items()]
     return RegionChoice(chosen_town, chosen if len(chosen) in (12, 15) else "", counties=county_places,
-                        villages=places, county_choice=len(scope) < 6)
+                        villages=places, county_choice=len(scope) < 6, counted=counts is not None)

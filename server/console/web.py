@@ -173,9 +173,21 @@ def beijing(value: dt.datetime | None) -> str:
     return "—" if value is None else (value + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
 
 
+def page_before(request: Request) -> str:
+    """For a page answering a form (a POST: a refusal, the full numbers after a reason), the console
+    page the form was on — where switching the language returns: the answer's own address takes no
+    GET (it answered 405)."""
+    if request.method == "GET":
+        return ""
+    back = request.headers.get("referer", "")
+    base = str(request.base_url).rstrip("/")
+    return back[len(base):] if back.startswith(base + PREFIX + "/") else ""
+
+
 def render(request: Request, name: str, who: ConsoleUser | None, status: int = 200, **context) -> HTMLResponse:
     lang = request_lang(request)
     nav = NAV.get(who.role, ()) if who else ()
     return templates.TemplateResponse(request, name, {
         "t": translator(lang), "lang": lang, "who": who, "csrf": who.csrf if who else "", "nav": nav,
-        "prefix": PREFIX, "path": request.url.path, "beijing": beijing, **context}, status_code=status)
+        "prefix": PREFIX, "path": request.url.path, "beijing": beijing, "page_before": page_before(request),
+        **context}, status_code=status)

@@ -232,8 +232,10 @@ class TaskDetailPanel(QWidget):
             self.actions_row.addWidget(button)
             self.action_buttons[action] = button
         view = card.detail.target
+        in_village = len(self._desk.actor.scope) == 12  # a village cadre names who does it (网格员)
         show_assign = (view.status == tr.IN_PROGRESS and not self._desk.is_department
-                       and len(self._desk.actor.scope) <= 9)
+                       and len(self._desk.actor.scope) <= 12)
+        self.assign_button.setText(self.tr("指派责任人…") if in_village else self.tr("指派到村…"))
         self.assign_button.setVisible(show_assign)
         if show_assign:
             self.actions_row.addWidget(self.assign_button)
@@ -275,6 +277,12 @@ class TaskDetailPanel(QWidget):
 
     def assign(self) -> None:
         target_id = self.card.detail.target.id
+        if len(self._desk.actor.scope) == 12:  # a village cadre: the village is theirs, only the person
+            person = self._dialogs.ask_text(self, self.tr("指派责任人"), self.tr("交给谁办理（如本村网格员姓名）"),
+                                            self.card.detail.target.assignee or "")
+            if person is not None:
+                self._run(lambda: self._desk.assign(target_id, None, person.strip() or None))
+            return
 
         def chosen(villages, error) -> None:
             if error is not None:
