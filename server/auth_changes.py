@@ -8,16 +8,19 @@ department, either deleted — however the row was changed: the API, the console
 or an operator's SQL. Each worker reads the changes of the last WINDOW_SECONDS once a second
 (`heard_changes`, one indexed range read) and drops those principals from its cache. The window is
 far longer than the read's period so that a change whose transaction commits late is still seen;
-a change read again is dropped again, which costs one cache miss. Rows older than a day are
-deleted now and then (`prune`). Decision 0049."""
+a change read again is dropped again, which costs one cache miss. On PostgreSQL a read looks back
+further while a transaction that may have stamped its row earlier is still running (`Horizon`: an
+operator who commits a revocation minutes after the UPDATE is still heard). Rows older than a day
+are deleted now and then (`prune`). Decision 0049."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from sqlalchemy import DDL, event, text
 from sqlalchemy.orm import Session
 
@@ -75,21 +78,33 @@ for _ddl in SQLITE_DDL:
 
 _RECENT = {
     "postgresql": text("SELECT device_id, user_id FROM auth_changes "
-                       f"WHERE at > (clock_timestamp() AT TIME ZONE 'UTC') - interval '{WINDOW_SECONDS} seconds'"),
+                       "WHERE at > (clock_timestamp() AT TIME ZONE 'UTC') - :window * interval '1 second'"),
     "sqlite": text("SELECT device_id, user_id FROM auth_changes "
-                   f"WHERE at > strftime('%Y-%m-%d %H:%M:%f', 'now', '-{WINDOW_SECONDS} seconds')"),
+                   "WHERE at > strftime('%Y-%m-%d %H:%M:%f', 'now', '-' || :window || ' seconds')"),
 }
+# PostgreSQL, as the listener reads: the changes since the later of "WINDOW_SECONDS ago" and `floor`
+# (see Horizon), and in the same statement (so of the same snapshot) when it started and the
+# oldest transaction still running and the next to start, as the snapshot saw them.
+_HEARD_PG = text(
+    "SELECT statement_timestamp() AT TIME ZONE 'UTC' AS started, "
+    "pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax, "
+    "ARRAY(SELECT device_id FROM auth_changes WHERE device_id IS NOT NULL AND at > LEAST("
+    "(clock_timestamp() AT TIME ZONE 'UTC') - :window * interval '1 second', :floor)) AS devices, "
+    "ARRAY(SELECT user_id FROM auth_changes WHERE user_id IS NOT NULL AND at > LEAST("
+    "(clock_timestamp() AT TIME ZONE 'UTC') - :window * interval '1 second', :floor)) AS users")
 _PRUNE = {
     "postgresql": text(f"DELETE FROM auth_changes WHERE at < (clock_timestamp() AT TIME ZONE 'UTC') "
                        f"- interval '{KEEP_HOURS} hours'"),
     "sqlite": text(f"DELETE FROM auth_changes WHERE at < strftime('%Y-%m-%d %H:%M:%f', 'now', '-{KEEP_HOURS} hours')"),
 }
+_EVERYTHING = dt.datetime(2000, 1, 1)
 
 
 def heard_changes(session: Session) -> tuple[set[str], set[str]]:
     """(device ids, user ids) whose token checks changed in the last WINDOW_SECONDS."""
     devices, users = set(), set()
-    for device_id, user_id in session.connection().execute(_RECENT[session.get_bind().dialect.name]):
+    for device_id, user_id in session.connection().execute(_RECENT[session.get_bind().dialect.name],
+                                                           {"window": WINDOW_SECONDS}):
         if device_id:
             devices.add(device_id)
         if user_id:
@@ -97,38 +112,99 @@ def heard_changes(session: Session) -> tuple[set[str], set[str]]:
     return devices, users
 
 
+class Horizon:
+    """How far back the listener's next read must look on PostgreSQL so that it misses no change
+    committed since its last read, however long that change's transaction ran after its trigger.
+
+    A trigger stamps its row when the UPDATE runs, not when the transaction commits (an operator in
+    psql, or a GUI client in manual-commit mode, may commit minutes later), and PostgreSQL hands out
+    transaction ids in start order, not commit order. So each read also notes, from its own snapshot,
+    its start time and the ids of the oldest transaction still running (xmin) and of the next one
+    (xmax). A change that becomes visible after read k was made by a transaction still running at
+    read k, or begun after it: its id is at least xmin(k), so it got that id after every earlier
+    read j whose xmax(j) <= xmin(k) started, and its row is stamped later than that read's start.
+    The next read therefore looks back to the start of the latest such read (at least WINDOW_SECONDS;
+    everything of the last KEEP_HOURS when none is known, as on the first read). SQLite has one
+    writer at a time and no such ids: there a write transaction held open longer than WINDOW_SECONDS
+    (which stops every push meanwhile) can still be missed."""
+
+    def __init__(self):
+        self.floor = _EVERYTHING
+        self._reads: list[tuple[int, dt.datetime]] = []  # (xmax, start) of the reads since the floor's
+
+    def note(self, started: dt.datetime, xmin: int, xmax: int) -> None:
+        """A read whose changes were applied to the cache."""
+        self._reads.append((xmax, started))
+        known = [i for i, (next_id, _at) in enumerate(self._reads) if next_id <= xmin]
+        if known:
+            self.floor = self._reads[known[-1]][1] - dt.timedelta(seconds=1)  # a clock stepped back a little
+            del self._reads[:known[-1]]
+        else:
+            self.floor = _EVERYTHING
+
+
+def _read(sessions, horizon: Horizon):
+    """(device ids, user ids, the read's mark for `horizon` or None on SQLite)."""
+    with sessions() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            devices, users = heard_changes(session)
+            mark = None
+        else:
+            row = session.connection().execute(_HEARD_PG, {"window": WINDOW_SECONDS, "floor": horizon.floor}).one()
+            devices, users = set(row.devices), set(row.users)
+            mark = (row.started, int(row.xmin), int(row.xmax))
+        end_read(session)  # COMMIT: a ROLLBACK would drop the connection's prepared statements
+    return devices, users, mark
+
+
 def prune(session: Session) -> None:
     """Delete the changes no read will look at again (older than KEEP_HOURS)."""
     session.connection().execute(_PRUNE[session.get_bind().dialect.name])
 
 
-def _read(sessions, pruning: bool) -> tuple[set[str], set[str]]:
+def _prune(sessions) -> None:
     with sessions() as session:
-        heard = heard_changes(session)
-        if pruning:
-            prune(session)
-        end_read(session)  # COMMIT (also the prune's): a ROLLBACK would drop the connection's prepared statements
-    return heard
+        prune(session)
+        session.commit()
 
 
 async def listen(cache, sessions, period: float = PERIOD_SECONDS) -> None:
     """Keep `cache` (server.auth_cache.PrincipalCache) hearing the changes, until cancelled. A read
     that fails is logged and tried again next period; meanwhile the cache trusts no entry older
-    than its `ttl`."""
-    reads, failing = 0, False
-    while True:
-        started = time.monotonic()
-        try:
-            devices, users = await to_thread.run_sync(_read, sessions, reads % PRUNE_EVERY == PRUNE_EVERY - 1)
-        except Exception as error:  # noqa: BLE001 — the database is away: tokens are read again meanwhile
-            if not failing:
-                log.warning("token cache: cannot read auth_changes (%s); tokens are checked in the database "
-                            "until it can", type(error).__name__)
-            failing = True
-        else:
-            cache.heard(started, devices, users)
-            if failing:
-                log.info("token cache: auth_changes readable again")
-            failing = False
-        reads += 1
-        await asyncio.sleep(period)
+    than its `ttl`. The reads have a thread of their own (not the request handlers' pool, which a
+    burst of slow requests may fill), and the prune runs beside them: on SQLite it waits for the
+    write lock, which a push may hold."""
+    reads, failing, horizon = 0, False, Horizon()
+    reading, pruning = CapacityLimiter(1), CapacityLimiter(1)
+    pruner: asyncio.Task | None = None
+    try:
+        while True:
+            started = time.monotonic()
+            try:
+                devices, users, mark = await to_thread.run_sync(_read, sessions, horizon, limiter=reading)
+            except Exception as error:  # noqa: BLE001 — the database is away: tokens are read again meanwhile
+                if not failing:
+                    log.warning("token cache: cannot read auth_changes (%s); tokens are checked in the database "
+                                "until it can", type(error).__name__)
+                failing = True
+            else:
+                cache.heard(started, devices, users)
+                if mark is not None:
+                    horizon.note(*mark)
+                if failing:
+                    log.info("token cache: auth_changes readable again")
+                failing = False
+            reads += 1
+            if reads % PRUNE_EVERY == 0 and (pruner is None or pruner.done()):
+                pruner = asyncio.create_task(_prune_quietly(sessions, pruning))
+            await asyncio.sleep(period)
+    finally:
+        if pruner is not None:
+            pruner.cancel()
+
+
+async def _prune_quietly(sessions, limiter) -> None:
+    try:
+        await to_thread.run_sync(_prune, sessions, limiter=limiter)
+    except Exception as error:  # noqa: BLE001 — tried again ten minutes later; the rows only wait longer
+        log.info("token cache: cannot prune auth_changes (%s)", type(error).__name__)
