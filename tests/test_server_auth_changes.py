@@ -19,7 +19,7 @@ import uuid
 import pytest
 from sqlalchemy import event
 
-from server import auth_cache, auth_changes
+from server import auth_cache
 from server.auth_cache import Principal, PrincipalCache
 from server.auth_changes import heard_changes, listen
 from server.db import make_server_engine, session_factory, upgrade
@@ -250,36 +250,35 @@ def _refused_within(http, headers, seconds: float) -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_live_app_keeps_tokens_past_the_ttl_and_still_honours_a_revocation_within_it(backend, tmp_path,
                                                                                         monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from tests.server.live import app_in_process, log_in
+
     ttl = 3
-    with _live_app(backend, tmp_path, monkeypatch, ttl) as (http, lab, statements, headers, device):
-        assert http.get("/api/v1/me", headers=headers).status_code == 200  # cached
-        time.sleep(ttl + 0.5)
-        statements.clear()
-        for _ in range(5):
-            assert http.get("/api/v1/me", headers=headers).status_code == 200
-        accounts = [s for s in statements if "from devices" in s or "join users" in s]
-        assert accounts == [], "a token older than the ttl was read again though the changes were heard"
+    with fresh_database(backend, tmp_path) as url, \
+            app_in_process(url, tmp_path, monkeypatch, TD_AUTH_CACHE_SECONDS=str(ttl),
+                           TD_AUTH_CACHE_HOLD_SECONDS="900") as (app, lab):
+        username = lab.add_user("village_cadre", VILLAGE)
+        statements: list[str] = []
+        event.listen(app.state.engine, "before_cursor_execute",
+                     lambda _c, _cur, sql, *_a: statements.append(sql.lower()))
+        with TestClient(app) as http:
+            device = str(uuid.uuid4())
+            headers = log_in(http, username, device)
+            assert http.get("/api/v1/me", headers=headers).status_code == 200  # cached
+            time.sleep(ttl + 0.5)
+            statements.clear()
+            for _ in range(5):
+                assert http.get("/api/v1/me", headers=headers).status_code == 200
+            accounts = [s for s in statements if "from devices" in s or "join users" in s]
+            assert accounts == [], "a token older than the ttl was read again though the changes were heard"
 
-        with lab.session() as s:  # what another worker, host or the security CLI does
-            s.get(Device, device).revoked = True
-            s.commit()
-        _refused_within(http, headers, ttl + 5)
-
-
-@pytest.mark.skipif("postgresql" not in BACKENDS, reason="needs TD_TEST_PG_URL")
-def test_a_revocation_committed_long_after_its_update_is_still_heard(tmp_path, monkeypatch):
-    """An operator in psql (or a GUI client in manual-commit mode) revokes a device and commits a
-    while later: the trigger stamped the row when the UPDATE ran, so a read of "the last
-    WINDOW_SECONDS" alone no longer looks that far back once the change becomes visible."""
-    from sqlalchemy import text
-
-    ttl, window = 2, 2
-    monkeypatch.setattr(auth_changes, "WINDOW_SECONDS", window)
-    with _live_app("postgresql", tmp_path, monkeypatch, ttl) as (http, lab, _statements, headers, device):
-        assert http.get("/api/v1/me", headers=headers).status_code == 200  # cached
-        with lab.engine.connect() as operator:
-            operator.execute(text("UPDATE devices SET revoked = true, wipe = true WHERE id = :id"), {"id": device})
-            time.sleep(window + 2)  # reading, thinking, then COMMIT
-            assert http.get("/api/v1/me", headers=headers).status_code == 200  # not committed yet
-            operator.commit()
-        _refused_within(http, headers, ttl + 3)
+            with lab.session() as s:  # what another worker, host or the security CLI does
+                s.get(Device, device).revoked = True
+                s.commit()
+            started = time.monotonic()
+            while http.get("/api/v1/me", headers=headers).status_code == 200:
+                assert time.monotonic() - started < ttl + 5, "revocation not honoured within the ttl"
+                time.sleep(0.1)
+            answer = http.get("/api/v1/me", headers=headers)
+            assert answer.status_code == 403 and answer.json()["error"]["code"] == "device_revoked"
