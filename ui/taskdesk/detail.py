@@ -272,7 +272,8 @@ class TaskDetailPanel(QWidget):
             text = self._dialogs.ask_text(self, action_text(action), self.tr("退回原因"))
             if not text:
                 return
-        if action == "complete" and not self._just_reported():
+        ready = self.card.detail.target.progress.complete  # else the desk says how many remain, asks nothing
+        if action == "complete" and ready and not self._just_reported():
             text = self._completion_report()
             if text is None:
                 return
