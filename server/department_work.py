@@ -322,7 +322,8 @@ def task_lines(session: Session, department_code: str, now: dt.datetime, q: str 
         where += [Task.due_at < now, select(TaskTarget.id).where(
             TaskTarget.task_id == Task.id, TaskTarget.deleted.is_(False), TaskTarget.status != COMPLETED_SQL).exists()]
     if q:
-        where.append(or_(Task.title.contains(q, autoescape=True), Task.task_no.contains(q, autoescape=True)))
+        where.append(or_(Task.title.contains(q, autoescape=True),  # task numbers are upper case (RW…)
+                         Task.task_no.contains(q.upper(), autoescape=True)))
     total = session.scalar(select(func.count()).select_from(Task).where(*where)) or 0
     tasks = list(session.scalars(select(Task).where(*where).order_by(Task.due_at.desc(), Task.id)
                                  .offset(max(0, offset)).limit(limit)))
