@@ -124,8 +124,8 @@ class Horizon:
     A trigger stamps its row when the UPDATE runs, not when the transaction commits (an operator in
     psql, or a GUI client in manual-commit mode, may commit minutes later), and PostgreSQL hands out
     transaction ids in the order transactions first write, not in commit order. So each read notes
-    its start time, the id of the oldest transaction its snapshot saw running (xmin) and an id of
-    its own, taken after that start (the snapshot's own xmax will not do: since PostgreSQL 14 it is
+    its start time and the id of the oldest transaction its snapshot saw running (xmin), and one
+    read in OWN_EVERY an id of its own, taken after that start (the snapshot's own xmax will not do: since PostgreSQL 14 it is
     the last completed id + 1, and a running transaction above it is not listed). A change that
     becomes visible after read k was made by a transaction its snapshot did not see committed: its
     id is at least xmin(k), so greater than the own id of every earlier read j whose own(j) <
