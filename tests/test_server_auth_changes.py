@@ -75,7 +75,8 @@ def test_the_triggers_note_every_change_to_who_may_use_a_token_and_nothing_else(
 
     for change in (lambda d, u: setattr(d, "revoked", True), lambda d, u: setattr(d, "token_hash", "renewed"),
                    lambda d, u: setattr(d, "token_expires_at", dt.datetime(2020, 1, 1)),
-                   lambda d, u: setattr(d, "wipe", True)):
+                   lambda d, u: setattr(d, "wipe", True),
+                   lambda d, u: setattr(d, "user_id", _account(database)[0])):  # the device moved to another user
         other_user, other_device = _account(database)
         with database() as s:
             change(s.get(Device, other_device), s.get(User, other_user))
@@ -214,6 +215,33 @@ def test_the_reading_loop_keeps_going_when_the_database_fails(caplog):
     assert cache.heard_at == float("-inf")  # never trusted past the ttl meanwhile
     warnings = [r for r in caplog.records if r.name == "server.auth_changes"]
     assert len(warnings) == 1 and "OSError" in warnings[0].getMessage()  # said once, not every second
+
+
+def test_the_reading_loop_outlives_a_failure_after_the_read(database, monkeypatch, caplog):
+    """The loop is one task per worker, awaited only at shutdown: if it died, the worker would fall
+    back to reading every token each ttl without a word in the log."""
+    cache = PrincipalCache(ttl=5, hold=900)
+    real, calls = PrincipalCache.heard, []
+
+    def heard_once_failing(self, *args):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a bug")
+        real(self, *args)
+
+    monkeypatch.setattr(PrincipalCache, "heard", heard_once_failing)
+
+    async def run():
+        task = asyncio.create_task(listen(cache, database, period=0.05))
+        await asyncio.sleep(0.5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    with caplog.at_level(logging.WARNING, logger="server.auth_changes"):
+        asyncio.run(run())
+    assert cache.heard_at > float("-inf"), "the loop stopped after a failure"
+    assert [r for r in caplog.records if "RuntimeError" in r.getMessage()]
 
 
 def test_the_reads_go_on_while_every_request_thread_is_busy(database):
