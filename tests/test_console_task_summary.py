@@ -87,7 +87,15 @@ def test_a_clerk_reads_one_tasks_progress_by_township_and_village_and_exports_it
     assert IDLE_VILLAGE not in page.split("各村（社区）")[1]
 
     r = clerk.get(f"/dept/tasks/{task.id}/summary.xlsx")
-    rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
+    book = load_workbook(io.BytesIO(r.content))
+    assert book.sheetnames == ["按乡镇合计", "任务汇总"]
+    totals = list(book.active.iter_rows(values_only=True))  # the first sheet: the page's counts per township
+    assert totals[0] == ("乡镇", "区划", "下发对象", "未接收", "进行中", "已完成", "已退回", "逾期", "已反馈",
+                         "办理进度（户）"), totals[0]
+    assert totals[1:] == [("十三敖包镇", TOWNSHIP, 2, 0, 1, 1, 0, 1, 2, "15/32"),
+                          ("碧流台镇", OTHER, 1, 1, 0, 0, 0, 1, 0, "0/0"),
+                          ("合计", None, 3, 1, 1, 1, 0, 2, 2, "15/32")], totals
+    rows = list(book["任务汇总"].iter_rows(values_only=True))
     assert rows[0] == ("乡镇", "村（社区）", "区划", "状态", "办理进度（户）", "逾期", "反馈次数", "最近反馈"), rows[0]
     assert sorted(row[2] for row in rows[1:]) == sorted([DONE_VILLAGE, BUSY_VILLAGE, IDLE_VILLAGE])
     assert tuple(
@@ -128,8 +136,11 @@ def test_a_clerk_reads_one_tasks_progress_by_township_and_village_and_exports_it
     clerk.http.cookies.set("td_lang", "en")
     page = clerk.get(f"/dept/tasks/{task.id}").text
     assert f"Task summary: {task.task_no}" in page and "Feedback received" in page
-    english = load_workbook(io.BytesIO(clerk.get(f"/dept/tasks/{task.id}/summary.xlsx").content)).active
-    assert next(english.iter_rows(values_only=True))[:2] == ("Township", "Village")
+    english = load_workbook(io.BytesIO(clerk.get(f"/dept/tasks/{task.id}/summary.xlsx").content))
+    assert english.sheetnames == ["By township", "Task summary"]
+    assert next(english.active.iter_rows(values_only=True))[:3] == ("Township", "Region", "Targets")
+    assert next(english["Task summary"].iter_rows(values_only=True))[:2] == ("Township", "Village")
+    assert [row[0] for row in english.active.iter_rows(values_only=True)][-1] == "Total"
     other = signed_in(server, "department", "150422", dept_code())
     assert other.get(f"/dept/tasks/{task.id}").status_code == 404
     assert other.get(f"/dept/tasks/{task.id}/summary.xlsx").status_code == 404

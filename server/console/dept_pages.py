@@ -22,7 +22,7 @@ from server.console.i18n import request_lang, translator
 from server.console.masking import mask_value
 from server.console.region_choice import region_choice
 from server.console.web import PREFIX, ConsoleUser, Denied, files_of, form_of, listed, render, require
-from server.console.xlsx import workbook_bytes
+from server.console.xlsx import workbook_bytes, workbook_sheets
 from server.department_work import (
     STATUSES,
     TargetFilter,
@@ -240,10 +240,24 @@ async def remind_task(task_id: str, request: Request, who: ConsoleUser = Depends
     return RedirectResponse(f"{back}?reminded={len(targets)}", status_code=303)
 
 
+def _town_totals(summary, t) -> tuple[str, list[str], list[list]]:
+    """The summary's first sheet: the counts the page shows per township, and their total."""
+    def counts(row) -> list:
+        return [row.total, *(row.counts.get(st, 0) for st in STATUSES), row.overdue, row.with_feedback,
+                f"{row.handled}/{row.of}"]
+    rows = [[row.name, row.code, *counts(row)] for row in summary.townships]
+    if len(summary.townships) > 1:
+        rows.append([t("total"), "", *counts(summary.all)])
+    return t("township_totals_sheet"), [t("township"), t("region"), t("targets_count"),
+                                        *(t("status_" + st) for st in STATUSES), t("overdue"),
+                                        t("with_feedback"), t("handled_of")], rows
+
+
 @router.get("/tasks/{task_id}/summary.xlsx")
 def export_task(task_id: str, request: Request, who: ConsoleUser = Depends(department),
                 session: Session = Depends(db_session)):
-    """The task's summary, a row per target (village, grid or township) under its township, audited."""
+    """The task's summary: its townships' totals as the page counts them (the first sheet), then a
+    row per target (village, grid or township) under its township; audited."""
     now = beijing_now()
     summary = task_summary(session, who.user.department_code or "", task_id, now)
     if summary is None:
@@ -254,12 +268,16 @@ def export_task(task_id: str, request: Request, who: ConsoleUser = Depends(depar
              f"{place.handled}/{place.of}", t("overdue") if place.overdue else "", place.feedback_count,
              place.last_feedback.strftime("%Y-%m-%d %H:%M") if place.last_feedback else ""]
             for code in sorted(summary.places) for place in summary.places[code]]
-    data = workbook_bytes(t("summary_sheet"), [t("township"), t("village"), t("region"), t("state"), t("handled_of"),
-                                               t("overdue"), t("feedback_count"), t("last_feedback")], rows)
+    data = workbook_sheets([_town_totals(summary, t), (
+        t("summary_sheet"), [t("township"), t("village"), t("region"), t("state"), t("handled_of"), t("overdue"),
+                             t("feedback_count"), t("last_feedback")], rows)])
     audit(session, who.user, "export", "task_target", [p.target_id for group in summary.places.values() for p in group],
           f"控制台导出任务汇总 {summary.task.task_no}", summary.task.region_code or "", now)
     session.commit()
-    name = f"task-{summary.task.task_no}-{now:%Y%m%d-%H%M}.xlsx"
+    return _xlsx(f"task-{summary.task.task_no}-{now:%Y%m%d-%H%M}.xlsx", data)
+
+
+def _xlsx(name: str, data: bytes) -> StreamingResponse:
     return StreamingResponse(iter([data]), headers={"Content-Disposition": f'attachment; filename="{quote(name)}"'},
                              media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -85,7 +85,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "last_feedback": ("最近反馈", "Latest feedback"), "open_target": ("查看", "Open"),
     "places_of": ("{name}：各村（社区）", "{name}: by village"), "pick_township_places": ("点乡镇名称查看其各村（社区）。",
                                                                                    "Click a township to see its villages."),
-    "summary_sheet": ("任务汇总", "Task summary"), "task_due": ("截止 {due}", "Due {due}"),
+    "summary_sheet": ("任务汇总", "Task summary"), "township_totals_sheet": ("按乡镇合计", "By township"), "task_due": ("截止 {due}", "Due {due}"),
     "all_tasks": ("显示全部任务", "Show every task"), "only_this_task": ("只看这个任务的各对象", "Only this task's targets"),
     "targets_title": ("任务对象", "Targets"), "task_no": ("任务编号", "Task no."), "title": ("标题", "Title"),
     "due_at": ("截止时间", "Due"), "progress": ("进度", "Progress"), "feedback": ("反馈", "Feedback"),

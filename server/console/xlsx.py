@@ -1,4 +1,4 @@
-"""Excel exports of the console (progress, audit): rows written as plain values, a text that starts
+"""Excel exports of the console (progress, audit, a task's summary and answers): one sheet or several, rows written as plain values, a text that starts
 like a formula (=, +, -, @) kept as text so an exported title or reason can never run as a formula
 in the reader's spreadsheet."""
 
@@ -13,15 +13,21 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def workbook_bytes(title: str, header: list[str], rows: Iterable[list]) -> bytes:
+    return workbook_sheets([(title, header, rows)])
+
+
+def workbook_sheets(sheets: list[tuple[str, list[str], Iterable[list]]]) -> bytes:
+    """A workbook of (title, header, rows) sheets, in order: the first opens when the file is opened."""
     book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(header)
-    for values in rows:
-        sheet.append(values)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-                cell.data_type = "s"  # openpyxl would otherwise store it as a formula
+    for number, (title, header, rows) in enumerate(sheets):
+        sheet = book.active if number == 0 else book.create_sheet()
+        sheet.title = title[:31]
+        sheet.append(header)
+        for values in rows:
+            sheet.append(values)
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                    cell.data_type = "s"  # openpyxl would otherwise store it as a formula
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
