@@ -276,33 +276,18 @@ def _live_app(backend, tmp_path, monkeypatch, ttl: int):
     (http, lab, engine's statements, headers of a village cadre's device, that device's id)."""
     from fastapi.testclient import TestClient
 
-    from server.app import create_app
-    from server.config import load_settings
-    from sync.wire import SCHEMA_VERSION
-    from tests.server.live import TEST_ENV, LiveServer, _prepare
+    from tests.server.live import app_in_process, log_in
 
-    for key, value in {**TEST_ENV, "TD_AUTH_CACHE_SECONDS": str(ttl), "TD_AUTH_CACHE_HOLD_SECONDS": "900"}.items():
-        monkeypatch.setenv(key, value)
-    with fresh_database(backend, tmp_path) as url:
-        monkeypatch.setenv("DATABASE_URL", url)
-        monkeypatch.setenv("TD_SERVER_DATA_DIR", str(tmp_path / "data"))
-        app = create_app(load_settings())
-        _prepare(app.state.engine)
-        lab = LiveServer("", url, app.state.settings, None, tmp_path / "log", app.state.engine)  # type: ignore[arg-type]
+    with fresh_database(backend, tmp_path) as url, \
+            app_in_process(url, tmp_path, monkeypatch, TD_AUTH_CACHE_SECONDS=str(ttl),
+                           TD_AUTH_CACHE_HOLD_SECONDS="900") as (app, lab):
         username = lab.add_user("village_cadre", VILLAGE)
         statements: list[str] = []
         event.listen(app.state.engine, "before_cursor_execute",
                      lambda _c, _cur, sql, *_a: statements.append(sql.lower()))
-        try:
-            with TestClient(app) as http:
-                device = str(uuid.uuid4())
-                login = http.post("/api/v1/login", json={"username": username, "password": "correct horse 9",
-                                                         "device_id": device, "device_name": "x"})
-                headers = {"Authorization": f"Bearer {login.json()['token']}",
-                           "X-Schema-Version": str(SCHEMA_VERSION)}
-                yield http, lab, statements, headers, device
-        finally:
-            app.state.engine.dispose()
+        with TestClient(app) as http:
+            device = str(uuid.uuid4())
+            yield http, lab, statements, log_in(http, username, device), device
 
 
 def _refused_within(http, headers, seconds: float) -> None:
