@@ -463,6 +463,12 @@ def _figures(label: str, load: Load, elapsed: float, missing: int, duplicates: i
         for pct in (50, 95, 99):
             yield Figure(f"{name}_request_p{pct}", percentile(load.latencies, pct), "ms")
         yield Figure(f"{name}_push_p95", percentile(load.push_latencies, 95), "ms")
+        # Little's law for a closed loop: CLIENTS always waiting on one request each, so the mean
+        # latency is CLIENTS ÷ requests per second (each PC's own time between requests aside). The
+        # loop's latency follows from its throughput; the open-loop day (bench_city_day) is where
+        # latency is read against arrivals.
+        yield Figure(f"{name}_request_mean_vs_littles_law", sum(load.latencies) / len(load.latencies), "ms",
+                     CLIENTS / (len(load.latencies) / elapsed) * 1000)
     yield Figure(f"{name}_changes_per_s", len(load.accepted) / elapsed, "changes/s")
     yield Figure(f"{name}_seconds", elapsed, "s")
     yield Figure(f"{name}_requests", len(load.latencies), "requests")
