@@ -32,6 +32,7 @@ from server.department_work import (
     target_attachments,
     target_feedback,
     target_rows,
+    task_answers,
     task_lines,
     task_summary,
 )
@@ -280,6 +281,58 @@ def export_task(task_id: str, request: Request, who: ConsoleUser = Depends(depar
 def _xlsx(name: str, data: bytes) -> StreamingResponse:
     return StreamingResponse(iter([data]), headers={"Content-Disposition": f'attachment; filename="{quote(name)}"'},
                              media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _answers_export(request: Request, who: ConsoleUser, session: Session, task_id: str, reason: str | None):
+    """The task's 一表通 answers as a spreadsheet, a row per person answered: township, place,
+    household number, the requested fields (ID numbers and phones masked unless a reason is given),
+    who answered and when. Audited as an export; in full, as a reveal with its reason too."""
+    found = task_answers(session, who.user.department_code or "", task_id)
+    if found is None:
+        raise Denied(404)
+    task, answers = found
+    lang = request_lang(request)
+    t = translator(lang)
+    fields = list(task.requested_fields or ())
+    labels = [catalogue.REQUESTABLE_FIELDS[f][1 if lang == "en" else 0] if f in catalogue.REQUESTABLE_FIELDS else f
+              for f in fields]
+    shown = (lambda f, v: v) if reason else mask_value
+    rows = [[a.township_name, a.place_name, a.place, a.household_no, *(shown(f, a.values.get(f, "")) for f in fields),
+             a.author, a.at.strftime("%Y-%m-%d %H:%M")] for a in answers]
+    data = workbook_bytes(t("answers"), [t("township"), t("village"), t("region"), t("household_no"), *labels,
+                                         t("answered_by"), t("answered_at")], rows)
+    now = beijing_now()
+    targets = list(dict.fromkeys(a.target_id for a in answers))
+    if reason:
+        audit(session, who.user, "reveal", "task_answer", targets,
+              f"控制台导出一表通答复完整号码 {task.task_no}：{reason[:400]}", task.region_code or "", now)
+    audit(session, who.user, "export", "task_answer", targets,
+          f"控制台导出一表通答复 {task.task_no}（{len(rows)} 人，{'完整号码' if reason else '已脱敏'}）",
+          task.region_code or "", now)
+    session.commit()
+    return _xlsx(f"answers-{task.task_no}-{now:%Y%m%d-%H%M}{'-full' if reason else ''}.xlsx", data)
+
+
+@router.get("/tasks/{task_id}/answers.xlsx")
+def export_answers(task_id: str, request: Request, who: ConsoleUser = Depends(department),
+                   session: Session = Depends(db_session)):
+    return _answers_export(request, who, session, task_id, None)
+
+
+@router.post("/tasks/{task_id}/answers.xlsx")
+async def export_answers_in_full(task_id: str, request: Request, who: ConsoleUser = Depends(department),
+                                 session: Session = Depends(db_session)):
+    """The answers with ID numbers and phones in full: only with a reason, which the audit keeps."""
+    form = await form_of(request, who)
+    reason = str(form.get("reason", "")).strip()
+    if not reason:
+        if session.scalars(select(Task.id).where(Task.id == task_id, Task.deleted.is_(False),
+                                                 Task.department_code == (who.user.department_code or ""))).first() is None:
+            raise Denied(404)
+        t = translator(request_lang(request))
+        return render(request, "error_inline.html", who, status=422, error=t("reason_required"),
+                      back=f"{PREFIX}/dept/tasks/{task_id}")
+    return _answers_export(request, who, session, task_id, reason)
 
 
 @router.get("/targets/{target_id}")
