@@ -65,6 +65,7 @@ class PrincipalCache:
         self._entries: dict[str, _Entry] = {}
         self._by_device: dict[str, set[str]] = {}  # device id → its keys, user id → its devices' keys
         self._by_user: dict[str, set[str]] = {}
+        self._dropped: dict[str, float] = {}  # device or user id → time.monotonic() it was last dropped
         self._lock = threading.Lock()
 
     def get(self, key: str) -> _Entry | None:
@@ -77,15 +78,26 @@ class PrincipalCache:
             return entry
         return None
 
-    def put(self, key: str, who: Principal, expires_at: dt.datetime) -> None:
+    def put(self, key: str, who: Principal, expires_at: dt.datetime, asked: float | None = None) -> None:
+        """Keep what a read that started at `asked` (time.monotonic()) found. Not kept when the read
+        took longer than `ttl` (it may have waited for a lock a revoking transaction held), or when
+        the device or user was dropped since it started: the change that dropped them may have
+        committed after the read's snapshot and been heard for the last time before this put."""
         if self.ttl <= 0:
             return
+        now = time.monotonic()
+        if asked is not None and now - asked > self.ttl:
+            return
         with self._lock:
+            if asked is None:
+                asked = now
+            elif max(self._dropped.get(who.device_id, -1.0), self._dropped.get(who.user_id, -1.0)) >= asked:
+                return
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries.clear()
                 self._by_device.clear()
                 self._by_user.clear()
-            self._entries[key] = _Entry(who, expires_at, time.monotonic())
+            self._entries[key] = _Entry(who, expires_at, asked)
             self._by_device.setdefault(who.device_id, set()).add(key)
             self._by_user.setdefault(who.user_id, set()).add(key)
 
@@ -104,6 +116,10 @@ class PrincipalCache:
         if not device_ids and not user_ids:
             return
         with self._lock:
+            now = time.monotonic()
+            if len(self._dropped) > 10_000:  # only reads still running matter, and they last < ttl
+                self._dropped = {k: at for k, at in self._dropped.items() if now - at <= self.ttl}
+            self._dropped.update(dict.fromkeys(device_ids | user_ids, now))
             keys = set().union(*(self._by_device.pop(d, ()) for d in device_ids),
                                *(self._by_user.pop(u, ()) for u in user_ids))
             for key in keys:
@@ -155,7 +171,7 @@ def authenticate_cached(cache: PrincipalCache, sessions, settings: Settings, tok
     if who is not None:
         return who
     key = token_hash(settings, token)
-    now = utcnow()
+    now, asked = utcnow(), time.monotonic()
     with sessions() as session:
         row = session.connection().execute(_WHO, {"token_hash": key}).first()
         refusal = _refusal(row, now)
@@ -165,5 +181,5 @@ def authenticate_cached(cache: PrincipalCache, sessions, settings: Settings, tok
     if refusal is not None:
         raise refusal
     who = Principal(row.user_id, row.username, row.role, row.scope_prefix, row.department_code, row.device_id)
-    cache.put(key, who, row.token_expires_at)
+    cache.put(key, who, row.token_expires_at, asked)
     return who

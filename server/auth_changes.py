@@ -82,12 +82,14 @@ _RECENT = {
     "sqlite": text("SELECT device_id, user_id FROM auth_changes "
                    "WHERE at > strftime('%Y-%m-%d %H:%M:%f', 'now', '-' || :window || ' seconds')"),
 }
-# PostgreSQL, as the listener reads: the changes since the later of "WINDOW_SECONDS ago" and `floor`
-# (see Horizon), and in the same statement (so of the same snapshot) when it started and the
-# oldest transaction still running and the next to start, as the snapshot saw them.
+# PostgreSQL, as the listener reads: the changes since the earlier of "WINDOW_SECONDS ago" and
+# `floor` (see Horizon), and in the same statement when it started, the oldest transaction its
+# snapshot saw running, and an id of its own (assigned after the snapshot; its COMMIT need not wait
+# for the disk).
 _HEARD_PG = text(
     "SELECT statement_timestamp() AT TIME ZONE 'UTC' AS started, "
-    "pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax, "
+    "pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_current_xact_id()::text AS own, "
+    "set_config('synchronous_commit', 'off', true) AS quick, "
     "ARRAY(SELECT device_id FROM auth_changes WHERE device_id IS NOT NULL AND at > LEAST("
     "(clock_timestamp() AT TIME ZONE 'UTC') - :window * interval '1 second', :floor)) AS devices, "
     "ARRAY(SELECT user_id FROM auth_changes WHERE user_id IS NOT NULL AND at > LEAST("
@@ -118,11 +120,13 @@ class Horizon:
 
     A trigger stamps its row when the UPDATE runs, not when the transaction commits (an operator in
     psql, or a GUI client in manual-commit mode, may commit minutes later), and PostgreSQL hands out
-    transaction ids in start order, not commit order. So each read also notes, from its own snapshot,
-    its start time and the ids of the oldest transaction still running (xmin) and of the next one
-    (xmax). A change that becomes visible after read k was made by a transaction still running at
-    read k, or begun after it: its id is at least xmin(k), so it got that id after every earlier
-    read j whose xmax(j) <= xmin(k) started, and its row is stamped later than that read's start.
+    transaction ids in the order transactions first write, not in commit order. So each read notes
+    its start time, the id of the oldest transaction its snapshot saw running (xmin) and an id of
+    its own, taken after that start (the snapshot's own xmax will not do: since PostgreSQL 14 it is
+    the last completed id + 1, and a running transaction above it is not listed). A change that
+    becomes visible after read k was made by a transaction its snapshot did not see committed: its
+    id is at least xmin(k), so greater than the own id of every earlier read j whose own(j) <
+    xmin(k), so it wrote, and stamped its row, after that read started.
     The next read therefore looks back to the start of the latest such read (at least WINDOW_SECONDS;
     everything of the last KEEP_HOURS when none is known, as on the first read). SQLite has one
     writer at a time and no such ids: there a write transaction held open longer than WINDOW_SECONDS
@@ -130,12 +134,12 @@ class Horizon:
 
     def __init__(self):
         self.floor = _EVERYTHING
-        self._reads: list[tuple[int, dt.datetime]] = []  # (xmax, start) of the reads since the floor's
+        self._reads: list[tuple[int, dt.datetime]] = []  # (own id, start) of the reads since the floor's
 
-    def note(self, started: dt.datetime, xmin: int, xmax: int) -> None:
+    def note(self, started: dt.datetime, xmin: int, own: int) -> None:
         """A read whose changes were applied to the cache."""
-        self._reads.append((xmax, started))
-        known = [i for i, (next_id, _at) in enumerate(self._reads) if next_id <= xmin]
+        self._reads.append((own, started))
+        known = [i for i, (own_id, _at) in enumerate(self._reads) if own_id < xmin]
         if known:
             self.floor = self._reads[known[-1]][1] - dt.timedelta(seconds=1)  # a clock stepped back a little
             del self._reads[:known[-1]]
@@ -152,7 +156,7 @@ def _read(sessions, horizon: Horizon):
         else:
             row = session.connection().execute(_HEARD_PG, {"window": WINDOW_SECONDS, "floor": horizon.floor}).one()
             devices, users = set(row.devices), set(row.users)
-            mark = (row.started, int(row.xmin), int(row.xmax))
+            mark = (row.started, int(row.xmin), int(row.own))
         end_read(session)  # COMMIT: a ROLLBACK would drop the connection's prepared statements
     return devices, users, mark
 

@@ -94,10 +94,15 @@ def test_cached_requests_do_not_touch_the_accounts_tables(tmp_path, monkeypatch)
     lab = LiveServer("", url, app.state.settings, None, tmp_path / "log", app.state.engine)  # type: ignore[arg-type]
     username = lab.add_user("village_cadre", VILLAGE)
     statements: list[str] = []
-    commits: list[int] = []
-    event.listen(app.state.engine, "before_cursor_execute",
-                 lambda _c, _cur, sql, *_a: statements.append(sql.lower()))
-    event.listen(app.state.engine, "commit", lambda _c: commits.append(1))
+    last: dict[int, str] = {}  # connection → its last statement
+    commits: list[str] = []  # the last statement before each COMMIT
+
+    def executing(conn, _cursor, sql, *_args):
+        statements.append(sql.lower())
+        last[id(conn)] = sql.lower()
+
+    event.listen(app.state.engine, "before_cursor_execute", executing)
+    event.listen(app.state.engine, "commit", lambda conn: commits.append(last.get(id(conn), "")))
     with TestClient(app) as http:
         login = http.post("/api/v1/login", json={"username": username, "password": "correct horse 9",
                                                  "device_id": str(uuid.uuid4()), "device_name": "x"})
@@ -106,16 +111,12 @@ def test_cached_requests_do_not_touch_the_accounts_tables(tmp_path, monkeypatch)
         # The first pull notes how far the device pulled (server/tombstones.py: at most once per
         # pull_note_seconds per device); the pulls after it within that time write nothing at all.
         assert http.get("/api/v1/sync/pull", headers=headers).status_code == 200
-        # Once a second the app reads which tokens changed (server.auth_changes), one COMMIT each:
-        # start counting right after one of those reads, so that every read counted is whole.
-        heard = len([s for s in statements if "auth_changes" in s])
-        while len([s for s in statements if "auth_changes" in s]) == heard:
-            time.sleep(0.02)
-        time.sleep(0.1)
         statements.clear()
         commits.clear()
         for _ in range(10):
             assert http.get("/api/v1/sync/pull", headers=headers).status_code == 200
     assert statements, "the pulls ran"
     assert not [s for s in statements if "devices" in s or "from users" in s]
-    assert len(commits) <= len([s for s in statements if "auth_changes" in s])  # those reads' own
+    # Once a second the app reads which tokens changed (server.auth_changes) and COMMITs that read;
+    # nothing else commits.
+    assert [c for c in commits if "auth_changes" not in c] == []

@@ -154,6 +154,45 @@ def test_heard_changes_drop_their_devices_and_every_device_of_their_users(monkey
     assert [k for k in "abcd" if cache.get(k)] == []
 
 
+def test_a_token_read_that_a_change_overtook_is_not_kept(database, monkeypatch):
+    """A miss reads the device, and before it stores what it read the listener drops that device
+    (a revocation committed after the read's snapshot: on PostgreSQL the miss's once-a-minute
+    last_seen_at write even waits for the revoking transaction's row lock). If the change was heard
+    for the last time then (a long transaction: outside the 60-s window, behind the horizon), a
+    stored entry would be trusted for the whole hold. And a read slower than the ttl is not kept."""
+    from server.accounts import token_hash
+    from server.auth_cache import authenticate_cached, cached_principal
+    from server.config import Settings
+
+    clock = _Clock()
+    monkeypatch.setattr(auth_cache.time, "monotonic", clock)
+    settings = Settings(secret_key="k")
+    cache = PrincipalCache(ttl=5, hold=900)
+    user_id, device_id = _account(database)
+    with database() as s:
+        s.get(Device, device_id).token_hash = token_hash(settings, "tok")
+        s.commit()
+
+    def overtaken():  # the listener hears the device's change while the miss reads
+        cache.heard(clock.now, {device_id}, set())
+        clock.now += 0.01
+        return database()
+
+    assert authenticate_cached(cache, overtaken, settings, "tok").device_id == device_id  # read before the change
+    assert cached_principal(cache, settings, "tok") is None, "a read the change overtook was kept"
+
+    def slow():  # the read waited longer than the ttl (a lock)
+        clock.now += 6
+        return database()
+
+    cache.heard(clock.now, set(), set())
+    authenticate_cached(cache, slow, settings, "tok")
+    assert cached_principal(cache, settings, "tok") is None, "a read slower than the ttl was kept"
+
+    authenticate_cached(cache, database, settings, "tok")  # an ordinary miss is kept
+    assert cached_principal(cache, settings, "tok").device_id == device_id
+
+
 def test_the_reading_loop_keeps_going_when_the_database_fails(caplog):
     cache = PrincipalCache(ttl=5, hold=900)
     calls = []

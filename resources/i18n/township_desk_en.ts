@@ -3649,7 +3649,7 @@ Phone: %3</translation>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="63"/>
         <location filename="../../ui/taskdesk/detail.py" line="98"/>
-        <location filename="../../ui/taskdesk/detail.py" line="304"/>
+        <location filename="../../ui/taskdesk/detail.py" line="343"/>
         <source>关联户</source>
         <translation>Households</translation>
     </message>
@@ -3716,7 +3716,7 @@ Phone: %3</translation>
     </message>
     <message>
         <location filename="../../ui/taskdesk/detail.py" line="102"/>
-        <location filename="../../ui/taskdesk/detail.py" line="312"/>
+        <location filename="../../ui/taskdesk/detail.py" line="351"/>
         <source>关联人员</source>
         <translation>Link person</translation>
     </message>
@@ -3777,6 +3777,7 @@ Phone: %3</translation>
     </message>
     <message numerus="yes">
         <location filename="../../ui/taskdesk/detail.py" line="206"/>
+        <location filename="../../ui/taskdesk/detail.py" line="306"/>
         <source>%1/%n 户</source>
         <translation>
             <numerusform>%1/%n household</numerusform>
@@ -3819,59 +3820,85 @@ Phone: %3</translation>
         <translation>Why is the task returned</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="281"/>
+        <location filename="../../ui/taskdesk/detail.py" line="304"/>
+        <source>向%1报告完成情况（必填，一句话）。</source>
+        <translation>Report to %1 how the task was completed (required, one line).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="306"/>
+        <source>已处理：%1</source>
+        <translation>Handled: %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="308"/>
+        <source>完成后不能撤回，需改动时只能由下发部门重新打开。</source>
+        <translation>Completing cannot be undone: only the issuing department can reopen the task.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="309"/>
+        <location filename="../../ui/taskdesk/detail.py" line="313"/>
+        <source>完成任务</source>
+        <translation>Complete the task</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="313"/>
+        <source>请写明完成情况，任务未完成。</source>
+        <translation>Write how the task was completed. The task was not completed.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/taskdesk/detail.py" line="320"/>
         <source>指派责任人</source>
         <translation>Assign a person</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="281"/>
+        <location filename="../../ui/taskdesk/detail.py" line="320"/>
         <source>交给谁办理（如本村网格员姓名）</source>
         <translation>Who does it (e.g. the grid worker&apos;s name)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="291"/>
-        <location filename="../../ui/taskdesk/detail.py" line="295"/>
+        <location filename="../../ui/taskdesk/detail.py" line="330"/>
+        <location filename="../../ui/taskdesk/detail.py" line="334"/>
         <source>指派到村</source>
         <translation>Assign to a village</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="291"/>
+        <location filename="../../ui/taskdesk/detail.py" line="330"/>
         <source>交给哪个村（社区）办理</source>
         <translation>Which village (community) handles it</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="295"/>
+        <location filename="../../ui/taskdesk/detail.py" line="334"/>
         <source>责任人（可不填）</source>
         <translation>Person in charge (optional)</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="304"/>
+        <location filename="../../ui/taskdesk/detail.py" line="343"/>
         <source>在任务范围内没有找到匹配的户</source>
         <translation>No matching household within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="304"/>
+        <location filename="../../ui/taskdesk/detail.py" line="343"/>
         <source>选择要关联的户</source>
         <translation>Choose the household to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="312"/>
+        <location filename="../../ui/taskdesk/detail.py" line="351"/>
         <source>在任务范围内没有找到匹配的人员</source>
         <translation>No matching person within the task&apos;s area</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="312"/>
+        <location filename="../../ui/taskdesk/detail.py" line="351"/>
         <source>选择要关联的人员</source>
         <translation>Choose the person to link</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="383"/>
-        <location filename="../../ui/taskdesk/detail.py" line="393"/>
+        <location filename="../../ui/taskdesk/detail.py" line="422"/>
+        <location filename="../../ui/taskdesk/detail.py" line="432"/>
         <source>打印任务清单/反馈单</source>
         <translation>Print task sheet / feedback form</translation>
     </message>
     <message>
-        <location filename="../../ui/taskdesk/detail.py" line="383"/>
+        <location filename="../../ui/taskdesk/detail.py" line="422"/>
         <source>打印哪个村（社区）的清单</source>
         <translation>Print the sheet of which village (community)</translation>
     </message>

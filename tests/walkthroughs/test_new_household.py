@@ -11,7 +11,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from db.models import Region
+from db.models import Household, Region
 from tests.walkthroughs.conftest import Desktop
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -128,3 +128,77 @@ def test_a_township_clerk_places_a_new_household_in_a_grid(desktop, township):
         panel._select(panel.village, village)
         pc.qtbot.waitUntil(lambda: panel.grid.currentData() == grid, timeout=3000)
         assert panel.grid.count() == 1
+
+
+class _HeldRunner:
+    """The panel's database jobs held until released, in order, through the window's own runner:
+    a slow grid list still loading when the clerk presses 保存."""
+
+    def __init__(self, runner) -> None:
+        self.runner, self.held = runner, []
+
+    def run_db(self, job, on_done) -> None:
+        self.held.append((job, on_done))
+
+    def release_all(self) -> None:
+        while self.held:
+            self.runner.run_db(*self.held.pop(0))
+
+
+def test_a_household_saved_before_the_grids_load_still_needs_a_grid(desktop, township):
+    """保存 pressed the moment a village is picked, before its grids arrive: the form still showed the
+    previous village's grid, so the household was saved in the grid of another village (decision
+    0046's check saw a grid chosen). The save now waits for the village's grids and applies the rule."""
+    pc: Desktop = desktop("township_staff", township.village[:9], name="clerk-grid-race")
+    pc.sync()
+    panel = pc.page("register").panel
+    one_village, one_grid = _village_of_one_grid(township)
+    with pc.step("新建户：先选只有一个网格的村，再改选有两个网格的村并立即保存"):
+        panel.new_button.click()
+        panel._select(panel.village, one_village)
+        pc.qtbot.waitUntil(lambda: panel.grid.currentData() == one_grid, timeout=3000)
+        runner = panel.runner
+        panel.runner = held = _HeldRunner(runner)
+        try:
+            panel._select(panel.village, township.village)
+            panel.household_no.setText(township.village + "090777")
+            panel.address.setText("福山地村3组9号")
+            panel.save_button.click()  # the grid list of the new village has not arrived yet
+            held.release_all()
+        finally:
+            panel.runner = runner
+        pc.qtbot.wait(100)
+        error = panel.errors["grid_code"]
+        assert error.isVisibleTo(panel) and error.text().startswith("请选择网格"), error.text()
+        assert panel.detail is None and panel.grid.currentText() == "（请选择网格）"
+        assert township.other_grid in [panel.grid.itemData(i) for i in range(panel.grid.count())]
+        assert not pc.dialogs.shown, pc.dialogs.shown
+    with pc.context.sessions() as s:
+        saved = s.scalars(select(Household).where(Household.address == "福山地村3组9号")).all()
+        assert saved == [], [(h.household_no, h.grid_code) for h in saved]
+
+
+def test_a_household_saved_before_any_grid_list_arrived_is_not_saved_outside_a_grid(desktop, township):
+    """The first 新建户 of the day: 网格 still empty when 保存 is pressed, and the household was saved
+    in no grid. The save waits for the village's grids, so decision 0046's rule applies."""
+    pc: Desktop = desktop("township_staff", township.village[:9], name="clerk-grid-race-2")
+    pc.sync()
+    panel = pc.page("register").panel
+    with pc.step("新建户：网格列表未到即保存"):
+        runner = panel.runner
+        panel.runner = held = _HeldRunner(runner)
+        try:
+            panel.new_button.click()
+            panel._select(panel.village, township.village)
+            panel.household_no.setText(township.village + "090778")
+            panel.address.setText("福山地村3组10号")
+            panel.save_button.click()
+            held.release_all()
+        finally:
+            panel.runner = runner
+        error = panel.errors["grid_code"]
+        assert error.isVisibleTo(panel) and error.text().startswith("请选择网格"), error.text()
+        assert panel.detail is None and not pc.dialogs.shown, pc.dialogs.shown
+    with pc.context.sessions() as s:
+        saved = s.scalars(select(Household).where(Household.address == "福山地村3组10号")).all()
+        assert saved == [], [(h.household_no, h.grid_code) for h in saved]

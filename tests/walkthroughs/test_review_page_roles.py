@@ -35,6 +35,8 @@ def test_a_village_account_opens_the_review_page_without_an_error(desktop, towns
         # alone on the tab, the words stay at its top (they floated to mid-page, seen under Xvfb)
         assert page.conflicts.message.alignment() & Qt.AlignmentFlag.AlignTop
         assert not page.rejected.empty.isHidden()  # 没有被服务器退回的修改。
+        # no review items are listed to a village account: no 导出 of them (it showed, exporting nothing)
+        assert not page.tabs.cornerWidget().isVisibleTo(page)
 
 
 def test_the_township_clerk_still_lists_the_review_items(desktop, township):
@@ -47,3 +49,5 @@ def test_the_township_clerk_still_lists_the_review_items(desktop, township):
         assert clerk.dialogs.shown == [], clerk.dialogs.shown
         assert page.conflicts.table.isVisibleTo(page)
         assert page.conflicts.message.text() == "没有待审核的冲突。"
+        corner = page.tabs.cornerWidget()
+        assert corner.isVisibleTo(page) and corner.text().startswith("导出")

@@ -47,6 +47,7 @@ class HouseholdPanel(QWidget):
         self.printer = printer
         self.labels = Labels()
         self.detail = None  # the HouseholdDetail on screen, None for a new household
+        self._grids_of = None  # the village whose grids 网格 lists (None while they load)
         self.errors: dict[str, QLabel] = {}
         self.title = QLabel(self.tr("请选择左侧的户或人员，或按 Ctrl+N 新建户"))
         self.title.setObjectName("household_title")
@@ -227,6 +228,12 @@ class HouseholdPanel(QWidget):
         added to a household not yet saved (新建户) saves it first. A refused field stops there."""
         if not self.save_button.isEnabled():
             return
+        village = self.village.currentData()
+        if self.detail is None and village and self._grids_of != village:
+            # the village was picked a moment ago and its grids are still loading: the box shows the
+            # previous village's (or none), so the grid rule waits for the list and the save follows
+            self._load_grids(village, None, then=lambda: self.save_then(then))
+            return
         values = self._values()
         if self.detail is None and values["grid_code"] is None and self.grid.count() > 1:
             # the village has grids and none was chosen: a household outside every grid is one no
@@ -315,11 +322,16 @@ class HouseholdPanel(QWidget):
             self.household_no.setText(number if error is None and number else village)
             self._check("household_no", self.household_no.text())
 
-    def _load_grids(self, village: str, chosen: str | None) -> None:
+    def _load_grids(self, village: str, chosen: str | None, then=None) -> None:
+        """Fill 网格 with the village's grids; `then` runs once they are on screen (a save waiting)."""
+        self._grids_of = None
+
         def fill(grids, error) -> None:
             if error is not None:
                 self._on_error(error)
                 return
+            if self.detail is None and village != self.village.currentData():
+                return  # another village was picked meanwhile: its own list is on the way
             self.grid.clear()
             if len(self.context.actor.scope) <= 12:  # a grid worker registers in their grid only
                 if self.detail is not None or not grids:
@@ -329,6 +341,9 @@ class HouseholdPanel(QWidget):
             for option in grids:
                 self.grid.addItem(option.name, option.code)
             self._select(self.grid, chosen)
+            self._grids_of = village
+            if then is not None:
+                then()
 
         self.runner.run_db(lambda: self.context.register.grids(village), fill)
 

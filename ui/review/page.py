@@ -129,10 +129,20 @@ class ReviewPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addWidget(self.tabs)
+        self._conflict_source, self.export_button = conflicts, None
         if exporter is not None:  # 导出: the review items listed (conflicts and duplicates)
-            self.tabs.setCornerWidget(exporter.button(self, lambda: ("review", in_memory(self.conflicts.items))))
+            self.export_button = exporter.button(self, lambda: ("review", in_memory(self.conflicts.items)))
+            self.tabs.setCornerWidget(self.export_button)
+            self._show_export()
+
+    def _show_export(self) -> None:
+        """A village cadre or grid worker is listed no review items (the township reviews): nothing
+        to export, so no 导出 button."""
+        if self.export_button is not None:
+            self.export_button.setVisible(getattr(self._conflict_source, "may_review", True))
 
     def activate(self) -> None:
+        self._show_export()
         self.rejected.refresh()
         self.conflicts.refresh()
         if self.duplicates is not None:

@@ -272,8 +272,48 @@ class TaskDetailPanel(QWidget):
             text = self._dialogs.ask_text(self, action_text(action), self.tr("退回原因"))
             if not text:
                 return
+        ready = self.card.detail.target.progress.complete  # else the desk says how many remain, asks nothing
+        if action == "complete" and ready and not self._just_reported():
+            text = self._completion_report()
+            if text is None:
+                return
         target_id = self.card.detail.target.id
-        self._run(lambda: self._desk.act(target_id, action, text))
+        typed = self.feedback_text.toPlainText().strip()
+
+        def done(result, error) -> None:
+            if error is None and text and text == typed:
+                self.feedback_text.clear()  # it went to the department as the completion report
+            self._after(result, error)
+
+        self._runner.run_db(lambda: self._desk.act(target_id, action, text), done)
+
+    def _just_reported(self) -> bool:
+        """The last entry is the village's own report at today's progress (a 一表通 answer or a
+        feedback just sent): that is what the department reads, so 完成 asks nothing more."""
+        view, entries = self.card.detail.target, self.card.detail.feedback
+        if not entries:
+            return False
+        last = entries[-1]
+        return (not last.text.startswith("【") and last.handled_count == view.progress.handled
+                and last.total_count == view.progress.total)
+
+    def _completion_report(self) -> str | None:
+        """Decision 0050: 完成 asks for a one-line report (prefilled with feedback being typed) and says
+        it cannot be taken back; a blank report completes nothing. None: not completed."""
+        view = self.card.detail.target
+        department = self.card.item.department_label
+        label = self.tr("向%1报告完成情况（必填，一句话）。").replace("%1", department)
+        if view.progress.total:
+            label += "\n" + self.tr("已处理：%1").replace("%1", self.tr("%1/%n 户", "", view.progress.total)
+                                                         .replace("%1", str(view.progress.handled)))
+        label += "\n" + self.tr("完成后不能撤回，需改动时只能由下发部门重新打开。")
+        text = self._dialogs.ask_text(self, self.tr("完成任务"), label, self.feedback_text.toPlainText().strip())
+        if text is None:
+            return None
+        if not text.strip():
+            self._dialogs.error(self, self.tr("完成任务"), self.tr("请写明完成情况，任务未完成。"))
+            return None
+        return text.strip()
 
     def assign(self) -> None:
         target_id = self.card.detail.target.id
