@@ -290,7 +290,7 @@ def test_a_clerk_exports_a_tasks_one_form_answers_masked_and_in_full_with_a_reas
         assert audited.record_ids == [own_target_id]
 
 
-def _downloaded(folder: Path, before: set, timeout: float = 20) -> Path:
+def _downloaded(folder: Path, before: set, timeout: float = 60) -> Path:
     """The .xlsx file that appeared in the download folder (Chromium writes .crdownload meanwhile)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
