@@ -33,6 +33,7 @@ WINDOW_SECONDS = 60  # how far back each read looks (a transaction takes far les
 KEEP_HOURS = 24
 PERIOD_SECONDS = 1.0  # how often a worker reads them
 PRUNE_EVERY = 600  # reads between two prunes
+OWN_EVERY = 10  # PostgreSQL: reads between two that take a transaction id (Horizon)
 
 # Columns of `devices` and `users` that a cached principal (server.auth_cache.Principal) and its
 # refusals depend on. `last_seen_at`, written once a minute per device, is not among them.
@@ -84,11 +85,13 @@ _RECENT = {
 }
 # PostgreSQL, as the listener reads: the changes since the earlier of "WINDOW_SECONDS ago" and
 # `floor` (see Horizon), and in the same statement when it started, the oldest transaction its
-# snapshot saw running, and an id of its own (assigned after the snapshot; its COMMIT need not wait
-# for the disk).
+# snapshot saw running, and every OWN_EVERY reads an id of its own (assigned after the snapshot; its
+# COMMIT need not wait for the disk; not every read, so that the reads of a city's workers use few
+# transaction ids).
 _HEARD_PG = text(
     "SELECT statement_timestamp() AT TIME ZONE 'UTC' AS started, "
-    "pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_current_xact_id()::text AS own, "
+    "pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, "
+    "CASE WHEN :own THEN pg_current_xact_id()::text END AS own, "
     "set_config('synchronous_commit', 'off', true) AS quick, "
     "ARRAY(SELECT device_id FROM auth_changes WHERE device_id IS NOT NULL AND at > LEAST("
     "(clock_timestamp() AT TIME ZONE 'UTC') - :window * interval '1 second', :floor)) AS devices, "
@@ -121,8 +124,8 @@ class Horizon:
     A trigger stamps its row when the UPDATE runs, not when the transaction commits (an operator in
     psql, or a GUI client in manual-commit mode, may commit minutes later), and PostgreSQL hands out
     transaction ids in the order transactions first write, not in commit order. So each read notes
-    its start time, the id of the oldest transaction its snapshot saw running (xmin) and an id of
-    its own, taken after that start (the snapshot's own xmax will not do: since PostgreSQL 14 it is
+    its start time and the id of the oldest transaction its snapshot saw running (xmin), and one
+    read in OWN_EVERY an id of its own, taken after that start (the snapshot's own xmax will not do: since PostgreSQL 14 it is
     the last completed id + 1, and a running transaction above it is not listed). A change that
     becomes visible after read k was made by a transaction its snapshot did not see committed: its
     id is at least xmin(k), so greater than the own id of every earlier read j whose own(j) <
@@ -136,9 +139,10 @@ class Horizon:
         self.floor = _EVERYTHING
         self._reads: list[tuple[int, dt.datetime]] = []  # (own id, start) of the reads since the floor's
 
-    def note(self, started: dt.datetime, xmin: int, own: int) -> None:
-        """A read whose changes were applied to the cache."""
-        self._reads.append((own, started))
+    def note(self, started: dt.datetime, xmin: int, own: int | None) -> None:
+        """A read whose changes were applied to the cache (`own`: its id, if it took one)."""
+        if own is not None:
+            self._reads.append((own, started))
         known = [i for i, (own_id, _at) in enumerate(self._reads) if own_id < xmin]
         if known:
             self.floor = self._reads[known[-1]][1] - dt.timedelta(seconds=1)  # a clock stepped back a little
@@ -147,16 +151,17 @@ class Horizon:
             self.floor = _EVERYTHING
 
 
-def _read(sessions, horizon: Horizon):
+def _read(sessions, horizon: Horizon, own: bool = True):
     """(device ids, user ids, the read's mark for `horizon` or None on SQLite)."""
     with sessions() as session:
         if session.get_bind().dialect.name != "postgresql":
             devices, users = heard_changes(session)
             mark = None
         else:
-            row = session.connection().execute(_HEARD_PG, {"window": WINDOW_SECONDS, "floor": horizon.floor}).one()
+            row = session.connection().execute(_HEARD_PG, {"window": WINDOW_SECONDS, "floor": horizon.floor,
+                                                                "own": own}).one()
             devices, users = set(row.devices), set(row.users)
-            mark = (row.started, int(row.xmin), int(row.own))
+            mark = (row.started, int(row.xmin), None if row.own is None else int(row.own))
         end_read(session)  # COMMIT: a ROLLBACK would drop the connection's prepared statements
     return devices, users, mark
 
@@ -185,16 +190,17 @@ async def listen(cache, sessions, period: float = PERIOD_SECONDS) -> None:
         while True:
             started = time.monotonic()
             try:
-                devices, users, mark = await to_thread.run_sync(_read, sessions, horizon, limiter=reading)
+                devices, users, mark = await to_thread.run_sync(_read, sessions, horizon, reads % OWN_EVERY == 0,
+                                                               limiter=reading)
+                cache.heard(started, devices, users)  # inside the try: whatever fails, the loop goes on
+                if mark is not None:
+                    horizon.note(*mark)
             except Exception as error:  # noqa: BLE001 — the database is away: tokens are read again meanwhile
                 if not failing:
                     log.warning("token cache: cannot read auth_changes (%s); tokens are checked in the database "
                                 "until it can", type(error).__name__)
                 failing = True
             else:
-                cache.heard(started, devices, users)
-                if mark is not None:
-                    horizon.note(*mark)
                 if failing:
                     log.info("token cache: auth_changes readable again")
                 failing = False

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import uuid
 
 from sqlalchemy import event
 
@@ -79,20 +78,8 @@ def test_cached_requests_do_not_touch_the_accounts_tables(tmp_path, monkeypatch)
     statement on `devices` or `users` and commit nothing for authentication."""
     from fastapi.testclient import TestClient
 
-    from server.app import create_app
-    from server.config import load_settings
-    from sync.wire import SCHEMA_VERSION
-    from tests.server.live import TEST_ENV, LiveServer, _prepare
+    from tests.server.live import app_in_process, log_in
 
-    for key, value in TEST_ENV.items():
-        monkeypatch.setenv(key, value)
-    url = f"sqlite:///{tmp_path / 'city.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("TD_SERVER_DATA_DIR", str(tmp_path / "data"))
-    app = create_app(load_settings())
-    _prepare(app.state.engine)
-    lab = LiveServer("", url, app.state.settings, None, tmp_path / "log", app.state.engine)  # type: ignore[arg-type]
-    username = lab.add_user("village_cadre", VILLAGE)
     statements: list[str] = []
     last: dict[int, str] = {}  # connection → its last statement
     commits: list[str] = []  # the last statement before each COMMIT
@@ -101,20 +88,20 @@ def test_cached_requests_do_not_touch_the_accounts_tables(tmp_path, monkeypatch)
         statements.append(sql.lower())
         last[id(conn)] = sql.lower()
 
-    event.listen(app.state.engine, "before_cursor_execute", executing)
-    event.listen(app.state.engine, "commit", lambda conn: commits.append(last.get(id(conn), "")))
-    with TestClient(app) as http:
-        login = http.post("/api/v1/login", json={"username": username, "password": "correct horse 9",
-                                                 "device_id": str(uuid.uuid4()), "device_name": "x"})
-        headers = {"Authorization": f"Bearer {login.json()['token']}", "X-Schema-Version": str(SCHEMA_VERSION)}
-        assert http.get("/api/v1/me", headers=headers).status_code == 200
-        # The first pull notes how far the device pulled (server/tombstones.py: at most once per
-        # pull_note_seconds per device); the pulls after it within that time write nothing at all.
-        assert http.get("/api/v1/sync/pull", headers=headers).status_code == 200
-        statements.clear()
-        commits.clear()
-        for _ in range(10):
+    with app_in_process(f"sqlite:///{tmp_path / 'city.db'}", tmp_path, monkeypatch) as (app, lab):
+        username = lab.add_user("village_cadre", VILLAGE)
+        event.listen(app.state.engine, "before_cursor_execute", executing)
+        event.listen(app.state.engine, "commit", lambda conn: commits.append(last.get(id(conn), "")))
+        with TestClient(app) as http:
+            headers = log_in(http, username)
+            assert http.get("/api/v1/me", headers=headers).status_code == 200
+            # The first pull notes how far the device pulled (server/tombstones.py: at most once per
+            # pull_note_seconds per device); the pulls after it within that time write nothing at all.
             assert http.get("/api/v1/sync/pull", headers=headers).status_code == 200
+            statements.clear()
+            commits.clear()
+            for _ in range(10):
+                assert http.get("/api/v1/sync/pull", headers=headers).status_code == 200
     assert statements, "the pulls ran"
     assert not [s for s in statements if "devices" in s or "from users" in s]
     # Once a second the app reads which tokens changed (server.auth_changes) and COMMITs that read;

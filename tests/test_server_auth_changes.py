@@ -75,7 +75,8 @@ def test_the_triggers_note_every_change_to_who_may_use_a_token_and_nothing_else(
 
     for change in (lambda d, u: setattr(d, "revoked", True), lambda d, u: setattr(d, "token_hash", "renewed"),
                    lambda d, u: setattr(d, "token_expires_at", dt.datetime(2020, 1, 1)),
-                   lambda d, u: setattr(d, "wipe", True)):
+                   lambda d, u: setattr(d, "wipe", True),
+                   lambda d, u: setattr(d, "user_id", _account(database)[0])):  # the device moved to another user
         other_user, other_device = _account(database)
         with database() as s:
             change(s.get(Device, other_device), s.get(User, other_user))
@@ -216,6 +217,33 @@ def test_the_reading_loop_keeps_going_when_the_database_fails(caplog):
     assert len(warnings) == 1 and "OSError" in warnings[0].getMessage()  # said once, not every second
 
 
+def test_the_reading_loop_outlives_a_failure_after_the_read(database, monkeypatch, caplog):
+    """The loop is one task per worker, awaited only at shutdown: if it died, the worker would fall
+    back to reading every token each ttl without a word in the log."""
+    cache = PrincipalCache(ttl=5, hold=900)
+    real, calls = PrincipalCache.heard, []
+
+    def heard_once_failing(self, *args):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a bug")
+        real(self, *args)
+
+    monkeypatch.setattr(PrincipalCache, "heard", heard_once_failing)
+
+    async def run():
+        task = asyncio.create_task(listen(cache, database, period=0.05))
+        await asyncio.sleep(0.5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    with caplog.at_level(logging.WARNING, logger="server.auth_changes"):
+        asyncio.run(run())
+    assert cache.heard_at > float("-inf"), "the loop stopped after a failure"
+    assert [r for r in caplog.records if "RuntimeError" in r.getMessage()]
+
+
 def test_the_reads_go_on_while_every_request_thread_is_busy(database):
     """Slow requests (pushes waiting for SQLite's write lock, a slow disk) can fill the thread pool
     the handlers share; the reads of the changes must not queue behind them, or every entry older
@@ -248,33 +276,18 @@ def _live_app(backend, tmp_path, monkeypatch, ttl: int):
     (http, lab, engine's statements, headers of a village cadre's device, that device's id)."""
     from fastapi.testclient import TestClient
 
-    from server.app import create_app
-    from server.config import load_settings
-    from sync.wire import SCHEMA_VERSION
-    from tests.server.live import TEST_ENV, LiveServer, _prepare
+    from tests.server.live import app_in_process, log_in
 
-    for key, value in {**TEST_ENV, "TD_AUTH_CACHE_SECONDS": str(ttl), "TD_AUTH_CACHE_HOLD_SECONDS": "900"}.items():
-        monkeypatch.setenv(key, value)
-    with fresh_database(backend, tmp_path) as url:
-        monkeypatch.setenv("DATABASE_URL", url)
-        monkeypatch.setenv("TD_SERVER_DATA_DIR", str(tmp_path / "data"))
-        app = create_app(load_settings())
-        _prepare(app.state.engine)
-        lab = LiveServer("", url, app.state.settings, None, tmp_path / "log", app.state.engine)  # type: ignore[arg-type]
+    with fresh_database(backend, tmp_path) as url, \
+            app_in_process(url, tmp_path, monkeypatch, TD_AUTH_CACHE_SECONDS=str(ttl),
+                           TD_AUTH_CACHE_HOLD_SECONDS="900") as (app, lab):
         username = lab.add_user("village_cadre", VILLAGE)
         statements: list[str] = []
         event.listen(app.state.engine, "before_cursor_execute",
                      lambda _c, _cur, sql, *_a: statements.append(sql.lower()))
-        try:
-            with TestClient(app) as http:
-                device = str(uuid.uuid4())
-                login = http.post("/api/v1/login", json={"username": username, "password": "correct horse 9",
-                                                         "device_id": device, "device_name": "x"})
-                headers = {"Authorization": f"Bearer {login.json()['token']}",
-                           "X-Schema-Version": str(SCHEMA_VERSION)}
-                yield http, lab, statements, headers, device
-        finally:
-            app.state.engine.dispose()
+        with TestClient(app) as http:
+            device = str(uuid.uuid4())
+            yield http, lab, statements, log_in(http, username, device), device
 
 
 def _refused_within(http, headers, seconds: float) -> None:
@@ -314,6 +327,7 @@ def test_a_revocation_committed_long_after_its_update_is_still_heard(tmp_path, m
 
     ttl, window = 2, 2
     monkeypatch.setattr(auth_changes, "WINDOW_SECONDS", window)
+    monkeypatch.setattr(auth_changes, "OWN_EVERY", 2)  # reads with ids of their own while the operator's is open
     with _live_app("postgresql", tmp_path, monkeypatch, ttl) as (http, lab, _statements, headers, device):
         assert http.get("/api/v1/me", headers=headers).status_code == 200  # cached
         with lab.engine.connect() as operator:

@@ -100,6 +100,12 @@ def test_the_register_shows_the_id_number_in_english(desktop):
         masked = next(register.persons.index(r, column).data() for r in range(register.persons.rowCount())
                       if register.persons.index(r, column).data())
         assert view.visualRect(register.persons.index(0, column)).left() < view.viewport().width(), masked
+        # the relation column holds “Head of household” whole (it read “Head of …”), every household's
+        relation = PERSON_KEYS.index("relation")
+        heads = [register.persons.index(r, relation) for r in range(register.persons.rowCount())
+                 if register.persons.index(r, relation).data() == "Head of household"]
+        assert heads and view.sizeHintForIndex(heads[0]).width() <= header.sectionSize(relation), (
+            view.sizeHintForIndex(heads[0]).width(), header.sectionSize(relation))
     with clerk.step("Register: a household's member buttons all show, wrapped in the panel"):
         view.setCurrentIndex(register.persons.index(0, 0))
         members = register.panel.members

@@ -33,6 +33,7 @@ from ui.register.lists import (
     household_columns,
     person_columns,
 )
+from ui.register.person_form import HEAD
 from ui.table_header import ArrangeableColumns
 
 
@@ -124,9 +125,9 @@ class RegisterPage(QWidget):
             model.page_loaded.connect(self._show_count)
             model.refreshed.connect(self._show_count)
             keep = (PERSON_KEYS.index("address"),) if view is self.person_view else ()
-            limits = PERSON_WIDTHS if view is self.person_view else HOUSEHOLD_WIDTHS
+            limits = self._person_widths if view is self.person_view else lambda: HOUSEHOLD_WIDTHS
             model.page_loaded.connect(lambda rows, view=view, keep=keep, limits=limits:
-                                      self._fit_columns(view, rows, keep, limits))
+                                      self._fit_columns(view, rows, keep, limits()))
             _ViewportWidth(view, keep)
         self.tabs.currentChanged.connect(self._query_visible)
         self.tabs.currentChanged.connect(self._show_count)
@@ -282,6 +283,16 @@ class RegisterPage(QWidget):
     def _household_chosen(self, current, _previous) -> None:
         if current.isValid():
             self.panel.open_household(self.households.row_at(current.row()).id)
+
+    def _person_widths(self) -> dict[int, int]:
+        """PERSON_WIDTHS, with the relation column wide enough for the head's label, the one every
+        household has (English “Head of household” was cut to “Head of …” at 1366 pixels); the short
+        address gives the same width back, so the masked ID number after it keeps its last digits."""
+        relation, address = PERSON_KEYS.index("relation"), PERSON_KEYS.index("address")
+        head = self.labels.code("relation_to_head", HEAD)
+        need = self.person_view.fontMetrics().horizontalAdvance(head) + 16  # the cell's margins
+        extra = max(0, need - PERSON_WIDTHS[relation])
+        return {relation: PERSON_WIDTHS[relation] + extra, address: max(64, PERSON_WIDTHS[address] - extra)}
 
     @staticmethod
     def _fit_columns(view: QTableView, rows: int, keep: tuple[int, ...] = (), limits: dict[int, int] | None = None,
