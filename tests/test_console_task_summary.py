@@ -180,20 +180,22 @@ def test_the_clerk_finds_a_task_in_its_list_and_opens_its_summary(person, server
     assert person.chrome.find_element(By.ID, "tasks-pager").text == "没有标题或编号含“没有这个任务”的任务。"
 
 
-def _answer(server, target_id: str, village: str, at: str, households: dict) -> None:
+def _answer(server, target_id: str, village: str, at: str, households: dict,
+            fields: tuple[str, ...] = ("phone", "id_number")) -> None:
     cadre = server.user_client("village_cadre", village)
     r = cadre.push([cadre.change("task_feedback", new_id(), {
         "target_id": target_id, "region_code": village, "at": at, "author": "村干部王芳",
         "text": "一表通核对", "handled_count": len(households), "total_count": 3,
-        "answers": {"fields": ["phone", "id_number"], "households": households}})])
+        "answers": {"fields": list(fields), "households": households}})])
     assert r.json()["results"][0]["outcome"] == "accepted", r.text
 
 
-def _issue_request(server, clerk, admin, title: str, regions: list[str]) -> Task:
-    entry = approved_entry(server, clerk, admin, f"联系方式核查{uuid.uuid4().hex[:4]}", ["phone", "id_number"])
+def _issue_request(server, clerk, admin, title: str, regions: list[str],
+                   fields: tuple[str, ...] = ("phone", "id_number")) -> Task:
+    entry = approved_entry(server, clerk, admin, f"联系方式核查{uuid.uuid4().hex[:4]}", list(fields))
     clerk.get("/dept/issue")
     r = clerk.post("/dept/issue", {"title": title, "description": "", "kind": "2", "priority": "2", "workdays": "5",
-                                   "catalogue_id": entry, "fields[]": ["phone", "id_number"],
+                                   "catalogue_id": entry, "fields[]": list(fields),
                                    "regions[]": [f"rg-{c}" for c in regions]})
     assert r.status_code == 200 and f"任务已下发：{len(regions)} 个对象" in r.text, r.text[:300]
     with server.session() as s:
@@ -276,14 +278,15 @@ def test_a_clerk_exports_a_tasks_one_form_answers_masked_and_in_full_with_a_reas
     assert stranger.post(f"/dept/tasks/{task.id}/answers.xlsx", {"reason": "看看"}).status_code == 404
     # a colleague's own task of the same department: its export holds its answers only
     colleague = signed_in(server, "department", "150422", dept)
-    own = _issue_request(server, colleague, admin, f"独居老人电话核查{uuid.uuid4().hex[:4]}", [BUSY_VILLAGE])
+    own = _issue_request(server, colleague, admin, f"独居老人居住情况核查{uuid.uuid4().hex[:4]}", [BUSY_VILLAGE],
+                         ("phone", "residence_type"))
     with server.session() as s:
         own_target_id = s.scalars(select(TaskTarget.id).where(TaskTarget.task_id == own.id)).one()
     _answer(server, own_target_id, BUSY_VILLAGE, "2026-12-06T12:00:00",
-            {BUSY_VILLAGE + "010003": {"phone": "13699998888", "id_number": ""}})
+            {BUSY_VILLAGE + "010003": {"phone": "13699998888", "residence_type": "1"}}, ("phone", "residence_type"))
     rows = list(load_workbook(io.BytesIO(colleague.get(f"/dept/tasks/{own.id}/answers.xlsx").content))
                 .active.iter_rows(values_only=True))
-    assert [row[3] for row in rows[1:]] == [BUSY_VILLAGE + "010003"]
+    assert [row[3:6] for row in rows[1:]] == [(BUSY_VILLAGE + "010003", "136****8888", "户籍常住")]  # a code in words
     with server.session() as s:
         audited = s.scalars(select(AuditEntry).where(AuditEntry.entity == "task_answer",
                                                      AuditEntry.reason.contains(own.task_no))).one()

@@ -14,7 +14,8 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Region, Task
+from db import request_fields
+from db.models import CodeEntry, Region, Task
 from db.search_keys import name_initials
 from server import catalogue, whistles
 from server.blobs import ACCEPTED_TYPES, BlobStore, blob_dir
@@ -283,6 +284,20 @@ def _xlsx(name: str, data: bytes) -> StreamingResponse:
                              media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def _code_labels(session: Session, fields: list[str], lang: str) -> dict[str, dict[str, str]]:
+    """For the coded fields among `fields`, the city's code table: {field: {code: label}} (a code the
+    table lacks is shown as itself)."""
+    tables = {f: request_fields.code_table(f) for f in fields if request_fields.code_table(f)}
+    if not tables:
+        return {}
+    rows = session.execute(select(CodeEntry.table, CodeEntry.code, CodeEntry.label_zh, CodeEntry.label_en).where(
+        CodeEntry.table.in_(set(tables.values())), CodeEntry.scope_prefix == "", CodeEntry.deleted.is_(False)))
+    labels: dict[str, dict[str, str]] = {}
+    for table, code, zh, en in rows:
+        labels.setdefault(table, {})[code] = (en or zh) if lang == "en" else zh
+    return {f: labels.get(table, {}) for f, table in tables.items()}
+
+
 def _answers_export(request: Request, who: ConsoleUser, session: Session, task_id: str, reason: str | None):
     """The task's 一表通 answers as a spreadsheet, a row per person answered: township, place,
     household number, the requested fields (ID numbers and phones masked unless a reason is given),
@@ -296,8 +311,10 @@ def _answers_export(request: Request, who: ConsoleUser, session: Session, task_i
     fields = list(task.requested_fields or ())
     labels = [catalogue.REQUESTABLE_FIELDS[f][1 if lang == "en" else 0] if f in catalogue.REQUESTABLE_FIELDS else f
               for f in fields]
+    coded = _code_labels(session, fields, lang)
     shown = (lambda f, v: v) if reason else mask_value
-    rows = [[a.township_name, a.place_name, a.place, a.household_no, *(shown(f, a.values.get(f, "")) for f in fields),
+    rows = [[a.township_name, a.place_name, a.place, a.household_no,
+             *(coded[f].get(v, v) if f in coded else shown(f, v) for f in fields for v in [a.values.get(f, "")]),
              a.author, a.at.strftime("%Y-%m-%d %H:%M")] for a in answers]
     data = workbook_bytes(t("answers"), [t("township"), t("village"), t("region"), t("household_no"), *labels,
                                          t("answered_by"), t("answered_at")], rows)
