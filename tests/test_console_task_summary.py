@@ -287,6 +287,8 @@ def test_a_clerk_exports_a_tasks_one_form_answers_masked_and_in_full_with_a_reas
     rows = list(load_workbook(io.BytesIO(colleague.get(f"/dept/tasks/{own.id}/answers.xlsx").content))
                 .active.iter_rows(values_only=True))
     assert [row[3:6] for row in rows[1:]] == [(BUSY_VILLAGE + "010003", "136****8888", "户籍常住")]  # a code in words
+    page = colleague.get(f"/dept/targets/{own_target_id}").text  # and so on the target's page
+    assert cells(page, BUSY_VILLAGE + "010003") == [BUSY_VILLAGE + "010003", "136****8888", "户籍常住"]
     with server.session() as s:
         audited = s.scalars(select(AuditEntry).where(AuditEntry.entity == "task_answer",
                                                      AuditEntry.reason.contains(own.task_no))).one()

@@ -365,6 +365,7 @@ def target_page(target_id: str, request: Request, who: ConsoleUser = Depends(dep
                   files=target_attachments(session, target), names=region_names(
                       session, {target.region_code, *([target.grid_code] if target.grid_code else [])}),
                   fields=list(task.requested_fields or ()), labels=catalogue.REQUESTABLE_FIELDS,
+                  coded=_code_labels(session, list(task.requested_fields or ()), request_lang(request)),
                   mask=mask_value, now=beijing_now(), errors={}, message=t("saved") if saved else "")
 
 
