@@ -79,12 +79,14 @@ def _due_at(ctx: DemoContext, issued_at: dt.datetime, priority: int) -> dt.datet
     return due_at
 
 
-def _heads_by_village(ctx: DemoContext) -> dict[str, list[tuple[str, dict]]]:
+def _heads_by_village(ctx: DemoContext) -> dict[str, list[tuple[str, dict, str]]]:
+    """Per village its households: (id, head, household number)."""
     heads = {p["id"]: p for p in ctx.rows["persons"] if p["relation_to_head"] == "02"}
-    by_village: dict[str, list[tuple[str, dict]]] = {}
+    by_village: dict[str, list[tuple[str, dict, str]]] = {}
     for household in ctx.rows["households"]:
         head = heads.get(household["head_person_id"])
-        by_village.setdefault(household["region_code"], []).append((household["id"], head))
+        by_village.setdefault(household["region_code"], []).append(
+            (household["id"], head, household["household_no"]))
     return by_village
 
 
@@ -104,7 +106,7 @@ def _target_status(ctx: DemoContext, issued_at: dt.datetime, due_at: dt.datetime
 
 def _build_target(ctx: DemoContext, task_id: str, kind: str, fields: tuple[str, ...],
                   issued_at: dt.datetime, due_at: dt.datetime, village: Village,
-                  heads_by_village: dict[str, list[tuple[str, dict]]]) -> None:
+                  heads_by_village: dict[str, list[tuple[str, dict, str]]]) -> None:
     rng = ctx.rng
     status = _target_status(ctx, issued_at, due_at)
     latest = max(issued_at + dt.timedelta(minutes=30), ctx.at(9))
@@ -123,7 +125,7 @@ def _build_target(ctx: DemoContext, task_id: str, kind: str, fields: tuple[str, 
     linked = rng.sample(candidates, min(len(candidates), rng.randint(2, 12))) if kind in ("1", "2") else []
     handled_flags = _handled_flags(ctx, status, len(linked))
     assignee = ctx.grid_workers[village.grids[0]] if status != tr.NOT_ACCEPTED else None
-    for (household_id, _head), handled in zip(linked, handled_flags, strict=True):
+    for (household_id, _head, _no), handled in zip(linked, handled_flags, strict=True):
         ctx.rows["task_links"].append({
             "id": ctx.ids.new(), "target_id": target_id, "household_id": household_id,
             "region_code": village.code, "handled": handled,
@@ -152,7 +154,7 @@ def _handled_flags(ctx: DemoContext, status: str, count: int) -> list[bool]:
 
 
 def _feedback(ctx: DemoContext, target_id: str, region: str, author: str, accepted_at: dt.datetime,
-              completed_at: dt.datetime | None, linked: list[tuple[str, dict]], handled: list[bool],
+              completed_at: dt.datetime | None, linked: list[tuple[str, dict, str]], handled: list[bool],
               fields: tuple[str, ...]) -> None:
     """One or two append-only reports; the last one carries the progress and 一表通 answers."""
     entries = 2 if completed_at is not None and ctx.rng.random() < 0.4 else 1
@@ -162,9 +164,10 @@ def _feedback(ctx: DemoContext, target_id: str, region: str, author: str, accept
         last = i == entries - 1
         count = done if last else done // 2
         answers = {}
-        if fields and last:
-            answers = {hid: {f: head[f] for f in fields} for (hid, head), h in zip(linked, handled, strict=True)
-                       if h and head is not None}
+        if fields and last:  # in the shape the desktop sends (app.client.one_form.send_answer)
+            answers = {"fields": list(fields), "households": {
+                no: {f: str(head[f] or "") for f in fields}
+                for (_hid, head, no), h in zip(linked, handled, strict=True) if h and head is not None}}
         ctx.rows["task_feedback"].append({
             "id": ctx.ids.new(), "target_id": target_id, "region_code": region,
             "at": accepted_at + (end - accepted_at) * ((i + 1) / entries), "author": author,

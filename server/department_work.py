@@ -2,7 +2,7 @@
 each task's targets with their progress and last feedback; the township × status grid across all
 its targets (overdue counted apart); a filtered list of targets, overdue first; one target's
 feedback with the 一表通 answers limited to the fields the task requested, and the files attached to
-the target or its feedback. Only rows of the department's own tasks are read — never the register."""
+the target or its feedback; one task's answers across its targets, a row per person answered. Only rows of the department's own tasks are read — never the register."""
 
 from __future__ import annotations
 
@@ -299,6 +299,57 @@ def task_summary(session: Session, department_code: str, task_id: str, now: dt.d
         place.add(target, late, feedback.get(target.id))
         places.setdefault(town, []).append(place)
     return TaskSummary(task, overall, sorted(towns.values(), key=lambda r: (-r.overdue, r.code)), places)
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One person answered for one household of a target: the requested fields' values (unmasked —
+    the page or the file masks them), where, who answered and when."""
+
+    township: str
+    township_name: str
+    place: str  # the target's village (or grid, or township) code
+    place_name: str
+    household_no: str
+    values: dict[str, str]
+    author: str
+    at: dt.datetime
+    target_id: str
+
+
+def _households(answers) -> dict[str, list[dict]]:
+    households = (answers or {}).get("households") if isinstance(answers, dict) else None
+    if not isinstance(households, dict):
+        return {}
+    return {str(no): [v for v in (each if isinstance(each, list) else [each]) if isinstance(v, dict)]
+            for no, each in households.items()}
+
+
+def task_answers(session: Session, department_code: str, task_id: str) -> tuple[Task, list[AnswerRow]] | None:
+    """The 一表通 answers of one of the department's tasks (None when the task is not its own, the
+    summary's rule): per target and household the latest answer from below (a township or village
+    re-sends every household it confirmed), only the fields the task requested, ordered by
+    township, place and household number."""
+    task = session.scalars(select(Task).where(Task.id == task_id, Task.department_code == department_code,
+                                              Task.deleted.is_(False))).first()
+    if task is None:
+        return None
+    wanted = list(task.requested_fields or ())
+    latest: dict[tuple[str, str], tuple[TaskTarget, TaskFeedback, list[dict]]] = {}
+    for fb, target in session.execute(
+            select(TaskFeedback, TaskTarget).join(TaskTarget, TaskTarget.id == TaskFeedback.target_id)
+            .where(TaskTarget.task_id == task.id, TaskTarget.deleted.is_(False), TaskFeedback.deleted.is_(False),
+                   from_below(department_code))
+            .order_by(TaskFeedback.at, TaskFeedback.id)):
+        for no, persons in _households(fb.answers).items():
+            latest[(target.id, no)] = (target, fb, persons)
+    places = {t.grid_code or t.region_code for t, _fb, _p in latest.values()}
+    names = region_names(session, places | {t.region_code[:9] for t, _fb, _p in latest.values()})
+    rows = [AnswerRow(target.region_code[:9], names.get(target.region_code[:9], ""),
+                      target.grid_code or target.region_code, names.get(target.grid_code or target.region_code, ""),
+                      no, {name: str(person.get(name) or "") for name in wanted}, fb.author or "", fb.at, target.id)
+            for (_id, no), (target, fb, persons) in latest.items() for person in persons]
+    return task, sorted(rows, key=lambda r: (r.township, r.place, r.household_no))
 
 
 @dataclass(frozen=True)

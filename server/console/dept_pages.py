@@ -14,7 +14,8 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Region, Task
+from db import request_fields
+from db.models import CodeEntry, Region, Task
 from db.search_keys import name_initials
 from server import catalogue, whistles
 from server.blobs import ACCEPTED_TYPES, BlobStore, blob_dir
@@ -32,6 +33,7 @@ from server.department_work import (
     target_attachments,
     target_feedback,
     target_rows,
+    task_answers,
     task_lines,
     task_summary,
 )
@@ -282,6 +284,74 @@ def _xlsx(name: str, data: bytes) -> StreamingResponse:
                              media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def _code_labels(session: Session, fields: list[str], lang: str) -> dict[str, dict[str, str]]:
+    """For the coded fields among `fields`, the city's code table: {field: {code: label}} (a code the
+    table lacks is shown as itself)."""
+    tables = {f: request_fields.code_table(f) for f in fields if request_fields.code_table(f)}
+    if not tables:
+        return {}
+    rows = session.execute(select(CodeEntry.table, CodeEntry.code, CodeEntry.label_zh, CodeEntry.label_en).where(
+        CodeEntry.table.in_(set(tables.values())), CodeEntry.scope_prefix == "", CodeEntry.deleted.is_(False)))
+    labels: dict[str, dict[str, str]] = {}
+    for table, code, zh, en in rows:
+        labels.setdefault(table, {})[code] = (en or zh) if lang == "en" else zh
+    return {f: labels.get(table, {}) for f, table in tables.items()}
+
+
+def _answers_export(request: Request, who: ConsoleUser, session: Session, task_id: str, reason: str | None):
+    """The task's 一表通 answers as a spreadsheet, a row per person answered: township, place,
+    household number, the requested fields (ID numbers and phones masked unless a reason is given),
+    who answered and when. Audited as an export; in full, as a reveal with its reason too."""
+    found = task_answers(session, who.user.department_code or "", task_id)
+    if found is None:
+        raise Denied(404)
+    task, answers = found
+    lang = request_lang(request)
+    t = translator(lang)
+    fields = list(task.requested_fields or ())
+    labels = [catalogue.REQUESTABLE_FIELDS[f][1 if lang == "en" else 0] if f in catalogue.REQUESTABLE_FIELDS else f
+              for f in fields]
+    coded = _code_labels(session, fields, lang)
+    shown = (lambda f, v: v) if reason else mask_value
+    rows = [[a.township_name, a.place_name, a.place, a.household_no,
+             *(coded[f].get(v, v) if f in coded else shown(f, v) for f in fields for v in [a.values.get(f, "")]),
+             a.author, a.at.strftime("%Y-%m-%d %H:%M")] for a in answers]
+    data = workbook_bytes(t("answers"), [t("township"), t("village"), t("region"), t("household_no"), *labels,
+                                         t("answered_by"), t("answered_at")], rows)
+    now = beijing_now()
+    targets = list(dict.fromkeys(a.target_id for a in answers))
+    if reason:
+        audit(session, who.user, "reveal", "task_answer", targets,
+              f"控制台导出一表通答复完整号码 {task.task_no}：{reason[:400]}", task.region_code or "", now)
+    audit(session, who.user, "export", "task_answer", targets,
+          f"控制台导出一表通答复 {task.task_no}（{len(rows)} 人，{'完整号码' if reason else '已脱敏'}）",
+          task.region_code or "", now)
+    session.commit()
+    return _xlsx(f"answers-{task.task_no}-{now:%Y%m%d-%H%M}{'-full' if reason else ''}.xlsx", data)
+
+
+@router.get("/tasks/{task_id}/answers.xlsx")
+def export_answers(task_id: str, request: Request, who: ConsoleUser = Depends(department),
+                   session: Session = Depends(db_session)):
+    return _answers_export(request, who, session, task_id, None)
+
+
+@router.post("/tasks/{task_id}/answers.xlsx")
+async def export_answers_in_full(task_id: str, request: Request, who: ConsoleUser = Depends(department),
+                                 session: Session = Depends(db_session)):
+    """The answers with ID numbers and phones in full: only with a reason, which the audit keeps."""
+    form = await form_of(request, who)
+    reason = str(form.get("reason", "")).strip()
+    if not reason:
+        if session.scalars(select(Task.id).where(Task.id == task_id, Task.deleted.is_(False),
+                                                 Task.department_code == (who.user.department_code or ""))).first() is None:
+            raise Denied(404)
+        t = translator(request_lang(request))
+        return render(request, "error_inline.html", who, status=422, error=t("reason_required"),
+                      back=f"{PREFIX}/dept/tasks/{task_id}")
+    return _answers_export(request, who, session, task_id, reason)
+
+
 @router.get("/targets/{target_id}")
 def target_page(target_id: str, request: Request, who: ConsoleUser = Depends(department),
                 session: Session = Depends(db_session), saved: str = ""):
@@ -295,6 +365,7 @@ def target_page(target_id: str, request: Request, who: ConsoleUser = Depends(dep
                   files=target_attachments(session, target), names=region_names(
                       session, {target.region_code, *([target.grid_code] if target.grid_code else [])}),
                   fields=list(task.requested_fields or ()), labels=catalogue.REQUESTABLE_FIELDS,
+                  coded=_code_labels(session, list(task.requested_fields or ()), request_lang(request)),
                   mask=mask_value, now=beijing_now(), errors={}, message=t("saved") if saved else "")
 
 
