@@ -74,8 +74,8 @@ SQLITE_DDL = [*_sqlite_trigger("devices", DEVICE_COLUMNS, "device_id"),
 # exists; on a database the migrations build, migration 0032 makes them.
 for _ddl in POSTGRES_DDL:
     event.listen(AuthChange.metadata, "after_create", DDL(_ddl).execute_if(dialect="postgresql"))
-for _ddl in SQLITE_DDL:
-    event.listen(AuthChange.metadata, "after_create", DDL(_ddl).execute_if(dialect="sqlite"))
+for _ddl in SQLITE_DDL:  # DDL() formats its text with %: strftime's own % doubled
+    event.listen(AuthChange.metadata, "after_create", DDL(_ddl.replace("%", "%%")).execute_if(dialect="sqlite"))
 
 _RECENT = {
     "postgresql": text("SELECT device_id, user_id FROM auth_changes "

@@ -24,6 +24,7 @@ from server.auth_cache import Principal, PrincipalCache
 from server.auth_changes import heard_changes, listen
 from server.db import make_server_engine, session_factory, upgrade
 from server.models import Device, User
+from server.store.tables import ServerBase
 from tests.server.databases import BACKENDS, fresh_database
 
 VILLAGE = "150422100201"
@@ -34,11 +35,18 @@ def _who(device: str, user: str = "u1") -> Principal:
     return Principal(user, "cadre", "village_cadre", VILLAGE, None, device)
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=[(backend, made) for backend in BACKENDS for made in ("migrated", "from_metadata")],
+                ids=lambda p: "-".join(p))
 def database(request, tmp_path):
-    with fresh_database(request.param, tmp_path) as url:
+    """A database made by the migrations, or from the models' metadata as some tests and the
+    simulation make theirs (the triggers come with the metadata's DDL events there)."""
+    backend, made = request.param
+    with fresh_database(backend, tmp_path) as url:
         engine = make_server_engine(url)
-        upgrade(engine)
+        if made == "migrated":
+            upgrade(engine)
+        else:
+            ServerBase.metadata.create_all(engine)
         try:
             yield session_factory(engine)
         finally:
