@@ -46,7 +46,7 @@ from bench import closed_loop_floor as floor
 from bench.bench_sync import PASSWORD, STAFF, ServerLab, free_port, log
 from bench.common import BenchConfig, Figure, percentile
 
-RATES = (2.5, 5.0, 10.0, 20.0, 40.0, 60.0, 80.0)  # syncs arriving per second (a city of 10,000 PCs
+RATES = (2.5, 5.0, 10.0, 20.0, 40.0, 60.0, 80.0, 120.0)  # syncs arriving per second (10,000 PCs
 SECONDS = 20.0  # syncing every 5 minutes is ~33 syncs/s; the rates go past it to where p95 breaks)
 DEVICES = 600  # logged-in PCs the syncs are spread over (scaled to what one township seeds)
 EDIT_SHARE = 0.3  # syncs that carry edits (most PCs sync with nothing new)
