@@ -85,6 +85,27 @@ def township_task(s, task_no: str, title: str, due_at: dt.datetime) -> Task:
     return task
 
 
+def village_task(township, task_no: str, title: str, kind: str) -> str:
+    """An 应急管理局 task of `kind` issued to the cadre's village two days ago, due in three, its
+    target accepted yesterday and in progress (no household to link); the target's id."""
+    from app.services.context import beijing_now
+
+    with township.server.session() as s:
+        task = Task(task_no=task_no, title=title, department_code="yj", kind=kind, priority=2,
+                    issued_at=beijing_now() - dt.timedelta(days=2), due_at=beijing_now() + dt.timedelta(days=3),
+                    region_code=township.village, requested_fields=[], issued_by="应急管理局")
+        s.add(task)
+        s.flush()
+        target = TaskTarget(task_id=task.id, region_code=township.village, status="20", handled_count=0,
+                            total_count=0, assigned_region_code=township.village,
+                            accepted_at=beijing_now() - dt.timedelta(days=1))
+        s.add(target)
+        s.commit()
+        adopt_unversioned(s)
+        s.commit()
+        return target.id
+
+
 @pytest.fixture(scope="module")
 def township(tmp_path_factory) -> Township:
     tmp = tmp_path_factory.mktemp("walkthrough-city")

@@ -5,32 +5,14 @@ it yet (the status bar counted 待上传 1 条, but of what?)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from app.services.context import beijing_now
-from db.models import Task, TaskTarget
-from server.adopt import adopt_unversioned
-from tests.walkthroughs.conftest import Desktop
+from tests.walkthroughs.conftest import Desktop, village_task
 
 TITLE = "冬季取暖安全检查（待上传走查）"
 
 
 def _village_task(township) -> str:
     """An in-progress 应急 task of the cadre's village, due in three days; its target's id."""
-    with township.server.session() as s:
-        task = Task(task_no="RW2026120700901", title=TITLE, department_code="yj", kind="1", priority=2,
-                    issued_at=beijing_now() - dt.timedelta(days=2), due_at=beijing_now() + dt.timedelta(days=3),
-                    region_code=township.village, requested_fields=[], issued_by="应急管理局")
-        s.add(task)
-        s.flush()
-        target = TaskTarget(task_id=task.id, region_code=township.village, status="20", handled_count=0,
-                            total_count=0, assigned_region_code=township.village,
-                            accepted_at=beijing_now() - dt.timedelta(days=1))
-        s.add(target)
-        s.commit()
-        adopt_unversioned(s)
-        s.commit()
-        return target.id
+    return village_task(township, "RW2026120700901", TITLE, "1")
 
 
 def _title_cell(page, target_id: str) -> str:

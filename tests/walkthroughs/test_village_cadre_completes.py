@@ -6,34 +6,17 @@ it asks nothing more."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import select
 
-from app.services.context import beijing_now
-from db.models import Task, TaskFeedback, TaskTarget
-from server.adopt import adopt_unversioned
-from tests.walkthroughs.conftest import Desktop
+from db.models import TaskFeedback
+from tests.walkthroughs.conftest import Desktop, village_task
 
 TITLE = "冬季防火宣传（完成走查）"
 
 
 def _publicity_task(township, task_no: str, title: str = TITLE) -> str:
     """An in-progress 宣传 (指令下达) task of the cadre's village with no household to link."""
-    with township.server.session() as s:
-        task = Task(task_no=task_no, title=title, department_code="yj", kind="3", priority=2,
-                    issued_at=beijing_now() - dt.timedelta(days=2), due_at=beijing_now() + dt.timedelta(days=3),
-                    region_code=township.village, requested_fields=[], issued_by="应急管理局")
-        s.add(task)
-        s.flush()
-        target = TaskTarget(task_id=task.id, region_code=township.village, status="20", handled_count=0,
-                            total_count=0, assigned_region_code=township.village,
-                            accepted_at=beijing_now() - dt.timedelta(days=1))
-        s.add(target)
-        s.commit()
-        adopt_unversioned(s)
-        s.commit()
-        return target.id
+    return village_task(township, task_no, title, "3")
 
 
 def _status(page) -> str:
