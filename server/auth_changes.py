@@ -77,14 +77,10 @@ for _ddl in POSTGRES_DDL:
 for _ddl in SQLITE_DDL:  # DDL() formats its text with %: strftime's own % doubled
     event.listen(AuthChange.metadata, "after_create", DDL(_ddl.replace("%", "%%")).execute_if(dialect="sqlite"))
 
-_RECENT = {
-    "postgresql": text("SELECT device_id, user_id FROM auth_changes "
-                       "WHERE at > (clock_timestamp() AT TIME ZONE 'UTC') - :window * interval '1 second'"),
-    "sqlite": text("SELECT device_id, user_id FROM auth_changes "
-                   "WHERE at > strftime('%Y-%m-%d %H:%M:%f', 'now', '-' || :window || ' seconds')"),
-}
-# PostgreSQL, as the listener reads: the changes since the earlier of "WINDOW_SECONDS ago" and
-# `floor` (see Horizon), and in the same statement when it started, the oldest transaction its
+_HEARD_SQLITE = text("SELECT device_id, user_id FROM auth_changes "
+                     "WHERE at > strftime('%Y-%m-%d %H:%M:%f', 'now', '-' || :window || ' seconds')")
+# PostgreSQL: the changes since the earlier of "WINDOW_SECONDS ago" and `floor` (see Horizon; a
+# NULL floor, which LEAST ignores, is the window alone), and in the same statement when it started, the oldest transaction its
 # snapshot saw running, and every OWN_EVERY reads an id of its own (assigned after the snapshot; its
 # COMMIT need not wait for the disk; not every read, so that the reads of a city's workers use few
 # transaction ids).
@@ -105,16 +101,21 @@ _PRUNE = {
 _EVERYTHING = dt.datetime(2000, 1, 1)
 
 
-def heard_changes(session: Session) -> tuple[set[str], set[str]]:
-    """(device ids, user ids) whose token checks changed in the last WINDOW_SECONDS."""
-    devices, users = set(), set()
-    for device_id, user_id in session.connection().execute(_RECENT[session.get_bind().dialect.name],
-                                                           {"window": WINDOW_SECONDS}):
-        if device_id:
-            devices.add(device_id)
-        if user_id:
-            users.add(user_id)
-    return devices, users
+def heard_changes(session: Session, floor: dt.datetime | None = None, own: bool = False):
+    """(device ids, user ids) whose token checks changed in the last WINDOW_SECONDS — on PostgreSQL
+    since `floor` if that is earlier — and the read's mark for `Horizon` (None on SQLite; with `own`,
+    the read takes a transaction id of its own)."""
+    connection = session.connection()
+    if session.get_bind().dialect.name != "postgresql":
+        devices, users = set(), set()
+        for device_id, user_id in connection.execute(_HEARD_SQLITE, {"window": WINDOW_SECONDS}):
+            if device_id:
+                devices.add(device_id)
+            if user_id:
+                users.add(user_id)
+        return devices, users, None
+    row = connection.execute(_HEARD_PG, {"window": WINDOW_SECONDS, "floor": floor, "own": own}).one()
+    return set(row.devices), set(row.users), (row.started, int(row.xmin), None if row.own is None else int(row.own))
 
 
 class Horizon:
@@ -154,16 +155,9 @@ class Horizon:
 def _read(sessions, horizon: Horizon, own: bool = True):
     """(device ids, user ids, the read's mark for `horizon` or None on SQLite)."""
     with sessions() as session:
-        if session.get_bind().dialect.name != "postgresql":
-            devices, users = heard_changes(session)
-            mark = None
-        else:
-            row = session.connection().execute(_HEARD_PG, {"window": WINDOW_SECONDS, "floor": horizon.floor,
-                                                                "own": own}).one()
-            devices, users = set(row.devices), set(row.users)
-            mark = (row.started, int(row.xmin), None if row.own is None else int(row.own))
+        heard = heard_changes(session, horizon.floor, own)
         end_read(session)  # COMMIT: a ROLLBACK would drop the connection's prepared statements
-    return devices, users, mark
+    return heard
 
 
 def prune(session: Session) -> None:
