@@ -203,6 +203,15 @@ def test_a_token_read_that_a_change_overtook_is_not_kept(database, monkeypatch):
     assert cached_principal(cache, settings, "tok").device_id == device_id
 
 
+async def _listening(cache, sessions, period: float, seconds: float) -> None:
+    """Run the reading loop for `seconds`, then cancel it as the app's shutdown does."""
+    task = asyncio.create_task(listen(cache, sessions, period=period))
+    await asyncio.sleep(seconds)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
 def test_the_reading_loop_keeps_going_when_the_database_fails(caplog):
     cache = PrincipalCache(ttl=5, hold=900)
     calls = []
@@ -211,15 +220,8 @@ def test_the_reading_loop_keeps_going_when_the_database_fails(caplog):
         calls.append(1)
         raise OSError("connection refused")
 
-    async def run():
-        task = asyncio.create_task(listen(cache, failing, period=0.01))
-        await asyncio.sleep(0.3)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
     with caplog.at_level(logging.WARNING, logger="server.auth_changes"):
-        asyncio.run(run())
+        asyncio.run(_listening(cache, failing, period=0.01, seconds=0.3))
     assert len(calls) > 3  # tried again and again
     assert cache.heard_at == float("-inf")  # never trusted past the ttl meanwhile
     warnings = [r for r in caplog.records if r.name == "server.auth_changes"]
@@ -240,15 +242,8 @@ def test_the_reading_loop_outlives_a_failure_after_the_read(database, monkeypatc
 
     monkeypatch.setattr(PrincipalCache, "heard", heard_once_failing)
 
-    async def run():
-        task = asyncio.create_task(listen(cache, database, period=0.05))
-        await asyncio.sleep(0.5)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
     with caplog.at_level(logging.WARNING, logger="server.auth_changes"):
-        asyncio.run(run())
+        asyncio.run(_listening(cache, database, period=0.05, seconds=0.5))
     assert cache.heard_at > float("-inf"), "the loop stopped after a failure"
     assert [r for r in caplog.records if "RuntimeError" in r.getMessage()]
 
