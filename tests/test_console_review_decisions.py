@@ -45,6 +45,17 @@ def _item(server, kind: str, record_id: str) -> ReviewItem:
         return s.scalars(select(ReviewItem).where(ReviewItem.kind == kind, ReviewItem.record_id == record_id)).one()
 
 
+def _pulled_persons(pc) -> dict[str, dict]:
+    """Every person a PC pulls from the start, by id: its synced fields."""
+    pulled, cursor = {}, 0
+    while True:
+        page = pc.pull(cursor, 500).json()
+        pulled.update({x["record_id"]: x["fields"] for x in page["records"] if x["entity"] == "person"})
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            return pulled
+
+
 def test_a_phone_edited_twice_is_settled_by_taking_the_other_value(server):
     pc, pid = _person(server, phone="13700000001")
     time.sleep(0.01)
@@ -95,14 +106,7 @@ def test_a_phone_edited_twice_is_settled_by_taking_the_other_value(server):
         assert closed.state == "resolved" and closed.resolution == "take_loser" and closed.resolved_seq
         marks = marks_since(s, VILLAGE, before, VILLAGE, closed.resolved_seq)
     assert item.id in marks["closed"] and not marks["full"]  # a PC's incremental marks drop it
-    pulled = {}
-    cursor = 0
-    while True:
-        page = pc.pull(cursor, 500).json()
-        pulled.update({x["record_id"]: x["fields"] for x in page["records"] if x["entity"] == "person"})
-        cursor = page["next_cursor"]
-        if not page["has_more"]:
-            break
+    pulled = _pulled_persons(pc)
     assert pulled[pid]["phone"] == "13700000001"  # the village's PCs get the value taken by pull
     again = admin.post(f"/admin/review/{item.id}/resolve", {"decision": "keep_winner"})
     assert again.status_code == 200 and "该待审项已处理" in again.text
@@ -274,13 +278,7 @@ def test_a_delete_that_met_an_edit_is_restored_at_the_console(server):
         person = s.get(Person, pid)
         assert not person.deleted and person.deletion_gen == 1 and person.phone == "13900000009"
         assert s.get(ReviewItem, item.id).resolution == "take_loser"
-    pulled, cursor = {}, 0
-    while True:
-        page = pc.pull(cursor, 500).json()
-        pulled.update({x["record_id"]: x["fields"] for x in page["records"] if x["entity"] == "person"})
-        cursor = page["next_cursor"]
-        if not page["has_more"]:
-            break
+    pulled = _pulled_persons(pc)
     assert pulled[pid]["deleted"] is False  # the deleting PC gets the person back by pull
 
 
